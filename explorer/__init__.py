@@ -1,0 +1,1 @@
+"""Search engines: breadth-first, depth-first, simulation, liveness, graph export."""

@@ -1,0 +1,43 @@
+"""The properties an engine run checks, sorted by how they are checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kafkacheck.config import UsageError, did_you_mean
+from kafkacheck.model.interface import Model
+from kafkacheck.properties.base import Property
+
+
+@dataclass
+class PropertySet:
+    """A run's properties split into state invariants, step invariants, sometimes, eventually."""
+
+    all: list[Property]
+    invariants: list[Property]
+    steps: list[Property]
+    sometimes: list[Property]
+    eventually: list[Property]
+
+
+def select_properties(model: Model, names: Sequence[str] = ()) -> PropertySet:
+    """The model's properties, or only the named ones (UsageError for an unknown name)."""
+    available = list(model.properties())
+    by_name = {p.name: p for p in available}
+    if names:
+        chosen = []
+        for name in names:
+            if name not in by_name:
+                hint = did_you_mean(name, by_name)
+                raise UsageError(f"unknown property {name!r} for model {model.name}{hint}")
+            chosen.append(by_name[name])
+    else:
+        chosen = available
+    return PropertySet(
+        all=chosen,
+        invariants=[p for p in chosen if p.kind == "always" and not p.is_step],
+        steps=[p for p in chosen if p.is_step],
+        sometimes=[p for p in chosen if p.kind == "sometimes"],
+        eventually=[p for p in chosen if p.kind == "eventually"],
+    )

@@ -1,0 +1,197 @@
+"""Results a person can read: numbered steps, Mermaid sequence diagrams, and JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafkacheck import __version__
+from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
+from kafkacheck.model.interface import Model
+
+_MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
+
+
+def _value(model: Model, name: str, value: Any) -> str:
+    return "-" if value is None else model.format_value(name, value)
+
+
+def trace_lines(model: Model, trace: Trace) -> list[str]:
+    """The trace as numbered steps, each with its action and the variables it changed."""
+    lines = []
+    for step in trace.steps:
+        marker = "  (loop starts here)" if trace.loop_start == step.index else ""
+        lines.append(f"{step.index:>3}. {action_text(step.action)}{marker}")
+        for name, (old, new) in step.changes.items():
+            if step.action is None:
+                lines.append(f"       {name} = {_value(model, name, new)}")
+            else:
+                lines.append(
+                    f"       {name}: {_value(model, name, old)} -> {_value(model, name, new)}"
+                )
+    if trace.loop_start is not None:
+        lines.append(f"  ... and back to step {trace.loop_start}, forever")
+    return lines
+
+
+def mermaid(model: Model, trace: Trace, title: str = "") -> str:
+    """A Mermaid sequenceDiagram of the trace (renders in GitHub Markdown)."""
+    out = ["sequenceDiagram"]
+    if title:
+        out.append(f"    title {title.translate(_MERMAID_UNSAFE)}")
+    for actor in model.participants():
+        out.append(f"    participant {actor}")
+    prev = None
+    for step in trace.steps:
+        if step.action is None:
+            prev = step.state
+            continue
+        msg = model.message(step.action, prev, step.state)
+        text = f"{step.index}. {msg.text}".translate(_MERMAID_UNSAFE)
+        if msg.source == msg.target:
+            out.append(f"    Note over {msg.source}: {text}")
+        else:
+            out.append(f"    {msg.source}->>{msg.target}: {text}")
+        if trace.loop_start is not None and step.index == trace.loop_start:
+            out.append(f"    Note over {model.participants()[0]}: loop starts")
+        prev = step.state
+    return "\n".join(out)
+
+
+def summary_line(result: CheckResult) -> str:
+    """One line: verdict, bounds and counts (never 'holds' without bounds)."""
+    verdict = result.result
+    counts = (
+        f"{result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
+        f"depth {result.depth}, {result.seconds:.2f}s"
+    )
+    if verdict == "holds":
+        return f"HOLDS within the bounds ({counts}; exploration complete)"
+    if verdict == "violated":
+        names = ", ".join(v.name for v in result.violations)
+        extra = "" if result.complete else f"; search stopped: {result.stop_reason}"
+        return f"VIOLATED: {names} ({counts}{extra})"
+    return f"INCOMPLETE: {result.stop_reason} ({counts}); no property is verified"
+
+
+def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
+    """The full human-readable result of a run."""
+    model = result.model
+    cfg = model.config
+    lines = [f"kafkacheck {__version__} - model {model.name} ({result.engine})"]
+    shown = [k for k in model.key_settings if k in cfg.kafka] or list(cfg.kafka)
+    settings = ", ".join(f"{k}={v}" for k, v in cfg.kafka_text().items() if k in shown)
+    if settings:
+        lines.append(f"settings: {settings}")
+    others = [f"{k}={v}" for k, v in cfg.kafka_text().items() if k not in shown]
+    if others:
+        lines.append(f"other settings: {', '.join(others)}")
+    if cfg.not_modelled:
+        names = ", ".join(sorted(cfg.not_modelled))
+        lines.append(f"accepted but not modelled: {names}")
+    bounds = ", ".join(f"{k}={v}" for k, v in cfg.bounds.items())
+    lines.append(f"bounds: {bounds or 'none'}")
+    if result.symmetry:
+        lines.append("symmetry reduction: on (counts are of symmetry classes)")
+    lines.append("")
+    for prop in result.properties:
+        verdict = result.verdict(prop)
+        lines.append(f"  [{verdict:^9}] {prop.name} ({prop.kind}): {prop.statement}")
+    lines.append("")
+    for violation in result.violations:
+        lines.extend(violation_lines(model, violation, diagrams=diagrams))
+        lines.append("")
+    lines.extend(result.notes)
+    top = sorted(result.coverage.items(), key=lambda kv: (-kv[1], kv[0]))
+    if top:
+        cov = ", ".join(f"{name} {count:,}" for name, count in top)
+        lines.append(f"action coverage (transitions): {cov}")
+    never = [a for a in model.action_families() if a not in result.coverage]
+    if never and result.distinct_states:
+        lines.append(f"actions never enabled: {', '.join(never)}")
+    lines.append(summary_line(result))
+    return "\n".join(lines)
+
+
+def violation_lines(model: Model, violation: Violation, *, diagrams: bool = True) -> list[str]:
+    """A violation: what broke, the steps, the diagram and the explanation."""
+    prop = violation.property
+    if violation.trace is None:
+        return [
+            f"{prop.name} was never reached: no reachable state satisfies it ({prop.statement})"
+        ]
+    kind = "liveness" if violation.reason == "liveness" else "counterexample"
+    lines = [
+        f"{prop.name} violated ({prop.statement}): {kind} of {len(violation.trace)} steps",
+    ]
+    lines.extend(trace_lines(model, violation.trace))
+    if prop.explanation:
+        lines.append(f"why: {prop.explanation}")
+    if diagrams:
+        lines.append("```mermaid")
+        lines.append(mermaid(model, violation.trace, f"{prop.name} violated"))
+        lines.append("```")
+    return lines
+
+
+def trace_json(model: Model, trace: Trace) -> list[dict[str, Any]]:
+    """A trace as a list of JSON steps."""
+    steps = []
+    for step in trace.steps:
+        steps.append({
+            "step": step.index,
+            "action": action_text(step.action),
+            "label": list(step.action) if step.action is not None else None,
+            "changes": {
+                name: {"from": None if old is None else _value(model, name, old),
+                       "to": _value(model, name, new)}
+                for name, (old, new) in step.changes.items()
+            },
+        })
+    return steps
+
+
+def result_json(result: CheckResult) -> dict[str, Any]:
+    """The machine-readable result (the shape users' CI relies on)."""
+    model = result.model
+    cfg = model.config
+    return {
+        "kafkacheck": __version__,
+        "model": model.name,
+        "engine": result.engine,
+        "config": cfg.kafka_text(),
+        "not_modelled": sorted(cfg.not_modelled),
+        "bounds": dict(cfg.bounds),
+        "result": result.result,
+        "complete": result.complete,
+        "stop_reason": result.stop_reason,
+        "distinct_states": result.distinct_states,
+        "generated_states": result.generated_states,
+        "depth": result.depth,
+        "seconds": round(result.seconds, 3),
+        "states_per_second": round(result.states_per_second, 1),
+        "symmetry_reduction": result.symmetry,
+        "properties": [
+            {"name": p.name, "kind": p.kind, "statement": p.statement,
+             "verdict": result.verdict(p)}
+            for p in result.properties
+        ],
+        "violations": [
+            {
+                "property": v.name,
+                "kind": v.property.kind,
+                "reason": v.reason,
+                "statement": v.property.statement,
+                "explanation": v.property.explanation,
+                "length": len(v.trace) if v.trace else None,
+                "loop_start": v.trace.loop_start if v.trace else None,
+                "trace": trace_json(model, v.trace) if v.trace else [],
+            }
+            for v in result.violations
+        ],
+        "witnesses": {
+            name: [action_text(a) for a in trace.actions]
+            for name, trace in result.witnesses.items()
+        },
+        "coverage": dict(sorted(result.coverage.items())),
+        "notes": result.notes,
+    }

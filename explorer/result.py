@@ -1,0 +1,118 @@
+"""What an engine run found: counts, per-property verdicts and counterexample traces."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafkacheck.model.interface import Action, Model, State, format_action
+from kafkacheck.properties.base import Property
+
+HOLDS = "holds"
+VIOLATED = "violated"
+INCOMPLETE = "incomplete"
+
+
+@dataclass
+class Step:
+    """One step of a trace: the action taken (None for the initial state) and the state."""
+
+    index: int
+    action: Action | None
+    state: State
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Trace:
+    """A behaviour from an initial state; ``loop_start`` marks a lasso's cycle entry."""
+
+    steps: list[Step]
+    loop_start: int | None = None
+
+    @property
+    def actions(self) -> list[Action]:
+        """The action labels, which replay the trace from its initial state."""
+        return [s.action for s in self.steps[1:] if s.action is not None]
+
+    def __len__(self) -> int:
+        return len(self.steps) - 1
+
+
+@dataclass
+class Violation:
+    """A property that failed, with the shortest trace the engine found."""
+
+    property: Property
+    trace: Trace | None
+    reason: str  # invariant | step | never-reached | liveness
+
+    @property
+    def name(self) -> str:
+        """The property's name."""
+        return self.property.name
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one run: never 'holds' unless the exploration was complete."""
+
+    model: Model
+    engine: str
+    properties: list[Property]
+    distinct_states: int = 0
+    generated_states: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    complete: bool = False
+    stop_reason: str = ""
+    violations: list[Violation] = field(default_factory=list)
+    witnesses: dict[str, Trace] = field(default_factory=dict)
+    coverage: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+    symmetry: bool = False
+
+    @property
+    def result(self) -> str:
+        """holds | violated | incomplete."""
+        if self.violations:
+            return VIOLATED
+        return HOLDS if self.complete else INCOMPLETE
+
+    def violation(self, name: str) -> Violation | None:
+        """The violation of the named property, if any."""
+        for v in self.violations:
+            if v.property.name == name:
+                return v
+        return None
+
+    def verdict(self, prop: Property) -> str:
+        """Per-property verdict: holds, violated, or unknown (exploration incomplete)."""
+        if self.violation(prop.name) is not None:
+            return VIOLATED
+        if prop.kind == "sometimes":
+            return HOLDS if prop.name in self.witnesses else ("unknown" if not self.complete
+                                                              else VIOLATED)
+        return HOLDS if self.complete else "unknown"
+
+    @property
+    def states_per_second(self) -> float:
+        """Distinct states per second of wall time."""
+        return self.distinct_states / self.seconds if self.seconds > 0 else 0.0
+
+    def bounds_text(self) -> str:
+        """The bounds a 'holds' is relative to, in one line."""
+        cfg = self.model.config
+        bounds = ", ".join(f"{k}={v}" for k, v in cfg.bounds.items())
+        return (
+            f"bounds: {bounds or 'none'}; depth {self.depth}; "
+            f"{self.distinct_states:,} distinct states"
+        )
+
+
+def action_text(action: Action | None) -> str:
+    """An action label as text ('Init' for the initial state)."""
+    return "Init" if action is None else format_action(action)

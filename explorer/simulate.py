@@ -1,0 +1,99 @@
+"""Seeded random simulation: walks through the same model; finds bugs, never proves."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+
+from kafkacheck.explorer.checks import select_properties
+from kafkacheck.explorer.result import CheckResult, Violation
+from kafkacheck.explorer.trace import build_trace, fingerprint_function
+from kafkacheck.model.interface import Action, Model, State
+
+
+def simulate(
+    model: Model,
+    properties: Sequence[str] = (),
+    *,
+    seed: int = 0,
+    walks: int = 1000,
+    depth: int = 100,
+    max_seconds: float | None = None,
+) -> CheckResult:
+    """Run ``walks`` random behaviours of up to ``depth`` steps; the same seed, the same walks."""
+    props = select_properties(model, properties)
+    result = CheckResult(model, "simulate", props.all)
+    rng = random.Random(seed)
+    fp_of = fingerprint_function(model)
+    within = None if type(model).within_bounds is Model.within_bounds else model.within_bounds
+    inits = [s for s in model.init_states() if within is None or within(s)]
+    seen: set[int] = set()
+    started = time.monotonic()
+    deadline = started + max_seconds if max_seconds else None
+    violated: set[str] = set()
+    generated = 0
+    done_walks = 0
+    result.stop_reason = "walks done"
+    try:
+        for _ in range(walks):
+            if deadline is not None and time.monotonic() > deadline:
+                result.stop_reason = "time limit reached"
+                break
+            state = rng.choice(inits)
+            states: list[State] = [state]
+            actions: list[Action | None] = [None]
+            seen.add(fp_of(state))
+            broken = _check(props, state, None, None, violated)
+            for _step in range(depth):
+                if broken:
+                    break
+                options = [(a, t) for a, t in model.successors(state)
+                           if within is None or within(t)]
+                generated += len(options)
+                if not options:
+                    break
+                action, nxt = rng.choice(options)
+                result.coverage[action[0]] += 1
+                broken = _check(props, nxt, state, action, violated)
+                states.append(nxt)
+                actions.append(action)
+                seen.add(fp_of(nxt))
+                state = nxt
+            result.depth = max(result.depth, len(states) - 1)
+            done_walks += 1
+            for name in broken:
+                prop = next(p for p in props.all if p.name == name)
+                kind = "step" if prop.is_step else "invariant"
+                result.violations.append(Violation(prop, build_trace(model, states, actions),
+                                                   kind))
+            for p in props.sometimes:
+                if p.name not in result.witnesses and p.holds(state):  # type: ignore[misc]
+                    result.witnesses[p.name] = build_trace(model, states, actions)
+            if len(violated) == len(props.invariants) + len(props.steps) and violated:
+                result.stop_reason = "every property violated"
+                break
+    except KeyboardInterrupt:
+        result.stop_reason = "interrupted (Ctrl-C)"
+    result.seconds = time.monotonic() - started
+    result.distinct_states = len(seen)
+    result.generated_states = generated
+    result.notes.append(
+        f"simulation: {done_walks} walks of up to {depth} steps, seed {seed}; a random search "
+        "never proves a property"
+    )
+    return result
+
+
+def _check(props: object, state: State, before: State | None, action: Action | None,
+           violated: set[str]) -> list[str]:
+    broken = []
+    for p in props.invariants:  # type: ignore[attr-defined]
+        if p.name not in violated and not p.holds(state):
+            broken.append(p.name)
+    if before is not None:
+        for p in props.steps:  # type: ignore[attr-defined]
+            if p.name not in violated and not p.step(before, action, state):
+                broken.append(p.name)
+    violated.update(broken)
+    return broken

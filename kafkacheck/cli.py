@@ -1,0 +1,320 @@
+"""The ``kafkacheck`` command line: list, check, simulate, replay, graph, report, bench.
+
+Exit codes: 0 every checked property holds within the stated bounds, 1 a property is
+violated, 2 bad input, 3 stopped early (a limit or Ctrl-C; the partial result is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from kafkacheck import __version__
+from kafkacheck.config import Config, UsageError, build_config, did_you_mean, parse_pairs
+
+EXIT_HOLDS, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError (one line, exit 2) instead of printing usage."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model or preset name (see `kafkacheck list`)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="a Kafka setting, e.g. --set acks=1 (repeatable)")
+    p.add_argument("--config", dest="configs", action="append", default=[],
+                   metavar="FILE.properties", help="Kafka settings from a .properties file")
+    p.add_argument("--bound", dest="bounds", action="append", default=[], metavar="NAME=VALUE",
+                   help="a model bound, e.g. --bound crashes=1 (repeatable)")
+    p.add_argument("--property", dest="props", action="append", default=[], metavar="NAME",
+                   help="check only this property (repeatable)")
+    p.add_argument("--max-states", type=int, default=None, metavar="N")
+    p.add_argument("--max-seconds", type=float, default=None, metavar="S")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-diagram", action="store_true", help="omit Mermaid diagrams")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = _Parser(prog="kafkacheck", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"kafkacheck {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p_list = sub.add_parser("list", help="models, their bounds and properties, and presets")
+    p_list.add_argument("--json", action="store_true")
+
+    p_check = sub.add_parser("check", help="explore every reachable state (bounded)")
+    _add_config_args(p_check)
+    p_check.add_argument("--strategy", choices=("bfs", "dfs"), default="bfs")
+    p_check.add_argument("--max-depth", type=int, default=None, metavar="N")
+    p_check.add_argument("--stop-at-first", action="store_true",
+                         help="stop at the first violation found")
+    p_check.add_argument("--graph", metavar="FILE",
+                         help="write the state graph (.dot or .graphml; small runs only)")
+    p_check.add_argument("--workers", type=int, default=1, metavar="N",
+                         help="processes for parallel breadth-first search")
+
+    p_sim = sub.add_parser("simulate", help="seeded random walks (finds, never proves)")
+    _add_config_args(p_sim)
+    p_sim.add_argument("--seed", type=int, default=0)
+    p_sim.add_argument("--walks", type=int, default=1000)
+    p_sim.add_argument("--depth", type=int, default=100, help="steps per walk")
+
+    p_replay = sub.add_parser("replay", help="replay a counterexample's actions (from --json)")
+    _add_config_args(p_replay)
+    p_replay.add_argument("trace", help="a JSON result file of `check --json`, or - for stdin")
+
+    p_report = sub.add_parser("report", help="regenerate the guarantee reports")
+    p_report.add_argument("--out", default="reports")
+    p_report.add_argument("--only", action="append", default=[], metavar="SECTION")
+    p_report.add_argument("--max-seconds", type=float, default=None,
+                          help="time limit per check")
+
+    p_bench = sub.add_parser("bench", help="states/s and bytes/state on a fixed model")
+    p_bench.add_argument("--json", action="store_true")
+    p_bench.add_argument("--quick", action="store_true")
+    return parser
+
+
+def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
+    """The model instance, its configuration and the selected properties from CLI args."""
+    from kafkacheck.model import presets, registry
+
+    name = args.model
+    base: dict[str, str] = {}
+    bound_pairs: list[tuple[str, str]] = []
+    props = list(args.props)
+    if name not in registry.MODELS:
+        preset = presets.PRESETS.get(name)
+        if preset is None:
+            hint = did_you_mean(name, [*registry.MODELS, *presets.PRESETS])
+            raise UsageError(f"unknown model or preset {name!r}{hint} (see `kafkacheck list`)")
+        name = preset.model
+        base = dict(preset.settings)
+        bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
+        props = props or list(preset.properties)
+    try:
+        cls = registry.model_class(name)
+    except ImportError as exc:
+        raise UsageError(f"model {name!r} is not available in this installation: {exc}") from None
+    config = build_config(
+        cls,
+        settings=parse_pairs(args.sets, "--set"),
+        files=args.configs,
+        bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
+        base=base,
+    )
+    for attr in ("max_states", "max_seconds"):
+        value = getattr(args, attr, None)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{attr.replace('_', '-')} must be positive")
+    return cls(config), config, props
+
+
+def _exit_code(result: Any) -> int:
+    if result.result == "violated":
+        return EXIT_VIOLATED
+    return EXIT_HOLDS if result.result == "holds" else EXIT_INCOMPLETE
+
+
+def _emit(result: Any, args: argparse.Namespace) -> None:
+    from kafkacheck.explorer.render import result_json, text_report
+
+    if args.json:
+        print(json.dumps(result_json(result), indent=2))
+    else:
+        print(text_report(result, diagrams=not args.no_diagram))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run exhaustive search and print the result."""
+    from kafkacheck.explorer.checks import select_properties
+    from kafkacheck.explorer.progress import Progress
+
+    model, _config, props = resolve(args)
+    propset = select_properties(model, props)
+    if args.max_depth is not None and args.max_depth < 0:
+        raise UsageError("--max-depth must not be negative")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if args.graph and not args.graph.endswith((".dot", ".gv", ".graphml")):
+        raise UsageError(f"--graph {args.graph}: use a .dot, .gv or .graphml file name")
+    progress = Progress(enabled=None if not args.json else False)
+    if args.strategy == "dfs":
+        from kafkacheck.explorer.dfs import depth_first
+
+        result = depth_first(model, propset=propset, max_states=args.max_states,
+                             max_seconds=args.max_seconds, max_depth=args.max_depth,
+                             progress=progress)
+    elif args.workers > 1:
+        from kafkacheck.explorer.parallel import parallel_breadth_first
+
+        result = parallel_breadth_first(model, propset=propset, workers=args.workers,
+                                        max_states=args.max_states,
+                                        max_seconds=args.max_seconds)
+    else:
+        from kafkacheck.explorer.bfs import breadth_first
+
+        result = breadth_first(model, propset=propset, max_states=args.max_states,
+                               max_seconds=args.max_seconds, max_depth=args.max_depth,
+                               stop_at_first=args.stop_at_first,
+                               record_graph=bool(args.graph), progress=progress)
+    if args.graph:
+        from kafkacheck.explorer.graph import export_graph
+
+        export_graph(result, args.graph)
+    _emit(result, args)
+    return _exit_code(result)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run seeded random walks and print what they found."""
+    from kafkacheck.explorer.simulate import simulate
+
+    model, _config, props = resolve(args)
+    if args.walks < 1 or args.depth < 1:
+        raise UsageError("--walks and --depth must be at least 1")
+    result = simulate(model, props, seed=args.seed, walks=args.walks, depth=args.depth,
+                      max_seconds=args.max_seconds)
+    _emit(result, args)
+    if result.violations:
+        return EXIT_VIOLATED
+    return EXIT_INCOMPLETE if result.stop_reason != "walks done" else EXIT_HOLDS
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Replay the action labels of a saved counterexample and re-check the properties."""
+    from kafkacheck.explorer.render import trace_lines
+    from kafkacheck.explorer.trace import ReplayError, replay
+
+    model, _config, _props = resolve(args)
+    try:
+        text = sys.stdin.read() if args.trace == "-" else open(args.trace, encoding="utf-8").read()
+        data = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read trace {args.trace}: {exc}") from None
+    violations = data.get("violations") if isinstance(data, dict) else None
+    if not violations:
+        raise UsageError(f"{args.trace} holds no violation to replay")
+    status = EXIT_HOLDS
+    for violation in violations:
+        labels = [tuple(step["label"]) for step in violation["trace"] if step.get("label")]
+        try:
+            trace = replay(model, labels)
+        except ReplayError as exc:
+            raise UsageError(f"trace of {violation['property']} does not replay: {exc}") from None
+        final = trace.steps[-1].state
+        broken = [p.name for p in model.properties()
+                  if p.kind == "always" and p.holds is not None and not p.holds(final)]
+        print(f"{violation['property']}: {len(trace)} steps replayed; final state violates: "
+              f"{', '.join(broken) or 'nothing'}")
+        print("\n".join(trace_lines(model, trace)))
+        if broken:
+            status = EXIT_VIOLATED
+    return status
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the models, their bounds and properties, and the presets."""
+    from kafkacheck.model import presets, registry
+    from kafkacheck.model.interface import Model
+
+    entries = []
+    for name in registry.available():
+        cls = registry.model_class(name)
+        try:
+            config = build_config(cls)
+            model: Model | None = cls(config)
+            props = list(model.properties())
+        except UsageError:
+            props = []
+        entries.append({
+            "name": name,
+            "summary": cls.summary,
+            "source": cls.source,
+            "settings": list(cls.settings),
+            "bounds": [{"name": b.name, "default": b.default, "doc": b.doc,
+                        **({"choices": list(b.choices)} if b.choices else {})}
+                       for b in cls.bounds],
+            "properties": [{"name": p.name, "kind": p.kind, "statement": p.statement}
+                           for p in props],
+        })
+    preset_list = [{"name": p.name, "model": p.model, "summary": p.summary}
+                   for p in presets.PRESETS.values()]
+    if args.json:
+        print(json.dumps({"models": entries, "presets": preset_list}, indent=2))
+        return EXIT_HOLDS
+    for e in entries:
+        print(f"{e['name']}: {e['summary']}")
+        if e["settings"]:
+            print(f"  Kafka settings: {', '.join(e['settings'])}")
+        for b in e["bounds"]:
+            choices = f" (one of {', '.join(b['choices'])})" if "choices" in b else ""
+            print(f"  bound {b['name']}={b['default']}: {b['doc']}{choices}")
+        for p in e["properties"]:
+            print(f"  {p['kind']:<10} {p['name']}: {p['statement']}")
+        print()
+    if preset_list:
+        print("presets (use in place of a model name):")
+        for p in preset_list:
+            print(f"  {p['name']} [{p['model']}]: {p['summary']}")
+    return EXIT_HOLDS
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Regenerate the guarantee reports."""
+    from kafkacheck.report import generate
+
+    return generate(args.out, only=args.only, max_seconds=args.max_seconds)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure the explorer on a fixed model."""
+    from kafkacheck.bench import run_bench
+
+    return run_bench(as_json=args.json, quick=args.quick)
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "check": cmd_check,
+    "simulate": cmd_simulate,
+    "replay": cmd_replay,
+    "report": cmd_report,
+    "bench": cmd_bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_USAGE
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"kafkacheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kafkacheck: interrupted", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    except BrokenPipeError:
+        return EXIT_HOLDS
+
+
+def console_main() -> None:
+    """setuptools console-script wrapper."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    console_main()

@@ -1,0 +1,1 @@
+"""The Kafka state-machine models and the model interface every engine drives."""

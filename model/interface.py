@@ -1,0 +1,160 @@
+"""The model interface every engine drives: Init/Next/invariants in the spirit of TLA+.
+
+A model is a class; an instance is bound to one configuration (Kafka settings plus
+model bounds).  States are immutable, hashable values built only from ints, bools and
+tuples of them, so that ``hash(state)`` is a cheap fingerprint that is the same in
+every process (strings and ``None`` hash differently per process: keep them out of
+states).  Actions are small printable tuples ``(name, arg, ...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from kafkacheck.config import Config
+    from kafkacheck.properties.base import Property
+
+State = Any
+"""A model state: a flat tuple (or tuple subclass) of ints, bools and tuples."""
+
+Action = tuple
+"""An action label: ``(name, *args)`` with ints/strings as arguments."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A model bound (state-space limit) with its default and what it limits."""
+
+    name: str
+    default: int | str
+    doc: str
+    minimum: int = 0
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    """How one action reads in a sequence diagram: from one participant to another."""
+
+    source: str
+    target: str
+    text: str
+
+
+@dataclass
+class ModelInfo:
+    """What ``kafkacheck list`` shows about a model."""
+
+    name: str
+    summary: str
+    bounds: Sequence[Bound]
+    settings: Sequence[str]
+    properties: Sequence[Property] = field(default_factory=list)
+
+
+class Model:
+    """Base class of every kafkacheck model; subclasses fill in the state machine.
+
+    Subclasses set ``name``, ``summary``, ``source``, ``settings`` (the Kafka settings
+    the model reads, by their Kafka names), ``bounds`` and ``fields`` (names of the
+    state tuple's positions, used to print what an action changed).
+    """
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    settings: ClassVar[tuple[str, ...]] = ()
+    bounds: ClassVar[tuple[Bound, ...]] = ()
+    fields: ClassVar[tuple[str, ...]] = ()
+    # Kafka settings that identify the question being asked: shown first in results.
+    key_settings: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def validate_config(cls, config: Config) -> str | None:
+        """A one-line message when the configuration is impossible, else None."""
+        return None
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.kafka = config.kafka
+        self.bound = config.bounds
+
+    # -- the state machine -------------------------------------------------------
+
+    def init_states(self) -> Iterable[State]:
+        """The initial states."""
+        raise NotImplementedError
+
+    # A model implements either successors() (the fast path engines use) or the pair
+    # actions() + next_state(); each default is written in terms of the other.
+
+    def actions(self, state: State) -> Iterable[Action]:
+        """The action labels enabled in ``state``."""
+        return [action for action, _ in self.successors(state)]
+
+    def next_state(self, state: State, action: Action) -> State | None:
+        """The successor of ``state`` under ``action``; None when it is not enabled."""
+        for label, nxt in self.successors(state):
+            if label == action:
+                return nxt
+        return None
+
+    def successors(self, state: State) -> Iterator[tuple[Action, State]]:
+        """Every (action, next state) pair; models may override this as the fast path."""
+        for action in self.actions(state):
+            nxt = self.next_state(state, action)
+            if nxt is not None:
+                yield action, nxt
+
+    def properties(self) -> Sequence[Property]:
+        """The named properties this model is checked against."""
+        return ()
+
+    def within_bounds(self, state: State) -> bool:
+        """State constraint: states outside it are not explored (TLC's CONSTRAINT)."""
+        return True
+
+    def canonical(self, state: State) -> State:
+        """A representative of the state's symmetry class (identity by default)."""
+        return state
+
+    # -- presentation ------------------------------------------------------------
+
+    def view(self, state: State) -> dict[str, Any]:
+        """The state as named variables (for traces, diffs and reports)."""
+        if self.fields:
+            return dict(zip(self.fields, state, strict=False))
+        return {"state": state}
+
+    def format_value(self, name: str, value: Any) -> str:
+        """How one state variable prints; override for friendlier output."""
+        return repr(value)
+
+    def participants(self) -> Sequence[str]:
+        """The actors of sequence diagrams, in display order."""
+        return ("Model",)
+
+    def message(self, action: Action, before: State, after: State) -> Message:
+        """How ``action`` reads in a sequence diagram."""
+        return Message("Model", "Model", format_action(action))
+
+    def action_families(self) -> Sequence[str]:
+        """The action names this model can produce (for coverage and Hypothesis rules)."""
+        return ()
+
+    @classmethod
+    def info(cls) -> ModelInfo:
+        """A description for listings, without building an instance."""
+        return ModelInfo(cls.name, cls.summary, cls.bounds, cls.settings)
+
+
+def format_action(action: Action) -> str:
+    """Render an action label as ``Name(arg, arg)``."""
+    name, *args = action
+    if not args:
+        return str(name)
+    return f"{name}({', '.join(str(a) for a in args)})"

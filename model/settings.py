@@ -1,0 +1,278 @@
+"""Kafka's own configuration names, value types, validators and defaults.
+
+One registry for broker, topic, producer and consumer settings.  Models say which
+ones they read; the rest are accepted and reported as "not modelled".  Defaults are
+those of Apache Kafka 4.x (the doc section "Configuration" of kafka.apache.org).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+INT_MAX = 2**31 - 1
+LONG_MAX = 2**63 - 1
+
+
+class SettingError(ValueError):
+    """A setting value Kafka itself would reject (ConfigException)."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One Kafka configuration key: where it lives, its default and how values parse."""
+
+    name: str
+    scope: str  # broker | topic | producer | consumer
+    default: Any
+    parse: Callable[[str], Any]
+    doc: str
+    render: Callable[[Any], str] = str
+
+    def value_of(self, text: str) -> Any:
+        """Parse ``text`` as Kafka would, raising SettingError with Kafka-like wording."""
+        try:
+            return self.parse(text.strip())
+        except SettingError as exc:
+            raise SettingError(f"invalid value {text!r} for {self.name}: {exc}") from None
+
+
+def _int(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise SettingError("expected an integer") from None
+        if low is not None and value < low:
+            raise SettingError(f"value must be at least {low}")
+        if high is not None and value > high:
+            raise SettingError(f"value must be no more than {high}")
+        return value
+
+    return parse
+
+
+def _bool(text: str) -> bool:
+    # ConfigDef.parseType(BOOLEAN): "true"/"false" ignoring case, anything else fails.
+    lowered = text.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise SettingError("expected true or false")
+
+
+def _bool_render(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _choice(*values: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        lowered = text.lower()
+        if lowered not in values:
+            raise SettingError(f"must be one of: {', '.join(values)}")
+        return lowered
+
+    return parse
+
+
+def _acks(text: str) -> int:
+    # ProducerConfig: ValidString.in("all", "-1", "0", "1"); "all" is stored as -1.
+    lowered = text.lower()
+    if lowered in ("all", "-1"):
+        return -1
+    if lowered in ("0", "1"):
+        return int(lowered)
+    raise SettingError("must be one of: all, -1, 0, 1")
+
+
+def _acks_render(value: int) -> str:
+    return "all" if value == -1 else str(value)
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _optional_text(text: str) -> str | None:
+    return text or None
+
+
+ASSIGNOR_CLASSES = {
+    "range": "org.apache.kafka.clients.consumer.RangeAssignor",
+    "roundrobin": "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+    "sticky": "org.apache.kafka.clients.consumer.StickyAssignor",
+    "cooperative-sticky": "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+}
+_ASSIGNOR_BY_CLASS = {cls: short for short, cls in ASSIGNOR_CLASSES.items()}
+_ASSIGNOR_BY_SIMPLE = {cls.rsplit(".", 1)[1].lower(): s for s, cls in ASSIGNOR_CLASSES.items()}
+
+
+def _assignors(text: str) -> tuple[str, ...]:
+    # ConsumerConfig: a list of class names; we also take the short protocol names.
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise SettingError("needs at least one assignor")
+    out = []
+    for name in names:
+        short = (
+            _ASSIGNOR_BY_CLASS.get(name)
+            or _ASSIGNOR_BY_SIMPLE.get(name.lower())
+            or (name.lower() if name.lower() in ASSIGNOR_CLASSES else None)
+        )
+        if short is None:
+            raise SettingError(
+                "unknown assignor (expected range, roundrobin, sticky, cooperative-sticky "
+                "or their class names)"
+            )
+        out.append(short)
+    return tuple(out)
+
+
+def _assignors_render(value: tuple[str, ...]) -> str:
+    return ",".join(value)
+
+
+PARTITIONER_CLASSES = {
+    "org.apache.kafka.clients.producer.RoundRobinPartitioner": "round-robin",
+    "org.apache.kafka.clients.producer.UniformStickyPartitioner": "uniform-sticky-legacy",
+    "org.apache.kafka.clients.producer.internals.DefaultPartitioner": "default-legacy",
+}
+
+
+def _partitioner(text: str) -> str | None:
+    # ProducerConfig partitioner.class: null selects the built-in partitioner (KIP-794).
+    if not text:
+        return None
+    if text in PARTITIONER_CLASSES:
+        return text
+    simple = {cls.rsplit(".", 1)[1].lower(): cls for cls in PARTITIONER_CLASSES}
+    if text.lower() in simple:
+        return simple[text.lower()]
+    raise SettingError("unknown partitioner class (RoundRobinPartitioner, UniformStickyPartitioner"
+                       " or DefaultPartitioner; leave empty for the built-in one)")
+
+
+def _offset_reset(text: str) -> str:
+    # ConsumerConfig auto.offset.reset: earliest | latest | none (| by_duration:<ISO-8601>, 4.0).
+    lowered = text.lower()
+    if lowered in ("earliest", "latest", "none") or lowered.startswith("by_duration:"):
+        return lowered
+    raise SettingError("must be one of: earliest, latest, none, by_duration:<duration>")
+
+
+def _s(name: str, scope: str, default: Any, parse: Callable[[str], Any], doc: str,
+       render: Callable[[Any], str] = str) -> Setting:
+    return Setting(name, scope, default, parse, doc, render)
+
+
+_REGISTRY: tuple[Setting, ...] = (
+    # -- topic / broker: replication (kafka.server.KafkaConfig, LogConfig) ------------
+    _s("replication.factor", "topic", 1, _int(1, 32767),
+       "replicas per partition (CreateTopics; falls back to default.replication.factor=1)"),
+    _s("default.replication.factor", "broker", 1, _int(1, 32767),
+       "replication factor of automatically created topics"),
+    _s("num.partitions", "broker", 1, _int(1), "default partition count of new topics"),
+    _s("min.insync.replicas", "topic", 1, _int(1),
+       "with acks=all, the ISR size below which produce fails with NOT_ENOUGH_REPLICAS"),
+    _s("unclean.leader.election.enable", "topic", False, _bool,
+       "may a replica outside the ISR become leader (risking loss)", _bool_render),
+    _s("replica.lag.time.max.ms", "broker", 30000, _int(0),
+       "a follower not caught up for this long leaves the ISR"),
+    _s("flush.messages", "topic", LONG_MAX, _int(1),
+       "fsync after this many messages (default: never; leave it to the OS)"),
+    _s("log.flush.interval.messages", "broker", LONG_MAX, _int(1),
+       "broker default of flush.messages"),
+    _s("retention.ms", "topic", 604800000, _int(-1),
+       "delete segments older than this (-1: keep forever)"),
+    _s("retention.bytes", "topic", -1, _int(-1), "delete old segments past this size"),
+    _s("log.retention.hours", "broker", 168, _int(-1), "broker default of retention.ms"),
+    _s("cleanup.policy", "topic", "delete", _choice("delete", "compact", "delete,compact"),
+       "delete or compact old segments"),
+    _s("offsets.retention.minutes", "broker", 10080, _int(1),
+       "committed offsets of an empty group are kept this long"),
+    _s("group.initial.rebalance.delay.ms", "broker", 3000, _int(0),
+       "wait for more members before the first rebalance"),
+    _s("broker.heartbeat.interval.ms", "broker", 2000, _int(1),
+       "KRaft broker heartbeat period to the controller"),
+    _s("broker.session.timeout.ms", "broker", 9000, _int(1),
+       "KRaft: a broker without heartbeats this long is fenced"),
+    _s("controller.quorum.voters", "broker", "", _text, "static KRaft voter set"),
+    _s("process.roles", "broker", "broker,controller", _text, "KRaft roles of a node"),
+    # -- producer (org.apache.kafka.clients.producer.ProducerConfig) ------------------
+    _s("acks", "producer", -1, _acks,
+       "acknowledgement the leader waits for: 0 none, 1 leader, all the full ISR",
+       _acks_render),
+    _s("enable.idempotence", "producer", True, _bool,
+       "producer id + sequence numbers: no duplicates from retries (default since 3.0)",
+       _bool_render),
+    _s("retries", "producer", INT_MAX, _int(0, INT_MAX), "resend a failed batch this often"),
+    _s("max.in.flight.requests.per.connection", "producer", 5, _int(1),
+       "unacknowledged requests per broker connection"),
+    _s("linger.ms", "producer", 5, _int(0), "wait this long to fill a batch (5 since 4.0)"),
+    _s("batch.size", "producer", 16384, _int(0), "bytes per partition batch"),
+    _s("delivery.timeout.ms", "producer", 120000, _int(0),
+       "upper bound on reporting success or failure of a send"),
+    _s("request.timeout.ms", "producer", 30000, _int(0), "wait this long for a response"),
+    _s("retry.backoff.ms", "producer", 100, _int(0), "wait between retries"),
+    _s("partitioner.class", "producer", None, _partitioner,
+       "custom partitioner class (null: built-in uniform sticky, KIP-794)",
+       lambda v: v or ""),
+    _s("partitioner.ignore.keys", "producer", False, _bool,
+       "partition keyed records as if keyless", _bool_render),
+    _s("partitioner.adaptive.partitioning.enable", "producer", True, _bool,
+       "send more to faster brokers (KIP-794)", _bool_render),
+    _s("partitioner.availability.timeout.ms", "producer", 0, _int(0),
+       "skip partitions whose broker is this slow (KIP-794)"),
+    _s("transactional.id", "producer", None, _optional_text,
+       "enables transactions (KIP-98)", lambda v: v or ""),
+    _s("transaction.timeout.ms", "producer", 60000, _int(1), "coordinator aborts after this"),
+    _s("bootstrap.servers", "producer", "", _text, "initial brokers"),
+    _s("key.serializer", "producer", "", _text, "key serializer class"),
+    _s("value.serializer", "producer", "", _text, "value serializer class"),
+    _s("client.id", "producer", "", _text, "client name in logs and quotas"),
+    _s("compression.type", "producer", "none", _text, "batch compression codec"),
+    _s("buffer.memory", "producer", 33554432, _int(0), "accumulator memory"),
+    _s("max.block.ms", "producer", 60000, _int(0), "send() blocks at most this long"),
+    _s("max.request.size", "producer", 1048576, _int(0), "largest request"),
+    # -- consumer (org.apache.kafka.clients.consumer.ConsumerConfig) ------------------
+    _s("group.id", "consumer", None, _optional_text, "consumer group name",
+       lambda v: v or ""),
+    _s("group.instance.id", "consumer", None, _optional_text,
+       "static membership id (KIP-345)", lambda v: v or ""),
+    _s("group.protocol", "consumer", "classic", _choice("classic", "consumer"),
+       "classic rebalance protocol or the KIP-848 consumer protocol"),
+    _s("auto.offset.reset", "consumer", "latest", _offset_reset,
+       "where to start without a valid committed offset"),
+    _s("enable.auto.commit", "consumer", True, _bool,
+       "commit positions in the background of poll()", _bool_render),
+    _s("auto.commit.interval.ms", "consumer", 5000, _int(0), "auto-commit period"),
+    _s("max.poll.records", "consumer", 500, _int(1), "records returned by one poll()"),
+    _s("max.poll.interval.ms", "consumer", 300000, _int(1),
+       "a member that does not poll this long leaves the group"),
+    _s("session.timeout.ms", "consumer", 45000, _int(1),
+       "a member without heartbeats this long is removed (45 s since 3.0, KIP-735)"),
+    _s("heartbeat.interval.ms", "consumer", 3000, _int(1), "heartbeat period"),
+    _s("partition.assignment.strategy", "consumer", ("range", "cooperative-sticky"),
+       _assignors, "assignors in preference order", _assignors_render),
+    _s("isolation.level", "consumer", "read_uncommitted",
+       _choice("read_uncommitted", "read_committed"), "read aborted transactions or not"),
+    _s("client.rack", "consumer", "", _text, "rack of the consumer (KIP-881)"),
+    _s("fetch.min.bytes", "consumer", 1, _int(0), "fetch waits for this much data"),
+    _s("key.deserializer", "consumer", "", _text, "key deserializer class"),
+    _s("value.deserializer", "consumer", "", _text, "value deserializer class"),
+)
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
+
+
+def lookup(name: str) -> Setting | None:
+    """The Kafka setting called ``name``, or None if Kafka has no such key here."""
+    return SETTINGS.get(name)
+
+
+def render(name: str, value: Any) -> str:
+    """Print a parsed value the way a .properties file would hold it."""
+    setting = SETTINGS.get(name)
+    return setting.render(value) if setting else str(value)

@@ -1,0 +1,1 @@
+"""Named guarantees (always / sometimes / eventually) checked by every engine."""
