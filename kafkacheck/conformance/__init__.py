@@ -1,0 +1,1 @@
+"""Run a real Kafka cluster and check Jepsen-style histories against it."""

@@ -1,0 +1,278 @@
+"""Jepsen-style operation histories of Kafka clients, stored as JSON lines.
+
+Every client action is two events sharing a process: an ``invoke`` when the
+client starts it and a completion when its outcome is known:
+
+* ``ok``   - it definitely happened (a send was acknowledged with an offset; a
+  poll returned these records and they were processed);
+* ``fail`` - it definitely did not happen;
+* ``info`` - indefinite: the client crashed or timed out and the effect is
+  unknown.  An invocation with no completion at all is read as ``info``.
+
+Functions (``f``):
+
+* ``send``: value ``[[key, offset_or_null, value], ...]``; ``key`` names a
+  topic-partition as ``"topic/partition"``; the invocation carries ``null``
+  offsets and the ``ok`` completion the acknowledged ones.
+* ``poll``: the completion's value is ``{key: [[offset, value], ...]}``.  A
+  completion with ``"complete": true`` is a *complete read*: it read each key
+  in ``"ends"`` from the log start up to that end offset.
+* ``assign`` / ``subscribe`` / ``crash`` / ``nemesis``: bookkeeping; the
+  checkers only use ``assign``/``subscribe`` to reset per-process poll order.
+
+Optional fields: ``group`` (consumer group of a poll), ``error`` (text), and
+anything else a scenario wants to keep; unknown fields are preserved.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+INVOKE = "invoke"
+OK = "ok"
+FAIL = "fail"
+INFO = "info"
+COMPLETIONS = (OK, FAIL, INFO)
+
+Event = dict[str, Any]
+
+
+def tp_key(topic: str, partition: int) -> str:
+    """The history key of a topic-partition."""
+    return f"{topic}/{partition}"
+
+
+def split_key(key: str) -> tuple[str, int]:
+    """Invert :func:`tp_key`."""
+    topic, _, part = key.rpartition("/")
+    return topic, int(part)
+
+
+class HistoryWriter:
+    """Appends events to a JSON-lines file, one flushed line per event (thread-safe)."""
+
+    def __init__(self, path: Path | str, process_prefix: str = "") -> None:
+        """Open ``path`` for appending; ``process_prefix`` namespaces process names."""
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = self.path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+        self._next_op = 0
+        self.prefix = process_prefix
+
+    def _write(self, event: Event) -> Event:
+        """Stamp and append one event."""
+        event.setdefault("time", time.monotonic_ns())
+        event.setdefault("wall", time.time())
+        line = json.dumps(event, sort_keys=True, default=str)
+        with self._lock:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+        return event
+
+    def invoke(self, process: str, f: str, value: Any = None, **extra: Any) -> Event:
+        """Record an invocation and return it (pass it to :meth:`complete`)."""
+        with self._lock:
+            op_id = f"{self.prefix}{self._next_op}"
+            self._next_op += 1
+        event = {"type": INVOKE, "process": process, "f": f, "value": value, "op": op_id}
+        event.update(extra)
+        return self._write(event)
+
+    def complete(self, invocation: Event, type_: str, value: Any = None, **extra: Any) -> Event:
+        """Record the completion (ok/fail/info) of an earlier invocation."""
+        if type_ not in COMPLETIONS:
+            raise ValueError(f"not a completion type: {type_}")
+        event = {
+            "type": type_,
+            "process": invocation["process"],
+            "f": invocation["f"],
+            "value": value,
+            "op": invocation["op"],
+        }
+        for k in ("group",):
+            if k in invocation and k not in extra:
+                event[k] = invocation[k]
+        event.update(extra)
+        return self._write(event)
+
+    def note(self, process: str, f: str, value: Any = None, **extra: Any) -> Event:
+        """Record a one-shot event (crash, nemesis action) as an invoke+info pair."""
+        inv = self.invoke(process, f, value, **extra)
+        return self.complete(inv, INFO, value, **extra)
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._fh.close()
+
+    def __enter__(self) -> HistoryWriter:
+        """Context manager entry."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close on exit."""
+        self.close()
+
+
+def read_events(path: Path | str) -> list[Event]:
+    """Load a JSON-lines history; a truncated last line (crashed writer) is ignored."""
+    events: list[Event] = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return events
+
+
+def merge_files(paths: Iterable[Path | str], out: Path | str) -> list[Event]:
+    """Merge per-process history files by monotonic time into ``out`` and index them."""
+    events: list[Event] = []
+    for p in paths:
+        if Path(p).exists():
+            events.extend(read_events(p))
+    events.sort(key=lambda e: (e.get("time", 0), e.get("type") != INVOKE))
+    for i, e in enumerate(events):
+        e["index"] = i
+    write_events(events, out)
+    return events
+
+
+def write_events(events: Iterable[Event], path: Path | str) -> None:
+    """Write events as JSON lines."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(p.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for e in events:
+            fh.write(json.dumps(e, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, p)
+
+
+@dataclass
+class Op:
+    """An invocation paired with its completion (``type`` is ok, fail or info)."""
+
+    process: str
+    f: str
+    type: str
+    invoke_time: int
+    complete_time: int | None
+    value: Any
+    invoke_value: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    index: int = 0
+
+    @property
+    def group(self) -> str | None:
+        """The consumer group of a poll, if recorded."""
+        g = self.extra.get("group")
+        return None if g is None else str(g)
+
+    @property
+    def complete_read(self) -> bool:
+        """Whether this poll is a complete read (see module docstring)."""
+        return bool(self.extra.get("complete")) and self.type == OK
+
+    def reads(self) -> dict[str, list[tuple[int, Any]]]:
+        """Per key, the ``(offset, value)`` pairs this poll returned (empty when unknown)."""
+        if self.f != "poll" or not isinstance(self.value, Mapping):
+            return {}
+        return {
+            str(k): [(int(o), v) for o, v in pairs if o is not None]
+            for k, pairs in self.value.items()
+        }
+
+    def writes(self) -> dict[str, list[tuple[int | None, Any]]]:
+        """Per key, the ``(offset or None, value)`` pairs this send carried, in order."""
+        if self.f != "send":
+            return {}
+        src = self.value if isinstance(self.value, list) else self.invoke_value
+        if not isinstance(src, list):
+            src = self.invoke_value if isinstance(self.invoke_value, list) else []
+        out: dict[str, list[tuple[int | None, Any]]] = {}
+        for item in src:
+            key, offset, value = item
+            out.setdefault(str(key), []).append((None if offset is None else int(offset), value))
+        return out
+
+
+def pair(events: Sequence[Event]) -> list[Op]:
+    """Pair invocations with completions; unmatched invocations become ``info``."""
+    if all("index" in e for e in events):
+        ordered = sorted(events, key=lambda e: e["index"])
+    else:
+        ordered = list(events)
+    open_ops: dict[tuple[str, Any], Event] = {}
+    ops: list[Op] = []
+    slots: dict[tuple[str, Any], int] = {}
+    for e in ordered:
+        process = str(e.get("process"))
+        op_key = (process, e.get("op"))
+        if e["type"] == INVOKE:
+            open_ops[op_key] = e
+            slots[op_key] = len(ops)
+            ops.append(
+                Op(
+                    process=process,
+                    f=e["f"],
+                    type=INFO,
+                    invoke_time=int(e.get("time", 0)),
+                    complete_time=None,
+                    value=None,
+                    invoke_value=e.get("value"),
+                    extra={k: v for k, v in e.items() if k not in _CORE},
+                    index=len(ops),
+                )
+            )
+            continue
+        inv = open_ops.pop(op_key, None)
+        if inv is None:
+            # A completion without invocation: keep it as its own op.
+            ops.append(
+                Op(
+                    process,
+                    e["f"],
+                    e["type"],
+                    int(e.get("time", 0)),
+                    int(e.get("time", 0)),
+                    e.get("value"),
+                    None,
+                    {k: v for k, v in e.items() if k not in _CORE},
+                    len(ops),
+                )
+            )
+            continue
+        op = ops[slots.pop(op_key)]
+        op.type = e["type"]
+        op.complete_time = int(e.get("time", 0))
+        op.value = e.get("value")
+        op.extra.update({k: v for k, v in e.items() if k not in _CORE})
+    return ops
+
+
+_CORE = {"type", "process", "f", "value", "time", "op", "index"}
+
+
+def as_ops(history: Sequence[Event] | Sequence[Op]) -> list[Op]:
+    """Accept either raw events or already paired ops."""
+    if history and isinstance(history[0], Op):
+        return list(history)  # type: ignore[arg-type]
+    return pair(history)  # type: ignore[arg-type]
+
+
+def iter_polls(ops: Iterable[Op]) -> Iterator[Op]:
+    """The poll ops."""
+    return (op for op in ops if op.f == "poll")
