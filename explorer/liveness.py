@@ -8,6 +8,7 @@ search starts from every reachable p-and-not-q state (p leads to q).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 
 import networkx as nx
@@ -18,55 +19,62 @@ from kafkacheck.model.interface import Model
 from kafkacheck.properties.base import Property
 
 
-def _graph(graph: object) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(graph.states)  # type: ignore[attr-defined]
-    for src, action, dst in graph.edges:  # type: ignore[attr-defined]
-        if g.has_edge(src, dst):
-            g[src][dst]["families"].add(action[0])
-        else:
-            g.add_edge(src, dst, families={action[0]})
-    return g
+class _Graph:
+    """Adjacency with the action families on each edge, and what is enabled where."""
+
+    def __init__(self, graph: object) -> None:
+        self.succ: dict[int, dict[int, set[str]]] = {fp: {} for fp in graph.states}  # type: ignore[attr-defined]
+        self.enabled: dict[int, set[str]] = {fp: set() for fp in self.succ}
+        for src, action, dst in graph.edges:  # type: ignore[attr-defined]
+            fams = self.succ[src].setdefault(dst, set())
+            fams.add(action[0])
+            self.enabled[src].add(action[0])
 
 
-def _enabled(g: nx.DiGraph, node: int) -> set[str]:
-    out: set[str] = set()
-    for _, _, data in g.out_edges(node, data=True):
-        out |= data["families"]
-    return out
+def _reachable(g: _Graph, starts: list[int], allowed: set[int]) -> dict[int, int]:
+    """Breadth-first distances from any start, moving only through ``allowed`` states."""
+    dist = {s: 0 for s in starts}
+    queue = deque(starts)
+    while queue:
+        u = queue.popleft()
+        for v in g.succ[u]:
+            if v in allowed and v not in dist:
+                dist[v] = dist[u] + 1
+                queue.append(v)
+    return dist
 
 
-def _fair_scc(g: nx.DiGraph, scc: set[int], fairness: Sequence[str],
+def _fair_scc(g: _Graph, scc: set[int], fairness: Sequence[str],
               cut: set[int]) -> list[int] | None:
     """Waypoints of a fair cycle inside ``scc`` (None if no fair behaviour stays in it)."""
     if len(scc) == 1:
         (node,) = scc
-        if not g.has_edge(node, node):
+        if node not in g.succ[node]:
             # A state that can stay forever only if nothing at all is enabled (a deadlock),
             # and not merely because the bounds cut its successors off.
-            if g.out_degree(node) == 0 and node not in cut:
+            if not g.succ[node] and node not in cut:
                 return [node]
             return None
     waypoints: list[int] = []
     for family in fairness:
-        disabled = [n for n in scc if family not in _enabled(g, n)]
-        if disabled:
-            waypoints.append(disabled[0])
+        disabled = next((n for n in scc if family not in g.enabled[n]), None)
+        if disabled is not None:
+            waypoints.append(disabled)
             continue
-        inner = [(u, v) for u in scc for v in g.successors(u)
-                 if v in scc and family in g[u][v]["families"]]
-        if not inner:
+        inner = next(((u, v) for u in scc for v, fams in g.succ[u].items()
+                      if v in scc and family in fams), None)
+        if inner is None:
             return None  # always enabled here, never taken inside: unfair to stay
-        waypoints.extend(inner[0])
+        waypoints.extend(inner)
     return waypoints or [next(iter(scc))]
 
 
-def _lasso(g: nx.DiGraph, sub: nx.DiGraph, prefix: list[int], entry: int,
+def _lasso(g: _Graph, sub: nx.DiGraph, prefix: list[int], entry: int,
            waypoints: list[int]) -> tuple[list[int], int | None]:
     """Fingerprints of prefix + path to the SCC + a cycle through the waypoints."""
     to_entry = nx.shortest_path(sub, prefix[-1], entry)
     chain = prefix + to_entry[1:]
-    if len(waypoints) == 1 and g.out_degree(waypoints[0]) == 0:
+    if len(waypoints) == 1 and not g.succ[waypoints[0]]:
         return chain, None
     loop_start = len(chain) - 1
     current = entry
@@ -95,37 +103,35 @@ def check_liveness(model: Model, props: Iterable[Property], result: CheckResult,
     if not result.complete:
         result.notes.append("liveness not checked: the exploration was incomplete")
         return
-    g = _graph(graph)
+    g = _Graph(graph)
     states = graph.states  # type: ignore[attr-defined]
     cut = graph.cut  # type: ignore[attr-defined]
     for prop in props:
         assert prop.holds is not None
-        good = {fp for fp, s in states.items() if prop.holds(s)}
+        bad = {fp for fp, s in states.items() if not prop.holds(s)}
         if prop.trigger is None:
-            starts = [fp for fp in graph.initial if fp not in good]  # type: ignore[attr-defined]
+            starts = [fp for fp in graph.initial if fp in bad]  # type: ignore[attr-defined]
         else:
-            starts = [fp for fp, s in states.items() if fp not in good and prop.trigger(s)]
+            starts = [fp for fp in bad if prop.trigger(states[fp])]
         if not starts:
             continue
-        bad = g.subgraph(n for n in g.nodes if n not in good)
-        reach = set()
-        for s in starts:
-            if s not in reach:
-                reach |= nx.descendants(bad, s) | {s}
-        sub = bad.subgraph(reach)
+        dist = _reachable(g, starts, bad)
+        sub = nx.DiGraph()
+        sub.add_nodes_from(dist)
+        sub.add_edges_from((u, v) for u in dist for v in g.succ[u] if v in dist)
         found = None
-        for scc in sorted(nx.strongly_connected_components(sub), key=len):
+        for scc in sorted(nx.strongly_connected_components(sub),
+                          key=lambda c: min(dist[n] for n in c)):
             waypoints = _fair_scc(g, scc, prop.fairness, cut)
             if waypoints is not None:
-                found = (scc, waypoints)
+                found = waypoints
                 break
         if found is None:
             continue
-        scc, waypoints = found
-        entry = waypoints[0]
-        start = min(starts, key=lambda s: (not nx.has_path(sub, s, entry),
-                                           len(chain_to(parents, s))))
-        chain, loop_start = _lasso(g, sub, chain_to(parents, start), entry, waypoints)
+        entry = found[0]
+        reaching = [s for s in starts if nx.has_path(sub, s, entry)]
+        start = min(reaching, key=lambda s: len(chain_to(parents, s)))
+        chain, loop_start = _lasso(g, sub, chain_to(parents, start), entry, found)
         result.violations.append(Violation(prop, _replay_chain(model, chain, loop_start),
                                            "liveness"))
 

@@ -82,7 +82,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     settings = ", ".join(f"{k}={v}" for k, v in cfg.kafka_text().items() if k in shown)
     if settings:
         lines.append(f"settings: {settings}")
-    others = [f"{k}={v}" for k, v in cfg.kafka_text().items() if k not in shown]
+    others = [f"{k}={v}" for k, v in cfg.kafka_text().items()
+              if k not in shown and k in cfg.explicit]
     if others:
         lines.append(f"other settings: {', '.join(others)}")
     if cfg.not_modelled:

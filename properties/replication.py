@@ -1,0 +1,148 @@
+"""Replication guarantees: acknowledged writes survive, committed records stay, ISR sanity."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kafkacheck.model.partition import (
+    ACKED,
+    EPOCH,
+    EXPOSED,
+    HWS,
+    ISR,
+    LEADER,
+    LOGS,
+    NO_LEADER,
+    PENDING,
+    entry_record,
+)
+from kafkacheck.properties.base import Property, always, eventually, sometimes
+
+if TYPE_CHECKING:
+    from kafkacheck.model.replication import ReplicationModel
+
+PARTS = 6  # position of the partitions in the replication model's state
+
+
+def acked_writes_survive(parts: tuple) -> bool:
+    """Every acknowledged record is in the log of the partition's current leader."""
+    for part in parts:
+        leader = part[LEADER]
+        acked = part[ACKED]
+        if leader == NO_LEADER or not acked:
+            continue
+        present = 0
+        for e in part[LOGS][leader]:
+            present |= 1 << entry_record(e)
+        if acked & ~present:
+            return False
+    return True
+
+
+def committed_records_stay(parts: tuple) -> bool:
+    """Records once below a leader's HW stay at their offsets in every later leader's log."""
+    for part in parts:
+        leader = part[LEADER]
+        exposed = part[EXPOSED]
+        if leader != NO_LEADER and exposed and part[LOGS][leader][: len(exposed)] != exposed:
+            return False
+    return True
+
+
+def replicas_agree_below_hw(parts: tuple) -> bool:
+    """Any two replicas hold the same entries below the smaller of their HWs."""
+    for part in parts:
+        logs, hws = part[LOGS], part[HWS]
+        n = len(logs)
+        for i in range(n):
+            for j in range(i + 1, n):
+                m = min(hws[i], hws[j])
+                if m and logs[i][:m] != logs[j][:m]:
+                    return False
+    return True
+
+
+def leader_in_isr(parts: tuple) -> bool:
+    """A partition's leader is a member of its ISR."""
+    return all(part[LEADER] == NO_LEADER or part[ISR] >> part[LEADER] & 1 for part in parts)
+
+
+def hw_within_leo(parts: tuple) -> bool:
+    """Every replica's high watermark is at most its log end offset."""
+    for part in parts:
+        for log, hw in zip(part[LOGS], part[HWS], strict=True):
+            if hw > len(log):
+                return False
+    return True
+
+
+def replication_properties(model: ReplicationModel) -> list[Property]:
+    """The properties of the replication model, with the settings that decide them."""
+    acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
+    props = [
+        always(
+            "NoAckedWriteLost",
+            f"a record acknowledged to the producer (acks={acks}) stays in the log of every "
+            "later leader",
+            lambda s: acked_writes_survive(s[PARTS]),
+            source="Kafka docs 'Replication': committed messages are not lost",
+            explanation="an acknowledged record was missing from the new leader's log: the "
+            "acknowledgement came before enough replicas had it (acks=1, or an ISR of one "
+            "with min.insync.replicas=1), or the replica that had it lost it (unclean "
+            "election, unflushed data lost in a power failure, truncation to the HW). "
+            "acks=all with min.insync.replicas >= 2, unclean.leader.election.enable=false "
+            "and leader-epoch truncation prevent it for single failures",
+        ),
+        always(
+            "CommittedRecordsStay",
+            "a record consumers could read (below the leader's high watermark) stays at its "
+            "offset in every later leader's log",
+            lambda s: committed_records_stay(s[PARTS]),
+            source="Kafka docs 'Replication' (committed = in every ISR replica's log)",
+            explanation="a record that was below the high watermark, so visible to "
+            "consumers, disappeared or changed at its offset after a leader change",
+        ),
+        always(
+            "ReplicasAgreeBelowHw",
+            "any two replicas hold the same record at each offset below both their high "
+            "watermarks",
+            lambda s: replicas_agree_below_hw(s[PARTS]),
+            source="KIP-101 (replica divergence)",
+            explanation="two replicas diverged below their high watermarks: a follower kept "
+            "entries the new leader does not have (log divergence, KIP-101 scenario 2)",
+        ),
+        always(
+            "LeaderInIsr",
+            "a partition's leader is in its in-sync replica set",
+            lambda s: leader_in_isr(s[PARTS]),
+            source="kafka.cluster.Partition (the leader never leaves its own ISR)",
+            explanation="the ISR lost its leader",
+        ),
+        always(
+            "HwWithinLeo",
+            "every replica's high watermark is at most its log end offset",
+            lambda s: hw_within_leo(s[PARTS]),
+            source="UnifiedLog.updateHighWatermark (HW is capped at the LEO)",
+            explanation="a replica claimed a high watermark beyond its own log",
+        ),
+    ]
+    if model.max_records > 0:
+        props.append(sometimes(
+            "SomeRecordCommitted", "a record can become committed (visible to consumers)",
+            lambda s: any(part[EXPOSED] for part in s[PARTS])))
+    if model.bound["crashes"] > 0 or model.bound["leader_changes"] > 0:
+        props.append(sometimes(
+            "LeaderFailsOver", "leadership can move to a new leader epoch",
+            lambda s: any(part[EPOCH] > 0 and part[LEADER] != NO_LEADER for part in s[PARTS])))
+    if model.acks == -1 and model.max_records > 0:
+        props.append(eventually(
+            "ProduceRequestsComplete",
+            "under fair scheduling every acks=all produce request is eventually answered",
+            lambda s: not any(part[PENDING] for part in s[PARTS]),
+            trigger=lambda s: any(part[PENDING] for part in s[PARTS]),
+            fairness=("Fetch", "BecomeFollower", "Ack", "AckError", "ShrinkIsr", "Fence",
+                      "Elect", "UncleanElect"),
+            source="Kafka docs: a produce request waits for the ISR or request.timeout.ms",
+            explanation="a produce request can wait forever: nothing fair forces its answer",
+        ))
+    return props
