@@ -74,3 +74,14 @@ def test_coverage_counts_how_often_each_action_fired():
     result = breadth_first(make_model("twophase"))
     assert result.coverage["TMCommit"] >= 1
     assert sum(result.coverage.values()) == result.generated_states - 1
+
+
+def test_parallel_search_finds_the_same_states_and_shortest_trace_as_sequential():
+    from kafkacheck.explorer.parallel import parallel_breadth_first
+
+    par = parallel_breadth_first(make_model("twophase", rms=4), ["TCConsistent"], workers=2,
+                                 min_level=1)
+    seq = breadth_first(make_model("twophase", rms=4), ["TCConsistent"])
+    assert par.complete and par.distinct_states == seq.distinct_states
+    bug = parallel_breadth_first(make_model("diehard"), ["NotSolved"], workers=2, min_level=1)
+    assert len(bug.violation("NotSolved").trace) == 6
