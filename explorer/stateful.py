@@ -1,0 +1,163 @@
+"""Hypothesis stateful testing over the same model: a RuleBasedStateMachine factory.
+
+One rule per action family draws among that family's enabled actions; preconditions
+come from enabledness; the model's always-properties become invariants.  A failure
+raises an AssertionError whose message is the explorer's own rendering of the trace
+(numbered steps and a Mermaid diagram), so shrunk examples read like the explorer's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from kafkacheck.explorer.checks import select_properties
+from kafkacheck.explorer.render import mermaid, trace_lines
+from kafkacheck.explorer.trace import build_trace
+from kafkacheck.model.interface import Action, Model, State, format_action
+
+
+class PropertyViolation(AssertionError):
+    """An always-property failed on a Hypothesis-driven behaviour of the model."""
+
+    def __init__(self, message: str, name: str, actions: list[Action]) -> None:
+        super().__init__(message)
+        self.property_name = name
+        self.actions = actions
+
+
+class ModelMachine(RuleBasedStateMachine):
+    """Base class of generated machines: holds the current state and the trace so far."""
+
+    model: Model
+    property_names: Sequence[str] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        props = select_properties(self.model, self.property_names)
+        self._invariants = props.invariants
+        self._steps = props.steps
+        self._within = (None if type(self.model).within_bounds is Model.within_bounds
+                        else self.model.within_bounds)
+        self.state: State | None = None
+        self.states: list[State] = []
+        self.actions: list[Action | None] = []
+        self._enabled: dict[str, list[tuple[Action, State]]] | None = None
+        self._noting = True
+
+    @classmethod
+    def replay(cls, actions: Sequence[Action]) -> ModelMachine:
+        """Run action labels outside Hypothesis (e.g. an explorer trace); raises on violation."""
+        machine = cls()
+        machine._noting = False
+        machine.state = next(iter(machine.model.init_states()))
+        machine._record(None, machine.state)
+        machine.check_invariants_now()
+        for action in actions:
+            options = dict(machine.enabled(action[0]))
+            if tuple(action) not in options:
+                raise ValueError(f"{format_action(tuple(action))} is not enabled")
+            machine.take(tuple(action), options[tuple(action)])
+            machine.check_invariants_now()
+        return machine
+
+    def enabled(self, family: str) -> list[tuple[Action, State]]:
+        """The enabled actions of one family in the current state (cached per state)."""
+        if self._enabled is None:
+            table: dict[str, list[tuple[Action, State]]] = {}
+            for action, nxt in self.model.successors(self.state):
+                if self._within is None or self._within(nxt):
+                    table.setdefault(action[0], []).append((action, nxt))
+            self._enabled = table
+        return self._enabled.get(family, [])
+
+    def take(self, action: Action, nxt: State) -> None:
+        """Apply one action, check step invariants, record it."""
+        before = self.state
+        for prop in self._steps:
+            if not prop.step(before, action, nxt):  # type: ignore[misc]
+                self.state = nxt
+                self._record(action, nxt)
+                self._fail(prop.name)
+        self.state = nxt
+        self._record(action, nxt)
+        if self._noting:
+            note(f"{len(self.actions) - 1}. {format_action(action)}")
+
+    def _record(self, action: Action | None, state: State) -> None:
+        self.states.append(state)
+        self.actions.append(action)
+        self._enabled = None
+
+    def _fail(self, name: str) -> None:
+        trace = build_trace(self.model, self.states, self.actions)
+        prop = next(p for p in self.model.properties() if p.name == name)
+        lines = [f"{name} violated ({prop.statement}) after {len(trace)} steps:",
+                 *trace_lines(self.model, trace), "```mermaid",
+                 mermaid(self.model, trace, f"{name} violated"), "```"]
+        raise PropertyViolation("\n".join(lines), name,
+                                [a for a in self.actions if a is not None])
+
+    def check_invariants_now(self) -> None:
+        """Check every state invariant on the current state."""
+        if self.state is None:
+            return
+        for prop in self._invariants:
+            if not prop.holds(self.state):  # type: ignore[misc]
+                self._fail(prop.name)
+
+
+def _family_rule(family: str) -> Any:
+    def fire(self: ModelMachine, data: Any) -> None:
+        options = self.enabled(family)
+        labels = [action for action, _ in options]
+        action = data.draw(st.sampled_from(labels), label=family)
+        self.take(action, options[labels.index(action)][1])
+
+    fire.__name__ = family
+    fire.__doc__ = f"Take one enabled {family} action of the model."
+    guarded = precondition(lambda self: bool(self.enabled(family)))(fire)
+    return rule(data=st.data())(guarded)
+
+
+def machine_for(model: Model, properties: Sequence[str] = (),
+                families: Sequence[str] = ()) -> type[ModelMachine]:
+    """A RuleBasedStateMachine class driving ``model``, checking its always-properties."""
+    names = list(families or model.action_families())
+    if not names:
+        names = sorted({a[0] for s in model.init_states() for a, _ in model.successors(s)})
+    inits = list(model.init_states())
+
+    def start(self: ModelMachine, data: Any) -> None:
+        index = data.draw(st.integers(0, len(inits) - 1), label="initial state") \
+            if len(inits) > 1 else 0
+        self.state = inits[index]
+        self._record(None, self.state)
+
+    namespace: dict[str, Any] = {
+        "model": model,
+        "property_names": tuple(properties),
+        "start": initialize(data=st.data())(start),
+        "properties_hold": invariant()(lambda self: self.check_invariants_now()),
+    }
+    for family in names:
+        namespace[family] = _family_rule(family)
+
+    def deadlocked(self: ModelMachine) -> bool:
+        return self.state is not None and not any(self.enabled(f) for f in names)
+
+    def stutter(self: ModelMachine) -> None:
+        """Nothing is enabled: the behaviour has ended; stay (a stuttering step)."""
+
+    namespace["behaviour_ended"] = rule()(precondition(deadlocked)(stutter))
+    return type(f"{type(model).__name__}Machine", (ModelMachine,), namespace)
