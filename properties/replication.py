@@ -21,15 +21,15 @@ from kafkacheck.properties.base import Property, always, eventually, sometimes
 if TYPE_CHECKING:
     from kafkacheck.model.replication import ReplicationModel
 
-PARTS = 6  # position of the partitions in the replication model's state
+ALIVE, PARTS = 0, 6  # positions in the replication model's state
 
 
-def acked_writes_survive(parts: tuple) -> bool:
-    """Every acknowledged record is in the log of the partition's current leader."""
+def acked_writes_survive(parts: tuple, alive: int) -> bool:
+    """Every acknowledged record is in the log of the partition's current (live) leader."""
     for part in parts:
         leader = part[LEADER]
         acked = part[ACKED]
-        if leader == NO_LEADER or not acked:
+        if leader == NO_LEADER or not acked or not alive >> leader & 1:
             continue
         present = 0
         for e in part[LOGS][leader]:
@@ -39,12 +39,14 @@ def acked_writes_survive(parts: tuple) -> bool:
     return True
 
 
-def committed_records_stay(parts: tuple) -> bool:
-    """Records once below a leader's HW stay at their offsets in every later leader's log."""
+def committed_records_stay(parts: tuple, alive: int) -> bool:
+    """Records once below a leader's HW stay at their offsets in every later live leader's log."""
     for part in parts:
         leader = part[LEADER]
         exposed = part[EXPOSED]
-        if leader != NO_LEADER and exposed and part[LOGS][leader][: len(exposed)] != exposed:
+        if leader == NO_LEADER or not exposed or not alive >> leader & 1:
+            continue
+        if part[LOGS][leader][: len(exposed)] != exposed:
             return False
     return True
 
@@ -84,7 +86,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "NoAckedWriteLost",
             f"a record acknowledged to the producer (acks={acks}) stays in the log of every "
             "later leader",
-            lambda s: acked_writes_survive(s[PARTS]),
+            lambda s: acked_writes_survive(s[PARTS], s[ALIVE]),
             source="Kafka docs 'Replication': committed messages are not lost",
             explanation="an acknowledged record was missing from the new leader's log: the "
             "acknowledgement came before enough replicas had it (acks=1, or an ISR of one "
@@ -97,7 +99,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "CommittedRecordsStay",
             "a record consumers could read (below the leader's high watermark) stays at its "
             "offset in every later leader's log",
-            lambda s: committed_records_stay(s[PARTS]),
+            lambda s: committed_records_stay(s[PARTS], s[ALIVE]),
             source="Kafka docs 'Replication' (committed = in every ISR replica's log)",
             explanation="a record that was below the high watermark, so visible to "
             "consumers, disappeared or changed at its offset after a leader change",

@@ -65,7 +65,17 @@ def test_power_loss_with_a_single_member_isr_loses_an_acks_all_write_kip_966():
                        crash_kind="power-loss")
     result = breadth_first(model, ["NoAckedWriteLost"])
     trace = result.violation("NoAckedWriteLost").trace
-    assert names(trace) == ["Produce", "ShrinkIsr", "ShrinkIsr", "Ack", "PowerLoss"]
+    assert names(trace) == ["Produce", "ShrinkIsr", "ShrinkIsr", "Ack", "PowerLoss", "Fence",
+                            "Restart", "Elect"]
+
+
+def test_power_loss_loses_acks_all_writes_even_with_min_isr_2_once_the_isr_shrank():
+    # KIP-966 "last replica standing": the ISR may shrink below min.insync.replicas
+    settings = {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2"}
+    model = make_model("replication", settings, crash_kind="power-loss")
+    trace = breadth_first(model, ["NoAckedWriteLost"]).violation("NoAckedWriteLost").trace
+    assert names(trace)[-4:] == ["PowerLoss", "Fence", "Restart", "Elect"]
+    assert "ShrinkIsr" in names(trace)
 
 
 def test_flushing_every_message_prevents_the_power_loss_scenario():
