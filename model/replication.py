@@ -350,6 +350,12 @@ class ReplicationModel(Model):
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Flush", "Fence", "Restart",
                 "Elect", "UncleanElect", "MoveLeader")
 
+    def symbolic_encoding(self) -> Any:
+        """The Z3 encoding of this configuration (explorer/symbolic.py)."""
+        from kafkacheck.model.replication_symbolic import encoding_for
+
+        return encoding_for(self)
+
     # -- properties --------------------------------------------------------------------
 
     def properties(self) -> list[Property]:
