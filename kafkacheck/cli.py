@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_report.add_argument("--max-seconds", type=float, default=None,
                           help="time limit per check")
 
+    p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and compare "
+                            "(run | up | down; see `kafkacheck conformance run --help`)")
+    p_conf.add_argument("rest", nargs=argparse.REMAINDER)
+
     p_bench = sub.add_parser("bench", help="states/s and bytes/state on a fixed model")
     p_bench.add_argument("--json", action="store_true")
     p_bench.add_argument("--quick", action="store_true")
@@ -329,6 +333,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return generate(args.out, only=args.only, max_seconds=args.max_seconds)
 
 
+def cmd_conformance(args: argparse.Namespace) -> int:
+    """Delegate to the conformance harness (python -m kafkacheck.conformance)."""
+    from kafkacheck.conformance.__main__ import main as conformance_main
+
+    return conformance_main(args.rest or ["--help"])
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure the explorer on a fixed model."""
     from kafkacheck.bench import run_bench
@@ -344,6 +355,7 @@ COMMANDS = {
     "prove": cmd_prove,
     "report": cmd_report,
     "bench": cmd_bench,
+    "conformance": cmd_conformance,
 }
 
 
