@@ -28,12 +28,28 @@ from kafkacheck.model.interface import Action, Model, State, format_action
 
 
 class PropertyViolation(AssertionError):
-    """An always-property failed on a Hypothesis-driven behaviour of the model."""
+    """An always-property failed on a Hypothesis-driven behaviour of the model.
 
-    def __init__(self, message: str, name: str, actions: list[Action]) -> None:
-        super().__init__(message)
+    The message (numbered steps and a Mermaid diagram) is rendered only when shown, so
+    the many failing runs made while shrinking stay cheap.
+    """
+
+    def __init__(self, model: Model, name: str, states: list[State],
+                 actions: list[Action | None]) -> None:
+        super().__init__(name)
+        self.model = model
         self.property_name = name
-        self.actions = actions
+        self.states = states
+        self.actions = [a for a in actions if a is not None]
+        self._labels = actions
+
+    def __str__(self) -> str:
+        trace = build_trace(self.model, self.states, self._labels)
+        prop = next(p for p in self.model.properties() if p.name == self.property_name)
+        lines = [f"{self.property_name} violated ({prop.statement}) after {len(trace)} steps:",
+                 *trace_lines(self.model, trace), "```mermaid",
+                 mermaid(self.model, trace, f"{self.property_name} violated"), "```"]
+        return "\n".join(lines)
 
 
 class ModelMachine(RuleBasedStateMachine):
@@ -100,13 +116,7 @@ class ModelMachine(RuleBasedStateMachine):
         self._enabled = None
 
     def _fail(self, name: str) -> None:
-        trace = build_trace(self.model, self.states, self.actions)
-        prop = next(p for p in self.model.properties() if p.name == name)
-        lines = [f"{name} violated ({prop.statement}) after {len(trace)} steps:",
-                 *trace_lines(self.model, trace), "```mermaid",
-                 mermaid(self.model, trace, f"{name} violated"), "```"]
-        raise PropertyViolation("\n".join(lines), name,
-                                [a for a in self.actions if a is not None])
+        raise PropertyViolation(self.model, name, list(self.states), list(self.actions))
 
     def check_invariants_now(self) -> None:
         """Check every state invariant on the current state."""

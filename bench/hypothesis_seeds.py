@@ -1,0 +1,93 @@
+"""How reliably Hypothesis finds the known violations: 20 seeds per case, CI profile.
+
+Usage: python bench/hypothesis_seeds.py [--seeds 20] [--only NAME] [--json]
+For each case it reports how many seeds found the violation, the median time to the
+reported (shrunk) failure, and the median shrunk length; safe cases must find nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from hypothesis import seed, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from kafkacheck.explorer.stateful import PropertyViolation, machine_for  # noqa: E402
+from kafkacheck.testing import make_model  # noqa: E402
+
+SAFE = {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3"}
+
+# (name, model, settings, bounds, property, expect_violation)
+CASES: list[tuple[str, str, dict, dict, str, bool]] = [
+    ("acks1-loss", "replication", {"acks": "1", "replication.factor": "3"},
+     {"partitions": 2, "records": 6, "crashes": 2}, "NoAckedWriteLost", True),
+    ("unclean-election-loss", "replication",
+     {**SAFE, "min.insync.replicas": "1", "unclean.leader.election.enable": "true"},
+     {"records": 4, "crashes": 2}, "NoAckedWriteLost", True),
+    ("legacy-hw-truncation-divergence", "replication", SAFE,
+     {"records": 3, "crashes": 2, "leader_changes": 2, "truncation": "high-watermark"},
+     "ReplicasAgreeBelowHw", True),
+    ("acks-all-safe", "replication", SAFE, {"partitions": 2, "records": 6, "crashes": 2},
+     "NoAckedWriteLost", False),
+]
+
+
+def load_profile() -> settings:
+    """The CI profile registered by tests/conftest.py."""
+    import conftest  # noqa: F401  (registers the profiles)
+
+    return settings.get_profile("ci")
+
+
+def run_case(case: tuple, seeds: int, profile: settings) -> dict:
+    """Run one case over ``seeds`` seeds."""
+    name, model_name, settings_, bounds, prop, expect = case
+    found, times, lengths = 0, [], []
+    for s in range(seeds):
+        model = make_model(model_name, settings_, **bounds)
+        machine = seed(s)(machine_for(model, [prop]))
+        started = time.perf_counter()
+        try:
+            run_state_machine_as_test(machine, settings=profile)
+        except PropertyViolation as exc:
+            found += 1
+            times.append(time.perf_counter() - started)
+            lengths.append(len(exc.actions))
+    return {
+        "case": name, "model": model_name, "property": prop, "expect_violation": expect,
+        "seeds": seeds, "found": found,
+        "median_seconds_to_failure": round(statistics.median(times), 2) if times else None,
+        "median_shrunk_length": statistics.median(lengths) if lengths else None,
+        "ok": (found >= seeds - seeds // 20) if expect else found == 0,
+    }
+
+
+def main() -> int:
+    """Run the measurement and print a table (or JSON)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    profile = load_profile()
+    rows = [run_case(c, args.seeds, profile) for c in CASES if not args.only or c[0] in args.only]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{'case':<34}{'found':>8}{'median s':>10}{'median len':>12}  ok")
+        for r in rows:
+            print(f"{r['case']:<34}{r['found']:>5}/{r['seeds']:<2}"
+                  f"{r['median_seconds_to_failure'] or '-':>10}"
+                  f"{r['median_shrunk_length'] or '-':>12}  {'yes' if r['ok'] else 'NO'}")
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
