@@ -31,11 +31,20 @@ CASES: list[tuple[str, str, dict, dict, str, bool]] = [
     ("unclean-election-loss", "replication",
      {**SAFE, "min.insync.replicas": "1", "unclean.leader.election.enable": "true"},
      {"records": 4, "crashes": 2}, "NoAckedWriteLost", True),
-    ("legacy-hw-truncation-divergence", "replication", SAFE,
-     {"records": 3, "crashes": 2, "leader_changes": 2, "truncation": "high-watermark"},
-     "ReplicasAgreeBelowHw", True),
+    ("legacy-hw-truncation-divergence", "kafka-spec", {},
+     {"variant": "truncate-to-high-watermark"}, "StrongIsr", True),
+    ("legacy-hw-truncation-loss", "replication", SAFE,
+     {"records": 3, "crashes": 2, "bounces": 2, "truncation": "high-watermark"},
+     "CommittedRecordsStay", True),
+    ("retries-without-idempotence-duplicate", "producer", {"enable.idempotence": "false"},
+     {"records": 3}, "NoDuplicates", True),
     ("acks-all-safe", "replication", SAFE, {"partitions": 2, "records": 6, "crashes": 2},
      "NoAckedWriteLost", False),
+    ("kip320-safe", "kafka-spec", {}, {"variant": "kip320"}, "StrongIsr", False),
+    ("idempotent-producer-safe", "producer",
+     {"replication.factor": "2", "min.insync.replicas": "2"},
+     {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1, "retry_budget": 2},
+     "NoDuplicates", False),
 ]
 
 

@@ -91,6 +91,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
         lines.append(f"accepted but not modelled: {names}")
     bounds = ", ".join(f"{k}={v}" for k, v in cfg.bounds.items())
     lines.append(f"bounds: {bounds or 'none'}")
+    for note in model.notes():
+        lines.append(f"note: {note}")
     if result.symmetry:
         lines.append("symmetry reduction: on (counts are of symmetry classes)")
     lines.append("")
@@ -171,6 +173,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "states_per_second": round(result.states_per_second, 1),
         "symmetry_reduction": result.symmetry,
+        "model_notes": model.notes(),
         "properties": [
             {"name": p.name, "kind": p.kind, "statement": p.statement,
              "verdict": result.verdict(p)}

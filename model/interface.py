@@ -81,7 +81,8 @@ class Model:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.kafka = config.kafka
-        self.bound = config.bounds
+        # Bounds not given (e.g. by a composed model that builds the config) get defaults.
+        self.bound = {**{b.name: b.default for b in self.bounds}, **config.bounds}
 
     # -- the state machine -------------------------------------------------------
 
@@ -123,6 +124,10 @@ class Model:
         return state
 
     # -- presentation ------------------------------------------------------------
+
+    def notes(self) -> list[str]:
+        """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""
+        return []
 
     def view(self, state: State) -> dict[str, Any]:
         """The state as named variables (for traces, diffs and reports)."""

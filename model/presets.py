@@ -44,6 +44,29 @@ _ALL: tuple[Preset, ...] = (
            "acks=all with min.insync.replicas=1: a power failure of the only in-sync replica "
            "loses acknowledged writes (the KIP-966 scenario)",
            {"acks": "all", "replication.factor": "3"}, {"crash_kind": "power-loss"}),
+    Preset("producer-retry-duplicates", "producer",
+           "enable.idempotence=false: can a retried batch be written twice? (yes)",
+           {"enable.idempotence": "false"}, {"records": 1}),
+    Preset("producer-inflight-reorder", "producer",
+           "enable.idempotence=false with 5 requests in flight: can retries reorder records?",
+           {"enable.idempotence": "false"}, {"records": 2, "batch_records": 1}),
+    Preset("producer-idempotent-failover", "producer",
+           "idempotent producer through a leader failover with lost responses: no duplicates, "
+           "order kept (within the bounds)",
+           {"replication.factor": "2", "min.insync.replicas": "2"},
+           {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1,
+            "retry_budget": 2}),
+    Preset("producer-idempotent-epoch-bump", "producer",
+           "the same with one more retry: an OUT_OF_ORDER_SEQUENCE epoch bump rewrites a batch "
+           "(a model finding, see the report)",
+           {"replication.factor": "2", "min.insync.replicas": "2"},
+           {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1,
+            "retry_budget": 3}),
+    Preset("producer-roundrobin-keys", "producer",
+           "RoundRobinPartitioner ignores keys: per-key order is lost",
+           {"partitioner.class": "org.apache.kafka.clients.producer.RoundRobinPartitioner"},
+           {"keys": 1, "partitions": 2, "records": 2, "batch_records": 1,
+            "lost_responses": 0}),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

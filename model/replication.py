@@ -36,7 +36,7 @@ from kafkacheck.model.settings import LONG_MAX
 from kafkacheck.properties.base import Property
 
 # Fields of the model state tuple.
-ALIVE, FENCED, CRASHES, CHANGES, NEXT_RECORD, LOST_ACKS, PARTS = range(7)
+ALIVE, FENCED, CRASHES, CHANGES, NEXT_RECORD, LOST_ACKS, BOUNCES, PARTS = range(8)
 
 CRASH_KINDS = ("process", "power-loss", "any")
 BUGS = ("none", "hw-ignores-isr", "shrink-leader", "hw-kept-on-truncation", "skip-truncation")
@@ -83,6 +83,9 @@ class ReplicationModel(Model):
         Bound("leader_changes", 0, "leadership moves without a crash (preferred-leader "
               "election, controlled shutdown)", minimum=0),
         Bound("lost_acks", 0, "produce responses lost on the way to the client", minimum=0),
+        Bound("bounces", 0, "quick follower restarts inside the controller's session timeout: "
+              "the broker keeps its ISR membership (ZooKeeper-era controllers; the KIP-101 "
+              "scenario)", minimum=0),
         Bound("truncation", "leader-epoch", "how a new follower truncates: leader-epoch "
               "(KIP-101 + KIP-279), kip101 (0.11), high-watermark (before 0.11)",
               choices=pt.TRUNCATION_RULES),
@@ -131,7 +134,8 @@ class ReplicationModel(Model):
         parts = tuple(pt.initial_partition(self.n, self.order[p][0], self.track_flush)
                       for p in range(self.partitions))
         b = self.bound
-        return [(self.everyone, 0, b["crashes"], b["leader_changes"], 1, b["lost_acks"], parts)]
+        return [(self.everyone, 0, b["crashes"], b["leader_changes"], 1, b["lost_acks"],
+                 b["bounces"], parts)]
 
     def _label(self, name: str, p: int, *args: object) -> Action:
         return (name, *args, f"p{p}") if self.partitions > 1 else (name, *args)
@@ -297,6 +301,11 @@ class ReplicationModel(Model):
                         yield ("Crash", name), self._crash(state, b, power=False)
                     if self.crash_kind in ("power-loss", "any"):
                         yield ("PowerLoss", name), self._crash(state, b, power=True)
+                if state[BOUNCES] > 0 and all(part[LEADER] != b for part in parts):
+                    # A follower restarts before the controller notices: it keeps its ISR
+                    # membership and becomes follower again (truncating by the rule).
+                    bounced = tuple(put(part, SYNCED, put(part[SYNCED], b, -1)) for part in parts)
+                    yield ("Bounce", name), state[:BOUNCES] + (state[BOUNCES] - 1, bounced)
                 if self.track_flush and any(part[DURABLE][b] < len(part[LOGS][b])
                                             for part in parts):
                     flushed = tuple(put(part, DURABLE, put(part[DURABLE], b, len(part[LOGS][b])))
@@ -348,7 +357,7 @@ class ReplicationModel(Model):
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "AckLost", "Fetch", "BecomeFollower",
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Flush", "Fence", "Restart",
-                "Elect", "UncleanElect", "MoveLeader")
+                "Bounce", "Elect", "UncleanElect", "MoveLeader")
 
     def symbolic_encoding(self) -> Any:
         """The Z3 encoding of this configuration (explorer/symbolic.py)."""

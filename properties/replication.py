@@ -16,12 +16,12 @@ from kafkacheck.model.partition import (
     PENDING,
     entry_record,
 )
+from kafkacheck.model.replication import ALIVE, PARTS
 from kafkacheck.properties.base import Property, always, eventually, sometimes
 
 if TYPE_CHECKING:
     from kafkacheck.model.replication import ReplicationModel
 
-ALIVE, PARTS = 0, 6  # positions in the replication model's state
 
 
 def acked_writes_survive(parts: tuple, alive: int) -> bool:
