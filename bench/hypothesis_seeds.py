@@ -86,15 +86,21 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     profile = load_profile()
-    rows = [run_case(c, args.seeds, profile) for c in CASES if not args.only or c[0] in args.only]
+    if not args.json:
+        print(f"{'case':<40}{'found':>8}{'median s':>10}{'median len':>12}  ok", flush=True)
+    rows = []
+    for case in CASES:
+        if args.only and case[0] not in args.only:
+            continue
+        r = run_case(case, args.seeds, profile)
+        rows.append(r)
+        if not args.json:
+            print(f"{r['case']:<40}{r['found']:>5}/{r['seeds']:<2}"
+                  f"{r['median_seconds_to_failure'] or '-':>10}"
+                  f"{r['median_shrunk_length'] or '-':>12}  {'yes' if r['ok'] else 'NO'}",
+                  flush=True)
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        print(f"{'case':<34}{'found':>8}{'median s':>10}{'median len':>12}  ok")
-        for r in rows:
-            print(f"{r['case']:<34}{r['found']:>5}/{r['seeds']:<2}"
-                  f"{r['median_seconds_to_failure'] or '-':>10}"
-                  f"{r['median_shrunk_length'] or '-':>12}  {'yes' if r['ok'] else 'NO'}")
     return 0 if all(r["ok"] for r in rows) else 1
 
 

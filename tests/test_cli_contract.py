@@ -115,3 +115,20 @@ def test_list_shows_models_bounds_properties_and_presets(capsys):
     assert code == 0
     assert "replication:" in out and "bound crashes=" in out and "NoAckedWriteLost" in out
     assert "acks1-loss" in out
+
+
+def test_ctrl_c_prints_the_partial_result_and_exits_3():
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kafkacheck.cli", "check", "replication", "--set", "acks=all",
+         "--set", "replication.factor=3", "--bound", "records=4", "--bound", "crashes=2",
+         "--property", "NoAckedWriteLost"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3
+    assert "INCOMPLETE: interrupted" in out and "distinct states" in out
+    assert "Traceback" not in err
