@@ -14,7 +14,7 @@ import multiprocessing as mp
 import platform
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,6 +202,55 @@ def matrix_markdown(matrix: Matrix, results: list[RowResult]) -> str:
     return "\n".join(lines)
 
 
+def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
+    """Decide every seed claim with engine runs; write its counterexamples; the page text."""
+    from kafkacheck.seed_claims import CLAIMS, Run
+
+    cache: dict[str, Run] = {}
+    runs = 0
+
+    def check(model: str, settings: Mapping[str, str], bounds: Mapping[str, Any],
+              properties: Sequence[str]) -> Run:
+        nonlocal runs
+        key = json.dumps([model, dict(settings), dict(bounds), list(properties)],
+                         sort_keys=True)
+        if key in cache:
+            return cache[key]
+        row = Row(model, dict(settings), dict(bounds))
+        rr = run_row((row, tuple(properties), 3_000_000))
+        runs += 1
+        run = Run(model, dict(settings), dict(bounds), list(properties),
+                  {k: c.verdict for k, c in rr.cells.items()},
+                  {k: c.steps for k, c in rr.cells.items() if c.steps}, rr.distinct, rr.seconds)
+        pseudo = Matrix("claim", "Seed claim", "", model, tuple(properties), (), (), (row,))
+        for name, cell in rr.cells.items():
+            if cell.verdict == "violated":
+                fname = f"claim-{row.slug}-{name}.md"
+                (out / "counterexamples" / fname).write_text(
+                    counterexample_page(pseudo, [rr], rr, name, stamp), encoding="utf-8")
+                run.links[name] = f"counterexamples/{fname}"
+        cache[key] = run
+        return run
+
+    lines = ["# The seed document's claims, checked", "",
+             f"Generated on {stamp} by kafkacheck {__version__}.", "",
+             "The project started from a Korean blog post, *kafka의 동작을 알아보자* (2024). "
+             "Each claim below is quoted, translated, and decided by runs of the model made "
+             "when this page was generated; a verdict holds only under the stated conditions "
+             "and within the bounds of the runs cited.", ""]
+    summary = ["| claim | verdict |", "|---|---|"]
+    body = []
+    for claim in CLAIMS:
+        verdict = claim.decide(check)
+        summary.append(f"| [{claim.english[:70]}{'…' if len(claim.english) > 70 else ''}]"
+                       f"(#{claim.id}) | {verdict.verdict} |")
+        body += [f'<a id="{claim.id}"></a>', f"## {claim.english}", "",
+                 f"> {claim.korean}", ">", f"> *{claim.english}* (section: {claim.section})",
+                 "", f"**Verdict: {verdict.verdict}.** {verdict.conditions}", "",
+                 "Evidence:", "", *[f"- {e}" for e in verdict.evidence], ""]
+    return "\n".join(lines + summary + [""] + body), runs
+
+
 def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> list[RowResult]:
     if processes <= 1:
         return [run_row(t) for t in tasks]
@@ -238,6 +287,10 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
              "counterexample_steps": {k: c.steps for k, c in rr.cells.items() if c.steps}}
             for rr in results
         ]
+    claim_runs = 0
+    if not only or "claims" in only:
+        text, claim_runs = claims_markdown(out, stamp)
+        (out / "seed-claims.md").write_text(text + "\n", encoding="utf-8")
     total = time.monotonic() - started
     rows = sum(len(m.rows) for m in matrices)
     index = "\n".join([
@@ -252,10 +305,14 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         "Every **violated** links to its shortest counterexample. Regenerate with "
         "`kafkacheck report`.",
         "",
+        "- [The seed document's claims, checked](seed-claims.md)",
+        "- [Predicted by the model, observed on Kafka 4.4](conformance.md)",
+        "",
         *sections,
     ])
     (out / "README.md").write_text(index + "\n", encoding="utf-8")
     (out / "results.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n",
                                       encoding="utf-8")
-    print(f"reports written to {out}/ ({rows} configurations, {seconds_text(total)})")
+    print(f"reports written to {out}/ ({rows} configurations, {claim_runs} claim runs, "
+          f"{seconds_text(total)})")
     return 0
