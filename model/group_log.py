@@ -1,0 +1,195 @@
+"""The partition log under a consumer group: an abstract log, or the replication model.
+
+The group model reads a log through one small interface: each partition's high watermark
+and log end offset at its current leader (None when no live leader can serve a fetch),
+the record ids at a range of offsets, and the log's own actions.  The abstract log is
+a producer appending records and a high watermark that follows (at once, or in its own
+steps); the replicated log embeds ``ReplicationModel`` with ``model/compose.py`` so broker
+crashes, leader changes and the high watermark come from the real replication rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from kafkacheck.config import Config
+from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model.compose import Embedded
+from kafkacheck.model.interface import Action, State
+from kafkacheck.model.partition import EXPOSED, HWS, LEADER, LOGS, NO_LEADER, entry_record
+from kafkacheck.model.replication import ALIVE, PARTS, ReplicationModel
+from kafkacheck.properties.base import Property
+
+if TYPE_CHECKING:
+    from kafkacheck.model.group import GroupModel
+
+HW, LEO = 0, 1
+
+
+def offsets_mask(lo: int, hi: int) -> int:
+    """Bits lo..hi-1 (record ids of offsets lo..hi-1 in the abstract log)."""
+    return ((1 << hi) - 1) & ~((1 << lo) - 1) if hi > lo else 0
+
+
+class AbstractLog:
+    """Per partition (high watermark, log end offset); record id = offset."""
+
+    def __init__(self, partitions: int, records: int, hw_lag: int) -> None:
+        self.p = partitions
+        self.records = records
+        self.hw_lag = hw_lag
+
+    def initial(self) -> tuple:
+        """Empty partitions."""
+        return ((0, 0),) * self.p
+
+    def successors(self, log: tuple) -> Iterator[tuple[Action, tuple]]:
+        """Produce (ProduceRequest to the leader) and the HW catching up (replication)."""
+        total = sum(part[LEO] for part in log)
+        for p, (hw, leo) in enumerate(log):
+            if total < self.records:
+                new = (leo + 1 if not self.hw_lag else hw, leo + 1)
+                yield ("Produce", f"p{p}", f"offset {leo}"), log[:p] + (new,) + log[p + 1:]
+            if hw < leo:
+                yield ("AdvanceHw", f"p{p}", f"hw {hw + 1}"), log[:p] + ((hw + 1, leo),) \
+                    + log[p + 1:]
+
+    def view(self, log: tuple, p: int) -> tuple[int, int] | None:
+        """(high watermark, log end offset) of partition p."""
+        return log[p]
+
+    def read(self, log: tuple, p: int, lo: int, hi: int) -> int:
+        """Record ids a fetch of offsets lo..hi-1 returns."""
+        return offsets_mask(lo, hi)
+
+    def ids(self, log: tuple, p: int, lo: int, hi: int) -> int:
+        """Record ids at offsets lo..hi-1 (committed records first)."""
+        return offsets_mask(lo, hi)
+
+    def ids_text(self, mask: int) -> str:
+        """A record-id mask as offsets {0, 1}."""
+        return "{" + ", ".join(str(o) for o in range(mask.bit_length()) if mask >> o & 1) + "}"
+
+    def view_vars(self, log: tuple, lso: tuple) -> dict[str, Any]:
+        """The log as named variables."""
+        return {f"p{p}.log": f"start {lso[p]} hw {hw} end {leo}"
+                for p, (hw, leo) in enumerate(log)}
+
+    def properties(self, index: int) -> list[Property]:
+        """No log properties of its own."""
+        return []
+
+    def families(self) -> tuple[str, ...]:
+        """Its action names."""
+        return ("Produce", "AdvanceHw")
+
+    def fair(self) -> tuple[str, ...]:
+        """Its weakly fair action names."""
+        return ("AdvanceHw",)
+
+
+class ReplicatedLog:
+    """The replication model's state; record ids are the producer's record numbers."""
+
+    REPLICATION_SETTINGS = ("replication.factor", "min.insync.replicas",
+                            "unclean.leader.election.enable", "acks")
+
+    def __init__(self, group: GroupModel, config: Config) -> None:
+        kafka = {name: kafka_settings.SETTINGS[name].default
+                 for name in ReplicationModel.settings}
+        for name in self.REPLICATION_SETTINGS:
+            kafka[name] = config.kafka[name]
+        bounds = {b.name: b.default for b in ReplicationModel.bounds}
+        bounds.update(partitions=group.p, records=group.max_records,
+                      crashes=config.bounds["broker_crashes"])
+        explicit = frozenset(name for name in self.REPLICATION_SETTINGS
+                             if name in config.explicit)
+        self.model = ReplicationModel(Config(kafka, bounds, explicit))
+        self.p = group.p
+
+    def initial(self) -> State:
+        """The replication model's initial state."""
+        return self.model.init_states()[0]
+
+    def successors(self, log: State) -> Iterator[tuple[Action, State]]:
+        """Produce, follower fetch, ISR changes, broker crashes, fencing, elections."""
+        return self.model.successors(log)
+
+    def view(self, log: State, p: int) -> tuple[int, int] | None:
+        """(HW, LEO) at partition p's leader, None when it has no live leader."""
+        part = log[PARTS][p]
+        leader = part[LEADER]
+        if leader == NO_LEADER or not log[ALIVE] >> leader & 1:
+            return None
+        return part[HWS][leader], len(part[LOGS][leader])
+
+    def read(self, log: State, p: int, lo: int, hi: int) -> int:
+        """Record ids at offsets lo..hi-1 of the leader's log (what a fetch returns)."""
+        part = log[PARTS][p]
+        leader = part[LEADER]
+        if leader == NO_LEADER:
+            return self.ids(log, p, lo, hi)
+        mask = 0
+        for e in part[LOGS][leader][lo:hi]:
+            mask |= 1 << entry_record(e)
+        return mask
+
+    def ids(self, log: State, p: int, lo: int, hi: int) -> int:
+        """Record ids at offsets lo..hi-1: the committed prefix, then the leader's log."""
+        part = log[PARTS][p]
+        exposed = part[EXPOSED]
+        leader = part[LEADER]
+        tail = part[LOGS][leader] if leader != NO_LEADER else ()
+        mask = 0
+        for o in range(lo, hi):
+            if o < len(exposed):
+                mask |= 1 << entry_record(exposed[o])
+            elif o < len(tail):
+                mask |= 1 << entry_record(tail[o])
+        return mask
+
+    def committed_ids(self, log: State, p: int) -> int:
+        """Record ids ever below a leader's high watermark on partition p."""
+        mask = 0
+        for e in log[PARTS][p][EXPOSED]:
+            mask |= 1 << entry_record(e)
+        return mask
+
+    def leader_ids(self, log: State, p: int) -> int:
+        """Record ids in partition p's current leader's log."""
+        part = log[PARTS][p]
+        if part[LEADER] == NO_LEADER:
+            return 0
+        mask = 0
+        for e in part[LOGS][part[LEADER]]:
+            mask |= 1 << entry_record(e)
+        return mask
+
+    def ids_text(self, mask: int) -> str:
+        """A record-id mask as {r1, r2}."""
+        return "{" + ", ".join(f"r{r}" for r in range(mask.bit_length()) if mask >> r & 1) + "}"
+
+    def view_vars(self, log: State, lso: tuple) -> dict[str, Any]:
+        """The replication model's variables, and each partition's log start."""
+        out = {f"log.{k}": self.model.format_value(k, v) for k, v in self.model.view(log).items()}
+        for p, start in enumerate(lso):
+            if start:
+                out[f"p{p}.log_start"] = start
+        return out
+
+    LIFTED = ("NoAckedWriteLost", "CommittedRecordsStay")
+
+    def properties(self, index: int) -> list[Property]:
+        """The replication model's data-loss invariants, on the embedded state."""
+        return [prop for prop in Embedded(self.model, index).properties()
+                if prop.name in self.LIFTED]
+
+    def families(self) -> tuple[str, ...]:
+        """Its action names."""
+        return tuple(self.model.action_families())
+
+    def fair(self) -> tuple[str, ...]:
+        """Its weakly fair action names."""
+        return ("Fetch", "BecomeFollower", "ShrinkIsr", "ExpandIsr", "Fence", "Elect", "Ack",
+                "AckError")
