@@ -1,0 +1,151 @@
+"""How the controller model's states and actions read: variables, values, sequence diagrams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafkacheck.model.interface import Action, Message, State
+from kafkacheck.model.partition import (
+    ACKED,
+    EPOCH,
+    EXPOSED,
+    HWS,
+    ISR,
+    LEADER,
+    LOGS,
+    NO_LEADER,
+    entry_epoch,
+    entry_record,
+)
+
+_ACTORS = {"Produce": "Producer"}
+
+
+def _mask(mask: int, prefix: str, count: int) -> str:
+    return "{" + ", ".join(f"{prefix}{i + 1}" for i in range(count) if mask >> i & 1) + "}"
+
+
+def _log(log: tuple) -> str:
+    return "[" + ", ".join(f"r{entry_record(e)}@e{entry_epoch(e)}" for e in log) + "]"
+
+
+class ControllerPresentation:
+    """Mixin of ControllerModel: the state as named variables and actions as messages."""
+
+    n: int
+    m: int
+    nodes: int
+    partitions: int
+    mode: str
+    node_brokers: list[tuple[int, ...]]
+    node_ctrls: list[tuple[int, ...]]
+    broker_node: tuple[int, ...]
+    ctrl_node: tuple[int, ...]
+
+    def node_name(self, node: int) -> str:
+        """A node by the roles it runs: B1, C1, or B1/C1 for a combined node."""
+        names = [f"B{b + 1}" for b in self.node_brokers[node]]
+        names += [f"C{c + 1}" for c in self.node_ctrls[node]]
+        return "/".join(names)
+
+    def view(self, state: State) -> dict[str, Any]:
+        from kafkacheck.model import controller as cm
+
+        out: dict[str, Any] = {
+            "alive": ("nodes", state[cm.ALIVE]),
+            "isolated": ("nodes", state[cm.CUT]),
+        }
+        for c, ctl in enumerate(state[cm.CTRL]):
+            out[f"C{c + 1}"] = ("controller", (c, ctl[cm.C_EPOCH], ctl[cm.C_LEADER],
+                                               ctl[cm.C_END]))
+            out[f"C{c + 1}.fenced"] = ("brokers", ctl[cm.C_IMAGE][cm.I_FENCED])
+        pre_of = (lambda p: f"p{p}.") if self.partitions > 1 else (lambda p: "")
+        for b, br in enumerate(state[cm.BROKERS]):
+            out[f"B{b + 1}.metadata"] = ("broker", br[:cm.B_VIEWS])
+            for p, v in enumerate(br[cm.B_VIEWS]):
+                out[f"{pre_of(p)}B{b + 1}.believes"] = ("meta", v)
+        for p, part in enumerate(state[cm.PARTS]):
+            pre = pre_of(p)
+            out[f"{pre}leader"] = ("broker", part[LEADER])
+            out[f"{pre}leader_epoch"] = part[EPOCH]
+            out[f"{pre}isr"] = ("brokers", part[ISR])
+            for b in range(self.n):
+                out[f"{pre}B{b + 1}.log"] = ("log", part[LOGS][b])
+                out[f"{pre}B{b + 1}.hw"] = part[HWS][b]
+                lead = state[cm.LEAD][p][b]
+                if lead:
+                    out[f"{pre}B{b + 1}.awaiting_acks"] = ("pending", lead[1])
+            out[f"{pre}acked"] = ("records", part[ACKED])
+            out[f"{pre}acked_by_deposed_leader"] = ("records", state[cm.ZOMBIE][p])
+            out[f"{pre}committed"] = ("log", part[EXPOSED])
+        return out
+
+    def format_value(self, name: str, value: Any) -> str:
+        if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], str):
+            return repr(value)
+        kind, v = value
+        if kind == "nodes":
+            return "{" + ", ".join(self.node_name(i) for i in range(self.nodes)
+                                   if v >> i & 1) + "}"
+        if kind == "brokers":
+            return _mask(v, "B", self.n)
+        if kind == "broker":
+            if isinstance(v, tuple):
+                from kafkacheck.model.controller import PHASE_NAMES
+
+                phase, offset, cepoch = v
+                return f"offset {offset}, controller epoch {cepoch}, {PHASE_NAMES[phase]}"
+            return "none" if v == NO_LEADER else f"B{v + 1}"
+        if kind == "controller":
+            c, epoch, leader, end = v
+            role = ("active" if leader == c else
+                    "no leader" if leader < 0 else f"follows C{leader + 1}")
+            return f"epoch {epoch}, {role}, metadata offset {end}"
+        if kind == "meta":
+            leader, epoch, pepoch, isr = v
+            who = "none" if leader == NO_LEADER else f"B{leader + 1}"
+            return (f"leader {who} (leader epoch {epoch}, partition epoch {pepoch}), "
+                    f"isr {_mask(isr, 'B', self.n)}")
+        if kind == "log":
+            return _log(v)
+        if kind == "records":
+            return "{" + ", ".join(f"r{r}" for r in range(64) if v >> r & 1) + "}"
+        if kind == "pending":
+            return "[" + ", ".join(f"r{r}@{o}" for r, o in v) + "]"
+        return repr(v)
+
+    def participants(self) -> tuple[str, ...]:
+        return ("Producer", *(f"C{c + 1}" for c in range(self.m)),
+                *(f"B{b + 1}" for b in range(self.n)))
+
+    def message(self, action: Action, before: State, after: State) -> Message:
+        name = action[0]
+        args = [str(a) for a in action[1:]]
+        text = " ".join([name, *args])
+
+        def who(word: str) -> str:
+            return word.split()[-1] if word else "Producer"
+
+        if name == "Produce":
+            return Message("Producer", who(args[1]), f"produce {args[0]}")
+        if name in ("Ack", "AckError"):
+            return Message(who(args[1]), "Producer", f"{name} {args[0]}")
+        if name in ("Fetch", "BecomeFollower"):
+            target = who(args[1]) if name == "Fetch" else args[0]
+            return Message(args[0], target, text)
+        if name == "AlterPartition":
+            return Message(args[0], who(args[-1] if not args[-1].startswith("p")
+                                        else args[-2]), text)
+        if name == "FetchMetadata":
+            return Message(args[0], who(args[1]), f"metadata up to {args[2]}")
+        if name in ("Fence", "Unfence", "Register", "MoveLeader", "UncleanElect"):
+            by = next(a for a in args if a.startswith("by "))
+            return Message(who(by), args[0], text)
+        if name in ("Resign", "StepDown", "Elect"):
+            return Message(args[0], args[0], text)
+        if name == "QuorumSync":
+            return Message(who(args[1]), args[0], "BeginQuorumEpoch / Fetch")
+        if name in ("Crash", "Restart", "Isolate"):
+            first = args[0].split("/")[0]
+            return Message(first, first, text)
+        return Message("Producer", "Producer", text)

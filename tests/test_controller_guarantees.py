@@ -1,0 +1,209 @@
+"""What the KRaft controller model proves and refutes (issue 4 'must show')."""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkacheck import cli
+from kafkacheck.config import UsageError
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.model import controller as cm
+from kafkacheck.testing import make_model
+
+SAFE = {"acks": "all", "min.insync.replicas": "2", "unclean.leader.election.enable": "false"}
+ISOLATED_LEADER = {"records": 1, "crashes": 0, "isolations": 1}
+
+
+def names(trace):
+    return [a[0] for a in trace.actions]
+
+
+def test_deposed_leader_isolated_from_the_controller_loses_acks_1_writes():
+    model = make_model("controller", {"acks": "1"}, **ISOLATED_LEADER)
+    result = breadth_first(model, ["DeposedLeaderAcksSurvive", "NoAckedWriteLost"])
+    trace = result.violation("DeposedLeaderAcksSurvive").trace
+    # B1 (leader, on the node of the active controller C1) is cut off; the majority elects
+    # C2, which fences B1 and makes B2 leader; B1 still believes it leads and acks alone.
+    assert [str(a) for a in trace.actions] == [
+        str(a) for a in [("Isolate", "B1/C1"), ("Elect", "C2", "epoch 2"),
+                         ("Fence", "B1", "by C2"), ("Produce", "r1", "to B1")]]
+    assert result.violation("NoAckedWriteLost") is not None
+
+
+def test_deposed_leader_acks_nothing_the_new_leader_lacks_with_acks_all_min_isr_2():
+    model = make_model("controller", SAFE, **ISOLATED_LEADER)
+    result = breadth_first(model)
+    assert result.result == "holds" and result.complete
+    # The zombie really exists: it still leads while the majority has a new leader.
+    assert "ZombieLeaderMeetsSuccessor" in result.witnesses
+    assert "ZombieControllerMeetsSuccessor" in result.witnesses
+
+
+def _minority_controllers(model, state):
+    """Controllers that believe they are active but sit with a minority of voters."""
+    alive, cut = state[cm.ALIVE], state[cm.CUT]
+    out = []
+    for c, ctl in enumerate(state[cm.CTRL]):
+        if ctl[cm.C_LEADER] != c or not alive >> model.ctrl_node[c] & 1:
+            continue
+        side = cut >> model.ctrl_node[c] & 1
+        peers = sum(1 for v in range(model.m) if alive >> model.ctrl_node[v] & 1
+                    and (cut >> model.ctrl_node[v] & 1) == side)
+        if peers < model.majority:
+            out.append(c)
+    return out
+
+
+@pytest.mark.parametrize("roles", ["broker,controller", "broker"])
+def test_an_isolated_controller_in_a_minority_cannot_change_leadership(roles):
+    model = make_model("controller", {**SAFE, "process.roles": roles},
+                       records=0, crashes=0, isolations=1)
+    result = breadth_first(model, ["MetadataCommittedByMajority", "OneActiveControllerPerEpoch"],
+                           record_graph=True)
+    assert result.result == "holds"
+    graph = result.graph
+    zombies_seen = 0
+    for source, action, _target in graph.edges:
+        minority = _minority_controllers(model, graph.states[source])
+        if minority:
+            zombies_seen += 1
+            assert not any(f"by {cm.ctrl_name(c)}" in action for c in minority), action
+    assert zombies_seen > 0
+
+
+def test_the_majority_side_elects_a_new_controller_with_a_higher_epoch():
+    model = make_model("controller", SAFE, records=0, crashes=0, isolations=1)
+    result = breadth_first(model, ["ZombieControllerMeetsSuccessor", "ControllerFailsOver"])
+    trace = result.witnesses["ZombieControllerMeetsSuccessor"]
+    assert names(trace) == ["Isolate", "Elect"]
+    final = trace.steps[-1].state
+    active = sorted((ctl[cm.C_EPOCH], c) for c, ctl in enumerate(final[cm.CTRL])
+                    if ctl[cm.C_LEADER] == c)
+    assert active == [(1, 0), (2, 1)]  # C1 still believes it is active in epoch 1
+
+
+def test_brokers_that_accept_a_stale_controller_epoch_are_caught():
+    model = make_model("controller", SAFE, records=0, crashes=0, isolations=1,
+                       bug="broker-accepts-stale-controller")
+    result = breadth_first(model, ["BrokerMetadataNeverGoesBack", "EpochsOnlyGrow"])
+    trace = result.violation("BrokerMetadataNeverGoesBack").trace
+    assert names(trace) == ["Isolate", "Elect", "Fence", "FetchMetadata", "Heal",
+                            "FetchMetadata"]
+    assert trace.actions[-1][2] == "from C1"  # the deposed controller, in epoch 1
+    assert result.violation("EpochsOnlyGrow") is not None
+
+
+def test_without_the_bug_no_broker_goes_back_even_when_the_zombie_controller_rejoins():
+    model = make_model("controller", SAFE, records=0, crashes=0, isolations=1)
+    result = breadth_first(model, ["BrokerMetadataNeverGoesBack", "EpochsOnlyGrow"])
+    assert result.result == "holds"
+
+
+@pytest.mark.parametrize("roles,bounds", [
+    ("broker", {"brokers": 2, "controllers": 3, "records": 1}),
+    ("broker,controller", {"brokers": 3, "controllers": 3, "records": 0}),
+], ids=["2-brokers-3-dedicated-controllers", "3-combined-nodes-no-records"])
+def test_composed_replication_and_controller_with_a_crash_and_an_isolation(roles, bounds):
+    # The full composed check (3 combined nodes, 1-2 records) takes from a minute upwards:
+    # bench/controller_composed.py prints its figures.
+    model = make_model("controller", {**SAFE, "process.roles": roles},
+                       crashes=1, isolations=1, **bounds)
+    result = breadth_first(model, max_seconds=60)
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states > 10_000
+    for name in ("ControllerFailsOver", "LeaderFailsOver", "ZombieControllerMeetsSuccessor",
+                 "ZombieLeaderMeetsSuccessor"):
+        assert name in result.witnesses
+
+
+# Each property, and a configuration or injected bug that breaks it, with the length of
+# the shortest counterexample.
+FAILING = [
+    ("OneActiveControllerPerEpoch", {}, {"crashes": 1, "bug": "election-without-majority"}, 4),
+    ("EpochsOnlyGrow", {}, {"bug": "stale-controller-epoch"}, 4),
+    ("MetadataCommittedByMajority", {}, {"bug": "commit-without-majority"}, 2),
+    ("BrokerMetadataNeverGoesBack", {}, {"bug": "broker-accepts-stale-controller"}, 6),
+    ("OneLeaderPerLeaderEpoch", {}, {"crashes": 1, "bug": "no-leader-epoch-bump"}, 3),
+    ("DeposedLeaderAcksSurvive", {"acks": "1"}, {}, 4),
+    ("FencedBrokerNeverLeads", {}, {"crashes": 1, "slow_followers": 1, "bug": "elect-fenced"},
+     9),
+    ("NoAckedWriteLost", {"acks": "1"}, {"crashes": 1, "isolations": 0}, 4),
+    ("CommittedRecordsStay", {"acks": "1", "unclean.leader.election.enable": "true",
+                              "process.roles": "broker"},
+     {"controllers": 1, "crashes": 1, "slow_followers": 1}, 6),
+    ("ReplicasAgreeBelowHw", {}, {"records": 2, "isolations": 0, "leader_changes": 2,
+                                  "bug": "fetch-ignores-epoch"}, 15),
+    ("LeaderInIsr", {}, {"slow_followers": 1, "bug": "stale-alter-partition"}, 7),
+    ("HwWithinLeo", {"acks": "1", "unclean.leader.election.enable": "true",
+                     "process.roles": "broker"},
+     {"controllers": 1, "crashes": 1, "slow_followers": 1, "bug": "truncate-keeps-hw"}, 10),
+]
+
+
+@pytest.mark.parametrize("prop,settings,bounds,length", FAILING, ids=[f[0] for f in FAILING])
+def test_each_property_has_a_counterexample(prop, settings, bounds, length):
+    config = {**SAFE, **settings}
+    model = make_model("controller", config, **{"records": 1, "crashes": 0, "isolations": 1,
+                                                **bounds})
+    result = breadth_first(model, [prop], max_seconds=60)
+    violation = result.violation(prop)
+    assert violation is not None
+    assert len(violation.trace) == length
+
+
+def test_every_always_property_is_in_the_failing_table():
+    model = make_model("controller", SAFE)
+    always = {p.name for p in model.properties() if p.kind == "always"}
+    assert always == {f[0] for f in FAILING}
+
+
+def test_two_voters_tolerate_no_controller_failure():
+    # With two voters the majority is two: after a crash nobody is elected and the
+    # partition cannot fail over either (these 'sometimes' properties are never reached).
+    model = make_model("controller", SAFE, controllers=2, records=0, crashes=1, isolations=0)
+    result = breadth_first(model, ["ControllerFailsOver", "LeaderFailsOver"])
+    assert result.complete
+    assert {v.name for v in result.violations} == {"ControllerFailsOver", "LeaderFailsOver"}
+
+
+def test_a_crashed_controller_is_never_a_zombie_and_a_crashed_leader_never_acts():
+    model = make_model("controller", SAFE, records=1, crashes=1, isolations=0)
+    result = breadth_first(model, ["ZombieControllerMeetsSuccessor",
+                                   "ZombieLeaderMeetsSuccessor"])
+    assert result.complete
+    assert {v.name for v in result.violations} == {"ZombieControllerMeetsSuccessor",
+                                                   "ZombieLeaderMeetsSuccessor"}
+
+
+def test_a_restarted_broker_registers_catches_up_and_rejoins_the_isr():
+    model = make_model("controller", SAFE, records=0, crashes=1, isolations=0, restarts=1)
+    invariants = [p.name for p in model.properties() if p.kind == "always"]
+    result = breadth_first(model, invariants, record_graph=True)
+    assert result.result == "holds"
+    for family in ("Register", "Unfence", "Restart"):
+        assert result.coverage[family] > 0
+    # B1 crashes, B2 takes over; B1 restarts, registers, catches up, is unfenced, and
+    # leads again after a preferred-leader-free path: B2 crashing is not in the budget,
+    # so B1 is back in the ISR as a follower (it rejoins through AlterPartition).
+    assert any(st[cm.PARTS][0][1] >= 1 and st[cm.BROKERS][0][cm.B_PHASE] == cm.RUNNING
+               and st[cm.ALIVE] == 7 and st[cm.PARTS][0][2] == 7
+               for st in result.graph.states.values())
+
+
+def test_the_cli_reproduces_the_acks_1_counterexample(capsys):
+    code = cli.main(["check", "controller", "--set", "acks=1", "--bound", "records=1",
+                     "--bound", "crashes=0", "--bound", "isolations=1",
+                     "--property", "DeposedLeaderAcksSurvive", "--no-diagram"])
+    assert code == 1
+    assert "Produce(r1, to B1)" in capsys.readouterr().out
+
+
+def test_replication_factor_must_match_the_brokers():
+    with pytest.raises(UsageError, match="use --bound brokers=2"):
+        make_model("controller", {"replication.factor": "2"})
+    assert make_model("controller", {"replication.factor": "2"}, brokers=2, controllers=1).n == 2
+
+
+def test_combined_nodes_need_enough_brokers_for_the_controllers():
+    with pytest.raises(UsageError, match="process.roles=broker"):
+        make_model("controller", {}, brokers=2, controllers=3)
