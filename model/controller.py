@@ -213,6 +213,7 @@ class ControllerModel(ControllerPresentation, Model):
     # -- helpers ------------------------------------------------------------------------
 
     def _label(self, name: str, p: int, *args: object) -> Action:
+        """An action label, with the partition when there are several."""
         return (name, *args, f"p{p}") if self.partitions > 1 else (name, *args)
 
     @staticmethod
@@ -364,10 +365,14 @@ class ControllerModel(ControllerPresentation, Model):
         return part[LEADER] != b or view[M_EPOCH] != part[EPOCH]
 
     def _acting(self, state: State, b: int) -> bool:
+        """Broker b is up and has caught up since its last start (BrokerServer startup)."""
         alive = state[ALIVE]
         return bool(alive >> self.broker_node[b] & 1) and state[BROKERS][b][B_PHASE] == RUNNING
 
     def _partition_actions(self, state: State, p: int) -> Iterator[tuple[Action, State]]:
+        """Leaders serve produce, acks and AlterPartition; followers truncate and fetch from
+        the leader their metadata names, fenced by leader epoch (Partition.fetchRecords,
+        KIP-320: FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH)."""
         brokers = state[BROKERS]
         part = state[PARTS][p]
         leads = state[LEAD][p]
@@ -553,6 +558,7 @@ class ControllerModel(ControllerPresentation, Model):
                                  self.broker_node[b]))
 
     def _set_view(self, state: State, b: int, p: int, view: tuple) -> State:
+        """The state with broker b's view of partition p replaced."""
         brokers = state[BROKERS]
         me = brokers[b]
         me = me[:B_VIEWS] + (put(me[B_VIEWS], p, view),)
@@ -561,6 +567,8 @@ class ControllerModel(ControllerPresentation, Model):
     # -- metadata propagation: brokers fetch the metadata log (KIP-631 observers) ---------
 
     def _metadata_actions(self, state: State) -> Iterator[tuple[Action, State]]:
+        """Brokers fetch the metadata log from a controller that believes it is active, as
+        KRaft observers (KafkaRaftClient.handleFetchRequest: validateLeaderOnlyRequest)."""
         alive, cut = state[ALIVE], state[CUT]
         ctrl = state[CTRL]
         brokers = state[BROKERS]
@@ -632,6 +640,8 @@ class ControllerModel(ControllerPresentation, Model):
     # -- the controller quorum (KIP-595 Raft, abstracted) ---------------------------------
 
     def _controller_actions(self, state: State) -> Iterator[tuple[Action, State]]:
+        """Raft bookkeeping: check-quorum resignation (LeaderState), stepping down on a
+        higher epoch, BeginQuorumEpoch / Fetch catch-up of voters, and elections."""
         alive, cut = state[ALIVE], state[CUT]
         ctrl = state[CTRL]
         m = self.m
@@ -666,6 +676,7 @@ class ControllerModel(ControllerPresentation, Model):
                 yield from self._election(state, c)
 
     def _set_ctrl(self, state: State, c: int, value: tuple) -> State:
+        """The state with controller c replaced."""
         return state[:CTRL] + (put(state[CTRL], c, value),) + state[CTRL + 1 :]
 
     def _election(self, state: State, c: int) -> Iterator[tuple[Action, State]]:
@@ -702,6 +713,9 @@ class ControllerModel(ControllerPresentation, Model):
     # -- controller decisions (QuorumController / ReplicationControlManager) --------------
 
     def _decisions(self, state: State) -> Iterator[tuple[Action, State]]:
+        """What the active controller commits: fencing on session expiry
+        (BrokerHeartbeatManager), unfencing, registration (ClusterControlManager), and
+        preferred-leader moves (ReplicationControlManager.electLeaders)."""
         alive, cut = state[ALIVE], state[CUT]
         brokers = state[BROKERS]
         for c, acc in self._active_controllers(state):
@@ -723,7 +737,8 @@ class ControllerModel(ControllerPresentation, Model):
                     yield ("Unfence", broker_name(b), by), \
                         self._commit(state, c, self._unfence(image, b), acc)
                 if reachable and phase == STARTING:
-                    # RegisterBrokerRecord (fenced) plus the unclean-shutdown clean-up (KIP-966).
+                    # RegisterBrokerRecord (fenced) and, since metadata.version 4.0-IV1, the
+                    # unclean-shutdown clean-up (KIP-966 handleBrokerUncleanShutdown).
                     nxt = self._commit(state, c, self._remove_broker(image, b), acc)
                     me = nxt[BROKERS][b]
                     nxt = nxt[:BROKERS] + (put(nxt[BROKERS], b, (REGISTERED,) + me[1:]),) \
@@ -756,6 +771,7 @@ class ControllerModel(ControllerPresentation, Model):
     # -- faults --------------------------------------------------------------------------
 
     def _faults(self, state: State) -> Iterator[tuple[Action, State]]:
+        """Crash, restart, isolation of a node (clients still reach it), and healing."""
         alive, cut = state[ALIVE], state[CUT]
         everyone = (1 << self.nodes) - 1
         for node in range(self.nodes):

@@ -18,8 +18,6 @@ from kafkacheck.model.partition import (
     entry_record,
 )
 
-_ACTORS = {"Produce": "Producer"}
-
 
 def _mask(mask: int, prefix: str, count: int) -> str:
     return "{" + ", ".join(f"{prefix}{i + 1}" for i in range(count) if mask >> i & 1) + "}"
@@ -138,7 +136,7 @@ class ControllerPresentation:
                                         else args[-2]), text)
         if name == "FetchMetadata":
             return Message(args[0], who(args[1]), f"metadata up to {args[2]}")
-        if name in ("Fence", "Unfence", "Register", "MoveLeader", "UncleanElect"):
+        if name in ("Fence", "Unfence", "Register", "MoveLeader"):
             by = next(a for a in args if a.startswith("by "))
             return Message(who(by), args[0], text)
         if name in ("Resign", "StepDown", "Elect"):

@@ -207,3 +207,14 @@ def test_replication_factor_must_match_the_brokers():
 def test_combined_nodes_need_enough_brokers_for_the_controllers():
     with pytest.raises(UsageError, match="process.roles=broker"):
         make_model("controller", {}, brokers=2, controllers=3)
+
+
+def test_a_follower_node_cut_off_leads_its_own_partition_as_a_zombie():
+    # With two partitions B2 leads p1; cutting B2 off (with its voter C2) leaves C1 with a
+    # majority: C1 fences B2 and moves p1, while B2 keeps acknowledging acks=1 writes.
+    model = make_model("controller", {"acks": "1"}, partitions=2, **ISOLATED_LEADER)
+    result = breadth_first(model, ["DeposedLeaderAcksSurvive"])
+    trace = result.violation("DeposedLeaderAcksSurvive").trace
+    assert [str(a) for a in trace.actions] == [
+        str(a) for a in [("Isolate", "B2/C2"), ("Fence", "B2", "by C1"),
+                         ("Produce", "r1", "to B2", "p1")]]
