@@ -496,15 +496,21 @@ class ControllerModel(ControllerPresentation, Model):
         proposals = []
         alive, cut = state[ALIVE], state[CUT]
         bnode = self.broker_node[b]
+        slow = []
         for f in range(self.n):
             if f == b:
                 continue
             if isr >> f & 1:
-                # Out of sync for replica.lag.time.max.ms: a follower that can reach the
-                # leader fetches well within that time unless it is slow (a bounded fault).
-                if remote[f] < leo and (state[SLOW] > 0 or not self._linked(
-                        alive, cut, bnode, self.broker_node[f])):
-                    proposals.append(("shrink", f, isr & ~(1 << f)))
+                # Out of sync for replica.lag.time.max.ms: a follower that fetches from
+                # this leader keeps up within that time unless it is slow (a bounded fault);
+                # one that cannot (down, cut off, restarting, or following another leader
+                # by its metadata) falls behind.
+                if remote[f] < leo:
+                    if not self._fetches_from(state, p, f, b, view, synced=False):
+                        proposals.append(("shrink", f, isr & ~(1 << f)))
+                    elif state[SLOW] > 0:
+                        proposals.append(("shrink", f, isr & ~(1 << f)))
+                        slow.append(f)
             elif remote[f] >= hw and remote[f] >= epoch_start and self._fetches_from(
                     state, p, f, b, view):
                 # maybeExpandIsr runs when a caught-up follower fetches.
@@ -541,19 +547,20 @@ class ControllerModel(ControllerPresentation, Model):
                     ctx = self._ctx(nxt[PARTS][p], b, new_view, lead)
                     ctx = pt.with_leader_hw(ctx, pt.advanced_hw(ctx))
                     nxt = self._with_ctx(nxt, p, b, ctx)
-                if kind == "shrink" and self._linked(alive, cut, bnode, self.broker_node[f]):
+                if kind == "shrink" and f in slow:
                     nxt = put(nxt, SLOW, nxt[SLOW] - 1)
                 label = self._label("AlterPartition", p, broker_name(b),
                                     f"{kind} {broker_name(f)}", f"by {ctrl_name(c)}")
                 yield label, nxt
 
-    def _fetches_from(self, state: State, p: int, f: int, b: int, view: tuple) -> bool:
-        """Follower f is fetching from leader b in b's leader epoch."""
+    def _fetches_from(self, state: State, p: int, f: int, b: int, view: tuple,
+                      synced: bool = True) -> bool:
+        """Follower f is fetching from leader b in b's leader epoch (truncated, if synced)."""
         if not self._acting(state, f):
             return False
         fview = state[BROKERS][f][B_VIEWS][p]
         return (fview[M_LEADER] == b and fview[M_EPOCH] == view[M_EPOCH]
-                and state[PARTS][p][SYNCED][f] == view[M_EPOCH]
+                and (not synced or state[PARTS][p][SYNCED][f] == view[M_EPOCH])
                 and self._linked(state[ALIVE], state[CUT], self.broker_node[f],
                                  self.broker_node[b]))
 

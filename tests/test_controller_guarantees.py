@@ -132,7 +132,7 @@ FAILING = [
                               "process.roles": "broker"},
      {"controllers": 1, "crashes": 1, "slow_followers": 1}, 6),
     ("ReplicasAgreeBelowHw", {}, {"records": 2, "isolations": 0, "leader_changes": 2,
-                                  "bug": "fetch-ignores-epoch"}, 15),
+                                  "bug": "fetch-ignores-epoch"}, 12),
     ("LeaderInIsr", {}, {"slow_followers": 1, "bug": "stale-alter-partition"}, 7),
     ("HwWithinLeo", {"acks": "1", "unclean.leader.election.enable": "true",
                      "process.roles": "broker"},
