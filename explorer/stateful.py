@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hypothesis import note
+from hypothesis import note, target
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -57,6 +58,9 @@ class ModelMachine(RuleBasedStateMachine):
 
     model: Model
     property_names: Sequence[str] = ()
+    # Enabled actions per state, shared by every run of this machine class: Hypothesis
+    # replays the same prefixes many times while it shrinks.
+    _cache: dict[State, dict[str, list[tuple[Action, State]]]]
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,6 +74,7 @@ class ModelMachine(RuleBasedStateMachine):
         self.actions: list[Action | None] = []
         self._enabled: dict[str, list[tuple[Action, State]]] | None = None
         self._noting = True
+        self._interest: float | None = None
 
     @classmethod
     def replay(cls, actions: Sequence[Action]) -> ModelMachine:
@@ -90,10 +95,16 @@ class ModelMachine(RuleBasedStateMachine):
     def enabled(self, family: str) -> list[tuple[Action, State]]:
         """The enabled actions of one family in the current state (cached per state)."""
         if self._enabled is None:
-            table: dict[str, list[tuple[Action, State]]] = {}
-            for action, nxt in self.model.successors(self.state):
-                if self._within is None or self._within(nxt):
-                    table.setdefault(action[0], []).append((action, nxt))
+            cache = self._cache
+            table = cache.get(self.state)
+            if table is None:
+                table = {}
+                for action, nxt in self.model.successors(self.state):
+                    if self._within is None or self._within(nxt):
+                        table.setdefault(action[0], []).append((action, nxt))
+                if len(cache) > 200_000:
+                    cache.clear()
+                cache[self.state] = table
             self._enabled = table
         return self._enabled.get(family, [])
 
@@ -107,6 +118,9 @@ class ModelMachine(RuleBasedStateMachine):
                 self._fail(prop.name)
         self.state = nxt
         self._record(action, nxt)
+        score = self.model.interest(nxt)
+        if score is not None and (self._interest is None or score > self._interest):
+            self._interest = score
         if self._noting:
             note(f"{len(self.actions) - 1}. {format_action(action)}")
 
@@ -117,6 +131,11 @@ class ModelMachine(RuleBasedStateMachine):
 
     def _fail(self, name: str) -> None:
         raise PropertyViolation(self.model, name, list(self.states), list(self.actions))
+
+    def teardown(self) -> None:
+        """Report the run's highest interest to Hypothesis's targeted search."""
+        if self._interest is not None and self._noting and currently_in_test_context():
+            target(float(self._interest), label="interest")
 
     def check_invariants_now(self) -> None:
         """Check every state invariant on the current state."""
@@ -130,9 +149,10 @@ class ModelMachine(RuleBasedStateMachine):
 def _family_rule(family: str) -> Any:
     def fire(self: ModelMachine, data: Any) -> None:
         options = self.enabled(family)
-        labels = [action for action, _ in options]
+        # Sorted by text so that a label keeps its position when shrinking deletes steps.
+        labels = sorted((action for action, _ in options), key=str)
         action = data.draw(st.sampled_from(labels), label=family)
-        self.take(action, options[labels.index(action)][1])
+        self.take(action, dict(options)[action])
 
     fire.__name__ = family
     fire.__doc__ = f"Take one enabled {family} action of the model."
@@ -156,6 +176,7 @@ def machine_for(model: Model, properties: Sequence[str] = (),
 
     namespace: dict[str, Any] = {
         "model": model,
+        "_cache": {},
         "property_names": tuple(properties),
         "start": initialize(data=st.data())(start),
         "properties_hold": invariant()(lambda self: self.check_invariants_now()),
@@ -171,3 +192,112 @@ def machine_for(model: Model, properties: Sequence[str] = (),
 
     namespace["behaviour_ended"] = rule()(precondition(deadlocked)(stutter))
     return type(f"{type(model).__name__}Machine", (ModelMachine,), namespace)
+
+
+def _violates(model: Model, prop: Any, before: State | None, action: Action | None,
+              after: State) -> bool:
+    if prop.step is not None:
+        return before is not None and not prop.step(before, action, after)
+    return not prop.holds(after)
+
+
+def replay_fails(model: Model, prop_name: str, actions: Sequence[Action]) -> bool:
+    """Does this label sequence run from an initial state and break the property?"""
+    prop = next(p for p in model.properties() if p.name == prop_name)
+    state = next(iter(model.init_states()))
+    if prop.step is None and not prop.holds(state):
+        return True
+    for action in actions:
+        nxt = model.next_state(state, tuple(action))
+        if nxt is None:
+            # A label whose detail changed after a deletion (a record id, a truncation
+            # offset): the same action with the same first argument, else the same action.
+            options = list(model.successors(state))
+            nxt = next((t for a, t in options if a[:2] == tuple(action)[:2]), None)
+            if nxt is None and len(action) > 1 and str(action[1])[:1] == "r":
+                nxt = next((t for a, t in options if a[0] == action[0]), None)
+            if nxt is None:
+                return False
+        if _violates(model, prop, state, action, nxt):
+            return True
+        state = nxt
+    return False
+
+
+def _states_along(model: Model, actions: Sequence[Action]) -> list[State] | None:
+    """The states a label sequence visits (None if a label cannot be replayed)."""
+    state = next(iter(model.init_states()))
+    states = [state]
+    for action in actions:
+        nxt = model.next_state(state, tuple(action))
+        if nxt is None:
+            return None
+        states.append(nxt)
+        state = nxt
+    return states
+
+
+def _cut_loops(model: Model, actions: list[Action]) -> list[Action]:
+    """Drop every segment that returns to a state the trace already visited."""
+    states = _states_along(model, actions)
+    if states is None:
+        return actions
+    first: dict[State, int] = {}
+    out: list[Action] = []
+    index = 0
+    while index < len(states):
+        state = states[index]
+        if state in first:
+            del out[first[state]:]
+        else:
+            first[state] = len(out)
+        if index < len(actions):
+            out.append(actions[index])
+            first = {s: i for s, i in first.items() if i <= len(out) - 1}
+        index += 1
+    return out
+
+
+def shrink_actions(model: Model, prop_name: str, actions: Sequence[Action],
+                   max_seconds: float = 30.0) -> list[Action]:
+    """Shrink a failing label sequence: cut loops, delete chunks, delete related actions.
+
+    Labels are stable under deletion (an action names what it does), so removing steps
+    keeps the meaning of the rest; each attempt is one replay of the model.
+    """
+    import time
+
+    deadline = time.monotonic() + max_seconds
+    current = list(actions)
+    looped = _cut_loops(model, current)
+    if len(looped) < len(current) and replay_fails(model, prop_name, looped):
+        current = looped
+    progress = True
+    while progress and time.monotonic() < deadline:
+        progress = False
+        chunk = max(1, len(current) // 2)
+        while chunk >= 1 and time.monotonic() < deadline:
+            i = 0
+            while i < len(current) and time.monotonic() < deadline:
+                candidate = current[:i] + current[i + chunk:]
+                if replay_fails(model, prop_name, candidate):
+                    current = candidate
+                    progress = True
+                else:
+                    i += chunk
+            chunk //= 2
+        # An action together with every later one about the same thing (a crash and the
+        # fence and restart of that broker): dependent steps that are never adjacent.
+        i = 0
+        while i < len(current) and time.monotonic() < deadline:
+            key = current[i][1] if len(current[i]) > 1 else None
+            if key is not None:
+                candidate = current[:i] + [a for a in current[i + 1:]
+                                           if not (len(a) > 1 and a[1] == key)]
+                if len(candidate) < len(current) - 1 and replay_fails(model, prop_name,
+                                                                      candidate):
+                    current = candidate
+                    progress = True
+                    continue
+            i += 1
+    return current

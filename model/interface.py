@@ -125,6 +125,14 @@ class Model:
 
     # -- presentation ------------------------------------------------------------
 
+    def interest(self, state: State) -> float | None:
+        """How close a state looks to trouble (faults, acknowledgements, shrunken ISRs).
+
+        Only a search heuristic: Hypothesis's targeted generation steers toward runs that
+        score high.  None (the default) disables targeting.
+        """
+        return None
+
     def notes(self) -> list[str]:
         """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""
         return []

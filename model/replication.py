@@ -359,6 +359,13 @@ class ReplicationModel(Model):
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Flush", "Fence", "Restart",
                 "Bounce", "Elect", "UncleanElect", "MoveLeader")
 
+    def interest(self, state: State) -> float:
+        """Acknowledged records, leader changes and missing ISR members: loss ingredients."""
+        score = 0
+        for part in state[PARTS]:
+            score += part[ACKED].bit_count() + part[EPOCH] + self.n - part[ISR].bit_count()
+        return float(score)
+
     def symbolic_encoding(self) -> Any:
         """The Z3 encoding of this configuration (explorer/symbolic.py)."""
         from kafkacheck.model.replication_symbolic import encoding_for
