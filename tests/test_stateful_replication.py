@@ -33,9 +33,9 @@ def test_five_brokers_three_partitions_twenty_records_keep_acked_writes_with_ack
 
 def test_hypothesis_finds_and_shrinks_the_acks_1_loss_to_the_explorers_trace():
     model = make_model("replication", {"acks": "1", "replication.factor": "3"}, partitions=2,
-                       records=10)
+                       records=10, crashes=2)
     with pytest.raises(PropertyViolation) as caught:
-        run_machine(model, ["NoAckedWriteLost"], n=100)
+        run_machine(model, ["NoAckedWriteLost"])
     shortest = breadth_first(make_model("replication", {"acks": "1", "replication.factor": "3"}),
                              ["NoAckedWriteLost"]).violation("NoAckedWriteLost")
     assert caught.value.property_name == "NoAckedWriteLost"
