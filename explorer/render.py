@@ -94,7 +94,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for note in model.notes():
         lines.append(f"note: {note}")
     if result.symmetry:
-        lines.append("symmetry reduction: on (counts are of symmetry classes)")
+        lines.append(f"symmetry reduction: {model.symmetry_note} (counts are of classes)")
     lines.append("")
     for prop in result.properties:
         verdict = result.verdict(prop)

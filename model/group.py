@@ -90,6 +90,8 @@ class GroupModel(Model):
     """A consumer group: coordinator, members, poll loop and commits over a partition log."""
 
     name = "group"
+    symmetry_note = "generation numbers renumbered in order of appearance (the protocol " \
+        "only compares them)"
     summary = ("Consumer group: join/sync/generations, eager and cooperative rebalancing, "
                "commits, zombies, offset reset, retention")
     source = ("ConsumerCoordinator, AbstractCoordinator, ClassicGroup/GroupMetadataManager; "

@@ -72,6 +72,8 @@ class Model:
     fields: ClassVar[tuple[str, ...]] = ()
     # Kafka settings that identify the question being asked: shown first in results.
     key_settings: ClassVar[tuple[str, ...]] = ()
+    # What canonical() identifies, in words (printed with results when it is overridden).
+    symmetry_note: ClassVar[str] = "states equal up to a permutation are explored once"
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

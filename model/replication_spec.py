@@ -881,6 +881,8 @@ class KafkaSpecModel(Model):
 class KafkaSpecSymmetricModel(KafkaSpecModel):
     """The same specification explored up to renaming of the brokers."""
 
+    symmetry_note = "states equal up to renaming the brokers are explored once"
+
     def canonical(self, state: State) -> State:
         """The least renaming of the brokers (replica i's state moves to p[i])."""
         n = self.n
