@@ -107,4 +107,73 @@ REPLICATION = Matrix(
     rows=_replication_rows(),
 )
 
-MATRICES: list[Matrix] = [REPLICATION]
+def _producer_rows() -> tuple[Row, ...]:
+    rows = []
+    base = {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2}
+    for idem, retries, inflight in product(("false", "true"), ("0", "2147483647"), ("1", "5")):
+        if idem == "true" and retries == "0":
+            continue  # Kafka rejects an explicit enable.idempotence=true with retries=0
+        rows.append(Row("producer", {"enable.idempotence": idem, "retries": retries,
+                                     "max.in.flight.requests.per.connection": inflight},
+                        dict(base)))
+    rows.append(Row("producer", {"acks": "1"}, dict(base)))
+    failover = {"replication.factor": "2", "min.insync.replicas": "2"}
+    for budget in (2, 3):
+        rows.append(Row("producer", dict(failover),
+                        {**base, "crashes": 1, "retry_budget": budget}))
+    rows.append(Row("producer", {**failover, "enable.idempotence": "false"},
+                    {**base, "crashes": 1}))
+    return tuple(rows)
+
+
+PRODUCER = Matrix(
+    id="producer",
+    title="Producer: duplicates, reordering and lost acknowledgements",
+    intro="Two records, one per batch, to one partition; one produce response may be lost "
+          "(a timeout), and up to two retries are explored (three in one row). The last "
+          "rows add a broker crash with two replicas (a leader failover).",
+    model="producer",
+    columns=("NoDuplicates", "NoAckedRecordLost", "PartitionOrder", "DefiniteFailureAbsent"),
+    setting_columns=("acks", "enable.idempotence", "retries",
+                     "max.in.flight.requests.per.connection", "replication.factor",
+                     "min.insync.replicas"),
+    bound_columns=("crashes", "lost_responses", "retry_budget"),
+    rows=_producer_rows(),
+)
+
+
+def _group_rows() -> tuple[Row, ...]:
+    rows = []
+    for commit, assignor, fault in product(
+        ("auto", "sync-after-processing", "before-processing"), ("range", "cooperative-sticky"),
+        ("crashes", "poll_timeouts"),
+    ):
+        settings = {"auto.offset.reset": "earliest", "partition.assignment.strategy": assignor}
+        bounds: dict[str, int | str] = {"commit": commit, "records": 2, fault: 1}
+        rows.append(Row("group", settings, bounds))
+    rows.append(Row("group", {"auto.offset.reset": "latest"}, {"records": 1, "crashes": 1}))
+    rows.append(Row("group", {"auto.offset.reset": "latest"},
+                    {"consumers": 1, "records": 2, "retention": 1}))
+    rows.append(Row("group", {"auto.offset.reset": "earliest",
+                              "partition.assignment.strategy": "cooperative-sticky"},
+                    {"records": 0, "pauses": 1}))
+    return tuple(rows)
+
+
+GROUP = Matrix(
+    id="group",
+    title="Consumer groups: lost, duplicated and concurrent processing",
+    intro="Two consumers, one partition, two records; one consumer crash or one "
+          "max.poll.interval.ms overrun (a zombie keeps processing). The protocol follows "
+          "the assignor (range: eager; cooperative-sticky: cooperative, KIP-429). The last "
+          "rows show the default auto.offset.reset=latest and a session-timeout pause.",
+    model="group",
+    columns=("AtLeastOnce", "AtMostOnce", "NoSkippedOffsets", "NoConcurrentProcessing",
+             "NoTwoOwnersAtOnce", "OneOwnerPerGeneration", "CommitsFromCurrentGeneration"),
+    setting_columns=("partition.assignment.strategy", "auto.offset.reset"),
+    bound_columns=("commit", "consumers", "records", "crashes", "poll_timeouts", "retention",
+                   "pauses"),
+    rows=_group_rows(),
+)
+
+MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP]
