@@ -59,7 +59,8 @@ NO_COMMIT = -1
 
 COMMIT_STRATEGIES = ("auto", "sync-after-processing", "before-processing", "none")
 LOG_KINDS = ("abstract", "replicated")
-BUGS = ("none", "accept-stale-commits", "no-withhold", "fetch-above-hw", "assign-all-to-leader")
+BUGS = ("none", "accept-stale-commits", "no-withhold", "fetch-above-hw", "assign-all-to-leader",
+        "delete-on-commit")
 TOPIC = "topic"
 
 
@@ -219,10 +220,27 @@ class GroupModel(Model):
                  zeros, zeros, 0, False)]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
+        if self.bug == "delete-on-commit":
+            yield from self._deleting_commits(state)
+            return
         for i in range(self.n):
             yield from self._member_actions(state, i)
         yield from self._coordinator_actions(state)
         yield from self._log_actions(state)
+
+    def _deleting_commits(self, state: State) -> Iterator[tuple[Action, State]]:
+        """Injected bug: a commit deletes the log below the committed offset (as a queue
+        would); Kafka never does this (consuming does not delete)."""
+        self.bug, saved = "none", self.bug
+        try:
+            for action, nxt in self.successors(state):
+                if nxt[COMMITTED] != state[COMMITTED]:
+                    lso = tuple(max(a, b) for a, b in zip(nxt[LSO], nxt[COMMITTED],
+                                                          strict=True))
+                    nxt = nxt[:LSO] + (lso,) + nxt[LSO + 1:]
+                yield action, nxt
+        finally:
+            self.bug = saved
 
     def canonical(self, state: State) -> State:
         """Generation numbers renumbered 1, 2, ... in their order (0 stays 'none').

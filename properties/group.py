@@ -211,6 +211,16 @@ def group_properties(model: GroupModel) -> list[Property]:
             "new owner polls and processes the same partition",
         ),
         always_step(
+            "ConsumingNeverDeletes",
+            "the log start offset moves only by retention, never because records were read, "
+            "processed or committed",
+            lambda s, a, t: t[LSO] == s[LSO] or a[0] == "Retention",
+            source="Kafka docs 'Design: The Consumer' (the log is retained regardless of "
+            "consumption); UnifiedLog.deleteOldSegments",
+            explanation="records disappeared from the log because a consumer committed past "
+            "them: a queue's behaviour, not Kafka's",
+        ),
+        always_step(
             "CommitsFromCurrentGeneration",
             "an offset commit is accepted only from a current member of the current generation",
             commit_from_current_generation,

@@ -109,3 +109,13 @@ def test_no_offset_reset_reads_nothing_without_a_committed_offset():
     model = make_model("group", {"auto.offset.reset": "none"}, consumers=1, records=1)
     result = breadth_first(model, ["SomeRecordProcessed"])
     assert result.violation("SomeRecordProcessed").reason == "never-reached"
+
+
+def test_consuming_never_deletes_records_the_seeds_claim():
+    from kafkacheck.explorer.bfs import breadth_first
+    from kafkacheck.testing import make_model
+
+    model = make_model("group", {"auto.offset.reset": "earliest"},
+                       records=2, crashes=1, retention=1)
+    result = breadth_first(model, ["ConsumingNeverDeletes"])
+    assert result.result == "holds" and result.coverage["Retention"] > 0
