@@ -251,6 +251,89 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
     return "\n".join(lines + summary + [""] + body), runs
 
 
+# conformance scenario -> (what the model says, model, settings, bounds, property, verdict)
+PREDICTIONS: dict[str, tuple[str, str, dict[str, str], dict[str, Any], str, str]] = {
+    "acks1-leader-kill": (
+        "acks=1: an acknowledged record is lost when the leader dies before followers fetch",
+        "replication", {"acks": "1", "replication.factor": "3"}, {"crashes": 1},
+        "NoAckedWriteLost", "violated"),
+    "acks-all-kill-rounds": (
+        "acks=all, min.insync.replicas=2, RF=3: no acknowledged record is lost through "
+        "broker crashes", "replication",
+        {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3"},
+        {"crashes": 2, "records": 2}, "NoAckedWriteLost", "holds"),
+    "commit-before-processing-crash": (
+        "commit before processing, then a crash: a record is never processed", "group",
+        {"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
+        {"commit": "before-processing", "records": 1, "crashes": 1}, "AtLeastOnce",
+        "violated"),
+    "auto-commit-crash": (
+        "auto-commit (Java semantics: positions of earlier polls), then a crash: records "
+        "are processed twice", "group", {"auto.offset.reset": "earliest"},
+        {"records": 2, "crashes": 1}, "AtMostOnce", "violated"),
+    "auto-commit-store-on-return-crash": (
+        "librdkafka's default stores an offset when poll() returns it, which is a commit "
+        "before processing: a crash loses a record", "group",
+        {"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
+        {"commit": "before-processing", "records": 1, "crashes": 1}, "AtLeastOnce",
+        "violated"),
+}
+
+CONFORMANCE_DATA = "data/conformance-summary.json"
+
+
+def conformance_markdown(out: Path, stamp: str) -> str:
+    """Predicted (a model run now) beside observed (the recorded real-cluster run)."""
+    path = out / CONFORMANCE_DATA
+    lines = ["# Predicted by the model, observed on Kafka 4.4", "",
+             f"Generated on {stamp} by kafkacheck {__version__}.", ""]
+    if not path.exists():
+        return "\n".join(lines + [
+            "No real-cluster run is recorded yet. Record one with "
+            f"`kafkacheck conformance run --out {out}/{CONFORMANCE_DATA}` (needs Java and "
+            "Maven; see tests/conformance)."])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    cluster = data.get("cluster", {})
+    lines += [
+        f"Real cluster: Apache Kafka {data.get('kafka_version')} (KRaft, "
+        f"{len(cluster.get('nodes', [])) or 3} combined broker/controller nodes on "
+        f"127.0.0.1), client confluent-kafka; recorded run took "
+        f"{data.get('total_seconds', '?')} s. Every prediction below comes from a model run "
+        "made when this page was generated.", "",
+        "| scenario | model predicts | model run | observed on the real cluster | agree |",
+        "|---|---|---|---|---|"]
+    findings = []
+    for scenario in data.get("scenarios", []):
+        name = scenario["scenario"]
+        if name not in PREDICTIONS:
+            findings.append(f"- `{name}`: no model prediction is mapped to this scenario.")
+            continue
+        words, model, settings, bounds, prop, want = PREDICTIONS[name]
+        rr = run_row((Row(model, settings, bounds), (prop,), 3_000_000))
+        verdict = rr.cells[prop].verdict
+        predicted_anomaly = verdict == "violated"
+        observed = scenario.get("expected_seen")
+        agree = "yes" if observed and verdict == want else "**no**"
+        if agree != "yes":
+            findings.append(
+                f"- `{name}`: the model says {prop} {verdict}; the cluster showed "
+                f"\"{scenario.get('observation')}\". A real observation the model calls "
+                "impossible (or a predicted anomaly not seen) is a finding to investigate.")
+        run_text = (f"`{model}`: {prop} {verdict}"
+                    + (f" ({rr.cells[prop].steps} steps)" if predicted_anomaly else
+                       f" ({rr.distinct:,} states)"))
+        lines.append(f"| `{name}` | {words} | {run_text} | {scenario.get('observation')} "
+                     f"(rounds: {scenario.get('rounds')}) | {agree} |")
+    lines += ["", "## Findings", ""]
+    lines += findings or ["- Every recorded observation is one the model allows, and every "
+                          "anomaly it predicts was seen."]
+    lines += ["", "## Settings used on the real cluster", ""]
+    for scenario in data.get("scenarios", []):
+        settings_text = ", ".join(f"`{k}={v}`" for k, v in scenario.get("settings", {}).items())
+        lines.append(f"- `{scenario['scenario']}`: {settings_text}")
+    return "\n".join(lines)
+
+
 def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> list[RowResult]:
     if processes <= 1:
         return [run_row(t) for t in tasks]
@@ -287,6 +370,9 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
              "counterexample_steps": {k: c.steps for k, c in rr.cells.items() if c.steps}}
             for rr in results
         ]
+    if not only or "conformance" in only:
+        (out / "conformance.md").write_text(conformance_markdown(out, stamp) + "\n",
+                                            encoding="utf-8")
     claim_runs = 0
     if not only or "claims" in only:
         text, claim_runs = claims_markdown(out, stamp)
