@@ -1,6 +1,17 @@
-"""The search engines agree with TLC on textbook models (numbers in bench/tlc/reference.json)."""
+"""The search engines agree with TLC on textbook models (numbers in bench/tlc/reference.json).
+
+TLC counts depth and trace length in states (the initial state is 1); kafkacheck counts
+transitions, so TLC's figures are ours plus one.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TLC = {row["job"]: row for row in json.loads(
+    (Path(__file__).resolve().parents[1] / "bench" / "tlc" / "reference.json").read_text()
+)["summary"]}
 
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.dfs import depth_first
@@ -12,13 +23,16 @@ from kafkacheck.testing import make_model
 def test_diehard_has_the_same_16_distinct_states_as_tlc():
     result = breadth_first(make_model("diehard"), ["TypeOK"])
     assert result.complete and result.result == "holds"
-    assert result.distinct_states == 16
+    assert result.distinct_states == TLC["DieHardJugs_full"]["w1_distinct"] == 16
+    assert result.depth + 1 == TLC["DieHardJugs_full"]["w1_depth"]
+    assert result.generated_states == TLC["DieHardJugs_full"]["w1_generated"]
 
 
 def test_diehard_shortest_solution_is_six_steps_ending_with_four_gallons():
     result = breadth_first(make_model("diehard"))
     violation = result.violation("NotSolved")
     assert violation is not None and len(violation.trace) == 6
+    assert len(violation.trace) + 1 == TLC["DieHardJugs"]["cex_states"]
     assert violation.trace.steps[-1].state[1] == 4
 
 
@@ -32,12 +46,21 @@ def test_counterexample_replays_through_the_model_from_its_labels():
 def test_twophase_with_three_rms_has_288_distinct_states_like_tlc():
     result = breadth_first(make_model("twophase", rms=3))
     assert result.result == "holds" and result.distinct_states == 288
+    assert result.distinct_states == TLC["TwoPhaseCommit"]["w1_distinct"]
+    assert result.depth + 1 == TLC["TwoPhaseCommit"]["w1_depth"]
+
+
+def test_twophase_with_the_injected_bug_has_tlcs_498_states():
+    result = breadth_first(make_model("twophase", bug="early-commit"), ["CanCommit"])
+    assert result.complete
+    assert result.distinct_states == TLC["TwoPhaseCommitBuggy_full"]["w1_distinct"] == 498
 
 
 def test_twophase_injected_early_commit_breaks_consistency_in_five_steps():
     result = breadth_first(make_model("twophase", bug="early-commit"), ["TCConsistent"])
     violation = result.violation("TCConsistent")
     assert violation is not None and len(violation.trace) == 5
+    assert len(violation.trace) + 1 == TLC["TwoPhaseCommitBuggy"]["cex_states"]
 
 
 def test_depth_first_search_visits_the_same_states_as_breadth_first():
