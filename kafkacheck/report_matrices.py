@@ -14,7 +14,7 @@ SHORT = {"replication.factor": "rf", "min.insync.replicas": "minisr",
          "unclean.leader.election.enable": "unclean", "flush.messages": "flush",
          "enable.idempotence": "idem", "max.in.flight.requests.per.connection": "inflight",
          "partition.assignment.strategy": "assignor", "enable.auto.commit": "autocommit",
-         "auto.offset.reset": "reset"}
+         "auto.offset.reset": "reset", "eligible.leader.replicas.version": "elr"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,12 @@ def _replication_rows() -> tuple[Row, ...]:
     rows.append(Row("replication", {"acks": "all", "replication.factor": "3",
                                     "min.insync.replicas": "2"},
                     {"records": 2, "crashes": 2}))
+    # Kafka 4.1+ clusters: Eligible Leader Replicas and the strict min-ISR HW (KIP-966).
+    for rf, min_isr in (("2", "1"), ("2", "2"), ("3", "1"), ("3", "2")):
+        rows.append(Row("replication", {"acks": "all", "replication.factor": rf,
+                                        "min.insync.replicas": min_isr,
+                                        "eligible.leader.replicas.version": "1"},
+                        {"records": 2, "crashes": 1, "crash_kind": "power-loss"}))
     return tuple(rows)
 
 
@@ -102,7 +108,8 @@ REPLICATION = Matrix(
     columns=("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw",
              "LeaderInIsr", "HwWithinLeo"),
     setting_columns=("acks", "replication.factor", "min.insync.replicas",
-                     "unclean.leader.election.enable", "flush.messages"),
+                     "unclean.leader.election.enable", "flush.messages",
+                     "eligible.leader.replicas.version"),
     bound_columns=("crashes", "crash_kind", "truncation", "leader_changes"),
     rows=_replication_rows(),
 )

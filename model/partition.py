@@ -180,12 +180,13 @@ def clean_candidate(isr: int, eligible: int, order: Sequence[int]) -> int:
     return NO_LEADER
 
 
-def fetch(part: tuple, follower: int, flush_every: int) -> tuple | None:
+def fetch(part: tuple, follower: int, flush_every: int, hw_min_isr: int = 0) -> tuple | None:
     """One follower fetch round: ReplicaManager.fetchMessages then the follower's append.
 
     The response carries the HW read before the leader records the follower's fetch
     offset, so a follower learns an HW advance one fetch later (the KIP-101 window).
-    Returns None when the fetch would change nothing.
+    Returns None when the fetch would change nothing.  ``hw_min_isr`` > 0 is KIP-966's
+    strict min ISR: the HW advances only while the ISR has at least that many members.
     """
     leader = part[LEADER]
     logs = part[LOGS]
@@ -207,6 +208,8 @@ def fetch(part: tuple, follower: int, flush_every: int) -> tuple | None:
         durable = put(durable, follower, len(new_log))
     part = (leader, part[EPOCH], part[ISR], logs, hws, part[SYNCED], remote, durable,
             part[PENDING], part[EXPOSED], part[ACKED])
+    if hw_min_isr and part[ISR].bit_count() < hw_min_isr:
+        return part
     return with_leader_hw(part, advanced_hw(part))
 
 

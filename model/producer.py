@@ -19,6 +19,7 @@ from typing import Any
 from kafkacheck.config import Config
 from kafkacheck.model import partition as pt
 from kafkacheck.model import producer_broker as pb
+from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
 from kafkacheck.model.partition import EPOCH, HWS, ISR, LEADER, LOGS, NO_LEADER, put
@@ -199,7 +200,8 @@ class ProducerModel(Model):
         self.batch_size = batch_size
         self.partitioning = Partitioning(self.partitions, batch_size, k["partitioner.class"],
                                          k["partitioner.ignore.keys"], b["record_partition"])
-        repl_kafka = {name: k[name] for name in ReplicationModel.settings}
+        repl_kafka = {name: k.get(name, kafka_settings.SETTINGS[name].default)
+                      for name in ReplicationModel.settings}
         repl_bounds = {"partitions": self.partitions, "records": 0, "crashes": b["crashes"],
                        "crash_kind": b["crash_kind"], "leader_changes": b["leader_changes"],
                        "lost_acks": 0, "truncation": b["truncation"], "bug": "none"}

@@ -36,7 +36,7 @@ from kafkacheck.model.settings import LONG_MAX
 from kafkacheck.properties.base import Property
 
 # Fields of the model state tuple.
-ALIVE, FENCED, CRASHES, CHANGES, NEXT_RECORD, LOST_ACKS, BOUNCES, PARTS = range(8)
+ALIVE, FENCED, CRASHES, CHANGES, NEXT_RECORD, LOST_ACKS, BOUNCES, ELRS, PARTS = range(9)
 
 CRASH_KINDS = ("process", "power-loss", "any")
 BUGS = ("none", "hw-ignores-isr", "shrink-leader", "hw-kept-on-truncation", "skip-truncation")
@@ -70,6 +70,7 @@ class ReplicationModel(Model):
         "acks",
         "flush.messages",
         "log.flush.interval.messages",
+        "eligible.leader.replicas.version",
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable")
@@ -111,6 +112,9 @@ class ReplicationModel(Model):
         self.min_isr = k["min.insync.replicas"]
         self.unclean = k["unclean.leader.election.enable"]
         self.acks = k["acks"]
+        # KIP-966 Eligible Leader Replicas (Kafka 4.0 opt-in, 4.1+ default on new clusters).
+        self.elr = k.get("eligible.leader.replicas.version", 0) == 1
+        self.hw_min_isr = self.min_isr if self.elr else 0
         flush = k["flush.messages"] if "flush.messages" in config.explicit else \
             k["log.flush.interval.messages"]
         self.flush_every = flush
@@ -135,7 +139,16 @@ class ReplicationModel(Model):
                       for p in range(self.partitions))
         b = self.bound
         return [(self.everyone, 0, b["crashes"], b["leader_changes"], 1, b["lost_acks"],
-                 b["bounces"], parts)]
+                 b["bounces"], (0,) * self.partitions, parts)]
+
+    def _raise_hw(self, part: tuple) -> tuple:
+        """Advance the leader's HW; with ELR only while |ISR| >= min.insync.replicas (KIP-966)."""
+        if self.hw_min_isr and part[ISR].bit_count() < self.hw_min_isr:
+            return part
+        return pt.with_leader_hw(part, pt.advanced_hw(part))
+
+    def _with_elr(self, state: State, p: int, elr: int) -> State:
+        return state[:ELRS] + (put(state[ELRS], p, elr),) + state[ELRS + 1:]
 
     def _label(self, name: str, p: int, *args: object) -> Action:
         return (name, *args, f"p{p}") if self.partitions > 1 else (name, *args)
@@ -162,7 +175,7 @@ class ReplicationModel(Model):
                 if f == leader or not alive >> f & 1:
                     continue
                 if part[SYNCED][f] == part[EPOCH]:
-                    nxt = pt.fetch(part, f, self.flush_every)
+                    nxt = pt.fetch(part, f, self.flush_every, self.hw_min_isr)
                     if nxt is not None:
                         yield (self._label("Fetch", p, broker_name(f)),
                                self._with_part(state, p, nxt))
@@ -200,8 +213,10 @@ class ReplicationModel(Model):
             nxt = put(nxt, DURABLE, put(durable, leader, len(log)))
         if self.acks == -1:
             nxt = put(nxt, PENDING, nxt[PENDING] + ((record, len(log) - 1),))
-        hw = len(log) if self.bug == "hw-ignores-isr" else pt.advanced_hw(nxt)
-        nxt = pt.with_leader_hw(nxt, hw)
+        if self.bug == "hw-ignores-isr":
+            nxt = pt.with_leader_hw(nxt, len(log))
+        else:
+            nxt = self._raise_hw(nxt)
         base = put(state, NEXT_RECORD, record + 1)
         label = self._label("Produce", p, f"r{record}")
         if self.acks == 1:
@@ -232,6 +247,14 @@ class ReplicationModel(Model):
             if state[LOST_ACKS] > 0:
                 lost = put(state, LOST_ACKS, state[LOST_ACKS] - 1)
                 yield self._label("AckLost", p, f"r{record}"), self._with_part(lost, p, done)
+        if self.hw_min_isr and part[ISR].bit_count() < self.hw_min_isr:
+            # The HW cannot move (KIP-966 strict min ISR): DelayedProduce expires after
+            # request.timeout.ms and answers REQUEST_TIMED_OUT.
+            for i, (record, offset) in enumerate(part[PENDING]):
+                if hw <= offset:
+                    rest = part[PENDING][:i] + part[PENDING][i + 1:]
+                    yield (self._label("ProduceTimeout", p, f"r{record}"),
+                           self._with_part(state, p, put(part, PENDING, rest)))
 
     def _truncate(self, state: State, p: int, part: tuple, f: int) -> tuple[Action, State]:
         """A replica becoming follower truncates (ReplicaFetcherThread, KIP-101/KIP-279)."""
@@ -266,13 +289,21 @@ class ReplicationModel(Model):
                 continue
             if isr >> f & 1:
                 if not alive >> f & 1 or remote[f] < leo:
-                    nxt = put(part, ISR, isr & ~(1 << f))
-                    nxt = pt.with_leader_hw(nxt, pt.advanced_hw(nxt))
-                    yield (self._label("ShrinkIsr", p, broker_name(f)),
-                           self._with_part(state, p, nxt))
+                    nxt = self._raise_hw(put(part, ISR, isr & ~(1 << f)))
+                    after = self._with_part(state, p, nxt)
+                    if self.elr and (isr & ~(1 << f)).bit_count() < self.min_isr:
+                        # KIP-966: a replica leaving an ISR below min ISR is eligible (ELR):
+                        # the HW stopped, so it holds everything below it.
+                        after = self._with_elr(after, p, state[ELRS][p] | 1 << f)
+                    yield self._label("ShrinkIsr", p, broker_name(f)), after
             elif eligible >> f & 1 and remote[f] >= hw and remote[f] >= epoch_start:
-                nxt = put(part, ISR, isr | 1 << f)
-                yield self._label("ExpandIsr", p, broker_name(f)), self._with_part(state, p, nxt)
+                nxt = self._raise_hw(put(part, ISR, isr | 1 << f))
+                after = self._with_part(state, p, nxt)
+                if self.elr:
+                    elr = state[ELRS][p] & ~(1 << f)
+                    after = self._with_elr(after, p, 0 if (isr | 1 << f).bit_count()
+                                           >= self.min_isr else elr)
+                yield self._label("ExpandIsr", p, broker_name(f)), after
 
     def _offline_election(self, state: State, p: int, part: tuple,
                           eligible: int) -> Iterator[tuple[Action, State]]:
@@ -283,6 +314,14 @@ class ReplicationModel(Model):
             yield (self._label("Elect", p, broker_name(leader)),
                    self._with_part(state, p, pt.elect(part, leader, part[ISR])))
             return
+        if self.elr:
+            # KIP-966 election order: the ISR, then an unfenced ELR member.
+            leader = pt.clean_candidate(state[ELRS][p], eligible, order)
+            if leader != NO_LEADER:
+                after = self._with_part(state, p, pt.elect(part, leader, 1 << leader))
+                yield (self._label("ElrElect", p, broker_name(leader)),
+                       self._with_elr(after, p, state[ELRS][p] & ~(1 << leader)))
+                return
         if self.unclean:
             leader = pt.clean_candidate(self.everyone, eligible, order)
             if leader != NO_LEADER:
@@ -316,6 +355,11 @@ class ReplicationModel(Model):
             else:
                 parts2 = tuple(put(part, SYNCED, put(part[SYNCED], b, -1)) for part in parts)
                 restarted = (alive | bit, fenced & ~bit) + state[CRASHES:PARTS] + (parts2,)
+                if self.elr:
+                    # Every crash here is an unclean shutdown: re-registering with a new
+                    # broker epoch removes the replica from all ELRs (KAFKA-15586).
+                    elrs = tuple(e & ~bit for e in state[ELRS])
+                    restarted = restarted[:ELRS] + (elrs,) + restarted[ELRS + 1:]
                 yield ("Restart", name), restarted
 
     def _crash(self, state: State, b: int, power: bool) -> State:
@@ -340,24 +384,33 @@ class ReplicationModel(Model):
         fenced = state[FENCED] | 1 << b
         eligible = state[ALIVE] & ~fenced
         parts = []
+        elrs = list(state[ELRS])
         for p, part in enumerate(state[PARTS]):
             isr = part[ISR]
-            if isr >> b & 1 and isr != 1 << b:
-                isr &= ~(1 << b)
+            if isr >> b & 1 and (isr != 1 << b or self.elr):
+                isr &= ~(1 << b)  # with ELR the ISR may become empty (KIP-966)
+                if self.elr and isr.bit_count() < self.min_isr:
+                    elrs[p] |= 1 << b
             if part[LEADER] == b:
                 leader = pt.clean_candidate(isr, eligible, self.order[p])
+                if leader == NO_LEADER and self.elr:
+                    leader = pt.clean_candidate(elrs[p], eligible, self.order[p])
+                    if leader != NO_LEADER:
+                        isr = 1 << leader
+                        elrs[p] &= ~(1 << leader)
                 part = pt.elect(part, leader, isr)
             elif isr != part[ISR]:
                 part = put(part, ISR, isr)
                 if part[LEADER] != NO_LEADER:
-                    part = pt.with_leader_hw(part, pt.advanced_hw(part))
+                    part = self._raise_hw(part)
             parts.append(part)
-        return (state[ALIVE], fenced) + state[CRASHES:PARTS] + (tuple(parts),)
+        return ((state[ALIVE], fenced) + state[CRASHES:ELRS] + (tuple(elrs),)
+                + (tuple(parts),))
 
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "AckLost", "Fetch", "BecomeFollower",
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Flush", "Fence", "Restart",
-                "Bounce", "Elect", "UncleanElect", "MoveLeader")
+                "Bounce", "Elect", "ElrElect", "UncleanElect", "MoveLeader", "ProduceTimeout")
 
     def interest(self, state: State) -> float:
         """Acknowledged records, leader changes and missing ISR members: loss ingredients."""
@@ -391,6 +444,8 @@ class ReplicationModel(Model):
             out[f"{pre}leader"] = ("broker", part[LEADER])
             out[f"{pre}leader_epoch"] = part[EPOCH]
             out[f"{pre}isr"] = ("mask", part[ISR])
+            if self.elr:
+                out[f"{pre}elr"] = ("mask", state[ELRS][p])
             for b in range(self.n):
                 name = broker_name(b)
                 out[f"{pre}{name}.log"] = ("log", part[LOGS][b])
@@ -450,7 +505,7 @@ class ReplicationModel(Model):
             who = leader or "Controller"
             return Message(who, "Controller",
                            f"{name} {args[0]}: isr {mask_text(part_after[ISR], self.n)}")
-        if name in ("Elect", "UncleanElect", "MoveLeader"):
+        if name in ("Elect", "ElrElect", "UncleanElect", "MoveLeader"):
             return Message("Controller", args[0], f"{name}: leader epoch {part_after[EPOCH]}")
         if name == "Fence":
             leaders = ", ".join(

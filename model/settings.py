@@ -190,6 +190,10 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("log.retention.hours", "broker", 168, _int(-1), "broker default of retention.ms"),
     _s("cleanup.policy", "topic", "delete", _choice("delete", "compact", "delete,compact"),
        "delete or compact old segments"),
+    _s("eligible.leader.replicas.version", "broker", 0, _int(0, 1),
+       "KRaft feature level (kafka-features / storage format), not a config property: 1 turns "
+       "on Eligible Leader Replicas and the strict min-ISR high watermark (KIP-966; default "
+       "on clusters formatted by Kafka 4.1 or later, off in 4.0 and upgraded clusters)"),
     _s("offsets.retention.minutes", "broker", 10080, _int(1),
        "committed offsets of an empty group are kept this long"),
     _s("group.initial.rebalance.delay.ms", "broker", 3000, _int(0),

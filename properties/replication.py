@@ -143,7 +143,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             lambda s: not any(part[PENDING] for part in s[PARTS]),
             trigger=lambda s: any(part[PENDING] for part in s[PARTS]),
             fairness=("Fetch", "BecomeFollower", "Ack", "AckError", "ShrinkIsr", "Fence",
-                      "Elect", "UncleanElect"),
+                      "Elect", "ElrElect", "UncleanElect", "ProduceTimeout"),
             source="Kafka docs: a produce request waits for the ISR or request.timeout.ms",
             explanation="a produce request can wait forever: nothing fair forces its answer",
         ))

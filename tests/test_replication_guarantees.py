@@ -100,3 +100,17 @@ def test_each_replication_property_catches_its_injected_bug(bug, prop, kind):
 def test_min_insync_replicas_above_replication_factor_is_rejected():
     with pytest.raises(UsageError, match="exceeds replication.factor"):
         make_model("replication", {"min.insync.replicas": "3", "replication.factor": "2"})
+
+
+def test_eligible_leader_replicas_prevent_the_power_loss_scenario_kip_966():
+    settings = {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2",
+                "eligible.leader.replicas.version": "1"}
+    model = make_model("replication", settings, crash_kind="power-loss")
+    assert breadth_first(model).result == "holds"
+
+
+def test_with_elr_the_high_watermark_stops_below_min_isr_and_requests_time_out():
+    settings = {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2",
+                "eligible.leader.replicas.version": "1"}
+    result = breadth_first(make_model("replication", settings))
+    assert result.result == "holds" and result.coverage["ProduceTimeout"] > 0
