@@ -300,6 +300,10 @@ def conformance_markdown(out: Path, stamp: str) -> str:
         f"127.0.0.1), client confluent-kafka; recorded run took "
         f"{data.get('total_seconds', '?')} s. Every prediction below comes from a model run "
         "made when this page was generated.", "",
+        "Cluster feature levels: " + ", ".join(
+            f"`{k}={v}`" for k, v in sorted(cluster.get("bootstrap_features", {}).items()))
+        + " (Eligible Leader Replicas are on, as on every cluster formatted by Kafka 4.1+; "
+        "the model's `eligible.leader.replicas.version` setting covers both cases).", "",
         "| scenario | model predicts | model run | observed on the real cluster | agree |",
         "|---|---|---|---|---|"]
     findings = []
@@ -327,6 +331,18 @@ def conformance_markdown(out: Path, stamp: str) -> str:
     lines += ["", "## Findings", ""]
     lines += findings or ["- Every recorded observation is one the model allows, and every "
                           "anomaly it predicts was seen."]
+    lines += [
+        "- While building the harness, a paused (SIGSTOP) follower still received records: "
+        "a fetch response already in flight was buffered by the kernel and read on resume. "
+        "The model's fetch is one atomic step, which covers this case (the fetch completed "
+        "before the pause); the acks=1 scenario therefore waits 0.5 s after pausing.",
+        "- With two of three controllers stopped, the partition leader kept accepting acks=1 "
+        "writes but could not shrink its ISR, and a clean election later lost them: the "
+        "model's shortest acks=1 counterexample also uses a clean election, not an unclean "
+        "one.",
+        "- librdkafka's default auto-commit (offsets stored when poll() returns them) loses "
+        "a record on a crash, which the Java client's auto-commit does not: the model treats "
+        "it as a commit before processing, and predicts the loss."]
     lines += ["", "## Settings used on the real cluster", ""]
     for scenario in data.get("scenarios", []):
         settings_text = ", ".join(f"`{k}={v}`" for k, v in scenario.get("settings", {}).items())
