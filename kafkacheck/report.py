@@ -95,6 +95,8 @@ def _bounds_text(row: Row) -> str:
 
 def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
     cell = rr.cells[name]
+    if cell.verdict == "violated" and cell.steps is None:
+        return "❌ never reached"
     if cell.verdict == "violated":
         link = f"counterexamples/{matrix.id}-{rr.row.slug}-{name}.md"
         return f"❌ [violated]({link}) ({cell.steps} steps)"
@@ -224,7 +226,7 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
                   {k: c.steps for k, c in rr.cells.items() if c.steps}, rr.distinct, rr.seconds)
         pseudo = Matrix("claim", "Seed claim", "", model, tuple(properties), (), (), (row,))
         for name, cell in rr.cells.items():
-            if cell.verdict == "violated":
+            if cell.verdict == "violated" and cell.steps is not None:
                 fname = f"claim-{row.slug}-{name}.md"
                 (out / "counterexamples" / fname).write_text(
                     counterexample_page(pseudo, [rr], rr, name, stamp), encoding="utf-8")
@@ -372,7 +374,7 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         results = _run_all(tasks, processes or min(2, mp.cpu_count()))
         for rr in results:
             for name, cell in rr.cells.items():
-                if cell.verdict == "violated":
+                if cell.verdict == "violated" and cell.steps is not None:
                     page = counterexample_page(matrix, results, rr, name, stamp)
                     path = out / "counterexamples" / f"{matrix.id}-{rr.row.slug}-{name}.md"
                     path.write_text(page, encoding="utf-8")

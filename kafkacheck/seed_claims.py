@@ -48,6 +48,9 @@ class Run:
         verdict = self.verdicts.get(prop, "?")
         config = ", ".join(f"`{k}={v}`" for k, v in self.settings.items()) or "defaults"
         bounds = ", ".join(f"{k}={v}" for k, v in self.bounds.items()) or "default bounds"
+        if verdict == "violated" and self.steps.get(prop) is None:
+            return (f"{config} ({bounds}): **{prop} is never reached** in any of the "
+                    f"{self.distinct:,} reachable states")
         if verdict == "violated":
             link = self.links.get(prop, "")
             return (
@@ -663,6 +666,33 @@ def _fetch_below_hw(check: Checker) -> Verdict:
     )
 
 
+def _controller(check: Checker) -> Verdict:
+    three = check("controller", {}, {"records": 0, "crashes": 0, "isolations": 1},
+                  ["ControllerFailsOver", "MetadataCommittedByMajority",
+                   "OneActiveControllerPerEpoch"])
+    two = check("controller", {}, {"controllers": 2, "records": 0, "crashes": 1,
+                                   "isolations": 0}, ["ControllerFailsOver"])
+    zombie = check("controller", {"acks": "1"}, {"records": 1, "crashes": 0, "isolations": 1},
+                   ["DeposedLeaderAcksSurvive"])
+    return decided(
+        CONDITIONAL,
+        "In KRaft (the only mode of Kafka 4.x) the controller is the leader of a Raft quorum "
+        "of voters, which may or may not be brokers. A new controller takes over only while "
+        "a majority of the voters is alive and connected, in a higher epoch; an isolated "
+        "minority cannot change anything, and with two voters no failure is tolerated. In "
+        "the moments in between, a deposed partition leader that has not heard of its "
+        "replacement keeps accepting writes: with acks=1 they are lost.",
+        [three.cite("ControllerFailsOver"), three.cite("MetadataCommittedByMajority"),
+         three.cite("OneActiveControllerPerEpoch"), two.cite("ControllerFailsOver"),
+         zombie.cite("DeposedLeaderAcksSurvive")],
+        expect=[(three, "ControllerFailsOver", "holds"),
+                (three, "MetadataCommittedByMajority", "holds"),
+                (three, "OneActiveControllerPerEpoch", "holds"),
+                (two, "ControllerFailsOver", "violated"),
+                (zombie, "DeposedLeaderAcksSurvive", "violated")],
+    )
+
+
 CLAIMS: list[Claim] = [
     Claim(
         "brokers",
@@ -670,6 +700,15 @@ CLAIMS: list[Claim] = [
         "Kafka cluster는 3개 이상의 브로커로 구성된다.",
         "A Kafka cluster is made of three or more brokers.",
         _broker_count,
+    ),
+    Claim(
+        "controller",
+        "controller 역할",
+        "클러스터에 존재하는 브로커들 중 하나의 브로커가 컨트롤러 역할을 한다. 다른 브로커들의 브로커의 상태를 확인하고 브로커의 리더 파티션을 재분배하는 역할을 한다. 컨트롤러 역할을 하는 브로커에 장애가 발생하면 다른 브로커가 컨트롤러 역할을 한다.",
+        "One of the brokers in the cluster acts as the controller: it checks the state of the "
+        "other brokers and redistributes their leader partitions. When the broker acting as "
+        "controller fails, another broker takes over the controller role.",
+        _controller,
     ),
     Claim(
         "replication",

@@ -104,6 +104,26 @@ _ALL: tuple[Preset, ...] = (
            "a consumer never reads above the high watermark through a broker crash",
            {"auto.offset.reset": "earliest", "acks": "all", "replication.factor": "2"},
            {"consumers": 1, "log": "replicated"}, ("ConsumersReadBelowHw", "ReadRecordsStay")),
+    Preset("controller-zombie-acks1", "controller",
+           "a deposed leader cut off from the controller keeps acknowledging acks=1 writes, "
+           "which are lost", {"acks": "1"}, {"records": 1, "crashes": 0, "isolations": 1}),
+    Preset("controller-zombie-safe", "controller",
+           "the same with acks=all and min.insync.replicas=2: never acknowledged, nothing lost",
+           {"acks": "all", "min.insync.replicas": "2"},
+           {"records": 2, "crashes": 0, "isolations": 1}),
+    Preset("controller-minority", "controller",
+           "an isolated minority controller changes nothing; the majority elects a successor "
+           "with a higher epoch", {}, {"records": 0, "crashes": 0, "isolations": 1}),
+    Preset("controller-stale-metadata", "controller",
+           "what controller epochs protect: brokers that accept a stale controller's metadata",
+           {}, {"records": 0, "isolations": 1, "bug": "broker-accepts-stale-controller"}),
+    Preset("controller-two-voters", "controller",
+           "two controller voters tolerate no failure: no controller failover",
+           {}, {"controllers": 2, "records": 0, "crashes": 1, "isolations": 0}),
+    Preset("controller-composed", "controller",
+           "replication + KRaft controller, 3 brokers, a crash and an isolation",
+           {"acks": "all", "min.insync.replicas": "2"},
+           {"records": 1, "crashes": 1, "isolations": 1}),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 
