@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-TLC = {row["job"]: row for row in json.loads(
-    (Path(__file__).resolve().parents[1] / "bench" / "tlc" / "reference.json").read_text()
-)["summary"]}
 
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.dfs import depth_first
 from kafkacheck.explorer.simulate import simulate
 from kafkacheck.explorer.trace import replay
 from kafkacheck.testing import make_model
+
+TLC = {row["job"]: row for row in json.loads(
+    (Path(__file__).resolve().parents[1] / "bench" / "tlc" / "reference.json").read_text()
+)["summary"]}
 
 
 def test_diehard_has_the_same_16_distinct_states_as_tlc():

@@ -60,3 +60,19 @@ def test_commit_before_processing_loses_records_at_scale():
     with pytest.raises(PropertyViolation) as caught:
         run_machine(model, ["AtLeastOnce"])
     assert caught.value.property_name == "AtLeastOnce"
+
+
+def test_kraft_controller_with_four_brokers_keeps_epoch_guarantees_under_faults():
+    model = make_model("controller", {"acks": "all", "min.insync.replicas": "2"},
+                       brokers=4, records=4, crashes=2, isolations=2, restarts=2)
+    run_machine(model, ["OneActiveControllerPerEpoch", "OneLeaderPerLeaderEpoch",
+                        "FencedBrokerNeverLeads", "MetadataCommittedByMajority",
+                        "DeposedLeaderAcksSurvive", "NoAckedWriteLost"])
+
+
+def test_a_zombie_leader_loses_acks_1_writes_at_scale():
+    model = make_model("controller", {"acks": "1"}, brokers=4, records=4, crashes=1,
+                       isolations=2)
+    with pytest.raises(PropertyViolation) as caught:
+        run_machine(model, ["DeposedLeaderAcksSurvive"])
+    assert caught.value.property_name == "DeposedLeaderAcksSurvive"
