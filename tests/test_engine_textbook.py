@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.dfs import depth_first
 from kafkacheck.explorer.simulate import simulate

@@ -141,7 +141,8 @@ def parse_tlc(out: str) -> dict:
         for _, h in heads:
             acts.append("Init" if h.startswith("Initial predicate") else h.split()[0])
         r["cex_actions"] = acts
-        m = re.search(r"(Error: The behavior up to this point is:\n.*?)\n(?:[\d,]+ states generated|Finished checking)", out, re.S)
+        m = re.search(r"(Error: The behavior up to this point is:\n.*?)\n"
+                      r"(?:[\d,]+ states generated|Finished checking)", out, re.S)
         r["_trace_text"] = m.group(1) if m else None
     return r
 
@@ -268,7 +269,8 @@ def main():
     (outdir / "logs").mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="tlc-scratch-"))
     only = re.compile(args.only) if args.only else None
-    want = lambda n: only is None or only.search(n)
+    def want(n: str) -> bool:
+        return only is None or bool(only.search(n))
 
     ver = subprocess.run(["java", "-cp", str(jar), "tlc2.TLC"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
@@ -278,7 +280,7 @@ def main():
     import zipfile
     with zipfile.ZipFile(jar) as z:
         mf = z.read("META-INF/MANIFEST.MF").decode(errors="replace")
-    mfd = dict(l.split(": ", 1) for l in mf.splitlines() if ": " in l)
+    mfd = dict(line.split(": ", 1) for line in mf.splitlines() if ": " in line)
     results: dict = {}
     meta = {
         "tla2tools_jar": {"Implementation-Version": mfd.get("Implementation-Version"),
