@@ -184,6 +184,17 @@ def machine_for(model: Model, properties: Sequence[str] = (),
     for family in names:
         namespace[family] = _family_rule(family)
 
+    def any_action(self: ModelMachine, data: Any) -> None:
+        """Take any enabled action: a uniform walk that swarm testing cannot switch off."""
+        options = sorted(((a, t) for f in names for a, t in self.enabled(f)),
+                         key=lambda pair: str(pair[0]))
+        labels = [a for a, _ in options]
+        action = data.draw(st.sampled_from(labels), label="any action")
+        self.take(action, dict(options)[action])
+
+    namespace["any_action"] = rule(data=st.data())(
+        precondition(lambda self: any(self.enabled(f) for f in names))(any_action))
+
     def deadlocked(self: ModelMachine) -> bool:
         return self.state is not None and not any(self.enabled(f) for f in names)
 

@@ -344,7 +344,8 @@ class ReplicationModel(Model):
                     # A follower restarts before the controller notices: it keeps its ISR
                     # membership and becomes follower again (truncating by the rule).
                     bounced = tuple(put(part, SYNCED, put(part[SYNCED], b, -1)) for part in parts)
-                    yield ("Bounce", name), state[:BOUNCES] + (state[BOUNCES] - 1, bounced)
+                    yield ("Bounce", name), (state[:BOUNCES] + (state[BOUNCES] - 1,)
+                                             + state[BOUNCES + 1:PARTS] + (bounced,))
                 if self.track_flush and any(part[DURABLE][b] < len(part[LOGS][b])
                                             for part in parts):
                     flushed = tuple(put(part, DURABLE, put(part[DURABLE], b, len(part[LOGS][b])))

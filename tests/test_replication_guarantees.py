@@ -114,3 +114,22 @@ def test_with_elr_the_high_watermark_stops_below_min_isr_and_requests_time_out()
                 "eligible.leader.replicas.version": "1"}
     result = breadth_first(make_model("replication", settings))
     assert result.result == "holds" and result.coverage["ProduceTimeout"] > 0
+
+
+def test_every_successor_keeps_the_state_layout():
+    # A successor with a field missing would hash as a different state: check the shape.
+    from kafkacheck.explorer.simulate import simulate
+
+    model = make_model("replication", {**SAFE, "eligible.leader.replicas.version": "1"},
+                       crashes=2, bounces=2, leader_changes=1, lost_acks=1,
+                       crash_kind="any")
+    init = next(iter(model.init_states()))
+    result = simulate(model, seed=3, walks=200, depth=40)
+    assert result.distinct_states > 100
+    for state in [init]:
+        for _action, nxt in model.successors(state):
+            assert len(nxt) == len(init)
+    frontier = [init]
+    for _ in range(8):
+        frontier = [t for s in frontier for _a, t in model.successors(s)][:400]
+        assert all(len(t) == len(init) and len(t[-1]) == len(init[-1]) for t in frontier)
