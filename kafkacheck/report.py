@@ -185,21 +185,32 @@ def counterexample_page(matrix: Matrix, results: list[RowResult], rr: RowResult,
     ])
 
 
+def _columns(matrix: Matrix) -> tuple[list[str], list[str]]:
+    """The setting and bound columns a matrix shows (those some row sets)."""
+    settings_cols = [c for c in matrix.setting_columns
+                     if any(c in row.settings for row in matrix.rows)]
+    bound_cols = [c for c in matrix.bound_columns if any(c in row.bounds for row in matrix.rows)]
+    return settings_cols, bound_cols
+
+
+def row_markdown(matrix: Matrix, rr: RowResult) -> str:
+    """One table row: the configuration, one cell per property, and the time."""
+    settings_cols, bound_cols = _columns(matrix)
+    cells = [rr.row.settings.get(c, "(default)") for c in settings_cols]
+    cells += [str(rr.row.bounds.get(c, "-")) for c in bound_cols]
+    cells += [_cell_markdown(matrix, rr, name) for name in matrix.columns]
+    cells.append(seconds_text(rr.seconds))
+    return "| " + " | ".join(cells) + " |"
+
+
 def matrix_markdown(matrix: Matrix, results: list[RowResult]) -> str:
     """The Markdown table of one matrix."""
-    settings_cols = [c for c in matrix.setting_columns
-                     if any(c in rr.row.settings for rr in results)]
-    bound_cols = [c for c in matrix.bound_columns if any(c in rr.row.bounds for rr in results)]
+    settings_cols, bound_cols = _columns(matrix)
     header = [*settings_cols, *bound_cols, *matrix.columns, "time"]
     lines = [f"## {matrix.title}", "", matrix.intro, "",
              "| " + " | ".join(f"`{h}`" if h in settings_cols else h for h in header) + " |",
              "|" + "---|" * len(header)]
-    for rr in results:
-        cells = [rr.row.settings.get(c, "(default)") for c in settings_cols]
-        cells += [str(rr.row.bounds.get(c, "-")) for c in bound_cols]
-        cells += [_cell_markdown(matrix, rr, name) for name in matrix.columns]
-        cells.append(seconds_text(rr.seconds))
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += [row_markdown(matrix, rr) for rr in results]
     lines.append("")
     return "\n".join(lines)
 
