@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kafkacheck.model import partition as pt
 from kafkacheck.model.interface import Action, Message, State
 from kafkacheck.model.partition import (
     ACKED,
@@ -107,9 +108,9 @@ class ControllerPresentation:
         if kind == "log":
             return _log(v)
         if kind == "records":
-            return "{" + ", ".join(f"r{r}" for r in range(64) if v >> r & 1) + "}"
+            return pt.records_text(v)
         if kind == "pending":
-            return "[" + ", ".join(f"r{r}@{o}" for r, o in v) + "]"
+            return pt.pending_text(v)
         return repr(v)
 
     def participants(self) -> tuple[str, ...]:

@@ -51,6 +51,16 @@ def initial_partition(brokers: int, leader: int, track_flush: bool) -> tuple:
             (0,) * brokers, zeros if track_flush else (), (), (), 0)
 
 
+def records_text(mask: int) -> str:
+    """A record-id bitmask as {r1, r3}."""
+    return "{" + ", ".join(f"r{r}" for r in range(RECORD_MASK + 1) if mask >> r & 1) + "}"
+
+
+def pending_text(pending: tuple) -> str:
+    """Produce requests awaiting acks=all as [r1@0, r2@1] (record @ offset)."""
+    return "[" + ", ".join(f"r{r}@{o}" for r, o in pending) + "]"
+
+
 def members(mask: int, brokers: int) -> list[int]:
     """Broker indexes in a bitmask."""
     return [b for b in range(brokers) if mask >> b & 1]

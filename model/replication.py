@@ -469,9 +469,9 @@ class ReplicationModel(Model):
         if kind == "log":
             return log_text(v)
         if kind == "records":
-            return "{" + ", ".join(f"r{r}" for r in range(64) if v >> r & 1) + "}"
+            return pt.records_text(v)
         if kind == "pending":
-            return "[" + ", ".join(f"r{r}@{o}" for r, o in v) + "]"
+            return pt.pending_text(v)
         return repr(v)
 
     def participants(self) -> tuple[str, ...]:

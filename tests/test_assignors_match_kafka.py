@@ -8,10 +8,8 @@ the Java classes compiled from apache/kafka @ 1eb7644349).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from oracle_files import load_oracle
 
 from kafkacheck.model.assignors import (
     COOPERATIVE,
@@ -33,13 +31,7 @@ from kafkacheck.model.java_hash import (
     string_hash,
 )
 
-
-def _oracle_dir() -> Path:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "oracles"
-    return shared if shared.is_dir() else Path(__file__).resolve().parent / "oracles"
-
-
-CASES = json.loads((_oracle_dir() / "assignor_cases.json").read_text(encoding="utf-8"))
+CASES = load_oracle("assignor_cases.json")
 
 
 def _tps(names: list[str]) -> tuple[tuple[str, int], ...]:

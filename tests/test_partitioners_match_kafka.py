@@ -7,12 +7,11 @@ their expected values were worked out from the Kafka source named in the comment
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from oracle_files import load_oracle
 
 from kafkacheck.model.partitioners import (
     RECORD_BATCH_OVERHEAD,
@@ -50,18 +49,8 @@ from kafkacheck.model.partitioners import (
     to_positive,
 )
 
-
-def _oracle_dir() -> Path:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "oracles"
-    return shared if shared.is_dir() else Path(__file__).resolve().parent / "oracles"
-
-
-def _load(name: str):
-    return json.loads((_oracle_dir() / name).read_text(encoding="utf-8"))
-
-
-MURMUR2_VECTORS = _load("murmur2_vectors.json")
-PARTITIONER_CASES = _load("partitioner_cases.json")
+MURMUR2_VECTORS = load_oracle("murmur2_vectors.json")
+PARTITIONER_CASES = load_oracle("partitioner_cases.json")
 
 
 def _vector_id(vector: dict) -> str:
