@@ -114,7 +114,7 @@ class ControllerModel(ControllerPresentation, Model):
               maximum=5),
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=3),
         Bound("records", 1, "records the producer sends in all", minimum=0, maximum=60),
-        Bound("crashes", 1, "node crashes (process crash: the disk survives)", minimum=0),
+        Bound("crashes", 0, "node crashes (process crash: the disk survives)", minimum=0),
         Bound("restarts", 0, "restarts of crashed nodes", minimum=0),
         Bound("isolations", 1, "nodes cut off from the others (clients still reach them); "
               "the network heals at any time", minimum=0),
