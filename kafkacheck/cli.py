@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -362,6 +364,10 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C must stop a search with its partial result, even when the shell that
+        # started us ignores SIGINT (background jobs inherit that).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         args = parser.parse_args(argv)
         if not args.command:

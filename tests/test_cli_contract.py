@@ -125,7 +125,10 @@ def test_ctrl_c_prints_the_partial_result_and_exits_3():
         [sys.executable, "-m", "kafkacheck.cli", "check", "replication", "--set", "acks=all",
          "--set", "replication.factor=3", "--bound", "records=4", "--bound", "crashes=2",
          "--property", "NoAckedWriteLost"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell that started pytest in the background ignores SIGINT, and children
+        # inherit that: give the CLI the default disposition, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
