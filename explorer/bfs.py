@@ -104,7 +104,7 @@ def breadth_first(
         from kafkacheck.explorer.liveness import check_liveness
 
         check_liveness(model, props.eventually, result, search.graph, search.parents)
-    result.graph = search.graph  # type: ignore[attr-defined]
+    result.graph = search.graph
     return result
 
 

@@ -15,7 +15,7 @@ MAX_EXPORT_STATES = 20000
 
 def state_graph(result: CheckResult) -> nx.MultiDiGraph:
     """Nodes are fingerprints (with the state as text), edges carry the action label."""
-    graph = getattr(result, "graph", None)
+    graph = result.graph
     if graph is None:
         raise UsageError("this run recorded no state graph (use breadth-first search)")
     model = result.model
@@ -54,7 +54,7 @@ def write_dot(g: nx.MultiDiGraph, path: Path) -> None:
 
 def export_graph(result: CheckResult, target: str) -> None:
     """Write the graph to ``target`` (.dot / .gv or .graphml)."""
-    graph = getattr(result, "graph", None)
+    graph = result.graph
     if graph is not None and len(graph.states) > MAX_EXPORT_STATES:
         raise UsageError(
             f"state graph has {len(graph.states):,} states; export is limited to "

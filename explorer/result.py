@@ -74,6 +74,7 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     symmetry: bool = False
+    graph: Any = None  # the explored state graph, when the run recorded it (bfs.StateGraph)
 
     @property
     def result(self) -> str:
