@@ -39,7 +39,8 @@ from kafkacheck.properties.base import Property
 ALIVE, FENCED, CRASHES, CHANGES, NEXT_RECORD, LOST_ACKS, BOUNCES, ELRS, PARTS = range(9)
 
 CRASH_KINDS = ("process", "power-loss", "any")
-BUGS = ("none", "hw-ignores-isr", "shrink-leader", "hw-kept-on-truncation", "skip-truncation")
+BUGS = ("none", "hw-ignores-isr", "shrink-leader", "hw-kept-on-truncation", "skip-truncation",
+        "never-commit", "no-election")
 
 
 def broker_name(b: int) -> str:
@@ -145,6 +146,8 @@ class ReplicationModel(Model):
         """Advance the leader's HW; with ELR only while |ISR| >= min.insync.replicas (KIP-966)."""
         if self.hw_min_isr and part[ISR].bit_count() < self.hw_min_isr:
             return part
+        if self.bug == "never-commit":
+            return part
         return pt.with_leader_hw(part, pt.advanced_hw(part))
 
     def _with_elr(self, state: State, p: int, elr: int) -> State:
@@ -175,7 +178,8 @@ class ReplicationModel(Model):
                 if f == leader or not alive >> f & 1:
                     continue
                 if part[SYNCED][f] == part[EPOCH]:
-                    nxt = pt.fetch(part, f, self.flush_every, self.hw_min_isr)
+                    nxt = pt.fetch(part, f, self.flush_every,
+                                   1 << 30 if self.bug == "never-commit" else self.hw_min_isr)
                     if nxt is not None:
                         yield (self._label("Fetch", p, broker_name(f)),
                                self._with_part(state, p, nxt))
@@ -187,7 +191,7 @@ class ReplicationModel(Model):
             for f in range(n):
                 if f != leader and alive >> f & 1 and part[SYNCED][f] != part[EPOCH]:
                     yield self._truncate(state, p, part, f)
-        if leader == NO_LEADER:
+        if leader == NO_LEADER and self.bug != "no-election":
             yield from self._offline_election(state, p, part, alive & ~state[FENCED])
         elif leader_up and state[CHANGES] > 0:
             eligible = alive & ~state[FENCED]
@@ -394,6 +398,8 @@ class ReplicationModel(Model):
                     elrs[p] |= 1 << b
             if part[LEADER] == b:
                 leader = pt.clean_candidate(isr, eligible, self.order[p])
+                if self.bug == "no-election":
+                    leader = NO_LEADER
                 if leader == NO_LEADER and self.elr:
                     leader = pt.clean_candidate(elrs[p], eligible, self.order[p])
                     if leader != NO_LEADER:

@@ -133,3 +133,14 @@ def test_every_successor_keeps_the_state_layout():
     for _ in range(8):
         frontier = [t for s in frontier for _a, t in model.successors(s)][:400]
         assert all(len(t) == len(init) and len(t[-1]) == len(init[-1]) for t in frontier)
+
+
+@pytest.mark.parametrize("bug,prop,reason", [
+    ("never-commit", "SomeRecordCommitted", "never-reached"),
+    ("never-commit", "ProduceRequestsComplete", "liveness"),
+    ("no-election", "LeaderFailsOver", "never-reached"),
+])
+def test_reachability_and_liveness_properties_fail_on_their_injected_bug(bug, prop, reason):
+    model = make_model("replication", SAFE, bug=bug, crashes=1)
+    violation = breadth_first(model, [prop]).violation(prop)
+    assert violation is not None and violation.reason == reason
