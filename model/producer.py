@@ -69,7 +69,8 @@ NO_SEQ = -1
 # Budgets: responses lost or timed out, retries, delivery timeouts.
 L_LOST, L_RETRIES, L_EXPIRIES = range(3)
 
-BUGS = ("none", "no-producer-state", "skip-sequence-check", "oos-as-success")
+BUGS = ("none", "no-producer-state", "skip-sequence-check", "oos-as-success", "never-ack",
+        "never-retry", "timeout-only-unread")
 MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
 
 
@@ -396,7 +397,8 @@ class ProducerModel(Model):
         batch = batches[number]
         if batch[B_STATUS] != INFLIGHT:
             return "ignored"  # !batch.isDone() failed: already completed
-        if err == NONE or (err == OUT_OF_ORDER and self.bug == "oos-as-success"):
+        if (err == NONE or (err == OUT_OF_ORDER and self.bug == "oos-as-success")) \
+                and self.bug != "never-ack":
             if self.idempotent:
                 p = batch[B_PART]
                 d = descs[batch[B_DESC]]
@@ -412,7 +414,7 @@ class ProducerModel(Model):
             retriable, tm = self._can_retry_idempotent(tm, batch, descs, err)
         else:
             retriable = err in RETRIABLE
-        if attempts < self.retries and retriable:
+        if attempts < self.retries and retriable and self.bug != "never-retry":
             if budget[L_RETRIES] == 0:
                 return None
             parts[3] = put(budget, L_RETRIES, budget[L_RETRIES] - 1)
@@ -487,6 +489,8 @@ class ProducerModel(Model):
         conn = state[CONNS][b]
         budget = state[BUDGET]
         free = not state[REPL][ALIVE] >> b & 1 or any(r[1] == DEAD for r in conn)
+        if self.bug == "timeout-only-unread" and any(r[1] != WIRE for r in conn):
+            return None  # injected bug: a request the broker already handled never times out
         if not free:
             if budget[L_LOST] == 0:
                 return None
