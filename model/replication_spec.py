@@ -290,6 +290,9 @@ class KafkaSpecModel(Model):
         Bound("symmetry", 0, "1: explore one state per permutation of the brokers (the spec "
               "treats them symmetrically; TLC's reference counts are without it)",
               minimum=0, maximum=1),
+        Bound("bug", "none", "inject a bug (not in the spec), to show that TypeOk and "
+              "LeaderInIsrWhenLeader can fail", choices=("none", "leader-outside-isr",
+                                                           "record-id-overflow")),
     )
 
     def __init__(self, config: Any) -> None:
@@ -306,6 +309,8 @@ class KafkaSpecModel(Model):
         self._next = self._build_next()
         # engines look successors up once per run: give them the closure itself
         self.successors = self._next  # type: ignore[method-assign,assignment]
+        if b["bug"] != "none":
+            self.successors = self._buggy(self._next, b["bug"])  # type: ignore[method-assign]
         if b["symmetry"]:
             self._perms = [p for p in itertools.permutations(range(self.n))
                            if p != tuple(range(self.n))]
@@ -313,6 +318,26 @@ class KafkaSpecModel(Model):
                 _Decoder(lambda x, p=p: self._rename_replica(x, p)) for p in self._perms]
             self._perm_c: list[dict[int, int]] = [
                 _Decoder(lambda c, p=p: self._rename_controller(c, p)) for p in self._perms]
+
+    def _buggy(self, nxt: Callable[[State], Iterator[tuple[Action, State]]],
+               bug: str) -> Callable[[State], Iterator[tuple[Action, State]]]:
+        """Successors with an injected bug applied to the controller after some actions."""
+        t, n = self.t, self.n
+
+        def successors(state: State) -> Iterator[tuple[Action, State]]:
+            for action, after in nxt(state):
+                nrid, ql, qisr, _nle, reqs = t.decode_controller(after[n])
+                pairs = tuple((ld, isr) for ld, isr, _ in reqs)
+                if bug == "leader-outside-isr" and action[0] == "ControllerElectLeader" \
+                        and ql < n:
+                    # the controller writes an ISR without the leader it just elected
+                    after = after[:n] + (t.encode_controller(nrid, ql, qisr & ~(1 << ql),
+                                                             pairs),)
+                elif bug == "record-id-overflow" and action[0] == "LeaderWrite":
+                    after = after[:n] + (t.encode_controller(t.mr + 1, ql, qisr, pairs),)
+                yield action, after
+
+        return successors
 
     def __new__(cls, config: Any) -> KafkaSpecModel:
         """With ``symmetry=1`` build a KafkaSpecSymmetricModel (engines look for ``canonical``)."""

@@ -179,3 +179,12 @@ def test_kip320_keeps_committed_data_in_all_737794_states_like_tlc():
     assert result.result == "holds"
     assert result.distinct_states == 737_794
     assert result.depth == 25  # TLC reports 26: it counts the initial state as depth 1
+
+
+@pytest.mark.parametrize("bug,prop", [
+    ("leader-outside-isr", "LeaderInIsrWhenLeader"),
+    ("record-id-overflow", "TypeOk"),
+])
+def test_the_invariants_the_spec_never_breaks_fail_on_an_injected_bug(bug, prop):
+    model = make_model("kafka-spec", bug=bug)
+    assert breadth_first(model, [prop]).violation(prop) is not None
