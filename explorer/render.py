@@ -127,8 +127,9 @@ def violation_lines(model: Model, violation: Violation, *, diagrams: bool = True
         f"{prop.name} violated ({prop.statement}): {kind} of {len(violation.trace)} steps",
     ]
     lines.extend(trace_lines(model, violation.trace))
-    if prop.explanation:
-        lines.append(f"why: {prop.explanation}")
+    story = prop.story(model, violation.trace)
+    if story:
+        lines.append(f"why: {story}")
     if diagrams:
         lines.append("```mermaid")
         lines.append(mermaid(model, violation.trace, f"{prop.name} violated"))
@@ -185,7 +186,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
                 "kind": v.property.kind,
                 "reason": v.reason,
                 "statement": v.property.statement,
-                "explanation": v.property.explanation,
+                "explanation": v.property.story(model, v.trace),
                 "length": len(v.trace) if v.trace else None,
                 "loop_start": v.trace.loop_start if v.trace else None,
                 "trace": trace_json(model, v.trace) if v.trace else [],

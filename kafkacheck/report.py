@@ -81,6 +81,7 @@ def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
         cell = CellResult(result.verdict(prop), statement=prop.statement,
                           explanation=prop.explanation)
         if violation is not None and violation.trace is not None:
+            cell.explanation = prop.story(model, violation.trace)
             cell.steps = len(violation.trace)
             cell.trace_text = "\n".join(trace_lines(model, violation.trace))
             cell.mermaid = mermaid(model, violation.trace)

@@ -37,6 +37,24 @@ class Property:
     source: str = ""
     explanation: str = ""
     tags: tuple[str, ...] = field(default=())
+    # Tells this counterexample's story in a sentence or two (optional; falls back to
+    # the generic explanation).
+    narrate: Callable[[Any, Any], str] | None = None
+
+    def story(self, model: Any, trace: Any) -> str:
+        """What broke in this particular trace, in plain words."""
+        if self.narrate is not None and trace is not None:
+            try:
+                text = self.narrate(model, trace)
+            except (LookupError, ValueError):
+                text = ""
+            if text:
+                general = self.explanation
+                if general:
+                    general = general[0].upper() + general[1:]
+                    general += "" if general.endswith(".") else "."
+                return f"{text} {general}".strip()
+        return self.explanation
 
     def __post_init__(self) -> None:
         if self.kind not in ("always", "sometimes", "eventually"):

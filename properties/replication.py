@@ -78,6 +78,73 @@ def hw_within_leo(parts: tuple) -> bool:
     return True
 
 
+def _holders(part: tuple, record: int) -> list[int]:
+    return [b for b, log in enumerate(part[LOGS]) if any(entry_record(e) == record for e in log)]
+
+
+def _names(brokers: list[int]) -> str:
+    return ", ".join(f"B{b + 1}" for b in brokers) or "no replica"
+
+
+def _loss_story(trace: object, record: int, p: int, since: int, what: str) -> str:
+    """How the record came to be missing from the final leader: who had it, who led next."""
+    steps = trace.steps  # type: ignore[attr-defined]
+    final = steps[-1].state[PARTS][p]
+    leader = final[LEADER]
+    start = steps[since]
+    text = (f"r{record} was {what} at step {since} ({start.action[0]}) while "
+            f"{_names(_holders(start.state[PARTS][p], record))} had it.")
+    became = next((s for s in reversed(steps) if s.action is not None
+                   and s.state[PARTS][p][LEADER] == leader
+                   and steps[s.index - 1].state[PARTS][p][LEADER] != leader), None)
+    lost = next((s for s in steps[since + 1:] if s.action is not None
+                 and leader in _holders(steps[s.index - 1].state[PARTS][p], record)
+                 and leader not in _holders(s.state[PARTS][p], record)), None)
+    if lost is not None:
+        text += f" B{leader + 1} lost it at step {lost.index} ({lost.action[0]})"
+        text += "," if became is not None else "."
+    elif became is not None:
+        text += f" B{leader + 1}, which never had it,"
+    if became is not None:
+        text += f" became leader at step {became.index} ({became.action[0]})."
+    return text
+
+
+def narrate_acked_loss(model: object, trace: object) -> str:
+    """The story of an acknowledged record missing from the leader."""
+    final = trace.steps[-1].state  # type: ignore[attr-defined]
+    for p, part in enumerate(final[PARTS]):
+        leader = part[LEADER]
+        if leader == NO_LEADER:
+            continue
+        present = {entry_record(e) for e in part[LOGS][leader]}
+        for record in range(64):
+            if part[ACKED] >> record & 1 and record not in present:
+                since = next(s.index for s in trace.steps  # type: ignore[attr-defined]
+                             if s.state[PARTS][p][ACKED] >> record & 1)
+                return _loss_story(trace, record, p, since, "acknowledged")
+    return ""
+
+
+def narrate_committed_loss(model: object, trace: object) -> str:
+    """The story of a committed record that changed or vanished at its offset."""
+    final = trace.steps[-1].state  # type: ignore[attr-defined]
+    for p, part in enumerate(final[PARTS]):
+        leader = part[LEADER]
+        exposed = part[EXPOSED]
+        if leader == NO_LEADER or not exposed:
+            continue
+        log = part[LOGS][leader]
+        for offset, e in enumerate(exposed):
+            if offset >= len(log) or log[offset] != e:
+                record = entry_record(e)
+                since = next(s.index for s in trace.steps  # type: ignore[attr-defined]
+                             if len(s.state[PARTS][p][EXPOSED]) > offset)
+                return _loss_story(trace, record, p, since,
+                                   f"committed at offset {offset}")
+    return ""
+
+
 def replication_properties(model: ReplicationModel) -> list[Property]:
     """The properties of the replication model, with the settings that decide them."""
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
@@ -88,6 +155,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "later leader",
             lambda s: acked_writes_survive(s[PARTS], s[ALIVE]),
             source="Kafka docs 'Replication': committed messages are not lost",
+            narrate=narrate_acked_loss,
             explanation="an acknowledged record was missing from the new leader's log: the "
             "acknowledgement came before enough replicas had it (acks=1, or an ISR of one "
             "with min.insync.replicas=1), or the replica that had it lost it (unclean "
@@ -101,6 +169,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "offset in every later leader's log",
             lambda s: committed_records_stay(s[PARTS], s[ALIVE]),
             source="Kafka docs 'Replication' (committed = in every ISR replica's log)",
+            narrate=narrate_committed_loss,
             explanation="a record that was below the high watermark, so visible to "
             "consumers, disappeared or changed at its offset after a leader change",
         ),
