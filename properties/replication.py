@@ -161,7 +161,9 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "with min.insync.replicas=1), or the replica that had it lost it (unclean "
             "election, unflushed data lost in a power failure, truncation to the HW). "
             "acks=all with min.insync.replicas >= 2, unclean.leader.election.enable=false "
-            "and leader-epoch truncation prevent it for single failures",
+            "and leader-epoch truncation prevent it for process crashes; against power "
+            "failures it also takes flush.messages=1 or Eligible Leader Replicas "
+            "(eligible.leader.replicas.version=1, KIP-966)",
         ),
         always(
             "CommittedRecordsStay",
