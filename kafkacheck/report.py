@@ -374,6 +374,14 @@ def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> lis
 def generate(out: str | Path = "reports", only: Sequence[str] = (),
              max_seconds: float | None = None, processes: int | None = None) -> int:
     """Regenerate the reports under ``out``; returns an exit code."""
+    sections = {m.id for m in MATRICES} | {"claims", "conformance"}
+    unknown = [name for name in only if name not in sections]
+    if unknown:
+        from kafkacheck.config import UsageError, did_you_mean
+
+        raise UsageError(f"unknown report section {unknown[0]!r}"
+                         f"{did_you_mean(unknown[0], sections)} "
+                         f"(sections: {', '.join(sorted(sections))})")
     out = Path(out)
     (out / "counterexamples").mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
