@@ -419,6 +419,21 @@ class ReplicationModel(Model):
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Flush", "Fence", "Restart",
                 "Bounce", "Elect", "ElrElect", "UncleanElect", "MoveLeader", "ProduceTimeout")
 
+    def notes(self) -> list[str]:
+        """What a reader should know about this configuration before reading verdicts."""
+        out = []
+        if self.n == 1:
+            out.append("replication.factor=1 (Kafka's default for new topics): one replica, "
+                       "so a crash makes the partition unavailable rather than losing data; "
+                       "set replication.factor=3 to check failover")
+        if self.crash_kind != "process" and self.flush_every == 1:
+            out.append("flush.messages=1: every append is fsynced, so a power failure loses "
+                       "nothing that was written")
+        if self.elr:
+            out.append("eligible.leader.replicas.version=1 (KIP-966): the high watermark only "
+                       "advances while the ISR has min.insync.replicas members")
+        return out
+
     def interest(self, state: State) -> float:
         """Acknowledged records, leader changes and missing ISR members: loss ingredients."""
         score = 0
