@@ -424,8 +424,7 @@ class ReplicationModel(Model):
         out = []
         if self.n == 1:
             out.append("replication.factor=1 (Kafka's default for new topics): one replica, "
-                       "so a crash makes the partition unavailable rather than losing data; "
-                       "set replication.factor=3 to check failover")
+                       "so there is no failover to check; set replication.factor=3")
         if self.crash_kind != "process" and self.flush_every == 1:
             out.append("flush.messages=1: every append is fsynced, so a power failure loses "
                        "nothing that was written")
