@@ -194,7 +194,7 @@ def _broker_count(check: Checker) -> Verdict:
 
 
 def _partitioner_keys(check: Checker) -> Verdict:
-    from kafkacheck.model import partitioners as pt
+    from kafkacheck.model.algorithms import partitioners as pt
 
     view = pt.TopicView(4)
     key = pt.serialize_string("order-42")
@@ -247,7 +247,7 @@ def batching(
     seed: int = 1,
 ) -> tuple[int, float]:
     """Batches sent and records per batch when the sender drains every ``linger_every``."""
-    from kafkacheck.model import partitioners as pt
+    from kafkacheck.model.algorithms import partitioners as pt
 
     view = pt.TopicView(partitions)
     draw = pt.java_random_draw(random.Random(seed))
@@ -282,7 +282,7 @@ def _batching(check: Checker) -> Verdict:
         [
             f"600 keyless 100-byte records, 6 partitions, `batch.size=16384`, a linger window "
             f"every 12 records (Kafka's accumulator and partitioners as modelled in "
-            f"`model/partitioners.py`): round robin sent {rr_sent} batches "
+            f"`model/algorithms/partitioners.py`): round robin sent {rr_sent} batches "
             f"({rr_avg:.1f} records per batch); uniform sticky sent {st_sent} batches "
             f"({st_avg:.1f} records per batch)."
         ],

@@ -8,13 +8,13 @@ from kafkacheck.model.interface import Model
 
 # name -> "module:Class" inside kafkacheck.model; imported on first use.
 MODELS: dict[str, str] = {
-    "replication": "replication:ReplicationModel",
-    "kafka-spec": "replication_spec:KafkaSpecModel",
-    "controller": "controller:ControllerModel",
-    "producer": "producer:ProducerModel",
-    "group": "group:GroupModel",
-    "diehard": "diehard:DieHard",
-    "twophase": "twophase:TwoPhaseCommit",
+    "replication": "cluster.replication:ReplicationModel",
+    "kafka-spec": "reference.replication_spec:KafkaSpecModel",
+    "controller": "cluster.controller:ControllerModel",
+    "producer": "clients.producer:ProducerModel",
+    "group": "clients.group:GroupModel",
+    "diehard": "textbook.diehard:DieHard",
+    "twophase": "textbook.twophase:TwoPhaseCommit",
 }
 
 

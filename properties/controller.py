@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kafkacheck.model.controller import (
+from kafkacheck.model.cluster.controller import (
     ALIVE,
     B_CEPOCH,
     B_OFFSET,
@@ -30,12 +30,12 @@ from kafkacheck.model.controller import (
     RUNNING,
     ZOMBIE,
 )
-from kafkacheck.model.partition import EPOCH, LEADER, LOGS, NO_LEADER, entry_record
+from kafkacheck.model.cluster.partition import EPOCH, LEADER, LOGS, NO_LEADER, entry_record
 from kafkacheck.properties import replication as rp
 from kafkacheck.properties.base import Property, always, always_step, sometimes
 
 if TYPE_CHECKING:
-    from kafkacheck.model.controller import ControllerModel
+    from kafkacheck.model.cluster.controller import ControllerModel
 
 
 def active_controllers(model: ControllerModel, state: tuple) -> list[tuple[int, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kafkacheck.model.group import (
+from kafkacheck.model.clients.group import (
     ASSIGN,
     BE,
     BP,
@@ -37,7 +37,7 @@ from kafkacheck.model.group import (
 from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 
 if TYPE_CHECKING:
-    from kafkacheck.model.group import GroupModel
+    from kafkacheck.model.clients.group import GroupModel
 
 
 def _owners(state: tuple) -> list[tuple[int, int]]:

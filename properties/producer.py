@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kafkacheck.model.partition import EPOCH, LEADER, LOGS, NO_LEADER, RECORD_MASK
-from kafkacheck.model.replication import PARTS
+from kafkacheck.model.cluster.partition import EPOCH, LEADER, LOGS, NO_LEADER, RECORD_MASK
+from kafkacheck.model.cluster.replication import PARTS
 from kafkacheck.properties.base import Property, always, sometimes
 
 if TYPE_CHECKING:
-    from kafkacheck.model.producer import ProducerModel
+    from kafkacheck.model.clients.producer import ProducerModel
 
 # Positions in the producer model's state and its tuples (see model/producer.py).
 REPL, BATCHES, DESCS = 0, 4, 5
@@ -124,7 +124,7 @@ def indefinite_failure_written(state: tuple, definite: frozenset[int]) -> bool:
 
 def producer_properties(model: ProducerModel) -> list[Property]:
     """The producer model's properties, stated with the settings that decide them."""
-    from kafkacheck.model.producer import DEFINITE, ERROR_NAMES
+    from kafkacheck.model.clients.producer import DEFINITE, ERROR_NAMES
 
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
     idem = "on" if model.idempotent else "off"

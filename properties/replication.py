@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kafkacheck.model.partition import (
+from kafkacheck.model.cluster.partition import (
     ACKED,
     EPOCH,
     EXPOSED,
@@ -16,11 +16,11 @@ from kafkacheck.model.partition import (
     PENDING,
     entry_record,
 )
-from kafkacheck.model.replication import ALIVE, PARTS
+from kafkacheck.model.cluster.replication import ALIVE, PARTS
 from kafkacheck.properties.base import Property, always, eventually, sometimes
 
 if TYPE_CHECKING:
-    from kafkacheck.model.replication import ReplicationModel
+    from kafkacheck.model.cluster.replication import ReplicationModel
 
 
 

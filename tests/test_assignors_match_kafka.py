@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from oracle_files import load_oracle
 
-from kafkacheck.model.assignors import (
+from kafkacheck.model.algorithms.assignors import (
     COOPERATIVE,
     EAGER,
     AssignorError,
@@ -24,7 +24,7 @@ from kafkacheck.model.assignors import (
     subscription_map_order,
     validate_cooperative_assignment,
 )
-from kafkacheck.model.java_hash import (
+from kafkacheck.model.algorithms.java_hash import (
     JavaHashMap,
     compare_java_strings,
     hashmap_iteration_order,

@@ -7,7 +7,7 @@ import pytest
 from kafkacheck import cli
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.bfs import breadth_first
-from kafkacheck.model import controller as cm
+from kafkacheck.model.cluster import controller as cm
 from kafkacheck.testing import make_model
 
 SAFE = {"acks": "all", "min.insync.replicas": "2", "unclean.leader.election.enable": "false"}

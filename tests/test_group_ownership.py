@@ -11,7 +11,7 @@ import pytest
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.checks import PropertySet
-from kafkacheck.model.group import CONS, IDLE, MGEN, NO_GEN, OWNED, PHASE
+from kafkacheck.model.clients.group import CONS, IDLE, MGEN, NO_GEN, OWNED, PHASE
 from kafkacheck.properties.base import always_step
 from kafkacheck.testing import make_model
 

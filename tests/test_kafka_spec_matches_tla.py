@@ -15,7 +15,7 @@ import pytest
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.render import text_report
 from kafkacheck.explorer.trace import replay
-from kafkacheck.model.replication_spec import VARIANTS, KafkaSpecModel
+from kafkacheck.model.reference.replication_spec import VARIANTS, KafkaSpecModel
 from kafkacheck.testing import make_model
 
 

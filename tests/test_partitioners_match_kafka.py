@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from oracle_files import load_oracle
 
-from kafkacheck.model.partitioners import (
+from kafkacheck.model.algorithms.partitioners import (
     RECORD_BATCH_OVERHEAD,
     UNKNOWN_PARTITION,
     DefaultPartitioner,

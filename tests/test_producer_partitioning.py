@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from kafkacheck.model.partitioners import partition_for_key, serialize_string
-from kafkacheck.model.producer_partitioning import key_name
+from kafkacheck.model.algorithms.partitioners import partition_for_key, serialize_string
+from kafkacheck.model.clients.producer_partitioning import key_name
 from kafkacheck.testing import make_model
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.symbolic import bounded_check, prove_inductive
-from kafkacheck.model.replication_symbolic import encoding_for, replication_encoding
+from kafkacheck.model.cluster.replication_symbolic import encoding_for, replication_encoding
 from kafkacheck.testing import make_model
 
 SAFE = {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kafkacheck.model.partition import RECORD_MASK
+from kafkacheck.model.cluster.partition import RECORD_MASK
 
 NO_EPOCH = -1
 NO_SEQUENCE = -1

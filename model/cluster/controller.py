@@ -8,7 +8,7 @@ active and in which epoch is explicit); the active controller commits metadata r
 restart, unfencing, partition leader and ISR changes.  Each broker applies the metadata
 it has fetched, possibly late, and acts on its own view: a broker that believes it is
 leader accepts produce requests and serves fetches.  Replica rules (fetch, high
-watermark, truncation, acks) are those of ``model/partition.py``.
+watermark, truncation, acks) are those of ``model/cluster/partition.py``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from kafkacheck.model import partition as pt
-from kafkacheck.model.controller_view import ControllerPresentation
-from kafkacheck.model.interface import Action, Bound, Model, State
-from kafkacheck.model.partition import (
+from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster.controller_view import ControllerPresentation
+from kafkacheck.model.cluster.partition import (
     ACKED,
     DURABLE,
     EPOCH,
@@ -38,6 +37,7 @@ from kafkacheck.model.partition import (
     entry_epoch,
     put,
 )
+from kafkacheck.model.interface import Action, Bound, Model, State
 from kafkacheck.properties.base import Property
 
 # Fields of the model state tuple.

@@ -7,7 +7,7 @@ coordinator (ClassicGroup, GroupMetadataManager), the client side of the protoco
 the partition log (an abstract log, or the replication model embedded) are one state
 machine.  Time is abstract: a session expiring, max.poll.interval.ms passing and the
 auto-commit interval elapsing are nondeterministic events, bounded where they are faults.
-Assignments come from Kafka's own assignors (``model/assignors.py``).
+Assignments come from Kafka's own assignors (``model/algorithms/assignors.py``).
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from kafkacheck.config import Config
-from kafkacheck.model import assignors
-from kafkacheck.model.assignor_common import CooperativeUserData, MemberSubscription, StickyUserData
-from kafkacheck.model.group_log import AbstractLog, ReplicatedLog
+from kafkacheck.model.algorithms import assignors
+from kafkacheck.model.algorithms.assignor_common import (
+    CooperativeUserData,
+    MemberSubscription,
+    StickyUserData,
+)
+from kafkacheck.model.clients.group_log import AbstractLog, ReplicatedLog
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
 from kafkacheck.properties.base import Property
 

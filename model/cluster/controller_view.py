@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kafkacheck.model import partition as pt
-from kafkacheck.model.interface import Action, Message, State
-from kafkacheck.model.partition import (
+from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster.partition import (
     ACKED,
     EPOCH,
     EXPOSED,
@@ -18,6 +17,7 @@ from kafkacheck.model.partition import (
     entry_epoch,
     entry_record,
 )
+from kafkacheck.model.interface import Action, Message, State
 
 
 def _mask(mask: int, prefix: str, count: int) -> str:
@@ -48,7 +48,7 @@ class ControllerPresentation:
         return "/".join(names)
 
     def view(self, state: State) -> dict[str, Any]:
-        from kafkacheck.model import controller as cm
+        from kafkacheck.model.cluster import controller as cm
 
         out: dict[str, Any] = {
             "alive": ("nodes", state[cm.ALIVE]),
@@ -90,7 +90,7 @@ class ControllerPresentation:
             return _mask(v, "B", self.n)
         if kind == "broker":
             if isinstance(v, tuple):
-                from kafkacheck.model.controller import PHASE_NAMES
+                from kafkacheck.model.cluster.controller import PHASE_NAMES
 
                 phase, offset, cepoch = v
                 return f"offset {offset}, controller epoch {cepoch}, {PHASE_NAMES[phase]}"

@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from kafkacheck.config import Config
-from kafkacheck.model import partition as pt
-from kafkacheck.model import producer_broker as pb
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model.clients import producer_broker as pb
+from kafkacheck.model.clients.producer_partitioning import Partitioning, batch_bytes, key_name
+from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster.partition import EPOCH, HWS, ISR, LEADER, LOGS, NO_LEADER, put
+from kafkacheck.model.cluster.replication import ALIVE, PARTS, ReplicationModel, broker_name
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
-from kafkacheck.model.partition import EPOCH, HWS, ISR, LEADER, LOGS, NO_LEADER, put
-from kafkacheck.model.producer_partitioning import Partitioning, batch_bytes, key_name
-from kafkacheck.model.replication import ALIVE, PARTS, ReplicationModel, broker_name
 from kafkacheck.properties.base import Property
 
 # Fields of the model state tuple.

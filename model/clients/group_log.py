@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model.cluster.partition import EXPOSED, HWS, LEADER, LOGS, NO_LEADER, entry_record
+from kafkacheck.model.cluster.replication import ALIVE, PARTS, ReplicationModel
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import Action, State
-from kafkacheck.model.partition import EXPOSED, HWS, LEADER, LOGS, NO_LEADER, entry_record
-from kafkacheck.model.replication import ALIVE, PARTS, ReplicationModel
 from kafkacheck.properties.base import Property
 
 if TYPE_CHECKING:
-    from kafkacheck.model.group import GroupModel
+    from kafkacheck.model.clients.group import GroupModel
 
 HW, LEO = 0, 1
 

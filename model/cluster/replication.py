@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kafkacheck.model import partition as pt
-from kafkacheck.model.interface import Action, Bound, Message, Model, State
-from kafkacheck.model.partition import (
+from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster.partition import (
     ACKED,
     DURABLE,
     EPOCH,
@@ -32,6 +31,7 @@ from kafkacheck.model.partition import (
     entry_record,
     put,
 )
+from kafkacheck.model.interface import Action, Bound, Message, Model, State
 from kafkacheck.model.settings import LONG_MAX
 from kafkacheck.properties.base import Property
 
@@ -442,7 +442,7 @@ class ReplicationModel(Model):
 
     def symbolic_encoding(self) -> Any:
         """The Z3 encoding of this configuration (explorer/symbolic.py)."""
-        from kafkacheck.model.replication_symbolic import encoding_for
+        from kafkacheck.model.cluster.replication_symbolic import encoding_for
 
         return encoding_for(self)
 

@@ -1,6 +1,6 @@
 """The replication model as Z3 terms, for any number of brokers and any number of faults.
 
-A parametric abstraction of `model/replication.py` that follows one tracked record r:
+A parametric abstraction of `model/cluster/replication.py` that follows one tracked record r:
 per broker whether its log holds r (at r's offset), whether its own HW covers r,
 whether r is flushed to its disk, whether it is alive, fenced, in the ISR, and synced
 with the current leader epoch.  Each action below is the replication model's action of

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kafkacheck.model.partitioners import (
+from kafkacheck.model.algorithms.partitioners import (
     RECORD_BATCH_OVERHEAD,
     UNKNOWN_PARTITION,
     BatchSketch,

@@ -1,0 +1,1 @@
+"""Client-side models: producer, consumer groups, composed with the cluster's partitions."""

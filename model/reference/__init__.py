@@ -1,0 +1,1 @@
+"""Reference models that follow a public TLA+ specification state for state."""

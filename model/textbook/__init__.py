@@ -1,0 +1,1 @@
+"""Textbook models pinned against TLC's numbers: engine self-tests."""
