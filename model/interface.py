@@ -34,6 +34,32 @@ class Bound:
     minimum: int = 0
     maximum: int | None = None
     choices: tuple[str, ...] = ()
+    # Non-empty for a fault budget: the fault it injects, in words ("broker process crash").
+    fault: str = ""
+
+
+@dataclass(frozen=True)
+class FaultModel:
+    """The faults a run explored (with their budgets) and the ones it did not.
+
+    Every verdict is relative to it: "holds" means "holds under these faults".
+    """
+
+    explored: tuple[tuple[str, int], ...]
+    not_explored: tuple[str, ...]
+
+    def text(self) -> str:
+        """One line: 'faults: process crash x1, lost response x2; not explored: power loss'."""
+        done = ", ".join(f"{name} x{n}" for name, n in self.explored) or "none"
+        line = f"faults: {done}"
+        if self.not_explored:
+            line += f"; not explored: {', '.join(self.not_explored)}"
+        return line
+
+    def as_json(self) -> dict[str, Any]:
+        """The fault model as JSON-ready data."""
+        return {"explored": {name: n for name, n in self.explored},
+                "not_explored": list(self.not_explored)}
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,8 @@ class Model:
     fields: ClassVar[tuple[str, ...]] = ()
     # Kafka settings that identify the question being asked: shown first in results.
     key_settings: ClassVar[tuple[str, ...]] = ()
+    # Faults Kafka meets that this model cannot express at all (always "not explored").
+    faults_not_modelled: ClassVar[tuple[str, ...]] = ()
     # What canonical() identifies, in words (printed with results when it is overridden).
     symmetry_note: ClassVar[str] = "states equal up to a permutation are explored once"
 
@@ -134,6 +162,22 @@ class Model:
         score high.  None (the default) disables targeting.
         """
         return None
+
+    def fault_model(self) -> FaultModel:
+        """The faults this configuration explores: every fault bound with a budget > 0.
+
+        Models with fault kinds chosen by another bound (crash_kind) override this.
+        """
+        explored, missing = [], []
+        for b in self.bounds:
+            if not b.fault:
+                continue
+            budget = self.bound[b.name]
+            if isinstance(budget, int) and budget > 0:
+                explored.append((b.fault, budget))
+            else:
+                missing.append(b.fault)
+        return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
 
     def notes(self) -> list[str]:
         """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""

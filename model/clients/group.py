@@ -130,22 +130,27 @@ class GroupModel(Model):
               "before-processing (commitSync right after poll), none; a manual strategy "
               "turns auto-commit off unless enable.auto.commit=true is set explicitly",
               choices=COMMIT_STRATEGIES),
-        Bound("crashes", 0, "consumer process crashes (no LeaveGroup, no commit)", minimum=0),
+        Bound("crashes", 0, "consumer process crashes (no LeaveGroup, no commit)", minimum=0,
+              fault="consumer crash"),
         Bound("closes", 0, "clean consumer closes (commit if auto, LeaveGroup if dynamic)",
               minimum=0),
         Bound("rejoins", 0, "restarts of a crashed or closed consumer (a new member; the "
-              "same group.instance.id when static)", minimum=0),
+              "same group.instance.id when static)", minimum=0, fault="consumer restart"),
         Bound("poll_timeouts", 0, "max.poll.interval.ms exceeded while processing (KIP-62): "
-              "the member leaves but its processing goes on (a zombie)", minimum=0),
+              "the member leaves but its processing goes on (a zombie)", minimum=0,
+              fault="poll timeout (zombie consumer)"),
         Bound("pauses", 0, "a live member's session expires while it is paused (GC, "
-              "network partition): removed without knowing it", minimum=0),
-        Bound("retention", 0, "moves of a log start offset by retention", minimum=0),
+              "network partition): removed without knowing it", minimum=0,
+              fault="paused consumer (session expiry)"),
+        Bound("retention", 0, "moves of a log start offset by retention", minimum=0,
+              fault="retention deletes records"),
         Bound("hw_lag", 0, "abstract log: 0 the high watermark follows each append; 1 it "
               "advances in its own steps (replication catching up)", minimum=0, maximum=1),
         Bound("log", "abstract", "abstract: a partition log with HW and log start; "
               "replicated: the replication model embedded (brokers = replication.factor)",
               choices=LOG_KINDS),
-        Bound("broker_crashes", 1, "with log=replicated: broker crashes", minimum=0),
+        Bound("broker_crashes", 1, "with log=replicated: broker crashes", minimum=0,
+              fault="broker process crash (log=replicated)"),
         Bound("bug", "none", "inject a bug, to show that the properties can fail",
               choices=BUGS),
     )

@@ -114,14 +114,16 @@ class ControllerModel(ControllerPresentation, Model):
               maximum=5),
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=3),
         Bound("records", 1, "records the producer sends in all", minimum=0, maximum=60),
-        Bound("crashes", 0, "node crashes (process crash: the disk survives)", minimum=0),
-        Bound("restarts", 0, "restarts of crashed nodes", minimum=0),
+        Bound("crashes", 0, "node crashes (process crash: the disk survives)", minimum=0,
+              fault="node process crash"),
+        Bound("restarts", 0, "restarts of crashed nodes", minimum=0, fault="node restart"),
         Bound("isolations", 1, "nodes cut off from the others (clients still reach them); "
-              "the network heals at any time", minimum=0),
-        Bound("leader_changes", 0, "preferred-leader elections by the controller", minimum=0),
+              "the network heals at any time", minimum=0, fault="node isolation"),
+        Bound("leader_changes", 0, "preferred-leader elections by the controller", minimum=0,
+              fault="leader move"),
         Bound("slow_followers", 0, "ISR shrinks of a follower that could reach its leader "
               "(a slow follower); followers cut off or dead leave the ISR without this",
-              minimum=0),
+              minimum=0, fault="slow follower"),
         Bound("truncation", "leader-epoch", "how a new follower truncates: leader-epoch "
               "(KIP-101 + KIP-279), kip101 (0.11), high-watermark (before 0.11)",
               choices=pt.TRUNCATION_RULES),

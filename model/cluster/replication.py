@@ -78,16 +78,17 @@ class ReplicationModel(Model):
     bounds = (
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=4),
         Bound("records", 2, "records the producer sends in all", minimum=0, maximum=60),
-        Bound("crashes", 1, "broker crashes in the fault budget", minimum=0),
+        Bound("crashes", 1, "broker crashes in the fault budget", minimum=0, fault="broker crash"),
         Bound("crash_kind", "process",
               "process: the page cache survives (kill -9); power-loss: unflushed data is "
               "lost; any: either", choices=CRASH_KINDS),
         Bound("leader_changes", 0, "leadership moves without a crash (preferred-leader "
-              "election, controlled shutdown)", minimum=0),
-        Bound("lost_acks", 0, "produce responses lost on the way to the client", minimum=0),
+              "election, controlled shutdown)", minimum=0, fault="leader move"),
+        Bound("lost_acks", 0, "produce responses lost on the way to the client", minimum=0,
+              fault="lost produce response"),
         Bound("bounces", 0, "quick follower restarts inside the controller's session timeout: "
               "the broker keeps its ISR membership (ZooKeeper-era controllers; the KIP-101 "
-              "scenario)", minimum=0),
+              "scenario)", minimum=0, fault="quick follower restart"),
         Bound("truncation", "leader-epoch", "how a new follower truncates: leader-epoch "
               "(KIP-101 + KIP-279), kip101 (0.11), high-watermark (before 0.11)",
               choices=pt.TRUNCATION_RULES),
