@@ -71,7 +71,7 @@ def breadth_first(
             spill.close()
             raise_usage("--resume cannot rebuild the state graph that liveness and --graph "
                         "need; run those without --resume")
-        shard.restore(checkpoint_folder(Path(resume), identity))
+        shard.restore(checkpoint_folder(Path(resume), identity) / "shard-0")
         result.notes.append(f"resumed from {resume} at depth {shard.depth}")
     try:
         try:
