@@ -269,7 +269,7 @@ static PyObject *py_append_record(PyObject *self, PyObject *args) {
     if (PyByteArray_Resize(ba, old + o.len) < 0) { PyMem_Free(o.buf); return NULL; }
     memcpy(PyByteArray_AS_STRING(ba) + old, o.buf, o.len);
     PyMem_Free(o.buf);
-    Py_RETURN_NONE;
+    return PyLong_FromSsize_t(old + o.len);
 }
 
 static uint64_t read_u64(const unsigned char *p) {
@@ -508,12 +508,75 @@ static PyTypeObject TableType = {
     .tp_as_sequence = &Table_as_sequence,
 };
 
+/* Skip one packed state without building it. */
+static int skip_walk(In *in, int depth) {
+    if (in->p >= in->end || depth > 66) {
+        PyErr_SetString(PyExc_ValueError, "corrupt packed state");
+        return -1;
+    }
+    unsigned char tag = *in->p++;
+    uint64_t v, n;
+    switch (tag) {
+    case 0: return in_varint(in, &v);
+    case 1: case 2: return 0;
+    case 3: case 4:
+        if (tag == 4 && in_varint(in, &v) < 0) return -1;
+        if (in_varint(in, &n) < 0) return -1;
+        for (uint64_t i = 0; i < n; i++)
+            if (skip_walk(in, depth + 1) < 0) return -1;
+        return 0;
+    default:
+        PyErr_SetString(PyExc_ValueError, "corrupt packed state (tag)");
+        return -1;
+    }
+}
+
+/* absorb_records(data, table, out: bytearray) -> count: add each record's fingerprint
+ * with its parent to the table and copy the records that were new, unchanged, to out. */
+static PyObject *py_absorb_records(PyObject *self, PyObject *args) {
+    Py_buffer buf;
+    PyObject *table, *ba;
+    if (!PyArg_ParseTuple(args, "y*O!O!", &buf, &TableType, &table, &PyByteArray_Type, &ba))
+        return NULL;
+    In in = {(const unsigned char *)buf.buf, (const unsigned char *)buf.buf + buf.len};
+    Py_ssize_t count = 0;
+    Py_ssize_t start_len = PyByteArray_GET_SIZE(ba);
+    if (PyByteArray_Resize(ba, start_len + buf.len) < 0) goto fail;
+    char *out = PyByteArray_AS_STRING(ba) + start_len;
+    Py_ssize_t written = 0;
+    while (in.p < in.end) {
+        const unsigned char *rec = in.p;
+        if (in.end - in.p < 16) {
+            PyErr_SetString(PyExc_ValueError, "corrupt record (header)");
+            goto fail;
+        }
+        uint64_t fp = read_u64(in.p), parent = read_u64(in.p + 8);
+        in.p += 16;
+        if (skip_walk(&in, 0) < 0) goto fail;
+        int r = table_add((Table *)table, fp, parent);
+        if (r < 0) goto fail;
+        if (r) {
+            memcpy(out + written, rec, in.p - rec);
+            written += in.p - rec;
+            count++;
+        }
+    }
+    PyBuffer_Release(&buf);
+    if (PyByteArray_Resize(ba, start_len + written) < 0) return NULL;
+    return PyLong_FromSsize_t(count);
+fail:
+    PyBuffer_Release(&buf);
+    return NULL;
+}
+
 static PyMethodDef module_methods[] = {
+    {"absorb_records", py_absorb_records, METH_VARARGS,
+     "absorb_records(data, table, out) -> how many records were new (copied to out)"},
     {"fingerprint", py_fingerprint, METH_O, "64-bit fingerprint of a state (never 0)"},
     {"pack", py_pack, METH_VARARGS, "pack(state, classes: dict) -> bytes"},
     {"unpack", py_unpack, METH_VARARGS, "unpack(data, classes: list) -> state"},
     {"append_record", py_append_record, METH_VARARGS,
-     "append_record(buffer, fp, parent, state, classes)"},
+     "append_record(buffer, fp, parent, state, classes) -> the buffer's new length"},
     {"records", py_records, METH_VARARGS, "records(data, classes) -> [(fp, parent, state)]"},
     {NULL, NULL, 0, NULL},
 };

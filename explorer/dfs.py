@@ -37,7 +37,7 @@ def depth_first(
     try:
         try:
             shard.seed(model.init_states())
-            stack = [(fp, state, 0) for chunk in shard.frontier.drain()
+            stack = [(fp, state, 0) for chunk, _checked in shard.frontier.drain()
                      for fp, _parent, state in chunk]
             stack.reverse()
             _search(shard, stack, limits, clock)

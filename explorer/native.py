@@ -141,10 +141,40 @@ def py_unpack(data: bytes, classes: list) -> Any:
 
 
 def py_append_record(buffer: bytearray, fp: int, parent: int, state: Any,
-                     classes: dict) -> None:
-    """Append (fingerprint, parent fingerprint, packed state) to ``buffer``."""
+                     classes: dict) -> int:
+    """Append (fingerprint, parent fingerprint, packed state) to ``buffer``; its new length."""
     buffer += struct.pack("<QQ", fp, parent)
     _pack_into(buffer, state, classes)
+    return len(buffer)
+
+
+def _skip(data: bytes, pos: int) -> int:
+    tag = data[pos]
+    pos += 1
+    if tag == 0:
+        return _read_varint(data, pos)[1]
+    if tag in (1, 2):
+        return pos
+    if tag == 4:
+        pos = _read_varint(data, pos)[1]
+    n, pos = _read_varint(data, pos)
+    for _ in range(n):
+        pos = _skip(data, pos)
+    return pos
+
+
+def py_absorb_records(data: bytes, table: Any, out: bytearray) -> int:
+    """Add each record's fingerprint to ``table``; copy the new records to ``out``."""
+    data = bytes(data)
+    pos = new = 0
+    while pos < len(data):
+        fp, parent = struct.unpack_from("<QQ", data, pos)
+        end = _skip(data, pos + 16)
+        if table.add(fp, parent):
+            out += data[pos:end]
+            new += 1
+        pos = end
+    return new
 
 
 def py_records(data: bytes, classes: list) -> list[tuple[int, int, Any]]:
@@ -209,6 +239,7 @@ if _native is not None:
     unpack = _native.unpack
     append_record = _native.append_record
     records = _native.records
+    absorb_records = _native.absorb_records
     Table = _native.Table
 else:  # pragma: no cover - exercised by tests through the py_ names
     IMPLEMENTATION = "Python"
@@ -217,6 +248,7 @@ else:  # pragma: no cover - exercised by tests through the py_ names
     unpack = py_unpack
     append_record = py_append_record
     records = py_records
+    absorb_records = py_absorb_records
     Table = PyTable
 
 

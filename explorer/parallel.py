@@ -34,9 +34,8 @@ from kafkacheck.explorer.search import (
     collect,
     new_result,
 )
-from kafkacheck.model.interface import Model, State
+from kafkacheck.model.interface import Model
 
-BATCH_BYTES = 256 * 1024
 MAX_WORKERS = 64
 
 
@@ -76,29 +75,27 @@ class ShardWorker:
         """
         shard = self.shard
         shard.checks.forget(*forget)
-        buffers = [bytearray() for _ in range(self.count)]
-        counts = [0] * self.count
+        outboxes = [bytearray() for _ in range(self.count)]
         classes = shard.classes
 
-        from kafkacheck.explorer.native import append_record
-
-        def send(owner: int, fp: int, parent: int, state: State) -> None:
-            buf = buffers[owner]
-            append_record(buf, fp, parent, state, classes)
-            counts[owner] += 1
-            if len(buf) >= BATCH_BYTES:
-                flush(owner, (list(classes), bytes(buf)))
-                buffers[owner] = bytearray()
+        def send(owner: int) -> None:
+            flush(owner, (list(classes), bytes(outboxes[owner])))
+            outboxes[owner].clear()
 
         stop = ""
         try:
-            shard.expand(send)
+            shard.expand(outboxes, send)
         except StopSearch as exc:
             stop = exc.reason
-        for owner, buf in enumerate(buffers):
+        for owner, buf in enumerate(outboxes):
             if buf:
-                flush(owner, (list(classes), bytes(buf)))
+                send(owner)
         return stop
+
+    def check_frontier(self) -> dict[str, Any]:
+        """Check the current level's unchecked states (a level that will not be expanded)."""
+        self.shard.check_frontier()
+        return self.stats()
 
     def take(self, batches: Sequence[tuple[list, bytes]]) -> None:
         """Successors from other workers, in sender order (that order makes runs repeatable)."""
@@ -118,6 +115,7 @@ class ShardWorker:
                 "found": {k: tuple(v) for k, v in shard.checks.found.items()},
                 "witnesses": dict(shard.checks.witnesses),
                 "rss_growth": max(0, _rss() - self.rss_start),
+                "cpu_seconds": time.process_time(),
                 "table_bytes": shard.table.nbytes(), "spilled": shard.spill.spilled}
 
     def parent(self, fp: int) -> int | None:
@@ -159,6 +157,8 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
                 worker.take(_gather(inboxes[index], index, count, level))
                 level += 1
                 conn.send(("ok", {"stop": reason, **worker.stats()}))
+            elif command == "check":
+                conn.send(("ok", worker.check_frontier()))
             elif command == "advance":
                 worker.advance()
                 conn.send(("ok", None))
@@ -268,6 +268,7 @@ def parallel_breadth_first(
             level=lambda deadline, forget: pool.call("level", (deadline, forget)),
             advance=lambda: pool.call("advance"),
             abort=pool.abort.set,
+            check=lambda: pool.call("check"),
         )
         collect(model, props, result, driver.found, driver.witnesses,
                 lambda fp: pool.call("parent", fp, only=fp % workers)[0])
@@ -309,7 +310,8 @@ class LevelDriver:
         return (where.fp if where.kind != "step" else where.before) % self.workers
 
     def run(self, seed: Callable[[], list], level: Callable[[float | None, tuple], list],
-            advance: Callable[[], Any], abort: Callable[[], None]) -> None:
+            advance: Callable[[], Any], abort: Callable[[], None],
+            check: Callable[[], list]) -> None:
         """Seed, then expand level after level until done or a limit stops the search."""
         result, limits = self.result, self.limits
         started = time.monotonic()
@@ -326,6 +328,7 @@ class LevelDriver:
                 if self._stop_reason(wanted):
                     break
                 if limits.max_depth is not None and self.depth >= limits.max_depth:
+                    self._absorb(check())  # the last level is checked, not expanded
                     result.stop_reason = f"depth limit {limits.max_depth} reached"
                     break
                 forget = (sorted(self.found), sorted(self.witnesses))
@@ -358,6 +361,7 @@ class LevelDriver:
         for s in self.stats:
             for k, v in s["coverage"].items():
                 result.coverage[k] += v
+        result.worker_stats = self.stats  # type: ignore[attr-defined]
         spilled = sum(s.get("spilled", 0) for s in self.stats)
         if spilled:
             result.notes.append(f"frontier spilled to disk: {spilled / 2**20:,.0f} MiB")

@@ -54,6 +54,9 @@ class _ShardActorBody:
     def advance(self) -> None:
         self.worker.advance()
 
+    def check(self) -> dict[str, Any]:
+        return self.worker.check_frontier()
+
     def parent(self, fp: int) -> int | None:
         return self.worker.parent(fp)
 
@@ -119,7 +122,8 @@ def ray_breadth_first(
         driver = LevelDriver(result, props, limits, workers, progress)
         driver.run(seed=lambda: ray.get([a.seed.remote() for a in actors]), level=level,
                    advance=lambda: ray.get([a.advance.remote() for a in actors]),
-                   abort=lambda: None)
+                   abort=lambda: None,
+                   check=lambda: ray.get([a.check.remote() for a in actors]))
         collect(model, props, result, driver.found, driver.witnesses,
                 lambda fp: ray.get(actors[fp % workers].parent.remote(fp)))
     finally:

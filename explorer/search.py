@@ -26,7 +26,13 @@ from typing import Any, NamedTuple
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.capabilities import ENGINES
 from kafkacheck.explorer.checks import PropertySet
-from kafkacheck.explorer.native import Table, append_record, collision_probability, records
+from kafkacheck.explorer.native import (
+    Table,
+    absorb_records,
+    append_record,
+    collision_probability,
+    records,
+)
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult, Trace, Violation
 from kafkacheck.explorer.trace import (
@@ -40,6 +46,7 @@ from kafkacheck.explorer.trace import (
 from kafkacheck.model.interface import Action, Model, State
 
 CHUNK_BYTES = 1 << 20
+BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 
 
 @dataclass(frozen=True)
@@ -183,47 +190,64 @@ class Spill:
 
 
 class Frontier:
-    """One breadth-first level as packed (fp, parent, state) records, in chunks."""
+    """One breadth-first level as packed (fp, parent, state) records, in chunks.
+
+    A chunk received from another shard keeps that shard's class numbering and is marked
+    unchecked: its states are checked against the properties when they are expanded.
+    """
 
     def __init__(self, classes: dict, spill: Spill) -> None:
         self.classes = classes
         self.spill = spill
-        self.chunks: list[bytes | Path] = []
+        self.chunks: list[tuple[bytes | Path, list | None, bool]] = []
         self.buffer = bytearray()
         self.count = 0
 
     def append(self, fp: int, parent: int, state: State) -> None:
         """Add one state (packed at once: no Python object is kept)."""
-        append_record(self.buffer, fp, parent, state, self.classes)
-        self.count += 1
-        if len(self.buffer) >= CHUNK_BYTES:
+        if append_record(self.buffer, fp, parent, state, self.classes) >= CHUNK_BYTES:
             self.seal()
+        self.count += 1
 
-    def extend_packed(self, data: bytes, count: int) -> None:
-        """Add records that are already packed (with this frontier's class numbering)."""
+    def extend_packed(self, data: bytes, count: int, classes: list | None = None,
+                      checked: bool = True) -> None:
+        """Add packed records (numbered with ``classes``, or this frontier's own)."""
         self.seal()
-        self.chunks.append(self.spill.keep(bytes(data)))
+        if data:
+            self.chunks.append((self.spill.keep(bytes(data)), classes, checked))
         self.count += count
 
     def seal(self) -> None:
         """Close the current chunk."""
         if self.buffer:
-            self.chunks.append(self.spill.keep(bytes(self.buffer)))
+            self.chunks.append((self.spill.keep(bytes(self.buffer)), None, True))
             self.buffer = bytearray()
 
-    def drain(self) -> Iterator[list[tuple[int, int, State]]]:
-        """The records, chunk by chunk; each chunk is released once handed out."""
+    def drain(self) -> Iterator[tuple[list[tuple[int, int, State]], bool]]:
+        """(records, checked) chunk by chunk; each chunk is released once handed out."""
         self.seal()
         while self.chunks:
-            data = self.spill.take(self.chunks.pop(0))
-            yield records(data, list(self.classes))
+            item, classes, checked = self.chunks.pop(0)
+            data = self.spill.take(item)
+            yield records(data, classes if classes is not None else list(self.classes)), checked
         self.count = 0
+
+    def unchecked(self) -> Iterator[list[tuple[int, int, State]]]:
+        """The records of unchecked chunks (the frontier keeps them, now marked checked)."""
+        for i, (item, classes, checked) in enumerate(self.chunks):
+            if checked:
+                continue
+            data = item.read_bytes() if isinstance(item, Path) else item
+            yield records(data, classes if classes is not None else list(self.classes))
+            self.chunks[i] = (item, classes, True)
 
     def raw(self) -> bytes:
         """Every record as one byte string (for checkpoints); the frontier is unchanged."""
         self.seal()
         parts = []
-        for item in self.chunks:
+        for item, classes, checked in self.chunks:
+            if classes is not None or not checked:
+                raise ValueError("only a sequential frontier can be saved")
             parts.append(item.read_bytes() if isinstance(item, Path) else item)
         return b"".join(parts)
 
@@ -278,13 +302,21 @@ class Shard:
             self._count_limit()
 
     def receive(self, data: bytes, classes: list) -> None:
-        """Successors another shard generated for states this shard owns (one batch)."""
-        add, append, checks = self.table.add, self.next.append, self.checks
-        depth = self.depth + 1
-        for fp, parent, state in records(data, classes):
-            if add(fp, parent):
-                append(fp, parent, state)
-                if checks.active and checks.state(state, fp, depth):
+        """Successors another shard generated for states this shard owns (one batch).
+
+        The new ones join the next level as they are, packed; they are checked against
+        the properties when expanded (check_frontier() checks a level that will not be).
+        """
+        fresh = bytearray()
+        count = absorb_records(data, self.table, fresh)
+        self.next.extend_packed(fresh, count, classes, checked=not self.checks.active)
+
+    def check_frontier(self) -> None:
+        """Check the states of the current level that arrived from other shards unchecked."""
+        checks = self.checks
+        for chunk in self.frontier.unchecked():
+            for fp, _parent, state in chunk:
+                if checks.active and checks.state(state, fp, self.depth):
                     self._found()
 
     def _found(self) -> None:
@@ -301,9 +333,15 @@ class Shard:
 
     # -- one level ---------------------------------------------------------------------
 
-    def expand(self, send: Callable[[int, int, int, State], None] | None = None) -> None:
-        """Expand the current level into the next; successors owned elsewhere go to send."""
+    def expand(self, outboxes: list[bytearray] | None = None,
+               flush: Callable[[int], None] | None = None) -> None:
+        """Expand the current level into the next.
+
+        Successors owned by another shard are packed into ``outboxes[owner]``, and
+        ``flush(owner)`` is called when one holds a batch's worth.
+        """
         fp_of, successors, within = self.fp_of, self.model.successors, self.within
+        classes = self.classes
         add, append = self.table.add, self.next.append
         checks, coverage, graph = self.checks, self.coverage, self.graph
         count, index, tick = self.count, self.index, self.tick
@@ -315,8 +353,12 @@ class Shard:
         generated = expanded = 0
         self.expanding = True
         try:
-            for chunk in self.frontier.drain():
+            for chunk, checked in self.frontier.drain():
                 for sfp, _parent, state in chunk:
+                    if not checked and checks.active:
+                        if checks.state(state, sfp, depth - 1):
+                            self._found()
+                        active = checks.active
                     expanded += 1
                     if tick is not None and not expanded & 1023:
                         tick(expanded)
@@ -335,7 +377,10 @@ class Shard:
                         if graph is not None:
                             graph.edges.append((sfp, action, fp))
                         if count > 1 and fp % count != index:
-                            send(fp % count, fp, sfp, nxt)  # type: ignore[misc]
+                            owner = fp % count
+                            if append_record(outboxes[owner], fp, sfp, nxt,  # type: ignore[index]
+                                             classes) >= BATCH_BYTES:
+                                flush(owner)  # type: ignore[misc]
                             continue
                         if add(fp, sfp):
                             distinct += 1

@@ -133,3 +133,13 @@ def test_progress_lines_go_to_a_log_periodically_and_json_runs_stay_quiet(capsys
     _, _, err = run(capsys, "check", "twophase", "--json", "--bound", "rms=5",
                     "--progress-every", "0.000001")
     assert "progress: " in err
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_states_at_the_depth_limit_are_checked_by_every_engine(workers):
+    # NotSolved first fails at depth 6: a limit of 6 must find it, a limit of 5 must not.
+    for engine in (breadth_first, lambda m, p, **kw: parallel_breadth_first(
+            m, p, workers=workers, **kw)):
+        found = engine(make_model("diehard"), ["NotSolved"], max_depth=6)
+        assert len(found.violation("NotSolved").trace) == 6
+        assert engine(make_model("diehard"), ["NotSolved"], max_depth=5).violations == []
