@@ -45,7 +45,7 @@ from kafkacheck.explorer.trace import (
 )
 from kafkacheck.model.interface import Action, Model, State
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 18
 BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 
 
