@@ -28,12 +28,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TEXTBOOK_DIR = HERE / "textbook"
 
-KAFKA_CONSTANTS = """CONSTANTS
-  Replicas = {r1, r2, r3}
-  LogSize = 2
-  MaxRecords = 2
-  MaxLeaderEpoch = 2
+KAFKA_CONSTANTS_TEMPLATE = """CONSTANTS
+  Replicas = {{r1, r2, r3}}
+  LogSize = {log_size}
+  MaxRecords = {max_records}
+  MaxLeaderEpoch = {max_leader_epoch}
 """
+KAFKA_CONSTANTS = KAFKA_CONSTANTS_TEMPLATE.format(log_size=2, max_records=2, max_leader_epoch=2)
 
 # The runnable variants (KafkaReplication itself defines no Next).
 KAFKA_VARIANTS = [
@@ -261,7 +262,12 @@ def main():
     ap.add_argument("--only", default=None, help="regex on job names")
     ap.add_argument("--skip-textbook", action="store_true")
     ap.add_argument("--java-opts", default="-XX:+UseParallelGC")
+    ap.add_argument("--max-leader-epoch", type=int, default=2,
+                    help="MaxLeaderEpoch (3 gives the 9,985,570-state Kip320 run)")
     args = ap.parse_args()
+    global KAFKA_CONSTANTS
+    KAFKA_CONSTANTS = KAFKA_CONSTANTS_TEMPLATE.format(
+        log_size=2, max_records=2, max_leader_epoch=args.max_leader_epoch)
     args.java_opts = args.java_opts.split()
 
     jar = find_jar(args.jar)
