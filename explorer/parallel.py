@@ -197,6 +197,7 @@ class _Pool:
         self.inboxes = [ctx.Queue() for _ in range(workers)]
         self.conns = []
         self.procs = []
+        self.pending: set[int] = set()  # workers whose answer has not been read yet
         for i in range(workers):
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_worker_main, daemon=True,
@@ -212,13 +213,23 @@ class _Pool:
         targets = range(len(self.conns)) if only is None else [only]
         for i in targets:
             self.conns[i].send((command, arg))
+            self.pending.add(i)
         answers = []
         for i in targets:
             status, value = self.conns[i].recv()
+            self.pending.discard(i)
             if status != "ok":
                 raise RuntimeError(f"parallel worker {i} failed: {value}")
             answers.append(value)
         return answers
+
+    def interrupt(self) -> None:
+        """Ctrl-C: make the workers end their level now, and read the answers left unread."""
+        self.abort.set()
+        for i in sorted(self.pending):
+            if self.conns[i].poll(60):
+                self.conns[i].recv()
+            self.pending.discard(i)
 
     def close(self) -> None:
         """Stop the workers (politely, then not)."""
@@ -267,7 +278,7 @@ def parallel_breadth_first(
             seed=lambda: pool.call("seed"),
             level=lambda deadline, forget: pool.call("level", (deadline, forget)),
             advance=lambda: pool.call("advance"),
-            abort=pool.abort.set,
+            abort=pool.interrupt,
             check=lambda: pool.call("check"),
         )
         collect(model, props, result, driver.found, driver.witnesses,

@@ -98,3 +98,22 @@ def test_ray_actors_find_the_sequential_counts_and_verdicts_on_two_models(ray_cl
     distributed = ray_breadth_first(make_model("twophase", rms=4), ["TCConsistent"], workers=2)
     assert distributed.result == seq.result == "holds"
     assert _summary(distributed) == _summary(seq)
+
+
+def test_ctrl_c_stops_the_workers_and_prints_the_partial_result():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kafkacheck.cli", "check", "replication", "--set", "acks=all",
+         "--set", "replication.factor=3", "--bound", "records=4", "--bound", "crashes=2",
+         "--property", "NoAckedWriteLost", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3 and "INCOMPLETE: interrupted (Ctrl-C)" in out
+    assert "Traceback" not in err
