@@ -72,7 +72,7 @@ ENGINES: dict[str, Capability] = {
     "parallel": Capability(
         "parallel bfs", dict(_EXHAUSTIVE),
         frozenset({"max_states", "max_seconds", "max_depth", "stop_at_first",
-                   "memory_budget", "progress", "workers"}),
+                   "memory_budget", "checkpoint", "resume", "progress", "workers"}),
         notes=_LIVENESS_HINT),
     "ray": Capability(
         "ray bfs", dict(_EXHAUSTIVE),

@@ -165,7 +165,8 @@ def run_check(model: Model, properties: list[str], request: EngineRequest) -> Ch
             model, propset=props, workers=request.workers, max_states=request.max_states,
             max_seconds=request.max_seconds, max_depth=request.max_depth,
             stop_at_first=request.stop_at_first, memory_budget=request.memory_budget,
-            progress=progress)
+            progress=progress, checkpoint=request.checkpoint,
+            checkpoint_every=request.checkpoint_every, resume=request.resume)
     elif engine == "ray":
         from kafkacheck.explorer.ray_engine import ray_breadth_first
 

@@ -19,6 +19,7 @@ import resource
 import signal
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from kafkacheck.config import UsageError
@@ -31,8 +32,11 @@ from kafkacheck.explorer.search import (
     Shard,
     Spill,
     StopSearch,
+    checkpoint_folder,
     collect,
     new_result,
+    run_identity,
+    write_checkpoint,
 )
 from kafkacheck.model.interface import Model
 
@@ -110,6 +114,7 @@ class ShardWorker:
         """Counts and findings so far."""
         shard = self.shard
         return {"distinct": len(shard.table), "generated": shard.generated,
+                "depth": shard.depth,
                 "next": len(shard.next), "frontier": len(shard.frontier),
                 "coverage": dict(shard.coverage),
                 "found": {k: tuple(v) for k, v in shard.checks.found.items()},
@@ -157,6 +162,13 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
                 worker.take(_gather(inboxes[index], index, count, level))
                 level += 1
                 conn.send(("ok", {"stop": reason, **worker.stats()}))
+            elif command == "save":
+                worker.shard.save(Path(arg) / f"shard-{index}")
+                conn.send(("ok", None))
+            elif command == "restore":
+                worker.shard.restore(Path(arg) / f"shard-{index}")
+                level = worker.shard.depth
+                conn.send(("ok", worker.stats()))
             elif command == "check":
                 conn.send(("ok", worker.check_frontier()))
             elif command == "advance":
@@ -260,22 +272,39 @@ def parallel_breadth_first(
     memory_budget: int | None = None,
     progress: Progress | None = None,
     propset: PropertySet | None = None,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: float = 600.0,
+    resume: str | Path | None = None,
 ) -> CheckResult:
     """Breadth-first search with ``workers`` persistent processes; the sequential verdicts.
 
     Limits are checked at level boundaries (the time limit also within a level), so a
-    state limit may be passed by the rest of its level.
+    state limit may be passed by the rest of its level.  ``checkpoint``/``resume`` as in
+    breadth_first (a checkpoint resumes with the same number of workers).
     """
     if not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
     props = propset or select_properties(model, properties)
     limits = Limits(max_states, max_seconds, max_depth, stop_at_first, memory_budget)
     result = new_result(model, props, f"bfs x{workers}", "parallel")
+    identity = run_identity(model, props, f"parallel bfs x{workers}")
+    start = None
+    if resume is not None:
+        start = checkpoint_folder(Path(resume), identity)
+        result.notes.append(f"resumed from {resume}")
     pool = _Pool(model, props, workers, memory_budget)
+
+    def save() -> None:
+        write_checkpoint(Path(checkpoint), identity,  # type: ignore[arg-type]
+                         lambda path: pool.call("save", str(path)))
+
     try:
         driver = LevelDriver(result, props, limits, workers, progress)
+        driver.checkpoint = save if checkpoint is not None else None
+        driver.checkpoint_every = checkpoint_every
         driver.run(
-            seed=lambda: pool.call("seed"),
+            seed=(lambda: pool.call("restore", str(start))) if start else
+            (lambda: pool.call("seed")),
             level=lambda deadline, forget: pool.call("level", (deadline, forget)),
             advance=lambda: pool.call("advance"),
             abort=pool.interrupt,
@@ -302,6 +331,8 @@ class LevelDriver:
         self.witnesses: dict[str, tuple[int, int]] = {}
         self.stats: list[dict[str, Any]] = []
         self.depth = 0
+        self.checkpoint: Callable[[], None] | None = None
+        self.checkpoint_every = 600.0
 
     def _absorb(self, stats: list[dict[str, Any]]) -> None:
         """Merge the workers' findings: the shallowest, then the lowest worker, wins."""
@@ -330,6 +361,8 @@ class LevelDriver:
         wanted = len(self.props.invariants) + len(self.props.steps)
         try:
             self._absorb(seed())
+            self.depth = self.stats[0]["depth"] if self.stats else 0
+            last_saved = time.monotonic()
             while True:
                 frontier = sum(s["frontier"] for s in self.stats)
                 if not frontier:
@@ -340,8 +373,14 @@ class LevelDriver:
                     break
                 if limits.max_depth is not None and self.depth >= limits.max_depth:
                     self._absorb(check())  # the last level is checked, not expanded
+                    if self.checkpoint is not None:
+                        self.checkpoint()
                     result.stop_reason = f"depth limit {limits.max_depth} reached"
                     break
+                if (self.checkpoint is not None
+                        and time.monotonic() - last_saved >= self.checkpoint_every):
+                    self.checkpoint()
+                    last_saved = time.monotonic()
                 forget = (sorted(self.found), sorted(self.witnesses))
                 stats = level(deadline, forget)
                 self._absorb(stats)

@@ -241,16 +241,6 @@ class Frontier:
             yield records(data, classes if classes is not None else list(self.classes))
             self.chunks[i] = (item, classes, True)
 
-    def raw(self) -> bytes:
-        """Every record as one byte string (for checkpoints); the frontier is unchanged."""
-        self.seal()
-        parts = []
-        for item, classes, checked in self.chunks:
-            if classes is not None or not checked:
-                raise ValueError("only a sequential frontier can be saved")
-            parts.append(item.read_bytes() if isinstance(item, Path) else item)
-        return b"".join(parts)
-
     def __len__(self) -> int:
         return self.count
 
@@ -409,10 +399,20 @@ class Shard:
         """Write this shard at a level boundary: table, frontier, counters, findings."""
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "table.bin").write_bytes(self.table.dump())
-        (folder / "frontier.bin").write_bytes(self.frontier.raw())
-        (folder / "classes.pickle").write_bytes(pickle.dumps(list(self.classes)))
+        self.frontier.seal()
+        class_lists: list[list] = [list(self.classes)]
+        chunks = []
+        for i, (item, classes, checked) in enumerate(self.frontier.chunks):
+            data = item.read_bytes() if isinstance(item, Path) else item
+            (folder / f"chunk-{i}.bin").write_bytes(data)
+            index = 0
+            if classes is not None:
+                class_lists.append(classes)
+                index = len(class_lists) - 1
+            chunks.append([f"chunk-{i}.bin", index, checked])
+        (folder / "classes.pickle").write_bytes(pickle.dumps(class_lists))
         state = {"depth": self.depth, "generated": self.generated, "coverage": self.coverage,
-                 "frontier": len(self.frontier),
+                 "frontier": len(self.frontier), "chunks": chunks,
                  "found": {k: list(v) for k, v in self.checks.found.items()},
                  "witnesses": {k: list(v) for k, v in self.checks.witnesses.items()}}
         (folder / "shard.json").write_text(json.dumps(state))
@@ -420,10 +420,14 @@ class Shard:
     def restore(self, folder: Path) -> None:
         """Read a shard written by save()."""
         state = json.loads((folder / "shard.json").read_text())
-        for cls in pickle.loads((folder / "classes.pickle").read_bytes()):
+        class_lists = pickle.loads((folder / "classes.pickle").read_bytes())
+        for cls in class_lists[0]:
             self.classes.setdefault(cls, len(self.classes))
         self.table.load((folder / "table.bin").read_bytes())
-        self.frontier.extend_packed((folder / "frontier.bin").read_bytes(), state["frontier"])
+        for name, index, checked in state["chunks"]:
+            self.frontier.extend_packed((folder / name).read_bytes(), 0,
+                                        class_lists[index] if index else None, checked)
+        self.frontier.count = state["frontier"]
         self.depth = state["depth"]
         self.generated = state["generated"]
         self.coverage = dict(state["coverage"])

@@ -110,8 +110,8 @@ def test_a_never_reached_sometimes_property_is_coverage_and_exits_3_not_1(capsys
     (["check", "twophase", "--workers", "1000"], "--workers must be between 1 and 64"),
     (["check", "twophase", "--workers", "0"], "--workers must be between 1 and 64"),
     (["check", "twophase", "--strategy", "dfs", "--graph", "g.dot"], "--graph is not supported"),
-    (["check", "twophase", "--workers", "2", "--checkpoint", "cp"], "--checkpoint is not "
-     "supported by parallel bfs"),
+    (["check", "twophase", "--ray", "auto", "--checkpoint", "cp"], "--checkpoint is not "
+     "supported by ray bfs"),
     (["check", "twophase", "--graph", "/nonexistent/dir/g.dot"], "cannot write there"),
     (["check", "twophase", "--max-seconds", "nan"], "must be a positive number"),
     (["check", "twophase", "--memory-budget", "lots"], "give a size such as 512M"),

@@ -63,6 +63,16 @@ def test_a_resumed_run_gives_the_counts_of_an_uninterrupted_one(tmp_path):
     assert resumed.coverage == whole.coverage
 
 
+def test_a_resumed_parallel_run_gives_the_counts_of_an_uninterrupted_one(tmp_path):
+    whole = parallel_breadth_first(_replication(), SAFETY, workers=2)
+    first = parallel_breadth_first(_replication(), SAFETY, workers=2, max_depth=4,
+                                   checkpoint=tmp_path)
+    assert not first.complete
+    resumed = parallel_breadth_first(_replication(), SAFETY, workers=2, resume=tmp_path)
+    assert resumed.complete and _summary(resumed) == _summary(whole)
+    assert resumed.coverage == whole.coverage
+
+
 def test_a_checkpoint_of_another_configuration_is_refused(tmp_path, capsys):
     breadth_first(_replication(), SAFETY, max_depth=2, checkpoint=tmp_path)
     code = main(["check", "replication", "--set", "acks=all", "--set",
