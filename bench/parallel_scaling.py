@@ -125,7 +125,8 @@ def main() -> int:
         print(f"\n## {case}: {seq['distinct']:,} distinct, {seq['generated']:,} generated, "
               f"depth {seq['depth']}, {seq['result']}")
         print(f"{'engine':<10}{'workers':>8}{'wall s':>9}{'wall x':>8}{'cpu sum':>9}"
-              f"{'cpu max':>9}{'cpu x':>7}{'states/s':>10}{'B/state':>9}  same counts")
+              f"{'cpu max':>9}{'cpu x':>7}{'states/s':>10}{'per wkr':>9}{'B/state':>9}"
+              "  same counts")
         for row in rows:
             cpus = row["worker_cpu_s"]
             same = (row["distinct"], row["generated"]) == (seq["distinct"], seq["generated"])
@@ -134,6 +135,7 @@ def main() -> int:
             print(f"{row['engine']:<10}{row['workers']:>8}{row['wall_s']:>9.2f}"
                   f"{seq['wall_s'] / row['wall_s']:>8.2f}{sum(cpus):>9.2f}"
                   f"{max(cpus, default=0):>9.2f}{cpu_x:>7.2f}{row['states_per_s']:>10,}"
+                  f"{row['states_per_s'] // row['workers']:>9,}"
                   f"{row['bytes_per_state']:>9}  {'yes' if same else 'NO'}")
             if args.json:
                 print(json.dumps(row))
