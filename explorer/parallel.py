@@ -18,7 +18,7 @@ import multiprocessing as mp
 import resource
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +54,11 @@ class ShardWorker:
         self.abort: Callable[[], bool] = lambda: False
         self.shard.tick = self._tick
         self.shard.early_stop = False
+        self.poll: Callable[[], None] = lambda: None  # read arriving batches meanwhile
         self.rss_start = _rss()
 
     def _tick(self, _expanded: int) -> None:
+        self.poll()
         if self.deadline is not None and time.time() > self.deadline:
             raise StopSearch("time limit reached")
         if self.abort():
@@ -101,7 +103,7 @@ class ShardWorker:
         self.shard.check_frontier()
         return self.stats()
 
-    def take(self, batches: Sequence[tuple[list, bytes]]) -> None:
+    def take(self, batches: Iterable[tuple[list, bytes]]) -> None:
         """Successors from other workers, in sender order (that order makes runs repeatable)."""
         for classes, data in batches:
             self.shard.receive(data, classes)
@@ -154,12 +156,16 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
                 deadline, forget = arg
                 worker.deadline = deadline
                 tag = level
+                inbox = _Inbox(inboxes[index], index, count, level)
+                worker.poll = inbox.poll
                 reason = worker.expand(
                     forget, lambda owner, batch, tag=tag: inboxes[owner].put((index, tag, batch)))
                 for owner in range(count):
                     if owner != index:
                         inboxes[owner].put((index, level, _END))
-                worker.take(_gather(inboxes[index], index, count, level))
+                inbox.wait()
+                worker.poll = lambda: None
+                worker.take(inbox.batches())
                 level += 1
                 conn.send(("ok", {"stop": reason, **worker.stats()}))
             elif command == "save":
@@ -184,19 +190,51 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
             return
 
 
-def _gather(inbox: Any, index: int, count: int, level: int) -> list[tuple[list, bytes]]:
-    """This level's batches from every other worker, in sender order."""
-    by_sender: list[list] = [[] for _ in range(count)]
-    ended = 0
-    while ended < count - 1:
-        sender, lvl, batch = inbox.get()
-        if lvl != level:
-            raise RuntimeError(f"worker {index}: a batch of level {lvl} during level {level}")
+class _Inbox:
+    """A level's batches from the other workers, read while this one still expands (so the
+    senders do not hold them) and kept, past a few MiB on disk, to be taken in sender order."""
+
+    def __init__(self, queue: Any, index: int, count: int, level: int) -> None:
+        self.queue, self.index, self.level = queue, index, level
+        self.by_sender: list[list] = [[] for _ in range(count)]
+        self.waiting = count - 1
+        self.spill = Spill(8 << 20)
+
+    def _keep(self, message: tuple) -> None:
+        sender, level, batch = message
+        if level != self.level:
+            raise RuntimeError(f"worker {self.index}: a batch of level {level} during level "
+                               f"{self.level}")
         if batch == _END:
-            ended += 1
+            self.waiting -= 1
         else:
-            by_sender[sender].append(batch)
-    return [b for sender in by_sender for b in sender]
+            classes, data = batch
+            self.by_sender[sender].append((classes, self.spill.keep(data)))
+
+    def poll(self) -> None:
+        """Take what has arrived, without waiting."""
+        import queue as queue_module
+
+        while self.waiting:
+            try:
+                self._keep(self.queue.get_nowait())
+            except queue_module.Empty:
+                return
+
+    def wait(self) -> None:
+        """Take everything up to every other worker's end-of-level mark."""
+        while self.waiting:
+            self._keep(self.queue.get())
+
+    def batches(self) -> Iterator[tuple[list, bytes]]:
+        """The batches in sender order, each released as it is handed out."""
+        try:
+            for sender in self.by_sender:
+                while sender:
+                    classes, item = sender.pop(0)
+                    yield classes, self.spill.take(item)
+        finally:
+            self.spill.close()
 
 
 class _Pool:

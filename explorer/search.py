@@ -46,6 +46,7 @@ from kafkacheck.explorer.trace import (
 from kafkacheck.model.interface import Action, Model, State
 
 CHUNK_BYTES = 1 << 18
+OBJECT_STATES = 16384  # the first states of a level stay Python objects (no packing cost)
 BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 
 
@@ -201,13 +202,16 @@ class Frontier:
         self.spill = spill
         self.chunks: list[tuple[bytes | Path, list | None, bool]] = []
         self.buffer = bytearray()
+        self.objects: list[tuple[int, int, State]] = []
         self.count = 0
 
     def append(self, fp: int, parent: int, state: State) -> None:
-        """Add one state (packed at once: no Python object is kept)."""
-        if append_record(self.buffer, fp, parent, state, self.classes) >= CHUNK_BYTES:
-            self.seal()
+        """Add one state: kept as is while the level is small, packed past OBJECT_STATES."""
         self.count += 1
+        if self.count <= OBJECT_STATES:
+            self.objects.append((fp, parent, state))
+        elif append_record(self.buffer, fp, parent, state, self.classes) >= CHUNK_BYTES:
+            self.seal()
 
     def extend_packed(self, data: bytes, count: int, classes: list | None = None,
                       checked: bool = True) -> None:
@@ -217,8 +221,14 @@ class Frontier:
             self.chunks.append((self.spill.keep(bytes(data)), classes, checked))
         self.count += count
 
-    def seal(self) -> None:
-        """Close the current chunk."""
+    def seal(self, objects: bool = False) -> None:
+        """Close the current chunk (and pack the objects too when ``objects``)."""
+        if objects and self.objects:
+            buffer = bytearray()
+            for fp, parent, state in self.objects:
+                append_record(buffer, fp, parent, state, self.classes)
+            self.chunks.insert(0, (self.spill.keep(bytes(buffer)), None, True))
+            self.objects = []
         if self.buffer:
             self.chunks.append((self.spill.keep(bytes(self.buffer)), None, True))
             self.buffer = bytearray()
@@ -226,6 +236,9 @@ class Frontier:
     def drain(self) -> Iterator[tuple[list[tuple[int, int, State]], bool]]:
         """(records, checked) chunk by chunk; each chunk is released once handed out."""
         self.seal()
+        if self.objects:
+            objects, self.objects = self.objects, []
+            yield objects, True
         while self.chunks:
             item, classes, checked = self.chunks.pop(0)
             data = self.spill.take(item)
@@ -399,7 +412,7 @@ class Shard:
         """Write this shard at a level boundary: table, frontier, counters, findings."""
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "table.bin").write_bytes(self.table.dump())
-        self.frontier.seal()
+        self.frontier.seal(objects=True)
         class_lists: list[list] = [list(self.classes)]
         chunks = []
         for i, (item, classes, checked) in enumerate(self.frontier.chunks):

@@ -45,6 +45,7 @@ def test_a_parallel_run_is_deterministic_for_a_given_worker_count():
 
 def test_a_frontier_spilled_to_disk_gives_the_same_search(monkeypatch):
     monkeypatch.setattr(search, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(search, "OBJECT_STATES", 100)
     whole = breadth_first(make_model("twophase", rms=5), ["TCConsistent"])
     spilled = breadth_first(make_model("twophase", rms=5), ["TCConsistent"],
                             memory_budget=8192)
@@ -53,7 +54,9 @@ def test_a_frontier_spilled_to_disk_gives_the_same_search(monkeypatch):
     assert any("spilled to disk" in note for note in spilled.notes)
 
 
-def test_a_resumed_run_gives_the_counts_of_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("objects", [16384, 10])
+def test_a_resumed_run_gives_the_counts_of_an_uninterrupted_one(tmp_path, monkeypatch, objects):
+    monkeypatch.setattr(search, "OBJECT_STATES", objects)
     whole = breadth_first(_replication(), SAFETY)
     first = breadth_first(_replication(), SAFETY, max_depth=4, checkpoint=tmp_path)
     assert not first.complete and first.stop_reason == "depth limit 4 reached"
