@@ -248,6 +248,7 @@ class _Pool:
         self.conns = []
         self.procs = []
         self.pending: set[int] = set()  # workers whose answer has not been read yet
+        self.on_wait: Callable[[], None] | None = None  # called every second while waiting
         for i in range(workers):
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_worker_main, daemon=True,
@@ -266,6 +267,8 @@ class _Pool:
             self.pending.add(i)
         answers = []
         for i in targets:
+            while self.on_wait is not None and not self.conns[i].poll(1.0):
+                self.on_wait()
             status, value = self.conns[i].recv()
             self.pending.discard(i)
             if status != "ok":
@@ -339,6 +342,7 @@ def parallel_breadth_first(
     try:
         driver = LevelDriver(result, props, limits, workers, progress)
         driver.checkpoint = save if checkpoint is not None else None
+        pool.on_wait = driver.show_progress
         driver.checkpoint_every = checkpoint_every
         driver.run(
             seed=(lambda: pool.call("restore", str(start))) if start else
@@ -386,6 +390,13 @@ class LevelDriver:
                 if best is None or (depth, index) < (best[1], best[0] % self.workers):
                     self.witnesses[name] = (fp, depth)
 
+    def show_progress(self) -> None:
+        """Show the counts of the last finished level (while a level is running)."""
+        if self.progress is not None and self.stats:
+            self.progress.update(sum(s["distinct"] for s in self.stats),
+                                 sum(s["generated"] for s in self.stats), self.depth,
+                                 sum(s["frontier"] for s in self.stats))
+
     def _owner(self, where: Found) -> int:
         return (where.fp if where.kind != "step" else where.before) % self.workers
 
@@ -432,10 +443,7 @@ class LevelDriver:
                 if stopped:
                     result.stop_reason = stopped
                     break
-                if self.progress is not None:
-                    self.progress.update(sum(s["distinct"] for s in stats),
-                                         sum(s["generated"] for s in stats), self.depth,
-                                         sum(s["frontier"] for s in self.stats))
+                self.show_progress()
         except KeyboardInterrupt:
             abort()
             result.stop_reason = "interrupted (Ctrl-C)"
