@@ -395,7 +395,8 @@ class LevelDriver:
         if self.progress is not None and self.stats:
             self.progress.update(sum(s["distinct"] for s in self.stats),
                                  sum(s["generated"] for s in self.stats), self.depth,
-                                 sum(s["frontier"] for s in self.stats))
+                                 sum(s["frontier"] for s in self.stats),
+                                 sum(s["rss_growth"] for s in self.stats) or None)
 
     def _owner(self, where: Found) -> int:
         return (where.fp if where.kind != "step" else where.before) % self.workers

@@ -45,11 +45,12 @@ class Progress:
         self.lines = 0
 
     def line(self, distinct: int, generated: int, depth: int, queue: int,
-             elapsed: float) -> str:
-        """The text of one progress report."""
+             elapsed: float, memory: int | None = None) -> str:
+        """The text of one progress report (``memory``: bytes, default this process's RSS)."""
         rate = distinct / elapsed if elapsed > 0 else 0.0
+        memory = rss_bytes() if memory is None else memory
         text = (f"{distinct:,} distinct, {generated:,} generated, {rate:,.0f} states/s, "
-                f"queue {queue:,}, depth {depth}, {rss_bytes() / 2**20:,.0f} MiB, "
+                f"queue {queue:,}, depth {depth}, {memory / 2**20:,.0f} MiB, "
                 f"{elapsed:,.0f}s")
         eta = []
         if self.limit_states and rate > 0:
@@ -60,7 +61,8 @@ class Progress:
             text += f", ETA {max(0.0, min(eta)):,.0f}s (limit)"
         return text
 
-    def update(self, distinct: int, generated: int, depth: int, queue: int) -> None:
+    def update(self, distinct: int, generated: int, depth: int, queue: int,
+               memory: int | None = None) -> None:
         """Report counts when the interval has passed since the last report."""
         if not self.enabled:
             return
@@ -68,7 +70,7 @@ class Progress:
         if now - self.last < self.interval:
             return
         self.last = now
-        text = self.line(distinct, generated, depth, queue, now - self.start)
+        text = self.line(distinct, generated, depth, queue, now - self.start, memory)
         if self.tty:
             self.stream.write(f"\r{text}   ")
             self.shown = True
