@@ -1,7 +1,7 @@
 // The path as a sequence diagram, drawn in SVG from Model.message() of each step.
 
 const SVG = "http://www.w3.org/2000/svg";
-const COL = 118, ROW = 30, TOP = 44, LEFT = 44;
+const COL = 100, ROW = 30, TOP = 44, LEFT = 44;
 
 function s(tag, attrs, text) {
   const el = document.createElementNS(SVG, tag);
