@@ -9,6 +9,7 @@ per request, so a running search does not freeze the page.
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -46,6 +47,11 @@ def make_app(explorer: Explorer) -> bottle.Bottle:
             except (ValueError, KeyError, TypeError) as exc:
                 bottle.response.status = 400
                 return json.dumps({"error": f"bad request: {exc!r}"})
+            except Exception as exc:  # a model's bug: say so on the page, and where it was
+                traceback.print_exc()
+                bottle.response.status = 500
+                return json.dumps({"error": f"internal error (traceback on the server's "
+                                            f"terminal): {exc!r}"})
         return run
 
     def state(body: dict[str, Any]) -> Any:
