@@ -146,6 +146,10 @@ def test_search_from_the_initial_state_finds_checks_shortest_counterexample(acks
     _, later = call(acks1, "/api/search", {"init": 0, "path": ACKS1_LOSS[:1],
                                            "property": "NoAckedWriteLost"})
     assert later["labels"] == ACKS1_LOSS[1:]
+    _, there = call(acks1, "/api/search", {"init": 0, "path": ACKS1_LOSS,
+                                           "property": "NoAckedWriteLost"})
+    assert (there["found"], there["labels"], there["text"]) == (
+        True, [], "this state already violates NoAckedWriteLost")
 
 
 def test_search_that_finds_nothing_gives_bounds_and_faults_never_a_bare_holds() -> None:

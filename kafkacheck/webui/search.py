@@ -102,9 +102,13 @@ def search_from(model: Model, state: State, name: str, limits: Limits) -> dict[s
     if violation is not None and violation.trace is not None:
         n = len(violation.trace)
         what = "violated" if goal == "violation" else "reached"
+        text = (f"{name} is {what} {n} step{'s' if n != 1 else ''} from here (shortest path, "
+                f"breadth-first; {counts})")
+        if n == 0:
+            text = (f"this state already violates {name}" if goal == "violation" else
+                    f"{name} is already true in this state")
         out.update(found=True, labels=[label_json(a) for a in violation.trace.actions],
-                   length=n, text=f"{name} is {what} {n} step{'s' if n != 1 else ''} from "
-                   f"here (shortest path, breadth-first; {counts})")
+                   length=n, text=text)
     elif result.complete:
         what = "no path from here violates" if goal == "violation" else \
             "no state reachable from here satisfies"

@@ -17,7 +17,10 @@ export function sequenceDiagram(participants, messages, position, onPick) {
     for (const who of [m.source, m.target]) if (!actors.includes(who)) actors.push(who);
   }
   const x = (who) => LEFT + COL / 2 + actors.indexOf(who) * COL;
-  const width = LEFT + actors.length * COL + 160;
+  // Wide enough for the lifelines and for each label (about 7 px a character at 12 px).
+  const labelEnd = (m) => Math.min(x(m.source), x(m.target)) + (m.source === m.target ? 28 : 8)
+    + 7 * m.text.length;
+  const width = Math.max(LEFT + actors.length * COL, ...messages.map(labelEnd)) + 12;
   const height = TOP + Math.max(1, messages.length) * ROW + 16;
   const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "sequence",
     role: "img", "aria-label": "sequence diagram of the path" });
