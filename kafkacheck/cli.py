@@ -153,7 +153,7 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     for attr in ("max_states", "max_seconds"):
         value = getattr(args, attr, None)
         if value is not None and not 0 < value < float("inf"):
-            raise UsageError(f"--{attr.replace('_', '-')} must be a positive number")
+            raise UsageError(f"--{attr.replace('_', '-')} must be positive")
     return cls(config), config, props
 
 

@@ -113,7 +113,7 @@ def test_a_never_reached_sometimes_property_is_coverage_and_exits_3_not_1(capsys
     (["check", "twophase", "--ray", "auto", "--checkpoint", "cp"], "--checkpoint is not "
      "supported by ray bfs"),
     (["check", "twophase", "--graph", "/nonexistent/dir/g.dot"], "cannot write there"),
-    (["check", "twophase", "--max-seconds", "nan"], "must be a positive number"),
+    (["check", "twophase", "--max-seconds", "nan"], "must be positive"),
     (["check", "twophase", "--memory-budget", "lots"], "give a size such as 512M"),
     (["check", "twophase", "--resume", "/nonexistent"], "no checkpoint there"),
 ])
