@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from kafkacheck.config import UsageError
 from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
@@ -66,11 +67,11 @@ def breadth_first(
     clock = Clock(limits, progress)
     shard.tick = lambda _n: clock.check(len(shard.table), shard.generated, shard.depth,
                                         len(shard.frontier) + len(shard.next))
+    if graph is not None and (resume is not None or checkpoint is not None):
+        spill.close()
+        raise UsageError("--checkpoint/--resume do not keep the state graph that liveness "
+                         "properties and --graph need: select safety properties only")
     if resume is not None:
-        if graph is not None:
-            spill.close()
-            raise_usage("--resume cannot rebuild the state graph that liveness and --graph "
-                        "need; run those without --resume")
         shard.restore(checkpoint_folder(Path(resume), identity) / "shard-0")
         result.notes.append(f"resumed from {resume} at depth {shard.depth}")
     try:
@@ -111,13 +112,6 @@ def breadth_first(
     result.seconds = clock.seconds()
     finish(model, props, result, shard, graph)
     return result
-
-
-def raise_usage(message: str) -> None:
-    """Raise the one-line usage error."""
-    from kafkacheck.config import UsageError
-
-    raise UsageError(message)
 
 
 def _save(folder: str | Path, identity: dict, shard: Shard) -> None:

@@ -130,3 +130,8 @@ def test_ctrl_c_stops_the_workers_and_prints_the_partial_result():
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 3 and "INCOMPLETE: interrupted (Ctrl-C)" in out
     assert "Traceback" not in err
+
+
+def test_a_checkpoint_is_refused_when_liveness_needs_the_state_graph(tmp_path, capsys):
+    assert main(["check", "twophase", "--checkpoint", str(tmp_path)]) == 2
+    assert "do not keep the state graph" in capsys.readouterr().err
