@@ -42,7 +42,7 @@ states = st.recursive(leaf, lambda inner: st.one_of(
     max_leaves=20)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(states)
 def test_the_c_and_python_twins_compute_the_same_fingerprint_and_packing(state):
     assert native.fingerprint(state) == native.py_fingerprint(state)
