@@ -473,6 +473,8 @@ class LevelDriver:
             result.stop_reason = "every property violated"
         elif limits.max_states is not None and distinct >= limits.max_states:
             result.stop_reason = f"state limit {limits.max_states:,} reached"
+            result.notes.append("the parallel search checks the state limit when a level "
+                                "ends: the last level was explored to its end")
         else:
             return False
         return True
