@@ -46,7 +46,7 @@ from kafkacheck.explorer.trace import (
 from kafkacheck.model.interface import Action, Model, State
 
 CHUNK_BYTES = 1 << 18
-OBJECT_STATES = 16384  # the first states of a level stay Python objects (no packing cost)
+OBJECT_STATES = 4096  # the first states of a level stay Python objects (no packing cost)
 BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 
 
