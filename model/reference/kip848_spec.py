@@ -670,9 +670,8 @@ class Kip848SpecModel(Model):
             return tuple((label, (cid_of(cs2) - cid) << shifts[c], ctr2 - ctr)
                          for label, cs2, ctr2 in out)
 
-        def send(c: int, key: tuple[int, int, int]) -> tuple[tuple[Action, int, int, int, int],
-                                                             ...]:
-            cid, ctr, acon = key
+        def send(c: int, key: int) -> tuple[tuple[Action, int, int, int, int], ...]:
+            cid, acon, ctr = key >> 40, (key >> 8) & 0xFFFFFFFF, key & 255
             out = []
             for cs2, req, acon2, ctr2 in self.send_heartbeat_request(c, cval[cid], ctr, acon):
                 label = ("SendHeartbeatRequest", names[c], self._topics(req.subscribed))
@@ -714,7 +713,8 @@ class Kip848SpecModel(Model):
 
         def expiries(gid: int) -> tuple[tuple[int, int, int, Action, Action], ...]:
             g = gval[gid]
-            return tuple((mem.member_id, mem.host, gid_of(self.fence_member(g, mem.member_id)),
+            return tuple((mem.member_id, shifts[mem.host],
+                          gid_of(self.fence_member(g, mem.member_id)),
                           ("DeadMemberExpired", f"m{mem.member_id}"),
                           ("LiveMemberExpired", names[mem.host], f"m{mem.member_id}"))
                          for mem in g.members)
@@ -724,7 +724,7 @@ class Kip848SpecModel(Model):
             for mid in self.msets.values[ms]:
                 m = self._msg(mid)
                 peer = m.source if isinstance(m, Request) else m.dest
-                out.append((mid, peer, mid & 1, m.connection_id))
+                out.append((mid, shifts[peer], mid & 1, m.connection_id))
             return tuple(out)
 
         msid = self.msets.id
@@ -762,29 +762,34 @@ class Kip848SpecModel(Model):
                                        _Memo(replace_msg))
         stable_t, conv_t, dead_t = _Memo(quick_stable), _Memo(converged_of), _Memo(dead_of)
         conn_t = _Memo(lambda cid: cval[cid].connection_id)
-        live_ok = self.live_member_expired
+        live_t = _Memo(self.live_member_expired)
+
+        def client_moves(key: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+            # every client's local actions and heartbeat sends, for (clients, ctr, aux_conn)
+            cl, ctr, acon = key >> 40, (key >> 32) & 255, key & 0xFFFFFFFF
+            loc: list[Any] = []
+            snd: list[Any] = []
+            for c, sh in enumerate(shifts):
+                cid = (cl >> sh) & CLIENT_MASK
+                loc.extend(local_t[c][cid << 8 | ctr])
+                snd.extend(send_t[c][(cid << 32 | acon) << 8 | ctr])
+            return tuple(loc), tuple(snd)
+
+        moves_t = _Memo(client_moves)
         new, S = tuple.__new__, Kip848State
-        slots = list(zip(range(n), shifts, local_t, send_t, strict=True))
 
         def successors(s: State) -> list[tuple[Action, State]]:
             g, cl, ms, ld, amid, acon, ctr = s
-            out: list[tuple[Action, State]] = []
+            loc, snd = moves_t[(cl << 8 | ctr) << 32 | acon]
+            out = [(label, new(S, (g, cl + dcl, ms, ld, amid, acon, ctr + dctr)))
+                   for label, dcl, dctr in loc]
             add = out.append
-            conv = None
-            for _c, sh, loc, snd in slots:
+            if snd and not (stable_t[g] and conv_t[g, cl]):
+                for label, dcl, mid, acon2, dctr in snd:
+                    add((label, new(S, (g, cl + dcl, add_t[ms << 32 | mid], 0, amid, acon2,
+                                        ctr + dctr))))
+            for mid, sh, is_request, conn in info_t[ms]:
                 cid = (cl >> sh) & CLIENT_MASK
-                for label, dcl, dctr in loc[cid << 8 | ctr]:
-                    add((label, new(S, (g, cl + dcl, ms, ld, amid, acon, ctr + dctr))))
-                sends = snd[cid, ctr, acon]
-                if sends:
-                    if conv is None:
-                        conv = stable_t[g] and conv_t[g, cl]
-                    if not conv:
-                        for label, dcl, mid, acon2, dctr in sends:
-                            add((label, new(S, (g, cl + dcl, add_t[ms << 32 | mid], 0, amid,
-                                                acon2, ctr + dctr))))
-            for mid, peer, is_request, conn in info_t[ms]:
-                cid = (cl >> shifts[peer]) & CLIENT_MASK
                 if is_request:
                     ok = conn_t[cid] == conn
                     for label, g2, reply, amid2 in req_t[(g << 32 | amid) << 32 | mid]:
@@ -796,11 +801,14 @@ class Kip848SpecModel(Model):
                     if r is not None:
                         add((r[0], new(S, (g, cl + r[1], rem_t[ms << 32 | mid], mid, amid, acon,
                                            ctr))))
-            for mid, host, g2, dead_label, live_label in exp_t[g]:
-                if dead_t[((cl >> shifts[host]) & CLIENT_MASK) << 32 | mid]:
-                    add((dead_label, new(S, (g2, cl, ms, ld, amid, acon, ctr))))
-                if live_ok(ctr):
-                    add((live_label, new(S, (g2, cl, ms, ld, amid, acon, ctr + 1))))
+            expiring = exp_t[g]
+            if expiring:
+                live = live_t[ctr]
+                for mid, sh, g2, dead_label, live_label in expiring:
+                    if dead_t[((cl >> sh) & CLIENT_MASK) << 32 | mid]:
+                        add((dead_label, new(S, (g2, cl, ms, ld, amid, acon, ctr))))
+                    if live:
+                        add((live_label, new(S, (g2, cl, ms, ld, amid, acon, ctr + 1))))
             return out
 
         return successors
@@ -847,125 +855,158 @@ class Kip848SpecModel(Model):
                 and (not cs.recon or (cs.recon[0] >= 0 and subset(cs.recon[1], parts)))
                 and (not cs.leave or subset(cs.leave[0], parts)))
 
-    def properties(self) -> list[Property]:
-        gval, cval = self.groups.values, self.client_ids.values
-        shifts = [CLIENT_BITS * c for c in range(self.n)]
-        src = "consumer_group_protocol_kip_848_v2.tla"
-        group_ok = _Memo(lambda gid: self._group_type_ok(gval[gid]))
-        client_ok = _Memo(lambda cid: self._client_type_ok(cval[cid]))
+    # The state invariants, as bits of one verdict (see properties()).
+    INVARIANTS = ("TypeOK", "LegalTargetAssignment", "NoDoubleClientAssignment",
+                  "ValidPartitionEpoch", "ValidStableGroupState", "ValidMemberEpoch")
 
-        def type_ok(s: State) -> bool:
-            cl = s[1]
-            return (group_ok[s[0]] and s[4] >= 0 and s[6] >= 0
-                    and all(client_ok[(cl >> sh) & CLIENT_MASK] for sh in shifts))
-
-        def legal_target_of(gid: int) -> bool:
-            target = gval[gid].target
-            if not target:
-                return True
-            seen = twice = 0
-            for _, mask in target:
-                twice |= seen & mask
-                seen |= mask
-            return seen == self.all_partitions and not twice
-
-        legal_target = _Memo(legal_target_of)
-
-        def partition_epochs_of(gid: int) -> bool:
-            g = gval[gid]
-            held = 0
-            for m in g.members:
-                held |= m.assigned | m.pending_revoke
-            return not any(e == 0 and held >> p & 1 for p, e in enumerate(g.partition_epochs))
-
-        valid_partition_epoch = _Memo(partition_epochs_of)
-
-        def stable_group_of(gid: int) -> bool:
-            g = gval[gid]
-            if g.status != G_STABLE:
-                return True
+    def group_verdict(self, g: Group) -> int:
+        """The invariants violated by the coordinator's variables alone, as bits."""
+        bits = {name: 1 << i for i, name in enumerate(self.INVARIANTS)}
+        bad = 0 if self._group_type_ok(g) else bits["TypeOK"]
+        # LegalTargetAssignment: <<>>, or every partition in exactly one member's set
+        seen = twice = 0
+        for _, mask in g.target:
+            twice |= seen & mask
+            seen |= mask
+        if g.target and (seen != self.all_partitions or twice):
+            bad |= bits["LegalTargetAssignment"]
+        # ValidPartitionEpoch: a partition with epoch 0 is held by no member
+        held = 0
+        for m in g.members:
+            held |= m.assigned | m.pending_revoke
+        if any(e == 0 and held >> p & 1 for p, e in enumerate(g.partition_epochs)):
+            bad |= bits["ValidPartitionEpoch"]
+        # ValidStableGroupState
+        if g.status == G_STABLE:
             target = dict(g.target)
-            return all(m.status == M_STABLE and m.member_epoch == g.epoch
+            if not all(m.status == M_STABLE and m.member_epoch == g.epoch
                        and m.pending_revoke == 0 and m.assigned == target.get(m.member_id)
-                       for m in g.members)
+                       for m in g.members):
+                bad |= bits["ValidStableGroupState"]
+        return bad
 
-        valid_stable = _Memo(stable_group_of)
-        members_of = _Memo(lambda gid: frozenset(m.member_id for m in gval[gid].members))
-
-        def no_double(s: State) -> bool:
-            cl = s[1]
-            members = members_of[s[0]]
-            held = []
-            for sh in shifts:
-                cs = cval[(cl >> sh) & CLIENT_MASK]
-                if cs.member_id in members:
-                    held.append(cs.curr)
-            for i, a in enumerate(held):
-                for b in held[i + 1:]:
-                    if a & b:
-                        return False
-            return True
-
-        def member_epoch_of(key: int) -> bool:
-            g, cs = gval[key >> 32], cval[key & 0xFFFFFFFF]
-            if cs.member_epoch != g.target_epoch:
-                return True
+    def client_verdict(self, g: Group, cs: Client) -> tuple[int, int]:
+        """(invariants violated by one client against the group, as bits; the partitions it
+        owns as a group member, for NoDoubleClientAssignment)."""
+        bits = {name: 1 << i for i, name in enumerate(self.INVARIANTS)}
+        bad = 0 if self._client_type_ok(cs) else bits["TypeOK"]
+        # ValidMemberEpoch: on the target epoch, no partition of another member's target
+        if cs.member_epoch == g.target_epoch:
             others = 0
             for mid, mask in g.target:
                 if mid != cs.member_id:
                     others |= mask
-            return not cs.curr & others
+            if cs.curr & others:
+                bad |= bits["ValidMemberEpoch"]
+        member = self.member(g, cs.member_id) is not None
+        return bad, cs.curr if member else 0
 
-        member_epoch_t = _Memo(member_epoch_of)
+    def client_epoch_step_ok(self, before: Client, after: Client) -> bool:
+        """ClientSideMemberEpochIsMonotonic for one client: when client_state[c] changes, its
+        member epoch goes up, or to 0 (join) or -1 (leave)."""
+        return (before[:9] == after[:9] or after.member_epoch <= 0
+                or after.member_epoch >= before.member_epoch)
 
-        def valid_member_epoch(s: State) -> bool:
-            g, cl = s[0] << 32, s[1]
-            return all(member_epoch_t[g | (cl >> sh) & CLIENT_MASK] for sh in shifts)
+    def gc_epoch_step_ok(self, g: Group, g2: Group, mid: int, mid2: int) -> bool:
+        """GcSideMemberEpochIsMonotonic for one client whose member id goes from ``mid`` to
+        ``mid2``.  The spec primes ``group_member_state[mid]`` as a whole, so the new record
+        is read at the new member id; where that id is not a member TLC cannot evaluate the
+        property (an error there): we report it as violated."""
+        old = self.member(g, mid)
+        if not (mid > 0 and mid2 > 0 and old is not None
+                and self.member(g2, mid) is not None):
+            return True  # not MemberUpdated(c)
+        new = self.member(g2, mid2)
+        if new is None:
+            return False
+        return new == old or new.member_epoch >= old.member_epoch
+
+    def properties(self) -> list[Property]:
+        gval, cval = self.groups.values, self.client_ids.values
+        shifts = [CLIENT_BITS * c for c in range(self.n)]
+        src = "consumer_group_protocol_kip_848_v2.tla"
+        type_bit, double_bit = 1, 1 << self.INVARIANTS.index("NoDoubleClientAssignment")
+        group_t = _Memo(lambda gid: self.group_verdict(gval[gid]))
+        client_t = _Memo(lambda key: self.client_verdict(gval[key >> 32],
+                                                         cval[key & 0xFFFFFFFF]))
+        last: list[Any] = [None, 0]
+
+        def verdict(s: State) -> int:
+            # Engines check every invariant on the same state in a row: compute all once.
+            if s is last[0]:
+                return last[1]
+            g, cl = s[0], s[1]
+            bad = group_t[g]
+            g <<= 32
+            owned = 0
+            for sh in shifts:
+                cbad, curr = client_t[g | (cl >> sh) & CLIENT_MASK]
+                bad |= cbad
+                if owned & curr:
+                    bad |= double_bit
+                owned |= curr
+            if s[4] < 0 or s[6] < 0:  # aux_member_id, aux_perturb_ctr \in Nat
+                bad |= type_bit
+            last[0], last[1] = s, bad
+            return bad
+
+        def holds(bit: int) -> Callable[[State], bool]:
+            def pred(s: State) -> bool:
+                return not (last[1] if s is last[0] else verdict(s)) & bit
+            return pred
+
+        inv = {name: holds(1 << i) for i, name in enumerate(self.INVARIANTS)}
+
+        client_step_t = _Memo(lambda key: self.client_epoch_step_ok(
+            cval[key >> 32], cval[key & 0xFFFFFFFF]))
 
         def client_epochs_monotonic(before: State, _action: Action, after: State) -> bool:
-            for c in range(self.n):
-                a, b = self.client(before, c), self.client(after, c)
-                if a[:9] != b[:9] and not (b.member_epoch <= 0
-                                           or b.member_epoch >= a.member_epoch):
-                    return False
-            return True
+            cl, cl2 = before[1], after[1]
+            return cl == cl2 or all(
+                client_step_t[((cl >> sh) & CLIENT_MASK) << 32 | (cl2 >> sh) & CLIENT_MASK]
+                for sh in shifts)
+
+        def gc_step_of(key: tuple[int, ...]) -> bool:
+            g, g2 = gval[key[0]], gval[key[1]]
+            ids = key[2:]
+            return all(self.gc_epoch_step_ok(g, g2, ids[2 * c], ids[2 * c + 1])
+                       for c in range(self.n))
+
+        gc_step_t = _Memo(gc_step_of)
 
         def gc_epochs_monotonic(before: State, _action: Action, after: State) -> bool:
-            g, g2 = self.group(before), self.group(after)
-            for c in range(self.n):
-                mid, mid2 = self.client(before, c).member_id, self.client(after, c).member_id
-                old, new = self.member(g, mid), self.member(g2, mid2)
-                if (mid > 0 and mid2 > 0 and old is not None and self.member(g2, mid)
-                        and new is not None and new != old
-                        and new.member_epoch < old.member_epoch):
-                    return False
-            return True
+            cl, cl2 = before[1], after[1]
+            key = [before[0], after[0]]
+            for sh in shifts:
+                key.append(cval[(cl >> sh) & CLIENT_MASK].member_id)
+                key.append(cval[(cl2 >> sh) & CLIENT_MASK].member_id)
+            return gc_step_t[tuple(key)]
 
         return [
             always("TypeOK", "every variable keeps the type the spec declares (client "
-                   "statuses only change by legal transitions)", type_ok, source=src,
+                   "statuses only change by legal transitions)", inv["TypeOK"], source=src,
                    explanation="a variable left its declared type; a client status outside "
                                "ClientStatuses is TransitionTo's marker of an illegal "
                                "transition"),
             always("LegalTargetAssignment", "the target assignment gives every partition "
-                   "to exactly one member", lambda s: legal_target[s[0]], source=src,
+                   "to exactly one member", inv["LegalTargetAssignment"], source=src,
                    explanation="the coordinator's target assignment leaves a partition out "
                                "or gives it to two members"),
             always("NoDoubleClientAssignment", "no two clients that are group members both "
-                   "own a partition", no_double, source=src,
+                   "own a partition", inv["NoDoubleClientAssignment"], source=src,
                    explanation="two consumers of the group both hold the same partition: "
                                "records would be processed twice"),
             always("ValidPartitionEpoch", "a partition held by a member (assigned or "
                    "pending revocation) has a non-zero partition epoch",
-                   lambda s: valid_partition_epoch[s[0]], source=src,
+                   inv["ValidPartitionEpoch"], source=src,
                    explanation="the coordinator believes a partition is free (epoch 0) while "
                                "a member still holds it, so it can hand it to another member"),
             always("ValidStableGroupState", "a STABLE group has every member stable on the "
                    "group epoch with its target assignment and nothing to revoke",
-                   lambda s: valid_stable[s[0]], source=src,
+                   inv["ValidStableGroupState"], source=src,
                    explanation="the group reports STABLE while a member is still reconciling"),
             always("ValidMemberEpoch", "a client on the target epoch owns no partition that "
-                   "the target gives to another member", valid_member_epoch, source=src,
+                   "the target gives to another member", inv["ValidMemberEpoch"], source=src,
                    explanation="a client reached the target epoch while still holding a "
                                "partition that is another member's in the target"),
             always_step("ClientSideMemberEpochIsMonotonic", "a client's member epoch only "
