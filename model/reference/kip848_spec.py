@@ -19,6 +19,30 @@ How the specification's variables are held:
   the ids the action reads (a client action reads its client, a coordinator action the
   group, the message and ``aux_member_id``); a table entry is computed by the action
   methods the first time it is needed.  Mutants override an action method.
+
+Where the spec and Kafka 4.4 differ (checked against the 4.4.0 jars and Kafka's sources:
+GroupMetadataManager, CurrentAssignmentBuilder, ConsumerGroup, AbstractMembershipManager):
+
+* Assignor: BuildAssignment explores every map of partitions to subscribed members; Kafka
+  runs one deterministic server assignor (``group.consumer.assignors``, default
+  ``uniform,range``).  Kafka assigns only partitions of subscribed topics; the spec waits
+  (the heartbeat is not handled) until some member subscribes to every topic.
+* Epochs: the spec fences any epoch mismatch; Kafka also accepts the member's previous
+  epoch when its owned partitions are a subset of its assignment (a lost response), and
+  keeps ``previousMemberEpoch``.  Kafka tracks an epoch per assigned partition.
+* Revocation: the spec enters REVOKING whenever partitions must go and leaves it only when
+  the reported partitions equal the assignment; Kafka skips UNREVOKED_PARTITIONS if the
+  reported partitions already exclude them, and recomputes from the latest target when
+  they are gone.
+* Member ids: the coordinator numbers members and a fenced client forgets its id; since
+  KIP-1082 (4.0) the client makes its own id (a UUID) and keeps it when fenced.
+* Time: no heartbeat interval, session timeout (``group.consumer.session.timeout.ms``,
+  45 s) or rebalance timeout: expiry is an action (``LiveMemberExpired`` counts as a
+  perturbation), and nothing fences a member that never revokes.
+* Not modelled: static membership (``group.instance.id``, leave epoch -2), the client's
+  STALE state (poll timeout), offsets and commit fencing (STALE_MEMBER_EPOCH),
+  coordinator failover, the DEAD group state, topic metadata changes.  Messages form a
+  set (equal requests merge) rather than per-connection ordered queues.
 """
 
 from __future__ import annotations
