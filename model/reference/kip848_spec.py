@@ -51,7 +51,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from kafkacheck.model.interface import Action, Bound, Message, Model, State
+from kafkacheck.model.interface import Action, Bound, Message, Model, State, format_action
 from kafkacheck.properties.base import Property, always, always_step
 
 SOURCE = ("github.com/Vanlightly/kafka-tlaplus groupprotocol/"
@@ -309,15 +309,6 @@ class Kip848SpecModel(Model):
         return (type(self), (self.config,))
 
     # -- the records --------------------------------------------------------------------------
-
-    def message(self, action: Action, before: State, after: State) -> Message:  # noqa: D102
-        name, *args = action
-        who = args[0] if args and isinstance(args[0], str) and args[0] in self.names else None
-        if name.startswith("Receive") and name.endswith("Request") or "Expired" in name:
-            return Message("Coordinator", who or "Coordinator", format_label(action))
-        if name == "SendHeartbeatRequest":
-            return Message(who or "c1", "Coordinator", format_label(action))
-        return Message(who or "c1", who or "c1", format_label(action))
 
     def initial_client(self) -> Client:
         """A client of Init (and after ClientCrash): joining, subscribed to every topic."""
@@ -713,19 +704,19 @@ class Kip848SpecModel(Model):
             cs2 = handler(cs, m)
             if cs2 is None:
                 return None
-            return ((name, names[m.dest], m.connection_id),
+            return ((name, names[m.dest], f"conn {m.connection_id}"),
                     (cid_of(cs2) - cid) << shifts[m.dest])
 
         def on_request(key: int) -> tuple[tuple[Action, int, int, int], ...]:
             gid, amid, mid = key >> 64, (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
             g, m = gval[gid], self.requests.values[mid]
             c = names[m.source]
-            tag = (m.connection_id, m.member_id, m.member_epoch)
+            tag = (f"conn {m.connection_id}, member {m.member_id}, epoch {m.member_epoch}",)
             out = []
             regular = self.receive_regular_heartbeat_request(g, amid, m)
             for g2, reply, amid2 in regular:
-                target = self._assignment(g2.target) if len(regular) > 1 else ""
-                out.append((("ReceiveRegularHeartbeatRequest", c, *tag, target), gid_of(g2),
+                target = (f"target {self._assignment(g2.target)}",) if len(regular) > 1 else ()
+                out.append((("ReceiveRegularHeartbeatRequest", c, *tag, *target), gid_of(g2),
                             msg_id(reply), amid2))
             if (r := self.receive_leave_heartbeat_request(g, m)) is not None:
                 out.append((("ReceiveLeaveHeartbeatRequest", c, *tag), gid_of(r[0]),
@@ -1110,11 +1101,16 @@ class Kip848SpecModel(Model):
         out["aux_member_id"], out["aux_conn_id"], out["aux_perturb_ctr"] = state[4:7]
         return out
 
+    def message(self, action: Action, before: State, after: State) -> Message:
+        """Client actions from the client, coordinator actions to it (sequence diagrams)."""
+        name, *args = action
+        who = args[0] if args and isinstance(args[0], str) and args[0] in self.names else None
+        if name.startswith("Receive") and name.endswith("Request") or "Expired" in name:
+            return Message("Coordinator", who or "Coordinator", format_action(action))
+        if name == "SendHeartbeatRequest":
+            return Message(who or "c1", "Coordinator", format_action(action))
+        return Message(who or "c1", who or "c1", format_action(action))
+
     def participants(self) -> tuple[str, ...]:
         return ("Coordinator", *self.names)
 
-
-def format_label(action: Action) -> str:
-    """An action label as ``Name(arg, ...)``."""
-    name, *args = action
-    return f"{name}({', '.join(str(a) for a in args if a != '')})"
