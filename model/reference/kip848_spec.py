@@ -281,7 +281,8 @@ class Kip848SpecModel(Model):
               maximum=3),
         Bound("partitions_per_topic", 1, "PartitionsPerTopic", minimum=1, maximum=2),
         Bound("max_perturbations", 1, "MaxPerturbations: subscription changes, leaves, "
-              "crashes and live-member expiries (together)", minimum=0, maximum=3),
+              "crashes and live-member expiries (together)", minimum=0, maximum=3,
+              fault="client crash, session expiry, leave or subscription change (together)"),
     )
 
     def __init__(self, config: Any) -> None:
