@@ -17,7 +17,7 @@ from kafkacheck.explorer.parallel import parallel_breadth_first
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.render import summary_line
 from kafkacheck.testing import make_model
-from tests.test_engine_semantics import ring
+from test_engine_semantics import ring
 
 
 def run(capsys, *argv):
