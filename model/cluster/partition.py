@@ -330,11 +330,14 @@ class PartitionRules:
         if grows:
             logs = logs[:follower] + (new_log,) + logs[after:]
             flushed = self._flushed_after_append(flushed, follower, len(new_log))
+        moved = remote[follower] != f_leo
+        if moved:
+            remote = remote[:follower] + (f_leo,) + remote[after:]
         part = _new(PartitionState, (leader, epoch, isr, logs,
                                      hws[:follower] + (new_hw,) + hws[after:], synced,
-                                     remote[:follower] + (f_leo,) + remote[after:], flushed,
-                                     pending, committed, acked, elr, last))
-        return self.raise_hw(part)
+                                     remote, flushed, pending, committed, acked, elr, last))
+        # Partition.updateFollowerFetchState tries the HW only when the follower's LEO moved.
+        return self.raise_hw(part) if moved else part
 
     def fetch_accepted(self, leader_epoch: int, follower_epoch: int) -> bool:
         """Whether a leader serves a fetch sent for ``follower_epoch``: any, before KIP-320."""

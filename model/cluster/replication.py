@@ -371,12 +371,13 @@ class ReplicationModel(Model):
             parts = tuple(changed)
         name = self.names[b]
         prefix = self.partitions > 1
+        restart = rules.restart
         for hws in product(*[rules.restart_hws(part, b) for part in parts]):
             restarted = []
             stale = []
             for p, part in enumerate(parts):
                 hw = hws[p]
-                nxt = rules.restart(part, b, hw)
+                nxt = restart(part, b, hw)
                 if keep_fetch_state:
                     nxt = nxt._replace(remote=part.remote)
                 restarted.append(nxt)
