@@ -312,10 +312,16 @@ class ControllerModel(ControllerPresentation, Model):
         ctrl = state.controllers
         epoch = ctrl[c].epoch
         node = self.ctrl_node[c]
+        accepts = self.voter_accepts
         mask = 0
         for v in range(self.m):
-            if v == c or (self._linked(alive, cut, node, self.ctrl_node[v])
-                          and self.voter_accepts(ctrl[v].epoch, epoch)):
+            if v == c:
+                mask |= 1 << v
+                continue
+            other = self.ctrl_node[v]
+            # linked: both up and on the same side of the cut
+            if (alive >> node & 1 and alive >> other & 1 and not (cut >> node ^ cut >> other) & 1
+                    and accepts(ctrl[v].epoch, epoch)):
                 mask |= 1 << v
         return mask
 
