@@ -209,3 +209,28 @@ def test_delivery_timeout_reports_a_written_batch_as_failed():
     assert result.result == "holds"
     witness = result.witnesses["TimedOutSendWritten"]
     assert [a[0] for a in witness.actions][-1] == "Expire"
+
+
+@pytest.mark.parametrize("rule,prop,bounds", [
+    ("TruncationKeepsHw", "HwWithinLeo", {"crashes": 1, "crash_kind": "power-loss"}),
+    ("ElectsOutsideIsr", "LeaderInIsr", {"crashes": 1}),
+    ("SkipsTruncation", "ReplicasAgreeBelowHw", {"crashes": 1, "leader_changes": 1}),
+    ("NeverElects", "LeaderFailsOver", {"crashes": 1}),
+])
+def test_the_replication_properties_on_the_producer_catch_partition_mutants(rule, prop,
+                                                                            bounds):
+    """The producer composes the partition component: a one-rule mutant of it breaks the
+    lifted replication property on the producer's own states."""
+    from mutants import replication as rm
+
+    from kafkacheck.config import build_config
+    from kafkacheck.model.clients.producer import ProducerModel
+
+    class Mutant(ProducerModel):
+        rule_mixins = (getattr(rm, rule),)
+
+    settings = {"replication.factor": "2", "acks": "1", "enable.idempotence": "false",
+                "eligible.leader.replicas.version": "0"}
+    config = build_config(Mutant, list(settings.items()),
+                          bounds=[(k, str(v)) for k, v in {"records": 1, **bounds}.items()])
+    assert breadth_first(Mutant(config), [prop]).violation(prop) is not None
