@@ -495,7 +495,6 @@ class ReplicationModel(Model):
             out[f"{pre}isr"] = ("mask", part.isr)
             if self.elr:
                 out[f"{pre}elr"] = ("mask", part.elr)
-                out[f"{pre}last_leader"] = ("broker", part.last_leader)
             for b in range(self.n):
                 name = broker_name(b)
                 out[f"{pre}{name}.log"] = ("log", part.logs[b])
