@@ -17,7 +17,7 @@ every broker hosts a replica (brokers = replication.factor).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Protocol
 
 from kafkacheck.model.versions import Version
 
@@ -73,6 +73,19 @@ def with_pending(part: PartitionState, pending: tuple) -> PartitionState:
     return _set(part, "pending", pending)
 
 
+class Leadership(Protocol):
+    """What a partition change reads: a PartitionState, or the controller's registration."""
+
+    @property
+    def leader(self) -> int: ...
+    @property
+    def isr(self) -> int: ...
+    @property
+    def elr(self) -> int: ...
+    @property
+    def last_leader(self) -> int: ...
+
+
 class Change(NamedTuple):
     """The outcome of a partition change (PartitionChangeBuilder): leadership and replicas."""
 
@@ -101,11 +114,6 @@ def entry_record(e: int) -> int:
 def put(values: tuple, index: int, value: object) -> tuple:
     """A copy of a plain tuple with one position replaced."""
     return values[:index] + (value,) + values[index + 1 :]
-
-
-def members(mask: int, brokers: int) -> list[int]:
-    """Broker indexes in a bitmask."""
-    return [b for b in range(brokers) if mask >> b & 1]
 
 
 def first_in(order: Iterable[int], mask: int) -> int:
@@ -401,7 +409,7 @@ class PartitionRules:
 
     # -- the controller's partition changes (PartitionChangeBuilder) ------------------------
 
-    def change(self, part: PartitionState, target_isr: int, acceptable: int,
+    def change(self, part: Leadership, target_isr: int, acceptable: int,
                order: Sequence[int], unclean_shutdown: int = 0,
                allow_unclean: bool = False) -> Change:
         """A new ISR and, if the leader is no longer valid, an election (no ELR).
@@ -595,7 +603,7 @@ class EligibleLeaderReplicas(PartitionRules):
 
     change_note = "KIP-966: Eligible Leader Replicas"
 
-    def change(self, part: PartitionState, target_isr: int, acceptable: int,
+    def change(self, part: Leadership, target_isr: int, acceptable: int,
                order: Sequence[int], unclean_shutdown: int = 0,
                allow_unclean: bool = False) -> Change:
         # maybePopulateTargetElr
@@ -668,11 +676,6 @@ def rules_class(version: Version, elr: bool = False, truncation: str | None = No
         cls = base
     _CACHE[key] = cls
     return cls
-
-
-def rule_notes(version: Version) -> list[str]:
-    """The overrides in force at ``version``, one line each (for --kafka-version output)."""
-    return [c.change_note for c in _VERSIONED if c.since <= version]
 
 
 def truncation_name(cls: type[PartitionRules]) -> str:
