@@ -249,3 +249,10 @@ def test_a_follower_node_cut_off_leads_its_own_partition_as_a_zombie():
     assert [str(a) for a in trace.actions] == [
         str(a) for a in [("Isolate", "B2/C2"), ("Fence", "B2", "by C1"),
                          ("Produce", "r1", "to B2", "p1")]]
+
+
+def test_acks_0_counts_the_send_as_the_acknowledgement_in_the_controller_model_too():
+    model = make_model("controller", {"acks": "0"}, **ISOLATED_LEADER)
+    result = breadth_first(model, ["DeposedLeaderAcksSurvive", "NoAckedWriteLost"])
+    assert len(result.violation("DeposedLeaderAcksSurvive").trace) == 4
+    assert result.violation("NoAckedWriteLost") is not None

@@ -198,12 +198,12 @@ class PartitionRules:
     """The partition rules of Kafka 0.10; each later release overrides the rules it changed.
 
     One instance serves one configuration: ``replicas`` (replication.factor),
-    ``min.insync.replicas``, ``flush.messages`` (fsync interval), acks and whether the
-    KIP-966 feature is on.  Methods take and return ``PartitionState`` values.
+    ``min.insync.replicas``, acks and ``flush.messages`` (the fsync interval; ``track_flush``
+    keeps the fsync point when a power loss can cut a log back to it).  Methods take and
+    return ``PartitionState`` values; ``rules_class`` picks the subclass of a release.
     """
 
     since: ClassVar[Version] = (0, 10)
-    change_note: ClassVar[str] = "Kafka 0.10: truncation to the high watermark"
     # A replica becoming follower truncates on its own (to its HW), without asking the
     # leader, so even while the leader is down (before KIP-101).
     truncates_alone: ClassVar[bool] = True
@@ -506,7 +506,6 @@ class Kip101Truncation(PartitionRules):
     """KIP-101 (0.11): truncate to the leader's end offset for the follower's latest epoch."""
 
     since = (0, 11)
-    change_note = "KIP-101: truncation by leader epoch (OffsetsForLeaderEpoch)"
     truncates_alone = False
 
     def truncation_offset(self, part: PartitionState, follower: int) -> int:
@@ -533,7 +532,6 @@ class Kip279Truncation(Kip101Truncation):
     """KIP-279 (2.0): repeat the epoch lookup when the leader answers with an older epoch."""
 
     since = (2, 0)
-    change_note = "KIP-279: leader-epoch truncation repeats the lookup on an older epoch"
 
     def truncation_offset(self, part: PartitionState, follower: int) -> int:
         log = part.logs[follower]
@@ -565,7 +563,6 @@ class Kip320FetchEpoch(Kip279Truncation):
     them (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH, Partition.fetchRecords)."""
 
     since = (2, 1)
-    change_note = "KIP-320: a leader serves only fetches sent for its own leader epoch"
 
     def fetch_accepted(self, leader_epoch: int, follower_epoch: int) -> bool:
         return leader_epoch == follower_epoch
@@ -576,7 +573,6 @@ class StrictMinIsrHw(Kip320FetchEpoch):
     (Partition.maybeIncrementLeaderHW returns early when isUnderMinIsr)."""
 
     since = (3, 7)
-    change_note = "KAFKA-15583: the high watermark stops while the ISR is below min ISR"
 
     def hw_may_advance(self, part: PartitionState) -> bool:
         return part.isr.bit_count() >= self.min_isr
@@ -588,7 +584,6 @@ class EffectiveMinIsr(StrictMinIsrHw):
     before, every acks=all produce failed with NOT_ENOUGH_REPLICAS."""
 
     since = (3, 7)
-    change_note = "KAFKA-15583: effective min ISR = min(min.insync.replicas, replicas)"
 
     def effective_min_isr(self, min_isr: int, replicas: int) -> int:
         return min(min_isr, replicas)
@@ -601,7 +596,6 @@ class EligibleLeaderReplicas(PartitionRules):
     then an unfenced ELR member, then the last known leader (KAFKA-19522: if unfenced), and
     a broker that shut down uncleanly leaves every ELR (handleBrokerUncleanShutdown)."""
 
-    change_note = "KIP-966: Eligible Leader Replicas"
 
     def change(self, part: Leadership, target_isr: int, acceptable: int,
                order: Sequence[int], unclean_shutdown: int = 0,
