@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
-from kafkacheck.properties.base import Property, always, eventually, sometimes
+from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 
 if TYPE_CHECKING:
     from kafkacheck.model.cluster.replication import ReplicationModel
@@ -65,6 +65,48 @@ def hw_within_leo(parts: tuple) -> bool:
         for log, hw in zip(part.logs, part.hws, strict=True):
             if hw > len(log):
                 return False
+    return True
+
+
+def _joiners(old: Any, new: Any) -> int:
+    """Brokers added to a partition's ISR by its leader's ISR change (same leader and epoch)."""
+    leader = new.leader
+    if leader == NO_LEADER or leader != old.leader or new.epoch != old.epoch:
+        return 0
+    return new.isr & ~old.isr
+
+
+def isr_joiners_hold_committed(before: Any, after: Any) -> bool:
+    """A running replica that joins the ISR holds the leader's log up to its high watermark."""
+    for old, new in zip(before.parts, after.parts, strict=True):
+        joined = _joiners(old, new) & after.alive
+        if not joined:
+            continue
+        leader = new.leader
+        hw = new.hws[leader]
+        prefix = new.logs[leader][:hw]
+        for b, log in enumerate(new.logs):
+            if joined >> b & 1 and log[:hw] != prefix:
+                return False
+    return True
+
+
+def fenced_never_join_isr(before: Any, after: Any) -> bool:
+    """No fenced (or shut down) broker is added to an ISR."""
+    fenced = after.fenced
+    return not any(_joiners(old, new) & fenced
+                   for old, new in zip(before.parts, after.parts, strict=True))
+
+
+def writes_accepted(parts: tuple, alive: int, acks: int, min_isr: int) -> bool:
+    """Every partition has a live leader that takes a produce request with these acks: for
+    acks=all its ISR meets min.insync.replicas."""
+    for part in parts:
+        leader = part.leader
+        if leader == NO_LEADER or not alive >> leader & 1:
+            return False
+        if acks == -1 and part.isr.bit_count() < min_isr:
+            return False
     return True
 
 
@@ -193,6 +235,43 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             explanation="a replica claimed a high watermark beyond its own log",
         ),
     ]
+    bounds = model.bound
+    if bounds.get("disk_losses", 0) > 0 or bounds.get("isr_updates") == "in-flight":
+        props.append(always_step(
+            "IsrJoinersHoldCommitted",
+            "a running replica that joins the ISR holds every record below the leader's high "
+            "watermark",
+            lambda s, a, t: isr_joiners_hold_committed(s, t),
+            source="Partition.isFollowerInSync; KIP-903 (broker epochs in AlterPartition)",
+            explanation="a replica joined the ISR without the records the leader had "
+            "committed: the AlterPartition that added it was decided on a fetch from before "
+            "it restarted with a shorter log (an empty disk, a power loss), so it can now be "
+            "elected cleanly and lose them; KIP-903 broker epochs make the controller refuse "
+            "it (INELIGIBLE_REPLICA)",
+        ))
+        props.append(always_step(
+            "FencedNeverJoinsIsr",
+            "a fenced or shut-down broker is never added to an ISR",
+            lambda s, a, t: fenced_never_join_isr(s, t),
+            source="KIP-841 (ReplicationControlManager.ineligibleReplicasForIsr)",
+            explanation="the controller added a fenced broker to the ISR: an AlterPartition "
+            "decided before the broker stopped arrived after it was fenced; KIP-841 makes "
+            "the controller refuse it (INELIGIBLE_REPLICA)",
+        ))
+    if bounds.get("rolling_restarts", 0) > 0:
+        min_isr = model.min_isr
+        written = f"acks={acks}" + (f" with min.insync.replicas={min_isr}"
+                                    if model.acks == -1 else "")
+        props.append(always(
+            "WritesAccepted",
+            f"every partition always has a live leader that accepts {written} writes "
+            "(availability through the restarts)",
+            lambda s: writes_accepted(s.parts, s.alive, model.acks, min_isr),
+            source="Kafka docs 'Replication' (availability); Partition.appendRecordsToLeader",
+            explanation="a partition stopped taking writes: it had no live leader (leadership "
+            "could not move to an in-sync replica) or, with acks=all, its ISR fell below "
+            "min.insync.replicas (NOT_ENOUGH_REPLICAS)",
+        ))
     if model.max_records > 0:
         props.append(sometimes(
             "SomeRecordCommitted", "a record can become committed (visible to consumers)",
@@ -209,7 +288,8 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             trigger=lambda s: any(part.pending for part in s.parts),
             fairness=("Fetch", "BecomeFollower", "Ack", "AckError", "ShrinkIsr", "Fence",
                       "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
-                      "ProduceTimeout"),
+                      "ProduceTimeout", "AlterPartition", "AlterPartitionAccepted",
+                      "AlterPartitionRejected"),
             source="Kafka docs: a produce request waits for the ISR or request.timeout.ms",
             explanation="a produce request can wait forever: nothing fair forces its answer",
         ))

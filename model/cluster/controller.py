@@ -616,14 +616,13 @@ class ControllerModel(ControllerPresentation, Model):
     def alter_partition_result(self, reg: Registration, view: Registration, b: int,
                                new_isr: int, fenced: int, p: int) -> Registration | None:
         """ReplicationControlManager.alterPartition: the new registration, or None when the
-        request is rejected (stale leader or partition epoch, not the leader, an ineligible
-        new member)."""
-        if view.epoch != reg.epoch or view.partition_epoch != reg.partition_epoch:
-            return None  # FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION / NOT_CONTROLLER
-        if reg.leader != b:
-            return None  # INVALID_REQUEST
-        if new_isr & fenced:
-            return None  # INELIGIBLE_REPLICA (KIP-841)
+        request is rejected (the partition component's validation: stale leader or partition
+        epoch, not the leader, an ineligible new member)."""
+        order = (view.partition_epoch > reg.partition_epoch) - \
+            (view.partition_epoch < reg.partition_epoch)
+        error = self.rules.alter_partition_error(reg, b, view.epoch, order, new_isr, fenced, 0)
+        if error != "NONE":
+            return None
         return self._change(reg, p, new_isr, self.acceptable(fenced))
 
     def _fetches_from(self, state: ControllerState, p: int, f: int, b: int,

@@ -31,6 +31,10 @@ NEVER = 1 << 62  # flush.messages larger than any log here: the broker never fsy
 NONE, NOT_LEADER, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_AFTER, REQUEST_TIMED_OUT = range(5)
 WAITING = -1  # an acks=all request still in the purgatory
 
+# What the controller answers an AlterPartition request (Errors, ReplicationControlManager).
+ALTER_ERRORS = ("NONE", "NOT_CONTROLLER", "FENCED_LEADER_EPOCH", "INVALID_REQUEST",
+                "INVALID_UPDATE_VERSION", "INELIGIBLE_REPLICA")
+
 TRUNCATION_RULES = ("leader-epoch", "kip101", "high-watermark")
 
 
@@ -246,8 +250,9 @@ class PartitionRules:
         (the application's success is the acknowledgement it relies on)."""
         return self.acks != -1
 
-    def append(self, part: PartitionState, payload: int) -> PartitionState:
-        """The leader appends one entry in its epoch, fsyncs if due, and advances the HW."""
+    def append(self, part: PartitionState, payload: int, maximal: int = -1) -> PartitionState:
+        """The leader appends one entry in its epoch, fsyncs if due, and advances the HW
+        (over the maximal ISR ``maximal`` while an AlterPartition is in flight)."""
         leader = part.leader
         log = part.logs[leader] + (entry(part.epoch, payload),)
         logs = put(part.logs, leader, log)
@@ -255,7 +260,7 @@ class PartitionRules:
         part = _new(PartitionState, (leader, part.epoch, part.isr, logs, part.hws, part.synced,
                                      part.remote, flushed, part.pending, part.committed,
                                      part.acked, part.elr, part.last_leader))
-        return self.raise_hw(part)
+        return self.raise_hw(part, maximal)
 
     def _flushed_after_append(self, flushed: tuple, b: int, leo: int) -> tuple:
         # UnifiedLog.append: flush() once unflushedMessages >= flush.messages.
@@ -263,13 +268,15 @@ class PartitionRules:
             return put(flushed, b, leo)
         return flushed
 
-    def ack_outcome(self, part: PartitionState, offset: int) -> int:
+    def ack_outcome(self, part: PartitionState, offset: int, maximal: int = -1) -> int:
         """Partition.checkEnoughReplicasReachOffset for a request awaiting ``offset``:
         WAITING below the HW, else NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
-        shrank below min.insync.replicas meanwhile (the record is written all the same)."""
+        (the maximal ISR while an AlterPartition is in flight) shrank below
+        min.insync.replicas meanwhile (the record is written all the same)."""
         if part.hws[part.leader] <= offset:
             return WAITING
-        return NONE if part.isr.bit_count() >= self.min_isr else NOT_ENOUGH_AFTER
+        isr = part.isr if maximal < 0 else maximal
+        return NONE if isr.bit_count() >= self.min_isr else NOT_ENOUGH_AFTER
 
     def acknowledge(self, part: PartitionState, record: int) -> PartitionState:
         """Record ``record`` as acknowledged to the producer (the ghost the properties read)."""
@@ -298,20 +305,27 @@ class PartitionRules:
         old = part.hws[leader]
         return low if low > old else old
 
-    def raise_hw(self, part: PartitionState) -> PartitionState:
-        """maybeIncrementLeaderHW, extending the 'committed' ghost prefix consumers could see."""
+    def raise_hw(self, part: PartitionState, maximal: int = -1) -> PartitionState:
+        """maybeIncrementLeaderHW, extending the 'committed' ghost prefix consumers could see.
+
+        ``maximal`` (when >= 0) is the leader's maximal ISR while an AlterPartition is in
+        flight: the HW waits for it, while the min-ISR check reads the committed ISR
+        (isUnderMinIsr reads partitionState.isr).
+        """
         leader = part.leader
         if leader == NO_LEADER or not self.hw_may_advance(part):
             return part
-        hw = self.leader_hw(part)
+        hw = self.leader_hw(part if maximal < 0 else _set(part, "isr", maximal))
         if hw == part.hws[leader]:
             return part
         return with_leader_hw(part, hw)
 
     # -- follower fetch (ReplicaManager.fetchMessages, ReplicaFetcherThread) ----------------
 
-    def fetch(self, part: PartitionState, follower: int) -> PartitionState | None:
-        """One follower fetch round; None when it would change nothing.
+    def fetch(self, part: PartitionState, follower: int,
+              maximal: int = -1) -> PartitionState | None:
+        """One follower fetch round; None when it would change nothing (``maximal``: as in
+        ``raise_hw``).
 
         The response carries the HW read before the leader records the follower's fetch
         offset, so a follower learns an HW advance one fetch later (the KIP-101 window).
@@ -345,7 +359,7 @@ class PartitionRules:
                                      hws[:follower] + (new_hw,) + hws[after:], synced,
                                      remote, flushed, pending, committed, acked, elr, last))
         # Partition.updateFollowerFetchState tries the HW only when the follower's LEO moved.
-        return self.raise_hw(part) if moved else part
+        return self.raise_hw(part, maximal) if moved else part
 
     def fetch_accepted(self, leader_epoch: int, follower_epoch: int) -> bool:
         """Whether a leader serves a fetch sent for ``follower_epoch``: any, before KIP-320."""
@@ -406,6 +420,35 @@ class PartitionRules:
         start = next((i for i, e in enumerate(leader_log) if entry_epoch(e) == part.epoch),
                      len(leader_log))
         return known >= start
+
+    # -- AlterPartition in flight (KIP-497; AlterPartitionManager, ReplicationControlManager) -
+
+    def maximal_isr(self, isr: int, proposed: int) -> int:
+        """The ISR a leader counts while its AlterPartition is in flight (``proposed`` >= 0):
+        a member it asked to add counts already, one it asked to remove still counts
+        (PendingExpandIsr / PendingShrinkIsr.maximalIsr, KIP-497)."""
+        return isr | proposed if proposed >= 0 else isr
+
+    def alter_partition_error(self, reg: Leadership, requester: int, leader_epoch: int,
+                              partition_epoch_order: int, new_isr: int, fenced: int,
+                              stale: int) -> str:
+        """The controller's answer to an AlterPartition request (validateAlterPartitionData),
+        before KIP-841: only the leader and partition epochs are checked, not who joins.
+
+        ``partition_epoch_order`` is -1, 0 or 1 as the request's partition epoch is older
+        than, equal to or newer than the registration's; ``fenced`` are the fenced (or shut
+        down) brokers and ``stale`` the proposed members whose broker epoch in the request
+        is no longer their registered one.  The result is one of ALTER_ERRORS.
+        """
+        if leader_epoch > reg.epoch or partition_epoch_order > 0:
+            return "NOT_CONTROLLER"
+        if leader_epoch < reg.epoch:
+            return "FENCED_LEADER_EPOCH"
+        if requester != reg.leader:
+            return "INVALID_REQUEST"
+        if partition_epoch_order < 0:
+            return "INVALID_UPDATE_VERSION"
+        return "NONE"
 
     # -- the controller's partition changes (PartitionChangeBuilder) ------------------------
 
@@ -484,6 +527,21 @@ class PartitionRules:
             put(part.synced, b, -1), put(part.remote, b, UNKNOWN), part.flushed, part.pending,
             part.committed, part.acked, part.elr, part.last_leader))
 
+
+    def lose_disk(self, part: PartitionState, b: int) -> PartitionState:
+        """Broker ``b``'s log directory is replaced while it is down: its log, HW checkpoint
+        and fsync point are gone (it restarts as an empty replica)."""
+        return self.truncate(self.crash(part, b), b, 0)
+
+    def shut_down(self, part: PartitionState, b: int) -> PartitionState:
+        """Broker ``b`` stops cleanly (controlled shutdown): its purgatory fails, its logs are
+        flushed and its HW checkpoint written (LogManager.shutdown,
+        ReplicaManager.shutdown), so a restart finds both exact."""
+        part = self.crash(part, b)
+        flushed = part.flushed
+        if flushed and flushed[b] != len(part.logs[b]):
+            part = _set(part, "flushed", put(flushed, b, len(part.logs[b])))
+        return part
 
 def with_leader_hw(part: PartitionState, hw: int) -> PartitionState:
     """Set the leader's HW and extend the 'committed' ghost prefix consumers could see."""
@@ -568,7 +626,41 @@ class Kip320FetchEpoch(Kip279Truncation):
         return leader_epoch == follower_epoch
 
 
-class StrictMinIsrHw(Kip320FetchEpoch):
+class Kip841IneligibleReplicas(Kip320FetchEpoch):
+    """KIP-841 (3.3): the controller refuses an AlterPartition whose new ISR holds a fenced
+    or shutting-down broker (INELIGIBLE_REPLICA, ReplicationControlManager
+    .ineligibleReplicasForIsr)."""
+
+    since = (3, 3)
+
+    def alter_partition_error(self, reg: Leadership, requester: int, leader_epoch: int,
+                              partition_epoch_order: int, new_isr: int, fenced: int,
+                              stale: int) -> str:
+        error = super().alter_partition_error(reg, requester, leader_epoch,
+                                              partition_epoch_order, new_isr, fenced, stale)
+        if error == "NONE" and new_isr & fenced:
+            return "INELIGIBLE_REPLICA"
+        return error
+
+
+class Kip903BrokerEpochs(Kip841IneligibleReplicas):
+    """KIP-903 (3.5): AlterPartition carries each new member's broker epoch from its last
+    fetch; the controller refuses a member that re-registered since (a restart, perhaps
+    with an empty disk): 'broker epoch mismatch', INELIGIBLE_REPLICA."""
+
+    since = (3, 5)
+
+    def alter_partition_error(self, reg: Leadership, requester: int, leader_epoch: int,
+                              partition_epoch_order: int, new_isr: int, fenced: int,
+                              stale: int) -> str:
+        error = super().alter_partition_error(reg, requester, leader_epoch,
+                                              partition_epoch_order, new_isr, fenced, stale)
+        if error == "NONE" and new_isr & stale:
+            return "INELIGIBLE_REPLICA"
+        return error
+
+
+class StrictMinIsrHw(Kip903BrokerEpochs):
     """KAFKA-15583 (3.7): the HW does not advance while the ISR is below min ISR
     (Partition.maybeIncrementLeaderHW returns early when isUnderMinIsr)."""
 
@@ -633,8 +725,8 @@ class EligibleLeaderReplicas(PartitionRules):
 
 
 _VERSIONED: tuple[type[PartitionRules], ...] = (
-    PartitionRules, Kip101Truncation, Kip279Truncation, Kip320FetchEpoch, StrictMinIsrHw,
-    EffectiveMinIsr,
+    PartitionRules, Kip101Truncation, Kip279Truncation, Kip320FetchEpoch,
+    Kip841IneligibleReplicas, Kip903BrokerEpochs, StrictMinIsrHw, EffectiveMinIsr,
 )
 _TRUNCATION = {"high-watermark": PartitionRules, "kip101": Kip101Truncation,
                "leader-epoch": Kip279Truncation}

@@ -26,19 +26,52 @@ from kafkacheck.model.cluster.partition import (
     PartitionState,
     broker_name,
     mask_text,
+    put,
 )
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
 from kafkacheck.model.settings import LONG_MAX
 from kafkacheck.properties.base import Property
 
 CRASH_KINDS = ("process", "power-loss", "any")
+ISR_UPDATES = ("atomic", "in-flight")
+RESTART_WAITS = ("isr", "none")
+SLOW_FOLLOWERS = ("any", "none")
+SLOW_FOLLOWER = "slow follower (a running follower leaves the ISR)"
 TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
 PROCESS_CRASH = "broker process crash (the page cache survives)"
 POWER_LOSS = "broker power loss (unflushed writes are lost)"
+DISK_LOSS = "disk loss (a broker restarts with an empty log directory)"
+LOST_ALTER_RESPONSE = "lost AlterPartition response"
+CONTROLLED_SHUTDOWN = "controlled shutdown and restart (rolling restart)"
 
 _new = tuple.__new__
 
-__all__ = ["ReplicationModel", "ReplicationState", "broker_name", "mask_text"]
+__all__ = ["AlterRequest", "Operations", "ReplicationModel", "ReplicationState", "broker_name",
+           "mask_text"]
+
+
+class AlterRequest(NamedTuple):
+    """An AlterPartition request on its way to the controller (AlterPartitionManager)."""
+
+    leader: int  # the broker that sent it
+    leader_epoch: int
+    isr: int  # the ISR it proposes
+    current: bool  # its partition epoch is still the registered one (nothing committed since)
+    epochs: int  # members whose broker epoch it carries (-1 for the others: not checked)
+    stale: int  # members among those that registered again since (a new broker epoch)
+
+
+class Operations(NamedTuple):
+    """Operator events and the AlterPartition exchange: budgets left, brokers down after a
+    controlled shutdown, and per partition the ISR its leader proposed (-1: none in flight)
+    and the requests on their way to the controller (oldest first)."""
+
+    disk_losses: int
+    shutdowns: int
+    lost_alter: int  # AlterPartition responses that may still be lost
+    clean: int  # brokers down after a controlled shutdown (bitmask)
+    proposed: tuple[int, ...]
+    requests: tuple[tuple[AlterRequest, ...], ...]
 
 
 class ReplicationState(NamedTuple):
@@ -52,6 +85,7 @@ class ReplicationState(NamedTuple):
     lost_acks: int
     bounces: int
     parts: tuple[PartitionState, ...]
+    ops: Operations | tuple  # () when no operator event or in-flight ISR change is modelled
 
 
 class ReplicationModel(Model):
@@ -72,7 +106,8 @@ class ReplicationModel(Model):
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable")
-    faults_not_modelled = ("network partition (see the controller model)", "disk failure")
+    faults_not_modelled = ("network partition (see the controller model)",
+                           "a log directory failing under a running broker (JBOD, KIP-858)")
     bounds = (
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=4),
         Bound("records", 2, "records the producer sends in all", minimum=0, maximum=60),
@@ -91,6 +126,25 @@ class ReplicationModel(Model):
         Bound("truncation", "version", "how a new follower truncates: version (the rule of "
               "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
+        Bound("disk_losses", 0, "brokers that stop and lose their log directory (a replaced "
+              "disk): they restart empty, as a new incarnation with a new broker epoch",
+              minimum=0, fault=DISK_LOSS),
+        Bound("isr_updates", "atomic", "atomic: the leader's ISR change and the controller's "
+              "decision are one step; in-flight: the leader sends AlterPartition and counts "
+              "its maximal ISR until the controller's answer (KIP-497, from 2.7)",
+              choices=ISR_UPDATES),
+        Bound("lost_alter_responses", 0, "AlterPartition responses lost on the way back: the "
+              "leader resends the same request (with isr_updates=in-flight)", minimum=0,
+              fault=LOST_ALTER_RESPONSE),
+        Bound("rolling_restarts", 0, "controlled shutdowns, each followed by a restart when "
+              "the operator chooses (a rolling restart: leadership moves away first, logs are "
+              "flushed)", minimum=0, fault=CONTROLLED_SHUTDOWN),
+        Bound("slow_followers", "any", "any: a running follower behind the leader may leave "
+              "the ISR (replica.lag.time.max.ms); none: followers keep up while they run, "
+              "only stopped ones leave", choices=SLOW_FOLLOWERS),
+        Bound("restart_wait", "isr", "isr: a broker is shut down only once every replica is "
+              "back in the ISR (under-replicated partitions = 0); none: at any time",
+              choices=RESTART_WAITS),
     )
     # Test mutants add one-rule overrides of the partition component here (tests/mutants).
     rule_mixins: ClassVar[tuple[type, ...]] = ()
@@ -100,6 +154,12 @@ class ReplicationModel(Model):
         rf = config.kafka["replication.factor"]
         if rf > 5:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 5)"
+        b = config.bounds
+        if b.get("isr_updates") == "in-flight" and config.version < (2, 7):
+            return (f"isr_updates=in-flight: AlterIsr (KIP-497) arrived in Kafka 2.7; Kafka "
+                    f"{config.kafka_version} writes ISR changes at once (isr_updates=atomic)")
+        if b.get("lost_alter_responses", 0) > 0 and b.get("isr_updates") != "in-flight":
+            return "lost_alter_responses needs --bound isr_updates=in-flight"
         return elr_problem(config)
 
     def __init__(self, config: Any) -> None:
@@ -132,6 +192,10 @@ class ReplicationModel(Model):
                       for p in range(self.partitions)]
         self.everyone = (1 << self.n) - 1
         self.names = tuple(broker_name(b) for b in range(self.n))
+        self.async_isr = b["isr_updates"] == "in-flight"
+        self.restart_wait = b["restart_wait"]
+        self.slow_followers = b["slow_followers"] == "any"
+        self.operations = self.async_isr or b["disk_losses"] > 0 or b["rolling_restarts"] > 0
         self.fetch_labels = tuple(tuple(self._label("Fetch", p, name) for name in self.names)
                                   for p in range(self.partitions))
 
@@ -140,8 +204,12 @@ class ReplicationModel(Model):
     def init_states(self) -> list[State]:
         parts = tuple(self.rules.initial(self.order[p][0]) for p in range(self.partitions))
         b = self.bound
+        ops: Operations | tuple = ()
+        if self.operations:
+            ops = Operations(b["disk_losses"], b["rolling_restarts"], b["lost_alter_responses"],
+                             0, (-1,) * self.partitions, ((),) * self.partitions)
         return [ReplicationState(self.everyone, 0, b["crashes"], b["leader_changes"], 1,
-                                 b["lost_acks"], b["bounces"], parts)]
+                                 b["lost_acks"], b["bounces"], parts, ops)]
 
     def _label(self, name: str, p: int, *args: object) -> Action:
         return (name, *args, f"p{p}") if self.partitions > 1 else (name, *args)
@@ -155,10 +223,13 @@ class ReplicationModel(Model):
             return state._replace(parts=parts, **changes)
         return _new(ReplicationState, (state.alive, state.fenced, state.crashes,
                                        state.leader_changes, state.next_record,
-                                       state.lost_acks, state.bounces, parts))
+                                       state.lost_acks, state.bounces, parts, state.ops))
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         alive = state.alive
+        if state.ops:
+            yield from self._with_operations(state)
+            return
         for p, part in enumerate(state.parts):
             yield from self._partition_actions(state, p, part, alive)
         yield from self._broker_actions(state, alive, state.fenced, state.parts)
@@ -168,22 +239,28 @@ class ReplicationModel(Model):
         rules = self.rules
         leader = part.leader
         leader_up = leader != NO_LEADER and alive >> leader & 1
+        maximal = -1
+        if state.ops and state.ops.proposed[p] >= 0:
+            maximal = rules.maximal_isr(part.isr, state.ops.proposed[p])
         if leader_up:
             if state.next_record <= self.max_records:
-                yield from self._produce(state, p, part)
+                yield from self._produce(state, p, part, maximal)
             if part.pending:
-                yield from self._acks(state, p, part)
+                yield from self._acks(state, p, part, maximal)
             synced, epoch = part.synced, part.epoch
             for f in range(self.n):
                 if f == leader or not alive >> f & 1:
                     continue
                 if synced[f] == epoch:
-                    nxt = rules.fetch(part, f)
+                    nxt = rules.fetch(part, f, maximal)
                     if nxt is not None:
                         yield (self.fetch_labels[p][f], self._with_part(state, p, nxt))
                 else:
                     yield self._become_follower(state, p, part, f)
-            if rules.out_of_sync(part, alive) or alive & ~state.fenced & ~part.isr:
+            if self.async_isr:
+                if state.ops.proposed[p] < 0:
+                    yield from self._propose_isr_change(state, p, part, alive)
+            elif rules.out_of_sync(part, alive) or alive & ~state.fenced & ~part.isr:
                 yield from self._isr_changes(state, p, part, alive)
         elif leader != NO_LEADER and rules.truncates_alone:
             # Legacy followers truncate on becoming follower, whether or not the leader is up.
@@ -201,8 +278,8 @@ class ReplicationModel(Model):
                            self._with_part(state, p, nxt,
                                            leader_changes=state.leader_changes - 1))
 
-    def _produce(self, state: ReplicationState, p: int,
-                 part: PartitionState) -> Iterator[tuple[Action, State]]:
+    def _produce(self, state: ReplicationState, p: int, part: PartitionState,
+                 maximal: int = -1) -> Iterator[tuple[Action, State]]:
         """ProduceRequest to the leader: Partition.appendRecordsToLeader."""
         record = state.next_record
         if record > self.max_records:
@@ -210,13 +287,13 @@ class ReplicationModel(Model):
         rules = self.rules
         if rules.append_error(part.isr) == NOT_ENOUGH_REPLICAS:
             return  # NOT_ENOUGH_REPLICAS before the append: nothing is written
-        nxt = rules.append(part, record)
+        nxt = rules.append(part, record, maximal)
         if self.acks == -1:
             offset = len(nxt.logs[nxt.leader]) - 1
             nxt = pt.with_pending(nxt, nxt.pending + ((record, offset),))
         base = _new(ReplicationState, (state.alive, state.fenced, state.crashes,
                                        state.leader_changes, record + 1, state.lost_acks,
-                                       state.bounces, state.parts))
+                                       state.bounces, state.parts, state.ops))
         label = self._label("Produce", p, f"r{record}")
         if not rules.acknowledged_on_append():
             yield label, self._with_part(base, p, nxt)
@@ -233,13 +310,13 @@ class ReplicationModel(Model):
                        self._with_part(base, p, rules.acknowledge(part, record),
                                        lost_acks=state.lost_acks - 1))
 
-    def _acks(self, state: ReplicationState, p: int,
-              part: PartitionState) -> Iterator[tuple[Action, State]]:
+    def _acks(self, state: ReplicationState, p: int, part: PartitionState,
+              maximal: int = -1) -> Iterator[tuple[Action, State]]:
         """acks=all completion in the purgatory (DelayedProduce), or its expiry."""
         rules = self.rules
         stuck = not rules.hw_may_advance(part)
         for i, (record, offset) in enumerate(part.pending):
-            outcome = rules.ack_outcome(part, offset)
+            outcome = rules.ack_outcome(part, offset, maximal)
             if outcome == WAITING and not stuck:
                 continue
             done = pt.with_pending(part, part.pending[:i] + part.pending[i + 1:])
@@ -275,7 +352,7 @@ class ReplicationModel(Model):
         isr = part.isr
         eligible = alive & ~state.fenced
         order = self.order[p]
-        out = rules.out_of_sync(part, alive)
+        out = self._out_of_sync(part, alive)
         for f in range(self.n):
             bit = 1 << f
             if out & bit:
@@ -287,6 +364,12 @@ class ReplicationModel(Model):
                 ch = rules.change(part, isr | bit, eligible, order)
                 yield (self._label("ExpandIsr", p, broker_name(f)),
                        self._with_part(state, p, rules.apply_change(part, ch)))
+
+    def _out_of_sync(self, part: PartitionState, alive: int) -> int:
+        """ISR followers the leader may drop: behind it, and (with slow_followers=none) not
+        running (a running follower fetches and keeps up within replica.lag.time.max.ms)."""
+        out = self.rules.out_of_sync(part, alive)
+        return out if self.slow_followers else out & ~alive
 
     def _offline_election(self, state: ReplicationState, p: int, part: PartitionState,
                           eligible: int) -> Iterator[tuple[Action, State]]:
@@ -318,11 +401,19 @@ class ReplicationModel(Model):
                     # membership and becomes follower again (truncating by the rule).
                     yield from self._restarts(state._replace(bounces=state.bounces - 1), b,
                                               "Bounce", keep_fetch_state=True)
+                ops = state.ops
+                if ops:
+                    if ops.disk_losses > 0:
+                        yield ("DiskLoss", name), self._disk_loss(state, b)
+                    if ops.shutdowns > 0 and self._may_shut_down(state):
+                        yield ("ControlledShutdown", name), self._controlled_shutdown(state, b)
             elif not fenced & bit:
                 yield ("Fence", name), self._fence(state, b)
             else:
+                clean = bool(state.ops and state.ops.clean & bit)
                 yield from self._restarts(state._replace(alive=alive | bit,
-                                                         fenced=fenced & ~bit), b, "Restart")
+                                                         fenced=fenced & ~bit), b, "Restart",
+                                          clean=clean)
 
     def _crash(self, state: ReplicationState, b: int) -> ReplicationState:
         """Broker b's process stops; in-flight requests it leads fail."""
@@ -330,7 +421,7 @@ class ReplicationModel(Model):
         parts = tuple(crash(part, b) for part in state.parts)
         return _new(ReplicationState, (state.alive & ~(1 << b), state.fenced, state.crashes - 1,
                                        state.leader_changes, state.next_record,
-                                       state.lost_acks, state.bounces, parts))
+                                       state.lost_acks, state.bounces, parts, state.ops))
 
     def _power_loss(self, state: ReplicationState,
                     b: int) -> Iterator[tuple[Action, State]]:
@@ -349,16 +440,25 @@ class ReplicationModel(Model):
             yield label, crashed._replace(parts=parts)
 
     def _restarts(self, state: ReplicationState, b: int, what: str,
-                  keep_fetch_state: bool = False) -> Iterator[tuple[Action, State]]:
+                  keep_fetch_state: bool = False,
+                  clean: bool = False) -> Iterator[tuple[Action, State]]:
         """Broker b starts again, its HWs loaded from the checkpoint (any value written).
 
         A restart after a crash is an unclean shutdown: registering with a new broker
         epoch removes the replica from every ELR (KIP-966 handleBrokerUncleanShutdown).
+        After a controlled shutdown (``clean``) the checkpoint is exact and the ELR stays.
         """
         rules = self.rules
         bit = 1 << b
         eligible = state.alive & ~state.fenced & ~bit
         parts = state.parts
+        if clean:
+            state = state._replace(ops=state.ops._replace(clean=state.ops.clean & ~bit))
+            restarted = tuple(rules.restart(part, b, min(part.hws[b], len(part.logs[b])))
+                              for part in parts)
+            yield (what, self.names[b], "after controlled shutdown"), state._replace(
+                parts=restarted)
+            return
         if not keep_fetch_state:
             # handleBrokerUncleanShutdown visits the partitions with b in the ISR or ELR.
             changed = []
@@ -386,7 +486,155 @@ class ReplicationModel(Model):
                                  else f"hw {hw} from checkpoint")
             yield (what, name, *stale), _new(ReplicationState, (
                 state.alive, state.fenced, state.crashes, state.leader_changes,
-                state.next_record, state.lost_acks, state.bounces, tuple(restarted)))
+                state.next_record, state.lost_acks, state.bounces, tuple(restarted), state.ops))
+
+    # -- operator events and AlterPartition in flight --------------------------------------
+
+    def _with_operations(self, state: ReplicationState) -> Iterator[tuple[Action, State]]:
+        """Every successor, then what the controller's commits mean for requests in flight."""
+        alive = state.alive
+        steps: list[Iterator[tuple[Action, State]]] = []
+        for p, part in enumerate(state.parts):
+            steps.append(self._partition_actions(state, p, part, alive))
+            if state.ops.requests[p]:
+                steps.append(self._alter_partition_answers(state, p, part))
+        steps.append(self._broker_actions(state, alive, state.fenced, state.parts))
+        for it in steps:
+            for action, nxt in it:
+                yield action, self._track_registrations(state, action, nxt)
+
+    def _track_registrations(self, before: ReplicationState, action: Action,
+                             after: ReplicationState) -> ReplicationState:
+        """Every change the controller commits to a partition bumps its partition epoch
+        (PartitionRegistration.merge): requests sent before it are stale, and the leader,
+        learning the change from the metadata (Partition.makeLeader), leaves its pending
+        state.  A broker that registers again gets a new broker epoch: requests carrying
+        its old one are stale for it (KIP-903)."""
+        ops = after.ops
+        proposed = ops.proposed
+        requests = ops.requests
+        for p, (old, new) in enumerate(zip(before.parts, after.parts, strict=True)):
+            if old is new or (old.leader, old.epoch, old.isr, old.elr, old.last_leader) == (
+                    new.leader, new.epoch, new.isr, new.elr, new.last_leader):
+                continue
+            if proposed[p] >= 0:
+                proposed = put(proposed, p, -1)
+            if any(r.current for r in requests[p]):
+                requests = put(requests, p, tuple(r._replace(current=False)
+                                                  for r in requests[p]))
+        if action[0] in ("Restart", "Bounce"):
+            bit = 1 << (int(action[1][1:]) - 1)
+            requests = tuple(tuple(r._replace(stale=r.stale | bit) if r.epochs & bit else r
+                                   for r in queue) for queue in requests)
+        if proposed is ops.proposed and requests == ops.requests:
+            return after
+        return after._replace(ops=ops._replace(proposed=proposed, requests=requests))
+
+    def _propose_isr_change(self, state: ReplicationState, p: int, part: PartitionState,
+                            alive: int) -> Iterator[tuple[Action, State]]:
+        """The leader asks the controller to shrink or expand the ISR (AlterPartition sent by
+        Partition.maybeShrinkIsr / maybeExpandIsr) and counts its maximal ISR meanwhile.
+        The request carries the broker epoch the leader saw in each member's last fetch
+        (-1, unchecked, for a member it has not heard from in its leader epoch)."""
+        rules = self.rules
+        isr = part.isr
+        eligible = alive & ~state.fenced
+        out = self._out_of_sync(part, alive)
+        known = 1 << part.leader
+        for f in range(self.n):
+            if part.remote[f] != pt.UNKNOWN:
+                known |= 1 << f
+        ops = state.ops
+        for f in range(self.n):
+            bit = 1 << f
+            if out & bit:
+                kind, new_isr = "shrink", isr & ~bit
+            elif (not isr & bit and f != part.leader and eligible & bit
+                  and rules.may_join_isr(part, f)):
+                kind, new_isr = "expand", isr | bit
+            else:
+                continue
+            request = AlterRequest(part.leader, part.epoch, new_isr, True, known & new_isr, 0)
+            nxt_ops = ops._replace(proposed=put(ops.proposed, p, new_isr),
+                                   requests=put(ops.requests, p, ops.requests[p] + (request,)))
+            yield (self._label("AlterPartition", p, broker_name(part.leader),
+                               f"{kind} {broker_name(f)}"), state._replace(ops=nxt_ops))
+
+    def _alter_partition_answers(self, state: ReplicationState, p: int,
+                                 part: PartitionState) -> Iterator[tuple[Action, State]]:
+        """The controller handles the oldest AlterPartition request of partition p
+        (ReplicationControlManager.alterPartition): it commits the new ISR through
+        PartitionChangeBuilder or refuses it; the leader takes the answer
+        (Partition.handleAlterPartitionUpdate / handleAlterPartitionError).  A lost
+        response makes the leader send the same request again."""
+        rules = self.rules
+        ops = state.ops
+        request = ops.requests[p][0]
+        rest = ops.requests[p][1:]
+        awaited = request.current and ops.proposed[p] == request.isr
+        error = rules.alter_partition_error(part, request.leader, request.leader_epoch,
+                                            0 if request.current else -1, request.isr,
+                                            state.fenced, request.stale)
+        what = mask_text(request.isr, self.n)
+        if error == "NONE":
+            eligible = state.alive & ~state.fenced
+            ch = rules.change(part, request.isr, eligible, self.order[p])
+            new_part = rules.apply_change(part, ch)
+            proposed = put(ops.proposed, p, -1) if awaited else ops.proposed
+            done = ops._replace(proposed=proposed, requests=put(ops.requests, p, rest))
+            label = self._label("AlterPartitionAccepted", p, f"isr {what}")
+            yield label, self._with_part(state._replace(ops=done), p, new_part)
+            if awaited and ops.lost_alter > 0:
+                # The response is lost: the request goes out again; the leader keeps
+                # waiting unless the commit reaches it as metadata first.
+                again = ops._replace(lost_alter=ops.lost_alter - 1)
+                yield ((*label, "response lost"),
+                       self._with_part(state._replace(ops=again), p, new_part))
+            return
+        label = self._label("AlterPartitionRejected", p, f"isr {what}", error)
+        if error == "INELIGIBLE_REPLICA" and awaited:
+            # The controller says the request was not applied: back to the committed ISR.
+            done = ops._replace(proposed=put(ops.proposed, p, -1),
+                                requests=put(ops.requests, p, rest))
+            yield label, state._replace(ops=done)
+            if ops.lost_alter > 0:
+                yield ((*label, "response lost"),
+                       state._replace(ops=ops._replace(lost_alter=ops.lost_alter - 1)))
+            return
+        # Stale (another leader or partition epoch): the leader, which has moved on, ignores it.
+        yield label, state._replace(ops=ops._replace(requests=put(ops.requests, p, rest)))
+
+    def _disk_loss(self, state: ReplicationState, b: int) -> ReplicationState:
+        """Broker b stops and its log directory is replaced (a failed or wiped disk)."""
+        lose = self.rules.lose_disk
+        parts = tuple(lose(part, b) for part in state.parts)
+        ops = state.ops._replace(disk_losses=state.ops.disk_losses - 1)
+        return state._replace(alive=state.alive & ~(1 << b), parts=parts, ops=ops)
+
+    def _may_shut_down(self, state: ReplicationState) -> bool:
+        """Whether the operator takes a broker down now: with restart_wait=isr only when
+        every broker runs and every replica is in its ISR (no under-replicated partition)."""
+        if self.restart_wait == "none":
+            return True
+        return state.alive == self.everyone and not state.fenced and all(
+            part.isr == self.everyone for part in state.parts)
+
+    def _controlled_shutdown(self, state: ReplicationState, b: int) -> ReplicationState:
+        """Broker b shuts down cleanly: the controller moves its leaderships and removes it
+        from every ISR first (handleBrokerInControlledShutdown; it is ineligible to lead or
+        join, KIP-841), then b flushes its logs, writes its checkpoints and stops."""
+        rules = self.rules
+        bit = 1 << b
+        eligible = state.alive & ~state.fenced & ~bit
+        parts = []
+        for p, part in enumerate(state.parts):
+            if part.isr & bit or part.leader == b:
+                ch = rules.change(part, part.isr & ~bit, eligible, self.order[p])
+                part = rules.apply_change(part, ch)
+            parts.append(rules.shut_down(part, b))
+        ops = state.ops._replace(shutdowns=state.ops.shutdowns - 1, clean=state.ops.clean | bit)
+        return state._replace(alive=state.alive & ~bit, fenced=state.fenced | bit,
+                              parts=tuple(parts), ops=ops)
 
     def _fence(self, state: ReplicationState, b: int) -> ReplicationState:
         """The controller fences a broker that stopped heartbeating: it leaves every ISR
@@ -403,13 +651,14 @@ class ReplicationModel(Model):
             parts.append(part)
         return _new(ReplicationState, (state.alive, fenced, state.crashes, state.leader_changes,
                                        state.next_record, state.lost_acks, state.bounces,
-                                       tuple(parts)))
+                                       tuple(parts), state.ops))
 
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "AckLost", "Fetch", "BecomeFollower",
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Fence", "Restart",
                 "Bounce", "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
-                "MoveLeader", "ProduceTimeout")
+                "MoveLeader", "ProduceTimeout", "AlterPartition", "AlterPartitionAccepted",
+                "AlterPartitionRejected", "DiskLoss", "ControlledShutdown")
 
     def fault_model(self) -> FaultModel:
         """Crashes named by kind: a process crash keeps the page cache, power loss does not."""
@@ -429,6 +678,8 @@ class ReplicationModel(Model):
                     explored.append((bound.fault, b[bound.name]))
                 else:
                     missing.append(bound.fault)
+        if not self.slow_followers:
+            missing.append(SLOW_FOLLOWER)
         return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
 
     def notes(self) -> list[str]:
@@ -456,6 +707,12 @@ class ReplicationModel(Model):
         if self.elr:
             out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "
                        "below min.insync.replicas stay eligible leaders")
+        if not self.slow_followers:
+            out.append("slow_followers=none: a running follower never falls out of the ISR "
+                       "(slow followers are NOT explored)")
+        if self.async_isr:
+            out.append("isr_updates=in-flight: the leader learns the controller's commits at "
+                       "once (metadata propagation is immediate here; see the controller model)")
         if self.truncation_overridden:
             out.append(f"truncation={self.rule} set explicitly: not the rule of Kafka "
                        f"{self.config.kafka_version}")
@@ -504,6 +761,12 @@ class ReplicationModel(Model):
             out[f"{pre}acked"] = ("records", part.acked)
             out[f"{pre}awaiting_acks"] = ("pending", part.pending)
             out[f"{pre}committed"] = ("log", part.committed)
+            if self.async_isr:
+                proposed = state.ops.proposed[p]
+                out[f"{pre}isr_proposed"] = ("mask", proposed) if proposed >= 0 else "none"
+                out[f"{pre}alter_requests"] = ("requests", state.ops.requests[p])
+        if state.ops and state.ops.clean:
+            out["shut_down_cleanly"] = ("mask", state.ops.clean)
         return out
 
     def format_value(self, name: str, value: Any) -> str:
@@ -520,6 +783,12 @@ class ReplicationModel(Model):
             return pt.records_text(v)
         if kind == "pending":
             return pt.pending_text(v)
+        if kind == "requests":
+            return "[" + ", ".join(
+                f"{mask_text(r.isr, self.n)} from {broker_name(r.leader)} e{r.leader_epoch}"
+                + ("" if r.current else " stale")
+                + (f" old broker epoch of {mask_text(r.stale, self.n)}" if r.stale else "")
+                for r in v) + "]"
         return repr(v)
 
     def participants(self) -> tuple[str, ...]:
@@ -550,6 +819,12 @@ class ReplicationModel(Model):
                            f"hw {part_after.hws[f]}")
         if name == "BecomeFollower":
             return Message(args[0], args[0], f"follower of epoch {part_after.epoch}, {args[1]}")
+        if name == "AlterPartition":
+            return Message(args[0], "Controller", f"AlterPartition {args[1]}")
+        if name in ("AlterPartitionAccepted", "AlterPartitionRejected"):
+            to = broker_name(part_after.leader) if part_after.leader != NO_LEADER else \
+                (leader or "Controller")
+            return Message("Controller", to, " ".join(str(a) for a in args))
         if name in ("ShrinkIsr", "ExpandIsr"):
             who = leader or "Controller"
             return Message(who, "Controller",

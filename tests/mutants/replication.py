@@ -149,3 +149,21 @@ class ReplicationRestartKeepsFetchState(ReplicationModel):
     """A follower rejoins the ISR from fetch state recorded before its power loss."""
 
     rule_mixins = (RestartKeepsFetchState,)
+
+
+class HwCountsProposedIsr:
+    """While an AlterPartition is in flight the leader counts the ISR it proposed, not its
+    maximal ISR: a shrink it has only asked for already lets the HW advance (KIP-497's
+    'we cannot assume the update will succeed')."""
+
+    def maximal_isr(self, isr: int, proposed: int) -> int:
+        return proposed if proposed >= 0 else isr
+
+
+@mutant("replication", "hw-counts-proposed-isr", breaks=("NoAckedWriteLost",
+                                                          "CommittedRecordsStay"))
+class ReplicationHwCountsProposedIsr(ReplicationModel):
+    """The HW follows the proposed ISR before the controller commits it."""
+
+    rule_mixins = (HwCountsProposedIsr,)
+
