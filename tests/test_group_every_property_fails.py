@@ -121,7 +121,7 @@ def test_the_property_fails(prop):
 
 @pytest.mark.parametrize("prop", ["CommitsFromCurrentGeneration", "ConsumingNeverDeletes",
                                   "BalancedAssignment", "ExtraConsumersIdle",
-                                  "OneOwnerPerGeneration", "ConsumersReadBelowHw"])
+                                  "ConsumersReadBelowHw"])
 def test_what_a_mutant_breaks_holds_without_it(prop):
     _why, mutant, settings, bounds, _length, _last = FAILS[prop]
     assert mutant is not None
