@@ -138,3 +138,13 @@ def test_parallel_search_finds_the_same_states_and_shortest_trace_as_sequential(
     assert par.complete and par.distinct_states == seq.distinct_states
     bug = parallel_breadth_first(make_model("diehard"), ["NotSolved"], workers=2, min_level=1)
     assert len(bug.violation("NotSolved").trace) == 6
+
+
+def test_textbook_states_are_typed_tuples_with_named_fields():
+    jugs = breadth_first(make_model("diehard"), ["NotSolved"]).violation("NotSolved")
+    assert type(jugs.trace.steps[-1].state).__name__ == "Jugs"
+    state = make_model("twophase").init_states()[0]
+    successors = [t for _, t in make_model("twophase").successors(state)]
+    assert {type(t).__name__ for t in successors} == {"TwoPhaseState"}
+    assert successors[0]._fields == ("rm_state", "tm_state", "tm_prepared", "prepared_msgs",
+                                     "decision_msgs")
