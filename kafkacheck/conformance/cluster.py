@@ -219,8 +219,15 @@ def free_ports(n: int) -> list[int]:
 
 
 def random_cluster_id() -> str:
-    """A Kafka cluster id: a random UUID in unpadded URL-safe base64."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A Kafka cluster id: a random UUID in unpadded URL-safe base64, not starting with '-'.
+
+    Like Kafka's ``Uuid.randomUuid``, ids that start with '-' are drawn again: the storage
+    tool's argument parser would read one as an option.
+    """
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def _kill_pid(pid: int, grace_s: float) -> None:
@@ -648,15 +655,22 @@ class KafkaCluster:
         replication: int = 3,
         config: dict[str, str] | None = None,
         timeout_s: float = 30.0,
+        assignment: list[list[int]] | None = None,
     ) -> None:
-        """Create a topic and wait until every partition has a leader and a full ISR."""
+        """Create a topic and wait until every partition has a leader and a full ISR.
+
+        ``assignment`` places the replicas (one broker list per partition, preferred
+        leader first) instead of ``partitions`` and ``replication``.
+        """
         from confluent_kafka.admin import NewTopic
 
+        if assignment is not None:
+            partitions, replication = len(assignment), len(assignment[0])
+            topic = NewTopic(name, partitions, replica_assignment=assignment, config=config or {})
+        else:
+            topic = NewTopic(name, partitions, replication, config=config or {})
         admin = self.admin()  # keep the handle alive until the future resolves
-        fut = admin.create_topics(
-            [NewTopic(name, partitions, replication, config=config or {})],
-            request_timeout=timeout_s,
-        )
+        fut = admin.create_topics([topic], request_timeout=timeout_s)
         fut[name].result(timeout=timeout_s)
         del admin
         for p in range(partitions):
@@ -712,6 +726,22 @@ class KafkaCluster:
         if proc.returncode != 0 or not found:
             raise ClusterError(f"kafka-features describe failed: {proc.stderr[-800:]}")
         return found
+
+    def quorum_leader(self, timeout_s: float = 60.0) -> int:
+        """The active controller's id (``kafka-metadata-quorum describe --status``), -1 if none."""
+        cmd = self._java(
+            "org.apache.kafka.tools.MetadataQuorumCommand",
+            "--bootstrap-server",
+            self.bootstrap_of(),
+            "describe",
+            "--status",
+        )
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return -1
+        found = re.search(r"LeaderId:\s*(-?\d+)", proc.stdout)
+        return int(found.group(1)) if found else -1
 
     def describe(self) -> dict[str, Any]:
         """A JSON-friendly description of the cluster and its settings."""

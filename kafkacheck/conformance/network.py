@@ -54,51 +54,80 @@ def missing_tools() -> list[str]:
     return out
 
 
+#: The largest IPv4 packet that carries no TCP payload: 20 bytes of IP header plus at most
+#: 60 of TCP header.  A ``data`` cut drops the TCP segments that carry data (longer than
+#: this, or flagged PSH as every segment ending a write is) and lets handshakes and pure
+#: acknowledgements pass: requests or responses are lost while the connection stays up.
+MAX_EMPTY_TCP_PACKET = 80
+WHAT = ("all", "data")
+
+
 @dataclass(frozen=True)
 class Link:
-    """A cut: packets from ``src`` to ``dst`` are dropped (``both``: and back)."""
+    """A cut: packets from ``src`` to ``dst`` are dropped (``both``: and back).
+
+    ``what="data"`` drops only TCP segments that carry data (lost responses on a connection
+    that stays up) instead of every packet (a partition).
+    """
 
     src: str
     dst: str
     direction: str = "both"
+    what: str = "all"
 
     def to_json(self) -> dict[str, str]:
         """A JSON-friendly dict."""
-        return {"src": self.src, "dst": self.dst, "direction": self.direction}
+        return {"src": self.src, "dst": self.dst, "direction": self.direction, "what": self.what}
 
 
-def blocked_pairs(links: Iterable[Link]) -> set[tuple[str, str]]:
-    """The directed (sender, receiver) pairs the cuts drop."""
-    out: set[tuple[str, str]] = set()
+def blocked_pairs(links: Iterable[Link]) -> set[tuple[str, str, str]]:
+    """The directed (sender, receiver, what) triples the cuts drop."""
+    out: set[tuple[str, str, str]] = set()
     for link in links:
         if link.direction in ("both", "to"):
-            out.add((link.src, link.dst))
+            out.add((link.src, link.dst, link.what))
         if link.direction in ("both", "from"):
-            out.add((link.dst, link.src))
+            out.add((link.dst, link.src, link.what))
     return out
 
 
-def render_ruleset(own: str, pairs: set[tuple[str, str]], addresses: dict[str, str]) -> str:
+def render_ruleset(
+    own: str, pairs: set[tuple[str, str, str]], addresses: dict[str, str]
+) -> str:
     """The nft script for endpoint ``own``'s namespace: drop what it may not send or receive.
 
     The script replaces the whole table atomically (``nft -f``), so applying it twice or
     after a partial failure leaves exactly these rules.
     """
-    deny_out = sorted(addresses[dst] for src, dst in pairs if src == own)
-    deny_in = sorted(addresses[src] for src, dst in pairs if dst == own)
+    matches = {
+        "all": [""],
+        "data": [f"ip length > {MAX_EMPTY_TCP_PACKET} ", "tcp flags & psh == psh "],
+    }
+
+    def rules(field: str, peers: list[tuple[str, str]]) -> list[str]:
+        out = []
+        for what, prefixes in matches.items():
+            chosen = sorted({addresses[p] for p, w in peers if w == what})
+            for prefix in prefixes if chosen else ():
+                out.append(f"    {prefix}ip {field} {{ {', '.join(chosen)} }} drop")
+        return out
+
+    outgoing = [(dst, what) for src, dst, what in pairs if src == own]
+    incoming = [(src, what) for src, dst, what in pairs if dst == own]
     lines = [
         f"table inet {TABLE}",
         f"delete table inet {TABLE}",
         f"table inet {TABLE} {{",
         "  chain input {",
         "    type filter hook input priority 0; policy accept;",
+        *rules("saddr", incoming),
+        "  }",
+        "  chain output {",
+        "    type filter hook output priority 0; policy accept;",
+        *rules("daddr", outgoing),
+        "  }",
+        "}",
     ]
-    if deny_in:
-        lines.append(f"    ip saddr {{ {', '.join(deny_in)} }} drop")
-    lines += ["  }", "  chain output {", "    type filter hook output priority 0; policy accept;"]
-    if deny_out:
-        lines.append(f"    ip daddr {{ {', '.join(deny_out)} }} drop")
-    lines += ["  }", "}"]
     return "\n".join(lines) + "\n"
 
 
@@ -314,10 +343,15 @@ class NetnsNetwork:
         """Prefix a command with this to run it inside the endpoint's namespace."""
         return ["ip", "netns", "exec", self.namespaces[endpoint]]
 
-    def cut(self, a: str, b: str, direction: str = "both") -> Link:
-        """Drop packets between ``a`` and ``b`` (``to``: only a->b; ``from``: only b->a)."""
+    def cut(self, a: str, b: str, direction: str = "both", what: str = "all") -> Link:
+        """Drop packets between ``a`` and ``b`` (``to``: only a->b; ``from``: only b->a).
+
+        ``what="data"``: drop only TCP segments with data (see :data:`MAX_EMPTY_TCP_PACKET`).
+        """
         if direction not in DIRECTIONS:
             raise NetworkError(f"direction must be one of {DIRECTIONS}")
+        if what not in WHAT:
+            raise NetworkError(f"what must be one of {WHAT}")
         for e in (a, b):
             if e not in self.addresses:
                 raise NetworkError(f"unknown endpoint {e!r}")
@@ -325,7 +359,7 @@ class NetnsNetwork:
             raise NetworkError("cannot cut an endpoint from itself")
         if a == CLIENTS and b == CLIENTS:
             raise NetworkError("cannot cut the clients from themselves")
-        link = Link(a, b, direction)
+        link = Link(a, b, direction, what)
         self.links.add(link)
         self._refresh({a, b})
         self.log.append({"time": time.time(), "action": "cut", **link.to_json()})
@@ -356,14 +390,14 @@ class NetnsNetwork:
             if e != CLIENTS:
                 self._apply(e, pairs)
 
-    def _apply(self, endpoint: str, pairs: set[tuple[str, str]]) -> None:
+    def _apply(self, endpoint: str, pairs: set[tuple[str, str, str]]) -> None:
         """Load one namespace's ruleset."""
         script = render_ruleset(endpoint, pairs, self.addresses)
         _run([*self.exec_prefix(endpoint), "nft", "-f", "-"], stdin=script)
 
     def reachable(self, src: str, dst: str) -> bool:
-        """Whether packets from ``src`` to ``dst`` pass (per the cuts in force)."""
-        return (src, dst) not in blocked_pairs(self.links)
+        """Whether every packet from ``src`` to ``dst`` passes (per the cuts in force)."""
+        return not any(s == src and d == dst for s, d, _ in blocked_pairs(self.links))
 
     def probe(self, src: str, dst: str, timeout_s: float = 1.0) -> bool:
         """Whether a TCP SYN from ``src`` gets any answer from ``dst`` (a live check of the cuts).
