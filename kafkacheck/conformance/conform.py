@@ -169,6 +169,44 @@ def excerpt(
     return rows[:EXCERPT_OPS]
 
 
+def kind_verdict(observed: int, status: str) -> str:
+    """The verdict of one kind: observed count against the predicted status."""
+    if observed and status == POSSIBLE:
+        return ALLOWED
+    if observed and status == IMPOSSIBLE:
+        return FAIL
+    if observed:
+        return NOT_COVERED
+    return NOT_SEEN if status == POSSIBLE else ABSENT
+
+
+def overall(kinds: Sequence[KindVerdict], problems: Sequence[str]) -> str:
+    """FAIL on a problem or a failing kind, else not covered, else conforms."""
+    if problems or any(k.verdict == FAIL for k in kinds):
+        return FAIL
+    if any(k.verdict == NOT_COVERED for k in kinds):
+        return NOT_COVERED
+    return CONFORMS
+
+
+def rejudge(recorded: dict[str, Any], prediction: Prediction) -> Judgement:
+    """Judge a recorded judgement's observed counts (and problems) against a new prediction.
+
+    This is what the report does with committed data: the histories stay where the run
+    wrote them, the counts per kind are data, and the prediction is made again now.
+    """
+    kinds = []
+    for old in recorded["kinds"]:
+        pred = prediction.kinds[old["kind"]]
+        kv = KindVerdict(old["kind"], KINDS[old["kind"]].label, int(old["observed"]),
+                         pred.status, kind_verdict(int(old["observed"]), pred.status),
+                         list(pred.because), list(old.get("excerpt", [])),
+                         list(old.get("examples", [])))
+        kinds.append(kv)
+    problems = list(recorded.get("problems", []))
+    return Judgement(overall(kinds, problems), kinds, problems, prediction)
+
+
 def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction) -> Judgement:
     """Compare the anomalies of ``history`` with what ``prediction`` allows."""
     ops = as_ops(history)
@@ -184,29 +222,14 @@ def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction) -> Ju
             continue  # the view does not apply (no consumer group in this run)
         pred = prediction.kinds[kind_id]
         n = len(anomalies)
-        if n and pred.status == POSSIBLE:
-            verdict = ALLOWED
-        elif n and pred.status == IMPOSSIBLE:
-            verdict = FAIL
-        elif n:
-            verdict = NOT_COVERED
-        elif pred.status == POSSIBLE:
-            verdict = NOT_SEEN
-        else:
-            verdict = ABSENT
+        verdict = kind_verdict(n, pred.status)
         kv = KindVerdict(kind_id, kind.label, n, pred.status, verdict, list(pred.because))
         if verdict in (FAIL, NOT_COVERED):
             kv.excerpt = excerpt(ops, anomalies)
         if n:
             kv.examples = [a.to_json() for a in anomalies[:3]]
         kinds.append(kv)
-    if problems or any(k.verdict == FAIL for k in kinds):
-        verdict = FAIL
-    elif any(k.verdict == NOT_COVERED for k in kinds):
-        verdict = NOT_COVERED
-    else:
-        verdict = CONFORMS
-    return Judgement(verdict, kinds, problems, prediction)
+    return Judgement(overall(kinds, problems), kinds, problems, prediction)
 
 
 def render(j: Judgement) -> str:

@@ -395,6 +395,24 @@ class NetnsNetwork:
         script = render_ruleset(endpoint, pairs, self.addresses)
         _run([*self.exec_prefix(endpoint), "nft", "-f", "-"], stdin=script)
 
+    def hold_retransmits(self, endpoint: str, seconds: int = 30) -> None:
+        """Make the clients' TCP wait ``seconds`` before retransmitting to ``endpoint``.
+
+        A ``data`` cut drops the segments that would carry the endpoint's acknowledgements
+        along with its responses; with Linux's usual 200 ms minimum retransmission timeout
+        the clients' kernel then stops sending new requests on that connection.  A /32
+        route with ``rto_min`` keeps the connection sending, as when responses are lost
+        further away.  :meth:`release_retransmits` (or destroying the network) undoes it.
+        """
+        _run(["ip", "route", "replace", f"{self.address(endpoint)}/32", "dev", f"{self.tag}h",
+              "rto_min", f"{int(seconds)}s"])
+        self.log.append({"time": time.time(), "action": "hold-retransmits", "dst": endpoint})
+
+    def release_retransmits(self, endpoint: str) -> None:
+        """Undo :meth:`hold_retransmits`."""
+        _run(["ip", "route", "del", f"{self.address(endpoint)}/32", "dev", f"{self.tag}h"],
+             check=False)
+
     def reachable(self, src: str, dst: str) -> bool:
         """Whether every packet from ``src`` to ``dst`` passes (per the cuts in force)."""
         return not any(s == src and d == dst for s, d, _ in blocked_pairs(self.links))

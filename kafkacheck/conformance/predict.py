@@ -156,11 +156,16 @@ KINDS: dict[str, AnomalyKind] = {
 
 @dataclass(frozen=True)
 class Fault:
-    """A fault the harness injects and the model bounds that stand for it."""
+    """A fault the harness injects and the model bounds that stand for it.
+
+    ``bounds`` maps a model run (a model name, or ``model#tag`` for a separate run of the
+    same model) to the bounds this fault needs in it.  Faults that need the same run are
+    merged by taking the larger bound: a run of many rounds is predicted with the faults
+    of one round, and the report says so.
+    """
 
     name: str
     description: str
-    #: model -> bounds this fault adds (a count is added, a word replaces)
     bounds: Mapping[str, Mapping[str, int | str]]
 
 
@@ -180,7 +185,7 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "controller-kill",
             "SIGKILL of a KRaft controller process, restarted later",
-            {"controller": {"crashes": 1, "restarts": 1}},
+            {"controller#crash": {"crashes": 1, "restarts": 1}},
         ),
         Fault(
             "pause",
@@ -342,11 +347,12 @@ class Prediction:
         }
 
 
-def _add(bounds: dict[str, int | str], extra: Mapping[str, int | str]) -> None:
-    """Merge a fault's bounds: counts add up, words replace."""
+def _merge(bounds: dict[str, int | str], extra: Mapping[str, int | str]) -> None:
+    """Merge a fault's bounds into a run's: the larger count wins, a word replaces."""
     for k, v in extra.items():
-        if isinstance(v, int) and isinstance(bounds.get(k), int):
-            bounds[k] = int(bounds[k]) + v  # type: ignore[arg-type]
+        old = bounds.get(k)
+        if isinstance(v, int) and isinstance(old, int):
+            bounds[k] = max(old, v)
         else:
             bounds[k] = v
 
@@ -357,12 +363,16 @@ def plan(config: RunConfig, faults: Iterable[str]) -> list[ModelRun]:
     unknown = [f for f in names if f not in FAULTS]
     if unknown:
         raise ValueError(f"unknown faults {unknown}; known: {sorted(FAULTS)}")
-    by_model: dict[str, dict[str, int | str]] = {}
+    by_run: dict[str, dict[str, int | str]] = {}
     why: dict[str, list[str]] = {}
     for name in names:
-        for model, extra in FAULTS[name].bounds.items():
-            _add(by_model.setdefault(model, {}), extra)
-            why.setdefault(model, []).append(name)
+        for key, extra in FAULTS[name].bounds.items():
+            _merge(by_run.setdefault(key, {}), extra)
+            why.setdefault(key, []).append(name)
+    if "producer" not in by_run and config.producers:
+        by_run["producer"] = {}
+    if "group" not in by_run and config.commit is not None:
+        by_run["group"] = {}
     acks = "all" if config.acks in ("all", "-1") else config.acks
     log_settings = {
         "acks": acks,
@@ -370,14 +380,14 @@ def plan(config: RunConfig, faults: Iterable[str]) -> list[ModelRun]:
         "unclean.leader.election.enable": str(config.unclean).lower(),
     }
     runs: list[ModelRun] = []
-    for model in ("replication", "controller", "producer", "group"):
+    order = ("replication", "controller", "producer", "group")
+    for key in sorted(by_run, key=lambda k: (order.index(k.split("#")[0]), k)):
+        model = key.split("#")[0]
         if model == "producer" and not config.producers:
             continue
         if model == "group" and config.commit is None:
             continue
-        if model not in by_model and model != "producer":
-            continue
-        bounds = dict(by_model.get(model, {}))
+        bounds = dict(by_run[key])
         settings: dict[str, str] = {}
         notes: list[str] = []
         cap = PARTITION_CAP[model]
@@ -405,7 +415,8 @@ def plan(config: RunConfig, faults: Iterable[str]) -> list[ModelRun]:
                     f"and the topic has {config.replication_factor})"
                 )
             bounds.update(brokers=config.replication_factor, records=1, partitions=parts)
-            bounds.setdefault("crashes", 0)
+            for fault_bound in ("crashes", "restarts", "isolations"):
+                bounds.setdefault(fault_bound, 0)
             if config.elr:
                 notes.append("eligible.leader.replicas.version is not a setting of this model")
         elif model == "producer":
@@ -427,7 +438,7 @@ def plan(config: RunConfig, faults: Iterable[str]) -> list[ModelRun]:
             bounds.update(records=2, batch_records=1, partitions=parts, retry_budget=3)
             if config.elr:
                 notes.append("eligible.leader.replicas.version is not a setting of this model")
-            why.setdefault("producer", []).append("retries after timeouts")
+            why.setdefault(key, []).append("retries after timeouts")
         elif model == "group":
             settings.update({"auto.offset.reset": "earliest"})
             strategy = COMMITS.get(str(config.commit), {"commit": "sync-after-processing"})
@@ -440,7 +451,7 @@ def plan(config: RunConfig, faults: Iterable[str]) -> list[ModelRun]:
                 model,
                 tuple(sorted(settings.items())),
                 tuple(sorted(bounds.items())),
-                tuple(why.get(model, [])),
+                tuple(why.get(key, [])),
                 tuple(notes),
             )
         )

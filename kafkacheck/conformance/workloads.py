@@ -152,6 +152,57 @@ class HistoryProducer:
         return max(left, len(pending))
 
 
+class Pump:
+    """A thread that sends ``prefix-N`` values round-robin over partitions at a steady rate."""
+
+    def __init__(
+        self,
+        producer: HistoryProducer,
+        topic: str,
+        partitions: int,
+        rate_per_s: float = 100.0,
+        prefix: str = "v",
+    ) -> None:
+        """Prepare (``start`` launches the thread)."""
+        self.producer = producer
+        self.topic = topic
+        self.partitions = partitions
+        self.period = 1.0 / rate_per_s
+        self.prefix = prefix
+        self.sent = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"pump-{prefix}", daemon=True)
+
+    def _run(self) -> None:
+        """Send until stopped, serving delivery reports between sends."""
+        next_t = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                value = f"{self.prefix}-{self.sent}"
+                self.producer.send(self.topic, self.sent % self.partitions, value)
+                self.sent += 1
+                self.producer.poll(0)
+            except Exception as exc:  # kept for the report; the pump goes on
+                self.errors.append(repr(exc))
+            next_t += self.period
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                self._stop.wait(delay)
+            else:
+                next_t = time.monotonic()
+
+    def start(self) -> Pump:
+        """Start sending."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Stop sending (outstanding sends stay with the producer: close it to resolve them)."""
+        self._stop.set()
+        self._thread.join(timeout=timeout_s)
+
+
 def high_watermarks(
     base_conf: dict[str, Any], partitions: Sequence[tuple[str, int]], timeout_s: float = 5.0
 ) -> dict[str, tuple[int, int]]:
