@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.util
 import json
 import shutil
 import signal
@@ -292,10 +293,19 @@ def _variant_factory(specs: Sequence[str]) -> Any:
     classes = {}
     for spec in specs:
         model, _, target = spec.partition("=")
-        module, _, attr = target.partition(":")
+        module, _, attr = target.rpartition(":")
         if not (model and module and attr):
-            raise ValueError(f"--variant wants MODEL=module:Class, not {spec!r}")
-        classes[model] = getattr(importlib.import_module(module), attr)
+            raise ValueError(f"--variant wants MODEL=module:Class or MODEL=file.py:Class, "
+                             f"not {spec!r}")
+        if module.endswith(".py"):
+            spec_ = importlib.util.spec_from_file_location(Path(module).stem, module)
+            if spec_ is None or spec_.loader is None:
+                raise ImportError(f"cannot load {module}")
+            loaded = importlib.util.module_from_spec(spec_)
+            spec_.loader.exec_module(loaded)
+        else:
+            loaded = importlib.import_module(module)
+        classes[model] = getattr(loaded, attr)
 
     def make(model: str, settings: Mapping[str, str], bounds: Mapping[str, Any]) -> Any:
         if model not in classes:

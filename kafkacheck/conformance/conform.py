@@ -129,21 +129,29 @@ class Judgement:
 def excerpt(
     history: Sequence[Event] | Sequence[Op], anomalies: Sequence[checker.Anomaly]
 ) -> list[dict[str, Any]]:
-    """The operations that touched the first anomalies' values (at most :data:`EXCERPT_OPS`)."""
+    """The operations that touched the first anomalies' values or offsets (at most
+    :data:`EXCERPT_OPS`), with the nemesis actions between them."""
     wanted: set[tuple[str, Any]] = set()
+    offsets: set[tuple[str, int]] = set()
     for a in anomalies[:3]:
         wanted.update((a.key, checker._hashable(v)) for v in a.values)
+        offsets.update((a.key, o) for o in a.offsets)
+
+    def hit(key: str, offset: int | None, value: Any) -> bool:
+        """The value is involved, or something else sat at an involved offset."""
+        return (key, checker._hashable(value)) in wanted or (key, offset) in offsets
+
     out: list[dict[str, Any]] = []
     for op in as_ops(history):
         pairs: dict[str, list[Any]] = {}
         if op.f == "send":
             for key, items in op.writes().items():
-                hits = [[o, v] for o, v in items if (key, checker._hashable(v)) in wanted]
+                hits = [[o, v] for o, v in items if hit(key, o, v)]
                 if hits:
                     pairs[key] = hits
         elif op.f == "poll":
             for key, items in op.reads().items():
-                hits = [[o, v] for o, v in items if (key, checker._hashable(v)) in wanted]
+                hits = [[o, v] for o, v in items if hit(key, o, v)]
                 if hits:
                     pairs[key] = hits
         elif op.f not in ("assign", "subscribe"):

@@ -371,6 +371,7 @@ def epoch_bump(
         details["unresolved_at_close"] = left
         details["acked"] = [[k, o, v] for k, o, v in producer.acked if k == tp_key(topic, 0)]
         details["errors"] = [str(e) for e in producer.errors][-5:]
+        details["errors"] += list(getattr(producer, "client_errors", []))[:3]
         if client == "java":
             details["client_log"] = [
                 line[line.find("]") + 2 :][:240]

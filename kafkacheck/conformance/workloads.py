@@ -97,11 +97,18 @@ class HistoryProducer:
         self.settings = settings
         self.history = history
         self.process = process
-        self._producer = Producer(quiet({**base_conf, **settings.config()}))
         self._pending: dict[int, Event] = {}
         self._lock = threading.Lock()
         self.acked: list[tuple[str, int, Any]] = []
         self.errors: list[str] = []
+        #: errors the client reported outside deliveries (a fatal idempotence error, ...)
+        self.client_errors: list[str] = []
+        conf = {**base_conf, **settings.config(), "error_cb": self._on_error}
+        self._producer = Producer(quiet(conf))
+
+    def _on_error(self, err: KafkaError) -> None:
+        """Keep client-level errors (without this callback librdkafka raises fatal ones)."""
+        self.client_errors.append(("FATAL " if err.fatal() else "") + str(err))
 
     def send(self, topic: str, partition: int, value: str) -> Event:
         """Invoke a send of ``value`` to one partition; completion comes with a delivery report."""
@@ -112,8 +119,9 @@ class HistoryProducer:
             self._pending[token] = inv
 
         def on_delivery(err: KafkaError | None, msg: Any, inv: Event = inv) -> None:
-            with self._lock:
-                self._pending.pop(id(inv), None)
+            # no lock here: after a fatal error confluent-kafka may call back with a Python
+            # exception pending, which can leave a lock acquired; dict.pop is atomic anyway
+            self._pending.pop(id(inv), None)
             if err is None:
                 self.acked.append((key, msg.offset(), value))
                 self.history.complete(inv, OK, [[key, msg.offset(), value]])
@@ -135,11 +143,18 @@ class HistoryProducer:
 
     def poll(self, timeout_s: float = 0.0) -> None:
         """Serve delivery reports."""
-        self._producer.poll(timeout_s)
+        try:
+            self._producer.poll(timeout_s)
+        except Exception as exc:  # a fatal client error surfaces here: keep it, go on
+            self.client_errors.append(repr(exc))
 
     def flush(self, timeout_s: float) -> int:
         """Wait up to ``timeout_s`` for outstanding deliveries; returns how many remain."""
-        return int(self._producer.flush(timeout_s))
+        try:
+            return int(self._producer.flush(timeout_s))
+        except Exception as exc:  # a fatal client error surfaces here: keep it, go on
+            self.client_errors.append(repr(exc))
+            return len(self._pending)
 
     def close(self, timeout_s: float = 10.0) -> int:
         """Flush; sends still unresolved stay indefinite (``info``). Returns their number."""
