@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import importlib.util
 import json
@@ -284,8 +285,19 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return EXIT[verdict]
 
 
+@functools.lru_cache(maxsize=16)
+def _variant_factory_for(specs: tuple[str, ...]) -> Any:
+    """One factory per variant list, so the prediction cache recognises repeated runs."""
+    return _make_variant_factory(specs)
+
+
 def _variant_factory(specs: Sequence[str]) -> Any:
     """A model factory that builds MODEL from module:Class for each MODEL=module:Class."""
+    return _variant_factory_for(tuple(specs))
+
+
+def _make_variant_factory(specs: Sequence[str]) -> Any:
+    """Build the factory of :func:`_variant_factory`."""
     from kafkacheck.config import build_config
 
     from .predict import default_factory

@@ -51,21 +51,17 @@ def _other_observed(j: dict[str, Any], focus: list[str]) -> str:
     return ", ".join(rest) or "none"
 
 
-def _runs_rows(prediction: Prediction) -> list[str]:
-    """Markdown rows for the model runs behind a prediction."""
-    rows = []
+def _note_runs(all_runs: dict[tuple[Any, ...], dict[str, Any]], prediction: Prediction,
+               used_by: str) -> None:
+    """Remember the model runs behind a prediction, merged by (model, settings, bounds)."""
     for o in prediction.outcomes:
-        run = o.run
-        violated = [p for p, v in o.verdicts.items() if v == "violated"]
-        settings = ", ".join(f"{k}={v}" for k, v in run.settings)
-        bounds = ", ".join(f"{k}={v}" for k, v in run.bounds)
-        notes = "; ".join(run.abstractions) or "-"
-        rows.append(
-            f"| `{run.model}` | {settings} | {bounds} | {', '.join(run.stands_for)} | "
-            f"{', '.join(violated) or 'none'} | {o.distinct_states:,}"
-            f"{'' if o.complete else ' (incomplete)'} | {notes} |"
-        )
-    return rows
+        key = (o.run.model, o.run.settings, o.run.bounds)
+        entry = all_runs.setdefault(key, {"outcome": o, "stands_for": set(), "notes": set(),
+                                          "used_by": []})
+        entry["stands_for"].update(o.run.stands_for)
+        entry["notes"].update(o.run.abstractions)
+        if used_by not in entry["used_by"]:
+            entry["used_by"].append(used_by)
 
 
 def _rejudged(entry: dict[str, Any]) -> tuple[dict[str, Any], Prediction]:
@@ -91,7 +87,7 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
         "below were made when this page was generated. A kind observed that the model says "
         "cannot happen is a **FAIL**; a final read that did not complete is a **FAIL**; a "
         "kind no model run covers is **not covered**.", ""]
-    all_runs: dict[tuple[Any, ...], str] = {}
+    all_runs: dict[tuple[Any, ...], dict[str, Any]] = {}
     if summary is not None:
         lines += _summary_section(summary, all_runs)
     for path in soaks:
@@ -104,7 +100,8 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
     return "\n".join(lines)
 
 
-def _summary_section(summary: dict[str, Any], all_runs: dict[tuple[Any, ...], str]) -> list[str]:
+def _summary_section(summary: dict[str, Any],
+                     all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
     """The scenario table of a recorded ``run``."""
     cluster = summary.get("cluster", {})
     features = cluster.get("feature_levels") or cluster.get("bootstrap_features", {})
@@ -133,8 +130,7 @@ def _summary_section(summary: dict[str, Any], all_runs: dict[tuple[Any, ...], st
     failures = []
     for s in summary.get("scenarios", []):
         j, prediction = _rejudged(s)
-        for o in prediction.outcomes:
-            all_runs.setdefault(_key(o), s["scenario"])
+        _note_runs(all_runs, prediction, f"`{s['scenario']}`")
         pred, obs = _kinds_text(j, s["focus"])
         verdict = j["verdict"] if j["verdict"] != FAIL else "**FAIL**"
         lines.append(
@@ -200,11 +196,10 @@ def _failure_text(name: str, j: dict[str, Any], history: str) -> list[str]:
 
 
 def _soak_section(path: Path, data: dict[str, Any],
-                  all_runs: dict[tuple[Any, ...], str]) -> list[str]:
+                  all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
     """Figures and verdict of one recorded soak."""
     j, prediction = _rejudged(data)
-    for o in prediction.outcomes:
-        all_runs.setdefault(_key(o), path.name)
+    _note_runs(all_runs, prediction, f"`{path.name}`")
     f = data["figures"]
     cfg = data["soak"]
     cluster = data.get("cluster") or {}
@@ -277,27 +272,23 @@ def _coverage_section(summary: dict[str, Any] | None) -> list[str]:
     return lines + [""]
 
 
-def _key(o: Any) -> tuple[Any, ...]:
-    """A model run's identity."""
-    return (o.run.model, o.run.settings, o.run.bounds, o.run.stands_for, o.run.abstractions)
-
-
-def _runs_section(all_runs: dict[tuple[Any, ...], str]) -> list[str]:
-    """Every model run the predictions above used (cached: each ran once)."""
-    from .predict import _CACHE
-
+def _runs_section(all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
+    """Every model run the predictions above used (each distinct run was made once)."""
     lines = ["## The model runs behind the predictions", "",
              "Breadth-first, exhaustive within the bounds shown; only `always` properties "
              "decide what a history may show. The last column says where a run differs from "
              "the real cluster.", "",
-             "| model | Kafka settings | bounds | stands for | violated | states | "
-             "differs from the cluster |", "|---|---|---|---|---|---|---|"]
-    seen = set()
-    for outcome in _CACHE.values():
-        key = _key(outcome)
-        if key in all_runs and key not in seen:
-            seen.add(key)
-            lines += _runs_rows(Prediction(RunConfig(), (), [outcome], {}))
+             "| model | Kafka settings | bounds | stands for | violated | states | used by | "
+             "differs from the cluster |", "|---|---|---|---|---|---|---|---|"]
+    for (model, settings, bounds), entry in all_runs.items():
+        o = entry["outcome"]
+        violated = [p for p, v in o.verdicts.items() if v == "violated"]
+        lines.append(
+            f"| `{model}` | {', '.join(f'{k}={v}' for k, v in settings)} | "
+            f"{', '.join(f'{k}={v}' for k, v in bounds)} | "
+            f"{', '.join(sorted(entry['stands_for']))} | {', '.join(violated) or 'none'} | "
+            f"{o.distinct_states:,}{'' if o.complete else ' (incomplete)'} | "
+            f"{', '.join(entry['used_by'])} | {'; '.join(sorted(entry['notes'])) or '-'} |")
     return lines + [""]
 
 

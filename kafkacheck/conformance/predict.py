@@ -459,7 +459,8 @@ def plan(config: RunConfig, faults: Iterable[str]) -> list[ModelRun]:
 
 
 ModelFactory = Callable[[str, Mapping[str, str], Mapping[str, Any]], Model]
-_CACHE: dict[tuple[Any, ModelRun], RunOutcome] = {}
+#: Outcomes by (factory, model, settings, bounds): each distinct model run is made once.
+_CACHE: dict[tuple[Any, ...], RunOutcome] = {}
 
 
 def default_factory(model: str, settings: Mapping[str, str], bounds: Mapping[str, Any]) -> Model:
@@ -476,9 +477,11 @@ def run_model(
     from kafkacheck.explorer.bfs import breadth_first
 
     make = factory or default_factory
-    key = (make, run)
+    key = (make, run.model, run.settings, run.bounds)
     if key in _CACHE:
-        return _CACHE[key]
+        cached = _CACHE[key]
+        return RunOutcome(run, cached.verdicts, cached.steps, cached.distinct_states,
+                          cached.complete, cached.seconds)
     model = make(run.model, dict(run.settings), dict(run.bounds))
     t0 = time.monotonic()
     result = breadth_first(model, max_seconds=max_seconds)

@@ -239,23 +239,18 @@ def complete_read(
     history: HistoryWriter,
     process: str = "final-reader",
     timeout_s: float = 30.0,
+    confirm_s: float = 1.0,
 ) -> Event:
-    """Read every partition from its start to its current end as one ``poll`` op.
+    """Read every partition from its start to its end as one ``poll`` op.
 
-    The completion carries ``complete: true`` and the ``ends`` it reached; if the
-    deadline passes first it is still ``ok`` (what was read was read) but marked
-    ``incomplete`` instead.
+    The end is the high watermark, asked again after the read reached it: the read is
+    complete once two answers ``confirm_s`` apart agree and the read stopped exactly
+    there (a read past an answered end shows the answer was stale: a deposed leader
+    can answer with its old high watermark right after a partition heals).  The
+    completion carries ``complete: true`` and the ``ends``; if the deadline passes
+    first it is still ``ok`` (what was read was read) but marked ``incomplete``.
     """
     deadline = time.monotonic() + timeout_s
-    ends: dict[str, tuple[int, int]] = {}
-    while True:
-        try:
-            ends = high_watermarks(base_conf, partitions, timeout_s=5.0)
-            break
-        except Exception:  # retry until the deadline
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
     inv = history.invoke(process, "poll", None, complete=True)
     c = Consumer(
         quiet(
@@ -268,30 +263,45 @@ def complete_read(
             }
         )
     )
-    reads: dict[str, list[list[Any]]] = {tp_key(t, p): [] for t, p in partitions}
+    keys = [tp_key(t, p) for t, p in partitions]
+    reads: dict[str, list[list[Any]]] = {k: [] for k in keys}
+    nxt: dict[str, int] = {}  # next offset to read, per partition
+    answers: list[dict[str, int]] = []
+    done = False
     try:
         c.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in partitions])
-        todo = {k for k, (lo, hi) in ends.items() if hi > lo}
-        last: dict[str, int] = {}
-        while todo and time.monotonic() < deadline:
-            for msg in c.consume(num_messages=500, timeout=0.5):
-                if msg.error():
-                    continue
-                k = tp_key(msg.topic(), msg.partition())
-                reads[k].append([msg.offset(), msg.value().decode()])
-                last[k] = msg.offset()
-                if msg.offset() + 1 >= ends[k][1]:
-                    todo.discard(k)
-            # a partition can end in control records (transactions): trust the position
-            for tp in c.position([TopicPartition(t, p) for t, p in partitions]):
-                k = tp_key(tp.topic, tp.partition)
-                if tp.offset >= 0 and tp.offset >= ends[k][1]:
-                    todo.discard(k)
+        while not done and time.monotonic() < deadline:
+            try:
+                marks = high_watermarks(base_conf, partitions, timeout_s=5.0)
+            except Exception:  # no answer yet: ask again until the deadline
+                time.sleep(0.5)
+                continue
+            ends = {k: hi for k, (_, hi) in marks.items()}
+            for k, (lo, _) in marks.items():
+                nxt.setdefault(k, lo)
+            while any(nxt[k] < ends[k] for k in keys) and time.monotonic() < deadline:
+                for msg in c.consume(num_messages=500, timeout=0.5):
+                    if msg.error():
+                        continue
+                    k = tp_key(msg.topic(), msg.partition())
+                    reads[k].append([msg.offset(), msg.value().decode()])
+                    nxt[k] = max(nxt[k], msg.offset() + 1)
+                # a partition can end in control records (transactions): trust the position
+                for tp in c.position([TopicPartition(t, p) for t, p in partitions]):
+                    k = tp_key(tp.topic, tp.partition)
+                    if tp.offset >= 0:
+                        nxt[k] = max(nxt[k], tp.offset)
+            stale = any(nxt[k] > ends[k] for k in keys)
+            done = bool(answers) and answers[-1] == ends and not stale
+            answers.append(ends)
+            if not done:
+                time.sleep(confirm_s)
     finally:
         c.close()
-    extra: dict[str, Any] = {"ends": {k: hi for k, (_, hi) in ends.items()}}
-    if todo:
-        extra.update(complete=False, incomplete=sorted(todo))
+    extra: dict[str, Any] = {"ends": answers[-1] if answers else {}, "end_answers": len(answers)}
+    if not done:
+        short = sorted(k for k in keys if not answers or nxt.get(k, -1) != answers[-1].get(k))
+        extra.update(complete=False, incomplete=short or keys)
     return history.complete(inv, OK, reads, **extra)
 
 
