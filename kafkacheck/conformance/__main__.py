@@ -235,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_soak(args: argparse.Namespace) -> int:
     """Run the randomised soak and write its result."""
     from .cluster import KafkaCluster
-    from .soak import SoakConfig, load_replay, run_soak
+    from .soak import SoakConfig, load_replay, run_soak, summarize
 
     network = _network_choice(args)
     if not network:
@@ -267,13 +267,16 @@ def cmd_soak(args: argparse.Namespace) -> int:
           f"roles={args.roles}; histories in {workdir}", file=sys.stderr, flush=True)
     with KafkaCluster(dist, keep_dir=args.keep, roles=args.roles, network=True,
                       features=_features(args)) as cluster:
-        result = run_soak(
+        run = run_soak(
             cluster,
             workdir,
             cfg,
             replay=replay,
             log=lambda text: print(f"[kafkacheck] {text}", file=sys.stderr, flush=True),
         )
+    print("[kafkacheck] cluster stopped; judging the history against the model ...",
+          file=sys.stderr, flush=True)
+    result = summarize(run)
     result["kafka_version"] = dist.version
     result["replayed_from"] = str(args.replay) if args.replay else None
     result["judgement"] = _trim(result["judgement"])

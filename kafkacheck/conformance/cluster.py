@@ -154,6 +154,17 @@ class Node:
     state: str = DEAD
     starts: int = 0
     history: list[tuple[float, str]] = field(default_factory=list)
+    #: size of server.log when the current process started (its own lines come after)
+    log_mark: int = 0
+
+    def started(self) -> bool:
+        """Whether the current process logged that it finished starting."""
+        try:
+            with self.log_path.open("rb") as fh:
+                fh.seek(self.log_mark)
+                return b"Kafka Server started" in fh.read()
+        except OSError:
+            return False
 
     @property
     def pid(self) -> int | None:
@@ -451,6 +462,10 @@ class KafkaCluster:
             if node.proc is not None and node.proc.poll() is None:
                 raise ClusterError(f"node {node_id} is already running")
             out = (node.directory / "stdout.log").open("ab")
+            try:
+                node.log_mark = node.log_path.stat().st_size
+            except OSError:
+                node.log_mark = 0
             prefix = self.network.exec_prefix(node.endpoint) if self.network else []
             node.proc = subprocess.Popen(
                 [*prefix, *self._java("kafka.Kafka", str(node.config_path), node=node)],
@@ -574,16 +589,25 @@ class KafkaCluster:
         return out
 
     def heal(self, timeout_s: float = 60.0) -> None:
-        """Remove every cut, resume paused nodes, restart dead ones, wait for every broker."""
+        """Remove every cut, resume paused nodes, restart dead ones, wait for every broker.
+
+        A restarted node counts only once it logged that it started: until the controller
+        fences it, a killed broker still looks registered in the metadata.
+        """
         if self.network is not None and self.network.links:
             self.network.heal_all()
             self._event("heal-network", 0)
+        restarted = []
         for nid, node in self.nodes.items():
             if node.state == PAUSED:
                 self.resume(nid)
             elif node.proc is None or node.proc.poll() is not None:
                 self.start_node(nid)
-        self.wait_brokers(self.broker_ids, timeout_s=timeout_s)
+                restarted.append(nid)
+        deadline = time.monotonic() + timeout_s
+        self._wait(lambda: all(self.nodes[n].started() for n in restarted), timeout_s,
+                   f"nodes {restarted} started")
+        self.wait_brokers(self.broker_ids, timeout_s=max(5.0, deadline - time.monotonic()))
 
     # -- observation ----------------------------------------------------------
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from .cluster import SPLIT, ClusterError, KafkaCluster
 from .conform import judge, observe
-from .history import HistoryWriter, merge_files, read_events, tp_key
+from .history import HistoryWriter, as_ops, merge_files, read_events, tp_key
 from .partition_scenarios import isolate
 from .predict import RunConfig, predict
 from .scenarios import _full_isr, _suffix, run_config, spawn_consumer
@@ -335,7 +335,7 @@ def run_soak(
             timeout_s=120,
         )
     hpath = workdir / "history.jsonl"
-    events = merge_files([main_h, *group.files], hpath)
+    merge_files([main_h, *group.files], hpath)
     faults = sorted(kinds_used | ({"broker-kill-overlapping"} if overlapping_kills else set()))
     config = run_config(
         cluster,
@@ -345,8 +345,18 @@ def run_soak(
         partitions=cfg.partitions,
         commit="after",
     )
-    return summarize(events, config, faults, cfg, round_log, hpath, time.monotonic() - t0,
-                     unresolved, cluster, pumps)
+    return {
+        "soak": cfg.to_json(),
+        "config": config.to_json(),
+        "faults": faults,
+        "rounds": round_log,
+        "history_path": str(hpath),
+        "seconds": round(time.monotonic() - t0, 1),
+        "sent": sum(p.sent for p in pumps),
+        "pump_errors": [e for p in pumps for e in p.errors][:5],
+        "unresolved_at_close": unresolved,
+        "cluster": cluster.describe(),
+    }
 
 
 def _describe(fault: Fault) -> str:
@@ -367,35 +377,28 @@ def _drain(group: Group, cfg: SoakConfig, timeout_s: float) -> None:
         time.sleep(3.0)
 
 
-def summarize(
-    events: list[dict[str, Any]],
-    config: RunConfig,
-    faults: list[str],
-    cfg: SoakConfig,
-    round_log: list[dict[str, Any]],
-    hpath: Path,
-    seconds: float,
-    unresolved: int,
-    cluster: KafkaCluster | None = None,
-    pumps: Sequence[Pump] = (),
-) -> dict[str, Any]:
-    """The soak's figures and the judgement of its history."""
-    judgement = judge(events, predict(config, faults))
+def summarize(run: dict[str, Any]) -> dict[str, Any]:
+    """Judge a soak's history and add its figures (no cluster needed: run it after stopping).
+
+    ``run`` is what :func:`run_soak` returned; the result keeps it and adds ``figures``,
+    ``fault_counts`` and ``judgement``.
+    """
+    events = read_events(run["history_path"])
+    config = RunConfig.from_json(run["config"])
+    judgement = judge(events, predict(config, run["faults"]))
     found = observe(events)
-    final = [e for e in events if e.get("f") == "poll" and e.get("complete") and e["type"] == "ok"]
-    read = sum(len(v) for v in final[-1]["value"].values()) if final else 0
-    acked = sum(1 for e in events if e.get("f") == "send" and e.get("type") == "ok")
-    indefinite = sum(
-        1 for e in events if e.get("f") == "send" and e.get("type") == "info"
-    )
+    final = [o for o in as_ops(events) if o.f == "poll" and o.complete_read]
+    read = sum(len(v) for v in final[-1].reads().values()) if final else 0
+    sends = [e for e in events if e.get("f") == "send" and e.get("type") != "invoke"]
+    round_log = run["rounds"]
     figures = {
         "rounds": len(round_log),
         "rounds_recovered": sum(1 for r in round_log if r.get("recovered")),
         "overlapping_rounds": sum(1 for r in round_log if len(r["faults"]) > 1),
-        "sent": sum(p.sent for p in pumps) if pumps else None,
-        "acknowledged": acked,
-        "indefinite": indefinite,
-        "unresolved_at_close": unresolved,
+        "sent": run.get("sent"),
+        "acknowledged": sum(1 for e in sends if e["type"] == "ok"),
+        "indefinite": sum(1 for e in sends if e["type"] == "info"),
+        "unresolved_at_close": run.get("unresolved_at_close"),
         "read": read,
         "lost": len(found["lost-write"]),
         "duplicated": len(found["duplicate"]),
@@ -408,18 +411,8 @@ def summarize(
     for r in round_log:
         for f in r["faults"]:
             fault_counts[f["kind"]] = fault_counts.get(f["kind"], 0) + 1
-    return {
-        "soak": cfg.to_json(),
-        "config": config.to_json(),
-        "faults": faults,
-        "fault_counts": fault_counts,
-        "figures": figures,
-        "judgement": judgement.to_json(),
-        "rounds": round_log,
-        "history_path": str(hpath),
-        "seconds": round(seconds, 1),
-        "cluster": cluster.describe() if cluster is not None else None,
-    }
+    return {**run, "fault_counts": fault_counts, "figures": figures,
+            "judgement": judgement.to_json()}
 
 
 def load_replay(path: Path) -> list[tuple[list[Fault], float]]:
@@ -439,16 +432,3 @@ def load_replay(path: Path) -> list[tuple[list[Fault], float]]:
             faults.append(Fault(f["kind"], list(f["targets"]), f.get("role", "")))
         out.append((faults, float(r.get("hold_s", 3.0))))
     return out
-
-
-def consumer_history_files(workdir: Path) -> list[Path]:
-    """The consumer histories a soak left in ``workdir`` (for re-judging a kept run)."""
-    return sorted(workdir.glob("consumer-*-*.jsonl"))
-
-
-def rejudge(workdir: Path, result_path: Path) -> dict[str, Any]:
-    """Judge a kept soak history again with today's model (no cluster needed)."""
-    data = json.loads(result_path.read_text())
-    events = read_events(workdir / "history.jsonl")
-    config = RunConfig.from_json(data["config"])
-    return judge(events, predict(config, data["faults"])).to_json()

@@ -231,14 +231,14 @@ def test_an_idempotent_producer_does_not_duplicate_on_lost_responses(
 @pytest.mark.thorough
 @needs_netns
 def test_split_roles_zombie_leader_and_a_short_soak(dist: Distribution, tmp_path: Path) -> None:
-    from kafkacheck.conformance.soak import SoakConfig, run_soak
+    from kafkacheck.conformance.soak import SoakConfig, run_soak, summarize
 
     with KafkaCluster(dist, roles="split", network=True) as c:
         assert sorted(c.broker_ids) == [1, 2, 3] and sorted(c.controller_ids) == [101, 102, 103]
         r = partition_scenarios.zombie_leader(c, tmp_path / "z1", acks="1")
         _record("split-zombie-leader-acks1", r)
         assert r.observed("lost-write") > 0 and r.verdict == "conforms"
-        result = run_soak(c, tmp_path / "soak", SoakConfig(seed=3, rounds=4))
+        result = summarize(run_soak(c, tmp_path / "soak", SoakConfig(seed=3, rounds=4)))
     assert result["figures"]["rounds"] == 4
     assert result["figures"]["lost"] == 0
     assert result["judgement"]["verdict"] == "conforms", result["judgement"]["problems"]
