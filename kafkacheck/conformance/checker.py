@@ -20,8 +20,8 @@ workload, restated here:
   backwards or repeat a position.
 * **non-monotonic send**: a producer's sends to a partition, in the order it
   issued them, were acknowledged at offsets that do not increase.
-* **reordered**: a producer's records stand in a partition's observed log (by
-  the lowest index each value was seen at) in another order than it sent them.
+* **reordered**: a producer's records stand in a partition's log (by the lowest
+  offset each value was read at) in another order than it sent them.
 
 Poll checks can group by ``process`` (one consumer instance, Jepsen's view) or
 by ``group`` (the consumer group as one logical reader across crashes and
@@ -312,10 +312,21 @@ def nonmonotonic_sends(history: History) -> list[Anomaly]:
 
 
 def reorders(history: History) -> list[Anomaly]:
-    """A producer's records that stand in the log before a record it sent earlier."""
+    """A producer's records that stand in the log before a record it sent earlier.
+
+    Positions are the lowest offset each value was *read* at (acknowledged offsets of
+    lost records do not count); values are (sent earlier, sent later but standing first).
+    """
     ops = sorted(as_ops(history), key=lambda o: (o.invoke_time, o.index))
-    orders = version_orders(ops)
-    firsts = {k: vo.first_index() for k, vo in orders.items()}
+    firsts: dict[str, dict[Any, int]] = defaultdict(dict)
+    for op in ops:
+        if op.f == "poll" and op.type == OK:
+            for key, pairs in op.reads().items():
+                seen = firsts[key]
+                for offset, value in pairs:
+                    v = _hashable(value)
+                    if v not in seen or offset < seen[v]:
+                        seen[v] = offset
     latest: dict[tuple[str, str], tuple[int, Any]] = {}
     out = []
     for op in ops:
