@@ -1,4 +1,13 @@
-"""Every real-cluster scenario by name, with what it needs (network namespaces, a JDK)."""
+"""Every real-cluster scenario by name, with what it needs (network namespaces, a JDK).
+
+Adding a model family (transactions, the KIP-848 group protocol): write a scenario that
+records a history and ends with :func:`~.result.finish` (its settings as a
+:class:`~.predict.RunConfig`, its faults by name from :data:`~.predict.FAULTS`), register
+it here with its family, and, if the family brings anomalies of its own (a read of an
+aborted transaction, ...), add them to :data:`~.predict.KINDS` with the properties whose
+violation allows them, and a checker to :func:`~.conform.observe`.  ``run``, the report
+page and the predictions pick it up from these tables.
+"""
 
 from __future__ import annotations
 
