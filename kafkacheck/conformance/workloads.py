@@ -354,8 +354,9 @@ def run_group_consumer(
 ) -> int:
     """Subscribe and process records one at a time with the chosen commit strategy.
 
-    A poll op is ``ok`` only once its record has been processed; a crash leaves
-    it without completion (indefinite).  Returns the number of records processed.
+    A poll op is ``ok`` once its record has been processed, and is recorded so before
+    the record's offset is committed or stored; a crash before that leaves it without
+    completion (indefinite).  Returns the number of records processed.
     """
     c = Consumer(quiet({**base_conf, **settings.config(group)}))
     assigned: list[str] = []
@@ -395,17 +396,18 @@ def run_group_consumer(
                     history.complete(inv, INFO, None, error=f"commit failed: {exc}")
                     continue
             time.sleep(settings.process_ms / 1000.0)  # the "processing"
+            # recorded as processed before the offset can be committed: a crash between the
+            # two then shows as a redelivery, never as a committed record missing from the
+            # history (which would read as a record the group skipped)
+            history.complete(inv, OK, record)
+            processed += 1
             if settings.strategy == "after":
                 try:
                     c.commit(message=msg, asynchronous=False)
-                except Exception as exc:  # processed but not committed
-                    history.complete(inv, OK, record, error=f"commit failed: {exc}")
-                    processed += 1
-                    continue
+                except Exception as exc:  # processed but not committed: it comes again
+                    history.note(process, "commit-failed", key, error=str(exc), group=group)
             elif settings.strategy == "auto":
                 c.store_offsets(message=msg)
-            history.complete(inv, OK, record)
-            processed += 1
             if on_processed is not None:
                 on_processed(msg.offset())
     finally:
