@@ -304,7 +304,9 @@ def _notes() -> list[str]:
         "epoch bump and `startSequencesAtBeginning` rewrites every in-flight batch of the "
         "partition, r1 included, which is then written a second time. librdkafka treats "
         "the same answer as a fatal \"sequence desynchronization\" error: no duplicate, "
-        "but the producer must be recreated.",
+        "but the producer must be recreated. KAFKA-14034 (an unmerged pull request) "
+        "describes the same class: rewriting the sequence of in-flight batches gives "
+        "records that may already be written a new identity.",
         "- Lost responses: dropping only the leader's data segments also drops the "
         "acknowledgements Linux piggybacks on them; the clients' kernel then stops sending "
         "on that connection after its 200 ms retransmission timeout. The harness gives the "
