@@ -145,15 +145,19 @@ class HistoryProducer:
         """Serve delivery reports."""
         try:
             self._producer.poll(timeout_s)
-        except Exception as exc:  # a fatal client error surfaces here: keep it, go on
-            self.client_errors.append(repr(exc))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except:  # noqa: E722 - a fatal error is raised as a KafkaError, not an Exception
+            self.client_errors.append(repr(sys.exc_info()[1]))
 
     def flush(self, timeout_s: float) -> int:
         """Wait up to ``timeout_s`` for outstanding deliveries; returns how many remain."""
         try:
             return int(self._producer.flush(timeout_s))
-        except Exception as exc:  # a fatal client error surfaces here: keep it, go on
-            self.client_errors.append(repr(exc))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except:  # noqa: E722 - a fatal error is raised as a KafkaError, not an Exception
+            self.client_errors.append(repr(sys.exc_info()[1]))
             return len(self._pending)
 
     def close(self, timeout_s: float = 10.0) -> int:
@@ -198,8 +202,10 @@ class Pump:
                 self.producer.send(self.topic, self.sent % self.partitions, value)
                 self.sent += 1
                 self.producer.poll(0)
-            except Exception as exc:  # kept for the report; the pump goes on
-                self.errors.append(repr(exc))
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except:  # noqa: E722 - kept for the report (KafkaError is no Exception); go on
+                self.errors.append(repr(sys.exc_info()[1]))
             next_t += self.period
             delay = next_t - time.monotonic()
             if delay > 0:
