@@ -62,13 +62,13 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "idempotent-epoch-bump-java",
-            lambda c, w: ps.epoch_bump(c, w, client="java"),
+            lambda c, w: ps.epoch_bump_set_up(c, w, client="java"),
             network=True,
             family="producer retries",
         ),
         Scenario(
             "idempotent-epoch-bump-librdkafka",
-            lambda c, w: ps.epoch_bump(c, w, client="librdkafka"),
+            lambda c, w: ps.epoch_bump_set_up(c, w, client="librdkafka"),
             network=True,
             family="producer retries",
         ),

@@ -314,6 +314,11 @@ def epoch_bump(
             )
         else:
             extra = {k: v for k, v in conf.items() if k not in ("acks", "enable.idempotence")}
+            # librdkafka drops a connection whose request waits socket.timeout.ms (3 s in
+            # client_config) and refreshes metadata every second: both would end the
+            # window in which r0's answer is lost before r1 is sent
+            extra.update({"socket.timeout.ms": request_timeout_ms,
+                          "topic.metadata.refresh.interval.ms": 300000})
             producer = HistoryProducer(
                 cluster.client_config(),
                 ProducerSettings(acks="all", enable_idempotence=True, extra=extra),
@@ -402,6 +407,19 @@ def epoch_bump(
         t0,
         details=details,
     )
+
+
+def epoch_bump_set_up(
+    cluster: KafkaCluster, workdir: Path, client: str, attempts: int = 3
+) -> ScenarioResult:
+    """:func:`epoch_bump` again (new topic) until the leader confirmed both set-up steps."""
+    result = epoch_bump(cluster, workdir / "attempt-1", client=client)
+    for i in range(2, attempts + 1):
+        if result.details.get("set_up"):
+            break
+        result = epoch_bump(cluster, workdir / f"attempt-{i}", client=client)
+        result.rounds = i
+    return result
 
 
 def _log_size(cluster: KafkaCluster, node: int) -> int:

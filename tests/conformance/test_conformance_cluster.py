@@ -143,7 +143,7 @@ def test_lost_responses_make_a_non_idempotent_producer_write_twice(
 def test_the_java_clients_epoch_bump_writes_a_batch_twice(
     cluster: KafkaCluster, tmp_path: Path
 ) -> None:
-    r = partition_scenarios.epoch_bump(cluster, tmp_path / "eb", client="java")
+    r = partition_scenarios.epoch_bump_set_up(cluster, tmp_path / "eb", client="java")
     _record("idempotent-epoch-bump-java", r)
     assert r.details["set_up"], r.details["steps"]
     assert r.predicted("duplicate") == "possible"
@@ -207,7 +207,7 @@ def test_auto_commit_store_on_return_loses_in_flight_record(
 def test_librdkafka_refuses_to_go_on_after_the_same_epoch_bump(
     cluster: KafkaCluster, tmp_path: Path
 ) -> None:
-    r = partition_scenarios.epoch_bump(cluster, tmp_path / "ebr", client="librdkafka")
+    r = partition_scenarios.epoch_bump_set_up(cluster, tmp_path / "ebr", client="librdkafka")
     _record("idempotent-epoch-bump-librdkafka", r)
     assert r.details["set_up"], r.details["steps"]
     assert r.observed("duplicate") == 0

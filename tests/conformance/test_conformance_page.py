@@ -65,3 +65,39 @@ def test_a_recorded_anomaly_the_model_now_forbids_turns_the_page_red(tmp_path: P
 def test_without_recorded_runs_the_page_says_how_to_record_one(tmp_path: Path) -> None:
     page = conformance_markdown(tmp_path, "now", "x")
     assert "No real-cluster run is recorded yet" in page
+
+
+def _committed(name: str) -> Any:
+    return json.loads((REPORTS / "data" / name).read_text(encoding="utf-8"))
+
+
+def test_the_recorded_soaks_are_fifty_fault_rounds_and_their_figures_are_on_the_page() -> None:
+    page = (REPORTS / "conformance.md").read_text(encoding="utf-8")
+    safe, weak = _committed("soak-acks-all.json"), _committed("soak-acks-1.json")
+    for soak in (safe, weak):
+        f = soak["figures"]
+        assert f["rounds"] >= 50 and f["rounds_recovered"] == f["rounds"]
+        assert f["overlapping_rounds"] > 0
+        assert {"isolate-leader", "cut-follower", "isolate-controller", "cut-clients",
+                "kill-broker", "kill-consumer"} <= set(soak["fault_counts"])
+        assert f"| records acknowledged | {f['acknowledged']:,} |" in page
+        assert f"| lost | {f['lost']:,} |" in page
+    assert safe["soak"]["acks"] == "all" and safe["soak"]["min_insync_replicas"] == 2
+    assert safe["figures"]["lost"] == 0 and safe["judgement"]["verdict"] == "conforms"
+    assert weak["soak"]["acks"] == "1" and weak["figures"]["lost"] > 0
+    assert weak["judgement"]["verdict"] == "conforms"  # the model predicts that loss
+
+
+def test_the_recorded_run_shows_the_zombie_leader_and_a_failure_on_purpose() -> None:
+    summary = _committed("conformance-summary.json")
+    by = {s["scenario"]: s for s in summary["scenarios"]}
+    observed = {name: {k["kind"]: k["observed"] for k in s["judgement"]["kinds"]}
+                for name, s in by.items()}
+    assert summary["cluster"]["layout"] == "split" and summary["cluster"]["network"]
+    assert observed["zombie-leader-acks1"]["lost-write"] > 0
+    assert by["zombie-leader-acks1"]["details"]["lost_acked_after_successor"] > 0
+    assert observed["zombie-leader-acks-all"]["lost-write"] == 0
+    assert observed["idempotent-epoch-bump-java"]["duplicate"] == 1
+    assert all(s["judgement"]["verdict"] == "conforms" for s in by.values())
+    demo = _committed("conformance-failure-demo.json")
+    assert demo["verdict"] == "FAIL" and demo["scenario"] == "zombie-leader-acks1"
