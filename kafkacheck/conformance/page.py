@@ -12,6 +12,7 @@ red.  Everything the page states is computed, except the section marked as notes
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
     lines = ["# Predicted by the model, observed on Kafka 4.4", "",
              f"Generated on {stamp} by kafkacheck {version}.", ""]
     summary = _load(out / SUMMARY)
-    soaks = sorted(out.glob(SOAKS))
+    soaks = sorted(out.glob(SOAKS), key=lambda p: ("acks-1" in p.name, p.name))
     if summary is None and not soaks:
         return "\n".join(lines + [
             "No real-cluster run is recorded yet. Record one with `kafkacheck conformance run "
@@ -165,8 +166,9 @@ def _details_text(s: dict[str, Any]) -> str:
         parts.append(f"leader rejected r0 and appended r1 as planned: {d['set_up']}; "
                      f"acknowledged offsets {[a[1:] for a in d.get('acked', [])]}")
         if d.get("client_log"):
-            parts.append("client log: " + " / ".join(f"`{line[:150]}`"
-                                                     for line in d["client_log"][:4]))
+            lines = [re.sub(r"^\w+ \[[^]]*\] (\[Producer [^]]*\] )?", "", line)
+                     for line in d["client_log"][:4]]
+            parts.append("Java client log: " + " / ".join(f"`{line[:160]}`" for line in lines))
         if d.get("errors"):
             parts.append("client errors: " + "; ".join(f"`{e[:160]}`" for e in d["errors"][:2]))
     if "rounds" in d and isinstance(d["rounds"], list):
