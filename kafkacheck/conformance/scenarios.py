@@ -395,17 +395,20 @@ def _last_processed(history_path: Path) -> int:
     return best
 
 
-def _committed(admin: Any, group: str, topic: str) -> int:
-    """The group's committed offset of partition 0 (-1 if none or unknown)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+def _committed(reader: Any, topic: str) -> int:
+    """The group's committed offset of partition 0 (-1 if none or unknown).
 
-    req = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0)])]
+    Asked with a consumer of the group that never subscribes (an OffsetFetch only):
+    librdkafka's AdminClient ListConsumerGroupOffsets crashed the process (SIGSEGV in
+    rd_kafka_cgrp_op, confluent-kafka 2.16.1) when polled in a loop like this one.
+    """
+    from confluent_kafka import TopicPartition
+
     try:
-        res = admin.list_consumer_group_offsets(req, request_timeout=3)[group].result(timeout=5)
+        (tp,) = reader.committed([TopicPartition(topic, 0)], timeout=5)
     except Exception:  # coordinator moving, group not there yet: unknown
         return -1
-    off = res.topic_partitions[0].offset
-    return off if off >= 0 else -1
+    return tp.offset if tp.offset >= 0 else -1
 
 
 def consumer_crash(
@@ -449,11 +452,16 @@ def consumer_crash(
         c1 = spawn_consumer(
             cluster, topic, group, cs, c1_h, "consumer-1", timeout_s, workdir / "consumer-1.log"
         )
-        admin = cluster.admin()
+        from confluent_kafka import Consumer
+
+        from .workloads import quiet
+
+        reader = Consumer(quiet(cluster.client_config(**{"group.id": group,
+                                                          "enable.auto.commit": False})))
         try:
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline and c1.poll() is None:
-                committed = _committed(admin, group, topic) if c1_h.exists() else -1
+                committed = _committed(reader, topic) if c1_h.exists() else -1
                 processed = _last_processed(c1_h) + 1
                 if crash_when(committed, processed):
                     os.kill(c1.pid, signal.SIGKILL)
@@ -467,6 +475,7 @@ def consumer_crash(
                     break
                 time.sleep(0.02)
         finally:
+            reader.close()
             if c1.poll() is None:
                 c1.kill()
                 c1.wait(timeout=10)
