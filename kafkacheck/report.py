@@ -71,7 +71,7 @@ def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
     from kafkacheck.testing import make_model
 
     row, columns, max_states = args
-    model = make_model(row.model, row.settings, **row.bounds)
+    model = make_model(row.model, row.settings, kafka_version=row.kafka_version, **row.bounds)
     result = breadth_first(model, columns, max_states=max_states)
     by_name = {p.name: p for p in result.properties}
     cells = {}
@@ -109,6 +109,9 @@ def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
 def _differs_by_one(a: Row, b: Row) -> list[tuple[str, Any, Any]]:
     keys = set(a.settings) | set(b.settings) | set(a.bounds) | set(b.bounds)
     out = []
+    if a.kafka_version != b.kafka_version:
+        out.append(("--kafka-version", a.kafka_version or "(default)",
+                    b.kafka_version or "(default)"))
     for key in sorted(keys):
         va = a.settings.get(key, a.bounds.get(key, "(default)"))
         vb = b.settings.get(key, b.bounds.get(key, "(default)"))
@@ -137,6 +140,8 @@ def counterexample_page(matrix: Matrix, results: list[RowResult], rr: RowResult,
     """The Markdown page of one counterexample."""
     cell = rr.cells[name]
     settings = "\n".join(f"| `{k}` | `{v}` |" for k, v in rr.row.settings.items())
+    if rr.row.kafka_version:
+        settings = f"| Kafka version | `{rr.row.kafka_version}` |\n" + settings
     prevention = _prevention(matrix, results, rr, name) or [
         "- no configuration one setting away in this matrix keeps the property; see the "
         "matrix for safe ones"]
@@ -201,10 +206,16 @@ def _columns(matrix: Matrix) -> tuple[list[str], list[str]]:
     return settings_cols, bound_cols
 
 
+def _versioned(matrix: Matrix) -> bool:
+    """Whether some row of the matrix names a Kafka version (then a column shows it)."""
+    return any(row.kafka_version for row in matrix.rows)
+
+
 def row_markdown(matrix: Matrix, rr: RowResult) -> str:
     """One table row: the configuration, one cell per property, and the time."""
     settings_cols, bound_cols = _columns(matrix)
-    cells = [rr.row.settings.get(c, "(default)") for c in settings_cols]
+    cells = [rr.row.kafka_version or "(default)"] if _versioned(matrix) else []
+    cells += [rr.row.settings.get(c, "(default)") for c in settings_cols]
     cells += [str(rr.row.bounds.get(c, "-")) for c in bound_cols]
     cells += [_cell_markdown(matrix, rr, name) for name in matrix.columns]
     cells.append(seconds_text(rr.seconds))
@@ -215,6 +226,8 @@ def matrix_markdown(matrix: Matrix, results: list[RowResult]) -> str:
     """The Markdown table of one matrix."""
     settings_cols, bound_cols = _columns(matrix)
     header = [*settings_cols, *bound_cols, *matrix.columns, "time"]
+    if _versioned(matrix):
+        header.insert(0, "Kafka")
     lines = [f"## {matrix.title}", "", matrix.intro, "",
              "| " + " | ".join(f"`{h}`" if h in settings_cols else h for h in header) + " |",
              "|" + "---|" * len(header)]
@@ -279,6 +292,17 @@ def conformance_markdown(out: Path, stamp: str) -> str:
     return page(out, stamp, __version__)
 
 
+def splice_section(page: str, section: str) -> str:
+    """``page`` with the '## title' section that ``section`` starts with replaced by it
+    (appended when the page has no such section)."""
+    title = section.split("\n", 1)[0]
+    match = re.search(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", page, re.M | re.S)
+    body = section.rstrip("\n") + "\n\n"
+    if match is None:
+        return page.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
+    return (page[:match.start()] + body + page[match.end():]).rstrip("\n") + "\n"
+
+
 def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> list[RowResult]:
     if processes <= 1:
         return [run_row(t) for t in tasks]
@@ -317,6 +341,7 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         data["matrices"][matrix.id] = [
             {"model": rr.row.model, "settings": dict(rr.row.settings),
              "bounds": dict(rr.row.bounds), "complete": rr.complete,
+             **({"kafka_version": rr.row.kafka_version} if rr.row.kafka_version else {}),
              "distinct_states": rr.distinct, "generated_states": rr.generated,
              "depth": rr.depth,
              "verdicts": {k: c.verdict for k, c in rr.cells.items()},
@@ -332,6 +357,20 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         (out / "seed-claims.md").write_text(text + "\n", encoding="utf-8")
     total = time.monotonic() - started
     rows = sum(len(m.rows) for m in matrices)
+    if only and (out / "README.md").exists() and matrices:
+        # A partial regeneration replaces its own sections and keeps the others.
+        readme = (out / "README.md").read_text(encoding="utf-8")
+        for text in sections:
+            readme = splice_section(readme, text)
+        (out / "README.md").write_text(readme, encoding="utf-8")
+        old = json.loads((out / "results.json").read_text(encoding="utf-8")) \
+            if (out / "results.json").exists() else {"matrices": {}}
+        old["matrices"].update(data["matrices"])
+        old["kafkacheck"] = __version__
+        (out / "results.json").write_text(json.dumps(old, indent=1, sort_keys=True) + "\n",
+                                          encoding="utf-8")
+        print(f"reports updated in {out}/ ({rows} configurations, {seconds_text(total)})")
+        return 0
     index = "\n".join([
         "# What Kafka guarantees, checked",
         "",

@@ -24,11 +24,13 @@ class Row:
     model: str
     settings: Mapping[str, str]
     bounds: Mapping[str, int | str] = field(default_factory=dict)
+    kafka_version: str | None = None  # None: the default release
 
     @property
     def slug(self) -> str:
         """A stable short name used in file names and anchors."""
-        parts = [f"{SHORT.get(k, k.split('.')[-1])}-{v}" for k, v in self.settings.items()]
+        parts = [f"kafka-{self.kafka_version}"] if self.kafka_version else []
+        parts += [f"{SHORT.get(k, k.split('.')[-1])}-{v}" for k, v in self.settings.items()]
         parts += [f"{k}-{v}" for k, v in self.bounds.items()]
         text = "_".join(parts)
         return "".join(c if c.isalnum() or c in "-_" else "-" for c in text).lower()
@@ -37,7 +39,8 @@ class Row:
         """The CLI command that reproduces this row."""
         sets = " ".join(f"--set {k}={v}" for k, v in self.settings.items())
         bounds = " ".join(f"--bound {k}={v}" for k, v in self.bounds.items())
-        return " ".join(p for p in ("kafkacheck check", self.model, sets, bounds) if p)
+        version = f"--kafka-version {self.kafka_version}" if self.kafka_version else ""
+        return " ".join(p for p in ("kafkacheck check", self.model, version, sets, bounds) if p)
 
 
 @dataclass(frozen=True)
@@ -183,4 +186,75 @@ GROUP = Matrix(
     rows=_group_rows(),
 )
 
-MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP]
+def _disk_loss_rows() -> tuple[Row, ...]:
+    rf2 = {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2"}
+    atomic: dict[str, int | str] = {"crashes": 0, "disk_losses": 1}
+    in_flight: dict[str, int | str] = {**atomic, "isr_updates": "in-flight"}
+    rows = [Row("replication", rf2, atomic, version) for version in ("4.0", "4.1")]
+    # AlterPartition in flight: KIP-841 (3.3), KIP-903 (3.5), ELR (4.1+ clusters)
+    rows += [Row("replication", rf2, in_flight, version)
+             for version in ("3.2", "3.4", "3.5", "4.4")]
+    rows.append(Row("replication", rf2, {**in_flight, "lost_alter_responses": 1,
+                                         "records": 1}))
+    # a process crash and a disk loss: every replica shut down uncleanly
+    rows.append(Row("replication", rf2, {"crashes": 1, "crash_kind": "process",
+                                         "disk_losses": 1, "records": 1}))
+    return tuple(rows)
+
+
+DISK_LOSS = Matrix(
+    id="disk-loss",
+    title="Disk loss and AlterPartition in flight: can a replica with an empty disk lead?",
+    intro="One partition on 2 brokers, acks=all, min.insync.replicas=2, 2 records (1 where "
+          "noted); one broker loses its log directory and restarts empty. With "
+          "isr_updates=in-flight the leader's AlterPartition travels to the controller while "
+          "the leader counts its maximal ISR (KIP-497); the Kafka version picks the "
+          "controller's validation (KIP-841 from 3.3, KIP-903 broker epochs from 3.5) and "
+          "Eligible Leader Replicas (on for clusters formatted by 4.1+).",
+    model="replication",
+    columns=("NoAckedWriteLost", "CommittedRecordsStay", "IsrJoinersHoldCommitted",
+             "FencedNeverJoinsIsr"),
+    setting_columns=("acks", "replication.factor", "min.insync.replicas"),
+    bound_columns=("crashes", "crash_kind", "disk_losses", "isr_updates",
+                   "lost_alter_responses", "records"),
+    rows=_disk_loss_rows(),
+)
+
+
+def _rolling_rows() -> tuple[Row, ...]:
+    rows = []
+    base: dict[str, int | str] = {"crashes": 0, "slow_followers": "none",
+                                  "rolling_restarts": 2, "records": 1}
+    for acks, rf, min_isr, unclean, wait in (
+        ("all", "3", "2", "false", "isr"), ("all", "3", "2", "false", "none"),
+        ("all", "3", "3", "false", "isr"), ("all", "2", "2", "false", "isr"),
+        ("all", "2", "1", "false", "isr"), ("all", "2", "1", "false", "none"),
+        ("all", "2", "1", "true", "none"), ("1", "3", "1", "false", "isr"),
+    ):
+        settings = {"acks": acks, "replication.factor": rf, "min.insync.replicas": min_isr,
+                    "unclean.leader.election.enable": unclean}
+        rows.append(Row("replication", settings, {**base, "restart_wait": wait}))
+    # a full rolling restart of three brokers, two records
+    rows.append(Row("replication", {"acks": "all", "replication.factor": "3",
+                                    "min.insync.replicas": "2"},
+                    {**base, "rolling_restarts": 3, "records": 2, "restart_wait": "isr"}))
+    return tuple(rows)
+
+
+ROLLING = Matrix(
+    id="rolling-restarts",
+    title="Rolling restarts: which settings keep producing, and keep the data?",
+    intro="Controlled shutdowns (leadership and ISR membership move away first, logs are "
+          "flushed), each broker restarted when the operator chooses; no crash and no slow "
+          "follower. restart_wait=isr: the next broker goes down only once every replica is "
+          "back in the ISR; none: at any time. WritesAccepted asks whether every state has a "
+          "live leader taking writes with these acks.",
+    model="replication",
+    columns=("WritesAccepted", "NoAckedWriteLost", "CommittedRecordsStay"),
+    setting_columns=("acks", "replication.factor", "min.insync.replicas",
+                     "unclean.leader.election.enable"),
+    bound_columns=("rolling_restarts", "restart_wait", "records"),
+    rows=_rolling_rows(),
+)
+
+MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP, DISK_LOSS, ROLLING]

@@ -22,6 +22,11 @@ class Preset:
 _SAFE = {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3",
          "unclean.leader.election.enable": "false"}
 
+_RF2_ALL = {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2"}
+_IN_FLIGHT: dict[str, int | str] = {"crashes": 0, "disk_losses": 1, "isr_updates": "in-flight"}
+_ROLLING: dict[str, int | str] = {"crashes": 0, "slow_followers": "none",
+                                  "rolling_restarts": 2, "records": 1}
+
 _ALL: tuple[Preset, ...] = (
     Preset("acks1-loss", "replication",
            "acks=1: can an acknowledged write be lost when the leader crashes? (yes)",
@@ -122,6 +127,41 @@ _ALL: tuple[Preset, ...] = (
            "replication + KRaft controller, 3 brokers, a crash and an isolation",
            {"acks": "all", "min.insync.replicas": "2"},
            {"records": 1, "crashes": 1, "isolations": 1}),
+    Preset("disk-loss-last-isr", "replication",
+           "Kafka 4.0 (ELR off): the last ISR member loses its disk, comes back empty and is "
+           "elected (KIP-841 kept it in the ISR)", _RF2_ALL, {"crashes": 0, "disk_losses": 1},
+           ("NoAckedWriteLost",), kafka_version="4.0"),
+    Preset("disk-loss-elr", "replication",
+           "the same disk loss on Kafka 4.4: its unclean shutdown takes it out of the ELR, "
+           "and an ELR member with the data leads", _RF2_ALL,
+           {"crashes": 0, "disk_losses": 1}),
+    Preset("kip903-stale-alter-partition", "replication",
+           "Kafka 3.4: an AlterPartition sent before the follower lost its disk adds it back, "
+           "empty, after it registered again", _RF2_ALL, _IN_FLIGHT,
+           ("IsrJoinersHoldCommitted",), kafka_version="3.4"),
+    Preset("kip903-broker-epochs", "replication",
+           "the same on Kafka 3.5: the request carries the old broker epoch and the "
+           "controller refuses it (INELIGIBLE_REPLICA)", _RF2_ALL, _IN_FLIGHT,
+           ("IsrJoinersHoldCommitted", "FencedNeverJoinsIsr"), kafka_version="3.5"),
+    Preset("rolling-restart-safe", "replication",
+           "acks=all, min.insync.replicas=2, RF=3, one broker at a time and waiting for the "
+           "ISR: writes never stop and nothing is lost", _SAFE,
+           {**_ROLLING, "rolling_restarts": 3, "records": 2},
+           ("WritesAccepted", "NoAckedWriteLost", "CommittedRecordsStay")),
+    Preset("rolling-restart-no-wait", "replication",
+           "the same without waiting for the restarted broker to rejoin the ISR: "
+           "NOT_ENOUGH_REPLICAS", _SAFE, {**_ROLLING, "restart_wait": "none"},
+           ("WritesAccepted", "NoAckedWriteLost")),
+    Preset("rolling-restart-acks1-loss", "replication",
+           "acks=1: a controlled shutdown moves leadership to a follower that has not "
+           "fetched an acknowledged record", {"acks": "1", "replication.factor": "3"},
+           _ROLLING, ("NoAckedWriteLost",)),
+    Preset("controller-disk-loss-failover", "controller",
+           "3 KRaft nodes, AlterPartition in flight, one node losing its disk and one "
+           "isolation forcing a controller failover (minutes)",
+           {"acks": "all", "min.insync.replicas": "2"},
+           {"records": 1, "crashes": 0, "isolations": 1, "restarts": 1, "disk_losses": 1,
+            "isr_updates": "in-flight"}),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

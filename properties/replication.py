@@ -76,10 +76,11 @@ def _joiners(old: Any, new: Any) -> int:
     return new.isr & ~old.isr
 
 
-def isr_joiners_hold_committed(before: Any, after: Any) -> bool:
-    """A running replica that joins the ISR holds the leader's log up to its high watermark."""
+def isr_joiners_hold_committed(before: Any, after: Any, acting: int) -> bool:
+    """A running replica (in ``acting``) that joins the ISR holds the leader's log up to its
+    high watermark."""
     for old, new in zip(before.parts, after.parts, strict=True):
-        joined = _joiners(old, new) & after.alive
+        joined = _joiners(old, new) & acting
         if not joined:
             continue
         leader = new.leader
@@ -91,9 +92,8 @@ def isr_joiners_hold_committed(before: Any, after: Any) -> bool:
     return True
 
 
-def fenced_never_join_isr(before: Any, after: Any) -> bool:
-    """No fenced (or shut down) broker is added to an ISR."""
-    fenced = after.fenced
+def fenced_never_join_isr(before: Any, after: Any, fenced: int) -> bool:
+    """No broker of ``fenced`` (fenced or shut down after the step) is added to an ISR."""
     return not any(_joiners(old, new) & fenced
                    for old, new in zip(before.parts, after.parts, strict=True))
 
@@ -181,6 +181,7 @@ def narrate_committed_loss(model: object, trace: Any) -> str:
 def replication_properties(model: ReplicationModel) -> list[Property]:
     """The properties of the replication model, with the settings that decide them."""
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
+    acting = model.acting_brokers
     acked = ("a record whose send succeeded (acks=0: the application is told so at once, "
              "with no broker confirmation)" if model.acks == 0 else
              f"a record acknowledged to the producer (acks={acks})")
@@ -188,7 +189,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
         always(
             "NoAckedWriteLost",
             f"{acked} stays in the log of every later leader",
-            lambda s: acked_writes_survive(s.parts, s.alive),
+            lambda s: acked_writes_survive(s.parts, acting(s)),
             source="Kafka docs 'Replication': committed messages are not lost",
             narrate=narrate_acked_loss,
             explanation="an acknowledged record was missing from the new leader's log: the "
@@ -205,7 +206,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "CommittedRecordsStay",
             "a record consumers could read (below the leader's high watermark) stays at its "
             "offset in every later leader's log",
-            lambda s: committed_records_stay(s.parts, s.alive),
+            lambda s: committed_records_stay(s.parts, acting(s)),
             source="Kafka docs 'Replication' (committed = in every ISR replica's log)",
             narrate=narrate_committed_loss,
             explanation="a record that was below the high watermark, so visible to "
@@ -241,7 +242,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "IsrJoinersHoldCommitted",
             "a running replica that joins the ISR holds every record below the leader's high "
             "watermark",
-            lambda s, a, t: isr_joiners_hold_committed(s, t),
+            lambda s, a, t: isr_joiners_hold_committed(s, t, acting(t)),
             source="Partition.isFollowerInSync; KIP-903 (broker epochs in AlterPartition)",
             explanation="a replica joined the ISR without the records the leader had "
             "committed: the AlterPartition that added it was decided on a fetch from before "
@@ -252,7 +253,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
         props.append(always_step(
             "FencedNeverJoinsIsr",
             "a fenced or shut-down broker is never added to an ISR",
-            lambda s, a, t: fenced_never_join_isr(s, t),
+            lambda s, a, t: fenced_never_join_isr(s, t, model.fenced_brokers(t)),
             source="KIP-841 (ReplicationControlManager.ineligibleReplicasForIsr)",
             explanation="the controller added a fenced broker to the ISR: an AlterPartition "
             "decided before the broker stopped arrived after it was fenced; KIP-841 makes "

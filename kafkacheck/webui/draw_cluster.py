@@ -50,6 +50,10 @@ def partition_sections(v: Vars, alive: list[str] | None, notes_of: dict[str, dic
         part = partition_section(v, pre, title, alive, notes_of.get(pre))
         purgatory = fact_rows(v, [f"{pre}awaiting_acks"])
         part["facts"] = [["awaiting acks (leader's produce purgatory)", r[1]] for r in purgatory]
+        for key, label in ((f"{pre}isr_proposed", "ISR the leader proposed (in flight)"),
+                           (f"{pre}alter_requests", "AlterPartition requests in flight")):
+            if v.has(key):
+                part["facts"].append([label, v.get(key) or ""])
         out.append(part)
         ghost = ghost_section(v, pre, GHOSTS, f"{title}: what the checker remembers")
         if ghost is not None:
@@ -63,7 +67,10 @@ def draw_replication(v: Vars) -> list[Section]:
     alive = parse_set(v.get("alive"))
     fenced = parse_set(v.get("fenced"))
     parts = partition_sections(v, alive, {})
-    return [broker_section(names, alive, fenced, details=leader_lines(parts)), *parts]
+    details = leader_lines(parts)
+    for b in parse_set(v.get("shut_down_cleanly")) or []:
+        details.setdefault(b, []).append("down after a controlled shutdown")
+    return [broker_section(names, alive, fenced, details=details), *parts]
 
 
 _CTRL_RE = re.compile(r"epoch (\d+), (active|no leader|follows \S+), metadata offset (\d+)")
@@ -105,6 +112,9 @@ def draw_controller(v: Vars) -> list[Section]:
             waiting = v.get(f"{pre}{b}.awaiting_acks")
             if waiting is not None:
                 lines.append(f"awaiting acks: {waiting}")
+            proposed = v.get(f"{pre}{b}.isr_proposed")
+            if proposed is not None:
+                lines.append(f"AlterPartition in flight: isr {proposed}")
             notes.setdefault(pre, {})[b] = lines
     parts = partition_sections(v, alive, notes)
     details = leader_lines(parts)

@@ -63,6 +63,8 @@ assert not DEFINITE & INDEFINITE and len(DEFINITE | INDEFINITE) == len(ERROR_NAM
 
 NO_SEQ = -1
 MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
+PRODUCER_RESTART = "producer restart (a new session, a new producer id)"
+PRODUCER_STATE_EXPIRY = "producer state removed at the broker (producer.id.expiration.ms)"
 
 
 class Batch(NamedTuple):
@@ -111,11 +113,14 @@ class Idempotence(NamedTuple):
 
 
 class Budget(NamedTuple):
-    """Faults left: responses lost or timed out, retries, delivery timeouts."""
+    """Faults left: responses lost or timed out, retries, delivery timeouts, producer
+    restarts, and removals of the producer's state at the broker."""
 
     lost: int
     retries: int
     expiries: int
+    restarts: int = 0
+    state_expiries: int = 0
 
 
 class ProducerState(NamedTuple):
@@ -130,6 +135,9 @@ class ProducerState(NamedTuple):
     connections: tuple[tuple[Request, ...], ...]  # per broker
     idempotence: Idempotence | tuple  # () when idempotence is off
     budget: Budget
+    session: int = 0  # producer session: its producer id (a restart gets a new one)
+    state_from: tuple[int, ...] = ()  # per partition: offset the broker's producer state
+    # is rebuilt from (after it expired), () when it never expired
 
 
 def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None]:
@@ -198,6 +206,8 @@ class ProducerModel(Model):
         "flush.messages",
         "log.flush.interval.messages",
         "eligible.leader.replicas.version",
+        "producer.id.expiration.ms",
+        "transactional.id.expiration.ms",
     )
     key_settings = ("acks", "enable.idempotence", "retries",
                     "max.in.flight.requests.per.connection", "partitioner.class",
@@ -227,6 +237,12 @@ class ProducerModel(Model):
               fault="leader move"),
         Bound("truncation", "version", "follower truncation rule (as in replication)",
               choices=("version", *pt.TRUNCATION_RULES)),
+        Bound("producer_restarts", 0, "restarts of the producer without transactional.id: "
+              "the application sends its unacknowledged records again in a new session with "
+              "a new producer id", minimum=0, fault=PRODUCER_RESTART),
+        Bound("producer_state_expiries", 0, "removals of the producer's state at the "
+              "brokers once it was idle for producer.id.expiration.ms (KIP-854)", minimum=0,
+              fault=PRODUCER_STATE_EXPIRY),
     )
     # Test mutants: one-rule overrides of the partition component or the broker's
     # idempotence checks (tests/mutants/producer.py).
@@ -246,6 +262,15 @@ class ProducerModel(Model):
         rf = k["replication.factor"]
         if rf > 3:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 3)"
+        if "producer.id.expiration.ms" in config.explicit and config.version < (3, 4):
+            return (f"producer.id.expiration.ms does not exist in Kafka {config.kafka_version} "
+                    "(KIP-854, 3.4): producer ids expire with transactional.id.expiration.ms")
+        if config.bounds["producer_state_expiries"] > 0 and config.version < (2, 5):
+            return ("producer_state_expiries: before Kafka 2.5 (KIP-360) the broker answered "
+                    "UNKNOWN_PRODUCER_ID to a producer without state, which is not modelled")
+        if config.bounds["producer_restarts"] > 0 and "transactional.id" in config.explicit:
+            return ("producer_restarts models a producer without transactional.id (a new "
+                    "producer id per session); transactional restarts are not modelled here")
         b = config.bounds
         if b["record_partition"] >= b["partitions"]:
             return (f"record_partition={b['record_partition']} does not exist: the topic has "
@@ -272,6 +297,10 @@ class ProducerModel(Model):
         self.partitioning = Partitioning(self.partitions, batch_size, k["partitioner.class"],
                                          k["partitioner.ignore.keys"], b["record_partition"])
         self.broker_rules = self.idempotence_rules()
+        # KIP-854 (3.4): producer ids expire after producer.id.expiration.ms; before, after
+        # transactional.id.expiration.ms (ProducerStateManager.removeExpiredProducers).
+        self.expiration_ms = k["producer.id.expiration.ms"] if config.version >= (3, 4) \
+            else k["transactional.id.expiration.ms"]
         repl_kafka = {name: k.get(name, kafka_settings.default_for(name, config.version))
                       for name in ReplicationModel.settings}
         repl_bounds = {"partitions": self.partitions, "records": 0, "crashes": b["crashes"],
@@ -299,7 +328,10 @@ class ProducerModel(Model):
         b = self.bound
         return [ProducerState(repl, 0, self.partitioning.initial_state(),
                               ((),) * self.partitions, (), (), ((),) * self.n, tm,
-                              Budget(b["lost_responses"], b["retry_budget"], b["expiries"]))]
+                              Budget(b["lost_responses"], b["retry_budget"], b["expiries"],
+                                     b["producer_restarts"], b["producer_state_expiries"]),
+                              0, (0,) * self.partitions if b["producer_state_expiries"]
+                              else ())]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         yield from self._send(state)
@@ -325,6 +357,10 @@ class ProducerModel(Model):
             nxt = self._disconnect(state, b)
             if nxt is not None:
                 yield nxt
+        if state.budget.restarts > 0:
+            yield self._restart_producer(state)
+        if state.budget.state_expiries > 0:
+            yield from self._expire_producer_state(state)
         for action, nxt in self.embedded.successors(state):
             if action[0] in ("Crash", "PowerLoss"):
                 b = int(action[1][1:]) - 1
@@ -414,7 +450,7 @@ class ProducerModel(Model):
                 return None  # a retried batch waits until it is first in sequence
             if batch.desc < 0:
                 desc = len(descs)
-                descs = descs + (Descriptor(number, tm.epoch, tp.next, count),)
+                descs = descs + (Descriptor(number, tm.epoch, tp.next, count, state.session),)
                 tp = tp._replace(next=tp.next + count)
             else:
                 desc = batch.desc
@@ -546,7 +582,7 @@ class ProducerModel(Model):
                 for i in self._tm_inflight(batches, descs, p):
                     bt = batches[i]
                     count = len(bt.records)
-                    descs = descs + (Descriptor(i, epoch, seq, count),)
+                    descs = descs + (Descriptor(i, epoch, seq, count, descs[bt.desc].pid),)
                     batches = put(batches, i, bt._replace(desc=len(descs) - 1, reset=True))
                     seq += count
                 tparts[p] = Sequences(seq, NO_SEQ, epoch, NO_SEQ)
@@ -620,6 +656,67 @@ class ProducerModel(Model):
         self._settle(parts)
         return ("Expire", f"b{number}", f"p{p}"), self._rebuild(state, parts, state.connections)
 
+    # -- producer sessions and producer-state expiry ------------------------------------
+
+    def _restart_producer(self, state: ProducerState) -> tuple[Action, State]:
+        """The application restarts its producer without transactional.id: InitProducerId
+        gives a new producer id (epoch 0, sequences from 0), every unacknowledged batch is
+        lost with the old process (its outcome unknown to the application, which sends its
+        records again), and the old connections close with their requests."""
+        batches = state.batches
+        deques: list[tuple[int, ...]] = [() for _ in range(self.partitions)]
+        resent = []
+        for i, bt in enumerate(batches):
+            if bt.status in (QUEUED, INFLIGHT):
+                batches = put(batches, i, bt._replace(status=FAILED, error=NETWORK,
+                                                      in_doubt=bt.status == INFLIGHT or
+                                                      bt.attempts > 0))
+                number = len(batches)
+                batches = batches + (Batch(bt.partition, bt.records, 0, -1, QUEUED, NONE,
+                                           False, False),)
+                deques[bt.partition] += (number,)
+                resent.extend(bt.records)
+        tm: Idempotence | tuple = ()
+        if self.idempotent:
+            tm = Idempotence(0, False, 0, (Sequences(0, NO_SEQ, 0, NO_SEQ),) * self.partitions)
+        budget = state.budget
+        nxt = state._replace(accumulator=tuple(deques), batches=batches,
+                             connections=((),) * self.n, idempotence=tm,
+                             budget=budget._replace(restarts=budget.restarts - 1),
+                             session=state.session + 1)
+        again = " ".join(f"r{r}" for r in resent) or "nothing"
+        return ("RestartProducer", f"new producer id {state.session + 1}", f"resend {again}"), nxt
+
+    def _expire_producer_state(self, state: ProducerState) -> Iterator[tuple[Action, State]]:
+        """The brokers drop the producer's state of a partition (ProducerStateManager
+        .removeExpiredProducers) once it wrote nothing for producer.id.expiration.ms
+        (transactional.id.expiration.ms before 3.4, KIP-854).  Within delivery.timeout.ms
+        of its last append a batch may still be retried, so while one is unresolved the
+        state can expire only if the expiration is the shorter of the two."""
+        if self.expiration_ms >= self.kafka["delivery.timeout.ms"] and any(
+                bt.status == INFLIGHT or (bt.status == QUEUED and bt.attempts > 0)
+                for bt in state.batches):
+            return
+        budget = state.budget
+        for p, part in enumerate(state.repl.parts):
+            leader = part.leader
+            if leader == NO_LEADER:
+                continue
+            end = len(part.logs[leader])
+            if end == state.state_from[p] or not self._has_producer_batches(
+                    state, part.logs[leader][state.state_from[p]:]):
+                continue
+            yield (("ExpireProducerState", f"p{p}", f"below offset {end}"),
+                   state._replace(state_from=put(state.state_from, p, end),
+                                  budget=budget._replace(
+                                      state_expiries=budget.state_expiries - 1)))
+
+    @staticmethod
+    def _has_producer_batches(state: ProducerState, log: tuple[int, ...]) -> bool:
+        """Whether the log holds a batch with a producer id (an idempotent producer's)."""
+        descs = state.descriptors
+        return any(descs[e & pt.RECORD_MASK].epoch >= 0 for e in log)
+
     # -- broker: produce request handling ------------------------------------------------
 
     def _handle(self, state: ProducerState, b: int) -> Iterator[tuple[Action, State]]:
@@ -639,7 +736,11 @@ class ProducerModel(Model):
         repl = state.repl
         part = repl.parts[p]
         name = broker_name(b)
-        err, new_part, offset = self.broker_append(part, b, descs, desc)
+        if state.state_from and state.state_from[p]:
+            err, new_part, offset = self.broker_append(part, b, descs, desc,
+                                                       state.state_from[p])
+        else:
+            err, new_part, offset = self.broker_append(part, b, descs, desc)
         if err != NONE:
             label: Action = ("Reject", name, f"b{number}", ERROR_NAMES[err])
             request: Request | None = Request(desc, RESPONSE, err, 0)
@@ -657,20 +758,22 @@ class ProducerModel(Model):
             repl = repl._replace(parts=put(repl.parts, p, new_part))
         yield label, state._replace(repl=repl, connections=put(state.connections, b, conn))
 
-    def broker_append(self, part: Any, b: int, descs: tuple,
-                      desc: int) -> tuple[int, Any, int]:
+    def broker_append(self, part: Any, b: int, descs: tuple, desc: int,
+                      state_from: int = 0) -> tuple[int, Any, int]:
         """Partition.appendRecordsToLeader for broker b: (error, partition, offset).
 
         NOT_LEADER_OR_FOLLOWER and NOT_ENOUGH_REPLICAS are decided before anything is
         written; the producer-state checks (ProducerAppendInfo) then refuse, recognise a
-        duplicate (its original offset) or let the partition component append.
+        duplicate (its original offset) or let the partition component append.  The
+        producer state is rebuilt from offset ``state_from`` (what expiry left).
         """
         if part.leader != b:
             return NOT_LEADER, part, -1
         err = self.rules.append_error(part.isr)
         if err != NONE:
             return err, part, -1
-        outcome, offset = self.broker_rules.check_append(part.logs[b], descs, desc)
+        outcome, offset = self.broker_rules.check_append(part.logs[b][state_from:], descs, desc)
+        offset += state_from if offset >= 0 else 0
         if outcome == pb.OUT_OF_ORDER:
             return OUT_OF_ORDER, part, -1
         if outcome == pb.INVALID_EPOCH:
@@ -737,7 +840,8 @@ class ProducerModel(Model):
 
     def action_families(self) -> tuple[str, ...]:
         return ("Send", "Drain", "Append", "Duplicate", "Reject", "Respond", "Receive",
-                "Timeout", "Disconnect", "Expire", *self.repl.action_families()[4:])
+                "Timeout", "Disconnect", "Expire", "RestartProducer", "ExpireProducerState",
+                *self.repl.action_families()[4:])
 
     def batch_records_of(self, state: State, entry: int) -> tuple[int, ...]:
         """The records of one log entry (a batch as written)."""
@@ -784,6 +888,11 @@ class ProducerModel(Model):
                 f"b{state.descriptors[r.desc].batch}:{stages[r.stage]}"
                 + (f" {ERROR_NAMES[r.value]}" if r.stage == RESPONSE else "")
                 for r in conn) or "idle"
+        if self.bound["producer_restarts"]:
+            out["producer_id"] = str(state.session)
+        if state.state_from:
+            for p, start in enumerate(state.state_from):
+                out[f"p{p}.producer_state_from"] = f"offset {start}"
         if self.idempotent:
             tm = state.idempotence
             out["producer_epoch"] = str(tm.epoch)
@@ -816,4 +925,11 @@ class ProducerModel(Model):
             return Message("Producer", action[1], f"{name.lower()}: {action[2]} failed")
         if name == "Expire":
             return Message("Producer", "App", f"{action[1]} TimeoutException")
+        if name == "RestartProducer":
+            return Message("App", "Producer", " ".join(str(a) for a in action))
+        if name == "ExpireProducerState":
+            p = int(action[1][1:])
+            leader = after.repl.parts[p].leader
+            who = broker_name(leader) if leader != NO_LEADER else "Controller"
+            return Message(who, who, f"producer state of {action[1]} expired")
         return self.repl.message(action, before.repl, after.repl)

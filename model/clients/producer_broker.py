@@ -26,12 +26,13 @@ APPEND, DUPLICATE, OUT_OF_ORDER, INVALID_EPOCH = range(4)
 
 class Descriptor(NamedTuple):
     """A batch as sent on the wire: its batch, producer epoch (-1: not idempotent), base
-    sequence and record count."""
+    sequence, record count, and the producer id (one per producer session: 0, 1, ...)."""
 
     batch: int
     epoch: int
     base: int
     count: int
+    pid: int = 0
 
 
 class ProducerEntry(NamedTuple):
@@ -45,15 +46,15 @@ class ProducerEntry(NamedTuple):
 class IdempotenceRules:
     """How a leader treats a batch of the idempotent producer (ProducerStateManager)."""
 
-    def producer_entry(self, log: Sequence[int],
-                       descs: Sequence[Descriptor]) -> ProducerEntry:
-        """The producer's state as rebuilt from a replica's log."""
+    def producer_entry(self, log: Sequence[int], descs: Sequence[Descriptor],
+                       pid: int = 0) -> ProducerEntry:
+        """The state of producer ``pid`` as rebuilt from a replica's log."""
         epoch = NO_EPOCH
         batches: tuple[tuple[int, int, int], ...] = ()
         for offset, e in enumerate(log):
             d = descs[e & RECORD_MASK]
-            if d.epoch < 0:
-                continue  # written by a non-idempotent producer: no producer id
+            if d.epoch < 0 or d.pid != pid:
+                continue  # another producer id, or none (a non-idempotent producer)
             if d.epoch != epoch:
                 epoch = d.epoch
                 batches = ()  # ProducerStateEntry.maybeUpdateProducerEpoch clears batchMetadata
@@ -66,7 +67,7 @@ class IdempotenceRules:
         d = descs[desc]
         if d.epoch < 0:
             return APPEND, -1
-        entry = self.producer_entry(log, descs)
+        entry = self.producer_entry(log, descs, d.pid)
         duplicate = self.find_duplicate(entry, d)
         if duplicate >= 0:
             return DUPLICATE, duplicate

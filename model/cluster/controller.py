@@ -31,9 +31,10 @@ from kafkacheck.model.cluster.partition import (
     PartitionRules,
     PartitionState,
     broker_name,
+    mask_text,
     put,
 )
-from kafkacheck.model.cluster.replication import elr_problem
+from kafkacheck.model.cluster.replication import DISK_LOSS, ISR_UPDATES, elr_problem
 from kafkacheck.model.interface import Action, Bound, Model, State, replacer
 from kafkacheck.properties.base import Property
 
@@ -96,6 +97,28 @@ class Leading(NamedTuple):
 NOT_LEADING = ()  # a broker's leader state for a partition it does not lead
 
 
+class AlterPartitionRequest(NamedTuple):
+    """An AlterPartition request on its way to the active controller: who sent it, for which
+    leader and partition epochs, the ISR it proposes, the members whose broker epoch it
+    carries (from their last fetch) and those among them that registered again since."""
+
+    leader: int
+    leader_epoch: int
+    partition_epoch: int
+    isr: int
+    epochs: int
+    stale: int
+
+
+class InFlight(NamedTuple):
+    """Disk losses left, and the AlterPartition exchange: per partition the ISR each broker
+    proposed and awaits (-1: none) and the requests not yet handled (oldest first)."""
+
+    disk_losses: int
+    proposed: tuple[tuple[int, ...], ...]
+    requests: tuple[tuple[AlterPartitionRequest, ...], ...]
+
+
 class ControllerState(NamedTuple):
     """Nodes, network cut, fault budgets, the quorum, the brokers and the partitions."""
 
@@ -112,6 +135,7 @@ class ControllerState(NamedTuple):
     leads: tuple[tuple[Leading | tuple, ...], ...]  # per partition, per broker
     parts: tuple[PartitionState, ...]  # logs and HWs; leadership as last committed
     acked_by_deposed_leader: tuple[int, ...]  # ghost, per partition
+    ops: InFlight | tuple = ()  # () unless disk losses or AlterPartition in flight are explored
 
 
 # Fast setters of the fields the successor functions change most (see interface.replacer).
@@ -156,7 +180,8 @@ class ControllerModel(ControllerPresentation, Model):
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable", "process.roles")
-    faults_not_modelled = ("power loss (see the replication model)", "disk failure")
+    faults_not_modelled = ("power loss (see the replication model)",
+                           "loss of the metadata log (disk losses here hit log.dirs only)")
     bounds = (
         Bound("brokers", 3, "brokers; each hosts a replica of every partition "
               "(replication.factor = brokers)", minimum=1, maximum=5),
@@ -178,6 +203,12 @@ class ControllerModel(ControllerPresentation, Model):
         Bound("truncation", "version", "how a new follower truncates: version (the rule of "
               "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
+        Bound("disk_losses", 0, "node crashes that also lose the broker's log directory "
+              "(log.dirs; the metadata log is kept): the broker restarts empty and registers "
+              "with a new broker epoch", minimum=0, fault=DISK_LOSS),
+        Bound("isr_updates", "atomic", "atomic: the leader's AlterPartition is handled in the "
+              "step it is sent; in-flight: it travels to the active controller while the "
+              "leader counts its maximal ISR (KIP-497)", choices=ISR_UPDATES),
     )
     # Test mutants add one-rule overrides of the partition component here (tests/mutants).
     rule_mixins: ClassVar[tuple[type, ...]] = ()
@@ -245,6 +276,8 @@ class ControllerModel(ControllerPresentation, Model):
         self.node_ctrls = [tuple(c for c in range(self.m) if self.ctrl_node[c] == node)
                            for node in range(self.nodes)]
         self.node_names = tuple(self.node_name(node) for node in range(self.nodes))
+        self.async_isr = b["isr_updates"] == "in-flight"
+        self.in_flight = self.async_isr or b["disk_losses"] > 0
 
     # -- state ------------------------------------------------------------------------
 
@@ -266,10 +299,14 @@ class ControllerModel(ControllerPresentation, Model):
             leads.append(tuple(Leading((0,) * n, ()) if x == leader else NOT_LEADING
                                for x in range(n)))
         b = self.bound
+        ops: InFlight | tuple = ()
+        if self.in_flight:
+            ops = InFlight(b["disk_losses"], ((-1,) * n,) * self.partitions,
+                           ((),) * self.partitions)
         return [ControllerState((1 << self.nodes) - 1, 0, b["crashes"], b["isolations"],
                                 b["restarts"], b["leader_changes"], b["slow_followers"], 1,
                                 ctrl, brokers, tuple(leads), tuple(parts),
-                                (0,) * self.partitions)]
+                                (0,) * self.partitions, ops)]
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -408,6 +445,8 @@ class ControllerModel(ControllerPresentation, Model):
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         for p in range(self.partitions):
             yield from self._partition_actions(state, p)
+            if state.ops and state.ops.requests[p]:
+                yield from self._alter_partition_answers(state, p)
         yield from self._metadata_actions(state)
         yield from self._controller_actions(state)
         yield from self._decisions(state)
@@ -491,7 +530,8 @@ class ControllerModel(ControllerPresentation, Model):
             if part.synced[b] != view.epoch:
                 yield self._truncate(state, p, b, view, (leader, lview))
                 continue
-            acted = rules.fetch(self._acting_view(part, leader, lview, llead), b)
+            acted = rules.fetch(self._acting_view(part, leader, lview, llead), b,
+                                self._maximal(state, p, leader, lview))
             if acted is not None:
                 yield (self._label("Fetch", p, broker_name(b), f"from {broker_name(leader)}"),
                        self._settle(state, p, leader, acted))
@@ -505,7 +545,8 @@ class ControllerModel(ControllerPresentation, Model):
         rules = self.rules
         if rules.append_error(view.isr) != NONE:
             return  # NOT_ENOUGH_REPLICAS, judged on the ISR this broker knows
-        acted = rules.append(self._acting_view(state.parts[p], b, view, lead), record)
+        acted = rules.append(self._acting_view(state.parts[p], b, view, lead), record,
+                             self._maximal(state, p, b, view))
         if self.acks == -1:
             acted = pt.with_pending(acted, acted.pending + ((record, len(acted.logs[b]) - 1),))
         zombie = -1
@@ -524,8 +565,9 @@ class ControllerModel(ControllerPresentation, Model):
         if not pending:
             return
         view_now = self._acting_view(state.parts[p], b, view, lead)
+        maximal = self._maximal(state, p, b, view)
         for i, (record, offset) in enumerate(pending):
-            outcome = rules.ack_outcome(view_now, offset)
+            outcome = rules.ack_outcome(view_now, offset, maximal)
             if outcome == WAITING:
                 continue
             acted = pt.with_pending(view_now, pending[:i] + pending[i + 1:])
@@ -590,6 +632,9 @@ class ControllerModel(ControllerPresentation, Model):
                 proposals.append(("expand", f, isr | 1 << f))
         if not proposals:
             return
+        if self.async_isr:
+            yield from self._send_alter_partition(state, p, b, view, lead, proposals, slow)
+            return
         for c, acc in self._active_controllers(state):
             if not self._linked(alive, cut, bnode, self.ctrl_node[c]):
                 continue
@@ -624,6 +669,112 @@ class ControllerModel(ControllerPresentation, Model):
         if error != "NONE":
             return None
         return self._change(reg, p, new_isr, self.acceptable(fenced))
+
+    # -- AlterPartition in flight (KIP-497) and broker epochs (KIP-903) ---------------------
+
+    def _maximal(self, state: ControllerState, p: int, b: int, view: Registration) -> int:
+        """Broker b's maximal ISR of partition p while its AlterPartition is in flight, else
+        -1 (the ISR of its view counts)."""
+        if not state.ops:
+            return -1
+        proposed = state.ops.proposed[p][b]
+        return -1 if proposed < 0 else self.rules.maximal_isr(view.isr, proposed)
+
+    def _send_alter_partition(self, state: ControllerState, p: int, b: int,
+                              view: Registration, lead: Leading, proposals: list,
+                              slow: list) -> Iterator[tuple[Action, State]]:
+        """Leader b sends AlterPartition (one change at a time: Partition.isInflight) with
+        the broker epoch of each member it has a fetch from (addBrokerEpochToIsr)."""
+        ops = state.ops
+        if ops.proposed[p][b] >= 0:
+            return
+        known = 1 << b
+        for f in range(self.n):
+            if lead.remote[f] != UNKNOWN:
+                known |= 1 << f
+        for kind, f, new_isr in proposals:
+            request = AlterPartitionRequest(b, view.epoch, view.partition_epoch, new_isr,
+                                            known & new_isr, 0)
+            nxt_ops = ops._replace(
+                proposed=put(ops.proposed, p, put(ops.proposed[p], b, new_isr)),
+                requests=put(ops.requests, p, ops.requests[p] + (request,)))
+            nxt = state._replace(ops=nxt_ops)
+            if kind == "shrink" and f in slow:
+                nxt = nxt._replace(slow_followers=nxt.slow_followers - 1)
+            yield (self._label("AlterPartition", p, broker_name(b), f"{kind} {broker_name(f)}"),
+                   nxt)
+
+    def _alter_partition_answers(self, state: ControllerState,
+                                 p: int) -> Iterator[tuple[Action, State]]:
+        """An active controller handles the oldest AlterPartition request of partition p
+        (ReplicationControlManager.alterPartition, validated by the partition component);
+        a live sender it reaches takes the answer (handleAlterPartitionUpdate / Error)."""
+        ops = state.ops
+        request = ops.requests[p][0]
+        rest = put(ops.requests, p, ops.requests[p][1:])
+        sender = request.leader
+        snode = self.broker_node[sender]
+        alive, cut = state.alive, state.cut
+        sender_up = bool(alive >> snode & 1)
+        for c, acc in self._active_controllers(state):
+            cnode = self.ctrl_node[c]
+            if sender_up and not self._linked(alive, cut, snode, cnode):
+                continue  # NodeToControllerChannelManager retries until it reaches one
+            image = state.controllers[c].image
+            reg = image.parts[p]
+            order = (request.partition_epoch > reg.partition_epoch) - \
+                (request.partition_epoch < reg.partition_epoch)
+            error = self.rules.alter_partition_error(reg, sender, request.leader_epoch, order,
+                                                     request.isr, image.fenced, request.stale)
+            base = state._replace(ops=ops._replace(requests=rest))
+            view = state.brokers[sender].views[p]
+            awaited = (sender_up and self._linked(alive, cut, snode, cnode)
+                       and ops.proposed[p][sender] == request.isr
+                       and view.partition_epoch == request.partition_epoch)
+            what = mask_text(request.isr, self.n)
+            by = f"by {ctrl_name(c)}"
+            if error == "NONE":
+                new_reg = self._change(reg, p, request.isr, self.acceptable(image.fenced))
+                nxt = self._commit(base, c, Image(image.fenced, put(image.parts, p, new_reg)),
+                                   acc)
+                if awaited:
+                    nxt = self._clear_proposal(nxt, p, sender)
+                    if new_reg.leader == sender:
+                        nxt = self._set_view(nxt, sender, p, new_reg)
+                        lead = nxt.leads[p][sender]
+                        if lead:
+                            acted = self.rules.raise_hw(
+                                self._acting_view(nxt.parts[p], sender, new_reg, lead))
+                            nxt = self._settle(nxt, p, sender, acted)
+                yield (self._label("AlterPartitionAccepted", p, broker_name(sender),
+                                   f"isr {what}", by), nxt)
+                continue
+            nxt = base
+            if error == "INELIGIBLE_REPLICA" and awaited:
+                nxt = self._clear_proposal(nxt, p, sender)  # back to the committed state
+            yield (self._label("AlterPartitionRejected", p, broker_name(sender), f"isr {what}",
+                               error, by), nxt)
+
+    @staticmethod
+    def _clear_proposal(state: ControllerState, p: int, b: int) -> ControllerState:
+        """Broker b no longer awaits an AlterPartition answer for partition p."""
+        ops = state.ops
+        if ops.proposed[p][b] < 0:
+            return state
+        return state._replace(ops=ops._replace(
+            proposed=put(ops.proposed, p, put(ops.proposed[p], b, -1))))
+
+    @staticmethod
+    def _registered_again(state: ControllerState, b: int) -> ControllerState:
+        """Broker b registered with a new broker epoch: requests carrying its old one are
+        stale for it (KIP-903)."""
+        ops = state.ops
+        if not ops or not any(r.epochs >> b & 1 for queue in ops.requests for r in queue):
+            return state
+        bit = 1 << b
+        requests = tuple(tuple(r._replace(stale=r.stale | bit) if r.epochs & bit else r
+                               for r in queue) for queue in ops.requests)
+        return state._replace(ops=ops._replace(requests=requests))
 
     def _fetches_from(self, state: ControllerState, p: int, f: int, b: int,
                       view: Registration, synced: bool = True) -> bool:
@@ -693,6 +844,9 @@ class ControllerModel(ControllerPresentation, Model):
             old = me.views[p]
             if view == old and not fresh:
                 continue
+            if state.ops:
+                # makeLeader / makeFollower replace the pending ISR state with the metadata's.
+                state = self._clear_proposal(state, p, b)
             state = self._role_change(state, p, b, old, view, fresh)
         return state
 
@@ -821,7 +975,7 @@ class ControllerModel(ControllerPresentation, Model):
                     nxt = self._commit(state, c, self._remove_broker(image, b, unclean), acc)
                     me = nxt.brokers[b]
                     nxt = nxt._replace(brokers=put(nxt.brokers, b, me._replace(phase=REGISTERED)))
-                    yield ("Register", broker_name(b), by), nxt
+                    yield ("Register", broker_name(b), by), self._registered_again(nxt, b)
             for p in range(self.partitions):
                 reg = image.parts[p]
                 if state.leader_changes > 0 and reg.leader != NO_LEADER:
@@ -858,6 +1012,8 @@ class ControllerModel(ControllerPresentation, Model):
             if alive & bit:
                 if state.crashes > 0:
                     yield ("Crash", name), self._crash(state, node)
+                if state.ops and state.ops.disk_losses > 0 and self.node_brokers[node]:
+                    yield ("DiskLoss", name), self._disk_loss(state, node)
                 if state.isolations > 0 and not cut & bit and cut | bit != everyone:
                     yield ("Isolate", name), state._replace(cut=cut | bit,
                                                             isolations=state.isolations - 1)
@@ -875,8 +1031,23 @@ class ControllerModel(ControllerPresentation, Model):
         ctrl = state.controllers
         for c in self.node_ctrls[node]:
             ctrl = put(ctrl, c, ctrl[c]._replace(leader=NO_CONTROLLER))
-        return state._replace(alive=state.alive & ~(1 << node), crashes=state.crashes - 1,
-                              controllers=ctrl, leads=leads)
+        state = state._replace(alive=state.alive & ~(1 << node), crashes=state.crashes - 1,
+                               controllers=ctrl, leads=leads)
+        for b in self.node_brokers[node]:
+            if state.ops:
+                for p in range(self.partitions):
+                    state = self._clear_proposal(state, p, b)  # in-memory state is gone
+        return state
+
+    def _disk_loss(self, state: ControllerState, node: int) -> ControllerState:
+        """The node crashes and its brokers' log directories are replaced: they restart
+        with empty logs and no HW checkpoint (the metadata log survives)."""
+        crashed = self._crash(state._replace(crashes=state.crashes + 1), node)
+        parts = crashed.parts
+        for b in self.node_brokers[node]:
+            parts = tuple(self.rules.lose_disk(part, b) for part in parts)
+        ops = crashed.ops._replace(disk_losses=crashed.ops.disk_losses - 1)
+        return crashed._replace(parts=parts, ops=ops)
 
     def _restart(self, state: ControllerState, node: int) -> Iterator[tuple[Action, State]]:
         """The node starts again: its brokers must register and catch up before acting, and
@@ -908,10 +1079,27 @@ class ControllerModel(ControllerPresentation, Model):
                     restarted[p] = rules.restart(part, b, hw)
             yield ("Restart", name, *stale), base._replace(parts=tuple(restarted))
 
+    def acting_brokers(self, state: ControllerState) -> int:
+        """The brokers that run and have caught up since their last start (bitmask): a
+        restarted broker acts on nothing before its registration (which takes away its
+        leaderships) and its metadata catch-up."""
+        alive = state.alive
+        mask = 0
+        for b, broker in enumerate(state.brokers):
+            if broker.phase == RUNNING and alive >> self.broker_node[b] & 1:
+                mask |= 1 << b
+        return mask
+
+    @staticmethod
+    def fenced_brokers(state: ControllerState) -> int:
+        """The brokers fenced in the newest committed metadata (the longest image)."""
+        return max(state.controllers, key=lambda c: c.end).image.fenced
+
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "Fetch", "BecomeFollower", "AlterPartition",
                 "FetchMetadata", "Resign", "StepDown", "QuorumSync", "Elect", "Fence",
-                "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate", "Heal")
+                "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate", "Heal",
+                "AlterPartitionAccepted", "AlterPartitionRejected", "DiskLoss")
 
     def notes(self) -> list[str]:
         """What a reader should know about this configuration before reading verdicts."""

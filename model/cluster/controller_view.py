@@ -60,6 +60,12 @@ class ControllerPresentation:
             out[f"{pre}acked_by_deposed_leader"] = ("records",
                                                     state.acked_by_deposed_leader[p])
             out[f"{pre}committed"] = ("log", part.committed)
+            if state.ops:
+                for b, proposed in enumerate(state.ops.proposed[p]):
+                    if proposed >= 0:
+                        out[f"{pre}B{b + 1}.isr_proposed"] = ("brokers", proposed)
+                if state.ops.requests[p]:
+                    out[f"{pre}alter_requests"] = ("requests", state.ops.requests[p])
         return out
 
     def format_value(self, name: str, value: Any) -> str:
@@ -96,6 +102,12 @@ class ControllerPresentation:
             return pt.records_text(v)
         if kind == "pending":
             return pt.pending_text(v)
+        if kind == "requests":
+            return "[" + ", ".join(
+                f"{_mask(r.isr, 'B', self.n)} from B{r.leader + 1} (leader epoch "
+                f"{r.leader_epoch}, partition epoch {r.partition_epoch})"
+                + (f", old broker epoch of {_mask(r.stale, 'B', self.n)}" if r.stale else "")
+                for r in v) + "]"
         return repr(v)
 
     def participants(self) -> tuple[str, ...]:
@@ -118,8 +130,11 @@ class ControllerPresentation:
             target = who(args[1]) if name == "Fetch" else args[0]
             return Message(args[0], target, text)
         if name == "AlterPartition":
-            return Message(args[0], who(args[-1] if not args[-1].startswith("p")
-                                        else args[-2]), text)
+            by = [a for a in args if a.startswith("by ")]
+            return Message(args[0], who(by[0]) if by else args[0], text)
+        if name in ("AlterPartitionAccepted", "AlterPartitionRejected"):
+            by = next(a for a in args if a.startswith("by "))
+            return Message(who(by), args[0], text)
         if name == "FetchMetadata":
             return Message(args[0], who(args[1]), f"metadata up to {args[2]}")
         if name in ("Fence", "Unfence", "Register", "MoveLeader"):
@@ -129,7 +144,7 @@ class ControllerPresentation:
             return Message(args[0], args[0], text)
         if name == "QuorumSync":
             return Message(who(args[1]), args[0], "BeginQuorumEpoch / Fetch")
-        if name in ("Crash", "Restart", "Isolate"):
+        if name in ("Crash", "Restart", "Isolate", "DiskLoss"):
             first = args[0].split("/")[0]
             return Message(first, first, text)
         return Message("Producer", "Producer", text)

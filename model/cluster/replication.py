@@ -653,6 +653,16 @@ class ReplicationModel(Model):
                                        state.next_record, state.lost_acks, state.bounces,
                                        tuple(parts), state.ops))
 
+    @staticmethod
+    def acting_brokers(state: ReplicationState) -> int:
+        """The brokers whose process runs (bitmask): a leader among them acts as one."""
+        return state.alive
+
+    @staticmethod
+    def fenced_brokers(state: ReplicationState) -> int:
+        """The brokers the controller has fenced (bitmask)."""
+        return state.fenced
+
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "AckLost", "Fetch", "BecomeFollower",
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Fence", "Restart",

@@ -76,12 +76,12 @@ class RejectsAfterAppend(ProducerModel):
     """The leader appends first and checks min.insync.replicas afterwards, answering
     NOT_ENOUGH_REPLICAS for a batch it has written."""
 
-    def broker_append(self, part: Any, b: int, descs: tuple,
-                      desc: int) -> tuple[int, Any, int]:
+    def broker_append(self, part: Any, b: int, descs: tuple, desc: int,
+                      state_from: int = 0) -> tuple[int, Any, int]:
         if part.leader != b:
-            return super().broker_append(part, b, descs, desc)
+            return super().broker_append(part, b, descs, desc, state_from)
         err = self.rules.append_error(part.isr)
         if err == NONE:
-            return super().broker_append(part, b, descs, desc)
+            return super().broker_append(part, b, descs, desc, state_from)
         new_part = self.rules.append(part, desc)
         return err, new_part, len(new_part.logs[b]) - 1

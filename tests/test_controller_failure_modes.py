@@ -1,0 +1,81 @@
+"""Disk loss, broker epochs and AlterPartition in flight, with an explicit KRaft controller.
+
+The controller model carries the AlterPartition request from the leader to the active
+controller (``isr_updates=in-flight``): the leader counts its maximal ISR meanwhile
+(KIP-497), the controller validates it with the partition component's rule (leader and
+partition epochs, KIP-841 fencing, KIP-903 broker epochs), and a broker that lost its disk
+registers again with a new broker epoch (ClusterControlManager.registerBroker).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.model.cluster.replication import DISK_LOSS
+from kafkacheck.testing import make_model
+
+SAFE = {"acks": "all", "min.insync.replicas": "2"}
+# Two brokers, one controller on the first node: the KIP-903 scenario at its smallest.
+KIP903 = {"brokers": 2, "controllers": 1, "slow_followers": 1, "crashes": 0,
+          "isolations": 0, "restarts": 1, "disk_losses": 1, "isr_updates": "in-flight",
+          "records": 1}
+
+
+def test_the_kip_903_race_with_an_explicit_controller_until_broker_epochs_in_3_5():
+    # B2 catches up, B1 asks to add it; B2's node loses its disk, restarts, registers and
+    # is unfenced before the request is handled: Kafka 3.4 adds the empty replica.
+    before = make_model("controller", SAFE, kafka_version="3.4", **KIP903)
+    result = breadth_first(before, ["IsrJoinersHoldCommitted"])
+    assert [tuple(a) for a in result.violation("IsrJoinersHoldCommitted").trace.actions] == [
+        ("Produce", "r1", "to B1"), ("AlterPartition", "B1", "shrink B2"),
+        ("Fetch", "B2", "from B1"), ("Fetch", "B2", "from B1"),
+        ("AlterPartitionAccepted", "B1", "isr {B1}", "by C1"),
+        ("AlterPartition", "B1", "expand B2"), ("DiskLoss", "B2"), ("Restart", "B2"),
+        ("Register", "B2", "by C1"), ("FetchMetadata", "B2", "from C1", "offset 3"),
+        ("Unfence", "B2", "by C1"), ("AlterPartitionAccepted", "B1", "isr {B1, B2}", "by C1")]
+    after = make_model("controller", SAFE, kafka_version="3.5", **KIP903)
+    result = breadth_first(after)
+    assert result.complete and result.distinct_states == 5_885
+    assert result.verdict(next(p for p in result.properties
+                               if p.name == "IsrJoinersHoldCommitted")) == "holds"
+    assert (DISK_LOSS, 1) in after.fault_model().explored
+
+
+def test_before_4_0_the_last_isr_member_comes_back_empty_and_is_elected():
+    # KIP-841 keeps the last ISR member; without the unclean-shutdown clean-up (KIP-966,
+    # metadata.version 4.0) its registration leaves it there and unfencing elects it.
+    model = make_model("controller", SAFE, kafka_version="3.5", **KIP903)
+    trace = breadth_first(model, ["NoAckedWriteLost"]).violation("NoAckedWriteLost").trace
+    assert [a[0] for a in trace.actions][-6:] == [
+        "DiskLoss", "Restart", "Elect", "Register", "FetchMetadata", "Unfence"]
+
+
+def test_kafka_4_4_keeps_every_guarantee_through_the_same_disk_loss():
+    result = breadth_first(make_model("controller", SAFE, **KIP903))
+    assert result.result == "holds" and result.complete and result.distinct_states == 8_457
+
+
+def test_a_restarted_leader_with_an_empty_disk_is_not_a_leader_until_it_registers():
+    # Until its registration (which takes its leaderships away) and its metadata catch-up,
+    # a restarted broker acts on nothing: the replication properties read only brokers
+    # that run (ControllerModel.acting_brokers).
+    model = make_model("controller", SAFE, kafka_version="4.4", **KIP903)
+    state = model.init_states()[0]
+    for label in (("Produce", "r1", "to B1"), ("DiskLoss", "B1/C1"), ("Restart", "B1/C1")):
+        state = next(t for a, t in model.successors(state) if tuple(a) == label)
+    assert state.parts[0].leader == 0 and not state.parts[0].logs[0]
+    assert model.acting_brokers(state) == 0b10
+
+
+@pytest.mark.thorough
+def test_composed_three_brokers_one_disk_loss_one_controller_failover():
+    # The must-show configuration (bench/failure_modes.py prints its figures): three
+    # combined broker/controller nodes, AlterPartition in flight, one node losing its disk
+    # (and restarting) and one isolation forcing a controller failover.
+    model = make_model("controller", SAFE, records=1, crashes=0, isolations=1, restarts=1,
+                       disk_losses=1, isr_updates="in-flight")
+    result = breadth_first(model)
+    assert result.result == "holds" and result.complete
+    assert {p.name for p in result.properties} >= {"ControllerFailsOver",
+                                                   "IsrJoinersHoldCommitted"}
