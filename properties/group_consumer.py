@@ -1,4 +1,4 @@
-"""KIP-848 consumer-group guarantees: one owner, epochs, legal targets, fenced commits, convergence."""
+"""KIP-848 consumer-group guarantees: one owner, epochs, legal targets, fenced commits, liveness."""
 
 from __future__ import annotations
 

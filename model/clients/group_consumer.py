@@ -417,7 +417,12 @@ class ConsumerProtocolGroupModel(Model):
         cleared = c._replace(reply=NONE, reply_epoch=0, reply_assigned=0)
         if c.reply == OK:
             # onHeartbeatSuccess: the epoch from the response, the assignment to reconcile.
-            nxt = cleared._replace(status=MEMBER, epoch=c.reply_epoch, target=c.reply_assigned)
+            # A new target equal to what the consumer owns needs no reconciliation: the
+            # local assignment epoch is bumped and acknowledged (maybeReconcile ->
+            # ACKNOWLEDGING); any other waits for Reconcile to finish.
+            fresh = c.reply_assigned != c.target and c.reply_assigned == c.owned
+            nxt = cleared._replace(status=MEMBER, epoch=c.reply_epoch, target=c.reply_assigned,
+                                   ack=c.ack or fresh)
             label = ("Receive", name, f"epoch {c.reply_epoch}",
                      f"assigned {self.parts_text(c.reply_assigned)}")
         elif c.reply == UNRELEASED_INSTANCE_ID:
