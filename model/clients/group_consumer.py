@@ -667,7 +667,7 @@ class ConsumerProtocolGroupModel(Model):
         c = s.clients[i]
         if c.status == DOWN or c.paused:
             return True
-        if c.status == JOINING:
+        if c.status == JOINING and c.reply == NONE:
             _, error = self._validate(s.records[i], c, c.owned)
             return error != OK
         return False
