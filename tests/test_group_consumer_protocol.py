@@ -176,8 +176,8 @@ def test_every_property_has_a_mutant_or_a_kafka_scenario_that_breaks_it():
     assert {p.name for p in model.properties() if p.kind != "sometimes"} <= broken
 
 
-def test_cli_check_group_consumer_answers_with_the_new_protocol():
-    run = subprocess.run([sys.executable, "-m", "kafkacheck.cli", "check", "group-consumer",
+def test_cli_check_group_with_the_consumer_protocol_answers_with_the_kip848_model():
+    run = subprocess.run([sys.executable, "-m", "kafkacheck.cli", "check", "group",
                           "--set", "group.protocol=consumer",
                           "--bound", "rules=before-KAFKA-16147", "--bound", "closes=1",
                           "--bound", "rejoins=1", "--property", "SingleOwnerAtCoordinator",
@@ -186,3 +186,4 @@ def test_cli_check_group_consumer_answers_with_the_new_protocol():
     assert run.returncode == 1, run.stderr
     assert "SingleOwnerAtCoordinator violated" in run.stdout
     assert "counterexample of 11 steps" in run.stdout
+    assert "model group-consumer" in run.stdout.splitlines()[0]
