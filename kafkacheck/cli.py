@@ -39,6 +39,9 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    metavar="FILE.properties", help="Kafka settings from a .properties file")
     p.add_argument("--bound", dest="bounds", action="append", default=[], metavar="NAME=VALUE",
                    help="a model bound, e.g. --bound crashes=1 (repeatable)")
+    p.add_argument("--kafka-version", default=None, metavar="X.Y",
+                   help="the Kafka release to check (0.10 to 4.4; default 4.4): picks its "
+                        "rules and its defaults")
     p.add_argument("--property", dest="props", action="append", default=[], metavar="NAME",
                    help="check only this property (repeatable)")
     p.add_argument("--max-states", type=int, default=None, metavar="N")
@@ -107,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_report.add_argument("--max-seconds", type=float, default=None,
                           help="time limit per check")
 
-    p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and compare "
-                            "(run | up | down; see `kafkacheck conformance run --help`)")
+    p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and judge its "
+                            "histories (run | soak | judge | cleanup | up | down)")
     p_conf.add_argument("rest", nargs=argparse.REMAINDER)
 
     from kafkacheck.webui.command import add_arguments as add_explore_arguments
@@ -130,6 +133,7 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     base: dict[str, str] = {}
     bound_pairs: list[tuple[str, str]] = []
     props = list(args.props)
+    version = getattr(args, "kafka_version", None)
     if name not in registry.MODELS:
         preset = presets.PRESETS.get(name)
         if preset is None:
@@ -139,6 +143,7 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         base = dict(preset.settings)
         bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
         props = props or list(preset.properties)
+        version = version or preset.kafka_version
     try:
         cls = registry.model_class(name)
     except ImportError as exc:
@@ -151,6 +156,7 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         files=args.configs,
         bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
         base=base,
+        kafka_version=version,
     )
     for attr in ("max_states", "max_seconds"):
         value = getattr(args, attr, None)
