@@ -230,6 +230,8 @@ class ConsumerProtocolGroupModel(Model):
                 "group.instance.id", "group.consumer.session.timeout.ms",
                 "group.consumer.heartbeat.interval.ms", "max.poll.interval.ms")
     key_settings = ("group.protocol", "group.remote.assignor", "group.instance.id")
+    # The values this model covers (read by the not-covered verdict machinery).
+    covered_values = {"group.protocol": ("consumer",)}
     bounds = (
         Bound("consumers", 2, "consumer processes in the group", minimum=1, maximum=4),
         Bound("topics", 1, "subscribed topics", minimum=1, maximum=2),
