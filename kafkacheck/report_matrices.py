@@ -257,4 +257,93 @@ ROLLING = Matrix(
     rows=_rolling_rows(),
 )
 
-MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP, DISK_LOSS, ROLLING]
+def _session_rows() -> tuple[Row, ...]:
+    base: dict[str, int | str] = {"records": 2, "batch_records": 1, "lost_responses": 1}
+    short = {"producer.id.expiration.ms": "60000"}
+    return (
+        Row("producer", {}, dict(base)),
+        Row("producer", {}, {"records": 1, "lost_responses": 0, "producer_restarts": 1}),
+        Row("producer", {}, {**base, "producer_state_expiries": 1}),
+        Row("producer", short, {**base, "producer_state_expiries": 1}),
+        Row("producer", {"transactional.id.expiration.ms": "60000"},
+            {**base, "producer_state_expiries": 1}, "3.3"),
+    )
+
+
+SESSIONS = Matrix(
+    id="producer-sessions",
+    title="Producer sessions: does idempotence outlive a restart or the broker's state?",
+    intro="The idempotent producer (Kafka 4.4 defaults) sends 1 or 2 records, one response "
+          "may be lost. producer_restarts: the application restarts the producer without "
+          "transactional.id and sends again what was not acknowledged (a new producer id). "
+          "producer_state_expiries: the broker drops the producer's state after "
+          "producer.id.expiration.ms idle (KIP-854; before 3.4 "
+          "transactional.id.expiration.ms); below delivery.timeout.ms (120000) a retry can "
+          "still follow.",
+    model="producer",
+    columns=("NoDuplicates", "NoAckedRecordLost", "PartitionOrder"),
+    setting_columns=("producer.id.expiration.ms", "transactional.id.expiration.ms"),
+    bound_columns=("records", "lost_responses", "producer_restarts",
+                   "producer_state_expiries"),
+    rows=_session_rows(),
+)
+
+
+def _consumer_failure_rows() -> tuple[Row, ...]:
+    manual = {"auto.offset.reset": "earliest", "enable.auto.commit": "false"}
+    live: dict[str, int | str] = {"consumers": 2, "records": 2,
+                                  "commit": "sync-after-processing", "offset_expiries": 1}
+    unclean = {"replication.factor": "2", "min.insync.replicas": "1", "acks": "1",
+               "unclean.leader.election.enable": "true", "auto.offset.reset": "earliest"}
+    diverge: dict[str, int | str] = {"consumers": 1, "records": 2, "log": "replicated",
+                                     "broker_crashes": 1}
+    crash: dict[str, int | str] = {"consumers": 1, "records": 2, "crashes": 1, "rejoins": 1}
+    rows = [Row("group", manual, live, version) for version in ("2.0", "2.1", "4.4")]
+    rows.append(Row("group", manual, {**live, "consumers": 1, "closes": 1, "rejoins": 1}))
+    rows += [Row("group", unclean, diverge, version) for version in ("2.2", "2.3")]
+    rows += [Row("group", {"auto.offset.reset": "earliest"}, {**crash, "processing": p})
+             for p in ("in-loop", "async")]
+    static = {"group.instance.id": "app", "auto.offset.reset": "earliest"}
+    rows += [Row("group", static, {"consumers": 1, "records": 1, "duplicate_instances": d})
+             for d in (0, 1)]
+    return tuple(rows)
+
+
+CONSUMER_FAILURES = Matrix(
+    id="consumer-failure-modes",
+    title="Consumers: expired offsets, a diverged log, auto-commit with async processing",
+    intro="Rows 1-4: the group's committed offset expires (offsets.retention.minutes); "
+          "KIP-211 (2.1) expires only an Empty group's offsets. Rows 5-6: an unclean "
+          "election cuts back a log the consumer read (replication.factor=2, "
+          "min.insync.replicas=1, acks=1, one broker crash); KIP-320 (2.3) validates the "
+          "position after the leader change (AtLeastOnce still fails there: the record "
+          "written in place of the lost one sits below the committed offset until the "
+          "consumer seeks back). Rows 7-8: auto-commit while the records are "
+          "processed in the poll loop or on another thread, and one consumer crash. "
+          "Rows 9-10: a second process with the same group.instance.id (KIP-345 fencing).",
+    model="group",
+    columns=("AtLeastOnce", "AtMostOnce", "NoSkippedOffsets", "NoTwoOwnersAtOnce"),
+    setting_columns=("auto.offset.reset", "enable.auto.commit",
+                     "unclean.leader.election.enable", "group.instance.id"),
+    bound_columns=("consumers", "commit", "processing", "offset_expiries", "closes",
+                   "crashes", "log", "broker_crashes", "duplicate_instances"),
+    rows=_consumer_failure_rows(),
+)
+
+PARTITION_CHANGES = Matrix(
+    id="partition-count-changes",
+    title="Adding partitions: do a key's records stay in one partition?",
+    intro="A keyed producer (one key, 'key-0') sends 2 records; an operator may add "
+          "partitions between them. murmur2('key-0') is partition 0 of 1 and partition 1 "
+          "of 2 or 3.",
+    model="producer",
+    columns=("KeyOrder", "PartitionOrder", "NoDuplicates"),
+    setting_columns=(),
+    bound_columns=("partitions", "added_partitions"),
+    rows=tuple(Row("producer", {}, {"partitions": p, "added_partitions": a, "keys": 1,
+                                    "records": 2, "lost_responses": 0})
+               for p, a in ((1, 0), (1, 1), (2, 1))),
+)
+
+MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP, DISK_LOSS, ROLLING, SESSIONS,
+                          CONSUMER_FAILURES, PARTITION_CHANGES]

@@ -176,6 +176,47 @@ _ALL: tuple[Preset, ...] = (
            {"acks": "all", "min.insync.replicas": "2"},
            {"records": 1, "crashes": 0, "isolations": 1, "restarts": 1, "disk_losses": 1,
             "isr_updates": "in-flight"}),
+    Preset("offset-expiry-pre-kip211", "group",
+           "Kafka 2.0: a live group that commits after processing loses its committed offset "
+           "to offsets.retention.minutes; after a rebalance earliest processes a record again",
+           {"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
+           {"consumers": 2, "records": 2, "commit": "sync-after-processing",
+            "offset_expiries": 1}, ("AtMostOnce", "AtLeastOnce"), kafka_version="2.0"),
+    Preset("offset-expiry-kip211", "group",
+           "the same from Kafka 2.1 (KIP-211): only an Empty group's offsets expire",
+           {"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
+           {"consumers": 2, "records": 2, "commit": "sync-after-processing",
+            "offset_expiries": 1}),
+    Preset("consumer-divergence-pre-kip320", "group",
+           "Kafka 2.2: after an unclean election the consumer keeps its position and skips "
+           "the record written in place of the one it read",
+           {"replication.factor": "2", "min.insync.replicas": "1", "acks": "1",
+            "unclean.leader.election.enable": "true", "auto.offset.reset": "earliest"},
+           {"consumers": 1, "records": 3, "log": "replicated", "broker_crashes": 1},
+           ("NoSkippedOffsets", "AtMostOnce", "ReadRecordsStay"), kafka_version="2.2"),
+    Preset("consumer-divergence-kip320", "group",
+           "the same from Kafka 2.3 (KIP-320): the consumer validates its position and "
+           "seeks back to the divergence; what it read from the lost tail stays read",
+           {"replication.factor": "2", "min.insync.replicas": "1", "acks": "1",
+            "unclean.leader.election.enable": "true", "auto.offset.reset": "earliest"},
+           {"consumers": 1, "records": 3, "log": "replicated", "broker_crashes": 1},
+           ("NoSkippedOffsets", "AtMostOnce", "ReadRecordsStay")),
+    Preset("auto-commit-async-processing", "group",
+           "auto-commit while a worker thread processes the records: a crash loses a record "
+           "whose offset was committed", {"auto.offset.reset": "earliest"},
+           {"consumers": 1, "records": 2, "crashes": 1, "rejoins": 1, "processing": "async"},
+           ("AtLeastOnce", "NoSkippedOffsets")),
+    Preset("add-partitions-key-order", "producer",
+           "a partition added while a keyed producer runs: key-0 moves from p0 to p1 "
+           "(murmur2 modulo the new count) and its records leave one partition",
+           {}, {"partitions": 1, "added_partitions": 1, "keys": 1, "records": 2,
+                "lost_responses": 0}, ("KeyOrder",)),
+    Preset("static-duplicate-instance", "group",
+           "two processes with one group.instance.id: the newer takes over without a "
+           "rebalance, the older reads on until it is fenced (FENCED_INSTANCE_ID)",
+           {"group.instance.id": "app", "auto.offset.reset": "earliest"},
+           {"consumers": 1, "records": 1, "duplicate_instances": 1},
+           ("NoTwoOwnersAtOnce", "NoConcurrentProcessing", "CommitsFromCurrentGeneration")),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

@@ -51,8 +51,11 @@ NO_COMMIT = -1
 NO_BATCH = -1
 
 COMMIT_STRATEGIES = ("auto", "sync-after-processing", "before-processing", "none")
+PROCESSING = ("in-loop", "async")
 LOG_KINDS = ("abstract", "replicated")
 BROKER_CRASH = "broker crash"  # the replication model names its crash fault so too
+OFFSET_EXPIRY = "committed offsets expire (offsets.retention.minutes)"
+DUPLICATE_INSTANCE = "a second process with the same group.instance.id"
 TOPIC = "topic"
 
 
@@ -93,6 +96,8 @@ class Member(NamedTuple):
     batch_records: int  # the batch's record ids (bitmask)
     unaware: bool  # the coordinator removed it (session expired) and it does not know yet
     assignor_generation: int  # the generation of its last assignment (sticky userData)
+    epochs: tuple[int, ...] = ()  # per partition, the leader epoch of the record before the
+    # position (KIP-320 offsetEpoch; -1 unknown); () unless positions are validated
 
 
 @_quick_replace
@@ -105,6 +110,8 @@ class Budget(NamedTuple):
     poll_timeouts: int
     pauses: int
     retention: int
+    offset_expiries: int = 0
+    duplicates: int = 0
 
 
 @_quick_replace
@@ -234,6 +241,10 @@ class GroupModel(Model):
               "before-processing (commitSync right after poll), none; a manual strategy "
               "turns auto-commit off unless enable.auto.commit=true is set explicitly",
               choices=COMMIT_STRATEGIES),
+        Bound("processing", "in-loop", "in-loop: the poll loop processes a batch before it "
+              "polls again; async: it hands the batch to another thread and goes on, so "
+              "auto-commit in poll() commits positions past records still being processed",
+              choices=PROCESSING),
         Bound("crashes", 0, "consumer process crashes (no LeaveGroup, no commit)", minimum=0,
               fault="consumer crash"),
         Bound("closes", 0, "clean consumer closes (commit if auto, LeaveGroup if dynamic)",
@@ -246,8 +257,16 @@ class GroupModel(Model):
         Bound("pauses", 0, "a live member's session expires while it is paused (GC, "
               "network partition): removed without knowing it", minimum=0,
               fault="paused consumer (session expiry)"),
+        Bound("duplicate_instances", 0, "a second process started with C1's "
+              "group.instance.id (an extra consumer slot): the coordinator hands it C1's "
+              "membership and fences C1 (FENCED_INSTANCE_ID on its next request, KIP-345)",
+              minimum=0, maximum=1, fault=DUPLICATE_INSTANCE),
         Bound("retention", 0, "moves of a log start offset by retention", minimum=0,
               fault="retention deletes records"),
+        Bound("offset_expiries", 0, "expiries of the group's committed offsets once "
+              "offsets.retention.minutes passed: from 2.1 (KIP-211) only while the group is "
+              "Empty, before 2.1 retention after each commit, live group or not", minimum=0,
+              fault=OFFSET_EXPIRY),
         Bound("hw_lag", 0, "abstract log: 0 the high watermark follows each append; 1 it "
               "advances in its own steps (replication catching up)", minimum=0, maximum=1),
         Bound("log", "abstract", "abstract: a partition log with HW and log start; "
@@ -274,6 +293,13 @@ class GroupModel(Model):
         if b["commit"] == "auto" and not k["enable.auto.commit"]:
             return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
                     "--bound commit=sync-after-processing|before-processing|none")
+        if b["duplicate_instances"] and not k["group.instance.id"]:
+            return "duplicate_instances needs static members: set group.instance.id"
+        if b["consumers"] + b["duplicate_instances"] > 4:
+            return "consumers + duplicate_instances: at most 4 consumer processes"
+        if b["processing"] == "async" and b["commit"] != "auto":
+            return ("processing=async is modelled with commit=auto (the poll loop's "
+                    "auto-commit); a manual commit after processing waits for the thread")
         if b["log"] == "replicated":
             if k["min.insync.replicas"] > k["replication.factor"]:
                 return "min.insync.replicas exceeds replication.factor"
@@ -289,13 +315,16 @@ class GroupModel(Model):
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         k, b = self.kafka, self.bound
-        self.n = b["consumers"]
+        # A duplicate instance is one more slot, with C1's group.instance.id.
+        self.twin = b["consumers"] if b["duplicate_instances"] else -1
+        self.n = b["consumers"] + b["duplicate_instances"]
         self.p = b["partitions"]
         self.max_records = b["records"]
         self.commit = b["commit"]
         self.auto = bool(k["enable.auto.commit"]) and (
             self.commit == "auto" or "enable.auto.commit" in config.explicit)
         self.reset = k["auto.offset.reset"]
+        self.async_processing = b["processing"] == "async"
         self.max_poll = k["max.poll.records"]
         strategies = list(k["partition.assignment.strategy"])
         self.strategy = strategies[0]  # every member lists the same: the leader picks the first
@@ -305,10 +334,18 @@ class GroupModel(Model):
         instance = k["group.instance.id"]
         self.static = bool(instance)
         self.instance_ids = tuple(f"{instance}-{i + 1}" if instance else None
-                                  for i in range(self.n))
+                                  for i in range(b["consumers"]))
+        if self.twin >= 0:
+            self.instance_ids += (self.instance_ids[0],)
         self.member_ids = tuple(f"consumer-{i + 1}" for i in range(self.n))
         self.hw_lag = b["hw_lag"]
+        # KIP-211 (2.1, KAFKA-4682): offsets of a live group no longer expire.
+        self.kip211 = config.version >= (2, 1)
         self.replicated = b["log"] == "replicated"
+        # KIP-320 (2.3, KAFKA-7747): after a leader change the consumer validates its
+        # position with OffsetsForLeaderEpoch; only a replicated log has leader epochs.
+        self.validates = self.replicated and config.version >= (2, 3)
+        self._no_epochs = (-1,) * self.p if self.validates else ()
         self.log = (ReplicatedLog(self, config) if self.replicated
                     else AbstractLog(self.p, self.max_records, self.hw_lag))
         self._assign_cache: dict[tuple, tuple[int, ...]] = {}
@@ -317,7 +354,7 @@ class GroupModel(Model):
         self._names = tuple(consumer_name(i) for i in range(self.n))
         self._index = {name: i for i, name in enumerate(self._names)}
         self._fresh = Member(UNJOINED, NO_GEN, 0, (NO_POSITION,) * self.p, IDLE, NO_BATCH, 0, 0,
-                             0, False, NO_GEN)
+                             0, False, NO_GEN, self._no_epochs)
         self._down_member = self._fresh._replace(status=DOWN)
 
     def index_of(self, name: str) -> int:
@@ -359,9 +396,11 @@ class GroupModel(Model):
             group_state=EMPTY, generation=0, members=0, joined=0, leader=NO_LEADER,
             assignment=(), subscriptions=(NO_SUBSCRIPTION,) * self.n, initial_delay=False,
             committed=(NO_COMMIT,) * self.p, log_start=zeros, log=self.log.initial(),
-            consumers=(self._fresh,) * self.n,
+            consumers=tuple(self._down_member if i == self.twin else self._fresh
+                            for i in range(self.n)),
             budget=Budget(b["crashes"], b["closes"], b["rejoins"], b["poll_timeouts"],
-                          b["pauses"], b["retention"]),
+                          b["pauses"], b["retention"], b["offset_expiries"],
+                          b["duplicate_instances"]),
             processed=zeros, excused=zeros, started=0, duplicate=False)]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
@@ -493,7 +532,8 @@ class GroupModel(Model):
         if m.status not in (MSTABLE, UNJOINED) or m.generation == NO_GEN:
             return "CommitFailedException (not in an active group)"
         if not state.members >> i & 1:
-            return "UNKNOWN_MEMBER_ID"
+            # validateOffsetCommit: a static member's old member id is fenced
+            return "FENCED_INSTANCE_ID" if self._fenced(state, i) else "UNKNOWN_MEMBER_ID"
         if m.generation != state.generation:
             return "ILLEGAL_GENERATION"
         if state.group_state == COMPLETING:
@@ -504,6 +544,26 @@ class GroupModel(Model):
         """The coordinator stores the group's new committed offsets; the log is untouched
         (consuming never deletes: Kafka docs 'Design: The Consumer')."""
         return state._replace(committed=committed)
+
+    def expirable_offsets(self, state: GroupState) -> int:
+        """The partitions whose committed offset offsets.retention.minutes can expire now
+        (bitmask).
+
+        From 2.1 (KIP-211, ClassicGroup.offsetExpirationCondition) a consumer group's offsets
+        expire only while it is Empty, all together, retention after it became Empty (a
+        Stable group's offsets of topics it no longer subscribes to too; here it subscribes
+        to its one topic throughout).  Before
+        2.1 (GroupMetadata.removeExpiredOffsets) each offset expired retention after its own
+        commit, live group or not; an auto-committing member commits its positions again
+        every auto.commit.interval.ms, so there only a group with no member gets there.
+        """
+        committed = 0
+        for p, c in enumerate(state.committed):
+            if c != NO_COMMIT:
+                committed |= 1 << p
+        if state.group_state == EMPTY or not (self.kip211 or self.auto):
+            return committed
+        return 0
 
     def fetch_limit(self, hw: int, leo: int) -> int:
         """How far a consumer's fetch may read: the high watermark
@@ -565,12 +625,15 @@ class GroupModel(Model):
 
     def _member_actions(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
         m = state.consumers[i]
-        st, generation, owned, positions, phase, _bp, _bs, _be, _br, unaware, _ag = m
+        st, generation, owned, positions, phase, _bp, _bs, _be, _br, unaware = m[:10]
         name = self._names[i]
-        crashes, closes, rejoins, poll_timeouts, pauses, _ = state.budget
+        crashes, closes, rejoins, poll_timeouts, pauses = state.budget[:5]
         member = state.members >> i & 1
         if st == DOWN:
-            if rejoins > 0 and (self.static or not member):
+            if i == self.twin and state.budget.duplicates > 0:
+                yield (("Start", name, f"group.instance.id {self.instance_ids[i]}"),
+                       self._spend(self._with_member(state, i, self._fresh), "duplicates"))
+            elif rejoins > 0 and (self.static or not member):
                 yield ("Restart", name), self._restart(state, i)
             return
         if phase == IDLE:
@@ -587,23 +650,51 @@ class GroupModel(Model):
                 for p in range(self.p):
                     if owned >> p & 1 and (st == MSTABLE or positions[p] != NO_POSITION):
                         yield from self._poll(state, i, p)
-            if st == MSTABLE and self.auto and self._has_uncommitted(state, m) \
-                    and self.commit_error(state, i) is None:
-                committed = self._committed_positions(state, m)
-                yield ("AutoCommit", name), self.store_commit(state, committed)
+            if st == MSTABLE and self.auto:
+                yield from self._auto_commit(state, i)
             if closes > 0 and st in (UNJOINED, MSTABLE):
                 yield ("Close", name), self._close(state, i)
         else:
             yield from self._process_or_commit(state, i)
+            if self.async_processing and st == MSTABLE and self.auto:
+                yield from self._auto_commit(state, i)  # the loop polls on meanwhile
             if poll_timeouts > 0 and st >= JOINING and generation != NO_GEN \
                     and not unaware and member:
                 yield ("PollTimeout", name), self._poll_timeout(state, i)
-        if st == MSTABLE and unaware:
+        if st == MSTABLE and unaware and self._fenced(state, i):
+            # FencedInstanceIdException is fatal: the application's consumer stops.
+            yield (("HeartbeatFailed", name, "FENCED_INSTANCE_ID"),
+                   self._with_member(state, i, self._down_member))
+        elif st == MSTABLE and unaware:
             yield ("HeartbeatFailed", name, "UNKNOWN_MEMBER_ID"), self._reset_member(state, i)
         elif pauses > 0 and st == MSTABLE and member:
             yield ("Pause", name, "session expired"), self._pause(state, i)
         if crashes > 0:
             yield ("Crash", name), self._crash(state, i)
+
+    def _auto_commit(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
+        """auto.commit.interval.ms passed in poll(): commit the positions of the owned
+        partitions (ConsumerCoordinator.maybeAutoCommitOffsetsAsync, subscriptions
+        .allConsumed), processed or not."""
+        m = state.consumers[i]
+        if self._has_uncommitted(state, m) and self.commit_error(state, i) is None:
+            committed = self._committed_positions(state, m)
+            label: Action = ("AutoCommit", self._names[i])
+            if m.phase != IDLE:
+                label = (*label, f"p{m.batch_partition} "
+                         f"{offsets_text(m.batch_start, m.batch_end)} not processed yet")
+            yield label, self.store_commit(state, committed)
+
+    def _fenced(self, state: GroupState, i: int) -> bool:
+        """Whether another member holds consumer i's group.instance.id (i was fenced)."""
+        return self.twin >= 0 and self._holder(state, i) >= 0
+
+    def _holder(self, state: GroupState, i: int) -> int:
+        """The other member slot with consumer i's group.instance.id, else -1."""
+        if self.twin < 0 or i not in (0, self.twin):
+            return -1
+        other = self.twin if i == 0 else 0
+        return other if state.members >> other & 1 else -1
 
     def _restart(self, state: GroupState, i: int) -> GroupState:
         """A crashed or closed consumer process starts again: a new KafkaConsumer."""
@@ -635,7 +726,7 @@ class GroupModel(Model):
             # Generation reset: the partitions are lost (onPartitionsLost), nothing committed.
             if m.owned:
                 notes.append("partitions lost")
-            m = m._replace(owned=0, positions=no_positions)
+            m = m._replace(owned=0, positions=no_positions, epochs=self._no_epochs)
         else:
             if self.auto and self._has_uncommitted(state, m) \
                     and self.commit_error(state, i) is None:
@@ -643,7 +734,7 @@ class GroupModel(Model):
                 notes.append("auto-commit")
             if not self.cooperative and m.owned:
                 notes.append("revoke all")
-                m = m._replace(owned=0, positions=no_positions)
+                m = m._replace(owned=0, positions=no_positions, epochs=self._no_epochs)
         s = _Rebalance(state)
         bit = 1 << i
         old_subscription = s.subscriptions[i]
@@ -651,6 +742,23 @@ class GroupModel(Model):
         known = s.members & bit
         gs = s.group_state
         name = self._names[i]
+        holder = self._holder(state, i) if not known else -1
+        if holder >= 0:
+            # ClassicGroup static join with an unknown member id and a known instance id
+            # (updateStaticMember): the new process takes the membership and the old
+            # member id is fenced; in Stable it keeps the assignment without a rebalance.
+            notes.append(f"fences {self._names[holder]}")
+            old = 1 << holder
+            s.members = s.members & ~old | bit
+            if s.joined & old:
+                s.joined = s.joined & ~old | bit
+            s.subscriptions = _put(s.subscriptions, holder, NO_SUBSCRIPTION)
+            if s.assignment:
+                s.assignment = _put(_put(s.assignment, i, s.assignment[holder]), holder, 0)
+            if s.leader == holder:
+                s.leader = i
+            s.set_member(holder, s.consumers[holder]._replace(unaware=True))
+            known = bit
         if self.static and known and m.generation == NO_GEN and gs == STABLE:
             # KIP-345: a known group.instance.id rejoining a stable group replaces the old
             # member id and gets the current generation without a rebalance.
@@ -717,8 +825,10 @@ class GroupModel(Model):
         status = MSTABLE
         if self.cooperative and revoked:
             status = UNJOINED  # KIP-429: revoke, then rejoin for the second round
+        epochs = tuple(m.epochs[p] if new_pos[p] != NO_POSITION else -1
+                       for p in range(self.p)) if self.validates else ()
         m2 = Member(status, m.generation, assigned, new_pos, IDLE, NO_BATCH, 0, 0, 0, False,
-                    state.generation if self.sticky else NO_GEN)
+                    state.generation if self.sticky else NO_GEN, epochs)
         label = ("Sync", name, parts_text(assigned))
         if self.cooperative and revoked:
             label = (*label, f"revoke {parts_text(revoked)}")
@@ -743,10 +853,12 @@ class GroupModel(Model):
                 start, note = committed, "from committed"
             else:
                 start, note = self._reset_to(lso, hw), f"reset {self.reset}"
+        elif self.validates and m.epochs[p] >= 0:
+            start, note = self._validate(state, p, pos, m.epochs[p], lso, hw)
         if start is not None and (start < lso or start > leo):
             start, note = self._reset_to(lso, hw), f"out of range, reset {self.reset}"
         if start is None:
-            return  # NoOffsetForPartitionException (auto.offset.reset=none)
+            return  # NoOffsetForPartitionException / LogTruncationException (reset=none)
         end = min(self.fetch_limit(hw, leo), start + self.max_poll)
         if end <= start and start == pos:
             return
@@ -759,6 +871,12 @@ class GroupModel(Model):
                 owed = self.log.read(state.log, p, lso, start) & ~state.processed[p]
                 excused = _put(excused, p, excused[p] | owed)
         new_pos = _put(m.positions, p, max(end, start))
+        if self.validates:
+            # The offsetEpoch of a fetched record; unknown after a reset or a committed
+            # offset (whose leader epoch is not modelled) until the next fetch.
+            epoch = self.log.epoch_before(state.log, p, end) if end > start \
+                else m.epochs[p] if start == pos else -1
+            m = m._replace(epochs=_put(m.epochs, p, epoch))
         if end > start:
             recs = self.log.read(state.log, p, start, end)
             m2 = m._replace(positions=new_pos, phase=POLLED, batch_partition=p,
@@ -771,6 +889,21 @@ class GroupModel(Model):
             label = (*label, note)
         yield label, state._replace(consumers=_put(state.consumers, i, m2), excused=excused,
                                     started=started)
+
+    def _validate(self, state: GroupState, p: int, pos: int, epoch: int, lso: int,
+                  hw: int) -> tuple[int | None, str]:
+        """KIP-320 position validation (SubscriptionState.maybeCompleteValidation): the
+        leader's end offset for the position's epoch below the position means the log
+        diverged there, so the consumer seeks to it; an epoch the leader does not know
+        resets by auto.offset.reset; with none, LogTruncationException (None)."""
+        end = self.log.end_offset_for(state.log, p, epoch)
+        if end < 0:
+            return self._reset_to(lso, hw), f"truncation detected, reset {self.reset}"
+        if end < pos:
+            if self.reset == "none":
+                return None, ""
+            return end, f"truncation detected, diverged at {end}"
+        return pos, ""
 
     def _reset_to(self, lso: int, hw: int) -> int | None:
         """auto.offset.reset: earliest = log start, latest = HW (ListOffsets for
@@ -810,7 +943,9 @@ class GroupModel(Model):
         # CommitFailedException: the application skips the rest of this batch and polls,
         # which rejoins.  UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION reset the generation.
         m2 = _idle(m)
-        if error in ("UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"):
+        if error == "FENCED_INSTANCE_ID":
+            m2 = self._down_member  # FencedInstanceIdException is fatal
+        elif error in ("UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"):
             m2 = m2._replace(status=UNJOINED, generation=NO_GEN, unaware=False)
         elif error == "REBALANCE_IN_PROGRESS":
             m2 = m2._replace(status=UNJOINED)
@@ -895,6 +1030,26 @@ class GroupModel(Model):
                 self._complete_join(r, timeout=True)
                 yield ("RebalanceTimeout",), r.apply(state)
 
+        if state.budget.offset_expiries > 0:
+            yield from self._expire_offsets(state)
+
+    def _expire_offsets(self, state: GroupState) -> Iterator[tuple[Action, State]]:
+        """offsets.retention.minutes passes (OffsetMetadataManager.cleanupExpiredOffsets):
+        the expirable committed offsets are deleted; a member without a position on such a
+        partition then starts from auto.offset.reset."""
+        expirable = self.expirable_offsets(state)
+        if not expirable:
+            return
+        # KIP-211: all of an Empty group's offsets share one base time, so they go
+        # together; before, each offset went at its own commit time.
+        choices = [expirable] if self.kip211 else \
+            [1 << p for p in range(self.p) if expirable >> p & 1]
+        for mask in choices:
+            committed = tuple(NO_COMMIT if mask >> p & 1 else c
+                              for p, c in enumerate(state.committed))
+            s = self._spend(state, "offset_expiries")._replace(committed=committed)
+            yield ("ExpireOffsets", parts_text(mask)), s
+
     # -- the log ------------------------------------------------------------------------
 
     def _log_actions(self, state: GroupState) -> Iterator[tuple[Action, State]]:
@@ -929,7 +1084,7 @@ class GroupModel(Model):
         return ("Join", "Sync", "SyncFailed", "Poll", "Process", "Commit", "CommitFailed",
                 "AutoCommit", "Close", "Crash", "Restart", "PollTimeout", "Pause",
                 "HeartbeatFailed", "Expire", "InitialRebalance", "RebalanceTimeout",
-                "Retention", *self.log.families())
+                "Retention", "ExpireOffsets", "Start", *self.log.families())
 
     # -- presentation -------------------------------------------------------------------
 
@@ -991,7 +1146,8 @@ class GroupModel(Model):
             else None
         if who is None:
             if name in ("Produce", "AdvanceHw", "Retention") or self.replicated \
-                    and name not in ("InitialRebalance", "RebalanceTimeout", "Expire"):
+                    and name not in ("InitialRebalance", "RebalanceTimeout", "Expire",
+                                         "ExpireOffsets"):
                 return Message("Producer" if name == "Produce" else "Log", "Log",
                                " ".join(str(a) for a in action))
             return Message("Coordinator", "Coordinator", " ".join(str(a) for a in action))

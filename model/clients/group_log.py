@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
-from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
+from kafkacheck.model.cluster.partition import (
+    NO_LEADER,
+    end_offset_for,
+    entry_epoch,
+    entry_record,
+    epoch_cache,
+    log_records,
+)
 from kafkacheck.model.cluster.replication import ReplicationModel
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import Action, State
@@ -152,6 +159,20 @@ class ReplicatedLog:
             elif o < len(tail):
                 mask |= 1 << entry_record(tail[o])
         return mask
+
+    def epoch_before(self, log: State, p: int, offset: int) -> int:
+        """The leader epoch of the record before ``offset`` in the leader's log (the
+        offsetEpoch of a consumer position there), -1 at offset 0."""
+        part = log.parts[p]
+        return entry_epoch(part.logs[part.leader][offset - 1]) if offset > 0 else -1
+
+    def end_offset_for(self, log: State, p: int, epoch: int) -> int:
+        """OffsetsForLeaderEpoch at partition p's leader: the end offset of ``epoch`` in its
+        log (LeaderEpochFileCache.endOffsetFor), -1 when it does not know the epoch."""
+        part = log.parts[p]
+        leader_log = part.logs[part.leader]
+        known, end = end_offset_for(epoch_cache(leader_log, part.epoch), len(leader_log), epoch)
+        return -1 if known < 0 else end
 
     def committed_ids(self, log: State, p: int) -> int:
         """Record ids ever below a leader's high watermark on partition p."""

@@ -138,6 +138,7 @@ class ProducerState(NamedTuple):
     session: int = 0  # producer session: its producer id (a restart gets a new one)
     state_from: tuple[int, ...] = ()  # per partition: offset the broker's producer state
     # is rebuilt from (after it expired), () when it never expired
+    topic_partitions: int = 0  # partitions in the producer's metadata (0: all of them)
 
 
 def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None]:
@@ -218,6 +219,9 @@ class ProducerModel(Model):
         Bound("keys", 0, "0: keyless records; K: record i has the String key 'key-(i mod K)'",
               minimum=0, maximum=8),
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=4),
+        Bound("added_partitions", 0, "partitions an operator adds to the topic while the "
+              "producer runs (CreatePartitions); after its metadata refresh the producer "
+              "partitions keys over the new count", minimum=0, maximum=3),
         Bound("batch_records", 0, "records that fill a batch (0: derive from batch.size with "
               "10-byte records)", minimum=0, maximum=8),
         Bound("record_partition", -1, "-1: the partitioner chooses; p: every record names "
@@ -272,6 +276,8 @@ class ProducerModel(Model):
             return ("producer_restarts models a producer without transactional.id (a new "
                     "producer id per session); transactional restarts are not modelled here")
         b = config.bounds
+        if b["partitions"] + b["added_partitions"] > 4:
+            return "partitions + added_partitions: at most 4 partitions in all"
         if b["record_partition"] >= b["partitions"]:
             return (f"record_partition={b['record_partition']} does not exist: the topic has "
                     f"{b['partitions']} partition(s)")
@@ -287,15 +293,19 @@ class ProducerModel(Model):
         self.max_in_flight = k["max.in.flight.requests.per.connection"]
         self.guarantee_order = self.max_in_flight == 1  # Sender mutes the partition
         self.n = k["replication.factor"]
-        self.partitions = b["partitions"]
+        self.partitions = b["partitions"] + b["added_partitions"]  # every partition, in the end
+        self.first_partitions = b["partitions"] if b["added_partitions"] else 0
         self.records = b["records"]
         self.keys = b["keys"]
         batch_size = max(1, k["batch.size"])  # KafkaProducer: Math.max(1, batch.size)
         if b["batch_records"] > 0:
             batch_size = batch_bytes(b["batch_records"])
         self.batch_size = batch_size
-        self.partitioning = Partitioning(self.partitions, batch_size, k["partitioner.class"],
-                                         k["partitioner.ignore.keys"], b["record_partition"])
+        self.partitionings = {count: Partitioning(count, batch_size, k["partitioner.class"],
+                                                  k["partitioner.ignore.keys"],
+                                                  b["record_partition"])
+                              for count in {b["partitions"], self.partitions}}
+        self.partitioning = self.partitionings[self.partitions]
         self.broker_rules = self.idempotence_rules()
         # KIP-854 (3.4): producer ids expire after producer.id.expiration.ms; before, after
         # transactional.id.expiration.ms (ProducerStateManager.removeExpiredProducers).
@@ -331,10 +341,14 @@ class ProducerModel(Model):
                               Budget(b["lost_responses"], b["retry_budget"], b["expiries"],
                                      b["producer_restarts"], b["producer_state_expiries"]),
                               0, (0,) * self.partitions if b["producer_state_expiries"]
-                              else ())]
+                              else (), self.first_partitions)]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         yield from self._send(state)
+        if state.topic_partitions:
+            # The topic grows (CreatePartitions) and the producer's metadata refresh sees it.
+            yield (("AddPartitions", f"{state.topic_partitions} -> {self.partitions}"),
+                   state._replace(topic_partitions=0))
         for p in range(self.partitions):
             nxt = self._drain(state, p)
             if nxt is not None:
@@ -379,12 +393,13 @@ class ProducerModel(Model):
         key = r % self.keys if self.keys else -1
         batches = state.batches
         deques = state.accumulator
-        parts = state.repl.parts
+        count = state.topic_partitions or self.partitions
+        parts = state.repl.parts[:count]
         available = tuple(p for p, part in enumerate(parts) if part.leader != NO_LEADER)
         sketch = tuple(tuple((len(batches[i].records), batches[i].desc != -1) for i in dq)
-                       for dq in deques)
+                       for dq in deques[:count])
         key_text = key_name(key) if key >= 0 else "no key"
-        places = self.partitioning.place(key, state.partitioner, sketch, available)
+        places = self.partitionings[count].place(key, state.partitioner, sketch, available)
         chosen = [place.partition for place in places]
         for place in places:
             p = place.partition
@@ -841,6 +856,7 @@ class ProducerModel(Model):
     def action_families(self) -> tuple[str, ...]:
         return ("Send", "Drain", "Append", "Duplicate", "Reject", "Respond", "Receive",
                 "Timeout", "Disconnect", "Expire", "RestartProducer", "ExpireProducerState",
+                "AddPartitions",
                 *self.repl.action_families()[4:])
 
     def batch_records_of(self, state: State, entry: int) -> tuple[int, ...]:
@@ -927,6 +943,8 @@ class ProducerModel(Model):
             return Message("Producer", "App", f"{action[1]} TimeoutException")
         if name == "RestartProducer":
             return Message("App", "Producer", " ".join(str(a) for a in action))
+        if name == "AddPartitions":
+            return Message("Controller", "Producer", f"metadata: partitions {action[1]}")
         if name == "ExpireProducerState":
             p = int(action[1][1:])
             leader = after.repl.parts[p].leader
