@@ -10,6 +10,8 @@ property, distinct states, depth, seconds and states per second.
     .venv/bin/python bench/controller_composed.py --records 2  # about 13 minutes, 2 GB RSS
     .venv/bin/python bench/controller_composed.py --json
     .venv/bin/python bench/controller_composed.py --records 2 --workers 2 --only-safe
+    .venv/bin/python bench/controller_composed.py --only-safe --crashes 0 --restarts 1 \
+        --disk-losses 1 --isr-updates in-flight   # issue 21: disk loss + failover
 
 Measured on the 2-core development machine: records=1, acks=all/min.insync.replicas=2
 holds over 785,611 states (depth 31, 35 s); records=2 holds over 9,160,005 states
@@ -89,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=1)
     parser.add_argument("--crashes", type=int, default=1)
     parser.add_argument("--isolations", type=int, default=1)
+    parser.add_argument("--restarts", type=int, default=None)
+    parser.add_argument("--disk-losses", type=int, default=0)
+    parser.add_argument("--isr-updates", choices=("atomic", "in-flight"), default="atomic")
     parser.add_argument("--max-seconds", type=float, default=None)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--workers", type=int, default=1,
@@ -98,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     bounds = {"brokers": 3, "controllers": 3, "records": args.records,
               "crashes": args.crashes, "isolations": args.isolations}
+    if args.restarts is not None:
+        bounds["restarts"] = args.restarts
+    if args.disk_losses or args.isr_updates != "atomic":
+        bounds.update(disk_losses=args.disk_losses, isr_updates=args.isr_updates)
     configs = CONFIGS[:1] if args.only_safe else CONFIGS
     rows = [run(label, settings, bounds, args.max_seconds, args.workers)
             for label, settings in configs]

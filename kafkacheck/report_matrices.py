@@ -306,6 +306,9 @@ def _consumer_failure_rows() -> tuple[Row, ...]:
     static = {"group.instance.id": "app", "auto.offset.reset": "earliest"}
     rows += [Row("group", static, {"consumers": 1, "records": 1, "duplicate_instances": d})
              for d in (0, 1)]
+    grow: dict[str, int | str] = {"consumers": 1, "partitions": 2, "records": 1,
+                                  "added_partitions": 1}
+    rows += [Row("group", {"auto.offset.reset": r}, grow) for r in ("latest", "earliest")]
     return tuple(rows)
 
 
@@ -320,13 +323,15 @@ CONSUMER_FAILURES = Matrix(
           "written in place of the lost one sits below the committed offset until the "
           "consumer seeks back). Rows 7-8: auto-commit while the records are "
           "processed in the poll loop or on another thread, and one consumer crash. "
-          "Rows 9-10: a second process with the same group.instance.id (KIP-345 fencing).",
+          "Rows 9-10: a second process with the same group.instance.id (KIP-345 fencing). "
+          "Rows 11-12: a partition added to the topic while the group runs.",
     model="group",
     columns=("AtLeastOnce", "AtMostOnce", "NoSkippedOffsets", "NoTwoOwnersAtOnce"),
     setting_columns=("auto.offset.reset", "enable.auto.commit",
                      "unclean.leader.election.enable", "group.instance.id"),
     bound_columns=("consumers", "commit", "processing", "offset_expiries", "closes",
-                   "crashes", "log", "broker_crashes", "duplicate_instances"),
+                   "crashes", "log", "broker_crashes", "duplicate_instances", "partitions",
+                   "added_partitions"),
     rows=_consumer_failure_rows(),
 )
 

@@ -217,6 +217,11 @@ _ALL: tuple[Preset, ...] = (
            {"group.instance.id": "app", "auto.offset.reset": "earliest"},
            {"consumers": 1, "records": 1, "duplicate_instances": 1},
            ("NoTwoOwnersAtOnce", "NoConcurrentProcessing", "CommitsFromCurrentGeneration")),
+    Preset("add-partitions-latest", "group",
+           "a partition added while the group runs: with auto.offset.reset=latest (the "
+           "default) the records written to it before the consumer's reset are skipped",
+           {}, {"consumers": 1, "partitions": 2, "records": 1, "added_partitions": 1},
+           ("NoSkippedOffsets", "AllRecordsProcessed")),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

@@ -127,7 +127,8 @@ def group_properties(model: GroupModel) -> list[Property]:
 
     def balanced(s: GroupState) -> bool:
         assignment = s.assignment
-        if not assignment or s.group_state != STABLE:
+        if not assignment or s.group_state != STABLE or s.stale_metadata:
+            # (an assignment made before partitions were added cannot hand them out)
             return True
         members = s.members
         sizes = [a.bit_count() for i, a in enumerate(assignment) if members >> i & 1]
@@ -135,14 +136,14 @@ def group_properties(model: GroupModel) -> list[Property]:
         for i, a in enumerate(assignment):
             if members >> i & 1:
                 everything |= a
-        if everything != (1 << model.p) - 1:
+        if everything != (1 << s.topic_partitions) - 1:
             return model.cooperative  # cooperative round 1 withholds moving partitions
         return not sizes or max(sizes) - min(sizes) <= 1
 
     def extra_consumers_idle(s: GroupState) -> bool:
         assignment = s.assignment
         members = s.members
-        if not assignment or members.bit_count() <= model.p:
+        if not assignment or members.bit_count() <= s.topic_partitions:
             return True
         return all(a.bit_count() <= 1 for i, a in enumerate(assignment) if members >> i & 1)
 

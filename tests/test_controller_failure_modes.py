@@ -70,7 +70,8 @@ def test_a_restarted_leader_with_an_empty_disk_is_not_a_leader_until_it_register
 
 @pytest.mark.thorough
 def test_composed_three_brokers_one_disk_loss_one_controller_failover():
-    # The must-show configuration (bench/failure_modes.py prints its figures): three
+    # The must-show configuration (bench/controller_composed.py --only-safe --crashes 0
+    # --restarts 1 --disk-losses 1 --isr-updates in-flight prints its figures): three
     # combined broker/controller nodes, AlterPartition in flight, one node losing its disk
     # (and restarting) and one isolation forcing a controller failover.
     model = make_model("controller", SAFE, records=1, crashes=0, isolations=1, restarts=1,

@@ -135,6 +135,8 @@ class GroupState(NamedTuple):
     excused: tuple[int, ...]  # ghost: record ids deleted or reset past before anyone read
     started: int  # ghost: partitions the group ever had a position on (bitmask)
     duplicate: bool  # ghost: some record was processed twice
+    topic_partitions: int = 0  # partitions the topic has now (added_partitions: fewer first)
+    stale_metadata: bool = False  # partitions were added after the last assignment
 
 
 _LOG_INDEX = GroupState._fields.index("log")  # where the log's state sits (for its properties)
@@ -193,7 +195,7 @@ class _Rebalance:
                           self.leader, self.assignment, self.subscriptions,
                           self.initial_delay, s.committed, s.log_start, s.log,
                           self.consumers, s.budget, s.processed, s.excused, s.started,
-                          s.duplicate)
+                          s.duplicate, s.topic_partitions, s.stale_metadata)
 
     def set_member(self, i: int, m: Member) -> None:
         """Replace consumer ``i``."""
@@ -261,6 +263,10 @@ class GroupModel(Model):
               "group.instance.id (an extra consumer slot): the coordinator hands it C1's "
               "membership and fences C1 (FENCED_INSTANCE_ID on its next request, KIP-345)",
               minimum=0, maximum=1, fault=DUPLICATE_INSTANCE),
+        Bound("added_partitions", 0, "of the partitions, how many an operator adds while the "
+              "group runs (CreatePartitions); the leader's metadata refresh sees them and "
+              "rejoins, and their first position comes from auto.offset.reset", minimum=0,
+              maximum=3),
         Bound("retention", 0, "moves of a log start offset by retention", minimum=0,
               fault="retention deletes records"),
         Bound("offset_expiries", 0, "expiries of the group's committed offsets once "
@@ -293,6 +299,10 @@ class GroupModel(Model):
         if b["commit"] == "auto" and not k["enable.auto.commit"]:
             return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
                     "--bound commit=sync-after-processing|before-processing|none")
+        if b["added_partitions"] >= b["partitions"]:
+            return "added_partitions must leave at least one partition at the start"
+        if b["added_partitions"] and b["log"] != "abstract":
+            return "added_partitions is modelled over log=abstract"
         if b["duplicate_instances"] and not k["group.instance.id"]:
             return "duplicate_instances needs static members: set group.instance.id"
         if b["consumers"] + b["duplicate_instances"] > 4:
@@ -319,6 +329,7 @@ class GroupModel(Model):
         self.twin = b["consumers"] if b["duplicate_instances"] else -1
         self.n = b["consumers"] + b["duplicate_instances"]
         self.p = b["partitions"]
+        self.first_partitions = b["partitions"] - b["added_partitions"]
         self.max_records = b["records"]
         self.commit = b["commit"]
         self.auto = bool(k["enable.auto.commit"]) and (
@@ -401,7 +412,8 @@ class GroupModel(Model):
             budget=Budget(b["crashes"], b["closes"], b["rejoins"], b["poll_timeouts"],
                           b["pauses"], b["retention"], b["offset_expiries"],
                           b["duplicate_instances"]),
-            processed=zeros, excused=zeros, started=0, duplicate=False)]
+            processed=zeros, excused=zeros, started=0, duplicate=False,
+            topic_partitions=self.first_partitions)]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         for i in range(self.n):
@@ -574,7 +586,7 @@ class GroupModel(Model):
         """The leader runs Kafka's assignor on the members' subscriptions."""
         members = state.members
         subs = state.subscriptions
-        tps = [(TOPIC, p) for p in range(self.p)]
+        tps = [(TOPIC, p) for p in range(state.topic_partitions)]
         by_id: dict[str, MemberSubscription] = {}
         for i in range(self.n):
             if not members >> i & 1:
@@ -592,7 +604,7 @@ class GroupModel(Model):
                 sub = MemberSubscription((TOPIC,), (), None, user,
                                          group_instance_id=self.instance_ids[i])
             by_id[self.member_ids[i]] = sub
-        return assignors.assign(self.strategy, {TOPIC: self.p}, by_id)
+        return assignors.assign(self.strategy, {TOPIC: state.topic_partitions}, by_id)
 
     def leader_assignment(self, state: GroupState) -> tuple[int, ...]:
         """Per slot, the partitions the leader's SyncGroup hands out (KIP-429: cooperative
@@ -640,7 +652,11 @@ class GroupModel(Model):
             if st == UNJOINED or (st == MSTABLE and state.group_state == PREPARING
                                   and not unaware and member
                                   and generation == state.generation
-                                  and not state.joined >> i & 1):
+                                  and not state.joined >> i & 1) \
+                    or (st == MSTABLE and state.stale_metadata and state.leader == i
+                        and state.group_state == STABLE and not unaware and member):
+                # (the leader's metadata no longer matches its assignment's:
+                # ConsumerCoordinator.rejoinNeededOrPending, assignmentSnapshot)
                 yield from self._join(state, i)
             elif st == AWAIT_SYNC:
                 yield from self._sync(state, i)
@@ -787,7 +803,8 @@ class GroupModel(Model):
 
     def _assignment(self, state: GroupState) -> tuple[int, ...]:
         """The leader's assignment, cached per (members, subscriptions, leader)."""
-        key = (state.members, state.subscriptions if self.sticky else (), state.leader)
+        key = (state.members, state.subscriptions if self.sticky else (), state.leader,
+               state.topic_partitions)
         cached = self._assign_cache.get(key)
         if cached is None:
             cached = self._assign_cache[key] = self.leader_assignment(state)
@@ -811,7 +828,7 @@ class GroupModel(Model):
         if gs == COMPLETING and state.leader == i:
             # Dynamic members send their metadata again in every JoinGroup.
             state = state._replace(
-                group_state=STABLE, assignment=self._assignment(state),
+                group_state=STABLE, assignment=self._assignment(state), stale_metadata=False,
                 subscriptions=state.subscriptions if self.static
                 else (NO_SUBSCRIPTION,) * self.n)
         elif gs != STABLE:
@@ -865,9 +882,10 @@ class GroupModel(Model):
         excused = state.excused
         started = state.started
         if not started >> p & 1:
-            # The group's first position on p: records before it are not owed (latest).
+            # The group's first position on p: records before it are not owed (latest),
+            # unless p was added while the group ran (they were written for this group).
             started |= 1 << p
-            if start > lso:
+            if start > lso and p < self.first_partitions:
                 owed = self.log.read(state.log, p, lso, start) & ~state.processed[p]
                 excused = _put(excused, p, excused[p] | owed)
         new_pos = _put(m.positions, p, max(end, start))
@@ -1053,8 +1071,14 @@ class GroupModel(Model):
     # -- the log ------------------------------------------------------------------------
 
     def _log_actions(self, state: GroupState) -> Iterator[tuple[Action, State]]:
-        for action, sub in self.log.successors(state.log):
+        created = state.topic_partitions
+        for action, sub in self.log.successors(state.log, created):
             yield action, state._replace(log=sub)
+        if created < self.p and state.started:
+            # While the group runs (it has read), an operator adds partitions
+            # (CreatePartitions); producers write to them at once.
+            yield (("AddPartitions", f"{created} -> {self.p}"),
+                   state._replace(topic_partitions=self.p, stale_metadata=True))
         if state.budget.retention > 0:
             for p in range(self.p):
                 view = self.log.view(state.log, p)
@@ -1084,7 +1108,7 @@ class GroupModel(Model):
         return ("Join", "Sync", "SyncFailed", "Poll", "Process", "Commit", "CommitFailed",
                 "AutoCommit", "Close", "Crash", "Restart", "PollTimeout", "Pause",
                 "HeartbeatFailed", "Expire", "InitialRebalance", "RebalanceTimeout",
-                "Retention", "ExpireOffsets", "Start", *self.log.families())
+                "Retention", "ExpireOffsets", "Start", "AddPartitions", *self.log.families())
 
     # -- presentation -------------------------------------------------------------------
 

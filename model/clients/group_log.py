@@ -52,10 +52,11 @@ class AbstractLog:
         """Empty partitions."""
         return ((0, 0),) * self.p
 
-    def successors(self, log: tuple) -> Iterator[tuple[Action, tuple]]:
-        """Produce (ProduceRequest to the leader) and the HW catching up (replication)."""
+    def successors(self, log: tuple, created: int) -> Iterator[tuple[Action, tuple]]:
+        """Produce (ProduceRequest to the leader) and the HW catching up (replication), on
+        the first ``created`` partitions (those that exist yet)."""
         total = sum(part[LEO] for part in log)
-        for p, (hw, leo) in enumerate(log):
+        for p, (hw, leo) in enumerate(log[:created]):
             if total < self.records:
                 new = (leo + 1 if not self.hw_lag else hw, leo + 1)
                 yield ("Produce", f"p{p}", f"offset {leo}"), log[:p] + (new,) + log[p + 1:]
@@ -126,8 +127,9 @@ class ReplicatedLog:
         """The replication model's initial state."""
         return self.model.init_states()[0]
 
-    def successors(self, log: State) -> Iterator[tuple[Action, State]]:
-        """Produce, follower fetch, ISR changes, broker crashes, fencing, elections."""
+    def successors(self, log: State, created: int) -> Iterator[tuple[Action, State]]:
+        """Produce, follower fetch, ISR changes, broker crashes, fencing, elections (every
+        partition exists from the start here)."""
         return self.model.successors(log)
 
     def view(self, log: State, p: int) -> tuple[int, int] | None:
