@@ -137,6 +137,8 @@ class GroupState(NamedTuple):
     duplicate: bool  # ghost: some record was processed twice
     topic_partitions: int = 0  # partitions the topic has now (added_partitions: fewer first)
     stale_metadata: bool = False  # partitions were added after the last assignment
+    committed_epochs: tuple[int, ...] = ()  # per partition, the leader epoch committed with
+    # the offset (KIP-320; -1 unknown); () unless positions are validated
 
 
 _LOG_INDEX = GroupState._fields.index("log")  # where the log's state sits (for its properties)
@@ -195,7 +197,8 @@ class _Rebalance:
                           self.leader, self.assignment, self.subscriptions,
                           self.initial_delay, s.committed, s.log_start, s.log,
                           self.consumers, s.budget, s.processed, s.excused, s.started,
-                          s.duplicate, s.topic_partitions, s.stale_metadata)
+                          s.duplicate, s.topic_partitions, s.stale_metadata,
+                          s.committed_epochs)
 
     def set_member(self, i: int, m: Member) -> None:
         """Replace consumer ``i``."""
@@ -413,7 +416,7 @@ class GroupModel(Model):
                           b["pauses"], b["retention"], b["offset_expiries"],
                           b["duplicate_instances"]),
             processed=zeros, excused=zeros, started=0, duplicate=False,
-            topic_partitions=self.first_partitions)]
+            topic_partitions=self.first_partitions, committed_epochs=self._no_epochs)]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         for i in range(self.n):
@@ -627,6 +630,17 @@ class GroupModel(Model):
                 committed = _put(committed, p, pos[p])
         return committed
 
+    def _commit(self, state: GroupState, m: Member) -> GroupState:
+        """Store member m's positions as the group's committed offsets, each with the leader
+        epoch of its position when positions are validated (OffsetCommit leaderEpoch)."""
+        committed = self._committed_positions(state, m)
+        s = self.store_commit(state, committed)
+        if self.validates:
+            epochs = tuple(m.epochs[p] if committed[p] != state.committed[p] else e
+                           for p, e in enumerate(state.committed_epochs))
+            s = s._replace(committed_epochs=epochs)
+        return s
+
     def _has_uncommitted(self, state: GroupState, m: Member) -> bool:
         committed = state.committed
         owned, pos = m.owned, m.positions
@@ -694,12 +708,11 @@ class GroupModel(Model):
         .allConsumed), processed or not."""
         m = state.consumers[i]
         if self._has_uncommitted(state, m) and self.commit_error(state, i) is None:
-            committed = self._committed_positions(state, m)
             label: Action = ("AutoCommit", self._names[i])
             if m.phase != IDLE:
                 label = (*label, f"p{m.batch_partition} "
                          f"{offsets_text(m.batch_start, m.batch_end)} not processed yet")
-            yield label, self.store_commit(state, committed)
+            yield label, self._commit(state, m)
 
     def _fenced(self, state: GroupState, i: int) -> bool:
         """Whether another member holds consumer i's group.instance.id (i was fenced)."""
@@ -746,7 +759,7 @@ class GroupModel(Model):
         else:
             if self.auto and self._has_uncommitted(state, m) \
                     and self.commit_error(state, i) is None:
-                state = self.store_commit(state, self._committed_positions(state, m))
+                state = self._commit(state, m)
                 notes.append("auto-commit")
             if not self.cooperative and m.owned:
                 notes.append("revoke all")
@@ -868,6 +881,10 @@ class GroupModel(Model):
             committed = state.committed[p]
             if committed != NO_COMMIT:
                 start, note = committed, "from committed"
+                if self.validates and state.committed_epochs[p] >= 0:
+                    start, seek = self._validate(state, p, committed,
+                                                 state.committed_epochs[p], lso, hw)
+                    note = seek or note
             else:
                 start, note = self._reset_to(lso, hw), f"reset {self.reset}"
         elif self.validates and m.epochs[p] >= 0:
@@ -893,7 +910,8 @@ class GroupModel(Model):
             # The offsetEpoch of a fetched record; unknown after a reset or a committed
             # offset (whose leader epoch is not modelled) until the next fetch.
             epoch = self.log.epoch_before(state.log, p, end) if end > start \
-                else m.epochs[p] if start == pos else -1
+                else m.epochs[p] if start == pos \
+                else state.committed_epochs[p] if start == state.committed[p] else -1
             m = m._replace(epochs=_put(m.epochs, p, epoch))
         if end > start:
             recs = self.log.read(state.log, p, start, end)
@@ -952,7 +970,7 @@ class GroupModel(Model):
         # commitSync of every owned position (KafkaConsumer.commitSync()).
         error = self.commit_error(state, i)
         if error is None:
-            s = self.store_commit(state, self._committed_positions(state, m))
+            s = self._commit(state, m)
             m2 = _idle(m) if phase == HALF else m._replace(phase=HALF)
             offsets = ", ".join(f"p{p}@{m.positions[p]}" for p in range(self.p)
                                 if m.owned >> p & 1 and m.positions[p] >= 0)
@@ -976,7 +994,7 @@ class GroupModel(Model):
         m = state.consumers[i]
         s = self._spend(state, "closes")
         if self.auto and self.commit_error(state, i) is None:
-            s = self.store_commit(s, self._committed_positions(state, m))
+            s = self._commit(s, m)
         r = _Rebalance(s)
         r.set_member(i, self._down_member)
         if not self.static and m.generation != NO_GEN and r.members >> i & 1:
@@ -1066,6 +1084,9 @@ class GroupModel(Model):
             committed = tuple(NO_COMMIT if mask >> p & 1 else c
                               for p, c in enumerate(state.committed))
             s = self._spend(state, "offset_expiries")._replace(committed=committed)
+            if self.validates:
+                s = s._replace(committed_epochs=tuple(
+                    -1 if mask >> p & 1 else e for p, e in enumerate(state.committed_epochs)))
             yield ("ExpireOffsets", parts_text(mask)), s
 
     # -- the log ------------------------------------------------------------------------
