@@ -6,7 +6,8 @@ from typing import Any
 
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
-from kafkacheck.model.interface import Model
+from kafkacheck.model.interface import POWER_LOSS, Model
+from kafkacheck.model.settings import SETTINGS
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
 
@@ -57,6 +58,36 @@ def mermaid(model: Model, trace: Trace, title: str = "") -> str:
     return "\n".join(out)
 
 
+def not_covered_text(result: CheckResult) -> str:
+    """Why the run is not covered: each setting, the value asked for and what it changes."""
+    parts = []
+    for name, value in result.uncovered_settings.items():
+        setting = SETTINGS[name]
+        roles = " and ".join(setting.semantics)
+        if name in result.model.settings:
+            why = "value not modelled"
+        else:
+            why = f"changes {roles} semantics the model does not model"
+        parts.append(f"{name}={setting.render(value)} ({why})")
+    return ", ".join(parts)
+
+
+def fault_lines(result: CheckResult) -> list[str]:
+    """The fault model the verdict is relative to, and a warning when a replication-safety
+    verdict was reached without power loss (the fault acks=all users most often forget)."""
+    faults = result.fault_model
+    lines = [faults.text()]
+    if POWER_LOSS in faults.not_explored:
+        hint = ("rerun with --bound crash_kind=any" if "crash_kind" in result.model.bound
+                else "this model cannot express it; the replication and producer models can "
+                "(--bound crash_kind=any)")
+        lines.append(
+            "WARNING: power loss was NOT explored: this verdict covers process crashes only "
+            "(the page cache survives). Kafka does not fsync each write by default "
+            f"(flush.messages), so a power failure can lose acknowledged writes; {hint}.")
+    return lines
+
+
 def summary_line(result: CheckResult) -> str:
     """One line: verdict, bounds and counts (never 'holds' without bounds)."""
     verdict = result.result
@@ -64,6 +95,9 @@ def summary_line(result: CheckResult) -> str:
         f"{result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
         f"depth {result.depth}, {result.seconds:.2f}s"
     )
+    if result.uncovered_settings:
+        return (f"NOT COVERED: {not_covered_text(result)}; no verdict until the model covers "
+                f"it ({counts})")
     if verdict == "holds":
         return f"HOLDS within the bounds ({counts}; exploration complete)"
     if verdict == "violated":
@@ -89,6 +123,9 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     if cfg.not_modelled:
         names = ", ".join(sorted(cfg.not_modelled))
         lines.append(f"accepted but not modelled: {names}")
+    if result.uncovered_settings:
+        lines.append(f"NOT COVERED: {not_covered_text(result)}; what follows assumes Kafka's "
+                     "default for it")
     bounds = ", ".join(f"{k}={v}" for k, v in cfg.bounds.items())
     lines.append(f"bounds: {bounds or 'none'}")
     for note in model.notes():
@@ -112,6 +149,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     if never and result.distinct_states:
         lines.append(f"actions never enabled: {', '.join(never)}")
     lines.append(summary_line(result))
+    lines.extend(fault_lines(result))
     return "\n".join(lines)
 
 
@@ -164,7 +202,10 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "engine": result.engine,
         "config": cfg.kafka_text(),
         "not_modelled": sorted(cfg.not_modelled),
+        "not_covered": {k: SETTINGS[k].render(v) for k, v in result.uncovered_settings.items()},
         "bounds": dict(cfg.bounds),
+        "fault_model": result.fault_model.as_json(),
+        "warnings": fault_lines(result)[1:],
         "result": result.result,
         "complete": result.complete,
         "stop_reason": result.stop_reason,

@@ -7,12 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafkacheck.model.interface import Action, Model, State, format_action
+from kafkacheck.model.interface import Action, FaultModel, Model, State, format_action
 from kafkacheck.properties.base import Property
 
 HOLDS = "holds"
 VIOLATED = "violated"
 INCOMPLETE = "incomplete"
+NOT_COVERED = "not covered"  # the run sets a semantics-changing setting the model lacks
 
 
 @dataclass
@@ -77,8 +78,20 @@ class CheckResult:
     graph: Any = None  # the explored state graph, when the run recorded it (bfs.StateGraph)
 
     @property
+    def uncovered_settings(self) -> dict[str, Any]:
+        """Semantics-changing settings of this run that the model does not cover."""
+        return dict(getattr(self.model.config, "uncovered", {}))
+
+    @property
+    def fault_model(self) -> FaultModel:
+        """The faults this run explored and the ones it did not."""
+        return self.model.fault_model()
+
+    @property
     def result(self) -> str:
-        """holds | violated | incomplete."""
+        """holds | violated | incomplete (also when a setting is not covered)."""
+        if self.uncovered_settings:
+            return INCOMPLETE
         if self.violations:
             return VIOLATED
         return HOLDS if self.complete else INCOMPLETE
@@ -91,7 +104,10 @@ class CheckResult:
         return None
 
     def verdict(self, prop: Property) -> str:
-        """Per-property verdict: holds, violated, or unknown (exploration incomplete)."""
+        """Per-property verdict: holds, violated, unknown (exploration incomplete), or not
+        covered (the run sets a semantics-changing setting the model does not cover)."""
+        if self.uncovered_settings:
+            return NOT_COVERED
         if self.violation(prop.name) is not None:
             return VIOLATED
         if prop.kind == "sometimes":

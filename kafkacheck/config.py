@@ -39,6 +39,13 @@ class Config:
     bounds: Mapping[str, Any]
     explicit: frozenset[str] = frozenset()
     not_modelled: Mapping[str, Any] = field(default_factory=dict)
+    # Semantics-changing settings the model does not cover, with the values asked for: a
+    # run with any of them is "not covered" (exit 3), never HOLDS (model/settings.py).
+    uncovered: Mapping[str, Any] = field(default_factory=dict)
+
+    def uncovered_text(self) -> str:
+        """'transactional.id=tx, isolation.level=read_committed' (empty when covered)."""
+        return ", ".join(f"{k}={kafka_settings.render(k, v)}" for k, v in self.uncovered.items())
 
     def kafka_text(self) -> dict[str, str]:
         """The Kafka settings rendered as .properties values."""
@@ -58,6 +65,9 @@ class Config:
             "bounds": dict(self.bounds),
             "not_modelled": {
                 k: kafka_settings.render(k, v) for k, v in self.not_modelled.items()
+            },
+            "not_covered": {
+                k: kafka_settings.render(k, v) for k, v in self.uncovered.items()
             },
         }
 
@@ -223,7 +233,15 @@ def build_config(
                 f"unknown bound {key!r} for model {model_cls.name}{hint} (bounds: {known})"
             )
         bound_values[key] = _parse_bound(by_name[key], text)
-    config = Config(kafka, bound_values, frozenset(raw), not_modelled)
+    given = {**{k: v for k, v in kafka.items() if k in raw}, **not_modelled}
+    uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
+                                         dict(getattr(model_cls, "covered_values", {})))
+    for key in uncovered:
+        if key in kafka:
+            # The model runs under Kafka's default, the behaviour it covers; the result
+            # is labelled "not covered" for the value asked for.
+            kafka[key] = kafka_settings.SETTINGS[key].default
+    config = Config(kafka, bound_values, frozenset(raw), not_modelled, uncovered)
     validate = getattr(model_cls, "validate_config", None)
     if validate is not None:
         problem = validate(config)

@@ -23,6 +23,18 @@ State = Any
 Action = tuple
 """An action label: ``(name, *args)`` with ints/strings as arguments."""
 
+POWER_LOSS = "broker power loss (unflushed writes lost)"
+"""The fault a replication-safety verdict most often leaves out: Kafka does not fsync
+each write by default (flush.messages), so a power failure loses the page cache."""
+PROCESS_CRASH = "broker process crash (page cache survives)"
+
+# What a ``crash_kind`` bound (replication, producer) makes the ``crashes`` budget inject.
+CRASH_KIND_FAULTS: dict[str, tuple[str, ...]] = {
+    "process": (PROCESS_CRASH,),
+    "power-loss": (POWER_LOSS,),
+    "any": (PROCESS_CRASH, POWER_LOSS),
+}
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -98,6 +110,9 @@ class Model:
     fields: ClassVar[tuple[str, ...]] = ()
     # Kafka settings that identify the question being asked: shown first in results.
     key_settings: ClassVar[tuple[str, ...]] = ()
+    # Settings the model reads but covers for these values only; another value is run
+    # under Kafka's default and the result is "not covered" (e.g. group.protocol=consumer).
+    covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
     # Faults Kafka meets that this model cannot express at all (always "not explored").
     faults_not_modelled: ClassVar[tuple[str, ...]] = ()
     # What canonical() identifies, in words (printed with results when it is overridden).
@@ -166,18 +181,41 @@ class Model:
     def fault_model(self) -> FaultModel:
         """The faults this configuration explores: every fault bound with a budget > 0.
 
-        Models with fault kinds chosen by another bound (crash_kind) override this.
+        A ``crash_kind`` bound says which kinds the ``crashes`` budget injects (process
+        crash, power loss, or either); the other kind is reported as not explored, unless
+        every write is fsynced (flush.messages=1), where a power loss loses nothing more.
         """
-        explored, missing = [], []
+        explored: list[tuple[str, int]] = []
+        missing: list[str] = []
         for b in self.bounds:
             if not b.fault:
                 continue
             budget = self.bound[b.name]
-            if isinstance(budget, int) and budget > 0:
+            kinds = self._crash_kinds() if b.name == "crashes" else None
+            if not (isinstance(budget, int) and budget > 0):
+                missing.append(b.fault if kinds is None else
+                               f"{b.fault} ({' or '.join(CRASH_KIND_FAULTS['any'])})")
+            elif kinds is None:
                 explored.append((b.fault, budget))
             else:
-                missing.append(b.fault)
-        return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
+                explored.extend((kind, budget) for kind in kinds)
+                missing.extend(k for k in CRASH_KIND_FAULTS["any"] if k not in kinds)
+        missing.extend(f for f in self.faults_not_modelled if f not in missing)
+        return FaultModel(tuple(explored), tuple(missing))
+
+    def _crash_kinds(self) -> tuple[str, ...] | None:
+        """The crash kinds the ``crashes`` budget injects, or None without a crash_kind bound."""
+        kind = self.bound.get("crash_kind")
+        if kind not in CRASH_KIND_FAULTS:
+            return None
+        kinds = CRASH_KIND_FAULTS[kind]
+        explicit = getattr(self.config, "explicit", frozenset())
+        flush = self.kafka.get("flush.messages") if "flush.messages" in explicit else \
+            self.kafka.get("log.flush.interval.messages")
+        if flush == 1:
+            # Every append is fsynced: a power loss and a process crash lose the same.
+            return CRASH_KIND_FAULTS["any"]
+        return kinds
 
     def notes(self) -> list[str]:
         """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""

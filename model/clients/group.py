@@ -23,7 +23,15 @@ from kafkacheck.model.algorithms.assignor_common import (
     StickyUserData,
 )
 from kafkacheck.model.clients.group_log import AbstractLog, ReplicatedLog
-from kafkacheck.model.interface import Action, Bound, Message, Model, State
+from kafkacheck.model.interface import (
+    POWER_LOSS,
+    Action,
+    Bound,
+    FaultModel,
+    Message,
+    Model,
+    State,
+)
 from kafkacheck.properties.base import Property
 
 # Classic group states (ClassicGroupState).
@@ -120,6 +128,9 @@ class GroupModel(Model):
     )
     key_settings = ("partition.assignment.strategy", "enable.auto.commit", "auto.offset.reset",
                     "group.instance.id")
+    # The classic protocol only (KIP-848 is not modelled); no by_duration reset (4.0).
+    covered_values = {"group.protocol": ("classic",),
+                      "auto.offset.reset": ("earliest", "latest", "none")}
     bounds = (
         Bound("consumers", 2, "consumer processes in the group", minimum=1, maximum=4),
         Bound("partitions", 1, "partitions of the subscribed topic", minimum=1, maximum=4),
@@ -778,6 +789,16 @@ class GroupModel(Model):
         from kafkacheck.properties import group as props
 
         return props.group_properties(self)
+
+    def fault_model(self) -> FaultModel:
+        """Broker faults exist only with log=replicated, and there as process crashes."""
+        faults = super().fault_model()
+        if self.bound["log"] == "replicated":
+            return FaultModel(faults.explored, faults.not_explored + (POWER_LOSS,))
+        broker = next(b.fault for b in self.bounds if b.name == "broker_crashes")
+        return FaultModel(tuple(f for f in faults.explored if f[0] != broker),
+                          tuple(f for f in faults.not_explored if f != broker)
+                          + ("broker faults (log=abstract: the log never fails)",))
 
     def action_families(self) -> tuple[str, ...]:
         return ("Join", "Sync", "SyncFailed", "Poll", "Process", "Commit", "CommitFailed",

@@ -37,7 +37,7 @@ from kafkacheck.model.cluster.partition import (
     entry_epoch,
     put,
 )
-from kafkacheck.model.interface import Action, Bound, Model, State
+from kafkacheck.model.interface import POWER_LOSS, Action, Bound, Model, State
 from kafkacheck.properties.base import Property
 
 # Fields of the model state tuple.
@@ -106,6 +106,7 @@ class ControllerModel(ControllerPresentation, Model):
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable", "process.roles")
+    faults_not_modelled = (POWER_LOSS,)  # a crashed node keeps its disk and page cache
     bounds = (
         Bound("brokers", 3, "brokers; each hosts a replica of every partition "
               "(replication.factor = brokers)", minimum=1, maximum=5),
