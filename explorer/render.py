@@ -120,9 +120,10 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
               if k not in shown and k in cfg.explicit]
     if others:
         lines.append(f"other settings: {', '.join(others)}")
-    if cfg.not_modelled:
-        names = ", ".join(sorted(cfg.not_modelled))
-        lines.append(f"accepted but not modelled: {names}")
+    quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
+    if quiet:
+        lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
+                     "verdicts)")
     if result.uncovered_settings:
         lines.append(f"NOT COVERED: {not_covered_text(result)}; what follows assumes Kafka's "
                      "default for it")

@@ -197,6 +197,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     result = simulate(model, props, seed=args.seed, walks=args.walks, depth=args.depth,
                       max_seconds=args.max_seconds)
     _emit(result, args)
+    if result.uncovered_settings:
+        return EXIT_INCOMPLETE
     if result.violations:
         return EXIT_VIOLATED
     return EXIT_INCOMPLETE if result.stop_reason != "walks done" else EXIT_HOLDS
@@ -238,7 +240,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
     """Symbolic checking with Z3: an inductive proof for every cluster size, or BMC."""
     from kafkacheck.explorer.symbolic import bounded_check, prove_inductive
 
-    model, _config, _props = resolve(args)
+    model, config, _props = resolve(args)
+    if config.uncovered:
+        print(f"NOT COVERED: {config.uncovered_text()} changes semantics the {model.name} "
+              "model does not cover; nothing was proved")
+        return EXIT_INCOMPLETE
     encode = getattr(model, "symbolic_encoding", None)
     if encode is None:
         raise UsageError(f"model {model.name} has no symbolic encoding (try replication)")

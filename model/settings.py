@@ -167,6 +167,14 @@ def _partitioner(text: str) -> str | None:
                        " or DefaultPartitioner; leave empty for the built-in one)")
 
 
+def _security_protocol(text: str) -> str:
+    # CommonClientConfigs security.protocol: SecurityProtocol names, case-insensitive.
+    upper = text.upper()
+    if upper not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
+        raise SettingError("must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL")
+    return upper
+
+
 def _offset_reset(text: str) -> str:
     # ConsumerConfig auto.offset.reset: earliest | latest | none (| by_duration:<ISO-8601>, 4.0).
     lowered = text.lower()
@@ -289,6 +297,19 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("fetch.min.bytes", "consumer", 1, _int(0), "fetch waits for this much data"),
     _s("key.deserializer", "consumer", "", _text, "key deserializer class"),
     _s("value.deserializer", "consumer", "", _text, "value deserializer class"),
+    # -- security, common to clients and brokers (CommonClientConfigs, SslConfigs,
+    #    SaslConfigs): no effect on delivery semantics ---------------------------------
+    _s("security.protocol", "client", "PLAINTEXT", _security_protocol,
+       "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
+    _s("sasl.mechanism", "client", "GSSAPI", _text, "SASL mechanism (PLAIN, SCRAM-..., ...)"),
+    _s("sasl.jaas.config", "client", "", _text, "JAAS login module configuration"),
+    _s("ssl.truststore.location", "client", "", _text, "trust store file"),
+    _s("ssl.truststore.password", "client", "", _text, "trust store password"),
+    _s("ssl.keystore.location", "client", "", _text, "key store file"),
+    _s("ssl.keystore.password", "client", "", _text, "key store password"),
+    _s("ssl.key.password", "client", "", _text, "private key password"),
+    _s("ssl.endpoint.identification.algorithm", "client", "https", _text,
+       "host name verification (https; empty turns it off)"),
     # -- Kafka Streams (StreamsConfig) and Connect (DistributedConfig) ----------------
     _s("processing.guarantee", "streams", "at_least_once",
        _choice("at_least_once", "exactly_once_v2"),
