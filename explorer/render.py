@@ -72,20 +72,23 @@ def not_covered_text(result: CheckResult) -> str:
     return ", ".join(parts)
 
 
-def fault_lines(result: CheckResult) -> list[str]:
-    """The fault model the verdict is relative to, and a warning when a replication-safety
-    verdict was reached without power loss (the fault acks=all users most often forget)."""
-    faults = result.fault_model
-    lines = [faults.text()]
-    if POWER_LOSS in faults.not_explored:
-        hint = ("rerun with --bound crash_kind=any" if "crash_kind" in result.model.bound
-                else "this model cannot express it; the replication and producer models can "
-                "(--bound crash_kind=any)")
-        lines.append(
-            "WARNING: power loss was NOT explored: this verdict covers process crashes only "
+def power_loss_warning(result: CheckResult) -> str | None:
+    """A loud line when a replication-safety verdict was reached without power loss (the
+    fault acks=all users most often forget), else None."""
+    if POWER_LOSS not in result.fault_model.not_explored:
+        return None
+    hint = ("rerun with --bound crash_kind=any" if "crash_kind" in result.model.bound
+            else "this model cannot express it; the replication and producer models can "
+            "(--bound crash_kind=any)")
+    return ("WARNING: power loss was NOT explored: this verdict covers process crashes only "
             "(the page cache survives). Kafka does not fsync each write by default "
             f"(flush.messages), so a power failure can lose acknowledged writes; {hint}.")
-    return lines
+
+
+def fault_lines(result: CheckResult) -> list[str]:
+    """The fault model the verdict is relative to, then the power-loss warning if any."""
+    warning = power_loss_warning(result)
+    return [result.fault_model.text(), *([warning] if warning else [])]
 
 
 def summary_line(result: CheckResult) -> str:
@@ -206,7 +209,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "not_covered": {k: SETTINGS[k].render(v) for k, v in result.uncovered_settings.items()},
         "bounds": dict(cfg.bounds),
         "fault_model": result.fault_model.as_json(),
-        "warnings": fault_lines(result)[1:],
+        "warnings": [w for w in (power_loss_warning(result),) if w],
         "result": result.result,
         "complete": result.complete,
         "stop_reason": result.stop_reason,
