@@ -6,11 +6,12 @@ after every step.  ``sometimes`` and ``eventually`` properties cannot be decided
 runs: the machine names them in ``not_checked`` and warns (NotCheckedWarning).
 
 Actions are drawn by label, not by position: the rule (the family) is Hypothesis's stable
-choice among a fixed rule list, and within a family each label has a fixed point on a ring
-(a CRC-32 of its text); a draw is a point and takes the first enabled label at or after
-it.  When Hypothesis deletes an earlier step while shrinking, a later draw still takes the
-same label whenever that label is enabled and no newly enabled label lies between the
-point and it (an index into the current successor list would shift with every change).
+choice among a fixed rule list, and within a family a draw is a number that ranks every
+label by a hash of (number, label text) and takes the enabled label ranked first
+(rendezvous hashing).  When Hypothesis deletes an earlier step while shrinking, a later
+draw still takes the same label whenever that label is still enabled and no newly enabled
+label outranks it; an index into the current successor list would shift with every
+change.  Each enabled label is equally likely for a random number.
 Every violation is replayed through ``model.next_state`` from its initial state before it
 is reported, and must end in the violating state (``TraceDoesNotReplay`` otherwise).
 """
@@ -20,7 +21,9 @@ from __future__ import annotations
 import time
 import warnings
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from hypothesis import note, target
@@ -44,19 +47,51 @@ from kafkacheck.properties.base import Property
 # The property kinds a Hypothesis machine decides (step invariants are "always" too).
 CHECKED_KINDS = ("always",)
 
-_RING = 1 << 32
-# Odd, so multiplying by it is a bijection of the ring: Hypothesis draws small integers
-# often, and this spreads them over the ring instead of always landing near label zero.
-_SPREAD = 0x9E3779B1
+_DRAWS = 1 << 32  # the range of the number drawn per step
+_MASK = (1 << 64) - 1
 
 
-def ring_position(action: Action) -> int:
-    """A label's fixed point on the ring: the same in every run and every process."""
-    return zlib.crc32(repr(tuple(action)).encode())
+def label_key(action: Action) -> int:
+    """A label's fixed 64-bit key: the same in every run and every process."""
+    text = repr(tuple(action)).encode()
+    return zlib.crc32(text) << 32 | zlib.crc32(text, 0x5BD1E995)
+
+
+def _rank(number: int, key: int) -> int:
+    # splitmix64's finalizer over number ^ key: a well-mixed weight per (draw, label).
+    z = ((number << 32 ^ key) + 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def choose_label(number: int, labels: Iterable[Action],
+                 keys: dict[Action, int] | None = None) -> Action:
+    """The label ranked first for ``number`` (ties, equal keys: by label text).
+
+    Removing any other label never changes the choice; adding one changes it only when
+    the new label outranks the chosen one (probability 1/(n+1) among n+1 labels).
+    """
+    keys = {} if keys is None else keys
+    best: tuple[tuple[int, str], Action] | None = None
+    for action in labels:
+        key = keys.get(action)
+        if key is None:
+            key = keys[action] = label_key(action)
+        rank = (_rank(number, key), str(action))
+        if best is None or rank > best[0]:
+            best = (rank, action)
+    if best is None:
+        raise ValueError("no label to choose from")
+    return best[1]
 
 
 class NotCheckedWarning(UserWarning):
     """Selected properties a Hypothesis machine cannot decide (sometimes / eventually)."""
+
+
+class NotChecked(UsageError):
+    """No selected property is one a Hypothesis machine can check (bad input, exit 2)."""
 
 
 class NotCovered(AssertionError):
@@ -110,8 +145,10 @@ class ModelMachine(RuleBasedStateMachine):
     # Enabled actions per state, shared by every run of this machine class: Hypothesis
     # replays the same prefixes many times while it shrinks.
     _cache: dict[State, dict[str, list[tuple[Action, State]]]]
-    # Ring positions of the labels met so far (a cache of ring_position).
-    _positions: dict[Action, int]
+    # Keys of the labels met so far (a cache of label_key).
+    _keys: dict[Action, int]
+    # Transitions taken per action family, over every run of this machine class.
+    coverage: Counter
 
     def __init__(self) -> None:
         super().__init__()
@@ -161,22 +198,13 @@ class ModelMachine(RuleBasedStateMachine):
 
     def draw_action(self, data: Any, key: str,
                     options: list[tuple[Action, State]]) -> tuple[Action, State]:
-        """Draw one of ``options`` by label: the first enabled label on the ring at or
-        after a drawn point (ties, equal CRCs, by label text)."""
+        """Draw one of ``options`` by label (rendezvous hashing, see the module doc)."""
         # Drawn even for a single option, so that later draws keep their place in the
         # choice sequence when shrinking changes how many options a step has.
-        point = data.draw(st.integers(0, _RING - 1), label=key) * _SPREAD % _RING
-        positions = self._positions
-        best = None
-        for action, nxt in options:
-            pos = positions.get(action)
-            if pos is None:
-                pos = positions[action] = ring_position(action)
-            rank = ((pos - point) % _RING, str(action))
-            if best is None or rank < best[0]:
-                best = (rank, action, nxt)
-        assert best is not None
-        return best[1], best[2]
+        number = data.draw(st.integers(0, _DRAWS - 1), label=key)
+        enabled = dict(options)
+        action = choose_label(number, enabled, self._keys)
+        return action, enabled[action]
 
     def take(self, action: Action, nxt: State) -> None:
         """Apply one action, check step invariants, record it."""
@@ -188,6 +216,7 @@ class ModelMachine(RuleBasedStateMachine):
                 self._fail(prop.name)
         self.state = nxt
         self._record(action, nxt)
+        self.coverage[action[0]] += 1
         score = self.model.interest(nxt)
         if score is not None and (self._interest is None or score > self._interest):
             self._interest = score
@@ -236,7 +265,8 @@ def machine_for(model: Model, properties: Sequence[str] = (),
     """A RuleBasedStateMachine class driving ``model``, checking its always-properties.
 
     Raises NotCovered when the configuration sets a semantics-changing setting the model
-    does not cover, and UsageError when no selected property is one the machine checks;
+    does not cover, and NotChecked (a UsageError) when no selected property is one the
+    machine checks;
     selected sometimes/eventually properties are listed in ``not_checked`` and warned about.
     """
     uncovered = getattr(model.config, "uncovered", {})
@@ -248,7 +278,7 @@ def machine_for(model: Model, properties: Sequence[str] = (),
     skipped = tuple(f"{p.name} ({p.kind})" for p in selected.all
                     if p.kind not in CHECKED_KINDS)
     if not selected.invariants and not selected.steps:
-        raise UsageError(f"a Hypothesis machine checks always-properties only; not checked: "
+        raise NotChecked(f"a Hypothesis machine checks always-properties only; not checked: "
                          f"{', '.join(skipped) or 'no property selected'}")
     if skipped:
         warnings.warn(NotCheckedWarning(
@@ -268,7 +298,8 @@ def machine_for(model: Model, properties: Sequence[str] = (),
     namespace: dict[str, Any] = {
         "model": model,
         "_cache": {},
-        "_positions": {},
+        "_keys": {},
+        "coverage": Counter(),
         "property_names": tuple(properties),
         "not_checked": skipped,
         "fault_model": model.fault_model(),
@@ -294,6 +325,29 @@ def machine_for(model: Model, properties: Sequence[str] = (),
 
     namespace["behaviour_ended"] = rule()(precondition(deadlocked)(stutter))
     return type(f"{type(model).__name__}Machine", (ModelMachine,), namespace)
+
+
+@contextmanager
+def fixed_constant_pool() -> Iterator[None]:
+    """Within this block a Hypothesis seed means the same run wherever it is made.
+
+    Hypothesis mixes the literals of every *local* module imported so far into about 5%
+    of its draws.  Which modules are imported differs between `pytest one_file.py`, the
+    whole suite and an installed package, so the same seed found different things.  Here
+    the local pool is empty (Hypothesis's built-in constants still apply).  This reaches
+    into Hypothesis internals on purpose and fails loudly if they move.
+    """
+    from hypothesis.internal.conjecture import providers
+
+    saved = providers._get_local_constants
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 # -- replaying and shrinking label sequences outside Hypothesis --------------------------
