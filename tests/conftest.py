@@ -20,6 +20,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+pytest_plugins = ["pytester"]  # tests of the kafkacheck pytest plugin run inner sessions
+
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 
