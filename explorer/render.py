@@ -6,7 +6,7 @@ from typing import Any
 
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
-from kafkacheck.model.interface import POWER_LOSS, Model
+from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
 from kafkacheck.model.settings import SETTINGS
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
@@ -75,14 +75,22 @@ def not_covered_text(result: CheckResult) -> str:
 def power_loss_warning(result: CheckResult) -> str | None:
     """A loud line when a replication-safety verdict was reached without power loss (the
     fault acks=all users most often forget), else None."""
-    if POWER_LOSS not in result.fault_model.not_explored:
+    faults = result.fault_model
+    if POWER_LOSS not in faults.not_explored:
         return None
-    hint = ("rerun with --bound crash_kind=any" if "crash_kind" in result.model.bound
-            else "this model cannot express it; the replication and producer models can "
-            "(--bound crash_kind=any)")
-    return ("WARNING: power loss was NOT explored: this verdict covers process crashes only "
-            "(the page cache survives). Kafka does not fsync each write by default "
-            f"(flush.messages), so a power failure can lose acknowledged writes; {hint}.")
+    if "crash_kind" not in result.model.bound:
+        hint = ("this model cannot express it; the replication and producer models can "
+                "(--bound crash_kind=any)")
+    elif PROCESS_CRASH in faults.not_explored:
+        hint = "rerun with --bound crashes=1 --bound crash_kind=any"
+    else:
+        hint = "rerun with --bound crash_kind=any"
+    covers = ("process crashes only (the page cache survives)"
+              if any(name != POWER_LOSS and "crash" in name for name, _ in faults.explored)
+              else "no broker crash at all")
+    return (f"WARNING: power loss was NOT explored: this verdict covers {covers}. Kafka does "
+            "not fsync each write by default (flush.messages), so a power failure can lose "
+            f"acknowledged writes; {hint}.")
 
 
 def fault_lines(result: CheckResult) -> list[str]:

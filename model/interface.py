@@ -193,8 +193,7 @@ class Model:
             budget = self.bound[b.name]
             kinds = self._crash_kinds() if b.name == "crashes" else None
             if not (isinstance(budget, int) and budget > 0):
-                missing.append(b.fault if kinds is None else
-                               f"{b.fault} ({' or '.join(CRASH_KIND_FAULTS['any'])})")
+                missing.extend((b.fault,) if kinds is None else CRASH_KIND_FAULTS["any"])
             elif kinds is None:
                 explored.append((b.fault, budget))
             else:
