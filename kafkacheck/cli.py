@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "(run | up | down; see `kafkacheck conformance run --help`)")
     p_conf.add_argument("rest", nargs=argparse.REMAINDER)
 
+    from kafkacheck.webui.command import add_arguments as add_explore_arguments
+
+    add_explore_arguments(sub.add_parser(
+        "explore", help="explore a model's states and counterexamples in the browser"))
+
     p_bench = sub.add_parser("bench", help="states/s and bytes/state on a fixed model")
     p_bench.add_argument("--json", action="store_true")
     p_bench.add_argument("--quick", action="store_true")
@@ -355,6 +360,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(as_json=args.json, quick=args.quick)
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Serve the browser explorer (kafkacheck/webui) until Ctrl-C."""
+    from kafkacheck.webui.command import explore
+
+    return explore(args, resolve)
+
+
 COMMANDS = {
     "list": cmd_list,
     "check": cmd_check,
@@ -364,6 +376,7 @@ COMMANDS = {
     "report": cmd_report,
     "bench": cmd_bench,
     "conformance": cmd_conformance,
+    "explore": cmd_explore,
 }
 
 
