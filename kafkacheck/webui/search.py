@@ -109,6 +109,9 @@ def search_from(model: Model, state: State, name: str, limits: Limits) -> dict[s
                     f"{name} is already true in this state")
         out.update(found=True, labels=[label_json(a) for a in violation.trace.actions],
                    length=n, text=text)
+    elif result.complete and cfg.uncovered:
+        out["text"] = (f"not covered: {cfg.uncovered_text()} changes semantics the model "
+                       f"does not cover; nothing is verified ({counts})")
     elif result.complete:
         what = "no path from here violates" if goal == "violation" else \
             "no state reachable from here satisfies"
