@@ -38,14 +38,16 @@ from hypothesis.stateful import (
 )
 
 from kafkacheck.config import UsageError
+from kafkacheck.explorer.capabilities import ENGINES, kind_of
 from kafkacheck.explorer.checks import select_properties
 from kafkacheck.explorer.render import mermaid, trace_lines
 from kafkacheck.explorer.trace import build_trace
 from kafkacheck.model.interface import Action, FaultModel, Model, State, format_action
 from kafkacheck.properties.base import Property
 
-# The property kinds a Hypothesis machine decides (step invariants are "always" too).
-CHECKED_KINDS = ("always",)
+# What a Hypothesis machine decides, declared with the other engines': always- and
+# step-properties (refuted, never proved); sometimes/eventually are not checked.
+CAPABILITY = ENGINES["hypothesis"]
 
 _DRAWS = 1 << 32  # the range of the number drawn per step
 _MASK = (1 << 64) - 1
@@ -275,8 +277,8 @@ def machine_for(model: Model, properties: Sequence[str] = (),
                          f"{model.name} model does not cover; a machine would check nothing "
                          "that holds for it")
     selected = select_properties(model, properties)
-    skipped = tuple(f"{p.name} ({p.kind})" for p in selected.all
-                    if p.kind not in CHECKED_KINDS)
+    unchecked = CAPABILITY.unchecked(selected.all)
+    skipped = tuple(f"{p.name} ({kind_of(p)})" for p in selected.all if p.name in unchecked)
     if not selected.invariants and not selected.steps:
         raise NotChecked(f"a Hypothesis machine checks always-properties only; not checked: "
                          f"{', '.join(skipped) or 'no property selected'}")

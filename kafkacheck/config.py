@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model import versions
 
 if TYPE_CHECKING:
     from kafkacheck.model.interface import Bound, Model
@@ -39,9 +40,16 @@ class Config:
     bounds: Mapping[str, Any]
     explicit: frozenset[str] = frozenset()
     not_modelled: Mapping[str, Any] = field(default_factory=dict)
+    # The Kafka release checked (--kafka-version): picks rules and defaults.
+    kafka_version: str = versions.DEFAULT
     # Semantics-changing settings the model does not cover, with the values asked for: a
     # run with any of them is "not covered" (exit 3), never HOLDS (model/settings.py).
     uncovered: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> versions.Version:
+        """The Kafka release as a comparable (major, minor) tuple."""
+        return versions.parse(self.kafka_version)
 
     def uncovered_text(self) -> str:
         """'transactional.id=tx, isolation.level=read_committed' (empty when covered)."""
@@ -53,14 +61,18 @@ class Config:
 
     def digest(self) -> str:
         """A short stable hash of the configuration (for report links and caching)."""
-        blob = json.dumps(
-            {"kafka": self.kafka_text(), "bounds": dict(self.bounds)}, sort_keys=True
-        )
+        data: dict[str, Any] = {"kafka": self.kafka_text(), "bounds": dict(self.bounds),
+                                "kafka_version": self.kafka_version}
+        if self.uncovered:  # the run differs (not covered) though its model settings do not
+            data["not_covered"] = {k: kafka_settings.render(k, v)
+                                   for k, v in self.uncovered.items()}
+        blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in results."""
         return {
+            "kafka_version": self.kafka_version,
             "kafka": self.kafka_text(),
             "bounds": dict(self.bounds),
             "not_modelled": {
@@ -199,8 +211,17 @@ def build_config(
     files: Sequence[str | Path] = (),
     bounds: Sequence[tuple[str, str]] = (),
     base: Mapping[str, str] | None = None,
+    kafka_version: str | None = None,
 ) -> Config:
-    """Resolve a model's effective configuration and validate it (UsageError on problems)."""
+    """Resolve a model's effective configuration and validate it (UsageError on problems).
+
+    ``kafka_version`` (default the newest release modelled) picks each setting's default.
+    """
+    version_text = versions.DEFAULT if kafka_version is None else str(kafka_version).strip()
+    try:
+        version = versions.parse(version_text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     raw: dict[str, str] = dict(base or {})
     for path in files:
         raw.update(load_properties_file(path))
@@ -209,7 +230,7 @@ def build_config(
     kafka: dict[str, Any] = {}
     not_modelled: dict[str, Any] = {}
     for name in model_cls.settings:
-        kafka[name] = kafka_settings.SETTINGS[name].default
+        kafka[name] = kafka_settings.default_for(name, version)
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
         if setting is None:
@@ -235,13 +256,15 @@ def build_config(
         bound_values[key] = _parse_bound(by_name[key], text)
     given = {**{k: v for k, v in kafka.items() if k in raw}, **not_modelled}
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
-                                         dict(getattr(model_cls, "covered_values", {})))
+                                         dict(getattr(model_cls, "covered_values", {})),
+                                         version)
     for key in uncovered:
         if key in kafka:
-            # The model runs under Kafka's default, the behaviour it covers; the result
-            # is labelled "not covered" for the value asked for.
-            kafka[key] = kafka_settings.SETTINGS[key].default
-    config = Config(kafka, bound_values, frozenset(raw), not_modelled, uncovered)
+            # The model runs under the version's default, the behaviour it covers; the
+            # result is labelled "not covered" for the value asked for.
+            kafka[key] = kafka_settings.default_for(key, version)
+    config = Config(kafka, bound_values, frozenset(raw), not_modelled,
+                    versions.text(version), uncovered)
     validate = getattr(model_cls, "validate_config", None)
     if validate is not None:
         problem = validate(config)

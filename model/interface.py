@@ -9,7 +9,7 @@ states).  Actions are small printable tuples ``(name, arg, ...)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,17 +23,10 @@ State = Any
 Action = tuple
 """An action label: ``(name, *args)`` with ints/strings as arguments."""
 
-POWER_LOSS = "broker power loss (unflushed writes lost)"
+PROCESS_CRASH = "broker process crash (the page cache survives)"
+POWER_LOSS = "broker power loss (unflushed writes are lost)"
 """The fault a replication-safety verdict most often leaves out: Kafka does not fsync
 each write by default (flush.messages), so a power failure loses the page cache."""
-PROCESS_CRASH = "broker process crash (page cache survives)"
-
-# What a ``crash_kind`` bound (replication, producer) makes the ``crashes`` budget inject.
-CRASH_KIND_FAULTS: dict[str, tuple[str, ...]] = {
-    "process": (PROCESS_CRASH,),
-    "power-loss": (POWER_LOSS,),
-    "any": (PROCESS_CRASH, POWER_LOSS),
-}
 
 
 @dataclass(frozen=True)
@@ -111,7 +104,7 @@ class Model:
     # Kafka settings that identify the question being asked: shown first in results.
     key_settings: ClassVar[tuple[str, ...]] = ()
     # Settings the model reads but covers for these values only; another value is run
-    # under Kafka's default and the result is "not covered" (e.g. group.protocol=consumer).
+    # under the version's default and the result is "not covered" (group.protocol=consumer).
     covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
     # Faults Kafka meets that this model cannot express at all (always "not explored").
     faults_not_modelled: ClassVar[tuple[str, ...]] = ()
@@ -181,40 +174,18 @@ class Model:
     def fault_model(self) -> FaultModel:
         """The faults this configuration explores: every fault bound with a budget > 0.
 
-        A ``crash_kind`` bound says which kinds the ``crashes`` budget injects (process
-        crash, power loss, or either); the other kind is reported as not explored, unless
-        every write is fsynced (flush.messages=1), where a power loss loses nothing more.
+        Models with fault kinds chosen by another bound (crash_kind) override this.
         """
-        explored: list[tuple[str, int]] = []
-        missing: list[str] = []
+        explored, missing = [], []
         for b in self.bounds:
             if not b.fault:
                 continue
             budget = self.bound[b.name]
-            kinds = self._crash_kinds() if b.name == "crashes" else None
-            if not (isinstance(budget, int) and budget > 0):
-                missing.extend((b.fault,) if kinds is None else CRASH_KIND_FAULTS["any"])
-            elif kinds is None:
+            if isinstance(budget, int) and budget > 0:
                 explored.append((b.fault, budget))
             else:
-                explored.extend((kind, budget) for kind in kinds)
-                missing.extend(k for k in CRASH_KIND_FAULTS["any"] if k not in kinds)
-        missing.extend(f for f in self.faults_not_modelled if f not in missing)
-        return FaultModel(tuple(explored), tuple(missing))
-
-    def _crash_kinds(self) -> tuple[str, ...] | None:
-        """The crash kinds the ``crashes`` budget injects, or None without a crash_kind bound."""
-        kind = self.bound.get("crash_kind")
-        if kind not in CRASH_KIND_FAULTS:
-            return None
-        kinds = CRASH_KIND_FAULTS[kind]
-        explicit = getattr(self.config, "explicit", frozenset())
-        flush = self.kafka.get("flush.messages") if "flush.messages" in explicit else \
-            self.kafka.get("log.flush.interval.messages")
-        if flush == 1:
-            # Every append is fsynced: a power loss and a process crash lose the same.
-            return CRASH_KIND_FAULTS["any"]
-        return kinds
+                missing.append(b.fault)
+        return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
 
     def notes(self) -> list[str]:
         """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""
@@ -246,6 +217,26 @@ class Model:
     def info(cls) -> ModelInfo:
         """A description for listings, without building an instance."""
         return ModelInfo(cls.name, cls.summary, cls.bounds, cls.settings)
+
+
+def replacer(cls: type, *names: str) -> Callable[..., Any]:
+    """A fast ``_replace`` of fixed fields of a NamedTuple state class.
+
+    ``replacer(S, "a", "c")(state, a, c)`` equals ``state._replace(a=a, c=c)`` at the cost
+    of building one tuple (``_replace`` parses keywords on every call: too slow for the
+    successor functions, which build every new state).
+    """
+    fields = cls._fields  # type: ignore[attr-defined]
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field {unknown[0]!r}")
+    args = ", ".join(f"v{i}" for i in range(len(names)))
+    items = ", ".join(f"v{names.index(f)}" if f in names else f"s[{i}]"
+                      for i, f in enumerate(fields))
+    code = f"def replace(s, {args}):\n    return _new(cls, ({items},))\n"
+    namespace: dict[str, Any] = {"_new": tuple.__new__, "cls": cls}
+    exec(code, namespace)  # noqa: S102 - generated from the class's own field names
+    return namespace["replace"]
 
 
 def format_action(action: Action) -> str:
