@@ -136,7 +136,6 @@ def test_the_group_model_claims_broker_faults_only_with_a_replicated_log():
     ("controller", "controller.quorum.voters=1@c1:9093", ["records=1", "isolations=0"]),
     ("controller", "flush.messages=1", ["records=1", "isolations=0"]),
     ("group", "isolation.level=read_committed", ["records=1"]),
-    ("group", "group.protocol=consumer", ["records=1"]),
     ("group", "auto.offset.reset=by_duration:PT1H", ["records=1"]),
     ("group", "enable.idempotence=false", ["records=1"]),
     ("kafka-spec", "acks=1", ["replicas=2", "log_size=1", "max_records=1",
@@ -165,6 +164,25 @@ def test_a_semantics_changing_setting_the_model_lacks_is_not_covered_exit_3(caps
     verdicts = [line for line in out.splitlines() if line.startswith("  [")]
     assert verdicts and all(line.startswith("  [ not covered ]") for line in verdicts)
     assert "HOLDS" not in out and "VIOLATED" not in out
+
+
+def test_group_protocol_consumer_is_answered_by_the_kip848_model_which_has_its_own_gaps(
+        capsys):
+    # The classic group model does not cover group.protocol=consumer; the CLI answers that
+    # question with the KIP-848 model, whose verdict is then about that protocol.
+    code, out, _ = run(capsys, "check", "group", "--set", "group.protocol=consumer",
+                       "--bound", "consumers=1", "--no-diagram")
+    assert code == 0 and " - model group-consumer (bfs)" in out.splitlines()[0]
+    assert "NOT COVERED" not in out
+    code, out, _ = run(capsys, "check", "group", "--set", "group.protocol=consumer",
+                       "--set", "isolation.level=read_committed", "--bound", "consumers=1",
+                       "--no-diagram")
+    assert code == 3 and "HOLDS" not in out
+    assert "NOT COVERED: isolation.level=read_committed (changes consumer semantics" in out
+    # The classic model itself still never says HOLDS for the consumer protocol.
+    classic = make_model("group", {"group.protocol": "consumer",
+                                   "auto.offset.reset": "earliest"})
+    assert classic.config.uncovered == {"group.protocol": "consumer"}
 
 
 def test_not_covered_wins_over_a_violation_found_under_the_default(capsys):
