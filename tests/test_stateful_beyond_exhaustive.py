@@ -54,9 +54,12 @@ def test_idempotent_producer_keeps_order_and_no_duplicates_with_three_partitions
     model = make_model("producer", *IDEMPOTENT[:1], **IDEMPOTENT[1])
     found, coverage = run(model, PRODUCER_PROPS, seed_value=0, examples=30)
     assert found is None
+    # Kafka 4.4 (ELR on): with RF=2 and min ISR 2 the last ISR member comes back as leader
+    # (LastLeaderElect); no plain Elect is reachable.
     assert set(coverage) == {"Send", "Drain", "Append", "Duplicate", "Reject", "Respond",
                              "Receive", "Timeout", "Disconnect", "Fetch", "BecomeFollower",
-                             "ShrinkIsr", "ExpandIsr", "Crash", "Fence", "Restart", "Elect"}
+                             "ShrinkIsr", "ExpandIsr", "Crash", "Fence", "Restart",
+                             "LastLeaderElect"}
 
 
 def test_producer_without_idempotence_duplicates_at_scale():
@@ -94,7 +97,7 @@ def test_group_over_a_replicated_log_reads_below_the_high_watermark():
     assert set(coverage) == {"Join", "Sync", "SyncFailed", "Poll", "Process", "AutoCommit",
                              "Crash", "Restart", "Expire", "InitialRebalance", "Produce",
                              "Ack", "AckError", "Fetch", "BecomeFollower", "ShrinkIsr",
-                             "ExpandIsr", "Fence", "Elect"}
+                             "ExpandIsr", "Fence", "ProduceTimeout"}
 
 
 # -- KRaft controller ----------------------------------------------------------------
@@ -104,7 +107,10 @@ def test_kraft_controller_with_four_brokers_keeps_epoch_guarantees_under_faults(
     model = make_model("controller", KRAFT[0], **KRAFT[1])
     found, coverage = run(model, KRAFT_PROPS, seed_value=0, examples=20)
     assert found is None
-    assert set(coverage) == {"Produce", "Ack", "AckError", "Fetch", "BecomeFollower",
+    # Not fired at this seed and budget under the 4.4 partition rules (nor at 40 examples,
+    # seeds 0 and 1): AckError (the ISR shrinking between the HW passing a write and its
+    # purgatory completion), MoveLeader and StepDown.
+    assert set(coverage) == {"Produce", "Ack", "Fetch", "BecomeFollower",
                              "AlterPartition", "FetchMetadata", "QuorumSync", "Register",
                              "Resign", "Elect", "Fence", "Unfence", "Crash", "Restart",
                              "Isolate", "Heal"}
