@@ -229,11 +229,14 @@ def build_config(
         raw[key] = value
     kafka: dict[str, Any] = {}
     not_modelled: dict[str, Any] = {}
-    for name in model_cls.settings:
-        kafka[name] = kafka_settings.default_for(name, version)
+    def starting_value(name: str) -> Any:
+        """The version's default, or a protocol variant's own value (group.protocol)."""
+        value = kafka_settings.default_for(name, version)
         covered = model_cls.covered_values.get(name)
-        if covered and kafka[name] not in covered:
-            kafka[name] = covered[0]  # a protocol variant's own value (group.protocol)
+        return covered[0] if covered and value not in covered else value
+
+    for name in model_cls.settings:
+        kafka[name] = starting_value(name)
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
         if setting is None:
@@ -259,12 +262,12 @@ def build_config(
         bound_values[key] = _parse_bound(by_name[key], text)
     given = {**{k: v for k, v in kafka.items() if k in raw}, **not_modelled}
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
-                                         dict(getattr(model_cls, "covered_values", {})),
-                                         version)
+                                         dict(model_cls.covered_values), version)
     for key in uncovered:
         if key in kafka:
             # The model runs under the version's default, the behaviour it covers; the
-            # result is labelled "not covered" for the value asked for.
+            # result is labelled "not covered" for the value asked for (a protocol variant
+            # whose own value is not the default refuses it in validate_config).
             kafka[key] = kafka_settings.default_for(key, version)
     config = Config(kafka, bound_values, frozenset(raw), not_modelled,
                     versions.text(version), uncovered)

@@ -179,6 +179,11 @@ def test_group_protocol_consumer_is_answered_by_the_kip848_model_which_has_its_o
                        "--no-diagram")
     assert code == 3 and "HOLDS" not in out
     assert "NOT COVERED: isolation.level=read_committed (changes consumer semantics" in out
+    # group-consumer asked about the classic protocol refuses (one line, exit 2).
+    code, out, err = run(capsys, "check", "group-consumer", "--set", "group.protocol=classic",
+                         "--bound", "consumers=1", "--no-diagram")
+    assert (code, out) == (2, "")
+    assert err.strip().endswith("group-consumer models group.protocol=consumer (KIP-848)")
     # The classic model itself still never says HOLDS for the consumer protocol.
     classic = make_model("group", {"group.protocol": "consumer",
                                    "auto.offset.reset": "earliest"})
