@@ -899,15 +899,20 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         return value if isinstance(value, str) else repr(value)
 
     def participants(self) -> tuple[str, ...]:
-        return ("Coordinator", *(consumer_name(i) for i in range(self.n)))
+        log = ("Log",) if self.max_records else ()
+        return (*log, "Coordinator", *(consumer_name(i) for i in range(self.n)))
 
     def message(self, action: Action, before: State, after: State) -> Message:
         name, *args = action
         who = args[0] if args and str(args[0]) in self._index else None
         text = " ".join(str(a) for a in args[1:])
         if who is None:
-            return Message("Coordinator", "Coordinator", " ".join(str(a) for a in action))
-        if name in ("Heartbeat", "Commit", "Close"):
+            place = "Log" if name in self.log.families() or name == "Retention" \
+                else "Coordinator"
+            return Message(place, place, " ".join(str(a) for a in action))
+        if name == "Poll":
+            return Message(who, "Log", f"fetch {text}")
+        if name in ("Heartbeat", "Commit", "AutoCommit", "Close"):
             return Message(who, "Coordinator", f"{name} {text}".strip())
         if name in ("Receive", "CommitFailed", "Expire", "RebalanceTimeout"):
             return Message("Coordinator", who, f"{name} {text}".strip())
