@@ -474,6 +474,12 @@ class ReplicationModel(Model):
 
         return encoding_for(self)
 
+    def symbolic_coverage(self) -> Any:
+        """What `prove` encodes of this configuration, and what it refuses."""
+        from kafkacheck.model.cluster.replication_symbolic import coverage
+
+        return coverage(self)
+
     # -- properties --------------------------------------------------------------------
 
     def properties(self) -> list[Property]:
