@@ -24,10 +24,17 @@ def test_acks_all_with_process_crashes_is_proved_and_lists_what_was_abstracted(c
     assert "PROVED for every cluster size" in out and "abstracted away: one tracked record" in out
 
 
+def test_kafka_44_defaults_with_eligible_leader_replicas_and_min_isr_1_are_proved(capsys):
+    code, out, _ = run(capsys, "replication", "--set", "acks=all", "--set",
+                       "replication.factor=3", "--bound", "crash_kind=process")
+    assert code == 0 and "min.insync.replicas=1" in out
+    assert "PROVED for every cluster size" in out
+
+
 @pytest.mark.parametrize("extra,reason", [
     (("--set", "transactional.id=tx"), "setting transactional.id"),
     (("--property", "LeaderInIsr"), "property LeaderInIsr"),
-    (("--set", "min.insync.replicas=1"), "eligible.leader.replicas.version=1"),
+    (("--set", "isolation.level=read_committed"), "setting isolation.level"),
 ])
 def test_what_the_encoding_does_not_represent_is_not_covered_exit_3(capsys, extra, reason):
     code, out, _ = run(capsys, "replication", *SAFE, *extra)
