@@ -834,6 +834,7 @@ class AbstractionReport:
     illformed: list[Valuation] = field(default_factory=list)  # states failing wellformed
     broken: dict[str, int] = field(default_factory=dict)  # invariant clause -> states
     complete: bool = True  # every reachable state was visited
+    bad_init: int = 0  # initial states whose image does not satisfy the symbolic Init
 
 
 def check_abstraction(model: Any, fl: Flags | None = None, max_states: int = 20_000,
@@ -870,6 +871,10 @@ def check_abstraction(model: Any, fl: Flags | None = None, max_states: int = 20_
     seen = set(frontier)
     for s in frontier:
         visit(s)
+        for p in parts:
+            for r in records:
+                if not checker.satisfies("init", abstract(model, s, p, r)):
+                    report.bad_init += 1
     while frontier:
         nxt = []
         for pre in frontier:
