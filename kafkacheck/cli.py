@@ -310,9 +310,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
                             max_seconds=args.max_seconds)
         out: dict[str, Any] = {"engine": "z3-bmc", **base, "brokers": res.brokers,
                                "depth": args.depth, "budgets": dict(cov.budgets),
+                               "uncounted_bounds": list(cov.uncounted),
                                "violated": res.violated, "seconds": round(res.seconds, 2),
                                "trace": [label for label, _ in res.trace]}
-        budgets = ", ".join(f"{k}<={v}" for k, v in cov.budgets.items())
+        budgets = ", ".join([f"{k}<={v}" for k, v in cov.budgets.items()]
+                            + [f"{k}: any number" for k in cov.uncounted]) or "no faults"
         if args.json:
             print(json.dumps(out, indent=2))
         elif res.violated:

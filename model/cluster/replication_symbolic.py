@@ -700,6 +700,7 @@ class Coverage:
     abstracts: tuple[str, ...]
     faults: str
     budgets: dict[str, int]  # fault budgets bounded model checking counts
+    uncounted: tuple[str, ...]  # bounds above 0 it does not count (any number is explored)
     flags: Flags | None
 
     def encoding(self) -> Encoding:
@@ -723,8 +724,11 @@ def coverage(model: Any) -> Coverage:
         faults = ", ".join(kinds) or "none"
         budgets = {b: model.bound[b] for b in ("crashes", "leader_changes", "bounces")
                    if model.bound[b] > 0}
+    # Bounded checking counts the fault budgets above; these bounds it explores unbounded.
+    uncounted = tuple(b for b in ("records", "lost_acks")
+                      if fl is not None and model.bound[b] > 0)
     return Coverage(PROPERTY, SETTINGS, dict(BOUNDS), (problem,) if problem else (),
-                    tuple(abstracts(fl)) if fl else (), faults, budgets, fl)
+                    tuple(abstracts(fl)) if fl else (), faults, budgets, uncounted, fl)
 
 
 def flags_for(model: Any) -> Flags:
