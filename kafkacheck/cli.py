@@ -290,7 +290,9 @@ def cmd_prove(args: argparse.Namespace) -> int:
                          "(bounded checking runs one replica per broker)")
     settings = ", ".join(f"{k}={v}" for k, v in config.kafka_text().items()
                          if k in model.key_settings)
+    missing = list(model.fault_model().not_explored)
     base: dict[str, Any] = {"model": model.name, "settings": settings,
+                            "faults": cov.faults, "faults_not_explored": missing,
                             "encoded_settings": list(cov.settings),
                             "encoded_bounds": dict(cov.bounds),
                             "abstracts_away": list(cov.abstracts)}
@@ -338,7 +340,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
                           "obligations": proof.obligations, "broken": proof.broken,
                           "seconds": round(proof.seconds, 2)}, indent=2))
     else:
-        print(f"inductive proof of {cov.property} ({settings}; faults: {cov.faults}):")
+        print(f"inductive proof of {cov.property} ({settings}; faults: {cov.faults}, any "
+              f"number of each; not explored: {', '.join(missing) or 'none'}):")
         for name, verdict in proof.obligations.items():
             clauses = proof.broken.get(name)
             print(f"  {verdict:<30} {name}" + (f"  [breaks: {'; '.join(clauses)}]"
