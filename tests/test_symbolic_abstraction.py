@@ -76,7 +76,7 @@ def _assert_fits(settings, bounds, states, exercised):
     model = make_model("replication", settings, **bounds)
     report = check_abstraction(model)
     assert report.complete and report.states == states
-    assert report.bad_init == 0
+    assert report.bad_init == 0 and report.property_disagrees == 0
     assert report.mismatched == 0, report.mismatches
     assert report.illformed == []
     assert exercised <= set(report.matched)
@@ -113,7 +113,8 @@ def test_reachable_states_of_an_unsafe_configuration_break_the_invariant_it_cann
                                        "min.insync.replicas": "2"},
                        crashes=1, records=1, crash_kind="process")
     report = check_abstraction(model)
-    assert report.mismatched == 0
+    assert report.states == 97 and report.violating == 5
+    assert report.mismatched == 0 and report.property_disagrees == 0
     assert "once r is committed, every ISR/ELR member and the last leader hold it" \
         in report.broken
 

@@ -839,6 +839,8 @@ class AbstractionReport:
     broken: dict[str, int] = field(default_factory=dict)  # invariant clause -> states
     complete: bool = True  # every reachable state was visited
     bad_init: int = 0  # initial states whose image does not satisfy the symbolic Init
+    property_disagrees: int = 0  # states where the explicit and the encoded property differ
+    violating: int = 0  # states violating the explicit property
 
 
 def check_abstraction(model: Any, fl: Flags | None = None, max_states: int = 20_000,
@@ -846,9 +848,10 @@ def check_abstraction(model: Any, fl: Flags | None = None, max_states: int = 20_
     """Walk every reachable transition of ``model`` (breadth first) and check, for each
     partition and tracked record, that its abstract image is a stutter or is allowed by the
     symbolic relation of the action of the same name; that every reachable abstract state is
-    well formed; and (``invariant``) that it satisfies every clause of the inductive
-    invariant.  ``fl`` defaults to the model's own flags (refused models raise UsageError);
-    a test passes other flags to show that a mutant's transitions do not fit the encoding."""
+    well formed; that the encoded property holds exactly where the explicit one does; and
+    (``invariant``) that it satisfies every clause of the inductive invariant.  ``fl``
+    defaults to the model's own flags (refused models raise UsageError); a test passes other
+    flags to show that a mutant's transitions do not fit the encoding."""
     from kafkacheck.explorer.symbolic import TransitionChecker
 
     fl = fl or flags_for(model)
@@ -859,17 +862,23 @@ def check_abstraction(model: Any, fl: Flags | None = None, max_states: int = 20_
     records = range(1, model.max_records + 1)
     seen_abstract: set[Valuation] = set()
 
+    explicit_property = next(q for q in model.properties() if q.name == PROPERTY).holds
+
     def visit(state: Any) -> None:
-        for p in parts:
-            for r in records:
-                val = abstract(model, state, p, r)
-                if val in seen_abstract:
-                    continue
-                seen_abstract.add(val)
-                if not checker.satisfies("wellformed", val) and len(report.illformed) < keep:
-                    report.illformed.append(val)
-                for c in checker.broken(val) if invariant else ():
-                    report.broken[c] = report.broken.get(c, 0) + 1
+        vals = [abstract(model, state, p, r) for p in parts for r in records]
+        # The encoding's property over every tracked record is the explicit property.
+        holds = explicit_property(state)
+        report.violating += not holds
+        if holds != all(checker.satisfies("property", v) for v in vals):
+            report.property_disagrees += 1
+        for val in vals:
+            if val in seen_abstract:
+                continue
+            seen_abstract.add(val)
+            if not checker.satisfies("wellformed", val) and len(report.illformed) < keep:
+                report.illformed.append(val)
+            for c in checker.broken(val) if invariant else ():
+                report.broken[c] = report.broken.get(c, 0) + 1
 
     frontier = list(model.init_states())
     seen = set(frontier)
