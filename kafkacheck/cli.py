@@ -281,6 +281,9 @@ def cmd_prove(args: argparse.Namespace) -> int:
         if name not in known:
             raise UsageError(f"unknown property {name!r} for model {model.name}")
     problems = list(cov.refusals)
+    if config.uncovered:
+        problems.insert(0, f"{config.uncovered_text()} changes semantics the {model.name} "
+                        "model does not cover; nothing was proved")
     problems += [f"property {name}: prove checks {cov.property} only (use `kafkacheck check`)"
                  for name in props if name != cov.property]
     rf = config.kafka.get("replication.factor")
