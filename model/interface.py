@@ -150,7 +150,11 @@ class Model:
         return True
 
     def canonical(self, state: State) -> State:
-        """A representative of the state's symmetry class (identity by default)."""
+        """A representative of the state's symmetry class (identity by default).
+
+        A model may also set it per instance (``self.canonical = ...``) when a bound turns
+        symmetry on; engines ask ``uses_symmetry(model)``.
+        """
         return state
 
     # -- presentation ------------------------------------------------------------
@@ -209,6 +213,11 @@ class Model:
     def info(cls) -> ModelInfo:
         """A description for listings, without building an instance."""
         return ModelInfo(cls.name, cls.summary, cls.bounds, cls.settings)
+
+
+def uses_symmetry(model: Model) -> bool:
+    """Whether ``model.canonical`` is more than the identity (set on the class or instance)."""
+    return getattr(model.canonical, "__func__", None) is not Model.canonical
 
 
 def replacer(cls: type, *names: str) -> Callable[..., Any]:

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from test_engine_semantics import ring
 
 from kafkacheck.cli import main
 from kafkacheck.explorer.bfs import breadth_first
@@ -17,7 +18,6 @@ from kafkacheck.explorer.parallel import parallel_breadth_first
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.render import summary_line
 from kafkacheck.testing import make_model
-from test_engine_semantics import ring
 
 
 def run(capsys, *argv):
