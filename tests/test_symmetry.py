@@ -117,7 +117,7 @@ SYMMETRIC = [
     ("replication", {"acks": "all", "replication.factor": "1"},
      {"partitions": 3, "records": 1, "crashes": 1}, 6, 209, 150),
     ("controller", SEPARATE, {"brokers": 1, "controllers": 3, "records": 1, "crashes": 1,
-                              "restarts": 1}, 6, 3_375, 1_906),
+                              "restarts": 1}, 6, 3_375, 1_741),
     ("controller", {"acks": "all"}, {"brokers": 2, "controllers": 2, "partitions": 2,
                                      "records": 1}, 2, 117, 39),
 ]
@@ -128,7 +128,7 @@ SYMMETRIC_THOROUGH = [
     ("replication", RF2_ACKS1, {"partitions": 4, "records": 1, "crashes": 1,
                                 "crash_kind": "process"}, 8, 17_703, 14_895),
     ("controller", {"acks": "all", "process.roles": "broker"},
-     {"brokers": 2, "controllers": 2, "partitions": 2, "records": 1}, 4, 2_945, 1_489),
+     {"brokers": 2, "controllers": 2, "partitions": 2, "records": 1}, 4, 2_945, 1_475),
 ]
 
 

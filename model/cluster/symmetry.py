@@ -130,25 +130,86 @@ def rename_partition(part: PartitionState, t: _Tables) -> PartitionState:
                                  acked, mask[elr], to[last]))
 
 
+def _lazy_least(items: tuple, src: tuple[int, ...], rename: Callable[[Any], Any],
+                best: tuple) -> tuple | None:
+    """The tuple ``rename(items[src[i]])`` for each i if it is less than ``best``; ``best``
+    itself if equal; None if greater.  Renaming stops at the first position that decides."""
+    for i, old in enumerate(src):
+        x = rename(items[old])
+        y = best[i]
+        if x == y:
+            continue
+        if x > y:
+            return None
+        return (*(rename(items[o]) for o in src[:i]), x,
+                *(rename(items[o]) for o in src[i + 1:]))
+    return best
+
+
+def _broker_moves(renamings: Sequence[Renaming], count: int
+                  ) -> dict[tuple[int, ...], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """Per broker renaming, the partition classes it maps: (target positions, source
+    partitions) pairs.  Every bijection from the sources to the targets is among the
+    renamings (partitions with the same replica order are interchangeable)."""
+    moves: dict[tuple[int, ...], list] = {}
+    for r in renamings:
+        if r.brokers in moves:
+            continue
+        classes: dict[int, list[int]] = {}
+        for p in range(count):
+            classes.setdefault(r.partitions[p], [])
+        pairs = []
+        done: set[int] = set()
+        for p in range(count):
+            if p in done:
+                continue
+            # p's class: the partitions that some renaming with these brokers sends where p
+            # goes, i.e. the sources with the same target set.
+            targets = {x.partitions[p] for x in renamings if x.brokers == r.brokers}
+            sources = sorted(q for q in range(count)
+                             if {x.partitions[q] for x in renamings
+                                 if x.brokers == r.brokers} == targets)
+            done.update(sources)
+            pairs.append((tuple(sorted(targets)), tuple(sources)))
+        moves[r.brokers] = pairs
+    return moves
+
+
 def replication_canonical(renamings: Sequence[Renaming], n: int,
                           state_cls: type) -> Callable[[Any], Any]:
-    """canonical() of the replication model: the least state over the renamings."""
-    compiled = [_tables(r, n) for r in renamings if not r.is_identity()]
+    """canonical() of the replication model: the least state over the renamings.
+
+    For each broker renaming, the least placement of the partitions among those it may
+    take is the renamed partitions of each class in sorted order, so a renaming of the
+    brokers costs one renaming of each partition and a sort, whatever the partitions.
+    """
+    count = len(renamings[0].partitions)
+    compiled = []
+    for brokers, pairs in _broker_moves(renamings, count).items():
+        t = _tables(Renaming(brokers, tuple(range(count))), n)
+        rename = (lambda part, t=t: rename_partition(part, t)) if t.brokers_moved else None
+        if rename is None and all(len(src) == 1 and src == dst for dst, src in pairs):
+            continue  # the identity
+        compiled.append((t.mask, rename, pairs))
 
     def canonical(state: Any) -> Any:
-        best = state
         alive, fenced, crashes, moves, record, lost, bounces, parts = state
-        for t in compiled:
-            mask = t.mask
+        best = state
+        for mask, rename, pairs in compiled:
             a = mask[alive]
             if a > best[0]:
                 continue  # the first field already loses
-            if t.brokers_moved:
-                new_parts = tuple(rename_partition(parts[p], t) for p in t.parts)
-            else:
-                new_parts = tuple(parts[p] for p in t.parts)
+            renamed = parts if rename is None else [rename(part) for part in parts]
+            new = [None] * count
+            for targets, sources in pairs:
+                if len(sources) == 1:
+                    new[targets[0]] = renamed[sources[0]]
+                else:
+                    for q, part in zip(targets, sorted(renamed[p] for p in sources),
+                                       strict=True):
+                        new[q] = part
             cand = _new(state_cls, (a, mask[fenced], crashes, moves, record, lost, bounces,
-                                    new_parts))
+                                    tuple(new)))
             if cand < best:
                 best = cand
         return best
@@ -171,27 +232,43 @@ def describe(renamings: Sequence[Renaming], what: str) -> str:
 def controller_canonical(renamings: Sequence[Renaming], n: int, nodes: int,
                          broker_node: Sequence[int], ctrl_node: Sequence[int],
                          types: dict[str, type]) -> Callable[[Any], Any]:
-    """canonical() of the controller model: the least state over the renamings.
+    """canonical() of the controller model: a least state over the renamings.
 
-    ``types`` names the controller model's state classes (ControllerState, Controller,
-    Broker, Image, Registration, Leading), which live in controller.py.
+    Renamings that move brokers or partitions build whole candidate states.  Dedicated
+    controllers (renamed independently of the brokers) are then placed by the least
+    (controllers, alive, cut) for each candidate, renaming one controller at a time and
+    dropping a renaming at the first controller that compares greater.  Both are
+    functions of the class, so their combination is too.
     """
     state_cls, ctrl_cls = types["ControllerState"], types["Controller"]
     broker_cls, image_cls = types["Broker"], types["Image"]
     reg_cls, lead_cls = types["Registration"], types["Leading"]
-    compiled = []
+    m = len(ctrl_node)
+    combined = any(node in broker_node for node in ctrl_node)
+    same = tuple(range(m))
+    full = []  # renamings of brokers/partitions (with their controllers when combined)
+    ctrl_only = []  # renamings of dedicated controllers alone
+    seen = set()
     for r in renamings:
-        if r.is_identity():
-            continue
-        node_perm = [0] * nodes
-        for b, node in enumerate(broker_node):
-            node_perm[node] = broker_node[r.brokers[b]]
-        for c, node in enumerate(ctrl_node):
-            node_perm[node] = ctrl_node[r.controllers[c]]
-        t = _tables(r, n)
-        parts_moved = any(q != p for p, q in enumerate(t.parts))
-        compiled.append((t, parts_moved, _mask_table(node_perm, nodes),
-                         r.controllers + (-1,), _inverse(r.controllers)))
+        key = (r.brokers, r.partitions, r.controllers if combined else same)
+        if key not in seen:
+            seen.add(key)
+            mover = r if combined else r._replace(controllers=same)
+            if not mover.is_identity():
+                node_perm = [0] * nodes
+                for b, node in enumerate(broker_node):
+                    node_perm[node] = broker_node[mover.brokers[b]]
+                for c, node in enumerate(ctrl_node):
+                    node_perm[node] = ctrl_node[mover.controllers[c]]
+                full.append((_tables(mover, n), _mask_table(node_perm, nodes),
+                             mover.controllers + (-1,), _inverse(mover.controllers)))
+        if not combined and r.controllers != same and r.brokers == tuple(range(n)) and \
+                r.partitions == tuple(range(len(r.partitions))):
+            node_perm = list(range(nodes))
+            for c, node in enumerate(ctrl_node):
+                node_perm[node] = ctrl_node[r.controllers[c]]
+            ctrl_only.append((r.controllers + (-1,), _inverse(r.controllers),
+                              _mask_table(node_perm, nodes)))
 
     def views(regs: tuple, t: _Tables, memo: dict) -> tuple:
         """A tuple of registrations (one per partition), renamed; shared ones once."""
@@ -207,38 +284,71 @@ def controller_canonical(renamings: Sequence[Renaming], n: int, nodes: int,
             memo[key] = out
         return out
 
-    def canonical(state: Any) -> Any:
+    def renamed(state: Any, t: _Tables, node_mask: tuple, cto: tuple, csrc: tuple) -> Any:
+        """The whole state with brokers, partitions (and combined controllers) renamed."""
         (alive, cut, crashes, isolations, restarts, moves, slow, record, ctrls, brokers,
          leads, parts, deposed) = state
-        best = state
-        for t, parts_moved, node_mask, cto, csrc in compiled:
-            a = node_mask[alive]
-            if a > best[0]:
-                continue  # the first field already loses
-            if t.brokers_moved or parts_moved:
-                memo: dict = {}
-                mask, gather, psrc = t.mask, t.gather, t.parts
-                new_ctrls = tuple(_new(ctrl_cls, (c[0], cto[c[1]], c[2], _new(image_cls, (
-                    mask[c[3][0]], views(c[3][1], t, memo))))) for c in (ctrls[i] for i in csrc))
-                new_brokers = gather(tuple(_new(broker_cls, (br[0], br[1], br[2],
-                                                             views(br[3], t, memo)))
-                                           for br in brokers))
-                if t.brokers_moved:
-                    new_leads = tuple(gather(tuple(_new(lead_cls, (gather(x[0]), x[1])) if x
-                                                   else x for x in leads[p])) for p in psrc)
-                    new_parts = tuple(rename_partition(parts[p], t) for p in psrc)
-                else:
-                    new_leads = tuple(leads[p] for p in psrc)
-                    new_parts = tuple(parts[p] for p in psrc)
-                deposed_now = tuple(deposed[p] for p in psrc)
+        memo: dict = {}
+        mask, gather, psrc = t.mask, t.gather, t.parts
+        new_ctrls = tuple(_new(ctrl_cls, (c[0], cto[c[1]], c[2], _new(image_cls, (
+            mask[c[3][0]], views(c[3][1], t, memo))))) for c in (ctrls[i] for i in csrc))
+        new_brokers = gather(tuple(_new(broker_cls, (br[0], br[1], br[2],
+                                                     views(br[3], t, memo)))
+                                   for br in brokers))
+        if t.brokers_moved:
+            new_leads = tuple(gather(tuple(_new(lead_cls, (gather(x[0]), x[1])) if x else x
+                                           for x in leads[p])) for p in psrc)
+            new_parts = tuple(rename_partition(parts[p], t) for p in psrc)
+        else:
+            new_leads = tuple(leads[p] for p in psrc)
+            new_parts = tuple(parts[p] for p in psrc)
+        return _new(state_cls, (node_mask[alive], node_mask[cut], crashes, isolations,
+                                restarts, moves, slow, record, new_ctrls, new_brokers,
+                                new_leads, new_parts, tuple(deposed[p] for p in psrc)))
+
+    def rename_ctrl(c: Any, cto: tuple) -> Any:
+        return c if c[1] < 0 else _new(ctrl_cls, (c[0], cto[c[1]], c[2], c[3]))
+
+    def place_controllers(state: Any) -> Any:
+        """The least (controllers, alive, cut) over the dedicated controllers' renamings."""
+        alive, cut, ctrls = state[0], state[1], state[8]
+        best_ctrls, best_nodes = ctrls, (alive, cut)
+        for cto, csrc, node_mask in ctrl_only:
+            order = 0  # how the renamed controllers compare with the best: -1, 0, 1
+            for i, old in enumerate(csrc):
+                c, y = ctrls[old], best_ctrls[i]
+                if c[0] != y[0]:
+                    order = -1 if c[0] < y[0] else 1
+                    break
+                leader = cto[c[1]]
+                if leader != y[1]:
+                    order = -1 if leader < y[1] else 1
+                    break
+                if c[2] != y[2] or c[3] != y[3]:
+                    order = -1 if (c[2], c[3]) < (y[2], y[3]) else 1
+                    break
+            if order > 0:
+                continue
+            nodes_now = (node_mask[alive], node_mask[cut])
+            if order == 0:
+                if best_nodes <= nodes_now:
+                    continue
             else:
-                # Only dedicated controllers move: brokers and partitions stay as they are.
-                new_ctrls = tuple(c if c[1] < 0 else _new(ctrl_cls, (c[0], cto[c[1]], c[2], c[3]))
-                                  for c in (ctrls[i] for i in csrc))
-                new_brokers, new_leads, new_parts, deposed_now = brokers, leads, parts, deposed
-            cand = _new(state_cls, (a, node_mask[cut], crashes, isolations, restarts, moves,
-                                    slow, record, new_ctrls, new_brokers, new_leads, new_parts,
-                                    deposed_now))
+                best_ctrls = tuple(rename_ctrl(ctrls[o], cto) for o in csrc)
+            best_nodes = nodes_now
+        if best_ctrls is ctrls and best_nodes == (alive, cut):
+            return state
+        return _new(state_cls, (*best_nodes, *state[2:8], best_ctrls, *state[9:]))
+
+    def canonical(state: Any) -> Any:
+        best = place_controllers(state) if ctrl_only else state
+        alive = state[0]
+        for t, node_mask, cto, csrc in full:
+            if not ctrl_only and node_mask[alive] > best[0]:
+                continue  # the first field already loses
+            cand = renamed(state, t, node_mask, cto, csrc)
+            if ctrl_only:
+                cand = place_controllers(cand)
             if cand < best:
                 best = cand
         return best
