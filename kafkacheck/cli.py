@@ -110,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_report.add_argument("--max-seconds", type=float, default=None,
                           help="time limit per check")
 
-    p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and compare "
-                            "(run | up | down; see `kafkacheck conformance run --help`)")
+    p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and judge its "
+                            "histories (run | soak | judge | cleanup | up | down)")
     p_conf.add_argument("rest", nargs=argparse.REMAINDER)
 
     from kafkacheck.webui.command import add_arguments as add_explore_arguments
