@@ -251,3 +251,30 @@ def test_symmetry_is_off_by_default():
     assert ReplicationModel.bounds[-1].name == "symmetry"
     assert not uses_symmetry(make_model("replication", RF2, partitions=2))
     assert not uses_symmetry(make_model("controller", SEPARATE))
+
+
+def _swap_consumers(state):
+    """A group state with consumers C1 and C2 renamed into each other."""
+    def swap(mask):
+        return (mask & ~3) | (mask & 1) << 1 | (mask >> 1 & 1)
+
+    leader = {0: 1, 1: 0}.get(state.leader, state.leader)
+    return state._replace(members=swap(state.members), joined=swap(state.joined),
+                          leader=leader, assignment=state.assignment[::-1],
+                          subscriptions=state.subscriptions[::-1],
+                          consumers=state.consumers[::-1])
+
+
+@pytest.mark.parametrize("strategy", ["range", "cooperative-sticky"])
+def test_group_members_are_not_interchangeable_since_assignors_order_them_by_member_id(
+        strategy):
+    # The group model therefore gets no member symmetry (only its generation renumbering):
+    # Kafka's assignors sort members by member.id (or group.instance.id), so with C1 and
+    # C2 both joined the range assignor hands p0 to C1, never to C2; and a leader that
+    # leaves is replaced by the lowest member.  Renaming C1 and C2 changes successors.
+    model = make_model("group", {"partition.assignment.strategy": strategy},
+                       consumers=2, partitions=1, records=1)
+    renumber = model.canonical
+    model.canonical = lambda s: min(renumber(s), renumber(_swap_consumers(s)))
+    with pytest.raises(AssertionError):
+        assert_symmetric(model)
