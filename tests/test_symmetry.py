@@ -20,6 +20,7 @@ from kafkacheck.config import build_config
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.native import fingerprint
 from kafkacheck.explorer.parallel import parallel_breadth_first
+from kafkacheck.explorer.render import result_json, summary_line, text_report
 from kafkacheck.explorer.trace import replay
 from kafkacheck.model.cluster import symmetry as sym
 from kafkacheck.model.cluster.replication import ReplicationModel, ReplicationState
@@ -244,7 +245,27 @@ def test_symmetry_with_nothing_to_rename_says_so_and_explores_every_state():
     model = build("replication", {"acks": "all", "replication.factor": "3"}, {"records": 1}, 1)
     assert not uses_symmetry(model)
     assert sym.NOTHING_TO_RENAME in model.notes()
-    assert breadth_first(model).symmetry is False
+    assert breadth_first(model).symmetry == ""
+
+
+def test_a_reduced_result_says_what_it_renamed_beside_its_counts():
+    # Counts of classes must not be read as counts of states: the summary line, the text
+    # report and the JSON name what was renamed; a plain run names nothing.
+    name, settings, bounds = CASES[0][:3]
+    reduced = breadth_first(build(name, settings, bounds, 1))
+    plain = breadth_first(build(name, settings, bounds, 0))
+    assert reduced.symmetry == "brokers and partitions" and plain.symmetry == ""
+    assert "768 distinct states (symmetry: brokers and partitions)" in summary_line(reduced)
+    assert "symmetry: brokers and partitions (states equal up to renaming brokers and " \
+        "partitions are explored once (2 renamings);" in text_report(reduced, diagrams=False)
+    assert result_json(reduced)["symmetry"] == "brokers and partitions"
+    assert "symmetry" not in summary_line(plain)
+    assert "symmetry:" not in text_report(plain, diagrams=False)
+    assert result_json(plain)["symmetry"] is None
+    dedicated = build("controller", SEPARATE, {"brokers": 1, "controllers": 3}, 1)
+    assert dedicated.symmetry_over == "controllers"
+    assert build("replication", {"acks": "all", "replication.factor": "1"},
+                 {"partitions": 3}, 1).symmetry_over == "partitions"
 
 
 def test_symmetry_is_off_by_default():

@@ -257,8 +257,8 @@ class ControllerModel(ControllerPresentation, Model):
                 self.renamings, self.n, self.nodes, self.broker_node, self.ctrl_node,
                 {cls.__name__: cls for cls in (ControllerState, Controller, Broker, Image,
                                                Registration, Leading)})
-            self.symmetry_note = sym.describe(self.renamings, "controllers, brokers and "
-                                              "partitions")
+            self.symmetry_note = sym.describe(self.renamings)
+            self.symmetry_over = sym.renamed(self.renamings)
 
     # -- state ------------------------------------------------------------------------
 

@@ -143,7 +143,8 @@ class ReplicationModel(Model):
         if b["symmetry"] and len(self.renamings) > 1:
             self.canonical = sym.replication_canonical(  # type: ignore[method-assign]
                 self.renamings, self.n, ReplicationState)
-            self.symmetry_note = sym.describe(self.renamings, "brokers and partitions")
+            self.symmetry_note = sym.describe(self.renamings)
+            self.symmetry_over = sym.renamed(self.renamings)
 
     # -- state ------------------------------------------------------------------------
 

@@ -222,11 +222,17 @@ NOTHING_TO_RENAME = ("symmetry=1: nothing here is interchangeable (each partitio
                      "brokers), so every state is explored")
 
 
-def describe(renamings: Sequence[Renaming], what: str) -> str:
+def renamed(renamings: Sequence[Renaming]) -> str:
+    """What the renamings move, in words: "brokers and partitions", "controllers", ..."""
+    kinds = [kind for kind, i in (("controllers", 2), ("brokers", 0), ("partitions", 1))
+             if any(not all(v == j for j, v in enumerate(r[i])) for r in renamings)]
+    return ", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else "".join(kinds)
+
+
+def describe(renamings: Sequence[Renaming]) -> str:
     """The symmetry group in words for results: its size and what it renames."""
-    size = len(renamings)
-    return (f"states equal up to renaming {what} are explored once "
-            f"({size} renamings; counts are of classes)")
+    return (f"states equal up to renaming {renamed(renamings)} are explored once "
+            f"({len(renamings)} renamings)")
 
 
 def controller_canonical(renamings: Sequence[Renaming], n: int, nodes: int,
