@@ -2,12 +2,12 @@
 """Symmetry reduction (``--bound symmetry=1``): distinct states and speed with it off and on.
 
 For each configuration the breadth-first search runs twice, symmetry off then on, in
-this process; both runs must give the same verdict per property (checked).  Printed: the
-renamings the configuration allows, distinct and generated states, CPU seconds, distinct
-states per CPU second, the reduction factor (distinct off / distinct on, at most the number
-of renamings) and the CPU-time ratio; then the cost of one canonical() call on a sample of
-the reduced run's successors.  CPU seconds, not wall seconds: on a shared machine the
-wall clock measures the neighbours.
+this process; both runs must give the same verdict per property and counterexamples of the
+same length (checked).  Printed: the renamings the configuration allows, distinct and
+generated states, CPU seconds, distinct states per CPU second, the reduction factor
+(distinct off / distinct on, at most the number of renamings) and the CPU-time ratio; then
+the cost of one canonical() call on a sample of the reduced run's successors.  CPU seconds,
+not wall seconds: on a shared machine the wall clock measures the neighbours.
 
     .venv/bin/python bench/symmetry_bench.py            # the default cases (minutes)
     .venv/bin/python bench/symmetry_bench.py --long     # also the 1.35 M-state case
@@ -75,9 +75,11 @@ def run_case(model_name: str, settings: dict[str, str], bounds: dict[str, Any]
         rows.append({"distinct": result.distinct_states,
                      "generated": result.generated_states, "cpu": cpu,
                      "symmetry": result.symmetry})
-        verdicts.append({p.name: result.verdict(p) for p in result.properties})
+        verdicts.append(({p.name: result.verdict(p) for p in result.properties},
+                         {v.property.name: len(v.trace.steps) for v in result.violations}))
     if verdicts[0] != verdicts[1]:
-        raise SystemExit(f"verdicts differ with symmetry on: {verdicts}")
+        raise SystemExit(f"verdicts or counterexample lengths differ with symmetry on: "
+                         f"{verdicts}")
     assert model is not None
     cost = canonical_cost(model) if rows[1]["symmetry"] else 0.0
     return {"renamings": len(model.renamings), "off": rows[0], "on": rows[1],

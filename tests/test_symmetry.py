@@ -22,6 +22,7 @@ from kafkacheck.explorer.native import fingerprint
 from kafkacheck.explorer.parallel import parallel_breadth_first
 from kafkacheck.explorer.render import result_json, summary_line, text_report
 from kafkacheck.explorer.trace import replay
+from kafkacheck.model import presets
 from kafkacheck.model.cluster import symmetry as sym
 from kafkacheck.model.cluster.replication import ReplicationModel, ReplicationState
 from kafkacheck.model.interface import Model, uses_symmetry
@@ -183,6 +184,42 @@ def test_symmetry_on_and_off_give_the_same_verdicts_and_replayable_counterexampl
             assert steps[violation.trace.loop_start].state == steps[-1].state
         elif not violation.property.is_step:
             assert not violation.property.holds(steps[-1].state)
+
+
+# Presets (model/presets.py) over three partitions, so that the brokers' rotations are
+# symmetries: (preset, bounds added, distinct states off and on, shortest counterexamples).
+PRESETS_THOROUGH = [
+    ("acks1-loss", {"partitions": 3, "records": 1}, 117_970, 39_324,
+     {"NoAckedWriteLost": 4, "CommittedRecordsStay": 8}),
+    ("unclean-loss", {"partitions": 3, "records": 1}, 228_868, 76_290,
+     {"NoAckedWriteLost": 8, "CommittedRecordsStay": 7}),
+    ("power-loss", {"partitions": 3, "records": 1}, 208_708, 69_570,
+     {"NoAckedWriteLost": 9, "CommittedRecordsStay": 8}),
+]
+
+
+def _preset_runs(name, extra):
+    """The preset with ``extra`` bounds, breadth-first with symmetry off then on."""
+    preset = presets.PRESETS[name]
+    runs = []
+    for symmetry in (0, 1):
+        model = make_model(preset.model, preset.settings, kafka_version=preset.kafka_version,
+                           **{**preset.bounds, **extra, "symmetry": symmetry})
+        runs.append(breadth_first(model, list(preset.properties)))
+    return runs
+
+
+@pytest.mark.thorough
+@pytest.mark.parametrize("case", PRESETS_THOROUGH, ids=lambda c: c[0])
+def test_presets_keep_their_verdicts_and_shortest_counterexamples_under_symmetry(case):
+    name, extra, plain_count, reduced_count, lengths = case
+    plain, reduced = _preset_runs(name, extra)
+    assert (plain.distinct_states, reduced.distinct_states) == (plain_count, reduced_count)
+    assert (plain.symmetry, reduced.symmetry) == ("", "brokers and partitions")
+    assert {p.name: plain.verdict(p) for p in plain.properties} == \
+        {p.name: reduced.verdict(p) for p in reduced.properties}
+    for result in (plain, reduced):
+        assert {v.property.name: len(v.trace.steps) for v in result.violations} == lengths
 
 
 def test_a_liveness_violation_is_found_under_symmetry_and_replays_unreduced():
