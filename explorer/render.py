@@ -121,8 +121,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for note in model.notes():
         lines.append(f"note: {note}")
     if result.symmetry:
-        lines.append(f"symmetry: {result.symmetry} ({model.symmetry_note}; the state counts "
-                     "are of classes)")
+        lines.append(f"symmetry: {result.symmetry} - {model.symmetry_note}; the state "
+                     "counts are of classes")
     lines.append("")
     for prop in result.properties:
         verdict = result.verdict(prop)

@@ -293,8 +293,9 @@ def test_a_reduced_result_says_what_it_renamed_beside_its_counts():
     plain = breadth_first(build(name, settings, bounds, 0))
     assert reduced.symmetry == "brokers and partitions" and plain.symmetry == ""
     assert "768 distinct states (symmetry: brokers and partitions)" in summary_line(reduced)
-    assert "symmetry: brokers and partitions (states equal up to renaming brokers and " \
-        "partitions are explored once (2 renamings);" in text_report(reduced, diagrams=False)
+    assert "symmetry: brokers and partitions - states equal up to renaming brokers and " \
+        "partitions are explored once (2 renamings); the state counts are of classes" \
+        in text_report(reduced, diagrams=False)
     assert result_json(reduced)["symmetry"] == "brokers and partitions"
     assert "symmetry" not in summary_line(plain)
     assert "symmetry:" not in text_report(plain, diagrams=False)
