@@ -105,6 +105,9 @@ class Model:
     # What canonical() renames, in a few words: results say "symmetry: <this>" so that
     # counts of classes are not read as counts of states.
     symmetry_over: ClassVar[str] = "states"
+    # Settings whose values this model alone answers for (a protocol variant): a setting
+    # left unset starts at the first value listed, not at Kafka's default.
+    covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
