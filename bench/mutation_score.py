@@ -20,7 +20,8 @@ tell them from the original; they are run too (they must survive) and left out o
     .venv/bin/python bench/mutation_score.py --part registry \
         --markdown bench/results/mutation_score_registry.md
     .venv/bin/python bench/mutation_score.py --check         # patterns apply, nothing runs
-    .venv/bin/python bench/mutation_score.py --only R01 --only E03
+    .venv/bin/python bench/mutation_score.py --part patches --only R01 --only E03
+    .venv/bin/python bench/mutation_score.py --part patches --start-at C04  # resume
     nohup .venv/bin/python bench/mutation_score.py --part patches \
         --markdown bench/results/mutation_score_patches.md &
 """
@@ -625,6 +626,7 @@ def apply(tree: Path, m: Mutant) -> str | None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", action="append", default=[], help="run this mutant id")
+    ap.add_argument("--start-at", help="patches: resume a stopped run at this mutant id")
     ap.add_argument("--check", action="store_true", help="only check that patches apply")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per test run")
     ap.add_argument("--markdown", help="write the table to this file")
@@ -638,6 +640,10 @@ def main() -> int:
         return run_registry(args)
     chosen = [m for m in MUTANTS if not args.only or m.id in args.only]
     ids = [m.id for m in MUTANTS]
+    if args.start_at:
+        if args.start_at not in ids:
+            raise SystemExit(f"no mutant {args.start_at!r}")
+        chosen = [m for m in chosen if ids.index(m.id) >= ids.index(args.start_at)]
     if len(set(ids)) != len(ids):
         raise SystemExit("duplicate mutant ids")
     with tempfile.TemporaryDirectory(prefix="kafkacheck-mutants-") as tmp:
