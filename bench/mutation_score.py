@@ -709,10 +709,10 @@ def score(rows: list, chosen: int) -> str:
 
 def write_markdown(path: Path, rows: list, summary: str, deselected: list[str]) -> None:
     """The table of mutants and outcomes, for bench/results."""
-    lines = ["# Mutation score", "",
-             "`.venv/bin/python bench/mutation_score.py --markdown "
-             "bench/results/mutation_score.md` (each mutant: one source patch, the mapped "
-             "test files with `pytest -x`).", "", f"**{summary}**", "",
+    lines = ["# Mutation score: source mutants against the tests", "",
+             "`.venv/bin/python bench/mutation_score.py --part patches --markdown "
+             "bench/results/mutation_score_patches.md` (each mutant: one source patch, the "
+             "mapped test files with `pytest -x`).", "", f"**{summary}**", "",
              *([f"Deselected (failed unmutated on this loaded machine): "
                 f"{', '.join(f'`{n}`' for n in deselected)}", ""] if deselected else []),
              "| id | area | kind | file | mutant | outcome | first failing test | s |",
