@@ -231,7 +231,15 @@ _REGISTRY: tuple[Setting, ...] = (
        "skip partitions whose broker is this slow (KIP-794)"),
     _s("transactional.id", "producer", None, _optional_text,
        "enables transactions (KIP-98)", lambda v: v or ""),
-    _s("transaction.timeout.ms", "producer", 60000, _int(1), "coordinator aborts after this"),
+    _s("transaction.timeout.ms", "producer", 60000, _int(1),
+       "the coordinator aborts a transaction open longer than this"),
+    _s("transaction.version", "broker", 2, _int(0, 2),
+       "KRaft feature level (kafka-features), not a config property: 2 is KIP-890 part 2 "
+       "(an epoch bump per transaction, partitions added by the leader; from 4.0), 0 and 1 "
+       "the earlier protocol"),
+    _s("transaction.partition.verification.enable", "broker", True, _bool,
+       "a leader asks the transaction coordinator before a producer's first transactional "
+       "write to a partition (KIP-890 part 1, from 3.6)", _bool_render),
     _s("bootstrap.servers", "producer", "", _text, "initial brokers"),
     _s("key.serializer", "producer", "", _text, "key serializer class"),
     _s("value.serializer", "producer", "", _text, "value serializer class"),
