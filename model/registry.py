@@ -13,6 +13,7 @@ MODELS: dict[str, str] = {
     "controller": "cluster.controller:ControllerModel",
     "producer": "clients.producer:ProducerModel",
     "group": "clients.group:GroupModel",
+    "transactions": "clients.transactions:TransactionsModel",
     "diehard": "textbook.diehard:DieHard",
     "twophase": "textbook.twophase:TwoPhaseCommit",
 }

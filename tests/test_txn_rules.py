@@ -69,19 +69,19 @@ def test_the_last_stable_offset_stops_at_an_open_transaction_and_at_an_unreplica
 
 def test_read_committed_drops_aborted_records_and_markers_read_uncommitted_does_not():
     entries = log(data(0, 0, 0, 0), marker(0, 0, False), data(0, 0, 1, 1), marker(0, 0, True))
-    assert RULES.fetch(entries, 4, CODEC, "read_committed") == ((2, 1),)
-    assert RULES.fetch(entries, 4, CODEC, "read_uncommitted") == ((0, 0), (2, 1))
+    assert RULES.consumer_read(entries, 4, CODEC, "read_committed") == ((2, 1),)
+    assert RULES.consumer_read(entries, 4, CODEC, "read_uncommitted") == ((0, 0), (2, 1))
     # Up to the high watermark only, even for read_uncommitted.
-    assert RULES.fetch(entries, 1, CODEC, "read_uncommitted") == ((0, 0),)
+    assert RULES.consumer_read(entries, 1, CODEC, "read_uncommitted") == ((0, 0),)
 
 
 def test_read_committed_returns_offset_order_not_commit_order():
     """Not promised: isolation between concurrent transactions.  Producer 1 commits first,
     but its record sits after producer 0's, which read_committed waits for."""
     entries = log(data(0, 0, 0, 0), data(1, 0, 0, 1), marker(1, 0, True))
-    assert RULES.fetch(entries, 3, CODEC, "read_committed") == ()
+    assert RULES.consumer_read(entries, 3, CODEC, "read_committed") == ()
     entries += log(marker(0, 0, True))
-    assert RULES.fetch(entries, 4, CODEC, "read_committed") == ((0, 0), (1, 1))
+    assert RULES.consumer_read(entries, 4, CODEC, "read_committed") == ((0, 0), (1, 1))
 
 
 def test_a_marker_of_an_older_epoch_is_refused():

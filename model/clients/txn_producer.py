@@ -20,10 +20,10 @@ NEW, INITIALIZING, READY, IN_TXN, COMMITTING, ABORTING, BUMPING, FENCED, DONE = 
 PHASE_NAMES = ("uninitialized", "initializing", "ready", "in transaction", "committing",
                "aborting", "bumping epoch", "fenced", "done")
 
-# A batch of the current transaction on one partition.
-TODO, ADDING, ADDED, INFLIGHT, WRITTEN, FAILED = range(6)
+# A batch of the current transaction on one partition (IDLE: the partition is not in it).
+TODO, ADDING, ADDED, INFLIGHT, WRITTEN, FAILED, IDLE = range(7)
 BATCH_NAMES = ("to send", "adding partition", "partition added", "in flight", "written",
-               "failed")
+               "failed", "-")
 
 # What the application knows of one of its transactions (a ghost for the properties).
 OPEN, COMMIT_ASKED, COMMITTED, ABORTED, UNKNOWN = range(5)
@@ -44,9 +44,12 @@ class Producer(NamedTuple):
     bump: bool
 
 
-def new_producer(partitions: int) -> Producer:
-    """A producer that has not called initTransactions() yet."""
-    return Producer(NEW, -1, 0, (TODO,) * partitions, (0,) * partitions, False, False)
+def new_producer(plan: tuple[int, ...], ready: bool = False) -> Producer:
+    """A producer that has not called initTransactions() yet (``ready``: an idempotent
+    producer without a transactional.id, which needs no coordinator), with ``plan`` the
+    batches of its first transaction."""
+    return Producer(READY if ready else NEW, 0 if ready else -1, 0, plan, (0,) * len(plan),
+                    False, False)
 
 
 def in_transaction(p: Producer) -> bool:
@@ -87,19 +90,20 @@ def fail_batch(p: Producer, part: int, bumps: bool) -> Producer:
     return with_batch(p, part, FAILED)._replace(abortable=True, bump=bump)
 
 
-def after_end(p: Producer, epoch: int, partitions: int, transactions: int) -> Producer:
-    """EndTxn succeeded: the next transaction (or done), with the epoch the coordinator
-    answered; a bump still required after an abort goes through InitProducerId first."""
+def after_end(p: Producer, epoch: int, plan: tuple[int, ...], transactions: int) -> Producer:
+    """EndTxn succeeded: the next transaction (``plan``; done after ``transactions``), with
+    the epoch the coordinator answered; a bump still required after an abort goes through
+    InitProducerId first."""
     nxt = p.txn + 1
-    seqs = p.seqs if epoch == p.epoch else (0,) * partitions
+    seqs = p.seqs if epoch == p.epoch else (0,) * len(plan)
     phase = BUMPING if p.bump else (DONE if nxt >= transactions else READY)
-    return Producer(phase, epoch, nxt, (TODO,) * partitions, seqs, False, p.bump)
+    return Producer(phase, epoch, nxt, plan, seqs, False, p.bump)
 
 
-def after_init(p: Producer, epoch: int, partitions: int, transactions: int) -> Producer:
+def after_init(p: Producer, epoch: int, plan: tuple[int, ...], transactions: int) -> Producer:
     """InitProducerId answered with ``epoch``: ready, sequences from 0."""
     phase = DONE if p.txn >= transactions else READY
-    return Producer(phase, epoch, p.txn, (TODO,) * partitions, (0,) * partitions, False, False)
+    return Producer(phase, epoch, p.txn, plan, (0,) * len(plan), False, False)
 
 
 def fenced(p: Producer) -> Producer:

@@ -187,9 +187,15 @@ class TransactionalPartition:
 
     # -- client appends (UnifiedLog.analyzeAndValidateProducerState, ProducerAppendInfo) ---
 
-    def data_outcome(self, log: Sequence[int], codec: Codec, batch: Entry) -> tuple[int, int]:
-        """What the leader does with a client batch: (outcome, offset of a duplicate)."""
+    def data_outcome(self, log: Sequence[int], codec: Codec, batch: Entry,
+                     client: bool = True) -> tuple[int, int]:
+        """What the leader does with a batch: (outcome, offset of a duplicate).  A batch the
+        group coordinator writes (TxnOffsetCommit, AppendOrigin.COORDINATOR) is checked for
+        its epoch only: no duplicate or sequence check."""
         entry = producer_entry(log, codec, batch.pid)
+        if not client:
+            stale = entry.epoch != NO_EPOCH and batch.epoch < entry.epoch
+            return (INVALID_EPOCH if stale else APPEND), NO_OFFSET
         if batch.epoch == entry.epoch:
             for seq, offset in entry.batches:  # ProducerStateEntry.findDuplicateBatch
                 if seq == batch.seq:
@@ -236,7 +242,7 @@ class TransactionalPartition:
                 break
         return lso
 
-    def fetch(self, log: Sequence[int], hw: int, codec: Codec,
+    def consumer_read(self, log: Sequence[int], hw: int, codec: Codec,
               isolation: str) -> tuple[tuple[int, int], ...]:
         """What a consumer reading the leader from offset 0 receives: (offset, record) pairs.
 
