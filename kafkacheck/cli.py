@@ -1,7 +1,11 @@
 """The ``kafkacheck`` command line: list, check, simulate, replay, graph, report, bench.
 
-Exit codes: 0 every checked property holds within the stated bounds, 1 a property is
-violated, 2 bad input, 3 stopped early (a limit or Ctrl-C; the partial result is printed).
+Exit codes: 0 every selected property was checked to the end and holds within the
+stated bounds and fault model (and every sometimes-property was reached); 1 a property
+is violated (a counterexample is printed); 2 bad input; 3 no verdict for the whole run:
+stopped early (a limit or Ctrl-C; the partial result is printed), a selected property
+the engine does not check (*not checked*), a sometimes-property never reached (a
+coverage finding, not a violation), or a search that cannot prove (simulate).
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    metavar="FILE.properties", help="Kafka settings from a .properties file")
     p.add_argument("--bound", dest="bounds", action="append", default=[], metavar="NAME=VALUE",
                    help="a model bound, e.g. --bound crashes=1 (repeatable)")
+    p.add_argument("--kafka-version", default=None, metavar="X.Y",
+                   help="the Kafka release to check (0.10 to 4.4; default 4.4): picks its "
+                        "rules and its defaults")
     p.add_argument("--property", dest="props", action="append", default=[], metavar="NAME",
                    help="check only this property (repeatable)")
     p.add_argument("--max-states", type=int, default=None, metavar="N")
@@ -61,13 +68,30 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--graph", metavar="FILE",
                          help="write the state graph (.dot or .graphml; small runs only)")
     p_check.add_argument("--workers", type=int, default=1, metavar="N",
-                         help="processes for parallel breadth-first search")
+                         help="processes for parallel breadth-first search (sharded, "
+                         "persistent workers)")
+    p_check.add_argument("--ray", metavar="auto|ADDRESS", default=None,
+                         help="run the sharded search on Ray actors: 'auto' starts a local "
+                         "cluster, or give a cluster address")
+    p_check.add_argument("--memory-budget", metavar="SIZE", default=None,
+                         help="frontier kept in memory (e.g. 512M, 4G); the rest goes to disk")
+    p_check.add_argument("--checkpoint", metavar="DIR", default=None,
+                         help="save the search at level boundaries (every "
+                         "--checkpoint-every seconds) for --resume")
+    p_check.add_argument("--checkpoint-every", type=float, default=600.0, metavar="S")
+    p_check.add_argument("--resume", metavar="DIR", default=None,
+                         help="continue a search saved with --checkpoint")
+    p_check.add_argument("--progress-every", type=float, default=None, metavar="S",
+                         help="a progress line on stderr every S seconds (default: live on "
+                         "a terminal, every 10 s otherwise, none with --json; 0: none)")
 
     p_sim = sub.add_parser("simulate", help="seeded random walks (finds, never proves)")
     _add_config_args(p_sim)
     p_sim.add_argument("--seed", type=int, default=0)
     p_sim.add_argument("--walks", type=int, default=1000)
     p_sim.add_argument("--depth", type=int, default=100, help="steps per walk")
+    p_sim.add_argument("--progress-every", type=float, default=None, metavar="S",
+                       help=argparse.SUPPRESS)
 
     p_prove = sub.add_parser("prove", help="Z3: prove NoAckedWriteLost for any cluster size, "
                              "or bounded model checking with --brokers")
@@ -109,6 +133,7 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     base: dict[str, str] = {}
     bound_pairs: list[tuple[str, str]] = []
     props = list(args.props)
+    version = getattr(args, "kafka_version", None)
     if name not in registry.MODELS:
         preset = presets.PRESETS.get(name)
         if preset is None:
@@ -118,6 +143,7 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         base = dict(preset.settings)
         bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
         props = props or list(preset.properties)
+        version = version or preset.kafka_version
     try:
         cls = registry.model_class(name)
     except ImportError as exc:
@@ -128,15 +154,17 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         files=args.configs,
         bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
         base=base,
+        kafka_version=version,
     )
     for attr in ("max_states", "max_seconds"):
         value = getattr(args, attr, None)
-        if value is not None and value <= 0:
+        if value is not None and not 0 < value < float("inf"):
             raise UsageError(f"--{attr.replace('_', '-')} must be positive")
     return cls(config), config, props
 
 
 def _exit_code(result: Any) -> int:
+    """1 violated, 0 holds, 3 anything else (incomplete, not checked, never reached)."""
     if result.result == "violated":
         return EXIT_VIOLATED
     return EXIT_HOLDS if result.result == "holds" else EXIT_INCOMPLETE
@@ -153,37 +181,11 @@ def _emit(result: Any, args: argparse.Namespace) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run exhaustive search and print the result."""
-    from kafkacheck.explorer.checks import select_properties
-    from kafkacheck.explorer.progress import Progress
+    from kafkacheck.explorer.engines import EngineRequest, run_check
 
     model, _config, props = resolve(args)
-    propset = select_properties(model, props)
-    if args.max_depth is not None and args.max_depth < 0:
-        raise UsageError("--max-depth must not be negative")
-    if args.workers < 1:
-        raise UsageError("--workers must be at least 1")
-    if args.graph and not args.graph.endswith((".dot", ".gv", ".graphml")):
-        raise UsageError(f"--graph {args.graph}: use a .dot, .gv or .graphml file name")
-    progress = Progress(enabled=None if not args.json else False)
-    if args.strategy == "dfs":
-        from kafkacheck.explorer.dfs import depth_first
-
-        result = depth_first(model, propset=propset, max_states=args.max_states,
-                             max_seconds=args.max_seconds, max_depth=args.max_depth,
-                             progress=progress)
-    elif args.workers > 1:
-        from kafkacheck.explorer.parallel import parallel_breadth_first
-
-        result = parallel_breadth_first(model, propset=propset, workers=args.workers,
-                                        max_states=args.max_states,
-                                        max_seconds=args.max_seconds)
-    else:
-        from kafkacheck.explorer.bfs import breadth_first
-
-        result = breadth_first(model, propset=propset, max_states=args.max_states,
-                               max_seconds=args.max_seconds, max_depth=args.max_depth,
-                               stop_at_first=args.stop_at_first,
-                               record_graph=bool(args.graph), progress=progress)
+    request = EngineRequest.from_args(args)
+    result = run_check(model, props, request)
     if args.graph:
         from kafkacheck.explorer.graph import export_graph
 
@@ -202,9 +204,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     result = simulate(model, props, seed=args.seed, walks=args.walks, depth=args.depth,
                       max_seconds=args.max_seconds)
     _emit(result, args)
-    if result.violations:
-        return EXIT_VIOLATED
-    return EXIT_INCOMPLETE if result.stop_reason != "walks done" else EXIT_HOLDS
+    return _exit_code(result)  # a random search never proves: 1 or 3
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -390,6 +390,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"kafkacheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RuntimeError as exc:
+        from kafkacheck.explorer.trace import TraceMismatch
+
+        if not isinstance(exc, TraceMismatch):
+            raise
+        print(f"kafkacheck: error: the result cannot be trusted: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         print("kafkacheck: interrupted", file=sys.stderr)
         return EXIT_INCOMPLETE

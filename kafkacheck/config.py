@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model import versions
 
 if TYPE_CHECKING:
     from kafkacheck.model.interface import Bound, Model
@@ -39,6 +40,13 @@ class Config:
     bounds: Mapping[str, Any]
     explicit: frozenset[str] = frozenset()
     not_modelled: Mapping[str, Any] = field(default_factory=dict)
+    # The Kafka release checked (--kafka-version): picks rules and defaults.
+    kafka_version: str = versions.DEFAULT
+
+    @property
+    def version(self) -> versions.Version:
+        """The Kafka release as a comparable (major, minor) tuple."""
+        return versions.parse(self.kafka_version)
 
     def kafka_text(self) -> dict[str, str]:
         """The Kafka settings rendered as .properties values."""
@@ -47,13 +55,15 @@ class Config:
     def digest(self) -> str:
         """A short stable hash of the configuration (for report links and caching)."""
         blob = json.dumps(
-            {"kafka": self.kafka_text(), "bounds": dict(self.bounds)}, sort_keys=True
+            {"kafka": self.kafka_text(), "bounds": dict(self.bounds),
+             "kafka_version": self.kafka_version}, sort_keys=True
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in results."""
         return {
+            "kafka_version": self.kafka_version,
             "kafka": self.kafka_text(),
             "bounds": dict(self.bounds),
             "not_modelled": {
@@ -189,8 +199,17 @@ def build_config(
     files: Sequence[str | Path] = (),
     bounds: Sequence[tuple[str, str]] = (),
     base: Mapping[str, str] | None = None,
+    kafka_version: str | None = None,
 ) -> Config:
-    """Resolve a model's effective configuration and validate it (UsageError on problems)."""
+    """Resolve a model's effective configuration and validate it (UsageError on problems).
+
+    ``kafka_version`` (default the newest release modelled) picks each setting's default.
+    """
+    version_text = versions.DEFAULT if kafka_version is None else str(kafka_version).strip()
+    try:
+        version = versions.parse(version_text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     raw: dict[str, str] = dict(base or {})
     for path in files:
         raw.update(load_properties_file(path))
@@ -199,7 +218,7 @@ def build_config(
     kafka: dict[str, Any] = {}
     not_modelled: dict[str, Any] = {}
     for name in model_cls.settings:
-        kafka[name] = kafka_settings.SETTINGS[name].default
+        kafka[name] = kafka_settings.default_for(name, version)
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
         if setting is None:
@@ -223,7 +242,8 @@ def build_config(
                 f"unknown bound {key!r} for model {model_cls.name}{hint} (bounds: {known})"
             )
         bound_values[key] = _parse_bound(by_name[key], text)
-    config = Config(kafka, bound_values, frozenset(raw), not_modelled)
+    config = Config(kafka, bound_values, frozenset(raw), not_modelled,
+                    versions.text(version))
     validate = getattr(model_cls, "validate_config", None)
     if validate is not None:
         problem = validate(config)

@@ -19,13 +19,15 @@ from kafkacheck.model import registry
 from kafkacheck.model.interface import Model
 
 
-def make_model(name: str, settings: Mapping[str, str] | None = None, **bounds: object) -> Model:
+def make_model(name: str, settings: Mapping[str, str] | None = None, *,
+               kafka_version: str | None = None, **bounds: object) -> Model:
     """Build a model instance from Kafka settings and bounds, as the CLI would."""
     cls = registry.model_class(name)
     config = build_config(
         cls,
         settings=[(k, str(v)) for k, v in (settings or {}).items()],
         bounds=[(k, str(v)) for k, v in bounds.items()],
+        kafka_version=kafka_version,
     )
     return cls(config)
 
