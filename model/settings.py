@@ -297,6 +297,11 @@ def render(name: str, value: Any) -> str:
 # Defaults that changed between releases: (first release with the value, value), oldest
 # first.  Each line names where the change is recorded.
 VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
+    # KIP-890 part 2: transaction.version 2 is on for clusters from 4.0 (docs "Transaction
+    # Protocol": "automatically enabled on the server since Apache Kafka 4.0").
+    "transaction.version": (((0, 10), 0), ((4, 0), 2)),
+    # KIP-890 part 1 (3.6): transaction.partition.verification.enable, default true.
+    "transaction.partition.verification.enable": (((0, 10), False), ((3, 6), True)),
     # KIP-106 (0.11): unclean leader election off by default (KafkaConfig, 0.10.2 vs 0.11.0).
     "unclean.leader.election.enable": (((0, 10), True), ((0, 11), False)),
     # KIP-91 (2.1): retries default Integer.MAX_VALUE, bounded by delivery.timeout.ms.

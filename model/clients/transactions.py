@@ -86,7 +86,8 @@ class Budget(NamedTuple):
     """Faults and choices left: delayed requests, delivery timeouts, coordinator
     transaction timeouts, transactions the application aborts, group rebalances."""
 
-    delays: int
+    late_produces: int
+    late_end_txns: int
     expiries: int
     timeouts: int
     aborts: int
@@ -161,9 +162,12 @@ class TransactionsModel(Model):
               choices=("process", "power-loss", "any")),
         Bound("coordinator_moves", 0, "moves of the __transaction_state leader without a "
               "crash: the coordinator fails over", minimum=0, fault="coordinator failover"),
-        Bound("delays", 0, "requests (produce or EndTxn) delayed in the network past the "
-              "client's request.timeout.ms and delivered later", minimum=0,
-              fault="delayed request"),
+        Bound("late_produces", 0, "produce requests delayed in the network past the client's "
+              "request.timeout.ms and delivered later", minimum=0,
+              fault="delayed produce request"),
+        Bound("late_end_txns", 0, "EndTxn requests delayed in the network past the client's "
+              "request.timeout.ms and delivered later", minimum=0,
+              fault="delayed EndTxn request"),
         Bound("expiries", 0, "batches failed by delivery.timeout.ms while their request is "
               "lost or delayed", minimum=0, fault="batch expiry (delivery.timeout.ms)"),
         Bound("timeouts", 0, "transactions the coordinator aborts on transaction.timeout.ms",
@@ -298,8 +302,8 @@ class TransactionsModel(Model):
             members = tuple(Member(0, i == 0, tl.NO_POSITION, tl.NO_POSITION)
                             for i in range(self.I))
         state = TxnState(cluster, tc.unloaded(max(self.tids, 1)), (prod,) * self.I, (), (),
-                         Budget(b["delays"], b["expiries"], b["timeouts"], b["aborts"],
-                                b["rebalances"]),
+                         Budget(b["late_produces"], b["late_end_txns"], b["expiries"],
+                                b["timeouts"], b["aborts"], b["rebalances"]),
                          outcomes, Group(0, 0), members)
         return [self._settle(state)]
 
@@ -490,12 +494,12 @@ class TransactionsModel(Model):
             result = self._produce(base, p, batch, i)
             if result is not None:
                 yield (*label, result[0]), result[1]
-            if state.budget.delays > 0 and p < self.P:
+            if state.budget.late_produces > 0 and p < self.P:
                 late = Late(LATE_PRODUCE, i, p, batch.epoch, batch.seq, batch.rec, False)
                 yield (("DelayProduce", *label[1:]),
                        base._replace(late=tuple(sorted(base.late + (late,))),
                                      budget=base.budget._replace(
-                                         delays=base.budget.delays - 1)))
+                                         late_produces=base.budget.late_produces - 1)))
             if retry and state.budget.expiries > 0 and p < self.P:
                 failed = tp.fail_batch(prod, p, self.transactional and
                                        protocol.client_bumps_epoch)
@@ -535,12 +539,13 @@ class TransactionsModel(Model):
         """The EndTxn request is sent now but the network delays it past the client's
         request timeout: the client will send it again, and the first arrives later."""
         prod = state.producers[i]
-        if state.budget.delays == 0 or not tp.may_end(prod) or _unsent(prod):
+        if state.budget.late_end_txns == 0 or not tp.may_end(prod) or _unsent(prod):
             return
         late = Late(LATE_END, i, 0, prod.epoch, 0, 0, prod.phase == tp.COMMITTING)
         yield (("DelayEndTxn", f"P{i}", what),
                state._replace(late=tuple(sorted(state.late + (late,))),
-                              budget=state.budget._replace(delays=state.budget.delays - 1)))
+                              budget=state.budget._replace(
+                                  late_end_txns=state.budget.late_end_txns - 1)))
 
     # -- the loop's consumer side -----------------------------------------------------------
 
@@ -1327,7 +1332,7 @@ def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
     inputs, instances, partitions = b["inputs"], b["instances"], b["partitions"]
     loop = inputs > 0
     faults = (b["timeouts"] + b["expiries"] + b["crashes"] + b["coordinator_moves"]
-              + b["delays"] + b["rebalances"] + b["aborts"])
+              + b["late_produces"] + b["late_end_txns"] + b["rebalances"] + b["aborts"])
     if not transactional:
         epochs = 1
     elif loop:
@@ -1337,7 +1342,7 @@ def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
     if tv2 and transactional:
         seqs = 1
     elif loop:  # an input can be processed again after each fault that ends its cycle
-        seqs = inputs * (1 + b["rebalances"] + b["expiries"] + b["aborts"] + b["delays"]
+        seqs = inputs * (1 + b["rebalances"] + b["expiries"] + b["aborts"] + b["late_produces"]
                          + b["crashes"] + b["timeouts"])
     else:
         seqs = b["transactions"]
