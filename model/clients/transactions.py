@@ -295,7 +295,10 @@ class TransactionsModel(Model):
     def init_states(self) -> list[State]:
         cluster = self.repl.init_states()[0]
         b = self.bound
-        prod = tp.new_producer(self.first_plan, ready=not self.transactional)
+        ready = not self.transactional or self.loop
+        prod = tp.new_producer(self.first_plan, ready=ready)
+        if self.loop and self.transactional:
+            cluster = self._initialized(cluster)
         outcomes = () if self.loop else (tp.OPEN,) * (self.I * self.T)
         members: tuple[Member, ...] = ()
         if self.loop:
@@ -306,6 +309,25 @@ class TransactionsModel(Model):
                                 b["timeouts"], b["aborts"], b["rebalances"]),
                          outcomes, Group(0, 0), members)
         return [self._settle(state)]
+
+    def _initialized(self, cluster: ReplicationState) -> ReplicationState:
+        """The loop's members called initTransactions() before consuming: each
+        transactional.id's InitProducerId record is in the transaction log, replicated
+        (appended and fetched by the partition rules), and every producer holds epoch 0."""
+        rules = self.rules
+        part = cluster.parts[self.TXN]
+        for tid in range(self.tids):
+            part = rules.append(part, self.log_codec.encode(tc.init_record(tid, 0)))
+        changed = True
+        while changed:
+            changed = False
+            for f in range(self.n):
+                if f != part.leader:
+                    nxt = rules.fetch(part, f)
+                    if nxt is not None:
+                        part, changed = nxt, True
+        parts = cluster.parts
+        return cluster._replace(parts=parts[:self.TXN] + (part,) + parts[self.TXN + 1:])
 
     def record_of(self, instance: int, txn: int) -> int:
         """The record id of instance ``instance``'s transaction ``txn`` (application mode)."""
@@ -1190,6 +1212,18 @@ class TransactionsModel(Model):
                                                     "quick follower restart")]
         return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
 
+    def interest(self, state: State) -> float:
+        """Ingredients of the anomalies: faults spent, delayed requests delivered,
+        transactions ended (a search heuristic for Hypothesis's targeting)."""
+        b = self.bound
+        budget = state.budget
+        spent = (b["late_produces"] - budget.late_produces
+                 + b["late_end_txns"] - budget.late_end_txns
+                 + b["expiries"] - budget.expiries + b["aborts"] - budget.aborts)
+        delivered = spent - len(state.late)
+        ended = sum(prod.txn for prod in state.producers)
+        return float(spent + 2 * delivered + ended)
+
     def notes(self) -> list[str]:
         out = [f"protocol: {self.protocol.name}"]
         if self.n == 1:
@@ -1206,6 +1240,11 @@ class TransactionsModel(Model):
     def log_text(self, payload: int) -> str:
         """A transaction-log record as text."""
         rec = self.log_codec.decode(payload)
+        if self.tids > 1:
+            return f"t{rec.tid}:" + self._log_text(rec)
+        return self._log_text(rec)
+
+    def _log_text(self, rec: tc.TxnRecord) -> str:
         if rec.kind == tc.INIT:
             return f"Empty e{rec.epoch}"
         if rec.kind == tc.ADD:
@@ -1321,29 +1360,32 @@ def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
     """The payload layouts of the data partitions, the transaction log and the offsets
     partition for this configuration (ValueError when a layout would not fit).
 
-    Epochs: one per InitProducerId (plus the fence of an ongoing transaction and a retry
-    after a failover), one per fault that can end a transaction, and with
-    transaction.version 2 one per transaction.  Sequences: the batches one epoch of a
-    producer can write to one partition.
+    Epochs of a transactional.id go up by one per InitProducerId (each instance once, a
+    retry after each coordinator failover, the fence of another instance's open
+    transaction), per transaction timeout, and per transaction: its EndTxn with version 2,
+    or the client's KIP-360 bump after a failed batch with version 1.  Sequences: the
+    batches one epoch of a producer writes to one partition.
     """
     k, b = config.kafka, config.bounds
     transactional = bool(k["transactional.id"])
     tv2 = k["transaction.version"] >= 2
     inputs, instances, partitions = b["inputs"], b["instances"], b["partitions"]
     loop = inputs > 0
-    faults = (b["timeouts"] + b["expiries"] + b["crashes"] + b["coordinator_moves"]
-              + b["late_produces"] + b["late_end_txns"] + b["rebalances"] + b["aborts"])
-    if not transactional:
-        epochs = 1
-    elif loop:
-        epochs = 2 + faults + (inputs + faults if tv2 else 0)
+    failovers = b["crashes"] + b["coordinator_moves"]
+    if loop:
+        # A member's transactions: each input once, again after each fault that ends one.
+        cycles = inputs * (1 + b["rebalances"] + b["expiries"] + b["aborts"]
+                           + b["late_produces"] + b["late_end_txns"] + failovers
+                           + b["timeouts"])
+        inits = 1 + failovers + b["timeouts"]
     else:
-        epochs = 3 * instances + faults + 1 + (instances * b["transactions"] if tv2 else 0)
+        cycles = instances * b["transactions"]
+        inits = instances + (instances - 1) + instances * failovers
+    epochs = inits + b["timeouts"] + cycles if transactional else 1
     if tv2 and transactional:
         seqs = 1
-    elif loop:  # an input can be processed again after each fault that ends its cycle
-        seqs = inputs * (1 + b["rebalances"] + b["expiries"] + b["aborts"] + b["late_produces"]
-                         + b["crashes"] + b["timeouts"])
+    elif loop:
+        seqs = cycles
     else:
         seqs = b["transactions"]
     tids = (instances if loop else 1) if transactional else 1
