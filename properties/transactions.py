@@ -42,6 +42,8 @@ VISIBLE_OK = (tp.COMMIT_ASKED, tp.COMMITTED)
 # Steps that may append a data batch (a produce, or a leader's produce resumed once the
 # coordinator added its partition).
 APPENDING = frozenset({"Produce", "LateProduce", "TxnLogCommitted"})
+# Steps in which an instance's EndTxn may prepare a commit.
+COMMITTING = frozenset({"Commit", "EndTxn", "LateEndTxn"})
 
 # Progress a fair scheduler eventually makes: everything but faults, delays and choices.
 FAIR = ("InitProducerId", "AddPartitions", "Produce", "Commit", "Abort", "EndTxn", "Acked",
@@ -96,16 +98,25 @@ def transaction_properties(model: Any) -> list[Property]:
                     return False
         return True
 
+    def newer(s: Any, writer: int, epoch: int) -> bool:
+        """Another instance of the transactional.id holds a higher epoch than ``epoch``."""
+        return any(j != writer and prod.phase not in (tp.NEW, tp.INITIALIZING)
+                   and prod.epoch > epoch for j, prod in enumerate(s.producers))
+
     def zombie_fenced(before: Any, action: tuple, after: Any) -> bool:
-        if action[0] not in APPENDING:
+        name = action[0]
+        if name in COMMITTING:
+            writer = int(action[1][1:])
+            epoch = before.producers[writer].epoch
+            if name == "LateEndTxn":
+                epoch = int(action[2].rsplit("e", 1)[1])
+            return not (_commit_prepared(model, before, after) and newer(after, writer, epoch))
+        if name not in APPENDING:
             return True
         appended = _appended_batch(model, before, action, after)
         if appended is None:
             return True
-        writer = model.txn_of_record(appended.rec)[0]
-        return not any(j != writer and prod.phase not in (tp.NEW, tp.INITIALIZING)
-                       and prod.epoch > appended.epoch
-                       for j, prod in enumerate(after.producers))
+        return not newer(after, model.txn_of_record(appended.rec)[0], appended.epoch)
 
     idle, busy, stable, unstable = _progress(model)
 
@@ -157,8 +168,9 @@ def transaction_properties(model: Any) -> list[Property]:
                             "acks=all before the commit; losing one takes a replication "
                             "loss (unclean election, power loss without fsync)")),
         always_step("ZombieFenced",
-                    "no batch of a producer instance is appended once a newer instance of "
-                    "its transactional.id holds a higher epoch", zombie_fenced,
+                    "no batch of a producer instance is appended, and no commit of it "
+                    "prepared, once a newer instance of its transactional.id holds a higher "
+                    "epoch", zombie_fenced,
                     source="KIP-98 zombie fencing; KIP-890 part 1 (verification)",
                     explanation=("InitProducerId bumps the epoch and aborts the ongoing "
                                  "transaction; a partition that never saw the new epoch "
@@ -185,6 +197,19 @@ def transaction_properties(model: Any) -> list[Property]:
         sometimes("SomeAbortFiltered", "an aborted record sits in a log, filtered out",
                   some_filtered),
     ]
+
+
+def _commit_prepared(model: Any, before: Any, after: Any) -> bool:
+    """This step appended a PrepareCommit record to the transaction log."""
+    q = model.TXN
+    b, a = before.cluster.parts[q], after.cluster.parts[q]
+    if a.leader < 0 or b.leader != a.leader:
+        return False
+    old, new = b.logs[b.leader], a.logs[a.leader]
+    if len(new) != len(old) + 1:
+        return False
+    rec = model.log_codec.decode(new[-1] & RECORD_MASK)
+    return rec.kind == tc.PREPARE and rec.commit
 
 
 def _appended_batch(model: Any, before: Any, action: tuple, after: Any) -> ptx.Entry | None:

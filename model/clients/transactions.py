@@ -247,7 +247,8 @@ class TransactionsModel(Model):
         self.slots = self.P + (1 if self.loop else 0)
         self.slot_part = tuple(range(self.P)) + ((self.OFF,) if self.loop else ())
         self.n = k["replication.factor"]
-        self.data_codec, self.log_codec, self.offsets_codec = _codecs(config)
+        bumps = int(self.protocol.end_epoch(0) > 0) + int(self.protocol.client_bumps_epoch)
+        self.data_codec, self.log_codec, self.offsets_codec = _codecs(config, bumps)
         repl_kafka = {name: k.get(name, kafka_settings.SETTINGS[name].default)
                       for name in ReplicationModel.settings}
         repl_kafka["acks"] = -1  # transactional producers, markers and logs: acks=all
@@ -835,9 +836,6 @@ class TransactionsModel(Model):
         rules = self.rules
         codec = self.codec_of(q)
         log = part.logs[leader]
-        entry = ptx.producer_entry(log, codec, batch.pid)
-        if entry.epoch != ptx.NO_EPOCH and batch.epoch < entry.epoch:
-            return self._produce_failed(state, i, p, "INVALID_PRODUCER_EPOCH")
         if not rules.has_ongoing_transaction(log, codec, batch.pid, batch.epoch):
             protocol = self.protocol
             if type(protocol).first_write is not tc.TxnProtocol.first_write:
@@ -1356,7 +1354,7 @@ def _unsent(prod: Producer) -> bool:
     return all(s in (tp.TODO, tp.IDLE) for s in prod.batches)
 
 
-def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
+def _codecs(config: Config, bumps: int = 1) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
     """The payload layouts of the data partitions, the transaction log and the offsets
     partition for this configuration (ValueError when a layout would not fit).
 
@@ -1381,7 +1379,8 @@ def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
     else:
         cycles = instances * b["transactions"]
         inits = instances + (instances - 1) + instances * failovers
-    epochs = inits + b["timeouts"] + cycles if transactional else 1
+    # ``bumps``: per transaction, the EndTxn bump, the client's, or (a test hybrid) both.
+    epochs = inits + b["timeouts"] + bumps * cycles if transactional else 1
     if tv2 and transactional:
         seqs = 1
     elif loop:
