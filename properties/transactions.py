@@ -228,7 +228,7 @@ def _appended_batch(model: Any, before: Any, action: tuple, after: Any) -> ptx.E
 
 def _narrate_read(model: Any) -> Any:
     def narrate(_model: Any, trace: Any) -> str:
-        state = trace.states[-1]
+        state = trace.steps[-1].state
         bad = [(p, rec) for p, rec in visible_records(model, state, model.isolation)
                if state.outcomes[rec] not in VISIBLE_OK]
         if not bad:
@@ -360,7 +360,7 @@ def loop_properties(model: Any) -> list[Property]:
 
 def _narrate_loop(model: Any, outputs: Any) -> Any:
     def narrate(_model: Any, trace: Any) -> str:
-        seen = outputs(trace.states[-1])
+        seen = outputs(trace.steps[-1].state)
         twice = [k for k, n in seen.items() if n > 1]
         if twice:
             return (f"The output of input {twice[0]} is visible twice: two members "

@@ -1193,7 +1193,7 @@ class TransactionsModel(Model):
                 "Commit", "Abort", "AppAbort", "EndTxn", "DelayEndTxn", "Acked", "AckError",
                 "MarkerWritten", "TxnLogCommitted", "TxnLogAppendFailed", "CompleteTxn",
                 "WriteMarker", "AbortTimedOut", "LateProduce", "LateEndTxn",
-                *self.repl.action_families())
+                *(f for f in self.repl.action_families() if f not in REPLICATION_PRODUCE))
 
     def fault_model(self) -> FaultModel:
         base = self.repl.fault_model()
@@ -1346,6 +1346,8 @@ class TransactionsModel(Model):
 
 
 TRANSACTION_MAX_TIMEOUT_MS = 900000  # broker transaction.max.timeout.ms default
+# The replication model's own produce path, switched off here (records=0).
+REPLICATION_PRODUCE = frozenset({"Produce", "Ack", "AckError", "AckLost", "ProduceTimeout"})
 
 
 
