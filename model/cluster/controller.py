@@ -21,6 +21,7 @@ from itertools import product
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster import symmetry as sym
 from kafkacheck.model.cluster.controller_view import ControllerPresentation
 from kafkacheck.model.cluster.partition import (
     NO_LEADER,
@@ -210,12 +211,20 @@ class ControllerModel(ControllerPresentation, Model):
         Bound("isr_updates", "atomic", "atomic: the leader's AlterPartition is handled in the "
               "step it is sent; in-flight: it travels to the active controller while the "
               "leader counts its maximal ISR (KIP-497)", choices=ISR_UPDATES),
+        Bound("symmetry", 0, "1: explore one state per renaming of interchangeable nodes: "
+              "dedicated controllers, and brokers and partitions that the replica assignment "
+              "cannot tell apart (counts are then of classes)", minimum=0, maximum=1),
     )
     # Test mutants add one-rule overrides of the partition component here (tests/mutants).
     rule_mixins: ClassVar[tuple[type, ...]] = ()
 
     @classmethod
     def validate_config(cls, config: Any) -> str | None:
+        b = config.bounds
+        if b.get("symmetry") and (b["isr_updates"] == "in-flight" or any(
+                b[k] for k in ('disk_losses',))):
+            return ("symmetry=1 does not rename the failure-mode state (AlterPartition in "
+                    "flight, broker epochs, shut-down brokers) yet: drop symmetry there")
         if config.version < (3, 3):
             return (f"the controller model checks KRaft clusters (production ready from "
                     f"Kafka 3.3); Kafka {config.kafka_version} is checked with the "
@@ -279,6 +288,16 @@ class ControllerModel(ControllerPresentation, Model):
         self.node_names = tuple(self.node_name(node) for node in range(self.nodes))
         self.async_isr = b["isr_updates"] == "in-flight"
         self.in_flight = self.async_isr or b["disk_losses"] > 0
+        # Renamings of brokers, partitions and controllers (model/cluster/symmetry.py).
+        self.renamings = sym.controller_renamings(self.order, self.n, self.m,
+                                                  self.mode == "combined")
+        if b["symmetry"] and len(self.renamings) > 1:
+            self.canonical = sym.controller_canonical(  # type: ignore[method-assign]
+                self.renamings, self.n, self.nodes, self.broker_node, self.ctrl_node,
+                {cls.__name__: cls for cls in (ControllerState, Controller, Broker, Image,
+                                               Registration, Leading)})
+            self.symmetry_note = sym.describe(self.renamings)
+            self.symmetry_over = sym.renamed(self.renamings)
 
     # -- state ------------------------------------------------------------------------
 
@@ -1112,6 +1131,8 @@ class ControllerModel(ControllerPresentation, Model):
         if configured > self.n:
             out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: Kafka "
                        f"{self.config.kafka_version} applies {self.min_isr}")
+        if self.bound["symmetry"] and len(self.renamings) == 1:
+            out.append(sym.NOTHING_TO_RENAME)
         return out
 
     # -- properties --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from itertools import product
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster import symmetry as sym
 from kafkacheck.model.cluster.partition import (
     NO_LEADER,
     NONE,
@@ -152,12 +153,20 @@ class ReplicationModel(Model):
         Bound("restart_wait", "isr", "isr: a broker is shut down only once every replica is "
               "back in the ISR (under-replicated partitions = 0); none: at any time",
               choices=RESTART_WAITS),
+        Bound("symmetry", 0, "1: explore one state per renaming of the brokers and partitions "
+              "that the replica assignment cannot tell apart (counts are then of classes)",
+              minimum=0, maximum=1),
     )
     # Test mutants add one-rule overrides of the partition component here (tests/mutants).
     rule_mixins: ClassVar[tuple[type, ...]] = ()
 
     @classmethod
     def validate_config(cls, config: Any) -> str | None:
+        b = config.bounds
+        if b.get("symmetry") and (b["isr_updates"] == "in-flight" or any(
+                b[k] for k in ('disk_losses', 'lost_alter_responses', 'rolling_restarts'))):
+            return ("symmetry=1 does not rename the failure-mode state (AlterPartition in "
+                    "flight, broker epochs, shut-down brokers) yet: drop symmetry there")
         rf = config.kafka["replication.factor"]
         if rf > 5:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 5)"
@@ -205,6 +214,13 @@ class ReplicationModel(Model):
         self.operations = self.async_isr or b["disk_losses"] > 0 or b["rolling_restarts"] > 0
         self.fetch_labels = tuple(tuple(self._label("Fetch", p, name) for name in self.names)
                                   for p in range(self.partitions))
+        # Renamings that map every partition's replica order onto one (model/cluster/symmetry).
+        self.renamings = sym.assignment_renamings(self.order, self.n)
+        if b["symmetry"] and len(self.renamings) > 1:
+            self.canonical = sym.replication_canonical(  # type: ignore[method-assign]
+                self.renamings, self.n, ReplicationState)
+            self.symmetry_note = sym.describe(self.renamings)
+            self.symmetry_over = sym.renamed(self.renamings)
 
     # -- state ------------------------------------------------------------------------
 
@@ -739,6 +755,8 @@ class ReplicationModel(Model):
         if self.truncation_overridden:
             out.append(f"truncation={self.rule} set explicitly: not the rule of Kafka "
                        f"{self.config.kafka_version}")
+        if self.bound["symmetry"] and len(self.renamings) == 1:
+            out.append(sym.NOTHING_TO_RENAME)
         return out
 
     def interest(self, state: State) -> float:
