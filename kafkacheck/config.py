@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,9 @@ def _unescape(text: str, where: str) -> str:
     return "".join(out)
 
 
+_BLANK = " \t\f"  # java.util.Properties whitespace: space, tab, form feed (not Unicode)
+
+
 def _split_key_value(line: str) -> tuple[str, str] | None:
     # The key ends at the first unescaped '=', ':' or whitespace (java.util.Properties.load).
     i = 0
@@ -93,13 +97,13 @@ def _split_key_value(line: str) -> tuple[str, str] | None:
         if ch == "\\":
             i += 2
             continue
-        if ch in "=:" or ch.isspace():
+        if ch in "=:" or ch in _BLANK:
             key = line[:i]
-            rest = line[i:].lstrip()
+            rest = line[i:].lstrip(_BLANK)
             if rest[:1] in ("=", ":") and ch not in "=:":
-                rest = rest[1:].lstrip()
+                rest = rest[1:].lstrip(_BLANK)
             elif ch in "=:":
-                rest = line[i + 1 :].lstrip()
+                rest = line[i + 1 :].lstrip(_BLANK)
             return key, rest
         i += 1
     return None
@@ -111,8 +115,8 @@ def parse_properties(text: str, source: str = "<properties>") -> dict[str, str]:
     logical: list[tuple[int, str]] = []
     pending = ""
     start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.lstrip() if not pending else raw.lstrip()
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), 1):
+        line = raw.lstrip(_BLANK)
         if not pending and (not line or line[0] in "#!"):
             continue
         if not pending:
@@ -127,7 +131,7 @@ def parse_properties(text: str, source: str = "<properties>") -> dict[str, str]:
         logical.append((start, pending))
     for number, line in logical:
         where = f"{source}:{number}"
-        split = _split_key_value(line.rstrip())
+        split = _split_key_value(line)
         if split is None:
             raise UsageError(f"{where}: malformed line {line.strip()!r} (expected KEY=VALUE)")
         key, value = (_unescape(part, where) for part in split)
@@ -137,16 +141,44 @@ def parse_properties(text: str, source: str = "<properties>") -> dict[str, str]:
     return result
 
 
-def load_properties_file(path: str | Path) -> dict[str, str]:
-    """Read a .properties file; missing or unreadable files are usage errors."""
+MAX_FILE_BYTES = 1 << 20
+"""The largest configuration or trace file read (1 MiB): real ones are a few kB."""
+
+
+def read_text_file(path: str | Path, what: str = "config file",
+                   limit: int = MAX_FILE_BYTES) -> str:
+    """A small text file's contents; UsageError for a missing, special, huge or binary file.
+
+    Only regular files are opened (a device such as /dev/urandom or a FIFO would never
+    end), at most ``limit`` bytes are read, and text is UTF-8, else ISO-8859-1 (what
+    java.util.Properties.load(InputStream) reads); NUL bytes mean binary.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"config file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read config file {p}: {exc}") from None
-    return parse_properties(text, str(p))
+        if not p.exists():
+            raise UsageError(f"{what} not found: {p}")
+        if p.is_dir():
+            raise UsageError(f"{what} {p} is a directory")
+        if not p.is_file():
+            raise UsageError(f"{what} {p} is not a regular file")
+        with p.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {p}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UsageError(f"{what} {p} is larger than {limit // 1024} KiB: not a "
+                         "configuration file")
+    if b"\0" in data:
+        raise UsageError(f"{what} {p} is binary, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def load_properties_file(path: str | Path) -> dict[str, str]:
+    """Read a .properties file; missing, unreadable, huge or binary files are usage errors."""
+    return parse_properties(read_text_file(path), str(path))
 
 
 def parse_pairs(pairs: Sequence[str], what: str) -> list[tuple[str, str]]:
@@ -183,6 +215,48 @@ def _parse_bound(bound: Bound, text: str) -> Any:
     return value
 
 
+def unknown_keys_message(items: Sequence[str]) -> str:
+    """One line naming every unknown key (each with its did-you-mean)."""
+    if len(items) == 1:
+        return f"unknown Kafka setting {items[0]}"
+    return f"{len(items)} unknown Kafka settings: {', '.join(items)}"
+
+
+def _known_elsewhere(key: str) -> tuple[bool, str]:
+    """Is ``key`` a Kafka key of any role (or a known prefix or third party)? Else a hint."""
+    from kafkacheck import catalogue
+
+    cat = catalogue.load()
+    for role in catalogue.ROLES:
+        info = cat.classify(role, key)
+        if info.kind not in ("unknown", "misplaced", "connector-specific"):
+            return True, ""
+    if cat.roles_of(key):
+        return True, ""
+    names = [*kafka_settings.SETTINGS, *cat.all_names()]
+    return False, catalogue.did_you_mean(key, names)
+
+
+def _catalogue_value(key: str, text: str) -> Any:
+    """A key the models do not read: checked by its Kafka type; passwords are hidden."""
+    from kafkacheck import catalogue
+
+    definition = catalogue.load().definition(key)
+    if definition is None:
+        return text
+    try:
+        value = catalogue.parse_value(definition, text)
+    except ValueError as exc:
+        raise kafka_settings.SettingError(f"invalid value {text!r} for {key}: {exc}") from None
+    if definition.type == "PASSWORD":
+        return "[hidden]"  # Password.toString(), as Kafka logs it
+    if isinstance(value, list):
+        return ",".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def build_config(
     model_cls: type[Model],
     settings: Sequence[tuple[str, str]] = (),
@@ -200,11 +274,19 @@ def build_config(
     not_modelled: dict[str, Any] = {}
     for name in model_cls.settings:
         kafka[name] = kafka_settings.SETTINGS[name].default
+    unknown: list[str] = []
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
         if setting is None:
-            hint = did_you_mean(key, kafka_settings.SETTINGS)
-            raise UsageError(f"unknown Kafka setting {key!r}{hint}")
+            known, hint = _known_elsewhere(key)
+            if not known:
+                unknown.append(f"{key!r}{hint}")
+                continue
+            try:
+                not_modelled[key] = _catalogue_value(key, text)
+            except kafka_settings.SettingError as exc:
+                raise UsageError(str(exc)) from None
+            continue
         try:
             value = setting.value_of(text)
         except kafka_settings.SettingError as exc:
@@ -213,6 +295,8 @@ def build_config(
             kafka[key] = value
         else:
             not_modelled[key] = value
+    if unknown:
+        raise UsageError(unknown_keys_message(unknown))
     bound_values: dict[str, Any] = {b.name: b.default for b in model_cls.bounds}
     by_name = {b.name: b for b in model_cls.bounds}
     for key, text in bounds:
