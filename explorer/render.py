@@ -86,6 +86,10 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
               if k not in shown and k in cfg.explicit]
     if others:
         lines.append(f"other settings: {', '.join(others)}")
+    from kafkacheck.config import overridden_settings
+
+    for key, (given, effective) in overridden_settings(model).items():
+        lines.append(f"in effect: {key}={effective} (given: {given}; Kafka overrides it)")
     if cfg.not_modelled:
         names = ", ".join(sorted(cfg.not_modelled))
         lines.append(f"accepted but not modelled: {names}")
@@ -154,6 +158,12 @@ def trace_json(model: Model, trace: Trace) -> list[dict[str, Any]]:
     return steps
 
 
+def _overrides(model: Model) -> dict[str, tuple[str, str]]:
+    from kafkacheck.config import overridden_settings
+
+    return overridden_settings(model)
+
+
 def result_json(result: CheckResult) -> dict[str, Any]:
     """The machine-readable result (the shape users' CI relies on)."""
     model = result.model
@@ -163,6 +173,9 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "model": model.name,
         "engine": result.engine,
         "config": cfg.kafka_text(),
+        "config_given": {k: v for k, v in cfg.kafka_text().items() if k in cfg.explicit},
+        "effective_config": {**cfg.kafka_text(), **{
+            k: eff for k, (_given, eff) in _overrides(model).items()}},
         "not_modelled": sorted(cfg.not_modelled),
         "bounds": dict(cfg.bounds),
         "result": result.result,

@@ -1,23 +1,36 @@
-"""The ``kafkacheck`` command line: list, check, simulate, replay, graph, report, bench.
+"""The ``kafkacheck`` command line: check Kafka configurations against Kafka's guarantees.
 
 Exit codes: 0 every checked property holds within the stated bounds, 1 a property is
-violated, 2 bad input, 3 stopped early (a limit or Ctrl-C; the partial result is printed).
+violated, 2 bad input, 3 stopped early (a limit or Ctrl-C; the partial result is printed)
+or not covered.  An internal error prints one line and exits 70 (KAFKACHECK_DEBUG=1 shows
+the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from kafkacheck import __version__
-from kafkacheck.config import Config, UsageError, build_config, did_you_mean, parse_pairs
+from kafkacheck.config import (
+    Config,
+    UsageError,
+    build_config,
+    count_limit,
+    parse_pairs,
+    resolve_target,
+    seconds_limit,
+)
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in kafkacheck, never a verdict
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +38,41 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+
+def _seconds(text: str) -> float:
+    """argparse type of --max-seconds: a finite positive number."""
+    try:
+        return seconds_limit(text, "")
+    except UsageError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds") \
+            from None
+
+
+def _count(minimum: int, maximum: int | None = None) -> Any:
+    """argparse type of a count option: an integer within [minimum, maximum]."""
+
+    def parse(text: str) -> int:
+        try:
+            return count_limit(text, "", minimum, maximum)
+        except UsageError:
+            top = f" and at most {maximum:,}" if maximum is not None else ""
+            raise argparse.ArgumentTypeError(
+                f"invalid int value {text!r} (an integer, at least {minimum}{top})") from None
+
+    return parse
+
+
+def _check_writable(path: str, what: str) -> None:
+    """Fail before long work when ``path`` cannot be written (a folder, a missing folder)."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{what} {path}: is a directory")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{what} {path}: folder {parent} does not exist")
+    if p.exists() and not os.access(p, os.W_OK) or not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {path}: not writable")
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -37,86 +85,250 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    help="a model bound, e.g. --bound crashes=1 (repeatable)")
     p.add_argument("--property", dest="props", action="append", default=[], metavar="NAME",
                    help="check only this property (repeatable)")
-    p.add_argument("--max-states", type=int, default=None, metavar="N")
-    p.add_argument("--max-seconds", type=float, default=None, metavar="S")
+    p.add_argument("--max-states", type=_count(1), default=None, metavar="N",
+                   help="stop after N distinct states (the result is then INCOMPLETE, exit 3)")
+    p.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
+                   help="stop after S seconds (the result is then INCOMPLETE, exit 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-diagram", action="store_true", help="omit Mermaid diagrams")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = _Parser(prog="kafkacheck", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="kafkacheck",
+                     description="Check Kafka configurations against Kafka's guarantees: "
+                                 "model checking, reviews of real .properties files, and "
+                                 "Kafka-exact partition and assignment answers.",
+                     epilog="exit codes: 0 holds, 1 violated, 2 bad input, 3 incomplete or "
+                            "not covered; `kafkacheck COMMAND --help` for a command's options")
     parser.add_argument("--version", action="version", version=f"kafkacheck {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
+                                title="commands")
 
     p_list = sub.add_parser("list", help="models, their bounds and properties, and presets")
-    p_list.add_argument("--json", action="store_true")
+    p_list.add_argument("--json", action="store_true", help="print one JSON object")
 
     p_check = sub.add_parser("check", help="explore every reachable state (bounded)")
     _add_config_args(p_check)
-    p_check.add_argument("--strategy", choices=("bfs", "dfs"), default="bfs")
-    p_check.add_argument("--max-depth", type=int, default=None, metavar="N")
+    p_check.add_argument("--strategy", choices=("bfs", "dfs"), default="bfs",
+                         help="breadth-first (shortest counterexamples, liveness) or "
+                              "depth-first search")
+    p_check.add_argument("--max-depth", type=_count(0), default=None, metavar="N",
+                         help="explore at most N steps from the initial states")
     p_check.add_argument("--stop-at-first", action="store_true",
                          help="stop at the first violation found")
     p_check.add_argument("--graph", metavar="FILE",
                          help="write the state graph (.dot or .graphml; small runs only)")
-    p_check.add_argument("--workers", type=int, default=1, metavar="N",
+    p_check.add_argument("--workers", type=_count(1), default=1, metavar="N",
                          help="processes for parallel breadth-first search")
+    p_check.add_argument("--no-estimate", action="store_true",
+                         help="skip the quick state-space estimate made before a long run")
 
     p_sim = sub.add_parser("simulate", help="seeded random walks (finds, never proves)")
     _add_config_args(p_sim)
-    p_sim.add_argument("--seed", type=int, default=0)
-    p_sim.add_argument("--walks", type=int, default=1000)
-    p_sim.add_argument("--depth", type=int, default=100, help="steps per walk")
+    p_sim.add_argument("--seed", type=int, default=0, help="random seed (same seed, same walks)")
+    p_sim.add_argument("--walks", type=_count(1, 10**9), default=1000, help="random walks to run")
+    p_sim.add_argument("--depth", type=_count(1, 10**6), default=100, help="steps per walk")
 
     p_prove = sub.add_parser("prove", help="Z3: prove NoAckedWriteLost for any cluster size, "
                              "or bounded model checking with --brokers")
     _add_config_args(p_prove)
-    p_prove.add_argument("--brokers", type=int, default=None,
+    p_prove.add_argument("--brokers", type=_count(1, 16), default=None,
                          help="bounded model checking over this many brokers")
-    p_prove.add_argument("--depth", type=int, default=10, help="steps for bounded checking")
+    p_prove.add_argument("--depth", type=_count(1, 200), default=10,
+                         help="steps for bounded checking")
 
-    p_replay = sub.add_parser("replay", help="replay a counterexample's actions (from --json)")
+    p_replay = sub.add_parser("replay", help="replay a counterexample's actions (from --json)",
+                              description="Replay a saved counterexample (`check --json`) "
+                              "through the model and configuration it was recorded with.")
     _add_config_args(p_replay)
-    p_replay.add_argument("trace", help="a JSON result file of `check --json`, or - for stdin")
+    p_replay.add_argument("trace", nargs="?", default=None,
+                          help="a JSON result file of `check --json`, or - for stdin (given "
+                               "alone, the model and settings come from the file)")
 
     p_report = sub.add_parser("report", help="regenerate the guarantee reports")
-    p_report.add_argument("--out", default="reports")
-    p_report.add_argument("--only", action="append", default=[], metavar="SECTION")
-    p_report.add_argument("--max-seconds", type=float, default=None,
+    p_report.add_argument("--out", default="reports", metavar="DIR",
+                          help="folder to write (created if missing; default reports)")
+    p_report.add_argument("--only", action="append", default=[], metavar="SECTION",
+                          help="regenerate only this section (repeatable); the others and "
+                               "the index keep their content")
+    p_report.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
                           help="time limit per check")
 
     p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and compare "
                             "(run | up | down; see `kafkacheck conformance run --help`)")
-    p_conf.add_argument("rest", nargs=argparse.REMAINDER)
+    p_conf.add_argument("rest", nargs=argparse.REMAINDER,
+                        help="the harness's own arguments (run, up, down, --help)")
 
     p_bench = sub.add_parser("bench", help="states/s and bytes/state on a fixed model")
-    p_bench.add_argument("--json", action="store_true")
-    p_bench.add_argument("--quick", action="store_true")
+    p_bench.add_argument("--json", action="store_true", help="print one JSON object")
+    p_bench.add_argument("--quick", action="store_true", help="a smaller case (seconds)")
+    _add_review_parser(sub)
+    _add_calculator_parsers(sub)
     return parser
+
+
+def _add_review_parser(sub: Any) -> None:
+    """review: a team's real configuration files, checked in one command."""
+    r = sub.add_parser("review", help="check real producer/consumer/topic/broker .properties "
+                       "files against Kafka's guarantees",
+                       description="Work out which role each file plays, check the guarantees "
+                       "that matter for its settings under the faults that threaten them, and "
+                       "print per guarantee: holds (with bounds), violated (shortest "
+                       "counterexample and the smallest fixing change) or not covered.")
+    r.add_argument("files", nargs="+", metavar="[ROLE:]FILE",
+                   help="a .properties file; ROLE: (producer, consumer, topic, broker, "
+                        "connect-worker, connector, streams, admin) names its role when the "
+                        "keys do not tell")
+    r.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
+                   help="time budget for all checks and fix searches (default 90)")
+    r.add_argument("--no-fix", action="store_true",
+                   help="report violations without searching for the smallest fix")
+    out = r.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--markdown", action="store_true",
+                     help="print a Markdown pull-request comment")
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Review configuration files; exit 0 all hold, 1 violated, 2 bad input, 3 not covered."""
+    from kafkacheck import review
+
+    files = review.load_files(args.files)
+    budget = args.max_seconds if args.max_seconds is not None else review.DEFAULT_MAX_SECONDS
+    result = review.run(files, budget, fix_search=not args.no_fix)
+    if args.json:
+        print(json.dumps(review.as_json(result), indent=1))
+    elif args.markdown:
+        print(review.markdown(result))
+    else:
+        print(review.text(result))
+    return result.exit_code
+
+
+def _add_calculator_parsers(sub: Any) -> None:
+    """partition, assign and partitioner-sequence: Kafka's exact answers, instantly."""
+    p = sub.add_parser("partition", help="which partition a key goes to (Kafka's murmur2)",
+                       description="The partition Kafka's producer picks for a keyed record.")
+    p.add_argument("--key", action="append", default=[], metavar="KEY",
+                   help="the record key (repeatable)")
+    p.add_argument("--keys-file", metavar="FILE", help="keys, one per line (batch mode)")
+    p.add_argument("--partitions", type=_count(1), required=True, metavar="N",
+                   help="partitions of the topic")
+    p.add_argument("--partitioner", default="default",
+                   choices=("default", "roundrobin", "ignore-keys"),
+                   help="default: the built-in partitioner (partitioner.class unset); "
+                        "roundrobin: RoundRobinPartitioner; ignore-keys: "
+                        "partitioner.ignore.keys=true")
+    p.add_argument("--key-serializer", default="string",
+                   choices=("string", "integer", "long", "short", "uuid", "bytes"),
+                   help="how the key becomes bytes (StringSerializer UTF-8 by default; bytes: "
+                        "the key is hex)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    a = sub.add_parser("assign", help="what each consumer gets (Kafka's own assignors)",
+                       description="Run Kafka's partition assignor as the group leader (or "
+                                   "the KIP-848 group coordinator) would.")
+    a.add_argument("--strategy", required=True,
+                   choices=("range", "roundrobin", "sticky", "cooperative-sticky", "uniform",
+                            "kip848-range"),
+                   help="the assignor (partition.assignment.strategy; uniform and range for "
+                        "group.protocol=consumer)")
+    a.add_argument("--members", required=True, metavar="M1,M2,...|N",
+                   help="member ids in JoinGroup order, or a count")
+    a.add_argument("--topics", required=True, metavar="TOPIC:N,...",
+                   help="subscribed topics and their partition counts")
+    a.add_argument("--subscribe", default="", metavar="M=T1+T2,...",
+                   help="per-member subscriptions (default: every member, every topic)")
+    a.add_argument("--previous", default="", metavar="M=T-0+T-1,...",
+                   help="partitions each member owned before this rebalance (sticky and "
+                        "cooperative-sticky keep them; shows what is revoked and what moves)")
+    a.add_argument("--generation", type=_count(0), default=None, metavar="G",
+                   help="the generation of the previous assignment (default 1)")
+    a.add_argument("--instance-ids", default="", metavar="M=ID,...",
+                   help="group.instance.id of static members (orders range and roundrobin)")
+    a.add_argument("--group-protocol", default="classic", choices=("classic", "consumer"),
+                   help="classic (client-side assignors) or consumer (KIP-848, server-side)")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+
+    q = sub.add_parser("partitioner-sequence",
+                       help="where each keyless record goes (sticky or round-robin)",
+                       description="Follow keyless records one by one through the built-in "
+                                   "sticky partitioner (KIP-794) or RoundRobinPartitioner.")
+    q.add_argument("--partitioner", default="sticky", choices=("sticky", "roundrobin"),
+                   help="sticky: the built-in partitioner; roundrobin: RoundRobinPartitioner")
+    q.add_argument("--partitions", type=_count(1), required=True, metavar="N",
+                   help="partitions of the topic")
+    q.add_argument("--records", type=_count(1), default=100, metavar="R",
+                   help="records sent one after another (default 100)")
+    q.add_argument("--batch-size", type=_count(1), default=16384, metavar="BYTES",
+                   help="batch.size (default 16384)")
+    q.add_argument("--record-bytes", type=_count(1), default=100, metavar="BYTES",
+                   help="each record's size inside its batch (default 100)")
+    q.add_argument("--random", default=None, metavar="V1,V2,...",
+                   help="the ThreadLocalRandom.nextInt() values Kafka draws, in order")
+    q.add_argument("--seed", type=int, default=0,
+                   help="draw the random values from this seed instead (printed)")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def cmd_partition(args: argparse.Namespace) -> int:
+    """Print the partition of each key."""
+    from kafkacheck import calculators
+
+    keys = list(args.key)
+    if args.keys_file:
+        from kafkacheck.config import read_text_file
+
+        keys += calculators.read_keys(read_text_file(args.keys_file, "--keys-file"))
+    if not keys:
+        raise UsageError("give --key KEY or --keys-file FILE")
+    answers = [calculators.partition_for(k, args.partitions, args.partitioner,
+                                         args.key_serializer) for k in keys]
+    if args.json:
+        print(json.dumps({"partitions": args.partitions, "partitioner": args.partitioner,
+                          "key_serializer": args.key_serializer,
+                          "keys": [a.as_json() for a in answers]}, indent=1))
+    else:
+        print(calculators.keyed_text(answers))
+    return EXIT_HOLDS
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    """Print each member's partitions (and moves, with --previous)."""
+    from kafkacheck import calculators
+
+    topics = calculators.parse_topics(args.topics)
+    members = calculators.parse_members(args.members)
+    previous = calculators.parse_member_map(args.previous, "--previous", members)
+    subscribe = calculators.parse_member_map(args.subscribe, "--subscribe", members)
+    ids = {m: v[0] for m, v in calculators.parse_member_map(
+        args.instance_ids, "--instance-ids", members).items() if v}
+    generations = {m: args.generation for m in previous} if args.generation is not None else {}
+    answer = calculators.assign_partitions(args.strategy, topics, members, subscribe, previous,
+                                           generations, ids, args.group_protocol)
+    print(json.dumps(answer.as_json(), indent=1) if args.json else answer.text())
+    return EXIT_HOLDS
+
+
+def cmd_partitioner_sequence(args: argparse.Namespace) -> int:
+    """Print where each keyless record goes."""
+    from kafkacheck import calculators
+
+    if args.partitioner == "roundrobin":
+        answer = calculators.round_robin_sequence(args.records, args.partitions)
+    else:
+        draws = calculators.parse_draws(args.random) if args.random is not None else None
+        answer = calculators.sticky_sequence(args.records, args.partitions, args.batch_size,
+                                             args.record_bytes, draws, args.seed)
+    print(json.dumps(answer.as_json(), indent=1) if args.json else answer.text())
+    return EXIT_HOLDS
 
 
 def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     """The model instance, its configuration and the selected properties from CLI args."""
-    from kafkacheck.model import presets, registry
-
-    name = args.model
-    base: dict[str, str] = {}
-    bound_pairs: list[tuple[str, str]] = []
-    props = list(args.props)
-    if name not in registry.MODELS:
-        preset = presets.PRESETS.get(name)
-        if preset is None:
-            hint = did_you_mean(name, [*registry.MODELS, *presets.PRESETS])
-            raise UsageError(f"unknown model or preset {name!r}{hint} (see `kafkacheck list`)")
-        name = preset.model
-        base = dict(preset.settings)
-        bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
-        props = props or list(preset.properties)
-    try:
-        cls = registry.model_class(name)
-    except ImportError as exc:
-        raise UsageError(f"model {name!r} is not available in this installation: {exc}") from None
+    cls, base, bound_pairs, preset_props = resolve_target(args.model)
+    props = list(args.props) or preset_props
     config = build_config(
         cls,
         settings=parse_pairs(args.sets, "--set"),
@@ -124,10 +336,6 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
         base=base,
     )
-    for attr in ("max_states", "max_seconds"):
-        value = getattr(args, attr, None)
-        if value is not None and value <= 0:
-            raise UsageError(f"--{attr.replace('_', '-')} must be positive")
     return cls(config), config, props
 
 
@@ -159,6 +367,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     if args.graph and not args.graph.endswith((".dot", ".gv", ".graphml")):
         raise UsageError(f"--graph {args.graph}: use a .dot, .gv or .graphml file name")
+    if args.graph:
+        _check_writable(args.graph, "--graph")
+    if not args.no_estimate and not args.json:
+        _warn_if_too_big(model, propset, args.max_seconds)
     progress = Progress(enabled=None if not args.json else False)
     if args.strategy == "dfs":
         from kafkacheck.explorer.dfs import depth_first
@@ -182,9 +394,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.graph:
         from kafkacheck.explorer.graph import export_graph
 
-        export_graph(result, args.graph)
+        try:
+            export_graph(result, args.graph)
+        except OSError as exc:
+            _emit(result, args)
+            raise UsageError(f"--graph {args.graph}: {exc.strerror or exc}") from None
     _emit(result, args)
     return _exit_code(result)
+
+
+def _warn_if_too_big(model: Any, propset: Any, max_seconds: float | None) -> None:
+    """Before an exhaustive run: a quick estimate, and a note on stderr when it looks long."""
+    from kafkacheck.estimate import probe, warning
+
+    seconds = 0.5 if max_seconds is None else min(0.5, max_seconds * 0.05)
+    note = warning(probe(model, seconds), max_seconds)
+    if note:
+        print(f"kafkacheck: {note}", file=sys.stderr)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -202,43 +428,176 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_INCOMPLETE if result.stop_reason != "walks done" else EXIT_HOLDS
 
 
+def _read_saved_result(path: str) -> dict[str, Any]:
+    """A `check --json` result file, parsed and shape-checked (UsageError otherwise)."""
+    from kafkacheck.config import MAX_FILE_BYTES, read_text_file
+
+    if path == "-":
+        text = sys.stdin.read(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            raise UsageError("trace on stdin is larger than 1024 KiB")
+    else:
+        text = read_text_file(path, "trace file")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"cannot read trace {path}: not JSON ({reason})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} is not a result of `kafkacheck check --json` (not an object)")
+    violations = data.get("violations")
+    if not isinstance(violations, list):
+        raise UsageError(f"{path} is not a result of `kafkacheck check --json` "
+                         "(no list of violations)")
+    if not violations:
+        raise UsageError(f"{path} holds no violation to replay")
+    for i, violation in enumerate(violations):
+        where = f"{path}: violation {i + 1}"
+        if not isinstance(violation, dict) or not isinstance(violation.get("property"), str):
+            raise UsageError(f"{where} has no property name")
+        steps = violation.get("trace")
+        if not isinstance(steps, list) or not all(isinstance(st, dict) for st in steps):
+            raise UsageError(f"{where} ({violation['property']}) has no trace")
+        for step in steps:
+            label = step.get("label")
+            if label is None:
+                continue
+            if (not isinstance(label, list) or not label or not isinstance(label[0], str)
+                    or not all(isinstance(a, int | str) for a in label)):
+                raise UsageError(f"{where} ({violation['property']}): malformed action label "
+                                 f"{str(label)[:60]}")
+    for key in ("config", "config_given", "bounds"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, dict) or not all(
+                isinstance(v, str | int | float | bool) for v in value.values())):
+            raise UsageError(f"{path}: malformed {key!r} (expected an object of values)")
+    return data
+
+
+def _saved_settings(data: dict[str, Any], cls: Any) -> list[tuple[str, str]]:
+    """The settings a saved result was run with (what was given, or what differs from
+    the defaults for files written before results recorded it)."""
+    from kafkacheck.model import settings as kafka_settings
+
+    given = data.get("config_given")
+    if isinstance(given, dict):
+        return [(k, str(v)) for k, v in given.items()]
+    out = []
+    for key, value in (data.get("config") or {}).items():
+        setting = kafka_settings.lookup(key)
+        if setting is None or kafka_settings.render(key, setting.default) != str(value):
+            out.append((key, str(value)))
+    return out
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay the action labels of a saved counterexample and re-check the properties."""
     from kafkacheck.explorer.render import trace_lines
     from kafkacheck.explorer.trace import ReplayError, replay
 
-    model, _config, _props = resolve(args)
-    try:
-        text = sys.stdin.read() if args.trace == "-" else open(args.trace, encoding="utf-8").read()
-        data = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read trace {args.trace}: {exc}") from None
-    violations = data.get("violations") if isinstance(data, dict) else None
-    if not violations:
-        raise UsageError(f"{args.trace} holds no violation to replay")
+    trace_path, model_name = (args.model, None) if args.trace is None else \
+        (args.trace, args.model)
+    data = _read_saved_result(trace_path)
+    saved_model = data.get("model")
+    if model_name is None:
+        if not isinstance(saved_model, str):
+            raise UsageError(f"{trace_path} does not name its model: give it "
+                             "(kafkacheck replay MODEL FILE)")
+        model_name = saved_model
+    cls, base, bound_pairs, _props = resolve_target(model_name)
+    if isinstance(saved_model, str) and saved_model != cls.name:
+        raise UsageError(f"{trace_path} was recorded for model {saved_model}, not {cls.name}")
+    saved_bounds = data.get("bounds")
+    if isinstance(saved_bounds, dict):
+        bound_pairs = [(k, str(v)) for k, v in saved_bounds.items()]
+    settings = _saved_settings(data, cls) if "config" in data or "config_given" in data else \
+        list(base.items())
+    config = build_config(cls, settings=settings + parse_pairs(args.sets, "--set"),
+                          files=args.configs,
+                          bounds=bound_pairs + parse_pairs(args.bounds, "--bound"))
+    model = cls(config)
+    by_name = {p.name: p for p in model.properties()}
     status = EXIT_HOLDS
-    for violation in violations:
+    replayed = 0
+    for violation in data["violations"]:
+        name = violation["property"]
         labels = [tuple(step["label"]) for step in violation["trace"] if step.get("label")]
+        if not labels:
+            print(f"{name}: no steps to replay (reason: {violation.get('reason', '?')})")
+            continue
+        prop = by_name.get(name)
+        if prop is None:
+            raise UsageError(f"{trace_path}: model {model.name} has no property {name!r}")
         try:
             trace = replay(model, labels)
         except ReplayError as exc:
-            raise UsageError(f"trace of {violation['property']} does not replay: {exc}") from None
+            raise UsageError(f"trace of {name} does not replay: {exc}") from None
+        except (TypeError, ValueError, IndexError, KeyError) as exc:
+            raise UsageError(f"trace of {name} does not replay: bad action "
+                             f"({type(exc).__name__})") from None
+        replayed += 1
         final = trace.steps[-1].state
         broken = [p.name for p in model.properties()
                   if p.kind == "always" and p.holds is not None and not p.holds(final)]
-        print(f"{violation['property']}: {len(trace)} steps replayed; final state violates: "
-              f"{', '.join(broken) or 'nothing'}")
+        if prop.step is not None and len(trace.steps) > 1:
+            before, last = trace.steps[-2].state, trace.steps[-1]
+            if not prop.step(before, last.action, final) and name not in broken:
+                broken.append(name)
+        note = "" if prop.kind == "always" else f" ({prop.kind} property: not re-checked)"
+        print(f"{name}: {len(trace)} steps replayed; final state violates: "
+              f"{', '.join(broken) or 'nothing'}{note}")
         print("\n".join(trace_lines(model, trace)))
         if broken:
             status = EXIT_VIOLATED
+        elif prop.kind != "always" and status == EXIT_HOLDS:
+            status = EXIT_INCOMPLETE
+    if not replayed:
+        raise UsageError(f"{trace_path} holds no trace with steps to replay")
     return status
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
     """Symbolic checking with Z3: an inductive proof for every cluster size, or BMC."""
+    model, _config, _props = resolve(args)
+    with _Z3Deadline(args.max_seconds) as expired:
+        code = _prove(model, args)
+    if expired.is_set():
+        print(f"stopped: time limit {args.max_seconds:g}s reached (--max-seconds); "
+              "nothing beyond the obligations marked proved is shown", file=sys.stderr)
+        return EXIT_INCOMPLETE if code != EXIT_VIOLATED else code
+    return code
+
+
+class _Z3Deadline:
+    """Interrupt every Z3 check once ``seconds`` have passed (prove --max-seconds)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.expired = threading.Event()
+        self.done = threading.Event()
+
+    def __enter__(self) -> threading.Event:
+        if self.seconds is not None:
+            threading.Thread(target=self._watch, daemon=True).start()
+        return self.expired
+
+    def _watch(self) -> None:
+        import z3
+
+        if self.done.wait(self.seconds):
+            return
+        self.expired.set()
+        while not self.done.wait(0.05):  # every later check is cut short too
+            z3.main_ctx().interrupt()
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+
+
+def _prove(model: Any, args: argparse.Namespace) -> int:
+    """The body of `prove`: induction for any cluster size, or BMC with --brokers."""
     from kafkacheck.explorer.symbolic import bounded_check, prove_inductive
 
-    model, _config, _props = resolve(args)
     encode = getattr(model, "symbolic_encoding", None)
     if encode is None:
         raise UsageError(f"model {model.name} has no symbolic encoding (try replication)")
@@ -246,8 +605,6 @@ def cmd_prove(args: argparse.Namespace) -> int:
     settings = ", ".join(f"{k}={v}" for k, v in model.config.kafka_text().items()
                          if k in model.key_settings)
     if args.brokers is not None:
-        if args.brokers < 1 or args.depth < 1:
-            raise UsageError("--brokers and --depth must be at least 1")
         res = bounded_check(enc, args.brokers, args.depth)
         out: dict[str, Any] = {"engine": "z3-bmc", "model": model.name, "settings": settings,
                                "brokers": res.brokers, "depth": args.depth,
@@ -278,7 +635,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
         print("PROVED for every cluster size" if proof.proved else
               "NOT PROVED: a counterexample to induction exists (check it with `kafkacheck "
               "check` or `prove --brokers N`)")
-    return EXIT_HOLDS if proof.proved else EXIT_VIOLATED
+    if proof.proved:
+        return EXIT_HOLDS
+    if any(v.startswith("unknown") for v in proof.obligations.values()):
+        return EXIT_INCOMPLETE  # the solver gave up (or was stopped): nothing shown
+    return EXIT_VIOLATED
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -358,6 +719,10 @@ COMMANDS = {
     "report": cmd_report,
     "bench": cmd_bench,
     "conformance": cmd_conformance,
+    "review": cmd_review,
+    "partition": cmd_partition,
+    "assign": cmd_assign,
+    "partitioner-sequence": cmd_partitioner_sequence,
 }
 
 
@@ -382,6 +747,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INCOMPLETE
     except BrokenPipeError:
         return EXIT_HOLDS
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
+        if os.environ.get("KAFKACHECK_DEBUG"):
+            raise
+        where = _crash_site(exc)
+        print(f"kafkacheck: internal error: {type(exc).__name__}: {str(exc)[:200]} at {where} "
+              "(a bug in kafkacheck; KAFKACHECK_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _crash_site(exc: BaseException) -> str:
+    """file:line of the innermost frame of an exception (to report without a traceback)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
 
 
 def console_main() -> None:

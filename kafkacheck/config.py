@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,63 @@ if TYPE_CHECKING:
 
 class UsageError(Exception):
     """Bad input: printed as one line on stderr, exit code 2."""
+
+
+def seconds_limit(value: object, flag: str) -> float:
+    """A time limit: a finite positive number of seconds (no nan, inf, 0 or negative)."""
+    if isinstance(value, bool):
+        raise UsageError(f"{flag} {value!r}: expected a positive number of seconds")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise UsageError(f"{flag} {value!r}: expected a positive number of seconds") \
+                from None
+    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise UsageError(f"{flag} {value!r}: expected a positive number of seconds")
+    return float(value)
+
+
+def count_limit(value: object, flag: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """A count limit (states, depth, walks): an integer within [minimum, maximum]."""
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise UsageError(f"{flag} {value!r}: expected an integer") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{flag} {value!r}: expected an integer")
+    if value < minimum:
+        raise UsageError(f"{flag} {value}: must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise UsageError(f"{flag} {value}: must be at most {maximum}")
+    return value
+
+
+def resolve_target(name: object) -> tuple[type[Model], dict[str, str], list[tuple[str, str]],
+                                          list[str]]:
+    """A model or preset name: its class, the preset's settings, bounds and properties."""
+    from kafkacheck.model import presets, registry
+
+    if not isinstance(name, str):
+        raise UsageError(f"model name must be a string, got {type(name).__name__}")
+    base: dict[str, str] = {}
+    bound_pairs: list[tuple[str, str]] = []
+    props: list[str] = []
+    if name not in registry.MODELS:
+        preset = presets.PRESETS.get(name)
+        if preset is None:
+            hint = did_you_mean(name, [*registry.MODELS, *presets.PRESETS])
+            raise UsageError(f"unknown model or preset {name!r}{hint} (see `kafkacheck list`)")
+        name = preset.model
+        base = dict(preset.settings)
+        bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
+        props = list(preset.properties)
+    try:
+        cls = registry.model_class(name)
+    except ImportError as exc:
+        raise UsageError(f"model {name!r} is not available in this installation: {exc}") from None
+    return cls, base, bound_pairs, props
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -191,6 +249,17 @@ def parse_pairs(pairs: Sequence[str], what: str) -> list[tuple[str, str]]:
         if not key.strip():
             raise UsageError(f"{what} {pair!r}: empty key")
         out.append((key.strip(), value.strip()))
+    return out
+
+
+def overridden_settings(model: Model) -> dict[str, tuple[str, str]]:
+    """Settings Kafka's own code changes: key -> (as given or defaulted, as it takes effect)."""
+    given = model.config.kafka_text()
+    out = {}
+    for key, value in model.effective_settings().items():
+        text = kafka_settings.render(key, value)
+        if key in given and given[key] != text:
+            out[key] = (given[key], text)
     return out
 
 

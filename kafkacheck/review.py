@@ -1,0 +1,627 @@
+"""`kafkacheck review`: check a team's real Kafka configuration files in one command.
+
+Loads whole ``.properties`` files, works out which role each plays (producer, consumer,
+topic, broker, Connect, Streams) from its keys, knows every key Kafka defines (the
+generated catalogue), picks the guarantees that matter for the settings present, checks
+each with the models under the faults that threaten it, and reports per guarantee:
+holds (with its bounds and fault model), violated (the shortest counterexample and the
+smallest setting change that fixes it, found by re-running with candidate changes), or
+not covered (named, with the reason).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafkacheck import catalogue
+from kafkacheck.config import UsageError, build_config, load_properties_file
+from kafkacheck.model import registry
+
+DEFAULT_MAX_SECONDS = 90.0
+"""review's time budget when --max-seconds is not given (checks, then fix searches)."""
+
+HOLDS, VIOLATED, NOT_COVERED = "holds", "violated", "not covered"
+
+
+# -- files ------------------------------------------------------------------------------
+
+
+@dataclass
+class ConfigFile:
+    """One file: its keys, the role it plays and why, and what each key is."""
+
+    path: str
+    role: str
+    why: str
+    values: dict[str, str]
+    keys: list[catalogue.KeyInfo] = field(default_factory=list)
+
+    def of_kind(self, *kinds: str) -> list[catalogue.KeyInfo]:
+        """The keys of these kinds (kafka, third-party, misplaced, ...)."""
+        return [k for k in self.keys if k.kind in kinds]
+
+
+def load_files(specs: Sequence[str]) -> list[ConfigFile]:
+    """Read every file (``[ROLE:]PATH``); all unknown keys of all files in one UsageError."""
+    if not specs:
+        raise UsageError("give one or more .properties files (ROLE:FILE to name a file's role)")
+    cat = catalogue.load()
+    files: list[ConfigFile] = []
+    problems: list[str] = []
+    for spec in specs:
+        role, path = _split_spec(spec)
+        values = load_properties_file(path)
+        why = "named on the command line"
+        if role is None:
+            role, why = cat.infer_role(values)
+            if role is None:
+                raise UsageError(f"{path}: cannot tell which role it plays ({why}); name it "
+                                 f"as ROLE:{path} with ROLE one of {', '.join(catalogue.ROLES)}")
+        infos = [cat.classify(role, key) for key in values]
+        for info in infos:
+            if info.kind == "unknown":
+                problems.append(f"{path}: {info.key!r}{info.detail}")
+            elif info.definition is not None and info.kind in ("kafka", "kafka-prefix"):
+                try:
+                    catalogue.parse_value(info.definition, values[info.key])
+                except ValueError as exc:
+                    problems.append(f"{path}: invalid value {values[info.key]!r} for "
+                                    f"{info.key}: {exc}")
+        files.append(ConfigFile(path, role, why, values, infos))
+    if problems:
+        head = "unknown or invalid Kafka setting" if len(problems) == 1 else \
+            f"{len(problems)} unknown or invalid Kafka settings"
+        raise UsageError(f"{head}: {'; '.join(problems)}")
+    return files
+
+
+def _split_spec(spec: str) -> tuple[str | None, str]:
+    role, sep, path = spec.partition(":")
+    if sep and role in catalogue.ROLES:
+        return role, path
+    return None, spec
+
+
+# -- what to check ----------------------------------------------------------------------
+
+
+@dataclass
+class Guarantee:
+    """One guarantee to check: the model question, its bounds, and the outcome."""
+
+    key: str
+    title: str
+    model: str
+    properties: tuple[str, ...]
+    settings: dict[str, str]
+    bounds: dict[str, Any]
+    candidates: list[tuple[str, str]]  # setting changes that may fix a violation
+    assumptions: list[str] = field(default_factory=list)
+    verdict: str = ""
+    reason: str = ""  # for not covered
+    result: Any = None
+    fix: list[tuple[str, str]] | None = None
+    other_fixes: list[list[tuple[str, str]]] = field(default_factory=list)
+    fix_searched: int = 0  # candidate runs made
+    undecided: list[list[tuple[str, str]]] = field(default_factory=list)  # ran out of time
+    seconds: float = 0.0
+
+
+@dataclass
+class Review:
+    """Everything a review found."""
+
+    files: list[ConfigFile]
+    guarantees: list[Guarantee]
+    not_covered: list[tuple[str, str]]  # (what, why)
+    budget: float
+    seconds: float = 0.0
+    catalogue_version: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """0 all hold, 1 a guarantee is violated, 3 something is not covered."""
+        if any(g.verdict == VIOLATED for g in self.guarantees):
+            return 1
+        if self.not_covered or any(g.verdict != HOLDS for g in self.guarantees):
+            return 3
+        return 0
+
+
+def _first(files: Sequence[ConfigFile], role: str) -> ConfigFile | None:
+    return next((f for f in files if f.role == role), None)
+
+
+def _value(files: Sequence[ConfigFile], role: str, key: str) -> str | None:
+    f = _first(files, role)
+    return f.values.get(key).strip() if f is not None and key in f.values else None
+
+
+def topic_settings(files: Sequence[ConfigFile]) -> tuple[dict[str, str], list[str]]:
+    """The topic's replication settings: the topic file, else the broker's defaults, else
+    Kafka's defaults (each fallback named)."""
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    pairs = (("replication.factor", "default.replication.factor"),
+             ("min.insync.replicas", "min.insync.replicas"),
+             ("unclean.leader.election.enable", "unclean.leader.election.enable"),
+             ("flush.messages", "log.flush.interval.messages"))
+    for topic_key, broker_key in pairs:
+        value = _value(files, "topic", topic_key)
+        if value is None:
+            value = _value(files, "broker", broker_key)
+            if value is not None and topic_key != "flush.messages":
+                notes.append(f"{topic_key}={value} from the broker's {broker_key}")
+        if value is not None and not (topic_key == "replication.factor" and value == "-1"):
+            out[topic_key] = value
+    if "replication.factor" not in out:
+        notes.append("replication.factor not given: Kafka's default (default.replication."
+                     "factor=1) assumed; give the topic's file")
+    return out, notes
+
+
+def plan(files: Sequence[ConfigFile]) -> tuple[list[Guarantee], list[tuple[str, str]]]:
+    """The guarantees worth checking for these files, and what is not covered (named)."""
+    roles = {f.role for f in files}
+    guarantees: list[Guarantee] = []
+    not_covered: list[tuple[str, str]] = []
+    topic, topic_notes = topic_settings(files)
+    producer = _first(files, "producer")
+    consumer = _first(files, "consumer")
+    acks = _value(files, "producer", "acks")
+
+    rf = int(topic.get("replication.factor", "1"))
+    if roles & {"producer", "topic", "broker"}:
+        settings = dict(topic)
+        if acks is not None:
+            settings["acks"] = acks
+        notes = list(topic_notes)
+        if acks is None:
+            notes.append("acks not given: Kafka's default acks=all" if producer is None else
+                         "acks not set in the producer file: Kafka's default acks=all")
+        if rf > 5:
+            not_covered.append(("acknowledged writes survive crashes",
+                                f"replication.factor={rf} is beyond exhaustive reach (at most 5)"))
+        else:
+            guarantees.append(Guarantee(
+                "acked-writes-survive-crash", "Acknowledged writes survive a broker crash and "
+                "the leader election that follows",
+                "replication", ("NoAckedWriteLost", "CommittedRecordsStay"), settings,
+                {"records": 2 if rf <= 3 else 1, "crashes": 1, "crash_kind": "process"},
+                _replication_fixes(settings, power=False), notes))
+            guarantees.append(Guarantee(
+                "acked-writes-survive-power-loss", "Acknowledged and committed writes survive a "
+                "power failure of a broker (its unflushed data is lost)",
+                "replication", ("NoAckedWriteLost", "CommittedRecordsStay"), settings,
+                {"records": 1, "crashes": 1, "crash_kind": "power-loss"},
+                _replication_fixes(settings), notes))
+            guarantees.append(Guarantee(
+                "deposed-leader", "A leader cut off from the controller (a network partition) "
+                "loses no acknowledged write",
+                "controller", ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"),
+                {k: v for k, v in settings.items() if k in ("acks", "min.insync.replicas",
+                                                          "unclean.leader.election.enable")},
+                {"records": 1, "crashes": 0, "isolations": 1, "brokers": min(max(rf, 2), 3)},
+                [c for c in _replication_fixes(settings, power=False)
+                 if c[0] != "replication.factor"],
+                notes + ([f"brokers={min(max(rf, 2), 3)} (replication.factor {rf} mapped to "
+                          "the controller model's 2-3 brokers)"] if rf not in (2, 3) else [])))
+    if producer is not None:
+        settings = {k: v.strip() for k, v in producer.values.items()
+                    if k in registry.model_class("producer").settings}
+        for key in ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
+            if key in topic:
+                settings[key] = topic[key]
+        notes = []
+        if rf > 3:
+            settings["replication.factor"] = "3"
+            notes.append(f"replication.factor {rf} checked as 3 here (the producer model's "
+                         "limit; duplicates and order do not depend on it)")
+        if int(settings.get("min.insync.replicas", "1")) > int(settings.get(
+                "replication.factor", "1")):
+            settings["min.insync.replicas"] = settings.get("replication.factor", "1")
+        guarantees.append(Guarantee(
+            "producer-exactly-once-order", "A producer's retries write no duplicate and keep "
+            "the order of records through lost responses",
+            "producer", ("NoDuplicates", "PartitionOrder"), settings,
+            {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2},
+            _producer_fixes(settings), notes))
+        if producer.values.get("transactional.id", "").strip():
+            not_covered.append(("transactions (exactly-once across partitions)",
+                                "transactional.id is set; the transactional producer is not "
+                                "modelled yet"))
+    if consumer is not None:
+        settings = {k: v.strip() for k, v in consumer.values.items()
+                    if k in registry.model_class("group").settings}
+        protocol = settings.get("group.protocol", "classic").lower()
+        auto = settings.get("enable.auto.commit", "true").lower() == "true"
+        retention = _retention_applies(files)
+        notes = ["records processed in the poll loop; " + (
+            "offsets committed by auto-commit in poll()" if auto else
+            "enable.auto.commit=false: the application is assumed to commitSync() after "
+            "processing each batch")]
+        if retention:
+            notes.append("retention may delete records the group has not read yet (the "
+                         "topic deletes old segments)")
+        if protocol != "classic":
+            not_covered.append(("consumer group guarantees",
+                                "group.protocol=consumer (KIP-848) is not modelled yet"))
+        else:
+            bounds: dict[str, Any] = {"consumers": 2, "records": 2, "crashes": 1,
+                                      "retention": 1 if retention else 0}
+            if not auto:
+                bounds["commit"] = "sync-after-processing"
+            guarantees.append(Guarantee(
+                "consumer-at-least-once", "Every record is processed at least once, through "
+                "consumer crashes, rebalances and retention",
+                "group", ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
+                _consumer_fixes(settings), notes))
+            owners = {"consumers": 2, "partitions": 2, "records": 0, "crashes": 1, "rejoins": 1}
+            if not auto:
+                owners["commit"] = "sync-after-processing"
+            guarantees.append(Guarantee(
+                "one-owner", "No partition has two owners during a rebalance",
+                "group", ("OneOwnerPerGeneration", "NoTwoOwnersAtOnce"), settings, owners,
+                [], ["a member crashes and a new one joins"]))
+        if settings.get("isolation.level", "").lower() == "read_committed":
+            not_covered.append(("read_committed consumption",
+                                "isolation.level=read_committed: transactions are not modelled"))
+    for f in files:
+        if f.role == "streams":
+            guarantee = f.values.get("processing.guarantee", "at_least_once").strip()
+            not_covered.append((f"Kafka Streams application ({f.path})",
+                                f"processing.guarantee={guarantee}: Streams is not modelled"))
+        elif f.role in ("connect-worker", "connector"):
+            not_covered.append((f"Kafka Connect {f.role.split('-')[-1]} ({f.path})",
+                                "Connect delivery semantics are not modelled"))
+    topic_file = _first(files, "topic")
+    if topic_file is not None:
+        policy = topic_file.values.get("cleanup.policy", "delete").lower()
+        if "compact" in policy:
+            not_covered.append(("log compaction", f"cleanup.policy={policy}: compaction is "
+                                "not modelled"))
+        if topic_file.values.get("remote.storage.enable", "false").strip().lower() == "true":
+            not_covered.append(("tiered storage", "remote.storage.enable=true: not modelled"))
+    if not guarantees and not not_covered:
+        not_covered.append(("delivery guarantees", "no producer, consumer, topic or broker "
+                            "file among the inputs"))
+    return guarantees, not_covered
+
+
+def _retention_applies(files: Sequence[ConfigFile]) -> bool:
+    topic = _first(files, "topic")
+    policy = (topic.values.get("cleanup.policy", "delete") if topic else "delete").lower()
+    ms = (topic.values.get("retention.ms", "") if topic else "").strip()
+    return "delete" in policy and ms != "-1"
+
+
+def _replication_fixes(settings: Mapping[str, str], power: bool = True) -> list[tuple[str, str]]:
+    """Candidate changes for lost acknowledged writes, most direct first."""
+    rf = int(settings.get("replication.factor", "1"))
+    out = []
+    if settings.get("acks", "all").lower() not in ("all", "-1"):
+        out.append(("acks", "all"))
+    if rf < 3:
+        out.append(("replication.factor", "3"))
+    if int(settings.get("min.insync.replicas", "1")) < 2 and rf >= 2:
+        out.append(("min.insync.replicas", "2"))
+    if settings.get("unclean.leader.election.enable", "false").lower() == "true":
+        out.append(("unclean.leader.election.enable", "false"))
+    if power:
+        if settings.get("eligible.leader.replicas.version", "0") != "1":
+            out.append(("eligible.leader.replicas.version", "1"))
+        if settings.get("flush.messages", "") != "1":
+            out.append(("flush.messages", "1"))
+    return out
+
+
+def _producer_fixes(settings: Mapping[str, str]) -> list[tuple[str, str]]:
+    out = []
+    if settings.get("acks", "all").lower() not in ("all", "-1"):
+        out.append(("acks", "all"))
+    if settings.get("enable.idempotence", "").lower() != "true":
+        out.append(("enable.idempotence", "true"))
+    if settings.get("max.in.flight.requests.per.connection", "5") != "1":
+        out.append(("max.in.flight.requests.per.connection", "1"))
+    return out
+
+
+def _consumer_fixes(settings: Mapping[str, str]) -> list[tuple[str, str]]:
+    out = []
+    if settings.get("auto.offset.reset", "latest").lower() != "earliest":
+        out.append(("auto.offset.reset", "earliest"))
+    return out
+
+
+# -- running ------------------------------------------------------------------------------
+
+# Where a setting is changed (the role whose file holds it), for the fix's wording.
+SETTING_HOME = {
+    "acks": "producer", "enable.idempotence": "producer",
+    "max.in.flight.requests.per.connection": "producer", "retries": "producer",
+    "replication.factor": "topic", "min.insync.replicas": "topic",
+    "unclean.leader.election.enable": "topic", "flush.messages": "topic",
+    "auto.offset.reset": "consumer", "enable.auto.commit": "consumer",
+    "partition.assignment.strategy": "consumer",
+    "eligible.leader.replicas.version": "cluster feature",
+}
+
+
+def _run_check(g: Guarantee, settings: Mapping[str, str], max_seconds: float) -> Any:
+    """One exhaustive check of the guarantee's properties (the result, or a UsageError)."""
+    from kafkacheck.explorer.bfs import breadth_first
+
+    cls = registry.model_class(g.model)
+    config = build_config(cls, settings=list(settings.items()),
+                          bounds=[(k, str(v)) for k, v in g.bounds.items()])
+    return breadth_first(cls(config), list(g.properties), max_seconds=max(max_seconds, 0.05))
+
+
+def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
+        fix_search: bool = True) -> Review:
+    """Plan, check each guarantee, then search the smallest fix of each violation."""
+    started = time.monotonic()
+    deadline = started + max_seconds
+    guarantees, not_covered = plan(files)
+    review = Review(list(files), guarantees, not_covered, max_seconds,
+                    catalogue_version=catalogue.load().version)
+    # Checks first: each gets an equal share of what is left (fix searches come after).
+    for i, g in enumerate(guarantees):
+        share = (deadline - time.monotonic()) * 0.6 / (len(guarantees) - i)
+        t0 = time.monotonic()
+        try:
+            g.result = _run_check(g, g.settings, share)
+        except UsageError as exc:
+            g.verdict, g.reason = NOT_COVERED, str(exc)
+            continue
+        finally:
+            g.seconds = time.monotonic() - t0
+        r = g.result
+        if r.violations and any(v.trace is not None for v in r.violations):
+            g.verdict = VIOLATED
+        elif r.complete:
+            g.verdict = HOLDS
+        else:
+            g.verdict = NOT_COVERED
+            g.reason = (f"the time budget ran out ({r.stop_reason} after "
+                        f"{r.distinct_states:,} states); raise --max-seconds")
+    if fix_search:
+        violated = [g for g in guarantees if g.verdict == VIOLATED]
+        for i, g in enumerate(violated):
+            _search_fix(g, started, deadline, len(violated) - i)
+    review.seconds = time.monotonic() - started
+    return review
+
+
+FIX_RUN_SECONDS = 15.0
+"""At most this long for one candidate change's re-check (undecided past it, and said)."""
+
+
+def _search_fix(g: Guarantee, started: float, deadline: float, left: int) -> None:
+    """The smallest set of candidate changes under which every property of g holds."""
+    stop = time.monotonic() + (deadline - time.monotonic()) / max(left, 1)
+    for size in (1, 2, 3):
+        found: list[list[tuple[str, str]]] = []
+        for combo in itertools.combinations(g.candidates, size):
+            if time.monotonic() > stop:
+                return
+            keys = [k for k, _ in combo]
+            if len(set(keys)) < len(keys):
+                continue
+            settings = {**g.settings, **dict(combo)}
+            if any(set(combo) > set(fix) for fix in g.undecided):
+                continue
+            try:
+                result = _run_check(g, settings, min(stop - time.monotonic(), FIX_RUN_SECONDS))
+            except UsageError:
+                continue  # Kafka would reject this combination
+            g.fix_searched += 1
+            if not result.violations and result.complete:
+                found.append(list(combo))
+            elif not result.violations:
+                g.undecided.append(list(combo))
+        if found:
+            g.fix, g.other_fixes = found[0], found[1:]
+            return
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+def _fix_text(changes: Sequence[tuple[str, str]]) -> str:
+    parts = []
+    for key, value in changes:
+        home = SETTING_HOME.get(key, "")
+        where = " (a cluster feature: kafka-features.sh upgrade --feature ...)" \
+            if home == "cluster feature" else f" in the {home} configuration" if home else ""
+        parts.append(f"{key}={value}{where}")
+    return " and ".join(parts)
+
+
+def _bounds_text(g: Guarantee) -> str:
+    r = g.result
+    bounds = ", ".join(f"{k}={v}" for k, v in g.result.model.config.bounds.items()
+                       if k != "bug") if r is not None else ""
+    return bounds
+
+
+def _effective_lines(g: Guarantee) -> list[str]:
+    from kafkacheck.config import overridden_settings
+
+    if g.result is None:
+        return []
+    model = g.result.model
+    shown = ", ".join(f"{k}={v}" for k, v in model.config.kafka_text().items()
+                      if k in g.settings or k in model.key_settings)
+    lines = [f"settings: {shown}"]
+    for key, (given, eff) in overridden_settings(model).items():
+        lines.append(f"in effect: {key}={eff} (given {given}; Kafka overrides it)")
+    return lines
+
+
+def text(review: Review) -> str:
+    """The review for a terminal."""
+    from kafkacheck.explorer.render import trace_lines
+
+    out = [f"kafkacheck review: {len(review.files)} file(s), Kafka {review.catalogue_version} "
+           "configuration catalogue"]
+    for f in review.files:
+        counts = _key_counts(f)
+        out.append(f"  {f.path}: {f.role} ({f.why}); {counts}")
+        for info in f.of_kind("misplaced"):
+            out.append(f"    note: {info.key} is a {'/'.join(info.roles)} setting: a "
+                       f"{f.role} ignores it")
+        third = f.of_kind("third-party")
+        if third:
+            vendors = sorted({i.detail for i in third})
+            out.append(f"    accepted, not checked: {', '.join(i.key for i in third)} "
+                       f"({'; '.join(vendors)})")
+    out.append("")
+    for g in review.guarantees:
+        mark = {HOLDS: "HOLDS", VIOLATED: "VIOLATED"}.get(g.verdict, "NOT COVERED")
+        out.append(f"[{mark}] {g.title}")
+        if g.verdict == NOT_COVERED and g.result is None:
+            out.append(f"    not covered: {g.reason}")
+            out.append("")
+            continue
+        r = g.result
+        out.append(f"    checked: {g.model} model, {', '.join(g.properties)}; "
+                   f"bounds {_bounds_text(g)}; {r.distinct_states:,} states, "
+                   f"{g.seconds:.1f}s")
+        out.append(f"    {r.model.fault_model().text()}")
+        for line in _effective_lines(g):
+            out.append(f"    {line}")
+        for note in g.assumptions:
+            out.append(f"    assumed: {note}")
+        if g.verdict == NOT_COVERED:
+            out.append(f"    not covered: {g.reason}")
+        if g.verdict == VIOLATED:
+            v = next(v for v in r.violations if v.trace is not None)
+            out.append(f"    {v.name} violated: shortest counterexample, {len(v.trace)} steps")
+            out.extend(f"    {line}" for line in trace_lines(r.model, v.trace))
+            story = v.property.story(r.model, v.trace)
+            if story:
+                out.append(f"    why: {story}")
+            if g.fix is not None:
+                out.append(f"    fix: set {_fix_text(g.fix)} (re-checked: holds within the "
+                           "same bounds)")
+                for alt in g.other_fixes:
+                    out.append(f"    or:  set {_fix_text(alt)}")
+            else:
+                out.append(f"    fix: none found among {g.fix_searched} candidate change(s) "
+                           "within the time budget")
+            for combo in g.undecided:
+                out.append(f"    undecided: {_fix_text(combo)} (its re-check did not finish "
+                           "within the time budget)")
+        out.append("")
+    for what, why in review.not_covered:
+        out.append(f"[NOT COVERED] {what}: {why}")
+    if review.not_covered:
+        out.append("")
+    counts = {k: sum(g.verdict == k for g in review.guarantees)
+              for k in (HOLDS, VIOLATED, NOT_COVERED)}
+    counts[NOT_COVERED] += len(review.not_covered)
+    out.append(f"{counts[HOLDS]} hold, {counts[VIOLATED]} violated, {counts[NOT_COVERED]} not "
+               f"covered ({review.seconds:.1f}s of a {review.budget:g}s budget)")
+    return "\n".join(out)
+
+
+def _key_counts(f: ConfigFile) -> str:
+    kinds = [("kafka", "Kafka"), ("kafka-prefix", "Kafka prefixed"),
+             ("third-party", "third-party"), ("misplaced", "other roles'"),
+             ("connector-specific", "connector-specific")]
+    parts = []
+    for kind, label in kinds:
+        n = len(f.of_kind(kind))
+        if n:
+            parts.append(f"{n} {label}")
+    return f"{len(f.keys)} keys ({', '.join(parts) or 'none'})"
+
+
+def as_json(review: Review) -> dict[str, Any]:
+    """The review as JSON (the shape CI jobs read)."""
+    from kafkacheck.config import overridden_settings
+    from kafkacheck.explorer.render import trace_json
+
+    files = [{"path": f.path, "role": f.role, "why": f.why,
+              "keys": {i.key: {"kind": i.kind, **({"detail": i.detail} if i.detail else {}),
+                               **({"roles": list(i.roles)} if i.roles else {})}
+                       for i in f.keys}} for f in review.files]
+    guarantees = []
+    for g in review.guarantees:
+        entry: dict[str, Any] = {"id": g.key, "title": g.title, "verdict": g.verdict,
+                                 "model": g.model, "properties": list(g.properties),
+                                 "assumptions": g.assumptions}
+        if g.reason:
+            entry["reason"] = g.reason
+        r = g.result
+        if r is not None:
+            model = r.model
+            entry.update({
+                "bounds": dict(model.config.bounds),
+                "fault_model": model.fault_model().as_json(),
+                "settings_given": dict(g.settings),
+                "settings": model.config.kafka_text(),
+                "effective_settings": {**model.config.kafka_text(), **{
+                    k: eff for k, (_g, eff) in overridden_settings(model).items()}},
+                "distinct_states": r.distinct_states, "complete": r.complete,
+                "seconds": round(g.seconds, 3),
+            })
+            if g.verdict == VIOLATED:
+                v = next(v for v in r.violations if v.trace is not None)
+                entry["counterexample"] = {"property": v.name, "length": len(v.trace),
+                                           "explanation": v.property.story(model, v.trace),
+                                           "trace": trace_json(model, v.trace)}
+                entry["fix"] = None if g.fix is None else dict(g.fix)
+                entry["other_fixes"] = [dict(f) for f in g.other_fixes]
+                entry["fix_candidates_run"] = g.fix_searched
+                entry["undecided_fixes"] = [dict(f) for f in g.undecided]
+        guarantees.append(entry)
+    return {"kafkacheck_review": 1, "kafka_catalogue": review.catalogue_version,
+            "files": files, "guarantees": guarantees,
+            "not_covered": [{"what": w, "why": y} for w, y in review.not_covered],
+            "seconds": round(review.seconds, 2), "budget_seconds": review.budget,
+            "exit_code": review.exit_code}
+
+
+def markdown(review: Review) -> str:
+    """The review as a pull-request comment (GitHub Markdown, Mermaid diagrams)."""
+    from kafkacheck.explorer.render import mermaid, trace_lines
+
+    icon = {HOLDS: "✅ holds", VIOLATED: "❌ violated", NOT_COVERED: "⚪ not covered"}
+    out = ["### kafkacheck review", "",
+           "| file | role | keys |", "|---|---|---|"]
+    for f in review.files:
+        out.append(f"| `{f.path}` | {f.role} | {_key_counts(f)} |")
+    out += ["", "| guarantee | verdict | checked |", "|---|---|---|"]
+    for g in review.guarantees:
+        checked = (f"{g.model}: bounds {_bounds_text(g)}; "
+                   f"{g.result.model.fault_model().text()}" if g.result is not None else g.reason)
+        out.append(f"| {g.title} | {icon.get(g.verdict, g.verdict)} | {checked} |")
+    for what, why in review.not_covered:
+        out.append(f"| {what} | {icon[NOT_COVERED]} | {why} |")
+    for g in review.guarantees:
+        if g.verdict != VIOLATED:
+            continue
+        r = g.result
+        v = next(v for v in r.violations if v.trace is not None)
+        out += ["", f"#### ❌ {g.title}", ""]
+        if g.fix is not None:
+            out.append(f"**Fix:** set {_fix_text(g.fix)} (re-checked: holds within the same "
+                       "bounds).")
+            for alt in g.other_fixes:
+                out.append(f"Or: set {_fix_text(alt)}.")
+        story = v.property.story(r.model, v.trace)
+        if story:
+            out += ["", story]
+        out += ["", "<details><summary>shortest counterexample "
+                f"({len(v.trace)} steps)</summary>", "", "```text",
+                *trace_lines(r.model, v.trace), "```", "", "```mermaid",
+                mermaid(r.model, v.trace, f"{v.name} violated"), "```", "", "</details>"]
+    out += ["", f"_kafkacheck review, Kafka {review.catalogue_version} catalogue, "
+                f"{review.seconds:.0f}s; holds means within the bounds and faults shown._"]
+    return "\n".join(out)
