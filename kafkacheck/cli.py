@@ -55,10 +55,8 @@ def _count(minimum: int, maximum: int | None = None) -> Any:
     def parse(text: str) -> int:
         try:
             return count_limit(text, "", minimum, maximum)
-        except UsageError:
-            top = f" and at most {maximum:,}" if maximum is not None else ""
-            raise argparse.ArgumentTypeError(
-                f"invalid int value {text!r} (an integer, at least {minimum}{top})") from None
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(": ")) from None
 
     return parse
 
@@ -70,7 +68,8 @@ def _check_writable(path: str, what: str) -> None:
         raise UsageError(f"{what} {path}: is a directory")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"{what} {path}: folder {parent} does not exist")
+        state = "is not a folder" if parent.exists() else "does not exist"
+        raise UsageError(f"{what} {path}: {parent} {state}")
     if p.exists() and not os.access(p, os.W_OK) or not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"{what} {path}: not writable")
 

@@ -29,16 +29,16 @@ class UsageError(Exception):
 
 def seconds_limit(value: object, flag: str) -> float:
     """A time limit: a finite positive number of seconds (no nan, inf, 0 or negative)."""
+    problem = f"{flag}: {value!r} is not a positive number of seconds"
     if isinstance(value, bool):
-        raise UsageError(f"{flag} {value!r}: expected a positive number of seconds")
+        raise UsageError(problem)
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
-            raise UsageError(f"{flag} {value!r}: expected a positive number of seconds") \
-                from None
+            raise UsageError(problem) from None
     if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise UsageError(f"{flag} {value!r}: expected a positive number of seconds")
+        raise UsageError(problem)
     return float(value)
 
 
@@ -48,13 +48,13 @@ def count_limit(value: object, flag: str, minimum: int = 1, maximum: int | None 
         try:
             value = int(value)
         except ValueError:
-            raise UsageError(f"{flag} {value!r}: expected an integer") from None
+            raise UsageError(f"{flag}: invalid int value {value!r}") from None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"{flag} {value!r}: expected an integer")
+        raise UsageError(f"{flag}: invalid int value {value!r}")
     if value < minimum:
-        raise UsageError(f"{flag} {value}: must be at least {minimum}")
+        raise UsageError(f"{flag}: {value} is below the minimum {minimum}")
     if maximum is not None and value > maximum:
-        raise UsageError(f"{flag} {value}: must be at most {maximum}")
+        raise UsageError(f"{flag}: {value} is above the maximum {maximum}")
     return value
 
 
