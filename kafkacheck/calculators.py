@@ -337,7 +337,7 @@ class AssignAnswer:
             lines.append(f"  ... and {len(self.members) - len(shown):,} more members")
         idle = [m for m in self.members if not self.assignment.get(m)]
         if idle:
-            lines.append(f"{len(idle)} member{'s' if len(idle) != 1 else ''} get nothing: "
+            lines.append(f"{len(idle)} member{'s get' if len(idle) != 1 else ' gets'} nothing: "
                          "a partition has at most one consumer in a group")
         if self.previous:
             revoked = self.revoked()
@@ -413,6 +413,28 @@ def parse_member_map(text: str, flag: str, members: Sequence[str]) -> dict[str, 
     return out
 
 
+def parse_previous(text: str, members: Sequence[str]) -> tuple[dict[str, list[str]],
+                                                              dict[str, int]]:
+    """--previous M=T-0+T-1 or M@G=... (G: that member's generation): owners, generations."""
+    previous: dict[str, list[str]] = {}
+    generations: dict[str, int] = {}
+    if not text.strip():
+        return previous, generations
+    for item in text.split(","):
+        head, sep, values = item.strip().partition("=")
+        if not sep:
+            raise UsageError(f"--previous {item.strip()[:40]!r}: expected MEMBER[@GEN]=T-0+T-1")
+        member, at, gen = head.partition("@")
+        if member not in members:
+            raise UsageError(f"--previous: {member!r} is not one of --members")
+        if at:
+            if not gen.isdecimal():
+                raise UsageError(f"--previous {head!r}: the generation after @ is a number")
+            generations[member] = int(gen)
+        previous[member] = [v.strip() for v in values.split("+") if v.strip()]
+    return previous, generations
+
+
 def assign_partitions(strategy: str, topics: Mapping[str, int], members: Sequence[str],
                       subscriptions: Mapping[str, Sequence[str]] | None = None,
                       previous: Mapping[str, Sequence[str]] | None = None,
@@ -430,17 +452,10 @@ def assign_partitions(strategy: str, topics: Mapping[str, int], members: Sequenc
     previous = previous or {}
     generations = generations or {}
     instance_ids = instance_ids or {}
+    # Two members may claim one partition (a zombie, a stale generation): Kafka's sticky
+    # assignors settle it by generation, so it is input, not an error; and a member may
+    # subscribe to a topic that has no metadata (it gets nothing from it).
     owned = {m: [_tp(tp, topics) for tp in previous.get(m, [])] for m in members}
-    seen: dict[tuple[str, int], str] = {}
-    for m, tps in owned.items():
-        for tp in tps:
-            if tp in seen:
-                raise UsageError(f"--previous: {tp[0]}-{tp[1]} owned by both {seen[tp]} and {m}")
-            seen[tp] = m
-    for m, ts in subscriptions.items():
-        unknown = [t for t in ts if t not in topics]
-        if unknown:
-            raise UsageError(f"--subscribe {m}: topic {unknown[0]!r} is not in --topics")
     subs = build_subscriptions(strategy, topics, members, subscriptions, owned, generations,
                                instance_ids, previous)
     try:
@@ -526,9 +541,9 @@ def _tp(text: str, topics: Mapping[str, int]) -> tuple[str, int]:
     topic, sep, number = text.rpartition("-")
     if not sep or not number.isdecimal():
         raise UsageError(f"{text[:40]!r}: expected TOPIC-PARTITION, e.g. orders-0")
-    if topic not in topics or int(number) >= topics[topic]:
+    if topic in topics and int(number) >= topics[topic]:
         raise UsageError(f"{text[:40]!r}: no such partition in --topics")
-    return topic, int(number)
+    return topic, int(number)  # a topic missing from --topics was deleted: Kafka allows it
 
 
 def pt_name(tp: tuple[str, int]) -> str:

@@ -239,9 +239,10 @@ def _add_calculator_parsers(sub: Any) -> None:
                    help="subscribed topics and their partition counts")
     a.add_argument("--subscribe", default="", metavar="M=T1+T2,...",
                    help="per-member subscriptions (default: every member, every topic)")
-    a.add_argument("--previous", default="", metavar="M=T-0+T-1,...",
-                   help="partitions each member owned before this rebalance (sticky and "
-                        "cooperative-sticky keep them; shows what is revoked and what moves)")
+    a.add_argument("--previous", default="", metavar="M[@GEN]=T-0+T-1,...",
+                   help="partitions each member owned before this rebalance, optionally with "
+                        "the generation it owned them in (sticky and cooperative-sticky keep "
+                        "them; shows what is revoked and what moves)")
     a.add_argument("--generation", type=_count(0), default=None, metavar="G",
                    help="the generation of the previous assignment (default 1)")
     a.add_argument("--instance-ids", default="", metavar="M=ID,...",
@@ -299,11 +300,12 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
     topics = calculators.parse_topics(args.topics)
     members = calculators.parse_members(args.members)
-    previous = calculators.parse_member_map(args.previous, "--previous", members)
+    previous, generations = calculators.parse_previous(args.previous, members)
     subscribe = calculators.parse_member_map(args.subscribe, "--subscribe", members)
     ids = {m: v[0] for m, v in calculators.parse_member_map(
         args.instance_ids, "--instance-ids", members).items() if v}
-    generations = {m: args.generation for m in previous} if args.generation is not None else {}
+    if args.generation is not None:
+        generations = {m: generations.get(m, args.generation) for m in previous}
     answer = calculators.assign_partitions(args.strategy, topics, members, subscribe, previous,
                                            generations, ids, args.group_protocol)
     print(json.dumps(answer.as_json(), indent=1) if args.json else answer.text())
@@ -733,7 +735,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # started us ignores SIGINT (background jobs inherit that).
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # `replay MODEL --set k=v FILE`: argparse gives the optional FILE up early.
+            if args.command == "replay" and args.trace is None and len(extra) == 1 \
+                    and not extra[0].startswith("-"):
+                args.trace = extra[0]
+            else:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if not args.command:
             parser.print_help()
             return EXIT_USAGE

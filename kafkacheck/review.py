@@ -443,10 +443,12 @@ def _fix_text(changes: Sequence[tuple[str, str]]) -> str:
 
 
 def _bounds_text(g: Guarantee) -> str:
-    r = g.result
-    bounds = ", ".join(f"{k}={v}" for k, v in g.result.model.config.bounds.items()
-                       if k != "bug") if r is not None else ""
-    return bounds
+    """The bounds that shape the run (zero fault budgets are listed as 'not explored')."""
+    if g.result is None:
+        return ""
+    bound = g.result.model.bound
+    return ", ".join(f"{k}={v}" for k, v in bound.items()
+                     if k in g.bounds or v not in (0, "none"))
 
 
 def _effective_lines(g: Guarantee) -> list[str]:
