@@ -1,0 +1,172 @@
+"""`kafkacheck review`: a team's real configuration files, checked in one command."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from kafkacheck.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "review"
+FILES = [str(EXAMPLES / name) for name in ("orders-producer.properties",
+                                           "orders-consumer.properties",
+                                           "orders-topic.properties")]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def example_review():
+    """The README's example: production producer, consumer and topic files, one command."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    started = time.monotonic()
+    with contextlib.redirect_stdout(out):
+        code = main(["review", *FILES, "--json"])
+    return code, json.loads(out.getvalue()), time.monotonic() - started
+
+
+def _guarantee(data, key):
+    return next(g for g in data["guarantees"] if g["id"] == key)
+
+
+def test_the_example_files_are_reviewed_in_one_command_within_two_minutes(example_review):
+    code, data, seconds = example_review
+    assert code == 1 and data["exit_code"] == 1
+    assert seconds < 120
+    assert [f["role"] for f in data["files"]] == ["producer", "consumer", "topic"]
+
+
+def test_security_serializer_and_schema_registry_keys_are_accepted_and_listed(example_review):
+    _, data, _ = example_review
+    keys = data["files"][0]["keys"]
+    assert keys["sasl.jaas.config"]["kind"] == "kafka"
+    assert keys["ssl.truststore.password"]["kind"] == "kafka"
+    assert keys["value.serializer"]["kind"] == "kafka"
+    assert keys["config.providers.file.class"]["kind"] == "kafka-prefix"
+    assert keys["schema.registry.url"]["kind"] == "third-party"
+    assert "Schema Registry" in keys["value.subject.name.strategy"]["detail"]
+
+
+def test_acks_1_loses_an_acknowledged_write_and_acks_all_is_the_fix(example_review):
+    _, data, _ = example_review
+    crash = _guarantee(data, "acked-writes-survive-crash")
+    assert crash["verdict"] == "violated"
+    assert crash["counterexample"]["property"] == "NoAckedWriteLost"
+    assert crash["counterexample"]["length"] == 3
+    assert crash["fix"] == {"acks": "all"}
+    assert crash["fault_model"]["explored"] == {"broker crash": 1}
+
+
+def test_idempotence_silently_disabled_by_acks_1_shows_as_in_effect(example_review):
+    _, data, _ = example_review
+    producer = _guarantee(data, "producer-exactly-once-order")
+    assert producer["settings"]["enable.idempotence"] == "true"
+    assert producer["effective_settings"]["enable.idempotence"] == "false"
+    assert producer["verdict"] == "violated" and producer["fix"] == {"acks": "all"}
+
+
+def test_latest_offset_reset_with_retention_skips_records_and_earliest_fixes_it(example_review):
+    _, data, _ = example_review
+    consumer = _guarantee(data, "consumer-at-least-once")
+    assert consumer["verdict"] == "violated"
+    assert consumer["fix"] == {"auto.offset.reset": "earliest"}
+    assert consumer["bounds"]["retention"] == 1
+
+
+def test_a_holding_guarantee_states_its_bounds_and_fault_model(example_review):
+    _, data, _ = example_review
+    owners = _guarantee(data, "one-owner")
+    assert owners["verdict"] == "holds" and owners["complete"]
+    assert owners["bounds"]["crashes"] == 1 and owners["distinct_states"] > 1000
+    assert "consumer crash" in owners["fault_model"]["explored"]
+
+
+def test_every_unknown_key_of_every_file_is_listed_in_one_message(tmp_path, capsys):
+    producer = tmp_path / "p.properties"
+    producer.write_text("acks=all\nlinger.sm=5\nkey.serializer=a.B\n")
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\nenable.auto.comit=true\nmax.poll.records=abc\n")
+    code, out, err = run(capsys, "review", str(producer), str(consumer))
+    assert code == 2 and err.count("\n") == 1
+    assert "3 unknown or invalid Kafka settings" in err
+    assert "'linger.sm' (did you mean linger.ms?)" in err
+    assert "'enable.auto.comit' (did you mean enable.auto.commit?)" in err
+    assert "invalid value 'abc' for max.poll.records: Not a number of type INT" in err
+
+
+def test_a_file_whose_keys_do_not_say_its_role_asks_for_it(tmp_path, capsys):
+    common = tmp_path / "client.properties"
+    common.write_text("bootstrap.servers=k:9092\nsecurity.protocol=SSL\n")
+    code, _, err = run(capsys, "review", str(common))
+    assert code == 2 and "ROLE:" in err
+
+
+def test_a_safe_consumer_holds_and_exits_0(tmp_path, capsys):
+    consumer = tmp_path / "consumer.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n"
+                        "partition.assignment.strategy=cooperative-sticky\n")
+    code, out, _ = run(capsys, "review", str(consumer))
+    assert code == 0, out
+    assert out.count("[HOLDS]") == 2 and "[VIOLATED]" not in out
+
+
+def test_unmodelled_semantics_are_named_as_not_covered_and_exit_3(tmp_path, capsys):
+    streams = tmp_path / "app.properties"
+    streams.write_text("application.id=orders-app\nbootstrap.servers=k:9092\n"
+                       "processing.guarantee=exactly_once_v2\nproducer.acks=all\n")
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\ngroup.protocol=consumer\nisolation.level=read_committed\n")
+    code, out, _ = run(capsys, "review", str(streams), str(consumer))
+    assert code == 3
+    assert "[NOT COVERED] Kafka Streams application" in out
+    assert "processing.guarantee=exactly_once_v2" in out
+    assert "group.protocol=consumer (KIP-848) is not modelled" in out
+    assert "read_committed" in out and "HOLDS" not in out
+
+
+def test_a_check_cut_short_by_the_budget_is_not_covered_never_holds(tmp_path, capsys):
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(topic), "--max-seconds", "0.01", "--no-fix")
+    assert code in (1, 3)
+    assert "[HOLDS]" not in out
+
+
+def test_acks_0_is_never_reported_as_keeping_acknowledged_writes(tmp_path, capsys):
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=0\nkey.serializer=a.B\n")
+    code, out, _ = run(capsys, "review", str(producer), "--no-fix")
+    assert "[NOT COVERED] acknowledged writes survive crashes" in out and "acks=0" in out
+    assert "[HOLDS] Acknowledged" not in out and code == 3
+
+
+def test_a_named_role_overrides_inference(tmp_path, capsys):
+    topic = tmp_path / "orders.properties"
+    topic.write_text("min.insync.replicas=2\n")  # also a broker key: name the role
+    code, out, _ = run(capsys, "review", f"topic:{topic}", "--no-fix", "--json")
+    data = json.loads(out)
+    assert data["files"][0]["role"] == "topic" and data["files"][0]["why"].startswith("named")
+
+
+def test_markdown_is_a_pull_request_comment_with_verdicts_fix_and_diagram(tmp_path, capsys):
+    consumer = tmp_path / "consumer.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=latest\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("cleanup.policy=compact,delete\nretention.ms=86400000\n")
+    code, out, _ = run(capsys, "review", str(consumer), f"topic:{topic}", "--markdown")
+    assert code == 1
+    assert out.startswith("### kafkacheck review")
+    assert "| guarantee | verdict | checked |" in out and "❌ violated" in out
+    assert "**Fix:** set auto.offset.reset=earliest in the consumer configuration" in out
+    assert "```mermaid" in out and "<details>" in out
+    assert "log compaction" in out  # cleanup.policy=compact is named, not ignored
