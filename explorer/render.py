@@ -89,7 +89,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     from kafkacheck.config import overridden_settings
 
     for key, (given, effective) in overridden_settings(model).items():
-        lines.append(f"in effect: {key}={effective} (given: {given}; Kafka overrides it)")
+        how = "given" if key in cfg.explicit else "default"
+        lines.append(f"in effect: {key}={effective} ({how}: {given})")
     if cfg.not_modelled:
         names = ", ".join(sorted(cfg.not_modelled))
         lines.append(f"accepted but not modelled: {names}")

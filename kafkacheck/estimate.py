@@ -59,8 +59,10 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def probe(model: Model, seconds: float = 0.5, walks: int = 30, seed: int = 0) -> Estimate:
-    """Explore for at most ``seconds``; project the total when that was not enough."""
+def probe(model: Model, seconds: float = 0.5, walks: int = 30, seed: int = 0,
+          states: int | None = None) -> Estimate:
+    """Explore for at most ``seconds`` (or ``states`` distinct states, for a deterministic
+    probe); project the total when that was not enough."""
     fp_of = fingerprint_function(model)
     within = None if type(model).within_bounds is Model.within_bounds else model.within_bounds
     started = time.monotonic()
@@ -81,7 +83,8 @@ def probe(model: Model, seconds: float = 0.5, walks: int = 30, seed: int = 0) ->
         nxt_frontier = []
         for state in frontier:
             expanded += 1
-            if not expanded & 63 and time.monotonic() > deadline:
+            if (states is not None and len(seen) >= states) or \
+                    (not expanded & 63 and time.monotonic() > deadline):
                 complete = False
                 break
             for _action, nxt in model.successors(state):

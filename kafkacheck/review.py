@@ -468,7 +468,8 @@ def _effective_lines(g: Guarantee) -> list[str]:
                       if k in g.settings or k in model.key_settings)
     lines = [f"settings: {shown}"]
     for key, (given, eff) in overridden_settings(model).items():
-        lines.append(f"in effect: {key}={eff} (given {given}; Kafka overrides it)")
+        how = "given" if key in model.config.explicit else "default"
+        lines.append(f"in effect: {key}={eff} ({how}: {given})")
     return lines
 
 
