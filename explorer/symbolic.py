@@ -59,9 +59,16 @@ class InductionResult:
     seconds: float
 
 
+DEADLINE: list[float | None] = [None]
+"""time.monotonic() past which solvers give up (set by `prove --max-seconds`)."""
+
+
 def _solver() -> z3.Solver:
     solver = z3.Solver()
-    solver.set("timeout", 60_000)
+    budget_ms = 60_000
+    if DEADLINE[0] is not None:  # each solver gets what is left of the time budget
+        budget_ms = max(1, min(budget_ms, int((DEADLINE[0] - time.monotonic()) * 1000)))
+    solver.set("timeout", budget_ms)
     return solver
 
 
@@ -96,12 +103,18 @@ def prove_inductive(enc: Encoding) -> InductionResult:
         # Non-vacuity: the action must be possible from some state satisfying Inv.
         solver = _solver()
         solver.add(enc.invariant(pre), step)
-        if solver.check() != z3.sat:
+        possible = solver.check()
+        if possible == z3.unsat:
             vacuous.append(action.name)
+        elif possible != z3.sat:
+            obligations[f"{action.name} is possible"] = "unknown (solver gave up)"
     init_ok = _solver()
     init_ok.add(enc.init(pre))
-    if init_ok.check() != z3.sat:
+    possible = init_ok.check()
+    if possible == z3.unsat:
         vacuous.append("Init")
+    elif possible != z3.sat:
+        obligations["Init is possible"] = "unknown (solver gave up)"
     for name in vacuous:
         obligations[f"{name} is possible"] = "vacuous: never enabled under Inv"
     proved = all(v == "proved" for v in obligations.values())

@@ -370,6 +370,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"--graph {args.graph}: use a .dot, .gv or .graphml file name")
     if args.graph:
         _check_writable(args.graph, "--graph")
+        if args.strategy != "bfs" or args.workers > 1:
+            raise UsageError("--graph records the graph of breadth-first search: drop "
+                             "--strategy dfs / --workers")
     if not args.no_estimate and not args.json:
         _warn_if_too_big(model, propset, args.max_seconds)
     progress = Progress(enabled=None if not args.json else False)
@@ -560,39 +563,22 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_prove(args: argparse.Namespace) -> int:
     """Symbolic checking with Z3: an inductive proof for every cluster size, or BMC."""
     model, _config, _props = resolve(args)
-    with _Z3Deadline(args.max_seconds) as expired:
+    import time
+
+    from kafkacheck.explorer import symbolic
+
+    started = time.monotonic()
+    symbolic.DEADLINE[0] = None if args.max_seconds is None else started + args.max_seconds
+    try:
         code = _prove(model, args)
-    if expired.is_set():
-        print(f"stopped: time limit {args.max_seconds:g}s reached (--max-seconds); "
-              "nothing beyond the obligations marked proved is shown", file=sys.stderr)
-        return EXIT_INCOMPLETE if code != EXIT_VIOLATED else code
+    finally:
+        symbolic.DEADLINE[0] = None
+    if args.max_seconds is not None and time.monotonic() - started >= args.max_seconds \
+            and code != EXIT_VIOLATED:
+        print(f"kafkacheck: prove stopped at the time limit (--max-seconds "
+              f"{args.max_seconds:g}): the result is incomplete", file=sys.stderr)
+        return EXIT_INCOMPLETE
     return code
-
-
-class _Z3Deadline:
-    """Interrupt every Z3 check once ``seconds`` have passed (prove --max-seconds)."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-        self.expired = threading.Event()
-        self.done = threading.Event()
-
-    def __enter__(self) -> threading.Event:
-        if self.seconds is not None:
-            threading.Thread(target=self._watch, daemon=True).start()
-        return self.expired
-
-    def _watch(self) -> None:
-        import z3
-
-        if self.done.wait(self.seconds):
-            return
-        self.expired.set()
-        while not self.done.wait(0.05):  # every later check is cut short too
-            z3.main_ctx().interrupt()
-
-    def __exit__(self, *exc: object) -> None:
-        self.done.set()
 
 
 def _prove(model: Any, args: argparse.Namespace) -> int:
@@ -633,7 +619,10 @@ def _prove(model: Any, args: argparse.Namespace) -> int:
               f"({settings}; fault kinds: {model.crash_kind}):")
         for name, verdict in proof.obligations.items():
             print(f"  {verdict:<30} {name}")
+        gave_up = any(v.startswith("unknown") for v in proof.obligations.values())
         print("PROVED for every cluster size" if proof.proved else
+              "NOT PROVED: the solver gave up on some obligations (nothing is shown about "
+              "them)" if gave_up else
               "NOT PROVED: a counterexample to induction exists (check it with `kafkacheck "
               "check` or `prove --brokers N`)")
     if proof.proved:
@@ -701,7 +690,11 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     """Delegate to the conformance harness (python -m kafkacheck.conformance)."""
     from kafkacheck.conformance.__main__ import main as conformance_main
 
-    return conformance_main(args.rest or ["--help"])
+    rest = args.rest or ["--help"]
+    if rest[0] not in ("run", "up", "down", "-h", "--help"):
+        raise UsageError(f"conformance {rest[0][:40]!r}: expected run, up or down "
+                         "(kafkacheck conformance --help)")
+    return conformance_main(rest)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -745,7 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if not args.command:
             parser.print_help()
-            return EXIT_USAGE
+            raise UsageError("no command given (the commands are listed above)")
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"kafkacheck: error: {exc}", file=sys.stderr)
