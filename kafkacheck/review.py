@@ -201,6 +201,13 @@ def plan(files: Sequence[ConfigFile]) -> tuple[list[Guarantee], list[tuple[str, 
                 {"records": 2 if rf <= 3 else 1, "crashes": 1, "crash_kind": "process"},
                 _replication_fixes(settings, power=False), notes))
             guarantees.append(Guarantee(
+                "acked-writes-survive-elections", "Acknowledged writes survive leader "
+                "elections (after a crash and a preferred-leader move) and lost produce "
+                "responses", "replication", ("NoAckedWriteLost", "CommittedRecordsStay"),
+                settings, {"records": 1, "crashes": 1, "crash_kind": "process",
+                           "leader_changes": 1, "lost_acks": 1},
+                _replication_fixes(settings, power=False), notes))
+            guarantees.append(Guarantee(
                 "acked-writes-survive-power-loss", "Acknowledged and committed writes survive a "
                 "power failure of a broker (its unflushed data is lost)",
                 "replication", ("NoAckedWriteLost", "CommittedRecordsStay"), settings,
