@@ -310,11 +310,12 @@ def _catalogue_value(key: str, text: str) -> Any:
     """A key the models do not read: checked by its Kafka type; passwords are hidden."""
     from kafkacheck import catalogue
 
-    definition = catalogue.load().definition(key)
+    cat = catalogue.load()
+    definition = cat.definition(key)
     if definition is None:
         return text
     try:
-        value = catalogue.parse_value(definition, text)
+        value = cat.parse_anywhere(key, text)
     except ValueError as exc:
         raise kafka_settings.SettingError(f"invalid value {text!r} for {key}: {exc}") from None
     if definition.type == "PASSWORD":

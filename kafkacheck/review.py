@@ -141,11 +141,14 @@ def _value(files: Sequence[ConfigFile], role: str, key: str) -> str | None:
     return f.values.get(key).strip() if f is not None and key in f.values else None
 
 
-def topic_settings(files: Sequence[ConfigFile]) -> tuple[dict[str, str], list[str]]:
+def topic_settings(files: Sequence[ConfigFile],
+                   topic: ConfigFile | None = None) -> tuple[dict[str, str], list[str]]:
     """The topic's replication settings: the topic file, else the broker's defaults, else
     Kafka's defaults (each fallback named)."""
     out: dict[str, str] = {}
     notes: list[str] = []
+    if topic is not None:
+        files = [topic, *(f for f in files if f.role != "topic")]
     pairs = (("replication.factor", "default.replication.factor"),
              ("min.insync.replicas", "min.insync.replicas"),
              ("unclean.leader.election.enable", "unclean.leader.election.enable"),
@@ -165,125 +168,175 @@ def topic_settings(files: Sequence[ConfigFile]) -> tuple[dict[str, str], list[st
 
 
 def plan(files: Sequence[ConfigFile]) -> tuple[list[Guarantee], list[tuple[str, str]]]:
-    """The guarantees worth checking for these files, and what is not covered (named)."""
+    """The guarantees worth checking for these files, and what is not covered (named).
+
+    Each producer file is checked against each topic file (or the broker's defaults),
+    each consumer file on its own; with several, titles name the files.
+    """
     roles = {f.role for f in files}
     guarantees: list[Guarantee] = []
     not_covered: list[tuple[str, str]] = []
-    topic, topic_notes = topic_settings(files)
-    producer = _first(files, "producer")
-    consumer = _first(files, "consumer")
-    acks = _value(files, "producer", "acks")
-
-    rf = int(topic.get("replication.factor", "1"))
+    producers: list[ConfigFile | None] = [f for f in files if f.role == "producer"]
+    topics: list[ConfigFile | None] = [f for f in files if f.role == "topic"]
+    consumers = [f for f in files if f.role == "consumer"]
+    many = len(producers) > 1 or len(topics) > 1
     if roles & {"producer", "topic", "broker"}:
-        settings = dict(topic)
-        if acks is not None:
-            settings["acks"] = acks
-        notes = list(topic_notes)
-        if acks is None:
-            notes.append("acks not given: Kafka's default acks=all" if producer is None else
-                         "acks not set in the producer file: Kafka's default acks=all")
-        if rf > 5:
-            not_covered.append(("acknowledged writes survive crashes",
-                                f"replication.factor={rf} is beyond exhaustive reach (at most 5)"))
-        elif acks == "0":
-            # The replication properties count broker acknowledgements; with acks=0 the
-            # application's send succeeds with none, so a check would be a wrong green.
-            not_covered.append(("acknowledged writes survive crashes and network partitions",
-                                "acks=0: a send succeeds without any broker confirmation and "
-                                "the models do not yet count such sends as acknowledged; any "
-                                "crash of the leader can lose them (use acks=all)"))
-        else:
-            guarantees.append(Guarantee(
-                "acked-writes-survive-crash", "Acknowledged writes survive a broker crash and "
-                "the leader election that follows",
-                "replication", ("NoAckedWriteLost", "CommittedRecordsStay"), settings,
-                {"records": 2 if rf <= 3 else 1, "crashes": 1, "crash_kind": "process"},
-                _replication_fixes(settings, power=False), notes))
-            guarantees.append(Guarantee(
-                "acked-writes-survive-elections", "Acknowledged writes survive leader "
-                "elections (after a crash and a preferred-leader move) and lost produce "
-                "responses", "replication", ("NoAckedWriteLost", "CommittedRecordsStay"),
-                settings, {"records": 1, "crashes": 1, "crash_kind": "process",
-                           "leader_changes": 1, "lost_acks": 1},
-                _replication_fixes(settings, power=False), notes))
-            guarantees.append(Guarantee(
-                "acked-writes-survive-power-loss", "Acknowledged and committed writes survive a "
-                "power failure of a broker (its unflushed data is lost)",
-                "replication", ("NoAckedWriteLost", "CommittedRecordsStay"), settings,
-                {"records": 1, "crashes": 1, "crash_kind": "power-loss"},
-                _replication_fixes(settings), notes))
-            guarantees.append(Guarantee(
-                "deposed-leader", "A leader cut off from the controller (a network partition) "
-                "loses no acknowledged write",
-                "controller", ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"),
-                {k: v for k, v in settings.items() if k in ("acks", "min.insync.replicas",
-                                                          "unclean.leader.election.enable")},
-                {"records": 1, "crashes": 0, "isolations": 1, "brokers": min(max(rf, 2), 3)},
-                [c for c in _replication_fixes(settings, power=False)
-                 if c[0] != "replication.factor"],
-                notes + ([f"brokers={min(max(rf, 2), 3)} (replication.factor {rf} mapped to "
-                          "the controller model's 2-3 brokers)"] if rf not in (2, 3) else [])))
-    if producer is not None:
-        settings = {k: v.strip() for k, v in producer.values.items()
-                    if k in registry.model_class("producer").settings}
-        for key in ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
-            if key in topic:
-                settings[key] = topic[key]
-        notes = []
-        if rf > 3:
-            settings["replication.factor"] = "3"
-            notes.append(f"replication.factor {rf} checked as 3 here (the producer model's "
-                         "limit; duplicates and order do not depend on it)")
-        if int(settings.get("min.insync.replicas", "1")) > int(settings.get(
-                "replication.factor", "1")):
-            settings["min.insync.replicas"] = settings.get("replication.factor", "1")
+        for producer in producers or [None]:
+            for topic_file in topics or [None]:
+                names = [f.path.rsplit("/", 1)[-1] for f in (producer, topic_file) if f]
+                where = f" [{' + '.join(names)}]" if many and names else ""
+                _replication_guarantees(files, producer, topic_file, where, guarantees,
+                                        not_covered)
+    for producer in producers:
+        assert producer is not None
+        where = f" [{producer.path.rsplit('/', 1)[-1]}]" if many else ""
+        topic, _notes = topic_settings(files, topics[0] if topics else None)
+        _producer_guarantees(producer, topic, where, guarantees, not_covered)
+    for consumer in consumers:
+        where = f" [{consumer.path.rsplit('/', 1)[-1]}]" if len(consumers) > 1 else ""
+        _consumer_guarantees(files, consumer, where, guarantees, not_covered)
+    _not_covered_roles(files, not_covered)
+    if not guarantees and not not_covered:
+        not_covered.append(("delivery guarantees", "no producer, consumer, topic or broker "
+                            "file among the inputs"))
+    for i, g in enumerate(guarantees):
+        if any(h.key == g.key for h in guarantees[:i]):
+            g.key = f"{g.key}-{i}"
+    return guarantees, not_covered
+
+
+def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | None,
+                            topic_file: ConfigFile | None, where: str,
+                            guarantees: list[Guarantee],
+                            not_covered: list[tuple[str, str]]) -> None:
+    """Acknowledged writes through crashes, elections, power loss and partitions."""
+    topic, topic_notes = topic_settings(files, topic_file)
+    acks = producer.values["acks"].strip() if producer and "acks" in producer.values else None
+    rf = int(topic.get("replication.factor", "1"))
+    settings = dict(topic)
+    if acks is not None:
+        settings["acks"] = acks
+    notes = list(topic_notes)
+    if acks is None:
+        notes.append("acks not given: Kafka's default acks=all" if producer is None else
+                     "acks not set in the producer file: Kafka's default acks=all")
+    if rf > 5:
+        not_covered.append((f"acknowledged writes survive crashes{where}",
+                            f"replication.factor={rf} is beyond exhaustive reach (at most 5)"))
+        return
+    if acks == "0":
+        # The replication properties count broker acknowledgements; with acks=0 the
+        # application's send succeeds with none, so a check would be a wrong green.
+        not_covered.append((f"acknowledged writes survive crashes and network partitions{where}",
+                            "acks=0: a send succeeds without any broker confirmation and "
+                            "the models do not yet count such sends as acknowledged; any "
+                            "crash of the leader can lose them (use acks=all)"))
+        return
+    props = ("NoAckedWriteLost", "CommittedRecordsStay")
+    guarantees.append(Guarantee(
+        "acked-writes-survive-crash", "Acknowledged writes survive a broker crash and the "
+        f"leader election that follows{where}", "replication", props, settings,
+        {"records": 2 if rf <= 3 else 1, "crashes": 1, "crash_kind": "process"},
+        _replication_fixes(settings, power=False), notes))
+    guarantees.append(Guarantee(
+        "acked-writes-survive-elections", "Acknowledged writes survive leader elections (after "
+        f"a crash and a preferred-leader move) and lost produce responses{where}",
+        "replication", props, settings,
+        {"records": 1, "crashes": 1, "crash_kind": "process", "leader_changes": 1,
+         "lost_acks": 1}, _replication_fixes(settings, power=False), notes))
+    guarantees.append(Guarantee(
+        "acked-writes-survive-power-loss", "Acknowledged and committed writes survive a power "
+        f"failure of a broker (its unflushed data is lost){where}", "replication", props,
+        settings, {"records": 1, "crashes": 1, "crash_kind": "power-loss"},
+        _replication_fixes(settings), notes))
+    brokers = min(max(rf, 2), 3)
+    guarantees.append(Guarantee(
+        "deposed-leader", "A leader cut off from the controller (a network partition) loses "
+        f"no acknowledged write{where}", "controller",
+        ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"),
+        {k: v for k, v in settings.items() if k in ("acks", "min.insync.replicas",
+                                                  "unclean.leader.election.enable")},
+        {"records": 1, "crashes": 0, "isolations": 1, "brokers": brokers},
+        [c for c in _replication_fixes(settings, power=False) if c[0] != "replication.factor"],
+        notes + ([f"brokers={brokers} (replication.factor {rf} mapped to the controller "
+                  "model's 2-3 brokers)"] if rf not in (2, 3) else [])))
+
+
+def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: str,
+                         guarantees: list[Guarantee],
+                         not_covered: list[tuple[str, str]]) -> None:
+    """No duplicates and kept order through retries."""
+    rf = int(topic.get("replication.factor", "1"))
+    settings = {k: v.strip() for k, v in producer.values.items()
+                if k in registry.model_class("producer").settings}
+    for key in ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
+        if key in topic:
+            settings[key] = topic[key]
+    notes = []
+    if rf > 3:
+        settings["replication.factor"] = "3"
+        notes.append(f"replication.factor {rf} checked as 3 here (the producer model's "
+                     "limit; duplicates and order do not depend on it)")
+    if int(settings.get("min.insync.replicas", "1")) > int(settings.get(
+            "replication.factor", "1")):
+        settings["min.insync.replicas"] = settings.get("replication.factor", "1")
+    guarantees.append(Guarantee(
+        "producer-exactly-once-order", "A producer's retries write no duplicate and keep "
+        f"the order of records through lost responses{where}",
+        "producer", ("NoDuplicates", "PartitionOrder"), settings,
+        {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2},
+        _producer_fixes(settings), notes))
+    if producer.values.get("transactional.id", "").strip():
+        not_covered.append((f"transactions (exactly-once across partitions){where}",
+                            "transactional.id is set; the transactional producer is not "
+                            "modelled yet"))
+
+
+def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
+                         guarantees: list[Guarantee],
+                         not_covered: list[tuple[str, str]]) -> None:
+    """At-least-once processing and one owner per partition, through rebalances."""
+    settings = {k: v.strip() for k, v in consumer.values.items()
+                if k in registry.model_class("group").settings}
+    protocol = settings.get("group.protocol", "classic").lower()
+    auto = settings.get("enable.auto.commit", "true").lower() == "true"
+    retention = _retention_applies(files)
+    notes = ["records processed in the poll loop; " + (
+        "offsets committed by auto-commit in poll()" if auto else
+        "enable.auto.commit=false: the application is assumed to commitSync() after "
+        "processing each batch")]
+    if retention:
+        notes.append("retention may delete records the group has not read yet (the topic "
+                     "deletes old segments)")
+    if protocol != "classic":
+        not_covered.append((f"consumer group guarantees{where}",
+                            "group.protocol=consumer (KIP-848) is not modelled yet"))
+    else:
+        bounds: dict[str, Any] = {"consumers": 2, "records": 2, "crashes": 1,
+                                  "retention": 1 if retention else 0}
+        if not auto:
+            bounds["commit"] = "sync-after-processing"
         guarantees.append(Guarantee(
-            "producer-exactly-once-order", "A producer's retries write no duplicate and keep "
-            "the order of records through lost responses",
-            "producer", ("NoDuplicates", "PartitionOrder"), settings,
-            {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2},
-            _producer_fixes(settings), notes))
-        if producer.values.get("transactional.id", "").strip():
-            not_covered.append(("transactions (exactly-once across partitions)",
-                                "transactional.id is set; the transactional producer is not "
-                                "modelled yet"))
-    if consumer is not None:
-        settings = {k: v.strip() for k, v in consumer.values.items()
-                    if k in registry.model_class("group").settings}
-        protocol = settings.get("group.protocol", "classic").lower()
-        auto = settings.get("enable.auto.commit", "true").lower() == "true"
-        retention = _retention_applies(files)
-        notes = ["records processed in the poll loop; " + (
-            "offsets committed by auto-commit in poll()" if auto else
-            "enable.auto.commit=false: the application is assumed to commitSync() after "
-            "processing each batch")]
-        if retention:
-            notes.append("retention may delete records the group has not read yet (the "
-                         "topic deletes old segments)")
-        if protocol != "classic":
-            not_covered.append(("consumer group guarantees",
-                                "group.protocol=consumer (KIP-848) is not modelled yet"))
-        else:
-            bounds: dict[str, Any] = {"consumers": 2, "records": 2, "crashes": 1,
-                                      "retention": 1 if retention else 0}
-            if not auto:
-                bounds["commit"] = "sync-after-processing"
-            guarantees.append(Guarantee(
-                "consumer-at-least-once", "Every record is processed at least once, through "
-                "consumer crashes, rebalances and retention",
-                "group", ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
-                _consumer_fixes(settings), notes))
-            owners = {"consumers": 2, "partitions": 2, "records": 0, "crashes": 1, "rejoins": 1}
-            if not auto:
-                owners["commit"] = "sync-after-processing"
-            guarantees.append(Guarantee(
-                "one-owner", "No partition has two owners during a rebalance",
-                "group", ("OneOwnerPerGeneration", "NoTwoOwnersAtOnce"), settings, owners,
-                [], ["a member crashes and a new one joins"]))
-        if consumer.values.get("isolation.level", "").strip().lower() == "read_committed":
-            not_covered.append(("read_committed consumption",
-                                "isolation.level=read_committed: transactions are not modelled"))
+            "consumer-at-least-once", "Every record is processed at least once, through "
+            f"consumer crashes, rebalances and retention{where}",
+            "group", ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
+            _consumer_fixes(settings), notes))
+        owners: dict[str, Any] = {"consumers": 2, "partitions": 2, "records": 0, "crashes": 1,
+                                  "rejoins": 1}
+        if not auto:
+            owners["commit"] = "sync-after-processing"
+        guarantees.append(Guarantee(
+            "one-owner", f"No partition has two owners during a rebalance{where}",
+            "group", ("OneOwnerPerGeneration", "NoTwoOwnersAtOnce"), settings, owners,
+            [], ["a member crashes and a new one joins"]))
+    if consumer.values.get("isolation.level", "").strip().lower() == "read_committed":
+        not_covered.append((f"read_committed consumption{where}",
+                            "isolation.level=read_committed: transactions are not modelled"))
+
+
+def _not_covered_roles(files: Sequence[ConfigFile],
+                       not_covered: list[tuple[str, str]]) -> None:
+    """Streams, Connect, compaction and tiered storage: named, not checked."""
     for f in files:
         if f.role == "streams":
             guarantee = f.values.get("processing.guarantee", "at_least_once").strip()
@@ -292,18 +345,14 @@ def plan(files: Sequence[ConfigFile]) -> tuple[list[Guarantee], list[tuple[str, 
         elif f.role in ("connect-worker", "connector"):
             not_covered.append((f"Kafka Connect {f.role.split('-')[-1]} ({f.path})",
                                 "Connect delivery semantics are not modelled"))
-    topic_file = _first(files, "topic")
-    if topic_file is not None:
-        policy = topic_file.values.get("cleanup.policy", "delete").lower()
-        if "compact" in policy:
-            not_covered.append(("log compaction", f"cleanup.policy={policy}: compaction is "
-                                "not modelled"))
-        if topic_file.values.get("remote.storage.enable", "false").strip().lower() == "true":
-            not_covered.append(("tiered storage", "remote.storage.enable=true: not modelled"))
-    if not guarantees and not not_covered:
-        not_covered.append(("delivery guarantees", "no producer, consumer, topic or broker "
-                            "file among the inputs"))
-    return guarantees, not_covered
+        elif f.role == "topic":
+            policy = f.values.get("cleanup.policy", "delete").strip().lower()
+            if "compact" in policy:
+                not_covered.append((f"log compaction ({f.path})",
+                                    f"cleanup.policy={policy}: compaction is not modelled"))
+            if f.values.get("remote.storage.enable", "false").strip().lower() == "true":
+                not_covered.append((f"tiered storage ({f.path})",
+                                    "remote.storage.enable=true: not modelled"))
 
 
 def _retention_applies(files: Sequence[ConfigFile]) -> bool:

@@ -48,11 +48,8 @@ def kafka_type_check(name: str, text: str) -> None:
     """
     from kafkacheck import catalogue
 
-    definition = catalogue.load().definition(name)
-    if definition is None:
-        return
     try:
-        catalogue.parse_value(definition, text)
+        catalogue.load().parse_anywhere(name, text)
     except ValueError as exc:
         raise SettingError(str(exc)) from None
 

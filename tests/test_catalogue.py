@@ -143,3 +143,9 @@ def test_java_integer_keeps_to_the_width_of_the_type():
     assert java_integer("32767", 16) == 32767
     with pytest.raises(ValueError):
         java_integer("32768", 16)
+
+
+def test_a_key_whose_values_differ_by_role_is_accepted_when_any_role_accepts_it():
+    assert CAT.parse_anywhere("compression.type", "producer") == "producer"  # topic value
+    with pytest.raises(ValueError):
+        CAT.parse_anywhere("compression.type", "bogus")

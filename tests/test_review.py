@@ -170,3 +170,23 @@ def test_markdown_is_a_pull_request_comment_with_verdicts_fix_and_diagram(tmp_pa
     assert "**Fix:** set auto.offset.reset=earliest in the consumer configuration" in out
     assert "```mermaid" in out and "<details>" in out
     assert "log compaction" in out  # cleanup.policy=compact is named, not ignored
+
+
+def test_each_producer_file_is_checked_against_the_topic(tmp_path, capsys):
+    safe = tmp_path / "payments-producer.properties"
+    safe.write_text("acks=all\nkey.serializer=a.B\n")
+    risky = tmp_path / "audit-producer.properties"
+    risky.write_text("acks=1\nkey.serializer=a.B\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(safe), str(risky), str(topic), "--no-fix",
+                       "--json")
+    data = json.loads(out)
+    crash = {g["title"]: g["verdict"] for g in data["guarantees"]
+             if g["id"].startswith("acked-writes-survive-crash")}
+    assert crash == {
+        "Acknowledged writes survive a broker crash and the leader election that follows "
+        "[payments-producer.properties + topic.properties]": "holds",
+        "Acknowledged writes survive a broker crash and the leader election that follows "
+        "[audit-producer.properties + topic.properties]": "violated"}
+    assert len({g["id"] for g in data["guarantees"]}) == len(data["guarantees"])

@@ -201,6 +201,20 @@ class Catalogue:
             return self._roles[r][name]
         return None
 
+    def parse_anywhere(self, name: str, text: str) -> Any:
+        """The value as the first role that accepts it parses it (a key can differ by role:
+        compression.type=producer is a topic value, not a producer one); ValueError with
+        the first role's reason when none does; the text itself for an unknown key."""
+        first: ValueError | None = None
+        for role in self._where.get(name, ()):
+            try:
+                return parse_value(self._roles[role][name], text)
+            except ValueError as exc:
+                first = first or exc
+        if first is not None:
+            raise first
+        return text
+
     def classify(self, role: str, key: str) -> KeyInfo:
         """What ``key`` is in a file playing ``role``."""
         own = self._roles[role].get(key)
