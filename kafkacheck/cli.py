@@ -373,7 +373,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.strategy != "bfs" or args.workers > 1:
             raise UsageError("--graph records the graph of breadth-first search: drop "
                              "--strategy dfs / --workers")
-    if not args.no_estimate and not args.json:
+    if not args.no_estimate:
         _warn_if_too_big(model, propset, args.max_seconds)
     progress = Progress(enabled=None if not args.json else False)
     if args.strategy == "dfs":
