@@ -159,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_conf.add_argument("rest", nargs=argparse.REMAINDER,
                         help="the harness's own arguments (run, up, down, --help)")
 
+    from kafkacheck.webui.command import add_arguments as add_explore_arguments
+
+    add_explore_arguments(sub.add_parser(
+        "explore", help="explore a model's states and counterexamples in the browser"))
+
     p_bench = sub.add_parser("bench", help="states/s and bytes/state on a fixed model")
     p_bench.add_argument("--json", action="store_true", help="print one JSON object")
     p_bench.add_argument("--quick", action="store_true", help="a smaller case (seconds)")
@@ -704,6 +709,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(as_json=args.json, quick=args.quick)
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Serve the browser explorer (kafkacheck/webui) until Ctrl-C."""
+    from kafkacheck.webui.command import explore
+
+    return explore(args, resolve)
+
+
 COMMANDS = {
     "list": cmd_list,
     "check": cmd_check,
@@ -713,6 +725,7 @@ COMMANDS = {
     "report": cmd_report,
     "bench": cmd_bench,
     "conformance": cmd_conformance,
+    "explore": cmd_explore,
     "review": cmd_review,
     "partition": cmd_partition,
     "assign": cmd_assign,

@@ -184,6 +184,13 @@ def counterexample_page(matrix: Matrix, results: list[RowResult], rr: RowResult,
         f"{rr.row.command()} --property {name}",
         "```",
         "",
+        "Step through it in the browser (`kafkacheck explore`):",
+        "",
+        "```sh",
+        f"{rr.row.command()} --property {name} --json | "
+        f"{rr.row.command().replace('kafkacheck check', 'kafkacheck explore', 1)} --trace -",
+        "```",
+        "",
     ])
 
 
