@@ -56,7 +56,10 @@ def main() -> int:
             outcome = run_case(case, args.limit)
             counts["cases"] += 1
             codes[outcome.code] += 1
-            commands[case[0] if case else "(none)"] += 1
+            known = ("check", "simulate", "prove", "replay", "review", "list", "partition",
+                     "assign", "partitioner-sequence", "report", "conformance", "--help", "-h",
+                     "--version")
+            commands[case[0] if case and case[0] in known else "(other words)"] += 1
             slowest.append((outcome.seconds, case))
             slowest.sort(key=lambda pair: -pair[0])
             del slowest[5:]

@@ -464,17 +464,18 @@ def _read_saved_result(path: str) -> dict[str, Any]:
         where = f"{path}: violation {i + 1}"
         if not isinstance(violation, dict) or not isinstance(violation.get("property"), str):
             raise UsageError(f"{where} has no property name")
+        name = violation["property"]
         steps = violation.get("trace")
         if not isinstance(steps, list) or not all(isinstance(st, dict) for st in steps):
-            raise UsageError(f"{where} ({violation['property']}) has no trace")
+            raise UsageError(f"{where} ({name!r}) has no trace")
         for step in steps:
             label = step.get("label")
             if label is None:
                 continue
             if (not isinstance(label, list) or not label or not isinstance(label[0], str)
                     or not all(isinstance(a, int | str) for a in label)):
-                raise UsageError(f"{where} ({violation['property']}): malformed action label "
-                                 f"{str(label)[:60]}")
+                raise UsageError(f"{where} ({name!r}): malformed action label "
+                                 f"{str(label)[:60]!r}")
     for key in ("config", "config_given", "bounds"):
         value = data.get(key)
         if value is not None and (not isinstance(value, dict) or not all(
@@ -515,7 +516,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         model_name = saved_model
     cls, base, bound_pairs, _props = resolve_target(model_name)
     if isinstance(saved_model, str) and saved_model != cls.name:
-        raise UsageError(f"{trace_path} was recorded for model {saved_model}, not {cls.name}")
+        raise UsageError(f"{trace_path} was recorded for model {saved_model!r}, not "
+                         f"{cls.name}")
     saved_bounds = data.get("bounds")
     if isinstance(saved_bounds, dict):
         bound_pairs = [(k, str(v)) for k, v in saved_bounds.items()]
@@ -754,7 +756,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("no command given (the commands are listed above)")
         return COMMANDS[args.command](args)
     except UsageError as exc:
-        print(f"kafkacheck: error: {exc}", file=sys.stderr)
+        # One line whatever the message quotes (a key or a file's content with line breaks).
+        text = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"kafkacheck: error: {text}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("kafkacheck: interrupted", file=sys.stderr)

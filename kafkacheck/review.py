@@ -40,6 +40,12 @@ class ConfigFile:
     values: dict[str, str]
     keys: list[catalogue.KeyInfo] = field(default_factory=list)
 
+    def own_values(self, names: Sequence[str]) -> dict[str, str]:
+        """The file's values of these keys that its role reads (a key of another role in
+        the file is ignored by Kafka, so it is not used here either)."""
+        own = {i.key for i in self.of_kind("kafka")}
+        return {k: v.strip() for k, v in self.values.items() if k in names and k in own}
+
     def of_kind(self, *kinds: str) -> list[catalogue.KeyInfo]:
         """The keys of these kinds (kafka, third-party, misplaced, ...)."""
         return [k for k in self.keys if k.kind in kinds]
@@ -250,16 +256,27 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         settings, {"records": 1, "crashes": 1, "crash_kind": "power-loss"},
         _replication_fixes(settings), notes))
     brokers = min(max(rf, 2), 3)
+    roles = _value(files, "broker", "process.roles") or "broker"
+    controller_settings = {k: v for k, v in settings.items()
+                           if k in ("acks", "min.insync.replicas",
+                                    "unclean.leader.election.enable")}
+    controller_settings["process.roles"] = roles
+    bounds: dict[str, Any] = {"records": 1, "crashes": 0, "isolations": 1, "brokers": brokers}
+    controller_notes = list(notes)
+    if rf not in (2, 3):
+        controller_notes.append(f"brokers={brokers} (replication.factor {rf} mapped to the "
+                                "controller model's 2-3 brokers)")
+    if "process.roles" not in (_first(files, "broker") or ConfigFile("", "", "", {})).values:
+        controller_notes.append("process.roles=broker: dedicated KRaft controllers (no broker "
+                                "file says otherwise)")
+    elif "controller" in roles and brokers < 3:
+        bounds["controllers"] = brokers
     guarantees.append(Guarantee(
         "deposed-leader", "A leader cut off from the controller (a network partition) loses "
         f"no acknowledged write{where}", "controller",
-        ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"),
-        {k: v for k, v in settings.items() if k in ("acks", "min.insync.replicas",
-                                                  "unclean.leader.election.enable")},
-        {"records": 1, "crashes": 0, "isolations": 1, "brokers": brokers},
+        ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"), controller_settings, bounds,
         [c for c in _replication_fixes(settings, power=False) if c[0] != "replication.factor"],
-        notes + ([f"brokers={brokers} (replication.factor {rf} mapped to the controller "
-                  "model's 2-3 brokers)"] if rf not in (2, 3) else [])))
+        controller_notes))
 
 
 def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: str,
@@ -267,8 +284,7 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
                          not_covered: list[tuple[str, str]]) -> None:
     """No duplicates and kept order through retries."""
     rf = int(topic.get("replication.factor", "1"))
-    settings = {k: v.strip() for k, v in producer.values.items()
-                if k in registry.model_class("producer").settings}
+    settings = producer.own_values(registry.model_class("producer").settings)
     for key in ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
         if key in topic:
             settings[key] = topic[key]
@@ -296,8 +312,7 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
                          guarantees: list[Guarantee],
                          not_covered: list[tuple[str, str]]) -> None:
     """At-least-once processing and one owner per partition, through rebalances."""
-    settings = {k: v.strip() for k, v in consumer.values.items()
-                if k in registry.model_class("group").settings}
+    settings = consumer.own_values(registry.model_class("group").settings)
     protocol = settings.get("group.protocol", "classic").lower()
     auto = settings.get("enable.auto.commit", "true").lower() == "true"
     retention = _retention_applies(files)
