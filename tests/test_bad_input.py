@@ -160,7 +160,7 @@ def test_replay_settings_given_on_the_command_line_override_the_saved_ones(saved
 
 def test_replay_refuses_a_trace_recorded_for_another_model(saved, capsys):
     err = one_line_error(capsys, "replay", "producer", str(saved))
-    assert "recorded for model replication, not producer" in err
+    assert "recorded for model 'replication', not producer" in err
 
 
 @pytest.mark.parametrize("content,fragment", [
