@@ -342,6 +342,11 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
         base=base,
     )
+    # Commands whose parsers take plain numbers (explore) are held to the same limits.
+    for attr in ("max_states", "max_seconds"):
+        value = getattr(args, attr, None)
+        if value is not None and not 0 < value < float("inf"):
+            raise UsageError(f"--{attr.replace('_', '-')} must be positive (and finite)")
     return cls(config), config, props
 
 
