@@ -9,6 +9,7 @@ property, distinct states, depth, seconds and states per second.
     .venv/bin/python bench/controller_composed.py              # records=1: about a minute
     .venv/bin/python bench/controller_composed.py --records 2  # about 13 minutes, 2 GB RSS
     .venv/bin/python bench/controller_composed.py --json
+    .venv/bin/python bench/controller_composed.py --records 2 --workers 2 --only-safe
 
 Measured on the 2-core development machine: records=1, acks=all/min.insync.replicas=2
 holds over 785,611 states (depth 31, 35 s); records=2 holds over 9,160,005 states
@@ -30,6 +31,7 @@ import sys
 import time
 
 from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.explorer.parallel import parallel_breadth_first
 from kafkacheck.testing import make_model
 
 CONFIGS = (
@@ -38,12 +40,27 @@ CONFIGS = (
 )
 
 
+def _current_rss() -> int:
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize()
+
+
 def run(label: str, settings: dict[str, str], bounds: dict[str, object],
-        max_seconds: float | None) -> dict[str, object]:
-    """Check one configuration and return its figures."""
+        max_seconds: float | None, workers: int = 1) -> dict[str, object]:
+    """Check one configuration and return its figures (with several workers the liveness
+    properties are left out: they need the whole graph in one process)."""
     model = make_model("controller", settings, **bounds)
-    started = time.monotonic()
-    result = breadth_first(model, max_seconds=max_seconds)
+    baseline = _current_rss()
+    started, cpu = time.monotonic(), time.process_time()
+    if workers > 1:
+        names = [p.name for p in model.properties() if p.kind != "eventually"]
+        result = parallel_breadth_first(model, names, workers=workers, max_seconds=max_seconds)
+        worker_cpu = [round(s["cpu_seconds"], 1) for s in result.worker_stats]
+        grown = sum(s["rss_growth"] for s in result.worker_stats)
+    else:
+        result = breadth_first(model, max_seconds=max_seconds)
+        worker_cpu = [round(time.process_time() - cpu, 1)]
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline
     seconds = time.monotonic() - started
     verdicts = {p.name: result.verdict(p) for p in result.properties}
     shortest = {v.name: len(v.trace) for v in result.violations if v.trace is not None}
@@ -57,6 +74,9 @@ def run(label: str, settings: dict[str, str], bounds: dict[str, object],
         "generated_states": result.generated_states,
         "depth": result.depth,
         "seconds": round(seconds, 1),
+        "workers": workers,
+        "worker_cpu_seconds": worker_cpu,
+        "bytes_per_state": round(grown / max(result.distinct_states, 1), 1),
         "states_per_second": round(result.distinct_states / seconds) if seconds else 0,
         "verdicts": verdicts,
         "counterexample_lengths": shortest,
@@ -71,10 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--isolations", type=int, default=1)
     parser.add_argument("--max-seconds", type=float, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="sharded parallel search (liveness properties left out)")
+    parser.add_argument("--only-safe", action="store_true",
+                        help="only the acks=all, min.insync.replicas=2 configuration")
     args = parser.parse_args(argv)
     bounds = {"brokers": 3, "controllers": 3, "records": args.records,
               "crashes": args.crashes, "isolations": args.isolations}
-    rows = [run(label, settings, bounds, args.max_seconds) for label, settings in CONFIGS]
+    configs = CONFIGS[:1] if args.only_safe else CONFIGS
+    rows = [run(label, settings, bounds, args.max_seconds, args.workers)
+            for label, settings in configs]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     if args.json:
         print(json.dumps({"rows": rows, "peak_rss_bytes": peak}, indent=2))
@@ -87,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({'complete' if row['complete'] else 'incomplete'}) - "
               f"{row['distinct_states']:,} distinct states, {row['generated_states']:,} "
               f"generated, depth {row['depth']}, {row['seconds']} s, "
-              f"{row['states_per_second']:,} states/s")
+              f"{row['states_per_second']:,} states/s, {row['workers']} worker(s), CPU s "
+              f"{row['worker_cpu_seconds']}, {row['bytes_per_state']} bytes/state")
         lengths = row["counterexample_lengths"]
         for name, verdict in row["verdicts"].items():
             extra = f" (counterexample of {lengths[name]} steps)" if name in lengths else ""

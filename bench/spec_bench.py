@@ -17,6 +17,7 @@ adds those in (a second pass over the state space, outside the timing).
     .venv/bin/python bench/spec_bench.py                 # all five variants
     .venv/bin/python bench/spec_bench.py --variant kip320 --property StrongIsr
     .venv/bin/python bench/spec_bench.py --constants 3,2,1,2 --symmetry --json
+    .venv/bin/python bench/spec_bench.py --variant kip320 --constants 3,2,2,3 --workers 2
 
 Default property per variant: StrongIsr for kip320 (TLC's headline run), TypeOk for the
 other four (they violate StrongIsr; TypeOk holds, so the whole space is explored).
@@ -71,14 +72,27 @@ def child(args: argparse.Namespace) -> None:
     model.init_states()
     baseline = _current_rss_bytes()
     wall, cpu = time.perf_counter(), time.process_time()
-    result = breadth_first(model, [args.property])
+    if args.workers > 1:
+        from kafkacheck.explorer.parallel import parallel_breadth_first
+
+        result = parallel_breadth_first(model, [args.property], workers=args.workers)
+        stats = result.worker_stats
+        grown = sum(s["rss_growth"] for s in stats) + max(0, _rss_bytes() - baseline)
+        cpu_workers = [round(s["cpu_seconds"], 3) for s in stats]
+    else:
+        result = breadth_first(model, [args.property])
+        grown, cpu_workers = None, None
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = _rss_bytes()
+    if grown is None:
+        grown = peak - baseline
     out = {
         "variant": args.variant,
         "module": MODULES[args.variant],
         "constants": list(args.constants),
         "symmetry": bool(args.symmetry),
+        "workers": args.workers,
+        "worker_cpu_s": cpu_workers,
         "property": args.property,
         "result": result.result,
         "distinct": result.distinct_states,
@@ -88,7 +102,7 @@ def child(args: argparse.Namespace) -> None:
         "cpu_s": round(cpu, 3),
         "states_per_s": round(result.distinct_states / wall) if wall else None,
         "peak_rss_bytes": peak,
-        "bytes_per_state": round((peak - baseline) / max(result.distinct_states, 1)),
+        "bytes_per_state": round(grown / max(result.distinct_states, 1), 1),
         "counterexample_length": [len(v.trace) for v in result.violations if v.trace],
     }
     if args.tlc_generated and not args.symmetry:
@@ -145,6 +159,8 @@ def main() -> None:
     ap.add_argument("--tlc-generated", action="store_true",
                     help="also compute TLC's way of counting generated states")
     ap.add_argument("--json", action="store_true", help="print one JSON object per run")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="worker processes (sharded parallel search; bytes/state sums them)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.constants = [int(x) for x in args.constants.split(",")]
@@ -163,6 +179,7 @@ def main() -> None:
                    "--property", prop, "--constants", ",".join(map(str, args.constants))]
             if sym:
                 cmd.append("--symmetry")
+            cmd += ["--workers", str(args.workers)]
             if args.tlc_generated:
                 cmd.append("--tlc-generated")
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)

@@ -1,15 +1,19 @@
-"""Depth-first exhaustive search: low memory for the frontier, traces not shortest."""
+"""Depth-first exhaustive search: a small frontier (the stack), traces not shortest.
+
+It shares the visited table, property checks and limits with breadth-first search
+(explorer/search.py).  It does not check liveness (eventually) properties: those get the
+verdict *not checked*.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
-from kafkacheck.explorer.bfs import ROOT, chain_to, step_violation_trace
+from kafkacheck.explorer.bfs import finish
 from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.progress import Progress
-from kafkacheck.explorer.result import CheckResult, Violation
-from kafkacheck.explorer.trace import fingerprint_function, trace_from_fingerprints
+from kafkacheck.explorer.result import CheckResult
+from kafkacheck.explorer.search import Clock, Limits, Shard, StopSearch, new_result
 from kafkacheck.model.interface import Model
 
 
@@ -20,105 +24,70 @@ def depth_first(
     max_states: int | None = None,
     max_seconds: float | None = None,
     max_depth: int | None = None,
+    stop_at_first: bool = False,
     progress: Progress | None = None,
     propset: PropertySet | None = None,
 ) -> CheckResult:
-    """Explore every reachable state depth-first (bounded by max_depth if given)."""
+    """Explore every reachable state depth-first (cut at max_depth if given)."""
     props = propset or select_properties(model, properties)
-    result = CheckResult(model, "dfs", props.all)
-    result.symmetry = type(model).canonical is not Model.canonical
-    fp_of = fingerprint_function(model)
-    within = None if type(model).within_bounds is Model.within_bounds else model.within_bounds
-    parents: dict[int, int] = {}
-    found: dict[str, tuple[str, int, int | None]] = {}
-    witnesses: dict[str, int] = {}
-    depth_of: dict[int, int] = {}
-    started = time.monotonic()
-    deadline = started + max_seconds if max_seconds else None
-    generated = 0
-    cut_by_depth = False
-
-    def check(state: object, fp: int) -> None:
-        for p in props.invariants:
-            if p.name not in found and not p.holds(state):  # type: ignore[misc]
-                found[p.name] = ("invariant", fp, None)
-        for p in props.sometimes:
-            if p.name not in witnesses and p.holds(state):  # type: ignore[misc]
-                witnesses[p.name] = fp
-
-    stack = []
+    limits = Limits(max_states, max_seconds, max_depth, stop_at_first)
+    result = new_result(model, props, "dfs", "dfs")
+    shard = Shard(model, props, state_limit=max_states, stop_at_first=stop_at_first)
+    clock = Clock(limits, progress)
     try:
-        for state in model.init_states():
-            generated += 1
-            if within is not None and not within(state):
-                continue
-            fp = fp_of(state)
-            if fp in parents:
-                continue
-            parents[fp] = ROOT
-            depth_of[fp] = 0
-            check(state, fp)
-            stack.append((fp, state))
-        while stack:
-            sfp, state = stack.pop()
-            d = depth_of[sfp]
-            result.depth = max(result.depth, d)
-            if max_depth is not None and d >= max_depth:
-                cut_by_depth = True
-                continue
-            if deadline is not None and not len(parents) & 1023 and time.monotonic() > deadline:
-                result.stop_reason = "time limit reached"
-                break
-            if progress is not None:
-                progress.update(len(parents), generated, d, len(stack))
-            for action, nxt in model.successors(state):
-                generated += 1
-                result.coverage[action[0]] += 1
-                for p in props.steps:
-                    if p.name not in found and not p.step(state, action, nxt):  # type: ignore[misc]
-                        found[p.name] = ("step", fp_of(nxt), sfp)
-                if within is not None and not within(nxt):
-                    continue
-                fp = fp_of(nxt)
-                if fp in parents:
-                    continue
-                parents[fp] = sfp
-                depth_of[fp] = d + 1
-                check(nxt, fp)
-                stack.append((fp, nxt))
-                if max_states is not None and len(parents) >= max_states:
-                    result.stop_reason = f"state limit {max_states:,} reached"
-                    stack = []
-                    break
-        else:
-            pass
-        if not result.stop_reason:
-            if cut_by_depth:
-                result.stop_reason = f"depth limit {max_depth} reached"
-            else:
-                result.complete = True
-                result.stop_reason = "complete"
-    except KeyboardInterrupt:
-        result.stop_reason = "interrupted (Ctrl-C)"
+        try:
+            shard.seed(model.init_states())
+            stack = [(fp, state, 0) for chunk, _checked in shard.frontier.drain()
+                     for fp, _parent, state in chunk]
+            stack.reverse()
+            _search(shard, stack, limits, clock)
+            result.complete = True
+            result.stop_reason = "complete"
+        except StopSearch as stop:
+            result.stop_reason = stop.reason
+        except KeyboardInterrupt:
+            result.stop_reason = "interrupted (Ctrl-C)"
     finally:
         if progress is not None:
             progress.done()
-    result.seconds = time.monotonic() - started
-    result.distinct_states = len(parents)
-    result.generated_states = generated
-    by_name = {p.name: p for p in props.all}
-    for name, (kind, fp, before) in found.items():
-        if kind == "step":
-            trace = step_violation_trace(model, parents, before, fp, by_name[name])  # type: ignore[arg-type]
-        else:
-            trace = trace_from_fingerprints(model, chain_to(parents, fp))
-        result.violations.append(Violation(by_name[name], trace, kind))
-    for name, fp in witnesses.items():
-        result.witnesses[name] = trace_from_fingerprints(model, chain_to(parents, fp))
-    if result.complete:
-        for p in props.sometimes:
-            if p.name not in witnesses:
-                result.violations.append(Violation(p, None, "never-reached"))
-    if props.eventually:
-        result.notes.append("liveness is checked by breadth-first search only (use --strategy bfs)")
+    result.seconds = clock.seconds()
+    finish(model, props, result, shard, None)
     return result
+
+
+def _search(shard: Shard, stack: list, limits: Limits, clock: Clock) -> int:
+    """The depth-first loop; returns the deepest depth reached (also in shard.depth)."""
+    fp_of, successors, within = shard.fp_of, shard.model.successors, shard.within
+    add, checks, coverage = shard.table.add, shard.checks, shard.coverage
+    max_depth = limits.max_depth
+    limit = limits.max_states if limits.max_states is not None else -1
+    cut = False
+    expanded = 0
+    while stack:
+        sfp, state, depth = stack.pop()
+        if depth > shard.depth:
+            shard.depth = depth
+        if max_depth is not None and depth >= max_depth:
+            cut = True
+            continue
+        expanded += 1
+        if not expanded & 1023:
+            clock.check(len(shard.table), shard.generated, depth, len(stack))
+        for action, nxt in successors(state):
+            shard.generated += 1
+            coverage[action[0]] = coverage.get(action[0], 0) + 1
+            if checks.steps and checks.step(state, sfp, action, nxt, fp_of, depth + 1):
+                shard._found()
+            if within is not None and not within(nxt):
+                continue
+            fp = fp_of(nxt)
+            if not add(fp, sfp):
+                continue
+            if checks.active and checks.state(nxt, fp, depth + 1):
+                shard._found()
+            stack.append((fp, nxt, depth + 1))
+            if len(shard.table) == limit:
+                raise StopSearch(f"state limit {limit:,} reached")
+    if cut:
+        raise StopSearch(f"depth limit {max_depth} reached")
+    return shard.depth

@@ -9,12 +9,12 @@ search starts from every reachable p-and-not-q state (p leads to q).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import networkx as nx
 
 from kafkacheck.explorer.result import CheckResult, Trace, Violation
-from kafkacheck.explorer.trace import build_trace, fingerprint_function
+from kafkacheck.explorer.trace import TraceMismatch, build_trace, chain_to, fingerprint_function
 from kafkacheck.model.interface import Model
 from kafkacheck.properties.base import Property
 
@@ -93,10 +93,8 @@ def _lasso(g: _Graph, sub: nx.DiGraph, prefix: list[int], entry: int,
 
 
 def check_liveness(model: Model, props: Iterable[Property], result: CheckResult,
-                   graph: object, parents: dict[int, int]) -> None:
+                   graph: object, parent_of: Callable[[int], int | None]) -> None:
     """Add a lasso-shaped Violation to ``result`` for each eventually-property that fails."""
-    from kafkacheck.explorer.bfs import chain_to
-
     props = list(props)
     if not props:
         return
@@ -130,10 +128,14 @@ def check_liveness(model: Model, props: Iterable[Property], result: CheckResult,
             continue
         entry = found[0]
         reaching = [s for s in starts if nx.has_path(sub, s, entry)]
-        start = min(reaching, key=lambda s: len(chain_to(parents, s)))
-        chain, loop_start = _lasso(g, sub, chain_to(parents, start), entry, found)
-        result.violations.append(Violation(prop, _replay_chain(model, chain, loop_start),
-                                           "liveness"))
+        start = min(reaching, key=lambda s: len(chain_to(parent_of, s)))
+        chain, loop_start = _lasso(g, sub, chain_to(parent_of, start), entry, found)
+        trace = _replay_chain(model, chain, loop_start)
+        cycle = trace.steps[trace.loop_start or 0:]
+        if any(prop.holds(step.state) for step in cycle):
+            raise TraceMismatch(f"the rebuilt lasso of {prop.name} reaches a state that "
+                                "satisfies it inside its cycle (fingerprint collision?)")
+        result.violations.append(Violation(prop, trace, "liveness"))
 
 
 def _replay_chain(model: Model, chain: list[int], loop_start: int | None) -> Trace:
@@ -146,6 +148,8 @@ def _replay_chain(model: Model, chain: list[int], loop_start: int | None) -> Tra
             if fp(nxt) == target:
                 current, action = nxt, label
                 break
+        else:
+            raise TraceMismatch("a fingerprint of a liveness lasso has no matching successor")
         states.append(current)
         actions.append(action)
     if loop_start is None:

@@ -58,19 +58,43 @@ def mermaid(model: Model, trace: Trace, title: str = "") -> str:
 
 
 def summary_line(result: CheckResult) -> str:
-    """One line: verdict, bounds and counts (never 'holds' without bounds)."""
+    """One line: verdict, bounds and counts (never 'holds' without bounds, nor while a
+    selected property went unchecked)."""
     verdict = result.result
     counts = (
         f"{result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
         f"depth {result.depth}, {result.seconds:.2f}s"
     )
+    unchecked = ", ".join(result.not_checked)
     if verdict == "holds":
-        return f"HOLDS within the bounds ({counts}; exploration complete)"
+        return (f"HOLDS within the bounds ({counts}; exploration complete; "
+                f"{fingerprint_text(result)})")
     if verdict == "violated":
         names = ", ".join(v.name for v in result.violations)
         extra = "" if result.complete else f"; search stopped: {result.stop_reason}"
+        if unchecked:
+            extra += f"; not checked: {unchecked}"
         return f"VIOLATED: {names} ({counts}{extra})"
+    if verdict == "never reached":
+        names = ", ".join(v.name for v in result.unreached)
+        return (f"NEVER REACHED: {names} (no reachable state satisfies these sometimes-"
+                f"properties: a coverage finding, not a violation; the other properties' "
+                f"verdicts may be vacuous) ({counts}; exploration complete)")
+    if result.complete and unchecked:
+        return (f"INCOMPLETE: not checked by {result.engine}: {unchecked} ({counts}); the run "
+                "as a whole is not verified")
+    if not result.proves:
+        return (f"INCOMPLETE: {result.engine} found no violation ({counts}); a random search "
+                "never proves a property")
     return f"INCOMPLETE: {result.stop_reason} ({counts}); no property is verified"
+
+
+def fingerprint_text(result: CheckResult) -> str:
+    """The chance that a fingerprint collision hid a state, as TLC reports it."""
+    p = result.collision_probability
+    if p is None:
+        return "fingerprint collision probability not computed"
+    return f"fingerprint collision probability {p:.1e}"
 
 
 def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
@@ -103,11 +127,13 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     lines.append("")
     for prop in result.properties:
         verdict = result.verdict(prop)
-        lines.append(f"  [{verdict:^9}] {prop.name} ({prop.kind}): {prop.statement}")
+        lines.append(f"  [{verdict:^13}] {prop.name} ({prop.kind}): {prop.statement}")
     lines.append("")
-    for violation in result.violations:
+    for violation in [*result.violations, *result.unreached]:
         lines.extend(violation_lines(model, violation, diagrams=diagrams))
         lines.append("")
+    for name, why in result.not_checked.items():
+        lines.append(f"not checked: {name}: {why}")
     lines.extend(result.notes)
     top = sorted(result.coverage.items(), key=lambda kv: (-kv[1], kv[0]))
     if top:
@@ -125,7 +151,9 @@ def violation_lines(model: Model, violation: Violation, *, diagrams: bool = True
     prop = violation.property
     if violation.trace is None:
         return [
-            f"{prop.name} was never reached: no reachable state satisfies it ({prop.statement})"
+            f"{prop.name} was never reached: no reachable state satisfies it "
+            f"({prop.statement}); a coverage finding (the bounds may make other verdicts "
+            "vacuous), not a safety violation"
         ]
     kind = "liveness" if violation.reason == "liveness" else "counterexample"
     lines = [
@@ -188,6 +216,9 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "states_per_second": round(result.states_per_second, 1),
         "symmetry_reduction": result.symmetry,
+        "fingerprint_collision_probability": result.collision_probability,
+        "not_checked": dict(result.not_checked),
+        "never_reached": [v.name for v in result.unreached],
         "model_notes": model.notes(),
         "properties": [
             {"name": p.name, "kind": p.kind, "statement": p.statement,

@@ -13,6 +13,9 @@ from kafkacheck.properties.base import Property
 HOLDS = "holds"
 VIOLATED = "violated"
 INCOMPLETE = "incomplete"
+UNKNOWN = "unknown"
+NOT_CHECKED = "not checked"
+NEVER_REACHED = "never reached"
 
 
 @dataclass
@@ -43,11 +46,15 @@ class Trace:
 
 @dataclass
 class Violation:
-    """A property that failed, with the shortest trace the engine found."""
+    """A property that failed, with the shortest trace the engine found.
+
+    ``reason`` is invariant, step or liveness for a counterexample; never-reached for a
+    sometimes-property no reachable state satisfies (a coverage finding, trace None).
+    """
 
     property: Property
     trace: Trace | None
-    reason: str  # invariant | step | never-reached | liveness
+    reason: str
 
     @property
     def name(self) -> str:
@@ -57,7 +64,12 @@ class Violation:
 
 @dataclass
 class CheckResult:
-    """The outcome of one run: never 'holds' unless the exploration was complete."""
+    """The outcome of one run: never 'holds' unless the exploration was complete.
+
+    ``violations`` are counterexamples; ``unreached`` are sometimes-properties that no
+    reachable state satisfies (vacuity / coverage, not safety violations);
+    ``not_checked`` names the selected properties the engine could not check, and why.
+    """
 
     model: Model
     engine: str
@@ -69,6 +81,12 @@ class CheckResult:
     complete: bool = False
     stop_reason: str = ""
     violations: list[Violation] = field(default_factory=list)
+    unreached: list[Violation] = field(default_factory=list)
+    not_checked: dict[str, str] = field(default_factory=dict)
+    # The engine proves (a complete run establishes 'holds'); False for random search.
+    proves: bool = True
+    # Chance that two distinct states shared a fingerprint (complete runs; None: n/a).
+    collision_probability: float | None = None
     witnesses: dict[str, Trace] = field(default_factory=dict)
     coverage: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
@@ -78,26 +96,39 @@ class CheckResult:
 
     @property
     def result(self) -> str:
-        """holds | violated | incomplete."""
+        """violated | incomplete | never reached | holds (exit codes 1, 3, 3, 0).
+
+        Incomplete covers a search stopped early and a selected property the engine
+        did not check; never reached is a sometimes-property no reachable state satisfies.
+        """
         if self.violations:
             return VIOLATED
-        return HOLDS if self.complete else INCOMPLETE
+        if not self.complete or self.not_checked or not self.proves:
+            return INCOMPLETE
+        if self.unreached:
+            return NEVER_REACHED
+        return HOLDS
 
     def violation(self, name: str) -> Violation | None:
-        """The violation of the named property, if any."""
-        for v in self.violations:
+        """The named property's counterexample, or its never-reached finding, if any."""
+        for v in (*self.violations, *self.unreached):
             if v.property.name == name:
                 return v
         return None
 
     def verdict(self, prop: Property) -> str:
-        """Per-property verdict: holds, violated, or unknown (exploration incomplete)."""
-        if self.violation(prop.name) is not None:
+        """Per property: violated, not checked, never reached, holds or unknown."""
+        if any(v.property.name == prop.name for v in self.violations):
             return VIOLATED
+        if prop.name in self.not_checked:
+            return NOT_CHECKED
         if prop.kind == "sometimes":
-            return HOLDS if prop.name in self.witnesses else ("unknown" if not self.complete
-                                                              else VIOLATED)
-        return HOLDS if self.complete else "unknown"
+            if prop.name in self.witnesses:
+                return HOLDS
+            if any(v.property.name == prop.name for v in self.unreached):
+                return NEVER_REACHED
+            return UNKNOWN
+        return HOLDS if self.complete and self.proves else UNKNOWN
 
     @property
     def states_per_second(self) -> float:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from kafkacheck.explorer.checks import select_properties
 from kafkacheck.explorer.result import CheckResult, Violation
+from kafkacheck.explorer.search import new_result
 from kafkacheck.explorer.trace import build_trace, fingerprint_function
 from kafkacheck.model.interface import Action, Model, State
 
@@ -23,7 +24,8 @@ def simulate(
 ) -> CheckResult:
     """Run ``walks`` random behaviours of up to ``depth`` steps; the same seed, the same walks."""
     props = select_properties(model, properties)
-    result = CheckResult(model, "simulate", props.all)
+    result = new_result(model, props, "simulate", "simulate")
+    result.proves = False  # finds violations and witnesses; finding none proves nothing
     rng = random.Random(seed)
     fp_of = fingerprint_function(model)
     within = None if type(model).within_bounds is Model.within_bounds else model.within_bounds

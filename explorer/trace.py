@@ -4,20 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from kafkacheck.explorer.native import fingerprint
 from kafkacheck.explorer.result import Step, Trace
 from kafkacheck.model.interface import Action, Model, State, format_action
+
+ROOT = 0
+"""The parent fingerprint recorded for an initial state (fingerprints are never 0)."""
 
 
 class ReplayError(Exception):
     """An action label sequence that the model does not accept."""
 
 
+class TraceMismatch(RuntimeError):
+    """A rebuilt counterexample that does not replay or does not end in a violation.
+
+    It means a fingerprint collision or a model whose successors are not a function of
+    the state; the run's verdict cannot be trusted and kafkacheck stops loudly.
+    """
+
+
 def fingerprint_function(model: Model) -> Callable[[State], int]:
-    """The function mapping a state to its fingerprint (hash of its canonical form)."""
+    """The function mapping a state to its fingerprint (of its canonical form)."""
     if type(model).canonical is Model.canonical:
-        return hash
+        return fingerprint
     canon = model.canonical
-    return lambda s: hash(canon(s))
+    return lambda s: fingerprint(canon(s))
+
+
+def chain_to(parent_of: Callable[[int], int | None], fp: int) -> list[int]:
+    """The fingerprints from an initial state to ``fp``, following parent links."""
+    chain = [fp]
+    while True:
+        parent = parent_of(chain[-1])
+        if parent is None:
+            raise TraceMismatch(f"fingerprint {chain[-1]:#x} has no recorded parent")
+        if parent == ROOT:
+            break
+        chain.append(parent)
+        if len(chain) > 10_000_000:
+            raise TraceMismatch("the parent links form a cycle")
+    chain.reverse()
+    return chain
 
 
 def diff(model: Model, before: State | None, after: State) -> dict[str, tuple]:
@@ -45,7 +73,7 @@ def trace_from_fingerprints(model: Model, chain: Sequence[int]) -> Trace:
     fp = fingerprint_function(model)
     current = next((s for s in model.init_states() if fp(s) == chain[0]), None)
     if current is None:
-        raise ReplayError("no initial state matches the trace's first fingerprint")
+        raise TraceMismatch("no initial state matches the trace's first fingerprint")
     states: list[State] = [current]
     actions: list[Action | None] = [None]
     for target in chain[1:]:
@@ -54,7 +82,7 @@ def trace_from_fingerprints(model: Model, chain: Sequence[int]) -> Trace:
                 current, action = nxt, label
                 break
         else:
-            raise ReplayError("a fingerprint in the trace has no matching successor")
+            raise TraceMismatch("a fingerprint in the trace has no matching successor")
         states.append(current)
         actions.append(action)
     return build_trace(model, states, actions)

@@ -1,9 +1,12 @@
 """The ``kafkacheck`` command line: check Kafka configurations against Kafka's guarantees.
 
-Exit codes: 0 every checked property holds within the stated bounds, 1 a property is
-violated, 2 bad input, 3 stopped early (a limit or Ctrl-C; the partial result is printed)
-or not covered.  An internal error prints one line and exits 70 (KAFKACHECK_DEBUG=1 shows
-the traceback).
+Exit codes: 0 every selected property was checked to the end and holds within the
+stated bounds and fault model (and every sometimes-property was reached); 1 a property
+is violated (a counterexample is printed); 2 bad input; 3 no verdict for the whole run:
+stopped early (a limit or Ctrl-C; the partial result is printed), a selected property
+the engine does not check (*not checked*), a sometimes-property never reached (a
+coverage finding, not a violation), or a search that cannot prove (simulate).  An
+internal error prints one line and exits 70 (KAFKACHECK_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
@@ -119,7 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--graph", metavar="FILE",
                          help="write the state graph (.dot or .graphml; small runs only)")
     p_check.add_argument("--workers", type=_count(1), default=1, metavar="N",
-                         help="processes for parallel breadth-first search")
+                         help="processes for parallel breadth-first search (sharded, "
+                         "persistent workers)")
+    p_check.add_argument("--ray", metavar="auto|ADDRESS", default=None,
+                         help="run the sharded search on Ray actors: 'auto' starts a local "
+                         "cluster, or give a cluster address")
+    p_check.add_argument("--memory-budget", metavar="SIZE", default=None,
+                         help="frontier kept in memory (e.g. 512M, 4G); the rest goes to disk")
+    p_check.add_argument("--checkpoint", metavar="DIR", default=None,
+                         help="save the search at level boundaries (every "
+                         "--checkpoint-every seconds) for --resume")
+    p_check.add_argument("--checkpoint-every", type=float, default=600.0, metavar="S",
+                         help="seconds between checkpoints (default 600)")
+    p_check.add_argument("--resume", metavar="DIR", default=None,
+                         help="continue a search saved with --checkpoint")
+    p_check.add_argument("--progress-every", type=float, default=None, metavar="S",
+                         help="a progress line on stderr every S seconds (default: live on "
+                         "a terminal, every 10 s otherwise, none with --json; 0: none)")
     p_check.add_argument("--no-estimate", action="store_true",
                          help="skip the quick state-space estimate made before a long run")
 
@@ -128,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_sim.add_argument("--seed", type=int, default=0, help="random seed (same seed, same walks)")
     p_sim.add_argument("--walks", type=_count(1, 10**9), default=1000, help="random walks to run")
     p_sim.add_argument("--depth", type=_count(1, 10**6), default=100, help="steps per walk")
+    p_sim.add_argument("--progress-every", type=float, default=None, metavar="S",
+                       help=argparse.SUPPRESS)
 
     p_prove = sub.add_parser("prove", help="Z3: prove NoAckedWriteLost for any cluster size, "
                              "or bounded model checking with --brokers")
@@ -346,11 +367,12 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     for attr in ("max_states", "max_seconds"):
         value = getattr(args, attr, None)
         if value is not None and not 0 < value < float("inf"):
-            raise UsageError(f"--{attr.replace('_', '-')} must be positive (and finite)")
+            raise UsageError(f"--{attr.replace('_', '-')} must be positive")
     return cls(config), config, props
 
 
 def _exit_code(result: Any) -> int:
+    """1 violated, 0 holds, 3 anything else (incomplete, not checked, never reached)."""
     if result.result == "violated":
         return EXIT_VIOLATED
     return EXIT_HOLDS if result.result == "holds" else EXIT_INCOMPLETE
@@ -367,44 +389,13 @@ def _emit(result: Any, args: argparse.Namespace) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run exhaustive search and print the result."""
-    from kafkacheck.explorer.checks import select_properties
-    from kafkacheck.explorer.progress import Progress
+    from kafkacheck.explorer.engines import EngineRequest, run_check
 
     model, _config, props = resolve(args)
-    propset = select_properties(model, props)
-    if args.max_depth is not None and args.max_depth < 0:
-        raise UsageError("--max-depth must not be negative")
-    if args.workers < 1:
-        raise UsageError("--workers must be at least 1")
-    if args.graph and not args.graph.endswith((".dot", ".gv", ".graphml")):
-        raise UsageError(f"--graph {args.graph}: use a .dot, .gv or .graphml file name")
-    if args.graph:
-        _check_writable(args.graph, "--graph")
-        if args.strategy != "bfs" or args.workers > 1:
-            raise UsageError("--graph records the graph of breadth-first search: drop "
-                             "--strategy dfs / --workers")
-    if not args.no_estimate:
-        _warn_if_too_big(model, propset, args.max_seconds)
-    progress = Progress(enabled=None if not args.json else False)
-    if args.strategy == "dfs":
-        from kafkacheck.explorer.dfs import depth_first
-
-        result = depth_first(model, propset=propset, max_states=args.max_states,
-                             max_seconds=args.max_seconds, max_depth=args.max_depth,
-                             progress=progress)
-    elif args.workers > 1:
-        from kafkacheck.explorer.parallel import parallel_breadth_first
-
-        result = parallel_breadth_first(model, propset=propset, workers=args.workers,
-                                        max_states=args.max_states,
-                                        max_seconds=args.max_seconds)
-    else:
-        from kafkacheck.explorer.bfs import breadth_first
-
-        result = breadth_first(model, propset=propset, max_states=args.max_states,
-                               max_seconds=args.max_seconds, max_depth=args.max_depth,
-                               stop_at_first=args.stop_at_first,
-                               record_graph=bool(args.graph), progress=progress)
+    request = EngineRequest.from_args(args)
+    if not args.no_estimate and not args.resume:
+        _warn_if_too_big(model, args.max_seconds)
+    result = run_check(model, props, request)
     if args.graph:
         from kafkacheck.explorer.graph import export_graph
 
@@ -417,7 +408,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _exit_code(result)
 
 
-def _warn_if_too_big(model: Any, propset: Any, max_seconds: float | None) -> None:
+def _warn_if_too_big(model: Any, max_seconds: float | None) -> None:
     """Before an exhaustive run: a quick estimate, and a note on stderr when it looks long."""
     from kafkacheck.estimate import probe, warning
 
@@ -437,9 +428,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     result = simulate(model, props, seed=args.seed, walks=args.walks, depth=args.depth,
                       max_seconds=args.max_seconds)
     _emit(result, args)
-    if result.violations:
-        return EXIT_VIOLATED
-    return EXIT_INCOMPLETE if result.stop_reason != "walks done" else EXIT_HOLDS
+    return _exit_code(result)  # a random search never proves: 1 or 3
 
 
 def _read_saved_result(path: str) -> dict[str, Any]:
@@ -765,6 +754,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = str(exc).replace("\r", "\\r").replace("\n", "\\n")
         print(f"kafkacheck: error: {text}", file=sys.stderr)
         return EXIT_USAGE
+    except RuntimeError as exc:
+        from kafkacheck.explorer.trace import TraceMismatch
+
+        if not isinstance(exc, TraceMismatch):
+            raise
+        print(f"kafkacheck: error: the result cannot be trusted: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         print("kafkacheck: interrupted", file=sys.stderr)
         return EXIT_INCOMPLETE

@@ -97,7 +97,7 @@ def _bounds_text(row: Row) -> str:
 
 def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
     cell = rr.cells[name]
-    if cell.verdict == "violated" and cell.steps is None:
+    if cell.verdict == "never reached":
         return "❌ never reached"
     if cell.verdict == "violated":
         link = f"counterexamples/{matrix.id}-{rr.row.slug}-{name}.md"

@@ -10,6 +10,7 @@ from kafkacheck.model.interface import Model
 MODELS: dict[str, str] = {
     "replication": "cluster.replication:ReplicationModel",
     "kafka-spec": "reference.replication_spec:KafkaSpecModel",
+    "kip848-spec": "reference.kip848_spec:Kip848SpecModel",
     "controller": "cluster.controller:ControllerModel",
     "producer": "clients.producer:ProducerModel",
     "group": "clients.group:GroupModel",

@@ -102,9 +102,8 @@ def test_coverage_counts_how_often_each_action_fired():
 def test_parallel_search_finds_the_same_states_and_shortest_trace_as_sequential():
     from kafkacheck.explorer.parallel import parallel_breadth_first
 
-    par = parallel_breadth_first(make_model("twophase", rms=4), ["TCConsistent"], workers=2,
-                                 min_level=1)
+    par = parallel_breadth_first(make_model("twophase", rms=4), ["TCConsistent"], workers=2)
     seq = breadth_first(make_model("twophase", rms=4), ["TCConsistent"])
     assert par.complete and par.distinct_states == seq.distinct_states
-    bug = parallel_breadth_first(make_model("diehard"), ["NotSolved"], workers=2, min_level=1)
+    bug = parallel_breadth_first(make_model("diehard"), ["NotSolved"], workers=2)
     assert len(bug.violation("NotSolved").trace) == 6

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Run TLC on the Kafka replication specs and on our textbook models and
-collect reference numbers (verdict, distinct/generated states, depth, wall
-time, shortest counterexample) as JSON.
+"""Run TLC on the Kafka replication specs, on the KIP-848 consumer group spec and
+on our textbook models and collect reference numbers (verdict, distinct/generated
+states, depth, wall time, shortest counterexample) as JSON.
 
-The Kafka specification (hachikuji/kafka-specification, Apache-2.0) is NOT
-part of this repository.  Pass the folder holding a copy of it with
---spec-dir; this script copies it to a scratch folder and never writes into
-it.  See bench/tlc/README.md.
+Neither the Kafka specification (hachikuji/kafka-specification, Apache-2.0) nor
+the KIP-848 one (Vanlightly/kafka-tlaplus, MIT) is part of this repository.  Pass
+the folders holding copies of them with --spec-dir and --kip848-dir; this script
+copies them to a scratch folder and never writes into them.  See
+bench/tlc/README.md.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TEXTBOOK_DIR = HERE / "textbook"
 
-KAFKA_CONSTANTS = """CONSTANTS
-  Replicas = {r1, r2, r3}
-  LogSize = 2
-  MaxRecords = 2
-  MaxLeaderEpoch = 2
+KAFKA_CONSTANTS_TEMPLATE = """CONSTANTS
+  Replicas = {{r1, r2, r3}}
+  LogSize = {log_size}
+  MaxRecords = {max_records}
+  MaxLeaderEpoch = {max_leader_epoch}
 """
+KAFKA_CONSTANTS = KAFKA_CONSTANTS_TEMPLATE.format(log_size=2, max_records=2, max_leader_epoch=2)
 
 # The runnable variants (KafkaReplication itself defines no Next).
 KAFKA_VARIANTS = [
@@ -61,6 +63,70 @@ PATCH_NEW = ('/\\ (log.endOffset \\in Offsets \\union {LogSize} '
 
 EXTRA_DEFS = ("LeaderInIsrWhenLeader == quorumState.leader # None => "
               "quorumState.leader \\in quorumState.isr\n")
+
+# Vanlightly/kafka-tlaplus, groupprotocol/: the KIP-848 consumer group protocol.
+KIP848_MODULE = "consumer_group_protocol_kip_848_v2"
+KIP848_FILES = (f"{KIP848_MODULE}.tla", f"{KIP848_MODULE}.cfg", "network.tla")
+# The spec EXTENDS three CommunityModules that tla2tools 2.15 does not ship, and uses one
+# operator of them, kSubset.  These stand-ins (ours) define it as CommunityModules does.
+KIP848_STANDINS = {
+    "FiniteSetsExt.tla": ("---- MODULE FiniteSetsExt ----\nEXTENDS FiniteSets\n"
+                          "kSubset(k, S) == { s \\in SUBSET S : Cardinality(s) = k }\n====\n"),
+    "SequencesExt.tla": "---- MODULE SequencesExt ----\nEXTENDS Sequences\n====\n",
+    "Functions.tla": "---- MODULE Functions ----\n====\n",
+}
+# (Clients, TopicCount, PartitionsPerTopic, MaxPerturbations): the published cfg's, then
+# the small ones tests/test_kip848_spec_matches_tla.py pins.
+KIP848_PUBLISHED = (2, 2, 1, 1)
+KIP848_SMALL = [(1, 1, 1, 1), (1, 2, 1, 1), (1, 2, 2, 1), (1, 2, 1, 2), (2, 1, 1, 0),
+                (2, 2, 1, 0), (2, 2, 2, 0), (2, 1, 1, 1)]
+
+
+def kip848_job(constants: tuple[int, int, int, int]) -> str:
+    """The job name of one KIP-848 constants choice: KIP848 for the published cfg."""
+    if tuple(constants) == KIP848_PUBLISHED:
+        return "KIP848"
+    return "KIP848-C{}T{}P{}M{}".format(*constants)
+
+
+def kip848_find(spec_dir: Path) -> Path:
+    """The folder holding the KIP-848 spec: the repository root or its groupprotocol/."""
+    for d in (spec_dir / "groupprotocol", spec_dir):
+        if all((d / f).is_file() for f in KIP848_FILES):
+            return d
+    sys.exit(f"{spec_dir}: no {', '.join(KIP848_FILES)} (a copy of Vanlightly/kafka-tlaplus "
+             "or of its groupprotocol/ folder)")
+
+
+def kip848_prepare(spec_dir: Path, dest: Path,
+                   constants: list[tuple[int, int, int, int]]) -> dict[str, str]:
+    """Copy the spec and the stand-in modules to ``dest`` and write one cfg per constants
+    choice (the published cfg with its CONSTANTS changed); returns job name -> cfg file."""
+    src = kip848_find(spec_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in KIP848_FILES:
+        shutil.copy(src / f, dest / f)
+    for name, text in KIP848_STANDINS.items():
+        (dest / name).write_text(text)
+    published = (src / f"{KIP848_MODULE}.cfg").read_text()
+    cfgs = {}
+    for consts in constants:
+        clients, topics, ppt, maxp = consts
+        text = published
+        for name, value in (("Clients", "{" + ", ".join(f"c{i + 1}" for i in range(clients))
+                             + "}"), ("TopicCount", topics), ("PartitionsPerTopic", ppt),
+                            ("MaxPerturbations", maxp)):
+            text, k = re.subn(rf"(\b{name}\s*=\s*)(\{{[^}}]*\}}|\d+)",
+                              lambda m, v=value: f"{m.group(1)}{v}", text, count=1)
+            if k != 1:
+                sys.exit(f"{KIP848_MODULE}.cfg: no constant {name} (spec differs from the "
+                         "expected version)")
+        job = kip848_job(consts)
+        cfg = f"{job}.cfg"
+        (dest / cfg).write_text(text)
+        cfgs[job] = cfg
+    return cfgs
+
 
 # (job name, module, cfg file in textbook/)
 TEXTBOOK_JOBS = [
@@ -250,18 +316,26 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spec-dir", help="folder with a copy of hachikuji/kafka-specification "
                     "(*.tla); omit to run only the textbook models")
+    ap.add_argument("--kip848-dir", help="folder with a copy of Vanlightly/kafka-tlaplus (or its "
+                    "groupprotocol/): run the KIP-848 spec, published cfg and small constants")
     ap.add_argument("--out", default=None, help="output folder (default: a new temp dir)")
     ap.add_argument("--jar", default=None)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--shortest-workers", type=int, default=1,
                     help="workers for the rerun that extracts the shortest trace (0: no rerun)")
-    ap.add_argument("--w1-holds", default=r"TypeOkPatched|^(DieHard|TwoPhase|FlagMutex)",
+    ap.add_argument("--w1-holds",
+                    default=r"TypeOkPatched|^(DieHard|TwoPhase|FlagMutex)|^KIP848-",
                     help="regex: jobs whose complete (no violation) run is repeated with "
                          "1 worker for an exact BFS depth ('' to disable)")
     ap.add_argument("--only", default=None, help="regex on job names")
     ap.add_argument("--skip-textbook", action="store_true")
     ap.add_argument("--java-opts", default="-XX:+UseParallelGC")
+    ap.add_argument("--max-leader-epoch", type=int, default=2,
+                    help="MaxLeaderEpoch (3 gives the 9,985,570-state Kip320 run)")
     args = ap.parse_args()
+    global KAFKA_CONSTANTS
+    KAFKA_CONSTANTS = KAFKA_CONSTANTS_TEMPLATE.format(
+        log_size=2, max_records=2, max_leader_epoch=args.max_leader_epoch)
     args.java_opts = args.java_opts.split()
 
     jar = find_jar(args.jar)
@@ -334,6 +408,17 @@ def main():
             do_job(name, mod, cfg, d, args, jar, outdir, results)
             results[name]["invariants"] = invs
             results[name]["typeok_patched"] = d is patched
+
+    if args.kip848_dir:
+        consts = [KIP848_PUBLISHED, *KIP848_SMALL]
+        d = scratch / "kip848"
+        cfgs = kip848_prepare(Path(args.kip848_dir), d, consts)
+        for (job, cfg), c in zip(cfgs.items(), consts, strict=True):
+            if want(job):
+                do_job(job, KIP848_MODULE, cfg, d, args, jar, outdir, results)
+                results[job]["constants"] = dict(zip(
+                    ("Clients", "TopicCount", "PartitionsPerTopic", "MaxPerturbations"), c,
+                    strict=True))
 
     if not args.skip_textbook:
         tb = scratch / "textbook"

@@ -104,3 +104,36 @@ def draw_group(v: Vars) -> list[Section]:
                               note="ghost variables: processed records, owed records, the "
                               "fault budget used; no Kafka process holds them"))
     return sections
+
+
+_STATUS_RE = re.compile(r"\b(STABLE|REVOKING|ASSIGNING)\b")
+
+
+def draw_kip848_spec(v: Vars) -> list[Section]:
+    """The KIP-848 spec: the coordinator's group, each member's record, each client, the
+    messages in flight and the spec's auxiliary counters."""
+    coordinator = facts("Group coordinator", fact_rows(
+        v, ["group_members", "group_epoch", "group_status", "group_target_assignment",
+            "group_partition_epoch"]))
+    members = []
+    for m in v.matching(r"group_member_state\[(\d+)\]"):
+        text = v.get(m.group(0)) or ""
+        status = _STATUS_RE.search(text)
+        members.append({"name": f"member {m.group(1)}",
+                        "states": [status.group(1)] if status else [], "lines": [text]})
+    clients = []
+    for m in v.matching(r"client_state\[(c\d+)\]"):
+        name = m.group(1)
+        text = v.get(m.group(0)) or ""
+        state, _, rest = text.partition(", ")
+        clients.append({"name": name, "states": [state], "lines": [
+            rest, f"reconciliation: {v.get(f'client_recon_proc[{name}]')}",
+            f"leave: {v.get(f'client_leave_proc[{name}]')}"]})
+    return [coordinator,
+            {"type": "cards", "title": "Members (coordinator's records)", "items": members},
+            {"type": "cards", "title": "Clients", "items": clients},
+            facts("Network", fact_rows(v, ["messages", "messages_last_discard"])),
+            facts("Auxiliary variables", fact_rows(
+                v, ["aux_member_id", "aux_conn_id", "aux_perturb_ctr"]),
+                note="not part of the protocol: they number members, connections and "
+                     "perturbations")]

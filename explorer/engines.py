@@ -1,0 +1,190 @@
+"""Choosing the engine for a check: options validated before the search, fallbacks said aloud.
+
+Every option is checked against the chosen engine's declared capabilities
+(explorer/capabilities.py) before any work starts: an option the engine would ignore is
+a usage error, and a selected property kind it cannot check either makes the run fall
+back to an engine that can (parallel BFS -> sequential BFS for liveness, with a note) or
+is reported *not checked*.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kafkacheck.config import UsageError
+from kafkacheck.explorer.capabilities import ENGINES
+from kafkacheck.explorer.checks import select_properties
+from kafkacheck.explorer.progress import Progress
+from kafkacheck.explorer.result import CheckResult
+from kafkacheck.model.interface import Model
+
+MAX_WORKERS = 64
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """'512M', '4G', '1.5g', '1000000' -> bytes (UsageError otherwise)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise UsageError(f"--memory-budget {text!r}: give a size such as 512M or 4G")
+    number, unit = float(match.group(1)), match.group(2).lower()
+    value = int(number * 1024 ** "_kmgt".index(unit or "_"))
+    if value < 1 << 20:
+        raise UsageError("--memory-budget must be at least 1M")
+    return value
+
+
+@dataclass
+class EngineRequest:
+    """What the user asked of the search, already validated."""
+
+    strategy: str = "bfs"
+    workers: int = 1
+    ray: str | None = None
+    max_states: int | None = None
+    max_seconds: float | None = None
+    max_depth: int | None = None
+    stop_at_first: bool = False
+    graph: str | None = None
+    memory_budget: int | None = None
+    checkpoint: str | None = None
+    checkpoint_every: float = 600.0
+    resume: str | None = None
+    progress_every: float | None = None
+    json: bool = False
+
+    @classmethod
+    def from_args(cls, args: Any) -> EngineRequest:
+        """From parsed CLI arguments; UsageError for anything the engine would not honour."""
+        request = cls(
+            strategy=args.strategy, workers=args.workers, ray=args.ray,
+            max_states=args.max_states, max_seconds=args.max_seconds,
+            max_depth=args.max_depth, stop_at_first=args.stop_at_first, graph=args.graph,
+            memory_budget=parse_size(args.memory_budget) if args.memory_budget else None,
+            checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
+            resume=args.resume, progress_every=args.progress_every, json=args.json)
+        request.validate()
+        return request
+
+    def engine(self) -> str:
+        """The capability key of the engine this request runs."""
+        if self.strategy == "dfs":
+            return "dfs"
+        if self.ray is not None:
+            return "ray"
+        return "parallel" if self.workers > 1 else "bfs"
+
+    def options(self) -> list[str]:
+        """The run settings given (names as in the capability declarations)."""
+        given = {"max_states": self.max_states is not None,
+                 "max_seconds": self.max_seconds is not None,
+                 "max_depth": self.max_depth is not None, "stop_at_first": self.stop_at_first,
+                 "graph": self.graph is not None, "memory_budget": self.memory_budget is not None,
+                 "checkpoint": self.checkpoint is not None, "resume": self.resume is not None,
+                 "workers": self.workers > 1, "ray": self.ray is not None}
+        return [name for name, on in given.items() if on]
+
+    def validate(self) -> None:
+        """Refuse bad values and options the chosen engine would silently ignore."""
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
+        if self.max_depth is not None and self.max_depth < 0:
+            raise UsageError("--max-depth must not be negative")
+        for name in ("checkpoint_every", "progress_every"):
+            value = getattr(self, name)
+            if value is not None and (math.isnan(value) or value < 0 or math.isinf(value)):
+                raise UsageError(f"--{name.replace('_', '-')} must be a number >= 0")
+        if self.strategy == "dfs" and (self.workers > 1 or self.ray is not None):
+            raise UsageError("--strategy dfs runs in one process: drop --workers/--ray")
+        engine = ENGINES[self.engine()]
+        refused = engine.refuse(self.options())
+        if refused:
+            names = ", ".join("--" + o.replace("_", "-") for o in refused)
+            hint = " (use --workers 1 --strategy bfs)" if self.engine() != "bfs" else ""
+            raise UsageError(f"{names} is not supported by {engine.engine}{hint}")
+        if self.graph is not None:
+            if not self.graph.endswith((".dot", ".gv", ".graphml")):
+                raise UsageError(f"--graph {self.graph}: use a .dot, .gv or .graphml file name")
+            _writable(self.graph, "--graph")
+        if self.checkpoint is not None:
+            folder = Path(self.checkpoint)
+            if folder.exists() and not folder.is_dir():
+                raise UsageError(f"--checkpoint {folder}: not a folder")
+            _writable(str(folder / "run.json"), "--checkpoint", create=True)
+        if self.resume is not None and not (Path(self.resume) / "current").is_dir():
+            raise UsageError(f"--resume {self.resume}: no checkpoint there")
+
+    def progress(self) -> Progress | None:
+        """The progress display: live on a terminal, periodic lines otherwise, quiet for JSON."""
+        every = self.progress_every
+        if every == 0 or (every is None and self.json):
+            return None
+        return Progress(interval=every, limit_states=self.max_states,
+                        limit_seconds=self.max_seconds)
+
+
+def _writable(path: str, option: str, *, create: bool = False) -> None:
+    """UsageError unless ``path`` can be written (its folder may be created if ``create``)."""
+    target = Path(path)
+    probe = target.parent
+    while create and not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if target.is_dir() or not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise UsageError(f"{option} {path}: cannot write there")
+
+
+def run_check(model: Model, properties: list[str], request: EngineRequest) -> CheckResult:
+    """Run the requested engine (or the one that can check what was selected)."""
+    props = select_properties(model, properties)
+    progress = request.progress()
+    engine = request.engine()
+    fallback = ""
+    if engine in ("parallel", "ray") and props.eventually:
+        names = ", ".join(p.name for p in props.eventually)
+        fallback = (f"ran the sequential bfs instead of {ENGINES[engine].engine}: it does not "
+                    f"check eventually-properties ({names})")
+        refused = ENGINES["bfs"].refuse(o for o in request.options() if o not in ("workers", "ray"))
+        if refused:
+            raise UsageError(f"{fallback}, and bfs does not support --{refused[0]}")
+        engine = "bfs"
+    if engine == "dfs":
+        from kafkacheck.explorer.dfs import depth_first
+
+        result = depth_first(model, propset=props, max_states=request.max_states,
+                             max_seconds=request.max_seconds, max_depth=request.max_depth,
+                             stop_at_first=request.stop_at_first, progress=progress)
+    elif engine == "parallel":
+        from kafkacheck.explorer.parallel import parallel_breadth_first
+
+        result = parallel_breadth_first(
+            model, propset=props, workers=request.workers, max_states=request.max_states,
+            max_seconds=request.max_seconds, max_depth=request.max_depth,
+            stop_at_first=request.stop_at_first, memory_budget=request.memory_budget,
+            progress=progress, checkpoint=request.checkpoint,
+            checkpoint_every=request.checkpoint_every, resume=request.resume)
+    elif engine == "ray":
+        from kafkacheck.explorer.ray_engine import ray_breadth_first
+
+        result = ray_breadth_first(
+            model, propset=props, workers=request.workers, address=request.ray,
+            max_states=request.max_states, max_seconds=request.max_seconds,
+            max_depth=request.max_depth, stop_at_first=request.stop_at_first,
+            progress=progress)
+    else:
+        from kafkacheck.explorer.bfs import breadth_first
+
+        result = breadth_first(
+            model, propset=props, max_states=request.max_states,
+            max_seconds=request.max_seconds, max_depth=request.max_depth,
+            stop_at_first=request.stop_at_first, record_graph=bool(request.graph),
+            progress=progress, memory_budget=request.memory_budget,
+            checkpoint=request.checkpoint, checkpoint_every=request.checkpoint_every,
+            resume=request.resume)
+    if fallback:
+        result.notes.insert(0, fallback)
+    return result

@@ -1,0 +1,569 @@
+"""One search skeleton shared by the exhaustive engines (BFS, DFS, parallel and Ray BFS).
+
+What they share: initial-state handling, the visited table (64-bit fingerprints with a
+parent link each, see native.py), property evaluation, the limits (states, seconds,
+depth, stop at the first violation, Ctrl-C), and turning what was found into traces
+that are rebuilt by replay and checked to end where the search said they end.
+
+A ``Shard`` owns the fingerprints ``fp % count == index`` and expands its part of each
+breadth-first level; the sequential engine is one shard, the parallel engines run one
+per worker and exchange successors with their owners in batches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from kafkacheck.config import UsageError
+from kafkacheck.explorer.capabilities import ENGINES
+from kafkacheck.explorer.checks import PropertySet
+from kafkacheck.explorer.native import (
+    Table,
+    absorb_records,
+    append_record,
+    collision_probability,
+    records,
+)
+from kafkacheck.explorer.progress import Progress
+from kafkacheck.explorer.result import CheckResult, Trace, Violation
+from kafkacheck.explorer.trace import (
+    ROOT,
+    TraceMismatch,
+    build_trace,
+    chain_to,
+    fingerprint_function,
+    trace_from_fingerprints,
+)
+from kafkacheck.model.interface import Action, Model, State
+
+CHUNK_BYTES = 1 << 18
+OBJECT_STATES = 4096  # the first states of a level stay Python objects (no packing cost)
+BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
+
+
+@dataclass(frozen=True)
+class Limits:
+    """When a search stops before the end; every stop makes the result incomplete."""
+
+    max_states: int | None = None
+    max_seconds: float | None = None
+    max_depth: int | None = None
+    stop_at_first: bool = False
+    memory_budget: int | None = None  # bytes of frontier kept in memory; the rest on disk
+
+
+class StopSearch(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised inside a search loop to stop it; carries the stop reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Found(NamedTuple):
+    """Where a property failed: the violating state, or the step's two ends."""
+
+    kind: str  # invariant | step
+    fp: int
+    before: int  # the state before a failing step (ROOT for an invariant)
+    depth: int
+
+
+class PropertyChecks:
+    """Property evaluation, the same in every engine: invariants and sometimes on each new
+    state, step invariants on each transition."""
+
+    def __init__(self, props: PropertySet) -> None:
+        self.props = props
+        self.invariants = [(p.name, p.holds) for p in props.invariants]
+        self.steps = [(p.name, p.step) for p in props.steps]
+        self.pending = [(p.name, p.holds) for p in props.sometimes]
+        self.found: dict[str, Found] = {}
+        self.witnesses: dict[str, tuple[int, int]] = {}  # name -> (fp, depth)
+        self.wanted = len(self.invariants) + len(self.steps)
+        self.live = bool(props.eventually)
+
+    def forget(self, found: Iterable[str], witnessed: Iterable[str]) -> None:
+        """Stop checking properties already decided (elsewhere, or before a resume)."""
+        found, witnessed = set(found), set(witnessed)
+        self.invariants = [(n, p) for n, p in self.invariants if n not in found]
+        self.steps = [(n, p) for n, p in self.steps if n not in found]
+        self.pending = [(n, p) for n, p in self.pending if n not in witnessed]
+
+    def state(self, state: State, fp: int, depth: int) -> bool:
+        """Check a new state; True when it violates a property not violated before."""
+        hit = False
+        for name, pred in self.invariants:
+            if not pred(state):
+                self.found[name] = Found("invariant", fp, ROOT, depth)
+                hit = True
+        if hit:
+            self.invariants = [(n, p) for n, p in self.invariants if n not in self.found]
+        if self.pending:
+            seen = False
+            for name, pred in self.pending:
+                if pred(state):
+                    self.witnesses[name] = (fp, depth)
+                    seen = True
+            if seen:
+                self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
+        return hit
+
+    def step(self, before: State, before_fp: int, action: Action, after: State,
+             fp_of: Callable[[State], int], depth: int) -> bool:
+        """Check one transition; True when it violates a step property for the first time."""
+        hit = False
+        for name, pred in self.steps:
+            if not pred(before, action, after):
+                self.found[name] = Found("step", fp_of(after), before_fp, depth)
+                hit = True
+        if hit:
+            self.steps = [(n, p) for n, p in self.steps if n not in self.found]
+        return hit
+
+    @property
+    def active(self) -> bool:
+        """Whether a new state still has anything to be checked against."""
+        return bool(self.invariants or self.pending)
+
+    def all_decided(self) -> bool:
+        """Every safety property violated and every sometimes witnessed: nothing left."""
+        return (self.wanted > 0 and len(self.found) >= self.wanted and not self.pending
+                and not self.live)
+
+
+@dataclass
+class StateGraph:
+    """Edges recorded during a search, for liveness checking and export."""
+
+    edges: list[tuple[int, Action, int]] = field(default_factory=list)
+    cut: set[int] = field(default_factory=set)  # states with a successor outside the bounds
+    initial: list[int] = field(default_factory=list)
+    states: dict[int, State] = field(default_factory=dict)
+
+
+class Spill:
+    """Where frontier chunks go past the memory budget: files in a temporary folder."""
+
+    def __init__(self, budget: int | None) -> None:
+        self.budget = budget
+        self.in_memory = 0
+        self.spilled = 0
+        self._dir: Path | None = None
+        self._n = 0
+
+    def keep(self, chunk: bytes) -> bytes | Path:
+        """The chunk itself, or the file it was written to when memory is over budget."""
+        if self.budget is None or self.in_memory + len(chunk) <= self.budget:
+            self.in_memory += len(chunk)
+            return chunk
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="kafkacheck-frontier-"))
+        self._n += 1
+        path = self._dir / f"chunk-{self._n}.bin"
+        path.write_bytes(chunk)
+        self.spilled += len(chunk)
+        return path
+
+    def take(self, item: bytes | Path) -> bytes:
+        """A chunk's bytes (read back and deleted when it was on disk)."""
+        if isinstance(item, Path):
+            data = item.read_bytes()
+            item.unlink()
+            return data
+        self.in_memory -= len(item)
+        return item
+
+    def close(self) -> None:
+        """Remove the spill folder."""
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+
+class Frontier:
+    """One breadth-first level as packed (fp, parent, state) records, in chunks.
+
+    A chunk received from another shard keeps that shard's class numbering and is marked
+    unchecked: its states are checked against the properties when they are expanded.
+    """
+
+    def __init__(self, classes: dict, spill: Spill) -> None:
+        self.classes = classes
+        self.spill = spill
+        self.chunks: list[tuple[bytes | Path, list | None, bool]] = []
+        self.buffer = bytearray()
+        self.objects: list[tuple[int, int, State]] = []
+        self.count = 0
+
+    def append(self, fp: int, parent: int, state: State) -> None:
+        """Add one state: kept as is while the level is small, packed past OBJECT_STATES."""
+        self.count += 1
+        if self.count <= OBJECT_STATES:
+            self.objects.append((fp, parent, state))
+        elif append_record(self.buffer, fp, parent, state, self.classes) >= CHUNK_BYTES:
+            self.seal()
+
+    def extend_packed(self, data: bytes, count: int, classes: list | None = None,
+                      checked: bool = True) -> None:
+        """Add packed records (numbered with ``classes``, or this frontier's own)."""
+        self.seal()
+        if data:
+            self.chunks.append((self.spill.keep(bytes(data)), classes, checked))
+        self.count += count
+
+    def seal(self, objects: bool = False) -> None:
+        """Close the current chunk (and pack the objects too when ``objects``)."""
+        if objects and self.objects:
+            buffer = bytearray()
+            for fp, parent, state in self.objects:
+                append_record(buffer, fp, parent, state, self.classes)
+            self.chunks.insert(0, (self.spill.keep(bytes(buffer)), None, True))
+            self.objects = []
+        if self.buffer:
+            self.chunks.append((self.spill.keep(bytes(self.buffer)), None, True))
+            self.buffer = bytearray()
+
+    def drain(self) -> Iterator[tuple[list[tuple[int, int, State]], bool]]:
+        """(records, checked) chunk by chunk; each chunk is released once handed out."""
+        self.seal()
+        if self.objects:
+            objects, self.objects = self.objects, []
+            yield objects, True
+        while self.chunks:
+            item, classes, checked = self.chunks.pop(0)
+            data = self.spill.take(item)
+            yield records(data, classes if classes is not None else list(self.classes)), checked
+        self.count = 0
+
+    def unchecked(self) -> Iterator[list[tuple[int, int, State]]]:
+        """The records of unchecked chunks (the frontier keeps them, now marked checked)."""
+        for i, (item, classes, checked) in enumerate(self.chunks):
+            if checked:
+                continue
+            data = item.read_bytes() if isinstance(item, Path) else item
+            yield records(data, classes if classes is not None else list(self.classes))
+            self.chunks[i] = (item, classes, True)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+class Shard:
+    """The fingerprints one owner holds, its current and next level, and what it found."""
+
+    def __init__(self, model: Model, props: PropertySet, *, index: int = 0, count: int = 1,
+                 graph: StateGraph | None = None, spill: Spill | None = None,
+                 state_limit: int | None = None, stop_at_first: bool = False) -> None:
+        self.model = model
+        self.index, self.count = index, count
+        self.fp_of = fingerprint_function(model)
+        self.within = (None if type(model).within_bounds is Model.within_bounds
+                       else model.within_bounds)
+        self.table = Table()
+        self.checks = PropertyChecks(props)
+        self.classes: dict = {}
+        self.spill = spill or Spill(None)
+        self.frontier = Frontier(self.classes, self.spill)
+        self.next = Frontier(self.classes, self.spill)
+        self.graph = graph
+        self.depth = 0
+        self.generated = 0
+        self.coverage: dict[str, int] = {}
+        self.state_limit = state_limit
+        self.stop_at_first = stop_at_first
+        self.tick: Callable[[int], None] | None = None  # called every 1024 expansions
+        self.expanding = False  # inside expand(): a stop there leaves the next level partial
+        self.early_stop = True  # stop inside a level when everything is decided
+
+    # -- states arriving ---------------------------------------------------------------
+
+    def seed(self, states: Iterable[State]) -> None:
+        """Take the initial states this shard owns (the others are counted, not kept)."""
+        for state in states:
+            self.generated += 1
+            if self.within is not None and not self.within(state):
+                continue
+            fp = self.fp_of(state)
+            if fp % self.count != self.index or not self.table.add(fp, ROOT):
+                continue
+            self.frontier.append(fp, ROOT, state)
+            if self.graph is not None:
+                self.graph.initial.append(fp)
+                self.graph.states[fp] = state
+            if self.checks.active and self.checks.state(state, fp, 0):
+                self._found()
+            self._count_limit()
+
+    def receive(self, data: bytes, classes: list) -> None:
+        """Successors another shard generated for states this shard owns (one batch).
+
+        The new ones join the next level as they are, packed; they are checked against
+        the properties when expanded (check_frontier() checks a level that will not be).
+        """
+        fresh = bytearray()
+        count = absorb_records(data, self.table, fresh)
+        self.next.extend_packed(fresh, count, classes, checked=not self.checks.active)
+
+    def check_frontier(self) -> None:
+        """Check the states of the current level that arrived from other shards unchecked."""
+        checks = self.checks
+        for chunk in self.frontier.unchecked():
+            for fp, _parent, state in chunk:
+                if checks.active and checks.state(state, fp, self.depth):
+                    self._found()
+
+    def _found(self) -> None:
+        if not self.early_stop:
+            return  # a shard of a parallel search: the coordinator decides at the level end
+        if self.stop_at_first:
+            raise StopSearch("stopped at the first violation")
+        if self.checks.all_decided():
+            raise StopSearch("every property violated")
+
+    def _count_limit(self) -> None:
+        if self.state_limit is not None and len(self.table) >= self.state_limit:
+            raise StopSearch(f"state limit {self.state_limit:,} reached")
+
+    # -- one level ---------------------------------------------------------------------
+
+    def expand(self, outboxes: list[bytearray] | None = None,
+               flush: Callable[[int], None] | None = None) -> None:
+        """Expand the current level into the next.
+
+        Successors owned by another shard are packed into ``outboxes[owner]``, and
+        ``flush(owner)`` is called when one holds a batch's worth.
+        """
+        fp_of, successors, within = self.fp_of, self.model.successors, self.within
+        classes = self.classes
+        add, append = self.table.add, self.next.append
+        checks, coverage, graph = self.checks, self.coverage, self.graph
+        count, index, tick = self.count, self.index, self.tick
+        depth = self.depth + 1
+        limit = self.state_limit if self.state_limit is not None else -1
+        steps = bool(checks.steps)
+        active = checks.active
+        distinct = len(self.table)
+        generated = expanded = 0
+        self.expanding = True
+        try:
+            for chunk, checked in self.frontier.drain():
+                for sfp, _parent, state in chunk:
+                    if not checked and checks.active:
+                        if checks.state(state, sfp, depth - 1):
+                            self._found()
+                        active = checks.active
+                    expanded += 1
+                    if tick is not None and not expanded & 1023:
+                        tick(expanded)
+                    for action, nxt in successors(state):
+                        generated += 1
+                        name = action[0]
+                        coverage[name] = coverage.get(name, 0) + 1
+                        if steps and checks.step(state, sfp, action, nxt, fp_of, depth):
+                            steps = bool(checks.steps)
+                            self._found()
+                        if within is not None and not within(nxt):
+                            if graph is not None:
+                                graph.cut.add(sfp)
+                            continue
+                        fp = fp_of(nxt)
+                        if graph is not None:
+                            graph.edges.append((sfp, action, fp))
+                        if count > 1 and fp % count != index:
+                            owner = fp % count
+                            if append_record(outboxes[owner], fp, sfp, nxt,  # type: ignore[index]
+                                             classes) >= BATCH_BYTES:
+                                flush(owner)  # type: ignore[misc]
+                            continue
+                        if add(fp, sfp):
+                            distinct += 1
+                            append(fp, sfp, nxt)
+                            if graph is not None:
+                                graph.states[fp] = nxt
+                            if active and checks.state(nxt, fp, depth):
+                                active = checks.active
+                                self._found()
+                            elif active:
+                                active = checks.active
+                            if distinct == limit:
+                                raise StopSearch(f"state limit {limit:,} reached")
+            self.expanding = False
+        finally:
+            self.generated += generated
+
+    def advance(self) -> None:
+        """Make the next level the current one."""
+        self.frontier, self.next = self.next, Frontier(self.classes, self.spill)
+        self.depth += 1
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write this shard at a level boundary: table, frontier, counters, findings."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "table.bin").write_bytes(self.table.dump())
+        self.frontier.seal(objects=True)
+        class_lists: list[list] = [list(self.classes)]
+        chunks = []
+        for i, (item, classes, checked) in enumerate(self.frontier.chunks):
+            data = item.read_bytes() if isinstance(item, Path) else item
+            (folder / f"chunk-{i}.bin").write_bytes(data)
+            index = 0
+            if classes is not None:
+                class_lists.append(classes)
+                index = len(class_lists) - 1
+            chunks.append([f"chunk-{i}.bin", index, checked])
+        (folder / "classes.pickle").write_bytes(pickle.dumps(class_lists))
+        state = {"depth": self.depth, "generated": self.generated, "coverage": self.coverage,
+                 "frontier": len(self.frontier), "chunks": chunks,
+                 "found": {k: list(v) for k, v in self.checks.found.items()},
+                 "witnesses": {k: list(v) for k, v in self.checks.witnesses.items()}}
+        (folder / "shard.json").write_text(json.dumps(state))
+
+    def restore(self, folder: Path) -> None:
+        """Read a shard written by save()."""
+        state = json.loads((folder / "shard.json").read_text())
+        class_lists = pickle.loads((folder / "classes.pickle").read_bytes())
+        for cls in class_lists[0]:
+            self.classes.setdefault(cls, len(self.classes))
+        self.table.load((folder / "table.bin").read_bytes())
+        for name, index, checked in state["chunks"]:
+            self.frontier.extend_packed((folder / name).read_bytes(), 0,
+                                        class_lists[index] if index else None, checked)
+        self.frontier.count = state["frontier"]
+        self.depth = state["depth"]
+        self.generated = state["generated"]
+        self.coverage = dict(state["coverage"])
+        self.checks.found = {k: Found(*v) for k, v in state["found"].items()}
+        self.checks.witnesses = {k: tuple(v) for k, v in state["witnesses"].items()}
+        self.checks.forget(self.checks.found, self.checks.witnesses)
+
+
+# -- the parts every engine's run shares ----------------------------------------------------
+
+
+def new_result(model: Model, props: PropertySet, engine: str, capability: str) -> CheckResult:
+    """A result that already names the selected properties this engine cannot check."""
+    result = CheckResult(model, engine, props.all)
+    result.symmetry = type(model).canonical is not Model.canonical
+    result.not_checked = ENGINES[capability].unchecked(props.all)
+    return result
+
+
+class Clock:
+    """The time limit and the progress display, ticked from inside search loops."""
+
+    def __init__(self, limits: Limits, progress: Progress | None) -> None:
+        self.started = time.monotonic()
+        self.deadline = self.started + limits.max_seconds if limits.max_seconds else None
+        self.progress = progress
+
+    def check(self, distinct: int, generated: int, depth: int, queue: int) -> None:
+        """Raise StopSearch past the deadline; show progress."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise StopSearch("time limit reached")
+        if self.progress is not None:
+            self.progress.update(distinct, generated, depth, queue)
+
+    def seconds(self) -> float:
+        """Seconds since the search started."""
+        return time.monotonic() - self.started
+
+
+def step_violation_trace(model: Model, prefix: Trace, after_fp: int, name: str,
+                         step: Callable[[State, Action, State], bool]) -> Trace:
+    """The trace to the state before a failing step plus that step, found again by replay."""
+    fp = fingerprint_function(model)
+    last = prefix.steps[-1].state
+    for action, nxt in model.successors(last):
+        if fp(nxt) == after_fp and not step(last, action, nxt):
+            states = [s.state for s in prefix.steps] + [nxt]
+            actions = [s.action for s in prefix.steps] + [action]
+            return build_trace(model, states, actions)
+    raise TraceMismatch(f"the failing step of {name} is not found again by replay")
+
+
+def collect(model: Model, props: PropertySet, result: CheckResult,
+            found: dict[str, Found], witnesses: dict[str, tuple[int, int]],
+            parent_of: Callable[[int], int | None]) -> None:
+    """Turn what a search found into traces, each checked to end where it should."""
+    by_name = {p.name: p for p in props.all}
+    for name, where in found.items():
+        prop = by_name[name]
+        if where.kind == "step":
+            prefix = trace_from_fingerprints(model, chain_to(parent_of, where.before))
+            assert prop.step is not None
+            trace = step_violation_trace(model, prefix, where.fp, name, prop.step)
+        else:
+            trace = trace_from_fingerprints(model, chain_to(parent_of, where.fp))
+            assert prop.holds is not None
+            if prop.holds(trace.steps[-1].state):
+                raise TraceMismatch(f"the rebuilt trace of {name} ends in a state that "
+                                    "satisfies it (fingerprint collision?)")
+        result.violations.append(Violation(prop, trace, where.kind))
+    for name, (fp, _depth) in witnesses.items():
+        trace = trace_from_fingerprints(model, chain_to(parent_of, fp))
+        holds = by_name[name].holds
+        if holds is None or not holds(trace.steps[-1].state):
+            raise TraceMismatch(f"the rebuilt witness of {name} does not end in a state "
+                                "that satisfies it (fingerprint collision?)")
+        result.witnesses[name] = trace
+    if result.complete:
+        for prop in props.sometimes:
+            if prop.name not in result.witnesses and prop.name not in result.not_checked:
+                result.unreached.append(Violation(prop, None, "never-reached"))
+        result.collision_probability = collision_probability(result.distinct_states)
+    order = {p.name: i for i, p in enumerate(props.all)}
+    result.violations.sort(key=lambda v: order[v.property.name])
+
+
+# -- checkpoints of a whole run --------------------------------------------------------------
+
+
+def run_identity(model: Model, props: PropertySet, engine: str) -> dict[str, Any]:
+    """What a checkpoint must match to be resumed: the model, its configuration, the checks."""
+    cfg = model.config
+    return {"model": model.name, "settings": cfg.kafka_text(),
+            "bounds": {k: str(v) for k, v in cfg.bounds.items()},
+            "properties": [p.name for p in props.all], "engine": engine}
+
+
+def write_checkpoint(folder: Path, identity: dict[str, Any],
+                     shards: Callable[[Path], None]) -> None:
+    """Write a checkpoint atomically: shards into a new folder, then swap it in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh = folder / "writing"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    shards(fresh)
+    (fresh / "run.json").write_text(json.dumps(identity, indent=1))
+    current, old = folder / "current", folder / "old"
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        os.replace(current, old)
+    os.replace(fresh, current)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def checkpoint_folder(folder: Path, identity: dict[str, Any]) -> Path:
+    """The saved level to resume from; UsageError when it is missing or for another run."""
+    current = folder / "current"
+    try:
+        saved = json.loads((current / "run.json").read_text())
+    except (OSError, ValueError):
+        raise UsageError(f"--resume {folder}: no checkpoint there") from None
+    if saved != identity:
+        diff = [k for k in identity if saved.get(k) != identity[k]]
+        raise UsageError(f"--resume {folder}: the checkpoint is of another run "
+                         f"(different {', '.join(diff)})")
+    return current

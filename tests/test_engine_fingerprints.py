@@ -1,0 +1,149 @@
+"""Fingerprints a reviewer can trust: no structural collisions, the C and Python twins agree,
+every model's states are what the interface promises, and rebuilt traces are re-checked."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import NamedTuple
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kafkacheck.config import build_config
+from kafkacheck.explorer import native
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.explorer.trace import TraceMismatch
+from kafkacheck.model import registry
+from kafkacheck.model.interface import Model
+from kafkacheck.properties.base import always
+from kafkacheck.testing import make_model
+
+
+class Pair(NamedTuple):
+    left: int
+    right: tuple
+
+
+def test_minus_one_and_minus_two_get_different_fingerprints_unlike_python_hash():
+    assert hash((0, -1)) == hash((0, -2))  # CPython: hash(-1) == hash(-2)
+    assert native.fingerprint((0, -1)) != native.fingerprint((0, -2))
+    assert native.fingerprint(((), 1)) != native.fingerprint(((1,),))  # nesting is encoded
+
+
+def test_equal_states_get_equal_fingerprints_whatever_their_tuple_class():
+    assert native.fingerprint(Pair(1, (True, 2))) == native.fingerprint((1, (1, 2)))
+
+
+leaf = st.one_of(st.booleans(), st.integers(-(2**63), 2**63 - 1), st.sampled_from([-1, -2, 0]))
+states = st.recursive(leaf, lambda inner: st.one_of(
+    st.lists(inner, max_size=4).map(tuple),
+    st.tuples(inner, st.lists(inner, max_size=3).map(tuple)).map(lambda t: Pair(*t))),
+    max_leaves=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(states)
+def test_the_c_and_python_twins_compute_the_same_fingerprint_and_packing(state):
+    assert native.fingerprint(state) == native.py_fingerprint(state)
+    c_classes: dict = {}
+    py_classes: dict = {}
+    packed = native.pack(state, c_classes)
+    assert packed == native.py_pack(state, py_classes)
+    for unpack in (native.unpack, native.py_unpack):
+        again = unpack(packed, list(c_classes))
+        assert again == state and repr(again) == repr(state)
+
+
+def test_a_state_holding_something_else_than_ints_bools_and_tuples_is_refused():
+    for bad in ((1, None), (1, "a"), (1.5,), (1, 2**64)):
+        with pytest.raises((TypeError, OverflowError)):
+            native.fingerprint(bad)
+
+
+def test_the_visited_table_records_each_fingerprint_once_with_its_first_parent():
+    table = native.Table()
+    assert table.add(5, 0) and not table.add(5, 9)
+    assert table.parent(5) == 0 and table.parent(6) is None and 5 in table and len(table) == 1
+    many = [native.fingerprint((i,)) for i in range(100_000)]
+    assert all(table.add(fp, 5) for fp in many) and len(table) == 100_001
+    again = native.Table()
+    again.load(table.dump())
+    assert len(again) == 100_001 and all(again.parent(fp) == 5 for fp in many[::997])
+    assert table.nbytes() <= 100_001 * 16 / 0.375 + 64 * 64 * 16
+
+
+def test_a_complete_run_reports_the_chance_of_a_fingerprint_collision():
+    result = breadth_first(make_model("twophase", rms=3))
+    assert result.complete and result.distinct_states == 288
+    assert result.collision_probability == pytest.approx(288 * 287 / 2**65)
+    partial = breadth_first(make_model("twophase", rms=3), max_states=10)
+    assert partial.collision_probability is None
+
+
+def _walk(model: Model, limit: int = 3000):
+    seen: set = set()
+    queue = deque(model.init_states())
+    while queue and len(seen) < limit:
+        state = queue.popleft()
+        if state in seen:
+            continue
+        seen.add(state)
+        yield state
+        queue.extend(nxt for _, nxt in model.successors(state))
+
+
+@pytest.mark.parametrize("name", registry.available())
+def test_every_model_state_is_made_of_ints_bools_and_tuples_only(name):
+    model = registry.model_class(name)(build_config(registry.model_class(name)))
+    count = 0
+    for state in _walk(model):
+        count += 1
+        for value in native.leaves(state):
+            assert type(value) in (int, bool), f"{name}: a state holds {value!r}"
+            assert -(2**63) <= value < 2**63
+        canonical = model.canonical(state)
+        assert native.unpack(native.pack(canonical, classes := {}), list(classes)) == canonical
+    assert count > 1
+
+
+class Flaky(Model):
+    """A model whose successors change between calls: replay cannot find its own trace."""
+
+    name = "flaky"
+    fields = ("n",)
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.calls = 0
+
+    def init_states(self):
+        return [(0,)]
+
+    def successors(self, state):
+        self.calls += 1
+        if state[0] < 3:
+            yield ("Up",), (state[0] + 1 + (self.calls > 4),)
+
+    def properties(self):
+        return [always("Small", "n stays below 3", lambda s: s[0] < 3)]
+
+
+def test_a_rebuilt_trace_that_does_not_replay_fails_loudly():
+    with pytest.raises(TraceMismatch):
+        breadth_first(Flaky(build_config(Flaky)))
+
+
+def test_without_the_c_module_the_search_finds_the_same_states(monkeypatch):
+    from kafkacheck.explorer import search, trace
+
+    native_run = breadth_first(make_model("twophase", bug="early-commit"))
+    monkeypatch.setattr(trace, "fingerprint", native.py_fingerprint)
+    monkeypatch.setattr(search, "Table", native.PyTable)
+    monkeypatch.setattr(search, "append_record", native.py_append_record)
+    monkeypatch.setattr(search, "records", native.py_records)
+    python_run = breadth_first(make_model("twophase", bug="early-commit"))
+    assert python_run.distinct_states == native_run.distinct_states
+    assert python_run.generated_states == native_run.generated_states
+    assert [v.trace.actions for v in python_run.violations] == \
+        [v.trace.actions for v in native_run.violations]

@@ -1,0 +1,137 @@
+"""The sharded parallel search, the frontier on disk, checkpoints and Ray give the sequential
+engine's counts and verdicts: same distinct and generated states, same shortest traces."""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkacheck.cli import main
+from kafkacheck.explorer import search
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.explorer.parallel import parallel_breadth_first
+from kafkacheck.testing import make_model
+
+REPLICATION = ("replication", {"acks": "1", "replication.factor": "3"},
+               {"records": 2, "crashes": 1})
+SAFETY = ["NoAckedWriteLost", "ReplicasAgreeBelowHw", "HwWithinLeo"]
+
+
+def _replication():
+    name, settings, bounds = REPLICATION
+    return make_model(name, settings, **bounds)
+
+
+def _summary(result):
+    return (result.distinct_states, result.generated_states, result.depth,
+            {p.name: result.verdict(p) for p in result.properties},
+            {v.name: len(v.trace) for v in result.violations})
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_parallel_workers_find_the_sequential_counts_verdicts_and_trace_lengths(workers):
+    seq = breadth_first(_replication(), SAFETY)
+    par = parallel_breadth_first(_replication(), SAFETY, workers=workers)
+    assert seq.complete and par.complete
+    assert _summary(par) == _summary(seq)
+    assert seq.violation("NoAckedWriteLost") is not None
+    assert par.coverage == seq.coverage
+
+
+def test_a_parallel_run_is_deterministic_for_a_given_worker_count():
+    runs = [parallel_breadth_first(_replication(), SAFETY, workers=2) for _ in range(2)]
+    assert [v.trace.actions for v in runs[0].violations] == \
+        [v.trace.actions for v in runs[1].violations]
+
+
+def test_a_frontier_spilled_to_disk_gives_the_same_search(monkeypatch):
+    monkeypatch.setattr(search, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(search, "OBJECT_STATES", 100)
+    whole = breadth_first(make_model("twophase", rms=5), ["TCConsistent"])
+    spilled = breadth_first(make_model("twophase", rms=5), ["TCConsistent"],
+                            memory_budget=8192)
+    assert spilled.complete and spilled.distinct_states == whole.distinct_states == 8832
+    assert spilled.generated_states == whole.generated_states
+    assert any("spilled to disk" in note for note in spilled.notes)
+
+
+@pytest.mark.parametrize("objects", [16384, 10])
+def test_a_resumed_run_gives_the_counts_of_an_uninterrupted_one(tmp_path, monkeypatch, objects):
+    monkeypatch.setattr(search, "OBJECT_STATES", objects)
+    whole = breadth_first(_replication(), SAFETY)
+    first = breadth_first(_replication(), SAFETY, max_depth=4, checkpoint=tmp_path)
+    assert not first.complete and first.stop_reason == "depth limit 4 reached"
+    resumed = breadth_first(_replication(), SAFETY, resume=tmp_path)
+    assert resumed.complete
+    assert _summary(resumed) == _summary(whole)
+    assert resumed.coverage == whole.coverage
+
+
+def test_a_resumed_parallel_run_gives_the_counts_of_an_uninterrupted_one(tmp_path):
+    whole = parallel_breadth_first(_replication(), SAFETY, workers=2)
+    first = parallel_breadth_first(_replication(), SAFETY, workers=2, max_depth=4,
+                                   checkpoint=tmp_path)
+    assert not first.complete
+    resumed = parallel_breadth_first(_replication(), SAFETY, workers=2, resume=tmp_path)
+    assert resumed.complete and _summary(resumed) == _summary(whole)
+    assert resumed.coverage == whole.coverage
+
+
+def test_a_checkpoint_of_another_configuration_is_refused(tmp_path, capsys):
+    breadth_first(_replication(), SAFETY, max_depth=2, checkpoint=tmp_path)
+    code = main(["check", "replication", "--set", "acks=all", "--set",
+                 "replication.factor=3", "--bound", "records=2", "--bound", "crashes=1",
+                 "--resume", str(tmp_path)] + [a for p in SAFETY for a in ("--property", p)])
+    assert code == 2 and "checkpoint is of another run" in capsys.readouterr().err
+
+
+def test_the_cli_checkpoints_and_resumes_to_the_same_result(tmp_path, capsys):
+    args = ["check", "twophase", "--property", "TCConsistent", "--json"]
+    assert main(args + ["--max-depth", "5", "--checkpoint", str(tmp_path)]) == 3
+    capsys.readouterr()
+    assert main(args + ["--resume", str(tmp_path)]) == 0
+    assert '"distinct_states": 288' in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_actors_find_the_sequential_counts_and_verdicts_on_two_models(ray_cluster):
+    from kafkacheck.explorer.ray_engine import ray_breadth_first
+
+    seq = breadth_first(_replication(), SAFETY)
+    distributed = ray_breadth_first(_replication(), SAFETY, workers=2)
+    assert distributed.complete and _summary(distributed) == _summary(seq)
+    seq = breadth_first(make_model("twophase", rms=4), ["TCConsistent"])
+    distributed = ray_breadth_first(make_model("twophase", rms=4), ["TCConsistent"], workers=2)
+    assert distributed.result == seq.result == "holds"
+    assert _summary(distributed) == _summary(seq)
+
+
+def test_ctrl_c_stops_the_workers_and_prints_the_partial_result():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kafkacheck.cli", "check", "replication", "--set", "acks=all",
+         "--set", "replication.factor=3", "--bound", "records=4", "--bound", "crashes=2",
+         "--property", "NoAckedWriteLost", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3 and "INCOMPLETE: interrupted (Ctrl-C)" in out
+    assert "Traceback" not in err
+
+
+def test_a_checkpoint_is_refused_when_liveness_needs_the_state_graph(tmp_path, capsys):
+    assert main(["check", "twophase", "--checkpoint", str(tmp_path)]) == 2
+    assert "do not keep the state graph" in capsys.readouterr().err
