@@ -48,8 +48,8 @@ def _seconds(text: str) -> float:
     try:
         return seconds_limit(text, "")
     except UsageError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds") \
-            from None
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive (a finite number of "
+                                         "seconds)") from None
 
 
 def _count(minimum: int, maximum: int | None = None) -> Any:
@@ -62,19 +62,6 @@ def _count(minimum: int, maximum: int | None = None) -> Any:
             raise argparse.ArgumentTypeError(str(exc).removeprefix(": ")) from None
 
     return parse
-
-
-def _check_writable(path: str, what: str) -> None:
-    """Fail before long work when ``path`` cannot be written (a folder, a missing folder)."""
-    p = Path(path)
-    if p.is_dir():
-        raise UsageError(f"{what} {path}: is a directory")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        state = "is not a folder" if parent.exists() else "does not exist"
-        raise UsageError(f"{what} {path}: {parent} {state}")
-    if p.exists() and not os.access(p, os.W_OK) or not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{what} {path}: not writable")
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -121,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="stop at the first violation found")
     p_check.add_argument("--graph", metavar="FILE",
                          help="write the state graph (.dot or .graphml; small runs only)")
-    p_check.add_argument("--workers", type=_count(1), default=1, metavar="N",
+    p_check.add_argument("--workers", type=int, default=1, metavar="N",
                          help="processes for parallel breadth-first search (sharded, "
                          "persistent workers)")
     p_check.add_argument("--ray", metavar="auto|ADDRESS", default=None,

@@ -29,7 +29,7 @@ class UsageError(Exception):
 
 def seconds_limit(value: object, flag: str) -> float:
     """A time limit: a finite positive number of seconds (no nan, inf, 0 or negative)."""
-    problem = f"{flag}: {value!r} is not a positive number of seconds"
+    problem = f"{flag}: {value!r} must be positive (a finite number of seconds)"
     if isinstance(value, bool):
         raise UsageError(problem)
     if isinstance(value, str):

@@ -37,6 +37,7 @@ def test_max_seconds_must_be_a_finite_positive_number(capsys, value):
 
 @pytest.mark.parametrize("option,value", [("--max-states", "0"), ("--max-states", "-5"),
                                           ("--max-depth", "-1"), ("--workers", "0"),
+                                          ("--workers", "1000"),
                                           ("--max-states", "1.5")])
 def test_counts_must_be_integers_in_range(capsys, option, value):
     one_line_error(capsys, "check", "twophase", option, value)
@@ -107,9 +108,9 @@ def test_graph_path_is_checked_before_the_search(tmp_path, capsys):
     started = time.monotonic()
     err = one_line_error(capsys, "check", "replication", "--bound", "records=4",
                          "--graph", str(blocker / "g.dot"))
-    assert "is not a folder" in err and time.monotonic() - started < 5
-    assert "does not exist" in one_line_error(capsys, "check", "diehard", "--graph",
-                                              str(tmp_path / "missing" / "g.dot"))
+    assert "--graph" in err and time.monotonic() - started < 5
+    assert "--graph" in one_line_error(capsys, "check", "diehard", "--graph",
+                                       str(tmp_path / "missing" / "g.dot"))
 
 
 def test_report_out_must_be_a_folder_and_is_checked_first(tmp_path, capsys):
