@@ -381,6 +381,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     model, _config, props = resolve(args)
     request = EngineRequest.from_args(args)
     if not args.no_estimate and not args.resume:
+        from kafkacheck.explorer.checks import select_properties
+
+        select_properties(model, props)  # an unknown property is bad input: say so first
         _warn_if_too_big(model, args.max_seconds)
     result = run_check(model, props, request)
     if args.graph:
