@@ -101,7 +101,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     """The full human-readable result of a run."""
     model = result.model
     cfg = model.config
-    lines = [f"kafkacheck {__version__} - model {model.name} ({result.engine})"]
+    lines = [f"kafkacheck {__version__} - model {model.name} ({result.engine}), "
+             f"Kafka {cfg.kafka_version}"]
     shown = [k for k in model.key_settings if k in cfg.kafka] or list(cfg.kafka)
     settings = ", ".join(f"{k}={v}" for k, v in cfg.kafka_text().items() if k in shown)
     if settings:
@@ -201,6 +202,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "kafkacheck": __version__,
         "model": model.name,
         "engine": result.engine,
+        "kafka_version": cfg.kafka_version,
         "config": cfg.kafka_text(),
         "config_given": {k: v for k, v in cfg.kafka_text().items() if k in cfg.explicit},
         "effective_config": {**cfg.kafka_text(), **{

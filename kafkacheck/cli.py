@@ -72,6 +72,9 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    metavar="FILE.properties", help="Kafka settings from a .properties file")
     p.add_argument("--bound", dest="bounds", action="append", default=[], metavar="NAME=VALUE",
                    help="a model bound, e.g. --bound crashes=1 (repeatable)")
+    p.add_argument("--kafka-version", default=None, metavar="X.Y",
+                   help="the Kafka release to check (0.10 to 4.4; default 4.4): picks its "
+                        "rules and its defaults")
     p.add_argument("--property", dest="props", action="append", default=[], metavar="NAME",
                    help="check only this property (repeatable)")
     p.add_argument("--max-states", type=_count(1), default=None, metavar="N",
@@ -341,14 +344,16 @@ def cmd_partitioner_sequence(args: argparse.Namespace) -> int:
 
 def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     """The model instance, its configuration and the selected properties from CLI args."""
-    cls, base, bound_pairs, preset_props = resolve_target(args.model)
+    cls, base, bound_pairs, preset_props, preset_version = resolve_target(args.model)
     props = list(args.props) or preset_props
+    version = getattr(args, "kafka_version", None) or preset_version
     config = build_config(
         cls,
         settings=parse_pairs(args.sets, "--set"),
         files=args.configs,
         bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
         base=base,
+        kafka_version=version,
     )
     # Commands whose parsers take plain numbers (explore) are held to the same limits.
     for attr in ("max_states", "max_seconds"):
@@ -498,7 +503,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             raise UsageError(f"{trace_path} does not name its model: give it "
                              "(kafkacheck replay MODEL FILE)")
         model_name = saved_model
-    cls, base, bound_pairs, _props = resolve_target(model_name)
+    cls, base, bound_pairs, _props, version = resolve_target(model_name)
     if isinstance(saved_model, str) and saved_model != cls.name:
         raise UsageError(f"{trace_path} was recorded for model {saved_model!r}, not "
                          f"{cls.name}")
@@ -507,9 +512,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         bound_pairs = [(k, str(v)) for k, v in saved_bounds.items()]
     settings = _saved_settings(data, cls) if "config" in data or "config_given" in data else \
         list(base.items())
+    saved_version = data.get("kafka_version")
+    if saved_version is not None and not isinstance(saved_version, str):
+        raise UsageError(f"{trace_path}: malformed 'kafka_version' (expected text)")
+    version = getattr(args, "kafka_version", None) or saved_version or version
     config = build_config(cls, settings=settings + parse_pairs(args.sets, "--set"),
                           files=args.configs,
-                          bounds=bound_pairs + parse_pairs(args.bounds, "--bound"))
+                          bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
+                          kafka_version=version)
     model = cls(config)
     by_name = {p.name: p for p in model.properties()}
     status = EXIT_HOLDS

@@ -253,8 +253,9 @@ def _model_table(name: str) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]
     from kafkacheck.config import UsageError, build_config, resolve_target
 
     try:
-        cls, base, bounds, _props = resolve_target(name)
-        model = cls(build_config(cls, settings=list(base.items()), bounds=bounds))
+        cls, base, bounds, _props, version = resolve_target(name)
+        model = cls(build_config(cls, settings=list(base.items()), bounds=bounds,
+                                 kafka_version=version))
     except UsageError:
         return dict(VALID_BOUNDS), PROPERTIES
     table = {}

@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model import versions
 
 if TYPE_CHECKING:
     from kafkacheck.model.interface import Bound, Model
@@ -58,9 +59,19 @@ def count_limit(value: object, flag: str, minimum: int = 1, maximum: int | None 
     return value
 
 
-def resolve_target(name: object) -> tuple[type[Model], dict[str, str], list[tuple[str, str]],
-                                          list[str]]:
-    """A model or preset name: its class, the preset's settings, bounds and properties."""
+class Target(NamedTuple):
+    """What a model or preset name stands for."""
+
+    cls: type[Model]
+    settings: dict[str, str]  # a preset's Kafka settings
+    bounds: list[tuple[str, str]]  # a preset's bounds
+    properties: list[str]  # a preset's properties
+    kafka_version: str | None  # a preset's Kafka release (None: the default)
+
+
+def resolve_target(name: object) -> Target:
+    """A model or preset name: its class, and the preset's settings, bounds, properties
+    and Kafka version (UsageError with a did-you-mean for an unknown name)."""
     from kafkacheck.model import presets, registry
 
     if not isinstance(name, str):
@@ -68,6 +79,7 @@ def resolve_target(name: object) -> tuple[type[Model], dict[str, str], list[tupl
     base: dict[str, str] = {}
     bound_pairs: list[tuple[str, str]] = []
     props: list[str] = []
+    version = None
     if name not in registry.MODELS:
         preset = presets.PRESETS.get(name)
         if preset is None:
@@ -77,11 +89,12 @@ def resolve_target(name: object) -> tuple[type[Model], dict[str, str], list[tupl
         base = dict(preset.settings)
         bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
         props = list(preset.properties)
+        version = preset.kafka_version
     try:
         cls = registry.model_class(name)
     except ImportError as exc:
         raise UsageError(f"model {name!r} is not available in this installation: {exc}") from None
-    return cls, base, bound_pairs, props
+    return Target(cls, base, bound_pairs, props, version)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -98,6 +111,13 @@ class Config:
     bounds: Mapping[str, Any]
     explicit: frozenset[str] = frozenset()
     not_modelled: Mapping[str, Any] = field(default_factory=dict)
+    # The Kafka release checked (--kafka-version): picks rules and defaults.
+    kafka_version: str = versions.DEFAULT
+
+    @property
+    def version(self) -> versions.Version:
+        """The Kafka release as a comparable (major, minor) tuple."""
+        return versions.parse(self.kafka_version)
 
     def kafka_text(self) -> dict[str, str]:
         """The Kafka settings rendered as .properties values."""
@@ -106,13 +126,15 @@ class Config:
     def digest(self) -> str:
         """A short stable hash of the configuration (for report links and caching)."""
         blob = json.dumps(
-            {"kafka": self.kafka_text(), "bounds": dict(self.bounds)}, sort_keys=True
+            {"kafka": self.kafka_text(), "bounds": dict(self.bounds),
+             "kafka_version": self.kafka_version}, sort_keys=True
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in results."""
         return {
+            "kafka_version": self.kafka_version,
             "kafka": self.kafka_text(),
             "bounds": dict(self.bounds),
             "not_modelled": {
@@ -333,8 +355,17 @@ def build_config(
     files: Sequence[str | Path] = (),
     bounds: Sequence[tuple[str, str]] = (),
     base: Mapping[str, str] | None = None,
+    kafka_version: str | None = None,
 ) -> Config:
-    """Resolve a model's effective configuration and validate it (UsageError on problems)."""
+    """Resolve a model's effective configuration and validate it (UsageError on problems).
+
+    ``kafka_version`` (default the newest release modelled) picks each setting's default.
+    """
+    version_text = versions.DEFAULT if kafka_version is None else str(kafka_version).strip()
+    try:
+        version = versions.parse(version_text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     raw: dict[str, str] = dict(base or {})
     for path in files:
         raw.update(load_properties_file(path))
@@ -343,7 +374,7 @@ def build_config(
     kafka: dict[str, Any] = {}
     not_modelled: dict[str, Any] = {}
     for name in model_cls.settings:
-        kafka[name] = kafka_settings.SETTINGS[name].default
+        kafka[name] = kafka_settings.default_for(name, version)
     unknown: list[str] = []
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
@@ -377,7 +408,8 @@ def build_config(
                 f"unknown bound {key!r} for model {model_cls.name}{hint} (bounds: {known})"
             )
         bound_values[key] = _parse_bound(by_name[key], text)
-    config = Config(kafka, bound_values, frozenset(raw), not_modelled)
+    config = Config(kafka, bound_values, frozenset(raw), not_modelled,
+                    versions.text(version))
     validate = getattr(model_cls, "validate_config", None)
     if validate is not None:
         problem = validate(config)

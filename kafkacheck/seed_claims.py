@@ -120,7 +120,7 @@ def _replication(check: Checker) -> Verdict:
     safe = check(
         "replication",
         SAFE,
-        {"crashes": 1, "records": 2},
+        {"crashes": 1, "records": 2, "crash_kind": "process"},
         ["NoAckedWriteLost", "CommittedRecordsStay"],
     )
     acks1 = check(
@@ -137,17 +137,20 @@ def _replication(check: Checker) -> Verdict:
     )
     power = check(
         "replication",
-        {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2"},
+        {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2",
+         "eligible.leader.replicas.version": "0"},
         {"crashes": 1, "crash_kind": "power-loss"},
         ["NoAckedWriteLost"],
     )
-    two = check("replication", SAFE, {"crashes": 2, "records": 2}, ["NoAckedWriteLost"])
+    two = check("replication", SAFE, {"crashes": 2, "records": 2, "crash_kind": "process"},
+                ["NoAckedWriteLost"])
     return decided(
         CONDITIONAL,
         "Only for writes acknowledged with `acks=all`, with `min.insync.replicas` >= 2, "
         "`unclean.leader.election.enable=false`, leader-epoch truncation (Kafka >= 2.0), and "
         "failures that keep the disk (a process crash). With `acks=1`, with unclean "
-        "election, or with a power failure of the last in-sync replica (the ISR may shrink "
+        "election, or, without Eligible Leader Replicas (Kafka 4.0 and clusters upgraded "
+        "from it), with a power failure of the last in-sync replica (the ISR may shrink "
         "below `min.insync.replicas`; KIP-966), acknowledged data is lost.",
         [
             safe.cite("NoAckedWriteLost"),
@@ -169,15 +172,16 @@ def _replication(check: Checker) -> Verdict:
 
 
 def _broker_count(check: Checker) -> Verdict:
+    no_elr = {"eligible.leader.replicas.version": "0"}
     rf2 = check(
         "replication",
-        {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2"},
+        {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2", **no_elr},
         {"crashes": 1, "crash_kind": "power-loss"},
         ["NoAckedWriteLost"],
     )
     rf3 = check(
         "replication",
-        {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2"},
+        {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2", **no_elr},
         {"crashes": 1, "crash_kind": "power-loss"},
         ["NoAckedWriteLost"],
     )
@@ -187,7 +191,8 @@ def _broker_count(check: Checker) -> Verdict:
         "`replication.factor=3` needs, and only a replication factor above "
         "`min.insync.replicas` lets a partition keep accepting `acks=all` writes with one "
         "replica down. Three brokers do not by themselves protect data: see the rows below "
-        "and the replication claim.",
+        "(a power failure, Eligible Leader Replicas off as in Kafka 4.0) and the "
+        "replication claim.",
         [rf2.cite("NoAckedWriteLost"), rf3.cite("NoAckedWriteLost")],
         expect=[(rf2, "NoAckedWriteLost", "violated"), (rf3, "NoAckedWriteLost", "violated")],
     )

@@ -69,23 +69,30 @@ def _names(value: object, what: str) -> list[str]:
     return names
 
 
-def _resolve(name: object, settings: object, bounds: object) -> tuple[Model, list[str]]:
+def _resolve(name: object, settings: object, bounds: object,
+             kafka_version: object = None) -> tuple[Model, list[str]]:
     """The model instance for a model or preset name, and the preset's properties."""
-    cls, base, bound_pairs, props = resolve_target(name)
-    config = build_config(cls, settings=_pairs(settings, "settings"),
-                          bounds=bound_pairs + _pairs(bounds, "bounds"), base=base)
-    return cls(config), props
+    target = resolve_target(name)
+    if kafka_version is not None and not isinstance(kafka_version, str | int | float):
+        raise UsageError(f"kafka_version must be a release such as '4.4', got "
+                         f"{type(kafka_version).__name__}")
+    config = build_config(target.cls, settings=_pairs(settings, "settings"),
+                          bounds=target.bounds + _pairs(bounds, "bounds"), base=target.settings,
+                          kafka_version=target.kafka_version if kafka_version is None
+                          else str(kafka_version))
+    return target.cls(config), target.properties
 
 
-def make_model(name: str, settings: Mapping[str, object] | None = None,
-               **bounds: object) -> Model:
+def make_model(name: str, settings: Mapping[str, object] | None = None, *,
+               kafka_version: str | None = None, **bounds: object) -> Model:
     """Build a model instance from Kafka settings and bounds, as the CLI would."""
-    return _resolve(name, settings, bounds)[0]
+    return _resolve(name, settings, bounds, kafka_version)[0]
 
 
 def check(settings: Mapping[str, object] | None = None, *, model: str = "replication",
           properties: Sequence[str] | str = (), bounds: Mapping[str, object] | None = None,
-          max_seconds: float | None = None, max_states: int | None = None) -> CheckResult:
+          max_seconds: float | None = None, max_states: int | None = None,
+          kafka_version: str | None = None) -> CheckResult:
     """Run the exhaustive search on one configuration and return the result."""
     from kafkacheck.explorer.bfs import breadth_first
     from kafkacheck.explorer.checks import select_properties
@@ -94,7 +101,7 @@ def check(settings: Mapping[str, object] | None = None, *, model: str = "replica
         max_states = count_limit(max_states, "max_states")
     if max_seconds is not None:
         max_seconds = seconds_limit(max_seconds, "max_seconds")
-    instance, preset_props = _resolve(model, settings, bounds)
+    instance, preset_props = _resolve(model, settings, bounds, kafka_version)
     names = _names(properties, "properties") or preset_props
     propset = select_properties(instance, names)
     return breadth_first(instance, names, max_seconds=max_seconds, max_states=max_states,
@@ -157,7 +164,7 @@ def kafka_settings(model: str = "replication", **fixed: object) -> Any:
     """
     from hypothesis import strategies as st
 
-    cls, base, _bounds, _props = resolve_target(model)
+    cls, base, _bounds, _props, _version = resolve_target(model)
     pinned_text = {**base, **dict(_pairs(fixed, "pinned settings"))}
     build_config(cls, settings=list(pinned_text.items()))  # UsageError for a bad pin
     free_names = [name for name in cls.settings

@@ -9,7 +9,7 @@ states).  Actions are small printable tuples ``(name, arg, ...)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -217,6 +217,26 @@ class Model:
     def info(cls) -> ModelInfo:
         """A description for listings, without building an instance."""
         return ModelInfo(cls.name, cls.summary, cls.bounds, cls.settings)
+
+
+def replacer(cls: type, *names: str) -> Callable[..., Any]:
+    """A fast ``_replace`` of fixed fields of a NamedTuple state class.
+
+    ``replacer(S, "a", "c")(state, a, c)`` equals ``state._replace(a=a, c=c)`` at the cost
+    of building one tuple (``_replace`` parses keywords on every call: too slow for the
+    successor functions, which build every new state).
+    """
+    fields = cls._fields  # type: ignore[attr-defined]
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field {unknown[0]!r}")
+    args = ", ".join(f"v{i}" for i in range(len(names)))
+    items = ", ".join(f"v{names.index(f)}" if f in names else f"s[{i}]"
+                      for i, f in enumerate(fields))
+    code = f"def replace(s, {args}):\n    return _new(cls, ({items},))\n"
+    namespace: dict[str, Any] = {"_new": tuple.__new__, "cls": cls}
+    exec(code, namespace)  # noqa: S102 - generated from the class's own field names
+    return namespace["replace"]
 
 
 def format_action(action: Action) -> str:

@@ -16,6 +16,7 @@ class Preset:
     settings: Mapping[str, str] = field(default_factory=dict)
     bounds: Mapping[str, int | str] = field(default_factory=dict)
     properties: tuple[str, ...] = ()
+    kafka_version: str | None = None  # None: the default release
 
 
 _SAFE = {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3",
@@ -34,12 +35,12 @@ _ALL: tuple[Preset, ...] = (
            {**_SAFE, "min.insync.replicas": "1", "unclean.leader.election.enable": "true"},
            {"crashes": 1}),
     Preset("hw-truncation-loss", "replication",
-           "truncation to the high watermark (before KIP-101) loses committed data on a "
-           "leader change", _SAFE,
-           {"truncation": "high-watermark", "crashes": 1, "leader_changes": 1}),
+           "Kafka 0.10: truncation to the high watermark (before KIP-101) loses committed "
+           "data on a leader change", _SAFE,
+           {"crashes": 1, "leader_changes": 1, "crash_kind": "process"}, kafka_version="0.10"),
     Preset("leader-epoch-safe", "replication",
-           "the same faults with leader-epoch truncation (KIP-101 + KIP-279): safe", _SAFE,
-           {"truncation": "leader-epoch", "crashes": 1, "leader_changes": 1}),
+           "the same faults in Kafka 4.4 (leader-epoch truncation, KIP-101 + KIP-279): safe",
+           _SAFE, {"crashes": 1, "leader_changes": 1, "crash_kind": "process"}),
     Preset("power-loss", "replication",
            "acks=all with min.insync.replicas=1: a power failure of the only in-sync replica "
            "loses acknowledged writes (the KIP-966 scenario)",
@@ -114,9 +115,6 @@ _ALL: tuple[Preset, ...] = (
     Preset("controller-minority", "controller",
            "an isolated minority controller changes nothing; the majority elects a successor "
            "with a higher epoch", {}, {"records": 0, "crashes": 0, "isolations": 1}),
-    Preset("controller-stale-metadata", "controller",
-           "what controller epochs protect: brokers that accept a stale controller's metadata",
-           {}, {"records": 0, "isolations": 1, "bug": "broker-accepts-stale-controller"}),
     Preset("controller-two-voters", "controller",
            "two controller voters tolerate no failure: no controller failover",
            {}, {"controllers": 2, "records": 0, "crashes": 1, "isolations": 0}),

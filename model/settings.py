@@ -2,7 +2,9 @@
 
 One registry for broker, topic, producer and consumer settings.  Models say which
 ones they read; the rest are accepted and reported as "not modelled".  Defaults are
-those of Apache Kafka 4.x (the doc section "Configuration" of kafka.apache.org).
+those of the newest release modelled (the doc section "Configuration" of
+kafka.apache.org); ``default_for`` gives a setting's default in an older release when
+Kafka changed it (``VERSION_DEFAULTS``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from kafkacheck.model.versions import Version
 
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
@@ -208,10 +212,10 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("log.retention.hours", "broker", 168, _int(-1), "broker default of retention.ms"),
     _s("cleanup.policy", "topic", "delete", _choice("delete", "compact", "delete,compact"),
        "delete or compact old segments"),
-    _s("eligible.leader.replicas.version", "broker", 0, _int(0, 1),
+    _s("eligible.leader.replicas.version", "broker", 1, _int(0, 1),
        "KRaft feature level (kafka-features / storage format), not a config property: 1 turns "
-       "on Eligible Leader Replicas and the strict min-ISR high watermark (KIP-966; default "
-       "on clusters formatted by Kafka 4.1 or later, off in 4.0 and upgraded clusters)"),
+       "on Eligible Leader Replicas (KIP-966; available from 4.0, default on clusters "
+       "formatted by Kafka 4.1 or later, off in 4.0 and in clusters upgraded from it)"),
     _s("offsets.retention.minutes", "broker", 10080, _int(1),
        "committed offsets of an empty group are kept this long"),
     _s("group.initial.rebalance.delay.ms", "broker", 3000, _int(0),
@@ -298,3 +302,32 @@ def render(name: str, value: Any) -> str:
     """Print a parsed value the way a .properties file would hold it."""
     setting = SETTINGS.get(name)
     return setting.render(value) if setting else str(value)
+
+
+# Defaults that changed between releases: (first release with the value, value), oldest
+# first.  Each line names where the change is recorded.
+VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
+    # KIP-106 (0.11): unclean leader election off by default (KafkaConfig, 0.10.2 vs 0.11.0).
+    "unclean.leader.election.enable": (((0, 10), True), ((0, 11), False)),
+    # KIP-91 (2.1): retries default Integer.MAX_VALUE, bounded by delivery.timeout.ms.
+    "retries": (((0, 10), 0), ((2, 1), INT_MAX)),
+    # KIP-679 (3.0): acks=all and enable.idempotence=true by default (ProducerConfig 3.0.0).
+    "acks": (((0, 10), 1), ((3, 0), -1)),
+    "enable.idempotence": (((0, 10), False), ((3, 0), True)),
+    # KIP-735 (3.0): session.timeout.ms 10 s -> 45 s.
+    "session.timeout.ms": (((0, 10), 10000), ((3, 0), 45000)),
+    # KIP-1030 / KAFKA-16368 (4.0): linger.ms 0 -> 5.
+    "linger.ms": (((0, 10), 0), ((4, 0), 5)),
+    # KIP-966: Eligible Leader Replicas exist from 4.0 (off), on for clusters formatted by
+    # 4.1 or later (docs "Eligible Leader Replicas").
+    "eligible.leader.replicas.version": (((0, 10), 0), ((4, 1), 1)),
+}
+
+
+def default_for(name: str, version: Version) -> Any:
+    """The default of setting ``name`` in Kafka release ``version``."""
+    value = SETTINGS[name].default
+    for since, changed in VERSION_DEFAULTS.get(name, ()):
+        if version >= since:
+            value = changed
+    return value

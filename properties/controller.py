@@ -1,36 +1,16 @@
 """Controller guarantees: one active controller per epoch, epochs only grow, fencing works.
 
 The replication guarantees (``properties/replication.py``) are checked on the composed
-state too: the partition tuple there holds the latest committed leader, epoch and ISR.
+state too: its ``parts`` hold the latest committed leader, epoch and ISR of each
+partition, and its ``alive`` the nodes up (broker b is node b).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from kafkacheck.model.cluster.controller import (
-    ALIVE,
-    B_CEPOCH,
-    B_OFFSET,
-    B_PHASE,
-    B_VIEWS,
-    BROKERS,
-    C_END,
-    C_EPOCH,
-    C_IMAGE,
-    C_LEADER,
-    CTRL,
-    I_FENCED,
-    I_PARTS,
-    LEAD,
-    M_EPOCH,
-    M_LEADER,
-    M_PEPOCH,
-    PARTS,
-    RUNNING,
-    ZOMBIE,
-)
-from kafkacheck.model.cluster.partition import EPOCH, LEADER, LOGS, NO_LEADER, entry_record
+from kafkacheck.model.cluster.controller import RUNNING
+from kafkacheck.model.cluster.partition import NO_LEADER, log_records
 from kafkacheck.properties import replication as rp
 from kafkacheck.properties.base import Property, always, always_step, sometimes
 
@@ -38,150 +18,125 @@ if TYPE_CHECKING:
     from kafkacheck.model.cluster.controller import ControllerModel
 
 
-def active_controllers(model: ControllerModel, state: tuple) -> list[tuple[int, int]]:
+def active_controllers(model: ControllerModel, state: Any) -> list[tuple[int, int]]:
     """(controller, epoch) of every live controller that believes it is active."""
-    alive = state[ALIVE]
-    return [(c, ctl[C_EPOCH]) for c, ctl in enumerate(state[CTRL])
-            if ctl[C_LEADER] == c and alive >> model.ctrl_node[c] & 1]
+    alive = state.alive
+    return [(c, ctl.epoch) for c, ctl in enumerate(state.controllers)
+            if ctl.leader == c and alive >> model.ctrl_node[c] & 1]
 
 
-def one_active_per_epoch(model: ControllerModel, state: tuple) -> bool:
+def one_active_per_epoch(model: ControllerModel, state: Any) -> bool:
     """No two live controllers believe they are active in the same epoch."""
     epochs = [e for _, e in active_controllers(model, state)]
     return len(epochs) == len(set(epochs))
 
 
-def _metas_grow(old: tuple, new: tuple) -> bool:
+def _registrations_grow(old: tuple, new: tuple) -> bool:
     """No partition registration's leader epoch or partition epoch went down."""
     if old is new:
         return True
-    for om, nm in zip(old, new, strict=True):
-        if nm[M_EPOCH] < om[M_EPOCH] or nm[M_PEPOCH] < om[M_PEPOCH]:
+    for o, n in zip(old, new, strict=True):
+        if n.epoch < o.epoch or n.partition_epoch < o.partition_epoch:
             return False
     return True
 
 
-def epochs_grow(before: tuple, after: tuple) -> bool:
+def epochs_grow(before: Any, after: Any) -> bool:
     """No controller epoch, metadata offset, leader epoch or partition epoch goes down."""
-    if before[CTRL] is not after[CTRL]:
-        for old, new in zip(before[CTRL], after[CTRL], strict=True):
+    if before.controllers is not after.controllers:
+        for old, new in zip(before.controllers, after.controllers, strict=True):
             if old is new:
                 continue
-            if new[C_EPOCH] < old[C_EPOCH] or new[C_END] < old[C_END]:
+            if new.epoch < old.epoch or new.end < old.end:
                 return False
-            if not _metas_grow(old[C_IMAGE][I_PARTS], new[C_IMAGE][I_PARTS]):
+            if not _registrations_grow(old.image.parts, new.image.parts):
                 return False
-    if before[BROKERS] is not after[BROKERS]:
-        for old, new in zip(before[BROKERS], after[BROKERS], strict=True):
+    if before.brokers is not after.brokers:
+        for old, new in zip(before.brokers, after.brokers, strict=True):
             if old is new:
                 continue
-            if new[B_CEPOCH] < old[B_CEPOCH] or not _metas_grow(old[B_VIEWS], new[B_VIEWS]):
+            if new.controller_epoch < old.controller_epoch or \
+                    not _registrations_grow(old.views, new.views):
                 return False
-    if before[PARTS] is after[PARTS]:
+    if before.parts is after.parts:
         return True
-    return all(np[EPOCH] >= op[EPOCH] for op, np in zip(before[PARTS], after[PARTS],
-                                                       strict=True))
+    return all(new.epoch >= old.epoch for old, new in zip(before.parts, after.parts,
+                                                          strict=True))
 
 
-def committed_by_majority(model: ControllerModel, state: tuple) -> bool:
+def committed_by_majority(model: ControllerModel, state: Any) -> bool:
     """Every metadata offset a controller or broker holds is stored by a majority of voters."""
-    ends = sorted((ctl[C_END] for ctl in state[CTRL]), reverse=True)
+    ends = sorted((ctl.end for ctl in state.controllers), reverse=True)
     stored = ends[model.majority - 1]
     if ends[0] > stored:
         return False
-    return all(br[B_OFFSET] <= stored for br in state[BROKERS])
+    return all(br.offset <= stored for br in state.brokers)
 
 
-def broker_offsets_grow(before: tuple, after: tuple) -> bool:
+def broker_offsets_grow(before: Any, after: Any) -> bool:
     """No broker's applied metadata offset goes down."""
-    if before[BROKERS] is after[BROKERS]:
+    if before.brokers is after.brokers:
         return True
-    return all(new[B_OFFSET] >= old[B_OFFSET]
-               for old, new in zip(before[BROKERS], after[BROKERS], strict=True))
+    return all(new.offset >= old.offset
+               for old, new in zip(before.brokers, after.brokers, strict=True))
 
 
-def one_leader_per_epoch(model: ControllerModel, state: tuple) -> bool:
+def one_leader_per_epoch(model: ControllerModel, state: Any) -> bool:
     """Per partition, no two acting leaders share a leader epoch, nor do two registrations."""
-    alive = state[ALIVE]
-    brokers = state[BROKERS]
-    for p, leads in enumerate(state[LEAD]):
+    alive = state.alive
+    brokers = state.brokers
+    for p, leads in enumerate(state.leads):
         seen: set[int] = set()
         for b, lead in enumerate(leads):
             if not lead or not alive >> model.broker_node[b] & 1:
                 continue
-            if brokers[b][B_PHASE] != RUNNING:
+            if brokers[b].phase != RUNNING:
                 continue
-            epoch = brokers[b][B_VIEWS][p][M_EPOCH]
+            epoch = brokers[b].views[p].epoch
             if epoch in seen:
                 return False
             seen.add(epoch)
         leader_of: dict[int, int] = {}
-        for ctl in state[CTRL]:
-            meta = ctl[C_IMAGE][I_PARTS][p]
-            if leader_of.setdefault(meta[M_EPOCH], meta[M_LEADER]) != meta[M_LEADER]:
+        for ctl in state.controllers:
+            reg = ctl.image.parts[p]
+            if leader_of.setdefault(reg.epoch, reg.leader) != reg.leader:
                 return False
     return True
 
 
-def deposed_acks_survive(state: tuple) -> bool:
+def deposed_acks_survive(state: Any) -> bool:
     """Every record a deposed leader acknowledged is in the current (live) leader's log."""
-    alive = state[ALIVE]
-    for part, zombie in zip(state[PARTS], state[ZOMBIE], strict=True):
-        leader = part[LEADER]
+    alive = state.alive
+    for part, zombie in zip(state.parts, state.acked_by_deposed_leader, strict=True):
+        leader = part.leader
         if not zombie or leader == NO_LEADER or not alive >> leader & 1:
             continue
-        present = 0
-        for e in part[LOGS][leader]:
-            present |= 1 << entry_record(e)
-        if zombie & ~present:
+        if zombie & ~log_records(part.logs[leader]):
             return False
     return True
 
 
-def fenced_never_leads(state: tuple) -> bool:
+def fenced_never_leads(state: Any) -> bool:
     """No controller's metadata names a fenced broker as a partition leader."""
-    for ctl in state[CTRL]:
-        fenced = ctl[C_IMAGE][I_FENCED]
-        for meta in ctl[C_IMAGE][I_PARTS]:
-            leader = meta[M_LEADER]
-            if leader != NO_LEADER and fenced >> leader & 1:
+    for ctl in state.controllers:
+        fenced = ctl.image.fenced
+        for reg in ctl.image.parts:
+            if reg.leader != NO_LEADER and fenced >> reg.leader & 1:
                 return False
     return True
 
 
-def zombie_controller(model: ControllerModel, state: tuple) -> bool:
+def zombie_controller(model: ControllerModel, state: Any) -> bool:
     """Two live controllers believe they are active, in different epochs."""
     return len({e for _, e in active_controllers(model, state)}) >= 2
 
 
-def zombie_leader(model: ControllerModel, state: tuple) -> bool:
+def zombie_leader(model: ControllerModel, state: Any) -> bool:
     """Two live brokers act as leader of the same partition."""
-    alive = state[ALIVE]
+    alive = state.alive
     return any(sum(1 for b, lead in enumerate(leads)
                    if lead and alive >> model.broker_node[b] & 1) >= 2
-               for leads in state[LEAD])
-
-
-def _lift(model: ControllerModel, prop: Property) -> Property:
-    """A replication property evaluated on the composed state's partitions."""
-    holds = prop.holds
-    assert holds is not None
-    size = max(rp.ALIVE, rp.PARTS) + 1
-    everyone = model.everyone  # broker b runs on node b
-    if (rp.ALIVE, rp.PARTS) == (0, size - 1):
-        pad = (0,) * (size - 2)
-
-        def lifted(s: tuple, h=holds) -> bool:
-            return h((s[ALIVE] & everyone, *pad, s[PARTS]))
-    else:
-        def lifted(s: tuple, h=holds) -> bool:
-            shaped = [0] * size
-            shaped[rp.ALIVE] = s[ALIVE] & everyone
-            shaped[rp.PARTS] = s[PARTS]
-            return h(tuple(shaped))
-
-    return Property(**{**prop.__dict__, "holds": lifted,
-                       "source": prop.source + " (on the composed controller state)"})
+               for leads in state.leads)
 
 
 def controller_properties(model: ControllerModel) -> list[Property]:
@@ -252,7 +207,11 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "was elected or kept as leader",
         ),
     ]
-    props += [_lift(model, p) for p in rp.replication_properties(model) if p.kind != "eventually"]
+    # The replication predicates read ``alive`` and ``parts``, which the controller's
+    # state has too: they are checked on it unchanged.
+    props += [Property(**{**p.__dict__,
+                          "source": p.source + " (on the composed controller state)"})
+              for p in rp.replication_properties(model) if p.kind != "eventually"]
     if model.m > 1 and (model.bound["crashes"] or model.bound["isolations"]):
         props.append(sometimes(
             "ControllerFailsOver", "a new controller is elected in a higher epoch",

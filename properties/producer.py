@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kafkacheck.model.cluster.partition import EPOCH, LEADER, LOGS, NO_LEADER, RECORD_MASK
-from kafkacheck.model.cluster.replication import PARTS
+from kafkacheck.model.clients.producer import ACKED, DEFINITE, ERROR_NAMES, FAILED, INDEFINITE
+from kafkacheck.model.cluster.partition import NO_LEADER, RECORD_MASK
 from kafkacheck.properties.base import Property, always, sometimes
 
 if TYPE_CHECKING:
     from kafkacheck.model.clients.producer import ProducerModel
-
-# Positions in the producer model's state and its tuples (see model/producer.py).
-REPL, BATCHES, DESCS = 0, 4, 5
-B_PART, B_RECORDS, B_ATTEMPTS, B_STATUS, B_ERR = 0, 1, 2, 4, 5
-ACKED, FAILED = 2, 3
 
 REPLICATION_PROPERTIES = ("CommittedRecordsStay", "ReplicasAgreeBelowHw", "LeaderInIsr",
                           "HwWithinLeo", "LeaderFailsOver")
@@ -28,17 +23,17 @@ def leader_records(state: tuple) -> list[list[int] | None]:
     """Per partition, the record ids in its leader's log in offset order (None: no leader)."""
     if _LAST[0] is state:
         return _LAST[1]
-    batches = state[BATCHES]
-    descs = state[DESCS]
+    batches = state.batches
+    descs = state.descriptors
     out: list[list[int] | None] = []
-    for part in state[REPL][PARTS]:
-        leader = part[LEADER]
+    for part in state.repl.parts:
+        leader = part.leader
         if leader == NO_LEADER:
             out.append(None)
             continue
         records: list[int] = []
-        for e in part[LOGS][leader]:
-            records.extend(batches[descs[e & RECORD_MASK][0]][B_RECORDS])
+        for e in part.logs[leader]:
+            records.extend(batches[descs[e & RECORD_MASK].batch].records)
         out.append(records)
     _LAST[0], _LAST[1] = state, out
     return out
@@ -55,11 +50,11 @@ def no_duplicates(state: tuple) -> bool:
 def acked_present(state: tuple) -> bool:
     """Every record of an acknowledged batch is in its partition leader's log."""
     logs = leader_records(state)
-    for batch in state[BATCHES]:
-        if batch[B_STATUS] != ACKED:
+    for batch in state.batches:
+        if batch.status != ACKED:
             continue
-        records = logs[batch[B_PART]]
-        if records is not None and not set(batch[B_RECORDS]) <= set(records):
+        records = logs[batch.partition]
+        if records is not None and not set(batch.records) <= set(records):
             return False
     return True
 
@@ -100,38 +95,38 @@ def key_order(state: tuple, keys: int) -> bool:
     return True
 
 
-def definite_failures_absent(state: tuple, definite: frozenset[int]) -> bool:
-    """No record of a batch that failed with a 'not written' error is in the leader's log."""
+def definite_failures_absent(state: tuple) -> bool:
+    """No record of a batch whose every attempt failed with a 'not written' error is in its
+    partition leader's log."""
     logs = leader_records(state)
-    for batch in state[BATCHES]:
-        if batch[B_STATUS] == FAILED and batch[B_ERR] in definite:
-            records = logs[batch[B_PART]]
-            if records is not None and set(batch[B_RECORDS]) & set(records):
+    for batch in state.batches:
+        if batch.status == FAILED and batch.error in DEFINITE and not batch.in_doubt:
+            records = logs[batch.partition]
+            if records is not None and set(batch.records) & set(records):
                 return False
     return True
 
 
-def indefinite_failure_written(state: tuple, definite: frozenset[int]) -> bool:
-    """A batch reported failed with a timeout-like error is nevertheless in the leader's log."""
+def failed_send_written(state: tuple, errors: frozenset[int]) -> bool:
+    """A batch reported failed with one of ``errors`` is nevertheless in the leader's log."""
     logs = leader_records(state)
-    for batch in state[BATCHES]:
-        if batch[B_STATUS] == FAILED and batch[B_ERR] not in definite:
-            records = logs[batch[B_PART]]
-            if records is not None and set(batch[B_RECORDS]) & set(records):
+    for batch in state.batches:
+        if batch.status == FAILED and batch.error in errors:
+            records = logs[batch.partition]
+            if records is not None and set(batch.records) & set(records):
                 return True
     return False
 
 
 def producer_properties(model: ProducerModel) -> list[Property]:
     """The producer model's properties, stated with the settings that decide them."""
-    from kafkacheck.model.clients.producer import DEFINITE, ERROR_NAMES
-
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
     idem = "on" if model.idempotent else "off"
     note = f"; {model.idempotence_note}" if model.idempotence_note else ""
     setting = (f"acks={acks}, idempotence {idem}, retries={model.retries}, "
                f"max.in.flight={model.max_in_flight}{note}")
     definite_names = ", ".join(ERROR_NAMES[e] for e in sorted(DEFINITE))
+    indefinite_names = ", ".join(ERROR_NAMES[e] for e in sorted(INDEFINITE))
     props = [
         always(
             "NoDuplicates",
@@ -167,13 +162,15 @@ def producer_properties(model: ProducerModel) -> list[Property]:
         ),
         always(
             "DefiniteFailureAbsent",
-            f"a record whose send failed with an error saying it was not written "
-            f"({definite_names}) is not in the log",
-            lambda s: definite_failures_absent(s, DEFINITE),
-            source="Sender.completeBatch: the application sees the error of the last attempt only",
-            explanation="the send failed with an error that describes only its last attempt; an "
-            "earlier attempt had been written and its response lost. With retries > 0 no "
-            "error proves a record absent; only retries=0 makes these errors definite",
+            f"a record whose send failed, every attempt with an error the broker returns only "
+            f"for batches it did not append ({definite_names}), is not in the log; "
+            f"{indefinite_names} leave the outcome unknown",
+            definite_failures_absent,
+            source="Partition.appendRecordsToLeader (NOT_ENOUGH_REPLICAS before the append), "
+            "ProducerAppendInfo (sequence and epoch checks before the append), DelayedProduce "
+            "(NOT_LEADER_OR_FOLLOWER after the append, KAFKA-13574); Jepsen's Kafka client",
+            explanation="a batch the broker refused outright was in the log all the same: the "
+            "broker appended it before (or despite) the check whose error it returned",
         ),
     ]
     if model.keys > 0:
@@ -191,25 +188,25 @@ def producer_properties(model: ProducerModel) -> list[Property]:
         ))
     props.append(sometimes(
         "SomeRecordAcked", "a record can be acknowledged",
-        lambda s: any(b[B_STATUS] == ACKED for b in s[BATCHES])))
+        lambda s: any(b.status == ACKED for b in s.batches)))
     b = model.bound
     faults = b["lost_responses"] > 0 or b["crashes"] > 0 or b["leader_changes"] > 0
     can_retry = model.acks != 0 and model.retries > 0 and b["retry_budget"] > 0
     if can_retry and faults:
         props.append(sometimes(
             "SomeBatchRetried", "a batch can be retried",
-            lambda s: any(b[B_ATTEMPTS] > 0 for b in s[BATCHES])))
+            lambda s: any(b.attempts > 0 for b in s.batches)))
     if model.acks != 0 and b["lost_responses"] > 0 and (
             model.retries == 0 or (b["expiries"] > 0 and can_retry)):
         props.append(sometimes(
             "TimedOutSendWritten",
             "a send reported failed with a timeout or network error may still be in the log "
             "(Kafka's documented behaviour: the outcome is unknown)",
-            lambda s: indefinite_failure_written(s, DEFINITE)))
+            lambda s: failed_send_written(s, INDEFINITE)))
     if can_retry and (b["crashes"] > 0 or b["leader_changes"] > 0):
         props.append(sometimes(
             "RetryAfterFailover", "a batch can be retried after its partition changed leader",
-            lambda s: any(b[B_ATTEMPTS] > 0 for b in s[BATCHES])
-            and any(part[EPOCH] > 0 for part in s[REPL][PARTS])))
+            lambda s: any(b.attempts > 0 for b in s.batches)
+            and any(part.epoch > 0 for part in s.repl.parts)))
     props.extend(p for p in model.embedded.properties() if p.name in REPLICATION_PROPERTIES)
     return props

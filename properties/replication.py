@@ -1,22 +1,15 @@
-"""Replication guarantees: acknowledged writes survive, committed records stay, ISR sanity."""
+"""Replication guarantees: acknowledged writes survive, committed records stay, ISR sanity.
+
+The predicates read any state with ``alive`` (broker bitmask) and ``parts`` (a tuple of
+``PartitionState``): the replication model's and the controller model's states both have
+them, so the controller checks these same properties on its own states.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from kafkacheck.model.cluster.partition import (
-    ACKED,
-    EPOCH,
-    EXPOSED,
-    HWS,
-    ISR,
-    LEADER,
-    LOGS,
-    NO_LEADER,
-    PENDING,
-    entry_record,
-)
-from kafkacheck.model.cluster.replication import ALIVE, PARTS
+from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
 from kafkacheck.properties.base import Property, always, eventually, sometimes
 
 if TYPE_CHECKING:
@@ -27,14 +20,11 @@ if TYPE_CHECKING:
 def acked_writes_survive(parts: tuple, alive: int) -> bool:
     """Every acknowledged record is in the log of the partition's current (live) leader."""
     for part in parts:
-        leader = part[LEADER]
-        acked = part[ACKED]
+        leader = part.leader
+        acked = part.acked
         if leader == NO_LEADER or not acked or not alive >> leader & 1:
             continue
-        present = 0
-        for e in part[LOGS][leader]:
-            present |= 1 << entry_record(e)
-        if acked & ~present:
+        if acked & ~log_records(part.logs[leader]):
             return False
     return True
 
@@ -42,11 +32,11 @@ def acked_writes_survive(parts: tuple, alive: int) -> bool:
 def committed_records_stay(parts: tuple, alive: int) -> bool:
     """Records once below a leader's HW stay at their offsets in every later live leader's log."""
     for part in parts:
-        leader = part[LEADER]
-        exposed = part[EXPOSED]
-        if leader == NO_LEADER or not exposed or not alive >> leader & 1:
+        leader = part.leader
+        committed = part.committed
+        if leader == NO_LEADER or not committed or not alive >> leader & 1:
             continue
-        if part[LOGS][leader][: len(exposed)] != exposed:
+        if part.logs[leader][: len(committed)] != committed:
             return False
     return True
 
@@ -54,7 +44,7 @@ def committed_records_stay(parts: tuple, alive: int) -> bool:
 def replicas_agree_below_hw(parts: tuple) -> bool:
     """Any two replicas hold the same entries below the smaller of their HWs."""
     for part in parts:
-        logs, hws = part[LOGS], part[HWS]
+        logs, hws = part.logs, part.hws
         n = len(logs)
         for i in range(n):
             for j in range(i + 1, n):
@@ -66,40 +56,41 @@ def replicas_agree_below_hw(parts: tuple) -> bool:
 
 def leader_in_isr(parts: tuple) -> bool:
     """A partition's leader is a member of its ISR."""
-    return all(part[LEADER] == NO_LEADER or part[ISR] >> part[LEADER] & 1 for part in parts)
+    return all(part.leader == NO_LEADER or part.isr >> part.leader & 1 for part in parts)
 
 
 def hw_within_leo(parts: tuple) -> bool:
     """Every replica's high watermark is at most its log end offset."""
     for part in parts:
-        for log, hw in zip(part[LOGS], part[HWS], strict=True):
+        for log, hw in zip(part.logs, part.hws, strict=True):
             if hw > len(log):
                 return False
     return True
 
 
-def _holders(part: tuple, record: int) -> list[int]:
-    return [b for b, log in enumerate(part[LOGS]) if any(entry_record(e) == record for e in log)]
+def _holders(part: Any, record: int) -> list[int]:
+    return [b for b, log in enumerate(part.logs) if any(entry_record(e) == record for e in log)]
 
 
 def _names(brokers: list[int]) -> str:
     return ", ".join(f"B{b + 1}" for b in brokers) or "no replica"
 
 
-def _loss_story(trace: object, record: int, p: int, since: int, what: str) -> str:
+def _loss_story(trace: Any, record: int, p: int, since: int, what: str) -> str:
     """How the record came to be missing from the final leader: who had it, who led next."""
-    steps = trace.steps  # type: ignore[attr-defined]
-    final = steps[-1].state[PARTS][p]
-    leader = final[LEADER]
+    steps = trace.steps
+    final = steps[-1].state.parts[p]
+    leader = final.leader
     start = steps[since]
-    text = (f"r{record} was {what} at step {since} ({start.action[0]}) while "
-            f"{_names(_holders(start.state[PARTS][p], record))} had it.")
+    action = start.action[0] if start.action is not None else "Init"
+    text = (f"r{record} was {what} at step {since} ({action}) while "
+            f"{_names(_holders(start.state.parts[p], record))} had it.")
     became = next((s for s in reversed(steps) if s.action is not None
-                   and s.state[PARTS][p][LEADER] == leader
-                   and steps[s.index - 1].state[PARTS][p][LEADER] != leader), None)
+                   and s.state.parts[p].leader == leader
+                   and steps[s.index - 1].state.parts[p].leader != leader), None)
     lost = next((s for s in steps[since + 1:] if s.action is not None
-                 and leader in _holders(steps[s.index - 1].state[PARTS][p], record)
-                 and leader not in _holders(s.state[PARTS][p], record)), None)
+                 and leader in _holders(steps[s.index - 1].state.parts[p], record)
+                 and leader not in _holders(s.state.parts[p], record)), None)
     if lost is not None:
         text += f" B{leader + 1} lost it at step {lost.index} ({lost.action[0]})"
         text += "," if became is not None else "."
@@ -110,36 +101,36 @@ def _loss_story(trace: object, record: int, p: int, since: int, what: str) -> st
     return text
 
 
-def narrate_acked_loss(model: object, trace: object) -> str:
+def narrate_acked_loss(model: object, trace: Any) -> str:
     """The story of an acknowledged record missing from the leader."""
-    final = trace.steps[-1].state  # type: ignore[attr-defined]
-    for p, part in enumerate(final[PARTS]):
-        leader = part[LEADER]
+    final = trace.steps[-1].state
+    for p, part in enumerate(final.parts):
+        leader = part.leader
         if leader == NO_LEADER:
             continue
-        present = {entry_record(e) for e in part[LOGS][leader]}
+        present = log_records(part.logs[leader])
         for record in range(64):
-            if part[ACKED] >> record & 1 and record not in present:
-                since = next(s.index for s in trace.steps  # type: ignore[attr-defined]
-                             if s.state[PARTS][p][ACKED] >> record & 1)
+            if part.acked >> record & 1 and not present >> record & 1:
+                since = next(s.index for s in trace.steps
+                             if s.state.parts[p].acked >> record & 1)
                 return _loss_story(trace, record, p, since, "acknowledged")
     return ""
 
 
-def narrate_committed_loss(model: object, trace: object) -> str:
+def narrate_committed_loss(model: object, trace: Any) -> str:
     """The story of a committed record that changed or vanished at its offset."""
-    final = trace.steps[-1].state  # type: ignore[attr-defined]
-    for p, part in enumerate(final[PARTS]):
-        leader = part[LEADER]
-        exposed = part[EXPOSED]
-        if leader == NO_LEADER or not exposed:
+    final = trace.steps[-1].state
+    for p, part in enumerate(final.parts):
+        leader = part.leader
+        committed = part.committed
+        if leader == NO_LEADER or not committed:
             continue
-        log = part[LOGS][leader]
-        for offset, e in enumerate(exposed):
+        log = part.logs[leader]
+        for offset, e in enumerate(committed):
             if offset >= len(log) or log[offset] != e:
                 record = entry_record(e)
-                since = next(s.index for s in trace.steps  # type: ignore[attr-defined]
-                             if len(s.state[PARTS][p][EXPOSED]) > offset)
+                since = next(s.index for s in trace.steps
+                             if len(s.state.parts[p].committed) > offset)
                 return _loss_story(trace, record, p, since,
                                    f"committed at offset {offset}")
     return ""
@@ -148,16 +139,19 @@ def narrate_committed_loss(model: object, trace: object) -> str:
 def replication_properties(model: ReplicationModel) -> list[Property]:
     """The properties of the replication model, with the settings that decide them."""
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
+    acked = ("a record whose send succeeded (acks=0: the application is told so at once, "
+             "with no broker confirmation)" if model.acks == 0 else
+             f"a record acknowledged to the producer (acks={acks})")
     props = [
         always(
             "NoAckedWriteLost",
-            f"a record acknowledged to the producer (acks={acks}) stays in the log of every "
-            "later leader",
-            lambda s: acked_writes_survive(s[PARTS], s[ALIVE]),
+            f"{acked} stays in the log of every later leader",
+            lambda s: acked_writes_survive(s.parts, s.alive),
             source="Kafka docs 'Replication': committed messages are not lost",
             narrate=narrate_acked_loss,
             explanation="an acknowledged record was missing from the new leader's log: the "
-            "acknowledgement came before enough replicas had it (acks=1, or an ISR of one "
+            "acknowledgement came before enough replicas had it (acks=0 acknowledges on "
+            "send, acks=1 on the leader's append, or an ISR of one "
             "with min.insync.replicas=1), or the replica that had it lost it (unclean "
             "election, unflushed data lost in a power failure, truncation to the HW). "
             "acks=all with min.insync.replicas >= 2, unclean.leader.election.enable=false "
@@ -169,7 +163,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "CommittedRecordsStay",
             "a record consumers could read (below the leader's high watermark) stays at its "
             "offset in every later leader's log",
-            lambda s: committed_records_stay(s[PARTS], s[ALIVE]),
+            lambda s: committed_records_stay(s.parts, s.alive),
             source="Kafka docs 'Replication' (committed = in every ISR replica's log)",
             narrate=narrate_committed_loss,
             explanation="a record that was below the high watermark, so visible to "
@@ -179,7 +173,7 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             "ReplicasAgreeBelowHw",
             "any two replicas hold the same record at each offset below both their high "
             "watermarks",
-            lambda s: replicas_agree_below_hw(s[PARTS]),
+            lambda s: replicas_agree_below_hw(s.parts),
             source="KIP-101 (replica divergence)",
             explanation="two replicas diverged below their high watermarks: a follower kept "
             "entries the new leader does not have (log divergence, KIP-101 scenario 2)",
@@ -187,14 +181,14 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
         always(
             "LeaderInIsr",
             "a partition's leader is in its in-sync replica set",
-            lambda s: leader_in_isr(s[PARTS]),
+            lambda s: leader_in_isr(s.parts),
             source="kafka.cluster.Partition (the leader never leaves its own ISR)",
             explanation="the ISR lost its leader",
         ),
         always(
             "HwWithinLeo",
             "every replica's high watermark is at most its log end offset",
-            lambda s: hw_within_leo(s[PARTS]),
+            lambda s: hw_within_leo(s.parts),
             source="UnifiedLog.updateHighWatermark (HW is capped at the LEO)",
             explanation="a replica claimed a high watermark beyond its own log",
         ),
@@ -202,19 +196,20 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
     if model.max_records > 0:
         props.append(sometimes(
             "SomeRecordCommitted", "a record can become committed (visible to consumers)",
-            lambda s: any(part[EXPOSED] for part in s[PARTS])))
+            lambda s: any(part.committed for part in s.parts)))
     if model.bound["crashes"] > 0 or model.bound["leader_changes"] > 0:
         props.append(sometimes(
             "LeaderFailsOver", "leadership can move to a new leader epoch",
-            lambda s: any(part[EPOCH] > 0 and part[LEADER] != NO_LEADER for part in s[PARTS])))
+            lambda s: any(part.epoch > 0 and part.leader != NO_LEADER for part in s.parts)))
     if model.acks == -1 and model.max_records > 0:
         props.append(eventually(
             "ProduceRequestsComplete",
             "under fair scheduling every acks=all produce request is eventually answered",
-            lambda s: not any(part[PENDING] for part in s[PARTS]),
-            trigger=lambda s: any(part[PENDING] for part in s[PARTS]),
+            lambda s: not any(part.pending for part in s.parts),
+            trigger=lambda s: any(part.pending for part in s.parts),
             fairness=("Fetch", "BecomeFollower", "Ack", "AckError", "ShrinkIsr", "Fence",
-                      "Elect", "ElrElect", "UncleanElect", "ProduceTimeout"),
+                      "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
+                      "ProduceTimeout"),
             source="Kafka docs: a produce request waits for the ISR or request.timeout.ms",
             explanation="a produce request can wait forever: nothing fair forces its answer",
         ))

@@ -52,8 +52,10 @@ def test_json_output_has_the_documented_fields(capsys):
     (["check", "replication", "--set", "min.insync.replica=2"], "did you mean min.insync.replicas"),
     (["check", "replication", "--bound", "crash=1"], "did you mean crashes"),
     (["check", "replicaton"], "did you mean replication"),
-    (["check", "replication", "--set", "min.insync.replicas=3", "--set",
-      "replication.factor=2"], "exceeds replication.factor"),
+    (["check", "replication", "--kafka-version", "3.6", "--set",
+      "eligible.leader.replicas.version=1"], "KIP-966 arrived in 4.0"),
+    (["check", "replication", "--kafka-version", "4.9"], "unknown Kafka version"),
+    (["check", "replication", "--kafka-version", "three"], "invalid Kafka version"),
     (["check", "replication", "--property", "NoAckedWritesLost"], "did you mean NoAckedWriteLost"),
     (["check", "replication", "--set", "acks"], "expected KEY=VALUE"),
     (["check", "replication", "--bound", "crash_kind=meteor"], "must be one of"),
@@ -123,8 +125,8 @@ def test_ctrl_c_prints_the_partial_result_and_exits_3():
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "kafkacheck.cli", "check", "replication", "--set", "acks=all",
-         "--set", "replication.factor=3", "--bound", "records=4", "--bound", "crashes=2",
-         "--property", "NoAckedWriteLost"],
+         "--set", "replication.factor=3", "--set", "min.insync.replicas=2",
+         "--bound", "records=4", "--bound", "crashes=2", "--property", "NoAckedWriteLost"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         # A shell that started pytest in the background ignores SIGINT, and children
         # inherit that: give the CLI the default disposition, as a terminal would.

@@ -7,8 +7,12 @@ gives the command line.
 from __future__ import annotations
 
 import pytest
+from mutants import make_mutant
+from reachable import transitions
 
 from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.model.clients.producer import DEFINITE, NOT_ENOUGH_REPLICAS, NOT_LEADER
+from kafkacheck.properties.producer import failed_send_written
 from kafkacheck.testing import make_model
 
 NO_IDEMPOTENCE = {"enable.idempotence": "false"}
@@ -85,17 +89,44 @@ def test_idempotent_producer_reorders_and_duplicates_with_a_third_retry_kip_360_
     assert result.violation("NoDuplicates") is not None
 
 
-def test_a_definite_looking_error_can_hide_a_written_record_once_retries_run_out():
-    """kafkacheck check producer --set retries=1 --set replication.factor=2
+def test_a_definite_last_error_can_hide_an_earlier_written_attempt():
+    """The application sees only the last attempt's error: after a timeout whose batch was
+    written, the retry can be refused with NOT_ENOUGH_REPLICAS, and the failed record is in
+    the log.  DefiniteFailureAbsent makes no claim about such a batch (an earlier attempt
+    was in doubt), so it holds; the state is reachable.
+
+    kafkacheck check producer --set retries=1 --set replication.factor=2
     --set min.insync.replicas=2 --bound records=1"""
     for idempotence in ("true", "false"):
         settings = {**FAILOVER, "retries": "1", "enable.idempotence": idempotence}
-        result = breadth_first(make_model("producer", settings, records=1),
-                               ["DefiniteFailureAbsent"])
-        trace = result.violation("DefiniteFailureAbsent").trace
-        assert names(trace)[:4] == ["Send", "Drain", "Append", "Timeout"]
-        assert sorted(names(trace)[4:]) == ["Drain", "Receive", "Reject", "ShrinkIsr"]
-        assert trace.actions[-1][3:] == ("NOT_ENOUGH_REPLICAS", "failed")
+        model = make_model("producer", settings, records=1)
+        assert breadth_first(model, ["DefiniteFailureAbsent"]).result == "holds"
+        assert any(failed_send_written(nxt, frozenset({NOT_ENOUGH_REPLICAS}))
+                   and nxt.batches[0].in_doubt for _s, _a, nxt in transitions(model))
+
+
+def test_not_leader_or_follower_can_answer_a_written_batch_kafka_13574():
+    """DelayedProduce completes with NOT_LEADER_OR_FOLLOWER when the leader changes while the
+    batch waits for the ISR: the batch was appended and may be in the new leader's log, so
+    the error is indefinite (Jepsen's client reads it so too).
+
+    kafkacheck check producer --set retries=0 --set replication.factor=2
+    --bound records=1 --bound leader_changes=1 --bound lost_responses=0"""
+    settings = {"replication.factor": "2", "retries": "0", "enable.idempotence": "false"}
+    model = make_model("producer", settings, records=1, leader_changes=1, lost_responses=0)
+    assert NOT_LEADER not in DEFINITE
+    assert any(failed_send_written(nxt, frozenset({NOT_LEADER}))
+               for _s, _a, nxt in transitions(model))
+    assert breadth_first(model, ["DefiniteFailureAbsent"]).result == "holds"
+
+
+def test_a_broker_that_appends_before_its_min_isr_check_breaks_definite_failures():
+    settings = {**FAILOVER, "retries": "0", "enable.idempotence": "false"}
+    mutant = make_mutant("producer", "rejects-after-append", settings, records=2,
+                         batch_records=1)
+    trace = breadth_first(mutant, ["DefiniteFailureAbsent"]).violation(
+        "DefiniteFailureAbsent").trace
+    assert trace.actions[-1][3:] == ("NOT_ENOUGH_REPLICAS", "failed")
 
 
 def test_without_retries_a_definite_error_means_not_written_and_a_timeout_means_unknown():
@@ -149,18 +180,16 @@ def test_partitioners_that_ignore_keys_break_per_key_order(settings):
     assert sent in (["p0", "p1"], ["p1", "p0"])
 
 
-@pytest.mark.parametrize("bug,prop,keys", [
+@pytest.mark.parametrize("name,prop,keys", [
     ("no-producer-state", "NoDuplicates", 0),
     ("skip-sequence-check", "PartitionOrder", 0),
     ("skip-sequence-check", "KeyOrder", 1),
     ("oos-as-success", "NoAckedRecordLost", 0),
 ])
-def test_each_producer_property_catches_its_injected_bug(bug, prop, keys):
-    """kafkacheck check producer --set replication.factor=2 --set min.insync.replicas=2
-    --bound records=2 --bound batch_records=1 --bound crashes=1 --bound retry_budget=2
-    --bound bug=BUG"""
-    model = make_model("producer", FAILOVER, **FAILOVER_BOUNDS, retry_budget=2, keys=keys,
-                       bug=bug)
+def test_each_producer_property_catches_its_mutant(name, prop, keys):
+    """The producer mutants of tests/mutants/producer.py over the failover bounds."""
+    model = make_mutant("producer", name, FAILOVER, **FAILOVER_BOUNDS, retry_budget=2,
+                        keys=keys)
     result = breadth_first(model, [prop], max_seconds=60)
     assert result.violation(prop) is not None
 
@@ -180,3 +209,28 @@ def test_delivery_timeout_reports_a_written_batch_as_failed():
     assert result.result == "holds"
     witness = result.witnesses["TimedOutSendWritten"]
     assert [a[0] for a in witness.actions][-1] == "Expire"
+
+
+@pytest.mark.parametrize("rule,prop,bounds", [
+    ("TruncationKeepsHw", "HwWithinLeo", {"crashes": 1, "crash_kind": "power-loss"}),
+    ("ElectsOutsideIsr", "LeaderInIsr", {"crashes": 1}),
+    ("SkipsTruncation", "ReplicasAgreeBelowHw", {"crashes": 1, "leader_changes": 1}),
+    ("NeverElects", "LeaderFailsOver", {"crashes": 1}),
+])
+def test_the_replication_properties_on_the_producer_catch_partition_mutants(rule, prop,
+                                                                            bounds):
+    """The producer composes the partition component: a one-rule mutant of it breaks the
+    lifted replication property on the producer's own states."""
+    from mutants import replication as rm
+
+    from kafkacheck.config import build_config
+    from kafkacheck.model.clients.producer import ProducerModel
+
+    class Mutant(ProducerModel):
+        rule_mixins = (getattr(rm, rule),)
+
+    settings = {"replication.factor": "2", "acks": "1", "enable.idempotence": "false",
+                "eligible.leader.replicas.version": "0"}
+    config = build_config(Mutant, list(settings.items()),
+                          bounds=[(k, str(v)) for k, v in {"records": 1, **bounds}.items()])
+    assert breadth_first(Mutant(config), [prop]).violation(prop) is not None

@@ -47,7 +47,9 @@ def test_model_answer_names_the_preset_settings_bounds_and_faults(acks1: str) ->
     assert (m["name"], m["source"]) == ("replication", "acks1-loss")
     assert m["settings"]["acks"] == "1" and m["settings"]["replication.factor"] == "3"
     assert m["bounds"]["crashes"] == "1"
-    assert m["faults"].startswith("faults: broker crash x1; not explored:")
+    assert m["faults"].startswith("faults: broker process crash (the page cache survives) x1, "
+                                  "broker power loss (unflushed writes are lost) x1; "
+                                  "not explored:")
     assert m["participants"] == ["Producer", "Controller", "B1", "B2", "B3"]
     assert {p["name"]: p["kind"] for p in m["properties"]}["NoAckedWriteLost"] == "always"
 
@@ -110,7 +112,8 @@ def test_action_previews_are_the_trace_diff_and_flag_the_step_that_breaks_a_prop
     assert fence["violates"] == ["NoAckedWriteLost"]
     _, first = call(acks1, "/api/state", {"init": 0, "path": []})
     assert [(a["text"], a["violates"]) for a in first["actions"]] == [
-        ("Produce(r1)", []), ("Crash(B1)", []), ("Crash(B2)", []), ("Crash(B3)", [])]
+        ("Produce(r1)", []), ("Crash(B1)", []), ("PowerLoss(B1)", []), ("Crash(B2)", []),
+        ("PowerLoss(B2)", []), ("Crash(B3)", []), ("PowerLoss(B3)", [])]
 
 
 def test_sometimes_and_eventually_properties_are_not_judged_on_one_state(acks1: str) -> None:
@@ -162,7 +165,7 @@ def test_search_that_finds_nothing_gives_bounds_and_faults_never_a_bare_holds() 
     assert out["distinct_states"] == full.distinct_states
     assert out["text"].startswith("no path from here violates NoAckedWriteLost within the "
                                   "bounds (partitions=1, records=2, crashes=1,")
-    assert "faults: broker crash x1" in out["text"]
+    assert "faults: broker process crash (the page cache survives) x1" in out["text"]
     stopped = explorer_for("acks-all-safe", limits=Limits(max_states=10))
     with serving(stopped) as url:
         _, out = call(url, "/api/search", {"path": [], "property": "NoAckedWriteLost"})

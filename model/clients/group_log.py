@@ -4,8 +4,9 @@ The group model reads a log through one small interface: each partition's high w
 and log end offset at its current leader (None when no live leader can serve a fetch),
 the record ids at a range of offsets, and the log's own actions.  The abstract log is
 a producer appending records and a high watermark that follows (at once, or in its own
-steps); the replicated log embeds ``ReplicationModel`` with ``model/compose.py`` so broker
-crashes, leader changes and the high watermark come from the real replication rules.
+steps); the replicated log is ``ReplicationModel``'s state, composed with
+``model/compose.py`` (its actions and properties lifted unchanged), so produce requests,
+broker crashes, leader changes and the high watermark come from the partition component.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
-from kafkacheck.model.cluster.partition import EXPOSED, HWS, LEADER, LOGS, NO_LEADER, entry_record
-from kafkacheck.model.cluster.replication import ALIVE, PARTS, ReplicationModel
+from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
+from kafkacheck.model.cluster.replication import ReplicationModel
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import Action, State
 from kafkacheck.properties.base import Property
@@ -94,19 +95,25 @@ class ReplicatedLog:
 
     REPLICATION_SETTINGS = ("replication.factor", "min.insync.replicas",
                             "unclean.leader.election.enable", "acks")
+    # The group's broker_crashes fault is a process crash (its fault name says so).
+    CRASH_KIND = "process"
 
     def __init__(self, group: GroupModel, config: Config) -> None:
-        kafka = {name: kafka_settings.SETTINGS[name].default
+        version = config.version
+        kafka = {name: kafka_settings.default_for(name, version)
                  for name in ReplicationModel.settings}
         for name in self.REPLICATION_SETTINGS:
             kafka[name] = config.kafka[name]
         bounds = {b.name: b.default for b in ReplicationModel.bounds}
         bounds.update(partitions=group.p, records=group.max_records,
-                      crashes=config.bounds["broker_crashes"])
+                      crashes=config.bounds["broker_crashes"],
+                      crash_kind=self.CRASH_KIND)
         explicit = frozenset(name for name in self.REPLICATION_SETTINGS
                              if name in config.explicit)
-        self.model = ReplicationModel(Config(kafka, bounds, explicit))
+        self.model = ReplicationModel(Config(kafka, bounds, explicit,
+                                             kafka_version=config.kafka_version))
         self.p = group.p
+        self.index: int | str = 0
 
     def initial(self) -> State:
         """The replication model's initial state."""
@@ -118,53 +125,44 @@ class ReplicatedLog:
 
     def view(self, log: State, p: int) -> tuple[int, int] | None:
         """(HW, LEO) at partition p's leader, None when it has no live leader."""
-        part = log[PARTS][p]
-        leader = part[LEADER]
-        if leader == NO_LEADER or not log[ALIVE] >> leader & 1:
+        part = log.parts[p]
+        leader = part.leader
+        if leader == NO_LEADER or not log.alive >> leader & 1:
             return None
-        return part[HWS][leader], len(part[LOGS][leader])
+        return part.hws[leader], len(part.logs[leader])
 
     def read(self, log: State, p: int, lo: int, hi: int) -> int:
         """Record ids at offsets lo..hi-1 of the leader's log (what a fetch returns)."""
-        part = log[PARTS][p]
-        leader = part[LEADER]
+        part = log.parts[p]
+        leader = part.leader
         if leader == NO_LEADER:
             return self.ids(log, p, lo, hi)
-        mask = 0
-        for e in part[LOGS][leader][lo:hi]:
-            mask |= 1 << entry_record(e)
-        return mask
+        return log_records(part.logs[leader][lo:hi])
 
     def ids(self, log: State, p: int, lo: int, hi: int) -> int:
         """Record ids at offsets lo..hi-1: the committed prefix, then the leader's log."""
-        part = log[PARTS][p]
-        exposed = part[EXPOSED]
-        leader = part[LEADER]
-        tail = part[LOGS][leader] if leader != NO_LEADER else ()
+        part = log.parts[p]
+        committed = part.committed
+        leader = part.leader
+        tail = part.logs[leader] if leader != NO_LEADER else ()
         mask = 0
         for o in range(lo, hi):
-            if o < len(exposed):
-                mask |= 1 << entry_record(exposed[o])
+            if o < len(committed):
+                mask |= 1 << entry_record(committed[o])
             elif o < len(tail):
                 mask |= 1 << entry_record(tail[o])
         return mask
 
     def committed_ids(self, log: State, p: int) -> int:
         """Record ids ever below a leader's high watermark on partition p."""
-        mask = 0
-        for e in log[PARTS][p][EXPOSED]:
-            mask |= 1 << entry_record(e)
-        return mask
+        return log_records(log.parts[p].committed)
 
     def leader_ids(self, log: State, p: int) -> int:
         """Record ids in partition p's current leader's log."""
-        part = log[PARTS][p]
-        if part[LEADER] == NO_LEADER:
+        part = log.parts[p]
+        if part.leader == NO_LEADER:
             return 0
-        mask = 0
-        for e in part[LOGS][part[LEADER]]:
-            mask |= 1 << entry_record(e)
-        return mask
+        return log_records(part.logs[part.leader])
 
     def ids_text(self, mask: int) -> str:
         """A record-id mask as {r1, r2}."""

@@ -6,79 +6,146 @@ is the replication model embedded whole (``compose.Embedded``, its own Produce
 disabled): fetch, ISR changes, high watermark, crashes, fencing, elections and
 truncation are its actions, unchanged.  This module adds the producer (KafkaProducer,
 RecordAccumulator, Sender, TransactionManager for idempotence), one connection per
-broker, and the cross-component actions: a leader appending a produce request
-(Partition.appendRecordsToLeader with ProducerStateManager checks), the acks=all
+broker, and the cross-component actions: a leader appending a produce request (the
+partition component's append, with ProducerStateManager checks), the acks=all
 purgatory (DelayedProduce) and the responses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import producer_broker as pb
+from kafkacheck.model.clients.producer_broker import Descriptor, IdempotenceRules
 from kafkacheck.model.clients.producer_partitioning import Partitioning, batch_bytes, key_name
 from kafkacheck.model.cluster import partition as pt
-from kafkacheck.model.cluster.partition import EPOCH, HWS, ISR, LEADER, LOGS, NO_LEADER, put
-from kafkacheck.model.cluster.replication import ALIVE, PARTS, ReplicationModel, broker_name
+from kafkacheck.model.cluster.partition import NO_LEADER, WAITING, broker_name, put
+from kafkacheck.model.cluster.replication import ReplicationModel, ReplicationState
 from kafkacheck.model.compose import Embedded
-from kafkacheck.model.interface import Action, Bound, Message, Model, State
+from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
 from kafkacheck.properties.base import Property
 
-# Fields of the model state tuple.
-REPL, NEXT, PSTATE, DEQUES, BATCHES, DESCS, CONNS, TM, BUDGET = range(9)
-FIELDS = ("replication", "next_record", "partitioner", "accumulator", "batches",
-          "wire_batches", "connections", "idempotence", "budget")
-
-# A batch (ProducerBatch): partition, record ids, attempts (retries so far), current wire
-# descriptor (-1 before its first drain), status, last error, sequence reset by a bump.
-B_PART, B_RECORDS, B_ATTEMPTS, B_DESC, B_STATUS, B_ERR, B_RESET = range(7)
 QUEUED, INFLIGHT, ACKED, FAILED = range(4)
 STATUS_NAMES = ("queued", "in flight", "acked", "failed")
 
-# A wire descriptor (the batch as sent): batch, producer epoch (-1: not idempotent),
-# base sequence, record count.  Log entries are partition.entry(leader epoch, descriptor).
-D_BATCH, D_EPOCH, D_BASE, D_COUNT = range(4)
-
-# A request on a connection: (descriptor, stage, x, leader epoch).  Stages: on the wire
-# (not read by the broker), in the acks=all purgatory (x = offset awaited), answered
-# (x = error code, response travelling back), or dead (the broker crashed under it).
+# A request's stage on a connection: on the wire (not read by the broker), in the acks=all
+# purgatory, answered (response travelling back), or dead (the broker crashed under it).
 WIRE, PURGATORY, RESPONSE, DEAD = range(4)
 
-# Error codes (org.apache.kafka.common.protocol.Errors) plus the client-side ones.
+# Error codes (org.apache.kafka.common.protocol.Errors) plus the client-side ones; the
+# broker's own codes are the partition component's (partition.NONE ... REQUEST_TIMED_OUT).
 (NONE, NOT_LEADER, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_AFTER, REQUEST_TIMED_OUT, NETWORK,
  OUT_OF_ORDER, INVALID_EPOCH, DELIVERY_TIMEOUT) = range(9)
+assert (NONE, NOT_LEADER, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_AFTER, REQUEST_TIMED_OUT) == (
+    pt.NONE, pt.NOT_LEADER, pt.NOT_ENOUGH_REPLICAS, pt.NOT_ENOUGH_AFTER, pt.REQUEST_TIMED_OUT)
 ERROR_NAMES = ("NONE", "NOT_LEADER_OR_FOLLOWER", "NOT_ENOUGH_REPLICAS",
                "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "REQUEST_TIMED_OUT", "NETWORK_EXCEPTION",
                "OUT_OF_ORDER_SEQUENCE_NUMBER", "INVALID_PRODUCER_EPOCH",
                "TimeoutException (delivery.timeout.ms)")
 RETRIABLE = frozenset({NOT_LEADER, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_AFTER, REQUEST_TIMED_OUT,
                        NETWORK})
-# Errors saying the last attempt was not written; the others leave it unknown (or written).
-DEFINITE = frozenset({NOT_LEADER, NOT_ENOUGH_REPLICAS, OUT_OF_ORDER, INVALID_EPOCH})
+# Errors the broker returns only for a batch it did not append (checked against the broker
+# code paths): NOT_ENOUGH_REPLICAS (Partition.appendRecordsToLeader, before the append),
+# OUT_OF_ORDER_SEQUENCE_NUMBER and INVALID_PRODUCER_EPOCH (ProducerAppendInfo, before the
+# append).  Jepsen's Kafka client treats the last two as definite failures too.
+DEFINITE = frozenset({NOT_ENOUGH_REPLICAS, OUT_OF_ORDER, INVALID_EPOCH})
+# Errors that leave the attempt's outcome unknown: NOT_LEADER_OR_FOLLOWER also completes a
+# produce request whose batch was appended when the leader changed while it waited in the
+# purgatory (DelayedProduce via checkEnoughReplicasReachOffset; KAFKA-13574, which is why
+# Jepsen reads it as indefinite); NOT_ENOUGH_REPLICAS_AFTER_APPEND says the batch was
+# appended; timeouts, disconnects and delivery.timeout.ms say nothing.
+INDEFINITE = frozenset({NOT_LEADER, NOT_ENOUGH_AFTER, REQUEST_TIMED_OUT, NETWORK,
+                        DELIVERY_TIMEOUT})
+assert not DEFINITE & INDEFINITE and len(DEFINITE | INDEFINITE) == len(ERROR_NAMES) - 1
 
-# Idempotence bookkeeping (TransactionManager / TxnPartitionEntry): producer epoch, epoch
-# bump requested, partitions whose sequences to rewrite (mask), and per partition
-# (next sequence, last acked sequence, epoch the partition uses, unresolved next sequence).
-T_EPOCH, T_BUMP, T_REWRITE, T_PARTS = range(4)
-S_NEXT, S_ACKED, S_EPOCH, S_UNRESOLVED = range(4)
 NO_SEQ = -1
-
-# Budgets: responses lost or timed out, retries, delivery timeouts.
-L_LOST, L_RETRIES, L_EXPIRIES = range(3)
-
-BUGS = ("none", "no-producer-state", "skip-sequence-check", "oos-as-success", "never-ack",
-        "never-retry", "timeout-only-unread")
 MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
 
 
+class Batch(NamedTuple):
+    """A ProducerBatch: partition, record ids, retries so far, current wire descriptor (-1
+    before its first drain), status, last error, sequence reset by an epoch bump, and
+    whether an earlier attempt ended with an outcome the producer could not know."""
+
+    partition: int
+    records: tuple[int, ...]
+    attempts: int
+    desc: int
+    status: int
+    error: int
+    reset: bool
+    in_doubt: bool
+
+
+class Request(NamedTuple):
+    """A produce request on a connection: its descriptor, stage, the offset awaited (in the
+    purgatory) or the error code (answered), and the leader epoch it was appended in."""
+
+    desc: int
+    stage: int
+    value: int
+    leader_epoch: int
+
+
+class Sequences(NamedTuple):
+    """TxnPartitionEntry: next sequence, last acknowledged sequence, the producer epoch the
+    partition uses, and the unresolved next sequence (after an expired batch)."""
+
+    next: int
+    acked: int
+    epoch: int
+    unresolved: int
+
+
+class Idempotence(NamedTuple):
+    """TransactionManager of an idempotent producer: producer epoch, bump requested,
+    partitions whose sequences to rewrite (mask), and each partition's sequences."""
+
+    epoch: int
+    bump: bool
+    rewrite: int
+    parts: tuple[Sequences, ...]
+
+
+class Budget(NamedTuple):
+    """Faults left: responses lost or timed out, retries, delivery timeouts."""
+
+    lost: int
+    retries: int
+    expiries: int
+
+
+class ProducerState(NamedTuple):
+    """The replicated topic, the producer's accumulator and in-flight requests."""
+
+    repl: ReplicationState
+    next_record: int
+    partitioner: tuple[int, ...]
+    accumulator: tuple[tuple[int, ...], ...]  # per partition, queued batch numbers
+    batches: tuple[Batch, ...]
+    descriptors: tuple[Descriptor, ...]
+    connections: tuple[tuple[Request, ...], ...]  # per broker
+    idempotence: Idempotence | tuple  # () when idempotence is off
+    budget: Budget
+
+
 def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None]:
-    """ProducerConfig.postProcessAndValidateIdempotenceConfigs: (enabled, error, note)."""
+    """ProducerConfig.postProcessAndValidateIdempotenceConfigs: (enabled, error, note).
+
+    The default enable.idempotence=true (3.0, KIP-679) is applied only from 3.0.1 / 3.1.1 /
+    3.2: in 3.0.0 and 3.1.0 idempotence was on only when set explicitly (KAFKA-13598;
+    ProducerConfig.idempotenceEnabled checked originals()).
+    """
     k = config.kafka
     explicit = "enable.idempotence" in config.explicit
     enabled = k["enable.idempotence"]
+    if enabled and not explicit and config.version in ((3, 0), (3, 1)):
+        note = (f"idempotence disabled: Kafka {config.kafka_version}.0 applies the "
+                "enable.idempotence default only when it is set explicitly (KAFKA-13598)")
+        return False, None, note
     disable_reasons = []
     if enabled:
         if k["retries"] == 0:
@@ -130,6 +197,7 @@ class ProducerModel(Model):
         "unclean.leader.election.enable",
         "flush.messages",
         "log.flush.interval.messages",
+        "eligible.leader.replicas.version",
     )
     key_settings = ("acks", "enable.idempotence", "retries",
                     "max.in.flight.requests.per.connection", "partitioner.class",
@@ -157,10 +225,13 @@ class ProducerModel(Model):
               choices=("process", "power-loss", "any")),
         Bound("leader_changes", 0, "leadership moves without a crash", minimum=0,
               fault="leader move"),
-        Bound("truncation", "leader-epoch", "follower truncation rule (as in replication)",
-              choices=pt.TRUNCATION_RULES),
-        Bound("bug", "none", "inject a bug, to show that the properties can fail", choices=BUGS),
+        Bound("truncation", "version", "follower truncation rule (as in replication)",
+              choices=("version", *pt.TRUNCATION_RULES)),
     )
+    # Test mutants: one-rule overrides of the partition component or the broker's
+    # idempotence checks (tests/mutants/producer.py).
+    rule_mixins: ClassVar[tuple[type, ...]] = ()
+    idempotence_rules: ClassVar[type[IdempotenceRules]] = IdempotenceRules
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
@@ -172,17 +243,14 @@ class ProducerModel(Model):
                 k["delivery.timeout.ms"] < k["linger.ms"] + k["request.timeout.ms"]:
             return ("ConfigException: delivery.timeout.ms should be equal to or larger than "
                     "linger.ms + request.timeout.ms")
-        rf, isr = k["replication.factor"], k["min.insync.replicas"]
-        if isr > rf:
-            return (f"min.insync.replicas={isr} exceeds replication.factor={rf}: every acks=all "
-                    "write would fail with NOT_ENOUGH_REPLICAS")
+        rf = k["replication.factor"]
         if rf > 3:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 3)"
         b = config.bounds
         if b["record_partition"] >= b["partitions"]:
             return (f"record_partition={b['record_partition']} does not exist: the topic has "
                     f"{b['partitions']} partition(s)")
-        return None
+        return ReplicationModel.validate_config(config)
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
@@ -194,36 +262,44 @@ class ProducerModel(Model):
         self.max_in_flight = k["max.in.flight.requests.per.connection"]
         self.guarantee_order = self.max_in_flight == 1  # Sender mutes the partition
         self.n = k["replication.factor"]
-        self.min_isr = k["min.insync.replicas"]
         self.partitions = b["partitions"]
         self.records = b["records"]
         self.keys = b["keys"]
-        self.bug = b["bug"]
         batch_size = max(1, k["batch.size"])  # KafkaProducer: Math.max(1, batch.size)
         if b["batch_records"] > 0:
             batch_size = batch_bytes(b["batch_records"])
         self.batch_size = batch_size
         self.partitioning = Partitioning(self.partitions, batch_size, k["partitioner.class"],
                                          k["partitioner.ignore.keys"], b["record_partition"])
-        repl_kafka = {name: k.get(name, kafka_settings.SETTINGS[name].default)
+        self.broker_rules = self.idempotence_rules()
+        repl_kafka = {name: k.get(name, kafka_settings.default_for(name, config.version))
                       for name in ReplicationModel.settings}
         repl_bounds = {"partitions": self.partitions, "records": 0, "crashes": b["crashes"],
                        "crash_kind": b["crash_kind"], "leader_changes": b["leader_changes"],
-                       "lost_acks": 0, "truncation": b["truncation"], "bug": "none"}
-        repl_config = Config(repl_kafka, repl_bounds, config.explicit & {"flush.messages"})
-        self.repl = ReplicationModel(repl_config)
-        self.embedded = Embedded(self.repl, REPL, "")
+                       "lost_acks": 0, "bounces": 0, "truncation": b["truncation"]}
+        repl_config = Config(repl_kafka, repl_bounds, config.explicit & {"flush.messages"},
+                             kafka_version=config.kafka_version)
+        mixins = self.rule_mixins
+
+        class Replication(ReplicationModel):
+            rule_mixins = mixins
+
+        self.repl = Replication(repl_config)
+        self.rules = self.repl.rules
+        self.min_isr = self.rules.min_isr
+        self.embedded = Embedded(self.repl, "repl", "")
 
     # -- state --------------------------------------------------------------------------
 
     def init_states(self) -> list[State]:
         repl = self.repl.init_states()[0]
-        tm: tuple = ()
+        tm: Idempotence | tuple = ()
         if self.idempotent:
-            tm = (0, False, 0, ((0, NO_SEQ, 0, NO_SEQ),) * self.partitions)
+            tm = Idempotence(0, False, 0, (Sequences(0, NO_SEQ, 0, NO_SEQ),) * self.partitions)
         b = self.bound
-        return [(repl, 0, self.partitioning.initial_state(), ((),) * self.partitions, (), (),
-                 ((),) * self.n, tm, (b["lost_responses"], b["retry_budget"], b["expiries"]))]
+        return [ProducerState(repl, 0, self.partitioning.initial_state(),
+                              ((),) * self.partitions, (), (), ((),) * self.n, tm,
+                              Budget(b["lost_responses"], b["retry_budget"], b["expiries"]))]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         yield from self._send(state)
@@ -231,18 +307,18 @@ class ProducerModel(Model):
             nxt = self._drain(state, p)
             if nxt is not None:
                 yield nxt
-            if state[BUDGET][L_EXPIRIES] > 0 and state[DEQUES][p]:
+            if state.budget.expiries > 0 and state.accumulator[p]:
                 nxt = self._expire(state, p)
                 if nxt is not None:
                     yield nxt
-        alive = state[REPL][ALIVE]
-        for b, conn in enumerate(state[CONNS]):
+        alive = state.repl.alive
+        for b, conn in enumerate(state.connections):
             if not conn:
                 continue
             if alive >> b & 1:
                 yield from self._handle(state, b)
                 yield from self._purgatory(state, b)
-            if conn[0][1] == RESPONSE:
+            if conn[0].stage == RESPONSE:
                 nxt = self._receive(state, b)
                 if nxt is not None:
                     yield nxt
@@ -252,27 +328,27 @@ class ProducerModel(Model):
         for action, nxt in self.embedded.successors(state):
             if action[0] in ("Crash", "PowerLoss"):
                 b = int(action[1][1:]) - 1
-                conns = nxt[CONNS]
-                dead = tuple((r[0], DEAD, 0, 0) for r in conns[b])
-                nxt = nxt[:CONNS] + (put(conns, b, dead),) + nxt[CONNS + 1:]
+                conns = nxt.connections
+                dead = tuple(r._replace(stage=DEAD, value=0, leader_epoch=0) for r in conns[b])
+                nxt = nxt._replace(connections=put(conns, b, dead))
             yield action, nxt
 
     # -- KafkaProducer.send -> RecordAccumulator.append ----------------------------------
 
-    def _send(self, state: State) -> Iterator[tuple[Action, State]]:
+    def _send(self, state: ProducerState) -> Iterator[tuple[Action, State]]:
         """KafkaProducer.send: partition the next record and append it to a batch."""
-        r = state[NEXT]
+        r = state.next_record
         if r >= self.records:
             return
         key = r % self.keys if self.keys else -1
-        batches = state[BATCHES]
-        deques = state[DEQUES]
-        parts = state[REPL][PARTS]
-        available = tuple(p for p, part in enumerate(parts) if part[LEADER] != NO_LEADER)
-        sketch = tuple(tuple((len(batches[i][B_RECORDS]), batches[i][B_DESC] != -1) for i in dq)
+        batches = state.batches
+        deques = state.accumulator
+        parts = state.repl.parts
+        available = tuple(p for p, part in enumerate(parts) if part.leader != NO_LEADER)
+        sketch = tuple(tuple((len(batches[i].records), batches[i].desc != -1) for i in dq)
                        for dq in deques)
         key_text = key_name(key) if key >= 0 else "no key"
-        places = self.partitioning.place(key, state[PSTATE], sketch, available)
+        places = self.partitioning.place(key, state.partitioner, sketch, available)
         chosen = [place.partition for place in places]
         for place in places:
             p = place.partition
@@ -282,158 +358,170 @@ class ProducerModel(Model):
                           self.partitioning.plugin is None else f"partitioner {place.partitioner}",)
             if place.new_batch:
                 number = len(batches)
-                new_batches = batches + ((p, (r,), 0, -1, QUEUED, NONE, False),)
+                new_batches = batches + (Batch(p, (r,), 0, -1, QUEUED, NONE, False, False),)
                 new_deques = put(deques, p, deques[p] + (number,))
             else:
                 number = deques[p][-1]
                 old = batches[number]
-                new_batches = put(batches, number, put(old, B_RECORDS, old[B_RECORDS] + (r,)))
+                new_batches = put(batches, number, old._replace(records=old.records + (r,)))
                 new_deques = deques
-            nxt = (state[REPL], r + 1, place.partitioner, new_deques, new_batches) + state[DESCS:]
-            yield label, nxt
+            yield label, state._replace(next_record=r + 1, partitioner=place.partitioner,
+                                        accumulator=new_deques, batches=new_batches)
 
     # -- Sender: drain, complete, retry --------------------------------------------------
 
     def _tm_inflight(self, batches: tuple, descs: tuple, p: int) -> list[int]:
         """TransactionManager.inflightBatchesBySequence of p: sequenced batches not done."""
-        found = [i for i, bt in enumerate(batches) if bt[B_PART] == p and bt[B_DESC] >= 0
-                 and bt[B_STATUS] <= INFLIGHT]
-        found.sort(key=lambda i: (descs[batches[i][B_DESC]][D_EPOCH],
-                                  descs[batches[i][B_DESC]][D_BASE]))
+        found = [i for i, bt in enumerate(batches) if bt.partition == p and bt.desc >= 0
+                 and bt.status <= INFLIGHT]
+        found.sort(key=lambda i: (descs[batches[i].desc].epoch, descs[batches[i].desc].base))
         return found
 
-    def _drain(self, state: State, p: int) -> tuple[Action, State] | None:
+    def _drain(self, state: ProducerState, p: int) -> tuple[Action, State] | None:
         """RecordAccumulator.drain: p's first batch to its leader (full, or linger.ms expired)."""
-        deque = state[DEQUES][p]
+        deque = state.accumulator[p]
         if not deque:
             return None
-        part = state[REPL][PARTS][p]
-        leader = part[LEADER]
+        leader = state.repl.parts[p].leader
         if leader == NO_LEADER:
             return None  # leader unknown: the partition is not ready
-        conns = state[CONNS]
+        conns = state.connections
         conn = conns[leader]
         if self.acks != 0 and len(conn) >= self.max_in_flight:
             return None  # NetworkClient.canSendMore
-        batches = state[BATCHES]
-        if self.guarantee_order and any(bt[B_PART] == p and bt[B_STATUS] == INFLIGHT
+        batches = state.batches
+        if self.guarantee_order and any(bt.partition == p and bt.status == INFLIGHT
                                         for bt in batches):
             return None  # muted partition (max.in.flight.requests.per.connection=1)
         number = deque[0]
         batch = batches[number]
-        descs = state[DESCS]
-        tm = state[TM]
-        count = len(batch[B_RECORDS])
+        descs = state.descriptors
+        tm = state.idempotence
+        count = len(batch.records)
         if self.idempotent:
-            tparts = tm[T_PARTS]
+            tparts = tm.parts
             tp = tparts[p]
             inflight = self._tm_inflight(batches, descs, p)
-            if batch[B_DESC] < 0:
+            if batch.desc < 0:
                 # shouldStopDrainBatchesForPartition
-                if inflight and tp[S_EPOCH] != tm[T_EPOCH]:
+                if inflight and tp.epoch != tm.epoch:
                     return None
-                if tp[S_UNRESOLVED] != NO_SEQ:
+                if tp.unresolved != NO_SEQ:
                     return None
-                if tp[S_EPOCH] != tm[T_EPOCH]:  # maybeUpdateProducerIdAndEpoch
-                    tp = (0, NO_SEQ, tm[T_EPOCH], NO_SEQ)
-            elif inflight and descs[batch[B_DESC]][D_BASE] != \
-                    descs[batches[inflight[0]][B_DESC]][D_BASE]:
+                if tp.epoch != tm.epoch:  # maybeUpdateProducerIdAndEpoch
+                    tp = Sequences(0, NO_SEQ, tm.epoch, NO_SEQ)
+            elif inflight and descs[batch.desc].base != descs[batches[inflight[0]].desc].base:
                 return None  # a retried batch waits until it is first in sequence
-            if batch[B_DESC] < 0:
+            if batch.desc < 0:
                 desc = len(descs)
-                descs = descs + ((number, tm[T_EPOCH], tp[S_NEXT], count),)
-                tp = put(tp, S_NEXT, tp[S_NEXT] + count)
+                descs = descs + (Descriptor(number, tm.epoch, tp.next, count),)
+                tp = tp._replace(next=tp.next + count)
             else:
-                desc = batch[B_DESC]
-            tm = put(tm, T_PARTS, put(tparts, p, tp))
-        elif batch[B_DESC] < 0:
+                desc = batch.desc
+            tm = tm._replace(parts=put(tparts, p, tp))
+        elif batch.desc < 0:
             desc = len(descs)
-            descs = descs + ((number, -1, -1, count),)
+            descs = descs + (Descriptor(number, -1, -1, count),)
         else:
-            desc = batch[B_DESC]
+            desc = batch.desc
         if desc > pt.RECORD_MASK:
             return None  # beyond the log-entry encoding (64 wire batches)
-        dead = not state[REPL][ALIVE] >> leader & 1 or any(r[1] == DEAD for r in conn)
-        request = (desc, DEAD if dead else WIRE, 0, 0)
+        dead = not state.repl.alive >> leader & 1 or any(r.stage == DEAD for r in conn)
+        request = Request(desc, DEAD if dead else WIRE, 0, 0)
         status = ACKED if self.acks == 0 else INFLIGHT  # acks=0 completes on send
-        batch = (p, batch[B_RECORDS], batch[B_ATTEMPTS], desc, status, NONE, batch[B_RESET])
-        nxt = (state[REPL], state[NEXT], state[PSTATE], put(state[DEQUES], p, deque[1:]),
-               put(batches, number, batch), descs, put(conns, leader, conn + (request,)), tm,
-               state[BUDGET])
-        records = " ".join(f"r{r}" for r in batch[B_RECORDS])
+        batch = batch._replace(desc=desc, status=status, error=NONE)
+        nxt = state._replace(accumulator=put(state.accumulator, p, deque[1:]),
+                             batches=put(batches, number, batch), descriptors=descs,
+                             connections=put(conns, leader, conn + (request,)), idempotence=tm)
+        records = " ".join(f"r{r}" for r in batch.records)
         return ("Drain", f"p{p}", f"b{number} [{records}]", f"to {broker_name(leader)}"), nxt
 
     def _reenqueue(self, deque: tuple, batches: tuple, descs: tuple, number: int) -> tuple:
         """RecordAccumulator.reenqueue: addFirst, or insertInSequenceOrder when idempotent."""
         if not self.idempotent:
             return (number,) + deque
-        base = descs[batches[number][B_DESC]][D_BASE]
+        base = descs[batches[number].desc].base
         i = 0
-        while i < len(deque) and batches[deque[i]][B_DESC] >= 0 and \
-                descs[batches[deque[i]][B_DESC]][D_BASE] < base:
+        while i < len(deque) and batches[deque[i]].desc >= 0 and \
+                descs[batches[deque[i]].desc].base < base:
             i += 1
         return deque[:i] + (number,) + deque[i:]
 
-    def _request_bump(self, tm: tuple, p: int) -> tuple:
+    @staticmethod
+    def _request_bump(tm: Idempotence, p: int) -> Idempotence:
         """TransactionManager.requestEpochBumpForPartition."""
-        return (tm[T_EPOCH], True, tm[T_REWRITE] | 1 << p, tm[T_PARTS])
+        return Idempotence(tm.epoch, True, tm.rewrite | 1 << p, tm.parts)
 
-    def _can_retry_idempotent(self, tm: tuple, batch: tuple, descs: tuple,
-                              err: int) -> tuple[bool, tuple]:
+    def _can_retry_idempotent(self, tm: Idempotence, batch: Batch, descs: tuple,
+                              err: int) -> tuple[bool, Idempotence]:
         """TransactionManager.canRetry (idempotent, non-transactional)."""
         if err != OUT_OF_ORDER:
             return err in RETRIABLE, tm
-        p = batch[B_PART]
-        tp = tm[T_PARTS][p]
-        base = descs[batch[B_DESC]][D_BASE]
-        unresolved = tp[S_UNRESOLVED]
-        is_next = base - tp[S_ACKED] == 1
-        if unresolved == NO_SEQ and (batch[B_RESET] or not is_next):
+        p = batch.partition
+        tp = tm.parts[p]
+        base = descs[batch.desc].base
+        is_next = base - tp.acked == 1
+        if tp.unresolved == NO_SEQ and (batch.reset or not is_next):
             return True, tm
-        if unresolved == NO_SEQ or base == unresolved:
+        if tp.unresolved == NO_SEQ or base == tp.unresolved:
             tm = self._request_bump(tm, p)
         return True, tm
 
+    # Client rules a mutant may override (tests/mutants/producer.py).
+
+    def is_success(self, err: int) -> bool:
+        """Sender.completeBatch treats only NONE as success."""
+        return err == NONE
+
+    def may_retry(self, batch: Batch, retriable: bool) -> bool:
+        """Sender.canRetry: attempts left and a retriable error."""
+        return batch.attempts < self.retries and retriable
+
+    def may_time_out(self, conn: tuple[Request, ...]) -> bool:
+        """NetworkClient: any in-flight request can time out (request.timeout.ms), whether or
+        not the broker has read it."""
+        return True
+
     def _complete(self, parts: list, number: int, err: int) -> str | None:
         """Sender.completeBatch: the outcome (None: a retry past the budget, not explored)."""
-        # ``parts`` is [batches, deques, tm, budget, descs], updated in place.
+        # ``parts`` is [batches, accumulator, idempotence, budget, descriptors], updated.
         batches, deques, tm, budget, descs = parts
         batch = batches[number]
-        if batch[B_STATUS] != INFLIGHT:
+        if batch.status != INFLIGHT:
             return "ignored"  # !batch.isDone() failed: already completed
-        if (err == NONE or (err == OUT_OF_ORDER and self.bug == "oos-as-success")) \
-                and self.bug != "never-ack":
+        if self.is_success(err):
             if self.idempotent:
-                p = batch[B_PART]
-                d = descs[batch[B_DESC]]
-                tp = tm[T_PARTS][p]
-                last = d[D_BASE] + d[D_COUNT] - 1
-                if last > tp[S_ACKED]:
-                    tm = put(tm, T_PARTS, put(tm[T_PARTS], p, put(tp, S_ACKED, last)))
-            parts[0] = put(batches, number, put(batch, B_STATUS, ACKED))
+                p = batch.partition
+                d = descs[batch.desc]
+                tp = tm.parts[p]
+                last = d.base + d.count - 1
+                if last > tp.acked:
+                    tm = tm._replace(parts=put(tm.parts, p, tp._replace(acked=last)))
+            parts[0] = put(batches, number, batch._replace(status=ACKED))
             parts[2] = tm
             return "acked"
-        attempts = batch[B_ATTEMPTS]
+        in_doubt = batch.in_doubt or err in INDEFINITE
         if self.idempotent:
             retriable, tm = self._can_retry_idempotent(tm, batch, descs, err)
         else:
             retriable = err in RETRIABLE
-        if attempts < self.retries and retriable and self.bug != "never-retry":
-            if budget[L_RETRIES] == 0:
+        if self.may_retry(batch, retriable):
+            if budget.retries == 0:
                 return None
-            parts[3] = put(budget, L_RETRIES, budget[L_RETRIES] - 1)
-            batch = (batch[B_PART], batch[B_RECORDS], attempts + 1, batch[B_DESC], QUEUED, err,
-                     batch[B_RESET])
+            parts[3] = budget._replace(retries=budget.retries - 1)
+            batch = batch._replace(attempts=batch.attempts + 1, status=QUEUED, error=err,
+                                   in_doubt=in_doubt)
             parts[0] = batches = put(batches, number, batch)
-            p = batch[B_PART]
+            p = batch.partition
             parts[1] = put(deques, p, self._reenqueue(deques[p], batches, descs, number))
             parts[2] = tm
             return "retry"
         # failBatch: sequences are adjusted only if the batch did not exhaust its retries.
-        adjust = attempts < self.retries
+        adjust = batch.attempts < self.retries
         if self.idempotent and (err == OUT_OF_ORDER or adjust):
-            tm = self._request_bump(tm, batch[B_PART])  # TransactionManager.handleFailedBatch
-        parts[0] = put(batches, number, put(put(batch, B_STATUS, FAILED), B_ERR, err))
+            tm = self._request_bump(tm, batch.partition)  # TransactionManager.handleFailedBatch
+        parts[0] = put(batches, number, batch._replace(status=FAILED, error=err,
+                                                        in_doubt=in_doubt))
         parts[2] = tm
         return "failed"
 
@@ -442,177 +530,182 @@ class ProducerModel(Model):
         if not self.idempotent:
             return
         batches, _deques, tm, _budget, descs = parts
-        tparts = tm[T_PARTS]
-        for p, tp in enumerate(tparts):
-            if tp[S_UNRESOLVED] == NO_SEQ or self._tm_inflight(batches, descs, p):
+        for p, tp in enumerate(tm.parts):
+            if tp.unresolved == NO_SEQ or self._tm_inflight(batches, descs, p):
                 continue
-            if tp[S_NEXT] - tp[S_ACKED] != 1:
+            if tp.next - tp.acked != 1:
                 tm = self._request_bump(tm, p)
-            tparts = tm[T_PARTS]
-            tm = put(tm, T_PARTS, put(tparts, p, put(tparts[p], S_UNRESOLVED, NO_SEQ)))
-        if tm[T_BUMP]:
-            epoch = tm[T_EPOCH] + 1
-            tparts = list(tm[T_PARTS])
+            tm = tm._replace(parts=put(tm.parts, p, tm.parts[p]._replace(unresolved=NO_SEQ)))
+        if tm.bump:
+            epoch = tm.epoch + 1
+            tparts = list(tm.parts)
             for p in range(self.partitions):
-                if not tm[T_REWRITE] >> p & 1:
+                if not tm.rewrite >> p & 1:
                     continue
                 seq = 0  # TxnPartitionEntry.startSequencesAtBeginning
                 for i in self._tm_inflight(batches, descs, p):
                     bt = batches[i]
-                    count = len(bt[B_RECORDS])
-                    descs = descs + ((i, epoch, seq, count),)
-                    batches = put(batches, i, bt[:B_DESC] + (len(descs) - 1,) + bt[B_STATUS:B_RESET]
-                                  + (True,))
+                    count = len(bt.records)
+                    descs = descs + (Descriptor(i, epoch, seq, count),)
+                    batches = put(batches, i, bt._replace(desc=len(descs) - 1, reset=True))
                     seq += count
-                tparts[p] = (seq, NO_SEQ, epoch, NO_SEQ)
-            tm = (epoch, False, 0, tuple(tparts))
+                tparts[p] = Sequences(seq, NO_SEQ, epoch, NO_SEQ)
+            tm = Idempotence(epoch, False, 0, tuple(tparts))
         parts[0], parts[2], parts[4] = batches, tm, descs
 
-    def _rebuild(self, state: State, parts: list, conns: tuple) -> State:
+    @staticmethod
+    def _rebuild(state: ProducerState, parts: list, conns: tuple) -> ProducerState:
         batches, deques, tm, budget, descs = parts
-        return (state[REPL], state[NEXT], state[PSTATE], deques, batches, descs, conns, tm,
-                budget)
+        return state._replace(accumulator=deques, batches=batches, descriptors=descs,
+                              connections=conns, idempotence=tm, budget=budget)
 
-    def _receive(self, state: State, b: int) -> tuple[Action, State] | None:
+    @staticmethod
+    def _parts(state: ProducerState, budget: Budget | None = None) -> list:
+        return [state.batches, state.accumulator, state.idempotence,
+                state.budget if budget is None else budget, state.descriptors]
+
+    def _receive(self, state: ProducerState, b: int) -> tuple[Action, State] | None:
         """Sender.handleProduceResponse for the oldest response on connection b."""
-        conn = state[CONNS][b]
-        desc, _stage, err, _ = conn[0]
-        number = state[DESCS][desc][D_BATCH]
-        parts = [state[BATCHES], state[DEQUES], state[TM], state[BUDGET], state[DESCS]]
-        outcome = self._complete(parts, number, err)
+        conn = state.connections[b]
+        request = conn[0]
+        number = state.descriptors[request.desc].batch
+        parts = self._parts(state)
+        outcome = self._complete(parts, number, request.value)
         if outcome is None:
             return None
         self._settle(parts)
-        nxt = self._rebuild(state, parts, put(state[CONNS], b, conn[1:]))
-        return ("Receive", broker_name(b), f"b{number}", ERROR_NAMES[err], outcome), nxt
+        nxt = self._rebuild(state, parts, put(state.connections, b, conn[1:]))
+        return ("Receive", broker_name(b), f"b{number}", ERROR_NAMES[request.value],
+                outcome), nxt
 
-    def _disconnect(self, state: State, b: int) -> tuple[Action, State] | None:
+    def _disconnect(self, state: ProducerState, b: int) -> tuple[Action, State] | None:
         """NetworkClient disconnect: in-flight requests fail (NETWORK_EXCEPTION), oldest first."""
         # request.timeout.ms on a live broker (budgeted) or a dead broker (free); the broker
         # never reads the requests still on the wire.
-        conn = state[CONNS][b]
-        budget = state[BUDGET]
-        free = not state[REPL][ALIVE] >> b & 1 or any(r[1] == DEAD for r in conn)
-        if self.bug == "timeout-only-unread" and any(r[1] != WIRE for r in conn):
-            return None  # injected bug: a request the broker already handled never times out
+        conn = state.connections[b]
+        budget = state.budget
+        free = not state.repl.alive >> b & 1 or any(r.stage == DEAD for r in conn)
+        if not self.may_time_out(conn):
+            return None
         if not free:
-            if budget[L_LOST] == 0:
+            if budget.lost == 0:
                 return None
-            budget = put(budget, L_LOST, budget[L_LOST] - 1)
-        parts = [state[BATCHES], state[DEQUES], state[TM], budget, state[DESCS]]
+            budget = budget._replace(lost=budget.lost - 1)
+        parts = self._parts(state, budget)
         if self.acks != 0:
             for request in conn:
-                number = state[DESCS][request[0]][D_BATCH]
+                number = state.descriptors[request.desc].batch
                 if self._complete(parts, number, NETWORK) is None:
                     return None
         self._settle(parts)
-        nxt = self._rebuild(state, parts, put(state[CONNS], b, ()))
+        nxt = self._rebuild(state, parts, put(state.connections, b, ()))
         label = "Disconnect" if free else "Timeout"
         return (label, broker_name(b), f"{len(conn)} request(s)"), nxt
 
-    def _expire(self, state: State, p: int) -> tuple[Action, State] | None:
+    def _expire(self, state: ProducerState, p: int) -> tuple[Action, State] | None:
         """RecordAccumulator.expiredBatches: p's oldest queued batch fails (delivery.timeout.ms)."""
-        number = state[DEQUES][p][0]
-        batches = state[BATCHES]
+        number = state.accumulator[p][0]
+        batches = state.batches
         batch = batches[number]
-        tm = state[TM]
-        if self.idempotent and batch[B_ATTEMPTS] > 0:  # markSequenceUnresolved
-            d = state[DESCS][batch[B_DESC]]
-            tp = tm[T_PARTS][p]
-            nxt_seq = max(tp[S_UNRESOLVED], d[D_BASE] + d[D_COUNT])
-            tm = put(tm, T_PARTS, put(tm[T_PARTS], p, put(tp, S_UNRESOLVED, nxt_seq)))
-        batch = put(put(batch, B_STATUS, FAILED), B_ERR, DELIVERY_TIMEOUT)
-        budget = state[BUDGET]
-        parts = [put(batches, number, batch), put(state[DEQUES], p, state[DEQUES][p][1:]), tm,
-                 put(budget, L_EXPIRIES, budget[L_EXPIRIES] - 1), state[DESCS]]
+        tm = state.idempotence
+        if self.idempotent and batch.attempts > 0:  # markSequenceUnresolved
+            d = state.descriptors[batch.desc]
+            tp = tm.parts[p]
+            nxt_seq = max(tp.unresolved, d.base + d.count)
+            tm = tm._replace(parts=put(tm.parts, p, tp._replace(unresolved=nxt_seq)))
+        batch = batch._replace(status=FAILED, error=DELIVERY_TIMEOUT, in_doubt=True)
+        budget = state.budget
+        parts = [put(batches, number, batch), put(state.accumulator, p, state.accumulator[p][1:]),
+                 tm, budget._replace(expiries=budget.expiries - 1), state.descriptors]
         self._settle(parts)
-        return ("Expire", f"b{number}", f"p{p}"), self._rebuild(state, parts, state[CONNS])
+        return ("Expire", f"b{number}", f"p{p}"), self._rebuild(state, parts, state.connections)
 
     # -- broker: produce request handling ------------------------------------------------
 
-    def _leader_append(self, part: tuple, desc: int) -> tuple:
-        """Partition.appendRecordsToLeader: append, flush if due, advance the HW."""
-        leader = part[LEADER]
-        log = part[LOGS][leader] + (pt.entry(part[EPOCH], desc),)
-        nxt = put(part, LOGS, put(part[LOGS], leader, log))
-        durable = nxt[pt.DURABLE]
-        if durable and len(log) - durable[leader] >= self.repl.flush_every:
-            nxt = put(nxt, pt.DURABLE, put(durable, leader, len(log)))
-        return pt.with_leader_hw(nxt, pt.advanced_hw(nxt))
-
-    def _handle(self, state: State, b: int) -> Iterator[tuple[Action, State]]:
+    def _handle(self, state: ProducerState, b: int) -> Iterator[tuple[Action, State]]:
         """KafkaApis.handleProduceRequest: broker b reads its connection's next request."""
         # One request at a time per connection: the channel stays muted until the response
         # is sent (SocketServer), so an acks=all request in the purgatory blocks the next.
-        conn = state[CONNS][b]
+        conn = state.connections[b]
         i = 0
-        while i < len(conn) and conn[i][1] == RESPONSE:
+        while i < len(conn) and conn[i].stage == RESPONSE:
             i += 1
-        if i == len(conn) or conn[i][1] != WIRE:
+        if i == len(conn) or conn[i].stage != WIRE:
             return
-        desc = conn[i][0]
-        descs = state[DESCS]
-        number = descs[desc][D_BATCH]
-        p = state[BATCHES][number][B_PART]
-        repl = state[REPL]
-        part = repl[PARTS][p]
+        desc = conn[i].desc
+        descs = state.descriptors
+        number = descs[desc].batch
+        p = state.batches[number].partition
+        repl = state.repl
+        part = repl.parts[p]
         name = broker_name(b)
-        err = NONE
-        offset = -1
-        new_part = part
-        if part[LEADER] != b:
-            err = NOT_LEADER
-        elif self.acks == -1 and part[ISR].bit_count() < self.min_isr:
-            err = NOT_ENOUGH_REPLICAS
-        else:
-            outcome, offset = pb.check_append(part[LOGS][b], descs, desc, self.bug)
-            if outcome == pb.OUT_OF_ORDER:
-                err = OUT_OF_ORDER
-            elif outcome == pb.INVALID_EPOCH:
-                err = INVALID_EPOCH
-            elif outcome == pb.APPEND:
-                new_part = self._leader_append(part, desc)
-                offset = len(new_part[LOGS][b]) - 1
+        err, new_part, offset = self.broker_append(part, b, descs, desc)
         if err != NONE:
             label: Action = ("Reject", name, f"b{number}", ERROR_NAMES[err])
-            request: tuple | None = (desc, RESPONSE, err, 0)
+            request: Request | None = Request(desc, RESPONSE, err, 0)
         else:
             what = "Append" if new_part is not part else "Duplicate"
             label = (what, name, f"b{number}", f"offset {offset}")
             if self.acks == -1:
-                request = (desc, PURGATORY, offset, part[EPOCH])
+                request = Request(desc, PURGATORY, offset, part.epoch)
             else:
-                request = (desc, RESPONSE, NONE, 0)
+                request = Request(desc, RESPONSE, NONE, 0)
         if self.acks == 0:
             request = None  # no response is sent
         conn = conn[:i] + ((request,) if request else ()) + conn[i + 1:]
         if new_part is not part:
-            repl = repl[:PARTS] + (put(repl[PARTS], p, new_part),)
-        yield label, (repl,) + state[NEXT:CONNS] + (put(state[CONNS], b, conn),) + state[TM:]
+            repl = repl._replace(parts=put(repl.parts, p, new_part))
+        yield label, state._replace(repl=repl, connections=put(state.connections, b, conn))
 
-    def _purgatory(self, state: State, b: int) -> Iterator[tuple[Action, State]]:
+    def broker_append(self, part: Any, b: int, descs: tuple,
+                      desc: int) -> tuple[int, Any, int]:
+        """Partition.appendRecordsToLeader for broker b: (error, partition, offset).
+
+        NOT_LEADER_OR_FOLLOWER and NOT_ENOUGH_REPLICAS are decided before anything is
+        written; the producer-state checks (ProducerAppendInfo) then refuse, recognise a
+        duplicate (its original offset) or let the partition component append.
+        """
+        if part.leader != b:
+            return NOT_LEADER, part, -1
+        err = self.rules.append_error(part.isr)
+        if err != NONE:
+            return err, part, -1
+        outcome, offset = self.broker_rules.check_append(part.logs[b], descs, desc)
+        if outcome == pb.OUT_OF_ORDER:
+            return OUT_OF_ORDER, part, -1
+        if outcome == pb.INVALID_EPOCH:
+            return INVALID_EPOCH, part, -1
+        if outcome == pb.DUPLICATE:
+            return NONE, part, offset
+        new_part = self.rules.append(part, desc)
+        return NONE, new_part, len(new_part.logs[b]) - 1
+
+    def _purgatory(self, state: ProducerState, b: int) -> Iterator[tuple[Action, State]]:
         """DelayedProduce on broker b: Partition.checkEnoughReplicasReachOffset, or expiry."""
-        conn = state[CONNS][b]
-        i = next((j for j, r in enumerate(conn) if r[1] == PURGATORY), -1)
+        conn = state.connections[b]
+        i = next((j for j, r in enumerate(conn) if r.stage == PURGATORY), -1)
         if i < 0:
             return
-        desc, _stage, offset, epoch = conn[i]
-        number = state[DESCS][desc][D_BATCH]
-        part = state[REPL][PARTS][state[BATCHES][number][B_PART]]
+        request = conn[i]
+        number = state.descriptors[request.desc].batch
+        part = state.repl.parts[state.batches[number].partition]
         name = broker_name(b)
-        budget = state[BUDGET]
-        if part[LEADER] != b or part[EPOCH] != epoch:
-            err = NOT_LEADER
-        elif part[HWS][b] > offset:
-            err = NONE if part[ISR].bit_count() >= self.min_isr else NOT_ENOUGH_AFTER
-        elif budget[L_LOST] > 0:
-            err = REQUEST_TIMED_OUT
-            budget = put(budget, L_LOST, budget[L_LOST] - 1)
+        budget = state.budget
+        if part.leader != b or part.epoch != request.leader_epoch:
+            err = NOT_LEADER  # makeFollower completes it: the batch was appended
         else:
-            return
-        conn = put(conn, i, (desc, RESPONSE, err, 0))
-        nxt = state[:CONNS] + (put(state[CONNS], b, conn), state[TM], budget)
-        yield ("Respond", name, f"b{number}", ERROR_NAMES[err]), nxt
+            err = self.rules.ack_outcome(part, request.value)
+            if err == WAITING:
+                if not self.rules.hw_may_advance(part):
+                    err = REQUEST_TIMED_OUT  # the HW is stuck below min ISR: it expires
+                elif budget.lost > 0:
+                    err = REQUEST_TIMED_OUT
+                    budget = budget._replace(lost=budget.lost - 1)
+                else:
+                    return
+        conn = put(conn, i, Request(request.desc, RESPONSE, err, 0))
+        yield (("Respond", name, f"b{number}", ERROR_NAMES[err]),
+               state._replace(connections=put(state.connections, b, conn), budget=budget))
 
     # -- properties and presentation ----------------------------------------------------
 
@@ -625,61 +718,83 @@ class ProducerModel(Model):
 
         return props.producer_properties(self)
 
+    def fault_model(self) -> FaultModel:
+        """The producer's faults, with the broker crash kinds named as in replication."""
+        own = super().fault_model()
+        explored = [f for f in own.explored if f[0] != "broker crash"]
+        missing = [f for f in own.not_explored if f != "broker crash"]
+        repl = self.repl.fault_model()
+        crash_kinds = {"broker process crash (the page cache survives)",
+                       "broker power loss (unflushed writes are lost)"}
+        explored += [f for f in repl.explored if f[0] in crash_kinds]
+        missing += [f for f in repl.not_explored if f in crash_kinds]
+        return FaultModel(tuple(explored),
+                          tuple(missing) + self.repl.faults_not_modelled)
+
+    def notes(self) -> list[str]:
+        """What a reader should know about this configuration before reading verdicts."""
+        out = []
+        if self.idempotence_note:
+            out.append(self.idempotence_note)
+        out += [note for note in self.repl.notes() if "replication.factor=1" not in note]
+        return out
+
     def action_families(self) -> tuple[str, ...]:
         return ("Send", "Drain", "Append", "Duplicate", "Reject", "Respond", "Receive",
                 "Timeout", "Disconnect", "Expire", *self.repl.action_families()[4:])
 
     def batch_records_of(self, state: State, entry: int) -> tuple[int, ...]:
         """The records of one log entry (a batch as written)."""
-        return state[BATCHES][state[DESCS][entry & pt.RECORD_MASK][D_BATCH]][B_RECORDS]
+        return state.batches[state.descriptors[entry & pt.RECORD_MASK].batch].records
 
     def entry_text(self, state: State, entry: int) -> str:
         """A log entry as b0[r0 r1]{pid epoch/seq}@leader epoch."""
-        d = state[DESCS][entry & pt.RECORD_MASK]
+        d = state.descriptors[entry & pt.RECORD_MASK]
         records = " ".join(f"r{r}" for r in self.batch_records_of(state, entry))
-        seq = f" e{d[D_EPOCH]}s{d[D_BASE]}" if d[D_EPOCH] >= 0 else ""
+        seq = f" e{d.epoch}s{d.base}" if d.epoch >= 0 else ""
         return f"[{records}{seq}]@{pt.entry_epoch(entry)}"
 
     def view(self, state: State) -> dict[str, Any]:
-        repl = state[REPL]
+        repl = state.repl
         out: dict[str, Any] = {
             "alive": "{" + ", ".join(broker_name(b) for b in range(self.n)
-                                     if repl[ALIVE] >> b & 1) + "}",
+                                     if repl.alive >> b & 1) + "}",
         }
-        batches = state[BATCHES]
-        for p, part in enumerate(repl[PARTS]):
+        batches = state.batches
+        for p, part in enumerate(repl.parts):
             pre = f"p{p}." if self.partitions > 1 else ""
-            leader = part[LEADER]
+            leader = part.leader
             out[f"{pre}leader"] = "none" if leader == NO_LEADER else broker_name(leader)
-            out[f"{pre}leader_epoch"] = str(part[EPOCH])
+            out[f"{pre}leader_epoch"] = str(part.epoch)
             out[f"{pre}isr"] = "{" + ", ".join(broker_name(b) for b in range(self.n)
-                                               if part[ISR] >> b & 1) + "}"
+                                               if part.isr >> b & 1) + "}"
             for b in range(self.n):
                 out[f"{pre}{broker_name(b)}.log"] = " ".join(
-                    self.entry_text(state, e) for e in part[LOGS][b]) or "empty"
-                out[f"{pre}{broker_name(b)}.hw"] = str(part[HWS][b])
+                    self.entry_text(state, e) for e in part.logs[b]) or "empty"
+                out[f"{pre}{broker_name(b)}.hw"] = str(part.hws[b])
             out[f"{pre}accumulator"] = " ".join(
-                f"b{i}[" + " ".join(f"r{r}" for r in batches[i][B_RECORDS]) + "]"
-                for i in state[DEQUES][p]) or "empty"
+                f"b{i}[" + " ".join(f"r{r}" for r in batches[i].records) + "]"
+                for i in state.accumulator[p]) or "empty"
         for i, bt in enumerate(batches):
-            extra = f" after {bt[B_ATTEMPTS]} retries" if bt[B_ATTEMPTS] else ""
-            err = f" {ERROR_NAMES[bt[B_ERR]]}" if bt[B_STATUS] == FAILED else ""
-            d = state[DESCS][bt[B_DESC]] if bt[B_DESC] >= 0 else (0, -1, -1, 0)
-            seq = f" e{d[D_EPOCH]}s{d[D_BASE]}" if d[D_EPOCH] >= 0 else ""
-            out[f"b{i}"] = (f"p{bt[B_PART]} [" + " ".join(f"r{r}" for r in bt[B_RECORDS])
-                            + f"{seq}] {STATUS_NAMES[bt[B_STATUS]]}{err}{extra}")
+            extra = f" after {bt.attempts} retries" if bt.attempts else ""
+            err = f" {ERROR_NAMES[bt.error]}" if bt.status == FAILED else ""
+            d = state.descriptors[bt.desc] if bt.desc >= 0 else Descriptor(0, -1, -1, 0)
+            seq = f" e{d.epoch}s{d.base}" if d.epoch >= 0 else ""
+            out[f"b{i}"] = (f"p{bt.partition} [" + " ".join(f"r{r}" for r in bt.records)
+                            + f"{seq}] {STATUS_NAMES[bt.status]}{err}{extra}")
         stages = ("wire", "purgatory", "answered", "dead")
-        for b, conn in enumerate(state[CONNS]):
+        for b, conn in enumerate(state.connections):
             out[f"conn {broker_name(b)}"] = " ".join(
-                f"b{state[DESCS][r[0]][D_BATCH]}:{stages[r[1]]}"
-                + (f" {ERROR_NAMES[r[2]]}" if r[1] == RESPONSE else "") for r in conn) or "idle"
+                f"b{state.descriptors[r.desc].batch}:{stages[r.stage]}"
+                + (f" {ERROR_NAMES[r.value]}" if r.stage == RESPONSE else "")
+                for r in conn) or "idle"
         if self.idempotent:
-            tm = state[TM]
-            out["producer_epoch"] = str(tm[T_EPOCH])
-            for p, tp in enumerate(tm[T_PARTS]):
-                out[f"p{p}.sequence"] = (f"next {tp[S_NEXT]}, acked up to {tp[S_ACKED]}"
-                                         + (f", unresolved {tp[S_UNRESOLVED]}"
-                                            if tp[S_UNRESOLVED] != NO_SEQ else ""))
+            tm = state.idempotence
+            out["producer_epoch"] = str(tm.epoch)
+            for p, tp in enumerate(tm.parts):
+                out[f"p{p}.sequence"] = (f"next {tp.next}, acked up to {tp.acked}"
+                                         + (f", unresolved {tp.unresolved}"
+                                            if tp.unresolved != NO_SEQ else ""))
         return out
 
     def format_value(self, name: str, value: Any) -> str:
@@ -705,4 +820,4 @@ class ProducerModel(Model):
             return Message("Producer", action[1], f"{name.lower()}: {action[2]} failed")
         if name == "Expire":
             return Message("Producer", "App", f"{action[1]} TimeoutException")
-        return self.repl.message(action, before[REPL], after[REPL])
+        return self.repl.message(action, before.repl, after.repl)

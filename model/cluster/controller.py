@@ -7,75 +7,124 @@ active and in which epoch is explicit); the active controller commits metadata r
 (KIP-631 QuorumController): broker fencing when heartbeats stop, registration after a
 restart, unfencing, partition leader and ISR changes.  Each broker applies the metadata
 it has fetched, possibly late, and acts on its own view: a broker that believes it is
-leader accepts produce requests and serves fetches.  Replica rules (fetch, high
-watermark, truncation, acks) are those of ``model/cluster/partition.py``.
+leader accepts produce requests and serves fetches.  Every partition rule (append,
+acknowledgement, fetch, high watermark, truncation, the controller's PartitionChangeBuilder
+with or without ELR) is the partition component's (``model/cluster/partition.py``); a
+broker acts on the partition as it believes it to be (``_acting_view``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import Any
+from itertools import product
+from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.model.cluster import partition as pt
 from kafkacheck.model.cluster.controller_view import ControllerPresentation
 from kafkacheck.model.cluster.partition import (
-    ACKED,
-    DURABLE,
-    EPOCH,
-    EXPOSED,
-    HWS,
-    ISR,
-    LEADER,
-    LOGS,
     NO_LEADER,
-    PENDING,
-    REMOTE,
-    SYNCED,
+    NONE,
     UNKNOWN,
-    entry,
-    entry_epoch,
+    WAITING,
+    Change,
+    PartitionRules,
+    PartitionState,
+    broker_name,
     put,
 )
-from kafkacheck.model.interface import Action, Bound, Model, State
+from kafkacheck.model.cluster.replication import elr_problem
+from kafkacheck.model.interface import Action, Bound, Model, State, replacer
 from kafkacheck.properties.base import Property
 
-# Fields of the model state tuple.
-(ALIVE, CUT, CRASHES, ISOLATIONS, RESTARTS, CHANGES, SLOW, NEXT_RECORD, CTRL, BROKERS,
- LEAD, PARTS, ZOMBIE) = range(13)
-STATE_FIELDS = ("alive", "cut", "crashes_left", "isolations_left", "restarts_left",
-                "leader_changes_left", "slow_followers_left", "next_record", "controllers",
-                "brokers", "leader_state", "partitions", "acked_by_deposed_leader")
-
-# A controller: (Raft epoch it knows, leader it follows (itself when active), metadata log
-# end offset, metadata image at that offset).
-C_EPOCH, C_LEADER, C_END, C_IMAGE = range(4)
-# A metadata image: (fenced brokers mask, per-partition registration).
-I_FENCED, I_PARTS = range(2)
-# A partition registration (PartitionRegistration): leader, leader epoch, partition epoch, ISR.
-M_LEADER, M_EPOCH, M_PEPOCH, M_ISR = range(4)
-# A broker: (lifecycle phase, metadata offset applied, controller epoch known, partition views).
-B_PHASE, B_OFFSET, B_CEPOCH, B_VIEWS = range(4)
-# Phases (BrokerLifecycleManager): running; restarted, not registered; registered, catching up.
+_new = tuple.__new__
+NO_CONTROLLER = -1
+# Broker phases (BrokerLifecycleManager): running; restarted, not registered; registered,
+# catching up with the metadata log.
 RUNNING, STARTING, REGISTERED = 0, 1, 2
 PHASE_NAMES = ("running", "starting", "registered")
-NO_CONTROLLER = -1
+MODES = ("combined", "separate")
+TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
+
+
+class Registration(NamedTuple):
+    """A partition's registration in the metadata log (PartitionRegistration)."""
+
+    leader: int
+    epoch: int  # leader epoch
+    partition_epoch: int
+    isr: int
+    elr: int  # KIP-966 eligible leader replicas
+    last_leader: int  # KIP-966 last known leader
+
+
+class Image(NamedTuple):
+    """The metadata image at one offset: fenced brokers and each partition's registration."""
+
+    fenced: int
+    parts: tuple[Registration, ...]
+
+
+class Controller(NamedTuple):
+    """A KRaft voter: the Raft epoch it knows, the leader it follows (itself when active),
+    its metadata log end offset, and the image at that offset."""
+
+    epoch: int
+    leader: int
+    end: int
+    image: Image
+
+
+class Broker(NamedTuple):
+    """A broker: lifecycle phase, metadata offset applied, controller epoch it has seen,
+    and the registration of each partition as it believes it to be."""
+
+    phase: int
+    offset: int
+    controller_epoch: int
+    views: tuple[Registration, ...]
+
+
+class Leading(NamedTuple):
+    """A broker's own state as a partition leader (Partition with leaderReplicaIdOpt set):
+    the fetch offsets it has seen (remote LEOs) and its acks=all purgatory."""
+
+    remote: tuple[int, ...]
+    pending: tuple[tuple[int, int], ...]
+
+
 NOT_LEADING = ()  # a broker's leader state for a partition it does not lead
 
-BUGS = (
-    "none",
-    "broker-accepts-stale-controller",  # brokers take metadata from a lower controller epoch
-    "stale-controller-epoch",           # voters accept a leader or candidate of a lower epoch
-    "election-without-majority",        # a controller becomes active without a majority vote
-    "commit-without-majority",          # a controller commits with a minority of voters
-    "stale-alter-partition",            # AlterPartition unchecked: a stale leader's ISR is written
-    "no-leader-epoch-bump",             # a new partition leader keeps the old leader epoch
-    "elect-fenced",                     # partition elections ignore broker fencing
-    "fetch-ignores-epoch",              # leaders serve any leader epoch's fetches (no KIP-320)
-    "truncate-keeps-hw",                # a truncating follower keeps its high watermark
-)
 
-MODES = ("combined", "separate")
+class ControllerState(NamedTuple):
+    """Nodes, network cut, fault budgets, the quorum, the brokers and the partitions."""
+
+    alive: int  # nodes up (bitmask; broker b is node b)
+    cut: int  # nodes on the far side of the network cut
+    crashes: int
+    isolations: int
+    restarts: int
+    leader_changes: int
+    slow_followers: int
+    next_record: int
+    controllers: tuple[Controller, ...]
+    brokers: tuple[Broker, ...]
+    leads: tuple[tuple[Leading | tuple, ...], ...]  # per partition, per broker
+    parts: tuple[PartitionState, ...]  # logs and HWs; leadership as last committed
+    acked_by_deposed_leader: tuple[int, ...]  # ghost, per partition
+
+
+# Fast setters of the fields the successor functions change most (see interface.replacer).
+_set_leads_parts_acked = replacer(ControllerState, "leads", "parts", "acked_by_deposed_leader")
+_set_ctrls_parts = replacer(ControllerState, "controllers", "parts")
+_set_ctrls = replacer(ControllerState, "controllers")
+_set_parts = replacer(ControllerState, "parts")
+_set_brokers = replacer(ControllerState, "brokers")
+_set_leads = replacer(ControllerState, "leads")
+_set_next_record = replacer(ControllerState, "next_record")
+_set_views = replacer(Broker, "views")
+_set_synced = replacer(PartitionState, "synced")
+_set_leadership = replacer(PartitionState, "leader", "epoch", "isr")
 
 
 def roles_mode(roles: str) -> str | None:
@@ -94,18 +143,20 @@ class ControllerModel(ControllerPresentation, Model):
     name = "controller"
     summary = ("KRaft controller quorum, broker fencing, late metadata and epoch fencing, "
                "composed with replication")
-    source = ("KIP-500, KIP-595 (Raft), KIP-631 (QuorumController), KIP-320, KIP-841; "
+    source = ("KIP-500, KIP-595 (Raft), KIP-631 (QuorumController), KIP-320, KIP-841, KIP-966; "
               "ReplicationControlManager, ClusterControlManager, BrokerHeartbeatManager, "
-              "KafkaRaftClient, Partition.makeLeader/makeFollower")
+              "KafkaRaftClient, PartitionChangeBuilder, Partition.makeLeader/makeFollower")
     settings = (
         "replication.factor",
         "min.insync.replicas",
         "unclean.leader.election.enable",
         "acks",
         "process.roles",
+        "eligible.leader.replicas.version",
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable", "process.roles")
+    faults_not_modelled = ("power loss (see the replication model)", "disk failure")
     bounds = (
         Bound("brokers", 3, "brokers; each hosts a replica of every partition "
               "(replication.factor = brokers)", minimum=1, maximum=5),
@@ -124,24 +175,25 @@ class ControllerModel(ControllerPresentation, Model):
         Bound("slow_followers", 0, "ISR shrinks of a follower that could reach its leader "
               "(a slow follower); followers cut off or dead leave the ISR without this",
               minimum=0, fault="slow follower"),
-        Bound("truncation", "leader-epoch", "how a new follower truncates: leader-epoch "
-              "(KIP-101 + KIP-279), kip101 (0.11), high-watermark (before 0.11)",
-              choices=pt.TRUNCATION_RULES),
-        Bound("bug", "none", "inject a bug, to show that the properties can fail", choices=BUGS),
+        Bound("truncation", "version", "how a new follower truncates: version (the rule of "
+              "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
+              "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
     )
+    # Test mutants add one-rule overrides of the partition component here (tests/mutants).
+    rule_mixins: ClassVar[tuple[type, ...]] = ()
 
     @classmethod
     def validate_config(cls, config: Any) -> str | None:
+        if config.version < (3, 3):
+            return (f"the controller model checks KRaft clusters (production ready from "
+                    f"Kafka 3.3); Kafka {config.kafka_version} is checked with the "
+                    "replication model")
         n = config.bounds["brokers"]
         m = config.bounds["controllers"]
         rf = config.kafka["replication.factor"]
         if "replication.factor" in config.explicit and rf != n:
             return (f"replication.factor={rf} but brokers={n}: this model puts a replica on "
                     f"every broker (use --bound brokers={rf})")
-        isr = config.kafka["min.insync.replicas"]
-        if isr > n:
-            return (f"min.insync.replicas={isr} exceeds replication.factor={n}: every acks=all "
-                    "write would fail with NOT_ENOUGH_REPLICAS")
         mode = roles_mode(config.kafka["process.roles"])
         if mode is None:
             return ("process.roles must be broker,controller (combined nodes) or broker "
@@ -149,7 +201,7 @@ class ControllerModel(ControllerPresentation, Model):
         if mode == "combined" and m > n:
             return (f"controllers={m} exceeds brokers={n} with process.roles=broker,controller; "
                     "use process.roles=broker for dedicated controllers")
-        return None
+        return elr_problem(config)
 
     def __init__(self, config: Any) -> None:
         if config.kafka["replication.factor"] != config.bounds["brokers"]:
@@ -159,18 +211,23 @@ class ControllerModel(ControllerPresentation, Model):
         super().__init__(config)
         k = self.kafka
         b = self.bound
+        self.version = config.version
         self.n = b["brokers"]
         self.m = b["controllers"]
         self.majority = self.m // 2 + 1
-        self.min_isr = k["min.insync.replicas"]
         self.unclean = k["unclean.leader.election.enable"]
         self.acks = k["acks"]
+        self.elr = k.get("eligible.leader.replicas.version", 0) == 1
         self.mode = roles_mode(k["process.roles"]) or "combined"
         self.partitions = b["partitions"]
         self.max_records = b["records"]
-        self.rule = b["truncation"]
-        self.bug = b["bug"]
-        self.flush_every = 1 << 62  # process crashes only: the page cache survives
+        truncation = None if b["truncation"] == "version" else b["truncation"]
+        cls = pt.rules_class(self.version, self.elr, truncation, self.rule_mixins)
+        # Process crashes only: the page cache survives, nothing is fsynced by the broker.
+        self.rules: PartitionRules = cls(self.n, k["min.insync.replicas"], self.acks,
+                                         pt.NEVER, track_flush=False)
+        self.min_isr = self.rules.min_isr
+        self.rule = pt.truncation_name(cls)
         # Replica assignment: partition p's replicas start at broker p (round robin).
         self.order = [tuple((p + i) % self.n for i in range(self.n))
                       for p in range(self.partitions)]
@@ -194,23 +251,25 @@ class ControllerModel(ControllerPresentation, Model):
     def init_states(self) -> list[State]:
         """Topic created, every broker registered and unfenced, C1 active in epoch 1."""
         n = self.n
-        pmeta = tuple((self.order[p][0], 0, 0, self.everyone) for p in range(self.partitions))
-        image = (0, pmeta)
-        ctrl = tuple((1, 0, 1, image) for _ in range(self.m))
-        brokers = tuple((RUNNING, 1, 1, pmeta) for _ in range(n))
+        regs = tuple(Registration(self.order[p][0], 0, 0, self.everyone, 0, NO_LEADER)
+                     for p in range(self.partitions))
+        image = Image(0, regs)
+        ctrl = tuple(Controller(1, 0, 1, image) for _ in range(self.m))
+        brokers = tuple(Broker(RUNNING, 1, 1, regs) for _ in range(n))
         parts = []
         leads = []
         for p in range(self.partitions):
             leader = self.order[p][0]
-            part = pt.initial_partition(n, leader, False)
-            parts.append(part[:REMOTE] + ((),) + part[REMOTE + 1 : PENDING] + ((),)
-                         + part[PENDING + 1 :])
-            leads.append(tuple(((0,) * n, ()) if x == leader else NOT_LEADING
+            # The leader's own bookkeeping lives in ``leads``; the shared partition keeps
+            # the logs, HWs and ghosts.
+            parts.append(self.rules.initial(leader)._replace(remote=(UNKNOWN,) * n))
+            leads.append(tuple(Leading((0,) * n, ()) if x == leader else NOT_LEADING
                                for x in range(n)))
         b = self.bound
-        return [((1 << self.nodes) - 1, 0, b["crashes"], b["isolations"], b["restarts"],
-                 b["leader_changes"], b["slow_followers"], 1, ctrl, brokers, tuple(leads),
-                 tuple(parts), (0,) * self.partitions)]
+        return [ControllerState((1 << self.nodes) - 1, 0, b["crashes"], b["isolations"],
+                                b["restarts"], b["leader_changes"], b["slow_followers"], 1,
+                                ctrl, brokers, tuple(leads), tuple(parts),
+                                (0,) * self.partitions)]
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -223,113 +282,126 @@ class ControllerModel(ControllerPresentation, Model):
         """Nodes x and y are both up and on the same side of the network cut."""
         return bool(alive >> x & 1 and alive >> y & 1 and not (cut >> x ^ cut >> y) & 1)
 
-    def _acceptors(self, state: State, c: int) -> int:
+    # Raft rules a mutant may override (tests/mutants/controller.py).
+
+    def voter_accepts(self, voter_epoch: int, epoch: int) -> bool:
+        """A voter takes appends and votes from a leader or candidate of ``epoch`` only if
+        its own epoch is not newer (KafkaRaftClient: FENCED_LEADER_EPOCH)."""
+        return voter_epoch <= epoch
+
+    def election_quorum(self) -> int:
+        """Votes a candidate needs to become the active controller: a majority."""
+        return self.majority
+
+    def commit_quorum(self) -> int:
+        """Voters that must store a metadata record before it is committed: a majority."""
+        return self.majority
+
+    def new_controller_epoch(self, own: int, highest: int) -> int:
+        """A winning candidate's epoch: one more than any epoch among its voters."""
+        return highest + 1
+
+    def broker_accepts(self, controller_epoch: int, known: int) -> bool:
+        """A broker fetches metadata only from a controller whose epoch is not older than
+        the one it has seen (UNKNOWN_LEADER_EPOCH otherwise)."""
+        return controller_epoch >= known
+
+    def _acceptors(self, state: ControllerState, c: int) -> int:
         """Voters that take appends (or votes) from controller c: reachable, epoch not newer."""
-        alive, cut = state[ALIVE], state[CUT]
-        ctrl = state[CTRL]
-        epoch = ctrl[c][C_EPOCH]
+        alive, cut = state.alive, state.cut
+        ctrl = state.controllers
+        epoch = ctrl[c].epoch
         node = self.ctrl_node[c]
+        accepts = self.voter_accepts
         mask = 0
-        stale_ok = self.bug == "stale-controller-epoch"
         for v in range(self.m):
-            if v == c or (self._linked(alive, cut, node, self.ctrl_node[v])
-                          and (stale_ok or ctrl[v][C_EPOCH] <= epoch)):
+            if v == c:
+                mask |= 1 << v
+                continue
+            other = self.ctrl_node[v]
+            # linked: both up and on the same side of the cut
+            if (alive >> node & 1 and alive >> other & 1 and not (cut >> node ^ cut >> other) & 1
+                    and accepts(ctrl[v].epoch, epoch)):
                 mask |= 1 << v
         return mask
 
-    def _enough(self, mask: int) -> bool:
-        """A majority of voters (one voter with the commit-without-majority bug)."""
-        need = 1 if self.bug == "commit-without-majority" else self.majority
-        return mask.bit_count() >= need
-
-    def _has_leader(self, state: State, c: int) -> bool:
+    def _has_leader(self, state: ControllerState, c: int) -> bool:
         """Controller c hears from the leader it follows (so it starts no election)."""
-        ctrl = state[CTRL]
-        leader = ctrl[c][C_LEADER]
+        ctrl = state.controllers
+        leader = ctrl[c].leader
         if leader == NO_CONTROLLER:
             return False
         if leader == c:
             return True
-        return (self._linked(state[ALIVE], state[CUT], self.ctrl_node[c], self.ctrl_node[leader])
-                and ctrl[leader][C_LEADER] == leader
-                and ctrl[leader][C_EPOCH] == ctrl[c][C_EPOCH])
+        return (self._linked(state.alive, state.cut, self.ctrl_node[c], self.ctrl_node[leader])
+                and ctrl[leader].leader == leader
+                and ctrl[leader].epoch == ctrl[c].epoch)
 
-    def _commit(self, state: State, c: int, image: tuple, acceptors: int) -> State:
+    def _commit(self, state: ControllerState, c: int, image: Image,
+                acceptors: int) -> ControllerState:
         """Controller c appends a record and a majority stores it (an atomic Raft commit)."""
-        ctrl = state[CTRL]
+        ctrl = state.controllers
         me = ctrl[c]
-        record = (me[C_EPOCH], c, me[C_END] + 1, image)
+        record = Controller(me.epoch, c, me.end + 1, image)
         new_ctrl = tuple(record if acceptors >> v & 1 else ctrl[v] for v in range(self.m))
-        parts = state[PARTS]
         new_parts = []
-        for p, part in enumerate(parts):
-            meta = image[I_PARTS][p]
-            if (part[LEADER], part[EPOCH], part[ISR]) != (meta[M_LEADER], meta[M_EPOCH],
-                                                         meta[M_ISR]):
-                part = (meta[M_LEADER], meta[M_EPOCH], meta[M_ISR]) + part[LOGS:]
+        for part, reg in zip(state.parts, image.parts, strict=True):
+            if (part.leader, part.epoch, part.isr) != (reg.leader, reg.epoch, reg.isr):
+                part = _set_leadership(part, reg.leader, reg.epoch, reg.isr)
             new_parts.append(part)
-        return state[:CTRL] + (new_ctrl,) + state[BROKERS:PARTS] + (tuple(new_parts),) \
-            + state[PARTS + 1 :]
+        return _set_ctrls_parts(state, new_ctrl, tuple(new_parts))
 
-    def _active_controllers(self, state: State) -> Iterator[tuple[int, int]]:
+    def _active_controllers(self, state: ControllerState) -> Iterator[tuple[int, int]]:
         """(controller, acceptors) for each live controller that believes it is active and
         can commit (QuorumController with a Raft majority behind it)."""
-        alive = state[ALIVE]
-        ctrl = state[CTRL]
-        for c in range(self.m):
-            if ctrl[c][C_LEADER] == c and alive >> self.ctrl_node[c] & 1:
+        alive = state.alive
+        for c, me in enumerate(state.controllers):
+            if me.leader == c and alive >> self.ctrl_node[c] & 1:
                 acc = self._acceptors(state, c)
-                if self._enough(acc):
+                if acc.bit_count() >= self.commit_quorum():
                     yield c, acc
 
-    # -- partition changes (PartitionChangeBuilder) --------------------------------------
+    # -- partition changes (PartitionChangeBuilder, one rule in partition.py) --------------
 
-    def _change(self, meta: tuple, p: int, target_isr: int, acceptable: int) -> tuple:
-        """A partition registration after an ISR change and, if needed, a leader election.
+    def _change(self, reg: Registration, p: int, target_isr: int, acceptable: int,
+                unclean_shutdown: int = 0) -> Registration:
+        """A partition registration after an ISR change and, if needed, a leader election."""
+        ch = self.rules.change(reg, target_isr, acceptable, self.order[p], unclean_shutdown,
+                               allow_unclean=self.unclean)
+        return self.next_registration(reg, ch)
 
-        PartitionChangeBuilder: keep the leader if it is in the target ISR and acceptable,
-        else the first acceptable ISR replica in assignment order, else (unclean election
-        enabled) the first acceptable replica with the ISR reset to it, else no leader.
-        An ISR that would become empty is kept as it is (KIP-841, ELR disabled).
-        """
-        leader, epoch, pepoch, isr = meta
-        order = self.order[p]
-        unclean = False
-        if leader != NO_LEADER and target_isr >> leader & 1 and acceptable >> leader & 1:
-            new_leader = leader
-        else:
-            new_leader = pt.clean_candidate(target_isr, acceptable, order)
-            if new_leader == NO_LEADER and self.unclean:
-                new_leader = pt.clean_candidate(self.everyone, acceptable, order)
-                unclean = new_leader != NO_LEADER
-        if unclean:
-            new_isr = 1 << new_leader
-        else:
-            new_isr = target_isr if target_isr else isr
-        if new_leader == leader and new_isr == isr:
-            return meta
-        bump = new_leader != leader and self.bug != "no-leader-epoch-bump"
-        return (new_leader, epoch + 1 if bump else epoch, pepoch + 1, new_isr)
+    def next_registration(self, reg: Registration, ch: Change) -> Registration:
+        """PartitionRegistration.merge: a new leader bumps the leader epoch, any change the
+        partition epoch."""
+        if (ch.leader, ch.isr, ch.elr, ch.last_leader) == (reg.leader, reg.isr, reg.elr,
+                                                           reg.last_leader):
+            return reg
+        epoch = reg.epoch + 1 if ch.leader != reg.leader else reg.epoch
+        return Registration(ch.leader, epoch, reg.partition_epoch + 1, ch.isr, ch.elr,
+                            ch.last_leader)
 
-    def _acceptable(self, fenced: int, remove: int = -1, add: int = -1) -> int:
+    def acceptable(self, fenced: int, remove: int = -1, add: int = -1) -> int:
         """Brokers that may lead: unfenced (or being unfenced), not being removed."""
-        ok = self.everyone if self.bug == "elect-fenced" else self.everyone & ~fenced
+        ok = self.everyone & ~fenced
         if add >= 0:
             ok |= 1 << add
         if remove >= 0:
             ok &= ~(1 << remove)
         return ok
 
-    def _remove_broker(self, image: tuple, b: int) -> tuple:
-        """handleBrokerFenced / handleBrokerUncleanShutdown: b leaves ISRs and leadership."""
-        fenced = image[I_FENCED] | 1 << b
-        acceptable = self._acceptable(fenced, remove=b)
-        metas = []
-        for p, meta in enumerate(image[I_PARTS]):
-            if meta[M_ISR] >> b & 1:
-                meta = self._change(meta, p, meta[M_ISR] & ~(1 << b), acceptable)
-            metas.append(meta)
-        return (fenced, tuple(metas))
+    def _remove_broker(self, image: Image, b: int, unclean_shutdown: bool = False) -> Image:
+        """handleBrokerFenced / handleBrokerUncleanShutdown: b leaves ISRs and leadership
+        (and, after an unclean shutdown, every ELR)."""
+        fenced = image.fenced | 1 << b
+        acceptable = self.acceptable(fenced, remove=b)
+        bit = 1 << b
+        regs = []
+        for p, reg in enumerate(image.parts):
+            if (reg.isr | (reg.elr if unclean_shutdown else 0)) & bit:
+                reg = self._change(reg, p, reg.isr & ~bit, acceptable,
+                                   bit if unclean_shutdown else 0)
+            regs.append(reg)
+        return Image(fenced, tuple(regs))
 
     # -- successors --------------------------------------------------------------------
 
@@ -341,58 +413,68 @@ class ControllerModel(ControllerPresentation, Model):
         yield from self._decisions(state)
         yield from self._faults(state)
 
-    # -- data plane: produce, acks, fetch, truncation (partition.py rules) -----------------
+    # -- data plane: a broker acts on the partition as it believes it to be -----------------
 
-    def _ctx(self, part: tuple, leader: int, view: tuple, lead: tuple) -> tuple:
-        """The partition as broker ``leader`` acts on it, in partition.py's tuple layout."""
-        return (leader, view[M_EPOCH], view[M_ISR], part[LOGS], part[HWS], part[SYNCED],
-                lead[0], part[DURABLE], lead[1], part[EXPOSED], part[ACKED])
+    @staticmethod
+    def _acting_view(part: PartitionState, b: int, view: Registration,
+                     lead: Leading) -> PartitionState:
+        """The partition as broker ``b``, which believes it leads in ``view``, acts on it:
+        its own leader epoch, ISR, fetch offsets and purgatory over the shared logs."""
+        return _new(PartitionState, (b, view.epoch, view.isr, part.logs, part.hws, part.synced,
+                                     lead.remote, part.flushed, lead.pending, part.committed,
+                                     part.acked, 0, NO_LEADER))
 
-    def _with_ctx(self, state: State, p: int, leader: int, ctx: tuple,
-                  zombie: int = -1) -> State:
-        """Write back what a leader's action changed: the logs, HWs, its own leader state."""
-        part = state[PARTS][p]
-        part = part[:LOGS] + ctx[LOGS:REMOTE] + ((),) + (ctx[DURABLE], ()) + ctx[EXPOSED:]
-        leads = state[LEAD]
-        lead = put(leads[p], leader, (ctx[REMOTE], ctx[PENDING]))
-        out = state[:LEAD] + (put(leads, p, lead), put(state[PARTS], p, part))
-        zombies = state[ZOMBIE]
+    @staticmethod
+    def _settle(state: ControllerState, p: int, b: int, acted: PartitionState,
+                zombie: int = -1) -> ControllerState:
+        """Write back what broker b's action changed: logs, HWs, ghosts, its leader state."""
+        part = state.parts[p]
+        part = _new(PartitionState, (part.leader, part.epoch, part.isr, acted.logs, acted.hws,
+                                     acted.synced, part.remote, acted.flushed, part.pending,
+                                     acted.committed, acted.acked, part.elr,
+                                     part.last_leader))
+        leads = state.leads
+        lead = put(leads[p], b, _new(Leading, (acted.remote, acted.pending)))
+        zombies = state.acked_by_deposed_leader
         if zombie >= 0:
             zombies = put(zombies, p, zombies[p] | 1 << zombie)
-        return out + (zombies,)
+        return _set_leads_parts_acked(state, put(leads, p, lead), put(state.parts, p, part),
+                                      zombies)
 
-    def _deposed(self, state: State, p: int, b: int, view: tuple) -> bool:
+    def _deposed(self, state: ControllerState, p: int, b: int, view: Registration) -> bool:
         """Broker b acts as leader in an epoch older than the latest committed one."""
-        part = state[PARTS][p]
-        return part[LEADER] != b or view[M_EPOCH] != part[EPOCH]
+        part = state.parts[p]
+        return part.leader != b or view.epoch != part.epoch
 
-    def _acting(self, state: State, b: int) -> bool:
+    def _acting(self, state: ControllerState, b: int) -> bool:
         """Broker b is up and has caught up since its last start (BrokerServer startup)."""
-        alive = state[ALIVE]
-        return bool(alive >> self.broker_node[b] & 1) and state[BROKERS][b][B_PHASE] == RUNNING
+        return bool(state.alive >> self.broker_node[b] & 1) and \
+            state.brokers[b].phase == RUNNING
 
-    def _partition_actions(self, state: State, p: int) -> Iterator[tuple[Action, State]]:
+    def _partition_actions(self, state: ControllerState,
+                           p: int) -> Iterator[tuple[Action, State]]:
         """Leaders serve produce, acks and AlterPartition; followers truncate and fetch from
         the leader their metadata names, fenced by leader epoch (Partition.fetchRecords,
         KIP-320: FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH)."""
-        brokers = state[BROKERS]
-        part = state[PARTS][p]
-        leads = state[LEAD][p]
-        alive, cut = state[ALIVE], state[CUT]
+        brokers = state.brokers
+        part = state.parts[p]
+        leads = state.leads[p]
+        alive, cut = state.alive, state.cut
+        rules = self.rules
         for b in range(self.n):
             if not self._acting(state, b):
                 continue
-            view = brokers[b][B_VIEWS][p]
+            view = brokers[b].views[p]
             lead = leads[b]
             if lead:
                 yield from self._produce(state, p, b, view, lead)
                 yield from self._acks(state, p, b, view, lead)
                 yield from self._alter_partition(state, p, b, view, lead)
                 continue
-            leader = view[M_LEADER]
+            leader = view.leader
             if leader == NO_LEADER or leader == b:
                 continue
-            if part[SYNCED][b] != view[M_EPOCH] and self.rule == "high-watermark":
+            if part.synced[b] != view.epoch and rules.truncates_alone:
                 yield self._truncate(state, p, b, view, None)
                 continue
             # The follower's fetcher talks to the leader its metadata names.
@@ -400,86 +482,79 @@ class ControllerModel(ControllerPresentation, Model):
                 continue
             if not self._acting(state, leader):
                 continue
-            lview = brokers[leader][B_VIEWS][p]
+            lview = brokers[leader].views[p]
             llead = leads[leader]
             if not llead:
                 continue  # NOT_LEADER_OR_FOLLOWER: it does not (yet) lead
-            if lview[M_EPOCH] != view[M_EPOCH] and self.bug != "fetch-ignores-epoch":
+            if not rules.fetch_accepted(lview.epoch, view.epoch):
                 continue  # FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (KIP-320)
-            if part[SYNCED][b] != view[M_EPOCH]:
+            if part.synced[b] != view.epoch:
                 yield self._truncate(state, p, b, view, (leader, lview))
                 continue
-            ctx = self._ctx(part, leader, lview, llead)
-            nxt = pt.fetch(ctx, b, self.flush_every)
-            if nxt is not None:
+            acted = rules.fetch(self._acting_view(part, leader, lview, llead), b)
+            if acted is not None:
                 yield (self._label("Fetch", p, broker_name(b), f"from {broker_name(leader)}"),
-                       self._with_ctx(state, p, leader, nxt))
+                       self._settle(state, p, leader, acted))
 
-    def _produce(self, state: State, p: int, b: int, view: tuple,
-                 lead: tuple) -> Iterator[tuple[Action, State]]:
+    def _produce(self, state: ControllerState, p: int, b: int, view: Registration,
+                 lead: Leading) -> Iterator[tuple[Action, State]]:
         """ProduceRequest to a broker that believes it leads: Partition.appendRecordsToLeader."""
-        record = state[NEXT_RECORD]
+        record = state.next_record
         if record > self.max_records:
             return
-        if self.acks == -1 and view[M_ISR].bit_count() < self.min_isr:
+        rules = self.rules
+        if rules.append_error(view.isr) != NONE:
             return  # NOT_ENOUGH_REPLICAS, judged on the ISR this broker knows
-        part = state[PARTS][p]
-        ctx = self._ctx(part, b, view, lead)
-        log = ctx[LOGS][b] + (entry(view[M_EPOCH], record),)
-        ctx = put(ctx, LOGS, put(ctx[LOGS], b, log))
+        acted = rules.append(self._acting_view(state.parts[p], b, view, lead), record)
         if self.acks == -1:
-            ctx = put(ctx, PENDING, ctx[PENDING] + ((record, len(log) - 1),))
-        ctx = pt.with_leader_hw(ctx, pt.advanced_hw(ctx))
+            acted = pt.with_pending(acted, acted.pending + ((record, len(acted.logs[b]) - 1),))
         zombie = -1
-        if self.acks == 1:
-            ctx = put(ctx, ACKED, ctx[ACKED] | 1 << record)
+        if rules.acknowledged_on_append():
+            acted = rules.acknowledge(acted, record)
             if self._deposed(state, p, b, view):
                 zombie = record
-        nxt = self._with_ctx(put(state, NEXT_RECORD, record + 1), p, b, ctx, zombie)
+        nxt = self._settle(_set_next_record(state, record + 1), p, b, acted, zombie)
         yield self._label("Produce", p, f"r{record}", f"to {broker_name(b)}"), nxt
 
-    def _acks(self, state: State, p: int, b: int, view: tuple,
-              lead: tuple) -> Iterator[tuple[Action, State]]:
+    def _acks(self, state: ControllerState, p: int, b: int, view: Registration,
+              lead: Leading) -> Iterator[tuple[Action, State]]:
         """acks=all completion in the purgatory: Partition.checkEnoughReplicasReachOffset."""
-        part = state[PARTS][p]
-        hw = part[HWS][b]
-        pending = lead[1]
+        rules = self.rules
+        pending = lead.pending
+        if not pending:
+            return
+        view_now = self._acting_view(state.parts[p], b, view, lead)
         for i, (record, offset) in enumerate(pending):
-            if hw <= offset:
+            outcome = rules.ack_outcome(view_now, offset)
+            if outcome == WAITING:
                 continue
-            rest = pending[:i] + pending[i + 1 :]
-            ctx = self._ctx(part, b, view, (lead[0], rest))
-            if view[M_ISR].bit_count() >= self.min_isr:
-                ctx = put(ctx, ACKED, ctx[ACKED] | 1 << record)
+            acted = pt.with_pending(view_now, pending[:i] + pending[i + 1:])
+            if outcome == NONE:
+                acted = rules.acknowledge(acted, record)
                 zombie = record if self._deposed(state, p, b, view) else -1
                 yield (self._label("Ack", p, f"r{record}", f"by {broker_name(b)}"),
-                       self._with_ctx(state, p, b, ctx, zombie))
+                       self._settle(state, p, b, acted, zombie))
             else:
                 yield (self._label("AckError", p, f"r{record}", f"by {broker_name(b)}",
                                    "NOT_ENOUGH_REPLICAS_AFTER_APPEND"),
-                       self._with_ctx(state, p, b, ctx))
+                       self._settle(state, p, b, acted))
 
-    def _truncate(self, state: State, p: int, f: int, view: tuple,
-                  leader: tuple[int, tuple] | None) -> tuple[Action, State]:
-        """A replica becoming follower truncates (ReplicaFetcherThread, KIP-101/KIP-279)."""
-        part = state[PARTS][p]
-        logs = part[LOGS]
+    def _truncate(self, state: ControllerState, p: int, f: int, view: Registration,
+                  leader: tuple[int, Registration] | None) -> tuple[Action, State]:
+        """A replica becoming follower truncates (ReplicaFetcherThread, KIP-101/KIP-279);
+        before KIP-101 it does so alone, to its HW."""
+        part = state.parts[p]
         if leader is None:
-            offset = min(part[HWS][f], len(logs[f]))
+            offset, nxt = self.rules.become_follower(part, f, epoch=view.epoch)
         else:
             lb, lview = leader
-            offset = pt.truncation_offset(self.rule, logs[f], part[HWS][f], logs[lb],
-                                          lview[M_EPOCH])
-        hw = part[HWS][f]
-        nxt = pt.truncate_replica(part, f, offset)
-        if self.bug == "truncate-keeps-hw":
-            nxt = put(nxt, HWS, put(nxt[HWS], f, hw))
-        nxt = put(nxt, SYNCED, put(nxt[SYNCED], f, view[M_EPOCH]))
+            offset, nxt = self.rules.become_follower(part, f, lb, lview.epoch)
+            nxt = _set_synced(nxt, put(nxt.synced, f, view.epoch))
         label = self._label("BecomeFollower", p, broker_name(f), f"truncate to {offset}")
-        return label, state[:PARTS] + (put(state[PARTS], p, nxt),) + state[PARTS + 1 :]
+        return label, _set_parts(state, put(state.parts, p, nxt))
 
-    def _alter_partition(self, state: State, p: int, b: int, view: tuple,
-                         lead: tuple) -> Iterator[tuple[Action, State]]:
+    def _alter_partition(self, state: ControllerState, p: int, b: int, view: Registration,
+                         lead: Leading) -> Iterator[tuple[Action, State]]:
         """The leader asks the controller to shrink or expand the ISR (AlterPartition).
 
         The leader proposes (Partition.maybeShrinkIsr / maybeExpandIsr); the active
@@ -487,16 +562,13 @@ class ControllerModel(ControllerPresentation, Model):
         eligibility (ReplicationControlManager.validateAlterPartitionData) and commits;
         the response updates the leader's ISR and partition epoch before the metadata does.
         """
-        part = state[PARTS][p]
-        leader_log = part[LOGS][b]
-        leo = len(leader_log)
-        isr = view[M_ISR]
-        remote = lead[0]
-        epoch_start = next((i for i, e in enumerate(leader_log)
-                            if entry_epoch(e) == view[M_EPOCH]), leo)
-        hw = part[HWS][b]
+        part = state.parts[p]
+        acted = self._acting_view(part, b, view, lead)
+        leo = len(acted.logs[b])
+        isr = view.isr
+        remote = lead.remote
         proposals = []
-        alive, cut = state[ALIVE], state[CUT]
+        alive, cut = state.alive, state.cut
         bnode = self.broker_node[b]
         slow = []
         for f in range(self.n):
@@ -510,11 +582,10 @@ class ControllerModel(ControllerPresentation, Model):
                 if remote[f] < leo:
                     if not self._fetches_from(state, p, f, b, view, synced=False):
                         proposals.append(("shrink", f, isr & ~(1 << f)))
-                    elif state[SLOW] > 0:
+                    elif state.slow_followers > 0:
                         proposals.append(("shrink", f, isr & ~(1 << f)))
                         slow.append(f)
-            elif remote[f] >= hw and remote[f] >= epoch_start and self._fetches_from(
-                    state, p, f, b, view):
+            elif self.rules.may_join_isr(acted, f) and self._fetches_from(state, p, f, b, view):
                 # maybeExpandIsr runs when a caught-up follower fetches.
                 proposals.append(("expand", f, isr | 1 << f))
         if not proposals:
@@ -522,66 +593,66 @@ class ControllerModel(ControllerPresentation, Model):
         for c, acc in self._active_controllers(state):
             if not self._linked(alive, cut, bnode, self.ctrl_node[c]):
                 continue
-            image = state[CTRL][c][C_IMAGE]
-            meta = image[I_PARTS][p]
-            unchecked = self.bug == "stale-alter-partition"
-            if not unchecked:
-                if view[M_EPOCH] != meta[M_EPOCH] or view[M_PEPOCH] != meta[M_PEPOCH]:
-                    continue  # FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION / NOT_CONTROLLER
-                if meta[M_LEADER] != b:
-                    continue  # INVALID_REQUEST
+            image = state.controllers[c].image
+            reg = image.parts[p]
             for kind, f, new_isr in proposals:
-                if new_isr & image[I_FENCED]:
-                    continue  # INELIGIBLE_REPLICA (KIP-841)
-                if unchecked:
-                    # The stale leader's ISR is written as sent, as a ZooKeeper-era ISR
-                    # write without its zkVersion condition would.
-                    new_meta = meta[:M_PEPOCH] + (meta[M_PEPOCH] + 1, new_isr)
-                else:
-                    new_meta = self._change(meta, p, new_isr,
-                                            self._acceptable(image[I_FENCED]))
-                metas = put(image[I_PARTS], p, new_meta)
-                nxt = self._commit(state, c, (image[I_FENCED], metas), acc)
-                if new_meta[M_LEADER] == b:
+                new_reg = self.alter_partition_result(reg, view, b, new_isr, image.fenced, p)
+                if new_reg is None:
+                    continue
+                nxt = self._commit(state, c, Image(image.fenced,
+                                                   put(image.parts, p, new_reg)), acc)
+                if new_reg.leader == b:
                     # The response carries the new ISR and partition epoch.
-                    new_view = new_meta
-                    nxt = self._set_view(nxt, b, p, new_view)
-                    ctx = self._ctx(nxt[PARTS][p], b, new_view, lead)
-                    ctx = pt.with_leader_hw(ctx, pt.advanced_hw(ctx))
-                    nxt = self._with_ctx(nxt, p, b, ctx)
+                    nxt = self._set_view(nxt, b, p, new_reg)
+                    acted2 = self.rules.raise_hw(
+                        self._acting_view(nxt.parts[p], b, new_reg, lead))
+                    nxt = self._settle(nxt, p, b, acted2)
                 if kind == "shrink" and f in slow:
-                    nxt = put(nxt, SLOW, nxt[SLOW] - 1)
+                    nxt = nxt._replace(slow_followers=nxt.slow_followers - 1)
                 label = self._label("AlterPartition", p, broker_name(b),
                                     f"{kind} {broker_name(f)}", f"by {ctrl_name(c)}")
                 yield label, nxt
 
-    def _fetches_from(self, state: State, p: int, f: int, b: int, view: tuple,
-                      synced: bool = True) -> bool:
+    def alter_partition_result(self, reg: Registration, view: Registration, b: int,
+                               new_isr: int, fenced: int, p: int) -> Registration | None:
+        """ReplicationControlManager.alterPartition: the new registration, or None when the
+        request is rejected (stale leader or partition epoch, not the leader, an ineligible
+        new member)."""
+        if view.epoch != reg.epoch or view.partition_epoch != reg.partition_epoch:
+            return None  # FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION / NOT_CONTROLLER
+        if reg.leader != b:
+            return None  # INVALID_REQUEST
+        if new_isr & fenced:
+            return None  # INELIGIBLE_REPLICA (KIP-841)
+        return self._change(reg, p, new_isr, self.acceptable(fenced))
+
+    def _fetches_from(self, state: ControllerState, p: int, f: int, b: int,
+                      view: Registration, synced: bool = True) -> bool:
         """Follower f is fetching from leader b in b's leader epoch (truncated, if synced)."""
         if not self._acting(state, f):
             return False
-        fview = state[BROKERS][f][B_VIEWS][p]
-        return (fview[M_LEADER] == b and fview[M_EPOCH] == view[M_EPOCH]
-                and (not synced or state[PARTS][p][SYNCED][f] == view[M_EPOCH])
-                and self._linked(state[ALIVE], state[CUT], self.broker_node[f],
+        fview = state.brokers[f].views[p]
+        return (fview.leader == b and fview.epoch == view.epoch
+                and (not synced or state.parts[p].synced[f] == view.epoch)
+                and self._linked(state.alive, state.cut, self.broker_node[f],
                                  self.broker_node[b]))
 
-    def _set_view(self, state: State, b: int, p: int, view: tuple) -> State:
+    @staticmethod
+    def _set_view(state: ControllerState, b: int, p: int,
+                  view: Registration) -> ControllerState:
         """The state with broker b's view of partition p replaced."""
-        brokers = state[BROKERS]
+        brokers = state.brokers
         me = brokers[b]
-        me = me[:B_VIEWS] + (put(me[B_VIEWS], p, view),)
-        return state[:BROKERS] + (put(brokers, b, me),) + state[BROKERS + 1 :]
+        return _set_brokers(state, put(brokers, b, _set_views(me, put(me.views, p, view))))
 
     # -- metadata propagation: brokers fetch the metadata log (KIP-631 observers) ---------
 
-    def _metadata_actions(self, state: State) -> Iterator[tuple[Action, State]]:
+    def _metadata_actions(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
         """Brokers fetch the metadata log from a controller that believes it is active, as
         KRaft observers (KafkaRaftClient.handleFetchRequest: validateLeaderOnlyRequest)."""
-        alive, cut = state[ALIVE], state[CUT]
-        ctrl = state[CTRL]
-        brokers = state[BROKERS]
-        stale_ok = self.bug == "broker-accepts-stale-controller"
+        alive, cut = state.alive, state.cut
+        ctrl = state.controllers
+        brokers = state.brokers
         for b in range(self.n):
             node = self.broker_node[b]
             if not alive >> node & 1:
@@ -589,152 +660,150 @@ class ControllerModel(ControllerPresentation, Model):
             me = brokers[b]
             for c in range(self.m):
                 cc = ctrl[c]
-                if cc[C_LEADER] != c or not self._linked(alive, cut, node, self.ctrl_node[c]):
+                if cc.leader != c or not self._linked(alive, cut, node, self.ctrl_node[c]):
                     continue
-                if cc[C_EPOCH] < me[B_CEPOCH] and not stale_ok:
+                if not self.broker_accepts(cc.epoch, me.controller_epoch):
                     continue  # UNKNOWN_LEADER_EPOCH: that controller is behind (KafkaRaftClient)
-                if cc[C_IMAGE][I_PARTS] == me[B_VIEWS] and me[B_PHASE] != REGISTERED:
+                if cc.image.parts == me.views and me.phase != REGISTERED:
                     # Nothing this broker acts on would change: leave the fetch for later
                     # (a reduction: the offset alone only matters when views differ).
                     continue
                 label = ("FetchMetadata", broker_name(b), f"from {ctrl_name(c)}",
-                         f"offset {cc[C_END]}")
+                         f"offset {cc.end}")
                 yield label, self._apply_metadata(state, b, cc)
 
-    def _apply_metadata(self, state: State, b: int, cc: tuple) -> State:
+    def _apply_metadata(self, state: ControllerState, b: int,
+                        cc: Controller) -> ControllerState:
         """Broker b applies metadata up to the controller's offset (ReplicaManager.applyDelta):
         Partition.makeLeader / makeFollower, skipping stale partition epochs."""
-        me = state[BROKERS][b]
-        phase = me[B_PHASE]
-        image_parts = cc[C_IMAGE][I_PARTS]
+        me = state.brokers[b]
+        phase = me.phase
         fresh = phase == REGISTERED
         if phase == REGISTERED:
             phase = RUNNING  # caught up past its registration: the publishers start
         views = []
-        for p, new in enumerate(image_parts):
-            old = me[B_VIEWS][p]
-            views.append(old if new[M_PEPOCH] < old[M_PEPOCH] and not fresh else new)
-        brokers = put(state[BROKERS], b, (phase, cc[C_END], cc[C_EPOCH], tuple(views)))
-        state = state[:BROKERS] + (brokers,) + state[BROKERS + 1 :]
+        for p, new in enumerate(cc.image.parts):
+            old = me.views[p]
+            views.append(old if new.partition_epoch < old.partition_epoch and not fresh
+                         else new)
+        brokers = put(state.brokers, b, Broker(phase, cc.end, cc.epoch, tuple(views)))
+        state = _set_brokers(state, brokers)
         if phase != RUNNING:
             return state
         for p, view in enumerate(views):
-            old = me[B_VIEWS][p]
+            old = me.views[p]
             if view == old and not fresh:
                 continue
             state = self._role_change(state, p, b, old, view, fresh)
         return state
 
-    def _role_change(self, state: State, p: int, b: int, old: tuple, view: tuple,
-                     fresh: bool) -> State:
+    def _role_change(self, state: ControllerState, p: int, b: int, old: Registration,
+                     view: Registration, fresh: bool) -> ControllerState:
         """Partition.makeLeader / makeFollower for one partition of broker b."""
-        leads = state[LEAD]
+        leads = state.leads
         lead = leads[p][b]
-        part = state[PARTS][p]
-        if view[M_LEADER] == b:
-            if fresh or not lead or view[M_EPOCH] > old[M_EPOCH]:
+        part = state.parts[p]
+        if view.leader == b:
+            if fresh or not lead or view.epoch > old.epoch:
                 # makeLeader in a new epoch: followers' states reset, the leader is in sync.
-                lead = ((UNKNOWN,) * self.n, ())
-                part = put(part, SYNCED, put(part[SYNCED], b, view[M_EPOCH]))
-                state = state[:PARTS] + (put(state[PARTS], p, part),) + state[PARTS + 1 :]
-            ctx = self._ctx(part, b, view, lead)
-            ctx = pt.with_leader_hw(ctx, pt.advanced_hw(ctx))
-            return self._with_ctx(state, p, b, ctx)
+                lead = Leading((UNKNOWN,) * self.n, ())
+                part = _set_synced(part, put(part.synced, b, view.epoch))
+                state = _set_parts(state, put(state.parts, p, part))
+            acted = self.rules.raise_hw(self._acting_view(part, b, view, lead))
+            return self._settle(state, p, b, acted)
         if lead:
             # makeFollower: it stops leading; its delayed produce requests fail.
-            new_leads = put(leads, p, put(leads[p], b, NOT_LEADING))
-            return state[:LEAD] + (new_leads,) + state[LEAD + 1 :]
+            return _set_leads(state, put(leads, p, put(leads[p], b, NOT_LEADING)))
         return state
 
     # -- the controller quorum (KIP-595 Raft, abstracted) ---------------------------------
 
-    def _controller_actions(self, state: State) -> Iterator[tuple[Action, State]]:
+    def _controller_actions(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
         """Raft bookkeeping: check-quorum resignation (LeaderState), stepping down on a
         higher epoch, BeginQuorumEpoch / Fetch catch-up of voters, and elections."""
-        alive, cut = state[ALIVE], state[CUT]
-        ctrl = state[CTRL]
+        alive, cut = state.alive, state.cut
+        ctrl = state.controllers
         m = self.m
         for c in range(m):
             node = self.ctrl_node[c]
             if not alive >> node & 1:
                 continue
             me = ctrl[c]
-            if me[C_LEADER] == c:
+            if me.leader == c:
                 reach = self._acceptors(state, c)
                 if reach.bit_count() < self.majority:
                     # check-quorum: no fetches from a majority in time (LeaderState)
                     yield ("Resign", ctrl_name(c)), self._set_ctrl(
-                        state, c, (me[C_EPOCH], NO_CONTROLLER, me[C_END], me[C_IMAGE]))
+                        state, c, me._replace(leader=NO_CONTROLLER))
                 for v in range(m):
                     if v == c or not self._linked(alive, cut, node, self.ctrl_node[v]):
                         continue
                     other = ctrl[v]
-                    if other[C_EPOCH] > me[C_EPOCH] and self.bug != "stale-controller-epoch":
+                    if other.epoch > me.epoch and not self.voter_accepts(other.epoch,
+                                                                         me.epoch):
                         # The voter answers with its newer epoch: this leader steps down.
-                        yield (("StepDown", ctrl_name(c), f"epoch {other[C_EPOCH]} at "
+                        yield (("StepDown", ctrl_name(c), f"epoch {other.epoch} at "
                                 f"{ctrl_name(v)}"),
-                               self._set_ctrl(state, c, (other[C_EPOCH], other[C_LEADER],
-                                                         me[C_END], me[C_IMAGE])))
-                    elif (other[C_EPOCH], other[C_LEADER], other[C_END]) != (
-                            me[C_EPOCH], c, me[C_END]):
+                               self._set_ctrl(state, c, me._replace(epoch=other.epoch,
+                                                                    leader=other.leader)))
+                    elif (other.epoch, other.leader, other.end) != (me.epoch, c, me.end):
                         # BeginQuorumEpoch / Fetch: the voter follows c and catches up.
                         yield (("QuorumSync", ctrl_name(v), f"from {ctrl_name(c)}"),
-                               self._set_ctrl(state, v, (me[C_EPOCH], c, me[C_END],
-                                                         me[C_IMAGE])))
+                               self._set_ctrl(state, v, Controller(me.epoch, c, me.end,
+                                                                   me.image)))
             elif not self._has_leader(state, c):
                 yield from self._election(state, c)
 
-    def _set_ctrl(self, state: State, c: int, value: tuple) -> State:
+    @staticmethod
+    def _set_ctrl(state: ControllerState, c: int, value: Controller) -> ControllerState:
         """The state with controller c replaced."""
-        return state[:CTRL] + (put(state[CTRL], c, value),) + state[CTRL + 1 :]
+        return _set_ctrls(state, put(state.controllers, c, value))
 
-    def _election(self, state: State, c: int) -> Iterator[tuple[Action, State]]:
+    def _election(self, state: ControllerState, c: int) -> Iterator[tuple[Action, State]]:
         """Controller c is elected if a majority votes for it (KafkaRaftClient, KIP-595/996).
 
         A voter grants its vote when it reaches c, hears from no leader of its own
         (pre-vote, KIP-996) and its log is no longer than c's; the new epoch is one more
         than any epoch among the voters, so no voter has seen it.
         """
-        alive, cut = state[ALIVE], state[CUT]
-        ctrl = state[CTRL]
+        alive, cut = state.alive, state.cut
+        ctrl = state.controllers
         me = ctrl[c]
         node = self.ctrl_node[c]
         votes = 0
-        top = me[C_EPOCH]
+        top = me.epoch
         for v in range(self.m):
             other = ctrl[v]
             if v != c:
                 if not self._linked(alive, cut, node, self.ctrl_node[v]):
                     continue
-                if self._has_leader(state, v) or other[C_END] > me[C_END]:
+                if self._has_leader(state, v) or other.end > me.end:
                     continue
             votes |= 1 << v
-            top = max(top, other[C_EPOCH])
-        need = 1 if self.bug == "election-without-majority" else self.majority
-        if votes.bit_count() < need:
+            top = max(top, other.epoch)
+        if votes.bit_count() < self.election_quorum():
             return
-        epoch = me[C_EPOCH] + 1 if self.bug == "stale-controller-epoch" else top + 1
-        new_ctrl = tuple((epoch, c, ctrl[v][C_END], ctrl[v][C_IMAGE]) if votes >> v & 1
+        epoch = self.new_controller_epoch(me.epoch, top)
+        new_ctrl = tuple(ctrl[v]._replace(epoch=epoch, leader=c) if votes >> v & 1
                          else ctrl[v] for v in range(self.m))
-        yield ("Elect", ctrl_name(c), f"epoch {epoch}"), \
-            state[:CTRL] + (new_ctrl,) + state[CTRL + 1 :]
+        yield ("Elect", ctrl_name(c), f"epoch {epoch}"), _set_ctrls(state, new_ctrl)
 
     # -- controller decisions (QuorumController / ReplicationControlManager) --------------
 
-    def _decisions(self, state: State) -> Iterator[tuple[Action, State]]:
+    def _decisions(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
         """What the active controller commits: fencing on session expiry
         (BrokerHeartbeatManager), unfencing, registration (ClusterControlManager), and
         preferred-leader moves (ReplicationControlManager.electLeaders)."""
-        alive, cut = state[ALIVE], state[CUT]
-        brokers = state[BROKERS]
+        alive, cut = state.alive, state.cut
+        brokers = state.brokers
         for c, acc in self._active_controllers(state):
-            image = state[CTRL][c][C_IMAGE]
-            fenced = image[I_FENCED]
+            image = state.controllers[c].image
+            fenced = image.fenced
             cnode = self.ctrl_node[c]
             by = f"by {ctrl_name(c)}"
             for b in range(self.n):
                 bit = 1 << b
-                phase = brokers[b][B_PHASE]
+                phase = brokers[b].phase
                 reachable = self._linked(alive, cut, cnode, self.broker_node[b])
                 if not fenced & bit:
                     if not reachable or phase == STARTING:
@@ -747,84 +816,115 @@ class ControllerModel(ControllerPresentation, Model):
                         self._commit(state, c, self._unfence(image, b), acc)
                 if reachable and phase == STARTING:
                     # RegisterBrokerRecord (fenced) and, since metadata.version 4.0-IV1, the
-                    # unclean-shutdown clean-up (KIP-966 handleBrokerUncleanShutdown).
-                    nxt = self._commit(state, c, self._remove_broker(image, b), acc)
-                    me = nxt[BROKERS][b]
-                    nxt = nxt[:BROKERS] + (put(nxt[BROKERS], b, (REGISTERED,) + me[1:]),) \
-                        + nxt[BROKERS + 1 :]
+                    # unclean-shutdown clean-up (KIP-966 handleBrokerUncleanShutdown): a
+                    # crash is always an unclean shutdown.
+                    unclean = self.version >= (4, 0)
+                    nxt = self._commit(state, c, self._remove_broker(image, b, unclean), acc)
+                    me = nxt.brokers[b]
+                    nxt = nxt._replace(brokers=put(nxt.brokers, b, me._replace(phase=REGISTERED)))
                     yield ("Register", broker_name(b), by), nxt
             for p in range(self.partitions):
-                meta = image[I_PARTS][p]
-                if state[CHANGES] > 0 and meta[M_LEADER] != NO_LEADER:
-                    ok = self._acceptable(fenced)
+                reg = image.parts[p]
+                if state.leader_changes > 0 and reg.leader != NO_LEADER:
+                    ok = self.acceptable(fenced)
                     for b in self.order[p]:
-                        if b != meta[M_LEADER] and meta[M_ISR] >> b & 1 and ok >> b & 1:
-                            new = (b, meta[M_EPOCH] + (self.bug != "no-leader-epoch-bump"),
-                                   meta[M_PEPOCH] + 1, meta[M_ISR])
-                            nxt = self._commit(state, c, (fenced, put(image[I_PARTS], p, new)),
-                                               acc)
+                        if b != reg.leader and reg.isr >> b & 1 and ok >> b & 1:
+                            ch = Change(b, reg.isr, reg.elr, NO_LEADER, "clean")
+                            new = self.next_registration(reg, ch)
+                            nxt = self._commit(state, c,
+                                               Image(fenced, put(image.parts, p, new)), acc)
                             yield (self._label("MoveLeader", p, broker_name(b), by),
-                                   put(nxt, CHANGES, state[CHANGES] - 1))
+                                   nxt._replace(leader_changes=state.leader_changes - 1))
 
-    def _unfence(self, image: tuple, b: int) -> tuple:
+    def _unfence(self, image: Image, b: int) -> Image:
         """handleBrokerUnfenced: b may lead again; leaderless partitions get a leader."""
-        fenced = image[I_FENCED] & ~(1 << b)
-        acceptable = self._acceptable(fenced, add=b)
-        metas = []
-        for p, meta in enumerate(image[I_PARTS]):
-            if meta[M_LEADER] == NO_LEADER:
-                meta = self._change(meta, p, meta[M_ISR], acceptable)
-            metas.append(meta)
-        return (fenced, tuple(metas))
+        fenced = image.fenced & ~(1 << b)
+        acceptable = self.acceptable(fenced, add=b)
+        regs = []
+        for p, reg in enumerate(image.parts):
+            if reg.leader == NO_LEADER:
+                reg = self._change(reg, p, reg.isr, acceptable)
+            regs.append(reg)
+        return Image(fenced, tuple(regs))
 
     # -- faults --------------------------------------------------------------------------
 
-    def _faults(self, state: State) -> Iterator[tuple[Action, State]]:
+    def _faults(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
         """Crash, restart, isolation of a node (clients still reach it), and healing."""
-        alive, cut = state[ALIVE], state[CUT]
+        alive, cut = state.alive, state.cut
         everyone = (1 << self.nodes) - 1
         for node in range(self.nodes):
             bit = 1 << node
             name = self.node_names[node]
             if alive & bit:
-                if state[CRASHES] > 0:
+                if state.crashes > 0:
                     yield ("Crash", name), self._crash(state, node)
-                if state[ISOLATIONS] > 0 and not cut & bit and cut | bit != everyone:
-                    nxt = state[:CUT] + (cut | bit,) + state[CUT + 1 : ISOLATIONS] \
-                        + (state[ISOLATIONS] - 1,) + state[ISOLATIONS + 1 :]
-                    yield ("Isolate", name), nxt
-            elif state[RESTARTS] > 0:
-                yield ("Restart", name), self._restart(state, node)
+                if state.isolations > 0 and not cut & bit and cut | bit != everyone:
+                    yield ("Isolate", name), state._replace(cut=cut | bit,
+                                                            isolations=state.isolations - 1)
+            elif state.restarts > 0:
+                yield from self._restart(state, node)
         if cut:
-            yield ("Heal",), state[:CUT] + (0,) + state[CUT + 1 :]
+            yield ("Heal",), state._replace(cut=0)
 
-    def _crash(self, state: State, node: int) -> State:
+    def _crash(self, state: ControllerState, node: int) -> ControllerState:
         """A node's process dies: its brokers stop leading (in-flight requests fail) and its
         controllers forget who leads (Raft keeps its epoch and log on disk)."""
-        leads = state[LEAD]
+        leads = state.leads
         for b in self.node_brokers[node]:
             leads = tuple(put(lp, b, NOT_LEADING) if lp[b] else lp for lp in leads)
-        ctrl = state[CTRL]
+        ctrl = state.controllers
         for c in self.node_ctrls[node]:
-            me = ctrl[c]
-            ctrl = put(ctrl, c, (me[C_EPOCH], NO_CONTROLLER, me[C_END], me[C_IMAGE]))
-        return (state[ALIVE] & ~(1 << node), state[CUT], state[CRASHES] - 1) \
-            + state[ISOLATIONS:CTRL] + (ctrl, state[BROKERS], leads) + state[PARTS:]
+            ctrl = put(ctrl, c, ctrl[c]._replace(leader=NO_CONTROLLER))
+        return state._replace(alive=state.alive & ~(1 << node), crashes=state.crashes - 1,
+                              controllers=ctrl, leads=leads)
 
-    def _restart(self, state: State, node: int) -> State:
-        """The node starts again: its brokers must register and catch up before acting."""
-        brokers = state[BROKERS]
-        parts = state[PARTS]
-        for b in self.node_brokers[node]:
-            brokers = put(brokers, b, (STARTING,) + brokers[b][1:])
-            parts = tuple(put(part, SYNCED, put(part[SYNCED], b, -1)) for part in parts)
-        return (state[ALIVE] | 1 << node,) + state[CUT:RESTARTS] + (state[RESTARTS] - 1,) \
-            + state[CHANGES:BROKERS] + (brokers, state[LEAD], parts, state[ZOMBIE])
+    def _restart(self, state: ControllerState, node: int) -> Iterator[tuple[Action, State]]:
+        """The node starts again: its brokers must register and catch up before acting, and
+        each reloads its HWs from replication-offset-checkpoint (possibly stale)."""
+        brokers = state.brokers
+        parts = state.parts
+        leads = state.leads
+        rules = self.rules
+        mine = self.node_brokers[node]
+        for b in mine:
+            brokers = put(brokers, b, brokers[b]._replace(phase=STARTING))
+            # Leaders trust no fetch offset from b's earlier incarnation (KIP-903).
+            leads = tuple(tuple(Leading(put(lead.remote, b, UNKNOWN), lead.pending)
+                                if lead else lead for lead in lp) for lp in leads)
+        base = state._replace(alive=state.alive | 1 << node, restarts=state.restarts - 1,
+                              brokers=brokers, leads=leads)
+        choices = [rules.restart_hws(part, b) for b in mine for part in parts]
+        name = self.node_names[node]
+        for hws in product(*choices):
+            it = iter(hws)
+            restarted = list(parts)
+            stale = []
+            for b in mine:
+                for p, part in enumerate(restarted):
+                    hw = next(it)
+                    if hw < part.hws[b]:
+                        stale.append(f"{broker_name(b)}{f' p{p}' if self.partitions > 1 else ''}"
+                                     f" hw {hw} from checkpoint")
+                    restarted[p] = rules.restart(part, b, hw)
+            yield ("Restart", name, *stale), base._replace(parts=tuple(restarted))
 
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "Fetch", "BecomeFollower", "AlterPartition",
                 "FetchMetadata", "Resign", "StepDown", "QuorumSync", "Elect", "Fence",
                 "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate", "Heal")
+
+    def notes(self) -> list[str]:
+        """What a reader should know about this configuration before reading verdicts."""
+        out = []
+        if self.elr:
+            out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "
+                       "below min.insync.replicas stay eligible leaders")
+        configured = self.kafka["min.insync.replicas"]
+        if configured > self.n:
+            out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: Kafka "
+                       f"{self.config.kafka_version} applies {self.min_isr}")
+        return out
 
     # -- properties --------------------------------------------------------------------
 
@@ -834,11 +934,9 @@ class ControllerModel(ControllerPresentation, Model):
         return props.controller_properties(self)
 
 
-def broker_name(b: int) -> str:
-    """Display name of broker index ``b``."""
-    return f"B{b + 1}"
-
-
 def ctrl_name(c: int) -> str:
     """Display name of controller index ``c``."""
     return f"C{c + 1}"
+
+
+__all__ = ["ControllerModel", "ControllerState", "broker_name", "ctrl_name"]

@@ -5,27 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from kafkacheck.model.cluster import partition as pt
-from kafkacheck.model.cluster.partition import (
-    ACKED,
-    EPOCH,
-    EXPOSED,
-    HWS,
-    ISR,
-    LEADER,
-    LOGS,
-    NO_LEADER,
-    entry_epoch,
-    entry_record,
-)
+from kafkacheck.model.cluster.partition import NO_LEADER
 from kafkacheck.model.interface import Action, Message, State
 
 
 def _mask(mask: int, prefix: str, count: int) -> str:
     return "{" + ", ".join(f"{prefix}{i + 1}" for i in range(count) if mask >> i & 1) + "}"
-
-
-def _log(log: tuple) -> str:
-    return "[" + ", ".join(f"r{entry_record(e)}@e{entry_epoch(e)}" for e in log) + "]"
 
 
 class ControllerPresentation:
@@ -48,35 +33,33 @@ class ControllerPresentation:
         return "/".join(names)
 
     def view(self, state: State) -> dict[str, Any]:
-        from kafkacheck.model.cluster import controller as cm
-
         out: dict[str, Any] = {
-            "alive": ("nodes", state[cm.ALIVE]),
-            "isolated": ("nodes", state[cm.CUT]),
+            "alive": ("nodes", state.alive),
+            "isolated": ("nodes", state.cut),
         }
-        for c, ctl in enumerate(state[cm.CTRL]):
-            out[f"C{c + 1}"] = ("controller", (c, ctl[cm.C_EPOCH], ctl[cm.C_LEADER],
-                                               ctl[cm.C_END]))
-            out[f"C{c + 1}.fenced"] = ("brokers", ctl[cm.C_IMAGE][cm.I_FENCED])
+        for c, ctl in enumerate(state.controllers):
+            out[f"C{c + 1}"] = ("controller", (c, ctl.epoch, ctl.leader, ctl.end))
+            out[f"C{c + 1}.fenced"] = ("brokers", ctl.image.fenced)
         pre_of = (lambda p: f"p{p}.") if self.partitions > 1 else (lambda p: "")
-        for b, br in enumerate(state[cm.BROKERS]):
-            out[f"B{b + 1}.metadata"] = ("broker", br[:cm.B_VIEWS])
-            for p, v in enumerate(br[cm.B_VIEWS]):
+        for b, br in enumerate(state.brokers):
+            out[f"B{b + 1}.metadata"] = ("broker", (br.phase, br.offset, br.controller_epoch))
+            for p, v in enumerate(br.views):
                 out[f"{pre_of(p)}B{b + 1}.believes"] = ("meta", v)
-        for p, part in enumerate(state[cm.PARTS]):
+        for p, part in enumerate(state.parts):
             pre = pre_of(p)
-            out[f"{pre}leader"] = ("broker", part[LEADER])
-            out[f"{pre}leader_epoch"] = part[EPOCH]
-            out[f"{pre}isr"] = ("brokers", part[ISR])
+            out[f"{pre}leader"] = ("broker", part.leader)
+            out[f"{pre}leader_epoch"] = part.epoch
+            out[f"{pre}isr"] = ("brokers", part.isr)
             for b in range(self.n):
-                out[f"{pre}B{b + 1}.log"] = ("log", part[LOGS][b])
-                out[f"{pre}B{b + 1}.hw"] = part[HWS][b]
-                lead = state[cm.LEAD][p][b]
+                out[f"{pre}B{b + 1}.log"] = ("log", part.logs[b])
+                out[f"{pre}B{b + 1}.hw"] = part.hws[b]
+                lead = state.leads[p][b]
                 if lead:
-                    out[f"{pre}B{b + 1}.awaiting_acks"] = ("pending", lead[1])
-            out[f"{pre}acked"] = ("records", part[ACKED])
-            out[f"{pre}acked_by_deposed_leader"] = ("records", state[cm.ZOMBIE][p])
-            out[f"{pre}committed"] = ("log", part[EXPOSED])
+                    out[f"{pre}B{b + 1}.awaiting_acks"] = ("pending", lead.pending)
+            out[f"{pre}acked"] = ("records", part.acked)
+            out[f"{pre}acked_by_deposed_leader"] = ("records",
+                                                    state.acked_by_deposed_leader[p])
+            out[f"{pre}committed"] = ("log", part.committed)
         return out
 
     def format_value(self, name: str, value: Any) -> str:
@@ -101,12 +84,14 @@ class ControllerPresentation:
                     "no leader" if leader < 0 else f"follows C{leader + 1}")
             return f"epoch {epoch}, {role}, metadata offset {end}"
         if kind == "meta":
-            leader, epoch, pepoch, isr = v
-            who = "none" if leader == NO_LEADER else f"B{leader + 1}"
-            return (f"leader {who} (leader epoch {epoch}, partition epoch {pepoch}), "
-                    f"isr {_mask(isr, 'B', self.n)}")
+            who = "none" if v.leader == NO_LEADER else f"B{v.leader + 1}"
+            text = (f"leader {who} (leader epoch {v.epoch}, partition epoch "
+                    f"{v.partition_epoch}), isr {_mask(v.isr, 'B', self.n)}")
+            if v.elr:
+                text += f", elr {_mask(v.elr, 'B', self.n)}"
+            return text
         if kind == "log":
-            return _log(v)
+            return pt.log_text(v)
         if kind == "records":
             return pt.records_text(v)
         if kind == "pending":

@@ -1,31 +1,104 @@
-"""One replicated partition as a flat tuple, and the replica-side rules Kafka applies to it.
+"""One replicated partition: its typed state and the rules Kafka applies to it, per release.
 
-Shared by the replication, controller and producer models so that each rule (fetch,
-high-watermark advance, leader-epoch lookup, truncation) is written once.  A log is a
-tuple of entries; an entry packs (leader epoch, record id) into one int.  Brokers are
-indexed 0..n-1 and every broker hosts a replica (brokers = replication.factor).
+Every model that writes or replicates records (replication, controller, producer, the
+group's replicated log) holds ``PartitionState`` values and changes them only through a
+``PartitionRules`` object, so each rule (append with the min-ISR check, acknowledgement,
+fetch, high-watermark advance, ISR changes, elections, truncation, power loss, restart)
+is written once.  ``rules_for`` picks the rule set of a Kafka release: the base class
+holds the oldest rules modelled (0.10) and each later KIP or fix is a subclass that
+overrides the one rule it changed, the way the TLA+ replication spec layers KIP-101,
+KIP-279 and KIP-320 with EXTENDS.  Test mutants are subclasses of the same kind.
+
+A log is a tuple of entries; an entry packs (leader epoch, payload) into one int (the
+payload is a record id, or a producer batch descriptor).  Brokers are indexed 0..n-1 and
+every broker hosts a replica (brokers = replication.factor).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import ClassVar, NamedTuple, Protocol
 
-# Fields of a partition tuple.
-LEADER, EPOCH, ISR, LOGS, HWS, SYNCED, REMOTE, DURABLE, PENDING, EXPOSED, ACKED = range(11)
-PARTITION_FIELDS = ("leader", "leader_epoch", "isr", "logs", "hws", "synced_epoch",
-                    "leader_view_of_leo", "flushed", "pending_acks", "committed", "acked")
+from kafkacheck.model.versions import Version
 
 NO_LEADER = -1
 UNKNOWN = -1  # a follower's LEO as the leader knows it, before its first fetch
 RECORD_BITS = 6
 RECORD_MASK = (1 << RECORD_BITS) - 1
+NEVER = 1 << 62  # flush.messages larger than any log here: the broker never fsyncs itself
+
+# Broker error codes a produce request can end with (org.apache.kafka.common.protocol.Errors).
+NONE, NOT_LEADER, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_AFTER, REQUEST_TIMED_OUT = range(5)
+WAITING = -1  # an acks=all request still in the purgatory
 
 TRUNCATION_RULES = ("leader-epoch", "kip101", "high-watermark")
 
 
-def entry(epoch: int, record: int) -> int:
-    """Pack (leader epoch, record id) into one log entry."""
-    return epoch << RECORD_BITS | record
+class PartitionState(NamedTuple):
+    """A partition as the cluster holds it: leadership, ISR, every replica's log and HW.
+
+    ``remote`` and ``pending`` are the leader's own bookkeeping (the LEOs it has seen
+    followers fetch from, and the acks=all requests in its purgatory); ``committed`` and
+    ``acked`` are ghost variables that properties read; ``elr`` and ``last_leader`` are
+    the controller's KIP-966 fields (0 and NO_LEADER without Eligible Leader Replicas).
+    """
+
+    leader: int
+    epoch: int
+    isr: int
+    logs: tuple[tuple[int, ...], ...]
+    hws: tuple[int, ...]
+    synced: tuple[int, ...]  # leader epoch each replica last (re)joined in; -1: must truncate
+    remote: tuple[int, ...]
+    flushed: tuple[int, ...]  # fsync point per replica; () when no power loss can hit it
+    pending: tuple[tuple[int, int], ...]  # (request, offset) awaiting acks=all
+    committed: tuple[int, ...]  # ghost: the longest prefix ever below a leader's HW
+    acked: int  # ghost: records acknowledged to the producer (bitmask)
+    elr: int
+    last_leader: int
+
+
+_new = tuple.__new__
+_FIELD = {name: i for i, name in enumerate(PartitionState._fields)}
+
+
+def _set(part: PartitionState, name: str, value: object) -> PartitionState:
+    """``part`` with one field replaced (a cheaper ``_replace`` for the hot paths)."""
+    i = _FIELD[name]
+    return _new(PartitionState, part[:i] + (value,) + part[i + 1:])
+
+
+def with_pending(part: PartitionState, pending: tuple) -> PartitionState:
+    """``part`` with the leader's purgatory replaced."""
+    return _set(part, "pending", pending)
+
+
+class Leadership(Protocol):
+    """What a partition change reads: a PartitionState, or the controller's registration."""
+
+    @property
+    def leader(self) -> int: ...
+    @property
+    def isr(self) -> int: ...
+    @property
+    def elr(self) -> int: ...
+    @property
+    def last_leader(self) -> int: ...
+
+
+class Change(NamedTuple):
+    """The outcome of a partition change (PartitionChangeBuilder): leadership and replicas."""
+
+    leader: int
+    isr: int
+    elr: int
+    last_leader: int
+    how: str  # "" no new leader; "clean", "elr", "last-leader" or "unclean"
+
+
+def entry(epoch: int, payload: int) -> int:
+    """Pack (leader epoch, payload) into one log entry."""
+    return epoch << RECORD_BITS | payload
 
 
 def entry_epoch(e: int) -> int:
@@ -34,21 +107,47 @@ def entry_epoch(e: int) -> int:
 
 
 def entry_record(e: int) -> int:
-    """The record id of an entry."""
+    """The payload (record id or batch descriptor) of an entry."""
     return e & RECORD_MASK
 
 
 def put(values: tuple, index: int, value: object) -> tuple:
-    """A copy of ``values`` with one position replaced."""
+    """A copy of a plain tuple with one position replaced."""
     return values[:index] + (value,) + values[index + 1 :]
 
 
-def initial_partition(brokers: int, leader: int, track_flush: bool) -> tuple:
-    """A fresh partition: empty logs, ``leader`` in epoch 0, every replica in the ISR."""
-    zeros = (0,) * brokers
-    synced = tuple(0 for _ in range(brokers))
-    return (leader, 0, (1 << brokers) - 1, ((),) * brokers, zeros, synced,
-            (0,) * brokers, zeros if track_flush else (), (), (), 0)
+def first_in(order: Iterable[int], mask: int) -> int:
+    """The first broker of ``order`` in ``mask``, else NO_LEADER."""
+    for b in order:
+        if mask >> b & 1:
+            return b
+    return NO_LEADER
+
+
+def log_records(log: Sequence[int]) -> int:
+    """The payloads of a log as a bitmask."""
+    mask = 0
+    for e in log:
+        mask |= 1 << (e & RECORD_MASK)
+    return mask
+
+
+# -- display ---------------------------------------------------------------------------
+
+
+def broker_name(b: int) -> str:
+    """Display name of broker index ``b``."""
+    return f"B{b + 1}"
+
+
+def mask_text(mask: int, n: int) -> str:
+    """A broker bitmask as {B1, B3}."""
+    return "{" + ", ".join(broker_name(b) for b in range(n) if mask >> b & 1) + "}"
+
+
+def log_text(log: tuple) -> str:
+    """A log as [r1@e0, r2@e1] (record id @ leader epoch)."""
+    return "[" + ", ".join(f"r{entry_record(e)}@e{entry_epoch(e)}" for e in log) + "]"
 
 
 def records_text(mask: int) -> str:
@@ -61,12 +160,7 @@ def pending_text(pending: tuple) -> str:
     return "[" + ", ".join(f"r{r}@{o}" for r, o in pending) + "]"
 
 
-def members(mask: int, brokers: int) -> list[int]:
-    """Broker indexes in a bitmask."""
-    return [b for b in range(brokers) if mask >> b & 1]
-
-
-# -- leader-epoch cache (kafka.server.epoch.LeaderEpochFileCache) -----------------------
+# -- leader-epoch cache (storage LeaderEpochFileCache) ----------------------------------
 
 
 def epoch_cache(log: Sequence[int], leader_epoch: int | None) -> list[tuple[int, int]]:
@@ -97,24 +191,331 @@ def end_offset_for(cache: list[tuple[int, int]], log_end: int,
     return (floor[-1] if floor else requested), higher
 
 
-def truncation_offset(rule: str, follower_log: tuple, follower_hw: int, leader_log: tuple,
-                      leader_epoch: int) -> int:
-    """Where a replica becoming follower truncates its log, under the selected rule.
+# -- the rules ---------------------------------------------------------------------------
 
-    high-watermark: to its own HW (Kafka before 0.11; KIP-101 explains the loss);
-    kip101: to the leader's end offset for the follower's latest epoch (0.11);
-    leader-epoch: KIP-101 with the KIP-279 fix, repeating the epoch lookup when the
-    leader answers with an older epoch (2.0+, and what fetch-based truncation computes).
+
+class PartitionRules:
+    """The partition rules of Kafka 0.10; each later release overrides the rules it changed.
+
+    One instance serves one configuration: ``replicas`` (replication.factor),
+    ``min.insync.replicas``, acks and ``flush.messages`` (the fsync interval; ``track_flush``
+    keeps the fsync point when a power loss can cut a log back to it).  Methods take and
+    return ``PartitionState`` values; ``rules_class`` picks the subclass of a release.
     """
-    leo = len(follower_log)
-    if rule == "high-watermark":
-        return min(follower_hw, leo)
-    if not follower_log:
-        return 0
-    leader_cache = epoch_cache(leader_log, leader_epoch)
-    follower_cache = epoch_cache(follower_log, None)
-    requested = follower_cache[-1][0]
-    if rule == "kip101":
+
+    since: ClassVar[Version] = (0, 10)
+    # A replica becoming follower truncates on its own (to its HW), without asking the
+    # leader, so even while the leader is down (before KIP-101).
+    truncates_alone: ClassVar[bool] = True
+
+    def __init__(self, replicas: int, min_isr: int, acks: int, flush_every: int,
+                 track_flush: bool) -> None:
+        self.n = replicas
+        self.configured_min_isr = min_isr
+        self.min_isr = self.effective_min_isr(min_isr, replicas)
+        self.acks = acks
+        self.flush_every = flush_every
+        self.track_flush = track_flush
+        self.everyone = (1 << replicas) - 1
+
+    # -- configuration-derived rules ----------------------------------------------------
+
+    def effective_min_isr(self, min_isr: int, replicas: int) -> int:
+        """min.insync.replicas as the broker applies it: as configured (before 3.7)."""
+        return min_isr
+
+    # -- the initial partition ------------------------------------------------------------
+
+    def initial(self, leader: int) -> PartitionState:
+        """A fresh partition: empty logs, ``leader`` in epoch 0, every replica in the ISR."""
+        n = self.n
+        zeros = (0,) * n
+        return PartitionState(leader, 0, self.everyone, ((),) * n, zeros, zeros, zeros,
+                              zeros if self.track_flush else (), (), (), 0, 0, NO_LEADER)
+
+    # -- produce and acknowledgement (Partition.appendRecordsToLeader, DelayedProduce) -----
+
+    def append_error(self, isr: int) -> int:
+        """NOT_ENOUGH_REPLICAS before the append when acks=all meets a small ISR, else NONE."""
+        if self.acks == -1 and isr.bit_count() < self.min_isr:
+            return NOT_ENOUGH_REPLICAS
+        return NONE
+
+    def acknowledged_on_append(self) -> bool:
+        """acks=1 answers once the leader appended; acks=0's send succeeds without any answer
+        (the application's success is the acknowledgement it relies on)."""
+        return self.acks != -1
+
+    def append(self, part: PartitionState, payload: int) -> PartitionState:
+        """The leader appends one entry in its epoch, fsyncs if due, and advances the HW."""
+        leader = part.leader
+        log = part.logs[leader] + (entry(part.epoch, payload),)
+        logs = put(part.logs, leader, log)
+        flushed = self._flushed_after_append(part.flushed, leader, len(log))
+        part = _new(PartitionState, (leader, part.epoch, part.isr, logs, part.hws, part.synced,
+                                     part.remote, flushed, part.pending, part.committed,
+                                     part.acked, part.elr, part.last_leader))
+        return self.raise_hw(part)
+
+    def _flushed_after_append(self, flushed: tuple, b: int, leo: int) -> tuple:
+        # UnifiedLog.append: flush() once unflushedMessages >= flush.messages.
+        if flushed and leo - flushed[b] >= self.flush_every:
+            return put(flushed, b, leo)
+        return flushed
+
+    def ack_outcome(self, part: PartitionState, offset: int) -> int:
+        """Partition.checkEnoughReplicasReachOffset for a request awaiting ``offset``:
+        WAITING below the HW, else NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
+        shrank below min.insync.replicas meanwhile (the record is written all the same)."""
+        if part.hws[part.leader] <= offset:
+            return WAITING
+        return NONE if part.isr.bit_count() >= self.min_isr else NOT_ENOUGH_AFTER
+
+    def acknowledge(self, part: PartitionState, record: int) -> PartitionState:
+        """Record ``record`` as acknowledged to the producer (the ghost the properties read)."""
+        return _set(part, "acked", part.acked | 1 << record)
+
+    # -- high watermark (Partition.maybeIncrementLeaderHW) ----------------------------------
+
+    def hw_may_advance(self, part: PartitionState) -> bool:
+        """Whether the leader may move its HW now: always, before 3.7."""
+        return True
+
+    def leader_hw(self, part: PartitionState) -> int:
+        """The leader's candidate HW: min LEO over the ISR as the leader knows it, never
+        lower than now (the ISR bound of the 'maximal ISR')."""
+        leader = part.leader
+        remote = part.remote
+        isr = part.isr
+        low = len(part.logs[leader])
+        b = 0
+        while isr >> b:
+            if isr >> b & 1 and b != leader:
+                known = remote[b]
+                if known < low:
+                    low = known
+            b += 1
+        old = part.hws[leader]
+        return low if low > old else old
+
+    def raise_hw(self, part: PartitionState) -> PartitionState:
+        """maybeIncrementLeaderHW, extending the 'committed' ghost prefix consumers could see."""
+        leader = part.leader
+        if leader == NO_LEADER or not self.hw_may_advance(part):
+            return part
+        hw = self.leader_hw(part)
+        if hw == part.hws[leader]:
+            return part
+        return with_leader_hw(part, hw)
+
+    # -- follower fetch (ReplicaManager.fetchMessages, ReplicaFetcherThread) ----------------
+
+    def fetch(self, part: PartitionState, follower: int) -> PartitionState | None:
+        """One follower fetch round; None when it would change nothing.
+
+        The response carries the HW read before the leader records the follower's fetch
+        offset, so a follower learns an HW advance one fetch later (the KIP-101 window).
+        The follower takes the leader's HW capped at its LEO, even when that is lower
+        than its own (UnifiedLog.maybeUpdateHighWatermark: a follower's HW can go back).
+        """
+        leader, epoch, isr, logs, hws, synced, remote, flushed, pending, committed, acked, \
+            elr, last = part
+        leader_log = logs[leader]
+        f_log = logs[follower]
+        f_leo = len(f_log)
+        new_hw = hws[leader]
+        grows = len(leader_log) > f_leo
+        if grows:
+            new_log = f_log + leader_log[f_leo:]
+            if new_hw > len(new_log):
+                new_hw = len(new_log)
+        else:
+            if new_hw > f_leo:
+                new_hw = f_leo
+            if new_hw == hws[follower] and remote[follower] == f_leo:
+                return None
+        after = follower + 1
+        if grows:
+            logs = logs[:follower] + (new_log,) + logs[after:]
+            flushed = self._flushed_after_append(flushed, follower, len(new_log))
+        moved = remote[follower] != f_leo
+        if moved:
+            remote = remote[:follower] + (f_leo,) + remote[after:]
+        part = _new(PartitionState, (leader, epoch, isr, logs,
+                                     hws[:follower] + (new_hw,) + hws[after:], synced,
+                                     remote, flushed, pending, committed, acked, elr, last))
+        # Partition.updateFollowerFetchState tries the HW only when the follower's LEO moved.
+        return self.raise_hw(part) if moved else part
+
+    def fetch_accepted(self, leader_epoch: int, follower_epoch: int) -> bool:
+        """Whether a leader serves a fetch sent for ``follower_epoch``: any, before KIP-320."""
+        return True
+
+    # -- truncation (ReplicaFetcherThread / AbstractFetcherThread) --------------------------
+
+    def truncation_offset(self, part: PartitionState, follower: int) -> int:
+        """Where a replica becoming follower truncates: to its own HW (before KIP-101)."""
+        return min(part.hws[follower], len(part.logs[follower]))
+
+    def become_follower(self, part: PartitionState, follower: int,
+                        leader: int | None = None, epoch: int | None = None
+                        ) -> tuple[int, PartitionState]:
+        """Truncate by the rule and join the current epoch: (offset, new partition).
+
+        ``leader``/``epoch`` name the leader the follower acts on when that differs from
+        the partition's (a broker acting on its own metadata, in the controller model).
+        """
+        view = part if leader is None else part._replace(leader=leader, epoch=epoch)
+        offset = self.truncation_offset(view, follower)
+        nxt = self.truncate(part, follower, offset)
+        joined = part.epoch if epoch is None else epoch
+        return offset, _set(nxt, "synced", put(nxt.synced, follower, joined))
+
+    def truncate(self, part: PartitionState, b: int, offset: int) -> PartitionState:
+        """Cut replica ``b``'s log to ``offset``; its HW and fsync point follow."""
+        logs = part.logs
+        if offset >= len(logs[b]):
+            return part
+        flushed = part.flushed
+        if flushed:
+            flushed = put(flushed, b, min(flushed[b], offset))
+        return part._replace(logs=put(logs, b, logs[b][:offset]),
+                             hws=put(part.hws, b, min(part.hws[b], offset)), flushed=flushed)
+
+    # -- ISR changes (Partition.maybeShrinkIsr / maybeExpandIsr) ----------------------------
+
+    def out_of_sync(self, part: PartitionState, alive: int) -> int:
+        """ISR followers the leader drops: down, or behind its LEO (replica.lag.time.max.ms)."""
+        leader = part.leader
+        leo = len(part.logs[leader])
+        remote = part.remote
+        out = 0
+        for f in range(self.n):
+            if f != leader and part.isr >> f & 1 and (not alive >> f & 1 or remote[f] < leo):
+                out |= 1 << f
+        return out
+
+    def may_join_isr(self, part: PartitionState, f: int) -> bool:
+        """isFollowerInSync: the follower's fetched LEO reaches the HW and the leader's epoch
+        start.  ``remote`` only holds a LEO fetched by the follower's current incarnation
+        (a restart resets it), as the broker-epoch check of isReplicaIsrEligible ensures."""
+        leader_log = part.logs[part.leader]
+        known = part.remote[f]
+        if known < part.hws[part.leader]:
+            return False
+        start = next((i for i, e in enumerate(leader_log) if entry_epoch(e) == part.epoch),
+                     len(leader_log))
+        return known >= start
+
+    # -- the controller's partition changes (PartitionChangeBuilder) ------------------------
+
+    def change(self, part: Leadership, target_isr: int, acceptable: int,
+               order: Sequence[int], unclean_shutdown: int = 0,
+               allow_unclean: bool = False) -> Change:
+        """A new ISR and, if the leader is no longer valid, an election (no ELR).
+
+        The leader stays if it is in the target ISR and acceptable; else the first
+        acceptable target-ISR replica in assignment order; else (unclean election) the
+        first acceptable replica, with the ISR reset to it.  An ISR that would become
+        empty keeps its last member (KIP-841).
+        """
+        leader = part.leader
+        if leader != NO_LEADER and target_isr >> leader & 1 and acceptable >> leader & 1:
+            return _new(Change, (leader, target_isr or part.isr, 0, NO_LEADER, ""))
+        new = first_in(order, target_isr & acceptable)
+        if new != NO_LEADER:
+            return _new(Change, (new, target_isr, 0, NO_LEADER, "clean"))
+        if allow_unclean:
+            new = first_in(order, acceptable)
+            if new != NO_LEADER:
+                return _new(Change, (new, 1 << new, 0, NO_LEADER, "unclean"))
+        return _new(Change, (NO_LEADER, target_isr or part.isr, 0, NO_LEADER, ""))
+
+    def apply_change(self, part: PartitionState, ch: Change) -> PartitionState:
+        """The partition after a change: a new leader starts a new epoch, else the ISR moves
+        (and the leader may advance its HW: a smaller ISR can be all caught up)."""
+        if ch.leader != part.leader:
+            return self.elect(part, ch)
+        if (ch.isr, ch.elr, ch.last_leader) == (part.isr, part.elr, part.last_leader):
+            return part
+        return self.raise_hw(_new(PartitionState, (
+            part.leader, part.epoch, ch.isr, part.logs, part.hws, part.synced, part.remote,
+            part.flushed, part.pending, part.committed, part.acked, ch.elr, ch.last_leader)))
+
+    def elect(self, part: PartitionState, ch: Change) -> PartitionState:
+        """A new leader (or none) in a new leader epoch: Partition.makeLeader resets the
+        followers' states, in-flight acks=all requests fail, followers must truncate."""
+        n = self.n
+        epoch = part.epoch + 1
+        synced = tuple(epoch if b == ch.leader else -1 for b in range(n))
+        return PartitionState(ch.leader, epoch, ch.isr, part.logs, part.hws, synced,
+                              (UNKNOWN,) * n, part.flushed, (), part.committed, part.acked,
+                              ch.elr, ch.last_leader)
+
+    # -- faults: crashes, power loss, restarts ---------------------------------------------
+
+    def crash(self, part: PartitionState, b: int) -> PartitionState:
+        """Broker ``b``'s process stops: a leader's purgatory fails (the page cache stays)."""
+        if part.leader == b and part.pending:
+            return _set(part, "pending", ())
+        return part
+
+    def power_loss_keeps(self, part: PartitionState, b: int) -> range:
+        """The log lengths a power failure of ``b`` can leave: what was fsynced, and any
+        longer prefix the OS had written back (log recovery drops a torn tail)."""
+        leo = len(part.logs[b])
+        if self.flush_every <= 1:
+            return range(leo, leo + 1)
+        floor = part.flushed[b] if part.flushed else 0
+        return range(floor, leo + 1)
+
+    def restart_hws(self, part: PartitionState, b: int) -> range:
+        """The HWs a restarted replica may load from replication-offset-checkpoint, written
+        every replica.high.watermark.checkpoint.interval.ms: any value from none written
+        yet (0) to its HW at the crash, capped at its LEO (Partition.createLog)."""
+        return range(0, min(part.hws[b], len(part.logs[b])) + 1)
+
+    def restart(self, part: PartitionState, b: int, hw: int) -> PartitionState:
+        """Broker ``b`` starts again: HW from the checkpoint, it must truncate before fetching,
+        and a leader only trusts fetch offsets from this new incarnation (KIP-903 broker
+        epochs in Partition.isReplicaIsrEligible)."""
+        return _new(PartitionState, (
+            part.leader, part.epoch, part.isr, part.logs, put(part.hws, b, hw),
+            put(part.synced, b, -1), put(part.remote, b, UNKNOWN), part.flushed, part.pending,
+            part.committed, part.acked, part.elr, part.last_leader))
+
+
+def with_leader_hw(part: PartitionState, hw: int) -> PartitionState:
+    """Set the leader's HW and extend the 'committed' ghost prefix consumers could see."""
+    leader = part.leader
+    hws = part.hws
+    if hw == hws[leader]:
+        return part
+    committed = part.committed
+    if hw > len(committed):
+        committed = part.logs[leader][:hw]
+    return _new(PartitionState, (leader, part.epoch, part.isr, part.logs, put(hws, leader, hw),
+                                 part.synced, part.remote, part.flushed, part.pending,
+                                 committed, part.acked, part.elr, part.last_leader))
+
+
+# -- one override per KIP or fix, oldest first --------------------------------------------
+
+
+class Kip101Truncation(PartitionRules):
+    """KIP-101 (0.11): truncate to the leader's end offset for the follower's latest epoch."""
+
+    since = (0, 11)
+    truncates_alone = False
+
+    def truncation_offset(self, part: PartitionState, follower: int) -> int:
+        log = part.logs[follower]
+        leo = len(log)
+        if not log:
+            return 0
+        leader_log = part.logs[part.leader]
+        leader_cache = epoch_cache(leader_log, part.epoch)
+        requested = entry_epoch(log[-1])
         # 0.11: the leader answers the start offset of the next higher epoch (or its LEO).
         if requested == leader_cache[-1][0]:
             end = len(leader_log)
@@ -123,114 +524,158 @@ def truncation_offset(rule: str, follower_log: tuple, follower_hw: int, leader_l
         else:
             end = next((start for epoch, start in leader_cache if epoch > requested), -1)
         if end < 0:
-            return min(follower_hw, leo)
+            return min(part.hws[follower], leo)
         return min(end, leo)
-    for _ in range(len(follower_cache) + 1):
-        epoch, end = end_offset_for(leader_cache, len(leader_log), requested)
-        if end < 0:
-            return min(follower_hw, leo)
-        f_epoch, f_end = end_offset_for(follower_cache, leo, epoch)
-        if f_epoch == epoch or f_end < 0:
-            return min(end, f_end if f_end >= 0 else leo, leo)
-        # The follower lacks the leader's epoch: cut to its own end of that epoch, ask again.
-        leo = min(leo, f_end)
-        follower_cache = epoch_cache(follower_log[:leo], None)
-        if not follower_cache:
+
+
+class Kip279Truncation(Kip101Truncation):
+    """KIP-279 (2.0): repeat the epoch lookup when the leader answers with an older epoch."""
+
+    since = (2, 0)
+
+    def truncation_offset(self, part: PartitionState, follower: int) -> int:
+        log = part.logs[follower]
+        leo = len(log)
+        if not log:
             return 0
+        leader_log = part.logs[part.leader]
+        leader_cache = epoch_cache(leader_log, part.epoch)
+        follower_cache = epoch_cache(log, None)
         requested = follower_cache[-1][0]
-    return leo
+        for _ in range(len(follower_cache) + 1):
+            epoch, end = end_offset_for(leader_cache, len(leader_log), requested)
+            if end < 0:
+                return min(part.hws[follower], leo)
+            f_epoch, f_end = end_offset_for(follower_cache, leo, epoch)
+            if f_epoch == epoch or f_end < 0:
+                return min(end, f_end if f_end >= 0 else leo, leo)
+            # The follower lacks the leader's epoch: cut to its own end of that epoch, ask again.
+            leo = min(leo, f_end)
+            follower_cache = epoch_cache(log[:leo], None)
+            if not follower_cache:
+                return 0
+            requested = follower_cache[-1][0]
+        return leo
 
 
-def advanced_hw(part: tuple) -> int:
-    """The leader's new HW: min LEO over the ISR as the leader knows it, never lower.
+class Kip320FetchEpoch(Kip279Truncation):
+    """KIP-320 (2.1): fetches carry the leader epoch; a leader in another epoch refuses
+    them (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH, Partition.fetchRecords)."""
 
-    kafka.cluster.Partition.maybeIncrementLeaderHW (the ISR bound of 'maximal ISR').
-    """
-    leader = part[LEADER]
-    logs = part[LOGS]
-    remote = part[REMOTE]
-    isr = part[ISR]
-    low = len(logs[leader])
-    b = 0
-    while isr >> b:
-        if isr >> b & 1 and b != leader:
-            known = remote[b]
-            if known < low:
-                low = known
-        b += 1
-    old = part[HWS][leader]
-    return low if low > old else old
+    since = (2, 1)
+
+    def fetch_accepted(self, leader_epoch: int, follower_epoch: int) -> bool:
+        return leader_epoch == follower_epoch
 
 
-def with_leader_hw(part: tuple, hw: int) -> tuple:
-    """Set the leader's HW and extend the 'committed' ghost prefix consumers could see."""
-    leader = part[LEADER]
-    if hw == part[HWS][leader]:
-        return part
-    hws = put(part[HWS], leader, hw)
-    exposed = part[EXPOSED]
-    if hw > len(exposed):
-        exposed = part[LOGS][leader][:hw]
-    return part[:HWS] + (hws,) + part[HWS + 1 : EXPOSED] + (exposed, part[ACKED])
+class StrictMinIsrHw(Kip320FetchEpoch):
+    """KAFKA-15583 (3.7): the HW does not advance while the ISR is below min ISR
+    (Partition.maybeIncrementLeaderHW returns early when isUnderMinIsr)."""
+
+    since = (3, 7)
+
+    def hw_may_advance(self, part: PartitionState) -> bool:
+        return part.isr.bit_count() >= self.min_isr
 
 
-def elect(part: tuple, new_leader: int, isr: int) -> tuple:
-    """A new leader in a new epoch: remote LEO views reset, pending acks fail, followers resync."""
-    n = len(part[LOGS])
-    synced = tuple(part[EPOCH] + 1 if b == new_leader else -1 for b in range(n))
-    return (new_leader, part[EPOCH] + 1, isr, part[LOGS], part[HWS], synced,
-            (UNKNOWN,) * n, part[DURABLE], (), part[EXPOSED], part[ACKED])
+class EffectiveMinIsr(StrictMinIsrHw):
+    """KAFKA-15583 (3.7): min.insync.replicas above the replica count acts as the replica
+    count (Partition.effectiveMinIsr, ReplicationControlManager.getTopicEffectiveMinIsr);
+    before, every acks=all produce failed with NOT_ENOUGH_REPLICAS."""
+
+    since = (3, 7)
+
+    def effective_min_isr(self, min_isr: int, replicas: int) -> int:
+        return min(min_isr, replicas)
 
 
-def clean_candidate(isr: int, eligible: int, order: Sequence[int]) -> int:
-    """First replica in assignment order that is in the ISR and eligible, else NO_LEADER."""
-    for b in order:
-        if isr >> b & 1 and eligible >> b & 1:
-            return b
-    return NO_LEADER
+class EligibleLeaderReplicas(PartitionRules):
+    """KIP-966 (feature eligible.leader.replicas.version=1, from 4.0; default on clusters
+    formatted by 4.1+): PartitionChangeBuilder with ELR.  Replicas leaving an ISR below
+    min ISR become eligible leaders, the ISR may become empty, the election order is ISR,
+    then an unfenced ELR member, then the last known leader (KAFKA-19522: if unfenced), and
+    a broker that shut down uncleanly leaves every ELR (handleBrokerUncleanShutdown)."""
 
 
-def fetch(part: tuple, follower: int, flush_every: int, hw_min_isr: int = 0) -> tuple | None:
-    """One follower fetch round: ReplicaManager.fetchMessages then the follower's append.
+    def change(self, part: Leadership, target_isr: int, acceptable: int,
+               order: Sequence[int], unclean_shutdown: int = 0,
+               allow_unclean: bool = False) -> Change:
+        # maybePopulateTargetElr
+        if target_isr.bit_count() >= self.min_isr:
+            elr, last = 0, NO_LEADER
+        else:
+            elr = (part.elr | part.isr) & ~target_isr & ~unclean_shutdown
+            last = part.last_leader
+        candidates = target_isr if target_isr else elr
+        leader = part.leader
+        how = ""
+        if not (leader != NO_LEADER and candidates >> leader & 1 and acceptable >> leader & 1):
+            leader = first_in(order, candidates & acceptable)
+            if leader != NO_LEADER:
+                how = "clean" if target_isr else "elr"
+            elif not target_isr and not elr and part.last_leader != NO_LEADER \
+                    and acceptable >> part.last_leader & 1:
+                leader, how = part.last_leader, "last-leader"
+            elif allow_unclean:
+                leader = first_in(order, acceptable)
+                how = "unclean" if leader != NO_LEADER else ""
+        isr = target_isr
+        if how == "elr":
+            isr, elr = 1 << leader, elr & ~(1 << leader)
+        elif how in ("last-leader", "unclean"):
+            isr, elr, last = 1 << leader, 0, NO_LEADER  # maybeUpdateRecordElr: cleared
+        # maybeUpdateLastKnownLeader: remembered when the ISR first empties, dropped on a leader
+        if leader != NO_LEADER:
+            last = NO_LEADER
+        elif not isr and part.isr and part.leader != NO_LEADER:
+            last = part.leader
+        return _new(Change, (leader, isr, elr, last, how))
 
-    The response carries the HW read before the leader records the follower's fetch
-    offset, so a follower learns an HW advance one fetch later (the KIP-101 window).
-    Returns None when the fetch would change nothing.  ``hw_min_isr`` > 0 is KIP-966's
-    strict min ISR: the HW advances only while the ISR has at least that many members.
-    """
-    leader = part[LEADER]
-    logs = part[LOGS]
-    leader_log = logs[leader]
-    f_log = logs[follower]
-    f_leo = len(f_log)
-    hws = part[HWS]
-    response_hw = hws[leader]
-    new_log = f_log + leader_log[f_leo:] if len(leader_log) > f_leo else f_log
-    new_hw = min(response_hw, len(new_log))
-    if new_log is f_log and new_hw == hws[follower] and part[REMOTE][follower] == f_leo:
-        return None
-    remote = put(part[REMOTE], follower, f_leo)
-    logs = put(logs, follower, new_log)
-    # UnifiedLog.updateHighWatermark: the follower takes the leader's HW, capped at its LEO.
-    hws = put(hws, follower, new_hw)
-    durable = part[DURABLE]
-    if durable and len(new_log) - durable[follower] >= flush_every:
-        durable = put(durable, follower, len(new_log))
-    part = (leader, part[EPOCH], part[ISR], logs, hws, part[SYNCED], remote, durable,
-            part[PENDING], part[EXPOSED], part[ACKED])
-    if hw_min_isr and part[ISR].bit_count() < hw_min_isr:
-        return part
-    return with_leader_hw(part, advanced_hw(part))
+
+_VERSIONED: tuple[type[PartitionRules], ...] = (
+    PartitionRules, Kip101Truncation, Kip279Truncation, Kip320FetchEpoch, StrictMinIsrHw,
+    EffectiveMinIsr,
+)
+_TRUNCATION = {"high-watermark": PartitionRules, "kip101": Kip101Truncation,
+               "leader-epoch": Kip279Truncation}
+_CACHE: dict[tuple, type[PartitionRules]] = {}
 
 
-def truncate_replica(part: tuple, b: int, offset: int) -> tuple:
-    """Cut replica ``b``'s log to ``offset`` (its HW and flushed offset follow)."""
-    logs = part[LOGS]
-    if offset >= len(logs[b]):
-        return part
-    logs = put(logs, b, logs[b][:offset])
-    hws = put(part[HWS], b, min(part[HWS][b], offset))
-    durable = part[DURABLE]
-    if durable:
-        durable = put(durable, b, min(durable[b], offset))
-    return part[:LOGS] + (logs, hws) + part[SYNCED:DURABLE] + (durable,) + part[PENDING:]
+def rules_class(version: Version, elr: bool = False, truncation: str | None = None,
+                mixins: tuple[type, ...] = ()) -> type[PartitionRules]:
+    """The rule set of Kafka ``version``: the newest override released by then, with ELR
+    if the feature is on, an explicit truncation rule, and test mixins on top."""
+    key = (version, elr, truncation, mixins)
+    cls = _CACHE.get(key)
+    if cls is not None:
+        return cls
+    base = PartitionRules
+    for candidate in _VERSIONED:
+        if candidate.since <= version:
+            base = candidate
+    bases: list[type] = list(mixins)
+    if truncation is not None:
+        trunc = _TRUNCATION[truncation]
+
+        class Truncation(PartitionRules):
+            truncation_offset = trunc.truncation_offset  # type: ignore[assignment]
+            truncates_alone = trunc.truncates_alone
+
+        bases.append(Truncation)
+    if elr:
+        bases.append(EligibleLeaderReplicas)
+    if bases:
+        cls = type(f"{base.__name__}With", (*bases, base), {})
+    else:
+        cls = base
+    _CACHE[key] = cls
+    return cls
+
+
+def truncation_name(cls: type[PartitionRules]) -> str:
+    """high-watermark, kip101 or leader-epoch: the truncation rule a rule set uses."""
+    method = cls.truncation_offset
+    for name, owner in _TRUNCATION.items():
+        if method is owner.__dict__.get("truncation_offset"):
+            return name
+    return "custom"

@@ -2,60 +2,56 @@
 
 The question it answers: with these settings, can an acknowledged write be lost when
 brokers fail?  The controller is abstracted here as atomic decisions (fence a dead
-broker, elect a leader); the `controller` model makes it explicit.  Sources: the Kafka
-documentation section "Replication", kafka.cluster.Partition, KIP-101, KIP-279,
-KIP-841 (the last ISR member stays in the ISR), KIP-966 (unclean shutdown loss).
+broker, elect a leader); the `controller` model makes it explicit.  Every partition rule
+is the partition component's (``model/cluster/partition.py``), picked by Kafka version.
+Sources: the Kafka documentation section "Replication", kafka.cluster.Partition,
+KIP-101, KIP-279, KIP-841 (the last ISR member stays in the ISR), KIP-966 (Eligible
+Leader Replicas, unclean shutdown), KAFKA-15583 (strict min ISR).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from itertools import product
+from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.model.cluster import partition as pt
 from kafkacheck.model.cluster.partition import (
-    ACKED,
-    DURABLE,
-    EPOCH,
-    EXPOSED,
-    HWS,
-    ISR,
-    LEADER,
-    LOGS,
     NO_LEADER,
-    PENDING,
-    REMOTE,
-    SYNCED,
-    entry,
-    entry_epoch,
-    entry_record,
-    put,
+    NONE,
+    NOT_ENOUGH_REPLICAS,
+    WAITING,
+    Change,
+    PartitionRules,
+    PartitionState,
+    broker_name,
+    mask_text,
 )
-from kafkacheck.model.interface import Action, Bound, Message, Model, State
+from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
 from kafkacheck.model.settings import LONG_MAX
 from kafkacheck.properties.base import Property
 
-# Fields of the model state tuple.
-ALIVE, FENCED, CRASHES, CHANGES, NEXT_RECORD, LOST_ACKS, BOUNCES, ELRS, PARTS = range(9)
-
 CRASH_KINDS = ("process", "power-loss", "any")
-BUGS = ("none", "hw-ignores-isr", "shrink-leader", "hw-kept-on-truncation", "skip-truncation",
-        "never-commit", "no-election")
+TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
+PROCESS_CRASH = "broker process crash (the page cache survives)"
+POWER_LOSS = "broker power loss (unflushed writes are lost)"
+
+_new = tuple.__new__
+
+__all__ = ["ReplicationModel", "ReplicationState", "broker_name", "mask_text"]
 
 
-def broker_name(b: int) -> str:
-    """Display name of broker index ``b``."""
-    return f"B{b + 1}"
+class ReplicationState(NamedTuple):
+    """The cluster as the replication model sees it, with fault budgets left."""
 
-
-def mask_text(mask: int, n: int) -> str:
-    """A broker bitmask as {B1, B3}."""
-    return "{" + ", ".join(broker_name(b) for b in range(n) if mask >> b & 1) + "}"
-
-
-def log_text(log: tuple) -> str:
-    """A log as [r1@e0, r2@e1] (record id @ leader epoch)."""
-    return "[" + ", ".join(f"r{entry_record(e)}@e{entry_epoch(e)}" for e in log) + "]"
+    alive: int  # brokers whose process runs (bitmask)
+    fenced: int  # brokers the controller fenced (bitmask)
+    crashes: int
+    leader_changes: int
+    next_record: int
+    lost_acks: int
+    bounces: int
+    parts: tuple[PartitionState, ...]
 
 
 class ReplicationModel(Model):
@@ -63,7 +59,8 @@ class ReplicationModel(Model):
 
     name = "replication"
     summary = "Partition replication: ISR, high watermark, leader epochs, acks, elections"
-    source = "Kafka docs 'Replication'; kafka.cluster.Partition; KIP-101, KIP-279, KIP-841"
+    source = ("Kafka docs 'Replication'; kafka.cluster.Partition; PartitionChangeBuilder; "
+              "KIP-101, KIP-279, KIP-841, KIP-966, KAFKA-15583")
     settings = (
         "replication.factor",
         "min.insync.replicas",
@@ -75,350 +72,364 @@ class ReplicationModel(Model):
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable")
+    faults_not_modelled = ("network partition (see the controller model)", "disk failure")
     bounds = (
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=4),
         Bound("records", 2, "records the producer sends in all", minimum=0, maximum=60),
         Bound("crashes", 1, "broker crashes in the fault budget", minimum=0, fault="broker crash"),
-        Bound("crash_kind", "process",
+        Bound("crash_kind", "any",
               "process: the page cache survives (kill -9); power-loss: unflushed data is "
               "lost; any: either", choices=CRASH_KINDS),
         Bound("leader_changes", 0, "leadership moves without a crash (preferred-leader "
               "election, controlled shutdown)", minimum=0, fault="leader move"),
-        Bound("lost_acks", 0, "produce responses lost on the way to the client", minimum=0,
+        Bound("lost_acks", 0, "produce responses lost on the way to the client (acks=0: "
+              "produce requests lost after the send succeeded)", minimum=0,
               fault="lost produce response"),
         Bound("bounces", 0, "quick follower restarts inside the controller's session timeout: "
               "the broker keeps its ISR membership (ZooKeeper-era controllers; the KIP-101 "
               "scenario)", minimum=0, fault="quick follower restart"),
-        Bound("truncation", "leader-epoch", "how a new follower truncates: leader-epoch "
-              "(KIP-101 + KIP-279), kip101 (0.11), high-watermark (before 0.11)",
-              choices=pt.TRUNCATION_RULES),
-        Bound("bug", "none", "inject a bug, to show that the properties can fail",
-              choices=BUGS),
+        Bound("truncation", "version", "how a new follower truncates: version (the rule of "
+              "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
+              "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
     )
+    # Test mutants add one-rule overrides of the partition component here (tests/mutants).
+    rule_mixins: ClassVar[tuple[type, ...]] = ()
 
     @classmethod
     def validate_config(cls, config: Any) -> str | None:
         rf = config.kafka["replication.factor"]
-        isr = config.kafka["min.insync.replicas"]
-        if isr > rf:
-            return (f"min.insync.replicas={isr} exceeds replication.factor={rf}: every acks=all "
-                    "write would fail with NOT_ENOUGH_REPLICAS")
         if rf > 5:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 5)"
-        return None
+        return elr_problem(config)
 
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         k = self.kafka
+        self.version = config.version
         self.n = k["replication.factor"]
-        self.min_isr = k["min.insync.replicas"]
         self.unclean = k["unclean.leader.election.enable"]
         self.acks = k["acks"]
         # KIP-966 Eligible Leader Replicas (Kafka 4.0 opt-in, 4.1+ default on new clusters).
         self.elr = k.get("eligible.leader.replicas.version", 0) == 1
-        self.hw_min_isr = self.min_isr if self.elr else 0
         flush = k["flush.messages"] if "flush.messages" in config.explicit else \
             k["log.flush.interval.messages"]
-        self.flush_every = flush
+        self.flush_every = pt.NEVER if flush >= LONG_MAX else flush
         b = self.bound
         self.partitions = b["partitions"]
         self.max_records = b["records"]
         self.crash_kind = b["crash_kind"]
-        self.rule = b["truncation"]
-        self.bug = b["bug"]
-        self.track_flush = self.crash_kind != "process" and flush != 1 and b["crashes"] > 0
-        if flush == LONG_MAX:
-            self.flush_every = LONG_MAX
+        power = self.crash_kind != "process" and b["crashes"] > 0
+        truncation = None if b["truncation"] == "version" else b["truncation"]
+        cls = pt.rules_class(self.version, self.elr, truncation, self.rule_mixins)
+        self.rules: PartitionRules = cls(
+            self.n, k["min.insync.replicas"], self.acks, self.flush_every,
+            track_flush=power and 1 < self.flush_every < pt.NEVER)
+        self.min_isr = self.rules.min_isr
+        self.rule = pt.truncation_name(cls)
+        self.truncation_overridden = truncation is not None
         # Replica assignment: partition p's replicas start at broker p (round robin).
         self.order = [tuple((p + i) % self.n for i in range(self.n))
                       for p in range(self.partitions)]
         self.everyone = (1 << self.n) - 1
+        self.names = tuple(broker_name(b) for b in range(self.n))
+        self.fetch_labels = tuple(tuple(self._label("Fetch", p, name) for name in self.names)
+                                  for p in range(self.partitions))
 
     # -- state ------------------------------------------------------------------------
 
     def init_states(self) -> list[State]:
-        parts = tuple(pt.initial_partition(self.n, self.order[p][0], self.track_flush)
-                      for p in range(self.partitions))
+        parts = tuple(self.rules.initial(self.order[p][0]) for p in range(self.partitions))
         b = self.bound
-        return [(self.everyone, 0, b["crashes"], b["leader_changes"], 1, b["lost_acks"],
-                 b["bounces"], (0,) * self.partitions, parts)]
-
-    def _raise_hw(self, part: tuple) -> tuple:
-        """Advance the leader's HW; with ELR only while |ISR| >= min.insync.replicas (KIP-966)."""
-        if self.hw_min_isr and part[ISR].bit_count() < self.hw_min_isr:
-            return part
-        if self.bug == "never-commit":
-            return part
-        return pt.with_leader_hw(part, pt.advanced_hw(part))
-
-    def _with_elr(self, state: State, p: int, elr: int) -> State:
-        return state[:ELRS] + (put(state[ELRS], p, elr),) + state[ELRS + 1:]
+        return [ReplicationState(self.everyone, 0, b["crashes"], b["leader_changes"], 1,
+                                 b["lost_acks"], b["bounces"], parts)]
 
     def _label(self, name: str, p: int, *args: object) -> Action:
         return (name, *args, f"p{p}") if self.partitions > 1 else (name, *args)
 
+    @staticmethod
+    def _with_part(state: ReplicationState, p: int, part: PartitionState,
+                   **changes: int) -> ReplicationState:
+        parts = state.parts
+        parts = parts[:p] + (part,) + parts[p + 1:]
+        if changes:
+            return state._replace(parts=parts, **changes)
+        return _new(ReplicationState, (state.alive, state.fenced, state.crashes,
+                                       state.leader_changes, state.next_record,
+                                       state.lost_acks, state.bounces, parts))
+
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
-        alive, fenced = state[ALIVE], state[FENCED]
-        parts = state[PARTS]
-        for p, part in enumerate(parts):
+        alive = state.alive
+        for p, part in enumerate(state.parts):
             yield from self._partition_actions(state, p, part, alive)
-        yield from self._broker_actions(state, alive, fenced, parts)
+        yield from self._broker_actions(state, alive, state.fenced, state.parts)
 
-    def _with_part(self, state: State, p: int, part: tuple) -> State:
-        return state[:PARTS] + (put(state[PARTS], p, part),)
-
-    def _partition_actions(self, state: State, p: int, part: tuple,
+    def _partition_actions(self, state: ReplicationState, p: int, part: PartitionState,
                            alive: int) -> Iterator[tuple[Action, State]]:
-        leader = part[LEADER]
+        rules = self.rules
+        leader = part.leader
         leader_up = leader != NO_LEADER and alive >> leader & 1
-        n = self.n
         if leader_up:
-            yield from self._produce(state, p, part)
-            yield from self._acks(state, p, part)
-            for f in range(n):
+            if state.next_record <= self.max_records:
+                yield from self._produce(state, p, part)
+            if part.pending:
+                yield from self._acks(state, p, part)
+            synced, epoch = part.synced, part.epoch
+            for f in range(self.n):
                 if f == leader or not alive >> f & 1:
                     continue
-                if part[SYNCED][f] == part[EPOCH]:
-                    nxt = pt.fetch(part, f, self.flush_every,
-                                   1 << 30 if self.bug == "never-commit" else self.hw_min_isr)
+                if synced[f] == epoch:
+                    nxt = rules.fetch(part, f)
                     if nxt is not None:
-                        yield (self._label("Fetch", p, broker_name(f)),
-                               self._with_part(state, p, nxt))
+                        yield (self.fetch_labels[p][f], self._with_part(state, p, nxt))
                 else:
-                    yield self._truncate(state, p, part, f)
-            yield from self._isr_changes(state, p, part, alive)
-        elif leader != NO_LEADER and self.rule == "high-watermark":
+                    yield self._become_follower(state, p, part, f)
+            if rules.out_of_sync(part, alive) or alive & ~state.fenced & ~part.isr:
+                yield from self._isr_changes(state, p, part, alive)
+        elif leader != NO_LEADER and rules.truncates_alone:
             # Legacy followers truncate on becoming follower, whether or not the leader is up.
-            for f in range(n):
-                if f != leader and alive >> f & 1 and part[SYNCED][f] != part[EPOCH]:
-                    yield self._truncate(state, p, part, f)
-        if leader == NO_LEADER and self.bug != "no-election":
-            yield from self._offline_election(state, p, part, alive & ~state[FENCED])
-        elif leader_up and state[CHANGES] > 0:
-            eligible = alive & ~state[FENCED]
-            for b in range(n):
-                if b != leader and part[ISR] >> b & 1 and eligible >> b & 1:
-                    nxt = pt.elect(part, b, part[ISR])
+            for f in range(self.n):
+                if f != leader and alive >> f & 1 and part.synced[f] != part.epoch:
+                    yield self._become_follower(state, p, part, f)
+        eligible = alive & ~state.fenced
+        if leader == NO_LEADER:
+            yield from self._offline_election(state, p, part, eligible)
+        elif leader_up and state.leader_changes > 0:
+            for b in range(self.n):
+                if b != leader and part.isr >> b & 1 and eligible >> b & 1:
+                    nxt = rules.elect(part, Change(b, part.isr, part.elr, NO_LEADER, "clean"))
                     yield (self._label("MoveLeader", p, broker_name(b)),
-                           put(self._with_part(state, p, nxt), CHANGES, state[CHANGES] - 1))
+                           self._with_part(state, p, nxt,
+                                           leader_changes=state.leader_changes - 1))
 
-    def _produce(self, state: State, p: int, part: tuple) -> Iterator[tuple[Action, State]]:
+    def _produce(self, state: ReplicationState, p: int,
+                 part: PartitionState) -> Iterator[tuple[Action, State]]:
         """ProduceRequest to the leader: Partition.appendRecordsToLeader."""
-        record = state[NEXT_RECORD]
+        record = state.next_record
         if record > self.max_records:
             return
-        leader = part[LEADER]
-        isr_size = part[ISR].bit_count()
-        if self.acks == -1 and isr_size < self.min_isr:
+        rules = self.rules
+        if rules.append_error(part.isr) == NOT_ENOUGH_REPLICAS:
             return  # NOT_ENOUGH_REPLICAS before the append: nothing is written
-        log = part[LOGS][leader] + (entry(part[EPOCH], record),)
-        nxt = put(part, LOGS, put(part[LOGS], leader, log))
-        durable = nxt[DURABLE]
-        if durable and len(log) - durable[leader] >= self.flush_every:
-            nxt = put(nxt, DURABLE, put(durable, leader, len(log)))
+        nxt = rules.append(part, record)
         if self.acks == -1:
-            nxt = put(nxt, PENDING, nxt[PENDING] + ((record, len(log) - 1),))
-        if self.bug == "hw-ignores-isr":
-            nxt = pt.with_leader_hw(nxt, len(log))
-        else:
-            nxt = self._raise_hw(nxt)
-        base = put(state, NEXT_RECORD, record + 1)
+            offset = len(nxt.logs[nxt.leader]) - 1
+            nxt = pt.with_pending(nxt, nxt.pending + ((record, offset),))
+        base = _new(ReplicationState, (state.alive, state.fenced, state.crashes,
+                                       state.leader_changes, record + 1, state.lost_acks,
+                                       state.bounces, state.parts))
         label = self._label("Produce", p, f"r{record}")
-        if self.acks == 1:
-            acked = put(nxt, ACKED, nxt[ACKED] | 1 << record)
-            yield label, self._with_part(base, p, acked)
-            if state[LOST_ACKS] > 0:
-                lost = put(base, LOST_ACKS, state[LOST_ACKS] - 1)
-                yield (*label, "response lost"), self._with_part(lost, p, nxt)
-        else:
+        if not rules.acknowledged_on_append():
             yield label, self._with_part(base, p, nxt)
-
-    def _acks(self, state: State, p: int, part: tuple) -> Iterator[tuple[Action, State]]:
-        """acks=all completion in the purgatory: Partition.checkEnoughReplicasReachOffset."""
-        leader = part[LEADER]
-        hw = part[HWS][leader]
-        for i, (record, offset) in enumerate(part[PENDING]):
-            if hw <= offset:
-                continue
-            rest = part[PENDING][:i] + part[PENDING][i + 1 :]
-            done = put(part, PENDING, rest)
-            if part[ISR].bit_count() >= self.min_isr:
-                acked = put(done, ACKED, done[ACKED] | 1 << record)
-                yield self._label("Ack", p, f"r{record}"), self._with_part(state, p, acked)
+            return
+        yield label, self._with_part(base, p, rules.acknowledge(nxt, record))
+        if state.lost_acks > 0:
+            if self.acks == 1:
+                # The leader appended; its response never reaches the producer.
+                yield ((*label, "response lost"),
+                       self._with_part(base, p, nxt, lost_acks=state.lost_acks - 1))
             else:
-                label = self._label("AckError", p, f"r{record}",
-                                    "NOT_ENOUGH_REPLICAS_AFTER_APPEND")
-                yield label, self._with_part(state, p, done)
-            if state[LOST_ACKS] > 0:
-                lost = put(state, LOST_ACKS, state[LOST_ACKS] - 1)
-                yield self._label("AckLost", p, f"r{record}"), self._with_part(lost, p, done)
-        if self.hw_min_isr and part[ISR].bit_count() < self.hw_min_isr:
-            # The HW cannot move (KIP-966 strict min ISR): DelayedProduce expires after
-            # request.timeout.ms and answers REQUEST_TIMED_OUT.
-            for i, (record, offset) in enumerate(part[PENDING]):
-                if hw <= offset:
-                    rest = part[PENDING][:i] + part[PENDING][i + 1:]
-                    yield (self._label("ProduceTimeout", p, f"r{record}"),
-                           self._with_part(state, p, put(part, PENDING, rest)))
+                # acks=0: the send succeeded at once; the request never reached the leader.
+                yield ((*label, "request lost"),
+                       self._with_part(base, p, rules.acknowledge(part, record),
+                                       lost_acks=state.lost_acks - 1))
 
-    def _truncate(self, state: State, p: int, part: tuple, f: int) -> tuple[Action, State]:
+    def _acks(self, state: ReplicationState, p: int,
+              part: PartitionState) -> Iterator[tuple[Action, State]]:
+        """acks=all completion in the purgatory (DelayedProduce), or its expiry."""
+        rules = self.rules
+        stuck = not rules.hw_may_advance(part)
+        for i, (record, offset) in enumerate(part.pending):
+            outcome = rules.ack_outcome(part, offset)
+            if outcome == WAITING and not stuck:
+                continue
+            done = pt.with_pending(part, part.pending[:i] + part.pending[i + 1:])
+            if outcome == WAITING:
+                if stuck:
+                    # The HW cannot move (strict min ISR, KAFKA-15583): DelayedProduce
+                    # expires after request.timeout.ms and answers REQUEST_TIMED_OUT.
+                    yield (self._label("ProduceTimeout", p, f"r{record}"),
+                           self._with_part(state, p, done))
+                continue
+            if outcome == NONE:
+                yield (self._label("Ack", p, f"r{record}"),
+                       self._with_part(state, p, rules.acknowledge(done, record)))
+            else:
+                yield (self._label("AckError", p, f"r{record}",
+                                   "NOT_ENOUGH_REPLICAS_AFTER_APPEND"),
+                       self._with_part(state, p, done))
+            if state.lost_acks > 0:
+                yield (self._label("AckLost", p, f"r{record}"),
+                       self._with_part(state, p, done, lost_acks=state.lost_acks - 1))
+
+    def _become_follower(self, state: ReplicationState, p: int, part: PartitionState,
+                         f: int) -> tuple[Action, State]:
         """A replica becoming follower truncates (ReplicaFetcherThread, KIP-101/KIP-279)."""
-        leader = part[LEADER]
-        if self.bug == "skip-truncation":
-            offset = len(part[LOGS][f])
-        else:
-            offset = pt.truncation_offset(self.rule, part[LOGS][f], part[HWS][f],
-                                          part[LOGS][leader], part[EPOCH])
-        nxt = pt.truncate_replica(part, f, offset)
-        nxt = put(nxt, SYNCED, put(nxt[SYNCED], f, part[EPOCH]))
+        offset, nxt = self.rules.become_follower(part, f)
         label = self._label("BecomeFollower", p, broker_name(f), f"truncate to {offset}")
         return label, self._with_part(state, p, nxt)
 
-    def _isr_changes(self, state: State, p: int, part: tuple,
+    def _isr_changes(self, state: ReplicationState, p: int, part: PartitionState,
                      alive: int) -> Iterator[tuple[Action, State]]:
         """AlterPartition from the leader: shrink a lagging follower, expand a caught-up one."""
-        leader = part[LEADER]
-        leader_log = part[LOGS][leader]
-        leo = len(leader_log)
-        isr = part[ISR]
-        remote = part[REMOTE]
-        eligible = alive & ~state[FENCED]
-        epoch_start = next((i for i, e in enumerate(leader_log)
-                            if entry_epoch(e) == part[EPOCH]), leo)
-        hw = part[HWS][leader]
-        for f in range(self.n):
-            if f == leader:
-                if self.bug == "shrink-leader" and isr != 1 << leader:
-                    yield (self._label("ShrinkIsr", p, broker_name(f)),
-                           self._with_part(state, p, put(part, ISR, isr & ~(1 << f))))
-                continue
-            if isr >> f & 1:
-                if not alive >> f & 1 or remote[f] < leo:
-                    nxt = self._raise_hw(put(part, ISR, isr & ~(1 << f)))
-                    after = self._with_part(state, p, nxt)
-                    if self.elr and (isr & ~(1 << f)).bit_count() < self.min_isr:
-                        # KIP-966: a replica leaving an ISR below min ISR is eligible (ELR):
-                        # the HW stopped, so it holds everything below it.
-                        after = self._with_elr(after, p, state[ELRS][p] | 1 << f)
-                    yield self._label("ShrinkIsr", p, broker_name(f)), after
-            elif eligible >> f & 1 and remote[f] >= hw and remote[f] >= epoch_start:
-                nxt = self._raise_hw(put(part, ISR, isr | 1 << f))
-                after = self._with_part(state, p, nxt)
-                if self.elr:
-                    elr = state[ELRS][p] & ~(1 << f)
-                    after = self._with_elr(after, p, 0 if (isr | 1 << f).bit_count()
-                                           >= self.min_isr else elr)
-                yield self._label("ExpandIsr", p, broker_name(f)), after
-
-    def _offline_election(self, state: State, p: int, part: tuple,
-                          eligible: int) -> Iterator[tuple[Action, State]]:
-        """An offline partition gets a leader: the last ISR member back, or an unclean pick."""
+        rules = self.rules
+        isr = part.isr
+        eligible = alive & ~state.fenced
         order = self.order[p]
-        leader = pt.clean_candidate(part[ISR], eligible, order)
-        if leader != NO_LEADER:
-            yield (self._label("Elect", p, broker_name(leader)),
-                   self._with_part(state, p, pt.elect(part, leader, part[ISR])))
-            return
-        if self.elr:
-            # KIP-966 election order: the ISR, then an unfenced ELR member.
-            leader = pt.clean_candidate(state[ELRS][p], eligible, order)
-            if leader != NO_LEADER:
-                after = self._with_part(state, p, pt.elect(part, leader, 1 << leader))
-                yield (self._label("ElrElect", p, broker_name(leader)),
-                       self._with_elr(after, p, state[ELRS][p] & ~(1 << leader)))
-                return
-        if self.unclean:
-            leader = pt.clean_candidate(self.everyone, eligible, order)
-            if leader != NO_LEADER:
-                yield (self._label("UncleanElect", p, broker_name(leader)),
-                       self._with_part(state, p, pt.elect(part, leader, 1 << leader)))
+        out = rules.out_of_sync(part, alive)
+        for f in range(self.n):
+            bit = 1 << f
+            if out & bit:
+                ch = rules.change(part, isr & ~bit, eligible, order)
+                yield (self._label("ShrinkIsr", p, broker_name(f)),
+                       self._with_part(state, p, rules.apply_change(part, ch)))
+            elif (not isr & bit and f != part.leader and eligible & bit
+                  and rules.may_join_isr(part, f)):
+                ch = rules.change(part, isr | bit, eligible, order)
+                yield (self._label("ExpandIsr", p, broker_name(f)),
+                       self._with_part(state, p, rules.apply_change(part, ch)))
 
-    def _broker_actions(self, state: State, alive: int, fenced: int,
+    def _offline_election(self, state: ReplicationState, p: int, part: PartitionState,
+                          eligible: int) -> Iterator[tuple[Action, State]]:
+        """An offline partition gets a leader when one becomes acceptable (an unfenced ISR
+        member, an ELR member, the last known leader) or, with unclean election, any
+        unfenced replica (the controller's periodic unclean election)."""
+        ch = self.rules.change(part, part.isr, eligible, self.order[p],
+                               allow_unclean=self.unclean)
+        if ch.leader == NO_LEADER:
+            return
+        name = {"clean": "Elect", "elr": "ElrElect", "last-leader": "LastLeaderElect",
+                "unclean": "UncleanElect"}[ch.how]
+        yield (self._label(name, p, broker_name(ch.leader)),
+               self._with_part(state, p, self.rules.elect(part, ch)))
+
+    def _broker_actions(self, state: ReplicationState, alive: int, fenced: int,
                         parts: tuple) -> Iterator[tuple[Action, State]]:
-        n = self.n
-        for b in range(n):
+        for b in range(self.n):
             bit = 1 << b
-            name = broker_name(b)
+            name = self.names[b]
             if alive & bit:
-                if state[CRASHES] > 0:
+                if state.crashes > 0:
                     if self.crash_kind in ("process", "any"):
-                        yield ("Crash", name), self._crash(state, b, power=False)
+                        yield ("Crash", name), self._crash(state, b)
                     if self.crash_kind in ("power-loss", "any"):
-                        yield ("PowerLoss", name), self._crash(state, b, power=True)
-                if state[BOUNCES] > 0 and all(part[LEADER] != b for part in parts):
+                        yield from self._power_loss(state, b)
+                if state.bounces > 0 and all(part.leader != b for part in parts):
                     # A follower restarts before the controller notices: it keeps its ISR
                     # membership and becomes follower again (truncating by the rule).
-                    bounced = tuple(put(part, SYNCED, put(part[SYNCED], b, -1)) for part in parts)
-                    yield ("Bounce", name), (state[:BOUNCES] + (state[BOUNCES] - 1,)
-                                             + state[BOUNCES + 1:PARTS] + (bounced,))
-                if self.track_flush and any(part[DURABLE][b] < len(part[LOGS][b])
-                                            for part in parts):
-                    flushed = tuple(put(part, DURABLE, put(part[DURABLE], b, len(part[LOGS][b])))
-                                    for part in parts)
-                    yield ("Flush", name), state[:PARTS] + (flushed,)
+                    yield from self._restarts(state._replace(bounces=state.bounces - 1), b,
+                                              "Bounce", keep_fetch_state=True)
             elif not fenced & bit:
                 yield ("Fence", name), self._fence(state, b)
             else:
-                parts2 = tuple(put(part, SYNCED, put(part[SYNCED], b, -1)) for part in parts)
-                restarted = (alive | bit, fenced & ~bit) + state[CRASHES:PARTS] + (parts2,)
-                if self.elr:
-                    # Every crash here is an unclean shutdown: re-registering with a new
-                    # broker epoch removes the replica from all ELRs (KAFKA-15586).
-                    elrs = tuple(e & ~bit for e in state[ELRS])
-                    restarted = restarted[:ELRS] + (elrs,) + restarted[ELRS + 1:]
-                yield ("Restart", name), restarted
+                yield from self._restarts(state._replace(alive=alive | bit,
+                                                         fenced=fenced & ~bit), b, "Restart")
 
-    def _crash(self, state: State, b: int, power: bool) -> State:
-        """Broker b stops; with power loss its logs fall back to what was flushed."""
-        parts = []
-        for part in state[PARTS]:
-            if part[LEADER] == b and part[PENDING]:
-                part = put(part, PENDING, ())  # in-flight produce requests fail
-            if power:
-                keep = part[DURABLE][b] if part[DURABLE] else len(part[LOGS][b])
-                hw = part[HWS][b]
-                part = pt.truncate_replica(part, b, keep)
-                if self.bug == "hw-kept-on-truncation":
-                    part = put(part, HWS, put(part[HWS], b, hw))
-            parts.append(part)
-        crashed = (state[ALIVE] & ~(1 << b), state[FENCED], state[CRASHES] - 1)
-        return crashed + state[CHANGES:PARTS] + (tuple(parts),)
+    def _crash(self, state: ReplicationState, b: int) -> ReplicationState:
+        """Broker b's process stops; in-flight requests it leads fail."""
+        crash = self.rules.crash
+        parts = tuple(crash(part, b) for part in state.parts)
+        return _new(ReplicationState, (state.alive & ~(1 << b), state.fenced, state.crashes - 1,
+                                       state.leader_changes, state.next_record,
+                                       state.lost_acks, state.bounces, parts))
 
-    def _fence(self, state: State, b: int) -> State:
-        """The controller fences a broker that stopped heartbeating (KIP-841 keeps the last
-        ISR member); partitions it led get the first live ISR replica, or go offline."""
-        fenced = state[FENCED] | 1 << b
-        eligible = state[ALIVE] & ~fenced
+    def _power_loss(self, state: ReplicationState,
+                    b: int) -> Iterator[tuple[Action, State]]:
+        """Broker b loses power: each log keeps what was fsynced and whatever the OS wrote."""
+        crashed = self._crash(state, b)
+        rules = self.rules
+        choices = [rules.power_loss_keeps(part, b) for part in crashed.parts]
+        name = broker_name(b)
+        for keeps in product(*choices):
+            parts = tuple(rules.truncate(part, b, keep)
+                          for part, keep in zip(crashed.parts, keeps, strict=True))
+            lost = [(f"p{p} " if self.partitions > 1 else "") + f"log kept to {keep}"
+                    for p, (part, keep) in enumerate(zip(crashed.parts, keeps, strict=True))
+                    if keep < len(part.logs[b])]
+            label = ("PowerLoss", name, *lost)
+            yield label, crashed._replace(parts=parts)
+
+    def _restarts(self, state: ReplicationState, b: int, what: str,
+                  keep_fetch_state: bool = False) -> Iterator[tuple[Action, State]]:
+        """Broker b starts again, its HWs loaded from the checkpoint (any value written).
+
+        A restart after a crash is an unclean shutdown: registering with a new broker
+        epoch removes the replica from every ELR (KIP-966 handleBrokerUncleanShutdown).
+        """
+        rules = self.rules
+        bit = 1 << b
+        eligible = state.alive & ~state.fenced & ~bit
+        parts = state.parts
+        if not keep_fetch_state:
+            # handleBrokerUncleanShutdown visits the partitions with b in the ISR or ELR.
+            changed = []
+            for p, part in enumerate(parts):
+                if (part.isr | part.elr) & bit:
+                    ch = rules.change(part, part.isr & ~bit, eligible, self.order[p],
+                                      unclean_shutdown=bit)
+                    part = rules.apply_change(part, ch)
+                changed.append(part)
+            parts = tuple(changed)
+        name = self.names[b]
+        prefix = self.partitions > 1
+        restart = rules.restart
+        for hws in product(*[rules.restart_hws(part, b) for part in parts]):
+            restarted = []
+            stale = []
+            for p, part in enumerate(parts):
+                hw = hws[p]
+                nxt = restart(part, b, hw)
+                if keep_fetch_state:
+                    nxt = nxt._replace(remote=part.remote)
+                restarted.append(nxt)
+                if hw < part.hws[b]:
+                    stale.append(f"p{p} hw {hw} from checkpoint" if prefix
+                                 else f"hw {hw} from checkpoint")
+            yield (what, name, *stale), _new(ReplicationState, (
+                state.alive, state.fenced, state.crashes, state.leader_changes,
+                state.next_record, state.lost_acks, state.bounces, tuple(restarted)))
+
+    def _fence(self, state: ReplicationState, b: int) -> ReplicationState:
+        """The controller fences a broker that stopped heartbeating: it leaves every ISR
+        (KIP-841 keeps the last member without ELR) and partitions it led get a leader."""
+        rules = self.rules
+        bit = 1 << b
+        fenced = state.fenced | bit
+        eligible = state.alive & ~fenced
         parts = []
-        elrs = list(state[ELRS])
-        for p, part in enumerate(state[PARTS]):
-            isr = part[ISR]
-            if isr >> b & 1 and (isr != 1 << b or self.elr):
-                isr &= ~(1 << b)  # with ELR the ISR may become empty (KIP-966)
-                if self.elr and isr.bit_count() < self.min_isr:
-                    elrs[p] |= 1 << b
-            if part[LEADER] == b:
-                leader = pt.clean_candidate(isr, eligible, self.order[p])
-                if self.bug == "no-election":
-                    leader = NO_LEADER
-                if leader == NO_LEADER and self.elr:
-                    leader = pt.clean_candidate(elrs[p], eligible, self.order[p])
-                    if leader != NO_LEADER:
-                        isr = 1 << leader
-                        elrs[p] &= ~(1 << leader)
-                part = pt.elect(part, leader, isr)
-            elif isr != part[ISR]:
-                part = put(part, ISR, isr)
-                if part[LEADER] != NO_LEADER:
-                    part = self._raise_hw(part)
+        for p, part in enumerate(state.parts):
+            if part.isr & bit or part.leader == b:
+                ch = rules.change(part, part.isr & ~bit, eligible, self.order[p])
+                part = rules.apply_change(part, ch)
             parts.append(part)
-        return ((state[ALIVE], fenced) + state[CRASHES:ELRS] + (tuple(elrs),)
-                + (tuple(parts),))
+        return _new(ReplicationState, (state.alive, fenced, state.crashes, state.leader_changes,
+                                       state.next_record, state.lost_acks, state.bounces,
+                                       tuple(parts)))
 
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "AckLost", "Fetch", "BecomeFollower",
-                "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Flush", "Fence", "Restart",
-                "Bounce", "Elect", "ElrElect", "UncleanElect", "MoveLeader", "ProduceTimeout")
+                "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Fence", "Restart",
+                "Bounce", "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
+                "MoveLeader", "ProduceTimeout")
+
+    def fault_model(self) -> FaultModel:
+        """Crashes named by kind: a process crash keeps the page cache, power loss does not."""
+        b = self.bound
+        kinds = {"process": (PROCESS_CRASH,), "power-loss": (POWER_LOSS,),
+                 "any": (PROCESS_CRASH, POWER_LOSS)}[self.crash_kind]
+        explored: list[tuple[str, int]] = []
+        missing: list[str] = []
+        if b["crashes"] > 0:
+            explored += [(kind, b["crashes"]) for kind in kinds]
+            missing += [k for k in (PROCESS_CRASH, POWER_LOSS) if k not in kinds]
+        else:
+            missing += [PROCESS_CRASH, POWER_LOSS]
+        for bound in self.bounds:
+            if bound.fault and bound.name != "crashes":
+                if b[bound.name] > 0:
+                    explored.append((bound.fault, b[bound.name]))
+                else:
+                    missing.append(bound.fault)
+        return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
 
     def notes(self) -> list[str]:
         """What a reader should know about this configuration before reading verdicts."""
@@ -426,19 +437,35 @@ class ReplicationModel(Model):
         if self.n == 1:
             out.append("replication.factor=1 (Kafka's default for new topics): one replica, "
                        "so there is no failover to check; set replication.factor=3")
+        configured = self.kafka["min.insync.replicas"]
+        if configured > self.n:
+            if self.min_isr < configured:
+                out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: "
+                           f"Kafka {self.config.kafka_version} applies {self.min_isr} "
+                           "(effective min ISR, KAFKA-15583)")
+            else:
+                out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: "
+                           f"Kafka {self.config.kafka_version} (before 3.7) rejects every "
+                           "acks=all write with NOT_ENOUGH_REPLICAS")
         if self.crash_kind != "process" and self.flush_every == 1:
             out.append("flush.messages=1: every append is fsynced, so a power failure loses "
                        "nothing that was written")
+        if self.crash_kind == "process" and self.bound["crashes"] > 0:
+            out.append("crash_kind=process: power loss (unflushed writes lost) is NOT "
+                       "explored; use --bound crash_kind=any")
         if self.elr:
-            out.append("eligible.leader.replicas.version=1 (KIP-966): the high watermark only "
-                       "advances while the ISR has min.insync.replicas members")
+            out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "
+                       "below min.insync.replicas stay eligible leaders")
+        if self.truncation_overridden:
+            out.append(f"truncation={self.rule} set explicitly: not the rule of Kafka "
+                       f"{self.config.kafka_version}")
         return out
 
     def interest(self, state: State) -> float:
         """Acknowledged records, leader changes and missing ISR members: loss ingredients."""
         score = 0
-        for part in state[PARTS]:
-            score += part[ACKED].bit_count() + part[EPOCH] + self.n - part[ISR].bit_count()
+        for part in state.parts:
+            score += part.acked.bit_count() + part.epoch + self.n - part.isr.bit_count()
         return float(score)
 
     def symbolic_encoding(self) -> Any:
@@ -458,25 +485,25 @@ class ReplicationModel(Model):
 
     def view(self, state: State) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "alive": ("mask", state[ALIVE]),
-            "fenced": ("mask", state[FENCED]),
+            "alive": ("mask", state.alive),
+            "fenced": ("mask", state.fenced),
         }
-        for p, part in enumerate(state[PARTS]):
+        for p, part in enumerate(state.parts):
             pre = f"p{p}." if self.partitions > 1 else ""
-            out[f"{pre}leader"] = ("broker", part[LEADER])
-            out[f"{pre}leader_epoch"] = part[EPOCH]
-            out[f"{pre}isr"] = ("mask", part[ISR])
+            out[f"{pre}leader"] = ("broker", part.leader)
+            out[f"{pre}leader_epoch"] = part.epoch
+            out[f"{pre}isr"] = ("mask", part.isr)
             if self.elr:
-                out[f"{pre}elr"] = ("mask", state[ELRS][p])
+                out[f"{pre}elr"] = ("mask", part.elr)
             for b in range(self.n):
                 name = broker_name(b)
-                out[f"{pre}{name}.log"] = ("log", part[LOGS][b])
-                out[f"{pre}{name}.hw"] = part[HWS][b]
-                if part[DURABLE]:
-                    out[f"{pre}{name}.flushed"] = part[DURABLE][b]
-            out[f"{pre}acked"] = ("records", part[ACKED])
-            out[f"{pre}awaiting_acks"] = ("pending", part[PENDING])
-            out[f"{pre}committed"] = ("log", part[EXPOSED])
+                out[f"{pre}{name}.log"] = ("log", part.logs[b])
+                out[f"{pre}{name}.hw"] = part.hws[b]
+                if part.flushed:
+                    out[f"{pre}{name}.flushed"] = part.flushed[b]
+            out[f"{pre}acked"] = ("records", part.acked)
+            out[f"{pre}awaiting_acks"] = ("pending", part.pending)
+            out[f"{pre}committed"] = ("log", part.committed)
         return out
 
     def format_value(self, name: str, value: Any) -> str:
@@ -488,7 +515,7 @@ class ReplicationModel(Model):
         if kind == "broker":
             return "none" if v == NO_LEADER else broker_name(v)
         if kind == "log":
-            return log_text(v)
+            return pt.log_text(v)
         if kind == "records":
             return pt.records_text(v)
         if kind == "pending":
@@ -504,12 +531,12 @@ class ReplicationModel(Model):
                                                and a[1:].isdigit())]
         p = next((int(a[1:]) for a in action[1:] if isinstance(a, str) and a.startswith("p")
                   and a[1:].isdigit()), 0)
-        part_before = before[PARTS][p]
-        part_after = after[PARTS][p]
-        leader = broker_name(part_before[LEADER]) if part_before[LEADER] != NO_LEADER else None
+        part_before = before.parts[p]
+        part_after = after.parts[p]
+        leader = broker_name(part_before.leader) if part_before.leader != NO_LEADER else None
         acks = {-1: "all", 0: "0", 1: "1"}[self.acks]
         if name == "Produce" and leader:
-            note = " (response lost)" if len(args) > 1 else ""
+            note = f" ({args[1]})" if len(args) > 1 else ""
             return Message("Producer", leader, f"produce {args[0]} acks={acks}{note}")
         if name in ("Ack", "AckError", "AckLost") and leader:
             text = {"Ack": f"ack {args[0]}", "AckLost": f"ack {args[0]} lost",
@@ -517,22 +544,32 @@ class ReplicationModel(Model):
             return Message(leader, "Producer", text)
         if name == "Fetch" and leader:
             f = int(args[0][1:]) - 1
-            got = len(part_after[LOGS][f]) - len(part_before[LOGS][f])
+            got = len(part_after.logs[f]) - len(part_before.logs[f])
             return Message(args[0], leader,
-                           f"fetch from {len(part_before[LOGS][f])}, got {got}, "
-                           f"hw {part_after[HWS][f]}")
+                           f"fetch from {len(part_before.logs[f])}, got {got}, "
+                           f"hw {part_after.hws[f]}")
         if name == "BecomeFollower":
-            return Message(args[0], args[0], f"follower of epoch {part_after[EPOCH]}, {args[1]}")
+            return Message(args[0], args[0], f"follower of epoch {part_after.epoch}, {args[1]}")
         if name in ("ShrinkIsr", "ExpandIsr"):
             who = leader or "Controller"
             return Message(who, "Controller",
-                           f"{name} {args[0]}: isr {mask_text(part_after[ISR], self.n)}")
-        if name in ("Elect", "ElrElect", "UncleanElect", "MoveLeader"):
-            return Message("Controller", args[0], f"{name}: leader epoch {part_after[EPOCH]}")
+                           f"{name} {args[0]}: isr {mask_text(part_after.isr, self.n)}")
+        if name in ("Elect", "ElrElect", "LastLeaderElect", "UncleanElect", "MoveLeader"):
+            return Message("Controller", args[0], f"{name}: leader epoch {part_after.epoch}")
         if name == "Fence":
             leaders = ", ".join(
-                f"p{i} leader {broker_name(q[LEADER]) if q[LEADER] != NO_LEADER else 'none'}"
-                for i, q in enumerate(after[PARTS]))
+                f"p{i} leader {broker_name(q.leader) if q.leader != NO_LEADER else 'none'}"
+                for i, q in enumerate(after.parts))
             return Message("Controller", args[0], f"fence; {leaders}")
+        text = " ".join(str(a) for a in (name, *args[1:]))
         return Message(args[0] if args else "Controller", args[0] if args else "Controller",
-                       name)
+                       text)
+
+
+def elr_problem(config: Any) -> str | None:
+    """Eligible Leader Replicas exist from Kafka 4.0: a one-line error for older versions."""
+    if config.kafka.get("eligible.leader.replicas.version", 0) == 1 and \
+            config.version < (4, 0):
+        return (f"eligible.leader.replicas.version=1 does not exist in Kafka "
+                f"{config.kafka_version} (KIP-966 arrived in 4.0)")
+    return None

@@ -50,12 +50,26 @@ def mutant(model: str, name: str, *, breaks: str | tuple[str, ...]) -> Callable[
     return register
 
 
-def make_mutant(model: str, name: str, settings: Mapping[str, str] | None = None,
-                **bounds: object) -> Model:
+def load(model: str) -> dict[tuple[str, str], Mutant]:
+    """Import the mutants of ``model`` (tests/mutants/<model>.py) and return the registry."""
+    import importlib
+
+    try:
+        importlib.import_module(f"mutants.{model}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"mutants.{model}":
+            raise
+    return MUTANTS
+
+
+def make_mutant(model: str, name: str, settings: Mapping[str, str] | None = None, *,
+                kafka_version: str | None = None, **bounds: object) -> Model:
     """An instance of a registered mutant over a configuration built as for the model."""
     from kafkacheck.config import build_config
 
+    load(model)
     entry = MUTANTS[(model, name)]
     config = build_config(entry.cls, [(k, str(v)) for k, v in (settings or {}).items()],
-                          bounds=[(k, str(v)) for k, v in bounds.items()])
+                          bounds=[(k, str(v)) for k, v in bounds.items()],
+                          kafka_version=kafka_version)
     return entry.cls(config)

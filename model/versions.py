@@ -1,0 +1,39 @@
+"""Kafka release numbers: which ones kafkacheck knows, and how they compare.
+
+A check runs against one Kafka version (``--kafka-version``, default the newest release
+modelled).  The version picks the partition rule set (``model/cluster/partition.py``:
+one subclass per KIP or fix that changed a rule) and the defaults of settings whose
+default changed between releases (``model/settings.py``).  Patch releases behave as
+their minor release here.
+"""
+
+from __future__ import annotations
+
+Version = tuple[int, int]
+
+RELEASES: tuple[Version, ...] = (
+    (0, 10), (0, 11), (1, 0), (1, 1),
+    (2, 0), (2, 1), (2, 2), (2, 3), (2, 4), (2, 5), (2, 6), (2, 7), (2, 8),
+    (3, 0), (3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6), (3, 7), (3, 8), (3, 9),
+    (4, 0), (4, 1), (4, 2), (4, 3), (4, 4),
+)
+DEFAULT = "4.4"
+
+
+def text(version: Version) -> str:
+    """A version tuple as Kafka writes it: (3, 6) -> '3.6'."""
+    return f"{version[0]}.{version[1]}"
+
+
+def parse(value: str) -> Version:
+    """'3.6' (or '3.6.1', '0.10.2') as (3, 6); ValueError with a one-line reason otherwise."""
+    parts = value.strip().split(".")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts) or len(parts) > 4:
+        raise ValueError(f"invalid Kafka version {value!r}: expected a release such as "
+                         f"3.6 or {DEFAULT}")
+    version = (int(parts[0]), int(parts[1]))
+    if version not in RELEASES:
+        known = f"{text(RELEASES[0])} to {text(RELEASES[-1])}"
+        raise ValueError(f"unknown Kafka version {value!r}: kafkacheck models releases "
+                         f"{known}")
+    return version
