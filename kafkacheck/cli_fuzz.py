@@ -399,9 +399,21 @@ def argv(draw: Any, files: Files, quick: bool = True) -> list[str]:
         return ["report", "--out", draw(st.sampled_from(
             [str(files.root / "afile"), str(files.root / "afile" / "sub")])),
             *(["--only", draw(st.text(max_size=8))] if draw(st.booleans()) else [])]
+    real = _conformance_commands()  # never start a cluster or touch namespaces
     return ["conformance", draw(st.one_of(st.sampled_from(["nope", "RUN", "--x", ""]),
                                           st.text(max_size=8).filter(
-                                              lambda t: t not in ("run", "up", "down"))))]
+                                              lambda t: t.strip() not in real)))]
+
+
+@cache
+def _conformance_commands() -> frozenset[str]:
+    """The harness's subcommands (and help flags): the fuzzer only sends it wrong ones."""
+    import argparse
+
+    from kafkacheck.conformance.__main__ import _parser
+
+    action = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return frozenset({*action.choices, "-h", "--help"})
 
 
 # -- running ------------------------------------------------------------------------------

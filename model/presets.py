@@ -59,7 +59,7 @@ _ALL: tuple[Preset, ...] = (
             "retry_budget": 2}),
     Preset("producer-idempotent-epoch-bump", "producer",
            "the same with one more retry: an OUT_OF_ORDER_SEQUENCE epoch bump rewrites a batch "
-           "(a model finding, see the report)",
+           "(reproduced on Kafka 4.4 with the Java client: reports/conformance.md)",
            {"replication.factor": "2", "min.insync.replicas": "2"},
            {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1,
             "retry_budget": 3}),
