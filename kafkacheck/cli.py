@@ -196,6 +196,9 @@ def _add_review_parser(sub: Any) -> None:
                    help="a .properties file; ROLE: (producer, consumer, topic, broker, "
                         "connect-worker, connector, streams, admin) names its role when the "
                         "keys do not tell")
+    r.add_argument("--kafka-version", default=None, metavar="X.Y",
+                   help="the Kafka release the files run on (0.10 to 4.4; default 4.4): its "
+                        "rules and the defaults of unset settings")
     r.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
                    help="time budget for all checks and fix searches (default 90)")
     r.add_argument("--no-fix", action="store_true",
@@ -212,7 +215,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     files = review.load_files(args.files)
     budget = args.max_seconds if args.max_seconds is not None else review.DEFAULT_MAX_SECONDS
-    result = review.run(files, budget, fix_search=not args.no_fix)
+    result = review.run(files, budget, fix_search=not args.no_fix,
+                        kafka_version=args.kafka_version)
     if args.json:
         print(json.dumps(review.as_json(result), indent=1))
     elif args.markdown:
@@ -347,7 +351,8 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     """The model instance, its configuration and the selected properties from CLI args."""
     cls, base, bound_pairs, preset_props, preset_version = resolve_target(args.model)
     props = list(args.props) or preset_props
-    version = getattr(args, "kafka_version", None) or preset_version
+    given = getattr(args, "kafka_version", None)
+    version = preset_version if given is None else given  # '' is bad input, not the default
     config = build_config(
         cls,
         settings=parse_pairs(args.sets, "--set"),
@@ -516,7 +521,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     saved_version = data.get("kafka_version")
     if saved_version is not None and not isinstance(saved_version, str):
         raise UsageError(f"{trace_path}: malformed 'kafka_version' (expected text)")
-    version = getattr(args, "kafka_version", None) or saved_version or version
+    given = getattr(args, "kafka_version", None)
+    version = given if given is not None else saved_version or version
     config = build_config(cls, settings=settings + parse_pairs(args.sets, "--set"),
                           files=args.configs,
                           bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),

@@ -281,7 +281,13 @@ def _config_args(draw: Any, files: Files, model: str = "") -> list[str]:
         args += ["--property", rng.choice(props if rng.random() < 0.9 else PROPERTIES)]
     if rng.random() < 0.12:
         args += ["--config", draw(config_file(files))]
+    if rng.random() < 0.1:
+        args += ["--kafka-version", rng.choice(KAFKA_VERSIONS)]
     return args
+
+
+# Releases (old, new, with a patch number) and malformed ones for --kafka-version.
+KAFKA_VERSIONS = ("4.4", "4.0", "3.9", "2.8", "0.10", "3.6.1", "9.9", "4", "x", "", "-1.0")
 
 
 @st.composite
@@ -342,7 +348,9 @@ def argv(draw: Any, files: Files, quick: bool = True) -> list[str]:
         budget = draw(st.sampled_from(["0.2", "0.5", "1", "nan", "-1"]) if quick else
                       st.sampled_from(["0.5", "1", "2", "nan"]))
         fmt = draw(st.sampled_from([[], ["--json"], ["--markdown"], ["--json", "--markdown"]]))
-        return ["review", *paths, "--max-seconds", budget, "--no-fix", *fmt]
+        version = (["--kafka-version", draw(st.sampled_from(KAFKA_VERSIONS))]
+                   if draw(st.integers(0, 4)) == 0 else [])
+        return ["review", *paths, "--max-seconds", budget, "--no-fix", *version, *fmt]
     if command == "partition":
         args = ["partition"]
         for _ in range(draw(st.integers(0, 2))):

@@ -143,7 +143,7 @@ def saved(tmp_path_factory):
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        main(["check", "acks1-loss", "--json"])
+        main(["check", "acks1-loss", "--property", "NoAckedWriteLost", "--json"])
     path = tmp_path_factory.mktemp("replay") / "cex.json"
     path.write_text(out.getvalue())
     return path
@@ -268,6 +268,6 @@ def test_api_numbers_and_booleans_are_accepted_as_setting_values():
 def test_api_bad_pins_fail_at_once_not_as_unsatisfiable():
     assert "invalid value '2' for acks" in api_error(testing.kafka_settings, acks="2")
     assert "unknown Kafka setting" in api_error(testing.kafka_settings, nope="1")
-    message = api_error(testing.kafka_settings, "replication",
-                        **{"min.insync.replicas": "3", "replication.factor": "1"})
-    assert "exceeds replication.factor" in message
+    message = api_error(testing.kafka_settings, "producer",
+                        **{"acks": "1", "enable.idempotence": "true"})
+    assert "Must set acks to all in order to use the idempotent producer" in message

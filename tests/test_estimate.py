@@ -19,8 +19,8 @@ def test_a_probe_that_finishes_gives_the_exact_count():
 
 @pytest.mark.parametrize("name,settings,bounds,exact", [
     ("twophase", {}, {"rms": 6}, 50_816),
-    ("replication", SAFE, {}, 28_204),
-    ("producer", SAFE, {"batch_records": 1, "lost_responses": 1}, 31_165),
+    ("replication", SAFE, {}, 57_909),
+    ("producer", SAFE, {"batch_records": 1, "lost_responses": 1}, 58_842),
 ])
 def test_a_partial_probe_projects_the_size_within_a_factor_of_four(name, settings, bounds,
                                                                     exact):

@@ -76,3 +76,23 @@ def test_the_readme_assign_example_prints_what_it_shows(capsys):
     shown = README[README.index("$ kafkacheck assign"):]
     for line in out.splitlines()[:9]:
         assert line in shown, line
+
+
+@pytest.mark.parametrize("name", ["check", "simulate", "prove", "replay", "explore", "review"])
+def test_every_command_that_builds_a_model_takes_the_kafka_version(name):
+    parser = _subparsers(build_parser())[name]
+    option = next(a for a in parser._actions if "--kafka-version" in a.option_strings)
+    assert option.help and "4.4" in option.help
+
+
+def test_explore_builds_its_model_for_the_kafka_version_given():
+    from kafkacheck.cli import resolve
+
+    args = build_parser().parse_args(["explore", "replication", "--kafka-version", "2.8"])
+    model, config, _ = resolve(args)
+    assert config.kafka_version == "2.8" and config.kafka["acks"] == 1  # acks=1 before 3.0
+
+
+def test_an_empty_kafka_version_is_bad_input_not_the_default(capsys):
+    assert main(["check", "twophase", "--kafka-version", "", "--max-states", "3"]) == 2
+    assert "invalid Kafka version ''" in capsys.readouterr().err

@@ -64,7 +64,9 @@ def test_acks_1_loses_an_acknowledged_write_and_acks_all_is_the_fix(example_revi
     assert crash["counterexample"]["property"] == "NoAckedWriteLost"
     assert crash["counterexample"]["length"] == 3
     assert crash["fix"] == {"acks": "all"}
-    assert crash["fault_model"]["explored"] == {"broker crash": 1}
+    assert crash["fault_model"]["explored"] == {
+        "broker process crash (the page cache survives)": 1}
+    assert data["kafka_version"] == "4.4"
 
 
 def test_idempotence_silently_disabled_by_acks_1_shows_as_in_effect(example_review):
@@ -130,7 +132,7 @@ def test_unmodelled_semantics_are_named_as_not_covered_and_exit_3(tmp_path, caps
     assert code == 3
     assert "[NOT COVERED] Kafka Streams application" in out
     assert "processing.guarantee=exactly_once_v2" in out
-    assert "group.protocol=consumer (KIP-848) is not modelled" in out
+    assert "group.protocol=consumer: KIP-848's consumer protocol is not modelled" in out
     assert "read_committed" in out and "HOLDS" not in out
 
 
@@ -142,12 +144,19 @@ def test_a_check_cut_short_by_the_budget_is_not_covered_never_holds(tmp_path, ca
     assert "[HOLDS]" not in out
 
 
-def test_acks_0_is_never_reported_as_keeping_acknowledged_writes(tmp_path, capsys):
+def test_acks_0_sends_count_as_acknowledged_and_are_lost_to_a_crash(tmp_path, capsys):
     producer = tmp_path / "producer.properties"
     producer.write_text("acks=0\nkey.serializer=a.B\n")
-    code, out, _ = run(capsys, "review", str(producer), "--no-fix")
-    assert "[NOT COVERED] acknowledged writes survive crashes" in out and "acks=0" in out
-    assert "[HOLDS] Acknowledged" not in out and code == 3
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(producer), str(topic), "--no-fix", "--json")
+    data = json.loads(out)
+    crash = _guarantee(data, "acked-writes-survive-crash")
+    assert code == 1 and crash["verdict"] == "violated"
+    assert crash["counterexample"]["property"] == "NoAckedWriteLost"
+    assert "acks=0" in crash["counterexample"]["explanation"]
+    assert not any(g["verdict"] == "holds" and g["id"].startswith("acked-writes")
+                   for g in data["guarantees"])
 
 
 def test_a_named_role_overrides_inference(tmp_path, capsys):
@@ -172,21 +181,112 @@ def test_markdown_is_a_pull_request_comment_with_verdicts_fix_and_diagram(tmp_pa
     assert "log compaction" in out  # cleanup.policy=compact is named, not ignored
 
 
-def test_each_producer_file_is_checked_against_the_topic(tmp_path, capsys):
+def test_each_producer_file_is_checked_against_the_topic(tmp_path):
+    from kafkacheck import review
+
     safe = tmp_path / "payments-producer.properties"
     safe.write_text("acks=all\nkey.serializer=a.B\n")
     risky = tmp_path / "audit-producer.properties"
     risky.write_text("acks=1\nkey.serializer=a.B\n")
     topic = tmp_path / "topic.properties"
     topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
-    code, out, _ = run(capsys, "review", str(safe), str(risky), str(topic), "--no-fix",
-                       "--json")
+    guarantees, _ = review.plan(review.load_files([str(safe), str(risky), str(topic)]))
+    assert len({g.key for g in guarantees}) == len(guarantees)
+    crash = {g.title: g for g in guarantees if g.key.startswith("acked-writes-survive-crash")}
+    title = "Acknowledged writes survive a broker crash and the leader election that follows"
+    assert set(crash) == {f"{title} [payments-producer.properties + topic.properties]",
+                          f"{title} [audit-producer.properties + topic.properties]"}
+    verdicts = {t: review._verdict(review._run_check(g, g.settings, 120, "4.4"))[0]
+                for t, g in crash.items()}
+    assert verdicts == {f"{title} [payments-producer.properties + topic.properties]": "holds",
+                        f"{title} [audit-producer.properties + topic.properties]": "violated"}
+
+
+def test_kafka_version_picks_the_defaults_of_unset_settings(tmp_path, capsys):
+    producer = tmp_path / "producer.properties"
+    producer.write_text("key.serializer=a.B\n")  # acks left at the release's default
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(producer), str(topic), "--kafka-version", "2.8",
+                       "--no-fix", "--json")
     data = json.loads(out)
-    crash = {g["title"]: g["verdict"] for g in data["guarantees"]
-             if g["id"].startswith("acked-writes-survive-crash")}
-    assert crash == {
-        "Acknowledged writes survive a broker crash and the leader election that follows "
-        "[payments-producer.properties + topic.properties]": "holds",
-        "Acknowledged writes survive a broker crash and the leader election that follows "
-        "[audit-producer.properties + topic.properties]": "violated"}
-    assert len({g["id"] for g in data["guarantees"]}) == len(data["guarantees"])
+    crash = _guarantee(data, "acked-writes-survive-crash")
+    assert data["kafka_version"] == "2.8" and code == 1
+    assert crash["settings"]["acks"] == "1" and crash["verdict"] == "violated"
+    assert "acks not set in the producer file: Kafka 2.8's default acks=1" in crash["assumptions"]
+
+
+def test_a_bad_kafka_version_is_one_line_before_any_check(tmp_path, capsys):
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\n")
+    code, out, err = run(capsys, "review", str(topic), "--kafka-version", "9.9")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "unknown Kafka version '9.9'" in err
+
+
+def test_fix_candidates_exist_in_the_release_checked():
+    from kafkacheck.model import versions
+    from kafkacheck.review import _replication_fixes
+
+    settings = {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2"}
+    elr = ("eligible.leader.replicas.version", "1")
+    assert elr not in _replication_fixes(settings, versions.parse("3.9"))  # no ELR before 4.0
+    assert elr in _replication_fixes(settings, versions.parse("4.0"))  # there, off by default
+    assert elr not in _replication_fixes(settings, versions.parse("4.4"))  # on by default
+    assert ("flush.messages", "1") in _replication_fixes(settings, versions.parse("3.9"))
+
+
+def test_power_loss_before_elr_loses_an_acks_all_write_and_flushing_fixes_it(tmp_path):
+    """Kafka 3.9 (no Eligible Leader Replicas): acks=all, RF 3, min ISR 2 still loses an
+    acknowledged write when a broker loses power; flush.messages=1 is the fix found."""
+    import time as clock
+
+    from kafkacheck import review
+
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=all\nkey.serializer=a.B\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    files = review.load_files([str(producer), str(topic)])
+    guarantees, _ = review.plan(files, review.versions.parse("3.9"))
+    g = next(g for g in guarantees if g.key == "acked-writes-survive-power-loss")
+    g.result = review._run_check(g, g.settings, 60, "3.9")
+    assert review._verdict(g.result) == (review.VIOLATED, "")
+    assert g.result.violation("NoAckedWriteLost") is not None
+    review._search_fix(g, clock.monotonic() + 60, 1, "3.9")
+    assert g.fix == [("flush.messages", "1")]
+
+
+def test_a_never_reached_property_is_not_covered_never_holds():
+    """review reads the engine's verdicts: a sometimes-property the bounds never reach is
+    not covered (a plain 'complete, no violation' would have been a wrong green)."""
+    from kafkacheck import review
+
+    # Two voters cannot elect a new controller after a crash (no majority left).
+    g = review.Guarantee("controller-fails-over", "A controller crash is survived",
+                         "controller", ("ControllerFailsOver", "OneActiveControllerPerEpoch"),
+                         {}, {"controllers": 2, "records": 0, "crashes": 1, "isolations": 0},
+                         [])
+    result = review._run_check(g, g.settings, 60, "4.4")
+    assert result.complete and not result.violations
+    verdict, why = review._verdict(result)
+    assert verdict == review.NOT_COVERED and "never reached: ControllerFailsOver" in why
+
+
+def test_semantics_changing_settings_no_model_covers_are_named(tmp_path):
+    from kafkacheck import review
+
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=all\nkey.serializer=a.B\ntransactional.id=orders-tx\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nremote.storage.enable=true\n")
+    broker = tmp_path / "server.properties"
+    broker.write_text("process.roles=broker\nnode.id=1\nlog.cleanup.policy=delete,compact\n")
+    _, not_covered = review.plan(review.load_files(
+        [str(producer), f"topic:{topic}", f"broker:{broker}"]))
+    named = dict(not_covered)
+    assert named["transactions (exactly-once across partitions) (producer.properties)"] == (
+        "transactional.id=orders-tx: the transactional producer (KIP-98) is not modelled yet")
+    assert named["tiered storage (topic.properties)"].startswith("remote.storage.enable=true")
+    assert named["log compaction (the broker's default for topics) (server.properties)"] \
+        .startswith("log.cleanup.policy=delete,compact")
