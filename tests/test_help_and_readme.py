@@ -96,3 +96,12 @@ def test_explore_builds_its_model_for_the_kafka_version_given():
 def test_an_empty_kafka_version_is_bad_input_not_the_default(capsys):
     assert main(["check", "twophase", "--kafka-version", "", "--max-states", "3"]) == 2
     assert "invalid Kafka version ''" in capsys.readouterr().err
+
+
+def test_every_conformance_command_and_option_has_help_text():
+    from kafkacheck.conformance.__main__ import _parser
+
+    for name, parser in _subparsers(_parser()).items():
+        for action in parser._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help, f"conformance {name} {action.option_strings} has no help"
