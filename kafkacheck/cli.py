@@ -28,6 +28,7 @@ from kafkacheck.config import (
     build_config,
     count_limit,
     parse_pairs,
+    protocol_variant,
     resolve_target,
     seconds_limit,
 )
@@ -353,9 +354,11 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     props = list(args.props) or preset_props
     given = getattr(args, "kafka_version", None)
     version = preset_version if given is None else given  # '' is bad input, not the default
+    settings = parse_pairs(args.sets, "--set")
+    cls = protocol_variant(cls, base, args.configs, settings)
     config = build_config(
         cls,
-        settings=parse_pairs(args.sets, "--set"),
+        settings=settings,
         files=args.configs,
         bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
         base=base,

@@ -97,6 +97,23 @@ def resolve_target(name: object) -> Target:
     return Target(cls, base, bound_pairs, props, version)
 
 
+def protocol_variant(cls: type[Model], base: Mapping[str, str], files: Iterable[str | Path],
+                     settings: Iterable[tuple[str, str]]) -> type[Model]:
+    """The model a protocol setting selects (group.protocol=consumer: the KIP-848 model)."""
+    variants = getattr(cls, "protocol_variants", None)
+    if not variants:
+        return cls
+    from kafkacheck.model import registry
+
+    key, table = variants
+    raw = dict(base)
+    for path in files:
+        raw.update(load_properties_file(path))
+    raw.update(settings)
+    name = table.get(str(raw.get(key, "")).strip().lower())
+    return registry.model_class(name) if name else cls
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix when a close candidate exists, else ''."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)

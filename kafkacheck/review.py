@@ -320,6 +320,8 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
     """At-least-once processing and one owner per partition, through rebalances (not
     checked when a setting of UNCOVERED replaces the protocol the model follows)."""
     if any(u.replaces and u.applies(consumer) for u in UNCOVERED):
+        if consumer.values.get("group.protocol", "").strip().lower() == "consumer":
+            _consumer_protocol_guarantees(consumer, where, guarantees)
         return
     settings = consumer.own_values(registry.model_class("group").settings)
     auto = settings.get("enable.auto.commit", "true").lower() == "true"
@@ -399,8 +401,9 @@ UNCOVERED: tuple[Uncovered, ...] = (
               "partitions)", "the transactional producer (KIP-98) is not modelled yet"),
     Uncovered("consumer", "isolation.level", ("read_committed",), "read_committed "
               "consumption", "transactions are not modelled"),
-    Uncovered("consumer", "group.protocol", ("consumer",), "consumer group guarantees",
-              "KIP-848's consumer protocol is not modelled yet", replaces=True),
+    Uncovered("consumer", "group.protocol", ("consumer",), "at-least-once processing "
+              "(consumer protocol)", "the KIP-848 model (group-consumer) follows ownership "
+              "and epochs, not records through processing and commits", replaces=True),
     Uncovered("topic", "cleanup.policy", ("compact",), "log compaction",
               "compaction is not modelled", contains=True),
     Uncovered("broker", "log.cleanup.policy", ("compact",), "log compaction (the broker's "
@@ -464,6 +467,19 @@ def _producer_fixes(settings: Mapping[str, str],
     if settings.get("max.in.flight.requests.per.connection", "5") != "1":
         out.append(("max.in.flight.requests.per.connection", "1"))
     return out
+
+
+def _consumer_protocol_guarantees(consumer: ConfigFile, where: str,
+                                  guarantees: list[Guarantee]) -> None:
+    """group.protocol=consumer (KIP-848): one owner per partition, checked on the
+    group-consumer model (coordinator epochs, reconciliation, fencing)."""
+    settings = consumer.own_values(registry.model_class("group-consumer").settings)
+    guarantees.append(Guarantee(
+        "one-owner", f"No partition has two owners during a rebalance (KIP-848){where}",
+        "group-consumer", ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce"), settings,
+        {"consumers": 2, "partitions": 2, "crashes": 1, "rejoins": 1}, [],
+        ["a member crashes and is restarted; the coordinator assigns partitions "
+         "server-side"]))
 
 
 def _consumer_fixes(settings: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -132,8 +132,20 @@ def test_unmodelled_semantics_are_named_as_not_covered_and_exit_3(tmp_path, caps
     assert code == 3
     assert "[NOT COVERED] Kafka Streams application" in out
     assert "processing.guarantee=exactly_once_v2" in out
-    assert "group.protocol=consumer: KIP-848's consumer protocol is not modelled" in out
-    assert "read_committed" in out and "HOLDS" not in out
+    assert "[NOT COVERED] at-least-once processing (consumer protocol)" in out
+    assert "read_committed" in out and out.count("[HOLDS]") == 1
+    assert "[HOLDS] No partition has two owners during a rebalance (KIP-848)" in out
+
+
+def test_consumer_protocol_ownership_is_checked_on_the_kip848_model(tmp_path, capsys):
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\ngroup.protocol=consumer\n")
+    code, out, _ = run(capsys, "review", str(consumer), "--json")
+    data = json.loads(out)
+    owner = [g for g in data["guarantees"] if g["id"] == "one-owner"]
+    assert code == 3 and len(owner) == 1
+    assert owner[0]["model"] == "group-consumer" and owner[0]["verdict"] == "holds"
+    assert [n for n in data["not_covered"] if "consumer protocol" in n["what"]]
 
 
 def test_a_check_cut_short_by_the_budget_is_not_covered_never_holds(tmp_path, capsys):

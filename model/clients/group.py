@@ -220,6 +220,8 @@ class GroupModel(Model):
         "unclean.leader.election.enable",
         "acks",
     )
+    # group.protocol=consumer is answered by the KIP-848 model (clients/group_consumer.py).
+    protocol_variants = ("group.protocol", {"consumer": "group-consumer"})
     key_settings = ("partition.assignment.strategy", "enable.auto.commit", "auto.offset.reset",
                     "group.instance.id")
     bounds = (

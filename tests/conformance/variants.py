@@ -21,6 +21,7 @@ class _AcksOneWaitsForIsr:
         super().__init__(config)  # type: ignore[call-arg]
         if self.acks == 1:
             self.acks = -1
+            self.rules.acks = -1  # type: ignore[attr-defined]  # the partition's rule set too
 
 
 class ControllerAcksOneWaitsForIsr(_AcksOneWaitsForIsr, ControllerModel):
