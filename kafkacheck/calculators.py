@@ -348,6 +348,12 @@ class AssignAnswer:
                     lines.append(f"  {m} revokes {', '.join(tps)} and rejoins")
                 if not revoked:
                     lines.append("  nothing revoked: no second round")
+            elif revoked and self.protocol == "consumer":
+                lines.append("KIP-848 reconciliation: each member revokes what left its target "
+                             "and says so in a heartbeat; a partition goes to its new owner "
+                             "only after that (previous target, now revoked):")
+                for m, tps in revoked.items():
+                    lines.append(f"  {m}: {', '.join(tps)}")
             elif revoked:
                 lines.append("eager rebalance: every member revokes everything it owned before "
                              "the assignment; owned partitions that end elsewhere:")
@@ -358,8 +364,15 @@ class AssignAnswer:
                 lines.append("moves: " + "; ".join(f"{tp} {a} -> {b}" for tp, a, b in moves))
             else:
                 lines.append("moves: none (every owned partition stays with its owner)")
-        lines.append("(member ids as given, in JoinGroup order; real member ids are "
-                     "client.id-UUID, which can change how ties between members break)")
+        if self.protocol == "consumer":
+            lines.append("(member ids as given; real ones are UUIDs the consumers draw, and "
+                         "the coordinator breaks ties in the hash order of the ids)")
+            if self.strategy == "uniform" and len(self.topics) > 1:
+                lines.append("(several topics: Kafka also orders them by their random topic "
+                             "ids; this answer takes them in the order given)")
+        else:
+            lines.append("(member ids as given, in JoinGroup order; real member ids are "
+                         "client.id-UUID, which can change how ties between members break)")
         return "\n".join(lines)
 
 
@@ -445,6 +458,9 @@ def assign_partitions(strategy: str, topics: Mapping[str, int], members: Sequenc
     from kafkacheck.model.algorithms import assignors
 
     strategy = _strategy(strategy, group_protocol)
+    if strategy in ("uniform", "kip848-range"):
+        return _assign_server(strategy, topics, members, subscriptions or {}, previous or {},
+                              instance_ids or {}, group_protocol)
     if strategy not in assignors.STRATEGIES:
         raise UsageError(f"strategy {strategy!r} is not available in this build (have: "
                          f"{', '.join(assignors.STRATEGIES)})")
@@ -464,6 +480,35 @@ def assign_partitions(strategy: str, topics: Mapping[str, int], members: Sequenc
         raise UsageError(f"the {strategy} assignor rejects this input: {exc}") from None
     return _answer(strategy, group_protocol, topics, members, subs, result, previous,
                    generations, instance_ids)
+
+
+def _assign_server(strategy: str, topics: Mapping[str, int], members: Sequence[str],
+                   subscriptions: Mapping[str, Sequence[str]],
+                   previous: Mapping[str, Sequence[str]], instance_ids: Mapping[str, str],
+                   group_protocol: str) -> AssignAnswer:
+    """The KIP-848 coordinator's target assignment (UniformAssignor or RangeAssignor):
+    ``previous`` is each member's current target, which the uniform assignor keeps."""
+    from kafkacheck.model.algorithms.assignor_common import AssignorError
+    from kafkacheck.model.algorithms.assignor_uniform import GroupMember, assign_server
+
+    group = {}
+    for m in members:
+        current: dict[str, list[int]] = {}
+        for text in previous.get(m, []):
+            topic, number = _tp(text, topics)
+            current.setdefault(topic, []).append(number)
+        group[m] = GroupMember(tuple(subscriptions.get(m, list(topics))),
+                               {t: tuple(sorted(ps)) for t, ps in current.items()},
+                               instance_ids.get(m))
+    try:
+        result = assign_server("uniform" if strategy == "uniform" else "range", dict(topics),
+                               group)
+    except (AssignorError, ValueError) as exc:
+        raise UsageError(f"the {strategy} assignor rejects this input: {exc}") from None
+    assignment = {m: [f"{t}-{p}" for t in topics for p in result[m].get(t, ())]
+                  for m in members}
+    return AssignAnswer(strategy, group_protocol, dict(topics), list(members), assignment,
+                        {m: list(previous[m]) for m in members if previous.get(m)})
 
 
 def build_subscriptions(strategy: str, topics: Mapping[str, int], members: Sequence[str],

@@ -172,6 +172,48 @@ def test_kip848_range_is_the_server_side_range_of_the_consumer_protocol(capsys):
         {m: sorted(v) for m, v in case["expected"].items()}
 
 
+KIP848 = [c for c in load_oracle("kip848_assignor_cases.json")["cases"]
+          if c["assignor"] == "uniform" and isinstance(c["expected"], dict)
+          and all(m["topics"] for m in c["members"])]
+
+
+def test_uniform_is_the_kip848_coordinators_sticky_target_assignment(capsys):
+    # Every uniform oracle case (Kafka 4.4's UniformAssignor run on it) whose members all
+    # subscribe: the current targets go in as --previous, static ids as --instance-ids.
+    assert len(KIP848) > 50
+    for case in KIP848:
+        topics = ",".join(f"t{k}:{n}" for k, n in enumerate(case["topics"]))
+        ms = case["members"]
+        argv = ["assign", "--strategy", "uniform", "--group-protocol", "consumer",
+                "--members", ",".join(m["id"] for m in ms), "--topics", topics, "--json",
+                "--subscribe", ",".join(f"{m['id']}=" + "+".join(f"t{t}" for t in m["topics"])
+                                        for m in ms)]
+        previous = [f"{m['id']}=" + "+".join(f"t{t}-{p}" for t, p in m["assignment"])
+                    for m in ms if m["assignment"]]
+        if previous:
+            argv += ["--previous", ",".join(previous)]
+        ids = [f"{m['id']}={m['instance']}" for m in ms if m["instance"]]
+        if ids:
+            argv += ["--instance-ids", ",".join(ids)]
+        code, out, err = run(capsys, *argv)
+        assert code == 0, (case["id"], err)
+        got = json.loads(out)["assignment"]
+        expected = {m: [f"t{t}-{p}" for t, p in tps] for m, tps in case["expected"].items()}
+        assert {m: sorted(v) for m, v in got.items()} == \
+            {m: sorted(v) for m, v in expected.items()}, case["id"]
+
+
+def test_uniform_names_what_moves_after_the_members_revoke(capsys):
+    code, out, _ = run(capsys, "assign", "--strategy", "uniform", "--group-protocol", "consumer",
+                       "--members", "c1,c2,c3", "--topics", "orders:6", "--previous",
+                       "c1=orders-0+orders-1+orders-2,c2=orders-3+orders-4+orders-5", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["revoked"] == {"c1": ["orders-2"], "c2": ["orders-5"]}
+    assert data["moves"] == [{"partition": "orders-2", "from": "c1", "to": "c3"},
+                             {"partition": "orders-5", "from": "c2", "to": "c3"}]
+
+
 def test_round_robin_partitioner_spreads_keyless_records_evenly():
     oracle = PARTITIONER["round_robin_partitioner"]["example_from_test"]
     answer = calculators.round_robin_sequence(oracle["calls_topicA"], oracle["topicA_partitions"])
