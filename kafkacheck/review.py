@@ -205,7 +205,7 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         _producer_guarantees(producer, topic, where, version, guarantees, not_covered)
     for consumer in consumers:
         where = f" [{consumer.path.rsplit('/', 1)[-1]}]" if len(consumers) > 1 else ""
-        _consumer_guarantees(files, consumer, where, guarantees)
+        _consumer_guarantees(files, consumer, where, version, guarantees, not_covered)
     _not_covered_roles(files, not_covered)
     _not_covered_settings(files, not_covered)
     if not guarantees and not not_covered:
@@ -316,12 +316,23 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
 
 
 def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
-                         guarantees: list[Guarantee]) -> None:
+                         version: versions.Version, guarantees: list[Guarantee],
+                         not_covered: list[tuple[str, str]]) -> None:
     """At-least-once processing and one owner per partition, through rebalances (not
     checked when a setting of UNCOVERED replaces the protocol the model follows)."""
     if any(u.replaces and u.applies(consumer) for u in UNCOVERED):
-        if consumer.values.get("group.protocol", "").strip().lower() == "consumer":
+        if consumer.values.get("group.protocol", "").strip().lower() != "consumer":
+            return
+        if version == versions.parse(versions.DEFAULT):
             _consumer_protocol_guarantees(consumer, where, guarantees)
+        else:
+            # The group-consumer model follows the 4.4 coordinator; earlier releases lack
+            # fixes it includes (KAFKA-19974, -19449, -19233), and before 4.0 KIP-848 was
+            # early access or preview.
+            name = consumer.path.rsplit("/", 1)[-1]
+            not_covered.append((f"consumer group ownership ({name})", "group.protocol=consumer "
+                                f"on Kafka {versions.text(version)}: the KIP-848 model follows "
+                                f"the Kafka {versions.DEFAULT} group coordinator only"))
         return
     settings = consumer.own_values(registry.model_class("group").settings)
     auto = settings.get("enable.auto.commit", "true").lower() == "true"

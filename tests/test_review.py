@@ -148,6 +148,14 @@ def test_consumer_protocol_ownership_is_checked_on_the_kip848_model(tmp_path, ca
     assert [n for n in data["not_covered"] if "consumer protocol" in n["what"]]
 
 
+def test_consumer_protocol_on_an_older_release_is_not_covered_never_holds(tmp_path, capsys):
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\ngroup.protocol=consumer\n")
+    code, out, _ = run(capsys, "review", str(consumer), "--kafka-version", "3.7")
+    assert code == 3 and "[HOLDS]" not in out
+    assert "group.protocol=consumer on Kafka 3.7: the KIP-848 model follows the Kafka 4.4" in out
+
+
 def test_a_check_cut_short_by_the_budget_is_not_covered_never_holds(tmp_path, capsys):
     topic = tmp_path / "topic.properties"
     topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
