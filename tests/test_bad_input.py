@@ -271,3 +271,10 @@ def test_api_bad_pins_fail_at_once_not_as_unsatisfiable():
     message = api_error(testing.kafka_settings, "producer",
                         **{"acks": "1", "enable.idempotence": "true"})
     assert "Must set acks to all in order to use the idempotent producer" in message
+
+
+def test_consumer_protocol_before_kafka_4_is_refused_not_checked_with_4_4_rules(capsys):
+    # The KIP-848 model follows the 4.4 coordinator: an older release never reads as holds.
+    err = one_line_error(capsys, "check", "group", "--set", "group.protocol=consumer",
+                         "--kafka-version", "3.7", "--max-states", "10")
+    assert "before Kafka 4.0" in err
