@@ -187,3 +187,12 @@ def test_cli_check_group_with_the_consumer_protocol_answers_with_the_kip848_mode
     assert "SingleOwnerAtCoordinator violated" in run.stdout
     assert "counterexample of 11 steps" in run.stdout
     assert "model group-consumer" in run.stdout.splitlines()[0]
+
+
+def test_the_kip848_model_needs_no_setting_to_answer_for_group_protocol_consumer():
+    from kafkacheck.config import UsageError, build_config
+    from kafkacheck.model.clients.group_consumer import ConsumerProtocolGroupModel
+
+    assert build_config(ConsumerProtocolGroupModel).kafka["group.protocol"] == "consumer"
+    with pytest.raises(UsageError, match="group-consumer models group.protocol=consumer"):
+        build_config(ConsumerProtocolGroupModel, settings=[("group.protocol", "classic")])

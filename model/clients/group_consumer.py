@@ -230,7 +230,7 @@ class ConsumerProtocolGroupModel(Model):
                 "group.instance.id", "group.consumer.session.timeout.ms",
                 "group.consumer.heartbeat.interval.ms", "max.poll.interval.ms")
     key_settings = ("group.protocol", "group.remote.assignor", "group.instance.id")
-    # The values this model covers (read by the not-covered verdict machinery).
+    # The only group.protocol this model answers for: also its value when none is set.
     covered_values = {"group.protocol": ("consumer",)}
     bounds = (
         Bound("consumers", 2, "consumer processes in the group", minimum=1, maximum=4),
