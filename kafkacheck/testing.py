@@ -7,7 +7,9 @@
 ``assert_holds`` explores every behaviour within the bounds and fails with the shortest
 counterexample (as numbered steps) when the settings break a guarantee.  Model names
 and the CLI's presets are both accepted.  Bad input raises ``UsageError`` with the same
-one-line message the command line prints.
+one-line message the command line prints.  A pass is relative to a fault model: the
+returned result's ``fault_model`` names the faults explored and those not explored, and a
+pass without power loss on a replication question warns (``PowerLossNotExplored``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from kafkacheck.config import (
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.model.interface import Model
 
-__all__ = ["UsageError", "assert_holds", "assert_violated", "check", "kafka_settings",
-           "machine", "make_model"]
+__all__ = ["PowerLossNotExplored", "UsageError", "assert_holds", "assert_violated", "check",
+           "kafka_settings", "machine", "make_model"]
 
 
 def _text(value: object, where: str) -> str:
@@ -108,18 +110,27 @@ def check(settings: Mapping[str, object] | None = None, *, model: str = "replica
                          propset=propset)
 
 
+class PowerLossNotExplored(UserWarning):
+    """A replication guarantee passed without exploring power loss (crash_kind=process)."""
+
+
 def assert_holds(settings: Mapping[str, object] | None = None, **kwargs: Any) -> CheckResult:
     """Fail (AssertionError with the counterexample) unless every property holds in bounds.
 
-    The message names the faults explored; a holding result carries them too
-    (``result.model.fault_model()``).
+    The result's ``fault_model`` says what the pass covers; a replication pass without
+    power loss also warns (PowerLossNotExplored), with the line the CLI prints.
     """
-    from kafkacheck.explorer.render import text_report
+    import warnings
+
+    from kafkacheck.explorer.render import power_loss_warning, text_report
 
     result = check(settings, **kwargs)
     if result.result != "holds":
-        raise AssertionError(f"{result.model.fault_model().text()}\n"
-                             + text_report(result, diagrams=False))
+        raise AssertionError(text_report(result, diagrams=False))
+    warning = power_loss_warning(result)
+    if warning:
+        warnings.warn(PowerLossNotExplored(f"{warning} ({result.fault_model.text()})"),
+                      stacklevel=2)
     return result
 
 

@@ -86,7 +86,7 @@ def test_simulation_without_a_violation_exits_3_and_with_one_exits_1(capsys):
     assert run(capsys, "simulate", "twophase", "--walks", "20")[0] == 3
     code, out, _ = run(capsys, "simulate", "acks1-loss", "--walks", "300", "--seed", "7",
                        "--no-diagram")
-    assert code == 1 and "VIOLATED" in out
+    assert code == 1 and "VIOLATED: NoAckedWriteLost" in out
 
 
 def test_a_never_reached_sometimes_property_is_coverage_and_exits_3_not_1(capsys):
@@ -143,3 +143,10 @@ def test_states_at_the_depth_limit_are_checked_by_every_engine(workers):
         found = engine(make_model("diehard"), ["NotSolved"], max_depth=6)
         assert len(found.violation("NotSolved").trace) == 6
         assert engine(make_model("diehard"), ["NotSolved"], max_depth=5).violations == []
+
+
+def test_the_z3_declaration_names_exactly_the_bounds_its_encoding_represents():
+    from kafkacheck.explorer.capabilities import ENGINES
+    from kafkacheck.model.cluster import replication_symbolic
+
+    assert ENGINES["z3"].bounds == frozenset(replication_symbolic.BOUNDS)
