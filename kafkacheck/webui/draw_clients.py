@@ -134,6 +134,14 @@ def draw_group_consumer(v: Vars) -> list[Section]:
         sections.append({"type": "cards", "title": "Members (the coordinator's records)",
                          "items": records})
     sections.append({"type": "cards", "title": "Consumers", "items": consumers})
+    if v.has("committed"):  # the poll loop runs (records > 0)
+        sections.append(facts("Committed offsets", fact_rows(v, ["committed"])))
+        for m in v.matching(r"(\S+)\.log"):
+            sections.append(_simple_log(v, m.group(0), m.group(1)))
+        sections.append(facts("What the checker remembers",
+                              fact_rows(v, ["processed", "not owed", "duplicate"]),
+                              note="ghost variables: processed records, owed records; no "
+                              "Kafka process holds them"))
     return sections
 
 
