@@ -318,23 +318,21 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
 def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
                          version: versions.Version, guarantees: list[Guarantee],
                          not_covered: list[tuple[str, str]]) -> None:
-    """At-least-once processing and one owner per partition, through rebalances (not
-    checked when a setting of UNCOVERED replaces the protocol the model follows)."""
-    if any(u.replaces and u.applies(consumer) for u in UNCOVERED):
-        if consumer.values.get("group.protocol", "").strip().lower() != "consumer":
-            return
-        if version == versions.parse(versions.DEFAULT):
-            _consumer_protocol_guarantees(consumer, where, guarantees)
-        else:
-            # The group-consumer model follows the 4.4 coordinator; earlier releases lack
-            # fixes it includes (KAFKA-19974, -19449, -19233), and before 4.0 KIP-848 was
-            # early access or preview.
-            name = consumer.path.rsplit("/", 1)[-1]
-            not_covered.append((f"consumer group ownership ({name})", "group.protocol=consumer "
-                                f"on Kafka {versions.text(version)}: the KIP-848 model follows "
-                                f"the Kafka {versions.DEFAULT} group coordinator only"))
+    """At-least-once processing and one owner per partition, through rebalances, on the
+    model of the consumer's group.protocol (classic: group; consumer: group-consumer)."""
+    kip848 = consumer.values.get("group.protocol", "").strip().lower() == "consumer"
+    if kip848 and version != versions.parse(versions.DEFAULT):
+        # The group-consumer model follows the 4.4 coordinator; earlier releases lack
+        # fixes it includes (KAFKA-19974, -19449, -19233), and before 4.0 KIP-848 was
+        # early access or preview.
+        name = consumer.path.rsplit("/", 1)[-1]
+        not_covered.append((f"consumer group guarantees ({name})", "group.protocol=consumer "
+                            f"on Kafka {versions.text(version)}: the KIP-848 model follows "
+                            f"the Kafka {versions.DEFAULT} group coordinator only"))
         return
-    settings = consumer.own_values(registry.model_class("group").settings)
+    model = "group-consumer" if kip848 else "group"
+    label = " (KIP-848)" if kip848 else ""
+    settings = consumer.own_values(registry.model_class(model).settings)
     auto = settings.get("enable.auto.commit", "true").lower() == "true"
     retention = _retention_applies(files)
     notes = ["records processed in the poll loop; " + (
@@ -346,21 +344,25 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
                      "deletes old segments)")
     bounds: dict[str, Any] = {"consumers": 2, "records": 2, "crashes": 1,
                               "retention": 1 if retention else 0}
+    if kip848:
+        bounds["partitions"] = 1
     if not auto:
         bounds["commit"] = "sync-after-processing"
     guarantees.append(Guarantee(
         "consumer-at-least-once", "Every record is processed at least once, through "
-        f"consumer crashes, rebalances and retention{where}",
-        "group", ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
+        f"consumer crashes, rebalances and retention{label}{where}",
+        model, ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
         _consumer_fixes(settings), notes))
     owners: dict[str, Any] = {"consumers": 2, "partitions": 2, "records": 0, "crashes": 1,
                               "rejoins": 1}
     if not auto:
         owners["commit"] = "sync-after-processing"
     guarantees.append(Guarantee(
-        "one-owner", f"No partition has two owners during a rebalance{where}",
-        "group", ("OneOwnerPerGeneration", "NoTwoOwnersAtOnce"), settings, owners,
-        [], ["a member crashes and a new one joins"]))
+        "one-owner", f"No partition has two owners during a rebalance{label}{where}", model,
+        ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce") if kip848 else
+        ("OneOwnerPerGeneration", "NoTwoOwnersAtOnce"), settings, owners, [],
+        ["a member crashes and is restarted; the coordinator assigns partitions server-side"]
+        if kip848 else ["a member crashes and a new one joins"]))
 
 
 def _not_covered_roles(files: Sequence[ConfigFile],
@@ -386,7 +388,6 @@ class Uncovered:
     what: str  # the guarantee it concerns
     why: str
     contains: bool = False  # a list value (cleanup.policy): any element matches
-    replaces: bool = False  # the role's modelled guarantees do not apply at all
 
     def value(self, f: ConfigFile) -> str | None:
         """The file's value when it changes the semantics, else None."""
@@ -412,9 +413,6 @@ UNCOVERED: tuple[Uncovered, ...] = (
               "partitions)", "the transactional producer (KIP-98) is not modelled yet"),
     Uncovered("consumer", "isolation.level", ("read_committed",), "read_committed "
               "consumption", "transactions are not modelled"),
-    Uncovered("consumer", "group.protocol", ("consumer",), "at-least-once processing "
-              "(consumer protocol)", "the KIP-848 model (group-consumer) follows ownership "
-              "and epochs, not records through processing and commits", replaces=True),
     Uncovered("topic", "cleanup.policy", ("compact",), "log compaction",
               "compaction is not modelled", contains=True),
     Uncovered("broker", "log.cleanup.policy", ("compact",), "log compaction (the broker's "
@@ -478,19 +476,6 @@ def _producer_fixes(settings: Mapping[str, str],
     if settings.get("max.in.flight.requests.per.connection", "5") != "1":
         out.append(("max.in.flight.requests.per.connection", "1"))
     return out
-
-
-def _consumer_protocol_guarantees(consumer: ConfigFile, where: str,
-                                  guarantees: list[Guarantee]) -> None:
-    """group.protocol=consumer (KIP-848): one owner per partition, checked on the
-    group-consumer model (coordinator epochs, reconciliation, fencing)."""
-    settings = consumer.own_values(registry.model_class("group-consumer").settings)
-    guarantees.append(Guarantee(
-        "one-owner", f"No partition has two owners during a rebalance (KIP-848){where}",
-        "group-consumer", ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce"), settings,
-        {"consumers": 2, "partitions": 2, "crashes": 1, "rejoins": 1}, [],
-        ["a member crashes and is restarted; the coordinator assigns partitions "
-         "server-side"]))
 
 
 def _consumer_fixes(settings: Mapping[str, str]) -> list[tuple[str, str]]:
