@@ -31,7 +31,8 @@ def test_a_partial_probe_projects_the_size_within_a_factor_of_four(name, setting
 
 def test_a_run_projected_past_its_budget_is_warned_about_on_stderr(capsys):
     code = main(["check", "replication", "--set", "acks=all", "--set", "replication.factor=3",
-                 "--bound", "records=4", "--bound", "crashes=2", "--max-seconds", "2",
+                 "--bound", "records=4", "--bound", "crashes=2", "--bound",
+                 "crash_kind=process", "--max-seconds", "2",
                  "--property", "NoAckedWriteLost", "--no-diagram"])
     out, err = capsys.readouterr()
     assert code == 3 and "INCOMPLETE" in out
