@@ -103,9 +103,11 @@ def summary_line(result: CheckResult) -> str:
     """One line: verdict, bounds and counts (never 'holds' without bounds, nor while a
     selected property went unchecked)."""
     verdict = result.result
+    # Under symmetry the counts are of classes: say so beside them.
+    classes = f" (symmetry: {result.symmetry})" if result.symmetry else ""
     counts = (
-        f"{result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
-        f"depth {result.depth}, {result.seconds:.2f}s"
+        f"{result.distinct_states:,} distinct states{classes}, "
+        f"{result.generated_states:,} generated, depth {result.depth}, {result.seconds:.2f}s"
     )
     unchecked = ", ".join(result.not_checked)
     if result.uncovered_settings:
@@ -176,7 +178,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for note in model.notes():
         lines.append(f"note: {note}")
     if result.symmetry:
-        lines.append(f"symmetry reduction: {model.symmetry_note} (counts are of classes)")
+        lines.append(f"symmetry: {result.symmetry} - {model.symmetry_note}; the state "
+                     "counts are of classes")
     lines.append("")
     for prop in result.properties:
         verdict = result.verdict(prop)
@@ -273,7 +276,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "depth": result.depth,
         "seconds": round(result.seconds, 3),
         "states_per_second": round(result.states_per_second, 1),
-        "symmetry_reduction": result.symmetry,
+        "symmetry": result.symmetry or None,
         "fingerprint_collision_probability": result.collision_probability,
         "not_checked": dict(result.not_checked),
         "never_reached": [v.name for v in result.unreached],

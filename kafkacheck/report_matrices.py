@@ -14,7 +14,9 @@ SHORT = {"replication.factor": "rf", "min.insync.replicas": "minisr",
          "unclean.leader.election.enable": "unclean", "flush.messages": "flush",
          "enable.idempotence": "idem", "max.in.flight.requests.per.connection": "inflight",
          "partition.assignment.strategy": "assignor", "enable.auto.commit": "autocommit",
-         "auto.offset.reset": "reset", "eligible.leader.replicas.version": "elr"}
+         "auto.offset.reset": "reset", "eligible.leader.replicas.version": "elr",
+         "isolation.level": "isolation", "transaction.version": "tv",
+         "transaction.partition.verification.enable": "verify", "transactional.id": "txnid"}
 
 
 @dataclass(frozen=True)
@@ -183,4 +185,79 @@ GROUP = Matrix(
     rows=_group_rows(),
 )
 
-MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP]
+
+def _transaction_rows() -> tuple[Row, ...]:
+    rows = []
+    # The protocol as Kafka 3.5 ran it, with KIP-890 part 1, and with part 2 (4.0 default).
+    protocols = ({"transaction.version": "1",
+                  "transaction.partition.verification.enable": "false"},
+                 {"transaction.version": "1"}, {"transaction.version": "2"})
+    late_produce = {"instances": 1, "transactions": 2, "partitions": 2, "late_produces": 1,
+                    "expiries": 1, "aborts": 1}
+    late_end = {"instances": 1, "transactions": 2, "partitions": 1, "late_end_txns": 1}
+    zombie = {"instances": 2, "partitions": 2}
+    for isolation, protocol, faults in product(("read_uncommitted", "read_committed"),
+                                               protocols, (late_produce, late_end, zombie)):
+        settings = {"transactional.id": "app", "isolation.level": isolation, **protocol}
+        rows.append(Row("transactions", settings, dict(faults)))
+    # A broker crash: one broker holds every partition, so the coordinator reloads its log.
+    rows.append(Row("transactions", {"transactional.id": "app",
+                                     "isolation.level": "read_committed"},
+                    {"instances": 2, "partitions": 1, "crashes": 1}))
+    # A power loss of that broker loses what it did not fsync, committed transactions too.
+    rows.append(Row("transactions", {"transactional.id": "app",
+                                     "isolation.level": "read_committed"},
+                    {"instances": 1, "partitions": 1, "crashes": 1,
+                     "crash_kind": "power-loss"}))
+    return tuple(rows)
+
+
+TRANSACTIONS = Matrix(
+    id="transactions",
+    title="Transactions: what read_committed sees, per transaction version",
+    intro="A transactional producer writes one record to each partition per transaction; "
+          "rows explore a produce request delayed past its client timeout (with a "
+          "delivery timeout and an application abort), a delayed EndTxn, a second instance "
+          "of the transactional.id that fences the first (a zombie), and a broker crash. "
+          "transaction.version 1 without partition verification is the protocol of Kafka "
+          "3.5 and earlier; version 1 with verification is KIP-890 part 1 (3.6); version 2 "
+          "is KIP-890 part 2 (the default from 4.0).",
+    model="transactions",
+    columns=("NoAbortedRead", "AtomicCommit", "CommittedNotLost", "ZombieFenced",
+             "LsoAdvances", "TransactionsComplete"),
+    setting_columns=("isolation.level", "transaction.version",
+                     "transaction.partition.verification.enable"),
+    bound_columns=("instances", "transactions", "partitions", "late_produces",
+                   "late_end_txns", "expiries", "aborts", "crashes", "crash_kind"),
+    rows=_transaction_rows(),
+)
+
+
+def _loop_rows() -> tuple[Row, ...]:
+    rows = []
+    bounds = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
+    rows.append(Row("transactions", {"transactional.id": "", "isolation.level":
+                                     "read_committed"}, dict(bounds)))
+    for tv in ("1", "2"):
+        rows.append(Row("transactions", {"transactional.id": "app", "isolation.level":
+                                         "read_committed", "transaction.version": tv},
+                        dict(bounds)))
+    return tuple(rows)
+
+
+EXACTLY_ONCE = Matrix(
+    id="exactly-once",
+    title="Exactly-once: a consume-transform-produce loop with and without transactions",
+    intro="Two members of one consumer group; the input partition has one record whose "
+          "output goes to one output partition; one rebalance moves the input partition "
+          "while its old owner keeps running (a zombie). With a transactional.id each "
+          "member has its own (KIP-447) and commits its offset in the transaction; without, "
+          "it commits the offset after the output is acknowledged.",
+    model="transactions",
+    columns=("ExactlyOnce", "ZombieOffsetsFenced", "LoopCompletes"),
+    setting_columns=("transactional.id", "transaction.version"),
+    bound_columns=("instances", "inputs", "rebalances"),
+    rows=_loop_rows(),
+)
+
+MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP, TRANSACTIONS, EXACTLY_ONCE]

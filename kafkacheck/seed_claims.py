@@ -629,10 +629,58 @@ def _verify_commit(check: Checker) -> Verdict:
         "Checking that the commit succeeded (`commitSync`) does not prevent duplicates: a "
         "consumer that processes a record and crashes before its commit hands the partition "
         "to a member that reads the record again. Only idempotent processing, or "
-        "transactions (read-process-write with `isolation.level=read_committed`, not "
-        "modelled), avoid duplicate effects.",
+        "transactions (read-process-write with `isolation.level=read_committed`: the "
+        "transactions model's loop, `--bound inputs=1`), avoid duplicate effects.",
         [run.cite("AtMostOnce")],
         expect=[(run, "AtMostOnce", "violated")],
+    )
+
+
+TXN_RC = {"transactional.id": "app", "isolation.level": "read_committed"}
+LATE = {"instances": 1, "transactions": 2, "partitions": 2, "late_produces": 1, "expiries": 1,
+        "aborts": 1}
+
+
+def _transactional_id(check: Checker) -> Verdict:
+    zombie = check("transactions", TXN_RC, {"instances": 2, "partitions": 2},
+                   ["AtomicCommit", "ZombieFenced", "NoAbortedRead"])
+    tv1 = check("transactions", {**TXN_RC, "transaction.version": "1"}, LATE,
+                ["AtomicCommit"])
+    tv2 = check("transactions", {**TXN_RC, "transaction.version": "2"}, LATE,
+                ["AtomicCommit"])
+    return decided(
+        IMPRECISE,
+        "Setting `transactional.id` does not by itself group records: the application "
+        "calls `initTransactions()` once, then `beginTransaction()` / `commitTransaction()` "
+        "(or `abortTransaction()`) around the records it wants atomic. The id is mostly an "
+        "identity: a new instance with the same id bumps the producer epoch and fences the "
+        "old one (a zombie) and aborts its open transaction. The all-or-nothing outcome is "
+        "only what `read_committed` consumers see, and with the pre-4.0 protocol "
+        "(`transaction.version=1`) a delayed write of an aborted transaction can still be "
+        "committed inside the next one (KIP-890 part 2 closes it).",
+        [zombie.cite("AtomicCommit"), zombie.cite("ZombieFenced"), tv1.cite("AtomicCommit"),
+         tv2.cite("AtomicCommit")],
+        expect=[(zombie, "AtomicCommit", "holds"), (zombie, "ZombieFenced", "holds"),
+                (tv1, "AtomicCommit", "violated"), (tv2, "AtomicCommit", "holds")],
+    )
+
+
+def _isolation_level(check: Checker) -> Verdict:
+    uncommitted = check("transactions", {"transactional.id": "app"},
+                        {"instances": 1, "partitions": 1, "aborts": 1}, ["NoAbortedRead"])
+    committed = check("transactions", TXN_RC, {"instances": 1, "partitions": 1, "aborts": 1},
+                      ["NoAbortedRead"])
+    return decided(
+        IMPRECISE,
+        "`isolation.level` is a consumer setting, and it matters to every consumer of a "
+        "topic a transactional producer writes to, not to the producer. Its default, "
+        "`read_uncommitted`, returns records of open and aborted transactions (everything "
+        "below the high watermark); `read_committed` reads only up to the last stable "
+        "offset and drops aborted transactions, so it can also wait behind an open "
+        "transaction.",
+        [uncommitted.cite("NoAbortedRead"), committed.cite("NoAbortedRead")],
+        expect=[(uncommitted, "NoAbortedRead", "violated"),
+                (committed, "NoAbortedRead", "holds")],
     )
 
 
@@ -861,6 +909,22 @@ CLAIMS: list[Claim] = [
         "Fetcher는 리더 파티션으로부터 레코드를 미리 가져와서 대기한다.",
         "The fetcher fetches records from the leader partition in advance and holds them.",
         _fetch_below_hw,
+    ),
+    Claim(
+        "transactional-id",
+        "Producer",
+        "transcational.id: producer가 레코드를 전송할 때 레코드를 트랜잭션 단위로 묶을지 여부를 "
+        "결정한다.",
+        "transactional.id decides whether the producer groups the records it sends into "
+        "transactions.",
+        _transactional_id,
+    ),
+    Claim(
+        "isolation-level",
+        "Consumer",
+        "isolation.level: 트랜잭션 producer가 레코드를 트랜잭션 단위로 보낼 경우 사용한다.",
+        "isolation.level is used when a transactional producer sends records in transactions.",
+        _isolation_level,
     ),
     Claim(
         "consumer-defaults",

@@ -136,6 +136,49 @@ _ALL: tuple[Preset, ...] = (
            "replication + KRaft controller, 3 brokers, a crash and an isolation",
            {"acks": "all", "min.insync.replicas": "2"},
            {"records": 1, "crashes": 1, "isolations": 1}),
+    Preset("txn-read-uncommitted", "transactions",
+           "isolation.level=read_uncommitted (the consumer default) returns records of open "
+           "and aborted transactions", {"transactional.id": "app"},
+           {"instances": 1, "partitions": 1, "aborts": 1}, ("NoAbortedRead",)),
+    Preset("txn-zombie-read-committed", "transactions",
+           "read_committed with a second instance of the transactional.id fencing the first "
+           "(a zombie), two partitions: every transaction guarantee holds",
+           {"transactional.id": "app", "isolation.level": "read_committed"},
+           {"instances": 2, "partitions": 2}),
+    Preset("txn-hanging-3.5", "transactions",
+           "Kafka 3.5 (before KIP-890): a produce delayed past its timeout lands after the "
+           "abort and the LSO stops for good (a hanging transaction)",
+           {"transactional.id": "app", "isolation.level": "read_committed"},
+           {"instances": 1, "partitions": 1, "late_produces": 1, "expiries": 1, "aborts": 1},
+           ("LsoAdvances",), kafka_version="3.5"),
+    Preset("txn-late-write-tv1", "transactions",
+           "transaction.version=1: the late produce of an aborted transaction joins the next "
+           "one and is committed (KIP-890 part 2 closes it)",
+           {"transactional.id": "app", "isolation.level": "read_committed",
+            "transaction.version": "1"},
+           {"instances": 1, "transactions": 2, "partitions": 1, "late_produces": 1,
+            "expiries": 1, "aborts": 1}, ("NoAbortedRead",)),
+    Preset("txn-stale-end-txn-tv1", "transactions",
+           "transaction.version=1: a delayed EndTxn commits the next transaction before its "
+           "application asks", {"transactional.id": "app", "isolation.level":
+                                "read_committed", "transaction.version": "1"},
+           {"instances": 1, "transactions": 2, "partitions": 1, "late_end_txns": 1},
+           ("NoAbortedRead",)),
+    Preset("txn-version-2", "transactions",
+           "transaction.version=2 (Kafka 4.0+): the same late produce and delayed EndTxn "
+           "change nothing", {"transactional.id": "app", "isolation.level": "read_committed"},
+           {"instances": 1, "transactions": 2, "partitions": 1, "late_produces": 1,
+            "late_end_txns": 1, "expiries": 1, "aborts": 1}),
+    Preset("eos-loop", "transactions",
+           "consume-transform-produce in transactions (KIP-447) through a rebalance with a "
+           "zombie: each input's output exactly once",
+           {"transactional.id": "app", "isolation.level": "read_committed"},
+           {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}),
+    Preset("alo-loop-duplicates", "transactions",
+           "the same loop without a transactional.id: the zombie's output and its "
+           "successor's both stand (at-least-once)",
+           {"isolation.level": "read_committed"},
+           {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}, ("ExactlyOnce",)),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

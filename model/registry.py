@@ -15,6 +15,7 @@ MODELS: dict[str, str] = {
     "producer": "clients.producer:ProducerModel",
     "group": "clients.group:GroupModel",
     "group-consumer": "clients.group_consumer:ConsumerProtocolGroupModel",
+    "transactions": "clients.transactions:TransactionsModel",
     "diehard": "textbook.diehard:DieHard",
     "twophase": "textbook.twophase:TwoPhaseCommit",
 }

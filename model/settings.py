@@ -310,7 +310,17 @@ _REGISTRY: tuple[Setting, ...] = (
        "skip partitions whose broker is this slow (KIP-794)"),
     _s("transactional.id", "producer", None, _optional_text,
        "enables transactions (KIP-98)", lambda v: v or "", semantics=_P),
-    _s("transaction.timeout.ms", "producer", 60000, _int(1), "coordinator aborts after this"),
+    _s("transaction.timeout.ms", "producer", 60000, _int(1),
+       "the coordinator aborts a transaction open longer than this"),
+    # The two KIP-890 switches change what transactional producers get, and only them: a
+    # model without transactional.id (itself not covered there) meets no difference.
+    _s("transaction.version", "broker", 2, _int(0, 2),
+       "KRaft feature level (kafka-features), not a config property: 2 is KIP-890 part 2 "
+       "(an epoch bump per transaction, partitions added by the leader; from 4.0), 0 and 1 "
+       "the earlier protocol"),
+    _s("transaction.partition.verification.enable", "broker", True, _bool,
+       "a leader asks the transaction coordinator before a producer's first transactional "
+       "write to a partition (KIP-890 part 1, from 3.6)", _bool_render),
     _s("bootstrap.servers", "producer", "", _text, "initial brokers"),
     _s("key.serializer", "producer", "", _text, "key serializer class"),
     _s("value.serializer", "producer", "", _text, "value serializer class"),
@@ -417,6 +427,11 @@ def render(name: str, value: Any) -> str:
 # Defaults that changed between releases: (first release with the value, value), oldest
 # first.  Each line names where the change is recorded.
 VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
+    # KIP-890 part 2: transaction.version 2 is on for clusters from 4.0 (docs "Transaction
+    # Protocol": "automatically enabled on the server since Apache Kafka 4.0").
+    "transaction.version": (((0, 10), 0), ((4, 0), 2)),
+    # KIP-890 part 1 (3.6): transaction.partition.verification.enable, default true.
+    "transaction.partition.verification.enable": (((0, 10), False), ((3, 6), True)),
     # KIP-106 (0.11): unclean leader election off by default (KafkaConfig, 0.10.2 vs 0.11.0).
     "unclean.leader.election.enable": (((0, 10), True), ((0, 11), False)),
     # KIP-91 (2.1): retries default Integer.MAX_VALUE, bounded by delivery.timeout.ms.

@@ -191,6 +191,7 @@ class GroupModel(PollLoop, Model):
     name = "group"
     symmetry_note = "generation numbers renumbered in order of appearance (the protocol " \
         "only compares them)"
+    symmetry_over = "generation numbers"
     summary = ("Consumer group: join/sync/generations, eager and cooperative rebalancing, "
                "commits, zombies, offset reset, retention")
     source = ("ConsumerCoordinator, AbstractCoordinator, ClassicGroup/GroupMetadataManager; "

@@ -302,6 +302,7 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     fields = Kip848State._fields
     faults_not_modelled = ("coordinator writes lost in a failover",)
     symmetry_note = "epochs renumbered in order of appearance (the protocol only compares them)"
+    symmetry_over = "epochs"
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

@@ -1,0 +1,181 @@
+"""What the transactions model proves and refutes (issue 14's 'must show').
+
+Each test is one `kafkacheck check transactions ...` run (the docstring gives the command);
+state counts and counterexample lengths are exact, so a model change that alters what
+is explored shows here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.model.clients.transactions import TransactionsModel
+from kafkacheck.model.cluster import txn_coordinator as tc
+from kafkacheck.testing import make_model
+
+TXN = {"transactional.id": "app", "isolation.level": "read_committed"}
+NO_VERIFICATION = {"transaction.partition.verification.enable": "false"}
+TV1 = {"transaction.version": "1"}
+TV2 = {"transaction.version": "2"}
+
+# The three KIP-890 scenarios (issue KAFKA-14402 and the KIP's motivation):
+# a produce delayed past the client's timeout lands after the transaction aborted ...
+HANGING = {"instances": 1, "transactions": 1, "partitions": 1, "late_produces": 1,
+           "expiries": 1, "aborts": 1}
+# ... or after the next transaction of the same epoch began, and joins it;
+LATE_WRITE = {**HANGING, "transactions": 2}
+# a delayed EndTxn(commit) arrives when the next transaction is open, and commits it.
+STALE_END = {"instances": 1, "transactions": 2, "partitions": 1, "late_end_txns": 1}
+
+
+def names(trace):
+    return [a[0] for a in trace.actions]
+
+
+def check(settings, properties=(), **bounds):
+    return breadth_first(make_model("transactions", {**TXN, **settings}, **bounds),
+                         list(properties))
+
+
+def test_read_uncommitted_returns_a_record_of_an_open_transaction():
+    """kafkacheck check transactions --set transactional.id=app --bound instances=1
+    --bound partitions=1 --bound aborts=1 (isolation.level defaults to read_uncommitted)"""
+    result = breadth_first(make_model("transactions", {"transactional.id": "app"},
+                                      instances=1, partitions=1, aborts=1), ["NoAbortedRead"])
+    trace = result.violation("NoAbortedRead").trace
+    assert names(trace) == ["InitProducerId", "TxnLogCommitted", "Produce", "TxnLogCommitted"]
+    assert result.distinct_states == 6  # the search stops at its first violation
+
+
+def test_read_committed_with_a_zombie_instance_on_two_partitions_holds_every_guarantee():
+    """kafkacheck check transactions --set transactional.id=app
+    --set isolation.level=read_committed --bound instances=2 --bound partitions=2"""
+    result = check({}, instances=2, partitions=2)
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 3573
+    # The zombie was fenced in some behaviour: the second instance's InitProducerId
+    # aborted the first one's open transaction.
+    assert "SomeAbortFiltered" in result.witnesses
+
+
+@pytest.mark.parametrize("settings, states", [(TV1, 1961), (TV2, 3573)])
+def test_liveness_every_transaction_completes_and_the_lso_advances(settings, states):
+    """Checked by the liveness engine under weak fairness of brokers, coordinator and
+    producers (not of faults, delays or the application's choices)."""
+    result = check(settings, ["TransactionsComplete", "LsoAdvances", "CommittedBecomesVisible"],
+                   instances=2, partitions=2)
+    assert result.result == "holds" and result.distinct_states == states
+
+
+def test_a_crash_of_the_broker_holding_coordinator_and_data_loses_no_guarantee():
+    """Two instances (the first a zombie once the second initialises), the only broker
+    crashes and restarts: the coordinator fails over to its reloaded log.  Every safety
+    and liveness property holds; Partition.makeLeader moving the restarted leader's HW to
+    its log end is what lets the LSO reach the committed transactions (the
+    new-leader-keeps-hw mutant, without it, violates LsoAdvances).
+    kafkacheck check transactions --set transactional.id=app
+    --set isolation.level=read_committed --bound instances=2 --bound crashes=1"""
+    result = check({}, instances=2, partitions=1, crashes=1)
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 10225
+    assert result.coverage["Crash"] > 0 and result.coverage["Restart"] > 0
+
+
+# -- KIP-890: the anomalies of the old protocol, absent from transaction.version 2 --------
+
+
+def test_hanging_transaction_without_partition_verification():
+    """A produce delayed past its delivery timeout lands after the abort marker: the
+    coordinator never learns of it, no marker ever follows, and the LSO stops for good.
+    kafkacheck check transactions --set transaction.version=1
+    --set transaction.partition.verification.enable=false --bound late_produces=1
+    --bound expiries=1 --bound aborts=1 --bound instances=1 --bound partitions=1"""
+    result = check({**TV1, **NO_VERIFICATION}, ["LsoAdvances"], **HANGING)
+    trace = result.violation("LsoAdvances").trace
+    assert result.distinct_states == 114 and len(trace) == 15
+    steps = names(trace)
+    assert steps[4:7] == ["DelayProduce", "Expire", "Abort"]
+    # The late batch lands after the ABORT marker: the epoch bump the failed batch asked
+    # for (KIP-360) comes too late, as it is never written to that partition.
+    assert steps.index("LateProduce") > steps.index("WriteMarker")
+
+
+@pytest.mark.parametrize("settings, states", [(TV1, 108), (TV2, 97)])
+def test_no_hanging_transaction_once_the_leader_asks_the_coordinator(settings, states):
+    """KIP-890 part 1 (verification, 3.6) and part 2 (transaction.version=2)."""
+    result = check(settings, ["LsoAdvances", "NoAbortedRead"], **HANGING)
+    assert result.result == "holds" and result.distinct_states == states
+
+
+def test_a_late_write_of_an_aborted_transaction_joins_the_next_one_under_version_1():
+    """Same epoch for both transactions: the delayed batch fills the sequence gap and the
+    next transaction commits it.  Verification cannot tell: the partition is in the (new)
+    transaction.  kafkacheck check transactions --set transaction.version=1 --bound late_produces=1
+    --bound expiries=1 --bound aborts=1 --bound transactions=2 --bound instances=1
+    --bound partitions=1"""
+    result = check(TV1, ["NoAbortedRead"], **LATE_WRITE)
+    trace = result.violation("NoAbortedRead").trace
+    assert result.distinct_states == 444 and len(trace) == 21
+    steps = names(trace)
+    # Aborted while its batch was in flight, expired while completing: no epoch bump.
+    assert steps[4:7] == ["DelayProduce", "AppAbort", "Expire"]
+    assert steps.index("LateProduce") > steps.index("AddPartitions", 4)
+    assert steps[-3:] == ["Commit", "TxnLogCommitted", "WriteMarker"]
+
+
+def test_the_late_write_breaks_atomicity_across_two_partitions_under_version_1():
+    """With two partitions the aborted transaction's record is aborted on one and
+    committed (inside the next transaction) on the other."""
+    result = check(TV1, ["AtomicCommit"], **{**LATE_WRITE, "partitions": 2})
+    assert result.distinct_states == 3002
+    assert len(result.violation("AtomicCommit").trace) == 27
+
+
+def test_a_stale_end_txn_commits_the_next_transaction_under_version_1():
+    """The client's EndTxn(commit) is delayed; its retry commits, the next transaction
+    begins in the same epoch, and the original commits it before the application asks.
+    kafkacheck check transactions --set transaction.version=1 --bound late_end_txns=1
+    --bound transactions=2 --bound instances=1 --bound partitions=1"""
+    result = check(TV1, ["NoAbortedRead"], **STALE_END)
+    trace = result.violation("NoAbortedRead").trace
+    assert result.distinct_states == 61 and len(trace) == 19
+    assert names(trace)[6:8] == ["DelayEndTxn", "EndTxn"]
+    assert names(trace)[-3] == "LateEndTxn"
+
+
+@pytest.mark.parametrize("bounds, states", [(LATE_WRITE, 320), (STALE_END, 71)])
+def test_version_2_bumps_the_epoch_per_transaction_and_fences_both(bounds, states):
+    result = check(TV2, ["NoAbortedRead", "AtomicCommit", "LsoAdvances"], **bounds)
+    assert result.violations == [] and result.complete
+    assert result.distinct_states == states
+
+
+class _EpochBumpOnEnd:
+    """Only KIP-890 part 2's epoch bump per transaction, on top of version 1."""
+
+    end_epoch = tc.EpochPerTransaction.end_epoch
+    end_retry_epoch = tc.EpochPerTransaction.end_retry_epoch
+
+
+class _BumpOnly(TransactionsModel):
+    protocol_mixins = (_EpochBumpOnEnd,)
+
+
+@pytest.mark.parametrize("bounds", [LATE_WRITE, STALE_END])
+def test_the_epoch_bump_alone_removes_the_late_write_and_the_stale_end_txn(bounds):
+    """One rule each: TxnProtocol.end_epoch (with its retry check) is what closes them."""
+    from kafkacheck.config import build_config
+
+    config = build_config(_BumpOnly, list({**TXN, **TV1}.items()),
+                          bounds=[(k, str(v)) for k, v in bounds.items()])
+    result = breadth_first(_BumpOnly(config), ["NoAbortedRead", "AtomicCommit"])
+    assert result.violations == [] and result.complete
+
+
+def test_verification_alone_removes_the_hanging_transaction():
+    """One rule: VerifiedFirstWrite.first_write (KIP-890 part 1) over the old protocol."""
+    model = make_model("transactions", {**TXN, **TV1}, **HANGING)
+    assert type(model.protocol) is tc.VerifiedFirstWrite
+    assert tc.VerifiedFirstWrite.first_write is not tc.TxnProtocol.first_write
+    assert breadth_first(model, ["LsoAdvances"]).result == "holds"
