@@ -410,9 +410,11 @@ class Uncovered:
 # review reads (once the check command has its own list, this should become that one).
 UNCOVERED: tuple[Uncovered, ...] = (
     Uncovered("producer", "transactional.id", (), "transactions (exactly-once across "
-              "partitions)", "the transactional producer (KIP-98) is not modelled yet"),
+              "partitions)", "review does not run the transactions model: use "
+              "`kafkacheck check transactions`"),
     Uncovered("consumer", "isolation.level", ("read_committed",), "read_committed "
-              "consumption", "transactions are not modelled"),
+              "consumption", "review does not run the transactions model: use "
+              "`kafkacheck check transactions`"),
     Uncovered("topic", "cleanup.policy", ("compact",), "log compaction",
               "compaction is not modelled", contains=True),
     Uncovered("broker", "log.cleanup.policy", ("compact",), "log compaction (the broker's "

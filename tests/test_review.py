@@ -307,7 +307,8 @@ def test_semantics_changing_settings_no_model_covers_are_named(tmp_path):
         [str(producer), f"topic:{topic}", f"broker:{broker}"]))
     named = dict(not_covered)
     assert named["transactions (exactly-once across partitions) (producer.properties)"] == (
-        "transactional.id=orders-tx: the transactional producer (KIP-98) is not modelled yet")
+        "transactional.id=orders-tx: review does not run the transactions model: use "
+        "`kafkacheck check transactions`")
     assert named["tiered storage (topic.properties)"].startswith("remote.storage.enable=true")
     assert named["log compaction (the broker's default for topics) (server.properties)"] \
         .startswith("log.cleanup.policy=delete,compact")
