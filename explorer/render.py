@@ -161,6 +161,11 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
               if k not in shown and k in cfg.explicit]
     if others:
         lines.append(f"other settings: {', '.join(others)}")
+    from kafkacheck.config import overridden_settings
+
+    for key, (given, effective) in overridden_settings(model).items():
+        how = "given" if key in cfg.explicit else "default"
+        lines.append(f"in effect: {key}={effective} ({how}: {given})")
     quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
@@ -239,6 +244,12 @@ def trace_json(model: Model, trace: Trace) -> list[dict[str, Any]]:
     return steps
 
 
+def _overrides(model: Model) -> dict[str, tuple[str, str]]:
+    from kafkacheck.config import overridden_settings
+
+    return overridden_settings(model)
+
+
 def result_json(result: CheckResult) -> dict[str, Any]:
     """The machine-readable result (the shape users' CI relies on)."""
     model = result.model
@@ -249,6 +260,9 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "engine": result.engine,
         "kafka_version": cfg.kafka_version,
         "config": cfg.kafka_text(),
+        "config_given": {k: v for k, v in cfg.kafka_text().items() if k in cfg.explicit},
+        "effective_config": {**cfg.kafka_text(), **{
+            k: eff for k, (_given, eff) in _overrides(model).items()}},
         "not_modelled": sorted(cfg.not_modelled),
         "not_covered": {k: SETTINGS[k].render(v) for k, v in result.uncovered_settings.items()},
         "bounds": dict(cfg.bounds),

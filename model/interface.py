@@ -200,6 +200,14 @@ class Model:
         """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""
         return []
 
+    def effective_settings(self) -> dict[str, Any]:
+        """The Kafka settings as they take effect, after Kafka's own overrides.
+
+        The default is the configuration as given; a model whose Kafka code overrides a
+        setting (the producer disabling idempotence, ...) returns the value in force.
+        """
+        return dict(self.config.kafka)
+
     def view(self, state: State) -> dict[str, Any]:
         """The state as named variables (for traces, diffs and reports)."""
         if self.fields:

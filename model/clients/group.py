@@ -938,6 +938,10 @@ class GroupModel(PollLoop, Model):
 
     # -- properties ---------------------------------------------------------------------
 
+    def effective_settings(self) -> dict[str, Any]:
+        """enable.auto.commit as the application runs it (off under a manual commit bound)."""
+        return {**super().effective_settings(), "enable.auto.commit": self.auto}
+
     def properties(self) -> list[Property]:
         from kafkacheck.properties import group as props
 

@@ -309,6 +309,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         k = config.kafka
         if k["group.protocol"] != "consumer":
             return "group-consumer models group.protocol=consumer (KIP-848)"
+        if config.version < (4, 0):
+            return ("group.protocol=consumer before Kafka 4.0 (early access or preview, KIP-848) "
+                    "is not modelled: the model follows the 4.4 group coordinator")
         wanted = k["group.remote.assignor"]
         offered = k["group.consumer.assignors"]
         if wanted is not None and wanted not in offered:
