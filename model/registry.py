@@ -15,6 +15,8 @@ MODELS: dict[str, str] = {
     "producer": "clients.producer:ProducerModel",
     "group": "clients.group:GroupModel",
     "transactions": "clients.transactions:TransactionsModel",
+    "streams": "clients.streams:StreamsModel",
+    "sink": "clients.sink:SinkModel",
     "diehard": "textbook.diehard:DieHard",
     "twophase": "textbook.twophase:TwoPhaseCommit",
 }

@@ -28,7 +28,7 @@ class Setting:
     """One Kafka configuration key: where it lives, its default and how values parse."""
 
     name: str
-    scope: str  # broker | topic | producer | consumer
+    scope: str  # broker | topic | producer | consumer | streams | connect
     default: Any
     parse: Callable[[str], Any]
     doc: str
@@ -278,6 +278,21 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("fetch.min.bytes", "consumer", 1, _int(0), "fetch waits for this much data"),
     _s("key.deserializer", "consumer", "", _text, "key deserializer class"),
     _s("value.deserializer", "consumer", "", _text, "value deserializer class"),
+    # Kafka Streams (StreamsConfig) and Kafka Connect (WorkerConfig, ConnectorConfig,
+    # DistributedConfig).
+    _s("processing.guarantee", "streams", "at_least_once",
+       _choice("at_least_once", "exactly_once_v2"),
+       "Streams processing guarantee (StreamsConfig; exactly_once and exactly_once_beta "
+       "were removed in 4.0, KIP-732)"),
+    _s("errors.tolerance", "connect", "none", _choice("none", "all"),
+       "a connector task fails on a bad record (none) or skips it (all, KIP-298)"),
+    _s("errors.deadletterqueue.topic.name", "connect", "", _text,
+       "sink connectors: where errors.tolerance=all sends the records it skips (KIP-298)"),
+    _s("offset.flush.interval.ms", "connect", 60000, _int(0),
+       "how often a worker commits its tasks' offsets (WorkerConfig)"),
+    _s("exactly.once.source.support", "connect", "disabled",
+       _choice("disabled", "preparing", "enabled"),
+       "transactional source tasks in a distributed worker (KIP-618, DistributedConfig)"),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
