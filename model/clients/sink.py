@@ -22,7 +22,7 @@ errors.tolerance and the dead-letter queue, the task's own offsets in the extern
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
@@ -81,12 +81,16 @@ class SinkModel(GroupModel):
               fault="poll timeout (zombie task)"),
     )
 
+    # WorkerSinkTask commits the offsets of records put() has returned for (the group
+    # model's commitSync after processing); a test mutant commits before put().
+    commit_strategy: ClassVar[str] = "sync-after-processing"
+
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
-        return GroupModel.validate_config(_group_config(config))
+        return GroupModel.validate_config(_group_config(config, cls.commit_strategy))
 
     def __init__(self, config: Config) -> None:
-        super().__init__(_group_config(config))
+        super().__init__(_group_config(config, self.commit_strategy))
         self.config = config
         self.kafka = config.kafka
         self.bound = {**self.bound, **config.bounds}
@@ -165,7 +169,7 @@ class SinkModel(GroupModel):
         return (*super().participants(), "External")
 
 
-def _group_config(config: Config) -> Config:
+def _group_config(config: Config, commit: str) -> Config:
     """The group model's configuration of these sink tasks, as the worker sets it."""
     k, b = config.kafka, config.bounds
     settings = [("enable.auto.commit", "false"), ("auto.offset.reset", "earliest")]
@@ -173,7 +177,7 @@ def _group_config(config: Config) -> Config:
                  for name in ("partition.assignment.strategy", "session.timeout.ms",
                               "max.poll.interval.ms")]
     bounds = {"consumers": b["tasks"], "partitions": b["partitions"], "records": b["records"],
-              "commit": "sync-after-processing", "crashes": b["crashes"],
+              "commit": commit, "crashes": b["crashes"],
               "rejoins": 0, "poll_timeouts": b["poll_timeouts"]}
     return build_config(GroupModel, settings=settings,
                         bounds=[(n, str(v)) for n, v in bounds.items()],
