@@ -41,7 +41,7 @@ from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.cluster import partition_txn as ptx
 from kafkacheck.model.cluster import txn_coordinator as tc
-from kafkacheck.model.interface import Action, Bound, State
+from kafkacheck.model.interface import Action, Bound, Message, State
 from kafkacheck.properties.base import Property
 
 AT_LEAST_ONCE, EXACTLY_ONCE_V2 = "at_least_once", "exactly_once_v2"
@@ -285,6 +285,15 @@ class StreamsModel(TransactionsModel):
         key, count = self.decode(e.rec)
         return f"{pid}k{key}={self._count_text(count)}(e{e.epoch}s{e.seq})"
 
+    def message(self, action: Action, before: State, after: State) -> Message:
+        """The transactions model's arrows, with partitions named by their topic."""
+        numbered = {self.partition_name(q): f"p{q}" for q in range(len(before.cluster.parts))}
+        plain = tuple(numbered.get(a, a) if isinstance(a, str) else a for a in action)
+        arrow = super().message(plain, before, after)
+        return Message(arrow.source, arrow.target,
+                       arrow.text.replace(" ".join(map(str, plain[1:])),
+                                          " ".join(map(str, action[1:]))))
+
     def view(self, state: State) -> dict[str, Any]:
         out = super().view(state)
         for i, m in enumerate(state.members):
@@ -296,7 +305,7 @@ class StreamsModel(TransactionsModel):
         return (*super().action_families(), "Crash")
 
     def notes(self) -> list[str]:
-        out = super().notes()
+        out = [n for n in super().notes() if "bound 'timeouts'" not in n]
         out.append(f"processing.guarantee={self.guarantee}: "
                    + ("output, changelog and input offset in one transaction per input "
                       "(commit.interval.ms: a commit after every record, the finest)"
