@@ -102,7 +102,14 @@ class StreamsModel(TransactionsModel):
                 config.kafka["processing.guarantee"] == EXACTLY_ONCE_V2:
             return ("processing.guarantee=exactly_once_v2 needs brokers 2.5 or newer "
                     "(KIP-447)")
-        return TransactionsModel.validate_config(_loop_config(config))
+        problem = TransactionsModel.validate_config(_loop_config(config))
+        if problem:
+            return problem
+        try:
+            _codecs(config)
+        except ValueError as exc:
+            return str(exc)
+        return None
 
     def __init__(self, config: Config) -> None:
         super().__init__(_loop_config(config))
@@ -117,10 +124,7 @@ class StreamsModel(TransactionsModel):
         # the number of inputs is wrong whatever its value, so nothing is lost for the
         # properties (and a log entry names at most 63 kinds of record).
         self.top = self.K + 1
-        bumps = int(self.protocol.end_epoch(0) > 0) + int(self.protocol.client_bumps_epoch)
-        self.data_codec, self.log_codec, self.offsets_codec = txm._codecs(
-            _loop_config(config), bumps, restarts=self.bound["instance_crashes"],
-            values=self.keys * self.top)
+        self.data_codec, self.log_codec, self.offsets_codec = _codecs(config)
 
     # -- the task's rules (one method each: test mutants override them) --------------------
 
@@ -337,3 +341,16 @@ def _loop_config(config: Config) -> Config:
                         bounds=[(n, str(v)) for n, v in bounds.items()],
                         kafka_version=config.kafka_version)
 
+
+def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
+    """The loop's record layouts for this application (ValueError when they do not fit): a
+    record holds (key, count) with counts 1..inputs + 1, and each instance restart is one
+    more InitProducerId and pass over the inputs."""
+    loop = _loop_config(config)
+    k, b = loop.kafka, config.bounds
+    protocol = tc.protocol_for(k["transaction.version"],
+                               k["transaction.partition.verification.enable"]
+                               and loop.version >= (3, 6))
+    bumps = int(protocol.end_epoch(0) > 0) + int(protocol.client_bumps_epoch)
+    return txm._codecs(loop, bumps, restarts=b["instance_crashes"],
+                       values=b["keys"] * (b["inputs"] + 1))
