@@ -27,8 +27,12 @@ class _Graph:
         self.enabled: dict[int, set[str]] = {fp: set() for fp in self.succ}
         for src, action, dst in graph.edges:  # type: ignore[attr-defined]
             fams = self.succ[src].setdefault(dst, set())
-            fams.add(action[0])
-            self.enabled[src].add(action[0])
+            # A family is an action name ("Receive"), or a name and its first argument
+            # ("Receive/C2") for fairness per process.
+            names = (action[0], f"{action[0]}/{action[1]}") if len(action) > 1 \
+                else (action[0],)
+            fams.update(names)
+            self.enabled[src].update(names)
 
 
 def _reachable(g: _Graph, starts: list[int], allowed: set[int]) -> dict[int, int]:

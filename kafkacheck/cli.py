@@ -110,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_report.add_argument("--max-seconds", type=float, default=None,
                           help="time limit per check")
 
-    p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and compare "
-                            "(run | up | down; see `kafkacheck conformance run --help`)")
+    p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and judge its "
+                            "histories (run | soak | judge | cleanup | up | down)")
     p_conf.add_argument("rest", nargs=argparse.REMAINDER)
 
     from kafkacheck.webui.command import add_arguments as add_explore_arguments
@@ -148,9 +148,11 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         cls = registry.model_class(name)
     except ImportError as exc:
         raise UsageError(f"model {name!r} is not available in this installation: {exc}") from None
+    settings = parse_pairs(args.sets, "--set")
+    cls = _protocol_variant(cls, base, args.configs, settings)
     config = build_config(
         cls,
-        settings=parse_pairs(args.sets, "--set"),
+        settings=settings,
         files=args.configs,
         bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
         base=base,
@@ -161,6 +163,24 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         if value is not None and not 0 < value < float("inf"):
             raise UsageError(f"--{attr.replace('_', '-')} must be positive")
     return cls(config), config, props
+
+
+def _protocol_variant(cls: Any, base: dict[str, str], files: list[str],
+                      settings: list[tuple[str, str]]) -> Any:
+    """The model a protocol setting selects (group.protocol=consumer: the KIP-848 model)."""
+    variants = getattr(cls, "protocol_variants", None)
+    if not variants:
+        return cls
+    from kafkacheck.config import load_properties_file
+    from kafkacheck.model import registry
+
+    key, table = variants
+    raw = dict(base)
+    for path in files:
+        raw.update(load_properties_file(path))
+    raw.update(settings)
+    name = table.get(raw.get(key, "").strip().lower())
+    return registry.model_class(name) if name else cls
 
 
 def _exit_code(result: Any) -> int:

@@ -219,6 +219,9 @@ def build_config(
     not_modelled: dict[str, Any] = {}
     for name in model_cls.settings:
         kafka[name] = kafka_settings.default_for(name, version)
+        covered = model_cls.covered_values.get(name)
+        if covered and kafka[name] not in covered:
+            kafka[name] = covered[0]  # a protocol variant's own value (group.protocol)
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
         if setting is None:

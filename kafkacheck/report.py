@@ -272,103 +272,11 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
     return "\n".join(lines + summary + [""] + body), runs
 
 
-# conformance scenario -> (what the model says, model, settings, bounds, property, verdict)
-PREDICTIONS: dict[str, tuple[str, str, dict[str, str], dict[str, Any], str, str]] = {
-    "acks1-leader-kill": (
-        "acks=1: an acknowledged record is lost when the leader dies before followers fetch",
-        "replication", {"acks": "1", "replication.factor": "3"}, {"crashes": 1},
-        "NoAckedWriteLost", "violated"),
-    "acks-all-kill-rounds": (
-        "acks=all, min.insync.replicas=2, RF=3: no acknowledged record is lost through "
-        "broker crashes", "replication",
-        {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3"},
-        {"crashes": 2, "records": 2}, "NoAckedWriteLost", "holds"),
-    "commit-before-processing-crash": (
-        "commit before processing, then a crash: a record is never processed", "group",
-        {"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
-        {"commit": "before-processing", "records": 1, "crashes": 1}, "AtLeastOnce",
-        "violated"),
-    "auto-commit-crash": (
-        "auto-commit (Java semantics: positions of earlier polls), then a crash: records "
-        "are processed twice", "group", {"auto.offset.reset": "earliest"},
-        {"records": 2, "crashes": 1}, "AtMostOnce", "violated"),
-    "auto-commit-store-on-return-crash": (
-        "librdkafka's default stores an offset when poll() returns it, which is a commit "
-        "before processing: a crash loses a record", "group",
-        {"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
-        {"commit": "before-processing", "records": 1, "crashes": 1}, "AtLeastOnce",
-        "violated"),
-}
-
-CONFORMANCE_DATA = "data/conformance-summary.json"
-
-
 def conformance_markdown(out: Path, stamp: str) -> str:
-    """Predicted (a model run now) beside observed (the recorded real-cluster run)."""
-    path = out / CONFORMANCE_DATA
-    lines = ["# Predicted by the model, observed on Kafka 4.4", "",
-             f"Generated on {stamp} by kafkacheck {__version__}.", ""]
-    if not path.exists():
-        return "\n".join(lines + [
-            "No real-cluster run is recorded yet. Record one with "
-            f"`kafkacheck conformance run --out {out}/{CONFORMANCE_DATA}` (needs Java and "
-            "Maven; see tests/conformance)."])
-    data = json.loads(path.read_text(encoding="utf-8"))
-    cluster = data.get("cluster", {})
-    lines += [
-        f"Real cluster: Apache Kafka {data.get('kafka_version')} (KRaft, "
-        f"{len(cluster.get('nodes', [])) or 3} combined broker/controller nodes on "
-        f"127.0.0.1), client confluent-kafka; recorded run took "
-        f"{data.get('total_seconds', '?')} s. Every prediction below comes from a model run "
-        "made when this page was generated.", "",
-        "Cluster feature levels: " + ", ".join(
-            f"`{k}={v}`" for k, v in sorted(cluster.get("bootstrap_features", {}).items()))
-        + " (Eligible Leader Replicas are on, as on every cluster formatted by Kafka 4.1+; "
-        "the model's `eligible.leader.replicas.version` setting covers both cases).", "",
-        "| scenario | model predicts | model run | observed on the real cluster | agree |",
-        "|---|---|---|---|---|"]
-    findings = []
-    for scenario in data.get("scenarios", []):
-        name = scenario["scenario"]
-        if name not in PREDICTIONS:
-            findings.append(f"- `{name}`: no model prediction is mapped to this scenario.")
-            continue
-        words, model, settings, bounds, prop, want = PREDICTIONS[name]
-        rr = run_row((Row(model, settings, bounds), (prop,), 3_000_000))
-        verdict = rr.cells[prop].verdict
-        predicted_anomaly = verdict == "violated"
-        observed = scenario.get("expected_seen")
-        agree = "yes" if observed and verdict == want else "**no**"
-        if agree != "yes":
-            findings.append(
-                f"- `{name}`: the model says {prop} {verdict}; the cluster showed "
-                f"\"{scenario.get('observation')}\". A real observation the model calls "
-                "impossible (or a predicted anomaly not seen) is a finding to investigate.")
-        run_text = (f"`{model}`: {prop} {verdict}"
-                    + (f" ({rr.cells[prop].steps} steps)" if predicted_anomaly else
-                       f" ({rr.distinct:,} states)"))
-        lines.append(f"| `{name}` | {words} | {run_text} | {scenario.get('observation')} "
-                     f"(rounds: {scenario.get('rounds')}) | {agree} |")
-    lines += ["", "## Findings", ""]
-    lines += findings or ["- Every recorded observation is one the model allows, and every "
-                          "anomaly it predicts was seen."]
-    lines += [
-        "- While building the harness, a paused (SIGSTOP) follower still received records: "
-        "a fetch response already in flight was buffered by the kernel and read on resume. "
-        "The model's fetch is one atomic step, which covers this case (the fetch completed "
-        "before the pause); the acks=1 scenario therefore waits 0.5 s after pausing.",
-        "- With two of three controllers stopped, the partition leader kept accepting acks=1 "
-        "writes but could not shrink its ISR, and a clean election later lost them: the "
-        "model's shortest acks=1 counterexample also uses a clean election, not an unclean "
-        "one.",
-        "- librdkafka's default auto-commit (offsets stored when poll() returns them) loses "
-        "a record on a crash, which the Java client's auto-commit does not: the model treats "
-        "it as a commit before processing, and predicts the loss."]
-    lines += ["", "## Settings used on the real cluster", ""]
-    for scenario in data.get("scenarios", []):
-        settings_text = ", ".join(f"`{k}={v}`" for k, v in scenario.get("settings", {}).items())
-        lines.append(f"- `{scenario['scenario']}`: {settings_text}")
-    return "\n".join(lines)
+    """The conformance page: recorded real-cluster runs judged against predictions made now."""
+    from kafkacheck.conformance.page import conformance_markdown as page
+
+    return page(out, stamp, __version__)
 
 
 def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> list[RowResult]:

@@ -376,8 +376,9 @@ def _idempotence(check: Checker) -> Verdict:
         "Idempotence (the default since Kafka 3.0, KIP-679, which also needs `acks=all`) "
         "removes the duplicates retries cause, within the bounds checked. With one more "
         "retry the model finds a duplicate after an OUT_OF_ORDER_SEQUENCE_NUMBER epoch bump "
-        "when the leader holds no state for the producer: a model finding that the "
-        "conformance harness has not yet reproduced on a real cluster.",
+        "when the leader holds no state for the producer; the conformance harness "
+        "reproduced it on Kafka 4.4 with the Java client (librdkafka stops with a fatal "
+        "error instead; see conformance.md).",
         [dup.cite("NoDuplicates"), idem.cite("NoDuplicates"), bump.cite("NoDuplicates")],
         expect=[
             (dup, "NoDuplicates", "violated"),

@@ -102,6 +102,9 @@ class Model:
     faults_not_modelled: ClassVar[tuple[str, ...]] = ()
     # What canonical() identifies, in words (printed with results when it is overridden).
     symmetry_note: ClassVar[str] = "states equal up to a permutation are explored once"
+    # Settings whose values this model alone answers for (a protocol variant): a setting
+    # left unset starts at the first value listed, not at Kafka's default.
+    covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

@@ -59,7 +59,7 @@ _ALL: tuple[Preset, ...] = (
             "retry_budget": 2}),
     Preset("producer-idempotent-epoch-bump", "producer",
            "the same with one more retry: an OUT_OF_ORDER_SEQUENCE epoch bump rewrites a batch "
-           "(a model finding, see the report)",
+           "(reproduced on Kafka 4.4 with the Java client: reports/conformance.md)",
            {"replication.factor": "2", "min.insync.replicas": "2"},
            {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1,
             "retry_budget": 3}),
@@ -105,6 +105,20 @@ _ALL: tuple[Preset, ...] = (
            "a consumer never reads above the high watermark through a broker crash",
            {"auto.offset.reset": "earliest", "acks": "all", "replication.factor": "2"},
            {"consumers": 1, "log": "replicated"}, ("ConsumersReadBelowHw", "ReadRecordsStay")),
+    Preset("group-consumer-owners", "group-consumer",
+           "KIP-848 (group.protocol=consumer): crashes and restarts never give a partition two "
+           "owners at the coordinator, and the group converges",
+           {"group.protocol": "consumer"}, {"crashes": 1, "rejoins": 1},
+           ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce", "GroupConverges")),
+    Preset("group-consumer-kafka-16147", "group-consumer",
+           "KIP-848 before KAFKA-16147 (3.7.0): the lost partition epoch assigns a partition "
+           "to two members", {"group.protocol": "consumer"},
+           {"rules": "before-KAFKA-16147", "closes": 1, "rejoins": 1},
+           ("SingleOwnerAtCoordinator",)),
+    Preset("group-consumer-paused-member", "group-consumer",
+           "KIP-848: a member paused past its session still owns its partitions (two owners, "
+           "as with the classic protocol)", {"group.protocol": "consumer"}, {"pauses": 1},
+           ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce")),
     Preset("controller-zombie-acks1", "controller",
            "a deposed leader cut off from the controller keeps acknowledging acks=1 writes, "
            "which are lost", {"acks": "1"}, {"records": 1, "crashes": 0, "isolations": 1}),

@@ -14,6 +14,7 @@ MODELS: dict[str, str] = {
     "controller": "cluster.controller:ControllerModel",
     "producer": "clients.producer:ProducerModel",
     "group": "clients.group:GroupModel",
+    "group-consumer": "clients.group_consumer:ConsumerProtocolGroupModel",
     "transactions": "clients.transactions:TransactionsModel",
     "streams": "clients.streams:StreamsModel",
     "sink": "clients.sink:SinkModel",

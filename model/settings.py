@@ -134,6 +134,27 @@ def _assignors(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+SERVER_ASSIGNOR_CLASSES = {
+    "uniform": "org.apache.kafka.coordinator.group.assignor.UniformAssignor",
+    "range": "org.apache.kafka.coordinator.group.assignor.RangeAssignor",
+}
+
+
+def _server_assignors(text: str) -> tuple[str, ...]:
+    # GroupCoordinatorConfig group.consumer.assignors: names or class names of the built-ins.
+    by_class = {cls: name for name, cls in SERVER_ASSIGNOR_CLASSES.items()}
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        name = by_class.get(part, part.lower())
+        if name not in SERVER_ASSIGNOR_CLASSES:
+            raise SettingError("unknown server assignor (expected uniform, range or their "
+                               "class names)")
+        out.append(name)
+    if not out:
+        raise SettingError("needs at least one assignor")
+    return tuple(out)
+
+
 def _assignors_render(value: tuple[str, ...]) -> str:
     return ",".join(value)
 
@@ -202,6 +223,13 @@ _REGISTRY: tuple[Setting, ...] = (
        "committed offsets of an empty group are kept this long"),
     _s("group.initial.rebalance.delay.ms", "broker", 3000, _int(0),
        "wait for more members before the first rebalance"),
+    _s("group.consumer.assignors", "broker", ("uniform", "range"), _server_assignors,
+       "KIP-848 server-side assignors the group coordinator offers (the first is the default)",
+       _assignors_render),
+    _s("group.consumer.session.timeout.ms", "broker", 45000, _int(1),
+       "KIP-848: a member without heartbeats this long is removed from its consumer group"),
+    _s("group.consumer.heartbeat.interval.ms", "broker", 5000, _int(1),
+       "KIP-848: the heartbeat interval the coordinator gives its members"),
     _s("broker.heartbeat.interval.ms", "broker", 2000, _int(1),
        "KRaft broker heartbeat period to the controller"),
     _s("broker.session.timeout.ms", "broker", 9000, _int(1),
@@ -270,6 +298,9 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("session.timeout.ms", "consumer", 45000, _int(1),
        "a member without heartbeats this long is removed (45 s since 3.0, KIP-735)"),
     _s("heartbeat.interval.ms", "consumer", 3000, _int(1), "heartbeat period"),
+    _s("group.remote.assignor", "consumer", None, _optional_text,
+       "KIP-848: the server-side assignor this member asks for (null: the broker's first "
+       "group.consumer.assignors)", lambda v: v or ""),
     _s("partition.assignment.strategy", "consumer", ("range", "cooperative-sticky"),
        _assignors, "assignors in preference order", _assignors_render),
     _s("isolation.level", "consumer", "read_uncommitted",

@@ -5,34 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kafkacheck.model.clients.group import (
-    ASSIGN,
-    BE,
-    BP,
-    BREC,
-    BS,
-    COMMITTED,
     COMPLETING,
-    CONS,
     DOWN,
-    DUP,
-    EXCUSED,
-    GEN,
-    GS,
     HALF,
-    LOG,
-    LSO,
-    MEMBERS,
-    MGEN,
     MSTABLE,
     NO_GEN,
-    OWNED,
-    PHASE,
     POLLED,
-    POS,
-    PROCESSED,
-    ST,
     STABLE,
     UNJOINED,
+    GroupState,
 )
 from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 
@@ -40,13 +21,13 @@ if TYPE_CHECKING:
     from kafkacheck.model.clients.group import GroupModel
 
 
-def _owners(state: tuple) -> list[tuple[int, int]]:
+def _owners(state: GroupState) -> list[tuple[int, int]]:
     """(generation, owned mask) of every consumer that believes it owns partitions."""
-    return [(m[MGEN], m[OWNED]) for m in state[CONS]
-            if m[ST] != DOWN and m[MGEN] != NO_GEN and m[OWNED]]
+    return [(m.generation, m.owned) for m in state.consumers
+            if m.status != DOWN and m.generation != NO_GEN and m.owned]
 
 
-def one_owner_per_generation(state: tuple) -> bool:
+def one_owner_per_generation(state: GroupState) -> bool:
     """No two consumers claim one partition for the same generation."""
     owners = _owners(state)
     for a in range(len(owners)):
@@ -56,7 +37,7 @@ def one_owner_per_generation(state: tuple) -> bool:
     return True
 
 
-def no_two_owners(state: tuple) -> bool:
+def no_two_owners(state: GroupState) -> bool:
     """No two consumers believe they own one partition at the same time."""
     seen = 0
     for _, owned in _owners(state):
@@ -66,22 +47,22 @@ def no_two_owners(state: tuple) -> bool:
     return True
 
 
-def _in_flight(model: GroupModel, state: tuple, p: int) -> int:
+def _in_flight(model: GroupModel, state: GroupState, p: int) -> int:
     """Record ids of partition p that some consumer holds polled but not yet processed."""
     before = model.commit == "before-processing"
     mask = 0
-    for m in state[CONS]:
-        ph = m[PHASE]
-        if m[BP] == p and (ph == POLLED or (ph == HALF and before)):
-            mask |= m[BREC]
+    for m in state.consumers:
+        ph = m.phase
+        if m.batch_partition == p and (ph == POLLED or (ph == HALF and before)):
+            mask |= m.batch_records
     return mask
 
 
-def _holders(model: GroupModel, state: tuple) -> list[int]:
+def _holders(model: GroupModel, state: GroupState) -> list[int]:
     """The partition of each consumer's unprocessed batch."""
     before = model.commit == "before-processing"
-    return [m[BP] for m in state[CONS]
-            if m[PHASE] == POLLED or (m[PHASE] == HALF and before)]
+    return [m.batch_partition for m in state.consumers
+            if m.phase == POLLED or (m.phase == HALF and before)]
 
 
 def group_properties(model: GroupModel) -> list[Property]:
@@ -91,64 +72,64 @@ def group_properties(model: GroupModel) -> list[Property]:
     strategy = model.strategy
     protocol = "cooperative" if model.cooperative else "eager"
 
-    def at_least_once(s: tuple) -> bool:
+    def at_least_once(s: GroupState) -> bool:
         for p in parts:
-            c = s[COMMITTED][p]
+            c = s.committed[p]
             if c > 0:
-                owed = log.ids(s[LOG], p, 0, c)
-                if owed & ~(s[PROCESSED][p] | s[EXCUSED][p] | _in_flight(model, s, p)):
+                owed = log.ids(s.log, p, 0, c)
+                if owed & ~(s.processed[p] | s.excused[p] | _in_flight(model, s, p)):
                     return False
         return True
 
-    def no_concurrent_processing(s: tuple) -> bool:
+    def no_concurrent_processing(s: GroupState) -> bool:
         held = _holders(model, s)
         return len(held) == len(set(held))
 
-    def commit_from_current_generation(s: tuple, a: tuple, t: tuple) -> bool:
-        if s[COMMITTED] == t[COMMITTED]:
+    def commit_from_current_generation(s: GroupState, a: tuple, t: GroupState) -> bool:
+        if s.committed == t.committed:
             return True
         i = model.index_of(a[1])
-        m = s[CONS][i]
-        return (s[MEMBERS] >> i & 1 and m[MGEN] == s[GEN] and m[ST] in (MSTABLE, UNJOINED)
-                and s[GS] != COMPLETING)
+        m = s.consumers[i]
+        return (s.members >> i & 1 and m.generation == s.generation
+                and m.status in (MSTABLE, UNJOINED) and s.group_state != COMPLETING)
 
-    def poll_target(a: tuple, t: tuple) -> tuple[int, int, int] | None:
+    def poll_target(a: tuple, t: GroupState) -> tuple[int, int, int] | None:
         """(partition, start, end) of a Poll step (start == end: no records returned)."""
         if a[0] != "Poll":
             return None
         i = model.index_of(a[1])
         p = int(a[2][1:])
-        m = t[CONS][i]
-        if m[PHASE] == POLLED and m[BP] == p:
-            return p, m[BS], m[BE]
-        return p, m[POS][p], m[POS][p]
+        m = t.consumers[i]
+        if m.phase == POLLED and m.batch_partition == p:
+            return p, m.batch_start, m.batch_end
+        return p, m.positions[p], m.positions[p]
 
-    def no_skipped_offsets(s: tuple, a: tuple, t: tuple) -> bool:
+    def no_skipped_offsets(s: GroupState, a: tuple, t: GroupState) -> bool:
         got = poll_target(a, t)
         if got is None:
             return True
         p, start, _ = got
-        lso = t[LSO][p]
+        lso = t.log_start[p]
         if start <= lso:
             return True
-        skipped = log.read(t[LOG], p, lso, start)
-        return not skipped & ~(t[PROCESSED][p] | t[EXCUSED][p] | _in_flight(model, s, p))
+        skipped = log.read(t.log, p, lso, start)
+        return not skipped & ~(t.processed[p] | t.excused[p] | _in_flight(model, s, p))
 
-    def reads_below_hw(s: tuple, a: tuple, t: tuple) -> bool:
+    def reads_below_hw(s: GroupState, a: tuple, t: GroupState) -> bool:
         got = poll_target(a, t)
         if got is None:
             return True
         p, start, end = got
         if end == start:
             return True  # nothing returned (a position above a new leader's lagging HW)
-        view = log.view(s[LOG], p)
+        view = log.view(s.log, p)
         return view is not None and end <= view[0]
 
-    def balanced(s: tuple) -> bool:
-        assignment = s[ASSIGN]
-        if not assignment or s[GS] != STABLE:
+    def balanced(s: GroupState) -> bool:
+        assignment = s.assignment
+        if not assignment or s.group_state != STABLE:
             return True
-        members = s[MEMBERS]
+        members = s.members
         sizes = [a.bit_count() for i, a in enumerate(assignment) if members >> i & 1]
         everything = 0
         for i, a in enumerate(assignment):
@@ -158,20 +139,20 @@ def group_properties(model: GroupModel) -> list[Property]:
             return model.cooperative  # cooperative round 1 withholds moving partitions
         return not sizes or max(sizes) - min(sizes) <= 1
 
-    def extra_consumers_idle(s: tuple) -> bool:
-        assignment = s[ASSIGN]
-        members = s[MEMBERS]
+    def extra_consumers_idle(s: GroupState) -> bool:
+        assignment = s.assignment
+        members = s.members
         if not assignment or members.bit_count() <= model.p:
             return True
         return all(a.bit_count() <= 1 for i, a in enumerate(assignment) if members >> i & 1)
 
-    def all_processed(s: tuple) -> bool:
+    def all_processed(s: GroupState) -> bool:
         for p in parts:
-            view = log.view(s[LOG], p)
+            view = log.view(s.log, p)
             if view is None:
                 return False
-            owed = log.read(s[LOG], p, s[LSO][p], view[0])
-            if owed & ~(s[PROCESSED][p] | s[EXCUSED][p]):
+            owed = log.read(s.log, p, s.log_start[p], view[0])
+            if owed & ~(s.processed[p] | s.excused[p]):
                 return False
         return True
 
@@ -214,7 +195,7 @@ def group_properties(model: GroupModel) -> list[Property]:
             "ConsumingNeverDeletes",
             "the log start offset moves only by retention, never because records were read, "
             "processed or committed",
-            lambda s, a, t: t[LSO] == s[LSO] or a[0] == "Retention",
+            lambda s, a, t: t.log_start == s.log_start or a[0] == "Retention",
             source="Kafka docs 'Design: The Consumer' (the log is retained regardless of "
             "consumption); UnifiedLog.deleteOldSegments",
             explanation="records disappeared from the log because a consumer committed past "
@@ -241,7 +222,7 @@ def group_properties(model: GroupModel) -> list[Property]:
         always(
             "AtMostOnce",
             f"with {commit_words}, no record is processed twice",
-            lambda s: not s[DUP],
+            lambda s: not s.duplicate,
             source="Kafka docs 'Consumer position' (delivery semantics)",
             explanation="a record was processed twice: its consumer processed it but did not "
             "commit past it before the partition moved (crash, rebalance, poll timeout), so "
@@ -288,12 +269,12 @@ def group_properties(model: GroupModel) -> list[Property]:
         ),
     ]
     if model.replicated:
-        def read_records_stay(s: tuple) -> bool:
+        def read_records_stay(s: GroupState) -> bool:
             for p in parts:
-                if log.view(s[LOG], p) is None:
+                if log.view(s.log, p) is None:
                     continue  # no live leader: nothing to read from, nothing to compare
-                got = s[PROCESSED][p] | _in_flight(model, s, p)
-                if got & ~log.leader_ids(s[LOG], p):
+                got = s.processed[p] | _in_flight(model, s, p)
+                if got & ~log.leader_ids(s.log, p):
                     return False
             return True
 
@@ -307,10 +288,10 @@ def group_properties(model: GroupModel) -> list[Property]:
             "above the high watermark and a broker crash and leader change truncated it, or "
             "an unclean election made a replica without it the leader",
         ))
-        props.extend(log.properties(LOG))
+        props.extend(model.log_properties())
     if model.max_records > 0:
         props.append(sometimes(
-            "SomeRecordProcessed", "a record can be processed", lambda s: any(s[PROCESSED]),
+            "SomeRecordProcessed", "a record can be processed", lambda s: any(s.processed),
             explanation="no reachable state has a processed record: the consumers can never "
             "read (auto.offset.reset=none without a committed offset, or no live leader)"))
     fair = ("Join", "Sync", "SyncFailed", "Poll", "Process", "Commit", "CommitFailed",

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from test_engine_semantics import ring
 
 from kafkacheck.cli import main
 from kafkacheck.explorer.bfs import breadth_first
@@ -17,7 +18,6 @@ from kafkacheck.explorer.parallel import parallel_breadth_first
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.render import summary_line
 from kafkacheck.testing import make_model
-from test_engine_semantics import ring
 
 
 def run(capsys, *argv):
@@ -84,8 +84,8 @@ def test_a_state_limit_of_one_stops_after_the_first_state():
 
 def test_simulation_without_a_violation_exits_3_and_with_one_exits_1(capsys):
     assert run(capsys, "simulate", "twophase", "--walks", "20")[0] == 3
-    code, out, _ = run(capsys, "simulate", "twophase", "--bound", "bug=early-commit",
-                       "--walks", "300", "--seed", "7", "--no-diagram")
+    code, out, _ = run(capsys, "simulate", "acks1-loss", "--walks", "300", "--seed", "7",
+                       "--no-diagram")
     assert code == 1 and "VIOLATED" in out
 
 

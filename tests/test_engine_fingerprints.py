@@ -9,6 +9,7 @@ from typing import NamedTuple
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mutants import make_mutant
 
 from kafkacheck.config import build_config
 from kafkacheck.explorer import native
@@ -137,12 +138,12 @@ def test_a_rebuilt_trace_that_does_not_replay_fails_loudly():
 def test_without_the_c_module_the_search_finds_the_same_states(monkeypatch):
     from kafkacheck.explorer import search, trace
 
-    native_run = breadth_first(make_model("twophase", bug="early-commit"))
+    native_run = breadth_first(make_mutant("twophase", "early-commit"))
     monkeypatch.setattr(trace, "fingerprint", native.py_fingerprint)
     monkeypatch.setattr(search, "Table", native.PyTable)
     monkeypatch.setattr(search, "append_record", native.py_append_record)
     monkeypatch.setattr(search, "records", native.py_records)
-    python_run = breadth_first(make_model("twophase", bug="early-commit"))
+    python_run = breadth_first(make_mutant("twophase", "early-commit"))
     assert python_run.distinct_states == native_run.distinct_states
     assert python_run.generated_states == native_run.generated_states
     assert [v.trace.actions for v in python_run.violations] == \

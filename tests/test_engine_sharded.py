@@ -121,7 +121,8 @@ def test_ctrl_c_stops_the_workers_and_prints_the_partial_result():
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "kafkacheck.cli", "check", "replication", "--set", "acks=all",
-         "--set", "replication.factor=3", "--bound", "records=4", "--bound", "crashes=2",
+         "--set", "replication.factor=3", "--set", "min.insync.replicas=2",
+         "--bound", "records=4", "--bound", "crashes=2", "--bound", "crash_kind=process",
          "--property", "NoAckedWriteLost", "--workers", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -22,6 +22,7 @@ def test_auto_commit_with_processing_in_the_poll_loop_is_at_least_once():
     model = make_model("group", EARLIEST, consumers=2, partitions=1, records=2, crashes=1)
     result = breadth_first(model, ["AtLeastOnce", "NoSkippedOffsets", "AllRecordsProcessed"])
     assert result.result == "holds" and result.complete
+    assert result.distinct_states == 1_007 and result.coverage["Crash"] == 548
 
 
 def test_auto_commit_duplicates_records_after_a_crash():
@@ -44,7 +45,9 @@ def test_commit_before_processing_then_a_crash_never_processes_a_record():
 def test_commit_before_processing_is_at_most_once_through_crashes_and_zombies():
     model = make_model("group", MANUAL, commit="before-processing", consumers=2, partitions=2,
                        records=2, crashes=1, poll_timeouts=1, pauses=1)
-    assert breadth_first(model, ["AtMostOnce"]).result == "holds"
+    result = breadth_first(model, ["AtMostOnce"])
+    assert result.result == "holds" and result.distinct_states == 86_253
+    assert all(result.coverage[fault] for fault in ("Crash", "PollTimeout", "Pause"))
 
 
 def test_commit_after_processing_is_at_least_once_through_crashes_zombies_and_retention():
@@ -52,7 +55,8 @@ def test_commit_after_processing_is_at_least_once_through_crashes_zombies_and_re
                        partitions=1, records=2, crashes=1, poll_timeouts=1, pauses=1,
                        retention=1)
     result = breadth_first(model, ["AtLeastOnce", "NoSkippedOffsets"])
-    assert result.result == "holds"
+    assert result.result == "holds" and result.distinct_states == 29_588
+    assert all(result.coverage[fault] for fault in ("Crash", "PollTimeout", "Pause", "Retention"))
 
 
 def test_latest_reset_after_retention_skips_records():
@@ -102,7 +106,9 @@ def test_default_latest_skips_records_when_a_new_group_crashes_before_its_first_
 def test_earliest_reset_after_retention_misses_only_deleted_records():
     model = make_model("group", EARLIEST, consumers=1, records=2, retention=2, crashes=1,
                        rejoins=1)
-    assert breadth_first(model, ["AtLeastOnce", "NoSkippedOffsets"]).result == "holds"
+    result = breadth_first(model, ["AtLeastOnce", "NoSkippedOffsets"])
+    assert result.result == "holds" and result.distinct_states == 951
+    assert result.coverage["Retention"] and result.coverage["Restart"]
 
 
 def test_no_offset_reset_reads_nothing_without_a_committed_offset():
@@ -112,9 +118,6 @@ def test_no_offset_reset_reads_nothing_without_a_committed_offset():
 
 
 def test_consuming_never_deletes_records_the_seeds_claim():
-    from kafkacheck.explorer.bfs import breadth_first
-    from kafkacheck.testing import make_model
-
     model = make_model("group", {"auto.offset.reset": "earliest"},
                        records=2, crashes=1, retention=1)
     result = breadth_first(model, ["ConsumingNeverDeletes"])

@@ -11,7 +11,7 @@ import pytest
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.checks import PropertySet
-from kafkacheck.model.clients.group import CONS, IDLE, MGEN, NO_GEN, OWNED, PHASE
+from kafkacheck.model.clients.group import IDLE, NO_GEN
 from kafkacheck.properties.base import always_step
 from kafkacheck.testing import make_model
 
@@ -54,16 +54,18 @@ def test_a_zombie_commit_is_rejected():
         if a[0] != "CommitFailed":
             return False
         i = model.index_of(a[1])
-        zombie = s[CONS][i]
-        taken = any(m[OWNED] & zombie[OWNED] and m[MGEN] != NO_GEN
-                    for j, m in enumerate(s[CONS]) if j != i)
-        return zombie[MGEN] == NO_GEN and zombie[PHASE] != IDLE and taken
+        zombie = s.consumers[i]
+        taken = any(m.owned & zombie.owned and m.generation != NO_GEN
+                    for j, m in enumerate(s.consumers) if j != i)
+        return zombie.generation == NO_GEN and zombie.phase != IDLE and taken
 
     trace = witness(model, zombie_commit_rejected)
     assert trace.actions[-1][0] == "CommitFailed"
     assert "PollTimeout" in names(trace)
     assert ("Sync", "C2", "{p0}") in trace.actions  # the partition moved before the commit
-    assert breadth_first(model, ["CommitsFromCurrentGeneration"]).result == "holds"
+    result = breadth_first(model, ["CommitsFromCurrentGeneration"])
+    assert result.result == "holds" and result.distinct_states == 194
+    assert result.coverage["CommitFailed"] == 17
 
 
 def test_cooperative_sticky_never_has_two_owners():
@@ -71,7 +73,8 @@ def test_cooperative_sticky_never_has_two_owners():
                        poll_timeouts=1, closes=1, rejoins=1)
     assert model.protocol == "COOPERATIVE"
     result = breadth_first(model, OWNERSHIP)
-    assert result.result == "holds"
+    assert result.result == "holds" and result.distinct_states == 64_527
+    assert all(result.coverage[f] for f in ("Crash", "PollTimeout", "Close", "Restart"))
 
 
 def test_a_member_whose_session_expired_while_paused_still_owns_its_partitions():
@@ -80,13 +83,16 @@ def test_a_member_whose_session_expired_while_paused_still_owns_its_partitions()
     assert "Pause" in names(trace) and names(trace)[-1] == "Sync"
 
 
-@pytest.mark.parametrize("strategy", ["range", "roundrobin", "sticky", "cooperative-sticky"])
-def test_more_consumers_than_partitions_leave_the_extra_consumers_idle(strategy):
+@pytest.mark.parametrize("strategy,states", [("range", 4_669), ("roundrobin", 4_669),
+                                             ("sticky", 11_452),
+                                             ("cooperative-sticky", 20_937)])
+def test_more_consumers_than_partitions_leave_the_extra_consumers_idle(strategy, states):
     settings = {**EARLIEST, "partition.assignment.strategy": strategy}
     model = make_model("group", settings, consumers=3, partitions=2, records=0, crashes=1)
     result = breadth_first(model, ["ExtraConsumersIdle", "BalancedAssignment",
                                    "NoTwoOwnersAtOnce"])
-    assert result.result == "holds"
+    assert result.result == "holds" and result.distinct_states == states
+    assert result.coverage["Crash"] and result.coverage["Sync"]
 
 
 def test_a_restarted_static_member_gets_its_partitions_back_without_a_rebalance():
@@ -100,7 +106,7 @@ def test_a_restarted_static_member_gets_its_partitions_back_without_a_rebalance(
     trace = witness(model, static_rejoin)
     assert "Restart" in names(trace) and "Expire" not in names(trace)
     before, after = trace.steps[-2].state, trace.steps[-1].state
-    assert after[1] == before[1]  # the generation did not change
+    assert after.generation == before.generation  # no rebalance: the same generation
 
 
 def test_kip_848_consumer_protocol_is_rejected_as_not_modelled():

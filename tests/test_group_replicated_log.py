@@ -5,6 +5,9 @@ Each test is one ``kafkacheck check group --set ... --bound log=replicated ...``
 
 from __future__ import annotations
 
+from mutants import make_mutant
+from mutants.group import FetchAboveHw
+
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.testing import make_model
 
@@ -49,8 +52,9 @@ def test_acks_1_loses_an_acknowledged_write_under_the_consumers():
 
 
 def test_reading_above_the_hw_loses_a_record_on_a_broker_crash():
-    model = make_model("group", SAFE, consumers=1, records=1, log="replicated",
-                       bug="fetch-above-hw")
+    model = make_mutant("group", "fetch-above-hw", SAFE, consumers=1, records=1,
+                        log="replicated")
+    assert isinstance(model, FetchAboveHw)
     result = breadth_first(model, ["ConsumersReadBelowHw", "ReadRecordsStay"])
     assert names(result.violation("ConsumersReadBelowHw").trace)[-1] == "Poll"
     assert names(result.violation("ReadRecordsStay").trace)[-2:] == ["Crash", "Fence"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kafkacheck.report import normalize, row_markdown, run_row
-from kafkacheck.report_matrices import GROUP, PRODUCER, REPLICATION
+from kafkacheck.report_matrices import EXACTLY_ONCE, GROUP, PRODUCER, REPLICATION, TRANSACTIONS
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 
@@ -22,6 +22,8 @@ SLICE = [
     (REPLICATION, 11),  # acks=all, RF=2, power loss
     (PRODUCER, 3),      # no idempotence, 5 in flight
     (GROUP, 8),         # commit before processing, crash
+    (TRANSACTIONS, 19),  # read_committed, power loss of the only broker
+    (EXACTLY_ONCE, 0),  # the loop without a transactional.id
 ]
 
 

@@ -61,6 +61,7 @@ MUTANTS = [
      {"instances": 2, "partitions": 1, "late_produces": 1}, "ZombieFenced", 13),
     ("end-txn-ignores-epoch", RC, {"instances": 2, "partitions": 1}, "ZombieFenced", 16),
     ("refuses-markers", RC, SMALL, "TransactionsComplete", 7),
+    ("new-leader-keeps-hw", RC, {**SMALL, "crashes": 1}, "LsoAdvances", 15),
     ("refuses-markers", RC, SMALL, "CommittedBecomesVisible", 7),
     ("refuses-markers", RC, SMALL, "SomeCommitVisible", None),
     ("refuses-markers", LOOP_TV1, LOOP, "SomeOutputVisible", None),

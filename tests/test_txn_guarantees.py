@@ -68,6 +68,20 @@ def test_liveness_every_transaction_completes_and_the_lso_advances(settings, sta
     assert result.result == "holds" and result.distinct_states == states
 
 
+def test_a_crash_of_the_broker_holding_coordinator_and_data_loses_no_guarantee():
+    """Two instances (the first a zombie once the second initialises), the only broker
+    crashes and restarts: the coordinator fails over to its reloaded log.  Every safety
+    and liveness property holds; Partition.makeLeader moving the restarted leader's HW to
+    its log end is what lets the LSO reach the committed transactions (the
+    new-leader-keeps-hw mutant, without it, violates LsoAdvances).
+    kafkacheck check transactions --set transactional.id=app
+    --set isolation.level=read_committed --bound instances=2 --bound crashes=1"""
+    result = check({}, instances=2, partitions=1, crashes=1)
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 10225
+    assert result.coverage["Crash"] > 0 and result.coverage["Restart"] > 0
+
+
 # -- KIP-890: the anomalies of the old protocol, absent from transaction.version 2 --------
 
 

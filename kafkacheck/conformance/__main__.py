@@ -1,16 +1,24 @@
-"""Command line: ``python -m kafkacheck.conformance run|up|down``."""
+"""Command line: ``kafkacheck conformance run|soak|judge|up|down|cleanup``.
+
+Exit codes: 0 every history conforms to the model; 1 a conformance failure (an anomaly
+the model says cannot happen, or a final read that did not complete); 2 bad input; 3 no
+verdict (Kafka or a tool is missing, or an observed anomaly no model run covers).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import importlib
+import importlib.util
 import json
 import shutil
 import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -21,19 +29,45 @@ DEFAULT_UP_DIR = Path.home() / ".cache" / "kafkacheck" / "cluster"
 SCENARIO_NAMES = (
     "acks1-leader-kill",
     "acks-all-kill-rounds",
+    "zombie-leader-acks1",
+    "zombie-leader-acks-all",
+    "producer-retry-duplicates",
+    "producer-retry-idempotent",
+    "idempotent-epoch-bump-java",
+    "idempotent-epoch-bump-librdkafka",
     "commit-before-processing-crash",
     "auto-commit-crash",
     "auto-commit-store-on-return-crash",
 )
+EXIT = {"conforms": 0, "FAIL": 1, "not covered": 3}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that ends bad input with one line and exit code 2."""
+
+    def error(self, message: str) -> Any:  # noqa: D102 - argparse's hook
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _positive(text: str) -> int:
+    """A positive integer argument."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
     """The argument parser."""
-    ap = argparse.ArgumentParser(
-        prog="python -m kafkacheck.conformance",
-        description="Run a real Kafka cluster and check Jepsen-style histories against it.",
+    ap = _Parser(
+        prog="kafkacheck conformance",
+        description="Run a real Kafka cluster, record histories, judge them against the model.",
     )
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="start a cluster, run scenarios, write a JSON summary")
     run.add_argument("--out", type=Path, default=Path("conformance-summary.json"))
     run.add_argument(
@@ -41,21 +75,53 @@ def _parser() -> argparse.ArgumentParser:
         default=",".join(SCENARIO_NAMES),
         help=f"comma-separated subset of {', '.join(SCENARIO_NAMES)}",
     )
-    run.add_argument("--rounds", type=int, default=8, help="kill rounds for acks-all-kill-rounds")
-    run.add_argument("--workdir", type=Path, default=None, help="where histories go")
-    run.add_argument("--version", default=KAFKA_VERSION)
-    run.add_argument("--keep", action="store_true", help="keep the cluster's data and logs")
+    run.add_argument("--rounds", type=_positive, default=8,
+                     help="kill rounds for acks-all-kill-rounds")
+    _cluster_args(run)
+    soak = sub.add_parser("soak", help="randomised fault rounds with producers and a group")
+    soak.add_argument("--seed", type=int, default=1)
+    soak.add_argument("--rounds", type=_positive, default=50)
+    soak.add_argument("--acks", choices=("all", "1"), default="all")
+    soak.add_argument("--min-insync-replicas", type=_positive, default=2)
+    soak.add_argument("--partitions", type=_positive, default=3)
+    soak.add_argument("--rate", type=float, default=50.0, help="records/s per producer")
+    soak.add_argument("--replay", type=Path, default=None,
+                      help="re-apply the faults recorded in a soak result or rounds.jsonl")
+    soak.add_argument("--out", type=Path, default=Path("soak-result.json"))
+    _cluster_args(soak, default_roles="split")
+    jd = sub.add_parser("judge", help="judge a recorded history against the model (no cluster)")
+    jd.add_argument("--result", type=Path, required=True,
+                    help="a soak result or a run summary (JSON) naming the history")
+    jd.add_argument("--scenario", default=None, help="which scenario of a run summary")
+    jd.add_argument("--variant", action="append", default=[],
+                    help="MODEL=module:Class: predict with a model variant instead "
+                         "(e.g. to show that the check can fail)")
+    jd.add_argument("--out", type=Path, default=None, help="write the judgement as JSON")
     up = sub.add_parser("up", help="start a detached cluster and print its bootstrap servers")
     up.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR)
     up.add_argument("--version", default=KAFKA_VERSION)
     down = sub.add_parser("down", help="stop a cluster started with 'up'")
     down.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR)
+    sub.add_parser("cleanup", help="remove network namespaces left by killed runs")
     return ap
+
+
+def _cluster_args(p: argparse.ArgumentParser, default_roles: str = "combined") -> None:
+    """Options shared by the commands that start a cluster."""
+    p.add_argument("--roles", choices=("combined", "split"), default=default_roles,
+                   help="combined: 3 broker+controller nodes; split: 3 controllers + 3 brokers")
+    p.add_argument("--network", choices=("auto", "on", "off"), default="auto",
+                   help="network namespaces for partitions (needs root, ip, nft)")
+    p.add_argument("--elr", choices=("default", "on", "off"), default="default",
+                   help="format with eligible.leader.replicas.version=1/0 (default: Kafka's)")
+    p.add_argument("--workdir", type=Path, default=None, help="where histories go")
+    p.add_argument("--version", default=KAFKA_VERSION)
+    p.add_argument("--keep", action="store_true", help="keep the cluster's data and logs")
 
 
 @contextlib.contextmanager
 def _sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit so clusters are stopped on the way out."""
+    """Turn SIGTERM into SystemExit so clusters and namespaces are removed on the way out."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)
@@ -71,23 +137,61 @@ def _sigterm_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
-def _trim(check: dict[str, Any], limit: int = 20) -> dict[str, Any]:
-    """The checker summary with at most ``limit`` anomalies listed per kind."""
-    out = dict(check)
-    out["anomalies"] = {k: v[:limit] for k, v in check.get("anomalies", {}).items()}
+def _network_choice(args: argparse.Namespace) -> bool | None:
+    """True/False for namespaces, or None after printing why they are impossible."""
+    from .network import missing_tools
+
+    missing = missing_tools()
+    if args.network == "off":
+        return False
+    if missing and args.network == "on":
+        print(f"network partitions need {', '.join(missing)}", file=sys.stderr)
+        return None
+    return not missing
+
+
+def _features(args: argparse.Namespace) -> dict[str, int]:
+    """Feature levels to format with."""
+    if args.elr == "default":
+        return {}
+    return {"eligible.leader.replicas.version": 1 if args.elr == "on" else 0}
+
+
+def _trim(judgement: Mapping[str, Any], limit: int = 5) -> dict[str, Any]:
+    """A judgement with at most ``limit`` examples per kind (the summary stays small)."""
+    out = dict(judgement)
+    out["kinds"] = [{**k, "examples": k.get("examples", [])[:limit]} for k in judgement["kinds"]]
     return out
 
 
+def _overall(verdicts: Sequence[str]) -> str:
+    """FAIL if any run failed, else not covered if any was, else conforms."""
+    if "FAIL" in verdicts:
+        return "FAIL"
+    if "not covered" in verdicts:
+        return "not covered"
+    return "conforms"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Start a cluster, run the chosen scenarios and write the summary."""
+    """Start a cluster, run the chosen scenarios, judge each history, write the summary."""
+    from .catalog import SCENARIOS
     from .cluster import KafkaCluster
-    from .scenarios import SCENARIOS, acks_all_kill_rounds
+    from .scenarios import acks_all_kill_rounds
 
     names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [n for n in names if n not in SCENARIOS]
-    if unknown:
+    if unknown or not names:
         print(f"unknown scenarios: {unknown}; choose from {list(SCENARIOS)}", file=sys.stderr)
         return 2
+    network = _network_choice(args)
+    if network is None:
+        return 3
+    needs = [n for n in names if SCENARIOS[n].network]
+    if needs and not network:
+        print(f"scenarios {needs} need network namespaces (root, ip, nft); "
+              "run them as root or leave them out", file=sys.stderr)
+        return 3
     t0 = time.monotonic()
     try:
         dist = ensure_distribution(args.version)
@@ -97,44 +201,172 @@ def cmd_run(args: argparse.Namespace) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kafkacheck-run-"))
     summary: dict[str, Any] = {
         "kafka_version": dist.version,
-        "distribution": {
-            "root": str(dist.root),
-            "jars": len(dist.jars),
-            "fetched_now": dist.fetched,
-            "seconds": round(dist.seconds, 2),
-        },
+        "distribution": {"jars": len(dist.jars), "fetched_now": dist.fetched,
+                         "seconds": round(dist.seconds, 2)},
         "workdir": str(workdir),
         "scenarios": [],
     }
-    ok = True
-    with KafkaCluster(dist, keep_dir=args.keep) as cluster:
+    verdicts = []
+    with KafkaCluster(dist, keep_dir=args.keep, roles=args.roles, network=network,
+                      features=_features(args)) as cluster:
         summary["cluster"] = cluster.describe()
         for name in names:
             print(f"[kafkacheck] scenario {name} ...", file=sys.stderr, flush=True)
             if name == "acks-all-kill-rounds":
                 res = acks_all_kill_rounds(cluster, workdir / name, rounds=args.rounds)
             else:
-                res = SCENARIOS[name](cluster, workdir / name)
+                res = SCENARIOS[name].run(cluster, workdir / name)
             data = res.to_json()
-            data["check"] = _trim(data["check"])
+            data["judgement"] = _trim(data["judgement"])
+            data["family"] = SCENARIOS[name].family
             summary["scenarios"].append(data)
-            ok = ok and res.expected_seen
-            print(
-                f"[kafkacheck]   {res.observation} ({res.seconds:.1f}s)",
-                file=sys.stderr,
-                flush=True,
-            )
+            verdicts.append(res.verdict)
+            print(f"[kafkacheck]   {res.verdict}: {res.observation} ({res.seconds:.1f}s)",
+                  file=sys.stderr, flush=True)
         summary["cluster"]["events"] = cluster.events
     summary["total_seconds"] = round(time.monotonic() - t0, 2)
-    summary["all_expectations_met"] = ok
+    summary["verdict"] = _overall(verdicts)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=1, default=str) + "\n")
-    print(f"[kafkacheck] summary written to {args.out}", file=sys.stderr)
-    return 0 if ok else 1
+    print(f"[kafkacheck] {summary['verdict']}; summary written to {args.out}", file=sys.stderr)
+    return EXIT[summary["verdict"]]
+
+
+def cmd_soak(args: argparse.Namespace) -> int:
+    """Run the randomised soak and write its result."""
+    from .cluster import KafkaCluster
+    from .soak import SoakConfig, load_replay, run_soak, summarize
+
+    network = _network_choice(args)
+    if not network:
+        print("the soak injects network partitions: it needs root, ip and nft",
+              file=sys.stderr)
+        return 3
+    replay = None
+    if args.replay is not None:
+        try:
+            replay = load_replay(args.replay)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"cannot replay {args.replay}: {exc}", file=sys.stderr)
+            return 2
+    try:
+        dist = ensure_distribution(args.version)
+    except DistributionError as exc:
+        print(f"cannot obtain Kafka {args.version}: {exc}", file=sys.stderr)
+        return 3
+    cfg = SoakConfig(
+        seed=args.seed,
+        rounds=len(replay) if replay is not None else args.rounds,
+        acks=args.acks,
+        min_insync_replicas=args.min_insync_replicas,
+        partitions=args.partitions,
+        rate_per_s=args.rate,
+    )
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kafkacheck-soak-"))
+    print(f"[kafkacheck] soak seed={cfg.seed} rounds={cfg.rounds} acks={cfg.acks} "
+          f"roles={args.roles}; histories in {workdir}", file=sys.stderr, flush=True)
+    with KafkaCluster(dist, keep_dir=args.keep, roles=args.roles, network=True,
+                      features=_features(args)) as cluster:
+        run = run_soak(
+            cluster,
+            workdir,
+            cfg,
+            replay=replay,
+            log=lambda text: print(f"[kafkacheck] {text}", file=sys.stderr, flush=True),
+        )
+    print("[kafkacheck] cluster stopped; judging the history against the model ...",
+          file=sys.stderr, flush=True)
+    result = summarize(run)
+    result["kafka_version"] = dist.version
+    result["replayed_from"] = str(args.replay) if args.replay else None
+    result["judgement"] = _trim(result["judgement"])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, default=str) + "\n")
+    verdict = result["judgement"]["verdict"]
+    print(f"[kafkacheck] {verdict}: {json.dumps(result['figures'])}; written to {args.out}",
+          file=sys.stderr)
+    return EXIT[verdict]
+
+
+@functools.lru_cache(maxsize=16)
+def _variant_factory_for(specs: tuple[str, ...]) -> Any:
+    """One factory per variant list, so the prediction cache recognises repeated runs."""
+    return _make_variant_factory(specs)
+
+
+def _variant_factory(specs: Sequence[str]) -> Any:
+    """A model factory that builds MODEL from module:Class for each MODEL=module:Class."""
+    return _variant_factory_for(tuple(specs))
+
+
+def _make_variant_factory(specs: Sequence[str]) -> Any:
+    """Build the factory of :func:`_variant_factory`."""
+    from kafkacheck.config import build_config
+
+    from .predict import default_factory
+
+    classes = {}
+    for spec in specs:
+        model, _, target = spec.partition("=")
+        module, _, attr = target.rpartition(":")
+        if not (model and module and attr):
+            raise ValueError(f"--variant wants MODEL=module:Class or MODEL=file.py:Class, "
+                             f"not {spec!r}")
+        if module.endswith(".py"):
+            spec_ = importlib.util.spec_from_file_location(Path(module).stem, module)
+            if spec_ is None or spec_.loader is None:
+                raise ImportError(f"cannot load {module}")
+            loaded = importlib.util.module_from_spec(spec_)
+            spec_.loader.exec_module(loaded)
+        else:
+            loaded = importlib.import_module(module)
+        classes[model] = getattr(loaded, attr)
+
+    def make(model: str, settings: Mapping[str, str], bounds: Mapping[str, Any]) -> Any:
+        if model not in classes:
+            return default_factory(model, settings, bounds)
+        cls = classes[model]
+        config = build_config(cls, [(k, str(v)) for k, v in settings.items()],
+                              bounds=[(k, str(v)) for k, v in bounds.items()])
+        return cls(config)
+
+    return make
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    """Judge a recorded history (from a run summary or a soak result) against the model."""
+    from .conform import judge, render
+    from .history import read_events
+    from .predict import RunConfig, predict
+
+    try:
+        data = json.loads(args.result.read_text())
+        if "scenarios" in data:
+            chosen = [s for s in data["scenarios"] if s["scenario"] == args.scenario]
+            if not chosen:
+                names = [s["scenario"] for s in data["scenarios"]]
+                print(f"--scenario must be one of {names}", file=sys.stderr)
+                return 2
+            data = chosen[0]
+        events = read_events(data["history_path"])
+        config = RunConfig.from_json(data["config"])
+        faults = list(data["faults"])
+        factory = _variant_factory(args.variant) if args.variant else None
+    except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError) as exc:
+        print(f"cannot judge {args.result}: {exc}", file=sys.stderr)
+        return 2
+    judgement = judge(events, predict(config, faults, factory))
+    print(render(judgement))
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        out = {"result": str(args.result), "scenario": args.scenario,
+               "variant": list(args.variant), **_trim(judgement.to_json())}
+        args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")
+    return EXIT[judgement.verdict]
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    """Start a cluster that outlives this command."""
+    """Start a cluster that outlives this command (loopback, combined roles)."""
     from .cluster import KafkaCluster, stop_detached
 
     directory: Path = args.dir.expanduser().resolve()
@@ -155,7 +387,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(cluster.bootstrap)
     print(
         f"[kafkacheck] cluster up in {cluster.start_seconds:.1f}s; stop it with "
-        f"'python -m kafkacheck.conformance down --dir {directory}'",
+        f"'kafkacheck conformance down --dir {directory}'",
         file=sys.stderr,
     )
     return 0
@@ -174,15 +406,36 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    """Remove namespaces whose owning run is gone."""
+    from .network import STATE_DIR, cleanup_stale, missing_tools
+
+    if "root" in missing_tools():
+        print("cleanup needs root", file=sys.stderr)
+        return 3
+    removed = cleanup_stale(STATE_DIR)
+    print(f"[kafkacheck] removed {len(removed)} stale networks: {removed}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "soak": cmd_soak,
+    "judge": cmd_judge,
+    "up": cmd_up,
+    "down": cmd_down,
+    "cleanup": cmd_cleanup,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (0 ok, 1 expectation not met, 2 bad input, 3 no Kafka)."""
-    args = _parser().parse_args(list(argv) if argv is not None else None)
+    """Entry point; returns the exit code (see the module docstring)."""
+    try:
+        args = _parser().parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        return int(exc.code or 0)
     with _sigterm_as_exit():
-        if args.cmd == "run":
-            return cmd_run(args)
-        if args.cmd == "up":
-            return cmd_up(args)
-        return cmd_down(args)
+        return COMMANDS[args.cmd](args)
 
 
 if __name__ == "__main__":

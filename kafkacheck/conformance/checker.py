@@ -20,6 +20,8 @@ workload, restated here:
   backwards or repeat a position.
 * **non-monotonic send**: a producer's sends to a partition, in the order it
   issued them, were acknowledged at offsets that do not increase.
+* **reordered**: a producer's records stand in a partition's log (by the lowest
+  offset each value was read at) in another order than it sent them.
 
 Poll checks can group by ``process`` (one consumer instance, Jepsen's view) or
 by ``group`` (the consumer group as one logical reader across crashes and
@@ -309,6 +311,50 @@ def nonmonotonic_sends(history: History) -> list[Anomaly]:
     return out
 
 
+def reorders(history: History) -> list[Anomaly]:
+    """A producer's records that stand in the log before a record it sent earlier.
+
+    Positions are the lowest offset each value was *read* at (acknowledged offsets of
+    lost records do not count); values are (sent earlier, sent later but standing first).
+    """
+    ops = sorted(as_ops(history), key=lambda o: (o.invoke_time, o.index))
+    firsts: dict[str, dict[Any, int]] = defaultdict(dict)
+    for op in ops:
+        if op.f == "poll" and op.type == OK:
+            for key, pairs in op.reads().items():
+                seen = firsts[key]
+                for offset, value in pairs:
+                    v = _hashable(value)
+                    if v not in seen or offset < seen[v]:
+                        seen[v] = offset
+    latest: dict[tuple[str, str], tuple[int, Any]] = {}
+    out = []
+    for op in ops:
+        if op.f != "send":
+            continue
+        for key, pairs in op.writes().items():
+            first = firsts.get(key, {})
+            for _, value in pairs:
+                v = _hashable(value)
+                idx = first.get(v)
+                if idx is None:
+                    continue  # never observed: lost or never written
+                prev = latest.get((op.process, key))
+                if prev is not None and idx < prev[0]:
+                    out.append(
+                        Anomaly(
+                            "reordered",
+                            key,
+                            (prev[1], v),
+                            (),
+                            {"process": op.process, "op": op.index, "indexes": [prev[0], idx]},
+                        )
+                    )
+                if prev is None or idx > prev[0]:
+                    latest[(op.process, key)] = (idx, v)
+    return out
+
+
 def duplicate_deliveries(history: History, by: GroupBy = "group") -> list[Anomaly]:
     """Records (partition, offset) that a reader's successful polls returned more than once."""
     ops = as_ops(history)
@@ -369,6 +415,7 @@ CHECKS = (
     "poll-skip",
     "nonmonotonic-poll",
     "nonmonotonic-send",
+    "reordered",
     "inconsistent-offsets",
     "aborted-read",
 )
@@ -383,6 +430,7 @@ def check(history: History, poll_by: GroupBy = "process") -> dict[str, Any]:
         "poll-skip": poll_skips(ops, poll_by),
         "nonmonotonic-poll": nonmonotonic_polls(ops, poll_by),
         "nonmonotonic-send": nonmonotonic_sends(ops),
+        "reordered": reorders(ops),
         "inconsistent-offsets": inconsistent_offsets(ops),
         "aborted-read": aborted_reads(ops),
     }

@@ -1,8 +1,14 @@
-"""A throwaway 3-node KRaft Kafka cluster on 127.0.0.1 with process-level fault injection.
+"""A throwaway KRaft Kafka cluster with process and network fault injection.
 
-Every node is a combined broker+controller JVM (``kafka.Kafka``) with a static
-controller quorum (``controller.quorum.voters``), formatted by
-``kafka.tools.StorageTool format --cluster-id``.  Processes are tracked by PID:
+Two layouts (``roles``): ``combined`` runs 3 nodes that are each broker and controller
+(``process.roles=broker,controller``); ``split`` runs 3 controllers
+(``process.roles=controller``, ids 101..103) and 3 brokers (``process.roles=broker``,
+ids 1..3) as separate JVMs, as in production, so a broker fault is not a controller
+fault.  The quorum is static (``controller.quorum.voters``), storage is formatted by
+``kafka.tools.StorageTool format --cluster-id`` (``--feature`` pins feature levels such
+as ``eligible.leader.replicas.version``).  Nodes listen on 127.0.0.1, or, with
+``network=True``, each in its own network namespace (:mod:`.network`) so that links
+can be cut.  Processes are tracked by PID:
 the context manager and an ``atexit`` hook stop them (SIGTERM, then SIGKILL),
 and with ``die_with_parent`` Linux SIGKILLs them if the Python thread that
 started them dies (``PR_SET_PDEATHSIG``), so start and restart nodes from a
@@ -33,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .distribution import Distribution
+from .network import NetnsNetwork
 
 RUNNING = "running"
 PAUSED = "paused"
@@ -40,7 +47,6 @@ DEAD = "dead"
 
 #: Broker settings shared by every node; chosen for a small, fast-failing test cluster.
 BASE_SETTINGS: dict[str, str] = {
-    "process.roles": "broker,controller",
     "controller.listener.names": "CONTROLLER",
     "inter.broker.listener.name": "PLAINTEXT",
     "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -124,23 +130,56 @@ class PartitionState:
         return {"leader": self.leader, "replicas": list(self.replicas), "isr": list(self.isr)}
 
 
+COMBINED = "combined"
+SPLIT = "split"
+LAYOUTS = (COMBINED, SPLIT)
+#: Node ids of dedicated controllers in the split layout (brokers are 1, 2, 3, ...).
+CONTROLLER_ID_BASE = 100
+BROKER_PORT = 9092
+CONTROLLER_PORT = 9093
+
+
 @dataclass
 class Node:
-    """One combined broker+controller process."""
+    """One Kafka process: a broker, a controller, or both."""
 
     node_id: int
     broker_port: int
     controller_port: int
     directory: Path
+    roles: tuple[str, ...] = ("broker", "controller")
+    host: str = "127.0.0.1"
+    endpoint: str = ""
     proc: subprocess.Popen[bytes] | None = None
     state: str = DEAD
     starts: int = 0
     history: list[tuple[float, str]] = field(default_factory=list)
+    #: size of server.log when the current process started (its own lines come after)
+    log_mark: int = 0
+
+    def started(self) -> bool:
+        """Whether the current process logged that it finished starting."""
+        try:
+            with self.log_path.open("rb") as fh:
+                fh.seek(self.log_mark)
+                return b"Kafka Server started" in fh.read()
+        except OSError:
+            return False
 
     @property
     def pid(self) -> int | None:
         """PID of the current process, if any."""
         return self.proc.pid if self.proc is not None else None
+
+    @property
+    def is_broker(self) -> bool:
+        """Whether this process serves clients and hosts replicas."""
+        return "broker" in self.roles
+
+    @property
+    def is_controller(self) -> bool:
+        """Whether this process is a KRaft voter."""
+        return "controller" in self.roles
 
     @property
     def config_path(self) -> Path:
@@ -191,8 +230,15 @@ def free_ports(n: int) -> list[int]:
 
 
 def random_cluster_id() -> str:
-    """A Kafka cluster id: a random UUID in unpadded URL-safe base64."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A Kafka cluster id: a random UUID in unpadded URL-safe base64, not starting with '-'.
+
+    Like Kafka's ``Uuid.randomUuid``, ids that start with '-' are drawn again: the storage
+    tool's argument parser would read one as an option.
+    """
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def _kill_pid(pid: int, grace_s: float) -> None:
@@ -230,61 +276,107 @@ class KafkaCluster:
         jvm_opts: tuple[str, ...] = JVM_OPTS,
         die_with_parent: bool = True,
         keep_dir: bool = False,
+        roles: str = COMBINED,
+        controllers: int = 3,
+        network: bool = False,
+        features: dict[str, int] | None = None,
+        controller_jvm_opts: tuple[str, ...] | None = None,
     ) -> None:
-        """Prepare (but do not start) a cluster of ``nodes`` combined nodes."""
+        """Prepare (but do not start) ``nodes`` brokers (and ``controllers`` in ``split``)."""
         if shutil.which("java") is None:
             raise ClusterError("java is not on PATH")
+        if roles not in LAYOUTS:
+            raise ClusterError(f"roles must be one of {LAYOUTS}, not {roles!r}")
         self.dist = dist
+        self.layout = roles
         self.settings = {**BASE_SETTINGS, **(overrides or {})}
         self.jvm_opts = jvm_opts
+        self.controller_jvm_opts = controller_jvm_opts or jvm_opts
         self.die_with_parent = die_with_parent
         self.keep_dir = keep_dir
+        self.features = dict(features or {})
         self.base_dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="kafkacheck-"))
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self.cluster_id = random_cluster_id()
-        ports = free_ports(2 * nodes)
+        layout: list[tuple[int, tuple[str, ...]]]
+        if roles == COMBINED:
+            layout = [(i + 1, ("broker", "controller")) for i in range(nodes)]
+        else:
+            layout = [(i + 1, ("broker",)) for i in range(nodes)]
+            layout += [(CONTROLLER_ID_BASE + i + 1, ("controller",)) for i in range(controllers)]
+        self.network: NetnsNetwork | None = None
+        if network:
+            self.network = NetnsNetwork(tuple(f"k{nid}" for nid, _ in layout))
+            ports = [BROKER_PORT, CONTROLLER_PORT] * len(layout)
+        else:
+            ports = free_ports(2 * len(layout))
         self.nodes: dict[int, Node] = {}
-        for i in range(nodes):
-            nid = i + 1
+        for i, (nid, node_roles) in enumerate(layout):
             self.nodes[nid] = Node(
-                nid, ports[2 * i], ports[2 * i + 1], self.base_dir / f"node{nid}"
+                nid,
+                ports[2 * i],
+                ports[2 * i + 1],
+                self.base_dir / f"node{nid}",
+                roles=node_roles,
+                endpoint=f"k{nid}",
             )
         self.started_at: float | None = None
         self.start_seconds: float | None = None
         self.events: list[dict[str, Any]] = []
+        self.feature_levels: dict[str, str] = {}
         self._lock = threading.RLock()
+
+    @property
+    def broker_ids(self) -> list[int]:
+        """Ids of the processes that are brokers."""
+        return [n.node_id for n in self.nodes.values() if n.is_broker]
+
+    @property
+    def controller_ids(self) -> list[int]:
+        """Ids of the KRaft voters."""
+        return [n.node_id for n in self.nodes.values() if n.is_controller]
+
+    def endpoint(self, node_id: int) -> str:
+        """The network endpoint name of a node (for :class:`~.network.NetnsNetwork` cuts)."""
+        return self.nodes[node_id].endpoint
 
     # -- configuration ------------------------------------------------------
 
     @property
     def bootstrap(self) -> str:
-        """bootstrap.servers for clients (all nodes)."""
-        return ",".join(f"127.0.0.1:{n.broker_port}" for n in self.nodes.values())
+        """bootstrap.servers for clients (every broker)."""
+        return self.bootstrap_of(self.broker_ids)
 
     def bootstrap_of(self, node_ids: list[int] | None = None) -> str:
-        """bootstrap.servers restricted to some nodes (default: the running ones)."""
+        """bootstrap.servers restricted to some brokers (default: the running ones)."""
         ids = node_ids if node_ids is not None else self.running_ids()
-        return ",".join(f"127.0.0.1:{self.nodes[i].broker_port}" for i in ids)
+        nodes = [self.nodes[i] for i in ids if self.nodes[i].is_broker]
+        return ",".join(f"{n.host}:{n.broker_port}" for n in nodes)
 
     def voters(self) -> str:
-        """controller.quorum.voters: a static quorum of every node."""
-        return ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self.nodes.values())
+        """controller.quorum.voters: a static quorum of the controllers."""
+        voters = [n for n in self.nodes.values() if n.is_controller]
+        return ",".join(f"{n.node_id}@{n.host}:{n.controller_port}" for n in voters)
 
     def node_properties(self, node: Node) -> dict[str, str]:
         """The full server.properties of one node."""
         props = dict(self.settings)
+        listeners = []
+        if node.is_broker:
+            listeners.append(f"PLAINTEXT://{node.host}:{node.broker_port}")
+        if node.is_controller:
+            listeners.append(f"CONTROLLER://{node.host}:{node.controller_port}")
         props.update(
             {
+                "process.roles": ",".join(node.roles),
                 "node.id": str(node.node_id),
                 "controller.quorum.voters": self.voters(),
-                "listeners": (
-                    f"PLAINTEXT://127.0.0.1:{node.broker_port},"
-                    f"CONTROLLER://127.0.0.1:{node.controller_port}"
-                ),
-                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.broker_port}",
+                "listeners": ",".join(listeners),
                 "log.dirs": str(node.directory / "data"),
             }
         )
+        if node.is_broker:
+            props["advertised.listeners"] = f"PLAINTEXT://{node.host}:{node.broker_port}"
         return props
 
     def _write_configs(self) -> None:
@@ -297,7 +389,8 @@ class KafkaCluster:
 
     def _java(self, main: str, *args: str, node: Node | None = None) -> list[str]:
         """A java command line on the distribution's classpath."""
-        cmd = ["java", *self.jvm_opts]
+        heap = self.jvm_opts if node is None or node.is_broker else self.controller_jvm_opts
+        cmd = ["java", *heap]
         if node is not None:
             cmd.append(f"-Dlog4j2.configurationFile={node.directory / 'log4j2.properties'}")
             cmd.append(f"-Dkafka.logs.dir={node.directory}")
@@ -316,6 +409,7 @@ class KafkaCluster:
                 "--cluster-id",
                 self.cluster_id,
                 "--ignore-formatted",
+                *[a for k, v in sorted(self.features.items()) for a in ("--feature", f"{k}={v}")],
                 node=node,
             )
             out = (node.directory / "format.log").open("wb")
@@ -341,13 +435,18 @@ class KafkaCluster:
         with _LIVE_LOCK:
             _LIVE.add(self)
         try:
+            if self.network is not None:
+                self.network.create()
+                for node in self.nodes.values():
+                    node.host = self.network.address(node.endpoint)
             self._write_configs()
             self.format_storage(timeout_s)
             for nid in self.nodes:
                 self.start_node(nid)
             self.wait_brokers(
-                list(self.nodes), timeout_s=max(5.0, timeout_s - (time.monotonic() - t0))
+                self.broker_ids, timeout_s=max(5.0, timeout_s - (time.monotonic() - t0))
             )
+            self.feature_levels = self.describe_features()
         except BaseException:
             self.stop()
             raise
@@ -363,8 +462,13 @@ class KafkaCluster:
             if node.proc is not None and node.proc.poll() is None:
                 raise ClusterError(f"node {node_id} is already running")
             out = (node.directory / "stdout.log").open("ab")
+            try:
+                node.log_mark = node.log_path.stat().st_size
+            except OSError:
+                node.log_mark = 0
+            prefix = self.network.exec_prefix(node.endpoint) if self.network else []
             node.proc = subprocess.Popen(
-                self._java("kafka.Kafka", str(node.config_path), node=node),
+                [*prefix, *self._java("kafka.Kafka", str(node.config_path), node=node)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -398,6 +502,8 @@ class KafkaCluster:
                         p.wait(timeout=10)
             for n in self.nodes.values():
                 n.state = DEAD
+        if self.network is not None:
+            self.network.destroy()
         with _LIVE_LOCK:
             _LIVE.discard(self)
         with contextlib.suppress(FileNotFoundError):
@@ -431,7 +537,8 @@ class KafkaCluster:
     def _event(self, action: str, node_id: int) -> None:
         """Record a lifecycle or fault event."""
         self.events.append({"time": time.time(), "action": action, "node": node_id})
-        self.nodes[node_id].history.append((time.time(), action))
+        if node_id in self.nodes:
+            self.nodes[node_id].history.append((time.time(), action))
 
     # -- faults ---------------------------------------------------------------
 
@@ -482,13 +589,25 @@ class KafkaCluster:
         return out
 
     def heal(self, timeout_s: float = 60.0) -> None:
-        """Resume paused nodes, restart dead ones and wait until every broker is registered."""
+        """Remove every cut, resume paused nodes, restart dead ones, wait for every broker.
+
+        A restarted node counts only once it logged that it started: until the controller
+        fences it, a killed broker still looks registered in the metadata.
+        """
+        if self.network is not None and self.network.links:
+            self.network.heal_all()
+            self._event("heal-network", 0)
+        restarted = []
         for nid, node in self.nodes.items():
             if node.state == PAUSED:
                 self.resume(nid)
             elif node.proc is None or node.proc.poll() is not None:
                 self.start_node(nid)
-        self.wait_brokers(list(self.nodes), timeout_s=timeout_s)
+                restarted.append(nid)
+        deadline = time.monotonic() + timeout_s
+        self._wait(lambda: all(self.nodes[n].started() for n in restarted), timeout_s,
+                   f"nodes {restarted} started")
+        self.wait_brokers(self.broker_ids, timeout_s=max(5.0, deadline - time.monotonic()))
 
     # -- observation ----------------------------------------------------------
 
@@ -560,15 +679,22 @@ class KafkaCluster:
         replication: int = 3,
         config: dict[str, str] | None = None,
         timeout_s: float = 30.0,
+        assignment: list[list[int]] | None = None,
     ) -> None:
-        """Create a topic and wait until every partition has a leader and a full ISR."""
+        """Create a topic and wait until every partition has a leader and a full ISR.
+
+        ``assignment`` places the replicas (one broker list per partition, preferred
+        leader first) instead of ``partitions`` and ``replication``.
+        """
         from confluent_kafka.admin import NewTopic
 
+        if assignment is not None:
+            partitions, replication = len(assignment), len(assignment[0])
+            topic = NewTopic(name, partitions, replica_assignment=assignment, config=config or {})
+        else:
+            topic = NewTopic(name, partitions, replication, config=config or {})
         admin = self.admin()  # keep the handle alive until the future resolves
-        fut = admin.create_topics(
-            [NewTopic(name, partitions, replication, config=config or {})],
-            request_timeout=timeout_s,
-        )
+        fut = admin.create_topics([topic], request_timeout=timeout_s)
         fut[name].result(timeout=timeout_s)
         del admin
         for p in range(partitions):
@@ -608,15 +734,51 @@ class KafkaCluster:
         found = re.findall(r"FeatureLevelRecord\(name='([\w.]+)', featureLevel=(\d+)\)", text)
         return {name: int(level) for name, level in found}
 
+    def describe_features(self, timeout_s: float = 60.0) -> dict[str, str]:
+        """Finalized feature levels the running cluster reports (``kafka-features describe``)."""
+        cmd = self._java(
+            "org.apache.kafka.tools.FeatureCommand",
+            "--bootstrap-server",
+            self.bootstrap_of(),
+            "describe",
+        )
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired as exc:
+            raise ClusterError("kafka-features describe timed out") from exc
+        found = parse_feature_describe(proc.stdout)
+        if proc.returncode != 0 or not found:
+            raise ClusterError(f"kafka-features describe failed: {proc.stderr[-800:]}")
+        return found
+
+    def quorum_leader(self, timeout_s: float = 60.0) -> int:
+        """The active controller's id (``kafka-metadata-quorum describe --status``), -1 if none."""
+        cmd = self._java(
+            "org.apache.kafka.tools.MetadataQuorumCommand",
+            "--bootstrap-server",
+            self.bootstrap_of(),
+            "describe",
+            "--status",
+        )
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return -1
+        found = re.search(r"LeaderId:\s*(-?\d+)", proc.stdout)
+        return int(found.group(1)) if found else -1
+
     def describe(self) -> dict[str, Any]:
         """A JSON-friendly description of the cluster and its settings."""
         return {
             "cluster_id": self.cluster_id,
             "directory": str(self.base_dir),
             "kafka_version": self.dist.version,
+            "layout": self.layout,
             "bootstrap": self.bootstrap,
             "nodes": {
                 n.node_id: {
+                    "roles": list(n.roles),
+                    "host": n.host,
                     "broker_port": n.broker_port,
                     "controller_port": n.controller_port,
                     "pid": n.pid,
@@ -624,11 +786,20 @@ class KafkaCluster:
                 }
                 for n in self.nodes.values()
             },
+            "network": self.network.describe() if self.network else None,
             "settings": dict(self.settings),
+            "requested_features": dict(self.features),
+            "feature_levels": dict(self.feature_levels),
             "bootstrap_features": self.bootstrap_features(),
             "jvm_opts": list(self.jvm_opts),
             "start_seconds": self.start_seconds,
         }
+
+
+def parse_feature_describe(text: str) -> dict[str, str]:
+    """Feature name -> finalized level (``1``, ``4.4-IV2``) from ``kafka-features describe``."""
+    found = re.findall(r"Feature:\s*([\w.]+)\s.*?FinalizedVersionLevel:\s*(\S+)", text)
+    return dict(found)
 
 
 def stop_detached(base_dir: Path | str, grace_s: float = 5.0) -> list[int]:

@@ -11,13 +11,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import checker
 from .cluster import ClusterError, KafkaCluster
 from .history import OK, HistoryWriter, merge_files, read_events, tp_key
+from .predict import RunConfig
+from .result import ScenarioResult, finish
 from .workloads import (
     ConsumerSettings,
     HistoryProducer,
@@ -26,35 +26,17 @@ from .workloads import (
 )
 
 
-@dataclass
-class ScenarioResult:
-    """What a scenario did and what it observed."""
-
-    scenario: str
-    expectation: str
-    observation: str
-    expected_seen: bool
-    settings: dict[str, Any]
-    rounds: int
-    counts: dict[str, int]
-    check: dict[str, Any]
-    history_path: str
-    seconds: float
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-friendly dict."""
-        return asdict(self)
-
-
 def _suffix() -> str:
     """A short random suffix for topic and group names."""
     return uuid.uuid4().hex[:8]
 
 
-def _counts(summary: dict[str, Any]) -> dict[str, int]:
-    """Checker counts and extra observations in one flat dict."""
-    return {**summary["counts"], **summary["observations"]}
+def run_config(cluster: KafkaCluster, **settings: Any) -> RunConfig:
+    """The predictions' view of a run: its settings plus the cluster's layout and ELR level."""
+    elr = cluster.feature_levels.get("eligible.leader.replicas.version")
+    return RunConfig(
+        layout=cluster.layout, elr=None if elr is None else int(elr), **settings
+    )
 
 
 def _full_isr(cluster: KafkaCluster, topic: str, partitions: int, timeout_s: float) -> None:
@@ -164,22 +146,24 @@ def acks1_leader_kill(
         final = cluster.wait_partition(topic, 0, lambda s: len(s.isr) == 3, 60, "full ISR again")
         details["final"] = final.to_json()
         final_read = complete_read(cluster.client_config(), [(topic, 0)], hw, timeout_s=30)
-    summary = checker.check(read_events(hpath))
-    lost = summary["counts"]["lost-write"]
-    acked = details["acks1_acknowledged"]
     details["acks1_survivors"] = [
         v for _, v in final_read["value"].get(key, []) if str(v).startswith("acks1-")
     ]
-    return ScenarioResult(
-        scenario="acks1-leader-kill",
-        expectation="acknowledged acks=1 records are lost when the leader dies before replicating",
-        observation=(
-            f"{lost} of {acked} records acknowledged with acks=1 were lost; "
-            f"{summary['counts']['inconsistent-offsets']} offsets held two values; "
-            f"new leader {after.leader} via {'unclean' if unclean_used else 'clean'} election"
+    details["new_leader"] = after.leader
+    return finish(
+        "acks1-leader-kill",
+        "acks=1: SIGSTOP both followers, send, SIGKILL the leader, SIGCONT the followers",
+        ["lost-write", "inconsistent-offsets"],
+        run_config(
+            cluster,
+            acks="1",
+            min_insync_replicas=1,
+            idempotence=False,
+            unclean=unclean_used,
         ),
-        expected_seen=lost > 0,
-        settings={
+        ["broker-kill", "pause"],
+        hpath,
+        {
             "topic": {"partitions": 1, "replication.factor": 3, **topic_conf},
             "producer_acks1": weak.to_json(),
             "producer_other": strong.to_json(),
@@ -187,11 +171,7 @@ def acks1_leader_kill(
             "settle_s": settle_s,
             "unclean_election_used": unclean_used,
         },
-        rounds=1,
-        counts=_counts(summary),
-        check=summary,
-        history_path=str(hpath),
-        seconds=round(time.monotonic() - t0, 2),
+        t0,
         details=details,
     )
 
@@ -277,7 +257,7 @@ def acks_all_kill_rounds(
             time.sleep(1.0)
             for r in range(rounds):
                 rt = time.monotonic()
-                node = rng.choice(sorted(cluster.nodes))
+                node = rng.choice(sorted(cluster.broker_ids))
                 leaders = {p: cluster.partition_state(topic, p).leader for p in range(partitions)}
                 hw.note("nemesis", "kill", node, round=r)
                 cluster.kill(node)
@@ -304,30 +284,26 @@ def acks_all_kill_rounds(
         complete_read(
             cluster.client_config(), [(topic, p) for p in range(partitions)], hw, timeout_s=60
         )
-    summary = checker.check(read_events(hpath))
-    lost = summary["counts"]["lost-write"]
-    return ScenarioResult(
-        scenario="acks-all-kill-rounds",
-        expectation="no acknowledged record is lost with acks=all, min.insync.replicas=2, RF=3",
-        observation=(
-            f"{len(round_log)} kill/restart rounds, {summary['ops']['send_ok']} acknowledged "
-            f"sends, {lost} lost, {summary['counts']['duplicate']} duplicated, "
-            f"{summary['ops']['send_info']} indefinite"
+    return finish(
+        "acks-all-kill-rounds",
+        "acks=all, min.insync.replicas=2, RF=3, idempotent producer: SIGKILL a random broker "
+        "and restart it, round after round",
+        ["lost-write", "duplicate"],
+        run_config(
+            cluster, acks="all", min_insync_replicas=2, idempotence=True, partitions=partitions
         ),
-        expected_seen=lost == 0 and len(round_log) == rounds,
-        settings={
+        ["broker-kill"],
+        hpath,
+        {
             "topic": {"partitions": partitions, "replication.factor": 3, **topic_conf},
             "producer": settings.to_json(),
             "rate_per_s": rate_per_s,
             "down_s": down_s,
             "seed": seed,
-            "faults": "SIGKILL one random node per round, restart after down_s",
+            "faults": "SIGKILL one random broker per round, restart after down_s",
         },
+        t0,
         rounds=len(round_log),
-        counts=_counts(summary),
-        check=summary,
-        history_path=str(hpath),
-        seconds=round(time.monotonic() - t0, 2),
         details={
             "topic": topic,
             "rounds": round_log,
@@ -370,6 +346,7 @@ def spawn_consumer(
     process: str,
     max_seconds: float,
     log_path: Path,
+    stop_at_end: bool = True,
 ) -> subprocess.Popen[bytes]:
     """Start a consumer group member in a child Python process."""
     cmd = [
@@ -397,6 +374,7 @@ def spawn_consumer(
         str(settings.session_timeout_ms),
         "--max-seconds",
         str(max_seconds),
+        *([] if stop_at_end else ["--no-stop-at-end"]),
     ]
     with log_path.open("ab") as out:
         return subprocess.Popen(
@@ -417,17 +395,20 @@ def _last_processed(history_path: Path) -> int:
     return best
 
 
-def _committed(admin: Any, group: str, topic: str) -> int:
-    """The group's committed offset of partition 0 (-1 if none or unknown)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+def _committed(reader: Any, topic: str) -> int:
+    """The group's committed offset of partition 0 (-1 if none or unknown).
 
-    req = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0)])]
+    Asked with a consumer of the group that never subscribes (an OffsetFetch only):
+    librdkafka's AdminClient ListConsumerGroupOffsets crashed the process (SIGSEGV in
+    rd_kafka_cgrp_op, confluent-kafka 2.16.1) when polled in a loop like this one.
+    """
+    from confluent_kafka import TopicPartition
+
     try:
-        res = admin.list_consumer_group_offsets(req, request_timeout=3)[group].result(timeout=5)
+        (tp,) = reader.committed([TopicPartition(topic, 0)], timeout=5)
     except Exception:  # coordinator moving, group not there yet: unknown
         return -1
-    off = res.topic_partitions[0].offset
-    return off if off >= 0 else -1
+    return tp.offset if tp.offset >= 0 else -1
 
 
 def consumer_crash(
@@ -471,11 +452,16 @@ def consumer_crash(
         c1 = spawn_consumer(
             cluster, topic, group, cs, c1_h, "consumer-1", timeout_s, workdir / "consumer-1.log"
         )
-        admin = cluster.admin()
+        from confluent_kafka import Consumer
+
+        from .workloads import quiet
+
+        reader = Consumer(quiet(cluster.client_config(**{"group.id": group,
+                                                          "enable.auto.commit": False})))
         try:
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline and c1.poll() is None:
-                committed = _committed(admin, group, topic) if c1_h.exists() else -1
+                committed = _committed(reader, topic) if c1_h.exists() else -1
                 processed = _last_processed(c1_h) + 1
                 if crash_when(committed, processed):
                     os.kill(c1.pid, signal.SIGKILL)
@@ -489,6 +475,7 @@ def consumer_crash(
                     break
                 time.sleep(0.02)
         finally:
+            reader.close()
             if c1.poll() is None:
                 c1.kill()
                 c1.wait(timeout=10)
@@ -507,17 +494,12 @@ def consumer_crash(
         except subprocess.TimeoutExpired:
             c2.kill()
             c2.wait(timeout=10)
-        # an audit read outside the group's history: is every record still in the log?
-        audit_h = workdir / "audit.jsonl"
-        audit_h.unlink(missing_ok=True)
-        with HistoryWriter(audit_h) as aw:
-            audit = complete_read(cluster.client_config(), [(topic, 0)], aw, "audit")
+        # a complete read: is every record still in the log? (the log view of the history)
+        audit = complete_read(cluster.client_config(), [(topic, 0)], hw, "audit")
     hpath = workdir / "history.jsonl"
     merge_files([main_h, c1_h, c2_h], hpath)
-    summary = checker.check(read_events(hpath), poll_by="group")
     in_log = len(audit["value"].get(tp_key(topic, 0), []))
     return {
-        "summary": summary,
         "history": hpath,
         "crash": crash,
         "topic": topic,
@@ -528,27 +510,56 @@ def consumer_crash(
     }
 
 
-def _attempts(
+def _consumer_result(
+    cluster: KafkaCluster,
+    name: str,
+    description: str,
+    focus: str,
+    strategy: str,
+    fault_text: str,
     run: Callable[[Path], dict[str, Any]],
-    seen: Callable[[dict[str, Any]], bool],
     workdir: Path,
+    records: int,
     attempts: int,
-) -> tuple[dict[str, Any], int]:
-    """Run a racy crash up to ``attempts`` times until ``seen``; returns the last run."""
-    raw: dict[str, Any] = {}
+) -> ScenarioResult:
+    """Run a racy consumer crash up to ``attempts`` times until ``focus`` is observed."""
+    t0 = time.monotonic()
+    result: ScenarioResult | None = None
     for i in range(1, attempts + 1):
         raw = run(workdir / f"attempt-{i}")
-        if seen(raw):
-            return raw, i
-    return raw, attempts
+        result = finish(
+            name,
+            description,
+            [focus],
+            run_config(cluster, acks="all", idempotence=False, commit=strategy),
+            ["consumer-crash"],
+            raw["history"],
+            {
+                "consumer": raw["consumer_settings"],
+                "records": records,
+                "faults": fault_text,
+            },
+            t0,
+            rounds=i,
+            details={k: raw[k] for k in ("crash", "topic", "group", "records_in_log")},
+        )
+        if result.observed(focus):
+            break
+    assert result is not None
+    return result
 
 
 def commit_before_processing_crash(
     cluster: KafkaCluster, workdir: Path, records: int = 40, attempts: int = 2
 ) -> ScenarioResult:
     """Commit before processing, crash while processing: a record is never processed."""
-    t0 = time.monotonic()
-    raw, tries = _attempts(
+    return _consumer_result(
+        cluster,
+        "commit-before-processing-crash",
+        "commitSync right after poll(), then SIGKILL of the member while it processes",
+        "group:lost-write",
+        "before",
+        "SIGKILL the consumer process once committed > processed",
         lambda wd: consumer_crash(
             cluster,
             wd,
@@ -558,32 +569,9 @@ def commit_before_processing_crash(
             records=records,
             name="commit-before",
         ),
-        lambda raw: raw["summary"]["counts"]["lost-write"] > 0,
         workdir,
+        records,
         attempts,
-    )
-    s = raw["summary"]
-    lost, skips = s["counts"]["lost-write"], s["counts"]["poll-skip"]
-    return ScenarioResult(
-        scenario="commit-before-processing-crash",
-        expectation="a record committed but not processed is never processed by the group",
-        observation=(
-            f"{lost} records never processed by the group (poll-skips: {skips}); "
-            f"{raw['records_in_log']} of {records} records are in the log; "
-            f"crash at {raw['crash']}"
-        ),
-        expected_seen=lost > 0,
-        settings={
-            "consumer": raw["consumer_settings"],
-            "records": records,
-            "faults": "SIGKILL the consumer process once committed > processed",
-        },
-        rounds=tries,
-        counts=_counts(s),
-        check=s,
-        history_path=str(raw["history"]),
-        seconds=round(time.monotonic() - t0, 2),
-        details={k: raw[k] for k in ("crash", "topic", "group", "records_in_log")},
     )
 
 
@@ -596,8 +584,14 @@ def auto_commit_crash(
     consumer is killed once at least 3 processed records lie past the last
     auto-commit.
     """
-    t0 = time.monotonic()
-    raw, tries = _attempts(
+    return _consumer_result(
+        cluster,
+        "auto-commit-crash",
+        "auto-commit with offsets stored after processing (the Java client's auto-commit), "
+        "SIGKILL of the member between two auto-commits",
+        "group:duplicate-delivery",
+        "auto",
+        "SIGKILL the consumer process >= 3 records after an auto-commit",
         lambda wd: consumer_crash(
             cluster,
             wd,
@@ -608,32 +602,9 @@ def auto_commit_crash(
             auto_commit_interval_ms=1000,
             name="auto-commit",
         ),
-        lambda raw: raw["summary"]["observations"]["duplicate-delivery"] > 0,
         workdir,
+        records,
         attempts,
-    )
-    s = raw["summary"]
-    dups = s["observations"]["duplicate-delivery"]
-    return ScenarioResult(
-        scenario="auto-commit-crash",
-        expectation="records processed after the last auto-commit are processed again",
-        observation=(
-            f"{dups} records delivered to the group twice; log-level duplicates "
-            f"{s['counts']['duplicate']}; records never processed {s['counts']['lost-write']}; "
-            f"crash at {raw['crash']}"
-        ),
-        expected_seen=dups > 0,
-        settings={
-            "consumer": raw["consumer_settings"],
-            "records": records,
-            "faults": "SIGKILL the consumer process >= 3 records after an auto-commit",
-        },
-        rounds=tries,
-        counts=_counts(s),
-        check=s,
-        history_path=str(raw["history"]),
-        seconds=round(time.monotonic() - t0, 2),
-        details={k: raw[k] for k in ("crash", "topic", "group", "records_in_log")},
     )
 
 
@@ -648,8 +619,14 @@ def auto_commit_store_on_return_crash(
     (committing inside the next ``poll()``) cannot do this for synchronous
     processing.
     """
-    t0 = time.monotonic()
-    raw, tries = _attempts(
+    return _consumer_result(
+        cluster,
+        "auto-commit-store-on-return-crash",
+        "librdkafka's default auto-commit (offset stored when poll() returns the record), "
+        "SIGKILL of the member while it processes",
+        "group:lost-write",
+        "auto-store-on-return",
+        "SIGKILL the consumer process once committed > processed",
         lambda wd: consumer_crash(
             cluster,
             wd,
@@ -660,38 +637,7 @@ def auto_commit_store_on_return_crash(
             auto_commit_interval_ms=300,
             name="auto-store",
         ),
-        lambda raw: raw["summary"]["counts"]["lost-write"] > 0,
         workdir,
+        records,
         attempts,
     )
-    s = raw["summary"]
-    lost = s["counts"]["lost-write"]
-    return ScenarioResult(
-        scenario="auto-commit-store-on-return-crash",
-        expectation="librdkafka default auto-commit may commit a record before it is processed",
-        observation=(
-            f"{lost} records never processed by the group; "
-            f"{s['observations']['duplicate-delivery']} delivered twice; crash at {raw['crash']}"
-        ),
-        expected_seen=lost > 0,
-        settings={
-            "consumer": raw["consumer_settings"],
-            "records": records,
-            "faults": "SIGKILL the consumer process once committed > processed",
-        },
-        rounds=tries,
-        counts=_counts(s),
-        check=s,
-        history_path=str(raw["history"]),
-        seconds=round(time.monotonic() - t0, 2),
-        details={k: raw[k] for k in ("crash", "topic", "group", "records_in_log")},
-    )
-
-
-SCENARIOS: dict[str, Callable[[KafkaCluster, Path], ScenarioResult]] = {
-    "acks1-leader-kill": acks1_leader_kill,
-    "acks-all-kill-rounds": acks_all_kill_rounds,
-    "commit-before-processing-crash": commit_before_processing_crash,
-    "auto-commit-crash": auto_commit_crash,
-    "auto-commit-store-on-return-crash": auto_commit_store_on_return_crash,
-}

@@ -97,11 +97,18 @@ class HistoryProducer:
         self.settings = settings
         self.history = history
         self.process = process
-        self._producer = Producer(quiet({**base_conf, **settings.config()}))
         self._pending: dict[int, Event] = {}
         self._lock = threading.Lock()
         self.acked: list[tuple[str, int, Any]] = []
         self.errors: list[str] = []
+        #: errors the client reported outside deliveries (a fatal idempotence error, ...)
+        self.client_errors: list[str] = []
+        conf = {**base_conf, **settings.config(), "error_cb": self._on_error}
+        self._producer = Producer(quiet(conf))
+
+    def _on_error(self, err: KafkaError) -> None:
+        """Keep client-level errors (without this callback librdkafka raises fatal ones)."""
+        self.client_errors.append(("FATAL " if err.fatal() else "") + str(err))
 
     def send(self, topic: str, partition: int, value: str) -> Event:
         """Invoke a send of ``value`` to one partition; completion comes with a delivery report."""
@@ -112,8 +119,9 @@ class HistoryProducer:
             self._pending[token] = inv
 
         def on_delivery(err: KafkaError | None, msg: Any, inv: Event = inv) -> None:
-            with self._lock:
-                self._pending.pop(id(inv), None)
+            # no lock here: after a fatal error confluent-kafka may call back with a Python
+            # exception pending, which can leave a lock acquired; dict.pop is atomic anyway
+            self._pending.pop(id(inv), None)
             if err is None:
                 self.acked.append((key, msg.offset(), value))
                 self.history.complete(inv, OK, [[key, msg.offset(), value]])
@@ -135,11 +143,22 @@ class HistoryProducer:
 
     def poll(self, timeout_s: float = 0.0) -> None:
         """Serve delivery reports."""
-        self._producer.poll(timeout_s)
+        try:
+            self._producer.poll(timeout_s)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except:  # noqa: E722 - a fatal error is raised as a KafkaError, not an Exception
+            self.client_errors.append(repr(sys.exc_info()[1]))
 
     def flush(self, timeout_s: float) -> int:
         """Wait up to ``timeout_s`` for outstanding deliveries; returns how many remain."""
-        return int(self._producer.flush(timeout_s))
+        try:
+            return int(self._producer.flush(timeout_s))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except:  # noqa: E722 - a fatal error is raised as a KafkaError, not an Exception
+            self.client_errors.append(repr(sys.exc_info()[1]))
+            return len(self._pending)
 
     def close(self, timeout_s: float = 10.0) -> int:
         """Flush; sends still unresolved stay indefinite (``info``). Returns their number."""
@@ -150,6 +169,59 @@ class HistoryProducer:
         for inv in pending:
             self.history.complete(inv, INFO, inv["value"], error="unresolved at close")
         return max(left, len(pending))
+
+
+class Pump:
+    """A thread that sends ``prefix-N`` values round-robin over partitions at a steady rate."""
+
+    def __init__(
+        self,
+        producer: HistoryProducer,
+        topic: str,
+        partitions: int,
+        rate_per_s: float = 100.0,
+        prefix: str = "v",
+    ) -> None:
+        """Prepare (``start`` launches the thread)."""
+        self.producer = producer
+        self.topic = topic
+        self.partitions = partitions
+        self.period = 1.0 / rate_per_s
+        self.prefix = prefix
+        self.sent = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"pump-{prefix}", daemon=True)
+
+    def _run(self) -> None:
+        """Send until stopped, serving delivery reports between sends."""
+        next_t = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                value = f"{self.prefix}-{self.sent}"
+                self.producer.send(self.topic, self.sent % self.partitions, value)
+                self.sent += 1
+                self.producer.poll(0)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except:  # noqa: E722 - kept for the report (KafkaError is no Exception); go on
+                self.errors.append(repr(sys.exc_info()[1]))
+            next_t += self.period
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                self._stop.wait(delay)
+            else:
+                next_t = time.monotonic()
+
+    def start(self) -> Pump:
+        """Start sending."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Stop sending (outstanding sends stay with the producer: close it to resolve them)."""
+        self._stop.set()
+        self._thread.join(timeout=timeout_s)
 
 
 def high_watermarks(
@@ -173,23 +245,18 @@ def complete_read(
     history: HistoryWriter,
     process: str = "final-reader",
     timeout_s: float = 30.0,
+    confirm_s: float = 1.0,
 ) -> Event:
-    """Read every partition from its start to its current end as one ``poll`` op.
+    """Read every partition from its start to its end as one ``poll`` op.
 
-    The completion carries ``complete: true`` and the ``ends`` it reached; if the
-    deadline passes first it is still ``ok`` (what was read was read) but marked
-    ``incomplete`` instead.
+    The end is the high watermark, asked again after the read reached it: the read is
+    complete once two answers ``confirm_s`` apart agree and the read stopped exactly
+    there (a read past an answered end shows the answer was stale: a deposed leader
+    can answer with its old high watermark right after a partition heals).  The
+    completion carries ``complete: true`` and the ``ends``; if the deadline passes
+    first it is still ``ok`` (what was read was read) but marked ``incomplete``.
     """
     deadline = time.monotonic() + timeout_s
-    ends: dict[str, tuple[int, int]] = {}
-    while True:
-        try:
-            ends = high_watermarks(base_conf, partitions, timeout_s=5.0)
-            break
-        except Exception:  # retry until the deadline
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
     inv = history.invoke(process, "poll", None, complete=True)
     c = Consumer(
         quiet(
@@ -202,30 +269,45 @@ def complete_read(
             }
         )
     )
-    reads: dict[str, list[list[Any]]] = {tp_key(t, p): [] for t, p in partitions}
+    keys = [tp_key(t, p) for t, p in partitions]
+    reads: dict[str, list[list[Any]]] = {k: [] for k in keys}
+    nxt: dict[str, int] = {}  # next offset to read, per partition
+    answers: list[dict[str, int]] = []
+    done = False
     try:
         c.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in partitions])
-        todo = {k for k, (lo, hi) in ends.items() if hi > lo}
-        last: dict[str, int] = {}
-        while todo and time.monotonic() < deadline:
-            for msg in c.consume(num_messages=500, timeout=0.5):
-                if msg.error():
-                    continue
-                k = tp_key(msg.topic(), msg.partition())
-                reads[k].append([msg.offset(), msg.value().decode()])
-                last[k] = msg.offset()
-                if msg.offset() + 1 >= ends[k][1]:
-                    todo.discard(k)
-            # a partition can end in control records (transactions): trust the position
-            for tp in c.position([TopicPartition(t, p) for t, p in partitions]):
-                k = tp_key(tp.topic, tp.partition)
-                if tp.offset >= 0 and tp.offset >= ends[k][1]:
-                    todo.discard(k)
+        while not done and time.monotonic() < deadline:
+            try:
+                marks = high_watermarks(base_conf, partitions, timeout_s=5.0)
+            except Exception:  # no answer yet: ask again until the deadline
+                time.sleep(0.5)
+                continue
+            ends = {k: hi for k, (_, hi) in marks.items()}
+            for k, (lo, _) in marks.items():
+                nxt.setdefault(k, lo)
+            while any(nxt[k] < ends[k] for k in keys) and time.monotonic() < deadline:
+                for msg in c.consume(num_messages=500, timeout=0.5):
+                    if msg.error():
+                        continue
+                    k = tp_key(msg.topic(), msg.partition())
+                    reads[k].append([msg.offset(), msg.value().decode()])
+                    nxt[k] = max(nxt[k], msg.offset() + 1)
+                # a partition can end in control records (transactions): trust the position
+                for tp in c.position([TopicPartition(t, p) for t, p in partitions]):
+                    k = tp_key(tp.topic, tp.partition)
+                    if tp.offset >= 0:
+                        nxt[k] = max(nxt[k], tp.offset)
+            stale = any(nxt[k] > ends[k] for k in keys)
+            done = bool(answers) and answers[-1] == ends and not stale
+            answers.append(ends)
+            if not done:
+                time.sleep(confirm_s)
     finally:
         c.close()
-    extra: dict[str, Any] = {"ends": {k: hi for k, (_, hi) in ends.items()}}
-    if todo:
-        extra.update(complete=False, incomplete=sorted(todo))
+    extra: dict[str, Any] = {"ends": answers[-1] if answers else {}, "end_answers": len(answers)}
+    if not done:
+        short = sorted(k for k in keys if not answers or nxt.get(k, -1) != answers[-1].get(k))
+        extra.update(complete=False, incomplete=short or keys)
     return history.complete(inv, OK, reads, **extra)
 
 
@@ -278,8 +360,9 @@ def run_group_consumer(
 ) -> int:
     """Subscribe and process records one at a time with the chosen commit strategy.
 
-    A poll op is ``ok`` only once its record has been processed; a crash leaves
-    it without completion (indefinite).  Returns the number of records processed.
+    A poll op is ``ok`` once its record has been processed, and is recorded so before
+    the record's offset is committed or stored; a crash before that leaves it without
+    completion (indefinite).  Returns the number of records processed.
     """
     c = Consumer(quiet({**base_conf, **settings.config(group)}))
     assigned: list[str] = []
@@ -319,17 +402,18 @@ def run_group_consumer(
                     history.complete(inv, INFO, None, error=f"commit failed: {exc}")
                     continue
             time.sleep(settings.process_ms / 1000.0)  # the "processing"
+            # recorded as processed before the offset can be committed: a crash between the
+            # two then shows as a redelivery, never as a committed record missing from the
+            # history (which would read as a record the group skipped)
+            history.complete(inv, OK, record)
+            processed += 1
             if settings.strategy == "after":
                 try:
                     c.commit(message=msg, asynchronous=False)
-                except Exception as exc:  # processed but not committed
-                    history.complete(inv, OK, record, error=f"commit failed: {exc}")
-                    processed += 1
-                    continue
+                except Exception as exc:  # processed but not committed: it comes again
+                    history.note(process, "commit-failed", key, error=str(exc), group=group)
             elif settings.strategy == "auto":
                 c.store_offsets(message=msg)
-            history.complete(inv, OK, record)
-            processed += 1
             if on_processed is not None:
                 on_processed(msg.offset())
     finally:

@@ -15,7 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from kafkacheck.model.interface import Model, State
-from kafkacheck.webui.draw_clients import draw_group, draw_kip848_spec, draw_producer
+from kafkacheck.webui.draw_clients import (
+    draw_group,
+    draw_group_consumer,
+    draw_kip848_spec,
+    draw_producer,
+)
 from kafkacheck.webui.draw_cluster import draw_controller, draw_kafka_spec, draw_replication
 from kafkacheck.webui.draw_common import Section, Vars, facts
 
@@ -26,6 +31,7 @@ ADAPTERS: dict[str, Adapter] = {
     "controller": draw_controller,
     "producer": draw_producer,
     "group": draw_group,
+    "group-consumer": draw_group_consumer,
     "kafka-spec": draw_kafka_spec,
     "kip848-spec": draw_kip848_spec,
 }

@@ -106,6 +106,37 @@ def draw_group(v: Vars) -> list[Section]:
     return sections
 
 
+_RECORD_RE = re.compile(r"epoch (-?\d+) \(prev (-?\d+)\) (\S+) (.*)")
+
+
+def draw_group_consumer(v: Vars) -> list[Section]:
+    """The KIP-848 group: the coordinator's epochs, each member's record (epoch, state,
+    assignment, target), and each consumer's own view (epoch, owned, response in flight)."""
+    coordinator = facts("Group coordinator", fact_rows(v, ["group", "partition epochs"]))
+    records = []
+    for m in v.matching(r"coordinator\.(C\d+)"):
+        text = v.get(m.group(0)) or ""
+        parsed = _RECORD_RE.fullmatch(text)
+        if parsed is None:
+            records.append({"name": m.group(1), "states": [], "lines": [text]})
+            continue
+        epoch, previous, state, rest = parsed.groups()
+        records.append({"name": m.group(1), "states": [state],
+                        "lines": [f"member epoch {epoch} (previous {previous})", rest]})
+    consumers = []
+    for m in v.matching(r"(C\d+)"):
+        text = v.get(m.group(1)) or ""
+        status, _, rest = text.partition(" ")
+        lines = [part.strip() for part in rest.split(";") if part.strip()]
+        consumers.append({"name": m.group(1), "states": [status], "lines": lines})
+    sections: list[Section] = [coordinator]
+    if records:
+        sections.append({"type": "cards", "title": "Members (the coordinator's records)",
+                         "items": records})
+    sections.append({"type": "cards", "title": "Consumers", "items": consumers})
+    return sections
+
+
 _STATUS_RE = re.compile(r"\b(STABLE|REVOKING|ASSIGNING)\b")
 
 

@@ -10,13 +10,10 @@ element ``getTheActualPartitionToBeMoved`` returns is simulated with JavaHashMap
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from .assignor_common import DEFAULT_GENERATION, AssignorError, MemberSubscription, TopicPartition
 from .java_hash import JavaHashMap, java_string_key
-
-if TYPE_CHECKING:
-    from .assignor_sticky import MemberData, RackInfo
+from .sticky_types import MemberData, RackInfo
 
 __all__ = ["GeneralAssignmentBuilder", "PartitionMovements"]
 

@@ -13,17 +13,18 @@ Assignments come from Kafka's own assignors (``model/algorithms/assignors.py``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from kafkacheck.config import Config
 from kafkacheck.model.algorithms import assignors
 from kafkacheck.model.algorithms.assignor_common import (
+    AssignmentResult,
     CooperativeUserData,
     MemberSubscription,
     StickyUserData,
 )
 from kafkacheck.model.clients.group_log import AbstractLog, ReplicatedLog
-from kafkacheck.model.interface import Action, Bound, Message, Model, State
+from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
 from kafkacheck.properties.base import Property
 
 # Classic group states (ClassicGroupState).
@@ -42,30 +43,94 @@ MEMBER_STATES = ("down", "unjoined", "joining", "awaiting-sync", "stable")
 # sync-after-processing, committed awaiting processing for before-processing).
 IDLE, POLLED, HALF = range(3)
 
-# Fields of the model state.
-(GS, GEN, MEMBERS, JOINED, LEADER, ASSIGN, SUBS, INITIAL, COMMITTED, LSO, LOG, CONS, BUDGET,
- PROCESSED, EXCUSED, STARTED, DUP) = range(17)
-FIELDS = ("group_state", "generation", "members", "joined", "leader", "assignment",
-          "subscriptions", "initial_delay", "committed", "log_start", "log", "consumers",
-          "budget", "processed", "excused", "started", "duplicate")
-
-# Fields of one consumer.
-ST, MGEN, OWNED, POS, PHASE, BP, BS, BE, BREC, UNAWARE, AGEN = range(11)
-
-# Fault budgets, in BUDGET.
-B_CRASH, B_CLOSE, B_REJOIN, B_POLL_TIMEOUT, B_PAUSE, B_RETENTION = range(6)
-
 NO_SUBSCRIPTION = (0, 0)
 NO_GEN = 0  # generation 0: none (Kafka's NO_GENERATION is -1; generations start at 1)
 NO_LEADER = -1
 NO_POSITION = -1
 NO_COMMIT = -1
+NO_BATCH = -1
 
 COMMIT_STRATEGIES = ("auto", "sync-after-processing", "before-processing", "none")
 LOG_KINDS = ("abstract", "replicated")
-BUGS = ("none", "accept-stale-commits", "no-withhold", "fetch-above-hw", "assign-all-to-leader",
-        "delete-on-commit")
+BROKER_CRASH = "broker crash"  # the replication model names its crash fault so too
 TOPIC = "topic"
+
+
+_T = TypeVar("_T")
+
+
+def _quick_replace(cls: type[_T]) -> type[_T]:
+    """Give a NamedTuple a ``_replace`` with the same meaning that costs about half of
+    the standard one (it is on every transition of this model)."""
+    index = {name: i for i, name in enumerate(cls._fields)}  # type: ignore[attr-defined]
+    new = tuple.__new__
+
+    def _replace(self: _T, /, **changes: Any) -> _T:
+        values = list(self)  # type: ignore[call-overload]
+        try:
+            for name, value in changes.items():
+                values[index[name]] = value
+        except KeyError as exc:
+            raise ValueError(f"{cls.__name__} has no field {exc}") from None
+        return new(cls, values)
+
+    cls._replace = _replace  # type: ignore[attr-defined]
+    return cls
+
+
+@_quick_replace
+class Member(NamedTuple):
+    """One consumer as its client sees itself, and the batch its application holds."""
+
+    status: int  # DOWN, UNJOINED, JOINING, AWAIT_SYNC or MSTABLE
+    generation: int  # the generation it believes it is in (NO_GEN: none)
+    owned: int  # the partitions it believes it owns (bitmask)
+    positions: tuple[int, ...]  # fetch position per partition (NO_POSITION: none)
+    phase: int  # IDLE, POLLED or HALF
+    batch_partition: int  # the partition of the batch it holds (NO_BATCH: none)
+    batch_start: int  # the batch's first offset
+    batch_end: int  # one past the batch's last offset
+    batch_records: int  # the batch's record ids (bitmask)
+    unaware: bool  # the coordinator removed it (session expired) and it does not know yet
+    assignor_generation: int  # the generation of its last assignment (sticky userData)
+
+
+@_quick_replace
+class Budget(NamedTuple):
+    """The faults still allowed in this run (the fault bounds, counting down)."""
+
+    crashes: int
+    closes: int
+    rejoins: int
+    poll_timeouts: int
+    pauses: int
+    retention: int
+
+
+@_quick_replace
+class GroupState(NamedTuple):
+    """The coordinator, the log, every consumer, and the ghost history the properties need."""
+
+    group_state: int  # EMPTY, PREPARING, COMPLETING or STABLE
+    generation: int  # the coordinator's generation
+    members: int  # members the coordinator knows (bitmask of consumer slots)
+    joined: int  # members that sent JoinGroup in this rebalance
+    leader: int  # the group leader's slot (NO_LEADER: none)
+    assignment: tuple[int, ...]  # per slot, the partitions of the leader's last assignment
+    subscriptions: tuple[tuple[int, int], ...]  # per slot, what JoinGroup told the assignor
+    initial_delay: bool  # the first rebalance waits for group.initial.rebalance.delay.ms
+    committed: tuple[int, ...]  # per partition, the committed offset (NO_COMMIT: none)
+    log_start: tuple[int, ...]  # per partition, the log start offset (retention)
+    log: State  # the partition log's own state (AbstractLog or the replication model)
+    consumers: tuple[Member, ...]
+    budget: Budget
+    processed: tuple[int, ...]  # ghost: per partition, the record ids ever processed
+    excused: tuple[int, ...]  # ghost: record ids deleted or reset past before anyone read
+    started: int  # ghost: partitions the group ever had a position on (bitmask)
+    duplicate: bool  # ghost: some record was processed twice
+
+
+_LOG_INDEX = GroupState._fields.index("log")  # where the log's state sits (for its properties)
 
 
 def consumer_name(i: int) -> str:
@@ -79,6 +144,7 @@ def parts_text(mask: int) -> str:
 
 
 def _put(values: tuple, index: int, value: object) -> tuple:
+    """A plain tuple (per partition or per consumer) with one element replaced."""
     return values[:index] + (value,) + values[index + 1:]
 
 
@@ -89,6 +155,42 @@ def offsets_text(start: int, end: int) -> str:
 
 def _lowest(mask: int) -> int:
     return (mask & -mask).bit_length() - 1 if mask else NO_LEADER
+
+
+def _idle(m: Member) -> Member:
+    """The member with its batch done: back in poll()."""
+    return m._replace(phase=IDLE, batch_partition=NO_BATCH, batch_start=0, batch_end=0,
+                      batch_records=0)
+
+
+class _Rebalance:
+    """The coordinator's fields of a state while a rebalance rule edits them in place."""
+
+    __slots__ = ("group_state", "generation", "members", "joined", "leader", "assignment",
+                 "subscriptions", "initial_delay", "consumers")
+
+    def __init__(self, s: GroupState) -> None:
+        self.group_state = s.group_state
+        self.generation = s.generation
+        self.members = s.members
+        self.joined = s.joined
+        self.leader = s.leader
+        self.assignment = s.assignment
+        self.subscriptions = s.subscriptions
+        self.initial_delay = s.initial_delay
+        self.consumers = s.consumers
+
+    def apply(self, s: GroupState) -> GroupState:
+        """``s`` with the edited coordinator fields."""
+        return GroupState(self.group_state, self.generation, self.members, self.joined,
+                          self.leader, self.assignment, self.subscriptions,
+                          self.initial_delay, s.committed, s.log_start, s.log,
+                          self.consumers, s.budget, s.processed, s.excused, s.started,
+                          s.duplicate)
+
+    def set_member(self, i: int, m: Member) -> None:
+        """Replace consumer ``i``."""
+        self.consumers = _put(self.consumers, i, m)
 
 
 class GroupModel(Model):
@@ -118,6 +220,8 @@ class GroupModel(Model):
         "unclean.leader.election.enable",
         "acks",
     )
+    # group.protocol=consumer is answered by the KIP-848 model (clients/group_consumer.py).
+    protocol_variants = ("group.protocol", {"consumer": "group-consumer"})
     key_settings = ("partition.assignment.strategy", "enable.auto.commit", "auto.offset.reset",
                     "group.instance.id")
     bounds = (
@@ -150,11 +254,9 @@ class GroupModel(Model):
               "replicated: the replication model embedded (brokers = replication.factor)",
               choices=LOG_KINDS),
         Bound("broker_crashes", 1, "with log=replicated: broker crashes", minimum=0,
-              fault="broker process crash (log=replicated)"),
-        Bound("bug", "none", "inject a bug, to show that the properties can fail",
-              choices=BUGS),
+              fault=BROKER_CRASH),
     )
-    fields = FIELDS
+    fields = GroupState._fields
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
@@ -183,6 +285,7 @@ class GroupModel(Model):
             return "at most 12 records"
         return None
 
+
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         k, b = self.kafka, self.bound
@@ -190,7 +293,6 @@ class GroupModel(Model):
         self.p = b["partitions"]
         self.max_records = b["records"]
         self.commit = b["commit"]
-        self.bug = b["bug"]
         self.auto = bool(k["enable.auto.commit"]) and (
             self.commit == "auto" or "enable.auto.commit" in config.explicit)
         self.reset = k["auto.offset.reset"]
@@ -210,46 +312,63 @@ class GroupModel(Model):
         self.log = (ReplicatedLog(self, config) if self.replicated
                     else AbstractLog(self.p, self.max_records, self.hw_lag))
         self._assign_cache: dict[tuple, tuple[int, ...]] = {}
-        self._index = {consumer_name(i): i for i in range(self.n)}
+        # canonical(): a member with its generations renumbered, per (member, ranks)
+        self._renumbered: dict[tuple[Member, tuple[int, ...]], Member] = {}
+        self._names = tuple(consumer_name(i) for i in range(self.n))
+        self._index = {name: i for i, name in enumerate(self._names)}
+        self._fresh = Member(UNJOINED, NO_GEN, 0, (NO_POSITION,) * self.p, IDLE, NO_BATCH, 0, 0,
+                             0, False, NO_GEN)
+        self._down_member = self._fresh._replace(status=DOWN)
 
     def index_of(self, name: str) -> int:
         """The slot of a consumer named in an action label (C1 -> 0)."""
         return self._index[name]
 
+    def fault_model(self) -> FaultModel:
+        """The consumer faults of the bounds; broker faults only with log=replicated.
+
+        The abstract log has no brokers, so ``broker_crashes`` injects nothing there and
+        broker faults are reported as not explored.  With log=replicated the embedded
+        replication model's own fault model (its crash budget is ``broker_crashes``) is
+        merged in.
+        """
+        own = super().fault_model()
+        explored = [(f, k) for f, k in own.explored if f != BROKER_CRASH]
+        missing = [f for f in own.not_explored if f != BROKER_CRASH]
+        embedded = getattr(self.log, "model", None)
+        if not self.replicated:
+            missing.append("broker faults (log=abstract has no brokers; use log=replicated)")
+        elif embedded is not None:
+            log_faults = embedded.fault_model()
+            explored += log_faults.explored
+            missing += [f for f in log_faults.not_explored if f not in missing]
+        else:
+            budget = self.bound["broker_crashes"]
+            if budget:
+                explored.append((BROKER_CRASH, budget))
+            else:
+                missing.append(BROKER_CRASH)
+        return FaultModel(tuple(explored), tuple(missing))
+
     # -- state ------------------------------------------------------------------------
 
     def init_states(self) -> list[State]:
         b = self.bound
-        member = (UNJOINED, NO_GEN, 0, (NO_POSITION,) * self.p, IDLE, -1, 0, 0, 0, False, NO_GEN)
         zeros = (0,) * self.p
-        return [(EMPTY, 0, 0, 0, NO_LEADER, (), (NO_SUBSCRIPTION,) * self.n, False,
-                 (NO_COMMIT,) * self.p, zeros, self.log.initial(), (member,) * self.n,
-                 (b["crashes"], b["closes"], b["rejoins"], b["poll_timeouts"], b["pauses"],
-                  b["retention"]),
-                 zeros, zeros, 0, False)]
+        return [GroupState(
+            group_state=EMPTY, generation=0, members=0, joined=0, leader=NO_LEADER,
+            assignment=(), subscriptions=(NO_SUBSCRIPTION,) * self.n, initial_delay=False,
+            committed=(NO_COMMIT,) * self.p, log_start=zeros, log=self.log.initial(),
+            consumers=(self._fresh,) * self.n,
+            budget=Budget(b["crashes"], b["closes"], b["rejoins"], b["poll_timeouts"],
+                          b["pauses"], b["retention"]),
+            processed=zeros, excused=zeros, started=0, duplicate=False)]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
-        if self.bug == "delete-on-commit":
-            yield from self._deleting_commits(state)
-            return
         for i in range(self.n):
             yield from self._member_actions(state, i)
         yield from self._coordinator_actions(state)
         yield from self._log_actions(state)
-
-    def _deleting_commits(self, state: State) -> Iterator[tuple[Action, State]]:
-        """Injected bug: a commit deletes the log below the committed offset (as a queue
-        would); Kafka never does this (consuming does not delete)."""
-        self.bug, saved = "none", self.bug
-        try:
-            for action, nxt in self.successors(state):
-                if nxt[COMMITTED] != state[COMMITTED]:
-                    lso = tuple(max(a, b) for a, b in zip(nxt[LSO], nxt[COMMITTED],
-                                                          strict=True))
-                    nxt = nxt[:LSO] + (lso,) + nxt[LSO + 1:]
-                yield action, nxt
-        finally:
-            self.bug = saved
 
     def canonical(self, state: State) -> State:
         """Generation numbers renumbered 1, 2, ... in their order (0 stays 'none').
@@ -257,41 +376,51 @@ class GroupModel(Model):
         Sound because the protocol and the assignors only compare generations (equality,
         order) and the next one is always above every one in the state.
         """
-        gen = state[GEN]
-        cons = state[CONS]
+        gen = state.generation
+        cons = state.consumers
         used = {gen}
         for m in cons:
-            used.add(m[MGEN])
-            used.add(m[AGEN])
+            used.add(m.generation)
+            used.add(m.assignor_generation)
         if self.sticky:
-            for _, g in state[SUBS]:
+            for _, g in state.subscriptions:
                 used.add(g)
         used.discard(0)
         if len(used) == gen:
             return state  # already 1..gen
-        rank = {g: r for r, g in enumerate(sorted(used), 1)}
-        rank[0] = 0
-        cons = tuple(m[:MGEN] + (rank[m[MGEN]],) + m[MGEN + 1:AGEN] + (rank[m[AGEN]],)
-                     for m in cons)
-        subs = state[SUBS]
+        ranks = tuple(sorted(used))
+        memo = self._renumbered
+        renumbered = []
+        for m in cons:
+            key = (m, ranks)
+            m2 = memo.get(key)
+            if m2 is None:
+                rank = {g: r for r, g in enumerate(ranks, 1)}
+                rank[0] = 0
+                m2 = memo[key] = m._replace(generation=rank[m.generation],
+                                            assignor_generation=rank[m.assignor_generation])
+            renumbered.append(m2)
+        subs = state.subscriptions
         if self.sticky:
+            rank = {g: r for r, g in enumerate(ranks, 1)}
+            rank[0] = 0
             subs = tuple((mask, rank[g]) for mask, g in subs)
-        return (state[GS], rank[gen], *state[MEMBERS:SUBS], subs, *state[SUBS + 1:CONS], cons,
-                *state[CONS + 1:])
+        return state._replace(generation=ranks.index(gen) + 1, subscriptions=subs,
+                              consumers=tuple(renumbered))
 
     # -- helpers on the composite state ----------------------------------------------
 
     @staticmethod
-    def _with_member(state: State, i: int, m: tuple) -> State:
-        cons = state[CONS]
-        return state[:CONS] + (cons[:i] + (m,) + cons[i + 1:],) + state[CONS + 1:]
+    def _with_member(state: GroupState, i: int, m: Member) -> GroupState:
+        return state._replace(consumers=_put(state.consumers, i, m))
 
     @staticmethod
-    def _spend(state: State, which: int) -> State:
-        budget = state[BUDGET]
-        return _put(state, BUDGET, _put(budget, which, budget[which] - 1))
+    def _spend(state: GroupState, fault: str) -> GroupState:
+        """One fault of kind ``fault`` (a Budget field) used up."""
+        budget = state.budget
+        return state._replace(budget=budget._replace(**{fault: getattr(budget, fault) - 1}))
 
-    def _remove(self, s: list, i: int) -> None:
+    def _remove(self, s: _Rebalance, i: int) -> None:
         """The coordinator removes member i (LeaveGroup, session or rebalance timeout).
 
         GroupMetadataManager.removeMemberAndUpdateClassicGroup: a stable or completing group
@@ -299,26 +428,26 @@ class GroupModel(Model):
         the join phase at once.
         """
         bit = 1 << i
-        s[MEMBERS] &= ~bit
-        s[JOINED] &= ~bit
-        s[SUBS] = _put(s[SUBS], i, NO_SUBSCRIPTION)
-        if s[LEADER] == i:
-            s[LEADER] = _lowest(s[MEMBERS])
-        if s[GS] in (STABLE, COMPLETING):
+        s.members &= ~bit
+        s.joined &= ~bit
+        s.subscriptions = _put(s.subscriptions, i, NO_SUBSCRIPTION)
+        if s.leader == i:
+            s.leader = _lowest(s.members)
+        if s.group_state in (STABLE, COMPLETING):
             self._prepare(s)
-        elif s[GS] == PREPARING and s[JOINED] == s[MEMBERS]:
+        elif s.group_state == PREPARING and s.joined == s.members:
             self._complete_join(s)
 
-    def _prepare(self, s: list) -> None:
+    def _prepare(self, s: _Rebalance) -> None:
         """GroupMetadataManager.prepareRebalance: PreparingRebalance, pending syncs fail."""
-        initial = s[GS] == EMPTY
-        s[GS] = PREPARING
-        s[ASSIGN] = ()
-        s[INITIAL] = initial
-        if not initial and s[JOINED] == s[MEMBERS]:
+        initial = s.group_state == EMPTY
+        s.group_state = PREPARING
+        s.assignment = ()
+        s.initial_delay = initial
+        if not initial and s.joined == s.members:
             self._complete_join(s)
 
-    def _complete_join(self, s: list, timeout: bool = False) -> None:
+    def _complete_join(self, s: _Rebalance, timeout: bool = False) -> None:
         """completeClassicGroupJoin: next generation; joined members get JoinGroup responses.
 
         On the rebalance timeout, dynamic members that did not rejoin are removed first;
@@ -327,189 +456,64 @@ class GroupModel(Model):
         """
         if timeout:
             for i in range(self.n):
-                if s[MEMBERS] >> i & 1 and not s[JOINED] >> i & 1 and not self.static:
-                    s[MEMBERS] &= ~(1 << i)
-                    s[SUBS] = _put(s[SUBS], i, NO_SUBSCRIPTION)
-        gen = s[GEN] + 1
-        s[GEN] = gen
-        s[INITIAL] = False
-        s[ASSIGN] = ()
-        joined = s[JOINED]
-        s[JOINED] = 0
-        if not s[MEMBERS]:
-            s[GS] = EMPTY
-            s[LEADER] = NO_LEADER
+                if s.members >> i & 1 and not s.joined >> i & 1 and not self.static:
+                    s.members &= ~(1 << i)
+                    s.subscriptions = _put(s.subscriptions, i, NO_SUBSCRIPTION)
+        gen = s.generation + 1
+        s.generation = gen
+        s.initial_delay = False
+        s.assignment = ()
+        joined = s.joined
+        s.joined = 0
+        if not s.members:
+            s.group_state = EMPTY
+            s.leader = NO_LEADER
             return
-        s[GS] = COMPLETING
-        if s[LEADER] == NO_LEADER or not joined >> s[LEADER] & 1:
-            s[LEADER] = _lowest(joined)
-        cons = list(s[CONS])
+        s.group_state = COMPLETING
+        if s.leader == NO_LEADER or not joined >> s.leader & 1:
+            s.leader = _lowest(joined)
+        cons = list(s.consumers)
         for i in range(self.n):
-            if joined >> i & 1 and cons[i][ST] == JOINING:
-                cons[i] = _put(_put(cons[i], ST, AWAIT_SYNC), MGEN, gen)
-        s[CONS] = tuple(cons)
+            if joined >> i & 1 and cons[i].status == JOINING:
+                cons[i] = cons[i]._replace(status=AWAIT_SYNC, generation=gen)
+        s.consumers = tuple(cons)
 
-    def _commit_error(self, state: State, i: int) -> str | None:
+    # -- the rules that mutants override (tests/mutants/group.py) ----------------------
+
+    def commit_error(self, state: GroupState, i: int) -> str | None:
         """Why an OffsetCommit from consumer i fails, or None when it is accepted.
 
         Client: ConsumerCoordinator.sendOffsetCommitRequest needs generationIfStable().
         Coordinator: ClassicGroup.validateOffsetCommit (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
         REBALANCE_IN_PROGRESS while CompletingRebalance).
         """
-        if self.bug == "accept-stale-commits":
-            return None
-        m = state[CONS][i]
-        if m[ST] in (JOINING, AWAIT_SYNC):
+        m = state.consumers[i]
+        if m.status in (JOINING, AWAIT_SYNC):
             return "RebalanceInProgressException"
-        if m[ST] not in (MSTABLE, UNJOINED) or m[MGEN] == NO_GEN:
+        if m.status not in (MSTABLE, UNJOINED) or m.generation == NO_GEN:
             return "CommitFailedException (not in an active group)"
-        if not state[MEMBERS] >> i & 1:
+        if not state.members >> i & 1:
             return "UNKNOWN_MEMBER_ID"
-        if m[MGEN] != state[GEN]:
+        if m.generation != state.generation:
             return "ILLEGAL_GENERATION"
-        if state[GS] == COMPLETING:
+        if state.group_state == COMPLETING:
             return "REBALANCE_IN_PROGRESS"
         return None
 
-    def _committed_positions(self, state: State, m: tuple) -> tuple:
-        """The committed offsets after committing a member's positions (allConsumed)."""
-        committed = state[COMMITTED]
-        owned, pos = m[OWNED], m[POS]
-        for p in range(self.p):
-            if owned >> p & 1 and pos[p] >= 0 and committed[p] != pos[p]:
-                committed = _put(committed, p, pos[p])
-        return committed
+    def store_commit(self, state: GroupState, committed: tuple[int, ...]) -> GroupState:
+        """The coordinator stores the group's new committed offsets; the log is untouched
+        (consuming never deletes: Kafka docs 'Design: The Consumer')."""
+        return state._replace(committed=committed)
 
-    def _has_uncommitted(self, state: State, m: tuple) -> bool:
-        committed = state[COMMITTED]
-        owned, pos = m[OWNED], m[POS]
-        return any(owned >> p & 1 and pos[p] >= 0 and pos[p] != committed[p]
-                   for p in range(self.p))
+    def fetch_limit(self, hw: int, leo: int) -> int:
+        """How far a consumer's fetch may read: the high watermark
+        (ReplicaManager.fetchMessages, FetchIsolation.HIGH_WATERMARK for consumers)."""
+        return hw
 
-    # -- the consumers ------------------------------------------------------------------
-
-    def _member_actions(self, state: State, i: int) -> Iterator[tuple[Action, State]]:
-        m = state[CONS][i]
-        st = m[ST]
-        name = consumer_name(i)
-        budget = state[BUDGET]
-        if st == DOWN:
-            if budget[B_REJOIN] > 0 and (self.static or not state[MEMBERS] >> i & 1):
-                yield ("Restart", name), self._restart(state, i)
-            return
-        phase = m[PHASE]
-        if phase == IDLE:
-            if st == UNJOINED or (st == MSTABLE and state[GS] == PREPARING and not m[UNAWARE]
-                                  and state[MEMBERS] >> i & 1 and m[MGEN] == state[GEN]
-                                  and not state[JOINED] >> i & 1):
-                yield from self._join(state, i)
-            elif st == AWAIT_SYNC:
-                yield from self._sync(state, i)
-            if st >= JOINING and m[OWNED]:
-                # poll(Duration) does not wait for a rebalance (waitForJoinGroup=false): a
-                # member keeps fetching the partitions it owns that have a position.
-                for p in range(self.p):
-                    if m[OWNED] >> p & 1 and (st == MSTABLE or m[POS][p] != NO_POSITION):
-                        yield from self._poll(state, i, p)
-            if st == MSTABLE and self.auto and self._has_uncommitted(state, m) \
-                    and self._commit_error(state, i) is None:
-                committed = self._committed_positions(state, m)
-                yield ("AutoCommit", name), _put(state, COMMITTED, committed)
-            if st in (UNJOINED, MSTABLE) and budget[B_CLOSE] > 0:
-                yield ("Close", name), self._close(state, i)
-        else:
-            yield from self._process_or_commit(state, i)
-            if st >= JOINING and m[MGEN] != NO_GEN and budget[B_POLL_TIMEOUT] > 0 \
-                    and not m[UNAWARE] and state[MEMBERS] >> i & 1:
-                yield ("PollTimeout", name), self._poll_timeout(state, i)
-        if st == MSTABLE and m[UNAWARE]:
-            yield ("HeartbeatFailed", name, "UNKNOWN_MEMBER_ID"), self._reset_member(state, i)
-        elif st == MSTABLE and budget[B_PAUSE] > 0 and state[MEMBERS] >> i & 1:
-            yield ("Pause", name, "session expired"), self._pause(state, i)
-        if budget[B_CRASH] > 0:
-            yield ("Crash", name), self._crash(state, i)
-
-    def _restart(self, state: State, i: int) -> State:
-        """A crashed or closed consumer process starts again: a new KafkaConsumer."""
-        m = (UNJOINED, NO_GEN, 0, (NO_POSITION,) * self.p, IDLE, -1, 0, 0, 0, False, NO_GEN)
-        return self._spend(self._with_member(state, i, m), B_REJOIN)
-
-    def _subscription(self, m: tuple, owned_before: int) -> tuple[int, int]:
-        """What JoinGroup carries for the assignor, as (partitions, generation) the way the
-        assignor reads it (ConsumerCoordinator.metadata, AbstractStickyAssignor.memberData).
-
-        Sticky: userData = the last assignment and its generation.  Cooperative sticky:
-        ownedPartitions with Subscription.generationId, or the userData generation when the
-        member's generation was reset.  Range and round robin read only the topics.
-        """
-        if not self.sticky:
-            return NO_SUBSCRIPTION
-        if self.cooperative:
-            return (m[OWNED], m[MGEN] or m[AGEN])
-        return (owned_before, m[AGEN]) if m[AGEN] else NO_SUBSCRIPTION
-
-    def _join(self, state: State, i: int) -> Iterator[tuple[Action, State]]:
-        """onJoinPrepare then JoinGroup (ConsumerCoordinator.onJoinPrepare,
-        AbstractCoordinator.sendJoinGroupRequest; GroupMetadataManager.classicGroupJoin)."""
-        m = state[CONS][i]
-        s = list(state)
-        notes = []
-        owned_before = m[OWNED]
-        if m[MGEN] == NO_GEN:
-            # Generation reset: the partitions are lost (onPartitionsLost), nothing committed.
-            if m[OWNED]:
-                notes.append("partitions lost")
-            m = _put(_put(m, OWNED, 0), POS, (NO_POSITION,) * self.p)
-        else:
-            if self.auto and self._has_uncommitted(state, m) \
-                    and self._commit_error(state, i) is None:
-                s[COMMITTED] = self._committed_positions(state, m)
-                notes.append("auto-commit")
-            if not self.cooperative and m[OWNED]:
-                notes.append("revoke all")
-                m = _put(_put(m, OWNED, 0), POS, (NO_POSITION,) * self.p)
-        bit = 1 << i
-        s[SUBS] = _put(s[SUBS], i, self._subscription(m, owned_before))
-        known = s[MEMBERS] & bit
-        gs = s[GS]
-        if self.static and known and m[MGEN] == NO_GEN and gs == STABLE:
-            # KIP-345: a known group.instance.id rejoining a stable group replaces the old
-            # member id and gets the current generation without a rebalance.
-            m = _put(_put(m, ST, AWAIT_SYNC), MGEN, s[GEN])
-            notes.append("static member, no rebalance")
-            s[CONS] = _put(s[CONS], i, m)
-            yield ("Join", consumer_name(i), *notes), tuple(s)
-            return
-        if known and not self.static and state[SUBS][i] == s[SUBS][i] \
-                and (gs == COMPLETING or (gs == STABLE and s[LEADER] != i)):
-            # classicGroupJoinExistingMember: unchanged metadata gets the current generation
-            # (in Stable only a follower; the leader's JoinGroup forces a rebalance).
-            m = _put(_put(m, ST, AWAIT_SYNC), MGEN, s[GEN])
-            s[CONS] = _put(s[CONS], i, m)
-            yield ("Join", consumer_name(i), *notes, "unchanged"), tuple(s)
-            return
-        m = _put(m, ST, JOINING)
-        s[CONS] = _put(s[CONS], i, m)
-        if not known:
-            s[MEMBERS] |= bit
-            if s[LEADER] == NO_LEADER:
-                s[LEADER] = i
-        s[JOINED] |= bit
-        if gs == PREPARING:
-            if not s[INITIAL] and s[JOINED] == s[MEMBERS]:
-                self._complete_join(s)
-        else:
-            self._prepare(s)
-        yield ("Join", consumer_name(i), *notes), tuple(s)
-
-    def _assignment(self, state: State) -> tuple[int, ...]:
-        """The leader's assignment: Kafka's assignor on the members' subscriptions."""
-        members = state[MEMBERS]
-        subs = state[SUBS]
-        key = (members, subs if self.sticky else (), state[LEADER])
-        cached = self._assign_cache.get(key)
-        if cached is not None:
-            return cached
+    def run_assignor(self, state: GroupState) -> AssignmentResult:
+        """The leader runs Kafka's assignor on the members' subscriptions."""
+        members = state.members
+        subs = state.subscriptions
         tps = [(TOPIC, p) for p in range(self.p)]
         by_id: dict[str, MemberSubscription] = {}
         for i in range(self.n):
@@ -528,76 +532,213 @@ class GroupModel(Model):
                 sub = MemberSubscription((TOPIC,), (), None, user,
                                          group_instance_id=self.instance_ids[i])
             by_id[self.member_ids[i]] = sub
-        result = assignors.assign(self.strategy, {TOPIC: self.p}, by_id)
+        return assignors.assign(self.strategy, {TOPIC: self.p}, by_id)
+
+    def leader_assignment(self, state: GroupState) -> tuple[int, ...]:
+        """Per slot, the partitions the leader's SyncGroup hands out (KIP-429: cooperative
+        round 1 withholds partitions that move, the assignor reports them apart)."""
+        result = self.run_assignor(state)
         out = [0] * self.n
         for i in range(self.n):
             for _, p in result.assignment.get(self.member_ids[i], ()):
                 out[i] |= 1 << p
-        if self.bug == "no-withhold" and result.cooperative_withheld:
-            for (_, p), owner in result.cooperative_withheld.items():
-                out[self.member_ids.index(owner)] |= 1 << p
-        if self.bug == "assign-all-to-leader":
-            out = [(1 << self.p) - 1 if i == state[LEADER] else 0 for i in range(self.n)]
-        assignment = tuple(out)
-        self._assign_cache[key] = assignment
-        return assignment
+        return tuple(out)
 
-    def _sync(self, state: State, i: int) -> Iterator[tuple[Action, State]]:
+    # -- commits --------------------------------------------------------------------------
+
+    def _committed_positions(self, state: GroupState, m: Member) -> tuple[int, ...]:
+        """The committed offsets after committing a member's positions (allConsumed)."""
+        committed = state.committed
+        owned, pos = m.owned, m.positions
+        for p in range(self.p):
+            if owned >> p & 1 and pos[p] >= 0 and committed[p] != pos[p]:
+                committed = _put(committed, p, pos[p])
+        return committed
+
+    def _has_uncommitted(self, state: GroupState, m: Member) -> bool:
+        committed = state.committed
+        owned, pos = m.owned, m.positions
+        return any(owned >> p & 1 and pos[p] >= 0 and pos[p] != committed[p]
+                   for p in range(self.p))
+
+    # -- the consumers ------------------------------------------------------------------
+
+    def _member_actions(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
+        m = state.consumers[i]
+        st, generation, owned, positions, phase, _bp, _bs, _be, _br, unaware, _ag = m
+        name = self._names[i]
+        crashes, closes, rejoins, poll_timeouts, pauses, _ = state.budget
+        member = state.members >> i & 1
+        if st == DOWN:
+            if rejoins > 0 and (self.static or not member):
+                yield ("Restart", name), self._restart(state, i)
+            return
+        if phase == IDLE:
+            if st == UNJOINED or (st == MSTABLE and state.group_state == PREPARING
+                                  and not unaware and member
+                                  and generation == state.generation
+                                  and not state.joined >> i & 1):
+                yield from self._join(state, i)
+            elif st == AWAIT_SYNC:
+                yield from self._sync(state, i)
+            if st >= JOINING and owned:
+                # poll(Duration) does not wait for a rebalance (waitForJoinGroup=false): a
+                # member keeps fetching the partitions it owns that have a position.
+                for p in range(self.p):
+                    if owned >> p & 1 and (st == MSTABLE or positions[p] != NO_POSITION):
+                        yield from self._poll(state, i, p)
+            if st == MSTABLE and self.auto and self._has_uncommitted(state, m) \
+                    and self.commit_error(state, i) is None:
+                committed = self._committed_positions(state, m)
+                yield ("AutoCommit", name), self.store_commit(state, committed)
+            if closes > 0 and st in (UNJOINED, MSTABLE):
+                yield ("Close", name), self._close(state, i)
+        else:
+            yield from self._process_or_commit(state, i)
+            if poll_timeouts > 0 and st >= JOINING and generation != NO_GEN \
+                    and not unaware and member:
+                yield ("PollTimeout", name), self._poll_timeout(state, i)
+        if st == MSTABLE and unaware:
+            yield ("HeartbeatFailed", name, "UNKNOWN_MEMBER_ID"), self._reset_member(state, i)
+        elif pauses > 0 and st == MSTABLE and member:
+            yield ("Pause", name, "session expired"), self._pause(state, i)
+        if crashes > 0:
+            yield ("Crash", name), self._crash(state, i)
+
+    def _restart(self, state: GroupState, i: int) -> GroupState:
+        """A crashed or closed consumer process starts again: a new KafkaConsumer."""
+        return self._spend(self._with_member(state, i, self._fresh), "rejoins")
+
+    def _subscription(self, m: Member, owned_before: int) -> tuple[int, int]:
+        """What JoinGroup carries for the assignor, as (partitions, generation) the way the
+        assignor reads it (ConsumerCoordinator.metadata, AbstractStickyAssignor.memberData).
+
+        Sticky: userData = the last assignment and its generation.  Cooperative sticky:
+        ownedPartitions with Subscription.generationId, or the userData generation when the
+        member's generation was reset.  Range and round robin read only the topics.
+        """
+        if not self.sticky:
+            return NO_SUBSCRIPTION
+        if self.cooperative:
+            return (m.owned, m.generation or m.assignor_generation)
+        return (owned_before, m.assignor_generation) if m.assignor_generation \
+            else NO_SUBSCRIPTION
+
+    def _join(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
+        """onJoinPrepare then JoinGroup (ConsumerCoordinator.onJoinPrepare,
+        AbstractCoordinator.sendJoinGroupRequest; GroupMetadataManager.classicGroupJoin)."""
+        m = state.consumers[i]
+        notes = []
+        owned_before = m.owned
+        no_positions = (NO_POSITION,) * self.p
+        if m.generation == NO_GEN:
+            # Generation reset: the partitions are lost (onPartitionsLost), nothing committed.
+            if m.owned:
+                notes.append("partitions lost")
+            m = m._replace(owned=0, positions=no_positions)
+        else:
+            if self.auto and self._has_uncommitted(state, m) \
+                    and self.commit_error(state, i) is None:
+                state = self.store_commit(state, self._committed_positions(state, m))
+                notes.append("auto-commit")
+            if not self.cooperative and m.owned:
+                notes.append("revoke all")
+                m = m._replace(owned=0, positions=no_positions)
+        s = _Rebalance(state)
+        bit = 1 << i
+        old_subscription = s.subscriptions[i]
+        s.subscriptions = _put(s.subscriptions, i, self._subscription(m, owned_before))
+        known = s.members & bit
+        gs = s.group_state
+        name = self._names[i]
+        if self.static and known and m.generation == NO_GEN and gs == STABLE:
+            # KIP-345: a known group.instance.id rejoining a stable group replaces the old
+            # member id and gets the current generation without a rebalance.
+            s.set_member(i, m._replace(status=AWAIT_SYNC, generation=s.generation))
+            yield ("Join", name, *notes, "static member, no rebalance"), s.apply(state)
+            return
+        if known and not self.static and old_subscription == s.subscriptions[i] \
+                and (gs == COMPLETING or (gs == STABLE and s.leader != i)):
+            # classicGroupJoinExistingMember: unchanged metadata gets the current generation
+            # (in Stable only a follower; the leader's JoinGroup forces a rebalance).
+            s.set_member(i, m._replace(status=AWAIT_SYNC, generation=s.generation))
+            yield ("Join", name, *notes, "unchanged"), s.apply(state)
+            return
+        s.set_member(i, m._replace(status=JOINING))
+        if not known:
+            s.members |= bit
+            if s.leader == NO_LEADER:
+                s.leader = i
+        s.joined |= bit
+        if gs == PREPARING:
+            if not s.initial_delay and s.joined == s.members:
+                self._complete_join(s)
+        else:
+            self._prepare(s)
+        yield ("Join", name, *notes), s.apply(state)
+
+    def _assignment(self, state: GroupState) -> tuple[int, ...]:
+        """The leader's assignment, cached per (members, subscriptions, leader)."""
+        key = (state.members, state.subscriptions if self.sticky else (), state.leader)
+        cached = self._assign_cache.get(key)
+        if cached is None:
+            cached = self._assign_cache[key] = self.leader_assignment(state)
+        return cached
+
+    def _sync(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
         """SyncGroup (AbstractCoordinator.SyncGroupResponseHandler, classicGroupSync) and
         ConsumerCoordinator.onJoinComplete."""
-        m = state[CONS][i]
-        name = consumer_name(i)
-        gs = state[GS]
-        if not state[MEMBERS] >> i & 1 or m[MGEN] != state[GEN]:
-            error = "UNKNOWN_MEMBER_ID" if not state[MEMBERS] >> i & 1 else "ILLEGAL_GENERATION"
-            m2 = _put(_put(m, ST, UNJOINED), MGEN, NO_GEN)
+        m = state.consumers[i]
+        name = self._names[i]
+        gs = state.group_state
+        if not state.members >> i & 1 or m.generation != state.generation:
+            error = "UNKNOWN_MEMBER_ID" if not state.members >> i & 1 else "ILLEGAL_GENERATION"
+            m2 = m._replace(status=UNJOINED, generation=NO_GEN)
             yield ("SyncFailed", name, error), self._with_member(state, i, m2)
             return
         if gs == PREPARING:
-            m2 = _put(m, ST, UNJOINED)
+            m2 = m._replace(status=UNJOINED)
             yield ("SyncFailed", name, "REBALANCE_IN_PROGRESS"), self._with_member(state, i, m2)
             return
-        if gs == COMPLETING and state[LEADER] == i:
-            s = list(state)
-            s[GS] = STABLE
-            s[ASSIGN] = self._assignment(state)
-            if not self.static:
-                # Dynamic members send their metadata again in every JoinGroup.
-                s[SUBS] = (NO_SUBSCRIPTION,) * self.n
-            state = tuple(s)
+        if gs == COMPLETING and state.leader == i:
+            # Dynamic members send their metadata again in every JoinGroup.
+            state = state._replace(
+                group_state=STABLE, assignment=self._assignment(state),
+                subscriptions=state.subscriptions if self.static
+                else (NO_SUBSCRIPTION,) * self.n)
         elif gs != STABLE:
             return  # a follower waits for the leader's SyncGroup
-        assigned = state[ASSIGN][i]
-        owned = m[OWNED]
-        pos = m[POS]
+        assigned = state.assignment[i]
+        owned = m.owned
+        pos = m.positions
         revoked = owned & ~assigned
         new_pos = tuple(pos[p] if (assigned & owned) >> p & 1 else NO_POSITION
                         for p in range(self.p))
         status = MSTABLE
         if self.cooperative and revoked:
             status = UNJOINED  # KIP-429: revoke, then rejoin for the second round
-        m2 = (status, m[MGEN], assigned, new_pos, IDLE, -1, 0, 0, 0, False,
-              state[GEN] if self.sticky else NO_GEN)
+        m2 = Member(status, m.generation, assigned, new_pos, IDLE, NO_BATCH, 0, 0, 0, False,
+                    state.generation if self.sticky else NO_GEN)
         label = ("Sync", name, parts_text(assigned))
         if self.cooperative and revoked:
             label = (*label, f"revoke {parts_text(revoked)}")
         yield label, self._with_member(state, i, m2)
 
-    def _poll(self, state: State, i: int, p: int) -> Iterator[tuple[Action, State]]:
+    def _poll(self, state: GroupState, i: int, p: int) -> Iterator[tuple[Action, State]]:
         """KafkaConsumer.poll for partition p: position (committed offset or
         auto.offset.reset, SubscriptionState/OffsetFetcher) then a fetch up to the HW
         (FetchCollector, max.poll.records)."""
-        view = self.log.view(state[LOG], p)
+        view = self.log.view(state.log, p)
         if view is None:
             return  # no live leader: the fetch fails
         hw, leo = view
-        m = state[CONS][i]
-        pos = m[POS][p]
-        lso = state[LSO][p]
+        m = state.consumers[i]
+        pos = m.positions[p]
+        lso = state.log_start[p]
         note = ""
         start = pos
         if pos == NO_POSITION:
-            committed = state[COMMITTED][p]
+            committed = state.committed[p]
             if committed != NO_COMMIT:
                 start, note = committed, "from committed"
             else:
@@ -606,29 +747,30 @@ class GroupModel(Model):
             start, note = self._reset_to(lso, hw), f"out of range, reset {self.reset}"
         if start is None:
             return  # NoOffsetForPartitionException (auto.offset.reset=none)
-        limit = leo if self.bug == "fetch-above-hw" else hw
-        end = min(limit, start + self.max_poll)
+        end = min(self.fetch_limit(hw, leo), start + self.max_poll)
         if end <= start and start == pos:
             return
-        s = list(state)
-        if not state[STARTED] >> p & 1:
+        excused = state.excused
+        started = state.started
+        if not started >> p & 1:
             # The group's first position on p: records before it are not owed (latest).
-            s[STARTED] = state[STARTED] | 1 << p
+            started |= 1 << p
             if start > lso:
-                owed = self.log.read(state[LOG], p, lso, start) & ~state[PROCESSED][p]
-                s[EXCUSED] = _put(state[EXCUSED], p, state[EXCUSED][p] | owed)
-        new_pos = _put(m[POS], p, max(end, start))
+                owed = self.log.read(state.log, p, lso, start) & ~state.processed[p]
+                excused = _put(excused, p, excused[p] | owed)
+        new_pos = _put(m.positions, p, max(end, start))
         if end > start:
-            recs = self.log.read(state[LOG], p, start, end)
-            m2 = m[:POS] + (new_pos, POLLED, p, start, end, recs) + m[BREC + 1:]
-            label = ("Poll", consumer_name(i), f"p{p}", offsets_text(start, end))
+            recs = self.log.read(state.log, p, start, end)
+            m2 = m._replace(positions=new_pos, phase=POLLED, batch_partition=p,
+                            batch_start=start, batch_end=end, batch_records=recs)
+            label = ("Poll", self._names[i], f"p{p}", offsets_text(start, end))
         else:
-            m2 = _put(m, POS, new_pos)
-            label = ("Poll", consumer_name(i), f"p{p}", "none")
+            m2 = m._replace(positions=new_pos)
+            label = ("Poll", self._names[i], f"p{p}", "none")
         if note:
             label = (*label, note)
-        s[CONS] = _put(s[CONS], i, m2)
-        yield label, tuple(s)
+        yield label, state._replace(consumers=_put(state.consumers, i, m2), excused=excused,
+                                    started=started)
 
     def _reset_to(self, lso: int, hw: int) -> int | None:
         """auto.offset.reset: earliest = log start, latest = HW (ListOffsets for
@@ -639,138 +781,138 @@ class GroupModel(Model):
             return hw
         return None
 
-    def _process_or_commit(self, state: State, i: int) -> Iterator[tuple[Action, State]]:
+    def _process_or_commit(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
         """The application between polls: process the records, commitSync before or after."""
-        m = state[CONS][i]
-        phase = m[PHASE]
-        name = consumer_name(i)
+        m = state.consumers[i]
+        phase = m.phase
+        name = self._names[i]
         process_now = (phase == POLLED and self.commit != "before-processing") or \
             (phase == HALF and self.commit == "before-processing")
         if process_now:
-            p, recs = m[BP], m[BREC]
-            processed = state[PROCESSED]
-            dup = state[DUP] or bool(processed[p] & recs)
+            p, recs = m.batch_partition, m.batch_records
+            processed = state.processed
+            dup = state.duplicate or bool(processed[p] & recs)
             done = self.commit != "sync-after-processing"
-            m2 = (m[:PHASE] + (IDLE, -1, 0, 0, 0) + m[BREC + 1:]) if done \
-                else _put(m, PHASE, HALF)
-            s = state[:PROCESSED] + (_put(processed, p, processed[p] | recs),) \
-                + state[PROCESSED + 1:DUP] + (dup,)
-            yield (("Process", name, f"p{p}", offsets_text(m[BS], m[BE])),
-                   self._with_member(s, i, m2))
+            m2 = _idle(m) if done else m._replace(phase=HALF)
+            s = state._replace(processed=_put(processed, p, processed[p] | recs),
+                               duplicate=dup, consumers=_put(state.consumers, i, m2))
+            yield ("Process", name, f"p{p}", offsets_text(m.batch_start, m.batch_end)), s
             return
         # commitSync of every owned position (KafkaConsumer.commitSync()).
-        error = self._commit_error(state, i)
+        error = self.commit_error(state, i)
         if error is None:
-            s = _put(state, COMMITTED, self._committed_positions(state, m))
-            m2 = (m[:PHASE] + (IDLE, -1, 0, 0, 0) + m[BREC + 1:]) if phase == HALF \
-                else _put(m, PHASE, HALF)
-            offsets = ", ".join(f"p{p}@{m[POS][p]}" for p in range(self.p)
-                                if m[OWNED] >> p & 1 and m[POS][p] >= 0)
+            s = self.store_commit(state, self._committed_positions(state, m))
+            m2 = _idle(m) if phase == HALF else m._replace(phase=HALF)
+            offsets = ", ".join(f"p{p}@{m.positions[p]}" for p in range(self.p)
+                                if m.owned >> p & 1 and m.positions[p] >= 0)
             yield ("Commit", name, offsets or "nothing"), self._with_member(s, i, m2)
             return
         # CommitFailedException: the application skips the rest of this batch and polls,
         # which rejoins.  UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION reset the generation.
-        m2 = m[:PHASE] + (IDLE, -1, 0, 0, 0) + m[BREC + 1:]
+        m2 = _idle(m)
         if error in ("UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"):
-            m2 = _put(_put(_put(m2, ST, UNJOINED), MGEN, NO_GEN), UNAWARE, False)
+            m2 = m2._replace(status=UNJOINED, generation=NO_GEN, unaware=False)
         elif error == "REBALANCE_IN_PROGRESS":
-            m2 = _put(m2, ST, UNJOINED)
+            m2 = m2._replace(status=UNJOINED)
         yield ("CommitFailed", name, error), self._with_member(state, i, m2)
 
-    def _close(self, state: State, i: int) -> State:
+    def _close(self, state: GroupState, i: int) -> GroupState:
         """KafkaConsumer.close: auto-commit (maybeAutoCommitOffsetsSync), then LeaveGroup
         for a dynamic member (AbstractCoordinator.maybeLeaveGroup; KIP-345 static members
         do not leave)."""
-        m = state[CONS][i]
-        s = list(self._spend(state, B_CLOSE))
-        if self.auto and self._commit_error(state, i) is None:
-            s[COMMITTED] = self._committed_positions(state, m)
-        s[CONS] = _put(s[CONS], i, self._down(m))
-        if not self.static and m[MGEN] != NO_GEN and s[MEMBERS] >> i & 1:
-            self._remove(s, i)
-        return tuple(s)
+        m = state.consumers[i]
+        s = self._spend(state, "closes")
+        if self.auto and self.commit_error(state, i) is None:
+            s = self.store_commit(s, self._committed_positions(state, m))
+        r = _Rebalance(s)
+        r.set_member(i, self._down_member)
+        if not self.static and m.generation != NO_GEN and r.members >> i & 1:
+            self._remove(r, i)
+        return r.apply(s)
 
-    def _down(self, m: tuple) -> tuple:
-        return (DOWN, NO_GEN, 0, (NO_POSITION,) * self.p, IDLE, -1, 0, 0, 0, False, NO_GEN)
-
-    def _crash(self, state: State, i: int) -> State:
+    def _crash(self, state: GroupState, i: int) -> GroupState:
         """The consumer process dies: no LeaveGroup, no commit, its batch unfinished."""
-        s = self._spend(state, B_CRASH)
-        return self._with_member(s, i, self._down(state[CONS][i]))
+        budget = state.budget
+        return state._replace(consumers=_put(state.consumers, i, self._down_member),
+                              budget=budget._replace(crashes=budget.crashes - 1))
 
-    def _poll_timeout(self, state: State, i: int) -> State:
+    def _poll_timeout(self, state: GroupState, i: int) -> GroupState:
         """KIP-62: max.poll.interval.ms passes while processing; the heartbeat thread sends
         LeaveGroup (dynamic members) and resets the generation; the processing goes on."""
-        m = state[CONS][i]
-        s = list(self._spend(state, B_POLL_TIMEOUT))
-        s[CONS] = _put(s[CONS], i, _put(_put(m, ST, UNJOINED), MGEN, NO_GEN))
-        s[JOINED] &= ~(1 << i)
+        m = state.consumers[i]
+        s = self._spend(state, "poll_timeouts")
+        r = _Rebalance(s)
+        r.set_member(i, m._replace(status=UNJOINED, generation=NO_GEN))
+        r.joined &= ~(1 << i)
         if not self.static:
-            self._remove(s, i)
-        return tuple(s)
+            self._remove(r, i)
+        return r.apply(s)
 
-    def _pause(self, state: State, i: int) -> State:
+    def _pause(self, state: GroupState, i: int) -> GroupState:
         """A paused member's session expires: the coordinator removes it, it does not know."""
-        s = list(self._spend(state, B_PAUSE))
-        s[CONS] = _put(s[CONS], i, _put(state[CONS][i], UNAWARE, True))
-        self._remove(s, i)
-        return tuple(s)
+        s = self._spend(state, "pauses")
+        r = _Rebalance(s)
+        r.set_member(i, state.consumers[i]._replace(unaware=True))
+        self._remove(r, i)
+        return r.apply(s)
 
-    def _reset_member(self, state: State, i: int) -> State:
+    def _reset_member(self, state: GroupState, i: int) -> GroupState:
         """A heartbeat answered UNKNOWN_MEMBER_ID: resetStateAndRejoin, partitions lost."""
-        m = state[CONS][i]
-        return self._with_member(state, i, _put(_put(_put(m, ST, UNJOINED), MGEN, NO_GEN),
-                                                UNAWARE, False))
+        m = state.consumers[i]
+        return self._with_member(state, i, m._replace(status=UNJOINED, generation=NO_GEN,
+                                                      unaware=False))
 
     # -- the coordinator ----------------------------------------------------------------
 
-    def _coordinator_actions(self, state: State) -> Iterator[tuple[Action, State]]:
-        gs = state[GS]
-        if gs == PREPARING and state[INITIAL] and state[JOINED]:
+    def _coordinator_actions(self, state: GroupState) -> Iterator[tuple[Action, State]]:
+        gs = state.group_state
+        if gs == PREPARING and state.initial_delay and state.joined:
             # group.initial.rebalance.delay.ms passed (InitialDelayedJoin).
-            s = list(state)
-            self._complete_join(s)
-            yield ("InitialRebalance",), tuple(s)
-        cons = state[CONS]
-        members = state[MEMBERS]
+            r = _Rebalance(state)
+            self._complete_join(r)
+            yield ("InitialRebalance",), r.apply(state)
+        cons = state.consumers
+        members = state.members
         for i in range(self.n):
             if not members >> i & 1:
                 continue
             m = cons[i]
-            silent = m[ST] == DOWN or (self.static and m[MGEN] == NO_GEN and m[ST] == UNJOINED)
+            silent = m.status == DOWN or (self.static and m.generation == NO_GEN
+                                          and m.status == UNJOINED)
             if silent:
                 # session.timeout.ms passes without heartbeats (expireClassicGroupMemberHeartbeat).
-                s = list(state)
-                self._remove(s, i)
-                yield ("Expire", consumer_name(i)), tuple(s)
-        if self.static and gs == PREPARING and not state[INITIAL] and state[JOINED] \
-                and state[JOINED] != members:
-            waiting = members & ~state[JOINED]
-            if all(cons[i][ST] == DOWN or (cons[i][MGEN] == NO_GEN and cons[i][ST] == UNJOINED
-                                           and cons[i][PHASE] != IDLE)
+                r = _Rebalance(state)
+                self._remove(r, i)
+                yield ("Expire", self._names[i]), r.apply(state)
+        if self.static and gs == PREPARING and not state.initial_delay and state.joined \
+                and state.joined != members:
+            waiting = members & ~state.joined
+            if all(cons[i].status == DOWN or (cons[i].generation == NO_GEN
+                                              and cons[i].status == UNJOINED
+                                              and cons[i].phase != IDLE)
                    for i in range(self.n) if waiting >> i & 1):
-                s = list(state)
-                self._complete_join(s, timeout=True)
-                yield ("RebalanceTimeout",), tuple(s)
+                r = _Rebalance(state)
+                self._complete_join(r, timeout=True)
+                yield ("RebalanceTimeout",), r.apply(state)
 
     # -- the log ------------------------------------------------------------------------
 
-    def _log_actions(self, state: State) -> Iterator[tuple[Action, State]]:
-        for action, sub in self.log.successors(state[LOG]):
-            yield action, state[:LOG] + (sub,) + state[LOG + 1:]
-        if state[BUDGET][B_RETENTION] > 0:
+    def _log_actions(self, state: GroupState) -> Iterator[tuple[Action, State]]:
+        for action, sub in self.log.successors(state.log):
+            yield action, state._replace(log=sub)
+        if state.budget.retention > 0:
             for p in range(self.p):
-                view = self.log.view(state[LOG], p)
-                lso = state[LSO][p]
+                view = self.log.view(state.log, p)
+                lso = state.log_start[p]
                 if view is not None and lso < view[0]:
                     # Retention deletes the oldest segment (UnifiedLog.deleteOldSegments, only
                     # below the HW); a record deleted before anyone processed it is excused.
-                    s = list(self._spend(state, B_RETENTION))
-                    s[LSO] = _put(state[LSO], p, lso + 1)
-                    gone = self.log.read(state[LOG], p, lso, lso + 1) & ~state[PROCESSED][p]
-                    if gone:
-                        s[EXCUSED] = _put(state[EXCUSED], p, state[EXCUSED][p] | gone)
-                    yield ("Retention", f"p{p}", f"log start {lso + 1}"), tuple(s)
+                    s = self._spend(state, "retention")
+                    gone = self.log.read(state.log, p, lso, lso + 1) & ~state.processed[p]
+                    excused = _put(state.excused, p, state.excused[p] | gone) if gone \
+                        else state.excused
+                    s = s._replace(log_start=_put(state.log_start, p, lso + 1), excused=excused)
+                    yield ("Retention", f"p{p}", f"log start {lso + 1}"), s
 
     # -- properties ---------------------------------------------------------------------
 
@@ -778,6 +920,10 @@ class GroupModel(Model):
         from kafkacheck.properties import group as props
 
         return props.group_properties(self)
+
+    def log_properties(self) -> list[Property]:
+        """The log's own properties, lifted onto the group state."""
+        return self.log.properties(_LOG_INDEX)
 
     def action_families(self) -> tuple[str, ...]:
         return ("Join", "Sync", "SyncFailed", "Poll", "Process", "Commit", "CommitFailed",
@@ -789,40 +935,40 @@ class GroupModel(Model):
 
     def view(self, state: State) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "group": f"{GROUP_STATES[state[GS]]} gen {state[GEN]}",
-            "members": ("consumers", state[MEMBERS]),
-            "leader": "-" if state[LEADER] == NO_LEADER else consumer_name(state[LEADER]),
+            "group": f"{GROUP_STATES[state.group_state]} gen {state.generation}",
+            "members": ("consumers", state.members),
+            "leader": "-" if state.leader == NO_LEADER else consumer_name(state.leader),
         }
-        if state[ASSIGN]:
+        if state.assignment:
             out["assignment"] = ", ".join(f"{consumer_name(i)}:{parts_text(a)}"
-                                          for i, a in enumerate(state[ASSIGN])
-                                          if state[MEMBERS] >> i & 1)
+                                          for i, a in enumerate(state.assignment)
+                                          if state.members >> i & 1)
         out["committed"] = ", ".join(f"p{p}@{'-' if c < 0 else c}"
-                                     for p, c in enumerate(state[COMMITTED]))
-        out.update(self.log.view_vars(state[LOG], state[LSO]))
-        for i, m in enumerate(state[CONS]):
+                                     for p, c in enumerate(state.committed))
+        out.update(self.log.view_vars(state.log, state.log_start))
+        for i, m in enumerate(state.consumers):
             out[consumer_name(i)] = self._member_text(m)
         out["processed"] = ", ".join(f"p{p}:{self.log.ids_text(mask)}"
-                                     for p, mask in enumerate(state[PROCESSED]))
-        if any(state[EXCUSED]):
+                                     for p, mask in enumerate(state.processed))
+        if any(state.excused):
             out["not owed"] = ", ".join(f"p{p}:{self.log.ids_text(mask)}"
-                                        for p, mask in enumerate(state[EXCUSED]))
-        out["duplicate"] = state[DUP]
-        out["budget"] = ("budget", state[BUDGET])
+                                        for p, mask in enumerate(state.excused))
+        out["duplicate"] = state.duplicate
+        out["budget"] = state.budget
         return out
 
-    def _member_text(self, m: tuple) -> str:
-        if m[ST] == DOWN:
+    def _member_text(self, m: Member) -> str:
+        if m.status == DOWN:
             return "down"
-        text = f"{MEMBER_STATES[m[ST]]} gen {m[MGEN]} owns {parts_text(m[OWNED])}"
-        pos = [f"p{p}@{x}" for p, x in enumerate(m[POS]) if x >= 0]
+        text = f"{MEMBER_STATES[m.status]} gen {m.generation} owns {parts_text(m.owned)}"
+        pos = [f"p{p}@{x}" for p, x in enumerate(m.positions) if x >= 0]
         if pos:
             text += " pos " + ",".join(pos)
-        if m[PHASE] != IDLE:
+        if m.phase != IDLE:
             what = {POLLED: "polled", HALF: "processed" if self.commit != "before-processing"
-                    else "committed"}[m[PHASE]]
-            text += f"; {what} p{m[BP]} {offsets_text(m[BS], m[BE])}"
-        if m[UNAWARE]:
+                    else "committed"}[m.phase]
+            text += f"; {what} p{m.batch_partition} {offsets_text(m.batch_start, m.batch_end)}"
+        if m.unaware:
             text += "; session expired (unaware)"
         return text
 
@@ -830,9 +976,9 @@ class GroupModel(Model):
         if isinstance(value, tuple) and len(value) == 2 and value[0] == "consumers":
             return "{" + ", ".join(consumer_name(i) for i in range(self.n)
                                    if value[1] >> i & 1) + "}"
-        if isinstance(value, tuple) and len(value) == 2 and value[0] == "budget":
-            names = ("crashes", "closes", "rejoins", "poll_timeouts", "pauses", "retention")
-            return ", ".join(f"{k}={v}" for k, v in zip(names, value[1], strict=True) if v)
+        if isinstance(value, Budget):
+            return ", ".join(f"{k}={v}" for k, v in zip(Budget._fields, value, strict=True)
+                             if v)
         return value if isinstance(value, str) else repr(value)
 
     def participants(self) -> tuple[str, ...]:

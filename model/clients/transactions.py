@@ -895,6 +895,13 @@ class TransactionsModel(Model):
             what = f"appended at {offset}"
         else:
             what = f"duplicate of offset {offset}"
+            # Partition.appendRecordsToLeader tries the HW after every append, a duplicate
+            # too (maybeIncrementLeaderHW): a leader elected with the ISR down to itself
+            # answers a retried batch once it is the only replica left.
+            raised = rules.raise_hw(part)
+            if raised is not part:
+                part = raised
+                state = self._with_part(state, q, part)
             if offset < part.hws[leader]:
                 return what, (state if i < 0 else self._batch_written(state, i, p))
         if i >= 0:

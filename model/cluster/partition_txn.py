@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from typing import NamedTuple
 
-from kafkacheck.model.cluster.partition import RECORD_MASK
+from kafkacheck.model.cluster.partition import RECORD_MASK, Change, PartitionState
 
 NO_EPOCH = -1
 NO_OFFSET = -1
@@ -184,6 +184,17 @@ class TransactionalPartition:
     The methods take the log (or partition) and the partition's ``Codec``; overrides for
     later Kafka behaviour are subclasses that replace one rule.
     """
+
+    # -- leadership (Partition.makeLeader) ------------------------------------------------
+
+    def elect(self, part: PartitionState, ch: Change) -> PartitionState:
+        """Partition.makeLeader ends with maybeIncrementLeaderHW: a leader whose ISR is down
+        to itself moves its HW to its log end at once.  Without it a restarted sole replica
+        keeps its checkpointed HW until the next write, and the LSO of a partition nobody
+        writes to again would never reach committed transactions (a liveness violation
+        Kafka does not have).  The base partition rules lack this step; once they take it,
+        this override goes."""
+        return self.raise_hw(super().elect(part, ch))
 
     # -- client appends (UnifiedLog.analyzeAndValidateProducerState, ProducerAppendInfo) ---
 

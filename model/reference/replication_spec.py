@@ -22,7 +22,15 @@ the same in every process):
   stored as the list of their (leader, isr); ``nextLeaderEpoch`` is its length and
   ``quorumState.leaderEpoch`` is ``nextLeaderEpoch - 1`` (``Nil`` when no request exists).
 
-A state is the tuple ``(replica_0, ..., replica_{n-1}, controller)``.
+A state is the plain tuple ``(replica_0, ..., replica_{n-1}, controller)`` of those codes;
+every field is read by name through ``ReplicaVars`` and ``ControllerVars`` (decoded once per
+code and cached).  The tuple itself stays plain: a NamedTuple per broker count made the
+Kip320 reference run 16% slower (a tuple subclass is built in Python on every transition
+and never untracked by the garbage collector), and this model must stay fast next to TLC.
+
+The modules are layered as the specification layers them: ``KafkaSpecModel`` holds
+KafkaReplication.tla, each variant is a subclass overriding the actions its module redefines
+(``Kip320FirstTry`` and ``Kip320`` EXTEND ``Kip279``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
 from kafkacheck.properties.base import Property, always
@@ -43,29 +51,8 @@ VARIANTS: dict[str, str] = {
     "kip320-first-try": "Kip320FirstTry",
     "kip320": "Kip320",
 }
-TRUNC_HW, KIP101, KIP279, KIP320_FIRST_TRY, KIP320 = range(5)
-_VARIANT_CODE = {name: i for i, name in enumerate(VARIANTS)}
-
-# The actions of each variant's Next, by their TLA+ names.
+# The actions every variant's Next shares (KafkaReplication.tla).
 _COMMON = ("ControllerElectLeader", "ControllerShrinkIsr", "BecomeLeader", "LeaderWrite")
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "truncate-to-high-watermark": _COMMON + (
-        "LeaderExpandIsr", "LeaderShrinkIsr", "LeaderIncHighWatermark",
-        "BecomeFollowerTruncateToHighWatermark", "FollowerReplicate"),
-    "kip101": _COMMON + (
-        "LeaderExpandIsr", "LeaderShrinkIsr", "LeaderIncHighWatermark",
-        "BecomeFollowerTruncateKip101", "FollowerReplicate"),
-    "kip279": _COMMON + (
-        "LeaderExpandIsr", "LeaderShrinkIsr", "LeaderIncHighWatermark",
-        "BecomeFollowerTruncateKip279", "FollowerReplicate"),
-    "kip320-first-try": _COMMON + (
-        "LeaderExpandIsrBetterFencing", "LeaderShrinkIsrBetterFencing",
-        "ImprovedLeaderIncHighWatermark", "BecomeFollower", "FollowerFetch",
-        "FollowerTruncate"),
-    "kip320": _COMMON + (
-        "FencedLeaderExpandIsr", "FencedLeaderShrinkIsr", "FencedLeaderIncHighWatermark",
-        "FencedBecomeFollowerAndTruncate", "FencedFollowerFetch"),
-}
 
 # What each action stands for in Kafka (shown by `message` and in the docs).
 ACTION_MEANING: dict[str, str] = {
@@ -113,6 +100,28 @@ ACTION_MEANING: dict[str, str] = {
     "FencedFollowerFetch": "fetch fenced by current leader epoch (KIP-320, "
                            "FENCED_LEADER_EPOCH)",
 }
+
+
+class ReplicaVars(NamedTuple):
+    """One replica's variables decoded from its code: replicaLog[r] and replicaState[r]."""
+
+    log: int  # log id: an index into _Tables.logs
+    hw: int
+    leader_epoch: int  # Nil = -1
+    leader: int  # None = the number of replicas
+    isr: int  # bitmask
+    length: int  # the log's end offset
+    low: int  # the (leaderEpoch, leader, isr) part of the code
+
+
+class ControllerVars(NamedTuple):
+    """nextRecordId, quorumState and leaderAndIsrRequests, decoded from the controller code."""
+
+    next_record_id: int
+    quorum_leader: int
+    quorum_isr: int
+    next_leader_epoch: int
+    requests: tuple[tuple[int, int, int], ...]  # per epoch: (leader, isr, low part)
 
 
 class _Tables:
@@ -204,19 +213,19 @@ class _Tables:
         self.req_base = (n + 1) * self.nisr + 1
         self.members = [tuple(r for r in range(n) if mask >> r & 1)
                         for mask in range(self.nisr)]
-        self.dec: dict[int, tuple[int, ...]] = _Decoder(self.decode_replica)
+        self.dec: dict[int, ReplicaVars] = _Decoder(self.decode_replica)
         # the five fields every successor computation reads: lid, hw, epoch, leader, length
         self.fields: dict[int, tuple[int, ...]] = _Decoder(
             lambda x: self.dec[x][:4] + (self.dec[x][5],))
-        self.cdec: dict[int, tuple[Any, ...]] = _Decoder(self.decode_controller)
+        self.cdec: dict[int, ControllerVars] = _Decoder(self.decode_controller)
 
-    def decode_replica(self, x: int) -> tuple[int, ...]:
-        """(log id, hw, leaderEpoch, leader, isr, log length, low part) of a replica code."""
+    def decode_replica(self, x: int) -> ReplicaVars:
+        """The variables of one replica from its code."""
         lid, rest = divmod(x, self.m_log)
         hw, low = divmod(rest, self.m_hw)
         ep1, rest = divmod(low, self.m_ep)
         ld, isr = divmod(rest, self.m_ld)
-        return (lid, hw, ep1 - 1, ld, isr, self.length[lid], low)
+        return ReplicaVars(lid, hw, ep1 - 1, ld, isr, self.length[lid], low)
 
     def encode_replica(self, lid: int, hw: int, ep: int, ld: int, isr: int) -> int:
         """The code of one replica's log and replicaState."""
@@ -226,8 +235,8 @@ class _Tables:
         """The (leaderEpoch, leader, isr) part of a replica code."""
         return (ep + 1) * self.m_ep + ld * self.m_ld + isr
 
-    def decode_controller(self, c: int) -> tuple[Any, ...]:
-        """(nextRecordId, quorum leader, quorum isr, nextLeaderEpoch, requests)."""
+    def decode_controller(self, c: int) -> ControllerVars:
+        """nextRecordId, quorumState and the requests from the controller code."""
         rest, nrid = divmod(c, self.nrid)
         rest, qisr = divmod(rest, self.nisr)
         reqcode, ql = divmod(rest, self.n + 1)
@@ -238,7 +247,7 @@ class _Tables:
             ld, isr = divmod(digit - 1, self.nisr)
             reqs.append((ld, isr, self.low(e, ld, isr)))
             e += 1
-        return (nrid, ql, qisr, len(reqs), tuple(reqs))
+        return ControllerVars(nrid, ql, qisr, len(reqs), tuple(reqs))
 
     def encode_controller(self, nrid: int, ql: int, qisr: int,
                           reqs: tuple[tuple[int, int], ...]) -> int:
@@ -266,12 +275,30 @@ def _tables(n: int, log_size: int, max_records: int, max_epoch: int) -> _Tables:
     return _Tables(n, log_size, max_records, max_epoch)
 
 
-class KafkaSpecModel(Model):
-    """KafkaReplication.tla and its five variants, with TLC-identical state spaces.
+Frame = tuple
+"""One state decoded once for every rule: ``(c, xs, nrid, ql, qisr, nle, reqs, lids, hws,
+eps, lds, lens, leaders, pairs)``: the controller code and its fields (nextRecordId, quorum
+leader and ISR, nextLeaderEpoch, the requests), the replica codes; per replica its log id,
+hw, leaderEpoch, leader and log length; the replicas that presume leadership, and the
+(follower, leader) pairs where the follower follows a replica that presumes leadership."""
 
-    Action labels use the spec's action names and its quantifier order for the arguments
-    (brokers as Broker1..N, then the request's epoch); ``ACTION_MEANING`` says what Kafka
-    behaviour each action stands for.
+Rule = Callable[[State, Frame, list], None]
+"""One TLA+ action: appends ``(label, successor)`` for every way it is enabled."""
+
+
+class KafkaSpecModel(Model):
+    """KafkaReplication.tla: the variables, Init, invariants and the shared actions.
+
+    Instantiating ``KafkaSpecModel`` builds the variant the ``variant`` bound names; each
+    variant is a subclass that overrides the actions its TLA+ module redefines, as the
+    module EXTENDS KafkaReplication (or Kip279).  An action is a *rule builder*: a method
+    returning a closure over the precomputed tables (locals are Python's fastest);
+    ``isr_rules`` and ``next_rules`` list the builders in the order of the module's Next.
+    The actions no module redefines (ControllerElectLeader, ControllerShrinkIsr,
+    BecomeLeader, LeaderWrite) are written once, in the base Next.  Action labels use
+    the spec's action names and its quantifier order for the arguments (brokers as
+    Broker1..N, then the request's epoch); ``ACTION_MEANING`` says what Kafka behaviour each
+    action stands for.
     """
 
     name = "kafka-spec"
@@ -290,84 +317,48 @@ class KafkaSpecModel(Model):
         Bound("symmetry", 0, "1: explore one state per permutation of the brokers (the spec "
               "treats them symmetrically; TLC's reference counts are without it)",
               minimum=0, maximum=1),
-        Bound("bug", "none", "inject a bug (not in the spec), to show that TypeOk and "
-              "LeaderInIsrWhenLeader can fail", choices=("none", "leader-outside-isr",
-                                                           "record-id-overflow")),
     )
+
+    variant: ClassVar[str] = ""  # the ``variant`` bound value of this class
+    module: ClassVar[str] = "KafkaReplication"  # the TLA+ module it follows
+    actions: ClassVar[tuple[str, ...]] = ()  # the TLA+ names of the actions in its Next
+    # rule builders of the leader's ISR changes: they all go through QuorumUpdateLeaderAndIsr,
+    # so they are only evaluated when the quorum leader IsTrueLeader
+    isr_rules: ClassVar[tuple[str, ...]] = ("leader_expand_isr", "leader_shrink_isr")
+    # rule builders of the variant's other actions, in its Next's order
+    next_rules: ClassVar[tuple[str, ...]] = (
+        "leader_inc_high_watermark", "become_follower", "follower_fetch")
+
+    def __new__(cls, config: Any) -> KafkaSpecModel:
+        """``KafkaSpecModel(config)`` builds the class of the configured variant."""
+        if cls is KafkaSpecModel:
+            variant = config.bounds.get("variant", "kip320")
+            symmetric = bool(config.bounds.get("symmetry"))
+            cls = (SYMMETRIC_CLASSES if symmetric else VARIANT_CLASSES)[variant]
+        return super().__new__(cls)
 
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         b = self.bound
-        self.variant = b["variant"]
-        self.module = VARIANTS[self.variant]
+        if b["variant"] != self.variant:
+            raise ValueError(f"{type(self).__name__} is variant {self.variant!r}, "
+                             f"not {b['variant']!r}")
         self.t = _tables(b["replicas"], b["log_size"], b["max_records"],
                          b["max_leader_epoch"])
         self.n = b["replicas"]
         self.names = tuple(f"Broker{i + 1}" for i in range(self.n))
-        self._ctrl: dict[int, tuple[tuple[Action, int], ...]] = {}
-        self._labels()
         self._next = self._build_next()
         # engines look successors up once per run: give them the closure itself
         self.successors = self._next  # type: ignore[method-assign,assignment]
-        if b["bug"] != "none":
-            self.successors = self._buggy(self._next, b["bug"])  # type: ignore[method-assign]
-        if b["symmetry"]:
-            self._perms = [p for p in itertools.permutations(range(self.n))
-                           if p != tuple(range(self.n))]
-            self._perm_x: list[dict[int, int]] = [
-                _Decoder(lambda x, p=p: self._rename_replica(x, p)) for p in self._perms]
-            self._perm_c: list[dict[int, int]] = [
-                _Decoder(lambda c, p=p: self._rename_controller(c, p)) for p in self._perms]
-
-    def _buggy(self, nxt: Callable[[State], Iterator[tuple[Action, State]]],
-               bug: str) -> Callable[[State], Iterator[tuple[Action, State]]]:
-        """Successors with an injected bug applied to the controller after some actions."""
-        t, n = self.t, self.n
-
-        def successors(state: State) -> Iterator[tuple[Action, State]]:
-            for action, after in nxt(state):
-                nrid, ql, qisr, _nle, reqs = t.decode_controller(after[n])
-                pairs = tuple((ld, isr) for ld, isr, _ in reqs)
-                if bug == "leader-outside-isr" and action[0] == "ControllerElectLeader" \
-                        and ql < n:
-                    # the controller writes an ISR without the leader it just elected
-                    after = after[:n] + (t.encode_controller(nrid, ql, qisr & ~(1 << ql),
-                                                             pairs),)
-                elif bug == "record-id-overflow" and action[0] == "LeaderWrite":
-                    after = after[:n] + (t.encode_controller(t.mr + 1, ql, qisr, pairs),)
-                yield action, after
-
-        return successors
-
-    def __new__(cls, config: Any) -> KafkaSpecModel:
-        """With ``symmetry=1`` build a KafkaSpecSymmetricModel (engines look for ``canonical``)."""
-        if cls is KafkaSpecModel and config.bounds.get("symmetry"):
-            cls = KafkaSpecSymmetricModel
-        return super().__new__(cls)
+        if b["symmetry"] and not isinstance(self, BrokerSymmetry):
+            raise ValueError("symmetry=1: build the model as KafkaSpecModel(config)")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the configuration (tables and closures are rebuilt in the new process)."""
-        return (KafkaSpecModel, (self.config,))
-
-    # -- labels: precomputed, one tuple per (action, arguments) ---------------------------
-
-    def _labels(self) -> None:
-        names, n = self.names, self.n
-        epochs = range(self.t.me + 1)
-        self.lbl_elect = [("ControllerElectLeader", names[r]) for r in range(n)]
-        self.lbl_cshrink = [("ControllerShrinkIsr", names[r]) for r in range(n)]
-        self.lbl_leader = [[("BecomeLeader", names[r], e) for e in epochs] for r in range(n)]
-        self.lbl_write = [("LeaderWrite", names[r]) for r in range(n)]
-        acts = ACTIONS[self.variant]
-        expand, shrink, inc, follow, fetch = acts[4:9]
-        self.lbl_expand = [[(expand, names[a], names[b]) for b in range(n)] for a in range(n)]
-        self.lbl_shrink = [[(shrink, names[a], names[b]) for b in range(n)] for a in range(n)]
-        self.lbl_inc = [(inc, names[r]) for r in range(n)]
-        self.lbl_follow = [[[(follow, names[a], names[b], e) for e in epochs]
-                            for b in range(n)] for a in range(n)]
-        self.lbl_fetch = [[(fetch, names[a], names[b]) for b in range(n)] for a in range(n)]
-        self.lbl_trunc = [[("FollowerTruncate", names[a], names[b]) for b in range(n)]
-                          for a in range(n)]
+        """Pickle as the configuration (tables and closures are rebuilt in the new process);
+        a subclass of a variant (a test mutant) pickles as its own class."""
+        if type(self) in (*VARIANT_CLASSES.values(), *SYMMETRIC_CLASSES.values()):
+            return (KafkaSpecModel, (self.config,))
+        return (type(self), (self.config,))
 
     # -- the state machine ----------------------------------------------------------------
 
@@ -378,312 +369,266 @@ class KafkaSpecModel(Model):
         c0 = t.encode_controller(0, t.none, t.nisr - 1, ())
         return [(x0,) * self.n + (c0,)]
 
-    def _controller_successors(self, c: int) -> tuple[tuple[Action, int], ...]:
-        """ControllerElectLeader and ControllerShrinkIsr from controller code ``c``."""
-        t = self.t
-        nrid, ql, qisr, nle, reqs = t.cdec[c]
-        if nle > t.me:  # LeaderEpochSeq!NextId: no epoch left
-            return ()
-        old = tuple((ld, isr) for ld, isr, _ in reqs)
-        out: list[tuple[Action, int]] = []
-
-        def update(new_leader: int, new_isr: int) -> int:
-            # ControllerUpdateIsr: bump the epoch, set the quorum, record the request
-            return t.encode_controller(nrid, new_leader, new_isr,
-                                       old + ((new_leader, new_isr),))
-
-        for r in t.members[qisr]:
-            if ql != r:
-                out.append((self.lbl_elect[r], update(r, qisr)))
-        for r in range(self.n):
-            bit = 1 << r
-            if ql == r:
-                if qisr == bit:
-                    out.append((self.lbl_cshrink[r], update(t.none, qisr)))
-                else:
-                    out.append((self.lbl_cshrink[r], update(t.none, qisr & ~bit)))
-            elif qisr & bit:
-                out.append((self.lbl_cshrink[r], update(ql, qisr & ~bit)))
-        return tuple(out)
-
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         """Every enabled action of the variant's Next and the state it leads to."""
         return iter(self._next(state))  # instances bind self.successors to _next directly
 
     def _build_next(self) -> Callable[[State], list[tuple[Action, State]]]:
-        """The variant's Next as a closure over the tables (locals are Python's fastest)."""
+        """Next: the shared actions of KafkaReplication.tla, then the variant's rules."""
         t, n = self.t, self.n
-        none, cdec, fields, nisr = t.none, t.cdec, t.fields, t.nisr
-        m_log, m_hw, nrid_mul = t.m_log, t.m_hw, t.nrid
-        max_records, log_size, ne = t.mr, t.ls, t.ne
-        members, append, rec_at, epoch_at = t.members, t.append, t.rec_at, t.epoch_at
-        fnmo, trunc, lookup101, last_epoch = t.fnmo, t.trunc, t.lookup101, t.last_epoch
-        cue, needs_trunc = t.caught_up_epoch, t.needs_trunc
-        ctrl_memo, ctrl_successors = self._ctrl, self._controller_successors
-        lbl_leader, lbl_write, lbl_inc = self.lbl_leader, self.lbl_write, self.lbl_inc
-        lbl_shrink, lbl_expand = self.lbl_shrink, self.lbl_expand
-        lbl_follow, lbl_fetch, lbl_trunc = self.lbl_follow, self.lbl_fetch, self.lbl_trunc
+        none, m_hw, m_log = t.none, t.m_hw, t.m_log
+        append, ne, max_records, log_size = t.append, t.ne, t.mr, t.ls
+        # per controller code: its fields and the controller actions' successors codes
+        ctrl_memo: dict[int, tuple[Any, ...]] = {}
+        # per replica code: (log id, hw, leaderEpoch, leader, log length), an exact dict
+        fields: dict[int, tuple[int, ...]] = {}
+        fget = fields.__getitem__
+        lbl_leader = self._labels("BecomeLeader", "broker", "epoch")
+        lbl_write = self._labels("LeaderWrite", "broker")
+        isr_rules = tuple(getattr(self, name)() for name in self.isr_rules)
+        rules = tuple(getattr(self, name)() for name in self.next_rules)
+        roles: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = {}
         replicas = range(n)
-        v = _VARIANT_CODE[self.variant]
 
-        def leader_write(s: State, c: int, r: int, lid: int, ep: int, nrid: int,
-                         out: list[tuple[Action, State]]) -> None:
+        def roles_of(lds: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+            leaders = tuple(r for r in replicas if lds[r] == r)
+            pairs = tuple((g, lds[g]) for g in replicas
+                          if lds[g] != none and lds[g] != g and lds[lds[g]] == lds[g])
+            roles[lds] = leaders, pairs
+            return leaders, pairs
+
+        def controller_of(c: int) -> tuple[Any, ...]:
+            ctrl_memo[c] = (*t.cdec[c], self._controller_successors(c))
+            return ctrl_memo[c]
+
+        def fields_of(xs: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+            for x in xs:
+                fields[x] = t.fields[x]
+            return zip(*map(fget, xs))  # noqa: B905
+
+        def next_state_relation(s: State) -> list[tuple[Action, State]]:
+            c = s[n]
+            nrid, ql, qisr, nle, reqs, ctrl = ctrl_memo.get(c) or controller_of(c)
+            xs = s[:n]
+            try:
+                lids, hws, eps, lds, lens = zip(*map(fget, xs))  # noqa: B905
+            except KeyError:
+                lids, hws, eps, lds, lens = fields_of(xs)
+            out: list[tuple[Action, State]] = []
+            add = out.append
+            # ControllerElectLeader, ControllerShrinkIsr: they only change the controller
+            for label, c2 in ctrl:
+                add((label, xs + (c2,)))
+            # BecomeLeader: a replica applies a request naming it, with a higher epoch
+            for e, (ld, _isr, low) in enumerate(reqs):
+                if ld != none and e > eps[ld]:
+                    u = list(s)
+                    u[ld] = xs[ld] - xs[ld] % m_hw + low
+                    add((lbl_leader[ld][e], tuple(u)))
+            leaders, pairs = roles.get(lds) or roles_of(lds)
             # LeaderWrite: a presumed leader appends record nextRecordId in its epoch
-            u = list(s)
-            u[r] = s[r] + (append[lid][nrid * ne + ep] - lid) * m_log
-            u[n] = c + 1
-            out.append((lbl_write[r], tuple(u)))
+            if nrid < max_records:
+                for r in leaders:
+                    if lens[r] < log_size:
+                        lid = lids[r]
+                        u = list(s)
+                        u[r] = s[r] + (append[lid][nrid * ne + eps[r]] - lid) * m_log
+                        u[n] = c + 1  # nextRecordId is the controller code's lowest digit
+                        add((lbl_write[r], tuple(u)))
+            frame = (c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs)
+            if ql != none and lds[ql] == ql and eps[ql] == nle - 1:  # IsTrueLeader(ql)
+                for rule in isr_rules:
+                    rule(s, frame, out)
+            for rule in rules:
+                rule(s, frame, out)
+            return out
+
+        return next_state_relation
+
+    def _labels(self, action: str, *args: str) -> Any:
+        """Every label (action, arg, ...) as nested lists indexed by the arguments: a
+        "broker" argument is a replica index (shown as BrokerN), an "epoch" one a leader
+        epoch 0 .. MaxLeaderEpoch.  Labels are built once; rules only index them."""
+        def build(prefix: tuple, rest: tuple[str, ...]) -> Any:
+            if not rest:
+                return prefix
+            values = self.names if rest[0] == "broker" else range(self.t.me + 1)
+            return [build((*prefix, v), rest[1:]) for v in values]
+
+        return build((action,), args)
+
+    # -- KafkaReplication.tla's actions -------------------------------------------------
+
+    def _controller_successors(self, c: int) -> tuple[tuple[Action, int], ...]:
+        """ControllerElectLeader and ControllerShrinkIsr from controller code ``c``."""
+        return tuple(self.controller_elect_leader(c)) + tuple(self.controller_shrink_isr(c))
+
+    def controller_update_isr(self, c: int, new_leader: int, new_isr: int) -> int | None:
+        """ControllerUpdateIsr: bump the epoch, set the quorum, record the request (None when
+        no epoch is left: LeaderEpochSeq!NextId)."""
+        t = self.t
+        nrid, _ql, _qisr, nle, reqs = t.cdec[c]
+        if nle > t.me:
+            return None
+        old = tuple((ld, isr) for ld, isr, _ in reqs)
+        return t.encode_controller(nrid, new_leader, new_isr, old + ((new_leader, new_isr),))
+
+    def controller_elect_leader(self, c: int) -> list[tuple[Action, int]]:
+        """ControllerElectLeader: a member of the quorum ISR other than the leader leads."""
+        t = self.t
+        _nrid, ql, qisr, _nle, _reqs = t.cdec[c]
+        out = []
+        for r in t.members[qisr]:
+            if ql != r:
+                c2 = self.controller_update_isr(c, r, qisr)
+                if c2 is not None:
+                    out.append((("ControllerElectLeader", self.names[r]), c2))
+        return out
+
+    def controller_shrink_isr(self, c: int) -> list[tuple[Action, int]]:
+        """ControllerShrinkIsr: a failed broker leaves the quorum ISR (the leader becomes
+        None when it was the one; a last member stays in the ISR)."""
+        t = self.t
+        _nrid, ql, qisr, _nle, _reqs = t.cdec[c]
+        out = []
+        for r in range(self.n):
+            bit = 1 << r
+            if ql == r:
+                c2 = self.controller_update_isr(c, t.none, qisr if qisr == bit else qisr & ~bit)
+            elif qisr & bit:
+                c2 = self.controller_update_isr(c, ql, qisr & ~bit)
+            else:
+                continue
+            if c2 is not None:
+                out.append((("ControllerShrinkIsr", self.names[r]), c2))
+        return out
+
+    def _isr_change(self) -> Callable[..., None]:
+        """QuorumUpdateLeaderAndIsr: the true leader writes a new ISR to the quorum and
+        to its own state."""
+        n, nrid_mul = self.n, self.t.nrid
 
         def isr_change(s: State, c: int, qisr: int, r: int, old: int, new: int,
-                       label: Action, out: list[tuple[Action, State]]) -> None:
-            # QuorumUpdateLeaderAndIsr: the true leader writes the ISR to quorum and itself
+                       label: Action, out: list) -> None:
             u = list(s)
             u[r] = s[r] - old + new
             u[n] = c + (new - qisr) * nrid_mul
             out.append((label, tuple(u)))
 
-        def next_kip320(s: State) -> list[tuple[Action, State]]:
-            c = s[n]
-            nrid, ql, qisr, nle, reqs = cdec[c]
-            xs = s[:n]
-            lids, hws, eps, lds, lens = zip(*[fields[x] for x in xs])  # noqa: B905
-            out: list[tuple[Action, State]] = []
-            add = out.append
-            # ControllerElectLeader, ControllerShrinkIsr: they only change the controller
-            ctrl = ctrl_memo.get(c)
-            if ctrl is None:
-                ctrl = ctrl_memo[c] = ctrl_successors(c)
-            for label, c2 in ctrl:
-                add((label, xs + (c2,)))
-            # BecomeLeader: a replica applies a request naming it, with a higher epoch
-            for e, (ld, _isr, low) in enumerate(reqs):
-                if ld != none and e > eps[ld]:
-                    u = list(s)
-                    u[ld] = xs[ld] - xs[ld] % m_hw + low
-                    add((lbl_leader[ld][e], tuple(u)))
-            for r in replicas:
-                ln, hw, ep = lens[r], hws[r], eps[r]
-                if lds[r] != r:
-                    # FencedLeaderIncHighWatermark also holds vacuously for an empty ISR
-                    if hw < ln and not xs[r] % nisr:
-                        u = list(s)
-                        u[r] = xs[r] + m_hw
-                        add((lbl_inc[r], tuple(u)))
-                    continue
-                if nrid < max_records and ln < log_size:
-                    leader_write(s, c, r, lids[r], ep, nrid, out)
-                # FencedLeaderIncHighWatermark: every ISR member follows this epoch and
-                # has the record at the HW
-                if hw < ln:
-                    for f in members[xs[r] % nisr]:
-                        if lds[f] != r or eps[f] != ep or hw >= lens[f]:
-                            break
-                    else:
-                        u = list(s)
-                        u[r] = xs[r] + m_hw
-                        add((lbl_inc[r], tuple(u)))
-                if ql == r and ep == nle - 1:  # IsTrueLeader
-                    lisr = xs[r] % nisr
-                    # FencedLeaderShrinkIsr: off the leader's epoch, or behind its log end
-                    for f in members[lisr]:
-                        if f != r and (lds[f] != r or eps[f] != ep or lens[f] < ln):
-                            isr_change(s, c, qisr, r, lisr, lisr & ~(1 << f),
-                                       lbl_shrink[r][f], out)
-                    # FencedLeaderExpandIsr: on the epoch, reached the HW, and the HW
-                    # reached the leader's own epoch
-                    if hw == ln or (hw < ln and epoch_at[lids[r]][hw] == ep):
-                        for f in replicas:
-                            if (not lisr >> f & 1 and lds[f] == r and eps[f] == ep
-                                    and hw <= lens[f]):
-                                isr_change(s, c, qisr, r, lisr, lisr | 1 << f,
-                                           lbl_expand[r][f], out)
-                # FencedBecomeFollowerAndTruncate: only with a leader already in the epoch
-                req_leader, _isr, low = reqs[ep]
-                if req_leader == r:
-                    row = fnmo[lids[r]]
-                    for f in replicas:
-                        if eps[f] < ep and f != r:
-                            off = row[lids[f]]
-                            h2 = off if off < hws[f] else hws[f]
-                            u = list(s)
-                            u[f] = trunc[lids[f]][off] * m_log + h2 * m_hw + low
-                            add((lbl_follow[r][f][ep], tuple(u)))
-            # FencedFollowerFetch: same epoch as the leader, one record at the log end
-            for f in replicas:
-                ld = lds[f]
-                if (ld != none and ld != f and lds[ld] == ld and eps[f] == eps[ld]
-                        and lens[f] < lens[ld]):
-                    lf = lens[f]
-                    h2 = hws[ld] if hws[ld] <= lf else lf + 1
-                    u = list(s)
-                    u[f] = append[lids[f]][rec_at[lids[ld]][lf]] * m_log + h2 * m_hw + xs[f] % m_hw
-                    add((lbl_fetch[f][ld], tuple(u)))
-            return out
+        return isr_change
 
-        def next_first_try(s: State) -> list[tuple[Action, State]]:
-            c = s[n]
-            nrid, ql, qisr, nle, reqs = cdec[c]
-            xs = s[:n]
-            lids, hws, eps, lds, lens = zip(*[fields[x] for x in xs])  # noqa: B905
-            out: list[tuple[Action, State]] = []
-            add = out.append
-            # ControllerElectLeader, ControllerShrinkIsr: they only change the controller
-            ctrl = ctrl_memo.get(c)
-            if ctrl is None:
-                ctrl = ctrl_memo[c] = ctrl_successors(c)
-            for label, c2 in ctrl:
-                add((label, xs + (c2,)))
-            # BecomeLeader: a replica applies a request naming it, with a higher epoch
-            for e, (ld, _isr, low) in enumerate(reqs):
-                if ld != none and e > eps[ld]:
-                    u = list(s)
-                    u[ld] = xs[ld] - xs[ld] % m_hw + low
-                    add((lbl_leader[ld][e], tuple(u)))
-            for r in replicas:
-                if lds[r] != r:
-                    continue
-                ln, hw, ep = lens[r], hws[r], eps[r]
-                row = cue[lids[r]]
-                if nrid < max_records and ln < log_size:
-                    leader_write(s, c, r, lids[r], ep, nrid, out)
-                # ImprovedLeaderIncHighWatermark: ISR epochs match the leader's at the HW
-                if hw < ln:
-                    for f in members[xs[r] % nisr]:
-                        if lds[f] != r or not row[lids[f]][hw + 1]:
-                            break
-                    else:
-                        u = list(s)
-                        u[r] = xs[r] + m_hw
-                        add((lbl_inc[r], tuple(u)))
-                if ql == r and ep == nle - 1:  # IsTrueLeader
-                    lisr = xs[r] % nisr
-                    # LeaderShrinkIsrBetterFencing
-                    for f in members[lisr]:
-                        if f != r and (lds[f] != r or not row[lids[f]][ln]):
-                            isr_change(s, c, qisr, r, lisr, lisr & ~(1 << f),
-                                       lbl_shrink[r][f], out)
-                    # LeaderExpandIsrBetterFencing
-                    if hw == ln or (hw < ln and epoch_at[lids[r]][hw] == ep):
-                        for f in replicas:
-                            if not lisr >> f & 1 and lds[f] == r and row[lids[f]][hw]:
-                                isr_change(s, c, qisr, r, lisr, lisr | 1 << f,
-                                           lbl_expand[r][f], out)
-            # BecomeFollower: epoch change without truncation
-            for e, (ld, _isr, low) in enumerate(reqs):
-                if ld != none:
-                    for r in replicas:
-                        if eps[r] < e and r != ld:
-                            u = list(s)
-                            u[r] = xs[r] - xs[r] % m_hw + low
-                            add((lbl_follow[ld][r][e], tuple(u)))
-            for f in replicas:
-                ld = lds[f]
-                if ld == none or ld == f or lds[ld] != ld:
-                    continue
-                lf = lens[f]
-                # FollowerFetch: the epoch of the follower's last record matches the leader
-                if lf < lens[ld] and cue[lids[ld]][lids[f]][lf]:
-                    h2 = hws[ld] if hws[ld] <= lf else lf + 1
-                    u = list(s)
-                    u[f] = append[lids[f]][rec_at[lids[ld]][lf]] * m_log + h2 * m_hw + xs[f] % m_hw
-                    add((lbl_fetch[f][ld], tuple(u)))
-                # FollowerTruncate: after a LOG_TRUNCATION error
-                if needs_trunc[lids[f]][lids[ld]]:
-                    off = fnmo[lids[ld]][lids[f]]
-                    h2 = off if off < hws[f] else hws[f]
-                    u = list(s)
-                    u[f] = trunc[lids[f]][off] * m_log + h2 * m_hw + xs[f] % m_hw
-                    add((lbl_trunc[ld][f], tuple(u)))
-            return out
+    def leader_expand_isr(self) -> Rule:
+        """LeaderExpandIsr: the true leader adds a follower caught up to its HW."""
+        nisr, replicas = self.t.nisr, range(self.n)
+        isr_change = self._isr_change()
+        labels = self._labels("LeaderExpandIsr", "broker", "broker")
 
-        def next_legacy(s: State) -> list[tuple[Action, State]]:
-            c = s[n]
-            nrid, ql, qisr, nle, reqs = cdec[c]
-            xs = s[:n]
-            lids, hws, eps, lds, lens = zip(*[fields[x] for x in xs])  # noqa: B905
-            out: list[tuple[Action, State]] = []
-            add = out.append
-            # ControllerElectLeader, ControllerShrinkIsr: they only change the controller
-            ctrl = ctrl_memo.get(c)
-            if ctrl is None:
-                ctrl = ctrl_memo[c] = ctrl_successors(c)
-            for label, c2 in ctrl:
-                add((label, xs + (c2,)))
-            # BecomeLeader: a replica applies a request naming it, with a higher epoch
-            for e, (ld, _isr, low) in enumerate(reqs):
-                if ld != none and e > eps[ld]:
-                    u = list(s)
-                    u[ld] = xs[ld] - xs[ld] % m_hw + low
-                    add((lbl_leader[ld][e], tuple(u)))
-            for r in replicas:
-                if lds[r] != r:
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            r = ql  # the true leader
+            lisr, hw, ln = xs[r] % nisr, hws[r], lens[r]
+            for g in replicas:
+                if (not lisr >> g & 1 and lds[g] == r
+                        and (hw == 0 or (hw <= ln and hw <= lens[g]))):
+                    isr_change(s, c, qisr, r, lisr, lisr | 1 << g, labels[r][g], out)
+
+        return rule
+
+    def leader_shrink_isr(self) -> Rule:
+        """LeaderShrinkIsr: the true leader removes a follower not caught up to its log end."""
+        nisr, members = self.t.nisr, self.t.members
+        isr_change = self._isr_change()
+        labels = self._labels("LeaderShrinkIsr", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            r = ql  # the true leader
+            lisr, ln = xs[r] % nisr, lens[r]
+            for g in members[lisr]:
+                if g != r and (lds[g] != r or (ln > 0 and lens[g] < ln)):
+                    isr_change(s, c, qisr, r, lisr, lisr & ~(1 << g), labels[r][g], out)
+
+        return rule
+
+    def leader_inc_high_watermark(self) -> Rule:
+        """LeaderIncHighWatermark: the presumed leader's HW advances once its whole ISR
+        follows it and has the record at the HW, without epoch checks."""
+        t = self.t
+        nisr, members, m_hw, log_size = t.nisr, t.members, t.m_hw, t.ls
+        labels = self._labels("LeaderIncHighWatermark", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for r in leaders:
+                hw = hws[r]
+                if hw >= log_size:
                     continue
-                ln, hw, ep = lens[r], hws[r], eps[r]
-                if nrid < max_records and ln < log_size:
-                    leader_write(s, c, r, lids[r], ep, nrid, out)
-                # LeaderIncHighWatermark: the ISR follows this replica and has offset HW
-                if hw < log_size:
-                    for f in members[xs[r] % nisr]:
-                        if lds[f] != r or hw >= lens[f]:
-                            break
-                    else:
-                        u = list(s)
-                        u[r] = xs[r] + m_hw
-                        add((lbl_inc[r], tuple(u)))
-                if ql == r and ep == nle - 1:  # IsTrueLeader
-                    lisr = xs[r] % nisr
-                    # LeaderShrinkIsr: not caught up to the leader's log end
-                    for f in members[lisr]:
-                        if f != r and (lds[f] != r or (ln > 0 and lens[f] < ln)):
-                            isr_change(s, c, qisr, r, lisr, lisr & ~(1 << f),
-                                       lbl_shrink[r][f], out)
-                    # LeaderExpandIsr: caught up to the leader's HW
-                    for f in replicas:
-                        if (not lisr >> f & 1 and lds[f] == r
-                                and (hw == 0 or (hw <= ln and hw <= lens[f]))):
-                            isr_change(s, c, qisr, r, lisr, lisr | 1 << f,
-                                       lbl_expand[r][f], out)
-            # BecomeFollowerAndTruncateTo with the variant's truncation offset; the spec
-            # quantifies the leader over Replicas, so requests naming None are never applied
+                for g in members[xs[r] % nisr]:
+                    if lds[g] != r or hw >= lens[g]:
+                        break
+                else:
+                    u = list(s)
+                    u[r] = xs[r] + m_hw
+                    out.append((labels[r], tuple(u)))
+
+        return rule
+
+    def truncation_offsets(self) -> list[list[int]]:
+        """The offset a follower truncates to on becoming follower, per (leader log id,
+        follower log id); -1 stands for the follower's own high watermark."""
+        raise NotImplementedError(f"{self.module} defines no follower truncation")
+
+    become_follower_action: ClassVar[str] = ""
+
+    def become_follower(self) -> Rule:
+        """BecomeFollowerAndTruncateTo with the variant's truncation offset.  The spec
+        quantifies the leader over Replicas, so requests naming None are never applied."""
+        t = self.t
+        none, m_log, m_hw, trunc, replicas = t.none, t.m_log, t.m_hw, t.trunc, range(self.n)
+        offsets = self.truncation_offsets()
+        labels = self._labels(self.become_follower_action, "broker", "broker", "epoch")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
             for e, (ld, _isr, low) in enumerate(reqs):
                 if ld == none:
                     continue
+                row = offsets[lids[ld]]
                 for r in replicas:
                     if eps[r] >= e or r == ld:
                         continue
-                    if v == TRUNC_HW:
+                    off = row[lids[r]]
+                    if off < 0:
                         off = hws[r]
-                    elif v == KIP101:
-                        if lens[r] == 0:
-                            off = 0
-                        else:
-                            off = lookup101[lids[ld]][last_epoch[lids[r]]]
-                            if off < 0:
-                                off = hws[r]
-                    else:
-                        off = fnmo[lids[ld]][lids[r]]
                     if off > lens[r]:
                         continue  # TruncateTo cannot extend a log: not enabled
                     h2 = off if off < hws[r] else hws[r]
                     u = list(s)
                     u[r] = trunc[lids[r]][off] * m_log + h2 * m_hw + low
-                    add((lbl_follow[ld][r][e], tuple(u)))
-            # FollowerReplicate: no epoch fencing at all
-            for f in replicas:
-                ld = lds[f]
-                if ld != none and ld != f and lds[ld] == ld and lens[f] < lens[ld]:
-                    lf = lens[f]
+                    out.append((labels[ld][r][e], tuple(u)))
+
+        return rule
+
+    def follower_fetch(self) -> Rule:
+        """FollowerReplicate: a follower copies the next record from the presumed leader it
+        follows, with no epoch fencing at all."""
+        t = self.t
+        m_log, m_hw, append, rec_at = t.m_log, t.m_hw, t.append, t.rec_at
+        labels = self._labels("FollowerReplicate", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for g, ld in pairs:
+                if lens[g] < lens[ld]:
+                    lf = lens[g]
                     h2 = hws[ld] if hws[ld] <= lf else lf + 1
                     u = list(s)
-                    u[f] = append[lids[f]][rec_at[lids[ld]][lf]] * m_log + h2 * m_hw + xs[f] % m_hw
-                    add((lbl_fetch[f][ld], tuple(u)))
-            return out
+                    u[g] = (append[lids[g]][rec_at[lids[ld]][lf]] * m_log + h2 * m_hw
+                            + xs[g] % m_hw)
+                    out.append((labels[g][ld], tuple(u)))
 
-        if v == KIP320:
-            return next_kip320
-        if v == KIP320_FIRST_TRY:
-            return next_first_try
-        return next_legacy
+        return rule
+
 
     def tlc_repeated_successors(self, state: State) -> int:
         """How many successors of ``state`` TLC evaluates once more than we yield them."""
@@ -695,18 +640,19 @@ class KafkaSpecModel(Model):
         _, ql, _, nle, reqs = t.cdec[state[n]]
         lids, hws, eps, lds, isrs, lens, lows = zip(*[t.dec[x] for x in state[:n]])  # noqa: B905
         extra = 0
-        if self.variant == "kip279":
+        if "BecomeFollowerTruncateKip279" in self.actions:
             for e, (ld, _isr, _low) in enumerate(reqs):
                 if ld != t.none:
                     extra += sum(1 for r in range(n) if r != ld and eps[r] < e and not lens[r])
-        elif self.variant == "kip320" and ql != t.none and lds[ql] == ql and eps[ql] == nle - 1:
+        if "FencedLeaderShrinkIsr" in self.actions and ql != t.none and lds[ql] == ql \
+                and eps[ql] == nle - 1:
             extra += sum(1 for f in t.members[isrs[ql]]
                          if f != ql and (lds[f] != ql or eps[f] != eps[ql])
                          and lens[f] < lens[ql])
         return extra
 
     def action_families(self) -> tuple[str, ...]:
-        return ACTIONS[self.variant]
+        return self.actions
 
     # -- symmetry (optional) ----------------------------------------------------------------
 
@@ -903,10 +849,323 @@ class KafkaSpecModel(Model):
         return Message(b, b, f"hw {va[b + '.hw']} -> {vb[b + '.hw']}")
 
 
-class KafkaSpecSymmetricModel(KafkaSpecModel):
-    """The same specification explored up to renaming of the brokers."""
+class KafkaTruncateToHighWatermark(KafkaSpecModel):
+    """KafkaTruncateToHighWatermark.tla: before KIP-101 a follower truncates to its HW."""
+
+    variant = "truncate-to-high-watermark"
+    module = "KafkaTruncateToHighWatermark"
+    become_follower_action = "BecomeFollowerTruncateToHighWatermark"
+    actions = (*_COMMON, "LeaderExpandIsr", "LeaderShrinkIsr", "LeaderIncHighWatermark",
+               "BecomeFollowerTruncateToHighWatermark", "FollowerReplicate")
+
+    def truncation_offsets(self) -> list[list[int]]:
+        """BecomeFollowerTruncateToHighWatermark: always the follower's own HW."""
+        logs = range(len(self.t.logs))
+        return [[-1 for _ in logs] for _ in logs]
+
+
+class Kip101(KafkaSpecModel):
+    """Kip101.tla: the follower asks the leader for the end offset of its last epoch."""
+
+    variant = "kip101"
+    module = "Kip101"
+    become_follower_action = "BecomeFollowerTruncateKip101"
+    actions = (*_COMMON, "LeaderExpandIsr", "LeaderShrinkIsr", "LeaderIncHighWatermark",
+               "BecomeFollowerTruncateKip101", "FollowerReplicate")
+
+    def truncation_offsets(self) -> list[list[int]]:
+        """BecomeFollowerTruncateKip101: 0 for an empty log, else LookupOffsetForEpoch of
+        the follower's last epoch (OffsetsForLeaderEpoch; -1 = the follower's HW)."""
+        t = self.t
+        return [[0 if not t.length[fol] else t.lookup101[lead][t.last_epoch[fol]]
+                 for fol in range(len(t.logs))] for lead in range(len(t.logs))]
+
+
+class Kip279(KafkaSpecModel):
+    """Kip279.tla: the follower truncates after the last offset whose record matches."""
+
+    variant = "kip279"
+    module = "Kip279"
+    become_follower_action = "BecomeFollowerTruncateKip279"
+    actions = (*_COMMON, "LeaderExpandIsr", "LeaderShrinkIsr", "LeaderIncHighWatermark",
+               "BecomeFollowerTruncateKip279", "FollowerReplicate")
+
+    def truncation_offsets(self) -> list[list[int]]:
+        """FirstNonMatchingOffsetFromTail(leader, follower) (an empty follower log gives 0
+        either way, so BecomeFollowerTruncateKip279's two disjuncts agree)."""
+        return self.t.fnmo
+
+
+class Kip320FirstTry(Kip279):
+    """Kip320FirstTry.tla (EXTENDS Kip279): epoch checks on the follower's last record;
+    truncation after a LOG_TRUNCATION error instead of on becoming follower."""
+
+    variant = "kip320-first-try"
+    module = "Kip320FirstTry"
+    actions = (*_COMMON, "LeaderExpandIsrBetterFencing", "LeaderShrinkIsrBetterFencing",
+               "ImprovedLeaderIncHighWatermark", "BecomeFollower", "FollowerFetch",
+               "FollowerTruncate")
+    next_rules = ("leader_inc_high_watermark", "become_follower", "follower_fetch",
+                  "follower_truncate")
+
+    def leader_expand_isr(self) -> Rule:
+        """LeaderExpandIsrBetterFencing: a follower caught up to the HW in the leader's
+        epochs joins, once the HW reached the leader's own epoch."""
+        t = self.t
+        nisr, epoch_at, cue, replicas = t.nisr, t.epoch_at, t.caught_up_epoch, range(self.n)
+        isr_change = self._isr_change()
+        labels = self._labels("LeaderExpandIsrBetterFencing", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            r = ql  # the true leader
+            lisr, hw, ln, ep = xs[r] % nisr, hws[r], lens[r], eps[r]
+            if not (hw == ln or (hw < ln and epoch_at[lids[r]][hw] == ep)):
+                return  # HasHighWatermarkReachedCurrentEpoch
+            row = cue[lids[r]]
+            for g in replicas:
+                if not lisr >> g & 1 and lds[g] == r and row[lids[g]][hw]:
+                    isr_change(s, c, qisr, r, lisr, lisr | 1 << g, labels[r][g], out)
+
+        return rule
+
+    def leader_shrink_isr(self) -> Rule:
+        """LeaderShrinkIsrBetterFencing: a follower whose record at the leader's log end
+        differs in epoch leaves."""
+        nisr, members, cue = self.t.nisr, self.t.members, self.t.caught_up_epoch
+        isr_change = self._isr_change()
+        labels = self._labels("LeaderShrinkIsrBetterFencing", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            r = ql  # the true leader
+            lisr, ln, row = xs[r] % nisr, lens[r], cue[lids[r]]
+            for g in members[lisr]:
+                if g != r and (lds[g] != r or not row[lids[g]][ln]):
+                    isr_change(s, c, qisr, r, lisr, lisr & ~(1 << g), labels[r][g], out)
+
+        return rule
+
+    def leader_inc_high_watermark(self) -> Rule:
+        """ImprovedLeaderIncHighWatermark: every ISR member's record at the HW has the
+        leader's epoch for it."""
+        t = self.t
+        nisr, members, m_hw, cue = t.nisr, t.members, t.m_hw, t.caught_up_epoch
+        labels = self._labels("ImprovedLeaderIncHighWatermark", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for r in leaders:
+                hw = hws[r]
+                if hw >= lens[r]:
+                    continue
+                row = cue[lids[r]]
+                for g in members[xs[r] % nisr]:
+                    if lds[g] != r or not row[lids[g]][hw + 1]:
+                        break
+                else:
+                    u = list(s)
+                    u[r] = xs[r] + m_hw
+                    out.append((labels[r], tuple(u)))
+
+        return rule
+
+    def become_follower(self) -> Rule:
+        """BecomeFollower: the epoch changes, the log is kept (truncation comes later)."""
+        none, m_hw, replicas = self.t.none, self.t.m_hw, range(self.n)
+        labels = self._labels("BecomeFollower", "broker", "broker", "epoch")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for e, (ld, _isr, low) in enumerate(reqs):
+                if ld == none:
+                    continue
+                for r in replicas:
+                    if eps[r] < e and r != ld:
+                        u = list(s)
+                        u[r] = xs[r] - xs[r] % m_hw + low
+                        out.append((labels[ld][r][e], tuple(u)))
+
+        return rule
+
+    def follower_fetch(self) -> Rule:
+        """FollowerFetch: only when the epoch of the follower's last record matches the
+        leader's record at that offset."""
+        t = self.t
+        m_log, m_hw, append, rec_at = t.m_log, t.m_hw, t.append, t.rec_at
+        cue = t.caught_up_epoch
+        labels = self._labels("FollowerFetch", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for g, ld in pairs:
+                lf = lens[g]
+                if lf < lens[ld] and cue[lids[ld]][lids[g]][lf]:
+                    h2 = hws[ld] if hws[ld] <= lf else lf + 1
+                    u = list(s)
+                    u[g] = (append[lids[g]][rec_at[lids[ld]][lf]] * m_log + h2 * m_hw
+                            + xs[g] % m_hw)
+                    out.append((labels[g][ld], tuple(u)))
+
+        return rule
+
+    def follower_truncate(self) -> Rule:
+        """FollowerTruncate: after a LOG_TRUNCATION error, truncate to Kip279's offset."""
+        t = self.t
+        m_log, m_hw, trunc, needs = t.m_log, t.m_hw, t.trunc, t.needs_trunc
+        offsets = self.truncation_offsets()
+        labels = self._labels("FollowerTruncate", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for g, ld in pairs:
+                if not needs[lids[g]][lids[ld]]:
+                    continue
+                off = offsets[lids[ld]][lids[g]]
+                h2 = off if off < hws[g] else hws[g]
+                u = list(s)
+                u[g] = trunc[lids[g]][off] * m_log + h2 * m_hw + xs[g] % m_hw
+                out.append((labels[ld][g], tuple(u)))
+
+        return rule
+
+
+class Kip320(Kip279):
+    """Kip320.tla (EXTENDS Kip279): fetches, ISR changes, HW advance and truncation fenced
+    by the leader epoch (KIP-320's current_leader_epoch)."""
+
+    variant = "kip320"
+    module = "Kip320"
+    actions = (*_COMMON, "FencedLeaderExpandIsr", "FencedLeaderShrinkIsr",
+               "FencedLeaderIncHighWatermark", "FencedBecomeFollowerAndTruncate",
+               "FencedFollowerFetch")
+
+    def leader_expand_isr(self) -> Rule:
+        """FencedLeaderExpandIsr: a follower on the leader's epoch that reached the HW joins,
+        once the HW reached the leader's own epoch."""
+        nisr, epoch_at, replicas = self.t.nisr, self.t.epoch_at, range(self.n)
+        isr_change = self._isr_change()
+        labels = self._labels("FencedLeaderExpandIsr", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            r = ql  # the true leader
+            lisr, hw, ln, ep = xs[r] % nisr, hws[r], lens[r], eps[r]
+            if not (hw == ln or (hw < ln and epoch_at[lids[r]][hw] == ep)):
+                return  # HasHighWatermarkReachedCurrentEpoch
+            for g in replicas:
+                if not lisr >> g & 1 and lds[g] == r and eps[g] == ep and hw <= lens[g]:
+                    isr_change(s, c, qisr, r, lisr, lisr | 1 << g, labels[r][g], out)
+
+        return rule
+
+    def leader_shrink_isr(self) -> Rule:
+        """FencedLeaderShrinkIsr: a follower off the leader's epoch or behind its log end
+        leaves (Partition.maybeShrinkIsr)."""
+        nisr, members = self.t.nisr, self.t.members
+        isr_change = self._isr_change()
+        labels = self._labels("FencedLeaderShrinkIsr", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            r = ql  # the true leader
+            lisr, ln, ep = xs[r] % nisr, lens[r], eps[r]
+            for g in members[lisr]:
+                if g != r and (lds[g] != r or eps[g] != ep or lens[g] < ln):
+                    isr_change(s, c, qisr, r, lisr, lisr & ~(1 << g), labels[r][g], out)
+
+        return rule
+
+    def leader_inc_high_watermark(self) -> Rule:
+        """FencedLeaderIncHighWatermark: every ISR member follows this epoch and has the
+        record at the HW; holds vacuously for a replica with an empty ISR, leader or not."""
+        t = self.t
+        nisr, members, m_hw, replicas = t.nisr, t.members, t.m_hw, range(self.n)
+        labels = self._labels("FencedLeaderIncHighWatermark", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for r in replicas:
+                hw = hws[r]
+                if hw >= lens[r]:
+                    continue
+                isr = xs[r] % nisr
+                if isr:  # every member IsFollowingLeaderEpoch(r, g) and has offset hw
+                    if lds[r] != r:
+                        continue
+                    ep = eps[r]
+                    for g in members[isr]:
+                        if lds[g] != r or eps[g] != ep or hw >= lens[g]:
+                            break
+                    else:
+                        isr = 0  # every member passed
+                    if isr:
+                        continue
+                u = list(s)
+                u[r] = xs[r] + m_hw
+                out.append((labels[r], tuple(u)))
+
+        return rule
+
+    def become_follower(self) -> Rule:
+        """FencedBecomeFollowerAndTruncate: only with a leader already in the request's
+        epoch, truncating to Kip279's offset against it."""
+        t = self.t
+        m_log, m_hw, trunc, replicas = t.m_log, t.m_hw, t.trunc, range(self.n)
+        offsets = self.truncation_offsets()
+        labels = self._labels("FencedBecomeFollowerAndTruncate", "broker", "broker", "epoch")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for r in leaders:
+                ep = eps[r]
+                req_leader, _isr, low = reqs[ep]
+                if req_leader != r:
+                    continue
+                row = offsets[lids[r]]
+                for g in replicas:
+                    if eps[g] < ep and g != r:
+                        off = row[lids[g]]
+                        h2 = off if off < hws[g] else hws[g]
+                        u = list(s)
+                        u[g] = trunc[lids[g]][off] * m_log + h2 * m_hw + low
+                        out.append((labels[r][g][ep], tuple(u)))
+
+        return rule
+
+    def follower_fetch(self) -> Rule:
+        """FencedFollowerFetch: only on the leader's epoch (FENCED_LEADER_EPOCH otherwise)."""
+        t = self.t
+        m_log, m_hw, append, rec_at = t.m_log, t.m_hw, t.append, t.rec_at
+        labels = self._labels("FencedFollowerFetch", "broker", "broker")
+
+        def rule(s: State, f: Frame, out: list) -> None:
+            c, xs, nrid, ql, qisr, nle, reqs, lids, hws, eps, lds, lens, leaders, pairs = f
+            for g, ld in pairs:
+                if eps[g] == eps[ld] and lens[g] < lens[ld]:
+                    lf = lens[g]
+                    h2 = hws[ld] if hws[ld] <= lf else lf + 1
+                    u = list(s)
+                    u[g] = (append[lids[g]][rec_at[lids[ld]][lf]] * m_log + h2 * m_hw
+                            + xs[g] % m_hw)
+                    out.append((labels[g][ld], tuple(u)))
+
+        return rule
+
+
+class BrokerSymmetry(KafkaSpecModel):
+    """The same specification explored up to renaming of the brokers (a mixin)."""
 
     symmetry_note = "states equal up to renaming the brokers are explored once"
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self._perms = [p for p in itertools.permutations(range(self.n))
+                       if p != tuple(range(self.n))]
+        self._perm_x: list[dict[int, int]] = [
+            _Decoder(lambda x, p=p: self._rename_replica(x, p)) for p in self._perms]
+        self._perm_c: list[dict[int, int]] = [
+            _Decoder(lambda c, p=p: self._rename_controller(c, p)) for p in self._perms]
 
     def canonical(self, state: State) -> State:
         """The least renaming of the brokers (replica i's state moves to p[i])."""
@@ -921,6 +1180,16 @@ class KafkaSpecSymmetricModel(KafkaSpecModel):
                 best = cand
         return best
 
+
+VARIANT_CLASSES: dict[str, type[KafkaSpecModel]] = {
+    cls.variant: cls
+    for cls in (KafkaTruncateToHighWatermark, Kip101, Kip279, Kip320FirstTry, Kip320)}
+SYMMETRIC_CLASSES: dict[str, type[KafkaSpecModel]] = {
+    variant: type(f"{cls.__name__}Symmetric", (BrokerSymmetry, cls), {"__module__": __name__})
+    for variant, cls in VARIANT_CLASSES.items()}
+
+# The actions of each variant's Next, by their TLA+ names.
+ACTIONS: dict[str, tuple[str, ...]] = {v: cls.actions for v, cls in VARIANT_CLASSES.items()}
 
 def _rename_mask(mask: int, p: tuple[int, ...]) -> int:
     out = 0

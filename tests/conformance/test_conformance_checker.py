@@ -261,3 +261,27 @@ def test_check_summary_invalid_history() -> None:
     assert summary["valid"] is False
     assert summary["counts"]["lost-write"] == 2
     assert summary["counts"]["poll-skip"] == 1
+
+
+# --- reordered ----------------------------------------------------------------
+
+
+def test_a_producers_records_out_of_send_order_in_the_log_are_reordered() -> None:
+    h = H().send("p", K, "a", None, "info").send("p", K, "b", 0).poll(
+        "c", {K: [[0, "b"], [1, "a"]]})
+    bad = checker.reorders(h.events)
+    assert kinds(bad) == [("reordered", ("a", "b"))]  # a was sent first, b stands first
+
+
+def test_records_of_different_producers_or_lost_ones_are_not_reordered() -> None:
+    h = H().send("p", K, "a", 1).send("q", K, "b", 0).send("p", K, "gone", 5)
+    h.send("p", K, "c", 2).poll("c", {K: [[0, "b"], [1, "a"], [2, "c"]]})
+    assert checker.reorders(h.events) == []
+
+
+def test_a_duplicate_does_not_count_as_a_reorder() -> None:
+    # the first copy of each record is where it stands
+    h = H().send("p", K, "a", 0).send("p", K, "b", 1).poll(
+        "c", {K: [[0, "a"], [1, "b"], [2, "a"]]})
+    assert checker.reorders(h.events) == []
+    assert kinds(checker.duplicates(h.events)) == [("duplicate", ("a",))]

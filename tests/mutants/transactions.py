@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from kafkacheck.model.clients.transactions import TransactionsModel
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.cluster import partition_txn as ptx
-from kafkacheck.model.cluster.partition import RECORD_MASK
+from kafkacheck.model.cluster.partition import RECORD_MASK, Change, PartitionState
 from kafkacheck.model.cluster.partition_txn import Codec, Entry
 from mutants import mutant
 
@@ -129,3 +129,19 @@ class TxnNoSeekAfterAbort(TransactionsModel):
 
     def position_after_end(self, member: Member, commit: bool) -> int:
         return member.input + 1
+
+
+class NewLeaderKeepsHw:
+    """Partition.makeLeader without its maybeIncrementLeaderHW: a leader elected with the
+    ISR down to itself keeps its checkpointed HW until the next write."""
+
+    def elect(self, part: PartitionState, ch: Change) -> PartitionState:
+        return super(ptx.TransactionalPartition, self).elect(part, ch)  # type: ignore[misc]
+
+
+@mutant("transactions", "new-leader-keeps-hw", breaks=("LsoAdvances",
+                                                        "CommittedBecomesVisible"))
+class TxnNewLeaderKeepsHw(TransactionsModel):
+    """A restarted sole replica leaves committed transactions below its HW unseen."""
+
+    rule_mixins = (NewLeaderKeepsHw,)

@@ -1,0 +1,256 @@
+"""A recorded history judged against the model's prediction: does Kafka do what the model allows?
+
+:func:`observe` derives the anomalies of a history in two views: the *log* (producers'
+sends and complete reads: what Kafka stored) and the *group* (what a consumer group
+processed).  :func:`judge` compares each observed kind with the :class:`~.predict.Prediction`
+for the run's configuration and faults:
+
+* observed and possible: **allowed**;
+* observed and impossible: **FAIL**, a conformance failure, reported with an excerpt of
+  the history (the operations that touched the values involved);
+* observed and not covered by any model run: **not covered**, never a pass;
+* predicted but not observed: **not seen** (a bounded run may miss it);
+* neither: **absent**.
+
+A run whose final complete read did not finish, or read nothing although records were
+acknowledged, FAILS: without it lost records cannot be told from unread ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import checker
+from .history import OK, Event, Op, as_ops
+from .predict import IMPOSSIBLE, KINDS, NOT_COVERED, POSSIBLE, Prediction
+
+ALLOWED = "allowed"
+FAIL = "FAIL"
+NOT_SEEN = "not seen"
+ABSENT = "absent"
+CONFORMS = "conforms"
+EXCERPT_OPS = 12
+
+
+def _is_group_poll(op: Op) -> bool:
+    """A poll made by a consumer group member (it carries its group)."""
+    return op.f == "poll" and op.group is not None and not op.complete_read
+
+
+def observe(history: Sequence[Event] | Sequence[Op]) -> dict[str, list[checker.Anomaly]]:
+    """Every anomaly of the history, keyed by the kind ids of :data:`~.predict.KINDS`."""
+    ops = as_ops(history)
+    log_ops = [o for o in ops if not _is_group_poll(o)]
+    found: dict[str, list[checker.Anomaly]] = {
+        "lost-write": checker.lost_writes(log_ops),
+        "duplicate": checker.duplicates(log_ops),
+        "reordered": checker.reorders(log_ops),
+        "nonmonotonic-send": checker.nonmonotonic_sends(log_ops),
+        "inconsistent-offsets": checker.inconsistent_offsets(log_ops),
+        "poll-skip": checker.poll_skips(log_ops, "process"),
+        "nonmonotonic-poll": checker.nonmonotonic_polls(log_ops, "process"),
+        "aborted-read": checker.aborted_reads(ops),
+    }
+    group_ops = [o for o in ops if o.f == "send" or _is_group_poll(o)]
+    if any(_is_group_poll(o) for o in group_ops):
+        found["group:lost-write"] = checker.lost_writes(group_ops)
+        found["group:poll-skip"] = checker.poll_skips(group_ops, "group")
+        found["group:duplicate-delivery"] = checker.duplicate_deliveries(group_ops)
+        found["group:nonmonotonic-poll"] = checker.nonmonotonic_polls(group_ops, "group")
+    return found
+
+
+def final_read_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
+    """Why the history's final complete read cannot support a verdict (None if it can)."""
+    ops = as_ops(history)
+    reads = [o for o in ops if o.f == "poll" and o.extra.get("complete")]
+    if not reads:
+        return "no complete read was recorded"
+    last = reads[-1]
+    if last.type != OK:
+        return f"the final read did not complete ({last.type}: {last.extra.get('error', '')})"
+    if last.extra.get("incomplete"):
+        return f"the final read timed out before the end of {last.extra['incomplete']}"
+    acked = sum(1 for o in ops if o.f == "send" and o.type == OK)
+    read = sum(len(v) for v in last.reads().values())
+    if acked and not read:
+        return f"{acked} sends were acknowledged but the final read returned nothing"
+    return None
+
+
+@dataclass
+class KindVerdict:
+    """One anomaly kind: observed count, the prediction, and the verdict."""
+
+    kind: str
+    label: str
+    observed: int
+    predicted: str
+    verdict: str
+    because: list[str]
+    excerpt: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly dict."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class Judgement:
+    """The verdict of one history against one prediction."""
+
+    verdict: str  # conforms | FAIL | not covered
+    kinds: list[KindVerdict]
+    problems: list[str]
+    prediction: Prediction
+
+    @property
+    def failed(self) -> bool:
+        """Whether the run is a conformance failure."""
+        return self.verdict == FAIL
+
+    def observed(self) -> dict[str, int]:
+        """Observed count per kind (only kinds seen)."""
+        return {k.kind: k.observed for k in self.kinds if k.observed}
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly dict (the prediction's runs included)."""
+        return {
+            "verdict": self.verdict,
+            "problems": list(self.problems),
+            "kinds": [k.to_json() for k in self.kinds],
+            "prediction": self.prediction.to_json(),
+        }
+
+
+def excerpt(
+    history: Sequence[Event] | Sequence[Op], anomalies: Sequence[checker.Anomaly]
+) -> list[dict[str, Any]]:
+    """The operations that touched the first anomalies' values or offsets (at most
+    :data:`EXCERPT_OPS`), with the nemesis actions between them."""
+    wanted: set[tuple[str, Any]] = set()
+    offsets: set[tuple[str, int]] = set()
+    for a in anomalies[:3]:
+        wanted.update((a.key, checker._hashable(v)) for v in a.values)
+        offsets.update((a.key, o) for o in a.offsets)
+
+    def hit(key: str, offset: int | None, value: Any) -> bool:
+        """The value is involved, or something else sat at an involved offset."""
+        return (key, checker._hashable(value)) in wanted or (key, offset) in offsets
+
+    out: list[dict[str, Any]] = []
+    for op in as_ops(history):
+        pairs: dict[str, list[Any]] = {}
+        if op.f == "send":
+            for key, items in op.writes().items():
+                hits = [[o, v] for o, v in items if hit(key, o, v)]
+                if hits:
+                    pairs[key] = hits
+        elif op.f == "poll":
+            for key, items in op.reads().items():
+                hits = [[o, v] for o, v in items if hit(key, o, v)]
+                if hits:
+                    pairs[key] = hits
+        elif op.f not in ("assign", "subscribe"):
+            # nemesis actions give the excerpt its context
+            if op.process == "nemesis":
+                out.append({"index": op.index, "process": op.process, "f": op.f,
+                            "value": op.invoke_value})
+            continue
+        if pairs:
+            row = {"index": op.index, "process": op.process, "f": op.f, "type": op.type,
+                   "value": pairs}
+            if op.extra.get("complete"):
+                row["complete_read"] = True
+            if op.extra.get("error"):
+                row["error"] = op.extra["error"]
+            out.append(row)
+    # keep nemesis rows only when they sit between the rows that matter
+    kept = [r for r in out if r["process"] != "nemesis"]
+    if not kept:
+        return []
+    lo, hi = kept[0]["index"], kept[-1]["index"]
+    rows = [r for r in out if r["process"] != "nemesis" or lo <= r["index"] <= hi]
+    return rows[:EXCERPT_OPS]
+
+
+def kind_verdict(observed: int, status: str) -> str:
+    """The verdict of one kind: observed count against the predicted status."""
+    if observed and status == POSSIBLE:
+        return ALLOWED
+    if observed and status == IMPOSSIBLE:
+        return FAIL
+    if observed:
+        return NOT_COVERED
+    return NOT_SEEN if status == POSSIBLE else ABSENT
+
+
+def overall(kinds: Sequence[KindVerdict], problems: Sequence[str]) -> str:
+    """FAIL on a problem or a failing kind, else not covered, else conforms."""
+    if problems or any(k.verdict == FAIL for k in kinds):
+        return FAIL
+    if any(k.verdict == NOT_COVERED for k in kinds):
+        return NOT_COVERED
+    return CONFORMS
+
+
+def rejudge(recorded: dict[str, Any], prediction: Prediction) -> Judgement:
+    """Judge a recorded judgement's observed counts (and problems) against a new prediction.
+
+    This is what the report does with committed data: the histories stay where the run
+    wrote them, the counts per kind are data, and the prediction is made again now.
+    """
+    kinds = []
+    for old in recorded["kinds"]:
+        pred = prediction.kinds[old["kind"]]
+        kv = KindVerdict(old["kind"], KINDS[old["kind"]].label, int(old["observed"]),
+                         pred.status, kind_verdict(int(old["observed"]), pred.status),
+                         list(pred.because), list(old.get("excerpt", [])),
+                         list(old.get("examples", [])))
+        kinds.append(kv)
+    problems = list(recorded.get("problems", []))
+    return Judgement(overall(kinds, problems), kinds, problems, prediction)
+
+
+def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction) -> Judgement:
+    """Compare the anomalies of ``history`` with what ``prediction`` allows."""
+    ops = as_ops(history)
+    found = observe(ops)
+    problems = []
+    read_problem = final_read_problem(ops)
+    if read_problem:
+        problems.append(read_problem)
+    kinds = []
+    for kind_id, kind in KINDS.items():
+        anomalies = found.get(kind_id)
+        if anomalies is None:
+            continue  # the view does not apply (no consumer group in this run)
+        pred = prediction.kinds[kind_id]
+        n = len(anomalies)
+        verdict = kind_verdict(n, pred.status)
+        kv = KindVerdict(kind_id, kind.label, n, pred.status, verdict, list(pred.because))
+        if verdict in (FAIL, NOT_COVERED):
+            kv.excerpt = excerpt(ops, anomalies)
+        if n:
+            kv.examples = [a.to_json() for a in anomalies[:3]]
+        kinds.append(kv)
+    return Judgement(overall(kinds, problems), kinds, problems, prediction)
+
+
+def render(j: Judgement) -> str:
+    """A few lines of text: the verdict, then one line per observed or failing kind."""
+    lines = [f"conformance: {j.verdict}"]
+    lines += [f"  problem: {p}" for p in j.problems]
+    for k in j.kinds:
+        if k.observed or k.verdict in (FAIL, NOT_COVERED):
+            lines.append(f"  {k.label}: {k.observed} observed, model says {k.predicted}"
+                         f" -> {k.verdict}")
+            for line in k.because[:2]:
+                lines.append(f"      {line}")
+            for row in k.excerpt:
+                lines.append(f"      #{row['index']} {row['process']} {row['f']} "
+                             f"{row.get('type', '')} {row['value']}")
+    return "\n".join(lines)

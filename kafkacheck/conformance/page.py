@@ -1,0 +1,327 @@
+"""``reports/conformance.md``: recorded real-cluster runs judged against predictions made now.
+
+The data are the files under ``reports/data/`` written by the conformance commands:
+``conformance-summary.json`` (``kafkacheck conformance run``), ``soak-*.json``
+(``kafkacheck conformance soak``) and ``conformance-failure-demo.json``
+(``kafkacheck conformance judge --variant``).  Every prediction on the page is made again
+from the model when the page is generated, and the recorded observed counts are judged
+against it, so a model change that forbids something Kafka was seen doing turns the page
+red.  Everything the page states is computed, except the section marked as notes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .catalog import PENDING_FAMILIES, SCENARIOS
+from .conform import FAIL, rejudge
+from .predict import KINDS, Prediction, RunConfig, predict
+
+SUMMARY = "data/conformance-summary.json"
+SOAKS = "data/soak-*.json"
+FAILURE_DEMO = "data/conformance-failure-demo.json"
+
+
+def _load(path: Path) -> Any:
+    """JSON from a data file, or None if it is missing."""
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _kinds_text(j: dict[str, Any], focus: list[str]) -> tuple[str, str]:
+    """(predicted, observed) cells for the focus kinds of a judgement."""
+    by = {k["kind"]: k for k in j["kinds"]}
+    pred, obs = [], []
+    for kind in focus:
+        k = by.get(kind)
+        label = KINDS[kind].label
+        status = j["prediction"]["kinds"][kind]["status"]
+        pred.append(f"{label}: {status}")
+        obs.append(f"{label}: {k['observed'] if k else 'n/a'}")
+    return "; ".join(pred), "; ".join(obs)
+
+
+def _other_observed(j: dict[str, Any], focus: list[str]) -> str:
+    """Anomaly kinds observed outside the focus (all must be allowed)."""
+    rest = [f"{KINDS[k['kind']].label} {k['observed']} ({k['verdict']})"
+            for k in j["kinds"] if k["observed"] and k["kind"] not in focus]
+    return ", ".join(rest) or "none"
+
+
+def _note_runs(all_runs: dict[tuple[Any, ...], dict[str, Any]], prediction: Prediction,
+               used_by: str) -> None:
+    """Remember the model runs behind a prediction, merged by (model, settings, bounds)."""
+    for o in prediction.outcomes:
+        key = (o.run.model, o.run.settings, o.run.bounds)
+        entry = all_runs.setdefault(key, {"outcome": o, "stands_for": set(), "notes": set(),
+                                          "used_by": []})
+        entry["stands_for"].update(o.run.stands_for)
+        entry["notes"].update(o.run.abstractions)
+        if used_by not in entry["used_by"]:
+            entry["used_by"].append(used_by)
+
+
+def _rejudged(entry: dict[str, Any]) -> tuple[dict[str, Any], Prediction]:
+    """A recorded judgement judged again against a prediction made now."""
+    prediction = predict(RunConfig.from_json(entry["config"]), entry["faults"])
+    return rejudge(entry["judgement"], prediction).to_json(), prediction
+
+
+def conformance_markdown(out: Path, stamp: str, version: str) -> str:
+    """The whole page."""
+    lines = ["# Predicted by the model, observed on Kafka 4.4", "",
+             f"Generated on {stamp} by kafkacheck {version}.", ""]
+    summary = _load(out / SUMMARY)
+    soaks = sorted(out.glob(SOAKS), key=lambda p: ("acks-1" in p.name, p.name))
+    if summary is None and not soaks:
+        return "\n".join(lines + [
+            "No real-cluster run is recorded yet. Record one with `kafkacheck conformance run "
+            f"--out {out}/{SUMMARY}` (needs Java 17 and Maven; root for network partitions)."])
+    lines += [
+        "Each recorded run wrote a Jepsen-style history; the anomaly kinds derived from it "
+        "(lost, duplicated, reordered, inconsistent offsets, skipped, ...) are judged against "
+        "the kinds the model allows for the run's configuration and faults. The model runs "
+        "below were made when this page was generated. A kind observed that the model says "
+        "cannot happen is a **FAIL**; a final read that did not complete is a **FAIL**; a "
+        "kind no model run covers is **not covered**.", ""]
+    all_runs: dict[tuple[Any, ...], dict[str, Any]] = {}
+    if summary is not None:
+        lines += _summary_section(summary, all_runs)
+    for path in soaks:
+        lines += _soak_section(path, _load(path), all_runs)
+    demo = _load(out / FAILURE_DEMO)
+    lines += _demo_section(demo)
+    lines += _coverage_section(summary)
+    lines += _runs_section(all_runs)
+    lines += _notes()
+    return "\n".join(lines)
+
+
+def _summary_section(summary: dict[str, Any],
+                     all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
+    """The scenario table of a recorded ``run``."""
+    cluster = summary.get("cluster", {})
+    features = cluster.get("feature_levels") or cluster.get("bootstrap_features", {})
+    layout = cluster.get("layout", "combined")
+    nodes = cluster.get("nodes", {})
+    brokers = sum(1 for n in nodes.values() if "broker" in n.get("roles", ["broker"]))
+    controllers = sum(1 for n in nodes.values() if "controller" in n.get("roles", []))
+    net = cluster.get("network")
+    elr = features.get("eligible.leader.replicas.version")
+    lines = [
+        "## Scenarios", "",
+        f"Recorded run: Apache Kafka {summary.get('kafka_version')}, "
+        + (f"{brokers} brokers and {controllers} controllers as separate processes"
+           if layout == "split" else f"{len(nodes)} combined broker+controller nodes")
+        + (f", each in its own network namespace on {net['subnet']}" if net else
+           ", on 127.0.0.1") + f"; took {summary.get('total_seconds')} s.", "",
+        "Feature levels (`kafka-features describe`): "
+        + ", ".join(f"`{k}={v}`" for k, v in sorted(features.items()))
+        + (f". The replication model runs use `eligible.leader.replicas.version={elr}`; the "
+           "controller and producer models have no ELR setting (their rows say so)."
+           if elr is not None else "."), "",
+        "| scenario | family | faults | model predicts | observed | other anomalies | "
+        "verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    failures = []
+    for s in summary.get("scenarios", []):
+        j, prediction = _rejudged(s)
+        _note_runs(all_runs, prediction, f"`{s['scenario']}`")
+        pred, obs = _kinds_text(j, s["focus"])
+        verdict = j["verdict"] if j["verdict"] != FAIL else "**FAIL**"
+        lines.append(
+            f"| `{s['scenario']}` | {s.get('family', '')} | {', '.join(s['faults'])} | {pred} | "
+            f"{obs} | {_other_observed(j, s['focus'])} | {verdict} |")
+        if j["verdict"] == FAIL:
+            failures.append((s, j))
+    lines.append("")
+    lines += ["Per scenario: what it did, the settings, and the counts.", ""]
+    for s in summary.get("scenarios", []):
+        ops = s.get("ops", {})
+        extra = _details_text(s)
+        lines.append(
+            f"- `{s['scenario']}`: {s['description']}. Sends acknowledged "
+            f"{ops.get('send_ok', 0)}, indefinite {ops.get('send_info', 0)}, failed "
+            f"{ops.get('send_fail', 0)}; {s['seconds']} s.{extra}")
+    lines.append("")
+    for s, j in failures:
+        lines += _failure_text(s["scenario"], j, s.get("history_path", ""))
+    return lines
+
+
+def _details_text(s: dict[str, Any]) -> str:
+    """The scenario-specific figures recorded in its details."""
+    d = s.get("details", {})
+    parts = []
+    if "lost_acked_after_successor" in d:
+        parts.append(f"successor elected {d.get('successor_seconds')} s after the cut; "
+                     f"{d['lost_acked_after_successor']} of the lost records were acknowledged "
+                     "after the successor was elected (by the deposed leader)")
+    if "set_up" in d:
+        parts.append(f"leader rejected r0 and appended r1 as planned: {d['set_up']}; "
+                     f"acknowledged offsets {[a[1:] for a in d.get('acked', [])]}")
+        if d.get("client_log"):
+            lines = [re.sub(r"^\w+ \[[^]]*\] (\[Producer [^]]*\] )?", "", line)
+                     for line in d["client_log"][:4]]
+            parts.append("Java client log: " + " / ".join(f"`{line[:160]}`" for line in lines))
+        if d.get("errors"):
+            parts.append("client errors: " + "; ".join(f"`{e[:160]}`" for e in d["errors"][:2]))
+    if "rounds" in d and isinstance(d["rounds"], list):
+        parts.append(f"{len(d['rounds'])} rounds")
+    return (" " + "; ".join(parts) + ".") if parts else ""
+
+
+def _failure_text(name: str, j: dict[str, Any], history: str) -> list[str]:
+    """The failing kinds of one judgement with their history excerpts."""
+    lines = [f"### Conformance failure: `{name}`", ""]
+    lines += [f"- problem: {p}" for p in j.get("problems", [])]
+    for k in j["kinds"]:
+        if k["verdict"] != FAIL:
+            continue
+        lines.append(f"- {k['label']}: {k['observed']} observed; the model says impossible: "
+                     + "; ".join(k["because"][:3]))
+        rows = k.get("excerpt") or []
+        if rows:
+            lines += ["", "  ```"]
+            lines += [f"  #{r['index']} {r['process']} {r['f']} {r.get('type', '')} "
+                      f"{json.dumps(r['value'])[:160]}" for r in rows]
+            lines += ["  ```", ""]
+        else:
+            lines.append(f"  (excerpt: see the history {history})")
+    lines.append("")
+    return lines
+
+
+def _soak_section(path: Path, data: dict[str, Any],
+                  all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
+    """Figures and verdict of one recorded soak."""
+    j, prediction = _rejudged(data)
+    _note_runs(all_runs, prediction, f"`{path.name}`")
+    f = data["figures"]
+    cfg = data["soak"]
+    cluster = data.get("cluster") or {}
+    features = cluster.get("feature_levels", {})
+    lines = [
+        f"## Soak: acks={cfg['acks']}, min.insync.replicas={cfg['min_insync_replicas']}, "
+        f"RF=3 (`{path.name}`)", "",
+        f"`kafkacheck conformance soak --seed {cfg['seed']} --rounds {cfg['rounds']} "
+        f"--acks {cfg['acks']}` on Kafka {data.get('kafka_version')} "
+        f"({cluster.get('layout', '?')} roles, ELR "
+        f"{features.get('eligible.leader.replicas.version', '?')}); {cfg['producers']} "
+        f"producers at {cfg['rate_per_s']:g} records/s each, a group of {cfg['consumers']} "
+        f"members committing after processing, {cfg['partitions']} partitions; "
+        f"{data['seconds']} s. Faults per round: one, or two overlapping with probability "
+        f"{cfg['overlap_probability']}.", "",
+        "| figure | value |", "|---|---|",
+        f"| fault rounds | {f['rounds']} ({f['overlapping_rounds']} with two overlapping "
+        f"faults; {f['rounds_recovered']} recovered to a full ISR) |",
+        "| faults injected | " + ", ".join(f"{k} {v}" for k, v in
+                                           sorted(data["fault_counts"].items())) + " |",
+        f"| records acknowledged | {f['acknowledged']:,} |",
+        f"| sends indefinite (timed out, error) | {f['indefinite']:,} |",
+        f"| records read by the final read | {f['read']:,} |",
+        f"| lost | {f['lost']:,} |",
+        f"| duplicated | {f['duplicated']:,} |",
+        f"| reordered | {f['reordered']:,} |",
+        f"| inconsistent offsets | {f['inconsistent_offsets']:,} |",
+        f"| never processed by the group | {f['group_never_processed']:,} |",
+        f"| processed twice by the group | {f['group_processed_twice']:,} |",
+        "",
+        f"Verdict against the model: **{j['verdict']}**"
+        + ("" if not j.get("problems") else f" ({'; '.join(j['problems'])})") + ".", "",
+        "| anomaly | observed | model | verdict |", "|---|---|---|---|",
+    ]
+    for k in j["kinds"]:
+        lines.append(f"| {k['label']} | {k['observed']:,} | {k['predicted']} | {k['verdict']} |")
+    lines.append("")
+    if j["verdict"] == FAIL:
+        lines += _failure_text(path.name, j, data.get("history_path", ""))
+    lines += [f"Replay the faults of this run: `kafkacheck conformance soak --replay {path}`.", ""]
+    return lines
+
+
+def _demo_section(demo: dict[str, Any] | None) -> list[str]:
+    """The conformance failure made on purpose with a model variant."""
+    lines = ["## A conformance failure, on purpose", ""]
+    if demo is None:
+        return lines + ["Not recorded yet (`kafkacheck conformance judge --variant ... --out "
+                        f"reports/{FAILURE_DEMO}`).", ""]
+    lines += [
+        f"`kafkacheck conformance judge --result {demo['result']} --scenario "
+        f"{demo['scenario']} " + " ".join(f"--variant {v}" for v in demo["variant"])
+        + f"` judged the recorded history against a model variant; verdict: "
+        f"**{demo['verdict']}**.", ""]
+    lines += _failure_text(str(demo["scenario"]), demo, "")
+    return lines
+
+
+def _coverage_section(summary: dict[str, Any] | None) -> list[str]:
+    """Which model families have a real-cluster scenario in the recorded run."""
+    recorded = {s["scenario"] for s in (summary or {}).get("scenarios", [])}
+    families: dict[str, list[str]] = {}
+    for s in SCENARIOS.values():
+        families.setdefault(s.family, []).append(
+            f"`{s.name}`" + ("" if s.name in recorded else " (not in the recorded run)"))
+    lines = ["## Model families with a real-cluster scenario", "",
+             "| family | scenarios |", "|---|---|"]
+    lines += [f"| {fam} | {', '.join(names)} |" for fam, names in families.items()]
+    lines += [f"| {fam} | none yet |" for fam in PENDING_FAMILIES]
+    return lines + [""]
+
+
+def _runs_section(all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
+    """Every model run the predictions above used (each distinct run was made once)."""
+    lines = ["## The model runs behind the predictions", "",
+             "Breadth-first, exhaustive within the bounds shown; only `always` properties "
+             "decide what a history may show. The last column says where a run differs from "
+             "the real cluster.", "",
+             "| model | Kafka settings | bounds | stands for | violated | states | used by | "
+             "differs from the cluster |", "|---|---|---|---|---|---|---|---|"]
+    for (model, settings, bounds), entry in all_runs.items():
+        o = entry["outcome"]
+        violated = [p for p, v in o.verdicts.items() if v == "violated"]
+        lines.append(
+            f"| `{model}` | {', '.join(f'{k}={v}' for k, v in settings)} | "
+            f"{', '.join(f'{k}={v}' for k, v in bounds)} | "
+            f"{', '.join(sorted(entry['stands_for']))} | {', '.join(violated) or 'none'} | "
+            f"{o.distinct_states:,}{'' if o.complete else ' (incomplete)'} | "
+            f"{', '.join(entry['used_by'])} | {'; '.join(sorted(entry['notes'])) or '-'} |")
+    return lines + [""]
+
+
+def _notes() -> list[str]:
+    """Hand-written findings: kept apart from everything computed above."""
+    return [
+        "## Notes (written by hand while building the harness; not computed)", "",
+        "- Idempotent producer epoch bump (`producer-idempotent-epoch-bump`): reproduced "
+        "with the Java client. A broker with no state for a producer accepts any sequence "
+        "number (`ProducerAppendInfo.checkSequence`), so r1 (sequence 1) is appended after "
+        "r0 (sequence 0) was rejected; when r0's retry gets OUT_OF_ORDER_SEQUENCE_NUMBER "
+        "and r0 is the next expected sequence, `TransactionManager.canRetry` requests an "
+        "epoch bump and `startSequencesAtBeginning` rewrites every in-flight batch of the "
+        "partition, r1 included, which is then written a second time. librdkafka treats "
+        "the same answer as a fatal \"sequence desynchronization\" error: no duplicate, "
+        "but the producer must be recreated. KAFKA-14034 (an unmerged pull request) "
+        "describes the same class: rewriting the sequence of in-flight batches gives "
+        "records that may already be written a new identity.",
+        "- Lost responses: dropping only the leader's data segments also drops the "
+        "acknowledgements Linux piggybacks on them; the clients' kernel then stops sending "
+        "on that connection after its 200 ms retransmission timeout. The harness gives the "
+        "leader's /32 route `rto_min 30s` for those scenarios, so requests keep flowing "
+        "while responses are lost.",
+        "- A follower that stops fetching leaves the ISR only once the leader has records it "
+        "lacks (`replica.lag.time.max.ms` counts from the last time it was caught up); the "
+        "scenarios write a record from another producer to make the ISR shrink.",
+        "- A paused (SIGSTOP) follower still received records: a fetch response already in "
+        "flight was buffered by the kernel and read on resume. The model's fetch is one "
+        "atomic step, which covers this; the acks=1 kill scenario waits 0.5 s after pausing.",
+        "- librdkafka's default auto-commit (offsets stored when poll() returns them) loses a "
+        "record on a crash, which the Java client's auto-commit does not: the predictions "
+        "model it as a commit before processing.",
+        "",
+    ]

@@ -1,0 +1,108 @@
+"""What one real-cluster scenario did, observed, and how its history compares with the model."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import checker
+from .conform import Judgement, judge
+from .history import read_events
+from .predict import KINDS, ModelFactory, RunConfig, predict
+
+
+@dataclass
+class ScenarioResult:
+    """A scenario's settings, faults, counts, and the judgement of its history."""
+
+    scenario: str
+    description: str
+    focus: list[str]
+    settings: dict[str, Any]
+    config: dict[str, Any]
+    faults: list[str]
+    rounds: int
+    counts: dict[str, int]
+    ops: dict[str, int]
+    judgement: dict[str, Any]
+    history_path: str
+    seconds: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        """conforms | FAIL | not covered."""
+        return str(self.judgement["verdict"])
+
+    def kind(self, kind: str) -> dict[str, Any]:
+        """The judgement of one anomaly kind (observed count, prediction, verdict)."""
+        for k in self.judgement["kinds"]:
+            if k["kind"] == kind:
+                return dict(k)
+        raise KeyError(kind)
+
+    def observed(self, kind: str) -> int:
+        """How many anomalies of ``kind`` the history shows (0 when the view did not apply)."""
+        try:
+            return int(self.kind(kind)["observed"])
+        except KeyError:
+            return 0
+
+    def predicted(self, kind: str) -> str:
+        """possible | impossible | not covered, for ``kind``."""
+        return str(self.judgement["prediction"]["kinds"][kind]["status"])
+
+    @property
+    def observation(self) -> str:
+        """One line: what the history shows for the focus kinds, with the ops counts."""
+        parts = [
+            f"{self.observed(k)} {KINDS[k].label} (model: {self.predicted(k)})" for k in self.focus
+        ]
+        parts.append(
+            f"{self.ops.get('send_ok', 0)} sends acknowledged, "
+            f"{self.ops.get('send_info', 0)} indefinite"
+        )
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly dict."""
+        return asdict(self)
+
+
+def finish(
+    name: str,
+    description: str,
+    focus: list[str],
+    config: RunConfig,
+    faults: list[str],
+    history_path: Path,
+    settings: dict[str, Any],
+    started: float,
+    rounds: int = 1,
+    details: dict[str, Any] | None = None,
+    factory: ModelFactory | None = None,
+) -> ScenarioResult:
+    """Check the recorded history, predict with the model, judge, and package the result."""
+    events = read_events(history_path)
+    summary = checker.check(events)
+    judgement: Judgement = judge(events, predict(config, faults, factory))
+    counts = dict(summary["counts"])
+    counts.update(summary["observations"])
+    counts.update({k.kind: k.observed for k in judgement.kinds if k.kind.startswith("group:")})
+    return ScenarioResult(
+        scenario=name,
+        description=description,
+        focus=list(focus),
+        settings=settings,
+        config=config.to_json(),
+        faults=sorted(faults),
+        rounds=rounds,
+        counts=counts,
+        ops=dict(summary["ops"]),
+        judgement=judgement.to_json(),
+        history_path=str(history_path),
+        seconds=round(time.monotonic() - started, 2),
+        details=dict(details or {}),
+    )

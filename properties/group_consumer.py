@@ -1,0 +1,160 @@
+"""KIP-848 consumer-group guarantees: one owner, epochs, legal targets, fenced commits, liveness."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kafkacheck.model.clients.group_consumer import (
+    DOWN,
+    LEAVE_STATIC,
+    MEMBER,
+    STABLE,
+    Kip848State,
+)
+from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
+
+if TYPE_CHECKING:
+    from kafkacheck.model.clients.group_consumer import ConsumerProtocolGroupModel
+
+
+def single_owner_at_coordinator(s: Kip848State) -> bool:
+    """No partition is assigned (or pending revocation) to two members of the group."""
+    seen = 0
+    for r in s.records:
+        if r.present:
+            held = r.assigned | r.revoking
+            if seen & held:
+                return False
+            seen |= held
+    return True
+
+
+def no_two_owners(s: Kip848State) -> bool:
+    """No two running consumers believe they own one partition."""
+    seen = 0
+    for c in s.clients:
+        if c.status != DOWN:
+            if seen & c.owned:
+                return False
+            seen |= c.owned
+    return True
+
+
+def converged(model: ConsumerProtocolGroupModel, s: Kip848State) -> bool:
+    """The group is stable: the target is current and every member owns exactly its target."""
+    if s.group_epoch != s.assignment_epoch:
+        return False
+    for r, c in zip(s.records, s.clients, strict=True):
+        if c.status == DOWN:
+            if r.present and r.epoch != LEAVE_STATIC:
+                return False
+            continue
+        if c.paused or not r.present or c.status != MEMBER:
+            return False
+        if (r.state != STABLE or r.epoch != s.assignment_epoch or r.assigned != r.target
+                or c.epoch != r.epoch or c.owned != r.assigned or c.target != c.owned):
+            return False
+    return True
+
+
+def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Property]:
+    """The KIP-848 group model's properties."""
+
+    def target_legal(s: Kip848State) -> bool:
+        seen = 0
+        wanted = 0
+        for r in s.records:
+            if not r.present:
+                continue
+            if seen & r.target or r.target & ~model.partitions_of(r.subscribed):
+                return False
+            seen |= r.target
+            wanted |= model.partitions_of(r.subscribed)
+        return s.assignment_epoch != s.group_epoch or seen == wanted
+
+    def epochs_never_go_back(s: Kip848State, a: tuple, t: Kip848State) -> bool:
+        for before, after in zip(s.records, t.records, strict=True):
+            if before.present and after.present and after.epoch != LEAVE_STATIC \
+                    and before.epoch != LEAVE_STATIC and after.epoch < before.epoch:
+                return False
+        for before, after in zip(s.clients, t.clients, strict=True):
+            if after.epoch and after.epoch < before.epoch:
+                return False
+        return True
+
+    def stale_commits_rejected(s: Kip848State, a: tuple, t: Kip848State) -> bool:
+        if a[0] != "Commit":
+            return True
+        i = model.index_of(a[1])
+        r = s.records[i]
+        owned = s.clients[i].owned
+        return r.present and r.epoch != LEAVE_STATIC and not owned & ~(r.assigned | r.revoking)
+
+    protocol = f"{model.assignor} assignor, rules {model.rules.name}"
+    return [
+        always(
+            "SingleOwnerAtCoordinator",
+            f"the coordinator never assigns a partition to two members at once ({protocol})",
+            single_owner_at_coordinator,
+            source="KIP-848 (a partition is assigned only once its previous owner revoked "
+            "it); ConsumerGroup partition epochs; KAFKA-16147",
+            explanation="two members of the group hold one partition (assigned or pending "
+            "revocation): the coordinator handed it out while its previous owner still had "
+            "it, e.g. after losing the partition's epoch",
+        ),
+        always(
+            "NoTwoOwnersAtOnce",
+            f"no partition is owned by two consumers at the same time ({protocol})",
+            no_two_owners,
+            source="KIP-848 revoke-before-assign (CurrentAssignmentBuilder, "
+            "AbstractMembershipManager.revokeAndAssign)",
+            explanation="two consumers believe they own one partition: a member the "
+            "coordinator removed (session or rebalance timeout while paused or slow) still "
+            "holds its partitions until its next heartbeat is fenced, or the coordinator "
+            "assigned a partition before its owner revoked it",
+        ),
+        always_step(
+            "MemberEpochsNeverGoBack",
+            "a member epoch never decreases, at the coordinator or at the consumer (a "
+            "consumer goes back to 0 only to rejoin)",
+            epochs_never_go_back,
+            source="KIP-848 member epochs; GroupMetadataManager."
+            "throwIfConsumerGroupMemberEpochIsInvalid",
+            explanation="a member's epoch went back: the coordinator accepted an older epoch "
+            "as current, or a consumer applied a response older than one it had applied",
+        ),
+        always(
+            "TargetAssignmentLegal",
+            f"the {model.assignor} target assignment gives each subscribed partition to "
+            "exactly one member, and only to members subscribed to its topic",
+            target_legal,
+            source="ConsumerGroupPartitionAssignor contract (TargetAssignmentBuilder)",
+            explanation="the target assignment gave a partition to two members, to a member "
+            "not subscribed to its topic, or to nobody",
+        ),
+        always_step(
+            "StaleCommitsRejected",
+            "an offset commit is accepted only from a member that the coordinator says "
+            "holds every committed partition",
+            stale_commits_rejected,
+            source="ConsumerGroup.validateOffsetCommit (STALE_MEMBER_EPOCH, "
+            "UNKNOWN_MEMBER_ID; KIP-1251 assignment epochs)",
+            explanation="a commit from a fenced or stale member was accepted for a "
+            "partition it no longer holds, overwriting its new owner's offsets",
+        ),
+        sometimes(
+            "SomeMemberStable", "a member can reach the target assignment with partitions",
+            lambda s: any(r.present and r.state == STABLE and r.assigned for r in s.records),
+            explanation="no member ever gets a partition"),
+        eventually(
+            "GroupConverges",
+            "once membership stops changing, every member converges to the target "
+            "assignment and the group is stable (under fair heartbeats)",
+            lambda s: converged(model, s),
+            trigger=lambda s: not converged(model, s),
+            fairness=model.fairness(),
+            source="KIP-848 (reconciliation converges to the target assignment)",
+            explanation="some fair behaviour never stabilises: a member waits forever for "
+            "a partition, or is fenced again and again",
+        ),
+    ]

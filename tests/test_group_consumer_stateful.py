@@ -1,0 +1,58 @@
+"""Hypothesis drives the KIP-848 group model past exhaustive reach: 4 members, 2 topics of 3
+partitions, crashes, restarts, closes, subscription changes and coordinator failovers.
+
+The coordinator's single ownership, epochs and target legality are checked on every step;
+the consumers' own view (NoTwoOwnersAtOnce) is left out because the model predicts short
+overlaps during reconciliation races (tests/test_group_consumer_protocol.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import seed, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from kafkacheck.explorer.stateful import PropertyViolation, machine_for
+from kafkacheck.testing import make_model
+
+CONSUMER = {"group.protocol": "consumer"}
+COORDINATOR = ["SingleOwnerAtCoordinator", "MemberEpochsNeverGoBack", "TargetAssignmentLegal"]
+
+
+def run_machine(model, properties, steps=None, examples=None):
+    machine = seed(0)(machine_for(model, properties))
+    options = {}
+    if steps:
+        options["stateful_step_count"] = steps
+    if examples:
+        options["max_examples"] = examples
+    run_state_machine_as_test(machine, settings=settings(settings.default, **options))
+
+
+def big(settings_: dict[str, str] | None = None, **bounds: object):
+    return make_model("group-consumer", {**CONSUMER, **(settings_ or {})}, consumers=4,
+                      topics=2, partitions=3, crashes=2, rejoins=2, closes=1,
+                      subscription_changes=2, failovers=1, **bounds)
+
+
+def test_four_members_two_topics_keep_one_owner_per_partition_at_the_coordinator():
+    run_machine(big(), COORDINATOR, steps=60, examples=30)
+
+
+def test_four_static_members_with_range_keep_one_owner_per_partition():
+    run_machine(big({"group.remote.assignor": "range", "group.instance.id": "app"}),
+                COORDINATOR, steps=60, examples=20)
+
+
+@pytest.mark.thorough
+def test_the_kafka_16147_bookkeeping_is_found_at_four_members():
+    model = big(rules="before-KAFKA-16147")
+    with pytest.raises(PropertyViolation) as caught:
+        run_machine(model, ["SingleOwnerAtCoordinator"], steps=80, examples=200)
+    assert caught.value.property_name == "SingleOwnerAtCoordinator"
+
+
+@pytest.mark.thorough
+def test_four_members_with_every_fault_for_many_examples():
+    model = big(pauses=1, lost_responses=2, rebalance_timeouts=1)
+    run_machine(model, COORDINATOR, steps=150, examples=300)
