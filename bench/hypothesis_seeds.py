@@ -3,10 +3,15 @@
 Usage: python bench/hypothesis_seeds.py [--seeds 20] [--only NAME] [--json] [--hypothesis-shrink]
 For each case: how many seeds found the violation, the median time to the first failure
 (Hypothesis's generate and target phases, the CI profile's example and step budget), and
-the median length after shrinking.  Shrinking is kafkacheck's label shrinker (a few
-seconds; `explorer/stateful.shrink_actions`) unless --hypothesis-shrink asks for
-Hypothesis's own, which can take minutes per seed on long behaviours.  Safe cases must
-find nothing.
+the median length before and after shrinking.  Every found trace and every shrunk trace is
+replayed exactly through ``model.next_state`` from its initial state and must end in the
+violation; lengths are published only for traces that replay (the "replayed" column
+counts them, and a case whose traces do not all replay is not ok).  Shrinking is
+kafkacheck's label shrinker (milliseconds; `explorer/stateful.shrink_actions`) unless
+--hypothesis-shrink asks for Hypothesis's own (its shrink phase, without explain), which
+takes seconds to minutes per seed.  Runs pin Hypothesis's local-constant pool
+(`fixed_constant_pool`) so a seed means the same run everywhere.  Safe cases must find
+nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from kafkacheck.explorer.stateful import (  # noqa: E402
     PropertyViolation,
+    fixed_constant_pool,
     machine_for,
+    replays_exactly,
     shrink_actions,
 )
 from kafkacheck.testing import make_model  # noqa: E402
@@ -82,30 +89,36 @@ def load_profile() -> settings:
 def run_case(case: tuple, seeds: int, profile: settings, hypothesis_shrink: bool) -> dict:
     """Run one case over ``seeds`` seeds."""
     name, model_name, settings_, bounds, prop, expect = case
-    if not hypothesis_shrink:
-        profile = settings(profile, phases=[Phase.generate, Phase.target])
-    found, times, lengths, raw = 0, [], [], []
+    phases = [Phase.generate, Phase.target] + ([Phase.shrink] if hypothesis_shrink else [])
+    profile = settings(profile, phases=phases)
+    found, replayed, times, raw, lengths = 0, 0, [], [], []
     for s in range(seeds):
         model = make_model(model_name, settings_, **bounds)
         machine = seed(s)(machine_for(model, [prop]))
         started = time.perf_counter()
         try:
-            run_state_machine_as_test(machine, settings=profile)
+            with fixed_constant_pool():
+                run_state_machine_as_test(machine, settings=profile)
         except PropertyViolation as exc:
             found += 1
             times.append(time.perf_counter() - started)
+            if not replays_exactly(model, prop, exc.actions, exc.init):
+                continue
+            shrunk = exc.actions if hypothesis_shrink else shrink_actions(
+                model, prop, exc.actions, 20, exc.init)
+            if not replays_exactly(model, prop, shrunk, exc.init):
+                continue
+            replayed += 1
             raw.append(len(exc.actions))
-            shrunk = exc.actions if hypothesis_shrink else shrink_actions(model, prop,
-                                                                          exc.actions, 20)
             lengths.append(len(shrunk))
     return {
         "case": name, "model": model_name, "property": prop, "expect_violation": expect,
-        "seeds": seeds, "found": found,
+        "seeds": seeds, "found": found, "replayed": replayed,
         "median_seconds_to_failure": round(statistics.median(times), 2) if times else None,
         "median_found_length": statistics.median(raw) if raw else None,
         "median_shrunk_length": statistics.median(lengths) if lengths else None,
         "shrinker": "hypothesis" if hypothesis_shrink else "kafkacheck",
-        "ok": (found >= seeds - seeds // 20) if expect else found == 0,
+        "ok": replayed == found and ((found >= seeds - seeds // 20) if expect else found == 0),
     }
 
 
@@ -119,8 +132,8 @@ def main() -> int:
     args = ap.parse_args()
     profile = load_profile()
     if not args.json:
-        print(f"{'case':<40}{'found':>8}{'median s':>10}{'found len':>10}{'shrunk':>8}  ok",
-              flush=True)
+        print(f"{'case':<40}{'found':>8}{'replayed':>9}{'median s':>10}{'found len':>10}"
+              f"{'shrunk':>8}  ok", flush=True)
     rows = []
     for case in CASES:
         if args.only and case[0] not in args.only:
@@ -128,7 +141,7 @@ def main() -> int:
         r = run_case(case, args.seeds, profile, args.hypothesis_shrink)
         rows.append(r)
         if not args.json:
-            print(f"{r['case']:<40}{r['found']:>5}/{r['seeds']:<2}"
+            print(f"{r['case']:<40}{r['found']:>5}/{r['seeds']:<2}{r['replayed']:>9}"
                   f"{r['median_seconds_to_failure'] or '-':>10}"
                   f"{r['median_found_length'] or '-':>10}"
                   f"{r['median_shrunk_length'] or '-':>8}  {'yes' if r['ok'] else 'NO'}",

@@ -6,7 +6,8 @@ from typing import Any
 
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
-from kafkacheck.model.interface import Model
+from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
+from kafkacheck.model.settings import SETTINGS
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
 
@@ -57,6 +58,47 @@ def mermaid(model: Model, trace: Trace, title: str = "") -> str:
     return "\n".join(out)
 
 
+def not_covered_text(result: CheckResult) -> str:
+    """Why the run is not covered: each setting, the value asked for and what it changes."""
+    parts = []
+    for name, value in result.uncovered_settings.items():
+        setting = SETTINGS[name]
+        roles = " and ".join(setting.semantics)
+        if name in result.model.settings:
+            why = "value not modelled"
+        else:
+            why = f"changes {roles} semantics the model does not model"
+        parts.append(f"{name}={setting.render(value)} ({why})")
+    return ", ".join(parts)
+
+
+def power_loss_warning(result: CheckResult) -> str | None:
+    """A loud line when a replication-safety verdict was reached without power loss (the
+    fault acks=all users most often forget), else None."""
+    faults = result.fault_model
+    if POWER_LOSS not in faults.not_explored:
+        return None
+    if "crash_kind" not in result.model.bound:
+        hint = ("this model cannot express it; the replication and producer models can "
+                "(--bound crash_kind=any)")
+    elif PROCESS_CRASH in faults.not_explored:
+        hint = "rerun with --bound crashes=1 --bound crash_kind=any"
+    else:
+        hint = "rerun with --bound crash_kind=any"
+    covers = ("process crashes only (the page cache survives)"
+              if any(name != POWER_LOSS and "crash" in name for name, _ in faults.explored)
+              else "no broker crash at all")
+    return (f"WARNING: power loss was NOT explored: this verdict covers {covers}. Kafka does "
+            "not fsync each write by default (flush.messages), so a power failure can lose "
+            f"acknowledged writes; {hint}.")
+
+
+def fault_lines(result: CheckResult) -> list[str]:
+    """The fault model the verdict is relative to, then the power-loss warning if any."""
+    warning = power_loss_warning(result)
+    return [result.fault_model.text(), *([warning] if warning else [])]
+
+
 def summary_line(result: CheckResult) -> str:
     """One line: verdict, bounds and counts (never 'holds' without bounds, nor while a
     selected property went unchecked)."""
@@ -66,6 +108,12 @@ def summary_line(result: CheckResult) -> str:
         f"depth {result.depth}, {result.seconds:.2f}s"
     )
     unchecked = ", ".join(result.not_checked)
+    if result.uncovered_settings:
+        extra = "" if result.complete else f"; search stopped: {result.stop_reason}"
+        if unchecked:
+            extra += f"; not checked: {unchecked}"
+        return (f"NOT COVERED: {not_covered_text(result)}; no verdict until the model covers "
+                f"it ({counts}{extra})")
     if verdict == "holds":
         return (f"HOLDS within the bounds ({counts}; exploration complete; "
                 f"{fingerprint_text(result)})")
@@ -111,9 +159,13 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
               if k not in shown and k in cfg.explicit]
     if others:
         lines.append(f"other settings: {', '.join(others)}")
-    if cfg.not_modelled:
-        names = ", ".join(sorted(cfg.not_modelled))
-        lines.append(f"accepted but not modelled: {names}")
+    quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
+    if quiet:
+        lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
+                     "verdicts)")
+    if result.uncovered_settings:
+        lines.append(f"NOT COVERED: {not_covered_text(result)}; what follows assumes the "
+                     f"default of Kafka {cfg.kafka_version} instead")
     bounds = ", ".join(f"{k}={v}" for k, v in cfg.bounds.items())
     lines.append(f"bounds: {bounds or 'none'}")
     for note in model.notes():
@@ -139,6 +191,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     if never and result.distinct_states:
         lines.append(f"actions never enabled: {', '.join(never)}")
     lines.append(summary_line(result))
+    lines.extend(fault_lines(result))
     return "\n".join(lines)
 
 
@@ -194,7 +247,10 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "kafka_version": cfg.kafka_version,
         "config": cfg.kafka_text(),
         "not_modelled": sorted(cfg.not_modelled),
+        "not_covered": {k: SETTINGS[k].render(v) for k, v in result.uncovered_settings.items()},
         "bounds": dict(cfg.bounds),
+        "fault_model": result.fault_model.as_json(),
+        "warnings": [w for w in (power_loss_warning(result),) if w],
         "result": result.result,
         "complete": result.complete,
         "stop_reason": result.stop_reason,

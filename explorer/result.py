@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafkacheck.model.interface import Action, Model, State, format_action
+from kafkacheck.model.interface import Action, FaultModel, Model, State, format_action
 from kafkacheck.properties.base import Property
 
 HOLDS = "holds"
@@ -16,6 +16,7 @@ INCOMPLETE = "incomplete"
 UNKNOWN = "unknown"
 NOT_CHECKED = "not checked"
 NEVER_REACHED = "never reached"
+NOT_COVERED = "not covered"  # the run sets a semantics-changing setting the model lacks
 
 
 @dataclass
@@ -95,12 +96,27 @@ class CheckResult:
     graph: Any = None  # the explored state graph, when the run recorded it (bfs.StateGraph)
 
     @property
+    def uncovered_settings(self) -> dict[str, Any]:
+        """Semantics-changing settings of this run that the model does not cover."""
+        return dict(getattr(self.model.config, "uncovered", {}))
+
+    @property
+    def fault_model(self) -> FaultModel:
+        """The faults this run explored and the ones it did not."""
+        return self.model.fault_model()
+
+    @property
     def result(self) -> str:
         """violated | incomplete | never reached | holds (exit codes 1, 3, 3, 0).
 
-        Incomplete covers a search stopped early and a selected property the engine
-        did not check; never reached is a sometimes-property no reachable state satisfies.
+        The one place a run's verdict is aggregated.  Incomplete covers a search stopped
+        early, a selected property the engine did not check, an engine that never proves,
+        and a semantics-changing setting the model does not cover (then even a violation
+        found under Kafka's default is no verdict for the value asked for); never reached
+        is a sometimes-property no reachable state satisfies.
         """
+        if self.uncovered_settings:
+            return INCOMPLETE
         if self.violations:
             return VIOLATED
         if not self.complete or self.not_checked or not self.proves:
@@ -117,7 +133,10 @@ class CheckResult:
         return None
 
     def verdict(self, prop: Property) -> str:
-        """Per property: violated, not checked, never reached, holds or unknown."""
+        """Per property: not covered (the run sets a semantics-changing setting the model
+        does not cover), violated, not checked, never reached, holds or unknown."""
+        if self.uncovered_settings:
+            return NOT_COVERED
         if any(v.property.name == prop.name for v in self.violations):
             return VIOLATED
         if prop.name in self.not_checked:

@@ -1,14 +1,29 @@
 """Hypothesis stateful testing over the same model: a RuleBasedStateMachine factory.
 
-One rule per action family draws among that family's enabled actions; preconditions
-come from enabledness; the model's always-properties become invariants.  A failure
-raises an AssertionError whose message is the explorer's own rendering of the trace
-(numbered steps and a Mermaid diagram), so shrunk examples read like the explorer's.
+One rule per action family takes one of that family's enabled actions; preconditions come
+from enabledness; the model's always-properties (state and step invariants) are checked
+after every step.  ``sometimes`` and ``eventually`` properties cannot be decided by random
+runs: the machine names them in ``not_checked`` and warns (NotCheckedWarning).
+
+Actions are drawn by label, not by position: the rule (the family) is Hypothesis's stable
+choice among a fixed rule list, and within a family a draw is a number that ranks every
+label by a hash of (number, label text) and takes the enabled label ranked first
+(rendezvous hashing).  When Hypothesis deletes an earlier step while shrinking, a later
+draw still takes the same label whenever that label is still enabled and no newly enabled
+label outranks it; an index into the current successor list would shift with every
+change.  Each enabled label is equally likely for a random number.
+Every violation is replayed through ``model.next_state`` from its initial state before it
+is reported, and must end in the violating state (``TraceDoesNotReplay`` otherwise).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+import warnings
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from hypothesis import note, target
@@ -22,17 +37,80 @@ from hypothesis.stateful import (
     rule,
 )
 
+from kafkacheck.config import UsageError
+from kafkacheck.explorer.capabilities import ENGINES, kind_of
 from kafkacheck.explorer.checks import select_properties
 from kafkacheck.explorer.render import mermaid, trace_lines
 from kafkacheck.explorer.trace import build_trace
-from kafkacheck.model.interface import Action, Model, State, format_action
+from kafkacheck.model.interface import Action, FaultModel, Model, State, format_action
+from kafkacheck.properties.base import Property
+
+# What a Hypothesis machine decides, declared with the other engines': always- and
+# step-properties (refuted, never proved); sometimes/eventually are not checked.
+CAPABILITY = ENGINES["hypothesis"]
+
+_DRAWS = 1 << 32  # the range of the number drawn per step
+_MASK = (1 << 64) - 1
+
+
+def label_key(action: Action) -> int:
+    """A label's fixed 64-bit key: the same in every run and every process."""
+    text = repr(tuple(action)).encode()
+    return zlib.crc32(text) << 32 | zlib.crc32(text, 0x5BD1E995)
+
+
+def _rank(number: int, key: int) -> int:
+    # splitmix64's finalizer over number ^ key: a well-mixed weight per (draw, label).
+    z = ((number << 32 ^ key) + 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def choose_label(number: int, labels: Iterable[Action],
+                 keys: dict[Action, int] | None = None) -> Action:
+    """The label ranked first for ``number`` (ties, equal keys: by label text).
+
+    Removing any other label never changes the choice; adding one changes it only when
+    the new label outranks the chosen one (probability 1/(n+1) among n+1 labels).
+    """
+    keys = {} if keys is None else keys
+    best: tuple[tuple[int, str], Action] | None = None
+    for action in labels:
+        key = keys.get(action)
+        if key is None:
+            key = keys[action] = label_key(action)
+        rank = (_rank(number, key), str(action))
+        if best is None or rank > best[0]:
+            best = (rank, action)
+    if best is None:
+        raise ValueError("no label to choose from")
+    return best[1]
+
+
+class NotCheckedWarning(UserWarning):
+    """Selected properties a Hypothesis machine cannot decide (sometimes / eventually)."""
+
+
+class NotChecked(UsageError):
+    """No selected property is one a Hypothesis machine can check (bad input, exit 2)."""
+
+
+class NotCovered(AssertionError):
+    """The configuration sets a semantics-changing setting the model does not cover."""
+
+
+class TraceDoesNotReplay(AssertionError):
+    """A reported trace that does not replay through the model to the violation: a bug."""
 
 
 class PropertyViolation(AssertionError):
     """An always-property failed on a Hypothesis-driven behaviour of the model.
 
-    The message (numbered steps and a Mermaid diagram) is rendered only when shown, so
-    the many failing runs made while shrinking stay cheap.
+    ``actions`` replay exactly from ``init`` through ``model.next_state`` and end in the
+    violation (checked before the exception is raised).  The message (numbered steps and
+    a Mermaid diagram) is rendered only when shown, so the many failing runs made while
+    shrinking stay cheap.
     """
 
     def __init__(self, model: Model, name: str, states: list[State],
@@ -41,16 +119,21 @@ class PropertyViolation(AssertionError):
         self.model = model
         self.property_name = name
         self.states = states
+        self.init = states[0]
         self.actions = [a for a in actions if a is not None]
         self._labels = actions
 
     def __str__(self) -> str:
         trace = build_trace(self.model, self.states, self._labels)
-        prop = next(p for p in self.model.properties() if p.name == self.property_name)
+        prop = _property(self.model, self.property_name)
         lines = [f"{self.property_name} violated ({prop.statement}) after {len(trace)} steps:",
                  *trace_lines(self.model, trace), "```mermaid",
                  mermaid(self.model, trace, f"{self.property_name} violated"), "```"]
         return "\n".join(lines)
+
+
+def _property(model: Model, name: str) -> Property:
+    return next(p for p in model.properties() if p.name == name)
 
 
 class ModelMachine(RuleBasedStateMachine):
@@ -58,9 +141,16 @@ class ModelMachine(RuleBasedStateMachine):
 
     model: Model
     property_names: Sequence[str] = ()
+    # Selected properties this machine does not decide, as "Name (kind)".
+    not_checked: tuple[str, ...] = ()
+    fault_model: FaultModel
     # Enabled actions per state, shared by every run of this machine class: Hypothesis
     # replays the same prefixes many times while it shrinks.
     _cache: dict[State, dict[str, list[tuple[Action, State]]]]
+    # Keys of the labels met so far (a cache of label_key).
+    _keys: dict[Action, int]
+    # Transitions taken per action family, over every run of this machine class.
+    coverage: Counter
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,11 +167,11 @@ class ModelMachine(RuleBasedStateMachine):
         self._interest: float | None = None
 
     @classmethod
-    def replay(cls, actions: Sequence[Action]) -> ModelMachine:
+    def replay(cls, actions: Sequence[Action], init: State | None = None) -> ModelMachine:
         """Run action labels outside Hypothesis (e.g. an explorer trace); raises on violation."""
         machine = cls()
         machine._noting = False
-        machine.state = next(iter(machine.model.init_states()))
+        machine.state = init if init is not None else next(iter(machine.model.init_states()))
         machine._record(None, machine.state)
         machine.check_invariants_now()
         for action in actions:
@@ -108,6 +198,16 @@ class ModelMachine(RuleBasedStateMachine):
             self._enabled = table
         return self._enabled.get(family, [])
 
+    def draw_action(self, data: Any, key: str,
+                    options: list[tuple[Action, State]]) -> tuple[Action, State]:
+        """Draw one of ``options`` by label (rendezvous hashing, see the module doc)."""
+        # Drawn even for a single option, so that later draws keep their place in the
+        # choice sequence when shrinking changes how many options a step has.
+        number = data.draw(st.integers(0, _DRAWS - 1), label=key)
+        enabled = dict(options)
+        action = choose_label(number, enabled, self._keys)
+        return action, enabled[action]
+
     def take(self, action: Action, nxt: State) -> None:
         """Apply one action, check step invariants, record it."""
         before = self.state
@@ -118,6 +218,7 @@ class ModelMachine(RuleBasedStateMachine):
                 self._fail(prop.name)
         self.state = nxt
         self._record(action, nxt)
+        self.coverage[action[0]] += 1
         score = self.model.interest(nxt)
         if score is not None and (self._interest is None or score > self._interest):
             self._interest = score
@@ -130,7 +231,12 @@ class ModelMachine(RuleBasedStateMachine):
         self._enabled = None
 
     def _fail(self, name: str) -> None:
-        raise PropertyViolation(self.model, name, list(self.states), list(self.actions))
+        violation = PropertyViolation(self.model, name, list(self.states), list(self.actions))
+        if not replays_exactly(self.model, name, violation.actions, violation.init):
+            raise TraceDoesNotReplay(
+                f"the machine's trace for {name} does not replay through the model: "
+                f"{[format_action(a) for a in violation.actions]}")
+        raise violation
 
     def teardown(self) -> None:
         """Report the run's highest interest to Hypothesis's targeted search."""
@@ -148,11 +254,7 @@ class ModelMachine(RuleBasedStateMachine):
 
 def _family_rule(family: str) -> Any:
     def fire(self: ModelMachine, data: Any) -> None:
-        options = self.enabled(family)
-        # Sorted by text so that a label keeps its position when shrinking deletes steps.
-        labels = sorted((action for action, _ in options), key=str)
-        action = data.draw(st.sampled_from(labels), label=family)
-        self.take(action, dict(options)[action])
+        self.take(*self.draw_action(data, family, self.enabled(family)))
 
     fire.__name__ = family
     fire.__doc__ = f"Take one enabled {family} action of the model."
@@ -162,7 +264,28 @@ def _family_rule(family: str) -> Any:
 
 def machine_for(model: Model, properties: Sequence[str] = (),
                 families: Sequence[str] = ()) -> type[ModelMachine]:
-    """A RuleBasedStateMachine class driving ``model``, checking its always-properties."""
+    """A RuleBasedStateMachine class driving ``model``, checking its always-properties.
+
+    Raises NotCovered when the configuration sets a semantics-changing setting the model
+    does not cover, and NotChecked (a UsageError) when no selected property is one the
+    machine checks;
+    selected sometimes/eventually properties are listed in ``not_checked`` and warned about.
+    """
+    uncovered = getattr(model.config, "uncovered", {})
+    if uncovered:
+        raise NotCovered(f"not covered: {model.config.uncovered_text()} changes semantics the "
+                         f"{model.name} model does not cover; a machine would check nothing "
+                         "that holds for it")
+    selected = select_properties(model, properties)
+    unchecked = CAPABILITY.unchecked(selected.all)
+    skipped = tuple(f"{p.name} ({kind_of(p)})" for p in selected.all if p.name in unchecked)
+    if not selected.invariants and not selected.steps:
+        raise NotChecked(f"a Hypothesis machine checks always-properties only; not checked: "
+                         f"{', '.join(skipped) or 'no property selected'}")
+    if skipped:
+        warnings.warn(NotCheckedWarning(
+            f"the Hypothesis machine for {model.name} checks always-properties only; not "
+            f"checked: {', '.join(skipped)} (use `kafkacheck check` for these)"), stacklevel=2)
     names = list(families or model.action_families())
     if not names:
         names = sorted({a[0] for s in model.init_states() for a, _ in model.successors(s)})
@@ -177,7 +300,11 @@ def machine_for(model: Model, properties: Sequence[str] = (),
     namespace: dict[str, Any] = {
         "model": model,
         "_cache": {},
+        "_keys": {},
+        "coverage": Counter(),
         "property_names": tuple(properties),
+        "not_checked": skipped,
+        "fault_model": model.fault_model(),
         "start": initialize(data=st.data())(start),
         "properties_hold": invariant()(lambda self: self.check_invariants_now()),
     }
@@ -186,11 +313,8 @@ def machine_for(model: Model, properties: Sequence[str] = (),
 
     def any_action(self: ModelMachine, data: Any) -> None:
         """Take any enabled action: a uniform walk that swarm testing cannot switch off."""
-        options = sorted(((a, t) for f in names for a, t in self.enabled(f)),
-                         key=lambda pair: str(pair[0]))
-        labels = [a for a, _ in options]
-        action = data.draw(st.sampled_from(labels), label="any action")
-        self.take(action, dict(options)[action])
+        options = [pair for f in names for pair in self.enabled(f)]
+        self.take(*self.draw_action(data, "*", options))
 
     namespace["any_action"] = rule(data=st.data())(
         precondition(lambda self: any(self.enabled(f) for f in names))(any_action))
@@ -205,83 +329,143 @@ def machine_for(model: Model, properties: Sequence[str] = (),
     return type(f"{type(model).__name__}Machine", (ModelMachine,), namespace)
 
 
-def _violates(model: Model, prop: Any, before: State | None, action: Action | None,
+@contextmanager
+def fixed_constant_pool() -> Iterator[None]:
+    """Within this block a Hypothesis seed means the same run wherever it is made.
+
+    Hypothesis mixes the literals of every *local* module imported so far into about 5%
+    of its draws.  Which modules are imported differs between `pytest one_file.py`, the
+    whole suite and an installed package, so the same seed found different things.  Here
+    the local pool is empty (Hypothesis's built-in constants still apply).  This reaches
+    into Hypothesis internals on purpose and fails loudly if they move.
+    """
+    from hypothesis.internal.conjecture import providers
+
+    saved = providers._get_local_constants
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
+# -- replaying and shrinking label sequences outside Hypothesis --------------------------
+
+
+def _violates(model: Model, prop: Property, before: State | None, action: Action | None,
               after: State) -> bool:
     if prop.step is not None:
         return before is not None and not prop.step(before, action, after)
-    return not prop.holds(after)
+    return not prop.holds(after)  # type: ignore[misc]
 
 
-def replay_fails(model: Model, prop_name: str, actions: Sequence[Action]) -> bool:
-    """Does this label sequence run from an initial state and break the property?"""
-    prop = next(p for p in model.properties() if p.name == prop_name)
-    state = next(iter(model.init_states()))
-    if prop.step is None and not prop.holds(state):
-        return True
-    for action in actions:
+def _start(model: Model, init: State | None) -> State:
+    return init if init is not None else next(iter(model.init_states()))
+
+
+def replays_exactly(model: Model, prop_name: str, actions: Sequence[Action],
+                    init: State | None = None) -> bool:
+    """Does every label run, as given, through ``model.next_state`` (staying within
+    bounds) from ``init``, and does the last step, and no earlier one, break the property?"""
+    prop = _property(model, prop_name)
+    state = _start(model, init)
+    if not actions:
+        return prop.step is None and not prop.holds(state)  # type: ignore[misc]
+    if prop.step is None and not prop.holds(state):  # type: ignore[misc]
+        return False
+    for i, action in enumerate(actions):
         nxt = model.next_state(state, tuple(action))
-        if nxt is None:
-            # A label whose detail changed after a deletion (a record id, a truncation
-            # offset): the same action with the same first argument, else the same action.
-            options = list(model.successors(state))
-            nxt = next((t for a, t in options if a[:2] == tuple(action)[:2]), None)
-            if nxt is None and len(action) > 1 and str(action[1])[:1] == "r":
-                nxt = next((t for a, t in options if a[0] == action[0]), None)
-            if nxt is None:
-                return False
-        if _violates(model, prop, state, action, nxt):
-            return True
+        if nxt is None or not model.within_bounds(nxt):
+            return False
+        if _violates(model, prop, state, tuple(action), nxt):
+            return i == len(actions) - 1
         state = nxt
     return False
 
 
-def _states_along(model: Model, actions: Sequence[Action]) -> list[State] | None:
-    """The states a label sequence visits (None if a label cannot be replayed)."""
-    state = next(iter(model.init_states()))
+def _follow(model: Model, prop: Property, intents: Sequence[Action],
+            init: State | None) -> list[Action] | None:
+    """The labels actually taken when following ``intents`` up to the first violation.
+
+    An intent whose label changed after an earlier deletion (a record id, a truncation
+    offset) is matched to the enabled action with the same name and first argument, else
+    (for a record id) the same name.  The returned labels replay exactly; None when the
+    intents cannot be followed or break nothing.
+    """
+    state = _start(model, init)
+    taken: list[Action] = []
+    for intent in intents:
+        intent = tuple(intent)
+        nxt = model.next_state(state, intent)
+        action = intent
+        if nxt is None or not model.within_bounds(nxt):
+            options = [(a, t) for a, t in model.successors(state) if model.within_bounds(t)]
+            match = next(((a, t) for a, t in options if a[:2] == intent[:2]), None)
+            if match is None and len(intent) > 1 and str(intent[1])[:1] == "r":
+                match = next(((a, t) for a, t in options if a[0] == intent[0]), None)
+            if match is None:
+                return None
+            action, nxt = match
+        taken.append(action)
+        if _violates(model, prop, state, action, nxt):
+            return taken
+        state = nxt
+    return None
+
+
+def replay_fails(model: Model, prop_name: str, actions: Sequence[Action],
+                 init: State | None = None) -> bool:
+    """Does this label sequence, replayed exactly, end in a violation of the property?"""
+    return replays_exactly(model, prop_name, actions, init)
+
+
+def _states_along(model: Model, actions: Sequence[Action], init: State | None) -> list[State]:
+    state = _start(model, init)
     states = [state]
     for action in actions:
-        nxt = model.next_state(state, tuple(action))
-        if nxt is None:
-            return None
-        states.append(nxt)
-        state = nxt
+        state = model.next_state(state, tuple(action))
+        states.append(state)
     return states
 
 
-def _cut_loops(model: Model, actions: list[Action]) -> list[Action]:
+def _cut_loops(model: Model, actions: list[Action], init: State | None) -> list[Action]:
     """Drop every segment that returns to a state the trace already visited."""
-    states = _states_along(model, actions)
-    if states is None:
-        return actions
-    first: dict[State, int] = {}
+    states = _states_along(model, actions, init)
     out: list[Action] = []
-    index = 0
-    while index < len(states):
-        state = states[index]
-        if state in first:
-            del out[first[state]:]
+    seen: dict[State, int] = {states[0]: 0}
+    for action, state in zip(actions, states[1:], strict=True):
+        out.append(action)
+        if state in seen:
+            del out[seen[state]:]
+            seen = {s: i for s, i in seen.items() if i <= len(out)}
         else:
-            first[state] = len(out)
-        if index < len(actions):
-            out.append(actions[index])
-            first = {s: i for s, i in first.items() if i <= len(out) - 1}
-        index += 1
+            seen[state] = len(out)
     return out
 
 
 def shrink_actions(model: Model, prop_name: str, actions: Sequence[Action],
-                   max_seconds: float = 30.0) -> list[Action]:
+                   max_seconds: float = 30.0, init: State | None = None) -> list[Action]:
     """Shrink a failing label sequence: cut loops, delete chunks, delete related actions.
 
-    Labels are stable under deletion (an action names what it does), so removing steps
-    keeps the meaning of the rest; each attempt is one replay of the model.
+    Each candidate is followed through the model (``_follow``) and kept as the labels
+    actually taken, so the result always replays exactly and ends in the violation.
+    ``actions`` must replay exactly already (a machine's PropertyViolation does).
     """
-    import time
-
+    prop = _property(model, prop_name)
+    if not replays_exactly(model, prop_name, actions, init):
+        raise TraceDoesNotReplay(f"the trace to shrink does not replay to {prop_name}")
     deadline = time.monotonic() + max_seconds
-    current = list(actions)
-    looped = _cut_loops(model, current)
-    if len(looped) < len(current) and replay_fails(model, prop_name, looped):
+    current = list(map(tuple, actions))
+
+    def attempt(candidate: Sequence[Action]) -> list[Action] | None:
+        taken = _follow(model, prop, candidate, init)
+        return taken if taken is not None and len(taken) < len(current) else None
+
+    looped = _cut_loops(model, current, init)
+    if len(looped) < len(current) and replays_exactly(model, prop_name, looped, init):
         current = looped
     progress = True
     while progress and time.monotonic() < deadline:
@@ -290,9 +474,9 @@ def shrink_actions(model: Model, prop_name: str, actions: Sequence[Action],
         while chunk >= 1 and time.monotonic() < deadline:
             i = 0
             while i < len(current) and time.monotonic() < deadline:
-                candidate = current[:i] + current[i + chunk:]
-                if replay_fails(model, prop_name, candidate):
-                    current = candidate
+                taken = attempt(current[:i] + current[i + chunk:])
+                if taken is not None:
+                    current = taken
                     progress = True
                 else:
                     i += chunk
@@ -303,12 +487,12 @@ def shrink_actions(model: Model, prop_name: str, actions: Sequence[Action],
         while i < len(current) and time.monotonic() < deadline:
             key = current[i][1] if len(current[i]) > 1 else None
             if key is not None:
-                candidate = current[:i] + [a for a in current[i + 1:]
-                                           if not (len(a) > 1 and a[1] == key)]
-                if len(candidate) < len(current) - 1 and replay_fails(model, prop_name,
-                                                                      candidate):
-                    current = candidate
+                taken = attempt(current[:i] + [a for a in current[i + 1:]
+                                               if not (len(a) > 1 and a[1] == key)])
+                if taken is not None:
+                    current = taken
                     progress = True
                     continue
             i += 1
+    assert replays_exactly(model, prop_name, current, init), "shrinking broke the replay"
     return current

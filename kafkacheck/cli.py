@@ -263,7 +263,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
     """Symbolic checking with Z3: an inductive proof for every cluster size, or BMC."""
     from kafkacheck.explorer.symbolic import bounded_check, prove_inductive
 
-    model, _config, _props = resolve(args)
+    model, config, _props = resolve(args)
+    if config.uncovered:
+        print(f"NOT COVERED: {config.uncovered_text()} changes semantics the {model.name} "
+              "model does not cover; nothing was proved")
+        return EXIT_INCOMPLETE
     encode = getattr(model, "symbolic_encoding", None)
     if encode is None:
         raise UsageError(f"model {model.name} has no symbolic encoding (try replication)")

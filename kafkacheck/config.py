@@ -42,11 +42,18 @@ class Config:
     not_modelled: Mapping[str, Any] = field(default_factory=dict)
     # The Kafka release checked (--kafka-version): picks rules and defaults.
     kafka_version: str = versions.DEFAULT
+    # Semantics-changing settings the model does not cover, with the values asked for: a
+    # run with any of them is "not covered" (exit 3), never HOLDS (model/settings.py).
+    uncovered: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def version(self) -> versions.Version:
         """The Kafka release as a comparable (major, minor) tuple."""
         return versions.parse(self.kafka_version)
+
+    def uncovered_text(self) -> str:
+        """'transactional.id=tx, isolation.level=read_committed' (empty when covered)."""
+        return ", ".join(f"{k}={kafka_settings.render(k, v)}" for k, v in self.uncovered.items())
 
     def kafka_text(self) -> dict[str, str]:
         """The Kafka settings rendered as .properties values."""
@@ -54,10 +61,12 @@ class Config:
 
     def digest(self) -> str:
         """A short stable hash of the configuration (for report links and caching)."""
-        blob = json.dumps(
-            {"kafka": self.kafka_text(), "bounds": dict(self.bounds),
-             "kafka_version": self.kafka_version}, sort_keys=True
-        )
+        data: dict[str, Any] = {"kafka": self.kafka_text(), "bounds": dict(self.bounds),
+                                "kafka_version": self.kafka_version}
+        if self.uncovered:  # the run differs (not covered) though its model settings do not
+            data["not_covered"] = {k: kafka_settings.render(k, v)
+                                   for k, v in self.uncovered.items()}
+        blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def to_json(self) -> dict[str, Any]:
@@ -68,6 +77,9 @@ class Config:
             "bounds": dict(self.bounds),
             "not_modelled": {
                 k: kafka_settings.render(k, v) for k, v in self.not_modelled.items()
+            },
+            "not_covered": {
+                k: kafka_settings.render(k, v) for k, v in self.uncovered.items()
             },
         }
 
@@ -217,11 +229,14 @@ def build_config(
         raw[key] = value
     kafka: dict[str, Any] = {}
     not_modelled: dict[str, Any] = {}
-    for name in model_cls.settings:
-        kafka[name] = kafka_settings.default_for(name, version)
+    def starting_value(name: str) -> Any:
+        """The version's default, or a protocol variant's own value (group.protocol)."""
+        value = kafka_settings.default_for(name, version)
         covered = model_cls.covered_values.get(name)
-        if covered and kafka[name] not in covered:
-            kafka[name] = covered[0]  # a protocol variant's own value (group.protocol)
+        return covered[0] if covered and value not in covered else value
+
+    for name in model_cls.settings:
+        kafka[name] = starting_value(name)
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
         if setting is None:
@@ -245,8 +260,17 @@ def build_config(
                 f"unknown bound {key!r} for model {model_cls.name}{hint} (bounds: {known})"
             )
         bound_values[key] = _parse_bound(by_name[key], text)
+    given = {**{k: v for k, v in kafka.items() if k in raw}, **not_modelled}
+    uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
+                                         dict(model_cls.covered_values), version)
+    for key in uncovered:
+        if key in kafka:
+            # The model runs under the version's default, the behaviour it covers; the
+            # result is labelled "not covered" for the value asked for (a protocol variant
+            # whose own value is not the default refuses it in validate_config).
+            kafka[key] = kafka_settings.default_for(key, version)
     config = Config(kafka, bound_values, frozenset(raw), not_modelled,
-                    versions.text(version))
+                    versions.text(version), uncovered)
     validate = getattr(model_cls, "validate_config", None)
     if validate is not None:
         problem = validate(config)

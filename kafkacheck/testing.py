@@ -5,7 +5,10 @@
                  properties=["NoAckedWriteLost"], bounds={"crashes": 1})
 
 ``assert_holds`` explores every behaviour within the bounds and fails with the shortest
-counterexample (as numbered steps) when the settings break a guarantee.
+counterexample (as numbered steps) when the settings break a guarantee.  A pass is
+relative to a fault model: the returned result's ``fault_model`` names the faults explored
+and those not explored, and a pass without power loss on a replication question warns
+(``PowerLossNotExplored``).
 """
 
 from __future__ import annotations
@@ -42,13 +45,27 @@ def check(settings: Mapping[str, str] | None = None, *, model: str = "replicatio
     return breadth_first(instance, properties, max_seconds=max_seconds, max_states=max_states)
 
 
+class PowerLossNotExplored(UserWarning):
+    """A replication guarantee passed without exploring power loss (crash_kind=process)."""
+
+
 def assert_holds(settings: Mapping[str, str] | None = None, **kwargs: Any) -> CheckResult:
-    """Fail (AssertionError with the counterexample) unless every property holds in bounds."""
-    from kafkacheck.explorer.render import text_report
+    """Fail (AssertionError with the counterexample) unless every property holds in bounds.
+
+    The result's ``fault_model`` says what the pass covers; a replication pass without
+    power loss also warns (PowerLossNotExplored), with the line the CLI prints.
+    """
+    import warnings
+
+    from kafkacheck.explorer.render import power_loss_warning, text_report
 
     result = check(settings, **kwargs)
     if result.result != "holds":
         raise AssertionError(text_report(result, diagrams=False))
+    warning = power_loss_warning(result)
+    if warning:
+        warnings.warn(PowerLossNotExplored(f"{warning} ({result.fault_model.text()})"),
+                      stacklevel=2)
     return result
 
 

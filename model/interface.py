@@ -23,6 +23,11 @@ State = Any
 Action = tuple
 """An action label: ``(name, *args)`` with ints/strings as arguments."""
 
+PROCESS_CRASH = "broker process crash (the page cache survives)"
+POWER_LOSS = "broker power loss (unflushed writes are lost)"
+"""The fault a replication-safety verdict most often leaves out: Kafka does not fsync
+each write by default (flush.messages), so a power failure loses the page cache."""
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -98,13 +103,15 @@ class Model:
     fields: ClassVar[tuple[str, ...]] = ()
     # Kafka settings that identify the question being asked: shown first in results.
     key_settings: ClassVar[tuple[str, ...]] = ()
+    # Settings the model reads but covers for these values only (a protocol variant): a
+    # setting left unset starts at the version's default, or at the first value listed when
+    # the default is not covered; another value asked for is run from that starting value
+    # and the result is "not covered" (group.protocol=consumer on the classic group model).
+    covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
     # Faults Kafka meets that this model cannot express at all (always "not explored").
     faults_not_modelled: ClassVar[tuple[str, ...]] = ()
     # What canonical() identifies, in words (printed with results when it is overridden).
     symmetry_note: ClassVar[str] = "states equal up to a permutation are explored once"
-    # Settings whose values this model alone answers for (a protocol variant): a setting
-    # left unset starts at the first value listed, not at Kafka's default.
-    covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

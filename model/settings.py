@@ -1,10 +1,13 @@
 """Kafka's own configuration names, value types, validators and defaults.
 
-One registry for broker, topic, producer and consumer settings.  Models say which
-ones they read; the rest are accepted and reported as "not modelled".  Defaults are
-those of the newest release modelled (the doc section "Configuration" of
-kafka.apache.org); ``default_for`` gives a setting's default in an older release when
-Kafka changed it (``VERSION_DEFAULTS``).
+One registry for broker, topic, producer, consumer, Streams and Connect settings.  Models
+say which ones they read; the rest are accepted and reported as "not modelled".  A
+setting that changes delivery semantics names the roles whose semantics it changes
+(``semantics``): set to a value other than its default on a model that has that role but
+does not read the setting, the run is "not covered" (never HOLDS).  Defaults are those of
+the newest release modelled (the doc section "Configuration" of kafka.apache.org);
+``default_for`` gives a setting's default in an older release when Kafka changed it
+(``VERSION_DEFAULTS``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from kafkacheck.model.versions import Version
 
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
+
+
+# Roles whose delivery semantics a setting can change.  A model has the roles of the
+# settings it reads (the replication model reads acks and replication.factor: producer, log).
+PRODUCER, CONSUMER, LOG, CONTROLLER = "producer", "consumer", "log", "controller"
+ROLES = (PRODUCER, CONSUMER, LOG, CONTROLLER)
 
 
 class SettingError(ValueError):
@@ -33,6 +42,10 @@ class Setting:
     parse: Callable[[str], Any]
     doc: str
     render: Callable[[Any], str] = str
+    # Roles whose delivery semantics this setting changes (which records are written, kept,
+    # read, duplicated or reordered); () for timing, sizing, identity and security settings,
+    # whose behaviours a model explores as nondeterminism or that cannot change a verdict.
+    semantics: tuple[str, ...] = ()
 
     def value_of(self, text: str) -> Any:
         """Parse ``text`` as Kafka would, raising SettingError with Kafka-like wording."""
@@ -179,6 +192,14 @@ def _partitioner(text: str) -> str | None:
                        " or DefaultPartitioner; leave empty for the built-in one)")
 
 
+def _security_protocol(text: str) -> str:
+    # CommonClientConfigs security.protocol: SecurityProtocol names, case-insensitive.
+    upper = text.upper()
+    if upper not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
+        raise SettingError("must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL")
+    return upper
+
+
 def _offset_reset(text: str) -> str:
     # ConsumerConfig auto.offset.reset: earliest | latest | none (| by_duration:<ISO-8601>, 4.0).
     lowered = text.lower()
@@ -188,37 +209,43 @@ def _offset_reset(text: str) -> str:
 
 
 def _s(name: str, scope: str, default: Any, parse: Callable[[str], Any], doc: str,
-       render: Callable[[Any], str] = str) -> Setting:
-    return Setting(name, scope, default, parse, doc, render)
+       render: Callable[[Any], str] = str, semantics: tuple[str, ...] = ()) -> Setting:
+    return Setting(name, scope, default, parse, doc, render, semantics)
+
+
+_P, _C, _L, _K = (PRODUCER,), (CONSUMER,), (LOG,), (CONTROLLER,)
 
 
 _REGISTRY: tuple[Setting, ...] = (
     # -- topic / broker: replication (kafka.server.KafkaConfig, LogConfig) ------------
     _s("replication.factor", "topic", 1, _int(1, 32767),
-       "replicas per partition (CreateTopics; falls back to default.replication.factor=1)"),
+       "replicas per partition (CreateTopics; falls back to default.replication.factor=1)",
+       semantics=_L),
     _s("default.replication.factor", "broker", 1, _int(1, 32767),
-       "replication factor of automatically created topics"),
+       "replication factor of automatically created topics", semantics=_L),
     _s("num.partitions", "broker", 1, _int(1), "default partition count of new topics"),
     _s("min.insync.replicas", "topic", 1, _int(1),
-       "with acks=all, the ISR size below which produce fails with NOT_ENOUGH_REPLICAS"),
+       "with acks=all, the ISR size below which produce fails with NOT_ENOUGH_REPLICAS",
+       semantics=_L),
     _s("unclean.leader.election.enable", "topic", False, _bool,
-       "may a replica outside the ISR become leader (risking loss)", _bool_render),
+       "may a replica outside the ISR become leader (risking loss)", _bool_render, semantics=_L),
     _s("replica.lag.time.max.ms", "broker", 30000, _int(0),
        "a follower not caught up for this long leaves the ISR"),
     _s("flush.messages", "topic", LONG_MAX, _int(1),
-       "fsync after this many messages (default: never; leave it to the OS)"),
+       "fsync after this many messages (default: never; leave it to the OS)", semantics=_L),
     _s("log.flush.interval.messages", "broker", LONG_MAX, _int(1),
-       "broker default of flush.messages"),
+       "broker default of flush.messages", semantics=_L),
     _s("retention.ms", "topic", 604800000, _int(-1),
        "delete segments older than this (-1: keep forever)"),
     _s("retention.bytes", "topic", -1, _int(-1), "delete old segments past this size"),
     _s("log.retention.hours", "broker", 168, _int(-1), "broker default of retention.ms"),
     _s("cleanup.policy", "topic", "delete", _choice("delete", "compact", "delete,compact"),
-       "delete or compact old segments"),
+       "delete or compact old segments", semantics=_L),
     _s("eligible.leader.replicas.version", "broker", 1, _int(0, 1),
        "KRaft feature level (kafka-features / storage format), not a config property: 1 turns "
        "on Eligible Leader Replicas (KIP-966; available from 4.0, default on clusters "
-       "formatted by Kafka 4.1 or later, off in 4.0 and in clusters upgraded from it)"),
+       "formatted by Kafka 4.1 or later, off in 4.0 and in clusters upgraded from it)",
+       semantics=_L),
     _s("offsets.retention.minutes", "broker", 10080, _int(1),
        "committed offsets of an empty group are kept this long"),
     _s("group.initial.rebalance.delay.ms", "broker", 3000, _int(0),
@@ -234,18 +261,20 @@ _REGISTRY: tuple[Setting, ...] = (
        "KRaft broker heartbeat period to the controller"),
     _s("broker.session.timeout.ms", "broker", 9000, _int(1),
        "KRaft: a broker without heartbeats this long is fenced"),
-    _s("controller.quorum.voters", "broker", "", _text, "static KRaft voter set"),
-    _s("process.roles", "broker", "broker,controller", _text, "KRaft roles of a node"),
+    _s("controller.quorum.voters", "broker", "", _text, "static KRaft voter set", semantics=_K),
+    _s("process.roles", "broker", "broker,controller", _text, "KRaft roles of a node",
+       semantics=_K),
     # -- producer (org.apache.kafka.clients.producer.ProducerConfig) ------------------
     _s("acks", "producer", -1, _acks,
        "acknowledgement the leader waits for: 0 none, 1 leader, all the full ISR",
-       _acks_render),
+       _acks_render, semantics=_P),
     _s("enable.idempotence", "producer", True, _bool,
        "producer id + sequence numbers: no duplicates from retries (default since 3.0)",
-       _bool_render),
-    _s("retries", "producer", INT_MAX, _int(0, INT_MAX), "resend a failed batch this often"),
+       _bool_render, semantics=_P),
+    _s("retries", "producer", INT_MAX, _int(0, INT_MAX), "resend a failed batch this often",
+       semantics=_P),
     _s("max.in.flight.requests.per.connection", "producer", 5, _int(1),
-       "unacknowledged requests per broker connection"),
+       "unacknowledged requests per broker connection", semantics=_P),
     _s("linger.ms", "producer", 5, _int(0), "wait this long to fill a batch (5 since 4.0)"),
     _s("batch.size", "producer", 16384, _int(0), "bytes per partition batch"),
     _s("delivery.timeout.ms", "producer", 120000, _int(0),
@@ -254,15 +283,15 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("retry.backoff.ms", "producer", 100, _int(0), "wait between retries"),
     _s("partitioner.class", "producer", None, _partitioner,
        "custom partitioner class (null: built-in uniform sticky, KIP-794)",
-       lambda v: v or ""),
+       lambda v: v or "", semantics=_P),
     _s("partitioner.ignore.keys", "producer", False, _bool,
-       "partition keyed records as if keyless", _bool_render),
+       "partition keyed records as if keyless", _bool_render, semantics=_P),
     _s("partitioner.adaptive.partitioning.enable", "producer", True, _bool,
        "send more to faster brokers (KIP-794)", _bool_render),
     _s("partitioner.availability.timeout.ms", "producer", 0, _int(0),
        "skip partitions whose broker is this slow (KIP-794)"),
     _s("transactional.id", "producer", None, _optional_text,
-       "enables transactions (KIP-98)", lambda v: v or ""),
+       "enables transactions (KIP-98)", lambda v: v or "", semantics=_P),
     _s("transaction.timeout.ms", "producer", 60000, _int(1),
        "the coordinator aborts a transaction open longer than this"),
     _s("transaction.version", "broker", 2, _int(0, 2),
@@ -284,15 +313,16 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("group.id", "consumer", None, _optional_text, "consumer group name",
        lambda v: v or ""),
     _s("group.instance.id", "consumer", None, _optional_text,
-       "static membership id (KIP-345)", lambda v: v or ""),
+       "static membership id (KIP-345)", lambda v: v or "", semantics=_C),
     _s("group.protocol", "consumer", "classic", _choice("classic", "consumer"),
-       "classic rebalance protocol or the KIP-848 consumer protocol"),
+       "classic rebalance protocol or the KIP-848 consumer protocol", semantics=_C),
     _s("auto.offset.reset", "consumer", "latest", _offset_reset,
-       "where to start without a valid committed offset"),
+       "where to start without a valid committed offset", semantics=_C),
     _s("enable.auto.commit", "consumer", True, _bool,
-       "commit positions in the background of poll()", _bool_render),
+       "commit positions in the background of poll()", _bool_render, semantics=_C),
     _s("auto.commit.interval.ms", "consumer", 5000, _int(0), "auto-commit period"),
-    _s("max.poll.records", "consumer", 500, _int(1), "records returned by one poll()"),
+    _s("max.poll.records", "consumer", 500, _int(1), "records returned by one poll()",
+       semantics=_C),
     _s("max.poll.interval.ms", "consumer", 300000, _int(1),
        "a member that does not poll this long leaves the group"),
     _s("session.timeout.ms", "consumer", 45000, _int(1),
@@ -302,31 +332,72 @@ _REGISTRY: tuple[Setting, ...] = (
        "KIP-848: the server-side assignor this member asks for (null: the broker's first "
        "group.consumer.assignors)", lambda v: v or ""),
     _s("partition.assignment.strategy", "consumer", ("range", "cooperative-sticky"),
-       _assignors, "assignors in preference order", _assignors_render),
+       _assignors, "assignors in preference order", _assignors_render, semantics=_C),
     _s("isolation.level", "consumer", "read_uncommitted",
-       _choice("read_uncommitted", "read_committed"), "read aborted transactions or not"),
+       _choice("read_uncommitted", "read_committed"), "read aborted transactions or not",
+       semantics=_C),
     _s("client.rack", "consumer", "", _text, "rack of the consumer (KIP-881)"),
     _s("fetch.min.bytes", "consumer", 1, _int(0), "fetch waits for this much data"),
     _s("key.deserializer", "consumer", "", _text, "key deserializer class"),
     _s("value.deserializer", "consumer", "", _text, "value deserializer class"),
-    # Kafka Streams (StreamsConfig) and Kafka Connect (WorkerConfig, ConnectorConfig,
-    # DistributedConfig).
+    # -- security, common to clients and brokers (CommonClientConfigs, SslConfigs,
+    #    SaslConfigs): no effect on delivery semantics ---------------------------------
+    _s("security.protocol", "client", "PLAINTEXT", _security_protocol,
+       "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
+    _s("sasl.mechanism", "client", "GSSAPI", _text, "SASL mechanism (PLAIN, SCRAM-..., ...)"),
+    _s("sasl.jaas.config", "client", "", _text, "JAAS login module configuration"),
+    _s("ssl.truststore.location", "client", "", _text, "trust store file"),
+    _s("ssl.truststore.password", "client", "", _text, "trust store password"),
+    _s("ssl.keystore.location", "client", "", _text, "key store file"),
+    _s("ssl.keystore.password", "client", "", _text, "key store password"),
+    _s("ssl.key.password", "client", "", _text, "private key password"),
+    _s("ssl.endpoint.identification.algorithm", "client", "https", _text,
+       "host name verification (https; empty turns it off)"),
+    # -- Kafka Streams (StreamsConfig) and Connect (DistributedConfig) ----------------
     _s("processing.guarantee", "streams", "at_least_once",
        _choice("at_least_once", "exactly_once_v2"),
-       "Streams processing guarantee (StreamsConfig; exactly_once and exactly_once_beta "
-       "were removed in 4.0, KIP-732)"),
+       "exactly_once_v2: transactional producers and read_committed consumers (KIP-447; "
+       "exactly_once and exactly_once_beta were removed in 4.0, KAFKA-12689)",
+       semantics=(PRODUCER, CONSUMER)),
+    _s("exactly.once.source.support", "connect", "disabled",
+       _choice("disabled", "preparing", "enabled"),
+       "exactly-once source connectors: transactional source task producers (KIP-618)",
+       semantics=_P),
     _s("errors.tolerance", "connect", "none", _choice("none", "all"),
-       "a connector task fails on a bad record (none) or skips it (all, KIP-298)"),
+       "a connector task fails on a bad record (none) or skips it (all, KIP-298)",
+       semantics=_C),
     _s("errors.deadletterqueue.topic.name", "connect", "", _text,
        "sink connectors: where errors.tolerance=all sends the records it skips (KIP-298)"),
     _s("offset.flush.interval.ms", "connect", 60000, _int(0),
        "how often a worker commits its tasks' offsets (WorkerConfig)"),
-    _s("exactly.once.source.support", "connect", "disabled",
-       _choice("disabled", "preparing", "enabled"),
-       "transactional source tasks in a distributed worker (KIP-618, DistributedConfig)"),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
+
+
+def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
+              covered_values: dict[str, tuple[Any, ...]] | None = None,
+              version: Version | None = None) -> dict[str, Any]:
+    """The semantics-changing settings in ``values`` a model reading ``model_settings`` does
+    not cover: a setting of one of its roles it does not read, set to a value other than
+    its default in Kafka ``version`` (default: the newest modelled), or a value outside
+    ``covered_values`` of a setting it reads.
+
+    A model reading no Kafka setting has every role: it covers none of them.
+    """
+    roles = {role for name in model_settings for role in SETTINGS[name].semantics} \
+        if model_settings else set(ROLES)
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        setting = SETTINGS[name]
+        if name in model_settings:
+            allowed = (covered_values or {}).get(name)
+            if allowed is not None and value not in allowed:
+                out[name] = value
+        elif roles.intersection(setting.semantics) and value != (
+                setting.default if version is None else default_for(name, version)):
+            out[name] = value
+    return out
 
 
 def lookup(name: str) -> Setting | None:

@@ -86,7 +86,7 @@ def test_simulation_without_a_violation_exits_3_and_with_one_exits_1(capsys):
     assert run(capsys, "simulate", "twophase", "--walks", "20")[0] == 3
     code, out, _ = run(capsys, "simulate", "acks1-loss", "--walks", "300", "--seed", "7",
                        "--no-diagram")
-    assert code == 1 and "VIOLATED" in out
+    assert code == 1 and "VIOLATED: NoAckedWriteLost" in out
 
 
 def test_a_never_reached_sometimes_property_is_coverage_and_exits_3_not_1(capsys):

@@ -33,7 +33,7 @@ def test_the_producer_names_its_broker_crash_kinds():
 
 def test_the_controller_says_power_loss_is_not_modelled():
     fm = make_model("controller", {}).fault_model()
-    assert "power loss (see the replication model)" in fm.not_explored
+    assert POWER_LOSS in fm.not_explored  # the render's warning points to replication
 
 
 def test_the_deposed_leader_preset_tells_its_story(capsys):

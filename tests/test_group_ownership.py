@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from kafkacheck.config import UsageError
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.checks import PropertySet
 from kafkacheck.model.clients.group import IDLE, NO_GEN
@@ -109,6 +108,7 @@ def test_a_restarted_static_member_gets_its_partitions_back_without_a_rebalance(
     assert after.generation == before.generation  # no rebalance: the same generation
 
 
-def test_kip_848_consumer_protocol_is_rejected_as_not_modelled():
-    with pytest.raises(UsageError, match="KIP-848"):
-        make_model("group", {"group.protocol": "consumer"})
+def test_kip_848_consumer_protocol_is_not_covered_and_runs_under_the_classic_protocol():
+    model = make_model("group", {"group.protocol": "consumer"})
+    assert dict(model.config.uncovered) == {"group.protocol": "consumer"}
+    assert model.kafka["group.protocol"] == "classic"

@@ -107,8 +107,14 @@ def search_from(model: Model, state: State, name: str, limits: Limits) -> dict[s
         if n == 0:
             text = (f"this state already violates {name}" if goal == "violation" else
                     f"{name} is already true in this state")
+        if cfg.uncovered:
+            text += (f"; not covered: {cfg.uncovered_text()} changes semantics the model does "
+                     "not cover, so this path is the model's under the default, no verdict")
         out.update(found=True, labels=[label_json(a) for a in violation.trace.actions],
                    length=n, text=text)
+    elif result.complete and cfg.uncovered:
+        out["text"] = (f"not covered: {cfg.uncovered_text()} changes semantics the model "
+                       f"does not cover; nothing is verified ({counts})")
     elif result.complete:
         what = "no path from here violates" if goal == "violation" else \
             "no state reachable from here satisfies"

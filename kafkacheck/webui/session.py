@@ -86,6 +86,7 @@ class Explorer:
                                if k not in shown and k in cfg.explicit},
             "bounds": {k: str(v) for k, v in cfg.bounds.items()},
             "faults": model.fault_model().text(),
+            "not_covered": cfg.uncovered_text(),
             "notes": model.notes(),
             "participants": list(model.participants()),
             "initial_states": len(self.inits),

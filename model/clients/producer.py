@@ -25,7 +25,16 @@ from kafkacheck.model.cluster import partition as pt
 from kafkacheck.model.cluster.partition import NO_LEADER, WAITING, broker_name, put
 from kafkacheck.model.cluster.replication import ReplicationModel, ReplicationState
 from kafkacheck.model.compose import Embedded
-from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
+from kafkacheck.model.interface import (
+    POWER_LOSS,
+    PROCESS_CRASH,
+    Action,
+    Bound,
+    FaultModel,
+    Message,
+    Model,
+    State,
+)
 from kafkacheck.properties.base import Property
 
 QUEUED, INFLIGHT, ACKED, FAILED = range(4)
@@ -720,8 +729,7 @@ class ProducerModel(Model):
         explored = [f for f in own.explored if f[0] != "broker crash"]
         missing = [f for f in own.not_explored if f != "broker crash"]
         repl = self.repl.fault_model()
-        crash_kinds = {"broker process crash (the page cache survives)",
-                       "broker power loss (unflushed writes are lost)"}
+        crash_kinds = {PROCESS_CRASH, POWER_LOSS}
         explored += [f for f in repl.explored if f[0] in crash_kinds]
         missing += [f for f in repl.not_explored if f in crash_kinds]
         return FaultModel(tuple(explored),

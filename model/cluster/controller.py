@@ -34,7 +34,7 @@ from kafkacheck.model.cluster.partition import (
     put,
 )
 from kafkacheck.model.cluster.replication import elr_problem
-from kafkacheck.model.interface import Action, Bound, Model, State, replacer
+from kafkacheck.model.interface import POWER_LOSS, Action, Bound, Model, State, replacer
 from kafkacheck.properties.base import Property
 
 _new = tuple.__new__
@@ -156,7 +156,8 @@ class ControllerModel(ControllerPresentation, Model):
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable", "process.roles")
-    faults_not_modelled = ("power loss (see the replication model)", "disk failure")
+    # A crashed node keeps its disk and page cache: power loss is the replication model's.
+    faults_not_modelled = (POWER_LOSS, "disk failure")
     bounds = (
         Bound("brokers", 3, "brokers; each hosts a replica of every partition "
               "(replication.factor = brokers)", minimum=1, maximum=5),

@@ -27,14 +27,21 @@ from kafkacheck.model.cluster.partition import (
     broker_name,
     mask_text,
 )
-from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
+from kafkacheck.model.interface import (
+    POWER_LOSS,
+    PROCESS_CRASH,
+    Action,
+    Bound,
+    FaultModel,
+    Message,
+    Model,
+    State,
+)
 from kafkacheck.model.settings import LONG_MAX
 from kafkacheck.properties.base import Property
 
 CRASH_KINDS = ("process", "power-loss", "any")
 TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
-PROCESS_CRASH = "broker process crash (the page cache survives)"
-POWER_LOSS = "broker power loss (unflushed writes are lost)"
 
 _new = tuple.__new__
 
@@ -412,10 +419,16 @@ class ReplicationModel(Model):
                 "MoveLeader", "ProduceTimeout")
 
     def fault_model(self) -> FaultModel:
-        """Crashes named by kind: a process crash keeps the page cache, power loss does not."""
+        """Crashes named by kind: a process crash keeps the page cache, power loss does not.
+
+        With flush.messages=1 every append is fsynced, so a power loss loses nothing a
+        process crash keeps: either kind explored covers both.
+        """
         b = self.bound
         kinds = {"process": (PROCESS_CRASH,), "power-loss": (POWER_LOSS,),
                  "any": (PROCESS_CRASH, POWER_LOSS)}[self.crash_kind]
+        if self.flush_every == 1:
+            kinds = (PROCESS_CRASH, POWER_LOSS)
         explored: list[tuple[str, int]] = []
         missing: list[str] = []
         if b["crashes"] > 0:
@@ -447,11 +460,11 @@ class ReplicationModel(Model):
                 out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: "
                            f"Kafka {self.config.kafka_version} (before 3.7) rejects every "
                            "acks=all write with NOT_ENOUGH_REPLICAS")
-        if self.crash_kind != "process" and self.flush_every == 1:
+        if self.flush_every == 1:
             out.append("flush.messages=1: every append is fsynced, so a power failure loses "
-                       "nothing that was written")
-        if self.crash_kind == "process" and self.bound["crashes"] > 0:
-            out.append("crash_kind=process: power loss (unflushed writes lost) is NOT "
+                       "nothing that was written (a process crash covers it)")
+        if self.crash_kind == "process" and self.bound["crashes"] > 0 and self.flush_every != 1:
+            out.append("crash_kind=process: power loss (unflushed writes are lost) is NOT "
                        "explored; use --bound crash_kind=any")
         if self.elr:
             out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple
 
-from kafkacheck.model.interface import Action, Bound, Message, Model, State
+from kafkacheck.model.interface import POWER_LOSS, Action, Bound, Message, Model, State
 from kafkacheck.properties.base import Property, always
 
 # bound value -> TLA+ module name
@@ -305,6 +305,7 @@ class KafkaSpecModel(Model):
     summary = ("Gustafson's TLA+ Kafka replication spec (KIP-101/279/320 variants), exactly, "
                "for cross-checking against TLC")
     source = "github.com/hachikuji/kafka-specification (KafkaReplication.tla and variants)"
+    faults_not_modelled = (POWER_LOSS,)  # the spec's logs are durable
     bounds = (
         Bound("variant", "kip320", "which specification module's Next relation to check",
               choices=tuple(VARIANTS)),
@@ -313,7 +314,8 @@ class KafkaSpecModel(Model):
         Bound("max_records", 2, "MaxRecords: records producers may write", minimum=1,
               maximum=3),
         Bound("max_leader_epoch", 2, "MaxLeaderEpoch: the last leader epoch the controller "
-              "may assign", minimum=0, maximum=3),
+              "may assign", minimum=0, maximum=3,
+              fault="leader election at any time (the spec's broker failure)"),
         Bound("symmetry", 0, "1: explore one state per permutation of the brokers (the spec "
               "treats them symmetrically; TLC's reference counts are without it)",
               minimum=0, maximum=1),
