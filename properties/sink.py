@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kafkacheck.model.clients import group as gm
 from kafkacheck.properties.base import Property, always, sometimes
 
 
@@ -23,8 +22,8 @@ def sink_properties(model: Any) -> list[Property]:
     def no_loss(s: Any) -> bool:
         g, table = s
         for p in range(model.p):
-            c = g[gm.COMMITTED][p]
-            if c > 0 and log.ids(g[gm.LOG], p, 0, c) & ~(table.rows[p] | g[gm.EXCUSED][p]):
+            c = g.committed[p]
+            if c > 0 and log.ids(g.log, p, 0, c) & ~(table.rows[p] | g.excused[p]):
                 return False
         return True
 
@@ -41,5 +40,5 @@ def sink_properties(model: Any) -> list[Property]:
                             "over; an append writes it twice, an upsert keyed by "
                             "topic-partition-offset once")),
         sometimes("SomeRedelivery", "some record is put twice (by two tasks, or one twice)",
-                  lambda s: s.group[gm.DUP]),
+                  lambda s: s.group.duplicate),
     ]

@@ -26,8 +26,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
-from kafkacheck.model.clients import group as gm
-from kafkacheck.model.clients.group import GroupModel
+from kafkacheck.model.clients.group import GroupModel, GroupState
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, State
 from kafkacheck.properties.base import Property
 
@@ -45,7 +44,7 @@ class Table(NamedTuple):
 class SinkState(NamedTuple):
     """The group model's state (consumers, coordinator, log) and the external table."""
 
-    group: tuple
+    group: GroupState
     table: Table
 
 
@@ -119,9 +118,9 @@ class SinkModel(GroupModel):
         group, table = state
         for action, nxt in super().successors(group):
             if action[0] == "Process":
-                m = group[gm.CONS][self.index_of(action[1])]
-                yield ("Put", *action[1:]), SinkState(nxt, self.put(table, m[gm.BP],
-                                                                     m[gm.BREC]))
+                m = group.consumers[self.index_of(action[1])]
+                yield ("Put", *action[1:]), SinkState(nxt, self.put(table, m.batch_partition,
+                                                                     m.batch_records))
             else:
                 yield action, SinkState(nxt, table)
 
