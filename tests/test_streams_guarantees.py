@@ -84,3 +84,10 @@ def test_exactly_once_v2_is_refused_before_kafka_2_5():
 
     with pytest.raises(UsageError, match="2.5"):
         build("streams", EOS, kafka_version="2.4")
+
+
+def test_bounds_beyond_the_record_layout_are_a_one_line_usage_error():
+    from kafkacheck.config import UsageError
+
+    with pytest.raises(UsageError, match="lower the bounds"):
+        make_model("streams", EOS, inputs=3)
