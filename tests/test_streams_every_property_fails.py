@@ -34,7 +34,8 @@ REAL = [
 
 # (model, mutant, settings, bounds, property, shortest counterexample)
 MUTANTS = [
-    ("streams", "restore-read-uncommitted", EOS, {"instances": 1}, "CountsExact", 49),
+    ("streams", "restore-read-uncommitted", EOS, {"instances": 1, "inputs": 1}, "CountsExact",
+     29),
     ("streams", "restore-never-completes", EOS, {"instances": 1, "inputs": 1}, "AllCounted",
      None),
     ("sink", "commit-before-put", {}, {"records": 1}, "SinkNoLoss", 6),
