@@ -294,6 +294,8 @@ _REGISTRY: tuple[Setting, ...] = (
        "enables transactions (KIP-98)", lambda v: v or "", semantics=_P),
     _s("transaction.timeout.ms", "producer", 60000, _int(1),
        "the coordinator aborts a transaction open longer than this"),
+    # The two KIP-890 switches change what transactional producers get, and only them: a
+    # model without transactional.id (itself not covered there) meets no difference.
     _s("transaction.version", "broker", 2, _int(0, 2),
        "KRaft feature level (kafka-features), not a config property: 2 is KIP-890 part 2 "
        "(an epoch bump per transaction, partitions added by the leader; from 4.0), 0 and 1 "
