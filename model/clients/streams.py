@@ -237,8 +237,9 @@ class StreamsModel(TransactionsModel):
             return
         prod = state.producers[i]
         if self.transactional:
-            # Same transactional.id: InitProducerId bumps the epoch and aborts its open
-            # transaction (TransactionCoordinator.handleInitProducerId).
+            # Same transactional.id (the process id persists in the state directory:
+            # StateDirectory.initializeProcessId): InitProducerId bumps the epoch and aborts
+            # its open transaction (TransactionCoordinator.handleInitProducerId).
             restarted = tp.new_producer(self.first_plan)
         else:
             # A new idempotent producer; keeping the id and the next sequence is what the
