@@ -17,7 +17,8 @@ SHORT = {"replication.factor": "rf", "min.insync.replicas": "minisr",
          "auto.offset.reset": "reset", "eligible.leader.replicas.version": "elr",
          "isolation.level": "isolation", "transaction.version": "tv",
          "transaction.partition.verification.enable": "verify", "transactional.id": "txnid",
-         "processing.guarantee": "guarantee"}
+         "processing.guarantee": "guarantee", "errors.tolerance": "tolerance",
+         "errors.deadletterqueue.topic.name": "dlq"}
 
 
 @dataclass(frozen=True)
@@ -287,8 +288,15 @@ STREAMS = Matrix(
 
 
 def _sink_rows() -> tuple[Row, ...]:
-    return tuple(Row("sink", {}, {"records": 2, "write": write, "crashes": crashes})
-                 for write, crashes in product(("append", "upsert"), (0, 1)))
+    rows = [Row("sink", {}, {"records": 2, "write": write, "crashes": crashes})
+            for write, crashes in product(("append", "upsert"), (0, 1))]
+    # A record the converter fails on: the task stops (none), or skips it (all), to the
+    # dead-letter queue when one is named.
+    for settings in ({}, {"errors.tolerance": "all"},
+                     {"errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq"}):
+        rows.append(Row("sink", settings, {"records": 2, "write": "upsert", "crashes": 1,
+                                           "bad_records": 1}))
+    return tuple(rows)
 
 
 SINK = Matrix(
@@ -298,11 +306,12 @@ SINK = Matrix(
           "group; a task puts records into an external table, then the worker commits their "
           "offsets. A crashed task's partition goes to the other task after a rebalance. "
           "The table is written by appending a row per record, or by an upsert keyed by "
-          "topic-partition-offset.",
+          "topic-partition-offset. The last rows add a record the converter fails on "
+          "(errors.tolerance, KIP-298).",
     model="sink",
     columns=("SinkNoLoss", "SinkNoDuplicates", "SomeRedelivery"),
-    setting_columns=(),
-    bound_columns=("records", "write", "crashes"),
+    setting_columns=("errors.tolerance", "errors.deadletterqueue.topic.name"),
+    bound_columns=("records", "write", "crashes", "bad_records"),
     rows=_sink_rows(),
 )
 

@@ -198,6 +198,11 @@ _ALL: tuple[Preset, ...] = (
            "the same crash and rebalance with an upsert keyed by topic-partition-offset: the "
            "record is put twice, the table holds it once", {},
            {"records": 2, "write": "upsert"}),
+    Preset("sink-errors-tolerance-all-no-dlq", "sink",
+           "errors.tolerance=all without a dead-letter queue: a record the converter fails on "
+           "is skipped and its offset committed, lost to the external system (KIP-298)",
+           {"errors.tolerance": "all"}, {"records": 2, "bad_records": 1, "write": "upsert"},
+           ("SinkNoLoss",)),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

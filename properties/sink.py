@@ -23,15 +23,18 @@ def sink_properties(model: Any) -> list[Property]:
         g, table = s
         for p in range(model.p):
             c = g.committed[p]
-            if c > 0 and log.ids(g.log, p, 0, c) & ~(table.rows[p] | g.excused[p]):
+            kept = table.rows[p] | table.dlq[p] | g.excused[p]
+            if c > 0 and log.ids(g.log, p, 0, c) & ~kept:
                 return False
         return True
 
     return [
         always("SinkNoLoss", "every record below the committed offset has a row in the "
-               "external table", no_loss,
-               source="WorkerSinkTask (offsets committed after SinkTask.put)",
-               explanation="the worker commits only offsets of records put() returned for"),
+               "external table or is in the dead-letter queue", no_loss,
+               source="WorkerSinkTask (offsets committed after SinkTask.put); KIP-298",
+               explanation=("the worker commits only offsets of records put() returned for; "
+                            "errors.tolerance=all without a dead-letter queue skips a bad "
+                            "record and commits past it")),
         always("SinkNoDuplicates", "no record has two rows in the external table",
                lambda s: not any(s.table.doubled),
                source="WorkerSinkTask; Connect's at-least-once delivery",

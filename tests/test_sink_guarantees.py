@@ -38,8 +38,29 @@ def test_an_upserting_sink_with_two_records_loses_and_duplicates_nothing():
     assert result.distinct_states == 716
 
 
-def test_errors_tolerance_is_not_covered_by_the_sink_model():
-    """errors.tolerance=all (skip bad records) is not modelled: the run says so and never
-    claims it holds for that setting."""
-    model = make_model("sink", {"errors.tolerance": "all"}, records=1, write="upsert")
-    assert dict(model.config.uncovered) == {"errors.tolerance": "all"}
+BAD = {"records": 2, "bad_records": 1, "write": "upsert"}
+
+
+def test_errors_tolerance_all_without_a_dead_letter_queue_loses_the_bad_record():
+    """kafkacheck check sink --set errors.tolerance=all --bound bad_records=1"""
+    result = breadth_first(make_model("sink", {"errors.tolerance": "all"}, **BAD),
+                           ["SinkNoLoss"])
+    found = result.violation("SinkNoLoss")
+    # The bad record at offset 0 is skipped by put() and its offset committed.
+    assert names(found.trace) == ["Join", "InitialRebalance", "Sync", "Produce", "Poll", "Put",
+                                  "Commit"]
+
+
+def test_errors_tolerance_all_with_a_dead_letter_queue_keeps_every_record():
+    model = make_model("sink", {"errors.tolerance": "all",
+                                "errors.deadletterqueue.topic.name": "dlq"}, **BAD)
+    result = breadth_first(model, ["SinkNoLoss", "SinkNoDuplicates"])
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 716
+    assert not model.config.uncovered
+
+
+def test_errors_tolerance_none_stops_the_task_at_the_bad_record_and_loses_nothing():
+    result = breadth_first(make_model("sink", {}, **BAD), ["SinkNoLoss", "SinkNoDuplicates"])
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 396

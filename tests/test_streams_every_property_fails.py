@@ -30,6 +30,8 @@ REAL = [
      "SinkNoDuplicates", 12),
     ("without a crash no record is put twice", "sink", {}, {"records": 1, "crashes": 0},
      "SomeRedelivery", None),
+    ("errors.tolerance=all without a dead-letter queue skips a bad record", "sink",
+     {"errors.tolerance": "all"}, {"records": 1, "bad_records": 1}, "SinkNoLoss", 7),
 ]
 
 # (model, mutant, settings, bounds, property, shortest counterexample)

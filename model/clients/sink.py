@@ -16,7 +16,10 @@ Time is not modelled: the worker's offset commit may happen at any moment after 
 which covers every offset.flush.interval.ms.  Not modelled: the commit WorkerSinkTask
 makes in onPartitionsRevoked during a clean rebalance (so a duplicate found without a
 crash or zombie would be one Connect avoids; the tests' duplicates come from a crash),
-errors.tolerance and the dead-letter queue, the task's own offsets in the external system.
+the task's own offsets in the external system, retries of a failing put()
+(errors.retry.timeout.ms).  Bad records (``bad_records``) fail the task with
+errors.tolerance=none, and are skipped with all (to the dead-letter queue when
+errors.deadletterqueue.topic.name is set).
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ WRITES = ("append", "upsert")
 
 
 class Table(NamedTuple):
-    """The external system's table, per partition: the records with a row, and the
-    records with two rows or more (bitmasks of record ids)."""
+    """The external system's table, per partition: the records with a row, the records
+    with two rows or more, and the records sent to the dead-letter queue (bitmasks of
+    record ids)."""
 
     rows: tuple[int, ...]
     doubled: tuple[int, ...]
+    dlq: tuple[int, ...]
 
 
 class SinkState(NamedTuple):
@@ -57,12 +62,14 @@ class SinkModel(GroupModel):
                "writes")
     source = "WorkerSinkTask, SinkTask.put/preCommit, Worker.baseConsumerConfigs"
     settings = (
+        "errors.tolerance",
+        "errors.deadletterqueue.topic.name",
         "offset.flush.interval.ms",
         "partition.assignment.strategy",
         "session.timeout.ms",
         "max.poll.interval.ms",
     )
-    key_settings = ("partition.assignment.strategy",)
+    key_settings = ("errors.tolerance", "errors.deadletterqueue.topic.name")
     symmetry_note = GroupModel.symmetry_note
     fields = ()
     bounds = (
@@ -73,6 +80,8 @@ class SinkModel(GroupModel):
         Bound("write", "append", "how put() writes the external table: append (a row per "
               "put, not idempotent) or upsert (keyed by topic-partition-offset, idempotent)",
               choices=WRITES),
+        Bound("bad_records", 0, "records the converter or a transform fails on (the first "
+              "ones of partition 0)", minimum=0, maximum=2),
         Bound("crashes", 1, "task (worker) crashes: no offset commit; the group rebalances",
               minimum=0, fault="sink task crash"),
         Bound("poll_timeouts", 0, "put() outlasts max.poll.interval.ms: the task leaves the "
@@ -94,6 +103,16 @@ class SinkModel(GroupModel):
         self.kafka = config.kafka
         self.bound = {**self.bound, **config.bounds}
         self.write = config.bounds["write"]
+        self.tolerance = config.kafka["errors.tolerance"]
+        self.dlq = bool(config.kafka["errors.deadletterqueue.topic.name"])
+        # Record ids are bits in offset order: the first bad_records of partition 0 fail.
+        self.bad = tuple(((1 << config.bounds["bad_records"]) - 1) if p == 0 else 0
+                         for p in range(self.p))
+
+    def delivers(self, p: int, recs: int) -> bool:
+        """WorkerSinkTask with errors.tolerance=none fails the task on a record it cannot
+        convert: put() never gets the batch (RetryWithToleranceOperator, KIP-298)."""
+        return self.tolerance != "none" or not recs & self.bad[p]
 
     # -- the external system's rule (test mutants override it) ---------------------------
 
@@ -101,17 +120,22 @@ class SinkModel(GroupModel):
         """SinkTask.put of records ``recs`` of partition p: an append adds a row per record
         (a second put of a record makes a second row); an upsert keyed by
         topic-partition-offset replaces the row."""
-        rows, doubled = table.rows[p], table.doubled[p]
+        bad = recs & self.bad[p]
+        recs &= ~bad  # errors.tolerance=all: skipped, to the dead-letter queue if named
+        rows, doubled, dlq = table.rows[p], table.doubled[p], table.dlq[p]
+        if self.dlq:
+            dlq |= bad
         if self.write == "append":
             doubled |= rows & recs
         rows |= recs
         return Table(table.rows[:p] + (rows,) + table.rows[p + 1:],
-                     table.doubled[:p] + (doubled,) + table.doubled[p + 1:])
+                     table.doubled[:p] + (doubled,) + table.doubled[p + 1:],
+                     table.dlq[:p] + (dlq,) + table.dlq[p + 1:])
 
     # -- the state machine ---------------------------------------------------------------
 
     def init_states(self) -> list[State]:
-        empty = Table((0,) * self.p, (0,) * self.p)
+        empty = Table((0,) * self.p, (0,) * self.p, (0,) * self.p)
         return [SinkState(g, empty) for g in super().init_states()]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
@@ -119,6 +143,8 @@ class SinkModel(GroupModel):
         for action, nxt in super().successors(group):
             if action[0] == "Process":
                 m = group.consumers[self.index_of(action[1])]
+                if not self.delivers(m.batch_partition, m.batch_records):
+                    continue  # the task failed on a bad record: it goes no further
                 yield ("Put", *action[1:]), SinkState(nxt, self.put(table, m.batch_partition,
                                                                      m.batch_records))
             else:
