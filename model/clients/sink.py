@@ -121,7 +121,10 @@ class SinkModel(GroupModel):
         (a second put of a record makes a second row); an upsert keyed by
         topic-partition-offset replaces the row."""
         bad = recs & self.bad[p]
-        recs &= ~bad  # errors.tolerance=all: skipped, to the dead-letter queue if named
+        # errors.tolerance=all: a record conversion failed on is dropped from the batch but
+        # its offset still counts as consumed (WorkerSinkTask.convertMessages), and goes to
+        # the dead-letter queue if one is named (DeadLetterQueueReporter).
+        recs &= ~bad
         rows, doubled, dlq = table.rows[p], table.doubled[p], table.dlq[p]
         if self.dlq:
             dlq |= bad
