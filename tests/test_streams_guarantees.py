@@ -62,6 +62,23 @@ def test_exactly_once_v2_counts_exactly_for_two_inputs_through_a_crash():
     assert result.distinct_states == 74096
 
 
+def test_at_least_once_double_counts_when_the_crashed_instance_stays_down():
+    result = breadth_first(make_model("streams", ALOS, **TWO_TWO_ONE, after_crash="down"),
+                           ["CountsExact"])
+    assert len(result.violation("CountsExact").trace) == 16
+    assert result.distinct_states == 146
+
+
+@pytest.mark.thorough
+def test_exactly_once_v2_counts_exactly_on_the_other_instance_after_a_crash():
+    """Two instances, one input; the crashed instance stays down and the task moves."""
+    result = breadth_first(make_model("streams", EOS, instances=2, inputs=1,
+                                      after_crash="down"))
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 134249
+    assert result.coverage["AbortTimedOut"] > 0  # its open transaction times out
+
+
 @pytest.mark.thorough
 def test_exactly_once_v2_counts_exactly_for_two_instances_two_inputs_one_crash():
     """Issue 20's 'must show' for exactly_once_v2: the task migrates to the other instance

@@ -21,7 +21,8 @@ module adds what a Streams task does around that loop:
 * an instance crashes and restarts: its memory (store, position, producer) is gone, its
   restarted consumer rejoins and the group rebalances; under exactly_once_v2 it reuses
   its transactional.id (the process id persists in the state directory), so its
-  InitProducerId aborts its open transaction.
+  InitProducerId aborts its open transaction.  With ``after_crash=down`` it stays down
+  instead, and only the coordinator's transaction timeout ends its open transaction.
 
 With exactly_once_v2 the output, the changelog and the input offset are one transaction
 (KIP-447, ``transactional.id`` per instance); with at_least_once the producer is
@@ -87,6 +88,10 @@ class StreamsModel(TransactionsModel):
               "with empty memory; the group rebalances and the task moves to the next "
               "instance)",
               minimum=0, fault="Streams instance crash"),
+        Bound("after_crash", "restart", "restart: the crashed instance comes back at once "
+              "(its InitProducerId aborts its open transaction); down: it stays down (an open "
+              "transaction of it stays open: transaction.timeout.ms is not explored)",
+              choices=("restart", "down")),
         Bound("rebalances", 0, "rebalances moving the task while its old owner keeps running "
               "(a zombie: it missed max.poll.interval.ms)", minimum=0,
               fault="group rebalance"),
@@ -187,6 +192,8 @@ class StreamsModel(TransactionsModel):
 
     def _member_actions(self, state: TxnState, i: int,
                         prod: tp.Producer) -> Iterator[tuple[Action, State]]:
+        if prod.phase == tp.DONE:
+            return  # a crashed instance that stays down (after_crash=down)
         for action, nxt in super()._member_actions(state, i, prod):
             member = nxt.members[i]
             if action[0] == "FetchOffset":
@@ -236,7 +243,9 @@ class StreamsModel(TransactionsModel):
         if not member.owns or self._outstanding(state, i):
             return
         prod = state.producers[i]
-        if self.transactional:
+        if self.bound["after_crash"] == "down":
+            restarted = prod._replace(phase=tp.DONE)
+        elif self.transactional:
             # Same transactional.id (the process id persists in the state directory:
             # StateDirectory.initializeProcessId): InitProducerId bumps the epoch and aborts
             # its open transaction (TransactionCoordinator.handleInitProducerId).
