@@ -72,6 +72,9 @@ class SinkModel(GroupModel):
     key_settings = ("errors.tolerance", "errors.deadletterqueue.topic.name")
     symmetry_note = GroupModel.symmetry_note
     fields = ()
+    # Reads none of the settings its base model covers by value (group.protocol,
+    # transactional.id, isolation.level): those stay "not covered" here.
+    covered_values: ClassVar[dict[str, tuple]] = {}
     bounds = (
         Bound("tasks", 2, "sink tasks (one consumer each) in the connector's group",
               minimum=1, maximum=3),

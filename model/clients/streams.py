@@ -73,6 +73,9 @@ class StreamsModel(TransactionsModel):
         "min.insync.replicas",
     )
     key_settings = ("processing.guarantee", "transaction.version")
+    # Reads none of the settings its base model covers by value (group.protocol,
+    # transactional.id, isolation.level): those stay "not covered" here.
+    covered_values: ClassVar[dict[str, tuple]] = {}
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "an instance crash while one of its requests is outstanding (its late answer)",
