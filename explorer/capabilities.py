@@ -99,7 +99,9 @@ ENGINES: dict[str, Capability] = {
         notes={"sometimes": "use check", "eventually": "use check"}),
     "z3": Capability(
         "z3", {"always": CHECKED}, frozenset({"brokers", "depth", "max_seconds"}),
-        bounds=frozenset(),
+        # The replication bounds the encoding represents (replication_symbolic.BOUNDS).
+        bounds=frozenset({"partitions", "records", "crashes", "crash_kind", "leader_changes",
+                          "lost_acks", "bounces", "truncation"}),
         notes={"step": "use check", "sometimes": "use check", "eventually": "use check"}),
 }
 

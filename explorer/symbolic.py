@@ -1,111 +1,278 @@
-"""Z3 engine: inductive invariants for any cluster size, and bounded model checking.
+"""Z3 engine: inductive invariants for any cluster size, bounded model checking, and a
+checker of concrete abstract transitions (the test that ties an encoding to its model).
 
-A symbolic encoding describes a model with Z3 terms: state variables (functions of an
-uninterpreted Broker sort, so no cluster size is fixed), an initial condition, and
-actions as (guard, updates) over a pre- and a post-state.  Two questions:
+A symbolic encoding describes a model with Z3 terms over a *domain* of brokers: either an
+uninterpreted sort (``SymbolicDomain``: no cluster size fixed) or a fixed number of brokers
+(``FiniteDomain``: quantifiers expand to conjunctions).  Relations are written once against
+the domain's ``forall``/``exists`` and serve all three questions:
 
-* ``prove_inductive``: Init => Inv and Inv /\\ Action => Inv' for every action, and
-  Inv => Property.  Unsat everywhere proves the property for every number of brokers;
-  a sat case yields a counterexample to induction (CTI) naming the action.
-* ``bounded_check``: unroll k steps over a fixed number of brokers and ask for a state
-  violating the property (the trace comes from the Z3 model).
+* ``prove_inductive``: Init => Inv, Inv => Property, and Inv /\\ Action => Inv' for every
+  action, over the uninterpreted sort: unsat everywhere proves the property for every
+  number of brokers and every number of the encoded faults.  A sat case is a
+  counterexample to induction (CTI) naming the action and the invariant clause it breaks.
+  Non-vacuity: every action is possible under Inv, and so is the property's antecedent.
+* ``bounded_check``: unroll k steps over a fixed number of brokers, with the fault budgets
+  counted, and ask for a state violating the property.
+* ``TransitionChecker``: whether one concrete abstract (pre, post) pair is allowed by an
+  action's relation (incremental solving under assumptions, cached by pair).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import z3
 
 Vars = dict[str, Any]
-_COUNTER = [0]  # Z3 enumeration sorts need fresh names
+_COUNTER = itertools.count()  # fresh names: Z3 sorts and auxiliary variables
+
+
+def _fresh(name: str) -> str:
+    return f"{name}!{next(_COUNTER)}"
+
+
+class SymbolicDomain:
+    """Brokers as an uninterpreted sort: a result holds for every number of brokers."""
+
+    finite = False
+
+    def __init__(self) -> None:
+        self.sort = z3.DeclareSort(_fresh("Broker"))
+
+    def function(self, name: str) -> Any:
+        """A predicate over brokers (alive, in the ISR, holds the record...)."""
+        return z3.Function(_fresh(name), self.sort, z3.BoolSort())
+
+    def broker(self, name: str) -> Any:
+        """One broker (a leader, an action's parameter)."""
+        return z3.Const(_fresh(name), self.sort)
+
+    def boolean(self, name: str) -> Any:
+        """An auxiliary boolean (existential in every query)."""
+        return z3.Bool(_fresh(name))
+
+    def forall(self, body: Callable[[Any], Any]) -> Any:
+        x = z3.Const(_fresh("x"), self.sort)
+        return z3.ForAll([x], body(x))
+
+    def exists(self, body: Callable[[Any], Any]) -> Any:
+        x = z3.Const(_fresh("x"), self.sort)
+        return z3.Exists([x], body(x))
+
+    def count(self, pred: Callable[[Any], Any]) -> Any:
+        """Cardinalities are not expressible over an unbounded sort: None."""
+        return None
+
+
+class _Points:
+    """A predicate over a finite broker set: one Z3 boolean per broker."""
+
+    def __init__(self, bits: list[Any], values: list[Any], index: dict[int, int]) -> None:
+        self.bits = bits
+        self._values = values
+        self._index = index
+
+    def __call__(self, x: Any) -> Any:
+        i = self._index.get(x.get_id())
+        if i is not None:
+            return self.bits[i]
+        out = self.bits[-1]
+        for value, bit in zip(reversed(self._values[:-1]), reversed(self.bits[:-1]),
+                              strict=True):
+            out = z3.If(x == value, bit, out)
+        return out
+
+
+class FiniteDomain:
+    """A fixed number of brokers: quantifiers become conjunctions, counts are sums."""
+
+    finite = True
+
+    def __init__(self, brokers: int) -> None:
+        self.n = brokers
+        self.sort, self.values = z3.EnumSort(_fresh("Brokers"),
+                                             [f"B{i + 1}" for i in range(brokers)])
+        self.index = {v.get_id(): i for i, v in enumerate(self.values)}
+
+    def function(self, name: str) -> _Points:
+        return _Points([z3.Bool(_fresh(f"{name}{i + 1}")) for i in range(self.n)],
+                       list(self.values), self.index)
+
+    def broker(self, name: str) -> Any:
+        return z3.Const(_fresh(name), self.sort)
+
+    def boolean(self, name: str) -> Any:
+        return z3.Bool(_fresh(name))
+
+    def forall(self, body: Callable[[Any], Any]) -> Any:
+        return z3.And(*[body(v) for v in self.values])
+
+    def exists(self, body: Callable[[Any], Any]) -> Any:
+        return z3.Or(*[body(v) for v in self.values])
+
+    def count(self, pred: Callable[[Any], Any]) -> Any:
+        return z3.Sum(*[z3.If(pred(v), 1, 0) for v in self.values])
+
+
+Domain = SymbolicDomain | FiniteDomain
+
+
+def declare_vars(functions: Iterable[str], booleans: Iterable[str], brokers: Iterable[str],
+                 prefix: str, dom: Any) -> Vars:
+    """Fresh state variables named ``prefix_*``: predicates, booleans and broker constants."""
+    out: Vars = {n: dom.function(f"{prefix}_{n}") for n in functions}
+    out.update({n: z3.Bool(_fresh(f"{prefix}_{n}")) for n in booleans})
+    out.update({n: dom.broker(f"{prefix}_{n}") for n in brokers})
+    return out
 
 
 @dataclass
 class SymbolicAction:
-    """An action: existentially quantified parameters, and a transition relation."""
+    """An action: broker parameters (existential), a transition relation over (pre, post),
+    where it comes from, and the model bound it consumes (counted by bounded checking)."""
 
     name: str
     params: Sequence[str]
-    relation: Callable[[Vars, Vars, dict[str, Any]], Any]
+    relation: Callable[[Vars, Vars, dict[str, Any], Any], Any]
     source: str = ""
+    budget: str = ""
 
 
 @dataclass
 class Encoding:
-    """A symbolic model: variable declarations, Init, actions, invariant and property."""
+    """A symbolic model: variables, Init, actions, the inductive invariant (named clauses),
+    the property it proves, and the well-formedness every abstract state satisfies."""
 
     name: str
-    declare: Callable[[str, Any], Vars]
-    init: Callable[[Vars], Any]
+    functions: tuple[str, ...]  # predicates over brokers
+    booleans: tuple[str, ...]
+    brokers: tuple[str, ...]  # broker-valued variables, each guarded by a boolean
+    guards: Mapping[str, str]  # broker variable -> the boolean saying it is defined
+    init: Callable[[Vars, Any], Any]
     actions: list[SymbolicAction]
-    invariant: Callable[[Vars], Any]
-    property: Callable[[Vars], Any]
-    broker_sort: Any
-    describe: Callable[[z3.ModelRef, Vars, list[Any]], dict[str, Any]] = field(
-        default=lambda m, v, b: {})
+    invariant: Callable[[Vars, Any], dict[str, Any]]
+    property: Callable[[Vars, Any], Any]
+    property_name: str
+    wellformed: Callable[[Vars, Any], Any]
+    antecedent: Callable[[Vars, Any], Any]  # the property's premise, for non-vacuity
+    describe: Callable[[z3.ModelRef, Vars, Any], dict[str, Any]] = field(
+        default=lambda m, v, d: {})
+    step: Callable[[Vars, Vars, Any], Any] = field(default=lambda pre, post, d: z3.BoolVal(True))
+
+    def declare(self, prefix: str, dom: Any) -> Vars:
+        """Fresh state variables named ``prefix_*`` over the domain."""
+        return declare_vars(self.functions, self.booleans, self.brokers, prefix, dom)
+
+    def action(self, name: str) -> SymbolicAction:
+        """The action called ``name``; KeyError if the encoding has none."""
+        for a in self.actions:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def transition(self, action: SymbolicAction, pre: Vars, post: Vars,
+                   params: dict[str, Any], dom: Any) -> Any:
+        """The action's relation with the post-state well-formed and the generic step rules."""
+        return z3.And(action.relation(pre, post, params, dom), self.wellformed(post, dom),
+                      self.step(pre, post, dom))
+
+
+# -- induction ----------------------------------------------------------------------------
+
+PROVED = "proved"
+CTI = "counterexample to induction"
+GAVE_UP = "unknown (solver gave up)"
+VACUOUS = "vacuous: never possible under Inv"
 
 
 @dataclass
 class InductionResult:
-    """Per obligation: proved (unsat) or a counterexample to induction."""
+    """Per obligation: proved (unsat), a counterexample to induction, or unknown."""
 
     proved: bool
     obligations: dict[str, str]
+    broken: dict[str, list[str]]  # obligation -> invariant clauses the action can break
     cti: dict[str, dict[str, Any]]
     seconds: float
 
-
-def _solver() -> z3.Solver:
-    solver = z3.Solver()
-    solver.set("timeout", 60_000)
-    return solver
+    def failed(self) -> list[str]:
+        """The obligations that are not proved, in order."""
+        return [name for name, v in self.obligations.items() if v != PROVED]
 
 
-def prove_inductive(enc: Encoding) -> InductionResult:
+def step_obligation(name: str) -> str:
+    """The name of the obligation for action ``name``."""
+    return f"Inv /\\ {name} => Inv'"
+
+
+def prove_inductive(enc: Encoding, max_seconds: float | None = None) -> InductionResult:
     """Check that the invariant is inductive and implies the property, for any broker count."""
     started = time.monotonic()
-    pre = enc.declare("pre", enc.broker_sort)
-    post = enc.declare("post", enc.broker_sort)
+    deadline = None if max_seconds is None else started + max_seconds
+    dom = SymbolicDomain()
+    pre = enc.declare("pre", dom)
+    post = enc.declare("post", dom)
     obligations: dict[str, str] = {}
+    broken: dict[str, list[str]] = {}
     cti: dict[str, dict[str, Any]] = {}
 
-    def check(name: str, formula: Any, vars_: Vars) -> None:
-        solver = _solver()
-        solver.add(formula)
-        verdict = solver.check()
+    def solve(*formulas: Any) -> Any:
+        solver = z3.Solver()
+        left = 60.0 if deadline is None else max(0.001, deadline - time.monotonic())
+        solver.set("timeout", int(min(left, 60.0) * 1000))
+        solver.add(*formulas)
+        return solver.check(), solver
+
+    def clauses(v: Vars) -> dict[str, Any]:
+        return enc.invariant(v, dom)
+
+    def inv(v: Vars) -> Any:
+        return z3.And(*clauses(v).values())
+
+    def record(name: str, verdict: Any, solver: z3.Solver) -> None:
         if verdict == z3.unsat:
-            obligations[name] = "proved"
+            obligations[name] = PROVED
         elif verdict == z3.sat:
-            obligations[name] = "counterexample to induction"
+            obligations[name] = CTI
             cti[name] = {"model": str(solver.model())}
         else:
-            obligations[name] = "unknown (solver gave up)"
+            obligations[name] = GAVE_UP
 
-    check("Init => Inv", z3.And(enc.init(pre), z3.Not(enc.invariant(pre))), pre)
-    check("Inv => Property", z3.And(enc.invariant(pre), z3.Not(enc.property(pre))), pre)
+    wf_pre = enc.wellformed(pre, dom)
+    verdict, solver = solve(enc.init(pre, dom), wf_pre, z3.Not(inv(pre)))
+    record("Init => Inv", verdict, solver)
+    if verdict == z3.sat:
+        broken["Init => Inv"] = [c for c, f in clauses(pre).items()
+                                 if solve(enc.init(pre, dom), wf_pre, z3.Not(f))[0] == z3.sat]
+    verdict, solver = solve(inv(pre), wf_pre, z3.Not(enc.property(pre, dom)))
+    record("Inv => Property", verdict, solver)
     vacuous = []
     for action in enc.actions:
-        params = {p: z3.Const(f"{action.name}_{p}", enc.broker_sort) for p in action.params}
-        step = action.relation(pre, post, params)
-        formula = z3.And(enc.invariant(pre), step, z3.Not(enc.invariant(post)))
-        check(f"Inv /\\ {action.name} => Inv'", formula, pre)
-        # Non-vacuity: the action must be possible from some state satisfying Inv.
-        solver = _solver()
-        solver.add(enc.invariant(pre), step)
-        if solver.check() != z3.sat:
+        params = {p: dom.broker(f"{action.name}_{p}") for p in action.params}
+        step = enc.transition(action, pre, post, params, dom)
+        name = step_obligation(action.name)
+        verdict, solver = solve(inv(pre), wf_pre, step, z3.Not(inv(post)))
+        record(name, verdict, solver)
+        if verdict == z3.sat:
+            broken[name] = [c for c, f in clauses(post).items()
+                            if solve(inv(pre), wf_pre, step, z3.Not(f))[0] == z3.sat]
+        if solve(inv(pre), wf_pre, step)[0] != z3.sat:
             vacuous.append(action.name)
-    init_ok = _solver()
-    init_ok.add(enc.init(pre))
-    if init_ok.check() != z3.sat:
+    if solve(enc.init(pre, dom), wf_pre)[0] != z3.sat:
         vacuous.append("Init")
+    if solve(inv(pre), wf_pre, enc.antecedent(pre, dom))[0] != z3.sat:
+        vacuous.append(f"the premise of {enc.property_name}")
     for name in vacuous:
-        obligations[f"{name} is possible"] = "vacuous: never enabled under Inv"
-    proved = all(v == "proved" for v in obligations.values())
-    return InductionResult(proved, obligations, cti, time.monotonic() - started)
+        obligations[f"{name} is possible"] = VACUOUS
+    proved = all(v == PROVED for v in obligations.values())
+    return InductionResult(proved, obligations, broken, cti, time.monotonic() - started)
+
+
+# -- bounded model checking -----------------------------------------------------------------
 
 
 @dataclass
@@ -120,33 +287,48 @@ class BoundedResult:
     complete_to_depth: bool = True
 
 
-def bounded_check(enc: Encoding, brokers: int, depth: int) -> BoundedResult:
-    """Search for a property violation within ``depth`` steps over ``brokers`` brokers."""
+def bounded_check(enc: Encoding, brokers: int, depth: int,
+                  budgets: Mapping[str, int] | None = None,
+                  max_seconds: float | None = None) -> BoundedResult:
+    """Search for a property violation within ``depth`` steps over ``brokers`` brokers.
+
+    ``budgets`` maps a model bound (crashes, leader_changes...) to how many steps of the
+    actions consuming it a trace may take; bounds not named are unlimited.
+    """
     started = time.monotonic()
-    _COUNTER[0] += 1
-    sort, values = z3.EnumSort(f"{enc.name}Broker_{_COUNTER[0]}",
-                               [f"B{i + 1}" for i in range(brokers)])
-    steps = [enc.declare(f"s{i}", sort) for i in range(depth + 1)]
-    solver = _solver()
-    solver.add(enc.init(steps[0]))
-    choice = [z3.Int(f"action_{i}") for i in range(depth)]
+    deadline = None if max_seconds is None else started + max_seconds
+    dom = FiniteDomain(brokers)
+    steps = [enc.declare(f"s{i}", dom) for i in range(depth + 1)]
+    solver = z3.Solver()
+    solver.add(enc.init(steps[0], dom), enc.wellformed(steps[0], dom))
+    budgets = dict(budgets or {})
+    left = {b: z3.IntVal(v) for b, v in budgets.items()}
+    choice = [z3.Int(_fresh(f"action_{i}")) for i in range(depth)]
     params_at: list[dict[str, dict[str, Any]]] = []
     for i in range(depth):
         options = []
         params_at.append({})
         for k, action in enumerate(enc.actions):
-            params = {p: z3.Const(f"a{i}_{action.name}_{p}", sort) for p in action.params}
+            params = {p: dom.broker(f"a{i}_{action.name}_{p}") for p in action.params}
             params_at[i][action.name] = params
-            options.append(z3.And(choice[i] == k, action.relation(steps[i], steps[i + 1], params)))
-        options.append(z3.And(choice[i] == -1, _frame(steps[i], steps[i + 1], values)))
+            options.append(z3.And(choice[i] == k, enc.transition(
+                action, steps[i], steps[i + 1], params, dom)))
+        options.append(z3.And(choice[i] == -1, _frame(enc, steps[i], steps[i + 1], dom)))
         solver.add(z3.Or(*options))
+        for bound in budgets:
+            uses = [k for k, a in enumerate(enc.actions) if a.budget == bound]
+            spent = z3.If(z3.Or(*[choice[i] == k for k in uses]), 1, 0) if uses else 0
+            left[bound] = left[bound] - spent
+            solver.add(left[bound] >= 0)
     for i in range(depth + 1):
+        if deadline is not None:
+            solver.set("timeout", int(max(1.0, (deadline - time.monotonic()) * 1000)))
         solver.push()
-        solver.add(z3.Not(enc.property(steps[i])))
+        solver.add(z3.Not(enc.property(steps[i], dom)))
         verdict = solver.check()
         if verdict == z3.sat:
             model = solver.model()
-            trace = [("Init", enc.describe(model, steps[0], values))]
+            trace = [("Init", enc.describe(model, steps[0], dom))]
             for j in range(i):
                 k = model.eval(choice[j]).as_long()
                 if k < 0:
@@ -155,7 +337,7 @@ def bounded_check(enc: Encoding, brokers: int, depth: int) -> BoundedResult:
                 args = ", ".join(str(model.eval(params_at[j][action.name][p]))
                                  for p in action.params)
                 label = f"{action.name}({args})" if args else action.name
-                trace.append((label, enc.describe(model, steps[j + 1], values)))
+                trace.append((label, enc.describe(model, steps[j + 1], dom)))
             return BoundedResult(brokers, i, True, trace, time.monotonic() - started)
         solver.pop()
         if verdict != z3.unsat:
@@ -163,12 +345,155 @@ def bounded_check(enc: Encoding, brokers: int, depth: int) -> BoundedResult:
     return BoundedResult(brokers, depth, False, [], time.monotonic() - started)
 
 
-def _frame(pre: Vars, post: Vars, values: Sequence[Any]) -> Any:
+def _frame(enc: Encoding, pre: Vars, post: Vars, dom: FiniteDomain) -> Any:
     """A stuttering step: nothing changes (lets shorter traces fit in k steps)."""
-    same = []
-    for name, var in pre.items():
-        if isinstance(var, z3.FuncDeclRef):
-            same.extend(var(b) == post[name](b) for b in values)
-        else:
-            same.append(var == post[name])
+    same = [dom.forall(lambda x, n=n: post[n](x) == pre[n](x)) for n in enc.functions]
+    same += [post[n] == pre[n] for n in enc.booleans]
+    same += [z3.Implies(pre[enc.guards[n]], post[n] == pre[n]) for n in enc.brokers]
     return z3.And(*same)
+
+
+# -- concrete abstract transitions ----------------------------------------------------------
+
+
+Valuation = Mapping[str, Any]
+"""A concrete abstract state: predicate name -> broker bitmask, boolean name -> bool,
+broker variable -> index (None when its guard is false)."""
+
+
+class TransitionChecker:
+    """Whether concrete abstract transitions are allowed by an encoding's relations.
+
+    One solver per action holds its relation over finite pre/post variables; a concrete
+    pair is checked under assumptions fixing those variables, so nothing is rebuilt per
+    pair, and each distinct (action, parameters, pre, post) is solved once.
+    """
+
+    def __init__(self, enc: Encoding, brokers: int) -> None:
+        self.enc = enc
+        self.n = brokers
+        self.dom = FiniteDomain(brokers)
+        self.pre = enc.declare("pre", self.dom)
+        self.post = enc.declare("post", self.dom)
+        self._solvers: dict[str, tuple[z3.Solver, dict[str, Any]]] = {}
+        self._cache: dict[tuple, bool] = {}
+        self._state_solvers: dict[str, z3.Solver] = {}
+        self.solved = 0
+        self._keep: list[Any] = []  # the Python objects owning the raw literal ASTs
+        self._pre_lits = self._table(self.pre)
+        self._post_lits = self._table(self.post)
+        self._param_lits: dict[tuple[str, str], list[Any]] = {}
+
+    def _table(self, v: Vars) -> list[tuple[str, str, list[Any]]]:
+        """Per variable, its literals as raw ASTs (built once: assumptions are the hot path)."""
+        keep = self._keep
+        rows: list[tuple[str, str, list[Any]]] = []
+        for name in self.enc.functions:
+            pairs = [(z3.Not(bit), bit) for bit in v[name].bits]
+            keep.extend(x for pair in pairs for x in pair)
+            rows.append(("function", name, [(n.as_ast(), p.as_ast()) for n, p in pairs]))
+        for name in self.enc.booleans:
+            pair = (z3.Not(v[name]), v[name])
+            keep.extend(pair)
+            rows.append(("boolean", name, [(pair[0].as_ast(), pair[1].as_ast())]))
+        for name in self.enc.brokers:
+            eqs = [v[name] == value for value in self.dom.values]
+            keep.extend(eqs)
+            rows.append(("broker", name, [e.as_ast() for e in eqs]))
+        return rows
+
+    def _literals(self, table: list[tuple[str, str, list[Any]]], val: Any) -> list[Any]:
+        get = val._asdict() if hasattr(val, "_asdict") else val
+        lits = []
+        for kind, name, asts in table:
+            value = get[name]
+            if kind == "function":
+                lits.extend(pair[value >> i & 1] for i, pair in enumerate(asts))
+            elif kind == "boolean":
+                lits.append(asts[0][bool(value)])
+            elif value is not None:
+                lits.append(asts[value])
+        return lits
+
+    def _check(self, solver: z3.Solver, lits: list[Any]) -> Any:
+        """``solver.check(*lits)`` without re-casting every literal."""
+        self.solved += 1
+        arr = (z3.Ast * len(lits))(*lits)
+        return z3.CheckSatResult(z3.Z3_solver_check_assumptions(
+            solver.ctx.ref(), solver.solver, len(lits), arr))
+
+    def _solver(self, action: str) -> tuple[z3.Solver, dict[str, Any]]:
+        entry = self._solvers.get(action)
+        if entry is None:
+            act = self.enc.action(action)
+            params = {p: self.dom.broker(f"{act.name}_{p}") for p in act.params}
+            solver = z3.Solver()
+            solver.add(self.enc.transition(act, self.pre, self.post, params, self.dom))
+            entry = self._solvers[action] = (solver, params)
+        return entry
+
+    def allows(self, action: str, pre: Valuation, post: Valuation,
+               params: Mapping[str, int] | None = None) -> bool:
+        """Whether ``action`` (with these broker parameters) may lead from pre to post."""
+        key = (action, tuple(sorted((params or {}).items())), _key(pre), _key(post))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        solver, symbols = self._solver(action)
+        lits = self._literals(self._pre_lits, pre) + self._literals(self._post_lits, post)
+        for p, b in (params or {}).items():
+            eqs = self._param_lits.get((action, p))
+            if eqs is None:
+                objs = [symbols[p] == value for value in self.dom.values]
+                self._keep.extend(objs)
+                eqs = self._param_lits[(action, p)] = [e.as_ast() for e in objs]
+            lits.append(eqs[b])
+        ok = self._check(solver, lits) == z3.sat
+        self._cache[key] = ok
+        return ok
+
+    def _formula(self, what: str) -> Any:
+        if what == "wellformed":
+            return self.enc.wellformed(self.pre, self.dom)
+        if what == "property":
+            return self.enc.property(self.pre, self.dom)
+        if what == "init":
+            return self.enc.init(self.pre, self.dom)
+        if what == "invariant":
+            return z3.And(*self.enc.invariant(self.pre, self.dom).values())
+        return self.enc.invariant(self.pre, self.dom)[what]
+
+    def satisfies(self, what: str, val: Valuation) -> bool:
+        """Whether a concrete state satisfies ``what``: 'wellformed', 'property', 'init',
+        'invariant' (every clause) or an invariant clause's name."""
+        key = (what, _key(val))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        solver = self._state_solvers.get(what)
+        if solver is None:
+            solver = z3.Solver()
+            solver.add(z3.Not(self._formula(what)))
+            self._state_solvers[what] = solver
+        ok = self._check(solver, self._literals(self._pre_lits, val)) == z3.unsat
+        self._cache[key] = ok
+        return ok
+
+    def broken(self, val: Valuation) -> list[str]:
+        """The invariant clauses a concrete state violates (one solve when it has none)."""
+        if self.satisfies("invariant", val):
+            return []
+        return [c for c in self.clauses() if not self.satisfies(c, val)]
+
+    def clauses(self) -> list[str]:
+        """The invariant's clause names."""
+        return list(self.enc.invariant(self.pre, self.dom))
+
+
+def _key(val: Valuation) -> tuple:
+    return tuple(val.values()) if isinstance(val, dict) else tuple(val)
+
+
+def names(actions: Iterable[SymbolicAction]) -> list[str]:
+    """The names of some actions."""
+    return [a.name for a in actions]

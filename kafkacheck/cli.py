@@ -260,54 +260,106 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    """Symbolic checking with Z3: an inductive proof for every cluster size, or BMC."""
+    """Symbolic checking with Z3: an inductive proof for every cluster size, or BMC.
+
+    The encoding represents some models, settings and bounds (``covered``); anything else is
+    NOT COVERED (exit 3) before any solving, and every verdict lists what it abstracts away.
+    """
     from kafkacheck.explorer.symbolic import bounded_check, prove_inductive
 
-    model, config, _props = resolve(args)
-    if config.uncovered:
-        print(f"NOT COVERED: {config.uncovered_text()} changes semantics the {model.name} "
-              "model does not cover; nothing was proved")
-        return EXIT_INCOMPLETE
-    encode = getattr(model, "symbolic_encoding", None)
-    if encode is None:
+    model, config, props = resolve(args)
+    if args.brokers is not None and args.brokers < 1 or args.depth < 1:
+        raise UsageError("--brokers and --depth must be at least 1")
+    if args.max_states is not None:
+        raise UsageError("prove has no --max-states (use --max-seconds)")
+    coverage = getattr(model, "symbolic_coverage", None)
+    if coverage is None:
         raise UsageError(f"model {model.name} has no symbolic encoding (try replication)")
-    enc = encode()
-    settings = ", ".join(f"{k}={v}" for k, v in model.config.kafka_text().items()
+    cov = coverage()
+    known = {p.name for p in model.properties()}
+    for name in props:
+        if name not in known:
+            raise UsageError(f"unknown property {name!r} for model {model.name}")
+    problems = list(cov.refusals)
+    if config.uncovered:
+        problems.insert(0, f"{config.uncovered_text()} changes semantics the {model.name} "
+                        "model does not cover; nothing was proved")
+    problems += [f"property {name}: prove checks {cov.property} only (use `kafkacheck check`)"
+                 for name in props if name != cov.property]
+    rf = config.kafka.get("replication.factor")
+    if args.brokers is not None and "replication.factor" in config.explicit \
+            and args.brokers != rf:
+        raise UsageError(f"--brokers {args.brokers} contradicts replication.factor={rf} "
+                         "(bounded checking runs one replica per broker)")
+    settings = ", ".join(f"{k}={v}" for k, v in config.kafka_text().items()
                          if k in model.key_settings)
+    missing = list(model.fault_model().not_explored)
+    base: dict[str, Any] = {"model": model.name, "settings": settings,
+                            "faults": cov.faults, "faults_not_explored": missing,
+                            "encoded_settings": list(cov.settings),
+                            "encoded_bounds": dict(cov.bounds),
+                            "abstracts_away": list(cov.abstracts)}
+    if problems:
+        if args.json:
+            print(json.dumps({"engine": "z3", **base, "result": "not covered",
+                              "not_covered": problems}, indent=2))
+        else:
+            for line in problems:
+                print(f"NOT COVERED: {line}")
+            print("prove encodes the settings " + ", ".join(cov.settings)
+                  + "; the bounds " + ", ".join(cov.bounds))
+        return EXIT_INCOMPLETE
+    enc = cov.encoding()
     if args.brokers is not None:
-        if args.brokers < 1 or args.depth < 1:
-            raise UsageError("--brokers and --depth must be at least 1")
-        res = bounded_check(enc, args.brokers, args.depth)
-        out: dict[str, Any] = {"engine": "z3-bmc", "model": model.name, "settings": settings,
-                               "brokers": res.brokers, "depth": args.depth,
+        res = bounded_check(enc, args.brokers, args.depth, budgets=cov.budgets,
+                            max_seconds=args.max_seconds)
+        out: dict[str, Any] = {"engine": "z3-bmc", **base, "brokers": res.brokers,
+                               "depth": args.depth, "budgets": dict(cov.budgets),
+                               "uncounted_bounds": list(cov.uncounted),
                                "violated": res.violated, "seconds": round(res.seconds, 2),
                                "trace": [label for label, _ in res.trace]}
+        budgets = ", ".join([f"{k}<={v}" for k, v in cov.budgets.items()]
+                            + [f"{k}: any number" for k in cov.uncounted]) or "no faults"
         if args.json:
             print(json.dumps(out, indent=2))
         elif res.violated:
-            print(f"VIOLATED within {res.depth} steps over {res.brokers} brokers ({settings}):")
+            print(f"{cov.property} VIOLATED within {res.depth} steps over {res.brokers} "
+                  f"brokers ({settings}; {budgets}):")
             for i, (label, view) in enumerate(res.trace):
                 print(f"  {i}. {label}  {view}")
         else:
             status = "no violation" if res.complete_to_depth else "solver gave up"
-            print(f"{status} within {args.depth} steps over {res.brokers} brokers ({settings}); "
-                  f"{res.seconds:.1f}s (bounded: says nothing beyond {args.depth} steps)")
+            print(f"{status} of {cov.property} within {args.depth} steps over {res.brokers} "
+                  f"brokers ({settings}; {budgets}); {res.seconds:.1f}s (bounded: says "
+                  f"nothing beyond {args.depth} steps)")
         return EXIT_VIOLATED if res.violated else (EXIT_HOLDS if res.complete_to_depth
                                                    else EXIT_INCOMPLETE)
-    proof = prove_inductive(enc)
+    proof = prove_inductive(enc, max_seconds=args.max_seconds)
+    gave_up = any(v.startswith("unknown") for v in proof.obligations.values())
     if args.json:
-        print(json.dumps({"engine": "z3-induction", "model": model.name, "settings": settings,
-                          "proved": proof.proved, "obligations": proof.obligations,
+        print(json.dumps({"engine": "z3-induction", **base, "proved": proof.proved,
+                          "result": "proved" if proof.proved else
+                          ("incomplete" if gave_up else "not proved"),
+                          "obligations": proof.obligations, "broken": proof.broken,
                           "seconds": round(proof.seconds, 2)}, indent=2))
     else:
-        print(f"inductive proof of NoAckedWriteLost for any number of brokers and faults "
-              f"({settings}; fault kinds: {model.crash_kind}):")
+        print(f"inductive proof of {cov.property} ({settings}; faults: {cov.faults}, any "
+              f"number of each; not explored: {', '.join(missing) or 'none'}):")
         for name, verdict in proof.obligations.items():
-            print(f"  {verdict:<30} {name}")
-        print("PROVED for every cluster size" if proof.proved else
-              "NOT PROVED: a counterexample to induction exists (check it with `kafkacheck "
-              "check` or `prove --brokers N`)")
-    return EXIT_HOLDS if proof.proved else EXIT_VIOLATED
+            clauses = proof.broken.get(name)
+            print(f"  {verdict:<30} {name}" + (f"  [breaks: {'; '.join(clauses)}]"
+                                               if clauses else ""))
+        print("abstracted away: " + "; ".join(cov.abstracts))
+        if proof.proved:
+            print("PROVED for every cluster size and every number of the faults above")
+        elif gave_up:
+            print("INCOMPLETE: the solver gave up on an obligation")
+        else:
+            print("NOT PROVED: a counterexample to induction exists, which may be "
+                  "unreachable (look for a real one with `kafkacheck check` or "
+                  "`prove --brokers N`)")
+    # A counterexample to induction is not a violation: not proved is exit 3, as incomplete.
+    return EXIT_HOLDS if proof.proved else EXIT_INCOMPLETE
 
 
 def cmd_list(args: argparse.Namespace) -> int:

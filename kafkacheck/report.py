@@ -279,6 +279,14 @@ def conformance_markdown(out: Path, stamp: str) -> str:
     return page(out, stamp, __version__)
 
 
+def protocols_markdown(stamp: str, processes: int) -> str:
+    """The classic-vs-consumer protocol comparison page (kafkacheck/report_protocols.py)."""
+    from kafkacheck import report_protocols as rp
+
+    tasks = [(row, rp.COLUMNS, 3_000_000) for _, _, row in rp.comparison_rows()]
+    return rp.protocols_markdown(stamp, __version__, _run_all(tasks, processes))
+
+
 def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> list[RowResult]:
     if processes <= 1:
         return [run_row(t) for t in tasks]
@@ -289,7 +297,7 @@ def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> lis
 def generate(out: str | Path = "reports", only: Sequence[str] = (),
              max_seconds: float | None = None, processes: int | None = None) -> int:
     """Regenerate the reports under ``out``; returns an exit code."""
-    sections = {m.id for m in MATRICES} | {"claims", "conformance"}
+    sections = {m.id for m in MATRICES} | {"claims", "conformance", "protocols"}
     unknown = [name for name in only if name not in sections]
     if unknown:
         from kafkacheck.config import UsageError, did_you_mean
@@ -326,6 +334,9 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
     if not only or "conformance" in only:
         (out / "conformance.md").write_text(conformance_markdown(out, stamp) + "\n",
                                             encoding="utf-8")
+    if not only or "protocols" in only:
+        text = protocols_markdown(stamp, processes or min(2, mp.cpu_count()))
+        (out / "protocols.md").write_text(text + "\n", encoding="utf-8")
     claim_runs = 0
     if not only or "claims" in only:
         text, claim_runs = claims_markdown(out, stamp)
@@ -346,6 +357,7 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         "",
         "- [The seed document's claims, checked](seed-claims.md)",
         "- [Predicted by the model, observed on Kafka 4.4](conformance.md)",
+        "- [Classic vs consumer group protocol (KIP-848)](protocols.md)",
         "",
         *sections,
     ])

@@ -158,8 +158,8 @@ def _replication(check: Checker) -> Verdict:
             acks1.cite("NoAckedWriteLost"),
             unclean.cite("NoAckedWriteLost"),
             power.cite("NoAckedWriteLost"),
-            "`kafkacheck prove acks-all-safe`: the same guarantee is proved by induction with Z3 "
-            "for any number of brokers and process crashes.",
+            "`kafkacheck prove acks-all-safe --bound crash_kind=process`: the same guarantee "
+            "is proved by induction with Z3 for any number of brokers and process crashes.",
         ],
         expect=[
             (safe, "NoAckedWriteLost", "holds"),

@@ -1,4 +1,5 @@
-"""KIP-848 consumer-group guarantees: one owner, epochs, legal targets, fenced commits, liveness."""
+"""KIP-848 consumer-group guarantees: one owner, epochs, legal targets, fenced commits, liveness;
+with records, the delivery guarantees shared with the classic group (properties/delivery.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from kafkacheck.model.clients.group_consumer import (
     Kip848State,
 )
 from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
+from kafkacheck.properties.delivery import delivery_properties
 
 if TYPE_CHECKING:
     from kafkacheck.model.clients.group_consumer import ConsumerProtocolGroupModel
@@ -83,15 +85,20 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
         return True
 
     def stale_commits_rejected(s: Kip848State, a: tuple, t: Kip848State) -> bool:
-        if a[0] != "Commit":
+        if a[0] == "Commit" and not model.max_records:
+            parts = s.clients[model.index_of(a[1])].owned  # the abstract OffsetCommit
+        elif t.committed != s.committed:
+            parts = 0  # the poll loop's commits: the partitions whose offset changed
+            for p, (before, after) in enumerate(zip(s.committed, t.committed, strict=True)):
+                if before != after:
+                    parts |= 1 << p
+        else:
             return True
-        i = model.index_of(a[1])
-        r = s.records[i]
-        owned = s.clients[i].owned
-        return r.present and r.epoch != LEAVE_STATIC and not owned & ~(r.assigned | r.revoking)
+        r = s.records[model.index_of(a[1])]
+        return r.present and r.epoch != LEAVE_STATIC and not parts & ~(r.assigned | r.revoking)
 
     protocol = f"{model.assignor} assignor, rules {model.rules.name}"
-    return [
+    props = [
         always(
             "SingleOwnerAtCoordinator",
             f"the coordinator never assigns a partition to two members at once ({protocol})",
@@ -158,3 +165,10 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
             "a partition, or is fenced again and again",
         ),
     ]
+    if model.max_records:
+        delivery = delivery_properties(model, (*model.fairness(), *model.log.fair()))
+        props.extend(delivery[name] for name in (
+            "NoConcurrentProcessing", "ConsumingNeverDeletes", "AtLeastOnce", "AtMostOnce",
+            "NoSkippedOffsets", "ConsumersReadBelowHw", "SomeRecordProcessed",
+            "AllRecordsProcessed"))
+    return props

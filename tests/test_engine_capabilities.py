@@ -143,3 +143,10 @@ def test_states_at_the_depth_limit_are_checked_by_every_engine(workers):
         found = engine(make_model("diehard"), ["NotSolved"], max_depth=6)
         assert len(found.violation("NotSolved").trace) == 6
         assert engine(make_model("diehard"), ["NotSolved"], max_depth=5).violations == []
+
+
+def test_the_z3_declaration_names_exactly_the_bounds_its_encoding_represents():
+    from kafkacheck.explorer.capabilities import ENGINES
+    from kafkacheck.model.cluster import replication_symbolic
+
+    assert ENGINES["z3"].bounds == frozenset(replication_symbolic.BOUNDS)

@@ -153,12 +153,16 @@ def test_a_static_member_that_left_gets_its_partitions_back_without_a_rebalance(
 
 GROUP_CONSUMER_MUTANTS = [m for m in MUTANTS.values() if m.model == "group-consumer"]
 MUTANT_BOUNDS = {"accept-stale-commits": {"pauses": 1},
-                 "adopt-previous-epoch": {"lost_responses": 1}}
+                 "adopt-previous-epoch": {"lost_responses": 1},
+                 "fetch-above-hw": {"records": 1, "hw_lag": 1, "partitions": 1},
+                 "delete-on-commit": {"records": 1, "partitions": 1}}
 MUTANT_TRACES = {"assign-unreleased": {"SingleOwnerAtCoordinator": 2, "NoTwoOwnersAtOnce": 6},
-                 "never-release": {"GroupConverges": 32},
+                 "never-release": {"GroupConverges": 19},
                  "accept-stale-commits": {"StaleCommitsRejected": 7},
                  "adopt-previous-epoch": {"MemberEpochsNeverGoBack": 9},
-                 "assignor-duplicates": {"TargetAssignmentLegal": 2}}
+                 "assignor-duplicates": {"TargetAssignmentLegal": 2},
+                 "fetch-above-hw": {"ConsumersReadBelowHw": 5},
+                 "delete-on-commit": {"ConsumingNeverDeletes": 6}}
 
 
 @pytest.mark.parametrize("entry", GROUP_CONSUMER_MUTANTS, ids=lambda m: m.name)

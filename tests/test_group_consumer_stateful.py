@@ -56,3 +56,20 @@ def test_the_kafka_16147_bookkeeping_is_found_at_four_members():
 def test_four_members_with_every_fault_for_many_examples():
     model = big(pauses=1, lost_responses=2, rebalance_timeouts=1)
     run_machine(model, COORDINATOR, steps=150, examples=300)
+
+
+def test_commit_after_processing_stays_at_least_once_at_four_members_and_six_partitions():
+    model = big({"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
+                records=6, commit="sync-after-processing")
+    run_machine(model, [*COORDINATOR, "AtLeastOnce", "NoSkippedOffsets",
+                        "ConsumersReadBelowHw", "ConsumingNeverDeletes", "StaleCommitsRejected"],
+                steps=50, examples=8)
+
+
+@pytest.mark.thorough
+def test_commit_before_processing_loses_a_record_at_four_members_and_six_partitions():
+    model = big({"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
+                records=6, commit="before-processing")
+    with pytest.raises(PropertyViolation) as caught:
+        run_machine(model, ["AtLeastOnce"], steps=80, examples=100)
+    assert caught.value.property_name == "AtLeastOnce"

@@ -20,6 +20,7 @@ from kafkacheck.webui.draw_clients import (
     draw_group_consumer,
     draw_kip848_spec,
     draw_producer,
+    draw_transactions,
 )
 from kafkacheck.webui.draw_cluster import draw_controller, draw_kafka_spec, draw_replication
 from kafkacheck.webui.draw_common import Section, Vars, facts
@@ -32,6 +33,7 @@ ADAPTERS: dict[str, Adapter] = {
     "producer": draw_producer,
     "group": draw_group,
     "group-consumer": draw_group_consumer,
+    "transactions": draw_transactions,
     "kafka-spec": draw_kafka_spec,
     "kip848-spec": draw_kip848_spec,
 }

@@ -134,6 +134,14 @@ def draw_group_consumer(v: Vars) -> list[Section]:
         sections.append({"type": "cards", "title": "Members (the coordinator's records)",
                          "items": records})
     sections.append({"type": "cards", "title": "Consumers", "items": consumers})
+    if v.has("committed"):  # the poll loop runs (records > 0)
+        sections.append(facts("Committed offsets", fact_rows(v, ["committed"])))
+        for m in v.matching(r"(\S+)\.log"):
+            sections.append(_simple_log(v, m.group(0), m.group(1)))
+        sections.append(facts("What the checker remembers",
+                              fact_rows(v, ["processed", "not owed", "duplicate"]),
+                              note="ghost variables: processed records, owed records; no "
+                              "Kafka process holds them"))
     return sections
 
 
@@ -168,3 +176,30 @@ def draw_kip848_spec(v: Vars) -> list[Section]:
                 v, ["aux_member_id", "aux_conn_id", "aux_perturb_ctr"]),
                 note="not part of the protocol: they number members, connections and "
                      "perturbations")]
+
+
+def draw_transactions(v: Vars) -> list[Section]:
+    """Brokers; each partition (data, __transaction_state, __consumer_offsets) with its
+    replicas' logs, markers included, HW and LSO; the coordinator's transactions; each
+    producer instance with what its application asked and, in the loop, its membership."""
+    sections: list[Section] = [facts("Brokers", fact_rows(v, ["alive"]))]
+    for m in list(v.matching(r"(\S+)\.leader")):
+        pre = m.group(1)
+        replicas = [r.group(0) for r in v.matching(rf"{re.escape(pre)}\.B\d+")]
+        sections.append(facts(f"Partition {pre}",
+                              fact_rows(v, [m.group(0), *replicas, f"{pre}.lso"])))
+    txns = [m.group(0) for m in v.matching(r"txn\d+")]
+    sections.append(facts("Transaction coordinator", fact_rows(v, ["coordinator", *txns])))
+    instances = []
+    for m in list(v.matching(r"P\d+")):
+        name = m.group(0)
+        text = v.get(name) or ""
+        phase = text.split(" e", 1)[0]
+        lines = [text] + [f"{k.group(1)}: {v.get(k.group(0))}"
+                          for k in list(v.matching(rf"{name}\.(txn\d+|member)"))]
+        instances.append({"name": name, "states": [phase], "lines": lines})
+    sections.append({"type": "cards", "title": "Producer instances", "items": instances})
+    extra = fact_rows(v, ["group", "delayed"])
+    if extra:
+        sections.append(facts("Consumer group and delayed requests", extra))
+    return sections

@@ -24,6 +24,18 @@ from kafkacheck.model.algorithms.assignor_common import (
     StickyUserData,
 )
 from kafkacheck.model.clients.group_log import AbstractLog, ReplicatedLog
+from kafkacheck.model.clients.poll_loop import (
+    COMMIT_STRATEGIES,
+    HALF,
+    IDLE,
+    NO_BATCH,
+    NO_COMMIT,
+    NO_POSITION,
+    POLLED,
+    PollLoop,
+    auto_commit_enabled,
+    offsets_text,
+)
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
 from kafkacheck.properties.base import Property
 
@@ -38,19 +50,10 @@ GROUP_STATES = ("Empty", "PreparingRebalance", "CompletingRebalance", "Stable")
 DOWN, UNJOINED, JOINING, AWAIT_SYNC, MSTABLE = range(5)
 MEMBER_STATES = ("down", "unjoined", "joining", "awaiting-sync", "stable")
 
-# Where the application's poll loop is: in poll() (IDLE), holding polled records (POLLED),
-# or between processing and committing them (HALF: processed awaiting commit for
-# sync-after-processing, committed awaiting processing for before-processing).
-IDLE, POLLED, HALF = range(3)
-
 NO_SUBSCRIPTION = (0, 0)
 NO_GEN = 0  # generation 0: none (Kafka's NO_GENERATION is -1; generations start at 1)
 NO_LEADER = -1
-NO_POSITION = -1
-NO_COMMIT = -1
-NO_BATCH = -1
 
-COMMIT_STRATEGIES = ("auto", "sync-after-processing", "before-processing", "none")
 LOG_KINDS = ("abstract", "replicated")
 BROKER_CRASH = "broker crash"  # the broker_crashes bound; replicated logs name the kind
 TOPIC = "topic"
@@ -148,19 +151,8 @@ def _put(values: tuple, index: int, value: object) -> tuple:
     return values[:index] + (value,) + values[index + 1:]
 
 
-def offsets_text(start: int, end: int) -> str:
-    """Offsets start..end-1 as 'offset 3' or 'offsets 3-4'."""
-    return f"offset {start}" if end - start == 1 else f"offsets {start}-{end - 1}"
-
-
 def _lowest(mask: int) -> int:
     return (mask & -mask).bit_length() - 1 if mask else NO_LEADER
-
-
-def _idle(m: Member) -> Member:
-    """The member with its batch done: back in poll()."""
-    return m._replace(phase=IDLE, batch_partition=NO_BATCH, batch_start=0, batch_end=0,
-                      batch_records=0)
 
 
 class _Rebalance:
@@ -193,7 +185,7 @@ class _Rebalance:
         self.consumers = _put(self.consumers, i, m)
 
 
-class GroupModel(Model):
+class GroupModel(PollLoop, Model):
     """A consumer group: coordinator, members, poll loop and commits over a partition log."""
 
     name = "group"
@@ -292,8 +284,7 @@ class GroupModel(Model):
         self.p = b["partitions"]
         self.max_records = b["records"]
         self.commit = b["commit"]
-        self.auto = bool(k["enable.auto.commit"]) and (
-            self.commit == "auto" or "enable.auto.commit" in config.explicit)
+        self.auto = auto_commit_enabled(config, self.commit)
         self.reset = k["auto.offset.reset"]
         self.max_poll = k["max.poll.records"]
         strategies = list(k["partition.assignment.strategy"])
@@ -477,6 +468,23 @@ class GroupModel(Model):
                 cons[i] = cons[i]._replace(status=AWAIT_SYNC, generation=gen)
         s.consumers = tuple(cons)
 
+    # -- the poll loop's hooks (model/clients/poll_loop.py) -----------------------------
+
+    def consumers_of(self, state: GroupState) -> tuple[Member, ...]:
+        return state.consumers
+
+    def poll_commit_error(self, state: GroupState, i: int) -> str | None:
+        return self.commit_error(state, i)
+
+    def after_commit_failed(self, m: Member, error: str) -> Member:
+        """The poll after a failed commit rejoins: UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION
+        reset the generation first."""
+        if error in ("UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"):
+            return m._replace(status=UNJOINED, generation=NO_GEN, unaware=False)
+        if error == "REBALANCE_IN_PROGRESS":
+            return m._replace(status=UNJOINED)
+        return m
+
     # -- the rules that mutants override (tests/mutants/group.py) ----------------------
 
     def commit_error(self, state: GroupState, i: int) -> str | None:
@@ -498,16 +506,6 @@ class GroupModel(Model):
         if state.group_state == COMPLETING:
             return "REBALANCE_IN_PROGRESS"
         return None
-
-    def store_commit(self, state: GroupState, committed: tuple[int, ...]) -> GroupState:
-        """The coordinator stores the group's new committed offsets; the log is untouched
-        (consuming never deletes: Kafka docs 'Design: The Consumer')."""
-        return state._replace(committed=committed)
-
-    def fetch_limit(self, hw: int, leo: int) -> int:
-        """How far a consumer's fetch may read: the high watermark
-        (ReplicaManager.fetchMessages, FetchIsolation.HIGH_WATERMARK for consumers)."""
-        return hw
 
     def run_assignor(self, state: GroupState) -> AssignmentResult:
         """The leader runs Kafka's assignor on the members' subscriptions."""
@@ -543,23 +541,6 @@ class GroupModel(Model):
                 out[i] |= 1 << p
         return tuple(out)
 
-    # -- commits --------------------------------------------------------------------------
-
-    def _committed_positions(self, state: GroupState, m: Member) -> tuple[int, ...]:
-        """The committed offsets after committing a member's positions (allConsumed)."""
-        committed = state.committed
-        owned, pos = m.owned, m.positions
-        for p in range(self.p):
-            if owned >> p & 1 and pos[p] >= 0 and committed[p] != pos[p]:
-                committed = _put(committed, p, pos[p])
-        return committed
-
-    def _has_uncommitted(self, state: GroupState, m: Member) -> bool:
-        committed = state.committed
-        owned, pos = m.owned, m.positions
-        return any(owned >> p & 1 and pos[p] >= 0 and pos[p] != committed[p]
-                   for p in range(self.p))
-
     # -- the consumers ------------------------------------------------------------------
 
     def _member_actions(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
@@ -586,10 +567,8 @@ class GroupModel(Model):
                 for p in range(self.p):
                     if owned >> p & 1 and (st == MSTABLE or positions[p] != NO_POSITION):
                         yield from self._poll(state, i, p)
-            if st == MSTABLE and self.auto and self._has_uncommitted(state, m) \
-                    and self.commit_error(state, i) is None:
-                committed = self._committed_positions(state, m)
-                yield ("AutoCommit", name), self.store_commit(state, committed)
+            if st == MSTABLE:
+                yield from self._auto_commit(state, i)
             if closes > 0 and st in (UNJOINED, MSTABLE):
                 yield ("Close", name), self._close(state, i)
         else:
@@ -723,98 +702,6 @@ class GroupModel(Model):
             label = (*label, f"revoke {parts_text(revoked)}")
         yield label, self._with_member(state, i, m2)
 
-    def _poll(self, state: GroupState, i: int, p: int) -> Iterator[tuple[Action, State]]:
-        """KafkaConsumer.poll for partition p: position (committed offset or
-        auto.offset.reset, SubscriptionState/OffsetFetcher) then a fetch up to the HW
-        (FetchCollector, max.poll.records)."""
-        view = self.log.view(state.log, p)
-        if view is None:
-            return  # no live leader: the fetch fails
-        hw, leo = view
-        m = state.consumers[i]
-        pos = m.positions[p]
-        lso = state.log_start[p]
-        note = ""
-        start = pos
-        if pos == NO_POSITION:
-            committed = state.committed[p]
-            if committed != NO_COMMIT:
-                start, note = committed, "from committed"
-            else:
-                start, note = self._reset_to(lso, hw), f"reset {self.reset}"
-        if start is not None and (start < lso or start > leo):
-            start, note = self._reset_to(lso, hw), f"out of range, reset {self.reset}"
-        if start is None:
-            return  # NoOffsetForPartitionException (auto.offset.reset=none)
-        end = min(self.fetch_limit(hw, leo), start + self.max_poll)
-        if end <= start and start == pos:
-            return
-        excused = state.excused
-        started = state.started
-        if not started >> p & 1:
-            # The group's first position on p: records before it are not owed (latest).
-            started |= 1 << p
-            if start > lso:
-                owed = self.log.read(state.log, p, lso, start) & ~state.processed[p]
-                excused = _put(excused, p, excused[p] | owed)
-        new_pos = _put(m.positions, p, max(end, start))
-        if end > start:
-            recs = self.log.read(state.log, p, start, end)
-            m2 = m._replace(positions=new_pos, phase=POLLED, batch_partition=p,
-                            batch_start=start, batch_end=end, batch_records=recs)
-            label = ("Poll", self._names[i], f"p{p}", offsets_text(start, end))
-        else:
-            m2 = m._replace(positions=new_pos)
-            label = ("Poll", self._names[i], f"p{p}", "none")
-        if note:
-            label = (*label, note)
-        yield label, state._replace(consumers=_put(state.consumers, i, m2), excused=excused,
-                                    started=started)
-
-    def _reset_to(self, lso: int, hw: int) -> int | None:
-        """auto.offset.reset: earliest = log start, latest = HW (ListOffsets for
-        read_uncommitted), none = NoOffsetForPartitionException."""
-        if self.reset == "earliest":
-            return lso
-        if self.reset == "latest":
-            return hw
-        return None
-
-    def _process_or_commit(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
-        """The application between polls: process the records, commitSync before or after."""
-        m = state.consumers[i]
-        phase = m.phase
-        name = self._names[i]
-        process_now = (phase == POLLED and self.commit != "before-processing") or \
-            (phase == HALF and self.commit == "before-processing")
-        if process_now:
-            p, recs = m.batch_partition, m.batch_records
-            processed = state.processed
-            dup = state.duplicate or bool(processed[p] & recs)
-            done = self.commit != "sync-after-processing"
-            m2 = _idle(m) if done else m._replace(phase=HALF)
-            s = state._replace(processed=_put(processed, p, processed[p] | recs),
-                               duplicate=dup, consumers=_put(state.consumers, i, m2))
-            yield ("Process", name, f"p{p}", offsets_text(m.batch_start, m.batch_end)), s
-            return
-        # commitSync of every owned position (KafkaConsumer.commitSync()).
-        error = self.commit_error(state, i)
-        if error is None:
-            s = self.store_commit(state, self._committed_positions(state, m))
-            m2 = _idle(m) if phase == HALF else m._replace(phase=HALF)
-            offsets = ", ".join(f"p{p}@{m.positions[p]}" for p in range(self.p)
-                                if m.owned >> p & 1 and m.positions[p] >= 0)
-            yield ("Commit", name, offsets or "nothing"), self._with_member(s, i, m2)
-            return
-        # CommitFailedException: the application skips the rest of this batch and polls,
-        # which rejoins.  UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION reset the generation.
-        m2 = _idle(m)
-        if error in ("UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"):
-            m2 = m2._replace(status=UNJOINED, generation=NO_GEN, unaware=False)
-        elif error == "REBALANCE_IN_PROGRESS":
-            m2 = m2._replace(status=UNJOINED)
-        yield ("CommitFailed", name, error), self._with_member(state, i, m2)
-
     def _close(self, state: GroupState, i: int) -> GroupState:
         """KafkaConsumer.close: auto-commit (maybeAutoCommitOffsetsSync), then LeaveGroup
         for a dynamic member (AbstractCoordinator.maybeLeaveGroup; KIP-345 static members
@@ -895,23 +782,6 @@ class GroupModel(Model):
                 yield ("RebalanceTimeout",), r.apply(state)
 
     # -- the log ------------------------------------------------------------------------
-
-    def _log_actions(self, state: GroupState) -> Iterator[tuple[Action, State]]:
-        for action, sub in self.log.successors(state.log):
-            yield action, state._replace(log=sub)
-        if state.budget.retention > 0:
-            for p in range(self.p):
-                view = self.log.view(state.log, p)
-                lso = state.log_start[p]
-                if view is not None and lso < view[0]:
-                    # Retention deletes the oldest segment (UnifiedLog.deleteOldSegments, only
-                    # below the HW); a record deleted before anyone processed it is excused.
-                    s = self._spend(state, "retention")
-                    gone = self.log.read(state.log, p, lso, lso + 1) & ~state.processed[p]
-                    excused = _put(state.excused, p, state.excused[p] | gone) if gone \
-                        else state.excused
-                    s = s._replace(log_start=_put(state.log_start, p, lso + 1), excused=excused)
-                    yield ("Retention", f"p{p}", f"log start {lso + 1}"), s
 
     # -- properties ---------------------------------------------------------------------
 

@@ -17,6 +17,12 @@ assignment is computed in the heartbeat that finds the group epoch ahead of it (
 consumer.assignment.interval.ms=0); a restarted dynamic consumer joins once its previous
 member was removed; coordinator failover loses the in-flight responses (the group state is
 rebuilt from the committed __consumer_offsets records, so it is unchanged).
+
+With ``records`` > 0 the application's poll loop runs too (``model/clients/poll_loop.py``,
+the same rules as the classic group): it polls the partitions it owns from an abstract log,
+processes and commits them with the ``commit`` strategy, its commits validated by the
+member epoch; the delivery properties (at least / at most once) are checked then.  With
+``records`` = 0 a commit is an abstract OffsetCommit of the owned partitions.
 """
 
 from __future__ import annotations
@@ -27,6 +33,19 @@ from typing import Any, NamedTuple
 from kafkacheck.config import Config
 from kafkacheck.model.algorithms.assignor_common import AssignorError
 from kafkacheck.model.algorithms.assignor_uniform import GroupMember, assign_server
+from kafkacheck.model.clients.group_log import AbstractLog
+from kafkacheck.model.clients.poll_loop import (
+    COMMIT_STRATEGIES,
+    HALF,
+    IDLE,
+    NO_BATCH,
+    NO_COMMIT,
+    NO_POSITION,
+    POLLED,
+    PollLoop,
+    auto_commit_enabled,
+    offsets_text,
+)
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
 from kafkacheck.properties.base import Property
 
@@ -80,6 +99,12 @@ class Client(NamedTuple):
     reply_assigned: int
     paused: bool  # the process is paused (GC, network): it does nothing
     ack: bool  # its next heartbeat reports its owned partitions (HeartbeatState.sentFields)
+    positions: tuple[int, ...]  # the poll loop: fetch position per partition (NO_POSITION)
+    phase: int  # IDLE, POLLED or HALF (model/clients/poll_loop.py)
+    batch_partition: int  # the partition of the batch it holds (NO_BATCH: none)
+    batch_start: int  # the batch's first offset
+    batch_end: int  # one past the batch's last offset
+    batch_records: int  # the batch's record ids (bitmask)
 
 
 class Budget(NamedTuple):
@@ -93,6 +118,7 @@ class Budget(NamedTuple):
     rebalance_timeouts: int
     subscription_changes: int
     failovers: int
+    retention: int
 
 
 class Kip848State(NamedTuple):
@@ -106,6 +132,13 @@ class Kip848State(NamedTuple):
     clients: tuple[Client, ...]
     budget: Budget
     committer: tuple[int, ...]  # ghost: slot of the last accepted commit per partition
+    committed: tuple[int, ...]  # per partition, the committed offset (NO_COMMIT: none)
+    log_start: tuple[int, ...]  # per partition, the log start offset (retention)
+    log: tuple  # the abstract log: per partition (high watermark, log end offset)
+    processed: tuple[int, ...]  # ghost: per partition, the record ids ever processed
+    excused: tuple[int, ...]  # ghost: record ids deleted or reset past before anyone read
+    started: int  # ghost: partitions the group ever had a position on (bitmask)
+    duplicate: bool  # ghost: some record was processed twice
 
 
 def consumer_name(i: int) -> str:
@@ -217,7 +250,7 @@ RULE_CLASSES = {cls.name: cls for cls in (CoordinatorRules, Before16147, Before1
                                           Before19449, Before19233)}
 
 
-class ConsumerProtocolGroupModel(Model):
+class ConsumerProtocolGroupModel(PollLoop, Model):
     """KIP-848 consumer group: the coordinator's epochs and reconciliation, members, faults."""
 
     name = "group-consumer"
@@ -228,7 +261,9 @@ class ConsumerProtocolGroupModel(Model):
               "AbstractMembershipManager, ConsumerHeartbeatRequestManager (Kafka 4.4)")
     settings = ("group.protocol", "group.remote.assignor", "group.consumer.assignors",
                 "group.instance.id", "group.consumer.session.timeout.ms",
-                "group.consumer.heartbeat.interval.ms", "max.poll.interval.ms")
+                "group.consumer.heartbeat.interval.ms", "max.poll.interval.ms",
+                "enable.auto.commit", "auto.commit.interval.ms", "auto.offset.reset",
+                "max.poll.records")
     key_settings = ("group.protocol", "group.remote.assignor", "group.instance.id")
     # The only group.protocol this model answers for: also its value when none is set.
     covered_values = {"group.protocol": ("consumer",)}
@@ -236,6 +271,12 @@ class ConsumerProtocolGroupModel(Model):
         Bound("consumers", 2, "consumer processes in the group", minimum=1, maximum=4),
         Bound("topics", 1, "subscribed topics", minimum=1, maximum=2),
         Bound("partitions", 2, "partitions per topic", minimum=1, maximum=4),
+        Bound("records", 0, "records the producer appends in all (to any partition); with "
+              "records > 0 the consumers poll, process and commit them", minimum=0, maximum=6),
+        Bound("hw_lag", 0, "0 the high watermark follows each append; 1 it advances in its "
+              "own steps (replication catching up)", minimum=0, maximum=1),
+        Bound("commit", "auto", "what the application commits (as in the group model): auto, "
+              "sync-after-processing, before-processing, none", choices=COMMIT_STRATEGIES),
         Bound("rules", "4.4", "the coordinator's rules: Kafka 4.4, or 4.4 with one rule as it "
               "was before the named fix", choices=RULES),
         Bound("crashes", 0, "consumer process crashes (no leave heartbeat)", minimum=0,
@@ -255,6 +296,8 @@ class ConsumerProtocolGroupModel(Model):
               "the last topic", minimum=0),
         Bound("failovers", 0, "coordinator failovers (the __consumer_offsets leader moves; "
               "responses in flight are lost)", minimum=0, fault="coordinator failover"),
+        Bound("retention", 0, "moves of a log start offset by retention", minimum=0,
+              fault="retention deletes records"),
     )
     fields = Kip848State._fields
     faults_not_modelled = ("coordinator writes lost in a failover",)
@@ -272,6 +315,13 @@ class ConsumerProtocolGroupModel(Model):
                     f"{','.join(offered)} (UNSUPPORTED_ASSIGNOR)")
         if config.bounds.get("subscription_changes", 0) and config.bounds.get("topics", 1) < 2:
             return "subscription_changes needs topics=2 (the last topic is (un)subscribed)"
+        reset = k["auto.offset.reset"]
+        if reset not in ("earliest", "latest", "none"):
+            return f"auto.offset.reset={reset} is not modelled (earliest, latest or none)"
+        if config.bounds.get("commit", "auto") == "auto" and not k["enable.auto.commit"] \
+                and config.bounds.get("records", 0):
+            return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
+                    "--bound commit=sync-after-processing|before-processing|none")
         return None
 
     def __init__(self, config: Config) -> None:
@@ -293,6 +343,15 @@ class ConsumerProtocolGroupModel(Model):
                                   for t in range(self.topics))
         self._cache: dict[tuple, tuple[int, ...]] = {}
         self._index = {consumer_name(i): i for i in range(self.n)}
+        self._names = tuple(consumer_name(i) for i in range(self.n))
+        # The poll loop (model/clients/poll_loop.py), active when records > 0.
+        self.max_records = b["records"]
+        self.commit = b["commit"]
+        self.auto = auto_commit_enabled(config, self.commit)
+        self.reset = k["auto.offset.reset"]
+        self.max_poll = k["max.poll.records"]
+        self.log = AbstractLog(self.p, self.max_records, b["hw_lag"])
+        self._part_index = {self.part_text(p): p for p in range(self.p)}
 
     def index_of(self, name: str) -> int:
         """The slot of a consumer named in an action label (C1 -> 0)."""
@@ -317,17 +376,27 @@ class ConsumerProtocolGroupModel(Model):
 
     def init_states(self) -> list[State]:
         b = self.bound
-        client = Client(JOINING, 0, 0, 0, self.all_topics, NONE, 0, 0, False, True)
+        client = self._fresh(JOINING)
+        zeros = (0,) * self.p
         return [Kip848State(
-            0, 0, (NO_RECORD,) * self.n, (FREE,) * self.p, (0,) * self.p, (client,) * self.n,
+            0, 0, (NO_RECORD,) * self.n, (FREE,) * self.p, zeros, (client,) * self.n,
             Budget(b["crashes"], b["rejoins"], b["closes"], b["pauses"], b["lost_responses"],
-                   b["rebalance_timeouts"], b["subscription_changes"], b["failovers"]),
-            (-1,) * self.p)]
+                   b["rebalance_timeouts"], b["subscription_changes"], b["failovers"],
+                   b["retention"]),
+            (-1,) * self.p, (NO_COMMIT,) * self.p, zeros, self.log.initial(), zeros, zeros, 0,
+            False)]
+
+    def _fresh(self, status: int) -> Client:
+        """A consumer process just started (JOINING) or gone (DOWN)."""
+        return Client(status, 0, 0, 0, self.all_topics, NONE, 0, 0, False, True,
+                      (NO_POSITION,) * self.p, IDLE, NO_BATCH, 0, 0, 0)
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         for i in range(self.n):
             yield from self._client_actions(state, i)
         yield from self._coordinator_actions(state)
+        if self.max_records:
+            yield from self._log_actions(state)
 
     def canonical(self, state: State) -> State:
         """Epochs renumbered 1, 2, ... in their order (0, -1 and -2 keep their meaning).
@@ -375,8 +444,7 @@ class ConsumerProtocolGroupModel(Model):
         if c.status == DOWN:
             if budget.rejoins > 0 and (self.static or not state.records[i].present):
                 s = self._spend(state, "rejoins")
-                yield ("Restart", name), self._with_client(
-                    s, i, Client(JOINING, 0, 0, 0, self.all_topics, NONE, 0, 0, False, True))
+                yield ("Restart", name), self._with_client(s, i, self._fresh(JOINING))
             return
         if c.paused:
             yield ("Resume", name), self._with_client(state, i, c._replace(paused=False))
@@ -390,14 +458,24 @@ class ConsumerProtocolGroupModel(Model):
                 yield (("LoseResponse", name, REPLIES[c.reply]),
                        self._with_client(s, i, c._replace(reply=NONE, reply_epoch=0,
                                                           reply_assigned=0, ack=True)))
-        if c.status == MEMBER and c.target != c.owned:
+        loop = self.max_records > 0
+        if c.status == MEMBER and c.target != c.owned and c.phase == IDLE:
+            # The rebalance callbacks run in the application thread, inside poll().
             yield self._reconcile(state, i)
-        if c.status == MEMBER and c.owned:
-            yield self._commit(state, i)
+        if not loop:
+            if c.status == MEMBER and c.owned:
+                yield self._commit(state, i)
+        elif c.phase == IDLE:
+            if c.status == MEMBER:
+                for p in _bits(c.owned):
+                    yield from self._poll(state, i, p)
+                yield from self._auto_commit(state, i)
+        else:
+            yield from self._process_or_commit(state, i)
         if budget.crashes > 0:
             s = self._spend(state, "crashes")
             yield ("Crash", name), self._with_client(s, i, self._down())
-        if budget.closes > 0 and c.status == MEMBER:
+        if budget.closes > 0 and c.status == MEMBER and c.phase == IDLE:
             yield ("Close", name), self._close(self._spend(state, "closes"), i)
         if budget.pauses > 0:
             s = self._spend(state, "pauses")
@@ -410,7 +488,7 @@ class ConsumerProtocolGroupModel(Model):
                    self._with_client(s, i, c._replace(subscription=c.subscription ^ last)))
 
     def _down(self) -> Client:
-        return Client(DOWN, 0, 0, 0, self.all_topics, NONE, 0, 0, False, True)
+        return self._fresh(DOWN)
 
     def _receive(self, state: Kip848State, i: int) -> tuple[Action, State]:
         """A heartbeat response reaches the consumer (AbstractMembershipManager)."""
@@ -433,25 +511,40 @@ class ConsumerProtocolGroupModel(Model):
             label = ("Receive", name, REPLIES[c.reply], "fatal")
         else:
             # transitionToFenced: onPartitionsLost (no commit), then rejoin with epoch 0.
-            nxt = cleared._replace(status=JOINING, epoch=0, owned=0, target=0, ack=True)
+            nxt = cleared._replace(status=JOINING, epoch=0, owned=0, target=0, ack=True,
+                                   positions=(NO_POSITION,) * self.p)
             label = ("Receive", name, REPLIES[c.reply], f"lost {self.parts_text(c.owned)}")
         return label, self._with_client(state, i, nxt)
 
     def _reconcile(self, state: Kip848State, i: int) -> tuple[Action, State]:
-        """The consumer revokes what it no longer has (onPartitionsRevoked), then takes the
-        new partitions (onPartitionsAssigned); its next heartbeat acknowledges."""
+        """The consumer revokes what it no longer has (onPartitionsRevoked; with auto-commit
+        the positions are committed first, CommitRequestManager.
+        maybeAutoCommitSyncBeforeRevocation), then takes the new partitions
+        (onPartitionsAssigned); its next heartbeat acknowledges."""
         c = state.clients[i]
         revoked = c.owned & ~c.target
         added = c.target & ~c.owned
         label: tuple = ("Reconcile", consumer_name(i))
+        if revoked and self.auto and self._has_uncommitted(state, c) \
+                and self.poll_commit_error(state, i) is None:
+            state = self.store_commit(state, self._committed_positions(state, c))
+            label = (*label, "auto-commit")
         if revoked:
             label = (*label, f"revoke {self.parts_text(revoked)}")
         if added:
             label = (*label, f"assign {self.parts_text(added)}")
-        return label, self._with_client(state, i, c._replace(owned=c.target, ack=True))
+        positions = tuple(NO_POSITION if revoked >> p & 1 else pos
+                          for p, pos in enumerate(c.positions))
+        return label, self._with_client(state, i, c._replace(owned=c.target, ack=True,
+                                                             positions=positions))
 
     def _close(self, state: Kip848State, i: int) -> Kip848State:
-        """KafkaConsumer.close: a leave heartbeat (epoch -1; -2 for a static member)."""
+        """KafkaConsumer.close: auto-commit, then a leave heartbeat (epoch -1; -2 for a
+        static member)."""
+        c = state.clients[i]
+        if self.auto and self._has_uncommitted(state, c) \
+                and self.poll_commit_error(state, i) is None:
+            state = self.store_commit(state, self._committed_positions(state, c))
         s = self._with_client(state, i, self._down())
         r = s.records[i]
         if not r.present:
@@ -490,6 +583,26 @@ class ConsumerProtocolGroupModel(Model):
             if epoch < state.assignment_epochs[p]:
                 return "STALE_MEMBER_EPOCH"  # older than the partition's assignment epoch
         return None
+
+    # -- the poll loop's hooks (model/clients/poll_loop.py) -----------------------------
+
+    def consumers_of(self, state: Kip848State) -> tuple[Client, ...]:
+        return state.clients
+
+    def _with_member(self, state: Kip848State, i: int, m: Client) -> Kip848State:
+        return self._with_client(state, i, m)
+
+    def poll_commit_error(self, state: Kip848State, i: int) -> str | None:
+        """A commit of the positions, at the member epoch the consumer knows
+        (CommitRequestManager; commitSync's STALE_MEMBER_EPOCH is a CommitFailedException)."""
+        c = state.clients[i]
+        return self.commit_error(state, i, c.epoch, self.positioned(c))
+
+    def part_text(self, p: int) -> str:
+        return self.parts_text(1 << p)[1:-1]
+
+    def part_of(self, text: str) -> int:
+        return self._part_index[text]
 
     # -- the heartbeat at the coordinator -----------------------------------------------
 
@@ -711,15 +824,20 @@ class ConsumerProtocolGroupModel(Model):
         return props.consumer_protocol_properties(self)
 
     def action_families(self) -> tuple[str, ...]:
-        return ("Heartbeat", "Receive", "Reconcile", "Commit", "CommitFailed", "Crash",
+        return ("Heartbeat", "Receive", "Reconcile", "Commit", "CommitFailed", "Poll",
+                "Process", "AutoCommit", "Produce", "AdvanceHw", "Retention", "Crash",
                 "Restart", "Close", "Pause", "Resume", "LoseResponse", "Subscribe",
                 "Unsubscribe", "Expire", "RebalanceTimeout", "CoordinatorFailover")
 
     FAIR = ("Heartbeat", "Receive", "Reconcile", "Resume", "Expire", "Restart")
 
+    LOOP_FAIR = ("Poll", "Process", "Commit", "CommitFailed", "AutoCommit")
+
     def fairness(self) -> tuple[str, ...]:
-        """Weakly fair families, per consumer ("Receive/C2"): each process makes progress."""
-        return tuple(f"{family}/{consumer_name(i)}" for family in self.FAIR
+        """Weakly fair families, per consumer ("Receive/C2"): each process makes progress
+        (its poll loop too, when there are records)."""
+        families = self.FAIR + (self.LOOP_FAIR if self.max_records else ())
+        return tuple(f"{family}/{consumer_name(i)}" for family in families
                      for i in range(self.n))
 
     def view(self, state: State) -> dict[str, Any]:
@@ -745,25 +863,56 @@ class ConsumerProtocolGroupModel(Model):
                     text += f" epoch {c.reply_epoch} {self.parts_text(c.reply_assigned)}"
             if c.paused:
                 text += "; paused"
+            if self.max_records:
+                text += self._loop_text(c)
             out[consumer_name(i)] = text
         out["partition epochs"] = ", ".join(
             f"{self.parts_text(1 << p)[1:-1]}:{'-' if e == FREE else e}"
             for p, e in enumerate(state.partition_epoch))
+        if self.max_records:
+            out["committed"] = ", ".join(f"{self.part_text(p)}@{'-' if c < 0 else c}"
+                                         for p, c in enumerate(state.committed))
+            out.update({f"{self.part_text(p)}.log": text for p, text in
+                        enumerate(self.log.view_vars(state.log, state.log_start).values())})
+            out["processed"] = ", ".join(f"{self.part_text(p)}:{self.log.ids_text(mask)}"
+                                         for p, mask in enumerate(state.processed))
+            if any(state.excused):
+                out["not owed"] = ", ".join(f"{self.part_text(p)}:{self.log.ids_text(mask)}"
+                                            for p, mask in enumerate(state.excused))
+            out["duplicate"] = repr(state.duplicate)
         return out
+
+    def _loop_text(self, c: Client) -> str:
+        """The poll loop of a consumer: positions and the batch it holds."""
+        text = ""
+        pos = [f"{self.part_text(p)}@{x}" for p, x in enumerate(c.positions) if x >= 0]
+        if pos:
+            text += "; pos " + ",".join(pos)
+        if c.phase != IDLE:
+            what = {POLLED: "polled", HALF: "processed" if self.commit != "before-processing"
+                    else "committed"}[c.phase]
+            text += (f"; {what} {self.part_text(c.batch_partition)} "
+                     f"{offsets_text(c.batch_start, c.batch_end)}")
+        return text
 
     def format_value(self, name: str, value: Any) -> str:
         return value if isinstance(value, str) else repr(value)
 
     def participants(self) -> tuple[str, ...]:
-        return ("Coordinator", *(consumer_name(i) for i in range(self.n)))
+        log = ("Log",) if self.max_records else ()
+        return (*log, "Coordinator", *(consumer_name(i) for i in range(self.n)))
 
     def message(self, action: Action, before: State, after: State) -> Message:
         name, *args = action
         who = args[0] if args and str(args[0]) in self._index else None
         text = " ".join(str(a) for a in args[1:])
         if who is None:
-            return Message("Coordinator", "Coordinator", " ".join(str(a) for a in action))
-        if name in ("Heartbeat", "Commit", "Close"):
+            place = "Log" if name in self.log.families() or name == "Retention" \
+                else "Coordinator"
+            return Message(place, place, " ".join(str(a) for a in action))
+        if name == "Poll":
+            return Message(who, "Log", f"fetch {text}")
+        if name in ("Heartbeat", "Commit", "AutoCommit", "Close"):
             return Message(who, "Coordinator", f"{name} {text}".strip())
         if name in ("Receive", "CommitFailed", "Expire", "RebalanceTimeout"):
             return Message("Coordinator", who, f"{name} {text}".strip())

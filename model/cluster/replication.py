@@ -481,11 +481,12 @@ class ReplicationModel(Model):
             score += part.acked.bit_count() + part.epoch + self.n - part.isr.bit_count()
         return float(score)
 
-    def symbolic_encoding(self) -> Any:
-        """The Z3 encoding of this configuration (explorer/symbolic.py)."""
-        from kafkacheck.model.cluster.replication_symbolic import encoding_for
+    def symbolic_coverage(self) -> Any:
+        """What `prove` encodes of this configuration (its Z3 encoding, explorer/symbolic.py),
+        and what it refuses."""
+        from kafkacheck.model.cluster.replication_symbolic import coverage
 
-        return encoding_for(self)
+        return coverage(self)
 
     # -- properties --------------------------------------------------------------------
 

@@ -37,18 +37,27 @@ class AssignAllToLeader(GroupModel):
         return tuple((1 << self.p) - 1 if i == state.leader else 0 for i in range(self.n))
 
 
-@mutant("group", "fetch-above-hw", breaks=("ConsumersReadBelowHw", "ReadRecordsStay"))
-class FetchAboveHw(GroupModel):
-    """A consumer's fetch reads up to the log end, above the high watermark."""
+class FetchAboveHwRule:
+    """A consumer's fetch reads up to the log end, above the high watermark (a poll-loop
+    rule: the KIP-848 model's mutant mixes it in too)."""
 
     def fetch_limit(self, hw: int, leo: int) -> int:
         return leo
 
 
-@mutant("group", "delete-on-commit", breaks="ConsumingNeverDeletes")
-class DeleteOnCommit(GroupModel):
+class DeleteOnCommitRule:
     """A commit deletes the records below the committed offset, as a queue would."""
 
     def store_commit(self, state: GroupState, committed: tuple[int, ...]) -> GroupState:
         start = tuple(max(a, b) for a, b in zip(state.log_start, committed, strict=True))
         return state._replace(committed=committed, log_start=start)
+
+
+@mutant("group", "fetch-above-hw", breaks=("ConsumersReadBelowHw", "ReadRecordsStay"))
+class FetchAboveHw(FetchAboveHwRule, GroupModel):
+    """A consumer's fetch reads up to the log end, above the high watermark."""
+
+
+@mutant("group", "delete-on-commit", breaks="ConsumingNeverDeletes")
+class DeleteOnCommit(DeleteOnCommitRule, GroupModel):
+    """A commit deletes the records below the committed offset, as a queue would."""

@@ -10,6 +10,7 @@ from kafkacheck.model.clients.group_consumer import (
     Record,
 )
 from mutants import mutant
+from mutants.group import DeleteOnCommitRule, FetchAboveHwRule
 
 
 class _AssignStillOwned(CoordinatorRules):
@@ -73,3 +74,14 @@ class AssignorDuplicates(ConsumerProtocolGroupModel):
     def target_assignment(self, members):  # noqa: ANN001
         everything = (1 << self.p) - 1
         return tuple(0 if m is None else everything for m in members)
+
+
+@mutant("group-consumer", "fetch-above-hw", breaks="ConsumersReadBelowHw")
+class FetchAboveHw(FetchAboveHwRule, ConsumerProtocolGroupModel):
+    """A consumer's fetch reads up to the log end, above the high watermark (the classic
+    group's mutant rule, on the shared poll loop)."""
+
+
+@mutant("group-consumer", "delete-on-commit", breaks="ConsumingNeverDeletes")
+class DeleteOnCommit(DeleteOnCommitRule, ConsumerProtocolGroupModel):
+    """A commit deletes the records below the committed offset, as a queue would."""

@@ -1,0 +1,105 @@
+"""Delivery on Kafka 4's consumer protocol (KIP-848): the same poll loop and the same
+at-least-once / at-most-once rules as the classic group (`--bound records=N`).
+
+Committing after processing (auto-commit or commitSync) is at least once: a consumer that
+crashes after processing and before its commit has the record processed again by the next
+owner.  Committing before processing is at most once: a crash between the commit and the
+processing loses the record.  The protocol changes who owns a partition, not this.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.model.clients.group import GroupModel
+from kafkacheck.model.clients.group_consumer import ConsumerProtocolGroupModel
+from kafkacheck.model.clients.poll_loop import PollLoop
+from kafkacheck.testing import make_model
+
+EARLIEST = {"auto.offset.reset": "earliest"}
+MANUAL = {**EARLIEST, "enable.auto.commit": "false"}
+DELIVERY = ["AtLeastOnce", "AtMostOnce", "NoSkippedOffsets", "ConsumersReadBelowHw",
+            "NoConcurrentProcessing", "ConsumingNeverDeletes", "StaleCommitsRejected",
+            "SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce"]
+ONE_RECORD = {"consumers": 2, "partitions": 1, "records": 1, "crashes": 1}
+
+
+def check(settings, **bounds):
+    model = make_model("group-consumer", settings, **bounds)
+    return breadth_first(model, DELIVERY)
+
+
+def test_auto_commit_on_the_consumer_protocol_is_at_least_once_not_at_most_once():
+    result = check(EARLIEST, **ONE_RECORD)
+    assert result.distinct_states == 2288
+    assert result.violation("AtLeastOnce") is None
+    actions = result.violation("AtMostOnce").trace.actions
+    assert len(actions) == 13
+    # C1 processes offset 0 and crashes before poll() auto-commits it; the coordinator
+    # expires it, C2 gets p0 and starts from the (missing) committed offset again.
+    assert [a[0] for a in actions[4:]] == ["Poll", "Process", "Crash", "Expire", "Heartbeat",
+                                           "Receive", "Reconcile", "Poll", "Process"]
+    assert actions[-1] == ("Process", "C2", "p0", "offset 0")
+
+
+def test_commit_after_processing_on_the_consumer_protocol_is_at_least_once():
+    result = check(MANUAL, commit="sync-after-processing", **ONE_RECORD)
+    assert result.distinct_states == 1514
+    assert result.violation("AtLeastOnce") is None
+    assert len(result.violation("AtMostOnce").trace.actions) == 13
+
+
+def test_commit_before_processing_on_the_consumer_protocol_is_at_most_once():
+    result = check(MANUAL, commit="before-processing", **ONE_RECORD)
+    assert result.distinct_states == 1482
+    assert result.violation("AtMostOnce") is None
+    actions = result.violation("AtLeastOnce").trace.actions
+    assert actions[-2:] == [("Commit", "C1", "p0@1"), ("Crash", "C1")]
+    assert len(actions) == 7
+
+
+def test_without_faults_every_record_is_processed_exactly_once_and_the_group_converges():
+    model = make_model("group-consumer", EARLIEST, consumers=2, partitions=1, records=2)
+    result = breadth_first(model, [*DELIVERY, "AllRecordsProcessed", "GroupConverges"])
+    assert result.result == "holds"
+    assert result.distinct_states == 2033
+
+
+@pytest.mark.thorough
+def test_a_revocation_commits_before_it_revokes_so_a_rebalance_alone_duplicates_nothing():
+    # C2 joins, p1 moves from C1 to C2: auto-commit runs before onPartitionsRevoked
+    # (CommitRequestManager.maybeAutoCommitSyncBeforeRevocation), so C2 starts after it.
+    model = make_model("group-consumer", EARLIEST, consumers=2, partitions=2, records=2)
+    result = breadth_first(model, [*DELIVERY, "AllRecordsProcessed", "GroupConverges"])
+    assert result.result == "holds"
+    assert result.distinct_states == 30476
+
+
+def test_delivery_rules_and_properties_are_one_implementation_for_both_protocols():
+    for cls in (GroupModel, ConsumerProtocolGroupModel):
+        assert issubclass(cls, PollLoop)
+        for rule in ("_poll", "_process_or_commit", "_auto_commit", "_committed_positions",
+                     "fetch_limit", "store_commit", "_log_actions"):
+            assert getattr(cls, rule) is getattr(PollLoop, rule), (cls.name, rule)
+    classic = {p.name: p for p in make_model("group", EARLIEST).properties()}
+    kip848 = {p.name: p for p in make_model("group-consumer", EARLIEST, records=1)
+              .properties()}
+    for name in ("AtLeastOnce", "AtMostOnce", "NoSkippedOffsets", "ConsumersReadBelowHw",
+                 "NoConcurrentProcessing", "ConsumingNeverDeletes", "AllRecordsProcessed"):
+        assert classic[name].statement == kip848[name].statement
+        a, b = classic[name], kip848[name]
+        code = (a.holds or a.step).__code__
+        assert code is (b.holds or b.step).__code__, name
+
+
+def test_without_records_the_delivery_properties_are_not_claimed():
+    names = {p.name for p in make_model("group-consumer", {}).properties()}
+    assert not names & {"AtLeastOnce", "AtMostOnce", "AllRecordsProcessed"}
+
+
+def test_commit_auto_needs_enable_auto_commit_on_the_consumer_protocol_too():
+    from kafkacheck.config import UsageError
+
+    with pytest.raises(UsageError, match="commit=auto needs enable.auto.commit=true"):
+        make_model("group-consumer", {"enable.auto.commit": "false"}, records=1, commit="auto")

@@ -1,0 +1,72 @@
+"""`kafkacheck prove` never says PROVED for what its encoding does not represent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kafkacheck.cli import main
+
+SAFE = ("--set", "acks=all", "--set", "replication.factor=3", "--set", "min.insync.replicas=2")
+
+
+def run(capsys, *argv):
+    code = main(["prove", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_acks_all_with_process_crashes_is_proved_and_lists_what_was_abstracted(capsys):
+    code, out, _ = run(capsys, "replication", *SAFE, "--bound", "crash_kind=process")
+    assert code == 0
+    assert "faults: process crash, any number of each; not explored: broker power loss" in out
+    assert "PROVED for every cluster size" in out and "abstracted away: one tracked record" in out
+
+
+def test_kafka_44_defaults_with_eligible_leader_replicas_and_min_isr_1_are_proved(capsys):
+    code, out, _ = run(capsys, "replication", "--set", "acks=all", "--set",
+                       "replication.factor=3", "--bound", "crash_kind=process")
+    assert code == 0 and "min.insync.replicas=1" in out
+    assert "PROVED for every cluster size" in out
+
+
+@pytest.mark.parametrize("extra,reason", [
+    (("--set", "transactional.id=tx"), "setting transactional.id"),
+    (("--property", "LeaderInIsr"), "property LeaderInIsr"),
+    (("--set", "isolation.level=read_committed"), "setting isolation.level"),
+])
+def test_what_the_encoding_does_not_represent_is_not_covered_exit_3(capsys, extra, reason):
+    code, out, _ = run(capsys, "replication", *SAFE, *extra)
+    assert code == 3
+    assert out.startswith("NOT COVERED: ") and reason in out and "PROVED" not in out
+    assert "prove encodes the settings replication.factor," in out
+
+
+def test_the_removed_bug_bound_is_bad_input_exit_2(capsys):
+    code, out, err = run(capsys, "replication", *SAFE, "--bound", "bug=hw-ignores-isr")
+    assert code == 2 and out == "" and "unknown bound 'bug'" in err
+
+
+def test_kip101_truncation_is_encoded_as_kip101_and_not_proved(capsys):
+    code, out, _ = run(capsys, "replication", *SAFE, "--bound", "crash_kind=process",
+                       "--bound", "truncation=kip101", "--json")
+    data = json.loads(out)
+    assert code == 3 and data["result"] == "not proved"
+    assert [k for k, v in data["obligations"].items() if v != "proved"] == \
+        ["Inv /\\ BecomeFollower => Inv'"]
+
+
+def test_power_loss_without_fsync_is_not_proved(capsys):
+    code, out, _ = run(capsys, "acks-all-safe", "--set", "eligible.leader.replicas.version=0")
+    assert code == 3 and "NOT PROVED" in out and "Inv /\\ PowerLoss => Inv'" in out
+
+
+def test_bounded_checking_counts_the_crash_budget_and_follows_replication_factor(capsys):
+    code, out, err = run(capsys, "replication", *SAFE, "--brokers", "4")
+    assert code == 2 and "contradicts replication.factor=3" in err
+    code, out, _ = run(capsys, "replication", "--set", "acks=0", "--set",
+                       "replication.factor=3", "--bound", "crash_kind=process",
+                       "--set", "eligible.leader.replicas.version=0",
+                       "--brokers", "3", "--depth", "6")
+    assert code == 1 and "crashes<=1" in out and "1. Produce" in out
