@@ -101,7 +101,7 @@ ENGINES: dict[str, Capability] = {
         "z3", {"always": CHECKED}, frozenset({"brokers", "depth", "max_seconds"}),
         # The replication bounds the encoding represents (replication_symbolic.BOUNDS).
         bounds=frozenset({"partitions", "records", "crashes", "crash_kind", "leader_changes",
-                          "lost_acks", "bounces", "truncation"}),
+                          "lost_acks", "bounces", "truncation", "symmetry"}),
         notes={"step": "use check", "sometimes": "use check", "eventually": "use check"}),
 }
 

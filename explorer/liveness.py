@@ -18,6 +18,8 @@ from kafkacheck.explorer.trace import TraceMismatch, build_trace, chain_to, fing
 from kafkacheck.model.interface import Model
 from kafkacheck.properties.base import Property
 
+MAX_CYCLE_REPEATS = 1000  # renamings of one state a lasso may pass before it must close
+
 
 class _Graph:
     """Adjacency with the action families on each edge, and what is enabled where."""
@@ -143,19 +145,41 @@ def check_liveness(model: Model, props: Iterable[Property], result: CheckResult,
 
 
 def _replay_chain(model: Model, chain: list[int], loop_start: int | None) -> Trace:
-    """Concrete states and labels along a fingerprint chain (cycles allowed)."""
+    """Concrete states and labels along a fingerprint chain (cycles allowed).
+
+    Under symmetry a cycle of fingerprints may come back to a renaming of the state it
+    left: the cycle is then replayed again until a concrete state repeats (the renamings
+    are finitely many), so the lasso shown loops on real states.
+    """
     fp = fingerprint_function(model)
     current = next(s for s in model.init_states() if fp(s) == chain[0])
     states, actions = [current], [None]
-    for target in chain[1:]:
-        for label, nxt in model.successors(current):
-            if fp(nxt) == target:
-                current, action = nxt, label
-                break
-        else:
-            raise TraceMismatch("a fingerprint of a liveness lasso has no matching successor")
-        states.append(current)
-        actions.append(action)
+
+    def follow(targets: list[int]) -> None:
+        nonlocal current
+        for target in targets:
+            for label, nxt in model.successors(current):
+                if fp(nxt) == target:
+                    current, action = nxt, label
+                    break
+            else:
+                raise TraceMismatch("a fingerprint of a liveness lasso has no matching "
+                                    "successor")
+            states.append(current)
+            actions.append(action)
+
+    follow(chain[1:])
     if loop_start is None:
         loop_start = len(states) - 1  # a deadlock: the behaviour stutters here forever
+    elif states[-1] != states[loop_start]:
+        cycle = chain[loop_start + 1:]
+        seen = {states[loop_start]: loop_start, states[-1]: len(states) - 1}
+        while True:
+            if len(seen) > MAX_CYCLE_REPEATS:
+                raise TraceMismatch("a liveness lasso does not close on a concrete state")
+            follow(cycle)
+            if states[-1] in seen:
+                loop_start = seen[states[-1]]
+                break
+            seen[states[-1]] = len(states) - 1
     return build_trace(model, states, actions, loop_start)

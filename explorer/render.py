@@ -103,9 +103,11 @@ def summary_line(result: CheckResult) -> str:
     """One line: verdict, bounds and counts (never 'holds' without bounds, nor while a
     selected property went unchecked)."""
     verdict = result.result
+    # Under symmetry the counts are of classes: say so beside them.
+    classes = f" (symmetry: {result.symmetry})" if result.symmetry else ""
     counts = (
-        f"{result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
-        f"depth {result.depth}, {result.seconds:.2f}s"
+        f"{result.distinct_states:,} distinct states{classes}, "
+        f"{result.generated_states:,} generated, depth {result.depth}, {result.seconds:.2f}s"
     )
     unchecked = ", ".join(result.not_checked)
     if result.uncovered_settings:
@@ -159,6 +161,11 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
               if k not in shown and k in cfg.explicit]
     if others:
         lines.append(f"other settings: {', '.join(others)}")
+    from kafkacheck.config import overridden_settings
+
+    for key, (given, effective) in overridden_settings(model).items():
+        how = "given" if key in cfg.explicit else "default"
+        lines.append(f"in effect: {key}={effective} ({how}: {given})")
     quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
@@ -171,7 +178,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for note in model.notes():
         lines.append(f"note: {note}")
     if result.symmetry:
-        lines.append(f"symmetry reduction: {model.symmetry_note} (counts are of classes)")
+        lines.append(f"symmetry: {result.symmetry} - {model.symmetry_note}; the state "
+                     "counts are of classes")
     lines.append("")
     for prop in result.properties:
         verdict = result.verdict(prop)
@@ -236,6 +244,12 @@ def trace_json(model: Model, trace: Trace) -> list[dict[str, Any]]:
     return steps
 
 
+def _overrides(model: Model) -> dict[str, tuple[str, str]]:
+    from kafkacheck.config import overridden_settings
+
+    return overridden_settings(model)
+
+
 def result_json(result: CheckResult) -> dict[str, Any]:
     """The machine-readable result (the shape users' CI relies on)."""
     model = result.model
@@ -246,6 +260,9 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "engine": result.engine,
         "kafka_version": cfg.kafka_version,
         "config": cfg.kafka_text(),
+        "config_given": {k: v for k, v in cfg.kafka_text().items() if k in cfg.explicit},
+        "effective_config": {**cfg.kafka_text(), **{
+            k: eff for k, (_given, eff) in _overrides(model).items()}},
         "not_modelled": sorted(cfg.not_modelled),
         "not_covered": {k: SETTINGS[k].render(v) for k, v in result.uncovered_settings.items()},
         "bounds": dict(cfg.bounds),
@@ -259,7 +276,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "depth": result.depth,
         "seconds": round(result.seconds, 3),
         "states_per_second": round(result.states_per_second, 1),
-        "symmetry_reduction": result.symmetry,
+        "symmetry": result.symmetry or None,
         "fingerprint_collision_probability": result.collision_probability,
         "not_checked": dict(result.not_checked),
         "never_reached": [v.name for v in result.unreached],

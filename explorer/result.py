@@ -92,7 +92,8 @@ class CheckResult:
     coverage: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
-    symmetry: bool = False
+    # What the search renamed ("brokers and partitions"): counts are of classes; "" if none.
+    symmetry: str = ""
     graph: Any = None  # the explored state graph, when the run recorded it (bfs.StateGraph)
 
     @property

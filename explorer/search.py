@@ -43,7 +43,7 @@ from kafkacheck.explorer.trace import (
     fingerprint_function,
     trace_from_fingerprints,
 )
-from kafkacheck.model.interface import Action, Model, State
+from kafkacheck.model.interface import Action, Model, State, symmetry_label
 
 CHUNK_BYTES = 1 << 18
 OBJECT_STATES = 4096  # the first states of a level stay Python objects (no packing cost)
@@ -455,7 +455,7 @@ class Shard:
 def new_result(model: Model, props: PropertySet, engine: str, capability: str) -> CheckResult:
     """A result that already names the selected properties this engine cannot check."""
     result = CheckResult(model, engine, props.all)
-    result.symmetry = type(model).canonical is not Model.canonical
+    result.symmetry = symmetry_label(model)
     result.not_checked = ENGINES[capability].unchecked(props.all)
     return result
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from kafkacheck.explorer.native import fingerprint
 from kafkacheck.explorer.result import Step, Trace
-from kafkacheck.model.interface import Action, Model, State, format_action
+from kafkacheck.model.interface import Action, Model, State, format_action, uses_symmetry
 
 ROOT = 0
 """The parent fingerprint recorded for an initial state (fingerprints are never 0)."""
@@ -26,7 +26,7 @@ class TraceMismatch(RuntimeError):
 
 def fingerprint_function(model: Model) -> Callable[[State], int]:
     """The function mapping a state to its fingerprint (of its canonical form)."""
-    if type(model).canonical is Model.canonical:
+    if not uses_symmetry(model):
         return fingerprint
     canon = model.canonical
     return lambda s: fingerprint(canon(s))

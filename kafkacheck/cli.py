@@ -1,27 +1,40 @@
-"""The ``kafkacheck`` command line: list, check, simulate, replay, graph, report, bench.
+"""The ``kafkacheck`` command line: check Kafka configurations against Kafka's guarantees.
 
 Exit codes: 0 every selected property was checked to the end and holds within the
 stated bounds and fault model (and every sometimes-property was reached); 1 a property
 is violated (a counterexample is printed); 2 bad input; 3 no verdict for the whole run:
 stopped early (a limit or Ctrl-C; the partial result is printed), a selected property
 the engine does not check (*not checked*), a sometimes-property never reached (a
-coverage finding, not a violation), or a search that cannot prove (simulate).
+coverage finding, not a violation), or a search that cannot prove (simulate).  An
+internal error prints one line and exits 70 (KAFKACHECK_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from kafkacheck import __version__
-from kafkacheck.config import Config, UsageError, build_config, did_you_mean, parse_pairs
+from kafkacheck.config import (
+    Config,
+    UsageError,
+    build_config,
+    count_limit,
+    parse_pairs,
+    protocol_variant,
+    resolve_target,
+    seconds_limit,
+)
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in kafkacheck, never a verdict
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,6 +42,27 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+
+def _seconds(text: str) -> float:
+    """argparse type of --max-seconds: a finite positive number."""
+    try:
+        return seconds_limit(text, "")
+    except UsageError:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive (a finite number of "
+                                         "seconds)") from None
+
+
+def _count(minimum: int, maximum: int | None = None) -> Any:
+    """argparse type of a count option: an integer within [minimum, maximum]."""
+
+    def parse(text: str) -> int:
+        try:
+            return count_limit(text, "", minimum, maximum)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(": ")) from None
+
+    return parse
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -44,25 +78,36 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                         "rules and its defaults")
     p.add_argument("--property", dest="props", action="append", default=[], metavar="NAME",
                    help="check only this property (repeatable)")
-    p.add_argument("--max-states", type=int, default=None, metavar="N")
-    p.add_argument("--max-seconds", type=float, default=None, metavar="S")
+    p.add_argument("--max-states", type=_count(1), default=None, metavar="N",
+                   help="stop after N distinct states (the result is then INCOMPLETE, exit 3)")
+    p.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
+                   help="stop after S seconds (the result is then INCOMPLETE, exit 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-diagram", action="store_true", help="omit Mermaid diagrams")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = _Parser(prog="kafkacheck", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="kafkacheck",
+                     description="Check Kafka configurations against Kafka's guarantees: "
+                                 "model checking, reviews of real .properties files, and "
+                                 "Kafka-exact partition and assignment answers.",
+                     epilog="exit codes: 0 holds, 1 violated, 2 bad input, 3 incomplete or "
+                            "not covered; `kafkacheck COMMAND --help` for a command's options")
     parser.add_argument("--version", action="version", version=f"kafkacheck {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
+                                title="commands")
 
     p_list = sub.add_parser("list", help="models, their bounds and properties, and presets")
-    p_list.add_argument("--json", action="store_true")
+    p_list.add_argument("--json", action="store_true", help="print one JSON object")
 
     p_check = sub.add_parser("check", help="explore every reachable state (bounded)")
     _add_config_args(p_check)
-    p_check.add_argument("--strategy", choices=("bfs", "dfs"), default="bfs")
-    p_check.add_argument("--max-depth", type=int, default=None, metavar="N")
+    p_check.add_argument("--strategy", choices=("bfs", "dfs"), default="bfs",
+                         help="breadth-first (shortest counterexamples, liveness) or "
+                              "depth-first search")
+    p_check.add_argument("--max-depth", type=_count(0), default=None, metavar="N",
+                         help="explore at most N steps from the initial states")
     p_check.add_argument("--stop-at-first", action="store_true",
                          help="stop at the first violation found")
     p_check.add_argument("--graph", metavar="FILE",
@@ -78,41 +123,54 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--checkpoint", metavar="DIR", default=None,
                          help="save the search at level boundaries (every "
                          "--checkpoint-every seconds) for --resume")
-    p_check.add_argument("--checkpoint-every", type=float, default=600.0, metavar="S")
+    p_check.add_argument("--checkpoint-every", type=float, default=600.0, metavar="S",
+                         help="seconds between checkpoints (default 600)")
     p_check.add_argument("--resume", metavar="DIR", default=None,
                          help="continue a search saved with --checkpoint")
     p_check.add_argument("--progress-every", type=float, default=None, metavar="S",
                          help="a progress line on stderr every S seconds (default: live on "
                          "a terminal, every 10 s otherwise, none with --json; 0: none)")
+    p_check.add_argument("--no-estimate", action="store_true",
+                         help="skip the quick state-space estimate made before a long run")
 
     p_sim = sub.add_parser("simulate", help="seeded random walks (finds, never proves)")
     _add_config_args(p_sim)
-    p_sim.add_argument("--seed", type=int, default=0)
-    p_sim.add_argument("--walks", type=int, default=1000)
-    p_sim.add_argument("--depth", type=int, default=100, help="steps per walk")
+    p_sim.add_argument("--seed", type=int, default=0, help="random seed (same seed, same walks)")
+    p_sim.add_argument("--walks", type=_count(1, 10**9), default=1000, help="random walks to run")
+    p_sim.add_argument("--depth", type=_count(1, 10**6), default=100, help="steps per walk")
     p_sim.add_argument("--progress-every", type=float, default=None, metavar="S",
                        help=argparse.SUPPRESS)
 
     p_prove = sub.add_parser("prove", help="Z3: prove NoAckedWriteLost for any cluster size, "
                              "or bounded model checking with --brokers")
     _add_config_args(p_prove)
-    p_prove.add_argument("--brokers", type=int, default=None,
+    p_prove.add_argument("--brokers", type=_count(1, 16), default=None,
                          help="bounded model checking over this many brokers")
-    p_prove.add_argument("--depth", type=int, default=10, help="steps for bounded checking")
+    p_prove.add_argument("--depth", type=_count(1, 200), default=10,
+                         help="steps for bounded checking")
 
-    p_replay = sub.add_parser("replay", help="replay a counterexample's actions (from --json)")
+    p_replay = sub.add_parser("replay", help="replay a counterexample's actions (from --json)",
+                              description="Replay a saved counterexample (`check --json`) "
+                              "through the model and configuration it was recorded with.")
     _add_config_args(p_replay)
-    p_replay.add_argument("trace", help="a JSON result file of `check --json`, or - for stdin")
+    p_replay.add_argument("trace", nargs="?", default=None,
+                          help="a JSON result file of `check --json`, or - for stdin (given "
+                               "alone, the model and settings come from the file)")
 
     p_report = sub.add_parser("report", help="regenerate the guarantee reports")
-    p_report.add_argument("--out", default="reports")
-    p_report.add_argument("--only", action="append", default=[], metavar="SECTION")
-    p_report.add_argument("--max-seconds", type=float, default=None,
+    p_report.add_argument("--out", default="reports", metavar="DIR",
+                          help="folder to write (created if missing; default reports)")
+    p_report.add_argument("--only", action="append", default=[], metavar="SECTION",
+                          help="regenerate only this section (repeatable); the others and "
+                               "the index keep their content")
+    p_report.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
                           help="time limit per check")
 
     p_conf = sub.add_parser("conformance", help="run a real Kafka 4.4 cluster and judge its "
                             "histories (run | soak | judge | cleanup | up | down)")
-    p_conf.add_argument("rest", nargs=argparse.REMAINDER)
+    p_conf.add_argument("rest", nargs=argparse.REMAINDER,
+                        help="the harness's own arguments (run, soak, judge, cleanup, up, down, "
+                             "--help)")
 
     from kafkacheck.webui.command import add_arguments as add_explore_arguments
 
@@ -120,36 +178,184 @@ def build_parser() -> argparse.ArgumentParser:
         "explore", help="explore a model's states and counterexamples in the browser"))
 
     p_bench = sub.add_parser("bench", help="states/s and bytes/state on a fixed model")
-    p_bench.add_argument("--json", action="store_true")
-    p_bench.add_argument("--quick", action="store_true")
+    p_bench.add_argument("--json", action="store_true", help="print one JSON object")
+    p_bench.add_argument("--quick", action="store_true", help="a smaller case (seconds)")
+    _add_review_parser(sub)
+    _add_calculator_parsers(sub)
     return parser
+
+
+def _add_review_parser(sub: Any) -> None:
+    """review: a team's real configuration files, checked in one command."""
+    r = sub.add_parser("review", help="check real producer/consumer/topic/broker .properties "
+                       "files against Kafka's guarantees",
+                       description="Work out which role each file plays, check the guarantees "
+                       "that matter for its settings under the faults that threaten them, and "
+                       "print per guarantee: holds (with bounds), violated (shortest "
+                       "counterexample and the smallest fixing change) or not covered.")
+    r.add_argument("files", nargs="+", metavar="[ROLE:]FILE",
+                   help="a .properties file; ROLE: (producer, consumer, topic, broker, "
+                        "connect-worker, connector, streams, admin) names its role when the "
+                        "keys do not tell")
+    r.add_argument("--kafka-version", default=None, metavar="X.Y",
+                   help="the Kafka release the files run on (0.10 to 4.4; default 4.4): its "
+                        "rules and the defaults of unset settings")
+    r.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
+                   help="time budget for all checks and fix searches (default 90)")
+    r.add_argument("--no-fix", action="store_true",
+                   help="report violations without searching for the smallest fix")
+    out = r.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--markdown", action="store_true",
+                     help="print a Markdown pull-request comment")
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Review configuration files; exit 0 all hold, 1 violated, 2 bad input, 3 not covered."""
+    from kafkacheck import review
+
+    files = review.load_files(args.files)
+    budget = args.max_seconds if args.max_seconds is not None else review.DEFAULT_MAX_SECONDS
+    result = review.run(files, budget, fix_search=not args.no_fix,
+                        kafka_version=args.kafka_version)
+    if args.json:
+        print(json.dumps(review.as_json(result), indent=1))
+    elif args.markdown:
+        print(review.markdown(result))
+    else:
+        print(review.text(result))
+    return result.exit_code
+
+
+def _add_calculator_parsers(sub: Any) -> None:
+    """partition, assign and partitioner-sequence: Kafka's exact answers, instantly."""
+    p = sub.add_parser("partition", help="which partition a key goes to (Kafka's murmur2)",
+                       description="The partition Kafka's producer picks for a keyed record.")
+    p.add_argument("--key", action="append", default=[], metavar="KEY",
+                   help="the record key (repeatable)")
+    p.add_argument("--keys-file", metavar="FILE", help="keys, one per line (batch mode)")
+    p.add_argument("--partitions", type=_count(1), required=True, metavar="N",
+                   help="partitions of the topic")
+    p.add_argument("--partitioner", default="default",
+                   choices=("default", "roundrobin", "ignore-keys"),
+                   help="default: the built-in partitioner (partitioner.class unset); "
+                        "roundrobin: RoundRobinPartitioner; ignore-keys: "
+                        "partitioner.ignore.keys=true")
+    p.add_argument("--key-serializer", default="string",
+                   choices=("string", "integer", "long", "short", "uuid", "bytes"),
+                   help="how the key becomes bytes (StringSerializer UTF-8 by default; bytes: "
+                        "the key is hex)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    a = sub.add_parser("assign", help="what each consumer gets (Kafka's own assignors)",
+                       description="Run Kafka's partition assignor as the group leader (or "
+                                   "the KIP-848 group coordinator) would.")
+    a.add_argument("--strategy", required=True,
+                   choices=("range", "roundrobin", "sticky", "cooperative-sticky", "uniform",
+                            "kip848-range"),
+                   help="the assignor (partition.assignment.strategy; uniform and range for "
+                        "group.protocol=consumer)")
+    a.add_argument("--members", required=True, metavar="M1,M2,...|N",
+                   help="member ids in JoinGroup order, or a count")
+    a.add_argument("--topics", required=True, metavar="TOPIC:N,...",
+                   help="subscribed topics and their partition counts")
+    a.add_argument("--subscribe", default="", metavar="M=T1+T2,...",
+                   help="per-member subscriptions (default: every member, every topic)")
+    a.add_argument("--previous", default="", metavar="M[@GEN]=T-0+T-1,...",
+                   help="partitions each member owned before this rebalance, optionally with "
+                        "the generation it owned them in (sticky and cooperative-sticky keep "
+                        "them; shows what is revoked and what moves)")
+    a.add_argument("--generation", type=_count(0), default=None, metavar="G",
+                   help="the generation of the previous assignment (default 1)")
+    a.add_argument("--instance-ids", default="", metavar="M=ID,...",
+                   help="group.instance.id of static members (orders range and roundrobin)")
+    a.add_argument("--group-protocol", default="classic", choices=("classic", "consumer"),
+                   help="classic (client-side assignors) or consumer (KIP-848, server-side)")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+
+    q = sub.add_parser("partitioner-sequence",
+                       help="where each keyless record goes (sticky or round-robin)",
+                       description="Follow keyless records one by one through the built-in "
+                                   "sticky partitioner (KIP-794) or RoundRobinPartitioner.")
+    q.add_argument("--partitioner", default="sticky", choices=("sticky", "roundrobin"),
+                   help="sticky: the built-in partitioner; roundrobin: RoundRobinPartitioner")
+    q.add_argument("--partitions", type=_count(1), required=True, metavar="N",
+                   help="partitions of the topic")
+    q.add_argument("--records", type=_count(1), default=100, metavar="R",
+                   help="records sent one after another (default 100)")
+    q.add_argument("--batch-size", type=_count(1), default=16384, metavar="BYTES",
+                   help="batch.size (default 16384)")
+    q.add_argument("--record-bytes", type=_count(1), default=100, metavar="BYTES",
+                   help="each record's size inside its batch (default 100)")
+    q.add_argument("--random", default=None, metavar="V1,V2,...",
+                   help="the ThreadLocalRandom.nextInt() values Kafka draws, in order")
+    q.add_argument("--seed", type=int, default=0,
+                   help="draw the random values from this seed instead (printed)")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def cmd_partition(args: argparse.Namespace) -> int:
+    """Print the partition of each key."""
+    from kafkacheck import calculators
+
+    keys = list(args.key)
+    if args.keys_file:
+        from kafkacheck.config import read_text_file
+
+        keys += calculators.read_keys(read_text_file(args.keys_file, "--keys-file"))
+    if not keys:
+        raise UsageError("give --key KEY or --keys-file FILE")
+    answers = [calculators.partition_for(k, args.partitions, args.partitioner,
+                                         args.key_serializer) for k in keys]
+    if args.json:
+        print(json.dumps({"partitions": args.partitions, "partitioner": args.partitioner,
+                          "key_serializer": args.key_serializer,
+                          "keys": [a.as_json() for a in answers]}, indent=1))
+    else:
+        print(calculators.keyed_text(answers))
+    return EXIT_HOLDS
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    """Print each member's partitions (and moves, with --previous)."""
+    from kafkacheck import calculators
+
+    topics = calculators.parse_topics(args.topics)
+    members = calculators.parse_members(args.members)
+    previous, generations = calculators.parse_previous(args.previous, members)
+    subscribe = calculators.parse_member_map(args.subscribe, "--subscribe", members)
+    ids = {m: v[0] for m, v in calculators.parse_member_map(
+        args.instance_ids, "--instance-ids", members).items() if v}
+    if args.generation is not None:
+        generations = {m: generations.get(m, args.generation) for m in previous}
+    answer = calculators.assign_partitions(args.strategy, topics, members, subscribe, previous,
+                                           generations, ids, args.group_protocol)
+    print(json.dumps(answer.as_json(), indent=1) if args.json else answer.text())
+    return EXIT_HOLDS
+
+
+def cmd_partitioner_sequence(args: argparse.Namespace) -> int:
+    """Print where each keyless record goes."""
+    from kafkacheck import calculators
+
+    if args.partitioner == "roundrobin":
+        answer = calculators.round_robin_sequence(args.records, args.partitions)
+    else:
+        draws = calculators.parse_draws(args.random) if args.random is not None else None
+        answer = calculators.sticky_sequence(args.records, args.partitions, args.batch_size,
+                                             args.record_bytes, draws, args.seed)
+    print(json.dumps(answer.as_json(), indent=1) if args.json else answer.text())
+    return EXIT_HOLDS
 
 
 def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
     """The model instance, its configuration and the selected properties from CLI args."""
-    from kafkacheck.model import presets, registry
-
-    name = args.model
-    base: dict[str, str] = {}
-    bound_pairs: list[tuple[str, str]] = []
-    props = list(args.props)
-    version = getattr(args, "kafka_version", None)
-    if name not in registry.MODELS:
-        preset = presets.PRESETS.get(name)
-        if preset is None:
-            hint = did_you_mean(name, [*registry.MODELS, *presets.PRESETS])
-            raise UsageError(f"unknown model or preset {name!r}{hint} (see `kafkacheck list`)")
-        name = preset.model
-        base = dict(preset.settings)
-        bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
-        props = props or list(preset.properties)
-        version = version or preset.kafka_version
-    try:
-        cls = registry.model_class(name)
-    except ImportError as exc:
-        raise UsageError(f"model {name!r} is not available in this installation: {exc}") from None
+    cls, base, bound_pairs, preset_props, preset_version = resolve_target(args.model)
+    props = list(args.props) or preset_props
+    given = getattr(args, "kafka_version", None)
+    version = preset_version if given is None else given  # '' is bad input, not the default
     settings = parse_pairs(args.sets, "--set")
-    cls = _protocol_variant(cls, base, args.configs, settings)
+    cls = protocol_variant(cls, base, args.configs, settings)
     config = build_config(
         cls,
         settings=settings,
@@ -158,29 +364,12 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         base=base,
         kafka_version=version,
     )
+    # Commands whose parsers take plain numbers (explore) are held to the same limits.
     for attr in ("max_states", "max_seconds"):
         value = getattr(args, attr, None)
         if value is not None and not 0 < value < float("inf"):
             raise UsageError(f"--{attr.replace('_', '-')} must be positive")
     return cls(config), config, props
-
-
-def _protocol_variant(cls: Any, base: dict[str, str], files: list[str],
-                      settings: list[tuple[str, str]]) -> Any:
-    """The model a protocol setting selects (group.protocol=consumer: the KIP-848 model)."""
-    variants = getattr(cls, "protocol_variants", None)
-    if not variants:
-        return cls
-    from kafkacheck.config import load_properties_file
-    from kafkacheck.model import registry
-
-    key, table = variants
-    raw = dict(base)
-    for path in files:
-        raw.update(load_properties_file(path))
-    raw.update(settings)
-    name = table.get(raw.get(key, "").strip().lower())
-    return registry.model_class(name) if name else cls
 
 
 def _exit_code(result: Any) -> int:
@@ -205,13 +394,32 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     model, _config, props = resolve(args)
     request = EngineRequest.from_args(args)
+    if not args.no_estimate and not args.resume:
+        from kafkacheck.explorer.checks import select_properties
+
+        select_properties(model, props)  # an unknown property is bad input: say so first
+        _warn_if_too_big(model, args.max_seconds)
     result = run_check(model, props, request)
     if args.graph:
         from kafkacheck.explorer.graph import export_graph
 
-        export_graph(result, args.graph)
+        try:
+            export_graph(result, args.graph)
+        except OSError as exc:
+            _emit(result, args)
+            raise UsageError(f"--graph {args.graph}: {exc.strerror or exc}") from None
     _emit(result, args)
     return _exit_code(result)
+
+
+def _warn_if_too_big(model: Any, max_seconds: float | None) -> None:
+    """Before an exhaustive run: a quick estimate, and a note on stderr when it looks long."""
+    from kafkacheck.estimate import probe, warning
+
+    seconds = 0.5 if max_seconds is None else min(0.5, max_seconds * 0.05)
+    note = warning(probe(model, seconds), max_seconds)
+    if note:
+        print(f"kafkacheck: {note}", file=sys.stderr)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -227,35 +435,139 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return _exit_code(result)  # a random search never proves: 1 or 3
 
 
+def _read_saved_result(path: str) -> dict[str, Any]:
+    """A `check --json` result file, parsed and shape-checked (UsageError otherwise)."""
+    from kafkacheck.config import MAX_FILE_BYTES, read_text_file
+
+    if path == "-":
+        text = sys.stdin.read(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            raise UsageError("trace on stdin is larger than 1024 KiB")
+    else:
+        text = read_text_file(path, "trace file")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"cannot read trace {path}: not JSON ({reason})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} is not a result of `kafkacheck check --json` (not an object)")
+    violations = data.get("violations")
+    if not isinstance(violations, list):
+        raise UsageError(f"{path} is not a result of `kafkacheck check --json` "
+                         "(no list of violations)")
+    if not violations:
+        raise UsageError(f"{path} holds no violation to replay")
+    for i, violation in enumerate(violations):
+        where = f"{path}: violation {i + 1}"
+        if not isinstance(violation, dict) or not isinstance(violation.get("property"), str):
+            raise UsageError(f"{where} has no property name")
+        name = violation["property"]
+        steps = violation.get("trace")
+        if not isinstance(steps, list) or not all(isinstance(st, dict) for st in steps):
+            raise UsageError(f"{where} ({name!r}) has no trace")
+        for step in steps:
+            label = step.get("label")
+            if label is None:
+                continue
+            if (not isinstance(label, list) or not label or not isinstance(label[0], str)
+                    or not all(isinstance(a, int | str) for a in label)):
+                raise UsageError(f"{where} ({name!r}): malformed action label "
+                                 f"{str(label)[:60]!r}")
+    for key in ("config", "config_given", "bounds"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, dict) or not all(
+                isinstance(v, str | int | float | bool) for v in value.values())):
+            raise UsageError(f"{path}: malformed {key!r} (expected an object of values)")
+    return data
+
+
+def _saved_settings(data: dict[str, Any], cls: Any) -> list[tuple[str, str]]:
+    """The settings a saved result was run with (what was given, or what differs from
+    the defaults for files written before results recorded it)."""
+    from kafkacheck.model import settings as kafka_settings
+
+    given = data.get("config_given")
+    if isinstance(given, dict):
+        return [(k, str(v)) for k, v in given.items()]
+    out = []
+    for key, value in (data.get("config") or {}).items():
+        setting = kafka_settings.lookup(key)
+        if setting is None or kafka_settings.render(key, setting.default) != str(value):
+            out.append((key, str(value)))
+    return out
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay the action labels of a saved counterexample and re-check the properties."""
     from kafkacheck.explorer.render import trace_lines
     from kafkacheck.explorer.trace import ReplayError, replay
 
-    model, _config, _props = resolve(args)
-    try:
-        text = sys.stdin.read() if args.trace == "-" else open(args.trace, encoding="utf-8").read()
-        data = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read trace {args.trace}: {exc}") from None
-    violations = data.get("violations") if isinstance(data, dict) else None
-    if not violations:
-        raise UsageError(f"{args.trace} holds no violation to replay")
+    trace_path, model_name = (args.model, None) if args.trace is None else \
+        (args.trace, args.model)
+    data = _read_saved_result(trace_path)
+    saved_model = data.get("model")
+    if model_name is None:
+        if not isinstance(saved_model, str):
+            raise UsageError(f"{trace_path} does not name its model: give it "
+                             "(kafkacheck replay MODEL FILE)")
+        model_name = saved_model
+    cls, base, bound_pairs, _props, version = resolve_target(model_name)
+    if isinstance(saved_model, str) and saved_model != cls.name:
+        raise UsageError(f"{trace_path} was recorded for model {saved_model!r}, not "
+                         f"{cls.name}")
+    saved_bounds = data.get("bounds")
+    if isinstance(saved_bounds, dict):
+        bound_pairs = [(k, str(v)) for k, v in saved_bounds.items()]
+    settings = _saved_settings(data, cls) if "config" in data or "config_given" in data else \
+        list(base.items())
+    saved_version = data.get("kafka_version")
+    if saved_version is not None and not isinstance(saved_version, str):
+        raise UsageError(f"{trace_path}: malformed 'kafka_version' (expected text)")
+    given = getattr(args, "kafka_version", None)
+    version = given if given is not None else saved_version or version
+    config = build_config(cls, settings=settings + parse_pairs(args.sets, "--set"),
+                          files=args.configs,
+                          bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
+                          kafka_version=version)
+    model = cls(config)
+    by_name = {p.name: p for p in model.properties()}
     status = EXIT_HOLDS
-    for violation in violations:
+    replayed = 0
+    for violation in data["violations"]:
+        name = violation["property"]
         labels = [tuple(step["label"]) for step in violation["trace"] if step.get("label")]
+        if not labels:
+            print(f"{name}: no steps to replay (reason: {violation.get('reason', '?')})")
+            continue
+        prop = by_name.get(name)
+        if prop is None:
+            raise UsageError(f"{trace_path}: model {model.name} has no property {name!r}")
         try:
             trace = replay(model, labels)
         except ReplayError as exc:
-            raise UsageError(f"trace of {violation['property']} does not replay: {exc}") from None
+            raise UsageError(f"trace of {name} does not replay: {exc}") from None
+        except (TypeError, ValueError, IndexError, KeyError) as exc:
+            raise UsageError(f"trace of {name} does not replay: bad action "
+                             f"({type(exc).__name__})") from None
+        replayed += 1
         final = trace.steps[-1].state
         broken = [p.name for p in model.properties()
                   if p.kind == "always" and p.holds is not None and not p.holds(final)]
-        print(f"{violation['property']}: {len(trace)} steps replayed; final state violates: "
-              f"{', '.join(broken) or 'nothing'}")
+        if prop.step is not None and len(trace.steps) > 1:
+            before, last = trace.steps[-2].state, trace.steps[-1]
+            if not prop.step(before, last.action, final) and name not in broken:
+                broken.append(name)
+        note = "" if prop.kind == "always" else f" ({prop.kind} property: not re-checked)"
+        print(f"{name}: {len(trace)} steps replayed; final state violates: "
+              f"{', '.join(broken) or 'nothing'}{note}")
         print("\n".join(trace_lines(model, trace)))
         if broken:
             status = EXIT_VIOLATED
+        elif prop.kind != "always" and status == EXIT_HOLDS:
+            status = EXIT_INCOMPLETE
+    if not replayed:
+        raise UsageError(f"{trace_path} holds no trace with steps to replay")
     return status
 
 
@@ -420,6 +732,7 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     """Delegate to the conformance harness (python -m kafkacheck.conformance)."""
     from kafkacheck.conformance.__main__ import main as conformance_main
 
+    # Its own parser ends bad input with one line and exit code 2.
     return conformance_main(args.rest or ["--help"])
 
 
@@ -447,6 +760,10 @@ COMMANDS = {
     "bench": cmd_bench,
     "conformance": cmd_conformance,
     "explore": cmd_explore,
+    "review": cmd_review,
+    "partition": cmd_partition,
+    "assign": cmd_assign,
+    "partitioner-sequence": cmd_partitioner_sequence,
 }
 
 
@@ -458,13 +775,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # started us ignores SIGINT (background jobs inherit that).
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # `replay MODEL --set k=v FILE`: argparse gives the optional FILE up early.
+            if args.command == "replay" and args.trace is None and len(extra) == 1 \
+                    and not extra[0].startswith("-"):
+                args.trace = extra[0]
+            else:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if not args.command:
             parser.print_help()
-            return EXIT_USAGE
+            raise UsageError("no command given (the commands are listed above)")
         return COMMANDS[args.command](args)
     except UsageError as exc:
-        print(f"kafkacheck: error: {exc}", file=sys.stderr)
+        # One line whatever the message quotes (a key or a file's content with line breaks).
+        text = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"kafkacheck: error: {text}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as exc:
         from kafkacheck.explorer.trace import TraceMismatch
@@ -478,6 +804,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INCOMPLETE
     except BrokenPipeError:
         return EXIT_HOLDS
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
+        if os.environ.get("KAFKACHECK_DEBUG"):
+            raise
+        where = _crash_site(exc)
+        print(f"kafkacheck: internal error: {type(exc).__name__}: {str(exc)[:200]} at {where} "
+              "(a bug in kafkacheck; KAFKACHECK_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _crash_site(exc: BaseException) -> str:
+    """file:line of the innermost frame of an exception (to report without a traceback)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
 
 
 def console_main() -> None:

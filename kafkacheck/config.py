@@ -10,10 +10,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model import versions
@@ -24,6 +26,92 @@ if TYPE_CHECKING:
 
 class UsageError(Exception):
     """Bad input: printed as one line on stderr, exit code 2."""
+
+
+def seconds_limit(value: object, flag: str) -> float:
+    """A time limit: a finite positive number of seconds (no nan, inf, 0 or negative)."""
+    problem = f"{flag}: {value!r} must be positive (a finite number of seconds)"
+    if isinstance(value, bool):
+        raise UsageError(problem)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise UsageError(problem) from None
+    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise UsageError(problem)
+    return float(value)
+
+
+def count_limit(value: object, flag: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """A count limit (states, depth, walks): an integer within [minimum, maximum]."""
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise UsageError(f"{flag}: invalid int value {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{flag}: invalid int value {value!r}")
+    if value < minimum:
+        raise UsageError(f"{flag}: {value} is below the minimum {minimum}")
+    if maximum is not None and value > maximum:
+        raise UsageError(f"{flag}: {value} is above the maximum {maximum}")
+    return value
+
+
+class Target(NamedTuple):
+    """What a model or preset name stands for."""
+
+    cls: type[Model]
+    settings: dict[str, str]  # a preset's Kafka settings
+    bounds: list[tuple[str, str]]  # a preset's bounds
+    properties: list[str]  # a preset's properties
+    kafka_version: str | None  # a preset's Kafka release (None: the default)
+
+
+def resolve_target(name: object) -> Target:
+    """A model or preset name: its class, and the preset's settings, bounds, properties
+    and Kafka version (UsageError with a did-you-mean for an unknown name)."""
+    from kafkacheck.model import presets, registry
+
+    if not isinstance(name, str):
+        raise UsageError(f"model name must be a string, got {type(name).__name__}")
+    base: dict[str, str] = {}
+    bound_pairs: list[tuple[str, str]] = []
+    props: list[str] = []
+    version = None
+    if name not in registry.MODELS:
+        preset = presets.PRESETS.get(name)
+        if preset is None:
+            hint = did_you_mean(name, [*registry.MODELS, *presets.PRESETS])
+            raise UsageError(f"unknown model or preset {name!r}{hint} (see `kafkacheck list`)")
+        name = preset.model
+        base = dict(preset.settings)
+        bound_pairs = [(k, str(v)) for k, v in preset.bounds.items()]
+        props = list(preset.properties)
+        version = preset.kafka_version
+    try:
+        cls = registry.model_class(name)
+    except ImportError as exc:
+        raise UsageError(f"model {name!r} is not available in this installation: {exc}") from None
+    return Target(cls, base, bound_pairs, props, version)
+
+
+def protocol_variant(cls: type[Model], base: Mapping[str, str], files: Iterable[str | Path],
+                     settings: Iterable[tuple[str, str]]) -> type[Model]:
+    """The model a protocol setting selects (group.protocol=consumer: the KIP-848 model)."""
+    variants = getattr(cls, "protocol_variants", None)
+    if not variants:
+        return cls
+    from kafkacheck.model import registry
+
+    key, table = variants
+    raw = dict(base)
+    for path in files:
+        raw.update(load_properties_file(path))
+    raw.update(settings)
+    name = table.get(str(raw.get(key, "")).strip().lower())
+    return registry.model_class(name) if name else cls
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -107,6 +195,9 @@ def _unescape(text: str, where: str) -> str:
     return "".join(out)
 
 
+_BLANK = " \t\f"  # java.util.Properties whitespace: space, tab, form feed (not Unicode)
+
+
 def _split_key_value(line: str) -> tuple[str, str] | None:
     # The key ends at the first unescaped '=', ':' or whitespace (java.util.Properties.load).
     i = 0
@@ -115,13 +206,13 @@ def _split_key_value(line: str) -> tuple[str, str] | None:
         if ch == "\\":
             i += 2
             continue
-        if ch in "=:" or ch.isspace():
+        if ch in "=:" or ch in _BLANK:
             key = line[:i]
-            rest = line[i:].lstrip()
+            rest = line[i:].lstrip(_BLANK)
             if rest[:1] in ("=", ":") and ch not in "=:":
-                rest = rest[1:].lstrip()
+                rest = rest[1:].lstrip(_BLANK)
             elif ch in "=:":
-                rest = line[i + 1 :].lstrip()
+                rest = line[i + 1 :].lstrip(_BLANK)
             return key, rest
         i += 1
     return None
@@ -133,8 +224,8 @@ def parse_properties(text: str, source: str = "<properties>") -> dict[str, str]:
     logical: list[tuple[int, str]] = []
     pending = ""
     start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.lstrip() if not pending else raw.lstrip()
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), 1):
+        line = raw.lstrip(_BLANK)
         if not pending and (not line or line[0] in "#!"):
             continue
         if not pending:
@@ -149,7 +240,7 @@ def parse_properties(text: str, source: str = "<properties>") -> dict[str, str]:
         logical.append((start, pending))
     for number, line in logical:
         where = f"{source}:{number}"
-        split = _split_key_value(line.rstrip())
+        split = _split_key_value(line)
         if split is None:
             raise UsageError(f"{where}: malformed line {line.strip()!r} (expected KEY=VALUE)")
         key, value = (_unescape(part, where) for part in split)
@@ -159,16 +250,44 @@ def parse_properties(text: str, source: str = "<properties>") -> dict[str, str]:
     return result
 
 
-def load_properties_file(path: str | Path) -> dict[str, str]:
-    """Read a .properties file; missing or unreadable files are usage errors."""
+MAX_FILE_BYTES = 1 << 20
+"""The largest configuration or trace file read (1 MiB): real ones are a few kB."""
+
+
+def read_text_file(path: str | Path, what: str = "config file",
+                   limit: int = MAX_FILE_BYTES) -> str:
+    """A small text file's contents; UsageError for a missing, special, huge or binary file.
+
+    Only regular files are opened (a device such as /dev/urandom or a FIFO would never
+    end), at most ``limit`` bytes are read, and text is UTF-8, else ISO-8859-1 (what
+    java.util.Properties.load(InputStream) reads); NUL bytes mean binary.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"config file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read config file {p}: {exc}") from None
-    return parse_properties(text, str(p))
+        if not p.exists():
+            raise UsageError(f"{what} not found: {p}")
+        if p.is_dir():
+            raise UsageError(f"{what} {p} is a directory")
+        if not p.is_file():
+            raise UsageError(f"{what} {p} is not a regular file")
+        with p.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {p}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UsageError(f"{what} {p} is larger than {limit // 1024} KiB: not a "
+                         "configuration file")
+    if b"\0" in data:
+        raise UsageError(f"{what} {p} is binary, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def load_properties_file(path: str | Path) -> dict[str, str]:
+    """Read a .properties file; missing, unreadable, huge or binary files are usage errors."""
+    return parse_properties(read_text_file(path), str(path))
 
 
 def parse_pairs(pairs: Sequence[str], what: str) -> list[tuple[str, str]]:
@@ -181,6 +300,17 @@ def parse_pairs(pairs: Sequence[str], what: str) -> list[tuple[str, str]]:
         if not key.strip():
             raise UsageError(f"{what} {pair!r}: empty key")
         out.append((key.strip(), value.strip()))
+    return out
+
+
+def overridden_settings(model: Model) -> dict[str, tuple[str, str]]:
+    """Settings Kafka's own code changes: key -> (as given or defaulted, as it takes effect)."""
+    given = model.config.kafka_text()
+    out = {}
+    for key, value in model.effective_settings().items():
+        text = kafka_settings.render(key, value)
+        if key in given and given[key] != text:
+            out[key] = (given[key], text)
     return out
 
 
@@ -202,6 +332,49 @@ def _parse_bound(bound: Bound, text: str) -> Any:
         raise UsageError(f"invalid value {value} for bound {bound.name}: minimum {bound.minimum}")
     if bound.maximum is not None and value > bound.maximum:
         raise UsageError(f"invalid value {value} for bound {bound.name}: maximum {bound.maximum}")
+    return value
+
+
+def unknown_keys_message(items: Sequence[str]) -> str:
+    """One line naming every unknown key (each with its did-you-mean)."""
+    if len(items) == 1:
+        return f"unknown Kafka setting {items[0]}"
+    return f"{len(items)} unknown Kafka settings: {', '.join(items)}"
+
+
+def _known_elsewhere(key: str) -> tuple[bool, str]:
+    """Is ``key`` a Kafka key of any role (or a known prefix or third party)? Else a hint."""
+    from kafkacheck import catalogue
+
+    cat = catalogue.load()
+    for role in catalogue.ROLES:
+        info = cat.classify(role, key)
+        if info.kind not in ("unknown", "misplaced", "connector-specific"):
+            return True, ""
+    if cat.roles_of(key):
+        return True, ""
+    names = [*kafka_settings.SETTINGS, *cat.all_names()]
+    return False, catalogue.did_you_mean(key, names)
+
+
+def _catalogue_value(key: str, text: str) -> Any:
+    """A key the models do not read: checked by its Kafka type; passwords are hidden."""
+    from kafkacheck import catalogue
+
+    cat = catalogue.load()
+    definition = cat.definition(key)
+    if definition is None:
+        return text
+    try:
+        value = cat.parse_anywhere(key, text)
+    except ValueError as exc:
+        raise kafka_settings.SettingError(f"invalid value {text!r} for {key}: {exc}") from None
+    if definition.type == "PASSWORD":
+        return "[hidden]"  # Password.toString(), as Kafka logs it
+    if isinstance(value, list):
+        return ",".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return value
 
 
@@ -237,11 +410,19 @@ def build_config(
 
     for name in model_cls.settings:
         kafka[name] = starting_value(name)
+    unknown: list[str] = []
     for key, text in raw.items():
         setting = kafka_settings.lookup(key)
         if setting is None:
-            hint = did_you_mean(key, kafka_settings.SETTINGS)
-            raise UsageError(f"unknown Kafka setting {key!r}{hint}")
+            known, hint = _known_elsewhere(key)
+            if not known:
+                unknown.append(f"{key!r}{hint}")
+                continue
+            try:
+                not_modelled[key] = _catalogue_value(key, text)
+            except kafka_settings.SettingError as exc:
+                raise UsageError(str(exc)) from None
+            continue
         try:
             value = setting.value_of(text)
         except kafka_settings.SettingError as exc:
@@ -250,6 +431,8 @@ def build_config(
             kafka[key] = value
         else:
             not_modelled[key] = value
+    if unknown:
+        raise UsageError(unknown_keys_message(unknown))
     bound_values: dict[str, Any] = {b.name: b.default for b in model_cls.bounds}
     by_name = {b.name: b for b in model_cls.bounds}
     for key, text in bounds:
@@ -260,7 +443,9 @@ def build_config(
                 f"unknown bound {key!r} for model {model_cls.name}{hint} (bounds: {known})"
             )
         bound_values[key] = _parse_bound(by_name[key], text)
-    given = {**{k: v for k, v in kafka.items() if k in raw}, **not_modelled}
+    # Catalogue keys without a modelled definition change no modelled semantics.
+    given = {**{k: v for k, v in kafka.items() if k in raw},
+             **{k: v for k, v in not_modelled.items() if kafka_settings.lookup(k) is not None}}
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
                                          dict(model_cls.covered_values), version)
     for key in uncovered:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing as mp
+import os
 import platform
 import re
 import time
@@ -294,6 +295,53 @@ def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> lis
         return pool.map(run_row, tasks, chunksize=1)
 
 
+def _writable_folder(out: Path) -> Path:
+    """The output folder, checked before any work: a folder we can write, or creatable."""
+    from kafkacheck.config import UsageError
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a folder")
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"--out {out}: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: {probe} is not writable")
+    for name in ("README.md", "results.json", "counterexamples"):
+        target = out / name
+        if target.exists() and not os.access(target, os.W_OK):
+            raise UsageError(f"--out {out}: {target} is not writable")
+    return out
+
+
+def _update_index(out: Path, matrices: Sequence[Matrix], sections: Sequence[str],
+                  data: dict[str, Any]) -> None:
+    """Replace the regenerated matrices' sections of README.md and entries of results.json."""
+    readme = out / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    for matrix, section in zip(matrices, sections, strict=True):
+        heading = f"## {matrix.title}\n"
+        start = text.find(heading)
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + section
+            continue
+        end = text.find("\n## ", start + len(heading))
+        end = len(text) if end < 0 else end + 1
+        text = text[:start] + section.rstrip("\n") + "\n" + text[end:]
+    if matrices:
+        readme.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+        results = out / "results.json"
+        try:
+            old = json.loads(results.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {"kafkacheck": __version__, "matrices": {}}
+        if not isinstance(old, dict) or not isinstance(old.get("matrices"), dict):
+            old = {"kafkacheck": __version__, "matrices": {}}
+        old["matrices"].update(data["matrices"])
+        results.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def generate(out: str | Path = "reports", only: Sequence[str] = (),
              max_seconds: float | None = None, processes: int | None = None) -> int:
     """Regenerate the reports under ``out``; returns an exit code."""
@@ -305,8 +353,13 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         raise UsageError(f"unknown report section {unknown[0]!r}"
                          f"{did_you_mean(unknown[0], sections)} "
                          f"(sections: {', '.join(sorted(sections))})")
-    out = Path(out)
-    (out / "counterexamples").mkdir(parents=True, exist_ok=True)
+    out = _writable_folder(Path(out))
+    try:
+        (out / "counterexamples").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from kafkacheck.config import UsageError
+
+        raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     started = time.monotonic()
     matrices = [m for m in MATRICES if not only or m.id in only]
@@ -343,6 +396,12 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         (out / "seed-claims.md").write_text(text + "\n", encoding="utf-8")
     total = time.monotonic() - started
     rows = sum(len(m.rows) for m in matrices)
+    if only and (out / "README.md").exists():
+        # Regenerating some sections keeps the others: replace only what was rerun.
+        _update_index(out, matrices, sections, data)
+        print(f"reports updated in {out}/ ({', '.join(only)}; {rows} configurations, "
+              f"{claim_runs} claim runs, {seconds_text(total)})")
+        return 0
     index = "\n".join([
         "# What Kafka guarantees, checked",
         "",

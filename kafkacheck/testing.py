@@ -5,51 +5,116 @@
                  properties=["NoAckedWriteLost"], bounds={"crashes": 1})
 
 ``assert_holds`` explores every behaviour within the bounds and fails with the shortest
-counterexample (as numbered steps) when the settings break a guarantee.  A pass is
-relative to a fault model: the returned result's ``fault_model`` names the faults explored
-and those not explored, and a pass without power loss on a replication question warns
-(``PowerLossNotExplored``).
+counterexample (as numbered steps) when the settings break a guarantee.  Model names
+and the CLI's presets are both accepted.  Bad input raises ``UsageError`` with the same
+one-line message the command line prints.  A pass is relative to a fault model: the
+returned result's ``fault_model`` names the faults explored and those not explored, and a
+pass without power loss on a replication question warns (``PowerLossNotExplored``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from kafkacheck.config import UsageError, build_config
+from kafkacheck.config import (
+    UsageError,
+    build_config,
+    count_limit,
+    resolve_target,
+    seconds_limit,
+)
 from kafkacheck.explorer.result import CheckResult
-from kafkacheck.model import registry
 from kafkacheck.model.interface import Model
 
+__all__ = ["PowerLossNotExplored", "UsageError", "assert_holds", "assert_violated", "check",
+           "kafka_settings", "machine", "make_model"]
 
-def make_model(name: str, settings: Mapping[str, str] | None = None, *,
+
+def _text(value: object, where: str) -> str:
+    """A setting or bound value as the text a .properties file would hold."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise UsageError(f"{where}: expected a string or number, got {type(value).__name__}")
+
+
+def _pairs(value: object, what: str) -> list[tuple[str, str]]:
+    """A mapping of names to values (settings, bounds) as (name, text) pairs."""
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        raise UsageError(f"{what} must be a mapping of names to values (a dict), got "
+                         f"{type(value).__name__}")
+    out = []
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise UsageError(f"{what}: names must be strings, got {type(key).__name__}")
+        out.append((key, _text(item, f"{what} {key}")))
+    return out
+
+
+def _names(value: object, what: str) -> list[str]:
+    """One name or a sequence of names (a lone string is one name, not its characters)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, Iterable) or isinstance(value, Mapping | bytes):
+        raise UsageError(f"{what} must be a name or a list of names, got {type(value).__name__}")
+    names = list(value)
+    bad = [n for n in names if not isinstance(n, str)]
+    if bad:
+        raise UsageError(f"{what} must be names (strings), got {type(bad[0]).__name__}")
+    return names
+
+
+def _resolve(name: object, settings: object, bounds: object,
+             kafka_version: object = None) -> tuple[Model, list[str]]:
+    """The model instance for a model or preset name, and the preset's properties."""
+    target = resolve_target(name)
+    if kafka_version is not None and not isinstance(kafka_version, str | int | float):
+        raise UsageError(f"kafka_version must be a release such as '4.4', got "
+                         f"{type(kafka_version).__name__}")
+    config = build_config(target.cls, settings=_pairs(settings, "settings"),
+                          bounds=target.bounds + _pairs(bounds, "bounds"), base=target.settings,
+                          kafka_version=target.kafka_version if kafka_version is None
+                          else str(kafka_version))
+    return target.cls(config), target.properties
+
+
+def make_model(name: str, settings: Mapping[str, object] | None = None, *,
                kafka_version: str | None = None, **bounds: object) -> Model:
     """Build a model instance from Kafka settings and bounds, as the CLI would."""
-    cls = registry.model_class(name)
-    config = build_config(
-        cls,
-        settings=[(k, str(v)) for k, v in (settings or {}).items()],
-        bounds=[(k, str(v)) for k, v in bounds.items()],
-        kafka_version=kafka_version,
-    )
-    return cls(config)
+    return _resolve(name, settings, bounds, kafka_version)[0]
 
 
-def check(settings: Mapping[str, str] | None = None, *, model: str = "replication",
-          properties: Sequence[str] = (), bounds: Mapping[str, object] | None = None,
-          max_seconds: float | None = None, max_states: int | None = None) -> CheckResult:
+def check(settings: Mapping[str, object] | None = None, *, model: str = "replication",
+          properties: Sequence[str] | str = (), bounds: Mapping[str, object] | None = None,
+          max_seconds: float | None = None, max_states: int | None = None,
+          kafka_version: str | None = None) -> CheckResult:
     """Run the exhaustive search on one configuration and return the result."""
     from kafkacheck.explorer.bfs import breadth_first
+    from kafkacheck.explorer.checks import select_properties
 
-    instance = make_model(model, settings, **dict(bounds or {}))
-    return breadth_first(instance, properties, max_seconds=max_seconds, max_states=max_states)
+    if max_states is not None:
+        max_states = count_limit(max_states, "max_states")
+    if max_seconds is not None:
+        max_seconds = seconds_limit(max_seconds, "max_seconds")
+    instance, preset_props = _resolve(model, settings, bounds, kafka_version)
+    names = _names(properties, "properties") or preset_props
+    propset = select_properties(instance, names)
+    return breadth_first(instance, names, max_seconds=max_seconds, max_states=max_states,
+                         propset=propset)
 
 
 class PowerLossNotExplored(UserWarning):
     """A replication guarantee passed without exploring power loss (crash_kind=process)."""
 
 
-def assert_holds(settings: Mapping[str, str] | None = None, **kwargs: Any) -> CheckResult:
+def assert_holds(settings: Mapping[str, object] | None = None, **kwargs: Any) -> CheckResult:
     """Fail (AssertionError with the counterexample) unless every property holds in bounds.
 
     The result's ``fault_model`` says what the pass covers; a replication pass without
@@ -69,14 +134,17 @@ def assert_holds(settings: Mapping[str, str] | None = None, **kwargs: Any) -> Ch
     return result
 
 
-def assert_violated(settings: Mapping[str, str] | None = None, prop: str = "",
+def assert_violated(settings: Mapping[str, object] | None = None, prop: str = "",
                     **kwargs: Any) -> CheckResult:
     """Fail unless ``prop`` (or any property) is violated; returns the result with its trace."""
+    if not isinstance(prop, str):
+        raise UsageError(f"prop must be a property name, got {type(prop).__name__}")
     result = check(settings, properties=[prop] if prop else kwargs.pop("properties", ()),
                    **kwargs)
     if result.result != "violated":
         raise AssertionError(f"expected a violation of {prop or 'a property'}, got "
-                             f"{result.result} ({result.distinct_states:,} states)")
+                             f"{result.result} ({result.distinct_states:,} states; "
+                             f"{result.model.fault_model().text()})")
     return result
 
 
@@ -96,15 +164,22 @@ VALUE_DOMAINS: dict[str, tuple[str, ...]] = {
     "flush.messages": ("1", "9223372036854775807"),
 }
 
+_SATISFIABILITY_TRIES = 5000
 
-def kafka_settings(model: str = "replication", **fixed: str) -> Any:
-    """A Hypothesis strategy of valid settings dicts for ``model`` (``fixed`` pins some)."""
+
+def kafka_settings(model: str = "replication", **fixed: object) -> Any:
+    """A Hypothesis strategy of valid settings dicts for ``model`` (``fixed`` pins some).
+
+    Pins are checked at once: an unknown setting, a value Kafka rejects, or pins no
+    valid configuration satisfies raise UsageError (not Hypothesis's Unsatisfiable).
+    """
     from hypothesis import strategies as st
 
-    cls = registry.model_class(model)
-    free = {name: st.sampled_from(VALUE_DOMAINS[name]) for name in cls.settings
-            if name in VALUE_DOMAINS and name not in fixed}
-    pinned = {name: st.just(value) for name, value in fixed.items()}
+    cls, base, _bounds, _props, _version = resolve_target(model)
+    pinned_text = {**base, **dict(_pairs(fixed, "pinned settings"))}
+    build_config(cls, settings=list(pinned_text.items()))  # UsageError for a bad pin
+    free_names = [name for name in cls.settings
+                  if name in VALUE_DOMAINS and name not in pinned_text]
 
     def valid(settings: dict[str, str]) -> bool:
         try:
@@ -113,12 +188,27 @@ def kafka_settings(model: str = "replication", **fixed: str) -> Any:
             return False
         return True
 
+    combos = itertools.product(*(VALUE_DOMAINS[name] for name in free_names))
+    if not any(valid({**dict(zip(free_names, values, strict=True)), **pinned_text})
+               for values in itertools.islice(combos, _SATISFIABILITY_TRIES)):
+        pins = ", ".join(f"{k}={v}" for k, v in pinned_text.items())
+        raise UsageError(f"no valid {cls.name} configuration has {pins}")
+    free = {name: st.sampled_from(VALUE_DOMAINS[name]) for name in free_names}
+    pinned = {name: st.just(value) for name, value in pinned_text.items()}
     return st.fixed_dictionaries({**free, **pinned}).filter(valid)
 
 
-def machine(model: str, settings: Mapping[str, str] | None = None,
-            properties: Sequence[str] = (), **bounds: object) -> Any:
-    """A Hypothesis RuleBasedStateMachine class for one configuration of a model."""
+def machine(model: str, settings: Mapping[str, object] | None = None,
+            properties: Sequence[str] | str = (), **bounds: object) -> Any:
+    """A Hypothesis RuleBasedStateMachine class for one configuration of a model.
+
+    Run it with ``run_state_machine_as_test(machine(...))`` or expose it to pytest as
+    ``TestX = machine(...).TestCase``.
+    """
+    from kafkacheck.explorer.checks import select_properties
     from kafkacheck.explorer.stateful import machine_for
 
-    return machine_for(make_model(model, settings, **bounds), properties)
+    instance, preset_props = _resolve(model, settings, bounds)
+    names = _names(properties, "properties") or preset_props
+    select_properties(instance, names)  # UsageError for an unknown property, before Hypothesis
+    return machine_for(instance, names)

@@ -112,6 +112,9 @@ class Model:
     faults_not_modelled: ClassVar[tuple[str, ...]] = ()
     # What canonical() identifies, in words (printed with results when it is overridden).
     symmetry_note: ClassVar[str] = "states equal up to a permutation are explored once"
+    # What canonical() renames, in a few words: results say "symmetry: <this>" so that
+    # counts of classes are not read as counts of states.
+    symmetry_over: ClassVar[str] = "states"
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
@@ -160,7 +163,11 @@ class Model:
         return True
 
     def canonical(self, state: State) -> State:
-        """A representative of the state's symmetry class (identity by default)."""
+        """A representative of the state's symmetry class (identity by default).
+
+        A model may also set it per instance (``self.canonical = ...``) when a bound turns
+        symmetry on; engines ask ``uses_symmetry(model)``.
+        """
         return state
 
     # -- presentation ------------------------------------------------------------
@@ -193,6 +200,14 @@ class Model:
         """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""
         return []
 
+    def effective_settings(self) -> dict[str, Any]:
+        """The Kafka settings as they take effect, after Kafka's own overrides.
+
+        The default is the configuration as given; a model whose Kafka code overrides a
+        setting (the producer disabling idempotence, ...) returns the value in force.
+        """
+        return dict(self.config.kafka)
+
     def view(self, state: State) -> dict[str, Any]:
         """The state as named variables (for traces, diffs and reports)."""
         if self.fields:
@@ -219,6 +234,16 @@ class Model:
     def info(cls) -> ModelInfo:
         """A description for listings, without building an instance."""
         return ModelInfo(cls.name, cls.summary, cls.bounds, cls.settings)
+
+
+def uses_symmetry(model: Model) -> bool:
+    """Whether ``model.canonical`` is more than the identity (set on the class or instance)."""
+    return getattr(model.canonical, "__func__", None) is not Model.canonical
+
+
+def symmetry_label(model: Model) -> str:
+    """What a run of ``model`` renames ("brokers and partitions"), or "" without symmetry."""
+    return model.symmetry_over if uses_symmetry(model) else ""
 
 
 def replacer(cls: type, *names: str) -> Callable[..., Any]:

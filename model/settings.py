@@ -49,16 +49,34 @@ class Setting:
 
     def value_of(self, text: str) -> Any:
         """Parse ``text`` as Kafka would, raising SettingError with Kafka-like wording."""
+        from kafkacheck.catalogue import java_trim
+
         try:
-            return self.parse(text.strip())
+            kafka_type_check(self.name, text)
+            return self.parse(java_trim(text))
         except SettingError as exc:
             raise SettingError(f"invalid value {text!r} for {self.name}: {exc}") from None
 
 
+def kafka_type_check(name: str, text: str) -> None:
+    """Reject what Kafka's ConfigDef rejects for this key's type (Integer.parseInt, ...).
+
+    Uses the generated catalogue of Kafka's own definitions; keys it does not hold pass.
+    """
+    from kafkacheck import catalogue
+
+    try:
+        catalogue.load().parse_anywhere(name, text)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+
+
 def _int(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
+        from kafkacheck.catalogue import java_integer
+
         try:
-            value = int(text)
+            value = java_integer(text, 64)  # Long.parseLong: no '_', no inner spaces
         except ValueError:
             raise SettingError("expected an integer") from None
         if low is not None and value < low:

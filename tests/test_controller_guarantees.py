@@ -156,7 +156,7 @@ def test_each_property_has_a_counterexample(prop, settings, bounds, mutant, leng
     else:
         assert prop in load("controller")[("controller", mutant)].breaks
         model = make_mutant("controller", mutant, config, kafka_version=version, **bounds)
-    result = breadth_first(model, [prop], max_seconds=60)
+    result = breadth_first(model, [prop], max_seconds=600)
     violation = result.violation(prop)
     assert violation is not None
     assert len(violation.trace) == length

@@ -50,6 +50,18 @@ def test_each_release_takes_the_newest_rule_override_released_by_then(version, r
     assert issubclass(cls, pt.PartitionRules)
 
 
+@pytest.mark.parametrize("version,older,newer", [("2.0", True, True), ("2.1", False, False),
+                                                  ("4.4", False, False)])
+def test_from_2_1_a_leader_serves_only_fetches_of_its_own_leader_epoch_kip_320(
+        version, older, newer):
+    # KIP-320: a fetch carries the follower's current leader epoch; Partition.getLocalLog
+    # answers FENCED_LEADER_EPOCH to an older one and UNKNOWN_LEADER_EPOCH to a newer one.
+    rules = make_model("replication", {}, kafka_version=version).rules
+    assert rules.fetch_accepted(3, 3)
+    assert rules.fetch_accepted(3, 2) is older
+    assert rules.fetch_accepted(3, 4) is newer
+
+
 def test_eligible_leader_replicas_are_a_feature_on_top_of_the_release_rules():
     cls = pt.rules_class((4, 4), elr=True)
     assert issubclass(cls, pt.EligibleLeaderReplicas) and issubclass(cls, pt.EffectiveMinIsr)

@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="start a cluster, run scenarios, write a JSON summary")
-    run.add_argument("--out", type=Path, default=Path("conformance-summary.json"))
+    run.add_argument("--out", type=Path, default=Path("conformance-summary.json"),
+                     help="where the JSON summary goes (conformance-summary.json)")
     run.add_argument(
         "--scenarios",
         default=",".join(SCENARIO_NAMES),
@@ -79,15 +80,20 @@ def _parser() -> argparse.ArgumentParser:
                      help="kill rounds for acks-all-kill-rounds")
     _cluster_args(run)
     soak = sub.add_parser("soak", help="randomised fault rounds with producers and a group")
-    soak.add_argument("--seed", type=int, default=1)
-    soak.add_argument("--rounds", type=_positive, default=50)
-    soak.add_argument("--acks", choices=("all", "1"), default="all")
-    soak.add_argument("--min-insync-replicas", type=_positive, default=2)
-    soak.add_argument("--partitions", type=_positive, default=3)
+    soak.add_argument("--seed", type=int, default=1,
+                      help="seed of the fault draws (same seed, same faults)")
+    soak.add_argument("--rounds", type=_positive, default=50, help="fault rounds (50)")
+    soak.add_argument("--acks", choices=("all", "1"), default="all",
+                      help="the producers' acks (all)")
+    soak.add_argument("--min-insync-replicas", type=_positive, default=2,
+                      help="the topic's min.insync.replicas (2)")
+    soak.add_argument("--partitions", type=_positive, default=3,
+                      help="partitions of the topic (3)")
     soak.add_argument("--rate", type=float, default=50.0, help="records/s per producer")
     soak.add_argument("--replay", type=Path, default=None,
                       help="re-apply the faults recorded in a soak result or rounds.jsonl")
-    soak.add_argument("--out", type=Path, default=Path("soak-result.json"))
+    soak.add_argument("--out", type=Path, default=Path("soak-result.json"),
+                      help="where the JSON result goes (soak-result.json)")
     _cluster_args(soak, default_roles="split")
     jd = sub.add_parser("judge", help="judge a recorded history against the model (no cluster)")
     jd.add_argument("--result", type=Path, required=True,
@@ -98,10 +104,13 @@ def _parser() -> argparse.ArgumentParser:
                          "(e.g. to show that the check can fail)")
     jd.add_argument("--out", type=Path, default=None, help="write the judgement as JSON")
     up = sub.add_parser("up", help="start a detached cluster and print its bootstrap servers")
-    up.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR)
-    up.add_argument("--version", default=KAFKA_VERSION)
+    up.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR,
+                    help=f"the cluster's folder ({DEFAULT_UP_DIR})")
+    up.add_argument("--version", default=KAFKA_VERSION,
+                    help=f"the Kafka release to run ({KAFKA_VERSION})")
     down = sub.add_parser("down", help="stop a cluster started with 'up'")
-    down.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR)
+    down.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR,
+                      help=f"the folder given to 'up' ({DEFAULT_UP_DIR})")
     sub.add_parser("cleanup", help="remove network namespaces left by killed runs")
     return ap
 
@@ -115,7 +124,8 @@ def _cluster_args(p: argparse.ArgumentParser, default_roles: str = "combined") -
     p.add_argument("--elr", choices=("default", "on", "off"), default="default",
                    help="format with eligible.leader.replicas.version=1/0 (default: Kafka's)")
     p.add_argument("--workdir", type=Path, default=None, help="where histories go")
-    p.add_argument("--version", default=KAFKA_VERSION)
+    p.add_argument("--version", default=KAFKA_VERSION,
+                   help=f"the Kafka release to run ({KAFKA_VERSION})")
     p.add_argument("--keep", action="store_true", help="keep the cluster's data and logs")
 
 

@@ -19,6 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="FILE.properties", help="Kafka settings from a .properties file")
     p.add_argument("--bound", dest="bounds", action="append", default=[], metavar="NAME=VALUE",
                    help="a model bound, e.g. --bound crashes=1 (repeatable)")
+    p.add_argument("--kafka-version", default=None, metavar="X.Y",
+                   help="the Kafka release to explore (0.10 to 4.4; default 4.4): picks its "
+                        "rules and its defaults")
     p.add_argument("--trace", metavar="RESULT.json",
                    help="counterexamples to step through: `check --json` output, - for stdin")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")

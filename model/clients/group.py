@@ -191,6 +191,7 @@ class GroupModel(PollLoop, Model):
     name = "group"
     symmetry_note = "generation numbers renumbered in order of appearance (the protocol " \
         "only compares them)"
+    symmetry_over = "generation numbers"
     summary = ("Consumer group: join/sync/generations, eager and cooperative rebalancing, "
                "commits, zombies, offset reset, retention")
     source = ("ConsumerCoordinator, AbstractCoordinator, ClassicGroup/GroupMetadataManager; "
@@ -784,6 +785,10 @@ class GroupModel(PollLoop, Model):
     # -- the log ------------------------------------------------------------------------
 
     # -- properties ---------------------------------------------------------------------
+
+    def effective_settings(self) -> dict[str, Any]:
+        """enable.auto.commit as the application runs it (off under a manual commit bound)."""
+        return {**super().effective_settings(), "enable.auto.commit": self.auto}
 
     def properties(self) -> list[Property]:
         from kafkacheck.properties import group as props

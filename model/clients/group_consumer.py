@@ -302,12 +302,16 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     fields = Kip848State._fields
     faults_not_modelled = ("coordinator writes lost in a failover",)
     symmetry_note = "epochs renumbered in order of appearance (the protocol only compares them)"
+    symmetry_over = "epochs"
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
         k = config.kafka
         if k["group.protocol"] != "consumer":
             return "group-consumer models group.protocol=consumer (KIP-848)"
+        if config.version < (4, 0):
+            return ("group.protocol=consumer before Kafka 4.0 (early access or preview, KIP-848) "
+                    "is not modelled: the model follows the 4.4 group coordinator")
         wanted = k["group.remote.assignor"]
         offered = k["group.consumer.assignors"]
         if wanted is not None and wanted not in offered:

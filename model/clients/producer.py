@@ -718,6 +718,10 @@ class ProducerModel(Model):
 
     # -- properties and presentation ----------------------------------------------------
 
+    def effective_settings(self) -> dict[str, Any]:
+        """enable.idempotence as ProducerConfig leaves it (off when acks/retries forbid it)."""
+        return {**super().effective_settings(), "enable.idempotence": self.idempotent}
+
     def properties(self) -> list[Property]:
         from kafkacheck.properties import producer as props
 

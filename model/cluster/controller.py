@@ -21,6 +21,7 @@ from itertools import product
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster import symmetry as sym
 from kafkacheck.model.cluster.controller_view import ControllerPresentation
 from kafkacheck.model.cluster.partition import (
     NO_LEADER,
@@ -179,6 +180,9 @@ class ControllerModel(ControllerPresentation, Model):
         Bound("truncation", "version", "how a new follower truncates: version (the rule of "
               "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
+        Bound("symmetry", 0, "1: explore one state per renaming of interchangeable nodes: "
+              "dedicated controllers, and brokers and partitions that the replica assignment "
+              "cannot tell apart (counts are then of classes)", minimum=0, maximum=1),
     )
     # Test mutants add one-rule overrides of the partition component here (tests/mutants).
     rule_mixins: ClassVar[tuple[type, ...]] = ()
@@ -246,6 +250,16 @@ class ControllerModel(ControllerPresentation, Model):
         self.node_ctrls = [tuple(c for c in range(self.m) if self.ctrl_node[c] == node)
                            for node in range(self.nodes)]
         self.node_names = tuple(self.node_name(node) for node in range(self.nodes))
+        # Renamings of brokers, partitions and controllers (model/cluster/symmetry.py).
+        self.renamings = sym.controller_renamings(self.order, self.n, self.m,
+                                                  self.mode == "combined")
+        if b["symmetry"] and len(self.renamings) > 1:
+            self.canonical = sym.controller_canonical(  # type: ignore[method-assign]
+                self.renamings, self.n, self.nodes, self.broker_node, self.ctrl_node,
+                {cls.__name__: cls for cls in (ControllerState, Controller, Broker, Image,
+                                               Registration, Leading)})
+            self.symmetry_note = sym.describe(self.renamings)
+            self.symmetry_over = sym.renamed(self.renamings)
 
     # -- state ------------------------------------------------------------------------
 
@@ -925,6 +939,8 @@ class ControllerModel(ControllerPresentation, Model):
         if configured > self.n:
             out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: Kafka "
                        f"{self.config.kafka_version} applies {self.min_isr}")
+        if self.bound["symmetry"] and len(self.renamings) == 1:
+            out.append(sym.NOTHING_TO_RENAME)
         return out
 
     # -- properties --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from itertools import product
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.model.cluster import partition as pt
+from kafkacheck.model.cluster import symmetry as sym
 from kafkacheck.model.cluster.partition import (
     NO_LEADER,
     NONE,
@@ -98,6 +99,9 @@ class ReplicationModel(Model):
         Bound("truncation", "version", "how a new follower truncates: version (the rule of "
               "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
+        Bound("symmetry", 0, "1: explore one state per renaming of the brokers and partitions "
+              "that the replica assignment cannot tell apart (counts are then of classes)",
+              minimum=0, maximum=1),
     )
     # Test mutants add one-rule overrides of the partition component here (tests/mutants).
     rule_mixins: ClassVar[tuple[type, ...]] = ()
@@ -141,6 +145,13 @@ class ReplicationModel(Model):
         self.names = tuple(broker_name(b) for b in range(self.n))
         self.fetch_labels = tuple(tuple(self._label("Fetch", p, name) for name in self.names)
                                   for p in range(self.partitions))
+        # Renamings that map every partition's replica order onto one (model/cluster/symmetry).
+        self.renamings = sym.assignment_renamings(self.order, self.n)
+        if b["symmetry"] and len(self.renamings) > 1:
+            self.canonical = sym.replication_canonical(  # type: ignore[method-assign]
+                self.renamings, self.n, ReplicationState)
+            self.symmetry_note = sym.describe(self.renamings)
+            self.symmetry_over = sym.renamed(self.renamings)
 
     # -- state ------------------------------------------------------------------------
 
@@ -472,6 +483,8 @@ class ReplicationModel(Model):
         if self.truncation_overridden:
             out.append(f"truncation={self.rule} set explicitly: not the rule of Kafka "
                        f"{self.config.kafka_version}")
+        if self.bound["symmetry"] and len(self.renamings) == 1:
+            out.append(sym.NOTHING_TO_RENAME)
         return out
 
     def interest(self, state: State) -> float:

@@ -653,6 +653,7 @@ BOUNDS = {
     "lost_acks": "any number of lost produce responses/requests when > 0",
     "bounces": "any number of quick follower restarts when > 0",
     "truncation": "the truncation rule's relation (a lemma checked against the rule)",
+    "symmetry": "a reduction of explicit search only: the proof is for any broker naming",
 }
 SETTINGS = ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable",
             "acks", "flush.messages", "log.flush.interval.messages",

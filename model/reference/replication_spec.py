@@ -1159,6 +1159,7 @@ class BrokerSymmetry(KafkaSpecModel):
     """The same specification explored up to renaming of the brokers (a mixin)."""
 
     symmetry_note = "states equal up to renaming the brokers are explored once"
+    symmetry_over = "brokers"
 
     def __init__(self, config: Any) -> None:
         super().__init__(config)

@@ -1,0 +1,823 @@
+"""`kafkacheck review`: check a team's real Kafka configuration files in one command.
+
+Loads whole ``.properties`` files, works out which role each plays (producer, consumer,
+topic, broker, Connect, Streams) from its keys, knows every key Kafka defines (the
+generated catalogue), picks the guarantees that matter for the settings present, checks
+each with the models under the faults that threaten it, and reports per guarantee:
+holds (with its bounds and fault model), violated (the shortest counterexample and the
+smallest setting change that fixes it, found by re-running with candidate changes), or
+not covered (named, with the reason).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafkacheck import catalogue
+from kafkacheck.config import UsageError, build_config, load_properties_file
+from kafkacheck.model import registry, versions
+from kafkacheck.model import settings as kafka_settings
+
+DEFAULT_MAX_SECONDS = 90.0
+"""review's time budget when --max-seconds is not given (checks, then fix searches)."""
+
+HOLDS, VIOLATED, NOT_COVERED = "holds", "violated", "not covered"
+
+
+# -- files ------------------------------------------------------------------------------
+
+
+@dataclass
+class ConfigFile:
+    """One file: its keys, the role it plays and why, and what each key is."""
+
+    path: str
+    role: str
+    why: str
+    values: dict[str, str]
+    keys: list[catalogue.KeyInfo] = field(default_factory=list)
+
+    def own_values(self, names: Sequence[str]) -> dict[str, str]:
+        """The file's values of these keys that its role reads (a key of another role in
+        the file is ignored by Kafka, so it is not used here either)."""
+        own = {i.key for i in self.of_kind("kafka")}
+        return {k: v.strip() for k, v in self.values.items() if k in names and k in own}
+
+    def of_kind(self, *kinds: str) -> list[catalogue.KeyInfo]:
+        """The keys of these kinds (kafka, third-party, misplaced, ...)."""
+        return [k for k in self.keys if k.kind in kinds]
+
+
+def load_files(specs: Sequence[str]) -> list[ConfigFile]:
+    """Read every file (``[ROLE:]PATH``); all unknown keys of all files in one UsageError."""
+    if not specs:
+        raise UsageError("give one or more .properties files (ROLE:FILE to name a file's role)")
+    cat = catalogue.load()
+    files: list[ConfigFile] = []
+    problems: list[str] = []
+    for spec in specs:
+        role, path = _split_spec(spec)
+        values = load_properties_file(path)
+        why = "named on the command line"
+        if role is None:
+            role, why = cat.infer_role(values)
+            if role is None:
+                raise UsageError(f"{path}: cannot tell which role it plays ({why}); name it "
+                                 f"as ROLE:{path} with ROLE one of {', '.join(catalogue.ROLES)}")
+        infos = [cat.classify(role, key) for key in values]
+        for info in infos:
+            if info.kind == "unknown":
+                problems.append(f"{path}: {info.key!r}{info.detail}")
+            elif info.definition is not None and info.kind in ("kafka", "kafka-prefix"):
+                try:
+                    catalogue.parse_value(info.definition, values[info.key])
+                except ValueError as exc:
+                    problems.append(f"{path}: invalid value {values[info.key]!r} for "
+                                    f"{info.key}: {exc}")
+        files.append(ConfigFile(path, role, why, values, infos))
+    if problems:
+        head = "unknown or invalid Kafka setting" if len(problems) == 1 else \
+            f"{len(problems)} unknown or invalid Kafka settings"
+        raise UsageError(f"{head}: {'; '.join(problems)}")
+    return files
+
+
+def _split_spec(spec: str) -> tuple[str | None, str]:
+    role, sep, path = spec.partition(":")
+    if sep and role in catalogue.ROLES:
+        return role, path
+    return None, spec
+
+
+# -- what to check ----------------------------------------------------------------------
+
+
+@dataclass
+class Guarantee:
+    """One guarantee to check: the model question, its bounds, and the outcome."""
+
+    key: str
+    title: str
+    model: str
+    properties: tuple[str, ...]
+    settings: dict[str, str]
+    bounds: dict[str, Any]
+    candidates: list[tuple[str, str]]  # setting changes that may fix a violation
+    assumptions: list[str] = field(default_factory=list)
+    verdict: str = ""
+    reason: str = ""  # for not covered
+    result: Any = None
+    fix: list[tuple[str, str]] | None = None
+    other_fixes: list[list[tuple[str, str]]] = field(default_factory=list)
+    fix_searched: int = 0  # candidate runs made
+    undecided: list[list[tuple[str, str]]] = field(default_factory=list)  # ran out of time
+    seconds: float = 0.0
+
+
+@dataclass
+class Review:
+    """Everything a review found."""
+
+    files: list[ConfigFile]
+    guarantees: list[Guarantee]
+    not_covered: list[tuple[str, str]]  # (what, why)
+    budget: float
+    seconds: float = 0.0
+    catalogue_version: str = ""
+    kafka_version: str = versions.DEFAULT  # the release whose rules and defaults are checked
+
+    @property
+    def exit_code(self) -> int:
+        """0 all hold, 1 a guarantee is violated, 3 something is not covered."""
+        if any(g.verdict == VIOLATED for g in self.guarantees):
+            return 1
+        if self.not_covered or any(g.verdict != HOLDS for g in self.guarantees):
+            return 3
+        return 0
+
+
+def _first(files: Sequence[ConfigFile], role: str) -> ConfigFile | None:
+    return next((f for f in files if f.role == role), None)
+
+
+def _value(files: Sequence[ConfigFile], role: str, key: str) -> str | None:
+    f = _first(files, role)
+    return f.values.get(key).strip() if f is not None and key in f.values else None
+
+
+def topic_settings(files: Sequence[ConfigFile],
+                   topic: ConfigFile | None = None) -> tuple[dict[str, str], list[str]]:
+    """The topic's replication settings: the topic file, else the broker's defaults, else
+    Kafka's defaults (each fallback named)."""
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    if topic is not None:
+        files = [topic, *(f for f in files if f.role != "topic")]
+    pairs = (("replication.factor", "default.replication.factor"),
+             ("min.insync.replicas", "min.insync.replicas"),
+             ("unclean.leader.election.enable", "unclean.leader.election.enable"),
+             ("flush.messages", "log.flush.interval.messages"))
+    for topic_key, broker_key in pairs:
+        value = _value(files, "topic", topic_key)
+        if value is None:
+            value = _value(files, "broker", broker_key)
+            if value is not None and topic_key != "flush.messages":
+                notes.append(f"{topic_key}={value} from the broker's {broker_key}")
+        if value is not None and not (topic_key == "replication.factor" and value == "-1"):
+            out[topic_key] = value
+    if "replication.factor" not in out:
+        notes.append("replication.factor not given: Kafka's default (default.replication."
+                     "factor=1) assumed; give the topic's file")
+    return out, notes
+
+
+def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
+         ) -> tuple[list[Guarantee], list[tuple[str, str]]]:
+    """The guarantees worth checking for these files, and what is not covered (named).
+
+    Each producer file is checked against each topic file (or the broker's defaults),
+    each consumer file on its own; with several, titles name the files.  ``version`` (the
+    Kafka release, default the newest modelled) supplies the defaults of unset settings.
+    """
+    version = version or versions.parse(versions.DEFAULT)
+    roles = {f.role for f in files}
+    guarantees: list[Guarantee] = []
+    not_covered: list[tuple[str, str]] = []
+    producers: list[ConfigFile | None] = [f for f in files if f.role == "producer"]
+    topics: list[ConfigFile | None] = [f for f in files if f.role == "topic"]
+    consumers = [f for f in files if f.role == "consumer"]
+    many = len(producers) > 1 or len(topics) > 1
+    if roles & {"producer", "topic", "broker"}:
+        for producer in producers or [None]:
+            for topic_file in topics or [None]:
+                names = [f.path.rsplit("/", 1)[-1] for f in (producer, topic_file) if f]
+                where = f" [{' + '.join(names)}]" if many and names else ""
+                _replication_guarantees(files, producer, topic_file, where, version,
+                                        guarantees, not_covered)
+    for producer in producers:
+        assert producer is not None
+        where = f" [{producer.path.rsplit('/', 1)[-1]}]" if many else ""
+        topic, _notes = topic_settings(files, topics[0] if topics else None)
+        _producer_guarantees(producer, topic, where, version, guarantees, not_covered)
+    for consumer in consumers:
+        where = f" [{consumer.path.rsplit('/', 1)[-1]}]" if len(consumers) > 1 else ""
+        _consumer_guarantees(files, consumer, where, version, guarantees, not_covered)
+    _not_covered_roles(files, not_covered)
+    _not_covered_settings(files, not_covered)
+    if not guarantees and not not_covered:
+        not_covered.append(("delivery guarantees", "no producer, consumer, topic or broker "
+                            "file among the inputs"))
+    for i, g in enumerate(guarantees):
+        if any(h.key == g.key for h in guarantees[:i]):
+            g.key = f"{g.key}-{i}"
+    return guarantees, not_covered
+
+
+def _default(key: str, version: versions.Version) -> str:
+    """Kafka's default of a setting in this release, as a .properties file writes it."""
+    return kafka_settings.render(key, kafka_settings.default_for(key, version))
+
+
+def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | None,
+                            topic_file: ConfigFile | None, where: str,
+                            version: versions.Version, guarantees: list[Guarantee],
+                            not_covered: list[tuple[str, str]]) -> None:
+    """Acknowledged writes through crashes, elections, power loss and partitions.
+
+    With acks=0 a send succeeds with no broker confirmation; the models count such a
+    send as acknowledged (the application relies on it), so acks=0 is checked like the rest.
+    """
+    topic, topic_notes = topic_settings(files, topic_file)
+    acks = producer.values["acks"].strip() if producer and "acks" in producer.values else None
+    rf = int(topic.get("replication.factor", "1"))
+    settings = dict(topic)
+    if acks is not None:
+        settings["acks"] = acks
+    notes = list(topic_notes)
+    if acks is None:
+        default = f"Kafka {versions.text(version)}'s default acks={_default('acks', version)}"
+        notes.append(f"acks not given: {default}" if producer is None else
+                     f"acks not set in the producer file: {default}")
+    if rf > 5:
+        not_covered.append((f"acknowledged writes survive crashes{where}",
+                            f"replication.factor={rf} is beyond exhaustive reach (at most 5)"))
+        return
+    props = ("NoAckedWriteLost", "CommittedRecordsStay")
+    guarantees.append(Guarantee(
+        "acked-writes-survive-crash", "Acknowledged writes survive a broker crash and the "
+        f"leader election that follows{where}", "replication", props, settings,
+        {"records": 2 if rf <= 3 else 1, "crashes": 1, "crash_kind": "process"},
+        _replication_fixes(settings, version, power=False), notes))
+    guarantees.append(Guarantee(
+        "acked-writes-survive-elections", "Acknowledged writes survive leader elections (after "
+        f"a crash and a preferred-leader move) and lost produce responses{where}",
+        "replication", props, settings,
+        {"records": 1, "crashes": 1, "crash_kind": "process", "leader_changes": 1,
+         "lost_acks": 1}, _replication_fixes(settings, version, power=False), notes))
+    guarantees.append(Guarantee(
+        "acked-writes-survive-power-loss", "Acknowledged and committed writes survive a power "
+        f"failure of a broker (its unflushed data is lost){where}", "replication", props,
+        # Two records: the loss without ELR needs a second write acknowledged after the
+        # ISR shrank (the seed claim's 11-step trace for Kafka before 4.1).
+        settings, {"records": 2 if rf <= 3 else 1, "crashes": 1, "crash_kind": "power-loss"},
+        _replication_fixes(settings, version), notes))
+    brokers = min(max(rf, 2), 3)
+    roles = _value(files, "broker", "process.roles") or "broker"
+    controller_settings = {k: v for k, v in settings.items()
+                           if k in ("acks", "min.insync.replicas",
+                                    "unclean.leader.election.enable")}
+    controller_settings["process.roles"] = roles
+    bounds: dict[str, Any] = {"records": 1, "crashes": 0, "isolations": 1, "brokers": brokers}
+    controller_notes = list(notes)
+    if rf not in (2, 3):
+        controller_notes.append(f"brokers={brokers} (replication.factor {rf} mapped to the "
+                                "controller model's 2-3 brokers)")
+    if "process.roles" not in (_first(files, "broker") or ConfigFile("", "", "", {})).values:
+        controller_notes.append("process.roles=broker: dedicated KRaft controllers (no broker "
+                                "file says otherwise)")
+    elif "controller" in roles and brokers < 3:
+        bounds["controllers"] = brokers
+    guarantees.append(Guarantee(
+        "deposed-leader", "A leader cut off from the controller (a network partition) loses "
+        f"no acknowledged write{where}", "controller",
+        ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"), controller_settings, bounds,
+        [c for c in _replication_fixes(settings, version, power=False)
+         if c[0] != "replication.factor"],
+        controller_notes))
+
+
+def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: str,
+                         version: versions.Version, guarantees: list[Guarantee],
+                         not_covered: list[tuple[str, str]]) -> None:
+    """No duplicates and kept order through retries."""
+    rf = int(topic.get("replication.factor", "1"))
+    settings = producer.own_values(registry.model_class("producer").settings)
+    for key in ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
+        if key in topic:
+            settings[key] = topic[key]
+    notes = []
+    if rf > 3:
+        settings["replication.factor"] = "3"
+        notes.append(f"replication.factor {rf} checked as 3 here (the producer model's "
+                     "limit; duplicates and order do not depend on it)")
+    if int(settings.get("min.insync.replicas", "1")) > int(settings.get(
+            "replication.factor", "1")):
+        settings["min.insync.replicas"] = settings.get("replication.factor", "1")
+    guarantees.append(Guarantee(
+        "producer-exactly-once-order", "A producer's retries write no duplicate and keep "
+        f"the order of records through lost responses{where}",
+        "producer", ("NoDuplicates", "PartitionOrder"), settings,
+        {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2},
+        _producer_fixes(settings, version), notes))
+
+
+def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
+                         version: versions.Version, guarantees: list[Guarantee],
+                         not_covered: list[tuple[str, str]]) -> None:
+    """At-least-once processing and one owner per partition, through rebalances, on the
+    model of the consumer's group.protocol (classic: group; consumer: group-consumer)."""
+    kip848 = consumer.values.get("group.protocol", "").strip().lower() == "consumer"
+    if kip848 and version != versions.parse(versions.DEFAULT):
+        # The group-consumer model follows the 4.4 coordinator; earlier releases lack
+        # fixes it includes (KAFKA-19974, -19449, -19233), and before 4.0 KIP-848 was
+        # early access or preview.
+        name = consumer.path.rsplit("/", 1)[-1]
+        not_covered.append((f"consumer group guarantees ({name})", "group.protocol=consumer "
+                            f"on Kafka {versions.text(version)}: the KIP-848 model follows "
+                            f"the Kafka {versions.DEFAULT} group coordinator only"))
+        return
+    model = "group-consumer" if kip848 else "group"
+    label = " (KIP-848)" if kip848 else ""
+    settings = consumer.own_values(registry.model_class(model).settings)
+    auto = settings.get("enable.auto.commit", "true").lower() == "true"
+    retention = _retention_applies(files)
+    notes = ["records processed in the poll loop; " + (
+        "offsets committed by auto-commit in poll()" if auto else
+        "enable.auto.commit=false: the application is assumed to commitSync() after "
+        "processing each batch")]
+    if retention:
+        notes.append("retention may delete records the group has not read yet (the topic "
+                     "deletes old segments)")
+    bounds: dict[str, Any] = {"consumers": 2, "records": 2, "crashes": 1,
+                              "retention": 1 if retention else 0}
+    if kip848:
+        bounds["partitions"] = 1
+    if not auto:
+        bounds["commit"] = "sync-after-processing"
+    guarantees.append(Guarantee(
+        "consumer-at-least-once", "Every record is processed at least once, through "
+        f"consumer crashes, rebalances and retention{label}{where}",
+        model, ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
+        _consumer_fixes(settings), notes))
+    owners: dict[str, Any] = {"consumers": 2, "partitions": 2, "records": 0, "crashes": 1,
+                              "rejoins": 1}
+    if not auto:
+        owners["commit"] = "sync-after-processing"
+    guarantees.append(Guarantee(
+        "one-owner", f"No partition has two owners during a rebalance{label}{where}", model,
+        ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce") if kip848 else
+        ("OneOwnerPerGeneration", "NoTwoOwnersAtOnce"), settings, owners, [],
+        ["a member crashes and is restarted; the coordinator assigns partitions server-side"]
+        if kip848 else ["a member crashes and a new one joins"]))
+
+
+def _not_covered_roles(files: Sequence[ConfigFile],
+                       not_covered: list[tuple[str, str]]) -> None:
+    """Streams and Connect: whole roles no model covers, named, not checked."""
+    for f in files:
+        if f.role == "streams":
+            guarantee = f.values.get("processing.guarantee", "at_least_once").strip()
+            not_covered.append((f"Kafka Streams application ({f.path})",
+                                f"processing.guarantee={guarantee}: Streams is not modelled"))
+        elif f.role in ("connect-worker", "connector"):
+            not_covered.append((f"Kafka Connect {f.role.split('-')[-1]} ({f.path})",
+                                "Connect delivery semantics are not modelled"))
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """A setting that changes what Kafka guarantees in a way no model here covers."""
+
+    role: str
+    key: str
+    values: tuple[str, ...]  # values (lower case) that change the semantics; () any non-empty
+    what: str  # the guarantee it concerns
+    why: str
+    contains: bool = False  # a list value (cleanup.policy): any element matches
+
+    def value(self, f: ConfigFile) -> str | None:
+        """The file's value when it changes the semantics, else None."""
+        if f.role != self.role or self.key not in f.values:
+            return None
+        text = f.values[self.key].strip()
+        low = text.lower()
+        if not self.values:
+            return text or None
+        parts = [p.strip() for p in low.split(",")] if self.contains else [low]
+        return text if any(p in self.values for p in parts) else None
+
+    def applies(self, f: ConfigFile) -> bool:
+        """Does this file set the setting to a value that changes the semantics?"""
+        return self.value(f) is not None
+
+
+# Semantics-changing settings the models do not cover: a file that sets one gets the
+# guarantee it concerns named as not covered (exit 3), never a plain holds.  The one list
+# review reads (once the check command has its own list, this should become that one).
+UNCOVERED: tuple[Uncovered, ...] = (
+    Uncovered("producer", "transactional.id", (), "transactions (exactly-once across "
+              "partitions)", "the transactional producer (KIP-98) is not modelled yet"),
+    Uncovered("consumer", "isolation.level", ("read_committed",), "read_committed "
+              "consumption", "transactions are not modelled"),
+    Uncovered("topic", "cleanup.policy", ("compact",), "log compaction",
+              "compaction is not modelled", contains=True),
+    Uncovered("broker", "log.cleanup.policy", ("compact",), "log compaction (the broker's "
+              "default for topics)", "compaction is not modelled", contains=True),
+    Uncovered("topic", "remote.storage.enable", ("true",), "tiered storage",
+              "tiered storage (KIP-405) is not modelled"),
+)
+
+
+def _not_covered_settings(files: Sequence[ConfigFile],
+                          not_covered: list[tuple[str, str]]) -> None:
+    """Each file's settings from UNCOVERED, named with their value."""
+    for f in files:
+        for u in UNCOVERED:
+            value = u.value(f)
+            if value is not None:
+                name = f.path.rsplit("/", 1)[-1]
+                not_covered.append((f"{u.what} ({name})", f"{u.key}={value}: {u.why}"))
+
+
+def _retention_applies(files: Sequence[ConfigFile]) -> bool:
+    topic = _first(files, "topic")
+    policy = (topic.values.get("cleanup.policy", "delete") if topic else "delete").lower()
+    ms = (topic.values.get("retention.ms", "") if topic else "").strip()
+    return "delete" in policy and ms != "-1"
+
+
+def _replication_fixes(settings: Mapping[str, str], version: versions.Version,
+                       power: bool = True) -> list[tuple[str, str]]:
+    """Candidate changes for lost acknowledged writes, most direct first (only changes
+    that exist in this Kafka release and differ from what is in force)."""
+    rf = int(settings.get("replication.factor", "1"))
+    out = []
+    if settings.get("acks", _default("acks", version)).lower() not in ("all", "-1"):
+        out.append(("acks", "all"))
+    if rf < 3:
+        out.append(("replication.factor", "3"))
+    if int(settings.get("min.insync.replicas", "1")) < 2 and rf >= 2:
+        out.append(("min.insync.replicas", "2"))
+    if settings.get("unclean.leader.election.enable", "false").lower() == "true":
+        out.append(("unclean.leader.election.enable", "false"))
+    if power:
+        elr = "eligible.leader.replicas.version"
+        # KIP-966's feature exists from Kafka 4.0 (on by default for clusters from 4.1).
+        if version >= (4, 0) and settings.get(elr, _default(elr, version)) != "1":
+            out.append((elr, "1"))
+        if settings.get("flush.messages", "") != "1":
+            out.append(("flush.messages", "1"))
+    return out
+
+
+def _producer_fixes(settings: Mapping[str, str],
+                    version: versions.Version) -> list[tuple[str, str]]:
+    """Candidate changes for duplicates and reordering through retries."""
+    out = []
+    if settings.get("acks", _default("acks", version)).lower() not in ("all", "-1"):
+        out.append(("acks", "all"))
+    idempotence = "enable.idempotence"
+    if settings.get(idempotence, _default(idempotence, version)).lower() != "true":
+        out.append((idempotence, "true"))
+    if settings.get("max.in.flight.requests.per.connection", "5") != "1":
+        out.append(("max.in.flight.requests.per.connection", "1"))
+    return out
+
+
+def _consumer_fixes(settings: Mapping[str, str]) -> list[tuple[str, str]]:
+    out = []
+    if settings.get("auto.offset.reset", "latest").lower() != "earliest":
+        out.append(("auto.offset.reset", "earliest"))
+    return out
+
+
+# -- running ------------------------------------------------------------------------------
+
+# Where a setting is changed (the role whose file holds it), for the fix's wording.
+SETTING_HOME = {
+    "acks": "producer", "enable.idempotence": "producer",
+    "max.in.flight.requests.per.connection": "producer", "retries": "producer",
+    "replication.factor": "topic", "min.insync.replicas": "topic",
+    "unclean.leader.election.enable": "topic", "flush.messages": "topic",
+    "auto.offset.reset": "consumer", "enable.auto.commit": "consumer",
+    "partition.assignment.strategy": "consumer",
+    "eligible.leader.replicas.version": "cluster feature",
+}
+
+
+def _run_check(g: Guarantee, settings: Mapping[str, str], max_seconds: float,
+               kafka_version: str) -> Any:
+    """One exhaustive check of the guarantee's properties (the result, or a UsageError).
+
+    It goes through the engine chooser as `check` does, so a property the engine cannot
+    check comes back *not checked* (never holds).
+    """
+    from kafkacheck.explorer.engines import EngineRequest, run_check
+
+    cls = registry.model_class(g.model)
+    config = build_config(cls, settings=list(settings.items()),
+                          bounds=[(k, str(v)) for k, v in g.bounds.items()],
+                          kafka_version=kafka_version)
+    request = EngineRequest(max_seconds=max(max_seconds, 0.05), progress_every=0)
+    request.validate()
+    return run_check(cls(config), list(g.properties), request)
+
+
+def _verdict(result: Any) -> tuple[str, str]:
+    """holds, violated or not covered (with why) for one check's result."""
+    if any(v.trace is not None for v in result.violations):
+        return VIOLATED, ""
+    if result.result == "holds":
+        return HOLDS, ""
+    if result.not_checked:
+        why = "; ".join(f"{name}: {reason}" for name, reason in result.not_checked.items())
+        return NOT_COVERED, f"not checked by the engine ({why})"
+    if not result.complete:
+        return NOT_COVERED, (f"the time budget ran out ({result.stop_reason} after "
+                             f"{result.distinct_states:,} states); raise --max-seconds")
+    if result.unreached:
+        names = ", ".join(v.name for v in result.unreached)
+        return NOT_COVERED, f"never reached: {names} (the bounds never exercise it)"
+    return NOT_COVERED, f"the run ended {result.result}"
+
+
+def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
+        fix_search: bool = True, kafka_version: str | None = None) -> Review:
+    """Plan, check each guarantee, then search the smallest fix of each violation.
+
+    ``kafka_version`` (default the newest release modelled) picks the rules and defaults.
+    """
+    try:
+        version = versions.parse(versions.DEFAULT if kafka_version is None
+                                 else str(kafka_version))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    started = time.monotonic()
+    deadline = started + max_seconds
+    guarantees, not_covered = plan(files, version)
+    review = Review(list(files), guarantees, not_covered, max_seconds,
+                    catalogue_version=catalogue.load().version,
+                    kafka_version=versions.text(version))
+    # Checks first: each gets an equal share of what is left, 60% of it when fix searches
+    # come after (time a check leaves unused passes to the next).
+    fraction = 0.6 if fix_search else 1.0
+    for i, g in enumerate(guarantees):
+        share = (deadline - time.monotonic()) * fraction / (len(guarantees) - i)
+        t0 = time.monotonic()
+        try:
+            g.result = _run_check(g, g.settings, share, review.kafka_version)
+        except UsageError as exc:
+            g.verdict, g.reason = NOT_COVERED, str(exc)
+            continue
+        finally:
+            g.seconds = time.monotonic() - t0
+        g.verdict, g.reason = _verdict(g.result)
+    if fix_search:
+        violated = [g for g in guarantees if g.verdict == VIOLATED]
+        for i, g in enumerate(violated):
+            _search_fix(g, deadline, len(violated) - i, review.kafka_version)
+    review.seconds = time.monotonic() - started
+    return review
+
+
+FIX_RUN_SECONDS = 30.0
+"""At most this long for one candidate change's re-check (undecided past it, and said).
+
+A candidate that fixes the configuration is explored to the end (no violation stops the
+search early), so its re-check takes longer than the check that found the violation:
+the producer's acks=all re-check explores about 59,000 states.
+"""
+
+
+def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) -> None:
+    """The smallest set of candidate changes under which every property of g holds."""
+    stop = time.monotonic() + (deadline - time.monotonic()) / max(left, 1)
+    for size in (1, 2, 3):
+        found: list[list[tuple[str, str]]] = []
+        for combo in itertools.combinations(g.candidates, size):
+            if time.monotonic() > stop:
+                return
+            keys = [k for k, _ in combo]
+            if len(set(keys)) < len(keys):
+                continue
+            settings = {**g.settings, **dict(combo)}
+            if any(set(combo) > set(fix) for fix in g.undecided):
+                continue
+            try:
+                result = _run_check(g, settings, min(stop - time.monotonic(), FIX_RUN_SECONDS),
+                                    kafka_version)
+            except UsageError:
+                continue  # Kafka would reject this combination
+            g.fix_searched += 1
+            verdict, _why = _verdict(result)
+            if verdict == HOLDS:
+                found.append(list(combo))
+            elif verdict != VIOLATED:
+                g.undecided.append(list(combo))
+        if found:
+            g.fix, g.other_fixes = found[0], found[1:]
+            return
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+def _fix_text(changes: Sequence[tuple[str, str]]) -> str:
+    parts = []
+    for key, value in changes:
+        home = SETTING_HOME.get(key, "")
+        where = " (a cluster feature: kafka-features.sh upgrade --feature ...)" \
+            if home == "cluster feature" else f" in the {home} configuration" if home else ""
+        parts.append(f"{key}={value}{where}")
+    return " and ".join(parts)
+
+
+def _bounds_text(g: Guarantee) -> str:
+    """The bounds that shape the run (zero fault budgets are listed as 'not explored')."""
+    if g.result is None:
+        return ""
+    bound = g.result.model.bound
+    return ", ".join(f"{k}={v}" for k, v in bound.items()
+                     if k in g.bounds or v not in (0, "none"))
+
+
+def _effective_lines(g: Guarantee) -> list[str]:
+    from kafkacheck.config import overridden_settings
+
+    if g.result is None:
+        return []
+    model = g.result.model
+    shown = ", ".join(f"{k}={v}" for k, v in model.config.kafka_text().items()
+                      if k in g.settings or k in model.key_settings)
+    lines = [f"settings: {shown}"]
+    for key, (given, eff) in overridden_settings(model).items():
+        how = "given" if key in model.config.explicit else "default"
+        lines.append(f"in effect: {key}={eff} ({how}: {given})")
+    return lines
+
+
+def text(review: Review) -> str:
+    """The review for a terminal."""
+    from kafkacheck.explorer.render import trace_lines
+
+    out = [f"kafkacheck review: {len(review.files)} file(s), rules and defaults of Kafka "
+           f"{review.kafka_version}, Kafka {review.catalogue_version} configuration catalogue"]
+    for f in review.files:
+        counts = _key_counts(f)
+        out.append(f"  {f.path}: {f.role} ({f.why}); {counts}")
+        for info in f.of_kind("misplaced"):
+            out.append(f"    note: {info.key} is a {'/'.join(info.roles)} setting: a "
+                       f"{f.role} ignores it")
+        third = f.of_kind("third-party")
+        if third:
+            vendors = sorted({i.detail for i in third})
+            out.append(f"    accepted, not checked: {', '.join(i.key for i in third)} "
+                       f"({'; '.join(vendors)})")
+    out.append("")
+    notes_shown: set[str] = set()
+    for g in review.guarantees:
+        mark = {HOLDS: "HOLDS", VIOLATED: "VIOLATED"}.get(g.verdict, "NOT COVERED")
+        out.append(f"[{mark}] {g.title}")
+        if g.verdict == NOT_COVERED and g.result is None:
+            out.append(f"    not covered: {g.reason}")
+            out.append("")
+            continue
+        r = g.result
+        out.append(f"    checked: {g.model} model, {', '.join(g.properties)}; "
+                   f"bounds {_bounds_text(g)}; {r.distinct_states:,} states, "
+                   f"{g.seconds:.1f}s")
+        out.append(f"    {r.model.fault_model().text()}")
+        for line in _effective_lines(g):
+            out.append(f"    {line}")
+        for note in r.model.notes():
+            if note not in notes_shown:  # a model's note once per review, at its first use
+                notes_shown.add(note)
+                out.append(f"    note: {note}")
+        for note in g.assumptions:
+            out.append(f"    assumed: {note}")
+        if g.verdict == NOT_COVERED:
+            out.append(f"    not covered: {g.reason}")
+        if g.verdict == VIOLATED:
+            v = next(v for v in r.violations if v.trace is not None)
+            out.append(f"    {v.name} violated: shortest counterexample, {len(v.trace)} steps")
+            out.extend(f"    {line}" for line in trace_lines(r.model, v.trace))
+            story = v.property.story(r.model, v.trace)
+            if story:
+                out.append(f"    why: {story}")
+            if g.fix is not None:
+                out.append(f"    fix: set {_fix_text(g.fix)} (re-checked: holds within the "
+                           "same bounds)")
+                for alt in g.other_fixes:
+                    out.append(f"    or:  set {_fix_text(alt)}")
+            else:
+                out.append(f"    fix: none found among {g.fix_searched} candidate change(s) "
+                           "within the time budget")
+            for combo in g.undecided:
+                out.append(f"    undecided: {_fix_text(combo)} (its re-check did not finish "
+                           "within the time budget)")
+        out.append("")
+    for what, why in review.not_covered:
+        out.append(f"[NOT COVERED] {what}: {why}")
+    if review.not_covered:
+        out.append("")
+    counts = {k: sum(g.verdict == k for g in review.guarantees)
+              for k in (HOLDS, VIOLATED, NOT_COVERED)}
+    counts[NOT_COVERED] += len(review.not_covered)
+    out.append(f"{counts[HOLDS]} hold, {counts[VIOLATED]} violated, {counts[NOT_COVERED]} not "
+               f"covered ({review.seconds:.1f}s of a {review.budget:g}s budget)")
+    return "\n".join(out)
+
+
+def _key_counts(f: ConfigFile) -> str:
+    kinds = [("kafka", "Kafka"), ("kafka-prefix", "Kafka prefixed"),
+             ("third-party", "third-party"), ("misplaced", "other roles'"),
+             ("connector-specific", "connector-specific")]
+    parts = []
+    for kind, label in kinds:
+        n = len(f.of_kind(kind))
+        if n:
+            parts.append(f"{n} {label}")
+    return f"{len(f.keys)} keys ({', '.join(parts) or 'none'})"
+
+
+def as_json(review: Review) -> dict[str, Any]:
+    """The review as JSON (the shape CI jobs read)."""
+    from kafkacheck.config import overridden_settings
+    from kafkacheck.explorer.render import trace_json
+
+    files = [{"path": f.path, "role": f.role, "why": f.why,
+              "keys": {i.key: {"kind": i.kind, **({"detail": i.detail} if i.detail else {}),
+                               **({"roles": list(i.roles)} if i.roles else {})}
+                       for i in f.keys}} for f in review.files]
+    guarantees = []
+    for g in review.guarantees:
+        entry: dict[str, Any] = {"id": g.key, "title": g.title, "verdict": g.verdict,
+                                 "model": g.model, "properties": list(g.properties),
+                                 "assumptions": g.assumptions}
+        if g.reason:
+            entry["reason"] = g.reason
+        r = g.result
+        if r is not None:
+            model = r.model
+            entry.update({
+                "bounds": dict(model.config.bounds),
+                "fault_model": model.fault_model().as_json(),
+                "notes": model.notes(),
+                "not_checked": dict(r.not_checked),
+                "settings_given": dict(g.settings),
+                "settings": model.config.kafka_text(),
+                "effective_settings": {**model.config.kafka_text(), **{
+                    k: eff for k, (_g, eff) in overridden_settings(model).items()}},
+                "distinct_states": r.distinct_states, "complete": r.complete,
+                "seconds": round(g.seconds, 3),
+            })
+            if g.verdict == VIOLATED:
+                v = next(v for v in r.violations if v.trace is not None)
+                entry["counterexample"] = {"property": v.name, "length": len(v.trace),
+                                           "explanation": v.property.story(model, v.trace),
+                                           "trace": trace_json(model, v.trace)}
+                entry["fix"] = None if g.fix is None else dict(g.fix)
+                entry["other_fixes"] = [dict(f) for f in g.other_fixes]
+                entry["fix_candidates_run"] = g.fix_searched
+                entry["undecided_fixes"] = [dict(f) for f in g.undecided]
+        guarantees.append(entry)
+    return {"kafkacheck_review": 1, "kafka_version": review.kafka_version,
+            "kafka_catalogue": review.catalogue_version,
+            "files": files, "guarantees": guarantees,
+            "not_covered": [{"what": w, "why": y} for w, y in review.not_covered],
+            "seconds": round(review.seconds, 2), "budget_seconds": review.budget,
+            "exit_code": review.exit_code}
+
+
+def markdown(review: Review) -> str:
+    """The review as a pull-request comment (GitHub Markdown, Mermaid diagrams)."""
+    from kafkacheck.explorer.render import mermaid, trace_lines
+
+    icon = {HOLDS: "✅ holds", VIOLATED: "❌ violated", NOT_COVERED: "⚪ not covered"}
+    out = ["### kafkacheck review", "",
+           "| file | role | keys |", "|---|---|---|"]
+    for f in review.files:
+        out.append(f"| `{f.path}` | {f.role} | {_key_counts(f)} |")
+    out += ["", "| guarantee | verdict | checked |", "|---|---|---|"]
+    for g in review.guarantees:
+        checked = (f"{g.model}: bounds {_bounds_text(g)}; "
+                   f"{g.result.model.fault_model().text()}" if g.result is not None else g.reason)
+        out.append(f"| {g.title} | {icon.get(g.verdict, g.verdict)} | {checked} |")
+    for what, why in review.not_covered:
+        out.append(f"| {what} | {icon[NOT_COVERED]} | {why} |")
+    for g in review.guarantees:
+        if g.verdict != VIOLATED:
+            continue
+        r = g.result
+        v = next(v for v in r.violations if v.trace is not None)
+        out += ["", f"#### ❌ {g.title}", ""]
+        if g.fix is not None:
+            out.append(f"**Fix:** set {_fix_text(g.fix)} (re-checked: holds within the same "
+                       "bounds).")
+            for alt in g.other_fixes:
+                out.append(f"Or: set {_fix_text(alt)}.")
+        story = v.property.story(r.model, v.trace)
+        if story:
+            out += ["", story]
+        out += ["", "<details><summary>shortest counterexample "
+                f"({len(v.trace)} steps)</summary>", "", "```text",
+                *trace_lines(r.model, v.trace), "```", "", "```mermaid",
+                mermaid(r.model, v.trace, f"{v.name} violated"), "```", "", "</details>"]
+    out += ["", f"_kafkacheck review, rules and defaults of Kafka {review.kafka_version}, "
+                f"Kafka {review.catalogue_version} catalogue, "
+                f"{review.seconds:.0f}s; holds means within the bounds and faults shown._"]
+    return "\n".join(out)

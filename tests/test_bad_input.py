@@ -1,0 +1,280 @@
+"""Bad input anywhere is one line and exit 2 (UsageError in the API), before long work."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import pytest
+
+from kafkacheck import testing
+from kafkacheck.cli import main
+from kafkacheck.config import UsageError
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(capsys, *argv) -> str:
+    code, _out, err = run(capsys, *argv)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("kafkacheck: error: "), err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "0", "NaN", "1e999", "soon"])
+def test_max_seconds_must_be_a_finite_positive_number(capsys, value):
+    for command in (["check", "twophase"], ["simulate", "twophase"],
+                    ["prove", "replication"], ["review", "x.properties"]):
+        err = one_line_error(capsys, *command, "--max-seconds", value)
+        assert "--max-seconds" in err
+
+
+@pytest.mark.parametrize("option,value", [("--max-states", "0"), ("--max-states", "-5"),
+                                          ("--max-depth", "-1"), ("--workers", "0"),
+                                          ("--workers", "1000"),
+                                          ("--max-states", "1.5")])
+def test_counts_must_be_integers_in_range(capsys, option, value):
+    one_line_error(capsys, "check", "twophase", option, value)
+
+
+def test_kafka_int_parsing_rejects_what_integer_parseint_rejects(capsys):
+    err = one_line_error(capsys, "check", "replication", "--set", "replication.factor=0_3")
+    assert "invalid value '0_3' for replication.factor" in err
+    one_line_error(capsys, "check", "replication", "--set", "min.insync.replicas=99999999999")
+    one_line_error(capsys, "check", "replication", "--set", "acks=ALL")
+
+
+def test_every_unknown_key_of_a_config_file_is_in_one_message(tmp_path, capsys):
+    config = tmp_path / "producer.properties"
+    config.write_text("acks=1\nlinger.sm=5\nretrys=3\nsecurity.protocol=SASL_SSL\n"
+                      "schema.registry.url=https://sr:8081\n")
+    err = one_line_error(capsys, "check", "replication", "--config", str(config))
+    assert "2 unknown Kafka settings" in err
+    assert "'linger.sm' (did you mean linger.ms?)" in err and "'retrys'" in err
+
+
+def test_a_real_client_file_is_accepted_whole(tmp_path, capsys):
+    config = tmp_path / "producer.properties"
+    config.write_text("bootstrap.servers=k:9093\nsecurity.protocol=SASL_SSL\n"
+                      "sasl.mechanism=PLAIN\nssl.truststore.password=secret\n"
+                      "key.serializer=org.apache.kafka.common.serialization.StringSerializer\n"
+                      "schema.registry.url=https://sr:8081\nacks=1\nreplication.factor=3\n")
+    code, out, _ = run(capsys, "check", "replication", "--config", str(config),
+                       "--property", "NoAckedWriteLost", "--json")
+    data = json.loads(out)
+    assert code == 1 and "security.protocol" in data["not_modelled"]
+    assert "secret" not in out  # PASSWORD values are hidden, as Kafka logs them
+
+
+@pytest.mark.parametrize("path,fragment", [
+    ("/dev/urandom", "not a regular file"),
+    ("/dev/zero", "not a regular file"),
+    ("/nonexistent/x.properties", "not found"),
+    ("/tmp", "is a directory"),
+])
+def test_config_files_that_are_not_small_text_files_fail_fast(capsys, path, fragment):
+    started = time.monotonic()
+    err = one_line_error(capsys, "check", "replication", "--config", path)
+    assert fragment in err and time.monotonic() - started < 5
+
+
+def test_huge_and_binary_config_files_are_rejected_without_reading_them_all(tmp_path, capsys):
+    huge = tmp_path / "huge.properties"
+    huge.write_bytes(b"a" * (2 << 20))
+    assert "larger than 1024 KiB" in one_line_error(capsys, "check", "replication",
+                                                     "--config", str(huge))
+    binary = tmp_path / "bin.properties"
+    binary.write_bytes(b"acks=1\x00\x01\x02")
+    assert "binary" in one_line_error(capsys, "check", "replication", "--config", str(binary))
+
+
+def test_a_latin1_properties_file_is_read_as_java_reads_it(tmp_path, capsys):
+    config = tmp_path / "latin1.properties"
+    config.write_bytes("client.id=caf\xe9\nacks=1\nreplication.factor=3\n".encode("latin-1"))
+    code, _, _ = run(capsys, "check", "replication", "--config", str(config), "--property",
+                     "NoAckedWriteLost")
+    assert code == 1
+
+
+def test_graph_path_is_checked_before_the_search(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    started = time.monotonic()
+    err = one_line_error(capsys, "check", "replication", "--bound", "records=4",
+                         "--graph", str(blocker / "g.dot"))
+    assert "--graph" in err and time.monotonic() - started < 5
+    assert "--graph" in one_line_error(capsys, "check", "diehard", "--graph",
+                                       str(tmp_path / "missing" / "g.dot"))
+
+
+def test_report_out_must_be_a_folder_and_is_checked_first(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert "not a folder" in one_line_error(capsys, "report", "--out", str(blocker))
+    assert "not a folder" in one_line_error(capsys, "report", "--out", str(blocker / "sub"))
+
+
+def test_report_only_one_section_keeps_the_index_and_results(tmp_path, capsys, monkeypatch):
+    from kafkacheck import report
+
+    (tmp_path / "README.md").write_text("# index\n\n## Other matrix\n\nkept\n")
+    (tmp_path / "results.json").write_text('{"matrices": {"other": [1]}}\n')
+    monkeypatch.setattr(report, "conformance_markdown", lambda out, stamp: "# conformance")
+    code, _, _ = run(capsys, "report", "--out", str(tmp_path), "--only", "conformance")
+    assert code == 0
+    assert (tmp_path / "README.md").read_text() == "# index\n\n## Other matrix\n\nkept\n"
+    assert json.loads((tmp_path / "results.json").read_text()) == {"matrices": {"other": [1]}}
+    assert (tmp_path / "conformance.md").read_text() == "# conformance\n"
+
+
+# -- replay ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["check", "acks1-loss", "--property", "NoAckedWriteLost", "--json"])
+    path = tmp_path_factory.mktemp("replay") / "cex.json"
+    path.write_text(out.getvalue())
+    return path
+
+
+def test_replay_uses_the_model_and_settings_saved_in_the_file(saved, capsys):
+    code, out, _ = run(capsys, "replay", str(saved))
+    assert code == 1 and "final state violates: NoAckedWriteLost" in out
+
+
+def test_replay_settings_given_on_the_command_line_override_the_saved_ones(saved, capsys):
+    code, out, _ = run(capsys, "replay", "replication", "--set", "acks=all", str(saved))
+    assert code == 0 and "final state violates: nothing" in out
+
+
+def test_replay_refuses_a_trace_recorded_for_another_model(saved, capsys):
+    err = one_line_error(capsys, "replay", "producer", str(saved))
+    assert "recorded for model 'replication', not producer" in err
+
+
+@pytest.mark.parametrize("content,fragment", [
+    ('{"violations":"abc"}', "no list of violations"),
+    ('{"violations":[]}', "holds no violation"),
+    ('{"model":"replication","violations":[{"property":"NoAckedWriteLost"}]}', "has no trace"),
+    ('{"model":"replication","violations":[{"property":"NoAckedWriteLost","trace":[]}]}',
+     "no trace with steps"),
+    ('{"model":"replication","violations":[{"property":"NoAckedWriteLost","trace":'
+     '[{"label":null},{"label":["Produce",{"a":1}]}]}]}', "malformed action label"),
+    ('{"model":"replication","violations":[{"property":"Nope","trace":'
+     '[{"label":null},{"label":["Produce","r1"]}]}]}', "no property 'Nope'"),
+    ('{"model":"nope","violations":[{"property":"X","trace":[]}]}', "unknown model"),
+    ('[' * 100_000, "nested too deeply"),
+    ("not json", "not JSON"),
+    ('{"model":"replication","config":{"acks":[1]},"violations":[{"property":"X",'
+     '"trace":[]}]}', "malformed 'config'"),
+])
+def test_replay_rejects_malformed_files_in_one_line(tmp_path, capsys, content, fragment):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    assert fragment in one_line_error(capsys, "replay", str(path))
+
+
+def test_replay_reads_latin1_bytes_without_crashing(tmp_path, capsys):
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"model": "caf\xe9", "violations": []}')
+    one_line_error(capsys, "replay", str(path))
+
+
+def test_replay_of_a_step_the_model_does_not_allow_is_an_error(saved, tmp_path, capsys):
+    data = json.loads(saved.read_text())
+    data["violations"][0]["trace"][1]["label"] = ["Crash", 99]
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    assert "does not replay" in one_line_error(capsys, "replay", str(path))
+
+
+def test_prove_stops_at_max_seconds_and_says_incomplete(capsys):
+    started = time.monotonic()
+    code, out, _ = run(capsys, "prove", "replication", "--set", "acks=all", "--set",
+                       "replication.factor=3", "--set", "min.insync.replicas=2",
+                       "--brokers", "3", "--depth", "14", "--max-seconds", "1")
+    assert time.monotonic() - started < 30  # unbounded, depth 14 runs for minutes
+    assert code == 3 and "solver gave up" in out
+
+
+# -- the Python API -------------------------------------------------------------------
+
+
+def api_error(call, *args, **kwargs) -> str:
+    with pytest.raises(UsageError) as info:
+        call(*args, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_api_unknown_model_is_a_usage_error_with_the_cli_message(capsys):
+    message = api_error(testing.check, model="replicaton")
+    cli = one_line_error(capsys, "check", "replicaton")
+    assert message in cli and "did you mean replication" in message
+    api_error(testing.make_model, "nope")
+    api_error(testing.machine, "nope")
+    api_error(testing.kafka_settings, "nope")
+
+
+def test_api_accepts_presets_as_the_cli_does():
+    result = testing.check(model="acks1-loss")
+    assert result.result == "violated" and result.model.config.kafka["acks"] == 1
+    assert testing.make_model("acks-all-safe").bound["records"] == 2
+
+
+@pytest.mark.parametrize("settings", ["acks=1", ["acks"], 5, {"acks": None}, {1: "x"}])
+def test_api_settings_must_be_a_mapping_of_names_to_values(settings):
+    assert "settings" in api_error(testing.check, settings)
+
+
+def test_api_bounds_must_be_a_mapping():
+    api_error(testing.check, bounds=["crashes"])
+    api_error(testing.check, bounds="crashes=1")
+
+
+def test_api_a_single_property_name_is_one_name_not_its_letters():
+    result = testing.check({"acks": 1, "replication.factor": 3}, properties="NoAckedWriteLost")
+    assert [p.name for p in result.properties] == ["NoAckedWriteLost"]
+    assert "did you mean" in api_error(testing.check, properties="NoAckedWritesLost")
+
+
+@pytest.mark.parametrize("kwargs", [{"max_states": 0}, {"max_states": -1},
+                                    {"max_states": 2.5}, {"max_seconds": 0},
+                                    {"max_seconds": -1.0}, {"max_seconds": math.nan},
+                                    {"max_seconds": math.inf}])
+def test_api_limits_must_be_positive(kwargs):
+    api_error(testing.check, **kwargs)
+
+
+def test_api_numbers_and_booleans_are_accepted_as_setting_values():
+    model = testing.make_model("producer", {"acks": 1, "enable.idempotence": False})
+    assert model.config.kafka["acks"] == 1 and model.config.kafka["enable.idempotence"] is False
+    testing.kafka_settings("replication", acks=1)
+
+
+def test_api_bad_pins_fail_at_once_not_as_unsatisfiable():
+    assert "invalid value '2' for acks" in api_error(testing.kafka_settings, acks="2")
+    assert "unknown Kafka setting" in api_error(testing.kafka_settings, nope="1")
+    message = api_error(testing.kafka_settings, "producer",
+                        **{"acks": "1", "enable.idempotence": "true"})
+    assert "Must set acks to all in order to use the idempotent producer" in message
+
+
+def test_consumer_protocol_before_kafka_4_is_refused_not_checked_with_4_4_rules(capsys):
+    # The KIP-848 model follows the 4.4 coordinator: an older release never reads as holds.
+    err = one_line_error(capsys, "check", "group", "--set", "group.protocol=consumer",
+                         "--kafka-version", "3.7", "--max-states", "10")
+    assert "before Kafka 4.0" in err

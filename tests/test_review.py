@@ -1,0 +1,313 @@
+"""`kafkacheck review`: a team's real configuration files, checked in one command."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from kafkacheck.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "review"
+FILES = [str(EXAMPLES / name) for name in ("orders-producer.properties",
+                                           "orders-consumer.properties",
+                                           "orders-topic.properties")]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def example_review():
+    """The README's example: production producer, consumer and topic files, one command."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    started = time.monotonic()
+    with contextlib.redirect_stdout(out):
+        code = main(["review", *FILES, "--json"])
+    return code, json.loads(out.getvalue()), time.monotonic() - started
+
+
+def _guarantee(data, key):
+    return next(g for g in data["guarantees"] if g["id"] == key)
+
+
+def test_the_example_files_are_reviewed_in_one_command_within_two_minutes(example_review):
+    code, data, seconds = example_review
+    assert code == 1 and data["exit_code"] == 1
+    assert seconds < 120
+    assert [f["role"] for f in data["files"]] == ["producer", "consumer", "topic"]
+
+
+def test_security_serializer_and_schema_registry_keys_are_accepted_and_listed(example_review):
+    _, data, _ = example_review
+    keys = data["files"][0]["keys"]
+    assert keys["sasl.jaas.config"]["kind"] == "kafka"
+    assert keys["ssl.truststore.password"]["kind"] == "kafka"
+    assert keys["value.serializer"]["kind"] == "kafka"
+    assert keys["config.providers.file.class"]["kind"] == "kafka-prefix"
+    assert keys["schema.registry.url"]["kind"] == "third-party"
+    assert "Schema Registry" in keys["value.subject.name.strategy"]["detail"]
+
+
+def test_acks_1_loses_an_acknowledged_write_and_acks_all_is_the_fix(example_review):
+    _, data, _ = example_review
+    crash = _guarantee(data, "acked-writes-survive-crash")
+    assert crash["verdict"] == "violated"
+    assert crash["counterexample"]["property"] == "NoAckedWriteLost"
+    assert crash["counterexample"]["length"] == 3
+    assert crash["fix"] == {"acks": "all"}
+    assert crash["fault_model"]["explored"] == {
+        "broker process crash (the page cache survives)": 1}
+    assert data["kafka_version"] == "4.4"
+
+
+def test_idempotence_silently_disabled_by_acks_1_shows_as_in_effect(example_review):
+    _, data, _ = example_review
+    producer = _guarantee(data, "producer-exactly-once-order")
+    assert producer["settings"]["enable.idempotence"] == "true"
+    assert producer["effective_settings"]["enable.idempotence"] == "false"
+    assert producer["verdict"] == "violated" and producer["fix"] == {"acks": "all"}
+
+
+def test_latest_offset_reset_with_retention_skips_records_and_earliest_fixes_it(example_review):
+    _, data, _ = example_review
+    consumer = _guarantee(data, "consumer-at-least-once")
+    assert consumer["verdict"] == "violated"
+    assert consumer["fix"] == {"auto.offset.reset": "earliest"}
+    assert consumer["bounds"]["retention"] == 1
+
+
+def test_a_holding_guarantee_states_its_bounds_and_fault_model(example_review):
+    _, data, _ = example_review
+    owners = _guarantee(data, "one-owner")
+    assert owners["verdict"] == "holds" and owners["complete"]
+    assert owners["bounds"]["crashes"] == 1 and owners["distinct_states"] > 1000
+    assert "consumer crash" in owners["fault_model"]["explored"]
+
+
+def test_every_unknown_key_of_every_file_is_listed_in_one_message(tmp_path, capsys):
+    producer = tmp_path / "p.properties"
+    producer.write_text("acks=all\nlinger.sm=5\nkey.serializer=a.B\n")
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\nenable.auto.comit=true\nmax.poll.records=abc\n")
+    code, out, err = run(capsys, "review", str(producer), str(consumer))
+    assert code == 2 and err.count("\n") == 1
+    assert "3 unknown or invalid Kafka settings" in err
+    assert "'linger.sm' (did you mean linger.ms?)" in err
+    assert "'enable.auto.comit' (did you mean enable.auto.commit?)" in err
+    assert "invalid value 'abc' for max.poll.records: Not a number of type INT" in err
+
+
+def test_a_file_whose_keys_do_not_say_its_role_asks_for_it(tmp_path, capsys):
+    common = tmp_path / "client.properties"
+    common.write_text("bootstrap.servers=k:9092\nsecurity.protocol=SSL\n")
+    code, _, err = run(capsys, "review", str(common))
+    assert code == 2 and "ROLE:" in err
+
+
+def test_a_safe_consumer_holds_and_exits_0(tmp_path, capsys):
+    consumer = tmp_path / "consumer.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n"
+                        "partition.assignment.strategy=cooperative-sticky\n")
+    code, out, _ = run(capsys, "review", str(consumer))
+    assert code == 0, out
+    assert out.count("[HOLDS]") == 2 and "[VIOLATED]" not in out
+
+
+def test_unmodelled_semantics_are_named_as_not_covered_and_exit_3(tmp_path, capsys):
+    streams = tmp_path / "app.properties"
+    streams.write_text("application.id=orders-app\nbootstrap.servers=k:9092\n"
+                       "processing.guarantee=exactly_once_v2\nproducer.acks=all\n")
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\ngroup.protocol=consumer\nisolation.level=read_committed\n"
+                        "auto.offset.reset=earliest\n")
+    code, out, _ = run(capsys, "review", str(streams), str(consumer))
+    assert code == 3
+    assert "[NOT COVERED] Kafka Streams application" in out
+    assert "processing.guarantee=exactly_once_v2" in out
+    assert "read_committed" in out and "[HOLDS]" not in out.split("[NOT COVERED]")[-1]
+
+
+def test_consumer_protocol_guarantees_are_checked_on_the_kip848_model(tmp_path, capsys):
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\ngroup.protocol=consumer\n")
+    code, out, _ = run(capsys, "review", str(consumer), "--json")
+    data = json.loads(out)
+    verdicts = {g["id"]: (g["model"], g["verdict"]) for g in data["guarantees"]}
+    assert code == 1 and data["not_covered"] == []
+    assert verdicts == {"one-owner": ("group-consumer", "holds"),
+                        "consumer-at-least-once": ("group-consumer", "violated")}
+    fix = [g["fix"] for g in data["guarantees"] if g["id"] == "consumer-at-least-once"]
+    assert "auto.offset.reset" in json.dumps(fix)
+
+
+def test_consumer_protocol_on_an_older_release_is_not_covered_never_holds(tmp_path, capsys):
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\ngroup.protocol=consumer\n")
+    code, out, _ = run(capsys, "review", str(consumer), "--kafka-version", "3.7")
+    assert code == 3 and "[HOLDS]" not in out
+    assert "group.protocol=consumer on Kafka 3.7: the KIP-848 model follows the Kafka 4.4" in out
+
+
+def test_a_check_cut_short_by_the_budget_is_not_covered_never_holds(tmp_path, capsys):
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(topic), "--max-seconds", "0.01", "--no-fix")
+    assert code in (1, 3)
+    assert "[HOLDS]" not in out
+
+
+def test_acks_0_sends_count_as_acknowledged_and_are_lost_to_a_crash(tmp_path, capsys):
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=0\nkey.serializer=a.B\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(producer), str(topic), "--no-fix", "--json")
+    data = json.loads(out)
+    crash = _guarantee(data, "acked-writes-survive-crash")
+    assert code == 1 and crash["verdict"] == "violated"
+    assert crash["counterexample"]["property"] == "NoAckedWriteLost"
+    assert "acks=0" in crash["counterexample"]["explanation"]
+    assert not any(g["verdict"] == "holds" and g["id"].startswith("acked-writes")
+                   for g in data["guarantees"])
+
+
+def test_a_named_role_overrides_inference(tmp_path, capsys):
+    topic = tmp_path / "orders.properties"
+    topic.write_text("min.insync.replicas=2\n")  # also a broker key: name the role
+    code, out, _ = run(capsys, "review", f"topic:{topic}", "--no-fix", "--json")
+    data = json.loads(out)
+    assert data["files"][0]["role"] == "topic" and data["files"][0]["why"].startswith("named")
+
+
+def test_markdown_is_a_pull_request_comment_with_verdicts_fix_and_diagram(tmp_path, capsys):
+    consumer = tmp_path / "consumer.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=latest\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("cleanup.policy=compact,delete\nretention.ms=86400000\n")
+    code, out, _ = run(capsys, "review", str(consumer), f"topic:{topic}", "--markdown")
+    assert code == 1
+    assert out.startswith("### kafkacheck review")
+    assert "| guarantee | verdict | checked |" in out and "❌ violated" in out
+    assert "**Fix:** set auto.offset.reset=earliest in the consumer configuration" in out
+    assert "```mermaid" in out and "<details>" in out
+    assert "log compaction" in out  # cleanup.policy=compact is named, not ignored
+
+
+def test_each_producer_file_is_checked_against_the_topic(tmp_path):
+    from kafkacheck import review
+
+    safe = tmp_path / "payments-producer.properties"
+    safe.write_text("acks=all\nkey.serializer=a.B\n")
+    risky = tmp_path / "audit-producer.properties"
+    risky.write_text("acks=1\nkey.serializer=a.B\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    guarantees, _ = review.plan(review.load_files([str(safe), str(risky), str(topic)]))
+    assert len({g.key for g in guarantees}) == len(guarantees)
+    crash = {g.title: g for g in guarantees if g.key.startswith("acked-writes-survive-crash")}
+    title = "Acknowledged writes survive a broker crash and the leader election that follows"
+    assert set(crash) == {f"{title} [payments-producer.properties + topic.properties]",
+                          f"{title} [audit-producer.properties + topic.properties]"}
+    verdicts = {t: review._verdict(review._run_check(g, g.settings, 120, "4.4"))[0]
+                for t, g in crash.items()}
+    assert verdicts == {f"{title} [payments-producer.properties + topic.properties]": "holds",
+                        f"{title} [audit-producer.properties + topic.properties]": "violated"}
+
+
+def test_kafka_version_picks_the_defaults_of_unset_settings(tmp_path, capsys):
+    producer = tmp_path / "producer.properties"
+    producer.write_text("key.serializer=a.B\n")  # acks left at the release's default
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(producer), str(topic), "--kafka-version", "2.8",
+                       "--no-fix", "--json")
+    data = json.loads(out)
+    crash = _guarantee(data, "acked-writes-survive-crash")
+    assert data["kafka_version"] == "2.8" and code == 1
+    assert crash["settings"]["acks"] == "1" and crash["verdict"] == "violated"
+    assert "acks not set in the producer file: Kafka 2.8's default acks=1" in crash["assumptions"]
+
+
+def test_a_bad_kafka_version_is_one_line_before_any_check(tmp_path, capsys):
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\n")
+    code, out, err = run(capsys, "review", str(topic), "--kafka-version", "9.9")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "unknown Kafka version '9.9'" in err
+
+
+def test_fix_candidates_exist_in_the_release_checked():
+    from kafkacheck.model import versions
+    from kafkacheck.review import _replication_fixes
+
+    settings = {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2"}
+    elr = ("eligible.leader.replicas.version", "1")
+    assert elr not in _replication_fixes(settings, versions.parse("3.9"))  # no ELR before 4.0
+    assert elr in _replication_fixes(settings, versions.parse("4.0"))  # there, off by default
+    assert elr not in _replication_fixes(settings, versions.parse("4.4"))  # on by default
+    assert ("flush.messages", "1") in _replication_fixes(settings, versions.parse("3.9"))
+
+
+def test_power_loss_before_elr_loses_an_acks_all_write_and_flushing_fixes_it(tmp_path):
+    """Kafka 3.9 (no Eligible Leader Replicas): acks=all, RF 3, min ISR 2 still loses an
+    acknowledged write when a broker loses power; flush.messages=1 is the fix found."""
+    import time as clock
+
+    from kafkacheck import review
+
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=all\nkey.serializer=a.B\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    files = review.load_files([str(producer), str(topic)])
+    guarantees, _ = review.plan(files, review.versions.parse("3.9"))
+    g = next(g for g in guarantees if g.key == "acked-writes-survive-power-loss")
+    g.result = review._run_check(g, g.settings, 60, "3.9")
+    assert review._verdict(g.result) == (review.VIOLATED, "")
+    assert g.result.violation("NoAckedWriteLost") is not None
+    review._search_fix(g, clock.monotonic() + 60, 1, "3.9")
+    assert g.fix == [("flush.messages", "1")]
+
+
+def test_a_never_reached_property_is_not_covered_never_holds():
+    """review reads the engine's verdicts: a sometimes-property the bounds never reach is
+    not covered (a plain 'complete, no violation' would have been a wrong green)."""
+    from kafkacheck import review
+
+    # Two voters cannot elect a new controller after a crash (no majority left).
+    g = review.Guarantee("controller-fails-over", "A controller crash is survived",
+                         "controller", ("ControllerFailsOver", "OneActiveControllerPerEpoch"),
+                         {}, {"controllers": 2, "records": 0, "crashes": 1, "isolations": 0},
+                         [])
+    result = review._run_check(g, g.settings, 60, "4.4")
+    assert result.complete and not result.violations
+    verdict, why = review._verdict(result)
+    assert verdict == review.NOT_COVERED and "never reached: ControllerFailsOver" in why
+
+
+def test_semantics_changing_settings_no_model_covers_are_named(tmp_path):
+    from kafkacheck import review
+
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=all\nkey.serializer=a.B\ntransactional.id=orders-tx\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nremote.storage.enable=true\n")
+    broker = tmp_path / "server.properties"
+    broker.write_text("process.roles=broker\nnode.id=1\nlog.cleanup.policy=delete,compact\n")
+    _, not_covered = review.plan(review.load_files(
+        [str(producer), f"topic:{topic}", f"broker:{broker}"]))
+    named = dict(not_covered)
+    assert named["transactions (exactly-once across partitions) (producer.properties)"] == (
+        "transactional.id=orders-tx: the transactional producer (KIP-98) is not modelled yet")
+    assert named["tiered storage (topic.properties)"].startswith("remote.storage.enable=true")
+    assert named["log compaction (the broker's default for topics) (server.properties)"] \
+        .startswith("log.cleanup.policy=delete,compact")
