@@ -16,7 +16,9 @@ SHORT = {"replication.factor": "rf", "min.insync.replicas": "minisr",
          "partition.assignment.strategy": "assignor", "enable.auto.commit": "autocommit",
          "auto.offset.reset": "reset", "eligible.leader.replicas.version": "elr",
          "isolation.level": "isolation", "transaction.version": "tv",
-         "transaction.partition.verification.enable": "verify", "transactional.id": "txnid"}
+         "transaction.partition.verification.enable": "verify", "transactional.id": "txnid",
+         "processing.guarantee": "guarantee", "errors.tolerance": "tolerance",
+         "errors.deadletterqueue.topic.name": "dlq"}
 
 
 @dataclass(frozen=True)
@@ -427,5 +429,58 @@ EXACTLY_ONCE = Matrix(
     rows=_loop_rows(),
 )
 
-MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP, TRANSACTIONS, EXACTLY_ONCE,
-                          DISK_LOSS, ROLLING, SESSIONS, CONSUMER_FAILURES, PARTITION_CHANGES]
+def _streams_rows() -> tuple[Row, ...]:
+    rows = []
+    for guarantee, inputs in product(("at_least_once", "exactly_once_v2"), (1, 2)):
+        rows.append(Row("streams", {"processing.guarantee": guarantee},
+                        {"instances": 1, "inputs": inputs, "instance_crashes": 1}))
+    return tuple(rows)
+
+
+STREAMS = Matrix(
+    id="streams",
+    title="Kafka Streams: a count per key through an instance crash",
+    intro="A task counts its input records per key into a store logged to a changelog and "
+          "writes each new count to an output topic; the instance running it crashes once, "
+          "at any moment, and restarts with empty memory: it restores the store from the "
+          "changelog and resumes from the committed offset. With exactly_once_v2 the "
+          "output, the changelog and the offset commit are one transaction (KIP-447).",
+    model="streams",
+    columns=("CountsExact", "OutputExactlyOnce", "AllCounted"),
+    setting_columns=("processing.guarantee",),
+    bound_columns=("instances", "inputs", "instance_crashes"),
+    rows=_streams_rows(),
+)
+
+
+def _sink_rows() -> tuple[Row, ...]:
+    rows = [Row("sink", {}, {"records": 2, "write": write, "crashes": crashes})
+            for write, crashes in product(("append", "upsert"), (0, 1))]
+    # A record the converter fails on: the task stops (none), or skips it (all), to the
+    # dead-letter queue when one is named.
+    for settings in ({}, {"errors.tolerance": "all"},
+                     {"errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq"}):
+        rows.append(Row("sink", settings, {"records": 2, "write": "upsert", "crashes": 1,
+                                           "bad_records": 1}))
+    return tuple(rows)
+
+
+SINK = Matrix(
+    id="sink",
+    title="Kafka Connect sink: the external table through a task crash",
+    intro="Two sink tasks of one connector share a topic partition through their consumer "
+          "group; a task puts records into an external table, then the worker commits their "
+          "offsets. A crashed task's partition goes to the other task after a rebalance. "
+          "The table is written by appending a row per record, or by an upsert keyed by "
+          "topic-partition-offset. The last rows add a record the converter fails on "
+          "(errors.tolerance, KIP-298).",
+    model="sink",
+    columns=("SinkNoLoss", "SinkNoDuplicates", "SomeRedelivery"),
+    setting_columns=("errors.tolerance", "errors.deadletterqueue.topic.name"),
+    bound_columns=("records", "write", "crashes", "bad_records"),
+    rows=_sink_rows(),
+)
+
+MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP, TRANSACTIONS, EXACTLY_ONCE, STREAMS,
+                          SINK, DISK_LOSS, ROLLING, SESSIONS, CONSUMER_FAILURES,
+                          PARTITION_CHANGES]

@@ -265,6 +265,30 @@ _ALL: tuple[Preset, ...] = (
            "successor's both stand (at-least-once)",
            {"isolation.level": "read_committed"},
            {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}, ("ExactlyOnce",)),
+    Preset("streams-alos-double-count", "streams",
+           "Kafka Streams at_least_once (the default): an instance crashes after counting an "
+           "input into the changelog but before committing its offset; the task moves and "
+           "the input is counted twice",
+           {"processing.guarantee": "at_least_once"},
+           {"instances": 2, "inputs": 2, "instance_crashes": 1}, ("CountsExact",)),
+    Preset("streams-eos-crash", "streams",
+           "Kafka Streams exactly_once_v2 through an instance crash at every point: every "
+           "count exact (KIP-447)", {"processing.guarantee": "exactly_once_v2"},
+           {"instances": 1, "inputs": 1, "instance_crashes": 1}),
+    Preset("sink-duplicate-after-rebalance", "sink",
+           "a Connect sink task puts a record, crashes before its offset commit; the "
+           "rebalance gives the partition to another task, which puts it again: a duplicate "
+           "row with an appending write", {}, {"records": 1, "write": "append"},
+           ("SinkNoDuplicates",)),
+    Preset("sink-idempotent-upsert", "sink",
+           "the same crash and rebalance with an upsert keyed by topic-partition-offset: the "
+           "record is put twice, the table holds it once", {},
+           {"records": 2, "write": "upsert"}),
+    Preset("sink-errors-tolerance-all-no-dlq", "sink",
+           "errors.tolerance=all without a dead-letter queue: a record the converter fails on "
+           "is skipped and its offset committed, lost to the external system (KIP-298)",
+           {"errors.tolerance": "all"}, {"records": 2, "bad_records": 1, "write": "upsert"},
+           ("SinkNoLoss",)),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

@@ -16,6 +16,8 @@ MODELS: dict[str, str] = {
     "group": "clients.group:GroupModel",
     "group-consumer": "clients.group_consumer:ConsumerProtocolGroupModel",
     "transactions": "clients.transactions:TransactionsModel",
+    "streams": "clients.streams:StreamsModel",
+    "sink": "clients.sink:SinkModel",
     "diehard": "textbook.diehard:DieHard",
     "twophase": "textbook.twophase:TwoPhaseCommit",
 }

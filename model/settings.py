@@ -37,7 +37,7 @@ class Setting:
     """One Kafka configuration key: where it lives, its default and how values parse."""
 
     name: str
-    scope: str  # broker | topic | producer | consumer
+    scope: str  # broker | topic | producer | consumer | streams | connect
     default: Any
     parse: Callable[[str], Any]
     doc: str
@@ -387,6 +387,13 @@ _REGISTRY: tuple[Setting, ...] = (
        _choice("disabled", "preparing", "enabled"),
        "exactly-once source connectors: transactional source task producers (KIP-618)",
        semantics=_P),
+    _s("errors.tolerance", "connect", "none", _choice("none", "all"),
+       "a connector task fails on a bad record (none) or skips it (all, KIP-298)",
+       semantics=_C),
+    _s("errors.deadletterqueue.topic.name", "connect", "", _text,
+       "sink connectors: where errors.tolerance=all sends the records it skips (KIP-298)"),
+    _s("offset.flush.interval.ms", "connect", 60000, _int(0),
+       "how often a worker commits its tasks' offsets (WorkerConfig)"),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}

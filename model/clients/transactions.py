@@ -84,7 +84,8 @@ class Late(NamedTuple):
 
 class Budget(NamedTuple):
     """Faults and choices left: delayed requests, delivery timeouts, coordinator
-    transaction timeouts, transactions the application aborts, group rebalances."""
+    transaction timeouts, transactions the application aborts, group rebalances,
+    application restarts."""
 
     late_produces: int
     late_end_txns: int
@@ -92,6 +93,7 @@ class Budget(NamedTuple):
     timeouts: int
     aborts: int
     rebalances: int
+    restarts: int = 0  # application instance crashes (the Streams model's)
 
 
 class TxnState(NamedTuple):
@@ -1363,7 +1365,8 @@ def _unsent(prod: Producer) -> bool:
     return all(s in (tp.TODO, tp.IDLE) for s in prod.batches)
 
 
-def _codecs(config: Config, bumps: int = 1) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
+def _codecs(config: Config, bumps: int = 1, *, restarts: int = 0,
+            values: int = 0) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
     """The payload layouts of the data partitions, the transaction log and the offsets
     partition for this configuration (ValueError when a layout would not fit).
 
@@ -1371,7 +1374,9 @@ def _codecs(config: Config, bumps: int = 1) -> tuple[ptx.Codec, ptx.Codec, ptx.C
     retry after each coordinator failover, the fence of another instance's open
     transaction), per transaction timeout, and per transaction: its EndTxn with version 2,
     or the client's KIP-360 bump after a failed batch with version 1.  Sequences: the
-    batches one epoch of a producer writes to one partition.
+    batches one epoch of a producer writes to one partition.  A model built on the loop
+    may add application ``restarts`` (an InitProducerId and a pass over the inputs each)
+    and ``values``: distinct record values, when a record carries more than its input.
     """
     k, b = config.kafka, config.bounds
     transactional = bool(k["transactional.id"])
@@ -1383,8 +1388,8 @@ def _codecs(config: Config, bumps: int = 1) -> tuple[ptx.Codec, ptx.Codec, ptx.C
         # A member's transactions: each input once, again after each fault that ends one.
         cycles = inputs * (1 + b["rebalances"] + b["expiries"] + b["aborts"]
                            + b["late_produces"] + b["late_end_txns"] + failovers
-                           + b["timeouts"])
-        inits = 1 + failovers + b["timeouts"]
+                           + b["timeouts"] + restarts)
+        inits = 1 + failovers + b["timeouts"] + restarts
     else:
         cycles = instances * b["transactions"]
         inits = instances + (instances - 1) + instances * failovers
@@ -1398,7 +1403,7 @@ def _codecs(config: Config, bumps: int = 1) -> tuple[ptx.Codec, ptx.Codec, ptx.C
         seqs = b["transactions"]
     tids = (instances if loop else 1) if transactional else 1
     pids = tids if transactional else instances
-    recs = inputs if loop else instances * b["transactions"]
+    recs = values or (inputs if loop else instances * b["transactions"])
     slots = partitions + (1 if loop else 0)
     return (ptx.data_codec(pids, epochs, seqs, recs, transactional),
             tc.log_codec(tids, epochs, slots),

@@ -42,12 +42,14 @@ class Group(NamedTuple):
 class Member(NamedTuple):
     """One member's view: the generation it joined, whether it owns the input partition
     then, its position (next input offset; NO_POSITION: to fetch from the committed
-    offset), and the input record it is processing (NO_POSITION: none)."""
+    offset), the input record it is processing (NO_POSITION: none), and its local state
+    (a Streams task's store, model/clients/streams.py; empty otherwise and after a rejoin)."""
 
     generation: int
     owns: bool
     position: int
     input: int
+    store: tuple[int, ...] = ()
 
 
 def offsets_codec(pids: int, epochs: int, inputs: int, transactional: bool) -> Codec:

@@ -1,0 +1,216 @@
+"""Kafka Connect sink tasks: a consumer group whose members write what they consume to an
+external system, then commit the offsets (WorkerSinkTask).
+
+The question it answers: after a task crash or a zombie task and the rebalance that
+follows, does the external system hold every record below the committed offset (no
+loss), and does it hold any record twice?  The consumers, the group coordinator, the
+rebalances and the log are the group model (``group.GroupModel``) unchanged, run the
+way a Connect worker configures a sink task's consumer (Worker.baseConsumerConfigs:
+enable.auto.commit=false, auto.offset.reset=earliest) and committing after the records
+are written (SinkTask.put, then the worker's offset commit: preCommit and commitAsync
+every offset.flush.interval.ms).  This module adds the external system: a table written
+either by appending a row per record (a non-idempotent write) or by an upsert keyed by
+topic-partition-offset (an idempotent write).
+
+Time is not modelled: the worker's offset commit may happen at any moment after put(),
+which covers every offset.flush.interval.ms.  Not modelled: the commit WorkerSinkTask
+makes in onPartitionsRevoked during a clean rebalance (so a duplicate found without a
+crash or zombie would be one Connect avoids; the tests' duplicates come from a crash),
+the task's own offsets in the external system, retries of a failing put()
+(errors.retry.timeout.ms).  Bad records (``bad_records``) fail the task with
+errors.tolerance=none, and are skipped with all (to the dead-letter queue when
+errors.deadletterqueue.topic.name is set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar, NamedTuple
+
+from kafkacheck.config import Config, build_config
+from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model.clients.group import GroupModel, GroupState
+from kafkacheck.model.interface import Action, Bound, FaultModel, Message, State
+from kafkacheck.properties.base import Property
+
+WRITES = ("append", "upsert")
+
+
+class Table(NamedTuple):
+    """The external system's table, per partition: the records with a row, the records
+    with two rows or more, and the records sent to the dead-letter queue (bitmasks of
+    record ids)."""
+
+    rows: tuple[int, ...]
+    doubled: tuple[int, ...]
+    dlq: tuple[int, ...]
+
+
+class SinkState(NamedTuple):
+    """The group model's state (consumers, coordinator, log) and the external table."""
+
+    group: GroupState
+    table: Table
+
+
+class SinkModel(GroupModel):
+    """Connect sink tasks over the group model, writing to an external table."""
+
+    name = "sink"
+    summary = ("Kafka Connect sink tasks: a group's members put records into an external "
+               "table, then commit offsets; duplicates after a crash and rebalance, idempotent "
+               "writes")
+    source = "WorkerSinkTask, SinkTask.put/preCommit, Worker.baseConsumerConfigs"
+    settings = (
+        "errors.tolerance",
+        "errors.deadletterqueue.topic.name",
+        "offset.flush.interval.ms",
+        "partition.assignment.strategy",
+        "session.timeout.ms",
+        "max.poll.interval.ms",
+    )
+    key_settings = ("errors.tolerance", "errors.deadletterqueue.topic.name")
+    symmetry_note = GroupModel.symmetry_note
+    fields = ()
+    # Reads none of the settings its base model covers by value (group.protocol,
+    # transactional.id, isolation.level): those stay "not covered" here.
+    covered_values: ClassVar[dict[str, tuple]] = {}
+    bounds = (
+        Bound("tasks", 2, "sink tasks (one consumer each) in the connector's group",
+              minimum=1, maximum=3),
+        Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=2),
+        Bound("records", 2, "records in the topic", minimum=0, maximum=4),
+        Bound("write", "append", "how put() writes the external table: append (a row per "
+              "put, not idempotent) or upsert (keyed by topic-partition-offset, idempotent)",
+              choices=WRITES),
+        Bound("bad_records", 0, "records the converter or a transform fails on (the first "
+              "ones of partition 0)", minimum=0, maximum=2),
+        Bound("crashes", 1, "task (worker) crashes: no offset commit; the group rebalances",
+              minimum=0, fault="sink task crash"),
+        Bound("poll_timeouts", 0, "put() outlasts max.poll.interval.ms: the task leaves the "
+              "group and its write goes on (a zombie)", minimum=0,
+              fault="poll timeout (zombie task)"),
+    )
+
+    # WorkerSinkTask commits the offsets of records put() has returned for (the group
+    # model's commitSync after processing); a test mutant commits before put().
+    commit_strategy: ClassVar[str] = "sync-after-processing"
+
+    @classmethod
+    def validate_config(cls, config: Config) -> str | None:
+        return GroupModel.validate_config(_group_config(config, cls.commit_strategy))
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(_group_config(config, self.commit_strategy))
+        self.config = config
+        self.kafka = config.kafka
+        self.bound = {**self.bound, **config.bounds}
+        self.write = config.bounds["write"]
+        self.tolerance = config.kafka["errors.tolerance"]
+        self.dlq = bool(config.kafka["errors.deadletterqueue.topic.name"])
+        # Record ids are bits in offset order: the first bad_records of partition 0 fail.
+        self.bad = tuple(((1 << config.bounds["bad_records"]) - 1) if p == 0 else 0
+                         for p in range(self.p))
+
+    def delivers(self, p: int, recs: int) -> bool:
+        """WorkerSinkTask with errors.tolerance=none fails the task on a record it cannot
+        convert: put() never gets the batch (RetryWithToleranceOperator, KIP-298)."""
+        return self.tolerance != "none" or not recs & self.bad[p]
+
+    # -- the external system's rule (test mutants override it) ---------------------------
+
+    def put(self, table: Table, p: int, recs: int) -> Table:
+        """SinkTask.put of records ``recs`` of partition p: an append adds a row per record
+        (a second put of a record makes a second row); an upsert keyed by
+        topic-partition-offset replaces the row."""
+        bad = recs & self.bad[p]
+        # errors.tolerance=all: a record conversion failed on is dropped from the batch but
+        # its offset still counts as consumed (WorkerSinkTask.convertMessages), and goes to
+        # the dead-letter queue if one is named (DeadLetterQueueReporter).
+        recs &= ~bad
+        rows, doubled, dlq = table.rows[p], table.doubled[p], table.dlq[p]
+        if self.dlq:
+            dlq |= bad
+        if self.write == "append":
+            doubled |= rows & recs
+        rows |= recs
+        return Table(table.rows[:p] + (rows,) + table.rows[p + 1:],
+                     table.doubled[:p] + (doubled,) + table.doubled[p + 1:],
+                     table.dlq[:p] + (dlq,) + table.dlq[p + 1:])
+
+    # -- the state machine ---------------------------------------------------------------
+
+    def init_states(self) -> list[State]:
+        empty = Table((0,) * self.p, (0,) * self.p, (0,) * self.p)
+        return [SinkState(g, empty) for g in super().init_states()]
+
+    def successors(self, state: State) -> Iterator[tuple[Action, State]]:
+        group, table = state
+        for action, nxt in super().successors(group):
+            if action[0] == "Process":
+                m = group.consumers[self.index_of(action[1])]
+                if not self.delivers(m.batch_partition, m.batch_records):
+                    continue  # the task failed on a bad record: it goes no further
+                yield ("Put", *action[1:]), SinkState(nxt, self.put(table, m.batch_partition,
+                                                                     m.batch_records))
+            else:
+                yield action, SinkState(nxt, table)
+
+    def canonical(self, state: State) -> State:
+        return SinkState(super().canonical(state.group), state.table)
+
+    def properties(self) -> list[Property]:
+        from kafkacheck.properties import sink as props
+
+        return props.sink_properties(self)
+
+    def action_families(self) -> tuple[str, ...]:
+        return tuple("Put" if f == "Process" else f for f in super().action_families())
+
+    def fault_model(self) -> FaultModel:
+        return FaultModel(tuple((b.fault, self.bound[b.name]) for b in self.bounds
+                                if b.fault and self.bound[b.name] > 0),
+                          tuple(b.fault for b in self.bounds
+                                if b.fault and not self.bound[b.name])
+                          + ("broker faults (the log is the abstract one)",))
+
+    def notes(self) -> list[str]:
+        return ["offset.flush.interval.ms: time is not modelled; the offset commit may come "
+                "at any moment after put(), which covers every value",
+                "enable.auto.commit=false and auto.offset.reset=earliest, as the worker sets "
+                "them for a sink task's consumer"]
+
+    # -- presentation ----------------------------------------------------------------------
+
+    def view(self, state: State) -> dict[str, Any]:
+        out = super().view(state.group)
+        table = state.table
+        out["external table"] = "; ".join(
+            f"p{p}: {self.log.ids_text(rows)}"
+            + (f" (twice: {self.log.ids_text(table.doubled[p])})" if table.doubled[p] else "")
+            for p, rows in enumerate(table.rows))
+        return out
+
+    def message(self, action: Action, before: State, after: State) -> Message:
+        if action[0] == "Put":
+            return Message(action[1], "External", " ".join(str(a) for a in action[2:]))
+        return super().message(action, before.group, after.group)
+
+    def participants(self) -> tuple[str, ...]:
+        return (*super().participants(), "External")
+
+
+def _group_config(config: Config, commit: str) -> Config:
+    """The group model's configuration of these sink tasks, as the worker sets it."""
+    k, b = config.kafka, config.bounds
+    settings = [("enable.auto.commit", "false"), ("auto.offset.reset", "earliest")]
+    settings += [(name, kafka_settings.render(name, k[name]))
+                 for name in ("partition.assignment.strategy", "session.timeout.ms",
+                              "max.poll.interval.ms")]
+    bounds = {"consumers": b["tasks"], "partitions": b["partitions"], "records": b["records"],
+              "commit": commit, "crashes": b["crashes"],
+              "rejoins": 0, "poll_timeouts": b["poll_timeouts"]}
+    return build_config(GroupModel, settings=settings,
+                        bounds=[(n, str(v)) for n, v in bounds.items()],
+                        kafka_version=config.kafka_version)
+

@@ -1,0 +1,369 @@
+"""Kafka Streams delivery semantics: a stateful task (a count per key with a changelog
+topic) run by instances of one application, ``processing.guarantee`` at_least_once or
+exactly_once_v2.
+
+The question it answers: after instance crashes, task migrations and zombies, does the
+count of each key equal the number of input records with that key, exactly?  Nothing
+here is a second log or a second protocol: the task is the transactions model's
+consume-transform-produce loop (``transactions.TransactionsModel`` in loop mode: the
+partitions, the group's generation check, the transaction coordinator, markers and LSO)
+with two data partitions, the output topic (p0) and the store's changelog (p1).  This
+module adds what a Streams task does around that loop:
+
+* processing input k increments the in-memory store's count of k's key and writes the new
+  count to the output topic and to the changelog (StreamTask.process, a KTable count with
+  a logged store, ChangeLoggingKeyValueBytesStore);
+* a task (re)initialised (first assignment, after a rebalance, an abort under
+  exactly_once_v2, a failed offset commit or a crash) restores its store from the
+  changelog before it processes (StoreChangelogReader), reading until the end offset with
+  read_committed under exactly_once_v2 (the restore waits for the LSO to reach it:
+  KAFKA-10167);
+* an instance crashes and restarts: its memory (store, position, producer) is gone, its
+  restarted consumer rejoins and the group rebalances; under exactly_once_v2 it reuses
+  its transactional.id (the process id persists in the state directory), so its
+  InitProducerId aborts its open transaction.  With ``after_crash=down`` it stays down
+  instead, and only the coordinator's transaction timeout ends its open transaction.
+
+With exactly_once_v2 the output, the changelog and the input offset are one transaction
+(KIP-447, ``transactional.id`` per instance); with at_least_once the producer is
+idempotent and the offset is committed after the output and changelog are acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from kafkacheck.config import Config
+from kafkacheck.model.clients import transactions as txm
+from kafkacheck.model.clients import txn_loop as tl
+from kafkacheck.model.clients import txn_producer as tp
+from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
+from kafkacheck.model.clients.txn_loop import Group, Member
+from kafkacheck.model.cluster import partition_txn as ptx
+from kafkacheck.model.cluster import txn_coordinator as tc
+from kafkacheck.model.interface import Action, Bound, Message, State
+from kafkacheck.properties.base import Property
+
+AT_LEAST_ONCE, EXACTLY_ONCE_V2 = "at_least_once", "exactly_once_v2"
+
+OUTPUT, CHANGELOG = 0, 1  # the data partitions of the embedded loop
+
+# Transactions-model settings a Streams application sets itself, by processing.guarantee
+# (StreamsConfig: exactly_once_v2 forces isolation.level=read_committed on its consumers
+# and a transactional.id on its producers; at_least_once leaves the consumer default).
+_DERIVED = {
+    AT_LEAST_ONCE: {"transactional.id": None, "isolation.level": "read_uncommitted"},
+    EXACTLY_ONCE_V2: {"transactional.id": "streams", "isolation.level": "read_committed"},
+}
+
+
+class StreamsModel(TransactionsModel):
+    """A counting Streams task over the transactions model's consume-transform-produce loop."""
+
+    name = "streams"
+    summary = ("Kafka Streams: a counting task with a changelog, instance crashes and task "
+               "migration, processing.guarantee at_least_once vs exactly_once_v2 (KIP-447)")
+    source = ("StreamTask, StoreChangelogReader, ChangeLoggingKeyValueBytesStore, "
+              "StreamsProducer; KIP-129, KIP-447, KAFKA-10167")
+    settings = (
+        "processing.guarantee",
+        "transaction.version",
+        "replication.factor",
+        "min.insync.replicas",
+    )
+    key_settings = ("processing.guarantee", "transaction.version")
+    # Reads none of the settings its base model covers by value (group.protocol,
+    # transactional.id, isolation.level): those stay "not covered" here.
+    covered_values: ClassVar[dict[str, tuple]] = {}
+    faults_not_modelled = (
+        *TransactionsModel.faults_not_modelled,
+        "an instance crash while one of its requests is outstanding (its late answer)",
+        "standby replicas and warm-up tasks (KIP-441)",
+    )
+    bounds = (
+        Bound("instances", 2, "Streams instances (one stream thread each) in the group; the "
+              "task runs on one at a time", minimum=1, maximum=2),
+        Bound("inputs", 2, "input records of the task's input partition", minimum=1,
+              maximum=3),
+        Bound("keys", 1, "distinct keys; input k has key k mod keys", minimum=1, maximum=2),
+        Bound("instance_crashes", 1, "crashes of the instance running the task (it restarts "
+              "with empty memory; the group rebalances and the task moves to the next "
+              "instance)",
+              minimum=0, fault="Streams instance crash"),
+        Bound("after_crash", "restart", "restart: the crashed instance comes back at once "
+              "(its InitProducerId aborts its open transaction); down: it stays down (an open "
+              "transaction of it stays open: transaction.timeout.ms is not explored)",
+              choices=("restart", "down")),
+        Bound("rebalances", 0, "rebalances moving the task while its old owner keeps running "
+              "(a zombie: it missed max.poll.interval.ms)", minimum=0,
+              fault="group rebalance"),
+        Bound("crashes", 0, "broker crashes", minimum=0, fault="broker crash"),
+    )
+    # Test mutants override the Streams rules below, like the transactions model's.
+    rule_mixins: ClassVar[tuple[type, ...]] = ()
+    protocol_mixins: ClassVar[tuple[type, ...]] = ()
+
+    @classmethod
+    def validate_config(cls, config: Config) -> str | None:
+        if config.version < (2, 5) and \
+                config.kafka["processing.guarantee"] == EXACTLY_ONCE_V2:
+            return ("processing.guarantee=exactly_once_v2 needs brokers 2.5 or newer "
+                    "(KIP-447)")
+        problem = TransactionsModel.validate_config(_loop_config(config))
+        if problem:
+            return problem
+        try:
+            _codecs(config)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(_loop_config(config))
+        self.guarantee = config.kafka["processing.guarantee"]
+        self.eos = self.guarantee == EXACTLY_ONCE_V2
+        self.keys = config.bounds["keys"] if "keys" in config.bounds else 1
+        self.bound = {**self.bound, **{b.name: b.default for b in StreamsModel.bounds},
+                      **config.bounds}
+        self.config = config
+        self.kafka = config.kafka
+        # A record holds (key, count), the count saturated at inputs + 1: a count above
+        # the number of inputs is wrong whatever its value, so nothing is lost for the
+        # properties (and a log entry names at most 63 kinds of record).
+        self.top = self.K + 1
+        self.data_codec, self.log_codec, self.offsets_codec = _codecs(config)
+
+    # -- the task's rules (one method each: test mutants override them) --------------------
+
+    def key_of(self, k: int) -> int:
+        """The key of input record k."""
+        return k % self.keys
+
+    def restore_isolation(self) -> str:
+        """The restore consumer's isolation.level: read_committed under exactly_once_v2
+        (StreamsConfig overrides it for every consumer), the default otherwise."""
+        return "read_committed" if self.eos else "read_uncommitted"
+
+    def restore_complete(self, state: TxnState) -> bool:
+        """StoreChangelogReader restores until its position reaches the changelog's end
+        offset, listed read_uncommitted (the HW): read_committed, that waits until the LSO
+        reaches the HW, i.e. no transaction is open or unmarked (KAFKA-10167)."""
+        part = state.cluster.parts[CHANGELOG]
+        leader = self._leader(state, CHANGELOG)
+        if leader < 0:
+            return False
+        if self.restore_isolation() == "read_uncommitted":
+            return True
+        return self.lso(state, CHANGELOG) == part.hws[leader]
+
+    def restored_store(self, state: TxnState) -> tuple[int, ...]:
+        """The store rebuilt from the changelog: each key's last count in it (0: none)."""
+        store = [0] * self.keys
+        for _offset, rec in self.read(state, CHANGELOG, self.restore_isolation()) or ():
+            key, count = self.decode(rec)
+            store[key] = count
+        return tuple(store)
+
+    def processed_store(self, store: tuple[int, ...], k: int) -> tuple[int, ...]:
+        """process(): the store after counting input k (KTable count: old count + 1,
+        saturated at inputs + 1)."""
+        g = self.key_of(k)
+        return store[:g] + (min(store[g] + 1, self.top),) + store[g + 1:]
+
+    def encode(self, key: int, count: int) -> int:
+        """The record (key, count) as the log holds it."""
+        return key * self.top + count - 1
+
+    def decode(self, rec: int) -> tuple[int, int]:
+        """(key, count) of a record of the output topic or the changelog."""
+        key, c = divmod(rec, self.top)
+        return key, c + 1
+
+    # -- the loop, specialised -------------------------------------------------------------
+
+    def _plan(self, k: int) -> tuple[int, ...]:
+        """Each input writes the output topic, the changelog and (in the same transaction
+        under exactly_once_v2) the input offset."""
+        if k < 0:
+            return (tp.IDLE,) * self.slots
+        return (tp.TODO,) * self.slots
+
+    def init_states(self) -> list[State]:
+        budget = lambda s: s.budget._replace(restarts=self.bound["instance_crashes"])  # noqa: E731
+        return [s._replace(budget=budget(s)) for s in super().init_states()]
+
+    def _member_actions(self, state: TxnState, i: int,
+                        prod: tp.Producer) -> Iterator[tuple[Action, State]]:
+        if prod.phase == tp.DONE:
+            return  # a crashed instance that stays down (after_crash=down)
+        for action, nxt in super()._member_actions(state, i, prod):
+            member = nxt.members[i]
+            if action[0] == "FetchOffset":
+                if not self.restore_complete(state):
+                    continue
+                store = self.restored_store(state)
+                action = (*action, f"restored {self._store_text(store)}")
+                nxt = self._with_member(nxt, i, member._replace(store=store))
+            elif action[0] == "Poll":
+                store = self.processed_store(member.store, member.input)
+                action = (*action, f"count {self._store_text(store)}")
+                nxt = self._with_member(nxt, i, member._replace(store=store))
+            yield action, nxt
+
+    def _batch(self, state: TxnState, prod: tp.Producer, i: int, p: int,
+               fresh: bool) -> ptx.Entry:
+        batch = super()._batch(state, prod, i, p, fresh)
+        if p == self.P:
+            return batch
+        member = state.members[i]
+        key = self.key_of(member.input)
+        return batch._replace(rec=self.encode(key, member.store[key]))
+
+    def successors(self, state: State) -> Iterator[tuple[Action, State]]:
+        yield from super().successors(state)
+        if state.budget.restarts > 0:
+            for i in range(self.I):
+                yield from self._crashes(state, i)
+
+    def _outstanding(self, state: TxnState, i: int) -> bool:
+        """Instance i has a request in flight (an append awaiting acks, or a change the
+        coordinator has not answered)."""
+        if any(w.owner == i for w in state.waits) or \
+                any(late.instance == i for late in state.late):
+            return True
+        for pend in state.coord.pending:
+            if pend.reply == tc.REPLY_CLIENT + i:
+                return True
+            if pend.reply >= tc.REPLY_LEADER and self._writer(self._resumed(pend.reply)[0]) == i:
+                return True
+        return False
+
+    def _crashes(self, state: TxnState, i: int) -> Iterator[tuple[Action, State]]:
+        """Instance i (the task's owner) crashes and restarts with empty memory; the group
+        rebalances and the task moves (successor_of)."""
+        member = state.members[i]
+        if not member.owns or self._outstanding(state, i):
+            return
+        prod = state.producers[i]
+        if self.bound["after_crash"] == "down":
+            restarted = prod._replace(phase=tp.DONE)
+        elif self.transactional:
+            # Same transactional.id (the process id persists in the state directory:
+            # StateDirectory.initializeProcessId): InitProducerId bumps the epoch and aborts
+            # its open transaction (TransactionCoordinator.handleInitProducerId).
+            restarted = tp.new_producer(self.first_plan)
+        else:
+            # A new idempotent producer; keeping the id and the next sequence is what the
+            # broker sees of a new producer id starting at sequence 0.
+            restarted = prod._replace(phase=tp.READY, batches=self.first_plan, abortable=False)
+        down = self._with_producer(state, i, restarted)
+        down = self._with_member(down, i, Member(member.generation, False, tl.NO_POSITION,
+                                                 tl.NO_POSITION))
+        g = state.group.generation + 1
+        budget = state.budget._replace(restarts=state.budget.restarts - 1)
+        j = self.successor_of(i)
+        yield (("Crash", f"P{i}", f"restarts; generation {g}", f"P{j} owns the task"),
+               down._replace(group=Group(g, j), budget=budget))
+
+    def successor_of(self, i: int) -> int:
+        """Who runs the task after instance i crashed: the next instance (the rebalance on
+        its session timeout gives the task to a live member), i itself when it is alone."""
+        return (i + 1) % self.I
+
+    # -- presentation --------------------------------------------------------------------
+
+    def _count_text(self, count: int) -> str:
+        return f"{count}+" if count == self.top else str(count)
+
+    def _store_text(self, store: tuple[int, ...]) -> str:
+        return ", ".join(f"k{g}={self._count_text(c)}" for g, c in enumerate(store)) or "-"
+
+    def partition_name(self, q: int) -> str:
+        if q == OUTPUT:
+            return "output"
+        if q == CHANGELOG:
+            return "changelog"
+        return super().partition_name(q)
+
+    def _batch_text(self, batch: ptx.Entry, p: int) -> str:
+        if p == self.P:
+            return super()._batch_text(batch, p)
+        key, count = self.decode(batch.rec)
+        return f"k{key}={self._count_text(count)} e{batch.epoch} s{batch.seq}"
+
+    def entry_text(self, payload: int, q: int = 0) -> str:
+        if q >= self.P:
+            return super().entry_text(payload, q)
+        e = self.codec_of(q).decode(payload)
+        pid = f"P{e.pid}:"
+        if e.kind == ptx.MARKER:
+            return f"{pid}{'COMMIT' if e.commit else 'ABORT'}(e{e.epoch})"
+        key, count = self.decode(e.rec)
+        return f"{pid}k{key}={self._count_text(count)}(e{e.epoch}s{e.seq})"
+
+    def message(self, action: Action, before: State, after: State) -> Message:
+        """The transactions model's arrows, with partitions named by their topic."""
+        numbered = {self.partition_name(q): f"p{q}" for q in range(len(before.cluster.parts))}
+        plain = tuple(numbered.get(a, a) if isinstance(a, str) else a for a in action)
+        arrow = super().message(plain, before, after)
+        return Message(arrow.source, arrow.target,
+                       arrow.text.replace(" ".join(map(str, plain[1:])),
+                                          " ".join(map(str, action[1:]))))
+
+    def view(self, state: State) -> dict[str, Any]:
+        out = super().view(state)
+        for i, m in enumerate(state.members):
+            out[f"P{i}.store"] = self._store_text(m.store) if m.store else "not restored"
+        out["instance crashes left"] = str(state.budget.restarts)
+        return out
+
+    def action_families(self) -> tuple[str, ...]:
+        return (*super().action_families(), "Crash")
+
+    def notes(self) -> list[str]:
+        out = [n for n in super().notes() if "bound 'timeouts'" not in n]
+        out.append(f"processing.guarantee={self.guarantee}: "
+                   + ("output, changelog and input offset in one transaction per input "
+                      "(commit.interval.ms: a commit after every record, the finest)"
+                      if self.eos else "output and changelog acknowledged, then the offset "
+                      "commit (commit.interval.ms: after every record, the finest)"))
+        return out
+
+    def properties(self) -> list[Property]:
+        from kafkacheck.properties import streams as props
+
+        return props.streams_properties(self)
+
+
+def _loop_config(config: Config) -> Config:
+    """The transactions model's configuration of this Streams application: a loop over the
+    inputs, two data partitions (output, changelog), the producer and consumer settings
+    Streams derives from processing.guarantee."""
+    k, b = config.kafka, config.bounds
+    guarantee = k["processing.guarantee"]
+    kafka = {name: k[name] for name in ("transaction.version", "replication.factor",
+                                        "min.insync.replicas") if name in k}
+    kafka.update(_DERIVED[guarantee])
+    bounds = {"instances": b["instances"], "inputs": b["inputs"], "partitions": 2,
+              "rebalances": b["rebalances"], "crashes": b["crashes"]}
+    settings = [(name, "" if v is None else str(v)) for name, v in kafka.items()]
+    from kafkacheck.config import build_config
+
+    return build_config(TransactionsModel, settings=settings,
+                        bounds=[(n, str(v)) for n, v in bounds.items()],
+                        kafka_version=config.kafka_version)
+
+
+def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
+    """The loop's record layouts for this application (ValueError when they do not fit): a
+    record holds (key, count) with counts 1..inputs + 1, and each instance restart is one
+    more InitProducerId and pass over the inputs."""
+    loop = _loop_config(config)
+    k, b = loop.kafka, config.bounds
+    protocol = tc.protocol_for(k["transaction.version"],
+                               k["transaction.partition.verification.enable"]
+                               and loop.version >= (3, 6))
+    bumps = int(protocol.end_epoch(0) > 0) + int(protocol.client_bumps_epoch)
+    return txm._codecs(loop, bumps, restarts=b["instance_crashes"],
+                       values=b["keys"] * (b["inputs"] + 1))

@@ -1,0 +1,47 @@
+"""What a Kafka Connect sink connector promises about the external system.
+
+Promised (the Connect documentation, WorkerSinkTask): at-least-once delivery into the
+external system: every record below the committed offset was written by put()
+(``SinkNoLoss``).  Not promised: exactly once; a record put but whose offset was not
+committed before a crash or rebalance is put again by the task that takes the partition
+over.  Whether that makes a duplicate depends on the write: an append makes a second row
+(``SinkNoDuplicates`` fails), an upsert keyed by topic-partition-offset does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafkacheck.properties.base import Property, always, sometimes
+
+
+def sink_properties(model: Any) -> list[Property]:
+    """The sink guarantees, evaluated on (group state, external table)."""
+    log = model.log
+
+    def no_loss(s: Any) -> bool:
+        g, table = s
+        for p in range(model.p):
+            c = g.committed[p]
+            kept = table.rows[p] | table.dlq[p] | g.excused[p]
+            if c > 0 and log.ids(g.log, p, 0, c) & ~kept:
+                return False
+        return True
+
+    return [
+        always("SinkNoLoss", "every record below the committed offset has a row in the "
+               "external table or is in the dead-letter queue", no_loss,
+               source="WorkerSinkTask (offsets committed after SinkTask.put); KIP-298",
+               explanation=("the worker commits only offsets of records put() returned for; "
+                            "errors.tolerance=all without a dead-letter queue skips a bad "
+                            "record and commits past it")),
+        always("SinkNoDuplicates", "no record has two rows in the external table",
+               lambda s: not any(s.table.doubled),
+               source="WorkerSinkTask; Connect's at-least-once delivery",
+               explanation=("a record put but whose offset was not committed before its "
+                            "task crashed is put again by the task that takes the partition "
+                            "over; an append writes it twice, an upsert keyed by "
+                            "topic-partition-offset once")),
+        sometimes("SomeRedelivery", "some record is put twice (by two tasks, or one twice)",
+                  lambda s: s.group.duplicate),
+    ]
