@@ -20,6 +20,8 @@ from kafkacheck.webui.draw_clients import (
     draw_group_consumer,
     draw_kip848_spec,
     draw_producer,
+    draw_sink,
+    draw_streams,
     draw_transactions,
 )
 from kafkacheck.webui.draw_cluster import draw_controller, draw_kafka_spec, draw_replication
@@ -34,6 +36,8 @@ ADAPTERS: dict[str, Adapter] = {
     "group": draw_group,
     "group-consumer": draw_group_consumer,
     "transactions": draw_transactions,
+    "streams": draw_streams,
+    "sink": draw_sink,
     "kafka-spec": draw_kafka_spec,
     "kip848-spec": draw_kip848_spec,
 }

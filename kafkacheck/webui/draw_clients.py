@@ -196,10 +196,29 @@ def draw_transactions(v: Vars) -> list[Section]:
         text = v.get(name) or ""
         phase = text.split(" e", 1)[0]
         lines = [text] + [f"{k.group(1)}: {v.get(k.group(0))}"
-                          for k in list(v.matching(rf"{name}\.(txn\d+|member)"))]
+                          for k in list(v.matching(rf"{name}\.(txn\d+|member|store)"))]
         instances.append({"name": name, "states": [phase], "lines": lines})
     sections.append({"type": "cards", "title": "Producer instances", "items": instances})
     extra = fact_rows(v, ["group", "delayed"])
     if extra:
         sections.append(facts("Consumer group and delayed requests", extra))
+    return sections
+
+
+def draw_streams(v: Vars) -> list[Section]:
+    """The transactions drawing (output and changelog partitions, coordinator, instances
+    with their stores) and the crash budget left."""
+    sections = draw_transactions(v)
+    left = fact_rows(v, ["instance crashes left"])
+    if left:
+        sections.append(facts("Faults left", left))
+    return sections
+
+
+def draw_sink(v: Vars) -> list[Section]:
+    """The sink tasks' consumer group, then the external system the tasks write."""
+    sections = draw_group(v)
+    external = fact_rows(v, ["external table", "duplicate"])
+    if external:
+        sections.append(facts("External system", external))
     return sections
