@@ -354,6 +354,12 @@ class Shard:
         active = checks.active
         distinct = len(self.table)
         generated = expanded = 0
+        if count > 1 and active:
+            # States another shard sent arrive unchecked: check this level's before any
+            # successor of the next level, or a deeper violation could be recorded first
+            # and the counterexample would not be the shortest.
+            self.check_frontier()
+            active = checks.active
         self.expanding = True
         try:
             for chunk, checked in self.frontier.drain():
