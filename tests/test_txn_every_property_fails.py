@@ -32,7 +32,7 @@ REAL = [
      {**SMALL, "crashes": 1, "crash_kind": "power-loss"}, "CommittedNotLost", 11),
     ("version 1 without verification: a hanging transaction",
      {**RC, "transaction.version": "1", "transaction.partition.verification.enable": "false"},
-     {**SMALL, "late_produces": 1, "expiries": 1, "aborts": 1}, "LsoAdvances", 15),
+     {**SMALL, "late_produces": 1, "expiries": 1, "aborts": 1}, "LsoAdvances", 14),
     ("no abort ever happens: nothing to filter", RC, SMALL, "SomeAbortFiltered", None),
     ("without a transactional.id the loop duplicates", {"isolation.level": "read_committed"},
      LOOP, "ExactlyOnce", 8),

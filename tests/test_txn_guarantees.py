@@ -93,9 +93,12 @@ def test_hanging_transaction_without_partition_verification():
     --bound expiries=1 --bound aborts=1 --bound instances=1 --bound partitions=1"""
     result = check({**TV1, **NO_VERIFICATION}, ["LsoAdvances"], **HANGING)
     trace = result.violation("LsoAdvances").trace
-    assert result.distinct_states == 114 and len(trace) == 15
+    assert result.distinct_states == 114 and len(trace) == 14
     steps = names(trace)
-    assert steps[4:7] == ["DelayProduce", "Expire", "Abort"]
+    # The produce is delayed, the application aborts and the batch expires (the last two
+    # in either order: the lasso found depends on the order of successors).
+    assert steps[4] == "DelayProduce" and "Expire" in steps[5:7]
+    assert {"Abort", "AppAbort"} & set(steps[5:7])
     # The late batch lands after the ABORT marker: the epoch bump the failed batch asked
     # for (KIP-360) comes too late, as it is never written to that partition.
     assert steps.index("LateProduce") > steps.index("WriteMarker")

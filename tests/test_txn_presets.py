@@ -39,7 +39,7 @@ def violated(data):
     # at its first violation.
     ("txn-read-uncommitted", 1, "violated", 6, {"NoAbortedRead": 4}),
     # Kafka 3.5, before KIP-890: the hanging transaction (the LSO never moves again).
-    ("txn-hanging-3.5", 1, "violated", 114, {"LsoAdvances": 15}),
+    ("txn-hanging-3.5", 1, "violated", 114, {"LsoAdvances": 14}),
     # transaction.version=1: the late write and the stale EndTxn, found.
     ("txn-late-write-tv1", 1, "violated", 444, {"NoAbortedRead": 21}),
     ("txn-stale-end-txn-tv1", 1, "violated", 61, {"NoAbortedRead": 19}),
