@@ -1,23 +1,30 @@
-"""Transactions on a real cluster: commits, aborts, a broker kill and a zombie instance.
+"""Transactions on a real cluster: commits, aborts, a broker kill and a paused zombie.
 
-A transactional producer (librdkafka through confluent-kafka, ``transactional.id`` set)
-writes transactions over two partitions, committing most and aborting some; the leader of
-partition 0 is SIGKILLed inside a transaction and restarted a few transactions later.  Then
-the zombie step: the first instance opens a transaction and writes to both partitions, a
-second instance with the same ``transactional.id`` calls init_transactions (the coordinator
-bumps the epoch and aborts the open transaction), and the first, kept alive but idle until
-then (a paused process), tries to commit: it must be fenced.  The second instance goes on
-with a commit and an abort.  Finally a ``read_committed`` and a ``read_uncommitted`` consumer
-read both partitions from the start, once the last stable offset reached the high watermark.
+Three producer instances of one ``transactional.id`` (librdkafka through confluent-kafka),
+in turn.  The first writes transactions over two partitions, committing most and aborting
+some; the leader of partition 0 is SIGKILLed inside a transaction and restarted a few
+transactions later.  The second, the zombie, runs in a child process: it opens a
+transaction, writes to both partitions and is SIGSTOPped (a long GC pause, a frozen VM).
+The third calls init_transactions meanwhile (the coordinator bumps the epoch and aborts the
+zombie's open transaction), then commits one transaction and aborts one.  The zombie is
+resumed (SIGCONT) and tries to commit: it must be fenced.  Finally a ``read_committed`` and a
+``read_uncommitted`` consumer read both partitions from the start, once the last stable
+offset reached the high watermark.
 
 :func:`judge_txn` compares what each consumer saw with what each transaction's application
 was told (KIP-98): read_committed never returns a record of an aborted or fenced
 transaction, shows each transaction all-or-nothing across partitions and every committed one
-whole; the zombie's commit fails; read_uncommitted returns aborted records (documented).
+whole; the zombie's commit fails with a fencing error; read_uncommitted returns aborted
+records (documented).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -33,7 +40,9 @@ INDEFINITE = "indefinite"  # neither outcome reported to the application
 #: librdkafka's error names that mean "a newer instance of this transactional.id exists".
 FENCED_ERRORS = frozenset({"_FENCED", "PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"})
 
-MAIN, NEWER = "a", "b"  # the first instance (later the zombie) and the one that fences it
+#: The instances of the transactional.id, in start order: the first, the zombie (a child
+#: process, SIGSTOPped with a transaction open) and the newer one that fences it.
+MAIN, ZOMBIE, NEWER = "a", "z", "b"
 
 
 @dataclass(frozen=True)
@@ -54,9 +63,9 @@ class TxnRun:
     partitions: int
     records_per_partition: int
     outcomes: list[TxnOutcome] = field(default_factory=list)
-    zombie_txn: int = -1  # the first instance's transaction open when the newer one started
-    zombie_error: str = ""  # the errors its commit attempt reported, comma-separated
+    zombie_error: str = ""  # the errors the zombie's commit reported, comma-separated
     zombie_fatal: bool = False
+    zombie_paused_s: float = 0.0  # how long the zombie process was stopped
     killed: int = -1
     faults: list[str] = field(default_factory=list)
     reads: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
@@ -108,7 +117,7 @@ def judge_txn(run: TxnRun) -> dict[str, Any]:
     missing = sorted(f"{w}-t{t}" for (w, t), v in outcome.items()
                      if v == COMMITTED and seen.get((w, t)) != run.expected(w, t))
     fenced = set(run.zombie_error.split(",")) & FENCED_ERRORS
-    zombie = [o for o in run.outcomes if o.writer == MAIN and o.txn == run.zombie_txn]
+    zombie = [o for o in run.outcomes if o.writer == ZOMBIE]
     not_fenced = [] if fenced and zombie and zombie[0].outcome != COMMITTED else [
         f"zombie commit: {run.zombie_error or 'no fencing error reported'}"]
     return {
@@ -167,15 +176,15 @@ def _end(producer: Any, commit: bool, timeout_s: float) -> tuple[str, str, bool]
 class _Writer:
     """One producer instance of the transactional.id."""
 
-    def __init__(self, cluster: KafkaCluster, tid: str, name: str, topic: str,
+    def __init__(self, conf: dict[str, Any], tid: str, name: str, topic: str,
                  partitions: int, records: int) -> None:
         from confluent_kafka import Producer
 
         self.name, self.topic = name, topic
         self.partitions, self.records = partitions, records
-        self.producer = Producer(cluster.client_config(**{
-            "transactional.id": tid, "transaction.timeout.ms": 20000,
-            "enable.idempotence": True, "acks": "all"}))
+        self.producer = Producer({**conf, "transactional.id": tid,
+                                  "transaction.timeout.ms": 20000,
+                                  "enable.idempotence": True, "acks": "all"})
         self.next = 0
 
     def init(self, timeout_s: float = 60.0) -> None:
@@ -260,6 +269,52 @@ def _wait_stable(cluster: KafkaCluster, topic: str, partitions: int,
     return False
 
 
+def _client_settings(cluster: KafkaCluster) -> dict[str, Any]:
+    """The cluster's client settings a child process can take as JSON (no logger)."""
+    return {k: v for k, v in cluster.client_config().items() if k != "logger"}
+
+
+def _spawn_zombie(cluster: KafkaCluster, tid: str, topic: str, partitions: int,
+                  records: int) -> subprocess.Popen[bytes]:
+    """The zombie instance in a child process (so that it can be SIGSTOPped alone)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    arg = json.dumps({"conf": _client_settings(cluster), "tid": tid, "topic": topic,
+                      "partitions": partitions, "records": records})
+    return subprocess.Popen([sys.executable, "-m", __name__, arg], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+
+
+def _expect(proc: subprocess.Popen[bytes], prefix: str, timeout_s: float) -> str:
+    """The child's next stdout line, which must start with ``prefix``."""
+    import selectors
+
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout_s):
+            raise TimeoutError(f"the zombie process did not say {prefix!r} in {timeout_s} s")
+    line = proc.stdout.readline().decode().strip()
+    if not line.startswith(prefix):
+        raise RuntimeError(f"the zombie process said {line!r}, expected {prefix!r}")
+    return line
+
+
+def _zombie_main(arg: str) -> None:
+    """Child process: open transaction z-t0 on every partition, say ready, and on ``commit``
+    from stdin try to commit it; print the outcome as JSON."""
+    spec = json.loads(arg)
+    w = _Writer(spec["conf"], spec["tid"], ZOMBIE, spec["topic"], spec["partitions"],
+                spec["records"])
+    w.init()
+    w.write(0)
+    w.producer.flush(30)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    outcome, error, fatal = _end(w.producer, True, 30.0)
+    print(json.dumps({"outcome": outcome, "error": error, "fatal": fatal}), flush=True)
+
+
 def txn_zombie_broker_kill(cluster: KafkaCluster, transactions: int = 6, records: int = 2,
                            abort_every: int = 3) -> TxnRun:
     """Run the scenario the module docstring describes and return what was observed.
@@ -274,7 +329,7 @@ def txn_zombie_broker_kill(cluster: KafkaCluster, transactions: int = 6, records
     topic, tid, partitions = f"txn-zombie-{suffix}", f"txn-app-{suffix}", 2
     cluster.create_topic(topic, partitions, 3, {"min.insync.replicas": "2"})
     run = TxnRun(topic, partitions, records)
-    first = _Writer(cluster, tid, MAIN, topic, partitions, records)
+    first = _Writer(cluster.client_config(), tid, MAIN, topic, partitions, records)
     first.init()
     kill_at, restart_at = 1, transactions - 2
     victim = cluster.partition_state(topic, 0).leader
@@ -295,18 +350,30 @@ def txn_zombie_broker_kill(cluster: KafkaCluster, transactions: int = 6, records
             run.reads = {}
             run.seconds = round(time.monotonic() - t0, 2)
             return run
-    # The zombie step: the first instance's transaction is open when the newer one starts.
-    zombie_txn = run.zombie_txn = first.next
-    first.next += 1
-    first.write(zombie_txn)
-    first.producer.flush(30)  # its records are in the log, not yet decided
-    newer = _Writer(cluster, tid, NEWER, topic, partitions, records)
-    newer.init()  # bumps the epoch; the coordinator aborts the zombie's open transaction
-    run.faults.append(f"second instance of {tid} initialised while {MAIN}-t{zombie_txn} "
-                      "was open (the first instance idle, like a paused process)")
-    outcome, error, fatal = _end(first.producer, True, 30.0)
-    run.zombie_error, run.zombie_fatal = error, fatal
-    run.outcomes.append(TxnOutcome(MAIN, zombie_txn, outcome, error))
+    first.producer.flush(10)
+    zombie = _spawn_zombie(cluster, tid, topic, partitions, records)
+    try:
+        _expect(zombie, "ready", 60.0)  # its transaction z-t0 is open, its records in the log
+        os.kill(zombie.pid, signal.SIGSTOP)
+        paused = time.monotonic()
+        run.faults.append(f"SIGSTOP the instance {ZOMBIE} of {tid} with {ZOMBIE}-t0 open")
+        newer = _Writer(cluster.client_config(), tid, NEWER, topic, partitions, records)
+        newer.init()  # bumps the epoch; the coordinator aborts the zombie's open transaction
+        run.faults.append(f"instance {NEWER} of {tid} initialised (fences {ZOMBIE})")
+        os.kill(zombie.pid, signal.SIGCONT)
+        run.zombie_paused_s = round(time.monotonic() - paused, 2)
+        run.faults.append(f"SIGCONT {ZOMBIE}, which tries to commit {ZOMBIE}-t0")
+        assert zombie.stdin is not None
+        zombie.stdin.write(b"commit\n")
+        zombie.stdin.flush()
+        result = json.loads(_expect(zombie, "{", 60.0))
+    finally:
+        if zombie.poll() is None:
+            os.kill(zombie.pid, signal.SIGCONT)
+            zombie.kill()
+        zombie.wait(10)
+    run.zombie_error, run.zombie_fatal = result["error"], result["fatal"]
+    run.outcomes.append(TxnOutcome(ZOMBIE, 0, result["outcome"], result["error"]))
     newer.run(commit=True, run=run)
     newer.run(commit=False, run=run)
     newer.producer.flush(10)
@@ -315,3 +382,7 @@ def txn_zombie_broker_kill(cluster: KafkaCluster, transactions: int = 6, records
         run.reads[isolation] = _read(cluster, topic, partitions, isolation, 30.0)
     run.seconds = round(time.monotonic() - t0, 2)
     return run
+
+
+if __name__ == "__main__":
+    _zombie_main(sys.argv[1])

@@ -5,9 +5,10 @@ Scenario (kafkacheck.conformance.txn_scenario, marked ``conformance``; skipped w
 Maven's cached Kafka or confluent-kafka): a transactional producer writes 6 transactions of
 2 records to each of 2 partitions (RF=3, min.insync.replicas=2), aborting every third; the
 leader of partition 0 is SIGKILLed inside a transaction and restarted two transactions
-later; then a second instance of the same transactional.id starts while the first has a
-transaction open, and the first (idle until then, like a paused process) tries to commit.
-A read_committed and a read_uncommitted consumer read both partitions.
+later.  A second instance of the same transactional.id, in a child process, opens a
+transaction and is SIGSTOPped; a third instance starts (fencing it), commits one
+transaction and aborts one; the zombie is resumed and tries to commit.  A read_committed
+and a read_uncommitted consumer read both partitions.
 
 The model's verdicts on the same questions (``txn-zombie-read-committed`` with one
 application abort: every guarantee holds; ``txn-read-uncommitted``: an aborted read) are the
@@ -31,6 +32,7 @@ from kafkacheck.conformance.txn_scenario import (
     FENCED,
     MAIN,
     NEWER,
+    ZOMBIE,
     TxnOutcome,
     TxnRun,
     judge_txn,
@@ -44,12 +46,12 @@ GUARANTEES = ("NoAbortedRead", "AtomicCommit", "CommittedNotLost", "ZombieFenced
 
 
 def _clean_run() -> TxnRun:
-    """A run as Kafka should behave: a-t0 committed, a-t1 aborted, a-t2 fenced, b-t0
+    """A run as Kafka should behave: a-t0 committed, a-t1 aborted, z-t0 fenced, b-t0
     committed; read_committed saw exactly the committed ones, read_uncommitted all."""
-    run = TxnRun("t", 2, 1, zombie_txn=2, zombie_error="_FENCED", zombie_fatal=True)
+    run = TxnRun("t", 2, 1, zombie_error="_FENCED", zombie_fatal=True)
     run.outcomes = [TxnOutcome(MAIN, 0, COMMITTED), TxnOutcome(MAIN, 1, ABORTED),
-                    TxnOutcome(MAIN, 2, FENCED, "_FENCED"), TxnOutcome(NEWER, 0, COMMITTED)]
-    every = [(MAIN, 0), (MAIN, 1), (MAIN, 2), (NEWER, 0)]
+                    TxnOutcome(ZOMBIE, 0, FENCED, "_FENCED"), TxnOutcome(NEWER, 0, COMMITTED)]
+    every = [(MAIN, 0), (MAIN, 1), (ZOMBIE, 0), (NEWER, 0)]
     run.reads = {
         "read_uncommitted": [(p, i, record_value(w, t, p, 0))
                              for i, (w, t) in enumerate(every) for p in (0, 1)],
@@ -64,7 +66,7 @@ def test_the_judgement_of_a_run_that_behaves_reports_no_breach():
     verdict = judge_txn(_clean_run())
     assert (verdict["aborted_reads"], verdict["partial"], verdict["committed_missing"],
             verdict["zombie_not_fenced"]) == ([], [], [], [])
-    assert verdict["uncommitted_aborted_reads"] == 4  # a-t1 and a-t2, both partitions
+    assert verdict["uncommitted_aborted_reads"] == 4  # a-t1 and z-t0, both partitions
     assert verdict["counts"]["read_committed"] == 4
 
 
@@ -87,7 +89,7 @@ def test_the_judgement_reports_a_committed_transaction_missing_from_one_partitio
 
 def test_the_judgement_reports_a_zombie_whose_commit_succeeded():
     run = _clean_run()
-    run.outcomes[2] = TxnOutcome(MAIN, 2, COMMITTED)
+    run.outcomes[2] = TxnOutcome(ZOMBIE, 0, COMMITTED)
     run.zombie_error, run.zombie_fatal = "", False
     assert judge_txn(run)["zombie_not_fenced"] == ["zombie commit: no fencing error reported"]
 
@@ -157,3 +159,4 @@ def test_read_committed_hides_aborted_and_fenced_transactions_through_a_kill_and
     assert counts["fenced"] == 1
     # read_uncommitted returns aborted records, as the model's counterexample shows.
     assert verdict["uncommitted_aborted_reads"] > 0
+    assert any(v.startswith(f"{ZOMBIE}-") for _, _, v in run.reads["read_uncommitted"])
