@@ -2,9 +2,10 @@
 
 Three producer instances of one ``transactional.id`` (librdkafka through confluent-kafka),
 in turn.  The first writes transactions over two partitions, committing most and aborting
-some; the leader of partition 0 is SIGKILLed inside a transaction and restarted a few
-transactions later.  The second, the zombie, runs in a child process: it opens a
-transaction, writes to both partitions and is SIGSTOPped (a long GC pause, a frozen VM).
+some; the broker of the transaction coordinator, which the topic is placed to have lead
+partition 0 as well, is SIGKILLed inside a transaction (a coordinator and a leader failover)
+and restarted a few transactions later.  The second, the zombie, runs in a child process:
+it opens a transaction, writes to both partitions and is SIGSTOPped (a long GC pause).
 The third calls init_transactions meanwhile (the coordinator bumps the epoch and aborts the
 zombie's open transaction), then commits one transaction and aborts one.  The zombie is
 resumed (SIGCONT) and tries to commit: it must be fenced.  Finally a ``read_committed`` and a
@@ -30,12 +31,15 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .cluster import KafkaCluster
+from .cluster import BASE_SETTINGS, KafkaCluster
 
 COMMITTED = "committed"
 ABORTED = "aborted"  # the application aborted (or a failed commit was aborted)
 FENCED = "fenced"  # the zombie: its commit failed because a newer instance holds the id
 INDEFINITE = "indefinite"  # neither outcome reported to the application
+
+TXN_TOPIC = "__transaction_state"
+TXN_TOPIC_PARTITIONS = int(BASE_SETTINGS["transaction.state.log.num.partitions"])
 
 #: librdkafka's error names that mean "a newer instance of this transactional.id exists".
 FENCED_ERRORS = frozenset({"_FENCED", "PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"})
@@ -53,6 +57,7 @@ class TxnOutcome:
     txn: int
     outcome: str
     error: str = ""
+    seconds: float = 0.0  # how long the commit or abort call took
 
 
 @dataclass
@@ -210,8 +215,9 @@ class _Writer:
         self.producer.flush(30)
         if before_end is not None:
             before_end()
+        started = time.monotonic()
         outcome, error, _ = _end(self.producer, commit, 30.0)
-        done = TxnOutcome(self.name, txn, outcome, error)
+        done = TxnOutcome(self.name, txn, outcome, error, round(time.monotonic() - started, 2))
         run.outcomes.append(done)
         return done
 
@@ -267,6 +273,20 @@ def _wait_stable(cluster: KafkaCluster, topic: str, partitions: int,
             pass
         time.sleep(0.3)
     return False
+
+
+def coordinator_partition(tid: str, partitions: int = TXN_TOPIC_PARTITIONS) -> int:
+    """The __transaction_state partition whose leader coordinates ``tid``.
+
+    TransactionStateManager.partitionFor: abs(transactionalId.hashCode) modulo the
+    partition count (Java's String.hashCode over UTF-16 code units; Utils.abs maps
+    Integer.MIN_VALUE to 0).
+    """
+    h = 0
+    for unit in tid.encode("utf-16-be").hex(" ", 2).split():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    h = h - (1 << 32) if h >= 1 << 31 else h
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
 
 
 def _client_settings(cluster: KafkaCluster) -> dict[str, Any]:
@@ -327,18 +347,21 @@ def txn_zombie_broker_kill(cluster: KafkaCluster, transactions: int = 6, records
     cluster.heal()
     suffix = uuid.uuid4().hex[:8]
     topic, tid, partitions = f"txn-zombie-{suffix}", f"txn-app-{suffix}", 2
-    cluster.create_topic(topic, partitions, 3, {"min.insync.replicas": "2"})
     run = TxnRun(topic, partitions, records)
     first = _Writer(cluster.client_config(), tid, MAIN, topic, partitions, records)
-    first.init()
+    first.init()  # creates __transaction_state; the coordinator is the leader of one of its
+    victim = cluster.partition_state(TXN_TOPIC, coordinator_partition(tid)).leader
+    others = [b for b in cluster.broker_ids if b != victim][:2]
+    # the coordinator's broker leads partition 0 too: one kill, both failovers
+    cluster.create_topic(topic, config={"min.insync.replicas": "2"},
+                         assignment=[[victim, *others], [*others, victim]][:partitions])
     kill_at, restart_at = 1, transactions - 2
-    victim = cluster.partition_state(topic, 0).leader
 
     def kill() -> None:
         cluster.kill(victim)
         run.killed = victim
-        run.faults.append(f"SIGKILL broker {victim} (leader of {topic}/0) inside transaction "
-                          f"{MAIN}-t{kill_at}")
+        run.faults.append(f"SIGKILL broker {victim} (the transaction coordinator of {tid} "
+                          f"and leader of {topic}/0) inside transaction {MAIN}-t{kill_at}")
 
     for i in range(transactions):
         if i == restart_at:

@@ -4,8 +4,9 @@ fenced, as the transactions model predicts.
 Scenario (kafkacheck.conformance.txn_scenario, marked ``conformance``; skipped without Java,
 Maven's cached Kafka or confluent-kafka): a transactional producer writes 6 transactions of
 2 records to each of 2 partitions (RF=3, min.insync.replicas=2), aborting every third; the
-leader of partition 0 is SIGKILLed inside a transaction and restarted two transactions
-later.  A second instance of the same transactional.id, in a child process, opens a
+broker of its transaction coordinator, placed to lead partition 0 too, is SIGKILLed inside
+a transaction (a coordinator failover and a leader failover) and restarted two
+transactions later.  A second instance of the same transactional.id, in a child process, opens a
 transaction and is SIGSTOPped; a third instance starts (fencing it), commits one
 transaction and aborts one; the zombie is resumed and tries to commit.  A read_committed
 and a read_uncommitted consumer read both partitions.
@@ -35,6 +36,7 @@ from kafkacheck.conformance.txn_scenario import (
     ZOMBIE,
     TxnOutcome,
     TxnRun,
+    coordinator_partition,
     judge_txn,
     record_value,
 )
@@ -92,6 +94,14 @@ def test_the_judgement_reports_a_zombie_whose_commit_succeeded():
     run.outcomes[2] = TxnOutcome(ZOMBIE, 0, COMMITTED)
     run.zombie_error, run.zombie_fatal = "", False
     assert judge_txn(run)["zombie_not_fenced"] == ["zombie commit: no fencing error reported"]
+
+
+def test_the_coordinator_partition_follows_javas_string_hash_code():
+    # "hello".hashCode() == 99162322; "polygenelubricants".hashCode() == Integer.MIN_VALUE,
+    # which Utils.abs maps to 0.
+    assert coordinator_partition("hello", 1000) == 322
+    assert coordinator_partition("polygenelubricants", 7) == 0
+    assert coordinator_partition("a", 50) == 97 % 50
 
 
 def _model_predicts() -> dict[str, object]:
