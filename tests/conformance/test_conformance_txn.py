@@ -1,0 +1,172 @@
+"""Transactions on a real Kafka 4.4 cluster: no aborted reads, atomic visibility, the zombie
+fenced, as the transactions model predicts.
+
+Scenario (kafkacheck.conformance.txn_scenario, marked ``conformance``; skipped without Java,
+Maven's cached Kafka or confluent-kafka): a transactional producer writes 6 transactions of
+2 records to each of 2 partitions (RF=3, min.insync.replicas=2), aborting every third; the
+broker of its transaction coordinator, placed to lead partition 0 too, is SIGKILLed inside
+a transaction (a coordinator failover and a leader failover) and restarted two
+transactions later.  A second instance of the same transactional.id, in a child process, opens a
+transaction and is SIGSTOPped; a third instance starts (fencing it), commits one
+transaction and aborts one; the zombie is resumed and tries to commit.  A read_committed
+and a read_uncommitted consumer read both partitions.
+
+The model's verdicts on the same questions (``txn-zombie-read-committed`` with one
+application abort: every guarantee holds; ``txn-read-uncommitted``: an aborted read) are the
+predictions; the broker kill is outside that run's bounds (the model's exhaustive run with a
+crash, ``--bound crashes=1``, takes minutes), so the run with the kill is checked against
+guarantees the model states hold under no fault, which a crash must not break either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kafkacheck.conformance.txn_scenario import (
+    ABORTED,
+    COMMITTED,
+    FENCED,
+    MAIN,
+    NEWER,
+    ZOMBIE,
+    TxnOutcome,
+    TxnRun,
+    coordinator_partition,
+    judge_txn,
+    record_value,
+)
+from kafkacheck.testing import check
+
+pytestmark = pytest.mark.conformance
+
+GUARANTEES = ("NoAbortedRead", "AtomicCommit", "CommittedNotLost", "ZombieFenced")
+
+
+def _clean_run() -> TxnRun:
+    """A run as Kafka should behave: a-t0 committed, a-t1 aborted, z-t0 fenced, b-t0
+    committed; read_committed saw exactly the committed ones, read_uncommitted all."""
+    run = TxnRun("t", 2, 1, zombie_error="_FENCED", zombie_fatal=True)
+    run.outcomes = [TxnOutcome(MAIN, 0, COMMITTED), TxnOutcome(MAIN, 1, ABORTED),
+                    TxnOutcome(ZOMBIE, 0, FENCED, "_FENCED"), TxnOutcome(NEWER, 0, COMMITTED)]
+    every = [(MAIN, 0), (MAIN, 1), (ZOMBIE, 0), (NEWER, 0)]
+    run.reads = {
+        "read_uncommitted": [(p, i, record_value(w, t, p, 0))
+                             for i, (w, t) in enumerate(every) for p in (0, 1)],
+        "read_committed": [(p, i, record_value(w, t, p, 0))
+                           for i, (w, t) in enumerate(every) if (w, t) in
+                           ((MAIN, 0), (NEWER, 0)) for p in (0, 1)],
+    }
+    return run
+
+
+def test_the_judgement_of_a_run_that_behaves_reports_no_breach():
+    verdict = judge_txn(_clean_run())
+    assert (verdict["aborted_reads"], verdict["partial"], verdict["committed_missing"],
+            verdict["zombie_not_fenced"]) == ([], [], [], [])
+    assert verdict["uncommitted_aborted_reads"] == 4  # a-t1 and z-t0, both partitions
+    assert verdict["counts"]["read_committed"] == 4
+
+
+def test_the_judgement_reports_an_aborted_read_and_a_half_visible_transaction():
+    run = _clean_run()
+    run.reads["read_committed"].append((0, 9, record_value(MAIN, 1, 0, 0)))  # aborted a-t1
+    verdict = judge_txn(run)
+    assert verdict["aborted_reads"] == ["a-t1-p0-r0"]
+    assert verdict["partial"] == ["a-t1: 1 of 2"]
+
+
+def test_the_judgement_reports_a_committed_transaction_missing_from_one_partition():
+    run = _clean_run()
+    run.reads["read_committed"] = [r for r in run.reads["read_committed"]
+                                   if r[2] != record_value(NEWER, 0, 1, 0)]
+    verdict = judge_txn(run)
+    assert verdict["committed_missing"] == ["b-t0"]
+    assert verdict["partial"] == ["b-t0: 1 of 2"]
+
+
+def test_the_judgement_reports_a_zombie_whose_commit_succeeded():
+    run = _clean_run()
+    run.outcomes[2] = TxnOutcome(ZOMBIE, 0, COMMITTED)
+    run.zombie_error, run.zombie_fatal = "", False
+    assert judge_txn(run)["zombie_not_fenced"] == ["zombie commit: no fencing error reported"]
+
+
+def test_the_coordinator_partition_follows_javas_string_hash_code():
+    # "hello".hashCode() == 99162322; "polygenelubricants".hashCode() == Integer.MIN_VALUE,
+    # which Utils.abs maps to 0.
+    assert coordinator_partition("hello", 1000) == 322
+    assert coordinator_partition("polygenelubricants", 7) == 0
+    assert coordinator_partition("a", 50) == 97 % 50
+
+
+def _model_predicts() -> dict[str, object]:
+    """The model's verdicts: read_committed with a zombie and an abort, read_uncommitted."""
+    committed = check(model="txn-zombie-read-committed", bounds={"aborts": 1},
+                      properties=list(GUARANTEES))
+    uncommitted = check(model="txn-read-uncommitted")
+    return {
+        "read_committed": "holds" if committed.complete and not committed.violations
+        else "violated",
+        "read_committed_states": committed.distinct_states,
+        "read_uncommitted_aborted_read": "possible" if any(
+            v.property.name == "NoAbortedRead" for v in uncommitted.violations) else "impossible",
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    """A 3-node Kafka 4.4 cluster (skipped when Java, Maven, the jars or the client are
+    missing)."""
+    if os.environ.get("KAFKACHECK_SKIP_CONFORMANCE") == "1":
+        pytest.skip("KAFKACHECK_SKIP_CONFORMANCE=1")
+    pytest.importorskip("confluent_kafka", reason="confluent-kafka is not installed")
+    from kafkacheck.conformance.cluster import KafkaCluster
+    from kafkacheck.conformance.distribution import (
+        DistributionError,
+        ensure_distribution,
+        tools_available,
+    )
+
+    if tools_available():
+        pytest.skip(f"needs {', '.join(tools_available())} on PATH for a real Kafka cluster")
+    try:
+        dist = ensure_distribution()
+    except DistributionError as exc:
+        pytest.skip(f"no cached Kafka and no download (mvn/Maven Central): {exc}")
+    with KafkaCluster(dist) as c:
+        yield c
+
+
+def test_read_committed_hides_aborted_and_fenced_transactions_through_a_kill_and_a_zombie(
+        cluster, tmp_path: Path) -> None:
+    from kafkacheck.conformance.txn_scenario import txn_zombie_broker_kill
+
+    predicted = _model_predicts()
+    assert predicted["read_committed"] == "holds"
+    assert predicted["read_uncommitted_aborted_read"] == "possible"
+    run = txn_zombie_broker_kill(cluster)
+    verdict = judge_txn(run)
+    observed = tmp_path / "txn-run.json"
+    observed.write_text(json.dumps({"run": run.to_json(), "verdict": verdict,
+                                    "predicted": predicted}, indent=1), encoding="utf-8")
+    print(f"\n[txn-zombie-broker-kill] {verdict['counts']}; read_uncommitted aborted reads "
+          f"{verdict['uncommitted_aborted_reads']}; zombie {run.zombie_error}; faults "
+          f"{run.faults}; {run.seconds} s; predicted {predicted}; run in {observed}")
+    counts = verdict["counts"]
+    assert run.killed > 0 and run.stable, run.faults
+    assert counts["indefinite"] == 0 and counts["committed"] >= 4 and counts["aborted"] >= 2
+    # read_committed: what the model says holds (no aborted read, atomic, committed whole).
+    assert verdict["aborted_reads"] == [], verdict
+    assert verdict["partial"] == [], verdict
+    assert verdict["committed_missing"] == [], verdict
+    # The zombie's commit failed with a fencing error and its transaction stayed invisible.
+    assert verdict["zombie_not_fenced"] == [], verdict
+    assert counts["fenced"] == 1
+    # read_uncommitted returns aborted records, as the model's counterexample shows.
+    assert verdict["uncommitted_aborted_reads"] > 0
+    assert any(v.startswith(f"{ZOMBIE}-") for _, _, v in run.reads["read_uncommitted"])
