@@ -37,6 +37,8 @@ def dist() -> Any:
         pytest.skip(f"no cached Kafka and no download (mvn/Maven Central): {exc}")
 
 
+# The whole judged run (about 45 s); the default suite keeps the judge's failure on purpose.
+@pytest.mark.thorough
 @needs_kafka
 @pytest.mark.conformance
 def test_run_writes_a_judged_summary(dist: Any, tmp_path: Path) -> None:

@@ -115,6 +115,8 @@ def test_a_deposed_leader_acknowledges_acks1_writes_that_are_then_lost(
     assert lost.verdict == FAIL and lost.excerpt
 
 
+# The safe twin of the acks=1 deposed-leader loss kept in the default suite.
+@pytest.mark.thorough
 @needs_netns
 def test_a_deposed_leader_loses_nothing_with_acks_all_and_min_isr_2(
     cluster: KafkaCluster, tmp_path: Path
@@ -161,6 +163,8 @@ def test_acks1_leader_kill_loses_acknowledged_writes(cluster: KafkaCluster, tmp_
     assert r.verdict == "conforms", r.judgement
 
 
+# Kill rounds take about 40 s; the soak command is the long version.
+@pytest.mark.thorough
 def test_acks_all_survives_kill_rounds(cluster: KafkaCluster, tmp_path: Path) -> None:
     r = scenarios.acks_all_kill_rounds(cluster, tmp_path / "b", rounds=2)
     _record("acks-all-kill-rounds", r)

@@ -160,6 +160,8 @@ def _model_predicts() -> dict[str, str]:
     return {"two-owners": two_owners, "duplicate": "possible" if dup else "impossible"}
 
 
+# A cluster of its own and a slow reconciliation: about 50 s.
+@pytest.mark.thorough
 def test_a_restart_during_a_slow_reconciliation_gives_two_owners_only_as_the_model_predicts(
         cluster: KafkaCluster, tmp_path: Path) -> None:
     from confluent_kafka import Producer
