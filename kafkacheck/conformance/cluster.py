@@ -95,7 +95,7 @@ JVM_OPTS: tuple[str, ...] = (
     "-Djava.net.preferIPv4Stack=true",
 )
 
-_LOG4J2 = """status = warn
+LOG4J2 = """status = warn
 appender.file.type = File
 appender.file.name = FILE
 appender.file.fileName = {log}
@@ -385,7 +385,7 @@ class KafkaCluster:
             node.directory.mkdir(parents=True, exist_ok=True)
             lines = [f"{k}={v}" for k, v in sorted(self.node_properties(node).items())]
             node.config_path.write_text("\n".join(lines) + "\n")
-            (node.directory / "log4j2.properties").write_text(_LOG4J2.format(log=node.log_path))
+            (node.directory / "log4j2.properties").write_text(LOG4J2.format(log=node.log_path))
 
     def _java(self, main: str, *args: str, node: Node | None = None) -> list[str]:
         """A java command line on the distribution's classpath."""

@@ -20,20 +20,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .cluster import LOG4J2
 from .distribution import Distribution
 from .history import FAIL, INFO, OK, Event, HistoryWriter, tp_key
 
 MAIN = "HistoryProducer"
 
-_LOG4J2 = """status = warn
-appender.file.type = File
-appender.file.name = FILE
-appender.file.fileName = {log}
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p [%t] %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = FILE
-logger.internals.name = org.apache.kafka.clients.producer.internals
+# The brokers' log4j2 file, with the producer internals at DEBUG.
+_LOG4J2 = LOG4J2 + """logger.internals.name = org.apache.kafka.clients.producer.internals
 logger.internals.level = DEBUG
 """
 
