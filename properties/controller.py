@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kafkacheck.model.cluster.controller import RUNNING
 from kafkacheck.model.cluster.partition import NO_LEADER, log_records
 from kafkacheck.properties import replication as rp
 from kafkacheck.properties.base import Property, always, always_step, sometimes
@@ -27,7 +26,10 @@ def active_controllers(model: ControllerModel, state: Any) -> list[tuple[int, in
 
 def one_active_per_epoch(model: ControllerModel, state: Any) -> bool:
     """No two live controllers believe they are active in the same epoch."""
-    epochs = [e for _, e in active_controllers(model, state)]
+    active = active_controllers(model, state)
+    if len(active) < 2:
+        return True  # the usual case: nothing to compare
+    epochs = [e for _, e in active]
     return len(epochs) == len(set(epochs))
 
 
@@ -35,69 +37,83 @@ def _registrations_grow(old: tuple, new: tuple) -> bool:
     """No partition registration's leader epoch or partition epoch went down."""
     if old is new:
         return True
-    for o, n in zip(old, new, strict=True):
-        if n.epoch < o.epoch or n.partition_epoch < o.partition_epoch:
+    for i, n in enumerate(new):
+        o = old[i]
+        if o is not n and (n.epoch < o.epoch or n.partition_epoch < o.partition_epoch):
             return False
     return True
 
 
 def epochs_grow(before: Any, after: Any) -> bool:
-    """No controller epoch, metadata offset, leader epoch or partition epoch goes down."""
-    if before.controllers is not after.controllers:
-        for old, new in zip(before.controllers, after.controllers, strict=True):
+    """No controller epoch, metadata offset, leader epoch or partition epoch goes down.
+
+    A step changes few parts of the state and shares the rest with its source, so parts
+    that are the same object are skipped (this predicate runs on every transition)."""
+    olds, news = before.controllers, after.controllers
+    if olds is not news:
+        for i, new in enumerate(news):
+            old = olds[i]
             if old is new:
                 continue
             if new.epoch < old.epoch or new.end < old.end:
                 return False
-            if not _registrations_grow(old.image.parts, new.image.parts):
+            if old.image is not new.image and \
+                    not _registrations_grow(old.image.parts, new.image.parts):
                 return False
-    if before.brokers is not after.brokers:
-        for old, new in zip(before.brokers, after.brokers, strict=True):
+    olds, news = before.brokers, after.brokers
+    if olds is not news:
+        for i, new in enumerate(news):
+            old = olds[i]
             if old is new:
                 continue
             if new.controller_epoch < old.controller_epoch or \
                     not _registrations_grow(old.views, new.views):
                 return False
-    if before.parts is after.parts:
-        return True
-    return all(new.epoch >= old.epoch for old, new in zip(before.parts, after.parts,
-                                                          strict=True))
+    olds, news = before.parts, after.parts
+    if olds is not news:
+        for i, new in enumerate(news):
+            if new.epoch < olds[i].epoch:
+                return False
+    return True
 
 
 def committed_by_majority(model: ControllerModel, state: Any) -> bool:
     """Every metadata offset a controller or broker holds is stored by a majority of voters."""
-    ends = sorted((ctl.end for ctl in state.controllers), reverse=True)
+    ends = sorted([ctl.end for ctl in state.controllers], reverse=True)
     stored = ends[model.majority - 1]
     if ends[0] > stored:
         return False
-    return all(br.offset <= stored for br in state.brokers)
+    for br in state.brokers:
+        if br.offset > stored:
+            return False
+    return True
 
 
 def broker_offsets_grow(before: Any, after: Any) -> bool:
     """No broker's applied metadata offset goes down."""
-    if before.brokers is after.brokers:
-        return True
-    return all(new.offset >= old.offset
-               for old, new in zip(before.brokers, after.brokers, strict=True))
+    olds, news = before.brokers, after.brokers
+    if olds is not news:
+        for i, new in enumerate(news):
+            if new.offset < olds[i].offset:
+                return False
+    return True
 
 
 def one_leader_per_epoch(model: ControllerModel, state: Any) -> bool:
     """Per partition, no two acting leaders share a leader epoch, nor do two registrations."""
-    alive = state.alive
+    acting = model.acting_brokers(state)
     brokers = state.brokers
+    controllers = state.controllers
     for p, leads in enumerate(state.leads):
-        seen: set[int] = set()
+        seen: list[int] = []
         for b, lead in enumerate(leads):
-            if not lead or not alive >> model.broker_node[b] & 1:
-                continue
-            if brokers[b].phase != RUNNING:
-                continue
-            epoch = brokers[b].views[p].epoch
-            if epoch in seen:
-                return False
-            seen.add(epoch)
+            if lead and acting >> b & 1:
+                epoch = brokers[b].views[p].epoch
+                if epoch in seen:
+                    return False
+                seen.append(epoch)
         leader_of: dict[int, int] = {}
-        for ctl in state.controllers:
+        for ctl in controllers:
             reg = ctl.image.parts[p]
             if leader_of.setdefault(reg.epoch, reg.leader) != reg.leader:
                 return False
@@ -107,9 +123,12 @@ def one_leader_per_epoch(model: ControllerModel, state: Any) -> bool:
 def deposed_acks_survive(state: Any) -> bool:
     """Every record a deposed leader acknowledged is in the current (live) leader's log."""
     alive = state.alive
-    for part, zombie in zip(state.parts, state.acked_by_deposed_leader, strict=True):
+    for p, zombie in enumerate(state.acked_by_deposed_leader):
+        if not zombie:
+            continue  # the usual case: no deposed leader acknowledged anything
+        part = state.parts[p]
         leader = part.leader
-        if not zombie or leader == NO_LEADER or not alive >> leader & 1:
+        if leader == NO_LEADER or not alive >> leader & 1:
             continue
         if zombie & ~log_records(part.logs[leader]):
             return False
@@ -120,6 +139,8 @@ def fenced_never_leads(state: Any) -> bool:
     """No controller's metadata names a fenced broker as a partition leader."""
     for ctl in state.controllers:
         fenced = ctl.image.fenced
+        if not fenced:
+            continue
         for reg in ctl.image.parts:
             if reg.leader != NO_LEADER and fenced >> reg.leader & 1:
                 return False

@@ -47,8 +47,13 @@ def replicas_agree_below_hw(parts: tuple) -> bool:
         logs, hws = part.logs, part.hws
         n = len(logs)
         for i in range(n):
+            hi = hws[i]
+            if not hi:
+                continue  # nothing below an HW of 0
             for j in range(i + 1, n):
-                m = min(hws[i], hws[j])
+                m = hws[j]
+                if hi < m:
+                    m = hi
                 if m and logs[i][:m] != logs[j][:m]:
                     return False
     return True
@@ -56,14 +61,19 @@ def replicas_agree_below_hw(parts: tuple) -> bool:
 
 def leader_in_isr(parts: tuple) -> bool:
     """A partition's leader is a member of its ISR."""
-    return all(part.leader == NO_LEADER or part.isr >> part.leader & 1 for part in parts)
+    for part in parts:
+        leader = part.leader
+        if leader != NO_LEADER and not part.isr >> leader & 1:
+            return False
+    return True
 
 
 def hw_within_leo(parts: tuple) -> bool:
     """Every replica's high watermark is at most its log end offset."""
     for part in parts:
-        for log, hw in zip(part.logs, part.hws, strict=True):
-            if hw > len(log):
+        logs = part.logs
+        for b, hw in enumerate(part.hws):
+            if hw and hw > len(logs[b]):
                 return False
     return True
 

@@ -98,6 +98,16 @@ class Leading(NamedTuple):
 NOT_LEADING = ()  # a broker's leader state for a partition it does not lead
 
 
+class Reach(NamedTuple):
+    """Who reaches whom for one (alive, cut) pair, as bitmasks derived from ``_linked``:
+    per broker the brokers and the controllers it is linked with, per controller the
+    controllers (the successor functions read these instead of testing node pairs)."""
+
+    brokers: tuple[int, ...]
+    ctrls_of_broker: tuple[int, ...]
+    ctrls: tuple[int, ...]
+
+
 class AlterPartitionRequest(NamedTuple):
     """An AlterPartition request on its way to the active controller: who sent it, for which
     leader and partition epochs, the ISR it proposes, the members whose broker epoch it
@@ -150,6 +160,10 @@ _set_next_record = replacer(ControllerState, "next_record")
 _set_views = replacer(Broker, "views")
 _set_synced = replacer(PartitionState, "synced")
 _set_leadership = replacer(PartitionState, "leader", "epoch", "isr")
+_set_cut = replacer(ControllerState, "cut")
+_set_cut_isolations = replacer(ControllerState, "cut", "isolations")
+_set_crashed = replacer(ControllerState, "alive", "crashes", "controllers", "leads")
+_set_leader = replacer(Controller, "leader")
 
 
 def roles_mode(roles: str) -> str | None:
@@ -287,6 +301,8 @@ class ControllerModel(ControllerPresentation, Model):
                            for node in range(self.nodes)]
         self.node_names = tuple(self.node_name(node) for node in range(self.nodes))
         self.async_isr = b["isr_updates"] == "in-flight"
+        # Reach per (alive, cut), filled as pairs occur (at most 4 ** nodes of them).
+        self._reaches: dict[int, Reach] = {}
         self.in_flight = self.async_isr or b["disk_losses"] > 0
         # Renamings of brokers, partitions and controllers (model/cluster/symmetry.py).
         self.renamings = sym.controller_renamings(self.order, self.n, self.m,
@@ -339,6 +355,25 @@ class ControllerModel(ControllerPresentation, Model):
         """Nodes x and y are both up and on the same side of the network cut."""
         return bool(alive >> x & 1 and alive >> y & 1 and not (cut >> x ^ cut >> y) & 1)
 
+    def _reach(self, alive: int, cut: int) -> Reach:
+        """``_linked`` for every pair of brokers and controllers under (alive, cut), as
+        bitmasks; computed once per pair, since few pairs occur across millions of states."""
+        key = alive << self.nodes | cut
+        reach = self._reaches.get(key)
+        if reach is None:
+            linked = self._linked
+            bnode, cnode = self.broker_node, self.ctrl_node
+
+            def mask(node: int, nodes: tuple[int, ...]) -> int:
+                return sum(1 << i for i, other in enumerate(nodes)
+                           if linked(alive, cut, node, other))
+
+            reach = Reach(tuple(mask(x, bnode) for x in bnode),
+                          tuple(mask(x, cnode) for x in bnode),
+                          tuple(mask(x, cnode) for x in cnode))
+            self._reaches[key] = reach
+        return reach
+
     # Raft rules a mutant may override (tests/mutants/controller.py).
 
     def voter_accepts(self, voter_epoch: int, epoch: int) -> bool:
@@ -363,26 +398,20 @@ class ControllerModel(ControllerPresentation, Model):
         the one it has seen (UNKNOWN_LEADER_EPOCH otherwise)."""
         return controller_epoch >= known
 
-    def _acceptors(self, state: ControllerState, c: int) -> int:
+    def _acceptors(self, state: ControllerState, c: int, reach: Reach) -> int:
         """Voters that take appends (or votes) from controller c: reachable, epoch not newer."""
-        alive, cut = state.alive, state.cut
         ctrl = state.controllers
         epoch = ctrl[c].epoch
-        node = self.ctrl_node[c]
         accepts = self.voter_accepts
-        mask = 0
-        for v in range(self.m):
-            if v == c:
-                mask |= 1 << v
-                continue
-            other = self.ctrl_node[v]
-            # linked: both up and on the same side of the cut
-            if (alive >> node & 1 and alive >> other & 1 and not (cut >> node ^ cut >> other) & 1
-                    and accepts(ctrl[v].epoch, epoch)):
+        linked = reach.ctrls[c]
+        mask = 1 << c
+        for v, other in enumerate(ctrl):
+            if v != c and linked >> v & 1 and accepts(other.epoch, epoch):
                 mask |= 1 << v
         return mask
 
-    def _has_leader(self, state: ControllerState, c: int) -> bool:
+    @staticmethod
+    def _has_leader(state: ControllerState, c: int, reach: Reach) -> bool:
         """Controller c hears from the leader it follows (so it starts no election)."""
         ctrl = state.controllers
         leader = ctrl[c].leader
@@ -390,33 +419,37 @@ class ControllerModel(ControllerPresentation, Model):
             return False
         if leader == c:
             return True
-        return (self._linked(state.alive, state.cut, self.ctrl_node[c], self.ctrl_node[leader])
-                and ctrl[leader].leader == leader
-                and ctrl[leader].epoch == ctrl[c].epoch)
+        return bool(reach.ctrls[c] >> leader & 1 and ctrl[leader].leader == leader
+                    and ctrl[leader].epoch == ctrl[c].epoch)
 
     def _commit(self, state: ControllerState, c: int, image: Image,
                 acceptors: int) -> ControllerState:
         """Controller c appends a record and a majority stores it (an atomic Raft commit)."""
         ctrl = state.controllers
         me = ctrl[c]
-        record = Controller(me.epoch, c, me.end + 1, image)
-        new_ctrl = tuple(record if acceptors >> v & 1 else ctrl[v] for v in range(self.m))
-        new_parts = []
-        for part, reg in zip(state.parts, image.parts, strict=True):
-            if (part.leader, part.epoch, part.isr) != (reg.leader, reg.epoch, reg.isr):
-                part = _set_leadership(part, reg.leader, reg.epoch, reg.isr)
-            new_parts.append(part)
-        return _set_ctrls_parts(state, new_ctrl, tuple(new_parts))
+        record = _new(Controller, (me.epoch, c, me.end + 1, image))
+        new_ctrl = tuple([record if acceptors >> v & 1 else old for v, old in enumerate(ctrl)])
+        parts = state.parts
+        new_parts = parts
+        for p, reg in enumerate(image.parts):
+            part = parts[p]
+            if part.leader != reg.leader or part.epoch != reg.epoch or part.isr != reg.isr:
+                new_parts = put(new_parts, p, _set_leadership(part, reg.leader, reg.epoch,
+                                                              reg.isr))
+        return _set_ctrls_parts(state, new_ctrl, new_parts)
 
-    def _active_controllers(self, state: ControllerState) -> Iterator[tuple[int, int]]:
+    def _active_controllers(self, state: ControllerState,
+                            reach: Reach) -> list[tuple[int, int]]:
         """(controller, acceptors) for each live controller that believes it is active and
         can commit (QuorumController with a Raft majority behind it)."""
         alive = state.alive
+        active = []
         for c, me in enumerate(state.controllers):
             if me.leader == c and alive >> self.ctrl_node[c] & 1:
-                acc = self._acceptors(state, c)
+                acc = self._acceptors(state, c, reach)
                 if acc.bit_count() >= self.commit_quorum():
-                    yield c, acc
+                    active.append((c, acc))
+        return active
 
     # -- partition changes (PartitionChangeBuilder, one rule in partition.py) --------------
 
@@ -463,13 +496,20 @@ class ControllerModel(ControllerPresentation, Model):
     # -- successors --------------------------------------------------------------------
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
+        # Who reaches whom, who acts and which controllers can commit: read by every
+        # family of actions, so worked out once per state.
+        reach = self._reach(state.alive, state.cut)
+        acting = self.acting_brokers(state)
+        active = self._active_controllers(state, reach)
+        ops = state.ops
         for p in range(self.partitions):
-            yield from self._partition_actions(state, p)
-            if state.ops and state.ops.requests[p]:
-                yield from self._alter_partition_answers(state, p)
-        yield from self._metadata_actions(state)
-        yield from self._controller_actions(state)
-        yield from self._decisions(state)
+            yield from self._partition_actions(state, p, reach, acting, active)
+            if ops and ops.requests[p]:
+                yield from self._alter_partition_answers(state, p, reach, active)
+        yield from self._metadata_actions(state, reach)
+        yield from self._controller_actions(state, reach)
+        if active:
+            yield from self._decisions(state, reach, active)
         yield from self._faults(state)
 
     # -- data plane: a broker acts on the partition as it believes it to be -----------------
@@ -505,30 +545,24 @@ class ControllerModel(ControllerPresentation, Model):
         part = state.parts[p]
         return part.leader != b or view.epoch != part.epoch
 
-    def _acting(self, state: ControllerState, b: int) -> bool:
-        """Broker b is up and has caught up since its last start (BrokerServer startup)."""
-        return bool(state.alive >> self.broker_node[b] & 1) and \
-            state.brokers[b].phase == RUNNING
-
-    def _partition_actions(self, state: ControllerState,
-                           p: int) -> Iterator[tuple[Action, State]]:
+    def _partition_actions(self, state: ControllerState, p: int, reach: Reach, acting: int,
+                           active: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
         """Leaders serve produce, acks and AlterPartition; followers truncate and fetch from
         the leader their metadata names, fenced by leader epoch (Partition.fetchRecords,
         KIP-320: FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH)."""
         brokers = state.brokers
         part = state.parts[p]
         leads = state.leads[p]
-        alive, cut = state.alive, state.cut
         rules = self.rules
         for b in range(self.n):
-            if not self._acting(state, b):
+            if not acting >> b & 1:
                 continue
             view = brokers[b].views[p]
             lead = leads[b]
             if lead:
                 yield from self._produce(state, p, b, view, lead)
                 yield from self._acks(state, p, b, view, lead)
-                yield from self._alter_partition(state, p, b, view, lead)
+                yield from self._alter_partition(state, p, b, view, lead, reach, acting, active)
                 continue
             leader = view.leader
             if leader == NO_LEADER or leader == b:
@@ -536,10 +570,9 @@ class ControllerModel(ControllerPresentation, Model):
             if part.synced[b] != view.epoch and rules.truncates_alone:
                 yield self._truncate(state, p, b, view, None)
                 continue
-            # The follower's fetcher talks to the leader its metadata names.
-            if not self._linked(alive, cut, self.broker_node[b], self.broker_node[leader]):
-                continue
-            if not self._acting(state, leader):
+            # The follower's fetcher talks to the leader its metadata names, if that one
+            # is linked to it and acting.
+            if not reach.brokers[b] >> leader & 1 or not acting >> leader & 1:
                 continue
             lview = brokers[leader].views[p]
             llead = leads[leader]
@@ -616,7 +649,8 @@ class ControllerModel(ControllerPresentation, Model):
         return label, _set_parts(state, put(state.parts, p, nxt))
 
     def _alter_partition(self, state: ControllerState, p: int, b: int, view: Registration,
-                         lead: Leading) -> Iterator[tuple[Action, State]]:
+                         lead: Leading, reach: Reach, acting: int,
+                         active: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
         """The leader asks the controller to shrink or expand the ISR (AlterPartition).
 
         The leader proposes (Partition.maybeShrinkIsr / maybeExpandIsr); the active
@@ -625,13 +659,11 @@ class ControllerModel(ControllerPresentation, Model):
         the response updates the leader's ISR and partition epoch before the metadata does.
         """
         part = state.parts[p]
-        acted = self._acting_view(part, b, view, lead)
-        leo = len(acted.logs[b])
+        acted = None  # the partition as b acts on it, built when a follower may join
+        leo = len(part.logs[b])
         isr = view.isr
         remote = lead.remote
         proposals = []
-        alive, cut = state.alive, state.cut
-        bnode = self.broker_node[b]
         slow = []
         for f in range(self.n):
             if f == b:
@@ -642,12 +674,17 @@ class ControllerModel(ControllerPresentation, Model):
                 # one that cannot (down, cut off, restarting, or following another leader
                 # by its metadata) falls behind.
                 if remote[f] < leo:
-                    if not self._fetches_from(state, p, f, b, view, synced=False):
+                    if not self._fetches_from(state, p, f, b, view, reach, acting,
+                                              synced=False):
                         proposals.append(("shrink", f, isr & ~(1 << f)))
                     elif state.slow_followers > 0:
                         proposals.append(("shrink", f, isr & ~(1 << f)))
                         slow.append(f)
-            elif self.rules.may_join_isr(acted, f) and self._fetches_from(state, p, f, b, view):
+                continue
+            if acted is None:
+                acted = self._acting_view(part, b, view, lead)
+            if self.rules.may_join_isr(acted, f) and self._fetches_from(state, p, f, b, view,
+                                                                        reach, acting):
                 # maybeExpandIsr runs when a caught-up follower fetches.
                 proposals.append(("expand", f, isr | 1 << f))
         if not proposals:
@@ -655,8 +692,9 @@ class ControllerModel(ControllerPresentation, Model):
         if self.async_isr:
             yield from self._send_alter_partition(state, p, b, view, lead, proposals, slow)
             return
-        for c, acc in self._active_controllers(state):
-            if not self._linked(alive, cut, bnode, self.ctrl_node[c]):
+        linked = reach.ctrls_of_broker[b]
+        for c, acc in active:
+            if not linked >> c & 1:
                 continue
             image = state.controllers[c].image
             reg = image.parts[p]
@@ -724,8 +762,9 @@ class ControllerModel(ControllerPresentation, Model):
             yield (self._label("AlterPartition", p, broker_name(b), f"{kind} {broker_name(f)}"),
                    nxt)
 
-    def _alter_partition_answers(self, state: ControllerState,
-                                 p: int) -> Iterator[tuple[Action, State]]:
+    def _alter_partition_answers(self, state: ControllerState, p: int, reach: Reach,
+                                 active: list[tuple[int, int]]
+                                 ) -> Iterator[tuple[Action, State]]:
         """An active controller handles the oldest AlterPartition request of partition p
         (ReplicationControlManager.alterPartition, validated by the partition component);
         a live sender it reaches takes the answer (handleAlterPartitionUpdate / Error)."""
@@ -733,12 +772,11 @@ class ControllerModel(ControllerPresentation, Model):
         request = ops.requests[p][0]
         rest = put(ops.requests, p, ops.requests[p][1:])
         sender = request.leader
-        snode = self.broker_node[sender]
-        alive, cut = state.alive, state.cut
-        sender_up = bool(alive >> snode & 1)
-        for c, acc in self._active_controllers(state):
-            cnode = self.ctrl_node[c]
-            if sender_up and not self._linked(alive, cut, snode, cnode):
+        sender_up = bool(state.alive >> self.broker_node[sender] & 1)
+        linked_to = reach.ctrls_of_broker[sender]
+        for c, acc in active:
+            linked = bool(linked_to >> c & 1)
+            if sender_up and not linked:
                 continue  # NodeToControllerChannelManager retries until it reaches one
             image = state.controllers[c].image
             reg = image.parts[p]
@@ -748,7 +786,7 @@ class ControllerModel(ControllerPresentation, Model):
                                                      request.isr, image.fenced, request.stale)
             base = state._replace(ops=ops._replace(requests=rest))
             view = state.brokers[sender].views[p]
-            awaited = (sender_up and self._linked(alive, cut, snode, cnode)
+            awaited = (sender_up and linked
                        and ops.proposed[p][sender] == request.isr
                        and view.partition_epoch == request.partition_epoch)
             what = mask_text(request.isr, self.n)
@@ -796,16 +834,16 @@ class ControllerModel(ControllerPresentation, Model):
                                for r in queue) for queue in ops.requests)
         return state._replace(ops=ops._replace(requests=requests))
 
-    def _fetches_from(self, state: ControllerState, p: int, f: int, b: int,
-                      view: Registration, synced: bool = True) -> bool:
+    @staticmethod
+    def _fetches_from(state: ControllerState, p: int, f: int, b: int, view: Registration,
+                      reach: Reach, acting: int, synced: bool = True) -> bool:
         """Follower f is fetching from leader b in b's leader epoch (truncated, if synced)."""
-        if not self._acting(state, f):
+        if not acting >> f & 1:
             return False
         fview = state.brokers[f].views[p]
-        return (fview.leader == b and fview.epoch == view.epoch
-                and (not synced or state.parts[p].synced[f] == view.epoch)
-                and self._linked(state.alive, state.cut, self.broker_node[f],
-                                 self.broker_node[b]))
+        return bool(fview.leader == b and fview.epoch == view.epoch
+                    and (not synced or state.parts[p].synced[f] == view.epoch)
+                    and reach.brokers[f] >> b & 1)
 
     @staticmethod
     def _set_view(state: ControllerState, b: int, p: int,
@@ -817,20 +855,17 @@ class ControllerModel(ControllerPresentation, Model):
 
     # -- metadata propagation: brokers fetch the metadata log (KIP-631 observers) ---------
 
-    def _metadata_actions(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
+    def _metadata_actions(self, state: ControllerState,
+                          reach: Reach) -> Iterator[tuple[Action, State]]:
         """Brokers fetch the metadata log from a controller that believes it is active, as
         KRaft observers (KafkaRaftClient.handleFetchRequest: validateLeaderOnlyRequest)."""
-        alive, cut = state.alive, state.cut
-        ctrl = state.controllers
-        brokers = state.brokers
-        for b in range(self.n):
-            node = self.broker_node[b]
-            if not alive >> node & 1:
-                continue
-            me = brokers[b]
-            for c in range(self.m):
-                cc = ctrl[c]
-                if cc.leader != c or not self._linked(alive, cut, node, self.ctrl_node[c]):
+        leaders = [(c, cc) for c, cc in enumerate(state.controllers) if cc.leader == c]
+        if not leaders:
+            return
+        for b, me in enumerate(state.brokers):
+            linked = reach.ctrls_of_broker[b]  # nothing when b is down
+            for c, cc in leaders:
+                if not linked >> c & 1:
                     continue
                 if not self.broker_accepts(cc.epoch, me.controller_epoch):
                     continue  # UNKNOWN_LEADER_EPOCH: that controller is behind (KafkaRaftClient)
@@ -856,7 +891,7 @@ class ControllerModel(ControllerPresentation, Model):
             old = me.views[p]
             views.append(old if new.partition_epoch < old.partition_epoch and not fresh
                          else new)
-        brokers = put(state.brokers, b, Broker(phase, cc.end, cc.epoch, tuple(views)))
+        brokers = put(state.brokers, b, _new(Broker, (phase, cc.end, cc.epoch, tuple(views))))
         state = _set_brokers(state, brokers)
         if phase != RUNNING:
             return state
@@ -891,27 +926,24 @@ class ControllerModel(ControllerPresentation, Model):
 
     # -- the controller quorum (KIP-595 Raft, abstracted) ---------------------------------
 
-    def _controller_actions(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
+    def _controller_actions(self, state: ControllerState,
+                            reach: Reach) -> Iterator[tuple[Action, State]]:
         """Raft bookkeeping: check-quorum resignation (LeaderState), stepping down on a
         higher epoch, BeginQuorumEpoch / Fetch catch-up of voters, and elections."""
-        alive, cut = state.alive, state.cut
+        alive = state.alive
         ctrl = state.controllers
-        m = self.m
-        for c in range(m):
-            node = self.ctrl_node[c]
-            if not alive >> node & 1:
+        for c, me in enumerate(ctrl):
+            if not alive >> self.ctrl_node[c] & 1:
                 continue
-            me = ctrl[c]
             if me.leader == c:
-                reach = self._acceptors(state, c)
-                if reach.bit_count() < self.majority:
+                if self._acceptors(state, c, reach).bit_count() < self.majority:
                     # check-quorum: no fetches from a majority in time (LeaderState)
                     yield ("Resign", ctrl_name(c)), self._set_ctrl(
-                        state, c, me._replace(leader=NO_CONTROLLER))
-                for v in range(m):
-                    if v == c or not self._linked(alive, cut, node, self.ctrl_node[v]):
+                        state, c, _set_leader(me, NO_CONTROLLER))
+                linked = reach.ctrls[c]
+                for v, other in enumerate(ctrl):
+                    if v == c or not linked >> v & 1:
                         continue
-                    other = ctrl[v]
                     if other.epoch > me.epoch and not self.voter_accepts(other.epoch,
                                                                          me.epoch):
                         # The voter answers with its newer epoch: this leader steps down.
@@ -924,33 +956,32 @@ class ControllerModel(ControllerPresentation, Model):
                         yield (("QuorumSync", ctrl_name(v), f"from {ctrl_name(c)}"),
                                self._set_ctrl(state, v, Controller(me.epoch, c, me.end,
                                                                    me.image)))
-            elif not self._has_leader(state, c):
-                yield from self._election(state, c)
+            elif not self._has_leader(state, c, reach):
+                yield from self._election(state, c, reach)
 
     @staticmethod
     def _set_ctrl(state: ControllerState, c: int, value: Controller) -> ControllerState:
         """The state with controller c replaced."""
         return _set_ctrls(state, put(state.controllers, c, value))
 
-    def _election(self, state: ControllerState, c: int) -> Iterator[tuple[Action, State]]:
+    def _election(self, state: ControllerState, c: int,
+                  reach: Reach) -> Iterator[tuple[Action, State]]:
         """Controller c is elected if a majority votes for it (KafkaRaftClient, KIP-595/996).
 
         A voter grants its vote when it reaches c, hears from no leader of its own
         (pre-vote, KIP-996) and its log is no longer than c's; the new epoch is one more
         than any epoch among the voters, so no voter has seen it.
         """
-        alive, cut = state.alive, state.cut
         ctrl = state.controllers
         me = ctrl[c]
-        node = self.ctrl_node[c]
+        linked = reach.ctrls[c]
         votes = 0
         top = me.epoch
-        for v in range(self.m):
-            other = ctrl[v]
+        for v, other in enumerate(ctrl):
             if v != c:
-                if not self._linked(alive, cut, node, self.ctrl_node[v]):
+                if not linked >> v & 1:
                     continue
-                if self._has_leader(state, v) or other.end > me.end:
+                if self._has_leader(state, v, reach) or other.end > me.end:
                     continue
             votes |= 1 << v
             top = max(top, other.epoch)
@@ -963,21 +994,20 @@ class ControllerModel(ControllerPresentation, Model):
 
     # -- controller decisions (QuorumController / ReplicationControlManager) --------------
 
-    def _decisions(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
+    def _decisions(self, state: ControllerState, reach: Reach,
+                   active: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
         """What the active controller commits: fencing on session expiry
         (BrokerHeartbeatManager), unfencing, registration (ClusterControlManager), and
         preferred-leader moves (ReplicationControlManager.electLeaders)."""
-        alive, cut = state.alive, state.cut
         brokers = state.brokers
-        for c, acc in self._active_controllers(state):
+        for c, acc in active:
             image = state.controllers[c].image
             fenced = image.fenced
-            cnode = self.ctrl_node[c]
             by = f"by {ctrl_name(c)}"
-            for b in range(self.n):
+            for b, broker in enumerate(brokers):
                 bit = 1 << b
-                phase = brokers[b].phase
-                reachable = self._linked(alive, cut, cnode, self.broker_node[b])
+                phase = broker.phase
+                reachable = reach.ctrls_of_broker[b] >> c & 1
                 if not fenced & bit:
                     if not reachable or phase == STARTING:
                         # BrokerHeartbeatManager: the session expired; fenceStaleBroker.
@@ -994,7 +1024,7 @@ class ControllerModel(ControllerPresentation, Model):
                     unclean = self.version >= (4, 0)
                     nxt = self._commit(state, c, self._remove_broker(image, b, unclean), acc)
                     me = nxt.brokers[b]
-                    nxt = nxt._replace(brokers=put(nxt.brokers, b, me._replace(phase=REGISTERED)))
+                    nxt = _set_brokers(nxt, put(nxt.brokers, b, me._replace(phase=REGISTERED)))
                     yield ("Register", broker_name(b), by), self._registered_again(nxt, b)
             for p in range(self.partitions):
                 reg = image.parts[p]
@@ -1035,24 +1065,23 @@ class ControllerModel(ControllerPresentation, Model):
                 if state.ops and state.ops.disk_losses > 0 and self.node_brokers[node]:
                     yield ("DiskLoss", name), self._disk_loss(state, node)
                 if state.isolations > 0 and not cut & bit and cut | bit != everyone:
-                    yield ("Isolate", name), state._replace(cut=cut | bit,
-                                                            isolations=state.isolations - 1)
+                    yield ("Isolate", name), _set_cut_isolations(state, cut | bit,
+                                                                 state.isolations - 1)
             elif state.restarts > 0:
                 yield from self._restart(state, node)
         if cut:
-            yield ("Heal",), state._replace(cut=0)
+            yield ("Heal",), _set_cut(state, 0)
 
     def _crash(self, state: ControllerState, node: int) -> ControllerState:
         """A node's process dies: its brokers stop leading (in-flight requests fail) and its
         controllers forget who leads (Raft keeps its epoch and log on disk)."""
         leads = state.leads
         for b in self.node_brokers[node]:
-            leads = tuple(put(lp, b, NOT_LEADING) if lp[b] else lp for lp in leads)
+            leads = tuple([put(lp, b, NOT_LEADING) if lp[b] else lp for lp in leads])
         ctrl = state.controllers
         for c in self.node_ctrls[node]:
-            ctrl = put(ctrl, c, ctrl[c]._replace(leader=NO_CONTROLLER))
-        state = state._replace(alive=state.alive & ~(1 << node), crashes=state.crashes - 1,
-                               controllers=ctrl, leads=leads)
+            ctrl = put(ctrl, c, _set_leader(ctrl[c], NO_CONTROLLER))
+        state = _set_crashed(state, state.alive & ~(1 << node), state.crashes - 1, ctrl, leads)
         for b in self.node_brokers[node]:
             if state.ops:
                 for p in range(self.partitions):
@@ -1102,13 +1131,12 @@ class ControllerModel(ControllerPresentation, Model):
     def acting_brokers(self, state: ControllerState) -> int:
         """The brokers that run and have caught up since their last start (bitmask): a
         restarted broker acts on nothing before its registration (which takes away its
-        leaderships) and its metadata catch-up."""
-        alive = state.alive
+        leaderships) and its metadata catch-up (BrokerServer startup)."""
         mask = 0
         for b, broker in enumerate(state.brokers):
-            if broker.phase == RUNNING and alive >> self.broker_node[b] & 1:
+            if broker.phase == RUNNING:
                 mask |= 1 << b
-        return mask
+        return mask & state.alive  # broker b is node b
 
     @staticmethod
     def fenced_brokers(state: ControllerState) -> int:
