@@ -300,6 +300,8 @@ class ControllerModel(ControllerPresentation, Model):
         self.node_ctrls = [tuple(c for c in range(self.m) if self.ctrl_node[c] == node)
                            for node in range(self.nodes)]
         self.node_names = tuple(self.node_name(node) for node in range(self.nodes))
+        self.broker_names = tuple(broker_name(b) for b in range(self.n))
+        self.ctrl_names = tuple(ctrl_name(c) for c in range(self.m))
         self.async_isr = b["isr_updates"] == "in-flight"
         # Reach per (alive, cut), filled as pairs occur (at most 4 ** nodes of them).
         self._reaches: dict[int, Reach] = {}
@@ -438,18 +440,16 @@ class ControllerModel(ControllerPresentation, Model):
                                                               reg.isr))
         return _set_ctrls_parts(state, new_ctrl, new_parts)
 
-    def _active_controllers(self, state: ControllerState,
-                            reach: Reach) -> list[tuple[int, int]]:
-        """(controller, acceptors) for each live controller that believes it is active and
-        can commit (QuorumController with a Raft majority behind it)."""
+    def _leaders(self, state: ControllerState, reach: Reach) -> list[tuple[int, int]]:
+        """(controller, acceptors) for each live controller that believes it is active."""
         alive = state.alive
-        active = []
-        for c, me in enumerate(state.controllers):
-            if me.leader == c and alive >> self.ctrl_node[c] & 1:
-                acc = self._acceptors(state, c, reach)
-                if acc.bit_count() >= self.commit_quorum():
-                    active.append((c, acc))
-        return active
+        return [(c, self._acceptors(state, c, reach)) for c, me in enumerate(state.controllers)
+                if me.leader == c and alive >> self.ctrl_node[c] & 1]
+
+    def _active_controllers(self, leaders: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The ``_leaders`` that can commit (QuorumController with a Raft majority behind it)."""
+        quorum = self.commit_quorum()
+        return [(c, acc) for c, acc in leaders if acc.bit_count() >= quorum]
 
     # -- partition changes (PartitionChangeBuilder, one rule in partition.py) --------------
 
@@ -500,14 +500,15 @@ class ControllerModel(ControllerPresentation, Model):
         # family of actions, so worked out once per state.
         reach = self._reach(state.alive, state.cut)
         acting = self.acting_brokers(state)
-        active = self._active_controllers(state, reach)
+        leaders = self._leaders(state, reach)
+        active = self._active_controllers(leaders)
         ops = state.ops
         for p in range(self.partitions):
             yield from self._partition_actions(state, p, reach, acting, active)
             if ops and ops.requests[p]:
                 yield from self._alter_partition_answers(state, p, reach, active)
         yield from self._metadata_actions(state, reach)
-        yield from self._controller_actions(state, reach)
+        yield from self._controller_actions(state, reach, leaders)
         if active:
             yield from self._decisions(state, reach, active)
         yield from self._faults(state)
@@ -586,7 +587,8 @@ class ControllerModel(ControllerPresentation, Model):
             acted = rules.fetch(self._acting_view(part, leader, lview, llead), b,
                                 self._maximal(state, p, leader, lview))
             if acted is not None:
-                yield (self._label("Fetch", p, broker_name(b), f"from {broker_name(leader)}"),
+                names = self.broker_names
+                yield (self._label("Fetch", p, names[b], f"from {names[leader]}"),
                        self._settle(state, p, leader, acted))
 
     def _produce(self, state: ControllerState, p: int, b: int, view: Registration,
@@ -873,7 +875,7 @@ class ControllerModel(ControllerPresentation, Model):
                     # Nothing this broker acts on would change: leave the fetch for later
                     # (a reduction: the offset alone only matters when views differ).
                     continue
-                label = ("FetchMetadata", broker_name(b), f"from {ctrl_name(c)}",
+                label = ("FetchMetadata", self.broker_names[b], f"from {self.ctrl_names[c]}",
                          f"offset {cc.end}")
                 yield label, self._apply_metadata(state, b, cc)
 
@@ -926,19 +928,20 @@ class ControllerModel(ControllerPresentation, Model):
 
     # -- the controller quorum (KIP-595 Raft, abstracted) ---------------------------------
 
-    def _controller_actions(self, state: ControllerState,
-                            reach: Reach) -> Iterator[tuple[Action, State]]:
+    def _controller_actions(self, state: ControllerState, reach: Reach,
+                            leaders: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
         """Raft bookkeeping: check-quorum resignation (LeaderState), stepping down on a
         higher epoch, BeginQuorumEpoch / Fetch catch-up of voters, and elections."""
         alive = state.alive
         ctrl = state.controllers
+        acceptors = dict(leaders)
         for c, me in enumerate(ctrl):
             if not alive >> self.ctrl_node[c] & 1:
                 continue
             if me.leader == c:
-                if self._acceptors(state, c, reach).bit_count() < self.majority:
+                if acceptors[c].bit_count() < self.majority:
                     # check-quorum: no fetches from a majority in time (LeaderState)
-                    yield ("Resign", ctrl_name(c)), self._set_ctrl(
+                    yield ("Resign", self.ctrl_names[c]), self._set_ctrl(
                         state, c, _set_leader(me, NO_CONTROLLER))
                 linked = reach.ctrls[c]
                 for v, other in enumerate(ctrl):
@@ -1003,7 +1006,7 @@ class ControllerModel(ControllerPresentation, Model):
         for c, acc in active:
             image = state.controllers[c].image
             fenced = image.fenced
-            by = f"by {ctrl_name(c)}"
+            by = f"by {self.ctrl_names[c]}"
             for b, broker in enumerate(brokers):
                 bit = 1 << b
                 phase = broker.phase
@@ -1011,11 +1014,11 @@ class ControllerModel(ControllerPresentation, Model):
                 if not fenced & bit:
                     if not reachable or phase == STARTING:
                         # BrokerHeartbeatManager: the session expired; fenceStaleBroker.
-                        yield (("Fence", broker_name(b), by),
+                        yield (("Fence", self.broker_names[b], by),
                                self._commit(state, c, self._remove_broker(image, b), acc))
                 elif reachable and phase == RUNNING:
                     # A caught-up broker heartbeats with wantFence=false: handleBrokerUnfenced.
-                    yield ("Unfence", broker_name(b), by), \
+                    yield ("Unfence", self.broker_names[b], by), \
                         self._commit(state, c, self._unfence(image, b), acc)
                 if reachable and phase == STARTING:
                     # RegisterBrokerRecord (fenced) and, since metadata.version 4.0-IV1, the
