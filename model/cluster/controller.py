@@ -561,9 +561,15 @@ class ControllerModel(ControllerPresentation, Model):
             view = brokers[b].views[p]
             lead = leads[b]
             if lead:
-                yield from self._produce(state, p, b, view, lead)
-                yield from self._acks(state, p, b, view, lead)
-                yield from self._alter_partition(state, p, b, view, lead, reach, acting, active)
+                produced = self._produce(state, p, b, view, lead)
+                if produced is not None:
+                    yield produced
+                if lead.pending:
+                    yield from self._acks(state, p, b, view, lead)
+                proposals, slow = self._isr_proposals(state, p, b, view, lead, reach, acting)
+                if proposals:
+                    yield from self._alter_partition(state, p, b, view, lead, active, reach,
+                                                     proposals, slow)
                 continue
             leader = view.leader
             if leader == NO_LEADER or leader == b:
@@ -592,14 +598,15 @@ class ControllerModel(ControllerPresentation, Model):
                        self._settle(state, p, leader, acted))
 
     def _produce(self, state: ControllerState, p: int, b: int, view: Registration,
-                 lead: Leading) -> Iterator[tuple[Action, State]]:
-        """ProduceRequest to a broker that believes it leads: Partition.appendRecordsToLeader."""
+                 lead: Leading) -> tuple[Action, State] | None:
+        """ProduceRequest to a broker that believes it leads: Partition.appendRecordsToLeader
+        (None when the producer has sent its records or the append fails)."""
         record = state.next_record
         if record > self.max_records:
-            return
+            return None
         rules = self.rules
         if rules.append_error(view.isr) != NONE:
-            return  # NOT_ENOUGH_REPLICAS, judged on the ISR this broker knows
+            return None  # NOT_ENOUGH_REPLICAS, judged on the ISR this broker knows
         acted = rules.append(self._acting_view(state.parts[p], b, view, lead), record,
                              self._maximal(state, p, b, view))
         if self.acks == -1:
@@ -610,15 +617,14 @@ class ControllerModel(ControllerPresentation, Model):
             if self._deposed(state, p, b, view):
                 zombie = record
         nxt = self._settle(_set_next_record(state, record + 1), p, b, acted, zombie)
-        yield self._label("Produce", p, f"r{record}", f"to {broker_name(b)}"), nxt
+        return self._label("Produce", p, f"r{record}", f"to {self.broker_names[b]}"), nxt
 
     def _acks(self, state: ControllerState, p: int, b: int, view: Registration,
               lead: Leading) -> Iterator[tuple[Action, State]]:
-        """acks=all completion in the purgatory: Partition.checkEnoughReplicasReachOffset."""
+        """acks=all completion in the purgatory: Partition.checkEnoughReplicasReachOffset
+        (for a leader with requests pending)."""
         rules = self.rules
         pending = lead.pending
-        if not pending:
-            return
         view_now = self._acting_view(state.parts[p], b, view, lead)
         maximal = self._maximal(state, p, b, view)
         for i, (record, offset) in enumerate(pending):
@@ -650,16 +656,11 @@ class ControllerModel(ControllerPresentation, Model):
         label = self._label("BecomeFollower", p, broker_name(f), f"truncate to {offset}")
         return label, _set_parts(state, put(state.parts, p, nxt))
 
-    def _alter_partition(self, state: ControllerState, p: int, b: int, view: Registration,
-                         lead: Leading, reach: Reach, acting: int,
-                         active: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
-        """The leader asks the controller to shrink or expand the ISR (AlterPartition).
-
-        The leader proposes (Partition.maybeShrinkIsr / maybeExpandIsr); the active
-        controller validates the leader and partition epochs and the new members'
-        eligibility (ReplicationControlManager.validateAlterPartitionData) and commits;
-        the response updates the leader's ISR and partition epoch before the metadata does.
-        """
+    def _isr_proposals(self, state: ControllerState, p: int, b: int, view: Registration,
+                       lead: Leading, reach: Reach, acting: int) -> tuple[list, list]:
+        """The ISR changes leader b would propose (Partition.maybeShrinkIsr /
+        maybeExpandIsr) as (kind, follower, new ISR), and the followers among them that
+        would leave as slow followers."""
         part = state.parts[p]
         acted = None  # the partition as b acts on it, built when a follower may join
         leo = len(part.logs[b])
@@ -689,8 +690,18 @@ class ControllerModel(ControllerPresentation, Model):
                                                                         reach, acting):
                 # maybeExpandIsr runs when a caught-up follower fetches.
                 proposals.append(("expand", f, isr | 1 << f))
-        if not proposals:
-            return
+        return proposals, slow
+
+    def _alter_partition(self, state: ControllerState, p: int, b: int, view: Registration,
+                         lead: Leading, active: list[tuple[int, int]], reach: Reach,
+                         proposals: list, slow: list) -> Iterator[tuple[Action, State]]:
+        """The leader asks the controller to shrink or expand the ISR (AlterPartition).
+
+        The leader proposes (``_isr_proposals``); the active controller validates the
+        leader and partition epochs and the new members' eligibility
+        (ReplicationControlManager.validateAlterPartitionData) and commits; the response
+        updates the leader's ISR and partition epoch before the metadata does.
+        """
         if self.async_isr:
             yield from self._send_alter_partition(state, p, b, view, lead, proposals, slow)
             return
