@@ -7,6 +7,7 @@ partition, and its ``alive`` the nodes up (broker b is node b).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model.cluster.partition import NO_LEADER, log_records
@@ -44,7 +45,7 @@ def _registrations_grow(old: tuple, new: tuple) -> bool:
     return True
 
 
-def epochs_grow(before: Any, after: Any) -> bool:
+def epochs_grow(before: Any, action: Any, after: Any) -> bool:
     """No controller epoch, metadata offset, leader epoch or partition epoch goes down.
 
     A step changes few parts of the state and shares the rest with its source, so parts
@@ -89,7 +90,7 @@ def committed_by_majority(model: ControllerModel, state: Any) -> bool:
     return True
 
 
-def broker_offsets_grow(before: Any, after: Any) -> bool:
+def broker_offsets_grow(before: Any, action: Any, after: Any) -> bool:
     """No broker's applied metadata offset goes down."""
     olds, news = before.brokers, after.brokers
     if olds is not news:
@@ -165,7 +166,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
         always(
             "OneActiveControllerPerEpoch",
             "at most one controller is active in each controller epoch",
-            lambda s: one_active_per_epoch(model, s),
+            partial(one_active_per_epoch, model),
             source="KIP-595 (Raft election safety); QuorumController",
             explanation="two controllers believed they were active in the same epoch: an "
             "election won without a majority, or voters that granted a stale epoch",
@@ -174,7 +175,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "EpochsOnlyGrow",
             "controller epochs, metadata offsets, leader epochs and partition epochs never "
             "go down, at controllers and at brokers",
-            lambda s, a, t: epochs_grow(s, t),
+            epochs_grow,
             source="KIP-595, KIP-631, KIP-320 (epochs are monotonic fences)",
             explanation="an epoch went backwards: a node accepted a message from a deposed "
             "controller or leader, so fencing by epoch no longer works",
@@ -183,7 +184,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "MetadataCommittedByMajority",
             "every metadata record a controller or broker has is stored by a majority of "
             "voters (an isolated minority changes nothing)",
-            lambda s: committed_by_majority(model, s),
+            partial(committed_by_majority, model),
             source="KIP-595 (a record is committed once a majority has it); KIP-631",
             explanation="a controller without a majority committed metadata (for example a "
             "leadership change) that brokers could apply and a new majority would never know",
@@ -191,7 +192,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
         always_step(
             "BrokerMetadataNeverGoesBack",
             "a broker never applies metadata older than what it has",
-            lambda s, a, t: broker_offsets_grow(s, t),
+            broker_offsets_grow,
             source="KafkaRaftClient (observers fetch with the current leader epoch)",
             explanation="a broker replaced its metadata with an older offset: it accepted the "
             "log of a controller with a lower epoch",
@@ -200,7 +201,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "OneLeaderPerLeaderEpoch",
             "at most one broker leads a partition in each leader epoch (as brokers act, and "
             "in every controller's metadata)",
-            lambda s: one_leader_per_epoch(model, s),
+            partial(one_leader_per_epoch, model),
             source="KIP-101, KIP-320 (the leader epoch identifies one leader); "
             "PartitionChangeBuilder",
             explanation="two brokers led the partition in the same leader epoch: followers "
