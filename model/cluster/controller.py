@@ -46,6 +46,7 @@ NO_CONTROLLER = -1
 RUNNING, STARTING, REGISTERED = 0, 1, 2
 PHASE_NAMES = ("running", "starting", "registered")
 MODES = ("combined", "separate")
+QUORUM_CACHE = 1 << 14  # entries of the Raft steps remembered per controllers (a bound)
 TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
 
 
@@ -305,6 +306,7 @@ class ControllerModel(ControllerPresentation, Model):
         self.async_isr = b["isr_updates"] == "in-flight"
         # Reach per (alive, cut), filled as pairs occur (at most 4 ** nodes of them).
         self._reaches: dict[int, Reach] = {}
+        self._quorum_cache: dict[tuple, list] = {}  # see _controller_actions
         self.in_flight = self.async_isr or b["disk_losses"] > 0
         # Renamings of brokers, partitions and controllers (model/cluster/symmetry.py).
         self.renamings = sym.controller_renamings(self.order, self.n, self.m,
@@ -413,9 +415,8 @@ class ControllerModel(ControllerPresentation, Model):
         return mask
 
     @staticmethod
-    def _has_leader(state: ControllerState, c: int, reach: Reach) -> bool:
+    def _has_leader(ctrl: tuple[Controller, ...], c: int, reach: Reach) -> bool:
         """Controller c hears from the leader it follows (so it starts no election)."""
-        ctrl = state.controllers
         leader = ctrl[c].leader
         if leader == NO_CONTROLLER:
             return False
@@ -941,10 +942,26 @@ class ControllerModel(ControllerPresentation, Model):
 
     def _controller_actions(self, state: ControllerState, reach: Reach,
                             leaders: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
-        """Raft bookkeeping: check-quorum resignation (LeaderState), stepping down on a
-        higher epoch, BeginQuorumEpoch / Fetch catch-up of voters, and elections."""
-        alive = state.alive
-        ctrl = state.controllers
+        """Raft bookkeeping (``_quorum_steps``), which changes the controllers only.
+
+        Its steps depend on nothing but the nodes up, the cut and the controllers, which
+        recur across many states: they are remembered per (alive, cut, controllers), in
+        a cache emptied when it reaches QUORUM_CACHE entries."""
+        key = (state.alive, state.cut, state.controllers)
+        steps = self._quorum_cache.get(key)
+        if steps is None:
+            steps = list(self._quorum_steps(state.alive, state.controllers, reach, leaders))
+            if len(self._quorum_cache) >= QUORUM_CACHE:
+                self._quorum_cache.clear()
+            self._quorum_cache[key] = steps
+        for label, ctrl in steps:
+            yield label, _set_ctrls(state, ctrl)
+
+    def _quorum_steps(self, alive: int, ctrl: tuple[Controller, ...], reach: Reach,
+                      leaders: list[tuple[int, int]]
+                      ) -> Iterator[tuple[Action, tuple[Controller, ...]]]:
+        """Check-quorum resignation (LeaderState), stepping down on a higher epoch,
+        BeginQuorumEpoch / Fetch catch-up of voters, and elections: (label, controllers)."""
         acceptors = dict(leaders)
         for c, me in enumerate(ctrl):
             if not alive >> self.ctrl_node[c] & 1:
@@ -952,8 +969,8 @@ class ControllerModel(ControllerPresentation, Model):
             if me.leader == c:
                 if acceptors[c].bit_count() < self.majority:
                     # check-quorum: no fetches from a majority in time (LeaderState)
-                    yield ("Resign", self.ctrl_names[c]), self._set_ctrl(
-                        state, c, _set_leader(me, NO_CONTROLLER))
+                    yield ("Resign", self.ctrl_names[c]), put(ctrl, c,
+                                                              _set_leader(me, NO_CONTROLLER))
                 linked = reach.ctrls[c]
                 for v, other in enumerate(ctrl):
                     if v == c or not linked >> v & 1:
@@ -963,30 +980,23 @@ class ControllerModel(ControllerPresentation, Model):
                         # The voter answers with its newer epoch: this leader steps down.
                         yield (("StepDown", ctrl_name(c), f"epoch {other.epoch} at "
                                 f"{ctrl_name(v)}"),
-                               self._set_ctrl(state, c, me._replace(epoch=other.epoch,
-                                                                    leader=other.leader)))
+                               put(ctrl, c, me._replace(epoch=other.epoch,
+                                                        leader=other.leader)))
                     elif (other.epoch, other.leader, other.end) != (me.epoch, c, me.end):
                         # BeginQuorumEpoch / Fetch: the voter follows c and catches up.
                         yield (("QuorumSync", ctrl_name(v), f"from {ctrl_name(c)}"),
-                               self._set_ctrl(state, v, Controller(me.epoch, c, me.end,
-                                                                   me.image)))
-            elif not self._has_leader(state, c, reach):
-                yield from self._election(state, c, reach)
+                               put(ctrl, v, Controller(me.epoch, c, me.end, me.image)))
+            elif not self._has_leader(ctrl, c, reach):
+                yield from self._election(ctrl, c, reach)
 
-    @staticmethod
-    def _set_ctrl(state: ControllerState, c: int, value: Controller) -> ControllerState:
-        """The state with controller c replaced."""
-        return _set_ctrls(state, put(state.controllers, c, value))
-
-    def _election(self, state: ControllerState, c: int,
-                  reach: Reach) -> Iterator[tuple[Action, State]]:
+    def _election(self, ctrl: tuple[Controller, ...], c: int,
+                  reach: Reach) -> Iterator[tuple[Action, tuple[Controller, ...]]]:
         """Controller c is elected if a majority votes for it (KafkaRaftClient, KIP-595/996).
 
         A voter grants its vote when it reaches c, hears from no leader of its own
         (pre-vote, KIP-996) and its log is no longer than c's; the new epoch is one more
         than any epoch among the voters, so no voter has seen it.
         """
-        ctrl = state.controllers
         me = ctrl[c]
         linked = reach.ctrls[c]
         votes = 0
@@ -995,7 +1005,7 @@ class ControllerModel(ControllerPresentation, Model):
             if v != c:
                 if not linked >> v & 1:
                     continue
-                if self._has_leader(state, v, reach) or other.end > me.end:
+                if self._has_leader(ctrl, v, reach) or other.end > me.end:
                     continue
             votes |= 1 << v
             top = max(top, other.epoch)
@@ -1004,7 +1014,7 @@ class ControllerModel(ControllerPresentation, Model):
         epoch = self.new_controller_epoch(me.epoch, top)
         new_ctrl = tuple(ctrl[v]._replace(epoch=epoch, leader=c) if votes >> v & 1
                          else ctrl[v] for v in range(self.m))
-        yield ("Elect", ctrl_name(c), f"epoch {epoch}"), _set_ctrls(state, new_ctrl)
+        yield ("Elect", ctrl_name(c), f"epoch {epoch}"), new_ctrl
 
     # -- controller decisions (QuorumController / ReplicationControlManager) --------------
 
