@@ -307,6 +307,7 @@ class ControllerModel(ControllerPresentation, Model):
         # Reach per (alive, cut), filled as pairs occur (at most 4 ** nodes of them).
         self._reaches: dict[int, Reach] = {}
         self._quorum_cache: dict[tuple, list] = {}  # see _controller_actions
+        self._decision_cache: dict[tuple, list] = {}  # see _decisions
         self.in_flight = self.async_isr or b["disk_losses"] > 0
         # Renamings of brokers, partitions and controllers (model/cluster/symmetry.py).
         self.renamings = sym.controller_renamings(self.order, self.n, self.m,
@@ -1020,12 +1021,43 @@ class ControllerModel(ControllerPresentation, Model):
 
     def _decisions(self, state: ControllerState, reach: Reach,
                    active: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
+        """What the active controllers commit (``_decision_plan``), applied to the state.
+
+        The plan depends only on the nodes up, the cut, the controllers, the brokers'
+        phases and whether leader moves are left, which recur across many states: it is
+        remembered per those, in a cache emptied when it reaches QUORUM_CACHE entries."""
+        phases = 0
+        for b, broker in enumerate(state.brokers):
+            phases |= broker.phase << 2 * b
+        moves = state.leader_changes > 0
+        key = (state.alive, state.cut, state.controllers, phases, moves)
+        plan = self._decision_cache.get(key)
+        if plan is None:
+            plan = list(self._decision_plan(state.brokers, moves, state.controllers, reach,
+                                            active))
+            if len(self._decision_cache) >= QUORUM_CACHE:
+                self._decision_cache.clear()
+            self._decision_cache[key] = plan
+        for label, c, acc, image, registered, moved in plan:
+            nxt = self._commit(state, c, image, acc)
+            if registered >= 0:
+                me = nxt.brokers[registered]
+                nxt = _set_brokers(nxt, put(nxt.brokers, registered,
+                                            me._replace(phase=REGISTERED)))
+                nxt = self._registered_again(nxt, registered)
+            if moved:
+                nxt = nxt._replace(leader_changes=state.leader_changes - 1)
+            yield label, nxt
+
+    def _decision_plan(self, brokers: tuple[Broker, ...], moves: bool,
+                       ctrl: tuple[Controller, ...], reach: Reach,
+                       active: list[tuple[int, int]]) -> Iterator[tuple]:
         """What the active controller commits: fencing on session expiry
         (BrokerHeartbeatManager), unfencing, registration (ClusterControlManager), and
-        preferred-leader moves (ReplicationControlManager.electLeaders)."""
-        brokers = state.brokers
+        preferred-leader moves (ReplicationControlManager.electLeaders), as (label,
+        controller, acceptors, new image, broker registered or -1, a leader move)."""
         for c, acc in active:
-            image = state.controllers[c].image
+            image = ctrl[c].image
             fenced = image.fenced
             by = f"by {self.ctrl_names[c]}"
             for b, broker in enumerate(brokers):
@@ -1035,33 +1067,29 @@ class ControllerModel(ControllerPresentation, Model):
                 if not fenced & bit:
                     if not reachable or phase == STARTING:
                         # BrokerHeartbeatManager: the session expired; fenceStaleBroker.
-                        yield (("Fence", self.broker_names[b], by),
-                               self._commit(state, c, self._remove_broker(image, b), acc))
+                        yield (("Fence", self.broker_names[b], by), c, acc,
+                               self._remove_broker(image, b), -1, False)
                 elif reachable and phase == RUNNING:
                     # A caught-up broker heartbeats with wantFence=false: handleBrokerUnfenced.
-                    yield ("Unfence", self.broker_names[b], by), \
-                        self._commit(state, c, self._unfence(image, b), acc)
+                    yield (("Unfence", self.broker_names[b], by), c, acc,
+                           self._unfence(image, b), -1, False)
                 if reachable and phase == STARTING:
                     # RegisterBrokerRecord (fenced) and, since metadata.version 4.0-IV1, the
                     # unclean-shutdown clean-up (KIP-966 handleBrokerUncleanShutdown): a
                     # crash is always an unclean shutdown.
                     unclean = self.version >= (4, 0)
-                    nxt = self._commit(state, c, self._remove_broker(image, b, unclean), acc)
-                    me = nxt.brokers[b]
-                    nxt = _set_brokers(nxt, put(nxt.brokers, b, me._replace(phase=REGISTERED)))
-                    yield ("Register", broker_name(b), by), self._registered_again(nxt, b)
+                    yield (("Register", broker_name(b), by), c, acc,
+                           self._remove_broker(image, b, unclean), b, False)
             for p in range(self.partitions):
                 reg = image.parts[p]
-                if state.leader_changes > 0 and reg.leader != NO_LEADER:
+                if moves and reg.leader != NO_LEADER:
                     ok = self.acceptable(fenced)
                     for b in self.order[p]:
                         if b != reg.leader and reg.isr >> b & 1 and ok >> b & 1:
                             ch = Change(b, reg.isr, reg.elr, NO_LEADER, "clean")
                             new = self.next_registration(reg, ch)
-                            nxt = self._commit(state, c,
-                                               Image(fenced, put(image.parts, p, new)), acc)
-                            yield (self._label("MoveLeader", p, broker_name(b), by),
-                                   nxt._replace(leader_changes=state.leader_changes - 1))
+                            yield (self._label("MoveLeader", p, broker_name(b), by), c, acc,
+                                   Image(fenced, put(image.parts, p, new)), -1, True)
 
     def _unfence(self, image: Image, b: int) -> Image:
         """handleBrokerUnfenced: b may lead again; leaderless partitions get a leader."""
