@@ -46,7 +46,7 @@ NO_CONTROLLER = -1
 RUNNING, STARTING, REGISTERED = 0, 1, 2
 PHASE_NAMES = ("running", "starting", "registered")
 MODES = ("combined", "separate")
-QUORUM_CACHE = 1 << 14  # entries of the Raft steps remembered per controllers (a bound)
+QUORUM_CACHE = 1 << 14  # bound on the entries of each step cache (_controller_actions, _decisions)
 TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
 
 
