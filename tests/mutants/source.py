@@ -28,3 +28,12 @@ class TransactionalIdPerWorker(SourceModel):
 
     def tid_of(self, i: int) -> int:
         return i
+
+
+@mutant("source", "task-never-starts", breaks="AllProduced")
+class TaskNeverStarts(SourceModel):
+    """Reading the source offsets waits for something that never comes: the task never
+    polls."""
+
+    def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
+        return True
