@@ -291,8 +291,8 @@ _ALL: tuple[Preset, ...] = (
            ("SinkNoLoss",)),
     Preset("source-crash-duplicates", "source",
            "a Connect source task without exactly-once support (the default): its worker "
-           "crashes after a record is acknowledged and before its source offset is written; "
-           "the task restarts on another worker and produces the record again (at-least-once "
+           "crashes after a record is produced and before its source offset is written; the "
+           "task restarts on another worker and produces the record again (at-least-once "
            "holds)", {"exactly.once.source.support": "disabled"},
            {"records": 1, "task_crashes": 1}, ("SourceAtLeastOnce", "SourceExactlyOnce")),
     Preset("source-exactly-once", "source",

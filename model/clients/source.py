@@ -30,8 +30,9 @@ the topic (p0) and its offsets partition the connector's offsets topic
 * a task starting on a worker reads its last committed source offset from the offsets
   topic up to its end, read_committed under ``enabled`` (KafkaOffsetBackingStore; it does
   not wait for open transactions as a group's OffsetFetch does) and polls from there.
-* a worker crash: its memory is gone, the group rebalances and the task starts on the
-  next worker (as Streams' instance crash, not while a request of the task is in flight).
+* a worker crash, at any moment: its memory is gone (its requests in flight still land,
+  their answers reach nobody), the group rebalances and the task starts on the next
+  worker.
 
 Modelled as the loop does it, and so narrower than Connect: one record per poll(), the
 source offset written (or the transaction committed) before the next poll, i.e.
@@ -53,7 +54,6 @@ from typing import Any, ClassVar
 from kafkacheck.config import Config, build_config
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
-from kafkacheck.model.clients.streams import StreamsModel
 from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.cluster import partition_txn as ptx
@@ -97,7 +97,6 @@ class SourceModel(TransactionsModel):
                                                   "errors.tolerance": ("none",)}
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
-        "a worker crash while a request of the task is in flight (its late answer)",
         "task count changes (the leader's zombie fencing round, Worker.fenceZombies)",
     )
     bounds = (
@@ -258,24 +257,36 @@ class SourceModel(TransactionsModel):
             for i in range(self.I):
                 yield from self._crashes(state, i)
 
-    # The Streams model's rule: a request of instance i is in flight.
-    _outstanding = StreamsModel._outstanding
-
     def _crashes(self, state: TxnState, i: int) -> Iterator[tuple[Action, State]]:
-        """The worker running the task crashes (not while one of the task's requests is in
-        flight): the task is gone from it, the group rebalances and the next worker gets
-        the task (itself when it is alone: it restarts)."""
+        """The worker running the task crashes, at any moment: the task is gone from it
+        (answers to its requests in flight reach nobody; the requests themselves still land),
+        the group rebalances and the next worker gets the task (itself when it is alone: it
+        restarts)."""
         member = state.members[i]
-        if not member.owns or self._outstanding(state, i):
+        if not member.owns:
             return
         down = self._with_producer(state, i, self.task_stopped(state.producers[i]))
         down = self._with_member(down, i, Member(member.generation, False, tl.NO_POSITION,
                                                  tl.NO_POSITION))
+        down = self._forget_answers(down, i)
         g = state.group.generation + 1
         j = (i + 1) % self.I
         budget = state.budget._replace(restarts=state.budget.restarts - 1)
         yield (("Crash", f"P{i}", f"generation {g}", f"P{j} gets the task"),
                down._replace(group=Group(g, j), budget=budget))
+
+    def _forget_answers(self, state: TxnState, i: int) -> TxnState:
+        """Worker i's appends awaiting acks and its coordinator requests stay, unanswered:
+        their writes land, and no later producer of worker i takes their answers for its
+        own (a leader's coordinator call is answered by epoch, ``_writer``)."""
+        waits = tuple(w for w in state.waits if w.owner != i)
+        if waits != state.waits:
+            state = state._replace(waits=waits)
+        for tid, pend in enumerate(state.coord.pending):
+            if pend.reply == tc.REPLY_CLIENT + i:
+                state = self._with_coord(state, tid, pending=pend._replace(
+                    reply=tc.REPLY_NOBODY))
+        return state
 
     # -- what the properties read --------------------------------------------------------
 
@@ -378,8 +389,9 @@ def _codecs(config: Config, pids: int) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]
     (ValueError when one does not fit).  Under exactly-once, the task's ``pids`` producer
     ids (one: the task's transactional.id) go through epochs: one per task start and one
     more to fence an open transaction, and with transaction.version 2 one per transaction
-    (each poll of each start, and again after each broker failover).  Without it, batches
-    carry no producer id."""
+    (each poll of each start, and again after each broker failover); below version 2 a
+    producer's batches take one sequence per poll.  Without exactly-once, batches carry no
+    producer id."""
     loop = _loop_config(config)
     k, b = loop.kafka, config.bounds
     n = b["records"]
@@ -393,12 +405,12 @@ def _codecs(config: Config, pids: int) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]
     protocol = tc.protocol_for(k["transaction.version"],
                                k["transaction.partition.verification.enable"]
                                and loop.version >= (3, 6))
-    bumps = int(protocol.end_epoch(0) > 0) + int(protocol.client_bumps_epoch)
+    # The client's own KIP-360 bump never happens: a failed batch fails the task.
+    bumps = int(protocol.end_epoch(0) > 0)
     starts = 1 + b["task_crashes"] + b["rebalances"]
     failovers = b["crashes"]
-    cycles = n * (starts + failovers)
-    epochs = 1 + 2 * (starts - 1) + 2 * failovers + bumps * cycles
-    seqs = 1 if k["transaction.version"] >= 2 else cycles
+    epochs = 1 + 2 * (starts - 1) + 2 * failovers + bumps * n * (starts + failovers)
+    seqs = 1 if bumps else n * (1 + failovers)
     data = ptx.data_codec(pids, epochs, seqs, n, True)
     offsets = tl.offsets_codec(pids, epochs, n, True)
     # A test mutant writes the offsets outside the transaction: plain records, epoch 0.
