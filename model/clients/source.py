@@ -25,14 +25,19 @@ the topic (p0) and its offsets partition the connector's offsets topic
   (ExactlyOnceWorkerSourceTask.prepareToInitializeTask), which fences the task's previous
   producer and aborts its open transaction; the records of a poll() and their source
   offset are one transaction (transaction.boundary=poll, the default: the offset write
-  happens inside it, OffsetStorageWriter.doFlush before commitTransaction).  A fenced task
-  fails and is not restarted (only a later rebalance gives the task to a worker again).
+  happens inside it, OffsetStorageWriter.doFlush before commitTransaction).
+* a send that fails for good (a fenced epoch) fails the task, in both modes
+  (errors.tolerance=none: WorkerSourceTask.producerSendFailed; under exactly-once the
+  error comes back from commitTransaction); a failed task is not restarted: only a later
+  rebalance starts the task on a worker again.
 * a task starting on a worker reads its last committed source offset from the offsets
   topic up to its end, read_committed under ``enabled`` (KafkaOffsetBackingStore; it does
   not wait for open transactions as a group's OffsetFetch does) and polls from there.
 * a worker crash, at any moment: its memory is gone (its requests in flight still land,
   their answers reach nobody), the group rebalances and the task starts on the next
-  worker.
+  worker.  A rebalance starts the task anew on the worker it assigns it to, that worker
+  too if it already ran it (eager rebalancing does so; sessioned rebalancing keeps an
+  unrevoked task running: a subset of these runs).
 
 Modelled as the loop does it, and so narrower than Connect: one record per poll(), the
 source offset written (or the transaction committed) before the next poll, i.e.
@@ -40,7 +45,8 @@ offset.flush.interval.ms and the poll batch at their finest; time is not modelle
 offset write may happen at any moment after the acknowledgement.  Under ``enabled`` the
 offset record takes the loop's offsets path: written with the producer's id and epoch in
 its transaction (a stale epoch is refused), without a sequence number.  Not modelled:
-transaction.boundary=interval or connector ("not covered"), the leader's fenceZombies
+transaction.boundary=interval or connector and errors.tolerance=all (KIP-779: a failed
+send skipped and committed past) are "not covered"; the leader's fenceZombies
 round when a connector's task count changes (Worker.fenceZombies: one task here), the
 worker-global offsets topic next to the connector's own, SourceTask.commitRecord,
 producer faults other than a delayed produce request.
