@@ -36,8 +36,8 @@ the topic (p0) and its offsets partition the connector's offsets topic
 * a worker crash, at any moment: its memory is gone (its requests in flight still land,
   their answers reach nobody), the group rebalances and the task starts on the next
   worker.  A rebalance starts the task anew on the worker it assigns it to, that worker
-  too if it already ran it (eager rebalancing does so; sessioned rebalancing keeps an
-  unrevoked task running: a subset of these runs).
+  too if it already ran it (eager rebalancing does so; with sessioned rebalancing an
+  unrevoked task keeps running, which the model does not tell apart).
 
 Modelled as the loop does it, and so narrower than Connect: one record per poll(), the
 source offset written (or the transaction committed) before the next poll, i.e.
