@@ -300,6 +300,29 @@ def test_flushing_every_message_prevents_the_power_loss_scenario():
     assert breadth_first(model, ["NoAckedWriteLost"]).result == "holds"
 
 
+def test_flush_messages_n_fsyncs_as_soon_as_n_messages_are_unflushed():
+    # UnifiedLog.append flushes once unflushedMessages >= flush.messages: with one broker
+    # and acks=1, flush.messages=1 makes every acknowledged record survive a power loss,
+    # flush.messages=2 loses the first record if the power goes before the second.
+    single = {"acks": "1", "replication.factor": "1"}
+    every = breadth_first(make_model("replication", {**single, "flush.messages": "1"},
+                                     crash_kind="power-loss"), ["NoAckedWriteLost"])
+    assert every.result == "holds" and every.complete and every.distinct_states == 24
+    pairs = breadth_first(make_model("replication", {**single, "flush.messages": "2"},
+                                     crash_kind="power-loss"), ["NoAckedWriteLost"])
+    assert [tuple(a) for a in pairs.violation("NoAckedWriteLost").trace.actions] == [
+        ("Produce", "r1"), ("PowerLoss", "B1", "log kept to 0"), ("Fence", "B1"),
+        ("Restart", "B1"), ("LastLeaderElect", "B1")]
+    # ... but once the second record is appended both are on disk: a power loss then
+    # keeps the whole log (no "log kept to" cut is offered).
+    model = make_model("replication", {**single, "flush.messages": "2"},
+                       crash_kind="power-loss")
+    state = model.init_states()[0]
+    for label in (("Produce", "r1"), ("Produce", "r2")):
+        state = next(t for a, t in model.successors(state) if tuple(a) == label)
+    assert [tuple(a) for a, _ in model.successors(state)] == [("PowerLoss", "B1")]
+
+
 def test_with_a_strict_high_watermark_requests_time_out_while_the_isr_is_too_small():
     settings = {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2"}
     result = breadth_first(make_model("replication", settings, crash_kind="process"))
