@@ -80,6 +80,18 @@ def test_exactly_once_source_support_fences_a_zombie_task():
     assert result.coverage["TaskFails"] > 0  # the zombie's send fails: the task fails
 
 
+@pytest.mark.thorough
+@pytest.mark.parametrize("bounds, states", [
+    ({"records": 1, "task_crashes": 1, "rebalances": 1}, 48822),
+    ({"records": 2, "task_crashes": 1, "late_produces": 1}, 18143),
+    ({"records": 2, "task_crashes": 1, "rebalances": 1}, 307208),
+])
+def test_exactly_once_source_support_holds_through_combined_faults(bounds, states):
+    result = breadth_first(make_model("source", EOS, **bounds))
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == states
+
+
 def test_offsets_written_outside_the_transaction_lose_a_record():
     """The mutant writes the source offset with a plain produce: it is visible before the
     record's transaction commits (here before the record is even sent)."""
@@ -161,7 +173,8 @@ def run_machine(model, properties, examples, steps=60, shrink=True):
 
 
 def test_hypothesis_keeps_exactly_once_through_a_crash_a_zombie_and_a_retry_sampled():
-    """Past exhaustive reach: two records, a crash, a zombie and a delayed produce."""
+    """Beyond the exhaustive tests' sizes: two records, a crash, a zombie and a delayed
+    produce together."""
     model = make_model("source", EOS, **EOS_SCALE)
     run_machine(model, ["SourceAtLeastOnce", "SourceExactlyOnce"], examples=30)
 
