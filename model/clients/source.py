@@ -339,7 +339,7 @@ class SourceModel(TransactionsModel):
         """The transactions model's arrows, with partitions named by their topic."""
         numbered = {self.partition_name(q): f"p{q}" for q in range(len(before.cluster.parts))}
         plain = tuple(numbered.get(a, a) if isinstance(a, str) else a for a in action)
-        if plain[0] == "Crash":
+        if plain[0] in ("Crash", "TaskFails"):
             return Message(action[1], action[1], " ".join(map(str, action[1:])))
         arrow = super().message(plain, before, after)
         return Message(arrow.source, arrow.target,
