@@ -182,3 +182,17 @@ def test_verification_alone_removes_the_hanging_transaction():
     assert type(model.protocol) is tc.VerifiedFirstWrite
     assert tc.VerifiedFirstWrite.first_write is not tc.TxnProtocol.first_write
     assert breadth_first(model, ["LsoAdvances"]).result == "holds"
+
+
+def test_slow_followers_none_keeps_running_followers_in_the_isr_and_says_so():
+    """The replication model's slow_followers bound, passed to every partition: with
+    'none' no running follower leaves the ISR (no ShrinkIsr), and the verdict lists the
+    slow follower among the faults not explored."""
+    rf2 = {"replication.factor": "2"}
+    slow = check(rf2, ["NoAbortedRead"], instances=1, partitions=1)
+    assert slow.complete and slow.distinct_states == 1391 and slow.coverage["ShrinkIsr"] > 0
+    model = make_model("transactions", {**TXN, **rf2}, instances=1, partitions=1,
+                       slow_followers="none")
+    keep = breadth_first(model, ["NoAbortedRead"])
+    assert keep.complete and keep.distinct_states == 66 and "ShrinkIsr" not in keep.coverage
+    assert "slow follower (a running follower leaves the ISR)" in model.fault_model().not_explored

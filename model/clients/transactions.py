@@ -42,7 +42,11 @@ from kafkacheck.model.cluster import partition_txn as ptx
 from kafkacheck.model.cluster import txn_coordinator as tc
 from kafkacheck.model.cluster.partition import NO_LEADER, NONE, WAITING, PartitionState
 from kafkacheck.model.cluster.partition_txn import TransactionalPartition
-from kafkacheck.model.cluster.replication import ReplicationModel, ReplicationState
+from kafkacheck.model.cluster.replication import (
+    SLOW_FOLLOWERS,
+    ReplicationModel,
+    ReplicationState,
+)
 from kafkacheck.model.cluster.txn_coordinator import Coordinator, Pending, TxnMeta
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
@@ -180,6 +184,10 @@ class TransactionsModel(Model):
               minimum=0, maximum=3),
         Bound("rebalances", 0, "group rebalances moving the input partition (a member "
               "deemed dead keeps running as a zombie)", minimum=0, fault="group rebalance"),
+        Bound("slow_followers", "any", "any: a running follower behind its leader may leave "
+              "the ISR (replica.lag.time.max.ms); none: only stopped followers leave (the "
+              "replication model's bound, for every partition here)",
+              choices=SLOW_FOLLOWERS),
     )
     # Test mutants add one-rule overrides of the partition rules or the protocol here.
     rule_mixins: ClassVar[tuple[type, ...]] = ()
@@ -257,7 +265,7 @@ class TransactionsModel(Model):
         repl_bounds = {"partitions": self.P + (2 if self.loop else 1), "records": 0,
                        "crashes": b["crashes"], "crash_kind": b["crash_kind"],
                        "leader_changes": b["coordinator_moves"], "lost_acks": 0, "bounces": 0,
-                       "truncation": "version"}
+                       "truncation": "version", "slow_followers": b["slow_followers"]}
         cluster_cls = TransactionalCluster
         if self.rule_mixins:
             cluster_cls = type("MutatedCluster", (TransactionalCluster,),
