@@ -235,7 +235,8 @@ class StreamsModel(TransactionsModel):
         for pend in state.coord.pending:
             if pend.reply == tc.REPLY_CLIENT + i:
                 return True
-            if pend.reply >= tc.REPLY_LEADER and self._writer(self._resumed(pend.reply)[0]) == i:
+            if pend.reply >= tc.REPLY_LEADER and \
+                    self._writer(self._resumed(pend.reply)[0], state) == i:
                 return True
         return False
 

@@ -698,8 +698,9 @@ class TransactionsModel(Model):
         codec = self.offsets_codec if p == self.P else self.data_codec
         return codec.decode(payload), p
 
-    def _writer(self, batch: ptx.Entry) -> int:
-        """The instance that wrote a batch."""
+    def _writer(self, batch: ptx.Entry, state: TxnState) -> int:
+        """The instance that wrote a batch (``state``: for a model whose instances share a
+        producer id, model/clients/source.py)."""
         if self.loop:
             return batch.pid
         return self.txn_of_record(batch.rec)[0]
@@ -714,7 +715,7 @@ class TransactionsModel(Model):
         for pend in state.coord.pending:
             if pend.reply >= tc.REPLY_LEADER:
                 batch, slot = self._resumed(pend.reply)
-                if slot == p and self._writer(batch) == i:
+                if slot == p and self._writer(batch, state) == i:
                     return True
         return False
 
@@ -873,7 +874,7 @@ class TransactionsModel(Model):
         """Partition.appendRecordsToLeader for a batch that passed the coordinator check."""
         q = self.slot_part[p]
         if p == self.P:
-            writer = self._writer(batch)
+            writer = self._writer(batch, state)
             if not self.generation_valid(state.members[writer], state.group):
                 # validateOffsetCommit, run once the transaction check is done: the member
                 # lost its partition (CommitFailedException) and rejoins before it goes on.
@@ -1025,7 +1026,7 @@ class TransactionsModel(Model):
             # KIP-890 part 2: the leader's produce goes on once the partition is added; the
             # instance waits for it if the batch is still its current one.
             batch, p = self._resumed(reply)
-            i = self._writer(batch)
+            i = self._writer(batch, state)
             prod = state.producers[i]
             waiting = prod.batches[p] == tp.INFLIGHT and \
                 self._batch(state, prod, i, p, False) == batch
