@@ -1338,6 +1338,16 @@ class TransactionsModel(Model):
         return (*(f"P{i}" for i in range(self.I)), "Coordinator",
                 *(pt.broker_name(b) for b in range(self.n)))
 
+    def topic_message(self, action: Action, before: State, after: State) -> Message:
+        """This model's arrow for an action whose partitions a subclass names by topic
+        (``partition_name``): drawn with the numbered names, shown with the topic ones."""
+        numbered = {self.partition_name(q): f"p{q}" for q in range(len(before.cluster.parts))}
+        plain = tuple(numbered.get(a, a) if isinstance(a, str) else a for a in action)
+        arrow = TransactionsModel.message(self, plain, before, after)
+        return Message(arrow.source, arrow.target,
+                       arrow.text.replace(" ".join(map(str, plain[1:])),
+                                          " ".join(map(str, action[1:]))))
+
     def message(self, action: Action, before: State, after: State) -> Message:
         name = action[0]
         text = " ".join(str(a) for a in action[1:])
