@@ -222,6 +222,10 @@ class TransactionsModel(Model):
         rf = k["replication.factor"]
         if rf > 3:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 3)"
+        if b["coordinator_moves"] and rf < 2:
+            return ("coordinator_moves needs replication.factor >= 2: with one replica the "
+                    "__transaction_state leader cannot move (a broker crash, --bound "
+                    "crashes=1, stops the coordinator and reloads it on restart)")
         if loop and b["transactions"] != 1:
             return ("the transactions bound counts the application mode's transactions; a "
                     "loop (inputs > 0) runs as many as its input needs")
