@@ -32,6 +32,16 @@ def _presets() -> tuple[str, ...]:
 
 
 PRESETS = _presets()
+
+
+def _names() -> tuple[str, ...]:
+    from kafkacheck.model.registry import MODELS as REGISTERED
+
+    return (*REGISTERED, *PRESETS)
+
+
+NAMES = _names()
+"""Every name `check` accepts: the registered models and the presets."""
 SKIP: set[str] = set()
 """Model or preset names the generators leave out (set by a caller for known bugs)."""
 KEYS = ("acks", "min.insync.replicas", "replication.factor", "unclean.leader.election.enable",

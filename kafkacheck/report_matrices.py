@@ -18,7 +18,8 @@ SHORT = {"replication.factor": "rf", "min.insync.replicas": "minisr",
          "isolation.level": "isolation", "transaction.version": "tv",
          "transaction.partition.verification.enable": "verify", "transactional.id": "txnid",
          "processing.guarantee": "guarantee", "errors.tolerance": "tolerance",
-         "errors.deadletterqueue.topic.name": "dlq"}
+         "errors.deadletterqueue.topic.name": "dlq",
+         "exactly.once.source.support": "eos-source"}
 
 
 @dataclass(frozen=True)
@@ -481,6 +482,40 @@ SINK = Matrix(
     rows=_sink_rows(),
 )
 
+
+
+def _source_rows() -> tuple[Row, ...]:
+    rows = []
+    for support in ("disabled", "enabled"):
+        settings = {"exactly.once.source.support": support}
+        rows.append(Row("source", settings, {"records": 2, "task_crashes": 0}))
+        rows.append(Row("source", settings, {"records": 2, "task_crashes": 1}))
+        rows.append(Row("source", settings, {"records": 2, "task_crashes": 0,
+                                             "rebalances": 1}))
+        rows.append(Row("source", settings, {"records": 2, "task_crashes": 0,
+                                             "late_produces": 1}))
+    return tuple(rows)
+
+
+SOURCE = Matrix(
+    id="source",
+    title="Kafka Connect source: the topic through a worker crash and a zombie task",
+    intro="One source task polls two records from an external source, one per poll(); "
+          "its producer writes them to a topic and the worker writes each record's source "
+          "offset to the offsets topic. Two workers: the task's worker crashes once at any "
+          "moment and the task restarts on the other, or a rebalance moves the task while "
+          "the old worker keeps running it (a zombie), or a produce request is delayed past "
+          "its timeout and lands after the retry. Without exactly-once support the "
+          "producer has no idempotence (Connect's default) and the offset is written after "
+          "the ack; with exactly.once.source.support=enabled (KIP-618) the record and its "
+          "offset are one transaction under the task's transactional.id.",
+    model="source",
+    columns=("SourceAtLeastOnce", "SourceExactlyOnce", "AllProduced"),
+    setting_columns=("exactly.once.source.support",),
+    bound_columns=("records", "task_crashes", "rebalances", "late_produces"),
+    rows=_source_rows(),
+)
+
 MATRICES: list[Matrix] = [REPLICATION, PRODUCER, GROUP, TRANSACTIONS, EXACTLY_ONCE, STREAMS,
-                          SINK, DISK_LOSS, ROLLING, SESSIONS, CONSUMER_FAILURES,
+                          SINK, SOURCE, DISK_LOSS, ROLLING, SESSIONS, CONSUMER_FAILURES,
                           PARTITION_CHANGES]

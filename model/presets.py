@@ -289,6 +289,22 @@ _ALL: tuple[Preset, ...] = (
            "is skipped and its offset committed, lost to the external system (KIP-298)",
            {"errors.tolerance": "all"}, {"records": 2, "bad_records": 1, "write": "upsert"},
            ("SinkNoLoss",)),
+    Preset("source-crash-duplicates", "source",
+           "a Connect source task without exactly-once support (the default): its worker "
+           "crashes after a record is produced and before its source offset is written; the "
+           "task restarts on another worker and produces the record again (at-least-once "
+           "holds)", {"exactly.once.source.support": "disabled"},
+           {"records": 1, "task_crashes": 1}, ("SourceAtLeastOnce", "SourceExactlyOnce")),
+    Preset("source-exactly-once", "source",
+           "exactly.once.source.support=enabled (KIP-618): records and source offsets in one "
+           "transaction, the task's transactional.id shared by the workers: a worker crash at "
+           "any point duplicates and loses nothing",
+           {"exactly.once.source.support": "enabled"}, {"records": 2, "task_crashes": 1}),
+    Preset("source-exactly-once-zombie", "source",
+           "the same with a rebalance instead of a crash: the old worker keeps running the "
+           "task (a zombie) until the new task producer fences it (KIP-618)",
+           {"exactly.once.source.support": "enabled"},
+           {"records": 2, "task_crashes": 0, "rebalances": 1}),
     Preset("diehard", "diehard", "the die-hard jug puzzle: its solution is a counterexample"),
 )
 

@@ -18,6 +18,7 @@ MODELS: dict[str, str] = {
     "transactions": "clients.transactions:TransactionsModel",
     "streams": "clients.streams:StreamsModel",
     "sink": "clients.sink:SinkModel",
+    "source": "clients.source:SourceModel",
     "diehard": "textbook.diehard:DieHard",
     "twophase": "textbook.twophase:TwoPhaseCommit",
 }

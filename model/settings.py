@@ -387,6 +387,13 @@ _REGISTRY: tuple[Setting, ...] = (
        _choice("disabled", "preparing", "enabled"),
        "exactly-once source connectors: transactional source task producers (KIP-618)",
        semantics=_P),
+    _s("exactly.once.support", "connect", "requested", _choice("requested", "required"),
+       "source connector: required fails validation unless the worker has exactly-once "
+       "source support enabled and the connector declares it (KIP-618)"),
+    _s("transaction.boundary", "connect", "poll", _choice("poll", "interval", "connector"),
+       "source connector with exactly-once support: a transaction per poll() batch, per "
+       "transaction.boundary.interval.ms, or where the connector says (KIP-618)",
+       semantics=_P),
     _s("errors.tolerance", "connect", "none", _choice("none", "all"),
        "a connector task fails on a bad record (none) or skips it (all, KIP-298)",
        semantics=_C),

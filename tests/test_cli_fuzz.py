@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kafkacheck import cli_fuzz
-from kafkacheck.cli_fuzz import MODELS, PRESETS, argv, make_files, properties_text, run_case
+from kafkacheck.cli_fuzz import NAMES, argv, make_files, properties_text, run_case
 
 FUZZ = settings(max_examples=200, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
@@ -45,7 +45,7 @@ def test_generated_command_lines_keep_the_exit_code_contract(files):
 
 
 @settings(max_examples=30, deadline=None, database=None, derandomize=True)
-@given(name=st.text(min_size=1, max_size=12).filter(lambda n: n not in MODELS + PRESETS
+@given(name=st.text(min_size=1, max_size=12).filter(lambda n: n not in NAMES
                                                       and not n.startswith("-")))
 def test_an_unknown_model_name_is_exit_2_in_one_line(name):
     outcome = run_case(["check", name])

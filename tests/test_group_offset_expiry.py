@@ -72,3 +72,17 @@ def test_an_empty_groups_offsets_still_expire_and_earliest_processes_again():
         ("Process", "C1", "p0", "offset 0")]
     kept = breadth_first(make_model("group", EARLIEST, **EMPTY))
     assert kept.result == "holds" and kept.distinct_states == 94
+
+
+def test_an_offsets_expiry_is_not_a_commit_for_the_generation_check(capsys):
+    # CommitFromCurrentGeneration reads who committed from the action: the coordinator's
+    # ExpireOffsets names partitions, not a member, and is not a commit (this run once
+    # ended in an internal error).
+    from kafkacheck.cli import main
+
+    code = main(["check", "offset-expiry-kip211", "--bound", "processing=in-loop",
+                 "--bound", "closes=1", "--no-diagram"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "internal error" not in err
+    assert "[  violated   ] AtMostOnce" in out
+    assert "[    holds    ] CommitsFromCurrentGeneration" in out

@@ -196,3 +196,27 @@ def test_slow_followers_none_keeps_running_followers_in_the_isr_and_says_so():
     keep = breadth_first(model, ["NoAbortedRead"])
     assert keep.complete and keep.distinct_states == 66 and "ShrinkIsr" not in keep.coverage
     assert "slow follower (a running follower leaves the ISR)" in model.fault_model().not_explored
+
+
+def test_a_coordinator_move_needs_a_second_replica():
+    """With replication.factor=1 no leader can move: the bound is refused in one line
+    instead of being reported as an explored fault that never happened."""
+    from kafkacheck.config import UsageError
+
+    with pytest.raises(UsageError, match="coordinator_moves needs replication.factor >= 2"):
+        make_model("transactions", TXN, coordinator_moves=1)
+
+
+@pytest.mark.thorough
+def test_two_instances_two_partitions_and_a_broker_crash_keep_read_committed_exhaustively():
+    """Issue 14's must-show size with one replica: the zombie and the newer instance, two
+    partitions, and a crash of the only broker, which stops the coordinator and reloads it
+    from its log at a new coordinator epoch (about 80 s on an idle machine).
+    kafkacheck check transactions --set transactional.id=app
+    --set isolation.level=read_committed --bound instances=2 --bound partitions=2
+    --bound crashes=1"""
+    result = check({}, ["NoAbortedRead", "AtomicCommit", "CommittedNotLost", "ZombieFenced"],
+                   instances=2, partitions=2, crashes=1)
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 608_171 and result.generated_states == 1_832_736
+    assert result.coverage["Crash"] > 0 and result.coverage["Restart"] > 0

@@ -38,6 +38,7 @@ SCENARIO_NAMES = (
     "commit-before-processing-crash",
     "auto-commit-crash",
     "auto-commit-store-on-return-crash",
+    "txn-zombie-broker-kill",
 )
 EXIT = {"conforms": 0, "FAIL": 1, "not covered": 3}
 
@@ -348,6 +349,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
     from .conform import judge, render
     from .history import read_events
     from .predict import RunConfig, predict
+    from .txn_scenario import judge_txn_run, load_txn_run
 
     try:
         data = json.loads(args.result.read_text())
@@ -358,14 +360,18 @@ def cmd_judge(args: argparse.Namespace) -> int:
                 print(f"--scenario must be one of {names}", file=sys.stderr)
                 return 2
             data = chosen[0]
-        events = read_events(data["history_path"])
         config = RunConfig.from_json(data["config"])
         faults = list(data["faults"])
+        # A transactions run records outcomes and reads, not an event history.
+        recorded: Any = (load_txn_run(data["history_path"]) if config.transactional
+                         else read_events(data["history_path"]))
         factory = _variant_factory(args.variant) if args.variant else None
     except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError) as exc:
         print(f"cannot judge {args.result}: {exc}", file=sys.stderr)
         return 2
-    judgement = judge(events, predict(config, faults, factory))
+    prediction = predict(config, faults, factory)
+    judgement = (judge_txn_run(recorded, prediction) if config.transactional
+                 else judge(recorded, prediction))
     print(render(judgement))
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

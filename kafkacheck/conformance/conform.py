@@ -18,7 +18,7 @@ acknowledged, FAILS: without it lost records cannot be told from unread ones.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +238,26 @@ def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction) -> Ju
             kv.examples = [a.to_json() for a in anomalies[:3]]
         kinds.append(kv)
     return Judgement(overall(kinds, problems), kinds, problems, prediction)
+
+
+def judge_found(found: Mapping[str, Sequence[dict[str, Any]]], problems: Sequence[str],
+                prediction: Prediction) -> Judgement:
+    """Judge anomalies already derived (examples per kind id) against ``prediction``.
+
+    For histories that are not event logs (a transactions run records each transaction's
+    outcome and what each consumer read); a kind missing from ``found`` did not apply.
+    """
+    kinds = []
+    for kind_id, kind in KINDS.items():
+        examples = found.get(kind_id)
+        if examples is None:
+            continue
+        pred = prediction.kinds[kind_id]
+        n = len(examples)
+        kinds.append(KindVerdict(kind_id, kind.label, n, pred.status,
+                                 kind_verdict(n, pred.status), list(pred.because),
+                                 examples=[dict(e) for e in examples[:3]]))
+    return Judgement(overall(kinds, list(problems)), kinds, list(problems), prediction)
 
 
 def render(j: Judgement) -> str:

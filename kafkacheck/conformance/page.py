@@ -19,8 +19,11 @@ from typing import Any
 from .catalog import PENDING_FAMILIES, SCENARIOS
 from .conform import FAIL, rejudge
 from .predict import KINDS, Prediction, RunConfig, predict
+from .result import ops_text
 
 SUMMARY = "data/conformance-summary.json"
+#: Runs of single scenarios recorded apart (``conformance run --scenarios X --out ...``).
+EXTRA_SUMMARIES = "data/conformance-summary-*.json"
 SOAKS = "data/soak-*.json"
 FAILURE_DEMO = "data/conformance-failure-demo.json"
 
@@ -76,8 +79,9 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
     lines = ["# Predicted by the model, observed on Kafka 4.4", "",
              f"Generated on {stamp} by kafkacheck {version}.", ""]
     summary = _load(out / SUMMARY)
+    extras = [_load(p) for p in sorted(out.glob(EXTRA_SUMMARIES))]
     soaks = sorted(out.glob(SOAKS), key=lambda p: ("acks-1" in p.name, p.name))
-    if summary is None and not soaks:
+    if summary is None and not soaks and not extras:
         return "\n".join(lines + [
             "No real-cluster run is recorded yet. Record one with `kafkacheck conformance run "
             f"--out {out}/{SUMMARY}` (needs Java 17 and Maven; root for network partitions)."])
@@ -91,18 +95,22 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
     all_runs: dict[tuple[Any, ...], dict[str, Any]] = {}
     if summary is not None:
         lines += _summary_section(summary, all_runs)
+    for extra in extras:
+        names = ", ".join(s["scenario"] for s in extra.get("scenarios", []))
+        lines += _summary_section(extra, all_runs, f"Scenarios recorded apart: {names}")
     for path in soaks:
         lines += _soak_section(path, _load(path), all_runs)
     demo = _load(out / FAILURE_DEMO)
     lines += _demo_section(demo)
-    lines += _coverage_section(summary)
+    lines += _coverage_section([summary, *extras])
     lines += _runs_section(all_runs)
     lines += _notes()
     return "\n".join(lines)
 
 
 def _summary_section(summary: dict[str, Any],
-                     all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
+                     all_runs: dict[tuple[Any, ...], dict[str, Any]],
+                     title: str = "Scenarios") -> list[str]:
     """The scenario table of a recorded ``run``."""
     cluster = summary.get("cluster", {})
     features = cluster.get("feature_levels") or cluster.get("bootstrap_features", {})
@@ -113,7 +121,7 @@ def _summary_section(summary: dict[str, Any],
     net = cluster.get("network")
     elr = features.get("eligible.leader.replicas.version")
     lines = [
-        "## Scenarios", "",
+        f"## {title}", "",
         f"Recorded run: Apache Kafka {summary.get('kafka_version')}, "
         + (f"{brokers} brokers and {controllers} controllers as separate processes"
            if layout == "split" else f"{len(nodes)} combined broker+controller nodes")
@@ -144,10 +152,11 @@ def _summary_section(summary: dict[str, Any],
     for s in summary.get("scenarios", []):
         ops = s.get("ops", {})
         extra = _details_text(s)
-        lines.append(
-            f"- `{s['scenario']}`: {s['description']}. Sends acknowledged "
-            f"{ops.get('send_ok', 0)}, indefinite {ops.get('send_info', 0)}, failed "
-            f"{ops.get('send_fail', 0)}; {s['seconds']} s.{extra}")
+        told = (ops_text(ops).capitalize() if "txn_committed" in ops else
+                f"Sends acknowledged {ops.get('send_ok', 0)}, indefinite "
+                f"{ops.get('send_info', 0)}, failed {ops.get('send_fail', 0)}")
+        lines.append(f"- `{s['scenario']}`: {s['description']}. {told}; "
+                     f"{s['seconds']} s.{extra}")
     lines.append("")
     for s, j in failures:
         lines += _failure_text(s["scenario"], j, s.get("history_path", ""))
@@ -260,9 +269,10 @@ def _demo_section(demo: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _coverage_section(summary: dict[str, Any] | None) -> list[str]:
-    """Which model families have a real-cluster scenario in the recorded run."""
-    recorded = {s["scenario"] for s in (summary or {}).get("scenarios", [])}
+def _coverage_section(summaries: list[dict[str, Any] | None]) -> list[str]:
+    """Which model families have a real-cluster scenario in the recorded runs."""
+    recorded = {s["scenario"] for summary in summaries
+                for s in (summary or {}).get("scenarios", [])}
     families: dict[str, list[str]] = {}
     for s in SCENARIOS.values():
         families.setdefault(s.family, []).append(

@@ -13,6 +13,15 @@ from .history import read_events
 from .predict import KINDS, ModelFactory, RunConfig, predict
 
 
+def ops_text(ops: dict[str, int]) -> str:
+    """What the clients were told: transactions' outcomes, or sends acknowledged."""
+    if "txn_committed" in ops:
+        return (f"{ops['txn_committed']} transactions committed, {ops.get('txn_aborted', 0)} "
+                f"aborted, {ops.get('txn_fenced', 0)} fenced, "
+                f"{ops.get('txn_indefinite', 0)} indefinite")
+    return f"{ops.get('send_ok', 0)} sends acknowledged, {ops.get('send_info', 0)} indefinite"
+
+
 @dataclass
 class ScenarioResult:
     """A scenario's settings, faults, counts, and the judgement of its history."""
@@ -60,10 +69,7 @@ class ScenarioResult:
         parts = [
             f"{self.observed(k)} {KINDS[k].label} (model: {self.predicted(k)})" for k in self.focus
         ]
-        parts.append(
-            f"{self.ops.get('send_ok', 0)} sends acknowledged, "
-            f"{self.ops.get('send_info', 0)} indefinite"
-        )
+        parts.append(ops_text(self.ops))
         return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:

@@ -29,9 +29,13 @@ import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .cluster import BASE_SETTINGS, KafkaCluster
+from .conform import Judgement, judge_found
+from .predict import Prediction, RunConfig, predict
+from .result import ScenarioResult
 
 COMMITTED = "committed"
 ABORTED = "aborted"  # the application aborted (or a failed commit was aborted)
@@ -140,6 +144,84 @@ def judge_txn(run: TxnRun) -> dict[str, Any]:
             "read_uncommitted": len(ru),
         },
     }
+
+
+#: The anomaly kinds (conformance.predict.KINDS) and the judge_txn lists that count them.
+TXN_KINDS = {
+    "txn:aborted-read": "aborted_reads",
+    "txn:partial": "partial",
+    "txn:committed-missing": "committed_missing",
+    "txn:zombie-not-fenced": "zombie_not_fenced",
+}
+#: What the scenario runs, for the predictions: RF=3, min.insync.replicas=2, 2 partitions,
+#: transactional producers and read_committed readers only.
+RUN_CONFIG = RunConfig(acks="all", min_insync_replicas=2, replication_factor=3,
+                       partitions=2, producers=False, transactional=True)
+#: Its faults, by name (conformance.predict.FAULTS).
+RUN_FAULTS = ("broker-kill", "producer-zombie")
+
+
+def txn_problems(run: TxnRun) -> list[str]:
+    """Why the run's reads cannot support a verdict (empty when they can)."""
+    if not run.reads:
+        return ["the run ended early: a transaction's outcome was never reported "
+                "(indefinite), so no zombie step and no reads were made"]
+    if not run.stable:
+        return ["the last stable offset did not reach the high watermark before the reads: "
+                "a committed transaction may be missing from read_committed for that reason"]
+    return []
+
+
+def judge_txn_run(run: TxnRun, prediction: Prediction) -> Judgement:
+    """The run's breaches (:func:`judge_txn`) judged against what the model allows."""
+    breaches = judge_txn(run)
+    found = {kind: [{"what": item} for item in breaches[key]]
+             for kind, key in TXN_KINDS.items()}
+    return judge_found(found, txn_problems(run), prediction)
+
+
+def load_txn_run(path: str | Path) -> TxnRun:
+    """A run written by :func:`txn_zombie_broker_kill_scenario` (the inverse of to_json)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    outcomes = [TxnOutcome(**o) for o in data.pop("outcomes")]
+    reads = {k: [(int(p), int(o), str(v)) for p, o, v in rows]
+             for k, rows in data.pop("reads").items()}
+    return TxnRun(outcomes=outcomes, reads=reads, **data)
+
+
+def txn_zombie_broker_kill_scenario(cluster: KafkaCluster, workdir: Path) -> ScenarioResult:
+    """The scenario as ``conformance run`` runs it: record, predict, judge, package."""
+    started = time.monotonic()
+    run = txn_zombie_broker_kill(cluster)
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "txn-run.json"
+    path.write_text(json.dumps(run.to_json(), indent=1) + "\n", encoding="utf-8")
+    judgement = judge_txn_run(run, predict(RUN_CONFIG, RUN_FAULTS))
+    breaches = judge_txn(run)
+    counts = breaches["counts"]
+    return ScenarioResult(
+        scenario="txn-zombie-broker-kill",
+        description=("a transactional producer commits and aborts transactions over 2 "
+                     "partitions while the broker of its coordinator (and leader of "
+                     "partition 0) is SIGKILLed and restarted; a second instance is paused "
+                     "with a transaction open and fenced by a third; read_committed and "
+                     "read_uncommitted consumers read both partitions"),
+        focus=list(TXN_KINDS),
+        settings={"transactional.id": "txn-app-*", "isolation.level": "read_committed",
+                  "replication.factor": 3, "min.insync.replicas": 2, "partitions": 2,
+                  "client": "librdkafka (confluent-kafka)"},
+        config=RUN_CONFIG.to_json(),
+        faults=sorted(RUN_FAULTS),
+        rounds=1,
+        counts={**counts, "uncommitted_aborted_reads": breaches["uncommitted_aborted_reads"]},
+        ops={f"txn_{k}": counts[k] for k in ("committed", "aborted", "fenced", "indefinite")},
+        judgement=judgement.to_json(),
+        history_path=str(path),
+        seconds=round(time.monotonic() - started, 2),
+        details={"faults_injected": list(run.faults), "zombie_error": run.zombie_error,
+                 "zombie_paused_s": run.zombie_paused_s,
+                 "read_uncommitted_aborted_records": breaches["uncommitted_aborted_reads"]},
+    )
 
 
 def _error(exc: Exception) -> Any:

@@ -21,6 +21,7 @@ from kafkacheck.webui.draw_clients import (
     draw_kip848_spec,
     draw_producer,
     draw_sink,
+    draw_source,
     draw_streams,
     draw_transactions,
 )
@@ -38,6 +39,7 @@ ADAPTERS: dict[str, Adapter] = {
     "transactions": draw_transactions,
     "streams": draw_streams,
     "sink": draw_sink,
+    "source": draw_source,
     "kafka-spec": draw_kafka_spec,
     "kip848-spec": draw_kip848_spec,
 }

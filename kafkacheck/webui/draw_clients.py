@@ -222,3 +222,13 @@ def draw_sink(v: Vars) -> list[Section]:
     if external:
         sections.append(facts("External system", external))
     return sections
+
+
+def draw_source(v: Vars) -> list[Section]:
+    """The transactions drawing (the topic, the offsets topic, the coordinator, the task's
+    producer on each worker), then the committed source offset and the crash budget left."""
+    sections = draw_transactions(v)
+    task = fact_rows(v, ["committed source offset", "task crashes left"])
+    if task:
+        sections.append(facts("Source task", task))
+    return sections

@@ -235,7 +235,8 @@ class StreamsModel(TransactionsModel):
         for pend in state.coord.pending:
             if pend.reply == tc.REPLY_CLIENT + i:
                 return True
-            if pend.reply >= tc.REPLY_LEADER and self._writer(self._resumed(pend.reply)[0]) == i:
+            if pend.reply >= tc.REPLY_LEADER and \
+                    self._writer(self._resumed(pend.reply)[0], state) == i:
                 return True
         return False
 
@@ -304,12 +305,7 @@ class StreamsModel(TransactionsModel):
 
     def message(self, action: Action, before: State, after: State) -> Message:
         """The transactions model's arrows, with partitions named by their topic."""
-        numbered = {self.partition_name(q): f"p{q}" for q in range(len(before.cluster.parts))}
-        plain = tuple(numbered.get(a, a) if isinstance(a, str) else a for a in action)
-        arrow = super().message(plain, before, after)
-        return Message(arrow.source, arrow.target,
-                       arrow.text.replace(" ".join(map(str, plain[1:])),
-                                          " ".join(map(str, action[1:]))))
+        return self.topic_message(action, before, after)
 
     def view(self, state: State) -> dict[str, Any]:
         out = super().view(state)

@@ -222,6 +222,10 @@ class TransactionsModel(Model):
         rf = k["replication.factor"]
         if rf > 3:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 3)"
+        if b["coordinator_moves"] and rf < 2:
+            return ("coordinator_moves needs replication.factor >= 2: with one replica the "
+                    "__transaction_state leader cannot move (a broker crash, --bound "
+                    "crashes=1, stops the coordinator and reloads it on restart)")
         if loop and b["transactions"] != 1:
             return ("the transactions bound counts the application mode's transactions; a "
                     "loop (inputs > 0) runs as many as its input needs")
@@ -698,8 +702,9 @@ class TransactionsModel(Model):
         codec = self.offsets_codec if p == self.P else self.data_codec
         return codec.decode(payload), p
 
-    def _writer(self, batch: ptx.Entry) -> int:
-        """The instance that wrote a batch."""
+    def _writer(self, batch: ptx.Entry, state: TxnState) -> int:
+        """The instance that wrote a batch (``state``: for a model whose instances share a
+        producer id, model/clients/source.py)."""
         if self.loop:
             return batch.pid
         return self.txn_of_record(batch.rec)[0]
@@ -714,7 +719,7 @@ class TransactionsModel(Model):
         for pend in state.coord.pending:
             if pend.reply >= tc.REPLY_LEADER:
                 batch, slot = self._resumed(pend.reply)
-                if slot == p and self._writer(batch) == i:
+                if slot == p and self._writer(batch, state) == i:
                     return True
         return False
 
@@ -873,7 +878,7 @@ class TransactionsModel(Model):
         """Partition.appendRecordsToLeader for a batch that passed the coordinator check."""
         q = self.slot_part[p]
         if p == self.P:
-            writer = self._writer(batch)
+            writer = self._writer(batch, state)
             if not self.generation_valid(state.members[writer], state.group):
                 # validateOffsetCommit, run once the transaction check is done: the member
                 # lost its partition (CommitFailedException) and rejoins before it goes on.
@@ -1025,7 +1030,7 @@ class TransactionsModel(Model):
             # KIP-890 part 2: the leader's produce goes on once the partition is added; the
             # instance waits for it if the batch is still its current one.
             batch, p = self._resumed(reply)
-            i = self._writer(batch)
+            i = self._writer(batch, state)
             prod = state.producers[i]
             waiting = prod.batches[p] == tp.INFLIGHT and \
                 self._batch(state, prod, i, p, False) == batch
@@ -1336,6 +1341,16 @@ class TransactionsModel(Model):
     def participants(self) -> tuple[str, ...]:
         return (*(f"P{i}" for i in range(self.I)), "Coordinator",
                 *(pt.broker_name(b) for b in range(self.n)))
+
+    def topic_message(self, action: Action, before: State, after: State) -> Message:
+        """This model's arrow for an action whose partitions a subclass names by topic
+        (``partition_name``): drawn with the numbered names, shown with the topic ones."""
+        numbered = {self.partition_name(q): f"p{q}" for q in range(len(before.cluster.parts))}
+        plain = tuple(numbered.get(a, a) if isinstance(a, str) else a for a in action)
+        arrow = TransactionsModel.message(self, plain, before, after)
+        return Message(arrow.source, arrow.target,
+                       arrow.text.replace(" ".join(map(str, plain[1:])),
+                                          " ".join(map(str, action[1:]))))
 
     def message(self, action: Action, before: State, after: State) -> Message:
         name = action[0]

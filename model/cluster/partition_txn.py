@@ -27,6 +27,7 @@ from kafkacheck.model.cluster.partition import RECORD_MASK, Change, PartitionSta
 
 NO_EPOCH = -1
 NO_OFFSET = -1
+NO_PRODUCER_ID = -1  # RecordBatch.NO_PRODUCER_ID: a producer without idempotence
 BATCHES_TO_RETAIN = 5  # ProducerStateEntry.NUM_BATCHES_TO_RETAIN
 
 # What one log entry holds.
@@ -203,6 +204,10 @@ class TransactionalPartition:
         """What the leader does with a batch: (outcome, offset of a duplicate).  A batch the
         group coordinator writes (TxnOffsetCommit, AppendOrigin.COORDINATOR) is checked for
         its epoch only: no duplicate or sequence check."""
+        if batch.pid == NO_PRODUCER_ID:
+            # A batch without a producer id has no producer state to check: appended as
+            # sent, a retry too (UnifiedLog.analyzeAndValidateProducerState: hasProducerId).
+            return APPEND, NO_OFFSET
         entry = producer_entry(log, codec, batch.pid)
         if not client:
             stale = entry.epoch != NO_EPOCH and batch.epoch < entry.epoch

@@ -1,0 +1,421 @@
+"""Kafka Connect source tasks: a task polls an external source, a producer writes what it
+polled to a topic, and the worker writes the source offsets to the offsets topic
+(WorkerSourceTask), or both in one transaction (ExactlyOnceWorkerSourceTask, KIP-618).
+
+The question it answers: after the worker running the task crashes, or a rebalance moves
+the task while its old worker keeps running it (a zombie), is every source record below
+the committed source offset in the topic (no loss), and is any source record in the topic
+twice?  Nothing here is a second log, producer or protocol: the task is the transactions
+model's loop (``transactions.TransactionsModel`` with inputs: the partitions, producer
+state, the transaction coordinator, markers and LSO), its input the external source (a
+sequence of N source records; record k has source offset k + 1), its output partition
+the topic (p0) and its offsets partition the connector's offsets topic
+(offset.storage.topic).  This module says how a Connect worker runs that loop:
+
+* ``exactly.once.source.support=disabled`` (the default) or ``preparing``
+  (DistributedConfig.exactlyOnceSourceEnabled: only ``enabled`` changes the tasks):
+  records go out through a producer without idempotence (Worker.baseProducerConfigs sets
+  enable.idempotence=false, acks=all, max.in.flight.requests.per.connection=1, unbounded
+  delivery.timeout.ms), so a retried batch is appended again; the source offset of a
+  record is written to the offsets topic once its produce is acknowledged
+  (WorkerSourceTask.commitOffsets, SubmittedRecords: only acknowledged records commit).
+* ``enabled``: each task has a transactional producer whose transactional.id is the
+  task's, the same on every worker (Worker.taskTransactionalId: group-connector-task); a
+  task starting on a worker calls initTransactions() before it reads its source offsets
+  (ExactlyOnceWorkerSourceTask.prepareToInitializeTask), which fences the task's previous
+  producer and aborts its open transaction; the records of a poll() and their source
+  offset are one transaction (transaction.boundary=poll, the default: the offset write
+  happens inside it, OffsetStorageWriter.doFlush before commitTransaction).
+* a send that fails for good (a fenced epoch) fails the task, in both modes
+  (errors.tolerance=none: WorkerSourceTask.producerSendFailed; under exactly-once the
+  error comes back from commitTransaction); a failed task is not restarted: only a later
+  rebalance starts the task on a worker again.
+* a task starting on a worker reads its last committed source offset from the offsets
+  topic up to its end, read_committed under ``enabled`` (KafkaOffsetBackingStore; it does
+  not wait for open transactions as a group's OffsetFetch does) and polls from there.
+* a worker crash, at any moment: its memory is gone (its requests in flight still land,
+  their answers reach nobody), the group rebalances and the task starts on the next
+  worker.  A rebalance starts the task anew on the worker it assigns it to, that worker
+  too if it already ran it (eager rebalancing does so; with sessioned rebalancing an
+  unrevoked task keeps running, which the model does not tell apart).
+
+Modelled as the loop does it, and so narrower than Connect: one record per poll(), the
+source offset written (or the transaction committed) before the next poll, i.e.
+offset.flush.interval.ms and the poll batch at their finest; time is not modelled, so the
+offset write may happen at any moment after the acknowledgement.  Under ``enabled`` the
+offset record takes the loop's offsets path: written with the producer's id and epoch in
+its transaction (a stale epoch is refused), without a sequence number.  Not modelled:
+transaction.boundary=interval or connector and errors.tolerance=all (KIP-779: a failed
+send skipped and committed past) are "not covered"; the leader's fenceZombies
+round when a connector's task count changes (Worker.fenceZombies: one task here), the
+worker-global offsets topic next to the connector's own, SourceTask.commitRecord,
+producer faults other than a delayed produce request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from kafkacheck.config import Config, build_config
+from kafkacheck.model.clients import txn_loop as tl
+from kafkacheck.model.clients import txn_producer as tp
+from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
+from kafkacheck.model.clients.txn_loop import Group, Member
+from kafkacheck.model.cluster import partition_txn as ptx
+from kafkacheck.model.cluster import txn_coordinator as tc
+from kafkacheck.model.cluster.partition import NO_LEADER
+from kafkacheck.model.cluster.partition_txn import NO_PRODUCER_ID
+from kafkacheck.model.interface import Action, Bound, Message, State
+from kafkacheck.properties.base import Property
+
+TOPIC = 0  # the topic's partition among the loop's data partitions
+
+DISABLED, PREPARING, ENABLED = "disabled", "preparing", "enabled"
+
+
+class SourceModel(TransactionsModel):
+    """A Connect source task over the transactions model's loop, run by one of the workers."""
+
+    name = "source"
+    summary = ("Kafka Connect source task: polled records produced, source offsets committed "
+               "after the ack; worker crashes and zombies; exactly.once.source.support "
+               "(KIP-618) writes records and offsets in one transaction")
+    source = ("WorkerSourceTask, ExactlyOnceWorkerSourceTask, OffsetStorageWriter, "
+              "KafkaOffsetBackingStore, Worker.taskTransactionalId; KIP-618")
+    settings = (
+        "exactly.once.source.support",
+        "exactly.once.support",
+        "transaction.boundary",
+        "offset.flush.interval.ms",
+        "errors.tolerance",
+        "transaction.version",
+        "replication.factor",
+        "min.insync.replicas",
+    )
+    key_settings = ("exactly.once.source.support", "transaction.boundary")
+    # One record per poll(), one transaction per poll(): the other boundaries are not
+    # modelled.  It reads none of the settings its base model covers by value
+    # (transactional.id, isolation.level): those stay "not covered" here.
+    # errors.tolerance=all skips a record whose send failed and commits past it (KIP-779):
+    # not modelled.
+    covered_values: ClassVar[dict[str, tuple]] = {"transaction.boundary": ("poll",),
+                                                  "errors.tolerance": ("none",)}
+    faults_not_modelled = (
+        *TransactionsModel.faults_not_modelled,
+        "task count changes (the leader's zombie fencing round, Worker.fenceZombies)",
+    )
+    bounds = (
+        Bound("workers", 2, "Connect workers; the connector's one task runs on one of them "
+              "at a time", minimum=1, maximum=2),
+        Bound("records", 2, "source records the task polls, one per poll() (record k has "
+              "source offset k + 1)", minimum=1, maximum=3),
+        Bound("task_crashes", 1, "crashes of the worker running the task: its memory is "
+              "gone, the group rebalances and the task starts on the next worker",
+              minimum=0, fault="source task (worker) crash"),
+        Bound("rebalances", 0, "rebalances moving the task while its old worker keeps "
+              "running it until it rejoins (a zombie)", minimum=0,
+              fault="group rebalance (zombie task)"),
+        Bound("late_produces", 0, "produce requests delayed past request.timeout.ms and "
+              "delivered later (the producer retries meanwhile)", minimum=0,
+              fault="delayed produce request"),
+        Bound("crashes", 0, "broker crashes", minimum=0, fault="broker crash"),
+    )
+
+    @classmethod
+    def validate_config(cls, config: Config) -> str | None:
+        k = config.kafka
+        support = k["exactly.once.source.support"]
+        if support != DISABLED and config.version < (3, 3):
+            return ("exactly.once.source.support does not exist in Kafka "
+                    f"{config.kafka_version} (KIP-618 arrived in 3.3)")
+        if k["exactly.once.support"] == "required" and support != ENABLED:
+            return ("exactly.once.support=required: the worker must have "
+                    "exactly.once.source.support=enabled, or creating the connector fails "
+                    "(SourceConnectorConfig, KIP-618)")
+        problem = TransactionsModel.validate_config(_loop_config(config))
+        if problem:
+            return problem
+        try:
+            _codecs(config, 1)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(_loop_config(config))
+        self.config = config
+        self.kafka = config.kafka
+        self.support = config.kafka["exactly.once.source.support"]
+        self.eos = self.support == ENABLED
+        self.bound = {**self.bound, **{b.name: b.default for b in SourceModel.bounds},
+                      **config.bounds}
+        # The task's producers share one transactional.id (Worker.taskTransactionalId).
+        self.tids = len({self.tid_of(i) for i in range(self.I)}) if self.eos else 0
+        self.data_codec, self.log_codec, self.offsets_codec = _codecs(config, self.tids)
+
+    # -- the worker's rules (one method each: test mutants override them) ------------------
+
+    def tid_of(self, i: int) -> int:
+        """Every worker runs the task with the task's transactional.id, group-connector-task
+        (Worker.taskTransactionalId): one id, one producer id, fenced by epoch."""
+        return 0
+
+    def pid_of(self, i: int) -> int:
+        """The producer id of worker i's task producer: the transactional id's, or none
+        (Worker.baseProducerConfigs: enable.idempotence=false)."""
+        return self.tid_of(i) if self.eos else NO_PRODUCER_ID
+
+    def offsets_in_transaction(self) -> bool:
+        """Under exactly-once the source offsets are written by the task's transactional
+        producer inside the transaction (ExactlyOnceWorkerSourceTask.commitTransaction)."""
+        return self.eos
+
+    def generation_valid(self, member: Member, group: Group) -> bool:
+        """The offsets topic is a plain topic: a write to it carries no group generation;
+        a zombie is stopped only by its producer epoch (KIP-618)."""
+        return True
+
+    def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
+        """The offsets are read to the end of the offsets topic (KafkaBasedLog.readToEnd;
+        read_committed reads to the LSO) without waiting for open transactions."""
+        return False
+
+    def task_started(self, prod: tp.Producer) -> tp.Producer:
+        """The task's producer on the worker that starts the task: a transactional one still
+        to call initTransactions() (which fences the task's previous producer), or a plain
+        one ready at once."""
+        if self.eos:
+            return tp.new_producer(self.first_plan)
+        return tp.new_producer(self.first_plan, ready=True)
+
+    def task_stopped(self, prod: tp.Producer) -> tp.Producer:
+        """The task is gone from this worker (it crashed, or a rebalance revoked it)."""
+        return prod._replace(phase=tp.DONE, batches=self.first_plan, abortable=False,
+                             bump=False)
+
+    def task_failed(self, prod: tp.Producer) -> tp.Producer:
+        """A send failed for good (a fenced epoch, an out-of-order sequence): the task
+        fails instead of aborting and going on (errors.tolerance=none:
+        WorkerSourceTask.producerSendFailed; under exactly-once the error comes back from
+        commitTransaction), and closes its producer; an open transaction is left to the
+        coordinator's transaction.timeout.ms."""
+        return prod._replace(phase=tp.FENCED if self.eos else tp.DONE)
+
+    # -- the loop, specialised -------------------------------------------------------------
+
+    def init_states(self) -> list[State]:
+        out = []
+        for s in super().init_states():
+            prods = tuple(p if s.members[i].owns else self.task_stopped(p)
+                          for i, p in enumerate(s.producers))
+            out.append(s._replace(producers=prods, budget=s.budget._replace(
+                restarts=self.bound["task_crashes"])))
+        return out
+
+    def _writer(self, batch: ptx.Entry, state: TxnState) -> int:
+        """Under one transactional.id the epoch names the producer: each InitProducerId hands
+        out a new one, so the worker whose producer holds the batch's epoch wrote it (-1:
+        none any more)."""
+        if not self.eos:
+            return super()._writer(batch, state)
+        for i, prod in enumerate(state.producers):
+            if prod.epoch == batch.epoch and self.pid_of(i) == batch.pid and \
+                    prod.phase not in (tp.NEW, tp.INITIALIZING, tp.DONE):
+                return i
+        return -1
+
+    def _batch(self, state: TxnState, prod: tp.Producer, i: int, p: int,
+               fresh: bool) -> ptx.Entry:
+        batch = super()._batch(state, prod, i, p, fresh)
+        if not batch.transactional and batch.pid == NO_PRODUCER_ID:
+            return batch._replace(epoch=0, seq=0)  # no producer id: no epoch, no sequence
+        if p == self.P and not self.offsets_in_transaction():
+            return batch._replace(epoch=0, transactional=False)
+        return batch
+
+    def _member_actions(self, state: TxnState, i: int,
+                        prod: tp.Producer) -> Iterator[tuple[Action, State]]:
+        for action, nxt in super()._member_actions(state, i, prod):
+            if action[0] == "Rejoin":
+                owns = nxt.members[i].owns
+                started = self.task_started(prod) if owns else self.task_stopped(prod)
+                nxt = self._with_producer(nxt, i, started)
+                action = (*action[:3], "starts the task" if owns else "no task")
+            elif action[0] == "FetchOffset":
+                action = ("FetchOffset", action[1], action[2].replace("committed",
+                                                                      "source offset"))
+            elif action[0] == "Poll":
+                action = ("Poll", action[1], action[2].replace("input", "source record"))
+            yield action, nxt
+
+    def successors(self, state: State) -> Iterator[tuple[Action, State]]:
+        for action, nxt in super().successors(state):
+            if action[0] == "NewProducer":
+                continue  # a fenced task fails; Connect does not restart it by itself
+            if action[0] == "Abort":
+                i = int(action[1][1:])
+                yield (("TaskFails", action[1], "producer error"),
+                       self._with_producer(state, i, self.task_failed(state.producers[i])))
+                continue
+            yield action, nxt
+        if state.budget.restarts > 0:
+            for i in range(self.I):
+                yield from self._crashes(state, i)
+
+    def _crashes(self, state: TxnState, i: int) -> Iterator[tuple[Action, State]]:
+        """The worker running the task crashes, at any moment: the task is gone from it
+        (answers to its requests in flight reach nobody; the requests themselves still land),
+        the group rebalances and the next worker gets the task (itself when it is alone: it
+        restarts)."""
+        member = state.members[i]
+        if not member.owns:
+            return
+        down = self._with_producer(state, i, self.task_stopped(state.producers[i]))
+        down = self._with_member(down, i, Member(member.generation, False, tl.NO_POSITION,
+                                                 tl.NO_POSITION))
+        down = self._forget_answers(down, i)
+        g = state.group.generation + 1
+        j = (i + 1) % self.I
+        budget = state.budget._replace(restarts=state.budget.restarts - 1)
+        yield (("Crash", f"P{i}", f"generation {g}", f"P{j} gets the task"),
+               down._replace(group=Group(g, j), budget=budget))
+
+    def _forget_answers(self, state: TxnState, i: int) -> TxnState:
+        """Worker i's appends awaiting acks and its coordinator requests stay, unanswered:
+        their writes land, and no later producer of worker i takes their answers for its
+        own (a leader's coordinator call is answered by epoch, ``_writer``)."""
+        waits = tuple(w for w in state.waits if w.owner != i)
+        if waits != state.waits:
+            state = state._replace(waits=waits)
+        for tid, pend in enumerate(state.coord.pending):
+            if pend.reply == tc.REPLY_CLIENT + i:
+                state = self._with_coord(state, tid, pending=pend._replace(
+                    reply=tc.REPLY_NOBODY))
+        return state
+
+    # -- what the properties read --------------------------------------------------------
+
+    def committed_source_offset(self, state: TxnState) -> int | None:
+        """The source offset the worker would read now (read_committed, to the LSO): 0
+        when none was committed, None while the offsets topic has no leader."""
+        leader = self._leader(state, self.OFF)
+        if leader == NO_LEADER:
+            return None
+        part = state.cluster.parts[self.OFF]
+        committed = tl.committed_offset(part.logs[leader], part.hws[leader],
+                                        self.offsets_codec, self.rules)
+        return max(committed, 0)
+
+    def properties(self) -> list[Property]:
+        from kafkacheck.properties import source as props
+
+        return props.source_properties(self)
+
+    # -- presentation --------------------------------------------------------------------
+
+    def partition_name(self, q: int) -> str:
+        return "topic" if q == TOPIC else super().partition_name(q)
+
+    def _batch_text(self, batch: ptx.Entry, p: int) -> str:
+        if p == self.P:
+            return f"source offset {batch.rec}" + (f" e{batch.epoch}" if batch.transactional
+                                                  else "")
+        if batch.pid == NO_PRODUCER_ID:
+            return f"r{batch.rec}"
+        return f"r{batch.rec} e{batch.epoch} s{batch.seq}"
+
+    def entry_text(self, payload: int, q: int = 0) -> str:
+        if q >= self.P and q != self.OFF:
+            return super().entry_text(payload, q)
+        e = self.codec_of(q).decode(payload)
+        if e.kind == ptx.MARKER:
+            return f"{'COMMIT' if e.commit else 'ABORT'}(e{e.epoch})"
+        if q == self.OFF:
+            return f"offset={e.rec}" + (f"(e{e.epoch})" if e.transactional else "")
+        return f"r{e.rec}" + (f"(e{e.epoch})" if e.pid != NO_PRODUCER_ID else "")
+
+    def message(self, action: Action, before: State, after: State) -> Message:
+        """The transactions model's arrows, with partitions named by their topic."""
+        if action[0] in ("Crash", "TaskFails"):
+            return Message(action[1], action[1], " ".join(map(str, action[1:])))
+        return self.topic_message(action, before, after)
+
+    def view(self, state: State) -> dict[str, Any]:
+        out = super().view(state)
+        committed = self.committed_source_offset(state)
+        out["committed source offset"] = "no leader" if committed is None else str(committed)
+        out["task crashes left"] = str(state.budget.restarts)
+        return out
+
+    def action_families(self) -> tuple[str, ...]:
+        return (*(f for f in super().action_families() if f not in ("NewProducer", "Abort")),
+                "TaskFails", "Crash")
+
+    def notes(self) -> list[str]:
+        out = [n for n in super().notes() if "bound 'timeouts'" not in n
+               and (self.eos or not n.startswith(("protocol:", "the transaction log")))]
+        out.append("offset.flush.interval.ms: time is not modelled; the task polls one "
+                   "record at a time and its source offset is written at any moment after "
+                   "the acknowledgement, before the next poll (the finest interval)")
+        out.append(f"exactly.once.source.support={self.support}: "
+                   + ("records and source offsets in one transaction per poll "
+                      "(transaction.boundary=poll); the task's transactional.id is shared by "
+                      "the workers, so a new task producer fences the old one"
+                      if self.eos else "a producer without idempotence (Connect's default); "
+                      "the source offset is written after the record is acknowledged"))
+        return out
+
+
+def _loop_config(config: Config) -> Config:
+    """The transactions model's configuration of this source task: a loop over the source
+    records, one data partition (the topic), and the producer the worker gives the task."""
+    k, b = config.kafka, config.bounds
+    eos = k["exactly.once.source.support"] == ENABLED
+    settings = [(name, str(k[name])) for name in ("transaction.version", "replication.factor",
+                                                  "min.insync.replicas")]
+    settings += [("transactional.id", "connect-cluster-connector-0" if eos else ""),
+                 ("enable.idempotence", "true" if eos else "false"),
+                 ("isolation.level", "read_committed")]
+    # Budgets the loop reads from the model's own bounds (rebalances, late produces) stay 0
+    # here: this model's record layouts count them (_codecs), not the loop's.
+    bounds = {"instances": b["workers"], "inputs": b["records"], "partitions": 1,
+              "crashes": b["crashes"]}
+    return build_config(TransactionsModel, settings=settings,
+                        bounds=[(n, str(v)) for n, v in bounds.items()],
+                        kafka_version=config.kafka_version)
+
+
+def _codecs(config: Config, pids: int) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
+    """The record layouts of the topic, the transaction log and the offsets topic
+    (ValueError when one does not fit).  Under exactly-once, the task's ``pids`` producer
+    ids (one: the task's transactional.id) go through epochs: one per task start and one
+    more to fence an open transaction, and with transaction.version 2 one per transaction
+    (each poll of each start, and again after each broker failover); below version 2 a
+    producer's batches take one sequence per poll.  Without exactly-once, batches carry no
+    producer id."""
+    loop = _loop_config(config)
+    k, b = loop.kafka, config.bounds
+    n = b["records"]
+    eos = config.kafka["exactly.once.source.support"] == ENABLED
+    if not eos:
+        data = ptx.Codec([ptx.data(NO_PRODUCER_ID, 0, 0, r, False) for r in range(n)],
+                         "the topic")
+        offsets = ptx.Codec([ptx.data(NO_PRODUCER_ID, 0, 0, v, False) for v in range(n + 1)],
+                            "the offsets topic")
+        return data, tc.log_codec(1, 1, 2), offsets
+    protocol = tc.protocol_for(k["transaction.version"],
+                               k["transaction.partition.verification.enable"]
+                               and loop.version >= (3, 6))
+    # The client's own KIP-360 bump never happens: a failed batch fails the task.
+    bumps = int(protocol.end_epoch(0) > 0)
+    starts = 1 + b["task_crashes"] + b["rebalances"]
+    failovers = b["crashes"]
+    epochs = 1 + 2 * (starts - 1) + 2 * failovers + bumps * n * (starts + failovers)
+    seqs = 1 if bumps else n * (1 + failovers)
+    data = ptx.data_codec(pids, epochs, seqs, n, True)
+    offsets = tl.offsets_codec(pids, epochs, n, True)
+    # A test mutant writes the offsets outside the transaction: plain records, epoch 0.
+    plain = [ptx.data(pid, 0, 0, v, False) for pid in range(pids) for v in range(n + 1)]
+    offsets = ptx.Codec([*offsets.values[1:], *plain], "the offsets topic")
+    return data, tc.log_codec(pids, epochs, 2), offsets
