@@ -117,6 +117,19 @@ def test_composed_replication_and_controller_with_a_crash_and_an_isolation(roles
         assert name in result.witnesses
 
 
+@pytest.mark.parametrize("cache", [cm.QUORUM_CACHE, 1], ids=["cache", "cache-of-one-entry"])
+def test_remembered_quorum_steps_change_no_count(monkeypatch, cache):
+    # The model remembers the Raft steps and controller decisions per (alive, cut,
+    # controllers); emptying that cache at every new key must explore the same graph
+    # (counts of the search before the cache existed).
+    monkeypatch.setattr(cm, "QUORUM_CACHE", cache)
+    model = make_model("controller", {**SAFE, "process.roles": "broker"}, brokers=2,
+                       controllers=3, records=1, crashes=1, isolations=1)
+    result = breadth_first(model)
+    assert result.result == "holds" and result.complete
+    assert (result.distinct_states, result.generated_states) == (15_619, 29_668)
+
+
 # Each property, and a configuration or a mutant (tests/mutants/controller.py) that breaks
 # it, with the length of the shortest counterexample.
 FAILING = [
