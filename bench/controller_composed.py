@@ -14,9 +14,10 @@ property, distinct states, depth, seconds and states per second.
         --disk-losses 1 --isr-updates in-flight   # issue 21: disk loss + failover
 
 Measured on the 2-core development machine: records=1, acks=all/min.insync.replicas=2
-holds over 785,611 states (depth 31, 35 s); records=2 holds over 9,160,005 states
-(depth 35, 506 s); acks=1 violates DeposedLeaderAcksSurvive and NoAckedWriteLost with a
-4-step counterexample in both.
+holds over 794,623 states (depth 31); records=2 holds over 9,086,829 states
+(depth 35; 1,381 worker CPU-s with 2 workers under load, bench/results/engines.md);
+acks=1 violates DeposedLeaderAcksSurvive and NoAckedWriteLost with a 4-step
+counterexample in both.
 
 The same checks from the command line:
 
