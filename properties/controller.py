@@ -119,15 +119,19 @@ def one_leader_per_epoch(model: ControllerModel, state: Any) -> bool:
     return True
 
 
-def deposed_acks_survive(state: Any) -> bool:
-    """Every record a deposed leader acknowledged is in the current (live) leader's log."""
-    alive = state.alive
+def deposed_acks_survive(model: ControllerModel, state: Any) -> bool:
+    """Every record a deposed leader acknowledged is in the current acting leader's log (a
+    restarted broker acts on nothing until it registered and caught up, as the replication
+    properties read it: ControllerModel.acting_brokers)."""
+    acting = -1
     for p, zombie in enumerate(state.acked_by_deposed_leader):
         if not zombie:
             continue  # the usual case: no deposed leader acknowledged anything
         part = state.parts[p]
         leader = part.leader
-        if leader == NO_LEADER or not alive >> leader & 1:
+        if acting < 0:
+            acting = model.acting_brokers(state)
+        if leader == NO_LEADER or not acting >> leader & 1:
             continue
         if zombie & ~log_records(part.logs[leader]):
             return False
@@ -211,7 +215,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "DeposedLeaderAcksSurvive",
             f"a record a deposed leader acknowledges (acks={acks}) is in the log of the "
             "current leader",
-            deposed_acks_survive,
+            partial(deposed_acks_survive, model),
             source="Kafka docs 'Replication'; Partition.makeFollower; KIP-320",
             explanation="a leader that did not yet know it was replaced acknowledged a "
             "record that the new leader lacks: with acks=1 the deposed leader answers "

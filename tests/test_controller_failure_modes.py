@@ -80,3 +80,25 @@ def test_composed_three_brokers_one_disk_loss_one_controller_failover():
     assert result.result == "holds" and result.complete
     assert {p.name for p in result.properties} >= {"ControllerFailsOver",
                                                    "IsrJoinersHoldCommitted"}
+
+
+def test_a_new_leader_restarting_with_an_empty_disk_is_not_read_before_it_registers():
+    # Found by the composed run: r1 is committed on all three, B1 is isolated and fenced
+    # (B2 leads), B1 then acknowledges r1 as a deposed leader, and B2 loses its disk and
+    # restarts.  Until it registers (which takes its leadership away) B2 acts on nothing,
+    # so the deposed leader's acknowledgement is not judged against B2's empty log; B3
+    # still holds r1 and NoAckedWriteLost holds throughout.
+    model = make_model("controller", SAFE, records=1, crashes=0, isolations=1, restarts=1,
+                       disk_losses=1, isr_updates="in-flight")
+    props = {p.name: p for p in model.properties()}
+    state = model.init_states()[0]
+    for label in (("Produce", "r1", "to B1"), ("Fetch", "B2", "from B1"),
+                  ("Fetch", "B2", "from B1"), ("Fetch", "B3", "from B1"),
+                  ("Fetch", "B3", "from B1"), ("Isolate", "B1/C1"), ("Elect", "C2", "epoch 2"),
+                  ("Fence", "B1", "by C2"), ("Ack", "r1", "by B1"), ("DiskLoss", "B2/C2"),
+                  ("Restart", "B2/C2")):
+        state = next(t for a, t in model.successors(state) if tuple(a) == label)
+    assert state.acked_by_deposed_leader[0] and state.parts[0].leader == 1
+    assert not state.parts[0].logs[1] and not model.acting_brokers(state) >> 1 & 1
+    assert props["DeposedLeaderAcksSurvive"].holds(state)
+    assert props["NoAckedWriteLost"].holds(state)
