@@ -218,34 +218,23 @@ def rejudge(recorded: dict[str, Any], prediction: Prediction) -> Judgement:
 def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction) -> Judgement:
     """Compare the anomalies of ``history`` with what ``prediction`` allows."""
     ops = as_ops(history)
-    found = observe(ops)
-    problems = []
+    found = observe(ops)  # a kind missing here: its view does not apply (no group ran)
     read_problem = final_read_problem(ops)
-    if read_problem:
-        problems.append(read_problem)
-    kinds = []
-    for kind_id, kind in KINDS.items():
-        anomalies = found.get(kind_id)
-        if anomalies is None:
-            continue  # the view does not apply (no consumer group in this run)
-        pred = prediction.kinds[kind_id]
-        n = len(anomalies)
-        verdict = kind_verdict(n, pred.status)
-        kv = KindVerdict(kind_id, kind.label, n, pred.status, verdict, list(pred.because))
-        if verdict in (FAIL, NOT_COVERED):
-            kv.excerpt = excerpt(ops, anomalies)
-        if n:
-            kv.examples = [a.to_json() for a in anomalies[:3]]
-        kinds.append(kv)
-    return Judgement(overall(kinds, problems), kinds, problems, prediction)
+    judgement = judge_found({k: [a.to_json() for a in v] for k, v in found.items()},
+                            [read_problem] if read_problem else [], prediction)
+    for kv in judgement.kinds:
+        if kv.verdict in (FAIL, NOT_COVERED):
+            kv.excerpt = excerpt(ops, found[kv.kind])
+    return judgement
 
 
 def judge_found(found: Mapping[str, Sequence[dict[str, Any]]], problems: Sequence[str],
                 prediction: Prediction) -> Judgement:
     """Judge anomalies already derived (examples per kind id) against ``prediction``.
 
-    For histories that are not event logs (a transactions run records each transaction's
-    outcome and what each consumer read); a kind missing from ``found`` did not apply.
+    :func:`judge` derives them from an event history; a transactions run derives them from
+    each transaction's outcome and what each consumer read.  A kind missing from ``found``
+    did not apply.
     """
     kinds = []
     for kind_id, kind in KINDS.items():

@@ -353,8 +353,7 @@ class SourceModel(TransactionsModel):
                 "TaskFails", "Crash")
 
     def notes(self) -> list[str]:
-        out = [n for n in super().notes() if "bound 'timeouts'" not in n
-               and (self.eos or not n.startswith(("protocol:", "the transaction log")))]
+        out = [n for n in super().notes() if "bound 'timeouts'" not in n]
         out.append("offset.flush.interval.ms: time is not modelled; the task polls one "
                    "record at a time and its source offset is written at any moment after "
                    "the acknowledgement, before the next poll (the finest interval)")

@@ -1245,16 +1245,18 @@ class TransactionsModel(Model):
         return float(spent + 2 * delivered + ended)
 
     def notes(self) -> list[str]:
-        out = [f"protocol: {self.protocol.name}"]
+        # A loop without a transactional.id has no transactions: nothing to say of them.
+        out = [f"protocol: {self.protocol.name}"] if self.transactional else []
         if self.n == 1:
             out.append("replication.factor=1: one broker holds every partition, so a crash "
                        "stops the whole cluster until it restarts (the coordinator reloads "
                        "its log); set replication.factor=2 for failover")
-        out.append("transaction.timeout.ms: time is not modelled; the coordinator's abort "
-                   "of a timed-out transaction can happen at any moment of an ongoing "
-                   "transaction (bound 'timeouts'), which covers every value")
-        out.append("the transaction log shares replication.factor and min.insync.replicas "
-                   "with the data topic (Kafka defaults it to 3 and 2)")
+        if self.transactional:
+            out.append("transaction.timeout.ms: time is not modelled; the coordinator's "
+                       "abort of a timed-out transaction can happen at any moment of an "
+                       "ongoing transaction (bound 'timeouts'), which covers every value")
+            out.append("the transaction log shares replication.factor and "
+                       "min.insync.replicas with the data topic (Kafka defaults it to 3 and 2)")
         return out
 
     def log_text(self, payload: int) -> str:
