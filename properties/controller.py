@@ -236,7 +236,10 @@ def controller_properties(model: ControllerModel) -> list[Property]:
     props += [Property(**{**p.__dict__,
                           "source": p.source + " (on the composed controller state)"})
               for p in rp.replication_properties(model) if p.kind != "eventually"]
-    if model.m > 1 and (model.bound["crashes"] or model.bound["isolations"]):
+    # A node that stops (crash, disk loss) or is cut off can take the active controller
+    # with it: the failover is then reachable, and its absence a coverage finding.
+    if model.m > 1 and (model.bound["crashes"] or model.bound["isolations"]
+                        or model.bound["disk_losses"]):
         props.append(sometimes(
             "ControllerFailsOver", "a new controller is elected in a higher epoch",
             lambda s: any(e > 1 for _, e in active_controllers(model, s))))

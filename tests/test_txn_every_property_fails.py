@@ -19,6 +19,8 @@ RC = {"transactional.id": "app", "isolation.level": "read_committed"}
 SMALL = {"instances": 1, "partitions": 1}
 LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
 LOOP_TV1 = {**RC, "transaction.version": "1"}
+# The transaction log on two brokers, the data on one: the coordinator can move.
+SPLIT = {**RC, "replication.factor": "1", "transaction.state.log.replication.factor": "2"}
 
 # (case, settings, bounds, property, shortest counterexample) on real Kafka behaviour.
 REAL = [
@@ -68,6 +70,10 @@ MUTANTS = [
     ("no-generation-check", LOOP_TV1, LOOP, "ZombieOffsetsFenced", 6),
     ("no-generation-check", LOOP_TV1, LOOP, "ExactlyOnce", 24),
     ("unstable-offset-fetch", LOOP_TV1, LOOP, "ExactlyOnce", 24),
+    # The new coordinator forgets P0's epoch (its replica's HW was behind) and gives P1 the
+    # same one: P1's record is taken for a duplicate of P0's, and P1's commit returns.
+    ("loads-below-hw", SPLIT, {"instances": 2, "partitions": 1, "coordinator_moves": 1},
+     "CommittedNotLost", 13),
     ("no-seek-after-abort", LOOP_TV1, {**LOOP, "rebalances": 0, "instances": 1, "aborts": 1},
      "LoopCompletes", 3),
 ]

@@ -203,8 +203,86 @@ def test_a_coordinator_move_needs_a_second_replica():
     instead of being reported as an explored fault that never happened."""
     from kafkacheck.config import UsageError
 
-    with pytest.raises(UsageError, match="coordinator_moves needs replication.factor >= 2"):
+    with pytest.raises(UsageError, match="coordinator_moves needs transaction.state.log"
+                                         r".replication.factor >= 2 \(it follows "):
         make_model("transactions", TXN, coordinator_moves=1)
+    with pytest.raises(UsageError, match="coordinator_moves needs transaction.state.log"):
+        make_model("transactions", {**TXN, "replication.factor": "2",
+                                    "transaction.state.log.replication.factor": "1"},
+                   coordinator_moves=1)
+
+
+# -- the transaction log's own replication factor (TransactionLogConfig) ------------------
+
+# The data topic on one replica, __transaction_state on two: the coordinator can move to
+# another broker while the data partitions add no follower interleavings.
+SPLIT = {"replication.factor": "1", "transaction.state.log.replication.factor": "2"}
+
+
+def reachable_actions(model):
+    """Every action label of the model's reachable transitions (a plain search)."""
+    seen, todo, actions = set(model.init_states()), list(model.init_states()), set()
+    while todo:
+        for action, nxt in model.successors(todo.pop()):
+            actions.add(tuple(action))
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return actions
+
+
+def test_the_transaction_log_has_its_own_replication_factor():
+    """transaction.state.log.replication.factor sizes __transaction_state apart from the
+    data topic: two brokers, each data partition on one of them (round robin), the log
+    on both, every replica in its ISR at the start."""
+    model = make_model("transactions", {**TXN, **SPLIT}, instances=1, partitions=2)
+    assert model.n == 2 and model.repl.replicas == ((0,), (1,), (0, 1))
+    assert [part.isr for part in model.init_states()[0].cluster.parts] == [0b01, 0b10, 0b11]
+    assert "2 brokers; replicas: p0 on {B1}, p1 on {B2}, txnlog on {B1, B2}" in model.notes()
+
+
+def test_only_the_transaction_log_has_a_follower_to_fetch_and_to_move_to():
+    model = make_model("transactions", {**TXN, **SPLIT}, instances=1, partitions=1,
+                       coordinator_moves=1)
+    actions = reachable_actions(model)
+    fetches = {a for a in actions if a[0] in ("Fetch", "ShrinkIsr", "ExpandIsr", "MoveLeader")}
+    assert fetches and {a[-1] for a in fetches} == {"txnlog"}
+    # The log's replicas start at broker 2 (round robin): B2 leads, the move goes to B1.
+    assert {a for a in actions if a[0] == "MoveLeader"} == {("MoveLeader", "B1", "txnlog")}
+
+
+def test_a_coordinator_moved_to_the_other_replica_keeps_every_guarantee():
+    """The log's leader moves to its second replica, whose coordinator loads the log at
+    its log end (loadTransactionMetadata): every safety and liveness property holds for
+    the zombie and the newer instance.
+    kafkacheck check transactions --set transactional.id=app
+    --set isolation.level=read_committed --set replication.factor=1
+    --set transaction.state.log.replication.factor=2 --bound instances=2
+    --bound partitions=1 --bound coordinator_moves=1"""
+    result = check(SPLIT, instances=2, partitions=1, coordinator_moves=1)
+    assert result.result == "holds" and result.complete
+    assert (result.distinct_states, result.generated_states) == (72_335, 180_241)
+    assert result.coverage["MoveLeader"] > 0
+
+
+def test_one_min_isr_for_every_partition_must_fit_the_smaller_topic():
+    from kafkacheck.config import UsageError
+
+    with pytest.raises(UsageError, match="must not exceed the smaller replication factor"):
+        make_model("transactions", {**TXN, **SPLIT, "min.insync.replicas": "2"})
+    with pytest.raises(UsageError, match=r"transaction.state.log.replication.factor=4 is "
+                                         "beyond exhaustive reach"):
+        make_model("transactions", {**TXN, "transaction.state.log.replication.factor": "4"})
+
+
+def test_the_transaction_logs_min_isr_is_not_covered():
+    """transaction.state.log.min.isr is not read (the log uses min.insync.replicas): a run
+    that sets it is NOT COVERED, never a green verdict."""
+    from kafkacheck.config import build_config
+
+    config = build_config(TransactionsModel, settings=[
+        ("transactional.id", "app"), ("transaction.state.log.min.isr", "1")])
+    assert "transaction.state.log.min.isr" in config.uncovered
 
 
 @pytest.mark.thorough

@@ -141,6 +141,7 @@ class TransactionsModel(Model):
         "enable.idempotence",
         "acks",
         "replication.factor",
+        "transaction.state.log.replication.factor",
         "min.insync.replicas",
         "unclean.leader.election.enable",
         "flush.messages",
@@ -220,12 +221,20 @@ class TransactionsModel(Model):
                     f"{k['transaction.timeout.ms']} exceeds the broker's "
                     f"transaction.max.timeout.ms {TRANSACTION_MAX_TIMEOUT_MS}")
         rf = k["replication.factor"]
-        if rf > 3:
-            return f"replication.factor={rf} is beyond exhaustive reach here (at most 3)"
-        if b["coordinator_moves"] and rf < 2:
-            return ("coordinator_moves needs replication.factor >= 2: with one replica the "
+        log_rf = transaction_log_rf(config)
+        for name, value in (("replication.factor", rf), (TXN_LOG_RF, log_rf)):
+            if value > 3:
+                return f"{name}={value} is beyond exhaustive reach here (at most 3)"
+        if b["coordinator_moves"] and log_rf < 2:
+            return (f"coordinator_moves needs {TXN_LOG_RF} >= 2 (it follows "
+                    "replication.factor unless set): with one replica the "
                     "__transaction_state leader cannot move (a broker crash, --bound "
                     "crashes=1, stops the coordinator and reloads it on restart)")
+        if log_rf != rf and k["min.insync.replicas"] > min(rf, log_rf):
+            return (f"min.insync.replicas={k['min.insync.replicas']} with topics of "
+                    f"{min(rf, log_rf)} and {max(rf, log_rf)} replicas: this model gives every "
+                    "partition one min ISR, so it must not exceed the smaller replication "
+                    "factor")
         if loop and b["transactions"] != 1:
             return ("the transactions bound counts the application mode's transactions; a "
                     "loop (inputs > 0) runs as many as its input needs")
@@ -260,12 +269,17 @@ class TransactionsModel(Model):
         # A transaction's slots: the data partitions, then (loop) the offsets partition.
         self.slots = self.P + (1 if self.loop else 0)
         self.slot_part = tuple(range(self.P)) + ((self.OFF,) if self.loop else ())
-        self.n = k["replication.factor"]
+        # Brokers: as many as the larger replication factor.  The data topic (and the
+        # loop's offsets) has replication.factor replicas, the transaction log its own.
+        self.data_rf = k["replication.factor"]
+        self.log_rf = transaction_log_rf(config)
+        self.n = max(self.data_rf, self.log_rf)
         bumps = int(self.protocol.end_epoch(0) > 0) + int(self.protocol.client_bumps_epoch)
         self.data_codec, self.log_codec, self.offsets_codec = _codecs(config, bumps)
         repl_kafka = {name: k.get(name, kafka_settings.SETTINGS[name].default)
                       for name in ReplicationModel.settings}
         repl_kafka["acks"] = -1  # transactional producers, markers and logs: acks=all
+        repl_kafka["replication.factor"] = self.n
         repl_bounds = {"partitions": self.P + (2 if self.loop else 1), "records": 0,
                        "crashes": b["crashes"], "crash_kind": b["crash_kind"],
                        "leader_changes": b["coordinator_moves"], "lost_acks": 0, "bounces": 0,
@@ -275,8 +289,10 @@ class TransactionsModel(Model):
             cluster_cls = type("MutatedCluster", (TransactionalCluster,),
                                {"rule_mixins": (*self.rule_mixins, TransactionalPartition)})
         explicit = config.explicit & {"flush.messages"}
+        replicas = (self.data_rf,) * self.P + (self.log_rf,) + \
+            ((self.data_rf,) if self.loop else ())
         self.repl = cluster_cls(Config(repl_kafka, repl_bounds, explicit,
-                                       kafka_version=config.kafka_version))
+                                       kafka_version=config.kafka_version), replicas)
         self.rules = self.repl.rules
         self.embedded = Embedded(self.repl, 0, "")
         self.everyone = (1 << self.P) - 1
@@ -336,7 +352,7 @@ class TransactionsModel(Model):
         changed = True
         while changed:
             changed = False
-            for f in range(self.n):
+            for f in self.repl.replicas[self.TXN]:
                 if f != part.leader:
                     nxt = rules.fetch(part, f)
                     if nxt is not None:
@@ -433,7 +449,7 @@ class TransactionsModel(Model):
         up = leader != NO_LEADER and alive >> leader & 1
         coord = state.coord
         if up and coord.epoch != txn.epoch:
-            metas = tc.load(txn.logs[leader], self.log_codec, self.tids)
+            metas = self.load_log(txn, leader)
             markers = tuple(m.parts if m.state in (tc.PREPARE_COMMIT, tc.PREPARE_ABORT) else 0
                             for m in metas)
             state = state._replace(coord=Coordinator(txn.epoch, metas,
@@ -441,6 +457,12 @@ class TransactionsModel(Model):
         elif not up and coord.epoch >= 0:
             state = state._replace(coord=tc.unloaded(self.tids))
         return state
+
+    def load_log(self, txn: PartitionState, leader: int) -> tuple[TxnMeta, ...]:
+        """What a coordinator taking over reads: its replica's whole transaction log, to
+        the log end offset, not just below its high watermark (TransactionStateManager
+        .loadTransactionMetadata, FetchIsolation.LOG_END)."""
+        return tc.load(txn.logs[leader], self.log_codec, self.tids)
 
     # -- successors ------------------------------------------------------------------------
 
@@ -1251,12 +1273,21 @@ class TransactionsModel(Model):
             out.append("replication.factor=1: one broker holds every partition, so a crash "
                        "stops the whole cluster until it restarts (the coordinator reloads "
                        "its log); set replication.factor=2 for failover")
+        elif self.log_rf != self.data_rf:
+            where = ", ".join(f"{self.partition_name(q)} on "
+                              f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
+                              for q in range(len(self.repl.replicas)))
+            out.append(f"{self.n} brokers; replicas: {where}")
         if self.transactional:
             out.append("transaction.timeout.ms: time is not modelled; the coordinator's "
                        "abort of a timed-out transaction can happen at any moment of an "
                        "ongoing transaction (bound 'timeouts'), which covers every value")
-            out.append("the transaction log shares replication.factor and "
-                       "min.insync.replicas with the data topic (Kafka defaults it to 3 and 2)")
+            if self.log_rf == self.data_rf:
+                out.append(f"the transaction log has replication.factor={self.data_rf} "
+                           f"replicas, as the data topic ({TXN_LOG_RF} is 3 by default in "
+                           "Kafka: set it to check that)")
+            out.append("the transaction log uses min.insync.replicas, as the data topic "
+                       "(transaction.state.log.min.isr, 2 in Kafka, is not read)")
         return out
 
     def log_text(self, payload: int) -> str:
@@ -1294,7 +1325,7 @@ class TransactionsModel(Model):
             name = self.partition_name(q)
             leader = part.leader
             out[f"{name}.leader"] = "none" if leader == NO_LEADER else pt.broker_name(leader)
-            for b in range(self.n):
+            for b in self.repl.replicas[q]:
                 if q == self.TXN:
                     log = " ".join(self.log_text(e & pt.RECORD_MASK) for e in part.logs[b])
                 else:
@@ -1380,6 +1411,16 @@ class TransactionsModel(Model):
 
 
 TRANSACTION_MAX_TIMEOUT_MS = 900000  # broker transaction.max.timeout.ms default
+TXN_LOG_RF = "transaction.state.log.replication.factor"
+
+
+def transaction_log_rf(config: Config) -> int:
+    """Replicas of __transaction_state: the setting when given, else replication.factor
+    (Kafka's default of 3 would need three brokers in every check)."""
+    if TXN_LOG_RF in config.explicit:
+        return config.kafka[TXN_LOG_RF]
+    return config.kafka["replication.factor"]
+
 # The replication model's own produce path, switched off here (records=0).
 REPLICATION_PRODUCE = frozenset({"Produce", "Ack", "AckError", "AckLost", "ProduceTimeout"})
 

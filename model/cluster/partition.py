@@ -230,11 +230,13 @@ class PartitionRules:
 
     # -- the initial partition ------------------------------------------------------------
 
-    def initial(self, leader: int) -> PartitionState:
-        """A fresh partition: empty logs, ``leader`` in epoch 0, every replica in the ISR."""
+    def initial(self, leader: int, replicas: int = -1) -> PartitionState:
+        """A fresh partition: empty logs, ``leader`` in epoch 0, every replica in the ISR
+        (``replicas``: the brokers holding one, as a bitmask; all of them by default)."""
         n = self.n
         zeros = (0,) * n
-        return PartitionState(leader, 0, self.everyone, ((),) * n, zeros, zeros, zeros,
+        isr = self.everyone if replicas < 0 else replicas
+        return PartitionState(leader, 0, isr, ((),) * n, zeros, zeros, zeros,
                               zeros if self.track_flush else (), (), (), 0, 0, NO_LEADER)
 
     # -- produce and acknowledgement (Partition.appendRecordsToLeader, DelayedProduce) -----

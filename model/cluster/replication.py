@@ -11,7 +11,7 @@ Leader Replicas, unclean shutdown), KAFKA-15583 (strict min ISR).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import product
 from typing import Any, ClassVar, NamedTuple
 
@@ -178,7 +178,10 @@ class ReplicationModel(Model):
             return "lost_alter_responses needs --bound isr_updates=in-flight"
         return elr_problem(config)
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, replicas: Sequence[int] | None = None) -> None:
+        """``replicas``: an embedding model's replica count per partition (topics with
+        their own replication factor, such as ``__transaction_state``); the brokers are
+        then as many as the largest count, and replication.factor must equal it."""
         super().__init__(config)
         k = self.kafka
         self.version = config.version
@@ -203,9 +206,17 @@ class ReplicationModel(Model):
         self.min_isr = self.rules.min_isr
         self.rule = pt.truncation_name(cls)
         self.truncation_overridden = truncation is not None
-        # Replica assignment: partition p's replicas start at broker p (round robin).
-        self.order = [tuple((p + i) % self.n for i in range(self.n))
+        # Replica assignment: partition p's replicas start at broker p (round robin), the
+        # first ``replicas[p]`` of the rotation when partitions differ in replica count.
+        counts = tuple(replicas) if replicas is not None else (self.n,) * self.partitions
+        if len(counts) != self.partitions or max(counts) != self.n or min(counts) < 1:
+            raise ValueError(f"replica counts {counts} for {self.partitions} partitions "
+                             f"over {self.n} brokers")
+        self.order = [tuple((p + i) % self.n for i in range(counts[p]))
                       for p in range(self.partitions)]
+        # Each partition's replicas in broker order (the order successors are listed in).
+        self.replicas = tuple(tuple(sorted(order)) for order in self.order)
+        self.replica_mask = tuple(sum(1 << b for b in order) for order in self.order)
         self.everyone = (1 << self.n) - 1
         self.names = tuple(broker_name(b) for b in range(self.n))
         self.async_isr = b["isr_updates"] == "in-flight"
@@ -225,7 +236,8 @@ class ReplicationModel(Model):
     # -- state ------------------------------------------------------------------------
 
     def init_states(self) -> list[State]:
-        parts = tuple(self.rules.initial(self.order[p][0]) for p in range(self.partitions))
+        parts = tuple(self.rules.initial(self.order[p][0], self.replica_mask[p])
+                      for p in range(self.partitions))
         b = self.bound
         ops: Operations | tuple = ()
         if self.operations:
@@ -271,7 +283,7 @@ class ReplicationModel(Model):
             if part.pending:
                 yield from self._acks(state, p, part, maximal)
             synced, epoch = part.synced, part.epoch
-            for f in range(self.n):
+            for f in self.replicas[p]:
                 if f == leader or not alive >> f & 1:
                     continue
                 if synced[f] == epoch:
@@ -287,7 +299,7 @@ class ReplicationModel(Model):
                 yield from self._isr_changes(state, p, part, alive)
         elif leader != NO_LEADER and rules.truncates_alone:
             # Legacy followers truncate on becoming follower, whether or not the leader is up.
-            for f in range(self.n):
+            for f in self.replicas[p]:
                 if f != leader and alive >> f & 1 and part.synced[f] != part.epoch:
                     yield self._become_follower(state, p, part, f)
         eligible = alive & ~state.fenced
@@ -376,7 +388,7 @@ class ReplicationModel(Model):
         eligible = alive & ~state.fenced
         order = self.order[p]
         out = self._out_of_sync(part, alive)
-        for f in range(self.n):
+        for f in self.replicas[p]:
             bit = 1 << f
             if out & bit:
                 ch = rules.change(part, isr & ~bit, eligible, order)
@@ -478,7 +490,8 @@ class ReplicationModel(Model):
         if clean:
             state = state._replace(ops=state.ops._replace(clean=state.ops.clean & ~bit))
             restarted = tuple(rules.restart(part, b, min(part.hws[b], len(part.logs[b])))
-                              for part in parts)
+                              if mask >> b & 1 else part
+                              for part, mask in zip(parts, self.replica_mask, strict=True))
             yield (what, self.names[b], "after controlled shutdown"), state._replace(
                 parts=restarted)
             return
@@ -500,6 +513,9 @@ class ReplicationModel(Model):
             stale = []
             for p, part in enumerate(parts):
                 hw = hws[p]
+                if not self.replica_mask[p] >> b & 1:
+                    restarted.append(part)  # b holds no replica of partition p
+                    continue
                 nxt = restart(part, b, hw)
                 if keep_fetch_state:
                     nxt = nxt._replace(remote=part.remote)
@@ -564,11 +580,11 @@ class ReplicationModel(Model):
         eligible = alive & ~state.fenced
         out = self._out_of_sync(part, alive)
         known = 1 << part.leader
-        for f in range(self.n):
+        for f in self.replicas[p]:
             if part.remote[f] != pt.UNKNOWN:
                 known |= 1 << f
         ops = state.ops
-        for f in range(self.n):
+        for f in self.replicas[p]:
             bit = 1 << f
             if out & bit:
                 kind, new_isr = "shrink", isr & ~bit
@@ -640,7 +656,7 @@ class ReplicationModel(Model):
         if self.restart_wait == "none":
             return True
         return state.alive == self.everyone and not state.fenced and all(
-            part.isr == self.everyone for part in state.parts)
+            part.isr == mask for part, mask in zip(state.parts, self.replica_mask, strict=True))
 
     def _controlled_shutdown(self, state: ReplicationState, b: int) -> ReplicationState:
         """Broker b shuts down cleanly: the controller moves its leaderships and removes it

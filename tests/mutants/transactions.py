@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from kafkacheck.model.clients.transactions import TransactionsModel
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.cluster import partition_txn as ptx
+from kafkacheck.model.cluster import txn_coordinator as tc
 from kafkacheck.model.cluster.partition import RECORD_MASK, Change, PartitionState
 from kafkacheck.model.cluster.partition_txn import Codec, Entry
+from kafkacheck.model.cluster.txn_coordinator import TxnMeta
 from mutants import mutant
 
 # -- partition rules (mixed into TransactionalPartition) ------------------------------------
@@ -145,3 +147,12 @@ class TxnNewLeaderKeepsHw(TransactionsModel):
     """A restarted sole replica leaves committed transactions below its HW unseen."""
 
     rule_mixins = (NewLeaderKeepsHw,)
+
+
+@mutant("transactions", "loads-below-hw", breaks="CommittedNotLost")
+class TxnLoadsBelowHw(TransactionsModel):
+    """A new coordinator reads its transaction log only below its high watermark: a
+    PrepareCommit its replica holds but has not yet seen committed is forgotten."""
+
+    def load_log(self, txn: PartitionState, leader: int) -> tuple[TxnMeta, ...]:
+        return tc.load(txn.logs[leader][:txn.hws[leader]], self.log_codec, self.tids)
