@@ -341,7 +341,8 @@ def _update_index(out: Path, matrices: Sequence[Matrix], sections: Sequence[str]
             continue
         end = text.find("\n## ", start + len(heading))
         end = len(text) if end < 0 else end + 1
-        text = text[:start] + section.rstrip("\n") + "\n" + text[end:]
+        # A section ends with a blank line before the next heading, as in a full run.
+        text = text[:start] + section.rstrip("\n") + "\n\n" + text[end:]
     if matrices:
         readme.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
         results = out / "results.json"

@@ -379,6 +379,12 @@ def _transaction_rows() -> tuple[Row, ...]:
                                      "isolation.level": "read_committed"},
                     {"instances": 1, "partitions": 1, "crashes": 1,
                      "crash_kind": "power-loss"}))
+    # The log on two brokers, the data on one: the coordinator moves to the other replica.
+    rows.append(Row("transactions", {"transactional.id": "app",
+                                     "isolation.level": "read_committed",
+                                     "replication.factor": "1",
+                                     "transaction.state.log.replication.factor": "2"},
+                    {"instances": 2, "partitions": 1, "coordinator_moves": 1}))
     return tuple(rows)
 
 
@@ -391,14 +397,19 @@ TRANSACTIONS = Matrix(
           "of the transactional.id that fences the first (a zombie), and a broker crash. "
           "transaction.version 1 without partition verification is the protocol of Kafka "
           "3.5 and earlier; version 1 with verification is KIP-890 part 1 (3.6); version 2 "
-          "is KIP-890 part 2 (the default from 4.0).",
+          "is KIP-890 part 2 (the default from 4.0).  Unless a row sets "
+          "transaction.state.log.replication.factor, the transaction log has as many "
+          "replicas as the data topic (one broker); the last row puts it on two brokers and "
+          "moves the coordinator to the second one.",
     model="transactions",
     columns=("NoAbortedRead", "AtomicCommit", "CommittedNotLost", "ZombieFenced",
              "LsoAdvances", "TransactionsComplete"),
     setting_columns=("isolation.level", "transaction.version",
-                     "transaction.partition.verification.enable"),
+                     "transaction.partition.verification.enable", "replication.factor",
+                     "transaction.state.log.replication.factor"),
     bound_columns=("instances", "transactions", "partitions", "late_produces",
-                   "late_end_txns", "expiries", "aborts", "crashes", "crash_kind"),
+                   "late_end_txns", "expiries", "aborts", "crashes", "crash_kind",
+                   "coordinator_moves"),
     rows=_transaction_rows(),
 )
 

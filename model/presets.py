@@ -231,6 +231,13 @@ _ALL: tuple[Preset, ...] = (
            "(a zombie), two partitions: every transaction guarantee holds",
            {"transactional.id": "app", "isolation.level": "read_committed"},
            {"instances": 2, "partitions": 2}),
+    Preset("txn-coordinator-failover", "transactions",
+           "the transaction log on two brokers (transaction.state.log.replication.factor=2), "
+           "the data on one: the coordinator moves to the other replica and loads the log "
+           "there while a zombie and a newer instance run; every guarantee holds",
+           {"transactional.id": "app", "isolation.level": "read_committed",
+            "replication.factor": "1", "transaction.state.log.replication.factor": "2"},
+           {"instances": 2, "partitions": 1, "coordinator_moves": 1}),
     Preset("txn-hanging-3.5", "transactions",
            "Kafka 3.5 (before KIP-890): a produce delayed past its timeout lands after the "
            "abort and the LSO stops for good (a hanging transaction)",

@@ -68,6 +68,16 @@ def test_zombie_fencing_and_version_2_presets_hold_every_transaction_guarantee(
 
 
 @pytest.mark.thorough
+def test_the_coordinator_failover_preset_holds_on_the_other_replica(capsys):
+    """Does a transaction survive its coordinator moving?  The log's leader moves to its
+    second broker, whose coordinator loads the log there (tests/test_txn_guarantees.py
+    checks the same configuration in the default suite)."""
+    code, data = check_json(capsys, "txn-coordinator-failover")
+    assert code == 0 and data["result"] == "holds" and data["distinct_states"] == 72_335
+    assert data["fault_model"]["explored"] == {"coordinator failover": 1}
+
+
+@pytest.mark.thorough
 def test_the_exactly_once_loop_preset_holds(capsys):
     """Is this exactly-once?  The loop in transactions (version 2) through a rebalance
     with a zombie: each input's output exactly once."""

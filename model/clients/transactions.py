@@ -1272,7 +1272,7 @@ class TransactionsModel(Model):
         if self.n == 1:
             out.append("replication.factor=1: one broker holds every partition, so a crash "
                        "stops the whole cluster until it restarts (the coordinator reloads "
-                       "its log); set replication.factor=2 for failover")
+                       f"its log); set {TXN_LOG_RF}=2 for a failover to another broker")
         elif self.log_rf != self.data_rf:
             where = ", ".join(f"{self.partition_name(q)} on "
                               f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
@@ -1283,12 +1283,17 @@ class TransactionsModel(Model):
                        "abort of a timed-out transaction can happen at any moment of an "
                        "ongoing transaction (bound 'timeouts'), which covers every value")
             if self.log_rf == self.data_rf:
-                out.append(f"the transaction log has replication.factor={self.data_rf} "
-                           f"replicas, as the data topic ({TXN_LOG_RF} is 3 by default in "
-                           "Kafka: set it to check that)")
+                out.append(f"the transaction log has {self.data_rf} replica(s), as many as "
+                           f"the data topic (replication.factor); Kafka's {TXN_LOG_RF} "
+                           "default is 3: set it to check another count")
             out.append("the transaction log uses min.insync.replicas, as the data topic "
                        "(transaction.state.log.min.isr, 2 in Kafka, is not read)")
         return out
+
+    def effective_settings(self) -> dict[str, Any]:
+        """The transaction log's replica count as checked: replication.factor unless
+        transaction.state.log.replication.factor is given (the notes say why)."""
+        return {**self.config.kafka, TXN_LOG_RF: self.log_rf}
 
     def log_text(self, payload: int) -> str:
         """A transaction-log record as text."""
