@@ -141,6 +141,13 @@ _ALL: tuple[Preset, ...] = (
            "replication + KRaft controller, 3 brokers, a crash and an isolation",
            {"acks": "all", "min.insync.replicas": "2"},
            {"records": 1, "crashes": 1, "isolations": 1}),
+    Preset("controller-disk-loss-failover", "controller",
+           "replication + KRaft controller, 3 combined nodes, AlterPartition in flight: one "
+           "node loses its disk and restarts with a new broker epoch; when it is the active "
+           "controller's node, another controller takes over (every guarantee holds)",
+           {"acks": "all", "min.insync.replicas": "2"},
+           {"records": 1, "crashes": 0, "isolations": 0, "restarts": 1, "disk_losses": 1,
+            "isr_updates": "in-flight"}),
     Preset("disk-loss-last-isr", "replication",
            "Kafka 4.0 (ELR off): the last ISR member loses its disk, comes back empty and is "
            "elected (KIP-841 kept it in the ISR)", _RF2_ALL, {"crashes": 0, "disk_losses": 1},
