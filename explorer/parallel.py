@@ -123,7 +123,8 @@ class ShardWorker:
                 "witnesses": dict(shard.checks.witnesses),
                 "rss_growth": max(0, _rss() - self.rss_start),
                 "cpu_seconds": time.process_time(),
-                "table_bytes": shard.table.nbytes(), "spilled": shard.spill.spilled}
+                "table_bytes": shard.table.nbytes(), "spilled": shard.spill.spilled,
+                "sent_again": shard.sent_again}
 
     def parent(self, fp: int) -> int | None:
         """The parent fingerprint of a state this worker owns."""

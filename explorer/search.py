@@ -18,6 +18,7 @@ import pickle
 import shutil
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,11 @@ from kafkacheck.model.interface import Action, Model, State, symmetry_label
 CHUNK_BYTES = 1 << 18
 OBJECT_STATES = 4096  # the first states of a level stay Python objects (no packing cost)
 BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
+# Fingerprints of successors recently sent to other shards (direct-mapped, 8 MiB): a
+# successor sent before is in its owner's table already, or will be before anything the
+# owner reads after it, so sending it again would only be packed, shipped and dropped.
+SENT_SLOTS = 1 << 20
+_FP_LIMIT = 1 << 64
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,9 @@ class Shard:
         self.coverage: dict[str, int] = {}
         self.state_limit = state_limit
         self.stop_at_first = stop_at_first
+        # fingerprint + 1 of the successors last sent per slot (0: none); shards only
+        self.sent = array("Q", bytes(8 * SENT_SLOTS)) if count > 1 else None
+        self.sent_again = 0  # successors not sent because they were sent before
         self.tick: Callable[[int], None] | None = None  # called every 1024 expansions
         self.expanding = False  # inside expand(): a stop there leaves the next level partial
         self.early_stop = True  # stop inside a level when everything is decided
@@ -353,7 +362,8 @@ class Shard:
         steps = bool(checks.steps)
         active = checks.active
         distinct = len(self.table)
-        generated = expanded = 0
+        generated = expanded = again = 0
+        sent, sent_mask = self.sent, SENT_SLOTS - 1
         if count > 1 and active:
             # States another shard sent arrive unchecked: check this level's before any
             # successor of the next level, or a deeper violation could be recorded first
@@ -386,6 +396,13 @@ class Shard:
                         if graph is not None:
                             graph.edges.append((sfp, action, fp))
                         if count > 1 and fp % count != index:
+                            slot = (fp >> 16) & sent_mask
+                            key = fp + 1
+                            if sent[slot] == key:  # type: ignore[index]
+                                again += 1
+                                continue
+                            if key < _FP_LIMIT:
+                                sent[slot] = key  # type: ignore[index]
                             owner = fp % count
                             if append_record(outboxes[owner], fp, sfp, nxt,  # type: ignore[index]
                                              classes) >= BATCH_BYTES:
@@ -406,6 +423,7 @@ class Shard:
             self.expanding = False
         finally:
             self.generated += generated
+            self.sent_again += again
 
     def advance(self) -> None:
         """Make the next level the current one."""

@@ -37,6 +37,22 @@ def test_parallel_workers_find_the_sequential_counts_verdicts_and_trace_lengths(
     assert par.coverage == seq.coverage
 
 
+@pytest.mark.parametrize("slots", [search.SENT_SLOTS, 1])
+def test_a_successor_sent_to_its_owner_before_is_not_sent_again(monkeypatch, slots):
+    # The owner holds it already (or takes it before anything sent after it), so the
+    # counts, verdicts and traces are those of the sequential search with or without
+    # the sender's cache (one slot: nearly every successor is sent again).
+    monkeypatch.setattr(search, "SENT_SLOTS", slots)
+    seq = breadth_first(_replication(), SAFETY)
+    par = parallel_breadth_first(_replication(), SAFETY, workers=2)
+    assert _summary(par) == _summary(seq)
+    skipped = sum(s["sent_again"] for s in par.worker_stats)
+    if slots > 1:
+        assert skipped > seq.generated_states // 10
+    else:
+        assert skipped < seq.generated_states // 20
+
+
 def test_a_parallel_run_is_deterministic_for_a_given_worker_count():
     runs = [parallel_breadth_first(_replication(), SAFETY, workers=2) for _ in range(2)]
     assert [v.trace.actions for v in runs[0].violations] == \
