@@ -251,6 +251,25 @@ def test_only_the_transaction_log_has_a_follower_to_fetch_and_to_move_to():
     assert {a for a in actions if a[0] == "MoveLeader"} == {("MoveLeader", "B1", "txnlog")}
 
 
+def test_a_crash_of_the_coordinators_broker_fails_the_coordinator_over_to_the_other():
+    # The log's leader B2 crashes: B1, its other replica, leads it in a new epoch and its
+    # coordinator loads the log there while B2 is still down.
+    model = make_model("transactions", {**TXN, **SPLIT}, instances=1, partitions=1,
+                       crashes=1)
+    seen, todo, moved = set(model.init_states()), list(model.init_states()), False
+    while todo and not moved:
+        for _action, nxt in model.successors(todo.pop()):
+            log = nxt.cluster.parts[model.TXN]
+            moved = (log.leader == 0 and not nxt.cluster.alive >> 1 & 1
+                     and nxt.coord.epoch == log.epoch > 0)
+            if moved:
+                break
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    assert moved
+
+
 def test_a_coordinator_moved_to_the_other_replica_keeps_every_guarantee():
     """The log's leader moves to its second replica, whose coordinator loads the log at
     its log end (loadTransactionMetadata): every safety and liveness property holds for
