@@ -317,3 +317,22 @@ def test_two_instances_two_partitions_and_a_broker_crash_keep_read_committed_exh
     assert result.result == "holds" and result.complete
     assert result.distinct_states == 608_171 and result.generated_states == 1_832_736
     assert result.coverage["Crash"] > 0 and result.coverage["Restart"] > 0
+
+
+@pytest.mark.thorough
+def test_the_must_show_size_with_the_transaction_log_on_two_brokers_holds_exhaustively():
+    """Issue 14's must-show with a real failover: the zombie and the newer instance, two
+    partitions (one per broker), the transaction log on both brokers, and one broker
+    crash; when it hits the coordinator's broker, the log's other replica leads and its
+    coordinator loads the log (about 10 minutes).  Running followers stay in the ISR
+    (slow_followers=none); with a separate coordinator move as well the search passed
+    21 million states at depth 37 without ending.
+    kafkacheck check transactions --set transactional.id=app
+    --set isolation.level=read_committed --set replication.factor=1
+    --set transaction.state.log.replication.factor=2 --bound instances=2
+    --bound partitions=2 --bound crashes=1 --bound slow_followers=none"""
+    result = check(SPLIT, ["NoAbortedRead", "AtomicCommit", "CommittedNotLost", "ZombieFenced"],
+                   instances=2, partitions=2, crashes=1, slow_followers="none")
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 4_809_070 and result.generated_states == 15_845_043
+    assert result.coverage["Crash"] > 0 and result.coverage["LastLeaderElect"] > 0

@@ -168,7 +168,8 @@ class TransactionsModel(Model):
         Bound("crash_kind", "process", "process (the page cache survives), power-loss or any",
               choices=("process", "power-loss", "any")),
         Bound("coordinator_moves", 0, "moves of the __transaction_state leader without a "
-              "crash: the coordinator fails over", minimum=0, fault="coordinator failover"),
+              "crash: the coordinator fails over", minimum=0,
+              fault="coordinator failover without a crash (__transaction_state leader move)"),
         Bound("late_produces", 0, "produce requests delayed in the network past the client's "
               "request.timeout.ms and delivered later", minimum=0,
               fault="delayed produce request"),
@@ -1273,7 +1274,10 @@ class TransactionsModel(Model):
             out.append("replication.factor=1: one broker holds every partition, so a crash "
                        "stops the whole cluster until it restarts (the coordinator reloads "
                        f"its log); set {TXN_LOG_RF}=2 for a failover to another broker")
-        elif self.log_rf != self.data_rf:
+        if self.transactional and self.log_rf > 1 and self.bound["crashes"]:
+            out.append("a crash of the coordinator's broker fails the coordinator over: "
+                       "another replica of the transaction log leads and loads it")
+        if self.n > 1 and self.log_rf != self.data_rf:
             where = ", ".join(f"{self.partition_name(q)} on "
                               f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
                               for q in range(len(self.repl.replicas)))
