@@ -14,6 +14,7 @@ The same ``ShardWorker`` runs inside Ray actors (explorer/ray_engine.py).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import resource
 import signal
@@ -250,6 +251,18 @@ class _Pool:
         self.procs = []
         self.pending: set[int] = set()  # workers whose answer has not been read yet
         self.on_wait: Callable[[], None] | None = None  # called every second while waiting
+        # Objects that exist before the fork go to the permanent generation for the
+        # workers: their collections then never walk (and copy-on-write) the model and
+        # its caches inherited from this process (gc.freeze's documented use).
+        gc.freeze()
+        try:
+            self._start(ctx, model, props, workers, memory_budget)
+        finally:
+            gc.unfreeze()
+
+    def _start(self, ctx: Any, model: Model, props: PropertySet, workers: int,
+               memory_budget: int | None) -> None:
+        """Fork the worker processes."""
         for i in range(workers):
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_worker_main, daemon=True,
