@@ -177,12 +177,6 @@ _ALL: tuple[Preset, ...] = (
            "acks=1: a controlled shutdown moves leadership to a follower that has not "
            "fetched an acknowledged record", {"acks": "1", "replication.factor": "3"},
            _ROLLING, ("NoAckedWriteLost",)),
-    Preset("controller-disk-loss-failover", "controller",
-           "3 KRaft nodes, AlterPartition in flight, one node losing its disk and one "
-           "isolation forcing a controller failover (minutes)",
-           {"acks": "all", "min.insync.replicas": "2"},
-           {"records": 1, "crashes": 0, "isolations": 1, "restarts": 1, "disk_losses": 1,
-            "isr_updates": "in-flight"}),
     Preset("offset-expiry-pre-kip211", "group",
            "Kafka 2.0: a live group that commits after processing loses its committed offset "
            "to offsets.retention.minutes; after a rebalance earliest processes a record again",
@@ -323,3 +317,6 @@ _ALL: tuple[Preset, ...] = (
 )
 
 PRESETS: dict[str, Preset] = {p.name: p for p in _ALL}
+_TWICE = sorted({p.name for p in _ALL if sum(q.name == p.name for q in _ALL) > 1})
+if _TWICE:  # a later preset would silently replace an earlier one of the same name
+    raise RuntimeError(f"presets defined twice: {', '.join(_TWICE)}")

@@ -137,3 +137,11 @@ def test_ctrl_c_prints_the_partial_result_and_exits_3():
     assert proc.returncode == 3
     assert "INCOMPLETE: interrupted" in out and "distinct states" in out
     assert "Traceback" not in err
+
+
+def test_every_preset_name_is_defined_once():
+    # presets.PRESETS is keyed by name: a second definition would replace the first unseen
+    # (an old preset of the same name once claimed 'minutes' for a search that never ends).
+    from kafkacheck.model import presets
+
+    assert len(presets.PRESETS) == len(presets._ALL)
