@@ -323,12 +323,13 @@ _REGISTRY: tuple[Setting, ...] = (
        "(an epoch bump per transaction, partitions added by the leader; from 4.0), 0 and 1 "
        "the earlier protocol"),
     # Replicas of __transaction_state (TransactionLogConfig; its topic is created once this
-    # many brokers exist).  Producer-side semantics: only models with transactions read it.
+    # many brokers exist).  No role: a model without a transaction log is not affected, and
+    # each model with one lists both (covered, or not covered by value).
     _s("transaction.state.log.replication.factor", "broker", 3, _int(1, 32767),
        "replicas of the transaction log, __transaction_state (its own topic: the data "
-       "topics keep replication.factor)", semantics=_P),
+       "topics keep replication.factor)"),
     _s("transaction.state.log.min.isr", "broker", 2, _int(1),
-       "min.insync.replicas of the transaction log", semantics=_P),
+       "min.insync.replicas of the transaction log"),
     _s("transaction.partition.verification.enable", "broker", True, _bool,
        "a leader asks the transaction coordinator before a producer's first transactional "
        "write to a partition (KIP-890 part 1, from 3.6)", _bool_render),

@@ -304,6 +304,21 @@ def test_the_transaction_logs_min_isr_is_not_covered():
     assert "transaction.state.log.min.isr" in config.uncovered
 
 
+@pytest.mark.parametrize("model, uncovered", [
+    # No transaction log in the model: the broker file's key changes nothing there.
+    ("replication", False), ("controller", False), ("producer", False),
+    # A transaction log that follows replication.factor: another count is not covered.
+    ("streams", True), ("source", True)])
+def test_the_transaction_log_settings_matter_only_where_there_is_a_transaction_log(
+        model, uncovered):
+    from kafkacheck.config import build_config
+    from kafkacheck.model.registry import model_class
+
+    config = build_config(model_class(model), settings=[
+        ("transaction.state.log.replication.factor", "1")])
+    assert ("transaction.state.log.replication.factor" in config.uncovered) is uncovered
+
+
 @pytest.mark.thorough
 def test_two_instances_two_partitions_and_a_broker_crash_keep_read_committed_exhaustively():
     """Issue 14's must-show size with one replica: the zombie and the newer instance, two

@@ -92,6 +92,8 @@ class SourceModel(TransactionsModel):
         "transaction.version",
         "replication.factor",
         "min.insync.replicas",
+        "transaction.state.log.replication.factor",
+        "transaction.state.log.min.isr",
     )
     key_settings = ("exactly.once.source.support", "transaction.boundary")
     # One record per poll(), one transaction per poll(): the other boundaries are not
@@ -99,8 +101,11 @@ class SourceModel(TransactionsModel):
     # (transactional.id, isolation.level): those stay "not covered" here.
     # errors.tolerance=all skips a record whose send failed and commits past it (KIP-779):
     # not modelled.
+    # The transaction log follows replication.factor and min.insync.replicas here.
     covered_values: ClassVar[dict[str, tuple]] = {"transaction.boundary": ("poll",),
-                                                  "errors.tolerance": ("none",)}
+                                                  "errors.tolerance": ("none",),
+                                                  "transaction.state.log.replication.factor": (),
+                                                  "transaction.state.log.min.isr": ()}
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "task count changes (the leader's zombie fencing round, Worker.fenceZombies)",

@@ -71,11 +71,16 @@ class StreamsModel(TransactionsModel):
         "transaction.version",
         "replication.factor",
         "min.insync.replicas",
+        "transaction.state.log.replication.factor",
+        "transaction.state.log.min.isr",
     )
     key_settings = ("processing.guarantee", "transaction.version")
     # Reads none of the settings its base model covers by value (group.protocol,
     # transactional.id, isolation.level): those stay "not covered" here.
-    covered_values: ClassVar[dict[str, tuple]] = {}
+    # The transaction log follows replication.factor and min.insync.replicas here: any
+    # value given for its own settings is not covered.
+    covered_values: ClassVar[dict[str, tuple]] = {
+        "transaction.state.log.replication.factor": (), "transaction.state.log.min.isr": ()}
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "an instance crash while one of its requests is outstanding (its late answer)",

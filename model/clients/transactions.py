@@ -142,12 +142,16 @@ class TransactionsModel(Model):
         "acks",
         "replication.factor",
         "transaction.state.log.replication.factor",
+        "transaction.state.log.min.isr",
         "min.insync.replicas",
         "unclean.leader.election.enable",
         "flush.messages",
         "log.flush.interval.messages",
         "eligible.leader.replicas.version",
     )
+    # The log's min ISR is min.insync.replicas here: any value given for its own setting
+    # is not covered.
+    covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": ()}
     key_settings = ("transactional.id", "isolation.level", "transaction.version",
                     "transaction.partition.verification.enable", "replication.factor",
                     "min.insync.replicas")
@@ -1291,7 +1295,7 @@ class TransactionsModel(Model):
                            f"the data topic (replication.factor); Kafka's {TXN_LOG_RF} "
                            "default is 3: set it to check another count")
             out.append("the transaction log uses min.insync.replicas, as the data topic "
-                       "(transaction.state.log.min.isr, 2 in Kafka, is not read)")
+                       "(transaction.state.log.min.isr, 2 in Kafka, is not covered)")
         return out
 
     def effective_settings(self) -> dict[str, Any]:
