@@ -49,10 +49,10 @@ from kafkacheck.model.interface import Action, Model, State, symmetry_label
 CHUNK_BYTES = 1 << 18
 OBJECT_STATES = 4096  # the first states of a level stay Python objects (no packing cost)
 BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
-# Fingerprints of successors recently sent to other shards (direct-mapped, 8 MiB): a
+# Fingerprints of successors recently sent to other shards (direct-mapped, 2 MiB): a
 # successor sent before is in its owner's table already, or will be before anything the
 # owner reads after it, so sending it again would only be packed, shipped and dropped.
-SENT_SLOTS = 1 << 20
+SENT_SLOTS = 1 << 18
 _FP_LIMIT = 1 << 64
 
 
@@ -288,7 +288,7 @@ class Shard:
         self.state_limit = state_limit
         self.stop_at_first = stop_at_first
         # fingerprint + 1 of the successors last sent per slot (0: none); shards only
-        self.sent = array("Q", bytes(8 * SENT_SLOTS)) if count > 1 else None
+        self.sent = array("Q", [0]) * SENT_SLOTS if count > 1 else None
         self.sent_again = 0  # successors not sent because they were sent before
         self.tick: Callable[[int], None] | None = None  # called every 1024 expansions
         self.expanding = False  # inside expand(): a stop there leaves the next level partial
