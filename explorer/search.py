@@ -395,7 +395,7 @@ class Shard:
                         fp = fp_of(nxt)
                         if graph is not None:
                             graph.edges.append((sfp, action, fp))
-                        if count > 1 and fp % count != index:
+                        if count > 1 and (owner := fp % count) != index:
                             slot = (fp >> 16) & sent_mask
                             key = fp + 1
                             if sent[slot] == key:  # type: ignore[index]
@@ -403,7 +403,6 @@ class Shard:
                                 continue
                             if key < _FP_LIMIT:
                                 sent[slot] = key  # type: ignore[index]
-                            owner = fp % count
                             if append_record(outboxes[owner], fp, sfp, nxt,  # type: ignore[index]
                                              classes) >= BATCH_BYTES:
                                 flush(owner)  # type: ignore[misc]

@@ -317,6 +317,6 @@ _ALL: tuple[Preset, ...] = (
 )
 
 PRESETS: dict[str, Preset] = {p.name: p for p in _ALL}
-_TWICE = sorted({p.name for p in _ALL if sum(q.name == p.name for q in _ALL) > 1})
-if _TWICE:  # a later preset would silently replace an earlier one of the same name
-    raise RuntimeError(f"presets defined twice: {', '.join(_TWICE)}")
+if len(PRESETS) != len(_ALL):  # a later preset would silently replace an earlier one
+    raise RuntimeError("presets defined twice: " + ", ".join(sorted(
+        {p.name for p in _ALL if PRESETS[p.name] is not p})))
