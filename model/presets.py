@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -319,4 +320,4 @@ _ALL: tuple[Preset, ...] = (
 PRESETS: dict[str, Preset] = {p.name: p for p in _ALL}
 if len(PRESETS) != len(_ALL):  # a later preset would silently replace an earlier one
     raise RuntimeError("presets defined twice: " + ", ".join(sorted(
-        {p.name for p in _ALL if PRESETS[p.name] is not p})))
+        name for name, n in Counter(p.name for p in _ALL).items() if n > 1)))
