@@ -556,8 +556,11 @@ def collect(model: Model, props: PropertySet, result: CheckResult,
 def run_identity(model: Model, props: PropertySet, engine: str) -> dict[str, Any]:
     """What a checkpoint must match to be resumed: the model, its configuration, the checks."""
     cfg = model.config
-    return {"model": model.name, "settings": cfg.kafka_text(),
+    # The Kafka release picks the rules: a run saved under one must not go on under another.
+    return {"model": model.name, "kafka_version": cfg.kafka_version,
+            "settings": cfg.kafka_text(),
             "bounds": {k: str(v) for k, v in cfg.bounds.items()},
+            "not_covered": cfg.uncovered_text(),
             "properties": [p.name for p in props.all], "engine": engine}
 
 

@@ -218,6 +218,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     budget = args.max_seconds if args.max_seconds is not None else review.DEFAULT_MAX_SECONDS
     result = review.run(files, budget, fix_search=not args.no_fix,
                         kafka_version=args.kafka_version)
+    _printing_verdict[:] = [result.exit_code]
     if args.json:
         print(json.dumps(review.as_json(result), indent=1))
     elif args.markdown:
@@ -379,8 +380,18 @@ def _exit_code(result: Any) -> int:
     return EXIT_HOLDS if result.result == "holds" else EXIT_INCOMPLETE
 
 
+# Commands whose exit code is a verdict, and the code of the verdict being printed: when
+# the reader goes away mid-print (`| head`), the exit code stays the verdict's, never 0 for
+# a verdict that was not "holds" (nor for one not yet reached).
+VERDICT_COMMANDS = frozenset({"check", "simulate", "replay", "prove", "review", "report",
+                              "conformance"})
+_printing_verdict: list[int] = []
+
+
 def _emit(result: Any, args: argparse.Namespace) -> None:
     from kafkacheck.explorer.render import result_json, text_report
+
+    _printing_verdict[:] = [_exit_code(result)]
 
     if args.json:
         print(json.dumps(result_json(result), indent=2))
@@ -767,9 +778,22 @@ COMMANDS = {
 }
 
 
+def _quiet_stdout() -> None:
+    """After a broken pipe: send what is left in stdout to /dev/null (no second error at exit)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
+    command = None
+    _printing_verdict.clear()
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C must stop a search with its partial result, even when the shell that
         # started us ignores SIGINT (background jobs inherit that).
@@ -786,6 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             raise UsageError("no command given (the commands are listed above)")
+        command = args.command
         return COMMANDS[args.command](args)
     except UsageError as exc:
         # One line whatever the message quotes (a key or a file's content with line breaks).
@@ -803,7 +828,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("kafkacheck: interrupted", file=sys.stderr)
         return EXIT_INCOMPLETE
     except BrokenPipeError:
-        return EXIT_HOLDS
+        _quiet_stdout()
+        if _printing_verdict:
+            return _printing_verdict[0]
+        return EXIT_INCOMPLETE if command in VERDICT_COMMANDS else EXIT_HOLDS
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
         if os.environ.get("KAFKACHECK_DEBUG"):
             raise

@@ -448,6 +448,7 @@ def build_config(
              **{k: v for k, v in not_modelled.items() if kafka_settings.lookup(k) is not None}}
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
                                          dict(model_cls.covered_values), version)
+    uncovered.update(model_cls.uncovered_under(given, bound_values))
     for key in uncovered:
         if key in kafka:
             # The model runs under the version's default, the behaviour it covers; the

@@ -9,7 +9,7 @@ states).  Actions are small printable tuples ``(name, arg, ...)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -115,6 +115,13 @@ class Model:
     # What canonical() renames, in a few words: results say "symmetry: <this>" so that
     # counts of classes are not read as counts of states.
     symmetry_over: ClassVar[str] = "states"
+
+    @classmethod
+    def uncovered_under(cls, given: Mapping[str, Any],
+                        bounds: Mapping[str, Any]) -> dict[str, Any]:
+        """Settings among ``given`` (those asked for) that only these bounds leave
+        uncovered, with their values: a run with any is "not covered", never HOLDS."""
+        return {}
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

@@ -259,6 +259,16 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("log.retention.hours", "broker", 168, _int(-1), "broker default of retention.ms"),
     _s("cleanup.policy", "topic", "delete", _choice("delete", "compact", "delete,compact"),
        "delete or compact old segments", semantics=_L),
+    _s("log.cleanup.policy", "broker", "delete", _choice("delete", "compact", "delete,compact"),
+       "broker default of cleanup.policy (ServerLogConfigs)", semantics=_L),
+    _s("remote.storage.enable", "topic", False, _bool,
+       "tiered storage: old segments move to remote storage (KIP-405; TopicConfig)",
+       _bool_render, semantics=_L),
+    # No role: it only matters for the graceful shutdowns of the rolling_restarts bound
+    # (ServerConfigs; BrokerServer.shutdown skips the controlled shutdown when false),
+    # which the replication model marks not covered (ReplicationModel.uncovered_under).
+    _s("controlled.shutdown.enable", "broker", True, _bool,
+       "move leadership away before a graceful shutdown", _bool_render),
     _s("eligible.leader.replicas.version", "broker", 1, _int(0, 1),
        "KRaft feature level (kafka-features / storage format), not a config property: 1 turns "
        "on Eligible Leader Replicas (KIP-966; available from 4.0, default on clusters "

@@ -2,9 +2,8 @@
 
 Each test names the guarantee: a run whose configuration, checkpoint or output channel
 was not what the verdict claims must never exit 0.  The four wrong greens found are
-marked ``xfail(strict=True)``: the default suite stays green, and the fix of each makes
-its test pass, which strict mode turns into a failure until the marker is removed.
-Each run is a few hundredths of a second to a second.
+fixed; their tests keep them fixed.  Each run is a few hundredths of a second to a
+second.
 """
 
 from __future__ import annotations
@@ -14,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kafkacheck.cli import EXIT_HOLDS, EXIT_USAGE, main
+from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_VIOLATED, main
+
+EXIT_NOT_COVERED = EXIT_INCOMPLETE  # exit 3: no verdict for the run as a whole
 
 FAST = ["--no-diagram", "--no-estimate", "--progress-every", "0"]
-WRONG_GREEN = pytest.mark.xfail(strict=True, reason="wrong green found by audit6 (not fixed)")
 
 
 def test_compaction_set_on_the_topic_is_not_covered(capsys):
@@ -26,7 +26,6 @@ def test_compaction_set_on_the_topic_is_not_covered(capsys):
     capsys.readouterr()
 
 
-@WRONG_GREEN
 @pytest.mark.parametrize("setting", ["log.cleanup.policy=compact",
                                      "remote.storage.enable=true"])
 def test_log_semantics_review_calls_not_covered_are_not_covered_in_check(setting, capsys):
@@ -36,10 +35,10 @@ def test_log_semantics_review_calls_not_covered_are_not_covered_in_check(setting
     code = main(["check", "replication", *FAST, "--property", "LeaderInIsr",
                  "--set", setting])
     out = capsys.readouterr().out
-    assert code != EXIT_HOLDS, out
+    assert code == EXIT_NOT_COVERED, out
+    assert "NOT COVERED" in out and setting.split("=")[0] in out
 
 
-@WRONG_GREEN
 def test_rolling_restarts_without_controlled_shutdown_are_not_checked_as_controlled(capsys):
     # The rolling_restarts bound explores controlled shutdowns (leadership moves away
     # first).  controlled.shutdown.enable=false makes BrokerServer.shutdown skip them
@@ -50,10 +49,19 @@ def test_rolling_restarts_without_controlled_shutdown_are_not_checked_as_control
                  "--bound", "records=1", "--property", "WritesAccepted",
                  "--set", "controlled.shutdown.enable=false"])
     out = capsys.readouterr().out
-    assert code != EXIT_HOLDS, out
+    assert code == EXIT_NOT_COVERED, out
+    assert "controlled.shutdown.enable=false" in out
 
 
-@WRONG_GREEN
+def test_without_rolling_restarts_controlled_shutdown_changes_nothing_explored(capsys):
+    # Crashes are uncontrolled whatever the flag says: the verdict stands.
+    code = main(["check", "replication", *FAST, "--property", "LeaderInIsr",
+                 "--set", "controlled.shutdown.enable=false"])
+    out = capsys.readouterr().out
+    assert code == EXIT_HOLDS, out
+    assert "accepted but not modelled: controlled.shutdown.enable" in out
+
+
 def test_a_checkpoint_is_not_resumed_under_another_kafka_version(tmp_path: Path, capsys):
     # The same effective settings, bounds and properties, but Kafka 4.4 rules for the
     # saved part and 0.10 rules (high-watermark truncation) for the rest: the mixed run
@@ -77,13 +85,16 @@ class _ClosedPipe(io.StringIO):
         raise BrokenPipeError(32, "Broken pipe")
 
 
-@WRONG_GREEN
 def test_a_violation_printed_into_a_closed_pipe_does_not_exit_zero(monkeypatch):
     # `set -o pipefail; kafkacheck check acks1-loss --json | head -c 1` exits 0 today:
     # the BrokenPipeError raised while printing the violation is turned into EXIT_HOLDS.
     monkeypatch.setattr("sys.stdout", _ClosedPipe())
-    code = main(["check", "acks1-loss", *FAST, "--json"])
-    assert code != EXIT_HOLDS
+    assert main(["check", "acks1-loss", *FAST, "--json"]) == EXIT_VIOLATED
+
+
+def test_a_listing_into_a_closed_pipe_is_no_verdict_and_exits_zero(monkeypatch):
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    assert main(["list"]) == EXIT_HOLDS
 
 
 @pytest.mark.parametrize("argv", [
