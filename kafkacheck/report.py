@@ -65,6 +65,11 @@ class RowResult:
     cells: dict[str, CellResult]
 
 
+# `report --max-seconds`: the time limit of each run (a run cut short is "unknown" in its
+# cells, never "holds"); set by generate() before the worker processes are forked.
+_ROW_LIMIT: dict[str, float | None] = {"seconds": None}
+
+
 def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
     """Run the explorer on one row (in a worker process) and render what it found."""
     from kafkacheck.explorer.bfs import breadth_first
@@ -73,7 +78,8 @@ def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
 
     row, columns, max_states = args
     model = make_model(row.model, row.settings, kafka_version=row.kafka_version, **row.bounds)
-    result = breadth_first(model, columns, max_states=max_states)
+    result = breadth_first(model, columns, max_states=max_states,
+                           max_seconds=_ROW_LIMIT["seconds"])
     by_name = {p.name: p for p in result.properties}
     cells = {}
     for name in columns:
@@ -376,6 +382,7 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     started = time.monotonic()
+    _ROW_LIMIT["seconds"] = max_seconds
     matrices = [m for m in MATRICES if not only or m.id in only]
     sections = []
     data: dict[str, Any] = {"kafkacheck": __version__, "matrices": {}}

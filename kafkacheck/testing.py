@@ -75,9 +75,11 @@ def _resolve(name: object, settings: object, bounds: object,
              kafka_version: object = None) -> tuple[Model, list[str]]:
     """The model instance for a model or preset name, and the preset's properties."""
     target = resolve_target(name)
-    if kafka_version is not None and not isinstance(kafka_version, str | int | float):
-        raise UsageError(f"kafka_version must be a release such as '4.4', got "
-                         f"{type(kafka_version).__name__}")
+    if kafka_version is not None and (isinstance(kafka_version, bool)
+                                      or not isinstance(kafka_version, str | int)):
+        # A float cannot name a release: 3.10 would read as 3.1.
+        raise UsageError(f"kafka_version must be a release such as '4.4' (a string), got "
+                         f"{type(kafka_version).__name__} {kafka_version!r}")
     config = build_config(target.cls, settings=_pairs(settings, "settings"),
                           bounds=target.bounds + _pairs(bounds, "bounds"), base=target.settings,
                           kafka_version=target.kafka_version if kafka_version is None
@@ -139,6 +141,8 @@ def assert_violated(settings: Mapping[str, object] | None = None, prop: str = ""
     """Fail unless ``prop`` (or any property) is violated; returns the result with its trace."""
     if not isinstance(prop, str):
         raise UsageError(f"prop must be a property name, got {type(prop).__name__}")
+    if prop and "properties" in kwargs:
+        raise UsageError("give prop= or properties=, not both")
     result = check(settings, properties=[prop] if prop else kwargs.pop("properties", ()),
                    **kwargs)
     if result.result != "violated":

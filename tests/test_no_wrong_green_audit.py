@@ -106,3 +106,33 @@ def test_cut_off_or_unchecked_runs_stay_non_green(argv, capsys):
     # Controls that already behave (kept so a fix of the above cannot regress them).
     assert main([*argv, *FAST]) == 3
     capsys.readouterr()
+
+
+def test_report_max_seconds_cuts_each_run_and_a_cut_run_holds_nothing(tmp_path: Path, capsys):
+    # `report --max-seconds` was accepted and ignored; now each run stops at the limit and
+    # its cells say "unknown", never "holds".
+    import json
+
+    assert main(["report", "--out", str(tmp_path), "--only", "exactly-once",
+                 "--max-seconds", "0.05"]) == 0
+    capsys.readouterr()
+    rows = json.loads((tmp_path / "results.json").read_text())["matrices"]["exactly-once"]
+    cut = [r for r in rows if not r["complete"]]
+    assert cut, "the limit cut no run"
+    assert {v for r in cut for v in r["verdicts"].values()} == {"unknown"}
+
+
+def test_the_api_refuses_a_float_release_that_would_name_another_one():
+    from kafkacheck.config import UsageError
+    from kafkacheck.testing import check
+
+    with pytest.raises(UsageError, match="3.1"):
+        check({"acks": "all"}, kafka_version=3.10, max_states=10)  # 3.10 == 3.1
+
+
+def test_the_api_refuses_prop_and_properties_together():
+    from kafkacheck.config import UsageError
+    from kafkacheck.testing import assert_violated
+
+    with pytest.raises(UsageError, match="not both"):
+        assert_violated({"acks": "1"}, prop="NoAckedWriteLost", properties=["LeaderInIsr"])
