@@ -82,3 +82,29 @@ def test_acks_0_sends_lost_before_the_append_are_explored_or_not_covered_by_the_
     # exactly acks=1's state space (43 states), and its fault line does not name the loss.
     code, out = _check(capsys, "controller", *ONE_BROKER, "--set", "acks=0")
     assert code in (EXIT_VIOLATED, EXIT_NOT_COVERED), out
+
+
+# -- group: enable.auto.commit left at Kafka's default (true) -----------------------------
+
+# An application that never commits (commit=none), one consumer crash and a restart: the
+# restarted member resumes from the committed offset.
+NO_COMMITS = ["--bound", "commit=none", "--bound", "crashes=1", "--bound", "rejoins=1",
+              "--property", "AtMostOnce"]
+
+
+def test_auto_commit_on_lets_a_restarted_member_process_a_record_again(capsys):
+    code, out = _check(capsys, "group", *NO_COMMITS, "--set", "enable.auto.commit=true")
+    assert code == EXIT_VIOLATED, out
+    assert "counterexample of 14 steps" in out
+
+
+@pytest.mark.xfail(strict=True, reason="wrong green (audit7)")
+def test_a_manual_commit_bound_does_not_check_auto_commit_off_for_kafkas_default_on(capsys):
+    # enable.auto.commit is not set: Kafka runs the default true (ConsumerConfig; only a
+    # null group.id turns it off, maybeOverrideEnableAutoCommit), whatever the application
+    # commits itself.  The model runs it off (poll_loop.auto_commit_enabled) and prints
+    # "in effect: enable.auto.commit=false" as if Kafka had changed it, then HOLDS where
+    # the Kafka default gives the duplicate above.  It must refuse or not cover the run
+    # (or check auto-commit on).
+    code, out = _check(capsys, "group", *NO_COMMITS)
+    assert code != EXIT_HOLDS, out
