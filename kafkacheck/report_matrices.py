@@ -164,6 +164,8 @@ def _group_rows() -> tuple[Row, ...]:
         ("crashes", "poll_timeouts"),
     ):
         settings = {"auto.offset.reset": "earliest", "partition.assignment.strategy": assignor}
+        if commit != "auto":
+            settings["enable.auto.commit"] = "false"  # the application commits, alone
         bounds: dict[str, int | str] = {"commit": commit, "records": 2, fault: 1}
         rows.append(Row("group", settings, bounds))
     rows.append(Row("group", {"auto.offset.reset": "latest"}, {"records": 1, "crashes": 1}))
@@ -185,7 +187,8 @@ GROUP = Matrix(
     model="group",
     columns=("AtLeastOnce", "AtMostOnce", "NoSkippedOffsets", "NoConcurrentProcessing",
              "NoTwoOwnersAtOnce", "OneOwnerPerGeneration", "CommitsFromCurrentGeneration"),
-    setting_columns=("partition.assignment.strategy", "auto.offset.reset"),
+    setting_columns=("partition.assignment.strategy", "auto.offset.reset",
+                     "enable.auto.commit"),
     bound_columns=("commit", "consumers", "records", "crashes", "poll_timeouts", "retention",
                    "pauses"),
     rows=_group_rows(),

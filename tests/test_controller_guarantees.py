@@ -264,8 +264,13 @@ def test_a_follower_node_cut_off_leads_its_own_partition_as_a_zombie():
                          ("Produce", "r1", "to B2", "p1")]]
 
 
-def test_acks_0_counts_the_send_as_the_acknowledgement_in_the_controller_model_too():
-    model = make_model("controller", {"acks": "0"}, **ISOLATED_LEADER)
-    result = breadth_first(model, ["DeposedLeaderAcksSurvive", "NoAckedWriteLost"])
-    assert len(result.violation("DeposedLeaderAcksSurvive").trace) == 4
-    assert result.violation("NoAckedWriteLost") is not None
+def test_acks_0_is_not_covered_by_the_controller_model():
+    # A send the client counts as done may never reach a log (Sender completes acks=0
+    # batches when they leave): this model does not explore such sends, so acks=0 runs
+    # under the default and the result is not covered, never a plain holds.
+    model = make_model("controller", {"acks": "0"}, brokers=1, controllers=1, crashes=1,
+                       restarts=1, isolations=0)
+    assert model.config.uncovered == {"acks": 0}
+    assert model.acks == -1
+    result = breadth_first(model, ["NoAckedWriteLost"])
+    assert result.result != "holds"

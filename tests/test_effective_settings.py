@@ -28,10 +28,12 @@ def test_the_text_header_names_the_value_in_effect(capsys):
     assert "in effect: enable.idempotence=false (default: true)" in out
 
 
-def test_a_manual_commit_strategy_turns_auto_commit_off_in_effect(capsys):
-    _, out, _ = run(capsys, "check", "group", "--bound", "commit=sync-after-processing",
-                    "--bound", "records=1", "--no-diagram")
-    assert "in effect: enable.auto.commit=false (default: true)" in out
+def test_a_manual_commit_strategy_must_say_whether_auto_commit_stays_on(capsys):
+    # Kafka keeps enable.auto.commit=true unless told (ConsumerConfig): a manual strategy
+    # with it unset would commit both ways, so the run is refused rather than assumed.
+    code, _, err = run(capsys, "check", "group", "--bound", "commit=sync-after-processing",
+                       "--bound", "records=1", "--no-diagram")
+    assert code == 2 and "enable.auto.commit is not set" in err
 
 
 def test_no_override_means_no_in_effect_line(capsys):

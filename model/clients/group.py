@@ -34,6 +34,7 @@ from kafkacheck.model.clients.poll_loop import (
     POLLED,
     PollLoop,
     auto_commit_enabled,
+    manual_commit_problem,
     offsets_text,
 )
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
@@ -294,6 +295,9 @@ class GroupModel(PollLoop, Model):
         if b["commit"] == "auto" and not k["enable.auto.commit"]:
             return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
                     "--bound commit=sync-after-processing|before-processing|none")
+        problem = manual_commit_problem(config)
+        if problem:
+            return problem
         if b["added_partitions"] >= b["partitions"]:
             return "added_partitions must leave at least one partition at the start"
         if b["added_partitions"] and b["log"] != "abstract":

@@ -44,6 +44,7 @@ from kafkacheck.model.clients.poll_loop import (
     POLLED,
     PollLoop,
     auto_commit_enabled,
+    manual_commit_problem,
     offsets_text,
 )
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
@@ -326,6 +327,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                 and config.bounds.get("records", 0):
             return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
                     "--bound commit=sync-after-processing|before-processing|none")
+        if config.bounds.get("records", 0):
+            return manual_commit_problem(config)
         return None
 
     def __init__(self, config: Config) -> None:

@@ -54,6 +54,18 @@ def auto_commit_enabled(config: Any, commit: str) -> bool:
         commit == "auto" or "enable.auto.commit" in config.explicit)
 
 
+def manual_commit_problem(config: Any) -> str | None:
+    """A manual commit strategy with enable.auto.commit left at Kafka's default (true): the
+    consumer would auto-commit as well (ConsumerConfig turns it off only without group.id),
+    so the run must say which one it means."""
+    commit = config.bounds.get("commit", "auto")
+    if commit != "auto" and "enable.auto.commit" not in config.explicit:
+        return (f"commit={commit} is a manual strategy, but enable.auto.commit is not set "
+                "and Kafka's default (true) would auto-commit too: set "
+                "enable.auto.commit=false (commits by the application only) or =true (both)")
+    return None
+
+
 class PollLoop:
     """Poll, process and commit (KafkaConsumer, ConsumerConfig), over the model's log."""
 

@@ -320,6 +320,10 @@ class ProducerModel(Model):
         # transactional.id.expiration.ms (ProducerStateManager.removeExpiredProducers).
         self.expiration_ms = k["producer.id.expiration.ms"] if config.version >= (3, 4) \
             else k["transactional.id.expiration.ms"]
+        # KafkaProducer.configureDeliveryTimeout: left unset, delivery.timeout.ms is raised to
+        # linger.ms + request.timeout.ms when it is below (set below, it is refused above).
+        self.delivery_timeout_ms = max(k["delivery.timeout.ms"], min(
+            k["linger.ms"] + k["request.timeout.ms"], 2**31 - 1))
         repl_kafka = {name: k.get(name, kafka_settings.default_for(name, config.version))
                       for name in ReplicationModel.settings}
         repl_bounds = {"partitions": self.partitions, "records": 0, "crashes": b["crashes"],
@@ -717,7 +721,7 @@ class ProducerModel(Model):
         (transactional.id.expiration.ms before 3.4, KIP-854).  Within delivery.timeout.ms
         of its last append a batch may still be retried, so while one is unresolved the
         state can expire only if the expiration is the shorter of the two."""
-        if self.expiration_ms >= self.kafka["delivery.timeout.ms"] and any(
+        if self.expiration_ms >= self.delivery_timeout_ms and any(
                 bt.status == INFLIGHT or (bt.status == QUEUED and bt.attempts > 0)
                 for bt in state.batches):
             return
@@ -837,8 +841,10 @@ class ProducerModel(Model):
     # -- properties and presentation ----------------------------------------------------
 
     def effective_settings(self) -> dict[str, Any]:
-        """enable.idempotence as ProducerConfig leaves it (off when acks/retries forbid it)."""
-        return {**super().effective_settings(), "enable.idempotence": self.idempotent}
+        """enable.idempotence as ProducerConfig leaves it (off when acks/retries forbid it),
+        delivery.timeout.ms as KafkaProducer raises it."""
+        return {**super().effective_settings(), "enable.idempotence": self.idempotent,
+                "delivery.timeout.ms": self.delivery_timeout_ms}
 
     def properties(self) -> list[Property]:
         from kafkacheck.properties import producer as props

@@ -1,16 +1,13 @@
 """Audit 7: Kafka setting values a model claims to read but collapses with another value.
 
-Each xfail test is a wrong green: a run that prints HOLDS (exit 0) for a value whose Kafka
-behaviour differs from the value the model actually explored.  Next to each, a passing
-test runs the value the model does treat as Kafka does, to show the verdict the first run
-should have given.  Every run is a few hundredths of a second.
+Each pair: a value the model treats as Kafka does, and beside it a value that used to
+print HOLDS (exit 0) while the model explored another one (a wrong green, now fixed).
+Every run is a few hundredths of a second.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_VIOLATED, main
+from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_VIOLATED, main
 
 EXIT_NOT_COVERED = EXIT_INCOMPLETE  # exit 3: no verdict for the run as a whole
 
@@ -37,15 +34,14 @@ def test_an_explicit_delivery_timeout_past_the_state_expiry_lets_a_retry_duplica
     assert "NoDuplicates violated" in out and "counterexample of 7 steps" in out
 
 
-@pytest.mark.xfail(strict=True, reason="wrong green (audit7)")
 def test_the_delivery_timeout_kafka_raises_to_linger_plus_request_timeout_is_the_one_checked(
         capsys):
     # delivery.timeout.ms left at its default 120000 is below linger.ms + request.timeout.ms
     # (200005): KafkaProducer.configureDeliveryTimeout raises it to 200005 (it throws only
-    # when the user set it).  The run must find the duplicate the explicit 200005 finds;
-    # today ProducerModel._expire_producer_state compares with the raw 120000 and HOLDS.
+    # when the user set it).  The run finds the duplicate the explicit 200005 finds.
     code, out = _check(capsys, "producer", *EXPIRY)
-    assert code != EXIT_HOLDS, out
+    assert code == EXIT_VIOLATED, out
+    assert "in effect: delivery.timeout.ms=200005 (default: 120000)" in out
 
 
 # -- controller: acks=0 is not acks=1 ----------------------------------------------------
@@ -71,17 +67,17 @@ def test_the_replication_model_names_the_acks_0_request_loss_it_explores(capsys)
     assert code == EXIT_VIOLATED, out
 
 
-@pytest.mark.xfail(strict=True, reason="wrong green (audit7)")
 def test_acks_0_sends_lost_before_the_append_are_explored_or_not_covered_by_the_controller(
         capsys):
     # acks=0: the send completes once the request is written to the socket
     # (Sender: ProduceRequest with acks=0 expects no response), so a crash of the broker
     # before it appends, or a NOT_LEADER_OR_FOLLOWER refusal (the broker closes the
     # connection, no answer), loses a send the application counts as done.  The controller
-    # model appends in the step of the send (ControllerModel._produce) and gives acks=0
-    # exactly acks=1's state space (43 states), and its fault line does not name the loss.
+    # model appends in the step of the send (ControllerModel._produce), so acks=0 is not
+    # covered there (the replication model's lost_acks bound explores the loss).
     code, out = _check(capsys, "controller", *ONE_BROKER, "--set", "acks=0")
-    assert code in (EXIT_VIOLATED, EXIT_NOT_COVERED), out
+    assert code == EXIT_NOT_COVERED, out
+    assert "NOT COVERED: acks=0" in out
 
 
 # -- group: enable.auto.commit left at Kafka's default (true) -----------------------------
@@ -98,13 +94,11 @@ def test_auto_commit_on_lets_a_restarted_member_process_a_record_again(capsys):
     assert "counterexample of 14 steps" in out
 
 
-@pytest.mark.xfail(strict=True, reason="wrong green (audit7)")
 def test_a_manual_commit_bound_does_not_check_auto_commit_off_for_kafkas_default_on(capsys):
     # enable.auto.commit is not set: Kafka runs the default true (ConsumerConfig; only a
     # null group.id turns it off, maybeOverrideEnableAutoCommit), whatever the application
     # commits itself.  The model runs it off (poll_loop.auto_commit_enabled) and prints
     # "in effect: enable.auto.commit=false" as if Kafka had changed it, then HOLDS where
-    # the Kafka default gives the duplicate above.  It must refuse or not cover the run
-    # (or check auto-commit on).
-    code, out = _check(capsys, "group", *NO_COMMITS)
-    assert code != EXIT_HOLDS, out
+    # the Kafka default gives the duplicate above.  The run is refused: say which.
+    assert main(["check", "group", *NO_COMMITS, *FAST]) == EXIT_USAGE
+    assert "enable.auto.commit is not set" in capsys.readouterr().err
