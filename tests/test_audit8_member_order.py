@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.checks import PropertySet
 from kafkacheck.model.algorithms import assignors
@@ -182,3 +184,31 @@ def test_fixed_ids_never_reach_a_state_with_c1_ranked_above_c2():
     model = make_model("group", EARLIEST, **CRASH_AND_RESTART)
     assert _first_swapped(model) is None
     assert _first_swapped(RankedRejoinGroup(model.config)) is not None
+
+
+def _verdicts(model: GroupModel) -> tuple[int, dict[str, str]]:
+    result = breadth_first(model, [p.name for p in model.properties()])
+    assert result.complete
+    return result.distinct_states, {p.name: result.verdict(p) for p in result.properties}
+
+
+@pytest.mark.parametrize(("strategy", "shape", "faults"), [
+    ("range", (2, 2, 1), {"crashes": 1, "rejoins": 1}),
+    ("roundrobin", (2, 2, 1), {"poll_timeouts": 1}),
+    ("cooperative-sticky", (2, 1, 1), {"pauses": 1, "poll_timeouts": 1}),
+])
+def test_a_rejoined_member_s_rank_changes_no_group_verdict_within_these_bounds(
+        strategy, shape, faults):
+    consumers, partitions, records = shape
+    settings = {**EARLIEST, "partition.assignment.strategy": strategy}
+    model = make_model("group", settings, consumers=consumers, partitions=partitions,
+                       records=records, **faults)
+    fixed_states, fixed = _verdicts(model)
+    ranked_states, ranked = _verdicts(RankedRejoinGroup(model.config))
+    assert ranked == fixed
+    assert ranked_states > fixed_states  # the fixed ids miss states Kafka reaches
+
+
+def test_the_rank_choice_costs_no_state_without_a_fault():
+    model = make_model("group")  # the default group run: no member ever rejoins
+    assert _verdicts(RankedRejoinGroup(model.config))[0] == _verdicts(model)[0] == 375
