@@ -326,6 +326,9 @@ _REGISTRY: tuple[Setting, ...] = (
        "enables transactions (KIP-98)", lambda v: v or "", semantics=_P),
     _s("transaction.timeout.ms", "producer", 60000, _int(1),
        "the coordinator aborts a transaction open longer than this"),
+    _s("transaction.two.phase.commit.enable", "producer", False, _bool,
+       "KIP-939 two-phase commit: prepared transactions survive timeouts and producer "
+       "restarts (not modelled)", _bool_render, semantics=_P),
     # The two KIP-890 switches change what transactional producers get, and only them: a
     # model without transactional.id (itself not covered there) meets no difference.
     _s("transaction.version", "broker", 2, _int(0, 2),

@@ -136,3 +136,14 @@ def test_the_api_refuses_prop_and_properties_together():
 
     with pytest.raises(UsageError, match="not both"):
         assert_violated({"acks": "1"}, prop="NoAckedWriteLost", properties=["LeaderInIsr"])
+
+
+def test_two_phase_commit_transactions_are_not_covered(capsys):
+    # KIP-939: prepared transactions outlive timeouts and producer restarts, which the
+    # transactions model does not explore.
+    code = main(["check", "transactions", *FAST, "--set", "transactional.id=tx",
+                 "--set", "transaction.two.phase.commit.enable=true",
+                 "--property", "NoAbortedRead", "--max-states", "2000"])
+    out = capsys.readouterr().out
+    assert code == EXIT_NOT_COVERED, out
+    assert "NOT COVERED: transaction.two.phase.commit.enable=true" in out
