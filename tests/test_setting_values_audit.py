@@ -7,6 +7,8 @@ Every run is a few hundredths of a second.
 
 from __future__ import annotations
 
+import pytest
+
 from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_VIOLATED, main
 
 EXIT_NOT_COVERED = EXIT_INCOMPLETE  # exit 3: no verdict for the run as a whole
@@ -102,3 +104,18 @@ def test_a_manual_commit_bound_does_not_check_auto_commit_off_for_kafkas_default
     # the Kafka default gives the duplicate above.  The run is refused: say which.
     assert main(["check", "group", *NO_COMMITS, *FAST]) == EXIT_USAGE
     assert "enable.auto.commit is not set" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model,extra", [
+    ("source", ["--set", "exactly.once.source.support=enabled", "--bound", "late_produces=1"]),
+    ("streams", ["--set", "processing.guarantee=exactly_once_v2", "--bound", "inputs=1",
+                 "--bound", "instance_crashes=0"]),
+])
+def test_partition_verification_off_is_run_by_the_loop_not_dropped(model, extra, capsys):
+    # transaction.partition.verification.enable=false used to be accepted as "not modelled"
+    # while the loop ran with verification on; the loop now runs the value given.
+    code, out = _check(capsys, model, *extra, "--set", "transaction.version=1",
+                       "--set", "transaction.partition.verification.enable=false",
+                       "--max-states", "3000")
+    assert "transaction.version 1, no partition verification" in out, out
+    assert "accepted but not modelled" not in out

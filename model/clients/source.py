@@ -58,6 +58,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from kafkacheck.config import Config, build_config
+from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
 from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
@@ -90,6 +91,7 @@ class SourceModel(TransactionsModel):
         "offset.flush.interval.ms",
         "errors.tolerance",
         "transaction.version",
+        "transaction.partition.verification.enable",
         "replication.factor",
         "min.insync.replicas",
         "transaction.state.log.replication.factor",
@@ -376,8 +378,9 @@ def _loop_config(config: Config) -> Config:
     records, one data partition (the topic), and the producer the worker gives the task."""
     k, b = config.kafka, config.bounds
     eos = k["exactly.once.source.support"] == ENABLED
-    settings = [(name, str(k[name])) for name in ("transaction.version", "replication.factor",
-                                                  "min.insync.replicas")]
+    settings = [(name, kafka_settings.render(name, k[name]))
+                for name in ("transaction.version", "replication.factor", "min.insync.replicas",
+                             "transaction.partition.verification.enable")]
     settings += [("transactional.id", "connect-cluster-connector-0" if eos else ""),
                  ("enable.idempotence", "true" if eos else "false"),
                  ("isolation.level", "read_committed")]

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from kafkacheck.config import Config
+from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import transactions as txm
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
@@ -69,6 +70,7 @@ class StreamsModel(TransactionsModel):
     settings = (
         "processing.guarantee",
         "transaction.version",
+        "transaction.partition.verification.enable",
         "replication.factor",
         "min.insync.replicas",
         "transaction.state.log.replication.factor",
@@ -344,11 +346,14 @@ def _loop_config(config: Config) -> Config:
     k, b = config.kafka, config.bounds
     guarantee = k["processing.guarantee"]
     kafka = {name: k[name] for name in ("transaction.version", "replication.factor",
-                                        "min.insync.replicas") if name in k}
+                                        "min.insync.replicas",
+                                        "transaction.partition.verification.enable")
+             if name in k}
     kafka.update(_DERIVED[guarantee])
     bounds = {"instances": b["instances"], "inputs": b["inputs"], "partitions": 2,
               "rebalances": b["rebalances"], "crashes": b["crashes"]}
-    settings = [(name, "" if v is None else str(v)) for name, v in kafka.items()]
+    settings = [(name, "" if v is None else kafka_settings.render(name, v))
+                for name, v in kafka.items()]
     from kafkacheck.config import build_config
 
     return build_config(TransactionsModel, settings=settings,
