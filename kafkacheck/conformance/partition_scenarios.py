@@ -172,7 +172,9 @@ def retry_duplicates(
     topic = f"retry-{'idem' if idempotence else 'plain'}-{_suffix()}"
     topic_conf = {"min.insync.replicas": "2", "unclean.leader.election.enable": "false"}
     cluster.create_topic(topic, 1, 3, topic_conf)
-    leader = cluster.partition_state(topic, 0).leader
+    # Another node may not have the new topic's metadata yet (UNKNOWN_TOPIC_OR_PART).
+    leader = cluster.wait_partition(topic, 0, lambda s: s.leader >= 0, 30.0,
+                                    "leader known").leader
     hpath = workdir / "history.jsonl"
     hpath.unlink(missing_ok=True)
     settings = ProducerSettings(

@@ -1,7 +1,7 @@
 """Wrong greens of `kafkacheck review` found by the audit10 adversarial audit.
 
-Each test states what review must do and is expected to fail until the fault is fixed
-(strict xfail: a fix makes it pass, and the marker must then be removed).
+Each test states what review must do; each was a wrong green (a holds, or an assumption
+left unsaid) until fixed.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 from kafkacheck import review
-
-WRONG_GREEN = pytest.mark.xfail(strict=True, reason="wrong green (audit10)")
 
 
 def _write(tmp_path: Path, name: str, text: str) -> str:
@@ -32,7 +30,6 @@ def _plan(specs: list[str], version: str = "4.4"):
     return review.plan(review.load_files(specs), versions.parse(version))
 
 
-@WRONG_GREEN
 def test_power_loss_with_replication_factor_4_before_elr_is_not_reported_holding(tmp_path):
     # Kafka 3.9 (no ELR), rf=4, min.insync.replicas=2, acks=all: the ISR shrinks to
     # the leader after an acknowledged write, the leader loses power and is elected
@@ -46,7 +43,6 @@ def test_power_loss_with_replication_factor_4_before_elr_is_not_reported_holding
     assert verdict != review.HOLDS
 
 
-@WRONG_GREEN
 def test_min_insync_replicas_of_every_broker_file_is_checked(tmp_path):
     # Each broker builds its default LogConfig from its own server.properties
     # (LogManager: config.extractLogConfigMap) and a leader checks acks=all against its
@@ -66,7 +62,6 @@ def test_min_insync_replicas_of_every_broker_file_is_checked(tmp_path):
     assert weakest_checked or named
 
 
-@WRONG_GREEN
 @pytest.mark.parametrize("name,text", [
     ("streams.properties", "application.id=app\nbootstrap.servers=k:9092\nproducer.acks=1\n"),
     ("worker.properties", "bootstrap.servers=k:9092\ngroup.id=connect\n"
@@ -89,7 +84,6 @@ def test_acks_of_a_streams_or_connect_producer_is_not_assumed_to_be_the_default(
     assert all(g.settings.get("acks") == "1" for g in replication)
 
 
-@WRONG_GREEN
 def test_power_loss_holding_on_kafka_4_4_states_that_elr_must_be_enabled(tmp_path):
     # eligible.leader.replicas.version=1 only on clusters formatted with Kafka 4.1+ or
     # upgraded with kafka-features.sh; an upgraded cluster keeps it at 0 and then loses
@@ -101,7 +95,6 @@ def test_power_loss_holding_on_kafka_4_4_states_that_elr_must_be_enabled(tmp_pat
     assert any("eligible.leader.replicas.version" in a for a in power.assumptions)
 
 
-@WRONG_GREEN
 def test_markdown_shows_the_assumptions_a_holding_guarantee_rests_on(tmp_path):
     # With enable.auto.commit=false the at-least-once holds only if the application
     # commits after processing; text and JSON say so, the pull-request comment does not.
