@@ -75,6 +75,11 @@ def load_files(specs: Sequence[str]) -> list[ConfigFile]:
             elif info.definition is not None and info.kind in ("kafka", "kafka-prefix"):
                 try:
                     catalogue.parse_value(info.definition, values[info.key])
+                    setting = kafka_settings.lookup(info.key)
+                    if setting is not None and info.kind == "kafka":
+                        setting.value_of(values[info.key])  # the models' own parser too
+                except kafka_settings.SettingError as exc:
+                    problems.append(f"{path}: {exc}")
                 except ValueError as exc:
                     problems.append(f"{path}: invalid value {values[info.key]!r} for "
                                     f"{info.key}: {exc}")

@@ -220,10 +220,22 @@ def _security_protocol(text: str) -> str:
 
 def _offset_reset(text: str) -> str:
     # ConsumerConfig auto.offset.reset: earliest | latest | none (| by_duration:<ISO-8601>, 4.0).
-    lowered = text.lower()
-    if lowered in ("earliest", "latest", "none") or lowered.startswith("by_duration:"):
-        return lowered
-    raise SettingError("must be one of: earliest, latest, none, by_duration:<duration>")
+    # The name is matched as written (ConfigDef.ValidString.in; AutoOffsetResetStrategy
+    # refuses "LATEST" too): a consumer given "Latest" does not start.
+    if text in ("earliest", "latest", "none"):
+        return text
+    if text.startswith("by_duration:"):
+        return text.lower()  # Duration.parse reads the ISO-8601 letters in either case
+    raise SettingError("must be one of: earliest, latest, none, by_duration:<duration> "
+                       "(lower case)")
+
+
+def _cleanup_policy(text: str) -> str:
+    # TopicConfig cleanup.policy: a list of delete and compact, in any order (ValidList).
+    parts = {p.strip() for p in text.split(",") if p.strip()}
+    if not parts or not parts <= {"delete", "compact"}:
+        raise SettingError("must be a list of: delete, compact")
+    return ",".join(p for p in ("delete", "compact") if p in parts)
 
 
 def _s(name: str, scope: str, default: Any, parse: Callable[[str], Any], doc: str,
@@ -257,9 +269,9 @@ _REGISTRY: tuple[Setting, ...] = (
        "delete segments older than this (-1: keep forever)"),
     _s("retention.bytes", "topic", -1, _int(-1), "delete old segments past this size"),
     _s("log.retention.hours", "broker", 168, _int(-1), "broker default of retention.ms"),
-    _s("cleanup.policy", "topic", "delete", _choice("delete", "compact", "delete,compact"),
+    _s("cleanup.policy", "topic", "delete", _cleanup_policy,
        "delete or compact old segments", semantics=_L),
-    _s("log.cleanup.policy", "broker", "delete", _choice("delete", "compact", "delete,compact"),
+    _s("log.cleanup.policy", "broker", "delete", _cleanup_policy,
        "broker default of cleanup.policy (ServerLogConfigs)", semantics=_L),
     _s("remote.storage.enable", "topic", False, _bool,
        "tiered storage: old segments move to remote storage (KIP-405; TopicConfig)",
