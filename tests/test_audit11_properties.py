@@ -146,3 +146,63 @@ def test_no_two_owners_at_once_fails_when_a_poll_timed_out_consumer_keeps_its_pa
     model = make_model("group", POLL_TIMEOUT_ROW, **POLL_TIMEOUT_BOUNDS)
     result = breadth_first(model, ["NoTwoOwnersAtOnce"])
     assert result.violation("NoTwoOwnersAtOnce") is not None
+
+
+# -- OutputExactlyOnce (properties/streams.py, first_wrong_count) --------------------------
+#
+# Statement: "the output topic, read with read_committed, holds each count of a key once
+# and none above its number of input records" (the module says: the count written for the
+# n-th input of a key is n).  The predicate checks only that a key's visible counts are
+# distinct and not above its number of inputs: a count that is never written (an input
+# whose offset was committed with its output lost) leaves {2} for a key whose first count
+# is missing, which passes.  Only the coverage property AllCounted ("never reached")
+# notices, and only when the loss happens on every path.  CountsExact (the changelog)
+# shares the same predicate.
+
+def _no_missing_count(model: Any) -> Property:
+    """The statement taken literally: a visible count n of a key comes with counts 1..n-1."""
+    from kafkacheck.properties.streams import counts
+
+    def holds(s: Any) -> bool:
+        seen: dict[int, set[int]] = {}
+        for key, count in counts(model, s, 0):  # data partition 0: the output topic
+            seen.setdefault(key, set()).add(count)
+        return all(c == set(range(1, max(c) + 1)) for c in seen.values())
+
+    return always("OutputHasEveryCount", "a key's visible counts are 1..n with none missing",
+                  holds)
+
+
+def _loses_first_output() -> Any:
+    """Test-only mutant: input 0's transaction leaves out its output-topic write (the
+    changelog and the input offset are still written and committed)."""
+    from kafkacheck.model.clients import txn_producer as tp
+    from kafkacheck.model.clients.streams import OUTPUT
+
+    base = make_model("streams", {"processing.guarantee": "exactly_once_v2"},
+                      instances=1, instance_crashes=0)
+
+    class LosesFirstOutput(type(base)):  # type: ignore[misc]
+        def _plan(self, k: int) -> tuple[int, ...]:
+            plan = super()._plan(k)
+            if k == 0:
+                plan = plan[:OUTPUT] + (tp.IDLE,) + plan[OUTPUT + 1:]
+            return plan
+
+    model = LosesFirstOutput(base.config)
+    return with_extra(model, _no_missing_count(model))
+
+
+def test_an_input_whose_output_is_lost_breaks_the_statement_taken_literally():
+    result = breadth_first(_loses_first_output(),
+                           ["OutputExactlyOnce", "OutputHasEveryCount", "AllCounted"])
+    assert result.violation("OutputHasEveryCount") is not None
+    # The coverage property is the only other signal, and only because every path loses.
+    assert result.result == "violated"
+    assert "AllCounted" not in result.witnesses
+
+
+@pytest.mark.xfail(strict=True, reason=WEAKER)
+def test_output_exactly_once_fails_when_an_inputs_count_is_never_written():
+    result = breadth_first(_loses_first_output(), ["OutputExactlyOnce"])
+    assert result.violation("OutputExactlyOnce") is not None
