@@ -38,9 +38,11 @@ def one_owner_per_generation(state: GroupState) -> bool:
 
 
 def no_two_owners(state: GroupState) -> bool:
-    """No two consumers believe they own one partition at the same time."""
+    """No two consumers believe they own one partition at the same time: every running
+    consumer counts, a member whose generation was reset too (after a poll timeout it
+    keeps its partitions until its next poll() runs onPartitionsLost, KIP-62)."""
     seen = 0
-    for _, owned in _owners(state):
+    for owned in (m.owned for m in state.consumers if m.status != DOWN and m.owned):
         if seen & owned:
             return False
         seen |= owned

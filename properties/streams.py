@@ -34,10 +34,11 @@ def inputs_of(model: Any, key: int) -> int:
 
 def first_wrong_count(model: Any, state: Any, p: int) -> str:
     """'' when every count visible in data partition p is exact, else what is wrong, in
-    words: each key's counts must be distinct (one per input) and at most its number of
-    inputs."""
+    words: each key's counts must be distinct (one per input), at most its number of
+    inputs, and without a gap (the n-th input's count n is there once n+1 is)."""
     topic = dict(TOPICS)[p]
     seen: set[tuple[int, int]] = set()
+    top: dict[int, int] = {}
     for key, count in counts(model, state, p):
         if count > inputs_of(model, key):
             return (f"the {topic} holds count {model._count_text(count)} for key k{key}, "
@@ -45,6 +46,12 @@ def first_wrong_count(model: Any, state: Any, p: int) -> str:
         if (key, count) in seen:
             return f"the {topic} holds count {count} for key k{key} twice"
         seen.add((key, count))
+        top[key] = max(top.get(key, 0), count)
+    for key, highest in sorted(top.items()):
+        missing = [c for c in range(1, highest) if (key, c) not in seen]
+        if missing:
+            return (f"the {topic} holds count {highest} for key k{key} but not count "
+                    f"{missing[0]}: an input's count was never written")
     return ""
 
 
