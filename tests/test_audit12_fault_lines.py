@@ -11,10 +11,14 @@ Every run is a few hundredths of a second.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from reachable import transitions
 
+from kafkacheck.explorer.render import power_loss_warning
 from kafkacheck.model.cluster.replication import CONTROLLED_SHUTDOWN, DISK_LOSS
+from kafkacheck.model.interface import PROCESS_CRASH
 from kafkacheck.testing import check, make_model
 
 OVERCLAIM = pytest.mark.xfail(strict=True,
@@ -123,3 +127,32 @@ def test_the_classic_group_names_coordinator_failover_as_not_modelled():
     # move of the __consumer_offsets leader and says nothing about it.
     faults = make_model("group").fault_model()
     assert any("coordinator" in fault for fault in faults.not_explored)
+
+
+# -- the power-loss warning's hint is a command the model accepts -------------------------
+
+@OVERCLAIM
+@pytest.mark.parametrize("model", ["streams", "source"])
+def test_the_power_loss_hint_names_only_bounds_the_model_accepts(model):
+    # Streams and Connect source carry the transactions model's crash_kind in model.bound
+    # (always "process") without declaring it: the warning says "rerun with --bound
+    # crash_kind=any", and that rerun is refused (unknown bound 'crash_kind').
+    result = check(model=model, bounds={"crashes": 1}, max_states=1)
+    warning = power_loss_warning(result) or ""
+    declared = {bound.name for bound in result.model.bounds}
+    hinted = set(re.findall(r"--bound (\w+)=", warning))
+    assert hinted <= declared, warning
+
+
+@OVERCLAIM
+@pytest.mark.parametrize("model, bounds", [
+    ("streams-eos-crash", {}), ("source-exactly-once", {}),
+    ("group", {"log": "replicated", "broker_crashes": 0, "crashes": 1})])
+def test_the_power_loss_warning_claims_broker_crashes_only_when_one_was_explored(model,
+                                                                                 bounds):
+    # No broker crash in the budget.  The warning's "covers process crashes only (the page
+    # cache survives)" comes from the substring "crash" in "Streams instance crash",
+    # "source task (worker) crash", "consumer crash": client crashes read as broker ones.
+    result = check(model=model, bounds=bounds, max_states=1)
+    assert PROCESS_CRASH not in dict(result.fault_model.explored)
+    assert "covers process crashes only" not in (power_loss_warning(result) or "")
