@@ -500,10 +500,19 @@ def _not_covered_settings(files: Sequence[ConfigFile],
 
 
 def _retention_applies(files: Sequence[ConfigFile]) -> bool:
-    topic = _first(files, "topic")
-    policy = (topic.values.get("cleanup.policy", "delete") if topic else "delete").lower()
-    ms = (topic.values.get("retention.ms", "") if topic else "").strip()
-    return "delete" in policy and ms != "-1"
+    """Whether some topic file (or, with none, Kafka's defaults) deletes old segments: by
+    time unless retention.ms=-1, or by size when retention.bytes (or the broker's
+    log.retention.bytes) is set (LogConfig; UnifiedLog.deleteOldSegments)."""
+    broker_bytes = (_value(files, "broker", "log.retention.bytes") or "-1").strip()
+    topics = [f for f in files if f.role == "topic"] or [None]
+    for topic in topics:
+        values = topic.values if topic is not None else {}
+        policy = values.get("cleanup.policy", "delete").lower()
+        ms = values.get("retention.ms", "").strip()
+        size = values.get("retention.bytes", broker_bytes).strip()
+        if "delete" in policy and (ms != "-1" or size != "-1"):
+            return True
+    return False
 
 
 def _replication_fixes(settings: Mapping[str, str], version: versions.Version,

@@ -281,6 +281,25 @@ _REGISTRY: tuple[Setting, ...] = (
     # which the replication model marks not covered (ReplicationModel.uncovered_under).
     _s("controlled.shutdown.enable", "broker", True, _bool,
        "move leadership away before a graceful shutdown", _bool_render),
+    # KIP-392 (2.4): a consumer fetches from the replica this selector picks (with its
+    # client.rack), a follower's log and HW; the models' consumers fetch from the leader.
+    _s("replica.selector.class", "broker", None, _optional_text,
+       "ReplicaSelector that lets consumers fetch from followers (KIP-392; ReplicaManager)",
+       lambda v: v or "", semantics=_C),
+    # __consumer_offsets replicas (GroupCoordinatorConfig): the durability of committed
+    # offsets.  The group models keep commits in the coordinator, never lost; the
+    # transactions loop puts them in a partition of replication.factor replicas.
+    _s("offsets.topic.replication.factor", "broker", 3, _int(1, 32767),
+       "replicas of the committed-offsets topic, __consumer_offsets (GroupCoordinatorConfig)",
+       semantics=_C),
+    # KIP-853 (3.9): a dynamic quorum keeps its voter set in the metadata log and changes it
+    # with AddRaftVoter/RemoveRaftVoter; the controller model's voters are fixed.
+    _s("controller.quorum.bootstrap.servers", "broker", "", _text,
+       "dynamic KRaft quorum: controllers to bootstrap from (KIP-853; QuorumConfig)",
+       semantics=_K),
+    _s("controller.quorum.auto.join.enable", "broker", False, _bool,
+       "a controller not in the voter set adds itself (KIP-853; QuorumConfig)", _bool_render,
+       semantics=_K),
     _s("eligible.leader.replicas.version", "broker", 1, _int(0, 1),
        "KRaft feature level (kafka-features / storage format), not a config property: 1 turns "
        "on Eligible Leader Replicas (KIP-966; available from 4.0, default on clusters "
@@ -397,6 +416,15 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("fetch.min.bytes", "consumer", 1, _int(0), "fetch waits for this much data"),
     _s("key.deserializer", "consumer", "", _text, "key deserializer class"),
     _s("value.deserializer", "consumer", "", _text, "value deserializer class"),
+    # Read by KafkaShareConsumer only (KIP-932): set, the file is a share group's member,
+    # whose acquisition locks and redeliveries no model represents.
+    _s("share.acknowledgement.mode", "consumer", "implicit", _choice("implicit", "explicit"),
+       "share consumer: records acknowledged by the next poll or by acknowledge() (KIP-932; "
+       "ConsumerConfig)", semantics=_C),
+    _s("share.acquire.mode", "consumer", "batch_optimized",
+       _choice("batch_optimized", "record_limit"),
+       "share consumer: how many records a fetch acquires (KIP-932; ConsumerConfig)",
+       semantics=_C),
     # -- security, common to clients and brokers (CommonClientConfigs, SslConfigs,
     #    SaslConfigs): no effect on delivery semantics ---------------------------------
     _s("security.protocol", "client", "PLAINTEXT", _security_protocol,
@@ -434,6 +462,41 @@ _REGISTRY: tuple[Setting, ...] = (
        "sink connectors: where errors.tolerance=all sends the records it skips (KIP-298)"),
     _s("offset.flush.interval.ms", "connect", 60000, _int(0),
        "how often a worker commits its tasks' offsets (WorkerConfig)"),
+    # Where a source task resumes after a crash: the source model keeps the offsets in a
+    # topic of replication.factor replicas (KafkaOffsetBackingStore).
+    _s("offset.storage.replication.factor", "connect", 3, _int(-1, 32767),
+       "replicas of the worker's source-offsets topic; -1: the broker default "
+       "(DistributedConfig, KIP-464)", semantics=_C),
+    _s("offset.storage.file.filename", "connect", None, _optional_text,
+       "standalone worker: source offsets in a local file (StandaloneConfig, "
+       "FileOffsetBackingStore), not in an offsets topic", lambda v: v or "", semantics=_C),
+    # -- Kafka Streams restore and error handling (StreamsConfig) ---------------------
+    _s("num.standby.replicas", "streams", 0, _int(0),
+       "standby tasks: a task fails over to an instance with a shadow copy of its store "
+       "(StandbyTask) instead of restoring the changelog from scratch", semantics=_C),
+    _s("enable.transactional.statestores", "streams", False, _bool,
+       "under exactly_once_v2 the local store keeps uncommitted writes apart and survives "
+       "a crash instead of being wiped and restored (KIP-892)", _bool_render, semantics=_C),
+    # A handler answering CONTINUE skips the record and commits past it (KIP-161, KIP-210,
+    # KIP-1033): the loss the Streams properties look for; the defaults fail the task.
+    _s("production.exception.handler", "streams",
+       "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler", _text,
+       "what a failed send does: fail the task or drop the record (KIP-210; "
+       "RecordCollectorImpl)", semantics=_P),
+    _s("default.production.exception.handler", "streams",
+       "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler", _text,
+       "deprecated name of production.exception.handler (KIP-1056)", semantics=_P),
+    _s("deserialization.exception.handler", "streams",
+       "org.apache.kafka.streams.errors.LogAndFailExceptionHandler", _text,
+       "what an input record that fails to deserialize does: fail or skip (KIP-161; "
+       "RecordDeserializer)", semantics=_C),
+    _s("default.deserialization.exception.handler", "streams",
+       "org.apache.kafka.streams.errors.LogAndFailExceptionHandler", _text,
+       "deprecated name of deserialization.exception.handler (KIP-1056)", semantics=_C),
+    _s("processing.exception.handler", "streams",
+       "org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler", _text,
+       "what a record whose processing throws does: fail or skip (KIP-1033; "
+       "ProcessorNode)", semantics=_C),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}

@@ -105,3 +105,19 @@ def test_markdown_shows_the_assumptions_a_holding_guarantee_rests_on(tmp_path):
     at_least_once = next(g for g in result.guarantees if g.key == "consumer-at-least-once")
     assert at_least_once.verdict == review.HOLDS
     assert "commitSync()" in review.markdown(result)
+
+
+def test_size_based_retention_is_explored_even_with_time_retention_off(tmp_path):
+    # retention.ms=-1 keeps segments forever by time, but retention.bytes still deletes
+    # the oldest ones (UnifiedLog.deleteOldSegments): records the group has not read can go.
+    consumer = _write(tmp_path, "consumer.properties",
+                      "group.id=g\nkey.deserializer=x\nvalue.deserializer=y\n"
+                      "auto.offset.reset=earliest\n")
+    topic = _write(tmp_path, "topic.properties", "retention.ms=-1\nretention.bytes=1073741824\n")
+    guarantees, _ = _plan([consumer, f"topic:{topic}"])
+    at_least_once = next(g for g in guarantees if g.key == "consumer-at-least-once")
+    assert at_least_once.bounds["retention"] == 1
+    forever = _write(tmp_path, "forever.properties", "retention.ms=-1\n")
+    guarantees, _ = _plan([consumer, f"topic:{forever}"])
+    at_least_once = next(g for g in guarantees if g.key == "consumer-at-least-once")
+    assert at_least_once.bounds["retention"] == 0
