@@ -78,15 +78,15 @@ def power_loss_warning(result: CheckResult) -> str | None:
     faults = result.fault_model
     if POWER_LOSS not in faults.not_explored:
         return None
-    if "crash_kind" not in result.model.bound:
+    if "crash_kind" not in {b.name for b in result.model.bounds}:
         hint = ("this model cannot express it; the replication and producer models can "
-                "(--bound crash_kind=any)")
+                "(with their bound crash_kind=any)")
     elif PROCESS_CRASH in faults.not_explored:
         hint = "rerun with --bound crashes=1 --bound crash_kind=any"
     else:
         hint = "rerun with --bound crash_kind=any"
     covers = ("process crashes only (the page cache survives)"
-              if any(name != POWER_LOSS and "crash" in name for name, _ in faults.explored)
+              if any(name == PROCESS_CRASH for name, _ in faults.explored)
               else "no broker crash at all")
     return (f"WARNING: power loss was NOT explored: this verdict covers {covers}. Kafka does "
             "not fsync each write by default (flush.messages), so a power failure can lose "

@@ -103,8 +103,15 @@ class CheckResult:
 
     @property
     def fault_model(self) -> FaultModel:
-        """The faults this run explored and the ones it did not."""
-        return self.model.fault_model()
+        """The faults this run explored and the ones it did not; a fault its bounds offered
+        whose injecting actions never fired in the states explored is named as such."""
+        faults = self.model.fault_model()
+        if not self.coverage:
+            return faults
+        from kafkacheck.model.interface import INJECTED_BY
+
+        return faults.injected(self.coverage,
+                               {**INJECTED_BY, **getattr(self.model, "fault_actions", {})})
 
     @property
     def result(self) -> str:

@@ -52,19 +52,54 @@ class FaultModel:
 
     explored: tuple[tuple[str, int], ...]
     not_explored: tuple[str, ...]
+    # Faults with a budget whose injecting actions never fired in the states explored (a
+    # restart with nothing crashed): offered by the bounds, not explored by the run.
+    never_injected: tuple[str, ...] = ()
 
     def text(self) -> str:
         """One line: 'faults: process crash x1, lost response x2; not explored: power loss'."""
         done = ", ".join(f"{name} x{n}" for name, n in self.explored) or "none"
         line = f"faults: {done}"
+        if self.never_injected:
+            line += (f"; offered but never injected (its actions never fired): "
+                     f"{', '.join(self.never_injected)}")
         if self.not_explored:
             line += f"; not explored: {', '.join(self.not_explored)}"
         return line
 
     def as_json(self) -> dict[str, Any]:
         """The fault model as JSON-ready data."""
-        return {"explored": {name: n for name, n in self.explored},
-                "not_explored": list(self.not_explored)}
+        out: dict[str, Any] = {"explored": {name: n for name, n in self.explored},
+                               "not_explored": list(self.not_explored)}
+        if self.never_injected:
+            out["never_injected"] = list(self.never_injected)
+        return out
+
+    def injected(self, coverage: Mapping[str, int],
+                 injected_by: Mapping[str, tuple[str, ...]]) -> FaultModel:
+        """This fault model after a run with this action coverage: an explored fault whose
+        injecting actions (``injected_by``; all of them) never fired moves to never_injected."""
+        never = tuple(name for name, _ in self.explored
+                      if (acts := injected_by.get(name))
+                      and not all(coverage.get(a, 0) for a in acts))
+        if not never:
+            return self
+        return FaultModel(tuple(f for f in self.explored if f[0] not in never),
+                          self.not_explored, self.never_injected + never)
+
+
+# The action families that inject a fault (all must have fired for the fault to count as
+# explored); models add their own in ``fault_actions``.
+INJECTED_BY: dict[str, tuple[str, ...]] = {
+    "quick follower restart": ("Bounce",),
+    "leader move": ("MoveLeader",),
+    "node restart": ("Restart",),
+    "node isolation": ("Isolate",),
+    "batch expiry (delivery.timeout.ms)": ("Expire",),
+    "consumer restart": ("Restart",),
+    "committed offsets expire (offsets.retention.minutes)": ("ExpireOffsets",),
+    "retention deletes records": ("Retention",),
+}
 
 
 @dataclass(frozen=True)
@@ -110,6 +145,8 @@ class Model:
     covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
     # Faults Kafka meets that this model cannot express at all (always "not explored").
     faults_not_modelled: ClassVar[tuple[str, ...]] = ()
+    # Fault -> the action families that inject it, beyond INJECTED_BY (see FaultModel).
+    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {}
     # What canonical() identifies, in words (printed with results when it is overridden).
     symmetry_note: ClassVar[str] = "states equal up to a permutation are explored once"
     # What canonical() renames, in a few words: results say "symmetry: <this>" so that

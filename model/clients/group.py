@@ -205,6 +205,10 @@ class GroupModel(PollLoop, Model):
     symmetry_note = "generation numbers renumbered in order of appearance (the protocol " \
         "only compares them)"
     symmetry_over = "generation numbers"
+    # The coordinator here never moves and never loses committed offsets (group-consumer
+    # models a coordinator failover).
+    faults_not_modelled = ("group coordinator failover (__consumer_offsets leader move)",
+                           "loss of committed offsets (__consumer_offsets)")
     summary = ("Consumer group: join/sync/generations, eager and cooperative rebalancing, "
                "commits, zombies, offset reset, retention")
     source = ("ConsumerCoordinator, AbstractCoordinator, ClassicGroup/GroupMetadataManager; "

@@ -23,7 +23,12 @@ from kafkacheck.model.clients.producer_broker import Descriptor, IdempotenceRule
 from kafkacheck.model.clients.producer_partitioning import Partitioning, batch_bytes, key_name
 from kafkacheck.model.cluster import partition as pt
 from kafkacheck.model.cluster.partition import NO_LEADER, WAITING, broker_name, put
-from kafkacheck.model.cluster.replication import ReplicationModel, ReplicationState
+from kafkacheck.model.cluster.replication import (
+    CONTROLLED_SHUTDOWN,
+    DISK_LOSS,
+    ReplicationModel,
+    ReplicationState,
+)
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import (
     POWER_LOSS,
@@ -860,6 +865,8 @@ class ProducerModel(Model):
         crash_kinds = {PROCESS_CRASH, POWER_LOSS}
         explored += [f for f in repl.explored if f[0] in crash_kinds]
         missing += [f for f in repl.not_explored if f in crash_kinds]
+        # The replication faults the producer's bounds cannot reach stay named.
+        missing += [CONTROLLED_SHUTDOWN, DISK_LOSS]
         return FaultModel(tuple(explored),
                           tuple(missing) + self.repl.faults_not_modelled)
 

@@ -172,7 +172,9 @@ class SinkModel(GroupModel):
                                 if b.fault and self.bound[b.name] > 0),
                           tuple(b.fault for b in self.bounds
                                 if b.fault and not self.bound[b.name])
-                          + ("broker faults (the log is the abstract one)",))
+                          + ("broker faults (the log is the abstract one)",
+                             "paused task (session expiry)", "task close and restart",
+                             "committed offsets expire (offsets.retention.minutes)"))
 
     def notes(self) -> list[str]:
         return ["offset.flush.interval.ms: time is not modelled; the offset commit may come "

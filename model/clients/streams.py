@@ -87,6 +87,8 @@ class StreamsModel(TransactionsModel):
         *TransactionsModel.faults_not_modelled,
         "an instance crash while one of its requests is outstanding (its late answer)",
         "standby replicas and warm-up tasks (KIP-441)",
+        # The transaction faults of the loop underneath, which Streams' bounds never offer.
+        "transaction timeout", "delayed produce request", "delayed EndTxn request",
     )
     bounds = (
         Bound("instances", 2, "Streams instances (one stream thread each) in the group; the "

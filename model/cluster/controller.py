@@ -215,6 +215,9 @@ class ControllerModel(ControllerPresentation, Model):
     # appends every send it makes and skips the others, so acks=0 is not covered here (the
     # replication model explores it with its lost_acks bound).
     covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {"acks": (-1, 1)}
+    # A disk loss here stops the node; the fault (an empty log directory on a restarted
+    # broker) happens only once it restarts.
+    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {DISK_LOSS: ("DiskLoss", "Restart")}
     # A crashed node keeps its disk and page cache: power loss is the replication model's;
     # disk losses (bound disk_losses) hit log.dirs, never the metadata log.
     faults_not_modelled = (POWER_LOSS, "loss of the metadata log")
