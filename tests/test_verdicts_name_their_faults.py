@@ -119,7 +119,7 @@ def test_models_that_cannot_express_power_loss_say_so_and_point_to_one_that_can(
     assert code == 0
     assert after_summary(out, "HOLDS")[2].endswith(
         "this model cannot express it; the replication and producer models can "
-        "(--bound crash_kind=any).")
+        "(with their bound crash_kind=any).")
     assert POWER_LOSS in make_model("kafka-spec").fault_model().not_explored
 
 
