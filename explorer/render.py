@@ -117,7 +117,8 @@ def summary_line(result: CheckResult) -> str:
         return (f"NOT COVERED: {not_covered_text(result)}; no verdict until the model covers "
                 f"it ({counts}{extra})")
     if verdict == "holds":
-        return (f"HOLDS within the bounds ({counts}; exploration complete; "
+        faultless = "" if result.fault_model.explored else ", with no fault injected"
+        return (f"HOLDS within the bounds{faultless} ({counts}; exploration complete; "
                 f"{fingerprint_text(result)})")
     if verdict == "violated":
         names = ", ".join(v.name for v in result.violations)
