@@ -532,10 +532,16 @@ def _one_consumer_per_partition(check: Checker) -> Verdict:
             "partitions": 2,
             "records": 1,
             "crashes": 1,
-            "poll_timeouts": 1,
+            "poll_timeouts": 0,
             "closes": 1,
             "rejoins": 1,
         },
+        ["OneOwnerPerGeneration", "NoTwoOwnersAtOnce"],
+    )
+    timed_out = check(
+        "group",
+        {**EARLIEST, "partition.assignment.strategy": "cooperative-sticky"},
+        {"partitions": 2, "records": 1, "poll_timeouts": 1},
         ["OneOwnerPerGeneration", "NoTwoOwnersAtOnce"],
     )
     paused = check(
@@ -550,20 +556,25 @@ def _one_consumer_per_partition(check: Checker) -> Verdict:
     return decided(
         CONDITIONAL,
         "Within one generation the coordinator assigns each partition to at most one "
-        "member, and cooperative rebalancing never hands a partition over while its old "
-        "owner still has it. But a member that does not know it was removed (a pause longer "
-        "than `session.timeout.ms`, or processing longer than `max.poll.interval.ms`) keeps "
-        "working on its partitions while the new owner starts: two consumers process one "
-        "partition at once.",
+        "member, and through crashes, closes and rejoins cooperative rebalancing never "
+        "hands a partition over while its old owner still has it. But a member that does "
+        "not know it was removed (a pause longer than `session.timeout.ms`, or processing "
+        "longer than `max.poll.interval.ms`: it keeps its partitions until its next poll()) "
+        "keeps working on its partitions while the new owner starts: two consumers own "
+        "and process one partition at once, in different generations.",
         [
             gen.cite("OneOwnerPerGeneration"),
             gen.cite("NoTwoOwnersAtOnce"),
+            timed_out.cite("OneOwnerPerGeneration"),
+            timed_out.cite("NoTwoOwnersAtOnce"),
             paused.cite("NoTwoOwnersAtOnce"),
             zombie.cite("NoConcurrentProcessing"),
         ],
         expect=[
             (gen, "OneOwnerPerGeneration", "holds"),
             (gen, "NoTwoOwnersAtOnce", "holds"),
+            (timed_out, "OneOwnerPerGeneration", "holds"),
+            (timed_out, "NoTwoOwnersAtOnce", "violated"),
             (paused, "NoTwoOwnersAtOnce", "violated"),
             (zombie, "NoConcurrentProcessing", "violated"),
         ],
