@@ -317,8 +317,8 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     power_notes = list(notes)
     if kafka_settings.default_for("eligible.leader.replicas.version", version):
         power_notes.append(
-            "eligible.leader.replicas.version=1 (KIP-966 ELR) assumed: the default of "
-            f"clusters formatted by Kafka {versions.text(version)}, but a cluster upgraded "
+            "eligible.leader.replicas.version=1 (KIP-966 ELR), the default of clusters "
+            f"formatted by Kafka {versions.text(version)}; a cluster upgraded "
             "from 4.0 keeps it at 0 until kafka-features.sh upgrades it; review such a "
             "cluster with --kafka-version 4.0")
     guarantees.append(Guarantee(
