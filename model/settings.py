@@ -13,7 +13,7 @@ the newest release modelled (the doc section "Configuration" of kafka.apache.org
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kafkacheck.model.versions import Version
@@ -244,6 +244,12 @@ def _s(name: str, scope: str, default: Any, parse: Callable[[str], Any], doc: st
 
 
 _P, _C, _L, _K = (PRODUCER,), (CONSUMER,), (LOG,), (CONTROLLER,)
+
+
+def _with_deprecated_name(setting: Setting, old: str) -> tuple[Setting, Setting]:
+    """A setting and the deprecated name Kafka still reads for it (KIP-1056)."""
+    return setting, replace(setting, name=old,
+                            doc=f"deprecated name of {setting.name} (KIP-1056)")
 
 
 _REGISTRY: tuple[Setting, ...] = (
@@ -479,20 +485,16 @@ _REGISTRY: tuple[Setting, ...] = (
        "a crash instead of being wiped and restored (KIP-892)", _bool_render, semantics=_C),
     # A handler answering CONTINUE skips the record and commits past it (KIP-161, KIP-210,
     # KIP-1033): the loss the Streams properties look for; the defaults fail the task.
-    _s("production.exception.handler", "streams",
-       "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler", _text,
-       "what a failed send does: fail the task or drop the record (KIP-210; "
-       "RecordCollectorImpl)", semantics=_P),
-    _s("default.production.exception.handler", "streams",
-       "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler", _text,
-       "deprecated name of production.exception.handler (KIP-1056)", semantics=_P),
-    _s("deserialization.exception.handler", "streams",
-       "org.apache.kafka.streams.errors.LogAndFailExceptionHandler", _text,
-       "what an input record that fails to deserialize does: fail or skip (KIP-161; "
-       "RecordDeserializer)", semantics=_C),
-    _s("default.deserialization.exception.handler", "streams",
-       "org.apache.kafka.streams.errors.LogAndFailExceptionHandler", _text,
-       "deprecated name of deserialization.exception.handler (KIP-1056)", semantics=_C),
+    *_with_deprecated_name(_s(
+        "production.exception.handler", "streams",
+        "org.apache.kafka.streams.errors.DefaultProductionExceptionHandler", _text,
+        "what a failed send does: fail the task or drop the record (KIP-210; "
+        "RecordCollectorImpl)", semantics=_P), "default.production.exception.handler"),
+    *_with_deprecated_name(_s(
+        "deserialization.exception.handler", "streams",
+        "org.apache.kafka.streams.errors.LogAndFailExceptionHandler", _text,
+        "what an input record that fails to deserialize does: fail or skip (KIP-161; "
+        "RecordDeserializer)", semantics=_C), "default.deserialization.exception.handler"),
     _s("processing.exception.handler", "streams",
        "org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler", _text,
        "what a record whose processing throws does: fail or skip (KIP-1033; "
