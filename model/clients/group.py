@@ -34,7 +34,7 @@ from kafkacheck.model.clients.poll_loop import (
     POLLED,
     PollLoop,
     auto_commit_enabled,
-    manual_commit_problem,
+    commit_problem,
     offsets_text,
 )
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
@@ -296,10 +296,7 @@ class GroupModel(PollLoop, Model):
             assignors.rebalance_protocol(list(k["partition.assignment.strategy"]))
         except ValueError as exc:
             return f"partition.assignment.strategy: {exc}"
-        if b["commit"] == "auto" and not k["enable.auto.commit"]:
-            return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
-                    "--bound commit=sync-after-processing|before-processing|none")
-        problem = manual_commit_problem(config)
+        problem = commit_problem(config)
         if problem:
             return problem
         if b["added_partitions"] >= b["partitions"]:

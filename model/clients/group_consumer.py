@@ -44,7 +44,7 @@ from kafkacheck.model.clients.poll_loop import (
     POLLED,
     PollLoop,
     auto_commit_enabled,
-    manual_commit_problem,
+    commit_problem,
     offsets_text,
 )
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
@@ -323,12 +323,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         reset = k["auto.offset.reset"]
         if reset not in ("earliest", "latest", "none"):
             return f"auto.offset.reset={reset} is not modelled (earliest, latest or none)"
-        if config.bounds.get("commit", "auto") == "auto" and not k["enable.auto.commit"] \
-                and config.bounds.get("records", 0):
-            return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
-                    "--bound commit=sync-after-processing|before-processing|none")
-        if config.bounds.get("records", 0):
-            return manual_commit_problem(config)
+        if config.bounds.get("records", 0):  # with no records a commit is abstract
+            return commit_problem(config)
         return None
 
     def __init__(self, config: Config) -> None:

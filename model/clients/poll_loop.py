@@ -54,11 +54,14 @@ def auto_commit_enabled(config: Any, commit: str) -> bool:
         commit == "auto" or "enable.auto.commit" in config.explicit)
 
 
-def manual_commit_problem(config: Any) -> str | None:
-    """A manual commit strategy with enable.auto.commit left at Kafka's default (true): the
-    consumer would auto-commit as well (ConsumerConfig turns it off only without group.id),
-    so the run must say which one it means."""
+def commit_problem(config: Any) -> str | None:
+    """The commit bound against enable.auto.commit: commit=auto needs it on, and a manual
+    strategy with it left at Kafka's default (true) would auto-commit as well
+    (ConsumerConfig turns it off only without group.id), so the run must say which."""
     commit = config.bounds.get("commit", "auto")
+    if commit == "auto" and not config.kafka["enable.auto.commit"]:
+        return ("commit=auto needs enable.auto.commit=true; pick a manual strategy with "
+                "--bound commit=sync-after-processing|before-processing|none")
     if commit != "auto" and "enable.auto.commit" not in config.explicit:
         return (f"commit={commit} is a manual strategy, but enable.auto.commit is not set "
                 "and Kafka's default (true) would auto-commit too: set "
