@@ -7,8 +7,12 @@ it fixed.  Each runs in well under a second or two.
 
 from __future__ import annotations
 
+from kafkacheck.config import build_config
 from kafkacheck.explorer.bfs import breadth_first
-from kafkacheck.testing import machine, make_model
+from kafkacheck.explorer.render import trace_lines
+from kafkacheck.model.interface import Model
+from kafkacheck.properties.base import eventually
+from kafkacheck.testing import check, machine, make_model
 
 # -- Hypothesis machines -------------------------------------------------------------------
 
@@ -30,3 +34,57 @@ def test_a_hypothesis_machine_can_take_every_action_the_model_has_enabled():
         assert offered == {action for action, _ in model.successors(state)}
         undeclared |= {action[0] for action in offered} - declared
     assert undeclared == {"InitProducerId (bump e0)"}
+
+
+# -- liveness --------------------------------------------------------------------------------
+
+LONE_CONSUMER = {"consumers": 1, "crashes": 1, "records": 1}
+
+
+def test_liveness_does_not_assume_a_restart_that_no_fairness_forces():
+    # AllRecordsProcessed is fair in the group's own steps (Join, Sync, Poll, Process,
+    # Expire...), not in Restart: the rejoins budget only allows a crashed consumer back.
+    # The engine made some enabled action happen in every state, so with rejoins=1 the
+    # restart was forced and the property HELD, while rejoins=0 (fewer behaviours) was
+    # VIOLATED.  A behaviour may stop where no fair action is enabled (TLA+ stuttering).
+    settings = {"auto.offset.reset": "earliest"}
+    without = check(settings, model="group", properties=["AllRecordsProcessed"],
+                    bounds={**LONE_CONSUMER, "rejoins": 0})
+    allowed = check(settings, model="group", properties=["AllRecordsProcessed"],
+                    bounds={**LONE_CONSUMER, "rejoins": 1})
+    assert without.result == allowed.result == "violated"
+    trace = allowed.violation("AllRecordsProcessed").trace
+    last = trace.steps[-1].state
+    assert trace.loop_start == len(trace) == 7
+    assert [a[0] for a in trace.actions][-2:] == ["Crash", "Expire"]
+    assert {a[0] for a, _ in allowed.model.successors(last)} == {"Restart"}
+    lines = trace_lines(allowed.model, trace)
+    assert lines[-1] == "  ... and stays at step 7 forever: no weakly fair action is enabled there"
+
+
+class Door(Model):
+    """Open -> (Knock, not fair) -> Knocked -> (Enter, fair) -> Inside."""
+
+    name = "door"
+    fields = ("pc",)
+
+    def init_states(self):
+        return [(0,)]
+
+    def successors(self, state):
+        if state == (0,):
+            yield ("Knock",), (1,)
+        elif state == (1,):
+            yield ("Enter",), (2,)
+
+    def properties(self):
+        return [eventually("GetsIn", "the visitor eventually gets in", lambda s: s == (2,),
+                           fairness=("Enter",))]
+
+
+def test_an_eventually_property_fails_where_only_unfair_actions_are_enabled():
+    # Nothing forces the knock: the behaviour that never knocks is fair and never gets in.
+    result = breadth_first(Door(build_config(Door)), ["GetsIn"])
+    violation = result.violation("GetsIn")
+    assert result.result == "violated" and violation.reason == "liveness"
+    assert len(violation.trace) == 0 and violation.trace.loop_start == 0
