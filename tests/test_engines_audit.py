@@ -7,6 +7,7 @@ it fixed.  Each runs in well under a second or two.
 
 from __future__ import annotations
 
+from kafkacheck.cli import main
 from kafkacheck.config import build_config
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.render import trace_lines
@@ -88,3 +89,18 @@ def test_an_eventually_property_fails_where_only_unfair_actions_are_enabled():
     violation = result.violation("GetsIn")
     assert result.result == "violated" and violation.reason == "liveness"
     assert len(violation.trace) == 0 and violation.trace.loop_start == 0
+
+
+# -- Z3 --------------------------------------------------------------------------------------
+
+
+def test_prove_does_not_prove_a_property_whose_premise_never_occurs(capsys):
+    # records=0 drops the Produce action: no record is ever acknowledged, and the proof
+    # went through (exit 0, PROVED "for every cluster size") while the output said "records:
+    # any number: one tracked record r".  Inv over-approximates, so its non-vacuity check
+    # (the premise is possible under Inv) did not notice.
+    code = main(["prove", "acks-all-safe", "--bound", "records=0",
+                 "--bound", "crash_kind=process"])
+    out = capsys.readouterr().out
+    assert code == 3 and "PROVED" not in out
+    assert out.startswith("NOT COVERED: records=0: no record is ever produced")
