@@ -104,3 +104,15 @@ def test_prove_does_not_prove_a_property_whose_premise_never_occurs(capsys):
     out = capsys.readouterr().out
     assert code == 3 and "PROVED" not in out
     assert out.startswith("NOT COVERED: records=0: no record is ever produced")
+
+
+def test_a_group_liveness_counterexample_never_waits_on_an_election_the_controller_makes():
+    # With stuttering allowed, the replicated log's fair list had to name every controller
+    # election: it named Elect only, so a lasso "stayed" where only LastLeaderElect (KIP-966)
+    # was enabled.  What is left is a broker that never restarts, which no fairness forces.
+    result = check(model="group-replicated-hw", properties=["AllRecordsProcessed"],
+                   bounds={"records": 1})
+    trace = result.violation("AllRecordsProcessed").trace
+    assert trace.loop_start == len(trace) == 12
+    last = trace.steps[-1].state
+    assert {a[0] for a, _ in result.model.successors(last)} == {"Restart"}
