@@ -116,3 +116,14 @@ def test_a_group_liveness_counterexample_never_waits_on_an_election_the_controll
     assert trace.loop_start == len(trace) == 12
     last = trace.steps[-1].state
     assert {a[0] for a, _ in result.model.successors(last)} == {"Restart"}
+
+
+# -- simulation ------------------------------------------------------------------------------
+
+
+def test_simulate_refuses_a_state_limit_it_would_not_honour(capsys):
+    # The walks ran on past --max-states 5 (272 distinct states) without a word.
+    code = main(["simulate", "twophase", "--max-states", "5"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "simulate has no --max-states" in captured.err
