@@ -177,3 +177,31 @@ def test_the_power_loss_warning_claims_broker_crashes_only_when_one_was_explored
     result = check(model=model, bounds=bounds, max_states=1)
     assert PROCESS_CRASH not in dict(result.fault_model.explored)
     assert "covers process crashes only" not in (power_loss_warning(result) or "")
+
+
+# -- reports: a holding cell beside a fault that never fired says so ----------------------
+
+def test_a_report_cell_names_an_offered_fault_that_never_fired():
+    # KIP-211 (2.1): a live group's committed offsets never expire, so the offset-expiry
+    # rows on 2.1+ hold with the expiry offered and never injected.  The cell said only
+    # "holds (197 states)"; it now names the fault, also where the row is cited as the
+    # change one setting away that prevents the 2.0 violation (here it is the fix itself).
+    from kafkacheck.report import _cell_markdown, _prevention, run_row
+    from kafkacheck.report_matrices import Matrix, Row
+
+    bounds = {"commit": "sync-after-processing", "consumers": 2, "offset_expiries": 1,
+              "records": 2}
+    settings = {"auto.offset.reset": "earliest", "enable.auto.commit": "false"}
+    old, new = (run_row((Row("group", settings, bounds, version), ("AtMostOnce",), 10_000))
+                for version in ("2.0", "2.1"))
+    assert old.never_injected == ()
+    assert new.never_injected == ("committed offsets expire (offsets.retention.minutes)",)
+    matrix = Matrix("m", "t", "", "group", ("AtMostOnce",), (), (), (old.row, new.row))
+    assert _cell_markdown(matrix, new, "AtMostOnce") == (
+        f"✅ holds ({new.distinct:,} states; never injected: committed offsets expire "
+        "(offsets.retention.minutes))")
+    assert old.cells["AtMostOnce"].verdict == "violated"
+    [line] = _prevention(matrix, [old, new], old, "AtMostOnce")
+    assert line.startswith(f"- `--kafka-version=2.1` instead of `2.0`: the property holds "
+                           f"({new.distinct:,} states explored; never injected there: "
+                           "committed offsets expire (offsets.retention.minutes); `")
