@@ -576,7 +576,8 @@ VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
 
 # Settings Kafka added after 0.10: (first release, where it is recorded).  Kafka ignores a
 # key it does not define (AbstractConfig.logUnused: "supplied but isn't a known config"), so
-# a model reading one set for an older release would check a feature that release lacks.
+# a model reading one set for an older release would check a feature that release lacks;
+# ``absent_in`` refuses such a value unless it is what the release does anyway.
 SINCE: dict[str, tuple[Version, str]] = {
     "enable.idempotence": ((0, 11), "KIP-98"),
     "transactional.id": ((0, 11), "KIP-98"),
@@ -611,7 +612,9 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
 def absent_in(name: str, value: Any, version: Version) -> str | None:
     """Why ``name`` (set to ``value``) does not exist in Kafka ``version``; None if it does."""
     since = SINCE.get(name)
-    if since is not None and version < since[0]:
+    # A value that is the release's own behaviour (isolation.level=read_uncommitted in
+    # 0.10, a derived configuration's defaults) changes nothing: only others are refused.
+    if since is not None and version < since[0] and value != default_for(name, version):
         return (f"{name} does not exist in Kafka {version_text(version)} ({since[1]} arrived "
                 f"in {version_text(since[0])}; that release ignores the key)")
     for item in value if isinstance(value, tuple) else (value,):

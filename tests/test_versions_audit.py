@@ -40,11 +40,14 @@ def test_no_idempotent_producer_before_0_11_kip_98(capsys):
     for key, value in (("transactional.id", "app"), ("isolation.level", "read_committed")):
         with pytest.raises(UsageError, match=f"{key} does not exist in Kafka 0.10"):
             make_model("producer", {key: value}, kafka_version="0.10")
+    # a value that is what 0.10 does anyway changes nothing
+    assert not make_model("producer", {"enable.idempotence": "false"},
+                          kafka_version="0.10").idempotent
 
 
 @pytest.mark.parametrize("settings,before,since", [
     ({"group.instance.id": "app"}, "2.2", "KIP-345 arrived in 2.3"),
-    ({"group.protocol": "classic"}, "3.6", "KIP-848 arrived in 3.7"),
+    ({"group.protocol": "consumer"}, "3.6", "KIP-848 arrived in 3.7"),
     ({"partition.assignment.strategy": "cooperative-sticky"}, "2.3", "KIP-429 arrived in 2.4"),
     ({"partition.assignment.strategy": "range,sticky"}, "0.10", "KIP-54 arrived in 0.11"),
 ])
@@ -54,7 +57,7 @@ def test_group_features_do_not_exist_before_their_release(settings, before, sinc
 
 
 def test_the_producer_settings_of_later_releases_are_refused_before_them():
-    for settings, before in (({"delivery.timeout.ms": "120000"}, "2.0"),
+    for settings, before in (({"delivery.timeout.ms": "30000"}, "2.0"),
                              ({"partitioner.ignore.keys": "true"}, "3.2"),
                              ({"producer.id.expiration.ms": "60000"}, "3.3")):
         with pytest.raises(UsageError, match="does not exist in Kafka " + before):
