@@ -139,3 +139,21 @@ def test_defaults_are_those_of_the_release(name, values):
     # KAFKA-13023 (3.0), KIP-186 (2.0), KIP-537 (2.5).
     for version, value in values.items():
         assert default_for(name, versions.parse(version)) == value
+
+
+@pytest.mark.parametrize("text,version", [("4.4.0", (4, 4)), ("2.8.2", (2, 8)),
+                                          ("0.10.2.1", (0, 10)), ("0.10.1", (0, 10))])
+def test_patch_releases_parse_as_their_release(text, version):
+    assert versions.parse(text) == version
+
+
+@pytest.mark.parametrize("text,message", [
+    ("3.10", "unknown Kafka version"),      # not 3.1
+    ("3.6.1.2", "invalid Kafka version"),   # four numbers only before 1.0
+    ("\uff13.\uff16", "invalid Kafka version"),  # full-width digits are not a release
+    ("0.10.0", "0.10.0 had the consumer defaults"),  # KIP-62 came in 0.10.1
+    ("0.10.0.1", "before KIP-62"),
+])
+def test_release_numbers_that_name_no_modelled_release_are_refused(text, message):
+    with pytest.raises(UsageError, match=message):
+        make_model("replication", {}, kafka_version=text)
