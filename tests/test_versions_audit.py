@@ -157,3 +157,20 @@ def test_patch_releases_parse_as_their_release(text, version):
 def test_release_numbers_that_name_no_modelled_release_are_refused(text, message):
     with pytest.raises(UsageError, match=message):
         make_model("replication", {}, kafka_version=text)
+
+
+def test_before_2_5_a_failed_batch_does_not_bump_the_producer_epoch_kafka_8805():
+    # TransactionManager gained epochBumpRequired / canBumpEpoch in 2.5 (KAFKA-8805,
+    # KAFKA-8710, KIP-360); in 2.4 an expired batch is an abortable error, epoch kept.
+    bounds = {"instances": 1, "partitions": 1, "transactions": 2, "expiries": 1,
+              "late_produces": 1}
+    traces = {}
+    for version in ("2.4", "2.5"):
+        model = make_model("transactions", EOS, kafka_version=version, **bounds)
+        result = breadth_first(model, ["NoAbortedRead"])
+        traces[version] = [" ".join(map(str, a)) for a in
+                           result.violation("NoAbortedRead").trace.actions]
+    assert type(make_model("transactions", EOS, kafka_version="2.4",
+                           **bounds).protocol).__name__ == "NoClientEpochBump"
+    assert not any("bump" in a for a in traces["2.4"])
+    assert any(a.startswith("InitProducerId (bump e0)") for a in traces["2.5"])

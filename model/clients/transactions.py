@@ -283,7 +283,10 @@ class TransactionsModel(Model):
         self.data_rf = k["replication.factor"]
         self.log_rf = transaction_log_rf(config)
         self.n = max(self.data_rf, self.log_rf)
-        bumps = int(self.protocol.end_epoch(0) > 0) + int(self.protocol.client_bumps_epoch)
+        # At least one a transaction: without the client's bump (before KIP-360) a failed
+        # transaction may be left to the coordinator's timeout abort, one epoch up.
+        bumps = max(1, int(self.protocol.end_epoch(0) > 0)
+                    + int(self.protocol.client_bumps_epoch))
         self.data_codec, self.log_codec, self.offsets_codec = _codecs(config, bumps)
         repl_kafka = {name: k.get(name, kafka_settings.SETTINGS[name].default)
                       for name in ReplicationModel.settings}
@@ -315,7 +318,8 @@ class TransactionsModel(Model):
 
     def make_protocol(self) -> tc.TxnProtocol:
         """The protocol of this cluster (with any test mixins)."""
-        base = type(tc.protocol_for(self.tv, self.verification))
+        base = type(tc.protocol_for(self.tv, self.verification,
+                                    kip360=self.config.version >= (2, 5)))
         if self.protocol_mixins:
             base = type("MutatedProtocol", (*self.protocol_mixins, base), {})
         return base()
