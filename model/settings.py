@@ -600,6 +600,7 @@ SINCE: dict[str, tuple[Version, str]] = {
     "group.protocol": ((3, 7), "KIP-848"),
     "group.remote.assignor": ((3, 7), "KIP-848"),
     "processing.exception.handler": ((3, 9), "KIP-1033"),
+    "controller.quorum.bootstrap.servers": ((3, 9), "KIP-853"),
 }
 
 # Values of a list or choice setting that arrived later than the setting itself.

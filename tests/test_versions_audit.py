@@ -56,6 +56,12 @@ def test_group_features_do_not_exist_before_their_release(settings, before, sinc
         make_model("group", settings, kafka_version=before)
 
 
+def test_a_dynamic_kraft_quorum_does_not_exist_before_3_9_kip_853():
+    with pytest.raises(UsageError, match="KIP-853 arrived in 3.9"):
+        make_model("controller", {"controller.quorum.bootstrap.servers": "c1:9093"},
+                   kafka_version="3.8")
+
+
 def test_the_producer_settings_of_later_releases_are_refused_before_them():
     for settings, before in (({"delivery.timeout.ms": "30000"}, "2.0"),
                              ({"partitioner.ignore.keys": "true"}, "3.2"),
@@ -174,3 +180,16 @@ def test_before_2_5_a_failed_batch_does_not_bump_the_producer_epoch_kafka_8805()
                            **bounds).protocol).__name__ == "NoClientEpochBump"
     assert not any("bump" in a for a in traces["2.4"])
     assert any(a.startswith("InitProducerId (bump e0)") for a in traces["2.5"])
+
+
+def test_from_3_2_to_3_9_six_in_flight_turn_a_defaulted_idempotence_off_kafka_13673():
+    # ProducerConfig 3.2-3.9 logs "Idempotence will be disabled because
+    # max.in.flight.requests.per.connection is set to 6"; 4.0 refuses it (KAFKA-17927).
+    six = {"max.in.flight.requests.per.connection": "6"}
+    model = make_model("producer", six, kafka_version="3.9", records=1)
+    assert not model.idempotent and "greater than 5" in model.idempotence_note
+    assert breadth_first(model, ["NoDuplicates"]).violation("NoDuplicates") is not None
+    with pytest.raises(UsageError, match="at most 5"):
+        make_model("producer", six, kafka_version="4.0")
+    with pytest.raises(UsageError, match="at most 5"):
+        make_model("producer", {**six, "enable.idempotence": "true"}, kafka_version="3.9")

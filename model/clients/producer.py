@@ -163,8 +163,8 @@ def _setting(config: Config, name: str) -> Any:
 
 
 def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None, dict[str, Any]]:
-    """ProducerConfig.postProcessAndValidateIdempotenceConfigs (3.2 and later): (enabled,
-    error, note, settings Kafka overrides); releases before 3.2 follow
+    """ProducerConfig.postProcessAndValidateIdempotenceConfigs (3.2 and later, KAFKA-13673):
+    (enabled, error, note, settings Kafka overrides); releases before 3.2 follow
     ``_idempotence_before_3_2``."""
     if config.version < (3, 2):
         return _idempotence_before_3_2(config)
@@ -185,8 +185,14 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None,
             disable_reasons.append(f"acks is set to {k['acks']}, not set to 'all'")
         in_flight = _setting(config, "max.in.flight.requests.per.connection")
         if in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
-            return False, ("To use the idempotent producer, max.in.flight.requests.per.connection"
-                           f" must be set to at most 5. Current value is {in_flight}."), None, {}
+            # 3.2 to 3.9 disable a defaulted idempotence here too (KAFKA-13673); an error
+            # from 4.0 (KAFKA-17927).
+            if explicit or config.version >= (4, 0):
+                return False, ("To use the idempotent producer, max.in.flight.requests.per."
+                               f"connection must be set to at most 5. Current value is "
+                               f"{in_flight}."), None, {}
+            disable_reasons.append(f"max.in.flight.requests.per.connection is set to "
+                                   f"{in_flight}, which is greater than 5")
     note = None
     if disable_reasons:
         enabled = False
