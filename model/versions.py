@@ -4,7 +4,8 @@ A check runs against one Kafka version (``--kafka-version``, default the newest 
 modelled).  The version picks the partition rule set (``model/cluster/partition.py``:
 one subclass per KIP or fix that changed a rule) and the defaults of settings whose
 default changed between releases (``model/settings.py``).  Patch releases behave as
-their minor release here.
+their minor release here (3.0.2 as 3.0.0); 0.10 stands for 0.10.1 and 0.10.2, whose
+consumer defaults KIP-62 set (0.10.0 is refused).
 """
 
 from __future__ import annotations
