@@ -193,3 +193,24 @@ def test_from_3_2_to_3_9_six_in_flight_turn_a_defaulted_idempotence_off_kafka_13
         make_model("producer", six, kafka_version="4.0")
     with pytest.raises(UsageError, match="at most 5"):
         make_model("producer", {**six, "enable.idempotence": "true"}, kafka_version="3.9")
+
+
+@pytest.mark.parametrize("version,rules", [
+    ("4.0", "before KAFKA-19974, KAFKA-19449 and KAFKA-19233"),
+    ("4.1", "before KAFKA-19974, KAFKA-19449 and KAFKA-19233"),
+    ("4.2", "before KAFKA-19233"), ("4.3", "4.4"), ("4.4", "4.4"),
+])
+def test_a_kip_848_group_is_checked_with_the_coordinator_of_its_release(version, rules):
+    # KAFKA-19449 (4.2), KAFKA-19974 (4.2), KAFKA-19233 (4.3) changed the coordinator's
+    # reconciliation; a 4.0 check must not get the fixes of later releases.
+    from kafkacheck.model.clients import group_consumer as gc
+
+    model = make_model("group-consumer", {}, kafka_version=version)
+    record = gc.Record._make([0] * len(gc.Record._fields))._replace(epoch=3, previous=2)
+    old_epoch_bump = model.rules.epoch_after_revocation(record) == 4        # KAFKA-19974
+    old_unreleased = model.rules.unreleased(0, record._replace(revoking=1), (5,))  # 19449
+    old_rejoin_fenced = model.rules.rejoin_is_fenced(record)                 # KAFKA-19233
+    old = {"KAFKA-19974": old_epoch_bump, "KAFKA-19449": old_unreleased,
+           "KAFKA-19233": old_rejoin_fenced}
+    assert {jira for jira, before in old.items() if before} == \
+        {j for j in ("KAFKA-19974", "KAFKA-19449", "KAFKA-19233") if j in rules}
