@@ -67,7 +67,7 @@ REPLIES = ("-", "OK", "FENCED_MEMBER_EPOCH", "UNKNOWN_MEMBER_ID", "UNRELEASED_IN
 FREE = -1  # ConsumerGroup.currentPartitionEpoch of a partition no member holds
 LEAVE_STATIC = -2  # LEAVE_GROUP_STATIC_MEMBER_EPOCH: a static member away, partitions kept
 
-RULES = ("4.4", "before-KAFKA-16147", "before-KAFKA-19974", "before-KAFKA-19449",
+RULES = ("version", "4.4", "before-KAFKA-16147", "before-KAFKA-19974", "before-KAFKA-19449",
          "before-KAFKA-19233")
 
 
@@ -247,8 +247,22 @@ class Before19233(CoordinatorRules):
         return record.epoch > 0 and record.previous != 0
 
 
+class Kafka40Rules(Before19974, Before19449, Before19233):
+    """The coordinator of Kafka 4.0 and 4.1: before KAFKA-19449 and KAFKA-19974 (4.2) and
+    KAFKA-19233 (4.3)."""
+
+    name = "4.0"
+
+
 RULE_CLASSES = {cls.name: cls for cls in (CoordinatorRules, Before16147, Before19974,
                                           Before19449, Before19233)}
+
+
+def rules_of_release(version: tuple[int, int]) -> type[CoordinatorRules]:
+    """The coordinator rules Kafka ``version`` shipped (4.2: KAFKA-19233 not yet in)."""
+    if version >= (4, 3):
+        return CoordinatorRules
+    return Before19233 if version >= (4, 2) else Kafka40Rules
 
 
 class ConsumerProtocolGroupModel(PollLoop, Model):
@@ -278,8 +292,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
               "own steps (replication catching up)", minimum=0, maximum=1),
         Bound("commit", "auto", "what the application commits (as in the group model): auto, "
               "sync-after-processing, before-processing, none", choices=COMMIT_STRATEGIES),
-        Bound("rules", "4.4", "the coordinator's rules: Kafka 4.4, or 4.4 with one rule as it "
-              "was before the named fix", choices=RULES),
+        Bound("rules", "version", "the coordinator's rules: those of --kafka-version, Kafka "
+              "4.4, or 4.4 with one rule as it was before the named fix", choices=RULES),
         Bound("crashes", 0, "consumer process crashes (no leave heartbeat)", minimum=0,
               fault="consumer crash"),
         Bound("rejoins", 0, "restarts of a crashed or closed consumer", minimum=0,
@@ -340,7 +354,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         self.instance_ids = tuple(f"{instance}-{i + 1}" if instance else None
                                   for i in range(self.n))
         self.member_ids = tuple(f"consumer-{i + 1}" for i in range(self.n))
-        self.rules: CoordinatorRules = RULE_CLASSES[b["rules"]]()
+        self.rules: CoordinatorRules = (rules_of_release(config.version)
+                                        if b["rules"] == "version"
+                                        else RULE_CLASSES[b["rules"]])()
         self.all_topics = (1 << self.topics) - 1
         self._topic_parts = tuple(((1 << self.per_topic) - 1) << (t * self.per_topic)
                                   for t in range(self.topics))
