@@ -117,8 +117,9 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
             "AbstractMembershipManager.revokeAndAssign)",
             explanation="two consumers believe they own one partition: a member the "
             "coordinator removed (session or rebalance timeout while paused or slow) still "
-            "holds its partitions until its next heartbeat is fenced, or the coordinator "
-            "assigned a partition before its owner revoked it",
+            "holds its partitions until its next heartbeat is fenced, a member that left on "
+            "a poll timeout (max.poll.interval.ms) holds them until its next poll, or the "
+            "coordinator assigned a partition before its owner revoked it",
         ),
         always_step(
             "MemberEpochsNeverGoBack",

@@ -1,0 +1,148 @@
+"""Audit 16: consumer group answers Kafka would not give.
+
+Each test names the guarantee a run used to answer for a group that never runs (a wrong
+green: HOLDS, or "no effect", for settings Kafka refuses) and pins the right answer beside
+a neighbouring setting Kafka accepts.  Every run here is a validation or a few hundred
+states.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkacheck.cli import EXIT_HOLDS, EXIT_USAGE, main
+from kafkacheck.testing import assert_violated, check
+
+FAST = ["--no-diagram", "--no-estimate", "--progress-every", "0", "--max-states", "400"]
+
+
+def _check(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["check", *argv, *FAST])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# -- classic protocol: the consumer is never built, or never joins ------------------------
+
+@pytest.mark.parametrize(("settings", "error"), [
+    # Heartbeat's constructor: heartbeat.interval.ms must be lower than session.timeout.ms.
+    (["session.timeout.ms=2000"], "heartbeat.interval.ms=3000 must be lower than"),
+    (["heartbeat.interval.ms=45000"], "heartbeat.interval.ms=45000 must be lower than"),
+    # GroupCoordinatorService.joinGroup: outside [6000, 1800000] -> INVALID_SESSION_TIMEOUT.
+    (["session.timeout.ms=5000", "heartbeat.interval.ms=1000"], "INVALID_SESSION_TIMEOUT"),
+    (["session.timeout.ms=1800001"], "INVALID_SESSION_TIMEOUT"),
+    # ConsumerConfig.checkGroupRemoteAssignor (3.9, KAFKA-15773).
+    (["group.remote.assignor=uniform"], "group.remote.assignor cannot be set when "
+                                        "group.protocol=CLASSIC"),
+])
+def test_all_records_processed_is_not_answered_for_a_classic_consumer_that_never_joins(
+        capsys, settings, error):
+    argv = [a for s in settings for a in ("--set", s)]
+    code, out, err = _check(capsys, "group", *argv, "--property", "AllRecordsProcessed")
+    assert code == EXIT_USAGE, out
+    assert error in err and "HOLDS" not in out.upper()
+
+
+def test_a_session_timeout_inside_the_brokers_range_is_checked(capsys):
+    code, out, _ = _check(capsys, "group", "--set", "session.timeout.ms=6000",
+                          "--set", "heartbeat.interval.ms=2000", "--property",
+                          "NoTwoOwnersAtOnce")
+    assert code == EXIT_HOLDS, out
+
+
+def test_a_short_session_timeout_is_checked_when_the_broker_allows_it(capsys):
+    # The conformance cluster runs group.min.session.timeout.ms=1000 for quick sessions.
+    code, out, _ = _check(capsys, "group", "--set", "session.timeout.ms=3000",
+                          "--set", "heartbeat.interval.ms=500",
+                          "--set", "group.min.session.timeout.ms=1000",
+                          "--property", "NoTwoOwnersAtOnce")
+    assert code == EXIT_HOLDS, out
+
+
+def test_before_kafka_2_3_the_session_timeout_limit_is_five_minutes(capsys):
+    code, _, err = _check(capsys, "group", "--kafka-version", "2.2",
+                          "--set", "session.timeout.ms=400000")
+    assert code == EXIT_USAGE and "group.max.session.timeout.ms=300000" in err
+    code, out, _ = _check(capsys, "group", "--kafka-version", "2.3",
+                          "--set", "session.timeout.ms=400000", "--property",
+                          "NoTwoOwnersAtOnce")
+    assert code == EXIT_HOLDS, out
+
+
+def test_before_kafka_3_9_a_classic_consumer_ignores_group_remote_assignor(capsys):
+    code, out, _ = _check(capsys, "group", "--kafka-version", "3.8",
+                          "--set", "group.remote.assignor=uniform", "--property",
+                          "NoTwoOwnersAtOnce")
+    assert code == EXIT_HOLDS, out
+
+
+# -- KIP-848: classic-only keys and the broker's consumer-group ranges -------------------
+
+@pytest.mark.parametrize(("settings", "error"), [
+    # ConsumerConfig.CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS (KAFKA-17338, 4.0), even at
+    # the default value: the consumer reads what the application set (originals()).
+    (["session.timeout.ms=45000"], "session.timeout.ms cannot be set when "
+                                   "group.protocol=CONSUMER"),
+    (["heartbeat.interval.ms=3000"], "heartbeat.interval.ms cannot be set"),
+    (["partition.assignment.strategy=range"], "partition.assignment.strategy cannot be set"),
+    # GroupCoordinatorConfig: the broker does not start (KAFKA-17618 for the last one).
+    (["group.consumer.session.timeout.ms=10000"],
+     "must be at least group.consumer.min.session.timeout.ms=45000"),
+    (["group.consumer.session.timeout.ms=90000"],
+     "must be at most group.consumer.max.session.timeout.ms=60000"),
+    (["group.consumer.heartbeat.interval.ms=1000"],
+     "must be at least group.consumer.min.heartbeat.interval.ms=5000"),
+    (["group.consumer.session.timeout.ms=10000", "group.consumer.min.session.timeout.ms=1000",
+      "group.consumer.heartbeat.interval.ms=10000"], "must be less than "
+                                                      "group.consumer.session.timeout.ms"),
+])
+def test_single_owner_is_not_answered_for_a_kip848_group_kafka_refuses_to_run(
+        capsys, settings, error):
+    argv = [a for s in ["group.protocol=consumer", *settings] for a in ("--set", s)]
+    code, out, err = _check(capsys, "group", *argv, "--property", "NoTwoOwnersAtOnce")
+    assert code == EXIT_USAGE, out
+    assert error in err
+
+
+def test_a_kip848_group_inside_the_brokers_ranges_is_checked(capsys):
+    code, out, _ = _check(capsys, "group-consumer", "--bound", "consumers=1",
+                          "--bound", "partitions=1",
+                          "--set", "group.consumer.session.timeout.ms=60000",
+                          "--set", "group.consumer.heartbeat.interval.ms=15000",
+                          "--property", "NoTwoOwnersAtOnce")
+    assert code == EXIT_HOLDS, out
+
+
+# -- KIP-848: a member past max.poll.interval.ms (a zombie, as with the classic protocol) --
+
+ZOMBIE = {"consumers": 2, "partitions": 1, "records": 1, "poll_timeouts": 1}
+EARLY = {"auto.offset.reset": "earliest"}
+
+
+@pytest.mark.parametrize(("prop", "steps"), [
+    # C1 polls p0, its poll timer expires: it leaves and turns STALE holding p0 until its
+    # next poll; C2 joins and is given p0 at once (C1 is no member), then polls it.
+    ("NoTwoOwnersAtOnce", 9),
+    ("NoConcurrentProcessing", 10),
+    ("AtMostOnce", 12),
+])
+def test_a_kip848_member_past_max_poll_interval_is_a_zombie(prop, steps):
+    result = assert_violated(EARLY, prop, model="group-consumer", bounds=ZOMBIE)
+    trace = result.violations[0].trace
+    assert len(trace) == steps
+    assert [a[0] for a in trace.actions].count("PollTimeout") == 1
+
+
+def test_a_kip848_zombie_rejoins_and_the_group_still_converges():
+    result = check(EARLY, model="group-consumer", bounds=ZOMBIE,
+                   properties=["GroupConverges", "AllRecordsProcessed", "AtLeastOnce"])
+    assert result.result == "holds", result.result
+    assert result.distinct_states == 2612
+    assert ("poll timeout (zombie consumer)", 1) in result.model.fault_model().explored
+
+
+def test_a_kip848_run_without_poll_timeouts_names_them_as_not_explored():
+    result = check(EARLY, model="group-consumer", bounds={**ZOMBIE, "poll_timeouts": 0},
+                   properties=["NoConcurrentProcessing"])
+    assert result.result == "holds"
+    assert "poll timeout (zombie consumer)" in result.model.fault_model().not_explored
