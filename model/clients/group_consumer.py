@@ -878,14 +878,15 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                 "Restart", "Close", "PollTimeout", "Rejoin", "Pause", "Resume", "LoseResponse",
                 "Subscribe", "Unsubscribe", "Expire", "RebalanceTimeout", "CoordinatorFailover")
 
-    FAIR = ("Heartbeat", "Receive", "Reconcile", "Resume", "Expire", "Restart", "Rejoin")
+    FAIR = ("Heartbeat", "Receive", "Reconcile", "Resume", "Expire", "Restart")
 
     LOOP_FAIR = ("Poll", "Process", "Commit", "CommitFailed", "AutoCommit")
 
     def fairness(self) -> tuple[str, ...]:
         """Weakly fair families, per consumer ("Receive/C2"): each process makes progress
         (its poll loop too, when there are records)."""
-        families = self.FAIR + (self.LOOP_FAIR if self.max_records else ())
+        families = self.FAIR + (self.LOOP_FAIR if self.max_records else ()) \
+            + (("Rejoin",) if self.bound["poll_timeouts"] else ())
         return tuple(f"{family}/{consumer_name(i)}" for family in families
                      for i in range(self.n))
 
