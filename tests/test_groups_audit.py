@@ -146,3 +146,28 @@ def test_a_kip848_run_without_poll_timeouts_names_them_as_not_explored():
                    properties=["NoConcurrentProcessing"])
     assert result.result == "holds"
     assert "poll timeout (zombie consumer)" in result.model.fault_model().not_explored
+
+
+# -- the broker's group.coordinator.rebalance.protocols ------------------------------------
+
+@pytest.mark.parametrize(("model", "protocols", "error"), [
+    # KafkaApis: ConsumerGroupHeartbeat is UNSUPPORTED_VERSION without consumer.
+    ("group-consumer", "classic", "UNSUPPORTED_VERSION"),
+    # KafkaConfig.groupCoordinatorRebalanceProtocols: classic cannot be disabled.
+    ("group", "consumer", "must include classic"),
+])
+def test_the_group_settles_is_not_answered_when_the_broker_disables_its_protocol(
+        capsys, model, protocols, error):
+    code, out, err = _check(capsys, model, "--bound", "consumers=1", "--bound", "partitions=1",
+                            "--set", f"group.coordinator.rebalance.protocols={protocols}")
+    assert code == EXIT_USAGE, out
+    assert error in err
+
+
+def test_a_broker_that_enables_both_protocols_runs_either(capsys):
+    for model in ("group", "group-consumer"):
+        code, out, _ = _check(capsys, model, "--bound", "consumers=1", "--bound",
+                              "partitions=1", "--set",
+                              "group.coordinator.rebalance.protocols=classic,consumer",
+                              "--property", "NoTwoOwnersAtOnce")
+        assert code == EXIT_HOLDS, out

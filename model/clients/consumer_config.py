@@ -42,6 +42,25 @@ def _is_set(config: Any, name: str) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+def _rebalance_protocols_problem(config: Any, protocol: str) -> str | None:
+    """The broker's group.coordinator.rebalance.protocols against the group's protocol:
+    without classic the broker does not start (KafkaConfig.groupCoordinatorRebalanceProtocols);
+    without consumer ConsumerGroupHeartbeat answers UNSUPPORTED_VERSION, fatal to the client
+    (KafkaApis.isConsumerGroupProtocolEnabled)."""
+    value = config.not_modelled.get("group.coordinator.rebalance.protocols")
+    if value is None:
+        return None
+    enabled = {part.strip().lower() for part in str(value).split(",")}
+    if "classic" not in enabled:
+        return ("broker config: group.coordinator.rebalance.protocols must include classic "
+                "(ConfigException: disabling the classic protocol is not supported)")
+    if protocol not in enabled:
+        return (f"group.protocol={protocol} with group.coordinator.rebalance.protocols="
+                f"{value}: the broker answers ConsumerGroupHeartbeat with UNSUPPORTED_VERSION "
+                "and the consumer stops")
+    return None
+
+
 def classic_problem(config: Any) -> str | None:
     """Why a classic-protocol consumer group never runs under these settings, or None.
 
@@ -51,6 +70,9 @@ def classic_problem(config: Any) -> str | None:
     fatal to the consumer (GroupCoordinatorService.joinGroup, AbstractCoordinator); from 3.9
     ConsumerConfig.checkGroupRemoteAssignor refuses group.remote.assignor (KAFKA-15773).
     """
+    problem = _rebalance_protocols_problem(config, "classic")
+    if problem:
+        return problem
     session = config.kafka["session.timeout.ms"]
     heartbeat = _setting(config, "heartbeat.interval.ms", 3000)
     if heartbeat >= session:
@@ -74,11 +96,15 @@ def classic_problem(config: Any) -> str | None:
 def consumer_protocol_problem(config: Any) -> str | None:
     """Why a KIP-848 consumer group (Kafka 4.x) never runs under these settings, or None.
 
+    The broker must enable the consumer protocol (group.coordinator.rebalance.protocols);
     ConsumerConfig refuses the classic-only keys under group.protocol=consumer (KAFKA-17338);
     the broker refuses to start with a consumer-group session timeout or heartbeat interval
     outside its min/max, or a heartbeat interval not below the session timeout
     (GroupCoordinatorConfig, KAFKA-17618).
     """
+    problem = _rebalance_protocols_problem(config, "consumer")
+    if problem:
+        return problem
     given = [key for key in CLASSIC_ONLY_KEYS if _is_set(config, key)]
     if given:
         return (f"ConfigException: {', '.join(given)} cannot be set when "
