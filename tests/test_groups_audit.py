@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from kafkacheck.cli import EXIT_HOLDS, EXIT_USAGE, main
-from kafkacheck.testing import assert_violated, check
+from kafkacheck.testing import assert_violated, check, make_model
 
 FAST = ["--no-diagram", "--no-estimate", "--progress-every", "0", "--max-states", "400"]
 
@@ -171,3 +171,11 @@ def test_a_broker_that_enables_both_protocols_runs_either(capsys):
                               "group.coordinator.rebalance.protocols=classic,consumer",
                               "--property", "NoTwoOwnersAtOnce")
         assert code == EXIT_HOLDS, out
+
+
+def test_the_consumer_protocol_group_names_the_classic_faults_it_does_not_model():
+    # The classic group explores offset expiry (KIP-211), a duplicate static instance and,
+    # with log=replicated, broker crashes; group-consumer has none of them and named none.
+    faults = make_model("group-consumer").fault_model()
+    for fault in ("committed offsets expire", "same group.instance.id", "broker faults"):
+        assert any(fault in name for name in faults.not_explored), fault

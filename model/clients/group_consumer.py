@@ -34,6 +34,7 @@ from kafkacheck.config import Config
 from kafkacheck.model.algorithms.assignor_common import AssignorError
 from kafkacheck.model.algorithms.assignor_uniform import GroupMember, assign_server
 from kafkacheck.model.clients.consumer_config import consumer_protocol_problem
+from kafkacheck.model.clients.group import DUPLICATE_INSTANCE, OFFSET_EXPIRY
 from kafkacheck.model.clients.group_log import AbstractLog
 from kafkacheck.model.clients.poll_loop import (
     COMMIT_STRATEGIES,
@@ -308,7 +309,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
               fault="retention deletes records"),
     )
     fields = Kip848State._fields
-    faults_not_modelled = ("coordinator writes lost in a failover",)
+    # The classic group model explores these; this one has no bound for them.
+    faults_not_modelled = ("coordinator writes lost in a failover", OFFSET_EXPIRY,
+                           DUPLICATE_INSTANCE, "broker faults (the log is abstract: no brokers)")
     symmetry_note = "epochs renumbered in order of appearance (the protocol only compares them)"
     symmetry_over = "epochs"
 
