@@ -179,3 +179,15 @@ def test_the_consumer_protocol_group_names_the_classic_faults_it_does_not_model(
     faults = make_model("group-consumer").fault_model()
     for fault in ("committed offsets expire", "same group.instance.id", "broker faults"):
         assert any(fault in name for name in faults.not_explored), fault
+
+
+def test_a_sink_task_gets_the_heartbeat_and_broker_range_its_session_timeout_is_checked_with(
+        capsys):
+    # A Connect sink task is a classic group member: the heartbeat interval and the broker's
+    # session range it is given reach the group model's check.
+    short = ["--set", "session.timeout.ms=3000"]
+    code, _, err = _check(capsys, "sink", *short)
+    assert code == EXIT_USAGE and "heartbeat.interval.ms=3000 must be lower" in err
+    code, out, _ = _check(capsys, "sink", *short, "--set", "heartbeat.interval.ms=1000",
+                          "--set", "group.min.session.timeout.ms=1000")
+    assert code != EXIT_USAGE and "session.timeout.ms=3000" in out
