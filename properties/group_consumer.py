@@ -43,7 +43,12 @@ def no_two_owners(s: Kip848State) -> bool:
 
 
 def converged(model: ConsumerProtocolGroupModel, s: Kip848State) -> bool:
-    """The group is stable: the target is current and every member owns exactly its target."""
+    """The group is stable: the target is current and every member owns exactly its target.
+
+    A group whose members are all gone is settled (Empty: no member to converge, and no
+    heartbeat to compute a target for its last epoch)."""
+    if all(c.status == DOWN for c in s.clients) and not any(r.present for r in s.records):
+        return True
     if s.group_epoch != s.assignment_epoch:
         return False
     for r, c in zip(s.records, s.clients, strict=True):

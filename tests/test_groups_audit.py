@@ -191,3 +191,11 @@ def test_a_sink_task_gets_the_heartbeat_and_broker_range_its_session_timeout_is_
     code, out, _ = _check(capsys, "sink", *short, "--set", "heartbeat.interval.ms=1000",
                           "--set", "group.min.session.timeout.ms=1000")
     assert code != EXIT_USAGE and "session.timeout.ms=3000" in out
+
+
+def test_a_kip848_group_whose_only_member_crashed_is_settled():
+    # Was a false violation: with every member gone no heartbeat computes the target for
+    # the epoch the expiry bumped, and an Empty group was read as never converging.
+    result = check(EARLY, model="group-consumer", properties=["GroupConverges"],
+                   bounds={"consumers": 1, "partitions": 1, "records": 1, "crashes": 1})
+    assert result.result == "holds" and result.distinct_states == 72
