@@ -199,3 +199,16 @@ def test_a_kip848_group_whose_only_member_crashed_is_settled():
     result = check(EARLY, model="group-consumer", properties=["GroupConverges"],
                    bounds={"consumers": 1, "partitions": 1, "records": 1, "crashes": 1})
     assert result.result == "holds" and result.distinct_states == 72
+
+
+# -- interceptor.classes: a ConsumerInterceptor may filter what poll() returns -----------
+
+def test_no_skipped_offsets_is_not_answered_with_a_consumer_interceptor(capsys):
+    # ConsumerInterceptor.onConsume: "the interceptor can filter the records"; the
+    # position still moves past them, so the application never sees a record.
+    run = ["group", "--bound", "consumers=1", "--bound", "records=1",
+           "--set", "auto.offset.reset=earliest", "--property", "NoSkippedOffsets"]
+    code, out, _ = _check(capsys, *run, "--set", "interceptor.classes=com.acme.Filter")
+    assert code != EXIT_HOLDS and "NOT COVERED: interceptor.classes=com.acme.Filter" in out
+    code, out, _ = _check(capsys, *run, "--set", "interceptor.classes=")
+    assert code == EXIT_HOLDS, out
