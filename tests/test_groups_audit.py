@@ -212,3 +212,44 @@ def test_no_skipped_offsets_is_not_answered_with_a_consumer_interceptor(capsys):
     assert code != EXIT_HOLDS and "NOT COVERED: interceptor.classes=com.acme.Filter" in out
     code, out, _ = _check(capsys, *run, "--set", "interceptor.classes=")
     assert code == EXIT_HOLDS, out
+
+
+# -- review: a consumer file Kafka refuses to run, or one in no group ----------------------
+
+def _review(capsys, tmp_path, *files: tuple[str, str]) -> tuple[int, str]:
+    paths = []
+    for spec, text in files:  # [ROLE:]NAME
+        role, _, name = spec.rpartition(":")
+        path = tmp_path / name
+        path.write_text(text)
+        paths.append(f"{role}:{path}" if role else str(path))
+    code = main(["review", *paths])
+    return code, capsys.readouterr().out
+
+
+def test_review_answers_no_group_guarantee_for_a_kip848_consumer_with_classic_keys(
+        capsys, tmp_path):
+    # Copied from a classic consumer: Kafka 4's consumer refuses session.timeout.ms under
+    # group.protocol=consumer.  The file's key reached no check: both guarantees HELD.
+    code, out = _review(capsys, tmp_path, ("c.properties", "group.id=g\ngroup.protocol=consumer"
+                                           "\nsession.timeout.ms=45000\n"))
+    assert code == 3 and "[HOLDS]" not in out
+    assert out.count("session.timeout.ms cannot be set when group.protocol=CONSUMER") == 2
+
+
+def test_review_checks_the_session_timeout_against_the_broker_file(capsys, tmp_path):
+    consumer = ("c.properties", "group.id=g\nauto.offset.reset=earliest\n"
+                "partition.assignment.strategy=cooperative-sticky\nsession.timeout.ms=3000\n"
+                "heartbeat.interval.ms=1000\n")
+    code, out = _review(capsys, tmp_path, consumer)
+    assert code == 3 and "INVALID_SESSION_TIMEOUT" in out and "[HOLDS]" not in out
+    code, out = _review(capsys, tmp_path, consumer, ("broker:b.properties",
+                                                     "group.min.session.timeout.ms=1000\n"))
+    assert "INVALID_SESSION_TIMEOUT" not in out and "No partition has two owners" in out
+
+
+def test_review_answers_no_group_guarantee_for_a_consumer_without_group_id(
+        capsys, tmp_path):
+    code, out = _review(capsys, tmp_path, ("c.properties", "auto.offset.reset=earliest\n"
+                                           "enable.auto.commit=false\n"))
+    assert code == 3 and "[HOLDS]" not in out and "no group.id" in out

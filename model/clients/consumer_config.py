@@ -18,6 +18,16 @@ _CLASSIC_MAX_SESSION = (((0, 10), 300000), ((2, 3), 1800000))
 CLASSIC_ONLY_KEYS = ("partition.assignment.strategy", "heartbeat.interval.ms",
                      "session.timeout.ms")
 
+# What a whole-file review passes on to these checks: consumer keys outside a group
+# model's settings, and the broker keys they are checked against.
+CLIENT_KEYS = (*CLASSIC_ONLY_KEYS, "group.remote.assignor")
+BROKER_KEYS = ("group.min.session.timeout.ms", "group.max.session.timeout.ms",
+               "group.coordinator.rebalance.protocols", "group.consumer.session.timeout.ms",
+               "group.consumer.heartbeat.interval.ms", "group.consumer.min.session.timeout.ms",
+               "group.consumer.max.session.timeout.ms",
+               "group.consumer.min.heartbeat.interval.ms",
+               "group.consumer.max.heartbeat.interval.ms")
+
 # GroupCoordinatorConfig defaults of the KIP-848 broker ranges (Kafka 4.x).
 _CONSUMER_GROUP_RANGES = {
     "group.consumer.session.timeout.ms": ("group.consumer.min.session.timeout.ms", 45000,
