@@ -253,3 +253,18 @@ def test_review_answers_no_group_guarantee_for_a_consumer_without_group_id(
     code, out = _review(capsys, tmp_path, ("c.properties", "auto.offset.reset=earliest\n"
                                            "enable.auto.commit=false\n"))
     assert code == 3 and "[HOLDS]" not in out and "no group.id" in out
+
+
+@pytest.mark.parametrize("model", ["group", "group-consumer"])
+@pytest.mark.parametrize("instance", ["my app", "..", "a/b", "x" * 250])
+def test_static_membership_is_not_answered_for_an_instance_id_kafka_refuses(
+        capsys, model, instance):
+    # GroupRebalanceConfig -> JoinGroupRequest.validateGroupInstanceId (Topic.validate).
+    code, _, err = _check(capsys, model, "--set", f"group.instance.id={instance}")
+    assert code == EXIT_USAGE and "InvalidConfigurationException" in err
+
+
+def test_a_legal_instance_id_runs_static_membership(capsys):
+    code, out, _ = _check(capsys, "group", "--bound", "consumers=1", "--bound", "records=0",
+                          "--set", "group.instance.id=billing-service_0.a")
+    assert code == EXIT_HOLDS, out

@@ -52,6 +52,24 @@ def _is_set(config: Any, name: str) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+_LEGAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def _instance_id_problem(config: Any) -> str | None:
+    """GroupRebalanceConfig refuses a group.instance.id that is not a legal topic-like name
+    (JoinGroupRequest.validateGroupInstanceId, Topic.validate: 1 to 249 of [a-zA-Z0-9._-],
+    not '.' or '..'): InvalidConfigurationException when the consumer is built."""
+    if "group.instance.id" not in config.explicit:
+        return None
+    value = config.kafka.get("group.instance.id", config.not_modelled.get("group.instance.id"))
+    if value is None:
+        return None  # blank: dynamic membership
+    if value in (".", "..") or len(value) > 249 or not set(value) <= _LEGAL:
+        return (f"InvalidConfigurationException: group.instance.id {value!r} is invalid (1 to "
+                "249 of the characters a-z A-Z 0-9 . _ -, not '.' or '..')")
+    return None
+
+
 def _rebalance_protocols_problem(config: Any, protocol: str) -> str | None:
     """The broker's group.coordinator.rebalance.protocols against the group's protocol:
     without classic the broker does not start (KafkaConfig.groupCoordinatorRebalanceProtocols);
@@ -80,7 +98,7 @@ def classic_problem(config: Any) -> str | None:
     fatal to the consumer (GroupCoordinatorService.joinGroup, AbstractCoordinator); from 3.9
     ConsumerConfig.checkGroupRemoteAssignor refuses group.remote.assignor (KAFKA-15773).
     """
-    problem = _rebalance_protocols_problem(config, "classic")
+    problem = _instance_id_problem(config) or _rebalance_protocols_problem(config, "classic")
     if problem:
         return problem
     session = config.kafka["session.timeout.ms"]
@@ -112,7 +130,7 @@ def consumer_protocol_problem(config: Any) -> str | None:
     outside its min/max, or a heartbeat interval not below the session timeout
     (GroupCoordinatorConfig, KAFKA-17618).
     """
-    problem = _rebalance_protocols_problem(config, "consumer")
+    problem = _instance_id_problem(config) or _rebalance_protocols_problem(config, "consumer")
     if problem:
         return problem
     given = [key for key in CLASSIC_ONLY_KEYS if _is_set(config, key)]
