@@ -566,6 +566,10 @@ VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
     # KIP-679 (3.0): acks=all and enable.idempotence=true by default (ProducerConfig 3.0.0).
     "acks": (((0, 10), 1), ((3, 0), -1)),
     "enable.idempotence": (((0, 10), False), ((3, 0), True)),
+    # KIP-726 (3.0): partition.assignment.strategy [RangeAssignor] ->
+    # [RangeAssignor, CooperativeStickyAssignor] (ConsumerConfig 2.8.0 vs 3.0.0).
+    "partition.assignment.strategy": (((0, 10), ("range",)),
+                                      ((3, 0), ("range", "cooperative-sticky"))),
     # KIP-735 (3.0): session.timeout.ms 10 s -> 45 s.
     "session.timeout.ms": (((0, 10), 10000), ((3, 0), 45000)),
     # KIP-1030 / KAFKA-16368 (4.0): linger.ms 0 -> 5.

@@ -268,3 +268,25 @@ def test_a_legal_instance_id_runs_static_membership(capsys):
     code, out, _ = _check(capsys, "group", "--bound", "consumers=1", "--bound", "records=0",
                           "--set", "group.instance.id=billing-service_0.a")
     assert code == EXIT_HOLDS, out
+
+
+# -- releases: what a classic consumer of the release checked has ------------------------
+
+@pytest.mark.parametrize(("version", "settings", "error"), [
+    ("2.3", ["partition.assignment.strategy=cooperative-sticky"], "ships from Kafka 2.4"),
+    ("0.10", ["partition.assignment.strategy=sticky"], "ships from Kafka 0.11"),
+    ("2.2", ["group.instance.id=app"], "exists from Kafka 2.3"),
+])
+def test_one_owner_is_not_answered_for_a_release_without_the_setting(
+        capsys, version, settings, error):
+    argv = [a for s in settings for a in ("--set", s)]
+    code, _, err = _check(capsys, "group", "--kafka-version", version, *argv)
+    assert code == EXIT_USAGE and error in err
+
+
+def test_before_kafka_3_0_the_default_assignor_list_is_range_alone(capsys):
+    # KIP-726 (3.0) added CooperativeStickyAssignor to the default list.
+    code, out, _ = _check(capsys, "group", "--kafka-version", "2.8", "--bound", "consumers=1",
+                          "--bound", "records=0")
+    assert code == EXIT_HOLDS and "range,cooperative-sticky" not in out
+    assert "settings: partition.assignment.strategy=range" in out

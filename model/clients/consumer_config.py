@@ -52,6 +52,25 @@ def _is_set(config: Any, name: str) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+# The release each classic assignor class first shipped in (StickyAssignor: KIP-54, 0.11;
+# CooperativeStickyAssignor: KIP-429, 2.4); before it the class does not load (ConfigException).
+_ASSIGNOR_SINCE = {"sticky": (0, 11), "cooperative-sticky": (2, 4)}
+
+
+def _release_problem(config: Any) -> str | None:
+    """Classic consumer settings the release checked does not have yet."""
+    for name in config.kafka["partition.assignment.strategy"]:
+        since = _ASSIGNOR_SINCE.get(name)
+        if since and config.version < since:
+            return (f"partition.assignment.strategy={name}: the assignor ships from Kafka "
+                    f"{since[0]}.{since[1]} (ConfigException: class not found on "
+                    f"{config.kafka_version})")
+    if config.version < (2, 3) and _is_set(config, "group.instance.id"):
+        return ("group.instance.id (static membership, KIP-345) exists from Kafka 2.3: the "
+                f"{config.kafka_version} consumer ignores it and joins as a dynamic member")
+    return None
+
+
 _LEGAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
@@ -98,7 +117,8 @@ def classic_problem(config: Any) -> str | None:
     fatal to the consumer (GroupCoordinatorService.joinGroup, AbstractCoordinator); from 3.9
     ConsumerConfig.checkGroupRemoteAssignor refuses group.remote.assignor (KAFKA-15773).
     """
-    problem = _instance_id_problem(config) or _rebalance_protocols_problem(config, "classic")
+    problem = _release_problem(config) or _instance_id_problem(config) \
+        or _rebalance_protocols_problem(config, "classic")
     if problem:
         return problem
     session = config.kafka["session.timeout.ms"]
