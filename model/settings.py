@@ -211,6 +211,11 @@ def _partitioner(text: str) -> str | None:
                        " or DefaultPartitioner; leave empty for the built-in one)")
 
 
+def _class_list(text: str) -> tuple[str, ...]:
+    # ConfigDef.Type.LIST of class names (interceptor.classes): comma-separated, trimmed.
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def _security_protocol(text: str) -> str:
     # CommonClientConfigs security.protocol: SecurityProtocol names, case-insensitive.
     upper = text.upper()
@@ -420,6 +425,12 @@ _REGISTRY: tuple[Setting, ...] = (
        _choice("read_uncommitted", "read_committed"), "read aborted transactions or not",
        semantics=_C),
     _s("client.rack", "consumer", "", _text, "rack of the consumer (KIP-881)"),
+    # ConsumerInterceptor.onConsume may filter, change or add the records poll() returns
+    # (positions still move past the dropped ones); ProducerInterceptor.onSend may change
+    # the record sent (its key, partition, value).  What a plugin does is not modelled.
+    _s("interceptor.classes", "client", (), _class_list,
+       "ConsumerInterceptor / ProducerInterceptor plugins: they may drop or rewrite records",
+       _assignors_render, semantics=_P + _C),
     _s("fetch.min.bytes", "consumer", 1, _int(0), "fetch waits for this much data"),
     _s("key.deserializer", "consumer", "", _text, "key deserializer class"),
     _s("value.deserializer", "consumer", "", _text, "value deserializer class"),
