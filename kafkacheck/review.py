@@ -21,6 +21,7 @@ from kafkacheck import catalogue
 from kafkacheck.config import UsageError, build_config, load_properties_file
 from kafkacheck.model import registry, versions
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model.clients.consumer_config import BROKER_KEYS, CLIENT_KEYS
 
 DEFAULT_MAX_SECONDS = 90.0
 """review's time budget when --max-seconds is not given (checks, then fix searches)."""
@@ -394,9 +395,19 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
                             f"on Kafka {versions.text(version)}: the KIP-848 model follows "
                             f"the Kafka {versions.DEFAULT} group coordinator only"))
         return
+    if not consumer.values.get("group.id", "").strip():
+        name = consumer.path.rsplit("/", 1)[-1]
+        not_covered.append((f"consumer group guarantees ({name})", "no group.id: the "
+                            "consumer cannot subscribe() (InvalidGroupIdException) and is in "
+                            "no group; with assign() nothing keeps a partition to one owner"))
+        return
     model = "group-consumer" if kip848 else "group"
     label = " (KIP-848)" if kip848 else ""
-    settings = consumer.own_values(registry.model_class(model).settings)
+    # With the keys Kafka checks against the group's protocol and the broker's group
+    # limits (consumer_config.py): a consumer Kafka refuses to run is not covered.
+    settings = consumer.own_values([*registry.model_class(model).settings, *CLIENT_KEYS])
+    settings.update({key: value for key in BROKER_KEYS
+                     if (value := _value(files, "broker", key)) is not None})
     auto = settings.get("enable.auto.commit", "true").lower() == "true"
     retention = _retention_applies(files)
     notes = ["records processed in the poll loop; " + (
@@ -755,7 +766,7 @@ def text(review: Review) -> str:
         out.append(f"    checked: {g.model} model, {', '.join(g.properties)}; "
                    f"bounds {_bounds_text(g)}; {r.distinct_states:,} states, "
                    f"{g.seconds:.1f}s")
-        out.append(f"    {r.model.fault_model().text()}")
+        out.append(f"    {r.fault_model.text()}")
         for line in _effective_lines(g):
             out.append(f"    {line}")
         for note in r.model.notes():
@@ -830,7 +841,7 @@ def as_json(review: Review) -> dict[str, Any]:
             model = r.model
             entry.update({
                 "bounds": dict(model.config.bounds),
-                "fault_model": model.fault_model().as_json(),
+                "fault_model": r.fault_model.as_json(),
                 "notes": model.notes(),
                 "not_checked": dict(r.not_checked),
                 "settings_given": dict(g.settings),
@@ -870,7 +881,7 @@ def markdown(review: Review) -> str:
     out += ["", "| guarantee | verdict | checked |", "|---|---|---|"]
     for g in review.guarantees:
         checked = (f"{g.model}: bounds {_bounds_text(g)}; "
-                   f"{g.result.model.fault_model().text()}" if g.result is not None else g.reason)
+                   f"{g.result.fault_model.text()}" if g.result is not None else g.reason)
         if g.assumptions:
             checked += "<br>assumed: " + "; ".join(g.assumptions)
         out.append(f"| {g.title} | {icon.get(g.verdict, g.verdict)} | {checked} |")

@@ -35,6 +35,7 @@ from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
+from kafkacheck.model.clients.producer import effective_idempotence
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.clients.txn_producer import Producer
 from kafkacheck.model.cluster import partition as pt
@@ -211,10 +212,13 @@ class TransactionsModel(Model):
             return ("the transactions model needs a transactional.id (set "
                     "transactional.id=app), or a consume-transform-produce loop "
                     "(--bound inputs=2) to run without one")
-        if k["transactional.id"] and not k["enable.idempotence"]:
+        idempotent, error, _note, overrides = effective_idempotence(config)
+        if error:
+            return f"ConfigException: {error}"
+        if k["transactional.id"] and not idempotent:
             return ("ConfigException: Cannot set a transactional.id without also enabling "
                     "idempotence.")
-        if k["acks"] != -1:
+        if overrides.get("acks", k["acks"]) != -1:
             return ("ConfigException: Must set acks to all in order to use the idempotent "
                     "producer. Otherwise we cannot guarantee idempotence.")
         tv = k["transaction.version"]
@@ -279,7 +283,10 @@ class TransactionsModel(Model):
         self.data_rf = k["replication.factor"]
         self.log_rf = transaction_log_rf(config)
         self.n = max(self.data_rf, self.log_rf)
-        bumps = int(self.protocol.end_epoch(0) > 0) + int(self.protocol.client_bumps_epoch)
+        # At least one a transaction: without the client's bump (before KIP-360) a failed
+        # transaction may be left to the coordinator's timeout abort, one epoch up.
+        bumps = max(1, int(self.protocol.end_epoch(0) > 0)
+                    + int(self.protocol.client_bumps_epoch))
         self.data_codec, self.log_codec, self.offsets_codec = _codecs(config, bumps)
         repl_kafka = {name: k.get(name, kafka_settings.SETTINGS[name].default)
                       for name in ReplicationModel.settings}
@@ -311,7 +318,8 @@ class TransactionsModel(Model):
 
     def make_protocol(self) -> tc.TxnProtocol:
         """The protocol of this cluster (with any test mixins)."""
-        base = type(tc.protocol_for(self.tv, self.verification))
+        base = type(tc.protocol_for(self.tv, self.verification,
+                                    kip360=self.config.version >= (2, 5)))
         if self.protocol_mixins:
             base = type("MutatedProtocol", (*self.protocol_mixins, base), {})
         return base()
@@ -658,10 +666,17 @@ class TransactionsModel(Model):
         commit carries the member's generation, which must be the group's (KIP-447)."""
         return member.generation == group.generation
 
+    def commit_checks_generation(self, batch: ptx.Entry) -> bool:
+        """Whether an offset commit carries a generation to check: OffsetCommit always, a
+        TxnOffsetCommit only from 2.5 (KIP-447, TxnOffsetCommitRequest v3); before, a zombie
+        member's transactional offsets are written (fencing was by transactional.id alone)."""
+        return not batch.transactional or self.config.version >= (2, 5)
+
     def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
         """OffsetFetch with require_stable (ConsumerCoordinator always sets it): the answer
-        waits while a transaction holds offsets for the partition (UNSTABLE_OFFSET_COMMIT)."""
-        return tl.pending_offsets(log, self.offsets_codec)
+        waits while a transaction holds offsets for the partition (UNSTABLE_OFFSET_COMMIT).
+        Before 2.5 OffsetFetch has no require_stable (KIP-447, OffsetFetchRequest v7)."""
+        return self.config.version >= (2, 5) and tl.pending_offsets(log, self.offsets_codec)
 
     def position_after_end(self, member: Member, commit: bool) -> int:
         """Where the application goes on after its transaction: the next input after a
@@ -906,7 +921,8 @@ class TransactionsModel(Model):
         q = self.slot_part[p]
         if p == self.P:
             writer = self._writer(batch, state)
-            if not self.generation_valid(state.members[writer], state.group):
+            if self.commit_checks_generation(batch) and \
+                    not self.generation_valid(state.members[writer], state.group):
                 # validateOffsetCommit, run once the transaction check is done: the member
                 # lost its partition (CommitFailedException) and rejoins before it goes on.
                 member = state.members[writer]
