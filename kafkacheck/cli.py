@@ -146,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_args(p_prove)
     p_prove.add_argument("--brokers", type=_count(1, 16), default=None,
                          help="bounded model checking over this many brokers")
-    p_prove.add_argument("--depth", type=_count(1, 200), default=10,
-                         help="steps for bounded checking")
+    p_prove.add_argument("--depth", type=_count(1, 200), default=None,
+                         help="steps for bounded checking (with --brokers; default 10)")
 
     p_replay = sub.add_parser("replay", help="replay a counterexample's actions (from --json)",
                               description="Replay a saved counterexample (`check --json`) "
@@ -597,6 +597,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from kafkacheck.explorer.symbolic import bounded_check, prove_inductive
 
     model, config, props = resolve(args)
+    if args.depth is not None and args.brokers is None:
+        raise UsageError("prove --depth bounds the bounded check: give --brokers N too (the "
+                         "inductive proof has no depth)")
+    if args.depth is None:
+        args.depth = 10
     if args.brokers is not None and args.brokers < 1 or args.depth < 1:
         raise UsageError("--brokers and --depth must be at least 1")
     if args.max_states is not None:

@@ -147,3 +147,11 @@ def test_an_acks_all_request_is_answered_after_a_rejected_isr_expand_without_a_r
                        crashes=1, crash_kind="process", isr_updates="in-flight", records=1)
     result = breadth_first(model, ["ProduceRequestsComplete"])
     assert result.result == "holds" and result.coverage["ProduceTimeout"] > 0
+
+
+def test_prove_refuses_a_depth_its_inductive_proof_would_ignore(capsys):
+    # --depth bounds the bounded check (--brokers N); the inductive proof has no depth, and
+    # a --depth given without --brokers was silently ignored.
+    assert main(["prove", "acks-all-safe", "--depth", "5"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "give --brokers N too" in captured.err
