@@ -1,0 +1,47 @@
+"""Audit 15: delivery-semantics answers ("is this exactly-once / at-least-once?") that
+came out green for configurations real Kafka does not make so.
+
+Each test names the guarantee and the configuration; each run is small (well under a
+second of exploration).
+"""
+
+from __future__ import annotations
+
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.testing import make_model
+
+LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
+
+
+def names(trace):
+    return [a[0] for a in trace.actions]
+
+
+# -- a transactional loop read by a read_uncommitted consumer -----------------------------
+# KafkaConsumer isolation.level (default read_uncommitted) returns every record below the
+# high watermark, those of open and aborted transactions included (KIP-98;
+# UnifiedLog.read with FetchIsolation.HIGH_WATERMARK).  The loop's ExactlyOnce read the
+# output as read_committed whatever isolation.level said, so
+# `check transactions --set transactional.id=app --bound inputs=1 ...` (isolation.level
+# left at its default) printed HOLDS, exit 0.
+
+def test_exactly_once_loop_output_read_uncommitted_shows_a_zombies_output_twice():
+    model = make_model("transactions", {"transactional.id": "app",
+                                        "transaction.version": "1"}, **LOOP)
+    assert model.isolation == "read_uncommitted"  # the consumer default
+    result = breadth_first(model, ["ExactlyOnce"])
+    trace = result.violation("ExactlyOnce").trace
+    # The zombie's output sits in its open transaction when the new owner writes its own:
+    # a read_uncommitted reader gets both.
+    assert names(trace) == ["FetchOffset", "Poll", "AddPartitions", "TxnLogCommitted",
+                            "Produce", "Rebalance", "Rejoin", "FetchOffset", "Poll",
+                            "AddPartitions", "TxnLogCommitted", "Produce"]
+    assert result.distinct_states == 339
+
+
+def test_exactly_once_loop_statement_names_the_isolation_level_it_reads_with():
+    for isolation in ("read_uncommitted", "read_committed"):
+        model = make_model("transactions", {"transactional.id": "app",
+                                            "isolation.level": isolation}, **LOOP)
+        statement = next(p.statement for p in model.properties() if p.name == "ExactlyOnce")
+        assert f"visible to {isolation} twice" in statement
