@@ -45,3 +45,27 @@ def test_exactly_once_loop_statement_names_the_isolation_level_it_reads_with():
                                             "isolation.level": isolation}, **LOOP)
         statement = next(p.statement for p in model.properties() if p.name == "ExactlyOnce")
         assert f"visible to {isolation} twice" in statement
+
+
+# -- what review says it covers --------------------------------------------------------
+# A Streams or Connect file is not checked by review (exit 3, not covered), but the reason
+# printed said "Streams is not modelled" / "Connect delivery semantics are not modelled",
+# while `kafkacheck check streams|source|sink` model exactly those delivery semantics.
+
+def test_review_of_streams_and_connect_files_points_to_the_models_that_check_them(
+        tmp_path, capsys):
+    from kafkacheck.cli import main
+
+    streams = tmp_path / "app.properties"
+    streams.write_text("application.id=a\nbootstrap.servers=x:9092\n"
+                       "processing.guarantee=exactly_once_v2\n", encoding="utf-8")
+    worker = tmp_path / "worker.properties"
+    worker.write_text("bootstrap.servers=x:9092\ngroup.id=connect\n"
+                      "exactly.once.source.support=enabled\nconfig.storage.topic=a\n"
+                      "offset.storage.topic=b\nstatus.storage.topic=c\n", encoding="utf-8")
+    code = main(["review", "--no-fix", str(streams), str(worker)])
+    out = capsys.readouterr().out
+    assert code == 3 and "[HOLDS]" not in out
+    assert "not modelled" not in out
+    assert "kafkacheck check streams" in out
+    assert "kafkacheck check source" in out
