@@ -11,6 +11,7 @@ from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.testing import make_model
 
 LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
+NO_AUTO_COMMIT = {"enable.auto.commit": "false"}
 
 
 def names(trace):
@@ -22,11 +23,11 @@ def names(trace):
 # high watermark, those of open and aborted transactions included (KIP-98;
 # UnifiedLog.read with FetchIsolation.HIGH_WATERMARK).  The loop's ExactlyOnce read the
 # output as read_committed whatever isolation.level said, so
-# `check transactions --set transactional.id=app --bound inputs=1 ...` (isolation.level
-# left at its default) printed HOLDS, exit 0.
+# `check transactions --set transactional.id=app --set enable.auto.commit=false
+# --bound inputs=1 ...` (isolation.level left at its default) printed HOLDS, exit 0.
 
 def test_exactly_once_loop_output_read_uncommitted_shows_a_zombies_output_twice():
-    model = make_model("transactions", {"transactional.id": "app",
+    model = make_model("transactions", {"transactional.id": "app", **NO_AUTO_COMMIT,
                                         "transaction.version": "1"}, **LOOP)
     assert model.isolation == "read_uncommitted"  # the consumer default
     result = breadth_first(model, ["ExactlyOnce"])
@@ -41,10 +42,62 @@ def test_exactly_once_loop_output_read_uncommitted_shows_a_zombies_output_twice(
 
 def test_exactly_once_loop_statement_names_the_isolation_level_it_reads_with():
     for isolation in ("read_uncommitted", "read_committed"):
-        model = make_model("transactions", {"transactional.id": "app",
+        model = make_model("transactions", {"transactional.id": "app", **NO_AUTO_COMMIT,
                                             "isolation.level": isolation}, **LOOP)
         statement = next(p.statement for p in model.properties() if p.name == "ExactlyOnce")
         assert f"visible to {isolation} twice" in statement
+
+
+# -- a loop whose consumer auto-commits ---------------------------------------------------
+# KafkaProducer.sendOffsetsToTransaction: "the consumer should have enable.auto.commit=false
+# and should also not commit offsets manually"; ConsumerConfig's default is true, and
+# auto-commit in poll(), close() and before a revocation commits positions outside any
+# transaction.  The loop's members only ever commit through the transaction (or commitSync
+# after the ack without one), yet with enable.auto.commit unset (true) the loop printed
+# HOLDS and "accepted but not modelled: enable.auto.commit (no effect on these verdicts)",
+# while enable.auto.commit=false, the behaviour it runs, was "NOT COVERED".
+
+EOS_LOOP = ["transactions", "--set", "transactional.id=app",
+            "--set", "isolation.level=read_committed", "--set", "transaction.version=1",
+            "--bound", "instances=1", "--bound", "partitions=1", "--bound", "inputs=1",
+            "--no-diagram", "--no-estimate", "--progress-every", "0"]
+
+
+def _run(capsys, *extra):
+    from kafkacheck.cli import main
+
+    code = main(["check", *EOS_LOOP, *extra])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_exactly_once_loop_with_auto_commit_left_at_kafkas_default_is_refused(capsys):
+    code, out = _run(capsys)
+    assert code == 2
+    assert "enable.auto.commit is not set" in out and "Traceback" not in out
+
+
+def test_exactly_once_loop_with_auto_commit_on_is_not_covered(capsys):
+    code, out = _run(capsys, "--set", "enable.auto.commit=true")
+    assert code == 3
+    assert "NOT COVERED: enable.auto.commit=true" in out and "HOLDS" not in out
+
+
+def test_exactly_once_loop_with_auto_commit_off_holds(capsys):
+    code, out = _run(capsys, "--set", "enable.auto.commit=false")
+    assert code == 0, out
+    assert "NOT COVERED" not in out and "HOLDS within the bounds" in out
+
+
+def test_streams_and_connect_source_turn_auto_commit_off_themselves():
+    # StreamsConfig.CONSUMER_DEFAULT_OVERRIDES sets enable.auto.commit=false; a Connect
+    # source task has no consumer: neither asks the user for the setting.
+    from kafkacheck.model.clients import source, streams
+
+    for module in (streams, source):
+        model = make_model(module.__name__.rsplit(".", 1)[1])  # no UsageError
+        assert module._loop_config(model.config).kafka["enable.auto.commit"] is False
+        assert not model.config.uncovered
 
 
 # -- what review says it covers --------------------------------------------------------

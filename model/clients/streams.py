@@ -53,9 +53,12 @@ OUTPUT, CHANGELOG = 0, 1  # the data partitions of the embedded loop
 # Transactions-model settings a Streams application sets itself, by processing.guarantee
 # (StreamsConfig: exactly_once_v2 forces isolation.level=read_committed on its consumers
 # and a transactional.id on its producers; at_least_once leaves the consumer default).
+# Both turn auto-commit off (StreamsConfig.CONSUMER_DEFAULT_OVERRIDES).
 _DERIVED = {
-    AT_LEAST_ONCE: {"transactional.id": None, "isolation.level": "read_uncommitted"},
-    EXACTLY_ONCE_V2: {"transactional.id": "streams", "isolation.level": "read_committed"},
+    AT_LEAST_ONCE: {"transactional.id": None, "isolation.level": "read_uncommitted",
+                    "enable.auto.commit": False},
+    EXACTLY_ONCE_V2: {"transactional.id": "streams", "isolation.level": "read_committed",
+                      "enable.auto.commit": False},
 }
 
 

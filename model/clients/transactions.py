@@ -148,10 +148,14 @@ class TransactionsModel(Model):
         "flush.messages",
         "log.flush.interval.messages",
         "eligible.leader.replicas.version",
+        "enable.auto.commit",
     )
     # The log's min ISR is min.insync.replicas here: any value given for its own setting
-    # is not covered.
-    covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": ()}
+    # is not covered.  The loop's members commit their offsets themselves and never
+    # auto-commit (KafkaProducer.sendOffsetsToTransaction: "the consumer should have
+    # enable.auto.commit=false"): auto-commit alongside is not covered.
+    covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": (),
+                                                  "enable.auto.commit": (False,)}
     key_settings = ("transactional.id", "isolation.level", "transaction.version",
                     "transaction.partition.verification.enable", "replication.factor",
                     "min.insync.replicas")
@@ -186,7 +190,8 @@ class TransactionsModel(Model):
               minimum=0, fault="transaction timeout"),
         Bound("aborts", 0, "transactions the application itself aborts", minimum=0),
         Bound("inputs", 0, "0: the application mode; N: a consume-transform-produce loop over "
-              "N input records in one consumer group (each instance a member)",
+              "N input records in one consumer group (each instance a member, committing its "
+              "offsets itself: set enable.auto.commit=false)",
               minimum=0, maximum=3),
         Bound("rebalances", 0, "group rebalances moving the input partition (a member "
               "deemed dead keeps running as a zombie)", minimum=0, fault="group rebalance"),
@@ -240,6 +245,12 @@ class TransactionsModel(Model):
                     f"{min(rf, log_rf)} and {max(rf, log_rf)} replicas: this model gives every "
                     "partition one min ISR, so it must not exceed the smaller replication "
                     "factor")
+        if loop and "enable.auto.commit" not in config.explicit:
+            return ("a consume-transform-produce loop commits its input offsets itself "
+                    "(sendOffsetsToTransaction, or commitSync without a transactional.id), "
+                    "but enable.auto.commit is not set and Kafka's default (true) would "
+                    "auto-commit too, outside any transaction: set enable.auto.commit=false "
+                    "(KafkaProducer.sendOffsetsToTransaction requires it)")
         if loop and b["transactions"] != 1:
             return ("the transactions bound counts the application mode's transactions; a "
                     "loop (inputs > 0) runs as many as its input needs")
