@@ -100,6 +100,31 @@ def test_streams_and_connect_source_turn_auto_commit_off_themselves():
         assert not model.config.uncovered
 
 
+# -- Kafka 0.11's idempotent producer: one request in flight -------------------------------
+# KafkaProducer.configureInflightRequests in 0.11 refuses enable.idempotence with
+# max.in.flight.requests.per.connection other than 1 and overrides the default (5) to 1;
+# KAFKA-5494 (1.0) allowed up to 5.  The model ran 0.11 with 5 in flight and printed HOLDS
+# for a configuration the 0.11 client refuses.
+
+def test_idempotent_producer_on_0_11_with_5_in_flight_is_refused_as_kafka_refuses_it(capsys):
+    from kafkacheck.cli import main
+
+    code = main(["check", "producer", "--kafka-version", "0.11", "--set",
+                 "enable.idempotence=true", "--set", "retries=3", "--set", "acks=all",
+                 "--set", "max.in.flight.requests.per.connection=5", "--no-diagram"])
+    out = capsys.readouterr()
+    assert code == 2
+    assert "max.in.flight.requests.per.connection to 1" in out.err + out.out
+
+
+def test_idempotent_producer_on_0_11_runs_with_the_one_request_in_flight_kafka_forces():
+    settings = {"enable.idempotence": "true", "retries": "3", "acks": "all"}
+    old = make_model("producer", settings, kafka_version="0.11")
+    assert old.max_in_flight == 1
+    assert old.effective_settings()["max.in.flight.requests.per.connection"] == 1
+    assert make_model("producer", settings, kafka_version="1.0").max_in_flight == 5
+
+
 # -- what review says it covers --------------------------------------------------------
 # A Streams or Connect file is not checked by review (exit 3, not covered), but the reason
 # printed said "Streams is not modelled" / "Connect delivery semantics are not modelled",

@@ -182,6 +182,13 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None]
                                "Otherwise we cannot guarantee idempotence."), None
             disable_reasons.append(f"acks is set to {k['acks']}, not set to 'all'")
         in_flight = k["max.in.flight.requests.per.connection"]
+        if config.version < (1, 0) and in_flight != 1 and \
+                "max.in.flight.requests.per.connection" in config.explicit:
+            # KafkaProducer.configureInflightRequests (0.11): one request in flight only
+            # (left unset it is overridden to 1); KAFKA-5494 (1.0) allows up to 5.
+            return False, ("Must set max.in.flight.requests.per.connection to 1 in order to "
+                           "use the idempotent producer. Otherwise we cannot guarantee "
+                           "idempotence."), None
         if in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
             return False, ("To use the idempotent producer, max.in.flight.requests.per.connection"
                            f" must be set to at most 5. Current value is {in_flight}."), None
@@ -305,6 +312,8 @@ class ProducerModel(Model):
         self.acks = k["acks"]
         self.retries = k["retries"]
         self.max_in_flight = k["max.in.flight.requests.per.connection"]
+        if self.idempotent and config.version < (1, 0):
+            self.max_in_flight = 1  # 0.11 overrides it for idempotence (KAFKA-5494 in 1.0)
         self.guarantee_order = self.max_in_flight == 1  # Sender mutes the partition
         self.n = k["replication.factor"]
         self.partitions = b["partitions"] + b["added_partitions"]  # every partition, in the end
@@ -849,7 +858,8 @@ class ProducerModel(Model):
         """enable.idempotence as ProducerConfig leaves it (off when acks/retries forbid it),
         delivery.timeout.ms as KafkaProducer raises it."""
         return {**super().effective_settings(), "enable.idempotence": self.idempotent,
-                "delivery.timeout.ms": self.delivery_timeout_ms}
+                "delivery.timeout.ms": self.delivery_timeout_ms,
+                "max.in.flight.requests.per.connection": self.max_in_flight}
 
     def properties(self) -> list[Property]:
         from kafkacheck.properties import producer as props
