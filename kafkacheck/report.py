@@ -63,6 +63,9 @@ class RowResult:
     depth: int
     seconds: float
     cells: dict[str, CellResult]
+    # Faults the row's bounds offer whose actions never fired (FaultModel.never_injected):
+    # a "holds" beside them is not a guarantee under that fault, and says so.
+    never_injected: tuple[str, ...] = ()
 
 
 # `report --max-seconds`: the time limit of each run (a run cut short is "unknown" in its
@@ -94,7 +97,8 @@ def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
             cell.mermaid = mermaid(model, violation.trace)
         cells[name] = cell
     return RowResult(row, result.complete, result.stop_reason, result.distinct_states,
-                     result.generated_states, result.depth, result.seconds, cells)
+                     result.generated_states, result.depth, result.seconds, cells,
+                     result.fault_model.never_injected)
 
 
 def _bounds_text(row: Row) -> str:
@@ -109,7 +113,8 @@ def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
         link = f"counterexamples/{matrix.id}-{rr.row.slug}-{name}.md"
         return f"❌ [violated]({link}) ({cell.steps} steps)"
     if cell.verdict == "holds":
-        return f"✅ holds ({rr.distinct:,} states)"
+        never = f"; never injected: {', '.join(rr.never_injected)}" if rr.never_injected else ""
+        return f"✅ holds ({rr.distinct:,} states{never})"
     return f"⚠️ unknown: {rr.stop_reason} at {rr.distinct:,} states"
 
 
@@ -137,8 +142,13 @@ def _prevention(matrix: Matrix, results: list[RowResult], rr: RowResult, name: s
         fault_keys = {"crashes", "crash_kind", "leader_changes", "records"}
         if len(diff) == 1 and diff[0][0] not in fault_keys:
             key, was, now = diff[0]
+            # A fault that no longer fires is the change's effect or a degenerate bound:
+            # either way the reader is told.
+            never = (f"; never injected there: {', '.join(other.never_injected)}"
+                     if other.never_injected else "")
             lines.append(f"- `{key}={now}` instead of `{was}`: the property holds "
-                         f"({other.distinct:,} states explored; `{other.row.command()}`)")
+                         f"({other.distinct:,} states explored{never}; "
+                         f"`{other.row.command()}`)")
     return lines
 
 
@@ -262,7 +272,8 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
         runs += 1
         run = Run(model, dict(settings), dict(bounds), list(properties),
                   {k: c.verdict for k, c in rr.cells.items()},
-                  {k: c.steps for k, c in rr.cells.items() if c.steps}, rr.distinct, rr.seconds)
+                  {k: c.steps for k, c in rr.cells.items() if c.steps}, rr.distinct, rr.seconds,
+                  never_injected=rr.never_injected)
         pseudo = Matrix("claim", "Seed claim", "", model, tuple(properties), (), (), (row,))
         for name, cell in rr.cells.items():
             if cell.verdict == "violated" and cell.steps is not None:
@@ -411,7 +422,8 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
              "distinct_states": rr.distinct, "generated_states": rr.generated,
              "depth": rr.depth,
              "verdicts": {k: c.verdict for k, c in rr.cells.items()},
-             "counterexample_steps": {k: c.steps for k, c in rr.cells.items() if c.steps}}
+             "counterexample_steps": {k: c.steps for k, c in rr.cells.items() if c.steps},
+             **({"never_injected": list(rr.never_injected)} if rr.never_injected else {})}
             for rr in results
         ]
     if not only or "conformance" in only:

@@ -758,7 +758,7 @@ def text(review: Review) -> str:
         out.append(f"    checked: {g.model} model, {', '.join(g.properties)}; "
                    f"bounds {_bounds_text(g)}; {r.distinct_states:,} states, "
                    f"{g.seconds:.1f}s")
-        out.append(f"    {r.model.fault_model().text()}")
+        out.append(f"    {r.fault_model.text()}")
         for line in _effective_lines(g):
             out.append(f"    {line}")
         for note in r.model.notes():
@@ -833,7 +833,7 @@ def as_json(review: Review) -> dict[str, Any]:
             model = r.model
             entry.update({
                 "bounds": dict(model.config.bounds),
-                "fault_model": model.fault_model().as_json(),
+                "fault_model": r.fault_model.as_json(),
                 "notes": model.notes(),
                 "not_checked": dict(r.not_checked),
                 "settings_given": dict(g.settings),
@@ -873,7 +873,7 @@ def markdown(review: Review) -> str:
     out += ["", "| guarantee | verdict | checked |", "|---|---|---|"]
     for g in review.guarantees:
         checked = (f"{g.model}: bounds {_bounds_text(g)}; "
-                   f"{g.result.model.fault_model().text()}" if g.result is not None else g.reason)
+                   f"{g.result.fault_model.text()}" if g.result is not None else g.reason)
         if g.assumptions:
             checked += "<br>assumed: " + "; ".join(g.assumptions)
         out.append(f"| {g.title} | {icon.get(g.verdict, g.verdict)} | {checked} |")

@@ -35,6 +35,7 @@ class Run:
     distinct: int = 0
     seconds: float = 0.0
     links: dict[str, str] = field(default_factory=dict)
+    never_injected: tuple[str, ...] = ()  # offered faults whose actions never fired
 
     def command(self) -> str:
         """The CLI command that reproduces the run."""
@@ -58,9 +59,11 @@ class Run:
                 f"{self.steps.get(prop)} steps"
             )
         if verdict == "holds":
+            never = (f"; never injected: {', '.join(self.never_injected)}"
+                     if self.never_injected else "")
             return (
                 f"{config} ({bounds}): **{prop} holds** ({self.distinct:,} states "
-                "explored to the end)"
+                f"explored to the end{never})"
             )
         return f"{config} ({bounds}): {prop} {verdict}"
 

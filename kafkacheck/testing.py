@@ -148,7 +148,7 @@ def assert_violated(settings: Mapping[str, object] | None = None, prop: str = ""
     if result.result != "violated":
         raise AssertionError(f"expected a violation of {prop or 'a property'}, got "
                              f"{result.result} ({result.distinct_states:,} states; "
-                             f"{result.model.fault_model().text()})")
+                             f"{result.fault_model.text()})")
     return result
 
 

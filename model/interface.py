@@ -78,10 +78,12 @@ class FaultModel:
     def injected(self, coverage: Mapping[str, int],
                  injected_by: Mapping[str, tuple[str, ...]]) -> FaultModel:
         """This fault model after a run with this action coverage: an explored fault whose
-        injecting actions (``injected_by``; all of them) never fired moves to never_injected."""
+        injecting actions (``injected_by``; all of them, an entry "A|B" meaning either)
+        never fired moves to never_injected."""
         never = tuple(name for name, _ in self.explored
                       if (acts := injected_by.get(name))
-                      and not all(coverage.get(a, 0) for a in acts))
+                      and not all(any(coverage.get(a, 0) for a in entry.split("|"))
+                                  for entry in acts))
         if not never:
             return self
         return FaultModel(tuple(f for f in self.explored if f[0] not in never),
@@ -89,7 +91,7 @@ class FaultModel:
 
 
 # The action families that inject a fault (all must have fired for the fault to count as
-# explored); models add their own in ``fault_actions``.
+# explored; "A|B": either); models add their own in ``fault_actions``.
 INJECTED_BY: dict[str, tuple[str, ...]] = {
     "quick follower restart": ("Bounce",),
     "leader move": ("MoveLeader",),

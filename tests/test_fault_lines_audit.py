@@ -6,9 +6,9 @@ or not any reachable state enables the action that injects it.  Each case below 
 complete exploration that used to print HOLDS under "faults: <fault> xN" while the action
 that injects <fault> never fired; a run's fault model now names such a fault "offered but
 never injected" (FaultModel.injected, from the run's action coverage).  The producer's
-retry budget is still listed as explored when no batch can be retried (strict xfail: a
-retry has no action family of its own to count).  The
-last tests are composed models whose fault line drops faults their inner model names.
+retry budget counts as injected when a response re-enqueues a batch (the Retry family)
+or, with acks!=0 and retries>=1, when a Disconnect or Timeout fires.  The last tests
+are composed models whose fault line drops faults their inner model names.
 Every run is a few hundredths of a second.
 """
 
@@ -23,9 +23,6 @@ from kafkacheck.explorer.render import power_loss_warning
 from kafkacheck.model.cluster.replication import CONTROLLED_SHUTDOWN, DISK_LOSS
 from kafkacheck.model.interface import PROCESS_CRASH
 from kafkacheck.testing import check, make_model
-
-OVERCLAIM = pytest.mark.xfail(strict=True,
-                              reason="fault line claims more than explored (audit12)")
 
 # (model, Kafka settings, bounds, properties, fault as the line names it, the action
 # families that inject it): each run HOLDS, complete, with the fault listed as explored.
@@ -83,16 +80,44 @@ def test_a_fault_the_verdict_lists_as_explored_was_injected_at_least_once(case):
         f"HOLDS under '{fault} x{explored.get(fault)}' but {'/'.join(families)} never fired")
 
 
-@OVERCLAIM
-def test_a_producer_retry_listed_as_explored_means_some_batch_was_retried():
-    # retry_budget=2 is listed as "producer retry x2", yet with no lost response, crash
-    # or leader move nothing ever fails a batch: no reachable batch has a second attempt
-    # (the model itself drops SomeBatchRetried then).  The presets producer-roundrobin-keys
-    # and add-partitions-key-order print the same line.
-    model = make_model("producer", lost_responses=0)
-    retried = any(batch.attempts > 0 for _, _, state in transitions(model)
+# (Kafka settings, bounds): does any batch get a second attempt?  The fault line must say
+# "producer retry" was explored exactly when one does.
+PRODUCER_RETRY_CASES = {
+    # Nothing fails a batch: no lost response, crash or leader move.
+    "no-fault": ({}, {"lost_responses": 0}),
+    # A lost response times out and the batch is re-enqueued (Timeout).
+    "lost-response": ({}, {"lost_responses": 1}),
+    # A crashed leader's connection fails its requests (Disconnect).
+    "leader-crash": ({"replication.factor": 2}, {"lost_responses": 0, "crashes": 1}),
+    # No fault at all: NOT_ENOUGH_REPLICAS while the ISR shrinks (a Retry response).
+    "isr-shrink": ({"replication.factor": 2, "min.insync.replicas": 2},
+                   {"lost_responses": 0, "records": 1}),
+    # retries=0 and acks=0: a failed batch is never sent again.
+    "retries-0": ({"retries": 0, "enable.idempotence": "false"}, {"lost_responses": 1}),
+    "acks-0": ({"acks": "0"}, {"lost_responses": 1}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PRODUCER_RETRY_CASES))
+def test_a_producer_retry_listed_as_explored_means_some_batch_was_retried(case):
+    settings, bounds = PRODUCER_RETRY_CASES[case]
+    retried = any(batch.attempts > 0 for _, _, state in
+                  transitions(make_model("producer", settings, **bounds))
                   for batch in state.batches)
-    assert "producer retry" not in dict(model.fault_model().explored) or retried
+    result = check(settings, model="producer", bounds=bounds)
+    assert result.complete
+    faults = result.fault_model
+    assert ("producer retry" in dict(faults.explored)) == retried
+    assert ("producer retry" in faults.never_injected) == (not retried)
+
+
+def test_the_retry_cases_show_both_answers():
+    # The cases above are not vacuous: some retry, some cannot.
+    answers = {case: any(batch.attempts > 0 for _, _, state in
+                         transitions(make_model("producer", s, **b)) for batch in state.batches)
+               for case, (s, b) in PRODUCER_RETRY_CASES.items()}
+    assert answers == {"no-fault": False, "lost-response": True, "leader-crash": True,
+                       "isr-shrink": True, "retries-0": False, "acks-0": False}
 
 
 # -- composed models keep their inner model's fault lines ---------------------------------
@@ -152,3 +177,31 @@ def test_the_power_loss_warning_claims_broker_crashes_only_when_one_was_explored
     result = check(model=model, bounds=bounds, max_states=1)
     assert PROCESS_CRASH not in dict(result.fault_model.explored)
     assert "covers process crashes only" not in (power_loss_warning(result) or "")
+
+
+# -- reports: a holding cell beside a fault that never fired says so ----------------------
+
+def test_a_report_cell_names_an_offered_fault_that_never_fired():
+    # KIP-211 (2.1): a live group's committed offsets never expire, so the offset-expiry
+    # rows on 2.1+ hold with the expiry offered and never injected.  The cell said only
+    # "holds (197 states)"; it now names the fault, also where the row is cited as the
+    # change one setting away that prevents the 2.0 violation (here it is the fix itself).
+    from kafkacheck.report import _cell_markdown, _prevention, run_row
+    from kafkacheck.report_matrices import Matrix, Row
+
+    bounds = {"commit": "sync-after-processing", "consumers": 2, "offset_expiries": 1,
+              "records": 2}
+    settings = {"auto.offset.reset": "earliest", "enable.auto.commit": "false"}
+    old, new = (run_row((Row("group", settings, bounds, version), ("AtMostOnce",), 10_000))
+                for version in ("2.0", "2.1"))
+    assert old.never_injected == ()
+    assert new.never_injected == ("committed offsets expire (offsets.retention.minutes)",)
+    matrix = Matrix("m", "t", "", "group", ("AtMostOnce",), (), (), (old.row, new.row))
+    assert _cell_markdown(matrix, new, "AtMostOnce") == (
+        f"✅ holds ({new.distinct:,} states; never injected: committed offsets expire "
+        "(offsets.retention.minutes))")
+    assert old.cells["AtMostOnce"].verdict == "violated"
+    [line] = _prevention(matrix, [old, new], old, "AtMostOnce")
+    assert line.startswith(f"- `--kafka-version=2.1` instead of `2.0`: the property holds "
+                           f"({new.distinct:,} states explored; never injected there: "
+                           "committed offsets expire (offsets.retention.minutes); `")

@@ -84,7 +84,7 @@ def test_idempotent_producer_reorders_and_duplicates_with_a_third_retry_kip_360_
     trace = result.violation("PartitionOrder").trace
     labels = [" ".join(str(x) for x in a) for a in trace.actions]
     assert "Reject B1 b0 NOT_ENOUGH_REPLICAS" in labels
-    assert "Receive B1 b0 OUT_OF_ORDER_SEQUENCE_NUMBER retry" in labels
+    assert "Retry B1 b0 OUT_OF_ORDER_SEQUENCE_NUMBER" in labels
     assert labels[-1].startswith("Append B1 b0")
     assert result.violation("NoDuplicates") is not None
 

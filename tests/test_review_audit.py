@@ -121,3 +121,23 @@ def test_size_based_retention_is_explored_even_with_time_retention_off(tmp_path)
     guarantees, _ = _plan([consumer, f"topic:{forever}"])
     at_least_once = next(g for g in guarantees if g.key == "consumer-at-least-once")
     assert at_least_once.bounds["retention"] == 0
+
+
+def test_review_names_a_fault_its_check_never_injected(tmp_path):
+    # replication.factor=1: no other replica can take leadership, so the check of
+    # "survive leader elections ... and lost produce responses" never moves a leader.
+    # Review printed "leader move x1" beside HOLDS, in text, JSON and markdown alike.
+    topic = _write(tmp_path, "topic.properties", "replication.factor=1\n")
+    result = review.run(review.load_files([_producer(tmp_path), f"topic:{topic}"]), 60.0)
+    checked = [g for g in result.guarantees if g.result is not None]
+    assert checked
+    for g in checked:
+        assert "leader move" not in dict(g.result.fault_model.explored)
+    entries = {e["id"]: e for e in review.as_json(result)["guarantees"]}
+    elections = [e for e in entries.values()
+                 if "leader move" in e.get("fault_model", {}).get("never_injected", ())]
+    assert elections
+    assert all("leader move" not in e["fault_model"]["explored"] for e in entries.values()
+               if "fault_model" in e)
+    assert "leader move x" not in review.text(result)
+    assert "leader move x" not in review.markdown(result)

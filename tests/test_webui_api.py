@@ -358,3 +358,17 @@ def test_report_counterexample_pages_give_the_explore_command() -> None:
         "kafkacheck check replication --set acks=1 --set replication.factor=3 --bound crashes=1 "
         "--property NoAckedWriteLost --json | kafkacheck explore replication --set acks=1 "
         "--set replication.factor=3 --bound crashes=1 --trace -")
+
+
+def test_search_from_here_names_a_fault_the_search_never_injected() -> None:
+    # replication.factor=1 with a leader move in the budget: no other replica can lead,
+    # so the search from the initial state never moves a leader and must not say it did.
+    from kafkacheck.testing import make_model
+    from kafkacheck.webui.search import search_from
+
+    model = make_model("replication", {"acks": "all"}, crashes=0, leader_changes=1)
+    [start] = model.init_states()
+    out = search_from(model, start, "NoAckedWriteLost", Limits(max_states=100_000))
+    assert (out["found"], out["complete"]) == (False, True)
+    assert "offered but never injected (its actions never fired): leader move" in out["text"]
+    assert "leader move x1" not in out["text"]

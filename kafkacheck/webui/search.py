@@ -119,7 +119,7 @@ def search_from(model: Model, state: State, name: str, limits: Limits) -> dict[s
         what = "no path from here violates" if goal == "violation" else \
             "no state reachable from here satisfies"
         out["text"] = (f"{what} {name} within the bounds ({bounds}; "
-                       f"{model.fault_model().text()}; {counts}, exploration complete)")
+                       f"{result.fault_model.text()}; {counts}, exploration complete)")
     else:
         out["text"] = (f"not found before the search stopped ({result.stop_reason}; "
                        f"{counts}): nothing is verified")

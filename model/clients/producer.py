@@ -314,6 +314,11 @@ class ProducerModel(Model):
         self.max_in_flight = k["max.in.flight.requests.per.connection"]
         if self.idempotent and config.version < (1, 0):
             self.max_in_flight = 1  # 0.11 overrides it for idempotence (KAFKA-5494 in 1.0)
+        # A retry shows as Retry (a response re-enqueues its batch), or as any Disconnect or
+        # Timeout when acks!=0 and retries>=1: each in-flight batch is then re-enqueued, or
+        # was already retried ``retries`` times, or is done while a resent request is out.
+        self.fault_actions = {"producer retry": (
+            "Retry|Disconnect|Timeout" if self.acks != 0 and self.retries >= 1 else "Retry",)}
         self.guarantee_order = self.max_in_flight == 1  # Sender mutes the partition
         self.n = k["replication.factor"]
         self.partitions = b["partitions"] + b["added_partitions"]  # every partition, in the end
@@ -653,6 +658,8 @@ class ProducerModel(Model):
             return None
         self._settle(parts)
         nxt = self._rebuild(state, parts, put(state.connections, b, conn[1:]))
+        if outcome == "retry":  # Sender.reenqueueBatch: its own family, the retry fault's
+            return ("Retry", broker_name(b), f"b{number}", ERROR_NAMES[request.value]), nxt
         return ("Receive", broker_name(b), f"b{number}", ERROR_NAMES[request.value],
                 outcome), nxt
 
@@ -890,8 +897,8 @@ class ProducerModel(Model):
 
     def action_families(self) -> tuple[str, ...]:
         return ("Send", "Drain", "Append", "Duplicate", "Reject", "Respond", "Receive",
-                "Timeout", "Disconnect", "Expire", "RestartProducer", "ExpireProducerState",
-                "AddPartitions",
+                "Retry", "Timeout", "Disconnect", "Expire", "RestartProducer",
+                "ExpireProducerState", "AddPartitions",
                 *self.repl.action_families()[4:])
 
     def batch_records_of(self, state: State, entry: int) -> tuple[int, ...]:
@@ -972,6 +979,8 @@ class ProducerModel(Model):
             return Message(action[1], "Producer", f"{action[2]} {action[3]}")
         if name == "Receive":
             return Message(action[1], "Producer", f"{action[2]} {action[3]}: {action[4]}")
+        if name == "Retry":
+            return Message(action[1], "Producer", f"{action[2]} {action[3]}: retry")
         if name in ("Timeout", "Disconnect"):
             return Message("Producer", action[1], f"{name.lower()}: {action[2]} failed")
         if name == "Expire":
