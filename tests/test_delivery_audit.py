@@ -100,6 +100,38 @@ def test_streams_and_connect_source_turn_auto_commit_off_themselves():
         assert not model.config.uncovered
 
 
+# -- a transactional loop before KIP-447 (Kafka 2.4) -------------------------------------
+# KIP-447 (2.5) made TxnOffsetCommit carry the member's generation (the group fences a
+# zombie's offsets) and OffsetFetch wait for pending transactional offsets (require_stable).
+# In 2.4 GroupCoordinator.handleTxnCommitOffsets commits with NoGeneration and OffsetFetch
+# returns the last committed offset at once.  The loop, whose members each have their own
+# transactional.id, ran the 2.5 rules on every version: HOLDS on --kafka-version 2.4.
+
+PRE_447 = {"transactional.id": "app", "enable.idempotence": "true", "acks": "all",
+           "isolation.level": "read_committed", **NO_AUTO_COMMIT}
+
+
+def test_zombie_offsets_are_not_fenced_by_the_group_before_kip_447():
+    model = make_model("transactions", PRE_447, kafka_version="2.4", **LOOP)
+    result = breadth_first(model, ["ZombieOffsetsFenced"])
+    trace = result.violation("ZombieOffsetsFenced").trace
+    assert names(trace) == ["FetchOffset", "Poll", "AddPartitions", "TxnLogCommitted",
+                            "Rebalance", "SendOffsets"]
+    assert result.distinct_states == 49
+
+
+def test_exactly_once_loop_before_kip_447_processes_an_input_whose_offsets_are_pending_again():
+    # The new owner's OffsetFetch does not wait for the old owner's transaction to finish
+    # writing its markers: it reads no committed offset and processes input 0 again.
+    model = make_model("transactions", PRE_447, kafka_version="2.4", **LOOP)
+    result = breadth_first(model, ["ExactlyOnce"])
+    trace = result.violation("ExactlyOnce").trace
+    assert len(trace.actions) == 24
+    assert trace.actions[13] == ("FetchOffset", "P1", "none (earliest)")
+    assert result.distinct_states == 4323
+    assert any("before KIP-447" in note for note in model.notes())
+
+
 # -- Kafka 0.11's idempotent producer: one request in flight -------------------------------
 # KafkaProducer.configureInflightRequests in 0.11 refuses enable.idempotence with
 # max.in.flight.requests.per.connection other than 1 and overrides the default (5) to 1;

@@ -271,6 +271,9 @@ class TransactionsModel(Model):
         self.tv = k["transaction.version"]
         self.verification = k["transaction.partition.verification.enable"] and \
             config.version >= (3, 6)
+        # KIP-447 (2.5): TxnOffsetCommit carries the member's generation and OffsetFetch
+        # has require_stable; before, neither (GroupCoordinator.handleTxnCommitOffsets 2.4).
+        self.kip447 = config.version >= (2, 5)
         self.protocol = self.make_protocol()
         self.P = b["partitions"]
         self.I = b["instances"]
@@ -669,10 +672,17 @@ class TransactionsModel(Model):
         commit carries the member's generation, which must be the group's (KIP-447)."""
         return member.generation == group.generation
 
+    def generation_checked(self, batch: ptx.Entry) -> bool:
+        """Whether the group coordinator checks this offset commit's generation: always for
+        OffsetCommit; for TxnOffsetCommit from 2.5 (KIP-447), before which it carried none
+        (GroupCoordinator.handleTxnCommitOffsets committed with NoGeneration)."""
+        return not batch.transactional or self.kip447
+
     def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
-        """OffsetFetch with require_stable (ConsumerCoordinator always sets it): the answer
-        waits while a transaction holds offsets for the partition (UNSTABLE_OFFSET_COMMIT)."""
-        return tl.pending_offsets(log, self.offsets_codec)
+        """OffsetFetch with require_stable (ConsumerCoordinator always sets it, from 2.5:
+        KIP-447): the answer waits while a transaction holds offsets for the partition
+        (UNSTABLE_OFFSET_COMMIT); before, it returned the last committed offset at once."""
+        return self.kip447 and tl.pending_offsets(log, self.offsets_codec)
 
     def position_after_end(self, member: Member, commit: bool) -> int:
         """Where the application goes on after its transaction: the next input after a
@@ -917,7 +927,8 @@ class TransactionsModel(Model):
         q = self.slot_part[p]
         if p == self.P:
             writer = self._writer(batch, state)
-            if not self.generation_valid(state.members[writer], state.group):
+            if self.generation_checked(batch) and \
+                    not self.generation_valid(state.members[writer], state.group):
                 # validateOffsetCommit, run once the transaction check is done: the member
                 # lost its partition (CommitFailedException) and rejoins before it goes on.
                 member = state.members[writer]
@@ -1297,6 +1308,12 @@ class TransactionsModel(Model):
                               f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
                               for q in range(len(self.repl.replicas)))
             out.append(f"{self.n} brokers; replicas: {where}")
+        if self.loop and self.transactional and not self.kip447:
+            out.append(f"Kafka {self.config.kafka_version}: before KIP-447 (2.5) a "
+                       "transactional offset commit carries no generation, so a zombie "
+                       "member's offsets are not fenced by the group; each member here has "
+                       "its own transactional.id (the KIP-447 pattern); one transactional.id "
+                       "per input partition, the older pattern, is not modelled")
         if self.transactional:
             out.append("transaction.timeout.ms: time is not modelled; the coordinator's "
                        "abort of a timed-out transaction can happen at any moment of an "
