@@ -132,6 +132,49 @@ def test_exactly_once_loop_before_kip_447_processes_an_input_whose_offsets_are_p
     assert any("before KIP-447" in note for note in model.notes())
 
 
+# -- a transactional.id before 3.0 turns idempotence and acks=all on -----------------------
+# ProducerConfig 2.x (maybeOverrideEnableIdempotence, maybeOverrideAcksAndRetries): with a
+# transactional.id and enable.idempotence unset idempotence is on, and an unset acks (then
+# 1) becomes all.  The transactions model refused `--kafka-version 2.8 --set
+# transactional.id=app` with a ConfigException Kafka never raises; a loop's acks=1 producer
+# (no transactional.id) was refused with the same invented ConfigException.
+
+def test_transactional_id_alone_before_3_0_runs_idempotent_with_acks_all():
+    model = make_model("transactions", {"transactional.id": "app"}, kafka_version="2.8",
+                       instances=1, partitions=1)
+    effective = model.effective_settings()
+    assert effective["enable.idempotence"] is True and effective["acks"] == -1
+
+
+def test_transactional_producer_refusals_are_the_ones_producer_config_makes(capsys):
+    from kafkacheck.cli import main
+
+    def error(*argv):
+        assert main(["check", "transactions", "--bound", "instances=1", *argv]) == 2
+        return capsys.readouterr().err
+
+    assert "Must set acks to all" in error("--kafka-version", "2.8", "--set",
+                                           "transactional.id=app", "--set", "acks=1")
+    # 4.x: acks=1 turns the defaulted idempotence off, then the transactional.id fails.
+    assert "Cannot set a transactional.id" in error("--set", "transactional.id=app",
+                                                    "--set", "acks=1")
+    loop = error("--kafka-version", "2.8", "--bound", "inputs=1", "--set",
+                 "enable.auto.commit=false")
+    assert "ConfigException" not in loop and "acks=all only" in loop
+
+
+def test_streams_exactly_once_v2_before_3_0_is_refused_not_checked(capsys):
+    # StreamsConfig: exactly_once_v2 exists from 3.0 (KIP-732); once a transactional.id
+    # alone ran on 2.8, `check streams --kafka-version 2.8 --set
+    # processing.guarantee=exactly_once_v2` would have printed HOLDS for a value 2.8 refuses.
+    from kafkacheck.cli import main
+
+    code = main(["check", "streams", "--kafka-version", "2.8", "--set",
+                 "processing.guarantee=exactly_once_v2", "--bound", "instances=1",
+                 "--bound", "inputs=1", "--bound", "instance_crashes=0", "--no-diagram"])
+    assert code == 2 and "KIP-732" in capsys.readouterr().err
+
+
 # -- Kafka 0.11's idempotent producer: one request in flight -------------------------------
 # KafkaProducer.configureInflightRequests in 0.11 refuses enable.idempotence with
 # max.in.flight.requests.per.connection other than 1 and overrides the default (5) to 1;

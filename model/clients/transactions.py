@@ -216,12 +216,9 @@ class TransactionsModel(Model):
             return ("the transactions model needs a transactional.id (set "
                     "transactional.id=app), or a consume-transform-produce loop "
                     "(--bound inputs=2) to run without one")
-        if k["transactional.id"] and not k["enable.idempotence"]:
-            return ("ConfigException: Cannot set a transactional.id without also enabling "
-                    "idempotence.")
-        if k["acks"] != -1:
-            return ("ConfigException: Must set acks to all in order to use the idempotent "
-                    "producer. Otherwise we cannot guarantee idempotence.")
+        problem = _producer_problem(config)
+        if problem:
+            return problem
         tv = k["transaction.version"]
         if tv > 0 and version < (4, 0):
             return (f"transaction.version={tv} does not exist in Kafka {config.kafka_version} "
@@ -1328,8 +1325,13 @@ class TransactionsModel(Model):
 
     def effective_settings(self) -> dict[str, Any]:
         """The transaction log's replica count as checked: replication.factor unless
-        transaction.state.log.replication.factor is given (the notes say why)."""
-        return {**self.config.kafka, TXN_LOG_RF: self.log_rf}
+        transaction.state.log.replication.factor is given (the notes say why); a
+        transactional producer's idempotence and acks=all, as ProducerConfig sets them."""
+        out = {**self.config.kafka, TXN_LOG_RF: self.log_rf}
+        if self.transactional:
+            # Before 3.0 ProducerConfig turns these on for a transactional.id (_producer_problem).
+            out.update({"enable.idempotence": True, "acks": -1})
+        return out
 
     def log_text(self, payload: int) -> str:
         """A transaction-log record as text."""
@@ -1470,6 +1472,33 @@ REPLICATION_PRODUCE = frozenset({"Produce", "Ack", "AckError", "AckLost", "Produ
 def _unsent(prod: Producer) -> bool:
     """Nothing of the transaction was sent: an abort ends it without EndTxn."""
     return all(s in (tp.TODO, tp.IDLE) for s in prod.batches)
+
+
+def _producer_problem(config: Config) -> str | None:
+    """What ProducerConfig says of the producers' enable.idempotence and acks.  Before 3.0
+    a transactional.id turns idempotence on when enable.idempotence is unset, and
+    idempotence turns an unset acks (then 1) to all (ProducerConfig 2.x
+    maybeOverrideEnableIdempotence, maybeOverrideAcksAndRetries); from 3.0 both are the
+    defaults (KIP-679), and acks other than all turns a defaulted idempotence off."""
+    k = config.kafka
+    tid = bool(k["transactional.id"])
+    old = config.version < (3, 0)
+    idem_set = "enable.idempotence" in config.explicit
+    acks_set = "acks" in config.explicit
+    idempotent = k["enable.idempotence"] or (tid and old and not idem_set)
+    transactional = ("ConfigException: Cannot set a transactional.id without also enabling "
+                     "idempotence.")
+    if tid and not idempotent:
+        return transactional
+    if k["acks"] == -1 or (old and idempotent and not acks_set):
+        return None
+    if (idempotent and idem_set) or (tid and old):
+        return ("ConfigException: Must set acks to all in order to use the idempotent "
+                "producer. Otherwise we cannot guarantee idempotence.")
+    if tid:
+        return transactional  # acks turned the defaulted idempotence off
+    return (f"acks={kafka_settings.render('acks', k['acks'])}: the loop's producers are "
+            "modelled with acks=all only; set acks=all")
 
 
 def _codecs(config: Config, bumps: int = 1, *, restarts: int = 0,
