@@ -427,6 +427,9 @@ def build_config(
             value = setting.value_of(text)
         except kafka_settings.SettingError as exc:
             raise UsageError(str(exc)) from None
+        absent = kafka_settings.absent_in(key, value, version)
+        if absent:
+            raise UsageError(absent)
         if key in model_cls.settings:
             kafka[key] = value
         else:

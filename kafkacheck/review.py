@@ -21,6 +21,7 @@ from kafkacheck import catalogue
 from kafkacheck.config import UsageError, build_config, load_properties_file
 from kafkacheck.model import registry, versions
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model.clients.consumer_config import BROKER_KEYS, CLIENT_KEYS
 
 DEFAULT_MAX_SECONDS = 90.0
 """review's time budget when --max-seconds is not given (checks, then fix searches)."""
@@ -394,9 +395,19 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
                             f"on Kafka {versions.text(version)}: the KIP-848 model follows "
                             f"the Kafka {versions.DEFAULT} group coordinator only"))
         return
+    if not consumer.values.get("group.id", "").strip():
+        name = consumer.path.rsplit("/", 1)[-1]
+        not_covered.append((f"consumer group guarantees ({name})", "no group.id: the "
+                            "consumer cannot subscribe() (InvalidGroupIdException) and is in "
+                            "no group; with assign() nothing keeps a partition to one owner"))
+        return
     model = "group-consumer" if kip848 else "group"
     label = " (KIP-848)" if kip848 else ""
-    settings = consumer.own_values(registry.model_class(model).settings)
+    # With the keys Kafka checks against the group's protocol and the broker's group
+    # limits (consumer_config.py): a consumer Kafka refuses to run is not covered.
+    settings = consumer.own_values([*registry.model_class(model).settings, *CLIENT_KEYS])
+    settings.update({key: value for key in BROKER_KEYS
+                     if (value := _value(files, "broker", key)) is not None})
     auto = settings.get("enable.auto.commit", "true").lower() == "true"
     retention = _retention_applies(files)
     notes = ["records processed in the poll loop; " + (

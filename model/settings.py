@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kafkacheck.model.versions import Version
+from kafkacheck.model.versions import text as version_text
 
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
@@ -208,6 +209,11 @@ def _partitioner(text: str) -> str | None:
         return simple[text.lower()]
     raise SettingError("unknown partitioner class (RoundRobinPartitioner, UniformStickyPartitioner"
                        " or DefaultPartitioner; leave empty for the built-in one)")
+
+
+def _class_list(text: str) -> tuple[str, ...]:
+    # ConfigDef.Type.LIST of class names (interceptor.classes): comma-separated, trimmed.
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def _security_protocol(text: str) -> str:
@@ -419,6 +425,12 @@ _REGISTRY: tuple[Setting, ...] = (
        _choice("read_uncommitted", "read_committed"), "read aborted transactions or not",
        semantics=_C),
     _s("client.rack", "consumer", "", _text, "rack of the consumer (KIP-881)"),
+    # ConsumerInterceptor.onConsume may filter, change or add the records poll() returns
+    # (positions still move past the dropped ones); ProducerInterceptor.onSend may change
+    # the record sent (its key, partition, value).  What a plugin does is not modelled.
+    _s("interceptor.classes", "client", (), _class_list,
+       "ConsumerInterceptor / ProducerInterceptor plugins: they may drop or rewrite records",
+       _assignors_render, semantics=_P + _C),
     _s("fetch.min.bytes", "consumer", 1, _int(0), "fetch waits for this much data"),
     _s("key.deserializer", "consumer", "", _text, "key deserializer class"),
     _s("value.deserializer", "consumer", "", _text, "value deserializer class"),
@@ -555,6 +567,14 @@ VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
     # KIP-679 (3.0): acks=all and enable.idempotence=true by default (ProducerConfig 3.0.0).
     "acks": (((0, 10), 1), ((3, 0), -1)),
     "enable.idempotence": (((0, 10), False), ((3, 0), True)),
+    # KAFKA-13023 (3.0, KIP-726): [RangeAssignor] -> [RangeAssignor,
+    # CooperativeStickyAssignor]; the group still rebalances eagerly with range.
+    "partition.assignment.strategy": (((0, 10), ("range",)),
+                                      ((3, 0), ("range", "cooperative-sticky"))),
+    # KIP-186 (2.0): offsets.retention.minutes 1 day -> 7 days (KafkaConfig 1.1 vs 2.0).
+    "offsets.retention.minutes": (((0, 10), 1440), ((2, 0), 10080)),
+    # KIP-537 (2.5): replica.lag.time.max.ms 10 s -> 30 s (KafkaConfig 2.4 vs 2.5).
+    "replica.lag.time.max.ms": (((0, 10), 10000), ((2, 5), 30000)),
     # KIP-735 (3.0): session.timeout.ms 10 s -> 45 s.
     "session.timeout.ms": (((0, 10), 10000), ((3, 0), 45000)),
     # KIP-1030 / KAFKA-16368 (4.0): linger.ms 0 -> 5.
@@ -563,6 +583,58 @@ VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
     # 4.1 or later (docs "Eligible Leader Replicas").
     "eligible.leader.replicas.version": (((0, 10), 0), ((4, 1), 1)),
 }
+
+
+# Settings Kafka added after 0.10: (first release, where it is recorded).  Kafka ignores a
+# key it does not define (AbstractConfig.logUnused: "supplied but isn't a known config"), so
+# a model reading one set for an older release would check a feature that release lacks;
+# ``absent_in`` refuses such a value unless it is what the release does anyway.
+SINCE: dict[str, tuple[Version, str]] = {
+    "enable.idempotence": ((0, 11), "KIP-98"),
+    "transactional.id": ((0, 11), "KIP-98"),
+    "transaction.timeout.ms": ((0, 11), "KIP-98"),
+    "isolation.level": ((0, 11), "KIP-98"),
+    "group.initial.rebalance.delay.ms": ((0, 11), "KIP-134"),
+    "errors.tolerance": ((2, 0), "KIP-298"),
+    "errors.deadletterqueue.topic.name": ((2, 0), "KIP-298"),
+    "delivery.timeout.ms": ((2, 1), "KIP-91"),
+    "group.instance.id": ((2, 3), "KIP-345"),
+    "replica.selector.class": ((2, 4), "KIP-392"),
+    "partitioner.ignore.keys": ((3, 3), "KIP-794"),
+    "partitioner.adaptive.partitioning.enable": ((3, 3), "KIP-794"),
+    "partitioner.availability.timeout.ms": ((3, 3), "KIP-794"),
+    "exactly.once.source.support": ((3, 3), "KIP-618"),
+    "exactly.once.support": ((3, 3), "KIP-618"),
+    "transaction.boundary": ((3, 3), "KIP-618"),
+    "producer.id.expiration.ms": ((3, 4), "KIP-854"),
+    "transaction.partition.verification.enable": ((3, 6), "KIP-890"),
+    "group.protocol": ((3, 7), "KIP-848"),
+    "group.remote.assignor": ((3, 7), "KIP-848"),
+    "processing.exception.handler": ((3, 9), "KIP-1033"),
+    "controller.quorum.bootstrap.servers": ((3, 9), "KIP-853"),
+}
+
+# Values of a list or choice setting that arrived later than the setting itself.
+VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
+    ("partition.assignment.strategy", "sticky"): ((0, 11), "KIP-54"),
+    ("partition.assignment.strategy", "cooperative-sticky"): ((2, 4), "KIP-429"),
+}
+
+
+def absent_in(name: str, value: Any, version: Version) -> str | None:
+    """Why ``name`` (set to ``value``) does not exist in Kafka ``version``; None if it does."""
+    since = SINCE.get(name)
+    # A value that is the release's own behaviour (isolation.level=read_uncommitted in
+    # 0.10, a derived configuration's defaults) changes nothing: only others are refused.
+    if since is not None and version < since[0] and value != default_for(name, version):
+        return (f"{name} does not exist in Kafka {version_text(version)} ({since[1]} arrived "
+                f"in {version_text(since[0])}; that release ignores the key)")
+    for item in value if isinstance(value, tuple) else (value,):
+        since = VALUE_SINCE.get((name, item)) if isinstance(item, str) else None
+        if since is not None and version < since[0]:
+            return (f"{name}={item} does not exist in Kafka {version_text(version)} "
+                    f"({since[1]} arrived in {version_text(since[0])})")
+    return None
 
 
 def default_for(name: str, version: Version) -> Any:

@@ -4,7 +4,8 @@ A check runs against one Kafka version (``--kafka-version``, default the newest 
 modelled).  The version picks the partition rule set (``model/cluster/partition.py``:
 one subclass per KIP or fix that changed a rule) and the defaults of settings whose
 default changed between releases (``model/settings.py``).  Patch releases behave as
-their minor release here.
+their minor release here (3.0.2 as 3.0.0); 0.10 stands for 0.10.1 and 0.10.2, whose
+consumer defaults KIP-62 set (0.10.0 is refused).
 """
 
 from __future__ import annotations
@@ -26,12 +27,22 @@ def text(version: Version) -> str:
 
 
 def parse(value: str) -> Version:
-    """'3.6' (or '3.6.1', '0.10.2') as (3, 6); ValueError with a one-line reason otherwise."""
+    """'3.6' (or '3.6.1', '0.10.2.1') as (3, 6); ValueError with a one-line reason otherwise.
+
+    Releases before 1.0 have four numbers (0.10.2.1), later ones three (3.6.1).
+    """
     parts = value.strip().split(".")
-    if len(parts) < 2 or not all(p.isdigit() for p in parts) or len(parts) > 4:
+    most = 4 if parts[0] == "0" else 3
+    if not 2 <= len(parts) <= most or not all(p.isascii() and p.isdigit() for p in parts):
         raise ValueError(f"invalid Kafka version {value!r}: expected a release such as "
                          f"3.6 or {DEFAULT}")
     version = (int(parts[0]), int(parts[1]))
+    if version == (0, 10) and len(parts) > 2 and parts[2] == "0":
+        # KIP-62 (0.10.1): max.poll.interval.ms, session.timeout.ms 30 s -> 10 s and
+        # max.poll.records MAX_VALUE -> 500 (ConsumerConfig 0.10.0.0 vs 0.10.1.0).
+        raise ValueError(f"unknown Kafka version {value!r}: kafkacheck's 0.10 is 0.10.1 and "
+                         "0.10.2 (0.10.0 had the consumer defaults and liveness from before "
+                         "KIP-62)")
     if version not in RELEASES:
         known = f"{text(RELEASES[0])} to {text(RELEASES[-1])}"
         raise ValueError(f"unknown Kafka version {value!r}: kafkacheck models releases "

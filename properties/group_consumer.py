@@ -43,7 +43,12 @@ def no_two_owners(s: Kip848State) -> bool:
 
 
 def converged(model: ConsumerProtocolGroupModel, s: Kip848State) -> bool:
-    """The group is stable: the target is current and every member owns exactly its target."""
+    """The group is stable: the target is current and every member owns exactly its target.
+
+    A group whose members are all gone is settled (Empty: no member to converge, and no
+    heartbeat to compute a target for its last epoch)."""
+    if all(c.status == DOWN for c in s.clients) and not any(r.present for r in s.records):
+        return True
     if s.group_epoch != s.assignment_epoch:
         return False
     for r, c in zip(s.records, s.clients, strict=True):
@@ -117,8 +122,9 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
             "AbstractMembershipManager.revokeAndAssign)",
             explanation="two consumers believe they own one partition: a member the "
             "coordinator removed (session or rebalance timeout while paused or slow) still "
-            "holds its partitions until its next heartbeat is fenced, or the coordinator "
-            "assigned a partition before its owner revoked it",
+            "holds its partitions until its next heartbeat is fenced, a member that left on "
+            "a poll timeout (max.poll.interval.ms) holds them until its next poll, or the "
+            "coordinator assigned a partition before its owner revoked it",
         ),
         always_step(
             "MemberEpochsNeverGoBack",

@@ -106,18 +106,11 @@ def test_streams_and_connect_source_turn_auto_commit_off_themselves():
 # In 2.4 GroupCoordinator.handleTxnCommitOffsets commits with NoGeneration and OffsetFetch
 # returns the last committed offset at once.  The loop, whose members each have their own
 # transactional.id, ran the 2.5 rules on every version: HOLDS on --kafka-version 2.4.
+# (The versions audit fixed the same rule at the same time and checks ZombieOffsetsFenced
+# in tests/test_versions_audit.py; this checks the exactly-once verdict.)
 
 PRE_447 = {"transactional.id": "app", "enable.idempotence": "true", "acks": "all",
            "isolation.level": "read_committed", **NO_AUTO_COMMIT}
-
-
-def test_zombie_offsets_are_not_fenced_by_the_group_before_kip_447():
-    model = make_model("transactions", PRE_447, kafka_version="2.4", **LOOP)
-    result = breadth_first(model, ["ZombieOffsetsFenced"])
-    trace = result.violation("ZombieOffsetsFenced").trace
-    assert names(trace) == ["FetchOffset", "Poll", "AddPartitions", "TxnLogCommitted",
-                            "Rebalance", "SendOffsets"]
-    assert result.distinct_states == 49
 
 
 def test_exactly_once_loop_before_kip_447_processes_an_input_whose_offsets_are_pending_again():
@@ -132,19 +125,12 @@ def test_exactly_once_loop_before_kip_447_processes_an_input_whose_offsets_are_p
     assert any("before KIP-447" in note for note in model.notes())
 
 
-# -- a transactional.id before 3.0 turns idempotence and acks=all on -----------------------
+# -- the producer refusals of the transactions model --------------------------------------
 # ProducerConfig 2.x (maybeOverrideEnableIdempotence, maybeOverrideAcksAndRetries): with a
 # transactional.id and enable.idempotence unset idempotence is on, and an unset acks (then
-# 1) becomes all.  The transactions model refused `--kafka-version 2.8 --set
-# transactional.id=app` with a ConfigException Kafka never raises; a loop's acks=1 producer
-# (no transactional.id) was refused with the same invented ConfigException.
-
-def test_transactional_id_alone_before_3_0_runs_idempotent_with_acks_all():
-    model = make_model("transactions", {"transactional.id": "app"}, kafka_version="2.8",
-                       instances=1, partitions=1)
-    effective = model.effective_settings()
-    assert effective["enable.idempotence"] is True and effective["acks"] == -1
-
+# 1) becomes all; an explicit conflicting acks is refused.  A loop's producer without a
+# transactional.id and without idempotence may use acks=1 (no ConfigException): the model
+# only covers acks=all and says so.
 
 def test_transactional_producer_refusals_are_the_ones_producer_config_makes(capsys):
     from kafkacheck.cli import main
@@ -173,31 +159,6 @@ def test_streams_exactly_once_v2_before_3_0_is_refused_not_checked(capsys):
                  "processing.guarantee=exactly_once_v2", "--bound", "instances=1",
                  "--bound", "inputs=1", "--bound", "instance_crashes=0", "--no-diagram"])
     assert code == 2 and "KIP-732" in capsys.readouterr().err
-
-
-# -- Kafka 0.11's idempotent producer: one request in flight -------------------------------
-# KafkaProducer.configureInflightRequests in 0.11 refuses enable.idempotence with
-# max.in.flight.requests.per.connection other than 1 and overrides the default (5) to 1;
-# KAFKA-5494 (1.0) allowed up to 5.  The model ran 0.11 with 5 in flight and printed HOLDS
-# for a configuration the 0.11 client refuses.
-
-def test_idempotent_producer_on_0_11_with_5_in_flight_is_refused_as_kafka_refuses_it(capsys):
-    from kafkacheck.cli import main
-
-    code = main(["check", "producer", "--kafka-version", "0.11", "--set",
-                 "enable.idempotence=true", "--set", "retries=3", "--set", "acks=all",
-                 "--set", "max.in.flight.requests.per.connection=5", "--no-diagram"])
-    out = capsys.readouterr()
-    assert code == 2
-    assert "max.in.flight.requests.per.connection to 1" in out.err + out.out
-
-
-def test_idempotent_producer_on_0_11_runs_with_the_one_request_in_flight_kafka_forces():
-    settings = {"enable.idempotence": "true", "retries": "3", "acks": "all"}
-    old = make_model("producer", settings, kafka_version="0.11")
-    assert old.max_in_flight == 1
-    assert old.effective_settings()["max.in.flight.requests.per.connection"] == 1
-    assert make_model("producer", settings, kafka_version="1.0").max_in_flight == 5
 
 
 # -- what review says it covers --------------------------------------------------------

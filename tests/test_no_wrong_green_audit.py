@@ -110,7 +110,8 @@ def test_cut_off_or_unchecked_runs_stay_non_green(argv, capsys):
 
 def test_report_max_seconds_cuts_each_run_and_a_cut_run_holds_nothing(tmp_path: Path, capsys):
     # `report --max-seconds` was accepted and ignored; now each run stops at the limit and
-    # its cells say "unknown", never "holds".
+    # its cells never say "holds" ("unknown", or "violated" when a counterexample was
+    # found before the limit: on a loaded machine a cut run may get that far).
     import json
 
     assert main(["report", "--out", str(tmp_path), "--only", "exactly-once",
@@ -119,7 +120,8 @@ def test_report_max_seconds_cuts_each_run_and_a_cut_run_holds_nothing(tmp_path: 
     rows = json.loads((tmp_path / "results.json").read_text())["matrices"]["exactly-once"]
     cut = [r for r in rows if not r["complete"]]
     assert cut, "the limit cut no run"
-    assert {v for r in cut for v in r["verdicts"].values()} == {"unknown"}
+    verdicts = {v for r in cut for v in r["verdicts"].values()}
+    assert "holds" not in verdicts and "unknown" in verdicts
 
 
 def test_the_api_refuses_a_float_release_that_would_name_another_one():

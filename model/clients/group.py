@@ -23,6 +23,7 @@ from kafkacheck.model.algorithms.assignor_common import (
     MemberSubscription,
     StickyUserData,
 )
+from kafkacheck.model.clients.consumer_config import classic_problem
 from kafkacheck.model.clients.group_log import AbstractLog, ReplicatedLog
 from kafkacheck.model.clients.poll_loop import (
     COMMIT_STRATEGIES,
@@ -296,7 +297,7 @@ class GroupModel(PollLoop, Model):
             assignors.rebalance_protocol(list(k["partition.assignment.strategy"]))
         except ValueError as exc:
             return f"partition.assignment.strategy: {exc}"
-        problem = commit_problem(config)
+        problem = classic_problem(config) or commit_problem(config)
         if problem:
             return problem
         if b["added_partitions"] >= b["partitions"]:

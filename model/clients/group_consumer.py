@@ -33,6 +33,8 @@ from typing import Any, NamedTuple
 from kafkacheck.config import Config
 from kafkacheck.model.algorithms.assignor_common import AssignorError
 from kafkacheck.model.algorithms.assignor_uniform import GroupMember, assign_server
+from kafkacheck.model.clients.consumer_config import consumer_protocol_problem
+from kafkacheck.model.clients.group import DUPLICATE_INSTANCE, OFFSET_EXPIRY
 from kafkacheck.model.clients.group_log import AbstractLog
 from kafkacheck.model.clients.poll_loop import (
     COMMIT_STRATEGIES,
@@ -56,9 +58,10 @@ RECORD_STATES = ("stable", "unrevoked-partitions", "unreleased-partitions")
 
 # The consumer's membership manager, as the model needs it (MemberState on the client):
 # DOWN no process; JOINING sends epoch 0 next; MEMBER has an epoch > 0 (stable,
-# reconciling or acknowledging: reconciling while ``target != owned``).
-DOWN, JOINING, MEMBER = range(3)
-CLIENT_STATES = ("down", "joining", "member")
+# reconciling or acknowledging: reconciling while ``target != owned``); STALE left the
+# group on a poll timeout and keeps its partitions, silent, until its next poll.
+DOWN, JOINING, MEMBER, STALE = range(4)
+CLIENT_STATES = ("down", "joining", "member", "stale")
 
 # A heartbeat response on its way back (NONE: no request in flight).
 NONE, OK, FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, UNRELEASED_INSTANCE_ID = range(5)
@@ -67,7 +70,7 @@ REPLIES = ("-", "OK", "FENCED_MEMBER_EPOCH", "UNKNOWN_MEMBER_ID", "UNRELEASED_IN
 FREE = -1  # ConsumerGroup.currentPartitionEpoch of a partition no member holds
 LEAVE_STATIC = -2  # LEAVE_GROUP_STATIC_MEMBER_EPOCH: a static member away, partitions kept
 
-RULES = ("4.4", "before-KAFKA-16147", "before-KAFKA-19974", "before-KAFKA-19449",
+RULES = ("version", "4.4", "before-KAFKA-16147", "before-KAFKA-19974", "before-KAFKA-19449",
          "before-KAFKA-19233")
 
 
@@ -120,6 +123,7 @@ class Budget(NamedTuple):
     subscription_changes: int
     failovers: int
     retention: int
+    poll_timeouts: int = 0
 
 
 class Kip848State(NamedTuple):
@@ -247,8 +251,22 @@ class Before19233(CoordinatorRules):
         return record.epoch > 0 and record.previous != 0
 
 
+class Kafka40Rules(Before19974, Before19449, Before19233):
+    """The coordinator of Kafka 4.0 and 4.1: before KAFKA-19449 and KAFKA-19974 (4.2) and
+    KAFKA-19233 (4.3)."""
+
+    name = "4.0"
+
+
 RULE_CLASSES = {cls.name: cls for cls in (CoordinatorRules, Before16147, Before19974,
                                           Before19449, Before19233)}
+
+
+def rules_of_release(version: tuple[int, int]) -> type[CoordinatorRules]:
+    """The coordinator rules Kafka ``version`` shipped (4.2: KAFKA-19233 not yet in)."""
+    if version >= (4, 3):
+        return CoordinatorRules
+    return Before19233 if version >= (4, 2) else Kafka40Rules
 
 
 class ConsumerProtocolGroupModel(PollLoop, Model):
@@ -278,8 +296,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
               "own steps (replication catching up)", minimum=0, maximum=1),
         Bound("commit", "auto", "what the application commits (as in the group model): auto, "
               "sync-after-processing, before-processing, none", choices=COMMIT_STRATEGIES),
-        Bound("rules", "4.4", "the coordinator's rules: Kafka 4.4, or 4.4 with one rule as it "
-              "was before the named fix", choices=RULES),
+        Bound("rules", "version", "the coordinator's rules: those of --kafka-version, Kafka "
+              "4.4, or 4.4 with one rule as it was before the named fix", choices=RULES),
         Bound("crashes", 0, "consumer process crashes (no leave heartbeat)", minimum=0,
               fault="consumer crash"),
         Bound("rejoins", 0, "restarts of a crashed or closed consumer", minimum=0,
@@ -293,6 +311,10 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         Bound("rebalance_timeouts", 0, "a member slow to revoke is removed after "
               "max.poll.interval.ms (the rebalance timeout)", minimum=0,
               fault="slow revocation (rebalance timeout)"),
+        Bound("poll_timeouts", 0, "max.poll.interval.ms passes while the application "
+              "processes a batch: the member sends a leave heartbeat and drops its "
+              "partitions, the processing goes on (a zombie) and the next poll rejoins",
+              minimum=0, fault="poll timeout (zombie consumer)"),
         Bound("subscription_changes", 0, "a consumer unsubscribes from or resubscribes to "
               "the last topic", minimum=0),
         Bound("failovers", 0, "coordinator failovers (the __consumer_offsets leader moves; "
@@ -301,7 +323,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
               fault="retention deletes records"),
     )
     fields = Kip848State._fields
-    faults_not_modelled = ("coordinator writes lost in a failover",)
+    # The classic group model explores these; this one has no bound for them.
+    faults_not_modelled = ("coordinator writes lost in a failover", OFFSET_EXPIRY,
+                           DUPLICATE_INSTANCE, "broker faults (the log is abstract: no brokers)")
     symmetry_note = "epochs renumbered in order of appearance (the protocol only compares them)"
     symmetry_over = "epochs"
 
@@ -313,6 +337,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         if config.version < (4, 0):
             return ("group.protocol=consumer before Kafka 4.0 (early access or preview, KIP-848) "
                     "is not modelled: the model follows the 4.4 group coordinator")
+        problem = consumer_protocol_problem(config)
+        if problem:
+            return problem
         wanted = k["group.remote.assignor"]
         offered = k["group.consumer.assignors"]
         if wanted is not None and wanted not in offered:
@@ -340,7 +367,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         self.instance_ids = tuple(f"{instance}-{i + 1}" if instance else None
                                   for i in range(self.n))
         self.member_ids = tuple(f"consumer-{i + 1}" for i in range(self.n))
-        self.rules: CoordinatorRules = RULE_CLASSES[b["rules"]]()
+        self.rules: CoordinatorRules = (rules_of_release(config.version)
+                                        if b["rules"] == "version"
+                                        else RULE_CLASSES[b["rules"]])()
         self.all_topics = (1 << self.topics) - 1
         self._topic_parts = tuple(((1 << self.per_topic) - 1) << (t * self.per_topic)
                                   for t in range(self.topics))
@@ -385,7 +414,7 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
             0, 0, (NO_RECORD,) * self.n, (FREE,) * self.p, zeros, (client,) * self.n,
             Budget(b["crashes"], b["rejoins"], b["closes"], b["pauses"], b["lost_responses"],
                    b["rebalance_timeouts"], b["subscription_changes"], b["failovers"],
-                   b["retention"]),
+                   b["retention"], b["poll_timeouts"]),
             (-1,) * self.p, (NO_COMMIT,) * self.p, zeros, self.log.initial(), zeros, zeros, 0,
             False)]
 
@@ -452,6 +481,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         if c.paused:
             yield ("Resume", name), self._with_client(state, i, c._replace(paused=False))
             return
+        if c.status == STALE:
+            yield from self._stale_actions(state, i)
+            return
         if c.reply == NONE:
             yield self._heartbeat(state, i)
         else:
@@ -475,6 +507,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                 yield from self._auto_commit(state, i)
         else:
             yield from self._process_or_commit(state, i)
+            if budget.poll_timeouts > 0 and c.status == MEMBER and state.records[i].present:
+                s = self._spend(state, "poll_timeouts")
+                yield ("PollTimeout", name), self._poll_timeout(s, i)
         if budget.crashes > 0:
             s = self._spend(state, "crashes")
             yield ("Crash", name), self._with_client(s, i, self._down())
@@ -548,7 +583,37 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         if self.auto and self._has_uncommitted(state, c) \
                 and self.poll_commit_error(state, i) is None:
             state = self.store_commit(state, self._committed_positions(state, c))
-        s = self._with_client(state, i, self._down())
+        return self._leave(self._with_client(state, i, self._down()), i)
+
+    def _poll_timeout(self, state: Kip848State, i: int) -> Kip848State:
+        """max.poll.interval.ms passed inside the application's processing: the background
+        thread sends a leave heartbeat (AbstractMembershipManager.transitionToSendingLeaveGroup
+        with the poll timer expired) and the member turns STALE: no heartbeats, responses
+        ignored, its partitions held until onPartitionsLost runs in the application's next
+        poll (KAFKA-16258, transitionToStale); the batch in hand is still processed."""
+        c = state.clients[i]
+        stale = c._replace(status=STALE, epoch=0, target=c.owned, reply=NONE, reply_epoch=0,
+                           reply_assigned=0)
+        return self._leave(self._with_client(state, i, stale), i)
+
+    def _stale_actions(self, state: Kip848State, i: int) -> Iterator[tuple[Action, State]]:
+        """A STALE consumer finishes its batch, then its next poll runs onPartitionsLost
+        (nothing committed) and rejoins with epoch 0 (maybeRejoinStaleMember)."""
+        c = state.clients[i]
+        name = consumer_name(i)
+        if c.phase != IDLE:
+            yield from self._process_or_commit(state, i)
+        else:
+            fresh = c._replace(status=JOINING, owned=0, target=0, ack=True,
+                               positions=(NO_POSITION,) * self.p)
+            yield (("Rejoin", name, f"lost {self.parts_text(c.owned)}"),
+                   self._with_client(state, i, fresh))
+        if state.budget.crashes > 0:
+            s = self._spend(state, "crashes")
+            yield ("Crash", name), self._with_client(s, i, self._down())
+
+    def _leave(self, s: Kip848State, i: int) -> Kip848State:
+        """The coordinator handles member i's leave heartbeat (epoch -1, or -2 when static)."""
         r = s.records[i]
         if not r.present:
             return s
@@ -783,7 +848,7 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     def _silent(self, s: Kip848State, i: int) -> bool:
         """No heartbeat of this member's reaches the coordinator successfully."""
         c = s.clients[i]
-        if c.status == DOWN or c.paused:
+        if c.status in (DOWN, STALE) or c.paused:
             return True
         if c.status == JOINING and c.reply == NONE:
             _, error = self._validate(s.records[i], c, c.owned)
@@ -829,8 +894,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     def action_families(self) -> tuple[str, ...]:
         return ("Heartbeat", "Receive", "Reconcile", "Commit", "CommitFailed", "Poll",
                 "Process", "AutoCommit", "Produce", "AdvanceHw", "Retention", "Crash",
-                "Restart", "Close", "Pause", "Resume", "LoseResponse", "Subscribe",
-                "Unsubscribe", "Expire", "RebalanceTimeout", "CoordinatorFailover")
+                "Restart", "Close", "PollTimeout", "Rejoin", "Pause", "Resume", "LoseResponse",
+                "Subscribe", "Unsubscribe", "Expire", "RebalanceTimeout", "CoordinatorFailover")
 
     FAIR = ("Heartbeat", "Receive", "Reconcile", "Resume", "Expire", "Restart")
 
@@ -839,7 +904,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     def fairness(self) -> tuple[str, ...]:
         """Weakly fair families, per consumer ("Receive/C2"): each process makes progress
         (its poll loop too, when there are records)."""
-        families = self.FAIR + (self.LOOP_FAIR if self.max_records else ())
+        families = self.FAIR + (self.LOOP_FAIR if self.max_records else ()) \
+            + (("Rejoin",) if self.bound["poll_timeouts"] else ())
         return tuple(f"{family}/{consumer_name(i)}" for family in families
                      for i in range(self.n))
 
@@ -915,7 +981,7 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
             return Message(place, place, " ".join(str(a) for a in action))
         if name == "Poll":
             return Message(who, "Log", f"fetch {text}")
-        if name in ("Heartbeat", "Commit", "AutoCommit", "Close"):
+        if name in ("Heartbeat", "Commit", "AutoCommit", "Close", "PollTimeout"):
             return Message(who, "Coordinator", f"{name} {text}".strip())
         if name in ("Receive", "CommitFailed", "Expire", "RebalanceTimeout"):
             return Message("Coordinator", who, f"{name} {text}".strip())

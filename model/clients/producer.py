@@ -155,52 +155,98 @@ class ProducerState(NamedTuple):
     topic_partitions: int = 0  # partitions in the producer's metadata (0: all of them)
 
 
-def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None]:
-    """ProducerConfig.postProcessAndValidateIdempotenceConfigs: (enabled, error, note).
+def _setting(config: Config, name: str) -> Any:
+    """A producer setting as given or defaulted, whether or not this model reads it."""
+    if name in config.kafka:
+        return config.kafka[name]
+    return config.not_modelled.get(name, kafka_settings.default_for(name, config.version))
 
-    The default enable.idempotence=true (3.0, KIP-679) is applied only from 3.0.1 / 3.1.1 /
-    3.2: in 3.0.0 and 3.1.0 idempotence was on only when set explicitly (KAFKA-13598;
-    ProducerConfig.idempotenceEnabled checked originals()).
-    """
+
+def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None, dict[str, Any]]:
+    """ProducerConfig.postProcessAndValidateIdempotenceConfigs (3.2 and later, KAFKA-13673):
+    (enabled, error, note, settings Kafka overrides); releases before 3.2 follow
+    ``_idempotence_before_3_2``."""
+    if config.version < (3, 2):
+        return _idempotence_before_3_2(config)
     k = config.kafka
     explicit = "enable.idempotence" in config.explicit
     enabled = k["enable.idempotence"]
-    if enabled and not explicit and config.version in ((3, 0), (3, 1)):
-        note = (f"idempotence disabled: Kafka {config.kafka_version}.0 applies the "
-                "enable.idempotence default only when it is set explicitly (KAFKA-13598)")
-        return False, None, note
     disable_reasons = []
     if enabled:
-        if k["retries"] == 0:
+        if _setting(config, "retries") == 0:
             if explicit:
                 return (False, "Must set retries to non-zero when using the idempotent "
-                        "producer.", None)
+                        "producer.", None, {})
             disable_reasons.append("retries is set to 0")
         if k["acks"] != -1:
             if explicit:
                 return False, ("Must set acks to all in order to use the idempotent producer. "
-                               "Otherwise we cannot guarantee idempotence."), None
+                               "Otherwise we cannot guarantee idempotence."), None, {}
             disable_reasons.append(f"acks is set to {k['acks']}, not set to 'all'")
-        in_flight = k["max.in.flight.requests.per.connection"]
-        if config.version < (1, 0) and in_flight != 1 and \
-                "max.in.flight.requests.per.connection" in config.explicit:
-            # KafkaProducer.configureInflightRequests (0.11): one request in flight only
-            # (left unset it is overridden to 1); KAFKA-5494 (1.0) allows up to 5.
-            return False, ("Must set max.in.flight.requests.per.connection to 1 in order to "
-                           "use the idempotent producer. Otherwise we cannot guarantee "
-                           "idempotence."), None
+        in_flight = _setting(config, "max.in.flight.requests.per.connection")
         if in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
-            return False, ("To use the idempotent producer, max.in.flight.requests.per.connection"
-                           f" must be set to at most 5. Current value is {in_flight}."), None
+            # 3.2 to 3.9 disable a defaulted idempotence here too (KAFKA-13673); an error
+            # from 4.0 (KAFKA-17927).
+            if explicit or config.version >= (4, 0):
+                return False, ("To use the idempotent producer, max.in.flight.requests.per."
+                               f"connection must be set to at most 5. Current value is "
+                               f"{in_flight}."), None, {}
+            disable_reasons.append(f"max.in.flight.requests.per.connection is set to "
+                                   f"{in_flight}, which is greater than 5")
     note = None
     if disable_reasons:
         enabled = False
         note = ("idempotence disabled: enable.idempotence was left at its default and "
                 + " and ".join(disable_reasons) + " (Kafka disables it silently, logging at INFO)")
-    if "transactional.id" in config.explicit and config.not_modelled.get("transactional.id") \
+    if "transactional.id" in config.explicit and _setting(config, "transactional.id") \
             and not enabled:
-        return False, "Cannot set a transactional.id without also enabling idempotence.", None
-    return enabled, None, note
+        return (False, "Cannot set a transactional.id without also enabling idempotence.",
+                None, {})
+    return enabled, None, note, {}
+
+
+def _idempotence_before_3_2(config: Config) -> tuple[bool, str | None, str | None,
+                                                      dict[str, Any]]:
+    """0.11 to 3.1: idempotence is on only when enable.idempotence=true or a transactional.id
+    is set explicitly, and then acks and retries left unset become all and Integer.MAX_VALUE
+    (ProducerConfig.idempotenceEnabled and maybeOverrideAcksAndRetries; before 2.8
+    KafkaProducer.configureAcks/configureRetries); 0.11 also needs max.in.flight 1
+    (KafkaProducer.configureInflightRequests, up to 5 from 1.0, KAFKA-5494)."""
+    k, given = config.kafka, config.explicit
+    idempotence_set = "enable.idempotence" in given
+    transactional = "transactional.id" in given and bool(_setting(config, "transactional.id"))
+    if idempotence_set and not k["enable.idempotence"]:
+        error = ("Cannot set a transactional.id without also enabling idempotence."
+                 if transactional else None)
+        return False, error, None, {}
+    if not (idempotence_set or transactional):
+        note = None
+        if k["enable.idempotence"]:  # the 3.0 default, not applied (KAFKA-13598)
+            note = (f"idempotence disabled: Kafka {config.kafka_version}.0 applies the "
+                    "enable.idempotence default only when it is set explicitly (KAFKA-13598)")
+        return False, None, note, {}
+    overrides: dict[str, Any] = {}
+    if "retries" not in given:
+        overrides["retries"] = kafka_settings.INT_MAX
+    elif _setting(config, "retries") == 0:
+        return False, "Must set retries to non-zero when using the idempotent producer.", None, {}
+    if "acks" not in given:
+        overrides["acks"] = -1
+    elif k["acks"] != -1:
+        return False, ("Must set acks to all in order to use the idempotent producer. "
+                       "Otherwise we cannot guarantee idempotence."), None, {}
+    in_flight_name = "max.in.flight.requests.per.connection"
+    in_flight = _setting(config, in_flight_name)
+    if config.version < (1, 0):
+        if in_flight_name not in given:
+            overrides[in_flight_name] = 1
+        elif in_flight != 1:
+            return False, (f"Must set {in_flight_name} to 1 in order to use the idempotent "
+                           "producer. Otherwise we cannot guarantee idempotence."), None, {}
+    elif in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
+        return False, (f"Must set {in_flight_name} to at most 5 to use the idempotent "
+                       "producer."), None, {}
+    return True, None, None, overrides
 
 
 class ProducerModel(Model):
@@ -276,7 +322,7 @@ class ProducerModel(Model):
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
-        _enabled, error, _note = effective_idempotence(config)
+        _enabled, error, _note, _overrides = effective_idempotence(config)
         if error:
             return f"ConfigException: {error}"
         k = config.kafka
@@ -287,9 +333,6 @@ class ProducerModel(Model):
         rf = k["replication.factor"]
         if rf > 3:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 3)"
-        if "producer.id.expiration.ms" in config.explicit and config.version < (3, 4):
-            return (f"producer.id.expiration.ms does not exist in Kafka {config.kafka_version} "
-                    "(KIP-854, 3.4): producer ids expire with transactional.id.expiration.ms")
         if config.bounds["producer_state_expiries"] > 0 and config.version < (2, 5):
             return ("producer_state_expiries: before Kafka 2.5 (KIP-360) the broker answered "
                     "UNKNOWN_PRODUCER_ID to a producer without state, which is not modelled")
@@ -306,14 +349,13 @@ class ProducerModel(Model):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        k = self.kafka
         b = self.bound
-        self.idempotent, _error, self.idempotence_note = effective_idempotence(config)
+        self.idempotent, _error, self.idempotence_note, self.overrides = \
+            effective_idempotence(config)
+        k = {**self.kafka, **self.overrides}
         self.acks = k["acks"]
         self.retries = k["retries"]
         self.max_in_flight = k["max.in.flight.requests.per.connection"]
-        if self.idempotent and config.version < (1, 0):
-            self.max_in_flight = 1  # 0.11 overrides it for idempotence (KAFKA-5494 in 1.0)
         # A retry shows as Retry (a response re-enqueues its batch), or as any Disconnect or
         # Timeout when acks!=0 and retries>=1: each in-flight batch is then re-enqueued, or
         # was already retried ``retries`` times, or is done while a resent request is out.
@@ -864,9 +906,9 @@ class ProducerModel(Model):
     def effective_settings(self) -> dict[str, Any]:
         """enable.idempotence as ProducerConfig leaves it (off when acks/retries forbid it),
         delivery.timeout.ms as KafkaProducer raises it."""
-        return {**super().effective_settings(), "enable.idempotence": self.idempotent,
-                "delivery.timeout.ms": self.delivery_timeout_ms,
-                "max.in.flight.requests.per.connection": self.max_in_flight}
+        return {**super().effective_settings(), **self.overrides,
+                "enable.idempotence": self.idempotent,
+                "delivery.timeout.ms": self.delivery_timeout_ms}
 
     def properties(self) -> list[Property]:
         from kafkacheck.properties import producer as props

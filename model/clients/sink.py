@@ -209,6 +209,12 @@ def _group_config(config: Config, commit: str) -> Config:
     settings += [(name, kafka_settings.render(name, k[name]))
                  for name in ("partition.assignment.strategy", "session.timeout.ms",
                               "max.poll.interval.ms")]
+    # What the group model checks the session timeout against (consumer_config.py).
+    settings += [(name, kafka_settings.render(name, config.not_modelled[name]))
+                 for name in ("heartbeat.interval.ms", "group.min.session.timeout.ms",
+                              "group.max.session.timeout.ms",
+                              "group.coordinator.rebalance.protocols")
+                 if name in config.not_modelled]
     bounds = {"consumers": b["tasks"], "partitions": b["partitions"], "records": b["records"],
               "commit": commit, "crashes": b["crashes"],
               "rejoins": 0, "poll_timeouts": b["poll_timeouts"]}

@@ -35,6 +35,7 @@ from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
+from kafkacheck.model.clients.producer import effective_idempotence
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.clients.txn_producer import Producer
 from kafkacheck.model.cluster import partition as pt
@@ -216,9 +217,18 @@ class TransactionsModel(Model):
             return ("the transactions model needs a transactional.id (set "
                     "transactional.id=app), or a consume-transform-produce loop "
                     "(--bound inputs=2) to run without one")
-        problem = _producer_problem(config)
-        if problem:
-            return problem
+        idempotent, error, _note, overrides = effective_idempotence(config)
+        if error:
+            return f"ConfigException: {error}"
+        if k["transactional.id"] and not idempotent:
+            return ("ConfigException: Cannot set a transactional.id without also enabling "
+                    "idempotence.")
+        acks = overrides.get("acks", k["acks"])
+        if acks != -1:
+            # Not a ConfigException: a producer without idempotence may use acks=1 (a loop
+            # without a transactional.id; Kafka before 3.0 by default).
+            return (f"acks={kafka_settings.render('acks', acks)}: the loop's producers are "
+                    "modelled with acks=all only; set acks=all")
         tv = k["transaction.version"]
         if tv > 0 and version < (4, 0):
             return (f"transaction.version={tv} does not exist in Kafka {config.kafka_version} "
@@ -268,9 +278,6 @@ class TransactionsModel(Model):
         self.tv = k["transaction.version"]
         self.verification = k["transaction.partition.verification.enable"] and \
             config.version >= (3, 6)
-        # KIP-447 (2.5): TxnOffsetCommit carries the member's generation and OffsetFetch
-        # has require_stable; before, neither (GroupCoordinator.handleTxnCommitOffsets 2.4).
-        self.kip447 = config.version >= (2, 5)
         self.protocol = self.make_protocol()
         self.P = b["partitions"]
         self.I = b["instances"]
@@ -290,7 +297,10 @@ class TransactionsModel(Model):
         self.data_rf = k["replication.factor"]
         self.log_rf = transaction_log_rf(config)
         self.n = max(self.data_rf, self.log_rf)
-        bumps = int(self.protocol.end_epoch(0) > 0) + int(self.protocol.client_bumps_epoch)
+        # At least one a transaction: without the client's bump (before KIP-360) a failed
+        # transaction may be left to the coordinator's timeout abort, one epoch up.
+        bumps = max(1, int(self.protocol.end_epoch(0) > 0)
+                    + int(self.protocol.client_bumps_epoch))
         self.data_codec, self.log_codec, self.offsets_codec = _codecs(config, bumps)
         repl_kafka = {name: k.get(name, kafka_settings.SETTINGS[name].default)
                       for name in ReplicationModel.settings}
@@ -322,7 +332,8 @@ class TransactionsModel(Model):
 
     def make_protocol(self) -> tc.TxnProtocol:
         """The protocol of this cluster (with any test mixins)."""
-        base = type(tc.protocol_for(self.tv, self.verification))
+        base = type(tc.protocol_for(self.tv, self.verification,
+                                    kip360=self.config.version >= (2, 5)))
         if self.protocol_mixins:
             base = type("MutatedProtocol", (*self.protocol_mixins, base), {})
         return base()
@@ -669,17 +680,17 @@ class TransactionsModel(Model):
         commit carries the member's generation, which must be the group's (KIP-447)."""
         return member.generation == group.generation
 
-    def generation_checked(self, batch: ptx.Entry) -> bool:
-        """Whether the group coordinator checks this offset commit's generation: always for
-        OffsetCommit; for TxnOffsetCommit from 2.5 (KIP-447), before which it carried none
-        (GroupCoordinator.handleTxnCommitOffsets committed with NoGeneration)."""
-        return not batch.transactional or self.kip447
+    def commit_checks_generation(self, batch: ptx.Entry) -> bool:
+        """Whether an offset commit carries a generation to check: OffsetCommit always, a
+        TxnOffsetCommit only from 2.5 (KIP-447, TxnOffsetCommitRequest v3); before, a zombie
+        member's transactional offsets are written (fencing was by transactional.id alone)."""
+        return not batch.transactional or self.config.version >= (2, 5)
 
     def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
-        """OffsetFetch with require_stable (ConsumerCoordinator always sets it, from 2.5:
-        KIP-447): the answer waits while a transaction holds offsets for the partition
-        (UNSTABLE_OFFSET_COMMIT); before, it returned the last committed offset at once."""
-        return self.kip447 and tl.pending_offsets(log, self.offsets_codec)
+        """OffsetFetch with require_stable (ConsumerCoordinator always sets it): the answer
+        waits while a transaction holds offsets for the partition (UNSTABLE_OFFSET_COMMIT).
+        Before 2.5 OffsetFetch has no require_stable (KIP-447, OffsetFetchRequest v7)."""
+        return self.config.version >= (2, 5) and tl.pending_offsets(log, self.offsets_codec)
 
     def position_after_end(self, member: Member, commit: bool) -> int:
         """Where the application goes on after its transaction: the next input after a
@@ -924,7 +935,7 @@ class TransactionsModel(Model):
         q = self.slot_part[p]
         if p == self.P:
             writer = self._writer(batch, state)
-            if self.generation_checked(batch) and \
+            if self.commit_checks_generation(batch) and \
                     not self.generation_valid(state.members[writer], state.group):
                 # validateOffsetCommit, run once the transaction check is done: the member
                 # lost its partition (CommitFailedException) and rejoins before it goes on.
@@ -1305,7 +1316,7 @@ class TransactionsModel(Model):
                               f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
                               for q in range(len(self.repl.replicas)))
             out.append(f"{self.n} brokers; replicas: {where}")
-        if self.loop and self.transactional and not self.kip447:
+        if self.loop and self.transactional and self.config.version < (2, 5):
             out.append(f"Kafka {self.config.kafka_version}: before KIP-447 (2.5) a "
                        "transactional offset commit carries no generation, so a zombie "
                        "member's offsets are not fenced by the group; each member here has "
@@ -1329,8 +1340,10 @@ class TransactionsModel(Model):
         transactional producer's idempotence and acks=all, as ProducerConfig sets them."""
         out = {**self.config.kafka, TXN_LOG_RF: self.log_rf}
         if self.transactional:
-            # Before 3.0 ProducerConfig turns these on for a transactional.id (_producer_problem).
-            out.update({"enable.idempotence": True, "acks": -1})
+            # Before 3.2 ProducerConfig turns idempotence on for a transactional.id, with
+            # acks and retries left unset (effective_idempotence).
+            idempotent, _error, _note, overrides = effective_idempotence(self.config)
+            out.update(overrides, **{"enable.idempotence": idempotent})
         return out
 
     def log_text(self, payload: int) -> str:
@@ -1472,33 +1485,6 @@ REPLICATION_PRODUCE = frozenset({"Produce", "Ack", "AckError", "AckLost", "Produ
 def _unsent(prod: Producer) -> bool:
     """Nothing of the transaction was sent: an abort ends it without EndTxn."""
     return all(s in (tp.TODO, tp.IDLE) for s in prod.batches)
-
-
-def _producer_problem(config: Config) -> str | None:
-    """What ProducerConfig says of the producers' enable.idempotence and acks.  Before 3.0
-    a transactional.id turns idempotence on when enable.idempotence is unset, and
-    idempotence turns an unset acks (then 1) to all (ProducerConfig 2.x
-    maybeOverrideEnableIdempotence, maybeOverrideAcksAndRetries); from 3.0 both are the
-    defaults (KIP-679), and acks other than all turns a defaulted idempotence off."""
-    k = config.kafka
-    tid = bool(k["transactional.id"])
-    old = config.version < (3, 0)
-    idem_set = "enable.idempotence" in config.explicit
-    acks_set = "acks" in config.explicit
-    idempotent = k["enable.idempotence"] or (tid and old and not idem_set)
-    transactional = ("ConfigException: Cannot set a transactional.id without also enabling "
-                     "idempotence.")
-    if tid and not idempotent:
-        return transactional
-    if k["acks"] == -1 or (old and idempotent and not acks_set):
-        return None
-    if (idempotent and idem_set) or (tid and old):
-        return ("ConfigException: Must set acks to all in order to use the idempotent "
-                "producer. Otherwise we cannot guarantee idempotence.")
-    if tid:
-        return transactional  # acks turned the defaulted idempotence off
-    return (f"acks={kafka_settings.render('acks', k['acks'])}: the loop's producers are "
-            "modelled with acks=all only; set acks=all")
 
 
 def _codecs(config: Config, bumps: int = 1, *, restarts: int = 0,

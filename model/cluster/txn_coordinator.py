@@ -298,9 +298,21 @@ class EpochPerTransaction(VerifiedFirstWrite):
         return True
 
 
-def protocol_for(transaction_version: int, verification: bool) -> TxnProtocol:
+class NoClientEpochBump(TxnProtocol):
+    """Kafka 0.11 to 2.4: a failed batch is an abortable error and the producer keeps its
+    epoch (the client's bump on a failed batch came with KAFKA-8805 / KIP-360 in 2.5)."""
+
+    name = "transaction.version 0 before KIP-360 (no client epoch bump)"
+    client_bumps_epoch = False
+
+
+def protocol_for(transaction_version: int, verification: bool,
+                 kip360: bool = True) -> TxnProtocol:
     """The protocol a cluster runs: transaction.version 2 is KIP-890 part 2 (which always
-    asks the coordinator); below it, partition verification follows the broker setting."""
+    asks the coordinator); below it, partition verification follows the broker setting,
+    and before 2.5 (``kip360`` false) the client does not bump its epoch."""
     if transaction_version >= 2:
         return EpochPerTransaction()
-    return VerifiedFirstWrite() if verification else TxnProtocol()
+    if verification:
+        return VerifiedFirstWrite()
+    return TxnProtocol() if kip360 else NoClientEpochBump()

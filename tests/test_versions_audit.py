@@ -1,0 +1,217 @@
+"""Audit of --kafka-version: a release is checked with its own rules, defaults and keys.
+
+Each test names a fix or default of one Kafka release (KIP, JIRA or class) and shows the
+release before it: a setting that did not exist is refused (Kafka ignores an unknown key,
+so the feature would not be in effect), a later fix is not applied to an older release,
+and a default is the one that release shipped.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkacheck import cli
+from kafkacheck.config import UsageError, overridden_settings
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.model import versions
+from kafkacheck.model.clients import txn_loop as tl
+from kafkacheck.model.cluster import partition_txn as ptx
+from kafkacheck.model.settings import default_for
+from kafkacheck.testing import make_model
+
+LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
+EOS = {"transactional.id": "app", "isolation.level": "read_committed",
+       "enable.auto.commit": "false"}  # the loop commits through its transactions
+
+
+def names(trace):
+    return [a[0] for a in trace.actions]
+
+
+def test_no_idempotent_producer_before_0_11_kip_98(capsys):
+    # Kafka 0.10 has no enable.idempotence: the key is ignored and retries duplicate, so a
+    # HOLDS for NoDuplicates there would be a wrong green.
+    argv = ["check", "producer", "--set", "enable.idempotence=true", "--set", "acks=all",
+            "--set", "retries=3", "--bound", "records=1", "--property", "NoDuplicates"]
+    assert cli.main([*argv, "--kafka-version", "0.10"]) == 2
+    err = capsys.readouterr().err
+    assert "enable.idempotence does not exist in Kafka 0.10 (KIP-98 arrived in 0.11" in err
+    assert cli.main([*argv, "--kafka-version", "0.11", "--set",
+                     "max.in.flight.requests.per.connection=1", "--no-diagram"]) == 0
+    for key, value in (("transactional.id", "app"), ("isolation.level", "read_committed")):
+        with pytest.raises(UsageError, match=f"{key} does not exist in Kafka 0.10"):
+            make_model("producer", {key: value}, kafka_version="0.10")
+    # a value that is what 0.10 does anyway changes nothing
+    assert not make_model("producer", {"enable.idempotence": "false"},
+                          kafka_version="0.10").idempotent
+
+
+@pytest.mark.parametrize("settings,before,since", [
+    ({"group.instance.id": "app"}, "2.2", "KIP-345 arrived in 2.3"),
+    ({"group.protocol": "consumer"}, "3.6", "KIP-848 arrived in 3.7"),
+    ({"partition.assignment.strategy": "cooperative-sticky"}, "2.3", "KIP-429 arrived in 2.4"),
+    ({"partition.assignment.strategy": "range,sticky"}, "0.10", "KIP-54 arrived in 0.11"),
+])
+def test_group_features_do_not_exist_before_their_release(settings, before, since):
+    with pytest.raises(UsageError, match=since):
+        make_model("group", settings, kafka_version=before)
+
+
+def test_a_dynamic_kraft_quorum_does_not_exist_before_3_9_kip_853():
+    with pytest.raises(UsageError, match="KIP-853 arrived in 3.9"):
+        make_model("controller", {"controller.quorum.bootstrap.servers": "c1:9093"},
+                   kafka_version="3.8")
+
+
+def test_the_producer_settings_of_later_releases_are_refused_before_them():
+    for settings, before in (({"delivery.timeout.ms": "30000"}, "2.0"),
+                             ({"partitioner.ignore.keys": "true"}, "3.2"),
+                             ({"producer.id.expiration.ms": "60000"}, "3.3")):
+        with pytest.raises(UsageError, match="does not exist in Kafka " + before):
+            make_model("producer", settings, kafka_version=before)
+
+
+@pytest.mark.parametrize("version,given,overridden", [
+    ("2.0", {}, {"acks": ("1", "all"), "retries": ("0", "2147483647")}),
+    ("2.8", {}, {"acks": ("1", "all")}),
+    ("2.8", {"acks": "all"}, {}),
+])
+def test_before_3_2_enable_idempotence_overrides_unset_acks_and_retries(version, given,
+                                                                        overridden):
+    # ProducerConfig.maybeOverrideAcksAndRetries (KafkaProducer.configureAcks/Retries
+    # before 2.8): an explicit enable.idempotence=true sets acks=all and retries=MAX_INT
+    # when they are unset; Kafka refuses only an explicit conflicting value.
+    model = make_model("producer", {"enable.idempotence": "true", **given},
+                       kafka_version=version, records=2)
+    assert model.idempotent and model.acks == -1 and model.retries == 2**31 - 1
+    assert {k: v for k, v in overridden_settings(model).items() if k != "enable.idempotence"} \
+        == overridden
+    assert breadth_first(model, ["NoDuplicates"]).result == "holds"
+    with pytest.raises(UsageError, match="Must set acks to all"):
+        make_model("producer", {"enable.idempotence": "true", "acks": "1"},
+                   kafka_version=version)
+
+
+def test_in_0_11_an_idempotent_producer_has_one_request_in_flight_kafka_5494():
+    # 0.11 KafkaProducer.configureInflightRequests: unset it becomes 1, set to another
+    # value it is refused; up to 5 from 1.0 (KAFKA-5494).
+    model = make_model("producer", {"enable.idempotence": "true"}, kafka_version="0.11")
+    assert model.max_in_flight == 1 and model.guarantee_order
+    five = {"enable.idempotence": "true", "max.in.flight.requests.per.connection": "5"}
+    with pytest.raises(UsageError, match="max.in.flight.requests.per.connection to 1"):
+        make_model("producer", five, kafka_version="0.11")
+    assert make_model("producer", five, kafka_version="1.0").max_in_flight == 5
+
+
+def test_before_3_0_a_transactional_id_turns_idempotence_on():
+    # ProducerConfig.maybeOverrideEnableIdempotence (KafkaProducer.configureTransactionState
+    # before 2.8): transactional.id set and enable.idempotence unset -> idempotence on.
+    model = make_model("transactions", EOS, kafka_version="2.8", **LOOP)
+    assert model.transactional
+    with pytest.raises(UsageError, match="without also enabling idempotence"):
+        make_model("transactions", {**EOS, "enable.idempotence": "false"},
+                   kafka_version="2.8", **LOOP)
+
+
+def test_before_2_5_a_zombie_members_transactional_offsets_are_written_kip_447():
+    # TxnOffsetCommit carries the member's generation from v3 (2.5, KIP-447); in 2.4
+    # GroupCoordinator.handleTxnCommitOffsets has no generation to check, so a loop with
+    # a transactional.id per member is not fenced by the rebalance.
+    old = make_model("transactions", EOS, kafka_version="2.4", **LOOP)
+    violation = breadth_first(old, ["ZombieOffsetsFenced"]).violation("ZombieOffsetsFenced")
+    assert names(violation.trace) == ["FetchOffset", "Poll", "AddPartitions",
+                                      "TxnLogCommitted", "Rebalance", "SendOffsets"]
+    offsets = ptx.Entry(0, 0, 0, 0, 0, False, transactional=True)
+    assert not old.commit_checks_generation(offsets)
+    assert old.commit_checks_generation(offsets._replace(transactional=False))  # OffsetCommit
+    new = make_model("transactions", EOS, kafka_version="2.5", **LOOP)
+    assert new.commit_checks_generation(offsets)
+
+
+def test_before_2_5_offset_fetch_does_not_wait_for_pending_offsets_kip_447(monkeypatch):
+    # OffsetFetch require_stable arrived with OffsetFetchRequest v7 (2.5, KIP-447).
+    monkeypatch.setattr(tl, "pending_offsets", lambda log, codec: True)
+    assert make_model("transactions", EOS, kafka_version="2.5", **LOOP).offset_fetch_waits(())
+    assert not make_model("transactions", EOS, kafka_version="2.4",
+                          **LOOP).offset_fetch_waits(())
+
+
+@pytest.mark.parametrize("name,values", [
+    ("partition.assignment.strategy", {"2.8": ("range",), "3.0": ("range",
+                                                                  "cooperative-sticky")}),
+    ("offsets.retention.minutes", {"1.1": 1440, "2.0": 10080}),
+    ("replica.lag.time.max.ms", {"2.4": 10000, "2.5": 30000}),
+])
+def test_defaults_are_those_of_the_release(name, values):
+    # KAFKA-13023 (3.0), KIP-186 (2.0), KIP-537 (2.5).
+    for version, value in values.items():
+        assert default_for(name, versions.parse(version)) == value
+
+
+@pytest.mark.parametrize("text,version", [("4.4.0", (4, 4)), ("2.8.2", (2, 8)),
+                                          ("0.10.2.1", (0, 10)), ("0.10.1", (0, 10))])
+def test_patch_releases_parse_as_their_release(text, version):
+    assert versions.parse(text) == version
+
+
+@pytest.mark.parametrize("text,message", [
+    ("3.10", "unknown Kafka version"),      # not 3.1
+    ("3.6.1.2", "invalid Kafka version"),   # four numbers only before 1.0
+    ("\uff13.\uff16", "invalid Kafka version"),  # full-width digits are not a release
+    ("0.10.0", "0.10.0 had the consumer defaults"),  # KIP-62 came in 0.10.1
+    ("0.10.0.1", "before KIP-62"),
+])
+def test_release_numbers_that_name_no_modelled_release_are_refused(text, message):
+    with pytest.raises(UsageError, match=message):
+        make_model("replication", {}, kafka_version=text)
+
+
+def test_before_2_5_a_failed_batch_does_not_bump_the_producer_epoch_kafka_8805():
+    # TransactionManager gained epochBumpRequired / canBumpEpoch in 2.5 (KAFKA-8805,
+    # KAFKA-8710, KIP-360); in 2.4 an expired batch is an abortable error, epoch kept.
+    bounds = {"instances": 1, "partitions": 1, "transactions": 2, "expiries": 1,
+              "late_produces": 1}
+    traces = {}
+    for version in ("2.4", "2.5"):
+        model = make_model("transactions", EOS, kafka_version=version, **bounds)
+        result = breadth_first(model, ["NoAbortedRead"])
+        traces[version] = [" ".join(map(str, a)) for a in
+                           result.violation("NoAbortedRead").trace.actions]
+    assert type(make_model("transactions", EOS, kafka_version="2.4",
+                           **bounds).protocol).__name__ == "NoClientEpochBump"
+    assert not any("bump" in a for a in traces["2.4"])
+    assert any(a.startswith("InitProducerId (bump e0)") for a in traces["2.5"])
+
+
+def test_from_3_2_to_3_9_six_in_flight_turn_a_defaulted_idempotence_off_kafka_13673():
+    # ProducerConfig 3.2-3.9 logs "Idempotence will be disabled because
+    # max.in.flight.requests.per.connection is set to 6"; 4.0 refuses it (KAFKA-17927).
+    six = {"max.in.flight.requests.per.connection": "6"}
+    model = make_model("producer", six, kafka_version="3.9", records=1)
+    assert not model.idempotent and "greater than 5" in model.idempotence_note
+    assert breadth_first(model, ["NoDuplicates"]).violation("NoDuplicates") is not None
+    with pytest.raises(UsageError, match="at most 5"):
+        make_model("producer", six, kafka_version="4.0")
+    with pytest.raises(UsageError, match="at most 5"):
+        make_model("producer", {**six, "enable.idempotence": "true"}, kafka_version="3.9")
+
+
+@pytest.mark.parametrize("version,rules", [
+    ("4.0", "before KAFKA-19974, KAFKA-19449 and KAFKA-19233"),
+    ("4.1", "before KAFKA-19974, KAFKA-19449 and KAFKA-19233"),
+    ("4.2", "before KAFKA-19233"), ("4.3", "4.4"), ("4.4", "4.4"),
+])
+def test_a_kip_848_group_is_checked_with_the_coordinator_of_its_release(version, rules):
+    # KAFKA-19449 (4.2), KAFKA-19974 (4.2), KAFKA-19233 (4.3) changed the coordinator's
+    # reconciliation; a 4.0 check must not get the fixes of later releases.
+    from kafkacheck.model.clients import group_consumer as gc
+
+    model = make_model("group-consumer", {}, kafka_version=version)
+    record = gc.Record._make([0] * len(gc.Record._fields))._replace(epoch=3, previous=2)
+    old_epoch_bump = model.rules.epoch_after_revocation(record) == 4        # KAFKA-19974
+    old_unreleased = model.rules.unreleased(0, record._replace(revoking=1), (5,))  # 19449
+    old_rejoin_fenced = model.rules.rejoin_is_fenced(record)                 # KAFKA-19233
+    old = {"KAFKA-19974": old_epoch_bump, "KAFKA-19449": old_unreleased,
+           "KAFKA-19233": old_rejoin_fenced}
+    assert {jira for jira, before in old.items() if before} == \
+        {j for j in ("KAFKA-19974", "KAFKA-19449", "KAFKA-19233") if j in rules}
