@@ -118,13 +118,6 @@ class StreamsModel(TransactionsModel):
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
-        if config.version < (3, 0) and \
-                config.kafka["processing.guarantee"] == EXACTLY_ONCE_V2:
-            # StreamsConfig: exactly_once_v2 from 3.0 (KIP-732); 2.6-2.8 name the same
-            # protocol exactly_once_beta (KIP-447), and 2.5 has only exactly_once.
-            return ("processing.guarantee=exactly_once_v2 does not exist in Kafka "
-                    f"{config.kafka_version} (KIP-732, 3.0; 2.6 to 2.8 call the same "
-                    "protocol exactly_once_beta, which is not modelled)")
         problem = TransactionsModel.validate_config(_loop_config(config))
         if problem:
             return problem

@@ -274,6 +274,10 @@ class TransactionsModel(Model):
         k = self.kafka
         b = self.bound
         self.isolation = k["isolation.level"]
+        # ProducerConfig's idempotence and the acks/retries it sets (before 3.2), for
+        # effective_settings.
+        idempotent, _error, _note, overrides = effective_idempotence(config)
+        self.producer_overrides = {**overrides, "enable.idempotence": idempotent}
         self.transactional = bool(k["transactional.id"])
         self.tv = k["transaction.version"]
         self.verification = k["transaction.partition.verification.enable"] and \
@@ -1342,8 +1346,7 @@ class TransactionsModel(Model):
         if self.transactional:
             # Before 3.2 ProducerConfig turns idempotence on for a transactional.id, with
             # acks and retries left unset (effective_idempotence).
-            idempotent, _error, _note, overrides = effective_idempotence(self.config)
-            out.update(overrides, **{"enable.idempotence": idempotent})
+            out.update(self.producer_overrides)
         return out
 
     def log_text(self, payload: int) -> str:
