@@ -2,8 +2,10 @@
 
 ``eventually q`` fails when some fair behaviour never reaches a q-state: a path from an
 initial state into a strongly connected set of not-q states that a fair scheduler can
-stay in forever, or into a not-q state where nothing is enabled.  With a trigger p the
-search starts from every reachable p-and-not-q state (p leads to q).
+stay in forever, or into a not-q state where no weakly fair action is enabled (nothing
+at all, or only actions no fairness forces, such as a restart the fault budget merely
+allows): as in TLA+, a behaviour may stop there for good.  With a trigger p the search
+starts from every reachable p-and-not-q state (p leads to q).
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def _reachable(g: _Graph, starts: list[int], allowed: set[int]) -> dict[int, int
     return dist
 
 
+def _stays(g: _Graph, node: int, fairness: Sequence[str], cut: set[int]) -> bool:
+    """Whether a fair behaviour may stop at ``node`` for good: no weakly fair family is
+    enabled there (TLA+ stuttering), and the bounds did not cut successors off."""
+    return node not in cut and not any(family in g.enabled[node] for family in fairness)
+
+
 def _fair_scc(g: _Graph, scc: set[int], fairness: Sequence[str],
               cut: set[int]) -> list[int] | None:
     """Waypoints of a fair cycle inside ``scc`` (None if no fair behaviour stays in it)."""
@@ -76,11 +84,12 @@ def _fair_scc(g: _Graph, scc: set[int], fairness: Sequence[str],
 
 
 def _lasso(g: _Graph, sub: nx.DiGraph, prefix: list[int], entry: int,
-           waypoints: list[int]) -> tuple[list[int], int | None]:
-    """Fingerprints of prefix + path to the SCC + a cycle through the waypoints."""
+           waypoints: list[int], stay: bool = False) -> tuple[list[int], int | None]:
+    """Fingerprints of prefix + path to the SCC + a cycle through the waypoints (or, when
+    the behaviour ``stay``s at ``entry``, the path to it and no cycle)."""
     to_entry = nx.shortest_path(sub, prefix[-1], entry)
     chain = prefix + to_entry[1:]
-    if len(waypoints) == 1 and not g.succ[waypoints[0]]:
+    if stay or (len(waypoints) == 1 and not g.succ[waypoints[0]]):
         return chain, None
     loop_start = len(chain) - 1
     current = entry
@@ -130,12 +139,18 @@ def check_liveness(model: Model, props: Iterable[Property], result: CheckResult,
             if waypoints is not None:
                 found = waypoints
                 break
+        stay = False
         if found is None:
-            continue
+            # No fair cycle: a behaviour may still stop where no fair action is enabled.
+            halt = min((n for n in dist if _stays(g, n, prop.fairness, cut)),
+                       key=lambda n: dist[n], default=None)
+            if halt is None:
+                continue
+            found, stay = [halt], True
         entry = found[0]
         reaching = [s for s in starts if nx.has_path(sub, s, entry)]
         start = min(reaching, key=lambda s: len(chain_to(parent_of, s)))
-        chain, loop_start = _lasso(g, sub, chain_to(parent_of, start), entry, found)
+        chain, loop_start = _lasso(g, sub, chain_to(parent_of, start), entry, found, stay)
         trace = _replay_chain(model, chain, loop_start)
         cycle = trace.steps[trace.loop_start or 0:]
         if any(prop.holds(step.state) for step in cycle):
@@ -170,7 +185,8 @@ def _replay_chain(model: Model, chain: list[int], loop_start: int | None) -> Tra
 
     follow(chain[1:])
     if loop_start is None:
-        loop_start = len(states) - 1  # a deadlock: the behaviour stutters here forever
+        # a deadlock, or no fair action enabled: the behaviour stutters here forever
+        loop_start = len(states) - 1
     elif states[-1] != states[loop_start]:
         cycle = chain[loop_start + 1:]
         seen = {states[loop_start]: loop_start, states[-1]: len(states) - 1}

@@ -29,7 +29,10 @@ def trace_lines(model: Model, trace: Trace) -> list[str]:
                 lines.append(
                     f"       {name}: {_value(model, name, old)} -> {_value(model, name, new)}"
                 )
-    if trace.loop_start is not None:
+    if trace.loop_start is not None and trace.loop_start == len(trace):
+        lines.append(f"  ... and stays at step {trace.loop_start} forever: no weakly fair "
+                     "action is enabled there")
+    elif trace.loop_start is not None:
         lines.append(f"  ... and back to step {trace.loop_start}, forever")
     return lines
 

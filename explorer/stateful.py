@@ -1,6 +1,7 @@
 """Hypothesis stateful testing over the same model: a RuleBasedStateMachine factory.
 
-One rule per action family takes one of that family's enabled actions; preconditions come
+One rule per action family takes one of that family's enabled actions, and one more takes
+any enabled action (so an action no declared family names is taken too); preconditions come
 from enabledness; the model's always-properties (state and step invariants) are checked
 after every step.  ``sometimes`` and ``eventually`` properties cannot be decided by random
 runs: the machine names them in ``not_checked`` and warns (NotCheckedWarning).
@@ -198,6 +199,13 @@ class ModelMachine(RuleBasedStateMachine):
             self._enabled = table
         return self._enabled.get(family, [])
 
+    def choices(self) -> list[tuple[Action, State]]:
+        """Every enabled action of the current state, whatever its family: what the
+        machine's any-action rule draws from, so that an action whose name no declared
+        family covers (a label naming its parameter) is still taken."""
+        self.enabled("")
+        return [pair for pairs in self._enabled.values() for pair in pairs]  # type: ignore[union-attr]
+
     def draw_action(self, data: Any, key: str,
                     options: list[tuple[Action, State]]) -> tuple[Action, State]:
         """Draw one of ``options`` by label (rendezvous hashing, see the module doc)."""
@@ -312,15 +320,15 @@ def machine_for(model: Model, properties: Sequence[str] = (),
         namespace[family] = _family_rule(family)
 
     def any_action(self: ModelMachine, data: Any) -> None:
-        """Take any enabled action: a uniform walk that swarm testing cannot switch off."""
-        options = [pair for f in names for pair in self.enabled(f)]
-        self.take(*self.draw_action(data, "*", options))
+        """Take any enabled action (of a declared family or not): a uniform walk that swarm
+        testing cannot switch off."""
+        self.take(*self.draw_action(data, "*", self.choices()))
 
     namespace["any_action"] = rule(data=st.data())(
-        precondition(lambda self: any(self.enabled(f) for f in names))(any_action))
+        precondition(lambda self: bool(self.choices()))(any_action))
 
     def deadlocked(self: ModelMachine) -> bool:
-        return self.state is not None and not any(self.enabled(f) for f in names)
+        return self.state is not None and not self.choices()
 
     def stutter(self: ModelMachine) -> None:
         """Nothing is enabled: the behaviour has ended; stay (a stuttering step)."""

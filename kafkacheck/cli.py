@@ -440,6 +440,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     model, _config, props = resolve(args)
     if args.walks < 1 or args.depth < 1:
         raise UsageError("--walks and --depth must be at least 1")
+    if args.max_states is not None:  # not among ENGINES["simulate"].options: refused
+        raise UsageError("simulate has no --max-states (use --walks, --depth or --max-seconds)")
     result = simulate(model, props, seed=args.seed, walks=args.walks, depth=args.depth,
                       max_seconds=args.max_seconds)
     _emit(result, args)

@@ -52,14 +52,15 @@ def found_and_replays(model, prop, seed_value, examples):
 
 def test_idempotent_producer_keeps_order_and_no_duplicates_with_three_partitions_and_keys():
     model = make_model("producer", *IDEMPOTENT[:1], **IDEMPOTENT[1])
-    found, coverage = run(model, PRODUCER_PROPS, seed_value=0, examples=30)
+    # 60 walks: a retried batch (Retry) and its duplicate append (Duplicate) both occur.
+    found, coverage = run(model, PRODUCER_PROPS, seed_value=0, examples=60)
     assert found is None
     # Kafka 4.4 (ELR on): with RF=2 and min ISR 2 the last ISR member comes back as leader
     # (LastLeaderElect); no plain Elect is reachable.
     assert set(coverage) == {"Send", "Drain", "Append", "Duplicate", "Reject", "Respond",
-                             "Receive", "Timeout", "Disconnect", "Fetch", "BecomeFollower",
-                             "ShrinkIsr", "ExpandIsr", "Crash", "Fence", "Restart",
-                             "LastLeaderElect"}
+                             "Receive", "Retry", "Timeout", "Disconnect", "Fetch",
+                             "BecomeFollower", "ShrinkIsr", "ExpandIsr", "Crash", "Fence",
+                             "Restart", "LastLeaderElect"}
 
 
 def test_producer_without_idempotence_duplicates_at_scale():

@@ -212,5 +212,6 @@ class ReplicatedLog:
 
     def fair(self) -> tuple[str, ...]:
         """Its weakly fair action names."""
-        return ("Fetch", "BecomeFollower", "ShrinkIsr", "ExpandIsr", "Fence", "Elect", "Ack",
-                "AckError")
+        # The controller's elections, as the replication model's own liveness property has.
+        return ("Fetch", "BecomeFollower", "ShrinkIsr", "ExpandIsr", "Fence", "Elect",
+                "ElrElect", "LastLeaderElect", "UncleanElect", "Ack", "AckError")

@@ -890,8 +890,8 @@ class ProducerModel(Model):
         else:
             err = self.rules.ack_outcome(part, request.value)
             if err == WAITING:
-                if not self.rules.hw_may_advance(part):
-                    err = REQUEST_TIMED_OUT  # the HW is stuck below min ISR: it expires
+                if self.rules.hw_waits(part):
+                    err = REQUEST_TIMED_OUT  # nothing will move the HW: it expires
                 elif budget.lost > 0:
                     err = REQUEST_TIMED_OUT
                     budget = budget._replace(lost=budget.lost - 1)

@@ -1041,7 +1041,7 @@ class TransactionsModel(Model):
                 outcome = self.rules.ack_outcome(txn_part, pend.offset)
                 if outcome == NONE:
                     yield self._log_committed(state, tid, meta, pend)
-                elif outcome != WAITING or not self.rules.hw_may_advance(txn_part):
+                elif outcome != WAITING or self.rules.hw_waits(txn_part):
                     # NOT_ENOUGH_REPLICAS_AFTER_APPEND or REQUEST_TIMED_OUT: the memory is
                     # not changed though the record may stay in the log (appendTransactionToLog).
                     yield (("TxnLogAppendFailed", self.log_text(pend.payload)),

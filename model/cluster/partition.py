@@ -290,6 +290,17 @@ class PartitionRules:
         """Whether the leader may move its HW now: always, before 3.7."""
         return True
 
+    def hw_waits(self, part: PartitionState, maximal: int = -1) -> bool:
+        """Nothing will move the leader's HW until another event, so a DelayedProduce waiting
+        on it expires (REQUEST_TIMED_OUT): the min-ISR rule holds it (hw_may_advance), or it
+        lags the ISR's log ends with no AlterPartition in flight (``maximal`` < 0): a rejected
+        one reverts to the committed ISR without maybeIncrementLeaderHW
+        (Partition.handleAlterPartitionError), and a caught-up follower's fetch raises it only
+        when that follower's LEO moves (updateFollowerFetchState)."""
+        leader = part.leader
+        return not self.hw_may_advance(part) or (
+            maximal < 0 and leader != NO_LEADER and self.leader_hw(part) > part.hws[leader])
+
     def leader_hw(self, part: PartitionState) -> int:
         """The leader's candidate HW: min LEO over the ISR as the leader knows it, never
         lower than now (the ISR bound of the 'maximal ISR')."""

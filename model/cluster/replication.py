@@ -360,7 +360,7 @@ class ReplicationModel(Model):
               maximal: int = -1) -> Iterator[tuple[Action, State]]:
         """acks=all completion in the purgatory (DelayedProduce), or its expiry."""
         rules = self.rules
-        stuck = not rules.hw_may_advance(part)
+        stuck = rules.hw_waits(part, maximal)
         for i, (record, offset) in enumerate(part.pending):
             outcome = rules.ack_outcome(part, offset, maximal)
             if outcome == WAITING and not stuck:
@@ -368,8 +368,8 @@ class ReplicationModel(Model):
             done = pt.with_pending(part, part.pending[:i] + part.pending[i + 1:])
             if outcome == WAITING:
                 if stuck:
-                    # The HW cannot move (strict min ISR, KAFKA-15583): DelayedProduce
-                    # expires after request.timeout.ms and answers REQUEST_TIMED_OUT.
+                    # DelayedProduce expires after request.timeout.ms and answers
+                    # REQUEST_TIMED_OUT.
                     yield (self._label("ProduceTimeout", p, f"r{record}"),
                            self._with_part(state, p, done))
                 continue

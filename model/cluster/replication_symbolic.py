@@ -671,6 +671,10 @@ def refusal(model: Any) -> str | None:
     if type(model) is not ReplicationModel:
         return (f"prove encodes the replication model as released; {type(model).__name__} "
                 "(a subclass or test mutant) is not encoded: use `kafkacheck check`")
+    if model.bound["records"] == 0:
+        # Nothing is ever produced: the property holds vacuously and Inv does not know it.
+        return ("records=0: no record is ever produced, so there is nothing for "
+                f"{PROPERTY} to keep and nothing to prove (use records >= 1)")
     # A bound the encoding does not represent is accepted only at its default, where it
     # adds no behaviour (no disk loss, atomic ISR updates, no rolling restart, ...).
     defaults = {b.name: b.default for b in type(model).bounds}

@@ -1,0 +1,147 @@
+"""Audit 13: the engines other than plain sequential BFS never give a green they did not earn.
+
+Each test names the guarantee an engine keeps (Hypothesis machines, Z3, liveness, the
+parallel and depth-first searches, simulation): what it found in the audit, and what keeps
+it fixed.  Each runs in well under a second or two.
+"""
+
+from __future__ import annotations
+
+from kafkacheck.cli import main
+from kafkacheck.config import build_config
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.explorer.render import trace_lines
+from kafkacheck.model.interface import Model
+from kafkacheck.properties.base import eventually
+from kafkacheck.testing import check, machine, make_model
+
+# -- Hypothesis machines -------------------------------------------------------------------
+
+
+def test_a_hypothesis_machine_can_take_every_action_the_model_has_enabled():
+    # The transactions model names a KIP-360 epoch bump "InitProducerId (bump e0)": a family
+    # its action_families() does not declare.  The machine drew only from declared families,
+    # so it never bumped an epoch (nor reached what follows a bump, AbortTimedOut): a green
+    # machine run over fewer behaviours than the model has, said nowhere.
+    model = make_model("txn-late-write-tv1")
+    cls = machine("txn-late-write-tv1", properties=["NoAbortedRead"])
+    states = breadth_first(model, ["NoAbortedRead"], record_graph=True).graph.states
+    declared = set(model.action_families())
+    undeclared = set()
+    for state in states.values():
+        instance = cls()
+        instance.state = state
+        offered = {action for action, _ in instance.choices()}
+        assert offered == {action for action, _ in model.successors(state)}
+        undeclared |= {action[0] for action in offered} - declared
+    assert undeclared == {"InitProducerId (bump e0)"}
+
+
+# -- liveness --------------------------------------------------------------------------------
+
+LONE_CONSUMER = {"consumers": 1, "crashes": 1, "records": 1}
+
+
+def test_liveness_does_not_assume_a_restart_that_no_fairness_forces():
+    # AllRecordsProcessed is fair in the group's own steps (Join, Sync, Poll, Process,
+    # Expire...), not in Restart: the rejoins budget only allows a crashed consumer back.
+    # The engine made some enabled action happen in every state, so with rejoins=1 the
+    # restart was forced and the property HELD, while rejoins=0 (fewer behaviours) was
+    # VIOLATED.  A behaviour may stop where no fair action is enabled (TLA+ stuttering).
+    settings = {"auto.offset.reset": "earliest"}
+    without = check(settings, model="group", properties=["AllRecordsProcessed"],
+                    bounds={**LONE_CONSUMER, "rejoins": 0})
+    allowed = check(settings, model="group", properties=["AllRecordsProcessed"],
+                    bounds={**LONE_CONSUMER, "rejoins": 1})
+    assert without.result == allowed.result == "violated"
+    trace = allowed.violation("AllRecordsProcessed").trace
+    last = trace.steps[-1].state
+    assert trace.loop_start == len(trace) == 7
+    assert [a[0] for a in trace.actions][-2:] == ["Crash", "Expire"]
+    assert {a[0] for a, _ in allowed.model.successors(last)} == {"Restart"}
+    lines = trace_lines(allowed.model, trace)
+    assert lines[-1] == "  ... and stays at step 7 forever: no weakly fair action is enabled there"
+
+
+class Door(Model):
+    """Open -> (Knock, not fair) -> Knocked -> (Enter, fair) -> Inside."""
+
+    name = "door"
+    fields = ("pc",)
+
+    def init_states(self):
+        return [(0,)]
+
+    def successors(self, state):
+        if state == (0,):
+            yield ("Knock",), (1,)
+        elif state == (1,):
+            yield ("Enter",), (2,)
+
+    def properties(self):
+        return [eventually("GetsIn", "the visitor eventually gets in", lambda s: s == (2,),
+                           fairness=("Enter",))]
+
+
+def test_an_eventually_property_fails_where_only_unfair_actions_are_enabled():
+    # Nothing forces the knock: the behaviour that never knocks is fair and never gets in.
+    result = breadth_first(Door(build_config(Door)), ["GetsIn"])
+    violation = result.violation("GetsIn")
+    assert result.result == "violated" and violation.reason == "liveness"
+    assert len(violation.trace) == 0 and violation.trace.loop_start == 0
+
+
+# -- Z3 --------------------------------------------------------------------------------------
+
+
+def test_prove_does_not_prove_a_property_whose_premise_never_occurs(capsys):
+    # records=0 drops the Produce action: no record is ever acknowledged, and the proof
+    # went through (exit 0, PROVED "for every cluster size") while the output said "records:
+    # any number: one tracked record r".  Inv over-approximates, so its non-vacuity check
+    # (the premise is possible under Inv) did not notice.
+    code = main(["prove", "acks-all-safe", "--bound", "records=0",
+                 "--bound", "crash_kind=process"])
+    out = capsys.readouterr().out
+    assert code == 3 and "PROVED" not in out
+    assert out.startswith("NOT COVERED: records=0: no record is ever produced")
+
+
+def test_a_group_liveness_counterexample_never_waits_on_an_election_the_controller_makes():
+    # With stuttering allowed, the replicated log's fair list had to name every controller
+    # election: it named Elect only, so a lasso "stayed" where only LastLeaderElect (KIP-966)
+    # was enabled.  What is left is a broker that never restarts, which no fairness forces.
+    result = check(model="group-replicated-hw", properties=["AllRecordsProcessed"],
+                   bounds={"records": 1})
+    trace = result.violation("AllRecordsProcessed").trace
+    assert trace.loop_start == len(trace) == 12
+    last = trace.steps[-1].state
+    assert {a[0] for a, _ in result.model.successors(last)} == {"Restart"}
+
+
+# -- simulation ------------------------------------------------------------------------------
+
+
+def test_simulate_refuses_a_state_limit_it_would_not_honour(capsys):
+    # The walks ran on past --max-states 5 (272 distinct states) without a word.
+    code = main(["simulate", "twophase", "--max-states", "5"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "simulate has no --max-states" in captured.err
+
+
+# -- what the liveness fix revealed ------------------------------------------------------------
+
+
+def test_an_acks_all_request_is_answered_after_a_rejected_isr_expand_without_a_restart():
+    # Produce r1, B3 fetches, the shrink of B2 commits, an expand of B2 is proposed, B2
+    # crashes and is fenced, B3 fetches (the HW waits for the maximal ISR), the expand is
+    # rejected (INELIGIBLE_REPLICA): ISR {B1, B3} both hold r1 and the HW stays at 0, as in
+    # Kafka (handleAlterPartitionError reverts without maybeIncrementLeaderHW; a caught-up
+    # follower's fetch raises it only when its LEO moves).  The old liveness check forced
+    # B2's restart; Kafka's DelayedProduce expires after request.timeout.ms
+    # (PartitionRules.hw_waits), and the request is answered.
+    model = make_model("replication", {"acks": "all", "replication.factor": "3",
+                                       "min.insync.replicas": "2"},
+                       crashes=1, crash_kind="process", isr_updates="in-flight", records=1)
+    result = breadth_first(model, ["ProduceRequestsComplete"])
+    assert result.result == "holds" and result.coverage["ProduceTimeout"] > 0
