@@ -577,8 +577,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print("\n".join(trace_lines(model, trace)))
         if broken:
             status = EXIT_VIOLATED
-        elif prop.kind != "always" and status == EXIT_HOLDS:
-            status = EXIT_INCOMPLETE
+        else:
+            if prop.kind == "always" or prop.step is not None:
+                print(f"{name} is not violated at the end of this trace: one trace is no "
+                      f"verdict on it (kafkacheck check {model.name} explores them all)")
+            if status == EXIT_HOLDS:
+                status = EXIT_INCOMPLETE
     if not replayed:
         raise UsageError(f"{trace_path} holds no trace with steps to replay")
     return status

@@ -180,7 +180,7 @@ def test_before_2_5_a_failed_batch_does_not_bump_the_producer_epoch_kafka_8805()
     assert type(make_model("transactions", EOS, kafka_version="2.4",
                            **bounds).protocol).__name__ == "NoClientEpochBump"
     assert not any("bump" in a for a in traces["2.4"])
-    assert any(a.startswith("InitProducerId (bump e0)") for a in traces["2.5"])
+    assert any(a.startswith("InitProducerId P0 bump e0") for a in traces["2.5"])
 
 
 def test_from_3_2_to_3_9_six_in_flight_turn_a_defaulted_idempotence_off_kafka_13673():

@@ -809,9 +809,11 @@ class TransactionsModel(Model):
         expected = prod.epoch if prod.phase == tp.BUMPING else tc.NO_EPOCH
         err, rec = self.protocol.init_request(tid, meta, busy, expected)
         name = f"P{i}"
-        what = "InitProducerId" + (f" (bump e{prod.epoch})" if expected != tc.NO_EPOCH else "")
+        # One family for every InitProducerId, so a fairness on it covers the KIP-360 bumps.
+        who = (name, f"bump e{prod.epoch}") if expected != tc.NO_EPOCH else (name,)
         if err == tc.PRODUCER_FENCED:
-            return (what, name, "PRODUCER_FENCED"), self._with_producer(state, i, tp.fenced(prod))
+            return (("InitProducerId", *who, "PRODUCER_FENCED"),
+                    self._with_producer(state, i, tp.fenced(prod)))
         if rec is None:
             return None
         reply = tc.REPLY_NOBODY if err == tc.CONCURRENT_TRANSACTIONS else tc.REPLY_CLIENT + i
@@ -819,10 +821,10 @@ class TransactionsModel(Model):
         if nxt is None:
             return None
         if err == tc.CONCURRENT_TRANSACTIONS:
-            return (what, name, f"fences the ongoing transaction (e{rec.epoch})"), nxt
+            return ("InitProducerId", *who, f"fences the ongoing transaction (e{rec.epoch})"), nxt
         if prod.phase == tp.NEW:
             nxt = self._with_producer(nxt, i, prod._replace(phase=tp.INITIALIZING))
-        return (what, name, f"epoch {rec.epoch} pending"), nxt
+        return ("InitProducerId", *who, f"epoch {rec.epoch} pending"), nxt
 
     def _slots_text(self, mask: int) -> str:
         return "{" + ", ".join("offsets" if p == self.P else f"p{p}"
@@ -1455,8 +1457,8 @@ class TransactionsModel(Model):
             if name == "Acked":
                 return Message(target, src, f"ack {action[2]}")
             return Message(src, target, f"{name} {' '.join(str(a) for a in action[2:])}")
-        if name in ("InitProducerId", "InitProducerId (bump)", "AddPartitions", "Commit",
-                    "Abort", "EndTxn", "LateEndTxn") or name.startswith("InitProducerId"):
+        if name in ("InitProducerId", "AddPartitions", "Commit", "Abort", "EndTxn",
+                    "LateEndTxn"):
             return Message(action[1], "Coordinator", f"{name} {' '.join(map(str, action[2:]))}")
         if name in ("WriteMarker", "MarkerWritten"):
             p = int(action[1][1:])
