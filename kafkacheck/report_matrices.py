@@ -420,11 +420,15 @@ TRANSACTIONS = Matrix(
 def _loop_rows() -> tuple[Row, ...]:
     rows = []
     bounds = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
+    # The members commit their offsets themselves (KafkaProducer.sendOffsetsToTransaction
+    # asks for enable.auto.commit=false).
     rows.append(Row("transactions", {"transactional.id": "", "isolation.level":
-                                     "read_committed"}, dict(bounds)))
+                                     "read_committed", "enable.auto.commit": "false"},
+                    dict(bounds)))
     for tv in ("1", "2"):
         rows.append(Row("transactions", {"transactional.id": "app", "isolation.level":
-                                         "read_committed", "transaction.version": tv},
+                                         "read_committed", "enable.auto.commit": "false",
+                                         "transaction.version": tv},
                         dict(bounds)))
     return tuple(rows)
 
@@ -436,7 +440,9 @@ EXACTLY_ONCE = Matrix(
           "output goes to one output partition; one rebalance moves the input partition "
           "while its old owner keeps running (a zombie). With a transactional.id each "
           "member has its own (KIP-447) and commits its offset in the transaction; without, "
-          "it commits the offset after the output is acknowledged.",
+          "it commits the offset after the output is acknowledged. Consumers run with "
+          "enable.auto.commit=false (KafkaProducer.sendOffsetsToTransaction asks for it) "
+          "and the output is read with isolation.level=read_committed.",
     model="transactions",
     columns=("ExactlyOnce", "ZombieOffsetsFenced", "LoopCompletes"),
     setting_columns=("transactional.id", "transaction.version"),

@@ -442,15 +442,18 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
 
 def _not_covered_roles(files: Sequence[ConfigFile],
                        not_covered: list[tuple[str, str]]) -> None:
-    """Streams and Connect: whole roles no model covers, named, not checked."""
+    """Streams and Connect: roles review does not check (their models run only through
+    `kafkacheck check`), named, not checked."""
     for f in files:
         if f.role == "streams":
             guarantee = f.values.get("processing.guarantee", "at_least_once").strip()
             not_covered.append((f"Kafka Streams application ({f.path})",
-                                f"processing.guarantee={guarantee}: Streams is not modelled"))
+                                f"processing.guarantee={guarantee}: review does not run the "
+                                "streams model; use `kafkacheck check streams`"))
         elif f.role in ("connect-worker", "connector"):
             not_covered.append((f"Kafka Connect {f.role.split('-')[-1]} ({f.path})",
-                                "Connect delivery semantics are not modelled"))
+                                "review does not run the Connect models; use `kafkacheck "
+                                "check source` or `kafkacheck check sink`"))
 
 
 @dataclass(frozen=True)

@@ -269,12 +269,13 @@ _ALL: tuple[Preset, ...] = (
     Preset("eos-loop", "transactions",
            "consume-transform-produce in transactions (KIP-447) through a rebalance with a "
            "zombie: each input's output exactly once",
-           {"transactional.id": "app", "isolation.level": "read_committed"},
+           {"transactional.id": "app", "isolation.level": "read_committed",
+            "enable.auto.commit": "false"},
            {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}),
     Preset("alo-loop-duplicates", "transactions",
            "the same loop without a transactional.id: the zombie's output and its "
            "successor's both stand (at-least-once)",
-           {"isolation.level": "read_committed"},
+           {"isolation.level": "read_committed", "enable.auto.commit": "false"},
            {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}, ("ExactlyOnce",)),
     Preset("streams-alos-double-count", "streams",
            "Kafka Streams at_least_once (the default): an instance crashes after counting an "

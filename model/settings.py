@@ -618,6 +618,8 @@ SINCE: dict[str, tuple[Version, str]] = {
 VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("partition.assignment.strategy", "sticky"): ((0, 11), "KIP-54"),
     ("partition.assignment.strategy", "cooperative-sticky"): ((2, 4), "KIP-429"),
+    # StreamsConfig: 2.6-2.8 call the same protocol exactly_once_beta (not modelled).
+    ("processing.guarantee", "exactly_once_v2"): ((3, 0), "KIP-732"),
 }
 
 

@@ -275,9 +275,13 @@ def loop_properties(model: Any) -> list[Property]:
     """Exactly-once of a consume-transform-produce loop (KIP-98, KIP-447)."""
     from kafkacheck.model.clients import txn_loop as tl
 
+    # The output's readers have the configured isolation.level, as in the application mode:
+    # read_uncommitted also returns the output of open and aborted transactions (KIP-98).
+    isolation = model.isolation
+
     def outputs(s: Any) -> dict[int, int]:
         seen: dict[int, int] = {}
-        for _p, rec in visible_records(model, s, "read_committed"):
+        for _p, rec in visible_records(model, s, isolation):
             seen[rec] = seen.get(rec, 0) + 1
         return seen
 
@@ -327,13 +331,15 @@ def loop_properties(model: Any) -> list[Property]:
     props = [
         always("ExactlyOnce",
                f"consuming, transforming and producing {mode}, no input's output is visible "
-               "to read_committed twice, and every input below the committed offset has its "
+               f"to {isolation} twice, and every input below the committed offset has its "
                "output in the log, not aborted", exactly_once,
                source="KIP-98; KIP-447 (sendOffsetsToTransaction with group metadata)",
                explanation=("with transactions the output and the offset commit are one "
                             "atomic write and a zombie's offsets are refused; without, a "
                             "member that produced but did not commit its offset before a "
-                            "rebalance has its input processed again (at-least-once)"),
+                            "rebalance has its input processed again (at-least-once); a "
+                            "read_uncommitted reader also sees the output of a zombie's "
+                            "open or aborted transaction"),
                narrate=_narrate_loop(model, outputs)),
         always_step("ZombieOffsetsFenced",
                     "a member of an older generation never gets an offset written after the "
@@ -341,13 +347,13 @@ def loop_properties(model: Any) -> list[Property]:
                     source="KIP-447 (TxnOffsetCommit generation check); "
                            "GroupCoordinator.validateOffsetCommit"),
         eventually("LoopCompletes",
-                   "every input's output is eventually visible to read_committed exactly once",
+                   f"every input's output is eventually visible to {isolation} exactly once",
                    all_once, fairness=LOOP_FAIR, source="KIP-98"),
         eventually("LsoAdvances",
                    "every partition with an unstable transaction eventually becomes stable",
                    stable, trigger=unstable, fairness=LOOP_FAIR,
                    source="UnifiedLog.lastStableOffset"),
-        sometimes("SomeOutputVisible", "an output record is visible to read_committed",
+        sometimes("SomeOutputVisible", f"an output record is visible to {isolation}",
                   lambda s: bool(outputs(s))),
     ]
     if model.transactional:
@@ -362,6 +368,9 @@ def _narrate_loop(model: Any, outputs: Any) -> Any:
     def narrate(_model: Any, trace: Any) -> str:
         seen = outputs(trace.steps[-1].state)
         twice = [k for k, n in seen.items() if n > 1]
+        if twice and model.transactional and model.isolation == "read_uncommitted":
+            return (f"The output of input {twice[0]} is visible twice to read_uncommitted: "
+                    "it returns records of open and aborted transactions too.")
         if twice:
             return (f"The output of input {twice[0]} is visible twice: two members "
                     "processed it and both outputs stood.")

@@ -28,7 +28,8 @@ FAST = ["--no-diagram", "--no-estimate", "--progress-every", "0"]
 
 # Small runs that complete (HOLDS at the defaults), one per model concerned.
 GROUP = ["group", "--bound", "consumers=1", "--bound", "records=1"]
-TXN_LOOP = ["transactions", "--bound", "inputs=1", "--bound", "instances=1"]
+TXN_LOOP = ["transactions", "--bound", "inputs=1", "--bound", "instances=1",
+            "--set", "enable.auto.commit=false"]
 STREAMS = ["streams", "--bound", "instances=1", "--bound", "inputs=1",
            "--bound", "instance_crashes=0"]
 SOURCE = ["source", "--bound", "workers=1", "--bound", "records=1", "--bound", "task_crashes=0"]

@@ -104,12 +104,14 @@ def test_processing_guarantee_uses_kafkas_names_and_default():
     assert eos.transactional and eos.isolation == "read_committed"
 
 
-def test_exactly_once_v2_is_refused_before_kafka_2_5():
+def test_exactly_once_v2_is_refused_before_kafka_3_0():
+    # StreamsConfig has exactly_once_v2 from 3.0 (KIP-732); 2.6-2.8 call it exactly_once_beta.
     from kafkacheck.config import UsageError
     from kafkacheck.testing import make_model as build
 
-    with pytest.raises(UsageError, match="2.5"):
-        build("streams", EOS, kafka_version="2.4")
+    for version in ("2.4", "2.8"):
+        with pytest.raises(UsageError, match="KIP-732"):
+            build("streams", EOS, kafka_version=version)
 
 
 def test_bounds_beyond_the_record_layout_are_a_one_line_usage_error():

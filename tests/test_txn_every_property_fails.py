@@ -18,7 +18,8 @@ load("transactions")
 RC = {"transactional.id": "app", "isolation.level": "read_committed"}
 SMALL = {"instances": 1, "partitions": 1}
 LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
-LOOP_TV1 = {**RC, "transaction.version": "1"}
+# The loop's members commit their offsets themselves: auto-commit off.
+LOOP_TV1 = {**RC, "transaction.version": "1", "enable.auto.commit": "false"}
 # The transaction log on two brokers, the data on one: the coordinator can move.
 SPLIT = {**RC, "replication.factor": "1", "transaction.state.log.replication.factor": "2"}
 
@@ -36,7 +37,8 @@ REAL = [
      {**RC, "transaction.version": "1", "transaction.partition.verification.enable": "false"},
      {**SMALL, "late_produces": 1, "expiries": 1, "aborts": 1}, "LsoAdvances", 14),
     ("no abort ever happens: nothing to filter", RC, SMALL, "SomeAbortFiltered", None),
-    ("without a transactional.id the loop duplicates", {"isolation.level": "read_committed"},
+    ("without a transactional.id the loop duplicates",
+     {"isolation.level": "read_committed", "enable.auto.commit": "false"},
      LOOP, "ExactlyOnce", 8),
 ]
 

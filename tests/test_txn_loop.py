@@ -13,7 +13,8 @@ from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.testing import make_model
 
 LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
-RC = {"isolation.level": "read_committed"}
+# The members commit their offsets themselves (sendOffsetsToTransaction or commitSync).
+RC = {"isolation.level": "read_committed", "enable.auto.commit": "false"}
 
 
 def names(trace):
@@ -21,7 +22,8 @@ def names(trace):
 
 
 def test_without_transactions_the_zombie_and_its_successor_both_produce_the_output():
-    """kafkacheck check transactions --set isolation.level=read_committed --bound inputs=1
+    """kafkacheck check transactions --set isolation.level=read_committed
+    --set enable.auto.commit=false --bound inputs=1
     --bound instances=2 --bound rebalances=1 --property ExactlyOnce"""
     result = breadth_first(make_model("transactions", RC, **LOOP), ["ExactlyOnce"])
     trace = result.violation("ExactlyOnce").trace
@@ -32,7 +34,8 @@ def test_without_transactions_the_zombie_and_its_successor_both_produce_the_outp
 
 def test_with_transactions_each_input_is_in_the_output_exactly_once():
     """kafkacheck check transactions --set transactional.id=app
-    --set isolation.level=read_committed --set transaction.version=1 --bound inputs=1
+    --set isolation.level=read_committed --set enable.auto.commit=false
+    --set transaction.version=1 --bound inputs=1
     --bound instances=2 --bound rebalances=1"""
     model = make_model("transactions", {**RC, "transactional.id": "app",
                                         "transaction.version": "1"}, **LOOP)

@@ -20,7 +20,8 @@ from kafkacheck.model.settings import default_for
 from kafkacheck.testing import make_model
 
 LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
-EOS = {"transactional.id": "app", "isolation.level": "read_committed"}
+EOS = {"transactional.id": "app", "isolation.level": "read_committed",
+       "enable.auto.commit": "false"}  # the loop commits through its transactions
 
 
 def names(trace):

@@ -383,7 +383,9 @@ def _loop_config(config: Config) -> Config:
                              "transaction.partition.verification.enable")]
     settings += [("transactional.id", "connect-cluster-connector-0" if eos else ""),
                  ("enable.idempotence", "true" if eos else "false"),
-                 ("isolation.level", "read_committed")]
+                 ("isolation.level", "read_committed"),
+                 # No consumer: source offsets go through the worker's offset writer.
+                 ("enable.auto.commit", "false")]
     # Budgets the loop reads from the model's own bounds (rebalances, late produces) stay 0
     # here: this model's record layouts count them (_codecs), not the loop's.
     bounds = {"instances": b["workers"], "inputs": b["records"], "partitions": 1,

@@ -53,9 +53,12 @@ OUTPUT, CHANGELOG = 0, 1  # the data partitions of the embedded loop
 # Transactions-model settings a Streams application sets itself, by processing.guarantee
 # (StreamsConfig: exactly_once_v2 forces isolation.level=read_committed on its consumers
 # and a transactional.id on its producers; at_least_once leaves the consumer default).
+# Both turn auto-commit off (StreamsConfig.CONSUMER_DEFAULT_OVERRIDES).
 _DERIVED = {
-    AT_LEAST_ONCE: {"transactional.id": None, "isolation.level": "read_uncommitted"},
-    EXACTLY_ONCE_V2: {"transactional.id": "streams", "isolation.level": "read_committed"},
+    AT_LEAST_ONCE: {"transactional.id": None, "isolation.level": "read_uncommitted",
+                    "enable.auto.commit": False},
+    EXACTLY_ONCE_V2: {"transactional.id": "streams", "isolation.level": "read_committed",
+                      "enable.auto.commit": False},
 }
 
 
@@ -115,10 +118,6 @@ class StreamsModel(TransactionsModel):
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
-        if config.version < (2, 5) and \
-                config.kafka["processing.guarantee"] == EXACTLY_ONCE_V2:
-            return ("processing.guarantee=exactly_once_v2 needs brokers 2.5 or newer "
-                    "(KIP-447)")
         problem = TransactionsModel.validate_config(_loop_config(config))
         if problem:
             return problem

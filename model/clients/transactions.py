@@ -149,10 +149,14 @@ class TransactionsModel(Model):
         "flush.messages",
         "log.flush.interval.messages",
         "eligible.leader.replicas.version",
+        "enable.auto.commit",
     )
     # The log's min ISR is min.insync.replicas here: any value given for its own setting
-    # is not covered.
-    covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": ()}
+    # is not covered.  The loop's members commit their offsets themselves and never
+    # auto-commit (KafkaProducer.sendOffsetsToTransaction: "the consumer should have
+    # enable.auto.commit=false"): auto-commit alongside is not covered.
+    covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": (),
+                                                  "enable.auto.commit": (False,)}
     key_settings = ("transactional.id", "isolation.level", "transaction.version",
                     "transaction.partition.verification.enable", "replication.factor",
                     "min.insync.replicas")
@@ -187,7 +191,8 @@ class TransactionsModel(Model):
               minimum=0, fault="transaction timeout"),
         Bound("aborts", 0, "transactions the application itself aborts", minimum=0),
         Bound("inputs", 0, "0: the application mode; N: a consume-transform-produce loop over "
-              "N input records in one consumer group (each instance a member)",
+              "N input records in one consumer group (each instance a member, committing its "
+              "offsets itself: set enable.auto.commit=false)",
               minimum=0, maximum=3),
         Bound("rebalances", 0, "group rebalances moving the input partition (a member "
               "deemed dead keeps running as a zombie)", minimum=0, fault="group rebalance"),
@@ -218,9 +223,12 @@ class TransactionsModel(Model):
         if k["transactional.id"] and not idempotent:
             return ("ConfigException: Cannot set a transactional.id without also enabling "
                     "idempotence.")
-        if overrides.get("acks", k["acks"]) != -1:
-            return ("ConfigException: Must set acks to all in order to use the idempotent "
-                    "producer. Otherwise we cannot guarantee idempotence.")
+        acks = overrides.get("acks", k["acks"])
+        if acks != -1:
+            # Not a ConfigException: a producer without idempotence may use acks=1 (a loop
+            # without a transactional.id; Kafka before 3.0 by default).
+            return (f"acks={kafka_settings.render('acks', acks)}: the loop's producers are "
+                    "modelled with acks=all only; set acks=all")
         tv = k["transaction.version"]
         if tv > 0 and version < (4, 0):
             return (f"transaction.version={tv} does not exist in Kafka {config.kafka_version} "
@@ -244,6 +252,12 @@ class TransactionsModel(Model):
                     f"{min(rf, log_rf)} and {max(rf, log_rf)} replicas: this model gives every "
                     "partition one min ISR, so it must not exceed the smaller replication "
                     "factor")
+        if loop and "enable.auto.commit" not in config.explicit:
+            return ("a consume-transform-produce loop commits its input offsets itself "
+                    "(sendOffsetsToTransaction, or commitSync without a transactional.id), "
+                    "but enable.auto.commit is not set and Kafka's default (true) would "
+                    "auto-commit too, outside any transaction: set enable.auto.commit=false "
+                    "(KafkaProducer.sendOffsetsToTransaction requires it)")
         if loop and b["transactions"] != 1:
             return ("the transactions bound counts the application mode's transactions; a "
                     "loop (inputs > 0) runs as many as its input needs")
@@ -260,6 +274,10 @@ class TransactionsModel(Model):
         k = self.kafka
         b = self.bound
         self.isolation = k["isolation.level"]
+        # ProducerConfig's idempotence and the acks/retries it sets (before 3.2), for
+        # effective_settings.
+        idempotent, _error, _note, overrides = effective_idempotence(config)
+        self.producer_overrides = {**overrides, "enable.idempotence": idempotent}
         self.transactional = bool(k["transactional.id"])
         self.tv = k["transaction.version"]
         self.verification = k["transaction.partition.verification.enable"] and \
@@ -1304,6 +1322,12 @@ class TransactionsModel(Model):
                               f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
                               for q in range(len(self.repl.replicas)))
             out.append(f"{self.n} brokers; replicas: {where}")
+        if self.loop and self.transactional and self.config.version < (2, 5):
+            out.append(f"Kafka {self.config.kafka_version}: before KIP-447 (2.5) a "
+                       "transactional offset commit carries no generation, so a zombie "
+                       "member's offsets are not fenced by the group; each member here has "
+                       "its own transactional.id (the KIP-447 pattern); one transactional.id "
+                       "per input partition, the older pattern, is not modelled")
         if self.transactional:
             out.append("transaction.timeout.ms: time is not modelled; the coordinator's "
                        "abort of a timed-out transaction can happen at any moment of an "
@@ -1318,8 +1342,14 @@ class TransactionsModel(Model):
 
     def effective_settings(self) -> dict[str, Any]:
         """The transaction log's replica count as checked: replication.factor unless
-        transaction.state.log.replication.factor is given (the notes say why)."""
-        return {**self.config.kafka, TXN_LOG_RF: self.log_rf}
+        transaction.state.log.replication.factor is given (the notes say why); a
+        transactional producer's idempotence and acks=all, as ProducerConfig sets them."""
+        out = {**self.config.kafka, TXN_LOG_RF: self.log_rf}
+        if self.transactional:
+            # Before 3.2 ProducerConfig turns idempotence on for a transactional.id, with
+            # acks and retries left unset (effective_idempotence).
+            out.update(self.producer_overrides)
+        return out
 
     def log_text(self, payload: int) -> str:
         """A transaction-log record as text."""
