@@ -119,3 +119,14 @@ def test_bounds_beyond_the_record_layout_are_a_one_line_usage_error():
 
     with pytest.raises(UsageError, match="lower the bounds"):
         make_model("streams", EOS, inputs=3)
+
+
+def test_exactly_once_v2_on_a_3_x_release_names_the_bounds_that_fit():
+    # Before transaction.version 2 an epoch's transactions take new sequences: the default
+    # bounds do not fit the record layout on 3.9, and the error says which bounds do.
+    from kafkacheck.config import UsageError
+
+    with pytest.raises(UsageError, match="--bound inputs=1 or --bound instance_crashes=0"):
+        make_model("streams", EOS, kafka_version="3.9")
+    for bounds in ({"inputs": 1}, {"instance_crashes": 0}):
+        assert make_model("streams", EOS, kafka_version="3.9", **bounds).name == "streams"

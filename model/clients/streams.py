@@ -124,7 +124,10 @@ class StreamsModel(TransactionsModel):
         try:
             _codecs(config)
         except ValueError as exc:
-            return str(exc)
+            # Before transaction.version 2 (Kafka 4.0) one producer epoch spans every
+            # transaction of an instance, so its sequences multiply the layouts.
+            return (f"{exc} (e.g. --bound inputs=1 or --bound instance_crashes=0; before "
+                    "transaction.version 2 every transaction of an epoch takes new sequences)")
         return None
 
     def __init__(self, config: Config) -> None:
