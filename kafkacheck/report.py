@@ -462,7 +462,7 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
         "",
         *sections,
     ])
-    (out / "README.md").write_text(index + "\n", encoding="utf-8")
+    (out / "README.md").write_text(index.rstrip("\n") + "\n", encoding="utf-8")
     (out / "results.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n",
                                       encoding="utf-8")
     print(f"reports written to {out}/ ({rows} configurations, {claim_runs} claim runs, "
