@@ -43,19 +43,17 @@ def test_all_records_processed_is_not_answered_for_a_classic_consumer_that_never
     assert error in err and "HOLDS" not in out.upper()
 
 
-def test_a_session_timeout_inside_the_brokers_range_is_checked(capsys):
-    code, out, _ = _check(capsys, "group", "--set", "session.timeout.ms=6000",
-                          "--set", "heartbeat.interval.ms=2000", "--property",
-                          "NoTwoOwnersAtOnce")
-    assert code == EXIT_HOLDS, out
-
-
-def test_a_short_session_timeout_is_checked_when_the_broker_allows_it(capsys):
-    # The conformance cluster runs group.min.session.timeout.ms=1000 for quick sessions.
-    code, out, _ = _check(capsys, "group", "--set", "session.timeout.ms=3000",
-                          "--set", "heartbeat.interval.ms=500",
-                          "--set", "group.min.session.timeout.ms=1000",
-                          "--property", "NoTwoOwnersAtOnce")
+@pytest.mark.parametrize("settings", [
+    # Inside the broker's default range.
+    ["session.timeout.ms=6000", "heartbeat.interval.ms=2000"],
+    # A short session the broker allows (the conformance cluster runs
+    # group.min.session.timeout.ms=1000 for quick sessions).
+    ["session.timeout.ms=3000", "heartbeat.interval.ms=500",
+     "group.min.session.timeout.ms=1000"],
+])
+def test_a_session_timeout_inside_the_brokers_range_is_checked(capsys, settings):
+    argv = [a for s in settings for a in ("--set", s)]
+    code, out, _ = _check(capsys, "group", *argv, "--property", "NoTwoOwnersAtOnce")
     assert code == EXIT_HOLDS, out
 
 
