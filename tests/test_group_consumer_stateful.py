@@ -9,7 +9,7 @@ overlaps during reconciliation races (tests/test_group_consumer_protocol.py).
 from __future__ import annotations
 
 import pytest
-from hypothesis import seed, settings
+from hypothesis import Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from kafkacheck.explorer.stateful import PropertyViolation, machine_for
@@ -19,9 +19,8 @@ CONSUMER = {"group.protocol": "consumer"}
 COORDINATOR = ["SingleOwnerAtCoordinator", "MemberEpochsNeverGoBack", "TargetAssignmentLegal"]
 
 
-def run_machine(model, properties, steps=None, examples=None):
+def run_machine(model, properties, steps=None, examples=None, **options):
     machine = seed(0)(machine_for(model, properties))
-    options = {}
     if steps:
         options["stateful_step_count"] = steps
     if examples:
@@ -70,6 +69,12 @@ def test_commit_after_processing_stays_at_least_once_at_four_members_and_six_par
 def test_commit_before_processing_loses_a_record_at_four_members_and_six_partitions():
     model = big({"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
                 records=6, commit="before-processing")
+    # The loss needs a Commit and then a Crash of the same member before its Process, while
+    # a walk tends to spend its crashes early: seed 0 meets it within 1,000 walks (about
+    # 20 s).  Shrinking a 27-step find took over five minutes, so it is left out (the
+    # violation, not its shortest form, is what this test asserts); no example database,
+    # so a stored failure cannot stand in for a search.
     with pytest.raises(PropertyViolation) as caught:
-        run_machine(model, ["AtLeastOnce"], steps=80, examples=100)
+        run_machine(model, ["AtLeastOnce"], steps=80, examples=1000, database=None,
+                    phases=(Phase.generate,))
     assert caught.value.property_name == "AtLeastOnce"
