@@ -139,6 +139,13 @@ class Config:
         """The Kafka release as a comparable (major, minor) tuple."""
         return versions.parse(self.kafka_version)
 
+    def setting(self, name: str, default: Any = None) -> Any:
+        """A Kafka setting as given or defaulted, whether the model reads it (``kafka``) or
+        only the catalogue knows it (``not_modelled``); ``default`` when neither has it."""
+        if name in self.kafka:
+            return self.kafka[name]
+        return self.not_modelled.get(name, default)
+
     def uncovered_text(self) -> str:
         """'transactional.id=tx, isolation.level=read_committed' (empty when covered)."""
         return ", ".join(f"{k}={kafka_settings.render(k, v)}" for k, v in self.uncovered.items())

@@ -37,18 +37,11 @@ _CONSUMER_GROUP_RANGES = {
 }
 
 
-def _setting(config: Any, name: str, default: Any) -> Any:
-    """A setting's value whether the model reads it or only the catalogue knows it."""
-    if name in config.kafka:
-        return config.kafka[name]
-    return config.not_modelled.get(name, default)
-
-
 def _is_set(config: Any, name: str) -> bool:
     """Set in the configuration to a non-blank value (ConsumerConfig reads originals())."""
     if name not in config.explicit:
         return False
-    value = _setting(config, name, None)
+    value = config.setting(name, None)
     return value is not None and str(value).strip() != ""
 
 
@@ -61,7 +54,7 @@ def _instance_id_problem(config: Any) -> str | None:
     not '.' or '..'): InvalidConfigurationException when the consumer is built."""
     if "group.instance.id" not in config.explicit:
         return None
-    value = config.kafka.get("group.instance.id", config.not_modelled.get("group.instance.id"))
+    value = config.setting("group.instance.id")
     if value is None:
         return None  # blank: dynamic membership
     if value in (".", "..") or len(value) > 249 or not set(value) <= _LEGAL:
@@ -103,14 +96,14 @@ def classic_problem(config: Any) -> str | None:
     if problem:
         return problem
     session = config.kafka["session.timeout.ms"]
-    heartbeat = _setting(config, "heartbeat.interval.ms", 3000)
+    heartbeat = config.setting("heartbeat.interval.ms", 3000)
     if heartbeat >= session:
         return (f"IllegalArgumentException: heartbeat.interval.ms={heartbeat} must be lower "
                 f"than session.timeout.ms={session} (the classic consumer is never built)")
-    low = _setting(config, "group.min.session.timeout.ms", 6000)
+    low = config.setting("group.min.session.timeout.ms", 6000)
     high_default = next(v for since, v in reversed(_CLASSIC_MAX_SESSION)
                         if config.version >= since)
-    high = _setting(config, "group.max.session.timeout.ms", high_default)
+    high = config.setting("group.max.session.timeout.ms", high_default)
     if not low <= session <= high:
         return (f"INVALID_SESSION_TIMEOUT: session.timeout.ms={session} is outside the "
                 f"broker's group.min.session.timeout.ms={low} .. group.max.session.timeout.ms="
@@ -143,9 +136,9 @@ def consumer_protocol_problem(config: Any) -> str | None:
     values = {}
     for name, (low_name, low_default, high_name, high_default) in \
             _CONSUMER_GROUP_RANGES.items():
-        value = values[name] = _setting(config, name, None)
-        low = _setting(config, low_name, low_default)
-        high = _setting(config, high_name, high_default)
+        value = values[name] = config.setting(name, None)
+        low = config.setting(low_name, low_default)
+        high = config.setting(high_name, high_default)
         if value < low:
             return f"broker config: {name}={value} must be at least {low_name}={low}"
         if value > high:

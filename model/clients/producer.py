@@ -157,9 +157,7 @@ class ProducerState(NamedTuple):
 
 def _setting(config: Config, name: str) -> Any:
     """A producer setting as given or defaulted, whether or not this model reads it."""
-    if name in config.kafka:
-        return config.kafka[name]
-    return config.not_modelled.get(name, kafka_settings.default_for(name, config.version))
+    return config.setting(name, kafka_settings.default_for(name, config.version))
 
 
 def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None, dict[str, Any]]:
