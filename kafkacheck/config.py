@@ -370,12 +370,19 @@ def _catalogue_value(key: str, text: str) -> Any:
 
     cat = catalogue.load()
     definition = cat.definition(key)
-    if definition is None:
+    # A prefixed client key (producer.override.acks) is checked as the key it prefixes.
+    prefixed = None if definition is not None else next(
+        (info.definition for role in catalogue.ROLES
+         if (info := cat.classify(role, key)).kind == "kafka-prefix" and info.definition),
+        None)
+    if definition is None and prefixed is None:
         return text
     try:
-        value = cat.parse_anywhere(key, text)
+        value = (cat.parse_anywhere(key, text) if prefixed is None
+                 else catalogue.parse_value(prefixed, text))
     except ValueError as exc:
         raise kafka_settings.SettingError(f"invalid value {text!r} for {key}: {exc}") from None
+    definition = definition or prefixed
     if definition.type == "PASSWORD":
         return "[hidden]"  # Password.toString(), as Kafka logs it
     if isinstance(value, list):
@@ -383,6 +390,32 @@ def _catalogue_value(key: str, text: str) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+def _client_uncovered(model_cls: type[Model], raw: Mapping[str, str],
+                      kafka: Mapping[str, Any], version: versions.Version) -> dict[str, Any]:
+    """Prefixed client settings (``producer.override.acks=1``) that make the application's
+    clients differ from what the model runs: a delivery setting the application does not
+    set itself, at a value other than the one the model's clients have."""
+    runs = model_cls.client_values(kafka)
+    out: dict[str, Any] = {}
+    for key, text in raw.items():
+        prefix = max((p for p in model_cls.client_prefixes if key.startswith(p)), key=len,
+                     default="")
+        setting = kafka_settings.setting_of(key) if prefix else None
+        if setting is None or key in kafka_settings.SETTINGS or not setting.semantics or \
+                setting.name in model_cls.client_forced(kafka, prefix):
+            continue
+        try:
+            value = setting.value_of(text)
+        except kafka_settings.SettingError as exc:
+            raise UsageError(f"{key}: {exc}") from None
+        absent = kafka_settings.absent_in(setting.name, value, version)
+        if absent:
+            raise UsageError(f"{key}: {absent}")
+        if value != runs.get(setting.name, kafka_settings.default_for(setting.name, version)):
+            out[key] = value
+    return out
 
 
 def build_config(
@@ -459,6 +492,7 @@ def build_config(
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
                                          dict(model_cls.covered_values), version)
     uncovered.update(model_cls.uncovered_under(given, bound_values))
+    uncovered.update(_client_uncovered(model_cls, raw, kafka, version))
     for key in uncovered:
         if key in kafka:
             # The model runs under the version's default, the behaviour it covers; the

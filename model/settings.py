@@ -546,9 +546,25 @@ def lookup(name: str) -> Setting | None:
     return SETTINGS.get(name)
 
 
+# Prefixes by which Kafka Streams and Connect hand a setting on to their own clients
+# (StreamsConfig PRODUCER_PREFIX and the consumer prefixes; WorkerConfig producer. and
+# consumer.; ConnectorConfig producer.override. and consumer.override., KIP-458).
+CLIENT_PREFIXES = ("producer.", "consumer.", "main.consumer.", "restore.consumer.",
+                   "global.consumer.", "producer.override.", "consumer.override.")
+
+
+def setting_of(key: str) -> Setting | None:
+    """The setting ``key`` names: itself, or the client setting after a client prefix
+    (producer.override.acks: acks); None when neither is registered."""
+    if key in SETTINGS:
+        return SETTINGS[key]
+    prefix = max((p for p in CLIENT_PREFIXES if key.startswith(p)), key=len, default="")
+    return SETTINGS.get(key[len(prefix):]) if prefix else None
+
+
 def render(name: str, value: Any) -> str:
     """Print a parsed value the way a .properties file would hold it."""
-    setting = SETTINGS.get(name)
+    setting = setting_of(name)
     return setting.render(value) if setting else str(value)
 
 

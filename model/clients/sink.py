@@ -24,7 +24,7 @@ errors.deadletterqueue.topic.name is set).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config, build_config
@@ -91,6 +91,18 @@ class SinkModel(GroupModel):
               "group and its write goes on (a zombie)", minimum=0,
               fault="poll timeout (zombie task)"),
     )
+
+    # The worker's consumer. keys and a connector's consumer.override. keys (KIP-458) reach
+    # the task's consumer (Worker.baseConsumerConfigs).
+    client_prefixes: ClassVar[tuple[str, ...]] = ("consumer.", "consumer.override.")
+
+    @classmethod
+    def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
+        """Worker.baseConsumerConfigs: auto-commit off, reset to earliest, before the
+        prefixed keys; the group settings the model reads, as it reads them."""
+        return {**{name: kafka_settings.SETTINGS[name].value_of(text)
+                   for name, text in _SINK_CONSUMER},
+                **{name: kafka[name] for name in _READ_BY_GROUP}}
 
     # WorkerSinkTask commits the offsets of records put() has returned for (the group
     # model's commitSync after processing); a test mutant commits before put().
@@ -202,13 +214,17 @@ class SinkModel(GroupModel):
         return (*super().participants(), "External")
 
 
+# What Worker.baseConsumerConfigs sets for a sink task's consumer, and the group settings
+# this model reads and hands on to the group model.
+_SINK_CONSUMER = (("enable.auto.commit", "false"), ("auto.offset.reset", "earliest"))
+_READ_BY_GROUP = ("partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms")
+
+
 def _group_config(config: Config, commit: str) -> Config:
     """The group model's configuration of these sink tasks, as the worker sets it."""
     k, b = config.kafka, config.bounds
-    settings = [("enable.auto.commit", "false"), ("auto.offset.reset", "earliest")]
-    settings += [(name, kafka_settings.render(name, k[name]))
-                 for name in ("partition.assignment.strategy", "session.timeout.ms",
-                              "max.poll.interval.ms")]
+    settings = list(_SINK_CONSUMER)
+    settings += [(name, kafka_settings.render(name, k[name])) for name in _READ_BY_GROUP]
     # What the group model checks the session timeout against (consumer_config.py).
     settings += [(name, kafka_settings.render(name, config.not_modelled[name]))
                  for name in ("heartbeat.interval.ms", "group.min.session.timeout.ms",

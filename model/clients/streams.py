@@ -31,7 +31,7 @@ idempotent and the offset is committed after the output and changelog are acknow
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from kafkacheck.config import Config
@@ -115,6 +115,33 @@ class StreamsModel(TransactionsModel):
     # Test mutants override the Streams rules below, like the transactions model's.
     rule_mixins: ClassVar[tuple[type, ...]] = ()
     protocol_mixins: ClassVar[tuple[type, ...]] = ()
+
+    # StreamsConfig's client prefixes: producer., consumer. and the per-consumer ones.
+    client_prefixes: ClassVar[tuple[str, ...]] = ("producer.", "consumer.", "main.consumer.",
+                                                  "restore.consumer.", "global.consumer.")
+
+    @classmethod
+    def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
+        """What Streams gives its clients under processing.guarantee (StreamsConfig
+        CONSUMER_DEFAULT_OVERRIDES, CONSUMER_EOS_OVERRIDES, PRODUCER_EOS_OVERRIDES)."""
+        guarantee = kafka["processing.guarantee"]
+        return {**{k: v for k, v in _DERIVED[guarantee].items() if k != "transactional.id"},
+                "auto.offset.reset": "earliest",
+                **({"enable.idempotence": True} if guarantee == EXACTLY_ONCE_V2 else {})}
+
+    @classmethod
+    def client_forced(cls, kafka: Mapping[str, Any], prefix: str) -> frozenset[str]:
+        """Streams drops a user's enable.auto.commit given bare or with producer. or
+        consumer., and under exactly_once_v2 the isolation.level, enable.idempotence and
+        transactional.id too (StreamsConfig.checkIfUnexpectedUserSpecifiedConsumerConfig);
+        main.consumer., restore.consumer. and global.consumer. keys are applied after that
+        check (getMainConsumerConfigs, getRestoreConsumerConfigs): they take effect."""
+        if prefix not in ("producer.", "consumer."):
+            return frozenset()
+        if kafka["processing.guarantee"] != EXACTLY_ONCE_V2:
+            return frozenset({"enable.auto.commit"})
+        return frozenset({"enable.auto.commit", "isolation.level", "enable.idempotence",
+                          "transactional.id"})
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
