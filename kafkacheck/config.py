@@ -392,19 +392,28 @@ def _catalogue_value(key: str, text: str) -> Any:
     return value
 
 
-def _client_uncovered(model_cls: type[Model], raw: Mapping[str, str],
-                      kafka: Mapping[str, Any], version: versions.Version) -> dict[str, Any]:
-    """Prefixed client settings (``producer.override.acks=1``) that make the application's
-    clients differ from what the model runs: a delivery setting the application does not
-    set itself, at a value other than the one the model's clients have."""
+def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
+                     kafka: Mapping[str, Any],
+                     version: versions.Version) -> tuple[set[str], dict[str, Any]]:
+    """The client settings given for the application a model stands for, through its
+    client prefixes (``producer.override.acks=1``; ``""``: bare keys reach its clients):
+    those its clients run as the model's do (the application's own value, or one it sets
+    whatever the key says), and the others, with their values (not covered)."""
     runs = model_cls.client_values(kafka)
-    out: dict[str, Any] = {}
+    same: set[str] = set()
+    differ: dict[str, Any] = {}
     for key, text in raw.items():
-        prefix = max((p for p in model_cls.client_prefixes if key.startswith(p)), key=len,
-                     default="")
-        setting = kafka_settings.setting_of(key) if prefix else None
-        if setting is None or key in kafka_settings.SETTINGS or not setting.semantics or \
-                setting.name in model_cls.client_forced(kafka, prefix):
+        bare = key in kafka_settings.SETTINGS
+        prefix = "" if bare else max(
+            (p for p in model_cls.client_prefixes if p and key.startswith(p)), key=len,
+            default=None)
+        if prefix not in model_cls.client_prefixes or key in model_cls.settings:
+            continue
+        setting = kafka_settings.setting_of(key)
+        if setting is None or not setting.semantics:
+            continue
+        if setting.name in model_cls.client_forced(kafka, prefix):
+            same.add(key)
             continue
         try:
             value = setting.value_of(text)
@@ -413,9 +422,11 @@ def _client_uncovered(model_cls: type[Model], raw: Mapping[str, str],
         absent = kafka_settings.absent_in(setting.name, value, version)
         if absent:
             raise UsageError(f"{key}: {absent}")
-        if value != runs.get(setting.name, kafka_settings.default_for(setting.name, version)):
-            out[key] = value
-    return out
+        if value == runs.get(setting.name, kafka_settings.default_for(setting.name, version)):
+            same.add(key)
+        else:
+            differ[key] = value
+    return same, differ
 
 
 def build_config(
@@ -492,7 +503,8 @@ def build_config(
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
                                          dict(model_cls.covered_values), version)
     uncovered.update(model_cls.uncovered_under(given, bound_values))
-    uncovered.update(_client_uncovered(model_cls, raw, kafka, version))
+    same, differ = _client_settings(model_cls, raw, kafka, version)
+    uncovered = {**{k: v for k, v in uncovered.items() if k not in same}, **differ}
     for key in uncovered:
         if key in kafka:
             # The model runs under the version's default, the behaviour it covers; the

@@ -140,6 +140,19 @@ def test_streams_overrides_it_drops_under_exactly_once_change_nothing(capsys, se
     assert "300 distinct states" in out
 
 
+# StreamsConfig hands bare client keys to its clients as well, after its own defaults
+# (CONSUMER_DEFAULT_OVERRIDES: auto.offset.reset=earliest).  A bare auto.offset.reset=latest
+# (the consumer's own default) was "no effect" and HOLDS, though the model's task reads
+# from the earliest offset; earliest, what Streams runs, was "not covered".
+
+def test_streams_bare_offset_reset_is_measured_against_what_streams_runs(capsys):
+    code, out = _check(capsys, STREAMS_EOS, "auto.offset.reset=latest")
+    assert code == EXIT_NOT_COVERED, out
+    assert "NOT COVERED: auto.offset.reset=latest" in out
+    code, out = _check(capsys, STREAMS_EOS, "auto.offset.reset=earliest")
+    assert code == EXIT_HOLDS, out
+
+
 def test_streams_producer_acks_is_not_assumed_to_be_all(capsys):
     code, out = _check(capsys, STREAMS_EOS, "producer.acks=1")
     assert code == EXIT_NOT_COVERED, out

@@ -116,8 +116,9 @@ class StreamsModel(TransactionsModel):
     rule_mixins: ClassVar[tuple[type, ...]] = ()
     protocol_mixins: ClassVar[tuple[type, ...]] = ()
 
-    # StreamsConfig's client prefixes: producer., consumer. and the per-consumer ones.
-    client_prefixes: ClassVar[tuple[str, ...]] = ("producer.", "consumer.", "main.consumer.",
+    # StreamsConfig hands bare client keys to its clients too (getClientPropsWithPrefix),
+    # under producer., consumer. and the per-consumer prefixes.
+    client_prefixes: ClassVar[tuple[str, ...]] = ("", "producer.", "consumer.", "main.consumer.",
                                                   "restore.consumer.", "global.consumer.")
 
     @classmethod
@@ -136,7 +137,7 @@ class StreamsModel(TransactionsModel):
         transactional.id too (StreamsConfig.checkIfUnexpectedUserSpecifiedConsumerConfig);
         main.consumer., restore.consumer. and global.consumer. keys are applied after that
         check (getMainConsumerConfigs, getRestoreConsumerConfigs): they take effect."""
-        if prefix not in ("producer.", "consumer."):
+        if prefix not in ("", "producer.", "consumer."):
             return frozenset()
         if kafka["processing.guarantee"] != EXACTLY_ONCE_V2:
             return frozenset({"enable.auto.commit"})
