@@ -463,7 +463,8 @@ STREAMS = Matrix(
     title="Kafka Streams: a count per key through an instance crash",
     intro="A task counts its input records per key into a store logged to a changelog and "
           "writes each new count to an output topic; the instance running it crashes once, "
-          "at any moment, and restarts with empty memory: it restores the store from the "
+          "at any moment none of its requests is in flight (a crash with one in flight is "
+          "not modelled), and restarts with empty memory: it restores the store from the "
           "changelog and resumes from the committed offset. With exactly_once_v2 the "
           "output, the changelog and the offset commit are one transaction (KIP-447).",
     model="streams",
