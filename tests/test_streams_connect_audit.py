@@ -76,6 +76,14 @@ def test_sink_prefixed_override_is_not_covered_through_the_python_api_too():
     assert dict(config.uncovered) == {"consumer.override.enable.auto.commit": True}
 
 
+def test_sink_assert_holds_fails_for_an_auto_committing_task_consumer():
+    from kafkacheck.testing import assert_holds
+
+    with pytest.raises(AssertionError, match="NOT COVERED: consumer.override.enable.auto"):
+        assert_holds({"consumer.override.enable.auto.commit": "true"}, model="sink",
+                     bounds={"write": "upsert"})
+
+
 # -- Connect source: the task producer's acks and idempotence -----------------------------
 # Worker.baseProducerConfigs: acks=all, enable.idempotence=false, one request in flight,
 # then the worker's producer.* and the connector's producer.override.*.  With acks=1 a
