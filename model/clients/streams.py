@@ -105,7 +105,8 @@ class StreamsModel(TransactionsModel):
               minimum=0, fault="Streams instance crash"),
         Bound("after_crash", "restart", "restart: the crashed instance comes back at once "
               "(its InitProducerId aborts its open transaction); down: it stays down (an open "
-              "transaction of it stays open: transaction.timeout.ms is not explored)",
+              "transaction of it stays open until the coordinator aborts it on "
+              "transaction.timeout.ms)",
               choices=("restart", "down")),
         Bound("rebalances", 0, "rebalances moving the task while its old owner keeps running "
               "(a zombie: it missed max.poll.interval.ms)", minimum=0,
