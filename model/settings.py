@@ -546,11 +546,13 @@ def lookup(name: str) -> Setting | None:
     return SETTINGS.get(name)
 
 
-# Prefixes by which Kafka Streams and Connect hand a setting on to their own clients
-# (StreamsConfig PRODUCER_PREFIX and the consumer prefixes; WorkerConfig producer. and
-# consumer.; ConnectorConfig producer.override. and consumer.override., KIP-458).
+# Prefixes by which Kafka Streams and Connect hand a setting on to their own clients and
+# the topics they create (StreamsConfig PRODUCER_PREFIX, the consumer prefixes and
+# TOPIC_PREFIX; WorkerConfig producer. and consumer.; ConnectorConfig producer.override.
+# and consumer.override., KIP-458; SourceConnectorConfig topic.creation.default., KIP-158).
 CLIENT_PREFIXES = ("producer.", "consumer.", "main.consumer.", "restore.consumer.",
-                   "global.consumer.", "producer.override.", "consumer.override.")
+                   "global.consumer.", "producer.override.", "consumer.override.", "topic.",
+                   "topic.creation.default.")
 
 
 def setting_of(key: str) -> Setting | None:

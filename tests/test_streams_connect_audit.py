@@ -180,3 +180,43 @@ def test_a_bad_value_of_a_prefixed_client_key_is_a_one_line_usage_error(capsys, 
     assert out.strip().count("\n") == 0 and "invalid value" in out
     with pytest.raises(UsageError):
         build_config(SinkModel, settings=[tuple(setting.split("=", 1))])
+
+
+# -- the topics Streams and Connect create ------------------------------------------------
+# Streams passes topic.* to the internal topics it creates (StreamsConfig.TOPIC_PREFIX,
+# InternalTopicManager: the changelog); a source connector's topic.creation.default.* make
+# the topic the worker creates (KIP-158, TopicCreationGroup).  With RF=2 and a broker
+# crash, topic.creation.default.unclean.leader.election.enable=true held SourceAtLeastOnce
+# (16,751 states) while the bare key was NOT COVERED.
+
+def test_source_topic_created_with_unclean_election_is_not_covered(capsys):
+    code, out = _check(capsys, [*SOURCE, "--set", "replication.factor=2",
+                                "--property", "SourceAtLeastOnce", "--max-states", "100"],
+                       "topic.creation.default.unclean.leader.election.enable=true")
+    assert code == EXIT_NOT_COVERED, out
+    assert "NOT COVERED: topic.creation.default.unclean.leader.election.enable=true" in out
+
+
+@pytest.mark.parametrize("setting,code", [
+    ("topic.creation.default.replication.factor=1", EXIT_HOLDS),  # the model's own RF
+    ("topic.creation.default.replication.factor=2", EXIT_NOT_COVERED),
+    ("topic.creation.default.replication.factor=-1", EXIT_NOT_COVERED),  # broker default
+    ("topic.creation.default.partitions=3", EXIT_HOLDS),  # no delivery semantics
+])
+def test_source_topic_creation_settings_are_measured_against_the_models_topic(
+        capsys, setting, code):
+    run = ["source", "--bound", "workers=1", "--bound", "records=1",
+           "--bound", "task_crashes=0"]
+    got, out = _check(capsys, run, setting)
+    assert got == code, out
+
+
+@pytest.mark.parametrize("setting,code", [
+    ("topic.unclean.leader.election.enable=true", EXIT_NOT_COVERED),
+    ("topic.min.insync.replicas=2", EXIT_NOT_COVERED),
+    ("topic.min.insync.replicas=1", EXIT_HOLDS),  # the model's min.insync.replicas
+])
+def test_streams_internal_topic_settings_are_measured_against_the_models_changelog(
+        capsys, setting, code):
+    got, out = _check(capsys, STREAMS_EOS, setting)
+    assert got == code, out

@@ -130,9 +130,11 @@ class SourceModel(TransactionsModel):
     )
 
     # The worker's producer. and consumer. keys and a connector's producer.override. and
-    # consumer.override. keys (KIP-458) reach the task's producer and offsets consumer.
+    # consumer.override. keys (KIP-458) reach the task's producer and offsets consumer;
+    # topic.creation.default. keys, the topic the worker creates for it (KIP-158).
     client_prefixes: ClassVar[tuple[str, ...]] = ("producer.", "consumer.", "producer.override.",
-                                                  "consumer.override.")
+                                                  "consumer.override.",
+                                                  "topic.creation.default.")
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,7 +144,8 @@ class SourceModel(TransactionsModel):
         return {"enable.idempotence": kafka["exactly.once.source.support"] == ENABLED,
                 "acks": -1, "max.in.flight.requests.per.connection": 1,
                 "isolation.level": "read_committed", "enable.auto.commit": False,
-                "auto.offset.reset": "earliest"}
+                "auto.offset.reset": "earliest",
+                **{name: kafka[name] for name in ("replication.factor", "min.insync.replicas")}}
 
     @classmethod
     def client_forced(cls, kafka: Mapping[str, Any], prefix: str) -> frozenset[str]:

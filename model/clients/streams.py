@@ -118,9 +118,11 @@ class StreamsModel(TransactionsModel):
     protocol_mixins: ClassVar[tuple[type, ...]] = ()
 
     # StreamsConfig hands bare client keys to its clients too (getClientPropsWithPrefix),
-    # under producer., consumer. and the per-consumer prefixes.
+    # under producer., consumer. and the per-consumer prefixes; topic. keys go to the
+    # topics it creates (InternalTopicManager: the changelog).
     client_prefixes: ClassVar[tuple[str, ...]] = ("", "producer.", "consumer.", "main.consumer.",
-                                                  "restore.consumer.", "global.consumer.")
+                                                  "restore.consumer.", "global.consumer.",
+                                                  "topic.")
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,6 +131,7 @@ class StreamsModel(TransactionsModel):
         guarantee = kafka["processing.guarantee"]
         return {**{k: v for k, v in _DERIVED[guarantee].items() if k != "transactional.id"},
                 "auto.offset.reset": "earliest",
+                "min.insync.replicas": kafka["min.insync.replicas"],
                 **({"enable.idempotence": True} if guarantee == EXACTLY_ONCE_V2 else {})}
 
     @classmethod
