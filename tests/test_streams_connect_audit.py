@@ -220,3 +220,28 @@ def test_streams_internal_topic_settings_are_measured_against_the_models_changel
         capsys, setting, code):
     got, out = _check(capsys, STREAMS_EOS, setting)
     assert got == code, out
+
+
+# -- Connect sink: the dead-letter queue write is not awaited -----------------------------
+# WorkerSinkTask converts records through RetryWithToleranceOperator.execute, which calls
+# report(context) and drops the returned future; DeadLetterQueueReporter.report is a plain
+# producer.send; WorkerSinkTask.commitOffsets awaits only the ErrantRecordReporter's
+# futures (KIP-610).  The model wrote the dead-letter queue in the put() step itself, so
+# errors.tolerance=all with errors.deadletterqueue.topic.name held SinkNoLoss through a
+# task crash (716 states; the "all | dlq" row of the sink report).
+
+def test_sink_no_loss_fails_when_the_worker_dies_before_the_dead_letter_send_lands():
+    from kafkacheck.explorer.bfs import breadth_first
+    from kafkacheck.testing import make_model
+
+    model = make_model("sink", {"errors.tolerance": "all",
+                                "errors.deadletterqueue.topic.name": "dlq"},
+                       records=2, bad_records=1, write="upsert", crashes=1)
+    result = breadth_first(model, ["SinkNoLoss"])
+    found = result.violation("SinkNoLoss")
+    # Offset 0 fails conversion and goes to the task's dead-letter producer; the worker
+    # commits offset 1 and dies before the send is acknowledged.
+    assert [a[0] for a in found.trace.actions] == [
+        "Join", "InitialRebalance", "Sync", "Produce", "Poll", "Put", "Commit", "Crash"]
+    assert found.trace.actions[-1] == ("Crash", "C1")
+    assert result.distinct_states == 357  # the search stops at the violation
