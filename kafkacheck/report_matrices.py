@@ -495,7 +495,8 @@ SINK = Matrix(
           "offsets. A crashed task's partition goes to the other task after a rebalance. "
           "The table is written by appending a row per record, or by an upsert keyed by "
           "topic-partition-offset. The last rows add a record the converter fails on "
-          "(errors.tolerance, KIP-298).",
+          "(errors.tolerance, KIP-298); the worker does not wait for its dead-letter queue "
+          "send before committing past it.",
     model="sink",
     columns=("SinkNoLoss", "SinkNoDuplicates", "SomeRedelivery"),
     setting_columns=("errors.tolerance", "errors.deadletterqueue.topic.name"),

@@ -19,7 +19,8 @@ crash or zombie would be one Connect avoids; the tests' duplicates come from a c
 the task's own offsets in the external system, retries of a failing put()
 (errors.retry.timeout.ms).  Bad records (``bad_records``) fail the task with
 errors.tolerance=none, and are skipped with all (to the dead-letter queue when
-errors.deadletterqueue.topic.name is set).
+errors.deadletterqueue.topic.name is set: a send the worker does not wait for before it
+commits, lost if the worker dies first).
 """
 
 from __future__ import annotations
