@@ -69,6 +69,8 @@ def not_covered_text(result: CheckResult) -> str:
         roles = " and ".join(setting.semantics)
         if name in result.model.settings:
             why = "value not modelled"
+        elif setting.name in result.model.settings:  # a prefixed key: set the model's own
+            why = f"not the {setting.name} the model runs; set {setting.name} itself"
         else:
             why = f"changes {roles} semantics the model does not model"
         parts.append(f"{name}={setting.render(value)} ({why})")

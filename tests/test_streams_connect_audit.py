@@ -245,3 +245,15 @@ def test_sink_no_loss_fails_when_the_worker_dies_before_the_dead_letter_send_lan
         "Join", "InitialRebalance", "Sync", "Produce", "Poll", "Put", "Commit", "Crash"]
     assert found.trace.actions[-1] == ("Crash", "C1")
     assert result.distinct_states == 357  # the search stops at the violation
+
+
+def test_a_prefixed_topic_setting_equal_to_the_models_own_is_covered(capsys):
+    # The NOT COVERED line says which setting of the model to set; set to the same value,
+    # the run is covered.
+    run = ["source", "--bound", "workers=1", "--bound", "records=1", "--bound", "task_crashes=0"]
+    code, out = _check(capsys, run, "topic.creation.default.replication.factor=2")
+    assert code == EXIT_NOT_COVERED
+    assert "(not the replication.factor the model runs; set replication.factor itself)" in out
+    code, out = _check(capsys, run, "topic.creation.default.replication.factor=2",
+                       "replication.factor=2")
+    assert code == EXIT_HOLDS, out
