@@ -7,7 +7,7 @@ from typing import Any
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
-from kafkacheck.model.settings import setting_of
+from kafkacheck.model.settings import render_uncovered, setting_of
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
 
@@ -270,7 +270,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "effective_config": {**cfg.kafka_text(), **{
             k: eff for k, (_given, eff) in _overrides(model).items()}},
         "not_modelled": sorted(cfg.not_modelled),
-        "not_covered": {k: setting_of(k).render(v) for k, v in result.uncovered_settings.items()},
+        "not_covered": {k: render_uncovered(k, v) for k, v in result.uncovered_settings.items()},
         "bounds": dict(cfg.bounds),
         "fault_model": result.fault_model.as_json(),
         "warnings": [w for w in (power_loss_warning(result),) if w],

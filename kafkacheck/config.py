@@ -148,7 +148,8 @@ class Config:
 
     def uncovered_text(self) -> str:
         """'transactional.id=tx, isolation.level=read_committed' (empty when covered)."""
-        return ", ".join(f"{k}={kafka_settings.render(k, v)}" for k, v in self.uncovered.items())
+        return ", ".join(f"{k}={kafka_settings.render_uncovered(k, v)}"
+                         for k, v in self.uncovered.items())
 
     def kafka_text(self) -> dict[str, str]:
         """The Kafka settings rendered as .properties values."""
@@ -159,7 +160,7 @@ class Config:
         data: dict[str, Any] = {"kafka": self.kafka_text(), "bounds": dict(self.bounds),
                                 "kafka_version": self.kafka_version}
         if self.uncovered:  # the run differs (not covered) though its model settings do not
-            data["not_covered"] = {k: kafka_settings.render(k, v)
+            data["not_covered"] = {k: kafka_settings.render_uncovered(k, v)
                                    for k, v in self.uncovered.items()}
         blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
@@ -174,7 +175,7 @@ class Config:
                 k: kafka_settings.render(k, v) for k, v in self.not_modelled.items()
             },
             "not_covered": {
-                k: kafka_settings.render(k, v) for k, v in self.uncovered.items()
+                k: kafka_settings.render_uncovered(k, v) for k, v in self.uncovered.items()
             },
         }
 

@@ -566,6 +566,13 @@ def setting_of(key: str) -> Setting | None:
 
 def render(name: str, value: Any) -> str:
     """Print a parsed value the way a .properties file would hold it."""
+    setting = SETTINGS.get(name)
+    return setting.render(value) if setting else str(value)
+
+
+def render_uncovered(name: str, value: Any) -> str:
+    """Print a value of a run's not-covered settings, which the registry parsed also when
+    ``name`` carries a client prefix (producer.override.acks=-1: all)."""
     setting = setting_of(name)
     return setting.render(value) if setting else str(value)
 

@@ -257,3 +257,17 @@ def test_a_prefixed_topic_setting_equal_to_the_models_own_is_covered(capsys):
     code, out = _check(capsys, run, "topic.creation.default.replication.factor=2",
                        "replication.factor=2")
     assert code == EXIT_HOLDS, out
+
+
+def test_a_prefixed_value_prints_as_given():
+    # consumer.override.enable.auto.commit=false is what the worker runs: listed as given,
+    # not turned into "true" by the boolean renderer of enable.auto.commit; a value not
+    # covered prints as Kafka spells it.
+    config = build_config(SinkModel, settings=[("consumer.override.enable.auto.commit",
+                                                "false")])
+    assert config.to_json()["not_modelled"] == {"consumer.override.enable.auto.commit": "false"}
+    assert config.to_json()["not_covered"] == {}
+    config = build_config(SinkModel, settings=[("consumer.override.auto.offset.reset",
+                                                "latest")])
+    assert config.to_json()["not_covered"] == {"consumer.override.auto.offset.reset": "latest"}
+    assert config.uncovered_text() == "consumer.override.auto.offset.reset=latest"
