@@ -27,6 +27,8 @@ from kafkacheck.explorer.search import (
     checkpoint_folder,
     collect,
     new_result,
+    pace_gc,
+    restore_gc,
     run_identity,
     write_checkpoint,
 )
@@ -74,6 +76,7 @@ def breadth_first(
     if resume is not None:
         shard.restore(checkpoint_folder(Path(resume), identity) / "shard-0")
         result.notes.append(f"resumed from {resume} at depth {shard.depth}")
+    paced = pace_gc()
     try:
         try:
             if resume is None:
@@ -103,6 +106,7 @@ def breadth_first(
         except KeyboardInterrupt:
             result.stop_reason = "interrupted (Ctrl-C)"
     finally:
+        restore_gc(paced)
         if progress is not None:
             progress.done()
         if spill.spilled:
