@@ -28,6 +28,7 @@ from kafkacheck.explorer.search import (
     collect,
     new_result,
     pace_gc,
+    paced_gc,
     restore_gc,
     run_identity,
     write_checkpoint,
@@ -134,5 +135,6 @@ def finish(model: Model, props: PropertySet, result: CheckResult, shard: Shard,
     if props.eventually and graph is not None:
         from kafkacheck.explorer.liveness import check_liveness
 
-        check_liveness(model, props.eventually, result, graph, shard.table.parent)
+        with paced_gc():  # the graph is millions of tuples the default pace walks again
+            check_liveness(model, props.eventually, result, graph, shard.table.parent)
     result.graph = graph
