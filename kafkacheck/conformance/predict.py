@@ -191,12 +191,14 @@ class Fault:
     ``bounds`` maps a model run (a model name, or ``model#tag`` for a separate run of the
     same model) to the bounds this fault needs in it.  Faults that need the same run are
     merged by taking the larger bound: a run of many rounds is predicted with the faults
-    of one round, and the report says so.
+    of one round, and the report says so.  ``injected_by`` names the nemesis actions of a
+    history (the scenarios' and the soak's) that show the fault was injected.
     """
 
     name: str
     description: str
     bounds: Mapping[str, Mapping[str, int | str]]
+    injected_by: tuple[str, ...] = ()
 
 
 FAULTS: dict[str, Fault] = {
@@ -207,58 +209,69 @@ FAULTS: dict[str, Fault] = {
             "SIGKILL of a broker process, restarted later on its data (page cache survives)",
             {"replication": {"crashes": 1}, "producer": {"crashes": 1},
              "transactions": {"crashes": 1}},
+            ("kill", "kill-broker"),
         ),
         Fault(
             "broker-kill-overlapping",
             "two broker processes down at once",
             {"replication": {"crashes": 2}, "producer": {"crashes": 1}},
+            ("kill-broker",),
         ),
         Fault(
             "controller-kill",
             "SIGKILL of a KRaft controller process, restarted later",
             {"controller#crash": {"crashes": 1, "restarts": 1}},
+            ("kill-controller",),
         ),
         Fault(
             "pause",
             "SIGSTOP of a process for a while, then SIGCONT (a node cut off from everyone)",
             {"controller": {"isolations": 1}, "producer": {"crashes": 1}},
+            ("pause", "pause-broker"),
         ),
         Fault(
             "leader-isolated",
             "the partition leader cut off from the controller quorum and the other brokers; "
             "clients still reach it",
             {"controller": {"isolations": 1}},
+            ("isolate", "isolate-leader"),
         ),
         Fault(
             "minority-controller",
             "one controller cut off from the other controllers and the brokers",
             {"controller": {"isolations": 1}},
+            ("isolate-controller",),
         ),
         Fault(
             "follower-cut",
             "a follower cut off from its leader (it still reaches the controllers)",
             {"controller": {"isolations": 1}, "producer": {"crashes": 1}},
+            ("cut", "cut-follower"),
         ),
         Fault(
             "client-cut",
             "the clients cut off from a leader: requests time out",
             {"producer": {"lost_responses": 1}},
+            ("cut-clients",),
         ),
         Fault(
             "lost-response",
             "responses from a leader to the clients dropped while requests get through",
             {"producer": {"lost_responses": 1}},
+            ("drop-responses",),
         ),
         Fault(
             "producer-zombie",
             "a transactional producer SIGSTOPped with its transaction open while a newer "
             "instance of its transactional.id initialises, then resumed",
             {"transactions": {"instances": 2}},
+            (),  # the transactions run logs its own steps (TxnRun.faults), not nemesis events
         ),
         Fault(
             "consumer-crash",
             "SIGKILL of a consumer group member, a new member joins",
             {"group": {"crashes": 1, "rejoins": 1}},
+            ("kill-consumer",),
         ),
     )
 }

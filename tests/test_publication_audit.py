@@ -1,0 +1,141 @@
+"""Audit of what kafkacheck publishes: a conformance verdict never passes on what a run did
+not observe (nothing acknowledged, a fault never injected, a group that never polled)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kafkacheck.conformance import conform, page
+from kafkacheck.conformance.history import Event, HistoryWriter
+from kafkacheck.conformance.predict import (
+    IMPOSSIBLE,
+    KINDS,
+    POSSIBLE,
+    KindPrediction,
+    Prediction,
+    RunConfig,
+)
+from kafkacheck.conformance.result import ScenarioResult
+from kafkacheck.conformance.soak import SoakConfig, summarize
+
+K = "t/0"
+
+
+def _prediction(faults: tuple[str, ...] = (), **possible: bool) -> Prediction:
+    """Every kind impossible unless named (``lost_write=True``), for the given faults."""
+    kinds = {k: KindPrediction(k, POSSIBLE if possible.get(k.replace("-", "_").replace(
+        ":", "_")) else IMPOSSIBLE, ["because"]) for k in KINDS}
+    return Prediction(RunConfig(), faults, [], kinds)
+
+
+def _history(sends: list[tuple[str, int | None, str]], read: list[list[Any]],
+             nemesis: tuple[str, ...] = (), group_polls: int = 0) -> list[Event]:
+    """Sends (value, offset, type), nemesis actions, group polls, then a complete read."""
+    events: list[Event] = []
+
+    def add(process: str, type_: str, f: str, value: Any, **extra: Any) -> None:
+        events.append({"process": process, "type": type_, "f": f, "value": value,
+                       "time": len(events) + 1, **extra})
+
+    for value, offset, type_ in sends:
+        add("producer", "invoke", "send", [[K, None, value]])
+        add("producer", type_, "send", [[K, offset, value]])
+    for what in nemesis:
+        add("nemesis", "invoke", what, 1)
+        add("nemesis", "info", what, 1)
+    for i in range(group_polls):
+        add("consumer-1", "invoke", "poll", None, group="g")
+        add("consumer-1", "ok", "poll", {K: [[i, read[i][1]]]}, group="g")
+    add("reader", "invoke", "poll", None, complete=True)
+    add("reader", "ok", "poll", {K: read}, complete=True, ends={K: len(read)})
+    return events
+
+
+def test_a_run_in_which_no_send_was_acknowledged_does_not_conform() -> None:
+    # every send timed out and the final read is empty: "lost: 0 (impossible)" proves nothing
+    history = _history([("a", None, "info"), ("b", None, "fail")], [])
+    j = conform.judge(history, _prediction())
+    assert j.verdict == conform.FAIL
+    assert j.problems == ["no send was acknowledged: nothing the cluster promised can be checked"]
+    # one acknowledged record read back is a run that can be judged
+    assert conform.judge(_history([("a", 0, "ok")], [[0, "a"]]),
+                         _prediction()).verdict == conform.CONFORMS
+
+
+def test_a_fault_the_prediction_assumes_but_the_history_never_shows_does_not_conform() -> None:
+    # the scenario names consumer-crash, but its crash condition never held: no kill-consumer
+    history = _history([("a", 0, "ok")], [[0, "a"]])
+    j = conform.judge(history, _prediction(("consumer-crash",)))
+    assert j.verdict == conform.FAIL
+    assert j.problems == ["the fault consumer-crash was never injected (no kill-consumer in the "
+                          "history): the prediction assumes it"]
+    injected = _history([("a", 0, "ok")], [[0, "a"]], nemesis=("kill-consumer",))
+    assert conform.judge(injected, _prediction(("consumer-crash",))).verdict == conform.CONFORMS
+    # the scenarios' and the soak's names for a broker kill both count
+    for action in ("kill", "kill-broker"):
+        ok = _history([("a", 0, "ok")], [[0, "a"]], nemesis=(action,))
+        assert conform.judge(ok, _prediction(("broker-kill",))).verdict == conform.CONFORMS
+
+
+def test_a_focus_kind_whose_group_never_polled_is_not_reported_as_zero_or_conforming() -> None:
+    # a consumer-group scenario whose member never polled: the group view did not apply
+    history = _history([("a", 0, "ok")], [[0, "a"]], nemesis=("kill-consumer",))
+    j = conform.judge(history, _prediction(("consumer-crash",), group_lost_write=True),
+                      focus=["group:lost-write"])
+    assert j.verdict == conform.FAIL
+    assert j.problems == ["never processed was not observed: no consumer group member's poll "
+                          "was recorded"]
+    # the page judges recorded data again: the same focus check applies there
+    recorded = conform.judge(history, _prediction(("consumer-crash",))).to_json()
+    assert recorded["verdict"] == conform.CONFORMS
+    again = conform.rejudge(recorded, _prediction(("consumer-crash",)), ["group:lost-write"])
+    assert again.verdict == conform.FAIL and len(again.problems) == 1
+    # and the one-line observation the CLI prints says "n/a", not 0
+    result = ScenarioResult("s", "d", ["group:lost-write"], {}, {}, ["consumer-crash"], 1, {},
+                            {"send_ok": 1}, j.to_json(), "h", 0.0)
+    assert result.observation.startswith("n/a (not observed) never processed (model: possible)")
+    # a group that polled is judged as before
+    polled = _history([("a", 0, "ok")], [[0, "a"]], nemesis=("kill-consumer",), group_polls=1)
+    assert conform.judge(polled, _prediction(("consumer-crash",)),
+                         focus=["group:lost-write"]).verdict == conform.CONFORMS
+
+
+def test_a_soak_whose_group_never_polled_prints_no_group_figures_and_does_not_conform(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hist = tmp_path / "history.jsonl"
+    with HistoryWriter(hist) as hw:
+        hw.note("nemesis", "kill-broker", [1], round=0)
+        inv = hw.invoke("producer-1", "send", [[K, None, "v-0"]])
+        hw.complete(inv, "ok", [[K, 0, "v-0"]])
+        inv = hw.invoke("final-reader", "poll", None, complete=True)
+        hw.complete(inv, "ok", {K: [[0, "v-0"]]}, ends={K: 1})
+    run = {"soak": SoakConfig(rounds=1).to_json(),
+           "config": {"acks": "all", "idempotence": True, "commit": "after"},
+           "faults": ["broker-kill"],
+           "rounds": [{"round": 0, "faults": [{"kind": "kill-broker", "targets": [1]}],
+                       "recovered": True}],
+           "history_path": str(hist), "seconds": 1.0}
+    result = summarize_without_models(run, monkeypatch)
+    assert result["figures"]["group_never_processed"] is None
+    assert result["figures"]["group_processed_twice"] is None
+    assert result["judgement"]["verdict"] == conform.FAIL
+    text = "\n".join(page._soak_section(tmp_path / "soak-acks-all.json", result, {}))
+    assert "| never processed by the group | n/a |" in text
+    assert "| processed twice by the group | n/a |" in text
+    assert "Verdict against the model: **FAIL** (never processed was not observed" in text
+
+
+def summarize_without_models(run: dict[str, Any],
+                             monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """:func:`summarize` and the page with a hand-made prediction (no model runs)."""
+    from kafkacheck.conformance import soak
+
+    def fake(config: RunConfig, faults: Any, *args: Any) -> Prediction:
+        return _prediction(tuple(sorted(set(faults))), group_duplicate_delivery=True)
+
+    monkeypatch.setattr(soak, "predict", fake)
+    monkeypatch.setattr(page, "predict", fake)
+    return summarize(run)
