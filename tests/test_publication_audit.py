@@ -139,3 +139,69 @@ def summarize_without_models(run: dict[str, Any],
     monkeypatch.setattr(soak, "predict", fake)
     monkeypatch.setattr(page, "predict", fake)
     return summarize(run)
+
+
+# -- the seed claims -----------------------------------------------------------------------
+
+
+def _claims_with_fake_runs(verdict: str = "holds", never_injected: tuple[str, ...] = ()
+                           ) -> list[tuple[str, str, set[tuple[int, str]], set[tuple[int, str]]]]:
+    """Each claim decided on fake runs: (id, verdict, (run, property) cited, ... expected)."""
+    from kafkacheck import seed_claims as sc
+
+    cited: set[tuple[int, str]] = set()
+    expected: set[tuple[int, str]] = set()
+
+    class Recorded(sc.Run):
+        def cite(self, prop: str) -> str:
+            cited.add((id(self), prop))
+            return super().cite(prop)
+
+    def check(model: str, settings: Any, bounds: Any, props: Any) -> sc.Run:
+        return Recorded(model, dict(settings), dict(bounds), list(props),
+                        {p: verdict for p in props}, never_injected=never_injected)
+
+    real = sc.decided
+
+    def decided(v: str, conditions: str, evidence: list[str], expect: Any) -> sc.Verdict:
+        expected.update((id(run), prop) for run, prop, _ in expect)
+        return real(v, conditions, evidence, expect)
+
+    out = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sc, "decided", decided)
+        for claim in sc.CLAIMS:
+            cited.clear()
+            expected.clear()
+            v = claim.decide(check)
+            out.append((claim.id, v.verdict, set(cited), set(expected)))
+    return out
+
+
+def test_every_verdict_a_claim_cites_is_one_its_decision_depends_on() -> None:
+    # a cited run whose verdict could flip while the claim's verdict stands is a stale page
+    loose = {cid: sorted(p for _, p in cited - expected)
+             for cid, _, cited, expected in _claims_with_fake_runs() if cited - expected}
+    assert loose == {}
+
+
+def test_a_claim_resting_on_a_holds_whose_fault_never_fired_needs_review() -> None:
+    from kafkacheck import seed_claims as sc
+
+    run = sc.Run("replication", {"acks": "all"}, {"crashes": 1}, ["NoAckedWriteLost"],
+                 {"NoAckedWriteLost": "holds"}, distinct=10, never_injected=("crash",))
+    v = sc.decided(sc.CONFIRMED, "why", [run.cite("NoAckedWriteLost")],
+                   [(run, "NoAckedWriteLost", "holds")])
+    assert v.verdict == sc.NEEDS_REVIEW
+    assert "holds only without crash (never injected)" in v.conditions
+    fired = sc.Run("replication", {"acks": "all"}, {"crashes": 1}, ["NoAckedWriteLost"],
+                   {"NoAckedWriteLost": "holds"}, distinct=10)
+    assert sc.decided(sc.CONFIRMED, "why", [], [(fired, "NoAckedWriteLost", "holds")]
+                      ).verdict == sc.CONFIRMED
+    # every claim that rests on a "holds" is held back when its runs' faults never fired
+    def verdict_of(claims: list[Any], cid: str) -> str:
+        return next(v for c, v, _, _ in claims if c == cid)
+
+    assert verdict_of(_claims_with_fake_runs(), "no-delete-on-consume") == sc.CONFIRMED
+    assert verdict_of(_claims_with_fake_runs(never_injected=("crash",)),
+                      "no-delete-on-consume") == sc.NEEDS_REVIEW
