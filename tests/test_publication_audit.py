@@ -205,3 +205,29 @@ def test_a_claim_resting_on_a_holds_whose_fault_never_fired_needs_review() -> No
     assert verdict_of(_claims_with_fake_runs(), "no-delete-on-consume") == sc.CONFIRMED
     assert verdict_of(_claims_with_fake_runs(never_injected=("crash",)),
                       "no-delete-on-consume") == sc.NEEDS_REVIEW
+
+
+# -- the conformance predictions ---------------------------------------------------------
+
+
+def test_a_model_run_under_a_setting_it_does_not_cover_predicts_nothing_impossible() -> None:
+    # The controller model does not cover acks=0 (it runs under acks=all): its "holds" must
+    # not make a lost write "impossible" for a cluster that ran with acks=0.
+    from kafkacheck.conformance.predict import default_factory, predict
+
+    def small(model: str, settings: Any, bounds: Any) -> Any:
+        return default_factory(model, settings, {**bounds, "brokers": 2})
+
+    config = RunConfig(acks="0", min_insync_replicas=1, idempotence=False, producers=False,
+                       layout="split")
+    prediction = predict(config, ["leader-isolated"], small)
+    (run,) = prediction.outcomes
+    assert run.run.model == "controller" and run.complete
+    assert run.verdicts["NoAckedWriteLost"] == "not covered"
+    assert prediction.status("lost-write") == "not covered"
+    assert "controller: NoAckedWriteLost not covered" in prediction.kinds["lost-write"].because
+    assert IMPOSSIBLE not in {k.status for k in prediction.kinds.values()}
+    # the same run with acks=all is covered, and its holds make the loss impossible
+    covered = predict(RunConfig(acks="all", producers=False, layout="split"), ["leader-isolated"],
+                      small)
+    assert covered.status("lost-write") == IMPOSSIBLE

@@ -304,6 +304,8 @@ def _runs_section(all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
     for (model, settings, bounds), entry in all_runs.items():
         o = entry["outcome"]
         violated = [p for p, v in o.verdicts.items() if v == "violated"]
+        # a verdict that is neither (not covered, unknown) is named: it is no "holds"
+        violated += [f"{p} {v}" for p, v in o.verdicts.items() if v not in ("holds", "violated")]
         lines.append(
             f"| `{model}` | {', '.join(f'{k}={v}' for k, v in settings)} | "
             f"{', '.join(f'{k}={v}' for k, v in bounds)} | "

@@ -346,7 +346,8 @@ class ModelRun:
 
 @dataclass
 class RunOutcome:
-    """The result of one model run: per property, holds / violated / unknown."""
+    """The result of one model run: per property, the explorer's verdict (holds, violated,
+    unknown, not covered, ...)."""
 
     run: ModelRun
     verdicts: dict[str, str]
@@ -566,13 +567,13 @@ def run_model(
     verdicts: dict[str, str] = {}
     steps: dict[str, int] = {}
     for prop in result.properties:
+        # the explorer's own verdict: a run under a setting the model does not cover (it ran
+        # under Kafka's default instead) is "not covered", never "holds" or "violated"
+        verdicts[prop.name] = result.verdict(prop)
         violation = result.violation(prop.name)
-        if violation is not None:
-            verdicts[prop.name] = "violated"
-            if violation.trace is not None:
-                steps[prop.name] = len(violation.trace)
-        else:
-            verdicts[prop.name] = "holds" if result.complete else "unknown"
+        if verdicts[prop.name] == "violated" and violation is not None \
+                and violation.trace is not None:
+            steps[prop.name] = len(violation.trace)
     outcome = RunOutcome(
         run, verdicts, steps, result.distinct_states, result.complete, time.monotonic() - t0
     )
@@ -601,8 +602,9 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
                         + (f" ({steps} steps)" if steps else "")
                         + f": {allowed[prop]}"
                     )
-                elif verdict == "unknown":
+                elif verdict != "holds":  # unknown, not covered, not checked
                     unknown = True
+                    pred.because.append(f"{o.run.model}: {prop} {verdict}")
         if pred.status != POSSIBLE and checked and not unknown:
             pred.status = IMPOSSIBLE
             pred.because = [
