@@ -231,3 +231,18 @@ def test_a_model_run_under_a_setting_it_does_not_cover_predicts_nothing_impossib
     covered = predict(RunConfig(acks="all", producers=False, layout="split"), ["leader-isolated"],
                       small)
     assert covered.status("lost-write") == IMPOSSIBLE
+
+
+# -- kafkacheck bench ----------------------------------------------------------------------
+
+
+def test_a_bench_case_that_cannot_run_fails_the_bench(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from kafkacheck import bench
+
+    broken = {"name": "replication-bad-bound", "model": "replication", "settings": {},
+              "bounds": {"no_such_bound": 1}, "properties": [], "quick": True}
+    monkeypatch.setattr(bench, "CASES", [broken])
+    assert bench.run_bench(quick=True) == 1
+    out = capsys.readouterr().out
+    assert "replication-bad-bound" in out and "FAILED: UsageError" in out
