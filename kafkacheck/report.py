@@ -215,12 +215,39 @@ def counterexample_page(matrix: Matrix, results: list[RowResult], rr: RowResult,
     ])
 
 
+def _undeclared(declared: Sequence[str], given: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Keys some row sets that are not among a matrix's declared columns, in first-seen order."""
+    keys: list[str] = []
+    for g in given:
+        keys += [k for k in g if k not in declared and k not in keys]
+    return keys
+
+
+def _varies(key: str, given: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether rows differ in ``key`` (one setting it and another not counts)."""
+    return len({repr(g.get(key)) for g in given}) > 1
+
+
 def _columns(matrix: Matrix) -> tuple[list[str], list[str]]:
-    """The setting and bound columns a matrix shows (those some row sets)."""
-    settings_cols = [c for c in matrix.setting_columns
-                     if any(c in row.settings for row in matrix.rows)]
-    bound_cols = [c for c in matrix.bound_columns if any(c in row.bounds for row in matrix.rows)]
-    return settings_cols, bound_cols
+    """The setting and bound columns a matrix shows: the declared ones some row sets, then
+    any other that differs between rows (no row is shown without what tells it apart)."""
+    def shown(declared: Sequence[str], given: list[Mapping[str, Any]]) -> list[str]:
+        return ([c for c in declared if any(c in g for g in given)]
+                + [k for k in _undeclared(declared, given) if _varies(k, given)])
+
+    return (shown(matrix.setting_columns, [r.settings for r in matrix.rows]),
+            shown(matrix.bound_columns, [r.bounds for r in matrix.rows]))
+
+
+def _common_text(matrix: Matrix) -> str:
+    """The settings and bounds every row shares but no column shows, in one line ("" if
+    none): a table never leaves a run's bounds unstated."""
+    parts = []
+    for declared, given in ((matrix.setting_columns, [r.settings for r in matrix.rows]),
+                            (matrix.bound_columns, [r.bounds for r in matrix.rows])):
+        parts += [f"`{k}={given[0][k]}`" for k in _undeclared(declared, given)
+                  if not _varies(k, given)]
+    return f"Every row also runs with {', '.join(parts)}." if parts else ""
 
 
 def _versioned(matrix: Matrix) -> bool:
@@ -245,7 +272,8 @@ def matrix_markdown(matrix: Matrix, results: list[RowResult]) -> str:
     header = [*settings_cols, *bound_cols, *matrix.columns, "time"]
     if _versioned(matrix):
         header.insert(0, "Kafka")
-    lines = [f"## {matrix.title}", "", matrix.intro, "",
+    common = _common_text(matrix)
+    lines = [f"## {matrix.title}", "", matrix.intro, "", *([common, ""] if common else []),
              "| " + " | ".join(f"`{h}`" if h in settings_cols else h for h in header) + " |",
              "|" + "---|" * len(header)]
     lines += [row_markdown(matrix, rr) for rr in results]

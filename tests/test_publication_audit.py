@@ -246,3 +246,27 @@ def test_a_bench_case_that_cannot_run_fails_the_bench(monkeypatch: pytest.Monkey
     assert bench.run_bench(quick=True) == 1
     out = capsys.readouterr().out
     assert "replication-bad-bound" in out and "FAILED: UsageError" in out
+
+
+# -- the matrices in reports/README.md -------------------------------------------------------
+
+
+def test_every_matrix_states_each_rows_settings_and_bounds() -> None:
+    # a bound that tells two rows apart (records=1 or 2 among the consumer failure modes)
+    # is a column; one every row shares is stated under the intro; none is left out
+    from kafkacheck.report import _columns, _common_text
+    from kafkacheck.report_matrices import MATRICES
+
+    for matrix in MATRICES:
+        setting_cols, bound_cols = _columns(matrix)
+        common = _common_text(matrix)
+        for row in matrix.rows:
+            for key, value in row.settings.items():
+                assert key in setting_cols or f"`{key}={value}`" in common, (matrix.id, key)
+            for key, value in row.bounds.items():
+                assert key in bound_cols or f"`{key}={value}`" in common, (matrix.id, key)
+    failure_modes = next(m for m in MATRICES if m.id == "consumer-failure-modes")
+    assert {"records", "rejoins"} <= set(_columns(failure_modes)[1])
+    assert {"acks", "replication.factor"} <= set(_columns(failure_modes)[0])
+    producer = next(m for m in MATRICES if m.id == "producer")
+    assert _common_text(producer) == "Every row also runs with `records=2`, `batch_records=1`."
