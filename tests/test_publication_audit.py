@@ -270,3 +270,16 @@ def test_every_matrix_states_each_rows_settings_and_bounds() -> None:
     assert {"acks", "replication.factor"} <= set(_columns(failure_modes)[0])
     producer = next(m for m in MATRICES if m.id == "producer")
     assert _common_text(producer) == "Every row also runs with `records=2`, `batch_records=1`."
+
+
+def test_a_protocols_holds_beside_a_fault_that_never_fired_says_so() -> None:
+    from kafkacheck.report import CellResult, RowResult
+    from kafkacheck.report_protocols import COLUMNS, comparison_rows, result_row
+
+    scenario, protocol, row = comparison_rows()[0]
+    cells = {name: CellResult("holds") for name in COLUMNS}
+    quiet = RowResult(row, True, "complete", 10, 20, 3, 0.1, cells, ("consumer crash",))
+    text = result_row(scenario, protocol, quiet)
+    assert text.count("✅ holds (never injected: consumer crash)") == len(COLUMNS)
+    fired = RowResult(row, True, "complete", 10, 20, 3, 0.1, cells)
+    assert "never injected" not in result_row(scenario, protocol, fired)
