@@ -283,3 +283,26 @@ def test_a_protocols_holds_beside_a_fault_that_never_fired_says_so() -> None:
     assert text.count("✅ holds (never injected: consumer crash)") == len(COLUMNS)
     fired = RowResult(row, True, "complete", 10, 20, 3, 0.1, cells)
     assert "never injected" not in result_row(scenario, protocol, fired)
+
+
+def test_a_prediction_from_a_run_whose_fault_never_fired_is_not_impossible() -> None:
+    # the controller run stands for leader-isolated; were its isolation never to fire (here
+    # a model that names an action it lacks as the injecting one), its holds prove nothing
+    from kafkacheck.conformance.predict import default_factory, predict
+
+    def small(model: str, settings: Any, bounds: Any) -> Any:
+        return default_factory(model, settings, {**bounds, "brokers": 2})
+
+    def never_isolated(model: str, settings: Any, bounds: Any) -> Any:
+        m = small(model, settings, bounds)
+        m.fault_actions = {**m.fault_actions, "node isolation": ("NoSuchAction",)}
+        return m
+
+    config = RunConfig(acks="all", producers=False, layout="split")
+    prediction = predict(config, ["leader-isolated"], never_isolated)
+    (run,) = prediction.outcomes
+    assert run.never_injected == ("node isolation",)
+    assert prediction.status("lost-write") == "not covered"
+    assert ("controller: NoAckedWriteLost holds only without node isolation (never injected)"
+            in prediction.kinds["lost-write"].because)
+    assert predict(config, ["leader-isolated"], small).status("lost-write") == IMPOSSIBLE

@@ -311,8 +311,15 @@ def _runs_section(all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
             f"{', '.join(f'{k}={v}' for k, v in bounds)} | "
             f"{', '.join(sorted(entry['stands_for']))} | {', '.join(violated) or 'none'} | "
             f"{o.distinct_states:,}{'' if o.complete else ' (incomplete)'} | "
-            f"{', '.join(entry['used_by'])} | {'; '.join(sorted(entry['notes'])) or '-'} |")
+            f"{', '.join(entry['used_by'])} | {'; '.join(_differs(entry, o)) or '-'} |")
     return lines + [""]
+
+
+def _differs(entry: dict[str, Any], outcome: Any) -> list[str]:
+    """Where a model run differs from the cluster: its abstractions, and any fault its
+    bounds offered that never fired (its holds say nothing about that fault)."""
+    never = list(getattr(outcome, "never_injected", ()))
+    return sorted(entry["notes"]) + ([f"never injected: {', '.join(never)}"] if never else [])
 
 
 def _notes() -> list[str]:

@@ -355,6 +355,7 @@ class RunOutcome:
     distinct_states: int
     complete: bool
     seconds: float
+    never_injected: tuple[str, ...] = ()  # faults its bounds offered whose actions never fired
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
@@ -365,6 +366,7 @@ class RunOutcome:
             "distinct_states": self.distinct_states,
             "complete": self.complete,
             "seconds": round(self.seconds, 2),
+            "never_injected": list(self.never_injected),
         }
 
 
@@ -557,7 +559,7 @@ def run_model(
     if key in _CACHE:
         cached = _CACHE[key]
         return RunOutcome(run, cached.verdicts, cached.steps, cached.distinct_states,
-                          cached.complete, cached.seconds)
+                          cached.complete, cached.seconds, cached.never_injected)
     model = make(run.model, dict(run.settings), dict(run.bounds))
     t0 = time.monotonic()
     # Reachability and liveness say nothing about what a history may show: only the
@@ -575,7 +577,8 @@ def run_model(
                 and violation.trace is not None:
             steps[prop.name] = len(violation.trace)
     outcome = RunOutcome(
-        run, verdicts, steps, result.distinct_states, result.complete, time.monotonic() - t0
+        run, verdicts, steps, result.distinct_states, result.complete, time.monotonic() - t0,
+        result.fault_model.never_injected,
     )
     _CACHE[key] = outcome
     return outcome
@@ -605,6 +608,10 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
                 elif verdict != "holds":  # unknown, not covered, not checked
                     unknown = True
                     pred.because.append(f"{o.run.model}: {prop} {verdict}")
+                elif o.never_injected:  # a holds that never met the fault it stands for
+                    unknown = True
+                    pred.because.append(f"{o.run.model}: {prop} holds only without "
+                                        f"{', '.join(o.never_injected)} (never injected)")
         if pred.status != POSSIBLE and checked and not unknown:
             pred.status = IMPOSSIBLE
             pred.because = [
