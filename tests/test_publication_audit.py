@@ -65,6 +65,19 @@ def test_a_run_in_which_no_send_was_acknowledged_does_not_conform() -> None:
                          _prediction()).verdict == conform.CONFORMS
 
 
+def test_a_final_read_that_left_out_a_written_partition_does_not_conform() -> None:
+    # t/1 had an acknowledged send, but the final read covered t/0 only: its loss is unseen
+    history = _history([("a", 0, "ok")], [[0, "a"]])
+    history[2:2] = [{"process": "producer", "type": "invoke", "f": "send",
+                     "value": [["t/1", None, "b"]], "time": 2.5},
+                    {"process": "producer", "type": "ok", "f": "send",
+                     "value": [["t/1", 0, "b"]], "time": 2.6}]
+    j = conform.judge(history, _prediction())
+    assert j.verdict == conform.FAIL
+    assert j.problems == ["the final read did not cover t/1, where sends were acknowledged: "
+                          "their loss could not be seen"]
+
+
 def test_a_fault_the_prediction_assumes_but_the_history_never_shows_does_not_conform() -> None:
     # the scenario names consumer-crash, but its crash condition never held: no kill-consumer
     history = _history([("a", 0, "ok")], [[0, "a"]])
