@@ -115,7 +115,9 @@ def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
     if cell.verdict == "holds":
         never = f"; never injected: {', '.join(rr.never_injected)}" if rr.never_injected else ""
         return f"✅ holds ({rr.distinct:,} states{never})"
-    return f"⚠️ unknown: {rr.stop_reason} at {rr.distinct:,} states"
+    if cell.verdict == "unknown":
+        return f"⚠️ unknown: {rr.stop_reason} at {rr.distinct:,} states"
+    return f"⚠️ {cell.verdict} ({rr.distinct:,} states)"  # not covered, not checked
 
 
 def _differs_by_one(a: Row, b: Row) -> list[tuple[str, Any, Any]]:

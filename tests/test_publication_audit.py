@@ -319,3 +319,19 @@ def test_a_prediction_from_a_run_whose_fault_never_fired_is_not_impossible() -> 
     assert ("controller: NoAckedWriteLost holds only without node isolation (never injected)"
             in prediction.kinds["lost-write"].because)
     assert predict(config, ["leader-isolated"], small).status("lost-write") == IMPOSSIBLE
+
+
+def test_a_matrix_cell_names_a_not_covered_verdict_rather_than_calling_it_unknown() -> None:
+    # a run complete to the end under a setting the model does not cover is "not covered":
+    # the cell must not read "unknown: complete", which suggests only a search cut short
+    from kafkacheck.report import CellResult, RowResult, _cell_markdown
+    from kafkacheck.report_matrices import REPLICATION
+
+    row = REPLICATION.rows[0]
+    cells = {"NoAckedWriteLost": CellResult("not covered")}
+    rr = RowResult(row, True, "complete", 12, 30, 4, 0.1, cells)
+    assert _cell_markdown(REPLICATION, rr, "NoAckedWriteLost") == "⚠️ not covered (12 states)"
+    cut = RowResult(row, False, "max_states", 12, 30, 4, 0.1, {"NoAckedWriteLost":
+                                                                CellResult("unknown")})
+    assert _cell_markdown(REPLICATION, cut, "NoAckedWriteLost") == \
+        "⚠️ unknown: max_states at 12 states"
