@@ -134,15 +134,24 @@ def _differs_by_one(a: Row, b: Row) -> list[tuple[str, Any, Any]]:
     return out
 
 
+def _shrinks_the_search(a: Row, b: Row, key: str) -> bool:
+    """Whether ``key`` is a bound that counts (faults, retries, records, partitions,
+    instances) or names a fault's kind: a row with less of it explores less or drops the
+    fault, so it prevents nothing (unlike a setting, a release or an application's mode)."""
+    if key in a.settings or key in b.settings or key not in (*a.bounds, *b.bounds):
+        return False
+    return key == "crash_kind" or any(isinstance(r.bounds.get(key), int) for r in (a, b))
+
+
 def _prevention(matrix: Matrix, results: list[RowResult], rr: RowResult, name: str) -> list[str]:
-    """Rows of the same matrix, one setting away, where the property holds."""
+    """Rows of the same matrix, one setting away, where the property holds (a smaller fault
+    budget or search is no prevention: such rows are left out)."""
     lines = []
     for other in results:
         if other.cells[name].verdict != "holds":
             continue
         diff = _differs_by_one(rr.row, other.row)
-        fault_keys = {"crashes", "crash_kind", "leader_changes", "records"}
-        if len(diff) == 1 and diff[0][0] not in fault_keys:
+        if len(diff) == 1 and not _shrinks_the_search(rr.row, other.row, diff[0][0]):
             key, was, now = diff[0]
             # A fault that no longer fires is the change's effect or a degenerate bound:
             # either way the reader is told.

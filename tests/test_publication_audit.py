@@ -335,3 +335,30 @@ def test_a_matrix_cell_names_a_not_covered_verdict_rather_than_calling_it_unknow
                                                                 CellResult("unknown")})
     assert _cell_markdown(REPLICATION, cut, "NoAckedWriteLost") == \
         "⚠️ unknown: max_states at 12 states"
+
+
+def test_a_smaller_fault_budget_or_search_is_never_offered_as_the_setting_that_prevents_it(
+        ) -> None:
+    # "retry_budget=2 instead of 3: the property holds" only says a smaller search missed it
+    from kafkacheck.report import CellResult, RowResult, _prevention
+    from kafkacheck.report_matrices import PRODUCER, Row
+
+    def result(settings: dict[str, str], bounds: dict[str, Any], verdict: str) -> RowResult:
+        return RowResult(Row("producer", settings, bounds), True, "complete", 9, 9, 2, 0.1,
+                         {"NoDuplicates": CellResult(verdict)})
+
+    base = {"records": 2, "lost_responses": 1, "retry_budget": 3, "commit": "x"}
+    bad = result({"enable.idempotence": "true"}, base, "violated")
+    rows = [bad,
+            result({"enable.idempotence": "true"}, {**base, "retry_budget": 2}, "holds"),
+            result({"enable.idempotence": "true"}, {**base, "lost_responses": 0}, "holds"),
+            result({"enable.idempotence": "true"},
+                   {k: v for k, v in base.items() if k != "lost_responses"}, "holds"),
+            result({"enable.idempotence": "true"}, {**base, "crash_kind": "process"}, "holds"),
+            result({"enable.idempotence": "true", "max.in.flight.requests.per.connection": "1"},
+                   base, "holds"),
+            result({"enable.idempotence": "true"}, {**base, "commit": "y"}, "holds")]
+    lines = _prevention(PRODUCER, rows, bad, "NoDuplicates")
+    assert [line.split(":")[0] for line in lines] == [
+        "- `max.in.flight.requests.per.connection=1` instead of `(default)`",
+        "- `commit=y` instead of `x`"]
