@@ -116,6 +116,19 @@ def test_a_focus_kind_whose_group_never_polled_is_not_reported_as_zero_or_confor
                          focus=["group:lost-write"]).verdict == conform.CONFORMS
 
 
+def test_a_focus_kind_the_model_makes_no_prediction_for_is_not_covered_not_conforming() -> None:
+    # "model predicts lost: not covered; observed lost: 0" compares nothing
+    history = _history([("a", 0, "ok")], [[0, "a"]])
+    blind = _prediction()
+    blind.kinds["lost-write"] = KindPrediction("lost-write", "not covered", [])
+    assert conform.judge(history, blind).verdict == conform.CONFORMS  # not what it set out for
+    j = conform.judge(history, blind, focus=["lost-write"])
+    assert j.verdict == "not covered"
+    assert conform.rejudge(j.to_json(), blind, ["lost-write"]).verdict == "not covered"
+    assert conform.judge(history, _prediction(), focus=["lost-write"]).verdict == \
+        conform.CONFORMS
+
+
 def test_a_soak_whose_group_never_polled_prints_no_group_figures_and_does_not_conform(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hist = tmp_path / "history.jsonl"

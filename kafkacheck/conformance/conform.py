@@ -215,11 +215,14 @@ def kind_verdict(observed: int, status: str) -> str:
     return NOT_SEEN if status == POSSIBLE else ABSENT
 
 
-def overall(kinds: Sequence[KindVerdict], problems: Sequence[str]) -> str:
-    """FAIL on a problem or a failing kind, else not covered, else conforms."""
+def overall(kinds: Sequence[KindVerdict], problems: Sequence[str],
+            focus: Sequence[str] = ()) -> str:
+    """FAIL on a problem or a failing kind, else not covered (a kind observed that no model
+    run covers, or a focus kind the model makes no prediction for), else conforms."""
     if problems or any(k.verdict == FAIL for k in kinds):
         return FAIL
-    if any(k.verdict == NOT_COVERED for k in kinds):
+    if any(k.verdict == NOT_COVERED or (k.kind in focus and k.predicted == NOT_COVERED)
+           for k in kinds):
         return NOT_COVERED
     return CONFORMS
 
@@ -242,7 +245,7 @@ def rejudge(recorded: dict[str, Any], prediction: Prediction,
         kinds.append(kv)
     problems = list(recorded.get("problems", []))
     problems += [p for p in focus_problems([k.kind for k in kinds], focus) if p not in problems]
-    return Judgement(overall(kinds, problems), kinds, problems, prediction)
+    return Judgement(overall(kinds, problems, focus), kinds, problems, prediction)
 
 
 def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction,
@@ -258,7 +261,7 @@ def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction,
     problems = ([read_problem] if read_problem else []) + fault_problems(ops, prediction.faults)
     problems += focus_problems(list(found), focus)
     judgement = judge_found({k: [a.to_json() for a in v] for k, v in found.items()},
-                            problems, prediction)
+                            problems, prediction, focus)
     for kv in judgement.kinds:
         if kv.verdict in (FAIL, NOT_COVERED):
             kv.excerpt = excerpt(ops, found[kv.kind])
@@ -266,7 +269,7 @@ def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction,
 
 
 def judge_found(found: Mapping[str, Sequence[dict[str, Any]]], problems: Sequence[str],
-                prediction: Prediction) -> Judgement:
+                prediction: Prediction, focus: Sequence[str] = ()) -> Judgement:
     """Judge anomalies already derived (examples per kind id) against ``prediction``.
 
     :func:`judge` derives them from an event history; a transactions run derives them from
@@ -283,7 +286,7 @@ def judge_found(found: Mapping[str, Sequence[dict[str, Any]]], problems: Sequenc
         kinds.append(KindVerdict(kind_id, kind.label, n, pred.status,
                                  kind_verdict(n, pred.status), list(pred.because),
                                  examples=[dict(e) for e in examples[:3]]))
-    return Judgement(overall(kinds, list(problems)), kinds, list(problems), prediction)
+    return Judgement(overall(kinds, list(problems), focus), kinds, list(problems), prediction)
 
 
 def render(j: Judgement) -> str:
