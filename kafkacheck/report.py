@@ -298,6 +298,7 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
 
     cache: dict[str, Run] = {}
     runs = 0
+    stale = _pages_of(out, "claim")
 
     def check(model: str, settings: Mapping[str, str], bounds: Mapping[str, Any],
               properties: Sequence[str]) -> Run:
@@ -319,6 +320,7 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
                 fname = f"claim-{row.slug}-{name}.md"
                 (out / "counterexamples" / fname).write_text(
                     counterexample_page(pseudo, [rr], rr, name, stamp), encoding="utf-8")
+                stale.discard(out / "counterexamples" / fname)
                 run.links[name] = f"counterexamples/{fname}"
         cache[key] = run
         return run
@@ -339,6 +341,7 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
                  f"> {claim.korean}", ">", f"> *{claim.english}* (section: {claim.section})",
                  "", f"**Verdict: {verdict.verdict}.** {verdict.conditions}", "",
                  "Evidence:", "", *[f"- {e}" for e in verdict.evidence], ""]
+    _remove(stale)
     return "\n".join(lines + summary + [""] + body), runs
 
 
@@ -423,6 +426,21 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         _ROW_LIMIT["seconds"] = None
 
 
+def _pages_of(out: Path, section: str) -> set[Path]:
+    """The counterexample pages a section wrote before (``{section}-...md``; a longer
+    section id that starts the same way keeps its own)."""
+    longer = [m.id for m in MATRICES if m.id != section and m.id.startswith(section + "-")]
+    return {path for path in (out / "counterexamples").glob(f"{section}-*.md")
+            if not any(path.name.startswith(other + "-") for other in longer)}
+
+
+def _remove(pages: set[Path]) -> None:
+    """Delete counterexample pages a regeneration no longer writes (the cell turned green,
+    or its row is gone): a page left behind would show a violation nothing reports."""
+    for path in pages:
+        path.unlink(missing_ok=True)
+
+
 def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> int:
     sections = {m.id for m in MATRICES} | {"claims", "conformance", "protocols"}
     unknown = [name for name in only if name not in sections]
@@ -447,12 +465,15 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
     for matrix in matrices:
         tasks = [(row, matrix.columns, matrix.max_states) for row in matrix.rows]
         results = _run_all(tasks, processes or min(2, mp.cpu_count()))
+        stale = _pages_of(out, matrix.id)
         for rr in results:
             for name, cell in rr.cells.items():
                 if cell.verdict == "violated" and cell.steps is not None:
                     page = counterexample_page(matrix, results, rr, name, stamp)
                     path = out / "counterexamples" / f"{matrix.id}-{rr.row.slug}-{name}.md"
                     path.write_text(page, encoding="utf-8")
+                    stale.discard(path)
+        _remove(stale)
         sections.append(matrix_markdown(matrix, results))
         data["matrices"][matrix.id] = [
             {"model": rr.row.model, "settings": dict(rr.row.settings),

@@ -375,3 +375,32 @@ def test_a_smaller_fault_budget_or_search_is_never_offered_as_the_setting_that_p
     assert [line.split(":")[0] for line in lines] == [
         "- `max.in.flight.requests.per.connection=1` instead of `(default)`",
         "- `commit=y` instead of `x`"]
+
+
+def test_regenerating_a_section_removes_its_counterexample_pages_that_nothing_reports(tmp_path):
+    # A page left behind when a cell turns green (or its row goes) shows a violation that no
+    # table reports; another section's pages, even one whose id starts the same, stay.
+    from kafkacheck.cli import main
+
+    reports = Path(__file__).resolve().parent.parent / "reports"
+    for name in ("README.md", "results.json"):
+        (tmp_path / name).write_text((reports / name).read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    pages = tmp_path / "counterexamples"
+    pages.mkdir()
+    for name in ("sink-gone-SinkNoLoss.md", "source-x-SourceAtLeastOnce.md"):
+        (pages / name).write_text("old", encoding="utf-8")
+    assert main(["report", "--only", "sink", "--out", str(tmp_path)]) == 0
+    names = {p.name for p in pages.iterdir()}
+    assert "sink-gone-SinkNoLoss.md" not in names and "source-x-SourceAtLeastOnce.md" in names
+    assert "sink-records-2_write-append_crashes-1-SinkNoDuplicates.md" in names
+
+
+def test_a_section_never_claims_the_pages_of_a_longer_section_id(tmp_path):
+    from kafkacheck.report import _pages_of
+
+    pages = tmp_path / "counterexamples"
+    pages.mkdir()
+    for name in ("producer-a-NoDuplicates.md", "producer-sessions-b-NoDuplicates.md"):
+        (pages / name).write_text("x", encoding="utf-8")
+    assert {p.name for p in _pages_of(tmp_path, "producer")} == {"producer-a-NoDuplicates.md"}
