@@ -109,8 +109,9 @@ REPLICATION = Matrix(
     id="replication",
     title="Replication: can an acknowledged write be lost?",
     intro="One partition replicated on 2 or 3 brokers; the producer sends 2 records; "
-          "the fault budget is one broker crash (a process crash keeps the page cache; a "
-          "power loss loses what was not flushed to disk). Rows with the legacy "
+          "the fault budget is one broker crash (two where the crashes column says so; a "
+          "process crash keeps the page cache, a power loss loses what was not flushed to "
+          "disk). Rows with the legacy "
           "high-watermark truncation also allow one leadership move without a crash.",
     model="replication",
     columns=("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw",
