@@ -7,7 +7,8 @@ Python's default (every 700), each run in a fresh process, ``--rounds`` times, a
 the CPU seconds of every run, their medians and the ratio.  The counts of both runs must
 be equal (checked).  Alternating the runs spreads a busy neighbour over both sides.
 
-    .venv/bin/python bench/gc_pacing.py                       # replication, controller
+    .venv/bin/python bench/gc_pacing.py       # replication (safety only, then liveness too),
+                                              # the composed controller (no liveness)
     .venv/bin/python bench/gc_pacing.py --case replication --rounds 5 --max-states 200000
 """
 
@@ -20,12 +21,19 @@ import subprocess
 import sys
 from typing import Any
 
-CASES: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
+SAFETY = ["NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw", "LeaderInIsr",
+          "HwWithinLeo"]
+# (model, settings, bounds, properties: None for all of them, liveness included)
+CASES: dict[str, tuple[str, dict[str, str], dict[str, Any], list[str] | None]] = {
     "replication": ("replication", {"acks": "all", "replication.factor": "3",
-                                    "min.insync.replicas": "2"}, {"records": 3, "crashes": 1}),
+                                    "min.insync.replicas": "2"}, {"records": 3, "crashes": 1},
+                    SAFETY),
+    "replication-liveness": ("replication", {"acks": "all", "replication.factor": "3",
+                                             "min.insync.replicas": "2"},
+                             {"records": 3, "crashes": 1}, None),
     "controller": ("controller", {"acks": "all", "min.insync.replicas": "2"},
-                   {"records": 1, "crashes": 1, "isolations": 1}),
-    "kafka-spec": ("kafka-spec", {}, {"variant": "kip320"}),
+                   {"records": 1, "crashes": 1, "isolations": 1}, None),
+    "kafka-spec": ("kafka-spec", {}, {"variant": "kip320"}, None),
 }
 
 
@@ -39,10 +47,10 @@ def child(case: str, paced: bool, max_states: int | None) -> dict[str, Any]:
     if not paced:  # Python's own pace: nothing frozen, a collection every 700 objects
         bfs.pace_gc = lambda: ((700, 10, 10), False)  # type: ignore[assignment]
         bfs.restore_gc = lambda _paced: None  # type: ignore[assignment]
-    name, settings, bounds = CASES[case]
+    name, settings, bounds, properties = CASES[case]
     model = make_model(name, settings, **bounds)
     started = time.process_time()
-    result = bfs.breadth_first(model, max_states=max_states)
+    result = bfs.breadth_first(model, properties or (), max_states=max_states)
     return {"cpu": time.process_time() - started, "distinct": result.distinct_states,
             "generated": result.generated_states}
 
@@ -58,7 +66,7 @@ def main() -> int:
         print(json.dumps(child(args.child[0], args.child[1] == "paced", args.max_states)))
         return 0
     failed = False
-    for case in args.case or ["replication", "controller"]:
+    for case in args.case or ["replication", "replication-liveness", "controller"]:
         runs: dict[str, list[dict[str, Any]]] = {"paced": [], "default": []}
         for _ in range(args.rounds):
             for mode in runs:
