@@ -1,0 +1,46 @@
+"""Audit 18: the KRaft controller model, ELR, disk loss, retention and replication settings.
+
+Each test names a guarantee a wrong green had hidden: a setting Kafka ignores in a release
+that the model still obeyed, or an assumption a verdict rested on without saying so.
+"""
+
+from __future__ import annotations
+
+from kafkacheck import cli
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.testing import make_model
+
+# A follower falls out of the ISR, the leader commits r1 alone (min ISR 1) and crashes:
+# only an unclean election can hand the partition to the replica that lacks r1.
+UNCLEAN = {"acks": "1", "min.insync.replicas": "1", "unclean.leader.election.enable": "true",
+           "process.roles": "broker"}
+UNCLEAN_BOUNDS = {"brokers": 2, "records": 1, "controllers": 1, "crashes": 1,
+                  "isolations": 0, "slow_followers": 1}
+
+
+def test_before_3_9_the_kraft_controller_never_elects_an_out_of_sync_replica_kafka_12670():
+    # ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic answered false in
+    # every KRaft release before 3.9 (KAFKA-12670 made the controller read the setting):
+    # the unclean election, and the loss it causes, only exist from 3.9.
+    for version, lost in (("3.8", False), ("3.9", True)):
+        model = make_model("controller", UNCLEAN, kafka_version=version, **UNCLEAN_BOUNDS)
+        result = breadth_first(model, ["CommittedRecordsStay"])
+        violation = result.violation("CommittedRecordsStay")
+        assert (violation is not None) is lost, version
+        if lost:
+            # Produce, the shrink, the crash, and the fencing that elects B2 uncleanly.
+            assert len(violation.trace) == 4
+        else:
+            assert result.complete and result.distinct_states == 113
+        assert model.effective_settings()["unclean.leader.election.enable"] is lost
+
+
+def test_the_ignored_unclean_setting_is_shown_in_effect_as_false(capsys):
+    code = cli.main(["check", "controller", "--kafka-version", "3.8", "--no-diagram",
+                     *[a for k, v in UNCLEAN.items() for a in ("--set", f"{k}={v}")],
+                     *[a for k, v in UNCLEAN_BOUNDS.items() for a in ("--bound", f"{k}={v}")],
+                     "--property", "CommittedRecordsStay"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "in effect: unclean.leader.election.enable=false (given: true)" in out
+    assert "KAFKA-12670" in out
