@@ -44,3 +44,29 @@ def test_the_ignored_unclean_setting_is_shown_in_effect_as_false(capsys):
     assert code == 0
     assert "in effect: unclean.leader.election.enable=false (given: true)" in out
     assert "KAFKA-12670" in out
+
+
+ELR = "eligible.leader.replicas.version"
+LAST_ISR_MEMBER = {"acks": "all", "replication.factor": "2", "min.insync.replicas": "2"}
+
+
+def elr_notes(model):
+    return [n for n in model.notes() if n.startswith(ELR)]
+
+
+def test_a_verdict_resting_on_defaulted_elr_says_it_assumes_a_cluster_formatted_by_4_1():
+    # Kafka 4.4 turns ELR on only in clusters formatted by 4.1 or later: the power loss of
+    # the last ISR member holds there and loses a write in a cluster upgraded from 4.0.
+    assumed = make_model("replication", LAST_ISR_MEMBER, crash_kind="power-loss")
+    result = breadth_first(assumed)
+    assert result.result == "holds" and result.distinct_states == 1_731
+    [note] = elr_notes(assumed)
+    assert "formatted by 4.1 or later" in note and f"--set {ELR}=0" in note
+    upgraded = make_model("replication", {**LAST_ISR_MEMBER, ELR: "0"},
+                          crash_kind="power-loss")
+    trace = breadth_first(upgraded, ["NoAckedWriteLost"]).violation("NoAckedWriteLost").trace
+    assert len(trace) == 10 and not elr_notes(upgraded)
+    # Set explicitly, ELR is no assumption; the controller model words it the same way.
+    [explicit] = elr_notes(make_model("replication", {**LAST_ISR_MEMBER, ELR: "1"}))
+    assert "assumed" not in explicit
+    assert elr_notes(make_model("controller", {})) == [note]

@@ -35,7 +35,12 @@ from kafkacheck.model.cluster.partition import (
     mask_text,
     put,
 )
-from kafkacheck.model.cluster.replication import DISK_LOSS, ISR_UPDATES, elr_problem
+from kafkacheck.model.cluster.replication import (
+    DISK_LOSS,
+    ISR_UPDATES,
+    elr_note,
+    elr_problem,
+)
 from kafkacheck.model.interface import POWER_LOSS, Action, Bound, Model, State, replacer
 from kafkacheck.properties.base import Property
 
@@ -1235,9 +1240,9 @@ class ControllerModel(ControllerPresentation, Model):
             out.append(f"unclean.leader.election.enable=true: the KRaft controller of Kafka "
                        f"{self.config.kafka_version} ignores it (read from 3.9, KAFKA-12670), "
                        "so no unclean election is explored")
-        if self.elr:
-            out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "
-                       "below min.insync.replicas stay eligible leaders")
+        elr = elr_note(self.config)
+        if elr:
+            out.append(elr)
         configured = self.kafka["min.insync.replicas"]
         if configured > self.n:
             out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: Kafka "

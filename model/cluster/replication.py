@@ -770,9 +770,9 @@ class ReplicationModel(Model):
         if self.crash_kind == "process" and self.bound["crashes"] > 0 and self.flush_every != 1:
             out.append("crash_kind=process: power loss (unflushed writes are lost) is NOT "
                        "explored; use --bound crash_kind=any")
-        if self.elr:
-            out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "
-                       "below min.insync.replicas stay eligible leaders")
+        elr = elr_note(self.config)
+        if elr:
+            out.append(elr)
         if not self.slow_followers:
             out.append("slow_followers=none: a running follower never falls out of the ISR "
                        "(slow followers are NOT explored)")
@@ -917,3 +917,19 @@ def elr_problem(config: Any) -> str | None:
         return (f"eligible.leader.replicas.version=1 does not exist in Kafka "
                 f"{config.kafka_version} (KIP-966 arrived in 4.0)")
     return None
+
+
+def elr_note(config: Any) -> str | None:
+    """The note of a configuration with Eligible Leader Replicas on; when that is the
+    release's default it names the assumption (on for clusters formatted by 4.1 or later,
+    off in clusters upgraded from earlier releases until kafka-features.sh upgrades it)."""
+    if config.kafka.get("eligible.leader.replicas.version", 0) != 1:
+        return None
+    text = ("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR below "
+            "min.insync.replicas stay eligible leaders")
+    if "eligible.leader.replicas.version" in config.explicit:
+        return text
+    return (f"{text}; assumed as Kafka {config.kafka_version}'s default for clusters "
+            "formatted by 4.1 or later: a cluster upgraded from an earlier release keeps 0 "
+            "until kafka-features.sh upgrades it (check it with --set "
+            "eligible.leader.replicas.version=0)")
