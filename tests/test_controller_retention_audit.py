@@ -6,6 +6,8 @@ that the model still obeyed, or an assumption a verdict rested on without saying
 
 from __future__ import annotations
 
+from mutants import make_mutant
+
 from kafkacheck import cli
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.testing import make_model
@@ -70,3 +72,21 @@ def test_a_verdict_resting_on_defaulted_elr_says_it_assumes_a_cluster_formatted_
     [explicit] = elr_notes(make_model("replication", {**LAST_ISR_MEMBER, ELR: "1"}))
     assert "assumed" not in explicit
     assert elr_notes(make_model("controller", {})) == [note]
+
+
+def test_fenced_never_joins_isr_fails_in_the_controller_model_when_kip_841_is_reverted():
+    # The controller model starts at 3.3, where KIP-841 already refuses fenced joiners: the
+    # property needs a mutant to show it can fail.  B1 asks to add B2, B2's node loses its
+    # disk and is fenced, and the request is handled after the fencing.
+    bounds = {"brokers": 2, "controllers": 1, "slow_followers": 1, "crashes": 0,
+              "isolations": 0, "restarts": 0, "disk_losses": 1, "isr_updates": "in-flight",
+              "records": 1}
+    settings = {"acks": "all", "min.insync.replicas": "2"}
+    mutant = make_mutant("controller", "fenced-joins-isr", settings, **bounds)
+    trace = breadth_first(mutant, ["FencedNeverJoinsIsr"]).violation(
+        "FencedNeverJoinsIsr").trace
+    assert [a[0] for a in trace.actions][-4:] == [
+        "AlterPartition", "DiskLoss", "Fence", "AlterPartitionAccepted"]
+    result = breadth_first(make_model("controller", settings, **bounds),
+                           ["FencedNeverJoinsIsr"])
+    assert result.result == "holds" and result.distinct_states == 258
