@@ -10,6 +10,7 @@ from mutants import make_mutant
 
 from kafkacheck import cli
 from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.model.cluster.replication import ALTER_PARTITION_RACE
 from kafkacheck.testing import make_model
 
 # A follower falls out of the ISR, the leader commits r1 alone (min ISR 1) and crashes:
@@ -90,3 +91,32 @@ def test_fenced_never_joins_isr_fails_in_the_controller_model_when_kip_841_is_re
     result = breadth_first(make_model("controller", settings, **bounds),
                            ["FencedNeverJoinsIsr"])
     assert result.result == "holds" and result.distinct_states == 258
+
+
+# KIP-903's race at its smallest: B2 catches up, B1 asks to add it, B2 loses its disk and
+# restarts before the controller handles the request (Kafka before 3.5 accepts it).
+RACE = {"acks": "all", "min.insync.replicas": "2"}
+RACE_BOUNDS = {"brokers": 2, "controllers": 1, "slow_followers": 1, "crashes": 0,
+               "isolations": 0, "restarts": 1, "disk_losses": 1, "records": 1}
+
+
+def test_a_disk_loss_check_with_atomic_isr_updates_names_the_alter_partition_race_unexplored():
+    # With isr_updates=atomic the controller decides each AlterPartition in the step it is
+    # sent: the request decided after its new member restarted empty never exists, so
+    # IsrJoinersHoldCommitted holds on Kafka 3.4, which has the race (in-flight finds it).
+    atomic = make_model("controller", RACE, kafka_version="3.4", **RACE_BOUNDS)
+    result = breadth_first(atomic, ["IsrJoinersHoldCommitted"])
+    assert result.result == "holds" and result.distinct_states == 2_159
+    assert ALTER_PARTITION_RACE in atomic.fault_model().not_explored
+    in_flight = make_model("controller", RACE, kafka_version="3.4", isr_updates="in-flight",
+                           **RACE_BOUNDS)
+    assert breadth_first(in_flight, ["IsrJoinersHoldCommitted"]).violation(
+        "IsrJoinersHoldCommitted") is not None
+    assert ALTER_PARTITION_RACE not in in_flight.fault_model().not_explored
+    # The replication model abstracts the controller the same way and says so too.
+    repl = make_model("replication", {**RACE, "replication.factor": "2"}, kafka_version="3.4",
+                      crashes=0, disk_losses=1, records=2)
+    assert breadth_first(repl, ["IsrJoinersHoldCommitted"]).result == "holds"
+    assert ALTER_PARTITION_RACE in repl.fault_model().not_explored
+    # Without a disk loss neither property of the race is checked: the fault line is as it was.
+    assert ALTER_PARTITION_RACE not in make_model("controller", RACE).fault_model().not_explored

@@ -40,8 +40,17 @@ from kafkacheck.model.cluster.replication import (
     ISR_UPDATES,
     elr_note,
     elr_problem,
+    with_alter_partition_race,
 )
-from kafkacheck.model.interface import POWER_LOSS, Action, Bound, Model, State, replacer
+from kafkacheck.model.interface import (
+    POWER_LOSS,
+    Action,
+    Bound,
+    FaultModel,
+    Model,
+    State,
+    replacer,
+)
 from kafkacheck.properties.base import Property
 
 _new = tuple.__new__
@@ -1228,6 +1237,10 @@ class ControllerModel(ControllerPresentation, Model):
                 "FetchMetadata", "Resign", "StepDown", "QuorumSync", "Elect", "Fence",
                 "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate", "Heal",
                 "AlterPartitionAccepted", "AlterPartitionRejected", "DiskLoss")
+
+    def fault_model(self) -> FaultModel:
+        """The bounds' faults, and the AlterPartition race when atomic ISR updates hide it."""
+        return with_alter_partition_race(super().fault_model(), self.bound)
 
     def effective_settings(self) -> dict[str, Any]:
         """unclean.leader.election.enable as the KRaft controller of this release reads it."""
