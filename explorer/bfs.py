@@ -27,6 +27,9 @@ from kafkacheck.explorer.search import (
     checkpoint_folder,
     collect,
     new_result,
+    pace_gc,
+    paced_gc,
+    restore_gc,
     run_identity,
     write_checkpoint,
 )
@@ -74,6 +77,7 @@ def breadth_first(
     if resume is not None:
         shard.restore(checkpoint_folder(Path(resume), identity) / "shard-0")
         result.notes.append(f"resumed from {resume} at depth {shard.depth}")
+    paced = pace_gc()
     try:
         try:
             if resume is None:
@@ -103,6 +107,7 @@ def breadth_first(
         except KeyboardInterrupt:
             result.stop_reason = "interrupted (Ctrl-C)"
     finally:
+        restore_gc(paced)
         if progress is not None:
             progress.done()
         if spill.spilled:
@@ -130,5 +135,6 @@ def finish(model: Model, props: PropertySet, result: CheckResult, shard: Shard,
     if props.eventually and graph is not None:
         from kafkacheck.explorer.liveness import check_liveness
 
-        check_liveness(model, props.eventually, result, graph, shard.table.parent)
+        with paced_gc():  # the graph is millions of tuples the default pace walks again
+            check_liveness(model, props.eventually, result, graph, shard.table.parent)
     result.graph = graph

@@ -13,7 +13,15 @@ from kafkacheck.explorer.bfs import finish
 from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
-from kafkacheck.explorer.search import Clock, Limits, Shard, StopSearch, new_result
+from kafkacheck.explorer.search import (
+    Clock,
+    Limits,
+    Shard,
+    StopSearch,
+    new_result,
+    pace_gc,
+    restore_gc,
+)
 from kafkacheck.model.interface import Model
 
 
@@ -34,6 +42,7 @@ def depth_first(
     result = new_result(model, props, "dfs", "dfs")
     shard = Shard(model, props, state_limit=max_states, stop_at_first=stop_at_first)
     clock = Clock(limits, progress)
+    paced = pace_gc()
     try:
         try:
             shard.seed(model.init_states())
@@ -48,6 +57,7 @@ def depth_first(
         except KeyboardInterrupt:
             result.stop_reason = "interrupted (Ctrl-C)"
     finally:
+        restore_gc(paced)
         if progress is not None:
             progress.done()
     result.seconds = clock.seconds()

@@ -36,6 +36,7 @@ from kafkacheck.explorer.search import (
     checkpoint_folder,
     collect,
     new_result,
+    pace_gc,
     run_identity,
     write_checkpoint,
 )
@@ -148,6 +149,7 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
     worker = ShardWorker(model, props, index, count, memory_budget)
     worker.abort = abort.is_set
+    pace_gc()  # this process only searches
     level = 0
     while True:
         command, arg = conn.recv()

@@ -23,7 +23,7 @@ from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.parallel import MAX_WORKERS, LevelDriver, ShardWorker
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
-from kafkacheck.explorer.search import Limits, collect, new_result
+from kafkacheck.explorer.search import Limits, collect, new_result, pace_gc
 from kafkacheck.model.interface import Model
 
 
@@ -35,6 +35,7 @@ class _ShardActorBody:
         props = select_properties(model, names)
         self.worker = ShardWorker(model, props, index, count)
         self.pending_stop = ""
+        pace_gc()  # the actor's process only searches
 
     def seed(self) -> dict[str, Any]:
         return self.worker.seed()

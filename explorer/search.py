@@ -12,6 +12,7 @@ per worker and exchange successors with their owners in batches.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -20,6 +21,7 @@ import tempfile
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -54,6 +56,45 @@ BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 # owner reads after it, so sending it again would only be packed, shipped and dropped.
 SENT_SLOTS = 1 << 18
 _FP_LIMIT = 1 << 64
+
+
+# Python's cyclic collector runs every 700 net new container objects, and every few runs
+# it walks every live state again (the level kept as objects, the unpacked chunk, the
+# graph).  States are tuples of ints, which form no cycles: a search collects only the
+# young objects, and only every GC_YOUNG net new ones (a bound on what a cycle could
+# keep), with what existed before it frozen (bench/gc_pacing.py measures the saving).
+GC_YOUNG = 1_000_000
+GC_NEVER = 1_000_000  # older generations: no collections during the search
+
+
+def pace_gc() -> tuple[tuple[int, int, int], bool]:
+    """Freeze what exists now (it is never walked again; unless a caller froze objects
+    already) and collect young objects only, every GC_YOUNG; returns what restore_gc
+    undoes."""
+    old = gc.get_threshold()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    gc.set_threshold(GC_YOUNG, GC_NEVER, GC_NEVER)
+    return old, freeze
+
+
+def restore_gc(paced: tuple[tuple[int, int, int], bool]) -> None:
+    """Undo pace_gc."""
+    old, froze = paced
+    gc.set_threshold(*old)
+    if froze:
+        gc.unfreeze()
+
+
+@contextmanager
+def paced_gc() -> Iterator[None]:
+    """pace_gc for the length of a search."""
+    old = pace_gc()
+    try:
+        yield
+    finally:
+        restore_gc(old)
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,36 @@ def test_consuming_never_deletes_records_the_seeds_claim():
                        records=2, crashes=1, retention=1)
     result = breadth_first(model, ["ConsumingNeverDeletes"])
     assert result.result == "holds" and result.coverage["Retention"] > 0
+
+
+REPLICATED_ONE = {"replication.factor": "1", "acks": "all", "enable.auto.commit": "false",
+                  "auto.offset.reset": "earliest"}
+
+
+def _walk(model, names_in_order):
+    """The state reached by taking, in turn, the first enabled action of each family."""
+    state = model.init_states()[0]
+    for family in names_in_order:
+        state = next(t for a, t in model.successors(state) if a[0] == family)
+    return state
+
+
+def test_a_partition_left_without_a_leader_owes_nothing_once_every_record_was_processed():
+    # Every record processed and committed, then the only broker crashes and stays down: the
+    # partition has no leader, and no record is owed (this was a false red: a leaderless
+    # partition counted as unprocessed).
+    model = make_model("group", REPLICATED_ONE, consumers=1, records=1, log="replicated",
+                       broker_crashes=1, commit="sync-after-processing")
+    prop = {p.name: p for p in model.properties()}["AllRecordsProcessed"]
+    done = ["Join", "InitialRebalance", "Sync", "Produce", "Ack", "Poll", "Process", "Commit"]
+    assert prop.holds(_walk(model, done + ["Crash", "Fence"]))
+    assert not prop.holds(_walk(model, done[:5] + ["Crash", "Fence"]))  # r1 still owed
+
+
+def test_a_committed_record_on_a_broker_that_never_returns_is_never_processed():
+    model = make_model("group", REPLICATED_ONE, consumers=1, records=1, log="replicated",
+                       broker_crashes=1, commit="sync-after-processing")
+    trace = breadth_first(model, ["AllRecordsProcessed"]).violation("AllRecordsProcessed").trace
+    steps = names(trace)
+    assert steps[:3] == ["Produce", "Crash", "Fence"] and len(steps) == 6
+    assert "Process" not in steps and "Restart" not in steps

@@ -76,6 +76,10 @@ class AbstractLog:
         """Record ids at offsets lo..hi-1 (committed records first)."""
         return offsets_mask(lo, hi)
 
+    def committed_ids(self, log: tuple, p: int) -> int:
+        """Record ids below partition p's high watermark (this log always has a leader)."""
+        return offsets_mask(0, log[p][HW])
+
     def ids_text(self, mask: int) -> str:
         """A record-id mask as offsets {0, 1}."""
         return "{" + ", ".join(str(o) for o in range(mask.bit_length()) if mask >> o & 1) + "}"
@@ -177,8 +181,14 @@ class ReplicatedLog:
         return -1 if known < 0 else end
 
     def committed_ids(self, log: State, p: int) -> int:
-        """Record ids ever below a leader's high watermark on partition p."""
-        return log_records(log.parts[p].committed)
+        """Record ids ever below a leader's high watermark on partition p that some replica
+        still holds: what a leader elected later could serve (the records owed to the
+        consumers while the partition has no live leader)."""
+        part = log.parts[p]
+        held = 0
+        for replica_log in part.logs:
+            held |= log_records(replica_log)
+        return log_records(part.committed) & held
 
     def leader_ids(self, log: State, p: int) -> int:
         """Record ids in partition p's current leader's log."""
