@@ -7,7 +7,7 @@ from typing import Any
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
-from kafkacheck.model.settings import SETTINGS
+from kafkacheck.model.settings import render_uncovered, setting_of
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
 
@@ -65,10 +65,12 @@ def not_covered_text(result: CheckResult) -> str:
     """Why the run is not covered: each setting, the value asked for and what it changes."""
     parts = []
     for name, value in result.uncovered_settings.items():
-        setting = SETTINGS[name]
+        setting = setting_of(name)
         roles = " and ".join(setting.semantics)
         if name in result.model.settings:
             why = "value not modelled"
+        elif setting.name in result.model.settings:  # a prefixed key: set the model's own
+            why = f"not the {setting.name} the model runs; set {setting.name} itself"
         else:
             why = f"changes {roles} semantics the model does not model"
         parts.append(f"{name}={setting.render(value)} ({why})")
@@ -268,7 +270,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "effective_config": {**cfg.kafka_text(), **{
             k: eff for k, (_given, eff) in _overrides(model).items()}},
         "not_modelled": sorted(cfg.not_modelled),
-        "not_covered": {k: SETTINGS[k].render(v) for k, v in result.uncovered_settings.items()},
+        "not_covered": {k: render_uncovered(k, v) for k, v in result.uncovered_settings.items()},
         "bounds": dict(cfg.bounds),
         "fault_model": result.fault_model.as_json(),
         "warnings": [w for w in (power_loss_warning(result),) if w],

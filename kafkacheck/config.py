@@ -148,7 +148,8 @@ class Config:
 
     def uncovered_text(self) -> str:
         """'transactional.id=tx, isolation.level=read_committed' (empty when covered)."""
-        return ", ".join(f"{k}={kafka_settings.render(k, v)}" for k, v in self.uncovered.items())
+        return ", ".join(f"{k}={kafka_settings.render_uncovered(k, v)}"
+                         for k, v in self.uncovered.items())
 
     def kafka_text(self) -> dict[str, str]:
         """The Kafka settings rendered as .properties values."""
@@ -159,7 +160,7 @@ class Config:
         data: dict[str, Any] = {"kafka": self.kafka_text(), "bounds": dict(self.bounds),
                                 "kafka_version": self.kafka_version}
         if self.uncovered:  # the run differs (not covered) though its model settings do not
-            data["not_covered"] = {k: kafka_settings.render(k, v)
+            data["not_covered"] = {k: kafka_settings.render_uncovered(k, v)
                                    for k, v in self.uncovered.items()}
         blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
@@ -174,7 +175,7 @@ class Config:
                 k: kafka_settings.render(k, v) for k, v in self.not_modelled.items()
             },
             "not_covered": {
-                k: kafka_settings.render(k, v) for k, v in self.uncovered.items()
+                k: kafka_settings.render_uncovered(k, v) for k, v in self.uncovered.items()
             },
         }
 
@@ -370,12 +371,19 @@ def _catalogue_value(key: str, text: str) -> Any:
 
     cat = catalogue.load()
     definition = cat.definition(key)
-    if definition is None:
+    # A prefixed client key (producer.override.acks) is checked as the key it prefixes.
+    prefixed = None if definition is not None else next(
+        (info.definition for role in catalogue.ROLES
+         if (info := cat.classify(role, key)).kind == "kafka-prefix" and info.definition),
+        None)
+    if definition is None and prefixed is None:
         return text
     try:
-        value = cat.parse_anywhere(key, text)
+        value = (cat.parse_anywhere(key, text) if prefixed is None
+                 else catalogue.parse_value(prefixed, text))
     except ValueError as exc:
         raise kafka_settings.SettingError(f"invalid value {text!r} for {key}: {exc}") from None
+    definition = definition or prefixed
     if definition.type == "PASSWORD":
         return "[hidden]"  # Password.toString(), as Kafka logs it
     if isinstance(value, list):
@@ -383,6 +391,46 @@ def _catalogue_value(key: str, text: str) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
+                     kafka: Mapping[str, Any],
+                     version: versions.Version) -> tuple[set[str], dict[str, Any]]:
+    """The client settings given for the application a model stands for, through its
+    client prefixes (``producer.override.acks=1``; ``""``: bare keys reach its clients):
+    those its clients run as the model's do (the application's own value, or one it sets
+    whatever the key says), and the others, with their values (not covered)."""
+    runs = model_cls.client_values(kafka)
+    same: set[str] = set()
+    differ: dict[str, Any] = {}
+    for key, text in raw.items():
+        bare = key in kafka_settings.SETTINGS
+        prefix = "" if bare else max(
+            (p for p in model_cls.client_prefixes if p and key.startswith(p)), key=len,
+            default=None)
+        if prefix not in model_cls.client_prefixes or key in model_cls.settings:
+            continue
+        setting = kafka_settings.setting_of(key)
+        if setting is None or not setting.semantics:
+            continue
+        if setting.name in model_cls.client_forced(kafka, prefix):
+            same.add(key)
+            continue
+        try:
+            value = setting.value_of(text)
+        except kafka_settings.SettingError:
+            # Kafka's own type check passed (_catalogue_value): a value outside what the
+            # model represents (topic.creation.default.replication.factor=-1).
+            differ[key] = text
+            continue
+        absent = kafka_settings.absent_in(setting.name, value, version)
+        if absent:
+            raise UsageError(f"{key}: {absent}")
+        if value == runs.get(setting.name, kafka_settings.default_for(setting.name, version)):
+            same.add(key)
+        else:
+            differ[key] = value
+    return same, differ
 
 
 def build_config(
@@ -459,6 +507,8 @@ def build_config(
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
                                          dict(model_cls.covered_values), version)
     uncovered.update(model_cls.uncovered_under(given, bound_values))
+    same, differ = _client_settings(model_cls, raw, kafka, version)
+    uncovered = {**{k: v for k, v in uncovered.items() if k not in same}, **differ}
     for key in uncovered:
         if key in kafka:
             # The model runs under the version's default, the behaviour it covers; the

@@ -115,7 +115,9 @@ def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
     if cell.verdict == "holds":
         never = f"; never injected: {', '.join(rr.never_injected)}" if rr.never_injected else ""
         return f"✅ holds ({rr.distinct:,} states{never})"
-    return f"⚠️ unknown: {rr.stop_reason} at {rr.distinct:,} states"
+    if cell.verdict == "unknown":
+        return f"⚠️ unknown: {rr.stop_reason} at {rr.distinct:,} states"
+    return f"⚠️ {cell.verdict} ({rr.distinct:,} states)"  # not covered, not checked
 
 
 def _differs_by_one(a: Row, b: Row) -> list[tuple[str, Any, Any]]:
@@ -132,15 +134,24 @@ def _differs_by_one(a: Row, b: Row) -> list[tuple[str, Any, Any]]:
     return out
 
 
+def _shrinks_the_search(a: Row, b: Row, key: str) -> bool:
+    """Whether ``key`` is a bound that counts (faults, retries, records, partitions,
+    instances) or names a fault's kind: a row with less of it explores less or drops the
+    fault, so it prevents nothing (unlike a setting, a release or an application's mode)."""
+    if key in a.settings or key in b.settings or key not in (*a.bounds, *b.bounds):
+        return False
+    return key == "crash_kind" or any(isinstance(r.bounds.get(key), int) for r in (a, b))
+
+
 def _prevention(matrix: Matrix, results: list[RowResult], rr: RowResult, name: str) -> list[str]:
-    """Rows of the same matrix, one setting away, where the property holds."""
+    """Rows of the same matrix, one setting away, where the property holds (a smaller fault
+    budget or search is no prevention: such rows are left out)."""
     lines = []
     for other in results:
         if other.cells[name].verdict != "holds":
             continue
         diff = _differs_by_one(rr.row, other.row)
-        fault_keys = {"crashes", "crash_kind", "leader_changes", "records"}
-        if len(diff) == 1 and diff[0][0] not in fault_keys:
+        if len(diff) == 1 and not _shrinks_the_search(rr.row, other.row, diff[0][0]):
             key, was, now = diff[0]
             # A fault that no longer fires is the change's effect or a degenerate bound:
             # either way the reader is told.
@@ -215,12 +226,39 @@ def counterexample_page(matrix: Matrix, results: list[RowResult], rr: RowResult,
     ])
 
 
+def _undeclared(declared: Sequence[str], given: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Keys some row sets that are not among a matrix's declared columns, in first-seen order."""
+    keys: list[str] = []
+    for g in given:
+        keys += [k for k in g if k not in declared and k not in keys]
+    return keys
+
+
+def _varies(key: str, given: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether rows differ in ``key`` (one setting it and another not counts)."""
+    return len({repr(g.get(key)) for g in given}) > 1
+
+
 def _columns(matrix: Matrix) -> tuple[list[str], list[str]]:
-    """The setting and bound columns a matrix shows (those some row sets)."""
-    settings_cols = [c for c in matrix.setting_columns
-                     if any(c in row.settings for row in matrix.rows)]
-    bound_cols = [c for c in matrix.bound_columns if any(c in row.bounds for row in matrix.rows)]
-    return settings_cols, bound_cols
+    """The setting and bound columns a matrix shows: the declared ones some row sets, then
+    any other that differs between rows (no row is shown without what tells it apart)."""
+    def shown(declared: Sequence[str], given: list[Mapping[str, Any]]) -> list[str]:
+        return ([c for c in declared if any(c in g for g in given)]
+                + [k for k in _undeclared(declared, given) if _varies(k, given)])
+
+    return (shown(matrix.setting_columns, [r.settings for r in matrix.rows]),
+            shown(matrix.bound_columns, [r.bounds for r in matrix.rows]))
+
+
+def _common_text(matrix: Matrix) -> str:
+    """The settings and bounds every row shares but no column shows, in one line ("" if
+    none): a table never leaves a run's bounds unstated."""
+    parts = []
+    for declared, given in ((matrix.setting_columns, [r.settings for r in matrix.rows]),
+                            (matrix.bound_columns, [r.bounds for r in matrix.rows])):
+        parts += [f"`{k}={given[0][k]}`" for k in _undeclared(declared, given)
+                  if not _varies(k, given)]
+    return f"Every row also runs with {', '.join(parts)}." if parts else ""
 
 
 def _versioned(matrix: Matrix) -> bool:
@@ -245,7 +283,8 @@ def matrix_markdown(matrix: Matrix, results: list[RowResult]) -> str:
     header = [*settings_cols, *bound_cols, *matrix.columns, "time"]
     if _versioned(matrix):
         header.insert(0, "Kafka")
-    lines = [f"## {matrix.title}", "", matrix.intro, "",
+    common = _common_text(matrix)
+    lines = [f"## {matrix.title}", "", matrix.intro, "", *([common, ""] if common else []),
              "| " + " | ".join(f"`{h}`" if h in settings_cols else h for h in header) + " |",
              "|" + "---|" * len(header)]
     lines += [row_markdown(matrix, rr) for rr in results]
@@ -259,6 +298,7 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
 
     cache: dict[str, Run] = {}
     runs = 0
+    stale = _pages_of(out, "claim")
 
     def check(model: str, settings: Mapping[str, str], bounds: Mapping[str, Any],
               properties: Sequence[str]) -> Run:
@@ -280,6 +320,7 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
                 fname = f"claim-{row.slug}-{name}.md"
                 (out / "counterexamples" / fname).write_text(
                     counterexample_page(pseudo, [rr], rr, name, stamp), encoding="utf-8")
+                stale.discard(out / "counterexamples" / fname)
                 run.links[name] = f"counterexamples/{fname}"
         cache[key] = run
         return run
@@ -300,6 +341,7 @@ def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
                  f"> {claim.korean}", ">", f"> *{claim.english}* (section: {claim.section})",
                  "", f"**Verdict: {verdict.verdict}.** {verdict.conditions}", "",
                  "Evidence:", "", *[f"- {e}" for e in verdict.evidence], ""]
+    _remove(stale)
     return "\n".join(lines + summary + [""] + body), runs
 
 
@@ -384,6 +426,21 @@ def generate(out: str | Path = "reports", only: Sequence[str] = (),
         _ROW_LIMIT["seconds"] = None
 
 
+def _pages_of(out: Path, section: str) -> set[Path]:
+    """The counterexample pages a section wrote before (``{section}-...md``; a longer
+    section id that starts the same way keeps its own)."""
+    longer = [m.id for m in MATRICES if m.id != section and m.id.startswith(section + "-")]
+    return {path for path in (out / "counterexamples").glob(f"{section}-*.md")
+            if not any(path.name.startswith(other + "-") for other in longer)}
+
+
+def _remove(pages: set[Path]) -> None:
+    """Delete counterexample pages a regeneration no longer writes (the cell turned green,
+    or its row is gone): a page left behind would show a violation nothing reports."""
+    for path in pages:
+        path.unlink(missing_ok=True)
+
+
 def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> int:
     sections = {m.id for m in MATRICES} | {"claims", "conformance", "protocols"}
     unknown = [name for name in only if name not in sections]
@@ -408,12 +465,15 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
     for matrix in matrices:
         tasks = [(row, matrix.columns, matrix.max_states) for row in matrix.rows]
         results = _run_all(tasks, processes or min(2, mp.cpu_count()))
+        stale = _pages_of(out, matrix.id)
         for rr in results:
             for name, cell in rr.cells.items():
                 if cell.verdict == "violated" and cell.steps is not None:
                     page = counterexample_page(matrix, results, rr, name, stamp)
                     path = out / "counterexamples" / f"{matrix.id}-{rr.row.slug}-{name}.md"
                     path.write_text(page, encoding="utf-8")
+                    stale.discard(path)
+        _remove(stale)
         sections.append(matrix_markdown(matrix, results))
         data["matrices"][matrix.id] = [
             {"model": rr.row.model, "settings": dict(rr.row.settings),

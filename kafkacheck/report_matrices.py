@@ -109,8 +109,9 @@ REPLICATION = Matrix(
     id="replication",
     title="Replication: can an acknowledged write be lost?",
     intro="One partition replicated on 2 or 3 brokers; the producer sends 2 records; "
-          "the fault budget is one broker crash (a process crash keeps the page cache; a "
-          "power loss loses what was not flushed to disk). Rows with the legacy "
+          "the fault budget is one broker crash (two where the crashes column says so; a "
+          "process crash keeps the page cache, a power loss loses what was not flushed to "
+          "disk). Rows with the legacy "
           "high-watermark truncation also allow one leadership move without a crash.",
     model="replication",
     columns=("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw",
@@ -463,7 +464,8 @@ STREAMS = Matrix(
     title="Kafka Streams: a count per key through an instance crash",
     intro="A task counts its input records per key into a store logged to a changelog and "
           "writes each new count to an output topic; the instance running it crashes once, "
-          "at any moment, and restarts with empty memory: it restores the store from the "
+          "at any moment none of its requests is in flight (a crash with one in flight is "
+          "not modelled), and restarts with empty memory: it restores the store from the "
           "changelog and resumes from the committed offset. With exactly_once_v2 the "
           "output, the changelog and the offset commit are one transaction (KIP-447).",
     model="streams",
@@ -494,7 +496,8 @@ SINK = Matrix(
           "offsets. A crashed task's partition goes to the other task after a rebalance. "
           "The table is written by appending a row per record, or by an upsert keyed by "
           "topic-partition-offset. The last rows add a record the converter fails on "
-          "(errors.tolerance, KIP-298).",
+          "(errors.tolerance, KIP-298); the worker does not wait for its dead-letter queue "
+          "send before committing past it.",
     model="sink",
     columns=("SinkNoLoss", "SinkNoDuplicates", "SomeRedelivery"),
     setting_columns=("errors.tolerance", "errors.deadletterqueue.topic.name"),

@@ -169,7 +169,9 @@ def result_row(scenario: Scenario, protocol: Protocol, rr: Any) -> str:
         if cell.verdict == "violated":
             cells.append(f"❌ violated ({cell.steps} steps)")
         elif cell.verdict == "holds":
-            cells.append("✅ holds")
+            # as in the matrices: a holds beside a fault that never fired says so
+            never = getattr(rr, "never_injected", ())
+            cells.append("✅ holds" + (f" (never injected: {', '.join(never)})" if never else ""))
         else:
             cells.append(f"⚠️ {cell.verdict}")
     return (f"| {scenario.title} | {protocol.label} | " + " | ".join(cells)

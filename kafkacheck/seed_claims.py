@@ -89,12 +89,20 @@ def decided(
 
     The conditions text explains *why* the verdict follows from the runs; ``expect``
     lists (run, property, expected verdict) so that a model change that flips a run
-    cannot leave a stale verdict standing.
+    cannot leave a stale verdict standing; an expected "holds" from a run in which an
+    offered fault never fired does not count.
     """
     broken = [
         f"{prop} {run.verdicts.get(prop)} (expected {want}) in `{run.command()}`"
         for run, prop, want in expect
         if run.verdicts.get(prop) != want
+    ]
+    # a "holds" the reasoning needs is no evidence under a fault that never fired
+    broken += [
+        f"{prop} holds only without {', '.join(run.never_injected)} (never injected) in "
+        f"`{run.command()}`"
+        for run, prop, want in expect
+        if want == "holds" and run.verdicts.get(prop) == "holds" and run.never_injected
     ]
     if broken:
         return Verdict(
@@ -414,7 +422,11 @@ def _acks_values(check: Checker) -> Verdict:
             acks1.cite("NoAckedWriteLost"),
             safe.cite("NoAckedWriteLost"),
         ],
-        expect=[(acks1, "NoAckedWriteLost", "violated"), (safe, "NoAckedWriteLost", "holds")],
+        expect=[
+            (acks0, "CommittedRecordsStay", "violated"),
+            (acks1, "NoAckedWriteLost", "violated"),
+            (safe, "NoAckedWriteLost", "holds"),
+        ],
     )
 
 

@@ -154,6 +154,22 @@ class Model:
     # What canonical() renames, in a few words: results say "symmetry: <this>" so that
     # counts of classes are not read as counts of states.
     symmetry_over: ClassVar[str] = "states"
+    # Prefixes by which the application a model stands for hands settings to its own Kafka
+    # clients (StreamsConfig producer., Connect's producer.override., KIP-458): a client
+    # setting given so changes the run as the client setting itself would.
+    client_prefixes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
+        """The values the application gives its clients where they are not Kafka's defaults,
+        under its own settings ``kafka``: the values the model's clients run with."""
+        return {}
+
+    @classmethod
+    def client_forced(cls, kafka: Mapping[str, Any], prefix: str) -> frozenset[str]:
+        """Client settings the application sets itself whatever a key with ``prefix`` says
+        (it drops or replaces the user's value), under its own settings ``kafka``."""
+        return frozenset()
 
     @classmethod
     def uncovered_under(cls, given: Mapping[str, Any],

@@ -284,8 +284,8 @@ _ALL: tuple[Preset, ...] = (
            {"processing.guarantee": "at_least_once"},
            {"instances": 2, "inputs": 2, "instance_crashes": 1}, ("CountsExact",)),
     Preset("streams-eos-crash", "streams",
-           "Kafka Streams exactly_once_v2 through an instance crash at every point: every "
-           "count exact (KIP-447)", {"processing.guarantee": "exactly_once_v2"},
+           "Kafka Streams exactly_once_v2 through an instance crash at every point between "
+           "its requests: every count exact (KIP-447)", {"processing.guarantee": "exactly_once_v2"},
            {"instances": 1, "inputs": 1, "instance_crashes": 1}),
     Preset("sink-duplicate-after-rebalance", "sink",
            "a Connect sink task puts a record, crashes before its offset commit; the "

@@ -546,9 +546,34 @@ def lookup(name: str) -> Setting | None:
     return SETTINGS.get(name)
 
 
+# Prefixes by which Kafka Streams and Connect hand a setting on to their own clients and
+# the topics they create (StreamsConfig PRODUCER_PREFIX, the consumer prefixes and
+# TOPIC_PREFIX; WorkerConfig producer. and consumer.; ConnectorConfig producer.override.
+# and consumer.override., KIP-458; SourceConnectorConfig topic.creation.default., KIP-158).
+CLIENT_PREFIXES = ("producer.", "consumer.", "main.consumer.", "restore.consumer.",
+                   "global.consumer.", "producer.override.", "consumer.override.", "topic.",
+                   "topic.creation.default.")
+
+
+def setting_of(key: str) -> Setting | None:
+    """The setting ``key`` names: itself, or the client setting after a client prefix
+    (producer.override.acks: acks); None when neither is registered."""
+    if key in SETTINGS:
+        return SETTINGS[key]
+    prefix = max((p for p in CLIENT_PREFIXES if key.startswith(p)), key=len, default="")
+    return SETTINGS.get(key[len(prefix):]) if prefix else None
+
+
 def render(name: str, value: Any) -> str:
     """Print a parsed value the way a .properties file would hold it."""
     setting = SETTINGS.get(name)
+    return setting.render(value) if setting else str(value)
+
+
+def render_uncovered(name: str, value: Any) -> str:
+    """Print a value of a run's not-covered settings, which the registry parsed also when
+    ``name`` carries a client prefix (producer.override.acks=-1: all)."""
+    setting = setting_of(name)
     return setting.render(value) if setting else str(value)
 
 

@@ -372,3 +372,15 @@ def test_search_from_here_names_a_fault_the_search_never_injected() -> None:
     assert (out["found"], out["complete"]) == (False, True)
     assert "offered but never injected (its actions never fired): leader move" in out["text"]
     assert "leader move x1" not in out["text"]
+
+
+def test_a_counterexample_made_under_another_kafka_release_is_refused(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from kafkacheck.webui.traces import counterexamples
+
+    assert main(["check", "acks1-loss", "--property", "NoAckedWriteLost", "--json",
+                 "--kafka-version", "4.2"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    here = explorer_for("acks1-loss").model  # the same settings and bounds, on 4.4
+    with pytest.raises(UsageError, match=r"made with --kafka-version 4\.2 \(here 4\.4\)"):
+        counterexamples(here, result, "cx.json")

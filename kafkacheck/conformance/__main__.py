@@ -349,6 +349,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
     from .conform import judge, render
     from .history import read_events
     from .predict import RunConfig, predict
+    from .soak import FOCUS as SOAK_FOCUS
     from .txn_scenario import judge_txn_run, load_txn_run
 
     try:
@@ -362,6 +363,8 @@ def cmd_judge(args: argparse.Namespace) -> int:
             data = chosen[0]
         config = RunConfig.from_json(data["config"])
         faults = list(data["faults"])
+        # what the run set out to observe: a scenario's focus, or the soak's group kinds
+        focus = list(data.get("focus", SOAK_FOCUS if "soak" in data else ()))
         # A transactions run records outcomes and reads, not an event history.
         recorded: Any = (load_txn_run(data["history_path"]) if config.transactional
                          else read_events(data["history_path"]))
@@ -371,7 +374,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
         return 2
     prediction = predict(config, faults, factory)
     judgement = (judge_txn_run(recorded, prediction) if config.transactional
-                 else judge(recorded, prediction))
+                 else judge(recorded, prediction, focus))
     print(render(judgement))
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,10 @@ for the run's configuration and faults:
 * neither: **absent**.
 
 A run whose final complete read did not finish, or read nothing although records were
-acknowledged, FAILS: without it lost records cannot be told from unread ones.
+acknowledged, FAILS: without it lost records cannot be told from unread ones.  So does a run
+that observed nothing to judge: no send acknowledged, a fault it names never injected (no
+nemesis action for it in the history), or a focus kind whose view never applied (no group
+member polled).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 
 from . import checker
 from .history import OK, Event, Op, as_ops
-from .predict import IMPOSSIBLE, KINDS, NOT_COVERED, POSSIBLE, Prediction
+from .predict import FAULTS, IMPOSSIBLE, KINDS, NOT_COVERED, POSSIBLE, Prediction
 
 ALLOWED = "allowed"
 FAIL = "FAIL"
@@ -75,9 +78,33 @@ def final_read_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
         return f"the final read timed out before the end of {last.extra['incomplete']}"
     acked = sum(1 for o in ops if o.f == "send" and o.type == OK)
     read = sum(len(v) for v in last.reads().values())
-    if acked and not read:
+    if not acked and not any(o.f == "send" for o in ops):
+        return "no send was recorded: the run wrote nothing to lose, duplicate or reorder"
+    if not acked:
+        return "no send was acknowledged: nothing the cluster promised can be checked"
+    if not read:
         return f"{acked} sends were acknowledged but the final read returned nothing"
+    unread = sorted({key for o in ops if o.f == "send" and o.type == OK
+                     for key in o.writes() if not checker._covers(last, key)})
+    if unread:
+        return (f"the final read did not cover {', '.join(unread)}, where sends were "
+                "acknowledged: their loss could not be seen")
     return None
+
+
+def fault_problems(history: Sequence[Event] | Sequence[Op], faults: Sequence[str]) -> list[str]:
+    """The faults a run names that its history shows no nemesis action for (never injected)."""
+    done = {o.f for o in as_ops(history) if o.process == "nemesis"}
+    return [f"the fault {name} was never injected (no {' or '.join(FAULTS[name].injected_by)} "
+            "in the history): the prediction assumes it"
+            for name in faults if FAULTS[name].injected_by
+            and not done.intersection(FAULTS[name].injected_by)]
+
+
+def focus_problems(judged: Sequence[str], focus: Sequence[str]) -> list[str]:
+    """The focus kinds missing from a judgement: their view never applied (no group polled)."""
+    return [f"{KINDS[k].label} was not observed: no consumer group member's poll was recorded"
+            for k in focus if k not in judged]
 
 
 @dataclass
@@ -188,20 +215,25 @@ def kind_verdict(observed: int, status: str) -> str:
     return NOT_SEEN if status == POSSIBLE else ABSENT
 
 
-def overall(kinds: Sequence[KindVerdict], problems: Sequence[str]) -> str:
-    """FAIL on a problem or a failing kind, else not covered, else conforms."""
+def overall(kinds: Sequence[KindVerdict], problems: Sequence[str],
+            focus: Sequence[str] = ()) -> str:
+    """FAIL on a problem or a failing kind, else not covered (a kind observed that no model
+    run covers, or a focus kind the model makes no prediction for), else conforms."""
     if problems or any(k.verdict == FAIL for k in kinds):
         return FAIL
-    if any(k.verdict == NOT_COVERED for k in kinds):
+    if any(k.verdict == NOT_COVERED or (k.kind in focus and k.predicted == NOT_COVERED)
+           for k in kinds):
         return NOT_COVERED
     return CONFORMS
 
 
-def rejudge(recorded: dict[str, Any], prediction: Prediction) -> Judgement:
+def rejudge(recorded: dict[str, Any], prediction: Prediction,
+            focus: Sequence[str] = ()) -> Judgement:
     """Judge a recorded judgement's observed counts (and problems) against a new prediction.
 
     This is what the report does with committed data: the histories stay where the run
-    wrote them, the counts per kind are data, and the prediction is made again now.
+    wrote them, the counts per kind are data, and the prediction is made again now.  A
+    ``focus`` kind the recording did not judge is a problem (see :func:`focus_problems`).
     """
     kinds = []
     for old in recorded["kinds"]:
@@ -212,16 +244,24 @@ def rejudge(recorded: dict[str, Any], prediction: Prediction) -> Judgement:
                          list(old.get("examples", [])))
         kinds.append(kv)
     problems = list(recorded.get("problems", []))
-    return Judgement(overall(kinds, problems), kinds, problems, prediction)
+    problems += [p for p in focus_problems([k.kind for k in kinds], focus) if p not in problems]
+    return Judgement(overall(kinds, problems, focus), kinds, problems, prediction)
 
 
-def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction) -> Judgement:
-    """Compare the anomalies of ``history`` with what ``prediction`` allows."""
+def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction,
+          focus: Sequence[str] = ()) -> Judgement:
+    """Compare the anomalies of ``history`` with what ``prediction`` allows.
+
+    ``focus``: the kinds the run set out to observe; one whose view never applied is a
+    problem, as is a final read that cannot support a verdict or a fault never injected.
+    """
     ops = as_ops(history)
     found = observe(ops)  # a kind missing here: its view does not apply (no group ran)
     read_problem = final_read_problem(ops)
+    problems = ([read_problem] if read_problem else []) + fault_problems(ops, prediction.faults)
+    problems += focus_problems(list(found), focus)
     judgement = judge_found({k: [a.to_json() for a in v] for k, v in found.items()},
-                            [read_problem] if read_problem else [], prediction)
+                            problems, prediction, focus)
     for kv in judgement.kinds:
         if kv.verdict in (FAIL, NOT_COVERED):
             kv.excerpt = excerpt(ops, found[kv.kind])
@@ -229,7 +269,7 @@ def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction) -> Ju
 
 
 def judge_found(found: Mapping[str, Sequence[dict[str, Any]]], problems: Sequence[str],
-                prediction: Prediction) -> Judgement:
+                prediction: Prediction, focus: Sequence[str] = ()) -> Judgement:
     """Judge anomalies already derived (examples per kind id) against ``prediction``.
 
     :func:`judge` derives them from an event history; a transactions run derives them from
@@ -246,7 +286,7 @@ def judge_found(found: Mapping[str, Sequence[dict[str, Any]]], problems: Sequenc
         kinds.append(KindVerdict(kind_id, kind.label, n, pred.status,
                                  kind_verdict(n, pred.status), list(pred.because),
                                  examples=[dict(e) for e in examples[:3]]))
-    return Judgement(overall(kinds, list(problems)), kinds, list(problems), prediction)
+    return Judgement(overall(kinds, list(problems), focus), kinds, list(problems), prediction)
 
 
 def render(j: Judgement) -> str:

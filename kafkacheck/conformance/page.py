@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .catalog import PENDING_FAMILIES, SCENARIOS
 from .conform import FAIL, rejudge
 from .predict import KINDS, Prediction, RunConfig, predict
 from .result import ops_text
+from .soak import FOCUS as SOAK_FOCUS
 
 SUMMARY = "data/conformance-summary.json"
 #: Runs of single scenarios recorded apart (``conformance run --scenarios X --out ...``).
@@ -68,10 +70,15 @@ def _note_runs(all_runs: dict[tuple[Any, ...], dict[str, Any]], prediction: Pred
             entry["used_by"].append(used_by)
 
 
-def _rejudged(entry: dict[str, Any]) -> tuple[dict[str, Any], Prediction]:
-    """A recorded judgement judged again against a prediction made now."""
+def _rejudged(entry: dict[str, Any], focus: Sequence[str]) -> tuple[dict[str, Any], Prediction]:
+    """A recorded judgement judged again against a prediction made now (and its focus)."""
     prediction = predict(RunConfig.from_json(entry["config"]), entry["faults"])
-    return rejudge(entry["judgement"], prediction).to_json(), prediction
+    return rejudge(entry["judgement"], prediction, focus).to_json(), prediction
+
+
+def _n(count: int | None) -> str:
+    """A count for the page: "n/a" when it was not observed (never a 0 in its place)."""
+    return "n/a" if count is None else f"{count:,}"
 
 
 def conformance_markdown(out: Path, stamp: str, version: str) -> str:
@@ -90,8 +97,10 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
         "(lost, duplicated, reordered, inconsistent offsets, skipped, ...) are judged against "
         "the kinds the model allows for the run's configuration and faults. The model runs "
         "below were made when this page was generated. A kind observed that the model says "
-        "cannot happen is a **FAIL**; a final read that did not complete is a **FAIL**; a "
-        "kind no model run covers is **not covered**.", ""]
+        "cannot happen is a **FAIL**; a final read that did not complete is a **FAIL**, and so "
+        "is a run that did not observe what it names (no send acknowledged, a fault never "
+        "injected, a group that never polled); a kind no model run covers is **not covered**.",
+        ""]
     all_runs: dict[tuple[Any, ...], dict[str, Any]] = {}
     if summary is not None:
         lines += _summary_section(summary, all_runs)
@@ -138,7 +147,7 @@ def _summary_section(summary: dict[str, Any],
     ]
     failures = []
     for s in summary.get("scenarios", []):
-        j, prediction = _rejudged(s)
+        j, prediction = _rejudged(s, s["focus"])
         _note_runs(all_runs, prediction, f"`{s['scenario']}`")
         pred, obs = _kinds_text(j, s["focus"])
         verdict = j["verdict"] if j["verdict"] != FAIL else "**FAIL**"
@@ -209,7 +218,7 @@ def _failure_text(name: str, j: dict[str, Any], history: str) -> list[str]:
 def _soak_section(path: Path, data: dict[str, Any],
                   all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
     """Figures and verdict of one recorded soak."""
-    j, prediction = _rejudged(data)
+    j, prediction = _rejudged(data, SOAK_FOCUS)
     _note_runs(all_runs, prediction, f"`{path.name}`")
     f = data["figures"]
     cfg = data["soak"]
@@ -238,8 +247,8 @@ def _soak_section(path: Path, data: dict[str, Any],
         f"| duplicated | {f['duplicated']:,} |",
         f"| reordered | {f['reordered']:,} |",
         f"| inconsistent offsets | {f['inconsistent_offsets']:,} |",
-        f"| never processed by the group | {f['group_never_processed']:,} |",
-        f"| processed twice by the group | {f['group_processed_twice']:,} |",
+        f"| never processed by the group | {_n(f['group_never_processed'])} |",
+        f"| processed twice by the group | {_n(f['group_processed_twice'])} |",
         "",
         f"Verdict against the model: **{j['verdict']}**"
         + ("" if not j.get("problems") else f" ({'; '.join(j['problems'])})") + ".", "",
@@ -295,13 +304,22 @@ def _runs_section(all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
     for (model, settings, bounds), entry in all_runs.items():
         o = entry["outcome"]
         violated = [p for p, v in o.verdicts.items() if v == "violated"]
+        # a verdict that is neither (not covered, unknown) is named: it is no "holds"
+        violated += [f"{p} {v}" for p, v in o.verdicts.items() if v not in ("holds", "violated")]
         lines.append(
             f"| `{model}` | {', '.join(f'{k}={v}' for k, v in settings)} | "
             f"{', '.join(f'{k}={v}' for k, v in bounds)} | "
             f"{', '.join(sorted(entry['stands_for']))} | {', '.join(violated) or 'none'} | "
             f"{o.distinct_states:,}{'' if o.complete else ' (incomplete)'} | "
-            f"{', '.join(entry['used_by'])} | {'; '.join(sorted(entry['notes'])) or '-'} |")
+            f"{', '.join(entry['used_by'])} | {'; '.join(_differs(entry, o)) or '-'} |")
     return lines + [""]
+
+
+def _differs(entry: dict[str, Any], outcome: Any) -> list[str]:
+    """Where a model run differs from the cluster: its abstractions, and any fault its
+    bounds offered that never fired (its holds say nothing about that fault)."""
+    never = list(getattr(outcome, "never_injected", ()))
+    return sorted(entry["notes"]) + ([f"never injected: {', '.join(never)}"] if never else [])
 
 
 def _notes() -> list[str]:

@@ -386,7 +386,8 @@ def epoch_bump(
                     "OUT_OF_ORDER", "Incremented producer epoch", "Resetting sequence"
                 )
             ]
-        complete_read(cluster.client_config(), [(topic, 0)], hw, timeout_s=60)
+        # the warm-up partition too: every acknowledged send must be in a partition read
+        complete_read(cluster.client_config(), [(topic, 0), (warm, 0)], hw, timeout_s=60)
     details["steps"] = steps
     return finish(
         f"idempotent-epoch-bump-{client}",

@@ -191,12 +191,14 @@ class Fault:
     ``bounds`` maps a model run (a model name, or ``model#tag`` for a separate run of the
     same model) to the bounds this fault needs in it.  Faults that need the same run are
     merged by taking the larger bound: a run of many rounds is predicted with the faults
-    of one round, and the report says so.
+    of one round, and the report says so.  ``injected_by`` names the nemesis actions of a
+    history (the scenarios' and the soak's) that show the fault was injected.
     """
 
     name: str
     description: str
     bounds: Mapping[str, Mapping[str, int | str]]
+    injected_by: tuple[str, ...] = ()
 
 
 FAULTS: dict[str, Fault] = {
@@ -207,58 +209,69 @@ FAULTS: dict[str, Fault] = {
             "SIGKILL of a broker process, restarted later on its data (page cache survives)",
             {"replication": {"crashes": 1}, "producer": {"crashes": 1},
              "transactions": {"crashes": 1}},
+            ("kill", "kill-broker"),
         ),
         Fault(
             "broker-kill-overlapping",
             "two broker processes down at once",
             {"replication": {"crashes": 2}, "producer": {"crashes": 1}},
+            ("kill-broker",),
         ),
         Fault(
             "controller-kill",
             "SIGKILL of a KRaft controller process, restarted later",
             {"controller#crash": {"crashes": 1, "restarts": 1}},
+            ("kill-controller",),
         ),
         Fault(
             "pause",
             "SIGSTOP of a process for a while, then SIGCONT (a node cut off from everyone)",
             {"controller": {"isolations": 1}, "producer": {"crashes": 1}},
+            ("pause", "pause-broker"),
         ),
         Fault(
             "leader-isolated",
             "the partition leader cut off from the controller quorum and the other brokers; "
             "clients still reach it",
             {"controller": {"isolations": 1}},
+            ("isolate", "isolate-leader"),
         ),
         Fault(
             "minority-controller",
             "one controller cut off from the other controllers and the brokers",
             {"controller": {"isolations": 1}},
+            ("isolate-controller",),
         ),
         Fault(
             "follower-cut",
             "a follower cut off from its leader (it still reaches the controllers)",
             {"controller": {"isolations": 1}, "producer": {"crashes": 1}},
+            ("cut", "cut-follower"),
         ),
         Fault(
             "client-cut",
             "the clients cut off from a leader: requests time out",
             {"producer": {"lost_responses": 1}},
+            ("cut-clients",),
         ),
         Fault(
             "lost-response",
             "responses from a leader to the clients dropped while requests get through",
             {"producer": {"lost_responses": 1}},
+            ("drop-responses",),
         ),
         Fault(
             "producer-zombie",
             "a transactional producer SIGSTOPped with its transaction open while a newer "
             "instance of its transactional.id initialises, then resumed",
             {"transactions": {"instances": 2}},
+            (),  # the transactions run logs its own steps (TxnRun.faults), not nemesis events
         ),
         Fault(
             "consumer-crash",
             "SIGKILL of a consumer group member, a new member joins",
             {"group": {"crashes": 1, "rejoins": 1}},
+            ("kill-consumer",),
         ),
     )
 }
@@ -333,7 +346,8 @@ class ModelRun:
 
 @dataclass
 class RunOutcome:
-    """The result of one model run: per property, holds / violated / unknown."""
+    """The result of one model run: per property, the explorer's verdict (holds, violated,
+    unknown, not covered, ...)."""
 
     run: ModelRun
     verdicts: dict[str, str]
@@ -341,6 +355,7 @@ class RunOutcome:
     distinct_states: int
     complete: bool
     seconds: float
+    never_injected: tuple[str, ...] = ()  # faults its bounds offered whose actions never fired
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
@@ -351,6 +366,7 @@ class RunOutcome:
             "distinct_states": self.distinct_states,
             "complete": self.complete,
             "seconds": round(self.seconds, 2),
+            "never_injected": list(self.never_injected),
         }
 
 
@@ -543,7 +559,7 @@ def run_model(
     if key in _CACHE:
         cached = _CACHE[key]
         return RunOutcome(run, cached.verdicts, cached.steps, cached.distinct_states,
-                          cached.complete, cached.seconds)
+                          cached.complete, cached.seconds, cached.never_injected)
     model = make(run.model, dict(run.settings), dict(run.bounds))
     t0 = time.monotonic()
     # Reachability and liveness say nothing about what a history may show: only the
@@ -553,15 +569,16 @@ def run_model(
     verdicts: dict[str, str] = {}
     steps: dict[str, int] = {}
     for prop in result.properties:
+        # the explorer's own verdict: a run under a setting the model does not cover (it ran
+        # under Kafka's default instead) is "not covered", never "holds" or "violated"
+        verdicts[prop.name] = result.verdict(prop)
         violation = result.violation(prop.name)
-        if violation is not None:
-            verdicts[prop.name] = "violated"
-            if violation.trace is not None:
-                steps[prop.name] = len(violation.trace)
-        else:
-            verdicts[prop.name] = "holds" if result.complete else "unknown"
+        if verdicts[prop.name] == "violated" and violation is not None \
+                and violation.trace is not None:
+            steps[prop.name] = len(violation.trace)
     outcome = RunOutcome(
-        run, verdicts, steps, result.distinct_states, result.complete, time.monotonic() - t0
+        run, verdicts, steps, result.distinct_states, result.complete, time.monotonic() - t0,
+        result.fault_model.never_injected,
     )
     _CACHE[key] = outcome
     return outcome
@@ -588,8 +605,13 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
                         + (f" ({steps} steps)" if steps else "")
                         + f": {allowed[prop]}"
                     )
-                elif verdict == "unknown":
+                elif verdict != "holds":  # unknown, not covered, not checked
                     unknown = True
+                    pred.because.append(f"{o.run.model}: {prop} {verdict}")
+                elif o.never_injected:  # a holds that never met the fault it stands for
+                    unknown = True
+                    pred.because.append(f"{o.run.model}: {prop} holds only without "
+                                        f"{', '.join(o.never_injected)} (never injected)")
         if pred.status != POSSIBLE and checked and not unknown:
             pred.status = IMPOSSIBLE
             pred.because = [

@@ -59,6 +59,13 @@ class ScenarioResult:
         except KeyError:
             return 0
 
+    def observed_text(self, kind: str) -> str:
+        """The count of ``kind`` for people: "n/a" when its view did not apply (never 0)."""
+        try:
+            return str(self.kind(kind)["observed"])
+        except KeyError:
+            return "n/a (not observed)"
+
     def predicted(self, kind: str) -> str:
         """possible | impossible | not covered, for ``kind``."""
         return str(self.judgement["prediction"]["kinds"][kind]["status"])
@@ -67,7 +74,8 @@ class ScenarioResult:
     def observation(self) -> str:
         """One line: what the history shows for the focus kinds, with the ops counts."""
         parts = [
-            f"{self.observed(k)} {KINDS[k].label} (model: {self.predicted(k)})" for k in self.focus
+            f"{self.observed_text(k)} {KINDS[k].label} (model: {self.predicted(k)})"
+            for k in self.focus
         ]
         parts.append(ops_text(self.ops))
         return "; ".join(parts)
@@ -93,7 +101,7 @@ def finish(
     """Check the recorded history, predict with the model, judge, and package the result."""
     events = read_events(history_path)
     summary = checker.check(events)
-    judgement: Judgement = judge(events, predict(config, faults, factory))
+    judgement: Judgement = judge(events, predict(config, faults, factory), focus)
     counts = dict(summary["counts"])
     counts.update(summary["observations"])
     counts.update({k.kind: k.observed for k in judgement.kinds if k.kind.startswith("group:")})

@@ -36,8 +36,8 @@ def _differences(theirs: Any, ours: dict[str, str]) -> list[str]:
 def counterexamples(model: Model, data: Any, source: str) -> list[dict[str, Any]]:
     """The replayable counterexamples of a ``check --json`` result made on this model.
 
-    The result must be of the same model, Kafka settings and bounds: a trace replayed on
-    another configuration would be another behaviour.
+    The result must be of the same model, Kafka release, settings and bounds: a trace
+    replayed on another configuration would be another behaviour.
     """
     if not isinstance(data, dict) or not isinstance(data.get("violations"), list):
         raise UsageError(f"{source} is not the JSON output of `kafkacheck check --json`")
@@ -45,6 +45,11 @@ def counterexamples(model: Model, data: Any, source: str) -> list[dict[str, Any]
         raise UsageError(f"{source} is a result of model {data.get('model')!r}, "
                          f"not {model.name!r}")
     cfg = model.config
+    version = data.get("kafka_version")
+    if version is not None and str(version) != str(cfg.kafka_version):
+        # Another release's rules: the same labels would be another behaviour (or none).
+        raise UsageError(f"{source} was made with --kafka-version {version} (here "
+                         f"{cfg.kafka_version}); give explore the same --kafka-version")
     for what, theirs, ours in (("settings", data.get("config"), cfg.kafka_text()),
                                ("bounds", data.get("bounds"),
                                 {k: str(v) for k, v in cfg.bounds.items()})):

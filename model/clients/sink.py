@@ -19,12 +19,13 @@ crash or zombie would be one Connect avoids; the tests' duplicates come from a c
 the task's own offsets in the external system, retries of a failing put()
 (errors.retry.timeout.ms).  Bad records (``bad_records``) fail the task with
 errors.tolerance=none, and are skipped with all (to the dead-letter queue when
-errors.deadletterqueue.topic.name is set).
+errors.deadletterqueue.topic.name is set: a send the worker does not wait for before it
+commits, lost if the worker dies first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config, build_config
@@ -38,12 +39,14 @@ WRITES = ("append", "upsert")
 
 class Table(NamedTuple):
     """The external system's table, per partition: the records with a row, the records
-    with two rows or more, and the records sent to the dead-letter queue (bitmasks of
-    record ids)."""
+    with two rows or more, and the records in the dead-letter queue (bitmasks of record
+    ids); and per task and partition (task * partitions + partition), the records its
+    dead-letter queue producer is still sending."""
 
     rows: tuple[int, ...]
     doubled: tuple[int, ...]
     dlq: tuple[int, ...]
+    sending: tuple[int, ...]
 
 
 class SinkState(NamedTuple):
@@ -92,6 +95,18 @@ class SinkModel(GroupModel):
               fault="poll timeout (zombie task)"),
     )
 
+    # The worker's consumer. keys and a connector's consumer.override. keys (KIP-458) reach
+    # the task's consumer (Worker.baseConsumerConfigs).
+    client_prefixes: ClassVar[tuple[str, ...]] = ("consumer.", "consumer.override.")
+
+    @classmethod
+    def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
+        """Worker.baseConsumerConfigs: auto-commit off, reset to earliest, before the
+        prefixed keys; the group settings the model reads, as it reads them."""
+        return {**{name: kafka_settings.SETTINGS[name].value_of(text)
+                   for name, text in _SINK_CONSUMER},
+                **{name: kafka[name] for name in _READ_BY_GROUP}}
+
     # WorkerSinkTask commits the offsets of records put() has returned for (the group
     # model's commitSync after processing); a test mutant commits before put().
     commit_strategy: ClassVar[str] = "sync-after-processing"
@@ -122,39 +137,68 @@ class SinkModel(GroupModel):
     def put(self, table: Table, p: int, recs: int) -> Table:
         """SinkTask.put of records ``recs`` of partition p: an append adds a row per record
         (a second put of a record makes a second row); an upsert keyed by
-        topic-partition-offset replaces the row."""
-        bad = recs & self.bad[p]
-        # errors.tolerance=all: a record conversion failed on is dropped from the batch but
-        # its offset still counts as consumed (WorkerSinkTask.convertMessages), and goes to
-        # the dead-letter queue if one is named (DeadLetterQueueReporter).
-        recs &= ~bad
-        rows, doubled, dlq = table.rows[p], table.doubled[p], table.dlq[p]
-        if self.dlq:
-            dlq |= bad
+        topic-partition-offset replaces the row.  errors.tolerance=all: a record conversion
+        failed on is dropped from the batch but its offset still counts as consumed
+        (WorkerSinkTask.convertMessages)."""
+        recs &= ~self.bad[p]
+        rows, doubled = table.rows[p], table.doubled[p]
         if self.write == "append":
             doubled |= rows & recs
         rows |= recs
-        return Table(table.rows[:p] + (rows,) + table.rows[p + 1:],
-                     table.doubled[:p] + (doubled,) + table.doubled[p + 1:],
-                     table.dlq[:p] + (dlq,) + table.dlq[p + 1:])
+        return table._replace(rows=table.rows[:p] + (rows,) + table.rows[p + 1:],
+                              doubled=table.doubled[:p] + (doubled,) + table.doubled[p + 1:])
+
+    def dead_letter(self, table: Table, i: int, p: int, recs: int) -> Table:
+        """The records of ``recs`` conversion failed on go to task i's dead-letter queue
+        producer, if a queue is named (DeadLetterQueueReporter.report): a send nobody waits
+        for (RetryWithToleranceOperator.execute drops its future, and the offset commit
+        awaits only the ErrantRecordReporter's, WorkerSinkTask.commitOffsets)."""
+        bad = recs & self.bad[p]
+        if not self.dlq or not bad:
+            return table
+        k = i * self.p + p
+        return table._replace(sending=_put_at(table.sending, k, table.sending[k] | bad))
+
+    def dead_letter_acked(self, table: Table, k: int) -> Table:
+        """The dead-letter queue topic acknowledges slot k's records (acks=all,
+        Worker.baseProducerConfigs): they are in the queue."""
+        p = k % self.p
+        return table._replace(dlq=_put_at(table.dlq, p, table.dlq[p] | table.sending[k]),
+                              sending=_put_at(table.sending, k, 0))
+
+    def task_crashed(self, table: Table, i: int) -> Table:
+        """Task i's worker dies: what its dead-letter queue producer had not sent is gone."""
+        lost = range(i * self.p, (i + 1) * self.p)
+        return table._replace(sending=tuple(0 if k in lost else m
+                                            for k, m in enumerate(table.sending)))
 
     # -- the state machine ---------------------------------------------------------------
 
     def init_states(self) -> list[State]:
-        empty = Table((0,) * self.p, (0,) * self.p, (0,) * self.p)
+        empty = Table((0,) * self.p, (0,) * self.p, (0,) * self.p,
+                      (0,) * (self.p * self.bound["tasks"]))
         return [SinkState(g, empty) for g in super().init_states()]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
         group, table = state
         for action, nxt in super().successors(group):
             if action[0] == "Process":
-                m = group.consumers[self.index_of(action[1])]
-                if not self.delivers(m.batch_partition, m.batch_records):
+                i = self.index_of(action[1])
+                m = group.consumers[i]
+                p, recs = m.batch_partition, m.batch_records
+                if not self.delivers(p, recs):
                     continue  # the task failed on a bad record: it goes no further
-                yield ("Put", *action[1:]), SinkState(nxt, self.put(table, m.batch_partition,
-                                                                     m.batch_records))
+                after = self.dead_letter(self.put(table, p, recs), i, p, recs)
+                yield ("Put", *action[1:]), SinkState(nxt, after)
+            elif action[0] == "Crash":
+                yield action, SinkState(nxt, self.task_crashed(table,
+                                                               self.index_of(action[1])))
             else:
                 yield action, SinkState(nxt, table)
+        for k, recs in enumerate(table.sending):
+            if recs:
+                yield (("DlqAcked", f"C{k // self.p + 1}", f"p{k % self.p}"),
+                       SinkState(group, self.dead_letter_acked(table, k)))
 
     def canonical(self, state: State) -> State:
         return SinkState(super().canonical(state.group), state.table)
@@ -165,7 +209,8 @@ class SinkModel(GroupModel):
         return props.sink_properties(self)
 
     def action_families(self) -> tuple[str, ...]:
-        return tuple("Put" if f == "Process" else f for f in super().action_families())
+        return (*("Put" if f == "Process" else f for f in super().action_families()),
+                "DlqAcked")
 
     def fault_model(self) -> FaultModel:
         return FaultModel(tuple((b.fault, self.bound[b.name]) for b in self.bounds
@@ -191,24 +236,40 @@ class SinkModel(GroupModel):
             f"p{p}: {self.log.ids_text(rows)}"
             + (f" (twice: {self.log.ids_text(table.doubled[p])})" if table.doubled[p] else "")
             for p, rows in enumerate(table.rows))
+        if self.dlq:
+            out["dead-letter queue"] = "; ".join(
+                f"p{p}: {self.log.ids_text(table.dlq[p])}"
+                + "".join(f" (C{k // self.p + 1} sending {self.log.ids_text(m)})"
+                          for k, m in enumerate(table.sending) if m and k % self.p == p)
+                for p in range(self.p))
         return out
 
     def message(self, action: Action, before: State, after: State) -> Message:
         if action[0] == "Put":
             return Message(action[1], "External", " ".join(str(a) for a in action[2:]))
+        if action[0] == "DlqAcked":
+            return Message(action[1], "Log", f"dead-letter queue {action[2]} acknowledged")
         return super().message(action, before.group, after.group)
 
     def participants(self) -> tuple[str, ...]:
         return (*super().participants(), "External")
 
 
+# What Worker.baseConsumerConfigs sets for a sink task's consumer, and the group settings
+# this model reads and hands on to the group model.
+_SINK_CONSUMER = (("enable.auto.commit", "false"), ("auto.offset.reset", "earliest"))
+_READ_BY_GROUP = ("partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms")
+
+
+def _put_at(values: tuple[int, ...], k: int, value: int) -> tuple[int, ...]:
+    return values[:k] + (value,) + values[k + 1:]
+
+
 def _group_config(config: Config, commit: str) -> Config:
     """The group model's configuration of these sink tasks, as the worker sets it."""
     k, b = config.kafka, config.bounds
-    settings = [("enable.auto.commit", "false"), ("auto.offset.reset", "earliest")]
-    settings += [(name, kafka_settings.render(name, k[name]))
-                 for name in ("partition.assignment.strategy", "session.timeout.ms",
-                              "max.poll.interval.ms")]
+    settings = list(_SINK_CONSUMER)
+    settings += [(name, kafka_settings.render(name, k[name])) for name in _READ_BY_GROUP]
     # What the group model checks the session timeout against (consumer_config.py).
     settings += [(name, kafka_settings.render(name, config.not_modelled[name]))
                  for name in ("heartbeat.interval.ms", "group.min.session.timeout.ms",

@@ -54,7 +54,7 @@ producer faults other than a delayed produce request.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from kafkacheck.config import Config, build_config
@@ -128,6 +128,34 @@ class SourceModel(TransactionsModel):
               fault="delayed produce request"),
         Bound("crashes", 0, "broker crashes", minimum=0, fault="broker crash"),
     )
+
+    # The worker's producer. and consumer. keys and a connector's producer.override. and
+    # consumer.override. keys (KIP-458) reach the task's producer and offsets consumer;
+    # topic.creation.default. keys, the topic the worker creates for it (KIP-158).
+    client_prefixes: ClassVar[tuple[str, ...]] = ("producer.", "consumer.", "producer.override.",
+                                                  "consumer.override.",
+                                                  "topic.creation.default.")
+
+    @classmethod
+    def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
+        """Worker.baseProducerConfigs (idempotence off, acks=all, one request in flight),
+        idempotence on under exactly-once (exactlyOnceSourceTaskProducerConfigs), the
+        offsets consumer read_committed (regularSourceOffsetsConsumerConfigs: putIfAbsent)."""
+        return {"enable.idempotence": kafka["exactly.once.source.support"] == ENABLED,
+                "acks": -1, "max.in.flight.requests.per.connection": 1,
+                "isolation.level": "read_committed", "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                **{name: kafka[name] for name in ("replication.factor", "min.insync.replicas")}}
+
+    @classmethod
+    def client_forced(cls, kafka: Mapping[str, Any], prefix: str) -> frozenset[str]:
+        """Under exactly-once the worker replaces a user's enable.idempotence,
+        transactional.id and the offsets consumer's isolation.level (ConnectUtils
+        .ensureProperty in Worker.exactlyOnceSourceTaskProducerConfigs and
+        exactlyOnceSourceOffsetsConsumerConfigs)."""
+        if kafka["exactly.once.source.support"] != ENABLED:
+            return frozenset()
+        return frozenset({"enable.idempotence", "transactional.id", "isolation.level"})
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

@@ -31,7 +31,7 @@ idempotent and the offset is committed after the output and changelog are acknow
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from kafkacheck.config import Config
@@ -105,7 +105,8 @@ class StreamsModel(TransactionsModel):
               minimum=0, fault="Streams instance crash"),
         Bound("after_crash", "restart", "restart: the crashed instance comes back at once "
               "(its InitProducerId aborts its open transaction); down: it stays down (an open "
-              "transaction of it stays open: transaction.timeout.ms is not explored)",
+              "transaction of it stays open until the coordinator aborts it on "
+              "transaction.timeout.ms)",
               choices=("restart", "down")),
         Bound("rebalances", 0, "rebalances moving the task while its old owner keeps running "
               "(a zombie: it missed max.poll.interval.ms)", minimum=0,
@@ -115,6 +116,37 @@ class StreamsModel(TransactionsModel):
     # Test mutants override the Streams rules below, like the transactions model's.
     rule_mixins: ClassVar[tuple[type, ...]] = ()
     protocol_mixins: ClassVar[tuple[type, ...]] = ()
+
+    # StreamsConfig hands bare client keys to its clients too (getClientPropsWithPrefix),
+    # under producer., consumer. and the per-consumer prefixes; topic. keys go to the
+    # topics it creates (InternalTopicManager: the changelog).
+    client_prefixes: ClassVar[tuple[str, ...]] = ("", "producer.", "consumer.", "main.consumer.",
+                                                  "restore.consumer.", "global.consumer.",
+                                                  "topic.")
+
+    @classmethod
+    def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
+        """What Streams gives its clients under processing.guarantee (StreamsConfig
+        CONSUMER_DEFAULT_OVERRIDES, CONSUMER_EOS_OVERRIDES, PRODUCER_EOS_OVERRIDES)."""
+        guarantee = kafka["processing.guarantee"]
+        return {**{k: v for k, v in _DERIVED[guarantee].items() if k != "transactional.id"},
+                "auto.offset.reset": "earliest",
+                "min.insync.replicas": kafka["min.insync.replicas"],
+                **({"enable.idempotence": True} if guarantee == EXACTLY_ONCE_V2 else {})}
+
+    @classmethod
+    def client_forced(cls, kafka: Mapping[str, Any], prefix: str) -> frozenset[str]:
+        """Streams drops a user's enable.auto.commit given bare or with producer. or
+        consumer., and under exactly_once_v2 the isolation.level, enable.idempotence and
+        transactional.id too (StreamsConfig.checkIfUnexpectedUserSpecifiedConsumerConfig);
+        main.consumer., restore.consumer. and global.consumer. keys are applied after that
+        check (getMainConsumerConfigs, getRestoreConsumerConfigs): they take effect."""
+        if prefix not in ("", "producer.", "consumer."):
+            return frozenset()
+        if kafka["processing.guarantee"] != EXACTLY_ONCE_V2:
+            return frozenset({"enable.auto.commit"})
+        return frozenset({"enable.auto.commit", "isolation.level", "enable.idempotence",
+                          "transactional.id"})
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
