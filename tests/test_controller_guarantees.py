@@ -143,18 +143,18 @@ FAILING = [
     # soon as the ISR empties; 9 without ELR (it needs the unfencing of B1 first).
     ("FencedBrokerNeverLeads", {}, {"crashes": 1, "slow_followers": 1}, "elect-fenced", 8),
     ("NoAckedWriteLost", {"acks": "1"}, {"crashes": 1, "isolations": 0}, None, 4),
-    # Kafka 3.6: the HW still advances with the ISR below min ISR (7 steps from 3.7, see
-    # test_the_strict_high_watermark_delays_the_unclean_loss_by_a_step).
+    # Kafka 3.9: the first KRaft controller that reads unclean.leader.election.enable
+    # (KAFKA-12670); the strict HW (KAFKA-15583, 3.7) makes the follower fetch r1 first.
     ("CommittedRecordsStay", {"acks": "1", "unclean.leader.election.enable": "true",
                               "process.roles": "broker"},
-     {"controllers": 1, "crashes": 1, "slow_followers": 1, "version": "3.6"}, None, 6),
+     {"controllers": 1, "crashes": 1, "slow_followers": 1, "version": "3.9"}, None, 7),
     ("ReplicasAgreeBelowHw", {}, {"records": 2, "isolations": 0, "leader_changes": 2},
      "fetch-ignores-epoch", 12),
     ("LeaderInIsr", {}, {"slow_followers": 1}, "stale-alter-partition", 7),
-    ("HwWithinLeo", {"acks": "1", "unclean.leader.election.enable": "true",
-                     "process.roles": "broker"},
-     {"controllers": 1, "crashes": 1, "slow_followers": 1, "version": "3.6"},
-     "truncate-keeps-hw", 10),
+    ("HwWithinLeo", {"acks": "1", "min.insync.replicas": "1",
+                     "unclean.leader.election.enable": "true", "process.roles": "broker"},
+     {"brokers": 2, "controllers": 1, "crashes": 1, "slow_followers": 1, "version": "3.9"},
+     "truncate-keeps-hw", 8),
 ]
 
 
@@ -173,21 +173,6 @@ def test_each_property_has_a_counterexample(prop, settings, bounds, mutant, leng
     violation = result.violation(prop)
     assert violation is not None
     assert len(violation.trace) == length
-
-
-def test_the_strict_high_watermark_delays_the_unclean_loss_by_a_step():
-    # From 3.7 (KAFKA-15583) the leader alone in the ISR cannot commit r1: the follower
-    # must have fetched it first, so the shortest loss is one step longer.
-    settings = {**SAFE, "acks": "1", "unclean.leader.election.enable": "true",
-                "process.roles": "broker"}
-    bounds = {"records": 1, "controllers": 1, "crashes": 1, "isolations": 1,
-              "slow_followers": 1}
-    for version, steps in (("3.6", 6), ("3.7", 7)):
-        model = make_model("controller", settings, kafka_version=version, **bounds)
-        trace = breadth_first(model, ["CommittedRecordsStay"]).violation(
-            "CommittedRecordsStay").trace
-        assert len(trace) == steps
-        assert ("Fetch" in names(trace)) is (version == "3.7")
 
 
 def test_the_controller_model_checks_kraft_releases_only():

@@ -35,8 +35,22 @@ from kafkacheck.model.cluster.partition import (
     mask_text,
     put,
 )
-from kafkacheck.model.cluster.replication import DISK_LOSS, ISR_UPDATES, elr_problem
-from kafkacheck.model.interface import POWER_LOSS, Action, Bound, Model, State, replacer
+from kafkacheck.model.cluster.replication import (
+    DISK_LOSS,
+    ISR_UPDATES,
+    elr_note,
+    elr_problem,
+    with_alter_partition_race,
+)
+from kafkacheck.model.interface import (
+    POWER_LOSS,
+    Action,
+    Bound,
+    FaultModel,
+    Model,
+    State,
+    replacer,
+)
 from kafkacheck.properties.base import Property
 
 _new = tuple.__new__
@@ -181,6 +195,12 @@ _set_crashed = replacer(ControllerState, "alive", "crashes", "controllers", "lea
 _set_leader = replacer(Controller, "leader")
 
 
+def kraft_reads_unclean_election(version: tuple[int, int]) -> bool:
+    """KAFKA-12670 (3.9): the KRaft controller reads unclean.leader.election.enable; before,
+    ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic always answered false."""
+    return version >= (3, 9)
+
+
 def roles_mode(roles: str) -> str | None:
     """combined or separate from a process.roles value of the broker nodes, None if invalid."""
     parts = {r.strip() for r in roles.split(",") if r.strip()}
@@ -293,7 +313,8 @@ class ControllerModel(ControllerPresentation, Model):
         self.n = b["brokers"]
         self.m = b["controllers"]
         self.majority = self.m // 2 + 1
-        self.unclean = k["unclean.leader.election.enable"]
+        self.unclean = k["unclean.leader.election.enable"] and \
+            kraft_reads_unclean_election(self.version)
         self.acks = k["acks"]
         self.elr = k.get("eligible.leader.replicas.version", 0) == 1
         self.mode = roles_mode(k["process.roles"]) or "combined"
@@ -1217,12 +1238,24 @@ class ControllerModel(ControllerPresentation, Model):
                 "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate", "Heal",
                 "AlterPartitionAccepted", "AlterPartitionRejected", "DiskLoss")
 
+    def fault_model(self) -> FaultModel:
+        """The bounds' faults, and the AlterPartition race when atomic ISR updates hide it."""
+        return with_alter_partition_race(super().fault_model(), self.bound)
+
+    def effective_settings(self) -> dict[str, Any]:
+        """unclean.leader.election.enable as the KRaft controller of this release reads it."""
+        return {**super().effective_settings(), "unclean.leader.election.enable": self.unclean}
+
     def notes(self) -> list[str]:
         """What a reader should know about this configuration before reading verdicts."""
         out = []
-        if self.elr:
-            out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "
-                       "below min.insync.replicas stay eligible leaders")
+        if self.kafka["unclean.leader.election.enable"] and not self.unclean:
+            out.append(f"unclean.leader.election.enable=true: the KRaft controller of Kafka "
+                       f"{self.config.kafka_version} ignores it (read from 3.9, KAFKA-12670), "
+                       "so no unclean election is explored")
+        elr = elr_note(self.config)
+        if elr:
+            out.append(elr)
         configured = self.kafka["min.insync.replicas"]
         if configured > self.n:
             out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: Kafka "

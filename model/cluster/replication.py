@@ -51,6 +51,8 @@ TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
 DISK_LOSS = "disk loss (a broker restarts with an empty log directory)"
 LOST_ALTER_RESPONSE = "lost AlterPartition response"
 CONTROLLED_SHUTDOWN = "controlled shutdown and restart (rolling restart)"
+ALTER_PARTITION_RACE = ("an AlterPartition decided after its new ISR member restarted or was "
+                        "fenced (the KIP-841/KIP-903 race; isr_updates=in-flight)")
 
 _new = tuple.__new__
 
@@ -746,7 +748,8 @@ class ReplicationModel(Model):
                     missing.append(bound.fault)
         if not self.slow_followers:
             missing.append(SLOW_FOLLOWER)
-        return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
+        return with_alter_partition_race(
+            FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled), b)
 
     def notes(self) -> list[str]:
         """What a reader should know about this configuration before reading verdicts."""
@@ -770,9 +773,9 @@ class ReplicationModel(Model):
         if self.crash_kind == "process" and self.bound["crashes"] > 0 and self.flush_every != 1:
             out.append("crash_kind=process: power loss (unflushed writes are lost) is NOT "
                        "explored; use --bound crash_kind=any")
-        if self.elr:
-            out.append("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR "
-                       "below min.insync.replicas stay eligible leaders")
+        elr = elr_note(self.config)
+        if elr:
+            out.append(elr)
         if not self.slow_followers:
             out.append("slow_followers=none: a running follower never falls out of the ISR "
                        "(slow followers are NOT explored)")
@@ -917,3 +920,28 @@ def elr_problem(config: Any) -> str | None:
         return (f"eligible.leader.replicas.version=1 does not exist in Kafka "
                 f"{config.kafka_version} (KIP-966 arrived in 4.0)")
     return None
+
+
+def elr_note(config: Any) -> str | None:
+    """The note of a configuration with Eligible Leader Replicas on; when that is the
+    release's default it names the assumption (on for clusters formatted by 4.1 or later,
+    off in clusters upgraded from earlier releases until kafka-features.sh upgrades it)."""
+    if config.kafka.get("eligible.leader.replicas.version", 0) != 1:
+        return None
+    text = ("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR below "
+            "min.insync.replicas stay eligible leaders")
+    if "eligible.leader.replicas.version" in config.explicit:
+        return text
+    return (f"{text}; assumed as Kafka {config.kafka_version}'s default for clusters "
+            "formatted by 4.1 or later: a cluster upgraded from an earlier release keeps 0 "
+            "until kafka-features.sh upgrades it (check it with --set "
+            "eligible.leader.replicas.version=0)")
+
+
+def with_alter_partition_race(faults: FaultModel, bounds: Mapping[str, Any]) -> FaultModel:
+    """``faults`` naming the AlterPartition race as not explored where a disk loss makes
+    IsrJoinersHoldCommitted and FencedNeverJoinsIsr checked but isr_updates=atomic decides
+    each request in the step it is sent, so the request they are about never exists."""
+    if bounds.get("disk_losses", 0) > 0 and bounds.get("isr_updates") == "atomic":
+        return FaultModel(faults.explored, (*faults.not_explored, ALTER_PARTITION_RACE))
+    return faults

@@ -90,3 +90,20 @@ class ControllerTruncationKeepsHw(ControllerModel):
     """A truncating follower keeps its high watermark."""
 
     rule_mixins = (TruncationKeepsHw,)
+
+
+class AcceptsFencedJoiner:
+    """KIP-841 reverted: the controller adds a fenced broker to an ISR (no
+    INELIGIBLE_REPLICA for it), as ReplicationControlManager did before 3.3."""
+
+    def alter_partition_error(self, reg, requester, leader_epoch, partition_epoch_order,
+                              new_isr, fenced, stale):
+        return super().alter_partition_error(reg, requester, leader_epoch,
+                                             partition_epoch_order, new_isr, 0, stale)
+
+
+@mutant("controller", "fenced-joins-isr", breaks="FencedNeverJoinsIsr")
+class ControllerAcceptsFencedJoiner(ControllerModel):
+    """The controller lets a fenced broker join an ISR (Kafka before KIP-841)."""
+
+    rule_mixins = (AcceptsFencedJoiner,)
