@@ -137,12 +137,21 @@ def summary_line(result: CheckResult) -> str:
                 f"properties: a coverage finding, not a violation; the other properties' "
                 f"verdicts may be vacuous) ({counts}; exploration complete)")
     if result.complete and unchecked:
-        return (f"INCOMPLETE: not checked by {result.engine}: {unchecked} ({counts}); the run "
+        return (f"INCOMPLETE: not checked: {unchecked_text(result)} ({counts}); the run "
                 "as a whole is not verified")
     if not result.proves:
         return (f"INCOMPLETE: {result.engine} found no violation ({counts}); a random search "
                 "never proves a property")
     return f"INCOMPLETE: {result.stop_reason} ({counts}); no property is verified"
+
+
+def unchecked_text(result: CheckResult) -> str:
+    """The properties left unchecked, grouped by why (an engine that cannot check their
+    kind, or bounds under which they cannot fail)."""
+    by_reason: dict[str, list[str]] = {}
+    for name, why in result.not_checked.items():
+        by_reason.setdefault(why, []).append(name)
+    return "; ".join(f"{', '.join(names)} ({why})" for why, names in by_reason.items())
 
 
 def fingerprint_text(result: CheckResult) -> str:

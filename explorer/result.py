@@ -96,6 +96,13 @@ class CheckResult:
     symmetry: str = ""
     graph: Any = None  # the explored state graph, when the run recorded it (bfs.StateGraph)
 
+    def __post_init__(self) -> None:
+        # A property that cannot fail under the bounds (Property.vacuous) is checked by no
+        # engine: it is not checked, never holds.
+        for prop in self.properties:
+            if prop.vacuous:
+                self.not_checked.setdefault(prop.name, prop.vacuous)
+
     @property
     def uncovered_settings(self) -> dict[str, Any]:
         """Semantics-changing settings of this run that the model does not cover."""

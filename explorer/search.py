@@ -520,7 +520,7 @@ def new_result(model: Model, props: PropertySet, engine: str, capability: str) -
     """A result that already names the selected properties this engine cannot check."""
     result = CheckResult(model, engine, props.all)
     result.symmetry = symmetry_label(model)
-    result.not_checked = ENGINES[capability].unchecked(props.all)
+    result.not_checked.update(ENGINES[capability].unchecked(props.all))
     return result
 
 

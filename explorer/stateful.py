@@ -287,13 +287,16 @@ def machine_for(model: Model, properties: Sequence[str] = (),
     selected = select_properties(model, properties)
     unchecked = CAPABILITY.unchecked(selected.all)
     skipped = tuple(f"{p.name} ({kind_of(p)})" for p in selected.all if p.name in unchecked)
-    if not selected.invariants and not selected.steps:
-        raise NotChecked(f"a Hypothesis machine checks always-properties only; not checked: "
-                         f"{', '.join(skipped) or 'no property selected'}")
+    skipped += tuple(f"{p.name} ({p.vacuous})" for p in selected.all
+                     if p.vacuous and p.name not in unchecked)
+    if not any(not p.vacuous for p in (*selected.invariants, *selected.steps)):
+        raise NotChecked(f"a Hypothesis machine checks always-properties that can fail; not "
+                         f"checked: {', '.join(skipped) or 'no property selected'}")
     if skipped:
         warnings.warn(NotCheckedWarning(
-            f"the Hypothesis machine for {model.name} checks always-properties only; not "
-            f"checked: {', '.join(skipped)} (use `kafkacheck check` for these)"), stacklevel=2)
+            f"the Hypothesis machine for {model.name} checks always-properties that can fail; "
+            f"not checked: {', '.join(skipped)} (use `kafkacheck check` for the others)"),
+            stacklevel=2)
     names = list(families or model.action_families())
     if not names:
         names = sorted({a[0] for s in model.init_states() for a, _ in model.successors(s)})

@@ -20,6 +20,13 @@ class Preset:
     kafka_version: str | None = None  # None: the default release
 
 
+# The controller's own properties: what a run with no records checks (the data-loss ones
+# cannot fail without a record, so they are not checked there).
+_QUORUM = ("OneActiveControllerPerEpoch", "EpochsOnlyGrow", "MetadataCommittedByMajority",
+           "BrokerMetadataNeverGoesBack", "OneLeaderPerLeaderEpoch", "FencedBrokerNeverLeads",
+           "LeaderInIsr", "ControllerFailsOver", "ZombieControllerMeetsSuccessor",
+           "ZombieLeaderMeetsSuccessor")
+
 _SAFE = {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3",
          "unclean.leader.election.enable": "false"}
 
@@ -136,10 +143,12 @@ _ALL: tuple[Preset, ...] = (
            {"records": 2, "crashes": 0, "isolations": 1}),
     Preset("controller-minority", "controller",
            "an isolated minority controller changes nothing; the majority elects a successor "
-           "with a higher epoch", {}, {"records": 0, "crashes": 0, "isolations": 1}),
+           "with a higher epoch", {}, {"records": 0, "crashes": 0, "isolations": 1},
+           _QUORUM),
     Preset("controller-two-voters", "controller",
            "two controller voters tolerate no failure: no controller failover",
-           {}, {"controllers": 2, "records": 0, "crashes": 1, "isolations": 0}),
+           {}, {"controllers": 2, "records": 0, "crashes": 1, "isolations": 0},
+           (*_QUORUM, "LeaderFailsOver")),
     Preset("controller-composed", "controller",
            "replication + KRaft controller, 3 brokers, a crash and an isolation",
            {"acks": "all", "min.insync.replicas": "2"},

@@ -7,7 +7,7 @@ step invariants) and every engine checks the same object.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Kind = Literal["always", "sometimes", "eventually"]
@@ -40,6 +40,9 @@ class Property:
     # Tells this counterexample's story in a sentence or two (optional; falls back to
     # the generic explanation).
     narrate: Callable[[Any, Any], str] | None = None
+    # Why this property cannot fail under the model's bounds (records=0: nothing is ever
+    # written): every engine then reports it *not checked*, never holds.
+    vacuous: str = ""
 
     def story(self, model: Any, trace: Any) -> str:
         """What broke in this particular trace, in plain words."""
@@ -68,6 +71,17 @@ class Property:
     def is_step(self) -> bool:
         """True for a step (transition) invariant."""
         return self.step is not None
+
+
+NO_RECORDS = "records=0: nothing is ever written, so this property cannot fail"
+
+
+def vacuous_unless(props: list[Property], premise: bool, names: tuple[str, ...],
+                   reason: str = NO_RECORDS) -> list[Property]:
+    """The properties, with those named marked vacuous for ``reason`` unless ``premise``."""
+    if premise:
+        return props
+    return [replace(p, vacuous=reason) if p.name in names else p for p in props]
 
 
 def always(name: str, statement: str, holds: Predicate, **kw: Any) -> Property:

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model.cluster.partition import NO_LEADER, log_records
 from kafkacheck.properties import replication as rp
-from kafkacheck.properties.base import Property, always, always_step, sometimes
+from kafkacheck.properties.base import (
+    Property,
+    always,
+    always_step,
+    sometimes,
+    vacuous_unless,
+)
 
 if TYPE_CHECKING:
     from kafkacheck.model.cluster.controller import ControllerModel
@@ -276,4 +282,5 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "ZombieLeaderMeetsSuccessor",
             "two brokers act as leader of the same partition at once",
             lambda s: zombie_leader(model, s)))
-    return props
+    return vacuous_unless(props, model.max_records > 0,
+                          (*rp.ABOUT_RECORDS, "DeposedLeaderAcksSurvive"))

@@ -14,7 +14,7 @@ from kafkacheck.model.clients.group import (
     UNJOINED,
     GroupState,
 )
-from kafkacheck.properties.base import Property, always, always_step
+from kafkacheck.properties.base import Property, always, always_step, vacuous_unless
 from kafkacheck.properties.delivery import delivery_properties, in_flight
 
 if TYPE_CHECKING:
@@ -167,5 +167,5 @@ def group_properties(model: GroupModel) -> list[Property]:
         props.extend(model.log_properties())
     props.extend(delivery[name] for name in ("SomeRecordProcessed", "AllRecordsProcessed")
                  if name in delivery)
-    return props
+    return vacuous_unless(props, model.max_records > 0, (*delivery, "ReadRecordsStay"))
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
-from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
+from kafkacheck.properties.base import (
+    Property,
+    always,
+    always_step,
+    eventually,
+    sometimes,
+    vacuous_unless,
+)
 
 if TYPE_CHECKING:
     from kafkacheck.model.cluster.replication import ReplicationModel
@@ -188,6 +195,11 @@ def narrate_committed_loss(model: object, trace: Any) -> str:
     return ""
 
 
+# The properties about records: each is vacuous when no record is ever written.
+ABOUT_RECORDS = ("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw",
+                 "HwWithinLeo", "IsrJoinersHoldCommitted")
+
+
 def replication_properties(model: ReplicationModel) -> list[Property]:
     """The properties of the replication model, with the settings that decide them."""
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
@@ -304,4 +316,4 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             source="Kafka docs: a produce request waits for the ISR or request.timeout.ms",
             explanation="a produce request can wait forever: nothing fair forces its answer",
         ))
-    return props
+    return vacuous_unless(props, model.max_records > 0, ABOUT_RECORDS)

@@ -34,7 +34,7 @@ STREAMS = ["streams", "--bound", "instances=1", "--bound", "inputs=1",
            "--bound", "instance_crashes=0"]
 SOURCE = ["source", "--bound", "workers=1", "--bound", "records=1", "--bound", "task_crashes=0"]
 CONTROLLER = ["controller", "--bound", "brokers=1", "--bound", "controllers=1",
-              "--bound", "records=0", "--bound", "partitions=1"]
+              "--bound", "records=1", "--bound", "partitions=1"]
 
 # key -> (a value other than Kafka's default, the run of a model it concerns)
 REGISTERED_BY_AUDIT9 = {

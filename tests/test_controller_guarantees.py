@@ -109,7 +109,10 @@ def test_composed_replication_and_controller_with_a_crash_and_an_isolation(roles
     # bench/controller_composed.py prints its figures.
     model = make_model("controller", {**SAFE, "process.roles": roles},
                        crashes=1, isolations=1, **bounds)
-    result = breadth_first(model, max_seconds=60)
+    # With no records the data-loss properties cannot fail (they are not checked): the
+    # controller's own properties are what this case checks.
+    result = breadth_first(model, [p.name for p in model.properties() if not p.vacuous],
+                           max_seconds=60)
     assert result.result == "holds" and result.complete
     assert result.distinct_states > 10_000
     for name in ("ControllerFailsOver", "LeaderFailsOver", "ZombieControllerMeetsSuccessor",
@@ -206,7 +209,7 @@ def test_a_crashed_controller_is_never_a_zombie_and_a_crashed_leader_never_acts(
 
 def test_a_restarted_broker_registers_catches_up_and_rejoins_the_isr():
     model = make_model("controller", SAFE, records=0, crashes=1, isolations=0, restarts=1)
-    invariants = [p.name for p in model.properties() if p.kind == "always"]
+    invariants = [p.name for p in model.properties() if p.kind == "always" and not p.vacuous]
     result = breadth_first(model, invariants, record_graph=True)
     assert result.result == "holds"
     for family in ("Register", "Unfence", "Restart"):

@@ -263,7 +263,7 @@ def test_static_membership_is_not_answered_for_an_instance_id_kafka_refuses(
 
 
 def test_a_legal_instance_id_runs_static_membership(capsys):
-    code, out, _ = _check(capsys, "group", "--bound", "consumers=1", "--bound", "records=0",
+    code, out, _ = _check(capsys, "group", "--bound", "consumers=1", "--bound", "records=1",
                           "--set", "group.instance.id=billing-service_0.a")
     assert code == EXIT_HOLDS, out
 
@@ -285,6 +285,6 @@ def test_one_owner_is_not_answered_for_a_release_without_the_setting(
 def test_before_kafka_3_0_the_default_assignor_list_is_range_alone(capsys):
     # KIP-726 (3.0) added CooperativeStickyAssignor to the default list.
     code, out, _ = _check(capsys, "group", "--kafka-version", "2.8", "--bound", "consumers=1",
-                          "--bound", "records=0")
+                          "--bound", "records=1")
     assert code == EXIT_HOLDS and "range,cooperative-sticky" not in out
     assert "settings: partition.assignment.strategy=range" in out
