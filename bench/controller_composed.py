@@ -7,7 +7,7 @@ one isolation in the fault budget, and prints, per configuration, the verdict of
 property, distinct states, depth, seconds and states per second.
 
     .venv/bin/python bench/controller_composed.py              # records=1: about a minute
-    .venv/bin/python bench/controller_composed.py --records 2  # about 13 minutes, 2 GB RSS
+    .venv/bin/python bench/controller_composed.py --records 2  # about 15 minutes on one core
     .venv/bin/python bench/controller_composed.py --json
     .venv/bin/python bench/controller_composed.py --records 2 --workers 2 --only-safe
     .venv/bin/python bench/controller_composed.py --crashes 0 --isolations 0 \
@@ -15,7 +15,7 @@ property, distinct states, depth, seconds and states per second.
 
 Measured on the 2-core development machine: records=1, acks=all/min.insync.replicas=2
 holds over 794,623 states (depth 31); records=2 holds over 9,086,829 states
-(depth 35; 1,381 worker CPU-s with 2 workers under load, bench/results/engines.md);
+(depth 35; 458 s with 2 workers on the idle machine, 880 worker CPU-s, 69 bytes/state);
 acks=1 violates DeposedLeaderAcksSurvive and NoAckedWriteLost with a 4-step
 counterexample in both.  Issue 21's composition (AlterPartition in flight, one disk loss
 with its restart; the disk loss of the active controller's node fails the controller
