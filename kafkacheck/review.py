@@ -330,6 +330,19 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         # slow run is cut by the time budget and then not covered, never holds).
         settings, {"records": 2, "crashes": 1, "crash_kind": "power-loss"},
         _replication_fixes(settings, version), power_notes))
+    deposed = ("A leader cut off from the controller (a network partition) loses no "
+               f"acknowledged write{where}")
+    zookeeper = [f.path for f in files if f.role == "broker"
+                 and "zookeeper.connect" in f.values and "process.roles" not in f.values]
+    if zookeeper:
+        # The controller model is KRaft's (KIP-500/631); ZooKeeper's controller is not
+        # modelled, and Kafka 4.x has no ZooKeeper mode at all.
+        release = ("" if version < (4, 0) else f"; Kafka {versions.text(version)} has no "
+                   "ZooKeeper mode: give the cluster's --kafka-version")
+        not_covered.append((deposed, f"{zookeeper[0]} runs in ZooKeeper mode "
+                            "(zookeeper.connect, no process.roles): the controller model is "
+                            f"KRaft's{release}"))
+        return
     brokers = min(max(rf, 2), 3)
     roles = _value(files, "broker", "process.roles") or "broker"
     controller_settings = {k: v for k, v in settings.items()
@@ -347,8 +360,7 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     elif "controller" in roles and brokers < 3:
         bounds["controllers"] = brokers
     guarantees.append(Guarantee(
-        "deposed-leader", "A leader cut off from the controller (a network partition) loses "
-        f"no acknowledged write{where}", "controller",
+        "deposed-leader", deposed, "controller",
         ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"), controller_settings, bounds,
         [c for c in _replication_fixes(settings, version, power=False)
          if c[0] != "replication.factor"],
@@ -751,6 +763,10 @@ def text(review: Review) -> str:
         for info in f.of_kind("misplaced"):
             out.append(f"    note: {info.key} is a {'/'.join(info.roles)} setting: a "
                        f"{f.role} ignores it")
+        zookeeper = f.of_kind("zookeeper")
+        if zookeeper:
+            out.append(f"    accepted, not checked: {', '.join(i.key for i in zookeeper)} "
+                       f"({zookeeper[0].detail})")
         third = f.of_kind("third-party")
         if third:
             vendors = sorted({i.detail for i in third})
@@ -813,8 +829,8 @@ def text(review: Review) -> str:
 
 def _key_counts(f: ConfigFile) -> str:
     kinds = [("kafka", "Kafka"), ("kafka-prefix", "Kafka prefixed"),
-             ("third-party", "third-party"), ("misplaced", "other roles'"),
-             ("connector-specific", "connector-specific")]
+             ("zookeeper", "ZooKeeper-mode"), ("third-party", "third-party"),
+             ("misplaced", "other roles'"), ("connector-specific", "connector-specific")]
     parts = []
     for kind, label in kinds:
         n = len(f.of_kind(kind))

@@ -312,6 +312,11 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("controller.quorum.auto.join.enable", "broker", False, _bool,
        "a controller not in the voter set adds itself (KIP-853; QuorumConfig)", _bool_render,
        semantics=_K),
+    # ZooKeeper mode (ZkConfigs, removed in 4.0 by KIP-500/KIP-833): the controller is then
+    # ZooKeeper's, which the KRaft controller model does not represent.
+    _s("zookeeper.connect", "broker", "", _text,
+       "ZooKeeper mode: the ensemble the brokers and their controller use (before 4.0)",
+       semantics=_K),
     _s("eligible.leader.replicas.version", "broker", 1, _int(0, 1),
        "KRaft feature level (kafka-features / storage format), not a config property: 1 turns "
        "on Eligible Leader Replicas (KIP-966; available from 4.0, default on clusters "

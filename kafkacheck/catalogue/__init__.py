@@ -126,6 +126,23 @@ THIRD_PARTY_PREFIXES: dict[str, str] = {
     "cruise.control.metrics.": "Cruise Control metrics reporter",
 }
 
+# ZooKeeper-mode broker keys (ZkConfigs; KRaftConfigs' migration keys, KIP-866): Kafka 4.0
+# removed ZooKeeper (KIP-500, KIP-833), so the 4.4 catalogue lacks them; a 3.x broker file
+# has them, and a 4.x broker ignores them (KafkaConfig logs them as unused).
+ZOOKEEPER_MODE = "ZooKeeper mode, removed in Kafka 4.0 (KIP-500): not modelled"
+ZOOKEEPER_KEYS = frozenset({
+    "zookeeper.connect", "zookeeper.session.timeout.ms", "zookeeper.connection.timeout.ms",
+    "zookeeper.max.in.flight.requests", "zookeeper.set.acl", "zookeeper.client.secure",
+    "zookeeper.ssl.client.enable", "zookeeper.ssl.keystore.location",
+    "zookeeper.ssl.keystore.password", "zookeeper.ssl.keystore.type",
+    "zookeeper.ssl.truststore.location", "zookeeper.ssl.truststore.password",
+    "zookeeper.ssl.truststore.type", "zookeeper.ssl.protocol",
+    "zookeeper.ssl.enabled.protocols", "zookeeper.ssl.cipher.suites",
+    "zookeeper.ssl.endpoint.identification.algorithm", "zookeeper.ssl.crl.enable",
+    "zookeeper.ssl.ocsp.enable", "zookeeper.metadata.migration.enable",
+    "zookeeper.metadata.migration.min.batch.size",
+})
+
 # Keys that say which role a file plays whatever else it holds.
 _MARKERS = {
     "connector": ("connector.class",),
@@ -134,7 +151,7 @@ _MARKERS = {
                        "status.storage.topic", "offset.storage.file.filename"),
     "broker": ("process.roles", "node.id", "broker.id", "log.dirs", "log.dir",
                "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-               "controller.listener.names"),
+               "controller.listener.names", "zookeeper.connect"),
 }
 
 
@@ -155,7 +172,8 @@ class KeyInfo:
     """What a key in a file of some role is: known, prefixed, third-party, misplaced, unknown."""
 
     key: str
-    kind: str  # kafka | kafka-prefix | third-party | connector-specific | misplaced | unknown
+    # kafka | kafka-prefix | zookeeper | third-party | connector-specific | misplaced | unknown
+    kind: str
     detail: str = ""
     definition: KeyDef | None = None
     roles: tuple[str, ...] = ()  # for misplaced: the roles that do define it
@@ -237,6 +255,8 @@ class Catalogue:
                     return KeyInfo(key, "kafka-prefix", source, found)
                 return KeyInfo(key, "unknown", f"{prefix} takes {target} keys"
                                f"{did_you_mean(rest, self._roles[target], prefix)}")
+        if key in ZOOKEEPER_KEYS and role == "broker":
+            return KeyInfo(key, "zookeeper", ZOOKEEPER_MODE)
         vendor = THIRD_PARTY_KEYS.get(key) or next(
             (v for p, v in THIRD_PARTY_PREFIXES.items() if key.startswith(p)), None)
         if vendor is not None:
