@@ -316,4 +316,5 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             source="Kafka docs: a produce request waits for the ISR or request.timeout.ms",
             explanation="a produce request can wait forever: nothing fair forces its answer",
         ))
-    return vacuous_unless(props, model.max_records > 0, ABOUT_RECORDS)
+    return vacuous_unless(props, model.max_records > 0 or model.external_writes,
+                          ABOUT_RECORDS)

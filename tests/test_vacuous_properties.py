@@ -59,3 +59,17 @@ def test_with_one_record_the_same_properties_are_checked():
     safe = {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2"}
     result = breadth_first(make_model("replication", safe, records=1, crash_kind="process"))
     assert result.result == "holds" and not result.not_checked
+
+
+@pytest.mark.parametrize(("model", "settings"), [
+    ("producer", {}),
+    ("transactions", {"transactional.id": "app"}),
+])
+def test_a_model_that_writes_through_an_embedded_log_keeps_its_record_properties(
+        model, settings):
+    # The producer and the transactional client switch the embedded replication model's own
+    # produce path off (records=0 there) and write the records themselves.
+    built = make_model(model, settings)
+    embedded = {p.name: p for p in built.repl.properties()}
+    assert embedded["CommittedRecordsStay"].vacuous == ""
+    assert not [p.name for p in built.properties() if p.vacuous]

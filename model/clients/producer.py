@@ -394,6 +394,7 @@ class ProducerModel(Model):
 
         class Replication(ReplicationModel):
             rule_mixins = mixins
+            external_writes = True  # this producer writes the records
 
         self.repl = Replication(repl_config)
         self.rules = self.repl.rules

@@ -122,6 +122,7 @@ class TransactionalCluster(ReplicationModel):
     """The replication model whose partition rules carry the transactional storage rules."""
 
     rule_mixins: ClassVar[tuple[type, ...]] = (TransactionalPartition,)
+    external_writes = True  # the transactional producers and the coordinator write here
 
 
 class TransactionsModel(Model):

@@ -102,6 +102,10 @@ class ReplicationModel(Model):
     """Replicated partitions over brokers that crash, restart and lose unflushed data."""
 
     name = "replication"
+    # Another model's actions write the records (an embedding producer or transactional
+    # client, with this model's own produce path off at records=0): its record properties
+    # are then not vacuous.
+    external_writes: ClassVar[bool] = False
     summary = "Partition replication: ISR, high watermark, leader epochs, acks, elections"
     source = ("Kafka docs 'Replication'; kafka.cluster.Partition; PartitionChangeBuilder; "
               "KIP-101, KIP-279, KIP-841, KIP-966, KAFKA-15583")
