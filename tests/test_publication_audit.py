@@ -404,3 +404,13 @@ def test_a_section_never_claims_the_pages_of_a_longer_section_id(tmp_path):
     for name in ("producer-a-NoDuplicates.md", "producer-sessions-b-NoDuplicates.md"):
         (pages / name).write_text("x", encoding="utf-8")
     assert {p.name for p in _pages_of(tmp_path, "producer")} == {"producer-a-NoDuplicates.md"}
+
+
+def test_a_scenario_whose_set_up_never_happened_does_not_conform() -> None:
+    # The epoch-bump scenario needs the leader to reject r0 and append r1 first; after three
+    # attempts without that, its run showed nothing of the bump and still "conformed".
+    ok = _history([("a", 0, "ok")], [[0, "a"]])
+    why = "the set-up did not happen"
+    j = conform.judge(ok, _prediction(), scenario_problems=[why])
+    assert j.verdict == conform.FAIL and j.problems == [why]
+    assert conform.judge(ok, _prediction()).verdict == conform.CONFORMS

@@ -249,16 +249,19 @@ def rejudge(recorded: dict[str, Any], prediction: Prediction,
 
 
 def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction,
-          focus: Sequence[str] = ()) -> Judgement:
+          focus: Sequence[str] = (), scenario_problems: Sequence[str] = ()) -> Judgement:
     """Compare the anomalies of ``history`` with what ``prediction`` allows.
 
     ``focus``: the kinds the run set out to observe; one whose view never applied is a
-    problem, as is a final read that cannot support a verdict or a fault never injected.
+    problem, as is a final read that cannot support a verdict or a fault never injected;
+    ``scenario_problems``: what the scenario itself saw go wrong (a set-up that never
+    happened).
     """
     ops = as_ops(history)
     found = observe(ops)  # a kind missing here: its view does not apply (no group ran)
     read_problem = final_read_problem(ops)
-    problems = ([read_problem] if read_problem else []) + fault_problems(ops, prediction.faults)
+    problems = ([read_problem] if read_problem else []) + list(scenario_problems)
+    problems += fault_problems(ops, prediction.faults)
     problems += focus_problems(list(found), focus)
     judgement = judge_found({k: [a.to_json() for a in v] for k, v in found.items()},
                             problems, prediction, focus)

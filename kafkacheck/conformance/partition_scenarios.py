@@ -409,6 +409,10 @@ def epoch_bump(
         },
         t0,
         details=details,
+        # Without both set-up steps no epoch bump can follow: the run shows nothing of it.
+        problems=[] if details.get("set_up") else [
+            "the set-up did not happen (the leader did not both reject r0 and append r1): "
+            "the run cannot show the epoch bump it is about"],
     )
 
 

@@ -97,11 +97,14 @@ def finish(
     rounds: int = 1,
     details: dict[str, Any] | None = None,
     factory: ModelFactory | None = None,
+    problems: list[str] | None = None,
 ) -> ScenarioResult:
-    """Check the recorded history, predict with the model, judge, and package the result."""
+    """Check the recorded history, predict with the model, judge, and package the result
+    (``problems``: what the scenario saw go wrong itself, each failing the run)."""
     events = read_events(history_path)
     summary = checker.check(events)
-    judgement: Judgement = judge(events, predict(config, faults, factory), focus)
+    judgement: Judgement = judge(events, predict(config, faults, factory), focus,
+                                 problems or ())
     counts = dict(summary["counts"])
     counts.update(summary["observations"])
     counts.update({k.kind: k.observed for k in judgement.kinds if k.kind.startswith("group:")})
