@@ -414,3 +414,15 @@ def test_a_scenario_whose_set_up_never_happened_does_not_conform() -> None:
     j = conform.judge(ok, _prediction(), scenario_problems=[why])
     assert j.verdict == conform.FAIL and j.problems == [why]
     assert conform.judge(ok, _prediction()).verdict == conform.CONFORMS
+
+
+def test_a_soak_that_stopped_at_a_round_that_never_recovered_names_it_as_a_problem() -> None:
+    from kafkacheck.conformance.soak import stopped_early
+
+    run = {"soak": SoakConfig(rounds=50).to_json(),
+           "rounds": [{"round": 0, "recovered": True},
+                      {"round": 1, "recovered": False, "error": "ISR not full in 120 s"}]}
+    assert stopped_early(run) == ["round 2 did not recover (ISR not full in 120 s): the soak "
+                                  "stopped after 2 of 50 rounds"]
+    run["rounds"][1]["recovered"] = True
+    assert stopped_early(run) == []

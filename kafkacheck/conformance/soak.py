@@ -379,6 +379,19 @@ def _drain(group: Group, cfg: SoakConfig, timeout_s: float) -> None:
         time.sleep(3.0)
 
 
+def stopped_early(run: dict[str, Any]) -> list[str]:
+    """A problem when a round did not recover and the soak stopped before its planned rounds
+    (what it observed is judged, but it is not the soak that was asked for)."""
+    rounds = run["rounds"]
+    planned = run.get("soak", {}).get("rounds")
+    failed = next((r for r in rounds if not r.get("recovered", True)), None)
+    if failed is None:
+        return []
+    done = f"{len(rounds)} of {planned}" if planned else f"{len(rounds)}"
+    return [f"round {len(rounds)} did not recover ({failed.get('error', 'no reason recorded')}"
+            f"): the soak stopped after {done} rounds"]
+
+
 def _count(anomalies: list[Any] | None) -> int | None:
     """How many anomalies a view found, or None when the view did not apply."""
     return None if anomalies is None else len(anomalies)
@@ -392,7 +405,7 @@ def summarize(run: dict[str, Any]) -> dict[str, Any]:
     """
     events = read_events(run["history_path"])
     config = RunConfig.from_json(run["config"])
-    judgement = judge(events, predict(config, run["faults"]), FOCUS)
+    judgement = judge(events, predict(config, run["faults"]), FOCUS, stopped_early(run))
     found = observe(events)
     final = [o for o in as_ops(events) if o.f == "poll" and o.complete_read]
     read = sum(len(v) for v in final[-1].reads().values()) if final else 0
