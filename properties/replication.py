@@ -10,14 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
-from kafkacheck.properties.base import (
-    Property,
-    always,
-    always_step,
-    eventually,
-    sometimes,
-    vacuous_unless,
-)
+from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 
 if TYPE_CHECKING:
     from kafkacheck.model.cluster.replication import ReplicationModel
@@ -195,7 +188,8 @@ def narrate_committed_loss(model: object, trace: Any) -> str:
     return ""
 
 
-# The properties about records: each is vacuous when no record is ever written.
+# The properties about records: each is vacuous when no record is ever written (the
+# replication and controller models mark them so).
 ABOUT_RECORDS = ("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw",
                  "HwWithinLeo", "IsrJoinersHoldCommitted")
 
@@ -316,5 +310,4 @@ def replication_properties(model: ReplicationModel) -> list[Property]:
             source="Kafka docs: a produce request waits for the ISR or request.timeout.ms",
             explanation="a produce request can wait forever: nothing fair forces its answer",
         ))
-    return vacuous_unless(props, model.max_records > 0 or model.external_writes,
-                          ABOUT_RECORDS)
+    return props

@@ -177,7 +177,7 @@ def lost_writes(history: History) -> list[Anomaly]:
                 later = [
                     c.index
                     for c in complete_reads
-                    if _covers(c, key)
+                    if covers(c, key)
                     and op.complete_time is not None
                     and c.invoke_time > op.complete_time
                 ]
@@ -196,7 +196,7 @@ def lost_writes(history: History) -> list[Anomaly]:
     return out
 
 
-def _covers(op: Op, key: str) -> bool:
+def covers(op: Op, key: str) -> bool:
     """Whether a complete read covered ``key``."""
     ends = op.extra.get("ends")
     if isinstance(ends, dict):

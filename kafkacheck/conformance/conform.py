@@ -85,7 +85,7 @@ def final_read_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
     if not read:
         return f"{acked} sends were acknowledged but the final read returned nothing"
     unread = sorted({key for o in ops if o.f == "send" and o.type == OK
-                     for key in o.writes() if not checker._covers(last, key)})
+                     for key in o.writes() if not checker.covers(last, key)})
     if unread:
         return (f"the final read did not cover {', '.join(unread)}, where sends were "
                 "acknowledged: their loss could not be seen")

@@ -215,7 +215,6 @@ class ControllerModel(ControllerPresentation, Model):
     """KRaft controllers and brokers with late metadata, composed with partition replication."""
 
     name = "controller"
-    external_writes: ClassVar[bool] = False  # its own producer writes (records bound)
     summary = ("KRaft controller quorum, broker fencing, late metadata and epoch fencing, "
                "composed with replication")
     source = ("KIP-500, KIP-595 (Raft), KIP-631 (QuorumController), KIP-320, KIP-841, KIP-966; "

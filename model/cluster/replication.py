@@ -40,7 +40,7 @@ from kafkacheck.model.interface import (
     State,
 )
 from kafkacheck.model.settings import LONG_MAX
-from kafkacheck.properties.base import Property
+from kafkacheck.properties.base import Property, vacuous_unless
 
 CRASH_KINDS = ("process", "power-loss", "any")
 ISR_UPDATES = ("atomic", "in-flight")
@@ -812,7 +812,10 @@ class ReplicationModel(Model):
     def properties(self) -> list[Property]:
         from kafkacheck.properties import replication as props
 
-        return props.replication_properties(self)
+        # Its record properties cannot fail when nothing writes a record.
+        return vacuous_unless(props.replication_properties(self),
+                              self.max_records > 0 or self.external_writes,
+                              props.ABOUT_RECORDS)
 
     # -- presentation ------------------------------------------------------------------
 
