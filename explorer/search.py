@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.capabilities import ENGINES
@@ -56,6 +56,8 @@ BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 # owner reads after it, so sending it again would only be packed, shipped and dropped.
 SENT_SLOTS = 1 << 18
 _FP_LIMIT = 1 << 64
+_Holds = Callable[[Any], object]
+_StepHolds = Callable[[Any, Any, Any], object]
 
 
 # Python's cyclic collector runs every 700 net new container objects, and every few runs
@@ -131,9 +133,11 @@ class PropertyChecks:
 
     def __init__(self, props: PropertySet) -> None:
         self.props = props
-        self.invariants = [(p.name, p.holds) for p in props.invariants]
-        self.steps = [(p.name, p.step) for p in props.steps]
-        self.pending = [(p.name, p.holds) for p in props.sometimes]
+        # Each kind's predicate is set (Property checks this when it is made); a predicate's
+        # result is read for its truth, whatever its type (a compiled build checks types).
+        self.invariants = [(p.name, cast(_Holds, p.holds)) for p in props.invariants]
+        self.steps = [(p.name, cast(_StepHolds, p.step)) for p in props.steps]
+        self.pending = [(p.name, cast(_Holds, p.holds)) for p in props.sometimes]
         self.found: dict[str, Found] = {}
         self.witnesses: dict[str, tuple[int, int]] = {}  # name -> (fp, depth)
         self.wanted = len(self.invariants) + len(self.steps)
@@ -260,7 +264,7 @@ class Frontier:
         elif append_record(self.buffer, fp, parent, state, self.classes) >= CHUNK_BYTES:
             self.seal()
 
-    def extend_packed(self, data: bytes, count: int, classes: list | None = None,
+    def extend_packed(self, data: bytes | bytearray, count: int, classes: list | None = None,
                       checked: bool = True) -> None:
         """Add packed records (numbered with ``classes``, or this frontier's own)."""
         self.seal()
@@ -545,7 +549,7 @@ class Clock:
 
 
 def step_violation_trace(model: Model, prefix: Trace, after_fp: int, name: str,
-                         step: Callable[[State, Action, State], bool]) -> Trace:
+                         step: _StepHolds) -> Trace:
     """The trace to the state before a failing step plus that step, found again by replay."""
     fp = fingerprint_function(model)
     last = prefix.steps[-1].state
@@ -571,14 +575,15 @@ def collect(model: Model, props: PropertySet, result: CheckResult,
         else:
             trace = trace_from_fingerprints(model, chain_to(parent_of, where.fp))
             assert prop.holds is not None
-            if prop.holds(trace.steps[-1].state):
+            holds = cast(_Holds, prop.holds)
+            if holds(trace.steps[-1].state):
                 raise TraceMismatch(f"the rebuilt trace of {name} ends in a state that "
                                     "satisfies it (fingerprint collision?)")
         result.violations.append(Violation(prop, trace, where.kind))
     for name, (fp, _depth) in witnesses.items():
         trace = trace_from_fingerprints(model, chain_to(parent_of, fp))
-        holds = by_name[name].holds
-        if holds is None or not holds(trace.steps[-1].state):
+        witnessed = cast(_Holds | None, by_name[name].holds)
+        if witnessed is None or not witnessed(trace.steps[-1].state):
             raise TraceMismatch(f"the rebuilt witness of {name} does not end in a state "
                                 "that satisfies it (fingerprint collision?)")
         result.witnesses[name] = trace

@@ -7,13 +7,24 @@ them, so the controller checks these same properties on its own states.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
 from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 
-if TYPE_CHECKING:
-    from kafkacheck.model.cluster.replication import ReplicationModel
+
+class ReplicatedModel(Protocol):
+    """What these properties read of a model: the replication model and the controller
+    model both provide it (a Protocol, so that a compiled build checks no class)."""
+
+    acks: int
+    max_records: int
+    min_isr: int
+    bound: dict[str, Any]
+
+    def acting_brokers(self, state: Any) -> int: ...
+
+    def fenced_brokers(self, state: Any) -> int: ...
 
 
 
@@ -194,7 +205,7 @@ ABOUT_RECORDS = ("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelow
                  "HwWithinLeo", "IsrJoinersHoldCommitted")
 
 
-def replication_properties(model: ReplicationModel) -> list[Property]:
+def replication_properties(model: ReplicatedModel) -> list[Property]:
     """The properties of the replication model, with the settings that decide them."""
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
     acting = model.acting_brokers

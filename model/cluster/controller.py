@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from itertools import product
 from typing import Any, ClassVar, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from kafkacheck.model.cluster import partition as pt
 from kafkacheck.model.cluster import symmetry as sym
 from kafkacheck.model.cluster.controller_view import ControllerPresentation
@@ -172,10 +174,12 @@ class ControllerState(NamedTuple):
     next_record: int
     controllers: tuple[Controller, ...]
     brokers: tuple[Broker, ...]
-    leads: tuple[tuple[Leading | tuple, ...], ...]  # per partition, per broker
+    # Per partition, per broker: its Leading, or NOT_LEADING (an empty tuple).
+    leads: tuple[tuple[Any, ...], ...]
     parts: tuple[PartitionState, ...]  # logs and HWs; leadership as last committed
     acked_by_deposed_leader: tuple[int, ...]  # ghost, per partition
-    ops: InFlight | tuple = ()  # () unless disk losses or AlterPartition in flight are explored
+    # InFlight, or () unless disk losses or AlterPartition in flight are explored.
+    ops: Any = ()
 
 
 # Fast setters of the fields the successor functions change most (see interface.replacer).
@@ -211,6 +215,8 @@ def roles_mode(roles: str) -> str | None:
     return None
 
 
+# Tests override single rules in subclasses (mutants), also of the compiled build.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ControllerModel(ControllerPresentation, Model):
     """KRaft controllers and brokers with late metadata, composed with partition replication."""
 
@@ -355,12 +361,12 @@ class ControllerModel(ControllerPresentation, Model):
         self.renamings = sym.controller_renamings(self.order, self.n, self.m,
                                                   self.mode == "combined")
         if b["symmetry"] and len(self.renamings) > 1:
-            self.canonical = sym.controller_canonical(  # type: ignore[method-assign]
+            self.canonical = sym.controller_canonical(  # type: ignore[method-assign,assignment]
                 self.renamings, self.n, self.nodes, self.broker_node, self.ctrl_node,
                 {cls.__name__: cls for cls in (ControllerState, Controller, Broker, Image,
                                                Registration, Leading)})
-            self.symmetry_note = sym.describe(self.renamings)
-            self.symmetry_over = sym.renamed(self.renamings)
+            self.symmetry_note = sym.describe(self.renamings)  # type: ignore[misc]
+            self.symmetry_over = sym.renamed(self.renamings)  # type: ignore[misc]
 
     # -- state ------------------------------------------------------------------------
 
