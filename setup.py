@@ -22,6 +22,8 @@ from setuptools import Extension, setup
 ROOT = Path(__file__).resolve().parent
 # The package layout of pyproject.toml: package folder -> source folder.
 LAYOUT = {"model": "model", "properties": "properties", "explorer": "explorer"}
+# The setup.py commands that build extensions (pip runs others for metadata only).
+BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "develop", "install"}
 
 
 def _stage() -> Path:
@@ -40,6 +42,8 @@ def _stage() -> Path:
 
 def _compiled_extensions() -> list[Extension]:
     """mypyc extensions of the listed modules, or none (pure Python)."""
+    if not BUILDS & set(sys.argv[1:]):
+        return []  # metadata only (egg_info, dist_info): nothing is compiled
     spec = runpy.run_path(str(ROOT / "kafkacheck" / "compiled.py"))
     manifest = ROOT / "kafkacheck" / spec["MANIFEST"]
     manifest.unlink(missing_ok=True)

@@ -1,10 +1,10 @@
 """The optional compiled build: which modules mypyc compiles, and when their build is used.
 
 ``pip install`` compiles the modules below with mypyc when it can (setup.py); the Python
-source stays the one implementation, compiled or not.  A compiled module is used only
-while its source is the one it was built from: the build writes each source's SHA-256
-into ``_compiled.json``, and ``install()`` makes a module whose source changed since (an
-edited checkout) load from its source instead.  ``KAFKACHECK_PURE=1`` loads every module
+source stays the one implementation, compiled or not.  The compiled build is used only
+while the sources are the ones it was built from: the build writes each source's SHA-256
+into ``_compiled.json``, and ``install()`` makes every listed module load from its source
+when any of them changed since (an edited checkout).  ``KAFKACHECK_PURE=1`` loads every module
 from source.  This file is plain Python with no imports from kafkacheck: setup.py runs it.
 """
 
@@ -52,32 +52,57 @@ def pure_requested() -> bool:
     return os.environ.get(PURE_ENV, "") not in ("", "0")
 
 
-def use_compiled(source: Path, built: str | None) -> bool:
-    """Whether a module may load its compiled build: built from this very source."""
-    if built is None or pure_requested():
+def source_of(name: str) -> Path | None:
+    """A listed module's source file, installed (kafkacheck/model/...) or in a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here.joinpath(*name.split(".")[1:]).with_suffix(".py")
+    for candidate in (installed, here.parent / MODULES[name]):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def build_is_current(built: dict[str, str], sources: dict[str, Path | None]) -> bool:
+    """Whether the compiled build may run: every listed module's source is the one it was
+    built from.  All or none: compiled modules import each other inside their shared
+    library, past the import system, so one stale module means none may be loaded."""
+    if not built or pure_requested():
         return False
-    try:
-        return digest(source) == built
-    except OSError:
-        return False
+    for name in MODULES:
+        source = sources.get(name)
+        try:
+            if source is None or digest(source) != built.get(name):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 class SourceWhenStale(importlib.abc.MetaPathFinder):
-    """Loads a listed module from its source when its compiled build is not current."""
+    """Loads the listed modules from their sources unless the compiled build is current."""
 
-    def __init__(self, built: dict[str, str]) -> None:
+    def __init__(self, built: dict[str, str],
+                 sources: dict[str, Path | None] | None = None) -> None:
         self.built = built
+        self.sources = sources
+        self._current: bool | None = None
+
+    @property
+    def current(self) -> bool:
+        """build_is_current(), worked out on the first listed import."""
+        if self._current is None:
+            sources = self.sources or {name: source_of(name) for name in MODULES}
+            self._current = build_is_current(self.built, sources)
+        return self._current
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in MODULES or path is None:
-            return None
+        if fullname not in MODULES or path is None or self.current:
+            return None  # the usual finders: they pick the extension module first
         leaf = fullname.rpartition(".")[2] + ".py"
         for folder in path:
             source = Path(folder) / leaf
             if source.is_file():
-                if use_compiled(source, self.built.get(fullname)):
-                    return None  # the usual finders pick the extension module first
                 return importlib.util.spec_from_file_location(fullname, source)
         return None
 
