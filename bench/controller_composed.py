@@ -36,6 +36,7 @@ import resource
 import sys
 import time
 
+from kafkacheck import compiled
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.parallel import parallel_breadth_first
 from kafkacheck.testing import make_model
@@ -116,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             for label, settings in configs]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     if args.json:
-        print(json.dumps({"rows": rows, "peak_rss_bytes": peak}, indent=2))
+        print(json.dumps({"rows": rows, "peak_rss_bytes": peak,
+                          "build": compiled.describe(load=True)}, indent=2))
         return 0
     print("composed check: controller model (KRaft, 3 combined broker+controller nodes, "
           "1 partition, RF=3)")
     print("bounds: " + ", ".join(f"{k}={v}" for k, v in bounds.items()))
+    print(compiled.describe(load=True))
     for row in rows:
         print(f"\n{row['config']}: {row['result']} "
               f"({'complete' if row['complete'] else 'incomplete'}) - "

@@ -28,6 +28,8 @@ import sys
 import time
 from typing import Any
 
+from kafkacheck import compiled
+
 CASES: dict[str, dict[str, Any]] = {
     "replication": {
         "model": "replication",
@@ -115,7 +117,8 @@ def main() -> int:
     counts = [n for n in (1, 2, 4, 8, 16) if n <= args.max_workers]
     load = os.getloadavg()[0]
     print(f"# kafkacheck parallel scaling: Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores, load average {load:.1f} at start")
+          f"{os.cpu_count()} cores, load average {load:.1f} at start, "
+          f"{compiled.describe(load=True)}")
     failed = False
     for case in args.case or list(CASES):
         seq = run_child(case, 1, "bfs")

@@ -14,6 +14,8 @@ import resource
 import time
 from typing import Any
 
+from kafkacheck import compiled
+
 CASES: list[dict[str, Any]] = [
     {"name": "twophase-7rm", "model": "twophase", "settings": {}, "bounds": {"rms": 7},
      "properties": ["TCConsistent"],
@@ -77,12 +79,12 @@ def run_bench(as_json: bool = False, quick: bool = False) -> int:
     could not run: its figures are missing, so the bench did not measure what it lists)."""
     rows = [measure(case) for case in CASES if case["quick"] or not quick]
     info = {"python": platform.python_version(), "machine": platform.machine(),
-            "cpus": mp.cpu_count(), "cases": rows}
+            "cpus": mp.cpu_count(), "build": compiled.describe(load=True), "cases": rows}
     code = 1 if any("error" in row for row in rows) else 0
     if as_json:
         print(json.dumps(info, indent=2))
         return code
-    print(f"kafkacheck bench: Python {info['python']}, {info['cpus']} CPUs")
+    print(f"kafkacheck bench: Python {info['python']}, {info['cpus']} CPUs, {info['build']}")
     header = f"{'case':<34}{'distinct':>10}{'generated':>11}{'depth':>6}{'sec':>8}" \
              f"{'states/s':>10}{'trans/s':>10}{'B/state':>9}"
     print(header)

@@ -11,6 +11,7 @@ from source.  This file is plain Python with no imports from kafkacheck: setup.p
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -123,8 +124,12 @@ def status() -> dict[str, bool]:
     return out
 
 
-def describe() -> str:
-    """One line for benchmark output: which build runs."""
+def describe(load: bool = False) -> str:
+    """One line for benchmark output: which build runs (``load``: import every listed
+    module first, as a benchmark's own processes will)."""
+    if load:
+        for name in MODULES:
+            importlib.import_module(name)
     state = status()
     compiled = sum(state.values())
     if not state:
