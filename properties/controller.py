@@ -8,8 +8,9 @@ partition, and its ``alive`` the nodes up (broker b is node b).
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from kafkacheck.model.cluster.controller import ControllerModel, ControllerState, Registration
 from kafkacheck.model.cluster.partition import NO_LEADER, log_records
 from kafkacheck.properties import replication as rp
 from kafkacheck.properties.base import (
@@ -20,18 +21,15 @@ from kafkacheck.properties.base import (
     vacuous_unless,
 )
 
-if TYPE_CHECKING:
-    from kafkacheck.model.cluster.controller import ControllerModel
 
-
-def active_controllers(model: ControllerModel, state: Any) -> list[tuple[int, int]]:
+def active_controllers(model: ControllerModel, state: ControllerState) -> list[tuple[int, int]]:
     """(controller, epoch) of every live controller that believes it is active."""
     alive = state.alive
     return [(c, ctl.epoch) for c, ctl in enumerate(state.controllers)
             if ctl.leader == c and alive >> model.ctrl_node[c] & 1]
 
 
-def one_active_per_epoch(model: ControllerModel, state: Any) -> bool:
+def one_active_per_epoch(model: ControllerModel, state: ControllerState) -> bool:
     """No two live controllers believe they are active in the same epoch."""
     active = active_controllers(model, state)
     if len(active) < 2:
@@ -40,7 +38,7 @@ def one_active_per_epoch(model: ControllerModel, state: Any) -> bool:
     return len(epochs) == len(set(epochs))
 
 
-def _registrations_grow(old: tuple, new: tuple) -> bool:
+def _registrations_grow(old: tuple[Registration, ...], new: tuple[Registration, ...]) -> bool:
     """No partition registration's leader epoch or partition epoch went down."""
     if old is new:
         return True
@@ -51,40 +49,40 @@ def _registrations_grow(old: tuple, new: tuple) -> bool:
     return True
 
 
-def epochs_grow(before: Any, action: Any, after: Any) -> bool:
+def epochs_grow(before: ControllerState, action: Any, after: ControllerState) -> bool:
     """No controller epoch, metadata offset, leader epoch or partition epoch goes down.
 
     A step changes few parts of the state and shares the rest with its source, so parts
     that are the same object are skipped (this predicate runs on every transition)."""
-    olds, news = before.controllers, after.controllers
-    if olds is not news:
-        for i, new in enumerate(news):
-            old = olds[i]
-            if old is new:
+    old_ctrls, new_ctrls = before.controllers, after.controllers
+    if old_ctrls is not new_ctrls:
+        for i, ctl in enumerate(new_ctrls):
+            was = old_ctrls[i]
+            if was is ctl:
                 continue
-            if new.epoch < old.epoch or new.end < old.end:
+            if ctl.epoch < was.epoch or ctl.end < was.end:
                 return False
-            if old.image is not new.image and \
-                    not _registrations_grow(old.image.parts, new.image.parts):
+            if was.image is not ctl.image and \
+                    not _registrations_grow(was.image.parts, ctl.image.parts):
                 return False
-    olds, news = before.brokers, after.brokers
-    if olds is not news:
-        for i, new in enumerate(news):
-            old = olds[i]
-            if old is new:
+    old_brokers, new_brokers = before.brokers, after.brokers
+    if old_brokers is not new_brokers:
+        for i, br in enumerate(new_brokers):
+            had = old_brokers[i]
+            if had is br:
                 continue
-            if new.controller_epoch < old.controller_epoch or \
-                    not _registrations_grow(old.views, new.views):
+            if br.controller_epoch < had.controller_epoch or \
+                    not _registrations_grow(had.views, br.views):
                 return False
-    olds, news = before.parts, after.parts
-    if olds is not news:
-        for i, new in enumerate(news):
-            if new.epoch < olds[i].epoch:
+    old_parts, new_parts = before.parts, after.parts
+    if old_parts is not new_parts:
+        for i, part in enumerate(new_parts):
+            if part.epoch < old_parts[i].epoch:
                 return False
     return True
 
 
-def committed_by_majority(model: ControllerModel, state: Any) -> bool:
+def committed_by_majority(model: ControllerModel, state: ControllerState) -> bool:
     """Every metadata offset a controller or broker holds is stored by a majority of voters."""
     ends = sorted([ctl.end for ctl in state.controllers], reverse=True)
     stored = ends[model.majority - 1]
@@ -96,7 +94,7 @@ def committed_by_majority(model: ControllerModel, state: Any) -> bool:
     return True
 
 
-def broker_offsets_grow(before: Any, action: Any, after: Any) -> bool:
+def broker_offsets_grow(before: ControllerState, action: Any, after: ControllerState) -> bool:
     """No broker's applied metadata offset goes down."""
     olds, news = before.brokers, after.brokers
     if olds is not news:
@@ -106,7 +104,7 @@ def broker_offsets_grow(before: Any, action: Any, after: Any) -> bool:
     return True
 
 
-def one_leader_per_epoch(model: ControllerModel, state: Any) -> bool:
+def one_leader_per_epoch(model: ControllerModel, state: ControllerState) -> bool:
     """Per partition, no two acting leaders share a leader epoch, nor do two registrations."""
     brokers = state.brokers
     controllers = state.controllers
@@ -125,8 +123,8 @@ def one_leader_per_epoch(model: ControllerModel, state: Any) -> bool:
     return True
 
 
-def one_leader_per_epoch_step(model: ControllerModel, before: Any, action: Any,
-                              after: Any) -> bool:
+def one_leader_per_epoch_step(model: ControllerModel, before: ControllerState, action: Any,
+                              after: ControllerState) -> bool:
     """One leader per epoch in the state reached, and across time: no controller's metadata
     hands a partition to another leader (or to none) without a higher leader epoch
     (PartitionChangeBuilder bumps it on every leader change), so an epoch given to one
@@ -146,7 +144,7 @@ def one_leader_per_epoch_step(model: ControllerModel, before: Any, action: Any,
     return True
 
 
-def deposed_acks_survive(model: ControllerModel, state: Any) -> bool:
+def deposed_acks_survive(model: ControllerModel, state: ControllerState) -> bool:
     """Every record a deposed leader acknowledged is in the current acting leader's log (a
     restarted broker acts on nothing until it registered and caught up, as the replication
     properties read it: ControllerModel.acting_brokers)."""
@@ -165,7 +163,7 @@ def deposed_acks_survive(model: ControllerModel, state: Any) -> bool:
     return True
 
 
-def fenced_never_leads(state: Any) -> bool:
+def fenced_never_leads(state: ControllerState) -> bool:
     """No controller's metadata names a fenced broker as a partition leader."""
     for ctl in state.controllers:
         fenced = ctl.image.fenced
@@ -177,12 +175,12 @@ def fenced_never_leads(state: Any) -> bool:
     return True
 
 
-def zombie_controller(model: ControllerModel, state: Any) -> bool:
+def zombie_controller(model: ControllerModel, state: ControllerState) -> bool:
     """Two live controllers believe they are active, in different epochs."""
     return len({e for _, e in active_controllers(model, state)}) >= 2
 
 
-def zombie_leader(model: ControllerModel, state: Any) -> bool:
+def zombie_leader(model: ControllerModel, state: ControllerState) -> bool:
     """Two live brokers act as leader of the same partition."""
     alive = state.alive
     return any(sum(1 for b, lead in enumerate(leads)

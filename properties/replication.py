@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from kafkacheck.model.cluster.partition import NO_LEADER, entry_record, log_records
+from kafkacheck.model.cluster.partition import (
+    NO_LEADER,
+    PartitionState,
+    entry_record,
+    log_records,
+)
 from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 
 
@@ -28,7 +33,7 @@ class ReplicatedModel(Protocol):
 
 
 
-def acked_writes_survive(parts: tuple, alive: int) -> bool:
+def acked_writes_survive(parts: tuple[PartitionState, ...], alive: int) -> bool:
     """Every acknowledged record is in the log of the partition's current (live) leader."""
     for part in parts:
         leader = part.leader
@@ -40,7 +45,7 @@ def acked_writes_survive(parts: tuple, alive: int) -> bool:
     return True
 
 
-def committed_records_stay(parts: tuple, alive: int) -> bool:
+def committed_records_stay(parts: tuple[PartitionState, ...], alive: int) -> bool:
     """Records once below a leader's HW stay at their offsets in every later live leader's log."""
     for part in parts:
         leader = part.leader
@@ -52,7 +57,7 @@ def committed_records_stay(parts: tuple, alive: int) -> bool:
     return True
 
 
-def replicas_agree_below_hw(parts: tuple) -> bool:
+def replicas_agree_below_hw(parts: tuple[PartitionState, ...]) -> bool:
     """Any two replicas hold the same entries below the smaller of their HWs."""
     for part in parts:
         logs, hws = part.logs, part.hws
@@ -70,7 +75,7 @@ def replicas_agree_below_hw(parts: tuple) -> bool:
     return True
 
 
-def leader_in_isr(parts: tuple) -> bool:
+def leader_in_isr(parts: tuple[PartitionState, ...]) -> bool:
     """A partition's leader is a member of its ISR."""
     for part in parts:
         leader = part.leader
@@ -79,7 +84,7 @@ def leader_in_isr(parts: tuple) -> bool:
     return True
 
 
-def hw_within_leo(parts: tuple) -> bool:
+def hw_within_leo(parts: tuple[PartitionState, ...]) -> bool:
     """Every replica's high watermark is at most its log end offset."""
     for part in parts:
         logs = part.logs
@@ -89,7 +94,7 @@ def hw_within_leo(parts: tuple) -> bool:
     return True
 
 
-def _joiners(old: Any, new: Any) -> int:
+def _joiners(old: PartitionState, new: PartitionState) -> int:
     """Brokers added to a partition's ISR by its leader's ISR change (same leader and epoch)."""
     leader = new.leader
     if leader == NO_LEADER or leader != old.leader or new.epoch != old.epoch:
@@ -119,7 +124,7 @@ def fenced_never_join_isr(before: Any, after: Any, fenced: int) -> bool:
                    for old, new in zip(before.parts, after.parts, strict=True))
 
 
-def writes_accepted(parts: tuple, alive: int, acks: int, min_isr: int) -> bool:
+def writes_accepted(parts: tuple[PartitionState, ...], alive: int, acks: int, min_isr: int) -> bool:
     """Every partition has a live leader that takes a produce request with these acks: for
     acks=all its ISR meets min.insync.replicas."""
     for part in parts:

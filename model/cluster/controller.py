@@ -545,7 +545,7 @@ class ControllerModel(ControllerPresentation, Model):
 
     # -- successors --------------------------------------------------------------------
 
-    def successors(self, state: State) -> Iterator[tuple[Action, State]]:
+    def successors(self, state: ControllerState) -> Iterator[tuple[Action, State]]:
         # Who reaches whom, who acts and which controllers can commit: read by every
         # family of actions, so worked out once per state.
         quorum = self._quorum(state)
