@@ -26,6 +26,7 @@ from types import ModuleType
 MODULES = {
     "kafkacheck.explorer.search": "explorer/search.py",
     "kafkacheck.model.cluster.controller": "model/cluster/controller.py",
+    "kafkacheck.model.cluster.tuples": "model/cluster/tuples.py",
     "kafkacheck.properties.controller": "properties/controller.py",
     "kafkacheck.properties.replication": "properties/replication.py",
 }

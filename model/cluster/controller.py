@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from itertools import product
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple
 
 from mypy_extensions import mypyc_attr
 
@@ -35,7 +35,6 @@ from kafkacheck.model.cluster.partition import (
     PartitionState,
     broker_name,
     mask_text,
-    put,
 )
 from kafkacheck.model.cluster.replication import (
     DISK_LOSS,
@@ -44,6 +43,7 @@ from kafkacheck.model.cluster.replication import (
     elr_problem,
     with_alter_partition_race,
 )
+from kafkacheck.model.cluster.tuples import put
 from kafkacheck.model.interface import (
     POWER_LOSS,
     Action,
@@ -55,11 +55,14 @@ from kafkacheck.model.interface import (
 )
 from kafkacheck.properties.base import Property
 
-_new = tuple.__new__
-NO_CONTROLLER = -1
+# Final: the compiled build keeps these out of the module's dictionary (compiled.py).
+_new: Final = tuple.__new__
+NO_CONTROLLER: Final = -1
 # Broker phases (BrokerLifecycleManager): running; restarted, not registered; registered,
 # catching up with the metadata log.
-RUNNING, STARTING, REGISTERED = 0, 1, 2
+RUNNING: Final = 0
+STARTING: Final = 1
+REGISTERED: Final = 2
 PHASE_NAMES = ("running", "starting", "registered")
 MODES = ("combined", "separate")
 QUORUM_CACHE = 1 << 14  # bound on the entries of the Quorum cache (ControllerModel._quorum)
@@ -183,20 +186,21 @@ class ControllerState(NamedTuple):
 
 
 # Fast setters of the fields the successor functions change most (see interface.replacer).
-_set_leads_parts_acked = replacer(ControllerState, "leads", "parts", "acked_by_deposed_leader")
-_set_ctrls_parts = replacer(ControllerState, "controllers", "parts")
-_set_ctrls = replacer(ControllerState, "controllers")
-_set_parts = replacer(ControllerState, "parts")
-_set_brokers = replacer(ControllerState, "brokers")
-_set_leads = replacer(ControllerState, "leads")
-_set_next_record = replacer(ControllerState, "next_record")
-_set_views = replacer(Broker, "views")
-_set_synced = replacer(PartitionState, "synced")
-_set_leadership = replacer(PartitionState, "leader", "epoch", "isr")
-_set_cut = replacer(ControllerState, "cut")
-_set_cut_isolations = replacer(ControllerState, "cut", "isolations")
-_set_crashed = replacer(ControllerState, "alive", "crashes", "controllers", "leads")
-_set_leader = replacer(Controller, "leader")
+_set_leads_parts_acked: Final = replacer(ControllerState, "leads", "parts",
+                                         "acked_by_deposed_leader")
+_set_ctrls_parts: Final = replacer(ControllerState, "controllers", "parts")
+_set_ctrls: Final = replacer(ControllerState, "controllers")
+_set_parts: Final = replacer(ControllerState, "parts")
+_set_brokers: Final = replacer(ControllerState, "brokers")
+_set_leads: Final = replacer(ControllerState, "leads")
+_set_next_record: Final = replacer(ControllerState, "next_record")
+_set_views: Final = replacer(Broker, "views")
+_set_synced: Final = replacer(PartitionState, "synced")
+_set_leadership: Final = replacer(PartitionState, "leader", "epoch", "isr")
+_set_cut: Final = replacer(ControllerState, "cut")
+_set_cut_isolations: Final = replacer(ControllerState, "cut", "isolations")
+_set_crashed: Final = replacer(ControllerState, "alive", "crashes", "controllers", "leads")
+_set_leader: Final = replacer(Controller, "leader")
 
 
 def kraft_reads_unclean_election(version: tuple[int, int]) -> bool:

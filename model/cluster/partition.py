@@ -17,19 +17,25 @@ every broker hosts a replica (brokers = replication.factor).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar, NamedTuple, Protocol
+from typing import ClassVar, Final, NamedTuple, Protocol
 
+from kafkacheck.model.cluster.tuples import put
 from kafkacheck.model.versions import Version
 
-NO_LEADER = -1
-UNKNOWN = -1  # a follower's LEO as the leader knows it, before its first fetch
+# Final: a compiled module that reads these inlines them (kafkacheck/compiled.py).
+NO_LEADER: Final = -1
+UNKNOWN: Final = -1  # a follower's LEO as the leader knows it, before its first fetch
 RECORD_BITS = 6
 RECORD_MASK = (1 << RECORD_BITS) - 1
 NEVER = 1 << 62  # flush.messages larger than any log here: the broker never fsyncs itself
 
 # Broker error codes a produce request can end with (org.apache.kafka.common.protocol.Errors).
-NONE, NOT_LEADER, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_AFTER, REQUEST_TIMED_OUT = range(5)
-WAITING = -1  # an acks=all request still in the purgatory
+NONE: Final = 0
+NOT_LEADER: Final = 1
+NOT_ENOUGH_REPLICAS: Final = 2
+NOT_ENOUGH_AFTER: Final = 3
+REQUEST_TIMED_OUT: Final = 4
+WAITING: Final = -1  # an acks=all request still in the purgatory
 
 # What the controller answers an AlterPartition request (Errors, ReplicationControlManager).
 ALTER_ERRORS = ("NONE", "NOT_CONTROLLER", "FENCED_LEADER_EPOCH", "INVALID_REQUEST",
@@ -113,11 +119,6 @@ def entry_epoch(e: int) -> int:
 def entry_record(e: int) -> int:
     """The payload (record id or batch descriptor) of an entry."""
     return e & RECORD_MASK
-
-
-def put(values: tuple, index: int, value: object) -> tuple:
-    """A copy of a plain tuple with one position replaced."""
-    return values[:index] + (value,) + values[index + 1 :]
 
 
 def first_in(order: Iterable[int], mask: int) -> int:
