@@ -20,8 +20,8 @@ from pathlib import Path
 from setuptools import Extension, setup
 
 ROOT = Path(__file__).resolve().parent
-# The package layout of pyproject.toml: package folder -> source folder.
-LAYOUT = {"model": "model", "properties": "properties", "explorer": "explorer"}
+# The source folders pyproject.toml maps into the package (kafkacheck.model is model/, ...).
+SOURCE_PACKAGES = ("model", "properties", "explorer")
 # The setup.py commands that build extensions (pip runs others for metadata only).
 BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "develop", "install"}
 
@@ -35,8 +35,8 @@ def _stage() -> Path:
     for entry in (ROOT / "kafkacheck").iterdir():
         if entry.suffix in (".py", "") and not entry.name.startswith((".", "_compiled")):
             (package / entry.name).symlink_to(entry)
-    for name, folder in LAYOUT.items():
-        (package / name).symlink_to(ROOT / folder)
+    for folder in SOURCE_PACKAGES:
+        (package / folder).symlink_to(ROOT / folder)
     return stage
 
 
@@ -47,7 +47,7 @@ def _compiled_extensions() -> list[Extension]:
     spec = runpy.run_path(str(ROOT / "kafkacheck" / "compiled.py"))
     manifest = ROOT / "kafkacheck" / spec["MANIFEST"]
     manifest.unlink(missing_ok=True)
-    if os.environ.get(spec["PURE_ENV"], "") not in ("", "0"):
+    if spec["pure_requested"]():
         return []
     try:
         from mypyc.build import mypycify

@@ -32,7 +32,6 @@ class ReplicatedModel(Protocol):
     def fenced_brokers(self, state: Any) -> int: ...
 
 
-
 def acked_writes_survive(parts: tuple[PartitionState, ...], alive: int) -> bool:
     """Every acknowledged record is in the log of the partition's current (live) leader."""
     for part in parts:
