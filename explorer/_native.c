@@ -5,11 +5,13 @@
  * int and bool leaves.  explorer/native.py holds a pure-Python twin of every function
  * here, bit for bit the same, used when this module could not be compiled.
  *
- * Fingerprint: the tree is written as a prefix-free stream of 64-bit words (a tuple is
- * its length tagged 01, then its items; an int in [-2^61, 2^61) is itself tagged 00; a
- * larger int is a 10 tag word and its raw 64 bits), and the words are absorbed with
- * xxHash64's round and finished with its avalanche.  Different trees give different
- * streams, so collisions are only the random ones of a 64-bit hash (unlike CPython's
+ * Fingerprint: each tuple is written as a prefix-free stream of 64-bit words (its length
+ * tagged 01, then its items; an int in [-2^61, 2^61) is itself tagged 00; a larger int
+ * is a 10 tag word and its raw 64 bits; a nested tuple is a 11 tag word and its 128-bit
+ * digest), absorbed with xxHash64's round in two lanes and finished with its avalanche;
+ * the fingerprint is the root's first lane.  Different trees give different streams,
+ * so collisions are only the random ones of a 64-bit hash, and of a 128-bit one for the
+ * parts (unlike CPython's
  * hash(), where hash(-1) == hash(-2) makes hash((0, -1)) == hash((0, -2))).  A bool is
  * the int it equals (True == 1 in Python, so the states are equal too).  The value 0
  * marks an empty slot in the table, so a fingerprint of 0 is replaced by 1.
@@ -26,39 +28,100 @@
 #define SMALL_LIMIT (1LL << 61)
 
 static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+/* An int's value when it fits in one internal digit (every value a state holds in
+ * practice), read without a call; 0 when it does not (the caller then asks CPython). */
+static inline int compact_long(PyObject *o, long long *v) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)o)) {
+        *v = (long long)PyUnstable_Long_CompactValue((PyLongObject *)o);
+        return 1;
+    }
+    return 0;
+#else
+    Py_ssize_t size = Py_SIZE(o);
+    if (size == 0) { *v = 0; return 1; }
+    if (size == 1) { *v = (long long)((PyLongObject *)o)->ob_digit[0]; return 1; }
+    if (size == -1) { *v = -(long long)((PyLongObject *)o)->ob_digit[0]; return 1; }
+    return 0;
+#endif
+}
+
+/* An int leaf's value; -1 with an exception set when it is outside 64 bits. */
+static inline int long_value(PyObject *o, long long *v) {
+    if (compact_long(o, v)) return 0;
+    int overflow = 0;
+    *v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "a state holds an int outside 64 bits (states hold small ints)");
+        return -1;
+    }
+    if (*v == -1 && PyErr_Occurred()) return -1;
+    return 0;
+}
 static inline uint64_t absorb(uint64_t acc, uint64_t w) { return rotl64(acc + w * P2, 31) * P1; }
 static inline uint64_t avalanche(uint64_t h) {
     h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32;
     return h;
 }
 
-static int fp_walk(PyObject *o, uint64_t *acc, int depth) {
-    if (PyLong_Check(o)) {  /* bools are ints */
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-        if (overflow) {
-            PyErr_SetString(PyExc_OverflowError,
-                            "a state holds an int outside 64 bits (states hold small ints)");
+/* Each tuple has its own 128-bit digest: two lanes (different seeds and rounds) over
+ * its stream, which is its length tagged 01, then its items: an int as below, a tuple
+ * as a 11 tag word and that tuple's two digest words.  The fingerprint is the root's
+ * first lane.  A part's digest stands for the part in its parent's stream, so two
+ * different parts with one digest would merge states; at 128 bits that chance is
+ * negligible next to the root's 64-bit one (n(n-1)/2^65 for n states, as reported).
+ *
+ * Successors share most of their parts with the state they came from (and states
+ * unpacked from one chunk share parts too, see Intern), so the digests of the parts
+ * near the root are kept by object: a part met again is not walked again.  The cache
+ * holds a reference to each object it keeps, so an address in it always names that
+ * object, and tuples of ints never change. */
+#define SEED_B 0x61C8864E7A143579ULL
+#define FP_CACHE_SLOTS 8192
+#define FP_CACHE_DEPTH 3 /* parts down to this depth (the root is 0) are cached */
+typedef struct { uint64_t a, b; } Digest;
+typedef struct { PyObject *obj; Digest digest; } FpSlot;
+static FpSlot fp_cache[FP_CACHE_SLOTS];
+
+static inline uint64_t absorb_b(uint64_t acc, uint64_t w) { return rotl64(acc + w * P3, 27) * P2; }
+static inline void absorb2(Digest *acc, uint64_t w) {
+    acc->a = absorb(acc->a, w);
+    acc->b = absorb_b(acc->b, w);
+}
+
+static int tuple_digest(PyObject *t, int depth, Digest *out);
+
+static int fp_item(PyObject *o, Digest *acc, int depth) {
+    if (PyTuple_Check(o)) {
+        Digest d;
+        if (depth <= FP_CACHE_DEPTH) {
+            FpSlot *slot = &fp_cache[((uintptr_t)o >> 4) & (FP_CACHE_SLOTS - 1)];
+            if (slot->obj == o) {
+                d = slot->digest;
+            } else {
+                if (tuple_digest(o, depth, &d) < 0) return -1;
+                Py_INCREF(o);
+                Py_XSETREF(slot->obj, o);
+                slot->digest = d;
+            }
+        } else if (tuple_digest(o, depth, &d) < 0) {
             return -1;
         }
-        if (v == -1 && PyErr_Occurred()) return -1;
-        if (v >= -SMALL_LIMIT && v < SMALL_LIMIT) {
-            *acc = absorb(*acc, ((uint64_t)v) << 2);
-        } else {
-            *acc = absorb(*acc, 2);
-            *acc = absorb(*acc, (uint64_t)v);
-        }
+        absorb2(acc, 3);
+        absorb2(acc, d.a);
+        absorb2(acc, d.b);
         return 0;
     }
-    if (PyTuple_Check(o)) {
-        if (depth > 64) {
-            PyErr_SetString(PyExc_ValueError, "a state nests tuples more than 64 deep");
-            return -1;
-        }
-        Py_ssize_t n = PyTuple_GET_SIZE(o);
-        *acc = absorb(*acc, (((uint64_t)n) << 2) | 1);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (fp_walk(PyTuple_GET_ITEM(o, i), acc, depth + 1) < 0) return -1;
+    if (PyLong_Check(o)) {  /* bools are ints */
+        long long v;
+        if (long_value(o, &v) < 0) return -1;
+        if (v >= -SMALL_LIMIT && v < SMALL_LIMIT) {
+            absorb2(acc, ((uint64_t)v) << 2);
+        } else {
+            absorb2(acc, 2);
+            absorb2(acc, (uint64_t)v);
         }
         return 0;
     }
@@ -68,11 +131,32 @@ static int fp_walk(PyObject *o, uint64_t *acc, int depth) {
     return -1;
 }
 
+static int tuple_digest(PyObject *t, int depth, Digest *out) {
+    if (depth > 64) {
+        PyErr_SetString(PyExc_ValueError, "a state nests tuples more than 64 deep");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(t);
+    Digest acc = {SEED, SEED_B};
+    absorb2(&acc, (((uint64_t)n) << 2) | 1);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (fp_item(PyTuple_GET_ITEM(t, i), &acc, depth + 1) < 0) return -1;
+    }
+    out->a = avalanche(acc.a);
+    out->b = avalanche(acc.b);
+    return 0;
+}
+
 static int fingerprint_of(PyObject *o, uint64_t *out) {
-    uint64_t acc = SEED;
-    if (fp_walk(o, &acc, 0) < 0) return -1;
-    uint64_t h = avalanche(acc);
-    *out = h ? h : 1;
+    Digest d;
+    if (PyTuple_Check(o)) {
+        if (tuple_digest(o, 0, &d) < 0) return -1;
+    } else {
+        Digest acc = {SEED, SEED_B};
+        if (fp_item(o, &acc, 0) < 0) return -1;
+        d.a = avalanche(acc.a);
+    }
+    *out = d.a ? d.a : 1;
     return 0;
 }
 
@@ -114,55 +198,121 @@ static inline int out_byte(Out *o, unsigned char b) {
     return 0;
 }
 
-static int pack_walk(PyObject *x, Out *o, PyObject *classes, int depth) {
-    if (PyBool_Check(x)) return out_byte(o, x == Py_True ? 2 : 1);
-    if (PyLong_Check(x)) {
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
-        if (overflow) {
-            PyErr_SetString(PyExc_OverflowError, "a state holds an int outside 64 bits");
-            return -1;
-        }
-        if (v == -1 && PyErr_Occurred()) return -1;
-        if (out_byte(o, 0) < 0) return -1;
-        return out_varint(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+/* One packing: the output, the classes dict, and the classes this state used so far
+ * (a state has a handful of NamedTuple classes over dozens of nodes; the dict holds
+ * them, so the borrowed pointers stay valid for the call). */
+#define SEEN_CLASSES 16
+typedef struct {
+    Out *o;
+    PyObject *classes;
+    PyObject *seen[SEEN_CLASSES];
+    Py_ssize_t seen_index[SEEN_CLASSES];
+    int nseen;
+} Packer;
+
+static int class_index(Packer *pk, PyObject *cls, Py_ssize_t *index) {
+    for (int i = 0; i < pk->nseen; i++) {
+        if (pk->seen[i] == cls) { *index = pk->seen_index[i]; return 0; }
     }
-    if (PyTuple_Check(x)) {
-        if (depth > 64) {
-            PyErr_SetString(PyExc_ValueError, "a state nests tuples more than 64 deep");
-            return -1;
-        }
-        Py_ssize_t n = PyTuple_GET_SIZE(x);
-        if (PyTuple_CheckExact(x)) {
-            if (out_byte(o, 3) < 0) return -1;
-        } else {
-            PyObject *cls = (PyObject *)Py_TYPE(x);
-            PyObject *idx = PyDict_GetItemWithError(classes, cls);
-            Py_ssize_t index;
-            if (idx == NULL) {
-                if (PyErr_Occurred()) return -1;
-                index = PyDict_GET_SIZE(classes);
-                PyObject *v = PyLong_FromSsize_t(index);
-                if (!v) return -1;
-                int rc = PyDict_SetItem(classes, cls, v);
-                Py_DECREF(v);
-                if (rc < 0) return -1;
-            } else {
-                index = PyLong_AsSsize_t(idx);
-                if (index == -1 && PyErr_Occurred()) return -1;
-            }
-            if (out_byte(o, 4) < 0 || out_varint(o, (uint64_t)index) < 0) return -1;
-        }
-        if (out_varint(o, (uint64_t)n) < 0) return -1;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (pack_walk(PyTuple_GET_ITEM(x, i), o, classes, depth + 1) < 0) return -1;
-        }
-        return 0;
+    PyObject *idx = PyDict_GetItemWithError(pk->classes, cls);
+    if (idx == NULL) {
+        if (PyErr_Occurred()) return -1;
+        *index = PyDict_GET_SIZE(pk->classes);
+        PyObject *v = PyLong_FromSsize_t(*index);
+        if (!v) return -1;
+        int rc = PyDict_SetItem(pk->classes, cls, v);
+        Py_DECREF(v);
+        if (rc < 0) return -1;
+    } else {
+        *index = PyLong_AsSsize_t(idx);
+        if (*index == -1 && PyErr_Occurred()) return -1;
     }
+    if (pk->nseen < SEEN_CLASSES) {
+        pk->seen[pk->nseen] = cls;
+        pk->seen_index[pk->nseen++] = *index;
+    }
+    return 0;
+}
+
+static inline char *put_varint(char *p, uint64_t v) {
+    while (v >= 0x80) { *p++ = (char)((v & 0x7F) | 0x80); v >>= 7; }
+    *p++ = (char)v;
+    return p;
+}
+
+static int pack_error(PyObject *x) {
     PyErr_Format(PyExc_TypeError,
                  "a state holds a %.100s; states hold only ints, bools and tuples of them",
                  Py_TYPE(x)->tp_name);
     return -1;
+}
+
+/* Write a leaf (int or bool) at p; room for 11 bytes is reserved by the caller.
+ * Returns the new end, or NULL with an exception set. */
+static inline char *pack_leaf(PyObject *x, char *p) {
+    if (Py_IS_TYPE(x, &PyBool_Type)) {
+        *p++ = x == Py_True ? 2 : 1;
+        return p;
+    }
+    long long v;
+    if (long_value(x, &v) < 0) return NULL;
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    *p++ = 0;
+    if (z < 0x80) { *p++ = (char)z; return p; }
+    return put_varint(p, z);
+}
+
+static int pack_walk(PyObject *x, Packer *pk, int depth) {
+    Out *o = pk->o;
+    if (!PyTuple_Check(x)) {
+        if (!PyLong_Check(x)) return pack_error(x);  /* bools are ints */
+        if (out_reserve(o, 11) < 0) return -1;
+        char *p = pack_leaf(x, o->buf + o->len);
+        if (!p) return -1;
+        o->len = p - o->buf;
+        return 0;
+    }
+    if (depth > 64) {
+        PyErr_SetString(PyExc_ValueError, "a state nests tuples more than 64 deep");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(x);
+    Py_ssize_t index = -1;
+    if (!PyTuple_CheckExact(x) && class_index(pk, (PyObject *)Py_TYPE(x), &index) < 0)
+        return -1;
+    /* the header (tag, class, length) and every leaf item fit in this much */
+    if (out_reserve(o, 21 + 11 * n) < 0) return -1;
+    char *p = o->buf + o->len;
+    if (index < 0) {
+        *p++ = 3;
+    } else {
+        *p++ = 4;
+        p = put_varint(p, (uint64_t)index);
+    }
+    p = put_varint(p, (uint64_t)n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(x, i);
+        if (PyTuple_Check(item)) {
+            o->len = p - o->buf;
+            if (pack_walk(item, pk, depth + 1) < 0) return -1;
+            p = o->buf + o->len;  /* the buffer may have moved */
+        } else if (PyLong_Check(item)) {
+            p = pack_leaf(item, p);
+            if (!p) return -1;
+        } else {
+            return pack_error(item);
+        }
+    }
+    o->len = p - o->buf;
+    return 0;
+}
+
+static int pack_state(PyObject *x, Out *o, PyObject *classes) {
+    Packer pk;
+    pk.o = o;
+    pk.classes = classes;
+    pk.nseen = 0;
+    return pack_walk(x, &pk, 0);
 }
 
 typedef struct { const unsigned char *p, *end; } In;
@@ -180,7 +330,55 @@ static int in_varint(In *in, uint64_t *v) {
     return -1;
 }
 
-static PyObject *unpack_walk(In *in, PyObject *classes, int depth) {
+static int skip_walk(In *in, int depth);
+
+/* Subtrees already built in one records() call, by their packed bytes: the states of a
+ * chunk share most of their parts (few controller or broker states occur among
+ * thousands of cluster states), so a part met again is the same object, not rebuilt.
+ * Tuples are immutable and equal bytes unpack to equal values of the same classes, so
+ * sharing changes nothing a reader can see but identity.  Direct-mapped; an entry's
+ * object is borrowed: the states built in the same call hold it. */
+#define INTERN_SLOTS 4096
+#define INTERN_DEPTH 2 /* the state's parts and their parts */
+typedef struct { uint64_t hash; const unsigned char *start; Py_ssize_t len; PyObject *obj; } InternSlot;
+typedef struct { InternSlot slots[INTERN_SLOTS]; } Intern;
+
+static uint64_t bytes_hash(const unsigned char *p, Py_ssize_t n) {
+    uint64_t acc = SEED + (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        acc = absorb(acc, w);
+        p += 8; n -= 8;
+    }
+    uint64_t tail = 0;
+    for (Py_ssize_t i = 0; i < n; i++) tail |= (uint64_t)p[i] << (8 * i);
+    return avalanche(absorb(acc, tail));
+}
+
+static PyObject *unpack_walk(In *in, PyObject *classes, int depth, Intern *intern);
+
+/* A tuple subtree at in->p, taken from ``intern`` when the same bytes were built before. */
+static PyObject *unpack_shared(In *in, PyObject *classes, int depth, Intern *intern) {
+    In probe = *in;
+    const unsigned char *start = in->p;
+    if (skip_walk(&probe, depth) < 0) return NULL;
+    Py_ssize_t len = probe.p - start;
+    uint64_t h = bytes_hash(start, len);
+    InternSlot *slot = &intern->slots[h & (INTERN_SLOTS - 1)];
+    if (slot->obj && slot->hash == h && slot->len == len && !memcmp(slot->start, start, len)) {
+        in->p = probe.p;
+        Py_INCREF(slot->obj);
+        return slot->obj;
+    }
+    PyObject *obj = unpack_walk(in, classes, depth, intern);
+    if (obj) {
+        slot->hash = h; slot->start = start; slot->len = len; slot->obj = obj;
+    }
+    return obj;
+}
+
+static PyObject *unpack_walk(In *in, PyObject *classes, int depth, Intern *intern) {
     if (in->p >= in->end || depth > 66) {
         PyErr_SetString(PyExc_ValueError, "corrupt packed state");
         return NULL;
@@ -212,8 +410,13 @@ static PyObject *unpack_walk(In *in, PyObject *classes, int depth) {
         }
         PyObject *t = cls ? cls->tp_alloc(cls, (Py_ssize_t)n) : PyTuple_New((Py_ssize_t)n);
         if (!t) return NULL;
+        int share = intern != NULL && depth < INTERN_DEPTH;
         for (uint64_t i = 0; i < n; i++) {
-            PyObject *item = unpack_walk(in, classes, depth + 1);
+            PyObject *item;
+            if (share && in->p < in->end && (*in->p == 3 || *in->p == 4))
+                item = unpack_shared(in, classes, depth + 1, intern);
+            else
+                item = unpack_walk(in, classes, depth + 1, intern);
             if (!item) { Py_DECREF(t); return NULL; }
             PyTuple_SET_ITEM(t, (Py_ssize_t)i, item);
         }
@@ -230,7 +433,7 @@ static PyObject *py_pack(PyObject *self, PyObject *args) {
     PyObject *state, *classes;
     if (!PyArg_ParseTuple(args, "OO!", &state, &PyDict_Type, &classes)) return NULL;
     Out o = {0};
-    if (pack_walk(state, &o, classes, 0) < 0) { PyMem_Free(o.buf); return NULL; }
+    if (pack_state(state, &o, classes) < 0) { PyMem_Free(o.buf); return NULL; }
     PyObject *r = PyBytes_FromStringAndSize(o.buf, o.len);
     PyMem_Free(o.buf);
     return r;
@@ -242,7 +445,7 @@ static PyObject *py_unpack(PyObject *self, PyObject *args) {
     PyObject *classes;
     if (!PyArg_ParseTuple(args, "y*O!", &buf, &PyList_Type, &classes)) return NULL;
     In in = {(const unsigned char *)buf.buf, (const unsigned char *)buf.buf + buf.len};
-    PyObject *r = unpack_walk(&in, classes, 0);
+    PyObject *r = unpack_walk(&in, classes, 0, NULL);
     if (r && in.p != in.end) {
         Py_DECREF(r);
         PyErr_SetString(PyExc_ValueError, "trailing bytes after a packed state");
@@ -260,15 +463,20 @@ static PyObject *py_append_record(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!KKOO!", &PyByteArray_Type, &ba, &fp, &parent, &state,
                           &PyDict_Type, &classes))
         return NULL;
-    Out o = {0};
+    /* One scratch buffer, kept between calls (the GIL serialises them). */
+    static Out o = {0};
+    o.len = 0;
     if (out_reserve(&o, 16) < 0) return NULL;
     for (int i = 0; i < 8; i++) o.buf[o.len++] = (char)((fp >> (8 * i)) & 0xFF);
     for (int i = 0; i < 8; i++) o.buf[o.len++] = (char)((parent >> (8 * i)) & 0xFF);
-    if (pack_walk(state, &o, classes, 0) < 0) { PyMem_Free(o.buf); return NULL; }
+    if (pack_state(state, &o, classes) < 0) return NULL;
     Py_ssize_t old = PyByteArray_GET_SIZE(ba);
-    if (PyByteArray_Resize(ba, old + o.len) < 0) { PyMem_Free(o.buf); return NULL; }
+    /* Grow by doubling: bytearray's own growth (1/8) would copy the buffer every few
+     * records.  A resize to no less than half the allocation keeps the allocation. */
+    if (old + o.len >= ((PyByteArrayObject *)ba)->ob_alloc &&
+        PyByteArray_Resize(ba, 2 * (old + o.len)) < 0) return NULL;
+    if (PyByteArray_Resize(ba, old + o.len) < 0) return NULL;
     memcpy(PyByteArray_AS_STRING(ba) + old, o.buf, o.len);
-    PyMem_Free(o.buf);
     return PyLong_FromSsize_t(old + o.len);
 }
 
@@ -284,8 +492,9 @@ static PyObject *py_records(PyObject *self, PyObject *args) {
     PyObject *classes;
     if (!PyArg_ParseTuple(args, "y*O!", &buf, &PyList_Type, &classes)) return NULL;
     In in = {(const unsigned char *)buf.buf, (const unsigned char *)buf.buf + buf.len};
+    Intern *intern = PyMem_Calloc(1, sizeof(Intern));
     PyObject *list = PyList_New(0);
-    if (!list) goto fail;
+    if (!list || !intern) goto fail;
     while (in.p < in.end) {
         if (in.end - in.p < 16) {
             PyErr_SetString(PyExc_ValueError, "corrupt record (header)");
@@ -293,18 +502,26 @@ static PyObject *py_records(PyObject *self, PyObject *args) {
         }
         uint64_t fp = read_u64(in.p), parent = read_u64(in.p + 8);
         in.p += 16;
-        PyObject *state = unpack_walk(&in, classes, 0);
+        PyObject *state = unpack_walk(&in, classes, 0, intern);
         if (!state) goto fail;
-        PyObject *rec = Py_BuildValue("(KKN)", (unsigned long long)fp,
-                                      (unsigned long long)parent, state);
-        if (!rec) goto fail;
+        PyObject *rec = PyTuple_New(3);
+        if (!rec) { Py_DECREF(state); goto fail; }
+        PyTuple_SET_ITEM(rec, 2, state);
+        PyObject *f = PyLong_FromUnsignedLongLong(fp);
+        if (!f) { Py_DECREF(rec); goto fail; }
+        PyTuple_SET_ITEM(rec, 0, f);
+        PyObject *pa = PyLong_FromUnsignedLongLong(parent);
+        if (!pa) { Py_DECREF(rec); goto fail; }
+        PyTuple_SET_ITEM(rec, 1, pa);
         int rc = PyList_Append(list, rec);
         Py_DECREF(rec);
         if (rc < 0) goto fail;
     }
+    PyMem_Free(intern);
     PyBuffer_Release(&buf);
     return list;
 fail:
+    PyMem_Free(intern);
     Py_XDECREF(list);
     PyBuffer_Release(&buf);
     return NULL;

@@ -1,10 +1,13 @@
 """State fingerprints, the visited table and compact state packing, in C with a Python twin.
 
 ``fingerprint`` maps a state (nested tuples, NamedTuples included, of ints and bools) to a
-64-bit number with no structural collisions: the state is written as a prefix-free
-stream of 64-bit words and hashed with xxHash64's round and avalanche, so two different
-states collide only by the chance of a random 64-bit hash (CPython's ``hash`` does not
-promise that: ``hash(-1) == hash(-2)``, so ``hash((0, -1)) == hash((0, -2))``).
+64-bit number with no structural collisions: each tuple is written as a prefix-free
+stream of 64-bit words (its tagged length, then its items, a nested tuple standing as
+its own 128-bit digest) and hashed with xxHash64's round and avalanche in two lanes; the
+fingerprint is the root's first lane.  Two different states therefore collide only by
+the chance of a random 64-bit hash, plus a negligible 128-bit one (CPython's ``hash``
+does not promise that: ``hash(-1) == hash(-2)``, so ``hash((0, -1)) == hash((0, -2))``).
+Digests per tuple let the C module keep those of shared parts (see _native.c).
 
 The C module (explorer/_native.c, built by ``pip install``) is used when it was
 compiled; this file's pure-Python functions compute the very same values, slower.
@@ -21,6 +24,10 @@ _P1 = 0x9E3779B185EBCA87
 _P2 = 0xC2B2AE3D27D4EB4F
 _P3 = 0x165667B19E3779F9
 _SEED = 0x27D4EB2F165667C5
+_SEED_B = 0x61C8864E7A143579
+# Which fingerprint function this is: fingerprints of another one must not meet these
+# (a checkpoint records it).  2: per-tuple 128-bit digests (1: one stream per state).
+SCHEME = 2
 _M64 = (1 << 64) - 1
 _SMALL = 1 << 61
 
@@ -36,30 +43,56 @@ def _leaf_error(value: Any) -> TypeError:
                      "and tuples of them")
 
 
-def py_fingerprint(state: Any) -> int:
-    """The fingerprint, computed in Python (the same value as the C function)."""
-    acc = _SEED
-    stack = [state]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, int):
-            if not -(1 << 63) <= item < (1 << 63):
-                raise OverflowError("a state holds an int outside 64 bits")
-            if -_SMALL <= item < _SMALL:
-                acc = _absorb(acc, item << 2)
-            else:
-                acc = _absorb(_absorb(acc, 2), item)
-        elif isinstance(item, tuple):
-            acc = _absorb(acc, (len(item) << 2) | 1)
-            stack.extend(reversed(item))
-        else:
-            raise _leaf_error(item)
-    h = acc
+def _absorb_b(acc: int, word: int) -> int:
+    acc = (acc + (word & _M64) * _P3) & _M64
+    acc = ((acc << 27) | (acc >> 37)) & _M64
+    return (acc * _P2) & _M64
+
+
+def _avalanche(h: int) -> int:
     h ^= h >> 33
     h = (h * _P2) & _M64
     h ^= h >> 29
     h = (h * _P3) & _M64
     h ^= h >> 32
+    return h
+
+
+def _item(acc: tuple[int, int], item: Any, depth: int) -> tuple[int, int]:
+    """Absorb one item of a tuple's stream into both lanes (a tuple: tag and digest)."""
+    if isinstance(item, tuple):
+        words: tuple[int, ...] = (3, *_digest(item, depth))
+    elif isinstance(item, int):
+        if not -(1 << 63) <= item < (1 << 63):
+            raise OverflowError("a state holds an int outside 64 bits")
+        words = (item << 2,) if -_SMALL <= item < _SMALL else (2, item)
+    else:
+        raise _leaf_error(item)
+    a, b = acc
+    for word in words:
+        a, b = _absorb(a, word), _absorb_b(b, word)
+    return a, b
+
+
+def _digest(t: tuple, depth: int) -> tuple[int, int]:
+    """A tuple's own 128-bit digest: both lanes over its tagged length and its items."""
+    if depth > 64:
+        raise ValueError("a state nests tuples more than 64 deep")
+    acc = (_SEED, _SEED_B)
+    head = (len(t) << 2) | 1
+    acc = (_absorb(acc[0], head), _absorb_b(acc[1], head))
+    for item in t:
+        acc = _item(acc, item, depth + 1)
+    return _avalanche(acc[0]), _avalanche(acc[1])
+
+
+def py_fingerprint(state: Any) -> int:
+    """The fingerprint, computed in Python (the same value as the C function): the first
+    lane of the root's digest."""
+    if isinstance(state, tuple):
+        h = _digest(state, 0)[0]
+    else:
+        h = _avalanche(_item((_SEED, _SEED_B), state, 0)[0])
     return h or 1
 
 

@@ -30,6 +30,7 @@ from kafkacheck.config import UsageError
 from kafkacheck.explorer.capabilities import ENGINES
 from kafkacheck.explorer.checks import PropertySet
 from kafkacheck.explorer.native import (
+    SCHEME,
     Table,
     absorb_records,
     append_record,
@@ -607,7 +608,8 @@ def run_identity(model: Model, props: PropertySet, engine: str) -> dict[str, Any
             "settings": cfg.kafka_text(),
             "bounds": {k: str(v) for k, v in cfg.bounds.items()},
             "not_covered": cfg.uncovered_text(),
-            "properties": [p.name for p in props.all], "engine": engine}
+            "properties": [p.name for p in props.all], "engine": engine,
+            "fingerprint": SCHEME}
 
 
 def write_checkpoint(folder: Path, identity: dict[str, Any],

@@ -31,11 +31,14 @@ def active_controllers(model: ControllerModel, state: ControllerState) -> list[t
 
 def one_active_per_epoch(model: ControllerModel, state: ControllerState) -> bool:
     """No two live controllers believe they are active in the same epoch."""
-    active = active_controllers(model, state)
-    if len(active) < 2:
-        return True  # the usual case: nothing to compare
-    epochs = [e for _, e in active]
-    return len(epochs) == len(set(epochs))
+    alive, nodes = state.alive, model.ctrl_node
+    epochs: list[int] = []  # of the active controllers met so far (usually none or one)
+    for c, ctl in enumerate(state.controllers):
+        if ctl.leader == c and alive >> nodes[c] & 1:
+            if ctl.epoch in epochs:
+                return False
+            epochs.append(ctl.epoch)
+    return True
 
 
 def _registrations_grow(old: tuple[Registration, ...], new: tuple[Registration, ...]) -> bool:
@@ -84,9 +87,10 @@ def epochs_grow(before: ControllerState, action: Any, after: ControllerState) ->
 
 def committed_by_majority(model: ControllerModel, state: ControllerState) -> bool:
     """Every metadata offset a controller or broker holds is stored by a majority of voters."""
-    ends = sorted([ctl.end for ctl in state.controllers], reverse=True)
-    stored = ends[model.majority - 1]
-    if ends[0] > stored:
+    ends = [ctl.end for ctl in state.controllers]
+    ends.sort()
+    stored = ends[len(ends) - model.majority]  # the offset a majority has
+    if ends[-1] > stored:
         return False
     for br in state.brokers:
         if br.offset > stored:
@@ -109,17 +113,23 @@ def one_leader_per_epoch(model: ControllerModel, state: ControllerState) -> bool
     brokers = state.brokers
     controllers = state.controllers
     for p, leads in enumerate(state.leads):
-        leading = [b for b, lead in enumerate(leads) if lead]
-        if len(leading) > 1:  # one broker leading is the usual case: nothing to compare
+        leading = 0
+        for lead in leads:
+            if lead:
+                leading += 1
+        if leading > 1:  # one broker leading is the usual case: nothing to compare
             acting = model.acting_brokers(state)
-            epochs = [brokers[b].views[p].epoch for b in leading if acting >> b & 1]
+            epochs = [brokers[b].views[p].epoch for b, lead in enumerate(leads)
+                      if lead and acting >> b & 1]
             if len(epochs) != len(set(epochs)):
                 return False
-        leader_of: dict[int, int] = {}
-        for ctl in controllers:
-            reg = ctl.image.parts[p]
-            if leader_of.setdefault(reg.epoch, reg.leader) != reg.leader:
-                return False
+        regs = [ctl.image.parts[p] for ctl in controllers]
+        for i in range(1, len(regs)):
+            reg = regs[i]
+            for j in range(i):
+                other = regs[j]
+                if other is not reg and other.epoch == reg.epoch and other.leader != reg.leader:
+                    return False
     return True
 
 
@@ -138,7 +148,9 @@ def one_leader_per_epoch_step(model: ControllerModel, before: ControllerState, a
         old = olds[i]
         if old is new or old.image is new.image:
             continue
-        for o, n in zip(old.image.parts, new.image.parts, strict=True):
+        olds_parts, news_parts = old.image.parts, new.image.parts
+        for k, n in enumerate(news_parts):
+            o = olds_parts[k]
             if o is not n and n.leader != o.leader and n.epoch <= o.epoch:
                 return False
     return True

@@ -109,12 +109,41 @@ def test_every_model_state_is_made_of_ints_bools_and_tuples_only(name):
     count = 0
     for state in _walk(model):
         count += 1
+        # Successors share parts with their source: the C module keeps those parts'
+        # digests, and must still agree with the Python twin, which keeps nothing.
+        assert native.fingerprint(state) == native.py_fingerprint(state)
         for value in native.leaves(state):
             assert type(value) in (int, bool), f"{name}: a state holds {value!r}"
             assert -(2**63) <= value < 2**63
         canonical = model.canonical(state)
         assert native.unpack(native.pack(canonical, classes := {}), list(classes)) == canonical
     assert count > 1
+
+
+def test_a_chunk_unpacks_a_repeated_part_once_and_every_state_as_packed():
+    part = Pair(1, (2, (3, 4)))
+    states = [(part, 1), (part, 2), (Pair(9, (2, (3, 4))), 3), ((part, 4), 5)]
+    buffer, classes = bytearray(), {}
+    for i, state in enumerate(states):
+        native.append_record(buffer, i + 1, 0, state, classes)
+    for records in (native.records, native.py_records):
+        out = records(bytes(buffer), list(classes))
+        assert [(fp, parent) for fp, parent, _ in out] == [(1, 0), (2, 0), (3, 0), (4, 0)]
+        assert [state for _, _, state in out] == states
+        assert repr([state for _, _, state in out]) == repr(states)  # the classes too
+    out = [state for _, _, state in native.records(bytes(buffer), list(classes))]
+    assert out[0][0] is out[1][0]  # the same bytes at the same depth: one object
+    assert out[2][0] is not out[0][0] and out[2][0][1] is out[0][0][1]  # its (2, (3, 4))
+    assert out[3][0][0] == part  # deeper than the parts shared: built again, equal
+
+
+def test_states_that_share_parts_get_the_fingerprints_of_equal_states_built_apart():
+    shared = (7, (8, 9))
+    first, second = (shared, 1), (shared, 2)
+    apart = ((7, (8, 9)), 2)
+    assert native.fingerprint(first) != native.fingerprint(second)
+    assert native.fingerprint(second) == native.fingerprint(apart)
+    assert native.fingerprint(second) == native.py_fingerprint(second)
 
 
 class Flaky(Model):
