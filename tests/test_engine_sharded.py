@@ -3,10 +3,13 @@ engine's counts and verdicts: same distinct and generated states, same shortest 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kafkacheck.cli import main
-from kafkacheck.explorer import search
+from kafkacheck.config import UsageError
+from kafkacheck.explorer import native, search
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.parallel import parallel_breadth_first
 from kafkacheck.testing import make_model
@@ -98,6 +101,17 @@ def test_a_checkpoint_of_another_configuration_is_refused(tmp_path, capsys):
                  "replication.factor=3", "--bound", "records=2", "--bound", "crashes=1",
                  "--resume", str(tmp_path)] + [a for p in SAFETY for a in ("--property", p)])
     assert code == 2 and "checkpoint is of another run" in capsys.readouterr().err
+
+
+def test_a_checkpoint_of_another_fingerprint_scheme_is_refused(tmp_path):
+    # Fingerprints of two schemes would not meet: the same state would be counted twice.
+    breadth_first(_replication(), SAFETY, max_depth=2, checkpoint=tmp_path)
+    saved = tmp_path / "current" / "run.json"
+    identity = json.loads(saved.read_text())
+    assert identity["fingerprint"] == native.SCHEME
+    saved.write_text(json.dumps({**identity, "fingerprint": native.SCHEME - 1}))
+    with pytest.raises(UsageError, match="different fingerprint"):
+        breadth_first(_replication(), SAFETY, resume=tmp_path)
 
 
 def test_the_cli_checkpoints_and_resumes_to_the_same_result(tmp_path, capsys):

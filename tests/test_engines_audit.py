@@ -58,11 +58,13 @@ def test_liveness_does_not_assume_a_restart_that_no_fairness_forces():
     assert without.result == allowed.result == "violated"
     trace = allowed.violation("AllRecordsProcessed").trace
     last = trace.steps[-1].state
-    assert trace.loop_start == len(trace) == 7
-    assert [a[0] for a in trace.actions][-2:] == ["Crash", "Expire"]
+    # Which stopping point is shown follows the state fingerprints (it was 7 steps, the
+    # consumer's crash after it joined, before per-tuple digests): any is a counterexample.
+    assert trace.loop_start == len(trace) == 2
+    assert [a[0] for a in trace.actions] == ["Produce", "Crash"]
     assert {a[0] for a, _ in allowed.model.successors(last)} == {"Restart"}
     lines = trace_lines(allowed.model, trace)
-    assert lines[-1] == "  ... and stays at step 7 forever: no weakly fair action is enabled there"
+    assert lines[-1] == "  ... and stays at step 2 forever: no weakly fair action is enabled there"
 
 
 class Door(Model):
@@ -112,12 +114,14 @@ def test_a_group_liveness_counterexample_never_waits_on_an_election_the_controll
     # With stuttering allowed, the replicated log's fair list had to name every controller
     # election: it named Elect only, so a lasso "stayed" where only LastLeaderElect (KIP-966)
     # was enabled.  What is left is a broker that never restarts, which no fairness forces:
-    # a committed record stays on it, never read (7 steps: produce, the ISR shrinks to the
-    # leader, the consumer joins, the leader crashes and is fenced).
+    # a committed record stays on it, never read (10 steps: the consumer joins and polls,
+    # a record is produced, the ISR shrinks to the leader, which acknowledges, crashes and
+    # is fenced; which such lasso is shown follows the state fingerprints).
     result = check(model="group-replicated-hw", properties=["AllRecordsProcessed"],
                    bounds={"records": 1})
     trace = result.violation("AllRecordsProcessed").trace
-    assert trace.loop_start == len(trace) == 7
+    assert trace.loop_start == len(trace) == 10
+    assert [a[0] for a in trace.actions][-3:] == ["Crash", "Fence", "AutoCommit"]
     last = trace.steps[-1].state
     assert {a[0] for a, _ in result.model.successors(last)} == {"Restart"}
 
