@@ -262,6 +262,60 @@ static inline char *pack_leaf(PyObject *x, char *p) {
     return put_varint(p, z);
 }
 
+/* Packed bytes of the parts near the root, by object, as the fingerprint keeps digests:
+ * a successor's unchanged parts are copied, not walked again.  The bytes number classes
+ * as one classes dict does (indices in it never change: it only grows), so the cache
+ * holds that dict and is emptied when packing starts with another one; it holds each
+ * part it keeps, so an address in it always names that part. */
+#define PACK_CACHE_SLOTS 4096
+#define PACK_CACHE_DEPTH 2 /* the state's parts and their parts */
+typedef struct { PyObject *obj; char *bytes; Py_ssize_t len; } PackSlot;
+static PackSlot pack_cache[PACK_CACHE_SLOTS];
+static PyObject *pack_cache_classes;
+
+static void pack_cache_use(PyObject *classes) {
+    if (classes == pack_cache_classes) return;
+    for (int i = 0; i < PACK_CACHE_SLOTS; i++) {
+        PackSlot *slot = &pack_cache[i];
+        if (slot->obj) {
+            Py_CLEAR(slot->obj);
+            PyMem_Free(slot->bytes);
+            slot->bytes = NULL;
+            slot->len = 0;
+        }
+    }
+    Py_INCREF(classes);
+    Py_XSETREF(pack_cache_classes, classes);
+}
+
+static int pack_walk(PyObject *x, Packer *pk, int depth);
+
+static int pack_part(PyObject *t, Packer *pk, int depth) {
+    PackSlot *slot = &pack_cache[((uintptr_t)t >> 4) & (PACK_CACHE_SLOTS - 1)];
+    Out *o = pk->o;
+    if (slot->obj == t) {
+        if (out_reserve(o, slot->len) < 0) return -1;
+        memcpy(o->buf + o->len, slot->bytes, slot->len);
+        o->len += slot->len;
+        return 0;
+    }
+    Py_ssize_t start = o->len;
+    if (pack_walk(t, pk, depth) < 0) return -1;
+    Py_ssize_t len = o->len - start;
+    char *copy = PyMem_Malloc(len ? len : 1);
+    if (!copy) return 0;  /* not kept: the bytes are written all the same */
+    memcpy(copy, o->buf + start, len);
+    if (slot->obj) {
+        Py_DECREF(slot->obj);
+        PyMem_Free(slot->bytes);
+    }
+    Py_INCREF(t);
+    slot->obj = t;
+    slot->bytes = copy;
+    slot->len = len;
+    return 0;
+}
+
 static int pack_walk(PyObject *x, Packer *pk, int depth) {
     Out *o = pk->o;
     if (!PyTuple_Check(x)) {
@@ -294,7 +348,9 @@ static int pack_walk(PyObject *x, Packer *pk, int depth) {
         PyObject *item = PyTuple_GET_ITEM(x, i);
         if (PyTuple_Check(item)) {
             o->len = p - o->buf;
-            if (pack_walk(item, pk, depth + 1) < 0) return -1;
+            if (depth < PACK_CACHE_DEPTH ? pack_part(item, pk, depth + 1) < 0
+                                         : pack_walk(item, pk, depth + 1) < 0)
+                return -1;
             p = o->buf + o->len;  /* the buffer may have moved */
         } else if (PyLong_Check(item)) {
             p = pack_leaf(item, p);
@@ -312,6 +368,7 @@ static int pack_state(PyObject *x, Out *o, PyObject *classes) {
     pk.o = o;
     pk.classes = classes;
     pk.nseen = 0;
+    pack_cache_use(classes);
     return pack_walk(x, &pk, 0);
 }
 
@@ -726,26 +783,53 @@ static PyTypeObject TableType = {
 };
 
 /* Skip one packed state without building it. */
+/* Step over one packed value (a whole subtree) without building it: iterative, with the
+ * items still to step over kept per open tuple (the same checks as unpack_walk). */
 static int skip_walk(In *in, int depth) {
-    if (in->p >= in->end || depth > 66) {
-        PyErr_SetString(PyExc_ValueError, "corrupt packed state");
-        return -1;
+    uint64_t pending[72];
+    int open = 0;               /* tuples entered and not yet finished */
+    uint64_t remaining = 1;     /* values left at the current level */
+    const unsigned char *p = in->p, *end = in->end;
+    for (;;) {
+        while (remaining == 0) {
+            if (open == 0) { in->p = p; return 0; }
+            remaining = pending[--open];
+        }
+        remaining--;
+        if (p >= end || depth + open > 66) goto corrupt;
+        unsigned char tag = *p++;
+        if (tag == 1 || tag == 2) continue;
+        if (tag > 4) {
+            PyErr_SetString(PyExc_ValueError, "corrupt packed state (tag)");
+            return -1;
+        }
+        if (tag == 4 || tag == 0) {  /* a varint to step over: a class index, or an int */
+            int len = 0;
+            while (p < end && (*p & 0x80) && len < 10) { p++; len++; }
+            if (p >= end || len >= 10) goto bad_varint;
+            p++;
+            if (tag == 0) continue;
+        }
+        uint64_t n = 0;  /* the tuple's length */
+        int shift = 0;
+        for (;;) {
+            if (p >= end || shift > 63) goto bad_varint;
+            unsigned char b = *p++;
+            n |= (uint64_t)(b & 0x7F) << shift;
+            if (!(b & 0x80)) break;
+            shift += 7;
+        }
+        if (n) {
+            pending[open++] = remaining;
+            remaining = n;
+        }
     }
-    unsigned char tag = *in->p++;
-    uint64_t v, n;
-    switch (tag) {
-    case 0: return in_varint(in, &v);
-    case 1: case 2: return 0;
-    case 3: case 4:
-        if (tag == 4 && in_varint(in, &v) < 0) return -1;
-        if (in_varint(in, &n) < 0) return -1;
-        for (uint64_t i = 0; i < n; i++)
-            if (skip_walk(in, depth + 1) < 0) return -1;
-        return 0;
-    default:
-        PyErr_SetString(PyExc_ValueError, "corrupt packed state (tag)");
-        return -1;
-    }
+bad_varint:
+    PyErr_SetString(PyExc_ValueError, "corrupt packed state (varint)");
+    return -1;
+corrupt:
+    PyErr_SetString(PyExc_ValueError, "corrupt packed state");
+    return -1;
 }
 
 /* absorb_records(data, table, out: bytearray) -> count: add each record's fingerprint
