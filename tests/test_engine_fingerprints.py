@@ -137,6 +137,22 @@ def test_a_chunk_unpacks_a_repeated_part_once_and_every_state_as_packed():
     assert out[3][0][0] == part  # deeper than the parts shared: built again, equal
 
 
+class Other(NamedTuple):
+    value: int
+
+
+def test_a_shared_part_is_packed_with_the_class_numbers_of_the_dict_given():
+    # The C module keeps the packed bytes of parts it met; they number classes as the dict
+    # they were packed with, so another dict must not get them.
+    state = (Pair(1, (2, 3)), 0)
+    assert native.pack(state, first := {}) == native.py_pack(state, {})
+    assert first == {Pair: 0}
+    packed = native.pack(state, other := {Other: 0})
+    assert packed == native.py_pack(state, {Other: 0}) and other == {Other: 0, Pair: 1}
+    assert native.unpack(packed, list(other)) == state
+    assert repr(native.unpack(packed, list(other))) == repr(state)
+
+
 def test_states_that_share_parts_get_the_fingerprints_of_equal_states_built_apart():
     shared = (7, (8, 9))
     first, second = (shared, 1), (shared, 2)
