@@ -520,21 +520,31 @@ static PyObject *py_append_record(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!KKOO!", &PyByteArray_Type, &ba, &fp, &parent, &state,
                           &PyDict_Type, &classes))
         return NULL;
-    /* One scratch buffer, kept between calls (the GIL serialises them). */
-    static Out o = {0};
-    o.len = 0;
-    if (out_reserve(&o, 16) < 0) return NULL;
-    for (int i = 0; i < 8; i++) o.buf[o.len++] = (char)((fp >> (8 * i)) & 0xFF);
-    for (int i = 0; i < 8; i++) o.buf[o.len++] = (char)((parent >> (8 * i)) & 0xFF);
-    if (pack_state(state, &o, classes) < 0) return NULL;
+    /* One scratch buffer, kept between calls (the GIL serialises them); a call made
+     * while another is packing (a finalizer run by a collection inside it) gets its own. */
+    static Out scratch = {0};
+    static int busy = 0;
+    Out own = {0};
+    Out *o = busy ? &own : &scratch;
+    PyObject *result = NULL;
+    busy++;
+    o->len = 0;
+    if (out_reserve(o, 16) < 0) goto done;
+    for (int i = 0; i < 8; i++) o->buf[o->len++] = (char)((fp >> (8 * i)) & 0xFF);
+    for (int i = 0; i < 8; i++) o->buf[o->len++] = (char)((parent >> (8 * i)) & 0xFF);
+    if (pack_state(state, o, classes) < 0) goto done;
     Py_ssize_t old = PyByteArray_GET_SIZE(ba);
     /* Grow by doubling: bytearray's own growth (1/8) would copy the buffer every few
      * records.  A resize to no less than half the allocation keeps the allocation. */
-    if (old + o.len >= ((PyByteArrayObject *)ba)->ob_alloc &&
-        PyByteArray_Resize(ba, 2 * (old + o.len)) < 0) return NULL;
-    if (PyByteArray_Resize(ba, old + o.len) < 0) return NULL;
-    memcpy(PyByteArray_AS_STRING(ba) + old, o.buf, o.len);
-    return PyLong_FromSsize_t(old + o.len);
+    if (old + o->len >= ((PyByteArrayObject *)ba)->ob_alloc &&
+        PyByteArray_Resize(ba, 2 * (old + o->len)) < 0) goto done;
+    if (PyByteArray_Resize(ba, old + o->len) < 0) goto done;
+    memcpy(PyByteArray_AS_STRING(ba) + old, o->buf, o->len);
+    result = PyLong_FromSsize_t(old + o->len);
+done:
+    busy--;
+    PyMem_Free(own.buf);
+    return result;
 }
 
 static uint64_t read_u64(const unsigned char *p) {
