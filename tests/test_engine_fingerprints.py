@@ -132,9 +132,19 @@ def test_a_chunk_unpacks_a_repeated_part_once_and_every_state_as_packed():
         assert [state for _, _, state in out] == states
         assert repr([state for _, _, state in out]) == repr(states)  # the classes too
     out = [state for _, _, state in native.records(bytes(buffer), list(classes))]
-    assert out[0][0] is out[1][0]  # the same bytes at the same depth: one object
+    assert out[0][0] is out[1][0]  # the same bytes: one object
     assert out[2][0] is not out[0][0] and out[2][0][1] is out[0][0][1]  # its (2, (3, 4))
-    assert out[3][0][0] == part  # deeper than the parts shared: built again, equal
+    assert out[3][0][0] is out[0][0]  # a part's part is shared too
+
+
+def test_a_part_deeper_than_the_parts_of_parts_is_built_again_equal():
+    deep = [((((9, 9), i), i), 0) for i in (1, 2)]
+    buffer, classes = bytearray(), {}
+    for i, state in enumerate(deep):
+        native.append_record(buffer, i + 1, 0, state, classes)
+    out = [state for _, _, state in native.records(bytes(buffer), list(classes))]
+    assert out == deep and out[0][0][0][0] == out[1][0][0][0] == (9, 9)
+    assert out[0][0][0][0] is not out[1][0][0][0]
 
 
 class Other(NamedTuple):
