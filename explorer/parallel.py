@@ -1,7 +1,9 @@
 """Sharded parallel breadth-first search with persistent worker processes.
 
-Each worker lives for the whole run and owns the fingerprints ``fp % workers``: it
-expands its part of each level, keeps the successors it owns, and sends the others to
+Each worker lives for the whole run and owns the states ``shard_owner`` gives it (the
+fingerprint modulo the workers: of the whole state, or, with up to LOCAL_SHARDS workers,
+of the part of the state the model names in ``shard_part``): it expands its part of each
+level, keeps the successors it owns, and sends the others to
 their owners in batches of packed states (no per-level fork, no merge in one process).
 Levels are synchronous, so counterexamples are shortest; incoming batches are taken in
 sender order after the worker's own successors, so a run is deterministic for a given
@@ -38,6 +40,7 @@ from kafkacheck.explorer.search import (
     new_result,
     pace_gc,
     run_identity,
+    shard_part_index,
     write_checkpoint,
 )
 from kafkacheck.model.interface import Model
@@ -369,11 +372,12 @@ def parallel_breadth_first(
             check=lambda: pool.call("check"),
         )
         collect(model, props, result, driver.found, driver.witnesses,
-                lambda fp: pool.call("parent", fp, only=fp % workers)[0])
+                lambda fp: next((p for p in pool.call("parent", fp) if p is not None), None))
     finally:
         pool.close()
     result.notes.append(f"parallel search: {workers} worker processes, fingerprints sharded "
-                        "by owner")
+                        "by owner" + (f" (of the state's {model.shard_part})"
+                                      if shard_part_index(model, workers) >= 0 else ""))
     return result
 
 
@@ -387,6 +391,8 @@ class LevelDriver:
         self.progress = progress
         self.found: dict[str, Found] = {}
         self.witnesses: dict[str, tuple[int, int]] = {}
+        self.found_by: dict[str, int] = {}  # the worker that reported each (for ties)
+        self.witnessed_by: dict[str, int] = {}
         self.stats: list[dict[str, Any]] = []
         self.depth = 0
         self.checkpoint: Callable[[], None] | None = None
@@ -399,12 +405,14 @@ class LevelDriver:
             for name, where in s["found"].items():
                 where = Found(*where)
                 best = self.found.get(name)
-                if best is None or (where.depth, index) < (best.depth, self._owner(best)):
+                if best is None or (where.depth, index) < (best.depth, self.found_by[name]):
                     self.found[name] = where
+                    self.found_by[name] = index
             for name, (fp, depth) in s["witnesses"].items():
                 best = self.witnesses.get(name)
-                if best is None or (depth, index) < (best[1], best[0] % self.workers):
+                if best is None or (depth, index) < (best[1], self.witnessed_by[name]):
                     self.witnesses[name] = (fp, depth)
+                    self.witnessed_by[name] = index
 
     def show_progress(self) -> None:
         """Show the counts of the last finished level (while a level is running)."""
@@ -413,9 +421,6 @@ class LevelDriver:
                                  sum(s["generated"] for s in self.stats), self.depth,
                                  sum(s["frontier"] for s in self.stats),
                                  sum(s["rss_growth"] for s in self.stats) or None)
-
-    def _owner(self, where: Found) -> int:
-        return (where.fp if where.kind != "step" else where.before) % self.workers
 
     def run(self, seed: Callable[[], list], level: Callable[[float | None, tuple], list],
             advance: Callable[[], Any], abort: Callable[[], None],

@@ -1,6 +1,6 @@
 """The sharded breadth-first search on Ray: fingerprint-owning actors, batched exchange.
 
-The algorithm is parallel.py's: each actor owns the fingerprints ``fp % workers``,
+The algorithm is parallel.py's: each actor owns the states ``shard_owner`` gives it,
 expands its part of a level and returns, per owner, the packed successors it generated
 for that owner; the driver hands each owner the batches addressed to it, as Ray object
 references (the data moves between actors through Ray's object store, not through the
@@ -126,7 +126,8 @@ def ray_breadth_first(
                    abort=lambda: None,
                    check=lambda: ray.get([a.check.remote() for a in actors]))
         collect(model, props, result, driver.found, driver.witnesses,
-                lambda fp: ray.get(actors[fp % workers].parent.remote(fp)))
+                lambda fp: next((p for p in ray.get([a.parent.remote(fp) for a in actors])
+                                 if p is not None), None))
     finally:
         for actor in actors:
             ray.kill(actor)

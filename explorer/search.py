@@ -5,9 +5,9 @@ parent link each, see native.py), property evaluation, the limits (states, secon
 depth, stop at the first violation, Ctrl-C), and turning what was found into traces
 that are rebuilt by replay and checked to end where the search said they end.
 
-A ``Shard`` owns the fingerprints ``fp % count == index`` and expands its part of each
-breadth-first level; the sequential engine is one shard, the parallel engines run one
-per worker and exchange successors with their owners in batches.
+A ``Shard`` owns the states whose owner (``shard_owner``) is its index and expands its
+part of each breadth-first level; the sequential engine is one shard, the parallel
+engines run one per worker and exchange successors with their owners in batches.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from kafkacheck.explorer.native import (
     absorb_records,
     append_record,
     collision_probability,
+    fingerprint,
     records,
 )
 from kafkacheck.explorer.progress import Progress
@@ -47,7 +48,7 @@ from kafkacheck.explorer.trace import (
     fingerprint_function,
     trace_from_fingerprints,
 )
-from kafkacheck.model.interface import Action, Model, State, symmetry_label
+from kafkacheck.model.interface import Action, Model, State, symmetry_label, uses_symmetry
 
 CHUNK_BYTES = 1 << 18
 OBJECT_STATES = 4096  # the first states of a level stay Python objects (no packing cost)
@@ -57,6 +58,10 @@ BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 # owner reads after it, so sending it again would only be packed, shipped and dropped.
 SENT_SLOTS = 1 << 18
 _FP_LIMIT = 1 << 64
+# Up to this many workers a state's owner follows the model's shard_part (see Model):
+# with more, the part's values are too few to balance the levels (on the controller
+# model with 16 workers the busiest would get 1.8x its share of a level).
+LOCAL_SHARDS = 4
 _Holds = Callable[[Any], object]
 _StepHolds = Callable[[Any, Any, Any], object]
 
@@ -126,6 +131,22 @@ class Found(NamedTuple):
     fp: int
     before: int  # the state before a failing step (ROOT for an invariant)
     depth: int
+
+
+def shard_part_index(model: Model, count: int) -> int:
+    """The index in the state of the field that decides owners (``Model.shard_part``), or
+    -1 when the whole state's fingerprint does: one worker, more than LOCAL_SHARDS, no
+    hint, or symmetry (owners must be a function of the canonical state)."""
+    name = type(model).shard_part
+    if name is None or not 1 < count <= LOCAL_SHARDS or uses_symmetry(model):
+        return -1
+    first = next(iter(model.init_states()))
+    return list(type(first)._fields).index(name)
+
+
+def shard_owner(state: State, fp: int, part: int, count: int) -> int:
+    """The worker that owns a state: by its shard part's fingerprint, or its own."""
+    return (fingerprint(state[part]) if part >= 0 else fp) % count
 
 
 class PropertyChecks:
@@ -318,6 +339,7 @@ class Shard:
                  state_limit: int | None = None, stop_at_first: bool = False) -> None:
         self.model = model
         self.index, self.count = index, count
+        self.part = shard_part_index(model, count)
         self.fp_of = fingerprint_function(model)
         self.within = (None if type(model).within_bounds is Model.within_bounds
                        else model.within_bounds)
@@ -349,7 +371,8 @@ class Shard:
             if self.within is not None and not self.within(state):
                 continue
             fp = self.fp_of(state)
-            if fp % self.count != self.index or not self.table.add(fp, ROOT):
+            if shard_owner(state, fp, self.part, self.count) != self.index \
+                    or not self.table.add(fp, ROOT):
                 continue
             self.frontier.append(fp, ROOT, state)
             if self.graph is not None:
@@ -403,6 +426,7 @@ class Shard:
         add, append = self.table.add, self.next.append
         checks, coverage, graph = self.checks, self.coverage, self.graph
         count, index, tick = self.count, self.index, self.tick
+        part = self.part
         depth = self.depth + 1
         limit = self.state_limit if self.state_limit is not None else -1
         steps = bool(checks.steps)
@@ -441,7 +465,8 @@ class Shard:
                         fp = fp_of(nxt)
                         if graph is not None:
                             graph.edges.append((sfp, action, fp))
-                        if count > 1 and (owner := fp % count) != index:
+                        if count > 1 and (owner := (fp if part < 0 else
+                                                    fingerprint(nxt[part])) % count) != index:
                             slot = (fp >> 16) & sent_mask
                             key = fp + 1
                             if sent[slot] == key:  # type: ignore[index]
@@ -609,7 +634,7 @@ def run_identity(model: Model, props: PropertySet, engine: str) -> dict[str, Any
             "bounds": {k: str(v) for k, v in cfg.bounds.items()},
             "not_covered": cfg.uncovered_text(),
             "properties": [p.name for p in props.all], "engine": engine,
-            "fingerprint": SCHEME}
+            "fingerprint": SCHEME, "shard_part": type(model).shard_part}
 
 
 def write_checkpoint(folder: Path, identity: dict[str, Any],

@@ -154,6 +154,10 @@ class Model:
     # What canonical() renames, in a few words: results say "symmetry: <this>" so that
     # counts of classes are not read as counts of states.
     symmetry_over: ClassVar[str] = "states"
+    # A field of the state that few steps change, or None.  With a few workers the sharded
+    # engines give a state to the worker that owns this field's fingerprint, not the whole
+    # state's, so most successors stay with the worker that made them (explorer/search.py).
+    shard_part: ClassVar[str | None] = None
     # Prefixes by which the application a model stands for hands settings to its own Kafka
     # clients (StreamsConfig producer., Connect's producer.override., KIP-458): a client
     # setting given so changes the run as the client setting itself would.

@@ -103,6 +103,35 @@ def test_a_checkpoint_of_another_configuration_is_refused(tmp_path, capsys):
     assert code == 2 and "checkpoint is of another run" in capsys.readouterr().err
 
 
+def _controller():
+    return make_model("controller", {"acks": "1"}, records=1, crashes=0, isolations=1)
+
+
+def test_with_few_workers_a_state_belongs_to_the_owner_of_its_brokers_part():
+    model = _controller()
+    state = next(iter(model.init_states()))
+    assert search.shard_part_index(model, 1) == -1  # one worker: nothing to share
+    part = search.shard_part_index(model, 2)
+    assert type(state)._fields[part] == "brokers" == model.shard_part
+    assert search.shard_owner(state, 7, part, 2) == native.fingerprint(state.brokers) % 2
+    beyond = search.LOCAL_SHARDS + 1  # too many workers for the part's values
+    assert search.shard_part_index(model, beyond) == -1
+    assert search.shard_owner(state, 7, -1, beyond) == 7 % beyond
+
+
+def test_sharding_by_a_part_keeps_the_sequential_counts_verdicts_and_traces():
+    names = [p.name for p in _controller().properties() if p.kind != "eventually"]
+    sequential = breadth_first(_controller(), names)
+    parallel = parallel_breadth_first(_controller(), names, workers=2)
+    assert (parallel.distinct_states, parallel.generated_states) == \
+        (sequential.distinct_states, sequential.generated_states) == (30_936, 93_866)
+    lengths = {v.property.name: len(v.trace) for v in sequential.violations}
+    assert lengths == {"DeposedLeaderAcksSurvive": 4, "NoAckedWriteLost": 4}
+    assert {v.property.name: len(v.trace) for v in parallel.violations} == lengths
+    assert any("of the state's brokers" in note for note in parallel.notes)
+    assert parallel.coverage == sequential.coverage
+
+
 def test_a_checkpoint_of_another_fingerprint_scheme_is_refused(tmp_path):
     # Fingerprints of two schemes would not meet: the same state would be counted twice.
     breadth_first(_replication(), SAFETY, max_depth=2, checkpoint=tmp_path)
@@ -141,6 +170,18 @@ def test_ray_actors_find_the_sequential_counts_and_verdicts_on_two_models(ray_cl
     distributed = ray_breadth_first(make_model("twophase", rms=4), ["TCConsistent"], workers=2)
     assert distributed.result == seq.result == "holds"
     assert _summary(distributed) == _summary(seq)
+
+
+def test_ray_actors_shard_by_a_part_and_rebuild_counterexamples_from_every_actor(ray_cluster):
+    from kafkacheck.explorer.ray_engine import ray_breadth_first
+
+    names = [p.name for p in _controller().properties() if p.kind != "eventually"]
+    seq = breadth_first(_controller(), names)
+    distributed = ray_breadth_first(_controller(), names, workers=2)
+    assert (distributed.distinct_states, distributed.generated_states) == (30_936, 93_866)
+    assert {v.property.name: len(v.trace) for v in distributed.violations} == \
+        {v.property.name: len(v.trace) for v in seq.violations} == \
+        {"DeposedLeaderAcksSurvive": 4, "NoAckedWriteLost": 4}
 
 
 def test_ctrl_c_stops_the_workers_and_prints_the_partial_result():
