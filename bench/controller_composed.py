@@ -17,8 +17,8 @@ Measured on the 2-core development machine: records=1, acks=all/min.insync.repli
 holds over 794,623 states (depth 31); records=2 holds over 9,086,829 states
 (depth 35; with 2 workers on the idle machine: 458 s from source, 880 worker CPU-s;
 255-275 s with the compiled build, 484-523 worker CPU-s; 232-249 s once the native core
-kept the digests and packed bytes of shared parts, 437-473 worker CPU-s; 173.8 s and
-179.9 s once workers owned states by their brokers' metadata, 321-337 worker CPU-s;
+kept the digests and packed bytes of shared parts, 437-473 worker CPU-s; 155-180 s in
+three runs once workers owned states by their brokers' metadata, 290-337 worker CPU-s;
 68-69 bytes/state);
 acks=1 violates DeposedLeaderAcksSurvive and NoAckedWriteLost with a 4-step
 counterexample in both.  Issue 21's composition (AlterPartition in flight, one disk loss
