@@ -185,19 +185,6 @@ static int out_reserve(Out *o, Py_ssize_t extra) {
     return 0;
 }
 
-static inline int out_varint(Out *o, uint64_t v) {
-    if (out_reserve(o, 10) < 0) return -1;
-    while (v >= 0x80) { o->buf[o->len++] = (char)((v & 0x7F) | 0x80); v >>= 7; }
-    o->buf[o->len++] = (char)v;
-    return 0;
-}
-
-static inline int out_byte(Out *o, unsigned char b) {
-    if (out_reserve(o, 1) < 0) return -1;
-    o->buf[o->len++] = (char)b;
-    return 0;
-}
-
 /* One packing: the output, the classes dict, and the classes this state used so far
  * (a state has a handful of NamedTuple classes over dozens of nodes; the dict holds
  * them, so the borrowed pointers stay valid for the call). */
@@ -797,49 +784,39 @@ static PyTypeObject TableType = {
  * items still to step over kept per open tuple (the same checks as unpack_walk). */
 static int skip_walk(In *in, int depth) {
     uint64_t pending[72];
-    int open = 0;               /* tuples entered and not yet finished */
-    uint64_t remaining = 1;     /* values left at the current level */
-    const unsigned char *p = in->p, *end = in->end;
+    int open = 0;            /* tuples entered and not yet finished */
+    uint64_t remaining = 1;  /* values left at the current level */
+    uint64_t v;
     for (;;) {
         while (remaining == 0) {
-            if (open == 0) { in->p = p; return 0; }
+            if (open == 0) return 0;
             remaining = pending[--open];
         }
         remaining--;
-        if (p >= end || depth + open > 66) goto corrupt;
-        unsigned char tag = *p++;
-        if (tag == 1 || tag == 2) continue;
-        if (tag > 4) {
+        if (in->p >= in->end || depth + open > 66) {
+            PyErr_SetString(PyExc_ValueError, "corrupt packed state");
+            return -1;
+        }
+        unsigned char tag = *in->p++;
+        switch (tag) {
+        case 0:
+            if (in_varint(in, &v) < 0) return -1;
+            break;
+        case 1: case 2:
+            break;
+        case 3: case 4:
+            if (tag == 4 && in_varint(in, &v) < 0) return -1;  /* the class index */
+            if (in_varint(in, &v) < 0) return -1;               /* the length */
+            if (v) {
+                pending[open++] = remaining;
+                remaining = v;
+            }
+            break;
+        default:
             PyErr_SetString(PyExc_ValueError, "corrupt packed state (tag)");
             return -1;
         }
-        if (tag == 4 || tag == 0) {  /* a varint to step over: a class index, or an int */
-            int len = 0;
-            while (p < end && (*p & 0x80) && len < 10) { p++; len++; }
-            if (p >= end || len >= 10) goto bad_varint;
-            p++;
-            if (tag == 0) continue;
-        }
-        uint64_t n = 0;  /* the tuple's length */
-        int shift = 0;
-        for (;;) {
-            if (p >= end || shift > 63) goto bad_varint;
-            unsigned char b = *p++;
-            n |= (uint64_t)(b & 0x7F) << shift;
-            if (!(b & 0x80)) break;
-            shift += 7;
-        }
-        if (n) {
-            pending[open++] = remaining;
-            remaining = n;
-        }
     }
-bad_varint:
-    PyErr_SetString(PyExc_ValueError, "corrupt packed state (varint)");
-    return -1;
-corrupt:
-    PyErr_SetString(PyExc_ValueError, "corrupt packed state");
-    return -1;
 }
 
 /* absorb_records(data, table, out: bytearray) -> count: add each record's fingerprint

@@ -465,8 +465,7 @@ class Shard:
                         fp = fp_of(nxt)
                         if graph is not None:
                             graph.edges.append((sfp, action, fp))
-                        if count > 1 and (owner := (fp if part < 0 else
-                                                    fingerprint(nxt[part])) % count) != index:
+                        if count > 1 and (owner := shard_owner(nxt, fp, part, count)) != index:
                             slot = (fp >> 16) & sent_mask
                             key = fp + 1
                             if sent[slot] == key:  # type: ignore[index]

@@ -10,7 +10,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from kafkacheck.model.cluster.controller import ControllerModel, ControllerState, Registration
+from kafkacheck.model.cluster.controller import (
+    Controller,
+    ControllerModel,
+    ControllerState,
+    Registration,
+)
 from kafkacheck.model.cluster.partition import NO_LEADER, log_records
 from kafkacheck.properties import replication as rp
 from kafkacheck.properties.base import (
@@ -22,19 +27,22 @@ from kafkacheck.properties.base import (
 )
 
 
+def is_active(model: ControllerModel, state: ControllerState, c: int, ctl: Controller) -> bool:
+    """Controller c is live and believes it is active."""
+    return ctl.leader == c and bool(state.alive >> model.ctrl_node[c] & 1)
+
+
 def active_controllers(model: ControllerModel, state: ControllerState) -> list[tuple[int, int]]:
     """(controller, epoch) of every live controller that believes it is active."""
-    alive = state.alive
     return [(c, ctl.epoch) for c, ctl in enumerate(state.controllers)
-            if ctl.leader == c and alive >> model.ctrl_node[c] & 1]
+            if is_active(model, state, c, ctl)]
 
 
 def one_active_per_epoch(model: ControllerModel, state: ControllerState) -> bool:
     """No two live controllers believe they are active in the same epoch."""
-    alive, nodes = state.alive, model.ctrl_node
     epochs: list[int] = []  # of the active controllers met so far (usually none or one)
     for c, ctl in enumerate(state.controllers):
-        if ctl.leader == c and alive >> nodes[c] & 1:
+        if is_active(model, state, c, ctl):
             if ctl.epoch in epochs:
                 return False
             epochs.append(ctl.epoch)
