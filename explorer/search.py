@@ -133,6 +133,9 @@ class Found(NamedTuple):
     depth: int
 
 
+_DEEPER = Found("invariant", 0, ROOT, 1 << 62)  # stands for "not found" in earlier()
+
+
 def shard_part_index(model: Model, count: int) -> int:
     """The index in the state of the field that decides owners (``Model.shard_part``), or
     -1 when the whole state's fingerprint does: one worker, more than LOCAL_SHARDS, no
@@ -164,6 +167,10 @@ class PropertyChecks:
         self.witnesses: dict[str, tuple[int, int]] = {}  # name -> (fp, depth)
         self.wanted = len(self.invariants) + len(self.steps)
         self.live = bool(props.eventually)
+        # What was undecided when the level being expanded began: its states that arrived
+        # unchecked from another shard are checked against these (earlier()).
+        self.level_invariants: list[tuple[str, _Holds]] = []
+        self.level_pending: list[tuple[str, _Holds]] = []
 
     def forget(self, found: Iterable[str], witnessed: Iterable[str]) -> None:
         """Stop checking properties already decided (elsewhere, or before a resume)."""
@@ -190,6 +197,44 @@ class PropertyChecks:
             if seen:
                 self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
         return hit
+
+    def begin_level(self) -> None:
+        """Remember what is undecided as a level begins (for its unchecked states)."""
+        self.level_invariants = list(self.invariants)
+        self.level_pending = list(self.pending)
+
+    def earlier(self, state: State, fp: int, depth: int) -> bool:
+        """Check a state of the level being expanded that arrived unchecked.
+
+        The level's successors, one step deeper, are checked as they are made and may have
+        decided a property already: what this state shows is shallower and replaces it, so
+        counterexamples and witnesses stay shortest.  True on a new violation.
+        """
+        hit = False
+        for name, pred in self.level_invariants:
+            if not pred(state):
+                self.found[name] = Found("invariant", fp, ROOT, depth)
+                hit = True
+        if hit:
+            self.level_invariants = [(n, p) for n, p in self.level_invariants
+                                     if self.found.get(n, _DEEPER).depth > depth]
+            self.invariants = [(n, p) for n, p in self.invariants if n not in self.found]
+        if self.level_pending:
+            seen = False
+            for name, pred in self.level_pending:
+                if pred(state):
+                    self.witnesses[name] = (fp, depth)
+                    seen = True
+            if seen:
+                self.level_pending = [(n, p) for n, p in self.level_pending
+                                      if self.witnesses.get(n, (0, depth + 1))[1] > depth]
+                self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
+        return hit
+
+    @property
+    def level_active(self) -> bool:
+        """Whether a state of the level being expanded has anything left to be checked."""
+        return bool(self.level_invariants or self.level_pending)
 
     def step(self, before: State, before_fp: int, action: Action, after: State,
              fp_of: Callable[[State], int], depth: int) -> bool:
@@ -434,19 +479,20 @@ class Shard:
         distinct = len(self.table)
         generated = expanded = again = 0
         sent, sent_mask = self.sent, SENT_SLOTS - 1
-        if count > 1 and active:
-            # States another shard sent arrive unchecked: check this level's before any
-            # successor of the next level, or a deeper violation could be recorded first
-            # and the counterexample would not be the shortest.
-            self.check_frontier()
-            active = checks.active
+        # States another shard sent arrive unchecked and are checked here as they are
+        # expanded (unpacked once); a deeper finding of this level gives way (earlier()).
+        early = False
+        if count > 1:
+            checks.begin_level()
+            early = checks.level_active
         self.expanding = True
         try:
             for chunk, checked in self.frontier.drain():
                 for sfp, _parent, state in chunk:
-                    if not checked and checks.active:
-                        if checks.state(state, sfp, depth - 1):
+                    if early and not checked:
+                        if checks.earlier(state, sfp, depth - 1):
                             self._found()
+                        early = checks.level_active
                         active = checks.active
                     expanded += 1
                     if tick is not None and not expanded & 1023:

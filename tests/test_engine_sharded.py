@@ -4,14 +4,17 @@ engine's counts and verdicts: same distinct and generated states, same shortest 
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import pytest
 
 from kafkacheck.cli import main
-from kafkacheck.config import UsageError
+from kafkacheck.config import UsageError, build_config
 from kafkacheck.explorer import native, search
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.parallel import parallel_breadth_first
+from kafkacheck.model.interface import Model
+from kafkacheck.properties.base import always, sometimes
 from kafkacheck.testing import make_model
 
 REPLICATION = ("replication", {"acks": "1", "replication.factor": "3"},
@@ -130,6 +133,64 @@ def test_sharding_by_a_part_keeps_the_sequential_counts_verdicts_and_traces():
     assert {v.property.name: len(v.trace) for v in parallel.violations} == lengths
     assert any("of the state's brokers" in note for note in parallel.notes)
     assert parallel.coverage == sequential.coverage
+
+
+class Hop(NamedTuple):
+    key: int  # the part that decides the owner (shard_part)
+    step: int
+    path: int
+
+
+def _keys_of_two_owners() -> tuple[int, int]:
+    """Two keys that two workers own apart (found, not assumed: the hash decides)."""
+    first = native.fingerprint(0) % 2
+    return 0, next(k for k in range(1, 64) if native.fingerprint(k) % 2 != first)
+
+
+class Handoff(Model):
+    """Two paths: the bad state at depth 2 is made by one worker and sent to the other,
+    which expands a state of its own first whose successor is bad at depth 3."""
+
+    name = "handoff"
+    bounds = ()
+    shard_part = "key"
+
+    def init_states(self):
+        a, _b = _keys_of_two_owners()
+        return [Hop(a, 0, 0)]
+
+    def successors(self, state):
+        a, b = _keys_of_two_owners()
+        if state.step == 0:
+            yield ("Stay",), Hop(a, 1, 0)  # stays with the first worker
+            yield ("Pass",), Hop(b, 1, 1)  # goes to the second
+        elif state.step < 3:
+            # Both paths end with the second worker: path 0 is sent to it at depth 2 (and
+            # arrives unchecked), path 1 stays there and is checked as it is made.
+            yield ("Next",), Hop(b, state.step + 1, state.path)
+
+    def properties(self):
+        def bad(s):
+            return (s.path, s.step) in {(0, 2), (1, 3)}
+
+        return [always("NeverBad", "no bad state", lambda s: not bad(s)),
+                sometimes("CanBeBad", "a bad state is reachable", bad)]
+
+
+def test_an_unchecked_state_received_from_another_worker_keeps_the_shortest_trace():
+    # The second worker expands its own depth-2 state first and finds both properties at
+    # depth 3; the state the first worker sent it is checked later, as it is expanded,
+    # and its depth 2 must win, as in the sequential search.
+    handoff = Handoff(build_config(Handoff))
+    sequential = breadth_first(handoff, ["NeverBad", "CanBeBad"])
+    parallel = parallel_breadth_first(Handoff(build_config(Handoff)),
+                                      ["NeverBad", "CanBeBad"], workers=2)
+    assert len(sequential.violation("NeverBad").trace) == 2
+    assert len(sequential.witnesses["CanBeBad"]) == 2
+    # (the counts differ: the sequential search stops inside a level once both are decided)
+    assert _summary(parallel)[3:] == _summary(sequential)[3:]
+    assert len(parallel.witnesses["CanBeBad"]) == 2
+    assert [s.state.path for s in parallel.violation("NeverBad").trace.steps] == [0, 0, 0]
 
 
 def test_a_checkpoint_of_another_fingerprint_scheme_is_refused(tmp_path):
