@@ -19,7 +19,8 @@ holds over 794,623 states (depth 31); records=2 holds over 9,086,829 states
 255-275 s with the compiled build, 484-523 worker CPU-s; 232-249 s once the native core
 kept the digests and packed bytes of shared parts, 437-473 worker CPU-s; 155-180 s in
 three runs once workers owned states by their brokers' metadata, 290-337 worker CPU-s;
-68-69 bytes/state);
+68-69 bytes/state; on the faster machine of 2026-12-02, with each received state
+unpacked once: 102-105 s, 195-197 worker CPU-s, against 143.3 s for one process);
 acks=1 violates DeposedLeaderAcksSurvive and NoAckedWriteLost with a 4-step
 counterexample in both.  Issue 21's composition (AlterPartition in flight, one disk loss
 with its restart; the disk loss of the active controller's node fails the controller

@@ -99,7 +99,8 @@ def child(args: argparse.Namespace) -> None:
         "generated": result.generated_states,
         "depth": result.depth,
         "wall_s": round(wall, 3),
-        "cpu_s": round(cpu, 3),
+        # this process's CPU seconds, and every worker's with the parallel engine
+        "cpu_s": round(cpu + sum(cpu_workers or ()), 3),
         "states_per_s": round(result.distinct_states / wall) if wall else None,
         "peak_rss_bytes": peak,
         "bytes_per_state": round(grown / max(result.distinct_states, 1), 1),
