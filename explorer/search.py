@@ -179,23 +179,33 @@ class PropertyChecks:
         self.steps = [(n, p) for n, p in self.steps if n not in found]
         self.pending = [(n, p) for n, p in self.pending if n not in witnessed]
 
-    def state(self, state: State, fp: int, depth: int) -> bool:
-        """Check a new state; True when it violates a property not violated before."""
+    def _violated(self, preds: list[tuple[str, _Holds]], state: State, fp: int,
+                  depth: int) -> bool:
+        """Record each of ``preds`` the state violates; True when one does."""
         hit = False
-        for name, pred in self.invariants:
+        for name, pred in preds:
             if not pred(state):
                 self.found[name] = Found("invariant", fp, ROOT, depth)
                 hit = True
+        return hit
+
+    def _witnessed(self, preds: list[tuple[str, _Holds]], state: State, fp: int,
+                   depth: int) -> bool:
+        """Record each of ``preds`` the state satisfies as witnessed; True when one is."""
+        seen = False
+        for name, pred in preds:
+            if pred(state):
+                self.witnesses[name] = (fp, depth)
+                seen = True
+        return seen
+
+    def state(self, state: State, fp: int, depth: int) -> bool:
+        """Check a new state; True when it violates a property not violated before."""
+        hit = self._violated(self.invariants, state, fp, depth)
         if hit:
             self.invariants = [(n, p) for n, p in self.invariants if n not in self.found]
-        if self.pending:
-            seen = False
-            for name, pred in self.pending:
-                if pred(state):
-                    self.witnesses[name] = (fp, depth)
-                    seen = True
-            if seen:
-                self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
+        if self.pending and self._witnessed(self.pending, state, fp, depth):
+            self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
         return hit
 
     def begin_level(self) -> None:
@@ -210,25 +220,15 @@ class PropertyChecks:
         decided a property already: what this state shows is shallower and replaces it, so
         counterexamples and witnesses stay shortest.  True on a new violation.
         """
-        hit = False
-        for name, pred in self.level_invariants:
-            if not pred(state):
-                self.found[name] = Found("invariant", fp, ROOT, depth)
-                hit = True
+        hit = self._violated(self.level_invariants, state, fp, depth)
         if hit:
             self.level_invariants = [(n, p) for n, p in self.level_invariants
                                      if self.found.get(n, _DEEPER).depth > depth]
             self.invariants = [(n, p) for n, p in self.invariants if n not in self.found]
-        if self.level_pending:
-            seen = False
-            for name, pred in self.level_pending:
-                if pred(state):
-                    self.witnesses[name] = (fp, depth)
-                    seen = True
-            if seen:
-                self.level_pending = [(n, p) for n, p in self.level_pending
-                                      if self.witnesses.get(n, (0, depth + 1))[1] > depth]
-                self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
+        if self.level_pending and self._witnessed(self.level_pending, state, fp, depth):
+            self.level_pending = [(n, p) for n, p in self.level_pending
+                                  if self.witnesses.get(n, (0, depth + 1))[1] > depth]
+            self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
         return hit
 
     @property
