@@ -33,6 +33,7 @@ import platform
 import subprocess
 import sys
 import time
+from statistics import median
 from typing import Any
 
 from kafkacheck import compiled
@@ -125,13 +126,6 @@ def run_child(case: str, workers: int, engine: str) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def median(values: list[float]) -> float:
-    """The middle value (the mean of the two middle ones for an even count)."""
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def summarise(seqs: list[dict[str, Any]], runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One configuration over the rounds: medians, and the speedup of each round's pair.
 
@@ -144,7 +138,7 @@ def summarise(seqs: list[dict[str, Any]], runs: list[dict[str, Any]]) -> dict[st
                   for s, r in zip(seqs, runs, strict=True) if r["worker_cpu_s"]]
     last = runs[-1]
     return {"engine": last["engine"], "workers": last["workers"], "wall_s": median(walls),
-            "wall_range": (min(walls), max(walls)), "speedup": median(ratios),
+            "speedup": median(ratios),
             "speedup_range": (min(ratios), max(ratios)),
             "cpu_sum": median([sum(r["worker_cpu_s"]) for r in runs]),
             "cpu_max": median([max(r["worker_cpu_s"], default=0) for r in runs]),

@@ -133,9 +133,6 @@ class Found(NamedTuple):
     depth: int
 
 
-_DEEPER = Found("invariant", 0, ROOT, 1 << 62)  # stands for "not found" in earlier()
-
-
 def shard_part_index(model: Model, count: int) -> int:
     """The index in the state of the field that decides owners (``Model.shard_part``), or
     -1 when the whole state's fingerprint does: one worker, more than LOCAL_SHARDS, no
@@ -223,11 +220,11 @@ class PropertyChecks:
         hit = self._violated(self.level_invariants, state, fp, depth)
         if hit:
             self.level_invariants = [(n, p) for n, p in self.level_invariants
-                                     if self.found.get(n, _DEEPER).depth > depth]
+                                     if n not in self.found or self.found[n].depth > depth]
             self.invariants = [(n, p) for n, p in self.invariants if n not in self.found]
         if self.level_pending and self._witnessed(self.level_pending, state, fp, depth):
             self.level_pending = [(n, p) for n, p in self.level_pending
-                                  if self.witnesses.get(n, (0, depth + 1))[1] > depth]
+                                  if n not in self.witnesses or self.witnesses[n][1] > depth]
             self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
         return hit
 
