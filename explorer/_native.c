@@ -166,6 +166,51 @@ static PyObject *py_fingerprint(PyObject *self, PyObject *o) {
     return PyLong_FromUnsignedLongLong(h);
 }
 
+/* owner(state, fp, part, count) -> the shard that owns a state: the fingerprint of the
+ * state's item ``part`` (of the state's own ``fp`` when part < 0) modulo ``count``.  The
+ * part was just walked for ``fp``, so its digest is usually in the cache (same value). */
+static PyObject *py_owner(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    /* Called once per successor of a sharded search: no argument-parsing machinery. */
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "owner(state, fp, part, count) takes 4 arguments");
+        return NULL;
+    }
+    PyObject *state = args[0];
+    Py_ssize_t part = PyLong_AsSsize_t(args[2]), count = PyLong_AsSsize_t(args[3]);
+    if ((part == -1 || count == -1) && PyErr_Occurred()) return NULL;
+    if (count < 1) {
+        PyErr_SetString(PyExc_ValueError, "owner() needs at least one shard");
+        return NULL;
+    }
+    uint64_t h;
+    if (part < 0) {
+        h = PyLong_AsUnsignedLongLong(args[1]);
+        if (h == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    } else {
+        if (!PyTuple_Check(state) || part >= PyTuple_GET_SIZE(state)) {
+            PyErr_SetString(PyExc_IndexError, "owner(): the state has no such part");
+            return NULL;
+        }
+        PyObject *o = PyTuple_GET_ITEM(state, part);
+        if (PyTuple_Check(o)) {
+            Digest d;
+            FpSlot *slot = &fp_cache[((uintptr_t)o >> 4) & (FP_CACHE_SLOTS - 1)];
+            if (slot->obj == o) {
+                d = slot->digest;
+            } else {
+                if (tuple_digest(o, 1, &d) < 0) return NULL;
+                Py_INCREF(o);
+                Py_XSETREF(slot->obj, o);
+                slot->digest = d;
+            }
+            h = d.a ? d.a : 1;
+        } else if (fingerprint_of(o, &h) < 0) {
+            return NULL;
+        }
+    }
+    return PyLong_FromSsize_t((Py_ssize_t)(h % (uint64_t)count));
+}
+
 /* ---- packing ------------------------------------------------------------------------
  * Tags (one byte): 0 int (zigzag varint follows), 1 False, 2 True, 3 plain tuple
  * (varint length, items), 4 tuple subclass (varint class index, varint length, items).
@@ -501,12 +546,21 @@ static PyObject *py_unpack(PyObject *self, PyObject *args) {
 
 /* append_record(buffer: bytearray, fp, parent, state, classes): a record is the state's
  * fingerprint and its parent's (8 bytes each, little endian) and the packed state. */
-static PyObject *py_append_record(PyObject *self, PyObject *args) {
-    PyObject *ba, *state, *classes;
-    unsigned long long fp, parent;
-    if (!PyArg_ParseTuple(args, "O!KKOO!", &PyByteArray_Type, &ba, &fp, &parent, &state,
-                          &PyDict_Type, &classes))
+static PyObject *append_impl(PyObject *const *args, Py_ssize_t nargs, int sized) {
+    /* Called once per packed state: the arguments are checked by hand, not parsed. */
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "takes (buffer, fp, parent, state, classes)");
         return NULL;
+    }
+    PyObject *ba = args[0], *state = args[3], *classes = args[4];
+    if (!PyByteArray_Check(ba) || !PyDict_Check(classes)) {
+        PyErr_SetString(PyExc_TypeError, "the buffer must be a bytearray, classes a dict");
+        return NULL;
+    }
+    unsigned long long fp = PyLong_AsUnsignedLongLong(args[1]);
+    if (fp == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    unsigned long long parent = PyLong_AsUnsignedLongLong(args[2]);
+    if (parent == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
     /* One scratch buffer, kept between calls (the GIL serialises them); a call made
      * while another is packing (a finalizer run by a collection inside it) gets its own. */
     static Out scratch = {0};
@@ -520,18 +574,31 @@ static PyObject *py_append_record(PyObject *self, PyObject *args) {
     for (int i = 0; i < 8; i++) o->buf[o->len++] = (char)((fp >> (8 * i)) & 0xFF);
     for (int i = 0; i < 8; i++) o->buf[o->len++] = (char)((parent >> (8 * i)) & 0xFF);
     if (pack_state(state, o, classes) < 0) goto done;
-    Py_ssize_t old = PyByteArray_GET_SIZE(ba);
+    char head[10];
+    Py_ssize_t head_len = sized ? put_varint(head, (uint64_t)(o->len - 16)) - head : 0;
+    Py_ssize_t old = PyByteArray_GET_SIZE(ba), grown = old + head_len + o->len;
     /* Grow by doubling: bytearray's own growth (1/8) would copy the buffer every few
      * records.  A resize to no less than half the allocation keeps the allocation. */
-    if (old + o->len >= ((PyByteArrayObject *)ba)->ob_alloc &&
-        PyByteArray_Resize(ba, 2 * (old + o->len)) < 0) goto done;
-    if (PyByteArray_Resize(ba, old + o->len) < 0) goto done;
-    memcpy(PyByteArray_AS_STRING(ba) + old, o->buf, o->len);
-    result = PyLong_FromSsize_t(old + o->len);
+    if (grown >= ((PyByteArrayObject *)ba)->ob_alloc &&
+        PyByteArray_Resize(ba, 2 * grown) < 0) goto done;
+    if (PyByteArray_Resize(ba, grown) < 0) goto done;
+    memcpy(PyByteArray_AS_STRING(ba) + old, head, head_len);
+    memcpy(PyByteArray_AS_STRING(ba) + old + head_len, o->buf, o->len);
+    result = PyLong_FromSsize_t(grown);
 done:
     busy--;
     PyMem_Free(own.buf);
     return result;
+}
+
+static PyObject *py_append_record(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return append_impl(args, nargs, 0);
+}
+
+/* append_sized(...): append_record's record after a varint of the packed state's length,
+ * so that a receiver finds where each record ends without walking it (absorb_sized). */
+static PyObject *py_append_sized(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return append_impl(args, nargs, 1);
 }
 
 static uint64_t read_u64(const unsigned char *p) {
@@ -819,9 +886,10 @@ static int skip_walk(In *in, int depth) {
     }
 }
 
-/* absorb_records(data, table, out: bytearray) -> count: add each record's fingerprint
- * with its parent to the table and copy the records that were new, unchanged, to out. */
-static PyObject *py_absorb_records(PyObject *self, PyObject *args) {
+/* absorb_sized(data, table, out: bytearray) -> count: add the fingerprint and parent of
+ * each append_sized record to the table; copy the new ones to out as plain records
+ * (without their length), the format records() reads. */
+static PyObject *py_absorb_sized(PyObject *self, PyObject *args) {
     Py_buffer buf;
     PyObject *table, *ba;
     if (!PyArg_ParseTuple(args, "y*O!O!", &buf, &TableType, &table, &PyByteArray_Type, &ba))
@@ -833,14 +901,15 @@ static PyObject *py_absorb_records(PyObject *self, PyObject *args) {
     char *out = PyByteArray_AS_STRING(ba) + start_len;
     Py_ssize_t written = 0;
     while (in.p < in.end) {
-        const unsigned char *rec = in.p;
-        if (in.end - in.p < 16) {
-            PyErr_SetString(PyExc_ValueError, "corrupt record (header)");
+        uint64_t size;
+        if (in_varint(&in, &size) < 0) goto fail;
+        if (size > (uint64_t)(in.end - in.p) || (uint64_t)(in.end - in.p) - size < 16) {
+            PyErr_SetString(PyExc_ValueError, "corrupt record (length)");
             goto fail;
         }
-        uint64_t fp = read_u64(in.p), parent = read_u64(in.p + 8);
-        in.p += 16;
-        if (skip_walk(&in, 0) < 0) goto fail;
+        const unsigned char *rec = in.p;
+        uint64_t fp = read_u64(rec), parent = read_u64(rec + 8);
+        in.p += 16 + size;
         int r = table_add((Table *)table, fp, parent);
         if (r < 0) goto fail;
         if (r) {
@@ -858,12 +927,16 @@ fail:
 }
 
 static PyMethodDef module_methods[] = {
-    {"absorb_records", py_absorb_records, METH_VARARGS,
-     "absorb_records(data, table, out) -> how many records were new (copied to out)"},
+    {"absorb_sized", py_absorb_sized, METH_VARARGS,
+     "absorb_sized(data, table, out) -> how many records were new (copied to out)"},
+    {"append_sized", (PyCFunction)(void (*)(void))py_append_sized, METH_FASTCALL,
+     "append_sized(buffer, fp, parent, state, classes) -> the buffer's new length"},
+    {"owner", (PyCFunction)(void (*)(void))py_owner, METH_FASTCALL,
+     "owner(state, fp, part, count) -> the shard owning a state (by its part's fingerprint)"},
     {"fingerprint", py_fingerprint, METH_O, "64-bit fingerprint of a state (never 0)"},
     {"pack", py_pack, METH_VARARGS, "pack(state, classes: dict) -> bytes"},
     {"unpack", py_unpack, METH_VARARGS, "unpack(data, classes: list) -> state"},
-    {"append_record", py_append_record, METH_VARARGS,
+    {"append_record", (PyCFunction)(void (*)(void))py_append_record, METH_FASTCALL,
      "append_record(buffer, fp, parent, state, classes) -> the buffer's new length"},
     {"records", py_records, METH_VARARGS, "records(data, classes) -> [(fp, parent, state)]"},
     {NULL, NULL, 0, NULL},

@@ -181,28 +181,35 @@ def py_append_record(buffer: bytearray, fp: int, parent: int, state: Any,
     return len(buffer)
 
 
-def _skip(data: bytes, pos: int) -> int:
-    tag = data[pos]
-    pos += 1
-    if tag == 0:
-        return _read_varint(data, pos)[1]
-    if tag in (1, 2):
-        return pos
-    if tag == 4:
-        pos = _read_varint(data, pos)[1]
-    n, pos = _read_varint(data, pos)
-    for _ in range(n):
-        pos = _skip(data, pos)
-    return pos
+def py_append_sized(buffer: bytearray, fp: int, parent: int, state: Any,
+                    classes: dict) -> int:
+    """``py_append_record`` after a varint of the packed state's length (for absorb_sized)."""
+    packed = bytearray()
+    _pack_into(packed, state, classes)
+    _varint(buffer, len(packed))
+    buffer += struct.pack("<QQ", fp, parent)
+    buffer += packed
+    return len(buffer)
 
 
-def py_absorb_records(data: bytes, table: Any, out: bytearray) -> int:
-    """Add each record's fingerprint to ``table``; copy the new records to ``out``."""
+def py_owner(state: Any, fp: int, part: int, count: int) -> int:
+    """The shard that owns a state: its part's fingerprint (its own when part < 0) mod count."""
+    if count < 1:
+        raise ValueError("owner() needs at least one shard")
+    return (py_fingerprint(state[part]) if part >= 0 else fp) % count
+
+
+def py_absorb_sized(data: bytes, table: Any, out: bytearray) -> int:
+    """Add each append_sized record's fingerprint to ``table``; copy the new records to
+    ``out`` as plain records (without their length)."""
     data = bytes(data)
     pos = new = 0
     while pos < len(data):
+        size, pos = _read_varint(data, pos)
+        end = pos + 16 + size
+        if end > len(data):
+            raise ValueError("corrupt record (length)")
         fp, parent = struct.unpack_from("<QQ", data, pos)
-        end = _skip(data, pos + 16)
         if table.add(fp, parent):
             out += data[pos:end]
             new += 1
@@ -272,7 +279,9 @@ if _native is not None:
     unpack = _native.unpack
     append_record = _native.append_record
     records = _native.records
-    absorb_records = _native.absorb_records
+    append_sized = _native.append_sized
+    absorb_sized = _native.absorb_sized
+    owner = _native.owner
     Table = _native.Table
 else:  # pragma: no cover - exercised by tests through the py_ names
     IMPLEMENTATION = "Python"
@@ -281,7 +290,9 @@ else:  # pragma: no cover - exercised by tests through the py_ names
     unpack = py_unpack
     append_record = py_append_record
     records = py_records
-    absorb_records = py_absorb_records
+    append_sized = py_append_sized
+    absorb_sized = py_absorb_sized
+    owner = py_owner
     Table = PyTable
 
 

@@ -32,12 +32,13 @@ from kafkacheck.explorer.checks import PropertySet
 from kafkacheck.explorer.native import (
     SCHEME,
     Table,
-    absorb_records,
+    absorb_sized,
     append_record,
+    append_sized,
     collision_probability,
-    fingerprint,
     records,
 )
+from kafkacheck.explorer.native import owner as part_owner
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult, Trace, Violation
 from kafkacheck.explorer.trace import (
@@ -146,7 +147,7 @@ def shard_part_index(model: Model, count: int) -> int:
 
 def shard_owner(state: State, fp: int, part: int, count: int) -> int:
     """The worker that owns a state: by its shard part's fingerprint, or its own."""
-    return (fingerprint(state[part]) if part >= 0 else fp) % count
+    return part_owner(state, fp, part, count)
 
 
 class PropertyChecks:
@@ -431,7 +432,7 @@ class Shard:
         the properties when expanded (check_frontier() checks a level that will not be).
         """
         fresh = bytearray()
-        count = absorb_records(data, self.table, fresh)
+        count = absorb_sized(data, self.table, fresh)
         self.next.extend_packed(fresh, count, classes, checked=not self.checks.active)
 
     def check_frontier(self) -> None:
@@ -508,7 +509,7 @@ class Shard:
                         fp = fp_of(nxt)
                         if graph is not None:
                             graph.edges.append((sfp, action, fp))
-                        if count > 1 and (owner := shard_owner(nxt, fp, part, count)) != index:
+                        if count > 1 and (owner := part_owner(nxt, fp, part, count)) != index:
                             slot = (fp >> 16) & sent_mask
                             key = fp + 1
                             if sent[slot] == key:  # type: ignore[index]
@@ -516,8 +517,8 @@ class Shard:
                                 continue
                             if key < _FP_LIMIT:
                                 sent[slot] = key  # type: ignore[index]
-                            if append_record(outboxes[owner], fp, sfp, nxt,  # type: ignore[index]
-                                             classes) >= BATCH_BYTES:
+                            if append_sized(outboxes[owner], fp, sfp, nxt,  # type: ignore[index]
+                                            classes) >= BATCH_BYTES:
                                 flush(owner)  # type: ignore[misc]
                             continue
                         if add(fp, sfp):

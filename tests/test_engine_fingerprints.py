@@ -137,6 +137,45 @@ def test_a_chunk_unpacks_a_repeated_part_once_and_every_state_as_packed():
     assert out[3][0][0] is out[0][0]  # a part's part is shared too
 
 
+def test_a_batch_sent_to_another_shard_is_absorbed_as_the_plain_records_of_the_new_states():
+    # Records sent between shards carry their length, so the owner skips them unread.
+    states = [(Pair(1, (2, 3)), 0), ((4, (5,)), -1), (Pair(1, (2, 3)), 7)]
+    for append, absorb in ((native.append_sized, native.absorb_sized),
+                           (native.py_append_sized, native.py_absorb_sized)):
+        sized, plain, classes = bytearray(), bytearray(), {}
+        for i, state in enumerate(states):
+            append(sized, 10 + i, 1, state, classes)
+            if i != 1:
+                native.append_record(plain, 10 + i, 1, state, classes)
+        table, out = native.Table(), bytearray()
+        table.add(11, 0)  # the second state's owner has it already
+        assert absorb(bytes(sized), table, out) == 2
+        kept = [(fp, parent, state) for fp, parent, state in native.records(bytes(out),
+                                                                            list(classes))]
+        assert kept == [(10, 1, states[0]), (12, 1, states[2])]
+        assert table.parent(10) == 1 and table.parent(11) == 0 and len(table) == 3
+        assert bytes(out) == bytes(plain)  # the records a frontier holds, unsized
+    with pytest.raises(ValueError, match="corrupt"):
+        native.absorb_sized(bytes(sized)[:-1], native.Table(), bytearray())
+
+
+def test_a_state_belongs_to_the_fingerprint_of_its_part_modulo_the_shards():
+    state = (Pair(1, (2, 3)), 5, (9, 9))
+    for count in (2, 3, 4):
+        expected = native.fingerprint(state[0]) % count
+        assert native.owner(state, 77, 0, count) == expected  # the part's digest, walked
+        native.fingerprint(state)  # the part's digest is now kept by object
+        assert native.owner(state, 77, 0, count) == expected == native.py_owner(state, 77, 0,
+                                                                               count)
+        assert native.owner(state, 77, 1, count) == native.fingerprint(5) % count
+        assert native.owner(state, 77, -1, count) == 77 % count == native.py_owner(
+            state, 77, -1, count)
+    with pytest.raises(IndexError):
+        native.owner(state, 77, 3, 2)
+    with pytest.raises(ValueError):
+        native.owner(state, 77, 0, 0)
+
+
 def test_a_part_deeper_than_the_parts_of_parts_is_built_again_equal():
     deep = [((((9, 9), i), i), 0) for i in (1, 2)]
     buffer, classes = bytearray(), {}
