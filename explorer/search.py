@@ -146,8 +146,9 @@ def shard_part_index(model: Model, count: int) -> int:
 
 
 def shard_owner(state: State, fp: int, part: int, count: int) -> int:
-    """The worker that owns a state: by its shard part's fingerprint, or its own."""
-    return part_owner(state, fp, part, count)
+    """The worker that owns a state: by its shard part's fingerprint (read from the digest
+    the state's own fingerprint cached), or by its own."""
+    return fp % count if part < 0 else part_owner(state, fp, part, count)
 
 
 class PropertyChecks:
@@ -509,7 +510,7 @@ class Shard:
                         fp = fp_of(nxt)
                         if graph is not None:
                             graph.edges.append((sfp, action, fp))
-                        if count > 1 and (owner := part_owner(nxt, fp, part, count)) != index:
+                        if count > 1 and (owner := shard_owner(nxt, fp, part, count)) != index:
                             slot = (fp >> 16) & sent_mask
                             key = fp + 1
                             if sent[slot] == key:  # type: ignore[index]
