@@ -251,3 +251,24 @@ def test_without_the_c_module_the_search_finds_the_same_states(monkeypatch):
     assert python_run.generated_states == native_run.generated_states
     assert [v.trace.actions for v in python_run.violations] == \
         [v.trace.actions for v in native_run.violations]
+
+
+def test_without_the_c_module_the_sharded_search_exchanges_the_same_states(monkeypatch):
+    from kafkacheck.explorer import search, trace
+    from kafkacheck.explorer.parallel import parallel_breadth_first
+
+    native_run = parallel_breadth_first(make_mutant("twophase", "early-commit"), workers=2)
+    monkeypatch.setattr(trace, "fingerprint", native.py_fingerprint)
+    monkeypatch.setattr(search, "Table", native.PyTable)
+    monkeypatch.setattr(search, "append_record", native.py_append_record)
+    monkeypatch.setattr(search, "records", native.py_records)
+    monkeypatch.setattr(search, "append_sized", native.py_append_sized)
+    monkeypatch.setattr(search, "absorb_sized", native.py_absorb_sized)
+    python_run = parallel_breadth_first(make_mutant("twophase", "early-commit"), workers=2)
+    assert (python_run.distinct_states, python_run.generated_states) == \
+        (native_run.distinct_states, native_run.generated_states)
+    assert [v.trace.actions for v in python_run.violations] == \
+        [v.trace.actions for v in native_run.violations]
+    # one initial state: whatever the other worker holds came to it in batches
+    assert len(list(make_mutant("twophase", "early-commit").init_states())) == 1
+    assert all(s["distinct"] > 0 for s in python_run.worker_stats)
