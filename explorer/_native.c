@@ -93,22 +93,27 @@ static inline void absorb2(Digest *acc, uint64_t w) {
 
 static int tuple_digest(PyObject *t, int depth, Digest *out);
 
+/* The digest of a tuple near the root (depth <= FP_CACHE_DEPTH): kept by object. */
+static inline __attribute__((always_inline)) int cached_digest(PyObject *t, int depth,
+                                                             Digest *d) {
+    FpSlot *slot = &fp_cache[((uintptr_t)t >> 4) & (FP_CACHE_SLOTS - 1)];
+    if (slot->obj == t) {
+        *d = slot->digest;
+        return 0;
+    }
+    if (tuple_digest(t, depth, d) < 0) return -1;
+    Py_INCREF(t);
+    Py_XSETREF(slot->obj, t);
+    slot->digest = *d;
+    return 0;
+}
+
 static int fp_item(PyObject *o, Digest *acc, int depth) {
     if (PyTuple_Check(o)) {
         Digest d;
-        if (depth <= FP_CACHE_DEPTH) {
-            FpSlot *slot = &fp_cache[((uintptr_t)o >> 4) & (FP_CACHE_SLOTS - 1)];
-            if (slot->obj == o) {
-                d = slot->digest;
-            } else {
-                if (tuple_digest(o, depth, &d) < 0) return -1;
-                Py_INCREF(o);
-                Py_XSETREF(slot->obj, o);
-                slot->digest = d;
-            }
-        } else if (tuple_digest(o, depth, &d) < 0) {
+        if ((depth <= FP_CACHE_DEPTH ? cached_digest(o, depth, &d)
+                                     : tuple_digest(o, depth, &d)) < 0)
             return -1;
-        }
         absorb2(acc, 3);
         absorb2(acc, d.a);
         absorb2(acc, d.b);
@@ -194,15 +199,7 @@ static PyObject *py_owner(PyObject *self, PyObject *const *args, Py_ssize_t narg
         PyObject *o = PyTuple_GET_ITEM(state, part);
         if (PyTuple_Check(o)) {
             Digest d;
-            FpSlot *slot = &fp_cache[((uintptr_t)o >> 4) & (FP_CACHE_SLOTS - 1)];
-            if (slot->obj == o) {
-                d = slot->digest;
-            } else {
-                if (tuple_digest(o, 1, &d) < 0) return NULL;
-                Py_INCREF(o);
-                Py_XSETREF(slot->obj, o);
-                slot->digest = d;
-            }
+            if (cached_digest(o, 1, &d) < 0) return NULL;  /* a state's part: depth 1 */
             h = d.a ? d.a : 1;
         } else if (fingerprint_of(o, &h) < 0) {
             return NULL;
