@@ -5,11 +5,14 @@ fingerprint modulo the workers: of the whole state, or, with up to LOCAL_SHARDS 
 of the part of the state the model names in ``shard_part``): it expands its part of each
 level, keeps the successors it owns, and sends the others to
 their owners in batches of packed states (no per-level fork, no merge in one process).
-Levels are synchronous, so counterexamples are shortest; incoming batches are taken in
-sender order after the worker's own successors, so a run is deterministic for a given
-number of workers.  Counts equal the sequential engine's.  Liveness properties need the
-whole state graph in one process: they are *not checked* here (the CLI runs the
-sequential engine instead when one is selected).
+Levels are synchronous, so counterexamples are shortest.  A worker done with its part of
+a level asks the others for chunks they have not begun and expands them (work sharing:
+on this VM one core can run 20% slower than the other for a while).  Incoming batches are
+taken in the level's order, the worker's own successors first, whoever expanded them, so
+a run's output is deterministic for a given number of workers.  Counts equal the
+sequential engine's.  Liveness properties need the whole state graph in one process:
+they are *not checked* here (the CLI runs the sequential engine instead when one is
+selected).
 
 The same ``ShardWorker`` runs inside Ray actors (explorer/ray_engine.py).
 """
@@ -27,11 +30,13 @@ from typing import Any
 
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.checks import PropertySet, select_properties
+from kafkacheck.explorer.native import records
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import (
     Found,
     Limits,
+    PropertyChecks,
     Shard,
     Spill,
     StopSearch,
@@ -61,6 +66,11 @@ class ShardWorker:
         self.shard.early_stop = False
         self.poll: Callable[[], None] = lambda: None  # read arriving batches meanwhile
         self.rss_start = _rss()
+        self.forget: tuple[list[str], list[str]] = ([], [])
+        self.chunks = 0  # chunks of this level's own part when it began
+        self.given = 0  # of them, handed to idle workers from the back
+        self.giving = False  # expanding its own part: chunks not yet begun can be given
+        self.helped = 0  # states of other workers' levels this one expanded
 
     def _tick(self, _expanded: int) -> None:
         self.poll()
@@ -86,6 +96,56 @@ class ShardWorker:
         """
         shard = self.shard
         shard.checks.forget(*forget)
+        self.forget = forget
+        frontier = shard.frontier
+        frontier.seal()
+        self.chunks, self.given = len(frontier.chunks), 0
+
+        def chunks() -> Iterator[tuple[list, bool]]:
+            for chunk in frontier.drain():
+                yield chunk
+                self.poll()  # before the next chunk: an idle worker may ask for some
+
+        self.giving = True
+        try:
+            return self._expand(flush, chunks(), True)
+        finally:
+            self.giving = False
+
+    def give(self) -> tuple[int, list[tuple[list, bytes, bool]]] | None:
+        """The back half of this level's chunks not yet begun, for an idle worker, with the
+        index of the first (None when fewer than two are left)."""
+        left = len(self.shard.frontier.chunks)
+        if not self.giving or left < 2:
+            return None
+        count = left // 2
+        self.given += count
+        return self.chunks - self.given, self.shard.frontier.give(count)
+
+    def help(self, chunks: list[tuple[list, bytes, bool]],
+             flush: Callable[[int, tuple], None]) -> tuple[str, dict, dict]:
+        """Expand chunks another worker gave; returns the stop reason and what the part
+        showed (first in its order), for the giver to merge in order."""
+        shard = self.shard
+        own = shard.checks
+        shard.checks = PropertyChecks(own.props)
+        shard.checks.forget(*self.forget)
+        def source() -> Iterator[tuple[list, bool]]:
+            for classes, data, checked in chunks:
+                part = records(data, classes)
+                self.helped += len(part)
+                yield part, checked
+
+        try:
+            stop = self._expand(flush, source(), False)
+            return stop, dict(shard.checks.found), dict(shard.checks.witnesses)
+        finally:
+            shard.checks = own
+
+    def _expand(self, flush: Callable[[int, tuple], None], source: Iterable,
+                local: bool) -> str:
+        """Expand ``source`` (see Shard.expand), sending full outboxes through ``flush``."""
+        shard = self.shard
         outboxes = [bytearray() for _ in range(self.count)]
         classes = shard.classes
 
@@ -95,7 +155,7 @@ class ShardWorker:
 
         stop = ""
         try:
-            shard.expand(outboxes, send)
+            shard.expand(outboxes, send, source, local)
         except StopSearch as exc:
             stop = exc.reason
         for owner, buf in enumerate(outboxes):
@@ -129,7 +189,7 @@ class ShardWorker:
                 "rss_growth": max(0, _rss() - self.rss_start),
                 "cpu_seconds": time.process_time(),
                 "table_bytes": shard.table.nbytes(), "spilled": shard.spill.spilled,
-                "sent_again": shard.sent_again}
+                "sent_again": shard.sent_again, "helped": self.helped}
 
     def parent(self, fp: int) -> int | None:
         """The parent fingerprint of a state this worker owns."""
@@ -143,11 +203,11 @@ def _rss() -> int:
 
 # -- multiprocessing workers -------------------------------------------------------------
 
-_END = "end"
 
 
 def _worker_main(index: int, count: int, model: Model, props: PropertySet,
-                 memory_budget: int | None, inboxes: list, conn: Any, abort: Any) -> None:
+                 memory_budget: int | None, inboxes: list, conn: Any, abort: Any,
+                 share: bool) -> None:
     """A worker process: serve the coordinator's commands until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
     worker = ShardWorker(model, props, index, count, memory_budget)
@@ -162,17 +222,13 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
             elif command == "level":
                 deadline, forget = arg
                 worker.deadline = deadline
-                tag = level
-                inbox = _Inbox(inboxes[index], index, count, level)
-                worker.poll = inbox.poll
-                reason = worker.expand(
-                    forget, lambda owner, batch, tag=tag: inboxes[owner].put((index, tag, batch)))
-                for owner in range(count):
-                    if owner != index:
-                        inboxes[owner].put((index, level, _END))
-                inbox.wait()
+                exchange = _Exchange(worker, inboxes, level, share)
+                worker.poll = exchange.poll
+                reason = worker.expand(forget, exchange.own_batch)
+                if share and not reason:
+                    reason = exchange.help_others()
+                exchange.finish()
                 worker.poll = lambda: None
-                worker.take(inbox.batches())
                 level += 1
                 conn.send(("ok", {"stop": reason, **worker.stats()}))
             elif command == "save":
@@ -197,59 +253,132 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
             return
 
 
-class _Inbox:
-    """A level's batches from the other workers, read while this one still expands (so the
-    senders do not hold them) and kept, past a few MiB on disk, to be taken in sender order."""
+class _Exchange:
+    """One level's messages between the workers, and the order successors are taken in.
 
-    def __init__(self, queue: Any, index: int, count: int, level: int) -> None:
-        self.queue, self.index, self.level = queue, index, level
-        self.by_sender: list[list] = [[] for _ in range(count)]
-        self.waiting = count - 1
+    Messages are (kind, sender, level, payload): ``batch`` (successors this worker owns,
+    keyed by the part of a level they came from), ``end`` (the sender sent all of its
+    level), ``ask`` / ``give`` / ``none`` (an idle worker asks for chunks not yet begun),
+    ``found`` (what a given part showed, for its giver).  A part is keyed (origin, start):
+    the worker whose level it is and the index of its first chunk (-1: what the origin
+    expanded itself, before any part it gave).  Successors are taken in key order, the
+    worker's own level first, so each table gets its states, parents and findings in the
+    same order whoever expanded what: the output does not depend on the timing.
+    Batches are read while this worker still expands (so senders do not hold them) and
+    kept, past a few MiB, on disk.
+    """
+
+    def __init__(self, worker: ShardWorker, inboxes: list, level: int, share: bool) -> None:
+        self.worker, self.inboxes, self.level, self.share = worker, inboxes, level, share
+        self.index, self.count = worker.index, worker.count
+        self.queue = inboxes[self.index]
+        self.batches: dict[tuple[int, int], list[tuple[list, bytes | Path]]] = {}
+        self.findings: dict[tuple[int, int], tuple[dict, dict]] = {}
+        self.waiting = self.count - 1
+        self.reply: Any = _ASKED
         self.spill = Spill(8 << 20)
 
+    def _put(self, owner: int, kind: str, payload: Any) -> None:
+        self.inboxes[owner].put((kind, self.index, self.level, payload))
+
+    def _keep_batch(self, key: tuple[int, int], classes: list, data: bytes) -> None:
+        self.batches.setdefault(key, []).append((classes, self.spill.keep(data)))
+
+    def own_batch(self, owner: int, batch: tuple[list, bytes]) -> None:
+        """A batch of this worker's own part of the level, for its owner."""
+        self._put(owner, "batch", (self.index, -1, *batch))
+
     def _keep(self, message: tuple) -> None:
-        sender, level, batch = message
+        kind, sender, level, payload = message
         if level != self.level:
-            raise RuntimeError(f"worker {self.index}: a batch of level {level} during level "
-                               f"{self.level}")
-        if batch == _END:
+            raise RuntimeError(f"worker {self.index}: a message of level {level} during "
+                               f"level {self.level}")
+        if kind == "batch":
+            origin, start, classes, data = payload
+            self._keep_batch((origin, start), classes, data)
+        elif kind == "end":
             self.waiting -= 1
-        else:
-            classes, data = batch
-            self.by_sender[sender].append((classes, self.spill.keep(data)))
+        elif kind == "ask":
+            given = self.worker.give() if self.share else None
+            self._put(sender, "give" if given else "none", given)
+        elif kind in ("give", "none"):
+            self.reply = payload
+        elif kind == "found":
+            origin, start, found, witnesses = payload
+            self.findings[(origin, start)] = (found, witnesses)
 
     def poll(self) -> None:
         """Take what has arrived, without waiting."""
         import queue as queue_module
 
-        while self.waiting:
+        while True:
             try:
                 self._keep(self.queue.get_nowait())
             except queue_module.Empty:
                 return
 
-    def wait(self) -> None:
-        """Take everything up to every other worker's end-of-level mark."""
+    def help_others(self) -> str:
+        """Ask the other workers in turn for chunks they have not begun and expand them,
+        until none has any; returns a stop reason ('' when none)."""
+        others = [(self.index + k) % self.count for k in range(1, self.count)]
+        while others:
+            victim = others[0]
+            self.reply = _ASKED
+            self._put(victim, "ask", None)
+            while self.reply is _ASKED:
+                self._keep(self.queue.get())
+            if self.reply is None:
+                others.pop(0)
+                continue
+            start, chunks = self.reply
+            key = (victim, start)
+
+            def flush(owner: int, batch: tuple[list, bytes], key: tuple = key) -> None:
+                if owner == self.index:
+                    self._keep_batch(key, *batch)
+                else:
+                    self._put(owner, "batch", (*key, *batch))
+
+            stop, found, witnesses = self.worker.help(chunks, flush)
+            if found or witnesses:
+                self._put(victim, "found", (*key, found, witnesses))
+            if stop:
+                return stop
+        return ""
+
+    def finish(self) -> None:
+        """Tell the others this worker is done, wait for theirs, and take the successors
+        in key order (a part of its own level given away is checked now, as if expanded
+        here)."""
+        for owner in range(self.count):
+            if owner != self.index:
+                self._put(owner, "end", None)
         while self.waiting:
             self._keep(self.queue.get())
-
-    def batches(self) -> Iterator[tuple[list, bytes]]:
-        """The batches in sender order, each released as it is handed out."""
+        shard = self.worker.shard
+        keys = sorted(self.batches.keys() | self.findings.keys(),
+                      key=lambda k: (k[0] != self.index, k))
         try:
-            for sender in self.by_sender:
-                while sender:
-                    classes, item = sender.pop(0)
-                    yield classes, self.spill.take(item)
+            for key in keys:
+                own = key[0] == self.index
+                for classes, item in self.batches.pop(key, []):
+                    shard.receive(self.spill.take(item), classes, check=own)
+                if key in self.findings:
+                    shard.checks.merge(*self.findings[key])
         finally:
             self.spill.close()
+
+
+_ASKED = object()  # no reply yet
 
 
 class _Pool:
     """The coordinator's handle on the worker processes."""
 
     def __init__(self, model: Model, props: PropertySet, workers: int,
-                 memory_budget: int | None) -> None:
+                 memory_budget: int | None, share: bool = True) -> None:
         ctx = mp.get_context("fork")
+        self.share = share
         self.abort = ctx.Event()
         self.inboxes = [ctx.Queue() for _ in range(workers)]
         self.conns = []
@@ -272,7 +401,7 @@ class _Pool:
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_worker_main, daemon=True,
                                args=(i, workers, model, props, memory_budget, self.inboxes,
-                                     child, self.abort))
+                                     child, self.abort, self.share))
             proc.start()
             child.close()
             self.conns.append(parent)
@@ -335,12 +464,15 @@ def parallel_breadth_first(
     checkpoint: str | Path | None = None,
     checkpoint_every: float = 600.0,
     resume: str | Path | None = None,
+    share: bool = True,
 ) -> CheckResult:
     """Breadth-first search with ``workers`` persistent processes; the sequential verdicts.
 
     Limits are checked at level boundaries (the time limit also within a level), so a
     state limit may be passed by the rest of its level.  ``checkpoint``/``resume`` as in
-    breadth_first (a checkpoint resumes with the same number of workers).
+    breadth_first (a checkpoint resumes with the same number of workers).  With ``share``
+    a worker that has expanded its part of a level expands chunks another has not begun
+    (the output is the same either way).
     """
     if not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
@@ -352,7 +484,7 @@ def parallel_breadth_first(
     if resume is not None:
         start = checkpoint_folder(Path(resume), identity)
         result.notes.append(f"resumed from {resume}")
-    pool = _Pool(model, props, workers, memory_budget)
+    pool = _Pool(model, props, workers, memory_budget, share)
 
     def save() -> None:
         write_checkpoint(Path(checkpoint), identity,  # type: ignore[arg-type]

@@ -51,7 +51,7 @@ from kafkacheck.explorer.trace import (
 )
 from kafkacheck.model.interface import Action, Model, State, symmetry_label, uses_symmetry
 
-CHUNK_BYTES = 1 << 18
+CHUNK_BYTES = 1 << 16  # a level is given away to idle workers in whole chunks
 OBJECT_STATES = 4096  # the first states of a level stay Python objects (no packing cost)
 BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 # Fingerprints of successors recently sent to other shards (direct-mapped, 2 MiB): a
@@ -230,6 +230,20 @@ class PropertyChecks:
             self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
         return hit
 
+    def merge(self, found: dict[str, Found], witnesses: dict[str, tuple[int, int]]) -> None:
+        """Take what another worker found in a part of this shard's level it expanded,
+        taken in the level's order: a finding replaces one only when it is shallower (the
+        rule earlier() follows), so the result is this shard's had it expanded that part."""
+        for name, where in found.items():
+            if name not in self.found or self.found[name].depth > where.depth:
+                self.found[name] = Found(*where)
+        for name, (fp, depth) in witnesses.items():
+            if name not in self.witnesses or self.witnesses[name][1] > depth:
+                self.witnesses[name] = (fp, depth)
+        self.invariants = [(n, p) for n, p in self.invariants if n not in self.found]
+        self.steps = [(n, p) for n, p in self.steps if n not in self.found]
+        self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
+
     @property
     def level_active(self) -> bool:
         """Whether a state of the level being expanded has anything left to be checked."""
@@ -314,9 +328,10 @@ class Frontier:
     unchecked: its states are checked against the properties when they are expanded.
     """
 
-    def __init__(self, classes: dict, spill: Spill) -> None:
+    def __init__(self, classes: dict, spill: Spill, chunk_bytes: int | None = None) -> None:
         self.classes = classes
         self.spill = spill
+        self.chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
         self.chunks: list[tuple[bytes | Path, list | None, bool]] = []
         self.buffer = bytearray()
         self.objects: list[tuple[int, int, State]] = []
@@ -327,7 +342,7 @@ class Frontier:
         self.count += 1
         if self.count <= OBJECT_STATES:
             self.objects.append((fp, parent, state))
-        elif append_record(self.buffer, fp, parent, state, self.classes) >= CHUNK_BYTES:
+        elif append_record(self.buffer, fp, parent, state, self.classes) >= self.chunk_bytes:
             self.seal()
 
     def extend_packed(self, data: bytes | bytearray, count: int, classes: list | None = None,
@@ -362,6 +377,13 @@ class Frontier:
             yield records(data, classes if classes is not None else list(self.classes)), checked
         self.count = 0
 
+    def give(self, count: int) -> list[tuple[list, bytes, bool]]:
+        """Take the last ``count`` chunks not yet drained (for another worker to expand):
+        (class list, packed records, checked) each."""
+        taken, self.chunks[-count:] = self.chunks[-count:], []
+        return [(classes if classes is not None else list(self.classes),
+                 self.spill.take(item), checked) for item, classes, checked in taken]
+
     def unchecked(self) -> Iterator[list[tuple[int, int, State]]]:
         """The records of unchecked chunks (the frontier keeps them, now marked checked)."""
         for i, (item, classes, checked) in enumerate(self.chunks):
@@ -391,8 +413,9 @@ class Shard:
         self.checks = PropertyChecks(props)
         self.classes: dict = {}
         self.spill = spill or Spill(None)
-        self.frontier = Frontier(self.classes, self.spill)
-        self.next = Frontier(self.classes, self.spill)
+        self.chunk_bytes = CHUNK_BYTES
+        self.frontier = Frontier(self.classes, self.spill, self.chunk_bytes)
+        self.next = Frontier(self.classes, self.spill, self.chunk_bytes)
         self.graph = graph
         self.depth = 0
         self.generated = 0
@@ -426,15 +449,25 @@ class Shard:
                 self._found()
             self._count_limit()
 
-    def receive(self, data: bytes, classes: list) -> None:
+    def receive(self, data: bytes, classes: list, check: bool = False) -> None:
         """Successors another shard generated for states this shard owns (one batch).
 
         The new ones join the next level as they are, packed; they are checked against
         the properties when expanded (check_frontier() checks a level that will not be).
+        With ``check`` they are checked now, as new successors of this shard's own level
+        are (another worker expanded that part of the level for it).
         """
         fresh = bytearray()
         count = absorb_sized(data, self.table, fresh)
-        self.next.extend_packed(fresh, count, classes, checked=not self.checks.active)
+        checks = self.checks
+        if check and count and checks.active:
+            depth = self.depth + 1
+            for fp, _parent, state in records(bytes(fresh), classes):
+                if checks.state(state, fp, depth):
+                    self._found()
+                if not checks.active:
+                    break
+        self.next.extend_packed(fresh, count, classes, checked=check or not checks.active)
 
     def check_frontier(self) -> None:
         """Check the states of the current level that arrived from other shards unchecked."""
@@ -459,17 +492,23 @@ class Shard:
     # -- one level ---------------------------------------------------------------------
 
     def expand(self, outboxes: list[bytearray] | None = None,
-               flush: Callable[[int], None] | None = None) -> None:
+               flush: Callable[[int], None] | None = None,
+               source: Iterable[tuple[list[tuple[int, int, State]], bool]] | None = None,
+               local: bool = True) -> None:
         """Expand the current level into the next.
 
         Successors owned by another shard are packed into ``outboxes[owner]``, and
-        ``flush(owner)`` is called when one holds a batch's worth.
+        ``flush(owner)`` is called when one holds a batch's worth.  ``source`` replaces
+        the level's chunks; with ``local`` false (chunks another worker handed over) every
+        successor goes to an outbox, this shard's own too: their owners take them in the
+        level's order.
         """
         fp_of, successors, within = self.fp_of, self.model.successors, self.within
         classes = self.classes
         add, append = self.table.add, self.next.append
         checks, coverage, graph = self.checks, self.coverage, self.graph
-        count, index, tick = self.count, self.index, self.tick
+        count, tick = self.count, self.tick
+        index = self.index if local else -1
         part = self.part
         depth = self.depth + 1
         limit = self.state_limit if self.state_limit is not None else -1
@@ -477,7 +516,9 @@ class Shard:
         active = checks.active
         distinct = len(self.table)
         generated = expanded = again = 0
-        sent, sent_mask = self.sent, SENT_SLOTS - 1
+        # A part of another worker's level is sent in its own order: a fresh sent cache
+        sent = self.sent if local else array("Q", [0]) * SENT_SLOTS
+        sent_mask = SENT_SLOTS - 1
         # States another shard sent arrive unchecked and are checked here as they are
         # expanded (unpacked once); a deeper finding of this level gives way (earlier()).
         early = False
@@ -486,7 +527,7 @@ class Shard:
             early = checks.level_active
         self.expanding = True
         try:
-            for chunk, checked in self.frontier.drain():
+            for chunk, checked in self.frontier.drain() if source is None else source:
                 for sfp, _parent, state in chunk:
                     if early and not checked:
                         if checks.earlier(state, sfp, depth - 1):
@@ -541,7 +582,8 @@ class Shard:
 
     def advance(self) -> None:
         """Make the next level the current one."""
-        self.frontier, self.next = self.next, Frontier(self.classes, self.spill)
+        self.frontier, self.next = self.next, Frontier(self.classes, self.spill,
+                                                       self.chunk_bytes)
         self.depth += 1
 
     # -- checkpoints ---------------------------------------------------------------------
