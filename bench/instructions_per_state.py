@@ -40,7 +40,7 @@ CASES = {
 }
 
 
-def search(case: str, depth: int, workers: int) -> None:
+def search(case: str, depth: int, workers: int, share: bool = True) -> None:
     """The measured run: print its distinct and generated counts."""
     from kafkacheck.explorer.bfs import breadth_first
     from kafkacheck.explorer.parallel import parallel_breadth_first
@@ -53,16 +53,18 @@ def search(case: str, depth: int, workers: int) -> None:
     if workers == 1:
         result = breadth_first(model, props, max_depth=depth)
     else:
-        result = parallel_breadth_first(model, props, workers=workers, max_depth=depth)
+        result = parallel_breadth_first(model, props, workers=workers, max_depth=depth,
+                                        share=share)
     print(f"counts {result.distinct_states} {result.generated_states}")
 
 
-def counted(case: str, depth: int, workers: int) -> tuple[int, int]:
+def counted(case: str, depth: int, workers: int, share: bool = True) -> tuple[int, int]:
     """(instructions of every process, distinct states) of one run under cachegrind."""
     out = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
          "--cachegrind-out-file=/dev/null", sys.executable, __file__, "--run",
-         "--case", case, "--depth", str(depth), "--workers", str(workers)],
+         "--case", case, "--depth", str(depth), "--workers", str(workers)]
+        + ([] if share else ["--unshared"]),
         capture_output=True, text=True, check=True)
     refs = sum(int(n.replace(",", "")) for n in re.findall(r"I\s+refs:\s+([\d,]+)", out.stderr))
     distinct = int(re.findall(r"^counts (\d+) \d+$", out.stdout, re.M)[-1])
@@ -75,11 +77,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--low", type=int, help="the lower depth (default: the case's)")
     parser.add_argument("--high", type=int, help="the higher depth (default: the case's)")
+    parser.add_argument("--unshared", action="store_true",
+                        help="workers do not expand chunks of others (no work sharing)")
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--depth", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        search(args.case, args.depth, args.workers)
+        search(args.case, args.depth, args.workers, not args.unshared)
         return 0
     low_depth, high_depth = CASES[args.case][4]
     args.low = low_depth if args.low is None else args.low
@@ -94,9 +98,10 @@ def main() -> int:
         print("error: valgrind is not installed (Debian: apt-get install valgrind)",
               file=sys.stderr)
         return 2
-    print(f"# {args.case}, {args.workers} worker(s), {compiled.describe(load=True)}")
-    low_refs, low = counted(args.case, args.low, args.workers)
-    high_refs, high = counted(args.case, args.high, args.workers)
+    sharing = ", no work sharing" if args.unshared and args.workers > 1 else ""
+    print(f"# {args.case}, {args.workers} worker(s){sharing}, {compiled.describe(load=True)}")
+    low_refs, low = counted(args.case, args.low, args.workers, not args.unshared)
+    high_refs, high = counted(args.case, args.high, args.workers, not args.unshared)
     print(f"depth {args.low} -> {args.high}, states {low:,} -> {high:,}: "
           f"{(high_refs - low_refs) // (high - low):,} instructions per distinct state")
     return 0

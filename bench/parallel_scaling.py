@@ -9,12 +9,15 @@ Printed per run: wall seconds, wall speedup over the sequential run, the CPU sec
 each worker (sum and max), and the CPU-normalised speedup: sequential CPU seconds over
 the busiest worker's CPU seconds.  On a machine shared with other work the wall figures
 mostly measure the neighbours; the CPU-normalised figure is what the run would take
-with its cores to itself (the coordinator's waits aside).  Bytes per state are the sum
+with its cores to itself (the coordinator's waits aside).  ``--unshared`` also runs
+the workers without work sharing (an idle worker expanding chunks a busy one has not
+begun), to show what sharing gives.  Bytes per state are the sum
 of every process's peak RSS growth divided by the distinct states.
 
     .venv/bin/python bench/parallel_scaling.py                      # every case
     .venv/bin/python bench/parallel_scaling.py --case kafka-spec --max-workers 16
     .venv/bin/python bench/parallel_scaling.py --ray                # Ray actors too
+    .venv/bin/python bench/parallel_scaling.py --counts 2 --unshared --repeat 5
     .venv/bin/python bench/parallel_scaling.py --case replication --max-workers 2 --repeat 5
     .venv/bin/python bench/parallel_scaling.py --case replication-4 --counts 2 --repeat 3
     .venv/bin/python bench/parallel_scaling.py --case controller-2 --counts 2 --repeat 3
@@ -105,7 +108,8 @@ def child(case_name: str, workers: int, engine: str) -> dict[str, Any]:
     else:
         from kafkacheck.explorer.parallel import parallel_breadth_first
 
-        result = parallel_breadth_first(model, props, workers=workers)
+        result = parallel_breadth_first(model, props, workers=workers,
+                                        share=engine != "unshared")
         worker_cpu = [s["cpu_seconds"] for s in result.worker_stats]
         grown = sum(s["rss_growth"] for s in result.worker_stats)
     wall = time.perf_counter() - wall
@@ -155,6 +159,8 @@ def main() -> int:
     ap.add_argument("--case", action="append", choices=sorted(CASES))
     ap.add_argument("--max-workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--ray", action="store_true", help="also run the Ray actors engine")
+    ap.add_argument("--unshared", action="store_true",
+                    help="also run the worker processes without work sharing")
     ap.add_argument("--repeat", type=int, default=1,
                     help="rounds (each runs every configuration once, back to back); "
                          "medians and ranges are printed")
@@ -179,6 +185,7 @@ def main() -> int:
     counts = [n for n in wanted if 1 <= n <= args.max_workers]
     configs = [(n, "parallel") for n in counts] + ([(n, "ray") for n in counts]
                                                    if args.ray else [])
+    configs += [(n, "unshared") for n in counts if n > 1] if args.unshared else []
     load = os.getloadavg()[0]
     print(f"# kafkacheck parallel scaling: Python {platform.python_version()}, "
           f"{os.cpu_count()} cores, load average {load:.1f} at start, "
