@@ -327,10 +327,11 @@ class _Exchange:
             self._put(victim, "ask", None)
             while self.reply is _ASKED:
                 self._keep(self.queue.get())
-            if self.reply is None:
+            reply: Any = self.reply
+            if reply is None:
                 others.pop(0)
                 continue
-            start, chunks = self.reply
+            start, chunks = reply
             key = (victim, start)
 
             def flush(owner: int, batch: tuple[list, bytes], key: tuple = key) -> None:
