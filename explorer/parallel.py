@@ -51,6 +51,10 @@ from kafkacheck.explorer.search import (
 from kafkacheck.model.interface import Model
 
 MAX_WORKERS = 64
+# At most this many chunks (64 KiB each) go to an idle worker at a time: it asks again
+# when done, and the copies in flight stay small (on Kip320 with MaxLeaderEpoch=3, half of
+# what was left at once cost 1.8 bytes per state of peak memory).
+GIVE_CHUNKS = 16
 
 
 class ShardWorker:
@@ -113,12 +117,12 @@ class ShardWorker:
             self.giving = False
 
     def give(self) -> tuple[int, list[tuple[list, bytes, bool]]] | None:
-        """The back half of this level's chunks not yet begun, for an idle worker, with the
-        index of the first (None when fewer than two are left)."""
+        """The back half of this level's chunks not yet begun (at most GIVE_CHUNKS), for an
+        idle worker, with the index of the first (None when fewer than two are left)."""
         left = len(self.shard.frontier.chunks)
         if not self.giving or left < 2:
             return None
-        count = left // 2
+        count = min(left // 2, GIVE_CHUNKS)
         self.given += count
         return self.chunks - self.given, self.shard.frontier.give(count)
 

@@ -58,6 +58,7 @@ BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 # successor sent before is in its owner's table already, or will be before anything the
 # owner reads after it, so sending it again would only be packed, shipped and dropped.
 SENT_SLOTS = 1 << 18
+HELP_SENT_SLOTS = 1 << 12  # the same for a part of another worker's level (a fresh one)
 _FP_LIMIT = 1 << 64
 # Up to this many workers a state's owner follows the model's shard_part (see Model):
 # with more, the part's values are too few to balance the levels (on the controller
@@ -517,8 +518,8 @@ class Shard:
         distinct = len(self.table)
         generated = expanded = again = 0
         # A part of another worker's level is sent in its own order: a fresh sent cache
-        sent = self.sent if local else array("Q", [0]) * SENT_SLOTS
-        sent_mask = SENT_SLOTS - 1
+        sent = self.sent if local else array("Q", [0]) * HELP_SENT_SLOTS
+        sent_mask = (SENT_SLOTS if local else HELP_SENT_SLOTS) - 1
         # States another shard sent arrive unchecked and are checked here as they are
         # expanded (unpacked once); a deeper finding of this level gives way (earlier()).
         early = False
