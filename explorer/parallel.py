@@ -96,7 +96,9 @@ class ShardWorker:
                flush: Callable[[int, tuple], None]) -> str:
         """Expand the current level; batches for other owners go to ``flush(owner, batch)``.
 
-        Returns the stop reason ('' when the level was expanded to its end).
+        Between chunks it reads what has arrived (``poll``), where an idle worker's request
+        is answered with chunks not yet begun (give()).  Returns the stop reason ('' when
+        its part of the level was expanded to its end).
         """
         shard = self.shard
         shard.checks.forget(*forget)
@@ -134,6 +136,7 @@ class ShardWorker:
         own = shard.checks
         shard.checks = PropertyChecks(own.props)
         shard.checks.forget(*self.forget)
+
         def source() -> Iterator[tuple[list, bool]]:
             for classes, data, checked in chunks:
                 part = records(data, classes)
@@ -206,7 +209,6 @@ def _rss() -> int:
 
 
 # -- multiprocessing workers -------------------------------------------------------------
-
 
 
 def _worker_main(index: int, count: int, model: Model, props: PropertySet,
