@@ -121,7 +121,7 @@ def _slow_first_worker(monkeypatch, pause: float, give_all: bool = False) -> Non
     half (a rule changed in the test only, so that its whole level is expanded by others
     whenever they ask in time)."""
     _parents_reported(monkeypatch)
-    monkeypatch.setattr(search, "CHUNK_BYTES", 256)
+    monkeypatch.setattr(search, "SHARD_CHUNK_BYTES", 256)
     monkeypatch.setattr(search, "OBJECT_STATES", 0)
     poll = parallel._Exchange.poll
 
