@@ -205,3 +205,14 @@ def test_findings_of_a_given_part_are_merged_in_the_level_order():
     assert checks.found["NeverBad"].fp == 16 and checks.found["NoLateY"].fp == 13
     assert checks.witnesses["Deep"] == (19, 35)
     assert not checks.invariants and not checks.steps and not checks.pending
+
+
+def test_chunks_spilled_to_disk_are_given_away_too(monkeypatch):
+    # Past the memory budget a level's chunks are files; a given chunk is read back (and
+    # its file removed) before it is sent, and the search is the one kept in memory.
+    _slow_first_worker(monkeypatch, 0.02, give_all=True)
+    alone = parallel_breadth_first(_grid(), NAMES, workers=2, share=False)
+    spilled = parallel_breadth_first(_grid(), NAMES, workers=2, memory_budget=1024)
+    assert sum(s["spilled"] for s in spilled.worker_stats) > 0
+    assert sum(s["helped"] for s in spilled.worker_stats) > 1_000
+    assert _output(spilled) == _output(alone)
