@@ -252,9 +252,11 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
             elif command == "parent":
                 conn.send(("ok", worker.parent(arg)))
             elif command == "stop":
+                worker.shard.spill.close()  # a level not expanded may be on disk
                 conn.send(("ok", None))
                 return
         except Exception as exc:  # report, do not hang the coordinator
+            worker.shard.spill.close()
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
             return
 

@@ -6,6 +6,7 @@ run stays deterministic whatever the timing."""
 from __future__ import annotations
 
 import itertools
+import tempfile
 import time
 from typing import NamedTuple
 
@@ -207,12 +208,16 @@ def test_findings_of_a_given_part_are_merged_in_the_level_order():
     assert not checks.invariants and not checks.steps and not checks.pending
 
 
-def test_chunks_spilled_to_disk_are_given_away_too(monkeypatch):
+def test_chunks_spilled_to_disk_are_given_away_too(monkeypatch, tmp_path):
     # Past the memory budget a level's chunks are files; a given chunk is read back (and
-    # its file removed) before it is sent, and the search is the one kept in memory.
+    # its file removed) before it is sent, and the search is the one kept in memory.  The
+    # search stops with a level left on disk, and the workers remove it as they stop.
     _slow_first_worker(monkeypatch, 0.02, give_all=True)
     alone = parallel_breadth_first(_grid(), NAMES, workers=2, share=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     spilled = parallel_breadth_first(_grid(), NAMES, workers=2, memory_budget=1024)
     assert sum(s["spilled"] for s in spilled.worker_stats) > 0
     assert sum(s["helped"] for s in spilled.worker_stats) > 1_000
     assert _output(spilled) == _output(alone)
+    assert spilled.stop_reason == "every property violated"
+    assert list(tmp_path.iterdir()) == []
