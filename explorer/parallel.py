@@ -230,11 +230,14 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
                 worker.deadline = deadline
                 exchange = _Exchange(worker, inboxes, level, share)
                 worker.poll = exchange.poll
-                reason = worker.expand(forget, exchange.own_batch)
-                if share and not reason:
-                    reason = exchange.help_others()
-                exchange.finish()
-                worker.poll = lambda: None
+                try:
+                    reason = worker.expand(forget, exchange.own_batch)
+                    if share and not reason:
+                        reason = exchange.help_others()
+                    exchange.finish()
+                finally:
+                    exchange.spill.close()  # batches past a few MiB are on disk
+                    worker.poll = lambda: None
                 level += 1
                 conn.send(("ok", {"stop": reason, **worker.stats()}))
             elif command == "save":
