@@ -184,11 +184,10 @@ def py_append_record(buffer: bytearray, fp: int, parent: int, state: Any,
 def py_append_sized(buffer: bytearray, fp: int, parent: int, state: Any,
                     classes: dict) -> int:
     """``py_append_record`` after a varint of the packed state's length (for absorb_sized)."""
-    packed = bytearray()
-    _pack_into(packed, state, classes)
-    _varint(buffer, len(packed))
-    buffer += struct.pack("<QQ", fp, parent)
-    buffer += packed
+    record = bytearray()
+    py_append_record(record, fp, parent, state, classes)
+    _varint(buffer, len(record) - 16)
+    buffer += record
     return len(buffer)
 
 

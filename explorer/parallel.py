@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import queue as queue_module
 import resource
 import signal
 import time
@@ -219,7 +220,15 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
     worker = ShardWorker(model, props, index, count, memory_budget)
     worker.abort = abort.is_set
     pace_gc()  # this process only searches
-    level = 0
+    try:
+        _serve(worker, inboxes, conn, share)
+    finally:
+        worker.shard.spill.close()  # a level not expanded may be on disk
+
+
+def _serve(worker: ShardWorker, inboxes: list, conn: Any, share: bool) -> None:
+    """Answer the coordinator's commands until told to stop (or a command fails)."""
+    index, level = worker.index, 0
     while True:
         command, arg = conn.recv()
         try:
@@ -255,11 +264,9 @@ def _worker_main(index: int, count: int, model: Model, props: PropertySet,
             elif command == "parent":
                 conn.send(("ok", worker.parent(arg)))
             elif command == "stop":
-                worker.shard.spill.close()  # a level not expanded may be on disk
                 conn.send(("ok", None))
                 return
         except Exception as exc:  # report, do not hang the coordinator
-            worker.shard.spill.close()
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
             return
 
@@ -320,8 +327,6 @@ class _Exchange:
 
     def poll(self) -> None:
         """Take what has arrived, without waiting."""
-        import queue as queue_module
-
         while True:
             try:
                 self._keep(self.queue.get_nowait())
@@ -370,15 +375,12 @@ class _Exchange:
         shard = self.worker.shard
         keys = sorted(self.batches.keys() | self.findings.keys(),
                       key=lambda k: (k[0] != self.index, k))
-        try:
-            for key in keys:
-                own = key[0] == self.index
-                for classes, item in self.batches.pop(key, []):
-                    shard.receive(self.spill.take(item), classes, check=own)
-                if key in self.findings:
-                    shard.checks.merge(*self.findings[key])
-        finally:
-            self.spill.close()
+        for key in keys:
+            own = key[0] == self.index
+            for classes, item in self.batches.pop(key, []):
+                shard.receive(self.spill.take(item), classes, check=own)
+            if key in self.findings:
+                shard.checks.merge(*self.findings[key])
 
 
 _ASKED = object()  # no reply yet

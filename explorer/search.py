@@ -245,9 +245,7 @@ class PropertyChecks:
         for name, (fp, depth) in witnesses.items():
             if name not in self.witnesses or self.witnesses[name][1] > depth:
                 self.witnesses[name] = (fp, depth)
-        self.invariants = [(n, p) for n, p in self.invariants if n not in self.found]
-        self.steps = [(n, p) for n, p in self.steps if n not in self.found]
-        self.pending = [(n, p) for n, p in self.pending if n not in self.witnesses]
+        self.forget(self.found, self.witnesses)
 
     @property
     def level_active(self) -> bool:
@@ -333,10 +331,10 @@ class Frontier:
     unchecked: its states are checked against the properties when they are expanded.
     """
 
-    def __init__(self, classes: dict, spill: Spill, chunk_bytes: int | None = None) -> None:
+    def __init__(self, classes: dict, spill: Spill, chunk_bytes: int) -> None:
         self.classes = classes
         self.spill = spill
-        self.chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
+        self.chunk_bytes = chunk_bytes
         self.chunks: list[tuple[bytes | Path, list | None, bool]] = []
         self.buffer = bytearray()
         self.objects: list[tuple[int, int, State]] = []
@@ -464,15 +462,16 @@ class Shard:
         """
         fresh = bytearray()
         count = absorb_sized(data, self.table, fresh)
+        new = bytes(fresh)
         checks = self.checks
         if check and count and checks.active:
             depth = self.depth + 1
-            for fp, _parent, state in records(bytes(fresh), classes):
+            for fp, _parent, state in records(new, classes):
                 if checks.state(state, fp, depth):
                     self._found()
                 if not checks.active:
                     break
-        self.next.extend_packed(fresh, count, classes, checked=check or not checks.active)
+        self.next.extend_packed(new, count, classes, checked=check or not checks.active)
 
     def check_frontier(self) -> None:
         """Check the states of the current level that arrived from other shards unchecked."""
