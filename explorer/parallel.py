@@ -31,7 +31,7 @@ from typing import Any
 
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.checks import PropertySet, select_properties
-from kafkacheck.explorer.native import records
+from kafkacheck.explorer.native import append_record, records
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import (
@@ -56,6 +56,11 @@ MAX_WORKERS = 64
 # when done, and the copies in flight stay small (on Kip320 with MaxLeaderEpoch=3, half of
 # what was left at once cost 1.8 bytes per state of peak memory).
 GIVE_CHUNKS = 16
+# A worker expands its level in slices of this many states and reads its inbox after each.
+# Near a level's end an idle worker gets half of the slices left, so the workers finish
+# within about a slice of each other; with whole chunks (about 1,000 states) as the unit,
+# the idle one waited for up to two chunks at the end of every level.
+SLICE_STATES = 128
 
 
 class ShardWorker:
@@ -72,9 +77,11 @@ class ShardWorker:
         self.poll: Callable[[], None] = lambda: None  # read arriving batches meanwhile
         self.rss_start = _rss()
         self.forget: tuple[list[str], list[str]] = ([], [])
-        self.chunks = 0  # chunks of this level's own part when it began
-        self.given = 0  # of them, handed to idle workers from the back
-        self.giving = False  # expanding its own part: chunks not yet begun can be given
+        # The level's parts: 0 the states kept as objects, k the k-th packed chunk.  Chunks
+        # are begun from the front and given from the back; ``taken`` counts those begun.
+        self.taken = 0
+        self.pending: list[tuple[int, int, list, bool]] = []  # (part, offset, slice, checked)
+        self.giving = False  # expanding its own part: what is not begun can be given
         self.helped = 0  # states of other workers' levels this one expanded
 
     def _tick(self, _expanded: int) -> None:
@@ -97,37 +104,77 @@ class ShardWorker:
                flush: Callable[[int, tuple], None]) -> str:
         """Expand the current level; batches for other owners go to ``flush(owner, batch)``.
 
-        Between chunks it reads what has arrived (``poll``), where an idle worker's request
-        is answered with chunks not yet begun (give()).  Returns the stop reason ('' when
-        its part of the level was expanded to its end).
+        After each slice it reads what has arrived (``poll``), where an idle worker's
+        request is answered with part of what is not begun (give()).  Returns the stop
+        reason ('' when its part of the level was expanded to its end).
         """
         shard = self.shard
         shard.checks.forget(*forget)
         self.forget = forget
         frontier = shard.frontier
         frontier.seal()
-        self.chunks, self.given = len(frontier.chunks), 0
-
-        def chunks() -> Iterator[tuple[list, bool]]:
-            for chunk in frontier.drain():
-                yield chunk
-                self.poll()  # before the next chunk: an idle worker may ask for some
-
+        self.taken, self.pending = 0, []
+        if frontier.objects:
+            objects, frontier.objects = frontier.objects, []
+            self._slice(0, objects, True)
         self.giving = True
         try:
-            return self._expand(flush, chunks(), True)
+            return self._expand(flush, self._slices(), True)
         finally:
             self.giving = False
 
-    def give(self) -> tuple[int, list[tuple[list, bytes, bool]]] | None:
-        """The back half of this level's chunks not yet begun (at most GIVE_CHUNKS), for an
-        idle worker, with the index of the first (None when fewer than two are left)."""
-        left = len(self.shard.frontier.chunks)
-        if not self.giving or left < 2:
+    def _slices(self) -> Iterator[tuple[list, bool]]:
+        """The level's states, a slice at a time (chunks are decoded as they are reached),
+        reading the inbox after each."""
+        pending, chunks = self.pending, self.shard.frontier.chunks
+        while pending or chunks:
+            if not pending:
+                self._take_chunk()
+            _part, _offset, part, checked = pending.pop(0)
+            yield part, checked
+            self.poll()
+        self.shard.frontier.count = 0
+
+    def _take_chunk(self) -> None:
+        """Decode the first chunk not begun into slices at the end of ``pending``."""
+        frontier = self.shard.frontier
+        item, classes, checked = frontier.chunks.pop(0)
+        self.taken += 1
+        part = records(frontier.spill.take(item),
+                       classes if classes is not None else list(frontier.classes))
+        self._slice(self.taken, part, checked)
+
+    def _slice(self, number: int, part: list, checked: bool) -> None:
+        self.pending.extend((number, i, part[i:i + SLICE_STATES], checked)
+                            for i in range(0, len(part), SLICE_STATES))
+
+    def give(self) -> tuple[tuple[int, int], list[tuple[list, bytes, bool]]] | None:
+        """The back half of what this level has not begun, for an idle worker, with the
+        (part, offset) of its first state: up to GIVE_CHUNKS whole chunks, or near the
+        level's end half of the slices left (packed again; the last chunk is split for
+        it).  None when at most one slice is left."""
+        if not self.giving:
             return None
-        count = min(left // 2, GIVE_CHUNKS)
-        self.given += count
-        return self.chunks - self.given, self.shard.frontier.give(count)
+        frontier = self.shard.frontier
+        left = len(frontier.chunks)
+        if left >= 2:
+            count = min(left // 2, GIVE_CHUNKS)
+            return (self.taken + left - count + 1, 0), frontier.give(count)
+        if left:
+            self._take_chunk()
+        if len(self.pending) < 2:
+            return None
+        count = len(self.pending) // 2
+        given, self.pending[-count:] = self.pending[-count:], []
+        classes = self.shard.classes
+        packed = []
+        for _number, _offset, part, checked in given:
+            buffer = bytearray()
+            for fp, parent, state in part:
+                append_record(buffer, fp, parent, state, classes)
+            packed.append((bytes(buffer), checked))
+        names = list(classes)
+        return given[0][:2], [(names, data, checked) for data, checked in packed]
 
     def help(self, chunks: list[tuple[list, bytes, bool]],
              flush: Callable[[int, tuple], None]) -> tuple[str, dict, dict]:
@@ -277,11 +324,12 @@ class _Exchange:
     Messages are (kind, sender, level, payload): ``batch`` (successors this worker owns,
     keyed by the part of a level they came from), ``end`` (the sender sent all of its
     level), ``ask`` / ``give`` / ``none`` (an idle worker asks for chunks not yet begun),
-    ``found`` (what a given part showed, for its giver).  A part is keyed (origin, start):
-    the worker whose level it is and the index of its first chunk (-1: what the origin
-    expanded itself, before any part it gave).  Successors are taken in key order, the
-    worker's own level first, so each table gets its states, parents and findings in the
-    same order whoever expanded what: the output does not depend on the timing.
+    ``found`` (what a given part showed, for its giver).  A part is keyed (origin, part,
+    offset): the worker whose level it is and where its first state lies in that level
+    (see ShardWorker; (-1, 0): what the origin expanded itself, before any part it gave).
+    Successors are taken in key order, the worker's own level first, so each table gets
+    its states, parents and findings in the same order whoever expanded what: the output
+    does not depend on the timing.
     Batches are read while this worker still expands (so senders do not hold them) and
     kept, past a few MiB, on disk.
     """
@@ -290,8 +338,8 @@ class _Exchange:
         self.worker, self.inboxes, self.level, self.share = worker, inboxes, level, share
         self.index, self.count = worker.index, worker.count
         self.queue = inboxes[self.index]
-        self.batches: dict[tuple[int, int], list[tuple[list, bytes | Path]]] = {}
-        self.findings: dict[tuple[int, int], tuple[dict, dict]] = {}
+        self.batches: dict[tuple[int, int, int], list[tuple[list, bytes | Path]]] = {}
+        self.findings: dict[tuple[int, int, int], tuple[dict, dict]] = {}
         self.waiting = self.count - 1
         self.reply: Any = _ASKED
         self.spill = Spill(8 << 20)
@@ -299,12 +347,12 @@ class _Exchange:
     def _put(self, owner: int, kind: str, payload: Any) -> None:
         self.inboxes[owner].put((kind, self.index, self.level, payload))
 
-    def _keep_batch(self, key: tuple[int, int], classes: list, data: bytes) -> None:
+    def _keep_batch(self, key: tuple[int, int, int], classes: list, data: bytes) -> None:
         self.batches.setdefault(key, []).append((classes, self.spill.keep(data)))
 
     def own_batch(self, owner: int, batch: tuple[list, bytes]) -> None:
         """A batch of this worker's own part of the level, for its owner."""
-        self._put(owner, "batch", (self.index, -1, *batch))
+        self._put(owner, "batch", ((self.index, -1, 0), *batch))
 
     def _keep(self, message: tuple) -> None:
         kind, sender, level, payload = message
@@ -312,8 +360,8 @@ class _Exchange:
             raise RuntimeError(f"worker {self.index}: a message of level {level} during "
                                f"level {self.level}")
         if kind == "batch":
-            origin, start, classes, data = payload
-            self._keep_batch((origin, start), classes, data)
+            key, classes, data = payload
+            self._keep_batch(key, classes, data)
         elif kind == "end":
             self.waiting -= 1
         elif kind == "ask":
@@ -322,8 +370,8 @@ class _Exchange:
         elif kind in ("give", "none"):
             self.reply = payload
         elif kind == "found":
-            origin, start, found, witnesses = payload
-            self.findings[(origin, start)] = (found, witnesses)
+            key, found, witnesses = payload
+            self.findings[key] = (found, witnesses)
 
     def poll(self) -> None:
         """Take what has arrived, without waiting."""
@@ -348,17 +396,17 @@ class _Exchange:
                 others.pop(0)
                 continue
             start, chunks = reply
-            key = (victim, start)
+            key = (victim, *start)
 
             def flush(owner: int, batch: tuple[list, bytes], key: tuple = key) -> None:
                 if owner == self.index:
                     self._keep_batch(key, *batch)
                 else:
-                    self._put(owner, "batch", (*key, *batch))
+                    self._put(owner, "batch", (key, *batch))
 
             stop, found, witnesses = self.worker.help(chunks, flush)
             if found or witnesses:
-                self._put(victim, "found", (*key, found, witnesses))
+                self._put(victim, "found", (key, found, witnesses))
             if stop:
                 return stop
         return ""

@@ -137,8 +137,7 @@ def _slow_first_worker(monkeypatch, pause: float, give_all: bool = False) -> Non
             left = len(self.shard.frontier.chunks)
             if not self.giving or not left:
                 return None
-            self.given += left
-            return self.chunks - self.given, self.shard.frontier.give(left)
+            return (self.taken + 1, 0), self.shard.frontier.give(left)
 
         monkeypatch.setattr(parallel.ShardWorker, "give", give_all_chunks)
 
@@ -181,6 +180,40 @@ def test_idle_workers_take_half_of_what_a_busy_one_has_left(monkeypatch):
     alone = parallel_breadth_first(_grid(), NAMES, workers=2, share=False)
     shared = parallel_breadth_first(_grid(), NAMES, workers=2)
     assert sum(s["helped"] for s in shared.worker_stats) > 1_000
+    assert _output(shared) == _output(alone)
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_the_end_of_a_level_is_shared_in_slices(monkeypatch, packed):
+    # A level is one chunk (or kept as objects): no whole chunk is left to give, so an
+    # idle worker gets half of the slices worker 0 has not begun, packed again (the last
+    # chunk is split for it), and takes them in the level's order.
+    _parents_reported(monkeypatch)
+    monkeypatch.setattr(parallel, "SLICE_STATES", 16)
+    if packed:
+        monkeypatch.setattr(search, "OBJECT_STATES", 0)
+    give, stats = parallel.ShardWorker.give, parallel.ShardWorker.stats
+
+    def counted_give(self):  # a part that begins inside a chunk is slices of it
+        out = give(self)
+        self.sliced = getattr(self, "sliced", 0) + (out is not None and out[0][1] > 0)
+        return out
+
+    monkeypatch.setattr(parallel.ShardWorker, "give", counted_give)
+    monkeypatch.setattr(parallel.ShardWorker, "stats",
+                        lambda self: {**stats(self), "sliced": getattr(self, "sliced", 0)})
+    poll = parallel._Exchange.poll
+
+    def slow_poll(self):
+        if self.index == 0 and self.worker.giving:
+            time.sleep(0.002)
+        poll(self)
+
+    monkeypatch.setattr(parallel._Exchange, "poll", slow_poll)
+    alone = parallel_breadth_first(_grid(), NAMES, workers=2, share=False)
+    shared = parallel_breadth_first(_grid(), NAMES, workers=2)
+    assert shared.worker_stats[0]["sliced"] > 0
+    assert shared.worker_stats[1]["helped"] > 1_000
     assert _output(shared) == _output(alone)
 
 
