@@ -268,3 +268,18 @@ def test_ctrl_c_stops_the_workers_and_prints_the_partial_result():
 def test_a_checkpoint_is_refused_when_liveness_needs_the_state_graph(tmp_path, capsys):
     assert main(["check", "twophase", "--checkpoint", str(tmp_path)]) == 2
     assert "do not keep the state graph" in capsys.readouterr().err
+
+
+def test_the_workers_inboxes_take_a_whole_batch_in_one_write():
+    # A batch (256 KiB) fits the widened pipe, so the feeder thread writes it in one call
+    # rather than in 64 KiB pieces that each wait for the GIL again.
+    import fcntl
+    import multiprocessing as mp
+
+    from kafkacheck.explorer import parallel
+
+    inbox = mp.get_context("fork").Queue()
+    parallel._widen(inbox)
+    assert fcntl.fcntl(inbox._writer.fileno(), fcntl.F_GETPIPE_SZ) == parallel.PIPE_BYTES
+    assert parallel.PIPE_BYTES >= search.BATCH_BYTES
+    inbox.close()
