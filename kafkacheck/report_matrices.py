@@ -423,9 +423,10 @@ def _loop_rows() -> tuple[Row, ...]:
     bounds = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
     # The members commit their offsets themselves (KafkaProducer.sendOffsetsToTransaction
     # asks for enable.auto.commit=false).
-    rows.append(Row("transactions", {"transactional.id": "", "isolation.level":
-                                     "read_committed", "enable.auto.commit": "false"},
-                    dict(bounds)))
+    # Without transactions: transactional.id unset (Kafka's default null; an empty
+    # string is a value Kafka refuses).
+    rows.append(Row("transactions", {"isolation.level": "read_committed",
+                                     "enable.auto.commit": "false"}, dict(bounds)))
     for tv in ("1", "2"):
         rows.append(Row("transactions", {"transactional.id": "app", "isolation.level":
                                          "read_committed", "enable.auto.commit": "false",

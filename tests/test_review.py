@@ -312,3 +312,112 @@ def test_semantics_changing_settings_no_model_covers_are_named(tmp_path):
     assert named["tiered storage (topic.properties)"].startswith("remote.storage.enable=true")
     assert named["log compaction (the broker's default for topics) (server.properties)"] \
         .startswith("log.cleanup.policy=delete,compact")
+
+
+def test_a_setting_no_model_covers_makes_the_guarantees_of_its_file_not_covered(tmp_path,
+                                                                                 capsys):
+    """interceptor.classes can drop or rewrite records: a producer file that sets it gets
+    no holds from review (as `check` gives none), each guarantee naming the key."""
+    producer = tmp_path / "p.properties"
+    producer.write_text("acks=all\nenable.idempotence=true\n"
+                        "interceptor.classes=com.acme.DropSome\n")
+    topic = tmp_path / "t.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(producer), f"topic:{topic}", "--json")
+    data = json.loads(out)
+    assert code == 3 and {g["verdict"] for g in data["guarantees"]} == {"not covered"}
+    assert len(data["guarantees"]) == 5
+    assert all(g["reason"] == "interceptor.classes=com.acme.DropSome in p.properties "
+               "changes producer semantics that no model here covers"
+               for g in data["guarantees"])
+
+
+def test_broker_settings_of_the_group_reach_the_consumer_guarantees(tmp_path, capsys):
+    """A single replica of __consumer_offsets, or consumers fetching from followers
+    (KIP-392), are broker settings that change what a consumer group gets."""
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n")
+    broker = tmp_path / "server.properties"
+    broker.write_text("process.roles=broker\nnode.id=1\noffsets.topic.replication.factor=1\n")
+    code, out, _ = run(capsys, "review", str(consumer), f"broker:{broker}", "--no-fix",
+                       "--json")
+    data = json.loads(out)
+    consumers = [g for g in data["guarantees"] if g["model"] == "group"]
+    assert code == 1  # the replication guarantees, on the default replication.factor=1
+    assert len(consumers) == 2
+    assert all(g["verdict"] == "not covered" and g["reason"].startswith(
+        "offsets.topic.replication.factor=1 in server.properties changes consumer")
+        for g in consumers)
+
+
+def test_share_group_settings_are_not_covered_never_one_owner(tmp_path, capsys):
+    """A share group (KIP-932) hands one partition to many members by design: the classic
+    group's one-owner verdict must not be printed for it."""
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n"
+                        "share.acknowledgement.mode=explicit\n")
+    code, out, _ = run(capsys, "review", str(consumer))
+    assert code == 3 and "[HOLDS]" not in out
+    assert out.count("share.acknowledgement.mode=explicit in c.properties changes consumer "
+                     "semantics") == 2
+
+
+def test_a_value_the_model_does_not_cover_is_not_covered_even_if_the_default_fails(tmp_path,
+                                                                                  capsys):
+    """by_duration:PT1H runs as Kafka's default latest inside the model: the violation
+    found there is no verdict for the value in the file."""
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=by_duration:PT1H\n")
+    code, out, _ = run(capsys, "review", str(consumer), "--no-fix")
+    assert code == 3 and "[VIOLATED]" not in out and "[HOLDS]" not in out
+    assert "the model does not cover auto.offset.reset=by_duration" in out
+
+
+@pytest.mark.parametrize("role, key", [("producer", "transactional.id"),
+                                       ("consumer", "group.instance.id")])
+def test_an_empty_non_empty_string_is_refused_as_kafka_refuses_it(tmp_path, capsys, role,
+                                                                  key):
+    """ConfigDef.NonEmptyString after parseType's trim: the client throws ConfigException."""
+    f = tmp_path / "f.properties"
+    f.write_text(f"group.id=g\n{key}=  \n" if role == "consumer" else f"acks=all\n{key}=\n")
+    code, _, err = run(capsys, "review", f"{role}:{f}")
+    assert code == 2
+    assert err.strip().endswith(f"invalid value '' for {key}: String must be non-empty")
+
+
+def test_a_file_read_by_both_clients_gets_its_other_role_named(tmp_path, capsys):
+    """One application file handed to its producer and its consumer: inferred as the
+    producer, its consumer guarantees are named as not checked until given as such."""
+    app = tmp_path / "app.properties"
+    app.write_text("acks=all\nenable.idempotence=true\nlinger.ms=10\nbatch.size=32768\n"
+                   "group.id=orders\nenable.auto.commit=true\nauto.offset.reset=latest\n")
+    topic = tmp_path / "t.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", str(app), f"topic:{topic}", "--no-fix", "--json")
+    data = json.loads(out)
+    assert code == 3 and [f["role"] for f in data["files"]] == ["producer", "topic"]
+    assert "consumer guarantees (app.properties)" in json.dumps(data["not_covered"])
+    code, out, _ = run(capsys, "review", f"producer:{app}", f"consumer:{app}",
+                       f"topic:{topic}", "--no-fix", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["not_covered"] == []
+    assert {g["id"]: g["verdict"] for g in data["guarantees"]}["consumer-at-least-once"] \
+        == "violated"
+
+
+def test_the_voter_set_of_the_broker_file_is_the_controller_models_voters():
+    from kafkacheck import review
+
+    def deposed(voters: str) -> tuple[list, list]:
+        broker = review.ConfigFile("server.properties", "broker", "named", {
+            "process.roles": "broker", "controller.quorum.voters": voters})
+        topic = review.ConfigFile("t.properties", "topic", "named",
+                                  {"replication.factor": "3"})
+        guarantees, not_covered = review.plan([broker, topic])
+        return [g for g in guarantees if g.key == "deposed-leader"], not_covered
+
+    found, _ = deposed("1@c1:9093")
+    assert found[0].bounds["controllers"] == 1
+    assert "controllers=1 (controller.quorum.voters)" in found[0].assumptions
+    found, not_covered = deposed(",".join(f"{i}@c{i}:9093" for i in range(7)))
+    assert not found and any("names 7 voters" in why for _, why in not_covered)

@@ -14,7 +14,7 @@ import json
 import pytest
 
 from kafkacheck.cli import main
-from kafkacheck.config import build_config
+from kafkacheck.config import UsageError, build_config
 from kafkacheck.model import presets
 from kafkacheck.model.clients.transactions import TransactionsModel
 from kafkacheck.model.registry import model_class
@@ -92,18 +92,24 @@ def test_transaction_presets_set_only_settings_the_model_reads():
 
 
 @pytest.mark.parametrize("isolation", ["read_uncommitted", "read_committed"])
-@pytest.mark.parametrize("tid", ["app", ""])
+@pytest.mark.parametrize("tid", ["app", None])
 def test_transactional_id_and_isolation_level_are_covered_by_the_transactions_model(
         tid, isolation):
     """Settings in a model's ``settings`` are covered: read into the configuration, never
     listed as not modelled (nor as not covered, where verdicts mark uncovered settings)."""
-    settings = [("transactional.id", tid), ("isolation.level", isolation),
+    settings = [*([("transactional.id", tid)] if tid else []), ("isolation.level", isolation),
                 ("enable.auto.commit", "false")]  # a loop's members commit themselves
     config = build_config(TransactionsModel, settings, bounds=[("inputs", "1")])
-    assert config.kafka["transactional.id"] == (tid or None)
+    assert config.kafka["transactional.id"] == tid
     assert config.kafka["isolation.level"] == isolation
     assert dict(config.not_modelled) == {}
     assert dict(getattr(config, "uncovered", {})) == {}
+
+
+def test_an_empty_transactional_id_is_refused_as_kafka_refuses_it():
+    """ConfigDef.NonEmptyString: unset is Kafka's default null, never an empty string."""
+    with pytest.raises(UsageError, match="transactional.id: String must be non-empty"):
+        build_config(TransactionsModel, [("transactional.id", " ")], bounds=[("inputs", "1")])
 
 
 def test_a_model_without_transactions_leaves_both_settings_not_modelled():

@@ -291,7 +291,6 @@ def test_a_setting_at_its_default_for_the_kafka_version_is_covered(capsys):
     ("replication", "sasl.mechanism=SCRAM-SHA-512"),
     ("replication", "enable.auto.commit=false"),
     ("replication", "isolation.level=read_committed"),
-    ("replication", "transactional.id="),
     ("replication", "isolation.level=read_uncommitted"),
     ("replication", "linger.ms=100"),
     ("group", "group.protocol=classic"),

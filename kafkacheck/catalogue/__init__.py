@@ -423,6 +423,10 @@ def parse_value(definition: KeyDef, text: str) -> Any:
             raise ValueError("Expected a Java class name")
         return trimmed
     if kind == "STRING":
+        # ConfigDef.NonEmptyString, after parseType trimmed the value (transactional.id=
+        # or group.instance.id= with nothing after it: the client refuses to start).
+        if definition.valid == "non-empty string" and not trimmed:
+            raise ValueError("String must be non-empty")
         _check_choices(definition, [trimmed])
         return trimmed
     return text  # PASSWORD: kept as given

@@ -409,7 +409,8 @@ def _loop_config(config: Config) -> Config:
     settings = [(name, kafka_settings.render(name, k[name]))
                 for name in ("transaction.version", "replication.factor", "min.insync.replicas",
                              "transaction.partition.verification.enable")]
-    settings += [("transactional.id", "connect-cluster-connector-0" if eos else ""),
+    # Without exactly-once the producer has no transactional.id (Kafka's default null).
+    settings += [*([("transactional.id", "connect-cluster-connector-0")] if eos else []),
                  ("enable.idempotence", "true" if eos else "false"),
                  ("isolation.level", "read_committed"),
                  # No consumer: source offsets go through the worker's offset writer.

@@ -388,8 +388,10 @@ def _loop_config(config: Config) -> Config:
     kafka.update(_DERIVED[guarantee])
     bounds = {"instances": b["instances"], "inputs": b["inputs"], "partitions": 2,
               "rebalances": b["rebalances"], "crashes": b["crashes"]}
-    settings = [(name, "" if v is None else kafka_settings.render(name, v))
-                for name, v in kafka.items()]
+    # An unset value (at_least_once's transactional.id) is left out: Kafka's default null
+    # (an empty string is a value Kafka refuses, ConfigDef.NonEmptyString).
+    settings = [(name, kafka_settings.render(name, v)) for name, v in kafka.items()
+                if v is not None]
     from kafkacheck.config import build_config
 
     return build_config(TransactionsModel, settings=settings,
