@@ -32,6 +32,9 @@ def select_properties(model: Model, names: Sequence[str] = ()) -> PropertySet:
                 hint = did_you_mean(name, by_name)
                 raise UsageError(f"unknown property {name!r} for model {model.name}{hint}")
             chosen.append(by_name[name])
+        for prop in list(chosen):  # what a chosen property's verdict rests on
+            if prop.needs in by_name and by_name[prop.needs] not in chosen:
+                chosen.append(by_name[prop.needs])
     else:
         chosen = available
     return PropertySet(

@@ -7,7 +7,7 @@ from typing import Any
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
-from kafkacheck.model.settings import render_uncovered, setting_of
+from kafkacheck.model.settings import FAULT_BOUNDS, render_uncovered, setting_of
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
 
@@ -114,7 +114,7 @@ def summary_line(result: CheckResult) -> str:
         f"{result.distinct_states:,} distinct states{classes}, "
         f"{result.generated_states:,} generated, depth {result.depth}, {result.seconds:.2f}s"
     )
-    unchecked = ", ".join(result.not_checked)
+    unchecked = ", ".join({**result.not_checked, **result.vacuous()})
     if result.uncovered_settings:
         extra = "" if result.complete else f"; search stopped: {result.stop_reason}"
         if unchecked:
@@ -182,9 +182,18 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
         how = "given" if key in cfg.explicit else "default"
         lines.append(f"in effect: {key}={effective} ({how}: {given})")
     quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
+    faulty = {k: FAULT_BOUNDS[k] for k in quiet if FAULT_BOUNDS.get(k) in cfg.bounds}
+    quiet = [k for k in quiet if k not in faulty]
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
                      "verdicts)")
+    for key, bound in faulty.items():
+        if cfg.bounds[bound]:
+            lines.append(f"accepted: {key} (its value is not modelled; the fault it brings "
+                         f"is explored whatever it is: {bound}={cfg.bounds[bound]})")
+        else:
+            lines.append(f"WARNING: {key} brings a fault this run does not explore "
+                         f"({bound}=0): rerun with --bound {bound}=1")
     if result.uncovered_settings:
         lines.append(f"NOT COVERED: {not_covered_text(result)}; what follows assumes the "
                      f"default of Kafka {cfg.kafka_version} instead")
@@ -203,7 +212,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for violation in [*result.violations, *result.unreached]:
         lines.extend(violation_lines(model, violation, diagrams=diagrams))
         lines.append("")
-    for name, why in result.not_checked.items():
+    for name, why in {**result.not_checked, **result.vacuous()}.items():
         lines.append(f"not checked: {name}: {why}")
     lines.extend(result.notes)
     top = sorted(result.coverage.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -293,7 +302,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "states_per_second": round(result.states_per_second, 1),
         "symmetry": result.symmetry or None,
         "fingerprint_collision_probability": result.collision_probability,
-        "not_checked": dict(result.not_checked),
+        "not_checked": {**result.not_checked, **result.vacuous()},
         "never_reached": [v.name for v in result.unreached],
         "model_notes": model.notes(),
         "properties": [

@@ -154,7 +154,7 @@ class CheckResult:
             return NOT_COVERED
         if any(v.property.name == prop.name for v in self.violations):
             return VIOLATED
-        if prop.name in self.not_checked:
+        if prop.name in self.not_checked or prop.name in self.vacuous():
             return NOT_CHECKED
         if prop.kind == "sometimes":
             if prop.name in self.witnesses:
@@ -163,6 +163,15 @@ class CheckResult:
                 return NEVER_REACHED
             return UNKNOWN
         return HOLDS if self.complete and self.proves else UNKNOWN
+
+    def vacuous(self) -> dict[str, str]:
+        """Properties that could not fail in this run: the sometimes-property each rests on
+        (Property.needs) is never reached.  Never holds: the run's result is never reached."""
+        unreached = {v.name for v in self.unreached}
+        violated = {v.name for v in self.violations}
+        return {p.name: f"vacuous in this run: {p.needs} is never reached, so it could not "
+                "fail" for p in self.properties
+                if p.needs in unreached and p.name not in violated}
 
     @property
     def states_per_second(self) -> float:

@@ -214,7 +214,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     """Review configuration files; exit 0 all hold, 1 violated, 2 bad input, 3 not covered."""
     from kafkacheck import review
 
-    files = review.load_files(args.files)
+    files = review.load_files(args.files, args.kafka_version)
     budget = args.max_seconds if args.max_seconds is not None else review.DEFAULT_MAX_SECONDS
     result = review.run(files, budget, fix_search=not args.no_fix,
                         kafka_version=args.kafka_version)
@@ -606,6 +606,16 @@ def cmd_prove(args: argparse.Namespace) -> int:
         raise UsageError("--brokers and --depth must be at least 1")
     if args.max_states is not None:
         raise UsageError("prove has no --max-states (use --max-seconds)")
+    if args.brokers is not None and "replication.factor" not in config.explicit \
+            and config.kafka.get("replication.factor", args.brokers) != args.brokers:
+        # Bounded checking runs one replica per broker: the run's replication.factor (and
+        # the min.insync.replicas it caps) is the broker count, and its output says so.
+        args.sets = [*(args.sets or []), f"replication.factor={args.brokers}"]
+        try:
+            model, config, props = resolve(args)
+        except UsageError as exc:
+            raise UsageError(f"--brokers {args.brokers}: the bounded check runs that many "
+                             f"replicas, and {exc}") from None
     coverage = getattr(model, "symbolic_coverage", None)
     if coverage is None:
         raise UsageError(f"model {model.name} has no symbolic encoding (try replication)")

@@ -53,10 +53,20 @@ class ConfigFile:
         return [k for k in self.keys if k.kind in kinds]
 
 
-def load_files(specs: Sequence[str]) -> list[ConfigFile]:
-    """Read every file (``[ROLE:]PATH``); all unknown keys of all files in one UsageError."""
+def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[ConfigFile]:
+    """Read every file (``[ROLE:]PATH``); all unknown keys of all files in one UsageError.
+
+    Under a release before 4.0 a key Kafka 4.4 does not define and that is close to none it
+    does may be one 4.0 removed (``log.message.format.version``): it is kept as an
+    older release's key, named not covered, never an error and never checked.
+    """
     if not specs:
         raise UsageError("give one or more .properties files (ROLE:FILE to name a file's role)")
+    try:
+        version = versions.parse(versions.DEFAULT if kafka_version is None
+                                 else str(kafka_version))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     cat = catalogue.load()
     files: list[ConfigFile] = []
     problems: list[str] = []
@@ -70,6 +80,10 @@ def load_files(specs: Sequence[str]) -> list[ConfigFile]:
                 raise UsageError(f"{path}: cannot tell which role it plays ({why}); name it "
                                  f"as ROLE:{path} with ROLE one of {', '.join(catalogue.ROLES)}")
         infos = [cat.classify(role, key) for key in values]
+        if version < (4, 0):
+            infos = [catalogue.KeyInfo(i.key, "older-release", "not in Kafka "
+                                       f"{cat.version}'s catalogue")
+                     if i.kind == "unknown" and not i.detail else i for i in infos]
         for info in infos:
             if info.kind == "unknown":
                 problems.append(f"{path}: {info.key!r}{info.detail}")
@@ -260,6 +274,13 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
     _other_client_role(files, not_covered)
     _not_covered_roles(files, not_covered)
     _not_covered_settings(files, not_covered)
+    for f in files:
+        older = [i.key for i in f.of_kind("older-release")]
+        if older:
+            not_covered.append((f"settings of an older release ({f.path.rsplit('/', 1)[-1]})",
+                                f"{', '.join(older)}: not in the Kafka "
+                                f"{catalogue.load().version} catalogue review knows, so "
+                                "neither their names nor their effect are checked"))
     if not guarantees and not not_covered:
         not_covered.append(("delivery guarantees", "no producer, consumer, topic or broker "
                             "file among the inputs"))
@@ -942,7 +963,8 @@ def text(review: Review) -> str:
 def _key_counts(f: ConfigFile) -> str:
     kinds = [("kafka", "Kafka"), ("kafka-prefix", "Kafka prefixed"),
              ("zookeeper", "ZooKeeper-mode"), ("third-party", "third-party"),
-             ("misplaced", "other roles'"), ("connector-specific", "connector-specific")]
+             ("misplaced", "other roles'"), ("connector-specific", "connector-specific"),
+             ("older-release", "not catalogued")]
     parts = []
     for kind, label in kinds:
         n = len(f.of_kind(kind))

@@ -43,6 +43,10 @@ class Property:
     # Why this property cannot fail under the model's bounds (records=0: nothing is ever
     # written): every engine then reports it *not checked*, never holds.
     vacuous: str = ""
+    # The sometimes-property this verdict rests on (SomeRecordProcessed for the delivery
+    # properties): a selection that names this one checks that one too, and where it is
+    # never reached this property could not fail, so it is not checked, never holds.
+    needs: str = ""
 
     def story(self, model: Any, trace: Any) -> str:
         """What broke in this particular trace, in plain words."""

@@ -102,6 +102,9 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
         return True
 
     commit_words = COMMIT_WORDS[model.commit]
+    # Without a processed record these hold because nothing happens (auto.offset.reset=none
+    # and no committed offset, say): they rest on SomeRecordProcessed.
+    rests = {"needs": "SomeRecordProcessed"}
     props = [
         always(
             "NoConcurrentProcessing",
@@ -111,6 +114,7 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
             explanation="a member that left the group (poll timeout: max.poll.interval.ms "
             "exceeded, or a session expiry) goes on processing records while the partition's "
             "new owner polls and processes the same partition",
+            **rests,
         ),
         always_step(
             "ConsumingNeverDeletes",
@@ -131,6 +135,7 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
             explanation="the group's committed offset is past a record nobody processed: the "
             "offset was committed before processing and the consumer died, or a reset "
             f"(auto.offset.reset={model.reset}) jumped over records that were still in the log",
+            **rests,
         ),
         always(
             "AtMostOnce",
@@ -140,6 +145,7 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
             explanation="a record was processed twice: its consumer processed it but did not "
             "commit past it before the partition moved (crash, rebalance, poll timeout), so "
             "the next owner read it again from the committed offset",
+            **rests,
         ),
         always_step(
             "NoSkippedOffsets",
@@ -151,6 +157,7 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
             "never processed: the position came from an offset committed before processing, "
             f"or from auto.offset.reset={model.reset} after the committed offset was missing "
             "or out of range",
+            **rests,
         ),
         always_step(
             "ConsumersReadBelowHw",

@@ -421,3 +421,26 @@ def test_the_voter_set_of_the_broker_file_is_the_controller_models_voters():
     assert "controllers=1 (controller.quorum.voters)" in found[0].assumptions
     found, not_covered = deposed(",".join(f"{i}@c{i}:9093" for i in range(7)))
     assert not found and any("names 7 voters" in why for _, why in not_covered)
+
+
+def test_a_key_removed_in_4_0_is_read_under_an_older_release_and_named_not_covered(tmp_path,
+                                                                                   capsys):
+    """log.message.format.version is a Kafka 3.6 broker key (removed in 4.0, KIP-724): under
+    --kafka-version 3.6 it is no error, and never checked; a typo of a key Kafka 4.4 still
+    has stays an error."""
+    broker = tmp_path / "server.properties"
+    broker.write_text("process.roles=broker\nnode.id=1\nlog.message.format.version=2.8\n"
+                      "default.replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", f"broker:{broker}", "--kafka-version", "3.6",
+                       "--no-fix", "--json")
+    data = json.loads(out)
+    assert code == 1  # before ELR (4.1) a power loss loses an acks=all write
+    assert data["files"][0]["keys"]["log.message.format.version"]["kind"] == "older-release"
+    assert {"what": "settings of an older release (server.properties)",
+            "why": "log.message.format.version: not in the Kafka 4.4.0 catalogue review "
+            "knows, so neither their names nor their effect are checked"} in data["not_covered"]
+    code, _, err = run(capsys, "review", f"broker:{broker}")
+    assert code == 2 and "'log.message.format.version'" in err
+    broker.write_text("process.roles=broker\nnode.id=1\nnum.partitons=3\n")
+    code, _, err = run(capsys, "review", f"broker:{broker}", "--kafka-version", "3.6")
+    assert code == 2 and "did you mean num.partitions?" in err

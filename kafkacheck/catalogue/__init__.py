@@ -172,7 +172,8 @@ class KeyInfo:
     """What a key in a file of some role is: known, prefixed, third-party, misplaced, unknown."""
 
     key: str
-    # kafka | kafka-prefix | zookeeper | third-party | connector-specific | misplaced | unknown
+    # kafka | kafka-prefix | zookeeper | third-party | connector-specific | misplaced |
+    # older-release (review under a release before 4.0) | unknown
     kind: str
     detail: str = ""
     definition: KeyDef | None = None

@@ -1,0 +1,72 @@
+"""Holds only where something could have failed: a selection keeps the witness its
+properties rest on, a setting that brings a fault is never called irrelevant, and a
+bounded proof names the replication factor it ran."""
+
+from __future__ import annotations
+
+import json
+
+from kafkacheck.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_selected_delivery_properties_are_not_checked_when_nothing_is_ever_processed(capsys):
+    """auto.offset.reset=none with no committed offset: no consumer ever polls, so
+    AtMostOnce and AtLeastOnce cannot fail.  Selecting them checks SomeRecordProcessed
+    too, and the run says so instead of HOLDS."""
+    code, out, _ = run(capsys, "check", "group", "--set", "auto.offset.reset=none",
+                       "--property", "AtMostOnce", "--property", "AtLeastOnce", "--json")
+    data = json.loads(out)
+    assert code == 3 and data["result"] == "never reached"
+    verdicts = {p["name"]: p["verdict"] for p in data["properties"]}
+    assert verdicts == {"AtMostOnce": "not checked", "AtLeastOnce": "not checked",
+                        "SomeRecordProcessed": "never reached"}
+    assert data["not_checked"]["AtMostOnce"] == (
+        "vacuous in this run: SomeRecordProcessed is never reached, so it could not fail")
+
+
+def test_the_same_selection_holds_where_records_are_processed(capsys):
+    code, out, _ = run(capsys, "check", "group", "--set", "auto.offset.reset=earliest",
+                       "--property", "AtMostOnce", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["result"] == "holds" and data["not_checked"] == {}
+    assert {p["name"]: p["verdict"] for p in data["properties"]} == {
+        "AtMostOnce": "holds", "SomeRecordProcessed": "holds"}
+
+
+def test_a_violated_property_stays_violated_when_its_witness_is_reached(capsys):
+    # The preset's crash duplicates a record: the witness changes nothing there.
+    code, out, _ = run(capsys, "check", "group-auto-commit-dups", "--no-diagram")
+    assert code == 1 and "[  violated   ] AtMostOnce" in out
+
+
+def test_a_retention_setting_is_never_called_irrelevant_where_a_bound_explores_it(capsys):
+    argv = ["check", "group", "--bound", "consumers=1", "--set", "auto.offset.reset=latest",
+            "--set", "retention.ms=1", "--no-diagram"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert ("WARNING: retention.ms brings a fault this run does not explore (retention=0): "
+            "rerun with --bound retention=1") in out
+    assert "no effect on these verdicts" not in out
+    code, out, _ = run(capsys, *argv, "--bound", "retention=1")
+    assert code == 1 and "VIOLATED: AtLeastOnce, NoSkippedOffsets" in out
+    assert "the fault it brings is explored whatever it is: retention=1" in out
+
+
+def test_a_setting_no_bound_of_the_model_drives_is_still_without_effect(capsys):
+    code, out, _ = run(capsys, "check", "replication", "--set", "retention.ms=1",
+                       "--bound", "records=1", "--no-diagram")
+    assert code == 1  # Kafka's default replication.factor=1: a power loss loses the write
+    assert "accepted but not modelled: retention.ms (no effect on these verdicts)" in out
+
+
+def test_a_bounded_proof_runs_and_names_one_replica_per_broker(capsys):
+    code, out, _ = run(capsys, "prove", "replication", "--set", "min.insync.replicas=2",
+                       "--brokers", "3", "--depth", "6")
+    assert code == 0
+    assert "over 3 brokers (replication.factor=3, min.insync.replicas=2," in out
