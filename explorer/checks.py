@@ -21,8 +21,11 @@ class PropertySet:
     eventually: list[Property]
 
 
-def select_properties(model: Model, names: Sequence[str] = ()) -> PropertySet:
-    """The model's properties, or only the named ones (UsageError for an unknown name)."""
+def select_properties(model: Model, names: Sequence[str] = (),
+                      witnesses: bool = True) -> PropertySet:
+    """The model's properties, or only the named ones (UsageError for an unknown name),
+    with the sometimes-properties they rest on (Property.needs) unless ``witnesses`` is
+    false (an engine that cannot show a state unreachable gains nothing from them)."""
     available = list(model.properties())
     by_name = {p.name: p for p in available}
     if names:
@@ -32,7 +35,7 @@ def select_properties(model: Model, names: Sequence[str] = ()) -> PropertySet:
                 hint = did_you_mean(name, by_name)
                 raise UsageError(f"unknown property {name!r} for model {model.name}{hint}")
             chosen.append(by_name[name])
-        for prop in list(chosen):  # what a chosen property's verdict rests on
+        for prop in list(chosen) if witnesses else ():  # what a verdict rests on
             if prop.needs in by_name and by_name[prop.needs] not in chosen:
                 chosen.append(by_name[prop.needs])
     else:

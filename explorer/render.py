@@ -182,13 +182,18 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
         how = "given" if key in cfg.explicit else "default"
         lines.append(f"in effect: {key}={effective} ({how}: {given})")
     quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
-    faulty = {k: FAULT_BOUNDS[k] for k in quiet if FAULT_BOUNDS.get(k) in cfg.bounds}
+    # A retention of -1 deletes nothing: only other values bring the fault.
+    faulty = {k: FAULT_BOUNDS[k] for k in quiet
+              if k in FAULT_BOUNDS and str(cfg.not_modelled[k]).strip() != "-1"}
     quiet = [k for k in quiet if k not in faulty]
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
                      "verdicts)")
-    for key, bound in faulty.items():
-        if cfg.bounds[bound]:
+    for key, (bound, fault) in faulty.items():
+        if bound not in cfg.bounds:
+            lines.append(f"accepted, not modelled: {key} (it brings a fault, {fault}, that "
+                         "this model does not explore)")
+        elif cfg.bounds[bound]:
             lines.append(f"accepted: {key} (its value is not modelled; the fault it brings "
                          f"is explored whatever it is: {bound}={cfg.bounds[bound]})")
         else:

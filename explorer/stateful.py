@@ -155,7 +155,7 @@ class ModelMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        props = select_properties(self.model, self.property_names)
+        props = select_properties(self.model, self.property_names, witnesses=False)
         self._invariants = props.invariants
         self._steps = props.steps
         self._within = (None if type(self.model).within_bounds is Model.within_bounds
@@ -284,7 +284,7 @@ def machine_for(model: Model, properties: Sequence[str] = (),
         raise NotCovered(f"not covered: {model.config.uncovered_text()} changes semantics the "
                          f"{model.name} model does not cover; a machine would check nothing "
                          "that holds for it")
-    selected = select_properties(model, properties)
+    selected = select_properties(model, properties, witnesses=False)
     unchecked = CAPABILITY.unchecked(selected.all)
     skipped = tuple(f"{p.name} ({kind_of(p)})" for p in selected.all if p.name in unchecked)
     skipped += tuple(f"{p.name} ({p.vacuous})" for p in selected.all

@@ -522,11 +522,13 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
 
 # Settings whose value the models do not read but that decide how soon a fault comes that
 # a model explores through a bound of its own (a retention of 1 ms deletes records almost
-# at once): a run that leaves the bound at 0 must not call such a setting irrelevant.
-FAULT_BOUNDS = {name: "retention" for name in (
+# at once; -1 deletes nothing): a run that leaves the bound at 0 must not call such a
+# setting irrelevant.
+# key -> (the bound, the fault in words)
+FAULT_BOUNDS = {name: ("retention", "records deleted by retention") for name in (
     "retention.ms", "retention.bytes", "log.retention.ms", "log.retention.minutes",
-    "log.retention.hours", "log.retention.bytes")} | {"offsets.retention.minutes":
-                                                      "offset_expiries"}
+    "log.retention.hours", "log.retention.bytes")} | {
+    "offsets.retention.minutes": ("offset_expiries", "committed offsets expiring")}
 
 
 def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],

@@ -192,14 +192,13 @@ def test_markdown_is_a_pull_request_comment_with_verdicts_fix_and_diagram(tmp_pa
     consumer = tmp_path / "consumer.properties"
     consumer.write_text("group.id=g\nauto.offset.reset=latest\n")
     topic = tmp_path / "topic.properties"
-    topic.write_text("cleanup.policy=compact,delete\nretention.ms=86400000\n")
+    topic.write_text("cleanup.policy=delete\nretention.ms=86400000\n")
     code, out, _ = run(capsys, "review", str(consumer), f"topic:{topic}", "--markdown")
     assert code == 1
     assert out.startswith("### kafkacheck review")
     assert "| guarantee | verdict | checked |" in out and "❌ violated" in out
     assert "**Fix:** set auto.offset.reset=earliest in the consumer configuration" in out
     assert "```mermaid" in out and "<details>" in out
-    assert "log compaction" in out  # cleanup.policy=compact is named, not ignored
 
 
 def test_each_producer_file_is_checked_against_the_topic(tmp_path):
@@ -444,3 +443,46 @@ def test_a_key_removed_in_4_0_is_read_under_an_older_release_and_named_not_cover
     broker.write_text("process.roles=broker\nnode.id=1\nnum.partitons=3\n")
     code, _, err = run(capsys, "review", f"broker:{broker}", "--kafka-version", "3.6")
     assert code == 2 and "did you mean num.partitions?" in err
+
+
+def test_a_producer_file_with_a_group_id_names_its_consumer_guarantees(tmp_path, capsys):
+    # group.id is a Connect worker key as well as a consumer key: it still tells.
+    shared = tmp_path / "shared.properties"
+    shared.write_text("acks=all\nenable.idempotence=true\nretries=5\ngroup.id=orders\n")
+    _, not_covered = review_plan([str(shared)])
+    assert any(what == "consumer guarantees (shared.properties)" and "group.id" in why
+               for what, why in not_covered)
+
+
+def test_a_compacted_topic_reaches_the_consumer_guarantees(tmp_path, capsys):
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n")
+    topic = tmp_path / "t.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\ncleanup.policy=compact\n")
+    code, out, _ = run(capsys, "review", str(consumer), f"topic:{topic}", "--no-fix",
+                       "--json")
+    data = json.loads(out)
+    assert code == 3 and {g["verdict"] for g in data["guarantees"]} == {"not covered"}
+    assert any(n["what"] == "log compaction (t.properties)" for n in data["not_covered"])
+
+
+@pytest.mark.parametrize("roles, voters, rf, why", [
+    ("broker,controller", "1@a:9093,2@b:9093,3@c:9093", "2",
+     "process.roles=broker,controller with 3 voters on brokers that hold 2 replicas"),
+    ("broker", " , ", "3", "lists no voter"),
+])
+def test_a_voter_set_the_controller_model_cannot_run_is_named(roles, voters, rf, why):
+    from kafkacheck import review
+
+    broker = review.ConfigFile("server.properties", "broker", "named", {
+        "process.roles": roles, "controller.quorum.voters": voters,
+        "default.replication.factor": rf})
+    guarantees, not_covered = review.plan([broker])
+    assert not [g for g in guarantees if g.key == "deposed-leader"]
+    assert any(w.startswith("A leader cut off") and why in y for w, y in not_covered)
+
+
+def review_plan(specs):
+    from kafkacheck import review
+
+    return review.plan(review.load_files(specs))

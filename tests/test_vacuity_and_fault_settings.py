@@ -58,11 +58,13 @@ def test_a_retention_setting_is_never_called_irrelevant_where_a_bound_explores_i
     assert "the fault it brings is explored whatever it is: retention=1" in out
 
 
-def test_a_setting_no_bound_of_the_model_drives_is_still_without_effect(capsys):
+def test_a_fault_setting_of_a_model_without_that_fault_says_so(capsys):
     code, out, _ = run(capsys, "check", "replication", "--set", "retention.ms=1",
                        "--bound", "records=1", "--no-diagram")
     assert code == 1  # Kafka's default replication.factor=1: a power loss loses the write
-    assert "accepted but not modelled: retention.ms (no effect on these verdicts)" in out
+    assert "no effect on these verdicts" not in out
+    assert ("accepted, not modelled: retention.ms (it brings a fault, records deleted by "
+            "retention, that this model does not explore)") in out
 
 
 def test_a_bounded_proof_runs_and_names_one_replica_per_broker(capsys):
@@ -70,3 +72,18 @@ def test_a_bounded_proof_runs_and_names_one_replica_per_broker(capsys):
                        "--brokers", "3", "--depth", "6")
     assert code == 0
     assert "over 3 brokers (replication.factor=3, min.insync.replicas=2," in out
+
+
+def test_a_retention_of_minus_one_deletes_nothing_and_brings_no_fault(capsys):
+    code, out, _ = run(capsys, "check", "group", "--bound", "consumers=1", "--set",
+                       "auto.offset.reset=latest", "--set", "retention.ms=-1", "--no-diagram")
+    assert code == 0 and "WARNING: retention.ms" not in out
+    assert "accepted but not modelled: retention.ms (no effect on these verdicts)" in out
+
+
+def test_a_fault_setting_of_a_model_without_that_fault_is_not_called_irrelevant(capsys):
+    code, out, _ = run(capsys, "check", "group-consumer", "--set",
+                       "offsets.retention.minutes=1", "--no-diagram")
+    assert "no effect on these verdicts" not in out
+    assert ("accepted, not modelled: offsets.retention.minutes (it brings a fault, "
+            "committed offsets expiring, that this model does not explore)") in out

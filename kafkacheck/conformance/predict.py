@@ -563,7 +563,8 @@ def run_model(
     model = make(run.model, dict(run.settings), dict(run.bounds))
     t0 = time.monotonic()
     # Reachability and liveness say nothing about what a history may show: only the
-    # ``always`` properties are checked (no state graph is kept for liveness).
+    # ``always`` properties are checked (no state graph is kept for liveness), with the
+    # sometimes-properties they rest on (Property.needs), which mark them vacuous.
     always = [p.name for p in model.properties() if p.kind == "always"]
     result = breadth_first(model, always, max_seconds=max_seconds)
     verdicts: dict[str, str] = {}

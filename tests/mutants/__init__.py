@@ -2,7 +2,7 @@
 
 They live in the tests, never in production model code.  A property that no mutant (and no
 real Kafka misconfiguration) can break is a defect; ``tests/test_every_property_can_fail.py``
-style tests use this registry to show each property failing.
+and the per-model tables use this registry to show each property failing.
 
 Register a mutant with::
 
@@ -54,10 +54,11 @@ def load(model: str) -> dict[tuple[str, str], Mutant]:
     """Import the mutants of ``model`` (tests/mutants/<model>.py) and return the registry."""
     import importlib
 
+    module = f"mutants.{model.replace('-', '_')}"  # group-consumer: group_consumer.py
     try:
-        importlib.import_module(f"mutants.{model}")
+        importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name != f"mutants.{model}":
+        if exc.name != module:
             raise
     return MUTANTS
 

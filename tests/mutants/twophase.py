@@ -12,3 +12,12 @@ class EarlyCommit(TwoPhaseCommit):
 
     def tm_can_commit(self, s: TwoPhaseState) -> bool:
         return s.tm_prepared != 0
+
+
+@mutant("twophase", "tm-never-decides", breaks=("CanCommit", "Terminates"))
+class TmNeverDecides(TwoPhaseCommit):
+    """The TM neither commits nor aborts: prepared RMs wait for a decision forever."""
+
+    def successors(self, state: TwoPhaseState):  # noqa: ANN201
+        return ((a, t) for a, t in super().successors(state)
+                if a[0] not in ("TMCommit", "TMAbort"))
