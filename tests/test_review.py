@@ -334,13 +334,9 @@ def test_a_setting_no_model_covers_makes_the_guarantees_of_its_file_not_covered(
 def test_broker_settings_of_the_group_reach_the_consumer_guarantees(tmp_path, capsys):
     """A single replica of __consumer_offsets, or consumers fetching from followers
     (KIP-392), are broker settings that change what a consumer group gets."""
-    consumer = tmp_path / "c.properties"
-    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n")
-    broker = tmp_path / "server.properties"
-    broker.write_text("process.roles=broker\nnode.id=1\noffsets.topic.replication.factor=1\n")
-    code, out, _ = run(capsys, "review", str(consumer), f"broker:{broker}", "--no-fix",
-                       "--json")
-    data = json.loads(out)
+    code, data = _consumer_beside(tmp_path, capsys, "broker", "server.properties",
+                                  "process.roles=broker\nnode.id=1\n"
+                                  "offsets.topic.replication.factor=1\n")
     consumers = [g for g in data["guarantees"] if g["model"] == "group"]
     assert code == 1  # the replication guarantees, on the default replication.factor=1
     assert len(consumers) == 2
@@ -455,13 +451,9 @@ def test_a_producer_file_with_a_group_id_names_its_consumer_guarantees(tmp_path,
 
 
 def test_a_compacted_topic_reaches_the_consumer_guarantees(tmp_path, capsys):
-    consumer = tmp_path / "c.properties"
-    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n")
-    topic = tmp_path / "t.properties"
-    topic.write_text("replication.factor=3\nmin.insync.replicas=2\ncleanup.policy=compact\n")
-    code, out, _ = run(capsys, "review", str(consumer), f"topic:{topic}", "--no-fix",
-                       "--json")
-    data = json.loads(out)
+    code, data = _consumer_beside(tmp_path, capsys, "topic", "t.properties",
+                                  "replication.factor=3\nmin.insync.replicas=2\n"
+                                  "cleanup.policy=compact\n")
     assert code == 3 and {g["verdict"] for g in data["guarantees"]} == {"not covered"}
     assert any(n["what"] == "log compaction (t.properties)" for n in data["not_covered"])
 
@@ -486,3 +478,15 @@ def review_plan(specs):
     from kafkacheck import review
 
     return review.plan(review.load_files(specs))
+
+
+def _consumer_beside(tmp_path, capsys, role: str, name: str, text: str):
+    """review --json (no fix search) of a consumer reading from the earliest offset,
+    beside one more file of ``role``."""
+    consumer = tmp_path / "c.properties"
+    consumer.write_text("group.id=g\nauto.offset.reset=earliest\n")
+    other = tmp_path / name
+    other.write_text(text)
+    code, out, _ = run(capsys, "review", str(consumer), f"{role}:{other}", "--no-fix",
+                       "--json")
+    return code, json.loads(out)
