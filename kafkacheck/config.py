@@ -505,7 +505,8 @@ def build_config(
     given = {**{k: v for k, v in kafka.items() if k in raw},
              **{k: v for k, v in not_modelled.items() if kafka_settings.lookup(k) is not None}}
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
-                                         dict(model_cls.covered_values), version)
+                                         dict(model_cls.covered_values), version,
+                                         model_cls.also_changed_by)
     uncovered.update(model_cls.uncovered_under(given, bound_values))
     same, differ = _client_settings(model_cls, raw, kafka, version)
     uncovered = {**{k: v for k, v in uncovered.items() if k not in same}, **differ}

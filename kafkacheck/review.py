@@ -628,13 +628,14 @@ def unmodelled_for(g: Guarantee, version: versions.Version,
     """The unmodelled settings of the files ``g`` draws on whose semantics (producer,
     consumer, log, controller) are among those its model's settings have: (file, key,
     text, roles).  Such a setting makes the guarantee not covered, never holds."""
-    model_roles = {role for name in registry.model_class(g.model).settings
-                   for role in kafka_settings.SETTINGS[name].semantics}
+    cls = registry.model_class(g.model)
+    model_roles = kafka_settings.roles_of(tuple(cls.settings))
     out = []
     for f in g.sources:
         for key, text in unmodelled(f, version):
             shared = [r for r in kafka_settings.SETTINGS[key].semantics
-                      if r in model_roles and r in FILE_SEMANTICS.get(f.role, (r,))]
+                      if (r in model_roles or key in cls.also_changed_by)
+                      and r in FILE_SEMANTICS.get(f.role, (r,))]
             if shared:
                 out.append((f, key, text, " and ".join(shared)))
     return out

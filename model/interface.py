@@ -158,6 +158,10 @@ class Model:
     # engines give a state to the worker that owns this field's fingerprint, not the whole
     # state's, so most successors stay with the worker that made them (explorer/search.py).
     shard_part: ClassVar[str | None] = None
+    # Settings it does not read, of no role its settings have, whose value other than
+    # Kafka's default still changes what it explores (a compacted topic is not the log its
+    # consumers read): such a value is not covered, never ignored.
+    also_changed_by: ClassVar[tuple[str, ...]] = ()
     # Prefixes by which the application a model stands for hands settings to its own Kafka
     # clients (StreamsConfig producer., Connect's producer.override., KIP-458): a client
     # setting given so changes the run as the client setting itself would.

@@ -520,6 +520,10 @@ _REGISTRY: tuple[Setting, ...] = (
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
 
+# Topic and broker settings that change what a consumer reads from a log (compaction,
+# tiered storage; LogConfig, KIP-405), for models whose consumers read one.
+LOG_SHAPE = ("cleanup.policy", "log.cleanup.policy", "remote.storage.enable")
+
 # Settings whose value the models do not read but that decide how soon a fault comes that
 # a model explores through a bound of its own (a retention of 1 ms deletes records almost
 # at once; -1 deletes nothing): a run that leaves the bound at 0 must not call such a
@@ -531,18 +535,27 @@ FAULT_BOUNDS = {name: ("retention", "records deleted by retention") for name in 
     "offsets.retention.minutes": ("offset_expiries", "committed offsets expiring")}
 
 
+def roles_of(model_settings: tuple[str, ...]) -> set[str]:
+    """The semantics (producer, consumer, log, controller) of the settings a model reads;
+    every role for a model that reads none."""
+    if not model_settings:
+        return set(ROLES)
+    return {role for name in model_settings for role in SETTINGS[name].semantics}
+
+
 def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
               covered_values: dict[str, tuple[Any, ...]] | None = None,
-              version: Version | None = None) -> dict[str, Any]:
+              version: Version | None = None,
+              also: tuple[str, ...] = ()) -> dict[str, Any]:
     """The semantics-changing settings in ``values`` a model reading ``model_settings`` does
     not cover: a setting of one of its roles it does not read, set to a value other than
-    its default in Kafka ``version`` (default: the newest modelled), or a value outside
-    ``covered_values`` of a setting it reads.
+    its default in Kafka ``version`` (default: the newest modelled), a setting of ``also``
+    (Model.also_changed_by) so set, or a value outside ``covered_values`` of a setting it
+    reads.
 
     A model reading no Kafka setting has every role: it covers none of them.
     """
-    roles = {role for name in model_settings for role in SETTINGS[name].semantics} \
-        if model_settings else set(ROLES)
+    roles = roles_of(model_settings)
     out: dict[str, Any] = {}
     for name, value in values.items():
         setting = SETTINGS[name]
@@ -550,7 +563,7 @@ def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
             allowed = (covered_values or {}).get(name)
             if allowed is not None and value not in allowed:
                 out[name] = value
-        elif roles.intersection(setting.semantics) and value != (
+        elif (name in also or roles.intersection(setting.semantics)) and value != (
                 setting.default if version is None else default_for(name, version)):
             out[name] = value
     return out

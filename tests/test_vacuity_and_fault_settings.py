@@ -87,3 +87,18 @@ def test_a_fault_setting_of_a_model_without_that_fault_is_not_called_irrelevant(
     assert "no effect on these verdicts" not in out
     assert ("accepted, not modelled: offsets.retention.minutes (it brings a fault, "
             "committed offsets expiring, that this model does not explore)") in out
+
+
+def test_a_compacted_topic_is_not_covered_for_consumers_of_an_abstract_log(capsys):
+    """group-consumer and sink read no log setting, yet their consumers read a topic:
+    compaction changes what they read, so it is not covered there, never 'no effect'."""
+    for model in ("group-consumer", "sink"):
+        code, out, _ = run(capsys, "check", model, "--set", "cleanup.policy=compact",
+                           "--no-diagram")
+        assert code == 3, model
+        assert "NOT COVERED: cleanup.policy=compact (changes log semantics" in out
+    # A replication setting only decides which broker faults could matter (not explored).
+    code, out, _ = run(capsys, "check", "group-consumer", "--set", "replication.factor=3",
+                       "--set", "auto.offset.reset=earliest", "--bound", "records=1",
+                       "--no-diagram")
+    assert code == 0 and "NOT COVERED" not in out

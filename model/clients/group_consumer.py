@@ -28,7 +28,7 @@ member epoch; the delivery properties (at least / at most once) are checked then
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
 from kafkacheck.model.algorithms.assignor_common import AssignorError
@@ -50,6 +50,7 @@ from kafkacheck.model.clients.poll_loop import (
     offsets_text,
 )
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
+from kafkacheck.model.settings import LOG_SHAPE
 from kafkacheck.properties.base import Property
 
 # ConsumerGroupMember states at the coordinator (MemberState).
@@ -278,6 +279,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     source = ("KIP-848; GroupMetadataManager, ConsumerGroup, CurrentAssignmentBuilder, "
               "TargetAssignmentBuilder, UniformAssignor, RangeAssignor; "
               "AbstractMembershipManager, ConsumerHeartbeatRequestManager (Kafka 4.4)")
+    # Its consumers read a topic's log: compaction and tiered storage change what they see
+    # (replication settings only change which broker faults could matter, not explored).
+    also_changed_by: ClassVar[tuple[str, ...]] = LOG_SHAPE
     settings = ("group.protocol", "group.remote.assignor", "group.consumer.assignors",
                 "group.instance.id", "group.consumer.session.timeout.ms",
                 "group.consumer.heartbeat.interval.ms", "max.poll.interval.ms",

@@ -64,6 +64,9 @@ class SinkModel(GroupModel):
                "table, then commit offsets; duplicates after a crash and rebalance, idempotent "
                "writes")
     source = "WorkerSinkTask, SinkTask.put/preCommit, Worker.baseConsumerConfigs"
+    # Its consumers read a topic's log: compaction and tiered storage change what they see
+    # (replication settings only change which broker faults could matter, not explored).
+    also_changed_by: ClassVar[tuple[str, ...]] = kafka_settings.LOG_SHAPE
     settings = (
         "errors.tolerance",
         "errors.deadletterqueue.topic.name",
