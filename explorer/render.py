@@ -114,7 +114,7 @@ def summary_line(result: CheckResult) -> str:
         f"{result.distinct_states:,} distinct states{classes}, "
         f"{result.generated_states:,} generated, depth {result.depth}, {result.seconds:.2f}s"
     )
-    unchecked = ", ".join({**result.not_checked, **result.vacuous()})
+    unchecked = ", ".join(result.unchecked())
     if result.uncovered_settings:
         extra = "" if result.complete else f"; search stopped: {result.stop_reason}"
         if unchecked:
@@ -217,7 +217,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for violation in [*result.violations, *result.unreached]:
         lines.extend(violation_lines(model, violation, diagrams=diagrams))
         lines.append("")
-    for name, why in {**result.not_checked, **result.vacuous()}.items():
+    for name, why in result.unchecked().items():
         lines.append(f"not checked: {name}: {why}")
     lines.extend(result.notes)
     top = sorted(result.coverage.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -307,7 +307,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "states_per_second": round(result.states_per_second, 1),
         "symmetry": result.symmetry or None,
         "fingerprint_collision_probability": result.collision_probability,
-        "not_checked": {**result.not_checked, **result.vacuous()},
+        "not_checked": result.unchecked(),
         "never_reached": [v.name for v in result.unreached],
         "model_notes": model.notes(),
         "properties": [

@@ -154,7 +154,7 @@ class CheckResult:
             return NOT_COVERED
         if any(v.property.name == prop.name for v in self.violations):
             return VIOLATED
-        if prop.name in self.not_checked or prop.name in self.vacuous():
+        if prop.name in self.unchecked():
             return NOT_CHECKED
         if prop.kind == "sometimes":
             if prop.name in self.witnesses:
@@ -172,6 +172,11 @@ class CheckResult:
         return {p.name: f"vacuous in this run: {p.needs} is never reached, so it could not "
                 "fail" for p in self.properties
                 if p.needs in unreached and p.name not in violated}
+
+    def unchecked(self) -> dict[str, str]:
+        """Every selected property without a verdict, and why: those the engine did not
+        check (``not_checked``) and those that could not fail (``vacuous``)."""
+        return {**self.not_checked, **self.vacuous()}
 
     @property
     def states_per_second(self) -> float:

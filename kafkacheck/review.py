@@ -629,13 +629,12 @@ def unmodelled_for(g: Guarantee, version: versions.Version,
     consumer, log, controller) are among those its model's settings have: (file, key,
     text, roles).  Such a setting makes the guarantee not covered, never holds."""
     cls = registry.model_class(g.model)
-    model_roles = kafka_settings.roles_of(tuple(cls.settings))
     out = []
     for f in g.sources:
         for key, text in unmodelled(f, version):
-            shared = [r for r in kafka_settings.SETTINGS[key].semantics
-                      if (r in model_roles or key in cls.also_changed_by)
-                      and r in FILE_SEMANTICS.get(f.role, (r,))]
+            shared = [r for r in kafka_settings.concerned_roles(
+                tuple(cls.settings), cls.also_changed_by, key)
+                      if r in FILE_SEMANTICS.get(f.role, (r,))]
             if shared:
                 out.append((f, key, text, " and ".join(shared)))
     return out
@@ -1021,7 +1020,7 @@ def as_json(review: Review) -> dict[str, Any]:
                 "bounds": dict(model.config.bounds),
                 "fault_model": r.fault_model.as_json(),
                 "notes": model.notes(),
-                "not_checked": {**r.not_checked, **r.vacuous()},
+                "not_checked": r.unchecked(),
                 "settings_given": dict(g.settings),
                 "settings": model.config.kafka_text(),
                 "effective_settings": {**model.config.kafka_text(), **{

@@ -543,6 +543,17 @@ def roles_of(model_settings: tuple[str, ...]) -> set[str]:
     return {role for name in model_settings for role in SETTINGS[name].semantics}
 
 
+def concerned_roles(model_settings: tuple[str, ...], also: tuple[str, ...],
+                    name: str) -> list[str]:
+    """The semantics of setting ``name`` that concern a model reading ``model_settings``
+    (all of them when ``also``, Model.also_changed_by, names it); empty: none."""
+    semantics = SETTINGS[name].semantics
+    if name in also:
+        return list(semantics)
+    roles = roles_of(model_settings)
+    return [role for role in semantics if role in roles]
+
+
 def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
               covered_values: dict[str, tuple[Any, ...]] | None = None,
               version: Version | None = None,
@@ -555,7 +566,6 @@ def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
 
     A model reading no Kafka setting has every role: it covers none of them.
     """
-    roles = roles_of(model_settings)
     out: dict[str, Any] = {}
     for name, value in values.items():
         setting = SETTINGS[name]
@@ -563,7 +573,7 @@ def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
             allowed = (covered_values or {}).get(name)
             if allowed is not None and value not in allowed:
                 out[name] = value
-        elif (name in also or roles.intersection(setting.semantics)) and value != (
+        elif concerned_roles(model_settings, also, name) and value != (
                 setting.default if version is None else default_for(name, version)):
             out[name] = value
     return out
