@@ -516,8 +516,9 @@ def build_config(
             # result is labelled "not covered" for the value asked for (a protocol variant
             # whose own value is not the default refuses it in validate_config).
             kafka[key] = kafka_settings.default_for(key, version)
-    config = Config(kafka, bound_values, frozenset(raw), not_modelled,
-                    versions.text(version), uncovered)
+    # The release as given, patch included: a backported fix may apply (versions.has_fix).
+    release = version_text if versions.patch(version_text) else versions.text(version)
+    config = Config(kafka, bound_values, frozenset(raw), not_modelled, release, uncovered)
     validate = getattr(model_cls, "validate_config", None)
     if validate is not None:
         problem = validate(config)

@@ -645,6 +645,10 @@ VERSION_DEFAULTS: dict[str, tuple[tuple[Version, Any], ...]] = {
     # KIP-966: Eligible Leader Replicas exist from 4.0 (off), on for clusters formatted by
     # 4.1 or later (docs "Eligible Leader Replicas").
     "eligible.leader.replicas.version": (((0, 10), 0), ((4, 1), 1)),
+    # KIP-794 (3.3): partitioner.class null (the built-in partitioner) replaces
+    # DefaultPartitioner as the default (ProducerConfig 3.2.0 vs 3.3.0).
+    "partitioner.class": (((0, 10), "org.apache.kafka.clients.producer.internals."
+                           "DefaultPartitioner"), ((3, 3), None)),
 }
 
 
@@ -683,6 +687,18 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("partition.assignment.strategy", "cooperative-sticky"): ((2, 4), "KIP-429"),
     # StreamsConfig: 2.6-2.8 call the same protocol exactly_once_beta (not modelled).
     ("processing.guarantee", "exactly_once_v2"): ((3, 0), "KIP-732"),
+    ("partitioner.class", "org.apache.kafka.clients.producer.RoundRobinPartitioner"):
+        ((2, 4), "KAFKA-3333"),
+    ("partitioner.class", "org.apache.kafka.clients.producer.UniformStickyPartitioner"):
+        ((2, 4), "KIP-480"),
+}
+
+# Values Kafka removed: (first release without it, where it is recorded).
+VALUE_UNTIL: dict[tuple[str, str], tuple[Version, str]] = {
+    ("partitioner.class", "org.apache.kafka.clients.producer.internals.DefaultPartitioner"):
+        ((4, 0), "KAFKA-18262"),
+    ("partitioner.class", "org.apache.kafka.clients.producer.UniformStickyPartitioner"):
+        ((4, 0), "KAFKA-18262"),
 }
 
 
@@ -699,7 +715,28 @@ def absent_in(name: str, value: Any, version: Version) -> str | None:
         if since is not None and version < since[0]:
             return (f"{name}={item} does not exist in Kafka {version_text(version)} "
                     f"({since[1]} arrived in {version_text(since[0])})")
+        until = VALUE_UNTIL.get((name, item)) if isinstance(item, str) else None
+        if until is not None and version >= until[0]:
+            return (f"{name}={item} does not exist in Kafka {version_text(version)} "
+                    f"(removed in {version_text(until[0])} by {until[1]})")
     return None
+
+
+# Feature levels (kafka-features.sh, KIP-584): a release's default level is set only when a
+# cluster is formatted by it; a cluster upgraded from an earlier release keeps level 0
+# until an operator upgrades the feature.
+FEATURE_LEVELS = ("eligible.leader.replicas.version", "transaction.version")
+
+
+def feature_level_assumed(name: str, explicit: frozenset[str], value: Any,
+                          release: str) -> str | None:
+    """The assumption behind a feature level left at its release's non-zero default."""
+    if name not in FEATURE_LEVELS or name in explicit or not value:
+        return None
+    since = VERSION_DEFAULTS[name][-1][0]  # the release that formats clusters with it on
+    return (f"assumed as Kafka {release}'s default for clusters formatted by "
+            f"{version_text(since)} or later: a cluster upgraded from an earlier release "
+            f"keeps 0 until kafka-features.sh upgrades it (check it with --set {name}=0)")
 
 
 def default_for(name: str, version: Version) -> Any:

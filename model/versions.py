@@ -4,8 +4,9 @@ A check runs against one Kafka version (``--kafka-version``, default the newest 
 modelled).  The version picks the partition rule set (``model/cluster/partition.py``:
 one subclass per KIP or fix that changed a rule) and the defaults of settings whose
 default changed between releases (``model/settings.py``).  Patch releases behave as
-their minor release here (3.0.2 as 3.0.0); 0.10 stands for 0.10.1 and 0.10.2, whose
-consumer defaults KIP-62 set (0.10.0 is refused).
+their minor release here (3.0.2 as 3.0.0), except for the fixes in ``BACKPORTS``;
+0.10 stands for 0.10.1 and 0.10.2, whose consumer defaults KIP-62 set (0.10.0 is
+refused).
 """
 
 from __future__ import annotations
@@ -48,3 +49,30 @@ def parse(value: str) -> Version:
         raise ValueError(f"unknown Kafka version {value!r}: kafkacheck models releases "
                          f"{known}")
     return version
+
+
+# Fixes that changed a modelled rule and reached older lines in a patch release: JIRA ->
+# ((minor release, first patch with it), ...).  ``has_fix`` reads them; a rule that
+# depends on one asks for it by its JIRA.
+BACKPORTS: dict[str, tuple[tuple[Version, int], ...]] = {
+    # ProducerConfig.postProcessAndValidateIdempotenceConfigs (with KAFKA-13673) reached
+    # 3.0.1 and 3.1.1: git log 3.0.0..3.0.1 and 3.1.0..3.1.1 of ProducerConfig.java.
+    "KAFKA-13598": (((3, 0), 1), ((3, 1), 1)),
+    # RoundRobinPartitioner: one counter value per record (PR #17620, 4.0), backported to
+    # the 3.9 branch in August 2025, after 3.9.1.
+    "KAFKA-17632": (((3, 9), 2),),
+}
+
+
+def patch(value: str) -> int:
+    """The patch number of a release string: '3.1.2' -> 2, '3.1' -> 0, '0.10.2.1' -> 1."""
+    parts = value.strip().split(".")
+    index = 3 if parts[0] == "0" else 2
+    return int(parts[index]) if len(parts) > index else 0
+
+
+def has_fix(value: str, jira: str) -> bool:
+    """Whether the release ``value`` (as given, patch included) has backport ``jira``."""
+    version = parse(value)
+    return any(version == line and patch(value) >= first
+               for line, first in BACKPORTS.get(jira, ()))

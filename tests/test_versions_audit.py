@@ -15,6 +15,7 @@ from kafkacheck.config import UsageError, overridden_settings
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.model import versions
 from kafkacheck.model.clients import txn_loop as tl
+from kafkacheck.model.clients.producer_partitioning import Partitioning
 from kafkacheck.model.cluster import partition_txn as ptx
 from kafkacheck.model.settings import default_for
 from kafkacheck.testing import make_model
@@ -215,3 +216,98 @@ def test_a_kip_848_group_is_checked_with_the_coordinator_of_its_release(version,
            "KAFKA-19233": old_rejoin_fenced}
     assert {jira for jira, before in old.items() if before} == \
         {j for j in ("KAFKA-19974", "KAFKA-19449", "KAFKA-19233") if j in rules}
+
+
+# -- partitioners, patch releases, feature levels and the KIP-848 commit check ----------
+
+ROUND_ROBIN = "org.apache.kafka.clients.producer.RoundRobinPartitioner"
+DEFAULT_PARTITIONER = "org.apache.kafka.clients.producer.internals.DefaultPartitioner"
+KEYLESS_ORDER = ["check", "producer", "--set", "enable.idempotence=false", "--bound",
+                 "partitions=2", "--property", "PartitionOrder", "--no-diagram"]
+
+
+def first_partitions(release: str, partitioner: str | None) -> set[int]:
+    """Where the first keyless record of a fresh producer can go (two partitions)."""
+    part = Partitioning(2, 16384, partitioner, False, -1, release)
+    return {p.partition for p in part.place(-1, part.initial_state(), ((), ()), (0, 1))}
+
+
+def test_round_robin_partitioner_skips_a_partition_on_each_new_batch_until_kafka_17632(
+        capsys):
+    # Before KAFKA-17632 (4.0; 3.9.2) doSend calls partition() again after abortOnNewBatch,
+    # so the first record, which opens a batch, takes counter value 1: p1, not p0.
+    assert first_partitions("3.8", ROUND_ROBIN) == {1}
+    assert first_partitions("3.9.2", ROUND_ROBIN) == first_partitions("4.0", ROUND_ROBIN) == {0}
+    argv = [*KEYLESS_ORDER, "--set", f"partitioner.class={ROUND_ROBIN}"]
+    assert cli.main([*argv, "--kafka-version", "3.9"]) == 1
+    assert cli.main([*argv, "--kafka-version", "3.9.2"]) == 0
+    assert cli.main([*argv, "--kafka-version", "4.0"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("value,release,message", [
+    (DEFAULT_PARTITIONER, "4.0", "removed in 4.0 by KAFKA-18262"),
+    ("UniformStickyPartitioner", "4.0", "removed in 4.0 by KAFKA-18262"),
+    (ROUND_ROBIN, "2.3", "KAFKA-3333 arrived in 2.4"),
+    ("UniformStickyPartitioner", "2.3", "KIP-480 arrived in 2.4"),
+])
+def test_a_partitioner_class_exists_only_in_the_releases_that_ship_it(value, release,
+                                                                       message):
+    with pytest.raises(UsageError, match=message):
+        make_model("producer", {"partitioner.class": value}, kafka_version=release)
+
+
+def test_before_3_3_the_default_partitioner_is_default_partitioner_kip_794(capsys):
+    assert default_for("partitioner.class", (3, 2)) == DEFAULT_PARTITIONER
+    assert default_for("partitioner.class", (3, 3)) is None
+    # 2.4-3.2: KIP-480's sticky cache keeps both keyless records on one partition, so
+    # they cannot reorder; 3.3's built-in partitioner can split them.
+    assert cli.main([*KEYLESS_ORDER, "--kafka-version", "3.2"]) == 0
+    assert cli.main([*KEYLESS_ORDER, "--kafka-version", "3.3"]) == 1
+    capsys.readouterr()
+    # 2.3 and before: a counter from ThreadLocalRandom.nextInt(), one value per record.
+    assert make_model("producer", {}, kafka_version="2.3").config.kafka[
+        "partitioner.class"] == DEFAULT_PARTITIONER
+    assert first_partitions("2.3", DEFAULT_PARTITIONER) == {0, 1}
+    part = Partitioning(2, 16384, DEFAULT_PARTITIONER, False, -1, "2.3")
+    first = part.place(-1, part.initial_state(), ((), ()), (0, 1))[0]
+    deques = tuple(((1, False),) if p == first.partition else () for p in range(2))
+    assert {p.partition for p in part.place(-1, first.partitioner, deques, (0, 1))} == \
+        {1 - first.partition}
+
+
+@pytest.mark.parametrize("release,idempotent", [
+    ("3.0", False), ("3.0.1", True), ("3.1", False), ("3.1.1", True), ("3.1.2", True),
+])
+def test_patch_releases_with_kafka_13598_turn_idempotence_on_by_default(release, idempotent):
+    # ProducerConfig.postProcessAndValidateIdempotenceConfigs reached 3.0.1 and 3.1.1.
+    assert versions.has_fix(release, "KAFKA-13598") is idempotent
+    assert make_model("producer", {}, kafka_version=release).idempotent is idempotent
+
+
+@pytest.mark.parametrize("release,verdict", [("4.0", 1), ("4.2", 1), ("4.3", 0)])
+def test_before_kip_1251_a_commit_at_a_just_bumped_member_epoch_is_fenced(release, verdict,
+                                                                         capsys):
+    # C2 joins, the coordinator bumps C1 to a new epoch, C1 commits a processed record at
+    # the epoch it knows: 4.0-4.2 answer STALE_MEMBER_EPOCH (CommitFailedException), C1
+    # closes without a commit, and C2 processes the record again.  KIP-1251 (4.3) accepts
+    # the commit: the partition was assigned to C1 at that epoch.
+    argv = ["check", "group-consumer", "--kafka-version", release, "--bound", "records=1",
+            "--bound", "partitions=1", "--set", "enable.auto.commit=false", "--set",
+            "auto.offset.reset=earliest", "--bound", "commit=sync-after-processing",
+            "--bound", "closes=1", "--property", "AtMostOnce", "--no-diagram"]
+    assert cli.main(argv) == verdict
+    out = capsys.readouterr().out
+    assert ("CommitFailed(C1, STALE_MEMBER_EPOCH)" in out) is (verdict == 1)
+
+
+def test_a_feature_level_at_its_release_default_names_the_upgraded_cluster_case():
+    # transaction.version 2 (KIP-890) and ELR (KIP-966) are set when a cluster is
+    # formatted: one upgraded from an older release keeps level 0.
+    txn = make_model("transactions", {"transactional.id": "app"})
+    assert any("transaction.version=2 assumed as Kafka 4.4's default for clusters "
+               "formatted by 4.0 or later" in n and "--set transaction.version=0" in n
+               for n in txn.notes())
+    explicit = make_model("transactions", {"transactional.id": "app",
+                                           "transaction.version": "2"})
+    assert not any("assumed" in n for n in explicit.notes())

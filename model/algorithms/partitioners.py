@@ -712,6 +712,31 @@ class RoundRobinPartitioner:
 
 
 @dataclass(frozen=True)
+class DefaultPartitionerBefore24(RoundRobinPartitioner):
+    """DefaultPartitioner of Kafka 0.8 to 2.3: murmur2 for keys, else a per-topic counter.
+
+    The counter starts at ThreadLocalRandom.nextInt() (drawn here as its residue modulo
+    every possible count of available partitions) and moves once per keyless record:
+    these releases call partition() once per send (abortOnNewBatch came with KIP-480 in
+    2.4), which the remembered onNewBatch partition of the parent reproduces.
+    """
+
+    kafka_17632_fix: bool = True
+
+    def partition(
+        self, state: object, topic: str, key_bytes: bytes | None, view: TopicView, draw: Draw
+    ) -> tuple[RoundRobinState, int]:
+        """DefaultPartitioner.partition (2.3): keyed -> murmur2 over all partitions, else next."""
+        assert isinstance(state, RoundRobinState)
+        if key_bytes is not None and state.previous is None:
+            return state, partition_for_key(key_bytes, view.num_partitions)
+        if key_bytes is None and topic not in dict(state.counters):
+            start = draw(math.lcm(*range(1, view.num_partitions + 1)))
+            state = state.with_counter(topic, start)
+        return super().partition(state, topic, None, view, draw)
+
+
+@dataclass(frozen=True)
 class _StickyCacheState:
     """Immutable StickyPartitionCache contents (topic -> sticky partition)."""
 

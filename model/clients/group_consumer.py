@@ -72,7 +72,7 @@ FREE = -1  # ConsumerGroup.currentPartitionEpoch of a partition no member holds
 LEAVE_STATIC = -2  # LEAVE_GROUP_STATIC_MEMBER_EPOCH: a static member away, partitions kept
 
 RULES = ("version", "4.4", "before-KAFKA-16147", "before-KAFKA-19974", "before-KAFKA-19449",
-         "before-KAFKA-19233")
+         "before-KAFKA-19233", "before-KAFKA-20066")
 
 
 class Record(NamedTuple):
@@ -186,6 +186,18 @@ class CoordinatorRules:
         (CurrentAssignmentBuilder; KAFKA-19449, 4.2)."""
         return partition_epoch[p] != FREE and not record.revoking >> p & 1
 
+    def stale_commit(self, epoch: int, record: Record, parts: int,
+                     assignment_epochs: tuple[int, ...]) -> bool:
+        """ConsumerGroup.validateOffsetCommit: an epoch between each partition's assignment
+        epoch and the member's is accepted, for partitions it holds (KIP-1251, KAFKA-20066,
+        merged March 2026, so 4.3)."""
+        if epoch == record.epoch:
+            return False
+        if epoch > record.epoch:
+            return True
+        return any(not (record.assigned | record.revoking) >> p & 1
+                   or epoch < assignment_epochs[p] for p in _bits(parts))
+
     def update_partition_epochs(self, epochs: list[int], old: Record, new: Record) -> None:
         """ConsumerGroup.maybeUpdatePartitionEpoch: drop the old member's partitions, then
         add the new member's at its epoch (KAFKA-16147, 3.7.0)."""
@@ -252,22 +264,39 @@ class Before19233(CoordinatorRules):
         return record.epoch > 0 and record.previous != 0
 
 
-class Kafka40Rules(Before19974, Before19449, Before19233):
-    """The coordinator of Kafka 4.0 and 4.1: before KAFKA-19449 and KAFKA-19974 (4.2) and
-    KAFKA-19233 (4.3)."""
+class Before20066(CoordinatorRules):
+    """An offset commit must carry the member's current epoch exactly (before KIP-1251): a
+    member whose epoch was bumped by a heartbeat it has not seen the answer to is fenced
+    with STALE_MEMBER_EPOCH, a CommitFailedException to commitSync."""
+
+    name = "before-KAFKA-20066"
+
+    def stale_commit(self, epoch: int, record: Record, parts: int,
+                     assignment_epochs: tuple[int, ...]) -> bool:
+        return epoch != record.epoch
+
+
+class Kafka42Rules(Before19233, Before20066):
+    """The coordinator of Kafka 4.2: before KAFKA-19233 and KAFKA-20066 (4.3)."""
+
+    name = "4.2"
+
+
+class Kafka40Rules(Before19974, Before19449, Kafka42Rules):
+    """The coordinator of Kafka 4.0 and 4.1: also before KAFKA-19449 and KAFKA-19974 (4.2)."""
 
     name = "4.0"
 
 
 RULE_CLASSES = {cls.name: cls for cls in (CoordinatorRules, Before16147, Before19974,
-                                          Before19449, Before19233)}
+                                          Before19449, Before19233, Before20066)}
 
 
 def rules_of_release(version: tuple[int, int]) -> type[CoordinatorRules]:
     """The coordinator rules Kafka ``version`` shipped (4.2: KAFKA-19233 not yet in)."""
     if version >= (4, 3):
         return CoordinatorRules
-    return Before19233 if version >= (4, 2) else Kafka40Rules
+    return Kafka42Rules if version >= (4, 2) else Kafka40Rules
 
 
 class ConsumerProtocolGroupModel(PollLoop, Model):
@@ -641,19 +670,13 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                 state._replace(committer=tuple(committer)))
 
     def commit_error(self, state: Kip848State, i: int, epoch: int, parts: int) -> str | None:
-        """ConsumerGroup.validateOffsetCommit (Kafka 4.4, KIP-1251 assignment epochs)."""
+        """ConsumerGroup.validateOffsetCommit: the member must be known, its epoch current
+        by the rules of the release (CoordinatorRules.stale_commit)."""
         r = state.records[i]
         if not r.present or r.epoch == LEAVE_STATIC:
             return "UNKNOWN_MEMBER_ID"
-        if epoch == r.epoch:
-            return None
-        if epoch > r.epoch:
+        if self.rules.stale_commit(epoch, r, parts, state.assignment_epochs):
             return "STALE_MEMBER_EPOCH"
-        for p in _bits(parts):
-            if not (r.assigned | r.revoking) >> p & 1:
-                return "STALE_MEMBER_EPOCH"  # not assigned or pending revocation
-            if epoch < state.assignment_epochs[p]:
-                return "STALE_MEMBER_EPOCH"  # older than the partition's assignment epoch
         return None
 
     # -- the poll loop's hooks (model/clients/poll_loop.py) -----------------------------

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model import versions
 from kafkacheck.model.clients import producer_broker as pb
 from kafkacheck.model.clients.producer_broker import Descriptor, IdempotenceRules
 from kafkacheck.model.clients.producer_partitioning import Partitioning, batch_bytes, key_name
@@ -164,7 +165,7 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None,
     """ProducerConfig.postProcessAndValidateIdempotenceConfigs (3.2 and later, KAFKA-13673):
     (enabled, error, note, settings Kafka overrides); releases before 3.2 follow
     ``_idempotence_before_3_2``."""
-    if config.version < (3, 2):
+    if config.version < (3, 2) and not versions.has_fix(config.kafka_version, "KAFKA-13598"):
         return _idempotence_before_3_2(config)
     k = config.kafka
     explicit = "enable.idempotence" in config.explicit
@@ -371,7 +372,7 @@ class ProducerModel(Model):
         self.batch_size = batch_size
         self.partitionings = {count: Partitioning(count, batch_size, k["partitioner.class"],
                                                   k["partitioner.ignore.keys"],
-                                                  b["record_partition"])
+                                                  b["record_partition"], config.kafka_version)
                               for count in {b["partitions"], self.partitions}}
         self.partitioning = self.partitionings[self.partitions]
         self.broker_rules = self.idempotence_rules()

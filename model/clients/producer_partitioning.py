@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kafkacheck.model import versions
 from kafkacheck.model.algorithms.partitioners import (
     RECORD_BATCH_OVERHEAD,
     UNKNOWN_PARTITION,
     BatchSketch,
     DefaultPartitioner,
+    DefaultPartitionerBefore24,
     PartitionerModel,
     RoundRobinPartitioner,
     RoundRobinState,
@@ -75,7 +77,8 @@ class Partitioning:
     """KafkaProducer.partition + RecordAccumulator.append for one topic, enumerated."""
 
     def __init__(self, partitions: int, batch_size: int, partitioner_class: str | None,
-                 ignore_keys: bool, explicit_partition: int) -> None:
+                 ignore_keys: bool, explicit_partition: int, release: str) -> None:
+        version = versions.parse(release)
         self.partitions = partitions
         self.batch_size = batch_size
         self.ignore_keys = ignore_keys
@@ -84,14 +87,22 @@ class Partitioning:
         if partitioner_class is not None:
             simple = partitioner_class.rsplit(".", 1)[1]
             self.plugin = {
-                "RoundRobinPartitioner": RoundRobinPartitioner(kafka_17632_fix=True),
-                "DefaultPartitioner": DefaultPartitioner(),
+                # KAFKA-17632 (4.0): one counter value per record; before, a record opening
+                # a new batch took two and, with an even partition count, half starve.
+                "RoundRobinPartitioner": RoundRobinPartitioner(
+                    kafka_17632_fix=version >= (4, 0)
+                    or versions.has_fix(release, "KAFKA-17632")),
+                # KIP-480 (2.4) made DefaultPartitioner sticky for keyless records.
+                "DefaultPartitioner": DefaultPartitioner() if version >= (2, 4)
+                else DefaultPartitionerBefore24(),
                 "UniformStickyPartitioner": UniformStickyPartitionerLegacy(),
             }[simple]
         self._cache: dict[tuple, tuple[Placement, ...]] = {}
 
     def initial_state(self) -> tuple[int, ...]:
         """The partitioner's state as flat ints: sticky (partition, produced bytes) or plugin."""
+        if isinstance(self.plugin, DefaultPartitionerBefore24):
+            return (NO_PARTITION, NO_PARTITION)  # counter not drawn yet, nothing remembered
         if isinstance(self.plugin, RoundRobinPartitioner):
             return (0, NO_PARTITION)  # counter, partition remembered by onNewBatch
         if self.plugin is not None:
@@ -142,7 +153,8 @@ class Partitioning:
         assert plugin is not None
         if isinstance(plugin, RoundRobinPartitioner):
             remembered = None if state[1] == NO_PARTITION else (TOPIC, state[1])
-            pobj: object = RoundRobinState(((TOPIC, state[0]),), remembered)
+            counters = () if state[0] == NO_PARTITION else ((TOPIC, state[0]),)
+            pobj: object = RoundRobinState(counters, remembered)
         else:
             pobj = _StickyCacheState(() if state[0] == NO_PARTITION else ((TOPIC, state[0]),))
 
@@ -157,7 +169,7 @@ class Partitioning:
         out = result.partitioner_state
         if isinstance(out, RoundRobinState):
             prev = out.previous[1] if out.previous is not None else NO_PARTITION
-            pstate: tuple[int, ...] = (out.counter(TOPIC), prev)
+            pstate: tuple[int, ...] = (dict(out.counters).get(TOPIC, NO_PARTITION), prev)
         else:
             assert isinstance(out, _StickyCacheState)
             pstate = (dict(out.entries).get(TOPIC, NO_PARTITION),)

@@ -1311,6 +1311,10 @@ class TransactionsModel(Model):
     def notes(self) -> list[str]:
         # A loop without a transactional.id has no transactions: nothing to say of them.
         out = [f"protocol: {self.protocol.name}"] if self.transactional else []
+        assumed = kafka_settings.feature_level_assumed(
+            "transaction.version", self.config.explicit, self.tv, self.config.kafka_version)
+        if self.transactional and assumed is not None:
+            out[0] += f"; transaction.version={self.tv} {assumed}"
         if self.n == 1:
             out.append("replication.factor=1: one broker holds every partition, so a crash "
                        "stops the whole cluster until it restarts (the coordinator reloads "

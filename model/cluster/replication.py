@@ -39,7 +39,7 @@ from kafkacheck.model.interface import (
     Model,
     State,
 )
-from kafkacheck.model.settings import LONG_MAX
+from kafkacheck.model.settings import LONG_MAX, feature_level_assumed
 from kafkacheck.properties.base import Property, vacuous_unless
 
 CRASH_KINDS = ("process", "power-loss", "any")
@@ -937,12 +937,9 @@ def elr_note(config: Any) -> str | None:
         return None
     text = ("eligible.leader.replicas.version=1 (KIP-966): replicas leaving an ISR below "
             "min.insync.replicas stay eligible leaders")
-    if "eligible.leader.replicas.version" in config.explicit:
-        return text
-    return (f"{text}; assumed as Kafka {config.kafka_version}'s default for clusters "
-            "formatted by 4.1 or later: a cluster upgraded from an earlier release keeps 0 "
-            "until kafka-features.sh upgrades it (check it with --set "
-            "eligible.leader.replicas.version=0)")
+    assumed = feature_level_assumed(
+        "eligible.leader.replicas.version", config.explicit, 1, config.kafka_version)
+    return text if assumed is None else f"{text}; {assumed}"
 
 
 def with_alter_partition_race(faults: FaultModel, bounds: Mapping[str, Any]) -> FaultModel:
