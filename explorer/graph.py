@@ -19,7 +19,7 @@ def state_graph(result: CheckResult) -> nx.MultiDiGraph:
     if graph is None:
         raise UsageError("this run recorded no state graph (use breadth-first search)")
     model = result.model
-    violating = {v.trace.steps[-1].state for v in result.violations if v.trace}
+    violating = {v.trace.steps[-1].state for v in result.violations if v.trace is not None}
     g = nx.MultiDiGraph(model=model.name)
     initial = set(graph.initial)
     for fp, state in graph.states.items():

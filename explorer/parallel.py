@@ -10,8 +10,10 @@ a level asks the others for part of what they have not begun (whole chunks, or s
 near the level's end) and expands it (work sharing: on this VM one core can run 20%
 slower than the other for a while).  Incoming batches are
 taken in the level's order, the worker's own successors first, whoever expanded them, so
-a run's output is deterministic for a given number of workers.  Counts equal the
-sequential engine's.  Liveness properties need the whole state graph in one process:
+a run's output is deterministic for a given number of workers.  Counts of a finished
+run equal the sequential engine's; a run stopped early (a violation of every property,
+--stop-at-first, a limit) may have seen more states, since a state sent by another worker
+is checked when it is expanded, a level later.  Liveness properties need the whole state graph in one process:
 they are *not checked* here (the CLI runs the sequential engine instead when one is
 selected).
 

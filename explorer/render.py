@@ -322,9 +322,9 @@ def result_json(result: CheckResult) -> dict[str, Any]:
                 "reason": v.reason,
                 "statement": v.property.statement,
                 "explanation": v.property.story(model, v.trace),
-                "length": len(v.trace) if v.trace else None,
-                "loop_start": v.trace.loop_start if v.trace else None,
-                "trace": trace_json(model, v.trace) if v.trace else [],
+                "length": len(v.trace) if v.trace is not None else None,
+                "loop_start": v.trace.loop_start if v.trace is not None else None,
+                "trace": trace_json(model, v.trace) if v.trace is not None else [],
             }
             for v in result.violations
         ],

@@ -13,6 +13,7 @@ engines run one per worker and exchange successors with their owners in batches.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import pickle
@@ -727,32 +728,73 @@ def run_identity(model: Model, props: PropertySet, engine: str) -> dict[str, Any
             "fingerprint": SCHEME, "shard_part": type(model).shard_part}
 
 
+MANIFEST = "manifest.json"
+
+
+def _digest(path: Path) -> list:
+    """[size, sha256] of a checkpoint file."""
+    with path.open("rb") as f:
+        return [path.stat().st_size, hashlib.file_digest(f, "sha256").hexdigest()]
+
+
+def _synced(path: Path) -> None:
+    """fsync a file or folder, so that a power loss after the swap keeps what it names."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_checkpoint(folder: Path, identity: dict[str, Any],
                      shards: Callable[[Path], None]) -> None:
-    """Write a checkpoint atomically: shards into a new folder, then swap it in."""
+    """Write a checkpoint atomically: shards into a new folder with a manifest of every
+    file's size and hash, synced to disk, then swap it in."""
     folder.mkdir(parents=True, exist_ok=True)
     fresh = folder / "writing"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
     shards(fresh)
     (fresh / "run.json").write_text(json.dumps(identity, indent=1))
+    files = sorted(p for p in fresh.rglob("*") if p.is_file())
+    manifest = {str(p.relative_to(fresh)): _digest(p) for p in files}
+    (fresh / MANIFEST).write_text(json.dumps(manifest, indent=0))
+    for path in [*files, fresh / MANIFEST, *{p.parent for p in files}, fresh]:
+        _synced(path)
     current, old = folder / "current", folder / "old"
     shutil.rmtree(old, ignore_errors=True)
     if current.exists():
         os.replace(current, old)
     os.replace(fresh, current)
+    _synced(folder)
     shutil.rmtree(old, ignore_errors=True)
 
 
 def checkpoint_folder(folder: Path, identity: dict[str, Any]) -> Path:
-    """The saved level to resume from; UsageError when it is missing or for another run."""
+    """The saved level to resume from; UsageError when it is missing, for another run, or
+    damaged (a file missing, added, or not the size and hash the manifest records)."""
     current = folder / "current"
     try:
         saved = json.loads((current / "run.json").read_text())
     except (OSError, ValueError):
         raise UsageError(f"--resume {folder}: no checkpoint there") from None
+    if not isinstance(saved, dict):
+        raise UsageError(f"--resume {folder}: run.json is not a checkpoint's")
     if saved != identity:
-        diff = [k for k in identity if saved.get(k) != identity[k]]
+        diff = sorted(k for k in {*identity, *saved} if saved.get(k) != identity.get(k))
         raise UsageError(f"--resume {folder}: the checkpoint is of another run "
                          f"(different {', '.join(diff)})")
+    try:
+        manifest = json.loads((current / MANIFEST).read_text())
+        present = {str(p.relative_to(current)) for p in current.rglob("*") if p.is_file()}
+        present.discard(MANIFEST)
+        bad = sorted(present ^ set(manifest)) + sorted(
+            name for name in manifest if name in present
+            and _digest(current / name) != manifest[name])
+    except (OSError, ValueError, TypeError, AttributeError):
+        bad = [MANIFEST]
+    if bad:
+        raise UsageError(f"--resume {folder}: the checkpoint is damaged ({bad[0]} is missing, "
+                         "added or changed since it was written); resume from an intact copy "
+                         "or start again")
     return current

@@ -47,6 +47,7 @@ def simulate(
             actions: list[Action | None] = [None]
             seen.add(fp_of(state))
             broken = _check(props, state, None, None, violated)
+            _witness(model, props, result, states, actions)
             for _step in range(depth):
                 if broken:
                     break
@@ -62,6 +63,7 @@ def simulate(
                 actions.append(action)
                 seen.add(fp_of(nxt))
                 state = nxt
+                _witness(model, props, result, states, actions)
             result.depth = max(result.depth, len(states) - 1)
             done_walks += 1
             for name in broken:
@@ -69,9 +71,6 @@ def simulate(
                 kind = "step" if prop.is_step else "invariant"
                 result.violations.append(Violation(prop, build_trace(model, states, actions),
                                                    kind))
-            for p in props.sometimes:
-                if p.name not in result.witnesses and p.holds(state):  # type: ignore[misc]
-                    result.witnesses[p.name] = build_trace(model, states, actions)
             if len(violated) == len(props.invariants) + len(props.steps) and violated:
                 result.stop_reason = "every property violated"
                 break
@@ -85,6 +84,15 @@ def simulate(
         "never proves a property"
     )
     return result
+
+
+def _witness(model: Model, props: object, result: CheckResult, states: list[State],
+             actions: list[Action | None]) -> None:
+    """Record the walk so far as the witness of each sometimes-property its last state
+    satisfies (checked at every step: a later step may leave it again)."""
+    for p in props.sometimes:  # type: ignore[attr-defined]
+        if p.name not in result.witnesses and p.holds(states[-1]):
+            result.witnesses[p.name] = build_trace(model, list(states), list(actions))
 
 
 def _check(props: object, state: State, before: State | None, action: Action | None,

@@ -841,8 +841,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as exc:
         from kafkacheck.explorer.trace import TraceMismatch
 
-        if not isinstance(exc, TraceMismatch):
-            raise
+        if not isinstance(exc, TraceMismatch):  # a parallel worker's failure among them
+            return _internal_error(exc)
         print(f"kafkacheck: error: the result cannot be trusted: {exc}", file=sys.stderr)
         return EXIT_INCOMPLETE
     except KeyboardInterrupt:
@@ -854,12 +854,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _printing_verdict[0]
         return EXIT_INCOMPLETE if command in VERDICT_COMMANDS else EXIT_HOLDS
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
-        if os.environ.get("KAFKACHECK_DEBUG"):
-            raise
-        where = _crash_site(exc)
-        print(f"kafkacheck: internal error: {type(exc).__name__}: {str(exc)[:200]} at {where} "
-              "(a bug in kafkacheck; KAFKACHECK_DEBUG=1 shows the traceback)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    """One line for an unexpected exception (exit 70); KAFKACHECK_DEBUG re-raises it."""
+    if os.environ.get("KAFKACHECK_DEBUG"):
+        raise exc
+    where = _crash_site(exc)
+    text = str(exc)[:200].replace("\r", "\\r").replace("\n", "\\n")
+    print(f"kafkacheck: internal error: {type(exc).__name__}: {text} at {where} "
+          "(a bug in kafkacheck; KAFKACHECK_DEBUG=1 shows the traceback)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _crash_site(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ engine's counts and verdicts: same distinct and generated states, same shortest 
 from __future__ import annotations
 
 import json
+import shutil
 from typing import NamedTuple
 
 import pytest
@@ -202,6 +203,53 @@ def test_a_checkpoint_of_another_fingerprint_scheme_is_refused(tmp_path):
     saved.write_text(json.dumps({**identity, "fingerprint": native.SCHEME - 1}))
     with pytest.raises(UsageError, match="different fingerprint"):
         breadth_first(_replication(), SAFETY, resume=tmp_path)
+
+
+def _damage_empty_chunk(shard):
+    next(shard.glob("chunk-*.bin")).write_bytes(b"")
+
+
+def _damage_frontier_list(shard):
+    state = json.loads((shard / "shard.json").read_text())
+    (shard / "shard.json").write_text(json.dumps({**state, "chunks": []}))
+
+
+def _damage_missing_table(shard):
+    (shard / "table.bin").unlink()
+
+
+def _damage_added_file(shard):
+    (shard / "chunk-99.bin").write_bytes(b"\0" * 16)
+
+
+@pytest.mark.parametrize("damage", [_damage_empty_chunk, _damage_frontier_list,
+                                    _damage_missing_table, _damage_added_file])
+def test_a_damaged_checkpoint_is_refused_not_resumed_to_a_wrong_green(tmp_path, damage,
+                                                                      capsys):
+    # acks=1 loses a write at depth 3: a run resumed at depth 2 from a frontier that lost
+    # its states would explore nothing more and print HOLDS.  The manifest of every
+    # file's size and sha256 catches the damage before any state is read.
+    args = ["check", "acks1-loss", "--property", "NoAckedWriteLost", "--no-diagram"]
+    saved, intact = tmp_path / "saved", tmp_path / "intact"
+    assert main([*args, "--max-depth", "2", "--checkpoint", str(saved)]) == 3
+    shutil.copytree(saved, intact)
+    damage(saved / "current" / "shard-0")
+    capsys.readouterr()
+    assert main([*args, "--resume", str(saved)]) == 2
+    err = capsys.readouterr().err
+    assert "the checkpoint is damaged" in err and len(err.strip().splitlines()) == 1
+    assert main([*args, "--resume", str(intact)]) == 1
+    assert "VIOLATED: NoAckedWriteLost" in capsys.readouterr().out
+
+
+def test_a_parallel_checkpoint_with_one_shard_copied_over_another_is_refused(tmp_path):
+    model = _replication()
+    parallel_breadth_first(model, SAFETY, workers=2, max_depth=3, checkpoint=tmp_path)
+    current = tmp_path / "current"
+    for path in (current / "shard-0").iterdir():
+        shutil.copy(path, current / "shard-1" / path.name)
+    with pytest.raises(UsageError, match="checkpoint is damaged"):
+        parallel_breadth_first(_replication(), SAFETY, workers=2, resume=tmp_path)
 
 
 def test_the_cli_checkpoints_and_resumes_to_the_same_result(tmp_path, capsys):

@@ -7,10 +7,13 @@ it fixed.  Each runs in well under a second or two.
 
 from __future__ import annotations
 
+import json
+
 from kafkacheck.cli import main
 from kafkacheck.config import build_config
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.render import trace_lines
+from kafkacheck.explorer.simulate import simulate
 from kafkacheck.model.interface import Model
 from kafkacheck.properties.base import eventually
 from kafkacheck.testing import check, machine, make_model
@@ -161,3 +164,39 @@ def test_prove_refuses_a_depth_its_inductive_proof_would_ignore(capsys):
     assert main(["prove", "acks-all-safe", "--depth", "5"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "give --brokers N too" in captured.err
+
+
+# -- audit 17: checkpoints, JSON traces, simulation witnesses, worker failures -------------
+
+
+def test_a_counterexample_of_zero_steps_keeps_its_trace_in_json(capsys):
+    # kip101's initial state already breaks LeaderInIsr: the text showed "counterexample of
+    # 0 steps" while the JSON said length null with no trace (a 0-step Trace is falsy).
+    args = ["check", "kafka-spec", "--bound", "variant=kip101", "--property", "LeaderInIsr"]
+    assert main([*args, "--json"]) == 1
+    [violation] = json.loads(capsys.readouterr().out)["violations"]
+    assert violation["length"] == 0 and len(violation["trace"]) == 1
+
+
+def test_simulation_finds_a_witness_a_walk_passes_through_not_only_where_it_ends():
+    # The seed-0 walk fills both jugs at step 16 and leaves that state at 17: checked only
+    # at the end of a 20-step walk, BothFull was "unknown".
+    for depth in (16, 20):
+        result = simulate(make_model("diehard"), seed=0, walks=1, depth=depth)
+        trace = result.witnesses["BothFull"]
+        assert len(trace) == 16
+
+
+def test_a_failing_parallel_worker_is_one_line_exit_70_not_violated(monkeypatch, capsys):
+    # A worker's MemoryError or OSError came back as RuntimeError, which main re-raised:
+    # a traceback and exit 1, read by CI as "violated".
+    from kafkacheck.explorer import parallel
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("parallel worker 1 failed: OSError: disk full")
+
+    monkeypatch.setattr(parallel, "parallel_breadth_first", broken)
+    assert main(["check", "acks1-loss", "--workers", "2", "--no-diagram"]) == 70
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [next(line for line in err if "internal error: RuntimeError: parallel "
+                        "worker 1 failed" in line)]
