@@ -13,9 +13,9 @@ taken in the level's order, the worker's own successors first, whoever expanded 
 a run's output is deterministic for a given number of workers.  Counts of a finished
 run equal the sequential engine's; a run stopped early (a violation of every property,
 --stop-at-first, a limit) may have seen more states, since a state sent by another worker
-is checked when it is expanded, a level later.  Liveness properties need the whole state graph in one process:
-they are *not checked* here (the CLI runs the sequential engine instead when one is
-selected).
+is checked when it is expanded, a level later.  Liveness properties need the whole
+state graph in one process: they are *not checked* here (the CLI runs the sequential
+engine instead when one is selected).
 
 The same ``ShardWorker`` runs inside Ray actors (explorer/ray_engine.py).
 """

@@ -687,6 +687,8 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("partition.assignment.strategy", "cooperative-sticky"): ((2, 4), "KIP-429"),
     # StreamsConfig: 2.6-2.8 call the same protocol exactly_once_beta (not modelled).
     ("processing.guarantee", "exactly_once_v2"): ((3, 0), "KIP-732"),
+    # A key ending in ':' stands for every value with that prefix.
+    ("auto.offset.reset", "by_duration:"): ((4, 0), "KIP-1106"),
     ("partitioner.class", "org.apache.kafka.clients.producer.RoundRobinPartitioner"):
         ((2, 4), "KAFKA-3333"),
     ("partitioner.class", "org.apache.kafka.clients.producer.UniformStickyPartitioner"):
@@ -711,7 +713,9 @@ def absent_in(name: str, value: Any, version: Version) -> str | None:
         return (f"{name} does not exist in Kafka {version_text(version)} ({since[1]} arrived "
                 f"in {version_text(since[0])}; that release ignores the key)")
     for item in value if isinstance(value, tuple) else (value,):
-        since = VALUE_SINCE.get((name, item)) if isinstance(item, str) else None
+        prefix = item.split(":", 1)[0] + ":" if isinstance(item, str) else None
+        since = VALUE_SINCE.get((name, item), VALUE_SINCE.get((name, prefix))) \
+            if isinstance(item, str) else None
         if since is not None and version < since[0]:
             return (f"{name}={item} does not exist in Kafka {version_text(version)} "
                     f"({since[1]} arrived in {version_text(since[0])})")

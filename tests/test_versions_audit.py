@@ -52,6 +52,7 @@ def test_no_idempotent_producer_before_0_11_kip_98(capsys):
     ({"group.protocol": "consumer"}, "3.6", "KIP-848 arrived in 3.7"),
     ({"partition.assignment.strategy": "cooperative-sticky"}, "2.3", "KIP-429 arrived in 2.4"),
     ({"partition.assignment.strategy": "range,sticky"}, "0.10", "KIP-54 arrived in 0.11"),
+    ({"auto.offset.reset": "by_duration:PT1H"}, "3.9", "KIP-1106 arrived in 4.0"),
 ])
 def test_group_features_do_not_exist_before_their_release(settings, before, since):
     with pytest.raises(UsageError, match=since):
