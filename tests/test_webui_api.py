@@ -374,6 +374,28 @@ def test_search_from_here_names_a_fault_the_search_never_injected() -> None:
     assert "leader move x1" not in out["text"]
 
 
+@pytest.mark.parametrize("name,settings,bounds,why", [
+    ("replication", {"acks": "all"}, {"records": 0, "crashes": 1}, "cannot fail"),
+    ("group", {"auto.offset.reset": "none", "enable.auto.commit": "false"},
+     {"records": 1, "consumers": 1, "partitions": 1, "commit": "sync-after-processing"},
+     "SomeRecordProcessed is never reached"),
+])
+def test_search_from_here_is_no_green_for_a_property_that_cannot_fail(name, settings, bounds,
+                                                                       why) -> None:
+    # With nothing written, or no record ever processed, `check` says not checked (exit 3);
+    # the page said "no path from here violates" it.
+    from kafkacheck.testing import make_model
+    from kafkacheck.webui.search import search_from
+
+    model = make_model(name, settings, **bounds)
+    [start] = model.init_states()
+    prop = "NoAckedWriteLost" if name == "replication" else "AtLeastOnce"
+    out = search_from(model, start, prop, Limits(max_states=100_000))
+    assert (out["found"], out["complete"]) == (False, True)
+    assert out["text"].startswith(f"not checked: {prop}: ") and why in out["text"]
+    assert "no path from here" not in out["text"]
+
+
 def test_a_counterexample_made_under_another_kafka_release_is_refused(
         capsys: pytest.CaptureFixture[str]) -> None:
     from kafkacheck.webui.traces import counterexamples

@@ -11,7 +11,7 @@ from typing import Any
 
 from kafkacheck.config import UsageError, did_you_mean
 from kafkacheck.explorer.bfs import breadth_first
-from kafkacheck.explorer.checks import PropertySet
+from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.model.interface import Action, FaultModel, Message, Model, State
 from kafkacheck.properties.base import Property, always
 from kafkacheck.webui.session import Limits, label_json
@@ -84,10 +84,13 @@ def search_from(model: Model, state: State, name: str, limits: Limits) -> dict[s
         raise UsageError(f"unknown property {name!r} for model {model.name}"
                          f"{did_you_mean(name, by_name)}")
     target, goal = _target(prop)
-    propset = PropertySet(all=[target], invariants=[] if target.is_step else [target],
-                          steps=[target] if target.is_step else [], sometimes=[],
-                          eventually=[])
-    result = breadth_first(StartingAt(model, state), propset=propset,
+    start = StartingAt(model, state)
+    # A violation search checks what `check` would: the property and the witness it rests
+    # on (Property.needs), so a property that cannot fail from here is not a green.
+    propset = select_properties(start, [name]) if goal == "violation" else PropertySet(
+        all=[target], invariants=[] if target.is_step else [target],
+        steps=[target] if target.is_step else [], sometimes=[], eventually=[])
+    result = breadth_first(start, propset=propset,
                            max_states=limits.max_states, max_seconds=limits.max_seconds,
                            stop_at_first=True)
     violation = result.violation(name)
@@ -112,6 +115,9 @@ def search_from(model: Model, state: State, name: str, limits: Limits) -> dict[s
                      "not cover, so this path is the model's under the default, no verdict")
         out.update(found=True, labels=[label_json(a) for a in violation.trace.actions],
                    length=n, text=text)
+    elif result.complete and name in result.unchecked():
+        out["text"] = (f"not checked: {name}: {result.unchecked()[name]}; nothing is "
+                       f"verified ({counts})")
     elif result.complete and cfg.uncovered:
         out["text"] = (f"not covered: {cfg.uncovered_text()} changes semantics the model "
                        f"does not cover; nothing is verified ({counts})")
