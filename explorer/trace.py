@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from kafkacheck.explorer.native import fingerprint
 from kafkacheck.explorer.result import Step, Trace
 from kafkacheck.model.interface import Action, Model, State, format_action, uses_symmetry
+from kafkacheck.properties.base import Property
 
 ROOT = 0
 """The parent fingerprint recorded for an initial state (fingerprints are never 0)."""
@@ -107,3 +108,13 @@ def replay(model: Model, actions: Sequence[Action], init: State | None = None) -
         if ok:
             return build_trace(model, states, [None, *map(tuple, actions)])
     raise ReplayError(errors[0] if errors else "the model has no initial state")
+
+
+def violated_at_end(prop: Property, trace: Trace) -> bool:
+    """Whether an always-property fails at a trace's last state (a step property: at its
+    last step): what makes a replayed counterexample a reproduction."""
+    last = trace.steps[-1]
+    if prop.step is not None:
+        return len(trace.steps) > 1 and not prop.step(trace.steps[-2].state, last.action,
+                                                      last.state)
+    return prop.holds is not None and not prop.holds(last.state)

@@ -514,7 +514,7 @@ def _saved_settings(data: dict[str, Any], cls: Any) -> list[tuple[str, str]]:
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay the action labels of a saved counterexample and re-check the properties."""
     from kafkacheck.explorer.render import trace_lines
-    from kafkacheck.explorer.trace import ReplayError, replay
+    from kafkacheck.explorer.trace import ReplayError, replay, violated_at_end
 
     trace_path, model_name = (args.model, None) if args.trace is None else \
         (args.trace, args.model)
@@ -564,13 +564,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             raise UsageError(f"trace of {name} does not replay: bad action "
                              f"({type(exc).__name__})") from None
         replayed += 1
-        final = trace.steps[-1].state
         broken = [p.name for p in model.properties()
-                  if p.kind == "always" and p.holds is not None and not p.holds(final)]
-        if prop.step is not None and len(trace.steps) > 1:
-            before, last = trace.steps[-2].state, trace.steps[-1]
-            if not prop.step(before, last.action, final) and name not in broken:
-                broken.append(name)
+                  if p.kind == "always" and violated_at_end(p, trace)]
         note = "" if prop.kind == "always" else f" ({prop.kind} property: not re-checked)"
         print(f"{name}: {len(trace)} steps replayed; final state violates: "
               f"{', '.join(broken) or 'nothing'}{note}")

@@ -406,3 +406,17 @@ def test_a_counterexample_made_under_another_kafka_release_is_refused(
     here = explorer_for("acks1-loss").model  # the same settings and bounds, on 4.4
     with pytest.raises(UsageError, match=r"made with --kafka-version 4\.2 \(here 4\.4\)"):
         counterexamples(here, result, "cx.json")
+
+
+def test_a_loaded_trace_that_does_not_violate_its_property_is_refused(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The page labelled a loaded trace with the file's property name unchecked: a trace
+    # relabelled as LeaderInIsr would show as its counterexample.
+    from kafkacheck.webui.traces import counterexamples
+
+    assert main(["check", "acks1-loss", "--property", "NoAckedWriteLost", "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    result["violations"][0]["property"] = "LeaderInIsr"
+    with pytest.raises(UsageError, match="the trace of LeaderInIsr ends in a state that "
+                                         "does not violate it"):
+        counterexamples(explorer_for("acks1-loss").model, result, "cx.json")

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from kafkacheck.config import UsageError
-from kafkacheck.explorer.trace import ReplayError, replay
+from kafkacheck.explorer.trace import ReplayError, replay, violated_at_end
 from kafkacheck.model.interface import Model
 from kafkacheck.webui.session import label_of
 
@@ -58,6 +58,7 @@ def counterexamples(model: Model, data: Any, source: str) -> list[dict[str, Any]
             raise UsageError(f"{source} was made with other {what}: {', '.join(diffs)}; "
                              "give explore the same --set and --bound")
     inits = list(model.init_states())
+    by_name = {p.name: p for p in model.properties()}
     out = []
     for v in data["violations"]:
         steps = v.get("trace") if isinstance(v, dict) else None
@@ -72,6 +73,10 @@ def counterexamples(model: Model, data: Any, source: str) -> list[dict[str, Any]
         except (TypeError, AttributeError, KeyError) as exc:
             raise UsageError(f"{source}: malformed trace of {v.get('property')}: {exc!r}") \
                 from None
+        prop = by_name.get(v.get("property"))  # type: ignore[arg-type]
+        if prop is not None and prop.kind == "always" and not violated_at_end(prop, trace):
+            raise UsageError(f"{source}: the trace of {prop.name} ends in a state that does "
+                             "not violate it")
         out.append({
             "property": v.get("property"), "kind": v.get("kind"), "reason": v.get("reason"),
             "statement": v.get("statement"), "explanation": v.get("explanation"),
