@@ -62,14 +62,16 @@ class Setting:
 def kafka_type_check(name: str, text: str) -> None:
     """Reject what Kafka's ConfigDef rejects for this key's type (Integer.parseInt, ...).
 
-    Uses the generated catalogue of Kafka's own definitions; keys it does not hold pass.
+    Uses the generated catalogue of Kafka's own definitions; keys it does not hold pass,
+    and so does a value an older release had (``VALUE_UNTIL``: absent_in judges it).
     """
     from kafkacheck import catalogue
 
     try:
         catalogue.load().parse_anywhere(name, text)
     except ValueError as exc:
-        raise SettingError(str(exc)) from None
+        if (name, catalogue.java_trim(text)) not in VALUE_UNTIL:
+            raise SettingError(str(exc)) from None
 
 
 def _int(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
@@ -463,7 +465,7 @@ _REGISTRY: tuple[Setting, ...] = (
        "host name verification (https; empty turns it off)"),
     # -- Kafka Streams (StreamsConfig) and Connect (DistributedConfig) ----------------
     _s("processing.guarantee", "streams", "at_least_once",
-       _choice("at_least_once", "exactly_once_v2"),
+       _choice("at_least_once", "exactly_once_v2", "exactly_once", "exactly_once_beta"),
        "exactly_once_v2: transactional producers and read_committed consumers (KIP-447; "
        "exactly_once and exactly_once_beta were removed in 4.0, KAFKA-12689)",
        semantics=(PRODUCER, CONSUMER)),
@@ -687,6 +689,8 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("partition.assignment.strategy", "cooperative-sticky"): ((2, 4), "KIP-429"),
     # StreamsConfig: 2.6-2.8 call the same protocol exactly_once_beta (not modelled).
     ("processing.guarantee", "exactly_once_v2"): ((3, 0), "KIP-732"),
+    ("processing.guarantee", "exactly_once"): ((0, 11), "KIP-129"),
+    ("processing.guarantee", "exactly_once_beta"): ((2, 6), "KIP-447"),
     # A key ending in ':' stands for every value with that prefix.
     ("auto.offset.reset", "by_duration:"): ((4, 0), "KIP-1106"),
     ("partitioner.class", "org.apache.kafka.clients.producer.RoundRobinPartitioner"):
@@ -701,6 +705,8 @@ VALUE_UNTIL: dict[tuple[str, str], tuple[Version, str]] = {
         ((4, 0), "KAFKA-18262"),
     ("partitioner.class", "org.apache.kafka.clients.producer.UniformStickyPartitioner"):
         ((4, 0), "KAFKA-18262"),
+    ("processing.guarantee", "exactly_once"): ((4, 0), "KAFKA-12689"),
+    ("processing.guarantee", "exactly_once_beta"): ((4, 0), "KAFKA-12689"),
 }
 
 

@@ -312,3 +312,23 @@ def test_a_feature_level_at_its_release_default_names_the_upgraded_cluster_case(
     explicit = make_model("transactions", {"transactional.id": "app",
                                            "transaction.version": "2"})
     assert not any("assumed" in n for n in explicit.notes())
+
+
+@pytest.mark.parametrize("value,release,message", [
+    ("exactly_once", "4.0", "removed in 4.0 by KAFKA-12689"),
+    ("exactly_once_beta", "4.4", "removed in 4.0 by KAFKA-12689"),
+    ("exactly_once_beta", "2.5", "KIP-447 arrived in 2.6"),
+    ("exactly_once", "0.10", "KIP-129 arrived in 0.11"),
+])
+def test_older_streams_guarantees_exist_only_in_their_releases(value, release, message):
+    with pytest.raises(UsageError, match=message):
+        make_model("streams", {"processing.guarantee": value}, kafka_version=release)
+
+
+def test_an_older_streams_guarantee_is_a_valid_value_the_model_does_not_cover(capsys):
+    # 3.4 accepts exactly_once_beta (the 4.4 catalogue's validator refused it, exit 2); the
+    # model has exactly_once_v2 and at_least_once only, so no verdict is given.
+    assert cli.main(["check", "streams", "--kafka-version", "3.4", "--set",
+                     "processing.guarantee=exactly_once_beta", "--no-diagram"]) == 3
+    assert "NOT COVERED: processing.guarantee=exactly_once_beta (value not modelled)" in \
+        capsys.readouterr().out

@@ -62,6 +62,12 @@ _DERIVED = {
 }
 
 
+def _eos_family(guarantee: str) -> str:
+    """exactly_once and exactly_once_beta get the clients' EOS overrides as exactly_once_v2
+    does (StreamsConfig: one eosEnabled for every exactly_once variant)."""
+    return EXACTLY_ONCE_V2 if guarantee.startswith("exactly_once") else guarantee
+
+
 class StreamsModel(TransactionsModel):
     """A counting Streams task over the transactions model's consume-transform-produce loop."""
 
@@ -84,8 +90,11 @@ class StreamsModel(TransactionsModel):
     # transactional.id, isolation.level): those stay "not covered" here.
     # The transaction log follows replication.factor and min.insync.replicas here: any
     # value given for its own settings is not covered.
+    # exactly_once (a producer per task, before 4.0) and exactly_once_beta (2.6-3.9) are
+    # not modelled: a run with them is not covered.
     covered_values: ClassVar[dict[str, tuple]] = {
-        "transaction.state.log.replication.factor": (), "transaction.state.log.min.isr": ()}
+        "transaction.state.log.replication.factor": (), "transaction.state.log.min.isr": (),
+        "processing.guarantee": ("at_least_once", EXACTLY_ONCE_V2)}
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "an instance crash while one of its requests is outstanding (its late answer)",
@@ -128,7 +137,7 @@ class StreamsModel(TransactionsModel):
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
         """What Streams gives its clients under processing.guarantee (StreamsConfig
         CONSUMER_DEFAULT_OVERRIDES, CONSUMER_EOS_OVERRIDES, PRODUCER_EOS_OVERRIDES)."""
-        guarantee = kafka["processing.guarantee"]
+        guarantee = _eos_family(kafka["processing.guarantee"])
         return {**{k: v for k, v in _DERIVED[guarantee].items() if k != "transactional.id"},
                 "auto.offset.reset": "earliest",
                 "min.insync.replicas": kafka["min.insync.replicas"],
@@ -143,7 +152,7 @@ class StreamsModel(TransactionsModel):
         check (getMainConsumerConfigs, getRestoreConsumerConfigs): they take effect."""
         if prefix not in ("", "producer.", "consumer."):
             return frozenset()
-        if kafka["processing.guarantee"] != EXACTLY_ONCE_V2:
+        if _eos_family(kafka["processing.guarantee"]) != EXACTLY_ONCE_V2:
             return frozenset({"enable.auto.commit"})
         return frozenset({"enable.auto.commit", "isolation.level", "enable.idempotence",
                           "transactional.id"})
