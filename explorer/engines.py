@@ -10,7 +10,6 @@ is reported *not checked*.
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +114,11 @@ class EngineRequest:
             folder = Path(self.checkpoint)
             if folder.exists() and not folder.is_dir():
                 raise UsageError(f"--checkpoint {folder}: not a folder")
-            _writable(str(folder / "run.json"), "--checkpoint", create=True)
+            if not _checkpoint_or_empty(folder):
+                # write_checkpoint replaces current/, old/ and writing/: never a user's files
+                raise UsageError(f"--checkpoint {folder}: the folder holds files that are not "
+                                 "a kafkacheck checkpoint; give a new or empty folder")
+            _writable(str(folder / "run.json"), "--checkpoint", create=True, shown=str(folder))
         if self.resume is not None and not (Path(self.resume) / "current").is_dir():
             raise UsageError(f"--resume {self.resume}: no checkpoint there")
 
@@ -128,14 +131,32 @@ class EngineRequest:
                         limit_seconds=self.max_seconds)
 
 
-def _writable(path: str, option: str, *, create: bool = False) -> None:
-    """UsageError unless ``path`` can be written (its folder may be created if ``create``)."""
+def _checkpoint_or_empty(folder: Path) -> bool:
+    """Whether ``folder`` is missing, empty, or a checkpoint (current/run.json) whose only
+    entries are the ones write_checkpoint makes."""
+    if not folder.is_dir():
+        return True
+    entries = {p.name for p in folder.iterdir()}
+    return not entries or (entries <= {"current", "old", "writing"}
+                           and (folder / "current" / "run.json").is_file())
+
+
+def _writable(path: str, option: str, *, create: bool = False, shown: str | None = None) -> None:
+    """UsageError unless ``path`` can be written, found by opening it for appending (and
+    removing it again if it was not there); ``create`` makes its folder first."""
     target = Path(path)
-    probe = target.parent
-    while create and not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if target.is_dir() or not probe.is_dir() or not os.access(probe, os.W_OK):
-        raise UsageError(f"{option} {path}: cannot write there")
+    existed = target.exists() or target.is_symlink()
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(path)
+        if create:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a"):
+            pass
+        if not existed:
+            target.unlink()
+    except OSError:
+        raise UsageError(f"{option} {shown or path}: cannot write there") from None
 
 
 def run_check(model: Model, properties: list[str], request: EngineRequest) -> CheckResult:

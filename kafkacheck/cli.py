@@ -404,6 +404,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from kafkacheck.explorer.engines import EngineRequest, run_check
 
     model, _config, props = resolve(args)
+    if args.graph:
+        from kafkacheck.explorer.graph import MAX_EXPORT_STATES
+
+        # A graph past the export limit is refused: stop exploring just past it, not at
+        # the end of a long run.
+        if args.max_states is None or args.max_states > MAX_EXPORT_STATES + 1:
+            args.max_states = MAX_EXPORT_STATES + 1
     request = EngineRequest.from_args(args)
     if not args.no_estimate and not args.resume:
         from kafkacheck.explorer.checks import select_properties
@@ -419,6 +426,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         except OSError as exc:
             _emit(result, args)
             raise UsageError(f"--graph {args.graph}: {exc.strerror or exc}") from None
+        except UsageError:
+            _emit(result, args)
+            raise
     _emit(result, args)
     return _exit_code(result)
 
@@ -450,19 +460,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def _read_saved_result(path: str) -> dict[str, Any]:
     """A `check --json` result file, parsed and shape-checked (UsageError otherwise)."""
-    from kafkacheck.config import MAX_FILE_BYTES, read_text_file
+    from kafkacheck.config import read_json_file
 
-    if path == "-":
-        text = sys.stdin.read(MAX_FILE_BYTES + 1)
-        if len(text) > MAX_FILE_BYTES:
-            raise UsageError("trace on stdin is larger than 1024 KiB")
-    else:
-        text = read_text_file(path, "trace file")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise UsageError(f"cannot read trace {path}: not JSON ({reason})") from None
+    data = read_json_file(path, "trace")
     if not isinstance(data, dict):
         raise UsageError(f"{path} is not a result of `kafkacheck check --json` (not an object)")
     violations = data.get("violations")
@@ -851,6 +851,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _printing_verdict:
             return _printing_verdict[0]
         return EXIT_INCOMPLETE if command in VERDICT_COMMANDS else EXIT_HOLDS
+    except OSError as exc:  # the machine refused a write (a full disk, /dev/full): not a bug
+        where = f" ({exc.filename})" if exc.filename else " (standard output)"
+        print(f"kafkacheck: error: cannot write: {exc.strerror or exc}{where}",
+              file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
         return _internal_error(exc)
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,14 +284,31 @@ def read_text_file(path: str | Path, what: str = "config file",
     except OSError as exc:
         raise UsageError(f"cannot read {what} {p}: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise UsageError(f"{what} {p} is larger than {limit // 1024} KiB: not a "
-                         "configuration file")
+        raise UsageError(f"{what} {p} is larger than {limit // 1024} KiB")
     if b"\0" in data:
         raise UsageError(f"{what} {p} is binary, not text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def read_json_file(path: str, what: str) -> Any:
+    """A JSON document from ``path`` (``-``: standard input), as small as read_text_file
+    allows; UsageError when it cannot be read or is not JSON."""
+    if path == "-":
+        if sys.stdin is None:
+            raise UsageError(f"no standard input to read the {what} from")
+        text = sys.stdin.read(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            raise UsageError(f"{what} on stdin is larger than {MAX_FILE_BYTES // 1024} KiB")
+    else:
+        text = read_text_file(path, f"{what} file")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"cannot read {what} {path}: not JSON ({reason})") from None
 
 
 def load_properties_file(path: str | Path) -> dict[str, str]:
@@ -322,6 +340,11 @@ def overridden_settings(model: Model) -> dict[str, tuple[str, str]]:
     return out
 
 
+# A bound without its own maximum counts steps of one kind (faults, records, restarts):
+# past this no exhaustive or random search gets anywhere, and states hold 64-bit ints.
+BOUND_MAXIMUM = 10_000
+
+
 def _parse_bound(bound: Bound, text: str) -> Any:
     if bound.choices:
         if text not in bound.choices:
@@ -338,8 +361,9 @@ def _parse_bound(bound: Bound, text: str) -> Any:
         ) from None
     if value < bound.minimum:
         raise UsageError(f"invalid value {value} for bound {bound.name}: minimum {bound.minimum}")
-    if bound.maximum is not None and value > bound.maximum:
-        raise UsageError(f"invalid value {value} for bound {bound.name}: maximum {bound.maximum}")
+    maximum = BOUND_MAXIMUM if bound.maximum is None else bound.maximum
+    if value > maximum:
+        raise UsageError(f"invalid value {value} for bound {bound.name}: maximum {maximum}")
     return value
 
 

@@ -380,10 +380,21 @@ def _writable_folder(out: Path) -> Path:
         raise UsageError(f"--out {out}: {probe} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: {probe} is not writable")
-    for name in ("README.md", "results.json", "counterexamples"):
+    for name in ("README.md", "results.json", "protocols.md", "conformance.md",
+                 "counterexamples"):
         target = out / name
-        if target.exists() and not os.access(target, os.W_OK):
+        if not target.exists():
+            continue
+        if target.is_dir() != (name == "counterexamples"):
+            kind = "a folder" if name == "counterexamples" else "a file"
+            raise UsageError(f"--out {out}: {target} is not {kind}")
+        if not os.access(target, os.W_OK):
             raise UsageError(f"--out {out}: {target} is not writable")
+        if name == "README.md":  # read back to replace only the regenerated sections
+            try:
+                target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                raise UsageError(f"--out {out}: {target} is not a UTF-8 text file") from None
     return out
 
 

@@ -281,3 +281,68 @@ def test_consumer_protocol_before_kafka_4_is_refused_not_checked_with_4_4_rules(
     err = one_line_error(capsys, "check", "group", "--set", "group.protocol=consumer",
                          "--kafka-version", "3.7", "--max-states", "10")
     assert "before Kafka 4.0" in err
+
+
+# -- audit 17: output paths, bounds and standard streams ------------------------------------
+
+
+def test_a_checkpoint_never_goes_into_a_folder_of_other_files(tmp_path, capsys):
+    # write_checkpoint replaces current/, old/ and writing/: they held a user's files.
+    for name in ("old/thesis.txt", "current/x.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("mine")
+    err = one_line_error(capsys, "check", "diehard", "--checkpoint", str(tmp_path))
+    assert "holds files that are not a kafkacheck checkpoint" in err
+    assert (tmp_path / "old" / "thesis.txt").read_text() == "mine"
+    # a folder holding a checkpoint of kafkacheck's is taken again
+    assert main(["check", "diehard", "--checkpoint", str(tmp_path / "ck")]) == 1
+    assert main(["check", "diehard", "--checkpoint", str(tmp_path / "ck")]) == 1
+
+
+@pytest.mark.parametrize("option,path", [("--graph", "/proc/x.dot"), ("--graph", "/sys/x.dot"),
+                                         ("--checkpoint", "/proc/ck")])
+def test_an_output_the_machine_refuses_is_found_before_the_search(capsys, option, path):
+    # os.access said yes for /proc and /sys; the failure came after the whole search.
+    err = one_line_error(capsys, "check", "diehard", option, path)
+    assert f"{option} {path}: cannot write there" in err
+
+
+def test_a_graph_too_large_to_export_stops_the_search_just_past_the_limit(tmp_path, capsys):
+    # The limit was found after exploring all 57,909 states, and the result was lost.
+    started = time.monotonic()
+    code, out, err = run(capsys, "check", "replication", "--set", "replication.factor=3",
+                         "--set", "min.insync.replicas=2", "--graph", str(tmp_path / "g.dot"),
+                         "--no-estimate", "--no-diagram")
+    assert code == 2 and "state limit 20,001 reached" in out
+    assert err.strip() == ("kafkacheck: error: state graph has 20,001 states; export is "
+                           "limited to 20,000 (lower the bounds)")
+    assert time.monotonic() - started < 30
+
+
+def test_report_refuses_an_index_file_it_could_not_write_before_any_check(tmp_path, capsys):
+    (tmp_path / "results.json").mkdir()
+    err = one_line_error(capsys, "report", "--out", str(tmp_path), "--only", "claims")
+    assert "results.json is not a file" in err
+
+
+def test_a_bound_without_its_own_maximum_stops_at_ten_thousand(capsys):
+    # 10**20 crashes overflowed the 64-bit state fields: an internal error, exit 70.
+    err = one_line_error(capsys, "check", "replication", "--bound",
+                         "crashes=99999999999999999999")
+    assert "maximum 10000" in err
+    with pytest.raises(UsageError, match="maximum 10000"):
+        testing.check(bounds={"crashes": 10**30})
+
+
+def test_an_output_the_machine_cannot_take_is_one_line_exit_2(capsys, monkeypatch):
+    # A full disk (/dev/full) was "internal error", exit 70; closed stdin for `replay -`
+    # was an AttributeError.
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("kafkacheck.cli._emit", full)
+    err = one_line_error(capsys, "check", "diehard", "--json")
+    assert "cannot write: No space left on device" in err
+    monkeypatch.setattr("sys.stdin", None)
+    err = one_line_error(capsys, "replay", "-")
+    assert "no standard input to read the trace from" in err

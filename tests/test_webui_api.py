@@ -289,12 +289,18 @@ def test_explore_bad_input_is_one_line_and_exit_2(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     bad_json = tmp_path / "bad.json"
     bad_json.write_text("{not json")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
     other = tmp_path / "other.json"
     other.write_text(json.dumps(check_json("producer-retry-duplicates")))
     cases = [
         (["explore", "acks1-los"], "unknown model or preset 'acks1-los'"),
-        (["explore", "acks1-loss", "--trace", str(tmp_path / "none.json")], "cannot read trace"),
+        (["explore", "acks1-loss", "--trace", str(tmp_path / "none.json")],
+         "trace file not found"),
         (["explore", "acks1-loss", "--trace", str(bad_json)], "cannot read trace"),
+        # an endless device or a deeply nested document: refused, not read forever
+        (["explore", "acks1-loss", "--trace", "/dev/zero"], "is not a regular file"),
+        (["explore", "acks1-loss", "--trace", str(deep)], "nested too deeply"),
         (["explore", "acks1-loss", "--trace", str(other)],
          "is a result of model 'producer', not 'replication'"),
         (["explore", "acks1-loss", "--port", "70000"], "--port 70000"),

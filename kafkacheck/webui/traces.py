@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 
-from kafkacheck.config import UsageError
+from kafkacheck.config import UsageError, read_json_file
 from kafkacheck.explorer.trace import ReplayError, replay, violated_at_end
 from kafkacheck.model.interface import Model
 from kafkacheck.webui.session import label_of
 
 
 def read_result_file(path: str) -> Any:
-    """The JSON document in ``path`` (``-`` for standard input); UsageError when unreadable."""
-    try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        return json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read trace {path}: {exc}") from None
+    """The JSON document in ``path`` (``-`` for standard input); UsageError when unreadable,
+    endless (a device, a FIFO), too large or nested too deeply."""
+    return read_json_file(path, "trace")
 
 
 def _differences(theirs: Any, ours: dict[str, str]) -> list[str]:
