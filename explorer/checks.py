@@ -30,7 +30,7 @@ def select_properties(model: Model, names: Sequence[str] = (),
     by_name = {p.name: p for p in available}
     if names:
         chosen = []
-        for name in names:
+        for name in dict.fromkeys(names):  # a property named twice is checked once
             if name not in by_name:
                 hint = did_you_mean(name, by_name)
                 raise UsageError(f"unknown property {name!r} for model {model.name}{hint}")

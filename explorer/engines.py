@@ -65,8 +65,11 @@ class EngineRequest:
             max_states=args.max_states, max_seconds=args.max_seconds,
             max_depth=args.max_depth, stop_at_first=args.stop_at_first, graph=args.graph,
             memory_budget=parse_size(args.memory_budget) if args.memory_budget else None,
-            checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
+            checkpoint=args.checkpoint,
+            checkpoint_every=600.0 if args.checkpoint_every is None else args.checkpoint_every,
             resume=args.resume, progress_every=args.progress_every, json=args.json)
+        if args.checkpoint_every is not None and args.checkpoint is None:
+            raise UsageError("--checkpoint-every needs --checkpoint DIR (it would be ignored)")
         request.validate()
         return request
 

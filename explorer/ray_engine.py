@@ -81,10 +81,28 @@ def connect(address: str | None, workers: int) -> Any:
             except (ConnectionError, RuntimeError):
                 ray.init(num_cpus=max(workers, os.cpu_count() or 1), **options)
         else:
+            _reachable(address)
             ray.init(address=address, **options)
+    except UsageError:
+        raise
     except Exception as exc:  # Ray raises many kinds; all mean "no cluster there"
         raise UsageError(f"--ray {address}: cannot reach a Ray cluster: {exc}") from None
     return ray
+
+
+def _reachable(address: str) -> None:
+    """UsageError unless HOST:PORT (or ray://HOST:PORT) accepts a TCP connection within 5 s:
+    ray.init retries an unreachable address for minutes, printing its logs."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--ray {address}: give auto or a cluster address HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--ray {address}: cannot reach a Ray cluster there "
+                         f"({getattr(exc, 'strerror', None) or exc})") from None
 
 
 def ray_breadth_first(

@@ -48,8 +48,11 @@ def simulate(
             seen.add(fp_of(state))
             broken = _check(props, state, None, None, violated)
             _witness(model, props, result, states, actions)
-            for _step in range(depth):
+            for step in range(depth):
                 if broken:
+                    break
+                if deadline is not None and step % 256 == 255 and time.monotonic() > deadline:
+                    result.stop_reason = "time limit reached"  # within a long walk too
                     break
                 options = [(a, t) for a, t in model.successors(state)
                            if within is None or within(t)]

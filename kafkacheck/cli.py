@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--checkpoint", metavar="DIR", default=None,
                          help="save the search at level boundaries (every "
                          "--checkpoint-every seconds) for --resume")
-    p_check.add_argument("--checkpoint-every", type=float, default=600.0, metavar="S",
+    p_check.add_argument("--checkpoint-every", type=float, default=None, metavar="S",
                          help="seconds between checkpoints (default 600)")
     p_check.add_argument("--resume", metavar="DIR", default=None,
                          help="continue a search saved with --checkpoint")
@@ -284,14 +284,14 @@ def _add_calculator_parsers(sub: Any) -> None:
                    help="partitions of the topic")
     q.add_argument("--records", type=_count(1), default=100, metavar="R",
                    help="records sent one after another (default 100)")
-    q.add_argument("--batch-size", type=_count(1), default=16384, metavar="BYTES",
+    q.add_argument("--batch-size", type=_count(1), default=None, metavar="BYTES",
                    help="batch.size (default 16384)")
-    q.add_argument("--record-bytes", type=_count(1), default=100, metavar="BYTES",
+    q.add_argument("--record-bytes", type=_count(1), default=None, metavar="BYTES",
                    help="each record's size inside its batch (default 100)")
     q.add_argument("--random", default=None, metavar="V1,V2,...",
                    help="the ThreadLocalRandom.nextInt() values Kafka draws, in order")
-    q.add_argument("--seed", type=int, default=0,
-                   help="draw the random values from this seed instead (printed)")
+    q.add_argument("--seed", type=int, default=None,
+                   help="draw the random values from this seed instead (printed; default 0)")
     q.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -339,12 +339,21 @@ def cmd_partitioner_sequence(args: argparse.Namespace) -> int:
     """Print where each keyless record goes."""
     from kafkacheck import calculators
 
+    sticky_only = [option for option, value in (
+        ("--random", args.random), ("--seed", args.seed), ("--batch-size", args.batch_size),
+        ("--record-bytes", args.record_bytes)) if value is not None]
     if args.partitioner == "roundrobin":
+        if sticky_only:
+            raise UsageError(f"{', '.join(sticky_only)}: RoundRobinPartitioner draws no random "
+                             "value and does not depend on batches (drop it)")
         answer = calculators.round_robin_sequence(args.records, args.partitions)
     else:
+        if args.random is not None and args.seed is not None:
+            raise UsageError("--random and --seed are alternatives: give one")
         draws = calculators.parse_draws(args.random) if args.random is not None else None
-        answer = calculators.sticky_sequence(args.records, args.partitions, args.batch_size,
-                                             args.record_bytes, draws, args.seed)
+        answer = calculators.sticky_sequence(
+            args.records, args.partitions, args.batch_size or 16384, args.record_bytes or 100,
+            draws, args.seed or 0)
     print(json.dumps(answer.as_json(), indent=1) if args.json else answer.text())
     return EXIT_HOLDS
 

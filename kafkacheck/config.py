@@ -367,11 +367,22 @@ def _parse_bound(bound: Bound, text: str) -> Any:
     return value
 
 
-def unknown_keys_message(items: Sequence[str]) -> str:
+# Unknown keys named in one error: past these the rest of a file is not examined (each
+# name's did-you-mean is a search of the whole catalogue).
+MAX_UNKNOWN_NAMED = 20
+
+
+def unexamined_note(unexamined: int) -> str:
+    """How many keys were left unexamined after MAX_UNKNOWN_NAMED unknown ones."""
+    return f" (and {unexamined} more keys not examined)" if unexamined else ""
+
+
+def unknown_keys_message(items: Sequence[str], unexamined: int = 0) -> str:
     """One line naming every unknown key (each with its did-you-mean)."""
-    if len(items) == 1:
+    if len(items) == 1 and not unexamined:
         return f"unknown Kafka setting {items[0]}"
-    return f"{len(items)} unknown Kafka settings: {', '.join(items)}"
+    return f"{len(items)} unknown Kafka settings{unexamined_note(unexamined)}: " \
+        f"{', '.join(items)}"
 
 
 def _known_elsewhere(key: str) -> tuple[bool, str]:
@@ -490,12 +501,16 @@ def build_config(
     for name in model_cls.settings:
         kafka[name] = starting_value(name)
     unknown: list[str] = []
-    for key, text in raw.items():
+    unexamined = 0
+    for i, (key, text) in enumerate(raw.items()):
         setting = kafka_settings.lookup(key)
         if setting is None:
             known, hint = _known_elsewhere(key)
             if not known:
                 unknown.append(f"{key!r}{hint}")
+                if len(unknown) == MAX_UNKNOWN_NAMED and i + 1 < len(raw):
+                    unexamined = len(raw) - i - 1  # the run is refused anyway: say so now
+                    break
                 continue
             try:
                 not_modelled[key] = _catalogue_value(key, text)
@@ -514,7 +529,7 @@ def build_config(
         else:
             not_modelled[key] = value
     if unknown:
-        raise UsageError(unknown_keys_message(unknown))
+        raise UsageError(unknown_keys_message(unknown, unexamined))
     bound_values: dict[str, Any] = {b.name: b.default for b in model_cls.bounds}
     by_name = {b.name: b for b in model_cls.bounds}
     for key, text in bounds:

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafkacheck import catalogue
-from kafkacheck.config import UsageError, build_config, load_properties_file
+from kafkacheck.config import (
+    MAX_UNKNOWN_NAMED,
+    UsageError,
+    build_config,
+    load_properties_file,
+    unexamined_note,
+)
 from kafkacheck.model import registry, versions
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients.consumer_config import BROKER_KEYS, CLIENT_KEYS
@@ -70,6 +76,7 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
     cat = catalogue.load()
     files: list[ConfigFile] = []
     problems: list[str] = []
+    unexamined = 0
     for spec in specs:
         role, path = _split_spec(spec)
         values = load_properties_file(path)
@@ -79,10 +86,16 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
             if role is None:
                 raise UsageError(f"{path}: cannot tell which role it plays ({why}); name it "
                                  f"as ROLE:{path} with ROLE one of {', '.join(catalogue.ROLES)}")
-        infos = [cat.classify(role, key) for key in values]
-        if version < (4, 0):
-            infos = [_older_release(i, cat.version) for i in infos]
-        for info in infos:
+        infos = []
+        for n, key in enumerate(values):
+            info = cat.classify(role, key)
+            if version < (4, 0):
+                info = _older_release(info, cat.version)
+            infos.append(info)
+            if len(problems) == MAX_UNKNOWN_NAMED:
+                # refused anyway: each further did-you-mean searches the whole catalogue
+                unexamined += len(values) - n
+                break
             if info.kind == "unknown":
                 problems.append(f"{path}: {info.key!r}{info.detail}")
             elif info.definition is not None and info.kind in ("kafka", "kafka-prefix"):
@@ -98,8 +111,8 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
                                     f"{info.key}: {exc}")
         files.append(ConfigFile(path, role, why, values, infos))
     if problems:
-        head = "unknown or invalid Kafka setting" if len(problems) == 1 else \
-            f"{len(problems)} unknown or invalid Kafka settings"
+        head = "unknown or invalid Kafka setting" if len(problems) == 1 and not unexamined \
+            else f"{len(problems)} unknown or invalid Kafka settings{unexamined_note(unexamined)}"
         raise UsageError(f"{head}: {'; '.join(problems)}")
     return files
 

@@ -346,3 +346,40 @@ def test_an_output_the_machine_cannot_take_is_one_line_exit_2(capsys, monkeypatc
     monkeypatch.setattr("sys.stdin", None)
     err = one_line_error(capsys, "replay", "-")
     assert "no standard input to read the trace from" in err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["check", "diehard", "--checkpoint-every", "5"], "--checkpoint-every needs --checkpoint"),
+    (["partitioner-sequence", "--partitions", "3", "--random", "1", "--seed", "5"],
+     "--random and --seed are alternatives"),
+    (["partitioner-sequence", "--partitions", "3", "--partitioner", "roundrobin", "--seed",
+      "5"], "--seed: RoundRobinPartitioner draws no random value"),
+    (["explore", "diehard", "--host", ""], "--host '': give an address"),
+    (["check", "diehard", "--ray", "127.0.0.1:1"], "--ray 127.0.0.1:1: cannot reach a Ray "
+                                                   "cluster there"),
+    (["check", "diehard", "--ray", "nonsense"], "give auto or a cluster address HOST:PORT"),
+])
+def test_an_option_that_would_be_ignored_or_never_answer_is_refused(capsys, argv, message):
+    # Each was silently ignored (or, for an unreachable Ray address, retried for minutes).
+    assert message in one_line_error(capsys, *argv)
+
+
+def test_a_file_of_many_unknown_keys_is_refused_after_twenty_of_them(tmp_path, capsys):
+    # Each unknown key's did-you-mean searches the whole catalogue: 30,000 of them took
+    # 7 minutes in review before the refusal.
+    path = tmp_path / "many.properties"
+    path.write_text("".join(f"producer.override.zz{i}=1\n" for i in range(5000)))
+    started = time.monotonic()
+    for argv in (["check", "producer", "--config", str(path)],
+                 ["review", f"producer:{path}"]):
+        err = one_line_error(capsys, *argv)
+        assert "20 unknown" in err and "(and 4980 more keys not examined)" in err
+    assert time.monotonic() - started < 20
+
+
+def test_a_long_random_walk_stops_at_the_time_limit(capsys):
+    started = time.monotonic()
+    assert main(["simulate", "diehard", "--walks", "2", "--depth", "1000000",
+                 "--max-seconds", "1", "--no-diagram"]) in (1, 3)
+    assert time.monotonic() - started < 10
+    capsys.readouterr()

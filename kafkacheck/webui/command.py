@@ -41,6 +41,9 @@ def explore(args: argparse.Namespace, resolve: Callable[[argparse.Namespace], An
     from kafkacheck.webui.traces import counterexamples, read_result_file
 
     model, _config, focus = resolve(args)
+    if not args.host.strip():
+        # An empty address binds every interface: say 0.0.0.0 if that is what is meant.
+        raise UsageError("--host '': give an address (0.0.0.0 for every interface)")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: give 0 (a free port) up to 65535")
     loaded = []
