@@ -522,9 +522,17 @@ def _saved_settings(data: dict[str, Any], cls: Any) -> list[tuple[str, str]]:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay the action labels of a saved counterexample and re-check the properties."""
+    from kafkacheck.config import did_you_mean
     from kafkacheck.explorer.render import trace_lines
     from kafkacheck.explorer.trace import ReplayError, replay, violated_at_end
 
+    ignored = [option for option, given in (("--json", args.json),
+                                            ("--max-states", args.max_states is not None),
+                                            ("--max-seconds", args.max_seconds is not None))
+               if given]
+    if ignored:
+        raise UsageError(f"replay takes no {', '.join(ignored)}: it replays the saved traces "
+                         "step by step (kafkacheck check runs a search)")
     trace_path, model_name = (args.model, None) if args.trace is None else \
         (args.trace, args.model)
     data = _read_saved_result(trace_path)
@@ -554,10 +562,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
                           kafka_version=version)
     model = cls(config)
     by_name = {p.name: p for p in model.properties()}
+    for wanted in args.props:  # --property: replay only these violations
+        if wanted not in by_name:
+            raise UsageError(f"unknown property {wanted!r} for model {model.name}"
+                             f"{did_you_mean(wanted, by_name)}")
     status = EXIT_HOLDS
     replayed = 0
     for violation in data["violations"]:
         name = violation["property"]
+        if args.props and name not in args.props:
+            continue
         labels = [tuple(step["label"]) for step in violation["trace"] if step.get("label")]
         if not labels:
             print(f"{name}: no steps to replay (reason: {violation.get('reason', '?')})")
@@ -591,7 +605,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             if status == EXIT_HOLDS:
                 status = EXIT_INCOMPLETE
     if not replayed:
-        raise UsageError(f"{trace_path} holds no trace with steps to replay")
+        of = f" of {', '.join(args.props)}" if args.props else ""
+        raise UsageError(f"{trace_path} holds no trace{of} with steps to replay")
     return status
 
 

@@ -383,3 +383,19 @@ def test_a_long_random_walk_stops_at_the_time_limit(capsys):
                  "--max-seconds", "1", "--no-diagram"]) in (1, 3)
     assert time.monotonic() - started < 10
     capsys.readouterr()
+
+
+def test_replay_refuses_the_search_options_it_would_ignore_and_honours_property(
+        tmp_path, capsys):
+    assert main(["check", "acks1-loss", "--json"]) == 1
+    path = tmp_path / "cx.json"
+    path.write_text(capsys.readouterr().out)
+    for option in (["--json"], ["--max-states", "1"], ["--max-seconds", "5"]):
+        assert "replay takes no " + option[0] in one_line_error(capsys, "replay", str(path),
+                                                                *option)
+    assert "unknown property 'NoAckedWriteLos' for model replication (did you mean " \
+        "NoAckedWriteLost?)" in one_line_error(capsys, "replay", str(path), "--property",
+                                                 "NoAckedWriteLos")
+    code, out, _ = run(capsys, "replay", str(path), "--property", "NoAckedWriteLost")
+    assert code == 1 and out.startswith("NoAckedWriteLost: ")
+    assert "CommittedRecordsStay: " not in out
