@@ -15,6 +15,7 @@ import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kafkacheck import catalogue
@@ -130,9 +131,18 @@ def _older_release(info: catalogue.KeyInfo, catalogue_version: str) -> catalogue
 
 
 def _split_spec(spec: str) -> tuple[str | None, str]:
+    """ROLE:PATH or PATH; a prefix close to a role, with no file of the whole name, is a
+    mistyped role (producr:p.properties), named with the close one."""
     role, sep, path = spec.partition(":")
     if sep and role in catalogue.ROLES:
+        if not path:
+            raise UsageError(f"{spec}: give the file after {role}:")
         return role, path
+    if sep and role and not Path(spec).exists():
+        hint = catalogue.did_you_mean(role, catalogue.ROLES)
+        if hint:
+            raise UsageError(f"unknown role {role!r} in {spec}{hint} (roles: "
+                             f"{', '.join(catalogue.ROLES)})")
     return None, spec
 
 

@@ -399,3 +399,12 @@ def test_replay_refuses_the_search_options_it_would_ignore_and_honours_property(
     code, out, _ = run(capsys, "replay", str(path), "--property", "NoAckedWriteLost")
     assert code == 1 and out.startswith("NoAckedWriteLost: ")
     assert "CommittedRecordsStay: " not in out
+
+
+def test_review_names_a_mistyped_role_with_the_close_one(tmp_path, capsys, monkeypatch):
+    # "config file not found: producr:ok.properties" left the typo to be guessed.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ok.properties").write_text("acks=all\n")
+    err = one_line_error(capsys, "review", "producr:ok.properties")
+    assert "unknown role 'producr' in producr:ok.properties (did you mean producer?)" in err
+    assert "give the file after producer:" in one_line_error(capsys, "review", "producer:")
