@@ -345,11 +345,19 @@ def _make_variant_factory(specs: Sequence[str]) -> Any:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    """Judge a recorded history (from a run summary or a soak result) against the model."""
+    """Judge a recorded history (from a run summary or a soak result) against the model.
+
+    What the run itself recorded as going wrong (its judgement's problems, a soak round that
+    never recovered) is carried over: a history judged again never passes where its run
+    failed.
+    """
+    from kafkacheck.config import UsageError
+
     from .conform import judge, render
     from .history import read_events
     from .predict import RunConfig, predict
     from .soak import FOCUS as SOAK_FOCUS
+    from .soak import stopped_early
     from .txn_scenario import judge_txn_run, load_txn_run
 
     try:
@@ -365,16 +373,21 @@ def cmd_judge(args: argparse.Namespace) -> int:
         faults = list(data["faults"])
         # what the run set out to observe: a scenario's focus, or the soak's group kinds
         focus = list(data.get("focus", SOAK_FOCUS if "soak" in data else ()))
+        recorded_problems = list(data.get("judgement", {}).get("problems", []))
+        if "soak" in data:
+            recorded_problems += stopped_early(data)
         # A transactions run records outcomes and reads, not an event history.
         recorded: Any = (load_txn_run(data["history_path"]) if config.transactional
                          else read_events(data["history_path"]))
         factory = _variant_factory(args.variant) if args.variant else None
-    except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError) as exc:
+        prediction = predict(config, faults, factory)
+        judgement = (judge_txn_run(recorded, prediction, recorded_problems)
+                     if config.transactional
+                     else judge(recorded, prediction, focus, recorded_problems))
+    except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError,
+            UsageError) as exc:
         print(f"cannot judge {args.result}: {exc}", file=sys.stderr)
         return 2
-    prediction = predict(config, faults, factory)
-    judgement = (judge_txn_run(recorded, prediction) if config.transactional
-                 else judge(recorded, prediction, focus))
     print(render(judgement))
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

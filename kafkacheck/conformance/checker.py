@@ -10,10 +10,10 @@ workload, restated here:
   the observed offsets of that partition.
 * **inconsistent offsets**: one offset of a partition holds two different values.
 * **duplicate**: one value sits at two or more offsets of a partition.
-* **lost write**: an acknowledged send whose value no successful poll returned
-  although it should have: either a successful poll read a value at the same or
-  a higher index of that partition, or a *complete read* of that partition began
-  after the send was acknowledged.
+* **lost write**: an acknowledged send that a *complete read* of its partition
+  begun after the acknowledgement does not contain (whatever other reads saw it),
+  or whose value no successful poll returned although one read a value at the same
+  or a higher index of that partition.
 * **poll skip**: two successive reads of a partition by one consumer (within one
   poll or across consecutive polls) jump over values known to lie between them.
 * **non-monotonic poll**: a consumer's successive reads of a partition go
@@ -27,7 +27,8 @@ Poll checks can group by ``process`` (one consumer instance, Jepsen's view) or
 by ``group`` (the consumer group as one logical reader across crashes and
 restarts).  :func:`duplicate_deliveries` (a value handed to a group's
 processing twice) is an extra, group-level observation used for commit
-strategies; it is not a log anomaly.
+strategies; it is not a log anomaly.  :func:`unsent_reads` (a value read that no
+send of the history carried) says the history is incomplete, not what Kafka did.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ def duplicates(history: History) -> list[Anomaly]:
 
 
 def lost_writes(history: History) -> list[Anomaly]:
-    """Acknowledged sends that no successful poll returned although one should have."""
+    """Acknowledged sends that a later complete read lacks (even when an earlier read had
+    them), or that no successful poll returned although one read past them."""
     ops = as_ops(history)
     orders = version_orders(ops)
     read: dict[str, set[Any]] = defaultdict(set)
@@ -160,6 +162,8 @@ def lost_writes(history: History) -> list[Anomaly]:
         idx = [first[v] for v in values if v in first]
         bound[key] = max(idx, default=-1)
     complete_reads = [op for op in ops if op.f == "poll" and op.complete_read]
+    holds = {c.index: {k: {_hashable(v) for _, v in pairs} for k, pairs in c.reads().items()}
+             for c in complete_reads}
     out = []
     for op in ops:
         if op.f != "send" or op.type != OK:
@@ -168,11 +172,9 @@ def lost_writes(history: History) -> list[Anomaly]:
             first = firsts.get(key, {})
             for offset, value in pairs:
                 v = _hashable(value)
-                if v in read[key]:
-                    continue
                 reasons = []
                 idx = first.get(v)
-                if idx is not None and idx <= bound.get(key, -1):
+                if v not in read[key] and idx is not None and idx <= bound.get(key, -1):
                     reasons.append("a successful poll read this partition at or past its index")
                 later = [
                     c.index
@@ -180,9 +182,10 @@ def lost_writes(history: History) -> list[Anomaly]:
                     if covers(c, key)
                     and op.complete_time is not None
                     and c.invoke_time > op.complete_time
+                    and v not in holds[c.index].get(key, ())
                 ]
                 if later:
-                    reasons.append("a complete read began after the acknowledgement")
+                    reasons.append("a complete read begun after the acknowledgement lacks it")
                 if reasons:
                     out.append(
                         Anomaly(
@@ -381,6 +384,26 @@ def duplicate_deliveries(history: History, by: GroupBy = "group") -> list[Anomal
                 )
             )
     return out
+
+
+def unsent_reads(history: History) -> list[Anomaly]:
+    """Values a successful poll returned that no send of the history carried, whatever its
+    outcome (once per partition, offset and value): a writer is missing from the history."""
+    ops = as_ops(history)
+    sent: dict[str, set[Any]] = defaultdict(set)
+    for op in ops:
+        for key, pairs in op.writes().items():
+            sent[key].update(_hashable(v) for _, v in pairs)
+    out: dict[tuple[str, int, Any], Anomaly] = {}
+    for op in ops:
+        if op.f == "poll" and op.type == OK:
+            for key, pairs in op.reads().items():
+                for offset, value in pairs:
+                    v = _hashable(value)
+                    if v not in sent[key] and (key, offset, v) not in out:
+                        out[(key, offset, v)] = Anomaly("unsent-read", key, (v,), (offset,),
+                                                        {"op": op.index})
+    return list(out.values())
 
 
 def aborted_reads(history: History) -> list[Anomaly]:

@@ -12,16 +12,18 @@ for the run's configuration and faults:
 * predicted but not observed: **not seen** (a bounded run may miss it);
 * neither: **absent**.
 
-A run whose final complete read did not finish, or read nothing although records were
-acknowledged, FAILS: without it lost records cannot be told from unread ones.  So does a run
-that observed nothing to judge: no send acknowledged, a fault it names never injected (no
+A run whose final complete read did not finish, began before an acknowledgement, or read
+nothing although records were acknowledged, FAILS: without it lost records cannot be told
+from unread ones.  So does a group that never processed up to the final read's end, a read
+of a record no send in the history wrote (the history is incomplete), and a run that
+observed nothing to judge: no send acknowledged, a fault it names never injected (no
 nemesis action for it in the history), or a focus kind whose view never applied (no group
-member polled).
+member polled).  A run none of whose judged kinds any model run covers is not covered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,13 +67,18 @@ def observe(history: Sequence[Event] | Sequence[Op]) -> dict[str, list[checker.A
     return found
 
 
+def _final_read(ops: Sequence[Op]) -> Op | None:
+    """The history's last complete read (None when there is none)."""
+    reads = [o for o in ops if o.f == "poll" and o.extra.get("complete")]
+    return reads[-1] if reads else None
+
+
 def final_read_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
     """Why the history's final complete read cannot support a verdict (None if it can)."""
     ops = as_ops(history)
-    reads = [o for o in ops if o.f == "poll" and o.extra.get("complete")]
-    if not reads:
+    last = _final_read(ops)
+    if last is None:
         return "no complete read was recorded"
-    last = reads[-1]
     if last.type != OK:
         return f"the final read did not complete ({last.type}: {last.extra.get('error', '')})"
     if last.extra.get("incomplete"):
@@ -84,6 +91,12 @@ def final_read_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
         return "no send was acknowledged: nothing the cluster promised can be checked"
     if not read:
         return f"{acked} sends were acknowledged but the final read returned nothing"
+    # a record acknowledged after the read began may lie past where it read: not lost
+    late = [o for o in ops if o.f == "send" and o.type == OK
+            and o.complete_time is not None and o.complete_time > last.invoke_time]
+    if late:
+        return (f"the final read began before an acknowledgement ({len(late)} came later, "
+                f"the first: op #{late[0].index}): it must begin after every acknowledgement")
     unread = sorted({key for o in ops if o.f == "send" and o.type == OK
                      for key in o.writes() if not checker.covers(last, key)})
     if unread:
@@ -92,19 +105,70 @@ def final_read_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
     return None
 
 
-def fault_problems(history: Sequence[Event] | Sequence[Op], faults: Sequence[str]) -> list[str]:
-    """The faults a run names that its history shows no nemesis action for (never injected)."""
-    done = {o.f for o in as_ops(history) if o.process == "nemesis"}
+def group_read_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
+    """Why the group view cannot support a verdict: on a partition of the final read the
+    group never processed up to the read's last record, so what it left unprocessed there
+    cannot be told from what it had not reached yet (None if it caught up or no group ran)."""
+    ops = as_ops(history)
+    final = _final_read(ops)
+    polls = [o for o in ops if _is_group_poll(o) and o.type == OK]
+    if not polls or final is None or not final.complete_read:
+        return None  # no group view, or final_read_problem says why
+    reached: dict[str, int] = {}
+    for op in polls:
+        for key, pairs in op.reads().items():
+            for offset, _ in pairs:
+                reached[key] = max(reached.get(key, -1), offset)
+    ends = {key: max(o for o, _ in pairs) for key, pairs in final.reads().items() if pairs}
+    behind = [f"{key} (offset {reached[key] if key in reached else 'none'} of {end})"
+              for key, end in sorted(ends.items()) if reached.get(key, -1) < end]
+    if not behind:
+        return None
+    return (f"the group did not process up to the end of the final read in "
+            f"{', '.join(behind)}: a record it never processed there could not be seen")
+
+
+def unsent_problem(history: Sequence[Event] | Sequence[Op]) -> str | None:
+    """Why the history is incomplete: it reads records no send of it wrote (None if not)."""
+    found = checker.unsent_reads(history)
+    if not found:
+        return None
+    first = found[0]
+    return (f"a record no send in the history wrote was read ({len(found)} such, the first: "
+            f"{first.values[0]!r} at {first.key} offset {first.offsets[0]}): a writer is "
+            "missing from the history")
+
+
+def injection_problems(done: Collection[str], faults: Sequence[str]) -> list[str]:
+    """The faults of ``faults`` none of whose injecting actions (``Fault.injected_by``) is
+    in ``done``, the actions a run shows: the prediction assumes a fault never injected."""
     return [f"the fault {name} was never injected (no {' or '.join(FAULTS[name].injected_by)} "
             "in the history): the prediction assumes it"
             for name in faults if FAULTS[name].injected_by
-            and not done.intersection(FAULTS[name].injected_by)]
+            and not set(done).intersection(FAULTS[name].injected_by)]
+
+
+def fault_problems(history: Sequence[Event] | Sequence[Op], faults: Sequence[str]) -> list[str]:
+    """The faults a run names that its history shows no nemesis action for (never injected)."""
+    return injection_problems({o.f for o in as_ops(history) if o.process == "nemesis"}, faults)
 
 
 def focus_problems(judged: Sequence[str], focus: Sequence[str]) -> list[str]:
-    """The focus kinds missing from a judgement: their view never applied (no group polled)."""
+    """The focus kinds missing from a judgement: their view never applied (no group polled).
+    A focus that names no kind is refused (ValueError)."""
+    unknown = [k for k in focus if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown focus kinds {unknown}; known: {sorted(KINDS)}")
     return [f"{KINDS[k].label} was not observed: no consumer group member's poll was recorded"
             for k in focus if k not in judged]
+
+
+def merged(*problems: Iterable[str]) -> list[str]:
+    """Problems from several sources in order, each once (a recorded one found again)."""
+    out: list[str] = []
+    for source in problems:
+        out += [p for p in source if p not in out]
+    return out
 
 
 @dataclass
@@ -133,6 +197,7 @@ class Judgement:
     kinds: list[KindVerdict]
     problems: list[str]
     prediction: Prediction
+    focus: list[str] = field(default_factory=list)  # the kinds the run set out to observe
 
     @property
     def failed(self) -> bool:
@@ -215,14 +280,21 @@ def kind_verdict(observed: int, status: str) -> str:
     return NOT_SEEN if status == POSSIBLE else ABSENT
 
 
+def nothing_covered(kinds: Sequence[KindVerdict]) -> bool:
+    """No kind judged has a prediction (no model run covers the run): nothing was compared."""
+    return all(k.predicted == NOT_COVERED for k in kinds)
+
+
 def overall(kinds: Sequence[KindVerdict], problems: Sequence[str],
             focus: Sequence[str] = ()) -> str:
     """FAIL on a problem or a failing kind, else not covered (a kind observed that no model
-    run covers, or a focus kind the model makes no prediction for), else conforms."""
+    run covers, a focus kind the model makes no prediction for, or no kind judged that it
+    makes one for), else conforms."""
     if problems or any(k.verdict == FAIL for k in kinds):
         return FAIL
-    if any(k.verdict == NOT_COVERED or (k.kind in focus and k.predicted == NOT_COVERED)
-           for k in kinds):
+    if nothing_covered(kinds) or any(
+            k.verdict == NOT_COVERED or (k.kind in focus and k.predicted == NOT_COVERED)
+            for k in kinds):
         return NOT_COVERED
     return CONFORMS
 
@@ -243,9 +315,8 @@ def rejudge(recorded: dict[str, Any], prediction: Prediction,
                          list(pred.because), list(old.get("excerpt", [])),
                          list(old.get("examples", [])))
         kinds.append(kv)
-    problems = list(recorded.get("problems", []))
-    problems += [p for p in focus_problems([k.kind for k in kinds], focus) if p not in problems]
-    return Judgement(overall(kinds, problems, focus), kinds, problems, prediction)
+    problems = merged(recorded.get("problems", []), focus_problems([k.kind for k in kinds], focus))
+    return Judgement(overall(kinds, problems, focus), kinds, problems, prediction, list(focus))
 
 
 def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction,
@@ -253,16 +324,16 @@ def judge(history: Sequence[Event] | Sequence[Op], prediction: Prediction,
     """Compare the anomalies of ``history`` with what ``prediction`` allows.
 
     ``focus``: the kinds the run set out to observe; one whose view never applied is a
-    problem, as is a final read that cannot support a verdict or a fault never injected;
-    ``scenario_problems``: what the scenario itself saw go wrong (a set-up that never
-    happened).
+    problem, as is a final read (or a group) that cannot support a verdict, a record read
+    that no send wrote or a fault never injected; ``scenario_problems``: what the scenario
+    itself saw go wrong (a set-up that never happened), or what a recorded judgement of it
+    said.
     """
     ops = as_ops(history)
     found = observe(ops)  # a kind missing here: its view does not apply (no group ran)
-    read_problem = final_read_problem(ops)
-    problems = ([read_problem] if read_problem else []) + list(scenario_problems)
-    problems += fault_problems(ops, prediction.faults)
-    problems += focus_problems(list(found), focus)
+    reads = [final_read_problem(ops), group_read_problem(ops), unsent_problem(ops)]
+    problems = merged([p for p in reads if p], scenario_problems,
+                      fault_problems(ops, prediction.faults), focus_problems(list(found), focus))
     judgement = judge_found({k: [a.to_json() for a in v] for k, v in found.items()},
                             problems, prediction, focus)
     for kv in judgement.kinds:
@@ -289,17 +360,22 @@ def judge_found(found: Mapping[str, Sequence[dict[str, Any]]], problems: Sequenc
         kinds.append(KindVerdict(kind_id, kind.label, n, pred.status,
                                  kind_verdict(n, pred.status), list(pred.because),
                                  examples=[dict(e) for e in examples[:3]]))
-    return Judgement(overall(kinds, list(problems), focus), kinds, list(problems), prediction)
+    return Judgement(overall(kinds, list(problems), focus), kinds, list(problems), prediction,
+                     list(focus))
 
 
 def render(j: Judgement) -> str:
     """A few lines of text: the verdict, then one line per observed or failing kind."""
     lines = [f"conformance: {j.verdict}"]
     lines += [f"  problem: {p}" for p in j.problems]
+    if nothing_covered(j.kinds):
+        lines.append(f"  no model run covers any kind judged ({len(j.prediction.outcomes)} "
+                     "model runs)")
     for k in j.kinds:
-        if k.observed or k.verdict in (FAIL, NOT_COVERED):
+        if k.observed or k.verdict in (FAIL, NOT_COVERED) or (
+                k.kind in j.focus and k.predicted == NOT_COVERED):
             lines.append(f"  {k.label}: {k.observed} observed, model says {k.predicted}"
-                         f" -> {k.verdict}")
+                         f" -> {k.verdict}" + (" (the run's focus)" if k.kind in j.focus else ""))
             for line in k.because[:2]:
                 lines.append(f"      {line}")
             for row in k.excerpt:

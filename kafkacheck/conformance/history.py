@@ -123,17 +123,19 @@ class HistoryWriter:
 
 
 def read_events(path: Path | str) -> list[Event]:
-    """Load a JSON-lines history; a truncated last line (crashed writer) is ignored."""
-    events: list[Event] = []
+    """Load a JSON-lines history; a truncated last line (crashed writer) is ignored, any
+    other line that is not JSON is refused (ValueError): the events on it would be lost."""
     with Path(path).open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
+        lines = [(n, line.strip()) for n, line in enumerate(fh, 1) if line.strip()]
+    events: list[Event] = []
+    for i, (n, line) in enumerate(lines):
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if i == len(lines) - 1:
+                break
+            raise ValueError(f"{path}:{n}: not a JSON event ({exc.msg}); only a truncated "
+                             "last line is ignored") from None
     return events
 
 
@@ -209,8 +211,20 @@ class Op:
         return out
 
 
+def _time(event: Event) -> int:
+    """An event's time stamp; an event without one is refused (ValueError): a missing time
+    read as 0 would order every operation wrongly (a read before the acks it follows)."""
+    t = event.get("time")
+    if type(t) not in (int, float):
+        raise ValueError(f"an event has no time stamp ({event.get('process')} "
+                         f"{event.get('type')} {event.get('f')}: time={t!r}): the history "
+                         "cannot order its operations")
+    return int(t)
+
+
 def pair(events: Sequence[Event]) -> list[Op]:
-    """Pair invocations with completions; unmatched invocations become ``info``."""
+    """Pair invocations with completions; unmatched invocations become ``info``.  Every
+    event must carry its ``time`` (see :func:`_time`)."""
     if all("index" in e for e in events):
         ordered = sorted(events, key=lambda e: e["index"])
     else:
@@ -229,7 +243,7 @@ def pair(events: Sequence[Event]) -> list[Op]:
                     process=process,
                     f=e["f"],
                     type=INFO,
-                    invoke_time=int(e.get("time", 0)),
+                    invoke_time=_time(e),
                     complete_time=None,
                     value=None,
                     invoke_value=e.get("value"),
@@ -246,8 +260,8 @@ def pair(events: Sequence[Event]) -> list[Op]:
                     process,
                     e["f"],
                     e["type"],
-                    int(e.get("time", 0)),
-                    int(e.get("time", 0)),
+                    _time(e),
+                    _time(e),
                     e.get("value"),
                     None,
                     {k: v for k, v in e.items() if k not in _CORE},
@@ -257,7 +271,7 @@ def pair(events: Sequence[Event]) -> list[Op]:
             continue
         op = ops[slots.pop(op_key)]
         op.type = e["type"]
-        op.complete_time = int(e.get("time", 0))
+        op.complete_time = _time(e)
         op.value = e.get("value")
         op.extra.update({k: v for k, v in e.items() if k not in _CORE})
     return ops

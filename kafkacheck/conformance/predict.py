@@ -6,8 +6,9 @@ the feature levels the cluster reported) and a set of faults (:data:`FAULTS`).
 stand for those faults); :func:`predict` runs each exhaustively through kafkacheck's
 Python API and reads which ``always`` properties are violated.  An anomaly kind
 (:data:`KINDS`) is *possible* when a property that allows it is violated in some run,
-*impossible* when every run that checks such a property completed with it holding, and
-*not covered* otherwise.  Nothing here is hand-decided per scenario: the mapping from
+*impossible* when each of its causes (the log; for a group's kinds the group's processing
+too) was checked by some run and every run that checks such a property completed with it
+holding, and *not covered* otherwise.  Nothing here is hand-decided per scenario: the mapping from
 properties to the anomalies their violation makes observable is the only table, and it
 is the same for every run.
 
@@ -18,7 +19,9 @@ so the report can say which model runs used what.
 
 from __future__ import annotations
 
+import difflib
 import time
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +41,15 @@ class AnomalyKind:
     label: str
     view: str  # "log": producers and complete reads; "group": what a consumer group processed
     meaning: str
-    #: properties whose violation makes this anomaly observable, with the reason
-    allowed_by: tuple[tuple[str, str], ...]
+    #: what may cause it, one entry per cause (the log; the group's processing): the
+    #: properties whose violation makes the anomaly observable, with the reason.  A cause is
+    #: checked when any one of its properties is; the kind is impossible only when all are.
+    causes: tuple[tuple[tuple[str, str], ...], ...]
+
+    @property
+    def allowed_by(self) -> tuple[tuple[str, str], ...]:
+        """Every property whose violation makes this anomaly observable, with the reason."""
+        return tuple(prop for cause in self.causes for prop in cause)
 
 
 _LOSS = (
@@ -53,6 +63,11 @@ _LOG_CHANGES = (
     ("ReplicasAgreeBelowHw", "two replicas disagree below the high watermark"),
 )
 _DUPLICATES = (("NoDuplicates", "a record was written twice"),)
+#: The group's own processing (the group model): a record committed or started past unread.
+_GROUP_SKIP = (
+    ("AtLeastOnce", "the group committed past an unprocessed record"),
+    ("NoSkippedOffsets", "a member started past an unprocessed record"),
+)
 
 KINDS: dict[str, AnomalyKind] = {
     k.id: k
@@ -62,108 +77,100 @@ KINDS: dict[str, AnomalyKind] = {
             "lost",
             "log",
             "an acknowledged record that a later complete read does not contain",
-            _LOSS,
+            (_LOSS,),
         ),
         AnomalyKind(
             "duplicate",
             "duplicated",
             "log",
             "one record at two offsets of a partition",
-            _DUPLICATES,
+            (_DUPLICATES,),
         ),
         AnomalyKind(
             "reordered",
             "reordered",
             "log",
             "one producer's records in a partition's log out of the order it sent them",
-            (("PartitionOrder", "records reached the log out of send order"),),
+            ((("PartitionOrder", "records reached the log out of send order"),),),
         ),
         AnomalyKind(
             "nonmonotonic-send",
             "acknowledged out of order",
             "log",
             "a producer's later send acknowledged at a lower offset than an earlier one",
-            (("PartitionOrder", "a retried batch was acknowledged after a later one"), *_REUSE),
+            ((("PartitionOrder", "a retried batch was acknowledged after a later one"),
+              *_REUSE),),
         ),
         AnomalyKind(
             "inconsistent-offsets",
             "inconsistent offsets",
             "log",
             "one offset observed holding two different records",
-            (*_REUSE, *_LOG_CHANGES),
+            ((*_REUSE, *_LOG_CHANGES),),
         ),
         AnomalyKind(
             "poll-skip",
             "skipped",
             "log",
             "a reader's successive records jump over records known to lie between them",
-            (*_DUPLICATES, *_REUSE, *_LOG_CHANGES),
+            ((*_DUPLICATES, *_REUSE, *_LOG_CHANGES),),
         ),
         AnomalyKind(
             "nonmonotonic-poll",
             "read backwards",
             "log",
             "a reader's successive records go back or repeat in the partition's order",
-            (*_DUPLICATES, *_REUSE, *_LOG_CHANGES),
+            ((*_DUPLICATES, *_REUSE, *_LOG_CHANGES),),
         ),
         AnomalyKind(
             "aborted-read",
             "failed send read",
             "log",
             "a record whose send failed definitely was read",
-            (("DefiniteFailureAbsent", "a send reported as not written was written"),),
+            ((("DefiniteFailureAbsent", "a send reported as not written was written"),),),
         ),
         AnomalyKind(
             "group:lost-write",
             "never processed",
             "group",
             "an acknowledged record the consumer group never processed",
-            (
-                ("AtLeastOnce", "the group committed past an unprocessed record"),
-                ("NoSkippedOffsets", "a member started past an unprocessed record"),
-                *_LOSS,
-            ),
+            (_GROUP_SKIP, _LOSS),
         ),
         AnomalyKind(
             "group:poll-skip",
             "skipped by the group",
             "group",
             "the group's successive records jump over records known to lie between them",
-            (
-                ("AtLeastOnce", "the group committed past an unprocessed record"),
-                ("NoSkippedOffsets", "a member started past an unprocessed record"),
-                *_DUPLICATES,
-                *_REUSE,
-            ),
+            (_GROUP_SKIP, (*_DUPLICATES, *_REUSE)),
         ),
         AnomalyKind(
             "group:duplicate-delivery",
             "processed twice",
             "group",
             "one record (partition, offset) processed twice by the group",
-            (("AtMostOnce", "a record was processed twice"),),
+            ((("AtMostOnce", "a record was processed twice"),),),
         ),
         AnomalyKind(
             "txn:aborted-read",
             "aborted read (read_committed)",
             "txn",
             "a read_committed consumer returned a record of an aborted or fenced transaction",
-            (("NoAbortedRead", "read_committed returned a record of an aborted transaction"),),
+            ((("NoAbortedRead", "read_committed returned a record of an aborted transaction"),),),
         ),
         AnomalyKind(
             "txn:partial",
             "partly visible transaction",
             "txn",
             "read_committed returned some records of a transaction and not others",
-            (("AtomicCommit", "a transaction was visible on one partition, aborted on another"),
-             ("CommittedNotLost", "part of a committed transaction was lost or aborted")),
+            ((("AtomicCommit", "a transaction was visible on one partition, aborted on another"),
+              ("CommittedNotLost", "part of a committed transaction was lost or aborted")),),
         ),
         AnomalyKind(
             "txn:committed-missing",
             "committed transaction missing",
             "txn",
             "a transaction whose commit returned is not whole in read_committed",
-            (("CommittedNotLost", "a committed transactional record was lost or aborted"),),
+            ((("CommittedNotLost", "a committed transactional record was lost or aborted"),),),
         ),
         AnomalyKind(
             "txn:zombie-not-fenced",
@@ -171,14 +178,14 @@ KINDS: dict[str, AnomalyKind] = {
             "txn",
             "the paused instance's commit succeeded, or failed without a fencing error, after "
             "a newer instance of its transactional.id initialised",
-            (("ZombieFenced", "an older producer epoch appended or committed"),),
+            ((("ZombieFenced", "an older producer epoch appended or committed"),),),
         ),
         AnomalyKind(
             "group:nonmonotonic-poll",
             "group went back",
             "group",
             "the group's successive records go back in the partition's order",
-            (("AtMostOnce", "the group re-read records it had processed"), *_DUPLICATES),
+            ((("AtMostOnce", "the group re-read records it had processed"),), _DUPLICATES),
         ),
     )
 }
@@ -192,7 +199,8 @@ class Fault:
     same model) to the bounds this fault needs in it.  Faults that need the same run are
     merged by taking the larger bound: a run of many rounds is predicted with the faults
     of one round, and the report says so.  ``injected_by`` names the nemesis actions of a
-    history (the scenarios' and the soak's) that show the fault was injected.
+    history (the scenarios' and the soak's; a transactions run's
+    :meth:`~.txn_scenario.TxnRun.nemesis_actions`) that show the fault was injected.
     """
 
     name: str
@@ -265,7 +273,7 @@ FAULTS: dict[str, Fault] = {
             "a transactional producer SIGSTOPped with its transaction open while a newer "
             "instance of its transactional.id initialises, then resumed",
             {"transactions": {"instances": 2}},
-            (),  # the transactions run logs its own steps (TxnRun.faults), not nemesis events
+            ("pause-zombie",),  # the transactions run's step (TxnRun.nemesis_actions)
         ),
         Fault(
             "consumer-crash",
@@ -300,9 +308,20 @@ class RunConfig:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunConfig:
-        """Inverse of :meth:`to_json` (unknown keys are ignored)."""
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        """Inverse of :meth:`to_json`; an unknown key or a value of the wrong JSON type is
+        refused (ValueError): a misspelt key would otherwise predict for the default."""
+        hints = typing.get_type_hints(cls)
+        for key, value in data.items():
+            if key not in hints:
+                close = difflib.get_close_matches(str(key), list(hints), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known: {sorted(hints)}"
+                raise ValueError(f"unknown run config key {key!r}{hint}")
+            # bool is not an int here, nor an int a bool: exact JSON types only
+            types = typing.get_args(hints[key]) or (hints[key],)
+            if type(value) not in types:
+                names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+                raise ValueError(f"run config {key}={value!r}: not {names}")
+        return cls(**data)
 
 
 #: The largest partition count each model is run with (its state space grows fast).
@@ -591,13 +610,13 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
     for kind in KINDS.values():
         allowed = dict(kind.allowed_by)
         pred = KindPrediction(kind.id, NOT_COVERED)
-        checked = False
+        checked: set[str] = set()
         unknown = False
         for o in outcomes:
             for prop, verdict in o.verdicts.items():
                 if prop not in allowed:
                     continue
-                checked = True
+                checked.add(prop)
                 if verdict == "violated":
                     pred.status = POSSIBLE
                     steps = o.steps.get(prop)
@@ -613,7 +632,13 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
                     unknown = True
                     pred.because.append(f"{o.run.model}: {prop} holds only without "
                                         f"{', '.join(o.never_injected)} (never injected)")
-        if pred.status != POSSIBLE and checked and not unknown:
+        # a cause no run checked (the group's processing when no group model ran) leaves the
+        # kind open, whatever the other causes' properties say
+        unchecked = [cause for cause in kind.causes if not checked & {p for p, _ in cause}]
+        if pred.status != POSSIBLE and unchecked:
+            pred.because += [f"no model run checks {' or '.join(p for p, _ in cause)}: "
+                             f"{cause[0][1]}" for cause in unchecked]
+        elif pred.status != POSSIBLE and not unknown:
             pred.status = IMPOSSIBLE
             pred.because = [
                 f"{o.run.model}: {p} holds ({o.distinct_states:,} states)"

@@ -28,12 +28,13 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .cluster import BASE_SETTINGS, KafkaCluster
-from .conform import Judgement, judge_found
+from .conform import Judgement, injection_problems, judge_found, merged
 from .predict import Prediction, RunConfig, predict
 from .result import ScenarioResult
 
@@ -89,6 +90,12 @@ class TxnRun:
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
         return asdict(self)
+
+    def nemesis_actions(self) -> set[str]:
+        """The faults this run shows it injected, named as ``predict.FAULTS`` injected_by
+        names them: the broker kill (``killed``) and the zombie's pause (``zombie_paused_s``)."""
+        return ({"kill-broker"} if self.killed >= 0 else set()) | (
+            {"pause-zombie"} if self.zombie_paused_s > 0 else set())
 
 
 def record_value(writer: str, txn: int, p: int, j: int) -> str:
@@ -161,23 +168,35 @@ RUN_CONFIG = RunConfig(acks="all", min_insync_replicas=2, replication_factor=3,
 RUN_FAULTS = ("broker-kill", "producer-zombie")
 
 
-def txn_problems(run: TxnRun) -> list[str]:
-    """Why the run's reads cannot support a verdict (empty when they can)."""
+def txn_problems(run: TxnRun, faults: Sequence[str] = ()) -> list[str]:
+    """Why the run cannot support a verdict (empty when it can): its reads ended early or came
+    before the last stable offset settled, no transaction committed, read_committed returned
+    nothing, or a fault of ``faults`` (the prediction's) was never injected."""
+    problems = []
     if not run.reads:
-        return ["the run ended early: a transaction's outcome was never reported "
-                "(indefinite), so no zombie step and no reads were made"]
-    if not run.stable:
-        return ["the last stable offset did not reach the high watermark before the reads: "
-                "a committed transaction may be missing from read_committed for that reason"]
-    return []
+        problems.append("the run ended early: a transaction's outcome was never reported "
+                        "(indefinite), so no zombie step and no reads were made")
+    elif not run.stable:
+        problems.append("the last stable offset did not reach the high watermark before the "
+                        "reads: a committed transaction may be missing from read_committed "
+                        "for that reason")
+    if not any(o.outcome == COMMITTED for o in run.outcomes):
+        problems.append("no transaction committed: what read_committed must show was never "
+                        "asked of it")
+    if run.reads and not run.reads.get("read_committed"):
+        problems.append("read_committed returned no record: nothing was read to judge")
+    return problems + injection_problems(run.nemesis_actions(), faults)
 
 
-def judge_txn_run(run: TxnRun, prediction: Prediction) -> Judgement:
-    """The run's breaches (:func:`judge_txn`) judged against what the model allows."""
+def judge_txn_run(run: TxnRun, prediction: Prediction,
+                  scenario_problems: Sequence[str] = ()) -> Judgement:
+    """The run's breaches (:func:`judge_txn`) judged against what the model allows
+    (``scenario_problems``: what a recorded judgement of the run said went wrong)."""
     breaches = judge_txn(run)
     found = {kind: [{"what": item} for item in breaches[key]]
              for kind, key in TXN_KINDS.items()}
-    return judge_found(found, txn_problems(run), prediction)
+    problems = merged(txn_problems(run, prediction.faults), scenario_problems)
+    return judge_found(found, problems, prediction)
 
 
 def load_txn_run(path: str | Path) -> TxnRun:

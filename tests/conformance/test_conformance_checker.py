@@ -285,3 +285,30 @@ def test_a_duplicate_does_not_count_as_a_reorder() -> None:
         "c", {K: [[0, "a"], [1, "b"], [2, "a"]]})
     assert checker.reorders(h.events) == []
     assert kinds(checker.duplicates(h.events)) == [("duplicate", ("a",))]
+
+
+def test_lost_write_a_later_complete_read_lacks_although_an_earlier_read_had_it() -> None:
+    # Audit: a value any poll had returned was never a lost write, so an acknowledged
+    # record read once (by a consumer, or by an earlier complete read) and then gone from
+    # the final complete read was missed; KINDS says "an acknowledged record that a later
+    # complete read does not contain"
+    polled = H().send("p", K, "a", 0).send("p", K, "b", 1).poll("c", {K: [[0, "a"], [1, "b"]]})
+    polled.poll("final", {K: [[0, "a"]]}, complete=True, ends={K: 1})
+    lost = checker.lost_writes(polled.events)
+    assert kinds(lost) == [("lost-write", ("b",))]
+    assert lost[0].detail["reasons"] == [
+        "a complete read begun after the acknowledgement lacks it"]
+    twice = H().send("p", K, "a", 0).send("p", K, "b", 1)
+    twice.poll("audit", {K: [[0, "a"], [1, "b"]]}, complete=True, ends={K: 2})
+    twice.poll("final", {K: [[0, "a"]]}, complete=True, ends={K: 1})
+    lost = checker.lost_writes(twice.events)
+    assert kinds(lost) == [("lost-write", ("b",))]
+    assert lost[0].detail["complete_reads"] == [3]  # the final read, not the audit
+
+
+def test_a_value_read_that_no_send_carried_is_an_unsent_read() -> None:
+    h = H().send("p", K, "a", 0).send("p", K, "x", None, type_="fail")
+    h.poll("c", {K: [[0, "a"], [1, "ghost"], [2, "x"]]})
+    h.poll("c", {K: [[1, "ghost"]]})
+    assert [(a.values, a.offsets) for a in checker.unsent_reads(h.events)] == [
+        (("ghost",), (1,))]

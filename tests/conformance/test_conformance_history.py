@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from kafkacheck.conformance.history import (
     HistoryWriter,
     merge_files,
@@ -65,3 +67,25 @@ def test_writer_prefix_keeps_ops_apart(tmp_path: Path) -> None:
     w2.close()
     ops = pair(read_events(path))
     assert sorted(o.type for o in ops) == ["fail", "ok"]
+
+
+def test_a_malformed_line_other_than_the_last_is_refused(tmp_path: Path) -> None:
+    # Audit: any line that was not JSON was skipped, so a damaged acknowledgement in the
+    # middle vanished and its loss went unseen; only a crashed writer's last line may go
+    path = tmp_path / "h.jsonl"
+    with HistoryWriter(path) as w:
+        w.note("nemesis", "kill", 1)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0][:25], lines[1]]) + "\n")
+    with pytest.raises(ValueError, match=r"h\.jsonl:1: not a JSON event \(.*\); only a "
+                                         r"truncated last line is ignored$"):
+        read_events(path)
+
+
+def test_an_event_without_a_time_stamp_is_refused() -> None:
+    # Audit: a missing time read as 0, so every op "began" together and a final read could
+    # not be told to come after the acknowledgements it must follow
+    with pytest.raises(ValueError, match=r"^an event has no time stamp \(p invoke send: "
+                                         r"time=None\): the history cannot order its "
+                                         r"operations$"):
+        pair([{"process": "p", "type": "invoke", "f": "send", "value": [["t/0", None, 1]]}])

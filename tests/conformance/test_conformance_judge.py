@@ -52,6 +52,11 @@ class H:
         self._add("reader", "ok", "poll", {K: pairs}, complete=True, ends={K: ends}, **extra)
         return self
 
+    def group_poll(self, pairs: list[list[Any]]) -> H:
+        self._add("consumer-1", "invoke", "poll", None, group="g")
+        self._add("consumer-1", "ok", "poll", {K: pairs}, group="g")
+        return self
+
 
 def _prediction(**status: str) -> Prediction:
     kinds = {k: KindPrediction(k, status.get(k.replace("-", "_").replace(":", "_"), IMPOSSIBLE),
@@ -127,3 +132,52 @@ def test_a_model_variant_that_forbids_zombie_acks_turns_a_lossy_history_into_a_f
     assert j.verdict == conform.FAIL
     assert [k.kind for k in j.kinds if k.verdict == conform.FAIL] == [
         "lost-write", "inconsistent-offsets"]
+
+
+def test_a_final_read_begun_before_an_acknowledgement_cannot_support_a_verdict() -> None:
+    # Audit: the final read was invoked before b's acknowledgement came back and did not
+    # hold b; b was not "lost" (no complete read began after its ack) and the run conformed
+    h = H().send("a", 0)
+    h._add("reader", "invoke", "poll", None, complete=True)
+    h.send("b", 1)
+    h._add("reader", "ok", "poll", {K: [[0, "a"]]}, complete=True, ends={K: 2})
+    j = conform.judge(h.events, _prediction())
+    assert j.verdict == conform.FAIL
+    assert j.problems == ["the final read began before an acknowledgement (1 came later, the "
+                          "first: op #2): it must begin after every acknowledgement"]
+
+
+def test_a_group_that_never_reached_the_end_of_the_final_read_cannot_support_a_verdict() -> None:
+    # Audit: the group processed a only, the final read holds a and b: b was never
+    # processed, yet "never processed: 0" conformed (no record past b showed the gap)
+    behind = H().send("a", 0).send("b", 1).group_poll([[0, "a"]]).read([[0, "a"], [1, "b"]], 2)
+    j = conform.judge(behind.events, _prediction(), focus=["group:lost-write"])
+    assert j.verdict == conform.FAIL
+    assert j.problems == ["the group did not process up to the end of the final read in t/0 "
+                          "(offset 0 of 1): a record it never processed there could not be "
+                          "seen"]
+    caught_up = H().send("a", 0).send("b", 1).group_poll([[0, "a"], [1, "b"]]).read(
+        [[0, "a"], [1, "b"]], 2)
+    assert conform.judge(caught_up.events, _prediction(),
+                         focus=["group:lost-write"]).verdict == conform.CONFORMS
+
+
+def test_a_record_read_that_no_send_wrote_makes_the_history_incomplete() -> None:
+    # Audit: a final read holding "ghost", which no send of the history carried, conformed
+    h = H().send("a", 0).read([[0, "a"], [1, "ghost"]], 2)
+    j = conform.judge(h.events, _prediction())
+    assert j.verdict == conform.FAIL
+    assert j.problems == ["a record no send in the history wrote was read (1 such, the first: "
+                          "'ghost' at t/0 offset 1): a writer is missing from the history"]
+
+
+def test_a_run_whose_judged_kinds_no_model_run_covers_is_not_covered() -> None:
+    # Audit: a prediction without model runs has every kind "not covered"; nothing observed
+    # was compared with anything and the run "conformed"
+    blind = _prediction(**{k.replace("-", "_").replace(":", "_"): NOT_COVERED for k in KINDS})
+    ok = H().send("a", 0).read([[0, "a"]], 1)
+    j = conform.judge(ok.events, blind)
+    assert j.verdict == NOT_COVERED
+    assert conform.render(j).splitlines() == [
+        "conformance: not covered", "  no model run covers any kind judged (0 model runs)"]
+    assert conform.rejudge(j.to_json(), blind).verdict == NOT_COVERED

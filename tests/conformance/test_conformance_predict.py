@@ -70,8 +70,9 @@ def test_an_unknown_fault_is_refused() -> None:
         plan(RunConfig(), ["meteor"])
 
 
-def _outcome(verdicts: dict[str, str], complete: bool = True) -> RunOutcome:
-    run = ModelRun("producer", (), (), ("test",))
+def _outcome(verdicts: dict[str, str], complete: bool = True,
+             model: str = "producer") -> RunOutcome:
+    run = ModelRun(model, (), (), ("test",))
     return RunOutcome(run, verdicts, {}, 10, complete, 0.0)
 
 
@@ -104,3 +105,35 @@ def test_lost_responses_duplicate_only_without_idempotence() -> None:
     assert idem.status("lost-write") == IMPOSSIBLE
     (run,) = idem.outcomes
     assert run.complete and run.verdicts["NoDuplicates"] == "holds"
+
+
+def test_a_kind_is_impossible_only_when_every_one_of_its_causes_was_checked() -> None:
+    # Audit: "never processed by the group" was predicted impossible from the producer
+    # model's NoAckedRecordLost alone, with no group model run: the group's own skips
+    # (AtLeastOnce, NoSkippedOffsets) were never checked
+    producer = _outcome({"NoAckedRecordLost": "holds", "NoDuplicates": "holds"})
+    alone = judge_kinds([producer])
+    assert alone["lost-write"].status == IMPOSSIBLE  # the log is its one cause
+    assert alone["group:lost-write"].status == NOT_COVERED
+    assert alone["group:lost-write"].because == [
+        "no model run checks AtLeastOnce or NoSkippedOffsets: the group committed past an "
+        "unprocessed record"]
+    group = _outcome({"AtLeastOnce": "holds", "NoSkippedOffsets": "holds"}, model="group")
+    both = judge_kinds([producer, group])
+    assert both["group:lost-write"].status == IMPOSSIBLE
+    assert judge_kinds([group])["group:lost-write"].status == NOT_COVERED  # the log unchecked
+    # a run with a group but no group model (no commit strategy recorded) predicts nothing
+    assert predict(RunConfig(), []).status("group:lost-write") == NOT_COVERED
+    assert predict(RunConfig(commit="after"), []).status("group:lost-write") == IMPOSSIBLE
+
+
+def test_a_run_config_refuses_an_unknown_key_or_a_wrong_type() -> None:
+    # Audit: unknown keys were dropped, so a misspelt one predicted for the default
+    assert RunConfig.from_json(RunConfig(commit="after").to_json()) == RunConfig(commit="after")
+    with pytest.raises(ValueError, match="^unknown run config key 'comit'; did you mean "
+                                         "'commit'\\?$"):
+        RunConfig.from_json({"comit": "after"})
+    with pytest.raises(ValueError, match="^run config unclean=1: not bool$"):
+        RunConfig.from_json({"unclean": 1})
+    with pytest.raises(ValueError, match="^run config elr='1': not int or null$"):
+        RunConfig.from_json({"elr": "1"})

@@ -57,9 +57,11 @@ GUARANTEES = ("NoAbortedRead", "AtomicCommit", "CommittedNotLost", "ZombieFenced
 
 
 def _clean_run() -> TxnRun:
-    """A run as Kafka should behave: a-t0 committed, a-t1 aborted, z-t0 fenced, b-t0
-    committed; read_committed saw exactly the committed ones, read_uncommitted all."""
-    run = TxnRun("t", 2, 1, zombie_error="_FENCED", zombie_fatal=True)
+    """A run as Kafka should behave: broker 1 killed, the zombie paused; a-t0 committed, a-t1
+    aborted, z-t0 fenced, b-t0 committed; read_committed saw exactly the committed ones,
+    read_uncommitted all."""
+    run = TxnRun("t", 2, 1, zombie_error="_FENCED", zombie_fatal=True, killed=1,
+                 zombie_paused_s=0.8)
     run.outcomes = [TxnOutcome(MAIN, 0, COMMITTED), TxnOutcome(MAIN, 1, ABORTED),
                     TxnOutcome(ZOMBIE, 0, FENCED, "_FENCED"), TxnOutcome(NEWER, 0, COMMITTED)]
     every = [(MAIN, 0), (MAIN, 1), (ZOMBIE, 0), (NEWER, 0)]
@@ -174,6 +176,26 @@ def test_reads_made_before_the_lso_settled_cannot_support_a_verdict():
     run.stable = False
     judgement = judge_txn_run(run, predict(RUN_CONFIG, RUN_FAULTS, _small))
     assert judgement.verdict == FAIL and "last stable offset" in judgement.problems[0]
+
+
+def test_a_run_that_injected_no_fault_committed_nothing_and_read_nothing_does_not_conform():
+    # Audit: broker-kill and producer-zombie configured but neither injected (killed -1, no
+    # pause), no transaction committed and read_committed empty judged to "conforms"
+    run = TxnRun("t", 1, 2, outcomes=[TxnOutcome(ZOMBIE, 0, FENCED, "PRODUCER_FENCED")],
+                 zombie_error="PRODUCER_FENCED", zombie_fatal=True,
+                 reads={"read_committed": []}, stable=True)
+    judgement = judge_txn_run(run, predict(RUN_CONFIG, RUN_FAULTS, _small))
+    assert judgement.verdict == FAIL
+    assert judgement.problems == [
+        "no transaction committed: what read_committed must show was never asked of it",
+        "read_committed returned no record: nothing was read to judge",
+        "the fault broker-kill was never injected (no kill or kill-broker in the history): "
+        "the prediction assumes it",
+        "the fault producer-zombie was never injected (no pause-zombie in the history): the "
+        "prediction assumes it",
+    ]
+    # the recorded kill and pause are what shows each fault was injected
+    assert _judged_run().nemesis_actions() == {"kill-broker", "pause-zombie"}
 
 
 def test_a_recorded_run_reads_back_as_it_was_written(tmp_path: Path):
