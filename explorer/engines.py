@@ -135,13 +135,22 @@ class EngineRequest:
 
 
 def _checkpoint_or_empty(folder: Path) -> bool:
-    """Whether ``folder`` is missing, empty, or a checkpoint (current/run.json) whose only
-    entries are the ones write_checkpoint makes."""
+    """Whether ``folder`` is missing, empty, or holds only what write_checkpoint makes:
+    current/, old/ and writing/ (an interrupted save leaves the last two), each with shard
+    folders, run.json and manifest.json only, and current/ with its run.json."""
     if not folder.is_dir():
         return True
-    entries = {p.name for p in folder.iterdir()}
-    return not entries or (entries <= {"current", "old", "writing"}
-                           and (folder / "current" / "run.json").is_file())
+
+    def made_by_a_save(sub: Path) -> bool:
+        return sub.is_dir() and all(
+            (p.is_dir() and re.fullmatch(r"shard-\d+", p.name))
+            or (p.is_file() and p.name in ("run.json", "manifest.json"))
+            for p in sub.iterdir())
+
+    entries = list(folder.iterdir())
+    return all(p.name in ("current", "old", "writing") and made_by_a_save(p)
+               for p in entries) and (not (folder / "current").exists()
+                                      or (folder / "current" / "run.json").is_file())
 
 
 def _writable(path: str, option: str, *, create: bool = False, shown: str | None = None) -> None:
@@ -150,7 +159,8 @@ def _writable(path: str, option: str, *, create: bool = False, shown: str | None
     target = Path(path)
     existed = target.exists() or target.is_symlink()
     try:
-        if target.is_dir():
+        if existed and not target.is_file():
+            # a folder, a FIFO (opening it waits for a reader), a device, a dangling link
             raise IsADirectoryError(path)
         if create:
             target.parent.mkdir(parents=True, exist_ok=True)

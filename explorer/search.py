@@ -795,6 +795,6 @@ def checkpoint_folder(folder: Path, identity: dict[str, Any]) -> Path:
         bad = [MANIFEST]
     if bad:
         raise UsageError(f"--resume {folder}: the checkpoint is damaged ({bad[0]} is missing, "
-                         "added or changed since it was written); resume from an intact copy "
-                         "or start again")
+                         "added or changed since it was written, or it predates checkpoint "
+                         "manifests); resume from an intact copy or start again")
     return current

@@ -875,10 +875,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _printing_verdict:
             return _printing_verdict[0]
         return EXIT_INCOMPLETE if command in VERDICT_COMMANDS else EXIT_HOLDS
-    except OSError as exc:  # the machine refused a write (a full disk, /dev/full): not a bug
+    except OSError as exc:  # the machine refused (a full disk, /dev/full): not a bug
         where = f" ({exc.filename})" if exc.filename else " (standard output)"
-        print(f"kafkacheck: error: cannot write: {exc.strerror or exc}{where}",
-              file=sys.stderr)
+        print(f"kafkacheck: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
         return _internal_error(exc)

@@ -293,17 +293,17 @@ def read_text_file(path: str | Path, what: str = "config file",
         return data.decode("latin-1")
 
 
-def read_json_file(path: str, what: str) -> Any:
-    """A JSON document from ``path`` (``-``: standard input), as small as read_text_file
-    allows; UsageError when it cannot be read or is not JSON."""
+def read_json_file(path: str, what: str, limit: int = MAX_FILE_BYTES) -> Any:
+    """A JSON document from ``path`` (``-``: standard input) of at most ``limit`` bytes;
+    UsageError when it cannot be read (a device, a FIFO), is too large or is not JSON."""
     if path == "-":
         if sys.stdin is None:
             raise UsageError(f"no standard input to read the {what} from")
-        text = sys.stdin.read(MAX_FILE_BYTES + 1)
-        if len(text) > MAX_FILE_BYTES:
-            raise UsageError(f"{what} on stdin is larger than {MAX_FILE_BYTES // 1024} KiB")
+        text = sys.stdin.read(limit + 1)
+        if len(text) > limit:
+            raise UsageError(f"{what} on stdin is larger than {limit // 1024} KiB")
     else:
-        text = read_text_file(path, f"{what} file")
+        text = read_text_file(path, f"{what} file", limit)
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -555,9 +555,8 @@ def build_config(
             # result is labelled "not covered" for the value asked for (a protocol variant
             # whose own value is not the default refuses it in validate_config).
             kafka[key] = kafka_settings.default_for(key, version)
-    # The release as given, patch included: a backported fix may apply (versions.has_fix).
-    release = version_text if versions.patch(version_text) else versions.text(version)
-    config = Config(kafka, bound_values, frozenset(raw), not_modelled, release, uncovered)
+    config = Config(kafka, bound_values, frozenset(raw), not_modelled,
+                    versions.release(version_text), uncovered)
     validate = getattr(model_cls, "validate_config", None)
     if validate is not None:
         problem = validate(config)

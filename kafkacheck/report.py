@@ -381,7 +381,7 @@ def _writable_folder(out: Path) -> Path:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: {probe} is not writable")
     for name in ("README.md", "results.json", "protocols.md", "conformance.md",
-                 "counterexamples"):
+                 "seed-claims.md", "counterexamples"):
         target = out / name
         if not target.exists():
             continue

@@ -101,10 +101,15 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
                 problems.append(f"{path}: {info.key!r}{info.detail}")
             elif info.definition is not None and info.kind in ("kafka", "kafka-prefix"):
                 try:
-                    catalogue.parse_value(info.definition, values[info.key])
                     setting = kafka_settings.lookup(info.key)
                     if setting is not None and info.kind == "kafka":
-                        setting.value_of(values[info.key])  # the models' own parser too
+                        # Kafka's type check and the models' parser, judged by the release
+                        value = setting.value_of(values[info.key])
+                        absent = kafka_settings.absent_in(info.key, value, version)
+                        if absent:
+                            problems.append(f"{path}: {absent}")
+                    else:
+                        catalogue.parse_value(info.definition, values[info.key])
                 except kafka_settings.SettingError as exc:
                     problems.append(f"{path}: {exc}")
                 except ValueError as exc:
@@ -390,12 +395,12 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         {"records": 1, "crashes": 1, "crash_kind": "process", "leader_changes": 1,
          "lost_acks": 1}, _replication_fixes(settings, version, power=False), notes))
     power_notes = list(notes)
-    if kafka_settings.default_for("eligible.leader.replicas.version", version):
-        power_notes.append(
-            "eligible.leader.replicas.version=1 (KIP-966 ELR), the default of clusters "
-            f"formatted by Kafka {versions.text(version)}; a cluster upgraded "
-            "from 4.0 keeps it at 0 until kafka-features.sh upgrades it; review such a "
-            "cluster with --kafka-version 4.0")
+    elr = "eligible.leader.replicas.version"
+    assumed = kafka_settings.feature_level_assumed(
+        elr, frozenset(settings), kafka_settings.default_for(elr, version),
+        versions.text(version))
+    if assumed is not None:
+        power_notes.append(f"{elr}=1 (KIP-966 ELR) {assumed}")
     guarantees.append(Guarantee(
         "acked-writes-survive-power-loss", "Acknowledged and committed writes survive a power "
         f"failure of a broker (its unflushed data is lost){where}", "replication", props,
@@ -830,7 +835,7 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
     guarantees, not_covered = plan(files, version)
     review = Review(list(files), guarantees, not_covered, max_seconds,
                     catalogue_version=catalogue.load().version,
-                    kafka_version=versions.text(version))
+                    kafka_version=versions.release(str(kafka_version or versions.DEFAULT)))
     # Checks first: each gets an equal share of what is left, 60% of it when fix searches
     # come after (time a check leaves unused passes to the next).
     fraction = 0.6 if fix_search else 1.0

@@ -71,6 +71,13 @@ def patch(value: str) -> int:
     return int(parts[index]) if len(parts) > index else 0
 
 
+def release(value: str) -> str:
+    """A release as kafkacheck names it: '3.6' for 3.6 and 3.6.0, '3.6.1' kept whole (a
+    backported fix may apply, ``has_fix``); ValueError as ``parse``."""
+    version = parse(value)
+    return value.strip() if patch(value) else text(version)
+
+
 def has_fix(value: str, jira: str) -> bool:
     """Whether the release ``value`` (as given, patch included) has backport ``jira``."""
     version = parse(value)

@@ -332,3 +332,22 @@ def test_an_older_streams_guarantee_is_a_valid_value_the_model_does_not_cover(ca
                      "processing.guarantee=exactly_once_beta", "--no-diagram"]) == 3
     assert "NOT COVERED: processing.guarantee=exactly_once_beta (value not modelled)" in \
         capsys.readouterr().out
+
+
+def test_a_2_3_keyless_counter_starts_anywhere_modulo_partitions_added_later():
+    # The random start was drawn modulo the counts up to the partitions of the first send:
+    # one send on 1 partition, then one on 2 (CreatePartitions) could not give (p0, p0).
+    from kafkacheck.model.algorithms.partitioners import (
+        DefaultPartitionerBefore24,
+        TopicView,
+        enumerate_draws,
+    )
+
+    plugin = DefaultPartitionerBefore24(most_partitions=2)
+
+    def two_sends(draw):
+        state, first = plugin.partition(plugin.initial_state(), "t", None, TopicView(1), draw)
+        _, second = plugin.partition(state, "t", None, TopicView(2), draw)
+        return first, second
+
+    assert {pair for _, pair in enumerate_draws(two_sends)} == {(0, 0), (0, 1)}

@@ -344,6 +344,9 @@ def _make_variant_factory(specs: Sequence[str]) -> Any:
     return make
 
 
+RESULT_BYTES = 64 * 1024 * 1024  # a long soak's result; /dev/zero is refused, not read
+
+
 def cmd_judge(args: argparse.Namespace) -> int:
     """Judge a recorded history (from a run summary or a soak result) against the model.
 
@@ -351,17 +354,17 @@ def cmd_judge(args: argparse.Namespace) -> int:
     never recovered) is carried over: a history judged again never passes where its run
     failed.
     """
-    from kafkacheck.config import UsageError
+    from kafkacheck.config import UsageError, read_json_file
 
-    from .conform import judge, render
-    from .history import read_events
+    from .conform import focus_problems, judge, render
+    from .history import as_ops, read_events
     from .predict import RunConfig, predict
     from .soak import FOCUS as SOAK_FOCUS
     from .soak import stopped_early
     from .txn_scenario import judge_txn_run, load_txn_run
 
     try:
-        data = json.loads(args.result.read_text())
+        data = read_json_file(str(args.result), "result", RESULT_BYTES)
         if "scenarios" in data:
             chosen = [s for s in data["scenarios"] if s["scenario"] == args.scenario]
             if not chosen:
@@ -379,6 +382,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
         # A transactions run records outcomes and reads, not an event history.
         recorded: Any = (load_txn_run(data["history_path"]) if config.transactional
                          else read_events(data["history_path"]))
+        if not config.transactional:  # bad input before the prediction (up to minutes)
+            as_ops(recorded)
+            focus_problems([], focus)
         factory = _variant_factory(args.variant) if args.variant else None
         prediction = predict(config, faults, factory)
         judgement = (judge_txn_run(recorded, prediction, recorded_problems)
@@ -386,7 +392,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
                      else judge(recorded, prediction, focus, recorded_problems))
     except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError,
             UsageError) as exc:
-        print(f"cannot judge {args.result}: {exc}", file=sys.stderr)
+        print(f"kafkacheck: error: cannot judge {args.result}: {exc}", file=sys.stderr)
         return 2
     print(render(judgement))
     if args.out is not None:

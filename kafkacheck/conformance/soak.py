@@ -438,7 +438,9 @@ def summarize(run: dict[str, Any]) -> dict[str, Any]:
 
 def load_replay(path: Path) -> list[tuple[list[Fault], float]]:
     """The faults and hold time of each round from a soak result (JSON) or its rounds.jsonl."""
-    text = path.read_text()
+    from kafkacheck.config import read_text_file
+
+    text = read_text_file(path, "soak result", 64 * 1024 * 1024)
     try:
         data = json.loads(text)
         rounds = data["rounds"] if isinstance(data, dict) else data

@@ -722,6 +722,7 @@ class DefaultPartitionerBefore24(RoundRobinPartitioner):
     """
 
     kafka_17632_fix: bool = True
+    most_partitions: int = 0  # the topic's partition count at its largest (0: the view's)
 
     def partition(
         self, state: object, topic: str, key_bytes: bytes | None, view: TopicView, draw: Draw
@@ -731,7 +732,10 @@ class DefaultPartitionerBefore24(RoundRobinPartitioner):
         if key_bytes is not None and state.previous is None:
             return state, partition_for_key(key_bytes, view.num_partitions)
         if key_bytes is None and topic not in dict(state.counters):
-            start = draw(math.lcm(*range(1, view.num_partitions + 1)))
+            # every residue for every count of available partitions, including the counts
+            # of partitions added later
+            most = max(self.most_partitions, view.num_partitions)
+            start = draw(math.lcm(*range(1, most + 1)))
             state = state.with_counter(topic, start)
         return super().partition(state, topic, None, view, draw)
 

@@ -372,7 +372,8 @@ class ProducerModel(Model):
         self.batch_size = batch_size
         self.partitionings = {count: Partitioning(count, batch_size, k["partitioner.class"],
                                                   k["partitioner.ignore.keys"],
-                                                  b["record_partition"], config.kafka_version)
+                                                  b["record_partition"], config.kafka_version,
+                                                  self.partitions)
                               for count in {b["partitions"], self.partitions}}
         self.partitioning = self.partitionings[self.partitions]
         self.broker_rules = self.idempotence_rules()

@@ -77,7 +77,8 @@ class Partitioning:
     """KafkaProducer.partition + RecordAccumulator.append for one topic, enumerated."""
 
     def __init__(self, partitions: int, batch_size: int, partitioner_class: str | None,
-                 ignore_keys: bool, explicit_partition: int, release: str) -> None:
+                 ignore_keys: bool, explicit_partition: int, release: str,
+                 most_partitions: int = 0) -> None:
         version = versions.parse(release)
         self.partitions = partitions
         self.batch_size = batch_size
@@ -94,7 +95,8 @@ class Partitioning:
                     or versions.has_fix(release, "KAFKA-17632")),
                 # KIP-480 (2.4) made DefaultPartitioner sticky for keyless records.
                 "DefaultPartitioner": DefaultPartitioner() if version >= (2, 4)
-                else DefaultPartitionerBefore24(),
+                else DefaultPartitionerBefore24(most_partitions=max(most_partitions,
+                                                                    partitions)),
                 "UniformStickyPartitioner": UniformStickyPartitionerLegacy(),
             }[simple]
         self._cache: dict[tuple, tuple[Placement, ...]] = {}
