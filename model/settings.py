@@ -239,8 +239,11 @@ def _offset_reset(text: str) -> str:
 
 
 def _cleanup_policy(text: str) -> str:
-    # TopicConfig cleanup.policy: a list of delete and compact, in any order (ValidList).
+    # TopicConfig cleanup.policy: a list of delete and compact, in any order (ValidList);
+    # empty from 4.2, KIP-1161: neither, segments are kept forever (VALUE_SINCE).
     parts = {p.strip() for p in text.split(",") if p.strip()}
+    if not text.strip():
+        return ""
     if not parts or not parts <= {"delete", "compact"}:
         raise SettingError("must be a list of: delete, compact")
     return ",".join(p for p in ("delete", "compact") if p in parts)
@@ -275,7 +278,7 @@ _REGISTRY: tuple[Setting, ...] = (
        "may a replica outside the ISR become leader (risking loss)", _bool_render, semantics=_L),
     _s("replica.lag.time.max.ms", "broker", 30000, _int(0),
        "a follower not caught up for this long leaves the ISR"),
-    _s("flush.messages", "topic", LONG_MAX, _int(1),
+    _s("flush.messages", "topic", LONG_MAX, _int(0),
        "fsync after this many messages (default: never; leave it to the OS)", semantics=_L),
     _s("log.flush.interval.messages", "broker", LONG_MAX, _int(1),
        "broker default of flush.messages", semantics=_L),
@@ -691,6 +694,8 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("processing.guarantee", "exactly_once_v2"): ((3, 0), "KIP-732"),
     ("processing.guarantee", "exactly_once"): ((0, 11), "KIP-129"),
     ("processing.guarantee", "exactly_once_beta"): ((2, 6), "KIP-447"),
+    ("cleanup.policy", ""): ((4, 2), "KIP-1161"),
+    ("log.cleanup.policy", ""): ((4, 2), "KIP-1161"),
     # A key ending in ':' stands for every value with that prefix.
     ("auto.offset.reset", "by_duration:"): ((4, 0), "KIP-1106"),
     ("partitioner.class", "org.apache.kafka.clients.producer.RoundRobinPartitioner"):
@@ -705,6 +710,9 @@ VALUE_UNTIL: dict[tuple[str, str], tuple[Version, str]] = {
         ((4, 0), "KAFKA-18262"),
     ("partitioner.class", "org.apache.kafka.clients.producer.UniformStickyPartitioner"):
         ((4, 0), "KAFKA-18262"),
+    # LogConfig took flush.messages >= 0 until KAFKA-12613 (3.3) made it >= 1; 0 flushed
+    # every append, as 1 does (UnifiedLog: unflushed messages >= flush.messages).
+    ("flush.messages", "0"): ((3, 3), "KAFKA-12613"),
     ("processing.guarantee", "exactly_once"): ((4, 0), "KAFKA-12689"),
     ("processing.guarantee", "exactly_once_beta"): ((4, 0), "KAFKA-12689"),
 }
@@ -719,13 +727,15 @@ def absent_in(name: str, value: Any, version: Version) -> str | None:
         return (f"{name} does not exist in Kafka {version_text(version)} ({since[1]} arrived "
                 f"in {version_text(since[0])}; that release ignores the key)")
     for item in value if isinstance(value, tuple) else (value,):
-        prefix = item.split(":", 1)[0] + ":" if isinstance(item, str) else None
-        since = VALUE_SINCE.get((name, item), VALUE_SINCE.get((name, prefix))) \
-            if isinstance(item, str) else None
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            continue
+        item = str(item)  # the tables name values as Kafka reads them: text
+        prefix = item.split(":", 1)[0] + ":"
+        since = VALUE_SINCE.get((name, item), VALUE_SINCE.get((name, prefix)))
         if since is not None and version < since[0]:
             return (f"{name}={item} does not exist in Kafka {version_text(version)} "
                     f"({since[1]} arrived in {version_text(since[0])})")
-        until = VALUE_UNTIL.get((name, item)) if isinstance(item, str) else None
+        until = VALUE_UNTIL.get((name, item))
         if until is not None and version >= until[0]:
             return (f"{name}={item} does not exist in Kafka {version_text(version)} "
                     f"(removed in {version_text(until[0])} by {until[1]})")

@@ -8,6 +8,8 @@ and a default is the one that release shipped.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kafkacheck import cli
@@ -351,3 +353,26 @@ def test_a_2_3_keyless_counter_starts_anywhere_modulo_partitions_added_later():
         return first, second
 
     assert {pair for _, pair in enumerate_draws(two_sends)} == {(0, 0), (0, 1)}
+
+
+def test_flush_messages_zero_is_valid_before_3_3_and_flushes_every_append(capsys):
+    # LogConfig took atLeast(0) until KAFKA-12613 (3.3); 0 flushes every append, as 1 does.
+    argv = ["check", "replication", "--kafka-version", "3.2", "--set", "replication.factor=3",
+            "--set", "min.insync.replicas=2", "--bound", "crash_kind=power-loss",
+            "--no-diagram", "--json"]
+    summaries = []
+    for value in ("0", "1"):
+        assert cli.main([*argv, "--set", f"flush.messages={value}"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        summaries.append((data["distinct_states"], data["result"]))
+    assert summaries[0] == summaries[1]
+    with pytest.raises(UsageError, match="removed in 3.3 by KAFKA-12613"):
+        make_model("replication", {"flush.messages": "0"}, kafka_version="3.3")
+
+
+def test_an_empty_cleanup_policy_exists_from_4_2_kip_1161(capsys):
+    # An empty list keeps every segment (neither delete nor compact): no model covers it.
+    with pytest.raises(UsageError, match="KIP-1161 arrived in 4.2"):
+        make_model("replication", {"cleanup.policy": ""}, kafka_version="4.1")
+    assert cli.main(["check", "replication", "--set", "cleanup.policy=", "--no-diagram"]) == 3
+    assert "NOT COVERED: cleanup.policy=" in capsys.readouterr().out

@@ -209,7 +209,8 @@ class ReplicationModel(Model):
         self.elr = k.get("eligible.leader.replicas.version", 0) == 1
         flush = k["flush.messages"] if "flush.messages" in config.explicit else \
             k["log.flush.interval.messages"]
-        self.flush_every = pt.NEVER if flush >= LONG_MAX else flush
+        # flush.messages=0 (before 3.3) flushes every append, as 1 does
+        self.flush_every = pt.NEVER if flush >= LONG_MAX else max(flush, 1)
         b = self.bound
         self.partitions = b["partitions"]
         self.max_records = b["records"]
