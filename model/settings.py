@@ -494,7 +494,7 @@ _REGISTRY: tuple[Setting, ...] = (
     # topic of replication.factor replicas (KafkaOffsetBackingStore).
     _s("offset.storage.replication.factor", "connect", 3, _int(-1, 32767),
        "replicas of the worker's source-offsets topic; -1: the broker default "
-       "(DistributedConfig, KIP-464)", semantics=_C),
+       "(DistributedConfig, KIP-605, 2.6)", semantics=_C),
     _s("offset.storage.file.filename", "connect", None, _optional_text,
        "standalone worker: source offsets in a local file (StandaloneConfig, "
        "FileOffsetBackingStore), not in an offsets topic", lambda v: v or "", semantics=_C),
@@ -695,6 +695,8 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("processing.guarantee", "exactly_once"): ((0, 11), "KIP-129"),
     ("processing.guarantee", "exactly_once_beta"): ((2, 6), "KIP-447"),
     ("cleanup.policy", ""): ((4, 2), "KIP-1161"),
+    # DistributedConfig: -1 (the broker's default.replication.factor) from KIP-605.
+    ("offset.storage.replication.factor", "-1"): ((2, 6), "KIP-605"),
     ("log.cleanup.policy", ""): ((4, 2), "KIP-1161"),
     # A key ending in ':' stands for every value with that prefix.
     ("auto.offset.reset", "by_duration:"): ((4, 0), "KIP-1106"),

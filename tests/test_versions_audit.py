@@ -370,6 +370,11 @@ def test_flush_messages_zero_is_valid_before_3_3_and_flushes_every_append(capsys
         make_model("replication", {"flush.messages": "0"}, kafka_version="3.3")
 
 
+def test_a_broker_default_offsets_replication_factor_exists_from_2_6_kip_605():
+    with pytest.raises(UsageError, match="KIP-605 arrived in 2.6"):
+        make_model("source", {"offset.storage.replication.factor": "-1"}, kafka_version="2.5")
+
+
 def test_an_empty_cleanup_policy_exists_from_4_2_kip_1161(capsys):
     # An empty list keeps every segment (neither delete nor compact): no model covers it.
     with pytest.raises(UsageError, match="KIP-1161 arrived in 4.2"):
