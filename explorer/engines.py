@@ -112,7 +112,7 @@ class EngineRequest:
         if self.graph is not None:
             if not self.graph.endswith((".dot", ".gv", ".graphml")):
                 raise UsageError(f"--graph {self.graph}: use a .dot, .gv or .graphml file name")
-            _writable(self.graph, "--graph")
+            probe_writable(self.graph, "--graph")
         if self.checkpoint is not None:
             folder = Path(self.checkpoint)
             if folder.exists() and not folder.is_dir():
@@ -121,7 +121,7 @@ class EngineRequest:
                 # write_checkpoint replaces current/, old/ and writing/: never a user's files
                 raise UsageError(f"--checkpoint {folder}: the folder holds files that are not "
                                  "a kafkacheck checkpoint; give a new or empty folder")
-            _writable(str(folder / "run.json"), "--checkpoint", create=True, shown=str(folder))
+            probe_writable(str(folder / "run.json"), "--checkpoint", create=True, shown=str(folder))
         if self.resume is not None and not (Path(self.resume) / "current").is_dir():
             raise UsageError(f"--resume {self.resume}: no checkpoint there")
 
@@ -153,7 +153,8 @@ def _checkpoint_or_empty(folder: Path) -> bool:
                                       or (folder / "current" / "run.json").is_file())
 
 
-def _writable(path: str, option: str, *, create: bool = False, shown: str | None = None) -> None:
+def probe_writable(path: str, option: str, *, create: bool = False,
+                   shown: str | None = None) -> None:
     """UsageError unless ``path`` can be written, found by opening it for appending (and
     removing it again if it was not there); ``create`` makes its folder first."""
     target = Path(path)

@@ -13,6 +13,8 @@ import functools
 import importlib
 import importlib.util
 import json
+import math
+import re
 import shutil
 import signal
 import sys
@@ -23,7 +25,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from .distribution import KAFKA_VERSION, DistributionError, ensure_distribution
+from kafkacheck.config import UsageError, count_limit, did_you_mean
+
+from .distribution import (
+    KAFKA_VERSION,
+    Distribution,
+    DistributionError,
+    check_version,
+    ensure_distribution,
+)
 
 DEFAULT_UP_DIR = Path.home() / ".cache" / "kafkacheck" / "cluster"
 SCENARIO_NAMES = (
@@ -41,29 +51,70 @@ SCENARIO_NAMES = (
     "txn-zombie-broker-kill",
 )
 EXIT = {"conforms": 0, "FAIL": 1, "not covered": 3}
+MAX_ROUNDS = 10_000  # a soak round lasts seconds to minutes: more is weeks of running
+MAX_PARTITIONS = 1_000  # of the soak topic, on a 3-broker test cluster
+MIN_RATE, MAX_RATE = 0.1, 100_000.0  # records/s per producer (one Python pump thread)
+DEFAULT_ROUNDS = {"run": 8, "soak": 50}
+DEFAULT_SEED = 1
+# what a cluster folder of 'up' holds (a failed start leaves only node folders)
+_UP_ENTRY = re.compile(r"node\d+|cluster\.json|pids\.json|\.kafkacheck-probe")
+
+
+def _error(text: str) -> None:
+    """One 'kafkacheck: error: ' line on stderr, whatever the text quotes."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    print(f"kafkacheck: error: {text}", file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that ends bad input with one line and exit code 2."""
 
     def error(self, message: str) -> Any:  # noqa: D102 - argparse's hook
-        print(f"{self.prog}: {message}", file=sys.stderr)
+        _error(f"{self.prog.removeprefix('kafkacheck ')}: {message}")
         raise SystemExit(2)
 
 
+def _count(minimum: int, maximum: int, why: str = "") -> Any:
+    """argparse type of a count option: an integer from ``minimum`` to ``maximum``."""
+
+    def parse(text: str) -> int:
+        try:
+            return count_limit(text, "", minimum, maximum)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(": ") + why) from None
+
+    return parse
+
+
 def _positive(text: str) -> int:
-    """A positive integer argument."""
+    """A count of rounds: 1 to MAX_ROUNDS."""
+    return _count(1, MAX_ROUNDS)(text)
+
+
+def _rate(text: str) -> float:
+    """Records/s per producer: a finite number from MIN_RATE to MAX_RATE."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+        value = math.nan
+    if not (math.isfinite(value) and MIN_RATE <= value <= MAX_RATE):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be a number of records/s from {MIN_RATE:g} to {MAX_RATE:g}")
     return value
+
+
+def _release(text: str) -> str:
+    """A Kafka release the harness can fetch and run (checked before any download)."""
+    try:
+        return check_version(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
     """The argument parser."""
+    from .soak import REPLICATION
+
     ap = _Parser(
         prog="kafkacheck conformance",
         description="Run a real Kafka cluster, record histories, judge them against the model.",
@@ -77,20 +128,24 @@ def _parser() -> argparse.ArgumentParser:
         default=",".join(SCENARIO_NAMES),
         help=f"comma-separated subset of {', '.join(SCENARIO_NAMES)}",
     )
-    run.add_argument("--rounds", type=_positive, default=8,
-                     help="kill rounds for acks-all-kill-rounds")
+    run.add_argument("--rounds", type=_positive, default=None,
+                     help=f"kill rounds for acks-all-kill-rounds ({DEFAULT_ROUNDS['run']})")
     _cluster_args(run)
     soak = sub.add_parser("soak", help="randomised fault rounds with producers and a group")
-    soak.add_argument("--seed", type=int, default=1,
-                      help="seed of the fault draws (same seed, same faults)")
-    soak.add_argument("--rounds", type=_positive, default=50, help="fault rounds (50)")
+    soak.add_argument("--seed", type=int, default=None,
+                      help=f"seed of the fault draws (same seed, same faults; {DEFAULT_SEED})")
+    soak.add_argument("--rounds", type=_positive, default=None,
+                      help=f"fault rounds ({DEFAULT_ROUNDS['soak']})")
     soak.add_argument("--acks", choices=("all", "1"), default="all",
                       help="the producers' acks (all)")
-    soak.add_argument("--min-insync-replicas", type=_positive, default=2,
-                      help="the topic's min.insync.replicas (2)")
-    soak.add_argument("--partitions", type=_positive, default=3,
+    soak.add_argument("--min-insync-replicas", default=2,
+                      type=_count(1, REPLICATION, f" (the topic has {REPLICATION} replicas, "
+                                                  "one per broker)"),
+                      help=f"the topic's min.insync.replicas, 1 to {REPLICATION} (2)")
+    soak.add_argument("--partitions", type=_count(1, MAX_PARTITIONS), default=3,
                       help="partitions of the topic (3)")
-    soak.add_argument("--rate", type=float, default=50.0, help="records/s per producer")
+    soak.add_argument("--rate", type=_rate, default=50.0,
+                      help=f"records/s per producer, {MIN_RATE:g} to {MAX_RATE:g} (50)")
     soak.add_argument("--replay", type=Path, default=None,
                       help="re-apply the faults recorded in a soak result or rounds.jsonl")
     soak.add_argument("--out", type=Path, default=Path("soak-result.json"),
@@ -107,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="start a detached cluster and print its bootstrap servers")
     up.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR,
                     help=f"the cluster's folder ({DEFAULT_UP_DIR})")
-    up.add_argument("--version", default=KAFKA_VERSION,
+    up.add_argument("--version", type=_release, default=KAFKA_VERSION,
                     help=f"the Kafka release to run ({KAFKA_VERSION})")
     down = sub.add_parser("down", help="stop a cluster started with 'up'")
     down.add_argument("--dir", type=Path, default=DEFAULT_UP_DIR,
@@ -125,7 +180,7 @@ def _cluster_args(p: argparse.ArgumentParser, default_roles: str = "combined") -
     p.add_argument("--elr", choices=("default", "on", "off"), default="default",
                    help="format with eligible.leader.replicas.version=1/0 (default: Kafka's)")
     p.add_argument("--workdir", type=Path, default=None, help="where histories go")
-    p.add_argument("--version", default=KAFKA_VERSION,
+    p.add_argument("--version", type=_release, default=KAFKA_VERSION,
                    help=f"the Kafka release to run ({KAFKA_VERSION})")
     p.add_argument("--keep", action="store_true", help="keep the cluster's data and logs")
 
@@ -156,9 +211,56 @@ def _network_choice(args: argparse.Namespace) -> bool | None:
     if args.network == "off":
         return False
     if missing and args.network == "on":
-        print(f"network partitions need {', '.join(missing)}", file=sys.stderr)
+        _error(f"network partitions need {', '.join(missing)}")
         return None
     return not missing
+
+
+def _output(path: Path, option: str) -> None:
+    """UsageError unless a result can be written at ``path`` (probed now, written at the
+    end of a run that takes minutes); its folder is made as the write would make it."""
+    from kafkacheck.explorer.engines import probe_writable
+
+    probe_writable(str(path), option, create=True)
+
+
+def _folder(path: Path, option: str) -> None:
+    """UsageError unless ``path`` is, or can be made, a folder this process writes in."""
+    from kafkacheck.explorer.engines import probe_writable
+
+    if (path.exists() or path.is_symlink()) and not path.is_dir():
+        raise UsageError(f"{option} {path}: not a folder")
+    probe_writable(str(path / ".kafkacheck-probe"), option, create=True, shown=str(path))
+
+
+def _scenario_names(text: str) -> list[str]:
+    """The names of --scenarios, each a known scenario, none twice (UsageError otherwise)."""
+    from .catalog import SCENARIOS
+
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    choose = f"choose from {', '.join(SCENARIOS)}"
+    if not names:
+        raise UsageError(f"--scenarios {text!r} names no scenario; {choose}")
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        hints = "".join(did_you_mean(n, SCENARIOS) for n in unknown[:1])
+        raise UsageError(f"unknown scenarios: {', '.join(unknown)}{hints}; {choose}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"--scenarios names {', '.join(twice)} more than once")
+    return names
+
+
+def _java_and_kafka(version: str) -> Distribution | None:
+    """The Kafka jars, or None after one line saying why they cannot be had (exit 3)."""
+    if shutil.which("java") is None:
+        _error("java is not on PATH: the cluster needs a JDK 17")
+        return None
+    try:
+        return ensure_distribution(version)
+    except (DistributionError, OSError) as exc:
+        _error(f"cannot obtain Kafka {version}: {exc}")
+        return None
 
 
 def _features(args: argparse.Namespace) -> dict[str, int]:
@@ -190,24 +292,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .cluster import KafkaCluster
     from .scenarios import acks_all_kill_rounds
 
-    names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    unknown = [n for n in names if n not in SCENARIOS]
-    if unknown or not names:
-        print(f"unknown scenarios: {unknown}; choose from {list(SCENARIOS)}", file=sys.stderr)
-        return 2
+    # bad input first: every check before this command starts a cluster (15-30 s)
+    names = _scenario_names(args.scenarios)
+    needs = [n for n in names if SCENARIOS[n].network]
+    if needs and args.network == "off":
+        raise UsageError(f"--network off, but scenarios {', '.join(needs)} partition the "
+                         "network: leave them out or drop --network off")
+    if args.rounds is not None and "acks-all-kill-rounds" not in names:
+        raise UsageError("--rounds is for acks-all-kill-rounds, which --scenarios leaves out")
+    rounds = args.rounds or DEFAULT_ROUNDS["run"]
+    _output(args.out, "--out")
+    if args.workdir is not None:
+        _folder(args.workdir, "--workdir")
     network = _network_choice(args)
     if network is None:
         return 3
-    needs = [n for n in names if SCENARIOS[n].network]
     if needs and not network:
-        print(f"scenarios {needs} need network namespaces (root, ip, nft); "
-              "run them as root or leave them out", file=sys.stderr)
+        _error(f"scenarios {needs} need network namespaces (root, ip, nft); "
+               "run them as root or leave them out")
         return 3
     t0 = time.monotonic()
-    try:
-        dist = ensure_distribution(args.version)
-    except DistributionError as exc:
-        print(f"cannot obtain Kafka {args.version}: {exc}", file=sys.stderr)
+    dist = _java_and_kafka(args.version)
+    if dist is None:
         return 3
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kafkacheck-run-"))
     summary: dict[str, Any] = {
@@ -224,7 +330,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for name in names:
             print(f"[kafkacheck] scenario {name} ...", file=sys.stderr, flush=True)
             if name == "acks-all-kill-rounds":
-                res = acks_all_kill_rounds(cluster, workdir / name, rounds=args.rounds)
+                res = acks_all_kill_rounds(cluster, workdir / name, rounds=rounds)
             else:
                 res = SCENARIOS[name].run(cluster, workdir / name)
             data = res.to_json()
@@ -248,26 +354,36 @@ def cmd_soak(args: argparse.Namespace) -> int:
     from .cluster import KafkaCluster
     from .soak import SoakConfig, load_replay, run_soak, summarize
 
-    network = _network_choice(args)
-    if not network:
-        print("the soak injects network partitions: it needs root, ip and nft",
-              file=sys.stderr)
-        return 3
+    # bad input first: every check before this command starts a cluster (15-30 s)
+    if args.network == "off":
+        raise UsageError("the soak injects network partitions: --network off cannot run it")
     replay = None
     if args.replay is not None:
+        given = [o for o, v in (("--rounds", args.rounds), ("--seed", args.seed))
+                 if v is not None]
+        if given:
+            raise UsageError(f"--replay re-applies the recorded rounds: {' and '.join(given)} "
+                             "would be ignored; leave them out")
         try:
             replay = load_replay(args.replay)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"cannot replay {args.replay}: {exc}", file=sys.stderr)
-            return 2
-    try:
-        dist = ensure_distribution(args.version)
-    except DistributionError as exc:
-        print(f"cannot obtain Kafka {args.version}: {exc}", file=sys.stderr)
+        except (OSError, ValueError, KeyError, TypeError, UsageError) as exc:
+            raise UsageError(f"cannot replay {args.replay}: {exc}") from None
+        if not replay:
+            raise UsageError(f"cannot replay {args.replay}: it records no rounds")
+    _output(args.out, "--out")
+    if args.workdir is not None:
+        _folder(args.workdir, "--workdir")
+    network = _network_choice(args)
+    if not network:
+        if network is not None:
+            _error("the soak injects network partitions: it needs root, ip and nft")
+        return 3
+    dist = _java_and_kafka(args.version)
+    if dist is None:
         return 3
     cfg = SoakConfig(
-        seed=args.seed,
-        rounds=len(replay) if replay is not None else args.rounds,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        rounds=len(replay) if replay is not None else args.rounds or DEFAULT_ROUNDS["soak"],
         acks=args.acks,
         min_insync_replicas=args.min_insync_replicas,
         partitions=args.partitions,
@@ -363,13 +479,16 @@ def cmd_judge(args: argparse.Namespace) -> int:
     from .soak import stopped_early
     from .txn_scenario import judge_txn_run, load_txn_run
 
+    if args.out is not None:
+        _output(args.out, "--out")  # before the prediction (up to minutes)
     try:
         data = read_json_file(str(args.result), "result", RESULT_BYTES)
         if "scenarios" in data:
             chosen = [s for s in data["scenarios"] if s["scenario"] == args.scenario]
             if not chosen:
                 names = [s["scenario"] for s in data["scenarios"]]
-                print(f"--scenario must be one of {names}", file=sys.stderr)
+                hint = did_you_mean(args.scenario, names) if args.scenario else ""
+                _error(f"--scenario must be one of {names}{hint}")
                 return 2
             data = chosen[0]
         config = RunConfig.from_json(data["config"])
@@ -392,7 +511,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
                      else judge(recorded, prediction, focus, recorded_problems))
     except (OSError, ValueError, KeyError, TypeError, ImportError, AttributeError,
             UsageError) as exc:
-        print(f"kafkacheck: error: cannot judge {args.result}: {exc}", file=sys.stderr)
+        _error(f"cannot judge {args.result}: {exc}")
         return 2
     print(render(judgement))
     if args.out is not None:
@@ -408,12 +527,24 @@ def cmd_up(args: argparse.Namespace) -> int:
     from .cluster import KafkaCluster, stop_detached
 
     directory: Path = args.dir.expanduser().resolve()
-    if (directory / "pids.json").exists():
-        stop_detached(directory)
+    # bad input first: the folder must be one 'up' may empty and write in
+    _folder(directory, "--dir")
     try:
-        dist = ensure_distribution(args.version)
-    except DistributionError as exc:
-        print(f"cannot obtain Kafka {args.version}: {exc}", file=sys.stderr)
+        strangers = sorted(p.name for p in directory.iterdir()
+                           if not _UP_ENTRY.fullmatch(p.name))
+    except OSError as exc:
+        raise UsageError(f"--dir {directory}: cannot list it ({exc.strerror})") from None
+    if strangers:
+        raise UsageError(f"--dir {directory}: not a cluster folder of 'up' (it holds "
+                         f"{', '.join(strangers[:3])}{', ...' if len(strangers) > 3 else ''}); "
+                         "'up' empties its folder, so give a new or empty one")
+    if (directory / "pids.json").exists():
+        try:
+            stop_detached(directory)
+        except (OSError, ValueError, AttributeError) as exc:
+            raise UsageError(f"--dir {directory}: cannot read pids.json: {exc}") from None
+    dist = _java_and_kafka(args.version)
+    if dist is None:
         return 3
     if directory.exists():
         shutil.rmtree(directory)
@@ -437,9 +568,12 @@ def cmd_down(args: argparse.Namespace) -> int:
 
     directory: Path = args.dir.expanduser().resolve()
     if not (directory / "pids.json").exists():
-        print(f"no running cluster recorded in {directory}", file=sys.stderr)
+        print(f"[kafkacheck] no running cluster recorded in {directory}", file=sys.stderr)
         return 0
-    pids = stop_detached(directory)
+    try:
+        pids = stop_detached(directory)
+    except (OSError, ValueError, AttributeError) as exc:
+        raise UsageError(f"--dir {directory}: cannot read pids.json: {exc}") from None
     print(f"[kafkacheck] stopped {len(pids)} processes: {pids}", file=sys.stderr)
     return 0
 
@@ -449,7 +583,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     from .network import STATE_DIR, cleanup_stale, missing_tools
 
     if "root" in missing_tools():
-        print("cleanup needs root", file=sys.stderr)
+        _error("cleanup needs root")
         return 3
     removed = cleanup_stale(STATE_DIR)
     print(f"[kafkacheck] removed {len(removed)} stale networks: {removed}", file=sys.stderr)
@@ -473,7 +607,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     with _sigterm_as_exit():
-        return COMMANDS[args.cmd](args)
+        try:
+            return COMMANDS[args.cmd](args)
+        except UsageError as exc:
+            _error(str(exc))
+            return 2
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ SLF4J_VERSION = "2.0.17"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 CACHE_ENV = "KAFKACHECK_KAFKA_CACHE"
 _MARKER = ".complete"
+# The oldest release line the harness runs: its clusters are KRaft-only, configured with
+# log4j2 and formatted with 4.0 feature levels (eligible.leader.replicas.version).
+OLDEST_LINE = (4, 0)
 
 
 class DistributionError(RuntimeError):
@@ -37,6 +40,24 @@ class Distribution:
     def classpath(self) -> str:
         """The jars joined for `java -cp`."""
         return os.pathsep.join(str(j) for j in self.jars)
+
+
+def check_version(text: str) -> str:
+    """``text`` if it names a Kafka release the harness can fetch and run, as Maven names it
+    (``4.4.0``); ValueError with a one-line reason otherwise (before any download)."""
+    from kafkacheck.model import versions
+
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and str(int(p)) == p
+                                  for p in parts):
+        raise ValueError(f"{text!r} is not a Kafka release: expected MAJOR.MINOR.PATCH "
+                         f"such as {KAFKA_VERSION}")
+    line = (int(parts[0]), int(parts[1]))
+    newest = versions.RELEASES[-1]
+    if line not in versions.RELEASES or line < OLDEST_LINE:
+        raise ValueError(f"Kafka {text} is not a release the harness runs: it runs "
+                         f"{versions.text(OLDEST_LINE)}.x to {versions.text(newest)}.x")
+    return text
 
 
 def default_cache(version: str = KAFKA_VERSION) -> Path:
@@ -136,8 +157,13 @@ def ensure_distribution(
     except subprocess.TimeoutExpired as exc:
         raise DistributionError(f"maven timed out after {timeout_s:.0f}s; see {log}") from exc
     if proc.returncode != 0:
-        tail = log.read_text()[-2000:]
-        raise DistributionError(f"maven failed (rc={proc.returncode}) for Kafka {version}:\n{tail}")
+        # one line: Maven's first error (the rest stays in the log)
+        errors = [line.removeprefix("[ERROR]").strip()
+                  for line in log.read_text(errors="replace").splitlines()
+                  if line.startswith("[ERROR]") and line.removeprefix("[ERROR]").strip()]
+        why = errors[0][:300] if errors else "no error line"
+        raise DistributionError(f"maven failed (rc={proc.returncode}) for Kafka {version}: "
+                                f"{why} (its output is in {log})")
     jars = _collect(lib)
     if not any(j.name.startswith(f"kafka_{SCALA_VERSION}-{version}") for j in jars):
         raise DistributionError(f"maven ran but no kafka_{SCALA_VERSION}-{version} jar in {lib}")

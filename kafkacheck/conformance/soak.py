@@ -63,6 +63,11 @@ class Fault:
         return {"kind": self.kind, "targets": list(self.targets), "role": self.role}
 
 
+# The soak topic's replication factor: one replica on each of the cluster's 3 brokers
+# (``--min-insync-replicas`` can be at most this).
+REPLICATION = 3
+
+
 @dataclass
 class SoakConfig:
     """The soak's knobs (all recorded with the result)."""
@@ -246,7 +251,7 @@ def run_soak(
         "min.insync.replicas": str(cfg.min_insync_replicas),
         "unclean.leader.election.enable": "false",
     }
-    cluster.create_topic(topic, cfg.partitions, 3, topic_conf)
+    cluster.create_topic(topic, cfg.partitions, REPLICATION, topic_conf)
     idempotent = cfg.acks in ("all", "-1")
     psettings = ProducerSettings(
         acks=cfg.acks, enable_idempotence=idempotent, delivery_timeout_ms=120000
