@@ -61,6 +61,9 @@ BACKPORTS: dict[str, tuple[tuple[Version, int], ...]] = {
     # RoundRobinPartitioner: one counter value per record (PR #17620, 4.0), backported to
     # the 3.9 branch in August 2025, after 3.9.1.
     "KAFKA-17632": (((3, 9), 2),),
+    # The new leader's epoch in its epoch cache (Partition.makeLeader), endOffsetFor below
+    # the first cached epoch: 2.0.1 (commit 18b25773b11), before 2.1.
+    "KAFKA-7415": (((2, 0), 1),),
 }
 
 

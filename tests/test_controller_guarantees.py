@@ -262,3 +262,17 @@ def test_acks_0_is_not_covered_by_the_controller_model():
     assert model.acks == -1
     result = breadth_first(model, ["NoAckedWriteLost"])
     assert result.result != "holds"
+
+
+@pytest.mark.parametrize("release,fenced_leader", [("4.0", True), ("4.1", False)])
+def test_kafka_4_0_elects_a_fenced_last_known_leader_until_kafka_19522(release,
+                                                                        fenced_leader):
+    # With ELR on (opt-in in 4.0), canElectLastKnownLeader logged a fenced last known
+    # leader and elected it anyway; 4.1 requires it to be unfenced.
+    model = make_model("controller", {"min.insync.replicas": "2",
+                                      "eligible.leader.replicas.version": "1",
+                                      "process.roles": "broker"},
+                       kafka_version=release, brokers=2, controllers=1, crashes=2, restarts=2,
+                       isolations=0, records=1)
+    result = breadth_first(model, ["FencedBrokerNeverLeads"])
+    assert (result.violation("FencedBrokerNeverLeads") is not None) is fenced_leader

@@ -40,14 +40,17 @@ def test_versions_outside_0_10_to_4_4_are_usage_errors(text, message):
 
 @pytest.mark.parametrize("version,rule", [
     ("0.10", pt.PartitionRules), ("0.11", pt.Kip101Truncation), ("2.0", pt.Kip279Truncation),
-    ("2.1", pt.Kip320FetchEpoch), ("3.2", pt.Kip320FetchEpoch),
+    ("2.0.1", pt.Kip279Truncation), ("2.1", pt.Kip320FetchEpoch), ("3.2", pt.Kip320FetchEpoch),
     ("3.3", pt.Kip841IneligibleReplicas), ("3.4", pt.Kip841IneligibleReplicas),
     ("3.5", pt.Kip903BrokerEpochs), ("3.6", pt.Kip903BrokerEpochs),
     ("3.7", pt.EffectiveMinIsr), ("4.4", pt.EffectiveMinIsr),
 ])
 def test_each_release_takes_the_newest_rule_override_released_by_then(version, rule):
-    cls = pt.rules_class(versions.parse(version))
-    assert cls is rule
+    cls = pt.rules_class(versions.parse(version), release=version)
+    if version in ("0.11", "2.0"):  # before KAFKA-7415 (2.0.1): its one-rule override on top
+        assert cls.__mro__[1:3] == (pt.Before7415, rule)
+    else:
+        assert cls is rule
     # every override is one subclass of the one before: the chain reads like EXTENDS
     assert issubclass(cls, pt.PartitionRules)
 

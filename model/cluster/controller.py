@@ -335,7 +335,8 @@ class ControllerModel(ControllerPresentation, Model):
         self.partitions = b["partitions"]
         self.max_records = b["records"]
         truncation = None if b["truncation"] == "version" else b["truncation"]
-        cls = pt.rules_class(self.version, self.elr, truncation, self.rule_mixins)
+        cls = pt.rules_class(self.version, self.elr, truncation, self.rule_mixins,
+                             config.kafka_version)
         # Process crashes only: the page cache survives, nothing is fsynced by the broker.
         self.rules: PartitionRules = cls(self.n, k["min.insync.replicas"], self.acks,
                                          pt.NEVER, track_flush=False)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar, Final, NamedTuple, Protocol
 
 from kafkacheck.model.cluster.tuples import put
-from kafkacheck.model.versions import Version
+from kafkacheck.model.versions import Version, has_fix
 
 # Final: a compiled module that reads these inlines them (kafkacheck/compiled.py).
 NO_LEADER: Final = -1
@@ -586,10 +586,13 @@ class Kip101Truncation(PartitionRules):
         if not log:
             return 0
         leader_log = part.logs[part.leader]
-        leader_cache = epoch_cache(leader_log, part.epoch)
+        leader_cache = self.leader_cache(part)
         requested = entry_epoch(log[-1])
-        # 0.11: the leader answers the start offset of the next higher epoch (or its LEO).
-        if requested == leader_cache[-1][0]:
+        # 0.11: the leader answers the start offset of the next higher epoch (or its LEO);
+        # an empty cache answers UNDEFINED.
+        if not leader_cache:
+            end = -1
+        elif requested == leader_cache[-1][0]:
             end = len(leader_log)
         elif requested < leader_cache[0][0]:
             end = -1
@@ -598,6 +601,16 @@ class Kip101Truncation(PartitionRules):
         if end < 0:
             return min(part.hws[follower], leo)
         return min(end, leo)
+
+    def leader_cache(self, part: PartitionState) -> list[tuple[int, int]]:
+        """The leader's epoch cache: its log's epochs and its current one (makeLeader
+        assigns it, KAFKA-7415)."""
+        return epoch_cache(part.logs[part.leader], part.epoch)
+
+    def leader_end_offset(self, cache: list[tuple[int, int]], log_end: int,
+                          requested: int) -> tuple[int, int]:
+        """The leader's OffsetsForLeaderEpoch answer (LeaderEpochFileCache.endOffsetFor)."""
+        return end_offset_for(cache, log_end, requested)
 
 
 class Kip279Truncation(Kip101Truncation):
@@ -611,11 +624,11 @@ class Kip279Truncation(Kip101Truncation):
         if not log:
             return 0
         leader_log = part.logs[part.leader]
-        leader_cache = epoch_cache(leader_log, part.epoch)
+        leader_cache = self.leader_cache(part)
         follower_cache = epoch_cache(log, None)
         requested = follower_cache[-1][0]
         for _ in range(len(follower_cache) + 1):
-            epoch, end = end_offset_for(leader_cache, len(leader_log), requested)
+            epoch, end = self.leader_end_offset(leader_cache, len(leader_log), requested)
             if end < 0:
                 return min(part.hws[follower], leo)
             f_epoch, f_end = end_offset_for(follower_cache, leo, epoch)
@@ -628,6 +641,22 @@ class Kip279Truncation(Kip101Truncation):
                 return 0
             requested = follower_cache[-1][0]
         return leo
+
+
+class Before7415(Kip101Truncation):
+    """0.11 to 2.0.0, before KAFKA-7415 (2.0.1, 2.1): makeLeader did not put the new
+    leader epoch in the leader's epoch cache, and endOffsetFor answered UNDEFINED for an
+    epoch below the first cached one; on UNDEFINED the follower truncates to its high
+    watermark (a follower that led an epoch the new leader never wrote loses records)."""
+
+    def leader_cache(self, part: PartitionState) -> list[tuple[int, int]]:
+        return epoch_cache(part.logs[part.leader], None)
+
+    def leader_end_offset(self, cache: list[tuple[int, int]], log_end: int,
+                          requested: int) -> tuple[int, int]:
+        if cache and requested < cache[0][0]:
+            return -1, -1
+        return end_offset_for(cache, log_end, requested)
 
 
 class Kip320FetchEpoch(Kip279Truncation):
@@ -720,7 +749,7 @@ class EligibleLeaderReplicas(PartitionRules):
             if leader != NO_LEADER:
                 how = "clean" if target_isr else "elr"
             elif not target_isr and not elr and part.last_leader != NO_LEADER \
-                    and acceptable >> part.last_leader & 1:
+                    and self.last_leader_electable(part.last_leader, acceptable):
                 leader, how = part.last_leader, "last-leader"
             elif allow_unclean:
                 leader = first_in(order, acceptable)
@@ -738,6 +767,20 @@ class EligibleLeaderReplicas(PartitionRules):
         return _new(Change, (leader, isr, elr, last, how))
 
 
+    def last_leader_electable(self, last_leader: int, acceptable: int) -> bool:
+        """PartitionChangeBuilder.canElectLastKnownLeader: only if it is an acceptable
+        (unfenced) leader (KAFKA-19522, 4.1)."""
+        return bool(acceptable >> last_leader & 1)
+
+
+class ElrBefore19522(EligibleLeaderReplicas):
+    """Kafka 4.0: canElectLastKnownLeader logged a fenced last known leader and elected
+    it anyway (before KAFKA-19522)."""
+
+    def last_leader_electable(self, last_leader: int, acceptable: int) -> bool:
+        return True
+
+
 _VERSIONED: tuple[type[PartitionRules], ...] = (
     PartitionRules, Kip101Truncation, Kip279Truncation, Kip320FetchEpoch,
     Kip841IneligibleReplicas, Kip903BrokerEpochs, StrictMinIsrHw, EffectiveMinIsr,
@@ -748,10 +791,11 @@ _CACHE: dict[tuple, type[PartitionRules]] = {}
 
 
 def rules_class(version: Version, elr: bool = False, truncation: str | None = None,
-                mixins: tuple[type, ...] = ()) -> type[PartitionRules]:
+                mixins: tuple[type, ...] = (), release: str | None = None) -> type[PartitionRules]:
     """The rule set of Kafka ``version``: the newest override released by then, with ELR
-    if the feature is on, an explicit truncation rule, and test mixins on top."""
-    key = (version, elr, truncation, mixins)
+    if the feature is on, an explicit truncation rule, and test mixins on top; ``release``
+    (3.0.1, say) names the patch release, for fixes backported to it."""
+    key = (version, elr, truncation, mixins, release)
     cls = _CACHE.get(key)
     if cls is not None:
         return cls
@@ -768,8 +812,10 @@ def rules_class(version: Version, elr: bool = False, truncation: str | None = No
             truncates_alone = trunc.truncates_alone
 
         bases.append(Truncation)
+    elif (0, 11) <= version < (2, 1) and not (release and has_fix(release, "KAFKA-7415")):
+        bases.append(Before7415)
     if elr:
-        bases.append(EligibleLeaderReplicas)
+        bases.append(ElrBefore19522 if version < (4, 1) else EligibleLeaderReplicas)
     if bases:
         cls = type(f"{base.__name__}With", (*bases, base), {})
     else:

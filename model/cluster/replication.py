@@ -217,7 +217,8 @@ class ReplicationModel(Model):
         self.crash_kind = b["crash_kind"]
         power = self.crash_kind != "process" and b["crashes"] > 0
         truncation = None if b["truncation"] == "version" else b["truncation"]
-        cls = pt.rules_class(self.version, self.elr, truncation, self.rule_mixins)
+        cls = pt.rules_class(self.version, self.elr, truncation, self.rule_mixins,
+                             config.kafka_version)
         self.rules: PartitionRules = cls(
             self.n, k["min.insync.replicas"], self.acks, self.flush_every,
             track_flush=power and 1 < self.flush_every < pt.NEVER)
