@@ -241,9 +241,9 @@ def _offset_reset(text: str) -> str:
 def _cleanup_policy(text: str) -> str:
     # TopicConfig cleanup.policy: a list of delete and compact, in any order (ValidList);
     # empty from 4.2, KIP-1161: neither, segments are kept forever (VALUE_SINCE).
-    parts = {p.strip() for p in text.split(",") if p.strip()}
     if not text.strip():
         return ""
+    parts = {p.strip() for p in text.split(",") if p.strip()}
     if not parts or not parts <= {"delete", "compact"}:
         raise SettingError("must be a list of: delete, compact")
     return ",".join(p for p in ("delete", "compact") if p in parts)

@@ -4,7 +4,8 @@ A check runs against one Kafka version (``--kafka-version``, default the newest 
 modelled).  The version picks the partition rule set (``model/cluster/partition.py``:
 one subclass per KIP or fix that changed a rule) and the defaults of settings whose
 default changed between releases (``model/settings.py``).  Patch releases behave as
-their minor release here (3.0.2 as 3.0.0), except for the fixes in ``BACKPORTS``;
+their minor release here (3.0.2 as 3.0.0), except for the fixes backported to
+it (``FIXES``);
 0.10 stands for 0.10.1 and 0.10.2, whose consumer defaults KIP-62 set (0.10.0 is
 refused).
 """
@@ -51,19 +52,19 @@ def parse(value: str) -> Version:
     return version
 
 
-# Fixes that changed a modelled rule and reached older lines in a patch release: JIRA ->
-# ((minor release, first patch with it), ...).  ``has_fix`` reads them; a rule that
-# depends on one asks for it by its JIRA.
-BACKPORTS: dict[str, tuple[tuple[Version, int], ...]] = {
-    # ProducerConfig.postProcessAndValidateIdempotenceConfigs (with KAFKA-13673) reached
-    # 3.0.1 and 3.1.1: git log 3.0.0..3.0.1 and 3.1.0..3.1.1 of ProducerConfig.java.
-    "KAFKA-13598": (((3, 0), 1), ((3, 1), 1)),
+# Fixes that changed a modelled rule: JIRA -> (the release that shipped it, and the older
+# lines that got it in a patch release: (minor release, first patch with it), ...).
+# ``has_fix`` reads them; a rule that depends on one asks for it by its JIRA.
+FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
+    # ProducerConfig.postProcessAndValidateIdempotenceConfigs (with KAFKA-13673): 3.2, and
+    # 3.0.1 and 3.1.1 (git log 3.0.0..3.0.1 and 3.1.0..3.1.1 of ProducerConfig.java).
+    "KAFKA-13598": ((3, 2), (((3, 0), 1), ((3, 1), 1))),
     # RoundRobinPartitioner: one counter value per record (PR #17620, 4.0), backported to
     # the 3.9 branch in August 2025, after 3.9.1.
-    "KAFKA-17632": (((3, 9), 2),),
+    "KAFKA-17632": ((4, 0), (((3, 9), 2),)),
     # The new leader's epoch in its epoch cache (Partition.makeLeader), endOffsetFor below
-    # the first cached epoch: 2.0.1 (commit 18b25773b11), before 2.1.
-    "KAFKA-7415": (((2, 0), 1),),
+    # the first cached epoch: 2.1, and 2.0.1 (commit 18b25773b11).
+    "KAFKA-7415": ((2, 1), (((2, 0), 1),)),
 }
 
 
@@ -82,7 +83,9 @@ def release(value: str) -> str:
 
 
 def has_fix(value: str, jira: str) -> bool:
-    """Whether the release ``value`` (as given, patch included) has backport ``jira``."""
+    """Whether the release ``value`` (as given, patch included) has fix ``jira``: it is
+    the release that shipped it or later, or a patch release it was backported to."""
     version = parse(value)
-    return any(version == line and patch(value) >= first
-               for line, first in BACKPORTS.get(jira, ()))
+    fixed_in, backports = FIXES[jira]
+    return version >= fixed_in or any(version == line and patch(value) >= first
+                                      for line, first in backports)

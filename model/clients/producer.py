@@ -165,7 +165,7 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None,
     """ProducerConfig.postProcessAndValidateIdempotenceConfigs (3.2 and later, KAFKA-13673):
     (enabled, error, note, settings Kafka overrides); releases before 3.2 follow
     ``_idempotence_before_3_2``."""
-    if config.version < (3, 2) and not versions.has_fix(config.kafka_version, "KAFKA-13598"):
+    if not versions.has_fix(config.kafka_version, "KAFKA-13598"):
         return _idempotence_before_3_2(config)
     k = config.kafka
     explicit = "enable.idempotence" in config.explicit

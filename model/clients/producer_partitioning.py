@@ -91,8 +91,7 @@ class Partitioning:
                 # KAFKA-17632 (4.0): one counter value per record; before, a record opening
                 # a new batch took two and, with an even partition count, half starve.
                 "RoundRobinPartitioner": RoundRobinPartitioner(
-                    kafka_17632_fix=version >= (4, 0)
-                    or versions.has_fix(release, "KAFKA-17632")),
+                    kafka_17632_fix=versions.has_fix(release, "KAFKA-17632")),
                 # KIP-480 (2.4) made DefaultPartitioner sticky for keyless records.
                 "DefaultPartitioner": DefaultPartitioner() if version >= (2, 4)
                 else DefaultPartitionerBefore24(most_partitions=max(most_partitions,

@@ -21,6 +21,7 @@ from typing import ClassVar, Final, NamedTuple, Protocol
 
 from kafkacheck.model.cluster.tuples import put
 from kafkacheck.model.versions import Version, has_fix
+from kafkacheck.model.versions import text as version_text
 
 # Final: a compiled module that reads these inlines them (kafkacheck/compiled.py).
 NO_LEADER: Final = -1
@@ -812,7 +813,7 @@ def rules_class(version: Version, elr: bool = False, truncation: str | None = No
             truncates_alone = trunc.truncates_alone
 
         bases.append(Truncation)
-    elif (0, 11) <= version < (2, 1) and not (release and has_fix(release, "KAFKA-7415")):
+    elif version >= (0, 11) and not has_fix(release or version_text(version), "KAFKA-7415"):
         bases.append(Before7415)
     if elr:
         bases.append(ElrBefore19522 if version < (4, 1) else EligibleLeaderReplicas)
