@@ -522,7 +522,7 @@ def _saved_settings(data: dict[str, Any], cls: Any) -> list[tuple[str, str]]:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay the action labels of a saved counterexample and re-check the properties."""
-    from kafkacheck.config import did_you_mean
+    from kafkacheck.explorer.checks import select_properties
     from kafkacheck.explorer.render import trace_lines
     from kafkacheck.explorer.trace import ReplayError, replay, violated_at_end
 
@@ -562,10 +562,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
                           kafka_version=version)
     model = cls(config)
     by_name = {p.name: p for p in model.properties()}
-    for wanted in args.props:  # --property: replay only these violations
-        if wanted not in by_name:
-            raise UsageError(f"unknown property {wanted!r} for model {model.name}"
-                             f"{did_you_mean(wanted, by_name)}")
+    select_properties(model, args.props)  # --property: replay only these; a typo is named
     status = EXIT_HOLDS
     replayed = 0
     for violation in data["violations"]:
