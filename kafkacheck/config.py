@@ -452,15 +452,14 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
             same.add(key)
             continue
         try:
-            value = setting.value_of(text)
+            value = setting.value_in(text, version)
+        except kafka_settings.AbsentInRelease as exc:
+            raise UsageError(f"{key}: {exc}") from None
         except kafka_settings.SettingError:
             # Kafka's own type check passed (_catalogue_value): a value outside what the
             # model represents (topic.creation.default.replication.factor=-1).
             differ[key] = text
             continue
-        absent = kafka_settings.absent_in(setting.name, value, version)
-        if absent:
-            raise UsageError(f"{key}: {absent}")
         if value == runs.get(setting.name, kafka_settings.default_for(setting.name, version)):
             same.add(key)
         else:
@@ -518,12 +517,9 @@ def build_config(
                 raise UsageError(str(exc)) from None
             continue
         try:
-            value = setting.value_of(text)
+            value = setting.value_in(text, version)
         except kafka_settings.SettingError as exc:
             raise UsageError(str(exc)) from None
-        absent = kafka_settings.absent_in(key, value, version)
-        if absent:
-            raise UsageError(absent)
         if key in model_cls.settings:
             kafka[key] = value
         else:

@@ -104,10 +104,7 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
                     setting = kafka_settings.lookup(info.key)
                     if setting is not None and info.kind == "kafka":
                         # Kafka's type check and the models' parser, judged by the release
-                        value = setting.value_of(values[info.key])
-                        absent = kafka_settings.absent_in(info.key, value, version)
-                        if absent:
-                            problems.append(f"{path}: {absent}")
+                        setting.value_in(values[info.key], version)
                     else:
                         catalogue.parse_value(info.definition, values[info.key])
                 except kafka_settings.SettingError as exc:

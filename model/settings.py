@@ -33,6 +33,10 @@ class SettingError(ValueError):
     """A setting value Kafka itself would reject (ConfigException)."""
 
 
+class AbsentInRelease(SettingError):
+    """A key or value the chosen Kafka release does not have (``absent_in`` says why)."""
+
+
 @dataclass(frozen=True)
 class Setting:
     """One Kafka configuration key: where it lives, its default and how values parse."""
@@ -57,6 +61,15 @@ class Setting:
             return self.parse(java_trim(text))
         except SettingError as exc:
             raise SettingError(f"invalid value {text!r} for {self.name}: {exc}") from None
+
+    def value_in(self, text: str, version: Version) -> Any:
+        """Parse ``text`` as Kafka ``version`` would: SettingError for a value Kafka rejects,
+        AbsentInRelease for a key or value that release does not have."""
+        value = self.value_of(text)
+        absent = absent_in(self.name, value, version)
+        if absent:
+            raise AbsentInRelease(absent)
+        return value
 
 
 def kafka_type_check(name: str, text: str) -> None:
