@@ -556,7 +556,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(f"{trace_path}: malformed 'kafka_version' (expected text)")
     given = getattr(args, "kafka_version", None)
     version = given if given is not None else saved_version or version
-    config = build_config(cls, settings=settings + parse_pairs(args.sets, "--set"),
+    # The saved settings come first, so --config files and --set override them.
+    config = build_config(cls, base=dict(settings), settings=parse_pairs(args.sets, "--set"),
                           files=args.configs,
                           bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
                           kafka_version=version)

@@ -487,8 +487,12 @@ def build_config(
     raw: dict[str, str] = dict(base or {})
     for path in files:
         raw.update(load_properties_file(path))
+    given_here: dict[str, str] = {}
     for key, value in settings:
-        raw[key] = value
+        if given_here.get(key, value) != value:
+            raise UsageError(f"{key} is set twice ({key}={given_here[key]} and {key}={value}): "
+                             "give it once")
+        given_here[key] = raw[key] = value
     kafka: dict[str, Any] = {}
     not_modelled: dict[str, Any] = {}
     def starting_value(name: str) -> Any:

@@ -51,6 +51,11 @@ def test_kafka_int_parsing_rejects_what_integer_parseint_rejects(capsys):
     one_line_error(capsys, "check", "replication", "--set", "acks=ALL")
 
 
+def test_a_setting_given_twice_with_two_values_is_refused_not_last_wins(capsys):
+    err = one_line_error(capsys, "check", "replication", "--set", "acks=1", "--set", "acks=all")
+    assert "acks is set twice (acks=1 and acks=all)" in err
+
+
 def test_every_unknown_key_of_a_config_file_is_in_one_message(tmp_path, capsys):
     config = tmp_path / "producer.properties"
     config.write_text("acks=1\nlinger.sm=5\nretrys=3\nsecurity.protocol=SASL_SSL\n"
@@ -161,6 +166,13 @@ def test_replay_settings_given_on_the_command_line_override_the_saved_ones(saved
     code, out, _ = run(capsys, "replay", "replication", "--set", "acks=all", str(saved))
     assert code == 3 and "final state violates: nothing" in out
     assert "NoAckedWriteLost is not violated at the end of this trace" in out
+
+
+def test_replay_config_files_also_override_the_saved_settings(saved, tmp_path, capsys):
+    props = tmp_path / "producer.properties"
+    props.write_text("acks=all\n")
+    code, out, _ = run(capsys, "replay", "replication", "--config", str(props), str(saved))
+    assert code == 3 and "NoAckedWriteLost is not violated at the end of this trace" in out
 
 
 def test_replay_refuses_a_trace_recorded_for_another_model(saved, capsys):
