@@ -681,6 +681,10 @@ def cmd_prove(args: argparse.Namespace) -> int:
                                "depth": args.depth, "budgets": dict(cov.budgets),
                                "uncounted_bounds": list(cov.uncounted),
                                "violated": res.violated, "seconds": round(res.seconds, 2),
+                               # exit 0 means checked to the end; a depth bound is not that
+                               "result": "violated" if res.violated else (
+                                   "no violation within depth" if res.complete_to_depth
+                                   else "solver gave up"),
                                "trace": [label for label, _ in res.trace]}
         budgets = ", ".join([f"{k}<={v}" for k, v in cov.budgets.items()]
                             + [f"{k}: any number" for k in cov.uncounted]) or "no faults"
@@ -696,8 +700,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
             print(f"{status} of {cov.property} within {args.depth} steps over {res.brokers} "
                   f"brokers ({settings}; {budgets}); {res.seconds:.1f}s (bounded: says "
                   f"nothing beyond {args.depth} steps)")
-        return EXIT_VIOLATED if res.violated else (EXIT_HOLDS if res.complete_to_depth
-                                                   else EXIT_INCOMPLETE)
+        return EXIT_VIOLATED if res.violated else EXIT_INCOMPLETE
     proof = prove_inductive(enc, max_seconds=args.max_seconds)
     gave_up = any(v.startswith("unknown") for v in proof.obligations.values())
     if args.json:

@@ -70,3 +70,34 @@ def test_bounded_checking_counts_the_crash_budget_and_follows_replication_factor
                        "--set", "eligible.leader.replicas.version=0",
                        "--brokers", "3", "--depth", "6")
     assert code == 1 and "crashes<=1" in out and "1. Produce" in out
+
+
+@pytest.mark.parametrize("version,extra,rule", [
+    # KAFKA-7415 (fixed in 2.0.1): check finds the lost write in 10 steps on 2.0.
+    ("2.0", (), "Before7415.leader_cache"),
+    # KAFKA-19522 (fixed in 4.1): 4.0 with ELR elects a fenced last known leader.
+    ("4.0", ("--set", "eligible.leader.replicas.version=1"),
+     "ElrBefore19522.last_leader_electable"),
+])
+def test_a_release_rule_the_encoding_does_not_know_is_not_covered(capsys, version, extra,
+                                                                  rule):
+    code, out, _ = run(capsys, "replication", *SAFE, "--kafka-version", version, *extra,
+                       "--bound", "crash_kind=process")
+    assert code == 3 and out.startswith("NOT COVERED: ") and rule in out
+    assert "PROVED" not in out
+
+
+def test_the_fixed_releases_are_encoded_and_proved(capsys):
+    for version in ("2.0.1", "4.1"):
+        code, out, _ = run(capsys, "replication", *SAFE, "--kafka-version", version,
+                           "--bound", "crash_kind=process")
+        assert code == 0 and "PROVED for every cluster size" in out, version
+
+
+def test_a_bounded_check_shorter_than_the_counterexample_is_no_verdict(capsys):
+    argv = ("replication", "--set", "acks=1", "--set", "replication.factor=3", "--bound",
+            "crashes=1", "--bound", "crash_kind=process", "--brokers", "3")
+    code, out, _ = run(capsys, *argv, "--depth", "2", "--json")
+    assert code == 3 and json.loads(out)["result"] == "no violation within depth"
+    code, out, _ = run(capsys, *argv, "--depth", "4", "--json")
+    assert code == 1 and json.loads(out)["result"] == "violated"
