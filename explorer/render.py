@@ -8,6 +8,7 @@ from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
 from kafkacheck.model.settings import FAULT_BOUNDS, render_uncovered, setting_of
+from kafkacheck.properties.base import Property
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
 
@@ -213,6 +214,9 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for prop in result.properties:
         verdict = result.verdict(prop)
         lines.append(f"  [{verdict:^13}] {prop.name} ({prop.kind}): {prop.statement}")
+    for prop in result.properties:
+        if prop.kind == "eventually":
+            lines.append(f"  fairness of {prop.name}: {fairness_text(prop)}")
     lines.append("")
     for violation in [*result.violations, *result.unreached]:
         lines.extend(violation_lines(model, violation, diagrams=diagrams))
@@ -230,6 +234,14 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     lines.append(summary_line(result))
     lines.extend(fault_lines(result))
     return "\n".join(lines)
+
+
+def fairness_text(prop: Property) -> str:
+    """What an eventually property assumes of the scheduler: the weakly fair families."""
+    if not prop.fairness:
+        return "none assumed (every behaviour counts, however unfair)"
+    return (f"weak fairness of {', '.join(prop.fairness)} (an action of these families that "
+            "stays enabled is taken); no other action is forced to happen")
 
 
 def violation_lines(model: Model, violation: Violation, *, diagrams: bool = True) -> list[str]:
@@ -312,7 +324,8 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "model_notes": model.notes(),
         "properties": [
             {"name": p.name, "kind": p.kind, "statement": p.statement,
-             "verdict": result.verdict(p)}
+             "verdict": result.verdict(p),
+             **({"fairness": list(p.fairness)} if p.kind == "eventually" else {})}
             for p in result.properties
         ],
         "violations": [

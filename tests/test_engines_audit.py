@@ -213,3 +213,16 @@ def test_replay_confirms_only_the_property_it_replays(tmp_path, capsys):
     assert main(["replay", str(path)]) == 3
     assert "LeaderInIsr is not violated at the end of this trace (not reproduced)" in \
         capsys.readouterr().out
+
+
+def test_an_eventually_verdict_names_the_fairness_it_assumes(capsys):
+    # "Under fair scheduling" alone hid which actions were forced (a restart, say).
+    argv = ["check", "group", "--bound", "consumers=1", "--property", "AllRecordsProcessed"]
+    assert main([*argv, "--no-diagram"]) == 0
+    out = capsys.readouterr().out
+    assert ("fairness of AllRecordsProcessed: weak fairness of Join, Sync, SyncFailed, Poll, "
+            "Process,") in out and "no other action is forced to happen" in out
+    assert main([*argv, "--json"]) == 0
+    props = {p["name"]: p for p in json.loads(capsys.readouterr().out)["properties"]}
+    assert "Restart" not in props["AllRecordsProcessed"]["fairness"]
+    assert "Poll" in props["AllRecordsProcessed"]["fairness"]
