@@ -224,13 +224,16 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for name, why in result.unchecked().items():
         lines.append(f"not checked: {name}: {why}")
     lines.extend(result.notes)
+    # A search counts every transition of the states it explored; random walks count the
+    # steps they took, so an action they never took may well have been enabled.
+    counted, missing = ("transitions", "enabled") if result.proves else ("steps taken", "taken")
     top = sorted(result.coverage.items(), key=lambda kv: (-kv[1], kv[0]))
     if top:
         cov = ", ".join(f"{name} {count:,}" for name, count in top)
-        lines.append(f"action coverage (transitions): {cov}")
+        lines.append(f"action coverage ({counted}): {cov}")
     never = [a for a in model.action_families() if a not in result.coverage]
     if never and result.distinct_states:
-        lines.append(f"actions never enabled: {', '.join(never)}")
+        lines.append(f"actions never {missing}: {', '.join(never)}")
     lines.append(summary_line(result))
     lines.extend(fault_lines(result))
     return "\n".join(lines)

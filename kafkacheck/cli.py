@@ -138,8 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
     p_sim.add_argument("--seed", type=int, default=0, help="random seed (same seed, same walks)")
     p_sim.add_argument("--walks", type=_count(1, 10**9), default=1000, help="random walks to run")
     p_sim.add_argument("--depth", type=_count(1, 10**6), default=100, help="steps per walk")
-    p_sim.add_argument("--progress-every", type=float, default=None, metavar="S",
-                       help=argparse.SUPPRESS)
 
     p_prove = sub.add_parser("prove", help="Z3: prove NoAckedWriteLost for any cluster size, "
                              "or bounded model checking with --brokers")

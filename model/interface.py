@@ -93,6 +93,8 @@ class FaultModel:
 # The action families that inject a fault (all must have fired for the fault to count as
 # explored; "A|B": either); models add their own in ``fault_actions``.
 INJECTED_BY: dict[str, tuple[str, ...]] = {
+    PROCESS_CRASH: ("Crash",),
+    POWER_LOSS: ("PowerLoss",),
     "quick follower restart": ("Bounce",),
     "leader move": ("MoveLeader",),
     "node restart": ("Restart",),

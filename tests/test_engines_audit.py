@@ -226,3 +226,14 @@ def test_an_eventually_verdict_names_the_fairness_it_assumes(capsys):
     props = {p["name"]: p for p in json.loads(capsys.readouterr().out)["properties"]}
     assert "Restart" not in props["AllRecordsProcessed"]["fairness"]
     assert "Poll" in props["AllRecordsProcessed"]["fairness"]
+
+
+def test_a_random_walk_names_the_actions_it_never_took_not_never_enabled(capsys):
+    # One step of one walk takes Produce; Crash was enabled in the initial state, and no
+    # crash happened, so the crash faults were offered, not explored.
+    code = main(["simulate", "acks-all-safe", "--seed", "2", "--walks", "1", "--depth", "1"])
+    out = capsys.readouterr().out
+    assert code == 3 and "action coverage (steps taken): Produce 1" in out
+    assert "actions never taken: Ack," in out and "actions never enabled" not in out
+    assert ("faults: none; offered but never injected (its actions never fired): broker "
+            "process crash (the page cache survives), broker power loss") in out
