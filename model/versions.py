@@ -65,6 +65,7 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # The new leader's epoch in its epoch cache (Partition.makeLeader), endOffsetFor below
     # the first cached epoch: 2.1, and 2.0.1 (commit 18b25773b11).
     "KAFKA-7415": ((2, 1), (((2, 0), 1),)),
+    "KAFKA-18688": ((4, 1), ()),  # the uniform assignor keeps a balanced assignment (PR 19677)
 }
 
 

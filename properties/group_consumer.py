@@ -151,9 +151,14 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
             "holds every committed partition",
             stale_commits_rejected,
             source="ConsumerGroup.validateOffsetCommit (STALE_MEMBER_EPOCH, "
-            "UNKNOWN_MEMBER_ID; KIP-1251 assignment epochs)",
+            "UNKNOWN_MEMBER_ID; KIP-1251 assignment epochs; a commit at epoch -1 is "
+            "accepted into a group with no members)",
             explanation="a commit from a fenced or stale member was accepted for a "
-            "partition it no longer holds, overwriting its new owner's offsets",
+            "partition it no longer holds, overwriting its new owner's offsets; or a "
+            "consumer that left the group (poll timeout) or was fenced, still holding its "
+            "partitions until its next poll, committed with no member epoch (-1) once the "
+            "group had no members, which the coordinator accepts as it does the admin "
+            "client's: a later committed offset can go back",
         ),
         sometimes(
             "SomeMemberStable", "a member can reach the target assignment with partitions",

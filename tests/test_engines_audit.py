@@ -237,3 +237,14 @@ def test_a_random_walk_names_the_actions_it_never_took_not_never_enabled(capsys)
     assert "actions never taken: Ack," in out and "actions never enabled" not in out
     assert ("faults: none; offered but never injected (its actions never fired): broker "
             "process crash (the page cache survives), broker power loss") in out
+
+
+def test_kip848_liveness_does_not_force_a_crashed_consumer_to_restart(capsys):
+    # A restart the budget allows is not forced (as in the classic model): with rejoins=1
+    # the lasso may still stop after the crash, so the record is never processed.
+    for rejoins in ("0", "1"):
+        code = main(["check", "group-consumer", "--set", "auto.offset.reset=earliest",
+                     "--bound", "consumers=1", "--bound", "partitions=1", "--bound",
+                     "records=1", "--bound", "crashes=1", "--bound", f"rejoins={rejoins}",
+                     "--property", "AllRecordsProcessed", "--no-diagram"])
+        assert code == 1 and "AllRecordsProcessed violated" in capsys.readouterr().out

@@ -104,6 +104,32 @@ def test_a_rejoin_with_epoch_zero_was_fenced_before_kafka_19233():
     assert breadth_first(new, propset=PropertySet([prop], [], [prop], [], [])).result == "holds"
 
 
+@pytest.mark.parametrize("release,joined,balanced", [
+    # consumer-2 comes first in the HashMap order of the member ids.
+    ("4.0", (0b001, 0b110), (0b010, 0b101)),
+    ("4.1", (0b011, 0b100), (0b110, 0b001)),
+    ("4.4", (0b011, 0b100), (0b110, 0b001)),
+])
+def test_the_uniform_assignor_keeps_a_balanced_assignment_from_kafka_18688(
+        release, joined, balanced):
+    # UniformHomogeneousAssignmentBuilder.maybeRevokePartitions before KAFKA-18688 (PR
+    # 19677, 4.1): the extra partition of 3 over 2 goes to the member iterated first,
+    # consumer-2, whatever it holds. C2 joining C1 (all three) takes two, not one; and the
+    # balanced C1 {p1, p2} / C2 {p0} moves p2 to C2.
+    model = make_model("group-consumer", CONSUMER, kafka_version=release, partitions=3)
+    assert model.target_assignment(((1, 0b111), (1, 0))) == joined
+    assert model.target_assignment(((1, 0b110), (1, 0b001))) == balanced
+    revoke = witness(model, lambda s, a, t: a[0] == "Reconcile" and "revoke" in str(a))
+    assert revoke.actions[-1] == ("Reconcile", "C1", "revoke {p1, p2}" if release == "4.0"
+                                  else "revoke {p2}")
+
+
+def test_the_rules_bound_s_4_4_variants_have_the_kafka_18688_assignor_on_any_release():
+    model = make_model("group-consumer", CONSUMER, kafka_version="4.0", partitions=3,
+                       rules="4.4")
+    assert model.target_assignment(((1, 0b110), (1, 0b001))) == (0b110, 0b001)
+
+
 def test_a_paused_member_still_owns_its_partitions_after_the_coordinator_removed_it():
     _, result = check(props=["SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce"], pauses=1)
     assert result.violation("SingleOwnerAtCoordinator") is None

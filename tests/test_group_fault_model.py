@@ -39,3 +39,48 @@ def test_a_replicated_log_without_broker_crashes_says_so():
     assert faults.explored == ()
     assert {PROCESS_CRASH, POWER_LOSS} <= set(faults.not_explored)
     assert faults.text().startswith("faults: none; not explored: consumer crash")
+
+
+# -- a fault is explored only when the action that injects it fired ----------------------
+
+def test_a_kip848_poll_timeout_without_records_is_offered_but_never_injected():
+    # PollTimeout fires while the application holds a batch: without records, never.
+    model = make_model("group-consumer", {}, consumers=1, poll_timeouts=1,
+                       rebalance_timeouts=1, lost_responses=1)
+    faults = breadth_first(model, ["NoTwoOwnersAtOnce"]).fault_model
+    assert dict(faults.explored) == {"lost heartbeat response": 1}
+    # One consumer never revokes a partition, so no rebalance times out either.
+    assert faults.never_injected == ("slow revocation (rebalance timeout)",
+                                     "poll timeout (zombie consumer)")
+    assert "; offered but never injected (its actions never fired): slow revocation " \
+           "(rebalance timeout), poll timeout (zombie consumer); not explored: consumer " \
+           "crash" in faults.text()
+
+
+def test_a_kip848_poll_timeout_with_a_record_to_process_is_explored():
+    model = make_model("group-consumer", EARLIEST, consumers=1, partitions=1, records=1,
+                       poll_timeouts=1)
+    faults = breadth_first(model, ["NoTwoOwnersAtOnce"]).fault_model
+    assert dict(faults.explored) == {"poll timeout (zombie consumer)": 1}
+    assert faults.never_injected == ()
+
+
+def test_a_classic_poll_timeout_without_records_is_offered_but_never_injected():
+    model = make_model("group", EARLIEST, consumers=2, records=0, poll_timeouts=1, pauses=1)
+    faults = breadth_first(model, ["NoTwoOwnersAtOnce"]).fault_model
+    assert dict(faults.explored) == {"paused consumer (session expiry)": 1}
+    assert faults.never_injected == ("poll timeout (zombie consumer)",)
+
+
+def test_every_consumer_fault_of_both_group_models_names_the_action_that_injects_it():
+    from kafkacheck.model.clients.group import BROKER_CRASH
+    from kafkacheck.model.interface import INJECTED_BY
+    from kafkacheck.model.registry import model_class
+
+    for name in ("group", "group-consumer"):
+        cls = model_class(name)
+        injected_by = {**INJECTED_BY, **cls.fault_actions}
+        families = set(make_model(name, EARLIEST).action_families())
+        for bound in cls.bounds:
+            if bound.fault and bound.fault != BROKER_CRASH:  # the replicated log's own
+                assert set(injected_by[bound.fault]) <= families, (name, bound.fault)

@@ -149,6 +149,31 @@ def test_consumer_protocol_guarantees_are_checked_on_the_kip848_model(tmp_path, 
     assert "auto.offset.reset" in json.dumps(fix)
 
 
+@pytest.mark.parametrize("protocol,label,zombie", [
+    ("classic", "", ["group", "--bound", "pauses=1"]),
+    ("consumer", " (KIP-848)", ["group-consumer", "--bound", "pauses=1"]),
+])
+def test_the_one_owner_guarantee_names_the_faults_it_holds_under_and_the_zombie_it_assumes(
+        tmp_path, capsys, protocol, label, zombie):
+    # Checked through a crash and a restart; a member paused past its session owns its
+    # partitions until it learns it was removed, in every configuration: review states
+    # that assumption (with the check that shows it) rather than claim more than it ran.
+    consumer = tmp_path / "c.properties"
+    consumer.write_text(f"group.id=g\ngroup.protocol={protocol}\nauto.offset.reset=earliest\n")
+    code, out, _ = run(capsys, "review", str(consumer), "--json", "--no-fix")
+    owners = _guarantee(json.loads(out), "one-owner")
+    assert owners["title"] == ("No partition has two owners through consumer crashes, "
+                               f"restarts and the rebalances they cause{label}")
+    assert owners["verdict"] == "holds"
+    assert owners["fault_model"]["explored"] == {"consumer crash": 1, "consumer restart": 1}
+    command = "kafkacheck check " + " ".join(zombie)
+    assert any(command in note and note.startswith("no member is paused past its session")
+               for note in owners["assumptions"])
+    code, out, _ = run(capsys, "check", *zombie, "--property", "NoTwoOwnersAtOnce",
+                       "--no-diagram")
+    assert code == 1 and "VIOLATED: NoTwoOwnersAtOnce" in out
+
+
 def test_consumer_protocol_on_an_older_release_is_not_covered_never_holds(tmp_path, capsys):
     consumer = tmp_path / "c.properties"
     consumer.write_text("group.id=g\ngroup.protocol=consumer\n")

@@ -58,12 +58,16 @@ def subscription_type(members: Mapping[str, GroupMember]) -> str:
 
 
 def assign_server(
-    assignor: str, topics: Mapping[str, int], members: Mapping[str, GroupMember]
+    assignor: str, topics: Mapping[str, int], members: Mapping[str, GroupMember],
+    kafka_18688_fix: bool = True,
 ) -> ServerAssignment:
-    """The target assignment the group coordinator's ``assignor`` computes (every member listed)."""
+    """The target assignment the group coordinator's ``assignor`` computes (every member listed).
+
+    ``kafka_18688_fix=False`` is the uniform assignor of Kafka 4.0 (before KAFKA-18688, 4.1).
+    """
     _check_topics(topics, members)
     if assignor == "uniform":
-        out = assign_uniform(topics, members)
+        out = assign_uniform(topics, members, kafka_18688_fix)
     elif assignor == "range":
         subs = {m: MemberSubscription(spec.topics, group_instance_id=spec.instance_id)
                 for m, spec in members.items()}
@@ -88,14 +92,15 @@ def _check_topics(topics: Mapping[str, int], members: Mapping[str, GroupMember])
 
 
 def assign_uniform(
-    topics: Mapping[str, int], members: Mapping[str, GroupMember]
+    topics: Mapping[str, int], members: Mapping[str, GroupMember],
+    kafka_18688_fix: bool = True,
 ) -> ServerAssignment:
     """UniformAssignor.assign: sticky and balanced (homogeneous or heterogeneous builder)."""
     if not members:
         return {}
     ids = subscription_map_order(members)
     if subscription_type(members) == "HOMOGENEOUS":
-        return _homogeneous(topics, members, ids)
+        return _homogeneous(topics, members, ids, kafka_18688_fix)
     return _Heterogeneous(topics, members, ids).build()
 
 
@@ -105,8 +110,13 @@ def _topic_order(topics: Mapping[str, int], names: object) -> list[str]:
 
 
 def _homogeneous(topics: Mapping[str, int], members: Mapping[str, GroupMember],
-                 ids: Sequence[str]) -> ServerAssignment:
-    """UniformHomogeneousAssignmentBuilder.build: keep up to the quota, then fill in order."""
+                 ids: Sequence[str], kafka_18688_fix: bool = True) -> ServerAssignment:
+    """UniformHomogeneousAssignmentBuilder.build: keep up to the quota, then fill in order.
+
+    Before KAFKA-18688 (PR 19677, 4.1) the extra partitions of the quota go to the first
+    members in iteration order, whatever they hold (maybeRevokePartitions: ``quota++``
+    while remainingMembersToGetAnExtraPartition > 0): a balanced assignment whose larger
+    share sits on a later member moves a partition."""
     subscribed = _topic_order(topics, set(members[ids[0]].topics))
     if not subscribed:
         return {}
@@ -133,7 +143,7 @@ def _homogeneous(topics: Mapping[str, int], members: Mapping[str, GroupMember],
             new[t] = parts[:quota]
             unassigned.extend((t, p) for p in parts[quota:])
             quota = 0
-        if quota > 0 and has_extra and len(ids) - index > extra:
+        if kafka_18688_fix and quota > 0 and has_extra and len(ids) - index > extra:
             # KAFKA-18688 (4.1): a member below its quota leaves the extra partition to a
             # later member while enough members remain, so that one keeps what it owns.
             quota -= 1

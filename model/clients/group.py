@@ -13,7 +13,7 @@ Assignments come from Kafka's own assignors (``model/algorithms/assignors.py``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from kafkacheck.config import Config
 from kafkacheck.model.algorithms import assignors
@@ -287,6 +287,15 @@ class GroupModel(PollLoop, Model):
               fault=BROKER_CRASH),
     )
     fields = GroupState._fields
+    # The action that injects each consumer fault of the bounds (with INJECTED_BY's
+    # consumer restart, retention and offset expiry): a fault whose action never fired in a
+    # run (a poll timeout without records) is offered but never injected, not explored.
+    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {
+        "consumer crash": ("Crash",),
+        "poll timeout (zombie consumer)": ("PollTimeout",),
+        "paused consumer (session expiry)": ("Pause",),
+        DUPLICATE_INSTANCE: ("Start",),
+    }
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
+from kafkacheck.model import versions
 from kafkacheck.model.algorithms.assignor_common import AssignorError
 from kafkacheck.model.algorithms.assignor_uniform import GroupMember, assign_server
 from kafkacheck.model.clients.consumer_config import consumer_protocol_problem
@@ -60,7 +61,9 @@ RECORD_STATES = ("stable", "unrevoked-partitions", "unreleased-partitions")
 # The consumer's membership manager, as the model needs it (MemberState on the client):
 # DOWN no process; JOINING sends epoch 0 next; MEMBER has an epoch > 0 (stable,
 # reconciling or acknowledging: reconciling while ``target != owned``); STALE left the
-# group on a poll timeout and keeps its partitions, silent, until its next poll.
+# group on a poll timeout, or was fenced while processing a batch, and keeps its
+# partitions, silent, until its next poll (the onPartitionsLost callback runs there: the
+# application registered a ConsumerRebalanceListener).
 DOWN, JOINING, MEMBER, STALE = range(4)
 CLIENT_STATES = ("down", "joining", "member", "stale")
 
@@ -345,8 +348,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
               "max.poll.interval.ms (the rebalance timeout)", minimum=0,
               fault="slow revocation (rebalance timeout)"),
         Bound("poll_timeouts", 0, "max.poll.interval.ms passes while the application "
-              "processes a batch: the member sends a leave heartbeat and drops its "
-              "partitions, the processing goes on (a zombie) and the next poll rejoins",
+              "processes a batch: the member sends a leave heartbeat but keeps its "
+              "partitions, the processing and its commit go on (a zombie), and the next "
+              "poll drops them and rejoins",
               minimum=0, fault="poll timeout (zombie consumer)"),
         Bound("subscription_changes", 0, "a consumer unsubscribes from or resubscribes to "
               "the last topic", minimum=0),
@@ -356,6 +360,17 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
               fault="retention deletes records"),
     )
     fields = Kip848State._fields
+    # The action that injects each fault of the bounds (with INJECTED_BY's consumer restart
+    # and retention): a fault whose action never fired in a run (a poll timeout without
+    # records) is reported as offered but never injected, not as explored.
+    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {
+        "consumer crash": ("Crash",),
+        "paused consumer (session expiry)": ("Pause",),
+        "lost heartbeat response": ("LoseResponse",),
+        "slow revocation (rebalance timeout)": ("RebalanceTimeout",),
+        "poll timeout (zombie consumer)": ("PollTimeout",),
+        "coordinator failover": ("CoordinatorFailover",),
+    }
     # The classic group model explores these; this one has no bound for them.
     faults_not_modelled = ("coordinator writes lost in a failover", OFFSET_EXPIRY,
                            DUPLICATE_INSTANCE, "broker faults (the log is abstract: no brokers)")
@@ -403,6 +418,10 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         self.rules: CoordinatorRules = (rules_of_release(config.version)
                                         if b["rules"] == "version"
                                         else RULE_CLASSES[b["rules"]])()
+        # The uniform assignor of the release (KAFKA-18688, 4.1: a balanced assignment
+        # stays put); the rules bound's 4.4 variants have it.
+        self.kafka_18688_fix = b["rules"] != "version" \
+            or versions.has_fix(config.kafka_version, "KAFKA-18688")
         self.all_topics = (1 << self.topics) - 1
         self._topic_parts = tuple(((1 << self.per_topic) - 1) << (t * self.per_topic)
                                   for t in range(self.topics))
@@ -580,8 +599,15 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
             # A fatal error for the consumer (AbstractHeartbeatRequestManager): it stops.
             nxt = self._down()
             label = ("Receive", name, REPLIES[c.reply], "fatal")
+        elif c.phase != IDLE:
+            # transitionToFenced while the application processes a batch: the epoch is
+            # gone (0), the onPartitionsLost callback waits for the application's next
+            # poll, as after a poll timeout: STALE, its partitions held until then.
+            nxt = cleared._replace(status=STALE, epoch=0, target=c.owned)
+            label = ("Receive", name, REPLIES[c.reply], "partitions lost at the next poll")
         else:
-            # transitionToFenced: onPartitionsLost (no commit), then rejoin with epoch 0.
+            # transitionToFenced inside poll(): onPartitionsLost (no commit), then rejoin
+            # with epoch 0.
             nxt = cleared._replace(status=JOINING, epoch=0, owned=0, target=0, ack=True,
                                    positions=(NO_POSITION,) * self.p)
             label = ("Receive", name, REPLIES[c.reply], f"lost {self.parts_text(c.owned)}")
@@ -630,8 +656,10 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         return self._leave(self._with_client(state, i, stale), i)
 
     def _stale_actions(self, state: Kip848State, i: int) -> Iterator[tuple[Action, State]]:
-        """A STALE consumer finishes its batch, then its next poll runs onPartitionsLost
-        (nothing committed) and rejoins with epoch 0 (maybeRejoinStaleMember)."""
+        """A STALE consumer finishes its batch (a commitSync goes out with no member epoch:
+        ``commit_error``), then its next poll runs onPartitionsLost (nothing committed) and
+        rejoins with epoch 0 (maybeRejoinStaleMember; after a fencing, transitionToJoining
+        once the callback completed)."""
         c = state.clients[i]
         name = consumer_name(i)
         if c.phase != IDLE:
@@ -671,7 +699,15 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
 
     def commit_error(self, state: Kip848State, i: int, epoch: int, parts: int) -> str | None:
         """ConsumerGroup.validateOffsetCommit: the member must be known, its epoch current
-        by the rules of the release (CoordinatorRules.stale_commit)."""
+        by the rules of the release (CoordinatorRules.stale_commit).
+
+        A consumer with no member epoch (epoch 0: it left on a poll timeout or was fenced,
+        and still holds its partitions) sends none: CommitRequestManager leaves
+        generationIdOrMemberEpoch at -1 once onMemberEpochUpdated cleared the epoch.  A
+        commit at epoch -1 into a group with no members is accepted, as the admin client's
+        is (``memberEpoch < 0 && members().isEmpty()``), whoever holds the partitions."""
+        if epoch <= 0 and not any(r.present for r in state.records):
+            return None
         r = state.records[i]
         if not r.present or r.epoch == LEAVE_STATIC:
             return "UNKNOWN_MEMBER_ID"
@@ -785,7 +821,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                 tuple(f"t{t}" for t in _bits(subscribed)),
                 {t: tuple(ps) for t, ps in per.items()}, self.instance_ids[i])
         try:
-            result = assign_server(self.assignor, topics, spec) if spec else {}
+            result = assign_server(self.assignor, topics, spec,
+                                   self.kafka_18688_fix) if spec else {}
         except AssignorError as exc:  # never expected: every topic exists
             raise RuntimeError(f"assignor failed: {exc}") from exc
         out = []
@@ -924,15 +961,17 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                 "Restart", "Close", "PollTimeout", "Rejoin", "Pause", "Resume", "LoseResponse",
                 "Subscribe", "Unsubscribe", "Expire", "RebalanceTimeout", "CoordinatorFailover")
 
-    FAIR = ("Heartbeat", "Receive", "Reconcile", "Resume", "Expire", "Restart")
+    # Not Restart: a crashed consumer the budget lets restart need not (a lasso may stop
+    # after the crash), as in the classic model.
+    FAIR = ("Heartbeat", "Receive", "Reconcile", "Resume", "Expire")
 
-    LOOP_FAIR = ("Poll", "Process", "Commit", "CommitFailed", "AutoCommit")
+    # Rejoin: a STALE consumer's next poll (after a poll timeout or a fencing mid-batch).
+    LOOP_FAIR = ("Poll", "Process", "Commit", "CommitFailed", "AutoCommit", "Rejoin")
 
     def fairness(self) -> tuple[str, ...]:
         """Weakly fair families, per consumer ("Receive/C2"): each process makes progress
         (its poll loop too, when there are records)."""
-        families = self.FAIR + (self.LOOP_FAIR if self.max_records else ()) \
-            + (("Rejoin",) if self.bound["poll_timeouts"] else ())
+        families = self.FAIR + (self.LOOP_FAIR if self.max_records else ())
         return tuple(f"{family}/{consumer_name(i)}" for family in families
                      for i in range(self.n))
 
