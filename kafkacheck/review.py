@@ -342,6 +342,11 @@ def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
             if prefix + "acks" in f.values:
                 out.append(ConfigFile(f.path, "producer", f"{prefix}acks of a {f.role} file",
                                       {"acks": f.values[prefix + "acks"]}))
+            elif f.role == "connect-worker":
+                # Worker.baseProducerConfigs sets acks=all in every release (1.0 to 4.x),
+                # whatever the producer client's own default; a connector inherits it.
+                out.append(ConfigFile(f.path, "producer", "the Connect worker's own acks=all "
+                                      "(Worker.baseProducerConfigs)", {"acks": "all"}))
     return out
 
 

@@ -84,6 +84,19 @@ def test_acks_of_a_streams_or_connect_producer_is_not_assumed_to_be_the_default(
     assert all(g.settings.get("acks") == "1" for g in replication)
 
 
+def test_a_connect_worker_without_producer_acks_writes_with_acks_all_in_every_release(
+        tmp_path):
+    # Worker.baseProducerConfigs sets acks=all (1.0 to 4.x) over the client default, which
+    # was acks=1 before 3.0: review assumed acks=1 on 2.8 and advised a producer file.
+    worker = _write(tmp_path, "worker.properties",
+                    "bootstrap.servers=k:9092\ngroup.id=connect\noffset.storage.topic=o\n"
+                    "config.storage.topic=c\nstatus.storage.topic=s\n")
+    topic = _write(tmp_path, "topic.properties", "replication.factor=3\nmin.insync.replicas=2\n")
+    guarantees, _ = _plan([worker, f"topic:{topic}"], "2.8")
+    replication = [g for g in guarantees if g.model in ("replication", "controller")]
+    assert replication and all(g.settings.get("acks") == "all" for g in replication)
+
+
 def test_power_loss_holding_on_kafka_4_4_states_that_elr_must_be_enabled(tmp_path):
     # eligible.leader.replicas.version=1 only on clusters formatted with Kafka 4.1+ or
     # upgraded with kafka-features.sh; an upgraded cluster keeps it at 0 and then loses
