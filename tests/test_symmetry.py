@@ -337,3 +337,24 @@ def test_group_members_are_not_interchangeable_since_assignors_order_them_by_mem
     model.canonical = lambda s: min(renumber(s), renumber(_swap_consumers(s)))
     with pytest.raises(AssertionError):
         assert_symmetric(model)
+
+
+def test_kip848_epoch_renumbering_is_an_automorphism_under_the_rules_that_only_compare():
+    from kafkacheck.testing import make_model
+
+    model = make_model("group-consumer", {}, consumers=2, topics=2, partitions=1,
+                       subscription_changes=1)
+    states, renamed = assert_symmetric(model)
+    assert (states, renamed) == (9341, 3846)
+
+
+def test_kip848_before_kafka_19974_is_explored_unreduced():
+    # A member's epoch + 1 after a revocation (4.0, 4.1) does not commute with renumbering:
+    # epoch 1 of a revoking member became the group epoch 2 where the real group epoch was 3.
+    from kafkacheck.model.interface import symmetry_label, uses_symmetry
+    from kafkacheck.testing import make_model
+
+    for version, reduced in (("4.0", False), ("4.1", False), ("4.4", True)):
+        model = make_model("group-consumer", {}, kafka_version=version, consumers=2)
+        assert uses_symmetry(model) is reduced, version
+        assert symmetry_label(model) == ("epochs" if reduced else ""), version

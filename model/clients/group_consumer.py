@@ -422,6 +422,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         # stays put); the rules bound's 4.4 variants have it.
         self.kafka_18688_fix = b["rules"] != "version" \
             or versions.has_fix(config.kafka_version, "KAFKA-18688")
+        if type(self.rules).epoch_after_revocation is CoordinatorRules.epoch_after_revocation:
+            self.canonical = self._renumber_epochs  # type: ignore[method-assign]
         self.all_topics = (1 << self.topics) - 1
         self._topic_parts = tuple(((1 << self.per_topic) - 1) << (t * self.per_topic)
                                   for t in range(self.topics))
@@ -482,11 +484,13 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         if self.max_records:
             yield from self._log_actions(state)
 
-    def canonical(self, state: State) -> State:
+    def _renumber_epochs(self, state: State) -> State:
         """Epochs renumbered 1, 2, ... in their order (0, -1 and -2 keep their meaning).
 
         Sound because the protocol only compares epochs (equality, order, the previous
-        epoch) and the next group epoch is always above every epoch in the state.
+        epoch) and the next group epoch is always above every epoch in the state; the rules
+        before KAFKA-19974 add one to a member's epoch after a revocation, which does not
+        commute with renumbering, so they explore unreduced (``__init__``).
         """
         used = {state.group_epoch, state.assignment_epoch}
         for r in state.records:
