@@ -16,12 +16,20 @@ import platform
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafkacheck import __version__
+from kafkacheck.model.interface import PROCESS_CRASH
 from kafkacheck.report_matrices import MATRICES, Matrix, Row
+
+if TYPE_CHECKING:
+    from kafkacheck.seed_claims import Run
+
+# Beside a "holds" whose run crashed brokers only as processes: not a guarantee under
+# power failure (explorer.render.power_loss_warning warns so on the command line).
+PROCESS_CRASHES_ONLY = "; process crashes only"
 
 TIMING_RE = re.compile(r"⏱ [0-9.,]+ ?(s|min)")
 DATE_RE = re.compile(r"^(Generated on ).*$", re.M)
@@ -66,6 +74,20 @@ class RowResult:
     # Faults the row's bounds offer whose actions never fired (FaultModel.never_injected):
     # a "holds" beside them is not a guarantee under that fault, and says so.
     never_injected: tuple[str, ...] = ()
+    # Every bound's effective value (the row's, else the model's default): a table cell
+    # never reads "-" where the run used a default (crash_kind=process, not "any").
+    bounds: Mapping[str, Any] = field(default_factory=dict)
+    # The faults the run explored and those it did not (FaultModel.as_json), and the
+    # power-loss warning the CLI prints for it (explorer.render.power_loss_warning).
+    fault_model: Mapping[str, Any] = field(default_factory=dict)
+    power_loss_warning: str | None = None
+
+    @property
+    def process_crashes_only(self) -> bool:
+        """Whether the run crashed brokers, but only as process crashes (the page cache
+        survives): its "holds" says nothing about a power failure."""
+        return bool(self.power_loss_warning) and PROCESS_CRASH in self.fault_model.get(
+            "explored", {})
 
 
 # `report --max-seconds`: the time limit of each run (a run cut short is "unknown" in its
@@ -76,7 +98,7 @@ _ROW_LIMIT: dict[str, float | None] = {"seconds": None}
 def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
     """Run the explorer on one row (in a worker process) and render what it found."""
     from kafkacheck.explorer.bfs import breadth_first
-    from kafkacheck.explorer.render import mermaid, trace_lines
+    from kafkacheck.explorer.render import mermaid, power_loss_warning, trace_lines
     from kafkacheck.testing import make_model
 
     row, columns, max_states = args
@@ -98,7 +120,9 @@ def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
         cells[name] = cell
     return RowResult(row, result.complete, result.stop_reason, result.distinct_states,
                      result.generated_states, result.depth, result.seconds, cells,
-                     result.fault_model.never_injected)
+                     result.fault_model.never_injected, bounds=dict(model.config.bounds),
+                     fault_model=result.fault_model.as_json(),
+                     power_loss_warning=power_loss_warning(result))
 
 
 def _bounds_text(row: Row) -> str:
@@ -114,10 +138,22 @@ def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
         return f"❌ [violated]({link}) ({cell.steps} steps)"
     if cell.verdict == "holds":
         never = f"; never injected: {', '.join(rr.never_injected)}" if rr.never_injected else ""
-        return f"✅ holds ({rr.distinct:,} states{never})"
+        return f"✅ holds ({rr.distinct:,} states{never}{_crash_kind_note(rr)})"
     if cell.verdict == "unknown":
         return f"⚠️ unknown: {rr.stop_reason} at {rr.distinct:,} states"
     return f"⚠️ {cell.verdict} ({rr.distinct:,} states)"  # not covered, not checked
+
+
+def _crash_kind_note(rr: RowResult) -> str:
+    """'; process crashes only' beside a holds whose run crashed brokers only as
+    processes (the page cache survives: power loss not explored), else ''."""
+    return PROCESS_CRASHES_ONLY if rr.process_crashes_only else ""
+
+
+def _bound_value(rr: RowResult, name: str) -> str:
+    """A bound as the run used it: the row's value, else the model's default (never "-"
+    for a default: crash_kind defaults to "any" in one model and "process" in another)."""
+    return str(rr.row.bounds.get(name, rr.bounds.get(name, "-")))
 
 
 def _differs_by_one(a: Row, b: Row) -> list[tuple[str, Any, Any]]:
@@ -134,18 +170,49 @@ def _differs_by_one(a: Row, b: Row) -> list[tuple[str, Any, Any]]:
     return out
 
 
+# Bounds that name a fault's kind rather than count it: another value drops a fault
+# (crash_kind=process drops power loss, slow_followers=none drops slow followers).
+FAULT_KIND_BOUNDS = frozenset({"crash_kind", "slow_followers"})
+
+# Kafka settings that size the cluster or the workload (replicas, partitions, tasks,
+# threads): a row with fewer of them has fewer brokers to fail, fewer replicas to diverge
+# and fewer interleavings, so under the same fault budget it can miss a loss the larger
+# row shows.  With high-watermark truncation, RF=2 "holds" beside RF=3's lost write only
+# because one crash and one leader change cannot reach the two-replica loss, which takes
+# a follower bounce there (KIP-101); fewer replicas are not safer.
+SIZE_SETTINGS = ("replication.factor", "num.partitions", "tasks.max", "num.stream.threads",
+                 "num.standby.replicas")
+
+
+def _is_size_setting(key: str) -> bool:
+    return key.endswith(SIZE_SETTINGS)
+
+
+def _as_count(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 def _shrinks_the_search(a: Row, b: Row, key: str) -> bool:
-    """Whether ``key`` is a bound that counts (faults, retries, records, partitions,
-    instances) or names a fault's kind: a row with less of it explores less or drops the
-    fault, so it prevents nothing (unlike a setting, a release or an application's mode)."""
+    """Whether row ``b`` differs from ``a`` in ``key`` only by exploring less: fewer of a
+    bound that counts (faults, retries, records, partitions, instances, consumers), a
+    fault's kind dropped (``FAULT_KIND_BOUNDS``), or a smaller cluster or workload (a size
+    setting such as ``replication.factor`` lowered, or set in one row only, so that which is
+    smaller cannot be told).  Such a row prevents nothing (unlike a setting, a release or
+    an application's mode)."""
+    if _is_size_setting(key) and (key in a.settings or key in b.settings):
+        was, now = _as_count(a.settings.get(key)), _as_count(b.settings.get(key))
+        return was is None or now is None or now < was
     if key in a.settings or key in b.settings or key not in (*a.bounds, *b.bounds):
         return False
-    return key == "crash_kind" or any(isinstance(r.bounds.get(key), int) for r in (a, b))
+    return key in FAULT_KIND_BOUNDS or any(isinstance(r.bounds.get(key), int) for r in (a, b))
 
 
 def _prevention(matrix: Matrix, results: list[RowResult], rr: RowResult, name: str) -> list[str]:
     """Rows of the same matrix, one setting away, where the property holds (a smaller fault
-    budget or search is no prevention: such rows are left out)."""
+    budget, cluster or search is no prevention: such rows are left out)."""
     lines = []
     for other in results:
         if other.cells[name].verdict != "holds":
@@ -158,7 +225,8 @@ def _prevention(matrix: Matrix, results: list[RowResult], rr: RowResult, name: s
             never = (f"; never injected there: {', '.join(other.never_injected)}"
                      if other.never_injected else "")
             lines.append(f"- `{key}={now}` instead of `{was}`: the property holds "
-                         f"({other.distinct:,} states explored{never}; "
+                         f"({other.distinct:,} states explored{never}"
+                         f"{_crash_kind_note(other)}; "
                          f"`{other.row.command()}`)")
     return lines
 
@@ -271,10 +339,27 @@ def row_markdown(matrix: Matrix, rr: RowResult) -> str:
     settings_cols, bound_cols = _columns(matrix)
     cells = [rr.row.kafka_version or "(default)"] if _versioned(matrix) else []
     cells += [rr.row.settings.get(c, "(default)") for c in settings_cols]
-    cells += [str(rr.row.bounds.get(c, "-")) for c in bound_cols]
+    cells += [_bound_value(rr, c) for c in bound_cols]
     cells += [_cell_markdown(matrix, rr, name) for name in matrix.columns]
     cells.append(seconds_text(rr.seconds))
     return "| " + " | ".join(cells) + " |"
+
+
+def row_data(rr: RowResult) -> dict[str, Any]:
+    """One row's entry in results.json: the configuration as given and as run (every
+    bound's effective value), the fault model its verdicts are relative to, the verdicts."""
+    return {
+        "model": rr.row.model, "settings": dict(rr.row.settings),
+        "bounds": dict(rr.row.bounds), "complete": rr.complete,
+        **({"kafka_version": rr.row.kafka_version} if rr.row.kafka_version else {}),
+        "distinct_states": rr.distinct, "generated_states": rr.generated,
+        "depth": rr.depth,
+        "verdicts": {k: c.verdict for k, c in rr.cells.items()},
+        "counterexample_steps": {k: c.steps for k, c in rr.cells.items() if c.steps},
+        **({"never_injected": list(rr.never_injected)} if rr.never_injected else {}),
+        "effective_bounds": dict(rr.bounds), "fault_model": dict(rr.fault_model),
+        **({"power_loss_warning": rr.power_loss_warning} if rr.power_loss_warning else {}),
+    }
 
 
 def matrix_markdown(matrix: Matrix, results: list[RowResult]) -> str:
@@ -292,28 +377,39 @@ def matrix_markdown(matrix: Matrix, results: list[RowResult]) -> str:
     return "\n".join(lines)
 
 
+def claim_run(rr: RowResult, properties: Sequence[str]) -> Run:
+    """A seed claim's ``Run`` from a row's run: verdicts, steps, and the faults it left
+    out (never injected, power loss not explored)."""
+    from kafkacheck.seed_claims import Run
+
+    row = rr.row
+    return Run(row.model, dict(row.settings), dict(row.bounds), list(properties),
+               {k: c.verdict for k, c in rr.cells.items()},
+               {k: c.steps for k, c in rr.cells.items() if c.steps}, rr.distinct, rr.seconds,
+               never_injected=rr.never_injected, kafka_version=row.kafka_version,
+               power_loss_warning=rr.power_loss_warning,
+               process_crashes=rr.process_crashes_only)
+
+
 def claims_markdown(out: Path, stamp: str) -> tuple[str, int]:
     """Decide every seed claim with engine runs; write its counterexamples; the page text."""
-    from kafkacheck.seed_claims import CLAIMS, Run
+    from kafkacheck.seed_claims import CLAIMS
 
     cache: dict[str, Run] = {}
     runs = 0
     stale = _pages_of(out, "claim")
 
     def check(model: str, settings: Mapping[str, str], bounds: Mapping[str, Any],
-              properties: Sequence[str]) -> Run:
+              properties: Sequence[str], kafka_version: str | None = None) -> Run:
         nonlocal runs
-        key = json.dumps([model, dict(settings), dict(bounds), list(properties)],
-                         sort_keys=True)
+        key = json.dumps([model, dict(settings), dict(bounds), list(properties),
+                          kafka_version], sort_keys=True)
         if key in cache:
             return cache[key]
-        row = Row(model, dict(settings), dict(bounds))
+        row = Row(model, dict(settings), dict(bounds), kafka_version)
         rr = run_row((row, tuple(properties), 3_000_000))
         runs += 1
-        run = Run(model, dict(settings), dict(bounds), list(properties),
-                  {k: c.verdict for k, c in rr.cells.items()},
-                  {k: c.steps for k, c in rr.cells.items() if c.steps}, rr.distinct, rr.seconds,
-                  never_injected=rr.never_injected)
+        run = claim_run(rr, properties)
         pseudo = Matrix("claim", "Seed claim", "", model, tuple(properties), (), (), (row,))
         for name, cell in rr.cells.items():
             if cell.verdict == "violated" and cell.steps is not None:
@@ -398,11 +494,32 @@ def _writable_folder(out: Path) -> Path:
     return out
 
 
+# The date line of reports/README.md: a full run's, or one a partial run rewrote.
+GENERATED_RE = re.compile(r"^Generated on (?:(?P<date>[^;(]*?) by kafkacheck|"
+                          r".*?; the rest on (?P<rest>.*?)\) by kafkacheck)", re.M)
+
+
+def _restamp(text: str, stamp: str, sections: Sequence[str]) -> str:
+    """The index's date line after a partial run: the sections rerun now, the rest on the
+    date of the full run that wrote them (the old date alone would hide the rerun, the new
+    one alone would pass the other tables off as new)."""
+    match = GENERATED_RE.search(text)
+    if not match:
+        return text
+    rest = match.group("date") or match.group("rest")
+    line = (f"Generated on {stamp} ({', '.join(sections)} only; the rest on {rest}) "
+            "by kafkacheck")
+    return text[:match.start()] + line + text[match.end():]
+
+
 def _update_index(out: Path, matrices: Sequence[Matrix], sections: Sequence[str],
-                  data: dict[str, Any]) -> None:
-    """Replace the regenerated matrices' sections of README.md and entries of results.json."""
+                  data: dict[str, Any], stamp: str = "") -> None:
+    """Replace the regenerated matrices' sections of README.md and entries of results.json,
+    and say in its date line which sections were regenerated when."""
     readme = out / "README.md"
     text = readme.read_text(encoding="utf-8")
+    if stamp and matrices:
+        text = _restamp(text, stamp, [m.id for m in matrices])
     for matrix, section in zip(matrices, sections, strict=True):
         heading = f"## {matrix.title}\n"
         start = text.find(heading)
@@ -486,17 +603,7 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
                     stale.discard(path)
         _remove(stale)
         sections.append(matrix_markdown(matrix, results))
-        data["matrices"][matrix.id] = [
-            {"model": rr.row.model, "settings": dict(rr.row.settings),
-             "bounds": dict(rr.row.bounds), "complete": rr.complete,
-             **({"kafka_version": rr.row.kafka_version} if rr.row.kafka_version else {}),
-             "distinct_states": rr.distinct, "generated_states": rr.generated,
-             "depth": rr.depth,
-             "verdicts": {k: c.verdict for k, c in rr.cells.items()},
-             "counterexample_steps": {k: c.steps for k, c in rr.cells.items() if c.steps},
-             **({"never_injected": list(rr.never_injected)} if rr.never_injected else {})}
-            for rr in results
-        ]
+        data["matrices"][matrix.id] = [row_data(rr) for rr in results]
     if not only or "conformance" in only:
         (out / "conformance.md").write_text(conformance_markdown(out, stamp) + "\n",
                                             encoding="utf-8")
@@ -511,7 +618,7 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
     rows = sum(len(m.rows) for m in matrices)
     if only and (out / "README.md").exists():
         # Regenerating some sections keeps the others: replace only what was rerun.
-        _update_index(out, matrices, sections, data)
+        _update_index(out, matrices, sections, data, stamp)
         print(f"reports updated in {out}/ ({', '.join(only)}; {rows} configurations, "
               f"{claim_runs} claim runs, {seconds_text(total)})")
         return 0
@@ -523,7 +630,10 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
         f"exhaustive run; regeneration took {seconds_text(total)} on this machine.",
         "",
         "Every **holds** is relative to the bounds in its row (records, fault budget) and "
-        "says how many distinct states the breadth-first search explored to the end. "
+        "says how many distinct states the breadth-first search explored to the end; "
+        "*process crashes only* marks one whose run crashed brokers without losing their "
+        "page cache (power loss not explored: Kafka does not fsync each write by default, "
+        "so it is no guarantee against a power failure). "
         "Every **violated** links to its shortest counterexample. Regenerate with "
         "`kafkacheck report`.",
         "",

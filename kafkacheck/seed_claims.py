@@ -9,6 +9,7 @@ during the regeneration (state limits keep them deterministic).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,18 +37,36 @@ class Run:
     seconds: float = 0.0
     links: dict[str, str] = field(default_factory=dict)
     never_injected: tuple[str, ...] = ()  # offered faults whose actions never fired
+    kafka_version: str | None = None  # None: the default release
+    # The line the CLI prints when the run explored no power loss
+    # (explorer.render.power_loss_warning), and whether it crashed brokers as processes.
+    power_loss_warning: str | None = None
+    process_crashes: bool = False
 
     def command(self) -> str:
         """The CLI command that reproduces the run."""
+        version = f"--kafka-version {self.kafka_version}" if self.kafka_version else ""
         sets = " ".join(f"--set {k}={v}" for k, v in self.settings.items())
         bounds = " ".join(f"--bound {k}={v}" for k, v in self.bounds.items())
         props = " ".join(f"--property {p}" for p in self.properties)
-        return " ".join(x for x in ("kafkacheck check", self.model, sets, bounds, props) if x)
+        return " ".join(x for x in ("kafkacheck check", self.model, version, sets, bounds,
+                                    props) if x)
+
+    def power_loss_note(self) -> str:
+        """What a "holds" of this run leaves out, as the CLI's power-loss warning says:
+        '' when the run explored power loss (or the warning does not apply)."""
+        if not self.power_loss_warning:
+            return ""
+        if self.process_crashes:
+            return "; process crashes only: power loss NOT explored"
+        return "; no broker crash: power loss NOT explored"
 
     def cite(self, prop: str) -> str:
         """One Markdown line stating the run's verdict for ``prop``."""
         verdict = self.verdicts.get(prop, "?")
         config = ", ".join(f"`{k}={v}`" for k, v in self.settings.items()) or "defaults"
+        if self.kafka_version:
+            config = f"Kafka {self.kafka_version}, {config}"
         bounds = ", ".join(f"{k}={v}" for k, v in self.bounds.items()) or "default bounds"
         if verdict == "never reached":
             return (f"{config} ({bounds}): **{prop} is never reached** in any of the "
@@ -63,7 +82,7 @@ class Run:
                      if self.never_injected else "")
             return (
                 f"{config} ({bounds}): **{prop} holds** ({self.distinct:,} states "
-                f"explored to the end{never})"
+                f"explored to the end{never}{self.power_loss_note()})"
             )
         return f"{config} ({bounds}): {prop} {verdict}"
 
@@ -77,9 +96,20 @@ class Verdict:
     evidence: list[str]
 
 
+# check(model, settings, bounds, properties, kafka_version=None) -> Run: one engine run
+# (kafka_version None: the default release), made when the page is generated.
 Checker = Callable[..., Run]
 
 NEEDS_REVIEW = "needs review"
+
+
+POWER_LOSS_NAMED = re.compile(r"process crash|power (failure|loss)", re.I)
+
+
+def names_power_loss(conditions: str) -> bool:
+    """Whether a claim's conditions limit it to process crashes or state what a power
+    failure does (then a "holds" that explored no power loss may support it)."""
+    return bool(POWER_LOSS_NAMED.search(conditions))
 
 
 def decided(
@@ -90,7 +120,9 @@ def decided(
     The conditions text explains *why* the verdict follows from the runs; ``expect``
     lists (run, property, expected verdict) so that a model change that flips a run
     cannot leave a stale verdict standing; an expected "holds" from a run in which an
-    offered fault never fired does not count.
+    offered fault never fired does not count, nor, for a confirmed claim whose conditions
+    name neither process crashes nor power failure, one from a run that explored no power
+    loss.
     """
     broken = [
         f"{prop} {run.verdicts.get(prop)} (expected {want}) in `{run.command()}`"
@@ -104,6 +136,15 @@ def decided(
         for run, prop, want in expect
         if want == "holds" and run.verdicts.get(prop) == "holds" and run.never_injected
     ]
+    # a claim confirmed on a "holds" that explored no power loss says so, or it reads as
+    # a guarantee under every broker failure (the CLI warns beside such a run)
+    if verdict in (CONFIRMED, CONDITIONAL) and not names_power_loss(conditions):
+        broken += [
+            f"{prop} holds without power loss (not explored) in `{run.command()}`, and "
+            "the conditions do not name process crashes only or the power-loss exception"
+            for run, prop, want in expect
+            if want == "holds" and run.verdicts.get(prop) == "holds" and run.power_loss_warning
+        ]
     if broken:
         return Verdict(
             NEEDS_REVIEW, "The runs no longer support the reasoning: " + "; ".join(broken), evidence
@@ -155,17 +196,27 @@ def _replication(check: Checker) -> Verdict:
     )
     two = check("replication", SAFE, {"crashes": 2, "records": 2, "crash_kind": "process"},
                 ["NoAckedWriteLost"])
+    # KAFKA-7415 (0.11 to 2.0.0): makeLeader did not put the new leader epoch in the
+    # leader's epoch cache, so a follower that led an epoch the new leader never wrote
+    # truncated to its high watermark and could drop an acknowledged write
+    moves = {"crashes": 1, "records": 2, "crash_kind": "process", "leader_changes": 2}
+    before_fix = check("replication", SAFE, moves, ["NoAckedWriteLost"], kafka_version="2.0")
+    fixed = check("replication", SAFE, moves, ["NoAckedWriteLost"], kafka_version="2.0.1")
     return decided(
         CONDITIONAL,
         "Only for writes acknowledged with `acks=all`, with `min.insync.replicas` >= 2, "
-        "`unclean.leader.election.enable=false`, leader-epoch truncation (Kafka >= 2.0), and "
-        "failures that keep the disk (a process crash). With `acks=1`, with unclean "
-        "election, or, without Eligible Leader Replicas (Kafka 4.0 and clusters upgraded "
-        "from it), with a power failure of the last in-sync replica (the ISR may shrink "
-        "below `min.insync.replicas`; KIP-966), acknowledged data is lost.",
+        "`unclean.leader.election.enable=false`, leader-epoch truncation as fixed in Kafka "
+        "2.0.1 (0.11 to 2.0.0 lose an acknowledged write after two leader changes and a "
+        "crash, KAFKA-7415), and failures that keep the disk (a process crash). With "
+        "`acks=1`, with unclean election, or, without Eligible Leader Replicas (Kafka 4.0 "
+        "and clusters upgraded from it), with a power failure of the last in-sync replica "
+        "(the ISR may shrink below `min.insync.replicas`; KIP-966), acknowledged data is "
+        "lost.",
         [
             safe.cite("NoAckedWriteLost"),
             two.cite("NoAckedWriteLost"),
+            before_fix.cite("NoAckedWriteLost"),
+            fixed.cite("NoAckedWriteLost"),
             acks1.cite("NoAckedWriteLost"),
             unclean.cite("NoAckedWriteLost"),
             power.cite("NoAckedWriteLost"),
@@ -175,6 +226,8 @@ def _replication(check: Checker) -> Verdict:
         expect=[
             (safe, "NoAckedWriteLost", "holds"),
             (two, "NoAckedWriteLost", "holds"),
+            (before_fix, "NoAckedWriteLost", "violated"),
+            (fixed, "NoAckedWriteLost", "holds"),
             (acks1, "NoAckedWriteLost", "violated"),
             (unclean, "NoAckedWriteLost", "violated"),
             (power, "NoAckedWriteLost", "violated"),
@@ -321,13 +374,20 @@ def _linger(check: Checker) -> Verdict:
     )
 
 
+# A lost response, two retries and a broker crash of either kind (a process crash or a
+# power loss): an idempotent producer's "holds" covers both.
+IDEMPOTENT_FAULTS: dict[str, int | str] = {
+    "records": 2, "batch_records": 1, "crashes": 1, "crash_kind": "any", "lost_responses": 1,
+    "retry_budget": 2}
+
+
 def _retries(check: Checker) -> Verdict:
     same, actual = _default_check("retries", "2147483647")
     dup = check("producer", {"enable.idempotence": "false"}, {"records": 1}, ["NoDuplicates"])
     idem = check(
         "producer",
         {"replication.factor": "2", "min.insync.replicas": "2"},
-        {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1, "retry_budget": 2},
+        IDEMPOTENT_FAULTS,
         ["NoDuplicates", "PartitionOrder"],
     )
     return decided(
@@ -373,13 +433,13 @@ def _idempotence(check: Checker) -> Verdict:
     idem = check(
         "producer",
         {"replication.factor": "2", "min.insync.replicas": "2"},
-        {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1, "retry_budget": 2},
+        IDEMPOTENT_FAULTS,
         ["NoDuplicates"],
     )
     bump = check(
         "producer",
         {"replication.factor": "2", "min.insync.replicas": "2"},
-        {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1, "retry_budget": 3},
+        {**IDEMPOTENT_FAULTS, "retry_budget": 3},
         ["NoDuplicates"],
     )
     return decided(
@@ -728,20 +788,34 @@ def _fetch_below_hw(check: Checker) -> Verdict:
         {"consumers": 1, "records": 2, "log": "replicated"},
         ["ReadRecordsStay"],
     )
+    # The group model's replicated log crashes brokers as processes only; the replication
+    # model, with the same settings, loses a record below the HW in a power failure.
+    power = check(
+        "replication",
+        {"acks": "all", "replication.factor": "2"},
+        {"crashes": 1, "crash_kind": "power-loss"},
+        ["CommittedRecordsStay"],
+    )
     return decided(
         CONDITIONAL,
         "Consumers fetch from the partition leader and only below its high watermark, so "
-        "what they read is replicated to the ISR; with unclean leader election a record a "
-        "consumer already read can still vanish from the log.",
+        "what they read is replicated to the ISR. The group model checks this with broker "
+        "process crashes only (the page cache survives); a record a consumer already read "
+        "can still vanish from the log with unclean leader election, or in a power failure "
+        "of the replicas that had it (Kafka does not fsync each write by default, "
+        "`flush.messages`): the replication model, with the same settings, loses a record "
+        "below the high watermark that way without any unclean election.",
         [
             run.cite("ConsumersReadBelowHw"),
             run.cite("ReadRecordsStay"),
             unclean.cite("ReadRecordsStay"),
+            power.cite("CommittedRecordsStay"),
         ],
         expect=[
             (run, "ConsumersReadBelowHw", "holds"),
             (run, "ReadRecordsStay", "holds"),
             (unclean, "ReadRecordsStay", "violated"),
+            (power, "CommittedRecordsStay", "violated"),
         ],
     )
 
@@ -761,7 +835,9 @@ def _controller(check: Checker) -> Verdict:
         "a majority of the voters is alive and connected, in a higher epoch; an isolated "
         "minority cannot change anything, and with two voters no failure is tolerated. In "
         "the moments in between, a deposed partition leader that has not heard of its "
-        "replacement keeps accepting writes: with acks=1 they are lost.",
+        "replacement keeps accepting writes: with acks=1 they are lost. The runs isolate a "
+        "voter or crash its process (the disk survives); the controller model does not "
+        "express a power failure or the loss of the metadata log.",
         [three.cite("ControllerFailsOver"), three.cite("MetadataCommittedByMajority"),
          three.cite("OneActiveControllerPerEpoch"), two.cite("ControllerFailsOver"),
          zombie.cite("DeposedLeaderAcksSurvive")],

@@ -65,14 +65,17 @@ _ALL: tuple[Preset, ...] = (
            "enable.idempotence=false with 5 requests in flight: can retries reorder records?",
            {"enable.idempotence": "false"}, {"records": 2, "batch_records": 1}),
     Preset("producer-idempotent-failover", "producer",
-           "idempotent producer through a leader failover with lost responses: no duplicates, "
-           "order kept (within the bounds)",
+           "idempotent producer through a leader failover with lost responses, each batch "
+           "retried at most twice (retry_budget=2): no duplicates, order kept (within the "
+           "bounds). Kafka retries until delivery.timeout.ms (retries=2147483647): one more "
+           "retry duplicates and reorders a batch, see producer-idempotent-epoch-bump",
            {"replication.factor": "2", "min.insync.replicas": "2"},
            {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1,
             "retry_budget": 2}),
     Preset("producer-idempotent-epoch-bump", "producer",
-           "the same with one more retry: an OUT_OF_ORDER_SEQUENCE epoch bump rewrites a batch "
-           "(reproduced on Kafka 4.4 with the Java client: reports/conformance.md)",
+           "the same with one more retry (retry_budget=3): an OUT_OF_ORDER_SEQUENCE epoch bump "
+           "rewrites a batch, a duplicate and a reordering (reproduced on Kafka 4.4 with the "
+           "Java client: reports/conformance.md)",
            {"replication.factor": "2", "min.insync.replicas": "2"},
            {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1,
             "retry_budget": 3}),
@@ -155,8 +158,11 @@ _ALL: tuple[Preset, ...] = (
            {"records": 1, "crashes": 1, "isolations": 1}),
     Preset("controller-disk-loss-failover", "controller",
            "replication + KRaft controller, 3 combined nodes, AlterPartition in flight: one "
-           "node loses its disk and restarts with a new broker epoch; when it is the active "
-           "controller's node, another controller takes over (every guarantee holds)",
+           "node loses the disk of its log.dirs and restarts with a new broker epoch; when it "
+           "is the active controller's node, another controller takes over (every guarantee "
+           "holds). Only with metadata.log.dir on a separate disk that survives: the model "
+           "keeps the KRaft metadata log, which by default (metadata.log.dir unset) lives in "
+           "the first log.dirs directory and is lost with it",
            {"acks": "all", "min.insync.replicas": "2"},
            {"records": 1, "crashes": 0, "isolations": 0, "restarts": 1, "disk_losses": 1,
             "isr_updates": "in-flight"}),

@@ -229,7 +229,8 @@ def replication_properties(model: ReplicatedModel) -> list[Property]:
             "with min.insync.replicas=1), or the replica that had it lost it (unclean "
             "election, unflushed data lost in a power failure, truncation to the HW). "
             "acks=all with min.insync.replicas >= 2, unclean.leader.election.enable=false "
-            "and leader-epoch truncation prevent it for process crashes; against power "
+            "and leader-epoch truncation as fixed in Kafka 2.0.1 (KAFKA-7415: 0.11 to 2.0.0 "
+            "still lose it after leader changes) prevent it for process crashes; against power "
             "failures it also takes flush.messages=1 or Eligible Leader Replicas "
             "(eligible.leader.replicas.version=1, KIP-966)",
         ),

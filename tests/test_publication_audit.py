@@ -183,9 +183,11 @@ def _claims_with_fake_runs(verdict: str = "holds", never_injected: tuple[str, ..
             cited.add((id(self), prop))
             return super().cite(prop)
 
-    def check(model: str, settings: Any, bounds: Any, props: Any) -> sc.Run:
+    def check(model: str, settings: Any, bounds: Any, props: Any,
+              kafka_version: str | None = None) -> sc.Run:
         return Recorded(model, dict(settings), dict(bounds), list(props),
-                        {p: verdict for p in props}, never_injected=never_injected)
+                        {p: verdict for p in props}, never_injected=never_injected,
+                        kafka_version=kafka_version)
 
     real = sc.decided
 
