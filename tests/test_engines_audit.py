@@ -248,3 +248,15 @@ def test_kip848_liveness_does_not_force_a_crashed_consumer_to_restart(capsys):
                      "records=1", "--bound", "crashes=1", "--bound", f"rejoins={rejoins}",
                      "--property", "AllRecordsProcessed", "--no-diagram"])
         assert code == 1 and "AllRecordsProcessed violated" in capsys.readouterr().out
+
+
+def test_with_every_append_fsynced_either_crash_kind_fired_explores_both(capsys):
+    # flush.messages=1: a power loss loses nothing a process crash keeps, so a run with
+    # crash_kind=power-loss explores both kinds and names neither as never injected.
+    for model in ("replication", "producer"):
+        main(["check", model, "--set", "flush.messages=1", "--bound", "crashes=1",
+              "--bound", "crash_kind=power-loss", "--bound", "records=1", "--no-diagram"])
+        faults = next(line for line in capsys.readouterr().out.splitlines()
+                      if line.startswith("faults: "))
+        assert "broker process crash (the page cache survives) x1" in faults, model
+        assert "never injected" not in faults, model

@@ -399,6 +399,7 @@ class ProducerModel(Model):
             external_writes = True  # this producer writes the records
 
         self.repl = Replication(repl_config)
+        self.fault_actions = {**self.repl.fault_actions, **self.fault_actions}
         self.rules = self.repl.rules
         self.min_isr = self.rules.min_isr
         self.embedded = Embedded(self.repl, "repl", "")

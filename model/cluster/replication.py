@@ -211,6 +211,10 @@ class ReplicationModel(Model):
             k["log.flush.interval.messages"]
         # flush.messages=0 (before 3.3) flushes every append, as 1 does
         self.flush_every = pt.NEVER if flush >= LONG_MAX else max(flush, 1)
+        if self.flush_every == 1:
+            # Every append fsynced: either crash kind, fired, explores both (fault_model).
+            either = ("Crash|PowerLoss",)
+            self.fault_actions = {PROCESS_CRASH: either, POWER_LOSS: either}
         b = self.bound
         self.partitions = b["partitions"]
         self.max_records = b["records"]
