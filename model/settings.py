@@ -142,6 +142,24 @@ def _acks_render(value: int) -> str:
     return "all" if value == -1 else str(value)
 
 
+def _replication_factor(text: str) -> int:
+    """A topic's replica count, or -1 for the broker's default.replication.factor."""
+    value = _int(-1, 32767)(text)
+    if value == 0:
+        raise SettingError("value must be at least 1, or -1 for the broker's "
+                           "default.replication.factor")
+    return value
+
+
+def _aliases(text: str) -> str:
+    """A connector's list of aliases (ConnectorConfig.aliasValidator: no duplicates), as
+    the list without blanks around its items ('': none)."""
+    aliases = [a.strip() for a in text.split(",")] if text.strip() else []
+    if len(set(aliases)) < len(aliases):
+        raise SettingError("Duplicate alias provided.")
+    return ",".join(aliases)
+
+
 def _text(text: str) -> str:
     return text
 
@@ -278,8 +296,10 @@ def _with_deprecated_name(setting: Setting, old: str) -> tuple[Setting, Setting]
 
 _REGISTRY: tuple[Setting, ...] = (
     # -- topic / broker: replication (kafka.server.KafkaConfig, LogConfig) ------------
-    _s("replication.factor", "topic", 1, _int(1, 32767),
-       "replicas per partition (CreateTopics; falls back to default.replication.factor=1)",
+    # -1: the broker's default.replication.factor (CreateTopics, KIP-464, 2.4; Kafka
+    # Streams' default from 3.0, KIP-733): no model covers it (BROKER_DECIDES).
+    _s("replication.factor", "topic", 1, _replication_factor,
+       "replicas per partition (CreateTopics; -1 or unset: default.replication.factor=1)",
        semantics=_L),
     _s("default.replication.factor", "broker", 1, _int(1, 32767),
        "replication factor of automatically created topics", semantics=_L),
@@ -409,6 +429,11 @@ _REGISTRY: tuple[Setting, ...] = (
        "topics keep replication.factor)"),
     _s("transaction.state.log.min.isr", "broker", 2, _int(1),
        "min.insync.replicas of the transaction log"),
+    # TransactionStateManager.validateTransactionTimeoutMs: InitProducerId refuses a larger
+    # transaction.timeout.ms (INVALID_TRANSACTION_TIMEOUT, InvalidTxnTimeoutException).
+    _s("transaction.max.timeout.ms", "broker", 900000, _int(1),
+       "the largest transaction.timeout.ms a producer may ask for (InitProducerId refuses "
+       "more)"),
     _s("transaction.partition.verification.enable", "broker", True, _bool,
        "a leader asks the transaction coordinator before a producer's first transactional "
        "write to a partition (KIP-890 part 1, from 3.6)", _bool_render),
@@ -501,6 +526,16 @@ _REGISTRY: tuple[Setting, ...] = (
        semantics=_C),
     _s("errors.deadletterqueue.topic.name", "connect", "", _text,
        "sink connectors: where errors.tolerance=all sends the records it skips (KIP-298)"),
+    # A transformation (or its predicate) returning null drops the record and the worker
+    # commits past it: WorkerSinkTask.convertMessages keeps its offset for the commit,
+    # AbstractWorkerSourceTask.sendRecords calls recordDropped (KIP-66, KIP-585); a
+    # transformation may change a record too.  Not modelled: any alias is not covered.
+    _s("transforms", "connect", "", _aliases,
+       "connector: the single message transformations applied to each record, by alias "
+       "(KIP-66; one returning null drops the record)", semantics=(PRODUCER, CONSUMER)),
+    _s("predicates", "connect", "", _aliases,
+       "connector: the predicates deciding which records a transformation applies to, by "
+       "alias (KIP-585)", semantics=(PRODUCER, CONSUMER)),
     _s("offset.flush.interval.ms", "connect", 60000, _int(0),
        "how often a worker commits its tasks' offsets (WorkerConfig)"),
     # Where a source task resumes after a crash: the source model keeps the offsets in a
@@ -550,7 +585,11 @@ LOG_SHAPE = ("cleanup.policy", "log.cleanup.policy", "remote.storage.enable")
 FAULT_BOUNDS = {name: ("retention", "records deleted by retention") for name in (
     "retention.ms", "retention.bytes", "log.retention.ms", "log.retention.minutes",
     "log.retention.hours", "log.retention.bytes")} | {
-    "offsets.retention.minutes": ("offset_expiries", "committed offsets expiring")}
+    "offsets.retention.minutes": ("offset_expiries", "committed offsets expiring")} | {
+    # A Connect source task's producer (Worker.baseProducerConfigs sets Integer.MAX_VALUE)
+    # and a Streams producer: a finite timeout fails sends (the source model's expiries).
+    key: ("expiries", "sends failed by the delivery timeout") for key in (
+        "producer.delivery.timeout.ms", "producer.override.delivery.timeout.ms")}
 
 
 def roles_of(model_settings: tuple[str, ...]) -> set[str]:
@@ -572,6 +611,11 @@ def concerned_roles(model_settings: tuple[str, ...], also: tuple[str, ...],
     return [role for role in semantics if role in roles]
 
 
+# Values that leave the choice to the broker's configuration, which no model reads: not
+# covered by a model reading the setting (replication.factor=-1: default.replication.factor).
+BROKER_DECIDES: dict[str, Any] = {"replication.factor": -1}
+
+
 def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
               covered_values: dict[str, tuple[Any, ...]] | None = None,
               version: Version | None = None,
@@ -589,7 +633,8 @@ def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
         setting = SETTINGS[name]
         if name in model_settings:
             allowed = (covered_values or {}).get(name)
-            if allowed is not None and value not in allowed:
+            if (allowed is not None and value not in allowed) or \
+                    (name in BROKER_DECIDES and value == BROKER_DECIDES[name]):
                 out[name] = value
         elif concerned_roles(model_settings, also, name) and value != (
                 setting.default if version is None else default_for(name, version)):
@@ -678,6 +723,7 @@ SINCE: dict[str, tuple[Version, str]] = {
     "enable.idempotence": ((0, 11), "KIP-98"),
     "transactional.id": ((0, 11), "KIP-98"),
     "transaction.timeout.ms": ((0, 11), "KIP-98"),
+    "transaction.max.timeout.ms": ((0, 11), "KIP-98"),
     "isolation.level": ((0, 11), "KIP-98"),
     "group.initial.rebalance.delay.ms": ((0, 11), "KIP-134"),
     "errors.tolerance": ((2, 0), "KIP-298"),
@@ -710,6 +756,8 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("cleanup.policy", ""): ((4, 2), "KIP-1161"),
     # DistributedConfig: -1 (the broker's default.replication.factor) from KIP-605.
     ("offset.storage.replication.factor", "-1"): ((2, 6), "KIP-605"),
+    # CreateTopics without a replica count (-1: default.replication.factor), KIP-464.
+    ("replication.factor", "-1"): ((2, 4), "KIP-464"),
     ("log.cleanup.policy", ""): ((4, 2), "KIP-1161"),
     # A key ending in ':' stands for every value with that prefix.
     ("auto.offset.reset", "by_duration:"): ((4, 0), "KIP-1106"),

@@ -66,6 +66,12 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # the first cached epoch: 2.1, and 2.0.1 (commit 18b25773b11).
     "KAFKA-7415": ((2, 1), (((2, 0), 1),)),
     "KAFKA-18688": ((4, 1), ()),  # the uniform assignor keeps a balanced assignment (PR 19677)
+    # TransactionCoordinator.abortTimedOutTransactions fences the epoch (prepareFenceProducerEpoch)
+    # before aborting: 1.0, and 0.11.0.2 (commit 5bbfd614d00; 1.0.0: def1a768a63).
+    "KAFKA-6119": ((1, 0), (((0, 11), 2),)),
+    # WorkerSourceTask fails the task on a failed send instead of committing past it: 2.4,
+    # and 2.2.2 and 2.3.1 (producerSendException at those tags, absent at 2.2.1 and 2.3.0).
+    "KAFKA-8586": ((2, 4), (((2, 2), 2), ((2, 3), 1))),
 }
 
 

@@ -252,8 +252,12 @@ def _progress(model: Any) -> tuple[Any, Any, Any, Any]:
         return any(m.state in (tc.ONGOING, tc.PREPARE_COMMIT, tc.PREPARE_ABORT)
                    for m in s.coord.metas)
 
+    # The data partitions, and the loop's offsets partition: a TxnOffsetCommit the
+    # coordinator does not know of hangs there (OffsetFetch with require_stable waits).
+    parts = tuple(range(model.P)) + ((model.OFF,) if model.loop else ())
+
     def stable(s: Any) -> bool:
-        for p in range(model.P):
+        for p in parts:
             lso = model.lso(s, p)
             part = s.cluster.parts[p]
             if lso is None or lso < part.hws[part.leader]:
@@ -261,7 +265,7 @@ def _progress(model: Any) -> tuple[Any, Any, Any, Any]:
         return True
 
     def unstable(s: Any) -> bool:
-        for p in range(model.P):
+        for p in parts:
             lso = model.lso(s, p)
             part = s.cluster.parts[p]
             if lso is not None and lso < part.hws[part.leader]:
@@ -294,10 +298,22 @@ def loop_properties(model: Any) -> list[Property]:
         return tl.committed_offset(part.logs[leader], part.hws[leader], model.offsets_codec,
                                    model.rules)
 
+    def offsets_cover_output(s: Any, upto: int | None) -> bool:
+        """In transactions the output and its input's offset commit are one write: once no
+        transaction is in flight, every input whose output read_committed returns is below
+        the committed offset (else the next owner processes it again)."""
+        if not model.transactional or upto is None or s.coord.epoch < 0 or any(
+                m.state in (tc.ONGOING, tc.PREPARE_COMMIT, tc.PREPARE_ABORT)
+                for m in s.coord.metas):
+            return True
+        return all(k < upto for _p, k in visible_records(model, s, "read_committed"))
+
     def exactly_once(s: Any) -> bool:
         if any(n > 1 for n in outputs(s).values()):
             return False
         upto = committed(s)
+        if not offsets_cover_output(s, upto):
+            return False
         if not upto or upto < 0:
             return True
         for k in range(upto):
@@ -313,8 +329,8 @@ def loop_properties(model: Any) -> list[Property]:
         return all(seen.get(k) == 1 for k in range(model.K))
 
     def zombie_offsets(before: Any, action: tuple, after: Any) -> bool:
-        if action[0] not in ("SendOffsets", "TxnLogCommitted") or "appended" not in \
-                str(action[-1]):
+        if action[0] not in ("SendOffsets", "LateSendOffsets", "TxnLogCommitted") or \
+                "appended" not in str(action[-1]):
             return True
         q = model.OFF
         b, a = before.cluster.parts[q], after.cluster.parts[q]
@@ -332,15 +348,20 @@ def loop_properties(model: Any) -> list[Property]:
         always("ExactlyOnce",
                f"consuming, transforming and producing {mode}, no input's output is visible "
                f"to {isolation} twice, and every input below the committed offset has its "
-               "output in the log, not aborted", exactly_once,
+               "output in the log, not aborted" + (
+                   "; once no transaction is in flight, every input whose output is "
+                   "committed is below the committed offset" if model.transactional else ""),
+               exactly_once,
                source="KIP-98; KIP-447 (sendOffsetsToTransaction with group metadata)",
                explanation=("with transactions the output and the offset commit are one "
                             "atomic write and a zombie's offsets are refused; without, a "
                             "member that produced but did not commit its offset before a "
                             "rebalance has its input processed again (at-least-once); a "
                             "read_uncommitted reader also sees the output of a zombie's "
-                            "open or aborted transaction"),
-               narrate=_narrate_loop(model, outputs)),
+                            "open or aborted transaction; under transaction.version 1 a "
+                            "delayed TxnOffsetCommit of the same epoch lands in a later "
+                            "transaction and moves the committed offset back"),
+               narrate=_narrate_loop(model, outputs, committed)),
         always_step("ZombieOffsetsFenced",
                     "a member of an older generation never gets an offset written after the "
                     "rebalance", zombie_offsets,
@@ -364,9 +385,10 @@ def loop_properties(model: Any) -> list[Property]:
     return props
 
 
-def _narrate_loop(model: Any, outputs: Any) -> Any:
+def _narrate_loop(model: Any, outputs: Any, committed: Any) -> Any:
     def narrate(_model: Any, trace: Any) -> str:
-        seen = outputs(trace.steps[-1].state)
+        state = trace.steps[-1].state
+        seen = outputs(state)
         twice = [k for k, n in seen.items() if n > 1]
         if twice and model.transactional and model.isolation == "read_uncommitted":
             return (f"The output of input {twice[0]} is visible twice to read_uncommitted: "
@@ -374,5 +396,11 @@ def _narrate_loop(model: Any, outputs: Any) -> Any:
         if twice:
             return (f"The output of input {twice[0]} is visible twice: two members "
                     "processed it and both outputs stood.")
+        upto = committed(state)
+        ahead = [k for _p, k in visible_records(model, state, "read_committed")
+                 if upto is not None and k >= upto]
+        if model.transactional and ahead:
+            return (f"The output of input {ahead[0]} is committed but the group's committed "
+                    f"offset is {upto}: the next owner of the input processes it again.")
         return ""
     return narrate

@@ -189,3 +189,47 @@ def test_hypothesis_finds_the_duplicate_without_exactly_once():
     model = make_model("source", {}, records=2, task_crashes=1)
     with pytest.raises(AssertionError, match="SourceExactlyOnce"):
         run_machine(model, ["SourceExactlyOnce"], examples=50, steps=40, shrink=False)
+
+
+# -- releases before 3.0 and failed sends (audit of the Streams/Connect models, finding 4) --
+# Worker.baseProducerConfigs sets acks=all in every release (tag 2.3.0 line 552; trunk), but
+# the loop took the release's producer default (acks=1 before 3.0) and refused every run.
+# Once they run: WorkerSourceTask before KAFKA-8586 (2.2.2, 2.3.1, 2.4.0) logs a failed
+# send and calls recordSent, so the next offset commit goes past the record.
+
+@pytest.mark.parametrize("version", ["0.11", "2.3", "2.8"])
+def test_source_tasks_run_before_kafka_3_0_with_the_workers_acks_all(version):
+    from kafkacheck.model.clients.source import _loop_config
+
+    model = make_model("source", {}, records=1, kafka_version=version)
+    assert _loop_config(model.config).kafka["acks"] == -1
+    result = breadth_first(model, ["SourceAtLeastOnce"])
+    assert result.result == "holds" and result.complete
+    assert result.distinct_states == 51  # as on 4.4
+
+
+@pytest.mark.parametrize("version", ["2.0", "2.2.1", "2.3"])
+def test_before_kafka_8586_a_send_failed_by_its_delivery_timeout_is_committed_past(version):
+    model = make_model("source", {}, workers=1, records=1, task_crashes=0, late_produces=1,
+                       expiries=1, kafka_version=version)
+    found = breadth_first(model, ["SourceAtLeastOnce"]).violation("SourceAtLeastOnce")
+    # Record 0's request is delayed; the batch expires, the callback logs it and counts it
+    # sent; the source offset 1 is written while record 0 is not in the topic.
+    assert names(found.trace) == ["FetchOffset", "Poll", "DelayProduce", "Expire",
+                                  "SendOffsets"]
+    assert found.trace.actions[3][-1] == "logged, counted as sent (before KAFKA-8586)"
+
+
+@pytest.mark.parametrize("version", ["2.2.2", "2.3.1", "2.4", "4.4"])
+def test_with_kafka_8586_a_send_failed_by_its_delivery_timeout_fails_the_task(version):
+    model = make_model("source", {}, workers=1, records=1, task_crashes=0, late_produces=1,
+                       expiries=1, kafka_version=version)
+    result = breadth_first(model, ["SourceAtLeastOnce"])
+    assert result.result == "holds" and result.distinct_states == 22
+    assert result.coverage["Expire"] == 2 and result.coverage["TaskFails"] == 2
+
+
+def test_batch_expiry_is_a_fault_of_the_source_model():
+    assert "batch expiry (delivery.timeout.ms)" in make_model("source").fault_model().not_explored
+    explored = make_model("source", {}, expiries=1).fault_model().explored
+    assert ("batch expiry (delivery.timeout.ms)", 1) in explored

@@ -20,7 +20,7 @@ import json
 
 import pytest
 
-from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, main
+from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_VIOLATED, main
 from kafkacheck.config import UsageError, build_config
 from kafkacheck.model.clients.sink import SinkModel
 
@@ -271,3 +271,80 @@ def test_a_prefixed_value_prints_as_given():
                                                 "latest")])
     assert config.to_json()["not_covered"] == {"consumer.override.auto.offset.reset": "latest"}
     assert config.uncovered_text() == "consumer.override.auto.offset.reset=latest"
+
+
+# -- Kafka before 3.0 (audit of the Streams/Connect models, finding 4) --------------------
+# Every source run before 3.0 was refused ("acks=1: ... set acks=all") though the worker
+# sets acks=all in every release (Worker.baseProducerConfigs); a finite delivery timeout
+# of the task's producer brings a fault, batch expiry, that the run must name.
+
+@pytest.mark.parametrize("settings", [(), ("producer.override.acks=all",),
+                                      ("producer.acks=all",)])
+def test_source_runs_before_kafka_3_0(capsys, settings):
+    run = ["source", "--kafka-version", "2.8", "--bound", "records=1",
+           "--property", "SourceAtLeastOnce"]
+    code, out = _check(capsys, run, *settings)
+    assert code == EXIT_HOLDS, out
+    assert "NOT COVERED" not in out
+
+
+def test_streams_runs_before_kafka_3_0_with_producer_acks_all(capsys):
+    run = ["streams", "--kafka-version", "2.8", "--bound", "instances=1", "--bound",
+           "inputs=1", "--bound", "instance_crashes=0"]
+    code, out = _check(capsys, run, "producer.acks=all")
+    assert code == EXIT_HOLDS, out
+    code, out = _check(capsys, run)
+    assert code == EXIT_USAGE
+    assert "set producer.acks=all" in out
+
+
+@pytest.mark.parametrize("version", ["2.3", "4.4"])
+def test_a_source_producers_delivery_timeout_names_the_fault_it_brings(capsys, version):
+    run = ["source", "--kafka-version", version, "--bound", "workers=1", "--bound",
+           "records=1", "--bound", "task_crashes=0"]
+    code, out = _check(capsys, run, "producer.override.delivery.timeout.ms=30000")
+    assert "WARNING: producer.override.delivery.timeout.ms brings a fault this run does not " \
+           "explore (expiries=0): rerun with --bound expiries=1" in out
+    assert "batch expiry (delivery.timeout.ms)" in out  # among the faults not explored
+    code, out = _check(capsys, [*run, "--bound", "late_produces=1", "--bound", "expiries=1",
+                                "--property", "SourceAtLeastOnce"],
+                       "producer.override.delivery.timeout.ms=30000")
+    assert code == (EXIT_VIOLATED if version == "2.3" else EXIT_HOLDS), out
+    assert "accepted: producer.override.delivery.timeout.ms (its value is not modelled; the " \
+           "fault it brings is explored whatever it is: expiries=1)" in out
+
+
+# -- replication.factor=-1 (audit of the Streams/Connect models, finding 5) ---------------
+# StreamsConfig's replication.factor defaults to -1 from 3.0 (KIP-733: the broker's
+# default.replication.factor, through CreateTopics without a replica count, KIP-464, 2.4)
+# and has no validator; a Streams file with Kafka's own default was refused in one line.
+
+def test_streams_replication_factor_minus_one_is_accepted_and_not_covered(capsys):
+    code, out = _check(capsys, STREAMS_EOS, "replication.factor=-1")
+    assert code == EXIT_NOT_COVERED, out
+    assert "NOT COVERED: replication.factor=-1" in out
+    assert "HOLDS" not in out
+
+
+def test_a_streams_file_with_replication_factor_minus_one_is_reviewed(capsys, tmp_path):
+    path = tmp_path / "streams.properties"
+    path.write_text("application.id=app\nbootstrap.servers=b:9092\n"
+                    "processing.guarantee=exactly_once_v2\nreplication.factor=-1\n")
+    code = main(["review", str(path)])
+    out = capsys.readouterr()
+    assert code != EXIT_USAGE, out
+    assert "Kafka Streams application" in out.out
+
+
+@pytest.mark.parametrize("setting,version,message", [
+    ("replication.factor=0", None, "invalid value '0' for replication.factor: value must be "
+                                   "at least 1, or -1 for the broker's "
+                                   "default.replication.factor"),
+    ("replication.factor=-1", "2.3", "replication.factor=-1 does not exist in Kafka 2.3 "
+                                     "(KIP-464 arrived in 2.4)"),
+])
+def test_replication_factors_kafka_refuses_are_refused(capsys, setting, version, message):
+    run = [*STREAMS_EOS[:-2], *(["--kafka-version", version] if version else [])]
+    code, out = _check(capsys, run, setting)
+    assert code == EXIT_USAGE
+    assert message in out

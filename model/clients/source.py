@@ -26,10 +26,12 @@ the topic (p0) and its offsets partition the connector's offsets topic
   producer and aborts its open transaction; the records of a poll() and their source
   offset are one transaction (transaction.boundary=poll, the default: the offset write
   happens inside it, OffsetStorageWriter.doFlush before commitTransaction).
-* a send that fails for good (a fenced epoch) fails the task, in both modes
-  (errors.tolerance=none: WorkerSourceTask.producerSendFailed; under exactly-once the
+* a send that fails for good (a fenced epoch, an expired batch) fails the task, in both
+  modes (errors.tolerance=none: WorkerSourceTask.producerSendFailed; under exactly-once the
   error comes back from commitTransaction); a failed task is not restarted: only a later
-  rebalance starts the task on a worker again.
+  rebalance starts the task on a worker again.  Before KAFKA-8586 (2.4; 2.2.2, 2.3.1) the
+  send callback logged the error and counted the record as sent, so the offset commit went
+  past it (``failed_send_fails_task``).
 * a task starting on a worker reads its last committed source offset from the offsets
   topic up to its end, read_committed under ``enabled`` (KafkaOffsetBackingStore; it does
   not wait for open transactions as a group's OffsetFetch does) and polls from there.
@@ -49,7 +51,8 @@ transaction.boundary=interval or connector and errors.tolerance=all (KIP-779: a 
 send skipped and committed past) are "not covered"; the leader's fenceZombies
 round when a connector's task count changes (Worker.fenceZombies: one task here), the
 worker-global offsets topic next to the connector's own, SourceTask.commitRecord,
-producer faults other than a delayed produce request.
+producer faults other than a delayed produce request and a batch expiry.  The offsets topic
+has replication.factor replicas, not offset.storage.replication.factor's (3 by default).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ from kafkacheck.model.cluster import txn_coordinator as tc
 from kafkacheck.model.cluster.partition import NO_LEADER
 from kafkacheck.model.cluster.partition_txn import NO_PRODUCER_ID
 from kafkacheck.model.interface import Action, Bound, Message, State
+from kafkacheck.model.versions import has_fix
 from kafkacheck.properties.base import Property
 
 TOPIC = 0  # the topic's partition among the loop's data partitions
@@ -111,6 +115,8 @@ class SourceModel(TransactionsModel):
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "task count changes (the leader's zombie fencing round, Worker.fenceZombies)",
+        "delayed write to the offsets topic (late_produces delays the records' produce "
+        "requests only)",
     )
     bounds = (
         Bound("workers", 2, "Connect workers; the connector's one task runs on one of them "
@@ -126,6 +132,11 @@ class SourceModel(TransactionsModel):
         Bound("late_produces", 0, "produce requests delayed past request.timeout.ms and "
               "delivered later (the producer retries meanwhile)", minimum=0,
               fault="delayed produce request"),
+        Bound("expiries", 0, "sends failed by the producer's delivery timeout while their "
+              "request is lost or delayed (delivery.timeout.ms: Connect sets "
+              "Integer.MAX_VALUE from 2.1, so it takes a producer.override.delivery.timeout.ms "
+              "or a very long outage; before 2.1 a batch waiting for its retry expires after "
+              "request.timeout.ms)", minimum=0, fault="batch expiry (delivery.timeout.ms)"),
         Bound("crashes", 0, "broker crashes", minimum=0, fault="broker crash"),
     )
 
@@ -211,6 +222,11 @@ class SourceModel(TransactionsModel):
         a zombie is stopped only by its producer epoch (KIP-618)."""
         return True
 
+    def offset_commit_verified(self) -> bool:
+        """The source offsets are a produce request to the offsets topic, verified as any
+        produce (KIP-890 part 1, from 3.6), not a TxnOffsetCommit."""
+        return True
+
     def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
         """The offsets are read to the end of the offsets topic (KafkaBasedLog.readToEnd;
         read_committed reads to the LSO) without waiting for open transactions."""
@@ -228,6 +244,15 @@ class SourceModel(TransactionsModel):
         """The task is gone from this worker (it crashed, or a rebalance revoked it)."""
         return prod._replace(phase=tp.DONE, batches=self.first_plan, abortable=False,
                              bump=False)
+
+    def failed_send_fails_task(self) -> bool:
+        """A send that fails for good (its batch expired) fails the task, and no source
+        offset is committed past it: the callback keeps the error for the task thread and
+        the record stays outstanding (WorkerSourceTask.producerSendException, KAFKA-8586:
+        2.4, 2.3.1, 2.2.2).  Before, the callback logged the error and called recordSent,
+        so the next offset commit took the record's source offset with it (WorkerSourceTask
+        2.3.0 and 2.2.0, sendRecords)."""
+        return has_fix(self.config.kafka_version, "KAFKA-8586")
 
     def task_failed(self, prod: tp.Producer) -> tp.Producer:
         """A send failed for good (a fenced epoch, an out-of-order sequence): the task
@@ -288,6 +313,12 @@ class SourceModel(TransactionsModel):
         for action, nxt in super().successors(state):
             if action[0] == "NewProducer":
                 continue  # a fenced task fails; Connect does not restart it by itself
+            if action[0] == "Expire" and not self.failed_send_fails_task():
+                i = int(action[1][1:])
+                sent = tp.with_batch(state.producers[i], TOPIC, tp.WRITTEN)
+                yield ((*action, "logged, counted as sent (before KAFKA-8586)"),
+                       self._with_producer(nxt, i, sent))
+                continue
             if action[0] == "Abort":
                 i = int(action[1][1:])
                 yield (("TaskFails", action[1], "producer error"),
@@ -412,6 +443,8 @@ def _loop_config(config: Config) -> Config:
     # Without exactly-once the producer has no transactional.id (Kafka's default null).
     settings += [*([("transactional.id", "connect-cluster-connector-0")] if eos else []),
                  ("enable.idempotence", "true" if eos else "false"),
+                 # Worker.baseProducerConfigs in every release (0.9 to 4.x): acks=all.
+                 ("acks", "all"),
                  ("isolation.level", "read_committed"),
                  # No consumer: source offsets go through the worker's offset writer.
                  ("enable.auto.commit", "false")]

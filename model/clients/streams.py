@@ -12,7 +12,9 @@ module adds what a Streams task does around that loop:
 
 * processing input k increments the in-memory store's count of k's key and writes the new
   count to the output topic and to the changelog (StreamTask.process, a KTable count with
-  a logged store, ChangeLoggingKeyValueBytesStore);
+  a logged store, ChangeLoggingKeyValueBytesStore), as a store without the record cache
+  does and each input committed on its own (the cache, on by default, writes a key's last
+  count when it flushes, at each commit: ``COMMIT_AND_CACHE_NOTE``);
 * a task (re)initialised (first assignment, after a rebalance, an abort under
   exactly_once_v2, a failed offset commit or a crash) restores its store from the
   changelog before it processes (StoreChangelogReader), reading until the end offset with
@@ -43,12 +45,28 @@ from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.cluster import partition_txn as ptx
 from kafkacheck.model.cluster import txn_coordinator as tc
+from kafkacheck.model.cluster.partition import NO_LEADER
 from kafkacheck.model.interface import Action, Bound, Message, State
 from kafkacheck.properties.base import Property
 
 AT_LEAST_ONCE, EXACTLY_ONCE_V2 = "at_least_once", "exactly_once_v2"
 
 OUTPUT, CHANGELOG = 0, 1  # the data partitions of the embedded loop
+
+# commit.interval.ms (30000; 100 under exactly_once_v2) and the record cache
+# (statestore.cache.max.bytes, 10 MiB; a count's store is cached unless Materialized says
+# otherwise) decide how many inputs one commit covers and which counts are written: a
+# CachingKeyValueStore writes a key's count to the changelog and forwards it to the output
+# only when the cache flushes, at every commit (StreamTask.prepareCommit flushes the
+# caches and the record collector first) or on an eviction.  The model runs one input per
+# commit, every count written: Kafka's behaviour for inputs further apart than
+# commit.interval.ms, or with statestore.cache.max.bytes=0 and a commit per input.
+COMMIT_AND_CACHE_NOTE = (
+    "commit.interval.ms and the record cache (statestore.cache.max.bytes): one input per "
+    "commit, each count written, as with inputs further apart than the interval; a commit "
+    "covering several inputs is not explored, and it adds no loss or double count: the "
+    "cache is flushed before the commit (or in its transaction) and writes each key's "
+    "last count, which the properties allow, as they ask for no count per input")
 
 # Transactions-model settings a Streams application sets itself, by processing.guarantee
 # (StreamsConfig: exactly_once_v2 forces isolation.level=read_committed on its consumers
@@ -100,7 +118,8 @@ class StreamsModel(TransactionsModel):
         "an instance crash while one of its requests is outstanding (its late answer)",
         "standby replicas and warm-up tasks (KIP-441)",
         # The transaction faults of the loop underneath, which Streams' bounds never offer.
-        "transaction timeout", "delayed produce request", "delayed EndTxn request",
+        txm.TIMEOUT_OF_LIVE_TRANSACTION, "delayed produce request",
+        "delayed offset commit request", "delayed EndTxn request",
     )
     bounds = (
         Bound("instances", 2, "Streams instances (one stream thread each) in the group; the "
@@ -138,8 +157,10 @@ class StreamsModel(TransactionsModel):
         """What Streams gives its clients under processing.guarantee (StreamsConfig
         CONSUMER_DEFAULT_OVERRIDES, CONSUMER_EOS_OVERRIDES, PRODUCER_EOS_OVERRIDES)."""
         guarantee = _eos_family(kafka["processing.guarantee"])
+        # acks: not set by Streams (the producer's default: 1 before 3.0, all since), but
+        # the task's producer is modelled with acks=all only (_producer_acks).
         return {**{k: v for k, v in _DERIVED[guarantee].items() if k != "transactional.id"},
-                "auto.offset.reset": "earliest",
+                "auto.offset.reset": "earliest", "acks": -1,
                 "min.insync.replicas": kafka["min.insync.replicas"],
                 **({"enable.idempotence": True} if guarantee == EXACTLY_ONCE_V2 else {})}
 
@@ -159,6 +180,11 @@ class StreamsModel(TransactionsModel):
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
+        acks = _producer_acks(config)
+        if acks != -1:
+            return (f"acks={kafka_settings.render('acks', acks)}: the task's producer is "
+                    "modelled with acks=all only (Streams sets no acks, and the producer's "
+                    "default is 1 before 3.0): set producer.acks=all")
         problem = TransactionsModel.validate_config(_loop_config(config))
         if problem:
             return problem
@@ -324,6 +350,36 @@ class StreamsModel(TransactionsModel):
         its session timeout gives the task to a live member), i itself when it is alone."""
         return (i + 1) % self.I
 
+    # -- what the properties read --------------------------------------------------------
+
+    def committed_input(self, state: TxnState) -> int | None:
+        """The group's committed input offset as an OffsetFetch reads it now: the number of
+        inputs committed (0: none); None while the offsets partition has no leader."""
+        leader = self._leader(state, self.OFF)
+        if leader == NO_LEADER:
+            return None
+        part = state.cluster.parts[self.OFF]
+        return max(tl.committed_offset(part.logs[leader], part.hws[leader],
+                                       self.offsets_codec, self.rules), 0)
+
+    def settled_counts(self, state: TxnState, p: int) -> dict[int, int] | None:
+        """Each key's last count in data partition p's leader log, its records of aborted
+        transactions left out, up to the log end (what read_committed consumers see once
+        the HW gets there: a new leader's HW may lag what it holds); None while p has no
+        leader or holds a transaction still open or without its marker."""
+        leader = self._leader(state, p)
+        if leader == NO_LEADER:
+            return None
+        log = state.cluster.parts[p].logs[leader]
+        if self.rules.last_stable_offset(log, len(log), self.data_codec) != len(log):
+            return None
+        latest: dict[int, int] = {}
+        for _o, rec in self.rules.consumer_read(log, len(log), self.data_codec,
+                                                "read_committed"):
+            key, count = self.decode(rec)
+            latest[key] = count
+        return latest
+
     # -- presentation --------------------------------------------------------------------
 
     def _count_text(self, count: int) -> str:
@@ -372,10 +428,10 @@ class StreamsModel(TransactionsModel):
     def notes(self) -> list[str]:
         out = [n for n in super().notes() if "bound 'timeouts'" not in n]
         out.append(f"processing.guarantee={self.guarantee}: "
-                   + ("output, changelog and input offset in one transaction per input "
-                      "(commit.interval.ms: a commit after every record, the finest)"
+                   + ("output, changelog and input offset in one transaction per input"
                       if self.eos else "output and changelog acknowledged, then the offset "
-                      "commit (commit.interval.ms: after every record, the finest)"))
+                      "commit, per input"))
+        out.append(COMMIT_AND_CACHE_NOTE)
         return out
 
     def properties(self) -> list[Property]:
@@ -395,6 +451,8 @@ def _loop_config(config: Config) -> Config:
                                         "transaction.partition.verification.enable")
              if name in k}
     kafka.update(_DERIVED[guarantee])
+    if _given_acks(config) is not None:
+        kafka["acks"] = _given_acks(config)
     bounds = {"instances": b["instances"], "inputs": b["inputs"], "partitions": 2,
               "rebalances": b["rebalances"], "crashes": b["crashes"]}
     # An unset value (at_least_once's transactional.id) is left out: Kafka's default null
@@ -406,6 +464,31 @@ def _loop_config(config: Config) -> Config:
     return build_config(TransactionsModel, settings=settings,
                         bounds=[(n, str(v)) for n, v in bounds.items()],
                         kafka_version=config.kafka_version)
+
+
+def _given_acks(config: Config) -> int | None:
+    """The acks given for the task's producer (StreamsConfig.getProducerConfigs: a
+    producer.-prefixed key over a bare one); None when none is, or when the run does not
+    cover the value given (it then runs the release's behaviour, as for any setting not
+    covered)."""
+    for key in ("producer.acks", "acks"):
+        if key in config.not_modelled:
+            if key in config.uncovered:
+                return None
+            return kafka_settings.SETTINGS["acks"].value_of(str(config.not_modelled[key]))
+    return None
+
+
+def _producer_acks(config: Config) -> int:
+    """The acks the task's producer runs with: as given, else the idempotent producer's
+    all under exactly_once_v2 (StreamsConfig PRODUCER_EOS_OVERRIDES), else the release's
+    default."""
+    given = _given_acks(config)
+    if given is not None:
+        return given
+    if _eos_family(config.kafka["processing.guarantee"]) == EXACTLY_ONCE_V2:
+        return -1
+    return kafka_settings.default_for("acks", config.version)
 
 
 def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:

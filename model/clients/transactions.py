@@ -21,9 +21,10 @@ With ``inputs=N`` each instance is a consume-transform-produce loop in one consu
 (``txn_loop``): its own transactional.id (KIP-447), or none at all (at-least-once).
 
 Faults: broker crashes (and the coordinator failover they cause), coordinator moves,
-requests delayed in the network past the client's timeout (a late produce or EndTxn),
-batches expired by delivery.timeout.ms, transactions aborted by the coordinator's
-transaction.timeout.ms, applications that abort, and group rebalances.
+requests delayed in the network past the client's timeout (a late produce, EndTxn or
+the loop's offset commit), batches expired by delivery.timeout.ms, transactions aborted by
+the coordinator's transaction.timeout.ms (an orphaned one always), applications that
+abort, and group rebalances.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from kafkacheck.model.cluster.replication import (
 from kafkacheck.model.cluster.txn_coordinator import Coordinator, Pending, TxnMeta
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
+from kafkacheck.model.versions import has_fix
 from kafkacheck.properties.base import Property
 
 _new = tuple.__new__
@@ -59,7 +61,15 @@ _new = tuple.__new__
 # writing a marker for transactional id t (MARKER_OWNER - t).
 MARKER_OWNER = -1
 
-# Requests delayed in the network (stale): a produce or an EndTxn.
+# The timeouts fault; with no budget the coordinator still aborts an orphaned transaction
+# (no instance left to end it), so only the others' timeout goes unexplored.
+TRANSACTION_TIMEOUT = "transaction timeout"
+TIMEOUT_OF_LIVE_TRANSACTION = ("transaction timeout of a transaction its producer can still "
+                               "end (an orphaned one, whose producers are all fenced or "
+                               "done, is aborted)")
+
+# Requests delayed in the network (stale): a produce (or the loop's offset commit, its
+# offsets slot: late_offset_commits) or an EndTxn.
 LATE_PRODUCE, LATE_END = 0, 1
 
 
@@ -76,7 +86,9 @@ class Wait(NamedTuple):
 
 class Late(NamedTuple):
     """A request the network delayed past the client's request timeout: still delivered
-    later, its answer lost.  ``kind`` LATE_PRODUCE carries a batch; LATE_END an EndTxn."""
+    later, its answer lost.  ``kind`` LATE_PRODUCE carries a batch, or for the offsets
+    slot the loop's offset commit, whose ``seq`` holds the group generation it was sent in
+    (an offset commit has no sequence number); LATE_END an EndTxn."""
 
     kind: int
     instance: int
@@ -99,6 +111,21 @@ class Budget(NamedTuple):
     aborts: int
     rebalances: int
     restarts: int = 0  # application instance crashes (the Streams model's)
+
+
+class LateCommitBudget(NamedTuple):
+    """Budget with the loop's delayed offset commits (late_offset_commits), used only when
+    that bound is set: every other run keeps Budget's shape, hence its state graph and the
+    lassos its liveness checks find."""
+
+    late_produces: int
+    late_end_txns: int
+    expiries: int
+    timeouts: int
+    aborts: int
+    rebalances: int
+    restarts: int
+    late_commits: int
 
 
 class TxnState(NamedTuple):
@@ -139,6 +166,7 @@ class TransactionsModel(Model):
         "isolation.level",
         "transaction.version",
         "transaction.timeout.ms",
+        "transaction.max.timeout.ms",
         "transaction.partition.verification.enable",
         "enable.idempotence",
         "acks",
@@ -151,13 +179,17 @@ class TransactionsModel(Model):
         "log.flush.interval.messages",
         "eligible.leader.replicas.version",
         "enable.auto.commit",
+        "producer.id.expiration.ms",
     )
     # The log's min ISR is min.insync.replicas here: any value given for its own setting
     # is not covered.  The loop's members commit their offsets themselves and never
     # auto-commit (KafkaProducer.sendOffsetsToTransaction: "the consumer should have
-    # enable.auto.commit=false"): auto-commit alongside is not covered.
+    # enable.auto.commit=false"): auto-commit alongside is not covered.  Producer ids
+    # never expire here (faults_not_modelled): any producer.id.expiration.ms given is not
+    # covered.
     covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": (),
-                                                  "enable.auto.commit": (False,)}
+                                                  "enable.auto.commit": (False,),
+                                                  "producer.id.expiration.ms": ()}
     key_settings = ("transactional.id", "isolation.level", "transaction.version",
                     "transaction.partition.verification.enable", "replication.factor",
                     "min.insync.replicas")
@@ -183,13 +215,19 @@ class TransactionsModel(Model):
         Bound("late_produces", 0, "produce requests delayed in the network past the client's "
               "request.timeout.ms and delivered later", minimum=0,
               fault="delayed produce request"),
+        Bound("late_offset_commits", 0, "the loop's offset commits (TxnOffsetCommit, or "
+              "OffsetCommit without a transactional.id) delayed in the network past the "
+              "client's request.timeout.ms and delivered later: the client retries them",
+              minimum=0, fault="delayed offset commit request"),
         Bound("late_end_txns", 0, "EndTxn requests delayed in the network past the client's "
               "request.timeout.ms and delivered later", minimum=0,
               fault="delayed EndTxn request"),
         Bound("expiries", 0, "batches failed by delivery.timeout.ms while their request is "
               "lost or delayed", minimum=0, fault="batch expiry (delivery.timeout.ms)"),
-        Bound("timeouts", 0, "transactions the coordinator aborts on transaction.timeout.ms",
-              minimum=0, fault="transaction timeout"),
+        Bound("timeouts", 0, "transactions the coordinator aborts on transaction.timeout.ms "
+              "while an instance could still end them (an orphaned transaction, with no "
+              "instance left to end it, is always aborted)",
+              minimum=0, fault=TRANSACTION_TIMEOUT),
         Bound("aborts", 0, "transactions the application itself aborts", minimum=0),
         Bound("inputs", 0, "0: the application mode; N: a consume-transform-produce loop over "
               "N input records in one consumer group (each instance a member, committing its "
@@ -234,10 +272,14 @@ class TransactionsModel(Model):
         if tv > 0 and version < (4, 0):
             return (f"transaction.version={tv} does not exist in Kafka {config.kafka_version} "
                     "(the feature arrived in 4.0)")
-        if k["transaction.timeout.ms"] > TRANSACTION_MAX_TIMEOUT_MS:
+        if k["transactional.id"] and \
+                k["transaction.timeout.ms"] > k["transaction.max.timeout.ms"]:
+            # TransactionStateManager.validateTransactionTimeoutMs: initTransactions() fails
+            # with INVALID_TRANSACTION_TIMEOUT, a fatal error of the producer.
             return ("InvalidTxnTimeoutException: transaction.timeout.ms "
                     f"{k['transaction.timeout.ms']} exceeds the broker's "
-                    f"transaction.max.timeout.ms {TRANSACTION_MAX_TIMEOUT_MS}")
+                    f"transaction.max.timeout.ms {k['transaction.max.timeout.ms']}: "
+                    "InitProducerId refuses it (INVALID_TRANSACTION_TIMEOUT)")
         rf = k["replication.factor"]
         log_rf = transaction_log_rf(config)
         for name, value in (("replication.factor", rf), (TXN_LOG_RF, log_rf)):
@@ -264,6 +306,9 @@ class TransactionsModel(Model):
                     "loop (inputs > 0) runs as many as its input needs")
         if not loop and b["rebalances"]:
             return "rebalances need a consumer group: set --bound inputs=N"
+        if not loop and b["late_offset_commits"]:
+            return ("late_offset_commits delays the loop's offset commits: set --bound "
+                    "inputs=N")
         try:
             _codecs(config)
         except ValueError as exc:
@@ -288,6 +333,7 @@ class TransactionsModel(Model):
         self.I = b["instances"]
         self.K = b["inputs"]
         self.loop = self.K > 0
+        self.late_commits = b.get("late_offset_commits", 0)
         # The application mode's instances share one transactional.id; a loop's members
         # each have their own (KIP-447), or none.
         self.tids = (self.I if self.loop else 1) if self.transactional else 0
@@ -338,7 +384,9 @@ class TransactionsModel(Model):
     def make_protocol(self) -> tc.TxnProtocol:
         """The protocol of this cluster (with any test mixins)."""
         base = type(tc.protocol_for(self.tv, self.verification,
-                                    kip360=self.config.version >= (2, 5)))
+                                    kip360=self.config.version >= (2, 5),
+                                    kafka_6119=has_fix(self.config.kafka_version,
+                                                       "KAFKA-6119")))
         if self.protocol_mixins:
             base = type("MutatedProtocol", (*self.protocol_mixins, base), {})
         return base()
@@ -368,10 +416,16 @@ class TransactionsModel(Model):
             members = tuple(Member(0, i == 0, tl.NO_POSITION, tl.NO_POSITION)
                             for i in range(self.I))
         state = TxnState(cluster, tc.unloaded(max(self.tids, 1)), (prod,) * self.I, (), (),
-                         Budget(b["late_produces"], b["late_end_txns"], b["expiries"],
-                                b["timeouts"], b["aborts"], b["rebalances"]),
-                         outcomes, Group(0, 0), members)
+                         self._budget(b), outcomes, Group(0, 0), members)
         return [self._settle(state)]
+
+    def _budget(self, b: dict[str, Any]) -> Budget | LateCommitBudget:
+        """The fault budgets a run starts with."""
+        budget = (b["late_produces"], b["late_end_txns"], b["expiries"], b["timeouts"],
+                  b["aborts"], b["rebalances"])
+        if self.late_commits:
+            return LateCommitBudget(*budget, 0, self.late_commits)
+        return Budget(*budget)
 
     def _initialized(self, cluster: ReplicationState) -> ReplicationState:
         """The loop's members called initTransactions() before consuming: each
@@ -591,6 +645,16 @@ class TransactionsModel(Model):
                        base._replace(late=tuple(sorted(base.late + (late,))),
                                      budget=base.budget._replace(
                                          late_produces=base.budget.late_produces - 1)))
+            if p == self.P and self.late_commits and state.budget.late_commits > 0:
+                # TransactionManager.TxnRequestHandler re-enqueues a TxnOffsetCommit whose
+                # connection the request timeout cut (ConsumerCoordinator.commitOffsetsSync
+                # retries an OffsetCommit so); the first still reaches the group coordinator.
+                late = Late(LATE_PRODUCE, i, p, batch.epoch, state.members[i].generation,
+                            batch.rec, False)
+                yield (("DelaySendOffsets", *label[1:]),
+                       base._replace(late=tuple(sorted(base.late + (late,))),
+                                     budget=base.budget._replace(
+                                         late_commits=base.budget.late_commits - 1)))
             if retry and state.budget.expiries > 0 and p < self.P:
                 failed = tp.fail_batch(prod, p, self.transactional and
                                        protocol.client_bumps_epoch)
@@ -690,6 +754,13 @@ class TransactionsModel(Model):
         TxnOffsetCommit only from 2.5 (KIP-447, TxnOffsetCommitRequest v3); before, a zombie
         member's transactional offsets are written (fencing was by transactional.id alone)."""
         return not batch.transactional or self.config.version >= (2, 5)
+
+    def offset_commit_verified(self) -> bool:
+        """Whether the group coordinator asks the transaction coordinator before a
+        producer's first TxnOffsetCommit of a transaction, as a leader does before a first
+        produce (KIP-890 part 1): from 3.7 (KAFKA-15784: GroupCoordinator
+        .handleTxnCommitOffsets verifies first); 3.6 verifies produce requests only."""
+        return self.config.version >= (3, 7)
 
     def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
         """OffsetFetch with require_stable (ConsumerCoordinator always sets it): the answer
@@ -897,26 +968,28 @@ class TransactionsModel(Model):
 
     # -- the partition leader's side of a produce ------------------------------------------
 
-    def _produce(self, state: TxnState, p: int, batch: ptx.Entry,
-                 i: int) -> tuple[str, TxnState] | None:
+    def _produce(self, state: TxnState, p: int, batch: ptx.Entry, i: int,
+                 generation: int | None = None) -> tuple[str, TxnState] | None:
         """A leader handles a produce to slot p (ReplicaManager.handleProduceAppend), or the
         group coordinator a TxnOffsetCommit / OffsetCommit: the generation check (KIP-447),
         the coordinator check of a transaction's first write (KIP-890), then the
         producer-state checks and the append.  ``i`` is the waiting instance (-1 for a late
-        request, whose answer nobody reads).  None: a retriable refusal."""
+        request, whose answer nobody reads); ``generation``: the group generation a late
+        offset commit carries (None: the member's own).  None: a retriable refusal."""
         q = self.slot_part[p]
         leader = self._leader(state, q)
         if leader == NO_LEADER:
             return None
         if not batch.transactional:
-            return self._append_batch(state, p, batch, i)
+            return self._append_batch(state, p, batch, i, generation)
         part = state.cluster.parts[q]
         rules = self.rules
         codec = self.codec_of(q)
         log = part.logs[leader]
         if not rules.has_ongoing_transaction(log, codec, batch.pid, batch.epoch):
             protocol = self.protocol
-            if type(protocol).first_write is not tc.TxnProtocol.first_write:
+            if type(protocol).first_write is not tc.TxnProtocol.first_write and \
+                    (p < self.P or self.offset_commit_verified()):
                 if not self._active(state):
                     return None  # COORDINATOR_NOT_AVAILABLE: retriable
                 tid = batch.pid
@@ -934,20 +1007,23 @@ class TransactionsModel(Model):
                     nxt = self._append_log(state, tid, tc.add_record(tid, 1 << p),
                                            self._leader_reply(batch, p))
                     return None if nxt is None else ("leader adds the partition", nxt)
-        return self._append_batch(state, p, batch, i)
+        return self._append_batch(state, p, batch, i, generation)
 
-    def _append_batch(self, state: TxnState, p: int, batch: ptx.Entry,
-                      i: int) -> tuple[str, TxnState] | None:
+    def _append_batch(self, state: TxnState, p: int, batch: ptx.Entry, i: int,
+                      generation: int | None = None) -> tuple[str, TxnState] | None:
         """Partition.appendRecordsToLeader for a batch that passed the coordinator check."""
         q = self.slot_part[p]
         if p == self.P:
             writer = self._writer(batch, state)
+            member = state.members[writer]
+            sent = member if generation is None else member._replace(generation=generation)
             if self.commit_checks_generation(batch) and \
-                    not self.generation_valid(state.members[writer], state.group):
+                    not self.generation_valid(sent, state.group):
                 # validateOffsetCommit, run once the transaction check is done: the member
-                # lost its partition (CommitFailedException) and rejoins before it goes on.
-                member = state.members[writer]
-                state = self._with_member(state, writer, member._replace(owns=False))
+                # lost its partition (CommitFailedException) and rejoins before it goes on;
+                # the answer to a late request reaches nobody.
+                if generation is None:
+                    state = self._with_member(state, writer, member._replace(owns=False))
                 return self._produce_failed(state, i, p, "ILLEGAL_GENERATION")
         part = state.cluster.parts[q]
         rules = self.rules
@@ -1069,7 +1145,7 @@ class TransactionsModel(Model):
                              for i, prod in enumerate(state.producers) if self.tid_of(i) == tid)
                 if not orphan and state.budget.timeouts == 0:
                     continue
-                rec = self.protocol.fence_record(tid, meta)
+                rec = self.protocol.timeout_record(tid, meta)
                 nxt = self._append_log(state, tid, rec, tc.REPLY_NOBODY)
                 if nxt is None:
                     continue
@@ -1157,12 +1233,17 @@ class TransactionsModel(Model):
             rest = state._replace(late=state.late[:k] + state.late[k + 1:])
             name = f"P{late.instance}"
             if late.kind == LATE_PRODUCE:
-                batch = ptx.data(self.pid_of(late.instance), late.epoch, late.seq, late.rec,
-                                 self.transactional)
-                result = self._produce(rest, late.part, batch, -1)
+                offsets = late.part == self.P  # seq: the offset commit's generation
+                batch = ptx.data(self.pid_of(late.instance), late.epoch,
+                                 0 if offsets else late.seq, late.rec, self.transactional)
+                result = self._produce(rest, late.part, batch, -1,
+                                       late.seq if offsets else None)
                 if result is not None:
-                    yield (("LateProduce", name, f"p{late.part}",
-                            self._batch_text(batch, late.part), result[0]), result[1])
+                    label = ("LateSendOffsets", name, "offsets",
+                             f"generation {late.seq}") if offsets else \
+                        ("LateProduce", name, f"p{late.part}")
+                    yield ((*label, self._batch_text(batch, late.part), result[0]),
+                           result[1])
             else:
                 nxt = self._late_end(rest, late)
                 if nxt is not None:
@@ -1201,16 +1282,17 @@ class TransactionsModel(Model):
         return cached
 
     def lso(self, state: TxnState, p: int) -> int | None:
-        """The last stable offset of data partition p at its leader (None: no leader)."""
+        """The last stable offset of data partition p (or the loop's offsets partition) at
+        its leader (None: no leader)."""
         leader = self._leader(state, p)
         if leader == NO_LEADER:
             return None
         part = state.cluster.parts[p]
-        key = (part.logs[leader], part.hws[leader])
+        codec = self.codec_of(p)
+        key = (part.logs[leader], part.hws[leader], codec is self.data_codec)
         cached = self._lsos.get(key)
         if cached is None:
-            cached = self._lsos[key] = self.rules.last_stable_offset(key[0], key[1],
-                                                                     self.data_codec)
+            cached = self._lsos[key] = self.rules.last_stable_offset(key[0], key[1], codec)
         return cached
 
     def records(self, state: TxnState, p: int) -> frozenset[int]:
@@ -1275,10 +1357,11 @@ class TransactionsModel(Model):
 
     def action_families(self) -> tuple[str, ...]:
         return ("InitProducerId", "AddPartitions", "Produce", "SendOffsets", "DelayProduce",
-                "Expire", "Rejoin", "FetchOffset", "Poll", "Rebalance", "NewProducer",
-                "Commit", "Abort", "AppAbort", "EndTxn", "DelayEndTxn", "Acked", "AckError",
-                "MarkerWritten", "TxnLogCommitted", "TxnLogAppendFailed", "CompleteTxn",
-                "WriteMarker", "AbortTimedOut", "LateProduce", "LateEndTxn",
+                "DelaySendOffsets", "Expire", "Rejoin", "FetchOffset", "Poll", "Rebalance",
+                "NewProducer", "Commit", "Abort", "AppAbort", "EndTxn", "DelayEndTxn", "Acked",
+                "AckError", "MarkerWritten", "TxnLogCommitted", "TxnLogAppendFailed",
+                "CompleteTxn", "WriteMarker", "AbortTimedOut", "LateProduce", "LateSendOffsets",
+                "LateEndTxn",
                 *(f for f in self.repl.action_families() if f not in REPLICATION_PRODUCE))
 
     def fault_model(self) -> FaultModel:
@@ -1288,10 +1371,14 @@ class TransactionsModel(Model):
         for bound in self.bounds:
             if bound.fault and bound.name != "crashes":
                 budget = self.bound[bound.name]
+                fault = bound.fault
+                if fault == TRANSACTION_TIMEOUT and not budget and self.transactional:
+                    # _coordinator_actions: an orphaned transaction times out all the same.
+                    fault = TIMEOUT_OF_LIVE_TRANSACTION
                 if budget > 0:
-                    explored.append((bound.fault, budget))
+                    explored.append((fault, budget))
                 else:
-                    missing.append(bound.fault)
+                    missing.append(fault)
         missing = [m for m in missing if m not in ("lost produce response",
                                                     "quick follower restart")]
         return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
@@ -1302,6 +1389,7 @@ class TransactionsModel(Model):
         b = self.bound
         budget = state.budget
         spent = (b["late_produces"] - budget.late_produces
+                 + (self.late_commits - budget.late_commits if self.late_commits else 0)
                  + b["late_end_txns"] - budget.late_end_txns
                  + b["expiries"] - budget.expiries + b["aborts"] - budget.aborts)
         delivered = spent - len(state.late)
@@ -1428,7 +1516,10 @@ class TransactionsModel(Model):
                 out[f"P{i}.member"] = f"generation {m.generation}, {owns}, position {pos}{doing}"
         if state.late:
             out["delayed"] = ", ".join(
-                (f"produce P{late.instance} p{late.part} e{late.epoch}s{late.seq}"
+                (f"offset commit P{late.instance} offset {late.rec} e{late.epoch} "
+                 f"generation {late.seq}"
+                 if late.kind == LATE_PRODUCE and late.part == self.P else
+                 f"produce P{late.instance} p{late.part} e{late.epoch}s{late.seq}"
                  if late.kind == LATE_PRODUCE else
                  f"EndTxn P{late.instance} {'commit' if late.commit else 'abort'} e{late.epoch}")
                 for late in state.late)
@@ -1451,11 +1542,18 @@ class TransactionsModel(Model):
                        arrow.text.replace(" ".join(map(str, plain[1:])),
                                           " ".join(map(str, action[1:]))))
 
+    def _part_named(self, name: str) -> int:
+        """The cluster partition an action names: p0, offsets (the loop's), txnlog."""
+        for q in range(len(self.repl.replicas)):
+            if self.partition_name(q) == name:
+                return q
+        return int(name[1:])
+
     def message(self, action: Action, before: State, after: State) -> Message:
         name = action[0]
         text = " ".join(str(a) for a in action[1:])
         if name in ("Produce", "Expire", "LateProduce", "Acked"):
-            p = int(action[2][1:])
+            p = self._part_named(action[2])
             leader = before.cluster.parts[p].leader
             target = pt.broker_name(leader) if leader != NO_LEADER else "Coordinator"
             src = action[1]
@@ -1466,7 +1564,7 @@ class TransactionsModel(Model):
                     "LateEndTxn"):
             return Message(action[1], "Coordinator", f"{name} {' '.join(map(str, action[2:]))}")
         if name in ("WriteMarker", "MarkerWritten"):
-            p = int(action[1][1:])
+            p = self._part_named(action[1])
             leader = before.cluster.parts[p].leader
             target = pt.broker_name(leader) if leader != NO_LEADER else "Coordinator"
             return Message("Coordinator", target, f"{name} {text}")
@@ -1476,7 +1574,6 @@ class TransactionsModel(Model):
         return Message("Coordinator", "Coordinator", f"{name} {text}")
 
 
-TRANSACTION_MAX_TIMEOUT_MS = 900000  # broker transaction.max.timeout.ms default
 TXN_LOG_RF = "transaction.state.log.replication.factor"
 
 
@@ -1519,8 +1616,8 @@ def _codecs(config: Config, bumps: int = 1, *, restarts: int = 0,
     if loop:
         # A member's transactions: each input once, again after each fault that ends one.
         cycles = inputs * (1 + b["rebalances"] + b["expiries"] + b["aborts"]
-                           + b["late_produces"] + b["late_end_txns"] + failovers
-                           + b["timeouts"] + restarts)
+                           + b["late_produces"] + b.get("late_offset_commits", 0)
+                           + b["late_end_txns"] + failovers + b["timeouts"] + restarts)
         inits = 1 + failovers + b["timeouts"] + restarts
     else:
         cycles = instances * b["transactions"]

@@ -15,7 +15,9 @@ Complete): replaying them gives the same metadata as Kafka's full-snapshot recor
 per change, like the partition rules: the base is transactions before KIP-890 (Kafka
 0.11 to 3.5: client-side AddPartitionsToTxn, one epoch for many transactions);
 ``VerifiedFirstWrite`` is KIP-890 part 1 (3.6, ``transaction.partition.verification
-.enable``); ``EpochPerTransaction`` is KIP-890 part 2 (``transaction.version=2``, 4.0).
+.enable``); ``EpochPerTransaction`` is KIP-890 part 2 (``transaction.version=2``, 4.0);
+``NoClientEpochBump`` (before 2.5, KIP-360) and ``Before6119`` (0.11.0.0 and 0.11.0.1)
+are the older releases.
 """
 
 from __future__ import annotations
@@ -214,6 +216,11 @@ class TxnProtocol:
         instance or the transaction timeout forces, one epoch up (any version)."""
         return prepare_record(tid, False, meta.epoch + 1)
 
+    def timeout_record(self, tid: int, meta: TxnMeta) -> TxnRecord:
+        """TransactionCoordinator.abortTimedOutTransactions: the epoch fenced, then
+        endTransaction(ABORT), as for a new instance (KAFKA-6119: 0.11.0.2, 1.0)."""
+        return self.fence_record(tid, meta)
+
     def add_request(self, tid: int, meta: TxnMeta, busy: bool, epoch: int,
                     parts: int) -> tuple[int, TxnRecord | None]:
         """AddPartitionsToTxn / AddOffsetsToTxn from a client
@@ -306,13 +313,27 @@ class NoClientEpochBump(TxnProtocol):
     client_bumps_epoch = False
 
 
+class Before6119(NoClientEpochBump):
+    """Kafka 0.11.0.0 and 0.11.0.1, before KAFKA-6119 (0.11.0.2, 1.0): abortTimedOutTransactions
+    called handleEndTransaction with the producer's own epoch, so the timed-out producer is
+    not fenced; its later writes open a transaction the coordinator does not know."""
+
+    name = "transaction.version 0 before KAFKA-6119 (a timed-out transaction keeps its epoch)"
+
+    def timeout_record(self, tid: int, meta: TxnMeta) -> TxnRecord:
+        return prepare_record(tid, False, meta.epoch)
+
+
 def protocol_for(transaction_version: int, verification: bool,
-                 kip360: bool = True) -> TxnProtocol:
+                 kip360: bool = True, kafka_6119: bool = True) -> TxnProtocol:
     """The protocol a cluster runs: transaction.version 2 is KIP-890 part 2 (which always
     asks the coordinator); below it, partition verification follows the broker setting,
-    and before 2.5 (``kip360`` false) the client does not bump its epoch."""
+    before 2.5 (``kip360`` false) the client does not bump its epoch, and before
+    KAFKA-6119 (0.11.0.0 and 0.11.0.1, all before 2.5) neither does a timeout abort."""
     if transaction_version >= 2:
         return EpochPerTransaction()
     if verification:
         return VerifiedFirstWrite()
+    if not kafka_6119:
+        return Before6119()
     return TxnProtocol() if kip360 else NoClientEpochBump()
