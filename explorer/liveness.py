@@ -17,7 +17,7 @@ import networkx as nx
 
 from kafkacheck.explorer.result import CheckResult, Trace, Violation
 from kafkacheck.explorer.trace import TraceMismatch, build_trace, chain_to, fingerprint_function
-from kafkacheck.model.interface import Model
+from kafkacheck.model.interface import Model, symmetry_label
 from kafkacheck.properties.base import Property
 
 MAX_CYCLE_REPEATS = 1000  # renamings of one state a lasso may pass before it must close
@@ -107,6 +107,10 @@ def _lasso(g: _Graph, sub: nx.DiGraph, prefix: list[int], entry: int,
     return chain, loop_start
 
 
+# What a renaming may move between processes (model/cluster/symmetry.py's words).
+RENAMED_PROCESSES = ("brokers", "controllers", "nodes")
+
+
 def check_liveness(model: Model, props: Iterable[Property], result: CheckResult,
                    graph: object, parent_of: Callable[[int], int | None]) -> None:
     """Add a lasso-shaped Violation to ``result`` for each eventually-property that fails."""
@@ -119,8 +123,17 @@ def check_liveness(model: Model, props: Iterable[Property], result: CheckResult,
     g = _Graph(graph)
     states = graph.states  # type: ignore[attr-defined]
     cut = graph.cut  # type: ignore[attr-defined]
+    renamed = symmetry_label(model)
     for prop in props:
         assert prop.holds is not None
+        if any(word in renamed for word in RENAMED_PROCESSES) and \
+                any("/" in family for family in prop.fairness):
+            # A lasso's labels name the brokers of its representative states, not of one
+            # behaviour: fairness per broker ("Fetch/B2") would be judged on the wrong one.
+            result.not_checked[prop.name] = (f"its fairness is per process and symmetry "
+                                             f"renames the {renamed}; rerun without "
+                                             "--bound symmetry=1")
+            continue
         bad = {fp for fp, s in states.items() if not prop.holds(s)}
         if prop.trigger is None:
             starts = [fp for fp in graph.initial if fp in bad]  # type: ignore[attr-defined]
