@@ -343,10 +343,12 @@ def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
                 out.append(ConfigFile(f.path, "producer", f"{prefix}acks of a {f.role} file",
                                       {"acks": f.values[prefix + "acks"]}))
             elif f.role == "connect-worker":
-                # Worker.baseProducerConfigs sets acks=all in every release (1.0 to 4.x),
-                # whatever the producer client's own default; a connector inherits it.
-                out.append(ConfigFile(f.path, "producer", "the Connect worker's own acks=all "
-                                      "(Worker.baseProducerConfigs)", {"acks": "all"}))
+                # The worker's own acks, whatever the client default; a connector inherits it.
+                from kafkacheck.model.clients.source import WORKER_PRODUCER_ACKS
+
+                out.append(ConfigFile(f.path, "producer", "the Connect worker's own acks="
+                                      f"{WORKER_PRODUCER_ACKS} (Worker.baseProducerConfigs)",
+                                      {"acks": WORKER_PRODUCER_ACKS}))
     return out
 
 

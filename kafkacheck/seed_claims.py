@@ -9,7 +9,6 @@ during the regeneration (state limits keep them deterministic).
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,26 +102,18 @@ Checker = Callable[..., Run]
 NEEDS_REVIEW = "needs review"
 
 
-POWER_LOSS_NAMED = re.compile(r"process crash|power (failure|loss)", re.I)
-
-
-def names_power_loss(conditions: str) -> bool:
-    """Whether a claim's conditions limit it to process crashes or state what a power
-    failure does (then a "holds" that explored no power loss may support it)."""
-    return bool(POWER_LOSS_NAMED.search(conditions))
-
-
 def decided(
-    verdict: str, conditions: str, evidence: list[str], expect: Sequence[tuple[Run, str, str]]
+    verdict: str, conditions: str, evidence: list[str], expect: Sequence[tuple[Run, str, str]],
+    *, process_crashes_only: bool = False,
 ) -> Verdict:
     """The verdict, if every run came out as the reasoning needs; else 'needs review'.
 
     The conditions text explains *why* the verdict follows from the runs; ``expect``
     lists (run, property, expected verdict) so that a model change that flips a run
     cannot leave a stale verdict standing; an expected "holds" from a run in which an
-    offered fault never fired does not count, nor, for a confirmed claim whose conditions
-    name neither process crashes nor power failure, one from a run that explored no power
-    loss.
+    offered fault never fired does not count, nor one from a run that explored no power
+    loss, unless another run of the claim explored it or the claim is about process
+    crashes only (``process_crashes_only``, which its conditions must say).
     """
     broken = [
         f"{prop} {run.verdicts.get(prop)} (expected {want}) in `{run.command()}`"
@@ -138,10 +129,12 @@ def decided(
     ]
     # a claim confirmed on a "holds" that explored no power loss says so, or it reads as
     # a guarantee under every broker failure (the CLI warns beside such a run)
-    if verdict in (CONFIRMED, CONDITIONAL) and not names_power_loss(conditions):
+    power_run = any(not run.power_loss_warning for run, _prop, _want in expect)
+    if verdict in (CONFIRMED, CONDITIONAL) and not (process_crashes_only or power_run):
         broken += [
             f"{prop} holds without power loss (not explored) in `{run.command()}`, and "
-            "the conditions do not name process crashes only or the power-loss exception"
+            "no run of the claim explores power loss and it is not limited to process "
+            "crashes"
             for run, prop, want in expect
             if want == "holds" and run.verdicts.get(prop) == "holds" and run.power_loss_warning
         ]
@@ -846,6 +839,7 @@ def _controller(check: Checker) -> Verdict:
                 (three, "OneActiveControllerPerEpoch", "holds"),
                 (two, "ControllerFailsOver", "never reached"),
                 (zombie, "DeposedLeaderAcksSurvive", "violated")],
+        process_crashes_only=True,  # the conditions say the model cannot express power loss
     )
 
 

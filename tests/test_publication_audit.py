@@ -191,9 +191,10 @@ def _claims_with_fake_runs(verdict: str = "holds", never_injected: tuple[str, ..
 
     real = sc.decided
 
-    def decided(v: str, conditions: str, evidence: list[str], expect: Any) -> sc.Verdict:
+    def decided(v: str, conditions: str, evidence: list[str], expect: Any,
+                **options: Any) -> sc.Verdict:
         expected.update((id(run), prop) for run, prop, _ in expect)
-        return real(v, conditions, evidence, expect)
+        return real(v, conditions, evidence, expect, **options)
 
     out = []
     with pytest.MonkeyPatch.context() as mp:

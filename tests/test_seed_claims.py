@@ -156,12 +156,21 @@ def test_a_confirmed_claim_needs_review_on_a_holds_without_power_loss_it_does_no
     assert silent.conditions == (
         "The runs no longer support the reasoning: ReadRecordsStay holds without power loss "
         "(not explored) in `kafkacheck check group --set acks=all --bound log=replicated "
-        "--property ReadRecordsStay`, and the conditions do not name process crashes only "
-        "or the power-loss exception")
-    for conditions in ("with broker process crashes only", "a power failure loses it",
-                       "unless a power loss takes the page cache"):
+        "--property ReadRecordsStay`, and no run of the claim explores power loss and it is "
+        "not limited to process crashes")
+    # Words are not enough: conditions that mention a power failure, even to claim safety
+    # under it, do not make a process-crash run evidence; saying the claim is about
+    # process crashes only, or a run that explores power loss, does.
+    for conditions in ("holds under every broker failure, a power failure included",
+                       "with broker process crashes only"):
         assert sc.decided(verdict, conditions, [], [(run, "ReadRecordsStay", "holds")]
-                          ).verdict == verdict
+                          ).verdict == sc.NEEDS_REVIEW
+    assert sc.decided(verdict, "with broker process crashes only", [],
+                      [(run, "ReadRecordsStay", "holds")],
+                      process_crashes_only=True).verdict == verdict
+    assert sc.decided(verdict, "a power failure loses it", [],
+                      [(run, "ReadRecordsStay", "holds"),
+                       (_run(None), "ReadRecordsStay", "holds")]).verdict == verdict
     # a run that explored power loss needs no such words; nor does a refuted claim
     assert sc.decided(verdict, "what consumers read stays", [],
                       [(_run(None), "ReadRecordsStay", "holds")]).verdict == verdict

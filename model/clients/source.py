@@ -79,6 +79,12 @@ TOPIC = 0  # the topic's partition among the loop's data partitions
 DISABLED, PREPARING, ENABLED = "disabled", "preparing", "enabled"
 
 
+# Worker.baseProducerConfigs in every release (0.9 to 4.x) sets acks=all on the producers
+# of source tasks, over the client's default; producer. (worker) and producer.override.
+# (connector, KIP-458) keys override it.  Also what `review` assumes for a worker file.
+WORKER_PRODUCER_ACKS = "all"
+
+
 class SourceModel(TransactionsModel):
     """A Connect source task over the transactions model's loop, run by one of the workers."""
 
@@ -443,8 +449,7 @@ def _loop_config(config: Config) -> Config:
     # Without exactly-once the producer has no transactional.id (Kafka's default null).
     settings += [*([("transactional.id", "connect-cluster-connector-0")] if eos else []),
                  ("enable.idempotence", "true" if eos else "false"),
-                 # Worker.baseProducerConfigs in every release (0.9 to 4.x): acks=all.
-                 ("acks", "all"),
+                 ("acks", WORKER_PRODUCER_ACKS),
                  ("isolation.level", "read_committed"),
                  # No consumer: source offsets go through the worker's offset writer.
                  ("enable.auto.commit", "false")]
