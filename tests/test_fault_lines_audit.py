@@ -210,3 +210,17 @@ def test_a_report_cell_names_an_offered_fault_that_never_fired():
     assert line.startswith(f"- `--kafka-version=2.1` instead of `2.0`: the property holds "
                            f"({new.distinct:,} states explored; never injected there: "
                            "committed offsets expire (offsets.retention.minutes); `")
+
+
+@pytest.mark.parametrize("model,crash", [("streams", "InstanceCrash"), ("source", "WorkerCrash")])
+def test_an_application_crash_is_not_counted_as_a_broker_crash(model, crash):
+    # Coverage counts action names: the application's crash had the brokers' name, Crash,
+    # so a walk that crashed only the application claimed a broker crash explored.
+    from kafkacheck.explorer.simulate import simulate
+
+    m = make_model(model, crashes=1)
+    families = list(m.action_families())
+    assert crash in families and len(families) == len(set(families))
+    result = simulate(m, seed=1, walks=1, depth=2)  # the application crashes, then rejoins
+    assert dict(result.coverage) == {crash: 1, "Rejoin": 1}
+    assert PROCESS_CRASH in result.fault_model.never_injected

@@ -32,7 +32,7 @@ def test_without_exactly_once_a_worker_crash_before_the_offset_commit_duplicates
     # P0 produces record 0 and its worker crashes before the source offset is written (here
     # before the ack even comes back); P1 starts the task, reads no source offset and
     # produces record 0 again.
-    assert names(found.trace) == ["FetchOffset", "Poll", "Produce", "Crash", "Rejoin",
+    assert names(found.trace) == ["FetchOffset", "Poll", "Produce", "WorkerCrash", "Rejoin",
                                   "FetchOffset", "Poll", "Produce"]
     assert found.trace.actions[-1][1] == "P1"
     assert result.distinct_states == 37
@@ -67,7 +67,7 @@ def test_exactly_once_source_support_neither_loses_nor_duplicates_through_a_work
     assert result.result == "holds" and result.complete
     assert result.distinct_states == 3907
     assert not model.config.uncovered
-    assert result.coverage["Crash"] > 0 and result.coverage["InitProducerId"] > 0
+    assert result.coverage["WorkerCrash"] > 0 and result.coverage["InitProducerId"] > 0
 
 
 def test_exactly_once_source_support_fences_a_zombie_task():
@@ -109,7 +109,7 @@ def test_a_transactional_id_per_worker_lets_the_next_task_reproduce_a_committing
     result = breadth_first(model, ["SourceExactlyOnce"])
     found = result.violation("SourceExactlyOnce")
     assert len(found.trace) == 26
-    assert names(found.trace)[11:16] == ["Crash", "Rejoin", "InitProducerId",
+    assert names(found.trace)[11:16] == ["WorkerCrash", "Rejoin", "InitProducerId",
                                          "TxnLogCommitted", "FetchOffset"]
     assert result.distinct_states == 13280
 

@@ -32,7 +32,7 @@ def test_at_least_once_counts_an_input_twice_after_a_crash():
     # before the offset commit; P1 restores count 2 and counts input 1 again: 3.
     assert names(found.trace) == ["FetchOffset", "Poll", "Produce", "Produce", "Acked",
                                   "Acked", "SendOffsets", "Acked", "Poll", "Produce", "Acked",
-                                  "Crash", "Rejoin", "FetchOffset", "Poll", "Produce"]
+                                  "InstanceCrash", "Rejoin", "FetchOffset", "Poll", "Produce"]
     assert found.trace.actions[13][-1] == "restored k0=2"
     assert found.trace.actions[14][-1] == "count k0=3+"
     assert result.distinct_states == 198
@@ -41,7 +41,8 @@ def test_at_least_once_counts_an_input_twice_after_a_crash():
 def test_at_least_once_writes_an_output_count_twice_after_a_crash():
     result = breadth_first(make_model("streams", ALOS, **TWO_TWO_ONE), ["OutputExactlyOnce"])
     found = result.violation("OutputExactlyOnce")
-    assert names(found.trace) == ["FetchOffset", "Poll", "Produce", "Acked", "Crash", "Rejoin",
+    assert names(found.trace) == ["FetchOffset", "Poll", "Produce", "Acked", "InstanceCrash",
+                                  "Rejoin",
                                   "FetchOffset", "Poll", "Produce"]
     assert result.distinct_states == 59
 
@@ -52,7 +53,7 @@ def test_exactly_once_v2_counts_exactly_through_a_crash_and_restart():
     result = breadth_first(make_model("streams", EOS, instances=1, inputs=1))
     assert result.result == "holds" and result.complete
     assert result.distinct_states == 6098
-    assert result.coverage["Crash"] > 0 and result.coverage["InitProducerId"] > 0
+    assert result.coverage["InstanceCrash"] > 0 and result.coverage["InitProducerId"] > 0
 
 
 @pytest.mark.thorough
@@ -180,7 +181,8 @@ def test_at_least_once_still_double_counts_when_a_commit_covers_two_inputs():
     found = result.violation("CountsExact")
     # The flush writes k0=2 to the changelog; the instance crashes before the offset
     # commit, restores k0=2 and counts both inputs again.
-    assert names(found.trace) == ["FetchOffset", "Poll", "Produce", "Acked", "Crash", "Rejoin",
+    assert names(found.trace) == ["FetchOffset", "Poll", "Produce", "Acked", "InstanceCrash",
+                                  "Rejoin",
                                   "FetchOffset", "Poll", "Produce"]
     assert found.property.narrate(model, found.trace) == (
         "The changelog holds count 3+ for key k0, which has 2 input records: an input was "

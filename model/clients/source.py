@@ -118,6 +118,9 @@ class SourceModel(TransactionsModel):
                                                   "errors.tolerance": ("none",),
                                                   "transaction.state.log.replication.factor": (),
                                                   "transaction.state.log.min.isr": ()}
+    # Its own name, apart from the brokers' Crash, so the fault line can tell which fired.
+    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {
+        "source task (worker) crash": ("WorkerCrash",)}
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "task count changes (the leader's zombie fencing round, Worker.fenceZombies)",
@@ -350,7 +353,7 @@ class SourceModel(TransactionsModel):
         g = state.group.generation + 1
         j = (i + 1) % self.I
         budget = state.budget._replace(restarts=state.budget.restarts - 1)
-        yield (("Crash", f"P{i}", f"generation {g}", f"P{j} gets the task"),
+        yield (("WorkerCrash", f"P{i}", f"generation {g}", f"P{j} gets the task"),
                down._replace(group=Group(g, j), budget=budget))
 
     def _forget_answers(self, state: TxnState, i: int) -> TxnState:
@@ -409,7 +412,7 @@ class SourceModel(TransactionsModel):
 
     def message(self, action: Action, before: State, after: State) -> Message:
         """The transactions model's arrows, with partitions named by their topic."""
-        if action[0] in ("Crash", "TaskFails"):
+        if action[0] in ("WorkerCrash", "TaskFails"):
             return Message(action[1], action[1], " ".join(map(str, action[1:])))
         return self.topic_message(action, before, after)
 
@@ -422,7 +425,7 @@ class SourceModel(TransactionsModel):
 
     def action_families(self) -> tuple[str, ...]:
         return (*(f for f in super().action_families() if f not in ("NewProducer", "Abort")),
-                "TaskFails", "Crash")
+                "TaskFails", "WorkerCrash")
 
     def notes(self) -> list[str]:
         out = [n for n in super().notes() if "bound 'timeouts'" not in n]

@@ -113,6 +113,9 @@ class StreamsModel(TransactionsModel):
     covered_values: ClassVar[dict[str, tuple]] = {
         "transaction.state.log.replication.factor": (), "transaction.state.log.min.isr": (),
         "processing.guarantee": ("at_least_once", EXACTLY_ONCE_V2)}
+    # Its own name, apart from the brokers' Crash, so the fault line can tell which fired.
+    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {
+        "Streams instance crash": ("InstanceCrash",)}
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "an instance crash while one of its requests is outstanding (its late answer)",
@@ -342,7 +345,7 @@ class StreamsModel(TransactionsModel):
         g = state.group.generation + 1
         budget = state.budget._replace(restarts=state.budget.restarts - 1)
         j = self.successor_of(i)
-        yield (("Crash", f"P{i}", f"restarts; generation {g}", f"P{j} owns the task"),
+        yield (("InstanceCrash", f"P{i}", f"restarts; generation {g}", f"P{j} owns the task"),
                down._replace(group=Group(g, j), budget=budget))
 
     def successor_of(self, i: int) -> int:
@@ -423,7 +426,7 @@ class StreamsModel(TransactionsModel):
         return out
 
     def action_families(self) -> tuple[str, ...]:
-        return (*super().action_families(), "Crash")
+        return (*super().action_families(), "InstanceCrash")
 
     def notes(self) -> list[str]:
         out = [n for n in super().notes() if "bound 'timeouts'" not in n]
