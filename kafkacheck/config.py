@@ -490,7 +490,7 @@ def build_config(
     given_here: dict[str, str] = {}
     for key, value in settings:
         if given_here.get(key, value) != value:
-            raise UsageError(f"{key} is set twice ({key}={given_here[key]} and {key}={value}): "
+            raise UsageError(f"{key} is set twice (to {given_here[key]!r} and to {value!r}): "
                              "give it once")
         given_here[key] = raw[key] = value
     kafka: dict[str, Any] = {}

@@ -53,7 +53,11 @@ def test_kafka_int_parsing_rejects_what_integer_parseint_rejects(capsys):
 
 def test_a_setting_given_twice_with_two_values_is_refused_not_last_wins(capsys):
     err = one_line_error(capsys, "check", "replication", "--set", "acks=1", "--set", "acks=all")
-    assert "acks is set twice (acks=1 and acks=all)" in err
+    assert "acks is set twice (to '1' and to 'all')" in err
+    # a value's own line breaks stay escaped: one line
+    err = one_line_error(capsys, "check", "replication", "--set", "acks=1", "--set",
+                         "acks=0\x850")
+    assert "acks is set twice (to '1' and to '0\\x850')" in err
 
 
 def test_every_unknown_key_of_a_config_file_is_in_one_message(tmp_path, capsys):
