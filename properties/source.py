@@ -28,7 +28,7 @@ def visible(model: Any, state: Any) -> list[int]:
 def first_missing(model: Any, state: Any) -> int | None:
     """The first source record below the committed source offset with no copy in the topic
     that an ABORT marker does not cover (None: none; or a partition has no leader)."""
-    committed = model.committed_source_offset(state)
+    committed = model.committed_input(state)
     if committed is None or model._leader(state, TOPIC) < 0:
         return None
     kept = model.kept(state, TOPIC)

@@ -277,8 +277,6 @@ def _progress(model: Any) -> tuple[Any, Any, Any, Any]:
 
 def loop_properties(model: Any) -> list[Property]:
     """Exactly-once of a consume-transform-produce loop (KIP-98, KIP-447)."""
-    from kafkacheck.model.clients import txn_loop as tl
-
     # The output's readers have the configured isolation.level, as in the application mode:
     # read_uncommitted also returns the output of open and aborted transactions (KIP-98).
     isolation = model.isolation
@@ -289,14 +287,7 @@ def loop_properties(model: Any) -> list[Property]:
             seen[rec] = seen.get(rec, 0) + 1
         return seen
 
-    def committed(s: Any) -> int | None:
-        q = model.OFF
-        leader = model._leader(s, q)
-        if leader < 0:
-            return None
-        part = s.cluster.parts[q]
-        return tl.committed_offset(part.logs[leader], part.hws[leader], model.offsets_codec,
-                                   model.rules)
+    committed = model.committed_input
 
     def offsets_cover_output(s: Any, upto: int | None) -> bool:
         """In transactions the output and its input's offset commit are one write: once no

@@ -68,7 +68,6 @@ from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.cluster import partition_txn as ptx
 from kafkacheck.model.cluster import txn_coordinator as tc
-from kafkacheck.model.cluster.partition import NO_LEADER
 from kafkacheck.model.cluster.partition_txn import NO_PRODUCER_ID
 from kafkacheck.model.interface import Action, Bound, Message, State
 from kafkacheck.model.versions import has_fix
@@ -371,17 +370,6 @@ class SourceModel(TransactionsModel):
 
     # -- what the properties read --------------------------------------------------------
 
-    def committed_source_offset(self, state: TxnState) -> int | None:
-        """The source offset the worker would read now (read_committed, to the LSO): 0
-        when none was committed, None while the offsets topic has no leader."""
-        leader = self._leader(state, self.OFF)
-        if leader == NO_LEADER:
-            return None
-        part = state.cluster.parts[self.OFF]
-        committed = tl.committed_offset(part.logs[leader], part.hws[leader],
-                                        self.offsets_codec, self.rules)
-        return max(committed, 0)
-
     def properties(self) -> list[Property]:
         from kafkacheck.properties import source as props
 
@@ -418,7 +406,7 @@ class SourceModel(TransactionsModel):
 
     def view(self, state: State) -> dict[str, Any]:
         out = super().view(state)
-        committed = self.committed_source_offset(state)
+        committed = self.committed_input(state)
         out["committed source offset"] = "no leader" if committed is None else str(committed)
         out["task crashes left"] = str(state.budget.restarts)
         return out

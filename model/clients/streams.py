@@ -355,16 +355,6 @@ class StreamsModel(TransactionsModel):
 
     # -- what the properties read --------------------------------------------------------
 
-    def committed_input(self, state: TxnState) -> int | None:
-        """The group's committed input offset as an OffsetFetch reads it now: the number of
-        inputs committed (0: none); None while the offsets partition has no leader."""
-        leader = self._leader(state, self.OFF)
-        if leader == NO_LEADER:
-            return None
-        part = state.cluster.parts[self.OFF]
-        return max(tl.committed_offset(part.logs[leader], part.hws[leader],
-                                       self.offsets_codec, self.rules), 0)
-
     def settled_counts(self, state: TxnState, p: int) -> dict[int, int] | None:
         """Each key's last count in data partition p's leader log, its records of aborted
         transactions left out, up to the log end (what read_committed consumers see once

@@ -631,22 +631,18 @@ class TransactionsModel(Model):
             result = self._produce(base, p, batch, i)
             if result is not None:
                 yield (*label, result[0]), result[1]
-            if state.budget.late_produces > 0 and p < self.P:
-                late = Late(LATE_PRODUCE, i, p, batch.epoch, batch.seq, batch.rec, False)
-                yield (("DelayProduce", *label[1:]),
+            # A request delayed past the request timeout and retried: a produce, or the
+            # loop's offset commit (TransactionManager.TxnRequestHandler re-enqueues a
+            # TxnOffsetCommit whose connection the timeout cut; ConsumerCoordinator retries
+            # an OffsetCommit so), whose seq carries its group generation instead.
+            spend = "late_commits" if p == self.P else "late_produces"
+            if (p < self.P or self.late_commits) and getattr(state.budget, spend) > 0:
+                seq = state.members[i].generation if p == self.P else batch.seq
+                late = Late(LATE_PRODUCE, i, p, batch.epoch, seq, batch.rec, False)
+                yield ((f"Delay{family}", *label[1:]),
                        base._replace(late=tuple(sorted(base.late + (late,))),
                                      budget=base.budget._replace(
-                                         late_produces=base.budget.late_produces - 1)))
-            if p == self.P and self.late_commits and state.budget.late_commits > 0:
-                # TransactionManager.TxnRequestHandler re-enqueues a TxnOffsetCommit whose
-                # connection the request timeout cut (ConsumerCoordinator.commitOffsetsSync
-                # retries an OffsetCommit so); the first still reaches the group coordinator.
-                late = Late(LATE_PRODUCE, i, p, batch.epoch, state.members[i].generation,
-                            batch.rec, False)
-                yield (("DelaySendOffsets", *label[1:]),
-                       base._replace(late=tuple(sorted(base.late + (late,))),
-                                     budget=base.budget._replace(
-                                         late_commits=base.budget.late_commits - 1)))
+                                         **{spend: getattr(state.budget, spend) - 1})))
             if retry and state.budget.expiries > 0 and p < self.P:
                 failed = tp.fail_batch(prod, p, self.transactional and
                                        protocol.client_bumps_epoch)
@@ -746,6 +742,17 @@ class TransactionsModel(Model):
         TxnOffsetCommit only from 2.5 (KIP-447, TxnOffsetCommitRequest v3); before, a zombie
         member's transactional offsets are written (fencing was by transactional.id alone)."""
         return not batch.transactional or self.config.version >= (2, 5)
+
+    def committed_input(self, state: TxnState) -> int | None:
+        """The group's committed input offset (a source task's: its source offset) as an
+        OffsetFetch reads it now: 0 when none was committed, None while the offsets
+        partition has no leader."""
+        leader = self._leader(state, self.OFF)
+        if leader == NO_LEADER:
+            return None
+        part = state.cluster.parts[self.OFF]
+        return max(tl.committed_offset(part.logs[leader], part.hws[leader],
+                                       self.offsets_codec, self.rules), 0)
 
     def offset_commit_verified(self) -> bool:
         """Whether the group coordinator asks the transaction coordinator before a
