@@ -144,8 +144,8 @@ def test_a_partition_left_without_a_leader_owes_nothing_once_every_record_was_pr
                        broker_crashes=1, commit="sync-after-processing")
     prop = {p.name: p for p in model.properties()}["AllRecordsProcessed"]
     done = ["Join", "InitialRebalance", "Sync", "Produce", "Ack", "Poll", "Process", "Commit"]
-    assert prop.holds(_walk(model, done + ["Crash", "Fence"]))
-    assert not prop.holds(_walk(model, done[:5] + ["Crash", "Fence"]))  # r1 still owed
+    assert prop.holds(_walk(model, done + ["BrokerCrash", "Fence"]))
+    assert not prop.holds(_walk(model, done[:5] + ["BrokerCrash", "Fence"]))  # r1 still owed
 
 
 def test_a_committed_record_on_a_broker_that_never_returns_is_never_processed():
@@ -153,5 +153,5 @@ def test_a_committed_record_on_a_broker_that_never_returns_is_never_processed():
                        broker_crashes=1, commit="sync-after-processing")
     trace = breadth_first(model, ["AllRecordsProcessed"]).violation("AllRecordsProcessed").trace
     steps = names(trace)
-    assert steps[:3] == ["Produce", "Crash", "Fence"] and len(steps) == 6
-    assert "Process" not in steps and "Restart" not in steps
+    assert steps[:3] == ["Produce", "BrokerCrash", "Fence"] and len(steps) == 6
+    assert "Process" not in steps and "BrokerRestart" not in steps

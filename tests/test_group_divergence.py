@@ -21,7 +21,7 @@ UNCLEAN = {"replication.factor": "2", "min.insync.replicas": "1", "acks": "1",
 ONE = {"consumers": 1, "log": "replicated", "broker_crashes": 1}
 SKIP = [("Join", "C1"), ("InitialRebalance",), ("Sync", "C1", "{p0}"), ("Produce", "r1"),
         ("ShrinkIsr", "B2"), ("Poll", "C1", "p0", "offset 0", "reset earliest"),
-        ("Process", "C1", "p0", "offset 0"), ("Crash", "B1"), ("Fence", "B1"),
+        ("Process", "C1", "p0", "offset 0"), ("BrokerCrash", "B1"), ("Fence", "B1"),
         ("UncleanElect", "B2"), ("Produce", "r2"), ("Produce", "r3")]
 
 
@@ -50,7 +50,7 @@ def test_before_kip_320_a_position_past_the_new_end_resets_and_processes_again()
     model = make_model("group", UNCLEAN, kafka_version="2.2", records=2, **ONE)
     result = breadth_first(model, ["AtMostOnce"])
     assert labels(result, "AtMostOnce")[-5:] == [
-        ("Crash", "B1"), ("Fence", "B1"), ("UncleanElect", "B2"),
+        ("BrokerCrash", "B1"), ("Fence", "B1"), ("UncleanElect", "B2"),
         ("Poll", "C1", "p0", "offset 0", "out of range, reset earliest"),
         ("Process", "C1", "p0", "offset 0")]
 

@@ -4,7 +4,7 @@ only where a broker exists (``log=replicated``), never a budget that injects not
 from __future__ import annotations
 
 from kafkacheck.explorer.bfs import breadth_first
-from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH
+from kafkacheck.model.interface import INJECTED_BY, POWER_LOSS, PROCESS_CRASH
 from kafkacheck.testing import make_model
 
 EARLIEST = {"auto.offset.reset": "earliest"}
@@ -30,7 +30,7 @@ def test_a_replicated_log_explores_the_broker_crashes_it_injects():
     assert POWER_LOSS in faults.not_explored
     assert "consumer crash" in faults.not_explored
     result = breadth_first(model, ["ReadRecordsStay"])
-    assert result.result == "holds" and result.coverage["Crash"] > 0
+    assert result.result == "holds" and result.coverage["BrokerCrash"] > 0
 
 
 def test_a_replicated_log_without_broker_crashes_says_so():
@@ -84,3 +84,19 @@ def test_every_consumer_fault_of_both_group_models_names_the_action_that_injects
         for bound in cls.bounds:
             if bound.fault and bound.fault != BROKER_CRASH:  # the replicated log's own
                 assert set(injected_by[bound.fault]) <= families, (name, bound.fault)
+
+
+def test_a_consumer_crash_never_counts_as_a_broker_crash_on_a_replicated_log():
+    # Coverage counts action names; the broker's crash and restart are BrokerCrash and
+    # BrokerRestart here, so one kind firing leaves the other offered but never injected.
+    model = make_model("group", REPLICATED, consumers=1, records=1, log="replicated",
+                       broker_crashes=1, crashes=1, rejoins=1)
+    faults = model.fault_model()
+    injected_by = {**INJECTED_BY, **model.fault_actions}
+    only_consumers = faults.injected({"Crash": 3, "Restart": 2}, injected_by)
+    assert PROCESS_CRASH in only_consumers.never_injected
+    assert "consumer crash" not in only_consumers.never_injected
+    only_brokers = faults.injected({"BrokerCrash": 3, "BrokerRestart": 2}, injected_by)
+    assert "consumer crash" in only_brokers.never_injected
+    assert PROCESS_CRASH not in only_brokers.never_injected
+    assert {"Crash", "Restart", "BrokerCrash", "BrokerRestart"} <= set(model.action_families())

@@ -26,7 +26,7 @@ def test_a_consumer_never_reads_above_the_hw_through_a_broker_crash():
     assert result.result == "holds" and result.complete
     # Kafka 4.4 (ELR on): a leader alone in the ISR that crashes is the last known leader,
     # elected again once it is back (PartitionChangeBuilder.canElectLastKnownLeader).
-    assert result.coverage["Crash"] and result.coverage["Fence"]
+    assert result.coverage["BrokerCrash"] and result.coverage["Fence"]
     assert result.coverage["LastLeaderElect"]
 
 
@@ -57,4 +57,4 @@ def test_reading_above_the_hw_loses_a_record_on_a_broker_crash():
     assert isinstance(model, FetchAboveHw)
     result = breadth_first(model, ["ConsumersReadBelowHw", "ReadRecordsStay"])
     assert names(result.violation("ConsumersReadBelowHw").trace)[-1] == "Poll"
-    assert names(result.violation("ReadRecordsStay").trace)[-2:] == ["Crash", "Fence"]
+    assert names(result.violation("ReadRecordsStay").trace)[-2:] == ["BrokerCrash", "Fence"]

@@ -368,6 +368,8 @@ class GroupModel(PollLoop, Model):
         self._no_epochs = (-1,) * self.p if self.validates else ()
         self.log = (ReplicatedLog(self, config) if self.replicated
                     else AbstractLog(self.p, self.max_records, self.hw_lag))
+        if self.replicated:
+            self.fault_actions = {**type(self).fault_actions, **self.log.fault_actions()}
         self._assign_cache: dict[tuple, tuple[int, ...]] = {}
         # canonical(): a member with its generations renumbered, per (member, ranks)
         self._renumbered: dict[tuple[Member, tuple[int, ...]], Member] = {}

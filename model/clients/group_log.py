@@ -26,7 +26,7 @@ from kafkacheck.model.cluster.partition import (
 )
 from kafkacheck.model.cluster.replication import ReplicationModel
 from kafkacheck.model.compose import Embedded
-from kafkacheck.model.interface import Action, State
+from kafkacheck.model.interface import INJECTED_BY, Action, State
 from kafkacheck.properties.base import Property
 
 if TYPE_CHECKING:
@@ -109,6 +109,9 @@ class ReplicatedLog:
                             "unclean.leader.election.enable", "acks")
     # The group's broker_crashes fault is a process crash (its fault name says so).
     CRASH_KIND = "process"
+    # Broker actions named like a consumer's: coverage and fault lines count action names,
+    # so a consumer crash must not mark a broker crash explored (or the reverse).
+    RENAMED = {"Crash": "BrokerCrash", "Restart": "BrokerRestart"}
 
     def __init__(self, group: GroupModel, config: Config) -> None:
         version = config.version
@@ -134,7 +137,21 @@ class ReplicatedLog:
     def successors(self, log: State, created: int) -> Iterator[tuple[Action, State]]:
         """Produce, follower fetch, ISR changes, broker crashes, fencing, elections (every
         partition exists from the start here)."""
-        return self.model.successors(log)
+        renamed = self.RENAMED
+        for action, sub in self.model.successors(log):
+            name = renamed.get(action[0])
+            yield (action if name is None else (name, *action[1:])), sub
+
+    def fault_actions(self) -> dict[str, tuple[str, ...]]:
+        """The action names that inject each broker fault, under the group's names."""
+        injected = {**INJECTED_BY, **self.model.fault_actions}
+        faults = self.model.fault_model()
+        out = {}
+        for fault in (*(f for f, _ in faults.explored), *faults.not_explored):
+            if fault in injected:
+                out[fault] = tuple("|".join(self.RENAMED.get(a, a) for a in entry.split("|"))
+                                   for entry in injected[fault])
+        return out
 
     def view(self, log: State, p: int) -> tuple[int, int] | None:
         """(HW, LEO) at partition p's leader, None when it has no live leader."""
@@ -217,8 +234,8 @@ class ReplicatedLog:
                 if prop.name in self.LIFTED]
 
     def families(self) -> tuple[str, ...]:
-        """Its action names."""
-        return tuple(self.model.action_families())
+        """Its action names, as the group names them."""
+        return tuple(self.RENAMED.get(a, a) for a in self.model.action_families())
 
     def fair(self) -> tuple[str, ...]:
         """Its weakly fair action names."""
