@@ -23,6 +23,12 @@ from kafkacheck.properties.base import Property
 MAX_CYCLE_REPEATS = 1000  # renamings of one state a lasso may pass before it must close
 
 
+def _names(action: tuple) -> tuple[str, ...]:
+    """The family names an action counts for: its name, and its name and first argument
+    ("Receive/C2") for fairness per process."""
+    return (action[0], f"{action[0]}/{action[1]}") if len(action) > 1 else (action[0],)
+
+
 class _Graph:
     """Adjacency with the action families on each edge, and what is enabled where."""
 
@@ -31,10 +37,7 @@ class _Graph:
         self.enabled: dict[int, set[str]] = {fp: set() for fp in self.succ}
         for src, action, dst in graph.edges:  # type: ignore[attr-defined]
             fams = self.succ[src].setdefault(dst, set())
-            # A family is an action name ("Receive"), or a name and its first argument
-            # ("Receive/C2") for fairness per process.
-            names = (action[0], f"{action[0]}/{action[1]}") if len(action) > 1 \
-                else (action[0],)
+            names = _names(action)
             fams.update(names)
             self.enabled[src].update(names)
 
@@ -212,3 +215,58 @@ def _replay_chain(model: Model, chain: list[int], loop_start: int | None) -> Tra
                 break
             seen[states[-1]] = len(states) - 1
     return build_trace(model, states, actions, loop_start)
+
+
+def _families(model: Model, state: object) -> set[str]:
+    """The action families enabled at a state, as fairness names them (``_Graph``'s)."""
+    return {name for action, _ in model.successors(state) for name in _names(action)}
+
+
+def recheck_lasso(model: Model, prop: Property, trace: Trace) -> str | None:
+    """Why a replayed lasso fails to show ``prop`` violated, or None when it does.
+
+    It does when q holds at no state from a trigger state on (from the start for plain
+    eventually), the cycle returns to the concrete state it left, and a weakly fair
+    scheduler may follow it forever: each fair family is taken in the cycle or disabled
+    at one of its states; a lasso that stops instead has no fair family enabled at its end.
+    """
+    assert prop.holds is not None
+    states = [step.state for step in trace.steps]
+    start = trace.loop_start
+    if start is None or not 0 <= start < len(states):
+        return "it has no loop start inside the trace"
+    last = len(states) - 1
+    # The goal must fail at every state from a trigger state on; the cycle repeats, so
+    # from its start too when the trigger comes inside it.
+    triggers = [0] if prop.trigger is None else \
+        [i for i, state in enumerate(states) if prop.trigger(state)]
+    held = None
+    for i in triggers:
+        held = next((j for j in range(min(i, start), last + 1) if prop.holds(states[j])),
+                    None)
+        if held is None:
+            break
+    else:
+        if held is not None:
+            return f"{prop.name}'s goal holds at step {held}"
+        return f"no state of it triggers {prop.name}"
+    fairness = tuple(prop.fairness)
+    if start == last:
+        enabled = _families(model, states[last]) & set(fairness)
+        if enabled:
+            return (f"it stops at step {last}, where weakly fair "
+                    f"{', '.join(sorted(enabled))} stays enabled")
+        return None
+    if states[last] != states[start]:
+        return f"its last state is not the state of step {start}, where its loop starts"
+    taken = {name for step in trace.steps[start + 1:] if step.action is not None
+             for name in _names(step.action)}
+    always_enabled = set(fairness) - taken
+    for state in states[start:last]:
+        if not always_enabled:
+            break
+        always_enabled &= _families(model, state)
+    if always_enabled:
+        return (f"weakly fair {', '.join(sorted(always_enabled))} is enabled at every state "
+                "of its cycle and never taken there")
+    return None

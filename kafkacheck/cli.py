@@ -585,6 +585,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
         replayed += 1
         broken = [p.name for p in model.properties()
                   if p.kind == "always" and violated_at_end(p, trace)]
+        if prop.kind == "eventually":
+            if _replay_lasso(model, prop, trace, violation, broken) == EXIT_VIOLATED:
+                status = EXIT_VIOLATED
+            elif status == EXIT_HOLDS:
+                status = EXIT_INCOMPLETE
+            continue
         note = "" if prop.kind == "always" else f" ({prop.kind} property: not re-checked)"
         print(f"{name}: {len(trace)} steps replayed; final state violates: "
               f"{', '.join(broken) or 'nothing'}{note}")
@@ -604,6 +610,31 @@ def cmd_replay(args: argparse.Namespace) -> int:
         of = f" of {', '.join(args.props)}" if args.props else ""
         raise UsageError(f"{trace_path} holds no trace{of} with steps to replay")
     return status
+
+
+def _replay_lasso(model: Any, prop: Any, trace: Any, saved: dict[str, Any],
+                  broken: list[str]) -> int:
+    """Re-check a replayed liveness lasso (its saved loop start) under the property's
+    fairness: exit 1 when it shows the property violated, 3 when it does not."""
+    from kafkacheck.explorer.liveness import recheck_lasso
+    from kafkacheck.explorer.render import trace_lines
+
+    loop_start = saved.get("loop_start")
+    if loop_start is not None and (not isinstance(loop_start, int)
+                                   or isinstance(loop_start, bool)):
+        raise UsageError(f"trace of {prop.name}: malformed 'loop_start' (expected a number)")
+    trace.loop_start = loop_start
+    why = recheck_lasso(model, prop, trace)
+    print(f"{prop.name}: {len(trace)} steps replayed; final state violates: "
+          f"{', '.join(broken) or 'nothing'}")
+    print("\n".join(trace_lines(model, trace)))
+    if why is None:
+        fair = ", ".join(prop.fairness) or "none"
+        print(f"{prop.name}: lasso re-checked: its goal holds nowhere on it and a weakly fair "
+              f"scheduler may follow it forever (weak fairness of {fair})")
+        return EXIT_VIOLATED
+    print(f"{prop.name} is not reproduced by this lasso: {why}")
+    return EXIT_INCOMPLETE
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
