@@ -124,9 +124,9 @@ def test_a_group_liveness_counterexample_never_waits_on_an_election_the_controll
                    bounds={"records": 1})
     trace = result.violation("AllRecordsProcessed").trace
     assert trace.loop_start == len(trace) == 10
-    assert [a[0] for a in trace.actions][-3:] == ["Crash", "Fence", "AutoCommit"]
+    assert [a[0] for a in trace.actions][-3:] == ["BrokerCrash", "Fence", "AutoCommit"]
     last = trace.steps[-1].state
-    assert {a[0] for a, _ in result.model.successors(last)} == {"Restart"}
+    assert {a[0] for a, _ in result.model.successors(last)} == {"BrokerRestart"}
 
 
 # -- simulation ------------------------------------------------------------------------------

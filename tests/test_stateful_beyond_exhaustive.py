@@ -98,8 +98,9 @@ def test_group_over_a_replicated_log_reads_below_the_high_watermark():
     found, coverage = run(model, REPLICATED_PROPS, seed_value=1, examples=20)
     assert found is None
     assert set(coverage) == {"Join", "Sync", "SyncFailed", "Poll", "Process", "AutoCommit",
-                             "Crash", "Restart", "Expire", "InitialRebalance", "Produce",
-                             "Ack", "AckError", "Fetch", "BecomeFollower", "ShrinkIsr",
+                             "Crash", "BrokerCrash", "BrokerRestart", "Expire",
+                             "InitialRebalance", "Produce",
+                             "Ack", "Fetch", "BecomeFollower", "ShrinkIsr",
                              "ExpandIsr", "Fence", "ProduceTimeout"}
 
 
