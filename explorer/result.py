@@ -115,10 +115,7 @@ class CheckResult:
         faults = self.model.fault_model()
         if not self.coverage:
             return faults
-        from kafkacheck.model.interface import INJECTED_BY
-
-        return faults.injected(self.coverage,
-                               {**INJECTED_BY, **getattr(self.model, "fault_actions", {})})
+        return faults.injected(self.coverage, self.model.injecting_actions())
 
     @property
     def result(self) -> str:

@@ -41,6 +41,9 @@ class Bound:
     choices: tuple[str, ...] = ()
     # Non-empty for a fault budget: the fault it injects, in words ("broker process crash").
     fault: str = ""
+    # The action families that inject that fault (as in INJECTED_BY: all must fire, "A|B"
+    # either), when INJECTED_BY does not name them already.
+    injected_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,8 @@ class Model:
     covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {}
     # Faults Kafka meets that this model cannot express at all (always "not explored").
     faults_not_modelled: ClassVar[tuple[str, ...]] = ()
-    # Fault -> the action families that inject it, beyond INJECTED_BY (see FaultModel).
+    # Fault -> the action families that inject it, beyond INJECTED_BY and the bounds'
+    # injected_by (see injecting_actions): for faults a configuration names differently.
     fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {}
     # What canonical() identifies, in words (printed with results when it is overridden).
     symmetry_note: ClassVar[str] = "states equal up to a permutation are explored once"
@@ -267,6 +271,12 @@ class Model:
             else:
                 missing.append(b.fault)
         return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
+
+    def injecting_actions(self) -> dict[str, tuple[str, ...]]:
+        """Fault -> the action families that inject it (FaultModel.injected): INJECTED_BY,
+        then each fault bound's ``injected_by``, then this model's ``fault_actions``."""
+        return {**INJECTED_BY, **{b.fault: b.injected_by for b in self.bounds if b.injected_by},
+                **self.fault_actions}
 
     def notes(self) -> list[str]:
         """Facts about this configuration a reader must see (e.g. a setting Kafka overrides)."""

@@ -27,6 +27,7 @@ from kafkacheck.model.cluster.partition import NO_LEADER, WAITING, broker_name, 
 from kafkacheck.model.cluster.replication import (
     CONTROLLED_SHUTDOWN,
     DISK_LOSS,
+    LOST_PRODUCE,
     ReplicationModel,
     ReplicationState,
 )
@@ -79,6 +80,8 @@ assert not DEFINITE & INDEFINITE and len(DEFINITE | INDEFINITE) == len(ERROR_NAM
 NO_SEQ = -1
 MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
 PRODUCER_RESTART = "producer restart (a new session, a new producer id)"
+# The replication model's produce path, which this model's client and broker replace.
+CLIENT_PATH = frozenset({"Produce", "Ack", "AckError", "AckLost", *LOST_PRODUCE})
 PRODUCER_STATE_EXPIRY = "producer state removed at the broker (producer.id.expiration.ms)"
 
 
@@ -293,7 +296,8 @@ class ProducerModel(Model):
         Bound("record_partition", -1, "-1: the partitioner chooses; p: every record names "
               "partition p explicitly", minimum=-1, maximum=3),
         Bound("lost_responses", 1, "produce responses lost or timed out (request.timeout.ms)",
-              minimum=0, fault="lost or timed-out produce response"),
+              minimum=0, fault="lost or timed-out produce response",
+              injected_by=("Timeout|RequestTimedOut",)),
         Bound("retry_budget", 2, "retries explored in all (stands for retries and "
               "delivery.timeout.ms; a retry past it is not explored)", minimum=0,
               fault="producer retry"),
@@ -309,10 +313,11 @@ class ProducerModel(Model):
               choices=("version", *pt.TRUNCATION_RULES)),
         Bound("producer_restarts", 0, "restarts of the producer without transactional.id: "
               "the application sends its unacknowledged records again in a new session with "
-              "a new producer id", minimum=0, fault=PRODUCER_RESTART),
+              "a new producer id", minimum=0, fault=PRODUCER_RESTART,
+              injected_by=("RestartProducer",)),
         Bound("producer_state_expiries", 0, "removals of the producer's state at the "
               "brokers once it was idle for producer.id.expiration.ms (KIP-854)", minimum=0,
-              fault=PRODUCER_STATE_EXPIRY),
+              fault=PRODUCER_STATE_EXPIRY, injected_by=("ExpireProducerState",)),
     )
     # Test mutants: one-rule overrides of the partition component or the broker's
     # idempotence checks (tests/mutants/producer.py).
@@ -895,8 +900,12 @@ class ProducerModel(Model):
                 if self.rules.hw_waits(part):
                     err = REQUEST_TIMED_OUT  # nothing will move the HW: it expires
                 elif budget.lost > 0:
-                    err = REQUEST_TIMED_OUT
-                    budget = budget._replace(lost=budget.lost - 1)
+                    # The lost_responses fault: its own name, so coverage shows it fired.
+                    conn = put(conn, i, Request(request.desc, RESPONSE, REQUEST_TIMED_OUT, 0))
+                    yield (("RequestTimedOut", name, f"b{number}"),
+                           state._replace(connections=put(state.connections, b, conn),
+                                          budget=budget._replace(lost=budget.lost - 1)))
+                    return
                 else:
                     return
         conn = put(conn, i, Request(request.desc, RESPONSE, err, 0))
@@ -942,8 +951,8 @@ class ProducerModel(Model):
     def action_families(self) -> tuple[str, ...]:
         return ("Send", "Drain", "Append", "Duplicate", "Reject", "Respond", "Receive",
                 "Retry", "Timeout", "Disconnect", "Expire", "RestartProducer",
-                "ExpireProducerState", "AddPartitions",
-                *self.repl.action_families()[4:])
+                "ExpireProducerState", "AddPartitions", "RequestTimedOut",
+                *(name for name in self.repl.action_families() if name not in CLIENT_PATH))
 
     def batch_records_of(self, state: State, entry: int) -> tuple[int, ...]:
         """The records of one log entry (a batch as written)."""
@@ -1021,6 +1030,8 @@ class ProducerModel(Model):
                 "" if name != "Duplicate" else " duplicate"))
         if name == "Respond":
             return Message(action[1], "Producer", f"{action[2]} {action[3]}")
+        if name == "RequestTimedOut":
+            return Message(action[1], "Producer", f"{action[2]} REQUEST_TIMED_OUT")
         if name == "Receive":
             return Message(action[1], "Producer", f"{action[2]} {action[3]}: {action[4]}")
         if name == "Retry":

@@ -92,10 +92,10 @@ class SinkModel(GroupModel):
         Bound("bad_records", 0, "records the converter or a transform fails on (the first "
               "ones of partition 0)", minimum=0, maximum=2),
         Bound("crashes", 1, "task (worker) crashes: no offset commit; the group rebalances",
-              minimum=0, fault="sink task crash"),
+              minimum=0, fault="sink task crash", injected_by=("Crash",)),
         Bound("poll_timeouts", 0, "put() outlasts max.poll.interval.ms: the task leaves the "
               "group and its write goes on (a zombie)", minimum=0,
-              fault="poll timeout (zombie task)"),
+              fault="poll timeout (zombie task)", injected_by=("PollTimeout",)),
     )
 
     # The worker's consumer. keys and a connector's consumer.override. keys (KIP-458) reach

@@ -136,10 +136,10 @@ class SourceModel(TransactionsModel):
               minimum=0, fault="source task (worker) crash"),
         Bound("rebalances", 0, "rebalances moving the task while its old worker keeps "
               "running it until it rejoins (a zombie)", minimum=0,
-              fault="group rebalance (zombie task)"),
+              fault="group rebalance (zombie task)", injected_by=("Rebalance",)),
         Bound("late_produces", 0, "produce requests delayed past request.timeout.ms and "
               "delivered later (the producer retries meanwhile)", minimum=0,
-              fault="delayed produce request"),
+              fault="delayed produce request", injected_by=("DelayProduce", "LateProduce")),
         Bound("expiries", 0, "sends failed by the producer's delivery timeout while their "
               "request is lost or delayed (delivery.timeout.ms: Connect sets "
               "Integer.MAX_VALUE from 2.1, so it takes a producer.override.delivery.timeout.ms "

@@ -141,7 +141,7 @@ class StreamsModel(TransactionsModel):
               choices=("restart", "down")),
         Bound("rebalances", 0, "rebalances moving the task while its old owner keeps running "
               "(a zombie: it missed max.poll.interval.ms)", minimum=0,
-              fault="group rebalance"),
+              fault="group rebalance", injected_by=("Rebalance",)),
         Bound("crashes", 0, "broker crashes", minimum=0, fault="broker crash"),
     )
     # Test mutants override the Streams rules below, like the transactions model's.

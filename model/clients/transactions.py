@@ -203,30 +203,33 @@ class TransactionsModel(Model):
               choices=("process", "power-loss", "any")),
         Bound("coordinator_moves", 0, "moves of the __transaction_state leader without a "
               "crash: the coordinator fails over", minimum=0,
-              fault="coordinator failover without a crash (__transaction_state leader move)"),
+              fault="coordinator failover without a crash (__transaction_state leader move)",
+              injected_by=("MoveLeader",)),
         Bound("late_produces", 0, "produce requests delayed in the network past the client's "
               "request.timeout.ms and delivered later", minimum=0,
-              fault="delayed produce request"),
+              fault="delayed produce request", injected_by=("DelayProduce", "LateProduce")),
         Bound("late_offset_commits", 0, "the loop's offset commits (TxnOffsetCommit, or "
               "OffsetCommit without a transactional.id) delayed in the network past the "
               "client's request.timeout.ms and delivered later: the client retries them",
-              minimum=0, fault="delayed offset commit request"),
+              minimum=0, fault="delayed offset commit request",
+              injected_by=("DelaySendOffsets", "LateSendOffsets")),
         Bound("late_end_txns", 0, "EndTxn requests delayed in the network past the client's "
               "request.timeout.ms and delivered later", minimum=0,
-              fault="delayed EndTxn request"),
+              fault="delayed EndTxn request", injected_by=("DelayEndTxn", "LateEndTxn")),
         Bound("expiries", 0, "batches failed by delivery.timeout.ms while their request is "
               "lost or delayed", minimum=0, fault="batch expiry (delivery.timeout.ms)"),
         Bound("timeouts", 0, "transactions the coordinator aborts on transaction.timeout.ms "
               "while an instance could still end them (an orphaned transaction, with no "
               "instance left to end it, is always aborted)",
-              minimum=0, fault=TRANSACTION_TIMEOUT),
+              minimum=0, fault=TRANSACTION_TIMEOUT, injected_by=("AbortTimedOut",)),
         Bound("aborts", 0, "transactions the application itself aborts", minimum=0),
         Bound("inputs", 0, "0: the application mode; N: a consume-transform-produce loop over "
               "N input records in one consumer group (each instance a member, committing its "
               "offsets itself: set enable.auto.commit=false)",
               minimum=0, maximum=3),
         Bound("rebalances", 0, "group rebalances moving the input partition (a member "
-              "deemed dead keeps running as a zombie)", minimum=0, fault="group rebalance"),
+              "deemed dead keeps running as a zombie)", minimum=0, fault="group rebalance",
+              injected_by=("Rebalance",)),
         Bound("slow_followers", "any", "any: a running follower behind its leader may leave "
               "the ISR (replica.lag.time.max.ms); none: only stopped followers leave (the "
               "replication model's bound, for every partition here)",

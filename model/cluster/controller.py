@@ -24,7 +24,7 @@ from mypy_extensions import mypyc_attr
 
 from kafkacheck.model.cluster import partition as pt
 from kafkacheck.model.cluster import symmetry as sym
-from kafkacheck.model.cluster.controller_view import ControllerPresentation
+from kafkacheck.model.cluster.controller_view import SLOW_SHRINK, ControllerPresentation
 from kafkacheck.model.cluster.partition import (
     NO_LEADER,
     NONE,
@@ -247,7 +247,6 @@ class ControllerModel(ControllerPresentation, Model):
     covered_values: ClassVar[dict[str, tuple[Any, ...]]] = {"acks": (-1, 1)}
     # A disk loss here stops the node; the fault (an empty log directory on a restarted
     # broker) happens only once it restarts.
-    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {DISK_LOSS: ("DiskLoss", "Restart")}
     # A crashed node keeps its disk and page cache: power loss is the replication model's;
     # disk losses (bound disk_losses) hit log.dirs, never the metadata log.
     faults_not_modelled = (POWER_LOSS, "loss of the metadata log")
@@ -260,7 +259,7 @@ class ControllerModel(ControllerPresentation, Model):
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=3),
         Bound("records", 1, "records the producer sends in all", minimum=0, maximum=60),
         Bound("crashes", 0, "node crashes (process crash: the disk survives)", minimum=0,
-              fault="node process crash"),
+              fault="node process crash", injected_by=("Crash",)),
         Bound("restarts", 0, "restarts of crashed nodes", minimum=0, fault="node restart"),
         Bound("isolations", 1, "nodes cut off from the others (clients still reach them); "
               "the network heals at any time", minimum=0, fault="node isolation"),
@@ -268,13 +267,14 @@ class ControllerModel(ControllerPresentation, Model):
               fault="leader move"),
         Bound("slow_followers", 0, "ISR shrinks of a follower that could reach its leader "
               "(a slow follower); followers cut off or dead leave the ISR without this",
-              minimum=0, fault="slow follower"),
+              minimum=0, fault="slow follower", injected_by=("ShrinkSlowFollower",)),
         Bound("truncation", "version", "how a new follower truncates: version (the rule of "
               "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
         Bound("disk_losses", 0, "node crashes that also lose the broker's log directory "
               "(log.dirs; the metadata log is kept): the broker restarts empty and registers "
-              "with a new broker epoch", minimum=0, fault=DISK_LOSS),
+              "with a new broker epoch", minimum=0, fault=DISK_LOSS,
+              injected_by=("DiskLoss", "Restart")),
         Bound("isr_updates", "atomic", "atomic: the leader's AlterPartition is handled in the "
               "step it is sent; in-flight: it travels to the active controller while the "
               "leader counts its maximal ISR (KIP-497)", choices=ISR_UPDATES),
@@ -782,10 +782,12 @@ class ControllerModel(ControllerPresentation, Model):
                     acted2 = self.rules.raise_hw(
                         self._acting_view(nxt.parts[p], b, new_reg, lead))
                     nxt = self._settle(nxt, p, b, acted2)
+                name = "AlterPartition"
                 if kind == "shrink" and f in slow:
                     nxt = nxt._replace(slow_followers=nxt.slow_followers - 1)
-                label = self._label("AlterPartition", p, broker_name(b),
-                                    f"{kind} {broker_name(f)}", f"by {ctrl_name(c)}")
+                    name = SLOW_SHRINK
+                label = self._label(name, p, broker_name(b), f"{kind} {broker_name(f)}",
+                                    f"by {ctrl_name(c)}")
                 yield label, nxt
 
     def alter_partition_result(self, reg: Registration, view: Registration, b: int,
@@ -829,10 +831,11 @@ class ControllerModel(ControllerPresentation, Model):
                 proposed=put(ops.proposed, p, put(ops.proposed[p], b, new_isr)),
                 requests=put(ops.requests, p, ops.requests[p] + (request,)))
             nxt = state._replace(ops=nxt_ops)
+            name = "AlterPartition"
             if kind == "shrink" and f in slow:
                 nxt = nxt._replace(slow_followers=nxt.slow_followers - 1)
-            yield (self._label("AlterPartition", p, broker_name(b), f"{kind} {broker_name(f)}"),
-                   nxt)
+                name = SLOW_SHRINK
+            yield self._label(name, p, broker_name(b), f"{kind} {broker_name(f)}"), nxt
 
     def _alter_partition_answers(self, state: ControllerState, p: int, reach: Reach,
                                  active: list[tuple[int, int]]
@@ -1251,7 +1254,7 @@ class ControllerModel(ControllerPresentation, Model):
         return ("Produce", "Ack", "AckError", "Fetch", "BecomeFollower", "AlterPartition",
                 "FetchMetadata", "Resign", "StepDown", "QuorumSync", "Elect", "Fence",
                 "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate", "Heal",
-                "AlterPartitionAccepted", "AlterPartitionRejected", "DiskLoss")
+                "AlterPartitionAccepted", "AlterPartitionRejected", "DiskLoss", SLOW_SHRINK)
 
     def fault_model(self) -> FaultModel:
         """The bounds' faults, and the AlterPartition race when atomic ISR updates hide it."""

@@ -8,6 +8,10 @@ from kafkacheck.model.cluster import partition as pt
 from kafkacheck.model.cluster.partition import NO_LEADER
 from kafkacheck.model.interface import Action, Message, State
 
+# The AlterPartition of a leader dropping a follower that could still reach it (the
+# slow_followers fault): its own action name, so that coverage shows whether it fired.
+SLOW_SHRINK = "ShrinkSlowFollower"
+
 
 def _mask(mask: int, prefix: str, count: int) -> str:
     return "{" + ", ".join(f"{prefix}{i + 1}" for i in range(count) if mask >> i & 1) + "}"
@@ -129,7 +133,7 @@ class ControllerPresentation:
         if name in ("Fetch", "BecomeFollower"):
             target = who(args[1]) if name == "Fetch" else args[0]
             return Message(args[0], target, text)
-        if name == "AlterPartition":
+        if name in ("AlterPartition", SLOW_SHRINK):
             by = [a for a in args if a.startswith("by ")]
             return Message(args[0], who(by[0]) if by else args[0], text)
         if name in ("AlterPartitionAccepted", "AlterPartitionRejected"):

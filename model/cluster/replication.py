@@ -51,6 +51,9 @@ TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
 DISK_LOSS = "disk loss (a broker restarts with an empty log directory)"
 LOST_ALTER_RESPONSE = "lost AlterPartition response"
 CONTROLLED_SHUTDOWN = "controlled shutdown and restart (rolling restart)"
+# A produce whose answer (acks=1) or request (acks=0) is lost: its own action names, so
+# that coverage shows whether the lost_acks fault fired.
+LOST_PRODUCE = {"ProduceResponseLost": " (response lost)", "ProduceRequestLost": " (request lost)"}
 ALTER_PARTITION_RACE = ("an AlterPartition decided after its new ISR member restarted or was "
                         "fenced (the KIP-841/KIP-903 race; isr_updates=in-flight)")
 
@@ -133,7 +136,8 @@ class ReplicationModel(Model):
               "election, controlled shutdown)", minimum=0, fault="leader move"),
         Bound("lost_acks", 0, "produce responses lost on the way to the client (acks=0: "
               "produce requests lost after the send succeeded)", minimum=0,
-              fault="lost produce response"),
+              fault="lost produce response",
+              injected_by=("AckLost|ProduceResponseLost|ProduceRequestLost",)),
         Bound("bounces", 0, "quick follower restarts inside the controller's session timeout: "
               "the broker keeps its ISR membership (ZooKeeper-era controllers; the KIP-101 "
               "scenario)", minimum=0, fault="quick follower restart"),
@@ -142,17 +146,18 @@ class ReplicationModel(Model):
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
         Bound("disk_losses", 0, "brokers that stop and lose their log directory (a replaced "
               "disk): they restart empty, as a new incarnation with a new broker epoch",
-              minimum=0, fault=DISK_LOSS),
+              minimum=0, fault=DISK_LOSS, injected_by=("DiskLoss",)),
         Bound("isr_updates", "atomic", "atomic: the leader's ISR change and the controller's "
               "decision are one step; in-flight: the leader sends AlterPartition and counts "
               "its maximal ISR until the controller's answer (KIP-497, from 2.7)",
               choices=ISR_UPDATES),
         Bound("lost_alter_responses", 0, "AlterPartition responses lost on the way back: the "
               "leader resends the same request (with isr_updates=in-flight)", minimum=0,
-              fault=LOST_ALTER_RESPONSE),
+              fault=LOST_ALTER_RESPONSE, injected_by=("AlterPartitionResponseLost",)),
         Bound("rolling_restarts", 0, "controlled shutdowns, each followed by a restart when "
               "the operator chooses (a rolling restart: leadership moves away first, logs are "
-              "flushed)", minimum=0, fault=CONTROLLED_SHUTDOWN),
+              "flushed)", minimum=0, fault=CONTROLLED_SHUTDOWN,
+              injected_by=("ControlledShutdown",)),
         Bound("slow_followers", "any", "any: a running follower behind the leader may leave "
               "the ISR (replica.lag.time.max.ms); none: followers keep up while they run, "
               "only stopped ones leave", choices=SLOW_FOLLOWERS),
@@ -360,11 +365,11 @@ class ReplicationModel(Model):
         if state.lost_acks > 0:
             if self.acks == 1:
                 # The leader appended; its response never reaches the producer.
-                yield ((*label, "response lost"),
+                yield (("ProduceResponseLost", *label[1:]),
                        self._with_part(base, p, nxt, lost_acks=state.lost_acks - 1))
             else:
                 # acks=0: the send succeeded at once; the request never reached the leader.
-                yield ((*label, "request lost"),
+                yield (("ProduceRequestLost", *label[1:]),
                        self._with_part(base, p, rules.acknowledge(part, record),
                                        lost_acks=state.lost_acks - 1))
 
@@ -650,7 +655,7 @@ class ReplicationModel(Model):
                 # The response is lost: the request goes out again; the leader keeps
                 # waiting unless the commit reaches it as metadata first.
                 again = ops._replace(lost_alter=ops.lost_alter - 1)
-                yield ((*label, "response lost"),
+                yield (("AlterPartitionResponseLost", *label[1:]),
                        self._with_part(state._replace(ops=again), p, new_part))
             return
         label = self._label("AlterPartitionRejected", p, f"isr {what}", error)
@@ -660,7 +665,7 @@ class ReplicationModel(Model):
                                 requests=put(ops.requests, p, rest))
             yield label, state._replace(ops=done)
             if ops.lost_alter > 0:
-                yield ((*label, "response lost"),
+                yield (("AlterPartitionResponseLost", *label[1:]),
                        state._replace(ops=ops._replace(lost_alter=ops.lost_alter - 1)))
             return
         # Stale (another leader or partition epoch): the leader, which has moved on, ignores it.
@@ -730,7 +735,8 @@ class ReplicationModel(Model):
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Fence", "Restart",
                 "Bounce", "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
                 "MoveLeader", "ProduceTimeout", "AlterPartition", "AlterPartitionAccepted",
-                "AlterPartitionRejected", "DiskLoss", "ControlledShutdown")
+                "AlterPartitionRejected", "DiskLoss", "ControlledShutdown", "ProduceResponseLost",
+                "ProduceRequestLost", "AlterPartitionResponseLost")
 
     def fault_model(self) -> FaultModel:
         """Crashes named by kind: a process crash keeps the page cache, power loss does not.
@@ -889,8 +895,8 @@ class ReplicationModel(Model):
         part_after = after.parts[p]
         leader = broker_name(part_before.leader) if part_before.leader != NO_LEADER else None
         acks = {-1: "all", 0: "0", 1: "1"}[self.acks]
-        if name == "Produce" and leader:
-            note = f" ({args[1]})" if len(args) > 1 else ""
+        if (name == "Produce" or name in LOST_PRODUCE) and leader:
+            note = f" ({args[1]})" if len(args) > 1 else LOST_PRODUCE.get(name, "")
             return Message("Producer", leader, f"produce {args[0]} acks={acks}{note}")
         if name in ("Ack", "AckError", "AckLost") and leader:
             text = {"Ack": f"ack {args[0]}", "AckLost": f"ack {args[0]} lost",
@@ -906,10 +912,12 @@ class ReplicationModel(Model):
             return Message(args[0], args[0], f"follower of epoch {part_after.epoch}, {args[1]}")
         if name == "AlterPartition":
             return Message(args[0], "Controller", f"AlterPartition {args[1]}")
-        if name in ("AlterPartitionAccepted", "AlterPartitionRejected"):
+        if name in ("AlterPartitionAccepted", "AlterPartitionRejected",
+                    "AlterPartitionResponseLost"):
             to = broker_name(part_after.leader) if part_after.leader != NO_LEADER else \
                 (leader or "Controller")
-            return Message("Controller", to, " ".join(str(a) for a in args))
+            lost = " (response lost)" if name == "AlterPartitionResponseLost" else ""
+            return Message("Controller", to, " ".join(str(a) for a in args) + lost)
         if name in ("ShrinkIsr", "ExpandIsr"):
             who = leader or "Controller"
             return Message(who, "Controller",

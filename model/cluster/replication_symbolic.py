@@ -614,6 +614,9 @@ EXPLICIT_ACTIONS: dict[str, str | Stutter] = {
     "PowerLoss": "PowerLoss", "Fence": "Fence", "Restart": "Restart", "Bounce": "Bounce",
     "Elect": "Elect", "ElrElect": "ElrElect", "LastLeaderElect": "LastLeaderElect",
     "UncleanElect": "UncleanElect", "MoveLeader": "MoveLeader",
+    # A produce whose response (acks=1) or request (acks=0) is lost: Produce's relation
+    # holds both (lost_acks).
+    "ProduceResponseLost": "Produce", "ProduceRequestLost": "Produce",
     "AckError": Stutter("answers an acks=all request with NOT_ENOUGH_REPLICAS_AFTER_APPEND: "
                         "only the purgatory changes, which the encoding does not hold"),
     "AckLost": Stutter("the acks=all answer never reaches the producer: only the purgatory "

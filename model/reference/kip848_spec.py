@@ -282,7 +282,9 @@ class Kip848SpecModel(Model):
         Bound("partitions_per_topic", 1, "PartitionsPerTopic", minimum=1, maximum=2),
         Bound("max_perturbations", 1, "MaxPerturbations: subscription changes, leaves, "
               "crashes and live-member expiries (together)", minimum=0, maximum=3,
-              fault="client crash, session expiry, leave or subscription change (together)"),
+              fault="client crash, session expiry, leave or subscription change (together)",
+              # A subscription change is a SendHeartbeatRequest like any other: not counted.
+              injected_by=("ClientCrash|StartLeaveGroup|LiveMemberExpired",)),
     )
 
     def __init__(self, config: Any) -> None:

@@ -315,7 +315,8 @@ class KafkaSpecModel(Model):
               maximum=3),
         Bound("max_leader_epoch", 2, "MaxLeaderEpoch: the last leader epoch the controller "
               "may assign", minimum=0, maximum=3,
-              fault="leader election at any time (the spec's broker failure)"),
+              fault="leader election at any time (the spec's broker failure)",
+              injected_by=("ControllerElectLeader",)),
         Bound("symmetry", 0, "1: explore one state per permutation of the brokers (the spec "
               "treats them symmetrically; TLC's reference counts are without it)",
               minimum=0, maximum=1),
