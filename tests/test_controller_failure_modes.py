@@ -28,7 +28,7 @@ def test_the_kip_903_race_with_an_explicit_controller_until_broker_epochs_in_3_5
     before = make_model("controller", SAFE, kafka_version="3.4", **KIP903)
     result = breadth_first(before, ["IsrJoinersHoldCommitted"])
     assert [tuple(a) for a in result.violation("IsrJoinersHoldCommitted").trace.actions] == [
-        ("Produce", "r1", "to B1"), ("AlterPartition", "B1", "shrink B2"),
+        ("Produce", "r1", "to B1"), ("ShrinkSlowFollower", "B1", "shrink B2"),
         ("Fetch", "B2", "from B1"), ("Fetch", "B2", "from B1"),
         ("AlterPartitionAccepted", "B1", "isr {B1}", "by C1"),
         ("AlterPartition", "B1", "expand B2"), ("DiskLoss", "B2"), ("Restart", "B2"),

@@ -1,0 +1,26 @@
+"""Before Kafka 3.7 a min.insync.replicas above the replica count refuses every acks=all
+write (NOT_ENOUGH_REPLICAS): nothing is ever written, so the record properties cannot
+fail and are not checked, never HOLDS.  From 3.7 the effective min ISR (KAFKA-15583)
+caps it at the replicas and they are checked again."""
+
+from __future__ import annotations
+
+from kafkacheck.explorer.bfs import breadth_first
+from kafkacheck.testing import make_model
+
+ABOVE = {"replication.factor": "2", "min.insync.replicas": "3", "acks": "all"}
+
+
+def test_before_3_7_no_acked_write_lost_is_not_checked_when_every_write_is_refused():
+    result = breadth_first(make_model("replication", ABOVE, kafka_version="3.6", crashes=1))
+    assert result.result == "incomplete"
+    assert "KAFKA-15583" in result.not_checked["NoAckedWriteLost"]
+    assert set(result.not_checked) == {"NoAckedWriteLost", "CommittedRecordsStay",
+                                       "ReplicasAgreeBelowHw", "HwWithinLeo"}
+
+
+def test_from_3_7_the_capped_min_isr_lets_writes_through_and_they_are_checked():
+    result = breadth_first(make_model("replication", ABOVE, kafka_version="3.7", crashes=1))
+    # Two replicas and a power loss (crash_kind=any) lose an acknowledged write again.
+    assert not result.not_checked
+    assert result.violation("NoAckedWriteLost") is not None
