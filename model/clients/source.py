@@ -64,7 +64,11 @@ from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
-from kafkacheck.model.clients.transactions import TransactionsModel, TxnState
+from kafkacheck.model.clients.transactions import (
+    TransactionsModel,
+    TxnState,
+    partition_verification,
+)
 from kafkacheck.model.clients.txn_loop import Group, Member
 from kafkacheck.model.cluster import partition_txn as ptx
 from kafkacheck.model.cluster import txn_coordinator as tc
@@ -472,8 +476,7 @@ def _codecs(config: Config, pids: int) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]
                             "the offsets topic")
         return data, tc.log_codec(1, 1, 2), offsets
     protocol = tc.protocol_for(k["transaction.version"],
-                               k["transaction.partition.verification.enable"]
-                               and loop.version >= (3, 6))
+                               partition_verification(k, loop.version))
     # The client's own KIP-360 bump never happens: a failed batch fails the task.
     bumps = int(protocol.end_epoch(0) > 0)
     starts = 1 + b["task_crashes"] + b["rebalances"]

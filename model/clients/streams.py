@@ -491,8 +491,7 @@ def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:
     loop = _loop_config(config)
     k, b = loop.kafka, config.bounds
     protocol = tc.protocol_for(k["transaction.version"],
-                               k["transaction.partition.verification.enable"]
-                               and loop.version >= (3, 6))
+                               txm.partition_verification(k, loop.version))
     bumps = int(protocol.end_epoch(0) > 0) + int(protocol.client_bumps_epoch)
     return txm._codecs(loop, bumps, restarts=b["instance_crashes"],
                        values=b["keys"] * (b["inputs"] + 1))

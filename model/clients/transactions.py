@@ -144,6 +144,13 @@ class TransactionalCluster(ReplicationModel):
     external_writes = True  # the transactional producers and the coordinator write here
 
 
+def partition_verification(kafka: Any, version: tuple[int, ...]) -> bool:
+    """Whether the broker verifies a transactional produce (KIP-890 part 1): the key's
+    value, in a release that has the key (settings.SINCE)."""
+    key = "transaction.partition.verification.enable"
+    return bool(kafka[key]) and kafka_settings.absent_in(key, True, version) is None
+
+
 class TransactionsModel(Model):
     """Transactional producers, the transaction coordinator and read_committed consumers."""
 
@@ -321,8 +328,7 @@ class TransactionsModel(Model):
         self.producer_overrides = {**overrides, "enable.idempotence": idempotent}
         self.transactional = bool(k["transactional.id"])
         self.tv = k["transaction.version"]
-        self.verification = k["transaction.partition.verification.enable"] and \
-            config.version >= (3, 6)
+        self.verification = partition_verification(k, config.version)
         self.protocol = self.make_protocol()
         self.P = b["partitions"]
         self.I = b["instances"]
