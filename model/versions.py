@@ -72,6 +72,14 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # WorkerSourceTask fails the task on a failed send instead of committing past it: 2.4,
     # and 2.2.2 and 2.3.1 (producerSendException at those tags, absent at 2.2.1 and 2.3.0).
     "KAFKA-8586": ((2, 4), (((2, 2), 2), ((2, 3), 1))),
+    # KIP-360 (broker side): ProducerAppendInfo.checkSequence accepts any sequence from a
+    # producer id with no state, where 2.4 threw UnknownProducerIdException for a first
+    # sequence other than 0: 2.5 (commit fecb977b257), with the client's local epoch bump
+    # (KAFKA-8805, 5a073fca4cc); neither is in 2.4.1 or earlier patch releases.
+    "KAFKA-8710": ((2, 5), ()),
+    # KIP-447 (2.5): TxnOffsetCommit carries the member's generation (v3) and OffsetFetch
+    # can require stable offsets (v7); before, a transactional.id was the only fencing.
+    "KIP-447": ((2, 5), ()),
 }
 
 

@@ -329,6 +329,7 @@ class TransactionsModel(Model):
         self.transactional = bool(k["transactional.id"])
         self.tv = k["transaction.version"]
         self.verification = partition_verification(k, config.version)
+        self.kip447 = has_fix(config.kafka_version, "KIP-447")
         self.protocol = self.make_protocol()
         self.P = b["partitions"]
         self.I = b["instances"]
@@ -385,7 +386,7 @@ class TransactionsModel(Model):
     def make_protocol(self) -> tc.TxnProtocol:
         """The protocol of this cluster (with any test mixins)."""
         base = type(tc.protocol_for(self.tv, self.verification,
-                                    kip360=self.config.version >= (2, 5),
+                                    kip360=has_fix(self.config.kafka_version, "KAFKA-8710"),
                                     kafka_6119=has_fix(self.config.kafka_version,
                                                        "KAFKA-6119")))
         if self.protocol_mixins:
@@ -750,7 +751,7 @@ class TransactionsModel(Model):
         """Whether an offset commit carries a generation to check: OffsetCommit always, a
         TxnOffsetCommit only from 2.5 (KIP-447, TxnOffsetCommitRequest v3); before, a zombie
         member's transactional offsets are written (fencing was by transactional.id alone)."""
-        return not batch.transactional or self.config.version >= (2, 5)
+        return not batch.transactional or self.kip447
 
     def committed_input(self, state: TxnState) -> int | None:
         """The group's committed input offset (a source task's: its source offset) as an
@@ -774,7 +775,7 @@ class TransactionsModel(Model):
         """OffsetFetch with require_stable (ConsumerCoordinator always sets it): the answer
         waits while a transaction holds offsets for the partition (UNSTABLE_OFFSET_COMMIT).
         Before 2.5 OffsetFetch has no require_stable (KIP-447, OffsetFetchRequest v7)."""
-        return self.config.version >= (2, 5) and tl.pending_offsets(log, self.offsets_codec)
+        return self.kip447 and tl.pending_offsets(log, self.offsets_codec)
 
     def position_after_end(self, member: Member, commit: bool) -> int:
         """Where the application goes on after its transaction: the next input after a
@@ -1423,7 +1424,7 @@ class TransactionsModel(Model):
                               f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
                               for q in range(len(self.repl.replicas)))
             out.append(f"{self.n} brokers; replicas: {where}")
-        if self.loop and self.transactional and self.config.version < (2, 5):
+        if self.loop and self.transactional and not self.kip447:
             out.append(f"Kafka {self.config.kafka_version}: before KIP-447 (2.5) a "
                        "transactional offset commit carries no generation, so a zombie "
                        "member's offsets are not fenced by the group; each member here has "
