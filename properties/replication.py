@@ -15,7 +15,14 @@ from kafkacheck.model.cluster.partition import (
     entry_record,
     log_records,
 )
-from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
+from kafkacheck.properties.base import (
+    Property,
+    always,
+    always_step,
+    eventually,
+    sometimes,
+    vacuous_unless,
+)
 
 
 class ReplicatedModel(Protocol):
@@ -207,6 +214,20 @@ def narrate_committed_loss(model: object, trace: Any) -> str:
 # replication and controller models mark them so).
 ABOUT_RECORDS = ("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw",
                  "HwWithinLeo", "IsrJoinersHoldCommitted")
+
+
+def unless_writes_refused(model: Any, props: list[Property]) -> list[Property]:
+    """The record properties marked vacuous where every acks=all append is refused:
+    min.insync.replicas above the replicas before the effective min ISR (KAFKA-15583, 3.7)
+    answers each one NOT_ENOUGH_REPLICAS, so no record is ever written."""
+    if model.acks != -1 or model.min_isr <= model.n:
+        return props
+    return vacuous_unless(
+        props, False, ABOUT_RECORDS,
+        f"min.insync.replicas={model.min_isr} exceeds the {model.n} replicas and Kafka "
+        f"{model.config.kafka_version} (before 3.7, KAFKA-15583) refuses every acks=all "
+        "write with NOT_ENOUGH_REPLICAS: no record is ever written, so this property cannot "
+        "fail")
 
 
 def replication_properties(model: ReplicatedModel) -> list[Property]:

@@ -24,3 +24,11 @@ def test_from_3_7_the_capped_min_isr_lets_writes_through_and_they_are_checked():
     # Two replicas and a power loss (crash_kind=any) lose an acknowledged write again.
     assert not result.not_checked
     assert result.violation("NoAckedWriteLost") is not None
+
+
+def test_the_controller_model_marks_the_same_refusal():
+    model = make_model("controller", ABOVE, kafka_version="3.6", brokers=2, controllers=1)
+    vacuous = {p.name: p.vacuous for p in model.properties() if p.vacuous}
+    assert "KAFKA-15583" in vacuous["NoAckedWriteLost"]
+    capped = make_model("controller", ABOVE, kafka_version="3.7", brokers=2, controllers=1)
+    assert not [p.name for p in capped.properties() if p.vacuous]

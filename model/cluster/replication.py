@@ -829,15 +829,7 @@ class ReplicationModel(Model):
         # the effective min ISR of KAFKA-15583).
         out = vacuous_unless(props.replication_properties(self),
                              self.max_records > 0 or self.external_writes, props.ABOUT_RECORDS)
-        return vacuous_unless(out, self.acks != -1 or self.min_isr <= self.n,
-                              props.ABOUT_RECORDS, self.refused_writes())
-
-    def refused_writes(self) -> str:
-        """Why no acks=all record is ever written here (min ISR above the replicas)."""
-        return (f"min.insync.replicas={self.min_isr} exceeds the {self.n} replicas and Kafka "
-                f"{self.config.kafka_version} (before 3.7, KAFKA-15583) refuses every "
-                "acks=all write with NOT_ENOUGH_REPLICAS: no record is ever written, so this "
-                "property cannot fail")
+        return props.unless_writes_refused(self, out)
 
     # -- presentation ------------------------------------------------------------------
 
