@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from kafkacheck.model.clients.producer import ACKED, DEFINITE, ERROR_NAMES, FAILED, INDEFINITE
 from kafkacheck.model.cluster.partition import NO_LEADER, RECORD_MASK
 from kafkacheck.properties.base import Property, always, sometimes
+from kafkacheck.properties.replication import unless_writes_refused
 
 if TYPE_CHECKING:
     from kafkacheck.model.clients.producer import ProducerModel
@@ -118,6 +119,11 @@ def failed_send_written(state: tuple, errors: frozenset[int]) -> bool:
     return False
 
 
+# The properties about appended records: each cannot fail when no append ever succeeds.
+RECORD_PROPERTIES = ("NoDuplicates", "NoAckedRecordLost", "PartitionOrder",
+                     "DefiniteFailureAbsent", "KeyOrder")
+
+
 def producer_properties(model: ProducerModel) -> list[Property]:
     """The producer model's properties, stated with the settings that decide them."""
     acks = {-1: "all", 0: "0", 1: "1"}[model.acks]
@@ -209,4 +215,4 @@ def producer_properties(model: ProducerModel) -> list[Property]:
             lambda s: any(b.attempts > 0 for b in s.batches)
             and any(part.epoch > 0 for part in s.repl.parts)))
     props.extend(p for p in model.embedded.properties() if p.name in REPLICATION_PROPERTIES)
-    return props
+    return unless_writes_refused(model, props, RECORD_PROPERTIES)

@@ -216,14 +216,15 @@ ABOUT_RECORDS = ("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelow
                  "HwWithinLeo", "IsrJoinersHoldCommitted")
 
 
-def unless_writes_refused(model: Any, props: list[Property]) -> list[Property]:
-    """The record properties marked vacuous where every acks=all append is refused:
-    min.insync.replicas above the replicas before the effective min ISR (KAFKA-15583, 3.7)
-    answers each one NOT_ENOUGH_REPLICAS, so no record is ever written."""
+def unless_writes_refused(model: Any, props: list[Property],
+                          names: tuple[str, ...] = ABOUT_RECORDS) -> list[Property]:
+    """The record properties (``names``) marked vacuous where every acks=all append is
+    refused: min.insync.replicas above the replicas before the effective min ISR
+    (KAFKA-15583, 3.7) answers each one NOT_ENOUGH_REPLICAS, so no record is written."""
     if model.acks != -1 or model.min_isr <= model.n:
         return props
     return vacuous_unless(
-        props, False, ABOUT_RECORDS,
+        props, False, names,
         f"min.insync.replicas={model.min_isr} exceeds the {model.n} replicas and Kafka "
         f"{model.config.kafka_version} (before 3.7, KAFKA-15583) refuses every acks=all "
         "write with NOT_ENOUGH_REPLICAS: no record is ever written, so this property cannot "

@@ -32,3 +32,10 @@ def test_the_controller_model_marks_the_same_refusal():
     assert "KAFKA-15583" in vacuous["NoAckedWriteLost"]
     capped = make_model("controller", ABOVE, kafka_version="3.7", brokers=2, controllers=1)
     assert not [p.name for p in capped.properties() if p.vacuous]
+
+
+def test_the_producer_model_does_not_call_no_duplicates_held_when_nothing_is_appended():
+    settings = {**ABOVE, "enable.idempotence": "false"}
+    result = breadth_first(make_model("producer", settings, kafka_version="3.6", records=1),
+                           ["NoDuplicates"])
+    assert result.result == "incomplete" and "KAFKA-15583" in result.not_checked["NoDuplicates"]
