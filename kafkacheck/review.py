@@ -257,14 +257,16 @@ def topic_settings(files: Sequence[ConfigFile],
 
 
 def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
-         ) -> tuple[list[Guarantee], list[tuple[str, str]]]:
+         release: str | None = None) -> tuple[list[Guarantee], list[tuple[str, str]]]:
     """The guarantees worth checking for these files, and what is not covered (named).
 
     Each producer file is checked against each topic file (or the broker's defaults),
     each consumer file on its own; with several, titles name the files.  ``version`` (the
-    Kafka release, default the newest modelled) supplies the defaults of unset settings.
+    Kafka release, default the newest modelled) supplies the defaults of unset settings;
+    ``release`` is that release as given, patch included (3.0.1 has a fix 3.0 lacks).
     """
     version = version or versions.parse(versions.DEFAULT)
+    release = release or versions.text(version)
     roles = {f.role for f in files}
     guarantees: list[Guarantee] = []
     not_covered: list[tuple[str, str]] = []
@@ -286,19 +288,21 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
                 where = f" [{' + '.join(names)}]" if many and names else ""
                 planned = len(guarantees)
                 _replication_guarantees(files, producer, topic_file, where, version,
-                                        guarantees, not_covered)
+                                        guarantees, not_covered, release)
                 drawing_on(producer, topic_file, *brokers)
     for producer in producers:
         assert producer is not None
         where = f" [{producer.path.rsplit('/', 1)[-1]}]" if many else ""
         topic, _notes = topic_settings(files, topics[0] if topics else None)
         planned = len(guarantees)
-        _producer_guarantees(producer, topic, where, version, guarantees, not_covered)
+        _producer_guarantees(producer, topic, where, version, guarantees, not_covered,
+                             release)
         drawing_on(producer, topics[0] if topics else None, *brokers)
     for consumer in consumers:
         where = f" [{consumer.path.rsplit('/', 1)[-1]}]" if len(consumers) > 1 else ""
         planned = len(guarantees)
-        _consumer_guarantees(files, consumer, where, version, guarantees, not_covered)
+        _consumer_guarantees(files, consumer, where, version, guarantees, not_covered,
+                             release)
         drawing_on(consumer, *topics, *brokers)
     for g in guarantees:
         blocked = unmodelled_for(g, version)
@@ -357,10 +361,37 @@ def _default(key: str, version: versions.Version) -> str:
     return kafka_settings.render(key, kafka_settings.default_for(key, version))
 
 
+# The producer settings whose value in force Kafka's ProducerConfig may change (besides the
+# producer model's own settings, a transactional.id turns idempotence on).
+PRODUCER_IN_EFFECT_KEYS = ("transactional.id",)
+
+
+def producer_in_effect(values: Mapping[str, str], release: str) -> dict[str, str] | None:
+    """The producer settings as they take effect in Kafka ``release`` (patch included),
+    rendered as a .properties file writes them.  Kafka's own overrides come from the
+    producer model's one definition of ProducerConfig's rules, ``effective_idempotence``
+    (an idempotent producer on 0.11-2.8 runs with acks=all though acks defaults to 1;
+    3.0.0 leaves the idempotence default unapplied), so review never re-derives them.
+    None when Kafka refuses the configuration (the producer guarantee then says so)."""
+    from kafkacheck.model.clients.producer import effective_idempotence
+
+    cls = registry.model_class("producer")
+    given = [(k, v) for k, v in values.items()
+             if k in cls.settings or k in PRODUCER_IN_EFFECT_KEYS]
+    try:
+        config = build_config(cls, settings=given, kafka_version=release)
+    except UsageError:
+        return None
+    enabled, _error, _note, overrides = effective_idempotence(config)
+    in_effect = {**config.kafka, **overrides, "enable.idempotence": enabled}
+    return {k: kafka_settings.render(k, v) for k, v in in_effect.items()}
+
+
 def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | None,
                             topic_file: ConfigFile | None, where: str,
                             version: versions.Version, guarantees: list[Guarantee],
-                            not_covered: list[tuple[str, str]]) -> None:
+                            not_covered: list[tuple[str, str]],
+                            release: str | None = None) -> None:
     """Acknowledged writes through crashes, elections, power loss and partitions.
 
     With acks=0 a send succeeds with no broker confirmation; the models count such a
@@ -380,8 +411,22 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     notes = list(topic_notes)
     if acks is None:
         default = f"Kafka {versions.text(version)}'s default acks={_default('acks', version)}"
-        notes.append(f"acks not given: {default}" if producer is None else
-                     f"acks not set in the producer file: {default}")
+        in_effect = None if producer is None else producer_in_effect(
+            producer.own_values([*registry.model_class("producer").settings,
+                                 *PRODUCER_IN_EFFECT_KEYS]),
+            release or versions.text(version))
+        if in_effect is not None and in_effect["acks"] != _default("acks", version):
+            # ProducerConfig puts another acks in force (idempotence on 0.11-2.8): the
+            # brokers see that one, so the replication models run with it.
+            settings["acks"] = in_effect["acks"]
+            notes.append(f"acks not set in the producer file: Kafka "
+                         f"{release or versions.text(version)} runs it with "
+                         f"acks={in_effect['acks']}, not the default "
+                         f"acks={_default('acks', version)}, because idempotence is on "
+                         "(ProducerConfig overrides an unset acks)")
+        else:
+            notes.append(f"acks not given: {default}" if producer is None else
+                         f"acks not set in the producer file: {default}")
     if rf > 5:
         not_covered.append((f"acknowledged writes survive crashes{where}",
                             f"replication.factor={rf} is beyond exhaustive reach (at most 5)"))
@@ -470,7 +515,8 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
 
 def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: str,
                          version: versions.Version, guarantees: list[Guarantee],
-                         not_covered: list[tuple[str, str]]) -> None:
+                         not_covered: list[tuple[str, str]],
+                         release: str | None = None) -> None:
     """No duplicates and kept order through retries."""
     rf = int(topic.get("replication.factor", "1"))
     settings = producer.own_values(registry.model_class("producer").settings)
@@ -486,32 +532,43 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
         settings["replication.factor"] = "3"
         notes.append(f"replication.factor {rf} checked as 3 here (the producer model's "
                      "limit; duplicates and order do not depend on it)")
-    if int(settings.get("min.insync.replicas", "1")) > int(settings.get(
-            "replication.factor", "1")):
-        settings["min.insync.replicas"] = settings.get("replication.factor", "1")
+        # A min.insync.replicas the real replicas can meet stays one the three checked can
+        # meet (this mapping is review's, not Kafka's; the model applies each release's own
+        # rule to a value above the replicas, KAFKA-15583 from 3.7).
+        min_isr = int(settings.get("min.insync.replicas",
+                                   _default("min.insync.replicas", version)))
+        if 3 < min_isr <= rf:
+            settings["min.insync.replicas"] = "3"
+            notes.append(f"min.insync.replicas {min_isr} checked as 3 with the 3 replicas")
+    in_effect = producer_in_effect(settings, release or versions.text(version))
     guarantees.append(Guarantee(
         "producer-exactly-once-order", "A producer's retries write no duplicate and keep "
         f"the order of records through lost responses{where}",
         "producer", ("NoDuplicates", "PartitionOrder"), settings,
         {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2},
-        _producer_fixes(settings, version), notes))
+        _producer_fixes(settings, version, in_effect), notes))
 
 
 def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
                          version: versions.Version, guarantees: list[Guarantee],
-                         not_covered: list[tuple[str, str]]) -> None:
+                         not_covered: list[tuple[str, str]],
+                         release: str | None = None) -> None:
     """At-least-once processing and one owner per partition, through rebalances, on the
     model of the consumer's group.protocol (classic: group; consumer: group-consumer)."""
     kip848 = consumer.values.get("group.protocol", "").strip().lower() == "consumer"
-    if kip848 and version != versions.parse(versions.DEFAULT):
-        # The group-consumer model follows the 4.4 coordinator; earlier releases lack
-        # fixes it includes (KAFKA-19974, -19449, -19233), and before 4.0 KIP-848 was
-        # early access or preview.
-        name = consumer.path.rsplit("/", 1)[-1]
-        not_covered.append((f"consumer group guarantees ({name})", "group.protocol=consumer "
-                            f"on Kafka {versions.text(version)}: the KIP-848 model follows "
-                            f"the Kafka {versions.DEFAULT} group coordinator only"))
-        return
+    if kip848:
+        # The KIP-848 model says which releases it covers (each with its coordinator's
+        # rules): asked with the protocol alone, so the file's other settings are judged
+        # by the checks themselves.
+        try:
+            build_config(registry.model_class("group-consumer"),
+                         settings=[("group.protocol", "consumer")],
+                         kafka_version=release or versions.text(version))
+        except UsageError as exc:
+            name = consumer.path.rsplit("/", 1)[-1]
+            not_covered.append((f"consumer group guarantees ({name})",
+                                f"Kafka {release or versions.text(version)}: {exc}"))
+            return
     if not consumer.values.get("group.id", "").strip():
         name = consumer.path.rsplit("/", 1)[-1]
         not_covered.append((f"consumer group guarantees ({name})", "no group.id: the "
@@ -544,7 +601,7 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
         "consumer-at-least-once", "Every record is processed at least once, through "
         f"consumer crashes, rebalances and retention{label}{where}",
         model, ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
-        _consumer_fixes(settings), notes))
+        _consumer_fixes(settings, version), notes))
     owners: dict[str, Any] = {"consumers": 2, "partitions": 2, "records": 0, "crashes": 1,
                               "rejoins": 1}
     if not auto:
@@ -731,15 +788,18 @@ def _replication_fixes(settings: Mapping[str, str], version: versions.Version,
                        power: bool = True) -> list[tuple[str, str]]:
     """Candidate changes for lost acknowledged writes, most direct first (only changes
     that exist in this Kafka release and differ from what is in force)."""
-    rf = int(settings.get("replication.factor", "1"))
+    def value(key: str) -> str:
+        return settings.get(key, _default(key, version))
+
+    rf = int(value("replication.factor"))
     out = []
-    if settings.get("acks", _default("acks", version)).lower() not in ("all", "-1"):
+    if value("acks").lower() not in ("all", "-1"):
         out.append(("acks", "all"))
     if rf < 3:
         out.append(("replication.factor", "3"))
-    if int(settings.get("min.insync.replicas", "1")) < 2 and rf >= 2:
+    if int(value("min.insync.replicas")) < 2 and rf >= 2:
         out.append(("min.insync.replicas", "2"))
-    if settings.get("unclean.leader.election.enable", "false").lower() == "true":
+    if value("unclean.leader.election.enable").lower() == "true":
         out.append(("unclean.leader.election.enable", "false"))
     if power:
         elr = "eligible.leader.replicas.version"
@@ -751,23 +811,32 @@ def _replication_fixes(settings: Mapping[str, str], version: versions.Version,
     return out
 
 
-def _producer_fixes(settings: Mapping[str, str],
-                    version: versions.Version) -> list[tuple[str, str]]:
-    """Candidate changes for duplicates and reordering through retries."""
+def _producer_fixes(settings: Mapping[str, str], version: versions.Version,
+                    in_effect: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """Candidate changes for duplicates and reordering through retries, against the values
+    in force (``in_effect``, producer_in_effect: Kafka 3.0.0 leaves the idempotence default
+    unapplied), else those given, else the release's defaults."""
+    def value(key: str) -> str:
+        if in_effect is not None and key in in_effect:
+            return in_effect[key]
+        return settings.get(key, _default(key, version))
+
     out = []
-    if settings.get("acks", _default("acks", version)).lower() not in ("all", "-1"):
+    if value("acks").lower() not in ("all", "-1"):
         out.append(("acks", "all"))
-    idempotence = "enable.idempotence"
-    if settings.get(idempotence, _default(idempotence, version)).lower() != "true":
-        out.append((idempotence, "true"))
-    if settings.get("max.in.flight.requests.per.connection", "5") != "1":
+    if value("enable.idempotence").lower() != "true":
+        out.append(("enable.idempotence", "true"))
+    if value("max.in.flight.requests.per.connection") != "1":
         out.append(("max.in.flight.requests.per.connection", "1"))
     return out
 
 
-def _consumer_fixes(settings: Mapping[str, str]) -> list[tuple[str, str]]:
+def _consumer_fixes(settings: Mapping[str, str],
+                    version: versions.Version | None = None) -> list[tuple[str, str]]:
+    version = version or versions.parse(versions.DEFAULT)
     out = []
-    if settings.get("auto.offset.reset", "latest").lower() != "earliest":
+    if settings.get("auto.offset.reset",
+                    _default("auto.offset.reset", version)).lower() != "earliest":
         out.append(("auto.offset.reset", "earliest"))
     return out
 
@@ -846,10 +915,10 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
         raise UsageError(str(exc)) from None
     started = time.monotonic()
     deadline = started + max_seconds
-    guarantees, not_covered = plan(files, version)
+    release = versions.release(str(kafka_version or versions.DEFAULT))
+    guarantees, not_covered = plan(files, version, release)
     review = Review(list(files), guarantees, not_covered, max_seconds,
-                    catalogue_version=catalogue.load().version,
-                    kafka_version=versions.release(str(kafka_version or versions.DEFAULT)))
+                    catalogue_version=catalogue.load().version, kafka_version=release)
     # Checks first: each gets an equal share of what is left, 60% of it when fix searches
     # come after (time a check leaves unused passes to the next).
     fraction = 0.6 if fix_search else 1.0

@@ -159,6 +159,9 @@ class Claim:
 # -- decisions ---------------------------------------------------------------------------
 
 SAFE = {"acks": "all", "min.insync.replicas": "2", "replication.factor": "3"}
+# The releases in which the idempotence default of 3.0 (KIP-679) takes effect: 3.0.0 and
+# 3.1.0 apply it only when set explicitly (versions.FIXES records KAFKA-13598).
+IDEMPOTENCE_DEFAULT_APPLIED = kafka_settings.releases_with_fix("KAFKA-13598")
 
 
 def _replication(check: Checker) -> Verdict:
@@ -387,7 +390,8 @@ def _retries(check: Checker) -> Verdict:
         CONFIRMED if same else REFUTED,
         f"The default is {actual} (Integer.MAX_VALUE); in practice `delivery.timeout.ms` "
         "bounds retrying. Retries after a lost response write duplicates unless "
-        "`enable.idempotence=true` (the default since 3.0).",
+        "`enable.idempotence=true` (the configured default since 3.0, in effect from "
+        f"{IDEMPOTENCE_DEFAULT_APPLIED}, KAFKA-13598).",
         [dup.cite("NoDuplicates"), idem.cite("NoDuplicates"), idem.cite("PartitionOrder")],
         expect=[
             (dup, "NoDuplicates", "violated"),
@@ -437,8 +441,9 @@ def _idempotence(check: Checker) -> Verdict:
     )
     return decided(
         CONDITIONAL,
-        "Idempotence (the default since Kafka 3.0, KIP-679, which also needs `acks=all`) "
-        "removes the duplicates retries cause, within the bounds checked. With one more "
+        "Idempotence (the configured default since Kafka 3.0, KIP-679, in effect from "
+        f"{IDEMPOTENCE_DEFAULT_APPLIED}, KAFKA-13598; it also needs `acks=all`) removes the "
+        "duplicates retries cause, within the bounds checked. With one more "
         "retry the model finds a duplicate after an OUT_OF_ORDER_SEQUENCE_NUMBER epoch bump "
         "when the leader holds no state for the producer; the conformance harness "
         "reproduced it on Kafka 4.4 with the Java client (librdkafka stops with a fatal "

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kafkacheck.model.versions import Version
+from kafkacheck.model.versions import FIXES, Version
 from kafkacheck.model.versions import text as version_text
 
 INT_MAX = 2**31 - 1
@@ -280,6 +280,16 @@ def _cleanup_policy(text: str) -> str:
     return ",".join(p for p in ("delete", "compact") if p in parts)
 
 
+def releases_with_fix(jira: str) -> str:
+    """The releases that have fix ``jira`` (versions.FIXES, the one record of it), as
+    prose: the first patch release of each older line it was backported to, then the
+    release that shipped it ('3.0.1, 3.1.1 and 3.2')."""
+    fixed_in, backports = FIXES[jira]
+    names = [f"{version_text(line)}.{'0.' if line[0] == 0 else ''}{first}"
+             for line, first in backports] + [version_text(fixed_in)]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _s(name: str, scope: str, default: Any, parse: Callable[[str], Any], doc: str,
        render: Callable[[Any], str] = str, semantics: tuple[str, ...] = ()) -> Setting:
     return Setting(name, scope, default, parse, doc, render, semantics)
@@ -387,8 +397,9 @@ _REGISTRY: tuple[Setting, ...] = (
        "acknowledgement the leader waits for: 0 none, 1 leader, all the full ISR",
        _acks_render, semantics=_P),
     _s("enable.idempotence", "producer", True, _bool,
-       "producer id + sequence numbers: no duplicates from retries (default since 3.0)",
-       _bool_render, semantics=_P),
+       "producer id + sequence numbers: no duplicates from retries (the default from 3.0, "
+       f"KIP-679, in effect from {releases_with_fix('KAFKA-13598')}, KAFKA-13598: earlier "
+       "releases turn it on only when it is set)", _bool_render, semantics=_P),
     _s("retries", "producer", INT_MAX, _int(0, INT_MAX), "resend a failed batch this often",
        semantics=_P),
     _s("max.in.flight.requests.per.connection", "producer", 5, _int(1),

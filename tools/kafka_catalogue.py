@@ -79,6 +79,21 @@ def version_of(classpath: list[Path]) -> str:
     raise SystemExit("no kafka-clients jar")
 
 
+def valid_text(valid: str, default: str | None) -> str:
+    """A validator's text, marked as ignoring case when it lists its values in a case its
+    own default does not have.  ConfigDef.ConfigKey runs the validator on the default when
+    the key is defined (``validator.ensureValid(name, defaultValue)``), so such a
+    validator accepts the default in another case (share.acquire.mode: default
+    BATCH_OPTIMIZED, ShareAcquireMode.Validator upper-cases with ShareAcquireMode.of);
+    marked the way ConfigDef.CaseInsensitiveValidString prints itself."""
+    if default is None or not (valid.startswith("[") and valid.endswith("]")):
+        return valid
+    choices = [c.strip() for c in valid[1:-1].split(",")]
+    if default not in choices and default.lower() in {c.lower() for c in choices}:
+        return f"(case insensitive) {valid}"
+    return valid
+
+
 def compact(raw: dict) -> dict:
     """Per role: key -> {type, default, valid[, required][, internal]}, sorted by name."""
     roles = {}
@@ -89,7 +104,7 @@ def compact(raw: dict) -> dict:
             valid = key["valid"]
             # A validator without its own toString prints Object identity: not a fact.
             if valid and not re.search(r"@[0-9a-f]+$", valid):
-                entry["valid"] = valid
+                entry["valid"] = valid_text(valid, key["default"])
             if key["required"]:
                 entry["required"] = True
             if key["internal"]:
