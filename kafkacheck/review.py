@@ -471,7 +471,7 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
                             "(zookeeper.connect, no process.roles): the controller model is "
                             f"KRaft's{release}"))
         return
-    brokers = min(max(rf, 2), 3)
+    brokers = min(max(rf, 1), 3)
     roles = _value(files, "broker", "process.roles") or "broker"
     controller_settings = {k: v for k, v in settings.items()
                            if k in ("acks", "min.insync.replicas",
@@ -479,7 +479,7 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     controller_settings["process.roles"] = roles
     bounds: dict[str, Any] = {"records": 1, "crashes": 0, "isolations": 1, "brokers": brokers}
     controller_notes = list(notes)
-    if rf not in (2, 3):
+    if rf > 3:
         controller_notes.append(f"brokers={brokers} (replication.factor {rf} mapped to the "
                                 "controller model's 2-3 brokers)")
     if "process.roles" not in (_first(files, "broker") or ConfigFile("", "", "", {})).values:

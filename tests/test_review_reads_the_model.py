@@ -280,3 +280,19 @@ def test_share_acquire_mode_still_refuses_a_value_kafka_refuses(tmp_path):
                       "value.deserializer=y\nshare.acquire.mode=fastest\n")
     with pytest.raises(UsageError, match="share.acquire.mode"):
         review.load_files([consumer])
+
+
+def test_a_one_replica_topic_is_checked_on_one_broker_not_two(tmp_path, capsys):
+    # With replication.factor=1 there is no B2 to elect: the isolated leader keeps the only
+    # replica and is re-elected after the heal with its log (KIP-841 keeps the last ISR).
+    producer = tmp_path / "p.properties"
+    producer.write_text("acks=1\n")
+    topic = tmp_path / "t.properties"
+    topic.write_text("replication.factor=1\n")
+    from kafkacheck.cli import main
+
+    main(["review", str(producer), f"topic:{topic}"])
+    out = capsys.readouterr().out
+    assert out.count("[HOLDS] A leader cut off from the controller") == 1
+    cut_off = out.split("A leader cut off from the controller")[1].split("\n[")[0]
+    assert "bounds brokers=1," in cut_off
