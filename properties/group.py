@@ -76,8 +76,28 @@ def group_properties(model: GroupModel) -> list[Property]:
             if members >> i & 1:
                 everything |= a
         if everything != (1 << s.topic_partitions) - 1:
-            return model.cooperative  # cooperative round 1 withholds moving partitions
+            # Cooperative round 1 withholds the partitions that move until their owners
+            # revoke them and rejoin (KIP-429); once nothing is left to revoke or rejoin,
+            # nothing asks for round 2, and a partition left out stays unowned.
+            return model.cooperative and rebalance_pending(s)
         return not sizes or max(sizes) - min(sizes) <= 1
+
+    def rebalance_pending(s: GroupState) -> bool:
+        """Some process still has a step of the rebalance to take: a running consumer not
+        stable in the current generation (joining, awaiting its assignment, rejoining after
+        a revocation, removed without knowing it, or not in the group yet), one that owns
+        partitions its assignment took away (revocation pending), or a member the
+        coordinator still has whose process is down (its session will expire)."""
+        members = s.members
+        assignment = s.assignment
+        for i, m in enumerate(s.consumers):
+            if m.status == DOWN:
+                if members >> i & 1:
+                    return True
+            elif not members >> i & 1 or m.status != MSTABLE or m.unaware \
+                    or m.generation != s.generation or m.owned & ~assignment[i]:
+                return True
+        return False
 
     def extra_consumers_idle(s: GroupState) -> bool:
         assignment = s.assignment
@@ -87,7 +107,7 @@ def group_properties(model: GroupModel) -> list[Property]:
         return all(a.bit_count() <= 1 for i, a in enumerate(assignment) if members >> i & 1)
 
     fair = ("Join", "Sync", "SyncFailed", "Poll", "Process", "Commit", "CommitFailed",
-            "AutoCommit", "Expire", "HeartbeatFailed", "InitialRebalance",
+            "AutoCommit", "Expire", "HeartbeatFailed", "JoinFailed", "InitialRebalance",
             "RebalanceTimeout", *log.fair())
     delivery = delivery_properties(model, fair)
     props = [

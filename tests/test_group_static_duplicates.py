@@ -2,9 +2,10 @@
 
 The coordinator gives the membership to the newer process without a rebalance
 (ClassicGroup static join with an unknown member id: updateStaticMember) and fences the
-old member id: its next heartbeat, sync or commit gets FENCED_INSTANCE_ID, which is fatal
-to it.  Until then both processes believe they own the partition, so both read it; the
-fencing keeps the old one's offset commits out.
+old member id: its next heartbeat, join, sync or commit gets FENCED_INSTANCE_ID, which is
+fatal to it (a JoinGroup or SyncGroup pending when it was fenced is answered so at once).
+Until then both processes believe they own the partition, so both read it; the fencing
+keeps the old one's offset commits out.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def test_the_newer_instance_takes_over_and_both_read_the_partition_until_the_old
     # (and records are processed: the delivery properties' witness is reached)
     assert [result.verdict(p) for p in result.properties][2:] == ["holds", "holds", "holds"]
     assert result.properties[-1].name == "SomeRecordProcessed"
-    assert result.complete and result.distinct_states == 357
+    # (357 until a fenced C1 was told FENCED_INSTANCE_ID on its SyncGroup and JoinGroup
+    # and stopped, as Kafka's ClassicGroup.validateMember answers: it used to get
+    # UNKNOWN_MEMBER_ID, rejoin and fence C2 back, states Kafka never reaches)
+    assert result.complete and result.distinct_states == 291
     assert result.coverage["HeartbeatFailed"] > 0
     assert (DUPLICATE_INSTANCE, 1) in model.fault_model().explored
 
@@ -64,7 +68,7 @@ def test_with_commit_sync_the_fenced_instances_commits_are_refused_too():
     result = breadth_first(make_model("group", manual, commit="sync-after-processing",
                                       **TWINS), PROPS)
     assert result.verdict(result.properties[2]) == "holds"
-    assert result.complete and result.distinct_states == 237
+    assert result.complete and result.distinct_states == 193  # (237 with the ping-pong)
 
 
 def test_a_duplicate_instance_needs_static_members():

@@ -250,7 +250,9 @@ class GroupModel(PollLoop, Model):
               choices=COMMIT_STRATEGIES),
         Bound("processing", "in-loop", "in-loop: the poll loop processes a batch before it "
               "polls again; async: it hands the batch to another thread and goes on, so "
-              "auto-commit in poll() commits positions past records still being processed",
+              "auto-commit in poll() commits positions past records still being processed, "
+              "and the loop rejoins (and a rebalance moves partitions) while the worker "
+              "runs; max.poll.interval.ms then never passes (poll_timeouts inject nothing)",
               choices=PROCESSING),
         Bound("crashes", 0, "consumer process crashes (no LeaveGroup, no commit)", minimum=0,
               fault="consumer crash"),
@@ -640,9 +642,9 @@ class GroupModel(PollLoop, Model):
 
     def _member_actions(self, state: GroupState, i: int) -> Iterator[tuple[Action, State]]:
         m = state.consumers[i]
-        st, generation, owned, positions, phase, _bp, _bs, _be, _br, unaware = m[:10]
+        st, generation, phase, unaware = m.status, m.generation, m.phase, m.unaware
         name = self._names[i]
-        crashes, closes, rejoins, poll_timeouts, pauses = state.budget[:5]
+        crashes, _closes, rejoins, poll_timeouts, pauses = state.budget[:5]
         member = state.members >> i & 1
         if st == DOWN:
             if i == self.twin and state.budget.duplicates > 0:
@@ -651,35 +653,25 @@ class GroupModel(PollLoop, Model):
             elif rejoins > 0 and (self.static or not member):
                 yield ("Restart", name), self._restart(state, i)
             return
-        if phase == IDLE:
-            if st == UNJOINED or (st == MSTABLE and state.group_state == PREPARING
-                                  and not unaware and member
-                                  and generation == state.generation
-                                  and not state.joined >> i & 1) \
-                    or (st == MSTABLE and state.stale_metadata and state.leader == i
-                        and state.group_state == STABLE and not unaware and member):
-                # (the leader's metadata no longer matches its assignment's:
-                # ConsumerCoordinator.rejoinNeededOrPending, assignmentSnapshot)
-                yield from self._join(state, i)
-            elif st == AWAIT_SYNC:
-                yield from self._sync(state, i)
-            if st >= JOINING and owned:
-                # poll(Duration) does not wait for a rebalance (waitForJoinGroup=false): a
-                # member keeps fetching the partitions it owns that have a position.
-                for p in range(self.p):
-                    if owned >> p & 1 and (st == MSTABLE or positions[p] != NO_POSITION):
-                        yield from self._poll(state, i, p)
-            if st == MSTABLE:
-                yield from self._auto_commit(state, i)
-            if closes > 0 and st in (UNJOINED, MSTABLE):
-                yield ("Close", name), self._close(state, i)
-        else:
+        busy = phase != IDLE
+        if busy:
+            # The application processes (commitSync before or after, in-loop), or, with
+            # processing=async, the worker thread does.
             yield from self._process_or_commit(state, i)
-            if self.async_processing and st == MSTABLE and self.auto:
-                yield from self._auto_commit(state, i)  # the loop polls on meanwhile
+        if busy and not self.async_processing:
+            # In-loop: poll() is not called until the batch is done, so the member neither
+            # rejoins nor fetches, and max.poll.interval.ms can pass (KIP-62).
             if poll_timeouts > 0 and st >= JOINING and generation != NO_GEN \
                     and not unaware and member:
                 yield ("PollTimeout", name), self._poll_timeout(state, i)
+        else:
+            # The poll loop: in-loop once the batch is done; with processing=async also
+            # while the worker thread holds one, for the loop goes on calling poll()
+            # (ConsumerCoordinator.poll: ensureActiveGroup, onJoinPrepare's auto-commit and
+            # revocation, and the heartbeat's poll timer, whatever other threads do).  So a
+            # poll timeout, max.poll.interval.ms between two poll() calls
+            # (Heartbeat.poll/pollTimeoutExpired), never passes under processing=async.
+            yield from self._poll_loop(state, i, busy)
         if st == MSTABLE and unaware and self._fenced(state, i):
             # FencedInstanceIdException is fatal: the application's consumer stops.
             yield (("HeartbeatFailed", name, "FENCED_INSTANCE_ID"),
@@ -690,6 +682,52 @@ class GroupModel(PollLoop, Model):
             yield ("Pause", name, "session expired"), self._pause(state, i)
         if crashes > 0:
             yield ("Crash", name), self._crash(state, i)
+
+    def _poll_loop(self, state: GroupState, i: int,
+                   busy: bool) -> Iterator[tuple[Action, State]]:
+        """One call of poll() by the application's loop: rejoin or sync when the group asks,
+        fetch, auto-commit, or close.  ``busy``: a worker thread (processing=async) holds a
+        batch, which the rebalance leaves to it."""
+        m = state.consumers[i]
+        st, generation, owned, positions = m.status, m.generation, m.owned, m.positions
+        unaware = m.unaware
+        member = state.members >> i & 1
+        if st == UNJOINED or (st == MSTABLE and state.group_state == PREPARING
+                              and not unaware and member
+                              and generation == state.generation
+                              and not state.joined >> i & 1) \
+                or (st == MSTABLE and state.stale_metadata and state.leader == i
+                    and state.group_state == STABLE and not unaware and member):
+            # (the leader's metadata no longer matches its assignment's:
+            # ConsumerCoordinator.rejoinNeededOrPending, assignmentSnapshot)
+            yield from self._join(state, i)
+        elif st == AWAIT_SYNC:
+            yield from self._sync(state, i)
+        elif st == JOINING and unaware:
+            # Fenced while its JoinGroup was pending: ClassicGroup.replaceStaticMember
+            # (GroupMetadata.replaceGroupInstance before 3.7) answered it FENCED_INSTANCE_ID
+            # at once, fatal to the client (JoinGroupResponseHandler).  (A joining member is
+            # unaware only after it was fenced.)
+            yield (("JoinFailed", self._names[i], "FENCED_INSTANCE_ID"),
+                   self._with_member(state, i, self._down_member))
+        if st >= JOINING and owned:
+            # poll(Duration) does not wait for a rebalance (waitForJoinGroup=false): a
+            # member keeps fetching the partitions it owns that have a position.
+            for p in range(self.p):
+                if owned >> p & 1 and (st == MSTABLE or positions[p] != NO_POSITION):
+                    if not busy:
+                        yield from self._poll(state, i, p)
+                        continue
+                    # The worker takes one batch at a time: while it holds one, a fetch
+                    # that returns records waits (the model offers it once the worker is
+                    # done); a poll that only sets a position goes ahead.
+                    for label, t in self._poll(state, i, p):
+                        if t.consumers[i][4:9] == m[4:9]:
+                            yield label, t
+        if st == MSTABLE:
+            yield from self._auto_commit(state, i)
+        if not busy and state.budget.closes > 0 and st in (UNJOINED, MSTABLE):
+            yield ("Close", self._names[i]), self._close(state, i)
 
     def _fenced(self, state: GroupState, i: int) -> bool:
         """Whether another member holds consumer i's group.instance.id (i was fenced)."""
@@ -725,6 +763,20 @@ class GroupModel(PollLoop, Model):
         """onJoinPrepare then JoinGroup (ConsumerCoordinator.onJoinPrepare,
         AbstractCoordinator.sendJoinGroupRequest; GroupMetadataManager.classicGroupJoin)."""
         m = state.consumers[i]
+        if (m.unaware or m.generation != NO_GEN) and not state.members >> i & 1 \
+                and self._fenced(state, i):
+            # It still sends its old member id (only an UNKNOWN_MEMBER_ID or a LeaveGroup
+            # resets it), which another member id replaced: classicGroupJoinExistingMember
+            # (ClassicGroup.validateMember; isStaticMemberFenced before 3.7) answers
+            # FENCED_INSTANCE_ID, fatal to the client (JoinGroupResponseHandler).  It never
+            # takes the group.instance.id back.
+            yield (("JoinFailed", self._names[i], "FENCED_INSTANCE_ID"),
+                   self._with_member(state, i, self._down_member))
+            return
+        if m.unaware:
+            # Fenced, but the process that fenced it is gone: the instance id is unknown,
+            # UNKNOWN_MEMBER_ID resets its member id and it joins as a new member.
+            m = m._replace(unaware=False)
         notes = []
         owned_before = m.owned
         no_positions = (NO_POSITION,) * self.p
@@ -763,7 +815,9 @@ class GroupModel(PollLoop, Model):
                 s.assignment = _put(_put(s.assignment, i, s.assignment[holder]), holder, 0)
             if s.leader == holder:
                 s.leader = i
-            s.set_member(holder, s.consumers[holder]._replace(unaware=True))
+            if s.consumers[holder].status != DOWN:
+                # (told on its next request: FENCED_INSTANCE_ID, fatal)
+                s.set_member(holder, s.consumers[holder]._replace(unaware=True))
             known = bit
         if self.static and known and m.generation == NO_GEN and gs == STABLE:
             # KIP-345: a known group.instance.id rejoining a stable group replaces the old
@@ -806,6 +860,14 @@ class GroupModel(PollLoop, Model):
         m = state.consumers[i]
         name = self._names[i]
         gs = state.group_state
+        if not state.members >> i & 1 and (m.unaware or self._fenced(state, i)):
+            # ClassicGroup.validateMember (validateSyncGroup; GroupCoordinator
+            # isStaticMemberFenced / validateCurrentMember before 3.7): another member id
+            # holds its group.instance.id, or it was fenced while its SyncGroup was pending
+            # (replaceStaticMember answered it).  SyncGroupResponseHandler: always fatal.
+            yield (("SyncFailed", name, "FENCED_INSTANCE_ID"),
+                   self._with_member(state, i, self._down_member))
+            return
         if not state.members >> i & 1 or m.generation != state.generation:
             error = "UNKNOWN_MEMBER_ID" if not state.members >> i & 1 else "ILLEGAL_GENERATION"
             m2 = m._replace(status=UNJOINED, generation=NO_GEN)
@@ -834,8 +896,11 @@ class GroupModel(PollLoop, Model):
             status = UNJOINED  # KIP-429: revoke, then rejoin for the second round
         epochs = tuple(m.epochs[p] if new_pos[p] != NO_POSITION else -1
                        for p in range(self.p)) if self.validates else ()
-        m2 = Member(status, m.generation, assigned, new_pos, IDLE, NO_BATCH, 0, 0, 0, False,
-                    state.generation if self.sticky else NO_GEN, epochs)
+        # (the batch stays: in-loop none is held here; with processing=async the worker
+        # thread goes on with it, whichever partitions the new assignment takes away)
+        m2 = m._replace(status=status, owned=assigned, positions=new_pos, unaware=False,
+                        assignor_generation=state.generation if self.sticky else NO_GEN,
+                        epochs=epochs)
         label = ("Sync", name, parts_text(assigned))
         if self.cooperative and revoked:
             label = (*label, f"revoke {parts_text(revoked)}")
@@ -912,9 +977,12 @@ class GroupModel(PollLoop, Model):
         if self.static and gs == PREPARING and not state.initial_delay and state.joined \
                 and state.joined != members:
             waiting = members & ~state.joined
+            # (a member that timed out in-loop rejoins only once its batch is done; with
+            # processing=async its loop rejoins at once)
             if all(cons[i].status == DOWN or (cons[i].generation == NO_GEN
                                               and cons[i].status == UNJOINED
-                                              and cons[i].phase != IDLE)
+                                              and cons[i].phase != IDLE
+                                              and not self.async_processing)
                    for i in range(self.n) if waiting >> i & 1):
                 r = _Rebalance(state)
                 self._complete_join(r, timeout=True)
@@ -971,8 +1039,9 @@ class GroupModel(PollLoop, Model):
     def action_families(self) -> tuple[str, ...]:
         return ("Join", "Sync", "SyncFailed", "Poll", "Process", "Commit", "CommitFailed",
                 "AutoCommit", "Close", "Crash", "Restart", "PollTimeout", "Pause",
-                "HeartbeatFailed", "Expire", "InitialRebalance", "RebalanceTimeout",
-                "Retention", "ExpireOffsets", "Start", "AddPartitions", *self.log.families())
+                "HeartbeatFailed", "JoinFailed", "Expire", "InitialRebalance",
+                "RebalanceTimeout", "Retention", "ExpireOffsets", "Start", "AddPartitions",
+                *self.log.families())
 
     # -- presentation -------------------------------------------------------------------
 
@@ -1041,7 +1110,7 @@ class GroupModel(PollLoop, Model):
             return Message("Coordinator", "Coordinator", " ".join(str(a) for a in action))
         if name in ("Join", "Sync", "Commit", "AutoCommit", "Close", "PollTimeout"):
             return Message(who, "Coordinator", f"{name} {text}".strip())
-        if name in ("SyncFailed", "CommitFailed", "HeartbeatFailed"):
+        if name in ("JoinFailed", "SyncFailed", "CommitFailed", "HeartbeatFailed"):
             return Message("Coordinator", who, f"{name} {text}".strip())
         if name == "Expire":
             return Message("Coordinator", who, "session expired: removed")
