@@ -49,7 +49,7 @@ def test_acks_0_loses_a_request_that_never_reached_the_leader():
     model = make_model("replication", {"acks": "0", "replication.factor": "3"}, lost_acks=1,
                        crashes=0)
     trace = breadth_first(model, ["NoAckedWriteLost"]).violation("NoAckedWriteLost").trace
-    assert [str(a) for a in trace.actions] == [str(("Produce", "r1", "request lost"))]
+    assert [str(a) for a in trace.actions] == [str(("ProduceRequestLost", "r1"))]
 
 
 def test_acks_all_with_min_isr_2_keeps_acknowledged_writes_through_a_crash_or_power_loss():

@@ -735,8 +735,11 @@ class ReplicationModel(Model):
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Fence", "Restart",
                 "Bounce", "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
                 "MoveLeader", "ProduceTimeout", "AlterPartition", "AlterPartitionAccepted",
-                "AlterPartitionRejected", "DiskLoss", "ControlledShutdown", "ProduceResponseLost",
-                "ProduceRequestLost", "AlterPartitionResponseLost")
+                "AlterPartitionRejected", "DiskLoss", "ControlledShutdown",
+                # Fault-only actions, where the bounds offer the fault.
+                *(LOST_PRODUCE if self.bound["lost_acks"] else ()),
+                *(("AlterPartitionResponseLost",) if self.bound["lost_alter_responses"]
+                  else ()))
 
     def fault_model(self) -> FaultModel:
         """Crashes named by kind: a process crash keeps the page cache, power loss does not.
