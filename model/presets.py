@@ -65,8 +65,8 @@ _ALL: tuple[Preset, ...] = (
            "enable.idempotence=false with 5 requests in flight: can retries reorder records?",
            {"enable.idempotence": "false"}, {"records": 2, "batch_records": 1}),
     Preset("producer-idempotent-failover", "producer",
-           "idempotent producer through a leader failover with lost responses, each batch "
-           "retried at most twice (retry_budget=2): no duplicates, order kept (within the "
+           "idempotent producer through a leader failover with lost responses, two retries "
+           "in total over both batches (retry_budget=2): no duplicates, order kept (within the "
            "bounds). Kafka retries until delivery.timeout.ms (retries=2147483647): one more "
            "retry duplicates and reorders a batch, see producer-idempotent-epoch-bump",
            {"replication.factor": "2", "min.insync.replicas": "2"},

@@ -1,8 +1,8 @@
 """A preset's summary states the conditions its verdict needs.
 
 `kafkacheck list` and the README show the summary as the preset's answer.  Two read as
-guarantees they are not: the idempotent producer's failover holds only because each batch
-is retried at most twice (Kafka retries until delivery.timeout.ms, and one more retry
+guarantees they are not: the idempotent producer's failover holds only because its batches
+are retried twice in total (Kafka retries until delivery.timeout.ms, and one more retry
 duplicates a batch), and the controller's disk loss holds only because the model keeps the
 KRaft metadata log, which by default lives on the first log.dirs disk.
 """
@@ -20,8 +20,8 @@ DISK = presets.PRESETS["controller-disk-loss-failover"]
 
 def test_the_idempotent_failover_names_its_retry_budget_and_the_epoch_bump_preset():
     assert FAILOVER.summary == (
-        "idempotent producer through a leader failover with lost responses, each batch "
-        "retried at most twice (retry_budget=2): no duplicates, order kept (within the "
+        "idempotent producer through a leader failover with lost responses, two retries "
+        "in total over both batches (retry_budget=2): no duplicates, order kept (within the "
         "bounds). Kafka retries until delivery.timeout.ms (retries=2147483647): one more "
         "retry duplicates and reorders a batch, see producer-idempotent-epoch-bump")
     assert f"retry_budget={FAILOVER.bounds['retry_budget']}" in FAILOVER.summary

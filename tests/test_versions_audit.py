@@ -14,13 +14,14 @@ import re
 import pytest
 
 from kafkacheck import cli
-from kafkacheck.config import UsageError, overridden_settings
+from kafkacheck.config import UsageError, build_config, overridden_settings
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.model import versions
 from kafkacheck.model.clients import txn_loop as tl
+from kafkacheck.model.clients.producer import ProducerModel, effective_idempotence
 from kafkacheck.model.clients.producer_partitioning import Partitioning
 from kafkacheck.model.cluster import partition_txn as ptx
-from kafkacheck.model.settings import default_for
+from kafkacheck.model.settings import default_for, render
 from kafkacheck.testing import make_model
 
 LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
@@ -40,8 +41,11 @@ def test_no_idempotent_producer_before_0_11_kip_98(capsys):
     assert cli.main([*argv, "--kafka-version", "0.10"]) == 2
     err = capsys.readouterr().err
     assert "enable.idempotence does not exist in Kafka 0.10 (KIP-98 arrived in 0.11" in err
+    # 0.11 has it, but before 2.5 (KIP-360) an idempotent producer follows rules the model
+    # does not have: not covered (exit 3), never a HOLDS from the 2.5 rules
+    # (tests/test_producer_audit_s19.py).
     assert cli.main([*argv, "--kafka-version", "0.11", "--set",
-                     "max.in.flight.requests.per.connection=1", "--no-diagram"]) == 0
+                     "max.in.flight.requests.per.connection=1", "--no-diagram"]) == 3
     for key, value in (("transactional.id", "app"), ("isolation.level", "read_committed")):
         with pytest.raises(UsageError, match=f"{key} does not exist in Kafka 0.10"):
             make_model("producer", {key: value}, kafka_version="0.10")
@@ -86,8 +90,20 @@ def test_before_3_2_enable_idempotence_overrides_unset_acks_and_retries(version,
     # ProducerConfig.maybeOverrideAcksAndRetries (KafkaProducer.configureAcks/Retries
     # before 2.8): an explicit enable.idempotence=true sets acks=all and retries=MAX_INT
     # when they are unset; Kafka refuses only an explicit conflicting value.
-    model = make_model("producer", {"enable.idempotence": "true", **given},
-                       kafka_version=version, records=2)
+    settings = {"enable.idempotence": "true", **given}
+    config = build_config(ProducerModel, settings=list(settings.items()),
+                          kafka_version=version)
+    enabled, _error, _note, applied = effective_idempotence(config)
+    before = config.kafka_text()
+    assert enabled and {k: (before[k], render(k, v)) for k, v in applied.items()
+                        if render(k, v) != before[k]} == overridden
+    model = make_model("producer", settings, kafka_version=version, records=2)
+    if not versions.has_fix(version, "KAFKA-8710"):
+        # Before 2.5 (KIP-360) an idempotent producer is not covered: it runs the release's
+        # default and gives no verdict (tests/test_producer_audit_s19.py).
+        assert dict(model.config.uncovered) == {"enable.idempotence": True}
+        assert breadth_first(model, ["NoDuplicates"]).result == "incomplete"
+        return
     assert model.idempotent and model.acks == -1 and model.retries == 2**31 - 1
     assert {k: v for k, v in overridden_settings(model).items() if k != "enable.idempotence"} \
         == overridden
@@ -100,8 +116,11 @@ def test_before_3_2_enable_idempotence_overrides_unset_acks_and_retries(version,
 def test_in_0_11_an_idempotent_producer_has_one_request_in_flight_kafka_5494():
     # 0.11 KafkaProducer.configureInflightRequests: unset it becomes 1, set to another
     # value it is refused; up to 5 from 1.0 (KAFKA-5494).
-    model = make_model("producer", {"enable.idempotence": "true"}, kafka_version="0.11")
-    assert model.max_in_flight == 1 and model.guarantee_order
+    # (The producer model does not cover an idempotent producer before 2.5, KIP-360: the
+    # setting ProducerConfig applies is checked on the configuration.)
+    config = build_config(ProducerModel, settings=[("enable.idempotence", "true")],
+                          kafka_version="0.11")
+    assert effective_idempotence(config)[3]["max.in.flight.requests.per.connection"] == 1
     five = {"enable.idempotence": "true", "max.in.flight.requests.per.connection": "5"}
     with pytest.raises(UsageError, match="max.in.flight.requests.per.connection to 1"):
         make_model("producer", five, kafka_version="0.11")

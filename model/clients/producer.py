@@ -13,6 +13,7 @@ purgatory (DelayedProduce) and the responses.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any, ClassVar, NamedTuple
 
@@ -46,6 +47,9 @@ from kafkacheck.properties.base import Property
 
 QUEUED, INFLIGHT, ACKED, FAILED = range(4)
 STATUS_NAMES = ("queued", "in flight", "acked", "failed")
+# The batch that stands for another client's records (foreign_records): never this
+# producer's to send, acknowledge or fail, and holding none of its records.
+FOREIGN = len(STATUS_NAMES)
 
 # A request's stage on a connection: on the wire (not read by the broker), in the acks=all
 # purgatory, answered (response travelling back), or dead (the broker crashed under it).
@@ -83,6 +87,11 @@ PRODUCER_RESTART = "producer restart (a new session, a new producer id)"
 # The replication model's produce path, which this model's client and broker replace.
 CLIENT_PATH = frozenset({"Produce", "Ack", "AckError", "AckLost", *LOST_PRODUCE})
 PRODUCER_STATE_EXPIRY = "producer state removed at the broker (producer.id.expiration.ms)"
+FOREIGN_RECORDS = "another client's records not yet replicated"
+# The release gate of the idempotence rules modelled (KIP-360, Kafka 2.5: the broker's
+# "no producer state: accept any sequence" of KAFKA-8710 and the client's epoch bump of
+# KAFKA-8805, both first in 2.5.0).
+KIP_360 = "KAFKA-8710"
 
 
 class Batch(NamedTuple):
@@ -318,6 +327,13 @@ class ProducerModel(Model):
         Bound("producer_state_expiries", 0, "removals of the producer's state at the "
               "brokers once it was idle for producer.id.expiration.ms (KIP-854)", minimum=0,
               fault=PRODUCER_STATE_EXPIRY, injected_by=("ExpireProducerState",)),
+        Bound("foreign_records", 0, "records of another client (another producer id) in the "
+              "log of each partition's leader at the start, not yet fetched by its followers, "
+              "so a follower lagging on them can leave the ISR before this producer's first "
+              "batch; 0: every partition starts empty with this producer its only writer",
+              minimum=0, maximum=2, fault=FOREIGN_RECORDS,
+              # In the initial state: it matters once a follower lagging on it leaves the ISR.
+              injected_by=("ShrinkIsr",)),
     )
     # Test mutants: one-rule overrides of the partition component or the broker's
     # idempotence checks (tests/mutants/producer.py).
@@ -337,7 +353,8 @@ class ProducerModel(Model):
         rf = k["replication.factor"]
         if rf > 3:
             return f"replication.factor={rf} is beyond exhaustive reach here (at most 3)"
-        if config.bounds["producer_state_expiries"] > 0 and config.version < (2, 5):
+        if config.bounds["producer_state_expiries"] > 0 and \
+                not versions.has_fix(config.kafka_version, KIP_360):
             return ("producer_state_expiries: before Kafka 2.5 (KIP-360) the broker answered "
                     "UNKNOWN_PRODUCER_ID to a producer without state, which is not modelled")
         if config.bounds["producer_restarts"] > 0 and "transactional.id" in config.explicit:
@@ -351,7 +368,36 @@ class ProducerModel(Model):
                     f"{b['partitions']} partition(s)")
         return ReplicationModel.validate_config(config)
 
+    @staticmethod
+    def not_covered_before_kip_360(config: Config) -> tuple[Config, str | None]:
+        """An idempotent producer before Kafka 2.5 follows rules the model does not have
+        (KIP-360 came in 2.5): the 2.4 broker answers UNKNOWN_PRODUCER_ID to a producer id
+        it holds no state for whose first sequence is not 0 (ProducerAppendInfo
+        .checkSequence), and the 2.4 client resets its producer id on
+        OUT_OF_ORDER_SEQUENCE_NUMBER instead of bumping its epoch (TransactionManager
+        .handleFailedBatch, adjustSequencesDueToFailedBatch).  Such a run is not covered
+        (``Config.uncovered``) and, as for any value a model does not cover, runs the
+        release's default instead: (the configuration to run, a note naming why)."""
+        name = "enable.idempotence"
+        if versions.has_fix(config.kafka_version, KIP_360) or name in config.uncovered \
+                or not effective_idempotence(config)[0]:
+            return config, None
+        default = kafka_settings.default_for(name, config.version)
+        note = (f"an idempotent producer is not covered on Kafka {config.kafka_version}: "
+                "the model has the idempotence rules of 2.5 and later (KIP-360), and before "
+                "2.5 the broker answered UNKNOWN_PRODUCER_ID to a batch of a producer id it "
+                "held no state for whose first sequence is not 0, and the client reset its "
+                "producer id on OUT_OF_ORDER_SEQUENCE_NUMBER; ")
+        if name in config.explicit:
+            note += (f"this run follows the release's default ({name}="
+                     f"{'true' if default else 'false'}) and is ")
+        note += "no verdict for an idempotent producer"
+        config = dataclasses.replace(config, kafka={**config.kafka, name: default},
+                                     uncovered={**config.uncovered, name: True})
+        return config, note
+
     def __init__(self, config: Config) -> None:
+        config, self.coverage_note = self.not_covered_before_kip_360(config)
         super().__init__(config)
         b = self.bound
         self.idempotent, _error, self.idempotence_note, self.overrides = \
@@ -371,6 +417,10 @@ class ProducerModel(Model):
         self.first_partitions = b["partitions"] if b["added_partitions"] else 0
         self.records = b["records"]
         self.keys = b["keys"]
+        # Another client's records (foreign_records) are batch 0, FOREIGN: this producer's
+        # batches are named from b0 all the same (``batch_name``).
+        self.foreign = b["foreign_records"]
+        self.first_batch = 1 if self.foreign else 0
         batch_size = max(1, k["batch.size"])  # KafkaProducer: Math.max(1, batch.size)
         if b["batch_records"] > 0:
             batch_size = batch_bytes(b["batch_records"])
@@ -417,8 +467,21 @@ class ProducerModel(Model):
         if self.idempotent:
             tm = Idempotence(0, False, 0, (Sequences(0, NO_SEQ, 0, NO_SEQ),) * self.partitions)
         b = self.bound
+        batches: tuple[Batch, ...] = ()
+        descs: tuple[Descriptor, ...] = ()
+        if self.foreign:
+            # Each partition the topic starts with holds another client's records (another
+            # producer id, not idempotent here) on its leader only: appended there, not yet
+            # fetched by a follower, so below the high watermark of none.
+            batches = (Batch(0, (), 0, -1, FOREIGN, NONE, False, False),)
+            parts = list(repl.parts)
+            for p in range(b["partitions"]):
+                for _ in range(self.foreign):
+                    parts[p] = self.rules.append(parts[p], len(descs))
+                    descs += (Descriptor(0, -1, -1, 1, -1),)
+            repl = repl._replace(parts=tuple(parts))
         return [ProducerState(repl, 0, self.partitioning.initial_state(),
-                              ((),) * self.partitions, (), (), ((),) * self.n, tm,
+                              ((),) * self.partitions, batches, descs, ((),) * self.n, tm,
                               Budget(b["lost_responses"], b["retry_budget"], b["expiries"],
                                      b["producer_restarts"], b["producer_state_expiries"]),
                               0, (0,) * self.partitions if b["producer_state_expiries"]
@@ -561,12 +624,15 @@ class ProducerModel(Model):
         dead = not state.repl.alive >> leader & 1 or any(r.stage == DEAD for r in conn)
         request = Request(desc, DEAD if dead else WIRE, 0, 0)
         status = ACKED if self.acks == 0 else INFLIGHT  # acks=0 completes on send
-        batch = batch._replace(desc=desc, status=status, error=NONE)
+        # ProducerBatch.close(), which RecordAccumulator.drain calls on every drain, clears
+        # ``reopened``: sequenceHasBeenReset() holds only until the rewritten batch is sent.
+        batch = batch._replace(desc=desc, status=status, error=NONE, reset=False)
         nxt = state._replace(accumulator=put(state.accumulator, p, deque[1:]),
                              batches=put(batches, number, batch), descriptors=descs,
                              connections=put(conns, leader, conn + (request,)), idempotence=tm)
         records = " ".join(f"r{r}" for r in batch.records)
-        return ("Drain", f"p{p}", f"b{number} [{records}]", f"to {broker_name(leader)}"), nxt
+        return (("Drain", f"p{p}", f"{self.batch_name(number)} [{records}]",
+                 f"to {broker_name(leader)}"), nxt)
 
     def _reenqueue(self, deque: tuple, batches: tuple, descs: tuple, number: int) -> tuple:
         """RecordAccumulator.reenqueue: addFirst, or insertInSequenceOrder when idempotent."""
@@ -708,8 +774,9 @@ class ProducerModel(Model):
         self._settle(parts)
         nxt = self._rebuild(state, parts, put(state.connections, b, conn[1:]))
         if outcome == "retry":  # Sender.reenqueueBatch: its own family, the retry fault's
-            return ("Retry", broker_name(b), f"b{number}", ERROR_NAMES[request.value]), nxt
-        return ("Receive", broker_name(b), f"b{number}", ERROR_NAMES[request.value],
+            return (("Retry", broker_name(b), self.batch_name(number),
+                     ERROR_NAMES[request.value]), nxt)
+        return ("Receive", broker_name(b), self.batch_name(number), ERROR_NAMES[request.value],
                 outcome), nxt
 
     def _disconnect(self, state: ProducerState, b: int) -> tuple[Action, State] | None:
@@ -752,7 +819,8 @@ class ProducerModel(Model):
         parts = [put(batches, number, batch), put(state.accumulator, p, state.accumulator[p][1:]),
                  tm, budget._replace(expiries=budget.expiries - 1), state.descriptors]
         self._settle(parts)
-        return ("Expire", f"b{number}", f"p{p}"), self._rebuild(state, parts, state.connections)
+        return (("Expire", self.batch_name(number), f"p{p}"),
+                self._rebuild(state, parts, state.connections))
 
     # -- producer sessions and producer-state expiry ------------------------------------
 
@@ -840,11 +908,11 @@ class ProducerModel(Model):
         else:
             err, new_part, offset = self.broker_append(part, b, descs, desc)
         if err != NONE:
-            label: Action = ("Reject", name, f"b{number}", ERROR_NAMES[err])
+            label: Action = ("Reject", name, self.batch_name(number), ERROR_NAMES[err])
             request: Request | None = Request(desc, RESPONSE, err, 0)
         else:
             what = "Append" if new_part is not part else "Duplicate"
-            label = (what, name, f"b{number}", f"offset {offset}")
+            label = (what, name, self.batch_name(number), f"offset {offset}")
             if self.acks == -1:
                 request = Request(desc, PURGATORY, offset, part.epoch)
             else:
@@ -902,14 +970,14 @@ class ProducerModel(Model):
                 elif budget.lost > 0:
                     # The lost_responses fault: its own name, so coverage shows it fired.
                     conn = put(conn, i, Request(request.desc, RESPONSE, REQUEST_TIMED_OUT, 0))
-                    yield (("RequestTimedOut", name, f"b{number}"),
+                    yield (("RequestTimedOut", name, self.batch_name(number)),
                            state._replace(connections=put(state.connections, b, conn),
                                           budget=budget._replace(lost=budget.lost - 1)))
                     return
                 else:
                     return
         conn = put(conn, i, Request(request.desc, RESPONSE, err, 0))
-        yield (("Respond", name, f"b{number}", ERROR_NAMES[err]),
+        yield (("Respond", name, self.batch_name(number), ERROR_NAMES[err]),
                state._replace(connections=put(state.connections, b, conn), budget=budget))
 
     # -- properties and presentation ----------------------------------------------------
@@ -943,6 +1011,8 @@ class ProducerModel(Model):
     def notes(self) -> list[str]:
         """What a reader should know about this configuration before reading verdicts."""
         out = []
+        if self.coverage_note:
+            out.append(self.coverage_note)
         if self.idempotence_note:
             out.append(self.idempotence_note)
         out += [note for note in self.repl.notes() if "replication.factor=1" not in note]
@@ -958,9 +1028,16 @@ class ProducerModel(Model):
         """The records of one log entry (a batch as written)."""
         return state.batches[state.descriptors[entry & pt.RECORD_MASK].batch].records
 
+    def batch_name(self, number: int) -> str:
+        """This producer's batch ``number`` as traces name it: b0, b1, ... (another client's
+        records, when there are any, are batch 0 of the state)."""
+        return f"b{number - self.first_batch}"
+
     def entry_text(self, state: State, entry: int) -> str:
         """A log entry as b0[r0 r1]{pid epoch/seq}@leader epoch."""
         d = state.descriptors[entry & pt.RECORD_MASK]
+        if state.batches[d.batch].status == FOREIGN:
+            return f"[another client's record]@{pt.entry_epoch(entry)}"
         records = " ".join(f"r{r}" for r in self.batch_records_of(state, entry))
         seq = f" e{d.epoch}s{d.base}" if d.epoch >= 0 else ""
         return f"[{records}{seq}]@{pt.entry_epoch(entry)}"
@@ -984,19 +1061,22 @@ class ProducerModel(Model):
                     self.entry_text(state, e) for e in part.logs[b]) or "empty"
                 out[f"{pre}{broker_name(b)}.hw"] = str(part.hws[b])
             out[f"{pre}accumulator"] = " ".join(
-                f"b{i}[" + " ".join(f"r{r}" for r in batches[i].records) + "]"
+                self.batch_name(i) + "[" + " ".join(f"r{r}" for r in batches[i].records) + "]"
                 for i in state.accumulator[p]) or "empty"
         for i, bt in enumerate(batches):
+            if bt.status == FOREIGN:
+                continue
             extra = f" after {bt.attempts} retries" if bt.attempts else ""
             err = f" {ERROR_NAMES[bt.error]}" if bt.status == FAILED else ""
             d = state.descriptors[bt.desc] if bt.desc >= 0 else Descriptor(0, -1, -1, 0)
             seq = f" e{d.epoch}s{d.base}" if d.epoch >= 0 else ""
-            out[f"b{i}"] = (f"p{bt.partition} [" + " ".join(f"r{r}" for r in bt.records)
-                            + f"{seq}] {STATUS_NAMES[bt.status]}{err}{extra}")
+            records = " ".join(f"r{r}" for r in bt.records)
+            out[self.batch_name(i)] = (f"p{bt.partition} [{records}{seq}] "
+                                       f"{STATUS_NAMES[bt.status]}{err}{extra}")
         stages = ("wire", "purgatory", "answered", "dead")
         for b, conn in enumerate(state.connections):
             out[f"conn {broker_name(b)}"] = " ".join(
-                f"b{state.descriptors[r.desc].batch}:{stages[r.stage]}"
+                f"{self.batch_name(state.descriptors[r.desc].batch)}:{stages[r.stage]}"
                 + (f" {ERROR_NAMES[r.value]}" if r.stage == RESPONSE else "")
                 for r in conn) or "idle"
         if self.bound["producer_restarts"]:
