@@ -300,5 +300,6 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "ZombieLeaderMeetsSuccessor",
             "two brokers act as leader of the same partition at once",
             lambda s: zombie_leader(model, s)))
-    return rp.unless_writes_refused(model, vacuous_unless(
-        props, model.max_records > 0, (*rp.ABOUT_RECORDS, "DeposedLeaderAcksSurvive")))
+    about_records = (*rp.ABOUT_RECORDS, "DeposedLeaderAcksSurvive")
+    return rp.unless_writes_refused(
+        model, vacuous_unless(props, model.max_records > 0, about_records), about_records)

@@ -21,15 +21,18 @@ _LAST: list = [None, None]  # the last state asked about and its answer (propert
 
 
 def leader_records(state: tuple) -> list[list[int] | None]:
-    """Per partition, the record ids in its leader's log in offset order (None: no leader)."""
+    """Per partition, the record ids in its leader's log in offset order (None: no live
+    leader: a crashed one not yet fenced serves nothing, and the controller elects
+    another; the replication properties skip it the same way)."""
     if _LAST[0] is state:
         return _LAST[1]
     batches = state.batches
     descs = state.descriptors
+    alive = state.repl.alive
     out: list[list[int] | None] = []
     for part in state.repl.parts:
         leader = part.leader
-        if leader == NO_LEADER:
+        if leader == NO_LEADER or not alive >> leader & 1:
             out.append(None)
             continue
         records: list[int] = []

@@ -39,3 +39,10 @@ def test_the_producer_model_does_not_call_no_duplicates_held_when_nothing_is_app
     result = breadth_first(make_model("producer", settings, kafka_version="3.6", records=1),
                            ["NoDuplicates"])
     assert result.result == "incomplete" and "KAFKA-15583" in result.not_checked["NoDuplicates"]
+
+
+def test_the_deposed_leader_property_is_not_checked_either():
+    model = make_model("controller", {**ABOVE, "process.roles": "broker"},
+                       kafka_version="3.6", brokers=2, controllers=1, records=1)
+    vacuous = {p.name: p.vacuous for p in model.properties() if p.vacuous}
+    assert "KAFKA-15583" in vacuous["DeposedLeaderAcksSurvive"]
