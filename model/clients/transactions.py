@@ -372,6 +372,9 @@ class TransactionsModel(Model):
             ((self.data_rf,) if self.loop else ())
         self.repl = cluster_cls(Config(repl_kafka, repl_bounds, explicit,
                                        kafka_version=config.kafka_version), replicas)
+        # TransactionStateManager.transactionTopicConfigs: the transaction log never
+        # elects an unclean leader, whatever the brokers' unclean.leader.election.enable.
+        self.repl.clean_only = frozenset({self.TXN})
         self.rules = self.repl.rules
         self.embedded = Embedded(self.repl, 0, "")
         self.everyone = (1 << self.P) - 1

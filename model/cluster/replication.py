@@ -209,6 +209,9 @@ class ReplicationModel(Model):
         self.version = config.version
         self.n = k["replication.factor"]
         self.unclean = k["unclean.leader.election.enable"]
+        # Partitions whose topic forces unclean.leader.election.enable=false whatever the
+        # broker says (an embedding sets it: __transaction_state).
+        self.clean_only: frozenset[int] = frozenset()
         self.acks = k["acks"]
         # KIP-966 Eligible Leader Replicas (Kafka 4.0 opt-in, 4.1+ default on new clusters).
         self.elr = k.get("eligible.leader.replicas.version", 0) == 1
@@ -440,7 +443,7 @@ class ReplicationModel(Model):
         member, an ELR member, the last known leader) or, with unclean election, any
         unfenced replica (the controller's periodic unclean election)."""
         ch = self.rules.change(part, part.isr, eligible, self.order[p],
-                               allow_unclean=self.unclean)
+                               allow_unclean=self.unclean and p not in self.clean_only)
         if ch.leader == NO_LEADER:
             return
         name = {"clean": "Elect", "elr": "ElrElect", "last-leader": "LastLeaderElect",
