@@ -16,6 +16,7 @@ from kafkacheck.model.clients.group import (
 )
 from kafkacheck.properties.base import Property, always, always_step, vacuous_unless
 from kafkacheck.properties.delivery import delivery_properties, in_flight
+from kafkacheck.properties.replication import unless_writes_refused
 
 if TYPE_CHECKING:
     from kafkacheck.model.clients.group import GroupModel
@@ -187,5 +188,9 @@ def group_properties(model: GroupModel) -> list[Property]:
         props.extend(model.log_properties())
     props.extend(delivery[name] for name in ("SomeRecordProcessed", "AllRecordsProcessed")
                  if name in delivery)
-    return vacuous_unless(props, model.max_records > 0, (*delivery, "ReadRecordsStay"))
+    about_records = (*delivery, "ReadRecordsStay", "ConsumersReadBelowHw")
+    props = vacuous_unless(props, model.max_records > 0, about_records)
+    if model.replicated:  # every acks=all append refused (min ISR above the replicas)
+        props = unless_writes_refused(log.model, props, about_records)
+    return props
 

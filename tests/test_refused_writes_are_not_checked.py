@@ -46,3 +46,12 @@ def test_the_deposed_leader_property_is_not_checked_either():
                        kafka_version="3.6", brokers=2, controllers=1, records=1)
     vacuous = {p.name: p.vacuous for p in model.properties() if p.vacuous}
     assert "KAFKA-15583" in vacuous["DeposedLeaderAcksSurvive"]
+
+
+def test_a_group_over_such_a_replicated_log_runs_and_says_its_record_properties_are_not_checked():
+    settings = {"auto.offset.reset": "earliest", "replication.factor": "2",
+                "min.insync.replicas": "3"}
+    result = breadth_first(make_model("group", settings, kafka_version="3.6", consumers=1,
+                                      records=1, log="replicated"), ["ReadRecordsStay"])
+    assert result.result == "incomplete"
+    assert "KAFKA-15583" in result.not_checked["ReadRecordsStay"]
