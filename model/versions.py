@@ -39,6 +39,11 @@ def parse(value: str) -> Version:
         raise ValueError(f"invalid Kafka version {value!r}: expected a release such as "
                          f"3.6 or {DEFAULT}")
     version = (int(parts[0]), int(parts[1]))
+    # Releases before 1.0 have four numbers: 0.11.2 is no release (0.11.0.2 is).
+    if version == (0, 11) and len(parts) > 2 and parts[2] != "0" or \
+            version == (0, 10) and len(parts) > 2 and parts[2] not in ("0", "1", "2"):
+        raise ValueError(f"unknown Kafka version {value!r}: releases before 1.0 have four "
+                         "numbers (0.11.0.2, 0.10.2.1)")
     if version == (0, 10) and len(parts) > 2 and parts[2] == "0":
         # KIP-62 (0.10.1): max.poll.interval.ms, session.timeout.ms 30 s -> 10 s and
         # max.poll.records MAX_VALUE -> 500 (ConsumerConfig 0.10.0.0 vs 0.10.1.0).
@@ -49,7 +54,22 @@ def parse(value: str) -> Version:
         known = f"{text(RELEASES[0])} to {text(RELEASES[-1])}"
         raise ValueError(f"unknown Kafka version {value!r}: kafkacheck models releases "
                          f"{known}")
+    line = (*version, int(parts[2])) if version == (0, 10) and len(parts) > 2 else version
+    last = LAST_PATCH.get(line)
+    if last is not None and len(parts) == most and patch(value) > last:
+        raise ValueError(f"unknown Kafka version {value!r}: the last {'.'.join(parts[:-1])} "
+                         f"release is {'.'.join(parts[:-1])}.{last}")
     return version
+
+
+# The last patch release of each line that no longer gets one (the Kafka repository's
+# release tags; 0.11.0.3 was released after the mirror's tags): a made-up patch release
+# would otherwise get its line's backports.  Newer lines take any patch number.
+LAST_PATCH: dict[tuple[int, ...], int] = {
+    (0, 10, 1): 1, (0, 10, 2): 2, (0, 11): 3, (1, 0): 2, (1, 1): 1, (2, 0): 1, (2, 1): 1,
+    (2, 2): 2, (2, 3): 1, (2, 4): 1, (2, 5): 1, (2, 6): 3, (2, 7): 2, (2, 8): 2, (3, 0): 2,
+    (3, 1): 2, (3, 2): 3, (3, 3): 2, (3, 4): 1, (3, 5): 2, (3, 6): 2,
+}
 
 
 # Fixes that changed a modelled rule: JIRA -> (the release that shipped it, and the older
@@ -80,6 +100,23 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # KIP-447 (2.5): TxnOffsetCommit carries the member's generation (v3) and OffsetFetch
     # can require stable offsets (v7); before, a transactional.id was the only fencing.
     "KIP-447": ((2, 5), ()),
+    # The KRaft controller stops bumping the leader epoch when an ISR shrinks under a
+    # leader that stays (PartitionChangeBuilder.triggerLeaderEpochBumpIfNeeded skips it from
+    # metadata.version 3.6-IV0, MetadataVersion.isLeaderEpochBumpRequiredOnIsrShrink;
+    # commit 8ad0ed3e618): 3.6; 3.3.0 to 3.5.2 bump.  A cluster upgraded to 3.6+ that
+    # keeps an older metadata.version still bumps: kafkacheck takes the release's own.
+    "KAFKA-15021": ((3, 6), ()),
+    # KIP-996 Raft pre-vote (KAFKA-16164; PRs #17807, #18240): 4.0.  Before, a voter --
+    # the active controller too -- that gets a Vote request in a higher epoch moves to it
+    # (KafkaRaftClient.handleVoteRequest: transitionToUnattached) even while it hears from
+    # its leader, and a candidate that cannot win retries in ever higher epochs (3.3 to
+    # 3.9: VoteRequest has no PreVote field on branch 3.9).
+    "KIP-996": ((4, 0), ()),
+    # The KRaft controller reads unclean.leader.election.enable
+    # (ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic answered false
+    # before; commit 7356328f530): 3.9, not in 3.8.1.  ZooKeeper-mode controllers always
+    # read it.
+    "KAFKA-12670": ((3, 9), ()),
 }
 
 
