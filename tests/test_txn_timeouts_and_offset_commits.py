@@ -69,7 +69,7 @@ def test_before_kafka_6119_a_timed_out_producer_keeps_writing_and_its_transactio
     model = make_model("transactions", RC, kafka_version="0.11", **TIMEOUT)
     assert type(model.protocol) is tc.Before6119
     result = breadth_first(model, ["LsoAdvances"])
-    assert result.distinct_states == 304
+    assert result.distinct_states == 1034  # adds may be split before KAFKA-6119 (s19)
     assert steps(result.violation("LsoAdvances").trace) == [
         "InitProducerId P0 epoch 0 pending", "TxnLogCommitted Empty e0",
         "AddPartitions P0 {p0, p1}", "TxnLogCommitted Ongoing +p0,p1",
@@ -77,8 +77,8 @@ def test_before_kafka_6119_a_timed_out_producer_keeps_writing_and_its_transactio
         "AbortTimedOut e0", "TxnLogCommitted PrepareAbort e0",  # the epoch kept
         "WriteMarker p0 ABORT e0 at 0",
         "Produce P0 p0 r0 (P0 txn 0) e0 s0 appended at 1",  # after the marker: hangs
-        "WriteMarker p1 ABORT e0 at 1", "Acked P0 p1", "MarkerWritten p0", "Acked P0 p0",
-        "Commit P0 txn 0", "MarkerWritten p1", "CompleteTxn PrepareAbort",
+        "WriteMarker p1 ABORT e0 at 1", "Acked P0 p1", "MarkerWritten p1", "Acked P0 p0",
+        "Commit P0 txn 0", "MarkerWritten p0", "CompleteTxn PrepareAbort",
         "TxnLogCommitted CompleteAbort"]
 
 

@@ -183,6 +183,13 @@ class SourceModel(TransactionsModel):
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
         k = config.kafka
+        if config.version < (0, 11):
+            # The task runs on the transactions model's loop (its partitions keep producer
+            # state and read_committed reads, KIP-98): nothing older is modelled, though
+            # Connect itself is older (0.9).
+            return (f"the source model starts at Kafka 0.11: it runs the task on the "
+                    "transactions model's loop (KIP-98 log format and producer state), "
+                    f"which Kafka {config.kafka_version} does not have")
         support = k["exactly.once.source.support"]
         if support != DISABLED and config.version < (3, 3):
             return ("exactly.once.source.support does not exist in Kafka "

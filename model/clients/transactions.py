@@ -620,9 +620,7 @@ class TransactionsModel(Model):
         sending = phase == tp.IN_TXN or (phase == tp.READY and not self.loop)
         if sending and not prod.abortable and adds and tp.TODO in prod.batches and \
                 not self._reply_pending(state, tc.REPLY_CLIENT + i):
-            nxt = self._add_partitions(state, i, prod)
-            if nxt is not None:
-                yield nxt
+            yield from self._add_partitions(state, i, prod)
         for p in range(self.slots):
             status = prod.batches[p]
             fresh = status == tp.ADDED or (status == tp.TODO and not adds)
@@ -915,13 +913,28 @@ class TransactionsModel(Model):
                                for p in range(self.slots) if mask >> p & 1) + "}"
 
     def _add_partitions(self, state: TxnState, i: int,
-                        prod: Producer) -> tuple[Action, State] | None:
-        """AddPartitionsToTxn (and AddOffsetsToTxn) from the client for every partition of
-        the transaction not yet added."""
+                        prod: Producer) -> Iterator[tuple[Action, State]]:
+        """AddPartitionsToTxn (and AddOffsetsToTxn) from the client for the partitions of
+        the transaction not yet added: all of them in one request, or, where the protocol
+        splits adds (``split_adds``: before KAFKA-6119), any of them (TransactionManager
+        sends those pending when the Sender runs, one per send() when sends come one after
+        another), so a fault can fall between two adds."""
         if not self._active(state):
-            return None
+            return
+        todo = sum(1 << p for p, s in enumerate(prod.batches) if s == tp.TODO)
+        if self.protocol.split_adds:
+            masks = [m for m in range(1, todo + 1) if m & todo == m]
+        else:
+            masks = [todo]
+        for mask in masks:
+            nxt = self._add_request(state, i, prod, mask)
+            if nxt is not None:
+                yield nxt
+
+    def _add_request(self, state: TxnState, i: int, prod: Producer,
+                     mask: int) -> tuple[Action, State] | None:
+        """One AddPartitionsToTxn for the slots in ``mask``."""
         tid = self.tid_of(i)
-        mask = sum(1 << p for p, s in enumerate(prod.batches) if s == tp.TODO)
         meta = state.coord.metas[tid]
         busy = state.coord.pending[tid].offset >= 0
         err, rec = self.protocol.add_request(tid, meta, busy, prod.epoch, mask)
@@ -1437,6 +1450,8 @@ class TransactionsModel(Model):
             out.append("transaction.timeout.ms: time is not modelled; the coordinator's "
                        "abort of a timed-out transaction can happen at any moment of an "
                        "ongoing transaction (bound 'timeouts'), which covers every value")
+            if self.protocol.client_adds_partitions and self.slots > 1:
+                out.append(self._adds_note())
             if self.log_rf == self.data_rf:
                 out.append(f"the transaction log has {self.data_rf} replica(s), as many as "
                            f"the data topic (replication.factor); Kafka's {TXN_LOG_RF} "
@@ -1444,6 +1459,19 @@ class TransactionsModel(Model):
             out.append("the transaction log uses min.insync.replicas, as the data topic "
                        "(transaction.state.log.min.isr, 2 in Kafka, is not covered)")
         return out
+
+    def _adds_note(self) -> str:
+        """How the client's AddPartitionsToTxn requests are modelled (protocol.split_adds)."""
+        what = "partitions" if not self.loop else "output partition and offsets"
+        if self.protocol.split_adds:
+            return (f"Kafka {self.config.kafka_version}, before KAFKA-6119 (0.11.0.2): the "
+                    f"{what} of a transaction are added in separate requests or together "
+                    "(AddPartitionsToTxn per send(), AddOffsetsToTxn), so a timeout abort, "
+                    "which keeps the epoch, can fall between two adds")
+        return (f"the {what} of a transaction are added in one request (an abstraction: "
+                "Kafka may add them one send() at a time, but a transaction ended behind "
+                "the producer's back, by a timeout or a new instance, bumps the epoch since "
+                "KAFKA-6119, so a later add is fenced like every later request)")
 
     def effective_settings(self) -> dict[str, Any]:
         """The transaction log's replica count as checked: replication.factor unless

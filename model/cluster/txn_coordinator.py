@@ -177,6 +177,14 @@ class TxnProtocol:
     # The client bumps its epoch after a failed batch (KIP-360, TransactionManager
     # .maybeTransitionToErrorState with canBumpEpoch()).
     client_bumps_epoch: ClassVar[bool] = True
+    # Whether the model lets the client add the partitions of a transaction in separate
+    # AddPartitionsToTxn requests (TransactionManager sends whatever partitions are pending
+    # when the Sender runs: all of them, or one per send() when sends come one after
+    # another).  Only where a fault between two adds can change what happens (before
+    # KAFKA-6119) does the model split them; elsewhere a transaction's partitions are
+    # added in one request, an abstraction: a timeout or a new instance between two adds
+    # bumps the epoch and the second add is fenced, as every later request is.
+    split_adds: ClassVar[bool] = False
 
     def end_epoch(self, epoch: int) -> int:
         """The epoch written with an EndTxn decision: unchanged (prepareAbortOrCommit, TV<2)."""
@@ -319,6 +327,12 @@ class Before6119(NoClientEpochBump):
     not fenced; its later writes open a transaction the coordinator does not know."""
 
     name = "transaction.version 0 before KAFKA-6119 (a timed-out transaction keeps its epoch)"
+    # The producer's next AddPartitionsToTxn after the timeout abort is accepted from
+    # CompleteAbort (handleAddPartitionsToTransaction checks the epoch, a pending
+    # transition and Prepare* only) and opens a new transaction that the producer commits:
+    # the timed-out writes are lost (KAFKA-6119, TransactionsTest
+    # .testFencingOnTransactionExpiration).  That needs a timeout between two adds.
+    split_adds = True
 
     def timeout_record(self, tid: int, meta: TxnMeta) -> TxnRecord:
         return prepare_record(tid, False, meta.epoch)
