@@ -408,6 +408,9 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     settings = dict(topic)
     if acks is not None:
         settings["acks"] = acks
+    roles = _value(files, "broker", "process.roles")
+    if roles:  # a KRaft cluster: the replication model applies KRaft's rules before 4.0
+        settings["process.roles"] = roles
     notes = list(topic_notes)
     if acks is None:
         default = f"Kafka {versions.text(version)}'s default acks={_default('acks', version)}"

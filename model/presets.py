@@ -179,8 +179,9 @@ _ALL: tuple[Preset, ...] = (
            "empty, after it registered again", _RF2_ALL, _IN_FLIGHT,
            ("IsrJoinersHoldCommitted",), kafka_version="3.4"),
     Preset("kip903-broker-epochs", "replication",
-           "the same on Kafka 3.5: the request carries the old broker epoch and the "
-           "controller refuses it (INELIGIBLE_REPLICA)", _RF2_ALL, _IN_FLIGHT,
+           "the same on a Kafka 3.5 KRaft cluster (process.roles): the request carries the "
+           "old broker epoch and the controller refuses it (INELIGIBLE_REPLICA; a ZooKeeper "
+           "cluster has no such check)", {**_RF2_ALL, "process.roles": "broker"}, _IN_FLIGHT,
            ("IsrJoinersHoldCommitted", "FencedNeverJoinsIsr"), kafka_version="3.5"),
     Preset("rolling-restart-safe", "replication",
            "acks=all, min.insync.replicas=2, RF=3, one broker at a time and waiting for the "

@@ -725,6 +725,20 @@ class EffectiveMinIsr(StrictMinIsrHw):
         return min(min_isr, replicas)
 
 
+def min_isr_note(rules: PartitionRules, kafka_version: str) -> str | None:
+    """What a rule set makes of min.insync.replicas above the replica count, for a model's
+    notes (the replication and controller models print it): the replica count from 3.7
+    (``EffectiveMinIsr``), before it every acks=all write refused; None when it fits."""
+    configured = rules.configured_min_isr
+    if configured <= rules.n:
+        return None
+    head = f"min.insync.replicas={configured} exceeds the {rules.n} replicas: Kafka {kafka_version}"
+    if rules.min_isr < configured:
+        return f"{head} applies {rules.min_isr} (effective min ISR, KAFKA-15583)"
+    return (f"{head} (before {version_text(EffectiveMinIsr.since)}) rejects every acks=all "
+            "write with NOT_ENOUGH_REPLICAS")
+
+
 class EligibleLeaderReplicas(PartitionRules):
     """KIP-966 (feature eligible.leader.replicas.version=1, from 4.0; default on clusters
     formatted by 4.1+): PartitionChangeBuilder with ELR.  Replicas leaving an ISR below
@@ -782,6 +796,20 @@ class ElrBefore19522(EligibleLeaderReplicas):
         return True
 
 
+class ZooKeeperIsrChecks(PartitionRules):
+    """ZooKeeper mode (3.5 to 3.9): KIP-903's broker-epoch check is KRaft's only
+    (Partition.isReplicaIsrEligible compares broker epochs against a KRaftMetadataCache; a
+    ZkMetadataCache asks only whether the broker is alive, and KafkaController
+    .processAlterPartition checks no new member's epoch): a replica restarted since, an
+    empty disk perhaps, may join the ISR as before 3.5."""
+
+    def alter_partition_error(self, reg: Leadership, requester: int, leader_epoch: int,
+                              partition_epoch_order: int, new_isr: int, fenced: int,
+                              stale: int) -> str:
+        return super().alter_partition_error(reg, requester, leader_epoch,
+                                             partition_epoch_order, new_isr, fenced, 0)
+
+
 _VERSIONED: tuple[type[PartitionRules], ...] = (
     PartitionRules, Kip101Truncation, Kip279Truncation, Kip320FetchEpoch,
     Kip841IneligibleReplicas, Kip903BrokerEpochs, StrictMinIsrHw, EffectiveMinIsr,
@@ -792,11 +820,13 @@ _CACHE: dict[tuple, type[PartitionRules]] = {}
 
 
 def rules_class(version: Version, elr: bool = False, truncation: str | None = None,
-                mixins: tuple[type, ...] = (), release: str | None = None) -> type[PartitionRules]:
+                mixins: tuple[type, ...] = (), release: str | None = None,
+                zookeeper: bool = False) -> type[PartitionRules]:
     """The rule set of Kafka ``version``: the newest override released by then, with ELR
     if the feature is on, an explicit truncation rule, and test mixins on top; ``release``
-    (3.0.1, say) names the patch release, for fixes backported to it."""
-    key = (version, elr, truncation, mixins, release)
+    (3.0.1, say) names the patch release, for fixes backported to it; ``zookeeper`` a
+    ZooKeeper-mode cluster (before 4.0), which lacks KIP-903's check."""
+    key = (version, elr, truncation, mixins, release, zookeeper)
     cls = _CACHE.get(key)
     if cls is not None:
         return cls
@@ -817,6 +847,8 @@ def rules_class(version: Version, elr: bool = False, truncation: str | None = No
         bases.append(Before7415)
     if elr:
         bases.append(ElrBefore19522 if version < (4, 1) else EligibleLeaderReplicas)
+    if zookeeper and version >= Kip903BrokerEpochs.since:
+        bases.append(ZooKeeperIsrChecks)
     if bases:
         cls = type(f"{base.__name__}With", (*bases, base), {})
     else:

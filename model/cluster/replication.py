@@ -40,6 +40,7 @@ from kafkacheck.model.interface import (
     State,
 )
 from kafkacheck.model.settings import LONG_MAX, feature_level_assumed
+from kafkacheck.model.versions import has_fix
 from kafkacheck.properties.base import Property, vacuous_unless
 
 CRASH_KINDS = ("process", "power-loss", "any")
@@ -117,6 +118,7 @@ class ReplicationModel(Model):
         "min.insync.replicas",
         "unclean.leader.election.enable",
         "acks",
+        "process.roles",
         "flush.messages",
         "log.flush.interval.messages",
         "eligible.leader.replicas.version",
@@ -208,7 +210,13 @@ class ReplicationModel(Model):
         k = self.kafka
         self.version = config.version
         self.n = k["replication.factor"]
-        self.unclean = k["unclean.leader.election.enable"]
+        # ZooKeeper or KRaft: 4.0 runs KRaft only; before, a given process.roles names a
+        # KRaft cluster and none a ZooKeeper one.  Two modelled rules differ: KIP-903 (KRaft
+        # only) and unclean.leader.election.enable, which a KRaft controller reads only
+        # from 3.9 (KAFKA-12670).  ZooKeeper's is the more permissive reading of both.
+        self.kraft = self.version >= (4, 0) or "process.roles" in config.explicit
+        self.unclean = k["unclean.leader.election.enable"] and (
+            not self.kraft or has_fix(config.kafka_version, "KAFKA-12670"))
         # Partitions whose topic forces unclean.leader.election.enable=false whatever the
         # broker says (an embedding sets it: __transaction_state).
         self.clean_only: frozenset[int] = frozenset()
@@ -230,7 +238,7 @@ class ReplicationModel(Model):
         power = self.crash_kind != "process" and b["crashes"] > 0
         truncation = None if b["truncation"] == "version" else b["truncation"]
         cls = pt.rules_class(self.version, self.elr, truncation, self.rule_mixins,
-                             config.kafka_version)
+                             config.kafka_version, zookeeper=not self.kraft)
         self.rules: PartitionRules = cls(
             self.n, k["min.insync.replicas"], self.acks, self.flush_every,
             track_flush=power and 1 < self.flush_every < pt.NEVER)
@@ -789,6 +797,16 @@ class ReplicationModel(Model):
                 out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: "
                            f"Kafka {self.config.kafka_version} (before 3.7) rejects every "
                            "acks=all write with NOT_ENOUGH_REPLICAS")
+        if not self.kraft and (3, 3) <= self.version < (4, 0):
+            out.append(f"ZooKeeper mode assumed (no process.roles given): Kafka "
+                       f"{self.config.kafka_version}'s ZooKeeper controller honours "
+                       "unclean.leader.election.enable and has no KIP-903 broker-epoch check "
+                       "(3.5+); set process.roles=broker for a KRaft cluster")
+        elif self.kraft and self.version < (4, 0) and \
+                self.kafka["unclean.leader.election.enable"] and not self.unclean:
+            out.append(f"unclean.leader.election.enable=true has no effect: Kafka "
+                       f"{self.config.kafka_version}'s KRaft controller never elects an unclean "
+                       "leader (it reads the setting from 3.9, KAFKA-12670)")
         if self.flush_every == 1:
             out.append("flush.messages=1: every append is fsynced, so a power failure loses "
                        "nothing that was written (a process crash covers it)")
