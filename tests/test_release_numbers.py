@@ -20,3 +20,11 @@ def test_a_release_that_never_existed_is_refused(value):
     ("2.0.1", (2, 0)), ("3.6.2", (3, 6)), ("3.9.2", (3, 9)), ("4.4", (4, 4))])
 def test_real_releases_parse_to_their_line(value, line):
     assert versions.parse(value) == line
+
+
+def test_streams_on_a_release_before_transactions_is_refused_for_that_reason(capsys):
+    from kafkacheck.cli import main
+
+    assert main(["check", "streams", "--kafka-version", "0.10"]) == 2
+    err = capsys.readouterr().err
+    assert "the streams model starts at Kafka 0.11" in err and "acks" not in err

@@ -183,6 +183,12 @@ class StreamsModel(TransactionsModel):
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
+        if config.version < (0, 11):
+            # The application runs on the transactions model's loop (KIP-98): nothing
+            # older is modelled, though Streams itself is older (0.10).
+            return (f"the streams model starts at Kafka 0.11: it runs the application on "
+                    "the transactions model's loop (KIP-98 log format and producer state), "
+                    f"which Kafka {config.kafka_version} does not have")
         acks = _producer_acks(config)
         if acks != -1:
             return (f"acks={kafka_settings.render('acks', acks)}: the task's producer is "
