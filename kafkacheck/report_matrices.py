@@ -203,6 +203,9 @@ def _disk_loss_rows() -> tuple[Row, ...]:
     # AlterPartition in flight: KIP-841 (3.3), KIP-903 (3.5), ELR (4.1+ clusters)
     rows += [Row("replication", rf2, in_flight, version)
              for version in ("3.2", "3.4", "3.5", "4.4")]
+    # KIP-903 is KRaft's: the same 3.5 cluster with process.roles (the row above assumes
+    # ZooKeeper, as the replication model does without it)
+    rows.append(Row("replication", {**rf2, "process.roles": "broker"}, in_flight, "3.5"))
     rows.append(Row("replication", rf2, {**in_flight, "lost_alter_responses": 1,
                                          "records": 1}))
     # a process crash and a disk loss: every replica shut down uncleanly
@@ -218,12 +221,13 @@ DISK_LOSS = Matrix(
           "noted); one broker loses its log directory and restarts empty. With "
           "isr_updates=in-flight the leader's AlterPartition travels to the controller while "
           "the leader counts its maximal ISR (KIP-497); the Kafka version picks the "
-          "controller's validation (KIP-841 from 3.3, KIP-903 broker epochs from 3.5) and "
+          "controller's validation (KIP-841 from 3.3, KIP-903 broker epochs from 3.5 on KRaft "
+          "clusters: before 4.0 a row without process.roles is a ZooKeeper cluster) and "
           "Eligible Leader Replicas (on for clusters formatted by 4.1+).",
     model="replication",
     columns=("NoAckedWriteLost", "CommittedRecordsStay", "IsrJoinersHoldCommitted",
              "FencedNeverJoinsIsr"),
-    setting_columns=("acks", "replication.factor", "min.insync.replicas"),
+    setting_columns=("acks", "replication.factor", "min.insync.replicas", "process.roles"),
     bound_columns=("crashes", "crash_kind", "disk_losses", "isr_updates",
                    "lost_alter_responses", "records"),
     rows=_disk_loss_rows(),
