@@ -78,6 +78,17 @@ def not_covered_text(result: CheckResult) -> str:
     return ", ".join(parts)
 
 
+def _process_crash_faults(model: Model) -> set[str]:
+    """The faults of ``model`` that crash a broker's process and keep its page cache:
+    PROCESS_CRASH, and in a model that cannot express power loss at all (its fault model
+    lists it as not modelled) the fault of its crash budget, the bound ``crashes``: there
+    every crash keeps the page cache (the controller model's "node process crash")."""
+    faults = {PROCESS_CRASH}
+    if POWER_LOSS in model.faults_not_modelled:
+        faults.update(b.fault for b in model.bounds if b.name == "crashes" and b.fault)
+    return faults
+
+
 def power_loss_warning(result: CheckResult) -> str | None:
     """A loud line when a replication-safety verdict was reached without power loss (the
     fault acks=all users most often forget), else None."""
@@ -91,8 +102,9 @@ def power_loss_warning(result: CheckResult) -> str | None:
         hint = "rerun with --bound crashes=1 --bound crash_kind=any"
     else:
         hint = "rerun with --bound crash_kind=any"
+    crashes = _process_crash_faults(result.model)
     covers = ("process crashes only (the page cache survives)"
-              if any(name == PROCESS_CRASH for name, _ in faults.explored)
+              if any(name in crashes for name, _ in faults.explored)
               else "no broker crash at all")
     return (f"WARNING: power loss was NOT explored: this verdict covers {covers}. Kafka does "
             "not fsync each write by default (flush.messages), so a power failure can lose "

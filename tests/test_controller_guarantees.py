@@ -130,7 +130,9 @@ def test_remembered_quorum_steps_change_no_count(monkeypatch, cache):
                        controllers=3, records=1, crashes=1, isolations=1)
     result = breadth_first(model)
     assert result.result == "holds" and result.complete
-    assert (result.distinct_states, result.generated_states) == (15_619, 29_668)
+    # (15,619, 29,668) while makeLeader in a new epoch reset the state of a leader that
+    # stays (re-elected by ELR without seeing the epochs between): Kafka keeps it.
+    assert (result.distinct_states, result.generated_states) == (15_689, 29_680)
 
 
 # Each property, and a configuration or a mutant (tests/mutants/controller.py) that breaks

@@ -106,7 +106,8 @@ def test_a_disk_loss_check_with_atomic_isr_updates_names_the_alter_partition_rac
     # IsrJoinersHoldCommitted holds on Kafka 3.4, which has the race (in-flight finds it).
     atomic = make_model("controller", RACE, kafka_version="3.4", **RACE_BOUNDS)
     result = breadth_first(atomic, ["IsrJoinersHoldCommitted"])
-    assert result.result == "holds" and result.distinct_states == 2_159
+    # 2,159 states before Kafka 3.4's leader epoch bump on a shrink (KAFKA-15021) was modelled.
+    assert result.result == "holds" and result.distinct_states == 3_314
     assert ALTER_PARTITION_RACE in atomic.fault_model().not_explored
     in_flight = make_model("controller", RACE, kafka_version="3.4", isr_updates="in-flight",
                            **RACE_BOUNDS)

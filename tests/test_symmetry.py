@@ -41,7 +41,7 @@ CASES = [
     ("replication", {"acks": "all", "replication.factor": "1"},
      {"partitions": 3, "records": 2, "crashes": 1}, 6, 3_293, 647),
     ("controller", SEPARATE, {"brokers": 1, "controllers": 3, "records": 1, "crashes": 1,
-                              "restarts": 1}, 6, 3_375, 1_889),
+                              "restarts": 1}, 6, 3_527, 1_969),
     ("controller", {"acks": "all"}, {"brokers": 2, "controllers": 2, "partitions": 2,
                                      "records": 1}, 2, 117, 104),
 ]
@@ -119,7 +119,7 @@ SYMMETRIC = [
     ("replication", {"acks": "all", "replication.factor": "1"},
      {"partitions": 3, "records": 1, "crashes": 1}, 6, 209, 150),
     ("controller", SEPARATE, {"brokers": 1, "controllers": 3, "records": 1, "crashes": 1,
-                              "restarts": 1}, 6, 3_375, 1_741),
+                              "restarts": 1}, 6, 3_527, 1_837),
     ("controller", {"acks": "all"}, {"brokers": 2, "controllers": 2, "partitions": 2,
                                      "records": 1}, 2, 117, 39),
 ]

@@ -53,6 +53,8 @@ from kafkacheck.model.interface import (
     State,
     replacer,
 )
+from kafkacheck.model.versions import has_fix
+from kafkacheck.model.versions import text as version_text
 from kafkacheck.properties.base import Property
 
 # Final: the compiled build keeps these out of the module's dictionary (compiled.py).
@@ -205,8 +207,9 @@ _set_leader: Final = replacer(Controller, "leader")
 
 def kraft_reads_unclean_election(version: tuple[int, int]) -> bool:
     """KAFKA-12670 (3.9): the KRaft controller reads unclean.leader.election.enable; before,
-    ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic always answered false."""
-    return version >= (3, 9)
+    ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic always answered false
+    (versions.FIXES; a ZooKeeper-mode controller of those releases honours the setting)."""
+    return has_fix(version_text(version), "KAFKA-12670")
 
 
 def roles_mode(roles: str) -> str | None:
@@ -329,6 +332,13 @@ class ControllerModel(ControllerPresentation, Model):
         self.majority = self.m // 2 + 1
         self.unclean = k["unclean.leader.election.enable"] and \
             kraft_reads_unclean_election(self.version)
+        release = config.kafka_version
+        # Before KAFKA-15021 (3.3 to 3.5) every ISR shrink bumps the leader epoch, also
+        # under a leader that stays (PartitionChangeBuilder.triggerLeaderEpochBumpIfNeeded).
+        self.epoch_bump_on_shrink = not has_fix(release, "KAFKA-15021")
+        # KIP-996 (4.0): Raft pre-vote; before, a candidate in a higher epoch deposes a
+        # healthy active controller (see _election).
+        self.pre_vote = has_fix(release, "KIP-996")
         self.acks = k["acks"]
         self.elr = k.get("eligible.leader.replicas.version", 0) == 1
         self.mode = roles_mode(k["process.roles"]) or "combined"
@@ -521,11 +531,15 @@ class ControllerModel(ControllerPresentation, Model):
 
     def next_registration(self, reg: Registration, ch: Change) -> Registration:
         """PartitionRegistration.merge: a new leader bumps the leader epoch, any change the
-        partition epoch."""
+        partition epoch.  Before KAFKA-15021 (3.3 to 3.5) an ISR that loses a member bumps
+        the leader epoch too, under the same leader (triggerLeaderEpochBumpIfNeeded sets
+        the record's leader to the current one: fenced and AlterPartition shrinks alike)."""
         if (ch.leader, ch.isr, ch.elr, ch.last_leader) == (reg.leader, reg.isr, reg.elr,
                                                            reg.last_leader):
             return reg
-        epoch = reg.epoch + 1 if ch.leader != reg.leader else reg.epoch
+        bump = ch.leader != reg.leader or (self.epoch_bump_on_shrink
+                                           and (reg.isr & ~ch.isr) != 0)
+        epoch = reg.epoch + 1 if bump else reg.epoch
         return Registration(ch.leader, epoch, reg.partition_epoch + 1, ch.isr, ch.elr,
                             ch.last_leader)
 
@@ -601,9 +615,10 @@ class ControllerModel(ControllerPresentation, Model):
                                       zombies)
 
     def _deposed(self, state: ControllerState, p: int, b: int, view: Registration) -> bool:
-        """Broker b acts as leader in an epoch older than the latest committed one."""
-        part = state.parts[p]
-        return part.leader != b or view.epoch != part.epoch
+        """Broker b acts as leader while the latest committed metadata names another
+        leader (or none).  A leader merely an epoch behind, as after an ISR shrink before
+        KAFKA-15021 (or a re-election it did not see), still leads: not deposed."""
+        return state.parts[p].leader != b
 
     def _partition_actions(self, state: ControllerState, p: int, reach: Reach, acting: int,
                            active: list[tuple[int, int]]) -> Iterator[tuple[Action, State]]:
@@ -776,8 +791,10 @@ class ControllerModel(ControllerPresentation, Model):
                     continue
                 nxt = self._commit(state, c, Image(image.fenced,
                                                    put(image.parts, p, new_reg)), acc)
-                if new_reg.leader == b:
-                    # The response carries the new ISR and partition epoch.
+                if new_reg.leader == b and new_reg.epoch == view.epoch:
+                    # The response carries the new ISR and partition epoch (one in another
+                    # leader epoch, a shrink before KAFKA-15021, is ignored:
+                    # Partition.handleAlterPartitionUpdate; the metadata brings it).
                     nxt = self._set_view(nxt, b, p, new_reg)
                     acted2 = self.rules.raise_hw(
                         self._acting_view(nxt.parts[p], b, new_reg, lead))
@@ -870,7 +887,10 @@ class ControllerModel(ControllerPresentation, Model):
                 new_reg = self._change(reg, p, request.isr, self.acceptable(image.fenced))
                 nxt = self._commit(base, c, Image(image.fenced, put(image.parts, p, new_reg)),
                                    acc)
-                if awaited:
+                if awaited and (new_reg.leader != sender or new_reg.epoch == view.epoch):
+                    # handleAlterPartitionUpdate; an answer in another leader epoch (a
+                    # shrink before KAFKA-15021) leaves the change pending until the
+                    # metadata's makeLeader.
                     nxt = self._clear_proposal(nxt, p, sender)
                     if new_reg.leader == sender:
                         nxt = self._set_view(nxt, sender, p, new_reg)
@@ -987,9 +1007,16 @@ class ControllerModel(ControllerPresentation, Model):
         lead = leads[p][b]
         part = state.parts[p]
         if view.leader == b:
-            if fresh or not lead or view.epoch > old.epoch:
-                # makeLeader in a new epoch: followers' states reset, the leader is in sync.
+            if fresh or not lead:
+                # makeLeader of a new leader: followers' states reset, the leader is in sync.
                 lead = Leading((UNKNOWN,) * self.n, ())
+                part = _set_synced(part, put(part.synced, b, view.epoch))
+                state = _set_parts(state, put(state.parts, p, part))
+            elif view.epoch > old.epoch:
+                # makeLeader of a leader that stays, in a new epoch (a shrink before
+                # KAFKA-15021, a re-election it did not see): resetReplicaState with
+                # isNewLeader=false keeps the followers' fetch offsets, and the purgatory
+                # keeps its acks=all requests.
                 part = _set_synced(part, put(part.synced, b, view.epoch))
                 state = _set_parts(state, put(state.parts, p, part))
             acted = self.rules.raise_hw(self._acting_view(part, b, view, lead))
@@ -1053,23 +1080,45 @@ class ControllerModel(ControllerPresentation, Model):
                   reach: Reach) -> Iterator[tuple[Action, tuple[Controller, ...]]]:
         """Controller c is elected if a majority votes for it (KafkaRaftClient, KIP-595/996).
 
-        A voter grants its vote when it reaches c, hears from no leader of its own
-        (pre-vote, KIP-996) and its log is no longer than c's; the new epoch is one more
-        than any epoch among the voters, so no voter has seen it.
+        A voter grants its vote when it reaches c and its log is no longer than c's; the
+        new epoch is one more than any epoch among the voters, so no voter has seen it.
+        With pre-vote (KIP-996, 4.0) a voter that hears from a leader of its own refuses.
+        Before, a candidate already in a higher epoch than the voter's (one that ran
+        elections it could not win: ``StartElection``) moves the voter to that epoch
+        first (handleVoteRequest: transitionToUnattached), so the voter grants even while
+        it follows a live leader, the active controller itself included.
+
+        A candidate that cannot win and reaches no majority: with pre-vote it waits in its
+        epoch (ProspectiveState); before, each election round starts a new epoch
+        (CandidateState), so it raises its epoch to one more than any other controller's
+        (further rounds change nothing the model tells apart), and once the network
+        heals that epoch deposes the active controller (``StepDown``) or wins.
         """
         me = ctrl[c]
         linked = reach.ctrls[c]
         votes = 0
         top = me.epoch
+        pre_vote = self.pre_vote
         for v, other in enumerate(ctrl):
             if v != c:
                 if not linked >> v & 1:
                     continue
-                if self._has_leader(ctrl, v, reach) or other.end > me.end:
+                if other.end > me.end:
+                    continue
+                if (pre_vote or other.epoch >= me.epoch) and self._has_leader(ctrl, v, reach):
                     continue
             votes |= 1 << v
             top = max(top, other.epoch)
         if votes.bit_count() < self.election_quorum():
+            if not pre_vote and linked.bit_count() < self.majority:
+                others = 0  # the highest epoch of another controller
+                for v, other in enumerate(ctrl):
+                    if v != c and other.epoch > others:
+                        others = other.epoch
+                if me.epoch <= others:
+                    epoch = others + 1
+                    yield (("StartElection", ctrl_name(c), f"epoch {epoch}"),
+                           put(ctrl, c, Controller(epoch, NO_CONTROLLER, me.end, me.image)))
             return
         epoch = self.new_controller_epoch(me.epoch, top)
         new_ctrl = tuple(ctrl[v]._replace(epoch=epoch, leader=c) if votes >> v & 1
@@ -1251,10 +1300,13 @@ class ControllerModel(ControllerPresentation, Model):
         return max(state.controllers, key=lambda c: c.end).image.fenced
 
     def action_families(self) -> tuple[str, ...]:
-        return ("Produce", "Ack", "AckError", "Fetch", "BecomeFollower", "AlterPartition",
-                "FetchMetadata", "Resign", "StepDown", "QuorumSync", "Elect", "Fence",
-                "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate", "Heal",
-                "AlterPartitionAccepted", "AlterPartitionRejected", "DiskLoss", SLOW_SHRINK)
+        families = ("Produce", "Ack", "AckError", "Fetch", "BecomeFollower", "AlterPartition",
+                    "FetchMetadata", "Resign", "StepDown", "QuorumSync", "Elect", "Fence",
+                    "Unfence", "Register", "MoveLeader", "Crash", "Restart", "Isolate",
+                    "Heal", "AlterPartitionAccepted", "AlterPartitionRejected", "DiskLoss",
+                    SLOW_SHRINK)
+        # A candidate's election in a new epoch it cannot win: only without pre-vote.
+        return families if self.pre_vote else (*families, "StartElection")
 
     def fault_model(self) -> FaultModel:
         """The bounds' faults, and the AlterPartition race when atomic ISR updates hide it."""
@@ -1268,16 +1320,18 @@ class ControllerModel(ControllerPresentation, Model):
         """What a reader should know about this configuration before reading verdicts."""
         out = []
         if self.kafka["unclean.leader.election.enable"] and not self.unclean:
-            out.append(f"unclean.leader.election.enable=true: the KRaft controller of Kafka "
-                       f"{self.config.kafka_version} ignores it (read from 3.9, KAFKA-12670), "
-                       "so no unclean election is explored")
+            version = self.config.kafka_version
+            out.append(f"unclean.leader.election.enable=true: this model checks a KRaft "
+                       f"cluster, whose controller in Kafka {version} ignores it (read from "
+                       "3.9, KAFKA-12670), so no unclean election is explored; a "
+                       f"ZooKeeper-mode cluster of Kafka {version} elects an out-of-sync "
+                       "replica (the replication model checks that mode)")
         elr = elr_note(self.config)
         if elr:
             out.append(elr)
-        configured = self.kafka["min.insync.replicas"]
-        if configured > self.n:
-            out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: Kafka "
-                       f"{self.config.kafka_version} applies {self.min_isr}")
+        min_isr = pt.min_isr_note(self.rules, self.config.kafka_version)
+        if min_isr:
+            out.append(min_isr)
         if self.bound["symmetry"] and len(self.renamings) == 1:
             out.append(sym.NOTHING_TO_RENAME)
         return out

@@ -144,7 +144,7 @@ class ControllerPresentation:
         if name in ("Fence", "Unfence", "Register", "MoveLeader"):
             by = next(a for a in args if a.startswith("by "))
             return Message(who(by), args[0], text)
-        if name in ("Resign", "StepDown", "Elect"):
+        if name in ("Resign", "StepDown", "Elect", "StartElection"):
             return Message(args[0], args[0], text)
         if name == "QuorumSync":
             return Message(who(args[1]), args[0], "BeginQuorumEpoch / Fetch")
