@@ -787,16 +787,9 @@ class ReplicationModel(Model):
         if self.n == 1:
             out.append("replication.factor=1 (Kafka's default for new topics): one replica, "
                        "so there is no failover to check; set replication.factor=3")
-        configured = self.kafka["min.insync.replicas"]
-        if configured > self.n:
-            if self.min_isr < configured:
-                out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: "
-                           f"Kafka {self.config.kafka_version} applies {self.min_isr} "
-                           "(effective min ISR, KAFKA-15583)")
-            else:
-                out.append(f"min.insync.replicas={configured} exceeds the {self.n} replicas: "
-                           f"Kafka {self.config.kafka_version} (before 3.7) rejects every "
-                           "acks=all write with NOT_ENOUGH_REPLICAS")
+        min_isr = pt.min_isr_note(self.rules, self.config.kafka_version)
+        if min_isr:
+            out.append(min_isr)
         if not self.kraft and (3, 3) <= self.version < (4, 0):
             out.append(f"ZooKeeper mode assumed (no process.roles given): Kafka "
                        f"{self.config.kafka_version}'s ZooKeeper controller honours "
