@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.explorer.render import power_loss_warning
 from kafkacheck.model import versions
 from kafkacheck.model.cluster import partition as pt
@@ -200,6 +201,16 @@ def test_the_disruption_only_exists_before_4_0():
 
     assert failovers("3.9") == [1, 2, 3]
     assert failovers("4.0") == [1]
+
+
+def test_two_lone_candidates_do_not_outbid_each_other_forever():
+    # C1 crashes and the network cuts C2 from C3: each is alone and cannot win.  They
+    # raise their epochs above a controller with a leader only, so the search ends (one
+    # more than any other controller's epoch, they would leapfrog without end).
+    model = make_model("controller", QUORUM, kafka_version="3.9", brokers=1, controllers=3,
+                       records=0, crashes=1, isolations=1)
+    result = breadth_first(model, max_states=20_000)
+    assert result.complete and result.distinct_states == 484
 
 
 # -- the power-loss warning and the controller's crash fault --------------------------------

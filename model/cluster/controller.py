@@ -1090,9 +1090,10 @@ class ControllerModel(ControllerPresentation, Model):
 
         A candidate that cannot win and reaches no majority: with pre-vote it waits in its
         epoch (ProspectiveState); before, each election round starts a new epoch
-        (CandidateState), so it raises its epoch to one more than any other controller's
-        (further rounds change nothing the model tells apart), and once the network
-        heals that epoch deposes the active controller (``StepDown``) or wins.
+        (CandidateState), so it raises its epoch to one more than that of any other
+        controller with a leader (further rounds change nothing the model tells apart),
+        and once the network heals that epoch deposes the active controller
+        (``StepDown``) or wins.
         """
         me = ctrl[c]
         linked = reach.ctrls[c]
@@ -1111,9 +1112,12 @@ class ControllerModel(ControllerPresentation, Model):
             top = max(top, other.epoch)
         if votes.bit_count() < self.election_quorum():
             if not pre_vote and linked.bit_count() < self.majority:
-                others = 0  # the highest epoch of another controller
+                # The highest epoch of another controller that leads or follows a leader:
+                # candidates alone on either side of a cut would otherwise outbid each
+                # other forever, and an epoch matters once it meets a leader's quorum.
+                others = 0
                 for v, other in enumerate(ctrl):
-                    if v != c and other.epoch > others:
+                    if v != c and other.leader != NO_CONTROLLER and other.epoch > others:
                         others = other.epoch
                 if me.epoch <= others:
                     epoch = others + 1
