@@ -54,6 +54,7 @@ def run(argv, capsys):
 
 # -- 1. another client's records ---------------------------------------------------------
 
+@pytest.mark.thorough  # 18 s: the two-replica case below shows the same path at once
 def test_another_clients_record_duplicates_and_reorders_without_any_broker_crash(capsys):
     code, summary, faults, steps, _out = run([*AUDIT, "--bound", "foreign_records=1"],
                                              capsys)
@@ -72,6 +73,7 @@ def test_another_clients_record_duplicates_and_reorders_without_any_broker_crash
     assert {"ShrinkIsr", "ExpandIsr", "Reject", "Retry", "Append"} <= set(steps)
 
 
+@pytest.mark.thorough  # 8 s; the fault line's "not explored" is checked at once below
 def test_without_another_clients_record_the_same_configuration_holds_and_says_so(capsys):
     code, summary, faults, _steps, _out = run(AUDIT, capsys)
     assert code == 0

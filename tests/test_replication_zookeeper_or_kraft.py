@@ -42,6 +42,7 @@ def test_a_kraft_controller_before_3_9_never_elects_an_unclean_leader():
     assert unclean_elections({**UNCLEAN, "process.roles": "broker"}, "3.9") > 0
 
 
+@pytest.mark.thorough  # 5 s: a whole review
 def test_review_reads_process_roles_from_the_broker_file(tmp_path, capsys):
     from kafkacheck.cli import main
 

@@ -405,6 +405,7 @@ def test_an_empty_non_empty_string_is_refused_as_kafka_refuses_it(tmp_path, caps
     assert err.strip().endswith(f"invalid value '' for {key}: String must be non-empty")
 
 
+@pytest.mark.thorough  # 16 s: two whole reviews
 def test_a_file_read_by_both_clients_gets_its_other_role_named(tmp_path, capsys):
     """One application file handed to its producer and its consumer: inferred as the
     producer, its consumer guarantees are named as not checked until given as such."""

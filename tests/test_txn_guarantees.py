@@ -270,6 +270,7 @@ def test_a_crash_of_the_coordinators_broker_fails_the_coordinator_over_to_the_ot
     assert moved
 
 
+@pytest.mark.thorough  # 10 s of 72,335 states
 def test_a_coordinator_moved_to_the_other_replica_keeps_every_guarantee():
     """The log's leader moves to its second replica, whose coordinator loads the log at
     its log end (loadTransactionMetadata): every safety and liveness property holds for
