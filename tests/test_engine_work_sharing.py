@@ -241,6 +241,7 @@ def test_findings_of_a_given_part_are_merged_in_the_level_order():
     assert not checks.invariants and not checks.steps and not checks.pending
 
 
+@pytest.mark.thorough  # 11 s
 def test_chunks_spilled_to_disk_are_given_away_too(monkeypatch, tmp_path):
     # Past the memory budget a level's chunks are files; a given chunk is read back (and
     # its file removed) before it is sent, and the search is the one kept in memory.  The

@@ -182,6 +182,7 @@ def test_an_idempotent_producer_before_2_5_is_not_covered(version, capsys):
     assert not model.idempotent  # it runs the release's default, as the output says
 
 
+@pytest.mark.thorough  # 4 s; the 0.11-2.4 not-covered tests stay in the default suite
 def test_the_audits_2_4_epoch_bump_is_no_longer_a_verdict(capsys):
     code, summary, _faults, _steps, _out = run(
         ["check", "producer-idempotent-epoch-bump", "--kafka-version", "2.4", "--set",

@@ -151,6 +151,7 @@ def test_a_topic_above_three_replicas_keeps_whether_its_min_insync_replicas_can_
 # -- finding 4: fix candidates against the values in force --------------------------------
 
 
+@pytest.mark.thorough  # 4 s: a review with its fix re-checks
 def test_on_kafka_3_0_0_the_fix_for_duplicates_is_enable_idempotence_true(tmp_path):
     # 3.0.0 defaults enable.idempotence to true but applies it only when set (KAFKA-13598,
     # fixed in 3.0.1): review compared with the default and proposed nothing.
