@@ -26,7 +26,7 @@ from kafkacheck.model.cluster.partition import (
 )
 from kafkacheck.model.cluster.replication import ReplicationModel
 from kafkacheck.model.compose import Embedded
-from kafkacheck.model.interface import INJECTED_BY, Action, State
+from kafkacheck.model.interface import Action, State
 from kafkacheck.properties.base import Property
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class ReplicatedLog:
 
     def fault_actions(self) -> dict[str, tuple[str, ...]]:
         """The action names that inject each broker fault, under the group's names."""
-        injected = {**INJECTED_BY, **self.model.fault_actions}
+        injected = self.model.injecting_actions()
         faults = self.model.fault_model()
         out = {}
         for fault in (*(f for f, _ in faults.explored), *faults.not_explored):
