@@ -89,6 +89,18 @@ def _process_crash_faults(model: Model) -> set[str]:
     return faults
 
 
+def _crashed_processes(result: CheckResult) -> bool:
+    """Whether the run explored a crash that keeps the page cache."""
+    crashes = _process_crash_faults(result.model)
+    return any(name in crashes for name, _ in result.fault_model.explored)
+
+
+def process_crashes_only(result: CheckResult) -> bool:
+    """Whether the run crashed brokers (or nodes) only as processes: its "holds" says
+    nothing about a power failure (power_loss_warning then warns)."""
+    return power_loss_warning(result) is not None and _crashed_processes(result)
+
+
 def power_loss_warning(result: CheckResult) -> str | None:
     """A loud line when a replication-safety verdict was reached without power loss (the
     fault acks=all users most often forget), else None."""
@@ -102,10 +114,8 @@ def power_loss_warning(result: CheckResult) -> str | None:
         hint = "rerun with --bound crashes=1 --bound crash_kind=any"
     else:
         hint = "rerun with --bound crash_kind=any"
-    crashes = _process_crash_faults(result.model)
     covers = ("process crashes only (the page cache survives)"
-              if any(name in crashes for name, _ in faults.explored)
-              else "no broker crash at all")
+              if _crashed_processes(result) else "no broker crash at all")
     return (f"WARNING: power loss was NOT explored: this verdict covers {covers}. Kafka does "
             "not fsync each write by default (flush.messages), so a power failure can lose "
             f"acknowledged writes; {hint}.")

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kafkacheck import __version__
-from kafkacheck.model.interface import PROCESS_CRASH
 from kafkacheck.report_matrices import MATRICES, Matrix, Row
 
 if TYPE_CHECKING:
@@ -81,13 +80,10 @@ class RowResult:
     # power-loss warning the CLI prints for it (explorer.render.power_loss_warning).
     fault_model: Mapping[str, Any] = field(default_factory=dict)
     power_loss_warning: str | None = None
-
-    @property
-    def process_crashes_only(self) -> bool:
-        """Whether the run crashed brokers, but only as process crashes (the page cache
-        survives): its "holds" says nothing about a power failure."""
-        return bool(self.power_loss_warning) and PROCESS_CRASH in self.fault_model.get(
-            "explored", {})
+    # Whether the run crashed brokers (or KRaft nodes) only as processes, the page cache
+    # surviving (explorer.render.process_crashes_only): a "holds" says nothing about a
+    # power failure.
+    process_crashes_only: bool = False
 
 
 # `report --max-seconds`: the time limit of each run (a run cut short is "unknown" in its
@@ -98,7 +94,12 @@ _ROW_LIMIT: dict[str, float | None] = {"seconds": None}
 def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
     """Run the explorer on one row (in a worker process) and render what it found."""
     from kafkacheck.explorer.bfs import breadth_first
-    from kafkacheck.explorer.render import mermaid, power_loss_warning, trace_lines
+    from kafkacheck.explorer.render import (
+        mermaid,
+        power_loss_warning,
+        process_crashes_only,
+        trace_lines,
+    )
     from kafkacheck.testing import make_model
 
     row, columns, max_states = args
@@ -122,7 +123,8 @@ def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
                      result.generated_states, result.depth, result.seconds, cells,
                      result.fault_model.never_injected, bounds=dict(model.config.bounds),
                      fault_model=result.fault_model.as_json(),
-                     power_loss_warning=power_loss_warning(result))
+                     power_loss_warning=power_loss_warning(result),
+                     process_crashes_only=process_crashes_only(result))
 
 
 def _bounds_text(row: Row) -> str:

@@ -278,3 +278,33 @@ def test_kafka_4_0_elects_a_fenced_last_known_leader_until_kafka_19522(release,
                        isolations=0, records=1)
     result = breadth_first(model, ["FencedBrokerNeverLeads"])
     assert (result.violation("FencedBrokerNeverLeads") is not None) is fenced_leader
+
+
+def _states(model) -> list:
+    """Every state the model reaches within its bounds."""
+    seen = {s: None for s in model.init_states()}
+    todo = list(seen)
+    while todo:
+        for _action, nxt in model.successors(todo.pop()):
+            if nxt not in seen and model.within_bounds(nxt):
+                seen[nxt] = None
+                todo.append(nxt)
+    return list(seen)
+
+
+def test_an_epoch_bumped_by_an_isr_shrink_is_no_failover():
+    # On 3.4 an ISR shrink bumps the leader epoch (KAFKA-15021) with the leader unchanged:
+    # LeaderFailsOver asks for another broker leading, so a controller that never elects
+    # never reaches it, though its shrinks raise the epoch.
+    model = make_mutant("controller", "no-election", SAFE, kafka_version="3.4", records=0,
+                        crashes=1, isolations=0, slow_followers=1)
+    result = breadth_first(model, ["LeaderFailsOver"])
+    assert result.complete and result.result == "never reached"
+    bumped = [s for s in _states(model)
+              if any(part.epoch > 0 and part.leader == model.order[p][0]
+                     for p, part in enumerate(s.parts))]
+    assert bumped
+    # the model as it is moves leadership
+    fair = make_model("controller", SAFE, kafka_version="3.4", records=0, crashes=1,
+                      isolations=0, slow_followers=1)
+    assert "LeaderFailsOver" in breadth_first(fair, ["LeaderFailsOver"]).witnesses

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from kafkacheck.cli import main
 from kafkacheck.explorer.render import power_loss_warning
-from kafkacheck.report import CellResult, RowResult, _columns, row_data, row_markdown, run_row
+from kafkacheck.report import (
+    CellResult,
+    RowResult,
+    _columns,
+    claim_run,
+    row_data,
+    row_markdown,
+    run_row,
+)
 from kafkacheck.report_matrices import MATRICES, REPLICATION, TRANSACTIONS, Matrix, Row
 from kafkacheck.testing import check, make_model
 
@@ -142,3 +150,24 @@ def test_a_partial_regeneration_dates_the_sections_it_reran_and_keeps_the_others
     assert all("fault_model" in entry and "effective_bounds" in entry
                for entry in data["matrices"]["disk-loss"])
     assert data["matrices"]["replication"] == committed_data["matrices"]["replication"]
+
+
+def test_a_controller_row_whose_node_crashed_names_process_crashes_only():
+    # The controller model cannot express power loss: its crash is a "node process crash"
+    # that keeps the disk.  A holds from a run that crashed one is about process crashes
+    # only, in the matrix cell and in a seed claim's evidence line, never "no broker crash".
+    row = Row("controller", {}, {"controllers": 2, "records": 0, "crashes": 1,
+                                 "isolations": 0})
+    rr = run_row((row, ("OneActiveControllerPerEpoch",), 200_000))
+    assert rr.cells["OneActiveControllerPerEpoch"].verdict == "holds"
+    assert rr.fault_model["explored"] == {"node process crash": 1}
+    assert rr.process_crashes_only
+    run = claim_run(rr, ["OneActiveControllerPerEpoch"])
+    assert run.power_loss_note() == "; process crashes only: power loss NOT explored"
+    # without a crash the same row crashed nothing, and says so
+    calm = run_row((Row("controller", {}, {"controllers": 2, "records": 0, "crashes": 0,
+                                           "isolations": 0}),
+                    ("OneActiveControllerPerEpoch",), 200_000))
+    assert not calm.process_crashes_only
+    assert claim_run(calm, ["OneActiveControllerPerEpoch"]).power_loss_note() == (
+        "; no broker crash: power loss NOT explored")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from kafkacheck.model.cluster.controller import ControllerModel, Registration
 from kafkacheck.model.cluster.partition import Change
 from mutants import mutant
-from mutants.replication import TruncationKeepsHw
+from mutants.replication import NeverElects, TruncationKeepsHw
 
 
 @mutant("controller", "broker-accepts-stale-controller",
@@ -107,3 +107,10 @@ class ControllerAcceptsFencedJoiner(ControllerModel):
     """The controller lets a fenced broker join an ISR (Kafka before KIP-841)."""
 
     rule_mixins = (AcceptsFencedJoiner,)
+
+
+@mutant("controller", "no-election", breaks="LeaderFailsOver")
+class ControllerNeverElects(ControllerModel):
+    """The controller never picks a new partition leader once the old one is gone."""
+
+    rule_mixins = (NeverElects,)
