@@ -70,7 +70,9 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="a Kafka setting, e.g. --set acks=1 (repeatable)")
     p.add_argument("--config", dest="configs", action="append", default=[],
-                   metavar="FILE.properties", help="Kafka settings from a .properties file")
+                   metavar="FILE.properties",
+                   help="Kafka settings from a .properties file (repeatable; files that "
+                        "disagree on a key are refused: --set decides)")
     p.add_argument("--bound", dest="bounds", action="append", default=[], metavar="NAME=VALUE",
                    help="a model bound, e.g. --bound crashes=1 (repeatable)")
     p.add_argument("--kafka-version", default=None, metavar="X.Y",

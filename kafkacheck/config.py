@@ -485,8 +485,22 @@ def build_config(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     raw: dict[str, str] = dict(base or {})
+    from_file: dict[str, tuple[str, str]] = {}  # key -> (value, file) over the files
+    # A broker default and a topic override of one key: Kafka runs the topic's whatever
+    # the order of the files, and a file does not say which it is: --set must decide.
+    disputed: dict[str, str] = {}
     for path in files:
-        raw.update(load_properties_file(path))
+        for key, value in load_properties_file(path).items():
+            earlier = from_file.get(key)
+            if earlier is not None and earlier[0] != value and key not in disputed:
+                disputed[key] = (f"{key} is {earlier[0]!r} in {earlier[1]} and {value!r} in "
+                                 f"{path}: give the value the topic or client runs with "
+                                 f"(--set {key}=VALUE)")
+            from_file[key] = (value, str(path))
+            raw[key] = value
+    undecided = [why for key, why in disputed.items() if key not in dict(settings)]
+    if undecided:
+        raise UsageError(undecided[0])
     given_here: dict[str, str] = {}
     for key, value in settings:
         if given_here.get(key, value) != value:

@@ -60,6 +60,29 @@ def test_a_setting_given_twice_with_two_values_is_refused_not_last_wins(capsys):
     assert "acks is set twice (to '1' and to '0\\x850')" in err
 
 
+def test_config_files_that_disagree_on_a_key_are_refused_until_set_decides(tmp_path, capsys):
+    # A topic override (min.insync.replicas=1) and a broker default (=2): Kafka runs the
+    # topic's whatever the order of the files, and a file does not say which it is.  With
+    # "later wins" the order decided between HOLDS and VIOLATED.
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=1\n")
+    broker = tmp_path / "broker.properties"
+    broker.write_text("min.insync.replicas=2\nunclean.leader.election.enable=false\n")
+    for first, second in ((topic, broker), (broker, topic)):
+        err = one_line_error(capsys, "check", "replication", "--config", str(first),
+                             "--config", str(second), "--set", "acks=all")
+        assert "min.insync.replicas is" in err and "--set min.insync.replicas=VALUE" in err
+    # --set decides; files that agree are fine
+    code, out, _err = run(capsys, "check", "replication", "--config", str(topic), "--config",
+                          str(broker), "--set", "min.insync.replicas=1", "--set", "acks=all",
+                          "--bound", "records=2", "--max-seconds", "60")
+    assert code == 1 and "NoAckedWriteLost" in out and "VIOLATED" in out
+    code, out, _err = run(capsys, "check", "replication", "--config", str(broker), "--config",
+                          str(broker), "--set", "acks=all", "--bound", "records=2",
+                          "--set", "replication.factor=3", "--max-seconds", "60")
+    assert code == 0 and "HOLDS" in out
+
+
 def test_every_unknown_key_of_a_config_file_is_in_one_message(tmp_path, capsys):
     config = tmp_path / "producer.properties"
     config.write_text("acks=1\nlinger.sm=5\nretrys=3\nsecurity.protocol=SASL_SSL\n"

@@ -230,6 +230,7 @@ class GroupModel(PollLoop, Model):
         "min.insync.replicas",
         "unclean.leader.election.enable",
         "acks",
+        "process.roles",  # ZooKeeper or KRaft before 4.0, with log=replicated
     )
     # group.protocol=consumer is answered by the KIP-848 model (clients/group_consumer.py).
     protocol_variants = ("group.protocol", {"consumer": "group-consumer"})
@@ -384,6 +385,10 @@ class GroupModel(PollLoop, Model):
     def index_of(self, name: str) -> int:
         """The slot of a consumer named in an action label (C1 -> 0)."""
         return self._index[name]
+
+    def notes(self) -> list[str]:
+        """With log=replicated, what ZooKeeper or KRaft mode means for its partitions."""
+        return self.log.model.mode_notes() if isinstance(self.log, ReplicatedLog) else []
 
     def fault_model(self) -> FaultModel:
         """The consumer faults of the bounds; broker faults only with log=replicated.

@@ -106,7 +106,7 @@ class ReplicatedLog:
     """The replication model's state; record ids are the producer's record numbers."""
 
     REPLICATION_SETTINGS = ("replication.factor", "min.insync.replicas",
-                            "unclean.leader.election.enable", "acks")
+                            "unclean.leader.election.enable", "acks", "process.roles")
     # The group's broker_crashes fault is a process crash (its fault name says so).
     CRASH_KIND = "process"
     # Broker actions named like a consumer's: coverage and fault lines count action names,

@@ -287,6 +287,7 @@ class ProducerModel(Model):
         "eligible.leader.replicas.version",
         "producer.id.expiration.ms",
         "transactional.id.expiration.ms",
+        "process.roles",  # ZooKeeper or KRaft before 4.0 (the replication model's rules)
     )
     key_settings = ("acks", "enable.idempotence", "retries",
                     "max.in.flight.requests.per.connection", "partitioner.class",
@@ -445,7 +446,8 @@ class ProducerModel(Model):
         repl_bounds = {"partitions": self.partitions, "records": 0, "crashes": b["crashes"],
                        "crash_kind": b["crash_kind"], "leader_changes": b["leader_changes"],
                        "lost_acks": 0, "bounces": 0, "truncation": b["truncation"]}
-        repl_config = Config(repl_kafka, repl_bounds, config.explicit & {"flush.messages"},
+        repl_config = Config(repl_kafka, repl_bounds,
+                             config.explicit & {"flush.messages", "process.roles"},
                              kafka_version=config.kafka_version)
         mixins = self.rule_mixins
 

@@ -102,6 +102,7 @@ class StreamsModel(TransactionsModel):
         "min.insync.replicas",
         "transaction.state.log.replication.factor",
         "transaction.state.log.min.isr",
+        "process.roles",  # ZooKeeper or KRaft before 4.0 (the replication model's rules)
     )
     key_settings = ("processing.guarantee", "transaction.version")
     # Reads none of the settings its base model covers by value (group.protocol,
@@ -450,6 +451,8 @@ def _loop_config(config: Config) -> Config:
                                         "transaction.partition.verification.enable")
              if name in k}
     kafka.update(_DERIVED[guarantee])
+    if "process.roles" in config.explicit:
+        kafka["process.roles"] = k["process.roles"]
     if _given_acks(config) is not None:
         kafka["acks"] = _given_acks(config)
     bounds = {"instances": b["instances"], "inputs": b["inputs"], "partitions": 2,

@@ -179,6 +179,7 @@ class TransactionsModel(Model):
         "eligible.leader.replicas.version",
         "enable.auto.commit",
         "producer.id.expiration.ms",
+        "process.roles",  # ZooKeeper or KRaft before 4.0 (the replication model's rules)
     )
     # The log's min ISR is min.insync.replicas here: any value given for its own setting
     # is not covered.  The loop's members commit their offsets themselves and never
@@ -367,7 +368,7 @@ class TransactionsModel(Model):
         if self.rule_mixins:
             cluster_cls = type("MutatedCluster", (TransactionalCluster,),
                                {"rule_mixins": (*self.rule_mixins, TransactionalPartition)})
-        explicit = config.explicit & {"flush.messages"}
+        explicit = config.explicit & {"flush.messages", "process.roles"}
         replicas = (self.data_rf,) * self.P + (self.log_rf,) + \
             ((self.data_rf,) if self.loop else ())
         self.repl = cluster_cls(Config(repl_kafka, repl_bounds, explicit,
@@ -1458,6 +1459,8 @@ class TransactionsModel(Model):
                            "default is 3: set it to check another count")
             out.append("the transaction log uses min.insync.replicas, as the data topic "
                        "(transaction.state.log.min.isr, 2 in Kafka, is not covered)")
+        if self.n > 1:
+            out += self.repl.mode_notes()
         return out
 
     def _adds_note(self) -> str:

@@ -781,6 +781,21 @@ class ReplicationModel(Model):
         return with_alter_partition_race(
             FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled), b)
 
+    def mode_notes(self) -> list[str]:
+        """What ZooKeeper or KRaft mode, as the run reads it, means here (models that embed
+        this one repeat these notes)."""
+        if not self.kraft and (3, 3) <= self.version < (4, 0):
+            return [f"ZooKeeper mode assumed (no process.roles given): Kafka "
+                    f"{self.config.kafka_version}'s ZooKeeper controller honours "
+                    "unclean.leader.election.enable and has no KIP-903 broker-epoch check "
+                    "(3.5+); set process.roles=broker for a KRaft cluster"]
+        if self.kraft and self.version < (4, 0) and \
+                self.kafka["unclean.leader.election.enable"] and not self.unclean:
+            return [f"unclean.leader.election.enable=true has no effect: Kafka "
+                    f"{self.config.kafka_version}'s KRaft controller never elects an unclean "
+                    "leader (it reads the setting from 3.9, KAFKA-12670)"]
+        return []
+
     def notes(self) -> list[str]:
         """What a reader should know about this configuration before reading verdicts."""
         out = []
@@ -790,16 +805,7 @@ class ReplicationModel(Model):
         min_isr = pt.min_isr_note(self.rules, self.config.kafka_version)
         if min_isr:
             out.append(min_isr)
-        if not self.kraft and (3, 3) <= self.version < (4, 0):
-            out.append(f"ZooKeeper mode assumed (no process.roles given): Kafka "
-                       f"{self.config.kafka_version}'s ZooKeeper controller honours "
-                       "unclean.leader.election.enable and has no KIP-903 broker-epoch check "
-                       "(3.5+); set process.roles=broker for a KRaft cluster")
-        elif self.kraft and self.version < (4, 0) and \
-                self.kafka["unclean.leader.election.enable"] and not self.unclean:
-            out.append(f"unclean.leader.election.enable=true has no effect: Kafka "
-                       f"{self.config.kafka_version}'s KRaft controller never elects an unclean "
-                       "leader (it reads the setting from 3.9, KAFKA-12670)")
+        out += self.mode_notes()
         if self.flush_every == 1:
             out.append("flush.messages=1: every append is fsynced, so a power failure loses "
                        "nothing that was written (a process crash covers it)")
