@@ -28,7 +28,7 @@ from kafkacheck.config import (
 )
 from kafkacheck.model import registry, versions
 from kafkacheck.model import settings as kafka_settings
-from kafkacheck.model.clients.consumer_config import BROKER_KEYS, CLIENT_KEYS
+from kafkacheck.model.clients.consumer_config import BROKER_KEYS, CLIENT_KEYS, GROUP_BROKER_KEYS
 
 DEFAULT_MAX_SECONDS = 90.0
 """review's time budget when --max-seconds is not given (checks, then fix searches)."""
@@ -48,6 +48,7 @@ class ConfigFile:
     why: str
     values: dict[str, str]
     keys: list[catalogue.KeyInfo] = field(default_factory=list)
+    embedded: bool = False  # the producer a Streams or Connect file runs (_embedded_producers)
 
     def own_values(self, names: Sequence[str]) -> dict[str, str]:
         """The file's values of these keys that its role reads (a key of another role in
@@ -170,6 +171,13 @@ class Guarantee:
     other_fixes: list[list[tuple[str, str]]] = field(default_factory=list)
     fix_searched: int = 0  # candidate runs made
     undecided: list[list[tuple[str, str]]] = field(default_factory=list)  # ran out of time
+    # candidate changes whose re-check came back not covered (the reason, never a timeout)
+    uncovered_fixes: list[tuple[list[tuple[str, str]], str]] = field(default_factory=list)
+    fix_search_cut: bool = False  # the fix search stopped at its time budget
+    # keys review gives the model another value on purpose, each said in an assumption
+    # (a replication.factor above a model's reach, carried by a bound): not_passed_on
+    # skips them
+    mapped: frozenset[str] = frozenset()
     seconds: float = 0.0
     sources: list[ConfigFile] = field(default_factory=list)  # the files it draws on
 
@@ -205,6 +213,81 @@ def _value(files: Sequence[ConfigFile], role: str, key: str) -> str | None:
     return f.values.get(key).strip() if f is not None and key in f.values else None
 
 
+def _roles(text: str) -> frozenset[str]:
+    """A process.roles value as a set (KafkaConfig.parseProcessRoles: broker, controller)."""
+    return frozenset(p.strip().lower() for p in text.split(",") if p.strip())
+
+
+def runs_broker(f: ConfigFile) -> bool:
+    """Whether a broker-role file is a node that runs a broker: process.roles naming
+    broker, or none (ZooKeeper mode, or not said).  A controller-only node
+    (process.roles=controller, ControllerServer without BrokerServer) hosts no replica and
+    no group coordinator."""
+    return f.role == "broker" and ("process.roles" not in f.values
+                                   or "broker" in _roles(f.values["process.roles"]))
+
+
+def _broker_value(files: Sequence[ConfigFile], key: str) -> str | None:
+    """The first broker node's value of a key read by the brokers alone (the group
+    coordinator's); a file that gives another value is named by not_passed_on."""
+    for f in files:
+        if runs_broker(f) and key in f.values:
+            return f.values[key].strip()
+    return None
+
+
+def broker_roles(files: Sequence[ConfigFile]) -> tuple[str | None, list[str], str | None]:
+    """process.roles of the cluster's brokers: (value, notes, disagreement).
+
+    Read from the files whose process.roles names broker, never from a controller-only
+    node's (process.roles=controller); with only controller files the brokers are
+    dedicated ones (process.roles=broker).  Broker files that give different values are
+    the disagreement (None when they agree).
+    """
+    given = [f for f in files if f.role == "broker" and "process.roles" in f.values]
+    brokers = [f for f in given if runs_broker(f)]
+    controllers = [f for f in given if not runs_broker(f)]
+    name = {f.path: f.path.rsplit("/", 1)[-1] for f in given}
+    notes: list[str] = []
+    if not brokers:
+        if not controllers:
+            return None, notes, None
+        notes.append("process.roles=broker assumed for the brokers: only controller-only "
+                     "files give process.roles ("
+                     + ", ".join(f"{name[f.path]}: {f.values['process.roles'].strip()}"
+                                 for f in controllers) + ")")
+        return "broker", notes, None
+    value = brokers[0].values["process.roles"].strip()
+    if controllers:
+        notes.append(f"process.roles={value} from the broker file {name[brokers[0].path]}; "
+                     + ", ".join(f"{name[f.path]} (process.roles="
+                                 f"{f.values['process.roles'].strip()})" for f in controllers)
+                     + " is a controller-only node, not a broker")
+    if len({_roles(f.values["process.roles"]) for f in brokers}) > 1:
+        return value, notes, ("process.roles differs between the broker files ("
+                              + ", ".join(f"{name[f.path]}: "
+                                          f"{f.values['process.roles'].strip()}"
+                                          for f in brokers)
+                              + "): the controller model runs every broker node alike "
+                              "(combined or beside dedicated controllers)")
+    return value, notes, None
+
+
+def zookeeper_mix(files: Sequence[ConfigFile]) -> str | None:
+    """Why broker files that mix ZooKeeper mode (zookeeper.connect, no process.roles) and
+    KRaft (process.roles) are not checked: the replication model runs one mode's rules
+    (a ZooKeeper-to-KRaft migration, KIP-866, is not modelled).  None when they do not."""
+    zookeeper = [f for f in files if f.role == "broker" and "zookeeper.connect" in f.values
+                 and "process.roles" not in f.values]
+    kraft = [f for f in files if runs_broker(f) and "process.roles" in f.values]
+    if not zookeeper or not kraft:
+        return None
+    return (f"the broker files mix ZooKeeper mode ({zookeeper[0].path.rsplit('/', 1)[-1]}: "
+            f"zookeeper.connect, no process.roles) and KRaft ({kraft[0].path.rsplit('/', 1)[-1]}"
+            f": process.roles={kraft[0].values['process.roles'].strip()}): a migration "
+            "(KIP-866) is not modelled, and the two modes elect leaders by different rules")
+
+
 # A topic setting and the broker setting that supplies its default (LogConfig).
 TOPIC_DEFAULTS = (("replication.factor", "default.replication.factor"),
                   ("min.insync.replicas", "min.insync.replicas"),
@@ -221,7 +304,7 @@ def broker_disagreements(files: Sequence[ConfigFile], topic: ConfigFile | None,
     brokers = [f for f in files if f.role == "broker"]
     out = []
     for topic_key, broker_key in TOPIC_DEFAULTS if len(brokers) > 1 else ():
-        if topic is not None and topic_key in topic.values:
+        if topic is not None and topic_gives(topic.values, topic_key):
             continue
         default = _default(broker_key, version)
         seen = {f.path.rsplit("/", 1)[-1]: f.values.get(broker_key, default).strip()
@@ -234,24 +317,45 @@ def broker_disagreements(files: Sequence[ConfigFile], topic: ConfigFile | None,
     return out
 
 
+def topic_gives(values: Mapping[str, str], topic_key: str) -> bool:
+    """Whether a topic file sets this key itself: replication.factor=-1 asks for the
+    broker's default.replication.factor (KIP-464, 2.4: ReplicationControlManager.
+    createTopics), so it sets nothing."""
+    if topic_key not in values:
+        return False
+    return not (topic_key == "replication.factor" and values[topic_key].strip() == "-1")
+
+
 def topic_settings(files: Sequence[ConfigFile],
                    topic: ConfigFile | None = None) -> tuple[dict[str, str], list[str]]:
     """The topic's replication settings: the topic file, else the broker's defaults, else
-    Kafka's defaults (each fallback named)."""
+    Kafka's defaults (each fallback named; replication.factor=-1 is the broker's
+    default.replication.factor, topic_gives)."""
     out: dict[str, str] = {}
     notes: list[str] = []
     if topic is not None:
         files = [topic, *(f for f in files if f.role != "topic")]
+    first = _first(files, "topic")
+    minus_one = first is not None and "replication.factor" in first.values \
+        and not topic_gives(first.values, "replication.factor")
     for topic_key, broker_key in TOPIC_DEFAULTS:
         value = _value(files, "topic", topic_key)
+        if value is not None and not topic_gives({topic_key: value}, topic_key):
+            value = None
         if value is None:
             value = _value(files, "broker", broker_key)
             if value is not None and topic_key != "flush.messages":
-                notes.append(f"{topic_key}={value} from the broker's {broker_key}")
-        if value is not None and not (topic_key == "replication.factor" and value == "-1"):
+                asked = (" (the topic file's replication.factor=-1 asks for it, KIP-464)"
+                         if topic_key == "replication.factor" and minus_one else "")
+                notes.append(f"{topic_key}={value} from the broker's {broker_key}{asked}")
+        if value is not None and topic_gives({topic_key: value}, topic_key):
             out[topic_key] = value
     if "replication.factor" not in out:
-        notes.append("replication.factor not given: Kafka's default (default.replication."
+        notes.append("replication.factor=-1 in the topic file asks for the broker's "
+                     "default.replication.factor, which no broker file gives: Kafka's "
+                     "default (default.replication.factor=1) assumed; give the broker's file"
+                     if minus_one else
+                     "replication.factor not given: Kafka's default (default.replication."
                      "factor=1) assumed; give the topic's file")
     return out, notes
 
@@ -296,7 +400,7 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         topic, _notes = topic_settings(files, topics[0] if topics else None)
         planned = len(guarantees)
         _producer_guarantees(producer, topic, where, version, guarantees, not_covered,
-                             release)
+                             release, files)
         drawing_on(producer, topics[0] if topics else None, *brokers)
     for consumer in consumers:
         where = f" [{consumer.path.rsplit('/', 1)[-1]}]" if len(consumers) > 1 else ""
@@ -306,10 +410,16 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         drawing_on(consumer, *topics, *brokers)
     for g in guarantees:
         blocked = unmodelled_for(g, version)
-        if blocked:
-            g.verdict, g.reason = NOT_COVERED, "; ".join(
-                f"{key}={text} in {f.path.rsplit('/', 1)[-1]} changes {roles} semantics "
-                "that no model here covers" for f, key, text, roles in blocked)
+        reasons = [f"{key}={text} in {f.path.rsplit('/', 1)[-1]} changes {roles} semantics "
+                   "that no model here covers" for f, key, text, roles in blocked]
+        # A key the model reads that review did not pass on: never dropped in silence.
+        reasons += [f"{key}={text} in {f.path.rsplit('/', 1)[-1]}: the {g.model} model reads "
+                    f"it, but review checked "
+                    + ("Kafka's default" if checked is None else f"the value {checked}")
+                    + " (review does not pass this file's value on here)"
+                    for f, key, text, checked in not_passed_on(g)]
+        if reasons:
+            g.verdict, g.reason = NOT_COVERED, "; ".join(reasons)
     _other_client_role(files, not_covered)
     _not_covered_roles(files, not_covered)
     _not_covered_settings(files, not_covered)
@@ -330,10 +440,11 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
 
 
 # The producer keys a Streams application or a Connect worker or connector hands to the
-# producer that writes the topic (StreamsConfig.getProducerConfigs; Worker.
-# baseProducerConfigs applies the worker's producer.* and a connector's
-# producer.override.* on top of its own acks=all).
-EMBEDDED_PRODUCER_PREFIXES = {"streams": ("producer.",), "connect-worker": ("producer.",),
+# producer that writes the topic, first match wins: StreamsConfig.getClientPropsWithPrefix
+# puts producer.* over the bare producer keys, which reach the producer too
+# (getProducerConfigs); Worker.baseProducerConfigs applies the worker's producer.* and a
+# connector's producer.override.* on top of its own acks=all, never a bare key.
+EMBEDDED_PRODUCER_PREFIXES = {"streams": ("producer.", ""), "connect-worker": ("producer.",),
                               "connector": ("producer.override.",)}
 
 
@@ -344,15 +455,19 @@ def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
     for f in files:
         for prefix in EMBEDDED_PRODUCER_PREFIXES.get(f.role, ()):
             if prefix + "acks" in f.values:
-                out.append(ConfigFile(f.path, "producer", f"{prefix}acks of a {f.role} file",
-                                      {"acks": f.values[prefix + "acks"]}))
+                why = (f"{prefix}acks of a {f.role} file" if prefix else
+                       f"acks of a {f.role} file (StreamsConfig passes a bare producer key "
+                       "to its producer)")
+                out.append(ConfigFile(f.path, "producer", why,
+                                      {"acks": f.values[prefix + "acks"]}, embedded=True))
+                break
             elif f.role == "connect-worker":
                 # The worker's own acks, whatever the client default; a connector inherits it.
                 from kafkacheck.model.clients.source import WORKER_PRODUCER_ACKS
 
                 out.append(ConfigFile(f.path, "producer", "the Connect worker's own acks="
                                       f"{WORKER_PRODUCER_ACKS} (Worker.baseProducerConfigs)",
-                                      {"acks": WORKER_PRODUCER_ACKS}))
+                                      {"acks": WORKER_PRODUCER_ACKS}, embedded=True))
     return out
 
 
@@ -398,6 +513,9 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     send as acknowledged (the application relies on it), so acks=0 is checked like the rest.
     """
     disagree = broker_disagreements(files, topic_file, version)
+    mix = zookeeper_mix(files)
+    if mix:
+        disagree.append(mix)
     if disagree:
         for why in disagree:
             not_covered.append((f"acknowledged writes survive crashes{where}", why))
@@ -408,10 +526,13 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     settings = dict(topic)
     if acks is not None:
         settings["acks"] = acks
-    roles = _value(files, "broker", "process.roles")
+    # The brokers' process.roles, never a controller-only node's (broker_roles).
+    roles, roles_notes, roles_disagree = broker_roles(files)
     if roles:  # a KRaft cluster: the replication model applies KRaft's rules before 4.0
         settings["process.roles"] = roles
-    notes = list(topic_notes)
+    notes = list(topic_notes) + roles_notes
+    if producer is not None and producer.embedded:
+        notes.append(f"acks={acks} from {producer.path.rsplit('/', 1)[-1]}: {producer.why}")
     if acks is None:
         default = f"Kafka {versions.text(version)}'s default acks={_default('acks', version)}"
         in_effect = None if producer is None else producer_in_effect(
@@ -474,8 +595,11 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
                             "(zookeeper.connect, no process.roles): the controller model is "
                             f"KRaft's{release}"))
         return
+    if roles_disagree:
+        not_covered.append((deposed, roles_disagree))
+        return
     brokers = min(max(rf, 1), 3)
-    roles = _value(files, "broker", "process.roles") or "broker"
+    given_roles, roles = roles, roles or "broker"
     controller_settings = {k: v for k, v in settings.items()
                            if k in ("acks", "min.insync.replicas",
                                     "unclean.leader.election.enable")}
@@ -485,10 +609,10 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     if rf > 3:
         controller_notes.append(f"brokers={brokers} (replication.factor {rf} mapped to the "
                                 "controller model's 2-3 brokers)")
-    if "process.roles" not in (_first(files, "broker") or ConfigFile("", "", "", {})).values:
+    if given_roles is None:
         controller_notes.append("process.roles=broker: dedicated KRaft controllers (no broker "
                                 "file says otherwise)")
-    elif "controller" in roles and brokers < 3:
+    elif "controller" in _roles(roles) and brokers < 3:
         bounds["controllers"] = brokers
     voters = _value(files, "broker", "controller.quorum.voters")
     if voters:  # id@host:port,... (QuorumConfig): the model's controllers bound
@@ -513,19 +637,41 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         ("DeposedLeaderAcksSurvive", "NoAckedWriteLost"), controller_settings, bounds,
         [c for c in _replication_fixes(settings, version, power=False)
          if c[0] != "replication.factor"],
-        controller_notes))
+        # replication.factor travels as the brokers bound (ControllerModel: one replica
+        # per broker), said above when it is mapped
+        controller_notes, mapped=frozenset({"replication.factor"})))
 
 
 def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: str,
                          version: versions.Version, guarantees: list[Guarantee],
                          not_covered: list[tuple[str, str]],
-                         release: str | None = None) -> None:
-    """No duplicates and kept order through retries."""
+                         release: str | None = None,
+                         files: Sequence[ConfigFile] = ()) -> None:
+    """No duplicates and kept order through retries.
+
+    The producer model embeds the replication model: it gets the topic's settings and the
+    brokers' own keys it reads (process.roles, producer.id.expiration.ms, ...), as the
+    replication guarantees do.
+    """
     rf = int(topic.get("replication.factor", "1"))
-    settings = producer.own_values(registry.model_class("producer").settings)
-    for key in ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
+    cls = registry.model_class("producer")
+    settings = producer.own_values(cls.settings)
+    for key in ("replication.factor", "min.insync.replicas", "unclean.leader.election.enable",
+                "flush.messages"):
         if key in topic:
             settings[key] = topic[key]
+    roles, _notes, _disagree = broker_roles(files)
+    if roles:  # KRaft's rules before 4.0 (the embedded replication model's)
+        settings["process.roles"] = roles
+    topic_defaults = {broker for _topic, broker in TOPIC_DEFAULTS}
+    for key in cls.settings:
+        setting = kafka_settings.lookup(key)
+        if setting is not None and setting.scope == "broker" and key != "process.roles" \
+                and key not in topic_defaults:
+            value = _broker_value(files, key)
+            if value is not None:
+                settings[key] = value
+    mapped: set[str] = set()
     # A broker crash during the retries is the producer model's longest search (one to two
     # minutes with three retries), past review's budget: the scope is said, not hidden.
     notes = ["no broker crash during the retries (the fault line names it as not explored); "
@@ -533,6 +679,7 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
              "retry_budget=3` and the same settings"]
     if rf > 3:
         settings["replication.factor"] = "3"
+        mapped.add("replication.factor")
         notes.append(f"replication.factor {rf} checked as 3 here (the producer model's "
                      "limit; duplicates and order do not depend on it)")
         # A min.insync.replicas the real replicas can meet stays one the three checked can
@@ -542,6 +689,7 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
                                    _default("min.insync.replicas", version)))
         if 3 < min_isr <= rf:
             settings["min.insync.replicas"] = "3"
+            mapped.add("min.insync.replicas")
             notes.append(f"min.insync.replicas {min_isr} checked as 3 with the 3 replicas")
     in_effect = producer_in_effect(settings, release or versions.text(version))
     guarantees.append(Guarantee(
@@ -549,7 +697,7 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
         f"the order of records through lost responses{where}",
         "producer", ("NoDuplicates", "PartitionOrder"), settings,
         {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2},
-        _producer_fixes(settings, version, in_effect), notes))
+        _producer_fixes(settings, version, in_effect), notes, mapped=frozenset(mapped)))
 
 
 def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
@@ -583,8 +731,8 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
     # With the keys Kafka checks against the group's protocol and the broker's group
     # limits (consumer_config.py): a consumer Kafka refuses to run is not covered.
     settings = consumer.own_values([*registry.model_class(model).settings, *CLIENT_KEYS])
-    settings.update({key: value for key in BROKER_KEYS
-                     if (value := _value(files, "broker", key)) is not None})
+    settings.update({key: value for key in GROUP_BROKER_KEYS[model]
+                     if (value := _broker_value(files, key)) is not None})
     auto = settings.get("enable.auto.commit", "true").lower() == "true"
     retention = _retention_applies(files)
     notes = ["records processed in the poll loop; " + (
@@ -739,6 +887,89 @@ def unmodelled_for(g: Guarantee, version: versions.Version,
                       if r in FILE_SEMANTICS.get(f.role, (r,))]
             if shared:
                 out.append((f, key, text, " and ".join(shared)))
+    return out
+
+
+def model_reads(g: Guarantee) -> frozenset[str]:
+    """The keys g's model reads under g's bounds: its settings, and for a group model the
+    keys its validate_config checks against Kafka's (consumer_config).  The classic group
+    model reads its replication settings only with log=replicated (GroupModel.settings,
+    ReplicatedLog.REPLICATION_SETTINGS), never run by review."""
+    cls = registry.model_class(g.model)
+    reads = set(cls.settings)
+    if g.model in GROUP_BROKER_KEYS:
+        reads |= {*GROUP_BROKER_KEYS[g.model], *CLIENT_KEYS}
+    if g.model == "group" and g.bounds.get("log", "abstract") == "abstract":
+        from kafkacheck.model.clients.group_log import ReplicatedLog
+
+        reads -= set(ReplicatedLog.REPLICATION_SETTINGS)
+    return frozenset(reads)
+
+
+# Models that read process.roles only as KRaft or ZooKeeper (ReplicationModel.__init__:
+# KRaft when it is given), whatever broker value it names.
+ROLES_AS_KRAFT = ("replication", "producer")
+
+
+def _same(key: str, text: str, checked: str) -> bool:
+    """Whether a file's value and the one checked are one value to Kafka."""
+    if text == checked:
+        return True
+    if key == "process.roles":  # a set of roles (KafkaConfig.parseProcessRoles)
+        return _roles(text) == _roles(checked)
+    setting = kafka_settings.lookup(key)
+    if setting is None:
+        return False
+    try:
+        return bool(setting.value_of(text) == setting.value_of(checked))
+    except ValueError:
+        return False
+
+
+def not_passed_on(g: Guarantee) -> list[tuple[ConfigFile, str, str, str | None]]:
+    """Keys a file g draws on gives, that g's model reads, but that g was not checked with
+    (absent, or another value): (file, key, text, value checked or None).
+
+    The safety net under review's own mapping: such a key makes the guarantee not covered,
+    never silently dropped.  What Kafka itself overrides is not named: a broker default the
+    topic sets (LogConfig.fromProps), a topic's replication.factor=-1 (the broker's default),
+    a controller-only node's process.roles, a broker key of the same name as a client's
+    (the broker's request.timeout.ms) and what review maps on purpose (``g.mapped``, said
+    in an assumption).
+    """
+    reads = model_reads(g)
+    topic_of = {broker: topic for topic, broker in TOPIC_DEFAULTS}
+    topics = [f for f in g.sources if f.role == "topic"]
+    out: list[tuple[ConfigFile, str, str, str | None]] = []
+    for f in g.sources:
+        for info in f.of_kind("kafka"):
+            key, text = info.key, f.values[info.key].strip()
+            target = key
+            if f.role == "broker" and key in topic_of:  # a topic default (LogConfig)
+                target = topic_of[key]
+                if any(topic_gives(t.values, target) for t in topics):
+                    continue  # the topic's own value wins
+            elif f.role == "topic" and not topic_gives(f.values, key):
+                continue  # replication.factor=-1: the broker's default decides
+            else:
+                setting = kafka_settings.lookup(key)
+                scope = setting.scope if setting is not None else (
+                    "broker" if key in BROKER_KEYS else
+                    "consumer" if key in CLIENT_KEYS else None)
+                if scope != f.role:
+                    continue  # another setting of the same name (or one no model reads)
+            if target not in reads or target in g.mapped:
+                continue
+            if key == "process.roles":
+                if not runs_broker(f):
+                    continue  # a controller-only node's (broker_roles)
+                if g.model in ROLES_AS_KRAFT and "process.roles" in g.settings:
+                    continue
+            if f.role == "broker" and not runs_broker(f) and key in BROKER_KEYS:
+                continue  # the group coordinator runs on brokers only (BrokerServer)
+            checked = g.settings.get(target)
+            if checked is None or not _same(target, text, checked):
+                out.append((f, key, text, checked))
     return out
 
 
@@ -955,19 +1186,32 @@ the producer's acks=all re-check explores about 59,000 states.
 """
 
 
+def _ran_out_of_time(result: Any) -> bool:
+    """Whether a not-covered result is so because its time budget ran out (_verdict's
+    order: a value not covered, a property not checked and a violation come first)."""
+    return not result.uncovered_settings and not result.not_checked and not result.complete
+
+
 def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) -> None:
-    """The smallest set of candidate changes under which every property of g holds."""
+    """The smallest set of candidate changes under which every property of g holds.
+
+    A candidate whose re-check is cut by the time budget is undecided; one that comes back
+    not covered (a value the model does not cover in this release) is kept apart with its
+    reason, since more time would not decide it.  Neither is tried again inside a larger
+    set."""
     stop = time.monotonic() + (deadline - time.monotonic()) / max(left, 1)
     for size in (1, 2, 3):
         found: list[list[tuple[str, str]]] = []
         for combo in itertools.combinations(g.candidates, size):
             if time.monotonic() > stop:
+                g.fix_search_cut = True
                 return
             keys = [k for k, _ in combo]
             if len(set(keys)) < len(keys):
                 continue
             settings = {**g.settings, **dict(combo)}
-            if any(set(combo) > set(fix) for fix in g.undecided):
+            if any(set(combo) > set(fix)
+                   for fix in [*g.undecided, *(c for c, _why in g.uncovered_fixes)]):
                 continue
             try:
                 result = _run_check(g, settings, min(stop - time.monotonic(), FIX_RUN_SECONDS),
@@ -975,11 +1219,14 @@ def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) ->
             except UsageError:
                 continue  # Kafka would reject this combination
             g.fix_searched += 1
-            verdict, _why = _verdict(result)
+            verdict, why = _verdict(result)
             if verdict == HOLDS:
                 found.append(list(combo))
             elif verdict != VIOLATED:
-                g.undecided.append(list(combo))
+                if _ran_out_of_time(result):
+                    g.undecided.append(list(combo))
+                else:
+                    g.uncovered_fixes.append((list(combo), why))
         if found:
             g.fix, g.other_fixes = found[0], found[1:]
             return
@@ -1080,11 +1327,13 @@ def text(review: Review) -> str:
                 for alt in g.other_fixes:
                     out.append(f"    or:  set {_fix_text(alt)}")
             else:
-                out.append(f"    fix: none found among {g.fix_searched} candidate change(s) "
-                           "within the time budget")
+                out.append(f"    fix: none found among {g.fix_searched} candidate change(s)"
+                           + (" within the time budget" if g.fix_search_cut else ""))
             for combo in g.undecided:
                 out.append(f"    undecided: {_fix_text(combo)} (its re-check did not finish "
                            "within the time budget)")
+            for combo, why in g.uncovered_fixes:
+                out.append(f"    not covered: {_fix_text(combo)} (its re-check: {why})")
         out.append("")
     for what, why in review.not_covered:
         out.append(f"[NOT COVERED] {what}: {why}")
@@ -1151,6 +1400,8 @@ def as_json(review: Review) -> dict[str, Any]:
                 entry["other_fixes"] = [dict(f) for f in g.other_fixes]
                 entry["fix_candidates_run"] = g.fix_searched
                 entry["undecided_fixes"] = [dict(f) for f in g.undecided]
+                entry["not_covered_fixes"] = [{"changes": dict(f), "reason": why}
+                                              for f, why in g.uncovered_fixes]
         guarantees.append(entry)
     return {"kafkacheck_review": 1, "kafka_version": review.kafka_version,
             "kafka_catalogue": review.catalogue_version,

@@ -19,14 +19,26 @@ CLASSIC_ONLY_KEYS = ("partition.assignment.strategy", "heartbeat.interval.ms",
                      "session.timeout.ms")
 
 # What a whole-file review passes on to these checks: consumer keys outside a group
-# model's settings, and the broker keys they are checked against.
+# model's settings, and the broker keys each protocol's group is checked against (those
+# classic_problem and consumer_protocol_problem read, and the broker keys among the group
+# models' settings).
 CLIENT_KEYS = (*CLASSIC_ONLY_KEYS, "group.remote.assignor")
-BROKER_KEYS = ("group.min.session.timeout.ms", "group.max.session.timeout.ms",
-               "group.coordinator.rebalance.protocols", "group.consumer.session.timeout.ms",
-               "group.consumer.heartbeat.interval.ms", "group.consumer.min.session.timeout.ms",
-               "group.consumer.max.session.timeout.ms",
-               "group.consumer.min.heartbeat.interval.ms",
-               "group.consumer.max.heartbeat.interval.ms")
+CLASSIC_BROKER_KEYS = ("group.min.session.timeout.ms", "group.max.session.timeout.ms",
+                       "group.coordinator.rebalance.protocols",
+                       "group.initial.rebalance.delay.ms")
+CONSUMER_BROKER_KEYS = ("group.coordinator.rebalance.protocols",
+                        "group.consumer.session.timeout.ms",
+                        "group.consumer.heartbeat.interval.ms",
+                        "group.consumer.min.session.timeout.ms",
+                        "group.consumer.max.session.timeout.ms",
+                        "group.consumer.min.heartbeat.interval.ms",
+                        "group.consumer.max.heartbeat.interval.ms",
+                        # the default server assignor: the list's first entry
+                        # (GroupMetadataManager.defaultConsumerGroupAssignor, KIP-848)
+                        "group.consumer.assignors")
+BROKER_KEYS = tuple(dict.fromkeys((*CLASSIC_BROKER_KEYS, *CONSUMER_BROKER_KEYS)))
+# The broker keys a group model's checks read, by model name.
+GROUP_BROKER_KEYS = {"group": CLASSIC_BROKER_KEYS, "group-consumer": CONSUMER_BROKER_KEYS}
 
 # GroupCoordinatorConfig defaults of the KIP-848 broker ranges (Kafka 4.x).
 _CONSUMER_GROUP_RANGES = {
