@@ -7,7 +7,7 @@ from typing import Any
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
-from kafkacheck.model.settings import FAULT_BOUNDS, render_uncovered, setting_of
+from kafkacheck.model.settings import fault_bound, render_uncovered, setting_of
 from kafkacheck.properties.base import Property
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
@@ -206,8 +206,9 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
         lines.append(f"in effect: {key}={effective} ({how}: {given})")
     quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
     # A retention of -1 deletes nothing: only other values bring the fault.
-    faulty = {k: FAULT_BOUNDS[k] for k in quiet
-              if k in FAULT_BOUNDS and str(cfg.not_modelled[k]).strip() != "-1"}
+    brings = {k: fault_bound(k, cfg.version) for k in quiet}
+    faulty = {k: fault for k, fault in brings.items()
+              if fault is not None and str(cfg.not_modelled[k]).strip() != "-1"}
     quiet = [k for k in quiet if k not in faulty]
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "

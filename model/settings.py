@@ -602,6 +602,30 @@ FAULT_BOUNDS = {name: ("retention", "records deleted by retention") for name in 
     key: ("expiries", "sends failed by the delivery timeout") for key in (
         "producer.delivery.timeout.ms", "producer.override.delivery.timeout.ms")}
 
+# The same, for settings whose fault depends on the release: key -> ((first, end, bound,
+# fault), ...), each for the releases first <= version < end.  Connect's Worker set the
+# producer's request.timeout.ms to Integer.MAX_VALUE from 0.9 to 2.8 (KAFKA-12361 dropped
+# it in 3.0, where the client's own default applies): before KIP-91 (2.1) RecordAccumulator
+# expired a batch after request.timeout.ms; from 2.1 a request that times out is retried.
+VERSIONED_FAULT_BOUNDS: dict[str, tuple[tuple[tuple[int, int], tuple[int, int], str, str],
+                                        ...]] = {
+    "producer.request.timeout.ms": (
+        ((0, 0), (2, 1), "expiries", "batches expired by request.timeout.ms (before KIP-91)"),
+        ((2, 1), (3, 0), "late_produces", "produce requests timed out and sent again "
+         "(Connect's own request.timeout.ms is Integer.MAX_VALUE up to 2.8)")),
+}
+
+
+def fault_bound(key: str, version: tuple[int, ...]) -> tuple[str, str] | None:
+    """The bound and fault a setting's value brings in this release (FAULT_BOUNDS,
+    VERSIONED_FAULT_BOUNDS), or None."""
+    if key in FAULT_BOUNDS:
+        return FAULT_BOUNDS[key]
+    for first, end, bound, fault in VERSIONED_FAULT_BOUNDS.get(key, ()):
+        if first <= tuple(version[:2]) < end:
+            return bound, fault
+    return None
+
 
 def roles_of(model_settings: tuple[str, ...]) -> set[str]:
     """The semantics (producer, consumer, log, controller) of the settings a model reads;

@@ -79,6 +79,10 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # ProducerConfig.postProcessAndValidateIdempotenceConfigs (with KAFKA-13673): 3.2, and
     # 3.0.1 and 3.1.1 (git log 3.0.0..3.0.1 and 3.1.0..3.1.1 of ProducerConfig.java).
     "KAFKA-13598": ((3, 2), (((3, 0), 1), ((3, 1), 1))),
+    # Worker.producerConfigs / baseProducerConfigs set enable.idempotence=false for
+    # Connect's producers: 3.2.0, 3.0.2 and 3.1.1 (git tag --contains 9f3c9120396,
+    # 76d7e811af8, 9656bbd4634; trunk 6ce69021fd1 is in 3.3.0).
+    "KAFKA-13759": ((3, 2), (((3, 0), 2), ((3, 1), 1))),
     # RoundRobinPartitioner: one counter value per record (PR #17620, 4.0), backported to
     # the 3.9 branch in August 2025, after 3.9.1.
     "KAFKA-17632": ((4, 0), (((3, 9), 2),)),

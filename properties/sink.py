@@ -4,8 +4,10 @@ Promised (the Connect documentation, WorkerSinkTask): at-least-once delivery int
 external system: every record below the committed offset was written by put()
 (``SinkNoLoss``).  Not promised: exactly once; a record put but whose offset was not
 committed before a crash or rebalance is put again by the task that takes the partition
-over.  Whether that makes a duplicate depends on the write: an append makes a second row
-(``SinkNoDuplicates`` fails), an upsert keyed by topic-partition-offset does not.
+over, and a batch whose put() threw a RetriableException is put again whole
+(WorkerSinkTask.deliverMessages).  Whether that makes a duplicate depends on the write:
+an append makes a second row (``SinkNoDuplicates`` fails), an upsert keyed by
+topic-partition-offset does not.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ def sink_properties(model: Any) -> list[Property]:
     log = model.log
 
     def no_loss(s: Any) -> bool:
-        g, table = s
+        g, table = s.group, s.table
         for p in range(model.p):
             c = g.committed[p]
             # A dead-letter send in flight lands unless its task's worker dies first.
@@ -46,8 +48,9 @@ def sink_properties(model: Any) -> list[Property]:
                source="WorkerSinkTask; Connect's at-least-once delivery",
                explanation=("a record put but whose offset was not committed before its "
                             "task crashed is put again by the task that takes the partition "
-                            "over; an append writes it twice, an upsert keyed by "
-                            "topic-partition-offset once")),
+                            "over, and a put() that threw a RetriableException is called "
+                            "again with the same batch; an append writes it twice, an upsert "
+                            "keyed by topic-partition-offset once")),
         sometimes("SomeRedelivery", "some record is put twice (by two tasks, or one twice)",
                   lambda s: s.group.duplicate),
     ]

@@ -12,13 +12,19 @@ every offset.flush.interval.ms).  This module adds the external system: a table 
 either by appending a row per record (a non-idempotent write) or by an upsert keyed by
 topic-partition-offset (an idempotent write).
 
+A put() that throws a RetriableException (``put_retries``) may have written part of its
+batch, or all of it: WorkerSinkTask.deliverMessages pauses every partition and calls put()
+again with the same batch on its next iteration, without limit and without a crash, so
+an appending connector writes those rows twice.  (errors.retry.timeout.ms, KIP-298, is
+another mechanism: RetryWithToleranceOperator retries the converter and transformation
+stages, never put().)
+
 Time is not modelled: the worker's offset commit may happen at any moment after put(),
 which covers every offset.flush.interval.ms.  Not modelled: the commit WorkerSinkTask
 makes in onPartitionsRevoked during a clean rebalance (so a duplicate found without a
 crash or zombie would be one Connect avoids; the tests' duplicates come from a crash),
-the task's own offsets in the external system, retries of a failing put()
-(errors.retry.timeout.ms).  Bad records (``bad_records``) fail the task with
-errors.tolerance=none, and are skipped with all (to the dead-letter queue when
+the task's own offsets in the external system.  Bad records (``bad_records``) fail the
+task with errors.tolerance=none, and are skipped with all (to the dead-letter queue when
 errors.deadletterqueue.topic.name is set: a send the worker does not wait for before it
 commits, lost if the worker dies first).
 """
@@ -36,6 +42,8 @@ from kafkacheck.properties.base import Property
 
 WRITES = ("append", "upsert")
 
+PUT_RETRIED = "put() redelivered after a RetriableException"
+
 
 class Table(NamedTuple):
     """The external system's table, per partition: the records with a row, the records
@@ -50,10 +58,12 @@ class Table(NamedTuple):
 
 
 class SinkState(NamedTuple):
-    """The group model's state (consumers, coordinator, log) and the external table."""
+    """The group model's state (consumers, coordinator, log), the external table, and the
+    put() calls left that may throw a RetriableException (``put_retries``)."""
 
     group: GroupState
     table: Table
+    retries: int
 
 
 class SinkModel(GroupModel):
@@ -96,6 +106,10 @@ class SinkModel(GroupModel):
         Bound("poll_timeouts", 0, "put() outlasts max.poll.interval.ms: the task leaves the "
               "group and its write goes on (a zombie)", minimum=0,
               fault="poll timeout (zombie task)", injected_by=("PollTimeout",)),
+        Bound("put_retries", 0, "put() calls that throw a RetriableException after writing "
+              "any part of their batch: the worker pauses and calls put() again with the same "
+              "batch (WorkerSinkTask.deliverMessages)", minimum=0, maximum=3,
+              fault=PUT_RETRIED, injected_by=("PutRetried",)),
     )
 
     # The worker's consumer. keys and a connector's consumer.override. keys (KIP-458) reach
@@ -151,6 +165,17 @@ class SinkModel(GroupModel):
         return table._replace(rows=table.rows[:p] + (rows,) + table.rows[p + 1:],
                               doubled=table.doubled[:p] + (doubled,) + table.doubled[p + 1:])
 
+    def partial_puts(self, p: int, recs: int) -> Iterator[int]:
+        """What a put() of records ``recs`` of partition p that throws a RetriableException
+        may have written first: any non-empty part of the batch the converter passed (a
+        connector may write row by row, or all rows and then fail to flush)
+        (WorkerSinkTask.deliverMessages catches it, keeps messageBatch, and redelivers)."""
+        recs &= ~self.bad[p]
+        part = recs
+        while part:
+            yield part
+            part = (part - 1) & recs
+
     def dead_letter(self, table: Table, i: int, p: int, recs: int) -> Table:
         """The records of ``recs`` conversion failed on go to task i's dead-letter queue
         producer, if a queue is named (DeadLetterQueueReporter.report): a send nobody waits
@@ -180,10 +205,10 @@ class SinkModel(GroupModel):
     def init_states(self) -> list[State]:
         empty = Table((0,) * self.p, (0,) * self.p, (0,) * self.p,
                       (0,) * (self.p * self.bound["tasks"]))
-        return [SinkState(g, empty) for g in super().init_states()]
+        return [SinkState(g, empty, self.bound["put_retries"]) for g in super().init_states()]
 
     def successors(self, state: State) -> Iterator[tuple[Action, State]]:
-        group, table = state
+        group, table, retries = state
         for action, nxt in super().successors(group):
             if action[0] == "Process":
                 i = self.index_of(action[1])
@@ -192,19 +217,36 @@ class SinkModel(GroupModel):
                 if not self.delivers(p, recs):
                     continue  # the task failed on a bad record: it goes no further
                 after = self.dead_letter(self.put(table, p, recs), i, p, recs)
-                yield ("Put", *action[1:]), SinkState(nxt, after)
+                yield ("Put", *action[1:]), SinkState(nxt, after, retries)
+                if retries:
+                    yield from self._put_retried(state, action[1], p, recs)
             elif action[0] == "Crash":
-                yield action, SinkState(nxt, self.task_crashed(table,
-                                                               self.index_of(action[1])))
+                yield action, SinkState(nxt, self.task_crashed(table, self.index_of(action[1])),
+                                        retries)
             else:
-                yield action, SinkState(nxt, table)
+                yield action, SinkState(nxt, table, retries)
         for k, recs in enumerate(table.sending):
             if recs:
                 yield (("DlqAcked", f"C{k // self.p + 1}", f"p{k % self.p}"),
-                       SinkState(group, self.dead_letter_acked(table, k)))
+                       SinkState(group, self.dead_letter_acked(table, k), retries))
+
+    def _put_retried(self, state: SinkState, name: str, p: int,
+                     recs: int) -> Iterator[tuple[Action, State]]:
+        """Task ``name``'s put() writes part of its batch, then throws a RetriableException: the
+        batch stays to be put again (its consumer still holds it, the offsets are not
+        committed), and the dead-letter reports of its conversion are not made again."""
+        group, table, retries = state
+        for part in self.partial_puts(p, recs):
+            processed = group.processed
+            nxt = group._replace(processed=processed[:p] + (processed[p] | part,)
+                                 + processed[p + 1:],
+                                 duplicate=group.duplicate or bool(processed[p] & part))
+            yield (("PutRetried", name, f"p{p}", f"wrote {self.log.ids_text(part)}",
+                    "RetriableException"),
+                   SinkState(nxt, self.put(table, p, part), retries - 1))
 
     def canonical(self, state: State) -> State:
-        return SinkState(super().canonical(state.group), state.table)
+        return SinkState(super().canonical(state.group), state.table, state.retries)
 
     def properties(self) -> list[Property]:
         from kafkacheck.properties import sink as props
@@ -213,7 +255,7 @@ class SinkModel(GroupModel):
 
     def action_families(self) -> tuple[str, ...]:
         return (*("Put" if f == "Process" else f for f in super().action_families()),
-                "DlqAcked")
+                "DlqAcked", "PutRetried")
 
     def fault_model(self) -> FaultModel:
         return FaultModel(tuple((b.fault, self.bound[b.name]) for b in self.bounds
@@ -239,6 +281,8 @@ class SinkModel(GroupModel):
             f"p{p}: {self.log.ids_text(rows)}"
             + (f" (twice: {self.log.ids_text(table.doubled[p])})" if table.doubled[p] else "")
             for p, rows in enumerate(table.rows))
+        if self.bound["put_retries"]:
+            out["put() retries left"] = str(state.retries)
         if self.dlq:
             out["dead-letter queue"] = "; ".join(
                 f"p{p}: {self.log.ids_text(table.dlq[p])}"
@@ -248,7 +292,7 @@ class SinkModel(GroupModel):
         return out
 
     def message(self, action: Action, before: State, after: State) -> Message:
-        if action[0] == "Put":
+        if action[0] in ("Put", "PutRetried"):
             return Message(action[1], "External", " ".join(str(a) for a in action[2:]))
         if action[0] == "DlqAcked":
             return Message(action[1], "Log", f"dead-letter queue {action[2]} acknowledged")

@@ -14,10 +14,17 @@ the topic (p0) and its offsets partition the connector's offsets topic
 
 * ``exactly.once.source.support=disabled`` (the default) or ``preparing``
   (DistributedConfig.exactlyOnceSourceEnabled: only ``enabled`` changes the tasks):
-  records go out through a producer without idempotence (Worker.baseProducerConfigs sets
-  enable.idempotence=false, acks=all, max.in.flight.requests.per.connection=1, unbounded
-  delivery.timeout.ms), so a retried batch is appended again; the source offset of a
-  record is written to the offsets topic once its produce is acknowledged
+  records go out through the worker's producer (Worker.producerConfigs /
+  baseProducerConfigs: acks=all, max.in.flight.requests.per.connection=1, retries
+  Integer.MAX_VALUE (the worker's value up to 2.0, the client's default from 2.1, KIP-91),
+  request.timeout.ms Integer.MAX_VALUE up to 2.8 (KAFKA-12361), delivery.timeout.ms
+  Integer.MAX_VALUE from 2.1).  It has no idempotence (Connect sets
+  enable.idempotence=false from KAFKA-13759: 3.2, 3.0.2, 3.1.1; earlier releases leave the
+  client's default, off before 3.0 and applied only when set in 3.0.0 and 3.1.0,
+  KAFKA-13598), so a retried batch is appended again; except on Kafka 3.0.1, which has
+  KAFKA-13598 and not KAFKA-13759: each start of the task gets an idempotent producer of
+  its own producer id, and the broker drops a retried batch's duplicate.  The source
+  offset of a record is written to the offsets topic once its produce is acknowledged
   (WorkerSourceTask.commitOffsets, SubmittedRecords: only acknowledged records commit).
 * ``enabled``: each task has a transactional producer whose transactional.id is the
   task's, the same on every worker (Worker.taskTransactionalId: group-connector-task); a
@@ -33,8 +40,13 @@ the topic (p0) and its offsets partition the connector's offsets topic
   send callback logged the error and counted the record as sent, so the offset commit went
   past it (``failed_send_fails_task``).
 * a task starting on a worker reads its last committed source offset from the offsets
-  topic up to its end, read_committed under ``enabled`` (KafkaOffsetBackingStore; it does
-  not wait for open transactions as a group's OffsetFetch does) and polls from there.
+  topic up to its end, read_committed under ``enabled``, and polls from there
+  (KafkaOffsetBackingStore, KafkaBasedLog.readToEnd).  Kafka's read waits for open
+  transactions on the offsets topic (its end is the high watermark, TopicAdmin.endOffsets
+  with READ_UNCOMMITTED); the model reads at once, up to the LSO.  That is no wider than
+  Kafka for one task: initTransactions() has already ended the task's previous
+  transaction (AbstractWorkerSourceTask.initializeAndStart), and an earlier read only
+  resumes from an older offset (more duplicates, never a loss).
 * a worker crash, at any moment: its memory is gone (its requests in flight still land,
   their answers reach nobody), the group rebalances and the task starts on the next
   worker.  A rebalance starts the task anew on the worker it assigns it to, that worker
@@ -109,6 +121,7 @@ class SourceModel(TransactionsModel):
         "min.insync.replicas",
         "transaction.state.log.replication.factor",
         "transaction.state.log.min.isr",
+        "process.roles",  # ZooKeeper or KRaft before 4.0 (the replication model's rules)
     )
     key_settings = ("exactly.once.source.support", "transaction.boundary")
     # One record per poll(), one transaction per poll(): the other boundaries are not
@@ -145,10 +158,12 @@ class SourceModel(TransactionsModel):
               "delivered later (the producer retries meanwhile)", minimum=0,
               fault="delayed produce request", injected_by=("DelayProduce", "LateProduce")),
         Bound("expiries", 0, "sends failed by the producer's delivery timeout while their "
-              "request is lost or delayed (delivery.timeout.ms: Connect sets "
-              "Integer.MAX_VALUE from 2.1, so it takes a producer.override.delivery.timeout.ms "
-              "or a very long outage; before 2.1 a batch waiting for its retry expires after "
-              "request.timeout.ms)", minimum=0, fault="batch expiry (delivery.timeout.ms)"),
+              "request is lost or delayed (delivery.timeout.ms from 2.1, KIP-91; before 2.1 a "
+              "batch waiting for its retry expires after request.timeout.ms.  Connect sets "
+              "both to Integer.MAX_VALUE (request.timeout.ms up to 2.8), so it takes a "
+              "producer.delivery.timeout.ms, producer.request.timeout.ms (before 2.1) or "
+              "producer.override. value, or a very long outage)", minimum=0,
+              fault="batch expiry (delivery.timeout.ms)"),
         Bound("crashes", 0, "broker crashes", minimum=0, fault="broker crash"),
     )
 
@@ -161,10 +176,16 @@ class SourceModel(TransactionsModel):
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
-        """Worker.baseProducerConfigs (idempotence off, acks=all, one request in flight),
+        """Worker.baseProducerConfigs (idempotence off, acks=all, one request in flight,
+        retries Integer.MAX_VALUE: Worker.java 0.9 to 2.0, the client's default from 2.1),
         idempotence on under exactly-once (exactlyOnceSourceTaskProducerConfigs), the
-        offsets consumer read_committed (regularSourceOffsetsConsumerConfigs: putIfAbsent)."""
+        offsets consumer read_committed (regularSourceOffsetsConsumerConfigs: putIfAbsent).
+
+        Kafka 3.0.1's producers are idempotent (``connect_idempotence``), but this hook is
+        not told the release: a producer.enable.idempotence=true there is "not covered", and
+        a false, accepted, is what the model runs (``_idempotent`` reads it)."""
         return {"enable.idempotence": kafka["exactly.once.source.support"] == ENABLED,
+                "retries": kafka_settings.INT_MAX,
                 "acks": -1, "max.in.flight.requests.per.connection": 1,
                 "isolation.level": "read_committed", "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
@@ -213,6 +234,11 @@ class SourceModel(TransactionsModel):
         self.kafka = config.kafka
         self.support = config.kafka["exactly.once.source.support"]
         self.eos = self.support == ENABLED
+        # A producer with idempotence but no transactional.id (Kafka 3.0.1, unless an
+        # accepted producer.enable.idempotence=false turns it off): each start of the task
+        # has its own producer id, the group generation the task started in, which its
+        # batches carry in their epoch too (a delayed request keeps only the epoch).
+        self.plain_idempotent = not self.eos and _idempotent(config)
         self.bound = {**self.bound, **{b.name: b.default for b in SourceModel.bounds},
                       **config.bounds}
         # The task's producers share one transactional.id (Worker.taskTransactionalId).
@@ -228,7 +254,8 @@ class SourceModel(TransactionsModel):
 
     def pid_of(self, i: int) -> int:
         """The producer id of worker i's task producer: the transactional id's, or none
-        (Worker.baseProducerConfigs: enable.idempotence=false)."""
+        (Worker.baseProducerConfigs: enable.idempotence=false; an idempotent producer
+        without exactly-once takes its id per task start, ``_batch``)."""
         return self.tid_of(i) if self.eos else NO_PRODUCER_ID
 
     def offsets_in_transaction(self) -> bool:
@@ -247,17 +274,23 @@ class SourceModel(TransactionsModel):
         return True
 
     def offset_fetch_waits(self, log: tuple[int, ...]) -> bool:
-        """The offsets are read to the end of the offsets topic (KafkaBasedLog.readToEnd;
-        read_committed reads to the LSO) without waiting for open transactions."""
+        """The offsets are read to the end of the offsets topic (KafkaBasedLog.readToEnd).
+        Kafka waits there for open transactions (the end is the high watermark, and the
+        read_committed consumer stops at the LSO); the model reads at once: the task's own
+        earlier transaction is already ended by initTransactions(), which runs first
+        (AbstractWorkerSourceTask.initializeAndStart), and reading earlier only resumes from
+        an older offset (more duplicates, never a loss)."""
         return False
 
-    def task_started(self, prod: tp.Producer) -> tp.Producer:
-        """The task's producer on the worker that starts the task: a transactional one still
-        to call initTransactions() (which fences the task's previous producer), or a plain
-        one ready at once."""
+    def task_started(self, prod: tp.Producer, generation: int = 0) -> tp.Producer:
+        """The task's producer on the worker that starts the task in group ``generation``: a
+        transactional one still to call initTransactions() (which fences the task's previous
+        producer), or a plain one ready at once (an idempotent one with a producer id of its
+        own, InitProducerId without a transactional.id: the generation, kept in its epoch)."""
         if self.eos:
             return tp.new_producer(self.first_plan)
-        return tp.new_producer(self.first_plan, ready=True)
+        started = tp.new_producer(self.first_plan, ready=True)
+        return started._replace(epoch=generation) if self.plain_idempotent else started
 
     def task_stopped(self, prod: tp.Producer) -> tp.Producer:
         """The task is gone from this worker (it crashed, or a rebalance revoked it)."""
@@ -306,19 +339,45 @@ class SourceModel(TransactionsModel):
 
     def _batch(self, state: TxnState, prod: tp.Producer, i: int, p: int,
                fresh: bool) -> ptx.Entry:
-        batch = super()._batch(state, prod, i, p, fresh)
+        batch = self._with_own_id(super()._batch(state, prod, i, p, fresh), p)
         if not batch.transactional and batch.pid == NO_PRODUCER_ID:
             return batch._replace(epoch=0, seq=0)  # no producer id: no epoch, no sequence
         if p == self.P and not self.offsets_in_transaction():
             return batch._replace(epoch=0, transactional=False)
         return batch
 
+    def _with_own_id(self, batch: ptx.Entry, p: int) -> ptx.Entry:
+        """A plain idempotent producer's record batch with its producer id (its epoch:
+        ``task_started``); the offsets are the worker's offset writer's, without one."""
+        if self.plain_idempotent and p < self.P and batch.pid == NO_PRODUCER_ID:
+            return batch._replace(pid=batch.epoch)
+        return batch
+
+    def _produce(self, state: TxnState, p: int, batch: ptx.Entry, i: int,
+                 generation: int | None = None) -> tuple[str, TxnState] | None:
+        # A delayed request is rebuilt from its epoch (_late_actions): its producer id too.
+        return super()._produce(state, p, self._with_own_id(batch, p), i, generation)
+
+    def _ended(self, state: TxnState, i: int, epoch: int, commit: bool) -> TxnState:
+        # An idempotent producer keeps its id and sequences from one record to the next.
+        if self.plain_idempotent:
+            epoch = state.producers[i].epoch
+        return super()._ended(state, i, epoch, commit)
+
+    def _rebalances(self, state: TxnState) -> Iterator[tuple[Action, State]]:
+        """With one worker there is no zombie: a rebalance only restarts the task in place
+        once it stops (Worker.startTask refuses a task already running there), so none is
+        injected and the fault line says so (offered but never injected)."""
+        if self.I > 1:
+            yield from super()._rebalances(state)
+
     def _member_actions(self, state: TxnState, i: int,
                         prod: tp.Producer) -> Iterator[tuple[Action, State]]:
         for action, nxt in super()._member_actions(state, i, prod):
             if action[0] == "Rejoin":
                 owns = nxt.members[i].owns
-                started = self.task_started(prod) if owns else self.task_stopped(prod)
+                started = self.task_started(prod, nxt.members[i].generation) if owns \
+                    else self.task_stopped(prod)
                 nxt = self._with_producer(nxt, i, started)
                 action = (*action[:3], "starts the task" if owns else "no task")
             elif action[0] == "FetchOffset":
@@ -395,6 +454,8 @@ class SourceModel(TransactionsModel):
         if p == self.P:
             return f"source offset {batch.rec}" + (f" e{batch.epoch}" if batch.transactional
                                                   else "")
+        if self.plain_idempotent:
+            return f"r{batch.rec} pid {batch.epoch} s{batch.seq}"
         if batch.pid == NO_PRODUCER_ID:
             return f"r{batch.rec}"
         return f"r{batch.rec} e{batch.epoch} s{batch.seq}"
@@ -407,6 +468,8 @@ class SourceModel(TransactionsModel):
             return f"{'COMMIT' if e.commit else 'ABORT'}(e{e.epoch})"
         if q == self.OFF:
             return f"offset={e.rec}" + (f"(e{e.epoch})" if e.transactional else "")
+        if self.plain_idempotent:
+            return f"r{e.rec}(pid {e.pid} s{e.seq})"
         return f"r{e.rec}" + (f"(e{e.epoch})" if e.pid != NO_PRODUCER_ID else "")
 
     def message(self, action: Action, before: State, after: State) -> Message:
@@ -417,6 +480,18 @@ class SourceModel(TransactionsModel):
 
     def view(self, state: State) -> dict[str, Any]:
         out = super().view(state)
+        if not self.eos:
+            # No transactions without exactly-once: no coordinator, transaction log or LSO,
+            # and a producer between a poll and its offset write is not "in transaction".
+            out = {k: v for k, v in out.items() if k != "coordinator" and
+                   not k.startswith("txn") and not k.endswith(".lso")}
+            for i, prod in enumerate(state.producers):
+                batches = " ".join(f"{'offsets' if p == self.P else 'topic'}:"
+                                   f"{tp.BATCH_NAMES[s]}" for p, s in enumerate(prod.batches)
+                                   if s != tp.IDLE)
+                own = f" pid {prod.epoch}" if self.plain_idempotent and \
+                    prod.phase != tp.DONE else ""
+                out[f"P{i}"] = f"{_PLAIN_PHASES.get(prod.phase, 'done')}{own} [{batches}]"
         committed = self.committed_input(state)
         out["committed source offset"] = "no leader" if committed is None else str(committed)
         out["task crashes left"] = str(state.budget.restarts)
@@ -426,8 +501,20 @@ class SourceModel(TransactionsModel):
         return (*(f for f in super().action_families() if f not in ("NewProducer", "Abort")),
                 "TaskFails", "WorkerCrash")
 
+    def effective_settings(self) -> dict[str, Any]:
+        """Under exactly-once the transaction log's replica count as checked
+        (TransactionsModel); without it no transaction log is used: the settings as given."""
+        return super().effective_settings() if self.eos else dict(self.config.kafka)
+
     def notes(self) -> list[str]:
         out = [n for n in super().notes() if "bound 'timeouts'" not in n]
+        if not self.eos:
+            out = [("replication.factor=1: one broker holds the topic and the offsets topic, "
+                    "so a crash stops both until it restarts") if n.startswith(
+                        "replication.factor=1:") else n for n in out]
+        if self.I == 1 and self.bound["rebalances"]:
+            out.append("rebalances: with one worker a rebalance restarts the task in place "
+                       "once it stops, with no zombie: none is injected (--bound workers=2)")
         out.append("offset.flush.interval.ms: time is not modelled; the task polls one "
                    "record at a time and its source offset is written at any moment after "
                    "the acknowledgement, before the next poll (the finest interval)")
@@ -435,9 +522,46 @@ class SourceModel(TransactionsModel):
                    + ("records and source offsets in one transaction per poll "
                       "(transaction.boundary=poll); the task's transactional.id is shared by "
                       "the workers, so a new task producer fences the old one"
-                      if self.eos else "a producer without idempotence (Connect's default); "
-                      "the source offset is written after the record is acknowledged"))
+                      if self.eos else
+                      ("an idempotent producer without a transactional.id (Kafka "
+                       f"{self.config.kafka_version}: KAFKA-13598's default, before "
+                       "KAFKA-13759 turned it off for Connect), a producer id per task start"
+                       if self.plain_idempotent else "a producer without idempotence "
+                       + ("(as set: Kafka 3.0.1's own is idempotent)"
+                          if connect_idempotence(self.config.kafka_version)
+                          else "(Connect's default)"))
+                      + "; the source offset is written after the record is acknowledged"))
         return out
+
+
+# A plain (non-transactional) task producer's phases as the counterexamples name them.
+_PLAIN_PHASES = {tp.READY: "ready", tp.IN_TXN: "sending a polled record", tp.DONE: "no task"}
+
+# Where a worker's and a connector's producer keys go (Worker.producerConfigs: the
+# worker's producer.*, then the connector's producer.override.*, KIP-458).
+_PRODUCER_KEY_ORDER = ("producer.", "producer.override.")
+
+
+def connect_idempotence(release: str) -> bool:
+    """Whether Connect's task producer is idempotent without exactly-once on this release:
+    the client's default applies (KAFKA-13598: 3.0.1, 3.1.1, 3.2) and Connect does not turn
+    it off yet (KAFKA-13759: 3.0.2, 3.1.1, 3.2), i.e. on 3.0.1 only."""
+    return has_fix(release, "KAFKA-13598") and not has_fix(release, "KAFKA-13759")
+
+
+def _idempotent(config: Config) -> bool:
+    """The task producer's idempotence: on under exactly-once; else the release's
+    (``connect_idempotence``), or a producer.(override.)enable.idempotence the run covers
+    (config.uncovered lacks it: the value the model's client runs, client_values)."""
+    if config.kafka["exactly.once.source.support"] == ENABLED:
+        return True
+    enabled = connect_idempotence(config.kafka_version)
+    for prefix in _PRODUCER_KEY_ORDER:
+        key = prefix + "enable.idempotence"
+        if key in config.not_modelled and key not in config.uncovered:
+            enabled = kafka_settings.SETTINGS["enable.idempotence"].value_of(
+                str(config.not_modelled[key]))
+    return enabled
 
 
 def _loop_config(config: Config) -> Config:
@@ -450,11 +574,13 @@ def _loop_config(config: Config) -> Config:
                              "transaction.partition.verification.enable")]
     # Without exactly-once the producer has no transactional.id (Kafka's default null).
     settings += [*([("transactional.id", "connect-cluster-connector-0")] if eos else []),
-                 ("enable.idempotence", "true" if eos else "false"),
+                 ("enable.idempotence", "true" if _idempotent(config) else "false"),
                  ("acks", WORKER_PRODUCER_ACKS),
                  ("isolation.level", "read_committed"),
                  # No consumer: source offsets go through the worker's offset writer.
                  ("enable.auto.commit", "false")]
+    if "process.roles" in config.explicit:
+        settings.append(("process.roles", k["process.roles"]))
     # Budgets the loop reads from the model's own bounds (rebalances, late produces) stay 0
     # here: this model's record layouts count them (_codecs), not the loop's.
     bounds = {"instances": b["workers"], "inputs": b["records"], "partitions": 1,
@@ -471,14 +597,21 @@ def _codecs(config: Config, pids: int) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]
     more to fence an open transaction, and with transaction.version 2 one per transaction
     (each poll of each start, and again after each broker failover); below version 2 a
     producer's batches take one sequence per poll.  Without exactly-once, batches carry no
-    producer id."""
+    producer id, or (an idempotent producer) the id of the task start that sent them, its
+    group generation, in their epoch as well, with one sequence per poll."""
     loop = _loop_config(config)
     k, b = loop.kafka, config.bounds
     n = b["records"]
     eos = config.kafka["exactly.once.source.support"] == ENABLED
     if not eos:
-        data = ptx.Codec([ptx.data(NO_PRODUCER_ID, 0, 0, r, False) for r in range(n)],
-                         "the topic")
+        if _idempotent(config):
+            # Generations: one per worker crash and per rebalance.
+            starts = 1 + b["task_crashes"] + b["rebalances"]
+            data = ptx.Codec([ptx.data(g, g, s, r, False) for g in range(starts)
+                              for s in range(n) for r in range(n)], "the topic")
+        else:
+            data = ptx.Codec([ptx.data(NO_PRODUCER_ID, 0, 0, r, False) for r in range(n)],
+                             "the topic")
         offsets = ptx.Codec([ptx.data(NO_PRODUCER_ID, 0, 0, v, False) for v in range(n + 1)],
                             "the offsets topic")
         return data, tc.log_codec(1, 1, 2), offsets
