@@ -496,22 +496,38 @@ def _writable_folder(out: Path) -> Path:
     return out
 
 
-# The date line of reports/README.md: a full run's, or one a partial run rewrote.
-GENERATED_RE = re.compile(r"^Generated on (?:(?P<date>[^;(]*?) by kafkacheck|"
-                          r".*?; the rest on (?P<rest>.*?)\) by kafkacheck)", re.M)
+# The date line of reports/README.md: a full run's, or one a partial run rewrote
+# ("Generated on D (a, b only; c on D1; the rest on D0) by kafkacheck").
+GENERATED_RE = re.compile(r"^Generated on (?P<date>[^;(]*?) (?:\((?P<inner>[^)]*)\) )?"
+                          r"by kafkacheck", re.M)
+COUNT_RE = re.compile(r"; \d[\d,]* configurations, ")
 
 
 def _restamp(text: str, stamp: str, sections: Sequence[str]) -> str:
-    """The index's date line after a partial run: the sections rerun now, the rest on the
-    date of the full run that wrote them (the old date alone would hide the rerun, the new
-    one alone would pass the other tables off as new)."""
+    """The index's date line after a partial run: the sections rerun now, those an earlier
+    partial run rewrote with its date, the rest on the date of the full run that wrote
+    them (the old date alone would hide the rerun, the new one alone would pass the other
+    tables off as new); and the count of configurations the index now holds."""
     match = GENERATED_RE.search(text)
     if not match:
         return text
-    rest = match.group("date") or match.group("rest")
-    line = (f"Generated on {stamp} ({', '.join(sections)} only; the rest on {rest}) "
-            "by kafkacheck")
-    return text[:match.start()] + line + text[match.end():]
+    earlier: list[tuple[list[str], str]] = []  # (sections, date) of earlier partial runs
+    rest = match.group("date")
+    if match.group("inner"):
+        first, *middle, last = match.group("inner").split("; ")
+        earlier.append((first.removesuffix(" only").split(", "), rest))
+        for part in middle:
+            names, _on, date = part.rpartition(" on ")
+            earlier.append((names.split(", "), date))
+        rest = last.removeprefix("the rest on ")
+    kept = [(", ".join(n for n in names if n not in sections), date)
+            for names, date in earlier]
+    between = "".join(f"{names} on {date}; " for names, date in kept if names)
+    line = (f"Generated on {stamp} ({', '.join(sections)} only; {between}the rest on "
+            f"{rest}) by kafkacheck")
+    text = text[:match.start()] + line + text[match.end():]
+    return COUNT_RE.sub(f"; {sum(len(m.rows) for m in MATRICES):,} configurations, ", text,
+                        count=1)
 
 
 def _update_index(out: Path, matrices: Sequence[Matrix], sections: Sequence[str],

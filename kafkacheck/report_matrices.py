@@ -490,6 +490,10 @@ def _sink_rows() -> tuple[Row, ...]:
                      {"errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq"}):
         rows.append(Row("sink", settings, {"records": 2, "write": "upsert", "crashes": 1,
                                            "bad_records": 1}))
+    # put() throwing a RetriableException after writing part of its batch, with no crash:
+    # the worker hands the same batch to put() again (WorkerSinkTask.deliverMessages).
+    rows += [Row("sink", {}, {"records": 2, "write": write, "crashes": 0, "put_retries": 1})
+             for write in ("append", "upsert")]
     return tuple(rows)
 
 
@@ -502,11 +506,13 @@ SINK = Matrix(
           "The table is written by appending a row per record, or by an upsert keyed by "
           "topic-partition-offset. The last rows add a record the converter fails on "
           "(errors.tolerance, KIP-298); the worker does not wait for its dead-letter queue "
-          "send before committing past it.",
+          "send before committing past it. The two rows after them have no crash, but a "
+          "put() that throws a RetriableException after writing part of its batch, which "
+          "the worker hands to put() again.",
     model="sink",
     columns=("SinkNoLoss", "SinkNoDuplicates", "SomeRedelivery"),
     setting_columns=("errors.tolerance", "errors.deadletterqueue.topic.name"),
-    bound_columns=("records", "write", "crashes", "bad_records"),
+    bound_columns=("records", "write", "crashes", "bad_records", "put_retries"),
     rows=_sink_rows(),
 )
 

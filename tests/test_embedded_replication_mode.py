@@ -27,6 +27,7 @@ def _embedded(model):
     ("producer", {}, {}),
     ("transactions", {"transactional.id": "app"}, {}),
     ("streams", {}, {}),
+    ("source", {}, {}),
     ("group", {}, {"log": "replicated"}),
 ])
 def test_process_roles_reaches_the_embedded_replication_model(name, settings, bounds):

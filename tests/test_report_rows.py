@@ -127,23 +127,38 @@ def test_a_results_json_row_carries_its_effective_bounds_and_fault_model():
 
 def test_a_partial_regeneration_dates_the_sections_it_reran_and_keeps_the_others_date(
         tmp_path):
-    for name in ("README.md", "results.json"):
-        (tmp_path / name).write_text((REPORTS / name).read_text(encoding="utf-8"),
-                                     encoding="utf-8")
+    # The committed index, as a full run of 2026-01-01 with one configuration fewer wrote it.
     committed = (REPORTS / "README.md").read_text(encoding="utf-8")
-    old = re.search(r"^Generated on (.*?) by kafkacheck", committed, re.M)
-    assert old
-    old_date = re.sub(r"^.*; the rest on (.*)\)$", r"\1", old.group(1))
+    full = re.sub(r"^Generated on .*? by kafkacheck (.*?); [\d,]+ configurations,",
+                  r"Generated on 2026-01-01 00:00 UTC by kafkacheck \1; 1 configurations,",
+                  committed, count=1, flags=re.M)
+    (tmp_path / "README.md").write_text(full, encoding="utf-8")
+    (tmp_path / "results.json").write_text((REPORTS / "results.json").read_text(
+        encoding="utf-8"), encoding="utf-8")
+    old_date = "2026-01-01 00:00 UTC"
+    total = f"{sum(len(m.rows) for m in MATRICES):,} configurations"
+
+    def date_line() -> str:
+        text = (tmp_path / "README.md").read_text(encoding="utf-8")
+        [line] = [ln for ln in text.splitlines() if ln.startswith("Generated on ")]
+        return line
+
     assert main(["report", "--only", "disk-loss", "--out", str(tmp_path)]) == 0
-    text = (tmp_path / "README.md").read_text(encoding="utf-8")
-    [line] = [ln for ln in text.splitlines() if ln.startswith("Generated on ")]
+    line = date_line()
     assert re.fullmatch(r"Generated on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(disk-loss only; the "
                         rf"rest on {re.escape(old_date)}\) by kafkacheck .*", line), line
-    # a second partial run keeps the date of the run that wrote the rest
+    assert f"; {total}, " in line  # the index's count, not the old one nor the rerun's
+    first = line.removeprefix("Generated on ")[:20]
+    # a second partial run keeps the first one's date for its section, and the date of
+    # the run that wrote the rest
     assert main(["report", "--only", "partition-count-changes", "--out", str(tmp_path)]) == 0
-    text = (tmp_path / "README.md").read_text(encoding="utf-8")
-    [line] = [ln for ln in text.splitlines() if ln.startswith("Generated on ")]
-    assert f"(partition-count-changes only; the rest on {old_date}) by kafkacheck " in line
+    assert (f"(partition-count-changes only; disk-loss on {first}; the rest on {old_date}) "
+            "by kafkacheck ") in date_line()
+    second = date_line().removeprefix("Generated on ")[:20]
+    # a section rerun again leaves the earlier ones, and takes the new date
+    assert main(["report", "--only", "disk-loss", "--out", str(tmp_path)]) == 0
+    assert (f"(disk-loss only; partition-count-changes on {second}; the rest on {old_date}) "
+            "by kafkacheck ") in date_line()
     # the rerun matrix's results.json rows carry their fault model; the others are kept
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     committed_data = json.loads((REPORTS / "results.json").read_text(encoding="utf-8"))
