@@ -674,7 +674,9 @@ def cmd_prove(args: argparse.Namespace) -> int:
     known = {p.name for p in model.properties()}
     for name in props:
         if name not in known:
-            raise UsageError(f"unknown property {name!r} for model {model.name}")
+            from kafkacheck.explorer.checks import not_a_property
+
+            raise UsageError(not_a_property(model, name, known))
     problems = list(cov.refusals)
     if config.uncovered:
         problems.insert(0, f"{config.uncovered_text()} changes semantics the {model.name} "
@@ -761,19 +763,15 @@ def cmd_prove(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """Print the models, their bounds and properties, and the presets."""
+    """Print the models, their bounds and every property each can have (with the bounds or
+    settings that bring those its defaults lack), and the presets."""
+    from kafkacheck.explorer.checks import property_catalogue
     from kafkacheck.model import presets, registry
-    from kafkacheck.model.interface import Model
 
     entries = []
     for name in registry.available():
         cls = registry.model_class(name)
-        try:
-            config = build_config(cls)
-            model: Model | None = cls(config)
-            props = list(model.properties())
-        except UsageError:
-            props = []
+        catalogue = property_catalogue(cls)
         entries.append({
             "name": name,
             "summary": cls.summary,
@@ -782,8 +780,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             "bounds": [{"name": b.name, "default": b.default, "doc": b.doc,
                         **({"choices": list(b.choices)} if b.choices else {})}
                        for b in cls.bounds],
-            "properties": [{"name": p.name, "kind": p.kind, "statement": p.statement}
-                           for p in props],
+            # Where the model refuses its defaults (transactions: a transactional.id or a
+            # loop), the properties are those of the fewest settings of a preset.
+            **({"defaults_refused": catalogue.refused} if catalogue.refused else {}),
+            **({"properties_with": catalogue.base} if catalogue.base else {}),
+            "properties": [{"name": e.prop.name, "kind": e.prop.kind,
+                            "statement": e.prop.statement,
+                            **({"needs": list(e.needs)} if e.needs else {})}
+                           for e in catalogue.entries],
         })
     preset_list = [{"name": p.name, "model": p.model, "summary": p.summary}
                    for p in presets.PRESETS.values()]
@@ -797,8 +801,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         for b in e["bounds"]:
             choices = f" (one of {', '.join(b['choices'])})" if "choices" in b else ""
             print(f"  bound {b['name']}={b['default']}: {b['doc']}{choices}")
+        if "defaults_refused" in e:
+            base = (f"the properties below are those with {e['properties_with']}"
+                    if "properties_with" in e else "no preset of it is accepted either")
+            print(f"  (its defaults are refused: {e['defaults_refused']}; {base})")
         for p in e["properties"]:
-            print(f"  {p['kind']:<10} {p['name']}: {p['statement']}")
+            needs = " or ".join(f"with {n}" for n in p.get("needs", ()))
+            print(f"  {p['kind']:<10} {p['name']}{f' ({needs})' if needs else ''}: "
+                  f"{p['statement']}")
         print()
     if preset_list:
         print("presets (use in place of a model name):")

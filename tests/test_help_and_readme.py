@@ -42,12 +42,22 @@ def test_every_command_and_option_has_help_text(name):
         assert action.help, f"{name} {action.option_strings or action.dest} has no help"
 
 
+def _machine_block() -> str:
+    block = re.search(r"```python\n(# test_our_kafka_machine\.py\n.*?)```", README, re.S)
+    assert block, "README lost its machine() example"
+    return block.group(1)
+
+
+def _machine(source: str):
+    namespace: dict = {}
+    exec(compile(source, "README.md", "exec"), namespace)
+    return namespace["OurTopic"]
+
+
 def test_the_readme_machine_example_runs_and_its_machine_can_fail():
     block = re.search(r"```python\n(# test_our_kafka_machine\.py\n.*?)```", README, re.S)
     assert block, "README lost its machine() example"
-    namespace: dict = {}
-    exec(compile(block.group(1), "README.md", "exec"), namespace)
-    machine_class = namespace["OurTopic"]
+    machine_class = _machine(block.group(1))
     run_state_machine_as_test(machine_class, settings=settings(
         max_examples=5, stateful_step_count=20, deadline=None, database=None))
     # The same example with acks=1: the machine finds the lost write (it is not vacuous).
@@ -58,6 +68,180 @@ def test_the_readme_machine_example_runs_and_its_machine_can_fail():
         run_state_machine_as_test(namespace["OurTopic"], settings=settings(
             max_examples=200, stateful_step_count=30, deadline=None, database=None,
             phases=[Phase.generate]))
+
+
+def test_the_readme_machine_bounds_hold_exhaustively_and_one_more_crash_loses_a_write():
+    # Audit s20 finding 1: the README's machine() passed at crashes=2, records=4, where the
+    # exhaustive checker finds an acknowledged write lost: a green in the documentation for
+    # a configuration the tool refutes.  The exhaustive engine on the machine's own model
+    # (same settings, bounds and property) must give the verdict the README states.
+    from kafkacheck.explorer.bfs import breadth_first
+
+    block = _machine_block()
+    ours = _machine(block)
+    result = breadth_first(ours.model, list(ours.property_names), stop_at_first=True,
+                           max_seconds=60)  # README bounds beyond reach: no verdict
+    assert (result.result, result.complete, result.distinct_states) == ("holds", True, 57_909)
+    assert "it holds, 57,909 states" in README
+    # "One more crash (crashes=2, same settings, records=2) ... lost in 11 steps on 4.4".
+    assert "crashes=1, records=2)" in block
+    more = _machine(block.replace("crashes=1, records=2)", "crashes=2, records=2)"))
+    result = breadth_first(more.model, list(more.property_names), stop_at_first=True)
+    assert result.result == "violated"
+    assert len(result.violation("NoAckedWriteLost").trace) == 11
+    assert "write lost in 11 steps on Kafka 4.4" in README
+
+
+TIMING = re.compile(r"\d+\.\d+s\b")  # 0.37s, (11.9s of a 90s budget): machine-dependent
+
+
+def _shown(command: str) -> list[str]:
+    """The README's quoted output of ``command`` (after its continuation lines)."""
+    start = README.index(f"$ {command}")
+    lines = README[start:README.index("```", start)].splitlines()
+    while lines[0].endswith("\\"):
+        lines.pop(0)
+    return lines[1:]
+
+
+def _assert_printed(shown: list[str], printed: str) -> None:
+    """Every shown line is printed, in order and adjacent, except where a line '...' elides
+    any number of lines and '...' inside a line elides the rest of it or a part; timings
+    are masked."""
+    parts = []
+    for line in shown:
+        if line.strip() == "...":
+            parts.append("(?:[^\n]*\n)*?")
+        else:
+            text = re.escape(TIMING.sub("#s", line)).replace(re.escape("..."), "[^\n]*")
+            parts.append(text + "\n")
+    pattern = "".join(parts)
+    assert re.search(pattern, TIMING.sub("#s", printed) + "\n"), (
+        "README shows output the command no longer prints:\n" + "\n".join(
+            line for line in shown
+            if line.strip() != "..." and not re.search(
+                re.escape(TIMING.sub("#s", line)).replace(re.escape("..."), "[^\n]*"),
+                TIMING.sub("#s", printed))))
+
+
+def test_the_readme_result_example_is_what_check_prints(capsys):
+    # Audit s20 finding 2: the quoted fault line named "disk failure", a fault that no
+    # longer exists, and missed the lines the tool prints since.
+    assert main(["check", "replication", "--set", "acks=1", "--set",
+                 "replication.factor=3"]) == 1
+    printed = capsys.readouterr().out
+    _assert_printed(_shown("kafkacheck check replication --set acks=1 --set "
+                           "replication.factor=3"), printed)
+    mermaid = re.search(r"```mermaid\n(sequenceDiagram\n.*?)```", README, re.S).group(1)
+    assert mermaid in printed
+
+
+@pytest.mark.thorough  # the whole review: about 12 s on 2 cores
+def test_the_readme_review_example_is_what_review_prints(capsys):
+    files = [f"examples/review/orders-{name}.properties"
+             for name in ("producer", "consumer", "topic")]
+    root = Path(__file__).resolve().parents[1]
+    assert main(["review", *(str(root / f) for f in files)]) == 1
+    printed = capsys.readouterr().out.replace(f"{root}/", "")
+    _assert_printed(_shown("kafkacheck review examples/review/orders-producer.properties"),
+                    printed)
+
+
+def test_the_readme_prove_sentence_is_what_prove_prints(capsys):
+    # Audit s20 finding 3: "power loss without flush.messages=1 breaks it" was not what 4.4
+    # prints: with ELR the induction fails at Restart, with flush.messages=1 too.
+    def prove(*sets: str) -> tuple[int, str]:
+        code = main(["prove", "acks-all-safe", *(a for s in sets for a in ("--set", s))])
+        return code, capsys.readouterr().out
+
+    code, out = prove()
+    assert code == 3 and "counterexample to induction    Inv /\\ Restart => Inv'" in out
+    code, out = prove("flush.messages=1")
+    assert code == 3 and "counterexample to induction    Inv /\\ Restart => Inv'" in out
+    code, out = prove("flush.messages=1", "eligible.leader.replicas.version=0")
+    assert code == 0 and "PROVED for every cluster size" in out
+    code, out = prove("eligible.leader.replicas.version=0")
+    assert code == 3 and "counterexample to induction    Inv /\\ PowerLoss => Inv'" in out
+    assert main(["prove", "acks-all-safe", "--bound", "crash_kind=process"]) == 0
+    capsys.readouterr()
+    text = " ".join(README.split())
+    assert ("With power loss it is NOT PROVED on 4.4: under Eligible Leader Replicas the "
+            "counterexample to induction is at `Restart` (the last-known-leader election), "
+            "with `flush.messages=1` too") in text
+    assert ("With `eligible.leader.replicas.version=0` power loss proves with "
+            "`flush.messages=1` and fails at `PowerLoss` without it") in text
+
+
+def test_the_readme_preset_table_names_every_preset():
+    # Audit s20 finding 6: seven presets were missing from the table.
+    from kafkacheck.model.presets import PRESETS
+
+    section = README[README.index("### Presets"):README.index("## Explore a counterexample")]
+    first_column = [row.split("|")[1] for row in section.splitlines()
+                    if row.startswith("| `")]
+    named = {name for cell in first_column for name in re.findall(r"`([^`]+)`", cell)}
+    assert named == set(PRESETS)
+
+
+def test_the_readme_kip903_row_says_kraft_as_the_model_does():
+    # Audit s20 finding 6: the 3.5 refusal is KRaft's (the preset sets process.roles); a
+    # ZooKeeper controller (KafkaController 3.5.0) checks only liveness, no broker epoch.
+    from kafkacheck.model.presets import PRESETS
+    from kafkacheck.testing import check
+
+    assert "refused from 3.5 on KRaft" in README
+    preset = PRESETS["kip903-broker-epochs"]
+    assert preset.settings["process.roles"] == "broker"
+    kraft = check(dict(preset.settings), properties=list(preset.properties),
+                  bounds=dict(preset.bounds), kafka_version="3.5")
+    zookeeper = check({k: v for k, v in preset.settings.items() if k != "process.roles"},
+                      properties=list(preset.properties), bounds=dict(preset.bounds),
+                      kafka_version="3.5")
+    assert (kraft.result, zookeeper.result) == ("holds", "violated")
+
+
+def test_the_readme_quotes_pyprojects_addopts():
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    addopts = tomllib.loads(pyproject.read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert f"`addopts = \"{addopts}\"`" in README
+
+
+def test_the_readme_counts_the_conformance_scenarios_it_runs_and_recorded():
+    import json
+
+    from kafkacheck.conformance.__main__ import SCENARIO_NAMES
+
+    data = Path(__file__).resolve().parents[1] / "reports" / "data"
+    recorded = [s["scenario"] for s in
+                json.loads((data / "conformance-summary.json").read_text())["scenarios"]]
+    txn = [s["scenario"] for s in
+           json.loads((data / "conformance-summary-txn.json").read_text())["scenarios"]]
+    text = " ".join(README.split())
+    assert f"`conformance run --roles split` runs {len(SCENARIO_NAMES)} scenarios" in text
+    assert recorded == list(SCENARIO_NAMES[:11]) and txn == [SCENARIO_NAMES[11]]
+    assert (f"has the first {len(recorded)} (about 6 minutes), and the twelfth, "
+            f"`{txn[0]}`, is recorded on its own") in text
+
+
+@pytest.mark.parametrize(("argv", "printed", "quoted"), [
+    (["replication", "--bound", "partitions=2", "--set", "replication.factor=2",
+      "--bound", "records=1"], "(symmetry: brokers and partitions)",
+     "(`symmetry: brokers and partitions` for two partitions of `replication.factor=2`"),
+    (["replication", "--bound", "partitions=2", "--bound", "records=1", "--bound",
+      "crashes=0"], "(symmetry: partitions)", "`symmetry: partitions`"),
+    (["controller", "--set", "process.roles=broker"], "(symmetry: controllers)",
+     "`symmetry: controllers`"),
+    (["replication"], "note: symmetry=1: nothing here is interchangeable",
+     "Where nothing is interchangeable (`replication` with one partition) it says so in a "
+     "`note:` and explores every state"),
+])
+def test_the_readme_symmetry_annotations_are_printed(argv, printed, quoted, capsys):
+    # Audit s20 finding 6: the README quoted one annotation as if every run printed it.
+    main(["check", *argv, "--bound", "symmetry=1", "--max-seconds", "30"])
+    assert printed in capsys.readouterr().out
+    assert quoted in " ".join(README.split())
 
 
 def test_the_readme_partition_example_prints_what_it_shows(capsys):
