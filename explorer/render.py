@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
-from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, Model
+from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, FaultModel, Model
 from kafkacheck.model.settings import fault_bound, render_uncovered, setting_of
 from kafkacheck.properties.base import Property
 
@@ -64,13 +65,19 @@ def mermaid(model: Model, trace: Trace, title: str = "") -> str:
 
 def not_covered_text(result: CheckResult) -> str:
     """Why the run is not covered: each setting, the value asked for and what it changes."""
+    return uncovered_text(result.model, result.uncovered_settings)
+
+
+def uncovered_text(model: Model, uncovered: Mapping[str, Any]) -> str:
+    """Each semantics-changing setting of ``uncovered`` the model does not cover, with the
+    value asked for and what it changes (the NOT COVERED lines of `check` and `explore`)."""
     parts = []
-    for name, value in result.uncovered_settings.items():
+    for name, value in uncovered.items():
         setting = setting_of(name)
         roles = " and ".join(setting.semantics)
-        if name in result.model.settings:
+        if name in model.settings:
             why = "value not modelled"
-        elif setting.name in result.model.settings:  # a prefixed key: set the model's own
+        elif setting.name in model.settings:  # a prefixed key: set the model's own
             why = f"not the {setting.name} the model runs; set {setting.name} itself"
         else:
             why = f"changes {roles} semantics the model does not model"
@@ -91,8 +98,13 @@ def _process_crash_faults(model: Model) -> set[str]:
 
 def _crashed_processes(result: CheckResult) -> bool:
     """Whether the run explored a crash that keeps the page cache."""
-    crashes = _process_crash_faults(result.model)
-    return any(name in crashes for name, _ in result.fault_model.explored)
+    return _crashes_processes(result.model, result.fault_model)
+
+
+def _crashes_processes(model: Model, faults: FaultModel) -> bool:
+    """Whether ``faults`` explores a crash of ``model`` that keeps the page cache."""
+    crashes = _process_crash_faults(model)
+    return any(name in crashes for name, _ in faults.explored)
 
 
 def process_crashes_only(result: CheckResult) -> bool:
@@ -104,10 +116,15 @@ def process_crashes_only(result: CheckResult) -> bool:
 def power_loss_warning(result: CheckResult) -> str | None:
     """A loud line when a replication-safety verdict was reached without power loss (the
     fault acks=all users most often forget), else None."""
-    faults = result.fault_model
+    return power_loss_text(result.model, result.fault_model)
+
+
+def power_loss_text(model: Model, faults: FaultModel) -> str | None:
+    """The power-loss WARNING for verdicts of ``model`` under ``faults`` (a run's, or the
+    configuration's before any run, as `explore` shows it), else None."""
     if POWER_LOSS not in faults.not_explored:
         return None
-    if "crash_kind" not in {b.name for b in result.model.bounds}:
+    if "crash_kind" not in {b.name for b in model.bounds}:
         hint = ("this model cannot express it; the replication and producer models can "
                 "(with their bound crash_kind=any)")
     elif PROCESS_CRASH in faults.not_explored:
@@ -115,7 +132,7 @@ def power_loss_warning(result: CheckResult) -> str | None:
     else:
         hint = "rerun with --bound crash_kind=any"
     covers = ("process crashes only (the page cache survives)"
-              if _crashed_processes(result) else "no broker crash at all")
+              if _crashes_processes(model, faults) else "no broker crash at all")
     return (f"WARNING: power loss was NOT explored: this verdict covers {covers}. Kafka does "
             "not fsync each write by default (flush.messages), so a power failure can lose "
             f"acknowledged writes; {hint}.")
@@ -204,28 +221,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for key, (given, effective) in overridden_settings(model).items():
         how = "given" if key in cfg.explicit else "default"
         lines.append(f"in effect: {key}={effective} ({how}: {given})")
-    quiet = sorted(set(cfg.not_modelled) - set(result.uncovered_settings))
-    # A retention of -1 deletes nothing: only other values bring the fault.
-    brings = {k: fault_bound(k, cfg.version) for k in quiet}
-    faulty = {k: fault for k, fault in brings.items()
-              if fault is not None and str(cfg.not_modelled[k]).strip() != "-1"}
-    quiet = [k for k in quiet if k not in faulty]
-    if quiet:
-        lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
-                     "verdicts)")
-    for key, (bound, fault) in faulty.items():
-        if bound not in cfg.bounds:
-            lines.append(f"accepted, not modelled: {key} (it brings a fault, {fault}, that "
-                         "this model does not explore)")
-        elif cfg.bounds[bound]:
-            lines.append(f"accepted: {key} (its value is not modelled; the fault it brings "
-                         f"is explored whatever it is: {bound}={cfg.bounds[bound]})")
-        else:
-            lines.append(f"WARNING: {key} brings a fault this run does not explore "
-                         f"({bound}=0): rerun with --bound {bound}=1")
-    if result.uncovered_settings:
-        lines.append(f"NOT COVERED: {not_covered_text(result)}; what follows assumes the "
-                     f"default of Kafka {cfg.kafka_version} instead")
+    lines.extend(setting_lines(model, result.uncovered_settings))
     bounds = ", ".join(f"{k}={v}" for k, v in cfg.bounds.items())
     lines.append(f"bounds: {bounds or 'none'}")
     for note in model.notes():
@@ -260,6 +256,44 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     lines.append(summary_line(result))
     lines.extend(fault_lines(result))
     return "\n".join(lines)
+
+
+def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
+    """Settings given that the model accepts but does not model: those of no effect on its
+    verdicts, and those that bring a fault (a WARNING when this run's bounds leave it out).
+    ``uncovered`` (settings that make the run NOT COVERED) are named elsewhere."""
+    cfg = model.config
+    lines = []
+    quiet = sorted(set(cfg.not_modelled) - set(uncovered))
+    # A retention of -1 deletes nothing: only other values bring the fault.
+    brings = {k: fault_bound(k, cfg.version) for k in quiet}
+    faulty = {k: fault for k, fault in brings.items()
+              if fault is not None and str(cfg.not_modelled[k]).strip() != "-1"}
+    quiet = [k for k in quiet if k not in faulty]
+    if quiet:
+        lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
+                     "verdicts)")
+    for key, (bound, fault) in faulty.items():
+        if bound not in cfg.bounds:
+            lines.append(f"accepted, not modelled: {key} (it brings a fault, {fault}, that "
+                         "this model does not explore)")
+        elif cfg.bounds[bound]:
+            lines.append(f"accepted: {key} (its value is not modelled; the fault it brings "
+                         f"is explored whatever it is: {bound}={cfg.bounds[bound]})")
+        else:
+            lines.append(f"WARNING: {key} brings a fault this run does not explore "
+                         f"({bound}=0): rerun with --bound {bound}=1")
+    return lines
+
+
+def setting_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
+    """The header lines of `check` (and `explore`) on settings the model does not model:
+    not_modelled_lines, then the NOT COVERED line when ``uncovered`` is not empty."""
+    lines = not_modelled_lines(model, uncovered)
+    if uncovered:
+        lines.append(f"NOT COVERED: {uncovered_text(model, uncovered)}; what follows assumes "
+                     f"the default of Kafka {model.config.kafka_version} instead")
+    return lines
 
 
 def fairness_text(prop: Property) -> str:

@@ -111,11 +111,9 @@ class CheckResult:
     @property
     def fault_model(self) -> FaultModel:
         """The faults this run explored and the ones it did not; a fault its bounds offered
-        whose injecting actions never fired in the states explored is named as such."""
-        faults = self.model.fault_model()
-        if not self.coverage:
-            return faults
-        return faults.injected(self.coverage, self.model.injecting_actions())
+        whose injecting actions never fired in the states explored is named as such (a run
+        in which no action fired at all, empty coverage, injected none of them)."""
+        return self.model.fault_model().injected(self.coverage, self.model.injecting_actions())
 
     @property
     def result(self) -> str:

@@ -152,8 +152,8 @@ def test_search_from_the_initial_state_finds_checks_shortest_counterexample(acks
     assert later["labels"] == ACKS1_LOSS[1:]
     _, there = call(acks1, "/api/search", {"init": 0, "path": ACKS1_LOSS,
                                            "property": "NoAckedWriteLost"})
-    assert (there["found"], there["labels"], there["text"]) == (
-        True, [], "this state already violates NoAckedWriteLost")
+    assert (there["found"], there["labels"], there["text"], there["verdict"]) == (
+        True, [], "this state already violates NoAckedWriteLost (Kafka 4.4)", "violated")
 
 
 def test_search_that_finds_nothing_gives_bounds_and_faults_never_a_bare_holds() -> None:
@@ -167,12 +167,15 @@ def test_search_that_finds_nothing_gives_bounds_and_faults_never_a_bare_holds() 
     assert out["text"].startswith("no path from here violates NoAckedWriteLost within the "
                                   "bounds (partitions=1, records=2, crashes=1,")
     assert "faults: broker process crash (the page cache survives) x1" in out["text"]
+    assert out["verdict"] == "holds"
     stopped = explorer_for("acks-all-safe", limits=Limits(max_states=10))
     with serving(stopped) as url:
         _, out = call(url, "/api/search", {"path": [], "property": "NoAckedWriteLost"})
     assert (out["found"], out["complete"]) == (False, False)
     assert out["text"] == (f"not found before the search stopped (state limit 10 reached; "
-                           f"10 distinct states, {out['seconds']:.2f}s): nothing is verified")
+                           f"10 distinct states, {out['seconds']:.2f}s; Kafka 4.4): nothing is "
+                           "verified")
+    assert out["verdict"] == "unknown"
 
 
 def test_search_for_a_sometimes_property_walks_to_a_witness(acks1: str) -> None:

@@ -234,3 +234,58 @@ def test_mid_failover_state_draws_the_diverging_log_of_the_old_leader(chromium: 
         ActionChains(chromium).move_to_element(
             chromium.find_element("css selector", truncate)).perform()
         chromium.save_screenshot(str(ARTIFACTS / "failover.png"))
+
+
+def _searched(driver: Any, prop: str) -> dict[str, str]:
+    """Search ``prop`` from the current state: the verdict, the text and its colour."""
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element("id", "search-property")).select_by_value(prop)
+    driver.find_element("id", "search-button").click()
+    _wait(driver, "return document.getElementById('search-result').dataset.verdict !== "
+          "undefined && document.body.dataset.busy === 'no'", f"a search for {prop}")
+    return driver.execute_script("""
+        const r = document.getElementById('search-result');
+        return {verdict: r.dataset.verdict, text: r.textContent, colour: getComputedStyle(r).color,
+                warnings: [...r.querySelectorAll('.search-warning')].map(
+                    (w) => [w.textContent, getComputedStyle(w).color])};
+    """)
+
+
+OK, BAD, WARN = "rgb(31, 138, 76)", "rgb(192, 38, 45)", "rgb(178, 106, 0)"
+
+
+@pytest.mark.parametrize("argv,searches", [
+    (("acks1-loss",), {"NoAckedWriteLost": ("violated", BAD),
+                       "SomeRecordCommitted": ("holds", OK)}),
+    (("replication",), {"LeaderFailsOver": ("never reached", WARN),
+                        "LeaderInIsr": ("holds", OK)}),
+    (("replication", "--set", "transactional.id=app"), {"LeaderInIsr": ("not covered", WARN)}),
+    (("replication", "--set", "replication.factor=3", "--set", "acks=all",
+      "--set", "min.insync.replicas=2", "--bound", "crash_kind=process"),
+     {"NoAckedWriteLost": ("holds", OK)}),
+])
+def test_search_results_are_coloured_by_their_verdict_green_only_for_holds(
+        chromium: Any, argv: tuple[str, ...], searches: dict[str, tuple[str, str]]) -> None:
+    # The page coloured "not covered" and "never reached" green and a reached
+    # sometimes-property red; the header never showed the NOT COVERED setting.
+    explorer = explorer_for(*argv)
+    model = explorer.describe_model()
+    with serving(explorer) as url:
+        _open(chromium, url)
+        header = chromium.find_element("id", "config").text
+        assert "Kafka 4.4" in header
+        for line in [*model["setting_lines"], *model["warnings"]]:
+            assert line in header
+        if "transactional.id=app" in argv:
+            assert "NOT COVERED: transactional.id=app (changes producer semantics" in header
+        for prop, (verdict, colour) in searches.items():
+            shown = _searched(chromium, prop)
+            assert (shown["verdict"], shown["colour"]) == (verdict, colour), prop
+            # check's lines around the verdict (the power-loss WARNING) follow it, in the
+            # warning colour whatever the verdict's.
+            lines = shown["text"].split("\n")[1:]
+            assert shown["warnings"] == [[line, WARN] for line in lines], prop
+            if "crash_kind=process" in argv:
+                assert lines == model["warnings"] and lines[0].startswith(
+                    "WARNING: power loss was NOT explored")

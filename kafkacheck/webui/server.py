@@ -20,7 +20,7 @@ import bottle
 
 from kafkacheck.config import UsageError
 from kafkacheck.webui.search import search_from
-from kafkacheck.webui.session import Explorer
+from kafkacheck.webui.session import Explorer, step_at
 from kafkacheck.webui.traces import counterexamples
 
 STATIC = Path(__file__).parent / "static"
@@ -37,13 +37,14 @@ def make_app(explorer: Explorer) -> bottle.Bottle:
         def run() -> Any:
             bottle.response.content_type = "application/json"
             try:
-                body = bottle.request.json if bottle.request.method == "POST" else {}
-                if not isinstance(body, dict):
-                    raise UsageError("the request body must be a JSON object")
+                body = request_body() if bottle.request.method == "POST" else {}
                 return json.dumps(handler(body))
+            except bottle.HTTPError as exc:  # bottle's own refusal (a body over MEMFILE_MAX)
+                bottle.response.status = exc.status_code
+                return json.dumps({"error": _one_line(f"bad request: {exc.body}")})
             except UsageError as exc:
                 bottle.response.status = 400
-                return json.dumps({"error": str(exc)})
+                return json.dumps({"error": _one_line(str(exc))})
             except (ValueError, KeyError, TypeError) as exc:
                 bottle.response.status = 400
                 return json.dumps({"error": f"bad request: {exc!r}"})
@@ -59,9 +60,7 @@ def make_app(explorer: Explorer) -> bottle.Bottle:
 
     def search(body: dict[str, Any]) -> Any:
         trace = explorer.path_trace(body.get("init", 0), body.get("path", []))
-        at = body.get("at", len(trace))
-        if not isinstance(at, int) or not 0 <= at <= len(trace):
-            raise UsageError(f"no step {at!r} on a path of {len(trace)} steps")
+        at = step_at(trace, body.get("at"))
         return search_from(explorer.model, trace.steps[at].state, str(body.get("property")),
                            explorer.limits)
 
@@ -74,6 +73,18 @@ def make_app(explorer: Explorer) -> bottle.Bottle:
     app.route("/api/search", "POST", api(search))
     app.route("/api/load", "POST", api(load))
 
+    def api_error(err: bottle.HTTPError) -> Any:
+        """404 and 405 under /api/ as one-line JSON, like every other API answer."""
+        if not bottle.request.path.startswith("/api/"):
+            return app.default_error_handler(err)
+        bottle.response.content_type = "application/json"
+        what = "no such route" if err.status_code == 404 else "method not allowed"
+        return json.dumps({"error": f"{what}: {bottle.request.method} "
+                                    f"{bottle.request.path[:100]}"})
+
+    app.error_handler[404] = api_error
+    app.error_handler[405] = api_error
+
     @app.get("/")
     def index() -> Any:
         return bottle.static_file("index.html", root=str(STATIC))
@@ -83,6 +94,49 @@ def make_app(explorer: Explorer) -> bottle.Bottle:
         return bottle.static_file(name, root=str(STATIC))
 
     return app
+
+
+# A page's request is a few levels deep (a check --json result about ten): anything much
+# deeper is refused before a handler recurses into it.
+MAX_DEPTH = 64
+
+
+def request_body() -> dict[str, Any]:
+    """The POST body as a JSON object; UsageError (a one-line 400) when it is not one."""
+    ctype = bottle.request.content_type.split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise UsageError("send a JSON object with Content-Type: application/json")
+    raw = bottle.request.body.read()
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise UsageError("the request body is not JSON: nested too deeply") from None
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise UsageError(f"the request body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise UsageError("the request body must be a JSON object")
+    if _deeper_than(body, MAX_DEPTH):
+        raise UsageError(f"the request body is nested more than {MAX_DEPTH} levels deep")
+    return body
+
+
+def _deeper_than(doc: Any, limit: int) -> bool:
+    """Whether a JSON document nests lists and objects more than ``limit`` deep (no
+    recursion: the document may be deep enough to exhaust the stack)."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return False
+
+
+def _one_line(text: str) -> str:
+    """An error as the one line the page shows."""
+    return " ".join(str(text).split())
 
 
 class _Server(ThreadingMixIn, WSGIServer):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafkacheck.config import UsageError
-from kafkacheck.explorer.render import trace_lines
+from kafkacheck.explorer.render import power_loss_text, setting_lines, trace_lines
 from kafkacheck.explorer.result import Trace, action_text
 from kafkacheck.explorer.trace import ReplayError, diff, replay
 from kafkacheck.model.interface import Action, Model, State
@@ -62,8 +62,10 @@ class Explorer:
 
     def path_trace(self, init: int, labels: Sequence[Any]) -> Trace:
         """The trace of a path; UsageError when the path does not replay."""
-        if not isinstance(init, int) or not 0 <= init < len(self.inits):
+        if not _is_int(init) or not 0 <= init < len(self.inits):
             raise UsageError(f"no initial state {init!r} (the model has {len(self.inits)})")
+        if not isinstance(labels, list | tuple):
+            raise UsageError(f"the path must be a list of action labels, not {labels!r:.60}")
         try:
             return replay(self.model, [label_of(x) for x in labels], self.inits[init])
         except ReplayError as exc:
@@ -77,9 +79,13 @@ class Explorer:
         """What the page shows once: the model, its configuration, properties, traces."""
         model, cfg = self.model, self.model.config
         shown = [k for k in model.key_settings if k in cfg.kafka] or list(cfg.kafka)
+        # The power-loss WARNING of the configuration's faults (a search's own says which of
+        # them fired), as `check` prints it beside its verdicts.
+        warning = power_loss_text(model, model.fault_model())
         return {
             "name": model.name,
             "source": self.source or model.name,
+            "kafka_version": cfg.kafka_version,
             "summary": model.summary,
             "settings": {k: v for k, v in cfg.kafka_text().items() if k in shown},
             "other_settings": {k: v for k, v in cfg.kafka_text().items()
@@ -87,6 +93,9 @@ class Explorer:
             "bounds": {k: str(v) for k, v in cfg.bounds.items()},
             "faults": model.fault_model().text(),
             "not_covered": cfg.uncovered_text(),
+            # `check`'s header lines: accepted but not modelled, WARNING, NOT COVERED.
+            "setting_lines": setting_lines(model, cfg.uncovered),
+            "warnings": [warning] if warning else [],
             "notes": model.notes(),
             "participants": list(model.participants()),
             "initial_states": len(self.inits),
@@ -101,10 +110,7 @@ class Explorer:
     def describe(self, init: int, labels: Sequence[Any], at: int | None = None) -> dict[str, Any]:
         """The state at step ``at`` of a path (its end by default), and the whole path."""
         trace = self.path_trace(init, labels)
-        if at is None:
-            at = len(trace)
-        if not isinstance(at, int) or not 0 <= at <= len(trace):
-            raise UsageError(f"no step {at!r} on a path of {len(trace)} steps")
+        at = step_at(trace, at)
         state = trace.steps[at].state
         return {
             "init": init,
@@ -178,6 +184,20 @@ class Explorer:
             out.append({"step": step.index, "source": msg.source, "target": msg.target,
                         "text": msg.text})
         return out
+
+
+def _is_int(value: Any) -> bool:
+    """An integer from JSON: true and false are not steps or indexes."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def step_at(trace: Trace, at: Any) -> int:
+    """Step ``at`` of a path (its end when None); UsageError when there is no such step."""
+    if at is None:
+        return len(trace)
+    if not _is_int(at) or not 0 <= at <= len(trace):
+        raise UsageError(f"no step {at!r:.60} on a path of {len(trace)} steps")
+    return int(at)
 
 
 def _prefix(trace: Trace, n: int) -> Trace:

@@ -151,12 +151,18 @@ function renderHeader(m) {
   $("model-name").textContent = m.source === m.name ? m.name : `${m.source} (${m.name})`;
   $("summary").textContent = m.summary;
   const pairs = (obj) => Object.entries(obj).map(([k, v]) => `${k}=${v}`).join(", ");
+  // `check`'s lines on settings not modelled (WARNING, NOT COVERED) and the power-loss
+  // WARNING: shown loud, never folded into the settings.
+  const loud = (line) => /^(WARNING|NOT COVERED)/.test(line) ? "warning" : "setting-line";
   clear($("config"),
+    h("div", { id: "kafka-release" }, h("b", {}, "Kafka "), m.kafka_version),
     Object.keys(m.settings).length ? h("div", {}, h("b", {}, "settings: "), pairs(m.settings)) : null,
     Object.keys(m.other_settings).length ? h("div", {}, h("b", {}, "other settings: "),
       pairs(m.other_settings)) : null,
+    m.setting_lines.map((line) => h("div", { class: loud(line) }, line)),
     h("div", {}, h("b", {}, "bounds: "), pairs(m.bounds) || "none"),
     h("div", {}, m.faults),
+    m.warnings.map((line) => h("div", { class: "warning" }, line)),
     m.notes.map((n) => h("div", { class: "note" }, `note: ${n}`)));
   const select = $("search-property");
   clear(select, m.properties.map((p) => h("option", {
@@ -195,13 +201,22 @@ async function loadFile(file) {
 async function search() {
   const property = $("search-property").value;
   $("search-result").textContent = `searching for ${property}…`;
+  $("search-result").className = "";
+  delete $("search-result").dataset.verdict;
   clear($("search-follow"));
   setBusy(1);
   try {
     const r = await api("POST", "/api/search", { init: page.init, path: page.path, at: page.at,
       property });
-    $("search-result").textContent = r.text;
-    $("search-result").className = r.found ? "found" : (r.complete ? "none" : "stopped");
+    // The verdict line, then `check`'s lines around it (r.warnings) in the warning colour.
+    const [verdictLine, ...around] = r.text.split("\n");
+    clear($("search-result"), verdictLine,
+      around.map((line) => ["\n", h("span", { class: "search-warning" }, line)]));
+    // The colour is the API's verdict, never found/complete: green only for holds (a
+    // violation search that completed, or a sometimes-property reached), red for violated,
+    // the warning colour for never reached, not covered, not checked and unknown.
+    $("search-result").className = `verdict-${String(r.verdict).replace(/ /g, "-")}`;
+    $("search-result").dataset.verdict = r.verdict;
     if (r.found && r.labels.length) {
       const start = page.at;
       const path = [...page.path.slice(0, start), ...r.labels];
@@ -214,6 +229,7 @@ async function search() {
   } catch (err) {
     $("search-result").textContent = err.message;
     $("search-result").className = "error";
+    delete $("search-result").dataset.verdict;
   } finally {
     setBusy(-1);
   }
