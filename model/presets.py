@@ -124,10 +124,27 @@ _ALL: tuple[Preset, ...] = (
            {"auto.offset.reset": "earliest", "acks": "all", "replication.factor": "2"},
            {"consumers": 1, "log": "replicated"}, ("ConsumersReadBelowHw", "ReadRecordsStay")),
     Preset("group-consumer-owners", "group-consumer",
-           "KIP-848 (group.protocol=consumer): crashes and restarts never give a partition two "
-           "owners at the coordinator, and the group converges",
-           {"group.protocol": "consumer"}, {"crashes": 1, "rejoins": 1},
+           "KIP-848 (group.protocol=consumer), uniform assignor, 2 consumers and 2 "
+           "partitions: a crash and a restart give no partition two owners, at the "
+           "coordinator or among the consumers, and the group converges. These bounds only: "
+           "with 3 consumers and 3 partitions two consumers own a partition for a while, "
+           "see group-consumer-stale-reconciliation",
+           {"group.protocol": "consumer", "group.consumer.assignors": "uniform"},
+           {"consumers": 2, "partitions": 2, "crashes": 1, "rejoins": 1},
            ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce", "GroupConverges")),
+    # The stale-reconciliation window (audit 848race): real Kafka behaviour, from
+    # ConsumerHeartbeatRequestManager.HeartbeatState (the last reconciled assignment),
+    # CurrentAssignmentBuilder.ownsRevokedPartitions (KAFKA-16615) and
+    # AbstractMembershipManager.maybeAbortReconciliation; about a minute (444k states).
+    Preset("group-consumer-stale-reconciliation", "group-consumer",
+           "KIP-848, uniform assignor, 3 consumers and 3 partitions, a crash and a restart: "
+           "a member reports its owned partitions while still taking a newer assignment, "
+           "the coordinator releases the partition it is taking and gives it to another "
+           "member, and its reconciliation then adds it: two owners (24 steps, about a "
+           "minute)",
+           {"group.protocol": "consumer", "group.consumer.assignors": "uniform"},
+           {"consumers": 3, "partitions": 3, "crashes": 1, "rejoins": 1},
+           ("NoTwoOwnersAtOnce",)),
     Preset("group-consumer-kafka-16147", "group-consumer",
            "KIP-848 before KAFKA-16147 (3.7.0): the lost partition epoch assigns a partition "
            "to two members", {"group.protocol": "consumer"},

@@ -3,7 +3,7 @@ with records, the delivery guarantees shared with the classic group (properties/
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kafkacheck.model.clients.group_consumer import (
     DOWN,
@@ -11,6 +11,7 @@ from kafkacheck.model.clients.group_consumer import (
     MEMBER,
     STABLE,
     Kip848State,
+    consumer_name,
 )
 from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 from kafkacheck.properties.delivery import delivery_properties
@@ -40,6 +41,53 @@ def no_two_owners(s: Kip848State) -> bool:
                 return False
             seen |= c.owned
     return True
+
+
+def narrate_stale_reconciliation(model: ConsumerProtocolGroupModel, trace: Any) -> str:
+    """The stale-reconciliation window in a NoTwoOwnersAtOnce trace, or '' when it is not one.
+
+    A member's heartbeat reports the partitions it owns while it is still taking a newer
+    assignment; the coordinator releases the one it is taking but did not report
+    (CurrentAssignmentBuilder.ownsRevokedPartitions is false) and the member's reconciliation
+    then adds it anyway (AbstractMembershipManager.maybeAbortReconciliation does not abort).
+    """
+    last = trace.steps[-1].state
+    seen: dict[int, int] = {}
+    shared = None
+    for i, c in enumerate(last.clients):
+        if c.status == DOWN:
+            continue
+        for p in range(model.p):
+            if c.owned >> p & 1:
+                if p in seen:
+                    shared = (p, seen[p], i)
+                seen.setdefault(p, i)
+    if shared is None:
+        return ""
+    p, first, second = shared
+    name = model.part_text(p)
+    for x, other in ((first, second), (second, first)):
+        release = None
+        for before, step in zip(trace.steps, trace.steps[1:], strict=False):
+            action = step.action
+            if action is None or len(action) < 2 or action[1] != consumer_name(x):
+                continue
+            c, r, after = before.state.clients[x], before.state.records[x], step.state.records[x]
+            if action[0] == "Heartbeat":
+                reported = model.reported(c)
+                held_after = after.present and (after.assigned | after.revoking) >> p & 1
+                if (c.target >> p & 1 and not c.owned >> p & 1 and reported is not None
+                        and r.present and (r.assigned | r.revoking) >> p & 1 and not held_after):
+                    release = (step.index, reported, c.target)
+            elif action[0] == "Reconcile" and release is not None \
+                    and step.state.clients[x].owned >> p & 1 and not c.owned >> p & 1:
+                k, reported, target = release
+                return (f"{consumer_name(x)}'s heartbeat at step {k} reported owning "
+                        f"{model.parts_text(reported)} while it was still taking "
+                        f"{model.parts_text(target)}: the coordinator took {name} as released "
+                        f"and it went to {consumer_name(other)}, and {consumer_name(x)}'s "
+                        f"reconciliation at step {step.index} then added {name} anyway.")
+    return ""
 
 
 def converged(model: ConsumerProtocolGroupModel, s: Kip848State) -> bool:
@@ -119,12 +167,22 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
             f"no partition is owned by two consumers at the same time ({protocol})",
             no_two_owners,
             source="KIP-848 revoke-before-assign (CurrentAssignmentBuilder, "
-            "AbstractMembershipManager.revokeAndAssign)",
+            "AbstractMembershipManager.revokeAndAssign); the stale-reconciliation window: "
+            "CurrentAssignmentBuilder.computeNextAssignment / ownsRevokedPartitions "
+            "(KAFKA-16615, 3.8), AbstractMembershipManager.maybeAbortReconciliation",
             explanation="two consumers believe they own one partition: a member the "
             "coordinator removed (session or rebalance timeout while paused or slow) still "
             "holds its partitions until its next heartbeat is fenced, a member that left on "
-            "a poll timeout (max.poll.interval.ms) holds them until its next poll, or the "
-            "coordinator assigned a partition before its owner revoked it",
+            "a poll timeout (max.poll.interval.ms) holds them until its next poll, the "
+            "coordinator assigned a partition before its owner revoked it, or a member "
+            "reported its owned partitions while still taking a newer assignment (its "
+            "heartbeat carries the last reconciled assignment), the coordinator released "
+            "what it did not report (CurrentAssignmentBuilder.computeNextAssignment skips "
+            "the revocation when ownsRevokedPartitions is false, KAFKA-16615, 3.8+) and gave "
+            "it to another member, and the member's stale reconciliation then completed "
+            "(AbstractMembershipManager.maybeAbortReconciliation does not abort on a newer "
+            "target): it owns that partition too",
+            narrate=narrate_stale_reconciliation,
         ),
         always_step(
             "MemberEpochsNeverGoBack",

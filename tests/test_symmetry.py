@@ -345,7 +345,8 @@ def test_kip848_epoch_renumbering_is_an_automorphism_under_the_rules_that_only_c
     model = make_model("group-consumer", {}, consumers=2, topics=2, partitions=1,
                        subscription_changes=1)
     states, renamed = assert_symmetric(model)
-    assert (states, renamed) == (9341, 3846)
+    # (9341, 3846) while the state kept the last committer, which nothing reads
+    assert (states, renamed) == (2747, 826)
 
 
 def test_kip848_before_kafka_19974_is_explored_unreduced():
