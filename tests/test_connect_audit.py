@@ -17,25 +17,16 @@ Each run explores a few hundred states at most.
 from __future__ import annotations
 
 import pytest
+from test_streams_connect_audit import _check
 
-from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_VIOLATED, main
+from kafkacheck.cli import EXIT_HOLDS, EXIT_INCOMPLETE, EXIT_VIOLATED
 from kafkacheck.config import build_config
 from kafkacheck.model import versions
 from kafkacheck.model.clients.source import SourceModel
 
 EXIT_NOT_COVERED = EXIT_INCOMPLETE
-FAST = ["--no-diagram", "--no-estimate", "--progress-every", "0"]
 ONE_RECORD = ["source", "--bound", "records=1", "--bound", "task_crashes=0",
               "--bound", "workers=1"]
-
-
-def _check(capsys, run: list[str], *settings: str) -> tuple[int, str]:
-    args = ["check", *run, *FAST]
-    for s in settings:
-        args += ["--set", s]
-    code = main(args)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 # -- finding 1: producer.retries -------------------------------------------------------
