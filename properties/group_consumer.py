@@ -43,6 +43,29 @@ def no_two_owners(s: Kip848State) -> bool:
     return True
 
 
+def _window(model: ConsumerProtocolGroupModel, trace: Any, x: int, p: int) -> tuple | None:
+    """(heartbeat step, reported, target, reconcile step) of member x's stale-reconciliation
+    window on partition p in ``trace``, or None: a heartbeat reported owned partitions
+    without p while x was taking p, the coordinator dropped p from x's record, and a later
+    Reconcile of x added p anyway."""
+    release = None
+    for before, step in zip(trace.steps, trace.steps[1:], strict=False):
+        action = step.action
+        if action is None or len(action) < 2 or action[1] != consumer_name(x):
+            continue
+        c, r, after = before.state.clients[x], before.state.records[x], step.state.records[x]
+        if action[0] == "Heartbeat":
+            reported = model.reported(c)
+            held_after = after.present and (after.assigned | after.revoking) >> p & 1
+            if (c.target >> p & 1 and not c.owned >> p & 1 and reported is not None
+                    and r.present and (r.assigned | r.revoking) >> p & 1 and not held_after):
+                release = (step.index, reported, c.target)
+        elif action[0] == "Reconcile" and release is not None \
+                and step.state.clients[x].owned >> p & 1 and not c.owned >> p & 1:
+            return (*release, step.index)
+    return None
+
+
 def narrate_stale_reconciliation(model: ConsumerProtocolGroupModel, trace: Any) -> str:
     """The stale-reconciliation window in a NoTwoOwnersAtOnce trace, or '' when it is not one.
 
@@ -67,26 +90,44 @@ def narrate_stale_reconciliation(model: ConsumerProtocolGroupModel, trace: Any) 
     p, first, second = shared
     name = model.part_text(p)
     for x, other in ((first, second), (second, first)):
-        release = None
-        for before, step in zip(trace.steps, trace.steps[1:], strict=False):
-            action = step.action
-            if action is None or len(action) < 2 or action[1] != consumer_name(x):
-                continue
-            c, r, after = before.state.clients[x], before.state.records[x], step.state.records[x]
-            if action[0] == "Heartbeat":
-                reported = model.reported(c)
-                held_after = after.present and (after.assigned | after.revoking) >> p & 1
-                if (c.target >> p & 1 and not c.owned >> p & 1 and reported is not None
-                        and r.present and (r.assigned | r.revoking) >> p & 1 and not held_after):
-                    release = (step.index, reported, c.target)
-            elif action[0] == "Reconcile" and release is not None \
-                    and step.state.clients[x].owned >> p & 1 and not c.owned >> p & 1:
-                k, reported, target = release
+        found = _window(model, trace, x, p)
+        if found is not None:
+            k, reported, target, m = found
+            return (f"{consumer_name(x)}'s heartbeat at step {k} reported owning "
+                    f"{model.parts_text(reported)} while it was still taking "
+                    f"{model.parts_text(target)}: the coordinator took {name} as released "
+                    f"and it went to {consumer_name(other)}, and {consumer_name(x)}'s "
+                    f"reconciliation at step {m} then added {name} anyway.")
+    return ""
+
+
+def narrate_stale_commit(model: ConsumerProtocolGroupModel, trace: Any) -> str:
+    """The stale-reconciliation window behind a StaleCommitsRejected trace, or ''.
+
+    The member took a partition the coordinator had already released (the window above)
+    and committed it at its current member epoch, which ConsumerGroup.validateOffsetCommit
+    accepts without looking at the partitions."""
+    action, before = trace.steps[-1].action, trace.steps[-2].state
+    if action is None or action[0] != "Commit" or model.max_records:
+        return ""
+    x = model.index_of(action[1])
+    r = before.records[x]
+    if not r.present or r.epoch != before.clients[x].epoch:
+        return ""
+    for p in range(model.p):
+        if before.clients[x].owned >> p & 1 and not (r.assigned | r.revoking) >> p & 1:
+            found = _window(model, trace, x, p)
+            if found is not None:
+                k, reported, target, m = found
+                name = model.part_text(p)
                 return (f"{consumer_name(x)}'s heartbeat at step {k} reported owning "
                         f"{model.parts_text(reported)} while it was still taking "
-                        f"{model.parts_text(target)}: the coordinator took {name} as released "
-                        f"and it went to {consumer_name(other)}, and {consumer_name(x)}'s "
-                        f"reconciliation at step {step.index} then added {name} anyway.")
+                        f"{model.parts_text(target)}: the coordinator took {name} as "
+                        f"released, {consumer_name(x)}'s reconciliation at step {m} added it "
+                        f"anyway, and its commit at its current member epoch "
+                        f"{before.clients[x].epoch} was accepted for {name} "
+                        "(ConsumerGroup.validateOffsetCommit checks the epoch, not the "
+                        "partitions).")
     return ""
 
 
@@ -216,7 +257,11 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
             "consumer that left the group (poll timeout) or was fenced, still holding its "
             "partitions until its next poll, committed with no member epoch (-1) once the "
             "group had no members, which the coordinator accepts as it does the admin "
-            "client's: a later committed offset can go back",
+            "client's: a later committed offset can go back; or a member in the "
+            "stale-reconciliation window (see NoTwoOwnersAtOnce) took a partition the "
+            "coordinator had released and committed it at its current member epoch, which "
+            "validateOffsetCommit accepts without checking the partitions",
+            narrate=narrate_stale_commit,
         ),
         sometimes(
             "SomeMemberStable", "a member can reach the target assignment with partitions",

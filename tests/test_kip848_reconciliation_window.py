@@ -25,7 +25,10 @@ from kafkacheck.cli import main
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.model import presets
 from kafkacheck.model.clients.group_consumer import FREE, Kip848State
-from kafkacheck.properties.group_consumer import narrate_stale_reconciliation
+from kafkacheck.properties.group_consumer import (
+    narrate_stale_commit,
+    narrate_stale_reconciliation,
+)
 from kafkacheck.testing import make_model
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -129,6 +132,37 @@ def test_the_explanation_names_the_window_and_the_narration_only_tells_it_when_i
     assert window(model, trace) is None
     assert narrate_stale_reconciliation(model, trace) == ""
     assert prop.story(model, trace) == prop.explanation
+
+
+def test_the_member_in_the_window_commits_the_released_partition_at_its_current_epoch():
+    # ConsumerGroup.validateOffsetCommit compares the member epoch only (trunk; KIP-1251
+    # adds assignment epochs for older epochs, not partition checks at the current one): the
+    # member that took a released partition commits it, over its new owner's offsets.  Real
+    # Kafka behaviour, so StaleCommitsRejected is violated; the story names the window.
+    model = make_model("group-consumer", {**CONSUMER, "group.consumer.assignors": "range"},
+                       **CHURN)
+    result = breadth_first(model, ["StaleCommitsRejected"])
+    violation = result.violation("StaleCommitsRejected")
+    trace = violation.trace
+    assert len(trace.actions) == 21
+    assert trace.actions[-1] == ("Commit", "C2", "epoch 4", "{p0, p1}")
+    assert window(model, trace) == (1, 0, 18, 19)
+    before = trace.steps[-2].state
+    assert before.clients[1].epoch == before.records[1].epoch == 4
+    assert not before.records[1].assigned & 1  # the coordinator no longer gives C2 p0
+    assert narrate_stale_commit(model, trace) == (
+        "C2's heartbeat at step 18 reported owning {p1} while it was still taking {p0, p1}: "
+        "the coordinator took p0 as released, C2's reconciliation at step 19 added it anyway, "
+        "and its commit at its current member epoch 4 was accepted for p0 "
+        "(ConsumerGroup.validateOffsetCommit checks the epoch, not the partitions).")
+    assert "stale-reconciliation window" in violation.property.explanation
+    assert violation.property.story(model, trace).startswith("C2's heartbeat at step 18")
+    # A zombie's epoch -1 commit into the emptied group is another story: none told.
+    zombie = make_model("group-consumer", {**CONSUMER, "enable.auto.commit": "false"},
+                        consumers=1, partitions=1, records=1,
+                        commit="sync-after-processing", poll_timeouts=1)
+    other = breadth_first(zombie, ["StaleCommitsRejected"]).violation("StaleCommitsRejected")
+    assert narrate_stale_commit(zombie, other.trace) == ""
 
 
 def test_uniform_with_two_consumers_holds_at_two_and_three_partitions():
