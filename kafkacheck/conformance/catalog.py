@@ -24,68 +24,81 @@ from .result import ScenarioResult
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named scenario: how to run it, and whether it needs network namespaces."""
+    """A named scenario: how to run it, whether it needs network namespaces, and the faults
+    (:data:`~.predict.FAULTS`) it injects, the same constant its prediction uses."""
 
     name: str
     run: Callable[[KafkaCluster, Path], ScenarioResult]
     network: bool = False
     family: str = ""
+    faults: tuple[str, ...] = ()
 
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("acks1-leader-kill", sc.acks1_leader_kill, family="replication"),
-        Scenario("acks-all-kill-rounds", sc.acks_all_kill_rounds, family="replication"),
+        Scenario("acks1-leader-kill", sc.acks1_leader_kill, family="replication",
+                 faults=sc.ACKS1_FAULTS),
+        Scenario("acks-all-kill-rounds", sc.acks_all_kill_rounds, family="replication",
+                 faults=sc.KILL_ROUNDS_FAULTS),
         Scenario(
             "zombie-leader-acks1",
             lambda c, w: ps.zombie_leader(c, w, acks="1"),
             network=True,
             family="controller isolation",
+            faults=ps.ZOMBIE_FAULTS,
         ),
         Scenario(
             "zombie-leader-acks-all",
             lambda c, w: ps.zombie_leader(c, w, acks="all"),
             network=True,
             family="controller isolation",
+            faults=ps.ZOMBIE_FAULTS,
         ),
         Scenario(
             "producer-retry-duplicates",
             lambda c, w: ps.retry_duplicates(c, w, idempotence=False),
             network=True,
             family="producer retries",
+            faults=ps.RETRY_FAULTS,
         ),
         Scenario(
             "producer-retry-idempotent",
             lambda c, w: ps.retry_duplicates(c, w, idempotence=True),
             network=True,
             family="producer retries",
+            faults=ps.RETRY_FAULTS,
         ),
         Scenario(
             "idempotent-epoch-bump-java",
             lambda c, w: ps.epoch_bump_set_up(c, w, client="java"),
             network=True,
             family="producer retries",
+            faults=ps.EPOCH_BUMP_FAULTS,
         ),
         Scenario(
             "idempotent-epoch-bump-librdkafka",
             lambda c, w: ps.epoch_bump_set_up(c, w, client="librdkafka"),
             network=True,
             family="producer retries",
+            faults=ps.EPOCH_BUMP_FAULTS,
         ),
         Scenario(
             "commit-before-processing-crash",
             sc.commit_before_processing_crash,
             family="consumer groups",
+            faults=sc.CONSUMER_CRASH_FAULTS,
         ),
-        Scenario("auto-commit-crash", sc.auto_commit_crash, family="consumer groups"),
+        Scenario("auto-commit-crash", sc.auto_commit_crash, family="consumer groups",
+                 faults=sc.CONSUMER_CRASH_FAULTS),
         Scenario(
             "auto-commit-store-on-return-crash",
             sc.auto_commit_store_on_return_crash,
             family="consumer groups",
+            faults=sc.CONSUMER_CRASH_FAULTS,
         ),
         Scenario("txn-zombie-broker-kill", txn.txn_zombie_broker_kill_scenario,
-                 family="transactions"),
+                 family="transactions", faults=txn.RUN_FAULTS),
     )
 }
 

@@ -68,8 +68,11 @@ def observe(history: Sequence[Event] | Sequence[Op]) -> dict[str, list[checker.A
 
 
 def _final_read(ops: Sequence[Op]) -> Op | None:
-    """The history's last complete read (None when there is none)."""
-    reads = [o for o in ops if o.f == "poll" and o.extra.get("complete")]
+    """The history's last complete read, finished or not (None when there is none): one that
+    timed out has its completion's ``complete: false`` over the invocation's ``true``, and
+    is found by its ``incomplete`` keys (history.read_end_marks)."""
+    reads = [o for o in ops if o.f == "poll"
+             and (o.extra.get("complete") or "incomplete" in o.extra)]
     return reads[-1] if reads else None
 
 

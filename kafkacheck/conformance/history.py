@@ -16,7 +16,10 @@ Functions (``f``):
   offsets and the ``ok`` completion the acknowledged ones.
 * ``poll``: the completion's value is ``{key: [[offset, value], ...]}``.  A
   completion with ``"complete": true`` is a *complete read*: it read each key
-  in ``"ends"`` from the log start up to that end offset.
+  in ``"ends"`` from the log start up to that end offset.  One whose deadline
+  passed first (:func:`read_end_marks`) carries ``"complete": false`` and
+  ``"incomplete"``, the keys it did not read to their end: it is no complete
+  read, and a final read that timed out.
 * ``assign`` / ``subscribe`` / ``crash`` / ``nemesis``: bookkeeping; the
   checkers only use ``assign``/``subscribe`` to reset per-process poll order.
 
@@ -120,6 +123,22 @@ class HistoryWriter:
     def __exit__(self, *exc: object) -> None:
         """Close on exit."""
         self.close()
+
+
+def read_end_marks(keys: Sequence[str], reached: Mapping[str, int],
+                   answers: Sequence[Mapping[str, int]], done: bool) -> dict[str, Any]:
+    """The fields a complete read's completion carries besides its records: ``ends`` (the
+    last high-watermark answer) and ``end_answers``; when ``done`` is false (its deadline
+    passed first) also ``complete: false`` and ``incomplete``, the keys whose next offset
+    ``reached`` is not that end (every key when no end was answered), so that the judge
+    says the read timed out instead of finding no complete read."""
+    marks: dict[str, Any] = {"ends": dict(answers[-1]) if answers else {},
+                             "end_answers": len(answers)}
+    if not done:
+        short = sorted(k for k in keys
+                       if not answers or reached.get(k, -1) != answers[-1].get(k))
+        marks.update(complete=False, incomplete=short or list(keys))
+    return marks
 
 
 def read_events(path: Path | str) -> list[Event]:

@@ -3,10 +3,17 @@
 The data are the files under ``reports/data/`` written by the conformance commands:
 ``conformance-summary.json`` (``kafkacheck conformance run``), ``soak-*.json``
 (``kafkacheck conformance soak``) and ``conformance-failure-demo.json``
-(``kafkacheck conformance judge --variant``).  Every prediction on the page is made again
-from the model when the page is generated, and the recorded observed counts are judged
-against it, so a model change that forbids something Kafka was seen doing turns the page
-red.  Everything the page states is computed, except the section marked as notes.
+(``kafkacheck conformance judge --variant``).  The predictions of the scenario and soak
+sections are made again from the model when the page is generated, and the recorded
+observed counts are judged against them, so a model change that forbids something Kafka
+was seen doing turns the page red.  The failure-on-purpose section is not: it shows the
+verdict ``judge --variant`` recorded.  The histories themselves are not committed (their
+``history_path`` names where the run wrote them), so the counts are recorded data.  Where a
+prediction is not the run's (a run of many rounds predicted with the faults of one round,
+soak rounds whose faults no model run has together, a fault a scenario injects that its
+recorded prediction lacks), the model runs table says so, computed from the scenario
+(:data:`~.catalog.SCENARIOS`) and fault (:data:`~.predict.FAULTS`) definitions.
+Everything else the page states is computed, except the section marked as notes.
 """
 
 from __future__ import annotations
@@ -14,20 +21,35 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .catalog import PENDING_FAMILIES, SCENARIOS
 from .conform import FAIL, rejudge
-from .predict import KINDS, Prediction, RunConfig, predict
+from .predict import FAULTS, KINDS, Prediction, RunConfig, predict, together
 from .result import ops_text
 from .soak import FOCUS as SOAK_FOCUS
+from .soak import KINDS as SOAK_KINDS
+from .soak import split_rounds
 
 SUMMARY = "data/conformance-summary.json"
 #: Runs of single scenarios recorded apart (``conformance run --scenarios X --out ...``).
 EXTRA_SUMMARIES = "data/conformance-summary-*.json"
 SOAKS = "data/soak-*.json"
 FAILURE_DEMO = "data/conformance-failure-demo.json"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A way a prediction is not the recorded run's: a line for the run's section, the
+    faults it concerns (the model runs standing for them, or made for them, name it in their
+    last column) and those words (``{n}``: ``count`` summed over a model run's gaps)."""
+
+    text: str
+    faults: frozenset[str]
+    short: str
+    count: int = 0
 
 
 def _load(path: Path) -> Any:
@@ -58,16 +80,68 @@ def _other_observed(j: dict[str, Any], focus: list[str]) -> str:
 
 
 def _note_runs(all_runs: dict[tuple[Any, ...], dict[str, Any]], prediction: Prediction,
-               used_by: str) -> None:
-    """Remember the model runs behind a prediction, merged by (model, settings, bounds)."""
+               used_by: str, gaps: Sequence[Gap] = ()) -> None:
+    """Remember the model runs behind a prediction, merged by (model, settings, bounds),
+    with the ``gaps`` that concern each (a fault it stands for, or a model a fault needs)."""
     for o in prediction.outcomes:
         key = (o.run.model, o.run.settings, o.run.bounds)
         entry = all_runs.setdefault(key, {"outcome": o, "stands_for": set(), "notes": set(),
-                                          "used_by": []})
+                                          "used_by": [], "gaps": {}})
         entry["stands_for"].update(o.run.stands_for)
         entry["notes"].update(o.run.abstractions)
         if used_by not in entry["used_by"]:
             entry["used_by"].append(used_by)
+        for gap in gaps:
+            models = {k.split("#")[0] for f in gap.faults if f in FAULTS for k in FAULTS[f].bounds}
+            if gap.faults & set(o.run.stands_for) or o.run.model in models:
+                words = entry["gaps"].setdefault(used_by, {})
+                words[gap.short] = words.get(gap.short, 0) + gap.count
+
+
+def scenario_gaps(s: dict[str, Any]) -> list[Gap]:
+    """Where a recorded scenario's prediction is not the run: each fault its definition
+    (:data:`~.catalog.SCENARIOS`) injects that the recorded prediction lacks, faults that no
+    model run has at once (:func:`~.predict.together`), and a run of many rounds (its
+    details' round log) predicted with the faults of one round."""
+    name, faults = s["scenario"], set(s["faults"])
+    declared = SCENARIOS[name].faults if name in SCENARIOS else ()
+    gaps = [Gap(f"`{name}` injects {f} ({FAULTS[f].description}): not in its recorded "
+                "prediction", frozenset({f}), f"{f} not predicted")
+            for f in declared if f not in faults]
+    if not together(faults):
+        gaps.append(Gap(f"`{name}`: {' + '.join(sorted(faults))} judged per fault (no model "
+                        "run has them at once)", frozenset(faults),
+                        f"{' + '.join(sorted(faults))} judged per fault"))
+    rounds = s.get("details", {}).get("rounds")
+    if isinstance(rounds, list) and len(rounds) > 1:
+        gaps.append(Gap(f"`{name}`: {len(rounds)} rounds predicted with the faults of one "
+                        "round", frozenset(faults),
+                        f"{len(rounds)} rounds predicted with the faults of one"))
+    return gaps
+
+
+def soak_gaps(name: str, data: dict[str, Any]) -> list[Gap]:
+    """Where a soak's prediction is not the run: its rounds predicted with one fault of each
+    kind, and each combination of a round's faults that no model fault stands for together
+    (:func:`~.soak.split_rounds`), judged per fault."""
+    rounds = data.get("rounds", [])
+    gaps = [Gap(f"`{name}`: {len(rounds)} rounds predicted with one fault of each kind (the "
+                "faults of one round)", frozenset(data["faults"]),
+                f"{len(rounds)} rounds predicted with the faults of one")]
+    for kinds, count in split_rounds(rounds).items():
+        gaps.append(Gap(f"`{name}`: {count} round{'s' if count > 1 else ''} of "
+                        f"{' + '.join(kinds)} judged per fault (no model run has them at once)",
+                        frozenset(SOAK_KINDS[k][1] for k in kinds if k in SOAK_KINDS),
+                        "rounds with two faults judged per fault: {n}", count))
+    return gaps
+
+
+def _gap_lines(gaps: Sequence[Gap]) -> list[str]:
+    """The gaps of a section as a list under its table (the model runs table sums them up)."""
+    if not gaps:
+        return []
+    return (["Where the prediction is not the run (computed from the scenario and fault "
+             "definitions):", ""] + [f"- {g.text}" for g in gaps] + [""])
 
 
 def _rejudged(entry: dict[str, Any], focus: Sequence[str]) -> tuple[dict[str, Any], Prediction]:
@@ -96,10 +170,15 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
         "Each recorded run wrote a Jepsen-style history; the anomaly kinds derived from it "
         "(lost, duplicated, reordered, inconsistent offsets, skipped, ...) are judged against "
         "the kinds the model allows for the run's configuration and faults. The model runs "
-        "below were made when this page was generated. A kind observed that the model says "
+        "below were made when this page was generated; the failure on purpose is the verdict "
+        "its command recorded. The histories are not committed: the observed counts are the "
+        "recorded ones. A kind observed that the model says "
         "cannot happen is a **FAIL**; a final read that did not complete is a **FAIL**, and so "
         "is a run that did not observe what it names (no send acknowledged, a fault never "
-        "injected, a group that never polled); a kind no model run covers is **not covered**.",
+        "injected, a group that never polled); a kind no model run covers is **not covered**. "
+        "A run of many rounds is predicted with the faults of one round; the last column of "
+        "the model runs table names that and any fault a run injected that its prediction "
+        "lacks.",
         ""]
     all_runs: dict[tuple[Any, ...], dict[str, Any]] = {}
     if summary is not None:
@@ -146,9 +225,11 @@ def _summary_section(summary: dict[str, Any],
         "|---|---|---|---|---|---|---|",
     ]
     failures = []
+    gaps: list[Gap] = []
     for s in summary.get("scenarios", []):
         j, prediction = _rejudged(s, s["focus"])
-        _note_runs(all_runs, prediction, f"`{s['scenario']}`")
+        gaps += scenario_gaps(s)
+        _note_runs(all_runs, prediction, f"`{s['scenario']}`", scenario_gaps(s))
         pred, obs = _kinds_text(j, s["focus"])
         verdict = j["verdict"] if j["verdict"] != FAIL else "**FAIL**"
         lines.append(
@@ -157,6 +238,7 @@ def _summary_section(summary: dict[str, Any],
         if j["verdict"] == FAIL:
             failures.append((s, j))
     lines.append("")
+    lines += _gap_lines(gaps)
     lines += ["Per scenario: what it did, the settings, and the counts.", ""]
     for s in summary.get("scenarios", []):
         ops = s.get("ops", {})
@@ -191,6 +273,12 @@ def _details_text(s: dict[str, Any]) -> str:
             parts.append("client errors: " + "; ".join(f"`{e[:160]}`" for e in d["errors"][:2]))
     if "rounds" in d and isinstance(d["rounds"], list):
         parts.append(f"{len(d['rounds'])} rounds")
+    attempts = d.get("attempts") or []
+    if len(attempts) > 1:  # every attempt's recorded verdict: none is hidden by the next
+        parts.append("attempts (as recorded): " + ", ".join(
+            f"{a['attempt']} {a['verdict']}"
+            + (f" ({'; '.join(a['problems'])[:160]})" if a.get("problems") else "")
+            for a in attempts))
     return (" " + "; ".join(parts) + ".") if parts else ""
 
 
@@ -219,7 +307,8 @@ def _soak_section(path: Path, data: dict[str, Any],
                   all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
     """Figures and verdict of one recorded soak."""
     j, prediction = _rejudged(data, SOAK_FOCUS)
-    _note_runs(all_runs, prediction, f"`{path.name}`")
+    gaps = soak_gaps(path.name, data)
+    _note_runs(all_runs, prediction, f"`{path.name}`", gaps)
     f = data["figures"]
     cfg = data["soak"]
     cluster = data.get("cluster") or {}
@@ -257,6 +346,7 @@ def _soak_section(path: Path, data: dict[str, Any],
     for k in j["kinds"]:
         lines.append(f"| {k['label']} | {k['observed']:,} | {k['predicted']} | {k['verdict']} |")
     lines.append("")
+    lines += _gap_lines(gaps)
     if j["verdict"] == FAIL:
         lines += _failure_text(path.name, j, data.get("history_path", ""))
     lines += [f"Replay the faults of this run: `kafkacheck conformance soak --replay {path}`.", ""]
@@ -273,7 +363,11 @@ def _demo_section(demo: dict[str, Any] | None) -> list[str]:
         f"`kafkacheck conformance judge --result {demo['result']} --scenario "
         f"{demo['scenario']} " + " ".join(f"--variant {v}" for v in demo["variant"])
         + f"` judged the recorded history against a model variant; verdict: "
-        f"**{demo['verdict']}**.", ""]
+        f"**{demo['verdict']}**. This section shows what that command recorded "
+        f"(`reports/{FAILURE_DEMO}`): unlike the sections above, nothing in it is predicted "
+        "or judged again when the page is generated, and the command needs the run's history, "
+        "which is not committed (record a run with `kafkacheck conformance run --workdir DIR "
+        "--out FILE`, then give its FILE to `--result`).", ""]
     lines += _failure_text(str(demo["scenario"]), demo, "")
     return lines
 
@@ -316,10 +410,14 @@ def _runs_section(all_runs: dict[tuple[Any, ...], dict[str, Any]]) -> list[str]:
 
 
 def _differs(entry: dict[str, Any], outcome: Any) -> list[str]:
-    """Where a model run differs from the cluster: its abstractions, and any fault its
-    bounds offered that never fired (its holds say nothing about that fault)."""
+    """Where a model run differs from the cluster: its abstractions, where its prediction is
+    not the recorded run (:func:`scenario_gaps`, :func:`soak_gaps`), and any fault its bounds
+    offered that never fired (its holds say nothing about that fault)."""
     never = list(getattr(outcome, "never_injected", ()))
-    return sorted(entry["notes"]) + ([f"never injected: {', '.join(never)}"] if never else [])
+    gaps = [f"{user}: " + ", ".join(short.format(n=n) for short, n in words.items())
+            for user, words in entry.get("gaps", {}).items()]
+    return (sorted(entry["notes"]) + gaps
+            + ([f"never injected: {', '.join(never)}"] if never else []))
 
 
 def _notes() -> list[str]:

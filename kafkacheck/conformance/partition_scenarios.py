@@ -19,9 +19,18 @@ from typing import Any
 from .cluster import ClusterError, KafkaCluster
 from .history import HistoryWriter, tp_key
 from .network import CLIENTS, Link, NetworkError
-from .result import ScenarioResult, finish
+from .result import ScenarioResult, attempt_record, finish, may_retry
 from .scenarios import _suffix, run_config
 from .workloads import HistoryProducer, ProducerSettings, Pump, complete_read
+
+#: The faults (:data:`~.predict.FAULTS`) each scenario of this module injects: its
+#: prediction's and the catalog's (the report names a fault a recorded run's prediction lacks).
+ZOMBIE_FAULTS = ("leader-isolated",)
+RETRY_FAULTS = ("lost-response",)
+EPOCH_BUMP_FAULTS = ("follower-cut", "lost-response")
+#: The problem of an epoch-bump run whose leader did not both reject r0 and append r1.
+SET_UP_MISSED = ("the set-up did not happen (the leader did not both reject r0 and append r1): "
+                 "the run cannot show the epoch bump it is about")
 
 
 def _network(cluster: KafkaCluster) -> Any:
@@ -120,7 +129,7 @@ def zombie_leader(
             min_insync_replicas=int(min_isr),
             idempotence=idempotent,
         ),
-        ["leader-isolated"],
+        list(ZOMBIE_FAULTS),
         hpath,
         {
             "topic": {"partitions": 1, "replication.factor": 3, **topic_conf},
@@ -209,7 +218,7 @@ def retry_duplicates(
         "while its requests get through, so the producer retries batches that were written",
         ["duplicate"],
         run_config(cluster, acks="all", min_insync_replicas=2, idempotence=idempotence),
-        ["lost-response"],
+        list(RETRY_FAULTS),
         hpath,
         {
             "topic": {"partitions": 1, "replication.factor": 3, **topic_conf},
@@ -402,7 +411,7 @@ def epoch_bump(
         run_config(
             cluster, acks="all", min_insync_replicas=2, replication_factor=2, idempotence=True
         ),
-        ["follower-cut", "lost-response"],
+        list(EPOCH_BUMP_FAULTS),
         hpath,
         {
             "topic": {"partitions": 1, "replication.factor": 2, **topic_conf},
@@ -414,22 +423,29 @@ def epoch_bump(
         t0,
         details=details,
         # Without both set-up steps no epoch bump can follow: the run shows nothing of it.
-        problems=[] if details.get("set_up") else [
-            "the set-up did not happen (the leader did not both reject r0 and append r1): "
-            "the run cannot show the epoch bump it is about"],
+        problems=[] if details.get("set_up") else [SET_UP_MISSED],
     )
 
 
 def epoch_bump_set_up(
     cluster: KafkaCluster, workdir: Path, client: str, attempts: int = 3
 ) -> ScenarioResult:
-    """:func:`epoch_bump` again (new topic) until the leader confirmed both set-up steps."""
-    result = epoch_bump(cluster, workdir / "attempt-1", client=client)
-    for i in range(2, attempts + 1):
-        if result.details.get("set_up"):
-            break
+    """:func:`epoch_bump` again (new topic) until the leader confirmed both set-up steps.
+
+    An attempt is run again only when the missed set-up is its only problem and no kind
+    failed (:func:`~.result.may_retry`); any other attempt, a FAIL above all, is the result.
+    Every attempt's judgement is kept in ``details["attempts"]``.
+    """
+    result: ScenarioResult | None = None
+    tried: list[dict[str, Any]] = []
+    for i in range(1, attempts + 1):
         result = epoch_bump(cluster, workdir / f"attempt-{i}", client=client)
         result.rounds = i
+        tried.append(attempt_record(i, result))
+        if result.details.get("set_up") or not may_retry(result, [SET_UP_MISSED]):
+            break
+    assert result is not None
+    result.details["attempts"] = tried
     return result
 
 

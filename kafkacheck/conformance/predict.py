@@ -226,6 +226,14 @@ FAULTS: dict[str, Fault] = {
             ("kill-broker",),
         ),
         Fault(
+            # Kafka: PartitionChangeBuilder.electPreferredLeader (ElectLeaders, KIP-460); the
+            # models' leader_changes bound, a move to any live ISR member, includes it
+            "leader-move",
+            "a leadership move without a crash: a preferred-leader election",
+            {"replication": {"leader_changes": 1}, "producer": {"leader_changes": 1}},
+            ("preferred-election",),
+        ),
+        Fault(
             "controller-kill",
             "SIGKILL of a KRaft controller process, restarted later",
             {"controller#crash": {"crashes": 1, "restarts": 1}},
@@ -283,6 +291,22 @@ FAULTS: dict[str, Fault] = {
         ),
     )
 }
+
+
+def together(faults: Iterable[str]) -> bool:
+    """Whether one model run stands for all of ``faults`` at once: each fault has bounds in
+    that run and no two of them the same bound (:func:`plan` merges a shared bound by the
+    larger value, so two faults on it count as one).  One fault is always together.  The
+    run's presence in a plan (transactional or producer-less configurations drop some) is
+    not checked."""
+    names = sorted(set(faults))
+    if len(names) < 2:
+        return True
+    for key in set.intersection(*(set(FAULTS[f].bounds) for f in names)):
+        bounds = [set(FAULTS[f].bounds[key]) for f in names]
+        if sum(len(b) for b in bounds) == len(set().union(*bounds)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

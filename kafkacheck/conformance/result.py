@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import checker
-from .conform import Judgement, judge
+from .conform import CONFORMS, FAIL, NOT_COVERED, Judgement, judge
 from .history import read_events
 from .predict import KINDS, ModelFactory, RunConfig, predict
 
@@ -83,6 +84,31 @@ class ScenarioResult:
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
         return asdict(self)
+
+
+def attempt_record(attempt: int, result: ScenarioResult) -> dict[str, Any]:
+    """One attempt of a retried scenario as its details keep it: its history and its whole
+    judgement but the prediction (the same for every attempt), so no attempt's verdict is
+    lost when a later one is kept."""
+    judgement = {k: v for k, v in result.judgement.items() if k != "prediction"}
+    return {"attempt": attempt, "history_path": result.history_path, **judgement}
+
+
+def may_retry(result: ScenarioResult, set_up_problems: Sequence[str]) -> bool:
+    """Whether a retried scenario may make another attempt instead of keeping this one.
+
+    Only an attempt that shows nothing against the model: no kind FAIL or not covered, and
+    a verdict that is conforms (the run did not show what it is about) or FAIL for
+    ``set_up_problems`` alone (a set-up or a fault that did not happen).  Any other
+    attempt is the scenario's result: a later clean attempt must not hide it.
+    """
+    j = result.judgement
+    if any(k["verdict"] in (FAIL, NOT_COVERED) for k in j["kinds"]):
+        return False
+    if j["verdict"] == CONFORMS:
+        return True
+    problems = list(j.get("problems", []))
+    return j["verdict"] == FAIL and bool(problems) and set(problems) <= set(set_up_problems)
 
 
 def finish(

@@ -15,15 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from .cluster import ClusterError, KafkaCluster
+from .conform import injection_problems
 from .history import OK, HistoryWriter, merge_files, read_events, tp_key
 from .predict import RunConfig
-from .result import ScenarioResult, finish
+from .result import ScenarioResult, attempt_record, finish, may_retry
 from .workloads import (
     ConsumerSettings,
     HistoryProducer,
     ProducerSettings,
     complete_read,
 )
+
+#: The faults (:data:`~.predict.FAULTS`) each scenario of this module injects: its
+#: prediction's and the catalog's (the report names a fault a recorded run's prediction lacks).
+ACKS1_FAULTS = ("broker-kill", "pause")
+KILL_ROUNDS_FAULTS = ("broker-kill", "leader-move")
+CONSUMER_CRASH_FAULTS = ("consumer-crash",)
 
 
 def _suffix() -> str:
@@ -161,7 +168,7 @@ def acks1_leader_kill(
             idempotence=False,
             unclean=unclean_used,
         ),
-        ["broker-kill", "pause"],
+        list(ACKS1_FAULTS),
         hpath,
         {
             "topic": {"partitions": 1, "replication.factor": 3, **topic_conf},
@@ -223,8 +230,11 @@ def acks_all_kill_rounds(
     """acks=all + idempotence: SIGKILL a random node and restart it, ``rounds`` times; no loss.
 
     A producer thread sends continuously; each round kills one node (leader or
-    follower, chosen at random), keeps it down ``down_s`` seconds, restarts it and
-    waits until every partition has its full ISR again.  A complete read follows.
+    follower, chosen at random), keeps it down ``down_s`` seconds, restarts it,
+    waits until every partition has its full ISR again and asks for a preferred-leader
+    election (recorded as the nemesis action ``preferred-election``: the fault
+    ``leader-move``).  A complete read follows.  The prediction is made with the faults of
+    one round (one kill, one leader move), whatever ``rounds`` is.
     """
     t0 = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -266,13 +276,17 @@ def acks_all_kill_rounds(
                 hw.note("nemesis", "restart", node, round=r)
                 cluster.wait_brokers([node], timeout_s=60)
                 _full_isr(cluster, topic, partitions, 60)
-                # move leadership back to preferred replicas so later kills hit leaders too
+                # move leadership back to preferred replicas so later kills hit leaders too:
+                # a leadership move without a crash, the fault leader-move of the prediction
+                hw.note("nemesis", "preferred-election", topic, round=r)
                 _preferred_election(cluster, topic, partitions)
+                after = {p: cluster.partition_state(topic, p).leader for p in range(partitions)}
                 round_log.append(
                     {
                         "round": r,
                         "killed": node,
                         "was_leader_of": [p for p, ld in leaders.items() if ld == node],
+                        "leaders_after_election": after,
                         "seconds": round(time.monotonic() - rt, 2),
                     }
                 )
@@ -292,7 +306,7 @@ def acks_all_kill_rounds(
         run_config(
             cluster, acks="all", min_insync_replicas=2, idempotence=True, partitions=partitions
         ),
-        ["broker-kill"],
+        list(KILL_ROUNDS_FAULTS),
         hpath,
         {
             "topic": {"partitions": partitions, "replication.factor": 3, **topic_conf},
@@ -300,7 +314,8 @@ def acks_all_kill_rounds(
             "rate_per_s": rate_per_s,
             "down_s": down_s,
             "seed": seed,
-            "faults": "SIGKILL one random broker per round, restart after down_s",
+            "faults": "SIGKILL one random broker per round, restart after down_s, then a "
+            "preferred-leader election",
         },
         t0,
         rounds=len(round_log),
@@ -522,9 +537,18 @@ def _consumer_result(
     records: int,
     attempts: int,
 ) -> ScenarioResult:
-    """Run a racy consumer crash up to ``attempts`` times until ``focus`` is observed."""
+    """Run a racy consumer crash up to ``attempts`` times until ``focus`` is observed.
+
+    An attempt is run again only when it shows nothing against the model
+    (:func:`~.result.may_retry`: the kill did not happen, or the race did not show the focus);
+    any other attempt, a FAIL above all, ends the loop and is the result.  Every attempt's
+    judgement is kept in ``details["attempts"]``.
+    """
     t0 = time.monotonic()
     result: ScenarioResult | None = None
+    # the kill never happened: the attempt says nothing, another one may
+    not_killed = injection_problems((), CONSUMER_CRASH_FAULTS)
+    tried: list[dict[str, Any]] = []
     for i in range(1, attempts + 1):
         raw = run(workdir / f"attempt-{i}")
         result = finish(
@@ -532,7 +556,7 @@ def _consumer_result(
             description,
             [focus],
             run_config(cluster, acks="all", idempotence=False, commit=strategy),
-            ["consumer-crash"],
+            list(CONSUMER_CRASH_FAULTS),
             raw["history"],
             {
                 "consumer": raw["consumer_settings"],
@@ -543,9 +567,11 @@ def _consumer_result(
             rounds=i,
             details={k: raw[k] for k in ("crash", "topic", "group", "records_in_log")},
         )
-        if result.observed(focus):
+        tried.append(attempt_record(i, result))
+        if result.observed(focus) or not may_retry(result, not_killed):
             break
     assert result is not None
+    result.details["attempts"] = tried
     return result
 
 

@@ -31,7 +31,7 @@ from .cluster import SPLIT, ClusterError, KafkaCluster
 from .conform import judge, observe
 from .history import HistoryWriter, as_ops, merge_files, read_events, tp_key
 from .partition_scenarios import isolate
-from .predict import RunConfig, predict
+from .predict import RunConfig, predict, together
 from .scenarios import _full_isr, _suffix, run_config, spawn_consumer
 from .workloads import ConsumerSettings, HistoryProducer, ProducerSettings, Pump, complete_read
 
@@ -303,8 +303,7 @@ def run_soak(
                     hw.note("nemesis", fault.kind, fault.targets, round=r, role=fault.role)
                     apply(cluster, group, fault)
                     kinds_used.add(KINDS[fault.kind][1])
-                kills = [f for f in faults if f.kind == "kill-broker"]
-                if len(kills) > 1 or (kills and any(f.kind == "pause-broker" for f in faults)):
+                if overlap_fault([f.kind for f in faults]) is not None:
                     overlapping_kills = True
                 time.sleep(hold)
                 hw.note("nemesis", "heal", None, round=r)
@@ -364,6 +363,35 @@ def run_soak(
         "unresolved_at_close": unresolved,
         "cluster": cluster.describe(),
     }
+
+
+def overlap_fault(kinds: Sequence[str]) -> str | None:
+    """The model fault that stands for a round's faults together (two broker kills, or a
+    kill and a pause: ``broker-kill-overlapping``), or None: each of the round's faults is
+    then predicted on its own, by the model runs of its kind (see :func:`split_rounds`)."""
+    kills = sum(1 for k in kinds if k == "kill-broker")
+    if kills > 1 or (kills and "pause-broker" in kinds):
+        return "broker-kill-overlapping"
+    return None
+
+
+def split_rounds(rounds: Sequence[dict[str, Any]]) -> dict[tuple[str, ...], int]:
+    """How many recorded rounds had two or more faults that no model run has at once, per
+    combination of kinds: no model fault stands for them together (:func:`overlap_fault`),
+    and they are the same model fault twice or faults no one run bounds apart
+    (:func:`~.predict.together`).  The prediction judges each such fault with the runs made
+    for it, never with the others of its round."""
+    out: dict[tuple[str, ...], int] = {}
+    for r in rounds:
+        kinds = [f["kind"] for f in r["faults"]]
+        if len(kinds) < 2 or overlap_fault(kinds) is not None:
+            continue
+        faults = [KINDS[k][1] for k in kinds]
+        if len(set(faults)) == len(faults) and together(faults):
+            continue
+        key = tuple(sorted(kinds))
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _describe(fault: Fault) -> str:

@@ -81,6 +81,9 @@ class TxnRun:
     reads: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
     stable: bool = False  # the last stable offset reached the high watermark before reading
     seconds: float = 0.0
+    #: the isolation levels whose read's deadline passed before it reached every
+    #: partition's end (:func:`_read`): those reads are partial
+    reads_timed_out: list[str] = field(default_factory=list)
 
     def expected(self, writer: str, txn: int) -> set[tuple[int, str]]:
         """Every (partition, value) transaction ``txn`` of ``writer`` wrote."""
@@ -171,7 +174,8 @@ RUN_FAULTS = ("broker-kill", "producer-zombie")
 def txn_problems(run: TxnRun, faults: Sequence[str] = ()) -> list[str]:
     """Why the run cannot support a verdict (empty when it can): its reads ended early or came
     before the last stable offset settled, no transaction committed, read_committed returned
-    nothing, or a fault of ``faults`` (the prediction's) was never injected."""
+    nothing, a read timed out before the partitions' ends, or a fault of ``faults`` (the
+    prediction's) was never injected."""
     problems = []
     if not run.reads:
         problems.append("the run ended early: a transaction's outcome was never reported "
@@ -185,6 +189,9 @@ def txn_problems(run: TxnRun, faults: Sequence[str] = ()) -> list[str]:
                         "asked of it")
     if run.reads and not run.reads.get("read_committed"):
         problems.append("read_committed returned no record: nothing was read to judge")
+    problems += [f"the {isolation} read timed out before the end of every partition: a "
+                 "record it did not reach cannot be told from a missing one"
+                 for isolation in run.reads_timed_out]
     return problems + injection_problems(run.nemesis_actions(), faults)
 
 
@@ -324,8 +331,9 @@ class _Writer:
 
 
 def _read(cluster: KafkaCluster, topic: str, partitions: int, isolation: str,
-          timeout_s: float) -> list[tuple[int, int, str]]:
-    """Every record ``isolation`` returns from both partitions' start to their end."""
+          timeout_s: float) -> tuple[list[tuple[int, int, str]], bool]:
+    """Every record ``isolation`` returns from both partitions' start to their end, and
+    whether it reached every end (False: the deadline passed first, the read is partial)."""
     from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
     c = Consumer(cluster.client_config(**{
@@ -348,7 +356,7 @@ def _read(cluster: KafkaCluster, topic: str, partitions: int, isolation: str,
             out.append((msg.partition(), msg.offset(), msg.value().decode()))
     finally:
         c.close()
-    return out
+    return out, len(at_end) >= partitions
 
 
 def _wait_stable(cluster: KafkaCluster, topic: str, partitions: int,
@@ -503,7 +511,9 @@ def txn_zombie_broker_kill(cluster: KafkaCluster, transactions: int = 6, records
     newer.producer.flush(10)
     run.stable = _wait_stable(cluster, topic, partitions, 30.0)
     for isolation in ("read_committed", "read_uncommitted"):
-        run.reads[isolation] = _read(cluster, topic, partitions, isolation, 30.0)
+        run.reads[isolation], whole = _read(cluster, topic, partitions, isolation, 30.0)
+        if not whole:
+            run.reads_timed_out.append(isolation)
     run.seconds = round(time.monotonic() - t0, 2)
     return run
 

@@ -39,7 +39,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
-from .history import FAIL, INFO, OK, Event, HistoryWriter, tp_key
+from .history import FAIL, INFO, OK, Event, HistoryWriter, read_end_marks, tp_key
 
 STRATEGIES = ("auto", "auto-store-on-return", "before", "after")
 
@@ -254,7 +254,8 @@ def complete_read(
     there (a read past an answered end shows the answer was stale: a deposed leader
     can answer with its old high watermark right after a partition heals).  The
     completion carries ``complete: true`` and the ``ends``; if the deadline passes
-    first it is still ``ok`` (what was read was read) but marked ``incomplete``.
+    first it is still ``ok`` (what was read was read) but marked ``complete: false`` and
+    ``incomplete`` (:func:`~.history.read_end_marks`), which the judge reports as timed out.
     """
     deadline = time.monotonic() + timeout_s
     inv = history.invoke(process, "poll", None, complete=True)
@@ -304,11 +305,7 @@ def complete_read(
                 time.sleep(confirm_s)
     finally:
         c.close()
-    extra: dict[str, Any] = {"ends": answers[-1] if answers else {}, "end_answers": len(answers)}
-    if not done:
-        short = sorted(k for k in keys if not answers or nxt.get(k, -1) != answers[-1].get(k))
-        extra.update(complete=False, incomplete=short or keys)
-    return history.complete(inv, OK, reads, **extra)
+    return history.complete(inv, OK, reads, **read_end_marks(keys, nxt, answers, done))
 
 
 @dataclass

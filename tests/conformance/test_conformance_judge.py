@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from kafkacheck.conformance import conform
 from kafkacheck.conformance.__main__ import _variant_factory
-from kafkacheck.conformance.history import Event
+from kafkacheck.conformance.history import Event, HistoryWriter, read_end_marks, read_events
 from kafkacheck.conformance.predict import (
     IMPOSSIBLE,
     KINDS,
@@ -50,6 +52,15 @@ class H:
     def read(self, pairs: list[list[Any]], ends: int, **extra: Any) -> H:
         self._add("reader", "invoke", "poll", None, complete=True)
         self._add("reader", "ok", "poll", {K: pairs}, complete=True, ends={K: ends}, **extra)
+        return self
+
+    def timed_out_read(self, pairs: list[list[Any]], ends: int) -> H:
+        """A complete read whose deadline passed before ``ends``, as complete_read writes
+        it: the invocation says complete, the completion the fields of read_end_marks."""
+        reached = {K: pairs[-1][0] + 1 if pairs else 0}
+        self._add("reader", "invoke", "poll", None, complete=True)
+        self._add("reader", "ok", "poll", {K: pairs},
+                  **read_end_marks([K], reached, [{K: ends}], done=False))
         return self
 
     def group_poll(self, pairs: list[list[Any]]) -> H:
@@ -102,7 +113,10 @@ def test_an_anomaly_no_model_run_covers_is_not_a_pass() -> None:
     ("history", "problem"),
     [
         (H().send("a", 0), "no complete read"),
-        (H().send("a", 0).read([], 1, incomplete=[K]), "timed out"),
+        # Audit: the test wrote complete=true with incomplete, a shape complete_read never
+        # writes; its timed-out read (complete=false) was reported as "no complete read"
+        (H().send("a", 0).timed_out_read([], 1), "the final read timed out before the end "
+                                                  "of ['t/0']"),
         (H().send("a", 0).read([], 0), "returned nothing"),
     ],
 )
@@ -181,3 +195,37 @@ def test_a_run_whose_judged_kinds_no_model_run_covers_is_not_covered() -> None:
     assert conform.render(j).splitlines() == [
         "conformance: not covered", "  no model run covers any kind judged (0 model runs)"]
     assert conform.rejudge(j.to_json(), blind).verdict == NOT_COVERED
+
+
+def test_a_final_read_that_complete_read_ended_at_its_deadline_is_reported_as_timed_out(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # the real writer, its consumer stubbed: the high watermark says 2, no record ever comes
+    from kafkacheck.conformance import workloads
+
+    class Stuck:
+        def __init__(self, conf: dict[str, Any]) -> None:
+            pass
+
+        def assign(self, partitions: list[Any]) -> None:
+            pass
+
+        def consume(self, num_messages: int, timeout: float) -> list[Any]:
+            time.sleep(0.02)
+            return []
+
+        def position(self, partitions: list[Any]) -> list[Any]:
+            return [SimpleNamespace(topic="t", partition=0, offset=0)]
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(workloads, "Consumer", Stuck)
+    monkeypatch.setattr(workloads, "high_watermarks", lambda conf, parts, timeout_s: {K: (0, 2)})
+    path = tmp_path / "history.jsonl"
+    with HistoryWriter(path) as hw:
+        inv = hw.invoke("producer", "send", [[K, None, "a"]])
+        hw.complete(inv, "ok", [[K, 0, "a"]])
+        done = workloads.complete_read({}, [("t", 0)], hw, timeout_s=0.2, confirm_s=0.01)
+    assert (done["complete"], done["incomplete"]) == (False, [K])
+    assert conform.final_read_problem(read_events(path)) == (
+        "the final read timed out before the end of ['t/0']")

@@ -24,6 +24,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -198,9 +199,45 @@ def test_a_run_that_injected_no_fault_committed_nothing_and_read_nothing_does_no
     assert _judged_run().nemesis_actions() == {"kill-broker", "pause-zombie"}
 
 
+def test_a_read_that_timed_out_before_the_partitions_ends_cannot_support_a_verdict():
+    # Audit: _read returned what it had when its 30 s deadline passed, with no marker: a
+    # partial read_committed read was judged as a whole one
+    run = _judged_run()
+    run.reads_timed_out = ["read_committed"]
+    judgement = judge_txn_run(run, predict(RUN_CONFIG, RUN_FAULTS, _small))
+    assert judgement.verdict == FAIL
+    assert judgement.problems == [
+        "the read_committed read timed out before the end of every partition: a record it "
+        "did not reach cannot be told from a missing one"]
+
+
+def test_the_transactions_read_says_when_its_deadline_passed_before_the_ends(monkeypatch):
+    import confluent_kafka
+
+    from kafkacheck.conformance import txn_scenario
+
+    class Silent:  # a consumer that never reaches a partition's end
+        def __init__(self, conf: Mapping[str, Any]) -> None:
+            pass
+
+        def assign(self, partitions: list[Any]) -> None:
+            pass
+
+        def poll(self, timeout: float) -> None:
+            return None
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(confluent_kafka, "Consumer", Silent)
+    cluster = SimpleNamespace(client_config=lambda **extra: dict(extra))
+    assert txn_scenario._read(cluster, "t", 2, "read_committed", 0.1) == ([], False)
+
+
 def test_a_recorded_run_reads_back_as_it_was_written(tmp_path: Path):
     run = _judged_run()
     path = tmp_path / "txn-run.json"
+    run.reads_timed_out = ["read_uncommitted"]
     path.write_text(json.dumps(run.to_json()))
     assert load_txn_run(path) == run
 
