@@ -180,8 +180,9 @@ def summary_line(result: CheckResult) -> str:
         return (f"INCOMPLETE: not checked: {unchecked_text(result)} ({counts}); the run "
                 "as a whole is not verified")
     if not result.proves:
-        return (f"INCOMPLETE: {result.engine} found no violation ({counts}); a random search "
-                "never proves a property")
+        cut = "" if result.stop_reason in ("", "walks done") else f"; {result.stop_reason}"
+        return (f"INCOMPLETE: {result.engine} found no violation ({counts}{cut}); a random "
+                "search never proves a property")
     return f"INCOMPLETE: {result.stop_reason} ({counts}); no property is verified"
 
 

@@ -19,7 +19,10 @@ the domain's ``forall``/``exists`` and serve all three questions:
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import itertools
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -210,7 +213,9 @@ def step_obligation(name: str) -> str:
 
 
 def prove_inductive(enc: Encoding, max_seconds: float | None = None) -> InductionResult:
-    """Check that the invariant is inductive and implies the property, for any broker count."""
+    """Check that the invariant is inductive and implies the property, for any broker count.
+
+    Ctrl-C raises Interrupted (no obligation is reported as the solver giving up for it)."""
     started = time.monotonic()
     deadline = None if max_seconds is None else started + max_seconds
     dom = SymbolicDomain()
@@ -221,11 +226,12 @@ def prove_inductive(enc: Encoding, max_seconds: float | None = None) -> Inductio
     cti: dict[str, dict[str, Any]] = {}
 
     def solve(*formulas: Any) -> Any:
+        # each obligation within 60 s and the time left; Ctrl-C raises Interrupted
         solver = z3.Solver()
-        left = 60.0 if deadline is None else max(0.001, deadline - time.monotonic())
-        solver.set("timeout", int(min(left, 60.0) * 1000))
         solver.add(*formulas)
-        return solver.check(), solver
+        limit = time.monotonic() + 60.0
+        return timed_check(solver, limit if deadline is None else min(limit, deadline)), \
+            solver
 
     def clauses(v: Vars) -> dict[str, Any]:
         return enc.invariant(v, dom)
@@ -277,7 +283,11 @@ def prove_inductive(enc: Encoding, max_seconds: float | None = None) -> Inductio
 
 @dataclass
 class BoundedResult:
-    """A bounded model-checking run: a violating trace within k steps, or none."""
+    """A bounded model-checking run: a violating trace within k steps, or none.
+
+    ``checked``: the most steps searched to the end with no violation (``depth`` when
+    complete, -1 when not even the initial states were); ``stop_reason`` says why a run
+    that is not complete stopped (a time limit, Ctrl-C, the solver giving up)."""
 
     brokers: int
     depth: int
@@ -285,6 +295,73 @@ class BoundedResult:
     trace: list[tuple[str, dict[str, Any]]]
     seconds: float
     complete_to_depth: bool = True
+    checked: int = -1
+    stop_reason: str = ""
+
+
+INTERRUPTED = "interrupted (Ctrl-C)"
+TIME_LIMIT = "time limit reached"
+SOLVER_UNKNOWN = "the solver gave up (unknown)"
+_GRACE_SECONDS = 1.0  # past the deadline a solver that ignores its timeout is interrupted
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a solver call or while building a formula (raised in place of the
+    KeyboardInterrupt that z3's ctypes calls wrap into ctypes.ArgumentError)."""
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C, as Python raises it or as ctypes wraps it while
+    converting a z3 call's argument ("ArgumentError: argument 1: KeyboardInterrupt")."""
+    if isinstance(exc, KeyboardInterrupt | Interrupted):
+        return True
+    return isinstance(exc, ctypes.ArgumentError) and "KeyboardInterrupt" in str(exc)
+
+
+def timed_check(solver: z3.Solver, deadline: float | None) -> Any:
+    """``solver.check()`` within the time left before ``deadline`` (z3's ``timeout``
+    parameter, and an interrupt if z3 overruns it), stoppable by Ctrl-C: the call runs in
+    a worker thread so that the main thread takes the signal and interrupts the solver
+    (z3 itself never returns to Python to let a KeyboardInterrupt through).  Raises
+    Interrupted on Ctrl-C."""
+    if deadline is not None:
+        solver.set("timeout", int(max(1.0, (deadline - time.monotonic()) * 1000)))
+    # z3's own SIGINT handler would swallow Ctrl-C (an "unknown" like any other): leave
+    # the signal to Python, whose main thread interrupts the solver below.
+    solver.set("ctrl_c", False)
+    out: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            out["verdict"] = solver.check()
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller's thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=work, name="z3-check", daemon=True)
+    # No z3 object may be freed (Z3_dec_ref) here while the worker is inside z3: the
+    # collector stays off during the wait (z3 contexts are not thread-safe).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+            if deadline is not None and time.monotonic() > deadline + _GRACE_SECONDS:
+                solver.interrupt()  # its answer is then unknown
+    except KeyboardInterrupt:
+        solver.interrupt()
+        worker.join(5.0)
+        raise Interrupted(INTERRUPTED) from None
+    finally:
+        if collecting:
+            gc.enable()
+    if "error" in out:
+        if is_interrupt(out["error"]):
+            raise Interrupted(INTERRUPTED)
+        raise out["error"]
+    if out["verdict"] == z3.unknown and "keyboard" in solver.reason_unknown():
+        raise Interrupted(INTERRUPTED)  # z3 took the signal after all
+    return out["verdict"]
 
 
 def bounded_check(enc: Encoding, brokers: int, depth: int,
@@ -293,56 +370,81 @@ def bounded_check(enc: Encoding, brokers: int, depth: int,
     """Search for a property violation within ``depth`` steps over ``brokers`` brokers.
 
     ``budgets`` maps a model bound (crashes, leader_changes...) to how many steps of the
-    actions consuming it a trace may take; bounds not named are unlimited.
+    actions consuming it a trace may take; bounds not named are unlimited.  The unrolling
+    grows one step at a time, each depth checked before the next is built, so a time
+    limit or Ctrl-C stops within one step and reports the depth searched to the end
+    (``checked``; a stuttering step makes the incremental unrolling the same question).
     """
     started = time.monotonic()
     deadline = None if max_seconds is None else started + max_seconds
     dom = FiniteDomain(brokers)
-    steps = [enc.declare(f"s{i}", dom) for i in range(depth + 1)]
-    solver = z3.Solver()
-    solver.add(enc.init(steps[0], dom), enc.wellformed(steps[0], dom))
     budgets = dict(budgets or {})
-    left = {b: z3.IntVal(v) for b, v in budgets.items()}
-    choice = [z3.Int(_fresh(f"action_{i}")) for i in range(depth)]
+    checked = -1
+
+    def stopped(reason: str) -> BoundedResult:
+        return BoundedResult(brokers, depth, False, [], time.monotonic() - started, False,
+                             checked, reason)
+
+    steps: list[Vars] = []
+    choice: list[Any] = []
     params_at: list[dict[str, dict[str, Any]]] = []
-    for i in range(depth):
-        options = []
-        params_at.append({})
-        for k, action in enumerate(enc.actions):
-            params = {p: dom.broker(f"a{i}_{action.name}_{p}") for p in action.params}
-            params_at[i][action.name] = params
-            options.append(z3.And(choice[i] == k, enc.transition(
-                action, steps[i], steps[i + 1], params, dom)))
-        options.append(z3.And(choice[i] == -1, _frame(enc, steps[i], steps[i + 1], dom)))
-        solver.add(z3.Or(*options))
-        for bound in budgets:
-            uses = [k for k, a in enumerate(enc.actions) if a.budget == bound]
-            spent = z3.If(z3.Or(*[choice[i] == k for k in uses]), 1, 0) if uses else 0
-            left[bound] = left[bound] - spent
-            solver.add(left[bound] >= 0)
-    for i in range(depth + 1):
-        if deadline is not None:
-            solver.set("timeout", int(max(1.0, (deadline - time.monotonic()) * 1000)))
-        solver.push()
-        solver.add(z3.Not(enc.property(steps[i], dom)))
-        verdict = solver.check()
-        if verdict == z3.sat:
-            model = solver.model()
-            trace = [("Init", enc.describe(model, steps[0], dom))]
-            for j in range(i):
-                k = model.eval(choice[j]).as_long()
-                if k < 0:
-                    continue
-                action = enc.actions[k]
-                args = ", ".join(str(model.eval(params_at[j][action.name][p]))
-                                 for p in action.params)
-                label = f"{action.name}({args})" if args else action.name
-                trace.append((label, enc.describe(model, steps[j + 1], dom)))
-            return BoundedResult(brokers, i, True, trace, time.monotonic() - started)
-        solver.pop()
-        if verdict != z3.unsat:
-            return BoundedResult(brokers, i, False, [], time.monotonic() - started, False)
-    return BoundedResult(brokers, depth, False, [], time.monotonic() - started)
+    try:
+        steps.append(enc.declare("s0", dom))
+        solver = z3.Solver()
+        solver.add(enc.init(steps[0], dom), enc.wellformed(steps[0], dom))
+        left = {b: z3.IntVal(v) for b, v in budgets.items()}
+        for i in range(depth + 1):
+            if i > 0:  # the step from state i-1 to state i
+                if deadline is not None and time.monotonic() > deadline:
+                    return stopped(TIME_LIMIT)
+                steps.append(enc.declare(f"s{i}", dom))
+                choice.append(z3.Int(_fresh(f"action_{i - 1}")))
+                options = []
+                params_at.append({})
+                for k, action in enumerate(enc.actions):
+                    params = {p: dom.broker(f"a{i - 1}_{action.name}_{p}")
+                              for p in action.params}
+                    params_at[i - 1][action.name] = params
+                    options.append(z3.And(choice[i - 1] == k, enc.transition(
+                        action, steps[i - 1], steps[i], params, dom)))
+                options.append(z3.And(choice[i - 1] == -1,
+                                      _frame(enc, steps[i - 1], steps[i], dom)))
+                solver.add(z3.Or(*options))
+                for bound in budgets:
+                    uses = [k for k, a in enumerate(enc.actions) if a.budget == bound]
+                    spent = z3.If(z3.Or(*[choice[i - 1] == k for k in uses]), 1, 0) \
+                        if uses else 0
+                    left[bound] = left[bound] - spent
+                    solver.add(left[bound] >= 0)
+            solver.push()
+            solver.add(z3.Not(enc.property(steps[i], dom)))
+            verdict = timed_check(solver, deadline)
+            if verdict == z3.sat:
+                model = solver.model()
+                trace = [("Init", enc.describe(model, steps[0], dom))]
+                for j in range(i):
+                    k = model.eval(choice[j]).as_long()
+                    if k < 0:
+                        continue
+                    action = enc.actions[k]
+                    args = ", ".join(str(model.eval(params_at[j][action.name][p]))
+                                     for p in action.params)
+                    label = f"{action.name}({args})" if args else action.name
+                    trace.append((label, enc.describe(model, steps[j + 1], dom)))
+                return BoundedResult(brokers, i, True, trace, time.monotonic() - started,
+                                     True, i - 1)
+            solver.pop()
+            if verdict != z3.unsat:
+                timed_out = deadline is not None and (
+                    time.monotonic() >= deadline
+                    or solver.reason_unknown() in ("timeout", "canceled"))
+                return stopped(TIME_LIMIT if timed_out else SOLVER_UNKNOWN)
+            checked = i
+    except (KeyboardInterrupt, Interrupted, ctypes.ArgumentError) as exc:
+        if not is_interrupt(exc):
+            raise
+        return stopped(INTERRUPTED)
+    return BoundedResult(brokers, depth, False, [], time.monotonic() - started, True, depth)
 
 
 def _frame(enc: Encoding, pre: Vars, post: Vars, dom: FiniteDomain) -> Any:

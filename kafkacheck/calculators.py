@@ -300,6 +300,12 @@ class AssignAnswer:
                     out.append((tp, owner[tp], member))
         return sorted(out)
 
+    def deleted(self) -> list[str]:
+        """Owned partitions of topics not in --topics: read as deleted topics (Kafka's
+        assignors drop what metadata no longer has), so they go to no member."""
+        return [tp for tps in self.previous.values() for tp in tps
+                if tp.rpartition("-")[0] not in self.topics]
+
     def revoked(self) -> dict[str, list[str]]:
         """Per member, the owned partitions it gives up (in round 1 when cooperative)."""
         target = self.first_round if self.first_round is not None else self.assignment
@@ -315,7 +321,7 @@ class AssignAnswer:
         return {"strategy": self.strategy, "group_protocol": self.protocol,
                 "topics": self.topics, "members": self.members, "assignment": self.assignment,
                 "previous": self.previous, "first_round": self.first_round,
-                "revoked": self.revoked(),
+                "revoked": self.revoked(), "deleted_topic_partitions": self.deleted(),
                 "moves": [{"partition": tp, "from": a, "to": b} for tp, a, b in self.moves()]}
 
     def text(self) -> str:
@@ -359,11 +365,17 @@ class AssignAnswer:
                              "the assignment; owned partitions that end elsewhere:")
                 for m, tps in revoked.items():
                     lines.append(f"  {m}: {', '.join(tps)}")
+            deleted = self.deleted()
+            if deleted:
+                lines.append(f"not in --topics, so read as partitions of deleted topics that "
+                             f"no member gets (a typo in --previous?): {', '.join(deleted)}")
             moves = self.moves()
             if moves:
                 lines.append("moves: " + "; ".join(f"{tp} {a} -> {b}" for tp, a, b in moves))
             else:
-                lines.append("moves: none (every owned partition stays with its owner)")
+                lines.append("moves: none (every owned partition"
+                             f"{' of a topic in --topics' if deleted else ''} stays with its "
+                             "owner)")
         if self.protocol == "consumer":
             lines.append("(member ids as given; real ones are UUIDs the consumers draw, and "
                          "the coordinator breaks ties in the hash order of the ids)")
@@ -396,7 +408,7 @@ def parse_topics(text: str) -> dict[str, int]:
 def parse_members(text: str) -> list[str]:
     """--members c1,c2,c3 (JoinGroup order) or a count N (consumer-1 .. consumer-N)."""
     text = text.strip()
-    if text.isdecimal():
+    if re.fullmatch(r"[+-]?[0-9]+", text):  # a count, -1 included (not a member named -1)
         n = int(text)
         if not 1 <= n <= MAX_MEMBERS:
             raise UsageError(f"--members {n}: between 1 and {MAX_MEMBERS:,} members")
@@ -424,6 +436,52 @@ def parse_member_map(text: str, flag: str, members: Sequence[str]) -> dict[str, 
             raise UsageError(f"{flag}: {member!r} is not one of --members")
         out[member] = [v.strip() for v in values.split("+") if v.strip()]
     return out
+
+
+def parse_instance_ids(text: str, members: Sequence[str]) -> dict[str, str]:
+    """--instance-ids M=ID,...: each static member's group.instance.id, one per member and
+    no id twice: Kafka's coordinator keeps one member per instance id (a classic group's
+    ClassicGroup.replaceStaticMember fences the older one with FENCED_INSTANCE_ID; a
+    KIP-848 group refuses the newer one, GroupMetadataManager.throwIfInstanceIdIsUnreleased:
+    UNRELEASED_INSTANCE_ID), so no assignment has two members with one id."""
+    ids: dict[str, str] = {}
+    holder: dict[str, str] = {}
+    for member, values in parse_member_map(text, "--instance-ids", members).items():
+        if len(values) != 1:
+            raise UsageError(f"--instance-ids {member}={'+'.join(values)}: one "
+                             "group.instance.id per member")
+        if values[0] in holder:
+            raise UsageError(f"--instance-ids: {holder[values[0]]} and {member} both have "
+                             f"group.instance.id {values[0]}: the group coordinator keeps one "
+                             "member per instance id (the other is fenced), so no assignment "
+                             "has both")
+        holder[values[0]] = member
+        ids[member] = values[0]
+    return ids
+
+
+GENERATION_STRATEGIES = ("sticky", "cooperative-sticky")
+"""The assignors that read a member's generation (AbstractStickyAssignor: StickyAssignor's
+userData, CooperativeStickyAssignor's Subscription.generationId); RangeAssignor and
+RoundRobinAssignor never read it, and the KIP-848 assignors have member epochs instead."""
+
+
+def check_generation(strategy: str, group_protocol: str, generation: int | None,
+                     generations: Mapping[str, int], previous: Mapping[str, Any]) -> None:
+    """Refuse a generation (--generation, or @GEN in --previous) the answer would ignore:
+    one for an assignor that does not read it, or one without --previous to date."""
+    given = "--generation" if generation is not None else \
+        "--previous M@GEN" if generations else None
+    if given is None:
+        return
+    if _strategy(strategy, group_protocol) not in GENERATION_STRATEGIES:
+        raise UsageError(f"{given}: the {strategy} assignor"
+                         f"{' of group.protocol=consumer' if group_protocol == 'consumer' else ''}"
+                         " does not read generations (only sticky and cooperative-sticky "
+                         "do): drop it")
+    if not previous:
+        raise UsageError(f"{given}: a generation dates the previous assignment: give "
+                         "--previous too")
 
 
 def parse_previous(text: str, members: Sequence[str]) -> tuple[dict[str, list[str]],

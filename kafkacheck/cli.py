@@ -12,6 +12,7 @@ internal error prints one line and exits 70 (KAFKACHECK_DEBUG=1 shows the traceb
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from kafkacheck.config import (
     Config,
     UsageError,
     build_config,
+    choice_hint,
     count_limit,
     parse_pairs,
     protocol_variant,
@@ -41,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises UsageError (one line, exit 2) instead of printing usage."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise UsageError(choice_hint(message))
 
 
 def _seconds(text: str) -> float:
@@ -325,8 +327,9 @@ def cmd_assign(args: argparse.Namespace) -> int:
     members = calculators.parse_members(args.members)
     previous, generations = calculators.parse_previous(args.previous, members)
     subscribe = calculators.parse_member_map(args.subscribe, "--subscribe", members)
-    ids = {m: v[0] for m, v in calculators.parse_member_map(
-        args.instance_ids, "--instance-ids", members).items() if v}
+    ids = calculators.parse_instance_ids(args.instance_ids, members)
+    calculators.check_generation(args.strategy, args.group_protocol, args.generation,
+                                 generations, previous)
     if args.generation is not None:
         generations = {m: generations.get(m, args.generation) for m in previous}
     answer = calculators.assign_partitions(args.strategy, topics, members, subscribe, previous,
@@ -370,15 +373,17 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
         cls,
         settings=settings,
         files=args.configs,
-        bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
+        bounds=parse_pairs(args.bounds, "--bound"),  # the user's: given twice is refused
+        base_bounds=bound_pairs,  # the preset's: the user's --bound overrides them
         base=base,
         kafka_version=version,
     )
     # Commands whose parsers take plain numbers (explore) are held to the same limits.
-    for attr in ("max_states", "max_seconds"):
+    for attr, unit in (("max_states", "states"), ("max_seconds", "seconds")):
         value = getattr(args, attr, None)
         if value is not None and not 0 < value < float("inf"):
-            raise UsageError(f"--{attr.replace('_', '-')} must be positive")
+            raise UsageError(f"--{attr.replace('_', '-')}: {value!r} must be positive (a "
+                             f"finite number of {unit})")
     return cls(config), config, props
 
 
@@ -488,10 +493,13 @@ def _read_saved_result(path: str) -> dict[str, Any]:
         steps = violation.get("trace")
         if not isinstance(steps, list) or not all(isinstance(st, dict) for st in steps):
             raise UsageError(f"{where} ({name!r}) has no trace")
-        for step in steps:
+        for j, step in enumerate(steps):
             label = step.get("label")
             if label is None:
-                continue
+                if j == 0:  # the initial state: no action led to it
+                    continue
+                # dropping it would replay another trace than the one saved
+                raise UsageError(f"{where} ({name!r}): step {j} has no action label")
             if (not isinstance(label, list) or not label or not isinstance(label[0], str)
                     or not all(isinstance(a, int | str) for a in label)):
                 raise UsageError(f"{where} ({name!r}): malformed action label "
@@ -559,8 +567,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     # The saved settings come first, so --config files and --set override them.
     config = build_config(cls, base=dict(settings), settings=parse_pairs(args.sets, "--set"),
                           files=args.configs,
-                          bounds=bound_pairs + parse_pairs(args.bounds, "--bound"),
-                          kafka_version=version)
+                          bounds=parse_pairs(args.bounds, "--bound"),
+                          base_bounds=bound_pairs, kafka_version=version)
     model = cls(config)
     by_name = {p.name: p for p in model.properties()}
     select_properties(model, args.props)  # --property: replay only these; a typo is named
@@ -645,7 +653,12 @@ def cmd_prove(args: argparse.Namespace) -> int:
     The encoding represents some models, settings and bounds (``covered``); anything else is
     NOT COVERED (exit 3) before any solving, and every verdict lists what it abstracts away.
     """
-    from kafkacheck.explorer.symbolic import bounded_check, prove_inductive
+    from kafkacheck.explorer.symbolic import (
+        Interrupted,
+        bounded_check,
+        is_interrupt,
+        prove_inductive,
+    )
 
     model, config, props = resolve(args)
     if args.depth is not None and args.brokers is None:
@@ -717,7 +730,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
                                # exit 0 means checked to the end; a depth bound is not that
                                "result": "violated" if res.violated else (
                                    "no violation within depth" if res.complete_to_depth
-                                   else "solver gave up"),
+                                   else "incomplete"),
+                               # the most steps searched to the end (-1: none)
+                               "depth_checked": res.checked,
+                               **({"stop_reason": res.stop_reason} if res.stop_reason
+                                  else {}),
                                "trace": [label for label, _ in res.trace]}
         budgets = ", ".join([f"{k}<={v}" for k, v in cov.budgets.items()]
                             + [f"{k}: any number" for k in cov.uncounted]) or "no faults"
@@ -728,13 +745,23 @@ def cmd_prove(args: argparse.Namespace) -> int:
                   f"brokers ({settings}; {budgets}):")
             for i, (label, view) in enumerate(res.trace):
                 print(f"  {i}. {label}  {view}")
-        else:
-            status = "no violation" if res.complete_to_depth else "solver gave up"
-            print(f"{status} of {cov.property} within {args.depth} steps over {res.brokers} "
-                  f"brokers ({settings}; {budgets}); {res.seconds:.1f}s (bounded: says "
-                  f"nothing beyond {args.depth} steps)")
+        elif res.complete_to_depth:
+            print(f"no violation of {cov.property} within {args.depth} steps over "
+                  f"{res.brokers} brokers ({settings}; {budgets}); {res.seconds:.1f}s "
+                  f"(bounded: says nothing beyond {args.depth} steps)")
+        else:  # a time limit, Ctrl-C or the solver: what was searched to the end
+            what = (f"no violation of {cov.property} within {res.checked} of the "
+                    f"{args.depth} steps asked" if res.checked >= 0 else
+                    f"{cov.property} not checked at any depth (of the {args.depth} asked)")
+            print(f"INCOMPLETE ({res.stop_reason}): {what}, over {res.brokers} brokers "
+                  f"({settings}; {budgets}); {res.seconds:.1f}s")
         return EXIT_VIOLATED if res.violated else EXIT_INCOMPLETE
-    proof = prove_inductive(enc, max_seconds=args.max_seconds)
+    try:
+        proof = prove_inductive(enc, max_seconds=args.max_seconds)
+    except (ctypes.ArgumentError, Interrupted) as exc:
+        if is_interrupt(exc):  # Ctrl-C inside a z3 call: "kafkacheck: interrupted", exit 3
+            raise KeyboardInterrupt from None
+        raise
     gave_up = any(v.startswith("unknown") for v in proof.obligations.values())
     if args.json:
         print(json.dumps({"engine": "z3-induction", **base, "proved": proof.proved,
@@ -829,7 +856,11 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     from kafkacheck.conformance.__main__ import main as conformance_main
 
     # Its own parser ends bad input with one line and exit code 2.
-    return conformance_main(args.rest or ["--help"])
+    if not args.rest:  # as `kafkacheck` alone: the usage, then bad input (exit 2)
+        conformance_main(["--help"])
+        raise UsageError("conformance: no subcommand given (the subcommands are listed "
+                         "above)")
+    return conformance_main(args.rest)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

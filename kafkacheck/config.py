@@ -121,6 +121,19 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def choice_hint(message: str) -> str:
+    """argparse's "invalid choice: 'chek' (choose from 'list', 'check', ...)" with the close
+    choice named ("(did you mean check?)"), as unknown models and settings are."""
+    found = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)$", message)
+    if found is None:
+        return message
+    listed = found.group(2)  # 'a', 'b' (Python 3.11) or a, b (later releases)
+    choices = re.findall(r"'([^']*)'", listed) or [c.strip() for c in listed.split(",")]
+    hint = did_you_mean(found.group(1), choices)
+    cut = found.end(1) + 1  # after the quoted choice
+    return f"{message[:cut]}{hint}{message[cut:]}" if hint else message
+
+
 @dataclass(frozen=True)
 class Config:
     """Effective configuration of one check: Kafka settings, bounds, and what was explicit."""
@@ -474,10 +487,14 @@ def build_config(
     bounds: Sequence[tuple[str, str]] = (),
     base: Mapping[str, str] | None = None,
     kafka_version: str | None = None,
+    base_bounds: Sequence[tuple[str, str]] = (),
 ) -> Config:
     """Resolve a model's effective configuration and validate it (UsageError on problems).
 
     ``kafka_version`` (default the newest release modelled) picks each setting's default.
+    ``base_bounds`` (a preset's, a saved trace's) start the bounds and ``bounds`` (the
+    user's) override them; a bound the user gives twice with two values is refused, as a
+    repeated setting is: a CI script appending flags must not get an answer at the last one.
     """
     version_text = versions.DEFAULT if kafka_version is None else str(kafka_version).strip()
     try:
@@ -546,14 +563,23 @@ def build_config(
         raise UsageError(unknown_keys_message(unknown, unexamined))
     bound_values: dict[str, Any] = {b.name: b.default for b in model_cls.bounds}
     by_name = {b.name: b for b in model_cls.bounds}
-    for key, text in bounds:
+    bound_given: dict[str, tuple[str, Any]] = {}  # the user's: name -> (text, value)
+    for from_user, (key, text) in [*((False, pair) for pair in base_bounds),
+                                   *((True, pair) for pair in bounds)]:
         if key not in by_name:
             hint = did_you_mean(key, by_name)
             known = ", ".join(by_name) or "none"
             raise UsageError(
                 f"unknown bound {key!r} for model {model_cls.name}{hint} (bounds: {known})"
             )
-        bound_values[key] = _parse_bound(by_name[key], text)
+        value = _parse_bound(by_name[key], text)
+        if from_user:
+            earlier = bound_given.get(key)
+            if earlier is not None and earlier[1] != value:
+                raise UsageError(f"bound {key} is given twice (as {earlier[0]!r} and as "
+                                 f"{text!r}): give it once")
+            bound_given[key] = (text, value)
+        bound_values[key] = value
     # Catalogue keys without a modelled definition change no modelled semantics.
     given = {**{k: v for k, v in kafka.items() if k in raw},
              **{k: v for k, v in not_modelled.items() if kafka_settings.lookup(k) is not None}}

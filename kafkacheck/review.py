@@ -175,6 +175,7 @@ class Guarantee:
     # candidate changes whose re-check came back not covered (the reason, never a timeout)
     uncovered_fixes: list[tuple[list[tuple[str, str]], str]] = field(default_factory=list)
     fix_search_cut: bool = False  # the fix search stopped at its time budget
+    fix_search_started: bool = False  # False: --no-fix, or Ctrl-C came first
     # keys review gives the model another value on purpose, each said in an assumption
     # (a replication.factor above a model's reach, carried by a bound): not_passed_on
     # skips them
@@ -197,6 +198,8 @@ class Review:
     seconds: float = 0.0
     catalogue_version: str = ""
     kafka_version: str = versions.DEFAULT  # the release whose rules and defaults are checked
+    fix_search: bool = True  # False: --no-fix, no violation's fix was looked for
+    interrupted: bool = False  # Ctrl-C stopped it: the guarantees after it were not checked
 
     @property
     def exit_code(self) -> int:
@@ -1136,6 +1139,16 @@ def _run_check(g: Guarantee, settings: Mapping[str, str], max_seconds: float,
     return run_check(cls(config), list(g.properties), request)
 
 
+INTERRUPTED = "interrupted (Ctrl-C)"
+"""The reason given for a guarantee whose check Ctrl-C stopped (the engines' stop_reason
+starts with "interrupted": explorer/bfs.py, dfs.py, parallel.py)."""
+
+
+def _interrupted(result: Any) -> bool:
+    """Whether Ctrl-C cut this result short (not a time budget: more time is no cure)."""
+    return not result.complete and str(result.stop_reason).startswith("interrupted")
+
+
 def _verdict(result: Any) -> tuple[str, str]:
     """holds, violated or not covered (with why) for one check's result.
 
@@ -1154,6 +1167,9 @@ def _verdict(result: Any) -> tuple[str, str]:
     if result.not_checked:
         why = "; ".join(f"{name}: {reason}" for name, reason in result.not_checked.items())
         return NOT_COVERED, f"not checked by the engine ({why})"
+    if _interrupted(result):
+        return NOT_COVERED, (f"{INTERRUPTED} after {result.distinct_states:,} states, before "
+                             "the check finished")
     if not result.complete:
         return NOT_COVERED, (f"the time budget ran out ({result.stop_reason} after "
                              f"{result.distinct_states:,} states); raise --max-seconds")
@@ -1181,7 +1197,8 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
     release = versions.release(str(kafka_version or versions.DEFAULT))
     guarantees, not_covered = plan(files, version, release)
     review = Review(list(files), guarantees, not_covered, max_seconds,
-                    catalogue_version=catalogue.load().version, kafka_version=release)
+                    catalogue_version=catalogue.load().version, kafka_version=release,
+                    fix_search=fix_search)
     # Checks first: each gets an equal share of what is left, 60% of it when fix searches
     # come after (time a check leaves unused passes to the next).
     fraction = 0.6 if fix_search else 1.0
@@ -1195,15 +1212,29 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
         except UsageError as exc:
             g.verdict, g.reason = NOT_COVERED, str(exc)
             continue
+        except KeyboardInterrupt:  # outside the engine's own loop (building the model)
+            review.interrupted = True
         finally:
             g.seconds = time.monotonic() - t0
+        if review.interrupted or _interrupted(g.result):
+            # Ctrl-C means stop: the guarantees left are named, not checked.
+            review.interrupted = True
+            if g.result is not None:
+                g.verdict, g.reason = _verdict(g.result)
+            for rest in guarantees[i:]:
+                if not rest.verdict:
+                    rest.verdict, rest.reason = NOT_COVERED, (
+                        f"the review was {INTERRUPTED} before this check")
+            break
         g.verdict, g.reason = _verdict(g.result)
         if g.verdict == HOLDS and g.holds_is_no_verdict:
             g.verdict, g.reason = NOT_COVERED, g.holds_is_no_verdict
-    if fix_search:
+    if fix_search and not review.interrupted:
         violated = [g for g in guarantees if g.verdict == VIOLATED]
         for i, g in enumerate(violated):
-            _search_fix(g, deadline, len(violated) - i, review.kafka_version)
+            if not _search_fix(g, deadline, len(violated) - i, review.kafka_version):
+                review.interrupted = True
+                break
     review.seconds = time.monotonic() - started
     return review
 
@@ -1223,20 +1254,21 @@ def _ran_out_of_time(result: Any) -> bool:
     return not result.uncovered_settings and not result.not_checked and not result.complete
 
 
-def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) -> None:
+def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) -> bool:
     """The smallest set of candidate changes under which every property of g holds.
 
     A candidate whose re-check is cut by the time budget is undecided; one that comes back
     not covered (a value the model does not cover in this release) is kept apart with its
     reason, since more time would not decide it.  Neither is tried again inside a larger
-    set."""
+    set.  False when Ctrl-C stopped the search (the review stops there too)."""
+    g.fix_search_started = True
     stop = time.monotonic() + (deadline - time.monotonic()) / max(left, 1)
     for size in (1, 2, 3):
         found: list[list[tuple[str, str]]] = []
         for combo in itertools.combinations(g.candidates, size):
             if time.monotonic() > stop:
                 g.fix_search_cut = True
-                return
+                return True
             keys = [k for k, _ in combo]
             if len(set(keys)) < len(keys):
                 continue
@@ -1249,6 +1281,12 @@ def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) ->
                                     kafka_version)
             except UsageError:
                 continue  # Kafka would reject this combination
+            except KeyboardInterrupt:
+                g.fix_search_cut = True
+                return False
+            if _interrupted(result):
+                g.fix_search_cut = True
+                return False
             g.fix_searched += 1
             verdict, why = _verdict(result)
             if verdict == HOLDS:
@@ -1260,7 +1298,8 @@ def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) ->
                     g.uncovered_fixes.append((list(combo), why))
         if found:
             g.fix, g.other_fixes = found[0], found[1:]
-            return
+            return True
+    return True
 
 
 # -- output -------------------------------------------------------------------------------
@@ -1357,9 +1396,15 @@ def text(review: Review) -> str:
                            "same bounds)")
                 for alt in g.other_fixes:
                     out.append(f"    or:  set {_fix_text(alt)}")
+            elif not g.fix_search_started:
+                out.append("    fix: not searched ("
+                           + ("--no-fix)" if not review.fix_search
+                              else f"the review was {INTERRUPTED} first)"))
             else:
+                cut = (f" before it was {INTERRUPTED}" if review.interrupted
+                       else " within the time budget")
                 out.append(f"    fix: none found among {g.fix_searched} candidate change(s)"
-                           + (" within the time budget" if g.fix_search_cut else ""))
+                           + (cut if g.fix_search_cut else ""))
             for combo in g.undecided:
                 out.append(f"    undecided: {_fix_text(combo)} (its re-check did not finish "
                            "within the time budget)")
@@ -1373,8 +1418,9 @@ def text(review: Review) -> str:
     counts = {k: sum(g.verdict == k for g in review.guarantees)
               for k in (HOLDS, VIOLATED, NOT_COVERED)}
     counts[NOT_COVERED] += len(review.not_covered)
+    stopped = f"; {INTERRUPTED}: stopped there" if review.interrupted else ""
     out.append(f"{counts[HOLDS]} hold, {counts[VIOLATED]} violated, {counts[NOT_COVERED]} not "
-               f"covered ({review.seconds:.1f}s of a {review.budget:g}s budget)")
+               f"covered ({review.seconds:.1f}s of a {review.budget:g}s budget{stopped})")
     return "\n".join(out)
 
 
@@ -1428,6 +1474,8 @@ def as_json(review: Review) -> dict[str, Any]:
                                            "explanation": v.property.story(model, v.trace),
                                            "trace": trace_json(model, v.trace)}
                 entry["fix"] = None if g.fix is None else dict(g.fix)
+                # false (--no-fix, or Ctrl-C first): a null fix is no answer about fixes
+                entry["fix_searched"] = g.fix_search_started
                 entry["other_fixes"] = [dict(f) for f in g.other_fixes]
                 entry["fix_candidates_run"] = g.fix_searched
                 entry["undecided_fixes"] = [dict(f) for f in g.undecided]
@@ -1439,6 +1487,7 @@ def as_json(review: Review) -> dict[str, Any]:
             "files": files, "guarantees": guarantees,
             "not_covered": [{"what": w, "why": y} for w, y in review.not_covered],
             "seconds": round(review.seconds, 2), "budget_seconds": review.budget,
+            "fix_searched": review.fix_search, "interrupted": review.interrupted,
             "exit_code": review.exit_code}
 
 

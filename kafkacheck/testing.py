@@ -14,6 +14,7 @@ pass without power loss on a replication question warns (``PowerLossNotExplored`
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -22,6 +23,7 @@ from kafkacheck.config import (
     UsageError,
     build_config,
     count_limit,
+    did_you_mean,
     resolve_target,
     seconds_limit,
 )
@@ -81,7 +83,8 @@ def _resolve(name: object, settings: object, bounds: object,
         raise UsageError(f"kafka_version must be a release such as '4.4' (a string), got "
                          f"{type(kafka_version).__name__} {kafka_version!r}")
     config = build_config(target.cls, settings=_pairs(settings, "settings"),
-                          bounds=target.bounds + _pairs(bounds, "bounds"), base=target.settings,
+                          bounds=_pairs(bounds, "bounds"), base_bounds=target.bounds,
+                          base=target.settings,
                           kafka_version=target.kafka_version if kafka_version is None
                           else str(kafka_version))
     return target.cls(config), target.properties
@@ -112,6 +115,16 @@ def check(settings: Mapping[str, object] | None = None, *, model: str = "replica
                          propset=propset)
 
 
+def _check_options(kwargs: Mapping[str, Any], caller: str) -> None:
+    """The keyword options ``caller`` passes on to check(): an unknown one (bound= for
+    bounds=) is a UsageError naming the close one, not a TypeError from deep inside."""
+    known = [name for name in inspect.signature(check).parameters if name != "settings"]
+    for name in kwargs:
+        if name not in known:
+            raise UsageError(f"{caller}() has no option {name!r}{did_you_mean(name, known)} "
+                             f"(options: {', '.join(known)})")
+
+
 class PowerLossNotExplored(UserWarning):
     """A replication guarantee passed without exploring power loss (crash_kind=process)."""
 
@@ -126,6 +139,7 @@ def assert_holds(settings: Mapping[str, object] | None = None, **kwargs: Any) ->
 
     from kafkacheck.explorer.render import power_loss_warning, text_report
 
+    _check_options(kwargs, "assert_holds")
     result = check(settings, **kwargs)
     if result.result != "holds":
         raise AssertionError(text_report(result, diagrams=False))
@@ -143,6 +157,7 @@ def assert_violated(settings: Mapping[str, object] | None = None, prop: str = ""
         raise UsageError(f"prop must be a property name, got {type(prop).__name__}")
     if prop and "properties" in kwargs:
         raise UsageError("give prop= or properties=, not both")
+    _check_options(kwargs, "assert_violated")
     result = check(settings, properties=[prop] if prop else kwargs.pop("properties", ()),
                    **kwargs)
     if result.result != "violated":
@@ -203,8 +218,10 @@ def kafka_settings(model: str = "replication", **fixed: object) -> Any:
 
 
 def machine(model: str, settings: Mapping[str, object] | None = None,
-            properties: Sequence[str] | str = (), **bounds: object) -> Any:
-    """A Hypothesis RuleBasedStateMachine class for one configuration of a model.
+            properties: Sequence[str] | str = (), *, kafka_version: str | None = None,
+            **bounds: object) -> Any:
+    """A Hypothesis RuleBasedStateMachine class for one configuration of a model
+    (``kafka_version``: the release whose rules and defaults it runs, as make_model).
 
     Run it with ``run_state_machine_as_test(machine(...))`` or expose it to pytest as
     ``TestX = machine(...).TestCase``.
@@ -212,7 +229,7 @@ def machine(model: str, settings: Mapping[str, object] | None = None,
     from kafkacheck.explorer.checks import select_properties
     from kafkacheck.explorer.stateful import machine_for
 
-    instance, preset_props = _resolve(model, settings, bounds)
+    instance, preset_props = _resolve(model, settings, bounds, kafka_version)
     names = _names(properties, "properties") or preset_props
     select_properties(instance, names)  # UsageError for an unknown property, before Hypothesis
     return machine_for(instance, names)

@@ -429,3 +429,17 @@ def test_a_loaded_trace_that_does_not_violate_its_property_is_refused(
     with pytest.raises(UsageError, match="the trace of LeaderInIsr ends in a state that "
                                          "does not violate it"):
         counterexamples(explorer_for("acks1-loss").model, result, "cx.json")
+
+
+def test_a_loaded_trace_with_a_step_missing_its_label_is_refused_not_shortened(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # As `replay` refuses it (audit bad input, finding 5): dropping the step would step
+    # through another trace than the one saved.
+    from kafkacheck.webui.traces import counterexamples
+
+    assert main(["check", "acks1-loss", "--property", "NoAckedWriteLost", "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    result["violations"][0]["trace"][1]["label"] = None
+    with pytest.raises(UsageError, match="the trace of NoAckedWriteLost: step 1 has no "
+                                         "action label"):
+        counterexamples(explorer_for("acks1-loss").model, result, "cx.json")

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from kafkacheck.config import UsageError, count_limit, did_you_mean
+from kafkacheck.config import UsageError, choice_hint, count_limit, did_you_mean
 
 from .distribution import (
     KAFKA_VERSION,
@@ -70,7 +70,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that ends bad input with one line and exit code 2."""
 
     def error(self, message: str) -> Any:  # noqa: D102 - argparse's hook
-        _error(f"{self.prog.removeprefix('kafkacheck ')}: {message}")
+        _error(f"{self.prog.removeprefix('kafkacheck ')}: {choice_hint(message)}")
         raise SystemExit(2)
 
 
@@ -462,6 +462,33 @@ def _make_variant_factory(specs: Sequence[str]) -> Any:
 
 RESULT_BYTES = 64 * 1024 * 1024  # a long soak's result; /dev/zero is refused, not read
 
+# What judge reads from a run's or a soak's result (a summary of runs lists them under
+# "scenarios"); a field missing is named, not reported as a bare KeyError.
+_RESULT_FIELDS = (("config", dict, "an object"), ("faults", list, "a list"),
+                  ("history_path", str, "a file name"))
+
+
+def _result_fields(data: Any, where: str = "") -> dict[str, Any]:
+    """``data`` when it has the shape judge reads (ValueError naming what is missing):
+    a summary with a list of scenarios, or one run with its config, faults and history."""
+    what = f"the result{f' ({where})' if where else ''}"
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} is not a JSON object (a result of conformance run or soak)")
+    if not where and "scenarios" in data:
+        scenarios = data["scenarios"]
+        if not isinstance(scenarios, list) or not all(
+                isinstance(s, dict) and isinstance(s.get("scenario"), str) for s in scenarios):
+            raise ValueError(f"{what} has a malformed field 'scenarios' (a list of runs, "
+                             "each with its 'scenario' name)")
+        return data
+    for name, kind, expected in _RESULT_FIELDS:
+        if name not in data:
+            raise ValueError(f"{what} has no field {name!r} (a result of conformance run "
+                             "or soak has it)")
+        if not isinstance(data[name], kind):
+            raise ValueError(f"{what} has a malformed field {name!r} (expected {expected})")
+    return data
+
 
 def cmd_judge(args: argparse.Namespace) -> int:
     """Judge a recorded history (from a run summary or a soak result) against the model.
@@ -482,7 +509,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
     if args.out is not None:
         _output(args.out, "--out")  # before the prediction (up to minutes)
     try:
-        data = read_json_file(str(args.result), "result", RESULT_BYTES)
+        data = _result_fields(read_json_file(str(args.result), "result", RESULT_BYTES))
         if "scenarios" in data:
             chosen = [s for s in data["scenarios"] if s["scenario"] == args.scenario]
             if not chosen:
@@ -490,7 +517,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
                 hint = did_you_mean(args.scenario, names) if args.scenario else ""
                 _error(f"--scenario must be one of {names}{hint}")
                 return 2
-            data = chosen[0]
+            data = _result_fields(chosen[0], f"scenario {args.scenario!r}")
         config = RunConfig.from_json(data["config"])
         faults = list(data["faults"])
         # what the run set out to observe: a scenario's focus, or the soak's group kinds

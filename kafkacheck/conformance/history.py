@@ -29,6 +29,7 @@ anything else a scenario wants to keep; unknown fields are preserved.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -141,20 +142,77 @@ def read_end_marks(keys: Sequence[str], reached: Mapping[str, int],
     return marks
 
 
-def read_events(path: Path | str) -> list[Event]:
+HISTORY_BYTES = 4 << 30
+"""The largest history read (4 GiB: a 50-round soak writes tens of MB, and every event is
+held in memory to be judged); a device such as /dev/zero or a FIFO is never opened."""
+
+HISTORY_LINE_BYTES = 512 << 20
+"""The longest event line read (512 MiB): a complete read is one line holding every record
+read, a few dozen bytes each; past this a file without line breaks is refused, not held."""
+
+
+def _size(n: int) -> str:
+    """A byte count as people read it: '512 MiB', or '100 bytes' below a MiB."""
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n:,} bytes"
+
+
+def regular_file(path: Path | str, what: str, limit: int) -> Path:
+    """``path`` when it is an existing regular file of at most ``limit`` bytes, else a
+    ValueError naming why (a FIFO would block and /dev/zero never ends: never opened)."""
+    p = Path(path)
+    try:
+        if not p.exists():
+            raise ValueError(f"{what} not found: {p}")
+        if p.is_dir():
+            raise ValueError(f"{what} {p} is a directory")
+        if not p.is_file():
+            raise ValueError(f"{what} {p} is not a regular file")
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ValueError(f"cannot read {what} {p}: {exc.strerror or exc}") from None
+    if size > limit:
+        raise ValueError(f"{what} {p} is larger than {_size(limit)}")
+    return p
+
+
+def read_events(path: Path | str, limit: int | None = None,
+                line_limit: int | None = None) -> list[Event]:
     """Load a JSON-lines history; a truncated last line (crashed writer) is ignored, any
-    other line that is not JSON is refused (ValueError): the events on it would be lost."""
-    with Path(path).open(encoding="utf-8") as fh:
-        lines = [(n, line.strip()) for n, line in enumerate(fh, 1) if line.strip()]
+    other line that is not JSON is refused (ValueError): the events on it would be lost.
+
+    Only a regular file of at most ``limit`` bytes (HISTORY_BYTES) with lines of at most
+    ``line_limit`` bytes (HISTORY_LINE_BYTES) of UTF-8 text is read; anything else is a
+    ValueError naming the problem, raised before memory or time runs out.
+    """
+    limit = HISTORY_BYTES if limit is None else limit
+    line_limit = HISTORY_LINE_BYTES if line_limit is None else line_limit
+    p = regular_file(path, "history", limit)
+    lines: list[tuple[int, bytes]] = []
+    with p.open("rb") as fh:
+        for n in itertools.count(1):
+            raw = fh.readline(line_limit + 1)
+            if not raw:
+                break
+            if len(raw) > line_limit:
+                raise ValueError(f"{path}:{n}: a line longer than {_size(line_limit)}: "
+                                 "not a history of JSON events")
+            if b"\0" in raw:
+                raise ValueError(f"{path}:{n}: binary data, not a history of JSON events")
+            if raw.strip():
+                lines.append((n, raw.strip()))
     events: list[Event] = []
     for i, (n, line) in enumerate(lines):
         try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError as exc:
+            event = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             if i == len(lines) - 1:
                 break
-            raise ValueError(f"{path}:{n}: not a JSON event ({exc.msg}); only a truncated "
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+            raise ValueError(f"{path}:{n}: not a JSON event ({why}); only a truncated "
                              "last line is ignored") from None
+        if not isinstance(event, dict):
+            raise ValueError(f"{path}:{n}: not a JSON event (expected an object)")
+        events.append(event)
     return events
 
 

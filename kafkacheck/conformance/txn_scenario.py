@@ -206,13 +206,36 @@ def judge_txn_run(run: TxnRun, prediction: Prediction,
     return judge_found(found, problems, prediction)
 
 
+TXN_RUN_BYTES = 64 << 20
+"""The largest transactions run read (64 MiB, as a result file: a run is a few hundred kB)."""
+
+
 def load_txn_run(path: str | Path) -> TxnRun:
-    """A run written by :func:`txn_zombie_broker_kill_scenario` (the inverse of to_json)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    outcomes = [TxnOutcome(**o) for o in data.pop("outcomes")]
-    reads = {k: [(int(p), int(o), str(v)) for p, o, v in rows]
-             for k, rows in data.pop("reads").items()}
-    return TxnRun(outcomes=outcomes, reads=reads, **data)
+    """A run written by :func:`txn_zombie_broker_kill_scenario` (the inverse of to_json).
+
+    Only a regular file of at most TXN_RUN_BYTES is opened (a FIFO would block, /dev/zero
+    never ends); what is not such a run is a ValueError naming the problem.
+    """
+    from .history import regular_file
+
+    p = regular_file(path, "transactions run", TXN_RUN_BYTES)
+    try:
+        data = json.loads(p.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"transactions run {p} is not JSON ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"transactions run {p} is not a JSON object")
+    missing = [k for k in ("topic", "partitions", "records_per_partition", "outcomes",
+                           "reads") if k not in data]
+    if missing:
+        raise ValueError(f"transactions run {p} has no field {missing[0]!r}")
+    try:
+        outcomes = [TxnOutcome(**o) for o in data.pop("outcomes")]
+        reads = {k: [(int(part), int(offset), str(value)) for part, offset, value in rows]
+                 for k, rows in data.pop("reads").items()}
+        return TxnRun(outcomes=outcomes, reads=reads, **data)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"transactions run {p} is malformed ({exc})") from None
 
 
 def txn_zombie_broker_kill_scenario(cluster: KafkaCluster, workdir: Path) -> ScenarioResult:

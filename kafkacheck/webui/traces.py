@@ -111,6 +111,11 @@ def counterexamples(model: Model, data: Any, source: str) -> list[dict[str, Any]
 def _replayed(model: Model, name: str, steps: Any, source: str) -> Trace:
     """The trace of a saved counterexample, replayed on ``model``; UsageError otherwise."""
     try:
+        for j, step in enumerate(steps):
+            if j and not step.get("label"):
+                # dropping it would step through another trace than the one saved
+                raise UsageError(f"{source}: the trace of {name}: step {j} has no action "
+                                 "label")
         labels = [step["label"] for step in steps if step.get("label")]
         return replay(model, [label_of(x) for x in labels])
     except ReplayError as exc:
