@@ -18,7 +18,6 @@ bench/tlc/reference.json are printed instead).
 
     .venv/bin/python bench/kip848_bench.py --spec-dir /tmp/kafka-tlaplus
     .venv/bin/python bench/kip848_bench.py --constants 2,1,1,1 --skip-tlc
-    .venv/bin/python bench/kip848_bench.py --spec-dir DIR --workers 2   # parallel BFS
 """
 
 from __future__ import annotations
@@ -50,19 +49,13 @@ def child(args: argparse.Namespace) -> None:
     model = make_model("kip848-spec", clients=clients, topic_count=topics,
                        partitions_per_topic=ppt, max_perturbations=maxp)
     wall, cpu = time.perf_counter(), time.process_time()
-    if args.workers > 1:
-        from kafkacheck.explorer.parallel import parallel_breadth_first
+    # One process only: the model's states are ids into tables of the process that made
+    # them (Kip848SpecModel.process_local_states), so no parallel engine can run it.
+    from kafkacheck.explorer.bfs import breadth_first
 
-        result = parallel_breadth_first(model, list(INVARIANTS), workers=args.workers)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_children = children.ru_utime + children.ru_stime
-    else:
-        from kafkacheck.explorer.bfs import breadth_first
-
-        result = breadth_first(model, list(INVARIANTS))
-        cpu_children = 0.0
+    result = breadth_first(model, list(INVARIANTS))
     wall = time.perf_counter() - wall
-    cpu = time.process_time() - cpu + cpu_children
+    cpu = time.process_time() - cpu
     print(json.dumps({
         "verdict": result.result,
         "distinct": result.distinct_states,
@@ -71,14 +64,14 @@ def child(args: argparse.Namespace) -> None:
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "engine": "bfs" if args.workers == 1 else f"parallel bfs x{args.workers}",
+        "engine": "bfs",
     }))
 
 
 def ours(args: argparse.Namespace) -> dict:
     """Our side, in a subprocess (its own peak RSS, no tables shared with this one)."""
     cmd = [sys.executable, __file__, "--child", "--constants",
-           ",".join(map(str, args.constants)), "--workers", str(args.workers)]
+           ",".join(map(str, args.constants))]
     load = os.getloadavg()[0]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -120,8 +113,6 @@ def main() -> None:
                          "(default 2,2,1,1: the spec's cfg)")
     ap.add_argument("--spec-dir", help="copy of Vanlightly/kafka-tlaplus (or groupprotocol/)")
     ap.add_argument("--jar", help="tla2tools.jar (default: $TLA2TOOLS or /tmp/tlc-venv's)")
-    ap.add_argument("--workers", type=int, default=1,
-                    help="our worker processes (1: the sequential BFS)")
     ap.add_argument("--tlc-workers", type=int, default=2)
     ap.add_argument("--skip-tlc", action="store_true")
     ap.add_argument("--json", action="store_true", help="print one JSON object")

@@ -29,8 +29,12 @@ from kafkacheck.explorer.search import (
     new_result,
     pace_gc,
     paced_gc,
+    refuse_process_local,
     restore_gc,
+    resume_depth,
+    resumed_note,
     run_identity,
+    size_text,
     write_checkpoint,
 )
 from kafkacheck.model.interface import Model
@@ -66,30 +70,45 @@ def breadth_first(
     spill = Spill(memory_budget)
     shard = Shard(model, props, graph=graph, spill=spill, state_limit=max_states,
                   stop_at_first=stop_at_first)
-    identity = run_identity(model, props, "bfs")
+    saving = resume is not None or checkpoint is not None
+    identity = run_identity(model, props, "bfs") if saving else {}
     clock = Clock(limits, progress)
     shard.tick = lambda _n: clock.check(len(shard.table), shard.generated, shard.depth,
                                         len(shard.frontier) + len(shard.next))
-    if graph is not None and (resume is not None or checkpoint is not None):
+    if graph is not None and saving:
         spill.close()
         raise UsageError("--checkpoint/--resume do not keep the state graph that liveness "
                          "properties and --graph need: select safety properties only")
+    if saving:
+        try:
+            refuse_process_local(model, "--checkpoint/--resume")
+        except UsageError:
+            spill.close()
+            raise
     if resume is not None:
-        shard.restore(checkpoint_folder(Path(resume), identity) / "shard-0")
-        result.notes.append(f"resumed from {resume} at depth {shard.depth}")
+        current = checkpoint_folder(Path(resume), identity)
+        resume_depth(current, Path(resume), max_depth)
+        shard.restore(current / "shard-0")
+        result.notes.append(resumed_note(resume, shard.depth, shard.seconds_before))
+
+    def seconds() -> float:  # the run's, the part before the resume included
+        return shard.seconds_before + clock.seconds()
+
     paced = pace_gc()
     try:
         try:
             if resume is None:
                 shard.seed(model.init_states())
+            else:
+                shard._count_limit()  # a restored table may be at --max-states already
             last_saved = time.monotonic()
             while len(shard.frontier):
                 if max_depth is not None and shard.depth >= max_depth:
                     if checkpoint is not None:
-                        _save(checkpoint, identity, shard)
+                        _save(checkpoint, identity, shard, seconds())
                     raise StopSearch(f"depth limit {max_depth} reached")
                 if checkpoint is not None and time.monotonic() - last_saved >= checkpoint_every:
-                    _save(checkpoint, identity, shard)
+                    _save(checkpoint, identity, shard, seconds())
                     last_saved = time.monotonic()
                 clock.check(len(shard.table), shard.generated, shard.depth, len(shard.frontier))
                 shard.expand()
@@ -111,16 +130,16 @@ def breadth_first(
         if progress is not None:
             progress.done()
         if spill.spilled:
-            result.notes.append(f"frontier spilled to disk: {spill.spilled / 2**20:,.0f} MiB "
-                                f"past the memory budget of {memory_budget / 2**20:,.0f} MiB")
+            result.notes.append(f"frontier spilled to disk: {size_text(spill.spilled)} past "
+                                f"the memory budget of {size_text(memory_budget or 0)}")
         spill.close()
-    result.seconds = clock.seconds()
+    result.seconds = seconds()
     finish(model, props, result, shard, graph)
     return result
 
 
-def _save(folder: str | Path, identity: dict, shard: Shard) -> None:
-    write_checkpoint(Path(folder), identity, lambda path: shard.save(path / "shard-0"))
+def _save(folder: str | Path, identity: dict, shard: Shard, seconds: float) -> None:
+    write_checkpoint(Path(folder), identity, lambda path: shard.save(path / "shard-0", seconds))
 
 
 def finish(model: Model, props: PropertySet, result: CheckResult, shard: Shard,

@@ -20,6 +20,7 @@ from kafkacheck.explorer.capabilities import ENGINES
 from kafkacheck.explorer.checks import select_properties
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
+from kafkacheck.explorer.search import process_local, refuse_process_local
 from kafkacheck.model.interface import Model
 
 MAX_WORKERS = 64
@@ -179,10 +180,17 @@ def run_check(model: Model, properties: list[str], request: EngineRequest) -> Ch
     progress = request.progress()
     engine = request.engine()
     fallback = ""
-    if engine in ("parallel", "ray") and props.eventually:
-        names = ", ".join(p.name for p in props.eventually)
-        fallback = (f"ran the sequential bfs instead of {ENGINES[engine].engine}: it does not "
-                    f"check eventually-properties ({names})")
+    local = process_local(model)  # states are ids into per-process tables (kip848-spec)
+    if local and (request.checkpoint is not None or request.resume is not None):
+        refuse_process_local(model, "--checkpoint/--resume")
+    if engine in ("parallel", "ray") and (props.eventually or local):
+        if props.eventually:
+            names = ", ".join(p.name for p in props.eventually)
+            why = f"it does not check eventually-properties ({names})"
+        else:
+            why = (f"{model.name}'s states are ids into tables of the process that made "
+                   "them, which other workers cannot read")
+        fallback = f"ran the sequential bfs instead of {ENGINES[engine].engine}: {why}"
         refused = ENGINES["bfs"].refuse(o for o in request.options() if o not in ("workers", "ray"))
         if refused:
             raise UsageError(f"{fallback}, and bfs does not support --{refused[0]}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import gc
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import queue as queue_module
 import resource
 import signal
@@ -49,8 +50,12 @@ from kafkacheck.explorer.search import (
     collect,
     new_result,
     pace_gc,
+    refuse_process_local,
+    resume_depth,
+    resumed_note,
     run_identity,
     shard_part_index,
+    size_text,
     write_checkpoint,
 )
 from kafkacheck.model.interface import Model
@@ -73,6 +78,15 @@ REPLY_HANDOFF = 0.0001
 # Inbox pipes are widened to this (Linux, where allowed): the feeder writes a batch in one
 # call instead of one 64 KiB piece at a time, each waiting for the GIL again.
 PIPE_BYTES = 1 << 20
+# A level exchange's batches kept in memory (the rest on disk) when no --memory-budget
+# is given; with one, they count against the worker's share of it.
+EXCHANGE_BYTES = 8 << 20
+# How long a blocked wait for another worker (or the coordinator's wait for the workers)
+# reads the abort flag and the deadline in between; and how long past the time limit,
+# or past an abort, a level may take before the run is ended as failed (a worker that
+# died or hangs must not hold the others forever; audit 16).
+WAIT_POLL = 0.2
+STOP_GRACE = 30.0
 
 
 class ShardWorker:
@@ -100,7 +114,7 @@ class ShardWorker:
         self.poll()
         if self.deadline is not None and time.time() > self.deadline:
             raise StopSearch("time limit reached")
-        if self.abort():
+        if self.abort():  # Ctrl-C, or the coordinator ending a level past the time limit
             raise StopSearch("interrupted (Ctrl-C)")
 
     def seed(self) -> dict[str, Any]:
@@ -256,7 +270,9 @@ class ShardWorker:
                 "rss_growth": max(0, _rss() - self.rss_start),
                 "cpu_seconds": time.process_time(),
                 "table_bytes": shard.table.nbytes(), "spilled": shard.spill.spilled,
-                "sent_again": shard.sent_again, "helped": self.helped}
+                "memory_peak": shard.spill.peak,
+                "sent_again": shard.sent_again, "helped": self.helped,
+                "seconds_before": shard.seconds_before}
 
     def parent(self, fp: int) -> int | None:
         """The parent fingerprint of a state this worker owns."""
@@ -317,7 +333,8 @@ def _serve(worker: ShardWorker, inboxes: list, conn: Any, share: bool) -> None:
                 level += 1
                 conn.send(("ok", {"stop": reason, **worker.stats()}))
             elif command == "save":
-                worker.shard.save(Path(arg) / f"shard-{index}")
+                folder, seconds = arg
+                worker.shard.save(Path(folder) / f"shard-{index}", seconds)
                 conn.send(("ok", None))
             elif command == "restore":
                 worker.shard.restore(Path(arg) / f"shard-{index}")
@@ -362,7 +379,11 @@ class _Exchange:
         self.findings: dict[tuple[int, int, int], tuple[dict, dict]] = {}
         self.waiting = self.count - 1
         self.reply: Any = _ASKED
-        self.spill = Spill(8 << 20)
+        # --memory-budget: the batches count against this worker's share of it
+        own = worker.shard.spill
+        self.spill = (Spill(None, account=own) if own.budget is not None
+                      else Spill(EXCHANGE_BYTES))
+        self.aborted_at: float | None = None
 
     def _put(self, owner: int, kind: str, payload: Any) -> None:
         self.inboxes[owner].put((kind, self.index, self.level, payload))
@@ -394,6 +415,26 @@ class _Exchange:
             key, found, witnesses = payload
             self.findings[key] = (found, witnesses)
 
+    def _get(self) -> tuple:
+        """The next message, waiting for it while the run goes on.  RuntimeError when the
+        coordinator aborted the run (or the time limit passed) STOP_GRACE seconds ago and
+        nothing came: the sender died or hangs, and the coordinator ends the run."""
+        while True:
+            try:
+                message = self.queue.get(timeout=WAIT_POLL)
+                self.aborted_at = None
+                return message
+            except queue_module.Empty:
+                pass
+            deadline = self.worker.deadline
+            if self.worker.abort() or (deadline is not None and time.time() > deadline):
+                now = time.monotonic()
+                if self.aborted_at is None:
+                    self.aborted_at = now
+                elif now - self.aborted_at > STOP_GRACE:
+                    raise RuntimeError(f"worker {self.index}: the other workers sent nothing "
+                                       f"for {STOP_GRACE:.0f}s after the run was stopped")
+
     def poll(self) -> None:
         """Take what has arrived, without waiting."""
         while True:
@@ -411,7 +452,7 @@ class _Exchange:
             self.reply = _ASKED
             self._put(victim, "ask", None)
             while self.reply is _ASKED:
-                self._keep(self.queue.get())
+                self._keep(self._get())
             reply: Any = self.reply
             if reply is None:
                 others.pop(0)
@@ -440,7 +481,7 @@ class _Exchange:
             if owner != self.index:
                 self._put(owner, "end", None)
         while self.waiting:
-            self._keep(self.queue.get())
+            self._keep(self._get())
         shard = self.worker.shard
         keys = sorted(self.batches.keys() | self.findings.keys(),
                       key=lambda k: (k[0] != self.index, k))
@@ -470,21 +511,24 @@ class _Pool:
         self.procs = []
         self.pending: set[int] = set()  # workers whose answer has not been read yet
         self.on_wait: Callable[[], None] | None = None  # called every second while waiting
+        self.failed = False  # a worker failed: the others are stopped at once
+        # --memory-budget is the whole run's: each worker keeps its share
+        self.worker_budget = memory_budget // workers if memory_budget is not None else None
         # Objects that exist before the fork go to the permanent generation for the
         # workers: their collections then never walk (and copy-on-write) the model and
         # its caches inherited from this process (gc.freeze's documented use).
         gc.freeze()
         try:
-            self._start(ctx, model, props, workers, memory_budget)
+            self._start(ctx, model, props, workers, self.worker_budget)
         finally:
             gc.unfreeze()
 
     def _start(self, ctx: Any, model: Model, props: PropertySet, workers: int,
                memory_budget: int | None) -> None:
-        """Fork the worker processes."""
+        """Fork the worker processes (``memory_budget``: each one's)."""
         for i in range(workers):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker_main, daemon=True,
+            proc = ctx.Process(target=_worker_main, daemon=True, name=f"kafkacheck-worker-{i}",
                                args=(i, workers, model, props, memory_budget, self.inboxes,
                                      child, self.abort, self.share))
             proc.start()
@@ -492,29 +536,70 @@ class _Pool:
             self.conns.append(parent)
             self.procs.append(proc)
 
-    def call(self, command: str, arg: Any = None, only: int | None = None) -> list[Any]:
-        """Send a command to every worker (or one) and wait for the answers."""
-        targets = range(len(self.conns)) if only is None else [only]
+    def call(self, command: str, arg: Any = None, only: int | None = None,
+             deadline: float | None = None) -> list[Any]:
+        """Send a command to every worker (or one) and wait for the answers, from whichever
+        answers first.  The first failure (an error reported, a worker that ended) aborts
+        the others and raises RuntimeError; so does a ``deadline`` (time.time()) passed by
+        2 x STOP_GRACE (the abort flag is set after one: the workers end their level)."""
+        targets = list(range(len(self.conns))) if only is None else [only]
         for i in targets:
-            self.conns[i].send((command, arg))
+            try:
+                self.conns[i].send((command, arg))
+            except OSError:
+                self._fail(i, self._ended(i))
             self.pending.add(i)
-        answers = []
-        for i in targets:
-            while self.on_wait is not None and not self.conns[i].poll(1.0):
+        answers: dict[int, Any] = {}
+        waiting = list(targets)
+        while waiting:
+            ready = mp_connection.wait([self.conns[i] for i in waiting]
+                                       + [self.procs[i].sentinel for i in waiting], 1.0)
+            for i in list(waiting):
+                conn = self.conns[i]
+                if conn in ready:
+                    try:
+                        status, value = conn.recv()
+                    except (EOFError, OSError):
+                        self._fail(i, self._ended(i))
+                    waiting.remove(i)
+                    self.pending.discard(i)
+                    if status != "ok":
+                        self._fail(i, value)
+                    answers[i] = value
+                elif self.procs[i].sentinel in ready and not conn.poll():
+                    self._fail(i, self._ended(i))
+            if not ready and self.on_wait is not None:
                 self.on_wait()
-            status, value = self.conns[i].recv()
-            self.pending.discard(i)
-            if status != "ok":
-                raise RuntimeError(f"parallel worker {i} failed: {value}")
-            answers.append(value)
-        return answers
+            if deadline is not None and waiting:
+                late = time.time() - deadline
+                if late > STOP_GRACE:
+                    self.abort.set()  # the workers' own deadline did not end the level
+                if late > 2 * STOP_GRACE:
+                    self._fail(waiting[0], f"did not end its level within "
+                               f"{2 * STOP_GRACE:.0f}s after the time limit")
+        return [answers[i] for i in targets]
+
+    def _ended(self, i: int) -> str:
+        """Why worker ``i`` cannot answer: it ended (with its exit code)."""
+        proc = self.procs[i]
+        proc.join(timeout=1)
+        return f"the process ended without an answer (exit code {proc.exitcode})"
+
+    def _fail(self, i: int, why: str) -> None:
+        """Abort the other workers' level and raise (no verdict from a broken search)."""
+        self.abort.set()
+        self.failed = True
+        raise RuntimeError(f"parallel worker {i} failed: {why}")
 
     def interrupt(self) -> None:
         """Ctrl-C: make the workers end their level now, and read the answers left unread."""
         self.abort.set()
         for i in sorted(self.pending):
-            if self.conns[i].poll(60):
-                self.conns[i].recv()
+            try:
+                if self.conns[i].poll(60):
+                    self.conns[i].recv()
+            except (EOFError, OSError):
+                pass
             self.pending.discard(i)
 
     def close(self) -> None:
@@ -525,7 +610,7 @@ class _Pool:
             except OSError:
                 pass
         for proc in self.procs:
-            proc.join(timeout=2)
+            proc.join(timeout=0.2 if self.failed else 2)
             if proc.is_alive():
                 proc.kill()
                 proc.join()
@@ -561,29 +646,35 @@ def parallel_breadth_first(
     """
     if not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
+    refuse_process_local(model, "--workers")
     props = propset or select_properties(model, properties)
     limits = Limits(max_states, max_seconds, max_depth, stop_at_first, memory_budget)
     result = new_result(model, props, f"bfs x{workers}", "parallel")
-    identity = run_identity(model, props, f"parallel bfs x{workers}")
+    saving = checkpoint is not None or resume is not None
+    identity = run_identity(model, props, f"parallel bfs x{workers}") if saving else {}
     start = None
     if resume is not None:
         start = checkpoint_folder(Path(resume), identity)
-        result.notes.append(f"resumed from {resume}")
+        resume_depth(start, Path(resume), max_depth)
     pool = _Pool(model, props, workers, memory_budget, share)
-
-    def save() -> None:
-        write_checkpoint(Path(checkpoint), identity,  # type: ignore[arg-type]
-                         lambda path: pool.call("save", str(path)))
 
     try:
         driver = LevelDriver(result, props, limits, workers, progress)
+        driver.resumed_from = None if resume is None else str(resume)
+
+        def save() -> None:
+            seconds = driver.seconds()
+            write_checkpoint(Path(checkpoint), identity,  # type: ignore[arg-type]
+                             lambda path: pool.call("save", (str(path), seconds)))
+
         driver.checkpoint = save if checkpoint is not None else None
         pool.on_wait = driver.show_progress
         driver.checkpoint_every = checkpoint_every
         driver.run(
             seed=(lambda: pool.call("restore", str(start))) if start else
             (lambda: pool.call("seed")),
-            level=lambda deadline, forget: pool.call("level", (deadline, forget)),
+            level=lambda deadline, forget: pool.call("level", (deadline, forget),
+                                                     deadline=deadline),
             advance=lambda: pool.call("advance"),
             abort=pool.interrupt,
             check=lambda: pool.call("check"),
@@ -614,6 +705,13 @@ class LevelDriver:
         self.depth = 0
         self.checkpoint: Callable[[], None] | None = None
         self.checkpoint_every = 600.0
+        self.resumed_from: str | None = None  # the checkpoint folder seed() restored
+        self.started = time.monotonic()
+        self.seconds_before = 0.0  # the run's seconds before that checkpoint
+
+    def seconds(self) -> float:
+        """The run's seconds so far, the part before a resume included."""
+        return self.seconds_before + time.monotonic() - self.started
 
     def _absorb(self, stats: list[dict[str, Any]]) -> None:
         """Merge the workers' findings: the shallowest, then the lowest worker, wins."""
@@ -644,12 +742,16 @@ class LevelDriver:
             check: Callable[[], list]) -> None:
         """Seed, then expand level after level until done or a limit stops the search."""
         result, limits = self.result, self.limits
-        started = time.monotonic()
+        self.started = time.monotonic()
         deadline = time.time() + limits.max_seconds if limits.max_seconds else None
         wanted = len(self.props.invariants) + len(self.props.steps)
         try:
             self._absorb(seed())
             self.depth = self.stats[0]["depth"] if self.stats else 0
+            if self.resumed_from is not None:
+                self.seconds_before = max(s.get("seconds_before", 0.0) for s in self.stats)
+                result.notes.append(resumed_note(self.resumed_from, self.depth,
+                                                 self.seconds_before))
             last_saved = time.monotonic()
             while True:
                 frontier = sum(s["frontier"] for s in self.stats)
@@ -689,7 +791,7 @@ class LevelDriver:
         finally:
             if self.progress is not None:
                 self.progress.done()
-        result.seconds = time.monotonic() - started
+        result.seconds = self.seconds()
         result.depth = self.depth
         result.distinct_states = sum(s["distinct"] for s in self.stats)
         result.generated_states = sum(s["generated"] for s in self.stats)
@@ -698,8 +800,14 @@ class LevelDriver:
                 result.coverage[k] += v
         result.worker_stats = self.stats  # type: ignore[attr-defined]
         spilled = sum(s.get("spilled", 0) for s in self.stats)
-        if spilled:
-            result.notes.append(f"frontier spilled to disk: {spilled / 2**20:,.0f} MiB")
+        budget = limits.memory_budget
+        if spilled and budget is not None:
+            result.notes.append(
+                f"frontier spilled to disk: {size_text(spilled)} past the memory budget of "
+                f"{size_text(budget)} ({size_text(budget // self.workers)} in each of "
+                f"{self.workers} workers, with its level exchange)")
+        elif spilled:
+            result.notes.append(f"frontier spilled to disk: {size_text(spilled)}")
 
     def _stop_reason(self, wanted: int) -> bool:
         result, limits = self.result, self.limits

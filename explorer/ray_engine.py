@@ -23,7 +23,15 @@ from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.parallel import MAX_WORKERS, LevelDriver, ShardWorker
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
-from kafkacheck.explorer.search import Limits, collect, new_result, pace_gc
+from kafkacheck.explorer.search import (
+    Limits,
+    class_code,
+    collect,
+    new_result,
+    pace_gc,
+    package_code,
+    refuse_process_local,
+)
 from kafkacheck.model.interface import Model
 
 
@@ -32,10 +40,15 @@ class _ShardActorBody:
 
     def __init__(self, model: Model, names: list[str], index: int, count: int) -> None:
         self.count = count
+        self.model = model
         props = select_properties(model, names)
         self.worker = ShardWorker(model, props, index, count)
         self.pending_stop = ""
         pace_gc()  # the actor's process only searches
+
+    def code(self) -> tuple[str, str]:
+        """The code this actor runs (code_of()), for the driver to compare with its own."""
+        return code_of(self.model)
 
     def seed(self) -> dict[str, Any]:
         return self.worker.seed()
@@ -60,6 +73,13 @@ class _ShardActorBody:
 
     def parent(self, fp: int) -> int | None:
         return self.worker.parent(fp)
+
+
+def code_of(model: Model) -> tuple[str, str]:
+    """The kafkacheck code and the model's own classes a process runs (search.package_code,
+    search.class_code): a node with another installation must not explore.  Classes of
+    ``__main__`` are left out: Ray sends them by value, so every actor runs the driver's."""
+    return package_code(), class_code(type(model), skip_main=True)
 
 
 def connect(address: str | None, workers: int) -> Any:
@@ -121,6 +141,7 @@ def ray_breadth_first(
     """Breadth-first search on ``workers`` Ray actors; the sequential engine's verdicts."""
     if not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
+    refuse_process_local(model, "--ray")
     props = propset or select_properties(model, properties)
     ray = connect(address, workers)
     limits = Limits(max_states, max_seconds, max_depth, stop_at_first)
@@ -138,6 +159,13 @@ def ray_breadth_first(
                         for d in range(workers)])
 
     try:
+        # Actors import kafkacheck (and the model's module) from their node's installation.
+        mine = code_of(model)
+        theirs = ray.get([a.code.remote() for a in actors])
+        if any(tuple(code) != mine for code in theirs):
+            raise UsageError("--ray: a Ray worker runs other kafkacheck code (or another "
+                             f"version of {type(model).__module__}) than this driver: install "
+                             "the same code on every node")
         driver = LevelDriver(result, props, limits, workers, progress)
         driver.run(seed=lambda: ray.get([a.seed.remote() for a in actors]), level=level,
                    advance=lambda: ray.get([a.advance.remote() for a in actors]),

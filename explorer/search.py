@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib
+import inspect
 import json
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import time
 from array import array
@@ -65,6 +68,7 @@ BATCH_BYTES = 256 * 1024  # successors sent to another shard at a time
 SENT_SLOTS = 1 << 18
 HELP_SENT_SLOTS = 1 << 12  # the same for a part of another worker's level (a fresh one)
 _FP_LIMIT = 1 << 64
+_NO_LIMIT = 1 << 60  # no --max-states (a short int for mypyc: the test stays cheap)
 # Up to this many workers a state's owner follows the model's shard_part (see Model):
 # with more, the part's values are too few to balance the levels (on the controller
 # model with 16 workers the busiest would get 1.8x its share of a level).
@@ -286,27 +290,42 @@ class StateGraph:
     states: dict[int, State] = field(default_factory=dict)
 
 
-class Spill:
-    """Where frontier chunks go past the memory budget: files in a temporary folder."""
+def size_text(count: int) -> str:
+    """A byte count for a note: KiB below 1 MiB, MiB above."""
+    return f"{count / 1024:,.0f} KiB" if count < 1 << 20 else f"{count / 2**20:,.0f} MiB"
 
-    def __init__(self, budget: int | None) -> None:
-        self.budget = budget
+
+class Spill:
+    """Where frontier chunks go past the memory budget: files in a temporary folder.
+
+    ``account``: another Spill whose budget this one shares (its bytes in memory and on
+    disk are counted there), with a folder of its own: a parallel worker's level exchange
+    counts against the worker's share of --memory-budget.
+    """
+
+    def __init__(self, budget: int | None, account: Spill | None = None) -> None:
+        self.budget: int | None = budget if account is None else account.budget
+        self.account: Spill | None = account
         self.in_memory = 0
+        self.peak = 0  # the most bytes kept in memory at once (counted on the account)
         self.spilled = 0
         self._dir: Path | None = None
         self._n = 0
 
     def keep(self, chunk: bytes) -> bytes | Path:
         """The chunk itself, or the file it was written to when memory is over budget."""
-        if self.budget is None or self.in_memory + len(chunk) <= self.budget:
-            self.in_memory += len(chunk)
+        counted = self if self.account is None else self.account
+        if self.budget is None or counted.in_memory + len(chunk) <= self.budget:
+            counted.in_memory += len(chunk)
+            if counted.in_memory > counted.peak:
+                counted.peak = counted.in_memory
             return chunk
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="kafkacheck-frontier-"))
         self._n += 1
         path = self._dir / f"chunk-{self._n}.bin"
         path.write_bytes(chunk)
-        self.spilled += len(chunk)
+        counted.spilled += len(chunk)
         return path
 
     def take(self, item: bytes | Path) -> bytes:
@@ -315,7 +334,8 @@ class Spill:
             data = item.read_bytes()
             item.unlink()
             return data
-        self.in_memory -= len(item)
+        counted = self if self.account is None else self.account
+        counted.in_memory -= len(item)
         return item
 
     def close(self) -> None:
@@ -432,6 +452,7 @@ class Shard:
         self.tick: Callable[[int], None] | None = None  # called every 1024 expansions
         self.expanding = False  # inside expand(): a stop there leaves the next level partial
         self.early_stop = True  # stop inside a level when everything is decided
+        self.seconds_before = 0.0  # the run's seconds before the checkpoint it resumed from
 
     # -- states arriving ---------------------------------------------------------------
 
@@ -516,7 +537,8 @@ class Shard:
         index = self.index if local else -1
         part = self.part
         depth = self.depth + 1
-        limit = self.state_limit if self.state_limit is not None else -1
+        # >=: a run resumed from a table already past the limit stops at its first new state
+        limit = self.state_limit if self.state_limit is not None else _NO_LIMIT
         steps = bool(checks.steps)
         active = checks.active
         distinct = len(self.table)
@@ -578,7 +600,7 @@ class Shard:
                                 self._found()
                             elif active:
                                 active = checks.active
-                            if distinct == limit:
+                            if distinct >= limit:
                                 raise StopSearch(f"state limit {limit:,} reached")
             self.expanding = False
         finally:
@@ -593,8 +615,9 @@ class Shard:
 
     # -- checkpoints ---------------------------------------------------------------------
 
-    def save(self, folder: Path) -> None:
-        """Write this shard at a level boundary: table, frontier, counters, findings."""
+    def save(self, folder: Path, seconds: float = 0.0) -> None:
+        """Write this shard at a level boundary: table, frontier, counters, findings, and
+        the run's ``seconds`` so far (a resumed run reports its whole time)."""
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "table.bin").write_bytes(self.table.dump())
         self.frontier.seal(objects=True)
@@ -610,6 +633,7 @@ class Shard:
             chunks.append([f"chunk-{i}.bin", index, checked])
         (folder / "classes.pickle").write_bytes(pickle.dumps(class_lists))
         state = {"depth": self.depth, "generated": self.generated, "coverage": self.coverage,
+                 "seconds": seconds,
                  "frontier": len(self.frontier), "chunks": chunks,
                  "found": {k: list(v) for k, v in self.checks.found.items()},
                  "witnesses": {k: list(v) for k, v in self.checks.witnesses.items()}}
@@ -628,6 +652,7 @@ class Shard:
         self.frontier.count = state["frontier"]
         self.depth = state["depth"]
         self.generated = state["generated"]
+        self.seconds_before = float(state.get("seconds", 0.0))
         self.coverage = dict(state["coverage"])
         self.checks.found = {k: Found(*v) for k, v in state["found"].items()}
         self.checks.witnesses = {k: tuple(v) for k, v in state["witnesses"].items()}
@@ -716,16 +741,145 @@ def collect(model: Model, props: PropertySet, result: CheckResult,
 # -- checkpoints of a whole run --------------------------------------------------------------
 
 
+# The packages whose code defines the transition relation, the properties and the search
+# (native.py is in explorer/); with the compiled build's manifest (kafkacheck/compiled.py).
+CODE_PACKAGES = ("kafkacheck.model", "kafkacheck.properties", "kafkacheck.explorer")
+CODE_SUFFIXES = (".py", ".c")
+_package_code: list[str] = []  # package_code(), worked out once per process
+_class_code: dict[tuple[type, bool], str] = {}
+
+
+def code_files() -> list[tuple[str, Path]]:
+    """(name, path) of every source file package_code() covers, in a fixed order."""
+    files: list[tuple[str, Path]] = []
+    for package in CODE_PACKAGES:
+        for root in importlib.import_module(package).__path__:
+            base = Path(root)
+            files.extend((f"{package}/{p.relative_to(base).as_posix()}", p)
+                         for p in base.rglob("*")
+                         if p.suffix in CODE_SUFFIXES and p.is_file()
+                         and "__pycache__" not in p.parts)
+    from kafkacheck import compiled
+
+    manifest = Path(compiled.__file__).with_name(compiled.MANIFEST)
+    if manifest.is_file():
+        files.append((f"kafkacheck/{compiled.MANIFEST}", manifest))
+    return sorted(files)
+
+
+def package_code() -> str:
+    """SHA-256 over kafkacheck's version and every file of code_files() (names and bytes),
+    once per process: a checkpoint of other code must not be resumed (audit 16: a visited
+    table of another transition relation hides what the new code reaches)."""
+    if not _package_code:
+        from kafkacheck import __version__
+
+        digest = hashlib.sha256(f"kafkacheck {__version__}\0".encode())
+        for name, path in code_files():
+            data = path.read_bytes()
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        _package_code.append(digest.hexdigest())
+    return _package_code[0]
+
+
+def _in_package(module: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in CODE_PACKAGES)
+
+
+def _code_bytes(code: Any) -> bytes:
+    """A code object's instructions, names and constants (nested code too), without its
+    file name and line numbers: the same function compiled elsewhere gives the same."""
+    out = bytearray(code.co_code)
+    out += repr((code.co_names, code.co_varnames, code.co_freevars)).encode()
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            out += b"\0code\0" + _code_bytes(const)
+        else:
+            out += b"\0" + repr(const).encode()
+    return bytes(out)
+
+
+def _bytecode(cls: type) -> bytes:
+    """The code of a class's own functions, properties and static/class methods."""
+    out = bytearray()
+    for name, value in sorted(vars(cls).items(), key=lambda item: item[0]):
+        for member in (value, getattr(value, "__func__", None), getattr(value, "fget", None)):
+            code = getattr(member, "__code__", None)
+            if code is not None:
+                out += name.encode() + b"\0" + _code_bytes(code)
+    return bytes(out)
+
+
+def class_code(cls: type, skip_main: bool = False) -> str:
+    """SHA-256 of the code of ``cls``'s class hierarchy outside the packages package_code()
+    covers (a test's subclass, a user's model module): each class's own functions'
+    bytecode, and its module file's bytes (helpers included) or else its source.
+    ``skip_main``: leave out classes of ``__main__`` (a Ray actor gets those by value, the
+    driver's own)."""
+    key = (cls, skip_main)
+    cached = _class_code.get(key)
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256()
+    for klass in cls.__mro__:
+        module = klass.__module__
+        if module == "builtins" or _in_package(module) or (skip_main and module == "__main__"):
+            continue
+        digest.update(f"{module}.{klass.__qualname__}\0".encode())
+        digest.update(_bytecode(klass))
+        source = getattr(sys.modules.get(module), "__file__", None)
+        data = b""
+        if isinstance(source, str) and source.endswith(".py"):
+            try:
+                data = Path(source).read_bytes()
+            except OSError:
+                data = b""
+        if not data:
+            try:
+                data = inspect.getsource(klass).encode()
+            except (OSError, TypeError):
+                data = b""
+        digest.update(b"\0source\0" + data)
+    value = digest.hexdigest()
+    _class_code[key] = value
+    return value
+
+
+def code_identity(model: Model) -> str:
+    """The code a run of ``model`` executes: package_code() and class_code()."""
+    return hashlib.sha256(f"{package_code()} {class_code(type(model))}".encode()).hexdigest()
+
+
 def run_identity(model: Model, props: PropertySet, engine: str) -> dict[str, Any]:
-    """What a checkpoint must match to be resumed: the model, its configuration, the checks."""
+    """What a checkpoint must match to be resumed: the model, its configuration, the checks,
+    and the code that defines them (code_identity)."""
     cfg = model.config
+    from kafkacheck import __version__
+
     # The Kafka release picks the rules: a run saved under one must not go on under another.
     return {"model": model.name, "kafka_version": cfg.kafka_version,
             "settings": cfg.kafka_text(),
             "bounds": {k: str(v) for k, v in cfg.bounds.items()},
             "not_covered": cfg.uncovered_text(),
             "properties": [p.name for p in props.all], "engine": engine,
-            "fingerprint": SCHEME, "shard_part": type(model).shard_part}
+            "fingerprint": SCHEME, "shard_part": type(model).shard_part,
+            "kafkacheck": __version__, "code": code_identity(model)}
+
+
+def process_local(model: Model) -> bool:
+    """Whether the model's states are ids into tables of the process that made them
+    (``process_local_states``, e.g. kip848-spec's interned records): another process
+    (a worker, an actor, a resumed run) would read them as other records."""
+    return bool(getattr(type(model), "process_local_states", False))
+
+
+def refuse_process_local(model: Model, options: str) -> None:
+    """UsageError for ``options`` a process-local model cannot run under."""
+    if process_local(model):
+        raise UsageError(f"{options}: {model.name}'s states are ids into tables of the "
+                         "process that made them, which another process cannot read: run "
+                         "it in one process, without these options")
 
 
 MANIFEST = "manifest.json"
@@ -770,6 +924,27 @@ def write_checkpoint(folder: Path, identity: dict[str, Any],
     shutil.rmtree(old, ignore_errors=True)
 
 
+def resume_depth(current: Path, folder: Path, max_depth: int | None) -> None:
+    """UsageError when ``max_depth`` is below the depth the checkpoint (``current``, from
+    checkpoint_folder) was saved at: the run would report a depth past its own limit."""
+    if max_depth is None:
+        return
+    try:
+        depth = int(json.loads((current / "shard-0" / "shard.json").read_text())["depth"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # checkpoint_folder checked the files; restore() reports what is wrong
+    if max_depth < depth:
+        raise UsageError(f"--max-depth {max_depth}: the checkpoint in {folder} was saved at "
+                         f"depth {depth}; give --max-depth {depth} or more")
+
+
+def resumed_note(folder: str | Path, depth: int, seconds_before: float) -> str:
+    """The note of a resumed run: where from, and that its counts and time are the whole
+    run's (the --max-seconds limit counts this part only)."""
+    return (f"resumed from {folder} at depth {depth}: counts and seconds are the whole run's "
+            f"({seconds_before:.2f}s before the resume; --max-seconds counts this part only)")
+
+
 def checkpoint_folder(folder: Path, identity: dict[str, Any]) -> Path:
     """The saved level to resume from; UsageError when it is missing, for another run, or
     damaged (a file missing, added, or not the size and hash the manifest records)."""
@@ -782,6 +957,11 @@ def checkpoint_folder(folder: Path, identity: dict[str, Any]) -> Path:
         raise UsageError(f"--resume {folder}: run.json is not a checkpoint's")
     if saved != identity:
         diff = sorted(k for k in {*identity, *saved} if saved.get(k) != identity.get(k))
+        if "code" in diff or "kafkacheck" in diff:
+            raise UsageError(f"--resume {folder}: the checkpoint was written by other "
+                             "kafkacheck code (another version, or a changed model, property "
+                             "or search): its states may come from another transition "
+                             "relation; start again without --resume")
         raise UsageError(f"--resume {folder}: the checkpoint is of another run "
                          f"(different {', '.join(diff)})")
     try:

@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="run the sharded search on Ray actors: 'auto' starts a local "
                          "cluster, or give a cluster address")
     p_check.add_argument("--memory-budget", metavar="SIZE", default=None,
-                         help="frontier kept in memory (e.g. 512M, 4G); the rest goes to disk")
+                         help="frontier kept in memory by the whole run (e.g. 512M, 4G; "
+                         "split between --workers); the rest goes to disk")
     p_check.add_argument("--checkpoint", metavar="DIR", default=None,
                          help="save the search at level boundaries (every "
                          "--checkpoint-every seconds) for --resume")

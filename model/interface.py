@@ -164,6 +164,10 @@ class Model:
     # engines give a state to the worker that owns this field's fingerprint, not the whole
     # state's, so most successors stay with the worker that made them (explorer/search.py).
     shard_part: ClassVar[str | None] = None
+    # True where a state means something only in the process that made it (ids into
+    # tables filled as states are met): the engines then refuse other processes
+    # (--workers and --ray fall back to one, --checkpoint and --resume are refused).
+    process_local_states: ClassVar[bool] = False
     # Settings it does not read, of no role its settings have, whose value other than
     # Kafka's default still changes what it explores (a compacted topic is not the log its
     # consumers read): such a value is not covered, never ignored.

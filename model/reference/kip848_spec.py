@@ -272,6 +272,10 @@ class Kip848SpecModel(Model):
     """
 
     name = "kip848-spec"
+    # States are ids into this instance's _Interner tables, filled in first-seen order, so
+    # an id means another record in another process: the engines run it in one process
+    # (--workers/--ray fall back to bfs, --checkpoint/--resume are refused; audit 16).
+    process_local_states = True
     summary = ("Vanlightly's TLA+ spec of the KIP-848 consumer group protocol, exactly, for "
                "cross-checking against TLC")
     source = SOURCE
