@@ -54,6 +54,13 @@ _ALL: tuple[Preset, ...] = (
     Preset("leader-epoch-safe", "replication",
            "the same faults in Kafka 4.4 (leader-epoch truncation, KIP-101 + KIP-279): safe",
            _SAFE, {"crashes": 1, "leader_changes": 1, "crash_kind": "process"}),
+    Preset("replication-kafka-7128", "replication",
+           "Kafka 2.0.0, before KAFKA-7128: after a leader move the new leader's HW lags, and "
+           "a follower whose fetch response carried only the first of two committed records "
+           "(replica.fetch.max.bytes) joins the ISR and is elected after a crash (13 steps; "
+           "2.0.1 and 2.1 hold)", _SAFE,
+           {"crashes": 1, "leader_changes": 1, "crash_kind": "process"}, ("NoAckedWriteLost",),
+           kafka_version="2.0"),
     Preset("power-loss", "replication",
            "acks=all with min.insync.replicas=1: a power failure of the only in-sync replica "
            "loses acknowledged writes (the KIP-966 scenario)",
@@ -71,7 +78,7 @@ _ALL: tuple[Preset, ...] = (
            "retry duplicates and reorders a batch, see producer-idempotent-epoch-bump",
            {"replication.factor": "2", "min.insync.replicas": "2"},
            {"records": 2, "batch_records": 1, "crashes": 1, "lost_responses": 1,
-            "retry_budget": 2}),
+            "retry_budget": 2}, ("NoDuplicates", "PartitionOrder", "NoAckedRecordLost")),
     Preset("producer-idempotent-epoch-bump", "producer",
            "the same with one more retry (retry_budget=3): an OUT_OF_ORDER_SEQUENCE epoch bump "
            "rewrites a batch, a duplicate and a reordering (reproduced on Kafka 4.4 with the "
@@ -223,7 +230,7 @@ _ALL: tuple[Preset, ...] = (
            "the same from Kafka 2.1 (KIP-211): only an Empty group's offsets expire",
            {"auto.offset.reset": "earliest", "enable.auto.commit": "false"},
            {"consumers": 2, "records": 2, "commit": "sync-after-processing",
-            "offset_expiries": 1}),
+            "offset_expiries": 1}, ("AtMostOnce", "AtLeastOnce")),
     Preset("consumer-divergence-pre-kip320", "group",
            "Kafka 2.2: after an unclean election the consumer keeps its position and skips "
            "the record written in place of the one it read",

@@ -778,6 +778,8 @@ SINCE: dict[str, tuple[Version, str]] = {
     "group.remote.assignor": ((3, 7), "KIP-848"),
     "processing.exception.handler": ((3, 9), "KIP-1033"),
     "controller.quorum.bootstrap.servers": ((3, 9), "KIP-853"),
+    # KafkaConfig.ProcessRolesProp: absent at 2.7.0, defined at 2.8.0.
+    "process.roles": ((2, 8), "KIP-631"),
 }
 
 # Values of a list or choice setting that arrived later than the setting itself.

@@ -89,6 +89,10 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # The new leader's epoch in its epoch cache (Partition.makeLeader), endOffsetFor below
     # the first cached epoch: 2.1, and 2.0.1 (commit 18b25773b11).
     "KAFKA-7415": ((2, 1), (((2, 0), 1),)),
+    # Partition.maybeExpandIsr also requires the follower's fetch offset to reach the start
+    # of the leader's epoch (leaderEpochStartOffsetOpt): 2.1 (commit 70c51633f2f), and
+    # 2.0.1 (commit 7a352117c20); the 1.1 branch got it after 1.1.1, its last release.
+    "KAFKA-7128": ((2, 1), (((2, 0), 1),)),
     "KAFKA-18688": ((4, 1), ()),  # the uniform assignor keeps a balanced assignment (PR 19677)
     # TransactionCoordinator.abortTimedOutTransactions fences the epoch (prepareFenceProducerEpoch)
     # before aborting: 1.0, and 0.11.0.2 (commit 5bbfd614d00; 1.0.0: def1a768a63).

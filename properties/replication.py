@@ -260,9 +260,11 @@ def replication_properties(model: ReplicatedModel) -> list[Property]:
             "election, unflushed data lost in a power failure, truncation to the HW). "
             "acks=all with min.insync.replicas >= 2, unclean.leader.election.enable=false "
             "and leader-epoch truncation as fixed in Kafka 2.0.1 (KAFKA-7415: 0.11 to 2.0.0 "
-            "still lose it after leader changes) prevent it for process crashes; against power "
-            "failures it also takes flush.messages=1 or Eligible Leader Replicas "
-            "(eligible.leader.replicas.version=1, KIP-966)",
+            "still lose it after leader changes) prevent it for process crashes (2.0.1 also "
+            "fixed the ISR join check, KAFKA-7128); against power failures it also takes "
+            "flush.messages=1, or against one broker's power failure Eligible Leader "
+            "Replicas (eligible.leader.replicas.version=1, KIP-966: a broker restarting after "
+            "an unclean shutdown leaves the ELR, so two such failures can empty it)",
         ),
         always(
             "CommittedRecordsStay",

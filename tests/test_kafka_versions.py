@@ -47,8 +47,12 @@ def test_versions_outside_0_10_to_4_4_are_usage_errors(text, message):
 ])
 def test_each_release_takes_the_newest_rule_override_released_by_then(version, rule):
     cls = pt.rules_class(versions.parse(version), release=version)
-    if version in ("0.11", "2.0"):  # before KAFKA-7415 (2.0.1): its one-rule override on top
-        assert cls.__mro__[1:3] == (pt.Before7415, rule)
+    # before KAFKA-7415 and KAFKA-7128 (both 2.0.1): their one-rule overrides on top
+    on_top = {"0.10": (pt.Before7128IsrJoin,),
+              "0.11": (pt.Before7415, pt.Before7128IsrJoin),
+              "2.0": (pt.Before7415, pt.Before7128IsrJoin)}.get(version, ())
+    if on_top:
+        assert cls.__mro__[1:len(on_top) + 2] == (*on_top, rule)
     else:
         assert cls is rule
     # every override is one subclass of the one before: the chain reads like EXTENDS

@@ -57,3 +57,88 @@ def test_review_reads_process_roles_from_the_broker_file(tmp_path, capsys):
     crash = out.split("[", 1)[1].split("\n[")[0]
     assert crash.startswith("HOLDS] Acknowledged writes survive a broker crash")
     assert "KRaft controller never elects an unclean leader" in crash
+
+
+# -- process.roles exists from 2.8 (KIP-631; KafkaConfig.ProcessRolesProp: absent at 2.7.0) --
+
+ROLES = {"process.roles": "broker"}
+
+
+def _set(settings):
+    """--set arguments for a settings dict."""
+    return [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
+
+
+@pytest.mark.parametrize("version", ["0.10", "2.1", "2.7"])
+def test_process_roles_is_refused_on_a_release_before_kraft(version, capsys):
+    from kafkacheck.cli import main
+
+    code = main(["check", "replication", "--kafka-version", version,
+                 "--set", "process.roles=broker", *_set(UNCLEAN)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert (f"process.roles does not exist in Kafka {version} (KIP-631 arrived in 2.8; "
+            "that release ignores the key)") in err
+
+
+def test_process_roles_from_2_8_names_a_kraft_cluster():
+    model = make_model("replication", {**UNCLEAN, **ROLES}, kafka_version="2.8")
+    assert model.kraft and not model.unclean
+
+
+def test_before_2_8_process_roles_is_ignored_and_the_zookeeper_controller_elects_uncleanly():
+    # broker,controller equals the model's default, so the release check lets it through:
+    # Kafka 2.1 ignores the key and its ZooKeeper controller honours unclean election.
+    model = make_model("replication", {**UNCLEAN, "process.roles": "broker,controller"},
+                       kafka_version="2.1", crashes=2, crash_kind="process")
+    assert (model.kraft, model.unclean) == (False, True)
+    result = breadth_first(model, ["NoAckedWriteLost"])
+    assert result.result == "violated"
+    assert result.violation("NoAckedWriteLost").trace.actions[-1][0] == "UncleanElect"
+    assert any(note.startswith("process.roles has no effect: Kafka 2.1 has no KRaft mode")
+               for note in model.notes())
+
+
+def test_an_embedding_config_with_process_roles_before_2_8_gets_zookeeper_rules():
+    # Embedding models build the replication model's Config themselves (group_log, producer,
+    # transactions): the guard in ReplicationModel holds without build_config's check.
+    from kafkacheck.config import Config
+    from kafkacheck.model import settings as kafka_settings
+    from kafkacheck.model.cluster.replication import ReplicationModel
+
+    kafka = {name: kafka_settings.default_for(name, (2, 1))
+             for name in ReplicationModel.settings}
+    kafka.update({"process.roles": "broker", "unclean.leader.election.enable": True})
+    model = ReplicationModel(Config(kafka, {}, frozenset({"process.roles"}),
+                                    kafka_version="2.1"))
+    assert (model.kraft, model.unclean) == (False, True)
+
+
+@pytest.mark.parametrize("name,settings,bounds", [
+    ("producer", {}, {}),
+    ("transactions", {"transactional.id": "app"}, {}),
+    ("streams", {}, {}),
+    ("source", {}, {}),
+    ("group", {}, {"log": "replicated"}),
+])
+def test_models_embedding_replication_refuse_process_roles_before_2_8(name, settings,
+                                                                      bounds):
+    from kafkacheck.config import UsageError
+
+    with pytest.raises(UsageError, match="process.roles does not exist in Kafka 2.1"):
+        make_model(name, {**settings, **ROLES}, kafka_version="2.1", **bounds)
+
+
+def test_review_refuses_a_2_1_broker_file_with_process_roles(tmp_path, capsys):
+    from kafkacheck.cli import main
+
+    files = {"broker.properties": "process.roles=broker\n",
+             "producer.properties": "acks=all\n",
+             "topic.properties": "replication.factor=3\nmin.insync.replicas=2\n"
+                                 "unclean.leader.election.enable=true\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    code = main(["review", "--kafka-version", "2.1", *(str(tmp_path / n) for n in files)])
+    out, err = capsys.readouterr()
+    assert code == 2 and "HOLDS" not in out and err.count("\n") == 1
+    assert "process.roles does not exist in Kafka 2.1 (KIP-631 arrived in 2.8" in err

@@ -376,6 +376,32 @@ class PartitionRules:
         # Partition.updateFollowerFetchState tries the HW only when the follower's LEO moved.
         return self.raise_hw(part, maximal) if moved else part
 
+    def fetch_one_batch(self, part: PartitionState, follower: int,
+                        maximal: int = -1) -> PartitionState | None:
+        """A fetch round whose response carries only the next batch, as when the follower's
+        missing records exceed replica.fetch.max.bytes (ReplicaFetcherThread's fetchSize;
+        the first batch is sent whatever its size, KIP-74); one record is one batch here.  None
+        when the follower misses fewer than two entries (the whole response is the same).
+        Otherwise as ``fetch``: the leader records the fetch offset, the follower takes the
+        leader's HW capped at its new LEO."""
+        leader, epoch, isr, logs, hws, synced, remote, flushed, pending, committed, acked, \
+            elr, last = part
+        leader_log = logs[leader]
+        f_log = logs[follower]
+        f_leo = len(f_log)
+        if len(leader_log) - f_leo < 2:
+            return None
+        new_log = f_log + (leader_log[f_leo],)
+        new_hw = min(hws[leader], len(new_log))
+        flushed = self._flushed_after_append(flushed, follower, len(new_log))
+        moved = remote[follower] != f_leo
+        if moved:
+            remote = put(remote, follower, f_leo)
+        part = _new(PartitionState, (leader, epoch, isr, put(logs, follower, new_log),
+                                     put(hws, follower, new_hw), synced, remote, flushed,
+                                     pending, committed, acked, elr, last))
+        return self.raise_hw(part, maximal) if moved else part
+
     def fetch_accepted(self, leader_epoch: int, follower_epoch: int) -> bool:
         """Whether a leader serves a fetch sent for ``follower_epoch``: any, before KIP-320."""
         return True
@@ -660,6 +686,16 @@ class Before7415(Kip101Truncation):
         return end_offset_for(cache, log_end, requested)
 
 
+class Before7128IsrJoin(PartitionRules):
+    """Before KAFKA-7128 (2.0.1, 2.1): Partition.maybeExpandIsr added a follower once its
+    fetch offset reached the leader's HW, without the start of the leader's epoch; a new
+    leader's HW lags, so a follower holding only part of the committed records could join
+    (it shows with partial fetch responses, ``fetch_one_batch``)."""
+
+    def may_join_isr(self, part: PartitionState, f: int) -> bool:
+        return part.remote[f] >= part.hws[part.leader]
+
+
 class Kip320FetchEpoch(Kip279Truncation):
     """KIP-320 (2.1): fetches carry the leader epoch; a leader in another epoch refuses
     them (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH, Partition.fetchRecords)."""
@@ -845,6 +881,8 @@ def rules_class(version: Version, elr: bool = False, truncation: str | None = No
         bases.append(Truncation)
     elif version >= (0, 11) and not has_fix(release or version_text(version), "KAFKA-7415"):
         bases.append(Before7415)
+    if not has_fix(release or version_text(version), "KAFKA-7128"):
+        bases.append(Before7128IsrJoin)
     if elr:
         bases.append(ElrBefore19522 if version < (4, 1) else EligibleLeaderReplicas)
     if zookeeper and version >= Kip903BrokerEpochs.since:

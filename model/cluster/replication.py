@@ -49,6 +49,7 @@ RESTART_WAITS = ("isr", "none")
 SLOW_FOLLOWERS = ("any", "none")
 SLOW_FOLLOWER = "slow follower (a running follower leaves the ISR)"
 TRUNCATION_CHOICES = ("version", *pt.TRUNCATION_RULES)
+FETCH_CHOICES = ("version", "whole", "one-batch")
 DISK_LOSS = "disk loss (a broker restarts with an empty log directory)"
 LOST_ALTER_RESPONSE = "lost AlterPartition response"
 CONTROLLED_SHUTDOWN = "controlled shutdown and restart (rolling restart)"
@@ -146,6 +147,10 @@ class ReplicationModel(Model):
         Bound("truncation", "version", "how a new follower truncates: version (the rule of "
               "--kafka-version), or an explicit override: leader-epoch (KIP-101 + KIP-279), "
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
+        Bound("fetch", "version", "what a fetch response carries: whole (everything the "
+              "follower misses), one-batch (that, or only the next batch: "
+              "replica.fetch.max.bytes reached), version (one-batch before KAFKA-7128's "
+              "ISR join check, 2.0.1 and 2.1; whole from them)", choices=FETCH_CHOICES),
         Bound("disk_losses", 0, "brokers that stop and lose their log directory (a replaced "
               "disk): they restart empty, as a new incarnation with a new broker epoch",
               minimum=0, fault=DISK_LOSS, injected_by=("DiskLoss",)),
@@ -214,7 +219,11 @@ class ReplicationModel(Model):
         # KRaft cluster and none a ZooKeeper one.  Two modelled rules differ: KIP-903 (KRaft
         # only) and unclean.leader.election.enable, which a KRaft controller reads only
         # from 3.9 (KAFKA-12670).  ZooKeeper's is the more permissive reading of both.
-        self.kraft = self.version >= (4, 0) or "process.roles" in config.explicit
+        # process.roles exists from 2.8 (KIP-631, KafkaConfig); an older broker ignores it,
+        # and empty (Kafka's default, KRaftConfigs) is ZooKeeper mode before 4.0.
+        self.kraft = self.version >= (4, 0) or (
+            self.version >= (2, 8) and bool(str(k.get("process.roles", "")).strip())
+            and "process.roles" in config.explicit)
         self.unclean = k["unclean.leader.election.enable"] and (
             not self.kraft or has_fix(config.kafka_version, "KAFKA-12670"))
         # Partitions whose topic forces unclean.leader.election.enable=false whatever the
@@ -245,6 +254,12 @@ class ReplicationModel(Model):
         self.min_isr = self.rules.min_isr
         self.rule = pt.truncation_name(cls)
         self.truncation_overridden = truncation is not None
+        # A fetch response may carry only the next batch: needed where the release's ISR join
+        # rule lacks KAFKA-7128's check (a follower with a partial suffix may join).
+        self.fetch = b["fetch"]
+        self.join_fixed = has_fix(config.kafka_version, "KAFKA-7128")
+        self.one_batch = self.fetch == "one-batch" or (
+            self.fetch == "version" and not self.join_fixed)
         # Replica assignment: partition p's replicas start at broker p (round robin), the
         # first ``replicas[p]`` of the rotation when partitions differ in replica count.
         counts = tuple(replicas) if replicas is not None else (self.n,) * self.partitions
@@ -264,6 +279,9 @@ class ReplicationModel(Model):
         self.operations = self.async_isr or b["disk_losses"] > 0 or b["rolling_restarts"] > 0
         self.fetch_labels = tuple(tuple(self._label("Fetch", p, name) for name in self.names)
                                   for p in range(self.partitions))
+        self.one_batch_labels = tuple(tuple(self._label("FetchOneBatch", p, name)
+                                            for name in self.names)
+                                      for p in range(self.partitions))
         # Renamings that map every partition's replica order onto one (model/cluster/symmetry).
         self.renamings = sym.assignment_renamings(self.order, self.n)
         if b["symmetry"] and len(self.renamings) > 1:
@@ -329,6 +347,11 @@ class ReplicationModel(Model):
                     nxt = rules.fetch(part, f, maximal)
                     if nxt is not None:
                         yield (self.fetch_labels[p][f], self._with_part(state, p, nxt))
+                        if self.one_batch:
+                            nxt = rules.fetch_one_batch(part, f, maximal)
+                            if nxt is not None:
+                                yield (self.one_batch_labels[p][f],
+                                       self._with_part(state, p, nxt))
                 else:
                     yield self._become_follower(state, p, part, f)
             if self.async_isr:
@@ -742,7 +765,8 @@ class ReplicationModel(Model):
         return state.fenced
 
     def action_families(self) -> tuple[str, ...]:
-        return ("Produce", "Ack", "AckError", "AckLost", "Fetch", "BecomeFollower",
+        return ("Produce", "Ack", "AckError", "AckLost", "Fetch",
+                *(("FetchOneBatch",) if self.one_batch else ()), "BecomeFollower",
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Fence", "Restart",
                 "Bounce", "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
                 "MoveLeader", "ProduceTimeout", "AlterPartition", "AlterPartitionAccepted",
@@ -784,8 +808,12 @@ class ReplicationModel(Model):
     def mode_notes(self) -> list[str]:
         """What ZooKeeper or KRaft mode, as the run reads it, means here (models that embed
         this one repeat these notes)."""
+        if "process.roles" in self.config.explicit and self.version < (2, 8):
+            return [f"process.roles has no effect: Kafka {self.config.kafka_version} has no "
+                    "KRaft mode (process.roles arrived in 2.8, KIP-631) and ignores the key; "
+                    "its ZooKeeper controller honours unclean.leader.election.enable"]
         if not self.kraft and (3, 3) <= self.version < (4, 0):
-            return [f"ZooKeeper mode assumed (no process.roles given): Kafka "
+            return [f"ZooKeeper mode assumed (process.roles not given or empty): Kafka "
                     f"{self.config.kafka_version}'s ZooKeeper controller honours "
                     "unclean.leader.election.enable and has no KIP-903 broker-epoch check "
                     "(3.5+); set process.roles=broker for a KRaft cluster"]
@@ -824,9 +852,28 @@ class ReplicationModel(Model):
         if self.truncation_overridden:
             out.append(f"truncation={self.rule} set explicitly: not the rule of Kafka "
                        f"{self.config.kafka_version}")
+        fetch = self.fetch_note()
+        if fetch:
+            out.append(fetch)
         if self.bound["symmetry"] and len(self.renamings) == 1:
             out.append(sym.NOTHING_TO_RENAME)
         return out
+
+    def fetch_note(self) -> str | None:
+        """What the fetch bound means for this release's ISR join rule (KAFKA-7128), when
+        it matters: partial fetch responses explored for it, or not explored though the
+        release's rule needs them to show a loss."""
+        release = self.config.kafka_version
+        if self.join_fixed:
+            return None
+        if self.one_batch:
+            return (f"Kafka {release} lacks KAFKA-7128 (fixed in 2.0.1 and 2.1): a follower "
+                    "joins the ISR once it fetches at the leader's HW, so fetch responses that "
+                    "carry only the next batch (replica.fetch.max.bytes) are explored")
+        return (f"fetch=whole: fetch responses always carry everything the follower misses, "
+                f"so partial responses, through which Kafka {release}'s ISR join rule (before "
+                "KAFKA-7128) admits a follower missing committed records, are NOT explored "
+                "(use fetch=version)")
 
     def interest(self, state: State) -> float:
         """Acknowledged records, leader changes and missing ISR members: loss ingredients."""
@@ -927,11 +974,12 @@ class ReplicationModel(Model):
             text = {"Ack": f"ack {args[0]}", "AckLost": f"ack {args[0]} lost",
                     "AckError": f"{args[0]} NOT_ENOUGH_REPLICAS_AFTER_APPEND"}[name]
             return Message(leader, "Producer", text)
-        if name == "Fetch" and leader:
+        if name in ("Fetch", "FetchOneBatch") and leader:
             f = int(args[0][1:]) - 1
             got = len(part_after.logs[f]) - len(part_before.logs[f])
+            one = " (one batch)" if name == "FetchOneBatch" else ""
             return Message(args[0], leader,
-                           f"fetch from {len(part_before.logs[f])}, got {got}, "
+                           f"fetch from {len(part_before.logs[f])}, got {got}{one}, "
                            f"hw {part_after.hws[f]}")
         if name == "BecomeFollower":
             return Message(args[0], args[0], f"follower of epoch {part_after.epoch}, {args[1]}")
