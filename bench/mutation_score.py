@@ -6,7 +6,10 @@ Part 1 (``--part registry``, minutes): every mutant registered in ``tests/mutant
 model subclass overriding one rule) is checked, breadth-first, against each property its
 ``breaks=`` claims, on a witness configuration taken from the tests (``WITNESSES``).  It is
 killed when the property is violated on the mutant and the unmutated model (the mutant's
-base class) keeps it on the same configuration, so the failure is the mutation's doing.
+base class), on the same configuration, has no counterexample as short (an invariant: a
+search cut at the mutant's counterexample length, no proof beyond it) or keeps it (a
+sometimes or eventually property: a complete search), so the failure is the mutation's
+doing.
 
 Part 2 (``--part patches``, about an hour on a loaded 2-core machine): each source mutant
 is a one-place source patch (a wrong comparison, an off-by-one, a missing condition, a
@@ -323,6 +326,14 @@ G_MANUAL = {**G_EARLIEST, "enable.auto.commit": "false"}
 G_COOPERATIVE = {**G_EARLIEST, "partition.assignment.strategy": "cooperative-sticky"}
 G_REPLICATED = {"acks": "all", "replication.factor": "2", "auto.offset.reset": "earliest"}
 CONSUMER = {"group.protocol": "consumer"}
+R_RF3 = {"acks": "all", "replication.factor": "3", "min.insync.replicas": "2"}
+R_IN_FLIGHT = {"crashes": 1, "crash_kind": "process", "isr_updates": "in-flight", "records": 1}
+T_RC = {"transactional.id": "app", "isolation.level": "read_committed"}
+T_SMALL = {"instances": 1, "partitions": 1}
+T_LOOP = {"instances": 2, "partitions": 1, "inputs": 1, "rebalances": 1}
+T_LOOP_TV1 = {**T_RC, "transaction.version": "1", "enable.auto.commit": "false"}
+S_EOS = {"processing.guarantee": "exactly_once_v2"}
+SOURCE_EOS = {"exactly.once.source.support": "enabled"}
 
 
 def _kip848(clients: int, topics: int, ppt: int, maxp: int) -> dict[str, int]:
@@ -358,6 +369,9 @@ WITNESSES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("replication", "stale-fetch-state", "NoAckedWriteLost",
      {**R_SAFE, "eligible.leader.replicas.version": "1"},
      {"crash_kind": "power-loss", "leader_changes": 1, "records": 1}),
+    # tests/test_replication_failure_modes.py, tests/test_mutant_claims_s21.py
+    ("replication", "hw-counts-proposed-isr", "NoAckedWriteLost", R_RF3, R_IN_FLIGHT),
+    ("replication", "hw-counts-proposed-isr", "CommittedRecordsStay", R_RF3, R_IN_FLIGHT),
     # tests/test_controller_guarantees.py (FAILING and the stale-controller test)
     ("controller", "broker-accepts-stale-controller", "BrokerMetadataNeverGoesBack", C_SAFE,
      {"records": 0, "crashes": 0, "isolations": 1}),
@@ -375,10 +389,19 @@ WITNESSES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
      {**C_BASE, "crashes": 1, "slow_followers": 1}),
     ("controller", "fetch-ignores-epoch", "ReplicasAgreeBelowHw", C_SAFE,
      {**C_BASE, "records": 2, "isolations": 0, "leader_changes": 2}),
+    ("controller", "no-election", "LeaderFailsOver", C_SAFE,
+     {"records": 0, "crashes": 1, "isolations": 0, "slow_followers": 1, "version": "3.4"}),
+    # tests/test_controller_retention_audit.py
+    ("controller", "fenced-joins-isr", "FencedNeverJoinsIsr",
+     {"acks": "all", "min.insync.replicas": "2"},
+     {"brokers": 2, "controllers": 1, "slow_followers": 1, "crashes": 0, "isolations": 0,
+      "restarts": 0, "disk_losses": 1, "isr_updates": "in-flight", "records": 1}),
+    # (3.9: KRaft controllers ignore unclean.leader.election.enable before it, KAFKA-12670)
     ("controller", "truncate-keeps-hw", "HwWithinLeo",
-     {**C_SAFE, "acks": "1", "unclean.leader.election.enable": "true",
+     {**C_SAFE, "acks": "1", "min.insync.replicas": "1", "unclean.leader.election.enable": "true",
       "process.roles": "broker"},
-     {**C_BASE, "controllers": 1, "crashes": 1, "slow_followers": 1, "version": "3.6"}),
+     {**C_BASE, "brokers": 2, "controllers": 1, "crashes": 1, "slow_followers": 1,
+      "version": "3.9"}),
     # tests/test_producer_guarantees.py, tests/test_producer_reachability_fails.py
     ("producer", "no-producer-state", "NoDuplicates", P_FAILOVER,
      {**P_FAILOVER_BOUNDS, "keys": 0}),
@@ -423,6 +446,43 @@ WITNESSES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("group-consumer", "adopt-previous-epoch", "MemberEpochsNeverGoBack", CONSUMER,
      {"lost_responses": 1}),
     ("group-consumer", "assignor-duplicates", "TargetAssignmentLegal", CONSUMER, {}),
+    ("group-consumer", "fetch-above-hw", "ConsumersReadBelowHw", CONSUMER,
+     {"records": 1, "hw_lag": 1, "partitions": 1}),
+    ("group-consumer", "delete-on-commit", "ConsumingNeverDeletes", CONSUMER,
+     {"records": 1, "partitions": 1}),
+    # tests/test_txn_every_property_fails.py, tests/test_mutant_claims_s21.py
+    ("transactions", "stable-up-to-hw", "NoAbortedRead", T_RC, T_SMALL),
+    ("transactions", "keeps-aborted-records", "NoAbortedRead", T_RC, {**T_SMALL, "aborts": 1}),
+    ("transactions", "keeps-aborted-records", "AtomicCommit", T_RC,
+     {"instances": 2, "partitions": 2}),
+    ("transactions", "accepts-older-epochs", "ZombieFenced",
+     {**T_RC, "transaction.version": "1", "transaction.partition.verification.enable": "false"},
+     {"instances": 2, "partitions": 1, "late_produces": 1}),
+    ("transactions", "end-txn-ignores-epoch", "ZombieFenced", T_RC,
+     {"instances": 2, "partitions": 1}),
+    ("transactions", "refuses-markers", "TransactionsComplete", T_RC, T_SMALL),
+    ("transactions", "refuses-markers", "LsoAdvances", T_RC, T_SMALL),
+    ("transactions", "refuses-markers", "CommittedBecomesVisible", T_RC, T_SMALL),
+    ("transactions", "new-leader-keeps-hw", "LsoAdvances", T_RC, {**T_SMALL, "crashes": 1}),
+    ("transactions", "new-leader-keeps-hw", "CommittedBecomesVisible", T_RC,
+     {**T_SMALL, "crashes": 1}),
+    ("transactions", "no-generation-check", "ZombieOffsetsFenced", T_LOOP_TV1, T_LOOP),
+    ("transactions", "no-generation-check", "ExactlyOnce", T_LOOP_TV1, T_LOOP),
+    ("transactions", "unstable-offset-fetch", "ExactlyOnce", T_LOOP_TV1, T_LOOP),
+    ("transactions", "loads-below-hw", "CommittedNotLost",
+     {**T_RC, "replication.factor": "1", "transaction.state.log.replication.factor": "2"},
+     {"instances": 2, "partitions": 1, "coordinator_moves": 1}),
+    ("transactions", "no-seek-after-abort", "LoopCompletes", T_LOOP_TV1,
+     {**T_LOOP, "rebalances": 0, "instances": 1, "aborts": 1}),
+    # tests/test_streams_every_property_fails.py, tests/test_source_guarantees.py
+    ("streams", "restore-read-uncommitted", "CountsExact", S_EOS,
+     {"instances": 1, "inputs": 1}),
+    ("streams", "restore-never-completes", "AllCounted", S_EOS, {"instances": 1, "inputs": 1}),
+    ("sink", "commit-before-put", "SinkNoLoss", {}, {"records": 1}),
+    ("source", "offsets-outside-transaction", "SourceAtLeastOnce", SOURCE_EOS, {"records": 1}),
+    ("source", "transactional-id-per-worker", "SourceExactlyOnce",
+     {**SOURCE_EOS, "transaction.version": "1"}, {"records": 1}),
+    ("source", "task-never-starts", "AllProduced", SOURCE_EOS, {"records": 1}),
     # tests/test_kafka_spec_matches_tla.py, tests/test_kip848_spec_matches_tla.py
     ("kafka-spec", "leader-outside-isr", "LeaderInIsrWhenLeader", {}, {}),
     ("kafka-spec", "epoch-past-max", "TypeOk", {}, {}),
@@ -440,8 +500,12 @@ WITNESSES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
      {}, _kip848(2, 2, 1, 0)),
     ("kip848-spec", "resubscribe-restarts-member-epoch", "GcSideMemberEpochIsMonotonic", {},
      _kip848(1, 2, 1, 2)),
-    # tests/test_engine_textbook.py
+    # tests/test_engine_textbook.py, tests/test_every_property_can_fail.py
     ("twophase", "early-commit", "TCConsistent", {}, {}),
+    ("twophase", "tm-never-decides", "CanCommit", {}, {}),
+    ("twophase", "tm-never-decides", "Terminates", {}, {}),
+    ("diehard", "fill-overflows", "TypeOK", {}, {}),
+    ("diehard", "small-jug-leaks", "BothFull", {}, {}),
 ]
 
 
@@ -537,9 +601,13 @@ def registry_markdown(path: Path, rows: list[tuple], summary: str) -> None:
              "`.venv/bin/python bench/mutation_score.py --part registry --markdown "
              "bench/results/mutation_score_registry.md`: each registered mutant, breadth-first "
              "on a witness configuration taken from the tests, against each property its "
-             "`breaks=` claims; killed when the property fails on the mutant and holds on the "
-             "unmutated model (the mutant's base class) on the same configuration.  CPU "
-             "seconds, both runs, indicative (loaded machine).", "", f"**{summary}**", "",
+             "`breaks=` claims; killed when the property fails on the mutant and the unmutated "
+             "model (the mutant's base class), on the same configuration, does not fail it "
+             "as soon: for an invariant the unmutated run is a search cut at the mutant's "
+             "counterexample length (\"no counterexample in N steps\", no verdict beyond "
+             "N), for a sometimes or eventually property a complete search that keeps it "
+             "(\"holds\").  CPU seconds, both runs, indicative (loaded machine).", "",
+             f"**{summary}**", "",
              "| model | mutant | property | outcome | steps | unmutated | CPU s |",
              "|---|---|---|---|---|---|---|"]
     for model, name, prop, outcome, seconds, length, base in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kafkacheck.model.clients.group_log import AbstractLog
 from kafkacheck.model.clients.poll_loop import HALF, POLLED
 from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
 
@@ -37,6 +38,18 @@ def _holders(model: Any, state: Any) -> list[int]:
     before = model.commit == "before-processing"
     return [m.batch_partition for m in model.consumers_of(state)
             if m.phase == POLLED or (m.phase == HALF and before)]
+
+
+def hw_follows_appends(model: Any) -> str:
+    """Why ConsumersReadBelowHw cannot fail under these bounds ('' when it can): on the
+    abstract log with hw_lag=0 every Produce sets the HW to the new log end, so no record is
+    ever above it (AbstractLog.successors); names the bounds that make it checkable."""
+    log = model.log
+    if not isinstance(log, AbstractLog) or log.hw_lag:
+        return ""
+    fix = "--bound hw_lag=1" + (" or --bound log=replicated" if "log" in model.bound else "")
+    return ("hw_lag=0: the high watermark follows each append, so no record is ever above it "
+            f"and no poll can pass it; set {fix} to check it")
 
 
 def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
@@ -167,6 +180,7 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
             "ReplicaManager.fetchMessages (FetchIsolation.HIGH_WATERMARK)",
             explanation="a consumer received a record above the high watermark: a record "
             "not yet committed, which a leader change can still remove",
+            vacuous=hw_follows_appends(model),
         ),
     ]
     if model.max_records > 0:

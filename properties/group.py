@@ -190,6 +190,15 @@ def group_properties(model: GroupModel) -> list[Property]:
                  if name in delivery)
     about_records = (*delivery, "ReadRecordsStay", "ConsumersReadBelowHw")
     props = vacuous_unless(props, model.max_records > 0, about_records)
+    # Its premise (more members than partitions) needs more consumers than the partitions
+    # the topic starts with (it only grows; a duplicate instance takes C1's membership, so it
+    # is never a member beside C1: _holder, KIP-345).
+    consumers, first = model.bound["consumers"], model.first_partitions
+    props = vacuous_unless(
+        props, consumers > first, ("ExtraConsumersIdle",),
+        f"consumers={consumers} and {first} partition(s) at the start: never more members "
+        "than partitions, so this property cannot fail; set --bound consumers above "
+        "partitions to check it")
     if model.replicated:  # every acks=all append refused (min ISR above the replicas)
         props = unless_writes_refused(log.model, props, about_records)
     return props

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from kafkacheck.model.clients.producer import ACKED, DEFINITE, ERROR_NAMES, FAILED, INDEFINITE
 from kafkacheck.model.cluster.partition import NO_LEADER, RECORD_MASK
-from kafkacheck.properties.base import Property, always, sometimes
+from kafkacheck.properties.base import Property, always, sometimes, vacuous_unless
 from kafkacheck.properties.replication import unless_writes_refused
 
 if TYPE_CHECKING:
-    from kafkacheck.model.clients.producer import ProducerModel
+    from kafkacheck.model.clients.producer import Batch, ProducerModel
 
 REPLICATION_PROPERTIES = ("CommittedRecordsStay", "ReplicasAgreeBelowHw", "LeaderInIsr",
                           "HwWithinLeo", "LeaderFailsOver")
@@ -41,6 +41,23 @@ def leader_records(state: tuple) -> list[list[int] | None]:
         out.append(records)
     _LAST[0], _LAST[1] = state, out
     return out
+
+
+def two_batches_in_one_partition(state: tuple) -> bool:
+    """Some partition leader's log holds records of two of this producer's batches: the
+    premise of PartitionOrder (the records of one batch stay in their order, however often
+    it is appended), read from the same logs as leader_records."""
+    batches = state.batches
+    descs = state.descriptors
+    alive = state.repl.alive
+    for part in state.repl.parts:
+        leader = part.leader
+        if leader == NO_LEADER or not alive >> leader & 1:
+            continue
+        seen = {descs[e & RECORD_MASK].batch for e in part.logs[leader]}
+        if sum(1 for number in seen if batches[number].records) >= 2:
+            return True
+    return False
 
 
 def no_duplicates(state: tuple) -> bool:
@@ -99,12 +116,23 @@ def key_order(state: tuple, keys: int) -> bool:
     return True
 
 
+def failed_definitely(batch: Batch) -> bool:
+    """The batch failed and every attempt ended with an error the broker returns only for a
+    batch it did not append (DEFINITE; no attempt in doubt)."""
+    return batch.status == FAILED and batch.error in DEFINITE and not batch.in_doubt
+
+
+def some_send_failed_definitely(state: tuple) -> bool:
+    """Some batch reached a definite failure: DefiniteFailureAbsent's premise."""
+    return any(failed_definitely(batch) for batch in state.batches)
+
+
 def definite_failures_absent(state: tuple) -> bool:
     """No record of a batch whose every attempt failed with a 'not written' error is in its
     partition leader's log."""
     logs = leader_records(state)
     for batch in state.batches:
-        if batch.status == FAILED and batch.error in DEFINITE and not batch.in_doubt:
+        if failed_definitely(batch):
             records = logs[batch.partition]
             if records is not None and set(batch.records) & set(records):
                 return False
@@ -168,6 +196,8 @@ def producer_properties(model: ProducerModel) -> list[Property]:
             "NOT_ENOUGH_REPLICAS) while the next succeeded, and the retry came after it. "
             "Without idempotence only max.in.flight.requests.per.connection=1 prevents it; "
             "with idempotence the broker rejects the out-of-sequence batch",
+            # Per partition: with keys=2 over 2 partitions the two records never share one.
+            needs="SomePartitionHoldsTwoBatches",
         ),
         always(
             "DefiniteFailureAbsent",
@@ -180,6 +210,9 @@ def producer_properties(model: ProducerModel) -> list[Property]:
             "(NOT_LEADER_OR_FOLLOWER after the append, KAFKA-13574); Jepsen's Kafka client",
             explanation="a batch the broker refused outright was in the log all the same: the "
             "broker appended it before (or despite) the check whose error it returned",
+            # Without a definite failure there is nothing to check (retries=2147483647 and
+            # no expiry: every NOT_ENOUGH_REPLICAS is retried): it rests on the witness.
+            needs="SomeSendFailedDefinitely",
         ),
     ]
     if model.keys > 0:
@@ -198,6 +231,25 @@ def producer_properties(model: ProducerModel) -> list[Property]:
     props.append(sometimes(
         "SomeRecordAcked", "a record can be acknowledged",
         lambda s: any(b.status == ACKED for b in s.batches)))
+    if model.records >= 2:
+        props.append(sometimes(
+            "SomePartitionHoldsTwoBatches",
+            "a partition's log can hold records of two batches (the premise of PartitionOrder)",
+            two_batches_in_one_partition,
+            source="RecordAccumulator (one batch per drain), the partitioner (keys: murmur2)",
+            explanation="no partition ever holds records of two batches (each record's key "
+            "maps to a partition of its own, say), so PartitionOrder is not checked; use "
+            "keyless records, keys that share a partition, or --bound partitions=1"))
+    props.append(sometimes(
+        "SomeSendFailedDefinitely",
+        f"a send can fail with every attempt answered {definite_names} (the premise of "
+        "DefiniteFailureAbsent)",
+        some_send_failed_definitely,
+        source="Sender.completeBatch/failBatch (a non-retriable error, or retries exhausted)",
+        explanation="no batch ever fails definitely: a retriable NOT_ENOUGH_REPLICAS is "
+        "retried (retries, delivery.timeout.ms), so DefiniteFailureAbsent is not checked; "
+        "check it with --set retries=0 --set replication.factor=2 "
+        "--set min.insync.replicas=2"))
     b = model.bound
     faults = b["lost_responses"] > 0 or b["crashes"] > 0 or b["leader_changes"] > 0
     can_retry = model.acks != 0 and model.retries > 0 and b["retry_budget"] > 0
@@ -218,4 +270,16 @@ def producer_properties(model: ProducerModel) -> list[Property]:
             lambda s: any(b.attempts > 0 for b in s.batches)
             and any(part.epoch > 0 for part in s.repl.parts)))
     props.extend(p for p in model.embedded.properties() if p.name in REPLICATION_PROPERTIES)
+    # One record id cannot be out of order (a retried or resent batch counts once:
+    # first_occurrences); KeyOrder needs two records of one key, or one record sent again
+    # after a producer restart (it may then land in another partition).
+    props = vacuous_unless(props, model.records >= 2, ("PartitionOrder",),
+                           "records=1: one record cannot be out of order, so this property "
+                           "cannot fail; set --bound records=2 to check it")
+    if model.keys > 0:
+        props = vacuous_unless(
+            props, model.records > model.keys or b["producer_restarts"] > 0, ("KeyOrder",),
+            f"records={model.records} with keys={model.keys}: every key has one record "
+            "(and no producer restart sends one again), so this property cannot fail; set "
+            "--bound records above keys to check it")
     return unless_writes_refused(model, props, RECORD_PROPERTIES)

@@ -27,7 +27,10 @@ EXIT_NOT_COVERED = EXIT_INCOMPLETE  # exit 3: no verdict for the run as a whole
 FAST = ["--no-diagram", "--no-estimate", "--progress-every", "0"]
 
 # Small runs that complete (HOLDS at the defaults), one per model concerned.
-GROUP = ["group", "--bound", "consumers=1", "--bound", "records=1"]
+# (group: two consumers and hw_lag=1, so that ExtraConsumersIdle and ConsumersReadBelowHw
+# can fail and are checked; with one consumer and hw_lag=0 they are not checked and the run
+# exits 3, audit s21)
+GROUP = ["group", "--bound", "consumers=2", "--bound", "records=1", "--bound", "hw_lag=1"]
 TXN_LOOP = ["transactions", "--bound", "inputs=1", "--bound", "instances=1",
             "--set", "enable.auto.commit=false"]
 STREAMS = ["streams", "--bound", "instances=1", "--bound", "inputs=1",

@@ -245,6 +245,9 @@ def test_a_kip_848_group_is_checked_with_the_coordinator_of_its_release(version,
 
 ROUND_ROBIN = "org.apache.kafka.clients.producer.RoundRobinPartitioner"
 DEFAULT_PARTITIONER = "org.apache.kafka.clients.producer.internals.DefaultPartitioner"
+# No partition ever holds records of two batches: PartitionOrder rests on this witness.
+NO_SHARED_PARTITION = ("not checked: PartitionOrder: vacuous in this run: "
+                       "SomePartitionHoldsTwoBatches is never reached")
 KEYLESS_ORDER = ["check", "producer", "--set", "enable.idempotence=false", "--bound",
                  "partitions=2", "--property", "PartitionOrder", "--no-diagram"]
 
@@ -263,9 +266,12 @@ def test_round_robin_partitioner_skips_a_partition_on_each_new_batch_until_kafka
     assert first_partitions("3.9.2", ROUND_ROBIN) == first_partitions("4.0", ROUND_ROBIN) == {0}
     argv = [*KEYLESS_ORDER, "--set", f"partitioner.class={ROUND_ROBIN}"]
     assert cli.main([*argv, "--kafka-version", "3.9"]) == 1
-    assert cli.main([*argv, "--kafka-version", "3.9.2"]) == 0
-    assert cli.main([*argv, "--kafka-version", "4.0"]) == 0
     capsys.readouterr()
+    # With the fix the two records alternate and never share a partition, so PartitionOrder
+    # cannot fail: not checked, exit 3 (it was HOLDS, exit 0, before audit s21).
+    for release in ("3.9.2", "4.0"):
+        assert cli.main([*argv, "--kafka-version", release]) == 3
+        assert NO_SHARED_PARTITION in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("value,release,message", [
@@ -283,9 +289,12 @@ def test_a_partitioner_class_exists_only_in_the_releases_that_ship_it(value, rel
 def test_before_3_3_the_default_partitioner_is_default_partitioner_kip_794(capsys):
     assert default_for("partitioner.class", (3, 2)) == DEFAULT_PARTITIONER
     assert default_for("partitioner.class", (3, 3)) is None
-    # 2.4-3.2: KIP-480's sticky cache keeps both keyless records on one partition, so
-    # they cannot reorder; 3.3's built-in partitioner can split them.
-    assert cli.main([*KEYLESS_ORDER, "--kafka-version", "3.2"]) == 0
+    # 2.4-3.2: KIP-480's sticky cache moves to the other partition with each new batch, so
+    # the two keyless records' batches never share a partition and cannot reorder:
+    # PartitionOrder is not checked, exit 3 (it was HOLDS, exit 0, before audit s21); 3.3's
+    # built-in partitioner can put both on one partition, and they reorder.
+    assert cli.main([*KEYLESS_ORDER, "--kafka-version", "3.2"]) == 3
+    assert NO_SHARED_PARTITION in capsys.readouterr().out
     assert cli.main([*KEYLESS_ORDER, "--kafka-version", "3.3"]) == 1
     capsys.readouterr()
     # 2.3 and before: a counter from ThreadLocalRandom.nextInt(), one value per record.
