@@ -109,6 +109,7 @@ class ShardWorker:
         self.pending: list[tuple[int, int, list, bool]] = []  # (part, offset, slice, checked)
         self.giving = False  # expanding its own part: what is not begun can be given
         self.helped = 0  # states of other workers' levels this one expanded
+        self.exchange_written = 0  # bytes of level-exchange batches written to disk
 
     def _tick(self, _expanded: int) -> None:
         self.poll()
@@ -269,7 +270,11 @@ class ShardWorker:
                 "witnesses": dict(shard.checks.witnesses),
                 "rss_growth": max(0, _rss() - self.rss_start),
                 "cpu_seconds": time.process_time(),
-                "table_bytes": shard.table.nbytes(), "spilled": shard.spill.spilled,
+                "table_bytes": shard.table.nbytes(),
+                # bytes written to disk: the frontier's chunks and the level exchange's
+                # batches (a state received may be written as both, two real writes)
+                "spilled": shard.spill.written + self.exchange_written,
+                "spilled_exchange": self.exchange_written,
                 "memory_peak": shard.spill.peak,
                 "sent_again": shard.sent_again, "helped": self.helped,
                 "seconds_before": shard.seconds_before}
@@ -329,6 +334,7 @@ def _serve(worker: ShardWorker, inboxes: list, conn: Any, share: bool) -> None:
                     exchange.finish()
                 finally:
                     exchange.spill.close()  # batches past a few MiB are on disk
+                    worker.exchange_written += exchange.spill.written
                     worker.poll = lambda: None
                 level += 1
                 conn.send(("ok", {"stop": reason, **worker.stats()}))
@@ -689,6 +695,25 @@ def parallel_breadth_first(
     return result
 
 
+def spill_notes(stats: list[dict[str, Any]], budget: int | None, workers: int) -> list[str]:
+    """The note on what the workers wrote to disk: every byte once, the frontier's chunks
+    and the level exchange's batches named apart (audit 16b: a received state can be
+    written as a batch and again in a chunk; without --memory-budget the exchange's
+    writes past EXCHANGE_BYTES went unreported)."""
+    spilled = sum(s.get("spilled", 0) for s in stats)
+    if not spilled:
+        return []
+    exchange = sum(s.get("spilled_exchange", 0) for s in stats)
+    if budget is None:  # the frontier stays in memory: only batches went to disk
+        return [f"level-exchange batches spilled to disk: {size_text(spilled)}, past the "
+                f"{size_text(EXCHANGE_BYTES)} each worker keeps in memory without "
+                "--memory-budget"]
+    return [f"frontier spilled to disk: {size_text(spilled - exchange)}, level-exchange "
+            f"batches {size_text(exchange)}: {size_text(spilled)} written in all past the "
+            f"memory budget of {size_text(budget)} ({size_text(budget // workers)} in each "
+            f"of {workers} worker{'s' if workers != 1 else ''}, with its level exchange)"]
+
+
 class LevelDriver:
     """The coordinator's side of a sharded level-synchronous search (processes or Ray)."""
 
@@ -771,6 +796,11 @@ class LevelDriver:
                         and time.monotonic() - last_saved >= self.checkpoint_every):
                     self.checkpoint()
                     last_saved = time.monotonic()
+                if deadline is not None and time.time() > deadline:
+                    # Workers read the deadline every 1,024 states: levels smaller than
+                    # that never did, and the run went on to its end (audit 16b).
+                    result.stop_reason = "time limit reached"
+                    break
                 forget = (sorted(self.found), sorted(self.witnesses))
                 stats = level(deadline, forget)
                 self._absorb(stats)
@@ -799,15 +829,7 @@ class LevelDriver:
             for k, v in s["coverage"].items():
                 result.coverage[k] += v
         result.worker_stats = self.stats  # type: ignore[attr-defined]
-        spilled = sum(s.get("spilled", 0) for s in self.stats)
-        budget = limits.memory_budget
-        if spilled and budget is not None:
-            result.notes.append(
-                f"frontier spilled to disk: {size_text(spilled)} past the memory budget of "
-                f"{size_text(budget)} ({size_text(budget // self.workers)} in each of "
-                f"{self.workers} workers, with its level exchange)")
-        elif spilled:
-            result.notes.append(f"frontier spilled to disk: {size_text(spilled)}")
+        result.notes.extend(spill_notes(self.stats, limits.memory_budget, self.workers))
 
     def _stop_reason(self, wanted: int) -> bool:
         result, limits = self.result, self.limits

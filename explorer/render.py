@@ -154,6 +154,8 @@ def summary_line(result: CheckResult) -> str:
         f"{result.distinct_states:,} distinct states{classes}, "
         f"{result.generated_states:,} generated, depth {result.depth}, {result.seconds:.2f}s"
     )
+    if result.resumed:  # two processes made the run: say so where its verdict is
+        counts += f"; {result.resumed}"
     unchecked = ", ".join(result.unchecked())
     if result.uncovered_settings:
         extra = "" if result.complete else f"; search stopped: {result.stop_reason}"
@@ -173,9 +175,10 @@ def summary_line(result: CheckResult) -> str:
         return f"VIOLATED: {names} ({counts}{extra})"
     if verdict == "never reached":
         names = ", ".join(v.name for v in result.unreached)
+        vacuous = f"; not checked: {unchecked_text(result)}" if unchecked else ""
         return (f"NEVER REACHED: {names} (no reachable state satisfies these sometimes-"
                 f"properties: a coverage finding, not a violation; the other properties' "
-                f"verdicts may be vacuous) ({counts}; exploration complete)")
+                f"verdicts may be vacuous) ({counts}; exploration complete{vacuous})")
     if result.complete and unchecked:
         return (f"INCOMPLETE: not checked: {unchecked_text(result)} ({counts}); the run "
                 "as a whole is not verified")
@@ -190,7 +193,7 @@ def unchecked_text(result: CheckResult) -> str:
     """The properties left unchecked, grouped by why (an engine that cannot check their
     kind, or bounds under which they cannot fail)."""
     by_reason: dict[str, list[str]] = {}
-    for name, why in result.not_checked.items():
+    for name, why in result.unchecked().items():
         by_reason.setdefault(why, []).append(name)
     return "; ".join(f"{', '.join(names)} ({why})" for why, names in by_reason.items())
 

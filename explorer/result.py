@@ -17,6 +17,8 @@ UNKNOWN = "unknown"
 NOT_CHECKED = "not checked"
 NEVER_REACHED = "never reached"
 NOT_COVERED = "not covered"  # the run sets a semantics-changing setting the model lacks
+# A resumed run's note (search.resumed_note) is "resumed from DIR at depth D" + this + why.
+RESUMED_MARK = ": counts and seconds are the whole run's"
 
 
 @dataclass
@@ -172,6 +174,16 @@ class CheckResult:
         """Every selected property without a verdict, and why: those the engine did not
         check (``not_checked``) and those that could not fail (``vacuous``)."""
         return {**self.not_checked, **self.vacuous()}
+
+    @property
+    def resumed(self) -> str:
+        """'resumed from DIR at depth D' when the run went on from a checkpoint (two
+        processes made it; read from search.resumed_note's note), else ''."""
+        for note in self.notes:
+            end = note.rfind(RESUMED_MARK)
+            if note.startswith("resumed from ") and end > 0:
+                return note[:end]
+        return ""
 
     @property
     def states_per_second(self) -> float:

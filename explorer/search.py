@@ -44,7 +44,7 @@ from kafkacheck.explorer.native import (
 )
 from kafkacheck.explorer.native import owner as part_owner
 from kafkacheck.explorer.progress import Progress
-from kafkacheck.explorer.result import CheckResult, Trace, Violation
+from kafkacheck.explorer.result import RESUMED_MARK, CheckResult, Trace, Violation
 from kafkacheck.explorer.trace import (
     ROOT,
     TraceMismatch,
@@ -308,7 +308,8 @@ class Spill:
         self.account: Spill | None = account
         self.in_memory = 0
         self.peak = 0  # the most bytes kept in memory at once (counted on the account)
-        self.spilled = 0
+        self.spilled = 0  # bytes its budget sent to disk (counted on the account)
+        self.written = 0  # bytes this Spill itself wrote to disk (never on the account)
         self._dir: Path | None = None
         self._n = 0
 
@@ -326,6 +327,7 @@ class Spill:
         path = self._dir / f"chunk-{self._n}.bin"
         path.write_bytes(chunk)
         counted.spilled += len(chunk)
+        self.written += len(chunk)
         return path
 
     def take(self, item: bytes | Path) -> bytes:
@@ -742,9 +744,14 @@ def collect(model: Model, props: PropertySet, result: CheckResult,
 
 
 # The packages whose code defines the transition relation, the properties and the search
-# (native.py is in explorer/); with the compiled build's manifest (kafkacheck/compiled.py).
-CODE_PACKAGES = ("kafkacheck.model", "kafkacheck.properties", "kafkacheck.explorer")
-CODE_SUFFIXES = (".py", ".c")
+# (native.py is in explorer/), and the configuration: kafkacheck/config.py parses the
+# settings and bounds a run means and the catalogue (its code and Kafka's ConfigDef data)
+# checks and parses their values (audit 16b); with the compiled build's manifest
+# (kafkacheck/compiled.py).
+CODE_PACKAGES = ("kafkacheck.model", "kafkacheck.properties", "kafkacheck.explorer",
+                 "kafkacheck.catalogue")
+CODE_MODULES = ("kafkacheck.config",)
+CODE_SUFFIXES = (".py", ".c", ".json")
 _package_code: list[str] = []  # package_code(), worked out once per process
 _class_code: dict[tuple[type, bool], str] = {}
 
@@ -759,6 +766,10 @@ def code_files() -> list[tuple[str, Path]]:
                          for p in base.rglob("*")
                          if p.suffix in CODE_SUFFIXES and p.is_file()
                          and "__pycache__" not in p.parts)
+    for module in CODE_MODULES:
+        source = importlib.import_module(module).__file__
+        if source is not None:
+            files.append((f"{module.replace('.', '/')}.py", Path(source)))
     from kafkacheck import compiled
 
     manifest = Path(compiled.__file__).with_name(compiled.MANIFEST)
@@ -784,7 +795,8 @@ def package_code() -> str:
 
 
 def _in_package(module: str) -> bool:
-    return any(module == p or module.startswith(p + ".") for p in CODE_PACKAGES)
+    return module in CODE_MODULES or any(module == p or module.startswith(p + ".")
+                                         for p in CODE_PACKAGES)
 
 
 def _code_bytes(code: Any) -> bytes:
@@ -941,8 +953,8 @@ def resume_depth(current: Path, folder: Path, max_depth: int | None) -> None:
 def resumed_note(folder: str | Path, depth: int, seconds_before: float) -> str:
     """The note of a resumed run: where from, and that its counts and time are the whole
     run's (the --max-seconds limit counts this part only)."""
-    return (f"resumed from {folder} at depth {depth}: counts and seconds are the whole run's "
-            f"({seconds_before:.2f}s before the resume; --max-seconds counts this part only)")
+    return (f"resumed from {folder} at depth {depth}{RESUMED_MARK} ({seconds_before:.2f}s "
+            "before the resume; --max-seconds counts this part only)")
 
 
 def checkpoint_folder(folder: Path, identity: dict[str, Any]) -> Path:

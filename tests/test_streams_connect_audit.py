@@ -103,7 +103,7 @@ def test_source_at_least_once_is_not_claimed_for_a_producer_the_worker_does_not_
 def test_source_override_the_worker_replaces_under_exactly_once_changes_nothing(capsys):
     # exactlyOnceSourceTaskProducerConfigs: ConnectUtils.ensureProperty puts
     # enable.idempotence=true and the task's transactional.id over a user's values.
-    code, out = _check(capsys, [*SOURCE, "--bound", "crashes=0"],
+    code, out = _check(capsys, [*SOURCE[:-2], "--bound", "crashes=0"],
                        "exactly.once.source.support=enabled",
                        "producer.override.enable.idempotence=false",
                        "producer.override.transactional.id=mine",

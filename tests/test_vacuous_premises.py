@@ -164,3 +164,15 @@ def test_partition_order_is_not_checked_when_each_key_has_a_partition_of_its_own
     together = breadth_first(make_model("producer", NO_IDEMPOTENCE, records=2, batch_records=1,
                                         keys=1, partitions=2), ["PartitionOrder", "KeyOrder"])
     assert steps(together, "PartitionOrder") == 10 and steps(together, "KeyOrder") == 10
+
+
+def test_the_summary_line_names_a_property_left_vacuous_by_an_unreached_premise(capsys):
+    code, out = cli(capsys, "check", "producer", "--set", "replication.factor=2",
+                    "--set", "min.insync.replicas=2", "--bound", "records=2",
+                    "--bound", "batch_records=1", "--bound", "crashes=1",
+                    "--bound", "lost_responses=1", "--bound", "retry_budget=2")
+    summary = next(line for line in out.splitlines() if line.startswith("NEVER REACHED"))
+    assert code == 3
+    assert summary.endswith("exploration complete; not checked: DefiniteFailureAbsent "
+                            "(vacuous in this run: SomeSendFailedDefinitely is never reached, "
+                            "so it could not fail))")

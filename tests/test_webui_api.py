@@ -307,7 +307,7 @@ def test_explore_bad_input_is_one_line_and_exit_2(tmp_path: Path,
         (["explore", "acks1-loss", "--trace", str(other)],
          "is a result of model 'producer', not 'replication'"),
         (["explore", "acks1-loss", "--port", "70000"], "--port 70000"),
-        (["explore", "acks1-loss", "--max-states", "0"], "--max-states must be positive"),
+        (["explore", "acks1-loss", "--max-states", "0"], "--max-states: 0 must be positive"),
     ]
     for argv, message in cases:
         assert main(argv) == 2, argv
