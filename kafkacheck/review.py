@@ -114,6 +114,12 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
                 except ValueError as exc:
                     problems.append(f"{path}: invalid value {values[info.key]!r} for "
                                     f"{info.key}: {exc}")
+            if info.key == "process.roles" and role == "broker" and version >= (4, 0) \
+                    and not values[info.key].strip():
+                # KAFKA-18331: 4.0 requires process.roles (empty: ZooKeeper mode, removed)
+                problems.append(f"{path}: process.roles is empty: Kafka "
+                                f"{versions.text(version)} requires process.roles (broker, "
+                                "controller or broker,controller; KAFKA-18331)")
         files.append(ConfigFile(path, role, why, values, infos))
     if problems:
         head = "unknown or invalid Kafka setting" if len(problems) == 1 and not unexamined \
@@ -225,12 +231,31 @@ def _roles(text: str) -> frozenset[str]:
     return frozenset(p.strip().lower() for p in text.split(",") if p.strip())
 
 
+def gives_roles(f: ConfigFile) -> bool:
+    """Whether a file names process.roles: an empty value is Kafka's default, ZooKeeper
+    mode before 4.0 (KafkaConfig.requiresZookeeper; refused for 4.x in load_files)."""
+    return bool(f.values.get("process.roles", "").strip())
+
+
+def zookeeper_broker(f: ConfigFile) -> bool:
+    """A broker file in ZooKeeper mode: zookeeper.connect or an empty process.roles, and no
+    roles named."""
+    return f.role == "broker" and not gives_roles(f) and (
+        "zookeeper.connect" in f.values or "process.roles" in f.values)
+
+
+def _zookeeper_why(f: ConfigFile) -> str:
+    """What makes a file a ZooKeeper-mode broker (zookeeper_broker)."""
+    return ("process.roles empty" if "process.roles" in f.values
+            else "zookeeper.connect, no process.roles")
+
+
 def runs_broker(f: ConfigFile) -> bool:
     """Whether a broker-role file is a node that runs a broker: process.roles naming
     broker, or none (ZooKeeper mode, or not said).  A controller-only node
     (process.roles=controller, ControllerServer without BrokerServer) hosts no replica and
     no group coordinator."""
-    return f.role == "broker" and ("process.roles" not in f.values
+    return f.role == "broker" and (not gives_roles(f)
                                    or "broker" in _roles(f.values["process.roles"]))
 
 
@@ -251,7 +276,7 @@ def broker_roles(files: Sequence[ConfigFile]) -> tuple[str | None, list[str], st
     dedicated ones (process.roles=broker).  Broker files that give different values are
     the disagreement (None when they agree).
     """
-    given = [f for f in files if f.role == "broker" and "process.roles" in f.values]
+    given = [f for f in files if f.role == "broker" and gives_roles(f)]
     brokers = [f for f in given if runs_broker(f)]
     controllers = [f for f in given if not runs_broker(f)]
     name = {f.path: f.path.rsplit("/", 1)[-1] for f in given}
@@ -284,13 +309,12 @@ def zookeeper_mix(files: Sequence[ConfigFile]) -> str | None:
     """Why broker files that mix ZooKeeper mode (zookeeper.connect, no process.roles) and
     KRaft (process.roles) are not checked: the replication model runs one mode's rules
     (a ZooKeeper-to-KRaft migration, KIP-866, is not modelled).  None when they do not."""
-    zookeeper = [f for f in files if f.role == "broker" and "zookeeper.connect" in f.values
-                 and "process.roles" not in f.values]
-    kraft = [f for f in files if runs_broker(f) and "process.roles" in f.values]
+    zookeeper = [f for f in files if zookeeper_broker(f)]
+    kraft = [f for f in files if runs_broker(f) and gives_roles(f)]
     if not zookeeper or not kraft:
         return None
     return (f"the broker files mix ZooKeeper mode ({zookeeper[0].path.rsplit('/', 1)[-1]}: "
-            f"zookeeper.connect, no process.roles) and KRaft ({kraft[0].path.rsplit('/', 1)[-1]}"
+            f"{_zookeeper_why(zookeeper[0])}) and KRaft ({kraft[0].path.rsplit('/', 1)[-1]}"
             f": process.roles={kraft[0].values['process.roles'].strip()}): a migration "
             "(KIP-866) is not modelled, and the two modes elect leaders by different rules")
 
@@ -591,15 +615,14 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         _replication_fixes(settings, version), power_notes))
     deposed = ("A leader cut off from the controller (a network partition) loses no "
                f"acknowledged write{where}")
-    zookeeper = [f.path for f in files if f.role == "broker"
-                 and "zookeeper.connect" in f.values and "process.roles" not in f.values]
+    zookeeper = [f for f in files if zookeeper_broker(f)]
     if zookeeper:
         # The controller model is KRaft's (KIP-500/631); ZooKeeper's controller is not
         # modelled, and Kafka 4.x has no ZooKeeper mode at all.
         release = ("" if version < (4, 0) else f"; Kafka {versions.text(version)} has no "
                    "ZooKeeper mode: give the cluster's --kafka-version")
-        not_covered.append((deposed, f"{zookeeper[0]} runs in ZooKeeper mode "
-                            "(zookeeper.connect, no process.roles): the controller model is "
+        not_covered.append((deposed, f"{zookeeper[0].path} runs in ZooKeeper mode "
+                            f"({_zookeeper_why(zookeeper[0])}): the controller model is "
                             f"KRaft's{release}"))
         return
     if roles_disagree:
@@ -993,8 +1016,8 @@ def not_passed_on(g: Guarantee) -> list[tuple[ConfigFile, str, str, str | None]]
             if target not in reads or target in g.mapped:
                 continue
             if key == "process.roles":
-                if not runs_broker(f):
-                    continue  # a controller-only node's (broker_roles)
+                if not runs_broker(f) or not gives_roles(f):
+                    continue  # a controller-only node's (broker_roles), or empty: the default
                 if g.model in ROLES_AS_KRAFT and "process.roles" in g.settings:
                     continue
             if f.role == "broker" and not runs_broker(f) and key in BROKER_KEYS:

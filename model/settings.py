@@ -390,8 +390,11 @@ _REGISTRY: tuple[Setting, ...] = (
     _s("broker.session.timeout.ms", "broker", 9000, _int(1),
        "KRaft: a broker without heartbeats this long is fenced"),
     _s("controller.quorum.voters", "broker", "", _text, "static KRaft voter set", semantics=_K),
-    _s("process.roles", "broker", "broker,controller", _text, "KRaft roles of a node",
-       semantics=_K),
+    # KRaftConfigs.PROCESS_ROLES_CONFIG: an empty list by default (2.8-3.9: ZooKeeper
+    # mode); from 4.0 required, no default (KAFKA-18331): a broker without it refuses.
+    _s("process.roles", "broker", "", _text,
+       "KRaft roles of a node: broker, controller or both; empty (the default) is ZooKeeper "
+       "mode before 4.0, and 4.0+ requires it (KAFKA-18331)", semantics=_K),
     # -- producer (org.apache.kafka.clients.producer.ProducerConfig) ------------------
     _s("acks", "producer", -1, _acks,
        "acknowledgement the leader waits for: 0 none, 1 leader, all the full ISR",

@@ -222,6 +222,27 @@ def roles_mode(roles: str) -> str | None:
     return None
 
 
+def empty_roles_problem(release: str, version: tuple[int, int]) -> str:
+    """Why an explicit empty process.roles is refused: 4.0+ requires it (KAFKA-18331,
+    KRaftConfigs); before, empty is ZooKeeper mode (KafkaConfig.requiresZookeeper)."""
+    if version >= (4, 0):
+        return (f"process.roles is empty: Kafka {release} requires process.roles (broker, "
+                "controller or broker,controller; KAFKA-18331) and a node without it does "
+                "not start")
+    return (f"process.roles is empty: Kafka {release} then runs in ZooKeeper mode, which the "
+            "controller model (KRaft's) does not check; check it with the replication model")
+
+
+def roles_assumed_note(release: str, version: tuple[int, int]) -> str:
+    """The note for a run without process.roles: this KRaft model assumes combined nodes."""
+    why = (f"Kafka {release} requires process.roles on every node (KAFKA-18331)"
+           if version >= (4, 0) else
+           f"without it Kafka {release} runs in ZooKeeper mode, which the replication model "
+           "checks")
+    return ("process.roles not set: combined KRaft nodes assumed (process.roles="
+            f"broker,controller); {why}; set process.roles=broker for dedicated controllers")
+
+
 # Tests override single rules in subclasses (mutants), also of the compiled build.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class ControllerModel(ControllerPresentation, Model):
@@ -309,13 +330,19 @@ class ControllerModel(ControllerPresentation, Model):
         if "replication.factor" in config.explicit and rf != n:
             return (f"replication.factor={rf} but brokers={n}: this model puts a replica on "
                     f"every broker (use --bound brokers={rf})")
-        mode = roles_mode(config.kafka["process.roles"])
+        given = "process.roles" in config.explicit
+        roles = str(config.kafka["process.roles"]).strip()
+        if given and not roles:
+            return empty_roles_problem(config.kafka_version, config.version)
+        # Not set: combined nodes assumed (roles_assumed_note says so).
+        mode = roles_mode(roles) if given else "combined"
         if mode is None:
             return ("process.roles must be broker,controller (combined nodes) or broker "
                     "(dedicated controller nodes) for the broker nodes of this model")
         if mode == "combined" and m > n:
-            return (f"controllers={m} exceeds brokers={n} with process.roles=broker,controller; "
-                    "use process.roles=broker for dedicated controllers")
+            how = "" if given else " (assumed: process.roles is not set)"
+            return (f"controllers={m} exceeds brokers={n} with process.roles=broker,controller"
+                    f"{how}; use process.roles=broker for dedicated controllers")
         return elr_problem(config)
 
     def __init__(self, config: Any) -> None:
@@ -341,6 +368,7 @@ class ControllerModel(ControllerPresentation, Model):
         self.pre_vote = has_fix(release, "KIP-996")
         self.acks = k["acks"]
         self.elr = k.get("eligible.leader.replicas.version", 0) == 1
+        # Not set: combined nodes, as validate_config assumes (roles_assumed_note).
         self.mode = roles_mode(k["process.roles"]) or "combined"
         self.partitions = b["partitions"]
         self.max_records = b["records"]
@@ -1323,6 +1351,8 @@ class ControllerModel(ControllerPresentation, Model):
     def notes(self) -> list[str]:
         """What a reader should know about this configuration before reading verdicts."""
         out = []
+        if "process.roles" not in self.config.explicit:
+            out.append(roles_assumed_note(self.config.kafka_version, self.version))
         if self.kafka["unclean.leader.election.enable"] and not self.unclean:
             version = self.config.kafka_version
             out.append(f"unclean.leader.election.enable=true: this model checks a KRaft "
