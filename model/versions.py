@@ -64,7 +64,9 @@ def parse(value: str) -> Version:
 
 # The last patch release of each line that no longer gets one (the Kafka repository's
 # release tags; 0.11.0.3 was released after the mirror's tags): a made-up patch release
-# would otherwise get its line's backports.  Newer lines take any patch number.
+# would otherwise get its line's backports.  Newer lines take any patch number: the
+# mirror (refs to 2024-10-25) tags 3.7.1, 3.8.0 and 3.9.0-rc3 last, with commits after
+# them on branches 3.7 and 3.8, and has no 4.x branch, so no later line's end is known.
 LAST_PATCH: dict[tuple[int, ...], int] = {
     (0, 10, 1): 1, (0, 10, 2): 2, (0, 11): 3, (1, 0): 2, (1, 1): 1, (2, 0): 1, (2, 1): 1,
     (2, 2): 2, (2, 3): 1, (2, 4): 1, (2, 5): 1, (2, 6): 3, (2, 7): 2, (2, 8): 2, (3, 0): 2,
@@ -84,21 +86,40 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # 76d7e811af8, 9656bbd4634; trunk 6ce69021fd1 is in 3.3.0).
     "KAFKA-13759": ((3, 2), (((3, 0), 2), ((3, 1), 1))),
     # RoundRobinPartitioner: one counter value per record (PR #17620, 4.0), backported to
-    # the 3.9 branch in August 2025, after 3.9.1.
+    # the 3.9 branch in August 2025, after 3.9.1 (PR #20114: "I have backported #17620 to
+    # 3.9"); the mirror (PRs to #17597) predates both, so neither is verified there.
     "KAFKA-17632": ((4, 0), (((3, 9), 2),)),
     # The new leader's epoch in its epoch cache (Partition.makeLeader), endOffsetFor below
-    # the first cached epoch: 2.1, and 2.0.1 (commit 18b25773b11).
+    # the first cached epoch: 2.1, and 2.0.1 (commit 18b25773b11); the 1.1 branch got it
+    # after 1.1.1, its last release (68b1d49f4ea, in no tag).
     "KAFKA-7415": ((2, 1), (((2, 0), 1),)),
     # Partition.maybeExpandIsr also requires the follower's fetch offset to reach the start
     # of the leader's epoch (leaderEpochStartOffsetOpt): 2.1 (commit 70c51633f2f), and
     # 2.0.1 (commit 7a352117c20); the 1.1 branch got it after 1.1.1, its last release.
     "KAFKA-7128": ((2, 1), (((2, 0), 1),)),
-    "KAFKA-18688": ((4, 1), ()),  # the uniform assignor keeps a balanced assignment (PR 19677)
+    # Fixes after the mirror's snapshot (trunk 2024-10-25, no 4.x branch or tag): the
+    # release is the model's reading of each PR's merge date; a backport to an older 4.x
+    # patch release cannot be checked there, so none is recorded (the older rule stays).
+    # The uniform assignor keeps a balanced assignment (PR #19677): 4.1.
+    "KAFKA-18688": ((4, 1), ()),
+    # PartitionChangeBuilder elects the last known leader only if unfenced (PR #20200):
+    # 4.1.
+    "KAFKA-19522": ((4, 1), ()),
+    # Group coordinator, KIP-848: leaving UNREVOKED_PARTITIONS keeps the member epoch
+    # (KAFKA-19974) and a partition the member revokes itself is not unreleased
+    # (KAFKA-19449): 4.2; an epoch-0 rejoin of a known member is accepted (KAFKA-19233)
+    # and KIP-1251's assignment epochs relax the offset-commit check (KAFKA-20066, PR
+    # #21692, merged March 2026): 4.3.
+    "KAFKA-19974": ((4, 2), ()),
+    "KAFKA-19449": ((4, 2), ()),
+    "KAFKA-19233": ((4, 3), ()),
+    "KAFKA-20066": ((4, 3), ()),
     # TransactionCoordinator.abortTimedOutTransactions fences the epoch (prepareFenceProducerEpoch)
     # before aborting: 1.0, and 0.11.0.2 (commit 5bbfd614d00; 1.0.0: def1a768a63).
     "KAFKA-6119": ((1, 0), (((0, 11), 2),)),
     # WorkerSourceTask fails the task on a failed send instead of committing past it: 2.4,
-    # and 2.2.2 and 2.3.1 (producerSendException at those tags, absent at 2.2.1 and 2.3.0).
+    # and 2.2.2 and 2.3.1 (producerSendException at those tags, absent at 2.2.1 and 2.3.0;
+    # d6c7b75f8d6, 1a5062cc8dd); branches 1.0 to 2.1 got it after their last releases.
     "KAFKA-8586": ((2, 4), (((2, 2), 2), ((2, 3), 1))),
     # KIP-360 (broker side): ProducerAppendInfo.checkSequence accepts any sequence from a
     # producer id with no state, where 2.4 threw UnknownProducerIdException for a first
@@ -111,19 +132,20 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # The KRaft controller stops bumping the leader epoch when an ISR shrinks under a
     # leader that stays (PartitionChangeBuilder.triggerLeaderEpochBumpIfNeeded skips it from
     # metadata.version 3.6-IV0, MetadataVersion.isLeaderEpochBumpRequiredOnIsrShrink;
-    # commit 8ad0ed3e618): 3.6; 3.3.0 to 3.5.2 bump.  A cluster upgraded to 3.6+ that
-    # keeps an older metadata.version still bumps: kafkacheck takes the release's own.
+    # commit 8ad0ed3e618, not on branch 3.5): 3.6; 3.3.0 to 3.5.2 bump.  A cluster
+    # upgraded to 3.6+ that keeps an older metadata.version still bumps: kafkacheck takes
+    # the release's own.
     "KAFKA-15021": ((3, 6), ()),
     # KIP-996 Raft pre-vote (KAFKA-16164; PRs #17807, #18240): 4.0.  Before, a voter --
     # the active controller too -- that gets a Vote request in a higher epoch moves to it
     # (KafkaRaftClient.handleVoteRequest: transitionToUnattached) even while it hears from
     # its leader, and a candidate that cannot win retries in ever higher epochs (3.3 to
-    # 3.9: VoteRequest has no PreVote field on branch 3.9).
+    # 3.9: VoteRequest has no PreVote field on branch 3.9, nor on trunk at 2024-10-25).
     "KIP-996": ((4, 0), ()),
     # The KRaft controller reads unclean.leader.election.enable
     # (ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic answered false
-    # before; commit 7356328f530): 3.9, not in 3.8.1.  ZooKeeper-mode controllers always
-    # read it.
+    # before; commit 7356328f530, in 3.9.0-rc0 to rc3): 3.9, not in 3.8.1 (not on branch
+    # 3.8 nor in tag 3.8.1-rc1).  ZooKeeper-mode controllers always read it.
     "KAFKA-12670": ((3, 9), ()),
 }
 

@@ -302,11 +302,28 @@ RULE_CLASSES = {cls.name: cls for cls in (CoordinatorRules, Before16147, Before1
                                           Before19449, Before19233, Before20066)}
 
 
-def rules_of_release(version: tuple[int, int]) -> type[CoordinatorRules]:
-    """The coordinator rules Kafka ``version`` shipped (4.2: KAFKA-19233 not yet in)."""
-    if version >= (4, 3):
-        return CoordinatorRules
-    return Kafka42Rules if version >= (4, 2) else Kafka40Rules
+# Each rule a fix changed, by JIRA (versions.FIXES: the release, and any patch release it
+# was backported to): the class that keeps the rule from before the fix.
+_BEFORE_FIX: tuple[tuple[str, type[CoordinatorRules]], ...] = (
+    ("KAFKA-19974", Before19974), ("KAFKA-19449", Before19449),
+    ("KAFKA-19233", Before19233), ("KAFKA-20066", Before20066),
+)
+_RELEASE_RULES: dict[tuple[type[CoordinatorRules], ...], type[CoordinatorRules]] = {
+    (): CoordinatorRules, (Before19233, Before20066): Kafka42Rules,
+    (Before19974, Before19449, Before19233, Before20066): Kafka40Rules,
+}
+
+
+def rules_of_release(release: str) -> type[CoordinatorRules]:
+    """The coordinator rules Kafka ``release`` (patch number included) shipped: before
+    each fix it lacks (4.2: KAFKA-19233 and KAFKA-20066 not yet in)."""
+    before = tuple(cls for jira, cls in _BEFORE_FIX if not versions.has_fix(release, jira))
+    cls = _RELEASE_RULES.get(before)
+    if cls is None:  # a mix no minor release shipped (a backport to one patch release)
+        cls = type("".join(c.__name__ for c in before), before,
+                   {"name": "+".join(c.name for c in before)})
+        _RELEASE_RULES[before] = cls
+    return cls
 
 
 class ConsumerProtocolGroupModel(PollLoop, Model):
@@ -422,7 +439,7 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         self.instance_ids = tuple(f"{instance}-{i + 1}" if instance else None
                                   for i in range(self.n))
         self.member_ids = tuple(f"consumer-{i + 1}" for i in range(self.n))
-        self.rules: CoordinatorRules = (rules_of_release(config.version)
+        self.rules: CoordinatorRules = (rules_of_release(config.kafka_version)
                                         if b["rules"] == "version"
                                         else RULE_CLASSES[b["rules"]])()
         # The uniform assignor of the release (KAFKA-18688, 4.1: a balanced assignment

@@ -884,7 +884,8 @@ def rules_class(version: Version, elr: bool = False, truncation: str | None = No
     if not has_fix(release or version_text(version), "KAFKA-7128"):
         bases.append(Before7128IsrJoin)
     if elr:
-        bases.append(ElrBefore19522 if version < (4, 1) else EligibleLeaderReplicas)
+        fixed = has_fix(release or version_text(version), "KAFKA-19522")
+        bases.append(EligibleLeaderReplicas if fixed else ElrBefore19522)
     if zookeeper and version >= Kip903BrokerEpochs.since:
         bases.append(ZooKeeperIsrChecks)
     if bases:
