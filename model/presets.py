@@ -305,7 +305,11 @@ _ALL: tuple[Preset, ...] = (
            "transaction.version=2 (Kafka 4.0+): the same late produce and delayed EndTxn "
            "change nothing", {"transactional.id": "app", "isolation.level": "read_committed"},
            {"instances": 1, "transactions": 2, "partitions": 1, "late_produces": 1,
-            "late_end_txns": 1, "expiries": 1, "aborts": 1}),
+            "late_end_txns": 1, "expiries": 1, "aborts": 1},
+           # Not ZombieFenced: with one instance nothing fences it (not checked).
+           ("NoAbortedRead", "AtomicCommit", "CommittedNotLost", "TransactionsComplete",
+            "LsoAdvances", "CommittedBecomesVisible", "SomeCommitVisible",
+            "SomeAbortFiltered")),
     Preset("eos-loop", "transactions",
            "consume-transform-produce in transactions (KIP-447) through a rebalance with a "
            "zombie: each input's output exactly once",

@@ -199,6 +199,15 @@ def group_properties(model: GroupModel) -> list[Property]:
         f"consumers={consumers} and {first} partition(s) at the start: never more members "
         "than partitions, so this property cannot fail; set --bound consumers above "
         "partitions to check it")
+    # Two owners need two consumer processes: one member, and no second process with its
+    # group.instance.id, cannot own a partition twice or process it beside itself.
+    processes = consumers + model.bound["duplicate_instances"]
+    props = vacuous_unless(
+        props, processes > 1,
+        ("OneOwnerPerGeneration", "NoTwoOwnersAtOnce", "NoConcurrentProcessing"),
+        "consumers=1 and no duplicate instance: one consumer process cannot own a partition "
+        "twice or process it beside itself, so this property cannot fail; set --bound "
+        "consumers=2 to check it")
     if model.replicated:  # every acks=all append refused (min ISR above the replicas)
         props = unless_writes_refused(log.model, props, about_records)
     return props

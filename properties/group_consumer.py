@@ -13,7 +13,14 @@ from kafkacheck.model.clients.group_consumer import (
     Kip848State,
     consumer_name,
 )
-from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
+from kafkacheck.properties.base import (
+    Property,
+    always,
+    always_step,
+    eventually,
+    sometimes,
+    vacuous_unless,
+)
 from kafkacheck.properties.delivery import delivery_properties
 
 if TYPE_CHECKING:
@@ -285,4 +292,19 @@ def consumer_protocol_properties(model: ConsumerProtocolGroupModel) -> list[Prop
             "NoConcurrentProcessing", "ConsumingNeverDeletes", "AtLeastOnce", "AtMostOnce",
             "NoSkippedOffsets", "ConsumersReadBelowHw", "SomeRecordProcessed",
             "AllRecordsProcessed"))
-    return props
+    # With records the poll loop commits only by auto-commit or the commit strategy: with
+    # neither no committed offset ever changes.
+    props = vacuous_unless(
+        props, not model.max_records or model.auto or model.commit != "none",
+        ("StaleCommitsRejected",),
+        "commit=none with enable.auto.commit=false: no offset is ever committed, so this "
+        "property cannot fail; set --bound commit=sync-after-processing to check it")
+    # Two owners need two consumers: one client slot (a restart reuses it) has one record at
+    # the coordinator and one poll loop.
+    consumers = model.bound["consumers"]
+    return vacuous_unless(
+        props, consumers >= 2,
+        ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce", "NoConcurrentProcessing"),
+        f"consumers={consumers}: a partition never has two members or two consumers to be "
+        "owned or processed by, so this property cannot fail; set --bound consumers=2 to "
+        "check it")

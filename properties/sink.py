@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kafkacheck.properties.base import Property, always, sometimes
+from kafkacheck.properties.base import NO_RECORDS, Property, always, sometimes, vacuous_unless
 
 
 def sink_properties(model: Any) -> list[Property]:
@@ -34,7 +34,7 @@ def sink_properties(model: Any) -> list[Property]:
                 return False
         return True
 
-    return [
+    props = [
         always("SinkNoLoss", "every record below the committed offset has a row in the "
                "external table or is in the dead-letter queue", no_loss,
                source="WorkerSinkTask (offsets committed after SinkTask.put); KIP-298",
@@ -50,7 +50,14 @@ def sink_properties(model: Any) -> list[Property]:
                             "task crashed is put again by the task that takes the partition "
                             "over, and a put() that threw a RetriableException is called "
                             "again with the same batch; an append writes it twice, an upsert "
-                            "keyed by topic-partition-offset once")),
+                            "keyed by topic-partition-offset once"),
+               # A second row needs a second put() of the record: it rests on the witness
+               # (never reached with crashes=0, poll_timeouts=0 and put_retries=0).
+               needs="SomeRedelivery"),
         sometimes("SomeRedelivery", "some record is put twice (by two tasks, or one twice)",
-                  lambda s: s.group.duplicate),
+                  lambda s: s.group.duplicate,
+                  explanation="no record is ever put twice, so SinkNoDuplicates is not "
+                  "checked; set --bound crashes=1, poll_timeouts=1 or put_retries=1"),
     ]
+    # No record: no offset is ever committed past one (the delivery properties' premise).
+    return vacuous_unless(props, model.bound["records"] > 0, ("SinkNoLoss",), NO_RECORDS)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from kafkacheck.model.clients.source import TOPIC
-from kafkacheck.properties.base import Property, always, sometimes
+from kafkacheck.properties.base import Property, always, sometimes, vacuous_unless
 
 
 def visible(model: Any, state: Any) -> list[int]:
@@ -63,7 +63,7 @@ def source_properties(model: Any) -> list[Property]:
             f"Source record {k} is in the topic twice: it was produced, then polled and "
             "produced again after its source offset failed to be committed.")
 
-    return [
+    props = [
         always("SourceAtLeastOnce",
                "every source record below the committed source offset is in the topic (a "
                "copy no ABORT marker covers)",
@@ -86,3 +86,14 @@ def source_properties(model: Any) -> list[Property]:
         sometimes("AllProduced", "every source record is visible to read_committed in the "
                   "topic", lambda s: len(set(visible(model, s))) == model.K),
     ]
+    # A record is in the topic twice only if it is sent twice: polled again by a new run of
+    # the task (a worker crash, or a rebalance, which needs a second worker), or produced
+    # again after its request was delayed, its batch expired or its broker crashed.
+    b = model.bound
+    resent = (b["task_crashes"] > 0 or (b["rebalances"] > 0 and b["workers"] >= 2)
+              or b["late_produces"] > 0 or b["expiries"] > 0 or b["crashes"] > 0)
+    return vacuous_unless(
+        props, resent, ("SourceExactlyOnce",),
+        "no worker crash, rebalance (with two workers), delayed produce, expiry or broker "
+        "crash: no source record is ever sent twice, so this property cannot fail; set "
+        "--bound task_crashes=1 to check it")

@@ -36,7 +36,14 @@ from kafkacheck.model.clients import txn_producer as tp
 from kafkacheck.model.cluster import partition_txn as ptx
 from kafkacheck.model.cluster import txn_coordinator as tc
 from kafkacheck.model.cluster.partition import RECORD_MASK
-from kafkacheck.properties.base import Property, always, always_step, eventually, sometimes
+from kafkacheck.properties.base import (
+    Property,
+    always,
+    always_step,
+    eventually,
+    sometimes,
+    vacuous_unless,
+)
 
 VISIBLE_OK = (tp.COMMIT_ASKED, tp.COMMITTED)
 # Steps that may append a data batch (a produce, or a leader's produce resumed once the
@@ -144,7 +151,7 @@ def transaction_properties(model: Any) -> list[Property]:
             any(model.lso(s, p) is not None for p in range(model.P))
 
     level = f"isolation.level={isolation}"
-    return [
+    props = [
         always("NoAbortedRead",
                f"a consumer with {level} never receives a record of a transaction its "
                "application aborted or has not asked to commit", no_aborted_read,
@@ -159,7 +166,10 @@ def transaction_properties(model: Any) -> list[Property]:
                source="KIP-98 (atomic multi-partition writes)",
                explanation=("markers of one decision go to every partition of the "
                             "transaction; a record of another transaction swept in, or a "
-                            "transaction ended twice, breaks it")),
+                            "transaction ended twice, breaks it"),
+               # Without an aborted record it cannot fail (instances=1, aborts=0, no
+               # timeout or failure): it rests on the witness.
+               needs="SomeAbortFiltered"),
         always("CommittedNotLost",
                "every record of a transaction whose commitTransaction() returned stays in "
                "its partition and is never aborted", not_lost,
@@ -195,8 +205,17 @@ def transaction_properties(model: Any) -> list[Property]:
         sometimes("SomeCommitVisible", "a committed record is visible to read_committed",
                   some_visible),
         sometimes("SomeAbortFiltered", "an aborted record sits in a log, filtered out",
-                  some_filtered),
+                  some_filtered,
+                  explanation="no transaction is ever aborted, so AtomicCommit is not "
+                  "checked; set --bound aborts=1 or --bound instances=2 (a newer instance "
+                  "aborts the open transaction of the one it fences)"),
     ]
+    # newer() looks for another instance of the transactional.id: with one, nothing fences.
+    instances = model.I
+    return vacuous_unless(
+        props, instances >= 2, ("ZombieFenced",),
+        f"instances={instances}: no newer instance of the transactional.id ever fences this "
+        "one, so this property cannot fail; set --bound instances=2 to check it")
 
 
 def _commit_prepared(model: Any, before: Any, after: Any) -> bool:
@@ -373,7 +392,19 @@ def loop_properties(model: Any) -> list[Property]:
             "TransactionsComplete", "every transaction the coordinator knows eventually "
             "completes (commit or abort)", idle, trigger=busy, fairness=LOOP_FAIR,
             source="TransactionCoordinator; transaction.timeout.ms"))
-    return props
+    # The group generation moves only by a Rebalance (TransactionsModel._rebalances): without
+    # one every member is of the current generation and no offset can be a zombie's.
+    rebalances = model.bound["rebalances"]
+    props = vacuous_unless(
+        props, rebalances > 0, ("ZombieOffsetsFenced",),
+        "rebalances=0: the group generation never changes, so no member is ever of an older "
+        "one and this property cannot fail; set --bound rebalances=1 to check it")
+    # Without a transactional.id nothing is written in a transaction: the LSO is the HW.
+    return vacuous_unless(
+        props, model.transactional, ("LsoAdvances",),
+        "no transactional.id: no record is written in a transaction, so the last stable "
+        "offset is always the high watermark and this property cannot fail; set "
+        "transactional.id=app to check it")
 
 
 def _narrate_loop(model: Any, outputs: Any, committed: Any) -> Any:
