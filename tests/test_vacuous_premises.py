@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 from mutants import make_mutant
+from verdicts import cli, steps, verdicts
 
-from kafkacheck.cli import main
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.testing import make_model
 
@@ -25,22 +25,6 @@ CONSUMER = {"group.protocol": "consumer"}
 FAILOVER = {"replication.factor": "2", "min.insync.replicas": "2"}
 NO_RETRIES = {**FAILOVER, "retries": "0", "enable.idempotence": "false"}
 NO_IDEMPOTENCE = {"enable.idempotence": "false", "max.in.flight.requests.per.connection": "5"}
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    """Exit code and stdout of one kafkacheck command."""
-    code = main([*argv, "--no-diagram"])
-    return code, capsys.readouterr().out
-
-
-def verdicts(result) -> dict[str, str]:
-    """Each selected property's verdict."""
-    return {p.name: result.verdict(p) for p in result.properties}
-
-
-def steps(result, name: str) -> int:
-    """The length of the property's counterexample."""
-    return len(result.violation(name).trace)
 
 
 # -- 1. ConsumersReadBelowHw ---------------------------------------------------------------

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import pytest
 from mutants import make_mutant
+from verdicts import cli, steps, verdicts
 
-from kafkacheck.cli import main
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.testing import make_model
 
@@ -27,22 +27,6 @@ LOOP_TV1 = {**T_RC, "transaction.version": "1", "enable.auto.commit": "false"}
 ALO_LOOP = {"isolation.level": "read_committed", "enable.auto.commit": "false"}
 CONSUMER = {"group.protocol": "consumer"}
 SOURCE_EOS_TV1 = {"exactly.once.source.support": "enabled", "transaction.version": "1"}
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    """Exit code and stdout of one kafkacheck command."""
-    code = main([*argv, "--no-diagram"])
-    return code, capsys.readouterr().out
-
-
-def verdicts(result) -> dict[str, str]:
-    """Each selected property's verdict."""
-    return {p.name: result.verdict(p) for p in result.properties}
-
-
-def steps(result, name: str) -> int:
-    """The length of the property's counterexample."""
-    return len(result.violation(name).trace)
 
 
 # -- transactions: application mode -------------------------------------------------------

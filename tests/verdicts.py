@@ -40,3 +40,21 @@ def cli_gaps(out: str) -> dict[str, set[str]]:
             if verdict != "holds":
                 gaps.setdefault(verdict, set()).add(rest.split()[0])
     return gaps
+
+
+def cli(capsys: Any, *argv: str) -> tuple[int, str]:
+    """Exit code and stdout of one kafkacheck command (no diagram)."""
+    from kafkacheck.cli import main
+
+    code = main([*argv, "--no-diagram"])
+    return code, capsys.readouterr().out
+
+
+def verdicts(result: Any) -> dict[str, str]:
+    """Each selected property's verdict."""
+    return {p.name: result.verdict(p) for p in result.properties}
+
+
+def steps(result: Any, name: str) -> int:
+    """The length of the property's counterexample."""
+    return len(result.violation(name).trace)
