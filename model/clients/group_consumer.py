@@ -210,7 +210,7 @@ class CoordinatorRules:
 
     def update_partition_epochs(self, epochs: list[int], old: Record, new: Record) -> None:
         """ConsumerGroup.maybeUpdatePartitionEpoch: drop the old member's partitions, then
-        add the new member's at its epoch (KAFKA-16147, 3.7.0)."""
+        add the new member's at its epoch (KAFKA-16147: commit cf90382fb92, first tagged 3.8.0)."""
         if old.present:
             for p in _bits(old.assigned | old.revoking):
                 epochs[p] = FREE
