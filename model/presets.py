@@ -183,13 +183,20 @@ _ALL: tuple[Preset, ...] = (
     Preset("controller-disk-loss-failover", "controller",
            "replication + KRaft controller, 3 combined nodes, AlterPartition in flight: one "
            "node loses the disk of its log.dirs and restarts with a new broker epoch; when it "
-           "is the active controller's node, another controller takes over (every guarantee "
-           "holds). Only with metadata.log.dir on a separate disk that survives: the model "
-           "keeps the KRaft metadata log, which by default (metadata.log.dir unset) lives in "
-           "the first log.dirs directory and is lost with it",
+           "is the active controller's node, another controller takes over (every "
+           "guarantee it selects holds). Only with metadata.log.dir on a separate disk that "
+           "survives: the model keeps the KRaft metadata log, which by default "
+           "(metadata.log.dir unset) lives in the first log.dirs directory and is lost with it",
            {"acks": "all", "min.insync.replicas": "2"},
            {"records": 1, "crashes": 0, "isolations": 0, "restarts": 1, "disk_losses": 1,
-            "isr_updates": "in-flight"}),
+            "isr_updates": "in-flight"},
+           # Without an isolation or a leader change no deposed leader acknowledges anything:
+           # DeposedLeaderAcksSurvive would be not checked (its witness never reached).
+           ("OneActiveControllerPerEpoch", "EpochsOnlyGrow", "MetadataCommittedByMajority",
+            "BrokerMetadataNeverGoesBack", "OneLeaderPerLeaderEpoch", "FencedBrokerNeverLeads",
+            "NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw", "LeaderInIsr",
+            "HwWithinLeo", "IsrJoinersHoldCommitted", "FencedNeverJoinsIsr",
+            "SomeRecordCommitted", "ControllerFailsOver")),
     Preset("disk-loss-last-isr", "replication",
            "Kafka 4.0 (ELR off): the last ISR member loses its disk, comes back empty and is "
            "elected (KIP-841 kept it in the ISR)", _RF2_ALL, {"crashes": 0, "disk_losses": 1},

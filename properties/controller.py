@@ -195,6 +195,11 @@ def fenced_never_leads(state: ControllerState) -> bool:
     return True
 
 
+def some_deposed_ack(state: ControllerState) -> bool:
+    """Some deposed leader acknowledged a record: DeposedLeaderAcksSurvive's premise."""
+    return any(state.acked_by_deposed_leader)
+
+
 def zombie_controller(model: ControllerModel, state: ControllerState) -> bool:
     """Two live controllers believe they are active, in different epochs."""
     return len({e for _, e in active_controllers(model, state)}) >= 2
@@ -266,6 +271,10 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "record that the new leader lacks: with acks=1 the deposed leader answers "
             "alone; with acks=all it needs every ISR member it knows, which includes "
             "the new leader",
+            # Without a deposed leader's acknowledgement there is nothing to check (no
+            # isolation or leader change, or two voters that elect no successor): it rests on
+            # the witness.
+            needs="SomeDeposedLeaderAck",
         ),
         always(
             "FencedBrokerNeverLeads",
@@ -300,6 +309,44 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "ZombieLeaderMeetsSuccessor",
             "two brokers act as leader of the same partition at once",
             lambda s: zombie_leader(model, s)))
+    # Only where a record can be written (the same condition as the record properties').
+    if model.max_records > 0 and not (model.acks == -1 and model.min_isr > model.n):
+        props.append(sometimes(
+            "SomeDeposedLeaderAck",
+            "a deposed leader acknowledges a record (the premise of DeposedLeaderAcksSurvive)",
+            some_deposed_ack,
+            source="Partition.makeFollower (a leader acts until its metadata deposes it)",
+            explanation="no leader ever acknowledges a record after it was deposed, so "
+            "DeposedLeaderAcksSurvive is not checked; set --bound isolations=1 (with "
+            "--bound controllers=3) or --bound leader_changes=1"))
     about_records = (*rp.ABOUT_RECORDS, "DeposedLeaderAcksSurvive")
-    return rp.unless_writes_refused(
+    props = rp.unless_writes_refused(
         model, vacuous_unless(props, model.max_records > 0, about_records), about_records)
+    b = model.bound
+    # A second active controller needs a second voter and the end of the first one's term:
+    # only a crash, an isolation or a disk loss stops a controller (QuorumController).
+    stops = b["crashes"] > 0 or b["isolations"] > 0 or b["disk_losses"] > 0
+    one_voter = (f"controllers={model.m}: one voter is never active twice in an epoch, so "
+                 "this property cannot fail; set --bound controllers=3 to check it")
+    no_stop = ("no crash, isolation or disk loss: the first active controller is never "
+               "replaced and no other is ever elected, so this property cannot fail; set "
+               "--bound isolations=1 to check it")
+    props = vacuous_unless(props, model.m > 1 and stops, ("OneActiveControllerPerEpoch",),
+                           one_voter if model.m == 1 else no_stop)
+    # One voter is a majority by itself: it holds every record anyone has.
+    props = vacuous_unless(
+        props, model.m > 1, ("MetadataCommittedByMajority",),
+        f"controllers={model.m}: the only voter is a majority by itself and holds every "
+        "metadata record a broker has, so this property cannot fail; set --bound "
+        "controllers=3 to check it")
+    # Only those faults fence a broker (BrokerHeartbeatManager, handleBrokerUncleanShutdown).
+    props = vacuous_unless(
+        props, stops, ("FencedBrokerNeverLeads",),
+        "no crash, isolation or disk loss: no broker is ever fenced, so this property cannot "
+        "fail; set --bound isolations=1 to check it")
+    # A partition's leader changes only after a fault or a preferred-leader election.
+    return vacuous_unless(
+        props, stops or b["leader_changes"] > 0, ("OneLeaderPerLeaderEpoch",),
+        "no crash, isolation, disk loss or leader change: every partition keeps its first "
+        "leader, so no leader epoch is ever given to a second broker and this property "
+        "cannot fail; set --bound leader_changes=1 to check it")

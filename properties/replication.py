@@ -346,6 +346,32 @@ def replication_properties(model: ReplicatedModel) -> list[Property]:
         props.append(sometimes(
             "LeaderFailsOver", "leadership can move to another broker in a new leader epoch",
             lambda s: leader_moved(s.parts, first)))
+    # Two replicas must exist to disagree: with one (replication.factor=1, or one broker in
+    # the controller model) replicas_agree_below_hw compares no pair.
+    controller = "brokers" in bounds
+    replicas = max(len(order) for order in model.order)
+    if controller:
+        one = f"brokers={replicas}: each partition has one replica"
+        more = "--bound brokers=3"
+    else:
+        one = f"replication.factor={replicas}: each partition has one replica"
+        more = "replication.factor=3"
+    props = vacuous_unless(
+        props, replicas >= 2, ("ReplicasAgreeBelowHw",),
+        f"{one}, with no other to disagree with, so this property cannot fail; set {more} to "
+        "check it")
+    # A broker is fenced or shut down only by a crash, a disk loss or a controlled shutdown
+    # (replication model), or a crash, a disk loss or an isolation (controller model:
+    # BrokerHeartbeatManager fences it): without one nobody fenced can join an ISR.
+    fencing = ("crashes", "isolations", "disk_losses") if controller else (
+        "crashes", "disk_losses", "rolling_restarts")
+    if not any(bounds.get(name, 0) for name in fencing):
+        faults = ("no crash, isolation or disk loss" if controller
+                  else "no crash, disk loss or rolling restart")
+        props = vacuous_unless(
+            props, False, ("FencedNeverJoinsIsr",),
+            f"{faults}: no broker is ever fenced or shut down, so this property cannot fail; "
+            f"set --bound {'isolations' if controller else 'crashes'}=1 to check it")
     if model.acks == -1 and model.max_records > 0:
         props.append(eventually(
             "ProduceRequestsComplete",

@@ -10,6 +10,7 @@ registers again with a new broker epoch (ClusterControlManager.registerBroker).
 from __future__ import annotations
 
 import pytest
+from verdicts import holds_but_not_checked
 
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.model.cluster.replication import DISK_LOSS
@@ -59,7 +60,13 @@ def test_before_4_0_the_last_isr_member_comes_back_empty_and_is_elected():
 
 def test_kafka_4_4_keeps_every_guarantee_through_the_same_disk_loss():
     result = breadth_first(make_model("controller", SAFE, **KIP903))
-    assert result.result == "holds" and result.complete and result.distinct_states == 8_457
+    # One voter, and no isolation or leader change: the quorum properties and the deposed
+    # leader's acknowledgements cannot fail here (they were HOLDS;
+    # tests/test_vacuous_premises_replication.py); every other guarantee holds.
+    assert holds_but_not_checked(
+        result, {"OneActiveControllerPerEpoch", "MetadataCommittedByMajority",
+                 "DeposedLeaderAcksSurvive"}, {"SomeDeposedLeaderAck"})
+    assert result.distinct_states == 8_457
 
 
 def test_a_restarted_leader_with_an_empty_disk_is_not_a_leader_until_it_registers():

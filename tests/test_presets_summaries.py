@@ -48,10 +48,10 @@ def test_a_controller_disk_loss_names_the_metadata_log_dir_the_model_keeps():
     assert DISK.summary == (
         "replication + KRaft controller, 3 combined nodes, AlterPartition in flight: one "
         "node loses the disk of its log.dirs and restarts with a new broker epoch; when it "
-        "is the active controller's node, another controller takes over (every guarantee "
-        "holds). Only with metadata.log.dir on a separate disk that survives: the model "
-        "keeps the KRaft metadata log, which by default (metadata.log.dir unset) lives in "
-        "the first log.dirs directory and is lost with it")
+        "is the active controller's node, another controller takes over (every "
+        "guarantee it selects holds). Only with metadata.log.dir on a separate disk that "
+        "survives: the model keeps the KRaft metadata log, which by default "
+        "(metadata.log.dir unset) lives in the first log.dirs directory and is lost with it")
 
 
 def test_every_disk_loss_preset_of_a_model_keeping_the_metadata_log_says_so():

@@ -223,13 +223,14 @@ def test_not_covered_and_not_checked_are_reported_together(capsys):
                        "--bound", "records=1", "--strategy", "dfs", "--json")
     data = json.loads(out)
     assert code == 3 and data["result"] == "incomplete"
-    assert list(data["not_checked"]) == ["ProduceRequestsComplete"]
+    # replication.factor=1 also leaves ReplicasAgreeBelowHw not checked (one replica).
+    assert list(data["not_checked"]) == ["ReplicasAgreeBelowHw", "ProduceRequestsComplete"]
     assert data["not_covered"] == {"transactional.id": "tx"}
     code, out, _ = run(capsys, "check", "replication", "--set", "transactional.id=tx",
                        "--bound", "records=1", "--strategy", "dfs", "--no-diagram")
     summary = next(line for line in out.splitlines() if line.startswith("NOT COVERED: ")
                    and "no verdict" in line)
-    assert summary.endswith("; not checked: ProduceRequestsComplete)")
+    assert summary.endswith("; not checked: ReplicasAgreeBelowHw, ProduceRequestsComplete)")
 
 
 def test_prove_simulate_and_the_python_api_refuse_to_be_green_when_not_covered(capsys):
