@@ -399,6 +399,9 @@ class RunOutcome:
     complete: bool
     seconds: float
     never_injected: tuple[str, ...] = ()  # faults its bounds offered whose actions never fired
+    # not checked because they could not fail: the premise (Property.needs) never arises, so
+    # the route to the anomaly they guard does not exist in this run (explorer vacuous())
+    vacuous: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
@@ -410,6 +413,7 @@ class RunOutcome:
             "complete": self.complete,
             "seconds": round(self.seconds, 2),
             "never_injected": list(self.never_injected),
+            "vacuous": list(self.vacuous),
         }
 
 
@@ -602,7 +606,8 @@ def run_model(
     if key in _CACHE:
         cached = _CACHE[key]
         return RunOutcome(run, cached.verdicts, cached.steps, cached.distinct_states,
-                          cached.complete, cached.seconds, cached.never_injected)
+                          cached.complete, cached.seconds, cached.never_injected,
+                          cached.vacuous)
     model = make(run.model, dict(run.settings), dict(run.bounds))
     t0 = time.monotonic()
     # Reachability and liveness say nothing about what a history may show: only the
@@ -622,7 +627,7 @@ def run_model(
             steps[prop.name] = len(violation.trace)
     outcome = RunOutcome(
         run, verdicts, steps, result.distinct_states, result.complete, time.monotonic() - t0,
-        result.fault_model.never_injected,
+        result.fault_model.never_injected, tuple(sorted(result.vacuous())),
     )
     _CACHE[key] = outcome
     return outcome
@@ -639,6 +644,13 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
         for o in outcomes:
             for prop, verdict in o.verdicts.items():
                 if prop not in allowed:
+                    continue
+                if prop in o.vacuous:
+                    # its premise never arises: this route to the kind does not exist here,
+                    # but the property decides nothing (it is not counted as checked, so a
+                    # cause resting on it alone stays not covered)
+                    pred.because.append(f"{o.run.model}: {prop} not checked (could not fail: "
+                                        "its premise never arises in this run)")
                     continue
                 checked.add(prop)
                 if verdict == "violated":
@@ -669,7 +681,7 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
                 for o in outcomes
                 for p, v in o.verdicts.items()
                 if p in allowed and v == "holds"
-            ]
+            ] + [b for b in pred.because if b.endswith("never arises in this run)")]
         out[kind.id] = pred
     return out
 

@@ -91,6 +91,25 @@ def test_an_incomplete_run_never_makes_an_anomaly_impossible() -> None:
     assert kinds["duplicate"].status == NOT_COVERED
 
 
+def test_a_property_that_could_not_fail_neither_decides_nor_blocks_its_kind() -> None:
+    # controller-kill: no deposed leader ever acknowledges, so DeposedLeaderAcksSurvive is
+    # not checked (vacuous); the loss is still ruled out by NoAckedWriteLost, which held
+    run = ModelRun("controller", (), (), ("controller-kill",))
+    both = RunOutcome(run, {"NoAckedWriteLost": "holds", "DeposedLeaderAcksSurvive":
+                            "not checked"}, {}, 10, True, 0.0,
+                      vacuous=("DeposedLeaderAcksSurvive",))
+    lost = judge_kinds([both])["lost-write"]
+    assert lost.status == IMPOSSIBLE
+    assert "controller: DeposedLeaderAcksSurvive not checked (could not fail: its premise " \
+        "never arises in this run)" in lost.because
+    alone = RunOutcome(run, {"DeposedLeaderAcksSurvive": "not checked"}, {}, 10, True, 0.0,
+                       vacuous=("DeposedLeaderAcksSurvive",))
+    assert judge_kinds([alone])["lost-write"].status == NOT_COVERED  # nothing checked it
+    unchecked = RunOutcome(run, {"NoAckedWriteLost": "holds", "DeposedLeaderAcksSurvive":
+                                 "not checked"}, {}, 10, True, 0.0)  # not checked, not vacuous
+    assert judge_kinds([unchecked])["lost-write"].status == NOT_COVERED
+
+
 def test_every_kind_is_allowed_by_some_property() -> None:
     assert all(k.allowed_by for k in KINDS.values())
     assert set(FAULTS) >= {"leader-isolated", "minority-controller", "follower-cut", "client-cut"}
