@@ -15,7 +15,9 @@ run equal the sequential engine's; a run stopped early (a violation of every pro
 --stop-at-first, a limit) may have seen more states, since a state sent by another worker
 is checked when it is expanded, a level later.  Liveness properties need the whole
 state graph in one process: they are *not checked* here (the CLI runs the sequential
-engine instead when one is selected).
+engine instead when one is selected).  A worker that fails, dies or hangs ends the run as
+incomplete with the counts of the last level every worker finished (WorkerFailed); what
+was found by then is reported, its traces rebuilt by the sequential engine.
 
 The same ``ShardWorker`` runs inside Ray actors (explorer/ray_engine.py).
 """
@@ -38,7 +40,7 @@ from kafkacheck.config import UsageError
 from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.native import append_record, records
 from kafkacheck.explorer.progress import Progress
-from kafkacheck.explorer.result import CheckResult
+from kafkacheck.explorer.result import CheckResult, Trace, Violation
 from kafkacheck.explorer.search import (
     Found,
     Limits,
@@ -87,6 +89,11 @@ EXCHANGE_BYTES = 8 << 20
 # died or hangs must not hold the others forever; audit 16).
 WAIT_POLL = 0.2
 STOP_GRACE = 30.0
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process or Ray actor failed, died or hung: LevelDriver ends the run as
+    incomplete with what every worker finished (not an internal error: no exit 70)."""
 
 
 class ShardWorker:
@@ -383,7 +390,7 @@ class _Exchange:
         self.queue = inboxes[self.index]
         self.batches: dict[tuple[int, int, int], list[tuple[list, bytes | Path]]] = {}
         self.findings: dict[tuple[int, int, int], tuple[dict, dict]] = {}
-        self.waiting = self.count - 1
+        self.waiting = {i for i in range(self.count) if i != self.index}  # no end yet
         self.reply: Any = _ASKED
         # --memory-budget: the batches count against this worker's share of it
         own = worker.shard.spill
@@ -410,7 +417,7 @@ class _Exchange:
             key, classes, data = payload
             self._keep_batch(key, classes, data)
         elif kind == "end":
-            self.waiting -= 1
+            self.waiting.discard(sender)
         elif kind == "ask":
             given = self.worker.give() if self.share else None
             self._put(sender, "give" if given else "none", given)
@@ -438,8 +445,10 @@ class _Exchange:
                 if self.aborted_at is None:
                     self.aborted_at = now
                 elif now - self.aborted_at > STOP_GRACE:
+                    silent = ", ".join(map(str, sorted(self.waiting)))
                     raise RuntimeError(f"worker {self.index}: the other workers sent nothing "
-                                       f"for {STOP_GRACE:.0f}s after the run was stopped")
+                                       f"for {STOP_GRACE:.0f}s after the run was stopped "
+                                       f"(no end of level from worker {silent})")
 
     def poll(self) -> None:
         """Take what has arrived, without waiting."""
@@ -546,7 +555,7 @@ class _Pool:
              deadline: float | None = None) -> list[Any]:
         """Send a command to every worker (or one) and wait for the answers, from whichever
         answers first.  The first failure (an error reported, a worker that ended) aborts
-        the others and raises RuntimeError; so does a ``deadline`` (time.time()) passed by
+        the others and raises WorkerFailed; so does a ``deadline`` (time.time()) passed by
         2 x STOP_GRACE (the abort flag is set after one: the workers end their level)."""
         targets = list(range(len(self.conns))) if only is None else [only]
         for i in targets:
@@ -592,10 +601,11 @@ class _Pool:
         return f"the process ended without an answer (exit code {proc.exitcode})"
 
     def _fail(self, i: int, why: str) -> None:
-        """Abort the other workers' level and raise (no verdict from a broken search)."""
+        """Abort the other workers' level and raise WorkerFailed (no verdict from a broken
+        search: the run ends incomplete)."""
         self.abort.set()
         self.failed = True
-        raise RuntimeError(f"parallel worker {i} failed: {why}")
+        raise WorkerFailed(f"parallel worker {i} failed: {why}")
 
     def interrupt(self) -> None:
         """Ctrl-C: make the workers end their level now, and read the answers left unread."""
@@ -662,12 +672,11 @@ def parallel_breadth_first(
     if resume is not None:
         start = checkpoint_folder(Path(resume), identity)
         resume_depth(start, Path(resume), max_depth)
+    driver = LevelDriver(result, props, limits, workers, progress)
+    driver.resumed_from = None if resume is None else str(resume)
     pool = _Pool(model, props, workers, memory_budget, share)
 
     try:
-        driver = LevelDriver(result, props, limits, workers, progress)
-        driver.resumed_from = None if resume is None else str(resume)
-
         def save() -> None:
             seconds = driver.seconds()
             write_checkpoint(Path(checkpoint), identity,  # type: ignore[arg-type]
@@ -685,10 +694,11 @@ def parallel_breadth_first(
             abort=pool.interrupt,
             check=lambda: pool.call("check"),
         )
-        collect(model, props, result, driver.found, driver.witnesses,
-                lambda fp: next((p for p in pool.call("parent", fp) if p is not None), None))
+        driver.collect(model, lambda fp: next((p for p in pool.call("parent", fp)
+                                               if p is not None), None))
     finally:
         pool.close()
+    driver.rebuild(model)  # the workers are gone: their memory is free
     result.notes.append(f"parallel search: {workers} worker processes, fingerprints sharded "
                         "by owner" + (f" (of the state's {model.shard_part})"
                                       if shard_part_index(model, workers) >= 0 else ""))
@@ -731,6 +741,7 @@ class LevelDriver:
         self.checkpoint: Callable[[], None] | None = None
         self.checkpoint_every = 600.0
         self.resumed_from: str | None = None  # the checkpoint folder seed() restored
+        self.failure = ""  # why a worker failed (WorkerFailed), if one did
         self.started = time.monotonic()
         self.seconds_before = 0.0  # the run's seconds before that checkpoint
 
@@ -806,9 +817,10 @@ class LevelDriver:
                 self._absorb(stats)
                 stopped = next((s["stop"] for s in stats if s["stop"]), "")
                 if sum(s["next"] for s in stats):
-                    advance()
+                    # every worker finished the level: its counts stand if advance() fails
                     self.depth += 1
                     self.stats = [{**s, "frontier": s["next"]} for s in stats]
+                    advance()
                 else:
                     self.stats = [{**s, "frontier": 0} for s in stats]
                 if stopped:
@@ -818,6 +830,11 @@ class LevelDriver:
         except KeyboardInterrupt:
             abort()
             result.stop_reason = "interrupted (Ctrl-C)"
+        except WorkerFailed as exc:
+            # The run ends with the counts and findings of the last level every worker
+            # finished (self.stats, self.found): what was explored, never a verdict on more.
+            self.failure = result.stop_reason = str(exc)
+            result.complete = False
         finally:
             if self.progress is not None:
                 self.progress.done()
@@ -830,6 +847,57 @@ class LevelDriver:
                 result.coverage[k] += v
         result.worker_stats = self.stats  # type: ignore[attr-defined]
         result.notes.extend(spill_notes(self.stats, limits.memory_budget, self.workers))
+
+    def collect(self, model: Model, parent_of: Callable[[int], int | None]) -> None:
+        """The traces of what the run found, from the workers' parent links (search.collect);
+        after a worker failure, or one while the links are read, they wait for rebuild()."""
+        if self.failure:
+            return
+        try:
+            collect(model, self.props, self.result, self.found, self.witnesses, parent_of)
+        except WorkerFailed as exc:  # the search itself had ended: its counts stand
+            self.failure = str(exc)
+            self.result.violations.clear()
+            self.result.witnesses.clear()
+
+    def rebuild(self, model: Model) -> None:
+        """After a worker failure (a dead worker's parent links are lost): the traces of what
+        was found, from a sequential breadth-first search of those properties to the deepest
+        finding's depth, which finds traces of the same, shortest lengths (checked: else
+        TraceMismatch).  Call it once the workers are stopped (their memory is free)."""
+        if not self.failure:
+            return
+        from kafkacheck.explorer.bfs import breadth_first
+        from kafkacheck.explorer.trace import TraceMismatch
+
+        result, props = self.result, self.props
+        depths = {name: where.depth for name, where in self.found.items()}
+        depths.update((name, depth) for name, (_fp, depth) in self.witnesses.items())
+        if depths:
+            chosen = PropertySet(*([p for p in group if p.name in depths] for group in (
+                props.all, props.invariants, props.steps, props.sometimes, props.eventually)))
+            deepest = max(depths.values())
+            again = breadth_first(model, propset=chosen, max_depth=deepest,
+                                  memory_budget=self.limits.memory_budget)
+            for prop in chosen.all:
+                trace: Trace | None = again.witnesses.get(prop.name)
+                if prop.name in self.found:
+                    trace = next((v.trace for v in again.violations if v.name == prop.name),
+                                 None)
+                if trace is None or len(trace) != depths[prop.name]:
+                    raise TraceMismatch(
+                        f"{self.failure}; a sequential search to depth {deepest} "
+                        f"({again.stop_reason}) did not find the trace of {prop.name} "
+                        f"at depth {depths[prop.name]}")
+                if prop.name in self.found:
+                    result.violations.append(Violation(prop, trace, self.found[prop.name].kind))
+                else:
+                    result.witnesses[prop.name] = trace
+            result.notes.append(
+                f"{self.failure}: the traces of what was found by then were rebuilt by a "
+                f"sequential breadth-first search to depth {deepest} (the failed worker's "
+                "parent links are lost); it finds traces of the same, shortest length")
+        collect(model, props, result, {}, {}, lambda _fp: None)  # ordering, unreached
 
     def _stop_reason(self, wanted: int) -> bool:
         result, limits = self.result, self.limits

@@ -12,8 +12,10 @@ sequential engine for them).
 a local one otherwise; anything else is a cluster address for ``ray.init``.
 
 As with the worker processes (parallel._Pool.call), an actor that raises or dies ends the
-run with RuntimeError, and so does one that has not ended its level 2 x STOP_GRACE after
---max-seconds: never a verdict from a broken search (audit 16b).
+run (WorkerFailed), and so does one that has not ended its level 2 x STOP_GRACE after
+--max-seconds: never a verdict from a broken search (audit 16b).  The run is then
+incomplete, with the counts of the last level every actor finished and what was found by
+then (LevelDriver.rebuild makes its traces).
 """
 
 from __future__ import annotations
@@ -26,13 +28,12 @@ from typing import Any
 from kafkacheck.config import UsageError
 from kafkacheck.explorer import parallel
 from kafkacheck.explorer.checks import PropertySet, select_properties
-from kafkacheck.explorer.parallel import MAX_WORKERS, LevelDriver, ShardWorker
+from kafkacheck.explorer.parallel import MAX_WORKERS, LevelDriver, ShardWorker, WorkerFailed
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import (
     Limits,
     class_code,
-    collect,
     new_result,
     pace_gc,
     package_code,
@@ -94,7 +95,7 @@ def gather(ray: Any, actors: list[Any], refs: list[Any], *, deadline: float | No
     """The answers to one call per actor (``refs[i]`` from ``actors[i]``), in actor order.
 
     As parallel._Pool.call: the first failure (an actor that raised, or died) raises
-    RuntimeError naming the actor, and so does a ``deadline`` (time.time()) passed by
+    WorkerFailed naming the actor, and so does a ``deadline`` (time.time()) passed by
     2 x STOP_GRACE with answers missing (an actor stuck in the model: actors read the
     deadline every 1,024 states).  ``sources[i]``: a result of actor ``i`` that the calls
     take (a level's expansions), to name the actor that failed or hangs.  ``on_wait`` runs
@@ -114,7 +115,7 @@ def gather(ray: Any, actors: list[Any], refs: list[Any], *, deadline: float | No
                 answers[i] = ray.get(ref)
             except errors.RayError as exc:
                 where, why = _failure(ray, actors, exc, i, sources or [])
-                raise RuntimeError(f"ray actor {where} failed: {why}") from None
+                raise WorkerFailed(f"ray actor {where} failed: {why}") from None
             del pending[i]
         if pending and on_wait is not None:
             on_wait()
@@ -122,7 +123,7 @@ def gather(ray: Any, actors: list[Any], refs: list[Any], *, deadline: float | No
                 time.time() - deadline > 2 * parallel.STOP_GRACE:
             unfinished = [i for i, ref in enumerate(sources or [])
                           if not ray.wait([ref], timeout=0, fetch_local=False)[0]]
-            raise RuntimeError(f"ray actor {(unfinished or sorted(pending))[0]} failed: did "
+            raise WorkerFailed(f"ray actor {(unfinished or sorted(pending))[0]} failed: did "
                                f"not end its level within {2 * parallel.STOP_GRACE:.0f}s "
                                "after the time limit")
     return [answers[i] for i in range(len(refs))]
@@ -255,11 +256,14 @@ def ray_breadth_first(
                              "the same code on every node")
         driver.run(seed=lambda: call("seed"), level=level, advance=lambda: call("advance"),
                    abort=lambda: None, check=lambda: call("check"))
-        collect(model, props, result, driver.found, driver.witnesses,
-                lambda fp: next((p for p in call("parent", fp) if p is not None), None))
+        driver.collect(model, lambda fp: next((p for p in call("parent", fp)
+                                               if p is not None), None))
+    except WorkerFailed as exc:  # an actor failed before the search began: none explored
+        driver.failure = result.stop_reason = str(exc)
     finally:
         for actor in actors:
             ray.kill(actor)
+    driver.rebuild(model)  # the actors are gone: their memory is free
     nodes = len([n for n in ray.nodes() if n.get("Alive")])
     result.notes.append(f"ray: {workers} shard actors on {nodes} node(s)")
     return result

@@ -150,7 +150,7 @@ def test_kip848_spec_refuses_checkpoints(tmp_path, capsys):
     assert not (tmp_path / "c" / "current").exists()  # nothing saved
 
 
-# -- 3: a failed or hung worker ends the parallel search -------------------------------------
+# -- 3: a failed or hung worker ends the parallel search (incomplete, with its counts) --------
 
 _WORKER_SCRIPT = """
 import multiprocessing as mp, sys, time
@@ -196,18 +196,19 @@ def _run_workers(tmp_path, mode: str) -> tuple[str, float]:
 def test_a_failing_worker_ends_the_parallel_search_at_once(tmp_path):
     # The other worker waited for the failed one's end of level, and the coordinator for
     # the other worker's answer: forever, whatever --max-seconds said.
+    # (A failed worker ends the run as incomplete: tests/test_worker_failure_is_incomplete.)
     out, seconds = _run_workers(tmp_path, "raise")
-    assert "RAISED parallel worker 1 failed: MemoryError: simulated failure in one worker" \
-        in out, out
-    assert "RESULT" not in out and seconds < 20
+    assert "RESULT incomplete parallel worker 1 failed: MemoryError: simulated failure in " \
+        "one worker" in out, out
+    assert "RAISED" not in out and seconds < 20
 
 
 def test_a_hung_worker_ends_the_parallel_search_after_the_time_limit(tmp_path):
     # A worker stuck in the model never reads its inbox: past the time limit (3 s) and
-    # the grace (1 s here) the run ends as failed, never as HOLDS.
+    # the grace (1 s here) the run ends as failed (incomplete), never as HOLDS.
     out, seconds = _run_workers(tmp_path, "hang")
-    assert "RAISED parallel worker " in out and " failed: " in out, out
-    assert "RESULT" not in out
+    assert "RESULT incomplete parallel worker " in out and " failed: " in out, out
+    assert "RAISED" not in out
     reported = float(out.split("SECONDS ")[1].split()[0])
     assert 3 <= reported < 3 + 8 and seconds < 25
 
