@@ -97,6 +97,7 @@ from kafkacheck.model.interface import Model
 from kafkacheck.properties.base import always
 
 parallel.STOP_GRACE = 0.5
+DRIVER = os.getpid()  # a rebuild of traces runs the model here: only an actor dies
 # Two chains whose states two actors own apart (the hash decides: found, not assumed).
 FIRST = native.fingerprint(0) % 2
 SIDES = (0, next(k for k in range(1, 64) if native.fingerprint(k) % 2 != FIRST))
@@ -120,7 +121,7 @@ class Chains(Model):
         if state.side == SIDES[1] and state.n == 3:  # in the second side's owner only
             if self.mode == "raise":
                 raise MemoryError("simulated failure in one actor")
-            if self.mode == "die":
+            if self.mode in ("die", "found") and os.getpid() != DRIVER:
                 os._exit(1)
             if self.mode == "hang":
                 time.sleep(600)
@@ -130,7 +131,8 @@ class Chains(Model):
             yield ("Next",), Link(state.side, state.n + 1)
 
     def properties(self):
-        return [always("Short", "a chain has at most 200 links", lambda s: s.n <= 200)]
+        return [always("Short", "a chain has at most 200 links", lambda s: s.n <= 200),
+                always("NotTwo", "no chain has 2 links", lambda s: s.n != 2)]
 
 
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
@@ -140,9 +142,11 @@ for mode in sys.argv[1:]:
     model.mode = mode
     started = time.monotonic()
     try:
-        result = ray_breadth_first(model, ["Short"], workers=2,
+        names = ["Short", "NotTwo"] if mode == "found" else ["Short"]
+        result = ray_breadth_first(model, names, workers=2,
                                    max_seconds=1 if mode in ("hang", "slow") else None)
         print(mode, "RESULT", _exit_code(result), result.depth, summary_line(result))
+        print(mode, "FOUND", [(v.name, len(v.trace)) for v in result.violations])
     except RuntimeError as exc:
         print(mode, "RAISED", exc)
     except BaseException as exc:
@@ -162,8 +166,8 @@ def test_a_ray_run_ends_at_the_time_limit_and_when_an_actor_fails_dies_or_hangs(
     script = tmp_path / "ray_actors.py"
     script.write_text(textwrap.dedent(_RAY_SCRIPT))
     try:
-        done = subprocess.run([sys.executable, str(script), "ok", "raise", "die", "hang",
-                               "slow"], capture_output=True, text=True, timeout=150,
+        done = subprocess.run([sys.executable, str(script), "ok", "raise", "die", "found",
+                               "hang", "slow"], capture_output=True, text=True, timeout=150,
                               check=False)
     except subprocess.TimeoutExpired:
         pytest.fail("a Ray run with a failed or hung actor did not end within 150 s")
@@ -180,6 +184,14 @@ def test_a_ray_run_ends_at_the_time_limit_and_when_an_actor_fails_dies_or_hangs(
     assert lines[("die", "RESULT")].startswith(
         f"3 3 INCOMPLETE: ray actor {owner} failed: the actor died (The actor died "
         f"unexpectedly before finishing this task.) {finished}"), done.stdout
+    # What was found before the actor died is reported, its trace rebuilt in the driver
+    # (tests/test_worker_failure_is_incomplete.py does the same with worker processes).
+    died = ("the actor died (The actor died unexpectedly before finishing this task.)")
+    assert lines[("found", "RESULT")].startswith(f"1 3 VIOLATED: NotTwo {finished}"), \
+        done.stdout
+    assert lines[("found", "RESULT")].endswith(
+        f"; search stopped: ray actor {owner} failed: {died})"), done.stdout
+    assert lines[("found", "FOUND")] == "[('NotTwo', 2)]", done.stdout
     assert lines[("hang", "RESULT")].startswith(
         f"3 3 INCOMPLETE: ray actor {owner} failed: did not end its level within 1s after "
         f"the time limit {finished}"), done.stdout

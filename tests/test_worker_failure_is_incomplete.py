@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
@@ -189,84 +186,5 @@ def test_a_bug_in_the_coordinator_is_still_an_internal_error(monkeypatch, capsys
         "kafkacheck: internal error: RuntimeError: simulated bug in the coordinator at ")
 
 
-_RAY_SCRIPT = """
-import os, sys
-from typing import NamedTuple
-
-import ray
-
-from kafkacheck.cli import _exit_code
-from kafkacheck.config import build_config
-from kafkacheck.explorer import native
-from kafkacheck.explorer.bfs import breadth_first
-from kafkacheck.explorer.ray_engine import ray_breadth_first
-from kafkacheck.explorer.render import summary_line
-from kafkacheck.model.interface import Model
-from kafkacheck.properties.base import always
-
-DRIVER = os.getpid()  # the rebuild runs the model here: only an actor dies
-# Two chains whose states two actors own apart (the hash decides: found, not assumed).
-FIRST = native.fingerprint(0) % 2
-SIDES = (0, next(k for k in range(1, 64) if native.fingerprint(k) % 2 != FIRST))
-
-
-class Link(NamedTuple):
-    side: int  # the part that decides the owner
-    n: int
-
-
-class Chains(Model):
-    name = "chains"
-    bounds = ()
-    shard_part = "side"
-
-    def init_states(self):
-        return [Link(side, 0) for side in SIDES]
-
-    def successors(self, state):
-        if state.side == SIDES[1] and state.n == 3 and os.getpid() != DRIVER:
-            os._exit(1)  # the actor owning the second chain dies expanding level 3
-        if state.n < 200:
-            yield ("Next",), Link(state.side, state.n + 1)
-
-    def properties(self):
-        return [always("Short", "a chain has at most 200 links", lambda s: s.n <= 200),
-                always("NotTwo", "no chain has 2 links", lambda s: s.n != 2)]
-
-
-ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-print("OWNER", FIRST ^ 1)
-finished = breadth_first(Chains(build_config(Chains)), ["Short"], max_depth=3)
-print("FINISHED", finished.distinct_states, finished.generated_states, finished.depth)
-for names in (["Short"], ["Short", "NotTwo"]):
-    result = ray_breadth_first(Chains(build_config(Chains)), names, workers=2)
-    print("RESULT", _exit_code(result), result.distinct_states, result.generated_states,
-          result.depth, [(v.name, len(v.trace)) for v in result.violations])
-    print("LINE", summary_line(result), flush=True)
-ray.shutdown()
-"""
-
-
-def test_a_dead_ray_actor_ends_the_run_incomplete_with_counts(tmp_path):
-    # One script, one local cluster, as test_engine_audit16b's Ray test (classes of
-    # __main__ reach the actors by value).
-    pytest.importorskip("ray")
-    script = tmp_path / "ray_dies.py"
-    script.write_text(textwrap.dedent(_RAY_SCRIPT))
-    try:
-        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                              timeout=150, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail("a Ray run with a dead actor did not end within 150 s")
-    out = done.stdout
-    owner = out.split("OWNER ")[1].split()[0]
-    died = (f"ray actor {owner} failed: the actor died (The actor died unexpectedly before "
-            "finishing this task.)")
-    results = [line for line in out.splitlines() if line.startswith("RESULT ")]
-    lines = [line for line in out.splitlines() if line.startswith("LINE ")]
-    assert "FINISHED 8 8 3" in out, out + done.stderr
-    assert results == ["RESULT 3 8 8 3 []", "RESULT 1 8 8 3 [('NotTwo', 2)]"], out + done.stderr
-    assert lines[0].startswith(f"LINE INCOMPLETE: {died} (8 distinct states, 8 generated, "
-                               "depth 3, ")
-    assert lines[1].startswith("LINE VIOLATED: NotTwo (8 distinct states, 8 generated, "
-                               "depth 3, ") and lines[1].endswith(f"; search stopped: {died})")
+# A dead Ray actor: tests/test_engine_audit16b.py (modes "die" and "found"), in its one
+# local Ray cluster.
