@@ -50,6 +50,8 @@ class _ShardActorBody:
         self.model = model
         props = select_properties(model, names)
         self.worker = ShardWorker(model, props, index, count)
+        self.interrupted = False
+        self.worker.abort = lambda: self.interrupted  # read every 1,024 states
         self.pending_stop = ""
         pace_gc()  # the actor's process only searches
 
@@ -80,6 +82,11 @@ class _ShardActorBody:
 
     def parent(self, fp: int) -> int | None:
         return self.worker.parent(fp)
+
+    def interrupt(self) -> None:
+        """Ctrl-C at the driver: end the level being expanded at the next 1,024 states (this
+        call runs in the actor's control thread), so the traces are read without waiting."""
+        self.interrupted = True
 
 
 def code_of(model: Model) -> tuple[str, str]:
@@ -157,6 +164,16 @@ def _failure(ray: Any, actors: list[Any], exc: Exception, default: int,
     return where, " ".join(why.split())[:300]
 
 
+def _interrupt(ray: Any, actors: list[Any]) -> None:
+    """Ctrl-C: tell every actor to end its level now (an actor that cannot answer within
+    5 s is killed with the others when the run ends)."""
+    try:
+        ray.get([a.interrupt.options(concurrency_group="control").remote() for a in actors],
+                timeout=5)
+    except Exception:  # noqa: BLE001 - a dead or stuck actor: nothing more to tell it
+        pass
+
+
 def ray_exceptions() -> Any:
     """ray.exceptions (imported only when Ray is in use)."""
     import ray.exceptions
@@ -228,7 +245,10 @@ def ray_breadth_first(
     ray = connect(address, workers)
     limits = Limits(max_states, max_seconds, max_depth, stop_at_first)
     result = new_result(model, props, f"ray bfs x{workers}", "ray")
-    actor_class = ray.remote(num_cpus=0, scheduling_strategy="SPREAD")(_ShardActorBody)
+    # interrupt() runs in a thread of its own while a level is being expanded; every other
+    # call is taken one at a time, in order, in the default thread
+    actor_class = ray.remote(num_cpus=0, scheduling_strategy="SPREAD",
+                             concurrency_groups={"control": 1})(_ShardActorBody)
     names = [p.name for p in props.all]
     model_ref = ray.put(model)
     actors = [actor_class.remote(model_ref, names, i, workers) for i in range(workers)]
@@ -255,7 +275,7 @@ def ray_breadth_first(
                              f"version of {type(model).__module__}) than this driver: install "
                              "the same code on every node")
         driver.run(seed=lambda: call("seed"), level=level, advance=lambda: call("advance"),
-                   abort=lambda: None, check=lambda: call("check"))
+                   abort=lambda: _interrupt(ray, actors), check=lambda: call("check"))
         driver.collect(model, lambda fp: next((p for p in call("parent", fp)
                                                if p is not None), None))
     except WorkerFailed as exc:  # an actor failed before the search began: none explored

@@ -83,7 +83,7 @@ def test_the_parallel_search_stops_at_the_time_limit_between_small_levels():
 
 
 _RAY_SCRIPT = """
-import os, sys, time
+import os, signal, sys, threading, time
 from typing import NamedTuple
 
 import ray
@@ -135,14 +135,51 @@ class Chains(Model):
                 always("NotTwo", "no chain has 2 links", lambda s: s.n != 2)]
 
 
+class Fan(NamedTuple):
+    n: int
+    k: int
+
+
+class Wide(Model):  # one state, 40,000 successors, each slow: a level of about 10 s
+
+    name = "wide"
+    bounds = ()
+
+    def init_states(self):
+        return [Fan(0, 0)]
+
+    def successors(self, state):
+        if state.n == 0:
+            for k in range(40000):
+                yield ("Fan",), Fan(1, k)
+        elif state.n == 1:
+            time.sleep(0.0005)
+            yield ("Next",), Fan(2, state.k)
+
+    def properties(self):
+        return [always("Fine", "nothing goes wrong", lambda s: True),
+                always("NotOne", "no state is at depth 1", lambda s: s.n != 1)]
+
+
+def ctrl_c_after(seconds):
+    def fire():
+        time.sleep(seconds)
+        os.kill(os.getpid(), signal.SIGINT)
+    threading.Thread(target=fire, daemon=True).start()
+
+
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
 print("OWNER", FIRST ^ 1)
 for mode in sys.argv[1:]:
     model = Chains(build_config(Chains))
     model.mode = mode
     started = time.monotonic()
+    if mode == "interrupt":
+        model = Wide(build_config(Wide))
+        ctrl_c_after(2)
     try:
-        names = ["Short", "NotTwo"] if mode == "found" else ["Short"]
+        names = {"found": ["Short", "NotTwo"], "interrupt": ["Fine", "NotOne"]}.get(
+            mode, ["Short"])
         result = ray_breadth_first(model, names, workers=2,
                                    max_seconds=1 if mode in ("hang", "slow") else None)
         print(mode, "RESULT", _exit_code(result), result.depth, summary_line(result))
@@ -167,8 +204,8 @@ def test_a_ray_run_ends_at_the_time_limit_and_when_an_actor_fails_dies_or_hangs(
     script.write_text(textwrap.dedent(_RAY_SCRIPT))
     try:
         done = subprocess.run([sys.executable, str(script), "ok", "raise", "die", "found",
-                               "hang", "slow"], capture_output=True, text=True, timeout=150,
-                              check=False)
+                               "hang", "slow", "interrupt"], capture_output=True, text=True,
+                              timeout=150, check=False)
     except subprocess.TimeoutExpired:
         pytest.fail("a Ray run with a failed or hung actor did not end within 150 s")
     lines = {tuple(line.split(" ", 2)[:2]): line.split(" ", 2)[2]
@@ -200,6 +237,14 @@ def test_a_ray_run_ends_at_the_time_limit_and_when_an_actor_fails_dies_or_hangs(
     code, depth, line = lines[("slow", "RESULT")].split(" ", 2)
     assert code == "3" and line.startswith("INCOMPLETE: time limit reached ("), line
     assert 0 < int(depth) < 200 and float(lines[("slow", "SECONDS")]) < 10
+    # Ctrl-C 2 s into a level of about 10 s, with a finding to report: the actors end the
+    # level at once (the driver waited for them to finish it before it could read the
+    # trace's parent links from them)
+    assert lines[("interrupt", "RESULT")].startswith(
+        "1 1 VIOLATED: NotOne (40,001 distinct states, 40,001 generated, depth 1, "), done.stdout
+    assert lines[("interrupt", "RESULT")].endswith("; search stopped: interrupted (Ctrl-C))")
+    assert lines[("interrupt", "FOUND")] == "[('NotOne', 1)]"
+    assert float(lines[("interrupt", "SECONDS")]) < 6, done.stdout
 
 
 # -- 2: the resume digest covers the configuration code --------------------------------------
@@ -352,4 +397,3 @@ def test_a_spill_counts_what_it_wrote_itself_apart_from_its_account():
         exchange.take(kept)
     finally:
         exchange.close()
-
