@@ -15,7 +15,7 @@ from kafkacheck.model.clients.group import (
     GroupState,
 )
 from kafkacheck.properties.base import Property, always, always_step, vacuous_unless
-from kafkacheck.properties.delivery import delivery_properties, in_flight
+from kafkacheck.properties.delivery import delivery_properties, in_flight, never_commits
 from kafkacheck.properties.replication import unless_writes_refused
 
 if TYPE_CHECKING:
@@ -208,6 +208,22 @@ def group_properties(model: GroupModel) -> list[Property]:
         "consumers=1 and no duplicate instance: one consumer process cannot own a partition "
         "twice or process it beside itself, so this property cannot fail; set --bound "
         "consumers=2 to check it")
+    # A commit from outside the current generation needs a member the group dropped while it
+    # runs on (a paused member whose session expired, a zombie past max.poll.interval.ms, a
+    # static member fenced by a second process); crashes, closes, restarts and added
+    # partitions leave none (an accept-stale-commits mutant holds there, audit s23), and
+    # without a commit nothing is accepted at all.
+    stale = (model.bound["pauses"] + model.bound["poll_timeouts"]
+             + model.bound["duplicate_instances"])
+    props = vacuous_unless(
+        props, model.commit == "none" and not model.auto or stale > 0,
+        ("CommitsFromCurrentGeneration",),
+        "no pause, poll timeout or duplicate instance: no member is dropped from the group "
+        "while it runs on, so no commit comes from outside the current generation and this "
+        "property cannot fail; set --bound pauses=1 to check it")
+    props = vacuous_unless(
+        props, model.commit != "none" or model.auto, ("CommitsFromCurrentGeneration",),
+        never_commits(model))
     if model.replicated:  # every acks=all append refused (min ISR above the replicas)
         props = unless_writes_refused(log.model, props, about_records)
     return props

@@ -30,7 +30,14 @@ FAST = ["--no-diagram", "--no-estimate", "--progress-every", "0"]
 # (group: two consumers and hw_lag=1, so that ExtraConsumersIdle and ConsumersReadBelowHw
 # can fail and are checked; with one consumer and hw_lag=0 they are not checked and the run
 # exits 3, audit s21)
-GROUP = ["group", "--bound", "consumers=2", "--bound", "records=1", "--bound", "hw_lag=1"]
+# (every property but CommitsFromCurrentGeneration, which cannot fail without a member
+# dropped while it runs on, audit s23)
+GROUP = ["group", "--bound", "consumers=2", "--bound", "records=1", "--bound", "hw_lag=1",
+         *(f"--property={name}" for name in (
+             "OneOwnerPerGeneration", "NoTwoOwnersAtOnce", "NoConcurrentProcessing",
+             "ConsumingNeverDeletes", "AtLeastOnce", "AtMostOnce", "NoSkippedOffsets",
+             "ConsumersReadBelowHw", "BalancedAssignment", "ExtraConsumersIdle",
+             "SomeRecordProcessed", "AllRecordsProcessed"))]
 TXN_LOOP = ["transactions", "--bound", "inputs=1", "--bound", "instances=1",
             "--set", "enable.auto.commit=false"]
 STREAMS = ["streams", "--bound", "instances=1", "--bound", "inputs=1",

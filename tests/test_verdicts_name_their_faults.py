@@ -302,8 +302,9 @@ def test_a_setting_at_its_default_for_the_kafka_version_is_covered(capsys):
 def test_settings_without_effect_on_the_models_semantics_stay_accepted(capsys, model, setting):
     # (group: hw_lag=1, so that ConsumersReadBelowHw can fail; at hw_lag=0 it is not checked
     # and the run exits 3, audit s21)
-    extra = ["--set", "auto.offset.reset=earliest", "--bound", "hw_lag=1"] \
-        if model == "group" else []
+    # (and a pause, so that CommitsFromCurrentGeneration can fail, audit s23)
+    extra = ["--set", "auto.offset.reset=earliest", "--bound", "hw_lag=1",
+             "--bound", "pauses=1"] if model == "group" else []
     code, out, _ = run(capsys, "check", model, *SAFE[:2] if model == "replication" else [],
                        "--set", setting, *extra, "--bound", "records=1", "--no-diagram")
     assert code in (0, 1)
