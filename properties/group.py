@@ -185,6 +185,15 @@ def group_properties(model: GroupModel) -> list[Property]:
             "above the high watermark and a broker crash and leader change truncated it, or "
             "an unclean election made a replica without it the leader",
         ))
+        # Without a broker crash nothing truncates a log: a read record cannot vanish (a
+        # fetch-above-the-high-watermark mutant holds there, audit s23; ConsumersReadBelowHw
+        # catches it)
+        crashes = model.bound["broker_crashes"]
+        props = vacuous_unless(
+            props, crashes > 0, ("ReadRecordsStay",),
+            "broker_crashes=0: no broker crashes, so no log is ever truncated and no record "
+            "a consumer read can vanish; this property cannot fail; set --bound "
+            "broker_crashes=1 to check it")
         props.extend(model.log_properties())
     props.extend(delivery[name] for name in ("SomeRecordProcessed", "AllRecordsProcessed")
                  if name in delivery)

@@ -291,3 +291,33 @@ def test_a_paused_member_s_commit_is_refused_and_the_stale_commit_mutant_is_caug
     mutant = breadth_first(build(AcceptStaleCommits, ON, **bounds),
                            ["CommitsFromCurrentGeneration"])
     assert steps(mutant, "CommitsFromCurrentGeneration") == 6
+
+
+# -- ReadRecordsStay: a read record vanishes only when a broker crash truncates a log -------
+
+
+def test_read_records_stay_is_not_checked_without_a_broker_crash(capsys):
+    code, out = cli(capsys, "check", "group", "--set", "acks=all", "--set",
+                    "replication.factor=2", "--set", "auto.offset.reset=earliest",
+                    "--bound", "log=replicated", "--bound", "consumers=1", "--bound",
+                    "records=1", "--bound", "broker_crashes=0", "--property", "ReadRecordsStay")
+    assert code == 3 and (
+        "not checked: ReadRecordsStay: broker_crashes=0: no broker crashes, so no log is ever "
+        "truncated and no record a consumer read can vanish; this property cannot fail; set "
+        "--bound broker_crashes=1 to check it") in out
+
+
+def test_a_read_above_the_high_watermark_vanishes_only_through_a_broker_crash():
+    safe = {"acks": "all", "replication.factor": "2", "auto.offset.reset": "earliest"}
+    crash = make_mutant("group", "fetch-above-hw", safe, consumers=1, records=1,
+                        log="replicated")
+    assert steps(breadth_first(crash, ["ReadRecordsStay"]), "ReadRecordsStay") == 7
+    # without one, the same mutant reads above the HW and nothing truncates it: the read
+    # record stays (ConsumersReadBelowHw is the property that catches the read itself)
+    calm = make_mutant("group", "fetch-above-hw", safe, consumers=1, records=1,
+                       log="replicated", broker_crashes=0)
+    result = breadth_first(calm, ["ReadRecordsStay", "ConsumersReadBelowHw"])
+    assert verdicts(result) == {"ReadRecordsStay": "not checked",
+                                "ConsumersReadBelowHw": "violated"}
+    stays = next(p for p in calm.properties() if p.name == "ReadRecordsStay")
+    assert all(stays.holds(state) for state in reachable(calm))

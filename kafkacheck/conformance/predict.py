@@ -399,8 +399,9 @@ class RunOutcome:
     complete: bool
     seconds: float
     never_injected: tuple[str, ...] = ()  # faults its bounds offered whose actions never fired
-    # not checked because they could not fail: the premise (Property.needs) never arises, so
-    # the route to the anomaly they guard does not exist in this run (explorer vacuous())
+    # not checked because they could not fail: the bounds rule out their premise
+    # (Property.vacuous) or it never arises (Property.needs), so the route to the anomaly
+    # they guard does not exist in this run
     vacuous: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -627,7 +628,8 @@ def run_model(
             steps[prop.name] = len(violation.trace)
     outcome = RunOutcome(
         run, verdicts, steps, result.distinct_states, result.complete, time.monotonic() - t0,
-        result.fault_model.never_injected, tuple(sorted(result.vacuous())),
+        result.fault_model.never_injected,
+        tuple(sorted({*result.vacuous(), *(p.name for p in result.properties if p.vacuous)})),
     )
     _CACHE[key] = outcome
     return outcome
