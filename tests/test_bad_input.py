@@ -75,10 +75,10 @@ def test_config_files_that_disagree_on_a_key_are_refused_until_set_decides(tmp_p
     # --set decides; files that agree are fine
     code, out, _err = run(capsys, "check", "replication", "--config", str(topic), "--config",
                           str(broker), "--set", "min.insync.replicas=1", "--set", "acks=all",
-                          "--bound", "records=2", "--max-seconds", "60")
+                          "--bound", "records=1", "--max-seconds", "60")
     assert code == 1 and "NoAckedWriteLost" in out and "VIOLATED" in out
     code, out, _err = run(capsys, "check", "replication", "--config", str(broker), "--config",
-                          str(broker), "--set", "acks=all", "--bound", "records=2",
+                          str(broker), "--set", "acks=all", "--bound", "records=1",
                           "--set", "replication.factor=3", "--max-seconds", "60")
     assert code == 0 and "HOLDS" in out
 

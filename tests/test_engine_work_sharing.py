@@ -146,7 +146,7 @@ def _slow_first_worker(monkeypatch, pause: float, give_all: bool = False) -> Non
 def test_what_others_expand_of_a_level_is_taken_as_if_its_owner_had(monkeypatch, workers):
     # Worker 0 gives its levels away whole: the bad state, the late step and the deep
     # state are all found by the others, and taken back in worker 0's order.
-    _slow_first_worker(monkeypatch, 0.02, give_all=True)
+    _slow_first_worker(monkeypatch, 0.005, give_all=True)
     alone = parallel_breadth_first(_grid(), NAMES, workers=workers, share=False)
     shared = parallel_breadth_first(_grid(), NAMES, workers=workers)
     assert sum(s["helped"] for s in alone.worker_stats) == 0
@@ -165,7 +165,7 @@ def test_a_state_made_for_its_owner_by_another_worker_is_checked_in_the_same_lev
         monkeypatch):
     # The bad state is made only from worker 0's level, here by worker 1: worker 0 checks
     # it as it takes it, so the search stops after the same level, with the same counts.
-    _slow_first_worker(monkeypatch, 0.02, give_all=True)
+    _slow_first_worker(monkeypatch, 0.005, give_all=True)
     alone = parallel_breadth_first(_grid(), ["NeverBad"], workers=2, share=False,
                                    stop_at_first=True)
     shared = parallel_breadth_first(_grid(), ["NeverBad"], workers=2, stop_at_first=True)
@@ -246,7 +246,7 @@ def test_chunks_spilled_to_disk_are_given_away_too(monkeypatch, tmp_path):
     # Past the memory budget a level's chunks are files; a given chunk is read back (and
     # its file removed) before it is sent, and the search is the one kept in memory.  The
     # search stops with a level left on disk, and the workers remove it as they stop.
-    _slow_first_worker(monkeypatch, 0.02, give_all=True)
+    _slow_first_worker(monkeypatch, 0.005, give_all=True)
     alone = parallel_breadth_first(_grid(), NAMES, workers=2, share=False)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     spilled = parallel_breadth_first(_grid(), NAMES, workers=2, memory_budget=1024)

@@ -57,6 +57,8 @@ def test_the_fix_in_2_0_1_holds_with_one_batch_fetch_responses():
     assert result.coverage["FetchOneBatch"] > 0 and result.coverage["ExpandIsr"] > 0
 
 
+@pytest.mark.thorough  # (5 s; the fix itself is checked on 2.0.1 above, the fetch default
+# of 2.1 by test_fetch_version_explores_one_batch_responses_exactly_where_the_fix_is_missing)
 def test_2_1_holds_with_its_default_whole_suffix_fetches():
     result = _run("2.1")
     assert (result.result, result.complete, result.distinct_states) == ("holds", True, 225915)
