@@ -310,7 +310,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
             "two brokers act as leader of the same partition at once",
             lambda s: zombie_leader(model, s)))
     # Only where a record can be written (the same condition as the record properties').
-    if model.max_records > 0 and not (model.acks == -1 and model.min_isr > model.n):
+    if model.max_records > 0 and not rp.writes_refused(model):
         props.append(sometimes(
             "SomeDeposedLeaderAck",
             "a deposed leader acknowledges a record (the premise of DeposedLeaderAcksSurvive)",

@@ -224,15 +224,11 @@ def group_properties(model: GroupModel) -> list[Property]:
     # without a commit nothing is accepted at all.
     stale = (model.bound["pauses"] + model.bound["poll_timeouts"]
              + model.bound["duplicate_instances"])
-    props = vacuous_unless(
-        props, model.commit == "none" and not model.auto or stale > 0,
-        ("CommitsFromCurrentGeneration",),
+    why = never_commits(model) or ("" if stale else (
         "no pause, poll timeout or duplicate instance: no member is dropped from the group "
         "while it runs on, so no commit comes from outside the current generation and this "
-        "property cannot fail; set --bound pauses=1 to check it")
-    props = vacuous_unless(
-        props, model.commit != "none" or model.auto, ("CommitsFromCurrentGeneration",),
-        never_commits(model))
+        "property cannot fail; set --bound pauses=1 to check it"))
+    props = vacuous_unless(props, not why, ("CommitsFromCurrentGeneration",), why)
     if model.replicated:  # every acks=all append refused (min ISR above the replicas)
         props = unless_writes_refused(log.model, props, about_records)
     return props

@@ -224,12 +224,17 @@ ABOUT_RECORDS = ("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelow
                  "HwWithinLeo", "IsrJoinersHoldCommitted")
 
 
+def writes_refused(model: Any) -> bool:
+    """Every acks=all append is refused: min.insync.replicas above the replicas before the
+    effective min ISR (KAFKA-15583, 3.7) answers each one NOT_ENOUGH_REPLICAS."""
+    return bool(model.acks == -1 and model.min_isr > model.n)
+
+
 def unless_writes_refused(model: Any, props: list[Property],
                           names: tuple[str, ...] = ABOUT_RECORDS) -> list[Property]:
     """The record properties (``names``) marked vacuous where every acks=all append is
-    refused: min.insync.replicas above the replicas before the effective min ISR
-    (KAFKA-15583, 3.7) answers each one NOT_ENOUGH_REPLICAS, so no record is written."""
-    if model.acks != -1 or model.min_isr <= model.n:
+    refused (writes_refused), so no record is written."""
+    if not writes_refused(model):
         return props
     return vacuous_unless(
         props, False, names,
@@ -365,13 +370,12 @@ def replication_properties(model: ReplicatedModel) -> list[Property]:
     # BrokerHeartbeatManager fences it): without one nobody fenced can join an ISR.
     fencing = ("crashes", "isolations", "disk_losses") if controller else (
         "crashes", "disk_losses", "rolling_restarts")
-    if not any(bounds.get(name, 0) for name in fencing):
-        faults = ("no crash, isolation or disk loss" if controller
-                  else "no crash, disk loss or rolling restart")
-        props = vacuous_unless(
-            props, False, ("FencedNeverJoinsIsr",),
-            f"{faults}: no broker is ever fenced or shut down, so this property cannot fail; "
-            f"set --bound {'isolations' if controller else 'crashes'}=1 to check it")
+    faults = ("no crash, isolation or disk loss" if controller
+              else "no crash, disk loss or rolling restart")
+    props = vacuous_unless(
+        props, any(bounds.get(name, 0) for name in fencing), ("FencedNeverJoinsIsr",),
+        f"{faults}: no broker is ever fenced or shut down, so this property cannot fail; "
+        f"set --bound {'isolations' if controller else 'crashes'}=1 to check it")
     if model.acks == -1 and model.max_records > 0:
         props.append(eventually(
             "ProduceRequestsComplete",

@@ -641,6 +641,7 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
     for kind in KINDS.values():
         allowed = dict(kind.allowed_by)
         pred = KindPrediction(kind.id, NOT_COVERED)
+        cannot_fail: list[str] = []  # the vacuous properties' notes, kept if it is impossible
         checked: set[str] = set()
         unknown = False
         for o in outcomes:
@@ -651,8 +652,9 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
                     # its premise never arises: this route to the kind does not exist here,
                     # but the property decides nothing (it is not counted as checked, so a
                     # cause resting on it alone stays not covered)
-                    pred.because.append(f"{o.run.model}: {prop} not checked (could not fail: "
-                                        "its premise never arises in this run)")
+                    cannot_fail.append(f"{o.run.model}: {prop} not checked (could not fail: "
+                                       "its premise never arises in this run)")
+                    pred.because.append(cannot_fail[-1])
                     continue
                 checked.add(prop)
                 if verdict == "violated":
@@ -683,7 +685,7 @@ def judge_kinds(outcomes: list[RunOutcome]) -> dict[str, KindPrediction]:
                 for o in outcomes
                 for p, v in o.verdicts.items()
                 if p in allowed and v == "holds"
-            ] + [b for b in pred.because if b.endswith("never arises in this run)")]
+            ] + cannot_fail
         out[kind.id] = pred
     return out
 
