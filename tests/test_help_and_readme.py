@@ -67,7 +67,7 @@ def test_the_readme_machine_example_runs_and_its_machine_can_fail():
     with pytest.raises(AssertionError, match="NoAckedWriteLost"):
         run_state_machine_as_test(namespace["OurTopic"], settings=settings(
             max_examples=200, stateful_step_count=30, deadline=None, database=None,
-            phases=[Phase.generate]))
+            phases=[Phase.generate], derandomize=True))  # (random runs missed it, once)
 
 
 def test_the_readme_machine_bounds_hold_exhaustively_and_one_more_crash_loses_a_write():
