@@ -12,7 +12,8 @@ loop's delivery properties (properties/delivery.py, used by both group protocols
   real fault-free run says HOLDS "with no fault injected".  They are the Streams
   CountsExact and OutputExactlyOnce (a wrong count, or an offset committed without its
   changelog write), ConsumingNeverDeletes without retention (a commit that deletes),
-  AtMostOnce with one consumer (a refused commit), and the verdict of
+  AtMostOnce with one consumer (a refused commit; with auto-commit, polls that restart
+  from the committed offset, in both group models), and the verdict of
   offset-expiry-kip211, where no offset ever expires (the pre-KIP-211 expiry rule, run on
   4.4 under the same bounds, breaks AtMostOnce).
 """
@@ -31,7 +32,7 @@ from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.model.clients import txn_producer as tp
 from kafkacheck.model.clients.group import GroupModel, GroupState
 from kafkacheck.model.clients.group_consumer import ConsumerProtocolGroupModel
-from kafkacheck.model.clients.poll_loop import NO_COMMIT
+from kafkacheck.model.clients.poll_loop import NO_COMMIT, NO_POSITION
 from kafkacheck.model.clients.streams import StreamsModel
 from kafkacheck.model.presets import PRESETS
 from kafkacheck.testing import make_model
@@ -82,6 +83,26 @@ class RefuseCommits(GroupModel):
 
     def commit_error(self, state: GroupState, i: int) -> str | None:
         return super().commit_error(state, i) or "REBALANCE_IN_PROGRESS"
+
+
+class PollFromCommittedRule:
+    """Every poll starts from the group's committed offset when there is one, not from the
+    consumer's own position (a position lost between polls)."""
+
+    def _poll(self, state: Any, i: int, p: int) -> Any:
+        m = self.consumers_of(state)[i]  # type: ignore[attr-defined]
+        if state.committed[p] != NO_COMMIT and m.positions[p] != NO_POSITION:
+            m = m._replace(positions=m.positions[:p] + (NO_POSITION,) + m.positions[p + 1:])
+            state = self._with_member(state, i, m)  # type: ignore[attr-defined]
+        return super()._poll(state, i, p)  # type: ignore[misc]
+
+
+class ClassicPollFromCommitted(PollFromCommittedRule, GroupModel):
+    """The classic group model with PollFromCommittedRule."""
+
+
+class Kip848PollFromCommitted(PollFromCommittedRule, ConsumerProtocolGroupModel):
+    """The KIP-848 group model with PollFromCommittedRule."""
 
 
 class ExpireLiveGroupOffsets(GroupModel):
@@ -227,6 +248,21 @@ def test_at_most_once_fails_on_a_refused_commit_with_one_consumer_and_no_fault()
     result = breadth_first(build(RefuseCommits, OFF, **bounds), ["AtMostOnce"])
     assert result.result == "violated" and steps(result, "AtMostOnce") == 11
     assert breadth_first(make_model("group", OFF, **bounds), ["AtMostOnce"]).result == "holds"
+
+
+@pytest.mark.parametrize("name, cls, settings", [
+    ("group", ClassicPollFromCommitted, ON),
+    ("group-consumer", Kip848PollFromCommitted, {**ON, **KIP848})])
+def test_at_most_once_fails_with_auto_commit_one_consumer_and_no_fault(name, cls, settings):
+    # With auto-commit, one consumer and no fault the real loop never reads a record twice:
+    # its position only moves forward.  That is what this HOLDS checks, not nothing: a loop
+    # whose polls restart from the committed offset reads a processed record again before
+    # the next auto-commit.
+    bounds = {"consumers": 1, "records": 2, "commit": "auto"}
+    result = breadth_first(build(cls, settings, **bounds), ["AtMostOnce"])
+    assert result.result == "violated" and steps(result, "AtMostOnce") == 10
+    real = breadth_first(make_model(name, settings, **bounds), ["AtMostOnce"])
+    assert real.result == "holds" and real.unchecked() == {}
 
 
 def test_offset_expiry_kip211_checks_that_a_live_groups_offsets_never_expire(capsys):
