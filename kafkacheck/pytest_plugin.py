@@ -65,8 +65,9 @@ class KafkaCheck:
 
     def machine(self, model: str, settings: Mapping[str, str] | None = None,
                 properties: Sequence[str] = (), **bounds: object) -> Any:
-        """testing.machine, recorded with what the machine checks and what it cannot."""
-        cls = testing.machine(model, settings, properties, **bounds)
+        """testing.machine, recorded with what the machine checks and what it cannot; a
+        named property it cannot check is refused (UsageError), never a pass."""
+        cls = testing.machine(model, settings, properties, refuse_unchecked=True, **bounds)
         text = f"{model} Hypothesis machine; {cls.fault_model.text()}"
         if cls.not_checked:
             text += f"; not checked: {', '.join(cls.not_checked)}"

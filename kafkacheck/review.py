@@ -1186,6 +1186,13 @@ def _verdict(result: Any) -> tuple[str, str]:
     if any(v.trace is not None for v in result.violations):
         return VIOLATED, ""
     if result.result == "holds":
+        never = result.fault_model.never_injected
+        if never:
+            # The guarantee names its faults; one that never happened was not checked
+            # (replication.factor=1 leaves no replica to move the leader to).
+            return NOT_COVERED, (f"{', '.join(never)} never happened under these settings "
+                                 "and bounds (its actions never fired), so the run says "
+                                 "nothing about it")
         return HOLDS, ""
     if result.not_checked:
         why = "; ".join(f"{name}: {reason}" for name, reason in result.not_checked.items())
@@ -1527,6 +1534,8 @@ def markdown(review: Review) -> str:
     for g in review.guarantees:
         checked = (f"{g.model}: bounds {_bounds_text(g)}; "
                    f"{g.result.fault_model.text()}" if g.result is not None else g.reason)
+        if g.result is not None and g.verdict == NOT_COVERED:  # why it ran and is no verdict
+            checked += f"<br>not covered: {g.reason}"
         if g.assumptions:
             checked += "<br>assumed: " + "; ".join(g.assumptions)
         out.append(f"| {g.title} | {icon.get(g.verdict, g.verdict)} | {checked} |")

@@ -30,8 +30,8 @@ from kafkacheck.config import (
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.model.interface import Model
 
-__all__ = ["PowerLossNotExplored", "UsageError", "assert_holds", "assert_violated", "check",
-           "kafka_settings", "machine", "make_model"]
+__all__ = ["FaultNeverInjected", "PowerLossNotExplored", "UsageError", "assert_holds",
+           "assert_violated", "check", "kafka_settings", "machine", "make_model"]
 
 
 def _text(value: object, where: str) -> str:
@@ -129,11 +129,18 @@ class PowerLossNotExplored(UserWarning):
     """A replication guarantee passed without exploring power loss (crash_kind=process)."""
 
 
+class FaultNeverInjected(UserWarning):
+    """A pass whose bounds offered a fault that never fired (replication.factor=1 and
+    leader_changes=1: no other replica to move the leader to): the CLI's "offered but never
+    injected" line, so a test that asked for the fault learns it was not exercised."""
+
+
 def assert_holds(settings: Mapping[str, object] | None = None, **kwargs: Any) -> CheckResult:
     """Fail (AssertionError with the counterexample) unless every property holds in bounds.
 
-    The result's ``fault_model`` says what the pass covers; a replication pass without
-    power loss also warns (PowerLossNotExplored), with the line the CLI prints.
+    The result's ``fault_model`` says what the pass covers, as the CLI's exit 0 does: a
+    fault the bounds offered that never fired warns (FaultNeverInjected), and so does a
+    replication pass without power loss (PowerLossNotExplored), with the lines the CLI prints.
     """
     import warnings
 
@@ -143,6 +150,12 @@ def assert_holds(settings: Mapping[str, object] | None = None, **kwargs: Any) ->
     result = check(settings, **kwargs)
     if result.result != "holds":
         raise AssertionError(text_report(result, diagrams=False))
+    never = result.fault_model.never_injected
+    if never:
+        warnings.warn(FaultNeverInjected(
+            f"{', '.join(never)} never happened under these settings and bounds (its "
+            f"actions never fired), so this pass says nothing about it "
+            f"({result.fault_model.text()})"), stacklevel=2)
     warning = power_loss_warning(result)
     if warning:
         warnings.warn(PowerLossNotExplored(f"{warning} ({result.fault_model.text()})"),
@@ -219,17 +232,40 @@ def kafka_settings(model: str = "replication", **fixed: object) -> Any:
 
 def machine(model: str, settings: Mapping[str, object] | None = None,
             properties: Sequence[str] | str = (), *, kafka_version: str | None = None,
-            **bounds: object) -> Any:
+            refuse_unchecked: bool = False, **bounds: object) -> Any:
     """A Hypothesis RuleBasedStateMachine class for one configuration of a model
     (``kafka_version``: the release whose rules and defaults it runs, as make_model).
 
     Run it with ``run_state_machine_as_test(machine(...))`` or expose it to pytest as
-    ``TestX = machine(...).TestCase``.
+    ``TestX = machine(...).TestCase``.  A named property the machine cannot check
+    (sometimes, eventually, or one that cannot fail under the bounds) is warned about and
+    listed in ``not_checked``; with ``refuse_unchecked`` it is a UsageError instead, so a
+    test that names it can never pass.
     """
     from kafkacheck.explorer.checks import select_properties
     from kafkacheck.explorer.stateful import machine_for
 
     instance, preset_props = _resolve(model, settings, bounds, kafka_version)
-    names = _names(properties, "properties") or preset_props
+    named = _names(properties, "properties")
+    names = named or preset_props
     select_properties(instance, names)  # UsageError for an unknown property, before Hypothesis
+    if refuse_unchecked and named and not getattr(instance.config, "uncovered", {}):
+        refused = _machine_cannot_check(instance, named)
+        if refused:
+            raise UsageError(f"a Hypothesis machine cannot check {', '.join(refused)}: a "
+                             "test naming it would pass without checking it "
+                             "(assert_holds checks every kind, exhaustively)")
     return machine_for(instance, names)
+
+
+def _machine_cannot_check(instance: Model, names: Sequence[str]) -> list[str]:
+    """The named properties a Hypothesis machine does not check, each with why: its kind
+    (sometimes, eventually: random runs cannot decide them) or its vacuity under the bounds."""
+    from kafkacheck.explorer.capabilities import kind_of
+    from kafkacheck.explorer.checks import select_properties
+    from kafkacheck.explorer.stateful import CAPABILITY
+
+    selected = select_properties(instance, names, witnesses=False).all
+    kinds = CAPABILITY.unchecked(selected)
+    return [f"{p.name} ({kind_of(p)})" if p.name in kinds else f"{p.name} ({p.vacuous})"
+            for p in selected if p.name in kinds or p.vacuous]
