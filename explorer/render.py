@@ -355,6 +355,13 @@ def _overrides(model: Model) -> dict[str, tuple[str, str]]:
     return overridden_settings(model)
 
 
+def exit_code(result: CheckResult) -> int:
+    """The exit code of a result (``kafkacheck check``'s, and its --json's ``exit_code``):
+    1 violated, 0 holds, 3 anything else (incomplete, not checked, not covered, never
+    reached)."""
+    return {"violated": 1, "holds": 0}.get(result.result, 3)
+
+
 def result_json(result: CheckResult) -> dict[str, Any]:
     """The machine-readable result (the shape users' CI relies on)."""
     model = result.model
@@ -374,6 +381,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "fault_model": result.fault_model.as_json(),
         "warnings": [w for w in (power_loss_warning(result),) if w],
         "result": result.result,
+        "exit_code": exit_code(result),
         "complete": result.complete,
         "stop_reason": result.stop_reason,
         "distinct_states": result.distinct_states,

@@ -390,9 +390,9 @@ def resolve(args: argparse.Namespace) -> tuple[Any, Config, list[str]]:
 
 def _exit_code(result: Any) -> int:
     """1 violated, 0 holds, 3 anything else (incomplete, not checked, never reached)."""
-    if result.result == "violated":
-        return EXIT_VIOLATED
-    return EXIT_HOLDS if result.result == "holds" else EXIT_INCOMPLETE
+    from kafkacheck.explorer.render import exit_code
+
+    return exit_code(result)
 
 
 # Commands whose exit code is a verdict, and the code of the verdict being printed: when

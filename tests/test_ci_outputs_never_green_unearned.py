@@ -25,9 +25,12 @@ VACUOUS_AT_LEAST_ONCE = ("commit=none with enable.auto.commit=false: no offset i
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
-    """`kafkacheck ARGV --json`: the exit code and the one JSON object printed."""
+    """`kafkacheck ARGV --json`: the exit code and the one JSON object printed, whose
+    ``exit_code`` is always the process's (a script reads either)."""
     code = main([*argv, "--json"])
-    return code, json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)
+    assert data.get("exit_code", code) == code
+    return code, data
 
 
 def verdicts(data: dict) -> dict[str, str]:
@@ -40,7 +43,7 @@ def verdicts(data: dict) -> dict[str, str]:
 def test_a_search_cut_by_max_states_is_incomplete_exit_3_and_no_always_property_holds(capsys):
     code, data = run_json(capsys, "check", "acks-all-safe", "--max-states", "50",
                           "--no-estimate")
-    assert code == 3
+    assert code == data["exit_code"] == 3
     assert (data["result"], data["complete"], data["stop_reason"]) == (
         "incomplete", False, "state limit 50 reached")
     always = [p["name"] for p in data["properties"] if p["kind"] == "always"]
