@@ -21,6 +21,7 @@ then (LevelDriver.rebuild makes its traces).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,7 +34,6 @@ from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import (
     Limits,
-    class_code,
     new_result,
     pace_gc,
     package_code,
@@ -55,7 +55,7 @@ class _ShardActorBody:
         self.pending_stop = ""
         pace_gc()  # the actor's process only searches
 
-    def code(self) -> tuple[str, str]:
+    def code(self) -> str:
         """The code this actor runs (code_of()), for the driver to compare with its own."""
         return code_of(self.model)
 
@@ -89,11 +89,12 @@ class _ShardActorBody:
         self.interrupted = True
 
 
-def code_of(model: Model) -> tuple[str, str]:
-    """The kafkacheck code and the model's own classes a process runs (search.package_code,
-    search.class_code): a node with another installation must not explore.  Classes of
-    ``__main__`` are left out: Ray sends them by value, so every actor runs the driver's."""
-    return package_code(), class_code(type(model), skip_main=True)
+def code_of(model: Model) -> str:
+    """The kafkacheck code a process runs (search.package_code): a node with another
+    installation must not explore.  The model's classes outside kafkacheck (a user's
+    module, a test mutant) travel by value (ship_by_value; Ray sends those of ``__main__``
+    so anyway), so every actor runs the driver's."""
+    return package_code()
 
 
 def gather(ray: Any, actors: list[Any], refs: list[Any], *, deadline: float | None = None,
@@ -224,6 +225,17 @@ def _reachable(address: str) -> None:
                          f"({getattr(exc, 'strerror', None) or exc})") from None
 
 
+def ship_by_value(ray: Any, model: Model) -> None:
+    """Pickle the model's classes defined outside kafkacheck (a test mutant, a user's
+    subclass) by value: the actors, which may not import their modules, run them as given."""
+    for cls in type(model).__mro__:
+        name = cls.__module__
+        module = sys.modules.get(name)
+        if module is not None and name.split(".")[0] not in ("kafkacheck", "builtins") \
+                and name != "__main__" and getattr(module, "__file__", None):
+            ray.cloudpickle.register_pickle_by_value(module)
+
+
 def ray_breadth_first(
     model: Model,
     properties: Sequence[str] = (),
@@ -250,6 +262,7 @@ def ray_breadth_first(
     actor_class = ray.remote(num_cpus=0, scheduling_strategy="SPREAD",
                              concurrency_groups={"control": 1})(_ShardActorBody)
     names = [p.name for p in props.all]
+    ship_by_value(ray, model)
     model_ref = ray.put(model)
     actors = [actor_class.remote(model_ref, names, i, workers) for i in range(workers)]
 
@@ -268,12 +281,12 @@ def ray_breadth_first(
                       sources=[out[0] for out in outs])
 
     try:
-        # Actors import kafkacheck (and the model's module) from their node's installation.
+        # Actors import kafkacheck from their node's installation (the model's own classes
+        # come by value: ship_by_value).
         mine = code_of(model)
-        if any(tuple(code) != mine for code in call("code")):
-            raise UsageError("--ray: a Ray worker runs other kafkacheck code (or another "
-                             f"version of {type(model).__module__}) than this driver: install "
-                             "the same code on every node")
+        if any(code != mine for code in call("code")):
+            raise UsageError("--ray: a Ray worker runs other kafkacheck code than this "
+                             "driver: install the same code on every node")
         driver.run(seed=lambda: call("seed"), level=level, advance=lambda: call("advance"),
                    abort=lambda: _interrupt(ray, actors), check=lambda: call("check"))
         driver.collect(model, lambda fp: next((p for p in call("parent", fp)

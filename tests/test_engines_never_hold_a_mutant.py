@@ -262,6 +262,32 @@ def test_prove_refuses_a_rule_replaced_on_the_model_instance():
                               "on this model instance (use `kafkacheck check`)")
 
 
+def test_ray_actors_run_a_test_mutant_as_the_driver_does():
+    # The actors cannot import the tests' mutants package: the model's classes outside
+    # kafkacheck travel by value (ray_engine.ship_by_value), so Ray finds what bfs finds.
+    ray = pytest.importorskip("ray")
+    from kafkacheck.explorer.bfs import breadth_first
+    from kafkacheck.explorer.ray_engine import ray_breadth_first
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    try:
+        for key in [("replication", "hw-ignores-isr", "NoAckedWriteLost"),
+                    ("replication", "never-commit", "SomeRecordCommitted")]:
+            entry, settings, bounds = _witness(*key)
+            model = build(entry, settings, bounds)
+            on_ray = ray_breadth_first(model, [key[2]], workers=2)
+            alone = breadth_first(model, [key[2]])
+            assert on_ray.verdict(_property(model, key[2])) == \
+                alone.verdict(_property(model, key[2])) == REPRESENTATIVE[key]["bfs"][0]
+            assert [len(v.trace) for v in on_ray.violations] == \
+                [len(v.trace) for v in alone.violations]
+            if alone.complete and not alone.violations:
+                assert (on_ray.distinct_states, on_ray.generated_states) == \
+                    (alone.distinct_states, alone.generated_states)
+    finally:
+        ray.shutdown()
+
+
 @pytest.mark.thorough
 def test_no_engine_holds_any_registered_mutant():
     rows = {(e.model, e.name, p): matrix_row(e, p, s, b, seconds=5.0)
