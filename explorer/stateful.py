@@ -40,7 +40,7 @@ from hypothesis.stateful import (
 
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.capabilities import ENGINES, kind_of
-from kafkacheck.explorer.checks import select_properties
+from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.render import mermaid, trace_lines
 from kafkacheck.explorer.trace import build_trace
 from kafkacheck.model.interface import Action, FaultModel, Model, State, format_action
@@ -270,6 +270,16 @@ def _family_rule(family: str) -> Any:
     return rule(data=st.data())(guarded)
 
 
+def machine_skips(selected: PropertySet) -> tuple[str, ...]:
+    """The selected properties a machine does not check, each with why: its kind
+    (sometimes, eventually: random runs cannot decide them), or why it cannot fail under
+    the bounds (Property.vacuous)."""
+    unchecked = CAPABILITY.unchecked(selected.all)
+    skipped = tuple(f"{p.name} ({kind_of(p)})" for p in selected.all if p.name in unchecked)
+    return skipped + tuple(f"{p.name} ({p.vacuous})" for p in selected.all
+                           if p.vacuous and p.name not in unchecked)
+
+
 def machine_for(model: Model, properties: Sequence[str] = (),
                 families: Sequence[str] = ()) -> type[ModelMachine]:
     """A RuleBasedStateMachine class driving ``model``, checking its always-properties.
@@ -285,10 +295,7 @@ def machine_for(model: Model, properties: Sequence[str] = (),
                          f"{model.name} model does not cover; a machine would check nothing "
                          "that holds for it")
     selected = select_properties(model, properties, witnesses=False)
-    unchecked = CAPABILITY.unchecked(selected.all)
-    skipped = tuple(f"{p.name} ({kind_of(p)})" for p in selected.all if p.name in unchecked)
-    skipped += tuple(f"{p.name} ({p.vacuous})" for p in selected.all
-                     if p.vacuous and p.name not in unchecked)
+    skipped = machine_skips(selected)
     if not any(not p.vacuous for p in (*selected.invariants, *selected.steps)):
         raise NotChecked(f"a Hypothesis machine checks always-properties that can fail; not "
                          f"checked: {', '.join(skipped) or 'no property selected'}")

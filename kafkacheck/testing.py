@@ -150,12 +150,10 @@ def assert_holds(settings: Mapping[str, object] | None = None, **kwargs: Any) ->
     result = check(settings, **kwargs)
     if result.result != "holds":
         raise AssertionError(text_report(result, diagrams=False))
-    never = result.fault_model.never_injected
+    never = result.fault_model.never_fired()
     if never:
-        warnings.warn(FaultNeverInjected(
-            f"{', '.join(never)} never happened under these settings and bounds (its "
-            f"actions never fired), so this pass says nothing about it "
-            f"({result.fault_model.text()})"), stacklevel=2)
+        warnings.warn(FaultNeverInjected(f"{never}, so this pass says nothing about it "
+                                         f"({result.fault_model.text()})"), stacklevel=2)
     warning = power_loss_warning(result)
     if warning:
         warnings.warn(PowerLossNotExplored(f"{warning} ({result.fault_model.text()})"),
@@ -243,29 +241,16 @@ def machine(model: str, settings: Mapping[str, object] | None = None,
     test that names it can never pass.
     """
     from kafkacheck.explorer.checks import select_properties
-    from kafkacheck.explorer.stateful import machine_for
+    from kafkacheck.explorer.stateful import machine_for, machine_skips
 
     instance, preset_props = _resolve(model, settings, bounds, kafka_version)
     named = _names(properties, "properties")
     names = named or preset_props
     select_properties(instance, names)  # UsageError for an unknown property, before Hypothesis
     if refuse_unchecked and named and not getattr(instance.config, "uncovered", {}):
-        refused = _machine_cannot_check(instance, named)
+        refused = machine_skips(select_properties(instance, named, witnesses=False))
         if refused:
             raise UsageError(f"a Hypothesis machine cannot check {', '.join(refused)}: a "
                              "test naming it would pass without checking it "
                              "(assert_holds checks every kind, exhaustively)")
     return machine_for(instance, names)
-
-
-def _machine_cannot_check(instance: Model, names: Sequence[str]) -> list[str]:
-    """The named properties a Hypothesis machine does not check, each with why: its kind
-    (sometimes, eventually: random runs cannot decide them) or its vacuity under the bounds."""
-    from kafkacheck.explorer.capabilities import kind_of
-    from kafkacheck.explorer.checks import select_properties
-    from kafkacheck.explorer.stateful import CAPABILITY
-
-    selected = select_properties(instance, names, witnesses=False).all
-    kinds = CAPABILITY.unchecked(selected)
-    return [f"{p.name} ({kind_of(p)})" if p.name in kinds else f"{p.name} ({p.vacuous})"
-            for p in selected if p.name in kinds or p.vacuous]

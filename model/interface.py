@@ -70,6 +70,14 @@ class FaultModel:
             line += f"; not explored: {', '.join(self.not_explored)}"
         return line
 
+    def never_fired(self) -> str:
+        """The faults offered but never injected, as a clause ('' when none): what a pass
+        says nothing about (review's not covered, assert_holds's warning)."""
+        if not self.never_injected:
+            return ""
+        return (f"{', '.join(self.never_injected)} never happened under these settings and "
+                "bounds (its actions never fired)")
+
     def as_json(self) -> dict[str, Any]:
         """The fault model as JSON-ready data."""
         out: dict[str, Any] = {"explored": {name: n for name, n in self.explored},
