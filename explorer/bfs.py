@@ -20,12 +20,14 @@ from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import (
     Clock,
     Limits,
+    ModelRaised,
     Shard,
     Spill,
     StateGraph,
     StopSearch,
     checkpoint_folder,
     collect,
+    model_error,
     new_result,
     pace_gc,
     paced_gc,
@@ -94,6 +96,7 @@ def breadth_first(
     def seconds() -> float:  # the run's, the part before the resume included
         return shard.seconds_before + clock.seconds()
 
+    raised: ModelRaised | None = None
     paced = pace_gc()
     try:
         try:
@@ -125,6 +128,9 @@ def breadth_first(
                 shard.depth += 1  # the state that stopped the search is one level deeper
         except KeyboardInterrupt:
             result.stop_reason = "interrupted (Ctrl-C)"
+        except ModelRaised as exc:
+            raised = exc
+            result.stop_reason = f"the model raised {exc.error}"
     finally:
         restore_gc(paced)
         if progress is not None:
@@ -135,6 +141,8 @@ def breadth_first(
         spill.close()
     result.seconds = seconds()
     finish(model, props, result, shard, graph)
+    if raised is not None:
+        result.model_error = model_error(model, raised, shard.table.parent)
     return result
 
 

@@ -16,12 +16,16 @@ from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import (
     Clock,
     Limits,
+    ModelRaised,
     Shard,
     StopSearch,
+    model_error,
+    model_raised,
     new_result,
     pace_gc,
     restore_gc,
 )
+from kafkacheck.explorer.trace import ROOT
 from kafkacheck.model.interface import Model
 
 
@@ -42,6 +46,7 @@ def depth_first(
     result = new_result(model, props, "dfs", "dfs")
     shard = Shard(model, props, state_limit=max_states, stop_at_first=stop_at_first)
     clock = Clock(limits, progress)
+    raised: ModelRaised | None = None
     paced = pace_gc()
     try:
         try:
@@ -56,12 +61,17 @@ def depth_first(
             result.stop_reason = stop.reason
         except KeyboardInterrupt:
             result.stop_reason = "interrupted (Ctrl-C)"
+        except ModelRaised as exc:
+            raised = exc
+            result.stop_reason = f"the model raised {exc.error}"
     finally:
         restore_gc(paced)
         if progress is not None:
             progress.done()
     result.seconds = clock.seconds()
     finish(model, props, result, shard, None)
+    if raised is not None:  # its trace is the depth-first path to the state, not shortest
+        result.model_error = model_error(model, raised, shard.table.parent)
     return result
 
 
@@ -73,31 +83,37 @@ def _search(shard: Shard, stack: list, limits: Limits, clock: Clock) -> int:
     limit = limits.max_states if limits.max_states is not None else -1
     cut = False
     expanded = 0
-    while stack:
-        sfp, state, depth = stack.pop()
-        if depth > shard.depth:
-            shard.depth = depth
-        if max_depth is not None and depth >= max_depth:
-            cut = True
-            continue
-        expanded += 1
-        if not expanded & 1023:
-            clock.check(len(shard.table), shard.generated, depth, len(stack))
-        for action, nxt in successors(state):
-            shard.generated += 1
-            coverage[action[0]] = coverage.get(action[0], 0) + 1
-            if checks.steps and checks.step(state, sfp, action, nxt, fp_of, depth + 1):
-                shard._found()
-            if within is not None and not within(nxt):
+    sfp, depth = ROOT, 0
+    try:
+        while stack:
+            sfp, state, depth = stack.pop()
+            if depth > shard.depth:
+                shard.depth = depth
+            if max_depth is not None and depth >= max_depth:
+                cut = True
                 continue
-            fp = fp_of(nxt)
-            if not add(fp, sfp):
-                continue
-            if checks.active and checks.state(nxt, fp, depth + 1):
-                shard._found()
-            stack.append((fp, nxt, depth + 1))
-            if len(shard.table) == limit:
-                raise StopSearch(f"state limit {limit:,} reached")
+            expanded += 1
+            if not expanded & 1023:
+                clock.check(len(shard.table), shard.generated, depth, len(stack))
+            for action, nxt in successors(state):
+                shard.generated += 1
+                coverage[action[0]] = coverage.get(action[0], 0) + 1
+                if checks.steps and checks.step(state, sfp, action, nxt, fp_of, depth + 1):
+                    shard._found()
+                if within is not None and not within(nxt):
+                    continue
+                fp = fp_of(nxt)
+                if not add(fp, sfp):
+                    continue
+                if checks.active and checks.state(nxt, fp, depth + 1):
+                    shard._found()
+                stack.append((fp, nxt, depth + 1))
+                if len(shard.table) == limit:
+                    raise StopSearch(f"state limit {limit:,} reached")
+    except StopSearch:
+        raise
+    except Exception as exc:  # the model's (else kafkacheck's own error)
+        raise model_raised(exc, sfp, depth) from None
     if cut:
         raise StopSearch(f"depth limit {max_depth} reached")
     return shard.depth

@@ -44,6 +44,7 @@ from kafkacheck.explorer.result import CheckResult, Trace, Violation
 from kafkacheck.explorer.search import (
     Found,
     Limits,
+    ModelRaised,
     PropertyChecks,
     Shard,
     Spill,
@@ -93,7 +94,12 @@ STOP_GRACE = 30.0
 
 class WorkerFailed(RuntimeError):
     """A worker process or Ray actor failed, died or hung: LevelDriver ends the run as
-    incomplete with what every worker finished (not an internal error: no exit 70)."""
+    incomplete with what every worker finished (not an internal error: no exit 70).
+    ``raised``: the model's own exception, when that is what failed it."""
+
+    def __init__(self, why: str, raised: ModelRaised | None = None) -> None:
+        super().__init__(why)
+        self.raised = raised
 
 
 class ShardWorker:
@@ -363,6 +369,9 @@ def _serve(worker: ShardWorker, inboxes: list, conn: Any, share: bool) -> None:
             elif command == "stop":
                 conn.send(("ok", None))
                 return
+        except ModelRaised as exc:  # the model's error: the run ends with its trace
+            conn.send(("model-error", exc.args))
+            return
         except Exception as exc:  # report, do not hang the coordinator
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
             return
@@ -578,6 +587,9 @@ class _Pool:
                         self._fail(i, self._ended(i))
                     waiting.remove(i)
                     self.pending.discard(i)
+                    if status == "model-error":
+                        raised = ModelRaised(*value)
+                        self._fail(i, f"the model raised {raised.error}", raised)
                     if status != "ok":
                         self._fail(i, value)
                     answers[i] = value
@@ -600,12 +612,12 @@ class _Pool:
         proc.join(timeout=1)
         return f"the process ended without an answer (exit code {proc.exitcode})"
 
-    def _fail(self, i: int, why: str) -> None:
+    def _fail(self, i: int, why: str, raised: ModelRaised | None = None) -> None:
         """Abort the other workers' level and raise WorkerFailed (no verdict from a broken
         search: the run ends incomplete)."""
         self.abort.set()
         self.failed = True
-        raise WorkerFailed(f"parallel worker {i} failed: {why}")
+        raise WorkerFailed(f"parallel worker {i} failed: {why}", raised)
 
     def interrupt(self) -> None:
         """Ctrl-C: make the workers end their level now, and read the answers left unread."""
@@ -742,6 +754,7 @@ class LevelDriver:
         self.checkpoint_every = 600.0
         self.resumed_from: str | None = None  # the checkpoint folder seed() restored
         self.failure = ""  # why a worker failed (WorkerFailed), if one did
+        self.raised: ModelRaised | None = None  # the model's exception that failed it
         self.started = time.monotonic()
         self.seconds_before = 0.0  # the run's seconds before that checkpoint
 
@@ -834,6 +847,7 @@ class LevelDriver:
             # The run ends with the counts and findings of the last level every worker
             # finished (self.stats, self.found): what was explored, never a verdict on more.
             self.failure = result.stop_reason = str(exc)
+            self.raised = exc.raised
             result.complete = False
         finally:
             if self.progress is not None:
@@ -864,7 +878,8 @@ class LevelDriver:
         """After a worker failure (a dead worker's parent links are lost): the traces of what
         was found, from a sequential breadth-first search of those properties to the deepest
         finding's depth, which finds traces of the same, shortest lengths (checked: else
-        TraceMismatch).  Call it once the workers are stopped (their memory is free)."""
+        TraceMismatch); and when the model raised, the trace to where it did (model_error).
+        Call it once the workers are stopped (their memory is free)."""
         if not self.failure:
             return
         from kafkacheck.explorer.bfs import breadth_first
@@ -897,6 +912,18 @@ class LevelDriver:
                 f"{self.failure}: the traces of what was found by then were rebuilt by a "
                 f"sequential breadth-first search to depth {deepest} (the failed worker's "
                 "parent links are lost); it finds traces of the same, shortest length")
+        if self.raised is not None:
+            # The model's exception: a sequential search of no property expands the level
+            # it was raised in and meets it there (a deterministic model), with its trace.
+            stop = self.raised.depth + 1
+            again = breadth_first(model, propset=PropertySet([], [], [], [], []),
+                                  max_depth=stop, memory_budget=self.limits.memory_budget)
+            result.model_error = again.model_error
+            result.notes.append(
+                f"the trace to the state the model raised on was found again by a sequential "
+                f"breadth-first search to depth {stop}" if again.model_error is not None else
+                f"a sequential search to depth {stop} did not meet the model's exception "
+                f"({again.stop_reason}): no trace to it")
         collect(model, props, result, {}, {}, lambda _fp: None)  # ordering, unreached
 
     def _stop_reason(self, wanted: int) -> bool:

@@ -34,6 +34,7 @@ from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import (
     Limits,
+    ModelRaised,
     new_result,
     pace_gc,
     package_code,
@@ -122,8 +123,8 @@ def gather(ray: Any, actors: list[Any], refs: list[Any], *, deadline: float | No
             try:
                 answers[i] = ray.get(ref)
             except errors.RayError as exc:
-                where, why = _failure(ray, actors, exc, i, sources or [])
-                raise WorkerFailed(f"ray actor {where} failed: {why}") from None
+                where, why, raised = _failure(ray, actors, exc, i, sources or [])
+                raise WorkerFailed(f"ray actor {where} failed: {why}", raised) from None
             del pending[i]
         if pending and on_wait is not None:
             on_wait()
@@ -138,9 +139,10 @@ def gather(ray: Any, actors: list[Any], refs: list[Any], *, deadline: float | No
 
 
 def _failure(ray: Any, actors: list[Any], exc: Exception, default: int,
-             sources: list[Any]) -> tuple[int, str]:
-    """The actor a failed call's error comes from and what happened, in one line: a call
-    that takes another actor's result fails with that actor's error."""
+             sources: list[Any]) -> tuple[int, str, ModelRaised | None]:
+    """The actor a failed call's error comes from, what happened, in one line, and the
+    model's exception when that is it: a call that takes another actor's result fails
+    with that actor's error."""
     errors = ray_exceptions()
     where = default
     for i, ref in enumerate(sources):  # the first expansion that failed is the cause
@@ -151,6 +153,8 @@ def _failure(ray: Any, actors: list[Any], exc: Exception, default: int,
                 where, exc = i, source_exc
                 break
     died = exc if isinstance(exc, errors.RayActorError) else getattr(exc, "cause", None)
+    if isinstance(died, ModelRaised):
+        return where, f"the model raised {died.error}", died
     if isinstance(died, errors.RayActorError):
         ids = {a._actor_id.hex(): i for i, a in enumerate(actors)}
         where = ids.get(getattr(died, "actor_id", None) or "", where)
@@ -162,7 +166,7 @@ def _failure(ray: Any, actors: list[Any], exc: Exception, default: int,
     else:
         lines = str(exc).strip().splitlines()
         why = f"{type(exc).__name__}: {lines[0] if lines else ''}"
-    return where, " ".join(why.split())[:300]
+    return where, " ".join(why.split())[:300], None
 
 
 def _interrupt(ray: Any, actors: list[Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -244,6 +245,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     for violation in [*result.violations, *result.unreached]:
         lines.extend(violation_lines(model, violation, diagrams=diagrams))
         lines.append("")
+    lines.extend(model_error_lines(result))
     for name, why in result.unchecked().items():
         lines.append(f"not checked: {name}: {why}")
     lines.extend(result.notes)
@@ -260,6 +262,20 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     lines.append(summary_line(result))
     lines.extend(fault_lines(result))
     return "\n".join(lines)
+
+
+def model_error_lines(result: CheckResult) -> list[str]:
+    """What the model raised, if it did: the line, the trace to the state being expanded,
+    and the traceback with KAFKACHECK_DEBUG=1."""
+    error = result.model_error
+    if error is None:
+        return []
+    lines = [f"model error: {error.text()}"]
+    if error.trace is not None:
+        lines.extend(trace_lines(result.model, error.trace))
+    if os.environ.get("KAFKACHECK_DEBUG") and error.detail:
+        lines.append(error.detail.rstrip())
+    return [*lines, ""]
 
 
 def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
@@ -416,6 +432,12 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "witnesses": {
             name: [action_text(a) for a in trace.actions]
             for name, trace in result.witnesses.items()
+        },
+        "model_error": None if result.model_error is None else {
+            "error": result.model_error.error,
+            "depth": result.model_error.depth,
+            "trace": (trace_json(model, result.model_error.trace)
+                      if result.model_error.trace is not None else []),
         },
         "coverage": dict(sorted(result.coverage.items())),
         "notes": result.notes,

@@ -66,6 +66,24 @@ class Violation:
 
 
 @dataclass
+class ModelError:
+    """What the model's own code raised during a run (search.ModelRaised): the run ended
+    incomplete there.  ``trace`` leads to the state whose expansion (its successors and
+    their checks) raised; None when an initial state's checks did."""
+
+    error: str  # "IndexError: list index out of range"
+    depth: int
+    trace: Trace | None
+    detail: str = ""  # the traceback, shown with KAFKACHECK_DEBUG=1
+
+    def text(self) -> str:
+        """One line: what was raised, and where."""
+        where = ("checking the initial states" if self.trace is None else
+                 f"expanding the state at depth {self.depth} (the trace below leads to it)")
+        return f"the model raised {self.error} while {where}"
+
+
+@dataclass
 class CheckResult:
     """The outcome of one run: never 'holds' unless the exploration was complete.
 
@@ -97,6 +115,7 @@ class CheckResult:
     # What the search renamed ("brokers and partitions"): counts are of classes; "" if none.
     symmetry: str = ""
     graph: Any = None  # the explored state graph, when the run recorded it (bfs.StateGraph)
+    model_error: ModelError | None = None  # the model raised: the run ended incomplete
 
     def __post_init__(self) -> None:
         # A property that cannot fail under the bounds (Property.vacuous) is checked by no

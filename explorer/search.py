@@ -21,6 +21,7 @@ import os
 import pickle
 import shutil
 import sys
+import sysconfig
 import tempfile
 import time
 from array import array
@@ -44,7 +45,13 @@ from kafkacheck.explorer.native import (
 )
 from kafkacheck.explorer.native import owner as part_owner
 from kafkacheck.explorer.progress import Progress
-from kafkacheck.explorer.result import RESUMED_MARK, CheckResult, Trace, Violation
+from kafkacheck.explorer.result import (
+    RESUMED_MARK,
+    CheckResult,
+    ModelError,
+    Trace,
+    Violation,
+)
 from kafkacheck.explorer.trace import (
     ROOT,
     TraceMismatch,
@@ -133,6 +140,51 @@ class StopSearch(Exception):  # noqa: N818 - a control-flow signal, not an error
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ModelRaised(Exception):  # noqa: N818 - a stop with what the model raised
+    """The model's own code (its successors, a property, within_bounds, canonical) raised
+    while a search expanded the state ``fp`` at ``depth`` (ROOT: an initial state).  The
+    run ends incomplete with what it found and a trace to that state (model_error), as a
+    failed parallel worker's does; an exception from the engine alone stays an error."""
+
+    def __init__(self, error: str, fp: int, depth: int, detail: str = "") -> None:
+        super().__init__(error, fp, depth, detail)  # pickled by its args (Ray, workers)
+        self.error, self.fp, self.depth, self.detail = error, fp, depth, detail
+
+
+# Frames that are not the model's: the search engine's (this folder, or the compiled
+# build's names) and the standard library's (the exchange's queues and pipes), but not
+# what is installed beside the library (site-packages: kafkacheck's models, a user's).
+_ENGINE_FILES = (str(Path(__file__).resolve().parent) + os.sep, "kafkacheck/explorer/")
+_STDLIB_FILES = (str(Path(sysconfig.get_paths()["stdlib"]).resolve()) + os.sep, "<frozen ")
+_RAY_FILES = f"{os.sep}site-packages{os.sep}ray{os.sep}"  # the Ray engine's exchange
+_INSTALLED = tuple({str(Path(sysconfig.get_paths()[k]).resolve()) + os.sep
+                    for k in ("purelib", "platlib")})
+
+
+def _model_frame(filename: str) -> bool:
+    """Whether code in ``filename`` is the model's (or a property's), not the engine's."""
+    if filename.startswith(_ENGINE_FILES) or _RAY_FILES in filename:
+        return False
+    return not filename.startswith(_STDLIB_FILES) or filename.startswith(_INSTALLED)
+
+
+def model_raised(exc: Exception, fp: int, depth: int) -> Exception:
+    """``exc`` as ModelRaised when a frame outside the engine (the model's, a property's)
+    was on its stack; else ``exc`` itself (an engine bug: exit 70, never a verdict; and
+    a MemoryError: the machine's limit, wherever it struck)."""
+    if isinstance(exc, MemoryError):
+        return exc
+    tb = exc.__traceback__
+    while tb is not None:
+        if _model_frame(tb.tb_frame.f_code.co_filename):
+            import traceback
+
+            detail = "".join(traceback.format_exception(exc))
+            return ModelRaised(f"{type(exc).__name__}: {exc}", fp, depth, detail)
+        tb = tb.tb_next
+    return exc
 
 
 class Found(NamedTuple):
@@ -460,21 +512,26 @@ class Shard:
 
     def seed(self, states: Iterable[State]) -> None:
         """Take the initial states this shard owns (the others are counted, not kept)."""
-        for state in states:
-            self.generated += 1
-            if self.within is not None and not self.within(state):
-                continue
-            fp = self.fp_of(state)
-            if shard_owner(state, fp, self.part, self.count) != self.index \
-                    or not self.table.add(fp, ROOT):
-                continue
-            self.frontier.append(fp, ROOT, state)
-            if self.graph is not None:
-                self.graph.initial.append(fp)
-                self.graph.states[fp] = state
-            if self.checks.active and self.checks.state(state, fp, 0):
-                self._found()
-            self._count_limit()
+        try:
+            for state in states:
+                self.generated += 1
+                if self.within is not None and not self.within(state):
+                    continue
+                fp = self.fp_of(state)
+                if shard_owner(state, fp, self.part, self.count) != self.index \
+                        or not self.table.add(fp, ROOT):
+                    continue
+                self.frontier.append(fp, ROOT, state)
+                if self.graph is not None:
+                    self.graph.initial.append(fp)
+                    self.graph.states[fp] = state
+                if self.checks.active and self.checks.state(state, fp, 0):
+                    self._found()
+                self._count_limit()
+        except StopSearch:
+            raise
+        except Exception as exc:
+            raise model_raised(exc, ROOT, 0) from None
 
     def receive(self, data: bytes, classes: list, check: bool = False) -> None:
         """Successors another shard generated for states this shard owns (one batch).
@@ -555,6 +612,7 @@ class Shard:
             checks.begin_level()
             early = checks.level_active
         self.expanding = True
+        sfp = ROOT
         try:
             for chunk, checked in self.frontier.drain() if source is None else source:
                 for sfp, _parent, state in chunk:
@@ -605,6 +663,10 @@ class Shard:
                             if distinct >= limit:
                                 raise StopSearch(f"state limit {limit:,} reached")
             self.expanding = False
+        except StopSearch:
+            raise
+        except Exception as exc:
+            raise model_raised(exc, sfp, depth - 1) from None
         finally:
             self.generated += generated
             self.sent_again += again
@@ -738,6 +800,15 @@ def collect(model: Model, props: PropertySet, result: CheckResult,
         result.collision_probability = collision_probability(result.distinct_states)
     order = {p.name: i for i, p in enumerate(props.all)}
     result.violations.sort(key=lambda v: order[v.property.name])
+
+
+def model_error(model: Model, raised: ModelRaised,
+                parent_of: Callable[[int], int | None]) -> ModelError:
+    """What the model raised, with the trace to the state being expanded (rebuilt by
+    replay, which stops short of the step that raised)."""
+    trace = (None if raised.fp == ROOT else
+             trace_from_fingerprints(model, chain_to(parent_of, raised.fp)))
+    return ModelError(raised.error, raised.depth, trace, raised.detail)
 
 
 # -- checkpoints of a whole run --------------------------------------------------------------

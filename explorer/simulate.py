@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 
 from kafkacheck.explorer.checks import select_properties
-from kafkacheck.explorer.result import CheckResult, Violation
-from kafkacheck.explorer.search import new_result
+from kafkacheck.explorer.result import CheckResult, ModelError, Violation
+from kafkacheck.explorer.search import ModelRaised, model_raised, new_result
 from kafkacheck.explorer.trace import build_trace, fingerprint_function
 from kafkacheck.model.interface import Action, Model, State
 
@@ -36,6 +36,8 @@ def simulate(
     violated: set[str] = set()
     generated = 0
     done_walks = 0
+    states: list[State] = []
+    actions: list[Action | None] = []
     result.stop_reason = "walks done"
     try:
         for _ in range(walks):
@@ -43,8 +45,7 @@ def simulate(
                 result.stop_reason = "time limit reached"
                 break
             state = rng.choice(inits)
-            states: list[State] = [state]
-            actions: list[Action | None] = [None]
+            states, actions = [state], [None]
             seen.add(fp_of(state))
             broken = _check(props, state, None, None, violated)
             _witness(model, props, result, states, actions)
@@ -79,6 +80,13 @@ def simulate(
                 break
     except KeyboardInterrupt:
         result.stop_reason = "interrupted (Ctrl-C)"
+    except Exception as exc:  # the model's (else kafkacheck's own error): the walk so far
+        raised = model_raised(exc, 0, 0)
+        if not isinstance(raised, ModelRaised):
+            raise
+        result.stop_reason = f"the model raised {raised.error}"
+        walk = build_trace(model, states, actions) if states else None
+        result.model_error = ModelError(raised.error, len(states) - 1, walk, raised.detail)
     result.seconds = time.monotonic() - started
     result.distinct_states = len(seen)
     result.generated_states = generated

@@ -303,13 +303,9 @@ def test_no_engine_holds_any_registered_mutant_with_every_property_selected():
     for entry, prop, settings, bounds in witnesses():
         model = build(entry, settings, bounds)
         for engine in ENGINE_NAMES:
-            try:
-                outcome = run_engine(engine, model, prop, 5.0, select=[])
-            except IndexError:
-                # kafka-spec epoch-past-max: past TypeOk the spec's tables are indexed out of
-                # range (a crash, exit 70, never a verdict); TypeOk alone is violated first.
-                assert (entry.model, entry.name) == ("kafka-spec", "epoch-past-max")
-                continue
+            # kafka-spec epoch-past-max: past TypeOk the spec's tables are indexed out of
+            # range; the run ends there, incomplete (tests/test_model_errors_end_runs_...).
+            outcome = run_engine(engine, model, prop, 5.0, select=[])
             if wrong_green(*outcome):
                 greens[(entry.model, entry.name, prop, engine)] = outcome
     assert greens == {}
