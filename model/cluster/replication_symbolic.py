@@ -22,7 +22,11 @@ give weaker relations.  Used by ``explorer/symbolic.py`` and ``kafkacheck prove`
 
 from __future__ import annotations
 
+import hashlib
+import io
+import tokenize
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import z3
@@ -667,10 +671,55 @@ SETTINGS = ("replication.factor", "min.insync.replicas", "unclean.leader.electio
             "eligible.leader.replicas.version")
 
 
+# The sources the encoding was written and checked against (tests/test_symbolic_abstraction.py
+# ties it to their behaviour): an edit of the model, its rules or the property afterwards
+# is refused by prove until the encoding is checked again and ENCODED_SOURCE updated
+# (tests/test_prove_is_pinned_to_its_sources.py says so when it fails).
+PINNED_SOURCES = ("model/cluster/partition.py", "model/cluster/replication.py",
+                  "properties/replication.py")
+ENCODED_SOURCE = "9584a9f1fe304a9edd7eaa15923a6b32ae6b4c76159dda1ad6a2348a9dfb1329"
+
+
+def source_digest(root: Path | None = None) -> str:
+    """SHA-256 of the PINNED_SOURCES' code tokens: comments, docstrings and layout do not
+    count, and the same code gives the same digest on every Python version ('' when a
+    source file cannot be read)."""
+    root = root or Path(__file__).resolve().parents[2]  # holds model/ and properties/
+    digest = hashlib.sha256()
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+            tokenize.DEDENT, tokenize.ENDMARKER, tokenize.ENCODING}
+    for name in PINNED_SOURCES:
+        try:
+            text = (root / name).read_text(encoding="utf-8")
+        except OSError:
+            return ""
+        digest.update(f"\0{name}\0".encode())
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        for i, tok in enumerate(tokens):
+            if tok.type in skip:
+                continue
+            if tok.type == tokenize.STRING and tokens[i - 1].type in _STATEMENT_START \
+                    and tokens[i + 1].type == tokenize.NEWLINE:
+                continue  # a string that is a whole statement: a docstring, not code
+            digest.update(tok.string.encode())  # joined bare: f-strings tokenize apart
+    return digest.hexdigest()                   # on Python 3.12+
+
+
+_digests: list[str] = []  # source_digest() of the installed sources, worked out once
+_STATEMENT_START = (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT,
+                    tokenize.ENDMARKER, tokenize.ENCODING, tokenize.COMMENT)
+
+
 def refusal(model: Any) -> str | None:
     """Why the encoding cannot represent this model instance, in one line; None if it can."""
     from kafkacheck.model.cluster.replication import ReplicationModel
 
+    if not _digests:
+        _digests.append(source_digest())  # once per process: the files do not change
+    if _digests[0] != ENCODED_SOURCE:
+        return ("prove's encoding was checked against other sources of "
+                f"{', '.join(PINNED_SOURCES)} than these (edited since): use `kafkacheck "
+                "check`, or check the encoding again and update ENCODED_SOURCE")
     if type(model) is not ReplicationModel:
         return (f"prove encodes the replication model as released; {type(model).__name__} "
                 "(a subclass or test mutant) is not encoded: use `kafkacheck check`")
