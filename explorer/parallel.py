@@ -913,11 +913,12 @@ class LevelDriver:
                 f"sequential breadth-first search to depth {deepest} (the failed worker's "
                 "parent links are lost); it finds traces of the same, shortest length")
         if self.raised is not None:
-            # The model's exception: a sequential search of no property expands the level
-            # it was raised in and meets it there (a deterministic model), with its trace.
+            # The model's exception (in its successors or a property): a sequential search
+            # of the run's properties expands the level it was raised in and meets it there
+            # (a deterministic model), with its trace.
             stop = self.raised.depth + 1
-            again = breadth_first(model, propset=PropertySet([], [], [], [], []),
-                                  max_depth=stop, memory_budget=self.limits.memory_budget)
+            again = breadth_first(model, propset=props, max_depth=stop,
+                                  memory_budget=self.limits.memory_budget)
             result.model_error = again.model_error
             result.notes.append(
                 f"the trace to the state the model raised on was found again by a sequential "

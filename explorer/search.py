@@ -547,20 +547,32 @@ class Shard:
         checks = self.checks
         if check and count and checks.active:
             depth = self.depth + 1
-            for fp, _parent, state in records(new, classes):
-                if checks.state(state, fp, depth):
-                    self._found()
-                if not checks.active:
-                    break
+            fp = ROOT
+            try:
+                for fp, _parent, state in records(new, classes):
+                    if checks.state(state, fp, depth):
+                        self._found()
+                    if not checks.active:
+                        break
+            except StopSearch:
+                raise
+            except Exception as exc:  # a property on a successor of this level's state
+                raise model_raised(exc, fp, self.depth) from None
         self.next.extend_packed(new, count, classes, checked=check or not checks.active)
 
     def check_frontier(self) -> None:
         """Check the states of the current level that arrived from other shards unchecked."""
         checks = self.checks
-        for chunk in self.frontier.unchecked():
-            for fp, _parent, state in chunk:
-                if checks.active and checks.state(state, fp, self.depth):
-                    self._found()
+        fp = ROOT
+        try:
+            for chunk in self.frontier.unchecked():
+                for fp, _parent, state in chunk:
+                    if checks.active and checks.state(state, fp, self.depth):
+                        self._found()
+        except StopSearch:
+            raise
+        except Exception as exc:  # a property on a state of the level before
+            raise model_raised(exc, fp, max(self.depth - 1, 0)) from None
 
     def _found(self) -> None:
         if not self.early_stop:

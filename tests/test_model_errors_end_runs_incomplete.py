@@ -130,3 +130,37 @@ def test_ray_actors_report_the_models_error_as_the_processes_do():
     assert result.stop_reason == f"ray actor {result.stop_reason[10]} failed: the model " \
         f"raised {ERROR}"
     assert (result.model_error.error, len(result.model_error.trace)) == (ERROR, 4)
+
+
+class _BrittleJugs:
+    """DieHard with a property that divides by zero on the puzzle's solution (big == 4)."""
+
+    @staticmethod
+    def make() -> Model:
+        from kafkacheck.model.textbook.diehard import DieHard
+        from kafkacheck.properties.base import always
+        from kafkacheck.testing import make_model
+
+        class Brittle(DieHard):
+            def properties(self):
+                return [*super().properties(),
+                        always("Brittle", "a property that fails to evaluate at big == 4",
+                               lambda s: 1 / (s.big - 4) is not None)]
+
+        return Brittle(make_model("diehard").config)
+
+
+@pytest.mark.parametrize("workers,max_depth", [(1, None), (2, None), (2, 6), (3, 6)])
+def test_a_property_that_raises_is_the_models_error_wherever_the_state_is_checked(
+        workers, max_depth):
+    # With workers, a state another worker generated is checked when its owner receives
+    # it, expands it, or (at the depth limit) checks the level it will not expand: each
+    # path reports the model's error. big == 4 is first reached at depth 6.
+    model = _BrittleJugs.make()
+    run = breadth_first if workers == 1 else partial(parallel_breadth_first, workers=workers)
+    result = run(model, ["Brittle"], max_depth=max_depth)
+    assert (result.result, exit_code(result)) == ("incomplete", 3)
+    error = result.model_error
+    assert error.error == "ZeroDivisionError: division by zero"
+    assert (error.depth, len(error.trace)) == (5, 5)  # the state whose successor raised
+    assert any(nxt.big == 4 for _a, nxt in model.successors(error.trace.steps[-1].state))
