@@ -525,9 +525,14 @@ def cmd_judge(args: argparse.Namespace) -> int:
         recorded_problems = list(data.get("judgement", {}).get("problems", []))
         if "soak" in data:
             recorded_problems += stopped_early(data)
-        # A transactions run records outcomes and reads, not an event history.
-        recorded: Any = (load_txn_run(data["history_path"]) if config.transactional
-                         else read_events(data["history_path"]))
+        # A relative history path is the result file's neighbour (a history committed
+        # beside a report, reports/data/demo/).  A transactions run records outcomes and
+        # reads, not an event history.
+        history = Path(data["history_path"])
+        if not history.is_absolute():
+            history = Path(args.result).parent / history
+        recorded: Any = (load_txn_run(history) if config.transactional
+                         else read_events(history))
         if not config.transactional:  # bad input before the prediction (up to minutes)
             as_ops(recorded)
             focus_problems([], focus)

@@ -29,6 +29,7 @@ anything else a scenario wants to keep; unknown fields are preserved.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import os
@@ -188,11 +189,19 @@ def read_events(path: Path | str, limit: int | None = None,
     line_limit = HISTORY_LINE_BYTES if line_limit is None else line_limit
     p = regular_file(path, "history", limit)
     lines: list[tuple[int, bytes]] = []
-    with p.open("rb") as fh:
+    read = 0
+    # A history committed beside a report is gzipped (.gz): the limit is then the text's.
+    with (gzip.open(p, "rb") if p.suffix == ".gz" else p.open("rb")) as fh:
         for n in itertools.count(1):
-            raw = fh.readline(line_limit + 1)
+            try:
+                raw = fh.readline(line_limit + 1)
+            except (OSError, EOFError) as exc:
+                raise ValueError(f"{path}: not a gzipped history ({exc})") from None
             if not raw:
                 break
+            read += len(raw)
+            if read > limit:
+                raise ValueError(f"history {p} holds more than {_size(limit)} of text")
             if len(raw) > line_limit:
                 raise ValueError(f"{path}:{n}: a line longer than {_size(line_limit)}: "
                                  "not a history of JSON events")

@@ -7,8 +7,10 @@ The data are the files under ``reports/data/`` written by the conformance comman
 sections are made again from the model when the page is generated, and the recorded
 observed counts are judged against them, so a model change that forbids something Kafka
 was seen doing turns the page red.  The failure-on-purpose section is not: it shows the
-verdict ``judge --variant`` recorded.  The histories themselves are not committed (their
-``history_path`` names where the run wrote them), so the counts are recorded data.  Where a
+verdict ``judge --variant`` recorded; its run's history is committed beside the run's
+result (``reports/data/demo/``), so the command judges it again from the repository, and a
+test compares that judgement with the record.  The other histories are not committed (their
+``history_path`` names where the run wrote them), so their counts are recorded data.  Where a
 prediction is not the run's (a run of many rounds predicted with the faults of one round,
 soak rounds whose faults no model run has together, a fault a scenario injects that its
 recorded prediction lacks), the model runs table says so, computed from the scenario
@@ -171,7 +173,8 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
         "(lost, duplicated, reordered, inconsistent offsets, skipped, ...) are judged against "
         "the kinds the model allows for the run's configuration and faults. The model runs "
         "below were made when this page was generated; the failure on purpose is the verdict "
-        "its command recorded. The histories are not committed: the observed counts are the "
+        "its command recorded, and its run's history is committed, so it can be judged "
+        "again. The other histories are not committed: their observed counts are the "
         "recorded ones. A kind observed that the model says "
         "cannot happen is a **FAIL**; a final read that did not complete is a **FAIL**, and so "
         "is a run that did not observe what it names (no send acknowledged, a fault never "
@@ -189,7 +192,7 @@ def conformance_markdown(out: Path, stamp: str, version: str) -> str:
     for path in soaks:
         lines += _soak_section(path, _load(path), all_runs)
     demo = _load(out / FAILURE_DEMO)
-    lines += _demo_section(demo)
+    lines += _demo_section(demo, out.parent)
     lines += _coverage_section([summary, *extras])
     lines += _runs_section(all_runs)
     lines += _notes()
@@ -353,21 +356,40 @@ def _soak_section(path: Path, data: dict[str, Any],
     return lines
 
 
-def _demo_section(demo: dict[str, Any] | None) -> list[str]:
+def demo_history(demo: dict[str, Any], root: Path) -> Path | None:
+    """The committed history the failure demo judged (a relative ``history_path`` is its
+    result file's neighbour, as ``conformance judge`` reads it), or None when not there."""
+    try:
+        result = json.loads((root / demo["result"]).read_text(encoding="utf-8"))
+        scenario = next(s for s in result["scenarios"] if s["scenario"] == demo["scenario"])
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None
+    history = Path(scenario["history_path"])
+    path = history if history.is_absolute() else (root / demo["result"]).parent / history
+    return path if not history.is_absolute() and path.is_file() else None
+
+
+def _demo_section(demo: dict[str, Any] | None, root: Path = Path()) -> list[str]:
     """The conformance failure made on purpose with a model variant."""
     lines = ["## A conformance failure, on purpose", ""]
     if demo is None:
         return lines + ["Not recorded yet (`kafkacheck conformance judge --variant ... --out "
                         f"reports/{FAILURE_DEMO}`).", ""]
+    history = demo_history(demo, root)
+    where = (f"the run's history is committed (`{history.relative_to(root)}`), so the command "
+             "judges it again from the repository "
+             "(`tests/conformance/test_failure_demo_replays.py` does, and compares the "
+             "judgement with this record)" if history is not None else
+             "the command needs the run's history, which is not committed (record a run with "
+             "`kafkacheck conformance run --workdir DIR --out FILE`, then give its FILE to "
+             "`--result`)")
     lines += [
         f"`kafkacheck conformance judge --result {demo['result']} --scenario "
         f"{demo['scenario']} " + " ".join(f"--variant {v}" for v in demo["variant"])
         + f"` judged the recorded history against a model variant; verdict: "
         f"**{demo['verdict']}**. This section shows what that command recorded "
         f"(`reports/{FAILURE_DEMO}`): unlike the sections above, nothing in it is predicted "
-        "or judged again when the page is generated, and the command needs the run's history, "
-        "which is not committed (record a run with `kafkacheck conformance run --workdir DIR "
-        "--out FILE`, then give its FILE to `--result`).", ""]
+        f"or judged again when the page is generated, and {where}.", ""]
     lines += _failure_text(str(demo["scenario"]), demo, "")
     return lines
 
