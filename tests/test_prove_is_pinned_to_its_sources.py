@@ -3,8 +3,9 @@
 A hand-written Z3 encoding of Kafka's rules is tied to the explicit model by
 tests/test_symbolic_abstraction.py. An edit of the model, its rules or the property
 after that would still have been encoded as released: a patched rule could be PROVED.
-The encoding is pinned to a digest of those sources' code (comments, docstrings and
-layout do not count). prove refuses any other code, NOT COVERED, exit 3.
+The encoding is pinned to a digest of those sources' code. Comments, docstrings and blank
+lines do not count; indentation and line breaks do. prove refuses any other code, NOT
+COVERED, exit 3.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def test_the_encoding_is_pinned_to_the_sources_it_was_checked_against():
 
 
 def _copy(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for name in rs.PINNED_SOURCES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
@@ -54,8 +56,23 @@ def test_a_code_edit_changes_the_digest(tmp_path):
     root = _copy(tmp_path)
     _edit(root, "class PartitionRules:", "class PartitionRules:\n    patched = 1\n")
     assert rs.source_digest(root) not in ("", rs.ENCODED_SOURCE)
-    (root / "properties/replication.py").unlink()
-    assert rs.source_digest(root) == ""  # a source that cannot be read pins nothing
+
+
+@pytest.mark.parametrize("old,one,other", [
+    # first_in's fallback moved into its loop: only the first broker is ever tried
+    ("            return b\n    return NO_LEADER\n", "            return b\n    return NO_LEADER\n",
+     "            return b\n        return NO_LEADER\n"),
+    # one statement, or two at a call's parenthesis: RECORD_BITS becomes the type int
+    ("RECORD_BITS = 6\n", "RECORD_BITS = int(6)\n", "RECORD_BITS = int\n(6)\n"),
+])
+def test_indentation_and_line_breaks_are_code(tmp_path, old, one, other):
+    # A review found both pairs with one digest when only the tokens were hashed.
+    digests = []
+    for i, text in enumerate((one, other)):
+        root = _copy(tmp_path / str(i))
+        _edit(root, old, text)
+        digests.append(rs.source_digest(root))
+    assert digests[0] != digests[1] and "" not in digests
 
 
 def test_prove_refuses_sources_other_than_the_pinned_ones(capsys, monkeypatch):

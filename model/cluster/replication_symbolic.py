@@ -677,32 +677,42 @@ SETTINGS = ("replication.factor", "min.insync.replicas", "unclean.leader.electio
 # (tests/test_prove_is_pinned_to_its_sources.py says so when it fails).
 PINNED_SOURCES = ("model/cluster/partition.py", "model/cluster/replication.py",
                   "properties/replication.py")
-ENCODED_SOURCE = "9584a9f1fe304a9edd7eaa15923a6b32ae6b4c76159dda1ad6a2348a9dfb1329"
+ENCODED_SOURCE = "d48bbba7daed2e79136b4239f7bb4ad424b67e1a36712448a1a8682a31524b30"
 
 
 def source_digest(root: Path | None = None) -> str:
-    """SHA-256 of the PINNED_SOURCES' code tokens: comments, docstrings and layout do not
-    count, and the same code gives the same digest on every Python version ('' when a
-    source file cannot be read)."""
+    """SHA-256 of the PINNED_SOURCES' code: the text without comments, docstrings, blank
+    lines and trailing spaces, so indentation and line breaks count (they are code) and the
+    same code gives the same digest on every Python version ('' when a source cannot be
+    read)."""
     root = root or Path(__file__).resolve().parents[2]  # holds model/ and properties/
     digest = hashlib.sha256()
-    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-            tokenize.DEDENT, tokenize.ENDMARKER, tokenize.ENCODING}
     for name in PINNED_SOURCES:
         try:
             text = (root / name).read_text(encoding="utf-8")
         except OSError:
             return ""
         digest.update(f"\0{name}\0".encode())
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-        for i, tok in enumerate(tokens):
-            if tok.type in skip:
-                continue
-            if tok.type == tokenize.STRING and tokens[i - 1].type in _STATEMENT_START \
-                    and tokens[i + 1].type == tokenize.NEWLINE:
-                continue  # a string that is a whole statement: a docstring, not code
-            digest.update(tok.string.encode())  # joined bare: f-strings tokenize apart
-    return digest.hexdigest()                   # on Python 3.12+
+        digest.update(_code_text(text).encode())
+    return digest.hexdigest()
+
+
+def _code_text(text: str) -> str:
+    """``text`` with its comments and docstrings blanked out, then without blank lines and
+    trailing spaces."""
+    lines = text.splitlines()
+    tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    cuts = []
+    for i, tok in enumerate(tokens):
+        if tok.type == tokenize.COMMENT:
+            cuts.append((tok.start, tok.end))
+        elif tok.type == tokenize.STRING and tokens[i - 1].type in _STATEMENT_START \
+                and tokens[i + 1].type == tokenize.NEWLINE:
+            cuts.append((tok.start, tok.end))  # a string that is a whole statement
+    for (row, col), (end_row, end_col) in reversed(cuts):
+        first, last = lines[row - 1], lines[end_row - 1]
+        lines[row - 1:end_row] = [first[:col] + last[end_col:]]
+    return "\n".join(line.rstrip() for line in lines if line.strip())
 
 
 _digests: list[str] = []  # source_digest() of the installed sources, worked out once
