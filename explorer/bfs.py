@@ -16,7 +16,7 @@ from pathlib import Path
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.progress import Progress
-from kafkacheck.explorer.result import CheckResult
+from kafkacheck.explorer.result import CheckResult, ModelError
 from kafkacheck.explorer.search import (
     Clock,
     Limits,
@@ -27,7 +27,9 @@ from kafkacheck.explorer.search import (
     StopSearch,
     checkpoint_folder,
     collect,
+    initial_states,
     model_error,
+    model_raised,
     new_result,
     pace_gc,
     paced_gc,
@@ -39,6 +41,7 @@ from kafkacheck.explorer.search import (
     size_text,
     write_checkpoint,
 )
+from kafkacheck.explorer.trace import ROOT
 from kafkacheck.model.interface import Model
 
 __all__ = ["StateGraph", "breadth_first"]
@@ -101,7 +104,7 @@ def breadth_first(
     try:
         try:
             if resume is None:
-                shard.seed(model.init_states())
+                shard.seed(initial_states(model))
             else:
                 shard._count_limit()  # a restored table may be at --max-states already
             last_saved = time.monotonic()
@@ -163,5 +166,18 @@ def finish(model: Model, props: PropertySet, result: CheckResult, shard: Shard,
         from kafkacheck.explorer.liveness import check_liveness
 
         with paced_gc():  # the graph is millions of tuples the default pace walks again
-            check_liveness(model, props.eventually, result, graph, shard.table.parent)
+            try:
+                check_liveness(model, props.eventually, result, graph, shard.table.parent)
+            except Exception as exc:  # an eventually-property's own code: never a verdict
+                raised = model_raised(exc, ROOT, result.depth)
+                if not isinstance(raised, ModelRaised):
+                    raise
+                where = "checking the eventually-properties on the state graph"
+                violated = {v.name for v in result.violations}
+                for prop in props.eventually:
+                    if prop.name not in violated:
+                        result.not_checked.setdefault(
+                            prop.name, f"the model raised {raised.error} while {where}")
+                result.model_error = ModelError(raised.error, result.depth, None,
+                                                raised.detail, where)
     result.graph = graph

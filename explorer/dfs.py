@@ -19,6 +19,7 @@ from kafkacheck.explorer.search import (
     ModelRaised,
     Shard,
     StopSearch,
+    initial_states,
     model_error,
     model_raised,
     new_result,
@@ -50,7 +51,7 @@ def depth_first(
     paced = pace_gc()
     try:
         try:
-            shard.seed(model.init_states())
+            shard.seed(initial_states(model))
             stack = [(fp, state, 0) for chunk, _checked in shard.frontier.drain()
                      for fp, _parent, state in chunk]
             stack.reverse()

@@ -51,6 +51,7 @@ from kafkacheck.explorer.search import (
     StopSearch,
     checkpoint_folder,
     collect,
+    initial_states,
     new_result,
     pace_gc,
     refuse_process_local,
@@ -135,7 +136,7 @@ class ShardWorker:
         """Take the initial states this worker owns (worker 0 counts them as generated)."""
         shard = self.shard
         before = shard.generated
-        shard.seed(shard.model.init_states())
+        shard.seed(initial_states(shard.model))
         if self.index != 0:
             shard.generated = before
         return self.stats()
@@ -920,6 +921,12 @@ class LevelDriver:
             again = breadth_first(model, propset=props, max_depth=stop,
                                   memory_budget=self.limits.memory_budget)
             result.model_error = again.model_error
+            # What that search found in the level that raised (bfs reports it too): each
+            # trace was rebuilt by replay and checked to end in the finding.
+            found = {v.name for v in result.violations}
+            result.violations.extend(v for v in again.violations if v.name not in found)
+            for name, trace in again.witnesses.items():
+                result.witnesses.setdefault(name, trace)
             result.notes.append(
                 f"the trace to the state the model raised on was found again by a sequential "
                 f"breadth-first search to depth {stop}" if again.model_error is not None else

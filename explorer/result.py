@@ -75,11 +75,13 @@ class ModelError:
     depth: int
     trace: Trace | None
     detail: str = ""  # the traceback, shown with KAFKACHECK_DEBUG=1
+    where: str = ""  # what was evaluated when no state was being expanded
 
     def text(self) -> str:
         """One line: what was raised, and where."""
-        where = ("checking the initial states" if self.trace is None else
-                 f"expanding the state at depth {self.depth} (the trace below leads to it)")
+        where = self.where or (
+            "making or checking the initial states" if self.trace is None else
+            f"expanding the state at depth {self.depth} (the trace below leads to it)")
         return f"the model raised {self.error} while {where}"
 
 

@@ -156,7 +156,10 @@ class ModelRaised(Exception):  # noqa: N818 - a stop with what the model raised
 # Frames that are not the model's: the search engine's (this folder, or the compiled
 # build's names) and the standard library's (the exchange's queues and pipes), but not
 # what is installed beside the library (site-packages: kafkacheck's models, a user's).
-_ENGINE_FILES = (str(Path(__file__).resolve().parent) + os.sep, "kafkacheck/explorer/")
+# (The package's __init__ is never compiled: a compiled module's own __file__ is not
+# where its folder is.)
+_ENGINE_FILES = (str(Path(str(sys.modules["kafkacheck.explorer"].__file__)).resolve().parent)
+                 + os.sep, "kafkacheck/explorer/")
 _STDLIB_FILES = (str(Path(sysconfig.get_paths()["stdlib"]).resolve()) + os.sep, "<frozen ")
 _RAY_FILES = f"{os.sep}site-packages{os.sep}ray{os.sep}"  # the Ray engine's exchange
 _INSTALLED = tuple({str(Path(sysconfig.get_paths()[k]).resolve()) + os.sep
@@ -185,6 +188,14 @@ def model_raised(exc: Exception, fp: int, depth: int) -> Exception:
             return ModelRaised(f"{type(exc).__name__}: {exc}", fp, depth, detail)
         tb = tb.tb_next
     return exc
+
+
+def initial_states(model: Model) -> list[State]:
+    """The model's initial states; what it raises making them is its error (ModelRaised)."""
+    try:
+        return list(model.init_states())
+    except Exception as exc:
+        raise model_raised(exc, ROOT, 0) from None
 
 
 class Found(NamedTuple):

@@ -29,7 +29,6 @@ def simulate(
     rng = random.Random(seed)
     fp_of = fingerprint_function(model)
     within = None if type(model).within_bounds is Model.within_bounds else model.within_bounds
-    inits = [s for s in model.init_states() if within is None or within(s)]
     seen: set[int] = set()
     started = time.monotonic()
     deadline = started + max_seconds if max_seconds else None
@@ -40,6 +39,7 @@ def simulate(
     actions: list[Action | None] = []
     result.stop_reason = "walks done"
     try:
+        inits = [s for s in model.init_states() if within is None or within(s)]
         for _ in range(walks):
             if deadline is not None and time.monotonic() > deadline:
                 result.stop_reason = "time limit reached"
@@ -86,7 +86,8 @@ def simulate(
             raise
         result.stop_reason = f"the model raised {raised.error}"
         walk = build_trace(model, states, actions) if states else None
-        result.model_error = ModelError(raised.error, len(states) - 1, walk, raised.detail)
+        result.model_error = ModelError(raised.error, max(len(states) - 1, 0), walk,
+                                         raised.detail)
     result.seconds = time.monotonic() - started
     result.distinct_states = len(seen)
     result.generated_states = generated

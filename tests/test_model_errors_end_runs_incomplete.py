@@ -164,3 +164,74 @@ def test_a_property_that_raises_is_the_models_error_wherever_the_state_is_checke
     assert error.error == "ZeroDivisionError: division by zero"
     assert (error.depth, len(error.trace)) == (5, 5)  # the state whose successor raised
     assert any(nxt.big == 4 for _a, nxt in model.successors(error.trace.steps[-1].state))
+
+
+# -- what a review of the change found ---------------------------------------------------
+
+
+def _diehard_raising(where: str) -> Model:
+    """DieHard whose own code raises: its initial states, or an eventually-property at the
+    puzzle's solution (big == 4)."""
+    from kafkacheck.model.textbook.diehard import DieHard
+    from kafkacheck.properties.base import eventually
+    from kafkacheck.testing import make_model
+
+    class Raising(DieHard):
+        def init_states(self):
+            if where == "init":
+                raise KeyError("no initial state")
+            return super().init_states()
+
+        def properties(self):
+            extra = [eventually("Settles", "a property that fails to evaluate at big == 4",
+                                lambda s: 1 / (s.big - 4) is None)] if where == "live" else []
+            return [*super().properties(), *extra]
+
+    return Raising(make_model("diehard").config)
+
+
+@pytest.mark.parametrize("engine", ["bfs", "dfs", "simulate", "parallel"])
+def test_initial_states_that_raise_are_the_models_error(engine):
+    runs = {"bfs": breadth_first, "dfs": depth_first, "simulate": simulate,
+            "parallel": partial(parallel_breadth_first, workers=2)}
+    result = runs[engine](_diehard_raising("init"), [])
+    assert (result.result, exit_code(result)) == ("incomplete", 3)
+    assert result.model_error.trace is None
+    assert result.model_error.text() == ("the model raised KeyError: 'no initial state' while "
+                                         "making or checking the initial states")
+
+
+def test_an_eventually_property_that_raises_is_not_checked_and_the_violation_stays():
+    # The liveness check runs on the state graph after the search: its exception was an
+    # internal error (exit 70) and the NotSolved counterexample already found was lost.
+    result = breadth_first(_diehard_raising("live"), [])
+    assert (result.result, exit_code(result)) == ("violated", 1)
+    assert [v.name for v in result.violations] == ["NotSolved"]
+    assert result.not_checked["Settles"] == (
+        "the model raised ZeroDivisionError: division by zero while checking the "
+        "eventually-properties on the state graph")
+    assert result.verdict(next(p for p in result.properties if p.name == "Settles")) == \
+        "not checked"
+
+
+def test_workers_keep_what_the_sequential_search_found_in_the_level_that_raised():
+    # bfs reports the NotSolved violation it found in the level whose expansion raised;
+    # with workers the rebuild's search found it too, but only its model error was kept.
+    model = _BrittleJugs.make()
+    alone = breadth_first(model, [])
+    shared = parallel_breadth_first(model, [], workers=2)
+    assert exit_code(alone) == exit_code(shared) == 1
+    assert [(v.name, len(v.trace)) for v in shared.violations] == \
+        [(v.name, len(v.trace)) for v in alone.violations] == [("NotSolved", 6)]
+
+
+def test_the_engines_own_modules_are_not_the_models_in_either_build():
+    # In the compiled build a module's __file__ is not its folder: engine frames of
+    # explorer/*.py counted as the model's and an engine error read 'the model raised'.
+    from kafkacheck.explorer import bfs, checks, parallel, progress, search, trace
+    from kafkacheck.model.textbook import diehard
+
+    for module in (bfs, checks, parallel, progress, trace):
+        assert not search._model_frame(str(module.__file__)), module.__name__
+    assert not search._model_frame("kafkacheck/explorer/search.py")  # compiled frames
+    assert search._model_frame(str(diehard.__file__))
