@@ -526,11 +526,13 @@ def cmd_judge(args: argparse.Namespace) -> int:
         if "soak" in data:
             recorded_problems += stopped_early(data)
         # A relative history path is the result file's neighbour (a history committed
-        # beside a report, reports/data/demo/).  A transactions run records outcomes and
-        # reads, not an event history.
+        # beside a report, reports/data/demo/), or else relative to here (as `run
+        # --workdir DIR` with a relative DIR records it).  A transactions run records
+        # outcomes and reads, not an event history.
         history = Path(data["history_path"])
-        if not history.is_absolute():
-            history = Path(args.result).parent / history
+        beside = Path(args.result).parent / history
+        if not history.is_absolute() and (beside.exists() or not history.exists()):
+            history = beside
         recorded: Any = (load_txn_run(history) if config.transactional
                          else read_events(history))
         if not config.transactional:  # bad input before the prediction (up to minutes)

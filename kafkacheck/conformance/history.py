@@ -35,6 +35,7 @@ import json
 import os
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,7 +196,7 @@ def read_events(path: Path | str, limit: int | None = None,
         for n in itertools.count(1):
             try:
                 raw = fh.readline(line_limit + 1)
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, zlib.error) as exc:
                 raise ValueError(f"{path}: not a gzipped history ({exc})") from None
             if not raw:
                 break

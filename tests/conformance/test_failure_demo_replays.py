@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,34 @@ def test_a_gzipped_history_is_limited_by_its_text_and_must_be_gzip(tmp_path):
     fake.write_text('{"a": 1}\n')
     with pytest.raises(ValueError, match="not a gzipped history"):
         read_events(fake)
+
+
+def test_a_corrupt_gzip_is_one_line_of_bad_input(tmp_path, capsys):
+    # A damaged deflate stream raised zlib.error, which is no OSError: exit 70.
+    packed = HISTORY.read_bytes()
+    damaged = tmp_path / "damaged.jsonl.gz"
+    damaged.write_bytes(packed[:30] + bytes(b ^ 0x5A for b in packed[30:400]) + packed[400:])
+    with pytest.raises(ValueError, match="not a gzipped history"):
+        read_events(damaged)
+    result = json.loads((ROOT / RESULT).read_text())
+    result["scenarios"][0]["history_path"] = str(damaged)
+    (tmp_path / "result.json").write_text(json.dumps(result))
+    assert main(["judge", "--result", str(tmp_path / "result.json"),
+                 "--scenario", "zombie-leader-acks1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a gzipped history" in err
+
+
+def test_a_history_path_relative_to_where_the_run_was_started_is_still_found(
+        tmp_path, monkeypatch):
+    # `run --workdir hist --out results/s.json` records hist/...: judge looked for it only
+    # beside the result file (results/hist/...), a regression of reading it from there.
+    (tmp_path / "hist").mkdir()
+    (tmp_path / "results").mkdir()
+    shutil.copy(HISTORY, tmp_path / "hist" / "h.jsonl.gz")
+    result = json.loads((ROOT / RESULT).read_text())
+    result["scenarios"][0]["history_path"] = "hist/h.jsonl.gz"
+    (tmp_path / "results" / "s.json").write_text(json.dumps(result))
+    monkeypatch.chdir(tmp_path)
+    assert main(["judge", "--result", "results/s.json", "--scenario",
+                 "zombie-leader-acks1"]) == 0
