@@ -133,7 +133,7 @@ def breadth_first(
             result.stop_reason = "interrupted (Ctrl-C)"
         except ModelRaised as exc:
             raised = exc
-            result.stop_reason = f"the model raised {exc.error}"
+            result.stop_reason = exc.reason
     finally:
         restore_gc(paced)
         if progress is not None:
@@ -143,9 +143,7 @@ def breadth_first(
                                 f"the memory budget of {size_text(memory_budget or 0)}")
         spill.close()
     result.seconds = seconds()
-    finish(model, props, result, shard, graph)
-    if raised is not None:
-        result.model_error = model_error(model, raised, shard.table.parent)
+    finish(model, props, result, shard, graph, raised)
     return result
 
 
@@ -154,14 +152,17 @@ def _save(folder: str | Path, identity: dict, shard: Shard, seconds: float) -> N
 
 
 def finish(model: Model, props: PropertySet, result: CheckResult, shard: Shard,
-           graph: StateGraph | None) -> None:
-    """Counts, traces (rebuilt and checked), never-reached checks and liveness."""
+           graph: StateGraph | None, raised: ModelRaised | None = None) -> None:
+    """Counts, traces (rebuilt and checked), never-reached checks, what the model raised
+    (with the trace to where) and liveness."""
     result.distinct_states = len(shard.table)
     result.generated_states = shard.generated
     result.depth = shard.depth
     result.coverage.update(shard.coverage)
     collect(model, props, result, shard.checks.found, shard.checks.witnesses,
             shard.table.parent)
+    if raised is not None:
+        result.model_error = model_error(model, raised, shard.table.parent)
     if props.eventually and graph is not None:
         from kafkacheck.explorer.liveness import check_liveness
 
@@ -169,15 +170,14 @@ def finish(model: Model, props: PropertySet, result: CheckResult, shard: Shard,
             try:
                 check_liveness(model, props.eventually, result, graph, shard.table.parent)
             except Exception as exc:  # an eventually-property's own code: never a verdict
-                raised = model_raised(exc, ROOT, result.depth)
-                if not isinstance(raised, ModelRaised):
+                error = model_raised(exc, ROOT, result.depth)
+                if not isinstance(error, ModelRaised):
                     raise
                 where = "checking the eventually-properties on the state graph"
                 violated = {v.name for v in result.violations}
                 for prop in props.eventually:
                     if prop.name not in violated:
-                        result.not_checked.setdefault(
-                            prop.name, f"the model raised {raised.error} while {where}")
-                result.model_error = ModelError(raised.error, result.depth, None,
-                                                raised.detail, where)
+                        result.not_checked.setdefault(prop.name, f"{error.reason} while {where}")
+                result.model_error = ModelError(error.error, result.depth, None, error.detail,
+                                                where)
     result.graph = graph

@@ -20,7 +20,6 @@ from kafkacheck.explorer.search import (
     Shard,
     StopSearch,
     initial_states,
-    model_error,
     model_raised,
     new_result,
     pace_gc,
@@ -64,15 +63,13 @@ def depth_first(
             result.stop_reason = "interrupted (Ctrl-C)"
         except ModelRaised as exc:
             raised = exc
-            result.stop_reason = f"the model raised {exc.error}"
+            result.stop_reason = exc.reason
     finally:
         restore_gc(paced)
         if progress is not None:
             progress.done()
     result.seconds = clock.seconds()
-    finish(model, props, result, shard, None)
-    if raised is not None:  # its trace is the depth-first path to the state, not shortest
-        result.model_error = model_error(model, raised, shard.table.parent)
+    finish(model, props, result, shard, None, raised)  # its trace: the depth-first path
     return result
 
 

@@ -590,7 +590,7 @@ class _Pool:
                     self.pending.discard(i)
                     if status == "model-error":
                         raised = ModelRaised(*value)
-                        self._fail(i, f"the model raised {raised.error}", raised)
+                        self._fail(i, raised.reason, raised)
                     if status != "ok":
                         self._fail(i, value)
                     answers[i] = value
@@ -886,52 +886,54 @@ class LevelDriver:
         from kafkacheck.explorer.bfs import breadth_first
         from kafkacheck.explorer.trace import TraceMismatch
 
-        result, props = self.result, self.props
+        result, props, raised = self.result, self.props, self.raised
         depths = {name: where.depth for name, where in self.found.items()}
         depths.update((name, depth) for name, (_fp, depth) in self.witnesses.items())
-        if depths:
-            chosen = PropertySet(*([p for p in group if p.name in depths] for group in (
-                props.all, props.invariants, props.steps, props.sometimes, props.eventually)))
-            deepest = max(depths.values())
-            again = breadth_first(model, propset=chosen, max_depth=deepest,
+        if depths or raised is not None:
+            deepest = max(depths.values(), default=0)
+            # When the model raised (in its successors or a property), one search of the
+            # run's properties expands the level it was raised in and meets it there (a
+            # deterministic model), finding what was found before on the way.
+            chosen = props if raised is not None else PropertySet(*(
+                [p for p in group if p.name in depths] for group in (
+                    props.all, props.invariants, props.steps, props.sometimes,
+                    props.eventually)))
+            stop = deepest if raised is None else max(deepest, raised.depth + 1)
+            again = breadth_first(model, propset=chosen, max_depth=stop,
                                   memory_budget=self.limits.memory_budget)
-            for prop in chosen.all:
+            for prop in (p for p in props.all if p.name in depths):
                 trace: Trace | None = again.witnesses.get(prop.name)
                 if prop.name in self.found:
                     trace = next((v.trace for v in again.violations if v.name == prop.name),
                                  None)
                 if trace is None or len(trace) != depths[prop.name]:
                     raise TraceMismatch(
-                        f"{self.failure}; a sequential search to depth {deepest} "
+                        f"{self.failure}; a sequential search to depth {stop} "
                         f"({again.stop_reason}) did not find the trace of {prop.name} "
                         f"at depth {depths[prop.name]}")
                 if prop.name in self.found:
                     result.violations.append(Violation(prop, trace, self.found[prop.name].kind))
                 else:
                     result.witnesses[prop.name] = trace
-            result.notes.append(
-                f"{self.failure}: the traces of what was found by then were rebuilt by a "
-                f"sequential breadth-first search to depth {deepest} (the failed worker's "
-                "parent links are lost); it finds traces of the same, shortest length")
-        if self.raised is not None:
-            # The model's exception (in its successors or a property): a sequential search
-            # of the run's properties expands the level it was raised in and meets it there
-            # (a deterministic model), with its trace.
-            stop = self.raised.depth + 1
-            again = breadth_first(model, propset=props, max_depth=stop,
-                                  memory_budget=self.limits.memory_budget)
-            result.model_error = again.model_error
-            # What that search found in the level that raised (bfs reports it too): each
-            # trace was rebuilt by replay and checked to end in the finding.
-            found = {v.name for v in result.violations}
-            result.violations.extend(v for v in again.violations if v.name not in found)
-            for name, trace in again.witnesses.items():
-                result.witnesses.setdefault(name, trace)
-            result.notes.append(
-                f"the trace to the state the model raised on was found again by a sequential "
-                f"breadth-first search to depth {stop}" if again.model_error is not None else
-                f"a sequential search to depth {stop} did not meet the model's exception "
-                f"({again.stop_reason}): no trace to it")
+            if depths:
+                result.notes.append(
+                    f"{self.failure}: the traces of what was found by then were rebuilt by a "
+                    f"sequential breadth-first search to depth {stop} (the failed worker's "
+                    "parent links are lost); it finds traces of the same, shortest length")
+            if raised is not None:
+                result.model_error = again.model_error
+                # What that search found in the level that raised (bfs reports it too):
+                # each trace was rebuilt by replay and checked to end in the finding.
+                found = {v.name for v in result.violations}
+                result.violations.extend(v for v in again.violations if v.name not in found)
+                for name, witness in again.witnesses.items():
+                    result.witnesses.setdefault(name, witness)
+                result.notes.append(
+                    "the trace to the state the model raised on was found again by a "
+                    f"sequential breadth-first search to depth {stop}"
+                    if again.model_error is not None else
+                    f"a sequential search to depth {stop} did not meet the model's exception "
+                    f"({again.stop_reason}): no trace to it")
         collect(model, props, result, {}, {}, lambda _fp: None)  # ordering, unreached
 
     def _stop_reason(self, wanted: int) -> bool:

@@ -154,7 +154,7 @@ def _failure(ray: Any, actors: list[Any], exc: Exception, default: int,
                 break
     died = exc if isinstance(exc, errors.RayActorError) else getattr(exc, "cause", None)
     if isinstance(died, ModelRaised):
-        return where, f"the model raised {died.error}", died
+        return where, died.reason, died
     if isinstance(died, errors.RayActorError):
         ids = {a._actor_id.hex(): i for i, a in enumerate(actors)}
         where = ids.get(getattr(died, "actor_id", None) or "", where)

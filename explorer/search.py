@@ -152,6 +152,11 @@ class ModelRaised(Exception):  # noqa: N818 - a stop with what the model raised
         super().__init__(error, fp, depth, detail)  # pickled by its args (Ray, workers)
         self.error, self.fp, self.depth, self.detail = error, fp, depth, detail
 
+    @property
+    def reason(self) -> str:
+        """The run's stop reason: 'the model raised ...'."""
+        return f"the model raised {self.error}"
+
 
 # Frames that are not the model's: the search engine's (this folder, or the compiled
 # build's names) and the standard library's (the exchange's queues and pipes), but not

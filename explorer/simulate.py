@@ -84,7 +84,7 @@ def simulate(
         raised = model_raised(exc, 0, 0)
         if not isinstance(raised, ModelRaised):
             raise
-        result.stop_reason = f"the model raised {raised.error}"
+        result.stop_reason = raised.reason
         walk = build_trace(model, states, actions) if states else None
         result.model_error = ModelError(raised.error, max(len(states) - 1, 0), walk,
                                          raised.detail)

@@ -132,22 +132,29 @@ def test_ray_actors_report_the_models_error_as_the_processes_do():
     assert (result.model_error.error, len(result.model_error.trace)) == (ERROR, 4)
 
 
-class _BrittleJugs:
-    """DieHard with a property that divides by zero on the puzzle's solution (big == 4)."""
+def _diehard_raising(where: str) -> Model:
+    """DieHard whose own code raises: its initial states ('init'), or a property at the
+    puzzle's solution, big == 4 (an always-property 'always', an eventually 'live')."""
+    from kafkacheck.model.textbook.diehard import DieHard
+    from kafkacheck.properties.base import always, eventually
+    from kafkacheck.testing import make_model
 
-    @staticmethod
-    def make() -> Model:
-        from kafkacheck.model.textbook.diehard import DieHard
-        from kafkacheck.properties.base import always
-        from kafkacheck.testing import make_model
+    class Raising(DieHard):
+        def init_states(self):
+            if where == "init":
+                raise KeyError("no initial state")
+            return super().init_states()
 
-        class Brittle(DieHard):
-            def properties(self):
-                return [*super().properties(),
-                        always("Brittle", "a property that fails to evaluate at big == 4",
-                               lambda s: 1 / (s.big - 4) is not None)]
+        def properties(self):
+            extra = {
+                "always": [always("Brittle", "a property that fails to evaluate at big == 4",
+                                  lambda s: 1 / (s.big - 4) is not None)],
+                "live": [eventually("Settles", "a property that fails to evaluate at big == 4",
+                                    lambda s: 1 / (s.big - 4) is None)],
+            }.get(where, [])
+            return [*super().properties(), *extra]
 
-        return Brittle(make_model("diehard").config)
+    return Raising(make_model("diehard").config)
 
 
 @pytest.mark.parametrize("workers,max_depth", [(1, None), (2, None), (2, 6), (3, 6)])
@@ -156,7 +163,7 @@ def test_a_property_that_raises_is_the_models_error_wherever_the_state_is_checke
     # With workers, a state another worker generated is checked when its owner receives
     # it, expands it, or (at the depth limit) checks the level it will not expand: each
     # path reports the model's error. big == 4 is first reached at depth 6.
-    model = _BrittleJugs.make()
+    model = _diehard_raising("always")
     run = breadth_first if workers == 1 else partial(parallel_breadth_first, workers=workers)
     result = run(model, ["Brittle"], max_depth=max_depth)
     assert (result.result, exit_code(result)) == ("incomplete", 3)
@@ -167,27 +174,6 @@ def test_a_property_that_raises_is_the_models_error_wherever_the_state_is_checke
 
 
 # -- what a review of the change found ---------------------------------------------------
-
-
-def _diehard_raising(where: str) -> Model:
-    """DieHard whose own code raises: its initial states, or an eventually-property at the
-    puzzle's solution (big == 4)."""
-    from kafkacheck.model.textbook.diehard import DieHard
-    from kafkacheck.properties.base import eventually
-    from kafkacheck.testing import make_model
-
-    class Raising(DieHard):
-        def init_states(self):
-            if where == "init":
-                raise KeyError("no initial state")
-            return super().init_states()
-
-        def properties(self):
-            extra = [eventually("Settles", "a property that fails to evaluate at big == 4",
-                                lambda s: 1 / (s.big - 4) is None)] if where == "live" else []
-            return [*super().properties(), *extra]
-
-    return Raising(make_model("diehard").config)
 
 
 @pytest.mark.parametrize("engine", ["bfs", "dfs", "simulate", "parallel"])
@@ -217,7 +203,7 @@ def test_an_eventually_property_that_raises_is_not_checked_and_the_violation_sta
 def test_workers_keep_what_the_sequential_search_found_in_the_level_that_raised():
     # bfs reports the NotSolved violation it found in the level whose expansion raised;
     # with workers the rebuild's search found it too, but only its model error was kept.
-    model = _BrittleJugs.make()
+    model = _diehard_raising("always")
     alone = breadth_first(model, [])
     shared = parallel_breadth_first(model, [], workers=2)
     assert exit_code(alone) == exit_code(shared) == 1
