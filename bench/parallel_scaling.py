@@ -196,11 +196,12 @@ def main() -> int:
         runs: dict[tuple[int, str], list[dict[str, Any]]] = {c: [] for c in configs}
         for _ in range(args.repeat):
             seqs.append(run_child(case, 1, "bfs"))
+            if args.json:  # each run as it ends: a run cut short keeps what finished
+                print(json.dumps(seqs[-1]), flush=True)
             for n, engine in configs:
                 runs[(n, engine)].append(run_child(case, n, engine))
-            if args.json:
-                for row in [seqs[-1]] + [runs[c][-1] for c in configs]:
-                    print(json.dumps(row))
+                if args.json:
+                    print(json.dumps(runs[(n, engine)][-1]), flush=True)
         seq = seqs[0]
         rows = [summarise(seqs, seqs)] + [summarise(seqs, runs[c]) for c in configs]
         print(f"\n## {case}: {seq['distinct']:,} distinct, {seq['generated']:,} generated, "
@@ -218,7 +219,7 @@ def main() -> int:
                   + (f"{f'{low:.2f}-{high:.2f}':>12}" if spread else "")
                   + f"{row['cpu_sum']:>9.2f}{row['cpu_max']:>9.2f}{row['cpu_x']:>7.2f}"
                   f"{row['states_per_s']:>10,}{row['states_per_s'] // row['workers']:>9,}"
-                  f"{row['bytes_per_state']:>9}  {'yes' if row['same'] else 'NO'}")
+                  f"{row['bytes_per_state']:>9.1f}  {'yes' if row['same'] else 'NO'}")
     if args.repeat > 1:
         print("\nmedians over the rounds; 'wall x' is the median of each round's "
               "sequential wall over that round's run ('x range': lowest-highest)")
