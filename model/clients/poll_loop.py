@@ -291,7 +291,13 @@ class PollLoop:
 
     def _auto_commit(self, state: Any, i: int) -> Iterator[tuple[Action, State]]:
         """poll() commits the positions every auto.commit.interval.ms
-        (ConsumerCoordinator.maybeAutoCommitOffsetsAsync, CommitRequestManager)."""
+        (ConsumerCoordinator.maybeAutoCommitOffsetsAsync, CommitRequestManager).
+
+        With group.protocol=consumer, poll() waits until the background thread has taken
+        the positions to commit before it fetches more (AsyncKafkaConsumer.poll,
+        PollEvent.reconcileAndAutoCommit; KAFKA-18641, PR #18737, read in the 4.0.0
+        sources jar).  The 3.7-3.9 early-access consumer did not wait, so a commit could
+        pass records not yet returned: kafkacheck refuses that protocol before 4.0."""
         m = self.consumers_of(state)[i]
         if self.auto and self._has_uncommitted(state, m) \
                 and self.poll_commit_error(state, i) is None:

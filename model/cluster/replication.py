@@ -40,7 +40,7 @@ from kafkacheck.model.interface import (
     State,
 )
 from kafkacheck.model.settings import LONG_MAX, feature_level_assumed
-from kafkacheck.model.versions import has_fix, parse
+from kafkacheck.model.versions import has_fix
 from kafkacheck.properties.base import Property, vacuous_unless
 
 CRASH_KINDS = ("process", "power-loss", "any")
@@ -183,15 +183,11 @@ class ReplicationModel(Model):
                         release: str = "") -> dict[str, Any]:
         """rolling_restarts explores controlled shutdowns only (leadership moves away first):
         with controlled.shutdown.enable=false BrokerServer.shutdown skips that step, which
-        the model does not explore.  With ELR on Kafka 4.0.x a clean restart's rule is
-        unverified (clean_restart_unverified)."""
+        the model does not explore."""
         out: dict[str, Any] = {}
         restarts = bounds.get("rolling_restarts", 0) > 0
         if restarts and given.get("controlled.shutdown.enable", True) is False:
             out["controlled.shutdown.enable"] = False
-        if restarts and given.get("eligible.leader.replicas.version", 0) == 1 \
-                and clean_restart_unverified(release):
-            out["eligible.leader.replicas.version"] = 1
         return out
 
     @classmethod
@@ -548,7 +544,9 @@ class ReplicationModel(Model):
 
         A restart after a crash is an unclean shutdown: registering with a new broker
         epoch removes the replica from every ELR (KIP-966 handleBrokerUncleanShutdown).
-        After a controlled shutdown (``clean``) the checkpoint is exact and the ELR stays.
+        After a controlled shutdown (``clean``) the checkpoint is exact and the ELR stays:
+        ClusterControlManager.registerBroker compares the previous broker epoch
+        (KAFKA-18635, PR #18277; in the 4.0.0 to 4.0.2 kafka-metadata sources jars).
         """
         rules = self.rules
         bit = 1 << b
@@ -839,8 +837,6 @@ class ReplicationModel(Model):
         if min_isr:
             out.append(min_isr)
         out += self.mode_notes()
-        if "eligible.leader.replicas.version" in self.config.uncovered:
-            out.append(CLEAN_RESTART_NOTE.format(release=self.config.kafka_version))
         if self.flush_every == 1:
             out.append("flush.messages=1: every append is fsynced, so a power failure loses "
                        "nothing that was written (a process crash covers it)")
@@ -1012,22 +1008,6 @@ class ReplicationModel(Model):
         text = " ".join(str(a) for a in (name, *args[1:]))
         return Message(args[0] if args else "Controller", args[0] if args else "Controller",
                        text)
-
-
-def clean_restart_unverified(release: str) -> bool:
-    """Whether a release's KRaft controller may count a clean restart as unclean, which the
-    model does not explore: 3.7 and 3.8 compare previousBrokerEpoch (KAFKA-15582), 3.9
-    counts every new incarnation as unclean (after KAFKA-16952), and KAFKA-18635 (PR
-    #18277, early 2025) compares the epoch again; in 4.1, but whether 4.0.x has it is not
-    verified.  The model keeps a cleanly restarted replica in the ELR."""
-    return bool(release) and (4, 0) <= parse(release)[:2] < (4, 1)
-
-
-CLEAN_RESTART_NOTE = (
-    "eligible.leader.replicas.version=1 with rolling_restarts on Kafka {release}: not covered. "
-    "Whether 4.0.x's controller tells a clean restart from an unclean one (KAFKA-18635, "
-    "PR #18277) is not verified; without it every restart leaves the ELR, which this model "
-    "(keeping a cleanly restarted replica in the ELR) does not explore")
 
 
 def elr_problem(config: Any) -> str | None:
