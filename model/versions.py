@@ -57,21 +57,24 @@ def parse(value: str) -> Version:
     line = (*version, int(parts[2])) if version == (0, 10) and len(parts) > 2 else version
     last = LAST_PATCH.get(line)
     if last is not None and len(parts) == most and patch(value) > last:
-        raise ValueError(f"unknown Kafka version {value!r}: the last {'.'.join(parts[:-1])} "
-                         f"release is {'.'.join(parts[:-1])}.{last}")
+        line_text = ".".join(parts[:-1])
+        raise ValueError(f"unknown Kafka version {value!r}: the newest {line_text} release "
+                         f"kafkacheck knows is {line_text}.{last} (releases as of "
+                         f"{RELEASES_READ})")
     return version
 
 
-# The last patch release of each line that no longer gets one (the Kafka repository's
-# release tags; 0.11.0.3 was released after the mirror's tags): a made-up patch release
-# would otherwise get its line's backports.  Newer lines take any patch number: the
-# mirror (refs to 2024-10-25) tags 3.7.1, 3.8.0 and 3.9.0-rc3 last, with commits after
-# them on branches 3.7 and 3.8, and has no 4.x branch, so no later line's end is known.
+# The newest patch release of each line: Kafka's release tags for the lines the git mirror
+# closed (0.11.0.3 was released after the mirror's tags), and from 3.7 Maven Central's
+# org.apache.kafka:kafka-clients maven-metadata.xml as read on 2026-12-04.  A patch release
+# past these is refused, not taken as its line: kafkacheck cannot know what it changed.
 LAST_PATCH: dict[tuple[int, ...], int] = {
     (0, 10, 1): 1, (0, 10, 2): 2, (0, 11): 3, (1, 0): 2, (1, 1): 1, (2, 0): 1, (2, 1): 1,
     (2, 2): 2, (2, 3): 1, (2, 4): 1, (2, 5): 1, (2, 6): 3, (2, 7): 2, (2, 8): 2, (3, 0): 2,
     (3, 1): 2, (3, 2): 3, (3, 3): 2, (3, 4): 1, (3, 5): 2, (3, 6): 2,
+    (3, 7): 2, (3, 8): 1, (3, 9): 2, (4, 0): 2, (4, 1): 2, (4, 2): 2, (4, 3): 2, (4, 4): 0,
 }
+RELEASES_READ = "2026-12-04"  # when Maven Central's list of releases was read
 
 
 # Fixes that changed a modelled rule: JIRA -> (the release that shipped it, and the older

@@ -48,7 +48,8 @@ def test_a_patch_release_has_a_fix_from_the_first_patch_it_was_backported_to(
 def test_a_backport_after_a_line_s_last_release_reaches_no_made_up_patch_release(release):
     # KAFKA-7415/KAFKA-7128 (branch 1.1) and KAFKA-8586 (branch 2.1) were committed after
     # 1.1.1 and 2.1.1, the last releases of those lines: no later patch release exists.
-    with pytest.raises(ValueError, match=r"the last \d\.\d release is \d\.\d\.1"):
+    with pytest.raises(ValueError,
+                       match=r"the newest \d\.\d release kafkacheck knows is \d\.\d\.1"):
         versions.parse(release)
 
 
