@@ -88,9 +88,9 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # Connect's producers: 3.2.0, 3.0.2 and 3.1.1 (git tag --contains 9f3c9120396,
     # 76d7e811af8, 9656bbd4634; trunk 6ce69021fd1 is in 3.3.0).
     "KAFKA-13759": ((3, 2), (((3, 0), 2), ((3, 1), 1))),
-    # RoundRobinPartitioner: one counter value per record (PR #17620, 4.0), backported to
-    # the 3.9 branch in August 2025, after 3.9.1 (PR #20114: "I have backported #17620 to
-    # 3.9"); the mirror (PRs to #17597) predates both, so neither is verified there.
+    # RoundRobinPartitioner: one counter value per record (PR #17620, 4.0: KafkaProducer
+    # asks the partitioner once), backported to 3.9.2 (RoundRobinPartitioner.onNewBatch
+    # hands back the first choice); read in the kafka-clients sources jars, 3.9.0 to 4.4.0.
     "KAFKA-17632": ((4, 0), (((3, 9), 2),)),
     # The new leader's epoch in its epoch cache (Partition.makeLeader), endOffsetFor below
     # the first cached epoch: 2.1, and 2.0.1 (commit 18b25773b11); the 1.1 branch got it
@@ -100,22 +100,25 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # of the leader's epoch (leaderEpochStartOffsetOpt): 2.1 (commit 70c51633f2f), and
     # 2.0.1 (commit 7a352117c20); the 1.1 branch got it after 1.1.1, its last release.
     "KAFKA-7128": ((2, 1), (((2, 0), 1),)),
-    # Fixes after the mirror's snapshot (trunk 2024-10-25, no 4.x branch or tag): the
-    # release is the model's reading of each PR's merge date; a backport to an older 4.x
-    # patch release cannot be checked there, so none is recorded (the older rule stays).
-    # The uniform assignor keeps a balanced assignment (PR #19677): 4.1.
-    "KAFKA-18688": ((4, 1), ()),
-    # PartitionChangeBuilder elects the last known leader only if unfenced (PR #20200):
-    # 4.1.
+    # Fixes after the mirror's snapshot (trunk 2024-10-25): each release and backport read
+    # in Maven Central's sources jars of every release from 3.9.0 to 4.4.0 (the compiled
+    # class where 4.2.2, 4.3.2 and 4.4.0 have no sources jar), on 2026-12-04.
+    # UniformHomogeneousAssignmentBuilder.maybeRevokePartitions keeps a balanced
+    # assignment (PR #19677; kafka-group-coordinator): 4.1, and 4.0.1.
+    "KAFKA-18688": ((4, 1), (((4, 0), 1),)),
+    # PartitionChangeBuilder.canElectLastKnownLeader refuses a fenced last known leader
+    # (PR #20200; kafka-metadata): 4.1; no 4.0.x or 3.9.x has it.
     "KAFKA-19522": ((4, 1), ()),
-    # Group coordinator, KIP-848: leaving UNREVOKED_PARTITIONS keeps the member epoch
-    # (KAFKA-19974) and a partition the member revokes itself is not unreleased
-    # (KAFKA-19449): 4.2; an epoch-0 rejoin of a known member is accepted (KAFKA-19233)
-    # and KIP-1251's assignment epochs relax the offset-commit check (KAFKA-20066, PR
-    # #21692, merged March 2026): 4.3.
+    # Group coordinator, KIP-848 (kafka-group-coordinator): leaving UNREVOKED_PARTITIONS
+    # keeps the member epoch (CurrentAssignmentBuilder.build, KAFKA-19974): 4.2; a
+    # partition the member revokes itself is not unreleased (computeNextAssignment,
+    # KAFKA-19449): 4.2, and 4.0.2 and 4.1.2; an epoch-0 rejoin of a known member is
+    # accepted (GroupMetadataManager.throwIfConsumerGroupMemberEpochIsInvalid,
+    # KAFKA-19233): 4.2; KIP-1251's assignment epochs relax the offset-commit check
+    # (ConsumerGroup.validateOffsetCommit, KAFKA-20066, PR #21692): 4.3.
     "KAFKA-19974": ((4, 2), ()),
-    "KAFKA-19449": ((4, 2), ()),
-    "KAFKA-19233": ((4, 3), ()),
+    "KAFKA-19449": ((4, 2), (((4, 0), 2), ((4, 1), 2))),
+    "KAFKA-19233": ((4, 2), ()),
     "KAFKA-20066": ((4, 3), ()),
     # TransactionCoordinator.abortTimedOutTransactions fences the epoch (prepareFenceProducerEpoch)
     # before aborting: 1.0, and 0.11.0.2 (commit 5bbfd614d00; 1.0.0: def1a768a63).
@@ -139,7 +142,8 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # upgraded to 3.6+ that keeps an older metadata.version still bumps: kafkacheck takes
     # the release's own.
     "KAFKA-15021": ((3, 6), ()),
-    # KIP-996 Raft pre-vote (KAFKA-16164; PRs #17807, #18240): 4.0.  Before, a voter --
+    # KIP-996 Raft pre-vote (KAFKA-16164; PRs #17807, #18240): 4.0 (kafka-raft sources
+    # jars: VoteRequest's PreVote field, ProspectiveState; not in 3.9.2).  Before, a voter --
     # the active controller too -- that gets a Vote request in a higher epoch moves to it
     # (KafkaRaftClient.handleVoteRequest: transitionToUnattached) even while it hears from
     # its leader, and a candidate that cannot win retries in ever higher epochs (3.3 to

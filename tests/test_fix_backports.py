@@ -66,12 +66,27 @@ def test_elr_elects_a_fenced_last_known_leader_on_releases_without_kafka_19522(r
 
 
 @pytest.mark.parametrize("release,rules", [
-    ("4.0.2", gc.Kafka40Rules), ("4.1.2", gc.Kafka40Rules), ("4.2", gc.Kafka42Rules),
-    ("4.2.1", gc.Kafka42Rules), ("4.3", gc.CoordinatorRules), ("4.4", gc.CoordinatorRules),
+    ("4.0.1", gc.Kafka40Rules), ("4.1.1", gc.Kafka40Rules), ("4.2", gc.Kafka42Rules),
+    ("4.2.2", gc.Kafka42Rules), ("4.3", gc.CoordinatorRules), ("4.3.2", gc.CoordinatorRules),
+    ("4.4", gc.CoordinatorRules),
 ])
 def test_the_kip_848_coordinator_rules_of_a_patch_release_are_its_minor_release_s(release,
                                                                                    rules):
     assert gc.rules_of_release(release) is rules
+
+
+@pytest.mark.parametrize("release", ["4.0.2", "4.1.2"])
+def test_4_0_2_and_4_1_2_have_kafka_19449_and_no_other_4_2_coordinator_fix(release):
+    # CurrentAssignmentBuilder.computeNextAssignment gained the pending-revocation clause
+    # in 4.0.2 and 4.1.2 (read in their kafka-group-coordinator sources jars); the epoch
+    # after a revocation (KAFKA-19974) and the epoch-0 rejoin (KAFKA-19233) stayed as in
+    # 4.0.0.
+    rules = gc.rules_of_release(release)
+    assert rules.unreleased is gc.CoordinatorRules.unreleased
+    assert rules.epoch_after_revocation is gc.Before19974.epoch_after_revocation
+    assert rules.rejoin_is_fenced is gc.Before19233.rejoin_is_fenced
+    assert rules.stale_commit is gc.Before20066.stale_commit
+    assert rules.name == "before-KAFKA-19974+before-KAFKA-19233+before-KAFKA-20066"
 
 
 def test_a_recorded_backport_of_kafka_19522_changes_only_the_patch_releases_with_it(
@@ -86,15 +101,14 @@ def test_a_recorded_backport_of_kafka_19522_changes_only_the_patch_releases_with
 
 
 def test_a_recorded_backport_of_kafka_20066_changes_only_that_rule(monkeypatch):
-    # A (hypothetical) 4.2.1 backport of KIP-1251's commit check: 4.2.1 accepts a commit at
+    # A (hypothetical) 4.1.1 backport of KIP-1251's commit check: 4.1.1 accepts a commit at
     # an epoch between the assignment epoch and the member's, and still fences an epoch-0
-    # rejoin (KAFKA-19233 is not backported).
-    monkeypatch.setitem(versions.FIXES, "KAFKA-20066", ((4, 3), (((4, 2), 1),)))
+    # rejoin (KAFKA-19233 is not backported there).
+    monkeypatch.setitem(versions.FIXES, "KAFKA-20066", ((4, 3), (((4, 1), 1),)))
     monkeypatch.setattr(gc, "_RELEASE_RULES", dict(gc._RELEASE_RULES))
-    assert gc.rules_of_release("4.2") is gc.Kafka42Rules
-    patched = gc.rules_of_release("4.2.1")
-    assert patched.__mro__[1:3] == (gc.Before19233, gc.CoordinatorRules)
-    assert patched.name == "before-KAFKA-19233"
+    assert gc.rules_of_release("4.1") is gc.Kafka40Rules
+    patched = gc.rules_of_release("4.1.1")
+    assert patched.name == "before-KAFKA-19974+before-KAFKA-19449+before-KAFKA-19233"
     assert patched.stale_commit is gc.CoordinatorRules.stale_commit
     assert patched.rejoin_is_fenced is gc.Before19233.rejoin_is_fenced
 

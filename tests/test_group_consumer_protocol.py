@@ -115,13 +115,14 @@ def test_a_rejoin_with_epoch_zero_was_fenced_before_kafka_19233():
 @pytest.mark.parametrize("release,joined,balanced", [
     # consumer-2 comes first in the HashMap order of the member ids.
     ("4.0", (0b001, 0b110), (0b010, 0b101)),
+    ("4.0.1", (0b011, 0b100), (0b110, 0b001)),  # backported (kafka-group-coordinator 4.0.1)
     ("4.1", (0b011, 0b100), (0b110, 0b001)),
     ("4.4", (0b011, 0b100), (0b110, 0b001)),
 ])
 def test_the_uniform_assignor_keeps_a_balanced_assignment_from_kafka_18688(
         release, joined, balanced):
     # UniformHomogeneousAssignmentBuilder.maybeRevokePartitions before KAFKA-18688 (PR
-    # 19677, 4.1): the extra partition of 3 over 2 goes to the member iterated first,
+    # 19677, 4.0.1 and 4.1): the extra partition of 3 over 2 goes to the member iterated first,
     # consumer-2, whatever it holds. C2 joining C1 (all three) takes two, not one; and the
     # balanced C1 {p1, p2} / C2 {p0} moves p2 to C2.
     model = make_model("group-consumer", CONSUMER, kafka_version=release, partitions=3)

@@ -221,7 +221,7 @@ def test_the_readme_no_longer_limits_the_kip848_review_to_kafka_4_4():
 def test_the_releases_with_a_fix_are_read_from_versions_fixes():
     assert kafka_settings.releases_with_fix("KAFKA-13598") == "3.0.1, 3.1.1 and 3.2"
     assert kafka_settings.releases_with_fix("KAFKA-6119") == "0.11.0.2 and 1.0"
-    assert kafka_settings.releases_with_fix("KAFKA-18688") == "4.1"
+    assert kafka_settings.releases_with_fix("KAFKA-18688") == "4.0.1 and 4.1"
     for name in ("3.0.1", "3.1.1", "3.2"):
         assert versions.has_fix(name, "KAFKA-13598")
     for name in ("3.0", "3.1"):

@@ -223,10 +223,10 @@ def test_from_3_2_to_3_9_six_in_flight_turn_a_defaulted_idempotence_off_kafka_13
 @pytest.mark.parametrize("version,rules", [
     ("4.0", "before KAFKA-19974, KAFKA-19449 and KAFKA-19233"),
     ("4.1", "before KAFKA-19974, KAFKA-19449 and KAFKA-19233"),
-    ("4.2", "before KAFKA-19233"), ("4.3", "4.4"), ("4.4", "4.4"),
+    ("4.2", "4.4"), ("4.3", "4.4"), ("4.4", "4.4"),
 ])
 def test_a_kip_848_group_is_checked_with_the_coordinator_of_its_release(version, rules):
-    # KAFKA-19449 (4.2), KAFKA-19974 (4.2), KAFKA-19233 (4.3) changed the coordinator's
+    # KAFKA-19449, KAFKA-19974 and KAFKA-19233 (4.2) changed the coordinator's
     # reconciliation; a 4.0 check must not get the fixes of later releases.
     from kafkacheck.model.clients import group_consumer as gc
 

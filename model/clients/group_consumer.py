@@ -184,7 +184,7 @@ class CoordinatorRules:
     name = "4.4"
 
     def rejoin_is_fenced(self, record: Record) -> bool:
-        """An epoch-0 heartbeat of a known dynamic member is accepted (KAFKA-19233, 4.3)."""
+        """An epoch-0 heartbeat of a known dynamic member is accepted (KAFKA-19233, 4.2)."""
         return False
 
     def epoch_after_revocation(self, record: Record) -> int:
@@ -286,14 +286,15 @@ class Before20066(CoordinatorRules):
         return epoch != record.epoch
 
 
-class Kafka42Rules(Before19233, Before20066):
-    """The coordinator of Kafka 4.2: before KAFKA-19233 and KAFKA-20066 (4.3)."""
+class Kafka42Rules(Before20066):
+    """The coordinator of Kafka 4.2: before KAFKA-20066 (4.3)."""
 
     name = "4.2"
 
 
-class Kafka40Rules(Before19974, Before19449, Kafka42Rules):
-    """The coordinator of Kafka 4.0 and 4.1: also before KAFKA-19449 and KAFKA-19974 (4.2)."""
+class Kafka40Rules(Before19974, Before19449, Before19233, Kafka42Rules):
+    """The coordinator of Kafka 4.0.0, 4.0.1, 4.1.0 and 4.1.1: also before KAFKA-19974,
+    KAFKA-19449 and KAFKA-19233 (4.2; 4.0.2 and 4.1.2 got KAFKA-19449)."""
 
     name = "4.0"
 
@@ -309,14 +310,14 @@ _BEFORE_FIX: tuple[tuple[str, type[CoordinatorRules]], ...] = (
     ("KAFKA-19233", Before19233), ("KAFKA-20066", Before20066),
 )
 _RELEASE_RULES: dict[tuple[type[CoordinatorRules], ...], type[CoordinatorRules]] = {
-    (): CoordinatorRules, (Before19233, Before20066): Kafka42Rules,
+    (): CoordinatorRules, (Before20066,): Kafka42Rules,
     (Before19974, Before19449, Before19233, Before20066): Kafka40Rules,
 }
 
 
 def rules_of_release(release: str) -> type[CoordinatorRules]:
     """The coordinator rules Kafka ``release`` (patch number included) shipped: before
-    each fix it lacks (4.2: KAFKA-19233 and KAFKA-20066 not yet in)."""
+    each fix it lacks (4.2: KAFKA-20066 not yet in)."""
     before = tuple(cls for jira, cls in _BEFORE_FIX if not versions.has_fix(release, jira))
     cls = _RELEASE_RULES.get(before)
     if cls is None:  # a mix no minor release shipped (a backport to one patch release)
@@ -442,7 +443,7 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         self.rules: CoordinatorRules = (rules_of_release(config.kafka_version)
                                         if b["rules"] == "version"
                                         else RULE_CLASSES[b["rules"]])()
-        # The uniform assignor of the release (KAFKA-18688, 4.1: a balanced assignment
+        # The uniform assignor of the release (KAFKA-18688, 4.1 and 4.0.1: a balanced assignment
         # stays put); the rules bound's 4.4 variants have it.
         self.kafka_18688_fix = b["rules"] != "version" \
             or versions.has_fix(config.kafka_version, "KAFKA-18688")
