@@ -411,3 +411,22 @@ def test_an_empty_cleanup_policy_exists_from_4_2_kip_1161(capsys):
         make_model("replication", {"cleanup.policy": ""}, kafka_version="4.1")
     assert cli.main(["check", "replication", "--set", "cleanup.policy=", "--no-diagram"]) == 3
     assert "NOT COVERED: cleanup.policy=" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key,value,first", [
+    ("controller.quorum.auto.join.enable", True, (4, 2)),
+    ("transaction.two.phase.commit.enable", True, (4, 1)),
+    ("share.acknowledgement.mode", "explicit", (4, 1)),
+    ("share.acquire.mode", "record_limit", (4, 2)),
+    ("enable.transactional.statestores", True, (4, 4)),
+    ("production.exception.handler", "com.example.Continue", (4, 0)),
+    ("deserialization.exception.handler", "com.example.Skip", (4, 0)),
+])
+def test_a_key_is_refused_in_the_releases_before_kafka_defined_it(key, value, first):
+    # Each key's first release, read in the ConfigDefs of Maven Central's jars (3.9.0 to
+    # 4.4.0): an earlier release ignores the key, so a value given there changes nothing.
+    from kafkacheck.model import settings
+
+    before = (first[0], first[1] - 1) if first[1] else (3, 9)
+    assert settings.absent_in(key, value, before).startswith(f"{key} does not exist in Kafka")
+    assert settings.absent_in(key, value, first) is None
