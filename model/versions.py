@@ -109,6 +109,10 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # PartitionChangeBuilder.canElectLastKnownLeader refuses a fenced last known leader
     # (PR #20200; kafka-metadata): 4.1; no 4.0.x or 3.9.x has it.
     "KAFKA-19522": ((4, 1), ()),
+    # PartitionChangeBuilder.maybeUpdateLastKnownLeader remembers the last known leader
+    # when the partition loses its leader (PR #20629, a MINOR change; kafka-metadata): 4.2,
+    # and 4.1.1; no 4.0.x has it.
+    "PR #20629": ((4, 2), (((4, 1), 1),)),
     # Group coordinator, KIP-848 (kafka-group-coordinator): leaving UNREVOKED_PARTITIONS
     # keeps the member epoch (CurrentAssignmentBuilder.build, KAFKA-19974): 4.2; a
     # partition the member revokes itself is not unreleased (computeNextAssignment,

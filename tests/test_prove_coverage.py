@@ -75,9 +75,12 @@ def test_bounded_checking_counts_the_crash_budget_and_follows_replication_factor
 @pytest.mark.parametrize("version,extra,rule", [
     # KAFKA-7415 (fixed in 2.0.1): check finds the lost write in 10 steps on 2.0.
     ("2.0", (), "Before7415.leader_cache"),
-    # KAFKA-19522 (fixed in 4.1): 4.0 with ELR elects a fenced last known leader.
+    # 4.0 with ELR lacks KAFKA-19522 (it elects a fenced last known leader) and PR #20629
+    # (it remembers the last known leader as the ISR empties): the first is named.
     ("4.0", ("--set", "eligible.leader.replicas.version=1"),
-     "ElrBefore19522.last_leader_electable"),
+     "ElrBefore20629.last_known_leader"),
+    # 4.1.0 has KAFKA-19522 but not PR #20629 (4.1.1).
+    ("4.1.0", (), "ElrBefore20629.last_known_leader"),
 ])
 def test_a_release_rule_the_encoding_does_not_know_is_not_covered(capsys, version, extra,
                                                                   rule):
@@ -88,7 +91,7 @@ def test_a_release_rule_the_encoding_does_not_know_is_not_covered(capsys, versio
 
 
 def test_the_fixed_releases_are_encoded_and_proved(capsys):
-    for version in ("2.0.1", "4.1"):
+    for version in ("2.0.1", "4.1.1", "4.2"):
         code, out, _ = run(capsys, "replication", *SAFE, "--kafka-version", version,
                            "--bound", "crash_kind=process")
         assert code == 0 and "PROVED for every cluster size" in out, version

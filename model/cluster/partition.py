@@ -810,22 +810,37 @@ class EligibleLeaderReplicas(PartitionRules):
             isr, elr = 1 << leader, elr & ~(1 << leader)
         elif how in ("last-leader", "unclean"):
             isr, elr, last = 1 << leader, 0, NO_LEADER  # maybeUpdateRecordElr: cleared
-        # maybeUpdateLastKnownLeader: remembered when the ISR first empties, dropped on a leader
-        # (4.0.0 to 4.1.0).  4.1.1 and 4.2+ remember it when the leader becomes none and none
-        # is remembered (PR #20629, read in the kafka-metadata sources jars): not modelled
-        # yet.  In 9 checks compared (s26 note) the verdicts were the same and the states
-        # differed when two faults struck, e.g. 19,162 against 19,398.
+        return _new(Change, (leader, isr, elr, self.last_known_leader(part, leader, isr, last),
+                             how))
+
+    def last_known_leader(self, part: Leadership, leader: int, isr: int, last: int) -> int:
+        """PartitionChangeBuilder.maybeUpdateLastKnownLeader (4.1.1 and 4.2+, PR #20629):
+        remembered when the partition loses its leader and none is remembered, dropped
+        when a leader is elected, kept otherwise (``last``, the ELR step's, is 4.1.0's)."""
         if leader != NO_LEADER:
-            last = NO_LEADER
-        elif not isr and part.isr and part.leader != NO_LEADER:
-            last = part.leader
-        return _new(Change, (leader, isr, elr, last, how))
+            return NO_LEADER
+        if part.leader != NO_LEADER and part.last_leader == NO_LEADER:
+            return part.leader
+        return part.last_leader
 
 
     def last_leader_electable(self, last_leader: int, acceptable: int) -> bool:
         """PartitionChangeBuilder.canElectLastKnownLeader: only if it is an acceptable
         (unfenced) leader (KAFKA-19522, 4.1)."""
         return bool(acceptable >> last_leader & 1)
+
+
+class ElrBefore20629(EligibleLeaderReplicas):
+    """Kafka 4.0.0 to 4.1.0: the last known leader is remembered when the ISR first empties
+    under a leader, and cleared with the ELR once the ISR reaches min ISR (before PR
+    #20629)."""
+
+    def last_known_leader(self, part: Leadership, leader: int, isr: int, last: int) -> int:
+        if leader != NO_LEADER:
+            return NO_LEADER
+        if not isr and part.isr and part.leader != NO_LEADER:
+            return part.leader
+        return last
 
 
 class ElrBefore19522(EligibleLeaderReplicas):
@@ -888,8 +903,11 @@ def rules_class(version: Version, elr: bool = False, truncation: str | None = No
     if not has_fix(release or version_text(version), "KAFKA-7128"):
         bases.append(Before7128IsrJoin)
     if elr:
-        fixed = has_fix(release or version_text(version), "KAFKA-19522")
-        bases.append(EligibleLeaderReplicas if fixed else ElrBefore19522)
+        named = release or version_text(version)
+        bases += [before for before, fix in ((ElrBefore19522, "KAFKA-19522"),
+                                             (ElrBefore20629, "PR #20629"))
+                  if not has_fix(named, fix)]
+        bases.append(EligibleLeaderReplicas)
     if zookeeper and version >= Kip903BrokerEpochs.since:
         bases.append(ZooKeeperIsrChecks)
     if bases:
