@@ -271,7 +271,9 @@ def _offset_reset(text: str) -> str:
 
 def _cleanup_policy(text: str) -> str:
     # TopicConfig cleanup.policy: a list of delete and compact, in any order (ValidList);
-    # empty from 4.2, KIP-1161: neither, segments are kept forever (VALUE_SINCE).
+    # or empty: neither, segments are kept forever.  Every release accepts the empty list
+    # (ConfigDef.ValidList checks each element; LogConfig's delete and compact are false:
+    # read at 0.11.0.0, 2.0.0, 3.0.0 and 3.9.0-4.1.0; KIP-1161 (4.2) documented it).
     if not text.strip():
         return ""
     parts = {p.strip() for p in text.split(",") if p.strip()}
@@ -804,12 +806,10 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
     ("processing.guarantee", "exactly_once_v2"): ((3, 0), "KIP-732"),
     ("processing.guarantee", "exactly_once"): ((0, 11), "KIP-129"),
     ("processing.guarantee", "exactly_once_beta"): ((2, 6), "KIP-447"),
-    ("cleanup.policy", ""): ((4, 2), "KIP-1161"),
     # DistributedConfig: -1 (the broker's default.replication.factor) from KIP-605.
     ("offset.storage.replication.factor", "-1"): ((2, 6), "KIP-605"),
     # CreateTopics without a replica count (-1: default.replication.factor), KIP-464.
     ("replication.factor", "-1"): ((2, 4), "KIP-464"),
-    ("log.cleanup.policy", ""): ((4, 2), "KIP-1161"),
     # A key ending in ':' stands for every value with that prefix.
     ("auto.offset.reset", "by_duration:"): ((4, 0), "KIP-1106"),
     ("partitioner.class", "org.apache.kafka.clients.producer.RoundRobinPartitioner"):
