@@ -49,13 +49,13 @@ def test_losing_the_leader_with_members_left_in_the_isr_is_remembered_from_4_1_1
     # remembers broker 0, 4.1.0 remembers only when the ISR itself empties.
     part = _part(leader=0, isr=0b011, last=NO_LEADER)
     new, old = _rules("4.4"), _rules("4.1")
-    assert new.last_known_leader(part, NO_LEADER, 0b010, NO_LEADER) == 0
-    assert old.last_known_leader(part, NO_LEADER, 0b010, NO_LEADER) == NO_LEADER
+    assert new.last_known_leader(part, NO_LEADER, 0b010) == 0
+    assert old.last_known_leader(part, NO_LEADER, 0b010) == NO_LEADER
     # Both remember the leader when the ISR empties, and drop it once a leader is elected.
-    assert new.last_known_leader(part, NO_LEADER, 0, NO_LEADER) == 0
-    assert old.last_known_leader(part, NO_LEADER, 0, NO_LEADER) == 0
-    assert new.last_known_leader(_part(NO_LEADER, 0, 0), 1, 0b010, 0) == NO_LEADER
-    assert old.last_known_leader(_part(NO_LEADER, 0, 0), 1, 0b010, 0) == NO_LEADER
+    assert new.last_known_leader(part, NO_LEADER, 0) == 0
+    assert old.last_known_leader(part, NO_LEADER, 0) == 0
+    assert new.last_known_leader(_part(NO_LEADER, 0, 0), 1, 0b010) == NO_LEADER
+    assert old.last_known_leader(_part(NO_LEADER, 0, 0), 1, 0b010) == NO_LEADER
 
 
 @pytest.mark.parametrize("release,states", [("4.1", 19398), ("4.1.1", 19162)])

@@ -788,10 +788,9 @@ class EligibleLeaderReplicas(PartitionRules):
                allow_unclean: bool = False) -> Change:
         # maybePopulateTargetElr
         if target_isr.bit_count() >= self.min_isr:
-            elr, last = 0, NO_LEADER
+            elr = 0
         else:
             elr = (part.elr | part.isr) & ~target_isr & ~unclean_shutdown
-            last = part.last_leader
         candidates = target_isr if target_isr else elr
         leader = part.leader
         how = ""
@@ -809,14 +808,14 @@ class EligibleLeaderReplicas(PartitionRules):
         if how == "elr":
             isr, elr = 1 << leader, elr & ~(1 << leader)
         elif how in ("last-leader", "unclean"):
-            isr, elr, last = 1 << leader, 0, NO_LEADER  # maybeUpdateRecordElr: cleared
-        return _new(Change, (leader, isr, elr, self.last_known_leader(part, leader, isr, last),
-                             how))
+            isr, elr = 1 << leader, 0  # maybeUpdateRecordElr: cleared
+        return _new(Change, (leader, isr, elr, self.last_known_leader(part, leader, isr), how))
 
-    def last_known_leader(self, part: Leadership, leader: int, isr: int, last: int) -> int:
+    def last_known_leader(self, part: Leadership, leader: int, isr: int) -> int:
         """PartitionChangeBuilder.maybeUpdateLastKnownLeader (4.1.1 and 4.2+, PR #20629):
         remembered when the partition loses its leader and none is remembered, dropped
-        when a leader is elected, kept otherwise (``last``, the ELR step's, is 4.1.0's)."""
+        when a leader is elected, kept otherwise.  The only writer of lastKnownElr while
+        useLastKnownLeaderInBalancedRecovery holds (it always does)."""
         if leader != NO_LEADER:
             return NO_LEADER
         if part.leader != NO_LEADER and part.last_leader == NO_LEADER:
@@ -831,16 +830,15 @@ class EligibleLeaderReplicas(PartitionRules):
 
 
 class ElrBefore20629(EligibleLeaderReplicas):
-    """Kafka 4.0.0 to 4.1.0: the last known leader is remembered when the ISR first empties
-    under a leader, and cleared with the ELR once the ISR reaches min ISR (before PR
-    #20629)."""
+    """Kafka 4.0.0 to 4.1.0: the last known leader is remembered when the ISR empties
+    under a leader, dropped whenever the partition has a leader (before PR #20629)."""
 
-    def last_known_leader(self, part: Leadership, leader: int, isr: int, last: int) -> int:
+    def last_known_leader(self, part: Leadership, leader: int, isr: int) -> int:
         if leader != NO_LEADER:
             return NO_LEADER
         if not isr and part.isr and part.leader != NO_LEADER:
             return part.leader
-        return last
+        return part.last_leader
 
 
 class ElrBefore19522(EligibleLeaderReplicas):
