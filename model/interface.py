@@ -198,11 +198,10 @@ class Model:
         return frozenset()
 
     @classmethod
-    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
-                        release: str = "") -> dict[str, Any]:
-        """Settings among ``given`` (those asked for) that only these bounds (and the Kafka
-        ``release``) leave uncovered, with their values: a run with any is "not covered",
-        never HOLDS."""
+    def uncovered_under(cls, given: Mapping[str, Any],
+                        bounds: Mapping[str, Any]) -> dict[str, Any]:
+        """Settings among ``given`` (those asked for) that only these bounds leave
+        uncovered, with their values: a run with any is "not covered", never HOLDS."""
         return {}
 
     @classmethod

@@ -360,8 +360,7 @@ _REGISTRY: tuple[Setting, ...] = (
        "dynamic KRaft quorum: controllers to bootstrap from (KIP-853; QuorumConfig)",
        semantics=_K),
     _s("controller.quorum.auto.join.enable", "broker", False, _bool,
-       "a controller not in the voter set adds itself (KIP-853; QuorumConfig, from 4.2)",
-       _bool_render,
+       "a controller not in the voter set adds itself (KIP-853; QuorumConfig)", _bool_render,
        semantics=_K),
     # ZooKeeper mode (ZkConfigs, removed in 4.0 by KIP-500/KIP-833): the controller is then
     # ZooKeeper's, which the KRaft controller model does not represent.
@@ -793,7 +792,8 @@ SINCE: dict[str, tuple[Version, str]] = {
     "share.acknowledgement.mode": ((4, 1), "KIP-932"),
     "share.acquire.mode": ((4, 2), "KIP-932's acquire modes"),
     "enable.transactional.statestores": ((4, 4), "KIP-892"),
-    # KIP-1056: the handlers' names without default. (3.9 reads only those with it).
+    # KIP-1056: the handlers' names without the "default." prefix (3.9 reads only those
+    # with it).
     "production.exception.handler": ((4, 0), "KIP-1056"),
     "deserialization.exception.handler": ((4, 0), "KIP-1056"),
 }

@@ -66,7 +66,7 @@ def parse(value: str) -> Version:
 
 # The newest patch release of each line: Kafka's release tags for the lines the git mirror
 # closed (0.11.0.3 was released after the mirror's tags), and from 3.7 Maven Central's
-# org.apache.kafka:kafka-clients maven-metadata.xml as read on 2026-12-04.  A patch release
+# org.apache.kafka:kafka-clients maven-metadata.xml as read on RELEASES_READ.  A patch release
 # past these is refused, not taken as its line: kafkacheck cannot know what it changed.
 LAST_PATCH: dict[tuple[int, ...], int] = {
     (0, 10, 1): 1, (0, 10, 2): 2, (0, 11): 3, (1, 0): 2, (1, 1): 1, (2, 0): 1, (2, 1): 1,

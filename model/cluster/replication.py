@@ -179,8 +179,8 @@ class ReplicationModel(Model):
     rule_mixins: ClassVar[tuple[type, ...]] = ()
 
     @classmethod
-    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
-                        release: str = "") -> dict[str, Any]:
+    def uncovered_under(cls, given: Mapping[str, Any],
+                        bounds: Mapping[str, Any]) -> dict[str, Any]:
         """rolling_restarts explores controlled shutdowns only (leadership moves away first):
         with controlled.shutdown.enable=false BrokerServer.shutdown skips that step, which
         the model does not explore."""

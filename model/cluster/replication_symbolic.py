@@ -680,7 +680,7 @@ SETTINGS = ("replication.factor", "min.insync.replicas", "unclean.leader.electio
 # (tests/test_prove_is_pinned_to_its_sources.py says so when it fails).
 PINNED_SOURCES = ("model/cluster/partition.py", "model/cluster/replication.py",
                   "properties/replication.py")
-ENCODED_SOURCE = "e2d380354f15439ef8df9f6d52e6da430a1ba61cef8922098a48257620bd577e"
+ENCODED_SOURCE = "c726bdd59c51190aafbebf8ddcd6aa4b1ee622479a029077712693cb7fbf5790"
 
 
 def source_digest(root: Path | None = None) -> str:
