@@ -58,10 +58,14 @@ def test_losing_the_leader_with_members_left_in_the_isr_is_remembered_from_4_1_1
     assert old.last_known_leader(_part(NO_LEADER, 0, 0), 1, 0b010) == NO_LEADER
 
 
-@pytest.mark.parametrize("release,states", [("4.1", 19398), ("4.1.1", 19162)])
-def test_two_crashes_reach_other_states_under_each_rule_with_the_same_verdict(release, states):
+@pytest.mark.parametrize("release", ["4.1", "4.1.1"])
+def test_two_crashes_reach_the_same_states_under_either_rule(release):
+    # The rules differ only when a partition loses its leader with members left in its ISR
+    # that cannot lead.  The controller accepts any unfenced ISR member, crashed or not
+    # (ClusterControlManager.isActive), and fencing removes a broker from every ISR it is
+    # not the last member of, so within these bounds that state is never reached.
     model = make_model("replication", ELR, kafka_version=release, records=1, crashes=2,
                        crash_kind="process")
     result = breadth_first(model, [p.name for p in model.properties()
                                    if p.kind != "eventually"])
-    assert (result.result, result.distinct_states) == ("holds", states)
+    assert (result.result, result.distinct_states) == ("holds", 18_272)

@@ -101,7 +101,7 @@ def test_group_over_a_replicated_log_reads_below_the_high_watermark():
                              "Crash", "BrokerCrash", "BrokerRestart", "Expire",
                              "InitialRebalance", "Produce", "Ack", "AckError", "Fetch",
                              "BecomeFollower", "ShrinkIsr", "ExpandIsr", "Fence",
-                             "ProduceTimeout"}
+                             "ProduceTimeout", "LastLeaderElect", "SyncFailed"}
 
 
 # -- KRaft controller ----------------------------------------------------------------

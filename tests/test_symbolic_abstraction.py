@@ -36,7 +36,7 @@ PROCESS = {"crashes": 1, "records": 1, "crash_kind": "process"}
 # (settings, bounds, reachable states, the symbolic actions some transition must exercise)
 SMALL = [
     pytest.param({"acks": "all", "replication.factor": "2"},
-                 {"crashes": 2, "records": 1, "crash_kind": "process"}, 1149,
+                 {"crashes": 2, "records": 1, "crash_kind": "process"}, 1082,
                  {"Produce", "Ack", "Crash", "Fence", "Restart", "LastLeaderElect"},
                  id="kafka-4.4-defaults-elr-min-isr-1-two-crashes"),
     pytest.param({**SAFE, "replication.factor": "2"}, {"crashes": 1, "records": 2}, 1731,

@@ -2,7 +2,8 @@
 
 The question it answers: with these settings, can an acknowledged write be lost when
 brokers fail?  The controller is abstracted here as atomic decisions (fence a dead
-broker, elect a leader); the `controller` model makes it explicit.  Every partition rule
+broker, elect a leader), taken with what it knows: a crash only once it has fenced the
+broker; the `controller` model makes it explicit.  Every partition rule
 is the partition component's (``model/cluster/partition.py``), picked by Kafka version.
 Sources: the Kafka documentation section "Replication", kafka.cluster.Partition,
 KIP-101, KIP-279, KIP-841 (the last ISR member stays in the ISR), KIP-966 (Eligible
@@ -365,7 +366,7 @@ class ReplicationModel(Model):
             for f in self.replicas[p]:
                 if f != leader and alive >> f & 1 and part.synced[f] != part.epoch:
                     yield self._become_follower(state, p, part, f)
-        eligible = alive & ~state.fenced
+        eligible = self._acceptable(state.fenced)
         if leader == NO_LEADER:
             yield from self._offline_election(state, p, part, eligible)
         elif leader_up and state.leader_changes > 0:
@@ -448,7 +449,7 @@ class ReplicationModel(Model):
         """AlterPartition from the leader: shrink a lagging follower, expand a caught-up one."""
         rules = self.rules
         isr = part.isr
-        eligible = alive & ~state.fenced
+        eligible = self._acceptable(state.fenced)
         order = self.order[p]
         out = self._out_of_sync(part, alive)
         for f in self.replicas[p]:
@@ -457,7 +458,7 @@ class ReplicationModel(Model):
                 ch = rules.change(part, isr & ~bit, eligible, order)
                 yield (self._label("ShrinkIsr", p, broker_name(f)),
                        self._with_part(state, p, rules.apply_change(part, ch)))
-            elif (not isr & bit and f != part.leader and eligible & bit
+            elif (not isr & bit and f != part.leader and alive & eligible & bit
                   and rules.may_join_isr(part, f)):
                 ch = rules.change(part, isr | bit, eligible, order)
                 yield (self._label("ExpandIsr", p, broker_name(f)),
@@ -468,6 +469,11 @@ class ReplicationModel(Model):
         running (a running follower fetches and keeps up within replica.lag.time.max.ms)."""
         out = self.rules.out_of_sync(part, alive)
         return out if self.slow_followers else out & ~alive
+
+    def _acceptable(self, fenced: int) -> int:
+        """The brokers the controller accepts as leaders: every unfenced one, crashed or not,
+        since it learns of a crash only by fencing (ClusterControlManager.isActive)."""
+        return self.everyone & ~fenced
 
     def _offline_election(self, state: ReplicationState, p: int, part: PartitionState,
                           eligible: int) -> Iterator[tuple[Action, State]]:
@@ -550,7 +556,7 @@ class ReplicationModel(Model):
         """
         rules = self.rules
         bit = 1 << b
-        eligible = state.alive & ~state.fenced & ~bit
+        eligible = self._acceptable(state.fenced) & ~bit
         parts = state.parts
         if clean:
             state = state._replace(ops=state.ops._replace(clean=state.ops.clean & ~bit))
@@ -642,7 +648,7 @@ class ReplicationModel(Model):
         (-1, unchecked, for a member it has not heard from in its leader epoch)."""
         rules = self.rules
         isr = part.isr
-        eligible = alive & ~state.fenced
+        eligible = alive & ~state.fenced  # a follower fetching now (maybeExpandIsr)
         out = self._out_of_sync(part, alive)
         known = 1 << part.leader
         for f in self.replicas[p]:
@@ -681,8 +687,7 @@ class ReplicationModel(Model):
                                             state.fenced, request.stale)
         what = mask_text(request.isr, self.n)
         if error == "NONE":
-            eligible = state.alive & ~state.fenced
-            ch = rules.change(part, request.isr, eligible, self.order[p])
+            ch = rules.change(part, request.isr, self._acceptable(state.fenced), self.order[p])
             new_part = rules.apply_change(part, ch)
             proposed = put(ops.proposed, p, -1) if awaited else ops.proposed
             done = ops._replace(proposed=proposed, requests=put(ops.requests, p, rest))
@@ -729,7 +734,7 @@ class ReplicationModel(Model):
         join, KIP-841), then b flushes its logs, writes its checkpoints and stops."""
         rules = self.rules
         bit = 1 << b
-        eligible = state.alive & ~state.fenced & ~bit
+        eligible = self._acceptable(state.fenced) & ~bit
         parts = []
         for p, part in enumerate(state.parts):
             if part.isr & bit or part.leader == b:
@@ -746,7 +751,7 @@ class ReplicationModel(Model):
         rules = self.rules
         bit = 1 << b
         fenced = state.fenced | bit
-        eligible = state.alive & ~fenced
+        eligible = self._acceptable(fenced)
         parts = []
         for p, part in enumerate(state.parts):
             if part.isr & bit or part.leader == b:

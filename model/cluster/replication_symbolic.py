@@ -119,8 +119,11 @@ def build(fl: Flags) -> Encoding:
     def up(v: Vars) -> Any:
         return z3.And(v["led"], v["alive"](v["leader"]))
 
-    def eligible(v: Vars, x: Any) -> Any:
+    def eligible(v: Vars, x: Any) -> Any:  # a follower fetching now may join the ISR
         return z3.And(v["alive"](x), z3.Not(v["fenced"](x)))
+
+    def acceptable(v: Vars, x: Any) -> Any:  # may lead: unfenced, crashed or not (isActive)
+        return z3.Not(v["fenced"](x))
 
     def same(pre: Vars, post: Vars, dom: Any, *changed: str) -> list[Any]:
         """Frame: every variable not named keeps its value."""
@@ -359,7 +362,7 @@ def build(fl: Flags) -> Encoding:
         f, ld = p["f"], pre["leader"]
         return z3.And(up(pre), f != ld, pre["isr"](f),
                       change(pre, post, dom, lambda x: z3.And(pre["isr"](x), x != f),
-                             lambda x: eligible(pre, x), _nobody, False, ("stay",)),
+                             lambda x: acceptable(pre, x), _nobody, False, ("stay",)),
                       *same(pre, post, dom, *PARTITION))
 
     def expand(pre: Vars, post: Vars, p: dict, dom: Any) -> Any:
@@ -368,7 +371,7 @@ def build(fl: Flags) -> Encoding:
         return z3.And(up(pre), f != ld, z3.Not(pre["isr"](f)), eligible(pre, f),
                       z3.Implies(z3.Or(pre["hwk"](ld), pre["esp"]), pre["known"](f)),
                       change(pre, post, dom, lambda x: z3.Or(pre["isr"](x), x == f),
-                             lambda x: eligible(pre, x), _nobody, False, ("stay",)),
+                             lambda x: acceptable(pre, x), _nobody, False, ("stay",)),
                       *same(pre, post, dom, *PARTITION))
 
     def crash(pre: Vars, post: Vars, p: dict, dom: Any) -> Any:
@@ -407,7 +410,7 @@ def build(fl: Flags) -> Encoding:
             at(pre, post, dom, "fenced", b, True),
             z3.If(involved,
                   change(pre, post, dom, lambda x: z3.And(pre["isr"](x), x != b),
-                         lambda x: z3.And(eligible(pre, x), x != b), _nobody, False,
+                         lambda x: z3.And(acceptable(pre, x), x != b), _nobody, False,
                          HOWS),
                   z3.And(*only_frame(pre, post, dom, PARTITION))),
             *same(pre, post, dom, "fenced", *PARTITION))
@@ -422,7 +425,7 @@ def build(fl: Flags) -> Encoding:
             # handleBrokerUncleanShutdown: b leaves the ISR and every ELR
             z3.If(involved,
                   change(pre, mid, dom, lambda x: z3.And(pre["isr"](x), x != b),
-                         lambda x: z3.And(eligible(pre, x), x != b), lambda x: x == b, False,
+                         lambda x: z3.And(acceptable(pre, x), x != b), lambda x: x == b, False,
                          HOWS),
                   z3.And(*only_frame(pre, mid, dom, PARTITION))),
             *same(pre, mid, dom, "alive", "fenced", *PARTITION),
@@ -443,14 +446,14 @@ def build(fl: Flags) -> Encoding:
     def election(how: str) -> Any:
         def relation(pre: Vars, post: Vars, p: dict, dom: Any) -> Any:
             return z3.And(z3.Not(pre["led"]), post["leader"] == p["c"],
-                          change(pre, post, dom, pre["isr"], lambda x: eligible(pre, x),
+                          change(pre, post, dom, pre["isr"], lambda x: acceptable(pre, x),
                                  _nobody, fl.unclean, (how,)),
                           *same(pre, post, dom, *PARTITION))
         return relation
 
     def move_leader(pre: Vars, post: Vars, p: dict, dom: Any) -> Any:
         c, ld = p["c"], pre["leader"]
-        return z3.And(up(pre), c != ld, pre["isr"](c), eligible(pre, c), post["led"],
+        return z3.And(up(pre), c != ld, pre["isr"](c), acceptable(pre, c), post["led"],
                       post["leader"] == c, z3.Not(post["hasl"]), *new_epoch(pre, post, dom),
                       *same(pre, post, dom, "leader", "last", "synced", "known", "rb", "pfx",
                             "esp", "hwk"))
@@ -680,7 +683,7 @@ SETTINGS = ("replication.factor", "min.insync.replicas", "unclean.leader.electio
 # (tests/test_prove_is_pinned_to_its_sources.py says so when it fails).
 PINNED_SOURCES = ("model/cluster/partition.py", "model/cluster/replication.py",
                   "properties/replication.py")
-ENCODED_SOURCE = "c726bdd59c51190aafbebf8ddcd6aa4b1ee622479a029077712693cb7fbf5790"
+ENCODED_SOURCE = "74bbad176ae892dbed2a461d1f549df1b806b62795580842c8263fe87a824876"
 
 
 def source_digest(root: Path | None = None) -> str:

@@ -1,15 +1,16 @@
 """Which brokers and controllers a configuration cannot tell apart, and renaming states by them.
 
 A renaming is a symmetry of a model only if it maps every transition onto a transition
-(and every property verdict onto itself).  Kafka elects the first live ISR replica in a
-partition's assignment order (PartitionChangeBuilder, ``first_in(order, ...)``), so a
-renaming of brokers is a symmetry only if it maps each partition's assignment order onto a
-partition's assignment order, the partitions being renamed with it: with the round-robin
-assignment this is a rotation of the brokers when there are as many partitions as brokers,
-partitions that share an assignment, or a single broker.  Record ids and their order,
-fault budgets and the first brokers' controller roles (combined nodes) are never renamed.
-Dedicated KRaft controllers (process.roles=broker) are interchangeable among themselves:
-Raft votes, commits and fetches do not depend on a voter's id.
+(and every property verdict onto itself).  Kafka elects the first acceptable (unfenced)
+ISR replica in a partition's assignment order (PartitionChangeBuilder,
+``first_in(order, ...)``), so a renaming of brokers is a symmetry only if it maps each
+partition's assignment order onto a partition's assignment order, the partitions being
+renamed with it: with the round-robin assignment this is a rotation of the brokers when
+there are as many partitions as brokers, partitions that share an assignment, or a single
+broker.  Record ids and their order, fault budgets and the first brokers' controller
+roles (combined nodes) are never renamed.  Dedicated KRaft controllers
+(process.roles=broker) are interchangeable among themselves: Raft votes, commits and
+fetches do not depend on a voter's id.
 
 ``canonical`` functions return the least renamed state (tuple order): one representative
 per class, computed from a list of renamings precompiled into lookup tables.
