@@ -458,6 +458,8 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
             default=None)
         if prefix not in model_cls.client_prefixes or key in model_cls.settings:
             continue
+        if bare and kafka_settings.application_value(key, model_cls.name, text, version):
+            continue  # the application's own key (Streams' group.protocol), not a client's
         setting = kafka_settings.setting_of(key)
         if setting is None or not setting.semantics:
             continue
@@ -552,9 +554,21 @@ def build_config(
                 raise UsageError(str(exc)) from None
             continue
         try:
-            value = setting.value_in(text, version)
+            # Streams' own group.protocol (4.1, KIP-1071) is not the consumer's.
+            own = kafka_settings.application_value(key, model_cls.name, text, version)
+            value = own if own is not None else setting.value_in(text, version)
         except kafka_settings.SettingError as exc:
             raise UsageError(str(exc)) from None
+        refused = kafka_settings.refused_in(key, value, version)  # bootstrap.servers= (4.2)
+        if refused:
+            raise UsageError(f"invalid value {text!r} for {key}: {refused}")
+        if key == "process.roles" and version >= (4, 0) and not str(value).strip():
+            # KRaftConfigs: required from 4.0 (KAFKA-18331): an empty list gets no storage
+            # format (StorageTool) nor a broker or controller (KafkaRaftServer); 4.2's
+            # ValidList.in(false, ...) refuses it outright.
+            from kafkacheck.model.cluster.controller import empty_roles_problem
+
+            raise UsageError(empty_roles_problem(versions.release(version_text), version))
         if key in model_cls.settings:
             kafka[key] = value
         else:

@@ -104,7 +104,10 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
             elif info.definition is not None and info.kind in ("kafka", "kafka-prefix"):
                 try:
                     setting = kafka_settings.lookup(info.key)
-                    if setting is not None and info.kind == "kafka":
+                    if role == "streams" and kafka_settings.application_value(
+                            info.key, role, values[info.key], version) is not None:
+                        pass  # Streams' own key (group.protocol from 4.1), judged there
+                    elif setting is not None and info.kind == "kafka":
                         # Kafka's type check and the models' parser, judged by the release
                         setting.value_in(values[info.key], version)
                     else:

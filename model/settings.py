@@ -12,6 +12,7 @@ the newest release modelled (the doc section "Configuration" of kafka.apache.org
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -556,7 +557,9 @@ _REGISTRY: tuple[Setting, ...] = (
        "how often a worker commits its tasks' offsets (WorkerConfig)"),
     # Where a source task resumes after a crash: the source model keeps the offsets in a
     # topic of replication.factor replicas (KafkaOffsetBackingStore).
-    _s("offset.storage.replication.factor", "connect", 3, _int(-1, 32767),
+    # DistributedConfig: REPLICATION_FACTOR_VALIDATOR (TopicCreationConfig) refuses 0 and
+    # below -1; before KIP-605 (2.6) atLeast(1), whence VALUE_SINCE's -1.
+    _s("offset.storage.replication.factor", "connect", 3, _replication_factor,
        "replicas of the worker's source-offsets topic; -1: the broker default "
        "(DistributedConfig, KIP-605, 2.6)", semantics=_C),
     _s("offset.storage.file.filename", "connect", None, _optional_text,
@@ -816,7 +819,105 @@ VALUE_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
         ((2, 4), "KAFKA-3333"),
     ("partitioner.class", "org.apache.kafka.clients.producer.UniformStickyPartitioner"):
         ((2, 4), "KIP-480"),
+    # 3.9 has no EligibleLeaderReplicasVersion (kafka-server-common 3.9.0 Features).
+    ("eligible.leader.replicas.version", "1"): ((4, 0), "KIP-966"),
 }
+
+# Feature levels a release has only as unstable ones: (name, level) -> (first release where
+# it is a production level, why).  Features.fromFeatureLevel refuses a level above
+# latestProduction() unless unstable.feature.versions.enable (kafka-storage format,
+# kafka-features): not a cluster anyone runs in production.
+PRODUCTION_LEVEL_SINCE: dict[tuple[str, str], tuple[Version, str]] = {
+    **{("transaction.version", level): (
+        (4, 0), "KIP-890, TransactionVersion: Kafka 3.9's latest production level is 0, "
+        "and 1 and 2 run only with unstable.feature.versions.enable; releases before 3.9 "
+        "have no transaction.version") for level in ("1", "2")},
+}
+
+# Keys Kafka removed: key -> (first release without it, why and what to use instead).  A
+# release ignores a key it does not define (AbstractConfig.logUnused), so a value other than
+# the old default asks for a behaviour that release no longer has.
+KEY_UNTIL: dict[str, tuple[Version, str]] = {
+    # ZkConfigs: zookeeper.connect is in KafkaConfig up to 3.9.x, gone from 4.0.0.
+    "zookeeper.connect": ((4, 0), "ZooKeeper mode was removed in Kafka 4.0 (KIP-833, KIP-500): "
+                          "set process.roles for KRaft, or check a ZooKeeper cluster with "
+                          "its own --kafka-version (3.9 or earlier)"),
+}
+
+
+def _non_empty_list(value: Any) -> str | None:
+    """ConfigDef.ValidList.anyNonDuplicateValues(false, false) on a LIST's trimmed text."""
+    text = str(value)
+    items = re.split(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*", text) if text else []
+    if not items:
+        return "must not be empty"
+    if "" in items:
+        return "its values must not be empty"
+    if len(set(items)) < len(items):
+        return "its values must not be duplicated"
+    return None
+
+
+# Values a release's own validator refuses though earlier releases took them: key -> (first
+# release refusing, the check, where it is recorded).  Only a value given to a model's
+# application is judged (config.build_config): the models' default (bootstrap.servers
+# unset: "") is not, nor an admin client's (AdminClientConfig still takes an empty list).
+REFUSED_SINCE: dict[str, tuple[Version, Callable[[Any], str | None], str]] = {
+    # ProducerConfig, ConsumerConfig, StreamsConfig and WorkerConfig 4.2.0: required, no
+    # default, a non-empty list (3.9-4.1: producer and consumer default "").
+    "bootstrap.servers": ((4, 2), _non_empty_list,
+                          "required: a non-empty list without duplicates in ProducerConfig, "
+                          "ConsumerConfig, StreamsConfig and WorkerConfig; KIP-1161"),
+}
+
+
+def refused_in(name: str, value: Any, version: Version) -> str | None:
+    """Why Kafka ``version``'s validator refuses ``value`` for ``name`` (REFUSED_SINCE);
+    None if it takes it."""
+    rule = REFUSED_SINCE.get(name)
+    if rule is None or version < rule[0]:
+        return None
+    why = rule[1](value)
+    return None if why is None else (f"{why} in Kafka {version_text(version)} (from "
+                                     f"{version_text(rule[0])} {rule[2]})")
+
+
+# A key an application defines apart from the client key of the same name, with values of
+# its own: (key, model) -> (first release, its values, where it is recorded).  StreamsConfig
+# has its own group.protocol from 4.1 (CaseInsensitiveValidString of classic and streams;
+# KIP-1071); the streams rebalance protocol is not modelled, so streams is not covered.
+APPLICATION_VALUES: dict[tuple[str, str], tuple[Version, tuple[str, ...], str]] = {
+    ("group.protocol", "streams"): ((4, 1), ("classic", "streams"), "KIP-1071, StreamsConfig"),
+}
+
+
+def application_value(name: str, model: str, text: str, version: Version) -> str | None:
+    """The value of key ``name`` as model ``model``'s application reads it in Kafka
+    ``version`` (APPLICATION_VALUES), lower-cased; None when the key is the client's there.
+    SettingError for a value that application refuses, AbsentInRelease for its own value
+    asked for in a release before the application had it."""
+    from kafkacheck.catalogue import java_trim
+
+    rule = APPLICATION_VALUES.get((name, model))
+    if rule is None:
+        return None
+    since, values, where = rule
+    value = java_trim(text).lower()
+    if version >= since:
+        if value not in values:
+            raise SettingError(f"invalid value {text!r} for {name}: must be one of: "
+                               f"{', '.join(values)} (Kafka Streams' own {name} from "
+                               f"{version_text(since)}, {where})")
+        return value
+    if value in values:
+        try:
+            SETTINGS[name].value_of(text)  # the client's value too (classic): not refused
+        except SettingError:
+            raise AbsentInRelease(f"{name}={value} does not exist in Kafka "
+                                  f"{version_text(version)} (Kafka Streams' own {name} "
+                                  f"arrived in {version_text(since)}, {where})") from None
+    return None
+
 
 # Values Kafka removed: (first release without it, where it is recorded).
 VALUE_UNTIL: dict[tuple[str, str], tuple[Version, str]] = {
@@ -834,6 +935,9 @@ VALUE_UNTIL: dict[tuple[str, str], tuple[Version, str]] = {
 
 def absent_in(name: str, value: Any, version: Version) -> str | None:
     """Why ``name`` (set to ``value``) does not exist in Kafka ``version``; None if it does."""
+    until = KEY_UNTIL.get(name)
+    if until is not None and version >= until[0] and value != default_for(name, version):
+        return f"{name} does not exist in Kafka {version_text(version)}: {until[1]}"
     since = SINCE.get(name)
     # A value that is the release's own behaviour (isolation.level=read_uncommitted in
     # 0.10, a derived configuration's defaults) changes nothing: only others are refused.
@@ -853,6 +957,11 @@ def absent_in(name: str, value: Any, version: Version) -> str | None:
         if until is not None and version >= until[0]:
             return (f"{name}={item} does not exist in Kafka {version_text(version)} "
                     f"(removed in {version_text(until[0])} by {until[1]})")
+        production = PRODUCTION_LEVEL_SINCE.get((name, item))
+        if production is not None and version < production[0]:
+            return (f"{name}={item} is not a production feature level of Kafka "
+                    f"{version_text(version)} (production from "
+                    f"{version_text(production[0])}; {production[1]})")
     return None
 
 

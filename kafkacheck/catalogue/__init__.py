@@ -428,7 +428,9 @@ def parse_value(definition: KeyDef, text: str) -> Any:
         # or group.instance.id= with nothing after it: the client refuses to start).
         if definition.valid == "non-empty string" and not trimmed:
             raise ValueError("String must be non-empty")
-        _check_choices(definition, [trimmed])
+        # ConfigDef.ValidString refuses "" unless it is a choice (a LIST's empty item is
+        # ValidList's to judge).
+        _check_choices(definition, [trimmed], empty_ok=False)
         return trimmed
     return text  # PASSWORD: kept as given
 
@@ -452,7 +454,7 @@ def _check_range(definition: KeyDef, value: float) -> None:
         raise ValueError(f"Value must be no more than {m.group('hi')}")
 
 
-def _check_choices(definition: KeyDef, items: list[str]) -> None:
+def _check_choices(definition: KeyDef, items: list[str], empty_ok: bool = True) -> None:
     valid = definition.valid or ""
     insensitive = valid.startswith("(case insensitive) ")
     valid = valid.removeprefix("(case insensitive) ")
@@ -464,5 +466,5 @@ def _check_choices(definition: KeyDef, items: list[str]) -> None:
     allowed = {c.lower() for c in choices} if insensitive else set(choices)
     for item in items:
         probe = item.lower() if insensitive else item
-        if item and probe not in allowed:
+        if (item or not empty_ok) and probe not in allowed:
             raise ValueError(f"String must be one of: {', '.join(choices)}")
