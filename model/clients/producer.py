@@ -29,6 +29,7 @@ from kafkacheck.model.cluster.replication import (
     CONTROLLED_SHUTDOWN,
     DISK_LOSS,
     LOST_PRODUCE,
+    REREGISTRATION_RACE,
     ReplicationModel,
     ReplicationState,
 )
@@ -1004,7 +1005,7 @@ class ProducerModel(Model):
         repl = self.repl.fault_model()
         crash_kinds = {PROCESS_CRASH, POWER_LOSS}
         explored += [f for f in repl.explored if f[0] in crash_kinds]
-        missing += [f for f in repl.not_explored if f in crash_kinds]
+        missing += [f for f in repl.not_explored if f in crash_kinds or f == REREGISTRATION_RACE]
         # The replication faults the producer's bounds cannot reach stay named.
         missing += [CONTROLLED_SHUTDOWN, DISK_LOSS]
         return FaultModel(tuple(explored),

@@ -42,6 +42,7 @@ from kafkacheck.model.cluster.replication import (
     elr_note,
     elr_problem,
     with_alter_partition_race,
+    with_reregistration_race,
 )
 from kafkacheck.model.cluster.tuples import put
 from kafkacheck.model.interface import (
@@ -1341,8 +1342,11 @@ class ControllerModel(ControllerPresentation, Model):
         return families if self.pre_vote else (*families, "StartElection")
 
     def fault_model(self) -> FaultModel:
-        """The bounds' faults, and the AlterPartition race when atomic ISR updates hide it."""
-        return with_alter_partition_race(super().fault_model(), self.bound)
+        """The bounds' faults, the AlterPartition race when atomic ISR updates hide it, and
+        before 4.0 the re-registration race (every Register here removes the old
+        incarnation)."""
+        return with_reregistration_race(with_alter_partition_race(
+            super().fault_model(), self.bound), self.bound, self.version < (4, 0))
 
     def effective_settings(self) -> dict[str, Any]:
         """unclean.leader.election.enable as the KRaft controller of this release reads it."""

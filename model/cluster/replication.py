@@ -59,6 +59,11 @@ CONTROLLED_SHUTDOWN = "controlled shutdown and restart (rolling restart)"
 LOST_PRODUCE = {"ProduceResponseLost": " (response lost)", "ProduceRequestLost": " (request lost)"}
 ALTER_PARTITION_RACE = ("an AlterPartition decided after its new ISR member restarted or was "
                         "fenced (the KIP-841/KIP-903 race; isr_updates=in-flight)")
+# KRaft before 4.0: a new incarnation registering after the old one's session expired, before
+# the controller fenced it, keeps its ISR membership and leadership (ClusterControlManager
+# .registerBroker: handleBrokerUncleanShutdown changes nothing without ELR; read in 3.9.0).
+REREGISTRATION_RACE = ("a broker registering again after its session expired, before the "
+                       "controller fenced it (KRaft before 4.0 keeps it in the ISR and as leader)")
 
 _new = tuple.__new__
 
@@ -810,8 +815,9 @@ class ReplicationModel(Model):
                     missing.append(bound.fault)
         if not self.slow_followers:
             missing.append(SLOW_FOLLOWER)
-        return with_alter_partition_race(
-            FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled), b)
+        return with_reregistration_race(with_alter_partition_race(
+            FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled), b), b,
+            self.kraft and self.version < (4, 0))
 
     def mode_notes(self) -> list[str]:
         """What ZooKeeper or KRaft mode, as the run reads it, means here (models that embed
@@ -1035,6 +1041,15 @@ def elr_note(config: Any) -> str | None:
     assumed = feature_level_assumed(
         "eligible.leader.replicas.version", config.explicit, 1, config.kafka_version)
     return text if assumed is None else f"{text}; {assumed}"
+
+
+def with_reregistration_race(faults: FaultModel, bounds: Mapping[str, Any],
+                             kraft_before_4: bool) -> FaultModel:
+    """``faults`` naming REREGISTRATION_RACE as not explored where a KRaft cluster before 4.0
+    restarts a broker (a crash or a disk loss): every restart here follows a fence."""
+    if kraft_before_4 and (bounds.get("crashes", 0) > 0 or bounds.get("disk_losses", 0) > 0):
+        return FaultModel(faults.explored, (*faults.not_explored, REREGISTRATION_RACE))
+    return faults
 
 
 def with_alter_partition_race(faults: FaultModel, bounds: Mapping[str, Any]) -> FaultModel:
