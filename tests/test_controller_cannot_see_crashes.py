@@ -6,12 +6,20 @@ crashed ISR member, and moves on when that one is fenced in turn.  A controller 
 skipped crashed brokers would reach states Kafka does not, such as a partition left
 without a leader while an ISR member could still lead, and report losses Kafka cannot
 have; it would also miss the states where a crashed broker holds the leadership.
+
+Before 4.0 a KRaft controller also lets a crashed broker back without fencing it: a new
+incarnation registering once the old session expired, before the stale-broker fence ran,
+keeps the old one's ISR membership and leadership (ClusterControlManager.registerBroker,
+3.9.0).  ``--bound early_registrations`` explores that race; otherwise a fault line names
+it as not explored.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from kafkacheck.cli import main
+from kafkacheck.config import UsageError
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.model.cluster.replication import REREGISTRATION_RACE, ReplicationModel
 from kafkacheck.testing import make_model
@@ -113,3 +121,52 @@ def test_kraft_before_4_0_names_the_reregistration_it_does_not_explore(model, ve
     checked = make_model(model, {"acks": "all", **settings}, kafka_version=version, records=1,
                          **bounds)
     assert (REREGISTRATION_RACE in checked.fault_model().not_explored) is named
+
+
+KRAFT_39 = {**RF3, "process.roles": "broker"}
+POWER_LOSS_ONCE = {"records": 1, "crashes": 1, "crash_kind": "power-loss"}
+
+
+def test_kraft_3_9_loses_a_write_when_a_powered_off_leader_registers_before_it_is_fenced():
+    # The leader loses its unflushed r1 in a power failure and registers again once its
+    # session expired, before the controller fenced it: it is still leader and ISR member,
+    # and followers truncate to its empty log.  Fenced first, as 4.0 does, nothing is lost.
+    fenced_first = make_model("replication", KRAFT_39, kafka_version="3.9", **POWER_LOSS_ONCE)
+    result = breadth_first(fenced_first, ["NoAckedWriteLost"])
+    assert (result.result, result.distinct_states) == ("holds", 3_110)
+    racing = make_model("replication", KRAFT_39, kafka_version="3.9", early_registrations=1,
+                        **POWER_LOSS_ONCE)
+    trace = breadth_first(racing, ["NoAckedWriteLost"]).violation("NoAckedWriteLost").trace
+    assert [tuple(a) for a in trace.actions] == [
+        ("Produce", "r1"), ("Fetch", "B2"), ("Fetch", "B2"), ("ShrinkIsr", "B3"),
+        ("Ack", "r1"), ("PowerLoss", "B1", "log kept to 0"), ("EarlyRegistration", "B1")]
+    last = trace.steps[-1].state
+    assert last.parts[0].leader == 0 and last.alive & 1 and not last.fenced
+    explored = dict(racing.fault_model().explored)
+    assert explored[REREGISTRATION_RACE] == 1
+    assert REREGISTRATION_RACE not in racing.fault_model().not_explored
+
+
+def test_an_fsync_per_message_keeps_the_early_registration_safe():
+    model = make_model("replication", {**KRAFT_39, "flush.messages": "1"}, kafka_version="3.9",
+                       early_registrations=1, **{**POWER_LOSS_ONCE, "crash_kind": "any"})
+    result = breadth_first(model, [p.name for p in model.properties()
+                                   if p.kind != "eventually"])
+    assert (result.result, result.distinct_states) == ("holds", 4_060)
+
+
+# 4.x fences the new incarnation; 3.9 without process.roles is a ZooKeeper cluster.
+@pytest.mark.parametrize(("version", "settings"), [("4.0", RF3), ("4.4", RF3), ("3.9", RF3)])
+def test_early_registrations_exist_only_in_kraft_before_4_0(version, settings):
+    with pytest.raises(UsageError, match="only a KRaft cluster before 4.0"):
+        make_model("replication", settings, kafka_version=version, early_registrations=1)
+
+
+def test_prove_does_not_cover_early_registrations(capsys):
+    code = main(["prove", "replication", "--kafka-version", "3.9", "--set",
+                 "process.roles=broker", "--set", "acks=all", "--set", "replication.factor=3",
+                 "--set", "min.insync.replicas=2", "--bound", "crash_kind=process",
+                 "--bound", "early_registrations=1"])
+    out = capsys.readouterr().out
+    assert code == 3 and out.startswith("NOT COVERED: prove does not encode the bound "
+                                        "early_registrations")

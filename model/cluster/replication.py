@@ -93,6 +93,7 @@ class Operations(NamedTuple):
     clean: int  # brokers down after a controlled shutdown (bitmask)
     proposed: tuple[int, ...]
     requests: tuple[tuple[AlterRequest, ...], ...]
+    early_registrations: int = 0  # REREGISTRATION_RACE budget left
 
 
 class ReplicationState(NamedTuple):
@@ -177,10 +178,15 @@ class ReplicationModel(Model):
         Bound("restart_wait", "isr", "isr: a broker is shut down only once every replica is "
               "back in the ISR (under-replicated partitions = 0); none: at any time",
               choices=RESTART_WAITS),
+        Bound("early_registrations", 0, "crashed brokers that register again after their "
+              "session expired, before the controller fenced them (KRaft 3.3-3.9 keeps them "
+              "in the ISR and as leader; 4.0 fences them)", minimum=0),
         Bound("symmetry", 0, "1: explore one state per renaming of the brokers and partitions "
               "that the replica assignment cannot tell apart (counts are then of classes)",
               minimum=0, maximum=1),
     )
+    fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {
+        REREGISTRATION_RACE: ("EarlyRegistration",)}
     # Test mutants add one-rule overrides of the partition component here (tests/mutants).
     rule_mixins: ClassVar[tuple[type, ...]] = ()
 
@@ -200,7 +206,8 @@ class ReplicationModel(Model):
     def validate_config(cls, config: Any) -> str | None:
         b = config.bounds
         if b.get("symmetry") and (b["isr_updates"] == "in-flight" or any(
-                b[k] for k in ('disk_losses', 'lost_alter_responses', 'rolling_restarts'))):
+                b[k] for k in ('disk_losses', 'lost_alter_responses', 'rolling_restarts',
+                               'early_registrations'))):
             return ("symmetry=1 does not rename the failure-mode state (AlterPartition in "
                     "flight, broker epochs, shut-down brokers) yet: drop symmetry there")
         rf = config.kafka["replication.factor"]
@@ -212,6 +219,10 @@ class ReplicationModel(Model):
                     f"{config.kafka_version} writes ISR changes at once (isr_updates=atomic)")
         if b.get("lost_alter_responses", 0) > 0 and b.get("isr_updates") != "in-flight":
             return "lost_alter_responses needs --bound isr_updates=in-flight"
+        if b.get("early_registrations", 0) > 0 and not _kraft_before_4(config):
+            return ("early_registrations: only a KRaft cluster before 4.0 keeps a broker that "
+                    "registers again before it was fenced in its ISRs (4.0 fences it; set "
+                    "process.roles for KRaft 3.x, or use bounces for a ZooKeeper cluster)")
         return elr_problem(config)
 
     def __init__(self, config: Any, replicas: Sequence[int] | None = None) -> None:
@@ -246,7 +257,8 @@ class ReplicationModel(Model):
         if self.flush_every == 1:
             # Every append fsynced: either crash kind, fired, explores both (fault_model).
             either = ("Crash|PowerLoss",)
-            self.fault_actions = {PROCESS_CRASH: either, POWER_LOSS: either}
+            self.fault_actions = {**self.fault_actions, PROCESS_CRASH: either,
+                                  POWER_LOSS: either}
         b = self.bound
         self.partitions = b["partitions"]
         self.max_records = b["records"]
@@ -283,7 +295,8 @@ class ReplicationModel(Model):
         self.async_isr = b["isr_updates"] == "in-flight"
         self.restart_wait = b["restart_wait"]
         self.slow_followers = b["slow_followers"] == "any"
-        self.operations = self.async_isr or b["disk_losses"] > 0 or b["rolling_restarts"] > 0
+        self.operations = self.async_isr or b["disk_losses"] > 0 or b["rolling_restarts"] > 0 \
+            or b["early_registrations"] > 0
         self.fetch_labels = tuple(tuple(self._label("Fetch", p, name) for name in self.names)
                                   for p in range(self.partitions))
         self.one_batch_labels = tuple(tuple(self._label("FetchOneBatch", p, name)
@@ -306,7 +319,8 @@ class ReplicationModel(Model):
         ops: Operations | tuple = ()
         if self.operations:
             ops = Operations(b["disk_losses"], b["rolling_restarts"], b["lost_alter_responses"],
-                             0, (-1,) * self.partitions, ((),) * self.partitions)
+                             0, (-1,) * self.partitions, ((),) * self.partitions,
+                             b["early_registrations"])
         return [ReplicationState(self.everyone, 0, b["crashes"], b["leader_changes"], 1,
                                  b["lost_acks"], b["bounces"], parts, ops)]
 
@@ -518,11 +532,37 @@ class ReplicationModel(Model):
                         yield ("ControlledShutdown", name), self._controlled_shutdown(state, b)
             elif not fenced & bit:
                 yield ("Fence", name), self._fence(state, b)
+                if state.ops and state.ops.early_registrations > 0:
+                    yield from self._early_registration(state, b)
             else:
                 clean = bool(state.ops and state.ops.clean & bit)
                 yield from self._restarts(state._replace(alive=alive | bit,
                                                          fenced=fenced & ~bit), b, "Restart",
                                           clean=clean)
+
+    def _early_registration(self, state: ReplicationState,
+                            b: int) -> Iterator[tuple[Action, State]]:
+        """Crashed broker b registers again once its session expired, before the controller
+        fenced it: KRaft 3.3-3.9 writes the new registration without touching a partition
+        (ClusterControlManager.registerBroker; handleBrokerUncleanShutdown does nothing
+        without ELR), so b comes back in its ISRs, and as leader of what it led, with the
+        log it restarted with.  Its leadership is taken as a new leader epoch: followers
+        truncate to its log as the same epoch's diverging-epoch check would make them."""
+        rules = self.rules
+        ops = state.ops._replace(early_registrations=state.ops.early_registrations - 1)
+        parts = state.parts
+        for hws in product(*[rules.restart_hws(part, b) for part in parts]):
+            restarted = []
+            for p, part in enumerate(parts):
+                if not self.replica_mask[p] >> b & 1:
+                    restarted.append(part)
+                    continue
+                nxt = rules.restart(part, b, hws[p])
+                if part.leader == b:
+                    nxt = rules.elect(nxt, Change(b, part.isr, part.elr, part.last_leader, ""))
+                restarted.append(nxt)
+            yield ("EarlyRegistration", self.names[b]), state._replace(
+                alive=state.alive | 1 << b, parts=tuple(restarted), ops=ops)
 
     def _crash(self, state: ReplicationState, b: int) -> ReplicationState:
         """Broker b's process stops; in-flight requests it leads fail."""
@@ -787,7 +827,8 @@ class ReplicationModel(Model):
                 # Fault-only actions, where the bounds offer the fault.
                 *(LOST_PRODUCE if self.bound["lost_acks"] else ()),
                 *(("AlterPartitionResponseLost",) if self.bound["lost_alter_responses"]
-                  else ()))
+                  else ()),
+                *(("EarlyRegistration",) if self.bound["early_registrations"] else ()))
 
     def fault_model(self) -> FaultModel:
         """Crashes named by kind: a process crash keeps the page cache, power loss does not.
@@ -815,9 +856,14 @@ class ReplicationModel(Model):
                     missing.append(bound.fault)
         if not self.slow_followers:
             missing.append(SLOW_FOLLOWER)
-        return with_reregistration_race(with_alter_partition_race(
+        faults = with_reregistration_race(with_alter_partition_race(
             FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled), b), b,
-            self.kraft and self.version < (4, 0))
+            self.kraft and self.version < (4, 0) and not b["early_registrations"])
+        if b["early_registrations"]:
+            faults = FaultModel((*faults.explored, (REREGISTRATION_RACE,
+                                                    b["early_registrations"])),
+                                faults.not_explored)
+        return faults
 
     def mode_notes(self) -> list[str]:
         """What ZooKeeper or KRaft mode, as the run reads it, means here (models that embed
@@ -1041,6 +1087,12 @@ def elr_note(config: Any) -> str | None:
     assumed = feature_level_assumed(
         "eligible.leader.replicas.version", config.explicit, 1, config.kafka_version)
     return text if assumed is None else f"{text}; {assumed}"
+
+
+def _kraft_before_4(config: Any) -> bool:
+    """A KRaft cluster of a release before 4.0 (process.roles given, from 2.8)."""
+    return (2, 8) <= config.version < (4, 0) and bool(
+        str(config.kafka.get("process.roles", "")).strip())
 
 
 def with_reregistration_race(faults: FaultModel, bounds: Mapping[str, Any],
