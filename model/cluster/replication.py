@@ -856,14 +856,9 @@ class ReplicationModel(Model):
                     missing.append(bound.fault)
         if not self.slow_followers:
             missing.append(SLOW_FOLLOWER)
-        faults = with_reregistration_race(with_alter_partition_race(
+        return with_reregistration_race(with_alter_partition_race(
             FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled), b), b,
-            self.kraft and self.version < (4, 0) and not b["early_registrations"])
-        if b["early_registrations"]:
-            faults = FaultModel((*faults.explored, (REREGISTRATION_RACE,
-                                                    b["early_registrations"])),
-                                faults.not_explored)
-        return faults
+            self.kraft and self.version < (4, 0))
 
     def mode_notes(self) -> list[str]:
         """What ZooKeeper or KRaft mode, as the run reads it, means here (models that embed
@@ -1097,8 +1092,12 @@ def _kraft_before_4(config: Any) -> bool:
 
 def with_reregistration_race(faults: FaultModel, bounds: Mapping[str, Any],
                              kraft_before_4: bool) -> FaultModel:
-    """``faults`` naming REREGISTRATION_RACE as not explored where a KRaft cluster before 4.0
-    restarts a broker (a crash or a disk loss): every restart here follows a fence."""
+    """``faults`` naming REREGISTRATION_RACE: explored with early_registrations (the
+    replication model's bound), else not explored where a KRaft cluster before 4.0 restarts
+    a broker (a crash or a disk loss), since every restart then follows a fence."""
+    early = bounds.get("early_registrations", 0)
+    if early:
+        return FaultModel((*faults.explored, (REREGISTRATION_RACE, early)), faults.not_explored)
     if kraft_before_4 and (bounds.get("crashes", 0) > 0 or bounds.get("disk_losses", 0) > 0):
         return FaultModel(faults.explored, (*faults.not_explored, REREGISTRATION_RACE))
     return faults
