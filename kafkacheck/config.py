@@ -413,6 +413,13 @@ def _known_elsewhere(key: str) -> tuple[bool, str]:
     return False, catalogue.did_you_mean(key, names)
 
 
+def _trimmed(text: str) -> str:
+    """A value as Kafka's ConfigDef.parseType trims it, before a setting's own parse."""
+    from kafkacheck.catalogue import java_trim
+
+    return java_trim(text)
+
+
 def _catalogue_value(key: str, text: str) -> Any:
     """A key the models do not read: checked by its Kafka type; passwords are hidden."""
     from kafkacheck import catalogue
@@ -552,6 +559,9 @@ def build_config(
                 not_modelled[key] = _catalogue_value(key, text)
             except kafka_settings.SettingError as exc:
                 raise UsageError(str(exc)) from None
+            refused = kafka_settings.refused_in(key, not_modelled[key], version)
+            if refused:  # cleanup.policy=delete,delete (4.2)
+                raise UsageError(f"invalid value {text!r} for {key}: {refused}")
             continue
         try:
             # Streams' own group.protocol (4.1, KIP-1071) is not the consumer's.
@@ -559,7 +569,7 @@ def build_config(
             value = own if own is not None else setting.value_in(text, version)
         except kafka_settings.SettingError as exc:
             raise UsageError(str(exc)) from None
-        refused = kafka_settings.refused_in(key, value, version)  # bootstrap.servers= (4.2)
+        refused = kafka_settings.refused_in(key, _trimmed(text), version)  # 4.2: bootstrap.servers=
         if refused:
             raise UsageError(f"invalid value {text!r} for {key}: {refused}")
         if key == "process.roles" and version >= (4, 0) and not str(value).strip():
@@ -569,6 +579,13 @@ def build_config(
             from kafkacheck.model.cluster.controller import empty_roles_problem
 
             raise UsageError(empty_roles_problem(versions.release(version_text), version))
+        if key == "process.roles" and str(value).strip() and "broker" not in {
+                role.strip() for role in str(value).split(",")}:
+            # Every model's nodes hold partition replicas: a controller-only node
+            # (KafkaRaftServer runs no BrokerServer for it) is none of them.
+            raise UsageError(f"process.roles={str(value).strip()} names controller-only nodes, "
+                             "which hold no partition replicas; the nodes this model "
+                             "checks are brokers: process.roles=broker or broker,controller")
         if key in model_cls.settings:
             kafka[key] = value
         else:

@@ -117,6 +117,11 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
                 except ValueError as exc:
                     problems.append(f"{path}: invalid value {values[info.key]!r} for "
                                     f"{info.key}: {exc}")
+                else:
+                    refused = _refused(role, info.key, values[info.key], version)
+                    if refused:
+                        problems.append(f"{path}: invalid value {values[info.key]!r} for "
+                                        f"{info.key}: {refused}")
             if info.key == "process.roles" and role == "broker" and version >= (4, 0) \
                     and not values[info.key].strip():
                 # KAFKA-18331: 4.0 requires process.roles (empty: ZooKeeper mode, removed)
@@ -129,6 +134,19 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
             else f"{len(problems)} unknown or invalid Kafka settings{unexamined_note(unexamined)}"
         raise UsageError(f"{head}: {'; '.join(problems)}")
     return files
+
+
+# The clients whose ConfigDef refuses an empty or repeated bootstrap.servers from 4.2
+# (KIP-1161); AdminClientConfig still takes an empty list.
+_REQUIRE_BOOTSTRAP = ("producer", "consumer", "streams", "connect-worker")
+
+
+def _refused(role: str, key: str, text: str, version: tuple[int, int]) -> str | None:
+    """Why Kafka ``version`` refuses this value of ``key`` in a ``role`` file, where a
+    release's own validator is stricter than the catalogue's (settings.REFUSED_SINCE)."""
+    if key == "bootstrap.servers" and role not in _REQUIRE_BOOTSTRAP:
+        return None
+    return kafka_settings.refused_in(key, catalogue.java_trim(text), version)
 
 
 def _older_release(info: catalogue.KeyInfo, catalogue_version: str) -> catalogue.KeyInfo:

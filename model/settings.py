@@ -845,17 +845,29 @@ KEY_UNTIL: dict[str, tuple[Version, str]] = {
 }
 
 
+def _list_items(value: Any) -> list[str]:
+    """A LIST's items as ConfigDef.parseType splits its trimmed text (none when empty)."""
+    if isinstance(value, list):  # the catalogue's parse (config._catalogue_value)
+        return [str(item) for item in value]
+    text = str(value)
+    return re.split(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*", text) if text else []
+
+
 def _non_empty_list(value: Any) -> str | None:
     """ConfigDef.ValidList.anyNonDuplicateValues(false, false) on a LIST's trimmed text."""
-    text = str(value)
-    items = re.split(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*", text) if text else []
+    items = _list_items(value)
     if not items:
         return "must not be empty"
     if "" in items:
         return "its values must not be empty"
-    if len(set(items)) < len(items):
-        return "its values must not be duplicated"
-    return None
+    return _distinct_items(value)
+
+
+def _distinct_items(value: Any) -> str | None:
+    """No item twice: ConfigDef.ValidList from 4.2 (KIP-1161), KafkaConfig.parseProcessRoles
+    always."""
+    items = _list_items(value)
+    return "its values must not be duplicated" if len(set(items)) < len(items) else None
 
 
 # Values a release's own validator refuses though earlier releases took them: key -> (first
@@ -868,6 +880,14 @@ REFUSED_SINCE: dict[str, tuple[Version, Callable[[Any], str | None], str]] = {
     "bootstrap.servers": ((4, 2), _non_empty_list,
                           "required: a non-empty list without duplicates in ProducerConfig, "
                           "ConsumerConfig, StreamsConfig and WorkerConfig; KIP-1161"),
+    # KafkaConfig.parseProcessRoles (2.8-4.2): "Duplicate role names found in process.roles".
+    "process.roles": ((2, 8), _distinct_items, "KafkaConfig.parseProcessRoles"),
+    # ConfigDef.ValidList.in refuses an item twice from 4.2 (KIP-1161; LogConfig,
+    # GroupCoordinatorConfig define these with it).
+    "cleanup.policy": ((4, 2), _distinct_items, "ConfigDef.ValidList; KIP-1161"),
+    "log.cleanup.policy": ((4, 2), _distinct_items, "ConfigDef.ValidList; KIP-1161"),
+    "group.coordinator.rebalance.protocols": ((4, 2), _distinct_items,
+                                              "ConfigDef.ValidList; KIP-1161"),
 }
 
 

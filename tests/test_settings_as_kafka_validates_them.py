@@ -8,7 +8,12 @@ search starts; each release that takes a value still takes it.  Read in Kafka's 
 - process.roles: KRaftConfigs requires it from 4.0 (KAFKA-18331); "" gets no storage
   format nor a broker or controller (StorageTool, KafkaRaftServer) and 4.2's
   ValidList.in(false, ...) refuses it outright.
-- bootstrap.servers: from 4.2 required, a non-empty list without duplicates (KIP-1161).
+- process.roles: KafkaConfig.parseProcessRoles refuses a role named twice (2.8-4.2); a
+  controller-only node holds no partition replicas, so no model's nodes are that.
+- a LIST with choices (ConfigDef.ValidList.in: process.roles, cleanup.policy) refuses an
+  empty item in every release, and an item twice from 4.2 (KIP-1161).
+- bootstrap.servers: from 4.2 required, a non-empty list without duplicates (KIP-1161),
+  in producer, consumer, Streams and Connect worker files (review too), not admin ones.
 - offset.storage.replication.factor: TopicCreationConfig.validateReplicationFactor
   refuses 0 (-1: the broker's default, from 2.6).
 - zookeeper.connect: gone from KafkaConfig in 4.0.0 (KIP-833, KIP-500).
@@ -86,6 +91,48 @@ def test_an_empty_process_roles_is_refused_from_4_0_by_every_model(capsys, model
 def test_before_4_0_an_empty_process_roles_is_zookeeper_mode_for_the_replication_model(
         capsys, version):
     accepted(capsys, "replication", version, "process.roles=")
+
+
+@pytest.mark.parametrize("version", ["3.9", "4.0", "4.2"])
+@pytest.mark.parametrize("model", ["replication", "controller"])
+def test_a_role_named_twice_is_refused_in_every_kraft_release(capsys, model, version):
+    assert refused(capsys, model, version, "process.roles=broker, broker") == (
+        f"invalid value 'broker, broker' for process.roles: its values must not be "
+        f"duplicated in Kafka {version} (from 2.8 KafkaConfig.parseProcessRoles)")
+
+
+@pytest.mark.parametrize("model", ["replication", "producer", "controller"])
+def test_a_controller_only_node_is_no_broker_of_any_model(capsys, model):
+    assert refused(capsys, model, "4.1", "process.roles=controller") == (
+        "process.roles=controller names controller-only nodes, which hold no partition "
+        "replicas; the nodes this model checks are brokers: process.roles=broker or "
+        "broker,controller")
+
+
+@pytest.mark.parametrize("value", ["broker,", "broker,,controller"])
+def test_an_empty_role_is_no_role(capsys, value):
+    assert refused(capsys, "replication", "3.9", f"process.roles={value}") == (
+        f"invalid value {value!r} for process.roles: String must be one of: broker, "
+        "controller")
+
+
+@pytest.mark.parametrize("value", ["broker", "broker,controller", " controller , broker "])
+def test_the_broker_roles_are_still_taken(capsys, value):
+    accepted(capsys, "replication", "4.1", f"process.roles={value}")
+
+
+# -- cleanup.policy: ValidList items -----------------------------------------------------
+
+def test_an_empty_cleanup_policy_item_is_refused_in_every_release(capsys):
+    assert refused(capsys, "replication", "3.9", "cleanup.policy=delete,") == (
+        "invalid value 'delete,' for cleanup.policy: String must be one of: compact, delete")
+
+
+def test_a_cleanup_policy_named_twice_is_refused_from_4_2(capsys):
+    accepted(capsys, "replication", "4.1", "cleanup.policy=delete,delete")
+    assert refused(capsys, "replication", "4.2", "cleanup.policy=delete,delete") == (
+        "invalid value 'delete,delete' for cleanup.policy: its values must not be "
+        "duplicated in Kafka 4.2 (from 4.2 ConfigDef.ValidList; KIP-1161)")
 
 
 # -- bootstrap.servers="" ----------------------------------------------------------------
@@ -248,3 +295,31 @@ def test_review_reads_a_streams_files_group_protocol_as_streams_own(capsys, tmp_
     assert code == 2 and "must be one of: classic, streams" in err
     code, _, err = _review(capsys, tmp_path, "4.0", "streams")
     assert code == 2 and "group.protocol=streams does not exist in Kafka 4.0" in err
+
+
+def _review_file(capsys, tmp_path, version: str, role: str, text: str) -> tuple[int, str]:
+    """`kafkacheck review --kafka-version VERSION ROLE:FILE`: (code, stderr)."""
+    path = tmp_path / f"{role}.properties"
+    path.write_text(text)
+    code = main(["review", "--kafka-version", version, f"{role}:{path}"])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("role", ["producer", "consumer"])
+def test_review_refuses_an_empty_bootstrap_servers_from_4_2(capsys, tmp_path, role):
+    code, err = _review_file(capsys, tmp_path, "4.2", role, "bootstrap.servers=\n")
+    assert code == 2 and err.count("\n") == 1
+    assert "invalid value '' for bootstrap.servers: must not be empty in Kafka 4.2" in err
+    code, err = _review_file(capsys, tmp_path, "4.1", role, "bootstrap.servers=\n")
+    assert code != 2, err
+
+
+def test_review_leaves_an_admin_clients_empty_bootstrap_servers_alone(capsys, tmp_path):
+    code, err = _review_file(capsys, tmp_path, "4.2", "admin", "bootstrap.servers=\n")
+    assert code != 2, err
+
+
+def test_review_refuses_a_broker_role_named_twice(capsys, tmp_path):
+    code, err = _review_file(capsys, tmp_path, "3.9", "broker",
+                             "process.roles=broker,broker\nnode.id=1\n")
+    assert code == 2 and "its values must not be duplicated in Kafka 3.9" in err

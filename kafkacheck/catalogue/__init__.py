@@ -417,6 +417,7 @@ def parse_value(definition: KeyDef, text: str) -> Any:
         return value
     if kind == "LIST":
         items = [] if not trimmed else re.split(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*", trimmed)
+        # ConfigDef.ValidList judges each item: an empty one (delete,) is no choice.
         _check_choices(definition, items)
         return items
     if kind == "CLASS":
@@ -428,9 +429,8 @@ def parse_value(definition: KeyDef, text: str) -> Any:
         # or group.instance.id= with nothing after it: the client refuses to start).
         if definition.valid == "non-empty string" and not trimmed:
             raise ValueError("String must be non-empty")
-        # ConfigDef.ValidString refuses "" unless it is a choice (a LIST's empty item is
-        # ValidList's to judge).
-        _check_choices(definition, [trimmed], empty_ok=False)
+        # ConfigDef.ValidString refuses "" unless it is a choice.
+        _check_choices(definition, [trimmed])
         return trimmed
     return text  # PASSWORD: kept as given
 
@@ -454,7 +454,7 @@ def _check_range(definition: KeyDef, value: float) -> None:
         raise ValueError(f"Value must be no more than {m.group('hi')}")
 
 
-def _check_choices(definition: KeyDef, items: list[str], empty_ok: bool = True) -> None:
+def _check_choices(definition: KeyDef, items: list[str]) -> None:
     valid = definition.valid or ""
     insensitive = valid.startswith("(case insensitive) ")
     valid = valid.removeprefix("(case insensitive) ")
@@ -466,5 +466,5 @@ def _check_choices(definition: KeyDef, items: list[str], empty_ok: bool = True) 
     allowed = {c.lower() for c in choices} if insensitive else set(choices)
     for item in items:
         probe = item.lower() if insensitive else item
-        if (item or not empty_ok) and probe not in allowed:
+        if probe not in allowed:
             raise ValueError(f"String must be one of: {', '.join(choices)}")
