@@ -161,6 +161,18 @@ _ALL: tuple[Preset, ...] = (
            "KIP-848: a member paused past its session still owns its partitions (two owners, "
            "as with the classic protocol)", {"group.protocol": "consumer"}, {"pauses": 1},
            ("SingleOwnerAtCoordinator", "NoTwoOwnersAtOnce")),
+    # KAFKA-20332 (read in kafka-clients 4.0.0-4.3.1; reproduced on a 4.0.0 broker in review
+    # s28): the background thread revokes mid-batch without auto-commit and a listener.
+    Preset("group-consumer-background-revocation", "group-consumer",
+           "KIP-848 on Kafka 4.0-4.2.0 with commitSync after processing and no rebalance "
+           "listener: the consumer's background thread revokes a partition while the "
+           "application processes its records, the commit leaves it out, and the new owner "
+           "processes the same records at the same time, with no fault (KAFKA-20332, fixed "
+           "in 4.2.1 and 4.3)",
+           {"group.protocol": "consumer", "enable.auto.commit": "false",
+            "auto.offset.reset": "earliest"},
+           {"records": 2, "hw_lag": 1, "commit": "sync-after-processing"},
+           ("NoConcurrentProcessing", "AtMostOnce"), kafka_version="4.0"),
     Preset("controller-zombie-acks1", "controller",
            "a deposed leader cut off from the controller keeps acknowledging acks=1 writes, "
            "which are lost", {"acks": "1"}, {"records": 1, "crashes": 0, "isolations": 1}),

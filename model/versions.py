@@ -124,6 +124,10 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     "KAFKA-19449": ((4, 2), (((4, 0), 2), ((4, 1), 2))),
     "KAFKA-19233": ((4, 2), ()),
     "KAFKA-20066": ((4, 3), ()),
+    # The KIP-848 consumer (kafka-clients): the background thread's reconciliation
+    # (AbstractMembershipManager.maybeReconcile(false)) no longer revokes partitions, the
+    # application may hold their records (KAFKA-20332): 4.3, and 4.2.1.
+    "KAFKA-20332": ((4, 3), (((4, 2), 1),)),
     # TransactionCoordinator.abortTimedOutTransactions fences the epoch (prepareFenceProducerEpoch)
     # before aborting: 1.0, and 0.11.0.2 (commit 5bbfd614d00; 1.0.0: def1a768a63).
     "KAFKA-6119": ((1, 0), (((0, 11), 2),)),

@@ -3,6 +3,9 @@ only where a broker exists (``log=replicated``), never a budget that injects not
 
 from __future__ import annotations
 
+import pytest
+
+from kafkacheck.config import UsageError
 from kafkacheck.explorer.bfs import breadth_first
 from kafkacheck.model.interface import INJECTED_BY, POWER_LOSS, PROCESS_CRASH
 from kafkacheck.testing import make_model
@@ -43,18 +46,23 @@ def test_a_replicated_log_without_broker_crashes_says_so():
 
 # -- a fault is explored only when the action that injects it fired ----------------------
 
-def test_a_kip848_poll_timeout_without_records_is_offered_but_never_injected():
-    # PollTimeout fires while the application holds a batch: without records, never.
-    model = make_model("group-consumer", {}, consumers=1, poll_timeouts=1,
-                       rebalance_timeouts=1, lost_responses=1)
+def test_a_fault_whose_action_never_fires_is_offered_but_never_injected():
+    # One consumer never revokes a partition, so no rebalance times out.
+    model = make_model("group-consumer", {}, consumers=1, rebalance_timeouts=1,
+                       lost_responses=1)
     faults = breadth_first(model, ["NoTwoOwnersAtOnce"]).fault_model
     assert dict(faults.explored) == {"lost heartbeat response": 1}
-    # One consumer never revokes a partition, so no rebalance times out either.
-    assert faults.never_injected == ("slow revocation (rebalance timeout)",
-                                     "poll timeout (zombie consumer)")
+    assert faults.never_injected == ("slow revocation (rebalance timeout)",)
     assert "; offered but never injected (its actions never fired): slow revocation " \
-           "(rebalance timeout), poll timeout (zombie consumer); not explored: consumer " \
-           "crash" in faults.text()
+           "(rebalance timeout); not explored: consumer crash" in faults.text()
+
+
+@pytest.mark.parametrize("model", ["group", "group-consumer"])
+def test_a_poll_timeout_without_records_is_refused_not_left_uninjected(model):
+    # PollTimeout fires while the application holds a batch: without records, never, and
+    # a HOLDS would not say the fault asked for never fired.
+    with pytest.raises(UsageError, match="poll_timeouts needs records >= 1"):
+        make_model(model, EARLIEST, consumers=2, records=0, poll_timeouts=1)
 
 
 def test_a_kip848_poll_timeout_with_a_record_to_process_is_explored():
@@ -63,13 +71,6 @@ def test_a_kip848_poll_timeout_with_a_record_to_process_is_explored():
     faults = breadth_first(model, ["NoTwoOwnersAtOnce"]).fault_model
     assert dict(faults.explored) == {"poll timeout (zombie consumer)": 1}
     assert faults.never_injected == ()
-
-
-def test_a_classic_poll_timeout_without_records_is_offered_but_never_injected():
-    model = make_model("group", EARLIEST, consumers=2, records=0, poll_timeouts=1, pauses=1)
-    faults = breadth_first(model, ["NoTwoOwnersAtOnce"]).fault_model
-    assert dict(faults.explored) == {"paused consumer (session expiry)": 1}
-    assert faults.never_injected == ("poll timeout (zombie consumer)",)
 
 
 def test_every_consumer_fault_of_both_group_models_names_the_action_that_injects_it():

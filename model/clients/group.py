@@ -37,6 +37,7 @@ from kafkacheck.model.clients.poll_loop import (
     auto_commit_enabled,
     commit_problem,
     offsets_text,
+    poll_timeout_problem,
 )
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
 from kafkacheck.properties.base import Property
@@ -309,7 +310,8 @@ class GroupModel(PollLoop, Model):
             assignors.rebalance_protocol(list(k["partition.assignment.strategy"]))
         except ValueError as exc:
             return f"partition.assignment.strategy: {exc}"
-        problem = classic_problem(config) or commit_problem(config)
+        problem = classic_problem(config) or commit_problem(config) \
+            or poll_timeout_problem(b)
         if problem:
             return problem
         if b["added_partitions"] >= b["partitions"]:

@@ -57,6 +57,7 @@ from kafkacheck.model.clients.poll_loop import (
     auto_commit_enabled,
     commit_problem,
     offsets_text,
+    poll_timeout_problem,
 )
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
 from kafkacheck.model.settings import LOG_SHAPE
@@ -346,7 +347,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                 "max.poll.records")
     key_settings = ("group.protocol", "group.remote.assignor", "group.instance.id")
     # The only group.protocol this model answers for: also its value when none is set.
-    covered_values = {"group.protocol": ("consumer",)}
+    covered_values = {"group.protocol": ("consumer",),
+                      "auto.offset.reset": ("earliest", "latest", "none")}
     bounds = (
         Bound("consumers", 2, "consumer processes in the group", minimum=1, maximum=4),
         Bound("topics", 1, "subscribed topics", minimum=1, maximum=2),
@@ -357,6 +359,11 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
               "own steps (replication catching up)", minimum=0, maximum=1),
         Bound("commit", "auto", "what the application commits (as in the group model): auto, "
               "sync-after-processing, before-processing, none", choices=COMMIT_STRATEGIES),
+        Bound("rebalance_listener", "none", "none: the application subscribes without a "
+              "ConsumerRebalanceListener (subscribe(topics)), so the consumer's background "
+              "thread completes a reconciliation itself, between two polls (without "
+              "auto-commit); registered: the callbacks run in the application's poll()",
+              choices=("none", "registered")),
         Bound("rules", "version", "the coordinator's rules: those of --kafka-version, Kafka "
               "4.4, or 4.4 with one rule as it was before the named fix", choices=RULES),
         Bound("crashes", 0, "consumer process crashes (no leave heartbeat)", minimum=0,
@@ -420,9 +427,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                     f"{','.join(offered)} (UNSUPPORTED_ASSIGNOR)")
         if config.bounds.get("subscription_changes", 0) and config.bounds.get("topics", 1) < 2:
             return "subscription_changes needs topics=2 (the last topic is (un)subscribed)"
-        reset = k["auto.offset.reset"]
-        if reset not in ("earliest", "latest", "none"):
-            return f"auto.offset.reset={reset} is not modelled (earliest, latest or none)"
+        problem = poll_timeout_problem(config.bounds)
+        if problem:
+            return problem
         if config.bounds.get("records", 0):  # with no records a commit is abstract
             return commit_problem(config)
         return None
@@ -459,6 +466,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         self.max_records = b["records"]
         self.commit = b["commit"]
         self.auto = auto_commit_enabled(config, self.commit)
+        self.listener = b["rebalance_listener"] == "registered"
+        self.background_revocation = not versions.has_fix(config.kafka_version, "KAFKA-20332")
         self.reset = k["auto.offset.reset"]
         self.max_poll = k["max.poll.records"]
         self.log = AbstractLog(self.p, self.max_records, b["hw_lag"])
@@ -575,7 +584,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
                        self._with_client(s, i, c._replace(reply=NONE, reply_epoch=0,
                                                           reply_assigned=0, ack=True)))
         loop = self.max_records > 0
-        if c.status == MEMBER and c.target != c.owned and c.phase == IDLE:
+        if c.status == MEMBER and c.target != c.owned and (
+                c.phase == IDLE or self.reconciles_in_background(c)):
             # The rebalance callbacks run in the application thread, inside poll().
             yield self._reconcile(state, i)
         if not loop:
@@ -642,6 +652,17 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
             label = ("Receive", name, REPLIES[c.reply], f"lost {self.parts_text(c.owned)}")
         return label, self._with_client(state, i, nxt)
 
+    def reconciles_in_background(self, c: Client) -> bool:
+        """Whether the background thread completes c's reconciliation while the application
+        holds a batch (AbstractMembershipManager.maybeReconcile(false), read in kafka-clients
+        4.0.0-4.3.1): only without auto-commit (which waits for a poll to commit first) and
+        with no listener (whose callbacks wait for the application's poll); before
+        KAFKA-20332 (4.3, 4.2.1) it also revokes, so the application's next commitSync
+        leaves the revoked partition out (allConsumed) while its new owner reads it."""
+        if self.auto or self.listener:
+            return False
+        return self.background_revocation or not c.owned & ~c.target
+
     def _reconcile(self, state: Kip848State, i: int) -> tuple[Action, State]:
         """The consumer revokes what it no longer has (onPartitionsRevoked; with auto-commit
         the positions are committed first, CommitRequestManager.
@@ -651,6 +672,8 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         revoked = c.owned & ~c.target
         added = c.target & ~c.owned
         label: tuple = ("Reconcile", consumer_name(i))
+        if c.phase != IDLE:
+            label = (*label, "in the background")
         if revoked and self.auto and self._has_uncommitted(state, c) \
                 and self.poll_commit_error(state, i) is None:
             state = self.store_commit(state, self._committed_positions(state, c))

@@ -69,6 +69,23 @@ def commit_problem(config: Any) -> str | None:
     return None
 
 
+def poll_timeout_problem(bounds: Any) -> str | None:
+    """poll_timeouts fire while the application processes a batch (the loop is out of
+    poll()): with no records, or with the batch on another thread (processing=async, whose
+    loop keeps polling), max.poll.interval.ms never passes, so a run would HOLD with the
+    fault asked for never injected."""
+    if not bounds.get("poll_timeouts", 0):
+        return None
+    if not bounds.get("records", 0):
+        return ("poll_timeouts needs records >= 1: a poll timeout is modelled while the "
+                "application processes a batch between two poll() calls, and with no "
+                "records there is none")
+    if bounds.get("processing") == "async":
+        return ("poll_timeouts with processing=async: the loop keeps calling poll() while "
+                "another thread processes, so max.poll.interval.ms never passes")
+    return None
+
+
 class PollLoop:
     """Poll, process and commit (KafkaConsumer, ConsumerConfig), over the model's log."""
 
