@@ -15,6 +15,7 @@ BASE = {"transactions": {"transactional.id": "app"},
         "group": {"auto.offset.reset": "earliest"}}
 NEEDS = {
     ("replication", "lost_alter_responses"): ({}, {"isr_updates": "in-flight"}),
+    ("group-consumer", "poll_timeouts"): ({}, {"records": 1}),
     ("group", "duplicate_instances"): ({"group.instance.id": "a"}, {}),
     ("group", "broker_crashes"): ({"replication.factor": "2"}, {"log": "replicated"}),
     ("transactions", "coordinator_moves"): ({"replication.factor": "2"}, {}),

@@ -258,6 +258,15 @@ class SourceModel(TransactionsModel):
         without exactly-once takes its id per task start, ``_batch``)."""
         return self.tid_of(i) if self.eos else NO_PRODUCER_ID
 
+    def offsets_pid(self, i: int) -> int:
+        """The worker's offset writer shares its task producer's id (``_writer``)."""
+        return self.pid_of(i)
+
+    def _plain(self, batch: ptx.Entry) -> ptx.Entry:
+        """Kept whole: ``_batch`` reads a plain idempotent task's id from the epoch first
+        (``_with_own_id``), then drops epoch and sequence where no id is left."""
+        return batch
+
     def offsets_in_transaction(self) -> bool:
         """Under exactly-once the source offsets are written by the task's transactional
         producer inside the transaction (ExactlyOnceWorkerSourceTask.commitTransaction)."""

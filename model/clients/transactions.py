@@ -327,6 +327,7 @@ class TransactionsModel(Model):
         # effective_settings.
         idempotent, _error, _note, overrides = effective_idempotence(config)
         self.producer_overrides = {**overrides, "enable.idempotence": idempotent}
+        self.idempotent = idempotent
         self.transactional = bool(k["transactional.id"])
         self.tv = k["transaction.version"]
         self.verification = partition_verification(k, config.version)
@@ -465,8 +466,21 @@ class TransactionsModel(Model):
         return i if self.loop else 0
 
     def pid_of(self, i: int) -> int:
-        """The producer id of instance i."""
+        """The producer id of instance i's data batches: its transactional id's, its own
+        when idempotent, none without idempotence (RecordBatch.NO_PRODUCER_ID: the leader
+        then checks no sequence, so a retried batch is appended again)."""
+        if self.transactional:
+            return self.tid_of(i)
+        return i if self.idempotent else ptx.NO_PRODUCER_ID
+
+    def offsets_pid(self, i: int) -> int:
+        """The producer id instance i's offset commit carries (``_writer`` reads it back):
+        its transactional id's, else its own, idempotent or not."""
         return self.tid_of(i) if self.transactional else i
+
+    def _plain(self, batch: ptx.Entry) -> ptx.Entry:
+        """A batch without a producer id has no epoch and no sequence either."""
+        return batch._replace(epoch=0, seq=0) if batch.pid == ptx.NO_PRODUCER_ID else batch
 
     def codec_of(self, q: int) -> ptx.Codec:
         """The payload layout of cluster partition q."""
@@ -817,15 +831,18 @@ class TransactionsModel(Model):
             return ptx.data(pid, prod.epoch, seq, self.record_of(i, prod.txn))
         k = state.members[i].input
         if p == self.P:
-            return ptx.data(pid, prod.epoch if self.transactional else 0, 0, k + 1,
+            return ptx.data(self.offsets_pid(i), prod.epoch if self.transactional else 0, 0,
+                            k + 1,
                             self.transactional)
         seq = prod.seqs[p] if fresh else tp.batch_seq(prod, p)
-        return ptx.data(pid, prod.epoch, seq, k, self.transactional)
+        return self._plain(ptx.data(pid, prod.epoch, seq, k, self.transactional))
 
     def _batch_text(self, batch: ptx.Entry, p: int) -> str:
         if p == self.P:
             return f"offset {batch.rec} e{batch.epoch}"
         if self.loop:
+            if batch.pid == ptx.NO_PRODUCER_ID:
+                return f"out{batch.rec} (no producer id)"
             return f"out{batch.rec} e{batch.epoch} s{batch.seq}"
         inst, txn = self.txn_of_record(batch.rec)
         return f"r{batch.rec} (P{inst} txn {txn}) e{batch.epoch} s{batch.seq}"
@@ -1260,8 +1277,10 @@ class TransactionsModel(Model):
             name = f"P{late.instance}"
             if late.kind == LATE_PRODUCE:
                 offsets = late.part == self.P  # seq: the offset commit's generation
-                batch = ptx.data(self.pid_of(late.instance), late.epoch,
-                                 0 if offsets else late.seq, late.rec, self.transactional)
+                pid = self.offsets_pid(late.instance) if offsets \
+                    else self.pid_of(late.instance)
+                batch = self._plain(ptx.data(pid, late.epoch, 0 if offsets else late.seq,
+                                             late.rec, self.transactional))
                 result = self._produce(rest, late.part, batch, -1,
                                        late.seq if offsets else None)
                 if result is not None:
@@ -1506,7 +1525,8 @@ class TransactionsModel(Model):
     def entry_text(self, payload: int, q: int = 0) -> str:
         """An entry of data partition (or the offsets partition) ``q`` as text."""
         e = self.codec_of(q).decode(payload)
-        pid = f"P{e.pid}:" if self.tids > 1 or not self.transactional else ""
+        pid = f"P{e.pid}:" if (self.tids > 1 or not self.transactional) \
+            and e.pid != ptx.NO_PRODUCER_ID else ""
         if e.kind == ptx.MARKER:
             return f"{pid}{'COMMIT' if e.commit else 'ABORT'}(e{e.epoch})"
         if self.loop and q == self.OFF:
@@ -1677,6 +1697,11 @@ def _codecs(config: Config, bumps: int = 1, *, restarts: int = 0,
     pids = tids if transactional else instances
     recs = values or (inputs if loop else instances * b["transactions"])
     slots = partitions + (1 if loop else 0)
-    return (ptx.data_codec(pids, epochs, seqs, recs, transactional),
+    if transactional or effective_idempotence(config)[0]:
+        data = ptx.data_codec(pids, epochs, seqs, recs, transactional)
+    else:  # RecordBatch.NO_PRODUCER_ID: no epoch, no sequence
+        data = ptx.Codec([ptx.data(ptx.NO_PRODUCER_ID, 0, 0, r, False) for r in range(recs)],
+                         "a data partition")
+    return (data,
             tc.log_codec(tids, epochs, slots),
             tl.offsets_codec(pids, epochs, inputs, transactional))
