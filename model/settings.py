@@ -610,6 +610,10 @@ FAULT_BOUNDS = {name: ("retention", "records deleted by retention") for name in 
     key: ("expiries", "sends failed by the delivery timeout") for key in (
         "producer.delivery.timeout.ms", "producer.override.delivery.timeout.ms")}
 
+# Prefixes by which a Streams application (StreamsConfig.TOPIC_PREFIX) and a Connect source
+# connector (topic.creation.default., KIP-158) configure the topics they create.
+TOPIC_PREFIXES = ("topic.", "topic.creation.default.")
+
 # The same, for settings whose fault depends on the release: key -> ((first, end, bound,
 # fault), ...), each for the releases first <= version < end.  Connect's Worker set the
 # producer's request.timeout.ms to Integer.MAX_VALUE from 0.9 to 2.8 (KAFKA-12361 dropped
@@ -629,6 +633,9 @@ def fault_bound(key: str, version: tuple[int, ...]) -> tuple[str, str] | None:
     VERSIONED_FAULT_BOUNDS), or None."""
     if key in FAULT_BOUNDS:
         return FAULT_BOUNDS[key]
+    for prefix in TOPIC_PREFIXES:  # topic.retention.ms: the topics an application creates
+        if key.startswith(prefix) and key[len(prefix):] in FAULT_BOUNDS:
+            return FAULT_BOUNDS[key[len(prefix):]]
     for first, end, bound, fault in VERSIONED_FAULT_BOUNDS.get(key, ()):
         if first <= tuple(version[:2]) < end:
             return bound, fault

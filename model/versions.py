@@ -131,6 +131,10 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # TransactionCoordinator.abortTimedOutTransactions fences the epoch (prepareFenceProducerEpoch)
     # before aborting: 1.0, and 0.11.0.2 (commit 5bbfd614d00; 1.0.0: def1a768a63).
     "KAFKA-6119": ((1, 0), (((0, 11), 2),)),
+    # KafkaApis.handleWriteTxnMarkersRequest waits for the group coordinator's
+    # onTransactionCompleted before it answers (KAFKA-17507, PRs #18168 and #18206): 4.0,
+    # and 3.9.1.
+    "KAFKA-17507": ((4, 0), (((3, 9), 1),)),
     # WorkerSourceTask fails the task on a failed send instead of committing past it: 2.4,
     # and 2.2.2 and 2.3.1 (producerSendException at those tags, absent at 2.2.1 and 2.3.0;
     # d6c7b75f8d6, 1a5062cc8dd); branches 1.0 to 2.1 got it after their last releases.

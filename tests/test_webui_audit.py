@@ -27,8 +27,9 @@ from kafkacheck.webui.server import STATIC
 from kafkacheck.webui.session import Limits
 from kafkacheck.webui.traces import counterexamples
 
-ASYNC_ZOMBIE = ("group", "--bound", "processing=async", "--bound", "poll_timeouts=1",
-                "--bound", "records=1", "--bound", "consumers=1")
+# One consumer never revokes a partition: a rebalance timeout is offered, never fired.
+LONE_REVOKER = ("group-consumer", "--bound", "rebalance_timeouts=1", "--bound", "records=1",
+                "--bound", "consumers=1", "--set", "auto.offset.reset=earliest")
 LOST_ALTER = ("replication", "--bound", "isr_updates=in-flight",
               "--bound", "lost_alter_responses=1")
 PROCESS_CRASHES = ("replication", "--set", "replication.factor=3", "--set", "acks=all",
@@ -61,12 +62,12 @@ def _search(name: str, *extra: str, prop: str, path: list | None = None) -> dict
 
 @pytest.mark.parametrize("argv,prop,never", [
     # (AtMostOnce: with one consumer the ownership properties are not checked, s22)
-    (ASYNC_ZOMBIE, "AtMostOnce", "poll timeout (zombie consumer)"),
+    (LONE_REVOKER, "AtMostOnce", "slow revocation (rebalance timeout)"),
     (LOST_ALTER, "LeaderInIsr", "lost AlterPartition response"),
 ])
 def test_search_from_the_start_names_a_model_specific_fault_that_never_fired_as_check_does(
         argv: tuple[str, ...], prop: str, never: str) -> None:
-    # Their injecting actions (PollTimeout, AlterPartitionResponseLost) are the model's own,
+    # Their injecting actions (RebalanceTimeout, AlterPartitionResponseLost) are the model's own,
     # not in INJECTED_BY: the wrapper lost them and listed the fault as explored.
     checked = _checked(*argv, "--property", prop)
     assert checked.result == "holds"
@@ -78,10 +79,11 @@ def test_search_from_the_start_names_a_model_specific_fault_that_never_fired_as_
 
 
 def test_the_search_wrapper_carries_the_models_bounds_and_fault_actions() -> None:
-    model = explorer_for(*ASYNC_ZOMBIE).model
+    model = explorer_for(*LONE_REVOKER).model
     start = StartingAt(model, next(iter(model.init_states())))
     assert start.injecting_actions() == model.injecting_actions()
-    assert start.injecting_actions()["poll timeout (zombie consumer)"] == ("PollTimeout",)
+    assert start.injecting_actions()["slow revocation (rebalance timeout)"] == (
+        "RebalanceTimeout",)
     assert (start.bounds, start.bound, start.faults_not_modelled) == (
         model.bounds, model.bound, model.faults_not_modelled)
 

@@ -264,7 +264,8 @@ class SinkModel(GroupModel):
                                 if b.fault and not self.bound[b.name])
                           + ("broker faults (the log is the abstract one)",
                              "paused task (session expiry)", "task close and restart",
-                             "committed offsets expire (offsets.retention.minutes)"))
+                             "committed offsets expire (offsets.retention.minutes)",
+                             "retention deletes records"))
 
     def notes(self) -> list[str]:
         return ["offset.flush.interval.ms: time is not modelled; the offset commit may come "

@@ -137,6 +137,7 @@ class SourceModel(TransactionsModel):
     # Its own name, apart from the brokers' Crash, so the fault line can tell which fired.
     fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {
         "source task (worker) crash": ("WorkerCrash",)}
+    group_coordinator_offsets = False  # its offsets topic is a plain topic
     faults_not_modelled = (
         *TransactionsModel.faults_not_modelled,
         "task count changes (the leader's zombie fencing round, Worker.fenceZombies)",

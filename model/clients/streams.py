@@ -165,6 +165,9 @@ class StreamsModel(TransactionsModel):
         # the task's producer is modelled with acks=all only (_producer_acks).
         return {**{k: v for k, v in _DERIVED[guarantee].items() if k != "transactional.id"},
                 "auto.offset.reset": "earliest", "acks": -1,
+                # the store's changelog (UnwindowedUnversionedChangelogTopicConfig): a
+                # topic.cleanup.policy=delete lets retention delete counts a restore needs
+                "cleanup.policy": "compact",
                 "min.insync.replicas": kafka["min.insync.replicas"],
                 **({"enable.idempotence": True} if guarantee == EXACTLY_ONCE_V2 else {})}
 

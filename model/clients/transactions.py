@@ -64,6 +64,13 @@ MARKER_OWNER = -1
 # The timeouts fault; with no budget the coordinator still aborts an orphaned transaction
 # (no instance left to end it), so only the others' timeout goes unexplored.
 TRANSACTION_TIMEOUT = "transaction timeout"
+# Before KAFKA-17507 (3.9.1, 4.0) the classic group coordinator completed a transaction's
+# offsets in a task of its own after the markers were answered (GroupMetadataManager.
+# scheduleHandleTxnCompletion), and could take the next transaction's pending
+# TxnOffsetCommit as committed; the model reads committed offsets from the log.
+LATE_OFFSET_COMPLETION = ("the group coordinator completing a transaction's offsets after "
+                          "its markers were answered, taking the next transaction's pending "
+                          "TxnOffsetCommit as committed (KAFKA-17507, before 3.9.1 and 4.0)")
 TIMEOUT_OF_LIVE_TRANSACTION = ("transaction timeout of a transaction its producer can still "
                                "end (an orphaned one, whose producers are all fenced or "
                                "done, is aborted)")
@@ -178,6 +185,7 @@ class TransactionsModel(Model):
         "log.flush.interval.messages",
         "eligible.leader.replicas.version",
         "enable.auto.commit",
+        "auto.offset.reset",
         "producer.id.expiration.ms",
         "process.roles",  # ZooKeeper or KRaft before 4.0 (the replication model's rules)
     )
@@ -186,17 +194,23 @@ class TransactionsModel(Model):
     # auto-commit (KafkaProducer.sendOffsetsToTransaction: "the consumer should have
     # enable.auto.commit=false"): auto-commit alongside is not covered.  Producer ids
     # never expire here (faults_not_modelled): any producer.id.expiration.ms given is not
-    # covered.
+    # covered.  The loop's inputs are in the topic before it starts, and a member without a
+    # committed offset reads them from the start: auto.offset.reset=earliest (latest would
+    # skip them, none would stop the consumer).
     covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": (),
                                                   "enable.auto.commit": (False,),
+                                                  "auto.offset.reset": ("earliest",),
                                                   "producer.id.expiration.ms": ()}
     key_settings = ("transactional.id", "isolation.level", "transaction.version",
                     "transaction.partition.verification.enable", "replication.factor",
                     "min.insync.replicas")
+    # The loop commits its offsets through the group coordinator (sendOffsetsToTransaction).
+    group_coordinator_offsets: ClassVar[bool] = True
     faults_not_modelled = (
         "network partition of a broker (a deposed coordinator keeps running)",
         "delayed WriteTxnMarkers requests (stale markers, KIP-1228)",
         "producer id expiry (producer.id.expiration.ms)",
+        "retention deletes records",  # of the inputs and outputs (retention.ms)
     )
     bounds = (
         Bound("instances", 2, "producer instances sharing the transactional.id, started in "
@@ -1426,6 +1440,9 @@ class TransactionsModel(Model):
                     missing.append(fault)
         missing = [m for m in missing if m not in ("lost produce response",
                                                     "quick follower restart")]
+        if self.loop and self.transactional and self.group_coordinator_offsets \
+                and not has_fix(self.config.kafka_version, "KAFKA-17507"):
+            missing.append(LATE_OFFSET_COMPLETION)
         return FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled)
 
     def interest(self, state: State) -> float:
@@ -1460,6 +1477,17 @@ class TransactionsModel(Model):
                               f"{pt.mask_text(self.repl.replica_mask[q], self.n)}"
                               for q in range(len(self.repl.replicas)))
             out.append(f"{self.n} brokers; replicas: {where}")
+        if self.transactional and self.tv >= 2:
+            out.append("transaction.version=2 (KIP-890 part 2) is what 4.0+ producers run; "
+                       "an older client on this cluster keeps the earlier protocol (4.0's "
+                       "TransactionVersion takes its request versions as version 0): check "
+                       "such clients with --set transaction.version=1 (or 0)")
+        if self.loop and "auto.offset.reset" not in self.config.explicit:
+            out.append("auto.offset.reset not set: the loop's consumers are taken to start "
+                       "from the earliest offset, as they read inputs written before they "
+                       "started; Kafka's default, latest, skips the inputs written before "
+                       "the group's first commit (set auto.offset.reset=earliest, or see "
+                       "what latest does with the group model)")
         if self.loop and self.transactional and not self.kip447:
             out.append(f"Kafka {self.config.kafka_version}: before KIP-447 (2.5) a "
                        "transactional offset commit carries no generation, so a zombie "
@@ -1500,6 +1528,8 @@ class TransactionsModel(Model):
         transaction.state.log.replication.factor is given (the notes say why); a
         transactional producer's idempotence and acks=all, as ProducerConfig sets them."""
         out = {**self.config.kafka, TXN_LOG_RF: self.log_rf}
+        if self.loop:
+            out["auto.offset.reset"] = "earliest"  # what the loop runs (covered_values)
         if self.transactional:
             # Before 3.2 ProducerConfig turns idempotence on for a transactional.id, with
             # acks and retries left unset (effective_idempotence).
