@@ -212,7 +212,7 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     model = result.model
     cfg = model.config
     lines = [f"kafkacheck {__version__} - model {model.name} ({result.engine}), "
-             f"Kafka {cfg.kafka_version}"]
+             f"{model.subject or f'Kafka {cfg.kafka_version}'}"]
     shown = [k for k in model.key_settings if k in cfg.kafka] or list(cfg.kafka)
     settings = ", ".join(f"{k}={v}" for k, v in cfg.kafka_text().items() if k in shown)
     if settings:

@@ -148,6 +148,9 @@ class Model:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     source: ClassVar[str] = ""
+    # What the states stand for when it is not a Kafka release (a specification, a textbook
+    # protocol): results are headed with it, so no verdict reads as one of Kafka's.
+    subject: ClassVar[str] = ""
     settings: ClassVar[tuple[str, ...]] = ()
     bounds: ClassVar[tuple[Bound, ...]] = ()
     fields: ClassVar[tuple[str, ...]] = ()

@@ -272,6 +272,8 @@ class Kip848SpecModel(Model):
     """
 
     name = "kip848-spec"
+    subject = ("the TLA+ specification consumer_group_protocol_kip_848_v2.tla, not a Kafka "
+               "release (no STALE state, commits or static members; strict epoch fencing)")
     # States are ids into this instance's _Interner tables, filled in first-seen order, so
     # an id means another record in another process: the engines run it in one process
     # (--workers/--ray fall back to bfs, --checkpoint/--resume are refused; audit 16).

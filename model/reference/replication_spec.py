@@ -302,6 +302,7 @@ class KafkaSpecModel(Model):
     """
 
     name = "kafka-spec"
+    subject = "the TLA+ specification KafkaReplication.tla (and its variants), not a Kafka release"
     summary = ("Gustafson's TLA+ Kafka replication spec (KIP-101/279/320 variants), exactly, "
                "for cross-checking against TLC")
     source = "github.com/hachikuji/kafka-specification (KafkaReplication.tla and variants)"

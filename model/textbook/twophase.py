@@ -35,6 +35,7 @@ class TwoPhaseCommit(Model):
     """TwoPhase.tla: resource managers, a transaction manager and their messages."""
 
     name = "twophase"
+    subject = "the textbook two-phase commit protocol, not Kafka"
     summary = "Two-phase commit (textbook engine self-test; not Kafka)"
     source = "Lamport & Gray, Consensus on Transaction Commit (TwoPhase.tla)"
     bounds = (Bound("rms", 3, "resource managers", minimum=1, maximum=8),)
