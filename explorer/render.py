@@ -77,7 +77,7 @@ def uncovered_text(model: Model, uncovered: Mapping[str, Any]) -> str:
         setting = setting_of(name)
         roles = " and ".join(setting.semantics)
         if name in model.settings:
-            why = "value not modelled"
+            why = model.uncovered_reason(name, value) or "value not modelled"
         elif setting.name in model.settings:  # a prefixed key: set the model's own
             why = f"not the {setting.name} the model runs; set {setting.name} itself"
         else:
@@ -311,8 +311,9 @@ def setting_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
     not_modelled_lines, then the NOT COVERED line when ``uncovered`` is not empty."""
     lines = not_modelled_lines(model, uncovered)
     if uncovered:
-        lines.append(f"NOT COVERED: {uncovered_text(model, uncovered)}; what follows assumes "
-                     f"the default of Kafka {model.config.kafka_version} instead")
+        lines.append(f"NOT COVERED: {uncovered_text(model, uncovered)}; what follows is what "
+                     f"the model checks instead (Kafka {model.config.kafka_version}'s default, "
+                     "or the one value the model covers)")
     return lines
 
 

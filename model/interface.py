@@ -201,11 +201,18 @@ class Model:
         return frozenset()
 
     @classmethod
-    def uncovered_under(cls, given: Mapping[str, Any],
-                        bounds: Mapping[str, Any]) -> dict[str, Any]:
-        """Settings among ``given`` (those asked for) that only these bounds leave
-        uncovered, with their values: a run with any is "not covered", never HOLDS."""
+    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
+                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
+        """Settings among ``given`` (those asked for), or that the model runs as, which
+        only these bounds or this Kafka ``version`` leave uncovered, with their values: a
+        run with any is "not covered", never HOLDS."""
         return {}
+
+    @classmethod
+    def uncovered_reason(cls, name: str, value: Any) -> str | None:
+        """Why this model does not cover ``name=value`` (uncovered_under's), when there is
+        more to say than that the value is not modelled."""
+        return None
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

@@ -123,6 +123,10 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     "KAFKA-19974": ((4, 2), ()),
     "KAFKA-19449": ((4, 2), (((4, 0), 2), ((4, 1), 2))),
     "KAFKA-19233": ((4, 2), ()),
+    # A subscription change alone revokes the unsubscribed topics' partitions
+    # (CurrentAssignmentBuilder.updateCurrentAssignment, KAFKA-19431, PR #20055): 4.2 (not
+    # in 4.0.2 nor 4.1.2, read in their kafka-group-coordinator sources jars).
+    "KAFKA-19431": ((4, 2), ()),
     "KAFKA-20066": ((4, 3), ()),
     # The KIP-848 consumer (kafka-clients): the background thread's reconciliation
     # (AbstractMembershipManager.maybeReconcile(false)) no longer revokes partitions, the

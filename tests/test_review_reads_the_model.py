@@ -201,13 +201,19 @@ def test_a_kip848_consumer_is_checked_on_the_group_consumer_model_of_its_release
 
 
 def test_a_kip848_consumer_before_kafka_4_0_is_not_covered_with_the_models_reason(tmp_path):
+    # Kafka 3.7 takes group.protocol=consumer (early access): the model runs, and its
+    # result is not covered, with the model's reason (ConsumerProtocolGroupModel
+    # .uncovered_reason), never a verdict.
     cls = registry.model_class("group-consumer")
-    with pytest.raises(UsageError) as refused:
-        build_config(cls, settings=[("group.protocol", "consumer")], kafka_version="3.7")
+    config = build_config(cls, settings=[("group.protocol", "consumer")], kafka_version="3.7")
+    assert config.uncovered == {"group.protocol": "consumer"}
+    assert cls.uncovered_reason("group.protocol", "consumer").startswith(
+        "before Kafka 4.0 the consumer protocol was early access or preview")
     guarantees, not_covered = _plan(tmp_path, None, None, "3.7", consumer=KIP848)
-    assert guarantees == []
-    assert not_covered == [("consumer group guarantees (consumer.properties)",
-                            f"Kafka 3.7: {refused.value}")]
+    assert not_covered == []
+    owners = _guarantee(guarantees, "one-owner")
+    assert owners.model == "group-consumer"
+    assert _check(owners, "3.7") == review.NOT_COVERED
 
 
 def test_the_readme_no_longer_limits_the_kip848_review_to_kafka_4_4():

@@ -168,7 +168,8 @@ def test_a_semantics_changing_setting_the_model_lacks_is_not_covered_exit_3(caps
     assert code == 3
     header = f"NOT COVERED: {name}={value} ("
     assert any(line.lower().startswith(header.lower()) and line.endswith(
-        "what follows assumes the default of Kafka 4.4 instead") for line in out.splitlines())
+        "what follows is what the model checks instead (Kafka 4.4's default, or the one "
+        "value the model covers)") for line in out.splitlines())
     summary = next(line for line in out.splitlines()
                    if "no verdict until the model covers it" in line)
     assert summary.lower().startswith(header.lower())
@@ -283,7 +284,8 @@ def test_a_setting_at_its_default_for_the_kafka_version_is_covered(capsys):
     code, out, _ = run(capsys, "check", "replication", "--set", "enable.idempotence=true",
                        "--bound", "records=1", "--kafka-version", "2.8", "--no-diagram")
     assert code == 3 and "NOT COVERED: enable.idempotence=true (changes producer " in out
-    assert "what follows assumes the default of Kafka 2.8 instead" in out
+    assert ("what follows is what the model checks instead (Kafka 2.8's default, or the one "
+            "value the model covers)") in out
 
 
 @pytest.mark.parametrize("model,setting", [

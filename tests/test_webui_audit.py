@@ -165,7 +165,8 @@ def test_the_model_answer_gives_checks_not_covered_line_for_the_header() -> None
     line = next(x for x in text_report(_checked(*argv)).splitlines()
                 if x.startswith("NOT COVERED: transactional.id=app"))
     assert line == ("NOT COVERED: transactional.id=app (changes producer semantics the model "
-                    "does not model); what follows assumes the default of Kafka 4.4 instead")
+                    "does not model); what follows is what the model checks instead (Kafka "
+                    "4.4's default, or the one value the model covers)")
     assert (m["setting_lines"], m["not_covered"]) == ([line], "transactional.id=app")
 
 

@@ -92,3 +92,23 @@ def test_transaction_version_2_says_older_clients_keep_the_earlier_protocol(caps
     _, out = run(capsys, "transactions", "--set", "transactional.id=app",
                  "--set", "transaction.version=1", "--max-states", "50", "--no-diagram")
     assert "is what 4.0+ producers run" not in out
+
+
+# -- settings Kafka takes and the models do not cover: NOT COVERED, not refused --------------
+
+@pytest.mark.parametrize("argv", [
+    ("alo-loop-duplicates", "--kafka-version", "2.8"),  # the producer's default acks=1
+    ("alo-loop-duplicates", "--set", "acks=1"),
+    ("group-consumer", "--kafka-version", "3.9"),  # the consumer protocol's preview
+    ("group", "--kafka-version", "3.7", "--set", "group.protocol=consumer"),
+])
+def test_what_kafka_takes_and_a_model_does_not_cover_is_not_covered(capsys, argv):
+    code, out = run(capsys, *argv, "--max-states", "200")
+    assert code == 3 and "NOT COVERED: " in out and "HOLDS" not in out
+
+
+def test_a_transactional_producer_with_acks_1_is_still_refused(capsys):
+    # ProducerConfig: idempotence (which a transactional.id needs) requires acks=all.
+    code = main(["check", "transactions", "--set", "transactional.id=app", "--set", "acks=1"])
+    assert code == 2
+    assert "ConfigException" in capsys.readouterr().err

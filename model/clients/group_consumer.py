@@ -35,7 +35,7 @@ member epoch; the delivery properties (at least / at most once) are checked then
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
@@ -84,7 +84,7 @@ FREE = -1  # ConsumerGroup.currentPartitionEpoch of a partition no member holds
 LEAVE_STATIC = -2  # LEAVE_GROUP_STATIC_MEMBER_EPOCH: a static member away, partitions kept
 
 RULES = ("version", "4.4", "before-KAFKA-16147", "before-KAFKA-19974", "before-KAFKA-19449",
-         "before-KAFKA-19233", "before-KAFKA-20066")
+         "before-KAFKA-19233", "before-KAFKA-19431", "before-KAFKA-20066")
 
 
 class Record(NamedTuple):
@@ -209,6 +209,12 @@ class CoordinatorRules:
         return any(not (record.assigned | record.revoking) >> p & 1
                    or epoch < assignment_epochs[p] for p in _bits(parts))
 
+    def strips_unsubscribed(self) -> bool:
+        """A subscription change alone drops the unsubscribed topics' partitions at once, in
+        STABLE and UNREVOKED_PARTITIONS (CurrentAssignmentBuilder.updateCurrentAssignment,
+        KAFKA-19431, 4.2)."""
+        return True
+
     def update_partition_epochs(self, epochs: list[int], old: Record, new: Record) -> None:
         """ConsumerGroup.maybeUpdatePartitionEpoch: drop the old member's partitions, then
         add the new member's at its epoch (KAFKA-16147: commit cf90382fb92, first tagged 3.8.0)."""
@@ -275,6 +281,17 @@ class Before19233(CoordinatorRules):
         return record.epoch > 0 and record.previous != 0
 
 
+class Before19431(CoordinatorRules):
+    """A subscription change leaves the member's assignment as it is until a new target
+    assignment reaches it (before KAFKA-19431; CurrentAssignmentBuilder.build of 4.0.0 to
+    4.1.2 returns the member unchanged in STABLE and while it owns revoked partitions)."""
+
+    name = "before-KAFKA-19431"
+
+    def strips_unsubscribed(self) -> bool:
+        return False
+
+
 class Before20066(CoordinatorRules):
     """An offset commit must carry the member's current epoch exactly (before KIP-1251): a
     member whose epoch was bumped by a heartbeat it has not seen the answer to is fenced
@@ -293,26 +310,28 @@ class Kafka42Rules(Before20066):
     name = "4.2"
 
 
-class Kafka40Rules(Before19974, Before19449, Before19233, Kafka42Rules):
+class Kafka40Rules(Before19974, Before19449, Before19233, Before19431, Kafka42Rules):
     """The coordinator of Kafka 4.0.0, 4.0.1, 4.1.0 and 4.1.1: also before KAFKA-19974,
-    KAFKA-19449 and KAFKA-19233 (4.2; 4.0.2 and 4.1.2 got KAFKA-19449)."""
+    KAFKA-19449, KAFKA-19233 and KAFKA-19431 (4.2; 4.0.2 and 4.1.2 got KAFKA-19449)."""
 
     name = "4.0"
 
 
 RULE_CLASSES = {cls.name: cls for cls in (CoordinatorRules, Before16147, Before19974,
-                                          Before19449, Before19233, Before20066)}
+                                          Before19449, Before19233, Before19431,
+                                          Before20066)}
 
 
 # Each rule a fix changed, by JIRA (versions.FIXES: the release, and any patch release it
 # was backported to): the class that keeps the rule from before the fix.
 _BEFORE_FIX: tuple[tuple[str, type[CoordinatorRules]], ...] = (
     ("KAFKA-19974", Before19974), ("KAFKA-19449", Before19449),
-    ("KAFKA-19233", Before19233), ("KAFKA-20066", Before20066),
+    ("KAFKA-19233", Before19233), ("KAFKA-19431", Before19431),
+    ("KAFKA-20066", Before20066),
 )
 _RELEASE_RULES: dict[tuple[type[CoordinatorRules], ...], type[CoordinatorRules]] = {
     (): CoordinatorRules, (Before20066,): Kafka42Rules,
-    (Before19974, Before19449, Before19233, Before20066): Kafka40Rules,
+    (Before19974, Before19449, Before19233, Before19431, Before20066): Kafka40Rules,
 }
 
 
@@ -410,13 +429,30 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     symmetry_over = "epochs"
 
     @classmethod
+    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
+                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
+        """Before 4.0 the consumer protocol was early access (3.7) or preview (3.8, 3.9),
+        and its consumer's auto-commit did not wait for poll() (KAFKA-18641): Kafka takes
+        group.protocol=consumer there, the model (4.0's rules and client) does not cover
+        it."""
+        asked = given.get("group.protocol", "consumer")
+        return {"group.protocol": "consumer"} if version < (4, 0) and asked == "consumer" \
+            else {}
+
+    @classmethod
+    def uncovered_reason(cls, name: str, value: Any) -> str | None:
+        if name == "group.protocol" and value == "consumer":
+            return ("before Kafka 4.0 the consumer protocol was early access or preview, and "
+                    "its auto-commit did not wait for poll(), KAFKA-18641: the model follows "
+                    "4.0 and later")
+        return None
+
+    @classmethod
     def validate_config(cls, config: Config) -> str | None:
         k = config.kafka
-        if k["group.protocol"] != "consumer":
+        if k["group.protocol"] != "consumer" and \
+                config.uncovered.get("group.protocol") != "consumer":
             return "group-consumer models group.protocol=consumer (KIP-848)"
-        if config.version < (4, 0):
-            return ("group.protocol=consumer before Kafka 4.0 (early access or preview, KIP-848) "
-                    "is not modelled: the model follows the 4.4 group coordinator")
         problem = consumer_protocol_problem(config)
         if problem:
             return problem
@@ -893,12 +929,13 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         if r.state == STABLE:
             if r.epoch != target_epoch:
                 return self._next_assignment(s, r, r.epoch, owned)
-            if subscription_changed:
+            if subscription_changed and self.rules.strips_unsubscribed():
                 return self._strip_unsubscribed(r, owned)
             return r
         if r.state == UNREVOKED:
             if _owns(owned, r.revoking):
-                return self._strip_unsubscribed(r, owned) if subscription_changed else r
+                return self._strip_unsubscribed(r, owned) \
+                    if subscription_changed and self.rules.strips_unsubscribed() else r
             return self._next_assignment(s, r, self.rules.epoch_after_revocation(r), owned)
         return self._next_assignment(s, r, r.epoch, owned)
 

@@ -157,6 +157,13 @@ class StreamsModel(TransactionsModel):
                                                   "topic.")
 
     @classmethod
+    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
+                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
+        """Its producer's acks are its own (client_values, validate_config), not the plain
+        loop's."""
+        return {}
+
+    @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
         """What Streams gives its clients under processing.guarantee (StreamsConfig
         CONSUMER_DEFAULT_OVERRIDES, CONSUMER_EOS_OVERRIDES, PRODUCER_EOS_OVERRIDES)."""

@@ -29,7 +29,7 @@ abort, and group rebalances.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
@@ -262,6 +262,23 @@ class TransactionsModel(Model):
     protocol_mixins: ClassVar[tuple[type, ...]] = ()
 
     @classmethod
+    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
+                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
+        """A loop without a transactional.id may run acks=1 or 0 (no ConfigException
+        without idempotence; acks=1 is the producer's default before 3.0): Kafka takes
+        it, the loop's producers are modelled with acks=all only."""
+        if given.get("transactional.id") or not bounds.get("inputs", 0):
+            return {}
+        acks = given.get("acks", kafka_settings.default_for("acks", version))
+        return {} if acks == -1 else {"acks": acks}
+
+    @classmethod
+    def uncovered_reason(cls, name: str, value: Any) -> str | None:
+        if name == "acks":
+            return "the loop's producers are modelled with acks=all only"
+        return None
+
+    @classmethod
     def validate_config(cls, config: Config) -> str | None:
         k = config.kafka
         b = config.bounds
@@ -280,9 +297,7 @@ class TransactionsModel(Model):
             return ("ConfigException: Cannot set a transactional.id without also enabling "
                     "idempotence.")
         acks = overrides.get("acks", k["acks"])
-        if acks != -1:
-            # Not a ConfigException: a producer without idempotence may use acks=1 (a loop
-            # without a transactional.id; Kafka before 3.0 by default).
+        if acks != -1 and "acks" not in config.uncovered:
             return (f"acks={kafka_settings.render('acks', acks)}: the loop's producers are "
                     "modelled with acks=all only; set acks=all")
         tv = k["transaction.version"]

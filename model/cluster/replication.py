@@ -191,8 +191,8 @@ class ReplicationModel(Model):
     rule_mixins: ClassVar[tuple[type, ...]] = ()
 
     @classmethod
-    def uncovered_under(cls, given: Mapping[str, Any],
-                        bounds: Mapping[str, Any]) -> dict[str, Any]:
+    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
+                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
         """rolling_restarts explores controlled shutdowns only (leadership moves away first):
         with controlled.shutdown.enable=false BrokerServer.shutdown skips that step, which
         the model does not explore."""
