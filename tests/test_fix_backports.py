@@ -80,13 +80,15 @@ def test_4_0_2_and_4_1_2_have_kafka_19449_and_no_other_4_2_coordinator_fix(relea
     # CurrentAssignmentBuilder.computeNextAssignment gained the pending-revocation clause
     # in 4.0.2 and 4.1.2 (read in their kafka-group-coordinator sources jars); the epoch
     # after a revocation (KAFKA-19974) and the epoch-0 rejoin (KAFKA-19233) stayed as in
-    # 4.0.0.
+    # 4.0.0, and so did the subscription-change revocation (KAFKA-19431).
     rules = gc.rules_of_release(release)
     assert rules.unreleased is gc.CoordinatorRules.unreleased
     assert rules.epoch_after_revocation is gc.Before19974.epoch_after_revocation
     assert rules.rejoin_is_fenced is gc.Before19233.rejoin_is_fenced
+    assert rules.strips_unsubscribed is gc.Before19431.strips_unsubscribed
     assert rules.stale_commit is gc.Before20066.stale_commit
-    assert rules.name == "before-KAFKA-19974+before-KAFKA-19233+before-KAFKA-20066"
+    assert rules.name == ("before-KAFKA-19974+before-KAFKA-19233+before-KAFKA-19431"
+                          "+before-KAFKA-20066")
 
 
 def test_a_recorded_backport_of_kafka_19522_changes_only_the_patch_releases_with_it(
@@ -108,7 +110,8 @@ def test_a_recorded_backport_of_kafka_20066_changes_only_that_rule(monkeypatch):
     monkeypatch.setattr(gc, "_RELEASE_RULES", dict(gc._RELEASE_RULES))
     assert gc.rules_of_release("4.1") is gc.Kafka40Rules
     patched = gc.rules_of_release("4.1.1")
-    assert patched.name == "before-KAFKA-19974+before-KAFKA-19449+before-KAFKA-19233"
+    assert patched.name == ("before-KAFKA-19974+before-KAFKA-19449+before-KAFKA-19233"
+                            "+before-KAFKA-19431")
     assert patched.stale_commit is gc.CoordinatorRules.stale_commit
     assert patched.rejoin_is_fenced is gc.Before19233.rejoin_is_fenced
 
