@@ -94,14 +94,20 @@ COMPOSED = {"records": 1, "crashes": 0, "isolations": 0, "restarts": 1, "disk_lo
 def test_composed_three_brokers_one_disk_loss_one_controller_failover():
     model = make_model("controller", SAFE, **COMPOSED)
     result = breadth_first(model)
-    assert result.result == "holds" and result.complete
+    assert result.complete
     assert (result.distinct_states, result.generated_states, result.depth) == (
         233_104, 758_682, 29)
-    names = {p.name for p in result.properties}
-    assert {"ControllerFailsOver", "IsrJoinersHoldCommitted", "NoAckedWriteLost",
-            "DeposedLeaderAcksSurvive", "FencedNeverJoinsIsr"} <= names
-    assert result.verdict(next(p for p in result.properties
-                               if p.name == "ControllerFailsOver")) == "holds"
+    verdicts = {p.name: result.verdict(p) for p in result.properties}
+    for name in ("ControllerFailsOver", "IsrJoinersHoldCommitted", "NoAckedWriteLost",
+                 "FencedNeverJoinsIsr"):
+        assert verdicts[name] == "holds"
+    # No isolation: no deposed leader ever acknowledges, so that property cannot fail
+    # (not checked) and its witness is never reached; nothing else falls short.
+    assert verdicts["DeposedLeaderAcksSurvive"] == "not checked"
+    assert verdicts["SomeDeposedLeaderAck"] == "never reached"
+    assert result.result == "never reached"
+    assert {v for n, v in verdicts.items()
+            if n not in ("DeposedLeaderAcksSurvive", "SomeDeposedLeaderAck")} == {"holds"}
 
 
 def test_the_disk_loss_of_the_active_controllers_node_is_a_controller_failover():
