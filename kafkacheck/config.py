@@ -572,20 +572,21 @@ def build_config(
         refused = kafka_settings.refused_in(key, _trimmed(text), version)  # 4.2: bootstrap.servers=
         if refused:
             raise UsageError(f"invalid value {text!r} for {key}: {refused}")
-        if key == "process.roles" and version >= (4, 0) and not str(value).strip():
-            # KRaftConfigs: required from 4.0 (KAFKA-18331): an empty list gets no storage
-            # format (StorageTool) nor a broker or controller (KafkaRaftServer); 4.2's
-            # ValidList.in(false, ...) refuses it outright.
-            from kafkacheck.model.cluster.controller import empty_roles_problem
+        if key == "process.roles":
+            from kafkacheck.model.cluster.controller import empty_roles_problem, roles_mode
 
-            raise UsageError(empty_roles_problem(versions.release(version_text), version))
-        if key == "process.roles" and str(value).strip() and "broker" not in {
-                role.strip() for role in str(value).split(",")}:
-            # Every model's nodes hold partition replicas: a controller-only node
-            # (KafkaRaftServer runs no BrokerServer for it) is none of them.
-            raise UsageError(f"process.roles={str(value).strip()} names controller-only nodes, "
-                             "which hold no partition replicas; the nodes this model "
-                             "checks are brokers: process.roles=broker or broker,controller")
+            roles = str(value).strip()
+            if not roles and version >= (4, 0):
+                # KRaftConfigs: required from 4.0 (KAFKA-18331): an empty list gets no
+                # storage format (StorageTool) nor a broker or controller (KafkaRaftServer);
+                # 4.2's ValidList.in(false, ...) refuses it outright.
+                raise UsageError(empty_roles_problem(versions.release(version_text), version))
+            if roles and roles_mode(roles) is None:
+                # Every model's nodes hold partition replicas: a controller-only node
+                # (KafkaRaftServer runs no BrokerServer for it) is none of them.
+                raise UsageError(f"process.roles={roles} names controller-only nodes, which "
+                                 "hold no partition replicas; the nodes this model checks "
+                                 "are brokers: process.roles=broker or broker,controller")
         if key in model_cls.settings:
             kafka[key] = value
         else:

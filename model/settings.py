@@ -12,7 +12,6 @@ the newest release modelled (the doc section "Configuration" of kafka.apache.org
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -853,11 +852,13 @@ KEY_UNTIL: dict[str, tuple[Version, str]] = {
 
 
 def _list_items(value: Any) -> list[str]:
-    """A LIST's items as ConfigDef.parseType splits its trimmed text (none when empty)."""
-    if isinstance(value, list):  # the catalogue's parse (config._catalogue_value)
+    """A LIST's items: the catalogue's parse (config._catalogue_value), or its split of
+    the trimmed text."""
+    from kafkacheck.catalogue import list_items
+
+    if isinstance(value, list):
         return [str(item) for item in value]
-    text = str(value)
-    return re.split(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*", text) if text else []
+    return list_items(str(value))
 
 
 def _non_empty_list(value: Any) -> str | None:

@@ -416,7 +416,7 @@ def parse_value(definition: KeyDef, text: str) -> Any:
         _check_range(definition, value)
         return value
     if kind == "LIST":
-        items = [] if not trimmed else re.split(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*", trimmed)
+        items = list_items(trimmed)
         # ConfigDef.ValidList judges each item: an empty one (delete,) is no choice.
         _check_choices(definition, items)
         return items
@@ -452,6 +452,11 @@ def _check_range(definition: KeyDef, value: float) -> None:
         raise ValueError(f"Value must be at least {m.group('lo')}")
     if hi is not None and value > hi:
         raise ValueError(f"Value must be no more than {m.group('hi')}")
+
+
+def list_items(trimmed: str) -> list[str]:
+    """A LIST's items as ConfigDef.parseType splits its trimmed text (none when empty)."""
+    return re.split(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*", trimmed) if trimmed else []
 
 
 def _check_choices(definition: KeyDef, items: list[str]) -> None:

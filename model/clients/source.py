@@ -253,13 +253,6 @@ class SourceModel(TransactionsModel):
         (Worker.taskTransactionalId): one id, one producer id, fenced by epoch."""
         return 0
 
-    @classmethod
-    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
-                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
-        """Its producer's acks are its own (client_values, validate_config), not the plain
-        loop's."""
-        return {}
-
     def pid_of(self, i: int) -> int:
         """The producer id of worker i's task producer: the transactional id's, or none
         (Worker.baseProducerConfigs: enable.idempotence=false; an idempotent producer

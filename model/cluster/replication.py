@@ -239,9 +239,7 @@ class ReplicationModel(Model):
         # from 3.9 (KAFKA-12670).  ZooKeeper's is the more permissive reading of both.
         # process.roles exists from 2.8 (KIP-631, KafkaConfig); an older broker ignores it,
         # and empty (Kafka's default, KRaftConfigs) is ZooKeeper mode before 4.0.
-        self.kraft = self.version >= (4, 0) or (
-            self.version >= (2, 8) and bool(str(k.get("process.roles", "")).strip())
-            and "process.roles" in config.explicit)
+        self.kraft = kraft_cluster(config)
         self.unclean = k["unclean.leader.election.enable"] and (
             not self.kraft or has_fix(config.kafka_version, "KAFKA-12670"))
         # Partitions whose topic forces unclean.leader.election.enable=false whatever the
@@ -1084,10 +1082,17 @@ def elr_note(config: Any) -> str | None:
     return text if assumed is None else f"{text}; {assumed}"
 
 
+def kraft_cluster(config: Any) -> bool:
+    """A KRaft cluster: every release from 4.0; from 2.8 one given a process.roles (empty,
+    Kafka's default, is ZooKeeper mode before 4.0, KRaftConfigs)."""
+    return config.version >= (4, 0) or (
+        config.version >= (2, 8) and bool(str(config.kafka.get("process.roles", "")).strip())
+        and "process.roles" in config.explicit)
+
+
 def _kraft_before_4(config: Any) -> bool:
-    """A KRaft cluster of a release before 4.0 (process.roles given, from 2.8)."""
-    return (2, 8) <= config.version < (4, 0) and bool(
-        str(config.kafka.get("process.roles", "")).strip())
+    """A KRaft cluster of a release before 4.0."""
+    return config.version < (4, 0) and kraft_cluster(config)
 
 
 def with_reregistration_race(faults: FaultModel, bounds: Mapping[str, Any],
