@@ -284,7 +284,8 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
     ``uncovered`` (settings that make the run NOT COVERED) are named elsewhere."""
     cfg = model.config
     lines = []
-    quiet = sorted(set(cfg.not_modelled) - set(uncovered))
+    quiet = sorted(k for k in set(cfg.not_modelled) - set(uncovered)
+                   if not model.reads_client_key(k))
     # A retention of -1 deletes nothing: only other values bring the fault.
     brings = {k: fault_bound(k, cfg.version) for k in quiet}
     faulty = {k: fault for k, fault in brings.items()

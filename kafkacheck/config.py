@@ -470,7 +470,8 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
         setting = kafka_settings.setting_of(key)
         if setting is None or not setting.semantics:
             continue
-        if setting.name in model_cls.client_forced(kafka, prefix):
+        if setting.name in model_cls.client_forced(kafka, prefix) or (
+                not bare and model_cls.reads_client_key(key)):
             same.add(key)
             continue
         try:

@@ -187,6 +187,15 @@ class Model:
     # clients (StreamsConfig producer., Connect's producer.override., KIP-458): a client
     # setting given so changes the run as the client setting itself would.
     client_prefixes: ClassVar[tuple[str, ...]] = ()
+    # Client settings the model reads from those prefixed keys itself (a Connect sink
+    # task's session.timeout.ms): its clients run what the keys say.
+    client_read: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def reads_client_key(cls, key: str) -> bool:
+        """Whether ``key`` is a client prefix and a setting of ``client_read``."""
+        return any(p and key.startswith(p) and key[len(p):] in cls.client_read
+                   for p in cls.client_prefixes)
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:

@@ -194,13 +194,14 @@ def test_the_consumer_protocol_group_names_the_classic_faults_it_does_not_model(
 def test_a_sink_task_gets_the_heartbeat_and_broker_range_its_session_timeout_is_checked_with(
         capsys):
     # A Connect sink task is a classic group member: the heartbeat interval and the broker's
-    # session range it is given reach the group model's check.
-    short = ["--set", "session.timeout.ms=3000"]
+    # session range it is given reach the group model's check (the task consumer's keys
+    # carry the worker's consumer. prefix; the broker's are bare).
+    short = ["--set", "consumer.session.timeout.ms=3000"]
     code, _, err = _check(capsys, "sink", *short)
     assert code == EXIT_USAGE and "heartbeat.interval.ms=3000 must be lower" in err
-    code, out, _ = _check(capsys, "sink", *short, "--set", "heartbeat.interval.ms=1000",
+    code, out, _ = _check(capsys, "sink", *short, "--set", "consumer.heartbeat.interval.ms=1000",
                           "--set", "group.min.session.timeout.ms=1000")
-    assert code != EXIT_USAGE and "session.timeout.ms=3000" in out
+    assert code != EXIT_USAGE and "task consumer runs session.timeout.ms=3000" in out
 
 
 def test_a_kip848_group_whose_only_member_crashed_is_settled():

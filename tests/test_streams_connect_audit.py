@@ -284,7 +284,8 @@ def test_a_prefixed_value_prints_as_given():
 # sets acks=all in every release (Worker.baseProducerConfigs); a finite delivery timeout
 # of the task's producer brings a fault, batch expiry, that the run must name.
 
-@pytest.mark.parametrize("settings", [(), ("producer.override.acks=all",),
+@pytest.mark.parametrize("settings", [(), ("producer.override.acks=all",
+                                           "connector.client.config.override.policy=All"),
                                       ("producer.acks=all",)])
 def test_source_runs_before_kafka_3_0(capsys, settings):
     run = ["source", "--kafka-version", "2.8", "--bound", "records=1",
@@ -307,7 +308,8 @@ def test_streams_runs_before_kafka_3_0_with_producer_acks_all(capsys):
 @pytest.mark.parametrize("version", ["2.3", "4.4"])
 def test_a_source_producers_delivery_timeout_names_the_fault_it_brings(capsys, version):
     run = ["source", "--kafka-version", version, "--bound", "workers=1", "--bound",
-           "records=1", "--bound", "task_crashes=0"]
+           "records=1", "--bound", "task_crashes=0",
+           "--set", "connector.client.config.override.policy=All"]  # None before 3.0
     code, out = _check(capsys, run, "producer.override.delivery.timeout.ms=30000")
     assert "WARNING: producer.override.delivery.timeout.ms brings a fault this run does not " \
            "explore (expiries=0): rerun with --bound expiries=1" in out

@@ -36,11 +36,20 @@ from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model.clients.connect_clients import (
+    override_problem,
+    overrides_exist,
+    task_client_value,
+)
 from kafkacheck.model.clients.group import GroupModel, GroupState
 from kafkacheck.model.interface import Action, Bound, FaultModel, Message, State
 from kafkacheck.properties.base import Property
 
 WRITES = ("append", "upsert")
+# The task consumer's settings the group model reads, from the worker's consumer. keys and
+# the connector's consumer.override. keys (the bare keys are the worker's own).
+TASK_CONSUMER_READ = ("partition.assignment.strategy", "session.timeout.ms",
+                      "max.poll.interval.ms", "heartbeat.interval.ms")
 
 PUT_RETRIED = "put() redelivered after a RetriableException"
 
@@ -81,9 +90,6 @@ class SinkModel(GroupModel):
         "errors.tolerance",
         "errors.deadletterqueue.topic.name",
         "offset.flush.interval.ms",
-        "partition.assignment.strategy",
-        "session.timeout.ms",
-        "max.poll.interval.ms",
     )
     key_settings = ("errors.tolerance", "errors.deadletterqueue.topic.name")
     symmetry_note = GroupModel.symmetry_note
@@ -113,16 +119,17 @@ class SinkModel(GroupModel):
     )
 
     # The worker's consumer. keys and a connector's consumer.override. keys (KIP-458) reach
-    # the task's consumer (Worker.baseConsumerConfigs).
+    # the task's consumer (Worker.baseConsumerConfigs); the bare keys are the worker's own
+    # (its group's session.timeout.ms and heartbeat.interval.ms), not the task's.
     client_prefixes: ClassVar[tuple[str, ...]] = ("consumer.", "consumer.override.")
+    client_read: ClassVar[tuple[str, ...]] = TASK_CONSUMER_READ
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
         """Worker.baseConsumerConfigs: auto-commit off, reset to earliest, before the
-        prefixed keys; the group settings the model reads, as it reads them."""
-        return {**{name: kafka_settings.SETTINGS[name].value_of(text)
-                   for name, text in _SINK_CONSUMER},
-                **{name: kafka[name] for name in _READ_BY_GROUP}}
+        prefixed keys."""
+        return {name: kafka_settings.SETTINGS[name].value_of(text)
+                for name, text in _SINK_CONSUMER}
 
     # WorkerSinkTask commits the offsets of records put() has returned for (the group
     # model's commitSync after processing); a test mutant commits before put().
@@ -130,7 +137,8 @@ class SinkModel(GroupModel):
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
-        return GroupModel.validate_config(_group_config(config, cls.commit_strategy))
+        return (override_problem(config)
+                or GroupModel.validate_config(_group_config(config, cls.commit_strategy)))
 
     def __init__(self, config: Config) -> None:
         super().__init__(_group_config(config, self.commit_strategy))
@@ -271,7 +279,19 @@ class SinkModel(GroupModel):
         return ["offset.flush.interval.ms: time is not modelled; the offset commit may come "
                 "at any moment after put(), which covers every value",
                 "enable.auto.commit=false and auto.offset.reset=earliest, as the worker sets "
-                "them for a sink task's consumer"]
+                "them for a sink task's consumer",
+                *(f"the task consumer runs {name}={_text(value)} (from consumer.{name} or "
+                  f"consumer.override.{name})"
+                  for name in TASK_CONSUMER_READ
+                  if (value := task_client_value(self.config, "consumer", name)) is not None),
+                *(f"{name} is a worker key, not the task consumer's (Connect hands a task "
+                  f"only consumer.{name} and consumer.override.{name})"
+                  for name in TASK_CONSUMER_READ if name in self.config.explicit),
+                *(["consumer.override. keys do not exist before Kafka 2.3 (KIP-458): the "
+                   "worker ignores them"]
+                  if not overrides_exist(self.config.version) and any(
+                      k.startswith("consumer.override.") for k in self.config.explicit)
+                  else [])]
 
     # -- presentation ----------------------------------------------------------------------
 
@@ -303,10 +323,13 @@ class SinkModel(GroupModel):
         return (*super().participants(), "External")
 
 
-# What Worker.baseConsumerConfigs sets for a sink task's consumer, and the group settings
-# this model reads and hands on to the group model.
+# What Worker.baseConsumerConfigs sets for a sink task's consumer.
 _SINK_CONSUMER = (("enable.auto.commit", "false"), ("auto.offset.reset", "earliest"))
-_READ_BY_GROUP = ("partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms")
+
+
+def _text(value: Any) -> str:
+    """A value from config.not_modelled (catalogue-parsed: a list is joined) as text."""
+    return str(value)
 
 
 def _put_at(values: tuple[int, ...], k: int, value: int) -> tuple[int, ...]:
@@ -315,13 +338,14 @@ def _put_at(values: tuple[int, ...], k: int, value: int) -> tuple[int, ...]:
 
 def _group_config(config: Config, commit: str) -> Config:
     """The group model's configuration of these sink tasks, as the worker sets it."""
-    k, b = config.kafka, config.bounds
+    b = config.bounds
     settings = list(_SINK_CONSUMER)
-    settings += [(name, kafka_settings.render(name, k[name])) for name in _READ_BY_GROUP]
-    # What the group model checks the session timeout against (consumer_config.py).
-    settings += [(name, kafka_settings.render(name, config.not_modelled[name]))
-                 for name in ("heartbeat.interval.ms", "group.min.session.timeout.ms",
-                              "group.max.session.timeout.ms",
+    settings += [(name, _text(value)) for name in TASK_CONSUMER_READ
+                 if (value := task_client_value(config, "consumer", name)) is not None]
+    # The broker's range the group model checks the session timeout against
+    # (consumer_config.py), and its group protocols.
+    settings += [(name, _text(config.not_modelled[name]))
+                 for name in ("group.min.session.timeout.ms", "group.max.session.timeout.ms",
                               "group.coordinator.rebalance.protocols")
                  if name in config.not_modelled]
     bounds = {"consumers": b["tasks"], "partitions": b["partitions"], "records": b["records"],

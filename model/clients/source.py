@@ -76,6 +76,7 @@ from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
+from kafkacheck.model.clients.connect_clients import override_problem
 from kafkacheck.model.clients.transactions import (
     TransactionsModel,
     TxnState,
@@ -220,7 +221,8 @@ class SourceModel(TransactionsModel):
             return ("exactly.once.support=required: the worker must have "
                     "exactly.once.source.support=enabled, or creating the connector fails "
                     "(SourceConnectorConfig, KIP-618)")
-        problem = TransactionsModel.validate_config(_loop_config(config))
+        problem = (override_problem(config)
+                   or TransactionsModel.validate_config(_loop_config(config)))
         if problem:
             return problem
         try:

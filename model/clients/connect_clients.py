@@ -1,0 +1,66 @@
+"""What reaches a Connect task's Kafka clients: the worker's ``consumer.``/``producer.``
+keys, then the connector's ``consumer.override.``/``producer.override.`` keys (KIP-458,
+from 2.3), where the worker's connector.client.config.override.policy lets them through
+(``None`` by default before 3.0, ``All`` from 3.0: KIP-722)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafkacheck.config import Config
+
+OVERRIDE_PREFIXES = ("producer.override.", "consumer.override.", "admin.override.")
+POLICY = "connector.client.config.override.policy"
+# PrincipalConnectorClientConfigOverridePolicy.ALLOWED_CONFIG.
+PRINCIPAL_ALLOWED = frozenset({"sasl.jaas.config", "sasl.mechanism", "security.protocol"})
+_POLICY_PACKAGE = "org.apache.kafka.connect.connector.policy."
+
+
+def overrides_exist(version: tuple[int, int]) -> bool:
+    """KIP-458 (2.3): before it a connector's ``*.override.*`` keys are unknown, unused."""
+    return version >= (2, 3)
+
+
+def override_policy(config: Config) -> str:
+    """The worker's policy by its alias: None, All, Principal, or the class named
+    (WorkerConfig.CONNECTOR_CLIENT_POLICY_CLASS_DEFAULT: None before 3.0, All from 3.0)."""
+    given = config.setting(POLICY)
+    if given is None:
+        return "All" if config.version >= (3, 0) else "None"
+    name = str(given).strip()
+    if name.startswith(_POLICY_PACKAGE) and name.endswith("ConnectorClientConfigOverridePolicy"):
+        name = name[len(_POLICY_PACKAGE):-len("ConnectorClientConfigOverridePolicy")]
+    return name
+
+
+def override_problem(config: Config) -> str | None:
+    """Why the worker refuses the connector for the override keys given, if it does
+    (AbstractHerder.validateClientOverrides: the connector is never created)."""
+    if not overrides_exist(config.version):
+        return None
+    policy = override_policy(config)
+    if policy not in ("None", "Principal"):
+        return None
+    for key in sorted(config.explicit):
+        prefix = next((p for p in OVERRIDE_PREFIXES if key.startswith(p)), None)
+        if prefix is None or (policy == "Principal"
+                              and key[len(prefix):] in PRINCIPAL_ALLOWED):
+            continue
+        default = " (its default before 3.0, KIP-722)" if config.setting(POLICY) is None else ""
+        return (f"{key}: the worker's {POLICY}={policy}{default} does not allow this "
+                "override, so creating the connector fails; give it as a worker key "
+                f"({key.replace('.override.', '.', 1)}) or allow overrides ({POLICY}=All)")
+    return None
+
+
+def task_client_value(config: Config, client: str, name: str) -> Any:
+    """The value of client setting ``name`` a task's ``client`` (producer, consumer) runs
+    with when the worker or the connector gives one (the connector's override wins,
+    Worker.baseConsumerConfigs / baseProducerConfigs), else None."""
+    value = None
+    prefixes = [f"{client}."] + ([f"{client}.override."]
+                                 if overrides_exist(config.version) else [])
+    for prefix in prefixes:
+        if prefix + name in config.not_modelled:
+            value = config.not_modelled[prefix + name]
+    return value
