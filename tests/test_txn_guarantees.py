@@ -53,13 +53,13 @@ def test_read_committed_with_a_zombie_instance_on_two_partitions_holds_every_gua
     --set isolation.level=read_committed --bound instances=2 --bound partitions=2"""
     result = check({}, instances=2, partitions=2)
     assert result.result == "holds" and result.complete
-    assert result.distinct_states == 3573
+    assert result.distinct_states == 3741
     # The zombie was fenced in some behaviour: the second instance's InitProducerId
     # aborted the first one's open transaction.
     assert "SomeAbortFiltered" in result.witnesses
 
 
-@pytest.mark.parametrize("settings, states", [(TV1, 1961), (TV2, 3573)])
+@pytest.mark.parametrize("settings, states", [(TV1, 1961), (TV2, 3741)])
 def test_liveness_every_transaction_completes_and_the_lso_advances(settings, states):
     """Checked by the liveness engine under weak fairness of brokers, coordinator and
     producers (not of faults, delays or the application's choices)."""
@@ -78,7 +78,7 @@ def test_a_crash_of_the_broker_holding_coordinator_and_data_loses_no_guarantee()
     --set isolation.level=read_committed --bound instances=2 --bound crashes=1"""
     result = check({}, instances=2, partitions=1, crashes=1)
     assert result.result == "holds" and result.complete
-    assert result.distinct_states == 10225
+    assert result.distinct_states == 10395
     assert result.coverage["Crash"] > 0 and result.coverage["Restart"] > 0
 
 
@@ -104,7 +104,7 @@ def test_hanging_transaction_without_partition_verification():
     assert steps.index("LateProduce") > steps.index("WriteMarker")
 
 
-@pytest.mark.parametrize("settings, states", [(TV1, 108), (TV2, 97)])
+@pytest.mark.parametrize("settings, states", [(TV1, 108), (TV2, 93)])
 def test_no_hanging_transaction_once_the_leader_asks_the_coordinator(settings, states):
     """KIP-890 part 1 (verification, 3.6) and part 2 (transaction.version=2)."""
     result = check(settings, ["LsoAdvances", "NoAbortedRead"], **HANGING)
@@ -147,7 +147,7 @@ def test_a_stale_end_txn_commits_the_next_transaction_under_version_1():
     assert names(trace)[-3] == "LateEndTxn"
 
 
-@pytest.mark.parametrize("bounds, states", [(LATE_WRITE, 320), (STALE_END, 71)])
+@pytest.mark.parametrize("bounds, states", [(LATE_WRITE, 399), (STALE_END, 71)])
 def test_version_2_bumps_the_epoch_per_transaction_and_fences_both(bounds, states):
     result = check(TV2, ["NoAbortedRead", "AtomicCommit", "LsoAdvances"], **bounds)
     assert result.violations == [] and result.complete

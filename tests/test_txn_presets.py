@@ -56,9 +56,9 @@ def test_a_transaction_preset_finds_the_anomaly_its_summary_names(
 @pytest.mark.parametrize("name, states", [
     # Is a zombie fenced?  Two instances of one transactional.id, two partitions,
     # read_committed: every safety and liveness property holds, exhaustively.
-    ("txn-zombie-read-committed", 3573),
+    ("txn-zombie-read-committed", 3741),
     # transaction.version=2 under the late produce and delayed EndTxn that break version 1.
-    ("txn-version-2", 1264),
+    ("txn-version-2", 1646),
 ])
 def test_zombie_fencing_and_version_2_presets_hold_every_transaction_guarantee(
         capsys, name, states):

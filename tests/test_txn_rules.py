@@ -131,6 +131,29 @@ def test_end_txn_retries_are_answered_from_the_completed_state():
         (tc.INVALID_TXN_STATE, None)
 
 
+def test_version_2_aborts_an_empty_transaction_with_an_epoch_bump():
+    """TransactionCoordinator.endTransaction (4.0): an abort at the current epoch from Empty
+    or Complete* prepares an abort one epoch up (the client's writes never reached a leader);
+    a commit there is INVALID_TXN_STATE; a retry is one epoch below the stored one."""
+    tv2 = tc.EpochPerTransaction()
+    for state in (tc.EMPTY, tc.COMPLETE_COMMIT, tc.COMPLETE_ABORT):
+        meta = tc.TxnMeta(state, 2, 0)
+        assert tv2.end_request(0, meta, False, 2, False) == \
+            (tc.APPENDING, tc.prepare_record(0, False, 3)), state
+        assert tv2.end_request(0, meta, False, 2, True) == (tc.INVALID_TXN_STATE, None)
+        assert tv2.end_request(0, meta, False, 0, False) == (tc.PRODUCER_FENCED, None)
+    assert tv2.end_request(0, tc.TxnMeta(tc.COMPLETE_ABORT, 2, 0), False, 1, False) == \
+        (tc.NONE, None)  # the retry of the abort that completed
+    assert tv2.end_request(0, tc.TxnMeta(tc.COMPLETE_ABORT, 2, 0), False, 1, True) == \
+        (tc.INVALID_TXN_STATE, None)
+    # KAFKA-18464: a pending change is answered before the epoch is checked.
+    assert tv2.end_request(0, tc.TxnMeta(tc.ONGOING, 2, 1), True, 0, True) == \
+        (tc.CONCURRENT_TRANSACTIONS, None)
+    # Version 1 answers the same abort INVALID_TXN_STATE (endTransactionWithTV1: Empty).
+    assert tc.VerifiedFirstWrite().end_request(0, tc.TxnMeta(tc.EMPTY, 2, 0), False, 2,
+                                               False) == (tc.INVALID_TXN_STATE, None)
+
+
 def test_first_write_needs_nothing_before_kip_890_is_verified_in_part_1_added_in_part_2():
     meta = tc.TxnMeta(tc.COMPLETE_ABORT, 0, 0)
     assert tc.TxnProtocol().first_write(meta, 0, 1) == tc.NONE

@@ -300,6 +300,38 @@ class EpochPerTransaction(VerifiedFirstWrite):
         # endTxnEpochBumped: the stored epoch is the request's plus one.
         return meta.epoch == epoch + 1
 
+    def end_request(self, tid: int, meta: TxnMeta, busy: bool, epoch: int,
+                    commit: bool) -> tuple[int, TxnRecord | None]:
+        """EndTxn with version 2 (TransactionCoordinator.endTransaction, 4.0): a pending
+        change answers CONCURRENT_TRANSACTIONS before the epoch check (KAFKA-18464); a
+        retry carries the epoch below the stored one; an abort at the current epoch from
+        Empty or Complete* is an empty transaction's abort, which bumps the epoch too."""
+        if busy:
+            return CONCURRENT_TRANSACTIONS, None
+        state = meta.state
+        retry = self.end_retry_epoch(meta, epoch)
+        current = self.end_request_valid(meta, epoch)
+        if state in (PREPARE_COMMIT, PREPARE_ABORT):
+            valid = retry
+        elif state in (COMPLETE_COMMIT, COMPLETE_ABORT):
+            valid = retry or current
+        else:
+            valid = current
+        if not valid:
+            return PRODUCER_FENCED, None
+        if state == ONGOING:
+            return APPENDING, prepare_record(tid, commit, self.end_epoch(epoch))
+        if state in (PREPARE_COMMIT, PREPARE_ABORT):
+            same = commit == (state == PREPARE_COMMIT)
+            return (CONCURRENT_TRANSACTIONS if same else INVALID_TXN_STATE), None
+        if state == NOT_FOUND or commit:
+            # A commit from Complete* is answered only as a retry of the one that made it.
+            ok = retry and state == COMPLETE_COMMIT
+            return (NONE if ok else INVALID_TXN_STATE), None
+        if retry:  # an abort retried: done if it was an abort
+            return (NONE if state == COMPLETE_ABORT else INVALID_TXN_STATE), None
+        return APPENDING, prepare_record(tid, False, self.end_epoch(epoch))
+
     def first_write(self, meta: TxnMeta, epoch: int, bit: int) -> int:
         if meta.epoch != epoch:
             return PRODUCER_FENCED
