@@ -743,12 +743,47 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
             mapped.add("min.insync.replicas")
             notes.append(f"min.insync.replicas {min_isr} checked as 3 with the 3 replicas")
     in_effect = producer_in_effect(settings, release or versions.text(version))
+    # Three retries and a partition that already holds another writer's record: a
+    # follower leaving the ISR is then enough for an idempotent producer's epoch bump to
+    # write a retried batch twice (the producer-idempotent-epoch-bump preset).
+    bounds: dict[str, Any] = {"records": 2, "batch_records": 1, "lost_responses": 1,
+                              "retry_budget": 3}
+    if int(settings.get("replication.factor", "1")) > 1:  # one replica: nothing lags
+        bounds["foreign_records"] = 1
+    if in_effect is not None and version >= (2, 5):
+        from kafkacheck.model.clients.producer import expiration_and_delivery
+
+        values: dict[str, Any] = {}
+        for key, text in settings.items():
+            setting = kafka_settings.lookup(key)
+            try:
+                if setting is not None:
+                    values[key] = setting.value_in(text, version)
+            except kafka_settings.SettingError:
+                pass  # the producer model's own run says why
+        expiry_key, expiration, delivery = expiration_and_delivery(values, version)
+        if expiration < delivery:
+            bounds["producer_state_expiries"] = 1
+            notes.append(f"{expiry_key}={expiration} is shorter than delivery.timeout.ms="
+                         f"{delivery}: the brokers may drop the producer's state while a "
+                         "batch is retried, explored here (producer_state_expiries=1)")
     guarantees.append(Guarantee(
         "producer-exactly-once-order", "A producer's retries write no duplicate and keep "
         f"the order of records through lost responses{where}",
-        "producer", ("NoDuplicates", "PartitionOrder"), settings,
-        {"records": 2, "batch_records": 1, "lost_responses": 1, "retry_budget": 2},
+        "producer", ("NoDuplicates", "PartitionOrder"), settings, bounds,
         _producer_fixes(settings, version, in_effect), notes, mapped=frozenset(mapped)))
+    # Order per key needs one partition per key: the partitioner decides it
+    # (partitioner.class, partitioner.ignore.keys), not the retries.
+    key_fixes = ([("partitioner.ignore.keys", "false")]
+                 if settings.get("partitioner.ignore.keys", "").strip().lower() == "true"
+                 else [])
+    guarantees.append(Guarantee(
+        "producer-key-order", f"Records with the same key keep their order{where}",
+        "producer", ("KeyOrder",), settings,
+        {"records": 2, "keys": 1, "partitions": 2, "batch_records": 1, "lost_responses": 0,
+         "retry_budget": 0},
+        key_fixes, ["two partitions, one key, no lost response: the partitioner's choice "
+                    "(PartitionOrder above checks the retries)"], mapped=frozenset(mapped)))
 
 
 def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
@@ -1134,9 +1169,19 @@ def _producer_fixes(settings: Mapping[str, str], version: versions.Version,
     out = []
     if value("acks").lower() not in ("all", "-1"):
         out.append(("acks", "all"))
+    delivery = value("delivery.timeout.ms")
+    if delivery.isdigit() and int(delivery) > 120000:
+        # Kafka's default: retries end long before the brokers drop the producer's state
+        # (producer.id.expiration.ms, one day by default).
+        out.append(("delivery.timeout.ms", "120000"))
     if value("enable.idempotence").lower() != "true":
         out.append(("enable.idempotence", "true"))
-    if value("max.in.flight.requests.per.connection") != "1":
+    in_flight = value("max.in.flight.requests.per.connection")
+    if in_flight.isdigit() and int(in_flight) > 5:
+        # The idempotent producer's limit (ProducerConfig: at most 5): it keeps idempotence
+        # that a larger value turns off (3.2-3.9) and its pipelining.
+        out.append(("max.in.flight.requests.per.connection", "5"))
+    if in_flight != "1":
         out.append(("max.in.flight.requests.per.connection", "1"))
     return out
 

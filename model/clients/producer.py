@@ -14,7 +14,7 @@ purgatory (DelayedProduce) and the responses.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
@@ -88,6 +88,24 @@ PRODUCER_RESTART = "producer restart (a new session, a new producer id)"
 # The replication model's produce path, which this model's client and broker replace.
 CLIENT_PATH = frozenset({"Produce", "Ack", "AckError", "AckLost", *LOST_PRODUCE})
 PRODUCER_STATE_EXPIRY = "producer state removed at the broker (producer.id.expiration.ms)"
+
+
+def expiration_and_delivery(values: Mapping[str, Any],
+                            version: tuple[int, int]) -> tuple[str, int, int]:
+    """The setting that expires the producer's state at the brokers, its value, and the
+    delivery.timeout.ms in force, from ``values`` or the release's defaults.  KIP-854 (3.4):
+    producer ids expire after producer.id.expiration.ms; before, after
+    transactional.id.expiration.ms (ProducerStateManager.removeExpiredProducers).
+    KafkaProducer.configureDeliveryTimeout: left unset, delivery.timeout.ms is raised to
+    linger.ms + request.timeout.ms when it is below (set below, it is refused)."""
+    def value(name: str) -> Any:
+        return values[name] if name in values else kafka_settings.default_for(name, version)
+
+    key = ("producer.id.expiration.ms" if tuple(version[:2]) >= (3, 4)
+           else "transactional.id.expiration.ms")
+    delivery = max(value("delivery.timeout.ms"),
+                   min(value("linger.ms") + value("request.timeout.ms"), 2**31 - 1))
+    return key, value(key), delivery
 FOREIGN_RECORDS = "another client's records not yet replicated"
 # The release gate of the idempotence rules modelled (KIP-360, Kafka 2.5: the broker's
 # "no producer state: accept any sequence" of KAFKA-8710 and the client's epoch bump of
@@ -370,6 +388,29 @@ class ProducerModel(Model):
                     f"{b['partitions']} partition(s)")
         return ReplicationModel.validate_config(config)
 
+    @classmethod
+    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
+                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
+        """The expiry of the producer's state at the brokers while a batch is still retried
+        (expiration_and_delivery: the expiration is the shorter) is a fault the run must
+        explore (producer_state_expiries) before its verdict stands."""
+        if bounds.get("producer_state_expiries", 0) or not bounds.get("retry_budget", 0):
+            return {}  # explored, or no batch is ever retried
+        expiry_key, expiration, delivery = expiration_and_delivery(given, version)
+        if expiration >= delivery:
+            return {}
+        return {key: given[key] for key in (expiry_key, "delivery.timeout.ms")
+                if key in given}
+
+    @classmethod
+    def uncovered_reason(cls, name: str, value: Any) -> str | None:
+        if name in ("producer.id.expiration.ms", "transactional.id.expiration.ms",
+                    "delivery.timeout.ms"):
+            return ("the brokers may drop the producer's state while a batch is still "
+                    "retried (the expiration is shorter than delivery.timeout.ms): a retry "
+                    "then writes again; explored with --bound producer_state_expiries=1")
+        return None
+
     @staticmethod
     def not_covered_before_kip_360(config: Config) -> tuple[Config, str | None]:
         """An idempotent producer before Kafka 2.5 follows rules the model does not have
@@ -434,14 +475,8 @@ class ProducerModel(Model):
                               for count in {b["partitions"], self.partitions}}
         self.partitioning = self.partitionings[self.partitions]
         self.broker_rules = self.idempotence_rules()
-        # KIP-854 (3.4): producer ids expire after producer.id.expiration.ms; before, after
-        # transactional.id.expiration.ms (ProducerStateManager.removeExpiredProducers).
-        self.expiration_ms = k["producer.id.expiration.ms"] if config.version >= (3, 4) \
-            else k["transactional.id.expiration.ms"]
-        # KafkaProducer.configureDeliveryTimeout: left unset, delivery.timeout.ms is raised to
-        # linger.ms + request.timeout.ms when it is below (set below, it is refused above).
-        self.delivery_timeout_ms = max(k["delivery.timeout.ms"], min(
-            k["linger.ms"] + k["request.timeout.ms"], 2**31 - 1))
+        _key, self.expiration_ms, self.delivery_timeout_ms = expiration_and_delivery(
+            k, config.version)
         repl_kafka = {name: k.get(name, kafka_settings.default_for(name, config.version))
                       for name in ReplicationModel.settings}
         repl_bounds = {"partitions": self.partitions, "records": 0, "crashes": b["crashes"],

@@ -425,6 +425,21 @@ class ReplicationModel(Model):
                 yield (("ProduceRequestLost", *label[1:]),
                        self._with_part(base, p, rules.acknowledge(part, record),
                                        lost_acks=state.lost_acks - 1))
+        if self.acks == 0 and state.crashes > 0:
+            yield from self._crash_before_read(base, p, part, record)
+
+    def _crash_before_read(self, base: ReplicationState, p: int, part: PartitionState,
+                           record: int) -> Iterator[tuple[Action, State]]:
+        """acks=0: the send completed once the request was written to the socket
+        (Sender.handleProduceResponse: 'the acks = 0 case, just complete all requests');
+        the leader crashes before it reads the request, which no log ever holds."""
+        sent = self._with_part(base, p, self.rules.acknowledge(part, record))
+        leader, before = part.leader, f"before reading r{record}"
+        if self.crash_kind in ("process", "any"):
+            yield ("Crash", self.names[leader], before), self._crash(sent, leader)
+        if self.crash_kind in ("power-loss", "any"):
+            for label, nxt in self._power_loss(sent, leader):
+                yield (*label, before), nxt
 
     def _acks(self, state: ReplicationState, p: int, part: PartitionState,
               maximal: int = -1) -> Iterator[tuple[Action, State]]:
