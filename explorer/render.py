@@ -9,7 +9,7 @@ from typing import Any
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, FaultModel, Model
-from kafkacheck.model.settings import fault_bound, render_uncovered, setting_of
+from kafkacheck.model.settings import brings_fault, fault_bound, render_uncovered, setting_of
 from kafkacheck.properties.base import Property
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
@@ -76,8 +76,9 @@ def uncovered_text(model: Model, uncovered: Mapping[str, Any]) -> str:
     for name, value in uncovered.items():
         setting = setting_of(name)
         roles = " and ".join(setting.semantics)
-        if name in model.settings:
-            why = model.uncovered_reason(name, value) or "value not modelled"
+        reason = model.uncovered_reason(name, value)
+        if reason or name in model.settings:
+            why = reason or "value not modelled"
         elif setting.name in model.settings:  # a prefixed key: set the model's own
             why = f"not the {setting.name} the model runs; set {setting.name} itself"
         else:
@@ -286,10 +287,10 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
     lines = []
     quiet = sorted(k for k in set(cfg.not_modelled) - set(uncovered)
                    if not model.reads_client_key(k))
-    # A retention of -1 deletes nothing: only other values bring the fault.
+    # A retention of -1 deletes nothing: only other values bring the fault (brings_fault).
     brings = {k: fault_bound(k, cfg.version) for k in quiet}
     faulty = {k: fault for k, fault in brings.items()
-              if fault is not None and str(cfg.not_modelled[k]).strip() != "-1"}
+              if fault is not None and brings_fault(k, cfg.not_modelled[k])}
     quiet = [k for k in quiet if k not in faulty]
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "

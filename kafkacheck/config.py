@@ -619,7 +619,9 @@ def build_config(
     uncovered = kafka_settings.uncovered(tuple(model_cls.settings), given,
                                          dict(model_cls.covered_values), version,
                                          model_cls.also_changed_by)
-    uncovered.update(model_cls.uncovered_under(given, bound_values, version))
+    # uncovered_under also sees the client keys (Streams' producer.acks).
+    uncovered.update(model_cls.uncovered_under({**not_modelled, **given}, bound_values,
+                                               version))
     same, differ = _client_settings(model_cls, raw, kafka, version)
     uncovered = {**{k: v for k, v in uncovered.items() if k not in same}, **differ}
     for key in uncovered:

@@ -583,6 +583,14 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     if roles:  # a KRaft cluster: the replication model applies KRaft's rules before 4.0
         settings["process.roles"] = roles
     notes = list(topic_notes) + roles_notes
+    controllers_min_isr = _controllers_min_isr(files, topic_file, roles, version)
+    if controllers_min_isr is not None:
+        value, why = controllers_min_isr
+        if value is None:
+            not_covered.append((f"acknowledged writes survive crashes{where}", why))
+            return
+        settings["min.insync.replicas"] = value
+        notes.append(why)
     if producer is not None and producer.embedded:
         notes.append(f"acks={acks} from {producer.path.rsplit('/', 1)[-1]}: {producer.why}")
     if acks is None:
@@ -691,6 +699,48 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         # replication.factor travels as the brokers bound (ControllerModel: one replica
         # per broker), said above when it is mapped
         controller_notes, mapped=frozenset({"replication.factor"})))
+
+
+def _controllers_min_isr(files: Sequence[ConfigFile], topic_file: ConfigFile | None,
+                         roles: str | None, version: versions.Version
+                         ) -> tuple[str | None, str] | None:
+    """With ELR on (the default of clusters formatted by 4.1+) the active controller writes
+    its own static min.insync.replicas as the cluster default, over the brokers' static
+    values (ActivationRecordsGenerator, ConfigurationControlManager
+    .maybeGenerateElrSafetyRecords; DynamicBrokerConfig puts the cluster default over the
+    static file).  With dedicated controllers and no topic value: (the controllers' value,
+    its note), (None, why it is unknown), or None where the rule does not apply."""
+    elr = "eligible.leader.replicas.version"
+    if kafka_settings.default_for(elr, version) != 1 or roles is None \
+            or "controller" in _roles(roles):
+        return None
+    topics = [f for f in files if f.role == "topic"] if topic_file is None else [topic_file]
+    if any("min.insync.replicas" in f.values for f in topics):
+        return None
+    controllers = [f for f in files if f.role == "broker" and gives_roles(f)
+                   and not runs_broker(f)]
+    values = {f.values.get("min.insync.replicas", "1").strip() for f in controllers}
+    if len(values) > 1:
+        return None, ("the controller files give min.insync.replicas differently ("
+                      + ", ".join(sorted(values)) + "): with ELR on, the active controller's "
+                      "becomes the cluster default, and which one is active is not fixed")
+    if values:
+        value = values.pop()
+        return value, (f"min.insync.replicas={value} from the controllers' file"
+                       + (" (Kafka's default)" if all("min.insync.replicas" not in f.values
+                                                      for f in controllers) else "")
+                       + ": with ELR on (KIP-966) the controllers write their own value as "
+                       "the cluster default, over the brokers' static one")
+    brokers = {f.values["min.insync.replicas"].strip() for f in files
+               if runs_broker(f) and "min.insync.replicas" in f.values}
+    if not brokers or brokers == {"1"}:
+        return None
+    return None, (f"min.insync.replicas={'/'.join(sorted(brokers))} comes from the broker files "
+                  "only: with ELR on (KIP-966, the default of clusters formatted by Kafka 4.1 "
+                  "or later) the dedicated controllers write their own static value (Kafka's "
+                  "default 1) as the cluster default, over the brokers' (ConfigurationControl"
+                  "Manager.maybeGenerateElrSafetyRecords); give the controllers' file, or the "
+                  "topic's min.insync.replicas")
 
 
 def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: str,
@@ -1210,6 +1260,25 @@ SETTING_HOME = {
 }
 
 
+def _refuse_unbuildable_producers(guarantees: Sequence[Guarantee], release: str) -> None:
+    """A producer file the KafkaProducer constructor refuses (ConfigException: idempotence
+    with acks=1, a delivery.timeout.ms below linger.ms + request.timeout.ms) writes
+    nothing: a usage error, as `check` says, before any check runs."""
+    for g in guarantees:
+        if g.model != "producer" or g.verdict:
+            continue
+        try:
+            build_config(registry.model_class("producer"), settings=list(g.settings.items()),
+                         bounds=[(k, str(v)) for k, v in g.bounds.items()],
+                         kafka_version=release)
+        except UsageError as exc:
+            if str(exc).startswith("ConfigException"):
+                where = next((f.path for f in g.sources if f.role == "producer"),
+                             "the producer file")
+                raise UsageError(f"{where}: Kafka {release} refuses this producer "
+                                 f"configuration: {exc}") from None
+
+
 def _run_check(g: Guarantee, settings: Mapping[str, str], max_seconds: float,
                kafka_version: str) -> Any:
     """One exhaustive check of the guarantee's properties (the result, or a UsageError).
@@ -1290,6 +1359,7 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
     deadline = started + max_seconds
     release = versions.release(str(kafka_version or versions.DEFAULT))
     guarantees, not_covered = plan(files, version, release)
+    _refuse_unbuildable_producers(guarantees, release)
     review = Review(list(files), guarantees, not_covered, max_seconds,
                     catalogue_version=catalogue.load().version, kafka_version=release,
                     fix_search=fix_search)

@@ -609,6 +609,31 @@ FAULT_BOUNDS = {name: ("retention", "records deleted by retention") for name in 
     key: ("expiries", "sends failed by the delivery timeout") for key in (
         "producer.delivery.timeout.ms", "producer.override.delivery.timeout.ms")}
 
+FAULT_BOUNDS |= {
+    # ControllerServer: with auto.leader.rebalance.enable (true by default) the controller
+    # elects preferred leaders every leader.imbalance.check.interval.seconds
+    # (QuorumController); such a move alone loses an acks=1 write.
+    key: ("leader_changes", "preferred-leader elections") for key in (
+        "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds",
+        "leader.imbalance.per.broker.percentage")} | {
+    # Several log directories (JBOD): one can fail under a running broker (KIP-858,
+    # ReplicationControlManager.handleDirectoriesOffline), a fault no model explores.
+    "log.dirs": ("log_dir_failures", "a log directory failing under a running broker "
+                 "(JBOD, KIP-858)")}
+
+
+def brings_fault(key: str, value: Any) -> bool:
+    """Whether ``value`` of a FAULT_BOUNDS key brings its fault: a retention of -1 deletes
+    nothing, auto.leader.rebalance.enable=false moves no leader, one log directory cannot
+    fail alone."""
+    text = str(value).strip()
+    if key == "log.dirs":
+        return len([d for d in text.split(",") if d.strip()]) > 1
+    if key == "auto.leader.rebalance.enable":
+        return text.lower() != "false"
+    return text != "-1"
+
+
 # Prefixes by which a Streams application (StreamsConfig.TOPIC_PREFIX) and a Connect source
 # connector (topic.creation.default., KIP-158) configure the topics they create.
 TOPIC_PREFIXES = ("topic.", "topic.creation.default.")

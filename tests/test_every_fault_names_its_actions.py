@@ -15,6 +15,8 @@ BASE = {"transactions": {"transactional.id": "app"},
         "group": {"auto.offset.reset": "earliest"}}
 NEEDS = {
     ("replication", "lost_alter_responses"): ({}, {"isr_updates": "in-flight"}),
+    # A quick restart inside the session is a ZooKeeper cluster's (3.9, no process.roles).
+    ("replication", "bounces"): ({}, {}, "3.9"),
     ("group-consumer", "poll_timeouts"): ({}, {"records": 1}),
     ("group", "duplicate_instances"): ({"group.instance.id": "a"}, {}),
     ("group", "broker_crashes"): ({"replication.factor": "2"}, {"log": "replicated"}),
@@ -34,9 +36,11 @@ def fault_bounds():
 
 @pytest.mark.parametrize(("name", "bound"), list(fault_bounds()))
 def test_each_explored_fault_is_injected_by_named_actions_of_the_model(name, bound):
-    settings, bounds = NEEDS.get((name, bound), ({}, {}))
+    settings, bounds, *release = NEEDS.get((name, bound), ({}, {}))
     try:
-        model = make_model(name, {**BASE.get(name, {}), **settings}, **{bound: 1, **bounds})
+        model = make_model(name, {**BASE.get(name, {}), **settings},
+                           kafka_version=release[0] if release else None,
+                           **{bound: 1, **bounds})
     except UsageError as exc:  # a budget of 1 is not a configuration this model runs
         pytest.fail(f"add what {name} {bound}=1 needs to NEEDS: {exc}")
     families = set(model.action_families())

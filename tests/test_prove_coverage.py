@@ -87,7 +87,8 @@ def test_bounded_checking_counts_the_crash_budget_and_follows_replication_factor
                        "replication.factor=3", "--bound", "crash_kind=process",
                        "--set", "eligible.leader.replicas.version=0",
                        "--brokers", "3", "--depth", "6")
-    assert code == 1 and "crashes<=1" in out and "1. Produce" in out
+    # acks=0: the leader crashes with the request unread (session 29), then is fenced.
+    assert code == 1 and "crashes<=1" in out and "1. Crash(" in out and "2. Fence(" in out
 
 
 @pytest.mark.parametrize("version,extra,rule", [

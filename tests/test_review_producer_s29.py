@@ -101,3 +101,16 @@ def test_an_in_flight_above_5_is_fixed_by_the_idempotent_limit_first(tmp_path, c
     retries = _guarantee(data, "producer-exactly-once-order")
     assert retries["verdict"] == "violated"
     assert retries["fix"] == {"max.in.flight.requests.per.connection": "5"}
+
+
+def test_a_producer_file_kafka_refuses_is_a_usage_error_before_any_check(tmp_path, capsys):
+    # Was [NOT COVERED] with the other guarantees judged under acks=1: the KafkaProducer
+    # constructor throws, so the application writes nothing (exit 2, as `check` says).
+    (tmp_path / "p.properties").write_text("enable.idempotence=true\nacks=1\n" + SERDE)
+    code = main(["review", "--kafka-version", "4.0", str(tmp_path / "p.properties")])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"kafkacheck: error: {tmp_path / 'p.properties'}: Kafka 4.0 refuses this producer "
+        "configuration: ConfigException: Must set acks to all in order to use the "
+        "idempotent producer. Otherwise we cannot guarantee idempotence."]

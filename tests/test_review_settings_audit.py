@@ -161,9 +161,11 @@ def test_the_producer_guarantee_gets_the_topics_flush_messages(tmp_path):
 def test_topic_replication_factor_minus_one_is_the_brokers_default_replication_factor(
         tmp_path):
     # KIP-464 (2.4): ReplicationControlManager.createTopics uses defaultReplicationFactor
-    # for -1.  Three replicas and acks=1: a leader crash loses an acknowledged write.
+    # for -1.  Three replicas and acks=1: a leader crash loses an acknowledged write.  (The
+    # topic sets min.insync.replicas: with ELR on, a broker file's is not the cluster's.)
     guarantees, _ = _plan(tmp_path, {"p_1r0.properties": P_1R0,
-                                     "topic:t_rfm1f.properties": T_RFM1F,
+                                     "topic:t_rfm1f.properties": T_RFM1F
+                                     + "min.insync.replicas=2\n",
                                      "broker:b1.properties": B1})
     for key in (*REPLICATION_KEYS, "deposed-leader", "producer-exactly-once-order"):
         g = _guarantee(guarantees, key)

@@ -250,12 +250,14 @@ def test_producer_acks_all_runs_streams_before_kafka_3_0(setting):
     assert result.distinct_states == 13
 
 
-@pytest.mark.parametrize("setting", [{}, {"producer.acks": "1"},
-                                     {"acks": "all", "producer.acks": "1"}])
-def test_streams_before_kafka_3_0_refuses_the_producer_default_acks_1(setting):
-    from kafkacheck.config import UsageError
-
-    # producer.acks wins over a bare acks (StreamsConfig.getProducerConfigs).
-    with pytest.raises(UsageError, match="^acks=1: the task's producer is modelled with "
-                                         "acks=all only .* set producer.acks=all$"):
-        make_model("streams", setting, kafka_version="2.8")
+@pytest.mark.parametrize("setting,uncovered", [
+    ({}, {"acks": 1}), ({"producer.acks": "1"}, {"producer.acks": 1}),
+    ({"acks": "all", "producer.acks": "1"}, {"producer.acks": 1})])
+def test_streams_before_kafka_3_0_does_not_cover_the_producer_default_acks_1(setting,
+                                                                            uncovered):
+    # Kafka takes it (the producer's default before 3.0): not covered, never refused nor
+    # HOLDS (was refused); producer.acks wins over a bare acks (getProducerConfigs).
+    model = make_model("streams", setting, kafka_version="2.8", instances=1, inputs=1,
+                       instance_crashes=0)
+    assert dict(model.config.uncovered) == uncovered
+    assert breadth_first(model).result == "incomplete"

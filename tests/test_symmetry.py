@@ -125,8 +125,8 @@ SYMMETRIC = [
 ]
 SYMMETRIC_THOROUGH = [
     ("replication", {**RF2, "unclean.leader.election.enable": "true"},
-     {"partitions": 2, "records": 1, "crashes": 1, "leader_changes": 1, "bounces": 1,
-      "lost_acks": 1, "crash_kind": "process"}, 2, 49_486, 24_735),
+     {"partitions": 2, "records": 1, "crashes": 1, "leader_changes": 1,
+      "lost_acks": 1, "crash_kind": "process"}, 2, 16_614, 8_303),
     ("replication", RF2_ACKS1, {"partitions": 4, "records": 1, "crashes": 1,
                                 "crash_kind": "process"}, 8, 17_703, 14_895),
     ("controller", {"acks": "all", "process.roles": "broker"},

@@ -226,8 +226,12 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None,
     note = None
     if disable_reasons:
         enabled = False
+        # ProducerConfig logs the retries and acks cases at INFO, the in-flight one at WARN
+        # (3.9.0: 'in v4.0.0 and onward, this will become an error').
+        level = "WARN" if any("in.flight" in r for r in disable_reasons) else "INFO"
         note = ("idempotence disabled: enable.idempotence was left at its default and "
-                + " and ".join(disable_reasons) + " (Kafka disables it silently, logging at INFO)")
+                + " and ".join(disable_reasons)
+                + f" (Kafka disables it without an error, logging at {level})")
     if "transactional.id" in config.explicit and _setting(config, "transactional.id") \
             and not enabled:
         return (False, "Cannot set a transactional.id without also enabling idempotence.",

@@ -159,9 +159,24 @@ class StreamsModel(TransactionsModel):
     @classmethod
     def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
                         version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
-        """Its producer's acks are its own (client_values, validate_config), not the plain
-        loop's."""
-        return {}
+        """Its producer's acks are its own, not the plain loop's: a value given is judged
+        as a client key (client_values); left unset under at_least_once before 3.0 it is
+        the producer's default 1, which the model does not cover (it runs acks=all)."""
+        if "producer.acks" in given or "acks" in given:
+            return {}
+        guarantee = given.get("processing.guarantee",
+                              kafka_settings.default_for("processing.guarantee", version))
+        acks = kafka_settings.default_for("acks", version)
+        if _eos_family(guarantee) == EXACTLY_ONCE_V2 or acks == -1:
+            return {}
+        return {"acks": acks}
+
+    @classmethod
+    def uncovered_reason(cls, name: str, value: Any) -> str | None:
+        if name == "acks":
+            return ("the task's producer is modelled with acks=all only; Streams sets no "
+                    "acks, and the producer's default is 1 before 3.0: set producer.acks=all")
+        return None
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
@@ -200,11 +215,6 @@ class StreamsModel(TransactionsModel):
             return (f"the streams model starts at Kafka 0.11: it runs the application on "
                     "the transactions model's loop (KIP-98 log format and producer state), "
                     f"which Kafka {config.kafka_version} does not have")
-        acks = _producer_acks(config)
-        if acks != -1:
-            return (f"acks={kafka_settings.render('acks', acks)}: the task's producer is "
-                    "modelled with acks=all only (Streams sets no acks, and the producer's "
-                    "default is 1 before 3.0): set producer.acks=all")
         problem = TransactionsModel.validate_config(_loop_config(config))
         if problem:
             return problem
@@ -492,15 +502,12 @@ def _given_acks(config: Config) -> int | None:
 
 
 def _producer_acks(config: Config) -> int:
-    """The acks the task's producer runs with: as given, else the idempotent producer's
-    all under exactly_once_v2 (StreamsConfig PRODUCER_EOS_OVERRIDES), else the release's
-    default."""
+    """The acks the task's producer runs with: as given (a value the model covers), else
+    all: the idempotent producer's under exactly_once_v2 (StreamsConfig
+    PRODUCER_EOS_OVERRIDES), the producer's default from 3.0, and what the model runs in
+    place of the default 1 before 3.0, which is not covered (uncovered_under)."""
     given = _given_acks(config)
-    if given is not None:
-        return given
-    if _eos_family(config.kafka["processing.guarantee"]) == EXACTLY_ONCE_V2:
-        return -1
-    return kafka_settings.default_for("acks", config.version)
+    return -1 if given is None else given
 
 
 def _codecs(config: Config) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:

@@ -39,6 +39,7 @@ from kafkacheck.model.cluster.partition import (
 from kafkacheck.model.cluster.replication import (
     DISK_LOSS,
     ISR_UPDATES,
+    controller_read_note,
     elr_note,
     elr_problem,
     with_alter_partition_race,
@@ -1367,6 +1368,16 @@ class ControllerModel(ControllerPresentation, Model):
         elr = elr_note(self.config)
         if elr:
             out.append(elr)
+        read = controller_read_note(self.config)
+        if read:
+            out.append(read)
+        if self.bound["disk_losses"] > 0 and "metadata.log.dir" not in self.config.explicit:
+            # KRaftConfigs.METADATA_LOG_DIR_CONFIG: unset, the metadata log is in the first
+            # of log.dirs, and a replaced disk there takes the node's KRaft log with it.
+            out.append("disk_losses keeps each node's metadata log: that is a layout with "
+                       "metadata.log.dir on another disk; by default it lives in the first "
+                       "log.dirs directory, whose loss also loses the node's KRaft log and "
+                       "meta.properties (a node formatted again), which is not explored")
         min_isr = pt.min_isr_note(self.rules, self.config.kafka_version)
         if min_isr:
             out.append(min_isr)

@@ -219,6 +219,16 @@ class ReplicationModel(Model):
                     f"{config.kafka_version} writes ISR changes at once (isr_updates=atomic)")
         if b.get("lost_alter_responses", 0) > 0 and b.get("isr_updates") != "in-flight":
             return "lost_alter_responses needs --bound isr_updates=in-flight"
+        if b.get("bounces", 0) > 0 and kraft_cluster(config):
+            # 4.0+: every new incarnation leaves its ISRs as it registers
+            # (ClusterControlManager.registerBroker, handleBrokerShutdown); 3.x KRaft refuses
+            # a registration while the old session is valid, and a later one is the
+            # early_registrations race.
+            return ("bounces: a KRaft broker that restarts leaves its ISRs when it registers "
+                    "again, so a quick restart keeping its ISR membership is ZooKeeper's "
+                    "(a --kafka-version before 4.0 without process.roles)"
+                    + ("; KRaft 3.x's late re-registration is --bound early_registrations=1"
+                       if config.version < (4, 0) else ""))
         if b.get("early_registrations", 0) > 0 and not _kraft_before_4(config):
             return ("early_registrations: only a KRaft cluster before 4.0 keeps a broker that "
                     "registers again before it was fenced in its ISRs (4.0 fences it; set "
@@ -911,6 +921,9 @@ class ReplicationModel(Model):
         elr = elr_note(self.config)
         if elr:
             out.append(elr)
+        read = controller_read_note(self.config)
+        if read:
+            out.append(read)
         if not self.slow_followers:
             out.append("slow_followers=none: a running follower never falls out of the ISR "
                        "(slow followers are NOT explored)")
@@ -1095,6 +1108,31 @@ def elr_note(config: Any) -> str | None:
     assumed = feature_level_assumed(
         "eligible.leader.replicas.version", config.explicit, 1, config.kafka_version)
     return text if assumed is None else f"{text}; {assumed}"
+
+
+def controller_read_note(config: Any) -> str | None:
+    """Where a KRaft cluster reads the settings its controllers decide with: a topic
+    config, else the cluster's, else the controller's own static file
+    (ConfigurationControlManager: uncleanLeaderElectionEnabledForTopic from 3.9;
+    maybeGenerateElrSafetyRecords / ActivationRecordsGenerator write the controllers'
+    min.insync.replicas as the cluster default once ELR is on, over a broker's static
+    value).  With dedicated controllers a broker's server.properties reaches neither."""
+    if not kraft_cluster(config) or "controller" in str(config.kafka.get("process.roles", "")):
+        return None
+    keys = []
+    if "min.insync.replicas" in config.explicit and \
+            config.kafka.get("eligible.leader.replicas.version", 0) == 1:
+        keys.append(f"min.insync.replicas={config.kafka['min.insync.replicas']}")
+    if "unclean.leader.election.enable" in config.explicit and config.version >= (3, 9) \
+            and config.kafka.get("unclean.leader.election.enable"):
+        keys.append("unclean.leader.election.enable=true")
+    if not keys:
+        return None
+    return (f"{' and '.join(keys)}: the KRaft controllers read {'them' if len(keys) > 1 else 'it'}"
+            " from the topic's config, the cluster's, or their own server.properties, not a "
+            "broker's (with ELR on they write their own min.insync.replicas as the cluster "
+            "default, over the brokers' static value): checked as the value the topic runs "
+            "with, so set it on the topic or on the controllers")
 
 
 def kraft_cluster(config: Any) -> bool:
