@@ -61,11 +61,18 @@ class EngineRequest:
     @classmethod
     def from_args(cls, args: Any) -> EngineRequest:
         """From parsed CLI arguments; UsageError for anything the engine would not honour."""
+        for option, value in (("--memory-budget", args.memory_budget),
+                              ("--checkpoint", args.checkpoint), ("--resume", args.resume),
+                              ("--graph", args.graph)):
+            if value is not None and not str(value).strip():
+                raise UsageError(f"{option} is empty: give "
+                                 + ("a size such as 512M" if option == "--memory-budget"
+                                    else "a path"))
         request = cls(
             strategy=args.strategy, workers=args.workers, ray=args.ray,
             max_states=args.max_states, max_seconds=args.max_seconds,
             max_depth=args.max_depth, stop_at_first=args.stop_at_first, graph=args.graph,
-            memory_budget=parse_size(args.memory_budget) if args.memory_budget else None,
+            memory_budget=None if args.memory_budget is None else parse_size(args.memory_budget),
             checkpoint=args.checkpoint,
             checkpoint_every=600.0 if args.checkpoint_every is None else args.checkpoint_every,
             resume=args.resume, progress_every=args.progress_every, json=args.json)

@@ -596,6 +596,10 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
         raise UsageError(f"unknown report section {unknown[0]!r}"
                          f"{did_you_mean(unknown[0], sections)} "
                          f"(sections: {', '.join(sorted(sections))})")
+    if not str(out).strip():
+        from kafkacheck.config import UsageError
+
+        raise UsageError("--out is empty: give a folder")
     out = _writable_folder(Path(out))
     try:
         (out / "counterexamples").mkdir(parents=True, exist_ok=True)
@@ -608,9 +612,12 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
     matrices = [m for m in MATRICES if not only or m.id in only]
     sections = []
     data: dict[str, Any] = {"kafkacheck": __version__, "matrices": {}}
+    cut_short = 0  # cells whose run a limit stopped ("unknown"): no verdict, exit 3
     for matrix in matrices:
         tasks = [(row, matrix.columns, matrix.max_states) for row in matrix.rows]
         results = _run_all(tasks, processes or min(2, mp.cpu_count()))
+        cut_short += sum(cell.verdict == "unknown" for rr in results
+                         for cell in rr.cells.values())
         stale = _pages_of(out, matrix.id)
         for rr in results:
             for name, cell in rr.cells.items():
@@ -634,18 +641,24 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
         (out / "seed-claims.md").write_text(text + "\n", encoding="utf-8")
     total = time.monotonic() - started
     rows = sum(len(m.rows) for m in matrices)
+    unknown_text = (f"; {cut_short} cell(s) unknown: their runs were cut short, no verdict"
+                    if cut_short else "")
+    status = 3 if cut_short else 0  # EXIT_INCOMPLETE: a cell without a verdict
     if only and (out / "README.md").exists():
         # Regenerating some sections keeps the others: replace only what was rerun.
         _update_index(out, matrices, sections, data, stamp)
         print(f"reports updated in {out}/ ({', '.join(only)}; {rows} configurations, "
-              f"{claim_runs} claim runs, {seconds_text(total)})")
-        return 0
+              f"{claim_runs} claim runs, {seconds_text(total)}{unknown_text})")
+        return status
+    backing = ("each cell backed by one exhaustive run" if not cut_short else
+               f"each cell backed by one run, exhaustive except {cut_short} cut short "
+               "(unknown)")
     index = "\n".join([
         "# What Kafka guarantees, checked",
         "",
         f"Generated on {stamp} by kafkacheck {__version__} (Python "
-        f"{platform.python_version()}); {rows} configurations, each cell backed by one "
-        f"exhaustive run; regeneration took {seconds_text(total)} on this machine.",
+        f"{platform.python_version()}); {rows} configurations, {backing}; regeneration "
+        f"took {seconds_text(total)} on this machine.",
         "",
         "Every **holds** is relative to the bounds in its row (records, fault budget) and "
         "says how many distinct states the breadth-first search explored to the end; "
@@ -665,5 +678,5 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
     (out / "results.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n",
                                       encoding="utf-8")
     print(f"reports written to {out}/ ({rows} configurations, {claim_runs} claim runs, "
-          f"{seconds_text(total)})")
-    return 0
+          f"{seconds_text(total)}{unknown_text})")
+    return status
