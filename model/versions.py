@@ -135,6 +135,10 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # TransactionCoordinator.abortTimedOutTransactions fences the epoch (prepareFenceProducerEpoch)
     # before aborting: 1.0, and 0.11.0.2 (commit 5bbfd614d00; 1.0.0: def1a768a63).
     "KAFKA-6119": ((1, 0), (((0, 11), 2),)),
+    # Under transaction.version 2 a coordinator fence (a timeout, or InitProducerId over an
+    # ongoing transaction) bumps the epoch once, not twice (TransactionCoordinator
+    # .endTransaction, PR #19910): 4.1, and 4.0.1 (read in kafka_2.13 4.0.0 and 4.0.1).
+    "KAFKA-19367": ((4, 1), (((4, 0), 1),)),
     # KafkaApis.handleWriteTxnMarkersRequest waits for the group coordinator's
     # onTransactionCompleted before it answers (KAFKA-17507, PRs #18168 and #18206): 4.0,
     # and 3.9.1.

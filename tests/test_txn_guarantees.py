@@ -352,3 +352,13 @@ def test_the_must_show_size_with_the_transaction_log_on_two_brokers_holds_exhaus
     assert result.result == "holds" and result.complete
     assert result.distinct_states == 4_809_070 and result.generated_states == 15_845_043
     assert result.coverage["Crash"] > 0 and result.coverage["LastLeaderElect"] > 0
+
+
+@pytest.mark.parametrize("release,states", [("4.0", 61), ("4.0.1", 57), ("4.1", 57)])
+def test_kafka_4_0_0_fences_a_timed_out_producer_that_4_0_1_lets_abort(release, states):
+    # KAFKA-19367: the application's abort after the coordinator's timeout abort is a
+    # retry from 4.0.1 (answered NONE), a fenced epoch on 4.0.0.
+    model = make_model("transactions", TXN, kafka_version=release, instances=1,
+                       partitions=1, timeouts=1, aborts=1)
+    assert model.protocol.name.endswith("twice)") == (release == "4.0")
+    assert breadth_first(model).distinct_states == states

@@ -161,3 +161,17 @@ def test_first_write_needs_nothing_before_kip_890_is_verified_in_part_1_added_in
     assert tc.EpochPerTransaction().first_write(meta, 0, 1) == tc.APPENDING
     assert tc.EpochPerTransaction().first_write(tc.TxnMeta(tc.ONGOING, 1, 1), 0, 1) == \
         tc.PRODUCER_FENCED
+
+
+def test_kafka_4_0_0_fences_twice_so_a_timed_out_producers_abort_is_fenced():
+    """KAFKA-19367 (4.1, 4.0.1): before it a version 2 fence bumped the epoch twice
+    (prepareFenceProducerEpoch, then prepareAbortOrCommit on the fenced epoch)."""
+    ongoing = tc.TxnMeta(tc.ONGOING, 3, 1)
+    assert tc.DoubleFenceBump().timeout_record(0, ongoing) == tc.prepare_record(0, False, 5)
+    assert tc.EpochPerTransaction().timeout_record(0, ongoing) == tc.prepare_record(0, False, 4)
+    # The producer, still at epoch 3, aborts after the coordinator's abort completed.
+    assert tc.EpochPerTransaction().end_request(0, tc.TxnMeta(tc.COMPLETE_ABORT, 4, 0), False,
+                                                3, False) == (tc.NONE, None)
+    assert tc.DoubleFenceBump().end_request(0, tc.TxnMeta(tc.COMPLETE_ABORT, 5, 0), False,
+                                            3, False) == (tc.PRODUCER_FENCED, None)
+    assert type(tc.protocol_for(2, True, kafka_19367=False)) is tc.DoubleFenceBump

@@ -422,7 +422,9 @@ class TransactionsModel(Model):
         base = type(tc.protocol_for(self.tv, self.verification,
                                     kip360=has_fix(self.config.kafka_version, "KAFKA-8710"),
                                     kafka_6119=has_fix(self.config.kafka_version,
-                                                       "KAFKA-6119")))
+                                                       "KAFKA-6119"),
+                                    kafka_19367=has_fix(self.config.kafka_version,
+                                                        "KAFKA-19367")))
         if self.protocol_mixins:
             base = type("MutatedProtocol", (*self.protocol_mixins, base), {})
         return base()
@@ -1732,6 +1734,8 @@ def _codecs(config: Config, bumps: int = 1, *, restarts: int = 0,
         inits = instances + (instances - 1) + instances * failovers
     # ``bumps``: per transaction, the EndTxn bump, the client's, or (a test hybrid) both.
     epochs = inits + b["timeouts"] + bumps * cycles if transactional else 1
+    if transactional and tv2 and not has_fix(config.kafka_version, "KAFKA-19367"):
+        epochs += inits + b["timeouts"]  # 4.0.0: each fence bumps twice
     if tv2 and transactional:
         seqs = 1
     elif loop:

@@ -15,9 +15,9 @@ Complete): replaying them gives the same metadata as Kafka's full-snapshot recor
 per change, like the partition rules: the base is transactions before KIP-890 (Kafka
 0.11 to 3.5: client-side AddPartitionsToTxn, one epoch for many transactions);
 ``VerifiedFirstWrite`` is KIP-890 part 1 (3.6, ``transaction.partition.verification
-.enable``); ``EpochPerTransaction`` is KIP-890 part 2 (``transaction.version=2``, 4.0);
-``NoClientEpochBump`` (before 2.5, KIP-360) and ``Before6119`` (0.11.0.0 and 0.11.0.1)
-are the older releases.
+.enable``); ``EpochPerTransaction`` is KIP-890 part 2 (``transaction.version=2``, 4.0), and
+``DoubleFenceBump`` its 4.0.0 fence (KAFKA-19367); ``NoClientEpochBump`` (before 2.5,
+KIP-360) and ``Before6119`` (0.11.0.0 and 0.11.0.1) are the older releases.
 """
 
 from __future__ import annotations
@@ -345,6 +345,19 @@ class EpochPerTransaction(VerifiedFirstWrite):
         return True
 
 
+class DoubleFenceBump(EpochPerTransaction):
+    """Kafka 4.0.0, before KAFKA-19367 (4.1, and 4.0.1): a fence under version 2 bumps the
+    epoch twice.  prepareFenceProducerEpoch moves it one up, endTransaction (TV2) sets that
+    as the metadata's epoch, and prepareAbortOrCommit bumps it again: a timed-out or
+    fenced producer's EndTxn then finds its epoch two below and is fenced, never taken as
+    a retry (read in kafka_2.13 4.0.0 and 4.0.1, TransactionCoordinator.endTransaction)."""
+
+    name = "transaction.version 2 before KAFKA-19367 (a fence bumps the epoch twice)"
+
+    def fence_record(self, tid: int, meta: TxnMeta) -> TxnRecord:
+        return prepare_record(tid, False, meta.epoch + 2)
+
+
 class NoClientEpochBump(TxnProtocol):
     """Kafka 0.11 to 2.4: a failed batch is an abortable error and the producer keeps its
     epoch (the client's bump on a failed batch came with KAFKA-8805 / KIP-360 in 2.5)."""
@@ -371,13 +384,15 @@ class Before6119(NoClientEpochBump):
 
 
 def protocol_for(transaction_version: int, verification: bool,
-                 kip360: bool = True, kafka_6119: bool = True) -> TxnProtocol:
+                 kip360: bool = True, kafka_6119: bool = True,
+                 kafka_19367: bool = True) -> TxnProtocol:
     """The protocol a cluster runs: transaction.version 2 is KIP-890 part 2 (which always
-    asks the coordinator); below it, partition verification follows the broker setting,
-    before 2.5 (``kip360`` false) the client does not bump its epoch, and before
-    KAFKA-6119 (0.11.0.0 and 0.11.0.1, all before 2.5) neither does a timeout abort."""
+    asks the coordinator; before KAFKA-19367, 4.0.0, its fence bumps the epoch twice);
+    below it, partition verification follows the broker setting, before 2.5 (``kip360``
+    false) the client does not bump its epoch, and before KAFKA-6119 (0.11.0.0 and
+    0.11.0.1, all before 2.5) neither does a timeout abort."""
     if transaction_version >= 2:
-        return EpochPerTransaction()
+        return EpochPerTransaction() if kafka_19367 else DoubleFenceBump()
     if verification:
         return VerifiedFirstWrite()
     if not kafka_6119:
