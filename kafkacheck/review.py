@@ -902,6 +902,14 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
               "own a partition for a while whatever the settings (kafkacheck check "
               + ("group-consumer --bound pauses=1, or --bound rebalance_timeouts=1)" if kip848
                  else "group --bound pauses=1, or --bound records=1 --bound poll_timeouts=1)"))
+    if not kip848 and settings.get("group.instance.id", "").strip():
+        # KIP-345: a second process with the same id replaces the member without a
+        # rebalance; the first is fenced only at its next request
+        # (updateStaticMemberThenRebalanceOrCompleteJoin).
+        zombie += ("; and no second process runs with the same group.instance.id (a "
+                   "restart overlapping the old process): it takes the member's partitions "
+                   "while the old one still processes them (kafkacheck check group --set "
+                   "group.instance.id=ID --bound duplicate_instances=1)")
     guarantees.append(Guarantee(
         "one-owner", "No partition has two owners through consumer crashes, restarts and the "
         f"rebalances they cause{label}{where}", model,

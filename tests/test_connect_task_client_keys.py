@@ -81,3 +81,13 @@ def test_before_2_3_there_are_no_overrides_and_the_worker_ignores_them():
     run = _sink({"consumer.override.session.timeout.ms": "1000"}, "2.2")
     assert run.distinct_states == _sink({}, "2.2").distinct_states
     assert any("do not exist before Kafka 2.3" in n for n in run.model.notes())
+
+
+def test_errors_tolerance_all_without_a_bad_record_is_not_covered():
+    # Was HOLDS: with bad_records=0 no record fails conversion, so tolerating failures
+    # changes nothing in the run (session 29's client review).
+    run = check({"errors.tolerance": "all"}, model="sink")
+    assert run.result == "incomplete"
+    assert dict(run.model.config.uncovered) == {"errors.tolerance": "all"}
+    explored = check({"errors.tolerance": "all"}, model="sink", bounds={"bad_records": 1})
+    assert explored.result == "violated" and explored.violation("SinkNoLoss") is not None

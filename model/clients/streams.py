@@ -215,6 +215,18 @@ class StreamsModel(TransactionsModel):
             return (f"the streams model starts at Kafka 0.11: it runs the application on "
                     "the transactions model's loop (KIP-98 log format and producer state), "
                     f"which Kafka {config.kafka_version} does not have")
+        if _eos_family(config.kafka["processing.guarantee"]) == EXACTLY_ONCE_V2:
+            # PRODUCER_EOS_OVERRIDES set enable.idempotence=true: the KafkaProducer then
+            # refuses any acks but all (ProducerConfig, explicit idempotence).
+            for key in ("producer.acks", "acks"):
+                text = config.not_modelled.get(key)
+                if text is not None:
+                    if kafka_settings.SETTINGS["acks"].value_of(str(text)) != -1:
+                        return (f"ConfigException: {key}={text} with processing.guarantee="
+                                f"{config.kafka['processing.guarantee']}: Must set acks to "
+                                "all in order to use the idempotent producer (Streams sets "
+                                "enable.idempotence=true)")
+                    break
         problem = TransactionsModel.validate_config(_loop_config(config))
         if problem:
             return problem
