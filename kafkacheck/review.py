@@ -504,9 +504,39 @@ def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
     """A producer per Streams or Connect file that sets the acks of the producer it runs,
     for the replication guarantees (the producer guarantees read producer files only)."""
     out: list[ConfigFile | None] = []
+    policies = {f.values["connector.client.config.override.policy"].strip()
+                for f in files if f.role == "connect-worker"
+                and "connector.client.config.override.policy" in f.values}
     for f in files:
         for prefix in EMBEDDED_PRODUCER_PREFIXES.get(f.role, ()):
+            if prefix + "acks" in f.values and f.role == "connector":
+                refusing = sorted(p for p in policies
+                                  if p.removeprefix("org.apache.kafka.connect.connector.policy.")
+                                  .removesuffix("ConnectorClientConfigOverridePolicy")
+                                  in ("None", "Principal"))
+                if refusing:
+                    # AbstractHerder.validateClientOverrides: the connector is refused.
+                    raise UsageError(
+                        f"{f.path}: the worker's connector.client.config.override.policy="
+                        f"{refusing[0]} does not allow {prefix}acks, so Kafka refuses this "
+                        "connector")
+                sink = any(k in f.values for k in ("topics", "topics.regex"))
+                if sink and not f.values.get("errors.deadletterqueue.topic.name", "").strip():
+                    # Worker.sinkTaskReporters: a sink task has a producer only for its
+                    # dead-letter queue; none writes the data topic.
+                    break
             if prefix + "acks" in f.values:
+                acks = f.values[prefix + "acks"].strip().lower()
+                guarantee = f.values.get("processing.guarantee", "").strip()
+                if f.role == "streams" and guarantee.startswith("exactly_once") \
+                        and acks not in ("all", "-1"):
+                    # PRODUCER_EOS_OVERRIDES set enable.idempotence=true: KafkaProducer
+                    # refuses any other acks, so the application never starts.
+                    raise UsageError(
+                        f"{f.path}: Kafka refuses this Streams configuration: "
+                        f"ConfigException: {prefix}acks={acks} with processing.guarantee="
+                        f"{guarantee}: Must set acks to all in order to use the idempotent "
+                        "producer (Streams sets enable.idempotence=true)")
                 why = (f"{prefix}acks of a {f.role} file" if prefix else
                        f"acks of a {f.role} file (StreamsConfig passes a bare producer key "
                        "to its producer)")

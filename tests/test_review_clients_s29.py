@@ -22,3 +22,48 @@ def test_a_static_member_names_the_duplicate_instance_it_does_not_explore(tmp_pa
                and "--bound duplicate_instances=1" in a for a in owner["assumptions"])
     assert "a second process with the same group.instance.id" in \
         owner["fault_model"]["not_explored"]
+
+
+def _files(tmp_path, **texts: str) -> list[str]:
+    out = []
+    for name, text in texts.items():
+        role, _, stem = name.rpartition("_")
+        (tmp_path / f"{stem}.properties").write_text(text)
+        out.append(f"{role}:{tmp_path / f'{stem}.properties'}" if role
+                   else str(tmp_path / f"{stem}.properties"))
+    return out
+
+
+TOPIC = "replication.factor=3\nmin.insync.replicas=2\n"
+
+
+def test_a_streams_exactly_once_file_with_acks_1_is_refused_as_kafka_refuses_it(tmp_path,
+                                                                                 capsys):
+    # Was VIOLATED with a counterexample: Streams sets enable.idempotence=true under
+    # exactly_once_v2, so the KafkaProducer refuses acks=1 and the application never starts.
+    files = _files(tmp_path, s=("application.id=app\nbootstrap.servers=x:9092\n"
+                                "processing.guarantee=exactly_once_v2\nacks=1\n"),
+                   topic_t=TOPIC)
+    assert main(["review", *files]) == 2
+    assert "Must set acks to all in order to use the idempotent producer" in \
+        capsys.readouterr().err
+
+
+def test_a_connector_override_the_workers_policy_refuses_is_an_error_and_a_sink_has_none(
+        tmp_path, capsys):
+    worker = ("bootstrap.servers=x:9092\ngroup.id=connect\nconfig.storage.topic=c\n"
+              "offset.storage.topic=o\nstatus.storage.topic=s\nkey.converter=a.B\n"
+              "value.converter=a.B\nconnector.client.config.override.policy=None\n")
+    source = ("name=src\nconnector.class=org.apache.kafka.connect.file."
+              "FileStreamSourceConnector\nproducer.override.acks=1\ntopic=orders\n")
+    files = _files(tmp_path, w=worker, k=source, topic_t=TOPIC)
+    assert main(["review", *files]) == 2
+    assert "policy=None does not allow producer.override.acks" in capsys.readouterr().err
+    # A sink connector without a dead-letter queue runs no producer: its override is not
+    # the acks anything writes the topic with.
+    sink = ("name=snk\nconnector.class=io.confluent.connect.jdbc.JdbcSinkConnector\n"
+            "topics=orders\nproducer.override.acks=0\n")
+    main(["review", *_files(tmp_path, k=sink, topic_t=TOPIC), "--json", "--no-fix"])
+    data = json.loads(capsys.readouterr().out)
+    crash = next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-crash")
+    assert crash["settings"].get("acks") != "0"
