@@ -907,7 +907,9 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
         "processing each batch")]
     if retention:
         notes.append("retention may delete records the group has not read yet (the topic "
-                     "deletes old segments)")
+                     "deletes old segments); a record deleted before anyone read it is not "
+                     "counted as owed: a consumer lagging past retention loses it whatever "
+                     "its settings, and the check asks only about the records it could read")
     bounds: dict[str, Any] = {"consumers": 2, "records": 2, "crashes": 1,
                               "retention": 1 if retention else 0}
     if kip848:
