@@ -146,6 +146,17 @@ def _refused(role: str, key: str, text: str, version: tuple[int, int]) -> str | 
     release's own validator is stricter than the catalogue's (settings.REFUSED_SINCE)."""
     if key == "bootstrap.servers" and role not in _REQUIRE_BOOTSTRAP:
         return None
+    if key.endswith("partition.assignment.strategy"):
+        # ConsumerPartitionAssignor.getAssignorInstances loads each entry as a class
+        # (Utils.loadClass): the short names `check --set` takes are no class.
+        for item in (i.strip() for i in text.split(",")):
+            if item and "." not in item:
+                known = kafka_settings.ASSIGNOR_CLASSES.get(item.lower()) or next(
+                    (c for c in kafka_settings.ASSIGNOR_CLASSES.values()
+                     if c.rsplit(".", 1)[1].lower() == item.lower()), None)
+                return (f"Kafka cannot load class {item!r} (ConsumerPartitionAssignor"
+                        ".getAssignorInstances)"
+                        + (f": give its class name, {known}" if known else ""))
     return kafka_settings.refused_in(key, catalogue.java_trim(text), version)
 
 

@@ -250,7 +250,8 @@ def test_review_answers_no_group_guarantee_for_a_kip848_consumer_with_classic_ke
 
 def test_review_checks_the_session_timeout_against_the_broker_file(capsys, tmp_path):
     consumer = ("c.properties", "group.id=g\nauto.offset.reset=earliest\n"
-                "partition.assignment.strategy=cooperative-sticky\nsession.timeout.ms=3000\n"
+                "partition.assignment.strategy=org.apache.kafka.clients.consumer."
+                "CooperativeStickyAssignor\nsession.timeout.ms=3000\n"
                 "heartbeat.interval.ms=1000\n")
     code, out = _review(capsys, tmp_path, consumer)
     assert code == 3 and "INVALID_SESSION_TIMEOUT" in out and "[HOLDS]" not in out

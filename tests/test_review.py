@@ -118,7 +118,8 @@ def test_a_file_whose_keys_do_not_say_its_role_asks_for_it(tmp_path, capsys):
 def test_a_safe_consumer_holds_and_exits_0(tmp_path, capsys):
     consumer = tmp_path / "consumer.properties"
     consumer.write_text("group.id=g\nauto.offset.reset=earliest\n"
-                        "partition.assignment.strategy=cooperative-sticky\n")
+                        "partition.assignment.strategy=org.apache.kafka.clients.consumer."
+                        "CooperativeStickyAssignor\n")
     code, out, _ = run(capsys, "review", str(consumer))
     assert code == 0, out
     assert out.count("[HOLDS]") == 2 and "[VIOLATED]" not in out

@@ -67,3 +67,16 @@ def test_a_connector_override_the_workers_policy_refuses_is_an_error_and_a_sink_
     data = json.loads(capsys.readouterr().out)
     crash = next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-crash")
     assert crash["settings"].get("acks") != "0"
+
+
+def test_an_assignor_short_name_in_a_file_is_refused_as_kafka_cannot_load_it(tmp_path,
+                                                                             capsys):
+    # Was HOLDS: `check --set` takes range and RangeAssignor; a consumer's file holds class
+    # names (ConsumerPartitionAssignor.getAssignorInstances loads each one).
+    for value in ("range", "RangeAssignor"):
+        files = _files(tmp_path, c=("key.deserializer=a.B\nvalue.deserializer=a.B\n"
+                                    f"group.id=g\npartition.assignment.strategy={value}\n"))
+        assert main(["review", *files]) == 2
+        assert (f"Kafka cannot load class {value!r} (ConsumerPartitionAssignor"
+                ".getAssignorInstances): give its class name, "
+                "org.apache.kafka.clients.consumer.RangeAssignor") in capsys.readouterr().err
