@@ -208,13 +208,14 @@ def fingerprint_text(result: CheckResult) -> str:
     return f"fingerprint collision probability {p:.1e}"
 
 
-def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
-    """The full human-readable result of a run."""
-    model = result.model
+def settings_lines(model: Model) -> list[str]:
+    """The settings a run's header shows: the model's key settings, the others given, and
+    the values Kafka puts in force over what was given or defaulted."""
+    from kafkacheck.config import overridden_settings
+
     cfg = model.config
-    lines = [f"kafkacheck {__version__} - model {model.name} ({result.engine}), "
-             f"{model.subject or f'Kafka {cfg.kafka_version}'}"]
     shown = [k for k in model.key_settings if k in cfg.kafka] or list(cfg.kafka)
+    lines = []
     settings = ", ".join(f"{k}={v}" for k, v in cfg.kafka_text().items() if k in shown)
     if settings:
         lines.append(f"settings: {settings}")
@@ -222,14 +223,27 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
               if k not in shown and k in cfg.explicit]
     if others:
         lines.append(f"other settings: {', '.join(others)}")
-    from kafkacheck.config import overridden_settings
-
     for key, (given, effective) in overridden_settings(model).items():
         how = "given" if key in cfg.explicit else "default"
         lines.append(f"in effect: {key}={effective} ({how}: {given})")
+    return lines
+
+
+def bounds_line(model: Model) -> str:
+    """The bounds a run explored, as its header shows them."""
+    bounds = ", ".join(f"{k}={v}" for k, v in model.config.bounds.items())
+    return f"bounds: {bounds or 'none'}"
+
+
+def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
+    """The full human-readable result of a run."""
+    model = result.model
+    cfg = model.config
+    lines = [f"kafkacheck {__version__} - model {model.name} ({result.engine}), "
+             f"{model.subject or f'Kafka {cfg.kafka_version}'}"]
+    lines.extend(settings_lines(model))
     lines.extend(setting_lines(model, result.uncovered_settings))
-    bounds = ", ".join(f"{k}={v}" for k, v in cfg.bounds.items())
-    lines.append(f"bounds: {bounds or 'none'}")
+    lines.append(bounds_line(model))
     for note in model.notes():
         lines.append(f"note: {note}")
     if result.symmetry:

@@ -585,13 +585,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     model = cls(config)
     by_name = {p.name: p for p in model.properties()}
     select_properties(model, args.props)  # --property: replay only these; a typo is named
-    print(f"replay: model {model.name}, Kafka {config.kafka_version}")
-    print("settings: " + (", ".join(f"{k}={v}" for k, v in config.kafka_text().items())
-                          or "(none)"))
-    print("bounds: " + ", ".join(f"{k}={v}" for k, v in config.bounds.items()))
-    if config.uncovered:
-        from kafkacheck.explorer.render import uncovered_text
+    from kafkacheck.explorer.render import bounds_line, settings_lines, uncovered_text
 
+    print("\n".join([f"replay: model {model.name}, Kafka {config.kafka_version}",
+                     *settings_lines(model), bounds_line(model)]))
+    if config.uncovered:
         print(f"NOT COVERED: {uncovered_text(model, config.uncovered)}; no verdict until the "
               "model covers it (no trace replayed)")
         return EXIT_INCOMPLETE

@@ -465,10 +465,13 @@ def _run_all(tasks: list[tuple[Row, Sequence[str], int]], processes: int) -> lis
         return pool.map(run_row, tasks, chunksize=1)
 
 
-def _writable_folder(out: Path) -> Path:
+def _writable_folder(given: str | Path) -> Path:
     """The output folder, checked before any work: a folder we can write, or creatable."""
     from kafkacheck.config import UsageError
 
+    if not str(given).strip():
+        raise UsageError("--out is empty: give a folder")
+    out = Path(given)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: not a folder")
     probe = out
@@ -596,11 +599,7 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
         raise UsageError(f"unknown report section {unknown[0]!r}"
                          f"{did_you_mean(unknown[0], sections)} "
                          f"(sections: {', '.join(sorted(sections))})")
-    if not str(out).strip():
-        from kafkacheck.config import UsageError
-
-        raise UsageError("--out is empty: give a folder")
-    out = _writable_folder(Path(out))
+    out = _writable_folder(out)
     try:
         (out / "counterexamples").mkdir(parents=True, exist_ok=True)
     except OSError as exc:

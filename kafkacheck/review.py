@@ -514,6 +514,9 @@ EMBEDDED_PRODUCER_PREFIXES = {"streams": ("producer.", ""), "connect-worker": ("
 def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
     """A producer per Streams or Connect file that sets the acks of the producer it runs,
     for the replication guarantees (the producer guarantees read producer files only)."""
+    from kafkacheck.model.clients.connect_clients import policy_alias, refuses_override
+    from kafkacheck.model.clients.streams import eos_acks_problem
+
     out: list[ConfigFile | None] = []
     policies = {f.values["connector.client.config.override.policy"].strip()
                 for f in files if f.role == "connect-worker"
@@ -521,10 +524,8 @@ def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
     for f in files:
         for prefix in EMBEDDED_PRODUCER_PREFIXES.get(f.role, ()):
             if prefix + "acks" in f.values and f.role == "connector":
-                refusing = sorted(p for p in policies
-                                  if p.removeprefix("org.apache.kafka.connect.connector.policy.")
-                                  .removesuffix("ConnectorClientConfigOverridePolicy")
-                                  in ("None", "Principal"))
+                refusing = sorted(p for p in map(policy_alias, policies)
+                                  if refuses_override(p, "acks"))
                 if refusing:
                     # AbstractHerder.validateClientOverrides: the connector is refused.
                     raise UsageError(
@@ -537,17 +538,12 @@ def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
                     # dead-letter queue; none writes the data topic.
                     break
             if prefix + "acks" in f.values:
-                acks = f.values[prefix + "acks"].strip().lower()
-                guarantee = f.values.get("processing.guarantee", "").strip()
-                if f.role == "streams" and guarantee.startswith("exactly_once") \
-                        and acks not in ("all", "-1"):
-                    # PRODUCER_EOS_OVERRIDES set enable.idempotence=true: KafkaProducer
-                    # refuses any other acks, so the application never starts.
-                    raise UsageError(
-                        f"{f.path}: Kafka refuses this Streams configuration: "
-                        f"ConfigException: {prefix}acks={acks} with processing.guarantee="
-                        f"{guarantee}: Must set acks to all in order to use the idempotent "
-                        "producer (Streams sets enable.idempotence=true)")
+                problem = f.role == "streams" and eos_acks_problem(
+                    f.values.get("processing.guarantee", "").strip(), prefix + "acks",
+                    f.values[prefix + "acks"].strip())
+                if problem:
+                    raise UsageError(f"{f.path}: Kafka refuses this Streams configuration: "
+                                     f"{problem}")
                 why = (f"{prefix}acks of a {f.role} file" if prefix else
                        f"acks of a {f.role} file (StreamsConfig passes a bare producer key "
                        "to its producer)")

@@ -21,16 +21,27 @@ def overrides_exist(version: tuple[int, int]) -> bool:
     return version >= (2, 3)
 
 
-def override_policy(config: Config) -> str:
-    """The worker's policy by its alias: None, All, Principal, or the class named
-    (WorkerConfig.CONNECTOR_CLIENT_POLICY_CLASS_DEFAULT: None before 3.0, All from 3.0)."""
-    given = config.setting(POLICY)
-    if given is None:
-        return "All" if config.version >= (3, 0) else "None"
-    name = str(given).strip()
+def policy_alias(text: str) -> str:
+    """A policy as its alias: None, All, Principal, or the class named."""
+    name = text.strip()
     if name.startswith(_POLICY_PACKAGE) and name.endswith("ConnectorClientConfigOverridePolicy"):
         name = name[len(_POLICY_PACKAGE):-len("ConnectorClientConfigOverridePolicy")]
     return name
+
+
+def override_policy(config: Config) -> str:
+    """The worker's policy by its alias (WorkerConfig.CONNECTOR_CLIENT_POLICY_CLASS_DEFAULT:
+    None before 3.0, All from 3.0)."""
+    given = config.setting(POLICY)
+    if given is None:
+        return "All" if config.version >= (3, 0) else "None"
+    return policy_alias(str(given))
+
+
+def refuses_override(policy: str, key: str) -> bool:
+    """Whether the built-in ``policy`` (an alias) refuses the override of client ``key``:
+    None refuses every one, Principal all but its ALLOWED_CONFIG."""
+    return policy == "None" or (policy == "Principal" and key not in PRINCIPAL_ALLOWED)
 
 
 def override_problem(config: Config) -> str | None:
@@ -39,12 +50,9 @@ def override_problem(config: Config) -> str | None:
     if not overrides_exist(config.version):
         return None
     policy = override_policy(config)
-    if policy not in ("None", "Principal"):
-        return None
     for key in sorted(config.explicit):
         prefix = next((p for p in OVERRIDE_PREFIXES if key.startswith(p)), None)
-        if prefix is None or (policy == "Principal"
-                              and key[len(prefix):] in PRINCIPAL_ALLOWED):
+        if prefix is None or not refuses_override(policy, key[len(prefix):]):
             continue
         default = " (its default before 3.0, KIP-722)" if config.setting(POLICY) is None else ""
         return (f"{key}: the worker's {POLICY}={policy}{default} does not allow this "

@@ -297,7 +297,7 @@ class SinkModel(GroupModel):
                 "at any moment after put(), which covers every value",
                 "enable.auto.commit=false and auto.offset.reset=earliest, as the worker sets "
                 "them for a sink task's consumer",
-                *(f"the task consumer runs {name}={_text(value)} (from consumer.{name} or "
+                *(f"the task consumer runs {name}={value} (from consumer.{name} or "
                   f"consumer.override.{name})"
                   for name in TASK_CONSUMER_READ
                   if (value := task_client_value(self.config, "consumer", name)) is not None),
@@ -344,11 +344,6 @@ class SinkModel(GroupModel):
 _SINK_CONSUMER = (("enable.auto.commit", "false"), ("auto.offset.reset", "earliest"))
 
 
-def _text(value: Any) -> str:
-    """A value from config.not_modelled (catalogue-parsed: a list is joined) as text."""
-    return str(value)
-
-
 def _put_at(values: tuple[int, ...], k: int, value: int) -> tuple[int, ...]:
     return values[:k] + (value,) + values[k + 1:]
 
@@ -357,11 +352,11 @@ def _group_config(config: Config, commit: str) -> Config:
     """The group model's configuration of these sink tasks, as the worker sets it."""
     b = config.bounds
     settings = list(_SINK_CONSUMER)
-    settings += [(name, _text(value)) for name in TASK_CONSUMER_READ
+    settings += [(name, str(value)) for name in TASK_CONSUMER_READ
                  if (value := task_client_value(config, "consumer", name)) is not None]
     # The broker's range the group model checks the session timeout against
     # (consumer_config.py), and its group protocols.
-    settings += [(name, _text(config.not_modelled[name]))
+    settings += [(name, str(config.not_modelled[name]))
                  for name in ("group.min.session.timeout.ms", "group.max.session.timeout.ms",
                               "group.coordinator.rebalance.protocols")
                  if name in config.not_modelled]

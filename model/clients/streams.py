@@ -215,18 +215,10 @@ class StreamsModel(TransactionsModel):
             return (f"the streams model starts at Kafka 0.11: it runs the application on "
                     "the transactions model's loop (KIP-98 log format and producer state), "
                     f"which Kafka {config.kafka_version} does not have")
-        if _eos_family(config.kafka["processing.guarantee"]) == EXACTLY_ONCE_V2:
-            # PRODUCER_EOS_OVERRIDES set enable.idempotence=true: the KafkaProducer then
-            # refuses any acks but all (ProducerConfig, explicit idempotence).
-            for key in ("producer.acks", "acks"):
-                text = config.not_modelled.get(key)
-                if text is not None:
-                    if kafka_settings.SETTINGS["acks"].value_of(str(text)) != -1:
-                        return (f"ConfigException: {key}={text} with processing.guarantee="
-                                f"{config.kafka['processing.guarantee']}: Must set acks to "
-                                "all in order to use the idempotent producer (Streams sets "
-                                "enable.idempotence=true)")
-                    break
+        acks = _acks_key(config)
+        problem = acks and eos_acks_problem(config.kafka["processing.guarantee"], *acks)
+        if problem:
+            return problem
         problem = TransactionsModel.validate_config(_loop_config(config))
         if problem:
             return problem
@@ -500,17 +492,33 @@ def _loop_config(config: Config) -> Config:
                         kafka_version=config.kafka_version)
 
 
+def _acks_key(config: Config) -> tuple[str, str] | None:
+    """The key and text of the acks given for the task's producer
+    (StreamsConfig.getProducerConfigs: a producer.-prefixed key over a bare one)."""
+    return next(((key, str(config.not_modelled[key])) for key in ("producer.acks", "acks")
+                 if key in config.not_modelled), None)
+
+
 def _given_acks(config: Config) -> int | None:
-    """The acks given for the task's producer (StreamsConfig.getProducerConfigs: a
-    producer.-prefixed key over a bare one); None when none is, or when the run does not
+    """The acks given for the task's producer; None when none is, or when the run does not
     cover the value given (it then runs the release's behaviour, as for any setting not
     covered)."""
-    for key in ("producer.acks", "acks"):
-        if key in config.not_modelled:
-            if key in config.uncovered:
-                return None
-            return kafka_settings.SETTINGS["acks"].value_of(str(config.not_modelled[key]))
-    return None
+    given = _acks_key(config)
+    if given is None or given[0] in config.uncovered:
+        return None
+    return kafka_settings.SETTINGS["acks"].value_of(given[1])
+
+
+def eos_acks_problem(guarantee: str, key: str, text: str) -> str | None:
+    """Why the task's producer is never built under an exactly-once ``guarantee`` with
+    ``key=text``: PRODUCER_EOS_OVERRIDES set enable.idempotence=true, and the
+    KafkaProducer then refuses any acks but all (ProducerConfig, explicit idempotence)."""
+    if _eos_family(guarantee) != EXACTLY_ONCE_V2 or \
+            kafka_settings.SETTINGS["acks"].value_of(text) == -1:
+        return None
+    return (f"ConfigException: {key}={text} with processing.guarantee={guarantee}: Must set "
+            "acks to all in order to use the idempotent producer (Streams sets "
+            "enable.idempotence=true)")
 
 
 def _producer_acks(config: Config) -> int:
