@@ -9,7 +9,13 @@ from typing import Any
 from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, FaultModel, Model
-from kafkacheck.model.settings import brings_fault, fault_bound, render_uncovered, setting_of
+from kafkacheck.model.settings import (
+    brings_fault,
+    fault_bound,
+    names_custom_class,
+    render_uncovered,
+    setting_of,
+)
 from kafkacheck.properties.base import Property
 
 _MERMAID_UNSAFE = str.maketrans({";": ",", "#": "no. ", "\n": " ", ":": " "})
@@ -77,6 +83,8 @@ def uncovered_text(model: Model, uncovered: Mapping[str, Any]) -> str:
         setting = setting_of(name)
         roles = " and ".join(setting.semantics)
         reason = model.uncovered_reason(name, value)
+        if reason is None and names_custom_class(value):
+            reason = "a class of your own, which the model does not run"
         if reason or name in model.settings:
             why = reason or "value not modelled"
         elif setting.name in model.settings:  # a prefixed key: set the model's own

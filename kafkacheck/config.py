@@ -448,6 +448,16 @@ def _catalogue_value(key: str, text: str) -> Any:
     return value
 
 
+def _custom_value(setting: kafka_settings.Setting, text: str,
+                  version: versions.Version) -> Any:
+    """The parsed value when it names a class of the user's (a custom assignor), else None."""
+    try:
+        value = setting.value_in(text, version)
+    except (kafka_settings.AbsentInRelease, kafka_settings.SettingError):
+        return None
+    return value if kafka_settings.names_custom_class(value) else None
+
+
 def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
                      kafka: Mapping[str, Any],
                      version: versions.Version) -> tuple[set[str], dict[str, Any]]:
@@ -472,7 +482,12 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
             continue
         if setting.name in model_cls.client_forced(kafka, prefix) or (
                 not bare and model_cls.reads_client_key(key)):
-            same.add(key)
+            custom = _custom_value(setting, text, version)
+            if custom is not None and setting.name not in model_cls.client_forced(kafka,
+                                                                                  prefix):
+                differ[key] = custom  # a class of the user's the model's client cannot run
+            else:
+                same.add(key)
             continue
         try:
             value = setting.value_in(text, version)

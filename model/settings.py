@@ -12,6 +12,7 @@ the newest release modelled (the doc section "Configuration" of kafka.apache.org
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -168,6 +169,25 @@ def _optional_text(text: str) -> str | None:
     return text or None
 
 
+class CustomClass(str):
+    """A class of the user's that Kafka loads by name (a custom assignor or partitioner):
+    valid, and never covered by a model reading its setting, which runs Kafka's own."""
+
+
+_JAVA_CLASS = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+")
+
+
+def _custom_class(name: str) -> CustomClass | None:
+    """``name`` as a custom class when it has a package, as a class Kafka can load needs."""
+    return CustomClass(name) if _JAVA_CLASS.fullmatch(name) else None
+
+
+def names_custom_class(value: Any) -> bool:
+    """Whether a parsed value is or lists a custom class (settings.uncovered)."""
+    items = value if isinstance(value, tuple) else (value,)
+    return any(isinstance(item, CustomClass) for item in items)
+
+
 ASSIGNOR_CLASSES = {
     "range": "org.apache.kafka.clients.consumer.RangeAssignor",
     "roundrobin": "org.apache.kafka.clients.consumer.RoundRobinAssignor",
@@ -189,11 +209,12 @@ def _assignors(text: str) -> tuple[str, ...]:
             _ASSIGNOR_BY_CLASS.get(name)
             or _ASSIGNOR_BY_SIMPLE.get(name.lower())
             or (name.lower() if name.lower() in ASSIGNOR_CLASSES else None)
+            or _custom_class(name)
         )
         if short is None:
             raise SettingError(
-                "unknown assignor (expected range, roundrobin, sticky, cooperative-sticky "
-                "or their class names)"
+                "unknown assignor (expected range, roundrobin, sticky, cooperative-sticky, "
+                "their class names, or a class of your own named with its package)"
             )
         out.append(short)
     return tuple(out)
@@ -210,10 +231,10 @@ def _server_assignors(text: str) -> tuple[str, ...]:
     by_class = {cls: name for name, cls in SERVER_ASSIGNOR_CLASSES.items()}
     out = []
     for part in (p.strip() for p in text.split(",")):
-        name = by_class.get(part, part.lower())
-        if name not in SERVER_ASSIGNOR_CLASSES:
-            raise SettingError("unknown server assignor (expected uniform, range or their "
-                               "class names)")
+        name = by_class.get(part) or _custom_class(part) or part.lower()
+        if name not in SERVER_ASSIGNOR_CLASSES and not isinstance(name, CustomClass):
+            raise SettingError("unknown server assignor (expected uniform, range, their "
+                               "class names, or a class of your own named with its package)")
         out.append(name)
     if not out:
         raise SettingError("needs at least one assignor")
@@ -240,8 +261,12 @@ def _partitioner(text: str) -> str | None:
     simple = {cls.rsplit(".", 1)[1].lower(): cls for cls in PARTITIONER_CLASSES}
     if text.lower() in simple:
         return simple[text.lower()]
-    raise SettingError("unknown partitioner class (RoundRobinPartitioner, UniformStickyPartitioner"
-                       " or DefaultPartitioner; leave empty for the built-in one)")
+    custom = _custom_class(text)
+    if custom is not None:
+        return custom
+    raise SettingError("unknown partitioner class (RoundRobinPartitioner, UniformStickyPartitioner,"
+                       " DefaultPartitioner or a class of your own named with its package; "
+                       "leave empty for the built-in one)")
 
 
 def _class_list(text: str) -> tuple[str, ...]:
@@ -707,8 +732,8 @@ def uncovered(model_settings: tuple[str, ...], values: dict[str, Any],
         setting = SETTINGS[name]
         if name in model_settings:
             allowed = (covered_values or {}).get(name)
-            if (allowed is not None and value not in allowed) or \
-                    (name in BROKER_DECIDES and value == BROKER_DECIDES[name]):
+            if (allowed is not None and value not in allowed) or names_custom_class(value) \
+                    or (name in BROKER_DECIDES and value == BROKER_DECIDES[name]):
                 out[name] = value
         elif concerned_roles(model_settings, also, name) and value != (
                 setting.default if version is None else default_for(name, version)):

@@ -199,13 +199,16 @@ class StreamsModel(TransactionsModel):
         consumer., and under exactly_once_v2 the isolation.level, enable.idempotence and
         transactional.id too (StreamsConfig.checkIfUnexpectedUserSpecifiedConsumerConfig);
         main.consumer., restore.consumer. and global.consumer. keys are applied after that
-        check (getMainConsumerConfigs, getRestoreConsumerConfigs): they take effect."""
+        check (getMainConsumerConfigs, getRestoreConsumerConfigs): they take effect. The
+        main consumer's partition.assignment.strategy is StreamsPartitionAssignor whatever
+        any key says (put after every prefix in getMainConsumerConfigs)."""
+        assignor = frozenset({"partition.assignment.strategy"})
         if prefix not in ("", "producer.", "consumer."):
-            return frozenset()
+            return assignor
         if _eos_family(kafka["processing.guarantee"]) != EXACTLY_ONCE_V2:
-            return frozenset({"enable.auto.commit"})
-        return frozenset({"enable.auto.commit", "isolation.level", "enable.idempotence",
-                          "transactional.id"})
+            return assignor | {"enable.auto.commit"}
+        return assignor | {"enable.auto.commit", "isolation.level", "enable.idempotence",
+                           "transactional.id"}
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
@@ -456,7 +459,16 @@ class StreamsModel(TransactionsModel):
                       if self.eos else "output and changelog acknowledged, then the offset "
                       "commit, per input"))
         out.append(COMMIT_AND_CACHE_NOTE)
+        out += [f"{key}: Kafka Streams runs its own value whatever this key says (StreamsConfig)"
+                for key in sorted(self.config.explicit) if self._forced_key(key)]
         return out
+
+    def _forced_key(self, key: str) -> bool:
+        """Whether Streams replaces the user's ``key`` (client_forced), bare or prefixed."""
+        prefix = max((p for p in self.client_prefixes if key.startswith(p)), key=len)
+        setting = kafka_settings.setting_of(key)
+        return setting is not None and key not in self.settings and \
+            setting.name in self.client_forced(self.kafka, prefix)
 
     def properties(self) -> list[Property]:
         from kafkacheck.properties import streams as props
