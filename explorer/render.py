@@ -10,6 +10,7 @@ from kafkacheck import __version__
 from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_text
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, FaultModel, Model
 from kafkacheck.model.settings import (
+    TIMEOUT_FAULTS,
     brings_fault,
     fault_bound,
     names_custom_class,
@@ -327,6 +328,12 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
         else:
             lines.append(f"WARNING: {key} brings a fault this run does not explore "
                          f"({bound}=0): rerun with --bound {bound}=1")
+    for key in sorted(k for k in cfg.explicit if k in cfg.kafka and k in TIMEOUT_FAULTS):
+        bound, fault = TIMEOUT_FAULTS[key]
+        if bound in cfg.bounds and not cfg.bounds[bound]:
+            lines.append(f"WARNING: {key} times a fault this run does not explore ({fault}; "
+                         f"{bound}=0): no value of it was checked; rerun with --bound "
+                         f"{bound}=1")
     return lines
 
 

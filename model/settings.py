@@ -646,6 +646,17 @@ FAULT_BOUNDS |= {
     "log.dirs": ("log_dir_failures", "a log directory failing under a running broker "
                  "(JBOD, KIP-858)")}
 
+# Timeouts a model reads whose value only times a fault (time is not modelled): given
+# explicitly on a run whose bound leaves the fault out, the run says so (render).
+# max.poll.interval.ms: a consumer slower than it leaves the group (KIP-62); session.timeout.ms:
+# one without heartbeats that long is removed (ConsumerConfig).
+TIMEOUT_FAULTS = {
+    "max.poll.interval.ms": ("poll_timeouts", "poll timeout (zombie consumer)"),
+    "session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
+    # KIP-848: the coordinator's own session timeout for consumer groups.
+    "group.consumer.session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
+}
+
 
 def brings_fault(key: str, value: Any) -> bool:
     """Whether ``value`` of a FAULT_BOUNDS key brings its fault: a retention of -1 deletes
