@@ -73,8 +73,9 @@ def breadth_first(
     result = new_result(model, props, "bfs", "bfs")
     graph = StateGraph() if (record_graph or props.eventually) else None
     spill = Spill(memory_budget)
-    shard = Shard(model, props, graph=graph, spill=spill, state_limit=max_states,
-                  stop_at_first=stop_at_first)
+    # --stop-at-first ends the search with the level the first violation is found in, as
+    # the parallel engines do: the violated set does not depend on the engine.
+    shard = Shard(model, props, graph=graph, spill=spill, state_limit=max_states)
     saving = resume is not None or checkpoint is not None
     identity = run_identity(model, props, "bfs") if saving else {}
     clock = Clock(limits, progress)
@@ -109,6 +110,8 @@ def breadth_first(
                 shard._count_limit()  # a restored table may be at --max-states already
             last_saved = time.monotonic()
             while len(shard.frontier):
+                if stop_at_first and shard.checks.found:
+                    raise StopSearch("stopped at the first violation")
                 if max_depth is not None and shard.depth >= max_depth:
                     if checkpoint is not None:
                         _save(checkpoint, identity, shard, seconds())
@@ -120,6 +123,8 @@ def breadth_first(
                 shard.expand()
                 if len(shard.next):
                     shard.advance()
+                elif stop_at_first and shard.checks.found:
+                    raise StopSearch("stopped at the first violation")
                 else:
                     break
             result.complete = True

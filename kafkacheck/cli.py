@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--max-depth", type=_count(0), default=None, metavar="N",
                          help="explore at most N steps from the initial states")
     p_check.add_argument("--stop-at-first", action="store_true",
-                         help="stop at the first violation found")
+                         help="stop with the breadth-first level where a violation is first "
+                         "found (each violation of that level is reported, on every engine)")
     p_check.add_argument("--graph", metavar="FILE",
                          help="write the state graph (.dot or .graphml; small runs only)")
     p_check.add_argument("--workers", type=int, default=1, metavar="N",

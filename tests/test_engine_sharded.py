@@ -44,6 +44,19 @@ def test_parallel_workers_find_the_sequential_counts_verdicts_and_trace_lengths(
     assert par.coverage == seq.coverage
 
 
+def test_stop_at_first_ends_with_the_level_on_every_engine():
+    # The first violating level of the deposed-leader preset has two properties violated:
+    # the sequential engine stopped at the first state and named one (session 29's review).
+    props = ["DeposedLeaderAcksSurvive", "NoAckedWriteLost", "LeaderInIsr"]
+    seq = breadth_first(make_model("controller-zombie-acks1"), props, stop_at_first=True)
+    par = parallel_breadth_first(make_model("controller-zombie-acks1"), props, workers=2,
+                                 stop_at_first=True)
+    assert seq.stop_reason == par.stop_reason == "stopped at the first violation"
+    assert _summary(seq) == _summary(par)
+    assert sorted(v.name for v in seq.violations) == sorted(props[:2])
+    assert (seq.distinct_states, seq.depth) == (119, 4)
+
+
 @pytest.mark.parametrize("slots", [search.SENT_SLOTS, 1])
 def test_a_successor_sent_to_its_owner_before_is_not_sent_again(monkeypatch, slots):
     # The owner holds it already (or takes it before anything sent after it), so the
