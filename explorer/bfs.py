@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.checks import PropertySet, select_properties
+from kafkacheck.explorer.engines import NO_GRAPH_IN_CHECKPOINTS
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult, ModelError
 from kafkacheck.explorer.search import (
@@ -83,8 +84,7 @@ def breadth_first(
                                         len(shard.frontier) + len(shard.next))
     if graph is not None and saving:
         spill.close()
-        raise UsageError("--checkpoint/--resume do not keep the state graph that liveness "
-                         "properties and --graph need: select safety properties only")
+        raise UsageError(NO_GRAPH_IN_CHECKPOINTS)
     if saving:
         try:
             refuse_process_local(model, "--checkpoint/--resume")

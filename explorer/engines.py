@@ -9,6 +9,7 @@ is reported *not checked*.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from dataclasses import dataclass
@@ -17,13 +18,16 @@ from typing import Any
 
 from kafkacheck.config import UsageError
 from kafkacheck.explorer.capabilities import ENGINES
-from kafkacheck.explorer.checks import select_properties
+from kafkacheck.explorer.checks import PropertySet, select_properties
 from kafkacheck.explorer.progress import Progress
 from kafkacheck.explorer.result import CheckResult
 from kafkacheck.explorer.search import process_local, refuse_process_local
 from kafkacheck.model.interface import Model
 
 MAX_WORKERS = 64
+
+NO_GRAPH_IN_CHECKPOINTS = ("--checkpoint/--resume do not keep the state graph that liveness "
+                           "properties and --graph need: select safety properties only")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
 
@@ -129,9 +133,21 @@ class EngineRequest:
                 # write_checkpoint replaces current/, old/ and writing/: never a user's files
                 raise UsageError(f"--checkpoint {folder}: the folder holds files that are not "
                                  "a kafkacheck checkpoint; give a new or empty folder")
-            probe_writable(str(folder / "run.json"), "--checkpoint", create=True, shown=str(folder))
+            probe_writable(str(folder / "run.json"), "--checkpoint", create=True,
+                           shown=str(folder), keep=False)
         if self.resume is not None and not (Path(self.resume) / "current").is_dir():
             raise UsageError(f"--resume {self.resume}: no checkpoint there")
+
+    def refuse_for(self, model: Model, props: PropertySet) -> None:
+        """UsageError for what this request cannot do with these properties on this model,
+        said before any estimate or search: a checkpoint keeps no state graph (liveness,
+        --graph) and no states of a model whose states are process-local ids."""
+        if self.checkpoint is None and self.resume is None:
+            return
+        if process_local(model):
+            refuse_process_local(model, "--checkpoint/--resume")
+        if props.eventually or self.graph is not None:
+            raise UsageError(NO_GRAPH_IN_CHECKPOINTS)
 
     def progress(self) -> Progress | None:
         """The progress display: live on a terminal, periodic lines otherwise, quiet for JSON."""
@@ -162,11 +178,13 @@ def _checkpoint_or_empty(folder: Path) -> bool:
 
 
 def probe_writable(path: str, option: str, *, create: bool = False,
-                   shown: str | None = None) -> None:
+                   shown: str | None = None, keep: bool = True) -> None:
     """UsageError unless ``path`` can be written, found by opening it for appending (and
-    removing it again if it was not there); ``create`` makes its folder first."""
+    removing it again if it was not there); ``create`` makes its folder first, and without
+    ``keep`` removes again the folders it made (a run refused later leaves none behind)."""
     target = Path(path)
     existed = target.exists() or target.is_symlink()
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     try:
         if existed and not target.is_file():
             # a folder, a FIFO (opening it waits for a reader), a device, a dangling link
@@ -179,17 +197,20 @@ def probe_writable(path: str, option: str, *, create: bool = False,
             target.unlink()
     except OSError:
         raise UsageError(f"{option} {shown or path}: cannot write there") from None
+    finally:
+        for folder in made if create and not keep else ():
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # deepest first; one holding something else stays
 
 
 def run_check(model: Model, properties: list[str], request: EngineRequest) -> CheckResult:
     """Run the requested engine (or the one that can check what was selected)."""
     props = select_properties(model, properties)
+    request.refuse_for(model, props)
     progress = request.progress()
     engine = request.engine()
     fallback = ""
     local = process_local(model)  # states are ids into per-process tables (kip848-spec)
-    if local and (request.checkpoint is not None or request.resume is not None):
-        refuse_process_local(model, "--checkpoint/--resume")
     if engine in ("parallel", "ray") and (props.eventually or local):
         if props.eventually:
             names = ", ".join(p.name for p in props.eventually)

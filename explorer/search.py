@@ -973,7 +973,7 @@ def run_identity(model: Model, props: PropertySet, engine: str) -> dict[str, Any
             "settings": cfg.kafka_text(),
             "bounds": {k: str(v) for k, v in cfg.bounds.items()},
             "not_covered": cfg.uncovered_text(),
-            "properties": [p.name for p in props.all], "engine": engine,
+            "properties": sorted(p.name for p in props.all), "engine": engine,
             "fingerprint": SCHEME, "shard_part": type(model).shard_part,
             "kafkacheck": __version__, "code": code_identity(model)}
 

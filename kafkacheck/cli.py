@@ -431,7 +431,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not args.no_estimate and not args.resume:
         from kafkacheck.explorer.checks import select_properties
 
-        select_properties(model, props)  # an unknown property is bad input: say so first
+        # an unknown property, or one the request cannot check, is bad input: say so first
+        request.refuse_for(model, select_properties(model, props))
         _warn_if_too_big(model, args.max_seconds)
     result = run_check(model, props, request)
     if args.graph:
@@ -739,7 +740,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     if problems:
         if args.json:
             print(json.dumps({"engine": "z3", **base, "result": "not covered",
-                              "not_covered": problems}, indent=2))
+                              "exit_code": EXIT_INCOMPLETE, "not_covered": problems},
+                             indent=2))
         else:
             for line in problems:
                 print(f"NOT COVERED: {line}")
@@ -762,7 +764,9 @@ def cmd_prove(args: argparse.Namespace) -> int:
                                "depth_checked": res.checked,
                                **({"stop_reason": res.stop_reason} if res.stop_reason
                                   else {}),
-                               "trace": [label for label, _ in res.trace]}
+                               "trace": [label for label, _ in res.trace],
+                               "exit_code": EXIT_VIOLATED if res.violated
+                               else EXIT_INCOMPLETE}
         budgets = ", ".join([f"{k}<={v}" for k, v in cov.budgets.items()]
                             + [f"{k}: any number" for k in cov.uncounted]) or "no faults"
         if args.json:
@@ -794,6 +798,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
         print(json.dumps({"engine": "z3-induction", **base, "proved": proof.proved,
                           "result": "proved" if proof.proved else
                           ("incomplete" if gave_up else "not proved"),
+                          "exit_code": EXIT_HOLDS if proof.proved else EXIT_INCOMPLETE,
                           "obligations": proof.obligations, "broken": proof.broken,
                           "seconds": round(proof.seconds, 2)}, indent=2))
     else:

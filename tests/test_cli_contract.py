@@ -145,3 +145,36 @@ def test_every_preset_name_is_defined_once():
     from kafkacheck.model import presets
 
     assert len(presets.PRESETS) == len(presets._ALL)
+
+
+@pytest.mark.parametrize("argv", [
+    ["prove", "acks-all-safe", "--bound", "crash_kind=process"],   # proved: 0
+    ["prove", "acks-all-safe"],                                     # not proved: 3
+    ["prove", "acks-all-safe", "--set", "transactional.id=t"],      # not covered: 3
+    ["prove", "acks1-loss", "--brokers", "3", "--depth", "6"],      # violated: 1
+])
+def test_prove_json_carries_the_exit_code_it_ends_with(capsys, argv):
+    code, out, _ = run(capsys, *argv, "--json")
+    assert json.loads(out)["exit_code"] == code
+    assert code in (0, 1, 3)
+
+
+def test_a_refused_checkpoint_leaves_no_folder_behind(tmp_path, capsys):
+    # Refused before any estimate or search: liveness needs the state graph, and a
+    # process-local model's states cannot be saved; the folder probed is removed again.
+    for argv in (["check", "acks-all-safe", "--bound", "records=3"],
+                 ["check", "kip848-spec"]):
+        code, out, err = run(capsys, *argv, "--checkpoint", str(tmp_path / "ck" / "a"))
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert not (tmp_path / "ck").exists()
+
+
+def test_a_resume_takes_the_properties_in_any_order(tmp_path, capsys):
+    folder = str(tmp_path / "ck")
+    names = ["--property", "NoAckedWriteLost", "--property", "HwWithinLeo"]
+    code, _, _ = run(capsys, "check", "acks-all-safe", *names, "--checkpoint", folder,
+                     "--max-depth", "3")
+    assert code == 3
+    code, out, _ = run(capsys, "check", "acks-all-safe", *names[2:], *names[:2],
+                       "--resume", folder)
+    assert code == 0 and "resumed from" in out
