@@ -35,6 +35,17 @@ def test_conflicting_settings_are_kafkas_config_exception(settings, message):
     assert str(caught.value) == f"ConfigException: {message}"
 
 
+@pytest.mark.parametrize("settings", [
+    {"acks": "1", "transactional.id": "tx"},
+    {"enable.idempotence": "true", "acks": "1"},
+    {"max.in.flight.requests.per.connection": "6"},
+])
+def test_the_replication_model_refuses_the_producers_kafka_cannot_build(settings):
+    # It said NOT COVERED (transactional.id) or ran them (session 29's engines review).
+    with pytest.raises(UsageError, match="^ConfigException: "):
+        make_model("replication", settings)
+
+
 def test_the_cli_exits_2_with_the_one_line_message(capsys):
     code = main(["check", "producer", "--set", "enable.idempotence=true", "--set", "acks=1"])
     assert code == 2

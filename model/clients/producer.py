@@ -198,9 +198,8 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None,
     ``_idempotence_before_3_2``."""
     if not versions.has_fix(config.kafka_version, "KAFKA-13598"):
         return _idempotence_before_3_2(config)
-    k = config.kafka
     explicit = "enable.idempotence" in config.explicit
-    enabled = k["enable.idempotence"]
+    enabled = _setting(config, "enable.idempotence")
     disable_reasons = []
     if enabled:
         if _setting(config, "retries") == 0:
@@ -208,11 +207,11 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None,
                 return (False, "Must set retries to non-zero when using the idempotent "
                         "producer.", None, {})
             disable_reasons.append("retries is set to 0")
-        if k["acks"] != -1:
+        if _setting(config, "acks") != -1:
             if explicit:
                 return False, ("Must set acks to all in order to use the idempotent producer. "
                                "Otherwise we cannot guarantee idempotence."), None, {}
-            disable_reasons.append(f"acks is set to {k['acks']}, not set to 'all'")
+            disable_reasons.append(f"acks is set to {_setting(config, 'acks')}, not set to 'all'")
         in_flight = _setting(config, "max.in.flight.requests.per.connection")
         if in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
             # 3.2 to 3.9 disable a defaulted idempotence here too (KAFKA-13673); an error
@@ -246,16 +245,16 @@ def _idempotence_before_3_2(config: Config) -> tuple[bool, str | None, str | Non
     (ProducerConfig.idempotenceEnabled and maybeOverrideAcksAndRetries; before 2.8
     KafkaProducer.configureAcks/configureRetries); 0.11 also needs max.in.flight 1
     (KafkaProducer.configureInflightRequests, up to 5 from 1.0, KAFKA-5494)."""
-    k, given = config.kafka, config.explicit
+    given = config.explicit
     idempotence_set = "enable.idempotence" in given
     transactional = "transactional.id" in given and bool(_setting(config, "transactional.id"))
-    if idempotence_set and not k["enable.idempotence"]:
+    if idempotence_set and not _setting(config, "enable.idempotence"):
         error = ("Cannot set a transactional.id without also enabling idempotence."
                  if transactional else None)
         return False, error, None, {}
     if not (idempotence_set or transactional):
         note = None
-        if k["enable.idempotence"]:  # the 3.0 default, not applied (KAFKA-13598)
+        if _setting(config, "enable.idempotence"):  # the 3.0 default, not applied (KAFKA-13598)
             note = (f"idempotence disabled: Kafka {config.kafka_version}.0 applies the "
                     "enable.idempotence default only when it is set explicitly (KAFKA-13598)")
         return False, None, note, {}
@@ -266,7 +265,7 @@ def _idempotence_before_3_2(config: Config) -> tuple[bool, str | None, str | Non
         return False, "Must set retries to non-zero when using the idempotent producer.", None, {}
     if "acks" not in given:
         overrides["acks"] = -1
-    elif k["acks"] != -1:
+    elif _setting(config, "acks") != -1:
         return False, ("Must set acks to all in order to use the idempotent producer. "
                        "Otherwise we cannot guarantee idempotence."), None, {}
     in_flight_name = "max.in.flight.requests.per.connection"

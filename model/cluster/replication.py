@@ -233,6 +233,15 @@ class ReplicationModel(Model):
             return ("early_registrations: only a KRaft cluster before 4.0 keeps a broker that "
                     "registers again before it was fenced in its ISRs (4.0 fences it; set "
                     "process.roles for KRaft 3.x, or use bounces for a ZooKeeper cluster)")
+        if config.version >= (0, 11):
+            # A producer Kafka cannot build is refused as the producer model refuses it
+            # (ProducerConfig.postProcessAndValidateIdempotenceConfigs): a transactional.id
+            # or enable.idempotence=true with acks=1.
+            from kafkacheck.model.clients.producer import effective_idempotence
+
+            error = effective_idempotence(config)[1]
+            if error:
+                return f"ConfigException: {error}"
         return elr_problem(config)
 
     def __init__(self, config: Any, replicas: Sequence[int] | None = None) -> None:
