@@ -205,14 +205,14 @@ def test_group_protocol_consumer_is_answered_by_the_kip848_model_which_has_its_o
 
 
 def test_not_covered_wins_over_a_violation_found_under_the_default(capsys):
-    # acks=1 loses a write; with transactional.id set, the model ran without transactions,
+    # acks=1 loses a write; with retries=0 set, the model ran with the producer's retries,
     # so what it found is no verdict about the configuration asked for.
     code, out, _ = run(capsys, "check", "replication", "--set", "acks=1", "--set",
-                       "replication.factor=2", "--set", "transactional.id=tx",
+                       "replication.factor=2", "--set", "retries=0",
                        "--bound", "records=1", "--json")
     data = json.loads(out)
     assert code == 3 and data["result"] == "incomplete"
-    assert data["not_covered"] == {"transactional.id": "tx"}
+    assert data["not_covered"] == {"retries": "0"}
     assert data["violations"] and data["violations"][0]["property"] == "NoAckedWriteLost"
     assert {p["verdict"] for p in data["properties"]} == {"not covered"}
     assert data["config"]["acks"] == "1"
@@ -249,7 +249,7 @@ def test_prove_simulate_and_the_python_api_refuse_to_be_green_when_not_covered(c
 
 
 def test_a_web_search_under_a_setting_not_covered_verifies_nothing():
-    tx = ("--set", "transactional.id=tx", "--bound", "records=1")
+    tx = ("--set", "retries=0", "--bound", "records=1")
     safe = explorer_for("replication", *SAFE, *tx)
     lossy = explorer_for("replication", "--set", "acks=1", "--set", "replication.factor=2", *tx)
     with serving(safe) as url:
@@ -257,12 +257,12 @@ def test_a_web_search_under_a_setting_not_covered_verifies_nothing():
         _, nothing = call(url, "/api/search", {"path": [], "property": "NoAckedWriteLost"})
     with serving(lossy) as url:
         _, found = call(url, "/api/search", {"path": [], "property": "NoAckedWriteLost"})
-    assert model["not_covered"] == "transactional.id=tx"
+    assert model["not_covered"] == "retries=0"
     assert (nothing["found"], nothing["complete"]) == (False, True)
-    assert nothing["text"].startswith("not covered: transactional.id=tx changes semantics the "
+    assert nothing["text"].startswith("not covered: retries=0 changes semantics the "
                                       "model does not cover; nothing is verified")
     assert found["found"] and found["text"].endswith(
-        "not covered: transactional.id=tx changes semantics the model does not cover, so this "
+        "not covered: retries=0 changes semantics the model does not cover, so this "
         "path is the model's under the default, no verdict")
 
 

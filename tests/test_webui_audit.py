@@ -297,15 +297,15 @@ def test_a_result_without_its_release_or_with_other_uncovered_settings_is_refuse
         edited = {k: v for k, v in result.items() if k != "kafka_version"} | gone
         assert _refused(("acks1-loss",), edited).startswith(
             "cx.json does not say which Kafka release it was made with")
-    tx = check_json("acks1-loss", "--set", "transactional.id=app",
+    tx = check_json("acks1-loss", "--set", "retries=0",
                     "--property", "NoAckedWriteLost")
-    assert tx["not_covered"] == {"transactional.id": "app"}
+    assert tx["not_covered"] == {"retries": "0"}
     assert _refused(("acks1-loss",), tx) == (
-        "cx.json was made with other settings not covered: transactional.id=app (here -); "
+        "cx.json was made with other settings not covered: retries=0 (here -); "
         "give explore the same --set and --bound")
-    assert _refused(("acks1-loss", "--set", "transactional.id=app"), result).startswith(
-        "cx.json was made with other settings not covered: transactional.id=- (here app)")
-    assert counterexamples(explorer_for("acks1-loss", "--set", "transactional.id=app").model,
+    assert _refused(("acks1-loss", "--set", "retries=0"), result).startswith(
+        "cx.json was made with other settings not covered: retries=- (here 0)")
+    assert counterexamples(explorer_for("acks1-loss", "--set", "retries=0").model,
                            tx, "tx.json")[0]["property"] == "NoAckedWriteLost"
 
 
