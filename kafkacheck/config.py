@@ -448,14 +448,12 @@ def _catalogue_value(key: str, text: str) -> Any:
     return value
 
 
-def _custom_value(setting: kafka_settings.Setting, text: str,
-                  version: versions.Version) -> Any:
-    """The parsed value when it names a class of the user's (a custom assignor), else None."""
+def _parsed(setting: kafka_settings.Setting, text: str, version: versions.Version) -> Any:
+    """``text`` as ``setting``'s value in ``version``, or None where it is not one."""
     try:
-        value = setting.value_in(text, version)
+        return setting.value_in(text, version)
     except (kafka_settings.AbsentInRelease, kafka_settings.SettingError):
         return None
-    return value if kafka_settings.names_custom_class(value) else None
 
 
 def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
@@ -482,10 +480,11 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
             continue
         if setting.name in model_cls.client_forced(kafka, prefix) or (
                 not bare and model_cls.reads_client_key(key)):
-            custom = _custom_value(setting, text, version)
-            if custom is not None and setting.name not in model_cls.client_forced(kafka,
-                                                                                  prefix):
-                differ[key] = custom  # a class of the user's the model's client cannot run
+            value = _parsed(setting, text, version)
+            if value is not None and setting.name not in model_cls.client_forced(
+                    kafka, prefix) and model_cls.client_uncovered(setting.name, value,
+                                                                 version):
+                differ[key] = value  # what the model's client cannot run (a custom class)
             else:
                 same.add(key)
             continue

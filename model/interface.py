@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from kafkacheck.model import settings as kafka_settings
+
 if TYPE_CHECKING:
     from kafkacheck.config import Config
     from kafkacheck.properties.base import Property
@@ -216,6 +218,13 @@ class Model:
         only these bounds or this Kafka ``version`` leave uncovered, with their values: a
         run with any is "not covered", never HOLDS."""
         return {}
+
+    @classmethod
+    def client_uncovered(cls, name: str, value: Any, version: tuple[int, int]) -> bool:
+        """Whether a client setting ``name=value`` that reaches the model's clients through
+        a prefix (reads_client_key) is one the model does not cover: a class of the user's
+        own, which no model runs."""
+        return kafka_settings.names_custom_class(value)
 
     @classmethod
     def uncovered_reason(cls, name: str, value: Any) -> str | None:

@@ -100,6 +100,14 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # of the leader's epoch (leaderEpochStartOffsetOpt): 2.1 (commit 70c51633f2f), and
     # 2.0.1 (commit 7a352117c20); the 1.1 branch got it after 1.1.1, its last release.
     "KAFKA-7128": ((2, 1), (((2, 0), 1),)),
+    # Client assignors, whose module reproduces the newest code only: StickyAssignor sends
+    # each member's generation with its claims and keeps the newest claim of a partition
+    # (KIP-341; 2.2.2 hands a paused member's partition to it and to its new owner): 2.3.
+    "KAFKA-7026": ((2, 3), ()),
+    # CooperativeStickyAssignor sends the generation too, and AbstractStickyAssignor drops a
+    # partition two members claim in one generation: 3.0, and 2.8.1 (kafka-clients sources
+    # jars 2.7.2, 2.8.1, 2.8.2, 3.0.0).
+    "KAFKA-12984": ((3, 0), (((2, 8), 1),)),
     # Fixes after the mirror's snapshot (trunk 2024-10-25): each release and backport read
     # in Maven Central's sources jars of every release from 3.9.0 to 4.4.0 (the compiled
     # class where 4.2.2, 4.3.2 and 4.4.0 have no sources jar), on 2026-12-04.

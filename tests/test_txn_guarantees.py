@@ -295,14 +295,17 @@ def test_one_min_isr_for_every_partition_must_fit_the_smaller_topic():
         make_model("transactions", {**TXN, "transaction.state.log.replication.factor": "4"})
 
 
-def test_the_transaction_logs_min_isr_is_not_covered():
-    """transaction.state.log.min.isr is not read (the log uses min.insync.replicas): a run
-    that sets it is NOT COVERED, never a green verdict."""
+def test_the_transaction_logs_min_isr_is_not_covered_unless_it_is_min_insync_replicas():
+    """The log runs min.insync.replicas: a run setting transaction.state.log.min.isr to
+    another value is NOT COVERED, never a green verdict (test_txn_log_min_isr.py)."""
     from kafkacheck.config import build_config
 
     config = build_config(TransactionsModel, settings=[
-        ("transactional.id", "app"), ("transaction.state.log.min.isr", "1")])
+        ("transactional.id", "app"), ("transaction.state.log.min.isr", "3")])
     assert "transaction.state.log.min.isr" in config.uncovered
+    config = build_config(TransactionsModel, settings=[
+        ("transactional.id", "app"), ("transaction.state.log.min.isr", "1")])
+    assert not config.uncovered
 
 
 @pytest.mark.parametrize("model, uncovered", [

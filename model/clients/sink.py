@@ -150,7 +150,17 @@ class SinkModel(GroupModel):
         if name == "errors.tolerance":
             return ("it skips the records a converter or transform fails on, and this run "
                     "has none: explored with --bound bad_records=1")
+        setting = kafka_settings.setting_of(name)
+        if setting is not None and setting.name != name:  # a task consumer key
+            return GroupModel.uncovered_reason(setting.name, value)
         return None
+
+    @classmethod
+    def client_uncovered(cls, name: str, value: Any, version: tuple[int, int]) -> bool:
+        """The task consumer runs the group model: what it does not cover (an assignor of
+        an older release), this model does not either."""
+        return super().client_uncovered(name, value, version) or bool(
+            GroupModel.uncovered_under({name: value}, {}, version))
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:

@@ -162,12 +162,12 @@ class StreamsModel(TransactionsModel):
         """Its producer's acks are its own, not the plain loop's: a value given is judged
         as a client key (client_values); left unset under at_least_once before 3.0 it is
         the producer's default 1, which the model does not cover (it runs acks=all)."""
-        if "producer.acks" in given or "acks" in given:
-            return {}
         guarantee = given.get("processing.guarantee",
                               kafka_settings.default_for("processing.guarantee", version))
+        if _eos_family(guarantee) == EXACTLY_ONCE_V2:
+            return txm.txn_log_min_isr_uncovered(given, version)
         acks = kafka_settings.default_for("acks", version)
-        if _eos_family(guarantee) == EXACTLY_ONCE_V2 or acks == -1:
+        if "producer.acks" in given or "acks" in given or acks == -1:
             return {}
         return {"acks": acks}
 
@@ -176,7 +176,7 @@ class StreamsModel(TransactionsModel):
         if name == "acks":
             return ("the task's producer is modelled with acks=all only; Streams sets no "
                     "acks, and the producer's default is 1 before 3.0: set producer.acks=all")
-        return None
+        return txm.TXN_LOG_MIN_ISR_REASON if name == txm.TXN_LOG_MIN_ISR else None
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:

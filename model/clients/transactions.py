@@ -189,16 +189,15 @@ class TransactionsModel(Model):
         "producer.id.expiration.ms",
         "process.roles",  # ZooKeeper or KRaft before 4.0 (the replication model's rules)
     )
-    # The log's min ISR is min.insync.replicas here: any value given for its own setting
-    # is not covered.  The loop's members commit their offsets themselves and never
-    # auto-commit (KafkaProducer.sendOffsetsToTransaction: "the consumer should have
-    # enable.auto.commit=false"): auto-commit alongside is not covered.  Producer ids
-    # never expire here (faults_not_modelled): any producer.id.expiration.ms given is not
-    # covered.  The loop's inputs are in the topic before it starts, and a member without a
+    # The log's min ISR is min.insync.replicas here: its own setting is covered only where the
+    # two agree (txn_log_min_isr_uncovered). The loop's members commit their offsets
+    # themselves and never auto-commit (KafkaProducer.sendOffsetsToTransaction: "the consumer
+    # should have enable.auto.commit=false"): auto-commit alongside is not covered. Producer
+    # ids never expire here (faults_not_modelled): any producer.id.expiration.ms given is not
+    # covered. The loop's inputs are in the topic before it starts, and a member without a
     # committed offset reads them from the start: auto.offset.reset=earliest (latest would
     # skip them, none would stop the consumer).
-    covered_values: ClassVar[dict[str, tuple]] = {"transaction.state.log.min.isr": (),
-                                                  "enable.auto.commit": (False,),
+    covered_values: ClassVar[dict[str, tuple]] = {"enable.auto.commit": (False,),
                                                   "auto.offset.reset": ("earliest",),
                                                   "producer.id.expiration.ms": ()}
     key_settings = ("transactional.id", "isolation.level", "transaction.version",
@@ -267,7 +266,9 @@ class TransactionsModel(Model):
         """A loop without a transactional.id may run acks=1 or 0 (no ConfigException
         without idempotence; acks=1 is the producer's default before 3.0): Kafka takes
         it, the loop's producers are modelled with acks=all only."""
-        if given.get("transactional.id") or not bounds.get("inputs", 0):
+        if given.get("transactional.id"):
+            return txn_log_min_isr_uncovered(given, version)
+        if not bounds.get("inputs", 0):
             return {}
         acks = given.get("acks", kafka_settings.default_for("acks", version))
         return {} if acks == -1 else {"acks": acks}
@@ -276,7 +277,7 @@ class TransactionsModel(Model):
     def uncovered_reason(cls, name: str, value: Any) -> str | None:
         if name == "acks":
             return "the loop's producers are modelled with acks=all only"
-        return None
+        return TXN_LOG_MIN_ISR_REASON if name == TXN_LOG_MIN_ISR else None
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
@@ -1521,8 +1522,14 @@ class TransactionsModel(Model):
                 out.append(f"the transaction log has {self.data_rf} replica(s), as many as "
                            f"the data topic (replication.factor); Kafka's {TXN_LOG_RF} "
                            "default is 3: set it to check another count")
-            out.append("the transaction log uses min.insync.replicas, as the data topic "
-                       "(transaction.state.log.min.isr, 2 in Kafka, is not covered)")
+            log_min = self.config.setting(TXN_LOG_MIN_ISR, 2)
+            if self.kafka["min.insync.replicas"] < log_min:
+                out.append(f"the transaction log runs min.insync.replicas="
+                           f"{self.kafka['min.insync.replicas']}, as the data topic, below "
+                           f"Kafka's {TXN_LOG_MIN_ISR}={log_min}: it takes writes Kafka's "
+                           "log refuses (NOT_ENOUGH_REPLICAS), so a violation through the "
+                           "transaction log may be one Kafka cannot show; set "
+                           f"min.insync.replicas={log_min} to check Kafka's log")
         if self.n > 1:
             out += self.repl.mode_notes()
         return out
@@ -1685,6 +1692,25 @@ class TransactionsModel(Model):
 
 
 TXN_LOG_RF = "transaction.state.log.replication.factor"
+TXN_LOG_MIN_ISR = "transaction.state.log.min.isr"
+TXN_LOG_MIN_ISR_REASON = (
+    "it is __transaction_state's min.insync.replicas (TransactionLogConfig), and this model "
+    "gives the transaction log the data topic's min.insync.replicas: set both alike; a "
+    "stricter log than Kafka's would refuse writes Kafka takes, and hide their losses")
+
+
+def txn_log_min_isr_uncovered(given: Mapping[str, Any],
+                              version: tuple[int, int]) -> dict[str, Any]:
+    """transaction.state.log.min.isr when the log's min ISR this model runs
+    (min.insync.replicas) differs from it as given, or is stricter than Kafka's default 2:
+    a run that refuses writes Kafka's log takes cannot speak for it. A weaker log is run
+    (and noted): it takes writes Kafka refuses."""
+    runs = given.get("min.insync.replicas",
+                     kafka_settings.default_for("min.insync.replicas", version))
+    kafka = given.get(TXN_LOG_MIN_ISR, kafka_settings.default_for(TXN_LOG_MIN_ISR, version))
+    if runs == kafka or (TXN_LOG_MIN_ISR not in given and runs < kafka):
+        return {}
+    return {TXN_LOG_MIN_ISR: kafka}
 
 
 def transaction_log_rf(config: Config) -> int:
