@@ -483,6 +483,7 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
                     for f, key, text, checked in not_passed_on(g)]
         if reasons:
             g.verdict, g.reason = NOT_COVERED, "; ".join(reasons)
+    _mixed_groups(consumers, guarantees, version)
     _other_client_role(files, not_covered)
     _not_covered_roles(files, not_covered)
     _not_covered_settings(files, not_covered)
@@ -500,6 +501,36 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         if any(h.key == g.key for h in guarantees[:i]):
             g.key = f"{g.key}-{i}"
     return guarantees, not_covered
+
+
+def _mixed_groups(consumers: Sequence[ConfigFile], guarantees: Sequence[Guarantee],
+                  version: versions.Version) -> None:
+    """Consumer files of one group.id with different group.protocol values make one mixed
+    group, which a 4.x coordinator runs as a consumer group serving the classic members
+    (KIP-848 online migration: GroupMetadataManager.classicGroupJoinToConsumerGroup,
+    group.consumer.migration.policy); no model has such a group, so the group guarantees
+    of those files are not covered."""
+    protocols: dict[str, dict[str, list[ConfigFile]]] = {}
+    for f in consumers:
+        group = f.values.get("group.id", "").strip()
+        protocol = f.values.get("group.protocol", "").strip().lower() or _default(
+            "group.protocol", version).lower()
+        if group:
+            protocols.setdefault(group, {}).setdefault(protocol, []).append(f)
+    for group, by_protocol in protocols.items():
+        if len(by_protocol) < 2:
+            continue
+        mixed = {id(f) for fs in by_protocol.values() for f in fs}
+        names = "; ".join(f"{p}: " + ", ".join(f.path.rsplit("/", 1)[-1] for f in fs)
+                          for p, fs in sorted(by_protocol.items()))
+        for g in guarantees:
+            if any(id(f) in mixed for f in g.sources) and g.verdict != NOT_COVERED:
+                g.verdict = NOT_COVERED
+                g.reason = (f"group.id={group} is one group of members with different "
+                            f"group.protocol values ({names}): a mixed group, which the "
+                            "coordinator runs as a consumer group serving its classic members "
+                            "(KIP-848 online migration, group.consumer.migration.policy); no "
+                            "model here runs such a group")
 
 
 # The producer keys a Streams application or a Connect worker or connector hands to the

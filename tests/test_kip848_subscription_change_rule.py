@@ -38,3 +38,17 @@ def test_a_stable_member_keeps_an_unsubscribed_topic_until_the_next_target():
     assert model._reconcile_member(state, record, 0b11, True) is record
     model.rules = CoordinatorRules()
     assert model._reconcile_member(state, record, 0b11, False) is record
+
+
+def test_the_strip_moves_the_previous_epoch_from_4_3_only():
+    # 4.3's updateCurrentAssignment calls updateMemberEpoch; 4.2's leaves previousMemberEpoch
+    # (kafka-group-coordinator 4.2.1 and 4.3.0): 4.2 then still accepts a heartbeat at the
+    # previous epoch after a lost response (session 30's KIP-848 review).
+    model = make_model("group-consumer", {}, kafka_version="4.2", **BOUNDS)
+    state = next(iter(model.init_states()))
+    record = state.records[0]._replace(present=True, epoch=state.assignment_epoch,
+                                       previous=state.assignment_epoch - 1, state=STABLE,
+                                       assigned=0b11, subscribed=0b01, target=0b11)
+    assert model._reconcile_member(state, record, 0b11, True).previous == record.previous
+    model.rules = CoordinatorRules()  # 4.3 and later
+    assert model._reconcile_member(state, record, 0b11, True).previous == record.epoch

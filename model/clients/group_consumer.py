@@ -215,6 +215,12 @@ class CoordinatorRules:
         KAFKA-19431, 4.2)."""
         return True
 
+    def previous_after_strip(self, record: Record) -> int:
+        """The previous epoch once a subscription change dropped partitions: 4.3's
+        updateCurrentAssignment also calls updateMemberEpoch, so it becomes the current one
+        (the kafka-group-coordinator sources of 4.2.1 and 4.3.0)."""
+        return record.epoch
+
     def update_partition_epochs(self, epochs: list[int], old: Record, new: Record) -> None:
         """ConsumerGroup.maybeUpdatePartitionEpoch: drop the old member's partitions, then
         add the new member's at its epoch (KAFKA-16147: commit cf90382fb92, first tagged 3.8.0)."""
@@ -305,9 +311,13 @@ class Before20066(CoordinatorRules):
 
 
 class Kafka42Rules(Before20066):
-    """The coordinator of Kafka 4.2: before KAFKA-20066 (4.3)."""
+    """The coordinator of Kafka 4.2: before KAFKA-20066 (4.3), and a subscription change's
+    strip keeps the previous epoch (updateCurrentAssignment without updateMemberEpoch)."""
 
     name = "4.2"
+
+    def previous_after_strip(self, record: Record) -> int:
+        return record.previous
 
 
 class Kafka40Rules(Before19974, Before19449, Before19233, Before19431, Kafka42Rules):
@@ -972,10 +982,11 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
             assigned, revoking = r.assigned & ~removed, r.revoking | removed
         if assigned == r.assigned:
             return r
+        previous = self.rules.previous_after_strip(r)
         if revoking and _owns(owned, revoking):
-            return _epoch(r, r.epoch)._replace(state=UNREVOKED, assigned=assigned,
-                                               revoking=revoking)
-        return _epoch(r, r.epoch)._replace(assigned=assigned)
+            return r._replace(previous=previous, state=UNREVOKED, assigned=assigned,
+                              revoking=revoking)
+        return r._replace(previous=previous, assigned=assigned)
 
     def _store(self, s: Kip848State, i: int, old: Record, new: Record) -> Kip848State:
         """ConsumerGroup.updateMember: the record, its partition and assignment epochs."""
