@@ -455,7 +455,11 @@ def _warn_if_too_big(model: Any, max_seconds: float | None) -> None:
     from kafkacheck.estimate import probe, warning
 
     seconds = 0.5 if max_seconds is None else min(0.5, max_seconds * 0.05)
-    note = warning(probe(model, seconds), max_seconds)
+    try:
+        estimate = probe(model, seconds)
+    except Exception:  # noqa: BLE001 - the model raised: the search reports it, with its trace
+        return
+    note = warning(estimate, max_seconds)
     if note:
         print(f"kafkacheck: {note}", file=sys.stderr)
 

@@ -93,7 +93,7 @@ def test_hanging_transaction_without_partition_verification():
     --bound expiries=1 --bound aborts=1 --bound instances=1 --bound partitions=1"""
     result = check({**TV1, **NO_VERIFICATION}, ["LsoAdvances"], **HANGING)
     trace = result.violation("LsoAdvances").trace
-    assert result.distinct_states == 114 and len(trace) == 14
+    assert result.distinct_states == 123 and len(trace) == 14
     steps = names(trace)
     # The produce is delayed, the application aborts and the batch expires (the last two
     # in either order: the lasso found depends on the order of successors).
@@ -104,7 +104,7 @@ def test_hanging_transaction_without_partition_verification():
     assert steps.index("LateProduce") > steps.index("WriteMarker")
 
 
-@pytest.mark.parametrize("settings, states", [(TV1, 108), (TV2, 93)])
+@pytest.mark.parametrize("settings, states", [(TV1, 117), (TV2, 94)])
 def test_no_hanging_transaction_once_the_leader_asks_the_coordinator(settings, states):
     """KIP-890 part 1 (verification, 3.6) and part 2 (transaction.version=2)."""
     result = check(settings, ["LsoAdvances", "NoAbortedRead"], **HANGING)
@@ -119,7 +119,7 @@ def test_a_late_write_of_an_aborted_transaction_joins_the_next_one_under_version
     --bound partitions=1"""
     result = check(TV1, ["NoAbortedRead"], **LATE_WRITE)
     trace = result.violation("NoAbortedRead").trace
-    assert result.distinct_states == 444 and len(trace) == 21
+    assert result.distinct_states == 541 and len(trace) == 21
     steps = names(trace)
     # Aborted while its batch was in flight, expired while completing: no epoch bump.
     assert steps[4:7] == ["DelayProduce", "AppAbort", "Expire"]
@@ -131,7 +131,7 @@ def test_the_late_write_breaks_atomicity_across_two_partitions_under_version_1()
     """With two partitions the aborted transaction's record is aborted on one and
     committed (inside the next transaction) on the other."""
     result = check(TV1, ["AtomicCommit"], **{**LATE_WRITE, "partitions": 2})
-    assert result.distinct_states == 3002
+    assert result.distinct_states == 4544
     assert len(result.violation("AtomicCommit").trace) == 27
 
 
@@ -147,7 +147,7 @@ def test_a_stale_end_txn_commits_the_next_transaction_under_version_1():
     assert names(trace)[-3] == "LateEndTxn"
 
 
-@pytest.mark.parametrize("bounds, states", [(LATE_WRITE, 399), (STALE_END, 71)])
+@pytest.mark.parametrize("bounds, states", [(LATE_WRITE, 430), (STALE_END, 71)])
 def test_version_2_bumps_the_epoch_per_transaction_and_fences_both(bounds, states):
     result = check(TV2, ["NoAbortedRead", "AtomicCommit", "LsoAdvances"], **bounds)
     assert result.violations == [] and result.complete

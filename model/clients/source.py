@@ -159,9 +159,10 @@ class SourceModel(TransactionsModel):
         Bound("late_produces", 0, "produce requests delayed past request.timeout.ms and "
               "delivered later (the producer retries meanwhile)", minimum=0,
               fault="delayed produce request", injected_by=("DelayProduce", "LateProduce")),
-        Bound("expiries", 0, "sends failed by the producer's delivery timeout while their "
-              "request is lost or delayed (delivery.timeout.ms from 2.1, KIP-91; before 2.1 a "
-              "batch waiting for its retry expires after request.timeout.ms.  Connect sets "
+        Bound("expiries", 0, "sends failed by the producer's delivery timeout, waiting in the "
+              "producer or while their request is lost or delayed (delivery.timeout.ms from "
+              "2.1, KIP-91; before 2.1 a batch waiting for its retry expires after "
+              "request.timeout.ms.  Connect sets "
               "both to Integer.MAX_VALUE (request.timeout.ms up to 2.8), so it takes a "
               "producer.delivery.timeout.ms, producer.request.timeout.ms (before 2.1) or "
               "producer.override. value, or a very long outage)", minimum=0,
@@ -633,7 +634,11 @@ def _codecs(config: Config, pids: int) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]
     bumps = int(protocol.end_epoch(0) > 0)
     starts = 1 + b["task_crashes"] + b["rebalances"]
     failovers = b["crashes"]
-    epochs = 1 + 2 * (starts - 1) + 2 * failovers + bumps * n * (starts + failovers)
+    # A task failed by an expired batch leaves its transaction open: the coordinator's
+    # timeout abort fences it, one more epoch per expiry (TransactionCoordinator
+    # .abortTimedOutTransactions, prepareFenceProducerEpoch).
+    epochs = 1 + 2 * (starts - 1) + 2 * failovers + bumps * n * (starts + failovers) \
+        + b["expiries"]
     seqs = 1 if bumps else n * (1 + failovers)
     data = ptx.data_codec(pids, epochs, seqs, n, True)
     offsets = tl.offsets_codec(pids, epochs, n, True)

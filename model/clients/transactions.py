@@ -237,8 +237,9 @@ class TransactionsModel(Model):
         Bound("late_end_txns", 0, "EndTxn requests delayed in the network past the client's "
               "request.timeout.ms and delivered later", minimum=0,
               fault="delayed EndTxn request", injected_by=("DelayEndTxn", "LateEndTxn")),
-        Bound("expiries", 0, "batches failed by delivery.timeout.ms while their request is "
-              "lost or delayed", minimum=0, fault="batch expiry (delivery.timeout.ms)"),
+        Bound("expiries", 0, "batches failed by delivery.timeout.ms, waiting in the producer "
+              "or while their request is lost or delayed", minimum=0,
+              fault="batch expiry (delivery.timeout.ms)"),
         Bound("timeouts", 0, "transactions the coordinator aborts on transaction.timeout.ms "
               "while an instance could still end them (an orphaned transaction, with no "
               "instance left to end it, is always aborted)",
@@ -701,7 +702,10 @@ class TransactionsModel(Model):
                        base._replace(late=tuple(sorted(base.late + (late,))),
                                      budget=base.budget._replace(
                                          **{spend: getattr(state.budget, spend) - 1})))
-            if retry and state.budget.expiries > 0 and p < self.P:
+            # RecordAccumulator.expiredBatches fails a batch past delivery.timeout.ms also
+            # while it waits in the producer, never sent (no leader, an outage): time is not
+            # modelled, so a batch may expire before its first send as after a lost request.
+            if state.budget.expiries > 0 and p < self.P:
                 failed = tp.fail_batch(prod, p, self.transactional and
                                        protocol.client_bumps_epoch)
                 nxt = self._with_producer(state, i, failed)
