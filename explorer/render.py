@@ -82,10 +82,13 @@ def uncovered_text(model: Model, uncovered: Mapping[str, Any]) -> str:
     parts = []
     for name, value in uncovered.items():
         setting = setting_of(name)
-        roles = " and ".join(setting.semantics)
         reason = model.uncovered_reason(name, value)
         if reason is None and names_custom_class(value):
             reason = "a class of your own, which the model does not run"
+        if setting is None:  # a key of the catalogue alone (group.max.size)
+            parts.append(f"{name}={value} ({reason or 'value not modelled'})")
+            continue
+        roles = " and ".join(setting.semantics)
         if reason or name in model.settings:
             why = reason or "value not modelled"
         elif setting.name in model.settings:  # a prefixed key: set the model's own

@@ -948,6 +948,12 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
                      "deletes old segments); a record deleted before anyone read it is not "
                      "counted as owed: a consumer lagging past retention loses it whatever "
                      "its settings, and the check asks only about the records it could read")
+    reset = settings.get("auto.offset.reset", _default("auto.offset.reset", version)).lower()
+    if reset == "latest":
+        notes.append("auto.offset.reset=latest: a group with no committed offset starts at "
+                     "the log end when it first polls a partition, so the records written "
+                     "before then are never its to read and are not counted as owed (set "
+                     "auto.offset.reset=earliest for a group that must read them)")
     bounds: dict[str, Any] = {"consumers": 2, "records": 2, "crashes": 1,
                               "retention": 1 if retention else 0}
     if kip848:

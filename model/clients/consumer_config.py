@@ -25,7 +25,8 @@ CLASSIC_ONLY_KEYS = ("partition.assignment.strategy", "heartbeat.interval.ms",
 CLIENT_KEYS = (*CLASSIC_ONLY_KEYS, "group.remote.assignor")
 CLASSIC_BROKER_KEYS = ("group.min.session.timeout.ms", "group.max.session.timeout.ms",
                        "group.coordinator.rebalance.protocols",
-                       "group.initial.rebalance.delay.ms")
+                       "group.initial.rebalance.delay.ms",
+                       "group.max.size")  # a member past it is refused (group_size_uncovered)
 CONSUMER_BROKER_KEYS = ("group.coordinator.rebalance.protocols",
                         "group.consumer.session.timeout.ms",
                         "group.consumer.heartbeat.interval.ms",
@@ -35,7 +36,8 @@ CONSUMER_BROKER_KEYS = ("group.coordinator.rebalance.protocols",
                         "group.consumer.max.heartbeat.interval.ms",
                         # the default server assignor: the list's first entry
                         # (GroupMetadataManager.defaultConsumerGroupAssignor, KIP-848)
-                        "group.consumer.assignors")
+                        "group.consumer.assignors",
+                        "group.consumer.max.size")
 BROKER_KEYS = tuple(dict.fromkeys((*CLASSIC_BROKER_KEYS, *CONSUMER_BROKER_KEYS)))
 # The broker keys a group model's checks read, by model name.
 GROUP_BROKER_KEYS = {"group": CLASSIC_BROKER_KEYS, "group-consumer": CONSUMER_BROKER_KEYS}

@@ -214,6 +214,19 @@ def older_assignor(strategies: tuple[str, ...], version: tuple[int, int]) -> str
     return jira if jira and tuple(version[:2]) < versions.FIXES[jira][0] else None
 
 
+GROUP_SIZE_REASON = ("the coordinator refuses a member past it (GROUP_MAX_SIZE_REACHED, "
+                     "fatal to that consumer), which the model does not run")
+
+
+def group_size_uncovered(given: Mapping[str, Any], bounds: Mapping[str, Any],
+                         key: str) -> dict[str, Any]:
+    """A broker's group size limit (group.max.size; group.consumer.max.size for KIP-848)
+    below the consumer processes a run starts: not covered (a member would be refused)."""
+    limit = given.get(key)
+    members = bounds.get("consumers", 0) + bounds.get("duplicate_instances", 0)
+    return {key: limit} if isinstance(limit, int) and limit < members else {}
+
+
 class GroupModel(PollLoop, Model):
     """A consumer group: coordinator, members, poll loop and commits over a partition log."""
 
@@ -320,13 +333,16 @@ class GroupModel(PollLoop, Model):
                         version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
         """A sticky assignor of a release before its fix for two claims of one partition
         (older_assignor) runs code the assignors module does not reproduce."""
+        out = group_size_uncovered(given, bounds, "group.max.size")
         strategies = given.get("partition.assignment.strategy")
         if strategies and older_assignor(strategies, version):
-            return {"partition.assignment.strategy": strategies}
-        return {}
+            out["partition.assignment.strategy"] = strategies
+        return out
 
     @classmethod
     def uncovered_reason(cls, name: str, value: Any) -> str | None:
+        if name in ("group.max.size", "group.consumer.max.size"):
+            return GROUP_SIZE_REASON
         if name == "partition.assignment.strategy" and value and value[0] in ASSIGNOR_FIXES:
             jira = ASSIGNOR_FIXES[value[0]]
             first = versions.text(versions.FIXES[jira][0])

@@ -43,7 +43,12 @@ from kafkacheck.model import versions
 from kafkacheck.model.algorithms.assignor_common import AssignorError
 from kafkacheck.model.algorithms.assignor_uniform import GroupMember, assign_server
 from kafkacheck.model.clients.consumer_config import consumer_protocol_problem
-from kafkacheck.model.clients.group import DUPLICATE_INSTANCE, OFFSET_EXPIRY
+from kafkacheck.model.clients.group import (
+    DUPLICATE_INSTANCE,
+    GROUP_SIZE_REASON,
+    OFFSET_EXPIRY,
+    group_size_uncovered,
+)
 from kafkacheck.model.clients.group_log import AbstractLog
 from kafkacheck.model.clients.poll_loop import (
     COMMIT_STRATEGIES,
@@ -446,8 +451,9 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
         group.protocol=consumer there, the model (4.0's rules and client) does not cover
         it."""
         asked = given.get("group.protocol", "consumer")
-        return {"group.protocol": "consumer"} if version < (4, 0) and asked == "consumer" \
+        out = {"group.protocol": "consumer"} if version < (4, 0) and asked == "consumer" \
             else {}
+        return {**out, **group_size_uncovered(given, bounds, "group.consumer.max.size")}
 
     @classmethod
     def uncovered_reason(cls, name: str, value: Any) -> str | None:
@@ -455,7 +461,7 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
             return ("before Kafka 4.0 the consumer protocol was early access or preview, and "
                     "its auto-commit did not wait for poll(), KAFKA-18641: the model follows "
                     "4.0 and later")
-        return None
+        return GROUP_SIZE_REASON if name == "group.consumer.max.size" else None
 
     @classmethod
     def validate_config(cls, config: Config) -> str | None:
