@@ -473,6 +473,9 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
             default=None)
         if prefix not in model_cls.client_prefixes or key in model_cls.settings:
             continue
+        if model_cls.client_key_ignored(key, version):
+            same.add(key)  # the application of this release never reads it
+            continue
         if bare and kafka_settings.application_value(key, model_cls.name, text, version):
             continue  # the application's own key (Streams' group.protocol), not a client's
         setting = kafka_settings.setting_of(key)

@@ -220,6 +220,12 @@ class Model:
         return {}
 
     @classmethod
+    def client_key_ignored(cls, key: str, version: tuple[int, int]) -> bool:
+        """Whether the application of this ``version`` ignores a prefixed ``key`` (a
+        connector's *.override.* keys before KIP-458): it changes nothing."""
+        return False
+
+    @classmethod
     def client_uncovered(cls, name: str, value: Any, version: tuple[int, int]) -> bool:
         """Whether a client setting ``name=value`` that reaches the model's clients through
         a prefix (reads_client_key) is one the model does not cover: a class of the user's

@@ -53,6 +53,33 @@ TASK_CONSUMER_READ = ("partition.assignment.strategy", "session.timeout.ms",
 
 PUT_RETRIED = "put() redelivered after a RetriableException"
 
+# The dead-letter queue's producer (Worker.sinkTaskReporters: baseProducerConfigs, so the
+# worker's producer.* and the connector's producer.override.* keys reach it): a send that
+# fails is only logged (DeadLetterQueueReporter.report), and the offset commit does not
+# wait for it. The model runs Connect's own producer settings, with which no send fails.
+DLQ_PRODUCER_PREFIXES = ("producer.", "producer.override.")
+# Timeouts that fail a send (Connect sets both to Integer.MAX_VALUE; request.timeout.ms
+# expires a waiting batch before KIP-91, 2.1).
+DLQ_SEND_TIMEOUTS = ("delivery.timeout.ms", "request.timeout.ms")
+DLQ_PRODUCER_REASON = ("it reaches the dead-letter queue's producer, whose failed sends "
+                       "are only logged while the offset commit goes on; the model runs "
+                       "Connect's own producer settings, with which no send fails")
+
+
+def dlq_producer_keys(given: Mapping[str, Any], version: tuple[int, int]) -> dict[str, Any]:
+    """The producer keys given for a sink with a dead-letter queue that change producer
+    semantics (any value: the model has no failed dead-letter send)."""
+    out = {}
+    for key, value in given.items():
+        if not key.startswith(DLQ_PRODUCER_PREFIXES) or (
+                ".override." in key and not overrides_exist(version)):
+            continue
+        setting = kafka_settings.setting_of(key)
+        if setting is not None and ("producer" in setting.semantics
+                                    or setting.name in DLQ_SEND_TIMEOUTS):
+            out[key] = value
+    return out
+
 
 class Table(NamedTuple):
     """The external system's table, per partition: the records with a row, the records
@@ -125,6 +152,11 @@ class SinkModel(GroupModel):
     client_read: ClassVar[tuple[str, ...]] = TASK_CONSUMER_READ
 
     @classmethod
+    def client_key_ignored(cls, key: str, version: tuple[int, int]) -> bool:
+        """A connector's *.override.* keys before KIP-458 (2.3): unknown, unused."""
+        return ".override." in key and not overrides_exist(version)
+
+    @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
         """Worker.baseConsumerConfigs: auto-commit off, reset to earliest, before the
         prefixed keys."""
@@ -141,15 +173,20 @@ class SinkModel(GroupModel):
         """errors.tolerance=all changes what happens to a record the converter or a
         transform fails on: with bad_records=0 there is none, so the run says nothing
         about the setting (it would HOLD whatever it does)."""
+        out: dict[str, Any] = {}
         if given.get("errors.tolerance") == "all" and not bounds.get("bad_records", 0):
-            return {"errors.tolerance": "all"}
-        return {}
+            out["errors.tolerance"] = "all"
+        if str(given.get("errors.deadletterqueue.topic.name") or "").strip():
+            out.update(dlq_producer_keys(given, version))
+        return out
 
     @classmethod
     def uncovered_reason(cls, name: str, value: Any) -> str | None:
         if name == "errors.tolerance":
             return ("it skips the records a converter or transform fails on, and this run "
                     "has none: explored with --bound bad_records=1")
+        if name.startswith(DLQ_PRODUCER_PREFIXES):
+            return DLQ_PRODUCER_REASON
         setting = kafka_settings.setting_of(name)
         if setting is not None and setting.name != name:  # a task consumer key
             return GroupModel.uncovered_reason(setting.name, value)

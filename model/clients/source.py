@@ -76,7 +76,7 @@ from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
-from kafkacheck.model.clients.connect_clients import override_problem
+from kafkacheck.model.clients.connect_clients import override_problem, overrides_exist
 from kafkacheck.model.clients.transactions import (
     TransactionsModel,
     TxnState,
@@ -176,6 +176,11 @@ class SourceModel(TransactionsModel):
     client_prefixes: ClassVar[tuple[str, ...]] = ("producer.", "consumer.", "producer.override.",
                                                   "consumer.override.",
                                                   "topic.creation.default.")
+
+    @classmethod
+    def client_key_ignored(cls, key: str, version: tuple[int, int]) -> bool:
+        """A connector's *.override.* keys before KIP-458 (2.3): unknown, unused."""
+        return ".override." in key and not overrides_exist(version)
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
