@@ -948,6 +948,13 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
                      "deletes old segments); a record deleted before anyone read it is not "
                      "counted as owed: a consumer lagging past retention loses it whatever "
                      "its settings, and the check asks only about the records it could read")
+    if kip848 and version >= (4, 3):
+        # GroupMetadataManager.maybeUpdateTargetAssignment (4.3): a new target at most once
+        # per group.consumer.assignment.interval.ms (1000 ms by default).
+        notes.append("the coordinator computes a new target assignment at the next "
+                     "heartbeat after a change (group.consumer.assignment.interval.ms=0); "
+                     "from Kafka 4.3 it may wait up to that interval (1000 ms by default), "
+                     "a delay the model does not explore")
     reset = settings.get("auto.offset.reset", _default("auto.offset.reset", version)).lower()
     if reset == "latest":
         notes.append("auto.offset.reset=latest: a group with no committed offset starts at "

@@ -34,3 +34,9 @@ def test_two_groups_with_their_own_protocols_are_checked_each(tmp_path, capsys):
     _code, data = _review(tmp_path, capsys, new=("g1", "consumer"), old=("g2", "classic"))
     assert not any("a mixed group" in g.get("reason", "") for g in data["guarantees"])
     assert any(g["verdict"] == "holds" for g in data["guarantees"])
+
+
+def test_a_kip848_review_names_the_assignment_interval_it_does_not_explore(tmp_path, capsys):
+    _code, data = _review(tmp_path, capsys, new=("g", "consumer"))
+    owed = next(g for g in data["guarantees"] if g["id"] == "consumer-at-least-once")
+    assert any("group.consumer.assignment.interval.ms=0" in a for a in owed["assumptions"])
