@@ -39,9 +39,9 @@ def violated(data):
     # at its first violation.
     ("txn-read-uncommitted", 1, "violated", 6, {"NoAbortedRead": 4}),
     # Kafka 3.5, before KIP-890: the hanging transaction (the LSO never moves again).
-    ("txn-hanging-3.5", 1, "violated", 114, {"LsoAdvances": 14}),
+    ("txn-hanging-3.5", 1, "violated", 123, {"LsoAdvances": 14}),
     # transaction.version=1: the late write and the stale EndTxn, found.
-    ("txn-late-write-tv1", 1, "violated", 444, {"NoAbortedRead": 21}),
+    ("txn-late-write-tv1", 1, "violated", 541, {"NoAbortedRead": 21}),
     ("txn-stale-end-txn-tv1", 1, "violated", 61, {"NoAbortedRead": 19}),
     # The same loop without transactions: duplicates (the shortest counterexample).
     ("alo-loop-duplicates", 1, "violated", 83, {"ExactlyOnce": 8}),
@@ -58,7 +58,7 @@ def test_a_transaction_preset_finds_the_anomaly_its_summary_names(
     # read_committed: every safety and liveness property holds, exhaustively.
     ("txn-zombie-read-committed", 3741),
     # transaction.version=2 under the late produce and delayed EndTxn that break version 1.
-    ("txn-version-2", 1646),
+    ("txn-version-2", 1737),
 ])
 def test_zombie_fencing_and_version_2_presets_hold_every_transaction_guarantee(
         capsys, name, states):
