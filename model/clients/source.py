@@ -80,6 +80,7 @@ from kafkacheck.model.clients.connect_clients import override_problem, overrides
 from kafkacheck.model.clients.transactions import (
     TransactionsModel,
     TxnState,
+    client_txn_timeout_problem,
     partition_verification,
 )
 from kafkacheck.model.clients.txn_loop import Group, Member
@@ -228,7 +229,8 @@ class SourceModel(TransactionsModel):
                     "exactly.once.source.support=enabled, or creating the connector fails "
                     "(SourceConnectorConfig, KIP-618)")
         problem = (override_problem(config)
-                   or TransactionsModel.validate_config(_loop_config(config)))
+                   or TransactionsModel.validate_config(_loop_config(config))
+                   or _eos_producer_problem(config))
         if problem:
             return problem
         try:
@@ -606,6 +608,25 @@ def _loop_config(config: Config) -> Config:
     return build_config(TransactionsModel, settings=settings,
                         bounds=[(n, str(v)) for n, v in bounds.items()],
                         kafka_version=config.kafka_version)
+
+
+def _eos_producer_problem(config: Config) -> str | None:
+    """Under exactly.once.source.support=enabled the task's producer is transactional and
+    idempotent (Worker.exactlyOnceSourceTaskProducerConfigs): acks other than all is
+    ProducerConfig's ConfigException, and a transaction timeout above the broker's
+    transaction.max.timeout.ms fails InitProducerId."""
+    if config.kafka["exactly.once.source.support"] != ENABLED:
+        return None
+    keys = ("producer.override.acks", "producer.acks") if overrides_exist(config.version) \
+        else ("producer.acks",)
+    acks = next((str(config.setting(k)).strip().lower() for k in keys
+                 if k in config.explicit), "all")
+    if acks not in ("all", "-1"):
+        return ("ConfigException: Must set acks to all in order to use the idempotent "
+                "producer. Otherwise we cannot guarantee idempotence. (the task's producer "
+                "is transactional under exactly.once.source.support=enabled)")
+    timeouts = ("producer.override.transaction.timeout.ms", "producer.transaction.timeout.ms")
+    return client_txn_timeout_problem(config, timeouts, 60000)
 
 
 def _codecs(config: Config, pids: int) -> tuple[ptx.Codec, ptx.Codec, ptx.Codec]:

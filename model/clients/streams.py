@@ -222,7 +222,8 @@ class StreamsModel(TransactionsModel):
         problem = acks and eos_acks_problem(config.kafka["processing.guarantee"], *acks)
         if problem:
             return problem
-        problem = TransactionsModel.validate_config(_loop_config(config))
+        problem = TransactionsModel.validate_config(_loop_config(config)) or \
+            _eos_timeout_problem(config)
         if problem:
             return problem
         try:
@@ -519,6 +520,29 @@ def _given_acks(config: Config) -> int | None:
     if given is None or given[0] in config.uncovered:
         return None
     return kafka_settings.SETTINGS["acks"].value_of(given[1])
+
+
+# StreamsConfig's transaction timeout under exactly-once (PRODUCER_EOS_OVERRIDES).
+EOS_TRANSACTION_TIMEOUT = 10000
+
+
+def _eos_timeout_problem(config: Config) -> str | None:
+    """Under exactly-once: StreamsConfig.verifyEOSTransactionTimeoutCompatibility (3.0)
+    refuses a commit.interval.ms above producer.transaction.timeout.ms (10 s by default),
+    and the broker refuses a transaction timeout above its transaction.max.timeout.ms."""
+    if _eos_family(config.kafka["processing.guarantee"]) != EXACTLY_ONCE_V2:
+        return None
+    key = "producer.transaction.timeout.ms"
+    if config.version >= (3, 0) and "commit.interval.ms" in config.explicit:
+        timeout = int(config.setting(key, EOS_TRANSACTION_TIMEOUT)) \
+            if key in config.explicit else EOS_TRANSACTION_TIMEOUT
+        commit = int(config.setting("commit.interval.ms", 0))
+        if timeout < commit:
+            return (f"IllegalArgumentException: Transaction timeout {timeout} was set lower "
+                    f"than streams commit interval {commit} (StreamsConfig); raise {key} or "
+                    "lower commit.interval.ms")
+    return txm.client_txn_timeout_problem(config, (key, "transaction.timeout.ms"),
+                                          EOS_TRANSACTION_TIMEOUT)
 
 
 def eos_acks_problem(guarantee: str, key: str, text: str) -> str | None:

@@ -29,7 +29,7 @@ abort, and group rebalances.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from kafkacheck.config import Config
@@ -306,14 +306,11 @@ class TransactionsModel(Model):
         if tv > 0 and version < (4, 0):
             return (f"transaction.version={tv} does not exist in Kafka {config.kafka_version} "
                     "(the feature arrived in 4.0)")
-        if k["transactional.id"] and \
-                k["transaction.timeout.ms"] > k["transaction.max.timeout.ms"]:
-            # TransactionStateManager.validateTransactionTimeoutMs: initTransactions() fails
-            # with INVALID_TRANSACTION_TIMEOUT, a fatal error of the producer.
-            return ("InvalidTxnTimeoutException: transaction.timeout.ms "
-                    f"{k['transaction.timeout.ms']} exceeds the broker's "
-                    f"transaction.max.timeout.ms {k['transaction.max.timeout.ms']}: "
-                    "InitProducerId refuses it (INVALID_TRANSACTION_TIMEOUT)")
+        if k["transactional.id"]:
+            problem = txn_timeout_problem(k["transaction.timeout.ms"],
+                                          k["transaction.max.timeout.ms"])
+            if problem:
+                return problem
         rf = k["replication.factor"]
         log_rf = transaction_log_rf(config)
         for name, value in (("replication.factor", rf), (TXN_LOG_RF, log_rf)):
@@ -1510,6 +1507,15 @@ class TransactionsModel(Model):
                        "started; Kafka's default, latest, skips the inputs written before "
                        "the group's first commit (set auto.offset.reset=earliest, or see "
                        "what latest does with the group model)")
+        if self.loop and self.transactional and self.kip447 and self.config.version < (4, 0):
+            # KafkaProducer.sendOffsetsToTransaction(offsets, String groupId), deprecated in
+            # 2.5 and removed in 4.0, sends generation -1 and no member id: the coordinator
+            # then skips both checks (GroupCoordinator.doTxnCommitOffsets), as before KIP-447.
+            out.append(f"Kafka {self.config.kafka_version}: the application is assumed to "
+                       "call sendOffsetsToTransaction(offsets, consumer.groupMetadata()); "
+                       "the String groupId overload (until 4.0) sends no generation, so a "
+                       "zombie's offsets are accepted as before KIP-447 (--kafka-version "
+                       "2.4 shows what that allows)")
         if self.loop and self.transactional and not self.kip447:
             out.append(f"Kafka {self.config.kafka_version}: before KIP-447 (2.5) a "
                        "transactional offset commit carries no generation, so a zombie "
@@ -1696,6 +1702,28 @@ class TransactionsModel(Model):
 
 
 TXN_LOG_RF = "transaction.state.log.replication.factor"
+
+
+def txn_timeout_problem(timeout: int, maximum: int, key: str = "transaction.timeout.ms"
+                        ) -> str | None:
+    """TransactionStateManager.validateTransactionTimeoutMs: a transactional producer whose
+    timeout exceeds the broker's transaction.max.timeout.ms fails initTransactions() with
+    INVALID_TRANSACTION_TIMEOUT, a fatal error."""
+    if timeout <= maximum:
+        return None
+    return (f"InvalidTxnTimeoutException: {key} {timeout} exceeds the broker's "
+            f"transaction.max.timeout.ms {maximum}: InitProducerId refuses it "
+            "(INVALID_TRANSACTION_TIMEOUT)")
+
+
+def client_txn_timeout_problem(config: Config, keys: Sequence[str], default: int
+                               ) -> str | None:
+    """The same for an application's transactional producer, whose timeout is the first
+    of ``keys`` given (or ``default``, the application's own)."""
+    key = next((k for k in keys if k in config.explicit), None)
+    timeout = int(config.setting(key, default)) if key else default
+    maximum = int(config.setting("transaction.max.timeout.ms", 900000))
+    return txn_timeout_problem(timeout, maximum, key or "transaction.timeout.ms")
 TXN_LOG_MIN_ISR = "transaction.state.log.min.isr"
 TXN_LOG_MIN_ISR_REASON = (
     "it is __transaction_state's min.insync.replicas (TransactionLogConfig), and this model "
