@@ -644,7 +644,12 @@ FAULT_BOUNDS |= {
     # Several log directories (JBOD): one can fail under a running broker (KIP-858,
     # ReplicationControlManager.handleDirectoriesOffline), a fault no model explores.
     "log.dirs": ("log_dir_failures", "a log directory failing under a running broker "
-                 "(JBOD, KIP-858)")}
+                 "(JBOD, KIP-858)"),
+    # A connector's task count: a change of it is a new set of tasks, which under
+    # exactly-once source support the leader fences first (Worker.fenceZombies, KIP-618).
+    "tasks.max": ("task_count_changes", "task count changes (a reconfiguration; under "
+                  "exactly-once source support, the leader's zombie fencing round, "
+                  "Worker.fenceZombies)")}
 
 # Timeouts a model reads whose value only times a fault (time is not modelled): given
 # explicitly on a run whose bound leaves the fault out, the run says so (render).

@@ -49,3 +49,16 @@ def test_an_exactly_once_source_task_failed_by_an_expiry_is_checked(argv, capsys
     code = main(["check", "source-exactly-once", *argv, "--bound", "expiries=1",
                  "--bound", "late_produces=1", "--bound", "records=1"])
     assert code == 0, capsys.readouterr()
+
+
+def test_a_task_count_names_the_fault_it_brings_not_no_effect():
+    # A change of tasks.max is a new set of tasks (under exactly-once source support the
+    # leader's zombie fencing round), which no run explores; it was "no effect".
+    from kafkacheck.explorer.render import not_modelled_lines
+
+    run = check({"exactly.once.source.support": "enabled", "tasks.max": "4"},
+                model="source", max_states=10)
+    lines = not_modelled_lines(run.model, run.uncovered_settings)
+    assert any(line.startswith("accepted, not modelled: tasks.max (it brings a fault, task "
+                               "count changes") for line in lines)
+    assert not any("tasks.max" in line and "no effect" in line for line in lines)
