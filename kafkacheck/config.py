@@ -481,12 +481,10 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
         setting = kafka_settings.setting_of(key)
         if setting is None or not setting.semantics:
             continue
-        if setting.name in model_cls.client_forced(kafka, prefix) or (
-                not bare and model_cls.reads_client_key(key)):
-            value = _parsed(setting, text, version)
-            if value is not None and setting.name not in model_cls.client_forced(
-                    kafka, prefix) and model_cls.client_uncovered(setting.name, value,
-                                                                 version):
+        forced = setting.name in model_cls.client_forced(kafka, prefix)
+        if forced or (not bare and model_cls.reads_client_key(key)):
+            value = None if forced else _parsed(setting, text, version)
+            if value is not None and model_cls.client_uncovered(setting.name, value, version):
                 differ[key] = value  # what the model's client cannot run (a custom class)
             else:
                 same.add(key)

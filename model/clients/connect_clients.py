@@ -21,6 +21,20 @@ def overrides_exist(version: tuple[int, int]) -> bool:
     return version >= (2, 3)
 
 
+def override_ignored(key: str, version: tuple[int, int]) -> bool:
+    """A connector's ``*.override.*`` key in a release before KIP-458: the worker ignores it."""
+    return ".override." in key and not overrides_exist(version)
+
+
+class ConnectTaskClients:
+    """The Connect models' reading of their tasks' client keys (a mixin of the model)."""
+
+    @classmethod
+    def client_key_ignored(cls, key: str, version: tuple[int, int]) -> bool:
+        """A connector's *.override.* keys before KIP-458 (2.3): unknown, unused."""
+        return override_ignored(key, version)
+
+
 def policy_alias(text: str) -> str:
     """A policy as its alias: None, All, Principal, or the class named."""
     name = text.strip()

@@ -37,6 +37,8 @@ from typing import Any, ClassVar, NamedTuple
 from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients.connect_clients import (
+    ConnectTaskClients,
+    override_ignored,
     override_problem,
     overrides_exist,
     task_client_value,
@@ -71,8 +73,7 @@ def dlq_producer_keys(given: Mapping[str, Any], version: tuple[int, int]) -> dic
     semantics (any value: the model has no failed dead-letter send)."""
     out = {}
     for key, value in given.items():
-        if not key.startswith(DLQ_PRODUCER_PREFIXES) or (
-                ".override." in key and not overrides_exist(version)):
+        if not key.startswith(DLQ_PRODUCER_PREFIXES) or override_ignored(key, version):
             continue
         setting = kafka_settings.setting_of(key)
         if setting is not None and ("producer" in setting.semantics
@@ -102,7 +103,7 @@ class SinkState(NamedTuple):
     retries: int
 
 
-class SinkModel(GroupModel):
+class SinkModel(ConnectTaskClients, GroupModel):
     """Connect sink tasks over the group model, writing to an external table."""
 
     name = "sink"
@@ -150,11 +151,6 @@ class SinkModel(GroupModel):
     # (its group's session.timeout.ms and heartbeat.interval.ms), not the task's.
     client_prefixes: ClassVar[tuple[str, ...]] = ("consumer.", "consumer.override.")
     client_read: ClassVar[tuple[str, ...]] = TASK_CONSUMER_READ
-
-    @classmethod
-    def client_key_ignored(cls, key: str, version: tuple[int, int]) -> bool:
-        """A connector's *.override.* keys before KIP-458 (2.3): unknown, unused."""
-        return ".override." in key and not overrides_exist(version)
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:

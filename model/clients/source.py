@@ -76,7 +76,11 @@ from kafkacheck.config import Config, build_config
 from kafkacheck.model import settings as kafka_settings
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
-from kafkacheck.model.clients.connect_clients import override_problem, overrides_exist
+from kafkacheck.model.clients.connect_clients import (
+    ConnectTaskClients,
+    override_ignored,
+    override_problem,
+)
 from kafkacheck.model.clients.transactions import (
     TransactionsModel,
     TxnState,
@@ -102,7 +106,7 @@ DISABLED, PREPARING, ENABLED = "disabled", "preparing", "enabled"
 WORKER_PRODUCER_ACKS = "all"
 
 
-class SourceModel(TransactionsModel):
+class SourceModel(ConnectTaskClients, TransactionsModel):
     """A Connect source task over the transactions model's loop, run by one of the workers."""
 
     name = "source"
@@ -177,11 +181,6 @@ class SourceModel(TransactionsModel):
     client_prefixes: ClassVar[tuple[str, ...]] = ("producer.", "consumer.", "producer.override.",
                                                   "consumer.override.",
                                                   "topic.creation.default.")
-
-    @classmethod
-    def client_key_ignored(cls, key: str, version: tuple[int, int]) -> bool:
-        """A connector's *.override.* keys before KIP-458 (2.3): unknown, unused."""
-        return ".override." in key and not overrides_exist(version)
 
     @classmethod
     def client_values(cls, kafka: Mapping[str, Any]) -> dict[str, Any]:
@@ -617,11 +616,9 @@ def _eos_producer_problem(config: Config) -> str | None:
     transaction.max.timeout.ms fails InitProducerId."""
     if config.kafka["exactly.once.source.support"] != ENABLED:
         return None
-    keys = ("producer.override.acks", "producer.acks") if overrides_exist(config.version) \
-        else ("producer.acks",)
-    acks = next((str(config.setting(k)).strip().lower() for k in keys
-                 if k in config.explicit), "all")
-    if acks not in ("all", "-1"):
+    acks = next((str(config.setting(k)) for k in ("producer.override.acks", "producer.acks")
+                 if k in config.explicit and not override_ignored(k, config.version)), "all")
+    if kafka_settings.SETTINGS["acks"].value_of(acks) != -1:
         return ("ConfigException: Must set acks to all in order to use the idempotent "
                 "producer. Otherwise we cannot guarantee idempotence. (the task's producer "
                 "is transactional under exactly.once.source.support=enabled)")
