@@ -56,6 +56,7 @@ class CellResult:
     mermaid: str = ""
     explanation: str = ""
     statement: str = ""
+    kind: str = "always"  # the property's kind: a sometimes that holds was only reached
 
 
 @dataclass
@@ -112,7 +113,7 @@ def run_row(args: tuple[Row, Sequence[str], int]) -> RowResult:
         prop = by_name[name]
         violation = result.violation(name)
         cell = CellResult(result.verdict(prop), statement=prop.statement,
-                          explanation=prop.explanation)
+                          explanation=prop.explanation, kind=prop.kind)
         if violation is not None and violation.trace is not None:
             cell.explanation = prop.story(model, violation.trace)
             cell.steps = len(violation.trace)
@@ -138,6 +139,10 @@ def _cell_markdown(matrix: Matrix, rr: RowResult, name: str) -> str:
     if cell.verdict == "violated":
         link = f"counterexamples/{matrix.id}-{rr.row.slug}-{name}.md"
         return f"❌ [violated]({link}) ({cell.steps} steps)"
+    if cell.verdict == "holds" and cell.kind == "sometimes":
+        # a witness, not a guarantee: the search may have stopped once it had one
+        stopped = "" if rr.complete else ", a search stopped early"
+        return f"🔎 reachable (an example among {rr.distinct:,} states{stopped})"
     if cell.verdict == "holds":
         never = f"; never injected: {', '.join(rr.never_injected)}" if rr.never_injected else ""
         return f"✅ holds ({rr.distinct:,} states{never}{_crash_kind_note(rr)})"
@@ -661,6 +666,9 @@ def _generate(out: str | Path, only: Sequence[str], processes: int | None) -> in
         "",
         "Every **holds** is relative to the bounds in its row (records, fault budget) and "
         "says how many distinct states the breadth-first search explored to the end; "
+        "**reachable** marks a *sometimes* property of which the search found an example "
+        "(no guarantee: a search whose safety properties were all violated may have stopped "
+        "there, and says so); "
         "*process crashes only* marks one whose run crashed brokers without losing their "
         "page cache (power loss not explored: Kafka does not fsync each write by default, "
         "so it is no guarantee against a power failure). "

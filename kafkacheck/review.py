@@ -218,6 +218,10 @@ class Guarantee:
     # (a replication.factor above a model's reach, carried by a bound): not_passed_on
     # skips them
     mapped: frozenset[str] = frozenset()
+    # broker keys the dedicated KRaft controllers decide (controller_keys): a broker
+    # node's own value of one is not the cluster's, and a controller-only node's other
+    # topic defaults are nobody's (it hosts no replica); not_passed_on skips those
+    from_controllers: frozenset[str] = frozenset()
     # why a HOLDS at these bounds is no verdict (bounds known to be too small for a
     # violation larger ones show): such a run is reported not covered with this reason
     holds_is_no_verdict: str = ""
@@ -291,6 +295,30 @@ def runs_broker(f: ConfigFile) -> bool:
                                    or "broker" in _roles(f.values["process.roles"]))
 
 
+def controller_only(files: Sequence[ConfigFile]) -> list[ConfigFile]:
+    """The files of controller-only nodes (process.roles=controller)."""
+    return [f for f in files if f.role == "broker" and gives_roles(f) and not runs_broker(f)]
+
+
+def dedicated_controllers(roles: str | None) -> bool:
+    """Whether the brokers' process.roles (broker_roles) leaves the controller role to
+    dedicated nodes: a KRaft cluster whose broker nodes are not voters."""
+    return roles is not None and "controller" not in _roles(roles)
+
+
+def controller_keys(version: versions.Version) -> tuple[str, ...]:
+    """Topic defaults a KRaft controller reads from its own configuration, not the brokers':
+    a topic created without a replication factor gets the controller's
+    default.replication.factor (brokers forward CreateTopics; ControllerServer ->
+    ReplicationControlManager.createTopic; auto-created topics take the broker's,
+    AutoTopicCreationManager), and from 3.9 elections read the controller's
+    unclean.leader.election.enable (ConfigurationControlManager, KAFKA-12670)."""
+    keys = ["default.replication.factor"]
+    if versions.has_fix(versions.text(version), "KAFKA-12670"):
+        keys.append("unclean.leader.election.enable")
+    return tuple(keys)
+
+
 def _broker_value(files: Sequence[ConfigFile], key: str) -> str | None:
     """The first broker node's value of a key read by the brokers alone (the group
     coordinator's); a file that gives another value is named by not_passed_on."""
@@ -359,15 +387,20 @@ TOPIC_DEFAULTS = (("replication.factor", "default.replication.factor"),
 
 
 def broker_disagreements(files: Sequence[ConfigFile], topic: ConfigFile | None,
-                         version: versions.Version) -> list[str]:
-    """Broker defaults the topic does not override and the broker files set differently:
-    each broker applies its own (LogManager builds its default LogConfig from its own
-    file, and a leader judges acks=all by its own min.insync.replicas), so no one value
-    describes the cluster."""
-    brokers = [f for f in files if f.role == "broker"]
+                         version: versions.Version, roles: str | None = None) -> list[str]:
+    """Broker defaults the topic does not override and the broker nodes' files set
+    differently: each broker applies its own (LogManager builds its default LogConfig from
+    its own file, and a leader judges acks=all by its own min.insync.replicas), so no one
+    value describes the cluster.  A controller-only node hosts no replica, and beside
+    dedicated controllers the keys they decide (controller_keys) are theirs, not the
+    brokers' (_controllers_value)."""
+    brokers = [f for f in files if runs_broker(f)]
+    decided = controller_keys(version) if dedicated_controllers(roles) else ()
     out = []
     for topic_key, broker_key in TOPIC_DEFAULTS if len(brokers) > 1 else ():
         if topic is not None and topic_gives(topic.values, topic_key):
+            continue
+        if broker_key in decided:
             continue
         default = _default(broker_key, version)
         seen = {f.path.rsplit("/", 1)[-1]: f.values.get(broker_key, default).strip()
@@ -382,20 +415,23 @@ def broker_disagreements(files: Sequence[ConfigFile], topic: ConfigFile | None,
 
 def topic_gives(values: Mapping[str, str], topic_key: str) -> bool:
     """Whether a topic file sets this key itself: replication.factor=-1 asks for the
-    broker's default.replication.factor (KIP-464, 2.4: ReplicationControlManager.
-    createTopics), so it sets nothing."""
+    default.replication.factor of whoever creates the topic (KIP-464, 2.4: the KRaft
+    controller's, ReplicationControlManager.createTopic; ZooKeeper mode's broker that
+    takes the request), so it sets nothing."""
     if topic_key not in values:
         return False
     return not (topic_key == "replication.factor" and values[topic_key].strip() == "-1")
 
 
-def topic_settings(files: Sequence[ConfigFile],
-                   topic: ConfigFile | None = None) -> tuple[dict[str, str], list[str]]:
-    """The topic's replication settings: the topic file, else the broker's defaults, else
-    Kafka's defaults (each fallback named; replication.factor=-1 is the broker's
-    default.replication.factor, topic_gives)."""
+def topic_settings(files: Sequence[ConfigFile], topic: ConfigFile | None = None,
+                   decided: Sequence[str] = ()) -> tuple[dict[str, str], list[str]]:
+    """The topic's replication settings: the topic file, else the broker nodes' defaults
+    (for the keys in ``decided``, the dedicated controllers': controller_keys), else
+    Kafka's defaults (each fallback named; replication.factor=-1 asks for the default
+    replication factor, topic_gives)."""
     out: dict[str, str] = {}
     notes: list[str] = []
+    controllers = controller_only(files)
     if topic is not None:
         files = [topic, *(f for f in files if f.role != "topic")]
     first = _first(files, "topic")
@@ -406,17 +442,22 @@ def topic_settings(files: Sequence[ConfigFile],
         if value is not None and not topic_gives({topic_key: value}, topic_key):
             value = None
         if value is None:
-            value = _value(files, "broker", broker_key)
+            whose = "the controllers'" if broker_key in decided else "the broker's"
+            value = next((f.values[broker_key].strip() for f in (
+                controllers if broker_key in decided else
+                [f for f in files if runs_broker(f)]) if broker_key in f.values), None)
             if value is not None and topic_key != "flush.messages":
                 asked = (" (the topic file's replication.factor=-1 asks for it, KIP-464)"
                          if topic_key == "replication.factor" and minus_one else "")
-                notes.append(f"{topic_key}={value} from the broker's {broker_key}{asked}")
+                notes.append(f"{topic_key}={value} from {whose} {broker_key}{asked}")
         if value is not None and topic_gives({topic_key: value}, topic_key):
             out[topic_key] = value
     if "replication.factor" not in out:
-        notes.append("replication.factor=-1 in the topic file asks for the broker's "
-                     "default.replication.factor, which no broker file gives: Kafka's "
-                     "default (default.replication.factor=1) assumed; give the broker's file"
+        whose = ("controllers'" if "default.replication.factor" in decided
+                 else "broker's")
+        notes.append(f"replication.factor=-1 in the topic file asks for the {whose} "
+                     f"default.replication.factor, which no {whose[:-2]} file gives: Kafka's "
+                     f"default (default.replication.factor=1) assumed; give the {whose} file"
                      if minus_one else
                      "replication.factor not given: Kafka's default (default.replication."
                      "factor=1) assumed; give the topic's file")
@@ -460,7 +501,10 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
     for producer in producers:
         assert producer is not None
         where = f" [{producer.path.rsplit('/', 1)[-1]}]" if many else ""
-        topic, _notes = topic_settings(files, topics[0] if topics else None)
+        cluster_roles = broker_roles(files)[0]
+        topic, _notes = topic_settings(
+            files, topics[0] if topics else None,
+            controller_keys(version) if dedicated_controllers(cluster_roles) else ())
         planned = len(guarantees)
         _producer_guarantees(producer, topic, where, version, guarantees, not_covered,
                              release, files)
@@ -632,7 +676,12 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     With acks=0 a send succeeds with no broker confirmation; the models count such a
     send as acknowledged (the application relies on it), so acks=0 is checked like the rest.
     """
-    disagree = broker_disagreements(files, topic_file, version)
+    # The brokers' process.roles, never a controller-only node's (broker_roles).
+    roles, roles_notes, roles_disagree = broker_roles(files)
+    decided = controller_keys(version) if dedicated_controllers(roles) else ()
+    disagree = broker_disagreements(files, topic_file, version, roles)
+    disagree += [why for key in decided
+                 if (why := _controllers_value(files, topic_file, key, version)) is not None]
     mix = zookeeper_mix(files)
     if mix:
         disagree.append(mix)
@@ -640,14 +689,13 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         for why in disagree:
             not_covered.append((f"acknowledged writes survive crashes{where}", why))
         return
-    topic, topic_notes = topic_settings(files, topic_file)
+    topic, topic_notes = topic_settings(files, topic_file, decided)
     acks = producer.values["acks"].strip() if producer and "acks" in producer.values else None
     rf = int(topic.get("replication.factor", "1"))
     settings = dict(topic)
     if acks is not None:
         settings["acks"] = acks
-    # The brokers' process.roles, never a controller-only node's (broker_roles).
-    roles, roles_notes, roles_disagree = broker_roles(files)
+    from_controllers = set(decided)
     if roles:  # a KRaft cluster: the replication model applies KRaft's rules before 4.0
         settings["process.roles"] = roles
     notes = list(topic_notes) + roles_notes
@@ -658,7 +706,9 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
             not_covered.append((f"acknowledged writes survive crashes{where}", why))
             return
         settings["min.insync.replicas"] = value
+        from_controllers.add("min.insync.replicas")
         notes.append(why)
+    decided_keys = frozenset(from_controllers)
     if producer is not None and producer.embedded:
         notes.append(f"acks={acks} from {producer.path.rsplit('/', 1)[-1]}: {producer.why}")
     if acks is None:
@@ -688,13 +738,15 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         "acked-writes-survive-crash", "Acknowledged writes survive a broker crash and the "
         f"leader election that follows{where}", "replication", props, settings,
         {"records": 2, "crashes": 1, "crash_kind": "process"},
-        _replication_fixes(settings, version, power=False), notes))
+        _replication_fixes(settings, version, power=False), notes,
+        from_controllers=decided_keys))
     guarantees.append(Guarantee(
         "acked-writes-survive-elections", "Acknowledged writes survive leader elections (after "
         f"a crash and a preferred-leader move) and lost produce responses{where}",
         "replication", props, settings,
         {"records": 1, "crashes": 1, "crash_kind": "process", "leader_changes": 1,
-         "lost_acks": 1}, _replication_fixes(settings, version, power=False), notes))
+         "lost_acks": 1}, _replication_fixes(settings, version, power=False), notes,
+        from_controllers=decided_keys))
     power_notes = list(notes)
     elr = "eligible.leader.replicas.version"
     assumed = kafka_settings.feature_level_assumed(
@@ -709,7 +761,7 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         # ISR shrank (the seed claim's 11-step trace for Kafka before 4.1), at any RF (a
         # slow run is cut by the time budget and then not covered, never holds).
         settings, {"records": 2, "crashes": 1, "crash_kind": "power-loss"},
-        _replication_fixes(settings, version), power_notes))
+        _replication_fixes(settings, version), power_notes, from_controllers=decided_keys))
     deposed = ("A leader cut off from the controller (a network partition) loses no "
                f"acknowledged write{where}")
     zookeeper = [f for f in files if zookeeper_broker(f)]
@@ -766,7 +818,42 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
          if c[0] != "replication.factor"],
         # replication.factor travels as the brokers bound (ControllerModel: one replica
         # per broker), said above when it is mapped
-        controller_notes, mapped=frozenset({"replication.factor"})))
+        controller_notes, mapped=frozenset({"replication.factor"}),
+        from_controllers=decided_keys))
+
+
+def _controllers_value(files: Sequence[ConfigFile], topic_file: ConfigFile | None,
+                       broker_key: str, version: versions.Version) -> str | None:
+    """Why a topic default the dedicated controllers decide (controller_keys) is unknown:
+    the controller files give it differently (the active one's applies, and which is
+    active is not fixed), or only broker files give it (a broker's own value is not the
+    cluster's); None when it is known (the controllers' files, or nobody's: Kafka's
+    default), or the topic sets it."""
+    topic_key = next(t for t, b in TOPIC_DEFAULTS if b == broker_key)
+    topics = [f for f in files if f.role == "topic"] if topic_file is None else [topic_file]
+    if any(topic_gives(f.values, topic_key) for f in topics):
+        return None
+    default = _default(broker_key, version)
+    controllers = controller_only(files)
+    if controllers:
+        values = {f.values.get(broker_key, default).strip() for f in controllers}
+        if len({kafka_settings.lookup(broker_key).value_of(v) for v in values}) > 1:
+            return (f"{broker_key} differs between the controller files: the active "
+                    "controller's applies, and which one is active is not fixed; give them "
+                    f"one value, or set {topic_key} on the topic")
+        return None
+    brokers = sorted({f.values[broker_key].strip() for f in files
+                      if runs_broker(f) and broker_key in f.values and not _same(
+                          broker_key, f.values[broker_key].strip(), default)})
+    if not brokers:
+        return None  # the brokers give Kafka's default, assumed for the controllers too
+    what = ("fills in the replication factor of a topic created without one (brokers "
+            "forward CreateTopics; ReplicationControlManager.createTopic; only auto-created "
+            "topics take a broker's)" if broker_key == "default.replication.factor" else
+            "reads it for elections (ConfigurationControlManager, KAFKA-12670)")
+    return (f"{broker_key}={'/'.join(brokers)} comes from the broker files only: with "
+            f"dedicated KRaft controllers the active controller {what} from its own "
+            f"configuration; give the controllers' file, or set {topic_key} on the topic")
 
 
 def _controllers_min_isr(files: Sequence[ConfigFile], topic_file: ConfigFile | None,
@@ -1201,6 +1288,9 @@ def not_passed_on(g: Guarantee) -> list[tuple[ConfigFile, str, str, str | None]]
                 target = topic_of[key]
                 if any(topic_gives(t.values, target) for t in topics):
                     continue  # the topic's own value wins
+                if (key in g.from_controllers) != (not runs_broker(f)):
+                    continue  # a broker's value the controllers decide, or a
+                    # controller-only node's value they do not (it hosts no replica)
             elif f.role == "topic" and not topic_gives(f.values, key):
                 continue  # replication.factor=-1: the broker's default decides
             else:
@@ -1612,7 +1702,10 @@ def text(review: Review) -> str:
            f"{review.kafka_version}, Kafka {review.catalogue_version} configuration catalogue"]
     for f in review.files:
         counts = _key_counts(f)
-        out.append(f"  {f.path}: {f.role} ({f.why}); {counts}")
+        role = (f"{f.role} file of a controller-only node (process.roles="
+                f"{f.values['process.roles'].strip()}: no replica, no group coordinator)"
+                if f.role == "broker" and not runs_broker(f) else f.role)
+        out.append(f"  {f.path}: {role} ({f.why}); {counts}")
         for info in f.of_kind("misplaced"):
             out.append(f"    note: {info.key} is a {'/'.join(info.roles)} setting: a "
                        f"{f.role} ignores it")
@@ -1667,7 +1760,9 @@ def text(review: Review) -> str:
                               else f"the review was {INTERRUPTED} first)"))
             else:
                 cut = (f" before it was {INTERRUPTED}" if review.interrupted
-                       else " within the time budget")
+                       else f" before the time budget ran out (its share of --max-seconds "
+                       f"{review.budget:g}); the search did not end: rerun with a larger "
+                       "--max-seconds to try every candidate")
                 out.append(f"    fix: none found among {g.fix_searched} candidate change(s)"
                            + (cut if g.fix_search_cut else ""))
             for combo in g.undecided:
@@ -1743,6 +1838,7 @@ def as_json(review: Review) -> dict[str, Any]:
                 entry["fix_searched"] = g.fix_search_started
                 entry["other_fixes"] = [dict(f) for f in g.other_fixes]
                 entry["fix_candidates_run"] = g.fix_searched
+                entry["fix_search_cut"] = g.fix_search_cut  # the budget ended it, not the search
                 entry["undecided_fixes"] = [dict(f) for f in g.undecided]
                 entry["not_covered_fixes"] = [{"changes": dict(f), "reason": why}
                                               for f, why in g.uncovered_fixes]

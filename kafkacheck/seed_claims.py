@@ -797,7 +797,10 @@ def _fetch_below_hw(check: Checker) -> Verdict:
     return decided(
         CONDITIONAL,
         "Consumers fetch from the partition leader and only below its high watermark, so "
-        "what they read is replicated to the ISR. The group model checks this with broker "
+        "what they read is replicated to the ISR (with KIP-392's follower fetching, 2.4+, "
+        "`client.rack` and `replica.selector.class`, from a follower, which also serves "
+        "only below the high watermark it knows; not modelled: the models read from the "
+        "leader, and `replica.selector.class` is NOT COVERED). The group model checks this with broker "
         "process crashes only (the page cache survives); a record a consumer already read "
         "can still vanish from the log with unclean leader election, or in a power failure "
         "of the replicas that had it (Kafka does not fsync each write by default, "

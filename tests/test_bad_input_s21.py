@@ -315,6 +315,36 @@ def test_review_no_fix_says_the_fix_was_not_searched(tmp_path, capsys):
     assert all(g["fix"] is None and g["fix_searched"] is False for g in violated)
 
 
+def test_review_fix_search_cut_by_the_budget_says_the_search_did_not_end(tmp_path, capsys,
+                                                                          monkeypatch):
+    # It printed "fix: none found among 1 candidate change(s) within the time budget",
+    # which a reader takes for "no setting fixes it" (session 31's reports review: the
+    # README's producer fix vanished on a busy machine).  The clock jumps past the budget
+    # once the first candidate's re-check is done.
+    from kafkacheck import review
+
+    real_run, real_clock, jumped = review._run_check, time.monotonic, []
+
+    def first_then_late(*args, **kwargs):
+        result = real_run(*args, **kwargs)
+        if args[2] < review.FIX_RUN_SECONDS + 1:  # a fix candidate's re-check
+            jumped.append(1000.0)
+        return result
+
+    monkeypatch.setattr(review, "_run_check", first_then_late)
+    monkeypatch.setattr(review.time, "monotonic", lambda: real_clock() + sum(jumped))
+    files = _review_files(tmp_path, "1")
+    code, out, _ = run(capsys, "review", *files, "--json")
+    violated = [g for g in json.loads(out)["guarantees"] if g["verdict"] == "violated"]
+    cut = [g for g in violated if g["fix_search_cut"]]
+    assert code == 1 and cut and all(g["fix"] is None for g in cut)
+    jumped.clear()
+    code, out, _ = run(capsys, "review", *files)
+    assert code == 1
+    assert "before the time budget ran out (its share of --max-seconds 90); the search did " \
+           "not end: rerun with a larger --max-seconds to try every candidate" in out
+
+
 # -- 7. assign ----------------------------------------------------------------------------
 
 

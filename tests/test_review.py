@@ -458,7 +458,8 @@ def test_a_key_removed_in_4_0_is_read_under_an_older_release_and_named_not_cover
     --kafka-version 3.6 it is no error, and never checked; a typo of a key Kafka 4.4 still
     has stays an error."""
     broker = tmp_path / "server.properties"
-    broker.write_text("process.roles=broker\nnode.id=1\nlog.message.format.version=2.8\n"
+    broker.write_text("process.roles=broker,controller\nnode.id=1\n"
+                      "log.message.format.version=2.8\n"
                       "default.replication.factor=3\nmin.insync.replicas=2\n")
     code, out, _ = run(capsys, "review", f"broker:{broker}", "--kafka-version", "3.6",
                        "--no-fix", "--json")
@@ -503,7 +504,11 @@ def test_a_voter_set_the_controller_model_cannot_run_is_named(roles, voters, rf,
     broker = review.ConfigFile("server.properties", "broker", "named", {
         "process.roles": roles, "controller.quorum.voters": voters,
         "default.replication.factor": rf})
-    guarantees, not_covered = review.plan([broker])
+    # beside dedicated brokers the controllers' default.replication.factor is the cluster's
+    controller = review.ConfigFile("controller.properties", "broker", "named", {
+        "process.roles": "controller", "default.replication.factor": rf})
+    guarantees, not_covered = review.plan([broker, controller] if roles == "broker"
+                                          else [broker])
     assert not [g for g in guarantees if g.key == "deposed-leader"]
     assert any(w.startswith("A leader cut off") and why in y for w, y in not_covered)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kafkacheck import review
 from kafkacheck.model import versions
 
@@ -158,15 +160,24 @@ def test_the_producer_guarantee_gets_the_topics_flush_messages(tmp_path):
 # -- finding 2: replication.factor=-1 is the broker's default.replication.factor ----------
 
 
-def test_topic_replication_factor_minus_one_is_the_brokers_default_replication_factor(
-        tmp_path):
-    # KIP-464 (2.4): ReplicationControlManager.createTopics uses defaultReplicationFactor
-    # for -1.  Three replicas and acks=1: a leader crash loses an acknowledged write.  (The
-    # topic sets min.insync.replicas: with ELR on, a broker file's is not the cluster's.)
+C1 = ("process.roles=controller\nnode.id=9\ncontroller.quorum.voters=9@c:9093\n"
+      "controller.listener.names=CONTROLLER\ndefault.replication.factor=3\n")
+
+
+@pytest.mark.parametrize("nodes,whose", [
+    ({"broker:b1.properties": B1, "broker:c1.properties": C1}, "the controllers'"),
+    ({"broker:b1.properties": B1.replace("process.roles=broker", "process.roles=broker,"
+                                         "controller")}, "the broker's")])
+def test_topic_replication_factor_minus_one_is_the_controllers_default_replication_factor(
+        tmp_path, nodes, whose):
+    # KIP-464 (2.4): ReplicationControlManager.createTopic uses the controller's
+    # defaultReplicationFactor for -1 (ControllerServer: its own file; brokers forward
+    # CreateTopics), a combined node's file being both.  Three replicas and acks=1: a
+    # leader crash loses an acknowledged write.  (The topic sets min.insync.replicas: with
+    # ELR on, a broker file's is not the cluster's.)
     guarantees, _ = _plan(tmp_path, {"p_1r0.properties": P_1R0,
                                      "topic:t_rfm1f.properties": T_RFM1F
-                                     + "min.insync.replicas=2\n",
-                                     "broker:b1.properties": B1})
+                                     + "min.insync.replicas=2\n", **nodes})
     for key in (*REPLICATION_KEYS, "deposed-leader", "producer-exactly-once-order"):
         g = _guarantee(guarantees, key)
         assert g.verdict == "", g.reason
@@ -174,12 +185,35 @@ def test_topic_replication_factor_minus_one_is_the_brokers_default_replication_f
             assert g.settings["replication.factor"] == "3"
     for key in (*REPLICATION_KEYS, "deposed-leader"):
         g = _guarantee(guarantees, key)
-        assert ("replication.factor=3 from the broker's default.replication.factor (the "
+        assert (f"replication.factor=3 from {whose} default.replication.factor (the "
                 "topic file's replication.factor=-1 asks for it, KIP-464)") in g.assumptions
         assert not any("replication.factor not given" in a for a in g.assumptions)
     crash = _guarantee(guarantees, "acked-writes-survive-crash")
     assert _verdict(crash) == review.VIOLATED
     assert ("acks", "all") in crash.candidates
+
+
+def test_a_dedicated_brokers_default_replication_factor_is_not_the_clusters(tmp_path):
+    # Was 4 HOLDS with RF 3 from the broker file (session 31's controller review): beside
+    # dedicated controllers a topic created without a replication factor gets the
+    # controllers' default.replication.factor (1 unless their file says otherwise).
+    guarantees, not_covered = _plan(tmp_path, {"topic:t_rfm1f.properties": T_RFM1F
+                                               + "min.insync.replicas=2\n",
+                                               "broker:b1.properties": B1})
+    assert not any(g.key.startswith("acked-writes") for g in guarantees)
+    assert any("default.replication.factor=3 comes from the broker files only: with "
+               "dedicated KRaft controllers the active controller fills in the replication "
+               "factor of a topic created without one" in why for _what, why in not_covered)
+    # The controllers' file without the key: Kafka's default, one replica.
+    guarantees, _ = _plan(tmp_path, {"topic:t_rfm1f.properties": T_RFM1F
+                                     + "min.insync.replicas=2\n",
+                                     "broker:b1.properties": B1,
+                                     "broker:c1.properties": C1.replace(
+                                         "default.replication.factor=3\n", "")})
+    power = _guarantee(guarantees, "acked-writes-survive-power-loss")
+    assert "replication.factor" not in power.settings  # the model's default, one replica
+    assert any("asks for the controllers' default.replication.factor, which no controller "
+               "file gives" in a for a in power.assumptions)
 
 
 def test_replication_factor_minus_one_without_a_broker_file_says_what_is_assumed(tmp_path):
@@ -195,11 +229,13 @@ def test_replication_factor_minus_one_without_a_broker_file_says_what_is_assumed
 
 def test_replication_factor_minus_one_with_broker_files_that_disagree_is_not_covered(
         tmp_path):
-    # Each broker (and the controller, for CreateTopics) applies its own default.
+    # Combined nodes: the active controller's file applies, and which is active is not
+    # fixed (dedicated brokers' files: test_a_dedicated_brokers_default_...).
+    combined = B1.replace("process.roles=broker", "process.roles=broker,controller")
     guarantees, not_covered = _plan(tmp_path, {
         "p_1r0.properties": P_1R0, "topic:t_rfm1f.properties": T_RFM1F,
-        "broker:b1.properties": B1,
-        "broker:b2.properties": B1.replace("default.replication.factor=3",
+        "broker:b1.properties": combined,
+        "broker:b2.properties": combined.replace("default.replication.factor=3",
                                            "default.replication.factor=1")})
     assert not [g for g in guarantees if g.model in ("replication", "controller")]
     assert ("acknowledged writes survive crashes",
