@@ -317,7 +317,8 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
     brings = {k: fault_bound(k, cfg.version) for k in quiet}
     faulty = {k: fault for k, fault in brings.items()
               if fault is not None and brings_fault(k, cfg.not_modelled[k])}
-    quiet = [k for k in quiet if k not in faulty]
+    timed = [k for k in quiet if k in TIMEOUT_FAULTS]
+    quiet = [k for k in quiet if k not in faulty and k not in timed]
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
                      "verdicts)")
@@ -331,13 +332,36 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
         else:
             lines.append(f"WARNING: {key} brings a fault this run does not explore "
                          f"({bound}=0): rerun with --bound {bound}=1")
+    for key in timed:  # a timeout the model does not read: when its fault may come
+        bound, fault = TIMEOUT_FAULTS[key]
+        if bound not in cfg.bounds:
+            lines.append(f"accepted, not modelled: {key} (it times a fault, {fault}, that "
+                         "this model does not explore)")
+        elif _unexplored(cfg.bounds[bound]):
+            lines.append(f"WARNING: {key} times a fault this run does not explore ({fault}; "
+                         f"{bound}={cfg.bounds[bound]}): no value of it was checked; rerun "
+                         f"with --bound {bound}={_explored_value(cfg.bounds[bound])}")
+        else:
+            lines.append(f"accepted: {key} (time is not modelled; the fault it times is "
+                         f"explored whatever its value: {bound}={cfg.bounds[bound]})")
     for key in sorted(k for k in cfg.explicit if k in cfg.kafka and k in TIMEOUT_FAULTS):
         bound, fault = TIMEOUT_FAULTS[key]
-        if bound in cfg.bounds and not cfg.bounds[bound]:
+        if bound in cfg.bounds and _unexplored(cfg.bounds[bound]):
             lines.append(f"WARNING: {key} times a fault this run does not explore ({fault}; "
                          f"{bound}=0): no value of it was checked; rerun with --bound "
                          f"{bound}=1")
     return lines
+
+
+def _unexplored(value: Any) -> bool:
+    """Whether a fault bound's value leaves its fault out: 0, or a mode's "none"
+    (slow_followers=none)."""
+    return not value or value == "none"
+
+
+def _explored_value(value: Any) -> str:
+    """The value of a fault bound that explores its fault (1, or a mode's "any")."""
+    return "any" if value == "none" else "1"
 
 
 def setting_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:

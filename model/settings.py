@@ -620,6 +620,13 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
 # tiered storage; LogConfig, KIP-405), for models whose consumers read one.
 LOG_SHAPE = ("cleanup.policy", "log.cleanup.policy", "remote.storage.enable")
 
+# Log settings that change what a broker failure takes from a log, for models whose log
+# is abstract (it loses nothing): not covered, as in the models that read some log
+# setting (an unclean election truncates records consumers could read, KIP-106; a flush
+# per message keeps what a power loss would take).  The replication factor and min ISR
+# bring that fault instead (FAULT_BOUNDS): they only choose which broker faults lose records.
+LOG_LOSS = ("unclean.leader.election.enable", "flush.messages", "log.flush.interval.messages")
+
 # Settings whose value the models do not read but that decide how soon a fault comes that
 # a model explores through a bound of its own (a retention of 1 ms deletes records almost
 # at once; -1 deletes nothing): a run that leaves the bound at 0 must not call such a
@@ -635,6 +642,11 @@ FAULT_BOUNDS = {name: ("retention", "records deleted by retention") for name in 
         "producer.delivery.timeout.ms", "producer.override.delivery.timeout.ms")}
 
 FAULT_BOUNDS |= {
+    # A model whose log is abstract explores no broker fault: how many replicas a topic has
+    # and how many must have a write only decide which broker faults lose its records.
+    key: ("broker_faults", "broker failures that lose records of the log they read (its "
+          "replication settings decide which)") for key in (
+        "replication.factor", "default.replication.factor", "min.insync.replicas")} | {
     # ControllerServer: with auto.leader.rebalance.enable (true by default) the controller
     # elects preferred leaders every leader.imbalance.check.interval.seconds
     # (QuorumController); such a move alone loses an acks=1 write.
@@ -660,6 +672,9 @@ TIMEOUT_FAULTS = {
     "session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
     # KIP-848: the coordinator's own session timeout for consumer groups.
     "group.consumer.session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
+    # Partition.getOutOfSyncReplicas: a follower not caught up for this long leaves the ISR.
+    "replica.lag.time.max.ms": ("slow_followers", "a running follower leaving the ISR "
+                                "(replica.lag.time.max.ms)"),
 }
 
 

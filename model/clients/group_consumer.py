@@ -65,7 +65,7 @@ from kafkacheck.model.clients.poll_loop import (
     poll_timeout_problem,
 )
 from kafkacheck.model.interface import Action, Bound, Message, Model, State
-from kafkacheck.model.settings import LOG_SHAPE
+from kafkacheck.model.settings import LOG_LOSS, LOG_SHAPE
 from kafkacheck.properties.base import Property
 
 # ConsumerGroupMember states at the coordinator (MemberState).
@@ -371,9 +371,10 @@ class ConsumerProtocolGroupModel(PollLoop, Model):
     source = ("KIP-848; GroupMetadataManager, ConsumerGroup, CurrentAssignmentBuilder, "
               "TargetAssignmentBuilder, UniformAssignor, RangeAssignor; "
               "AbstractMembershipManager, ConsumerHeartbeatRequestManager (Kafka 4.4)")
-    # Its consumers read a topic's log: compaction and tiered storage change what they see
-    # (replication settings only change which broker faults could matter, not explored).
-    also_changed_by: ClassVar[tuple[str, ...]] = LOG_SHAPE
+    # Its consumers read a topic's log: compaction and tiered storage change what they see,
+    # and unclean elections and flushing what broker faults take from it (LOG_LOSS; the
+    # replication factor and min ISR bring those faults, FAULT_BOUNDS: not explored).
+    also_changed_by: ClassVar[tuple[str, ...]] = (*LOG_SHAPE, *LOG_LOSS)
     settings = ("group.protocol", "group.remote.assignor", "group.consumer.assignors",
                 "group.instance.id", "group.consumer.session.timeout.ms",
                 "group.consumer.heartbeat.interval.ms", "max.poll.interval.ms",

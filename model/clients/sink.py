@@ -111,9 +111,11 @@ class SinkModel(ConnectTaskClients, GroupModel):
                "table, then commit offsets; duplicates after a crash and rebalance, idempotent "
                "writes")
     source = "WorkerSinkTask, SinkTask.put/preCommit, Worker.baseConsumerConfigs"
-    # Its consumers read a topic's log: compaction and tiered storage change what they see
-    # (replication settings only change which broker faults could matter, not explored).
-    also_changed_by: ClassVar[tuple[str, ...]] = kafka_settings.LOG_SHAPE
+    # Its consumers read a topic's log: compaction and tiered storage change what they see,
+    # and unclean elections and flushing what broker faults take from it (LOG_LOSS; the
+    # replication factor and min ISR bring those faults, FAULT_BOUNDS: not explored).
+    also_changed_by: ClassVar[tuple[str, ...]] = (*kafka_settings.LOG_SHAPE,
+                                                  *kafka_settings.LOG_LOSS)
     settings = (
         "errors.tolerance",
         "errors.deadletterqueue.topic.name",
