@@ -590,13 +590,28 @@ def _embedded_producers(files: Sequence[ConfigFile]) -> list[ConfigFile | None]:
     """A producer per Streams or Connect file that sets the acks of the producer it runs,
     for the replication guarantees (the producer guarantees read producer files only)."""
     from kafkacheck.model.clients.connect_clients import policy_alias, refuses_override
-    from kafkacheck.model.clients.streams import eos_acks_problem
+    from kafkacheck.model.clients.streams import eos_acks_problem, eos_producer_problem
 
     out: list[ConfigFile | None] = []
     policies = {f.values["connector.client.config.override.policy"].strip()
                 for f in files if f.role == "connect-worker"
                 and "connector.client.config.override.policy" in f.values}
     for f in files:
+        guarantee = f.values.get("processing.guarantee", "").strip()
+        if f.role == "streams":
+            problem = eos_producer_problem(guarantee, f.values)
+            if problem:
+                raise UsageError(f"{f.path}: Kafka refuses this Streams configuration: "
+                                 f"{problem}")
+        if f.role == "streams" and guarantee.startswith("exactly_once") and not any(
+                p + "acks" in f.values for p in EMBEDDED_PRODUCER_PREFIXES["streams"]):
+            # PRODUCER_EOS_OVERRIDES: an idempotent producer, whose acks is all (ProducerConfig
+            # puts -1 in force before 3.0 too, where the default is 1).
+            out.append(ConfigFile(f.path, "producer", f"acks=all of the idempotent producer "
+                                  f"Streams runs under processing.guarantee={guarantee} "
+                                  "(StreamsConfig PRODUCER_EOS_OVERRIDES)", {"acks": "all"},
+                                  embedded=True))
+            continue
         for prefix in EMBEDDED_PRODUCER_PREFIXES.get(f.role, ()):
             if prefix + "acks" in f.values and f.role == "connector":
                 refusing = sorted(p for p in map(policy_alias, policies)

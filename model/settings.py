@@ -612,6 +612,19 @@ _REGISTRY: tuple[Setting, ...] = (
        "org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler", _text,
        "what a record whose processing throws does: fail or skip (KIP-1033; "
        "ProcessorNode)", semantics=_C),
+    # RecordQueue.updateHead drops a record whose extracted timestamp is negative and
+    # commits past it (LogAndSkipOnInvalidTimestamp returns one; a class of the user's own
+    # may); the default throws.
+    _s("default.timestamp.extractor", "streams",
+       "org.apache.kafka.streams.processor.FailOnInvalidTimestamp", _text,
+       "each input record's timestamp; a negative one drops the record (RecordQueue."
+       "updateHead)", semantics=_C),
+    # KIP-1112: a class of the user's wraps every processor of the topology, and may drop
+    # or change records, as a Connect transform may.
+    _s("processor.wrapper.class", "streams",
+       "org.apache.kafka.streams.processor.internals.NoOpProcessorWrapper", _text,
+       "user code around every processor of the topology (KIP-1112; ProcessorWrapper)",
+       semantics=(PRODUCER, CONSUMER)),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
@@ -886,6 +899,7 @@ SINCE: dict[str, tuple[Version, str]] = {
     # with it).
     "production.exception.handler": ((4, 0), "KIP-1056"),
     "deserialization.exception.handler": ((4, 0), "KIP-1056"),
+    "processor.wrapper.class": ((4, 0), "KIP-1112"),
 }
 
 # Values of a list or choice setting that arrived later than the setting itself.

@@ -182,6 +182,11 @@ FIXES: dict[str, tuple[Version, tuple[tuple[Version, int], ...]]] = {
     # before; commit 7356328f530, in 3.9.0-rc0 to rc3): 3.9, not in 3.8.1 (not on branch
     # 3.8 nor in tag 3.8.1-rc1).  ZooKeeper-mode controllers always read it.
     "KAFKA-12670": ((3, 9), ()),
+    # Kafka Streams checkpointed its changelog's written offsets, not the restored ones,
+    # when a task re-initialised under exactly-once (TaskCorruptedException: dirty close,
+    # wipe) closed cleanly during its restore: the next init skipped the missing tail
+    # (RecordCollectorImpl.close clears them since; PR 15044, cherry-picked as 15177).
+    "KAFKA-16017": ((3, 7), (((3, 6), 2),)),
 }
 
 

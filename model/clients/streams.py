@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 
 from kafkacheck.config import Config
 from kafkacheck.model import settings as kafka_settings
+from kafkacheck.model import versions
 from kafkacheck.model.clients import transactions as txm
 from kafkacheck.model.clients import txn_loop as tl
 from kafkacheck.model.clients import txn_producer as tp
@@ -165,7 +166,9 @@ class StreamsModel(TransactionsModel):
         guarantee = given.get("processing.guarantee",
                               kafka_settings.default_for("processing.guarantee", version))
         if _eos_family(guarantee) == EXACTLY_ONCE_V2:
-            return txm.txn_log_min_isr_uncovered(given, version)
+            checkpoints = {} if versions.has_fix(versions.text(version), "KAFKA-16017") \
+                or guarantee != EXACTLY_ONCE_V2 else {"processing.guarantee": guarantee}
+            return {**txm.txn_log_min_isr_uncovered(given, version), **checkpoints}
         acks = kafka_settings.default_for("acks", version)
         if "producer.acks" in given or "acks" in given or acks == -1:
             return {}
@@ -176,6 +179,13 @@ class StreamsModel(TransactionsModel):
         if name == "acks":
             return ("the task's producer is modelled with acks=all only; Streams sets no "
                     "acks, and the producer's default is 1 before 3.0: set producer.acks=all")
+        if name == "processing.guarantee" and str(value) == EXACTLY_ONCE_V2:
+            return ("before 3.6.2 and 3.7.0 (KAFKA-16017) a persistent store's checkpoint "
+                    "after a task re-initialised under exactly-once (a wiped store) could "
+                    "name its changelog's end, so the next restore skipped the missing "
+                    "counts; this model keeps no local checkpoint, so it cannot show that "
+                    "(3.6.2's backport is not told apart here: a 3.6 release counts as "
+                    "without it)")
         return txm.TXN_LOG_MIN_ISR_REASON if name == txm.TXN_LOG_MIN_ISR else None
 
     @classmethod
@@ -201,8 +211,12 @@ class StreamsModel(TransactionsModel):
         main.consumer., restore.consumer. and global.consumer. keys are applied after that
         check (getMainConsumerConfigs, getRestoreConsumerConfigs): they take effect. The
         main consumer's partition.assignment.strategy is StreamsPartitionAssignor whatever
-        any key says (put after every prefix in getMainConsumerConfigs)."""
+        any key says (put after every prefix in getMainConsumerConfigs), and the restore
+        and global consumers' auto.offset.reset is none whatever their keys say."""
         assignor = frozenset({"partition.assignment.strategy"})
+        if prefix in ("restore.consumer.", "global.consumer."):
+            # getRestoreConsumerConfigs, getGlobalConsumerConfigs: "none", after the keys
+            return assignor | {"auto.offset.reset"}
         if prefix not in ("", "producer.", "consumer."):
             return assignor
         if _eos_family(kafka["processing.guarantee"]) != EXACTLY_ONCE_V2:
@@ -222,7 +236,9 @@ class StreamsModel(TransactionsModel):
         problem = acks and eos_acks_problem(config.kafka["processing.guarantee"], *acks)
         if problem:
             return problem
-        problem = TransactionsModel.validate_config(_loop_config(config)) or \
+        problem = eos_producer_problem(config.kafka["processing.guarantee"], {
+            k: config.setting(k) for k in config.explicit}) or \
+            TransactionsModel.validate_config(_loop_config(config)) or \
             _eos_timeout_problem(config)
         if problem:
             return problem
@@ -454,7 +470,15 @@ class StreamsModel(TransactionsModel):
         return (*super().action_families(), "InstanceCrash")
 
     def notes(self) -> list[str]:
-        out = [n for n in super().notes() if "bound 'timeouts'" not in n]
+        out = [self._streams_note(n) for n in super().notes() if not any(
+            # The loop's notes that do not hold for Streams: it sets auto.offset.reset=
+            # earliest itself (CONSUMER_DEFAULT_OVERRIDES); its runtime, not the
+            # application, calls sendOffsetsToTransaction, with the group metadata under
+            # exactly_once_v2 (StreamsProducer.commitTransaction); and at_least_once
+            # has no transaction log.
+            part in n for part in ("bound 'timeouts'", "auto.offset.reset not set",
+                                   "sendOffsetsToTransaction",
+                                   *(() if self.eos else ("transaction log",))))]
         out.append(f"processing.guarantee={self.guarantee}: "
                    + ("output, changelog and input offset in one transaction per input"
                       if self.eos else "output and changelog acknowledged, then the offset "
@@ -463,6 +487,19 @@ class StreamsModel(TransactionsModel):
         out += [f"{key}: Kafka Streams runs its own value whatever this key says (StreamsConfig)"
                 for key in sorted(self.config.explicit) if self._forced_key(key)]
         return out
+
+    def _streams_note(self, note: str) -> str:
+        """A note of the loop, worded for Streams: its transaction log takes the data
+        topics' replication factor (covered_values), so that is the setting to change."""
+        if note.startswith("replication.factor=1:"):
+            return ("replication.factor=1: one broker holds every partition, so a crash "
+                    "stops the whole cluster until it restarts; set replication.factor=2 for a "
+                    "failover to another broker"
+                    + (" (this model gives the transaction log the same replication factor)"
+                       if self.eos else ""))
+        # its own transaction-log settings are not covered here (covered_values)
+        return note.replace(": set it to check another count",
+                            " (this model ties it to replication.factor)")
 
     def _forced_key(self, key: str) -> bool:
         """Whether Streams replaces the user's ``key`` (client_forced), bare or prefixed."""
@@ -524,6 +561,33 @@ def _given_acks(config: Config) -> int | None:
 
 # StreamsConfig's transaction timeout under exactly-once (PRODUCER_EOS_OVERRIDES).
 EOS_TRANSACTION_TIMEOUT = 10000
+EOS_COMMIT_INTERVAL = 100  # StreamsConfig.EOS_DEFAULT_COMMIT_INTERVAL_MS
+
+
+def eos_producer_problem(guarantee: str, given: Mapping[str, str]) -> str | None:
+    """Why the task's idempotent producer is never built under an exactly-once
+    ``guarantee`` with the keys ``given`` (as written): more than 5 requests in flight
+    (StreamsConfig.verifyMaxInFlightRequestPerConnection) or retries=0 (ProducerConfig:
+    "Must set retries to non-zero when using the idempotent producer", Streams having set
+    enable.idempotence=true), bare or with producer."""
+    if not guarantee.strip().startswith("exactly_once"):
+        return None
+    for name in ("max.in.flight.requests.per.connection", "retries"):
+        key = next((k for k in (f"producer.{name}", name) if k in given), None)
+        if key is None:
+            continue
+        try:
+            value = int(str(given[key]).strip())
+        except ValueError:
+            continue  # refused by the setting's own parser
+        if name == "retries" and value == 0:
+            return (f"ConfigException: {key}=0 with processing.guarantee={guarantee}: Must "
+                    "set retries to non-zero when using the idempotent producer (Streams sets "
+                    "enable.idempotence=true)")
+        if name != "retries" and value > 5:
+            return (f"ConfigException: {key}={value}: Can't exceed 5 when exactly-once "
+                    "processing is enabled (StreamsConfig)")
+    return None
 
 
 def _eos_timeout_problem(config: Config) -> str | None:
@@ -533,11 +597,15 @@ def _eos_timeout_problem(config: Config) -> str | None:
     if _eos_family(config.kafka["processing.guarantee"]) != EXACTLY_ONCE_V2:
         return None
     key = "producer.transaction.timeout.ms"
-    if config.version >= (3, 0) and "commit.interval.ms" in config.explicit:
-        timeout = int(config.setting(key, EOS_TRANSACTION_TIMEOUT)) \
-            if key in config.explicit else EOS_TRANSACTION_TIMEOUT
-        commit = int(config.setting("commit.interval.ms", 0))
+    if config.version >= (3, 0):
+        given = next((k for k in (key, "transaction.timeout.ms") if k in config.explicit),
+                     None)
+        timeout = EOS_TRANSACTION_TIMEOUT if given is None else int(config.setting(given))
+        # postProcessParsedConfig: 100 ms (EOS_DEFAULT_COMMIT_INTERVAL_MS) when not given
+        commit = int(config.setting("commit.interval.ms", EOS_COMMIT_INTERVAL)) \
+            if "commit.interval.ms" in config.explicit else EOS_COMMIT_INTERVAL
         if timeout < commit:
+            key = given or key
             return (f"IllegalArgumentException: Transaction timeout {timeout} was set lower "
                     f"than streams commit interval {commit} (StreamsConfig); raise {key} or "
                     "lower commit.interval.ms")
