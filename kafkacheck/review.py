@@ -225,6 +225,10 @@ class Guarantee:
     # why a HOLDS at these bounds is no verdict (bounds known to be too small for a
     # violation larger ones show): such a run is reported not covered with this reason
     holds_is_no_verdict: str = ""
+    # settings no file can show (a cluster feature level) under which a HOLDS is checked
+    # again: a violation there makes it not covered, naming both (run: _check_also_under)
+    also_under: dict[str, str] = field(default_factory=dict)
+    also_under_why: str = ""
     seconds: float = 0.0
     sources: list[ConfigFile] = field(default_factory=list)  # the files it draws on
 
@@ -776,7 +780,13 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
         # ISR shrank (the seed claim's 11-step trace for Kafka before 4.1), at any RF (a
         # slow run is cut by the time budget and then not covered, never holds).
         settings, {"records": 2, "crashes": 1, "crash_kind": "power-loss"},
-        _replication_fixes(settings, version), power_notes, from_controllers=decided_keys))
+        _replication_fixes(settings, version), power_notes, from_controllers=decided_keys,
+        # ELR is a feature level no file shows: a cluster upgraded from before 4.1 keeps 0
+        also_under={elr: "0"} if assumed is not None else {},
+        also_under_why=(f"{elr}=1 is assumed (clusters formatted by Kafka 4.1 or later); "
+                        "a cluster upgraded from an earlier release keeps 0 until "
+                        "kafka-features.sh upgrade --feature "
+                        f"{elr}=1 (kafka-features.sh describe tells)")))
     deposed = ("A leader cut off from the controller (a network partition) loses no "
                f"acknowledged write{where}")
     zookeeper = [f for f in files if zookeeper_broker(f)]
@@ -1485,6 +1495,33 @@ def _refuse_unbuildable_producers(guarantees: Sequence[Guarantee], release: str)
                                  f"configuration: {exc}") from None
 
 
+def _check_also_under(g: Guarantee, max_seconds: float, kafka_version: str) -> None:
+    """A HOLDS that rests on a setting no file shows (g.also_under names the other value):
+    checked again under that value, it stays a HOLDS only if that run holds too."""
+    other = ", ".join(f"{k}={v}" for k, v in g.also_under.items())
+    try:
+        result = _run_check(g, {**g.settings, **g.also_under}, max_seconds, kafka_version)
+    except UsageError as exc:
+        g.verdict, g.reason = NOT_COVERED, f"{g.also_under_why}; with {other}: {exc}"
+        return
+    verdict, _why = _verdict(result)
+    if verdict == HOLDS:
+        return
+    if verdict == VIOLATED:
+        v = next(v for v in result.violations if v.trace is not None)
+        command = " ".join(["kafkacheck check", g.model, *(
+            f"--set {k}={val}" for k, val in {**g.settings, **g.also_under}.items()), *(
+            f"--bound {k}={val}" for k, val in g.bounds.items()),
+            f"--kafka-version {kafka_version}"])
+        g.verdict, g.reason = NOT_COVERED, (
+            f"holds only as assumed: {g.also_under_why}; with {other} {v.name} is violated "
+            f"(a counterexample of {len(v.trace)} steps: {command})")
+    else:
+        g.verdict, g.reason = NOT_COVERED, (
+            f"holds only as assumed: {g.also_under_why}; the check with {other} did not "
+            "decide it within the time budget")
+
+
 def _run_check(g: Guarantee, settings: Mapping[str, str], max_seconds: float,
                kafka_version: str) -> Any:
     """One exhaustive check of the guarantee's properties (the result, or a UsageError).
@@ -1599,6 +1636,9 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
         g.verdict, g.reason = _verdict(g.result)
         if g.verdict == HOLDS and g.holds_is_no_verdict:
             g.verdict, g.reason = NOT_COVERED, g.holds_is_no_verdict
+        if g.verdict == HOLDS and g.also_under:
+            _check_also_under(g, (deadline - time.monotonic()) * fraction
+                              / (len(guarantees) - i), review.kafka_version)
     if fix_search and not review.interrupted:
         violated = [g for g in guarantees if g.verdict == VIOLATED]
         for i, g in enumerate(violated):

@@ -1,0 +1,35 @@
+"""review and the cluster's feature levels, which no .properties file shows (session 31's
+controller review)."""
+
+from __future__ import annotations
+
+import json
+
+from kafkacheck.cli import main
+
+
+def _power(tmp_path, capsys, topic: str, release: str = "4.4") -> dict:
+    path = tmp_path / "topic.properties"
+    path.write_text(topic)
+    main(["review", f"topic:{path}", "--no-fix", "--json", "--kafka-version", release])
+    data = json.loads(capsys.readouterr().out)
+    return next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-power-loss")
+
+
+def test_a_power_loss_holds_that_rests_on_assumed_elr_is_not_covered(tmp_path, capsys):
+    # Was HOLDS (exit 0) with only an "assumed:" line: a cluster upgraded from before 4.1
+    # keeps eligible.leader.replicas.version=0, and then the ISR's last member comes back
+    # empty after a power loss and is elected (11 steps).
+    power = _power(tmp_path, capsys, "replication.factor=3\nmin.insync.replicas=2\n")
+    assert power["verdict"] == "not covered"
+    assert power["reason"].startswith("holds only as assumed: eligible.leader.replicas."
+                                      "version=1 is assumed (clusters formatted by Kafka 4.1 "
+                                      "or later)")
+    assert "with eligible.leader.replicas.version=0 NoAckedWriteLost is violated (a " \
+           "counterexample of 11 steps: kafkacheck check replication " in power["reason"]
+
+
+def test_a_power_loss_that_holds_at_both_feature_levels_holds(tmp_path, capsys):
+    power = _power(tmp_path, capsys, "replication.factor=3\nmin.insync.replicas=2\n"
+                   "flush.messages=1\n")
+    assert power["verdict"] == "holds"
