@@ -227,8 +227,10 @@ def controller_properties(model: ControllerModel) -> list[Property]:
         ),
         always_step(
             "EpochsOnlyGrow",
-            "controller epochs, metadata offsets, leader epochs and partition epochs never "
-            "go down, at controllers and at brokers",
+            "controller epochs, committed metadata offsets, leader epochs and partition "
+            "epochs never go down, at controllers and at brokers (metadata is committed "
+            "in one step here: a Raft leader's uncommitted tail, truncated or reverted in "
+            "KRaft, is not modelled)",
             epochs_grow,
             source="KIP-595, KIP-631, KIP-320 (epochs are monotonic fences)",
             explanation="an epoch went backwards: a node accepted a message from a deposed "
@@ -236,8 +238,10 @@ def controller_properties(model: ControllerModel) -> list[Property]:
         ),
         always(
             "MetadataCommittedByMajority",
-            "every metadata record a controller or broker has is stored by a majority of "
-            "voters (an isolated minority changes nothing)",
+            "every metadata record a controller or broker has is committed, stored by a "
+            "majority of voters (an isolated minority changes nothing; the model's "
+            "controllers hold committed records only: an active controller's appends "
+            "before a majority has them are not modelled)",
             partial(committed_by_majority, model),
             source="KIP-595 (a record is committed once a majority has it); KIP-631",
             explanation="a controller without a majority committed metadata (for example a "
@@ -254,7 +258,7 @@ def controller_properties(model: ControllerModel) -> list[Property]:
         always_step(
             "OneLeaderPerLeaderEpoch",
             "at most one broker leads a partition in each leader epoch (as brokers act, and "
-            "in every controller's metadata, over time)",
+            "in every controller's committed metadata, over time)",
             partial(one_leader_per_epoch_step, model),
             source="KIP-101, KIP-320 (the leader epoch identifies one leader); "
             "PartitionChangeBuilder",

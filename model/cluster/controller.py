@@ -275,7 +275,12 @@ class ControllerModel(ControllerPresentation, Model):
     # broker) happens only once it restarts.
     # A crashed node keeps its disk and page cache: power loss is the replication model's;
     # disk losses (bound disk_losses) hit log.dirs, never the metadata log.
-    faults_not_modelled = (POWER_LOSS, "loss of the metadata log")
+    faults_not_modelled = (POWER_LOSS, "loss of the metadata log",
+                           # KafkaRaftClient.appendAsLeader, truncateToEndOffset;
+                           # QuorumController.renounce reverts to the committed offset
+                           "uncommitted metadata (a Raft leader's appends before a majority "
+                           "has them, a follower's divergent tail truncated, a resigning "
+                           "controller's revert)")
     bounds = (
         Bound("brokers", 3, "brokers; each hosts a replica of every partition "
               "(replication.factor = brokers)", minimum=1, maximum=5),

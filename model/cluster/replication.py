@@ -908,7 +908,9 @@ class ReplicationModel(Model):
                 self.kafka["unclean.leader.election.enable"] and not self.unclean:
             return [f"unclean.leader.election.enable=true has no effect: Kafka "
                     f"{self.config.kafka_version}'s KRaft controller never elects an unclean "
-                    "leader (it reads the setting from 3.9, KAFKA-12670)"]
+                    "leader on its own (it reads the setting from 3.9, KAFKA-12670; an "
+                    "operator's ElectLeaders request of type UNCLEAN, kafka-leader-election.sh, "
+                    "still can, and is not modelled)"]
         return []
 
     def notes(self) -> list[str]:
