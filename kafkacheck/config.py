@@ -638,7 +638,8 @@ def build_config(
     uncovered.update(model_cls.uncovered_under({**not_modelled, **given}, bound_values,
                                                version))
     same, differ = _client_settings(model_cls, raw, kafka, version)
-    uncovered = {**{k: v for k, v in uncovered.items() if k not in same}, **differ}
+    uncovered = {**{k: v for k, v in uncovered.items()
+                    if k not in same and k not in model_cls.abstracted}, **differ}
     for key in uncovered:
         if key in kafka:
             # The model runs under the version's default, the behaviour it covers; the

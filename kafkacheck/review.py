@@ -1246,6 +1246,8 @@ def unmodelled_for(g: Guarantee, version: versions.Version,
     out = []
     for f in g.sources:
         for key, text in unmodelled(f, version):
+            if key in cls.abstracted:
+                continue  # its abstraction takes it as given (the replication models' quorum)
             shared = [r for r in kafka_settings.concerned_roles(
                 tuple(cls.settings), cls.also_changed_by, key)
                       if r in FILE_SEMANTICS.get(f.role, (r,))]

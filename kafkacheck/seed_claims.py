@@ -838,7 +838,10 @@ def _controller(check: Checker) -> Verdict:
         "the moments in between, a deposed partition leader that has not heard of its "
         "replacement keeps accepting writes: with acks=1 they are lost. The runs isolate a "
         "voter or crash its process (the disk survives); the controller model does not "
-        "express a power failure or the loss of the metadata log.",
+        "express a power failure or the loss of the metadata log, and commits metadata in "
+        "one majority step: what an isolated active controller appends before a majority "
+        "has it (kept apart from what brokers apply until committed, and truncated or "
+        "reverted once it is deposed) is not modelled.",
         [three.cite("ControllerFailsOver"), three.cite("MetadataCommittedByMajority"),
          three.cite("OneActiveControllerPerEpoch"), two.cite("ControllerFailsOver"),
          zombie.cite("DeposedLeaderAcksSurvive")],

@@ -185,6 +185,9 @@ class Model:
     # Kafka's default still changes what it explores (a compacted topic is not the log its
     # consumers read): such a value is not covered, never ignored.
     also_changed_by: ClassVar[tuple[str, ...]] = ()
+    # Settings whose semantics its abstraction takes as given, of no effect on its verdicts
+    # (the replication model's controller is one correct step, whatever its quorum).
+    abstracted: ClassVar[tuple[str, ...]] = ()
     # Prefixes by which the application a model stands for hands settings to its own Kafka
     # clients (StreamsConfig producer., Connect's producer.override., KIP-458): a client
     # setting given so changes the run as the client setting itself would.

@@ -638,6 +638,11 @@ LOG_SHAPE = ("cleanup.policy", "log.cleanup.policy", "remote.storage.enable")
 # setting (an unclean election truncates records consumers could read, KIP-106; a flush
 # per message keeps what a power loss would take).  The replication factor and min ISR
 # bring that fault instead (FAULT_BOUNDS): they only choose which broker faults lose records.
+# The KRaft quorum's own keys (QuorumConfig; KIP-853's dynamic quorum): only the controller
+# model runs a quorum; the others take the controller's decisions as correct steps.
+QUORUM_KEYS = ("controller.quorum.voters", "controller.quorum.bootstrap.servers",
+               "controller.quorum.auto.join.enable")
+
 LOG_LOSS = ("unclean.leader.election.enable", "flush.messages", "log.flush.interval.messages")
 
 # Settings whose value the models do not read but that decide how soon a fault comes that

@@ -33,3 +33,22 @@ def test_a_power_loss_that_holds_at_both_feature_levels_holds(tmp_path, capsys):
     power = _power(tmp_path, capsys, "replication.factor=3\nmin.insync.replicas=2\n"
                    "flush.messages=1\n")
     assert power["verdict"] == "holds"
+
+
+def test_a_dynamic_quorum_leaves_the_replication_guarantees_covered(tmp_path, capsys):
+    # Was NOT COVERED for all four: the replication model's controller is one correct step
+    # whatever its quorum; only the controller model runs a voter set (a static one).
+    broker = tmp_path / "broker.properties"
+    broker.write_text("process.roles=broker\nnode.id=4\ncontroller.quorum.bootstrap.servers="
+                      "c1:9093\ncontroller.listener.names=CONTROLLER\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\nflush.messages=1\n")
+    main(["review", str(broker), f"topic:{topic}", "--no-fix", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    verdicts = {g["id"]: g["verdict"] for g in data["guarantees"]}
+    assert verdicts == {"acked-writes-survive-crash": "holds",
+                        "acked-writes-survive-elections": "holds",
+                        "acked-writes-survive-power-loss": "holds",
+                        "deposed-leader": "not covered"}
+    deposed = next(g for g in data["guarantees"] if g["id"] == "deposed-leader")
+    assert "controller.quorum.bootstrap.servers=c1:9093" in deposed["reason"]

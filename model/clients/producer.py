@@ -290,6 +290,8 @@ class ProducerModel(Model):
                "(KIP-98/KIP-360/KIP-679) over replicated partitions")
     source = ("KafkaProducer, RecordAccumulator, Sender, TransactionManager, ProducerStateManager;"
               " KIP-98, KIP-360, KIP-480, KIP-679, KIP-794")
+    # Its brokers' controller is an atomic step of a correct quorum (as in replication).
+    abstracted: ClassVar[tuple[str, ...]] = kafka_settings.QUORUM_KEYS
     settings = (
         "acks",
         "enable.idempotence",

@@ -40,7 +40,7 @@ from kafkacheck.model.interface import (
     Model,
     State,
 )
-from kafkacheck.model.settings import LONG_MAX, feature_level_assumed
+from kafkacheck.model.settings import LONG_MAX, QUORUM_KEYS, feature_level_assumed
 from kafkacheck.model.versions import has_fix
 from kafkacheck.properties.base import Property, vacuous_unless
 
@@ -121,6 +121,9 @@ class ReplicationModel(Model):
     summary = "Partition replication: ISR, high watermark, leader epochs, acks, elections"
     source = ("Kafka docs 'Replication'; kafka.cluster.Partition; PartitionChangeBuilder; "
               "KIP-101, KIP-279, KIP-841, KIP-966, KAFKA-15583")
+    # Its controller is an atomic step of a correct quorum: the quorum's keys change
+    # nothing here (the controller model runs one).
+    abstracted: ClassVar[tuple[str, ...]] = QUORUM_KEYS
     settings = (
         "replication.factor",
         "min.insync.replicas",
