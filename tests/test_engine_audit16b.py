@@ -209,6 +209,7 @@ ray.shutdown()
 """
 
 
+@pytest.mark.thorough  # one local Ray cluster and seven runs: about 15 s
 def test_a_ray_run_ends_at_the_time_limit_and_when_an_actor_fails_dies_or_hangs(tmp_path):
     # The driver waited in ray.get with no limit: an actor stuck in the model held the run
     # forever, small levels ran past --max-seconds to HOLDS, and an actor's error came out

@@ -142,7 +142,8 @@ def _slow_first_worker(monkeypatch, pause: float, give_all: bool = False) -> Non
         monkeypatch.setattr(parallel.ShardWorker, "give", give_all_chunks)
 
 
-@pytest.mark.parametrize("workers", [2, pytest.param(3, marks=pytest.mark.thorough)])
+@pytest.mark.parametrize("workers", [pytest.param(2, marks=pytest.mark.thorough),
+                                     pytest.param(3, marks=pytest.mark.thorough)])
 def test_what_others_expand_of_a_level_is_taken_as_if_its_owner_had(monkeypatch, workers):
     # Worker 0 gives its levels away whole: the bad state, the late step and the deep
     # state are all found by the others, and taken back in worker 0's order.

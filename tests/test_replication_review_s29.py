@@ -93,7 +93,11 @@ def test_a_broker_files_min_insync_replicas_is_not_the_clusters_once_elr_is_on(t
     crash = next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-crash")
     assert crash["settings"]["min.insync.replicas"] == "2"
     assert any("from the controllers' file" in a for a in crash["assumptions"])
-    data = _review(tmp_path, capsys, "4.0", broker_b=BROKER, topic_t=topic)
+
+
+@pytest.mark.thorough
+def test_before_elr_the_broker_files_min_insync_replicas_is_the_clusters(tmp_path, capsys):
+    data = _review(tmp_path, capsys, "4.0", broker_b=BROKER, topic_t="replication.factor=3\n")
     assert any(g["id"] == "acked-writes-survive-crash" for g in data["guarantees"])
 
 
