@@ -60,3 +60,15 @@ def test_replica_lag_time_is_a_warning_where_slow_followers_are_left_out(capsys)
     _code, out = _check(capsys, "controller", "--bound", "records=1", "--set",
                         "replica.lag.time.max.ms=1", "--max-states", "100")
     assert "rerun with --bound slow_followers=1" in out
+
+
+@pytest.mark.parametrize("release,covered", [("3.3", False), ("3.4", True)])
+def test_the_transactional_id_expiry_before_kip_854_is_the_producer_state_expiry(
+        capsys, release, covered):
+    # Was "no effect" on 3.3 in the transactions model while the producer model called the
+    # same key NOT COVERED: before 3.4 it also expires producer ids at the leaders.
+    _code, out = _check(capsys, "transactions", "--kafka-version", release, "--set",
+                        "transactional.id=app", "--set", "transactional.id.expiration.ms=1",
+                        "--max-states", "1")
+    assert ("NOT COVERED: transactional.id.expiration.ms=1 (before 3.4 (KIP-854)" in out) \
+        is not covered

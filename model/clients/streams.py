@@ -168,7 +168,8 @@ class StreamsModel(TransactionsModel):
         if _eos_family(guarantee) == EXACTLY_ONCE_V2:
             checkpoints = {} if versions.has_fix(versions.text(version), "KAFKA-16017") \
                 or guarantee != EXACTLY_ONCE_V2 else {"processing.guarantee": guarantee}
-            return {**txm.txn_log_min_isr_uncovered(given, version), **checkpoints}
+            return {**txm.txn_log_min_isr_uncovered(given, version), **checkpoints,
+                    **txm.txn_id_expiry_uncovered(given, version)}
         acks = kafka_settings.default_for("acks", version)
         if "producer.acks" in given or "acks" in given or acks == -1:
             return {}
@@ -186,6 +187,8 @@ class StreamsModel(TransactionsModel):
                     "counts; this model keeps no local checkpoint, so it cannot show that "
                     "(3.6.2's backport is not told apart here: a 3.6 release counts as "
                     "without it)")
+        if name == txm.TXN_ID_EXPIRY:
+            return txm.TransactionsModel.uncovered_reason(name, value)
         return txm.TXN_LOG_MIN_ISR_REASON if name == txm.TXN_LOG_MIN_ISR else None
 
     @classmethod

@@ -267,17 +267,22 @@ class TransactionsModel(Model):
         """A loop without a transactional.id may run acks=1 or 0 (no ConfigException
         without idempotence; acks=1 is the producer's default before 3.0): Kafka takes
         it, the loop's producers are modelled with acks=all only."""
+        expires = txn_id_expiry_uncovered(given, version)
         if given.get("transactional.id"):
-            return txn_log_min_isr_uncovered(given, version)
+            return {**txn_log_min_isr_uncovered(given, version), **expires}
         if not bounds.get("inputs", 0):
-            return {}
+            return expires
         acks = given.get("acks", kafka_settings.default_for("acks", version))
-        return {} if acks == -1 else {"acks": acks}
+        return {**expires, **({} if acks == -1 else {"acks": acks})}
 
     @classmethod
     def uncovered_reason(cls, name: str, value: Any) -> str | None:
         if name == "acks":
             return "the loop's producers are modelled with acks=all only"
+        if name == TXN_ID_EXPIRY:
+            return ("before 3.4 (KIP-854) it is also how long the partition leaders keep an "
+                    "idle producer's state (producer.id.expiration.ms from 3.4), and producer "
+                    "ids never expire here")
         return TXN_LOG_MIN_ISR_REASON if name == TXN_LOG_MIN_ISR else None
 
     @classmethod
@@ -1729,6 +1734,21 @@ TXN_LOG_MIN_ISR_REASON = (
     "it is __transaction_state's min.insync.replicas (TransactionLogConfig), and this model "
     "gives the transaction log the data topic's min.insync.replicas: set both alike; a "
     "stricter log than Kafka's would refuse writes Kafka takes, and hide their losses")
+
+
+TXN_ID_EXPIRY = "transactional.id.expiration.ms"
+
+
+def txn_id_expiry_uncovered(given: Mapping[str, Any], version: tuple[int, int]
+                            ) -> dict[str, Any]:
+    """Before KIP-854 (3.4) transactional.id.expiration.ms also expired the producer ids at
+    the partition leaders (ProducerStateManager), which never happens in these models: a
+    value other than the default is not covered there."""
+    value = given.get(TXN_ID_EXPIRY)
+    if tuple(version[:2]) >= (3, 4) or value is None or \
+            value == kafka_settings.default_for(TXN_ID_EXPIRY, version):
+        return {}
+    return {TXN_ID_EXPIRY: value}
 
 
 def txn_log_min_isr_uncovered(given: Mapping[str, Any],
