@@ -317,7 +317,7 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
     brings = {k: fault_bound(k, cfg.version) for k in quiet}
     faulty = {k: fault for k, fault in brings.items()
               if fault is not None and brings_fault(k, cfg.not_modelled[k])}
-    timed = [k for k in quiet if k in TIMEOUT_FAULTS]
+    timed = [k for k in quiet if _timeout_fault(model, k)]
     quiet = [k for k in quiet if k not in faulty and k not in timed]
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "
@@ -333,7 +333,7 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
             lines.append(f"WARNING: {key} brings a fault this run does not explore "
                          f"({bound}=0): rerun with --bound {bound}=1")
     for key in timed:  # a timeout the model does not read: when its fault may come
-        bound, fault = TIMEOUT_FAULTS[key]
+        bound, fault = _timeout_fault(model, key) or ("", "")
         if bound not in cfg.bounds:
             lines.append(f"accepted, not modelled: {key} (it times a fault, {fault}, that "
                          "this model does not explore)")
@@ -344,13 +344,25 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
         else:
             lines.append(f"accepted: {key} (time is not modelled; the fault it times is "
                          f"explored whatever its value: {bound}={cfg.bounds[bound]})")
-    for key in sorted(k for k in cfg.explicit if k in cfg.kafka and k in TIMEOUT_FAULTS):
-        bound, fault = TIMEOUT_FAULTS[key]
+    for key in sorted(k for k in cfg.explicit if k in cfg.kafka and _timeout_fault(model, k)):
+        bound, fault = _timeout_fault(model, key) or ("", "")
         if bound in cfg.bounds and _unexplored(cfg.bounds[bound]):
             lines.append(f"WARNING: {key} times a fault this run does not explore ({fault}; "
                          f"{bound}=0): no value of it was checked; rerun with --bound "
                          f"{bound}=1")
     return lines
+
+
+def _timeout_fault(model: Model, key: str) -> tuple[str, str] | None:
+    """The bound and fault a timeout key times (TIMEOUT_FAULTS, under the model's own
+    bound where it has one), given bare or under one of its client prefixes."""
+    prefix = max((p for p in model.client_prefixes if key.startswith(p)), key=len,
+                 default="")
+    base = key[len(prefix):]
+    if base not in TIMEOUT_FAULTS:
+        return None
+    bound, fault = TIMEOUT_FAULTS[base]
+    return model.timeout_bounds.get(base, bound), fault
 
 
 def _unexplored(value: Any) -> bool:

@@ -188,6 +188,9 @@ class Model:
     # Settings whose semantics its abstraction takes as given, of no effect on its verdicts
     # (the replication model's controller is one correct step, whatever its quorum).
     abstracted: ClassVar[tuple[str, ...]] = ()
+    # Its own bound for a fault a timeout times, where it is not TIMEOUT_FAULTS' (Streams:
+    # a thread past max.poll.interval.ms is the zombie of its rebalances bound).
+    timeout_bounds: ClassVar[dict[str, str]] = {}
     # Prefixes by which the application a model stands for hands settings to its own Kafka
     # clients (StreamsConfig producer., Connect's producer.override., KIP-458): a client
     # setting given so changes the run as the client setting itself would.

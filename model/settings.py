@@ -690,6 +690,9 @@ TIMEOUT_FAULTS = {
     "session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
     # KIP-848: the coordinator's own session timeout for consumer groups.
     "group.consumer.session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
+    # TransactionCoordinator: a transaction running longer is aborted by the coordinator.
+    "transaction.timeout.ms": ("timeouts", "the coordinator aborting a live transaction "
+                               "(transaction.timeout.ms)"),
     # Partition.getOutOfSyncReplicas: a follower not caught up for this long leaves the ISR.
     "replica.lag.time.max.ms": ("slow_followers", "a running follower leaving the ISR "
                                 "(replica.lag.time.max.ms)"),

@@ -107,3 +107,22 @@ def test_exactly_once_before_the_checkpoint_fix_is_not_covered(capsys, release, 
     code, out, _ = _check(capsys, "--kafka-version", release, *EOS, *QUICK)
     assert ("KAFKA-16017" in out) is not covered
     assert code == 3
+
+
+@pytest.mark.parametrize("key", ["max.poll.interval.ms", "consumer.max.poll.interval.ms",
+                                 "main.consumer.max.poll.interval.ms"])
+def test_a_poll_timeout_given_to_streams_names_its_rebalances_bound(capsys, key):
+    # Was "no effect": a stream thread past it is the zombie of the rebalances bound.
+    _code, out, _ = _check(capsys, "--set", f"{key}=1000", "--max-states", "1",
+                           "--no-diagram")
+    assert f"WARNING: {key} times a fault this run does not explore (poll timeout (zombie " \
+           "consumer); rebalances=0): no value of it was checked; rerun with --bound " \
+           "rebalances=1" in out
+
+
+def test_a_transaction_timeout_names_the_abort_no_streams_run_explores(capsys):
+    _code, out, _ = _check(capsys, *EOS, "--set", "producer.transaction.timeout.ms=20000",
+                           "--max-states", "1", "--no-diagram")
+    assert "accepted, not modelled: producer.transaction.timeout.ms (it times a fault, the " \
+           "coordinator aborting a live transaction (transaction.timeout.ms), that this " \
+           "model does not explore)" in out

@@ -146,6 +146,8 @@ class StreamsModel(TransactionsModel):
               fault="group rebalance", injected_by=("Rebalance",)),
         Bound("crashes", 0, "broker crashes", minimum=0, fault="broker crash"),
     )
+    # A stream thread past max.poll.interval.ms is a zombie: the rebalances bound.
+    timeout_bounds: ClassVar[dict[str, str]] = {"max.poll.interval.ms": "rebalances"}
     # Test mutants override the Streams rules below, like the transactions model's.
     rule_mixins: ClassVar[tuple[type, ...]] = ()
     protocol_mixins: ClassVar[tuple[type, ...]] = ()
