@@ -489,6 +489,13 @@ class StreamsModel(TransactionsModel):
                       if self.eos else "output and changelog acknowledged, then the offset "
                       "commit, per input"))
         out.append(COMMIT_AND_CACHE_NOTE)
+        if "replication.factor" not in self.config.explicit and self.config.version >= (3, 0):
+            # StreamsConfig 3.0 (KIP-733): -1, the brokers' default.replication.factor
+            out.append(f"replication.factor not given: Streams {self.config.kafka_version} "
+                       "creates its internal topics with -1, the brokers' "
+                       "default.replication.factor, which no setting here gives; this run "
+                       f"takes {self.kafka['replication.factor']} (set replication.factor to "
+                       "the brokers' value)")
         out += [f"{key}: Kafka Streams runs its own value whatever this key says (StreamsConfig)"
                 for key in sorted(self.config.explicit) if self._forced_key(key)]
         return out
