@@ -212,6 +212,9 @@ class Guarantee:
     undecided: list[list[tuple[str, str]]] = field(default_factory=list)  # ran out of time
     # candidate changes whose re-check came back not covered (the reason, never a timeout)
     uncovered_fixes: list[tuple[list[tuple[str, str]], str]] = field(default_factory=list)
+    # candidate changes that hold only under an assumed setting no file shows (also_under),
+    # with why; larger sets that contain one are still tried
+    conditional_fixes: list[tuple[list[tuple[str, str]], str]] = field(default_factory=list)
     fix_search_cut: bool = False  # the fix search stopped at its time budget
     fix_search_started: bool = False  # False: --no-fix, or Ctrl-C came first
     # keys review gives the model another value on purpose, each said in an assumption
@@ -1497,30 +1500,30 @@ def _refuse_unbuildable_producers(guarantees: Sequence[Guarantee], release: str)
                                  f"configuration: {exc}") from None
 
 
-def _check_also_under(g: Guarantee, max_seconds: float, kafka_version: str) -> None:
-    """A HOLDS that rests on a setting no file shows (g.also_under names the other value):
-    checked again under that value, it stays a HOLDS only if that run holds too."""
+def _also_under_failure(g: Guarantee, settings: Mapping[str, str], max_seconds: float,
+                        kafka_version: str) -> str | None:
+    """Why a HOLDS with ``settings`` rests on a setting no file shows (g.also_under names
+    its other value): checked again under that value, the reason it does not hold there,
+    or None when it does (or when ``settings`` give that setting themselves)."""
+    if not g.also_under or any(k in settings for k in g.also_under):
+        return None
     other = ", ".join(f"{k}={v}" for k, v in g.also_under.items())
     try:
-        result = _run_check(g, {**g.settings, **g.also_under}, max_seconds, kafka_version)
+        result = _run_check(g, {**settings, **g.also_under}, max_seconds, kafka_version)
     except UsageError as exc:
-        g.verdict, g.reason = NOT_COVERED, f"{g.also_under_why}; with {other}: {exc}"
-        return
+        return f"{g.also_under_why}; with {other}: {exc}"
     verdict, _why = _verdict(result)
     if verdict == HOLDS:
-        return
+        return None
     if verdict == VIOLATED:
         v = next(v for v in result.violations if v.trace is not None)
         command = " ".join(["kafkacheck check", g.model, *(
-            f"--set {k}={val}" for k, val in {**g.settings, **g.also_under}.items()), *(
+            f"--set {k}={val}" for k, val in {**settings, **g.also_under}.items()), *(
             f"--bound {k}={val}" for k, val in g.bounds.items()),
             f"--kafka-version {kafka_version}"])
-        g.verdict, g.reason = NOT_COVERED, (
-            f"holds only as assumed: {g.also_under_why}; with {other} {v.name} is violated "
-            f"(a counterexample of {len(v.trace)} steps: {command})")
-    else:
-        g.verdict, g.reason = NOT_COVERED, (
-            f"holds only as assumed: {g.also_under_why}; the check with {other} did not "
+        return (f"holds only as assumed: {g.also_under_why}; with {other} {v.name} is "
+                f"violated (a counterexample of {len(v.trace)} steps: {command})")
+    return (f"holds only as assumed: {g.also_under_why}; the check with {other} did not "
             "decide it within the time budget")
 
 
@@ -1639,10 +1642,15 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
         if g.verdict == HOLDS and g.holds_is_no_verdict:
             g.verdict, g.reason = NOT_COVERED, g.holds_is_no_verdict
         if g.verdict == HOLDS and g.also_under:
-            _check_also_under(g, (deadline - time.monotonic()) * fraction
-                              / (len(guarantees) - i), review.kafka_version)
+            why = _also_under_failure(g, g.settings, (deadline - time.monotonic()) * fraction
+                                      / (len(guarantees) - i), review.kafka_version)
+            if why:
+                g.verdict, g.reason = NOT_COVERED, why
     if fix_search and not review.interrupted:
-        violated = [g for g in guarantees if g.verdict == VIOLATED]
+        # The producer's re-checks explore the most states: its searches go last, so the
+        # time the others leave passes to them.
+        violated = sorted((g for g in guarantees if g.verdict == VIOLATED),
+                          key=lambda g: g.model == "producer")
         for i, g in enumerate(violated):
             if not _search_fix(g, deadline, len(violated) - i, review.kafka_version):
                 review.interrupted = True
@@ -1701,6 +1709,13 @@ def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) ->
                 return False
             g.fix_searched += 1
             verdict, why = _verdict(result)
+            if verdict == HOLDS:
+                # a fix that holds only under an assumed feature level is no fix
+                assumed = _also_under_failure(g, settings, min(
+                    stop - time.monotonic(), FIX_RUN_SECONDS), kafka_version)
+                if assumed:
+                    g.conditional_fixes.append((list(combo), assumed))
+                    continue
             if verdict == HOLDS:
                 found.append(list(combo))
             elif verdict != VIOLATED:
@@ -1827,6 +1842,8 @@ def text(review: Review) -> str:
                            "within the time budget)")
             for combo, why in g.uncovered_fixes:
                 out.append(f"    not covered: {_fix_text(combo)} (its re-check: {why})")
+            for combo, why in g.conditional_fixes:
+                out.append(f"    only as assumed: {_fix_text(combo)} (its re-check {why})")
         out.append("")
     for what, why in review.not_covered:
         out.append(f"[NOT COVERED] {what}: {why}")
@@ -1899,6 +1916,8 @@ def as_json(review: Review) -> dict[str, Any]:
                 entry["undecided_fixes"] = [dict(f) for f in g.undecided]
                 entry["not_covered_fixes"] = [{"changes": dict(f), "reason": why}
                                               for f, why in g.uncovered_fixes]
+                entry["conditional_fixes"] = [{"changes": dict(f), "reason": why}
+                                              for f, why in g.conditional_fixes]
         guarantees.append(entry)
     return {"kafkacheck_review": 1, "kafka_version": review.kafka_version,
             "kafka_catalogue": review.catalogue_version,

@@ -52,3 +52,21 @@ def test_a_dynamic_quorum_leaves_the_replication_guarantees_covered(tmp_path, ca
                         "deposed-leader": "not covered"}
     deposed = next(g for g in data["guarantees"] if g["id"] == "deposed-leader")
     assert "controller.quorum.bootstrap.servers=c1:9093" in deposed["reason"]
+
+
+def test_a_fix_that_holds_only_with_assumed_elr_is_named_so_and_the_search_goes_on(
+        tmp_path, capsys):
+    # acks=all was "the fix" for a power loss on 4.4: it holds only with ELR on.
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=1\n")
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    main(["review", str(producer), f"topic:{topic}", "--json", "--max-seconds", "300"])
+    data = json.loads(capsys.readouterr().out)
+    power = next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-power-loss")
+    assert power["verdict"] == "violated"
+    assert power["fix"] == {"acks": "all", "flush.messages": "1"}
+    [conditional] = power["conditional_fixes"]
+    assert conditional["changes"] == {"acks": "all"}
+    assert conditional["reason"].startswith("holds only as assumed: eligible.leader.replicas."
+                                            "version=1 is assumed")
