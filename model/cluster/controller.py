@@ -1386,6 +1386,12 @@ class ControllerModel(ControllerPresentation, Model):
         min_isr = pt.min_isr_note(self.rules, self.config.kafka_version)
         if min_isr:
             out.append(min_isr)
+        if not self.epoch_bump_on_shrink:
+            # PartitionChangeBuilder: bump on shrink while !metadataVersion.isAtLeast(3.6-IV0)
+            out.append("an ISR shrink keeps the leader epoch (KAFKA-15021): that takes "
+                       "metadata.version 3.6-IV0 or later; a cluster not yet finalized at it "
+                       "bumps the epoch on every shrink, as 3.3 to 3.5 do (--kafka-version "
+                       "3.5 checks that rule; no setting here gives the metadata.version)")
         if self.bound["symmetry"] and len(self.renamings) == 1:
             out.append(sym.NOTHING_TO_RENAME)
         return out

@@ -402,6 +402,18 @@ class PartitionRules:
                                      pending, committed, acked, elr, last))
         return self.raise_hw(part, maximal) if moved else part
 
+    def fetch_response_lost(self, part: PartitionState, follower: int,
+                            maximal: int = -1) -> PartitionState | None:
+        """A fetch the leader processes (it records the fetch offset, and may raise its HW
+        or, by its ISR join rule, expand the ISR) whose response never reaches the follower:
+        the leader crashed or moved before sending it (ReplicaManager.fetchMessages updates
+        the follower's state before the response goes out).  None when the follower misses
+        nothing or the leader already knows its fetch offset (nothing changes)."""
+        f_leo = len(part.logs[follower])
+        if len(part.logs[part.leader]) == f_leo or part.remote[follower] == f_leo:
+            return None
+        return self.raise_hw(part._replace(remote=put(part.remote, follower, f_leo)), maximal)
+
     def fetch_accepted(self, leader_epoch: int, follower_epoch: int) -> bool:
         """Whether a leader serves a fetch sent for ``follower_epoch``: any, before KIP-320."""
         return True

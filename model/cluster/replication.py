@@ -159,7 +159,8 @@ class ReplicationModel(Model):
               "kip101 (0.11), high-watermark (before 0.11)", choices=TRUNCATION_CHOICES),
         Bound("fetch", "version", "what a fetch response carries: whole (everything the "
               "follower misses), one-batch (that, or only the next batch: "
-              "replica.fetch.max.bytes reached), version (one-batch before KAFKA-7128's "
+              "replica.fetch.max.bytes reached, or nothing: a response lost after the "
+              "leader processed the request), version (one-batch before KAFKA-7128's "
               "ISR join check, 2.0.1 and 2.1; whole from them)", choices=FETCH_CHOICES),
         Bound("disk_losses", 0, "brokers that stop and lose their log directory (a replaced "
               "disk): they restart empty, as a new incarnation with a new broker epoch",
@@ -322,6 +323,9 @@ class ReplicationModel(Model):
         self.one_batch_labels = tuple(tuple(self._label("FetchOneBatch", p, name)
                                             for name in self.names)
                                       for p in range(self.partitions))
+        self.response_lost_labels = tuple(tuple(self._label("FetchResponseLost", p, name)
+                                                for name in self.names)
+                                          for p in range(self.partitions))
         # Renamings that map every partition's replica order onto one (model/cluster/symmetry).
         self.renamings = sym.assignment_renamings(self.order, self.n)
         if b["symmetry"] and len(self.renamings) > 1:
@@ -392,6 +396,10 @@ class ReplicationModel(Model):
                             nxt = rules.fetch_one_batch(part, f, maximal)
                             if nxt is not None:
                                 yield (self.one_batch_labels[p][f],
+                                       self._with_part(state, p, nxt))
+                            nxt = rules.fetch_response_lost(part, f, maximal)
+                            if nxt is not None:
+                                yield (self.response_lost_labels[p][f],
                                        self._with_part(state, p, nxt))
                 else:
                     yield self._become_follower(state, p, part, f)
@@ -854,7 +862,8 @@ class ReplicationModel(Model):
 
     def action_families(self) -> tuple[str, ...]:
         return ("Produce", "Ack", "AckError", "AckLost", "Fetch",
-                *(("FetchOneBatch",) if self.one_batch else ()), "BecomeFollower",
+                *(("FetchOneBatch", "FetchResponseLost") if self.one_batch else ()),
+                "BecomeFollower",
                 "ShrinkIsr", "ExpandIsr", "Crash", "PowerLoss", "Fence", "Restart",
                 "Bounce", "Elect", "ElrElect", "LastLeaderElect", "UncleanElect",
                 "MoveLeader", "ProduceTimeout", "AlterPartition", "AlterPartitionAccepted",
@@ -1069,6 +1078,10 @@ class ReplicationModel(Model):
             text = {"Ack": f"ack {args[0]}", "AckLost": f"ack {args[0]} lost",
                     "AckError": f"{args[0]} NOT_ENOUGH_REPLICAS_AFTER_APPEND"}[name]
             return Message(leader, "Producer", text)
+        if name == "FetchResponseLost" and leader:
+            f = int(args[0][1:]) - 1
+            return Message(args[0], leader, f"fetch from {len(part_before.logs[f])}, its "
+                           "response lost")
         if name in ("Fetch", "FetchOneBatch") and leader:
             f = int(args[0][1:]) - 1
             got = len(part_after.logs[f]) - len(part_before.logs[f])
