@@ -56,9 +56,10 @@ _ALL: tuple[Preset, ...] = (
            _SAFE, {"crashes": 1, "leader_changes": 1, "crash_kind": "process"}),
     Preset("replication-kafka-7128", "replication",
            "Kafka 2.0.0, before KAFKA-7128: after a leader move the new leader's HW lags, and "
-           "a follower whose fetch response carried only the first of two committed records "
-           "(replica.fetch.max.bytes) joins the ISR and is elected after a crash (13 steps; "
-           "2.0.1 and 2.1 hold)", _SAFE,
+           "a follower whose fetch it processed joins the ISR though the response, and the "
+           "committed record in it, never arrive (or carried only the first of two records, "
+           "replica.fetch.max.bytes); it is elected after a crash (12 steps; 2.0.1 and 2.1 "
+           "hold)", _SAFE,
            {"crashes": 1, "leader_changes": 1, "crash_kind": "process"}, ("NoAckedWriteLost",),
            kafka_version="2.0"),
     Preset("power-loss", "replication",
