@@ -1512,6 +1512,8 @@ def _also_under_failure(g: Guarantee, settings: Mapping[str, str], max_seconds: 
         result = _run_check(g, {**settings, **g.also_under}, max_seconds, kafka_version)
     except UsageError as exc:
         return f"{g.also_under_why}; with {other}: {exc}"
+    if _interrupted(result):
+        raise KeyboardInterrupt  # Ctrl-C stops the review, as in any other check
     verdict, _why = _verdict(result)
     if verdict == HOLDS:
         return None
@@ -1642,10 +1644,21 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
         if g.verdict == HOLDS and g.holds_is_no_verdict:
             g.verdict, g.reason = NOT_COVERED, g.holds_is_no_verdict
         if g.verdict == HOLDS and g.also_under:
-            why = _also_under_failure(g, g.settings, (deadline - time.monotonic()) * fraction
-                                      / (len(guarantees) - i), review.kafka_version)
+            try:
+                why = _also_under_failure(g, g.settings, (deadline - time.monotonic())
+                                          * fraction / (len(guarantees) - i),
+                                          review.kafka_version)
+            except KeyboardInterrupt:
+                review.interrupted = True
+                why = f"the review was {INTERRUPTED} in its re-check of an assumption"
+                for rest in guarantees[i + 1:]:
+                    if not rest.verdict:
+                        rest.verdict, rest.reason = NOT_COVERED, (
+                            f"the review was {INTERRUPTED} before this check")
             if why:
                 g.verdict, g.reason = NOT_COVERED, why
+            if review.interrupted:
+                break
     if fix_search and not review.interrupted:
         # The producer's re-checks explore the most states: its searches go last, so the
         # time the others leave passes to them.
@@ -1711,8 +1724,12 @@ def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) ->
             verdict, why = _verdict(result)
             if verdict == HOLDS:
                 # a fix that holds only under an assumed feature level is no fix
-                assumed = _also_under_failure(g, settings, min(
-                    stop - time.monotonic(), FIX_RUN_SECONDS), kafka_version)
+                try:
+                    assumed = _also_under_failure(g, settings, min(
+                        stop - time.monotonic(), FIX_RUN_SECONDS), kafka_version)
+                except KeyboardInterrupt:
+                    g.fix_search_cut = True
+                    return False
                 if assumed:
                     g.conditional_fixes.append((list(combo), assumed))
                     continue

@@ -268,6 +268,24 @@ def _ctrl_c_in_check(monkeypatch, n: int) -> list[str]:
     return calls
 
 
+def test_ctrl_c_in_the_re_check_of_an_assumption_stops_the_review(tmp_path, capsys,
+                                                                    monkeypatch):
+    # It ran on to the end (exit 1) and said the re-check "did not decide it within the
+    # time budget" (session 31's bad-input review).  The 4th check is the power-loss
+    # guarantee's again with eligible.leader.replicas.version=0.
+    calls = _ctrl_c_in_check(monkeypatch, 4)
+    topic = tmp_path / "topic.properties"
+    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
+    code, out, _ = run(capsys, "review", f"topic:{topic}", "--json")
+    data = json.loads(out)
+    assert code == 3 and data["interrupted"] and len(calls) == 4
+    reasons = {g["id"]: g.get("reason", "") for g in data["guarantees"]}
+    assert reasons["acked-writes-survive-power-loss"] == \
+        "the review was interrupted (Ctrl-C) in its re-check of an assumption"
+    assert reasons["deposed-leader"] == \
+        "the review was interrupted (Ctrl-C) before this check"
+
+
 def test_review_stops_at_ctrl_c_and_says_interrupted_not_out_of_time(tmp_path, capsys,
                                                                       monkeypatch):
     calls = _ctrl_c_in_check(monkeypatch, 2)
