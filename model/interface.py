@@ -61,9 +61,28 @@ class FaultModel:
     # restart with nothing crashed): offered by the bounds, not explored by the run.
     never_injected: tuple[str, ...] = ()
 
+    def shared_crash_budget(self) -> int | None:
+        """The one budget a process crash and a power loss share (crash_kind=any: each crash
+        is one kind or the other), or None when they are not both explored."""
+        budgets = dict(self.explored)
+        if PROCESS_CRASH in budgets and POWER_LOSS in budgets \
+                and budgets[PROCESS_CRASH] == budgets[POWER_LOSS]:
+            return budgets[PROCESS_CRASH]
+        return None
+
     def text(self) -> str:
         """One line: 'faults: process crash x1, lost response x2; not explored: power loss'."""
-        done = ", ".join(f"{name} x{n}" for name, n in self.explored) or "none"
+        shared = self.shared_crash_budget()
+        parts = []
+        for name, n in self.explored:
+            if shared is not None and name == POWER_LOSS:
+                continue
+            if shared is not None and name == PROCESS_CRASH:
+                parts.append(f"{name} or {POWER_LOSS} x{n} (one budget: each crash is one "
+                             "kind or the other)")
+            else:
+                parts.append(f"{name} x{n}")
+        done = ", ".join(parts) or "none"
         line = f"faults: {done}"
         if self.never_injected:
             line += (f"; offered but never injected (its actions never fired): "
@@ -84,6 +103,8 @@ class FaultModel:
         """The fault model as JSON-ready data."""
         out: dict[str, Any] = {"explored": {name: n for name, n in self.explored},
                                "not_explored": list(self.not_explored)}
+        if self.shared_crash_budget() is not None:
+            out["shared_budget"] = [PROCESS_CRASH, POWER_LOSS]
         if self.never_injected:
             out["never_injected"] = list(self.never_injected)
         return out

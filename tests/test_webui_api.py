@@ -48,8 +48,9 @@ def test_model_answer_names_the_preset_settings_bounds_and_faults(acks1: str) ->
     assert (m["name"], m["source"]) == ("replication", "acks1-loss")
     assert m["settings"]["acks"] == "1" and m["settings"]["replication.factor"] == "3"
     assert m["bounds"]["crashes"] == "1"
-    assert m["faults"].startswith("faults: broker process crash (the page cache survives) x1, "
-                                  "broker power loss (unflushed writes are lost) x1; "
+    assert m["faults"].startswith("faults: broker process crash (the page cache survives) or "
+                                  "broker power loss (unflushed writes are lost) x1 (one "
+                                  "budget: each crash is one kind or the other); "
                                   "not explored:")
     assert m["participants"] == ["Producer", "Controller", "B1", "B2", "B3"]
     assert {p["name"]: p["kind"] for p in m["properties"]}["NoAckedWriteLost"] == "always"
@@ -166,7 +167,8 @@ def test_search_that_finds_nothing_gives_bounds_and_faults_never_a_bare_holds() 
     assert out["distinct_states"] == full.distinct_states
     assert out["text"].startswith("no path from here violates NoAckedWriteLost within the "
                                   "bounds (partitions=1, records=2, crashes=1,")
-    assert "faults: broker process crash (the page cache survives) x1" in out["text"]
+    assert "faults: broker process crash (the page cache survives) or broker power loss " \
+        "(unflushed writes are lost) x1 (one budget" in out["text"]
     assert out["verdict"] == "holds"
     stopped = explorer_for("acks-all-safe", limits=Limits(max_states=10))
     with serving(stopped) as url:
