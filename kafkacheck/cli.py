@@ -756,25 +756,37 @@ def cmd_prove(args: argparse.Namespace) -> int:
     if args.brokers is not None:
         res = bounded_check(enc, args.brokers, args.depth, budgets=cov.budgets,
                             max_seconds=args.max_seconds)
+        # a trace of an encoding that allows more than Kafka is no verdict by itself
+        spurious = cov.flags.over_approximation if cov.flags is not None else ""
+        unconfirmed = res.violated and bool(spurious)
         out: dict[str, Any] = {"engine": "z3-bmc", **base, "brokers": res.brokers,
                                "depth": args.depth, "budgets": dict(cov.budgets),
                                "uncounted_bounds": list(cov.uncounted),
                                "violated": res.violated, "seconds": round(res.seconds, 2),
                                # exit 0 means checked to the end; a depth bound is not that
-                               "result": "violated" if res.violated else (
+                               "result": "unconfirmed" if unconfirmed else
+                               "violated" if res.violated else (
                                    "no violation within depth" if res.complete_to_depth
                                    else "incomplete"),
+                               **({"unconfirmed_because": spurious} if unconfirmed else {}),
                                # the most steps searched to the end (-1: none)
                                "depth_checked": res.checked,
                                **({"stop_reason": res.stop_reason} if res.stop_reason
                                   else {}),
                                "trace": [label for label, _ in res.trace],
                                "exit_code": EXIT_VIOLATED if res.violated
-                               else EXIT_INCOMPLETE}
+                               and not unconfirmed else EXIT_INCOMPLETE}
         budgets = ", ".join([f"{k}<={v}" for k, v in cov.budgets.items()]
                             + [f"{k}: any number" for k in cov.uncounted]) or "no faults"
         if args.json:
             print(json.dumps(out, indent=2))
+        elif unconfirmed:
+            print(f"UNCONFIRMED: an abstract counterexample to {cov.property} within "
+                  f"{res.depth} steps over {res.brokers} brokers ({settings}; {budgets}), "
+                  f"which may be spurious: {spurious}; `kafkacheck check` with the same "
+                  "settings decides it:")
+            for i, (label, view) in enumerate(res.trace):
+                print(f"  {i}. {label}  {view}")
         elif res.violated:
             print(f"{cov.property} VIOLATED within {res.depth} steps over {res.brokers} "
                   f"brokers ({settings}; {budgets}):")
@@ -790,7 +802,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
                     f"{cov.property} not checked at any depth (of the {args.depth} asked)")
             print(f"INCOMPLETE ({res.stop_reason}): {what}, over {res.brokers} brokers "
                   f"({settings}; {budgets}); {res.seconds:.1f}s")
-        return EXIT_VIOLATED if res.violated else EXIT_INCOMPLETE
+        return EXIT_VIOLATED if res.violated and not unconfirmed else EXIT_INCOMPLETE
     try:
         proof = prove_inductive(enc, max_seconds=args.max_seconds)
     except (ctypes.ArgumentError, Interrupted) as exc:

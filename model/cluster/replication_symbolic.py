@@ -98,6 +98,16 @@ class Flags:
         """Whether brokers can fail at all (so fencing, restarts and elections happen)."""
         return self.crash or self.power_loss
 
+    @property
+    def over_approximation(self) -> str:
+        """Where the encoding allows more than Kafka (its counterexamples may be spurious):
+        '' when it allows exactly what the rules do."""
+        if self.truncation == "kip101":
+            return ("the encoding lets a follower under KIP-101's truncation keep a "
+                    "diverging suffix at any election, which Kafka does only after leader "
+                    "changes in quick succession (the case KIP-279 fixed)")
+        return ""
+
 
 def _nobody(x: Any) -> Any:
     """The empty set of brokers."""
