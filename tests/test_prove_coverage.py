@@ -135,5 +135,11 @@ def test_a_trace_of_an_encoding_that_allows_more_than_kafka_is_unconfirmed(capsy
     out = capsys.readouterr().out
     assert code == 3 and out.startswith("UNCONFIRMED: an abstract counterexample to "
                                         "NoAckedWriteLost within 7 steps")
+
+
+@pytest.mark.thorough  # about 8 s: 285,698 states
+def test_the_explicit_model_holds_where_that_abstract_counterexample_points():
+    from kafkacheck.cli import main
+
     assert main(["check", "leader-epoch-safe", "--bound", "truncation=kip101", "--property",
                  "NoAckedWriteLost", "--no-diagram"]) == 0
