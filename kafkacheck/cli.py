@@ -40,10 +40,49 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in kafkacheck, never a verdict
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises UsageError (one line, exit 2) instead of printing usage."""
+    """argparse that raises UsageError (one line, exit 2) instead of printing usage, and
+    takes no abbreviated option (--prop is no --property: a typo is named, never guessed)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(choice_hint(message))
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The subcommand's own parser."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
+def _check_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """UsageError for an option given twice that takes one value (its last value would win
+    unsaid, where a repeated --set or --bound is refused)."""
+    for action in parser._actions:
+        if not action.option_strings or not isinstance(action, argparse._StoreAction):
+            continue
+        given = sum(1 for arg in argv if arg.split("=", 1)[0] in action.option_strings)
+        if given > 1:
+            raise UsageError(f"{action.option_strings[-1]} is given {given} times: give it "
+                             "once")
+
+
+def _unknown_options(parser: argparse.ArgumentParser, extra: Sequence[str]) -> str:
+    """'unrecognized arguments: --bund (did you mean --bound?)'."""
+    import difflib
+
+    known = [o for action in parser._actions for o in action.option_strings]
+    parts = []
+    for arg in extra:
+        name = arg.split("=", 1)[0]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) \
+            if name.startswith("--") else []
+        parts.append(f"{arg} (did you mean {close[0]}?)" if close else arg)
+    return "unrecognized arguments: " + " ".join(parts)
 
 
 def _seconds(text: str) -> float:
@@ -970,10 +1009,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     and not extra[0].startswith("-"):
                 args.trace = extra[0]
             else:
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+                parser.error(_unknown_options(_command_parser(parser, args.command or ""),
+                                              extra))
         if not args.command:
             parser.print_help()
             raise UsageError("no command given (the commands are listed above)")
+        _check_options(_command_parser(parser, args.command),
+                       list(sys.argv[1:] if argv is None else argv))
         command = args.command
         return COMMANDS[args.command](args)
     except UsageError as exc:

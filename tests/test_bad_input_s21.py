@@ -487,3 +487,18 @@ def test_a_history_reader_keeps_its_truncated_last_line_rule(tmp_path):
     path.write_bytes(b'{"type": "invoke"}\n5\n{"type": "ok"}\n')
     with pytest.raises(ValueError, match=r":2: not a JSON event \(expected an object\)"):
         read_events(path)
+
+
+@pytest.mark.parametrize("argv,message", [
+    # a one-value option given twice: its last value won unsaid (session 31)
+    (["check", "acks1-loss", "--kafka-version", "3.6", "--kafka-version", "4.4"],
+     "--kafka-version is given 2 times: give it once"),
+    (["check", "acks1-loss", "--max-states=5", "--max-states", "6"],
+     "--max-states is given 2 times: give it once"),
+    # a typo of an option is named with the close one; a prefix is no longer taken for it
+    (["check", "acks1-loss", "--bund", "records=1"],
+     "unrecognized arguments: --bund (did you mean --bound?) records=1"),
+    (["check", "acks1-loss", "--prop", "NoAckedWriteLost"],
+     "unrecognized arguments: --prop (did you mean --property?) NoAckedWriteLost")])
+def test_repeated_and_misspelt_options_are_one_line_errors(capsys, argv, message):
+    assert error_line(capsys, *argv) == message
