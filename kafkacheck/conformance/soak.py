@@ -327,6 +327,9 @@ def run_soak(
                 if not entry["recovered"]:
                     break
             time.sleep(2.0)
+        except BaseException:
+            group.stop()  # its consumers would run on for a day (spawned for 24 h)
+            raise
         finally:
             for pump in pumps:
                 pump.stop()
@@ -480,11 +483,33 @@ def load_replay(path: Path) -> list[tuple[list[Fault], float]]:
     except json.JSONDecodeError:
         rounds = [json.loads(line) for line in text.splitlines() if line.strip()]
     out = []
-    for r in rounds:
+    for i, r in enumerate(rounds):
+        where = f"round {i + 1} of {path}"
+        if not isinstance(r, dict) or not isinstance(r.get("faults"), list):
+            raise ValueError(f"{where}: not a round (an object with a list of faults)")
         faults = []
         for f in r["faults"]:
-            if f["kind"] not in KINDS:
-                raise ValueError(f"unknown fault kind {f['kind']!r} in {path}")
-            faults.append(Fault(f["kind"], list(f["targets"]), f.get("role", "")))
-        out.append((faults, float(r.get("hold_s", 3.0))))
+            if not isinstance(f, dict) or f.get("kind") not in KINDS:
+                kind = f.get("kind") if isinstance(f, dict) else f
+                raise ValueError(f"unknown fault kind {kind!r} in {path}")
+            targets = f.get("targets")
+            # node ids (positive ints) or consumer names, as a soak writes them
+            if not isinstance(targets, list) or not targets or not all(
+                    (isinstance(t, int) and not isinstance(t, bool) and t > 0)
+                    or (isinstance(t, str) and t.strip()) for t in targets):
+                raise ValueError(f"{where}: targets {targets!r} are not a list of node ids "
+                                 "or consumer names")
+            if not isinstance(f.get("role", ""), str):
+                raise ValueError(f"{where}: role {f.get('role')!r} is not text")
+            faults.append(Fault(f["kind"], list(targets), f.get("role", "")))
+        hold = r.get("hold_s", 3.0)
+        if isinstance(hold, bool) or not isinstance(hold, (int, float)) \
+                or not 0 < hold <= MAX_REPLAY_HOLD_S:
+            raise ValueError(f"{where}: hold_s {hold!r} is not a number of seconds in "
+                             f"(0, {MAX_REPLAY_HOLD_S:g}]")
+        out.append((faults, float(hold)))
     return out
+
+
+MAX_REPLAY_HOLD_S = 600.0
+"""The longest a replayed round may hold its faults (a soak's own rounds hold seconds)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,25 @@ def test_a_replay_file_gives_back_the_recorded_faults_and_holds(tmp_path: Path) 
     rounds[0]["faults"][0]["kind"] = "meteor"
     (tmp_path / "bad.json").write_text(json.dumps({"rounds": rounds}))
     with pytest.raises(ValueError, match="meteor"):
+        load_replay(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("change,message", [
+    # were taken, and failed (or held the cluster for ever) once the cluster ran
+    ({"hold_s": -5}, "hold_s -5 is not a number of seconds in"),
+    ({"hold_s": "nan"}, "hold_s 'nan' is not a number of seconds in"),
+    ({"hold_s": 1e12}, "hold_s 1000000000000.0 is not a number of seconds in"),
+    ({"targets": "abc"}, "targets 'abc' are not a list of node ids or consumer names"),
+    ({"targets": [99, -1]}, "targets [99, -1] are not a list of node ids"),
+    ({"role": 7}, "role 7 is not text")])
+def test_a_replay_round_is_checked_before_any_cluster_starts(tmp_path: Path, change,
+                                                             message) -> None:
+    fault = {"kind": "kill-broker", "targets": [2], "role": ""}
+    round_ = {"round": 0, "faults": [fault], "hold_s": 2.5}
+    for key, value in change.items():
+        (round_ if key == "hold_s" else fault)[key] = value
+    (tmp_path / "bad.json").write_text(json.dumps({"rounds": [round_]}))
+    with pytest.raises(ValueError, match=re.escape(message)):
         load_replay(tmp_path / "bad.json")
 
 
