@@ -536,6 +536,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
         recorded: Any = (load_txn_run(history) if config.transactional
                          else read_events(history))
         if not config.transactional:  # bad input before the prediction (up to minutes)
+            if not recorded:
+                raise ValueError(f"history {history} holds no event: nothing of Kafka was "
+                                 "recorded to judge")
             as_ops(recorded)
             focus_problems([], focus)
         factory = _variant_factory(args.variant) if args.variant else None

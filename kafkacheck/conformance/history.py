@@ -320,6 +320,10 @@ def pair(events: Sequence[Event]) -> list[Op]:
     ops: list[Op] = []
     slots: dict[tuple[str, Any], int] = {}
     for e in ordered:
+        missing = [k for k in ("type", "f") if k not in e]
+        if missing:
+            raise ValueError(f"event {e.get('index', '?')} ({json.dumps(e)[:80]}) has no "
+                             f"{missing[0]!r} field: not a history event")
         process = str(e.get("process"))
         op_key = (process, e.get("op"))
         if e["type"] == INVOKE:

@@ -238,6 +238,9 @@ def test_judge_of_a_group_without_a_group_model_is_not_covered(
         ({"config": {"acks": "0"}}, "Must set acks to all in order to use the idempotent"),
         ({"time": None}, "an event has no time stamp"),
         ({"line": 3}, "history.jsonl:4: not a JSON event"),
+        # were FAIL (exit 1) and "cannot judge ...: 'f'" (session 31's bad-input review)
+        ({"empty": True}, "holds no event: nothing of Kafka was recorded to judge"),
+        ({"no_f": True}, "has no 'f' field: not a history event"),
     ],
 )
 def test_judge_refuses_bad_recorded_input_with_one_line_and_exit_2(
@@ -246,10 +249,13 @@ def test_judge_refuses_bad_recorded_input_with_one_line_and_exit_2(
     # Audit: a wrong type, an unknown fault or focus ended in a traceback (exit 70), a
     # misspelt config key fell back to its default, a history without times judged as if
     # every event happened at 0, and a damaged line in the middle was skipped unnoticed
-    events = _events()
+    events = [] if change.get("empty") else _events()
     if "time" in change:
         for e in events:
             del e["time"]
+    if change.get("no_f"):
+        for e in events:
+            e.pop("f", None)
     result = _recorded(tmp_path, events, **{k: v for k, v in change.items()
                                             if k in ("config", "faults", "focus")})
     if "line" in change:
