@@ -101,6 +101,14 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
                 break
             if info.kind == "unknown":
                 problems.append(f"{path}: {info.key!r}{info.detail}")
+            elif info.definition is not None and info.kind in ("kafka", "kafka-prefix") \
+                    and _provider_variable(values, info.key):
+                # AbstractConfig resolves ${provider:path:key} before it validates: the value
+                # is only known at runtime, so no guarantee can be judged on it here
+                problems.append(f"{path}: {info.key}={values[info.key].strip()} is a config "
+                                "provider's variable (config.providers): Kafka resolves it at "
+                                "runtime, review reads literal values only; give the value "
+                                "it resolves to")
             elif info.definition is not None and info.kind in ("kafka", "kafka-prefix"):
                 try:
                     setting = kafka_settings.lookup(info.key)
@@ -170,6 +178,16 @@ def _older_release(info: catalogue.KeyInfo, catalogue_version: str) -> catalogue
         return catalogue.KeyInfo(info.key, "unknown", hint)
     return catalogue.KeyInfo(info.key, "older-release",
                              f"not in Kafka {catalogue_version}'s catalogue")
+
+
+def _provider_variable(values: Mapping[str, str], key: str) -> bool:
+    """Whether a key's value is a config provider's variable (${name:path:key}, KIP-297)
+    that a provider the file names (config.providers) would resolve."""
+    import re
+
+    names = {n.strip() for n in values.get("config.providers", "").split(",") if n.strip()}
+    match = re.fullmatch(r"\$\{([^:}]+):[^}]*\}", values[key].strip())
+    return bool(match and match.group(1) in names)
 
 
 def _split_spec(spec: str) -> tuple[str | None, str]:

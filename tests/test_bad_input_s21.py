@@ -502,3 +502,17 @@ def test_a_history_reader_keeps_its_truncated_last_line_rule(tmp_path):
      "unrecognized arguments: --prop (did you mean --property?) NoAckedWriteLost")])
 def test_repeated_and_misspelt_options_are_one_line_errors(capsys, argv, message):
     assert error_line(capsys, *argv) == message
+
+
+def test_a_config_provider_variable_is_named_as_such_not_as_an_invalid_value(tmp_path,
+                                                                            capsys):
+    # Was "invalid value ... String must be one of: all, -1, 0, 1": Kafka resolves it first.
+    path = tmp_path / "cp.properties"
+    path.write_text("config.providers=file\nconfig.providers.file.class=org.apache.kafka."
+                    "common.config.provider.FileConfigProvider\n"
+                    "acks=${file:/etc/kafka/secret.properties:acks}\n")
+    line = error_line(capsys, "review", "--no-fix", f"producer:{path}")
+    assert line.endswith("acks=${file:/etc/kafka/secret.properties:acks} is a config "
+                         "provider's variable (config.providers): Kafka resolves it at "
+                         "runtime, review reads literal values only; give the value it "
+                         "resolves to")
