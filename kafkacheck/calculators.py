@@ -434,6 +434,9 @@ def parse_member_map(text: str, flag: str, members: Sequence[str]) -> dict[str, 
             raise UsageError(f"{flag} {item.strip()[:40]!r}: expected MEMBER=VALUE+VALUE")
         if member not in members:
             raise UsageError(f"{flag}: {member!r} is not one of --members")
+        if member in out:  # the last one won unsaid
+            raise UsageError(f"{flag}: {member!r} is given twice: give it once "
+                             "(MEMBER=A+B)")
         out[member] = [v.strip() for v in values.split("+") if v.strip()]
     return out
 
@@ -498,6 +501,9 @@ def parse_previous(text: str, members: Sequence[str]) -> tuple[dict[str, list[st
         member, at, gen = head.partition("@")
         if member not in members:
             raise UsageError(f"--previous: {member!r} is not one of --members")
+        if member in previous:  # the last one won unsaid
+            raise UsageError(f"--previous: {member!r} is given twice: give it once "
+                             "(MEMBER=T-0+T-1)")
         if at:
             if not gen.isdecimal():
                 raise UsageError(f"--previous {head!r}: the generation after @ is a number")

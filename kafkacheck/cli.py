@@ -313,8 +313,9 @@ def _add_calculator_parsers(sub: Any) -> None:
                    help="the generation of the previous assignment (default 1)")
     a.add_argument("--instance-ids", default="", metavar="M=ID,...",
                    help="group.instance.id of static members (orders range and roundrobin)")
-    a.add_argument("--group-protocol", default="classic", choices=("classic", "consumer"),
-                   help="classic (client-side assignors) or consumer (KIP-848, server-side)")
+    a.add_argument("--group-protocol", default=None, choices=("classic", "consumer"),
+                   help="classic (client-side assignors) or consumer (KIP-848, server-side); "
+                        "default: consumer for kip848-range, else classic")
     a.add_argument("--json", action="store_true", help="print one JSON object")
 
     q = sub.add_parser("partitioner-sequence",
@@ -369,13 +370,31 @@ def cmd_assign(args: argparse.Namespace) -> int:
     previous, generations = calculators.parse_previous(args.previous, members)
     subscribe = calculators.parse_member_map(args.subscribe, "--subscribe", members)
     ids = calculators.parse_instance_ids(args.instance_ids, members)
+    if args.group_protocol is None:  # kip848-range is the consumer protocol's own assignor
+        args.group_protocol = "consumer" if args.strategy == "kip848-range" else "classic"
+    elif args.group_protocol == "classic" and args.strategy == "kip848-range":
+        raise UsageError("kip848-range is the KIP-848 server-side range assignor: use "
+                         "--group-protocol consumer (or --strategy range for the classic one)")
     calculators.check_generation(args.strategy, args.group_protocol, args.generation,
                                  generations, previous)
     if args.generation is not None:
         generations = {m: generations.get(m, args.generation) for m in previous}
     answer = calculators.assign_partitions(args.strategy, topics, members, subscribe, previous,
                                            generations, ids, args.group_protocol)
-    print(json.dumps(answer.as_json(), indent=1) if args.json else answer.text())
+    # A subscription to a topic the cluster lacks is valid Kafka (it gets nothing from it),
+    # and most often a typo: said, with the close topic.
+    from kafkacheck.config import did_you_mean
+
+    unknown = [f"{m} subscribes to {t!r}, which is not in --topics{did_you_mean(t, topics)}: "
+               "it gets nothing from it" for m, subs in subscribe.items() for t in subs
+               if t not in topics]
+    if args.json:
+        print(json.dumps({**answer.as_json(), **({"notes": unknown} if unknown else {})},
+                         indent=1))
+    else:
+        print(answer.text())
+        for line in unknown:
+            print(f"note: {line}")
     return EXIT_HOLDS
 
 

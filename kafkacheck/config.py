@@ -363,7 +363,7 @@ def _parse_bound(bound: Bound, text: str) -> Any:
         if text not in bound.choices:
             raise UsageError(
                 f"invalid value {text!r} for bound {bound.name}: must be one of "
-                f"{', '.join(bound.choices)}"
+                f"{', '.join(bound.choices)}{did_you_mean(text, bound.choices)}"
             )
         return text
     try:

@@ -516,3 +516,27 @@ def test_a_config_provider_variable_is_named_as_such_not_as_an_invalid_value(tmp
                          "provider's variable (config.providers): Kafka resolves it at "
                          "runtime, review reads literal values only; give the value it "
                          "resolves to")
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["assign", "--strategy", "sticky", "--members", "a,b", "--topics", "t:4", "--previous",
+      "a=t-0+t-1,a=t-2+t-3"], "--previous: 'a' is given twice: give it once (MEMBER=T-0+T-1)"),
+    (["assign", "--strategy", "range", "--members", "a,b", "--topics", "t:4", "--subscribe",
+      "a=t,a=u"], "--subscribe: 'a' is given twice: give it once (MEMBER=A+B)"),
+    (["assign", "--strategy", "kip848-range", "--group-protocol", "classic", "--members", "a",
+      "--topics", "t:2"], "kip848-range is the KIP-848 server-side range assignor: use "
+     "--group-protocol consumer (or --strategy range for the classic one)"),
+    (["check", "replication", "--bound", "crash_kind=powerloss"],
+     "invalid value 'powerloss' for bound crash_kind: must be one of process, power-loss, any "
+     "(did you mean power-loss?)")])
+def test_assign_maps_and_bound_choices_refuse_what_they_would_silently_bend(capsys, argv,
+                                                                           message):
+    # The last of a member's entries won unsaid; classic ran the KIP-848 assignor.
+    assert error_line(capsys, *argv) == message
+
+
+def test_a_subscription_to_a_topic_not_in_topics_is_said_with_the_close_one(capsys):
+    code, out, _ = run(capsys, "assign", "--strategy", "range", "--members", "a,b",
+                       "--topics", "orders:3", "--subscribe", "a=order,b=orders")
+    assert code == 0 and "note: a subscribes to 'order', which is not in --topics (did you " \
+        "mean orders?): it gets nothing from it" in out
