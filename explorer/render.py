@@ -236,7 +236,8 @@ def settings_lines(model: Model) -> list[str]:
     if others:
         lines.append(f"other settings: {', '.join(others)}")
     for key, (given, effective) in overridden_settings(model).items():
-        how = "given" if key in cfg.explicit else "default"
+        # a value not covered is run as the default, said in the NOT COVERED line
+        how = "default" if key not in cfg.explicit or key in cfg.uncovered else "given"
         lines.append(f"in effect: {key}={effective} ({how}: {given})")
     return lines
 
