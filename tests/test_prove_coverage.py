@@ -143,3 +143,16 @@ def test_the_explicit_model_holds_where_that_abstract_counterexample_points():
 
     assert main(["check", "leader-epoch-safe", "--bound", "truncation=kip101", "--property",
                  "NoAckedWriteLost", "--no-diagram"]) == 0
+
+
+def test_a_prove_cut_by_its_time_limit_calls_nothing_vacuous(capsys):
+    # A time-out was recorded as "vacuous: never possible under Inv" (session 31).
+    import json
+
+    from kafkacheck.cli import main
+
+    code = main(["prove", "acks-all-safe", "--bound", "crash_kind=process", "--max-seconds",
+                 "0.05", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 3 and data["result"] == "incomplete"
+    assert "vacuous: never possible under Inv" not in data["obligations"].values()
