@@ -110,6 +110,10 @@ class ReplicationState(NamedTuple):
     ops: Operations | tuple  # () when no operator event or in-flight ISR change is modelled
 
 
+NO_PARTITION_MODEL = ("network partition (no model here explores it for this cluster: the "
+                      "controller model runs KRaft clusters of Kafka 3.3 and later)")
+
+
 class ReplicationModel(Model):
     """Replicated partitions over brokers that crash, restart and lose unflushed data."""
 
@@ -900,8 +904,13 @@ class ReplicationModel(Model):
                     missing.append(bound.fault)
         if not self.slow_followers:
             missing.append(SLOW_FOLLOWER)
+        # The controller model runs KRaft clusters of 3.3 and later only: elsewhere no model
+        # here explores a network partition (KAFKA-6880's zombie replicas, before 2.1).
+        not_modelled = self.faults_not_modelled if self.kraft and self.version >= (3, 3) \
+            else tuple(NO_PARTITION_MODEL if f == self.faults_not_modelled[0] else f
+                       for f in self.faults_not_modelled)
         return with_reregistration_race(with_alter_partition_race(
-            FaultModel(tuple(explored), tuple(missing) + self.faults_not_modelled), b), b,
+            FaultModel(tuple(explored), tuple(missing) + not_modelled), b), b,
             self.kraft and self.version < (4, 0))
 
     def mode_notes(self) -> list[str]:
