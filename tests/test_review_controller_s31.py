@@ -3,16 +3,12 @@ controller review)."""
 
 from __future__ import annotations
 
-import json
-
-from kafkacheck.cli import main
+from review_files import review_json
 
 
 def _power(tmp_path, capsys, topic: str, release: str = "4.4") -> dict:
-    path = tmp_path / "topic.properties"
-    path.write_text(topic)
-    main(["review", f"topic:{path}", "--no-fix", "--json", "--kafka-version", release])
-    data = json.loads(capsys.readouterr().out)
+    data = review_json(tmp_path, capsys, {"topic:topic.properties": topic}, "--no-fix",
+                       "--kafka-version", release)
     return next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-power-loss")
 
 
@@ -38,13 +34,11 @@ def test_a_power_loss_that_holds_at_both_feature_levels_holds(tmp_path, capsys):
 def test_a_dynamic_quorum_leaves_the_replication_guarantees_covered(tmp_path, capsys):
     # Was NOT COVERED for all four: the replication model's controller is one correct step
     # whatever its quorum; only the controller model runs a voter set (a static one).
-    broker = tmp_path / "broker.properties"
-    broker.write_text("process.roles=broker\nnode.id=4\ncontroller.quorum.bootstrap.servers="
-                      "c1:9093\ncontroller.listener.names=CONTROLLER\n")
-    topic = tmp_path / "topic.properties"
-    topic.write_text("replication.factor=3\nmin.insync.replicas=2\nflush.messages=1\n")
-    main(["review", str(broker), f"topic:{topic}", "--no-fix", "--json"])
-    data = json.loads(capsys.readouterr().out)
+    data = review_json(tmp_path, capsys, {
+        "broker.properties": "process.roles=broker\nnode.id=4\ncontroller.quorum.bootstrap."
+                             "servers=c1:9093\ncontroller.listener.names=CONTROLLER\n",
+        "topic:topic.properties": "replication.factor=3\nmin.insync.replicas=2\n"
+                                  "flush.messages=1\n"}, "--no-fix")
     verdicts = {g["id"]: g["verdict"] for g in data["guarantees"]}
     assert verdicts == {"acked-writes-survive-crash": "holds",
                         "acked-writes-survive-elections": "holds",
@@ -57,12 +51,10 @@ def test_a_dynamic_quorum_leaves_the_replication_guarantees_covered(tmp_path, ca
 def test_a_fix_that_holds_only_with_assumed_elr_is_named_so_and_the_search_goes_on(
         tmp_path, capsys):
     # acks=all was "the fix" for a power loss on 4.4: it holds only with ELR on.
-    producer = tmp_path / "producer.properties"
-    producer.write_text("acks=1\n")
-    topic = tmp_path / "topic.properties"
-    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
-    main(["review", str(producer), f"topic:{topic}", "--json", "--max-seconds", "300"])
-    data = json.loads(capsys.readouterr().out)
+    data = review_json(tmp_path, capsys, {
+        "producer.properties": "acks=1\n",
+        "topic:topic.properties": "replication.factor=3\nmin.insync.replicas=2\n"},
+        "--max-seconds", "300")
     power = next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-power-loss")
     assert power["verdict"] == "violated"
     assert power["fix"] == {"acks": "all", "flush.messages": "1"}

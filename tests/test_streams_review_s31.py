@@ -3,9 +3,8 @@ that must fit Streams (session 31's Streams review)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from review_files import review_json
 
 from kafkacheck.cli import main
 
@@ -70,14 +69,11 @@ def test_review_refuses_a_streams_file_kafka_refuses(tmp_path, capsys):
 def test_review_runs_a_2_x_exactly_once_application_with_acks_all(tmp_path, capsys):
     # Was judged with the 2.8 default acks=1 and VIOLATED: PRODUCER_EOS_OVERRIDES make the
     # producer idempotent, and ProducerConfig then puts acks=-1 in force.
-    app = tmp_path / "app.properties"
-    app.write_text("application.id=app\nbootstrap.servers=x:9092\n"
-                   "processing.guarantee=exactly_once\n")
-    topic = tmp_path / "topic.properties"
-    topic.write_text("replication.factor=3\nmin.insync.replicas=2\n")
-    main(["review", str(app), f"topic:{topic}", "--kafka-version", "2.8", "--no-fix",
-          "--json"])
-    data = json.loads(capsys.readouterr().out)
+    data = review_json(tmp_path, capsys, {
+        "app.properties": "application.id=app\nbootstrap.servers=x:9092\n"
+                          "processing.guarantee=exactly_once\n",
+        "topic:topic.properties": "replication.factor=3\nmin.insync.replicas=2\n"},
+        "--kafka-version", "2.8", "--no-fix")
     crash = next(g for g in data["guarantees"] if g["id"] == "acked-writes-survive-crash")
     assert crash["settings"]["acks"] == "all" and crash["verdict"] == "holds"
 
