@@ -103,8 +103,11 @@ def load_files(specs: Sequence[str], kafka_version: str | None = None) -> list[C
                 problems.append(f"{path}: {info.key!r}{info.detail}")
             elif info.definition is not None and info.kind in ("kafka", "kafka-prefix") \
                     and _provider_variable(values, info.key):
-                # AbstractConfig resolves ${provider:path:key} before it validates: the value
-                # is only known at runtime, so no guarantee can be judged on it here
+                # AbstractConfig resolves ${provider:path:key} before it validates: a secret
+                # (a password, a JAAS config) is taken as it is, unchecked; a setting the
+                # models read is only known at runtime, so no guarantee could be judged on it
+                if not _read_by_a_model(info.key):
+                    continue
                 problems.append(f"{path}: {info.key}={values[info.key].strip()} is a config "
                                 "provider's variable (config.providers): Kafka resolves it at "
                                 "runtime, review reads literal values only; give the value "
@@ -178,6 +181,15 @@ def _older_release(info: catalogue.KeyInfo, catalogue_version: str) -> catalogue
         return catalogue.KeyInfo(info.key, "unknown", hint)
     return catalogue.KeyInfo(info.key, "older-release",
                              f"not in Kafka {catalogue_version}'s catalogue")
+
+
+def _read_by_a_model(key: str) -> bool:
+    """Whether a model reads the key, or the key changes what Kafka guarantees
+    (model/settings.py semantics): a secret or a TLS path is neither."""
+    setting = kafka_settings.lookup(key)
+    if setting is not None and setting.semantics:
+        return True
+    return any(key in registry.model_class(m).settings for m in registry.available())
 
 
 def _provider_variable(values: Mapping[str, str], key: str) -> bool:

@@ -48,8 +48,9 @@ def test_the_kraft_controller_model_never_answers_for_a_zookeeper_controller(tmp
 
 
 def test_a_kraft_file_still_gets_the_controller_check(tmp_path):
-    # (no min.insync.replicas: with ELR on a broker file's is not the cluster's)
-    text = "process.roles=broker\nnode.id=1\ndefault.replication.factor=3\n"
+    # (no min.insync.replicas: with ELR on a broker file's is not the cluster's; combined
+    # nodes: beside dedicated controllers their file gives the default replication factor)
+    text = "process.roles=broker,controller\nnode.id=1\ndefault.replication.factor=3\n"
     _, guarantees, _ = _plan(tmp_path, text, "4.4")
     assert "deposed-leader" in {g.key for g in guarantees}
 
