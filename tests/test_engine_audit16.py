@@ -289,6 +289,7 @@ def test_a_depth_limit_below_the_checkpoints_depth_is_refused(workers, tmp_path,
     assert main([*args, "--resume", str(tmp_path), "--max-depth", "5"]) == 3
 
 
+@pytest.mark.thorough  # a local Ray cluster of its own: about 10 s
 def test_ray_actors_running_other_kafkacheck_code_are_refused(monkeypatch):
     # Actors import kafkacheck from their node's installation: one with other code would
     # explore another transition relation.  Here the driver's code differs instead.

@@ -117,6 +117,7 @@ def test_an_error_of_the_engine_alone_stays_an_error():
         breadth_first(ListState(base.config), [])
 
 
+@pytest.mark.thorough  # a local Ray cluster of its own: about 7 s
 def test_ray_actors_report_the_models_error_as_the_processes_do():
     ray = pytest.importorskip("ray")
     from kafkacheck.explorer.ray_engine import ray_breadth_first
