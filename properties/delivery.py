@@ -134,6 +134,12 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
     unowed = (", except those before the group's first position on their partition "
               "(auto.offset.reset=latest starts at the log end when it first polls)"
               if getattr(model, "reset", None) == "latest" else "")
+    # The records the predicate excuses (state.excused), said where they can exist.
+    excused = [*(["deleted by retention before anyone read them"]
+                 if getattr(model, "bound", {}).get("retention", 0) else []),
+               *(["before the group's first position on their partition (auto.offset.reset="
+                  "latest starts at the log end when it first polls)"] if unowed else [])]
+    not_owed = f", except records {' or '.join(excused)}" if excused else ""
     props = [
         always(
             "NoConcurrentProcessing",
@@ -158,7 +164,7 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
         always(
             "AtLeastOnce",
             f"with {commit_words}, the committed offset passes a record only once it was "
-            "processed (or is being processed)",
+            f"processed (or is being processed){not_owed}",
             at_least_once,
             source="Kafka docs 'Consumer position' (delivery semantics)",
             explanation="the group's committed offset is past a record nobody processed: the "

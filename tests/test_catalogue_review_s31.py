@@ -72,3 +72,19 @@ def test_the_transactional_id_expiry_before_kip_854_is_the_producer_state_expiry
                         "--max-states", "1")
     assert ("NOT COVERED: transactional.id.expiration.ms=1 (before 3.4 (KIP-854)" in out) \
         is not covered
+
+
+@pytest.mark.parametrize("argv,clause", [
+    (["--set", "auto.offset.reset=latest"], "except records before the group's first "
+     "position on their partition (auto.offset.reset=latest starts at the log end when it "
+     "first polls)"),
+    (["--set", "auto.offset.reset=earliest", "--bound", "retention=1"],
+     "except records deleted by retention before anyone read them")])
+def test_at_least_once_says_which_records_it_does_not_owe(capsys, argv, clause):
+    # Its HOLDS rested on records the predicate excuses, unsaid (session 31's statements
+    # review); AllRecordsProcessed and NoSkippedOffsets already said so.
+    _code, out = _check(capsys, "group", *argv, "--bound", "records=2", "--property",
+                        "AtLeastOnce")
+    assert f"[    holds    ] AtLeastOnce (always): with auto-commit in poll(), the committed " \
+           f"offset passes a record only once it was processed (or is being processed), " \
+           f"{clause}" in out
