@@ -4,7 +4,10 @@ Promised (KIP-98, the KafkaProducer and KafkaConsumer documentation, KIP-890):
 
 * a ``read_committed`` consumer never receives a record of a transaction that was
   aborted or is still open (it reads up to the last stable offset and drops aborted
-  transactions: ``NoAbortedRead``);
+  transactions: ``NoAbortedRead``, judged by the application's view: a transaction the
+  application aborted or has not asked to commit; one the coordinator aborts after the
+  application asked to commit is covered by ``CommittedNotLost`` only once its
+  commitTransaction() returned);
 * a transaction is all or nothing: once any of its records is visible, none of them is
   aborted (``AtomicCommit``), and every record of a committed transaction becomes visible
   (``CommittedBecomesVisible``) and stays (``CommittedNotLost``);
