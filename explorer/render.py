@@ -333,24 +333,23 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
         else:
             lines.append(f"WARNING: {key} brings a fault this run does not explore "
                          f"({bound}=0): rerun with --bound {bound}=1")
-    for key in timed:  # a timeout the model does not read: when its fault may come
-        bound, fault = _timeout_fault(model, key) or ("", "")
-        if bound not in cfg.bounds:
-            lines.append(f"accepted, not modelled: {key} (it times a fault, {fault}, that "
-                         "this model does not explore)")
-        elif _unexplored(cfg.bounds[bound]):
-            lines.append(f"WARNING: {key} times a fault this run does not explore ({fault}; "
-                         f"{bound}={cfg.bounds[bound]}): no value of it was checked; rerun "
-                         f"with --bound {bound}={_explored_value(cfg.bounds[bound])}")
-        else:
-            lines.append(f"accepted: {key} (time is not modelled; the fault it times is "
-                         f"explored whatever its value: {bound}={cfg.bounds[bound]})")
-    for key in sorted(k for k in cfg.explicit if k in cfg.kafka and _timeout_fault(model, k)):
+    # Timeouts: those the model does not read first, then those it reads (whose line is
+    # only the WARNING: the model's own notes say how it reads them).
+    read = sorted(k for k in cfg.explicit if k in cfg.kafka and _timeout_fault(model, k))
+    for key, modelled in [*((k, False) for k in timed), *((k, True) for k in read)]:
         bound, fault = _timeout_fault(model, key) or ("", "")
         if bound in cfg.bounds and _unexplored(cfg.bounds[bound]):
             lines.append(f"WARNING: {key} times a fault this run does not explore ({fault}; "
-                         f"{bound}=0): no value of it was checked; rerun with --bound "
-                         f"{bound}=1")
+                         f"{bound}={cfg.bounds[bound]}): no value of it was checked; rerun "
+                         f"with --bound {bound}={_explored_value(cfg.bounds[bound])}")
+        elif modelled:
+            continue
+        elif bound not in cfg.bounds:
+            lines.append(f"accepted, not modelled: {key} (it times a fault, {fault}, that "
+                         "this model does not explore)")
+        else:
+            lines.append(f"accepted: {key} (time is not modelled; the fault it times is "
+                         f"explored whatever its value: {bound}={cfg.bounds[bound]})")
     return lines
 
 

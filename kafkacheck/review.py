@@ -259,7 +259,7 @@ class Guarantee:
     # violation larger ones show): such a run is reported not covered with this reason
     holds_is_no_verdict: str = ""
     # settings no file can show (a cluster feature level) under which a HOLDS is checked
-    # again: a violation there makes it not covered, naming both (run: _check_also_under)
+    # again: a violation there makes it not covered, naming both (_also_under_failure)
     also_under: dict[str, str] = field(default_factory=dict)
     also_under_why: str = ""
     seconds: float = 0.0
@@ -341,6 +341,12 @@ def dedicated_controllers(roles: str | None) -> bool:
     """Whether the brokers' process.roles (broker_roles) leaves the controller role to
     dedicated nodes: a KRaft cluster whose broker nodes are not voters."""
     return roles is not None and "controller" not in _roles(roles)
+
+
+def decided_by_controllers(roles: str | None, version: versions.Version) -> tuple[str, ...]:
+    """The topic defaults the controllers decide in a cluster whose brokers run ``roles``:
+    controller_keys beside dedicated controllers, none where the brokers are voters too."""
+    return controller_keys(version) if dedicated_controllers(roles) else ()
 
 
 def controller_keys(version: versions.Version) -> tuple[str, ...]:
@@ -432,7 +438,7 @@ def broker_disagreements(files: Sequence[ConfigFile], topic: ConfigFile | None,
     dedicated controllers the keys they decide (controller_keys) are theirs, not the
     brokers' (_controllers_value)."""
     brokers = [f for f in files if runs_broker(f)]
-    decided = controller_keys(version) if dedicated_controllers(roles) else ()
+    decided = decided_by_controllers(roles, version)
     out = []
     for topic_key, broker_key in TOPIC_DEFAULTS if len(brokers) > 1 else ():
         if topic is not None and topic_gives(topic.values, topic_key):
@@ -538,10 +544,9 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
     for producer in producers:
         assert producer is not None
         where = f" [{producer.path.rsplit('/', 1)[-1]}]" if many else ""
-        cluster_roles = broker_roles(files)[0]
         topic, _notes = topic_settings(
             files, topics[0] if topics else None,
-            controller_keys(version) if dedicated_controllers(cluster_roles) else ())
+            decided_by_controllers(broker_roles(files)[0], version))
         planned = len(guarantees)
         _producer_guarantees(producer, topic, where, version, guarantees, not_covered,
                              release, files)
@@ -730,7 +735,7 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
     """
     # The brokers' process.roles, never a controller-only node's (broker_roles).
     roles, roles_notes, roles_disagree = broker_roles(files)
-    decided = controller_keys(version) if dedicated_controllers(roles) else ()
+    decided = decided_by_controllers(roles, version)
     disagree = broker_disagreements(files, topic_file, version, roles)
     disagree += [why for key in decided
                  if (why := _controllers_value(files, topic_file, key, version)) is not None]
@@ -1530,6 +1535,13 @@ def _refuse_unbuildable_producers(guarantees: Sequence[Guarantee], release: str)
                                  f"configuration: {exc}") from None
 
 
+def _not_reached(guarantees: Sequence[Guarantee]) -> None:
+    """The guarantees Ctrl-C left without a check: named, not covered."""
+    for g in guarantees:
+        if not g.verdict:
+            g.verdict, g.reason = NOT_COVERED, f"the review was {INTERRUPTED} before this check"
+
+
 def _also_under_failure(g: Guarantee, settings: Mapping[str, str], max_seconds: float,
                         kafka_version: str) -> str | None:
     """Why a HOLDS with ``settings`` rests on a setting no file shows (g.also_under names
@@ -1665,10 +1677,7 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
             review.interrupted = True
             if g.result is not None:
                 g.verdict, g.reason = _verdict(g.result)
-            for rest in guarantees[i:]:
-                if not rest.verdict:
-                    rest.verdict, rest.reason = NOT_COVERED, (
-                        f"the review was {INTERRUPTED} before this check")
+            _not_reached(guarantees[i:])
             break
         g.verdict, g.reason = _verdict(g.result)
         if g.verdict == HOLDS and g.holds_is_no_verdict:
@@ -1681,10 +1690,7 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
             except KeyboardInterrupt:
                 review.interrupted = True
                 why = f"the review was {INTERRUPTED} in its re-check of an assumption"
-                for rest in guarantees[i + 1:]:
-                    if not rest.verdict:
-                        rest.verdict, rest.reason = NOT_COVERED, (
-                            f"the review was {INTERRUPTED} before this check")
+                _not_reached(guarantees[i + 1:])
             if why:
                 g.verdict, g.reason = NOT_COVERED, why
             if review.interrupted:
@@ -1762,9 +1768,8 @@ def _search_fix(g: Guarantee, deadline: float, left: int, kafka_version: str) ->
                     return False
                 if assumed:
                     g.conditional_fixes.append((list(combo), assumed))
-                    continue
-            if verdict == HOLDS:
-                found.append(list(combo))
+                else:
+                    found.append(list(combo))
             elif verdict != VIOLATED:
                 if _ran_out_of_time(result):
                     g.undecided.append(list(combo))

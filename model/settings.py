@@ -633,16 +633,16 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
 # tiered storage; LogConfig, KIP-405), for models whose consumers read one.
 LOG_SHAPE = ("cleanup.policy", "log.cleanup.policy", "remote.storage.enable")
 
-# Log settings that change what a broker failure takes from a log, for models whose log
-# is abstract (it loses nothing): not covered, as in the models that read some log
-# setting (an unclean election truncates records consumers could read, KIP-106; a flush
-# per message keeps what a power loss would take).  The replication factor and min ISR
-# bring that fault instead (FAULT_BOUNDS): they only choose which broker faults lose records.
 # The KRaft quorum's own keys (QuorumConfig; KIP-853's dynamic quorum): only the controller
 # model runs a quorum; the others take the controller's decisions as correct steps.
 QUORUM_KEYS = ("controller.quorum.voters", "controller.quorum.bootstrap.servers",
                "controller.quorum.auto.join.enable")
 
+# Log settings that change what a broker failure takes from a log, for models whose log
+# is abstract (it loses nothing): not covered, as in the models that read some log
+# setting (an unclean election truncates records consumers could read, KIP-106; a flush
+# per message keeps what a power loss would take).  The replication factor and min ISR
+# bring that fault instead (FAULT_BOUNDS): they only choose which broker faults lose records.
 LOG_LOSS = ("unclean.leader.election.enable", "flush.messages", "log.flush.interval.messages")
 
 # Settings whose value the models do not read but that decide how soon a fault comes that

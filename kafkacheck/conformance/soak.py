@@ -472,6 +472,10 @@ def summarize(run: dict[str, Any]) -> dict[str, Any]:
             "judgement": judgement.to_json()}
 
 
+MAX_REPLAY_HOLD_S = 600.0
+"""The longest a replayed round may hold its faults (a soak's own rounds hold seconds)."""
+
+
 def load_replay(path: Path) -> list[tuple[list[Fault], float]]:
     """The faults and hold time of each round from a soak result (JSON) or its rounds.jsonl."""
     from kafkacheck.config import read_text_file
@@ -510,6 +514,3 @@ def load_replay(path: Path) -> list[tuple[list[Fault], float]]:
         out.append((faults, float(hold)))
     return out
 
-
-MAX_REPLAY_HOLD_S = 600.0
-"""The longest a replayed round may hold its faults (a soak's own rounds hold seconds)."""

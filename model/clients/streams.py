@@ -610,8 +610,7 @@ def _eos_timeout_problem(config: Config) -> str | None:
         return None
     key = "producer.transaction.timeout.ms"
     if config.version >= (3, 0):
-        given = next((k for k in (key, "transaction.timeout.ms") if k in config.explicit),
-                     None)
+        given = txm.first_given(config, (key, "transaction.timeout.ms"))
         timeout = EOS_TRANSACTION_TIMEOUT if given is None else int(config.setting(given))
         # postProcessParsedConfig: 100 ms (EOS_DEFAULT_COMMIT_INTERVAL_MS) when not given
         commit = int(config.setting("commit.interval.ms", EOS_COMMIT_INTERVAL)) \

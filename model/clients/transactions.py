@@ -1721,11 +1721,16 @@ def txn_timeout_problem(timeout: int, maximum: int, key: str = "transaction.time
             "(INVALID_TRANSACTION_TIMEOUT)")
 
 
+def first_given(config: Config, keys: Sequence[str]) -> str | None:
+    """The first of ``keys`` the run was given (a client key, prefixed first), or None."""
+    return next((k for k in keys if k in config.explicit), None)
+
+
 def client_txn_timeout_problem(config: Config, keys: Sequence[str], default: int
                                ) -> str | None:
     """The same for an application's transactional producer, whose timeout is the first
     of ``keys`` given (or ``default``, the application's own)."""
-    key = next((k for k in keys if k in config.explicit), None)
+    key = first_given(config, keys)
     timeout = int(config.setting(key, default)) if key else default
     maximum = int(config.setting("transaction.max.timeout.ms", 900000))
     return txn_timeout_problem(timeout, maximum, key or "transaction.timeout.ms")

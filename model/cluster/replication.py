@@ -110,6 +110,7 @@ class ReplicationState(NamedTuple):
     ops: Operations | tuple  # () when no operator event or in-flight ISR change is modelled
 
 
+NETWORK_PARTITION = "network partition (see the controller model)"
 NO_PARTITION_MODEL = ("network partition (no model here explores it for this cluster: the "
                       "controller model runs KRaft clusters of Kafka 3.3 and later)")
 
@@ -140,7 +141,7 @@ class ReplicationModel(Model):
     )
     key_settings = ("acks", "min.insync.replicas", "replication.factor",
                     "unclean.leader.election.enable")
-    faults_not_modelled = ("network partition (see the controller model)",
+    faults_not_modelled = (NETWORK_PARTITION,
                            "a log directory failing under a running broker (JBOD, KIP-858)")
     bounds = (
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=4),
@@ -907,7 +908,7 @@ class ReplicationModel(Model):
         # The controller model runs KRaft clusters of 3.3 and later only: elsewhere no model
         # here explores a network partition (KAFKA-6880's zombie replicas, before 2.1).
         not_modelled = self.faults_not_modelled if self.kraft and self.version >= (3, 3) \
-            else tuple(NO_PARTITION_MODEL if f == self.faults_not_modelled[0] else f
+            else tuple(NO_PARTITION_MODEL if f == NETWORK_PARTITION else f
                        for f in self.faults_not_modelled)
         return with_reregistration_race(with_alter_partition_race(
             FaultModel(tuple(explored), tuple(missing) + not_modelled), b), b,
