@@ -103,6 +103,12 @@ def _properties_under(cls: type[Model], config: Config | None) -> dict[str, Prop
     try:
         if cls.validate_config(config):
             return None
+        # A probe whose bounds leave a setting uncovered (a loop auto-committing beside its
+        # transactions) brings nothing a run would check.
+        given = {k: config.setting(k) for k in config.explicit}
+        if set(cls.uncovered_under(given, _bound_values(cls, config), config.version)) \
+                - set(config.uncovered):
+            return None
         return {p.name: p for p in cls(config).properties()}
     except UsageError:
         return None
@@ -192,10 +198,14 @@ def _fewest(cls: type[Model], items: Sequence[_Item], kafka_version: str | None,
             keep: Callable[[Config], bool]) -> list[_Item]:
     """``items`` less each one (in order) without which the configuration still ``keep``s."""
     kept = list(items)
+    whole = _build(cls, kept, kafka_version)
+    covered = set(whole.uncovered) if whole is not None else set()
     for item in items:
         trial = [i for i in kept if i != item]
         config = _build(cls, trial, kafka_version)
-        if config is not None and keep(config):
+        # Dropping an item must not leave a setting uncovered (enable.auto.commit=false of
+        # a loop): the run it names would check nothing.
+        if config is not None and not set(config.uncovered) - covered and keep(config):
             kept = trial
     return kept
 

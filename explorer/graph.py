@@ -57,8 +57,9 @@ def export_graph(result: CheckResult, target: str) -> None:
     graph = result.graph
     if graph is not None and len(graph.states) > MAX_EXPORT_STATES:
         raise UsageError(
-            f"state graph has {len(graph.states):,} states; export is limited to "
-            f"{MAX_EXPORT_STATES:,} (lower the bounds)"
+            f"state graph has more than {MAX_EXPORT_STATES:,} states (--graph stopped the "
+            f"search at {len(graph.states):,}); export is limited to {MAX_EXPORT_STATES:,} "
+            "(lower the bounds)"
         )
     path = Path(target)
     g = state_graph(result)

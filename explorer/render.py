@@ -16,6 +16,7 @@ from kafkacheck.model.settings import (
     names_custom_class,
     render_uncovered,
     setting_of,
+    unexplored_fault,
 )
 from kafkacheck.properties.base import Property
 
@@ -82,7 +83,8 @@ def uncovered_text(model: Model, uncovered: Mapping[str, Any]) -> str:
     parts = []
     for name, value in uncovered.items():
         setting = setting_of(name)
-        reason = model.uncovered_reason(name, value)
+        reason = _unexplored_fault_reason(model, name, value) \
+            or model.uncovered_reason(name, value)
         if reason is None and names_custom_class(value):
             reason = "a class of your own, which the model does not run"
         if setting is None:  # a key of the catalogue alone (group.max.size)
@@ -97,6 +99,27 @@ def uncovered_text(model: Model, uncovered: Mapping[str, Any]) -> str:
             why = f"changes {roles} semantics the model does not model"
         parts.append(f"{name}={setting.render(value)} ({why})")
     return ", ".join(parts)
+
+
+def _unexplored_fault_reason(model: Model, name: str, value: Any) -> str | None:
+    """Why a value that brings a fault this run leaves out is not covered, with the bound
+    that explores it where the model has one (unexplored_fault); and a topic file's
+    partition count other than the run's."""
+    if name == "partitions" and "partitions" in model.config.bounds:
+        top = next((b.maximum for b in model.bounds if b.name == "partitions"), None)
+        fits = top is None or int(str(value).strip()) <= top
+        return (f"the topic's partition count; this run explores "
+                f"partitions={model.config.bounds['partitions']}: "
+                + (f"rerun with --bound partitions={str(value).strip()}" if fits else
+                   f"the model explores up to {top}"))
+    found = unexplored_fault(name, value, model.config.bounds, model.config.version)
+    if found is None:
+        return None
+    bound, fault = found
+    if bound in model.config.bounds:
+        return (f"it brings a fault, {fault}, this run does not explore: rerun with "
+                f"--bound {bound}=1")
+    return f"it brings a fault, {fault}, that this model does not explore"
 
 
 def _process_crash_faults(model: Model) -> set[str]:
@@ -280,6 +303,8 @@ def text_report(result: CheckResult, *, diagrams: bool = True) -> str:
     # A search counts every transition of the states it explored; random walks count the
     # steps they took, so an action they never took may well have been enabled.
     counted, missing = ("transitions", "enabled") if result.proves else ("steps taken", "taken")
+    if result.proves and not result.complete:  # a stopped search saw only part of the graph
+        missing = "enabled in the states explored (the search stopped early)"
     top = sorted(result.coverage.items(), key=lambda kv: (-kv[1], kv[0]))
     if top:
         cov = ", ".join(f"{name} {count:,}" for name, count in top)
@@ -318,7 +343,7 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
     brings = {k: fault_bound(k, cfg.version) for k in quiet}
     faulty = {k: fault for k, fault in brings.items()
               if fault is not None and brings_fault(k, cfg.not_modelled[k])}
-    timed = [k for k in quiet if _timeout_fault(model, k)]
+    timed = [k for k in quiet if k not in faulty and _timeout_fault(model, k)]
     quiet = [k for k in quiet if k not in faulty and k not in timed]
     if quiet:
         lines.append(f"accepted but not modelled: {', '.join(quiet)} (no effect on these "

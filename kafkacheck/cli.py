@@ -462,13 +462,19 @@ VERDICT_COMMANDS = frozenset({"check", "simulate", "replay", "prove", "review", 
 _printing_verdict: list[int] = []
 
 
-def _emit(result: Any, args: argparse.Namespace) -> None:
+def _emit(result: Any, args: argparse.Namespace, error: str | None = None) -> None:
+    """Print the result; with ``error`` (the run's own output refused after it ended, as
+    a graph past the export limit) the JSON says so and names exit code 2, as the
+    process then exits."""
     from kafkacheck.explorer.render import result_json, text_report
 
     _printing_verdict[:] = [_exit_code(result)]
 
     if args.json:
-        print(json.dumps(result_json(result), indent=2))
+        data = result_json(result)
+        if error is not None:
+            data = {**data, "exit_code": 2, "error": error}
+        print(json.dumps(data, indent=2))
     else:
         print(text_report(result, diagrams=not args.no_diagram))
 
@@ -499,10 +505,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             export_graph(result, args.graph)
         except OSError as exc:
-            _emit(result, args)
-            raise UsageError(f"--graph {args.graph}: {exc.strerror or exc}") from None
-        except UsageError:
-            _emit(result, args)
+            message = f"--graph {args.graph}: {exc.strerror or exc}"
+            _emit(result, args, message)
+            raise UsageError(message) from None
+        except UsageError as exc:
+            _emit(result, args, str(exc))
             raise
     _emit(result, args)
     return _exit_code(result)

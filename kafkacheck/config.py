@@ -479,7 +479,9 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
         if bare and kafka_settings.application_value(key, model_cls.name, text, version):
             continue  # the application's own key (Streams' group.protocol), not a client's
         setting = kafka_settings.setting_of(key)
-        if setting is None or not setting.semantics:
+        if setting is None or not setting.semantics or (bare and setting.scope == "topic"):
+            # A bare topic key is the topic's, not a client's: Streams hands only topic.
+            # keys to the topics it creates (StreamsConfig.TOPIC_PREFIX).
             continue
         forced = setting.name in model_cls.client_forced(kafka, prefix)
         if forced or (not bare and model_cls.reads_client_key(key)):
@@ -628,6 +630,13 @@ def build_config(
                                  f"{text!r}): give it once")
             bound_given[key] = (text, value)
         bound_values[key] = value
+    if bound_values.get("retention"):
+        deletes, deciding = kafka_settings.retention_deletes(
+            {k: (kafka[k] if k in kafka else not_modelled.get(k)) for k in raw})
+        if not deletes:
+            raise UsageError(f"--bound retention={bound_values['retention']} explores records "
+                             f"deleted by retention, but {deciding} deletes none: leave the "
+                             "bound at 0")
     # Catalogue keys without a modelled definition change no modelled semantics.
     given = {**{k: v for k, v in kafka.items() if k in raw},
              **{k: v for k, v in not_modelled.items() if kafka_settings.lookup(k) is not None}}
@@ -646,6 +655,19 @@ def build_config(
             # result is labelled "not covered" for the value asked for (a protocol variant
             # whose own value is not the default refuses it in validate_config).
             kafka[key] = kafka_settings.default_for(key, version)
+    # A value that brings a fault the run leaves out (retention.ms=60000 with retention=0,
+    # or in a model without that fault) was not checked: not covered, and the model still
+    # runs with it (it reads none of these keys as a semantics of its own).
+    for key in raw:
+        value = kafka[key] if key in kafka else not_modelled.get(key)
+        if key not in uncovered and kafka_settings.unexplored_fault(
+                key, value, bound_values, version):
+            uncovered[key] = value
+    # A topic file's partition count (kafka-topics.sh --partitions) is the model's bound:
+    # any other count was not checked (a partitioner spreads keys over the count).
+    if "partitions" in raw and "partitions" in bound_values \
+            and str(not_modelled.get("partitions")).strip() != str(bound_values["partitions"]):
+        uncovered["partitions"] = not_modelled.get("partitions")
     config = Config(kafka, bound_values, frozenset(raw), not_modelled,
                     versions.release(version_text), uncovered)
     validate = getattr(model_cls, "validate_config", None)

@@ -341,11 +341,17 @@ def _versioned(matrix: Matrix) -> bool:
     return any(row.kafka_version for row in matrix.rows)
 
 
+# Defaults no configuration file shows, whose cell says what was assumed: a cluster's
+# feature level is 1 only where it was formatted by Kafka 4.1 or later (KIP-966).
+ASSUMED_DEFAULTS = {"eligible.leader.replicas.version": "(default: 1, assumed)"}
+
+
 def row_markdown(matrix: Matrix, rr: RowResult) -> str:
     """One table row: the configuration, one cell per property, and the time."""
     settings_cols, bound_cols = _columns(matrix)
     cells = [rr.row.kafka_version or "(default)"] if _versioned(matrix) else []
-    cells += [rr.row.settings.get(c, "(default)") for c in settings_cols]
+    cells += [rr.row.settings.get(c, ASSUMED_DEFAULTS.get(c, "(default)"))
+              for c in settings_cols]
     cells += [_bound_value(rr, c) for c in bound_cols]
     cells += [_cell_markdown(matrix, rr, name) for name in matrix.columns]
     cells.append(seconds_text(rr.seconds))

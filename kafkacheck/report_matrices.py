@@ -96,11 +96,17 @@ def _replication_rows() -> tuple[Row, ...]:
     rows.append(Row("replication", {"acks": "all", "replication.factor": "3",
                                     "min.insync.replicas": "2"},
                     {"records": 2, "crashes": 2}))
-    # Kafka 4.1+ clusters: Eligible Leader Replicas and the strict min-ISR HW (KIP-966).
+    # Kafka 4.1+ clusters: Eligible Leader Replicas and the strict min-ISR HW (KIP-966);
+    # a cluster upgraded from an earlier release keeps level 0.
     for rf, min_isr in (("2", "1"), ("2", "2"), ("3", "1"), ("3", "2")):
         rows.append(Row("replication", {"acks": "all", "replication.factor": rf,
                                         "min.insync.replicas": min_isr,
                                         "eligible.leader.replicas.version": "1"},
+                        {"records": 2, "crashes": 1, "crash_kind": "power-loss"}))
+    for rf in ("2", "3"):
+        rows.append(Row("replication", {"acks": "all", "replication.factor": rf,
+                                        "min.insync.replicas": "2",
+                                        "eligible.leader.replicas.version": "0"},
                         {"records": 2, "crashes": 1, "crash_kind": "power-loss"}))
     return tuple(rows)
 
@@ -112,7 +118,11 @@ REPLICATION = Matrix(
           "the fault budget is one broker crash (two where the crashes column says so; a "
           "process crash keeps the page cache, a power loss loses what was not flushed to "
           "disk). Rows with the legacy "
-          "high-watermark truncation also allow one leadership move without a crash.",
+          "high-watermark truncation also allow one leadership move without a crash. "
+          "Eligible Leader Replicas (eligible.leader.replicas.version, KIP-966) are on "
+          "where the column says 1, and by default, Kafka 4.4's level for clusters "
+          "formatted by 4.1 or later: a cluster upgraded from an earlier release keeps 0, "
+          "and the rows with 0 show what a power loss does then.",
     model="replication",
     columns=("NoAckedWriteLost", "CommittedRecordsStay", "ReplicasAgreeBelowHw",
              "LeaderInIsr", "HwWithinLeo"),

@@ -544,9 +544,15 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
     for producer in producers:
         assert producer is not None
         where = f" [{producer.path.rsplit('/', 1)[-1]}]" if many else ""
-        topic, _notes = topic_settings(
-            files, topics[0] if topics else None,
-            decided_by_controllers(broker_roles(files)[0], version))
+        roles = broker_roles(files)[0]
+        topic, _notes = topic_settings(files, topics[0] if topics else None,
+                                       decided_by_controllers(roles, version))
+        # With ELR on, the dedicated controllers' min.insync.replicas is in force, as in
+        # the replication guarantees.
+        elr_min_isr = _controllers_min_isr(files, topics[0] if topics else None, roles,
+                                           version)
+        if elr_min_isr is not None and elr_min_isr[0] is not None:
+            topic = {**topic, "min.insync.replicas": elr_min_isr[0]}
         planned = len(guarantees)
         _producer_guarantees(producer, topic, where, version, guarantees, not_covered,
                              release, files)
@@ -570,6 +576,7 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         if reasons:
             g.verdict, g.reason = NOT_COVERED, "; ".join(reasons)
     _mixed_groups(consumers, guarantees, version)
+    _auto_created_topics(files, version, not_covered)
     _other_client_role(files, not_covered)
     _not_covered_roles(files, not_covered)
     _not_covered_settings(files, not_covered)
@@ -587,6 +594,34 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         if any(h.key == g.key for h in guarantees[:i]):
             g.key = f"{g.key}-{i}"
     return guarantees, not_covered
+
+
+def _auto_created_topics(files: Sequence[ConfigFile], version: versions.Version,
+                         not_covered: list[tuple[str, str]]) -> None:
+    """Without a topic file, dedicated controllers give the replication factor of topics
+    created through the admin API; a topic a producer's metadata request auto-creates takes
+    the broker's own default.replication.factor (AutoTopicCreationManager), which may be
+    another one: named, not covered."""
+    roles = broker_roles(files)[0]
+    if any(f.role == "topic" for f in files) \
+            or "default.replication.factor" not in decided_by_controllers(roles, version):
+        return
+    controllers = {f.values.get("default.replication.factor", "1").strip()
+                   for f in controller_only(files)}
+    for f in files:
+        if not runs_broker(f) or f.values.get("auto.create.topics.enable",
+                                              "true").strip().lower() == "false":
+            continue
+        own = f.values.get("default.replication.factor", "1").strip()
+        if controllers and own not in controllers:
+            not_covered.append((
+                f"auto-created topics ({f.path.rsplit('/', 1)[-1]})",
+                f"auto.create.topics.enable is on and this broker's default.replication."
+                f"factor={own} is not the controllers' {'/'.join(sorted(controllers))}: a "
+                "topic a producer's metadata request creates takes the broker's value "
+                "(AutoTopicCreationManager), which the guarantees above do not check; give "
+                "the topic file, or set auto.create.topics.enable=false"))
+            return
 
 
 def _mixed_groups(consumers: Sequence[ConfigFile], guarantees: Sequence[Guarantee],
@@ -764,6 +799,8 @@ def _replication_guarantees(files: Sequence[ConfigFile], producer: ConfigFile | 
             return
         settings["min.insync.replicas"] = value
         from_controllers.add("min.insync.replicas")
+        # The brokers' value the topic settings named is not the one in force.
+        notes = [n for n in notes if not n.startswith("min.insync.replicas=")]
         notes.append(why)
     decided_keys = frozenset(from_controllers)
     if producer is not None and producer.embedded:
@@ -1045,13 +1082,28 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
     key_fixes = ([("partitioner.ignore.keys", "false")]
                  if settings.get("partitioner.ignore.keys", "").strip().lower() == "true"
                  else [])
+    # The topic's partition count decides where a partitioner sends a key's records (3.9's
+    # RoundRobinPartitioner keeps one key together over 2 partitions by accident,
+    # KAFKA-17632): the topic file's, up to the model's 4; three without a topic file.
+    given = _value(files, "topic", "partitions")
+    count = min(int(given), KEY_ORDER_MAX_PARTITIONS) if given and given.isdigit() \
+        and int(given) > 0 else 3
+    told = (f"the topic's {given} partitions" if given and count == int(given) else
+            f"{count} partitions (the topic has {given}; the model explores up to "
+            f"{KEY_ORDER_MAX_PARTITIONS})" if given else
+            f"{count} partitions (no topic file gives the count)")
     guarantees.append(Guarantee(
         "producer-key-order", f"Records with the same key keep their order{where}",
         "producer", ("KeyOrder",), settings,
-        {"records": 2, "keys": 1, "partitions": 2, "batch_records": 1, "lost_responses": 0,
-         "retry_budget": 0},
-        key_fixes, ["two partitions, one key, no lost response: the partitioner's choice "
-                    "(PartitionOrder above checks the retries)"], mapped=frozenset(mapped)))
+        {"records": 2, "keys": 1, "partitions": count, "batch_records": 1,
+         "lost_responses": 0, "retry_budget": 0},
+        key_fixes, [f"{told}, one key, no lost response and no partitions added while the "
+                    "producer runs: the partitioner's choice (PartitionOrder above checks the "
+                    "retries)"], mapped=frozenset(mapped)))
+
+
+# The producer model's largest partitions bound.
+KEY_ORDER_MAX_PARTITIONS = 4
 
 
 def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, where: str,
@@ -1094,10 +1146,11 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
         "enable.auto.commit=false: the application is assumed to commitSync() after "
         "processing each batch")]
     if retention:
-        notes.append("retention may delete records the group has not read yet (the topic "
-                     "deletes old segments); a record deleted before anyone read it is not "
-                     "counted as owed: a consumer lagging past retention loses it whatever "
-                     "its settings, and the check asks only about the records it could read")
+        notes.append("retention may delete records the group has not processed yet (the "
+                     "topic deletes old segments); a record deleted before anyone processed "
+                     "it is not counted as owed: a consumer lagging past retention loses it "
+                     "whatever its settings, and the check asks only about the records it "
+                     "could read")
     if kip848 and version >= (4, 3):
         # GroupMetadataManager.maybeUpdateTargetAssignment (4.3): a new target at most once
         # per group.consumer.assignment.interval.ms (1000 ms by default).
@@ -1118,8 +1171,11 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
     if not auto:
         bounds["commit"] = "sync-after-processing"
     guarantees.append(Guarantee(
-        "consumer-at-least-once", "Every record is processed at least once, through "
-        f"consumer crashes, rebalances and retention{label}{where}",
+        "consumer-at-least-once",
+        ("Every record still in the log when the group reaches it is processed at least once, "
+         "through consumer crashes, rebalances and retention" if retention else
+         "Every record is processed at least once, through consumer crashes and rebalances")
+        + f"{label}{where}",
         model, ("AtLeastOnce", "NoSkippedOffsets"), settings, bounds,
         _consumer_fixes(settings, version), notes))
     owners: dict[str, Any] = {"consumers": 2, "partitions": 2, "records": 0, "crashes": 1,
@@ -1242,13 +1298,27 @@ UNCOVERED: tuple[Uncovered, ...] = (
 
 def _not_covered_settings(files: Sequence[ConfigFile],
                           not_covered: list[tuple[str, str]]) -> None:
-    """Each file's settings from UNCOVERED, named with their value."""
+    """Each file's settings from UNCOVERED, named with their value; and a consumer that
+    reads uncommitted records beside a transactional producer (ConsumerConfig's default
+    read_uncommitted returns records of open and aborted transactions)."""
     for f in files:
         for u in UNCOVERED:
             value = u.value(f)
             if value is not None:
                 name = f.path.rsplit("/", 1)[-1]
                 not_covered.append((f"{u.what} ({name})", f"{u.key}={value}: {u.why}"))
+    writers = [f.path.rsplit("/", 1)[-1] for f in files
+               if f.role == "producer" and f.values.get("transactional.id", "").strip()]
+    for f in files:
+        level = f.values.get("isolation.level", "read_uncommitted").strip()
+        if writers and f.role == "consumer" and level == "read_uncommitted":
+            given = "" if "isolation.level" in f.values else " (Kafka's default)"
+            not_covered.append((
+                f"reading transactional records ({f.path.rsplit('/', 1)[-1]})",
+                f"isolation.level=read_uncommitted{given}: this consumer also receives the "
+                f"records of open and aborted transactions of {', '.join(writers)} "
+                "(`kafkacheck check txn-read-uncommitted` shows one); set "
+                "isolation.level=read_committed"))
 
 
 # Keys review reads or maps itself, beyond the settings of the models it runs: the
@@ -1512,26 +1582,29 @@ _PRODUCER_BUILD_KEYS = ("transactional.id", "enable.idempotence", "acks", "retri
                         "linger.ms", "request.timeout.ms")
 
 
-def _refuse_unbuildable_producers(guarantees: Sequence[Guarantee], release: str) -> None:
-    """A producer file the KafkaProducer constructor refuses (ConfigException: idempotence
-    with acks=1, a delivery.timeout.ms below linger.ms + request.timeout.ms) writes
-    nothing: a usage error, as `check` says, before any check runs."""
+def _refuse_unbuildable_clients(guarantees: Sequence[Guarantee], release: str) -> None:
+    """A producer or consumer file the KafkaProducer or KafkaConsumer constructor refuses
+    (ConfigException: idempotence with acks=1, a delivery.timeout.ms below linger.ms +
+    request.timeout.ms; partition.assignment.strategy under group.protocol=consumer)
+    runs nothing: a usage error, as `check` says, before any check runs."""
     for g in guarantees:
-        if g.model != "producer":
+        role = {"producer": "producer", "group": "consumer",
+                "group-consumer": "consumer"}.get(g.model)
+        if role is None:
             continue  # one not covered for another key is still refused: Kafka builds none
         settings = dict(g.settings)
         for f in g.sources:
-            if f.role == "producer":
+            if f.role == "producer" == role:
                 settings.update(f.own_values(_PRODUCER_BUILD_KEYS))
         try:
-            build_config(registry.model_class("producer"), settings=list(settings.items()),
+            build_config(registry.model_class(g.model), settings=list(settings.items()),
                          bounds=[(k, str(v)) for k, v in g.bounds.items()],
                          kafka_version=release)
         except UsageError as exc:
             if str(exc).startswith("ConfigException"):
-                where = next((f.path for f in g.sources if f.role == "producer"),
-                             "the producer file")
-                raise UsageError(f"{where}: Kafka {release} refuses this producer "
+                where = next((f.path for f in g.sources if f.role == role),
+                             f"the {role} file")
+                raise UsageError(f"{where}: Kafka {release} refuses this {role} "
                                  f"configuration: {exc}") from None
 
 
@@ -1651,7 +1724,7 @@ def run(files: Sequence[ConfigFile], max_seconds: float = DEFAULT_MAX_SECONDS,
     deadline = started + max_seconds
     release = versions.release(str(kafka_version or versions.DEFAULT))
     guarantees, not_covered = plan(files, version, release)
-    _refuse_unbuildable_producers(guarantees, release)
+    _refuse_unbuildable_clients(guarantees, release)
     review = Review(list(files), guarantees, not_covered, max_seconds,
                     catalogue_version=catalogue.load().version, kafka_version=release,
                     fix_search=fix_search)

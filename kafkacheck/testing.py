@@ -230,15 +230,15 @@ def kafka_settings(model: str = "replication", **fixed: object) -> Any:
 
 def machine(model: str, settings: Mapping[str, object] | None = None,
             properties: Sequence[str] | str = (), *, kafka_version: str | None = None,
-            refuse_unchecked: bool = False, **bounds: object) -> Any:
+            refuse_unchecked: bool = True, **bounds: object) -> Any:
     """A Hypothesis RuleBasedStateMachine class for one configuration of a model
     (``kafka_version``: the release whose rules and defaults it runs, as make_model).
 
     Run it with ``run_state_machine_as_test(machine(...))`` or expose it to pytest as
-    ``TestX = machine(...).TestCase``.  A named property the machine cannot check
-    (sometimes, eventually, or one that cannot fail under the bounds) is warned about and
-    listed in ``not_checked``; with ``refuse_unchecked`` it is a UsageError instead, so a
-    test that names it can never pass.
+    ``TestX = machine(...).TestCase``.  A property named here that the machine cannot
+    check (sometimes, eventually, or one that cannot fail under the bounds) is a UsageError,
+    so a test naming it can never pass; with ``refuse_unchecked=False`` it is only warned
+    about and listed in ``not_checked`` (the preset's own properties always are).
     """
     from kafkacheck.explorer.checks import select_properties
     from kafkacheck.explorer.stateful import machine_for, machine_skips

@@ -25,6 +25,8 @@ State = Any
 Action = tuple
 """An action label: ``(name, *args)`` with ints/strings as arguments."""
 
+# An operator's CreatePartitions while clients run: keys map over the new count.
+ADDED_PARTITIONS = "partitions added to the topic (CreatePartitions)"
 PROCESS_CRASH = "broker process crash (the page cache survives)"
 POWER_LOSS = "broker power loss (unflushed writes are lost)"
 """The fault a replication-safety verdict most often leaves out: Kafka does not fsync

@@ -13,7 +13,7 @@ the newest release modelled (the doc section "Configuration" of kafka.apache.org
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -282,6 +282,28 @@ def _security_protocol(text: str) -> str:
     return upper
 
 
+_ISO_DURATION = re.compile(
+    r"([-+]?)P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?"
+    r"(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?", re.IGNORECASE)
+
+
+def _iso_seconds(text: str) -> float | None:
+    """The seconds of an ISO-8601 duration as java.time.Duration.parse reads it (PT1H,
+    P2DT3M, PT-0.5S), or None when it does not parse or is negative."""
+    found = _ISO_DURATION.fullmatch(text)
+    if found is None:
+        return None
+    sign, days, time, hours, minutes, secs, fraction = found.groups()
+    if time is not None and time.upper() == "T" or not any((days, hours, minutes, secs)):
+        return None  # "PT" or "P": Duration.parse needs a part
+    whole = int(secs or 0)
+    part = int((fraction or "").ljust(9, "0")) / 1e9
+    seconds = (int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60
+               + whole + (-part if (secs or "").startswith("-") else part))
+    seconds = -seconds if sign == "-" else seconds
+    return seconds if seconds >= 0 else None
+
+
 def _offset_reset(text: str) -> str:
     # ConsumerConfig auto.offset.reset: earliest | latest | none (| by_duration:<ISO-8601>, 4.0).
     # The name is matched as written (ConfigDef.ValidString.in; AutoOffsetResetStrategy
@@ -289,6 +311,10 @@ def _offset_reset(text: str) -> str:
     if text in ("earliest", "latest", "none"):
         return text
     if text.startswith("by_duration:"):
+        # AutoOffsetResetStrategy.fromString: Duration.parse, and a negative one refused.
+        if _iso_seconds(text[len("by_duration:"):]) is None:
+            raise SettingError("by_duration needs a duration Duration.parse reads, not "
+                               "negative (by_duration:PnDTnHnMn.nS, such as by_duration:PT1H)")
         return text.lower()  # Duration.parse reads the ISO-8601 letters in either case
     raise SettingError("must be one of: earliest, latest, none, by_duration:<duration> "
                        "(lower case)")
@@ -693,6 +719,12 @@ TIMEOUT_FAULTS = {
     # TransactionCoordinator: a transaction running longer is aborted by the coordinator.
     "transaction.timeout.ms": ("timeouts", "the coordinator aborting a live transaction "
                                "(transaction.timeout.ms)"),
+    # KIP-91 (2.1): a request past request.timeout.ms is sent again while the first may
+    # still be appended later; a batch not acknowledged within delivery.timeout.ms fails
+    # (RecordAccumulator.expiredBatches), in a transaction an abortable error.
+    "request.timeout.ms": ("late_produces", "a produce request delayed past "
+                           "request.timeout.ms, retried, and delivered late"),
+    "delivery.timeout.ms": ("expiries", "sends failed by delivery.timeout.ms"),
     # Partition.getOutOfSyncReplicas: a follower not caught up for this long leaves the ISR.
     "replica.lag.time.max.ms": ("slow_followers", "a running follower leaving the ISR "
                                 "(replica.lag.time.max.ms)"),
@@ -727,6 +759,44 @@ VERSIONED_FAULT_BOUNDS: dict[str, tuple[tuple[tuple[int, int], tuple[int, int], 
         ((2, 1), (3, 0), "late_produces", "produce requests timed out and sent again "
          "(Connect's own request.timeout.ms is Integer.MAX_VALUE up to 2.8)")),
 }
+
+
+def retention_deletes(given: Mapping[str, Any]) -> tuple[bool, str]:
+    """Whether the topic's retention, as ``given`` settings make it, deletes anything, and
+    the settings that decide so: LogConfig's retention.ms and retention.bytes over the
+    broker's log.retention.ms, .minutes, .hours and .bytes (KafkaConfig.logRetentionTimeMillis:
+    a negative time is -1, no limit); -1 for both keeps every record."""
+    def first(*keys: str) -> tuple[str, int] | None:
+        for key in keys:
+            for name in (key, *(p + key for p in TOPIC_PREFIXES)):
+                if name in given:
+                    return name, int(str(given[name]).strip())
+        return None
+
+    time = first("retention.ms", "log.retention.ms", "log.retention.minutes",
+                 "log.retention.hours")
+    size = first("retention.bytes", "log.retention.bytes")
+    deciding = ", ".join(f"{pair[0]}={pair[1]}" for pair in (time, size) if pair)
+    if time is None:
+        return True, deciding  # 168 hours, Kafka's default
+    return time[1] >= 0 or (size is not None and size[1] >= 0), deciding
+
+
+# Fault bounds a setting's value does not bring, only shapes (which broker faults lose a
+# record; tasks.max is a change of the count only when changed): a model that does not
+# explore them notes the setting, as it does a timeout.
+SHAPING_BOUNDS = ("broker_faults", "task_count_changes")
+
+
+def unexplored_fault(key: str, value: Any, bounds: Mapping[str, Any],
+                     version: tuple[int, ...]) -> tuple[str, str] | None:
+    """The bound and fault of a setting whose ``value`` brings a fault (a retention that
+    deletes, offsets that expire) that a run with these ``bounds`` leaves out (the bound at
+    0, or no such bound): that value was not checked.  None otherwise."""
+    found = fault_bound(key, version)
+    if found is None or found[0] in SHAPING_BOUNDS or not brings_fault(key, value):
+        return None
+    return None if bounds.get(found[0]) else found
 
 
 def fault_bound(key: str, version: tuple[int, ...]) -> tuple[str, str] | None:

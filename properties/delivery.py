@@ -135,7 +135,7 @@ def delivery_properties(model: Any, fair: Sequence[str]) -> dict[str, Property]:
               "(auto.offset.reset=latest starts at the log end when it first polls)"
               if getattr(model, "reset", None) == "latest" else "")
     # The records the predicate excuses (state.excused), said where they can exist.
-    excused = [*(["deleted by retention before anyone read them"]
+    excused = [*(["deleted by retention before anyone processed them"]
                  if getattr(model, "bound", {}).get("retention", 0) else []),
                *(["before the group's first position on their partition (auto.offset.reset="
                   "latest starts at the log end when it first polls)"] if unowed else [])]

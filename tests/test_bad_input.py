@@ -372,8 +372,9 @@ def test_a_graph_too_large_to_export_stops_the_search_just_past_the_limit(tmp_pa
                          "--set", "min.insync.replicas=2", "--graph", str(tmp_path / "g.dot"),
                          "--no-estimate", "--no-diagram")
     assert code == 2 and "state limit 20,001 reached" in out
-    assert err.strip() == ("kafkacheck: error: state graph has 20,001 states; export is "
-                           "limited to 20,000 (lower the bounds)")
+    assert err.strip() == ("kafkacheck: error: state graph has more than 20,000 states "
+                           "(--graph stopped the search at 20,001); export is limited to "
+                           "20,000 (lower the bounds)")
     assert time.monotonic() - started < 30
 
 

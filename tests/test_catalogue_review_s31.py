@@ -79,7 +79,7 @@ def test_the_transactional_id_expiry_before_kip_854_is_the_producer_state_expiry
      "position on their partition (auto.offset.reset=latest starts at the log end when it "
      "first polls)"),
     (["--set", "auto.offset.reset=earliest", "--bound", "retention=1"],
-     "except records deleted by retention before anyone read them")])
+     "except records deleted by retention before anyone processed them")])
 def test_at_least_once_says_which_records_it_does_not_owe(capsys, argv, clause):
     # Its HOLDS rested on records the predicate excuses, unsaid (session 31's statements
     # review); AllRecordsProcessed and NoSkippedOffsets already said so.

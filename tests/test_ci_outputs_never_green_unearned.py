@@ -157,12 +157,15 @@ def test_the_fixture_machine_refuses_a_named_property_that_cannot_fail():
                              ["AtLeastOnce", "NoSkippedOffsets"], commit="none")
 
 
-def test_testing_machine_alone_still_warns_and_lists_them():
+def test_testing_machine_alone_refuses_them_and_warns_when_asked_to():
     from kafkacheck.explorer.stateful import NotCheckedWarning
 
+    with pytest.raises(UsageError, match="cannot check AllRecordsProcessed"):
+        testing.machine("group", {"auto.offset.reset": "earliest"},
+                        ["AtLeastOnce", "AllRecordsProcessed"])
     with pytest.warns(NotCheckedWarning, match="AllRecordsProcessed"):
         cls = testing.machine("group", {"auto.offset.reset": "earliest"},
-                              ["AtLeastOnce", "AllRecordsProcessed"])
+                              ["AtLeastOnce", "AllRecordsProcessed"], refuse_unchecked=False)
     assert cls.not_checked == ("AllRecordsProcessed (eventually)",)
 
 

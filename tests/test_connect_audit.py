@@ -66,25 +66,34 @@ def test_connects_own_retries_value_is_what_the_model_runs(capsys, version):
 # Before KIP-91 RecordAccumulator expired a batch after request.timeout.ms, which Connect
 # set to Integer.MAX_VALUE; a user value brings batch expiry, a loss before KAFKA-8586.
 
-def test_a_request_timeout_before_2_1_warns_of_the_batch_expiry_it_brings(capsys):
+def test_a_request_timeout_before_2_1_is_not_covered_without_the_batch_expiry_it_brings(
+        capsys):
     code, out = _check(capsys, ["--kafka-version", "2.0", *ONE_RECORD],
                        "producer.request.timeout.ms=30000")
-    assert "WARNING: producer.request.timeout.ms brings a fault this run does not explore " \
-           "(expiries=0): rerun with --bound expiries=1" in out
+    assert code == 3
+    assert "NOT COVERED: producer.request.timeout.ms=30000 (it brings a fault, batches " \
+           "expired by request.timeout.ms (before KIP-91), this run does not explore: " \
+           "rerun with --bound expiries=1)" in out
     assert "accepted but not modelled: producer.request.timeout.ms" not in out
 
 
 def test_from_2_1_a_request_timeout_brings_retried_requests_and_from_3_0_nothing_new(capsys):
     # 2.1-2.8: a finite request.timeout.ms (Connect's own is Integer.MAX_VALUE up to 2.8)
     # times a request out and sends it again: the late_produces fault, not a batch expiry.
-    _code, out = _check(capsys, ["--kafka-version", "2.5", *ONE_RECORD],
-                        "producer.request.timeout.ms=30000")
-    assert "WARNING: producer.request.timeout.ms brings a fault this run does not explore " \
-           "(late_produces=0): rerun with --bound late_produces=1" in out
-    # 3.0 (KAFKA-12361): the client's own default applies, so a value brings nothing new
+    code, out = _check(capsys, ["--kafka-version", "2.5", *ONE_RECORD],
+                       "producer.request.timeout.ms=30000")
+    assert code == 3 and "NOT COVERED: producer.request.timeout.ms=30000 (it brings a " \
+        "fault, produce requests timed out and sent again (Connect's own request.timeout.ms " \
+        "is Integer.MAX_VALUE up to 2.8), this run does not explore: rerun with --bound " \
+        "late_produces=1)" in out
+    # 3.0 (KAFKA-12361): the client's own default applies, so a value brings nothing new;
+    # it still times the late produce this run leaves out (at any value)
     _code, out = _check(capsys, ["--kafka-version", "3.5", *ONE_RECORD],
                         "producer.request.timeout.ms=30000")
-    assert "accepted but not modelled: producer.request.timeout.ms (no effect" in out
+    assert "NOT COVERED" not in out
+    assert "WARNING: producer.request.timeout.ms times a fault this run does " \
+        "not explore (a produce request delayed past request.timeout.ms, retried, and " \
+        "delivered late; late_produces=0)" in out
 
 
 def test_the_batch_expiry_a_request_timeout_brings_before_2_1_loses_a_record(capsys):

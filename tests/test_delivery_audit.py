@@ -71,10 +71,12 @@ def _run(capsys, *extra):
     return code, captured.out + captured.err
 
 
-def test_exactly_once_loop_with_auto_commit_left_at_kafkas_default_is_refused(capsys):
+def test_exactly_once_loop_with_auto_commit_left_at_kafkas_default_is_not_covered(capsys):
+    # Was refused (exit 2) as if Kafka required it; Kafka runs it (session 32).
     code, out = _run(capsys)
-    assert code == 2
-    assert "enable.auto.commit is not set" in out and "Traceback" not in out
+    assert code == 3
+    assert "NOT COVERED: enable.auto.commit=true (Kafka's default" in out
+    assert "HOLDS" not in out and "Traceback" not in out
 
 
 def test_exactly_once_loop_with_auto_commit_on_is_not_covered(capsys):

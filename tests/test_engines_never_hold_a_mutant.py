@@ -262,6 +262,7 @@ def test_prove_refuses_a_rule_replaced_on_the_model_instance():
                               "on this model instance (use `kafkacheck check`)")
 
 
+@pytest.mark.thorough  # slow (session 32's 10-minute budget)
 def test_ray_actors_run_a_test_mutant_as_the_driver_does():
     # The actors cannot import the tests' mutants package: the model's classes outside
     # kafkacheck travel by value (ray_engine.ship_by_value), so Ray finds what bfs finds.

@@ -452,6 +452,7 @@ def test_the_voter_set_of_the_broker_file_is_the_controller_models_voters():
     assert not found and any("names 7 voters" in why for _, why in not_covered)
 
 
+@pytest.mark.thorough  # slow (session 32's 10-minute budget)
 def test_a_key_removed_in_4_0_is_read_under_an_older_release_and_named_not_covered(tmp_path,
                                                                                    capsys):
     """log.message.format.version is a Kafka 3.6 broker key (removed in 4.0, KIP-724): under

@@ -3,6 +3,7 @@ controller review)."""
 
 from __future__ import annotations
 
+import pytest
 from review_files import review_json
 
 
@@ -48,6 +49,7 @@ def test_a_dynamic_quorum_leaves_the_replication_guarantees_covered(tmp_path, ca
     assert "controller.quorum.bootstrap.servers=c1:9093" in deposed["reason"]
 
 
+@pytest.mark.thorough  # slow (session 32's 10-minute budget)
 def test_a_fix_that_holds_only_with_assumed_elr_is_named_so_and_the_search_goes_on(
         tmp_path, capsys):
     # acks=all was "the fix" for a power loss on 4.4: it holds only with ELR on.

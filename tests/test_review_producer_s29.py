@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kafkacheck.cli import main
 from kafkacheck.testing import check, make_model
 
@@ -28,6 +30,7 @@ def _guarantee(data: dict, key: str) -> dict:
     return next(g for g in data["guarantees"] if g["id"] == key)
 
 
+@pytest.mark.thorough  # slow (session 32's 10-minute budget)
 def test_a_follower_leaving_the_isr_lets_the_default_idempotent_producer_write_twice(
         tmp_path, capsys):
     # Was HOLDS (exit 0): with two retries and an empty partition the epoch bump after

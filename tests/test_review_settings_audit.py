@@ -281,6 +281,7 @@ def test_a_bare_acks_in_a_connect_worker_file_does_not_reach_its_producer(tmp_pa
 # -- finding 6: a fix candidate the model does not cover ----------------------------------
 
 
+@pytest.mark.thorough  # slow (session 32's 10-minute budget)
 def test_a_fix_candidate_the_model_does_not_cover_is_named_so_not_as_out_of_time(tmp_path):
     # Kafka 2.4.1: an idempotent producer is not modelled before KIP-360 (2.5), so the
     # re-check with enable.idempotence=true is not covered at once; more time would not

@@ -137,12 +137,17 @@ def test_a_trace_that_does_not_replay_through_next_state_fails_loudly():
 
 
 def test_a_machine_names_the_properties_it_does_not_check():
+    # Named, they are refused (a test naming one could pass unchecked); asked to, it warns.
+    with pytest.raises(UsageError, match="cannot check AllRecordsProcessed"):
+        machine("group", {"auto.offset.reset": "earliest"},
+                ["AtLeastOnce", "AllRecordsProcessed"])
     with pytest.warns(NotCheckedWarning, match="AllRecordsProcessed"):
         cls = machine("group", {"auto.offset.reset": "earliest"},
-                      ["AtLeastOnce", "AllRecordsProcessed"])
+                      ["AtLeastOnce", "AllRecordsProcessed"], refuse_unchecked=False)
     assert cls.not_checked == ("AllRecordsProcessed (eventually)",)
     with pytest.raises(UsageError, match="not checked: AllRecordsProcessed"):
-        machine("group", {"auto.offset.reset": "earliest"}, ["AllRecordsProcessed"])
+        machine("group", {"auto.offset.reset": "earliest"}, ["AllRecordsProcessed"],
+                refuse_unchecked=False)
     assert issubclass(NotChecked, UsageError)
 
 

@@ -315,8 +315,9 @@ def test_a_source_producers_delivery_timeout_names_the_fault_it_brings(capsys, v
            "records=1", "--bound", "task_crashes=0",
            "--set", "connector.client.config.override.policy=All"]  # None before 3.0
     code, out = _check(capsys, run, "producer.override.delivery.timeout.ms=30000")
-    assert "WARNING: producer.override.delivery.timeout.ms brings a fault this run does not " \
-           "explore (expiries=0): rerun with --bound expiries=1" in out
+    assert code == 3 and "NOT COVERED: producer.override.delivery.timeout.ms=30000 (it " \
+        "brings a fault, sends failed by the delivery timeout, this run does not explore: " \
+        "rerun with --bound expiries=1)" in out
     assert "batch expiry (delivery.timeout.ms)" in out  # among the faults not explored
     code, out = _check(capsys, [*run, "--bound", "late_produces=1", "--bound", "expiries=1",
                                 "--property", "SourceAtLeastOnce"],

@@ -191,14 +191,15 @@ def test_a_green_search_carries_the_release_and_the_power_loss_warning_check_pri
 
 def test_settings_not_modelled_are_named_in_the_header_and_the_search_as_check_names_them(
         ) -> None:
-    argv = ("group", "--set", "retention.ms=60000", "--set", "linger.ms=5",
+    argv = ("group", "--set", "max.poll.interval.ms=1000", "--set", "linger.ms=5",
             "--bound", "records=1", "--bound", "consumers=1")
     report = text_report(_checked(*argv, "--property", "NoConcurrentProcessing")).splitlines()
-    lines = [x for x in report if x.startswith(("accepted", "WARNING: retention.ms"))]
+    lines = [x for x in report if x.startswith(("accepted", "WARNING: max.poll"))]
     assert lines == [
         "accepted but not modelled: linger.ms (no effect on these verdicts)",
-        "WARNING: retention.ms brings a fault this run does not explore (retention=0): "
-        "rerun with --bound retention=1"]
+        "WARNING: max.poll.interval.ms times a fault this run does not explore (poll timeout "
+        "(zombie consumer); poll_timeouts=0): no value of it was checked; rerun with --bound "
+        "poll_timeouts=1"]
     assert explorer_for(*argv).describe_model()["setting_lines"] == lines
     out = _search(*argv, prop="NoConcurrentProcessing")
     assert out["text"].split("\n")[1:] == lines == out["warnings"]

@@ -60,9 +60,10 @@ def test_every_loop_names_retention_as_not_explored(capsys, model):
                                             ("source", "topic.creation.default.retention.ms")])
 def test_a_retention_of_the_topics_an_application_creates_brings_that_fault(capsys, model,
                                                                            key):
-    _, out = run(capsys, model, "--set", f"{key}=1", "--max-states", "50", "--no-diagram")
-    assert (f"accepted, not modelled: {key} (it brings a fault, records deleted by "
-            "retention, that this model does not explore)") in out
+    code, out = run(capsys, model, "--set", f"{key}=1", "--max-states", "50",
+                    "--no-diagram")
+    assert code == 3 and (f"NOT COVERED: {key}=1 (it brings a fault, records deleted by "
+                          "retention, that this model does not explore)") in out
 
 
 def test_a_streams_changelog_that_is_not_compacted_is_not_covered(capsys):

@@ -40,7 +40,15 @@ from kafkacheck.model.clients.poll_loop import (
     offsets_text,
     poll_timeout_problem,
 )
-from kafkacheck.model.interface import Action, Bound, FaultModel, Message, Model, State
+from kafkacheck.model.interface import (
+    ADDED_PARTITIONS,
+    Action,
+    Bound,
+    FaultModel,
+    Message,
+    Model,
+    State,
+)
 from kafkacheck.properties.base import Property
 
 # Classic group states (ClassicGroupState).
@@ -139,7 +147,7 @@ class GroupState(NamedTuple):
     consumers: tuple[Member, ...]
     budget: Budget
     processed: tuple[int, ...]  # ghost: per partition, the record ids ever processed
-    excused: tuple[int, ...]  # ghost: record ids deleted or reset past before anyone read
+    excused: tuple[int, ...]  # ghost: record ids deleted or reset past before anyone processed them
     started: int  # ghost: partitions the group ever had a position on (bitmask)
     duplicate: bool  # ghost: some record was processed twice
     topic_partitions: int = 0  # partitions the topic has now (added_partitions: fewer first)
@@ -302,7 +310,7 @@ class GroupModel(PollLoop, Model):
         Bound("added_partitions", 0, "of the partitions, how many an operator adds while the "
               "group runs (CreatePartitions); the leader's metadata refresh sees them and "
               "rejoins, and their first position comes from auto.offset.reset", minimum=0,
-              maximum=3),
+              maximum=3, fault=ADDED_PARTITIONS, injected_by=("AddPartitions",)),
         Bound("retention", 0, "moves of a log start offset by retention", minimum=0,
               fault="retention deletes records"),
         Bound("offset_expiries", 0, "expiries of the group's committed offsets once "

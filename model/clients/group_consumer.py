@@ -158,7 +158,7 @@ class Kip848State(NamedTuple):
     log_start: tuple[int, ...]  # per partition, the log start offset (retention)
     log: tuple  # the abstract log: per partition (high watermark, log end offset)
     processed: tuple[int, ...]  # ghost: per partition, the record ids ever processed
-    excused: tuple[int, ...]  # ghost: record ids deleted or reset past before anyone read
+    excused: tuple[int, ...]  # ghost: record ids deleted or reset past before anyone processed them
     started: int  # ghost: partitions the group ever had a position on (bitmask)
     duplicate: bool  # ghost: some record was processed twice
 

@@ -35,6 +35,7 @@ from kafkacheck.model.cluster.replication import (
 )
 from kafkacheck.model.compose import Embedded
 from kafkacheck.model.interface import (
+    ADDED_PARTITIONS,
     POWER_LOSS,
     PROCESS_CRASH,
     Action,
@@ -235,6 +236,12 @@ def effective_idempotence(config: Config) -> tuple[bool, str | None, str | None,
             and not enabled:
         return (False, "Cannot set a transactional.id without also enabling idempotence.",
                 None, {})
+    if config.version >= (4, 1) and "transaction.timeout.ms" in config.explicit \
+            and config.setting("transaction.two.phase.commit.enable", False):
+        # KIP-939 (4.1): the external coordinator decides when a prepared transaction ends.
+        return (False, "Cannot set transaction.timeout.ms when transaction.two.phase.commit."
+                "enable is set to true. Transactions will not expire with two-phase commit "
+                "enabled.", None, {})
     return enabled, None, note, {}
 
 
@@ -313,6 +320,8 @@ class ProducerModel(Model):
         "transactional.id.expiration.ms",
         "process.roles",  # ZooKeeper or KRaft before 4.0 (the replication model's rules)
     )
+    # A request past request.timeout.ms is a lost response here (lost_responses).
+    timeout_bounds: ClassVar[dict[str, str]] = {"request.timeout.ms": "lost_responses"}
     key_settings = ("acks", "enable.idempotence", "retries",
                     "max.in.flight.requests.per.connection", "partitioner.class",
                     "replication.factor", "min.insync.replicas")
@@ -324,7 +333,8 @@ class ProducerModel(Model):
         Bound("partitions", 1, "partitions of the topic", minimum=1, maximum=4),
         Bound("added_partitions", 0, "partitions an operator adds to the topic while the "
               "producer runs (CreatePartitions); after its metadata refresh the producer "
-              "partitions keys over the new count", minimum=0, maximum=3),
+              "partitions keys over the new count", minimum=0, maximum=3,
+              fault=ADDED_PARTITIONS, injected_by=("AddPartitions",)),
         Bound("batch_records", 0, "records that fill a batch (0: derive from batch.size with "
               "10-byte records)", minimum=0, maximum=8),
         Bound("record_partition", -1, "-1: the partitioner chooses; p: every record names "

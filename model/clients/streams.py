@@ -610,13 +610,14 @@ def _eos_timeout_problem(config: Config) -> str | None:
         return None
     key = "producer.transaction.timeout.ms"
     if config.version >= (3, 0):
-        given = txm.first_given(config, (key, "transaction.timeout.ms"))
+        # Only the prefixed key: a bare transaction.timeout.ms still reaches the producer
+        # (getClientPropsWithPrefix) but this check reads producerPrefix's alone.
+        given = key if key in config.explicit else None
         timeout = EOS_TRANSACTION_TIMEOUT if given is None else int(config.setting(given))
         # postProcessParsedConfig: 100 ms (EOS_DEFAULT_COMMIT_INTERVAL_MS) when not given
         commit = int(config.setting("commit.interval.ms", EOS_COMMIT_INTERVAL)) \
             if "commit.interval.ms" in config.explicit else EOS_COMMIT_INTERVAL
         if timeout < commit:
-            key = given or key
             return (f"IllegalArgumentException: Transaction timeout {timeout} was set lower "
                     f"than streams commit interval {commit} (StreamsConfig); raise {key} or "
                     "lower commit.interval.ms")

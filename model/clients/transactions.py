@@ -268,6 +268,9 @@ class TransactionsModel(Model):
         without idempotence; acks=1 is the producer's default before 3.0): Kafka takes
         it, the loop's producers are modelled with acks=all only."""
         expires = txn_id_expiry_uncovered(given, version)
+        if bounds.get("inputs", 0) and "enable.auto.commit" not in given:
+            # Kafka's default, true: the loop's consumer auto-commits too (no refusal).
+            expires = {**expires, "enable.auto.commit": True}
         if given.get("transactional.id"):
             return {**txn_log_min_isr_uncovered(given, version), **expires}
         if not bounds.get("inputs", 0):
@@ -279,6 +282,12 @@ class TransactionsModel(Model):
     def uncovered_reason(cls, name: str, value: Any) -> str | None:
         if name == "acks":
             return "the loop's producers are modelled with acks=all only"
+        if name == "enable.auto.commit" and value is True:
+            return ("Kafka's default, which the loop's consumer runs unless set to false: "
+                    "auto-commit in poll() commits input offsets outside the transactions "
+                    "(Kafka does not refuse it; KafkaProducer.sendOffsetsToTransaction says "
+                    "the consumer should have it off), and the loop commits only its own: "
+                    "set enable.auto.commit=false")
         if name == TXN_ID_EXPIRY:
             return ("before 3.4 (KIP-854) it is also how long the partition leaders keep an "
                     "idle producer's state (producer.id.expiration.ms from 3.4), and producer "
@@ -331,12 +340,6 @@ class TransactionsModel(Model):
                     f"{min(rf, log_rf)} and {max(rf, log_rf)} replicas: this model gives every "
                     "partition one min ISR, so it must not exceed the smaller replication "
                     "factor")
-        if loop and "enable.auto.commit" not in config.explicit:
-            return ("a consume-transform-produce loop commits its input offsets itself "
-                    "(sendOffsetsToTransaction, or commitSync without a transactional.id), "
-                    "but enable.auto.commit is not set and Kafka's default (true) would "
-                    "auto-commit too, outside any transaction: set enable.auto.commit=false "
-                    "(KafkaProducer.sendOffsetsToTransaction requires it)")
         if loop and b["transactions"] != 1:
             return ("the transactions bound counts the application mode's transactions; a "
                     "loop (inputs > 0) runs as many as its input needs")
@@ -1527,6 +1530,16 @@ class TransactionsModel(Model):
                        "member's offsets are not fenced by the group; each member here has "
                        "its own transactional.id (the KIP-447 pattern); one transactional.id "
                        "per input partition, the older pattern, is not modelled")
+        if self.loop and self.transactional and self.tv < 2 \
+                and self.bound["late_offset_commits"]:
+            # Before TV2 an application abort keeps the epoch, so a late TxnOffsetCommit of
+            # an aborted transaction may land in the next one; one input per transaction
+            # makes it carry the offset the retry commits anyway.
+            out.append("late_offset_commits under transaction.version < 2: each transaction "
+                       "of the loop commits one input, so a stale TxnOffsetCommit landing in "
+                       "the next transaction carries the offset its retry commits; a stale "
+                       "commit of a larger transaction (several inputs) over a smaller retry "
+                       "is not explored")
         if self.transactional:
             out.append("transaction.timeout.ms: time is not modelled; the coordinator's "
                        "abort of a timed-out transaction can happen at any moment of an "
