@@ -556,6 +556,10 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         planned = len(guarantees)
         _producer_guarantees(producer, topic, where, version, guarantees, not_covered,
                              release, files)
+        if elr_min_isr is not None and elr_min_isr[0] is not None:
+            for g in guarantees[planned:]:
+                g.from_controllers = g.from_controllers | {"min.insync.replicas"}
+                g.assumptions.append(elr_min_isr[1])
         drawing_on(producer, topics[0] if topics else None, *brokers)
     for consumer in consumers:
         where = f" [{consumer.path.rsplit('/', 1)[-1]}]" if len(consumers) > 1 else ""

@@ -148,14 +148,14 @@ _ALL: tuple[Preset, ...] = (
            "KIP-848, uniform assignor, 3 consumers and 3 partitions, a crash and a restart: "
            "a member reports its owned partitions while still taking a newer assignment, "
            "the coordinator releases the partition it is taking and gives it to another "
-           "member, and its reconciliation then adds it: two owners (24 steps, about a "
-           "minute)",
+           "member, and its reconciliation then adds it: two owners (24 steps, a minute or "
+           "more)",
            {"group.protocol": "consumer", "group.consumer.assignors": "uniform"},
            {"consumers": 3, "partitions": 3, "crashes": 1, "rejoins": 1},
            ("NoTwoOwnersAtOnce",)),
     Preset("group-consumer-kafka-16147", "group-consumer",
-           "KIP-848 before KAFKA-16147 (3.7.0): the lost partition epoch assigns a partition "
-           "to two members", {"group.protocol": "consumer"},
+           "KIP-848 before KAFKA-16147 (fixed in 3.8.0; 3.7 has it): the lost partition "
+           "epoch assigns a partition to two members", {"group.protocol": "consumer"},
            {"rules": "before-KAFKA-16147", "closes": 1, "rejoins": 1},
            ("SingleOwnerAtCoordinator",)),
     Preset("group-consumer-paused-member", "group-consumer",

@@ -4,8 +4,7 @@ auto-commit in the loop, and review's read_uncommitted consumer."""
 
 from __future__ import annotations
 
-import json
-
+from kafkacheck import review
 from kafkacheck.cli import main
 
 TV1 = ["--set", "transactional.id=app", "--set", "isolation.level=read_committed", "--set",
@@ -91,19 +90,22 @@ def test_a_late_offset_commit_before_tv2_says_what_one_input_per_transaction_hid
 
 
 def test_review_names_a_read_uncommitted_consumer_beside_a_transactional_producer(
-        tmp_path, capsys):
+        tmp_path):
     # Was HOLDS for the consumer's guarantees and silent on its isolation level.
     (tmp_path / "txprod.properties").write_text("bootstrap.servers=b:9092\n"
                                                 "transactional.id=app-1\n")
     (tmp_path / "consumer.properties").write_text(
         "bootstrap.servers=b:9092\ngroup.id=g\nenable.auto.commit=false\n"
         "auto.offset.reset=earliest\n")
-    code = main(["review", str(tmp_path / "txprod.properties"),
-                 str(tmp_path / "consumer.properties"), "--no-fix", "--json"])
-    data = json.loads(capsys.readouterr().out)
-    assert code == 3
-    hazards = [item for item in data["not_covered"]
-               if item["what"].startswith("reading transactional records")]
+    files = review.load_files([str(tmp_path / "txprod.properties"),
+                               str(tmp_path / "consumer.properties")])
+    _guarantees, not_covered = review.plan(files)
+    hazards = [why for what, why in not_covered
+               if what.startswith("reading transactional records")]
     assert hazards and "isolation.level=read_uncommitted (Kafka's default): this consumer " \
         "also receives the records of open and aborted transactions of txprod.properties" \
-        in hazards[0]["why"]
+        in hazards[0]
+    (tmp_path / "consumer.properties").write_text("group.id=g\nisolation.level=read_committed\n")
+    files = review.load_files([str(tmp_path / "txprod.properties"),
+                               str(tmp_path / "consumer.properties")])
+    assert not [w for w, _ in review.plan(files)[1] if w.startswith("reading transactional")]

@@ -336,10 +336,14 @@ class TransactionsModel(Model):
                     "__transaction_state leader cannot move (a broker crash, --bound "
                     "crashes=1, stops the coordinator and reloads it on restart)")
         if log_rf != rf and k["min.insync.replicas"] > min(rf, log_rf):
+            unset = "" if "replication.factor" in config.explicit else (
+                " (the data topic's replication.factor is not given: Kafka's default 1 for "
+                "a topic file, and this model does not read default.replication.factor; set "
+                "replication.factor)")
             return (f"min.insync.replicas={k['min.insync.replicas']} with topics of "
-                    f"{min(rf, log_rf)} and {max(rf, log_rf)} replicas: this model gives every "
-                    "partition one min ISR, so it must not exceed the smaller replication "
-                    "factor")
+                    f"{min(rf, log_rf)} and {max(rf, log_rf)} replicas{unset}: this model "
+                    "gives every partition one min ISR, so it must not exceed the smaller "
+                    "replication factor")
         if loop and b["transactions"] != 1:
             return ("the transactions bound counts the application mode's transactions; a "
                     "loop (inputs > 0) runs as many as its input needs")

@@ -954,6 +954,14 @@ class ReplicationModel(Model):
         elr = elr_note(self.config)
         if elr:
             out.append(elr)
+        if isinstance(self.rules, pt.Kip903BrokerEpochs) and \
+                (self.bound["crashes"] or self.bound["disk_losses"] or self.bound["bounces"]):
+            # MetadataVersion.fetchRequestVersion: the broker epoch rides in FetchRequest
+            # v15 (3.5-IV1); below it the epoch is -1 and leader and controller skip it.
+            out.append("KIP-903's broker-epoch check takes metadata.version 3.5-IV1 or "
+                       "later; a cluster not yet finalized at it sends no broker epoch and "
+                       "runs as 3.4 does (--kafka-version 3.4 checks that rule; no setting "
+                       "here gives the metadata.version)")
         read = controller_read_note(self.config)
         if read:
             out.append(read)
