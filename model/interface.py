@@ -139,6 +139,7 @@ INJECTED_BY: dict[str, tuple[str, ...]] = {
     "consumer restart": ("Restart",),
     "committed offsets expire (offsets.retention.minutes)": ("ExpireOffsets",),
     "retention deletes records": ("Retention",),
+    ADDED_PARTITIONS: ("AddPartitions",),
 }
 
 

@@ -651,6 +651,12 @@ _REGISTRY: tuple[Setting, ...] = (
        "org.apache.kafka.streams.processor.internals.NoOpProcessorWrapper", _text,
        "user code around every processor of the topology (KIP-1112; ProcessorWrapper)",
        semantics=(PRODUCER, CONSUMER)),
+    # KIP-884: a class of the user's supplies every client of the application (the task
+    # producer, the main and restore consumers; KafkaStreams, ActiveTaskCreator).
+    _s("default.client.supplier", "streams",
+       "org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier", _text,
+       "user code that builds every Kafka client of the application (KIP-884; "
+       "KafkaClientSupplier)", semantics=(PRODUCER, CONSUMER)),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _REGISTRY}
@@ -690,7 +696,9 @@ FAULT_BOUNDS |= {
     # and how many must have a write only decide which broker faults lose its records.
     key: ("broker_faults", "broker failures that lose records of the log they read (its "
           "replication settings decide which)") for key in (
-        "replication.factor", "default.replication.factor", "min.insync.replicas")} | {
+        "replication.factor", "default.replication.factor", "min.insync.replicas",
+        # the replication of the dead-letter topic a sink task writes (DeadLetterQueueReporter)
+        "errors.deadletterqueue.topic.replication.factor")} | {
     # ControllerServer: with auto.leader.rebalance.enable (true by default) the controller
     # elects preferred leaders every leader.imbalance.check.interval.seconds
     # (QuorumController); such a move alone loses an acks=1 write.
@@ -978,6 +986,7 @@ SINCE: dict[str, tuple[Version, str]] = {
     "production.exception.handler": ((4, 0), "KIP-1056"),
     "deserialization.exception.handler": ((4, 0), "KIP-1056"),
     "processor.wrapper.class": ((4, 0), "KIP-1112"),
+    "default.client.supplier": ((3, 5), "KIP-884"),
 }
 
 # Values of a list or choice setting that arrived later than the setting itself.

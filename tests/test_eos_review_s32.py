@@ -109,3 +109,48 @@ def test_review_names_a_read_uncommitted_consumer_beside_a_transactional_produce
     files = review.load_files([str(tmp_path / "txprod.properties"),
                                str(tmp_path / "consumer.properties")])
     assert not [w for w, _ in review.plan(files)[1] if w.startswith("reading transactional")]
+
+
+# -- Streams and Connect on 4.x (session 32's second clients review) ----------------------
+
+
+def test_a_client_supplier_of_the_users_own_is_not_covered(capsys):
+    # Was "no effect" and HOLDS: KIP-884's class builds every client of the application.
+    run = ["streams", "--kafka-version", "4.1", "--bound", "instances=1", "--bound", "inputs=1",
+           "--set", "processing.guarantee=exactly_once_v2"]
+    code, out = _check(capsys, *run, "--set", "default.client.supplier=com.acme.Supplier")
+    assert code == 3 and "NOT COVERED: default.client.supplier=com.acme.Supplier" in out
+    assert main(["check", *run[:2], "3.4", *run[3:], "--set",
+                 "default.client.supplier=com.acme.Supplier"]) == 2  # KIP-884 is 3.5
+
+
+def test_the_allowlist_override_policy_refuses_every_override(capsys):
+    # Was "no effect" and HOLDS: AllowlistConnectorClientConfigOverridePolicy (4.2) allows
+    # only the keys its worker list names, none by default; 4.1 has no such policy.
+    run = ["check", "source", "--bound", "records=1", "--bound", "task_crashes=0", "--set",
+           "connector.client.config.override.policy=Allowlist"]
+    assert main([*run, "--kafka-version", "4.2", "--set",
+                 "producer.override.delivery.timeout.ms=120000"]) == 2
+    assert "does not allow this override" in capsys.readouterr().err
+    assert main([*run, "--kafka-version", "4.1"]) == 2
+    assert "has no such policy (it arrived in 4.2)" in capsys.readouterr().err
+
+
+def test_the_streams_protocol_refuses_static_membership(capsys):
+    # Was NOT COVERED: StreamsConfig.verifyStreamsProtocolCompatibility throws.
+    assert main(["check", "streams", "--kafka-version", "4.1", "--bound", "instances=1",
+                 "--bound", "inputs=1", "--set", "group.protocol=streams", "--set",
+                 "main.consumer.group.instance.id=i1"]) == 2
+    assert "does not support static membership" in capsys.readouterr().err
+
+
+def test_a_source_tasks_reset_policy_changes_nothing(capsys):
+    # Was NOT COVERED for earliest, with a note advising it: a source task has no input
+    # consumer, and KafkaBasedLog reads the offsets topic from its beginning.
+    for value in ("earliest", "latest"):
+        _code, out = _check(capsys, "source", "--kafka-version", "4.1", "--bound", "records=1",
+                            "--set", f"auto.offset.reset={value}")
+        assert "accepted but not modelled: auto.offset.reset (no effect on these verdicts)" \
+            in out
+    _code, out = _check(capsys, "source-exactly-once", "--kafka-version", "4.1")
+    assert "auto.offset.reset not set" not in out

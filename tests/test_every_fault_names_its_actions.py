@@ -19,6 +19,7 @@ NEEDS = {
     ("replication", "bounces"): ({}, {}, "3.9"),
     ("group-consumer", "poll_timeouts"): ({}, {"records": 1}),
     ("group", "duplicate_instances"): ({"group.instance.id": "a"}, {}),
+    ("group", "added_partitions"): ({}, {"partitions": 2}),
     ("group", "broker_crashes"): ({"replication.factor": "2"}, {"log": "replicated"}),
     ("transactions", "coordinator_moves"): ({"replication.factor": "2"}, {}),
     ("transactions", "late_offset_commits"): (

@@ -54,8 +54,11 @@ def override_policy(config: Config) -> str:
 
 def refuses_override(policy: str, key: str) -> bool:
     """Whether the built-in ``policy`` (an alias) refuses the override of client ``key``:
-    None refuses every one, Principal all but its ALLOWED_CONFIG."""
-    return policy == "None" or (policy == "Principal" and key not in PRINCIPAL_ALLOWED)
+    None refuses every one, Principal all but its ALLOWED_CONFIG, Allowlist (4.2) all but
+    those its worker list names, empty by default (the catalogue has no such key, so here
+    always empty: AllowlistConnectorClientConfigOverridePolicy)."""
+    return policy in ("None", "Allowlist") or (policy == "Principal"
+                                               and key not in PRINCIPAL_ALLOWED)
 
 
 def override_problem(config: Config) -> str | None:
@@ -64,6 +67,9 @@ def override_problem(config: Config) -> str | None:
     if not overrides_exist(config.version):
         return None
     policy = override_policy(config)
+    if policy == "Allowlist" and config.version < (4, 2):
+        return (f"{POLICY}=Allowlist: Kafka {config.kafka_version} has no such policy (it "
+                "arrived in 4.2), so the worker fails to load it and does not start")
     for key in sorted(config.explicit):
         prefix = next((p for p in OVERRIDE_PREFIXES if key.startswith(p)), None)
         if prefix is None or not refuses_override(policy, key[len(prefix):]):

@@ -310,7 +310,7 @@ class GroupModel(PollLoop, Model):
         Bound("added_partitions", 0, "of the partitions, how many an operator adds while the "
               "group runs (CreatePartitions); the leader's metadata refresh sees them and "
               "rejoins, and their first position comes from auto.offset.reset", minimum=0,
-              maximum=3, fault=ADDED_PARTITIONS, injected_by=("AddPartitions",)),
+              maximum=3, fault=ADDED_PARTITIONS),
         Bound("retention", 0, "moves of a log start offset by retention", minimum=0,
               fault="retention deletes records"),
         Bound("offset_expiries", 0, "expiries of the group's committed offsets once "

@@ -334,7 +334,7 @@ class ProducerModel(Model):
         Bound("added_partitions", 0, "partitions an operator adds to the topic while the "
               "producer runs (CreatePartitions); after its metadata refresh the producer "
               "partitions keys over the new count", minimum=0, maximum=3,
-              fault=ADDED_PARTITIONS, injected_by=("AddPartitions",)),
+              fault=ADDED_PARTITIONS),
         Bound("batch_records", 0, "records that fill a batch (0: derive from batch.size with "
               "10-byte records)", minimum=0, maximum=8),
         Bound("record_partition", -1, "-1: the partitioner chooses; p: every record names "

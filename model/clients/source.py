@@ -178,6 +178,9 @@ class SourceModel(ConnectTaskClients, TransactionsModel):
     # The worker's producer. and consumer. keys and a connector's producer.override. and
     # consumer.override. keys (KIP-458) reach the task's producer and offsets consumer;
     # topic.creation.default. keys, the topic the worker creates for it (KIP-158).
+    # A source task has no input consumer; the offsets log's reader seeks to the beginning
+    # whatever its reset policy (KafkaBasedLog.start): a bare auto.offset.reset changes nothing.
+    abstracted: ClassVar[tuple[str, ...]] = ("auto.offset.reset",)
     client_prefixes: ClassVar[tuple[str, ...]] = ("producer.", "consumer.", "producer.override.",
                                                   "consumer.override.",
                                                   "topic.creation.default.")
@@ -526,7 +529,9 @@ class SourceModel(ConnectTaskClients, TransactionsModel):
         return super().effective_settings() if self.eos else dict(self.config.kafka)
 
     def notes(self) -> list[str]:
-        out = [n for n in super().notes() if "bound 'timeouts'" not in n]
+        # A source task has no input consumer: the loop's auto.offset.reset note is not its.
+        out = [n for n in super().notes() if "bound 'timeouts'" not in n
+               and not n.startswith("auto.offset.reset not set")]
         if not self.eos:
             out = [("replication.factor=1: one broker holds the topic and the offsets topic, "
                     "so a crash stops both until it restarts") if n.startswith(

@@ -241,6 +241,14 @@ class StreamsModel(TransactionsModel):
         problem = acks and eos_acks_problem(config.kafka["processing.guarantee"], *acks)
         if problem:
             return problem
+        protocol = str(config.setting("group.protocol", "classic")).strip().lower()
+        static = [k for k in ("main.consumer.group.instance.id", "consumer.group.instance.id",
+                              "group.instance.id")
+                  if k in config.explicit and str(config.setting(k)).strip()]
+        if protocol == "streams" and static:
+            # StreamsConfig.verifyStreamsProtocolCompatibility (4.1, KIP-1071).
+            return (f"ConfigException: Streams rebalance protocol does not support static "
+                    f"membership ({static[0]} with group.protocol=streams; StreamsConfig)")
         problem = eos_producer_problem(config.kafka["processing.guarantee"], {
             k: config.setting(k) for k in config.explicit}) or \
             TransactionsModel.validate_config(_loop_config(config)) or \
