@@ -360,7 +360,8 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
                          f"({bound}=0): rerun with --bound {bound}=1")
     # Timeouts: those the model does not read first, then those it reads (whose line is
     # only the WARNING: the model's own notes say how it reads them).
-    read = sorted(k for k in cfg.explicit if k in cfg.kafka and _timeout_fault(model, k))
+    read = sorted(k for k in cfg.explicit if (k in cfg.kafka or model.reads_client_key(k))
+                  and _timeout_fault(model, k))
     for key, modelled in [*((k, False) for k in timed), *((k, True) for k in read)]:
         bound, fault = _timeout_fault(model, key) or ("", "")
         if bound in cfg.bounds and _unexplored(cfg.bounds[bound]):
@@ -387,7 +388,8 @@ def _timeout_fault(model: Model, key: str) -> tuple[str, str] | None:
     if base not in TIMEOUT_FAULTS:
         return None
     bound, fault = TIMEOUT_FAULTS[base]
-    return model.timeout_bounds.get(base, bound), fault
+    bound = model.timeout_bounds.get(base, bound)
+    return (bound, fault) if bound else None  # "": not a timeout of this model's
 
 
 def _unexplored(value: Any) -> bool:

@@ -722,8 +722,10 @@ FAULT_BOUNDS |= {
 TIMEOUT_FAULTS = {
     "max.poll.interval.ms": ("poll_timeouts", "poll timeout (zombie consumer)"),
     "session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
-    # KIP-848: the coordinator's own session timeout for consumer groups.
+    # KIP-848: the coordinator's own session timeout for consumer groups, and a group's
+    # own value over it (GroupConfig consumer.session.timeout.ms, KIP-848).
     "group.consumer.session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
+    "consumer.session.timeout.ms": ("pauses", "paused consumer (session expiry)"),
     # TransactionCoordinator: a transaction running longer is aborted by the coordinator.
     "transaction.timeout.ms": ("timeouts", "the coordinator aborting a live transaction "
                                "(transaction.timeout.ms)"),
@@ -744,6 +746,13 @@ def brings_fault(key: str, value: Any) -> bool:
     nothing, auto.leader.rebalance.enable=false moves no leader, one log directory cannot
     fail alone."""
     text = str(value).strip()
+    base = next((key[len(p):] for p in TOPIC_PREFIXES if key.startswith(p)), key)
+    if FAULT_BOUNDS.get(base, ("",))[0] == "retention":
+        # KafkaConfig.logRetentionTimeMillis, LogConfig: any negative value is no limit.
+        try:
+            return int(text) >= 0
+        except ValueError:
+            return True
     if key == "log.dirs":
         return len([d for d in text.split(",") if d.strip()]) > 1
     if key == "auto.leader.rebalance.enable":

@@ -94,3 +94,45 @@ def test_the_retention_excuse_says_processed_not_read(capsys):
                         "consumers=1", "--bound", "records=1", "--bound", "retention=1",
                         "--property", "AtLeastOnce")
     assert "except records deleted by retention before anyone processed them" in out
+
+
+# -- settings that bring or time faults, across the models (session 32's faults review) ---
+
+
+def test_an_unclean_election_on_the_classic_groups_abstract_log_is_not_covered(capsys):
+    # Was HOLDS with no note; --bound log=replicated shows the loss.
+    code, out = _check(capsys, "group", "--set", "unclean.leader.election.enable=true",
+                       "--bound", "records=1", "--bound", "consumers=1")
+    assert code == 3 and "NOT COVERED: unclean.leader.election.enable=true (log=abstract " \
+        "loses no record to a broker failure; --bound log=replicated checks" in out
+
+
+@pytest.mark.parametrize("setting", ["log.retention.ms=-5", "log.retention.minutes=-2",
+                                     "log.retention.bytes=-7"])
+def test_any_negative_retention_is_no_limit(capsys, setting):
+    # Was NOT COVERED, advising a --bound retention=1 that is then refused.
+    code, out = _check(capsys, "group", "--set", setting, "--bound", "records=1", "--bound",
+                       "consumers=1")
+    name = setting.split("=")[0]
+    assert f"accepted but not modelled: {name} (no effect on these verdicts)" in out
+    assert "NOT COVERED" not in out
+
+
+def test_the_timeouts_a_sink_hands_its_task_consumer_are_warned_of(capsys):
+    # Was silent: the keys Connect hands the task consumer are read, and their fault is
+    # left out with poll_timeouts=0.
+    _code, out = _check(capsys, "sink", "--set", "consumer.override.max.poll.interval.ms=1000",
+                        "--bound", "records=1")
+    assert "WARNING: consumer.override.max.poll.interval.ms times a fault this run does not " \
+        "explore (poll timeout (zombie consumer); poll_timeouts=0)" in out
+
+
+def test_kip848_session_timeouts_are_the_kip848_groups_alone(capsys):
+    _code, out = _check(capsys, "group-consumer", "--set", "consumer.session.timeout.ms=45000",
+                        "--bound", "records=1")
+    assert "WARNING: consumer.session.timeout.ms times a fault this run does not explore " \
+        "(paused consumer (session expiry); pauses=0)" in out
+    # A classic group has no such key to run: no effect, never "rerun with pauses".
+    _code, out = _check(capsys, "group", "--set", "group.consumer.session.timeout.ms=45000",
+                        "--bound", "records=1", "--bound", "consumers=1")
+    assert "accepted but not modelled: group.consumer.session.timeout.ms (no effect" in out

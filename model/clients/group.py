@@ -49,6 +49,7 @@ from kafkacheck.model.interface import (
     Model,
     State,
 )
+from kafkacheck.model.settings import LOG_LOSS, default_for
 from kafkacheck.properties.base import Property
 
 # Classic group states (ClassicGroupState).
@@ -329,6 +330,10 @@ class GroupModel(PollLoop, Model):
     # The action that injects each consumer fault of the bounds (with INJECTED_BY's
     # consumer restart, retention and offset expiry): a fault whose action never fired in a
     # run (a poll timeout without records) is offered but never injected, not explored.
+    # The KIP-848 coordinator's session timeouts are not a classic group's (its members
+    # send session.timeout.ms in JoinGroup).
+    timeout_bounds: ClassVar[dict[str, str]] = {"group.consumer.session.timeout.ms": "",
+                                                "consumer.session.timeout.ms": ""}
     fault_actions: ClassVar[dict[str, tuple[str, ...]]] = {
         "consumer crash": ("Crash",),
         "poll timeout (zombie consumer)": ("PollTimeout",),
@@ -342,6 +347,11 @@ class GroupModel(PollLoop, Model):
         """A sticky assignor of a release before its fix for two claims of one partition
         (older_assignor) runs code the assignors module does not reproduce."""
         out = group_size_uncovered(given, bounds, "group.max.size")
+        if bounds.get("log", "abstract") == "abstract":
+            # The abstract log loses nothing: a setting that makes a broker failure take
+            # records (an unclean election, KIP-106) is the replicated log's to check.
+            out.update({key: given[key] for key in LOG_LOSS
+                        if key in given and given[key] != default_for(key, version)})
         strategies = given.get("partition.assignment.strategy")
         if strategies and older_assignor(strategies, version):
             out["partition.assignment.strategy"] = strategies
@@ -351,6 +361,9 @@ class GroupModel(PollLoop, Model):
     def uncovered_reason(cls, name: str, value: Any) -> str | None:
         if name in ("group.max.size", "group.consumer.max.size"):
             return GROUP_SIZE_REASON
+        if name in LOG_LOSS:
+            return ("log=abstract loses no record to a broker failure; --bound log=replicated "
+                    "checks what this setting lets one take")
         if name == "partition.assignment.strategy" and value and value[0] in ASSIGNOR_FIXES:
             jira = ASSIGNOR_FIXES[value[0]]
             first = versions.text(versions.FIXES[jira][0])
