@@ -954,8 +954,10 @@ class ReplicationModel(Model):
         elr = elr_note(self.config)
         if elr:
             out.append(elr)
-        if isinstance(self.rules, pt.Kip903BrokerEpochs) and \
-                (self.bound["crashes"] or self.bound["disk_losses"] or self.bound["bounces"]):
+        if isinstance(self.rules, pt.Kip903BrokerEpochs) \
+                and self.bound["isr_updates"] == "in-flight" \
+                and (self.bound["crashes"] or self.bound["disk_losses"] or self.bound["bounces"]):
+            # (only an AlterPartition in flight can carry a stale broker epoch)
             # MetadataVersion.fetchRequestVersion: the broker epoch rides in FetchRequest
             # v15 (3.5-IV1); below it the epoch is -1 and leader and controller skip it.
             out.append("KIP-903's broker-epoch check takes metadata.version 3.5-IV1 or "
