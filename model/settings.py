@@ -231,7 +231,8 @@ def _server_assignors(text: str) -> tuple[str, ...]:
     by_class = {cls: name for name, cls in SERVER_ASSIGNOR_CLASSES.items()}
     out = []
     for part in (p.strip() for p in text.split(",")):
-        name = by_class.get(part) or _custom_class(part) or part.lower()
+        # GroupCoordinatorConfig.consumerGroupAssignors matches the names as written.
+        name = by_class.get(part) or _custom_class(part) or part
         if name not in SERVER_ASSIGNOR_CLASSES and not isinstance(name, CustomClass):
             raise SettingError("unknown server assignor (expected uniform, range, their "
                                "class names, or a class of your own named with its package)")

@@ -129,3 +129,12 @@ def test_kip903_says_it_needs_metadata_version_3_5_iv1(capsys):
     main(["check", "kip903-broker-epochs", "--no-diagram"])
     assert "note: KIP-903's broker-epoch check takes metadata.version 3.5-IV1 or later" \
         in capsys.readouterr().out
+
+
+def test_server_assignor_names_are_matched_as_written(capsys):
+    # Was HOLDS for UNIFORM: GroupCoordinatorConfig.consumerGroupAssignors looks the name
+    # up as written, and the broker does not start ("Class UNIFORM cannot be found").
+    for value in ("UNIFORM", "Range"):
+        assert main(["check", "group-consumer", "--set", f"group.consumer.assignors={value}",
+                     "--bound", "records=1"]) == 2
+        assert "unknown server assignor" in capsys.readouterr().err
