@@ -1212,6 +1212,19 @@ def _consumer_guarantees(files: Sequence[ConfigFile], consumer: ConfigFile, wher
          zombie] if kip848 else ["a member crashes and a new one joins", zombie],
         holds_is_no_verdict=_kip848_window(settings, release or versions.text(version))
         if kip848 else ""))
+    if kip848 and not auto:
+        # KAFKA-20332 (fixed in 4.2.1 and 4.3): without auto-commit the background thread
+        # completes a revocation while the application still processes the batch
+        # (AbstractMembershipManager.maybeReconcile), no fault needed.
+        guarantees.append(Guarantee(
+            "no-concurrent-processing", "No two consumers process records of one partition "
+            f"at once{label}{where}", model, ("NoConcurrentProcessing",), settings,
+            {"consumers": 2, "partitions": 2, "records": 2, "hw_lag": 1,
+             "commit": "sync-after-processing"}, [],
+            ["commitSync after processing and no ConsumerRebalanceListener (subscribe(topics)):"
+             " the consumer's background thread reconciles by itself; with a listener it "
+             "waits for poll() (kafkacheck check group-consumer --bound "
+             "rebalance_listener=registered)"]))
 
 
 def _kip848_window(settings: Mapping[str, str], release: str) -> str:

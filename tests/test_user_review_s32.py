@@ -138,3 +138,18 @@ def test_server_assignor_names_are_matched_as_written(capsys):
         assert main(["check", "group-consumer", "--set", f"group.consumer.assignors={value}",
                      "--bound", "records=1"]) == 2
         assert "unknown server assignor" in capsys.readouterr().err
+
+
+def test_review_checks_concurrent_processing_of_a_kip848_consumer_without_auto_commit(
+        tmp_path):
+    # Was never checked: on 4.0 to 4.2.0 (KAFKA-20332) the background thread revokes a
+    # partition the application still processes, with no fault; the group-consumer-
+    # background-revocation preset shows it (tests/test_kip848_background_revocation.py).
+    files = {"c.properties": "group.id=g\ngroup.protocol=consumer\nenable.auto.commit=false\n"
+                             "auto.offset.reset=earliest\n"}
+    guarantees, _ = _plan(tmp_path, files, "4.1")
+    g = next(g for g in guarantees if g.key == "no-concurrent-processing")
+    assert g.properties == ("NoConcurrentProcessing",) and g.bounds["hw_lag"] == 1
+    auto = {"c.properties": "group.id=g\ngroup.protocol=consumer\n"}
+    assert not [g for g in _plan(tmp_path, auto, "4.1")[0]
+                if g.key == "no-concurrent-processing"]
