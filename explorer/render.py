@@ -11,7 +11,7 @@ from kafkacheck.explorer.result import CheckResult, Trace, Violation, action_tex
 from kafkacheck.model.interface import POWER_LOSS, PROCESS_CRASH, FaultModel, Model
 from kafkacheck.model.settings import (
     TIMEOUT_FAULTS,
-    brings_fault,
+    brings_fault_in,
     fault_bound,
     names_custom_class,
     render_uncovered,
@@ -105,10 +105,11 @@ def _unexplored_fault_reason(model: Model, name: str, value: Any) -> str | None:
     """Why a value that brings a fault this run leaves out is not covered, with the bound
     that explores it where the model has one (unexplored_fault); and a topic file's
     partition count other than the run's."""
-    if name == "partitions" and "partitions" in model.config.bounds:
+    if name in ("partitions", "num.partitions") and "partitions" in model.config.bounds:
         top = next((b.maximum for b in model.bounds if b.name == "partitions"), None)
         fits = top is None or int(str(value).strip()) <= top
-        return (f"the topic's partition count; this run explores "
+        whose = "topic's" if name == "partitions" else "brokers' default"
+        return (f"the {whose} partition count; this run explores "
                 f"partitions={model.config.bounds['partitions']}: "
                 + (f"rerun with --bound partitions={str(value).strip()}" if fits else
                    f"the model explores up to {top}"))
@@ -341,8 +342,9 @@ def not_modelled_lines(model: Model, uncovered: Mapping[str, Any]) -> list[str]:
                    if not model.reads_client_key(k))
     # A retention of -1 deletes nothing: only other values bring the fault (brings_fault).
     brings = {k: fault_bound(k, cfg.version) for k in quiet}
+    given = {k: cfg.setting(k) for k in cfg.explicit}
     faulty = {k: fault for k, fault in brings.items()
-              if fault is not None and brings_fault(k, cfg.not_modelled[k])}
+              if fault is not None and brings_fault_in(k, cfg.not_modelled[k], given)}
     timed = [k for k in quiet if k not in faulty and _timeout_fault(model, k)]
     quiet = [k for k in quiet if k not in faulty and k not in timed]
     if quiet:

@@ -507,6 +507,18 @@ def _client_settings(model_cls: type[Model], raw: Mapping[str, str],
     return same, differ
 
 
+def _kafka_default(key: str, value: Any, version: versions.Version) -> bool:
+    """Whether ``value`` is Kafka's default for ``key`` (the registry's, else the
+    catalogue's text)."""
+    from kafkacheck import catalogue
+
+    if kafka_settings.lookup(key) is not None:
+        return value == kafka_settings.default_for(key, version)
+    definition = catalogue.load().definition(key)
+    default = getattr(definition, "default", None)
+    return default is not None and str(value).strip().lower() == str(default).strip().lower()
+
+
 def build_config(
     model_cls: type[Model],
     settings: Sequence[tuple[str, str]] = (),
@@ -658,16 +670,28 @@ def build_config(
     # A value that brings a fault the run leaves out (retention.ms=60000 with retention=0,
     # or in a model without that fault) was not checked: not covered, and the model still
     # runs with it (it reads none of these keys as a semantics of its own).
-    for key in raw:
-        value = kafka[key] if key in kafka else not_modelled.get(key)
+    # Kafka's own default, given explicitly (log.retention.hours=168 in its server.properties),
+    # is what a run without it checks: a WARNING then, as there. Retention is judged as the
+    # topic resolves it (a topic's retention.ms=-1 over the broker's log.retention.hours).
+    given_values = {k: (kafka[k] if k in kafka else not_modelled.get(k)) for k in raw}
+    deciding = kafka_settings.retention_deciding(given_values, default_too=False)
+    for key, value in given_values.items():
+        if kafka_settings.topic_key(key) in kafka_settings.RETENTION_KEYS:
+            if key not in deciding:
+                continue
+        elif _kafka_default(key, value, version) \
+                or not kafka_settings.brings_fault_in(key, value, given_values):
+            continue
         if key not in uncovered and kafka_settings.unexplored_fault(
                 key, value, bound_values, version):
             uncovered[key] = value
-    # A topic file's partition count (kafka-topics.sh --partitions) is the model's bound:
-    # any other count was not checked (a partitioner spreads keys over the count).
-    if "partitions" in raw and "partitions" in bound_values \
-            and str(not_modelled.get("partitions")).strip() != str(bound_values["partitions"]):
-        uncovered["partitions"] = not_modelled.get("partitions")
+    # A topic file's partition count (kafka-topics.sh --partitions), or the brokers' default
+    # for topics created without one, is the model's bound: any other count was not checked
+    # (a partitioner spreads keys over the count).
+    count = next((k for k in ("partitions", "num.partitions") if k in raw), None)
+    if count and "partitions" in bound_values \
+            and str(given_values[count]).strip() != str(bound_values["partitions"]):
+        uncovered[count] = given_values[count]
     config = Config(kafka, bound_values, frozenset(raw), not_modelled,
                     versions.release(version_text), uncovered)
     validate = getattr(model_cls, "validate_config", None)

@@ -1089,11 +1089,12 @@ def _producer_guarantees(producer: ConfigFile, topic: Mapping[str, str], where: 
     # The topic's partition count decides where a partitioner sends a key's records (3.9's
     # RoundRobinPartitioner keeps one key together over 2 partitions by accident,
     # KAFKA-17632): the topic file's, up to the model's 4; three without a topic file.
-    given = _value(files, "topic", "partitions")
+    given = _value(files, "topic", "partitions") or _broker_value(files, "num.partitions")
+    whose = "topic" if _value(files, "topic", "partitions") else "brokers' num.partitions"
     count = min(int(given), KEY_ORDER_MAX_PARTITIONS) if given and given.isdigit() \
         and int(given) > 0 else 3
-    told = (f"the topic's {given} partitions" if given and count == int(given) else
-            f"{count} partitions (the topic has {given}; the model explores up to "
+    told = (f"{given} partitions (the {whose})" if given and count == int(given) else
+            f"{count} partitions (the {whose} gives {given}; the model explores up to "
             f"{KEY_ORDER_MAX_PARTITIONS})" if given else
             f"{count} partitions (no topic file gives the count)")
     guarantees.append(Guarantee(

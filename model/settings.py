@@ -742,6 +742,11 @@ TIMEOUT_FAULTS = {
 }
 
 
+def topic_key(key: str) -> str:
+    """``key`` without a TOPIC_PREFIXES prefix (topic.retention.ms: retention.ms)."""
+    return next((key[len(p):] for p in TOPIC_PREFIXES if key.startswith(p)), key)
+
+
 def brings_fault(key: str, value: Any) -> bool:
     """Whether ``value`` of a FAULT_BOUNDS key brings its fault: a retention of -1 deletes
     nothing, auto.leader.rebalance.enable=false moves no leader, one log directory cannot
@@ -779,25 +784,72 @@ VERSIONED_FAULT_BOUNDS: dict[str, tuple[tuple[tuple[int, int], tuple[int, int], 
 }
 
 
-def retention_deletes(given: Mapping[str, Any]) -> tuple[bool, str]:
-    """Whether the topic's retention, as ``given`` settings make it, deletes anything, and
-    the settings that decide so: LogConfig's retention.ms and retention.bytes over the
-    broker's log.retention.ms, .minutes, .hours and .bytes (KafkaConfig.logRetentionTimeMillis:
-    a negative time is -1, no limit); -1 for both keeps every record."""
-    def first(*keys: str) -> tuple[str, int] | None:
-        for key in keys:
-            for name in (key, *(p + key for p in TOPIC_PREFIXES)):
-                if name in given:
-                    return name, int(str(given[name]).strip())
-        return None
+# Kafka's default retention: log.retention.hours=168, log.retention.bytes=-1.
+DEFAULT_RETENTION = (168 * 3_600_000, -1)
+RETENTION_KEYS = frozenset({"retention.ms", "retention.bytes", "log.retention.ms",
+                            "log.retention.minutes", "log.retention.hours",
+                            "log.retention.bytes"})
 
-    time = first("retention.ms", "log.retention.ms", "log.retention.minutes",
-                 "log.retention.hours")
-    size = first("retention.bytes", "log.retention.bytes")
-    deciding = ", ".join(f"{pair[0]}={pair[1]}" for pair in (time, size) if pair)
-    if time is None:
-        return True, deciding  # 168 hours, Kafka's default
-    return time[1] >= 0 or (size is not None and size[1] >= 0), deciding
+
+def effective_retention(given: Mapping[str, Any], prefix: str = ""
+                        ) -> tuple[tuple[int, int], list[str]]:
+    """The (time ms, bytes) retention a topic runs under ``given`` settings, and the keys that
+    decide it: the topic's retention.ms and retention.bytes (under ``prefix``, for topics an
+    application creates) over the broker's log.retention.ms, .minutes, .hours and .bytes,
+    in that order (KafkaConfig.logRetentionTimeMillis, LogConfig); any negative value is
+    -1, no limit."""
+    def first(*keys: tuple[str, int]) -> tuple[int, str | None]:
+        for key, unit in keys:
+            if key in given:
+                value = int(str(given[key]).strip())
+                return (-1 if value < 0 else value * unit), key
+        return -2, None
+
+    time, time_key = first((prefix + "retention.ms", 1), ("log.retention.ms", 1),
+                           ("log.retention.minutes", 60_000), ("log.retention.hours", 3_600_000))
+    size, size_key = first((prefix + "retention.bytes", 1), ("log.retention.bytes", 1))
+    time = DEFAULT_RETENTION[0] if time == -2 else time
+    size = DEFAULT_RETENTION[1] if size == -2 else size
+    # the keys that make it delete: a time or size limit given (not -1)
+    return (time, size), [k for k, v in ((time_key, time), (size_key, size)) if k and v >= 0]
+
+
+def retention_deletes(given: Mapping[str, Any]) -> tuple[bool, str]:
+    """Whether the consumed topic's retention, as ``given`` settings make it, deletes
+    anything (-1 for both time and size keeps every record), and the settings that decide
+    so."""
+    (time, size), _keys = effective_retention(given)
+    named = [k for k in ("retention.ms", "log.retention.ms", "log.retention.minutes",
+                         "log.retention.hours", "retention.bytes", "log.retention.bytes")
+             if k in given]
+    return time >= 0 or size >= 0, ", ".join(f"{k}={given[k]}" for k in named)
+
+
+def retention_deciding(given: Mapping[str, Any], default_too: bool = True) -> set[str]:
+    """The retention keys among ``given`` that make a topic (the consumed one, or one an
+    application creates under a TOPIC_PREFIXES key) delete records, as the topic resolves
+    them; with ``default_too`` False only where it deletes otherwise than Kafka's default
+    (those whose deletions a run must explore to cover them)."""
+    out: set[str] = set()
+    for prefix in ("", *TOPIC_PREFIXES):
+        if prefix and not any(prefix + k in given for k in ("retention.ms", "retention.bytes")):
+            continue
+        (time, size), keys = effective_retention(given, prefix)
+        if (time >= 0 or size >= 0) and (default_too or (time, size) != DEFAULT_RETENTION):
+            out.update(keys)
+    return out
+
+
+def brings_fault_in(key: str, value: Any, given: Mapping[str, Any]) -> bool:
+    """brings_fault, judged with the other ``given`` settings: a retention key only where it
+    decides a deleting retention (a topic's retention.ms=-1 over the broker's hours), the
+    leader-imbalance keys only where auto.leader.rebalance.enable is not false."""
+    if topic_key(key) in RETENTION_KEYS:
+        return key in retention_deciding(given)
+    if key.startswith("leader.imbalance.") and str(
+            given.get("auto.leader.rebalance.enable", "true")).strip().lower() == "false":
+        return False
+    return brings_fault(key, value)
 
 
 # Fault bounds a setting's value does not bring, only shapes (which broker faults lose a

@@ -36,7 +36,7 @@ def test_key_order_is_checked_over_the_topics_partitions(tmp_path, capsys):
     guarantees, _ = _plan(tmp_path, files, "3.9")
     order = next(g for g in guarantees if g.key == "producer-key-order")
     assert order.bounds["partitions"] == 4
-    assert any("the topic has 6; the model explores up to 4" in n for n in order.assumptions)
+    assert any("the topic gives 6; the model explores up to 4" in n for n in order.assumptions)
     run = ["check", "producer", "--kafka-version", "3.9", "--set", RR, "--set", "acks=all",
            "--bound", "keys=1", "--bound", "batch_records=1", "--bound", "lost_responses=0",
            "--bound", "retry_budget=0", "--property", "KeyOrder", "--no-diagram"]
@@ -153,3 +153,39 @@ def test_review_checks_concurrent_processing_of_a_kip848_consumer_without_auto_c
     auto = {"c.properties": "group.id=g\ngroup.protocol=consumer\n"}
     assert not [g for g in _plan(tmp_path, auto, "4.1")[0]
                 if g.key == "no-concurrent-processing"]
+
+
+def test_kafkas_own_defaults_given_explicitly_are_what_a_run_without_them_checks(capsys):
+    # Session 32's diff review: log.retention.hours=168 (Kafka's server.properties) made
+    # runs NOT COVERED while leaving it out gave HOLDS; retention is resolved as the topic
+    # resolves it (retention.ms over the broker's log.retention.*, ms over hours).
+    for sets in (["log.retention.hours=168"], ["offsets.retention.minutes=10080"],
+                 ["retention.ms=-1", "log.retention.hours=168"],
+                 ["log.retention.ms=-1", "log.retention.hours=1"],
+                 ["auto.leader.rebalance.enable=false",
+                  "leader.imbalance.check.interval.seconds=1"]):
+        argv = [arg for kv in sets for arg in ("--set", kv)]
+        main(["check", "group", *argv, "--bound", "consumers=1", "--bound", "records=1",
+              "--no-diagram"])
+        assert "NOT COVERED" not in capsys.readouterr().out, sets
+    assert main(["check", "group", "--set", "log.retention.hours=1", "--bound", "consumers=1",
+                 "--bound", "records=1", "--no-diagram"]) == 3
+    capsys.readouterr()
+
+
+def test_the_brokers_default_partition_count_is_the_runs_too(capsys):
+    assert main(["check", "producer", "--set", "num.partitions=6", "--bound", "records=1",
+                 "--no-diagram"]) == 3
+    assert "NOT COVERED: num.partitions=6 (the brokers' default partition count" \
+        in capsys.readouterr().out
+
+
+def test_classic_keys_under_the_consumer_protocol_are_refused_from_4_0_only(tmp_path, capsys):
+    # KAFKA-17338 (4.0): 3.7 to 3.9 take session.timeout.ms under group.protocol=consumer.
+    (tmp_path / "c.properties").write_text("group.id=g\ngroup.protocol=consumer\n"
+                                           "session.timeout.ms=45000\n")
+    assert main(["check", "group-consumer", "--config", str(tmp_path / "c.properties"),
+                 "--kafka-version", "3.9", "--bound", "records=1", "--no-diagram"]) != 2
+    assert main(["check", "group-consumer", "--config", str(tmp_path / "c.properties"),
+                 "--kafka-version", "4.0", "--bound", "records=1", "--no-diagram"]) == 2
+    capsys.readouterr()

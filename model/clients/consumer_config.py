@@ -142,7 +142,7 @@ def consumer_protocol_problem(config: Any) -> str | None:
     if problem:
         return problem
     given = [key for key in CLASSIC_ONLY_KEYS if _is_set(config, key)]
-    if given:
+    if given and config.version >= (4, 0):  # KAFKA-17338 (4.0): 3.7 to 3.9 accept them
         return (f"ConfigException: {', '.join(given)} cannot be set when "
                 "group.protocol=CONSUMER (the coordinator assigns and times sessions: "
                 "group.remote.assignor, group.consumer.session.timeout.ms, "
