@@ -742,9 +742,26 @@ TIMEOUT_FAULTS = {
 }
 
 
+# A Connect source connector's own topic-creation groups (topic.creation.groups=g, KIP-158):
+# topic.creation.g.* keys configure the topics the group's include pattern matches
+# (TopicCreation.findFirstGroup), as topic.creation.default.* keys do the others.
+_CREATION_GROUP = re.compile(r"topic\.creation\.(?!default\.)[^.]+\.")
+
+
 def topic_key(key: str) -> str:
-    """``key`` without a TOPIC_PREFIXES prefix (topic.retention.ms: retention.ms)."""
+    """``key`` without a topic prefix (topic.retention.ms, topic.creation.g.retention.ms:
+    retention.ms)."""
+    found = _CREATION_GROUP.match(key)
+    if found:
+        return key[found.end():]
     return next((key[len(p):] for p in TOPIC_PREFIXES if key.startswith(p)), key)
+
+
+def topic_prefixes(given: Mapping[str, Any]) -> tuple[str, ...]:
+    """The prefixes of the topics ``given`` keys configure: "" (the topic the model reads
+    or writes), TOPIC_PREFIXES, and each topic-creation group named in a key."""
+    groups = {m.group(0) for k in given if (m := _CREATION_GROUP.match(k))}
+    return ("", *TOPIC_PREFIXES, *sorted(groups))
 
 
 def brings_fault(key: str, value: Any) -> bool:
@@ -831,7 +848,7 @@ def retention_deciding(given: Mapping[str, Any], default_too: bool = True) -> se
     them; with ``default_too`` False only where it deletes otherwise than Kafka's default
     (those whose deletions a run must explore to cover them)."""
     out: set[str] = set()
-    for prefix in ("", *TOPIC_PREFIXES):
+    for prefix in topic_prefixes(given):
         if prefix and not any(prefix + k in given for k in ("retention.ms", "retention.bytes")):
             continue
         (time, size), keys = effective_retention(given, prefix)
@@ -874,9 +891,8 @@ def fault_bound(key: str, version: tuple[int, ...]) -> tuple[str, str] | None:
     VERSIONED_FAULT_BOUNDS), or None."""
     if key in FAULT_BOUNDS:
         return FAULT_BOUNDS[key]
-    for prefix in TOPIC_PREFIXES:  # topic.retention.ms: the topics an application creates
-        if key.startswith(prefix) and key[len(prefix):] in FAULT_BOUNDS:
-            return FAULT_BOUNDS[key[len(prefix):]]
+    if topic_key(key) in FAULT_BOUNDS:  # topic.retention.ms: the topics an application creates
+        return FAULT_BOUNDS[topic_key(key)]
     for first, end, bound, fault in VERSIONED_FAULT_BOUNDS.get(key, ()):
         if first <= tuple(version[:2]) < end:
             return bound, fault

@@ -189,3 +189,13 @@ def test_classic_keys_under_the_consumer_protocol_are_refused_from_4_0_only(tmp_
     assert main(["check", "group-consumer", "--config", str(tmp_path / "c.properties"),
                  "--kafka-version", "4.0", "--bound", "records=1", "--no-diagram"]) == 2
     capsys.readouterr()
+
+
+def test_a_connectors_topic_creation_group_is_judged_as_its_default_group(capsys):
+    # Was "no effect" and HOLDS: topic.creation.g.* configure the topics g matches
+    # (TopicCreation.findFirstGroup), as topic.creation.default.* do the others.
+    group = ["--set", "topic.creation.groups=g", "--set", "topic.creation.g.include=.*"]
+    for kv in ("topic.creation.g.retention.ms=1000", "topic.creation.g.cleanup.policy=compact"):
+        assert main(["check", "source", "--bound", "records=1", *group, "--set", kv,
+                     "--no-diagram"]) == 3
+        assert f"NOT COVERED: {kv}" in capsys.readouterr().out

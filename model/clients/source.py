@@ -178,6 +178,20 @@ class SourceModel(ConnectTaskClients, TransactionsModel):
     # The worker's producer. and consumer. keys and a connector's producer.override. and
     # consumer.override. keys (KIP-458) reach the task's producer and offsets consumer;
     # topic.creation.default. keys, the topic the worker creates for it (KIP-158).
+    @classmethod
+    def uncovered_under(cls, given: Mapping[str, Any], bounds: Mapping[str, Any],
+                        version: tuple[int, int] = (4, 4)) -> dict[str, Any]:
+        """The transactions model's, and a topic-creation group's log shape (topic.creation.
+        g.cleanup.policy=compact, KIP-158), as topic.creation.default.* is judged."""
+        out = super().uncovered_under(given, bounds, version)
+        for key, value in given.items():
+            base = kafka_settings.topic_key(key)
+            if key.startswith("topic.creation.") and base != key \
+                    and base in kafka_settings.LOG_SHAPE \
+                    and value != kafka_settings.default_for(base, version):
+                out[key] = value
+        return out
+
     # A source task has no input consumer; the offsets log's reader seeks to the beginning
     # whatever its reset policy (KafkaBasedLog.start): a bare auto.offset.reset changes nothing.
     abstracted: ClassVar[tuple[str, ...]] = ("auto.offset.reset",)
