@@ -754,7 +754,8 @@ def topic_key(key: str) -> str:
     found = _CREATION_GROUP.match(key)
     if found:
         return key[found.end():]
-    return next((key[len(p):] for p in TOPIC_PREFIXES if key.startswith(p)), key)
+    prefix = max((p for p in TOPIC_PREFIXES if key.startswith(p)), key=len, default="")
+    return key[len(prefix):]
 
 
 def topic_prefixes(given: Mapping[str, Any]) -> tuple[str, ...]:
