@@ -136,3 +136,10 @@ def test_kip848_session_timeouts_are_the_kip848_groups_alone(capsys):
     _code, out = _check(capsys, "group", "--set", "group.consumer.session.timeout.ms=45000",
                         "--bound", "records=1", "--bound", "consumers=1")
     assert "accepted but not modelled: group.consumer.session.timeout.ms (no effect" in out
+
+
+def test_a_groups_own_session_timeout_outside_the_brokers_range_is_refused(capsys):
+    # Was HOLDS: GroupConfig.validateValues refuses the change (InvalidConfigurationException).
+    assert main(["check", "group-consumer", "--set", "consumer.session.timeout.ms=1000",
+                 "--bound", "records=1", "--no-diagram"]) == 2
+    assert "group.consumer.min.session.timeout.ms=45000" in capsys.readouterr().err

@@ -162,4 +162,17 @@ def consumer_protocol_problem(config: Any) -> str | None:
     if heartbeat >= session:
         return (f"broker config: group.consumer.heartbeat.interval.ms={heartbeat} must be "
                 f"less than group.consumer.session.timeout.ms={session}")
+    # A group's own values (GroupConfig, KIP-848) must lie in the same ranges: the broker
+    # refuses the config change (GroupConfig.validateValues, InvalidConfigurationException).
+    for name, (low_name, low_default, high_name, high_default) in \
+            _CONSUMER_GROUP_RANGES.items():
+        own = name.replace("group.consumer.", "consumer.", 1)
+        if own not in config.explicit:
+            continue
+        value = int(str(config.setting(own)).strip())
+        low = config.setting(low_name, low_default)
+        high = config.setting(high_name, high_default)
+        if not low <= value <= high:
+            return (f"InvalidConfigurationException: the group config {own}={value} must be "
+                    f"within {low_name}={low} and {high_name}={high} (GroupConfig)")
     return None
