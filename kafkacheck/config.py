@@ -642,9 +642,10 @@ def build_config(
                                  f"{text!r}): give it once")
             bound_given[key] = (text, value)
         bound_values[key] = value
+    # The values given, as parsed (before a value not covered is reset to its default).
+    given_values = {k: (kafka[k] if k in kafka else not_modelled.get(k)) for k in raw}
     if bound_values.get("retention"):
-        deletes, deciding = kafka_settings.retention_deletes(
-            {k: (kafka[k] if k in kafka else not_modelled.get(k)) for k in raw})
+        deletes, deciding = kafka_settings.retention_deletes(given_values)
         if not deletes:
             raise UsageError(f"--bound retention={bound_values['retention']} explores records "
                              f"deleted by retention, but {deciding} deletes none: leave the "
@@ -673,7 +674,6 @@ def build_config(
     # Kafka's own default, given explicitly (log.retention.hours=168 in its server.properties),
     # is what a run without it checks: a WARNING then, as there. Retention is judged as the
     # topic resolves it (a topic's retention.ms=-1 over the broker's log.retention.hours).
-    given_values = {k: (kafka[k] if k in kafka else not_modelled.get(k)) for k in raw}
     deciding = kafka_settings.retention_deciding(given_values, default_too=False)
     for key, value in given_values.items():
         if kafka_settings.topic_key(key) in kafka_settings.RETENTION_KEYS:

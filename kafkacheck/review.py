@@ -551,12 +551,13 @@ def plan(files: Sequence[ConfigFile], version: versions.Version | None = None,
         # the replication guarantees.
         elr_min_isr = _controllers_min_isr(files, topics[0] if topics else None, roles,
                                            version)
-        if elr_min_isr is not None and elr_min_isr[0] is not None:
+        known = elr_min_isr is not None and elr_min_isr[0] is not None
+        if known:
             topic = {**topic, "min.insync.replicas": elr_min_isr[0]}
         planned = len(guarantees)
         _producer_guarantees(producer, topic, where, version, guarantees, not_covered,
                              release, files)
-        if elr_min_isr is not None and elr_min_isr[0] is not None:
+        if known:
             for g in guarantees[planned:]:
                 g.from_controllers = g.from_controllers | {"min.insync.replicas"}
                 g.assumptions.append(elr_min_isr[1])

@@ -770,8 +770,7 @@ def brings_fault(key: str, value: Any) -> bool:
     nothing, auto.leader.rebalance.enable=false moves no leader, one log directory cannot
     fail alone."""
     text = str(value).strip()
-    base = next((key[len(p):] for p in TOPIC_PREFIXES if key.startswith(p)), key)
-    if FAULT_BOUNDS.get(base, ("",))[0] == "retention":
+    if FAULT_BOUNDS.get(topic_key(key), ("",))[0] == "retention":
         # KafkaConfig.logRetentionTimeMillis, LogConfig: any negative value is no limit.
         try:
             return int(text) >= 0
